@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian packages that building and testing triage needs.
+# Idempotent and non-interactive: installs only what is missing.
+set -eu
+
+PKGS="build-essential cmake pkg-config ca-certificates
+      libetpan-dev libgmime-3.0-dev libsqlite3-dev libpcre2-dev
+      libconfig-dev libsystemd-dev libgnutls28-dev libcmocka-dev
+      libjson-c-dev libxml2-dev libvectorscan-dev
+      dovecot-imapd python3 python3-aiosmtpd gnutls-bin sqlite3
+      valgrind procps"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "setup: all build and test packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+
+echo "setup: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# Dovecot's postinst starts the system service; we never use it.
+apt-get install -y -q --no-install-recommends $missing
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q dovecot 2>/dev/null; then
+	systemctl stop dovecot || true
+	systemctl disable dovecot >/dev/null 2>&1 || true
+fi
