@@ -1,0 +1,121 @@
+/*
+ * triage.conf: libconfig in, one validated, typed struct conf out.
+ *
+ * Every string in struct conf is owned by it (libconfig's strings die with
+ * config_destroy(), so they are copied).  A struct conf is immutable once
+ * loaded: SIGHUP builds a new one and swaps it in only if it loaded clean.
+ */
+#ifndef TRIAGE_CONF_H
+#define TRIAGE_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum conf_tls { CONF_TLS_IMPLICIT, CONF_TLS_STARTTLS, CONF_TLS_NONE };
+enum conf_after { CONF_AFTER_FLAG, CONF_AFTER_MOVE, CONF_AFTER_NONE };
+enum conf_route_style { CONF_ROUTE_ATTACH, CONF_ROUTE_REDIRECT };
+
+/* Where a server is and how to log in (imap and smtp blocks). */
+struct conf_server {
+	char *host;
+	int port;
+	enum conf_tls tls;
+	char *user;
+	char *password;		/* read from password_file or password_env;
+				   never logged; NULL when none */
+	char *password_file;	/* as configured, for messages */
+	char *oauth2_token_file; /* XOAUTH2: token read from this file */
+	char *oauth2_token_command; /* XOAUTH2: token printed by this */
+	char *ca_file;		/* NULL: the system trust store */
+	int line;		/* line of the block, for messages */
+};
+
+struct conf_mailbox {
+	char *name;
+	char *address;		/* the shared address, lowercased */
+	char *queue;		/* default queue */
+	struct conf_server imap;
+	char *folder;		/* default "INBOX" */
+	enum conf_after after;
+	char *after_folder;	/* for move:FOLDER */
+	int line;
+};
+
+struct conf_route {
+	char *name;		/* "sales", "support", ... */
+	char *to;
+	enum conf_route_style style;
+	char *reply_to;		/* NULL: the default for the style */
+	int line;
+};
+
+struct conf_member {
+	char *name;
+	char *address;		/* lowercased */
+	char *role;		/* "bdr", "manager", "sales", "support" */
+	char *unix_user;	/* optional; defaults to name */
+};
+
+struct conf_sla {
+	int64_t claim;		/* seconds; 0 = no clock */
+	int64_t acknowledge;
+	char *digest_to;	/* NULL: no digest */
+	char *digest_at;	/* "HH:MM" local time; default "08:00" */
+	char *hours;		/* "Mon-Fri 09:00-18:00 Europe/Berlin" or NULL */
+};
+
+struct conf {
+	char *path;		/* the file this came from */
+	char *database;
+	char *rules;		/* directory of *.rules */
+	char *accounts;		/* NULL when not configured */
+	int poll_interval;	/* seconds */
+	size_t max_message_size; /* bytes; default 50 MB */
+
+	struct conf_mailbox *mailboxes;
+	size_t n_mailboxes;
+	struct conf_server smtp;
+	int has_smtp;
+	char *smtp_from;	/* "Triage <triage@example.com>" */
+	struct conf_route *routes;
+	size_t n_routes;
+	struct conf_member *team;
+	size_t n_team;
+	char *trust_authentication_results; /* NULL when not set */
+	struct conf_sla sla;
+};
+
+/*
+ * Every problem found while loading, each "FILE:LINE: message".
+ * Loading goes on after an error so all of them are reported at once.
+ */
+struct conf_errors {
+	char **v;		/* owned */
+	size_t n;
+};
+
+/*
+ * Load and validate `path`.  On success returns 0 and sets *conf_r (free
+ * with conf_free).  On any problem returns -1, leaves *conf_r alone and
+ * fills *errs with every problem found (free with conf_errors_clear).
+ */
+int conf_load(const char *path, struct conf **conf_r, struct conf_errors *errs);
+void conf_errors_clear(struct conf_errors *errs);
+void conf_free(struct conf **confp);
+
+/* Lookups; NULL when absent.  Address matching is case-insensitive. */
+const struct conf_mailbox *conf_mailbox(const struct conf *c, const char *name);
+const struct conf_route *conf_route(const struct conf *c, const char *name);
+const struct conf_member *conf_member_by_address(const struct conf *c,
+    const char *address);
+const struct conf_member *conf_member_by_name(const struct conf *c,
+    const char *name);
+/* Is `queue` a queue name this config knows (a mailbox's queue or route)? */
+int conf_has_queue(const struct conf *c, const char *queue);
+
+/* Parse "90", "30s", "15m", "4h", "1d", "2w" into seconds; -1 if bad. */
+int conf_duration(const char *s, int64_t *seconds_r);
+
+#endif
