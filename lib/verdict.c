@@ -2,6 +2,7 @@
 #include "verdict.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
