@@ -198,6 +198,15 @@ harness_dovecot_start()
 		harness_fail "dovecot does not listen on $IMAP_PORT/$IMAPS_PORT"
 		return 1
 	fi
+	# Listening means the master wrote its pid file.
+	HARNESS_DOVECOT_PGID=$(harness_dovecot_pid)
+	if [ -z "$HARNESS_DOVECOT_PGID" ] ||
+	    [ "$(ps -o pgid= -p "$HARNESS_DOVECOT_PGID" | tr -d ' ')" != \
+	    "$HARNESS_DOVECOT_PGID" ]; then
+		HARNESS_DOVECOT_PGID=
+		harness_fail "dovecot's master is not a process group leader"
+		return 1
+	fi
 }
 
 # Stop Dovecot and wait until it and its children are gone (SIGCONT first,
@@ -213,29 +222,50 @@ harness_dovecot_stop()
 		sleep 0.02
 		tries=$((tries - 1))
 	done
-	if harness_alive "$pid"; then
-		pkill -KILL -P "$pid" 2>/dev/null || true
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
+	# Graceful or not, leave no process of this instance behind.
+	harness_dovecot_signal KILL || true
+	tries=500
+	while harness_group_alive "$pid" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
+		tries=$((tries - 1))
+	done
 	rm -f "$HARNESS_DIR/run/master.pid"
+	HARNESS_DOVECOT_PGID=
 }
 
-# Crash Dovecot: SIGKILL the master and its children at once, no
+# Dovecot's master daemonizes into a session and process group of its own
+# (pgid = its pid), so signals go to the whole group: no child forked in
+# between can escape.  Guarded, so we never signal our own group.
+harness_dovecot_signal()
+{
+	local g=${HARNESS_DOVECOT_PGID:-}
+	[ -n "$g" ] || return 1
+	[ "$g" != "$(ps -o pgid= -p $$ | tr -d ' ')" ] || return 1
+	kill "-$1" -- "-$g" 2>/dev/null || true
+}
+
+# Does any live (non-zombie) process remain in Dovecot's group $1?
+harness_group_alive()
+{
+	ps -e -o pgid=,stat= | awk -v g="$1" \
+	    '$1 == g && $2 !~ /^Z/ { alive = 1 } END { exit !alive }'
+}
+
+# Crash Dovecot: SIGKILL the master and all its processes at once, no
 # goodbye to clients.  harness_dovecot_start brings it back.
 harness_dovecot_kill()
 {
-	local pid kids
+	local pid tries
 	pid=$(harness_dovecot_pid) || return 0
 	[ -n "$pid" ] || return 0
-	kids=$(pgrep -P "$pid" | tr '\n' ' ') || true
-	# shellcheck disable=SC2086
-	kill -KILL "$pid" $kids 2>/dev/null || true
-	for pid in $pid $kids; do
-		while harness_alive "$pid"; do
-			sleep 0.02
-		done
+	harness_dovecot_signal KILL || true
+	tries=500
+	while harness_group_alive "$pid" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
+		tries=$((tries - 1))
 	done
 	rm -f "$HARNESS_DIR/run/master.pid"
+	HARNESS_DOVECOT_PGID=
 }
 
 harness_dovecot_restart()
@@ -243,24 +273,16 @@ harness_dovecot_restart()
 	harness_dovecot_stop && harness_dovecot_start "$@"
 }
 
-# Freeze / thaw the whole Dovecot instance (master and its children), so a
-# client sees a server that accepts nothing and answers nothing.
+# Freeze / thaw the whole Dovecot instance (master and every child), so
+# a client sees a server that accepts connections and never answers.
 harness_dovecot_pause()
 {
-	local pid
-	pid=$(harness_dovecot_pid) || return 1
-	kill -STOP "$pid" || return 1
-	pkill -STOP -P "$pid" || true
-	return 0
+	harness_dovecot_signal STOP
 }
 
 harness_dovecot_resume()
 {
-	local pid
-	pid=$(harness_dovecot_pid) || return 0
-	pkill -CONT -P "$pid" 2>/dev/null || true
-	kill -CONT "$pid" 2>/dev/null || true
-	return 0
+	harness_dovecot_signal CONT || true
 }
 
 harness_doveadm()
