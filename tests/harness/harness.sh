@@ -494,6 +494,8 @@ harness_start()
 	trap harness_on_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	trap 'exit 141' PIPE
 	export HARNESS_DIR
 	export DOVECOT_CONF=$HARNESS_DIR/dovecot.conf
 	export DOVECOT_LOG=$HARNESS_DIR/dovecot.log
