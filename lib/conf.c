@@ -109,13 +109,32 @@ add_error(struct conf_errors *errs, const char *file, unsigned line,
 }
 
 /*
+ * An error in `file` (NULL: the main file).  libconfig names an
+ * @include'd file as written, relative to the include dir (ours: the
+ * config's directory): make it a path the reader can open.
+ */
+static void
+add_error_in(struct loader *l, const char *file, unsigned line,
+    const char *msg)
+{
+	char *path = NULL;
+
+	if (file == NULL || strcmp(file, l->path) == 0)
+		file = l->path;
+	else if (file[0] != '/' && l->dir != NULL)
+		xasprintf(&path, "%s/%s", l->dir, file);
+	add_error(l->errs, path != NULL ? path : file, line, msg);
+	free(path);
+}
+
+/*
  * Report a problem at setting `s`.  A missing top-level setting has no
  * line of its own (the root is line 0): it is reported at line 1.
  */
 static void __attribute__((format(printf, 3, 4)))
 lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
 {
-	const char *file = NULL;
+	const char *file;
 	unsigned line = 1;
 	char msg[1024];
 	va_list ap;
@@ -127,7 +146,7 @@ lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	add_error(l->errs, file != NULL ? file : l->path, line, msg);
+	add_error_in(l, file, line, msg);
 }
 
 void
@@ -1043,8 +1062,7 @@ read_file(struct loader *l, config_t *cfg)
 	l->dir = conf_dir(l->path);
 	config_set_include_dir(cfg, l->dir);
 	if (config_read_file(cfg, l->path) != CONFIG_TRUE) {
-		add_error(l->errs, config_error_file(cfg) != NULL ?
-		    config_error_file(cfg) : l->path,
+		add_error_in(l, config_error_file(cfg),
 		    (unsigned)config_error_line(cfg), config_error_text(cfg));
 		return -1;
 	}
