@@ -823,6 +823,12 @@ load_routes(struct loader *l, const struct key *k, const config_setting_t *s,
 		if (!conf_valid_name(r->name))
 			lerr(l, e, "route name '%s' must be letters, digits, "
 			    "'.', '-' and '_'", r->name);
+		/* libconfig allows Sales and sales; routing ignores case. */
+		for (unsigned j = 0; j < i; j++) {
+			if (strcasecmp(c->routes[j].name, r->name) == 0)
+				lerr(l, e, "duplicate route '%s' (first at "
+				    "line %d)", r->name, c->routes[j].line);
+		}
 		if (config_setting_type(e) == CONFIG_TYPE_STRING) {
 			/* The string form: name the route in messages. */
 			to = route_keys[0];

@@ -105,6 +105,11 @@ static const struct error_case error_cases[] = {
 	  "  role = \"sales\"; route = \"sale\"; } );\n",
 	  "@FILE@:4: team member 'sam': unknown route 'sale' "
 	  "(did you mean 'sales'?)" },
+	{ "routes differing only in case",
+	  MAILBOX_OK
+	  "routes = { sales = \"a@example.com\";\n"
+	  "  Sales = \"b@example.com\"; };\n",
+	  "@FILE@:3: duplicate route 'Sales' (first at line 2)" },
 	{ "tls none for a host that is not loopback",
 	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
 	  "  imap = { host = \"imap.example.com\";\n"
