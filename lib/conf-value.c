@@ -119,7 +119,8 @@ conf_valid_name(const char *s)
 	if (n == 0 || n > 64 || !isalnum((unsigned char)s[0]))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("._-", s[i]) == NULL)
 			return 0;
 	}
 	return 1;
@@ -272,8 +273,8 @@ conf_valid_hours(const char *s, char *why, size_t why_len)
 	}
 	if (!conf_valid_hhmm(from) || !conf_valid_hhmm(to) ||
 	    strcmp(from, to) >= 0) {
-		snprintf(why, why_len, "has bad hours \"%s-%s\" (use HH:MM-HH:MM,"
-		    " start before end)", from, to);
+		snprintf(why, why_len, "has bad hours \"%s-%s\" (use "
+		    "HH:MM-HH:MM, start before end)", from, to);
 		return 0;
 	}
 	if (zone[0] != '\0' && !valid_zone(zone)) {
@@ -345,7 +346,8 @@ conf_secret_file(const char *path, char **secret_r, char *why,
 	}
 	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
 		snprintf(why, why_len, " is readable by group or others "
-		    "(mode %04o); chmod 600 it", (unsigned)(st.st_mode & 07777));
+		    "(mode %04o); chmod 600 it",
+		    (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if (secret_r == NULL) {
