@@ -62,9 +62,8 @@ load_secrets(struct loader *l, const config_setting_t *g,
 		v = getenv(srv->password_env);
 		if (v == NULL || *v == '\0')
 			conf_lerr(l, conf_child(g, "password_env"),
-			    "environment "
-			    "variable '%s' (password_env) is not set",
-			    srv->password_env);
+			    "environment variable '%s' (password_env) is not "
+			    "set", srv->password_env);
 		else
 			srv->password = xstrdup(v);
 	}
@@ -79,19 +78,24 @@ load_secrets(struct loader *l, const config_setting_t *g,
 		    srv->ca_file, strerror(errno));
 }
 
-/*
- * What every server block needs beyond its single keys.  default_port
- * is indexed by enum conf_tls.
- */
+/* How imap and smtp blocks differ beyond their keys. */
+struct server_kind {
+	const char *what;	/* "imap", "smtp" */
+	int ports[3];		/* default port, by enum conf_tls */
+	int user_required;	/* if not, a credential still needs a user */
+};
+
+/* What every server block needs beyond its single keys. */
 static void
 check_server(struct loader *l, const config_setting_t *g,
-    struct conf_server *srv, const char *what, const int default_port[3])
+    struct conf_server *srv, const struct server_kind *kind)
 {
+	const char *what = kind->what;
 	int n_pass, n_token;
 
 	srv->line = (int)config_setting_source_line(g);
 	if (srv->port == 0)
-		srv->port = default_port[srv->tls];
+		srv->port = kind->ports[srv->tls];
 	if (srv->tls == CONF_TLS_NONE && srv->host != NULL &&
 	    !conf_is_loopback(srv->host))
 		conf_lerr(l, conf_child(g, "tls"),
@@ -109,7 +113,8 @@ check_server(struct loader *l, const config_setting_t *g,
 		conf_lerr(l, g, "%s block: user '%s' needs a password_file, "
 		    "password_env, password_command, oauth2_token_file or "
 		    "oauth2_token_command", what, srv->user);
-	else if (n_pass + n_token == 1 && srv->user == NULL)
+	else if (n_pass + n_token == 1 && srv->user == NULL &&
+	    !kind->user_required)
 		conf_lerr(l, g, "%s block: a password or token needs a 'user'",
 		    what);
 	if ((l->flags & CONF_LOAD_NO_SECRETS) == 0)
@@ -119,19 +124,21 @@ check_server(struct loader *l, const config_setting_t *g,
 static void
 post_imap(struct loader *l, const config_setting_t *g, void *base)
 {
-	static const int ports[] = { 993, 143, 143 };
+	static const struct server_kind imap = { "imap", { 993, 143, 143 },
+		1 };
 	struct conf_mailbox *mb = base;
 
-	check_server(l, g, &mb->imap, "imap", ports);
+	check_server(l, g, &mb->imap, &imap);
 }
 
 static void
 post_smtp(struct loader *l, const config_setting_t *g, void *base)
 {
-	static const int ports[] = { 465, 587, 25 };
+	static const struct server_kind smtp = { "smtp", { 465, 587, 25 },
+		0 };
 	struct conf *c = base;
 
-	check_server(l, g, &c->smtp, "smtp", ports);
+	check_server(l, g, &c->smtp, &smtp);
 }
 
 static const struct key imap_keys[] = {
@@ -149,10 +156,8 @@ check_from(struct loader *l, const struct key *k, const config_setting_t *s,
 {
 	(void)base;
 	if (!conf_valid_from(text))
-		conf_lerr(l, s,
-		    "'%s' must be an address or \"Name <address>\", "
-		    "not \"%s\"",
-		    k->name, text);
+		conf_lerr(l, s, "'%s' must be an address or \"Name "
+		    "<address>\", not \"%s\"", k->name, text);
 }
 
 static const struct key smtp_keys[] = {
@@ -305,31 +310,27 @@ load_routes(struct loader *l, const struct key *k, const config_setting_t *s,
 		r->name = xstrdup(config_setting_name(e));
 		r->line = (int)config_setting_source_line(e);
 		if (!conf_valid_name(r->name))
-			conf_lerr(l, e,
-			    "route name '%s' must be letters, digits, "
-			    "'.', '-' and '_'",
-			    r->name);
+			conf_lerr(l, e, "route name '%s' must be letters, "
+			    "digits, '.', '-' and '_'", r->name);
 		/* libconfig allows Sales and sales; routing ignores case. */
 		for (unsigned j = 0; j < i; j++) {
 			if (strcasecmp(c->routes[j].name, r->name) == 0)
-				conf_lerr(l, e,
-				    "duplicate route '%s' (first at "
-				    "line %d)",
-				    r->name, c->routes[j].line);
+				conf_lerr(l, e, "duplicate route '%s' (first "
+				    "at line %d)", r->name,
+				    c->routes[j].line);
 		}
 		if (config_setting_type(e) == CONFIG_TYPE_STRING) {
 			/* The string form: name the route in messages. */
 			to = route_keys[0];
 			to.name = r->name;
 			conf_apply_defaults(l, &route_table, r);
-			conf_load_text(
-			    l, &to, e, config_setting_get_string(e), r);
+			conf_load_text(l, &to, e,
+			    config_setting_get_string(e), r);
 		} else if (config_setting_is_group(e)) {
 			conf_load_group(l, &route_table, e, r);
 		} else {
-			conf_lerr(l, e,
-			    "route '%s' must be an address or a group "
-			    "{ to = ...; style = ...; }, not %s",
+			conf_lerr(l, e, "route '%s' must be an address or a "
+			    "group { to = ...; style = ...; }, not %s",
 			    r->name, conf_type_name(config_setting_type(e)));
 		}
 	}

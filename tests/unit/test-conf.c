@@ -35,176 +35,202 @@ struct error_case {
 };
 
 static const struct error_case error_cases[] = {
-    {"syntax error: libconfig's own line and text",
-	MAILBOX_OK "poll_interval = ;\n", "@FILE@:2: syntax error"},
-    {"duplicate setting (libconfig)",
-	MAILBOX_OK "poll_interval = 5;\npoll_interval = 6;\n",
-	"@FILE@:3: duplicate setting name"},
-    {"unknown key, with the close known one", MAILBOX_OK "pol_interval = 5;\n",
-	"@FILE@:2: unknown setting 'pol_interval' "
-	"(did you mean 'poll_interval'?)"},
-    {"unknown key in a block",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	"    password_file = \"ok.pass\";\n"
-	"    fodler = \"INBOX\"; };\n"
-	"} );\n",
-	"@FILE@:4: unknown setting 'fodler' in imap block "
-	"(did you mean 'folder'?)"},
-    {"unknown key, nothing close", MAILBOX_OK "colour = \"blue\";\n",
-	"@FILE@:2: unknown setting 'colour'"},
-    {"missing required top-level setting", "poll_interval = 5;\n",
-	"@FILE@:1: missing required setting 'mailboxes'"},
-    {"missing required settings in a block, all of them",
-	"poll_interval = 5;\n"
-	"mailboxes = (\n"
-	"  { name = \"sales\"; }\n"
-	");\n",
-	"@FILE@:3: missing required setting 'address' in mailbox\n"
-	"@FILE@:3: missing required setting 'imap' in mailbox"},
-    {"wrong type: boolean for a duration", MAILBOX_OK "poll_interval = true;\n",
-	"@FILE@:2: 'poll_interval' must be a duration (seconds, or a "
-	"string like \"4h\"), not a boolean"},
-    {"wrong type: string for an integer",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	"    port = \"993\"; password_file = \"ok.pass\"; }; } );\n",
-	"@FILE@:3: 'port' must be an integer, not a string"},
-    {"wrong type: group where a list belongs",
-	"mailboxes = { name = \"sales\"; };\n",
-	"@FILE@:1: 'mailboxes' must be a list ( { ... }, ... ), "
-	"not a group"},
-    {"integer out of range", MAILBOX_OK "poll_interval = 0;\n",
-	"@FILE@:2: 'poll_interval' must be between 1 and 86400, not 0"},
-    {"bad duration",
-	MAILBOX_OK
-	"sla = {\n  claim = \"4x\";\n  acknowledge = \"1h30\";\n};\n",
-	"@FILE@:3: 'claim': bad duration \"4x\" (use seconds, or a number "
-	"with s, m, h, d or w: \"4h\")\n"
-	"@FILE@:4: 'acknowledge': bad duration \"1h30\" (use seconds, or a "
-	"number with s, m, h, d or w: \"4h\")"},
-    {"bad size", MAILBOX_OK "max_message_size = \"50MB\";\n",
-	"@FILE@:2: 'max_message_size': bad size \"50MB\" (use bytes, or a "
-	"number with K, M or G: \"50M\")"},
-    {"duplicate mailbox name",
-	"mailboxes = (\n"
-	"  { name = \"sales\"; address = \"a@example.com\"; " IMAP_OK " },\n"
-	"  { name = \"sales\"; address = \"b@example.com\"; " IMAP_OK " }\n"
-	");\n",
-	"@FILE@:3: duplicate mailbox name 'sales' (first at line 2)"},
-    {"a route that does not exist",
-	MAILBOX_OK "routes = { sales = \"sales-team@example.com\"; };\n"
-		   "team = ( { name = \"sam\"; address = \"sam@example.com\";\n"
-		   "  role = \"sales\"; route = \"sale\"; } );\n",
-	"@FILE@:4: team member 'sam': unknown route 'sale' "
-	"(did you mean 'sales'?)"},
-    {"routes differing only in case",
-	MAILBOX_OK "routes = { sales = \"a@example.com\";\n"
-		   "  Sales = \"b@example.com\"; };\n",
-	"@FILE@:3: duplicate route 'Sales' (first at line 2)"},
-    {"tls none for a host that is not loopback",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"imap.example.com\";\n"
-	"    tls = \"none\"; user = \"u\"; password_file = \"ok.pass\"; };"
-	" } );\n",
-	"@FILE@:3: tls = \"none\" sends the password in clear: only "
-	"allowed for a loopback host, not 'imap.example.com'"},
-    {"password_file missing",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	"    password_file = \"nope.pass\"; }; } );\n",
-	"@FILE@:3: password_file '@DIR@/nope.pass': "
-	"No such file or directory"},
-    {"password_file readable by group",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	"    password_file = \"open.pass\"; }; } );\n",
-	"@FILE@:3: password_file '@DIR@/open.pass' is readable by group "
-	"or others (mode 0640); chmod 600 it"},
-    {"password_env not set",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	"    password_env = \"TEST_CONF_UNSET_VARIABLE\"; }; } );\n",
-	"@FILE@:3: environment variable 'TEST_CONF_UNSET_VARIABLE' "
-	"(password_env) is not set"},
-    {"two credentials",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	"    password_file = \"ok.pass\"; password_command = \"x\"; }; } );\n",
-	"@FILE@:2: imap block: set only one of password_file, "
-	"password_env, password_command, oauth2_token_file and "
-	"oauth2_token_command"},
-    {"no credential",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  imap = { host = \"h.example.com\"; user = \"u\"; }; } );\n",
-	"@FILE@:2: imap block: user 'u' needs a password_file, "
-	"password_env, password_command, oauth2_token_file or "
-	"oauth2_token_command"},
-    {"bad choices: after, style, role",
-	"mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	"  " IMAP_OK "\n"
-	"  after = \"move:\"; } );\n"
-	"routes = { support = { to = \"support@example.com\";\n"
-	"  style = \"bounce\"; }; };\n"
-	"team = ( { name = \"al\"; address = \"al@example.com\";\n"
-	"  role = \"boss\"; } );\n",
-	"@FILE@:3: 'after' must be \"flag\", \"none\" or \"move:FOLDER\", "
-	"not \"move:\"\n"
-	"@FILE@:5: 'style' must be \"attach\" or \"redirect\", not "
-	"\"bounce\"\n"
-	"@FILE@:7: 'role' must be \"bdr\", \"manager\", \"sales\" or "
-	"\"support\", not \"boss\""},
-    {"bad addresses, string-form route named",
-	"mailboxes = ( { name = \"sales\"; address = \"sales\"; " IMAP_OK
-	" } );\n"
-	"routes = { sales = \"team at example.com\"; };\n",
-	"@FILE@:1: 'address' is not an email address: \"sales\"\n"
-	"@FILE@:2: 'sales' is not an email address: "
-	"\"team at example.com\""},
-    {"duplicate team member and address",
-	MAILBOX_OK "team = ( { name = \"al\"; address = \"al@example.com\"; "
-		   "role = \"bdr\"; },\n"
-		   "  { name = \"al\";\n"
-		   "    address = \"AL@example.com\"; role = \"bdr\"; } );\n",
-	"@FILE@:3: duplicate team member 'al' (first at line 2)\n"
-	"@FILE@:4: duplicate team address 'al@example.com' "
-	"(first at line 2)"},
-    {"sla hours and digest_at",
-	MAILBOX_OK "sla = { digest_at = \"8am\";\n"
-		   "  hours = \"Mon-Fry 09:00-18:00\"; };\n",
-	"@FILE@:2: 'digest_at' must be a time HH:MM, not \"8am\"\n"
-	"@FILE@:3: 'hours' has bad days \"Mon-Fry\" (use Mon-Fri or "
-	"Mon,Wed,Fri)"},
-    {"sla hours: unknown zone",
-	MAILBOX_OK "sla = { hours = \"Mon-Fri 09:00-18:00 Europe/Berln\"; };\n",
-	"@FILE@:2: 'hours' names an unknown time zone \"Europe/Berln\""},
-    {"smtp block: from and a password without user",
-	MAILBOX_OK "smtp = { host = \"smtp.example.com\";\n"
-		   "  password_file = \"ok.pass\";\n"
-		   "  from = \"Triage <triage@example.com\"; };\n",
-	"@FILE@:4: 'from' must be an address or \"Name <address>\", not "
-	"\"Triage <triage@example.com\"\n"
-	"@FILE@:2: smtp block: a password or token needs a 'user'"},
-    {"keeps going: every problem at once",
-	"pol_interval = 5;\n"
-	"mailboxes = ( { name = \"sales\"; address = \"sales@example.com\";\n"
-	"  imap = { hots = \"h.example.com\"; user = \"u\";\n"
-	"    password_file = \"ok.pass\"; }; } );\n"
-	"sla = { claim = \"soon\"; };\n",
-	"@FILE@:1: unknown setting 'pol_interval' "
-	"(did you mean 'poll_interval'?)\n"
-	"@FILE@:3: unknown setting 'hots' in imap block "
-	"(did you mean 'host'?)\n"
-	"@FILE@:3: missing required setting 'host' in imap block\n"
-	"@FILE@:5: 'claim': bad duration \"soon\" (use seconds, or a number "
-	"with s, m, h, d or w: \"4h\")"},
-    {"an included file is named in its errors",
-	"@include \"inc.conf\"\n" MAILBOX_OK,
-	"@DIR@/inc.conf:2: unknown setting 'datbase' "
-	"(did you mean 'database'?)"},
-    {"a syntax error in an included file",
-	MAILBOX_OK "@include \"broken.conf\"\n",
-	"@DIR@/broken.conf:3: syntax error"},
+	{ "syntax error: libconfig's own line and text",
+	  MAILBOX_OK "poll_interval = ;\n",
+	  "@FILE@:2: syntax error" },
+	{ "duplicate setting (libconfig)",
+	  MAILBOX_OK "poll_interval = 5;\npoll_interval = 6;\n",
+	  "@FILE@:3: duplicate setting name" },
+	{ "unknown key, with the close known one",
+	  MAILBOX_OK "pol_interval = 5;\n",
+	  "@FILE@:2: unknown setting 'pol_interval' "
+	  "(did you mean 'poll_interval'?)" },
+	{ "unknown key in a block",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	  "    password_file = \"ok.pass\";\n"
+	  "    fodler = \"INBOX\"; };\n"
+	  "} );\n",
+	  "@FILE@:4: unknown setting 'fodler' in imap block "
+	  "(did you mean 'folder'?)" },
+	{ "unknown key, nothing close",
+	  MAILBOX_OK "colour = \"blue\";\n",
+	  "@FILE@:2: unknown setting 'colour'" },
+	{ "missing required top-level setting",
+	  "poll_interval = 5;\n",
+	  "@FILE@:1: missing required setting 'mailboxes'" },
+	{ "missing required settings in a block, all of them",
+	  "poll_interval = 5;\n"
+	  "mailboxes = (\n"
+	  "  { name = \"sales\"; }\n"
+	  ");\n",
+	  "@FILE@:3: missing required setting 'address' in mailbox\n"
+	  "@FILE@:3: missing required setting 'imap' in mailbox" },
+	{ "wrong type: boolean for a duration",
+	  MAILBOX_OK "poll_interval = true;\n",
+	  "@FILE@:2: 'poll_interval' must be a duration (seconds, or a "
+	  "string like \"4h\"), not a boolean" },
+	{ "wrong type: string for an integer",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	  "    port = \"993\"; password_file = \"ok.pass\"; }; } );\n",
+	  "@FILE@:3: 'port' must be an integer, not a string" },
+	{ "wrong type: group where a list belongs",
+	  "mailboxes = { name = \"sales\"; };\n",
+	  "@FILE@:1: 'mailboxes' must be a list ( { ... }, ... ), "
+	  "not a group" },
+	{ "integer out of range",
+	  MAILBOX_OK "poll_interval = 0;\n",
+	  "@FILE@:2: 'poll_interval' must be between 1 and 86400, not 0" },
+	{ "bad duration",
+	  MAILBOX_OK "sla = {\n  claim = \"4x\";\n"
+	  "  acknowledge = \"1h30\";\n};\n",
+	  "@FILE@:3: 'claim': bad duration \"4x\" (use seconds, or a number "
+	  "with s, m, h, d or w: \"4h\")\n"
+	  "@FILE@:4: 'acknowledge': bad duration \"1h30\" (use seconds, or a "
+	  "number with s, m, h, d or w: \"4h\")" },
+	{ "bad size",
+	  MAILBOX_OK "max_message_size = \"50MB\";\n",
+	  "@FILE@:2: 'max_message_size': bad size \"50MB\" (use bytes, or a "
+	  "number with K, M or G: \"50M\")" },
+	{ "duplicate mailbox name",
+	  "mailboxes = (\n"
+	  "  { name = \"sales\"; address = \"a@example.com\"; " IMAP_OK " },\n"
+	  "  { name = \"sales\"; address = \"b@example.com\"; " IMAP_OK " }\n"
+	  ");\n",
+	  "@FILE@:3: duplicate mailbox name 'sales' (first at line 2)" },
+	{ "a route that does not exist",
+	  MAILBOX_OK
+	  "routes = { sales = \"sales-team@example.com\"; };\n"
+	  "team = ( { name = \"sam\"; address = \"sam@example.com\";\n"
+	  "  role = \"sales\"; route = \"sale\"; } );\n",
+	  "@FILE@:4: team member 'sam': unknown route 'sale' "
+	  "(did you mean 'sales'?)" },
+	{ "routes differing only in case",
+	  MAILBOX_OK
+	  "routes = { sales = \"a@example.com\";\n"
+	  "  Sales = \"b@example.com\"; };\n",
+	  "@FILE@:3: duplicate route 'Sales' (first at line 2)" },
+	{ "tls none for a host that is not loopback",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"imap.example.com\";\n"
+	  "    tls = \"none\"; user = \"u\"; password_file = \"ok.pass\"; };"
+	  " } );\n",
+	  "@FILE@:3: tls = \"none\" sends the password in clear: only "
+	  "allowed for a loopback host, not 'imap.example.com'" },
+	{ "password_file missing",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	  "    password_file = \"nope.pass\"; }; } );\n",
+	  "@FILE@:3: password_file '@DIR@/nope.pass': "
+	  "No such file or directory" },
+	{ "password_file readable by group",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	  "    password_file = \"open.pass\"; }; } );\n",
+	  "@FILE@:3: password_file '@DIR@/open.pass' is readable by group "
+	  "or others (mode 0640); chmod 600 it" },
+	{ "oauth2_token_file readable by others, ca_file missing",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	  "    oauth2_token_file = \"open.pass\";\n"
+	  "    ca_file = \"/nonexistent/ca.pem\"; }; } );\n",
+	  "@FILE@:3: oauth2_token_file '@DIR@/open.pass' is readable by "
+	  "group or others (mode 0640); chmod 600 it\n"
+	  "@FILE@:4: ca_file '/nonexistent/ca.pem': "
+	  "No such file or directory" },
+	{ "a mailbox that is not a group",
+	  "mailboxes = (\n  \"sales\" );\n",
+	  "@FILE@:2: a mailbox must be a group { ... }, not a string" },
+	{ "password_env not set",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	  "    password_env = \"TEST_CONF_UNSET_VARIABLE\"; }; } );\n",
+	  "@FILE@:3: environment variable 'TEST_CONF_UNSET_VARIABLE' "
+	  "(password_env) is not set" },
+	{ "two credentials",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	  "    password_file = \"ok.pass\";\n"
+	  "    password_command = \"x\"; }; } );\n",
+	  "@FILE@:2: imap block: set only one of password_file, "
+	  "password_env, password_command, oauth2_token_file and "
+	  "oauth2_token_command" },
+	{ "no credential",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  imap = { host = \"h.example.com\"; user = \"u\"; }; } );\n",
+	  "@FILE@:2: imap block: user 'u' needs a password_file, "
+	  "password_env, password_command, oauth2_token_file or "
+	  "oauth2_token_command" },
+	{ "bad choices: after, style, role",
+	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	  "  " IMAP_OK "\n"
+	  "  after = \"move:\"; } );\n"
+	  "routes = { support = { to = \"support@example.com\";\n"
+	  "  style = \"bounce\"; }; };\n"
+	  "team = ( { name = \"al\"; address = \"al@example.com\";\n"
+	  "  role = \"boss\"; } );\n",
+	  "@FILE@:3: 'after' must be \"flag\", \"none\" or \"move:FOLDER\", "
+	  "not \"move:\"\n"
+	  "@FILE@:5: 'style' must be \"attach\" or \"redirect\", not "
+	  "\"bounce\"\n"
+	  "@FILE@:7: 'role' must be \"bdr\", \"manager\", \"sales\" or "
+	  "\"support\", not \"boss\"" },
+	{ "bad addresses, string-form route named",
+	  "mailboxes = ( { name = \"sales\"; address = \"sales\"; "
+	  IMAP_OK " } );\n"
+	  "routes = { sales = \"team at example.com\"; };\n",
+	  "@FILE@:1: 'address' is not an email address: \"sales\"\n"
+	  "@FILE@:2: 'sales' is not an email address: "
+	  "\"team at example.com\"" },
+	{ "duplicate team member and address",
+	  MAILBOX_OK
+	  "team = ( { name = \"al\"; address = \"al@example.com\"; "
+	  "role = \"bdr\"; },\n"
+	  "  { name = \"al\";\n"
+	  "    address = \"AL@example.com\"; role = \"bdr\"; } );\n",
+	  "@FILE@:3: duplicate team member 'al' (first at line 2)\n"
+	  "@FILE@:4: duplicate team address 'al@example.com' "
+	  "(first at line 2)" },
+	{ "sla hours and digest_at",
+	  MAILBOX_OK
+	  "sla = { digest_at = \"8am\";\n"
+	  "  hours = \"Mon-Fry 09:00-18:00\"; };\n",
+	  "@FILE@:2: 'digest_at' must be a time HH:MM, not \"8am\"\n"
+	  "@FILE@:3: 'hours' has bad days \"Mon-Fry\" (use Mon-Fri or "
+	  "Mon,Wed,Fri)" },
+	{ "sla hours: unknown zone",
+	  MAILBOX_OK
+	  "sla = { hours = \"Mon-Fri 09:00-18:00 Europe/Berln\"; };\n",
+	  "@FILE@:2: 'hours' names an unknown time zone \"Europe/Berln\"" },
+	{ "smtp block: from and a password without user",
+	  MAILBOX_OK
+	  "smtp = { host = \"smtp.example.com\";\n"
+	  "  password_file = \"ok.pass\";\n"
+	  "  from = \"Triage <triage@example.com\"; };\n",
+	  "@FILE@:4: 'from' must be an address or \"Name <address>\", not "
+	  "\"Triage <triage@example.com\"\n"
+	  "@FILE@:2: smtp block: a password or token needs a 'user'" },
+	{ "keeps going: every problem at once",
+	  "pol_interval = 5;\n"
+	  "mailboxes = ( { name = \"sales\"; address = \"sales@example.com\";\n"
+	  "  imap = { hots = \"h.example.com\"; user = \"u\";\n"
+	  "    password_file = \"ok.pass\"; }; } );\n"
+	  "sla = { claim = \"soon\"; };\n",
+	  "@FILE@:1: unknown setting 'pol_interval' "
+	  "(did you mean 'poll_interval'?)\n"
+	  "@FILE@:3: unknown setting 'hots' in imap block "
+	  "(did you mean 'host'?)\n"
+	  "@FILE@:3: missing required setting 'host' in imap block\n"
+	  "@FILE@:5: 'claim': bad duration \"soon\" (use seconds, or a number "
+	  "with s, m, h, d or w: \"4h\")" },
+	{ "an included file is named in its errors",
+	  "@include \"inc.conf\"\n" MAILBOX_OK,
+	  "@DIR@/inc.conf:2: unknown setting 'datbase' "
+	  "(did you mean 'database'?)" },
+	{ "a syntax error in an included file",
+	  MAILBOX_OK "@include \"broken.conf\"\n",
+	  "@DIR@/broken.conf:3: syntax error" },
 };
 
 /* Replace every @FILE@ and @DIR@ in `in`. */
@@ -428,8 +454,8 @@ test_defaults_and_paths(void **state)
 	    "accounts = \"accounts.csv\";\n"
 	    "poll_interval = \"2m\";\n"
 	    "max_message_size = 1048576;\n"
-	    "mailboxes = ( { name = \"sales\"; address = "
-	    "\"Sales@Example.com\";\n"
+	    "mailboxes = ( { name = \"sales\";\n"
+	    "  address = \"Sales@Example.com\";\n"
 	    "  imap = { host = \"127.0.0.1\"; tls = \"none\"; user = \"u\";\n"
 	    "    password_file = \"ok.pass\"; ca_file = \"ca.pem\"; }; } );\n",
 	    0644);
@@ -463,6 +489,31 @@ test_defaults_and_paths(void **state)
 	assert_string_equal(c->sla.digest_at, "08:00");
 	assert_null(c->sla.hours);
 	conf_free(&c);
+	free(file);
+}
+
+/* password_env is read at load; the variable's value is the password. */
+static void
+test_password_env(void **state)
+{
+	struct conf_errors errs = { 0 };
+	struct conf *c = NULL;
+	char *file;
+
+	(void)state;
+	setenv("TEST_CONF_PASSWORD", "from env", 1);
+	write_file("test.conf",
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    password_env = \"TEST_CONF_PASSWORD\"; }; } );\n", 0644);
+	xasprintf(&file, "%s/test.conf", dir);
+	if (conf_load(file, &c, &errs) < 0)
+		fail_msg("%s", errs.v[0]);
+	assert_string_equal(c->mailboxes[0].imap.password, "from env");
+	assert_string_equal(c->mailboxes[0].imap.password_env,
+	    "TEST_CONF_PASSWORD");
+	conf_free(&c);
+	unsetenv("TEST_CONF_PASSWORD");
 	free(file);
 }
 
@@ -640,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_defaults_and_paths),
+		cmocka_unit_test(test_password_env),
 		cmocka_unit_test(test_no_secrets),
 		cmocka_unit_test(test_server_secrets),
 		cmocka_unit_test(test_duration),
