@@ -107,6 +107,10 @@ struct conf_errors {
  * Load and validate `path`.  On success returns 0 and sets *conf_r (free
  * with conf_free).  On any problem returns -1, leaves *conf_r alone and
  * fills *errs with every problem found (free with conf_errors_clear).
+ * Relative paths in the file (database, rules, accounts, password_file,
+ * ca_file, oauth2_token_file) come out absolute, resolved against the
+ * directory of `path`.  password_file and password_env are read (and
+ * checked) here; password_command is only run by conf_server_password().
  */
 int conf_load(const char *path, struct conf **conf_r, struct conf_errors *errs);
 
@@ -142,12 +146,12 @@ int conf_size(const char *s, size_t *bytes_r);
 
 /*
  * The secrets of a server block, fetched when connecting: the password
- * (already read at load, or password_file / password_env read now, or the
- * first line of password_command's output) and the XOAUTH2 token
+ * (already read at load, or password_file / password_env read now, or
+ * what password_command prints on stdout) and the XOAUTH2 token
  * (oauth2_token_file re-read each time, since tokens are refreshed, or
  * oauth2_token_command's output).  Trailing newlines are stripped.
- * Returns 0 and sets *r to a new string the caller frees (NULL when none
- * is configured); -1 with err (ERR_CONF) when a file is missing or group/
+ * Returns 0 and sets *r to a new string the caller frees, after
+ * explicit_bzero() (NULL when none is configured); -1 with err (ERR_CONF) when a file is missing or group/
  * world readable, a variable is unset, or a command fails.  Never puts the
  * secret itself in err.
  */
