@@ -310,9 +310,10 @@ html_end(void *ctx, const xmlChar *name)
 		html_break(st, 2);
 		break;
 	case HK_QUOTE:
-		html_break(st, 2);
+		html_break(st, 1);
 		if (st->quote > 0)
 			st->quote--;
+		html_break(st, 2);
 		break;
 	case HK_PRE:
 		html_break(st, 2);

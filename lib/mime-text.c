@@ -285,6 +285,19 @@ mime_text_to_utf8(const char *s, size_t n, const char *charset,
 		guess(s, n, cs != NULL, out, &info);
 		goto out;
 	}
+	/*
+	 * Text that is valid UTF-8 with at least one multi-byte sequence is
+	 * UTF-8 whatever the label says: legacy text almost never is by
+	 * accident, while "iso-8859-1" on UTF-8 text is common.
+	 */
+	utf8_scan((const unsigned char *)s, n, &multi, &bad);
+	if (multi > 0 && bad == 0 && strncasecmp(cs, "UTF-", 4) != 0 &&
+	    strncasecmp(cs, "UCS", 3) != 0) {
+		info.wrong = 1;
+		info.used = "UTF-8";
+		mime_text_clean(out, s, n, 1);
+		goto out;
+	}
 	buf_init(&tmp, n * 4 + 16);
 	r = convert(s, n, cs, &tmp);
 	if (r < 0) {
@@ -295,18 +308,15 @@ mime_text_to_utf8(const char *s, size_t n, const char *charset,
 		goto out;
 	}
 	info.used = "declared";
-	if (r > 0) {
-		utf8_scan((const unsigned char *)s, n, &multi, &bad);
-		if (bad == 0) {
-			/* A UTF-8 message with a stale charset label. */
-			info.wrong = 1;
-			info.used = "UTF-8";
-			mime_text_clean(out, s, n, 1);
-			buf_free(&tmp);
-			goto out;
-		}
-		info.replaced = (size_t)r;
+	if (r > 0 && bad == 0 && strncasecmp(cs, "UTF-", 4) != 0) {
+		/* Plain ASCII the declared charset cannot read. */
+		info.wrong = 1;
+		info.used = "UTF-8";
+		mime_text_clean(out, s, n, 1);
+		buf_free(&tmp);
+		goto out;
 	}
+	info.replaced = r > 0 ? (size_t)r : 0;
 	mime_text_clean(out, tmp.data != NULL ? tmp.data : "", tmp.len, 1);
 	buf_free(&tmp);
 out:

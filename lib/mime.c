@@ -365,6 +365,81 @@ copy_from(struct mime_ctx *c, GMimeMessage *gm)
 
 /* ---- parts ---------------------------------------------------------- */
 
+/* Count n decoded bytes and keep them if asked; -1 once keep is full. */
+static int
+part_sink(struct buf *keep, const char *data, size_t n, size_t *size)
+{
+	*size += n;
+	if (keep == NULL)
+		return 0;
+	return mime_text_add_cut(keep, data, n);
+}
+
+/*
+ * Base64 and quoted-printable, decoded step by step with our own
+ * GMimeEncoding state, so a base64 body that ends mid-quantum (a
+ * truncated message) can be told from a complete one.
+ */
+static int
+part_decode_steps(struct mime_ctx *c, GMimeStream *src,
+    GMimeContentEncoding enc, struct buf *keep, size_t *size)
+{
+	char in[MIME_READ_CHUNK], out[MIME_READ_CHUNK + 64];
+	GMimeEncoding state;
+	ssize_t n;
+	size_t len;
+
+	g_mime_encoding_init_decode(&state, enc);
+	for (;;) {
+		n = g_mime_stream_read(src, in, sizeof(in));
+		if (n <= 0)
+			break;
+		len = g_mime_encoding_step(&state, in, (size_t)n, out);
+		if (part_sink(keep, out, len, size) < 0)
+			return 1;
+	}
+	if (n < 0)
+		problem(c, "encoding: read error in part content");
+	/* GMime 3.2 leaves -1 after padding, else the count of pending
+	 * characters: 1-3 means the last quantum was cut off. */
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 && state.state > 0 &&
+	    (state.state & 0xff) != 0)
+		problem(c, "encoding: truncated base64, %d trailing "
+		    "character(s) dropped", state.state & 0xff);
+	return 0;
+}
+
+/* Anything else (7bit, 8bit, binary, uuencode) through a filter stream. */
+static int
+part_decode_filter(struct mime_ctx *c, GMimeStream *src,
+    GMimeContentEncoding enc, struct buf *keep, size_t *size)
+{
+	char chunk[MIME_READ_CHUNK];
+	GMimeStream *fs = g_mime_stream_filter_new(src);
+	GMimeFilter *filter;
+	ssize_t n;
+	int cut = 0;
+
+	if (enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		filter = g_mime_filter_basic_new(enc, FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), filter);
+		g_object_unref(filter);
+	}
+	for (;;) {
+		n = g_mime_stream_read(fs, chunk, sizeof(chunk));
+		if (n <= 0)
+			break;
+		if (part_sink(keep, chunk, (size_t)n, size) < 0) {
+			cut = 1;
+			break;
+		}
+	}
+	if (n < 0)
+		problem(c, "encoding: read error in part content");
+	g_object_unref(fs);
+	return cut;
+}
+
 /*
  * Stream a part's decoded content: into `keep` up to its cap (then stop
  * reading), or, with keep NULL, only count the bytes.  The content is
@@ -377,12 +452,7 @@ part_read(struct mime_ctx *c, GMimePart *part, struct buf *keep,
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	GMimeContentEncoding enc;
-	GMimeStream *src, *fs;
-	GMimeFilter *filter = NULL;
-	char chunk[MIME_READ_CHUNK];
-	size_t size = 0;
-	ssize_t n;
-	int cut = 0;
+	GMimeStream *src;
 
 	*size_r = 0;
 	if (content == NULL)
@@ -392,35 +462,10 @@ part_read(struct mime_ctx *c, GMimePart *part, struct buf *keep,
 		return 0;
 	enc = g_mime_data_wrapper_get_encoding(content);
 	g_mime_stream_reset(src);
-	fs = g_mime_stream_filter_new(src);
 	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
-	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
-		filter = g_mime_filter_basic_new(enc, FALSE);
-		g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), filter);
-	}
-	for (;;) {
-		n = g_mime_stream_read(fs, chunk, sizeof(chunk));
-		if (n <= 0)
-			break;
-		size += (size_t)n;
-		if (keep == NULL)
-			continue;
-		if (mime_text_add_cut(keep, chunk, (size_t)n) < 0) {
-			cut = 1;
-			break;
-		}
-	}
-	if (n < 0)
-		problem(c, "encoding: read error in part content");
-	if (filter != NULL && enc == GMIME_CONTENT_ENCODING_BASE64 && !cut &&
-	    (GMIME_FILTER_BASIC(filter)->encoder.state & 3) != 0)
-		problem(c, "encoding: truncated base64");
-	if (filter != NULL)
-		g_object_unref(filter);
-	g_object_unref(fs);
-	*size_r = size;
-	return cut;
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
+		return part_decode_steps(c, src, enc, keep, size_r);
+	return part_decode_filter(c, src, enc, keep, size_r);
 }
 
 static int
@@ -481,7 +526,8 @@ to_utf8(struct mime_ctx *c, const char *s, size_t n, const char *charset,
 		problem(c, "charset: undeclared 8-bit text read as %s",
 		    info.used);
 	if (info.replaced > 0)
-		problem(c, "charset: invalid bytes replaced by U+FFFD");
+		problem(c, "charset: NUL or invalid bytes replaced by "
+		    "U+FFFD");
 }
 
 /* Append a part's text to dst with a blank line between parts. */
