@@ -206,6 +206,56 @@ test_deadline(void **state)
 	}
 }
 
+/* A small deterministic generator, so failures reproduce. */
+static uint64_t
+lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 33;
+}
+
+/*
+ * Against a brute-force oracle: minute by minute, is the desk open?  The
+ * windows, the DST changes and the instants all fall on whole minutes,
+ * so the oracle is exact.  Spans of up to 4 days, around both 2026 DST
+ * changes and in 2071, past the precomputed table.
+ */
+static void
+test_against_brute_force(void **state)
+{
+	struct sla_hours *h = hours("Mon-Fri 08:30-17:15 Europe/Berlin");
+	const int64_t bases[] = { ts("2026-03-26T00:00:00Z"),
+		ts("2026-10-22T00:00:00Z"), ts("2071-03-26T00:00:00Z") };
+	uint64_t seed = 42;
+
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		for (int i = 0; i < 12; i++) {
+			int64_t from = bases[b] + 60 * (int64_t)(lcg(&seed) %
+			    (4 * 1440));
+			int64_t to = from + 60 * (int64_t)(lcg(&seed) %
+			    (4 * 1440));
+			int64_t want = 0, got, dl;
+
+			for (int64_t m = from; m < to; m += 60)
+				want += 60 * sla_hours_open(h, m);
+			got = sla_business_seconds(h, from, to);
+			if (got != want)
+				fail_msg("%lld..%lld: got %lld want %lld",
+				    (long long)from, (long long)to,
+				    (long long)got, (long long)want);
+			if (want == 0)
+				continue;
+			/* the deadline is the first instant reaching it */
+			dl = sla_business_deadline(h, from, want);
+			assert_int_equal(sla_business_seconds(h, from, dl),
+			    want);
+			assert_true(sla_business_seconds(h, from, dl - 1) <
+			    want);
+		}
+	}
+	sla_hours_free(&h);
+}
+
 static void
 test_open_and_days(void **state)
 {
@@ -402,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_business_seconds),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_against_brute_force),
 		cmocka_unit_test(test_open_and_days),
 		cmocka_unit_test(test_digest_next),
 		cmocka_unit_test(test_breach_once_and_rearm),
