@@ -294,20 +294,19 @@ table_build(struct sla_hours *h)
 static int
 table_day(const struct sla_hours *h, int64_t t)
 {
-	int lo = 0, hi = TABLE_DAYS;
+	int64_t i;
 
 	if (t < h->table[0].start || t >= h->table[TABLE_DAYS].start)
 		return -1;
-	/* the last day whose start is <= t */
-	while (hi - lo > 1) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (h->table[mid].start <= t)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
+	/* Days are 23 to 25 hours long: the guess is off by one at most. */
+	i = (t - h->table[0].start) / DAY;
+	if (i >= TABLE_DAYS)
+		i = TABLE_DAYS - 1;
+	while (i > 0 && h->table[i].start > t)
+		i--;
+	while (i + 1 < TABLE_DAYS && h->table[i + 1].start <= t)
+		i++;
+	return (int)i;
 }
 
 /* Business seconds from the table's start to t (t inside the table). */

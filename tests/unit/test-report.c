@@ -64,6 +64,47 @@ test_percentile(void **state)
 	}
 }
 
+static int
+i64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * report_finish selects instead of sorting: it must agree with sorting
+ * and report_percentile on every size, with duplicates and runs.
+ */
+static void
+test_selection_matches_sort(void **state)
+{
+	uint64_t x = 7;
+
+	for (size_t n = 1; n <= 300; n++) {
+		struct report r;
+		int64_t *sorted = xcalloc(n, sizeof(*sorted));
+		int64_t range = n % 3 == 0 ? 4 : 100000;	/* many ties */
+
+		report_init(&r, 0, 1);
+		for (size_t i = 0; i < n; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			sorted[i] = n % 5 == 0 ? (int64_t)i :
+			    (int64_t)((x >> 33) % (uint64_t)range);
+			report_durations_add(&r.times[REPORT_TO_CLAIM],
+			    sorted[i], sorted[i]);
+		}
+		qsort(sorted, n, sizeof(*sorted), i64_cmp);
+		report_finish(&r);
+		assert_int_equal(r.times[REPORT_TO_CLAIM].clock_stat.median,
+		    report_percentile(sorted, n, 50));
+		assert_int_equal(r.times[REPORT_TO_CLAIM].clock_stat.p90,
+		    report_percentile(sorted, n, 90));
+		report_clear(&r);
+		free(sorted);
+	}
+}
+
 static void
 test_finish(void **state)
 {
@@ -505,6 +546,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_selection_matches_sort),
 		cmocka_unit_test(test_finish),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
