@@ -20,6 +20,18 @@ void report_out_printf(struct report_out *o, const char *fmt, ...)
 /* 0, or -1 with *err set when the output passed the buffer's cap. */
 int report_out_done(struct report_out *o, struct error *err);
 
+/*
+ * Append `s` as a terminal column of `width` characters: control
+ * characters become spaces, a UTF-8 sequence counts as one column, a
+ * longer string is cut with '~', a shorter one padded unless pad is 0.
+ * NULL shows as "-".
+ */
+void report_out_column(struct report_out *o, const char *s, int width,
+    int pad);
+
+void report_counts_clear(struct report_counts *c);
+void report_tickets_clear(struct report_tickets *t);
+
 /* The largest count in a list (0 when empty), for scaling bars. */
 int64_t report_counts_max(const struct report_counts *c);
 

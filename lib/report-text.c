@@ -10,43 +10,6 @@
 
 #define BAR_WIDTH 30
 
-/*
- * Append `s` as a column of `width` characters: control characters
- * become spaces, UTF-8 sequences count as one column each, a longer
- * string is cut with '~', a shorter one padded (unless pad is 0).
- */
-static void
-column(struct report_out *o, const char *s, int width, int pad)
-{
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "-");
-	int used = 0;
-
-	while (*p != '\0' && used < width) {
-		size_t len = 1;
-
-		if (*p >= 0xc0) {
-			while ((p[len] & 0xc0) == 0x80 && len < 4)
-				len++;
-		} else if (*p >= 0x80) {
-			p++;	/* a stray continuation byte */
-			continue;
-		}
-		if (used == width - 1 && p[len] != '\0') {
-			report_out_str(o, "~");
-			used++;
-			break;
-		}
-		if (*p < 0x20 || *p == 0x7f)
-			report_out_str(o, " ");
-		else
-			report_out_add(o, (const char *)p, len);
-		p += len;
-		used++;
-	}
-	while (pad && used++ < width)
-		report_out_str(o, " ");
-}
-
 static void
 bar(struct report_out *o, int64_t n, int64_t max)
 {
@@ -75,7 +38,7 @@ counts(struct report_out *o, const char *title,
 		report_out_str(o, "  (none)\n");
 	for (size_t i = 0; i < c->n; i++) {
 		report_out_str(o, "  ");
-		column(o, c->v[i].key, 28, 1);
+		report_out_column(o, c->v[i].key, 28, 1);
 		report_out_printf(o, " %8lld", (long long)c->v[i].n);
 		bar(o, c->v[i].n, max);
 		report_out_str(o, "\n");
@@ -128,7 +91,7 @@ bdrs(struct report_out *o, const struct report *r)
 		const struct report_bdr *x = &r->bdrs[i];
 
 		report_out_str(o, "  ");
-		column(o, x->name, 14, 1);
+		report_out_column(o, x->name, 14, 1);
 		report_out_printf(o, " %7lld %7lld %7lld %8lld %10s %9s "
 		    "%9s\n", (long long)x->claimed, (long long)x->routed,
 		    (long long)x->qualified, (long long)x->disqualified,
@@ -196,10 +159,10 @@ stories(struct report_out *o, const struct report *r)
 		const struct report_ticket *t = &r->stories.v[i];
 
 		report_out_printf(o, "  #%-7lld ", (long long)t->id);
-		column(o, t->account != NULL ? t->account : t->customer, 24,
+		report_out_column(o, t->account != NULL ? t->account : t->customer, 24,
 		    1);
 		report_out_str(o, " ");
-		column(o, t->subject, 44, 0);
+		report_out_column(o, t->subject, 44, 0);
 		report_out_str(o, "\n");
 	}
 }
@@ -218,9 +181,9 @@ breaches(struct report_out *o, const struct report *r)
 		report_fmt_duration(t->late, late, sizeof(late));
 		report_out_printf(o, "  #%-7lld %-11s ", (long long)t->id,
 		    t->clock != NULL ? t->clock : "-");
-		column(o, t->owner, 12, 1);
+		report_out_column(o, t->owner, 12, 1);
 		report_out_printf(o, " late %-8s ", late);
-		column(o, t->subject, 30, 0);
+		report_out_column(o, t->subject, 30, 0);
 		report_out_str(o, "\n");
 	}
 }
@@ -236,9 +199,9 @@ report_render_text(const struct report *r, struct buf *out,
 	report_fmt_time(r->to, to, sizeof(to));
 	report_out_printf(&o, "triage report %s .. %s\n", from, to);
 	report_out_str(&o, "Mailbox: ");
-	column(&o, r->mailbox != NULL ? r->mailbox : "all", 40, 0);
+	report_out_column(&o, r->mailbox != NULL ? r->mailbox : "all", 40, 0);
 	report_out_str(&o, "\nBusiness hours: ");
-	column(&o, r->hours != NULL ? r->hours : "none (clock time only)",
+	report_out_column(&o, r->hours != NULL ? r->hours : "none (clock time only)",
 	    50, 0);
 	report_out_printf(&o, "\nTickets: %lld\n", (long long)r->tickets);
 	counts(&o, "Volume by mailbox", &r->by_mailbox);

@@ -28,8 +28,8 @@ report_init(struct report *r, int64_t from, int64_t to)
 	r->to = to;
 }
 
-static void
-counts_clear(struct report_counts *c)
+void
+report_counts_clear(struct report_counts *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].key);
@@ -46,8 +46,8 @@ durations_clear(struct report_durations *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static void
-tickets_clear(struct report_tickets *t)
+void
+report_tickets_clear(struct report_tickets *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->v[i].subject);
@@ -67,11 +67,11 @@ report_clear(struct report *r)
 	free(r->mailbox);
 	free(r->hours);
 	free(r->ticket_url);
-	counts_clear(&r->by_mailbox);
-	counts_clear(&r->by_queue);
-	counts_clear(&r->by_tag);
-	counts_clear(&r->by_day);
-	counts_clear(&r->competitors);
+	report_counts_clear(&r->by_mailbox);
+	report_counts_clear(&r->by_queue);
+	report_counts_clear(&r->by_tag);
+	report_counts_clear(&r->by_day);
+	report_counts_clear(&r->competitors);
 	for (int i = 0; i < REPORT_TIME_COUNT; i++)
 		durations_clear(&r->times[i]);
 	for (size_t i = 0; i < r->n_bdrs; i++) {
@@ -80,8 +80,8 @@ report_clear(struct report *r)
 		durations_clear(&r->bdrs[i].to_route);
 	}
 	free(r->bdrs);
-	tickets_clear(&r->stories);
-	tickets_clear(&r->breaches);
+	report_tickets_clear(&r->stories);
+	report_tickets_clear(&r->breaches);
 	report_init(r, 0, 0);
 }
 
@@ -477,4 +477,41 @@ report_counts_max(const struct report_counts *c)
 			max = c->v[i].n;
 	}
 	return max;
+}
+
+/*
+ * Append `s` as a column of `width` characters: control characters
+ * become spaces, UTF-8 sequences count as one column each, a longer
+ * string is cut with '~', a shorter one padded (unless pad is 0).
+ */
+void
+report_out_column(struct report_out *o, const char *s, int width, int pad)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "-");
+	int used = 0;
+
+	while (*p != '\0' && used < width) {
+		size_t len = 1;
+
+		if (*p >= 0xc0) {
+			while ((p[len] & 0xc0) == 0x80 && len < 4)
+				len++;
+		} else if (*p >= 0x80) {
+			p++;	/* a stray continuation byte */
+			continue;
+		}
+		if (used == width - 1 && p[len] != '\0') {
+			report_out_str(o, "~");
+			used++;
+			break;
+		}
+		if (*p < 0x20 || *p == 0x7f)
+			report_out_str(o, " ");
+		else
+			report_out_add(o, (const char *)p, len);
+		p += len;
+		used++;
+	}
+	while (pad && used++ < width)
+		report_out_str(o, " ");
 }

@@ -182,6 +182,38 @@ int report_render_csv(const struct report *r, struct buf *out,
 int report_render_html(const struct report *r, struct buf *out,
     struct error *err);
 
+/*
+ * The manager's daily digest, mailed to sla.digest_to at sla.digest_at:
+ * what is breached and at risk now, what waits unclaimed per queue, and
+ * yesterday's figures.  The daemon fills it (sla_evaluate over the open
+ * tickets, counts from the store) and mails what report_digest_render
+ * writes.
+ */
+struct report_digest {
+	int64_t at;		/* when made */
+	int64_t yesterday_day;	/* local day number (sla_local_day) */
+	int64_t day_from, day_to;	/* its bounds, for the store's
+					   queries (sla_day_start) */
+	char *hours;		/* owned business-hours spec; NULL: none */
+	struct report_tickets breached;	/* clock, at = deadline, late */
+	struct report_tickets at_risk;	/* clock, at = deadline */
+	struct report_counts unclaimed;	/* open "new" tickets per queue */
+	struct report_funnel yesterday;	/* received, claimed, routed,
+					   acknowledged, (dis)qualified */
+	int64_t yesterday_breaches;
+};
+
+void report_digest_init(struct report_digest *d, int64_t at);
+void report_digest_clear(struct report_digest *d);
+/*
+ * Sort the lists (breached: latest first; at risk: nearest deadline
+ * first; queues: most first) and append the mail's subject line to
+ * *subject and its plain-text body (lines of at most 78 columns) to
+ * *body.  Returns 0, or -1 with *err set when a buffer's cap is passed.
+ */
+int report_digest_render(struct report_digest *d, struct buf *subject,
+    struct buf *body, struct error *err);
+
 /* Helpers shared by the renderers. */
 /* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
 void report_fmt_time(int64_t t, char *buf, size_t size);
