@@ -366,7 +366,8 @@ rows_free(struct account_row *rows, size_t n)
 static void
 rows_finish(struct parser *ps)
 {
-	qsort(ps->rows, ps->n, sizeof(*ps->rows), row_cmp);
+	if (ps->n > 1)
+		qsort(ps->rows, ps->n, sizeof(*ps->rows), row_cmp);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct account_row *r = &ps->rows[i];
 
