@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "report-private.h"
+#include "sla.h"
 
 static const int64_t hist_upper[REPORT_HIST_BUCKETS] = { 15 * 60, 30 * 60,
 	3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400,
@@ -514,4 +515,94 @@ report_out_column(struct report_out *o, const char *s, int width, int pad)
 	}
 	while (pad && used++ < width)
 		report_out_str(o, " ");
+}
+
+static int
+span_parse(const char *s, int64_t *secs_r)
+{
+	char *end;
+	long long n;
+	int64_t unit;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	n = strtoll(s, &end, 10);
+	switch (*end) {
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'w':
+		unit = 7 * 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (end[1] != '\0' || n <= 0 || n > 100 * 366 * 86400LL / unit)
+		return -1;
+	*secs_r = (int64_t)n * unit;
+	return 0;
+}
+
+/*
+ * A DATE option: an instant, or the start of a local day (plus one day
+ * when `end` is set, since --to names the last day included).
+ */
+static int
+date_parse(const char *s, const struct sla_hours *h, int end, int64_t *t_r)
+{
+	struct tm tm;
+	const char *rest;
+
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (rest != NULL && *rest == '\0' && strlen(s) == 20) {
+		*t_r = (int64_t)timegm(&tm);
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%d", &tm);
+	if (rest == NULL || *rest != '\0' || strlen(s) != 10)
+		return -1;
+	/* timegm at midnight UTC numbers the civil day */
+	*t_r = sla_day_start(h, (int64_t)timegm(&tm) / 86400 + (end ? 1 : 0));
+	return 0;
+}
+
+int
+report_period(const char *since, const char *from, const char *to,
+    const struct sla_hours *h, int64_t now, int64_t *from_r, int64_t *to_r,
+    struct error *err)
+{
+	int64_t a, b = now, span;
+
+	if (since != NULL && (from != NULL || to != NULL))
+		return error_set(err, ERR_USAGE, "--since and --from/--to "
+		    "exclude each other");
+	if (to != NULL && from == NULL)
+		return error_set(err, ERR_USAGE, "--to needs --from");
+	if (from == NULL) {
+		if (span_parse(since != NULL ? since : "7d", &span) < 0)
+			return error_set(err, ERR_USAGE, "--since \"%s\": want "
+			    "a span like 90m, 24h, 7d or 2w", since);
+		a = now - span;
+	} else {
+		if (date_parse(from, h, 0, &a) < 0)
+			return error_set(err, ERR_USAGE, "--from \"%s\": want "
+			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", from);
+		if (to != NULL && date_parse(to, h, 1, &b) < 0)
+			return error_set(err, ERR_USAGE, "--to \"%s\": want "
+			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", to);
+	}
+	if (b <= a)
+		return error_set(err, ERR_USAGE, "the period is empty (it "
+		    "ends before it starts)");
+	*from_r = a;
+	*to_r = b;
+	return 0;
 }

@@ -156,6 +156,21 @@ const char *report_hist_label(size_t i);
 const char *report_time_name(enum report_time t);
 const char *report_time_title(enum report_time t);
 
+struct sla_hours;
+
+/*
+ * The period for `triage report`: --since SPAN ("90m", "24h", "7d",
+ * "2w"): [now - SPAN, now); or --from DATE [--to DATE], where DATE is
+ * "YYYY-MM-DD", a local day in the hours' zone (UTC for h NULL; --to's
+ * day is included), or an instant "YYYY-MM-DDTHH:MM:SSZ"; --to defaults
+ * to now.  Nothing given: the last 7 days.  Returns 0 and sets
+ * [*from_r, *to_r), or -1 with an ERR_USAGE message in *err (both
+ * --since and --from, --to alone, a bad span or date, an empty period).
+ */
+int report_period(const char *since, const char *from, const char *to,
+    const struct sla_hours *h, int64_t now, int64_t *from_r,
+    int64_t *to_r, struct error *err);
+
 enum report_format {
 	REPORT_TEXT,
 	REPORT_JSON,

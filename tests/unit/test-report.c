@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
 
 #include "../fixtures/report/fixture-report.h"
+#include "sla.h"
 
 #define OUT_CAP (4u * 1024 * 1024)
 
@@ -519,6 +521,87 @@ test_cap_and_formats(void **state)
 	report_clear(&r);
 }
 
+static int64_t
+ts(const char *s)
+{
+	struct tm tm = { 0 };
+
+	assert_non_null(strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm));
+	return (int64_t)timegm(&tm);
+}
+
+static void
+test_period(void **state)
+{
+	struct sla_hours *berlin = NULL;
+	struct error err = { 0 };
+	/* "now" is Sunday 22 November 2026, 18:00Z */
+	static const struct {
+		const char *since, *from, *to;
+		int zoned;		/* dates in Europe/Berlin */
+		const char *want_from, *want_to;	/* NULL: error */
+		const char *error;
+	} cases[] = {
+		{ NULL, NULL, NULL, 0, "2026-11-15T18:00:00Z",
+		  "2026-11-22T18:00:00Z", NULL },
+		{ "24h", NULL, NULL, 0, "2026-11-21T18:00:00Z",
+		  "2026-11-22T18:00:00Z", NULL },
+		{ "2w", NULL, NULL, 0, "2026-11-08T18:00:00Z",
+		  "2026-11-22T18:00:00Z", NULL },
+		{ "90m", NULL, NULL, 0, "2026-11-22T16:30:00Z",
+		  "2026-11-22T18:00:00Z", NULL },
+		/* --to's day is included */
+		{ NULL, "2026-11-01", "2026-11-07", 0, "2026-11-01T00:00:00Z",
+		  "2026-11-08T00:00:00Z", NULL },
+		/* local days: Berlin midnight is 23:00Z the day before */
+		{ NULL, "2026-11-01", "2026-11-07", 1, "2026-10-31T23:00:00Z",
+		  "2026-11-07T23:00:00Z", NULL },
+		/* across the October change: CEST then CET midnight */
+		{ NULL, "2026-10-20", "2026-10-30", 1, "2026-10-19T22:00:00Z",
+		  "2026-10-30T23:00:00Z", NULL },
+		{ NULL, "2026-11-20T12:00:00Z", NULL, 0,
+		  "2026-11-20T12:00:00Z", "2026-11-22T18:00:00Z", NULL },
+		{ "7d", "2026-11-01", NULL, 0, NULL, NULL,
+		  "--since and --from/--to exclude each other" },
+		{ NULL, NULL, "2026-11-01", 0, NULL, NULL,
+		  "--to needs --from" },
+		{ "7x", NULL, NULL, 0, NULL, NULL,
+		  "--since \"7x\": want a span like 90m, 24h, 7d or 2w" },
+		{ "-7d", NULL, NULL, 0, NULL, NULL,
+		  "--since \"-7d\": want a span like 90m, 24h, 7d or 2w" },
+		{ NULL, "2026-13-01", NULL, 0, NULL, NULL,
+		  "--from \"2026-13-01\": want YYYY-MM-DD or "
+		  "YYYY-MM-DDTHH:MM:SSZ" },
+		{ NULL, "2026-11-01", "01/11/2026", 0, NULL, NULL,
+		  "--to \"01/11/2026\": want YYYY-MM-DD or "
+		  "YYYY-MM-DDTHH:MM:SSZ" },
+		{ NULL, "2026-11-10", "2026-11-01", 0, NULL, NULL,
+		  "the period is empty (it ends before it starts)" },
+	};
+
+	assert_int_equal(sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin",
+	    &berlin, &err), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t a = -1, b = -1;
+		int r = report_period(cases[i].since, cases[i].from,
+		    cases[i].to, cases[i].zoned ? berlin : NULL,
+		    ts("2026-11-22T18:00:00Z"), &a, &b, &err);
+
+		if (cases[i].error != NULL) {
+			assert_int_equal(r, -1);
+			assert_string_equal(err.msg, cases[i].error);
+			assert_int_equal(err.code, ERR_USAGE);
+			assert_int_equal(a, -1);
+			continue;
+		}
+		if (r < 0)
+			fail_msg("case %zu: %s", i, err.msg);
+		assert_int_equal(a, ts(cases[i].want_from));
+		assert_int_equal(b, ts(cases[i].want_to));
+	}
+	sla_hours_free(&berlin);
+}
+
 static void
 test_empty_report(void **state)
 {
@@ -554,6 +637,7 @@ main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_cap_and_formats),
 		cmocka_unit_test(test_empty_report),
+		cmocka_unit_test(test_period),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
