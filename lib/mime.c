@@ -675,6 +675,24 @@ static void walk(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
     int fwd, int want_text);
 
 static void
+take_prologue(struct mime_ctx *c, GMimeMultipart *mp)
+{
+	const char *prologue = g_mime_multipart_get_prologue(mp);
+	struct buf utf;
+	size_t n;
+
+	if (prologue == NULL)
+		return;
+	n = strlen(prologue);
+	if (n > c->lim->max_text)
+		n = c->lim->max_text;
+	buf_init(&utf, SIZE_MAX / 2);
+	to_utf8(c, prologue, n, NULL, &utf);
+	text_append(c, &c->text, utf.data != NULL ? utf.data : "", utf.len);
+	buf_free(&utf);
+}
+
+static void
 walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
     int fwd, int want_text)
 {
@@ -690,6 +708,9 @@ walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
 		if (report != NULL &&
 		    g_ascii_strcasecmp(report, "delivery-status") == 0)
 			c->m->flags |= MSG_BOUNCE;
+		/* Some MTAs put the human-readable part in the prologue. */
+		if (want_text)
+			take_prologue(c, mp);
 	}
 	for (int i = 0; i < n && !c->parts_cut; i++)
 		walk(c, g_mime_multipart_get_part(mp, i), depth + 1, fwd,
