@@ -1032,14 +1032,14 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *lim,
 		not_mail(&c, raw + off, n - off, received);
 	if (c.m->message_id == NULL)
 		synthetic_id(c.m, raw, len);
+	c.m->text = buf_steal(&c.text);
+	c.m->forwarded = buf_steal(&c.fwd);
+	c.m->html = buf_steal(&c.html);
 	fill_empty(c.m);
 	kind_flags(&c);
 	if (c.problems_dropped > 0)
 		problem(&c, "problems: %zu more not listed",
 		    c.problems_dropped);
-	c.m->text = buf_steal(&c.text);
-	c.m->forwarded = buf_steal(&c.fwd);
-	c.m->html = buf_steal(&c.html);
 	g_mime_parser_options_free(c.opts);
 	*msg_r = c.m;
 	return 0;
