@@ -814,6 +814,42 @@ test_many_parts(void **state)
 	free(raw);
 }
 
+/*
+ * Part and header bombs: GMime would build every part and header before
+ * the walk; the input is cut first, so memory stays bounded.
+ */
+static void
+test_bombs(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *problem;
+	} cases[] = {
+		{ "--P\n\nx\n", "MIME boundary lines" },
+		{ "X-H: v\n", "header lines" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct buf b;
+		struct msg *m;
+
+		buf_init(&b, SIZE_MAX / 2);
+		buf_addstr(&b, "From: bomb@example.com\nContent-Type: "
+		    "multipart/mixed; boundary=P\n");
+		for (int k = 0; k < 300000; k++)
+			buf_addstr(&b, cases[i].line);
+		buf_addstr(&b, "\n--P--\n");
+		m = parse_mem(b.data, b.len);
+		assert_true(m->flags & MSG_TRUNCATED);
+		if (!has_problem(m, cases[i].problem))
+			fail_msg("bomb %zu: no problem \"%s\"", i,
+			    cases[i].problem);
+		assert_string_equal(m->from.addr, "bomb@example.com");
+		msg_free(&m);
+		buf_free(&b);
+	}
+}
+
 static void
 test_deep_nesting(void **state)
 {
@@ -937,6 +973,7 @@ main(void)
 		cmocka_unit_test(test_line_endings),
 		cmocka_unit_test(test_big_message),
 		cmocka_unit_test(test_many_parts),
+		cmocka_unit_test(test_bombs),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_max_text),
 		cmocka_unit_test(test_truncated_inputs),
