@@ -551,9 +551,37 @@ text_append(struct mime_ctx *c, struct buf *dst, const char *s, size_t n)
 	}
 }
 
+/*
+ * HTML with no charset parameter: the charset its <meta> names, found
+ * the way the WHATWG prescan does, in the first 4 KB.  NULL when none.
+ */
+static const char *
+html_meta_charset(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i, k = 0;
+
+	if (n > 4096)
+		n = 4096;
+	for (i = 0; i + 7 < n; i++) {
+		if (strncasecmp(s + i, "charset", 7) == 0)
+			break;
+	}
+	if (i + 7 >= n)
+		return NULL;
+	for (i += 7; i < n && (s[i] == ' ' || s[i] == '=' || s[i] == '"' ||
+	    s[i] == '\''); i++)
+		;
+	while (i < n && k + 1 < size && (g_ascii_isalnum(s[i]) ||
+	    s[i] == '-' || s[i] == '_' || s[i] == '.' || s[i] == ':'))
+		out[k++] = s[i++];
+	out[k] = '\0';
+	return k > 0 ? out : NULL;
+}
+
 static void
 take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 {
+	char meta[64];
 	const char *charset;
 	struct buf raw, utf, tmp;
 	int html = is_html(obj), keep_html = html && !fwd && !c->html_seen;
@@ -570,6 +598,9 @@ take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 		    c->lim->max_text);
 	}
 	charset = g_mime_object_get_content_type_parameter(obj, "charset");
+	if (charset == NULL && html && raw.data != NULL)
+		charset = html_meta_charset(raw.data, raw.len, meta,
+		    sizeof(meta));
 	to_utf8(c, raw.data != NULL ? raw.data : "", raw.len, charset, &utf);
 	if (keep_html) {
 		c->html_seen = 1;

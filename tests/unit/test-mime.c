@@ -171,6 +171,8 @@ test_charsets(void **state)
 		{ "charset-utf8-is-1252.eml", "café crème",
 		    "read as windows-1252" },
 		{ "charset-unknown.eml", "plain ümlaut", "x-klingon" },
+		/* HTML without a charset parameter: its <meta> decides. */
+		{ "html-meta-charset.eml", "Цена лицензии?", NULL },
 		{ "nul-bytes.eml", "before\xef\xbf\xbd" "after",
 		    "replaced by U+FFFD" },
 	};
