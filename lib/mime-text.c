@@ -357,3 +357,24 @@ mime_text_to_utf8(const char *s, size_t n, const char *charset,
 out:
 	*info_r = info;
 }
+
+char *
+mime_text_dup(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, SIZE_MAX / 2);
+	if (s != NULL)
+		mime_text_clean(&b, s, strlen(s), 0);
+	return buf_steal(&b);
+}
+
+char *
+mime_text_lower(char *s)
+{
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	return s;
+}
