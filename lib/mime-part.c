@@ -19,8 +19,6 @@
 
 #define MIME_READ_CHUNK		65536
 
-/* ---- parts ---------------------------------------------------------- */
-
 /* Count n decoded bytes and keep them if asked; -1 once keep is full. */
 static int
 part_sink(struct buf *keep, const char *data, size_t n, size_t *size)
@@ -358,6 +356,21 @@ alternative_pick(GMimeMultipart *mp)
 	return nested >= 0 ? nested : n - 1;
 }
 
+/* The HTML child of a multipart/alternative, or -1. */
+static int
+alternative_html(GMimeMultipart *mp)
+{
+	int n = g_mime_multipart_get_count(mp);
+
+	for (int i = 0; i < n; i++) {
+		GMimeObject *child = g_mime_multipart_get_part(mp, i);
+
+		if (is_text_part(child) && is_html(child))
+			return i;
+	}
+	return -1;
+}
+
 static void walk(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
     int fwd, int want_text);
 
@@ -385,8 +398,9 @@ walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
 {
 	GMimeMultipart *mp = GMIME_MULTIPART(obj);
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	int n = g_mime_multipart_get_count(mp), pick = -1;
+	int n = g_mime_multipart_get_count(mp), pick = -1, alt;
 	const char *report;
+	size_t before;
 
 	if (g_mime_content_type_is_type(ct, "multipart", "alternative"))
 		pick = alternative_pick(mp);
@@ -399,9 +413,18 @@ walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
 		if (want_text)
 			take_prologue(c, mp);
 	}
+	before = fwd ? c->fwd.len : c->text.len;
 	for (int i = 0; i < n && !c->parts_cut; i++)
 		walk(c, g_mime_multipart_get_part(mp, i), depth + 1, fwd,
 		    want_text && (pick < 0 || pick == i));
+	/* An empty plain alternative (mass mailers): use the HTML one. */
+	if (pick >= 0 && want_text && !c->parts_cut &&
+	    before == (fwd ? c->fwd.len : c->text.len)) {
+		alt = alternative_html(mp);
+		if (alt >= 0 && alt != pick)
+			take_text(c, g_mime_multipart_get_part(mp, alt), fwd,
+			    1);
+	}
 }
 
 static void

@@ -458,6 +458,10 @@ test_clients(void **state)
 		    "page <https://vendor.example/pricing>.\n\nLine one\n"
 		    "Line two\n\n- alpha\n- beta\n\n> quoted text\n\n"
 		    "<not a tag> été “quoted”", "<h1>Café", 0, 0 },
+		/* A blank plain alternative falls back to the HTML one. */
+		{ "alternative-empty-plain.eml", "offers@vendor.example",
+		    "empty plain alternative", "Only the HTML part has text.",
+		    "<b>HTML</b>", 0, 0 },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
