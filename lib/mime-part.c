@@ -161,14 +161,16 @@ is_html(GMimeObject *obj)
 
 /* Bytes in `charset` to clean UTF-8 in out, noting what was guessed. */
 void
-mime_part_to_utf8(struct mime_ctx *c, const char *s, size_t n, const char *charset,
+mime_part_to_utf8(struct mime_ctx *c, const char *s, size_t n,
+    const char *charset,
     struct buf *out)
 {
 	struct mime_text_info info;
 
 	mime_text_to_utf8(s, n, charset, out, &info);
 	if (info.unknown)
-		mime_problem(c, "charset: unknown charset \"%.40s\", read as %s",
+		mime_problem(c, "charset: unknown charset \"%.40s\", read "
+		    "as %s",
 		    charset, info.used);
 	else if (info.wrong)
 		mime_problem(c, "charset: text declared \"%.40s\" is UTF-8",
@@ -255,7 +257,8 @@ take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 	if (charset == NULL && html && raw.data != NULL)
 		charset = html_meta_charset(raw.data, raw.len, meta,
 		    sizeof(meta));
-	mime_part_to_utf8(c, raw.data != NULL ? raw.data : "", raw.len, charset, &utf);
+	mime_part_to_utf8(c, raw.data != NULL ? raw.data : "", raw.len, charset,
+	    &utf);
 	if (keep_html) {
 		c->html_seen = 1;
 		mime_text_add_cut(&c->html, utf.data != NULL ? utf.data : "",
@@ -388,7 +391,8 @@ take_prologue(struct mime_ctx *c, GMimeMultipart *mp)
 		n = c->lim->max_text;
 	buf_init(&utf, SIZE_MAX / 2);
 	mime_part_to_utf8(c, prologue, n, NULL, &utf);
-	mime_part_append(c, &c->text, utf.data != NULL ? utf.data : "", utf.len);
+	mime_part_append(c, &c->text, utf.data != NULL ? utf.data : "",
+	    utf.len);
 	buf_free(&utf);
 }
 

@@ -78,7 +78,8 @@ mime_problem(struct mime_ctx *c, const char *fmt, ...)
 		return;
 	}
 	if (m->n_problems == c->problems_alloc) {
-		c->problems_alloc = c->problems_alloc ? c->problems_alloc * 2 : 8;
+		c->problems_alloc = c->problems_alloc ? 2 * c->problems_alloc :
+		    8;
 		m->problems = xreallocarray(m->problems, c->problems_alloc,
 		    sizeof(*m->problems));
 	}
@@ -194,7 +195,8 @@ copy_references(struct mime_ctx *c, GMimeObject *obj)
 	/* Keep the root and the most recent ids: threading needs those. */
 	first = 0;
 	if (n > MIME_MAX_REFS) {
-		mime_problem(c, "bounds: %d References, root and last %d kept", n,
+		mime_problem(c, "bounds: %d References, root and last %d "
+		    "kept", n,
 		    MIME_MAX_REFS - 1);
 		first = n - (MIME_MAX_REFS - 1);
 	}
@@ -245,7 +247,8 @@ copy_date(struct mime_ctx *c, GMimeMessage *gm, time_t received)
 	if (v == NULL)
 		mime_problem(c, "date: no Date header, time of receipt used");
 	else
-		mime_problem(c, "date: unparsable Date \"%.60s\", time of receipt "
+		mime_problem(c, "date: unparsable Date \"%.60s\", time of "
+		    "receipt "
 		    "used", v);
 }
 
@@ -442,7 +445,8 @@ skip_preamble(struct mime_ctx *c, const char *p, size_t n)
 		off = eol + 1;
 	}
 	if (blank)
-		mime_problem(c, "preamble: blank lines before the header skipped");
+		mime_problem(c, "preamble: blank lines before the header "
+		    "skipped");
 	return off;
 }
 
@@ -496,7 +500,8 @@ bound_input(struct mime_ctx *c, const char *p, size_t n)
 	return n;
 cut:
 	c->m->flags |= MSG_TRUNCATED;
-	mime_problem(c, "bounds: more than %zu %s lines, first %zu bytes parsed",
+	mime_problem(c, "bounds: more than %zu %s lines, first %zu bytes "
+	    "parsed",
 	    bounds > max_bound ? max_bound : max_head, what, off);
 	return off;
 }
@@ -517,7 +522,8 @@ not_mail(struct mime_ctx *c, const char *p, size_t n, time_t received)
 	}
 	buf_init(&utf, SIZE_MAX / 2);
 	mime_part_to_utf8(c, p, n, NULL, &utf);
-	mime_part_append(c, &c->text, utf.data != NULL ? utf.data : "", utf.len);
+	mime_part_append(c, &c->text, utf.data != NULL ? utf.data : "",
+	    utf.len);
 	buf_free(&utf);
 }
 
@@ -621,7 +627,8 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *lim,
 	if (n > lim->max_size) {
 		n = lim->max_size;
 		c.m->flags |= MSG_TRUNCATED;
-		mime_problem(&c, "bounds: message is %zu bytes, first %zu parsed",
+		mime_problem(&c, "bounds: message is %zu bytes, first %zu "
+		    "parsed",
 		    len, n);
 	}
 	off = skip_preamble(&c, raw, n);
