@@ -57,7 +57,7 @@ void mime_part_append(struct mime_ctx *c, struct buf *dst, const char *s,
 struct mime_text_info {
 	const char *declared;	/* foreign: as declared, or NULL */
 	const char *used;	/* static: charset the bytes were read as */
-	int unknown;		/* iconv does not know the declared charset */
+	int unknown;		/* iconv does not know it */
 	int wrong;		/* declared charset failed, text was UTF-8 */
 	int guessed;		/* `used` is a guess */
 	size_t replaced;	/* bytes replaced by U+FFFD */
