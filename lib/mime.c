@@ -396,6 +396,7 @@ kind_flags(struct mime_ctx *c)
 {
 	struct msg *m = c->m;
 	const char *at;
+	size_t local;
 
 	for (size_t i = 0; i < m->n_headers; i++)
 		flags_from_header(c, m->headers[i].name, m->headers[i].value);
@@ -403,9 +404,10 @@ kind_flags(struct mime_ctx *c)
 		m->flags |= MSG_AUTO_SUBMITTED;
 	if (prefix_match(m->subject, bounce_subjects, NELEM(bounce_subjects)))
 		m->flags |= MSG_BOUNCE;
+	/* MAILER-DAEMON, with or without a domain. */
 	at = strchr(m->from.addr, '@');
-	if (at != NULL && (size_t)(at - m->from.addr) == 13 &&
-	    strncmp(m->from.addr, "mailer-daemon", 13) == 0)
+	local = at != NULL ? (size_t)(at - m->from.addr) : strlen(m->from.addr);
+	if (local == 13 && strncmp(m->from.addr, "mailer-daemon", 13) == 0)
 		m->flags |= MSG_BOUNCE;
 	if (m->flags & MSG_BOUNCE)
 		m->flags |= MSG_AUTO_SUBMITTED;

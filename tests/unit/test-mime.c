@@ -619,6 +619,12 @@ test_flags(void **state)
 		{ NULL, "Subject: Undeliverable: your mail",
 		    MSG_BOUNCE | MSG_AUTO_SUBMITTED },
 		{ NULL, "Subject: Office hours question", 0 },
+		{ NULL, "Sender: MAILER-DAEMON", 0 },
+		{ NULL, "From: MAILER-DAEMON (Mail Delivery System)",
+		    MSG_BOUNCE | MSG_AUTO_SUBMITTED },
+		{ NULL, "From: Mailer-Daemon@mx.example.org",
+		    MSG_BOUNCE | MSG_AUTO_SUBMITTED },
+		{ NULL, "Reply-To: <mailer-daemon@x.example>", 0 },
 	};
 	const unsigned kinds = MSG_AUTO_SUBMITTED | MSG_LIST | MSG_BOUNCE |
 	    MSG_OWN_LOOP;
@@ -634,8 +640,10 @@ test_flags(void **state)
 		if (cases[i].file != NULL) {
 			raw = fixture(cases[i].file, &len);
 		} else {
-			xasprintf(&raw, "From: a@example.com\nMessage-ID: "
-			    "<f@example.com>\n%s\n\nbody\n", cases[i].header);
+			/* A case that is a From line replaces ours. */
+			xasprintf(&raw, "%sMessage-ID: <f@example.com>\n%s\n"
+			    "\nbody\n", strncmp(cases[i].header, "From:", 5) ?
+			    "From: a@example.com\n" : "", cases[i].header);
 			len = strlen(raw);
 		}
 		m = parse_lim(raw, len, &lim);
