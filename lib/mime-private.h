@@ -86,7 +86,10 @@ long mime_text_clean(struct buf *out, const char *s, size_t n, int text);
  */
 int mime_text_add_cut(struct buf *b, const char *s, size_t n);
 
-/* A UTF-8-clean copy of s (NULL reads as ""); never NULL. */
+/*
+ * A UTF-8-clean, single-line copy of s (control characters become
+ * spaces, ends trimmed); NULL reads as "".  Never returns NULL.
+ */
 char *mime_text_dup(const char *s);
 
 /* Lowercase ASCII letters in place (UTF-8 bytes untouched); returns s. */

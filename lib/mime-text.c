@@ -363,10 +363,23 @@ mime_text_dup(const char *s)
 {
 	struct buf b;
 
+	char *p, *start, *end;
+
 	buf_init(&b, SIZE_MAX / 2);
 	if (s != NULL)
 		mime_text_clean(&b, s, strlen(s), 0);
-	return buf_steal(&b);
+	p = buf_steal(&b);
+	/* One line: an encoded "=0A" must not break a subject in two. */
+	for (end = p; *end != '\0'; end++) {
+		if ((unsigned char)*end < 0x20 || *end == 0x7f)
+			*end = ' ';
+	}
+	while (end > p && end[-1] == ' ')
+		*--end = '\0';
+	for (start = p; *start == ' '; start++)
+		;
+	memmove(p, start, (size_t)(end - start) + 1);
+	return p;
 }
 
 char *

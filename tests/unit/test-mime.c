@@ -56,12 +56,23 @@ assert_utf8(const char *s)
 		fail_msg("invalid UTF-8: %s", s);
 }
 
+/* Single-line fields: valid UTF-8 and no control characters. */
+static void
+assert_line(const char *s)
+{
+	assert_utf8(s);
+	for (const char *p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control character in \"%s\"", s);
+	}
+}
+
 static void
 assert_addrs_valid(const struct msg_addrs *a)
 {
 	for (size_t i = 0; i < a->n; i++) {
-		assert_utf8(a->v[i].name);
-		assert_utf8(a->v[i].addr);
+		assert_line(a->v[i].name);
+		assert_line(a->v[i].addr);
 	}
 }
 
@@ -69,32 +80,32 @@ assert_addrs_valid(const struct msg_addrs *a)
 static void
 assert_record_valid(const struct msg *m)
 {
-	assert_utf8(m->message_id);
+	assert_line(m->message_id);
 	assert_true(m->message_id[0] != '\0');
-	assert_utf8(m->in_reply_to);
+	assert_line(m->in_reply_to);
 	for (size_t i = 0; i < m->n_references; i++)
-		assert_utf8(m->references[i]);
-	assert_utf8(m->subject);
-	assert_utf8(m->from.name);
-	assert_utf8(m->from.addr);
-	assert_utf8(m->from_domain);
+		assert_line(m->references[i]);
+	assert_line(m->subject);
+	assert_line(m->from.name);
+	assert_line(m->from.addr);
+	assert_line(m->from_domain);
 	assert_addrs_valid(&m->sender);
 	assert_addrs_valid(&m->reply_to);
 	assert_addrs_valid(&m->to);
 	assert_addrs_valid(&m->cc);
 	for (size_t i = 0; i < m->n_headers; i++) {
-		assert_utf8(m->headers[i].name);
-		assert_utf8(m->headers[i].value);
+		assert_line(m->headers[i].name);
+		assert_line(m->headers[i].value);
 	}
 	assert_utf8(m->text);
 	assert_utf8(m->forwarded);
 	assert_utf8(m->html);
 	for (size_t i = 0; i < m->n_attachments; i++) {
-		assert_utf8(m->attachments[i].filename);
-		assert_utf8(m->attachments[i].content_type);
+		assert_line(m->attachments[i].filename);
+		assert_line(m->attachments[i].content_type);
 	}
 	for (size_t i = 0; i < m->n_problems; i++)
-		assert_utf8(m->problems[i]);
+		assert_line(m->problems[i]);
 }
 
 static struct msg *
@@ -239,6 +250,9 @@ test_subjects(void **state)
 		/* Raw 8-bit UTF-8 and raw 8-bit Latin-1 in the header. */
 		{ "Gr\xc3\xbc\xc3\x9f" "e", "Grüße" },
 		{ "Gr\xfc\xdf" "e", "Grüße" },
+		/* An encoded newline does not break the line. */
+		{ "=?iso-2022-jp?b?GyRCJUYlOSVIGyhCCg=?=", "テスト" },
+		{ "=?utf-8?q?a=0D=0Ab=09c?=", "a  b c" },
 		/* An unknown charset must not produce invalid UTF-8. */
 		{ "=?x-unknown?q?abc=FF?=", NULL },
 	};
