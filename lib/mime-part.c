@@ -234,6 +234,92 @@ html_meta_charset(const char *s, size_t n, char *out, size_t size)
 	return k > 0 ? out : NULL;
 }
 
+static void attachment_add(struct mime_ctx *c, const char *filename,
+    const char *type, size_t size);
+
+/* "begin 644 name": the file name, or NULL when the line is not one. */
+static const char *
+uu_begin(const char *line, size_t len, size_t *name_len_r)
+{
+	size_t i = 6, digits = 0;
+
+	if (len < 6 || memcmp(line, "begin ", 6) != 0)
+		return NULL;
+	while (i < len && line[i] >= '0' && line[i] <= '7') {
+		i++;
+		digits++;
+	}
+	if (digits < 3 || digits > 4 || i >= len || line[i] != ' ')
+		return NULL;
+	*name_len_r = len - i - 1;
+	return *name_len_r > 0 ? line + i + 1 : NULL;
+}
+
+/*
+ * A uuencoded file from the "begin" line at p: returns the end of its
+ * "end" line and its decoded size, or NULL when the block never ends.
+ * The size comes from each line's length character.
+ */
+static const char *
+uu_block(const char *p, const char *end, size_t *size_r)
+{
+	size_t size = 0;
+
+	p = memchr(p, '\n', (size_t)(end - p));
+	while (p != NULL && ++p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (len >= 3 && memcmp(p, "end", 3) == 0 && (len == 3 ||
+		    p[3] == ' ' || p[3] == '\r')) {
+			*size_r = size;
+			return nl != NULL ? nl + 1 : end;
+		}
+		if (len > 0)
+			size += (size_t)((p[0] - 0x20) & 0x3f);
+		p = nl;
+	}
+	return NULL;
+}
+
+/*
+ * Inline uuencoded files in plain text (Lotus Notes and older clients
+ * send them so) leave the text and become attachments.
+ */
+static void
+strip_uuencode(struct mime_ctx *c, struct buf *text)
+{
+	const char *p = text->data, *end = p + text->len, *name, *after;
+	size_t name_len, size;
+	struct buf out;
+	char *fname;
+
+	if (p == NULL || (strncmp(p, "begin ", 6) != 0 &&
+	    memmem(p, text->len, "\nbegin ", 7) == NULL))
+		return;
+	buf_init(&out, SIZE_MAX / 2);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl != NULL ? nl + 1 : end;
+
+		name = uu_begin(p, (size_t)(next - p) - (nl != NULL),
+		    &name_len);
+		after = name != NULL ? uu_block(p, end, &size) : NULL;
+		if (after != NULL) {
+			fname = xstrndup(name, name_len);
+			attachment_add(c, fname, "application/octet-stream",
+			    size);
+			free(fname);
+			p = after;
+			continue;
+		}
+		buf_add(&out, p, (size_t)(next - p));
+		p = next;
+	}
+	buf_free(text);
+	*text = out;
+}
+
 static void
 take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 {
@@ -269,6 +355,7 @@ take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 		mime_part_append(c, fwd ? &c->fwd : &c->text,
 		    tmp.data != NULL ? tmp.data : "", tmp.len);
 	} else if (want_text) {
+		strip_uuencode(c, &utf);
 		mime_part_append(c, fwd ? &c->fwd : &c->text,
 		    utf.data != NULL ? utf.data : "", utf.len);
 	}
@@ -278,12 +365,11 @@ take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 }
 
 static void
-attachment_add(struct mime_ctx *c, GMimeObject *obj, const char *filename,
+attachment_add(struct mime_ctx *c, const char *filename, const char *type,
     size_t size)
 {
 	struct msg *m = c->m;
 	struct msg_attachment *a;
-	char *type;
 
 	if (m->n_attachments == c->attachments_alloc) {
 		c->attachments_alloc = c->attachments_alloc ?
@@ -293,11 +379,19 @@ attachment_add(struct mime_ctx *c, GMimeObject *obj, const char *filename,
 	}
 	a = &m->attachments[m->n_attachments++];
 	a->filename = mime_text_dup(filename);
-	type = g_mime_content_type_get_mime_type(
-	    g_mime_object_get_content_type(obj));
 	a->content_type = mime_text_lower(mime_text_dup(type));
-	g_free(type);
 	a->size = size;
+}
+
+static void
+attachment_add_obj(struct mime_ctx *c, GMimeObject *obj,
+    const char *filename, size_t size)
+{
+	char *type = g_mime_content_type_get_mime_type(
+	    g_mime_object_get_content_type(obj));
+
+	attachment_add(c, filename, type, size);
+	g_free(type);
 }
 
 static void
@@ -311,7 +405,7 @@ take_attachment(struct mime_ctx *c, GMimeObject *obj, int fwd)
 	    "global-delivery-status")))
 		c->m->flags |= MSG_BOUNCE;
 	part_read(c, GMIME_PART(obj), NULL, &size);
-	attachment_add(c, obj, g_mime_part_get_filename(GMIME_PART(obj)),
+	attachment_add_obj(c, obj, g_mime_part_get_filename(GMIME_PART(obj)),
 	    size);
 }
 
@@ -330,7 +424,7 @@ take_message_attachment(struct mime_ctx *c, GMimeObject *obj,
 	null = g_mime_stream_null_new();
 	if (inner != NULL)
 		g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, null);
-	attachment_add(c, obj, name, GMIME_STREAM_NULL(null)->written);
+	attachment_add_obj(c, obj, name, GMIME_STREAM_NULL(null)->written);
 	g_object_unref(null);
 }
 

@@ -539,6 +539,9 @@ test_attachments(void **state)
 		{ "forward-nested.eml", 0, "original.eml", "message/rfc822",
 		    0 },
 		{ "bounce.eml", 0, "", "message/delivery-status", 0 },
+		/* Inline uuencode in plain text (Lotus Notes). */
+		{ "uuencode-inline.eml", 0, "hello.txt",
+		    "application/octet-stream", 12 },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -555,6 +558,16 @@ test_attachments(void **state)
 			assert_true(a->size > 0);
 		msg_free(&m);
 	}
+}
+
+static void
+test_uuencode_text(void **state)
+{
+	struct msg *m = parse_file("uuencode-inline.eml");
+
+	assert_string_equal(m->text, "See the attached file.\n\n\nRegards");
+	assert_int_equal(m->n_attachments, 1);
+	msg_free(&m);
 }
 
 static void
@@ -992,6 +1005,7 @@ main(void)
 		cmocka_unit_test(test_clients),
 		cmocka_unit_test(test_threading),
 		cmocka_unit_test(test_attachments),
+		cmocka_unit_test(test_uuencode_text),
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_identity_fallbacks),
 		cmocka_unit_test(test_flags),
