@@ -248,8 +248,7 @@ copy_date(struct mime_ctx *c, GMimeMessage *gm, time_t received)
 		mime_problem(c, "date: no Date header, time of receipt used");
 	else
 		mime_problem(c, "date: unparsable Date \"%.60s\", time of "
-		    "receipt "
-		    "used", v);
+		    "receipt used", v);
 }
 
 /* ---- addresses ------------------------------------------------------ */
@@ -503,8 +502,7 @@ bound_input(struct mime_ctx *c, const char *p, size_t n)
 cut:
 	c->m->flags |= MSG_TRUNCATED;
 	mime_problem(c, "bounds: more than %zu %s lines, first %zu bytes "
-	    "parsed",
-	    bounds > max_bound ? max_bound : max_head, what, off);
+	    "parsed", bounds > max_bound ? max_bound : max_head, what, off);
 	return off;
 }
 
@@ -630,8 +628,7 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *lim,
 		n = lim->max_size;
 		c.m->flags |= MSG_TRUNCATED;
 		mime_problem(&c, "bounds: message is %zu bytes, first %zu "
-		    "parsed",
-		    len, n);
+		    "parsed", len, n);
 	}
 	off = skip_preamble(&c, raw, n);
 	r = -1;
