@@ -162,16 +162,14 @@ is_html(GMimeObject *obj)
 /* Bytes in `charset` to clean UTF-8 in out, noting what was guessed. */
 void
 mime_part_to_utf8(struct mime_ctx *c, const char *s, size_t n,
-    const char *charset,
-    struct buf *out)
+    const char *charset, struct buf *out)
 {
 	struct mime_text_info info;
 
 	mime_text_to_utf8(s, n, charset, out, &info);
 	if (info.unknown)
 		mime_problem(c, "charset: unknown charset \"%.40s\", read "
-		    "as %s",
-		    charset, info.used);
+		    "as %s", charset, info.used);
 	else if (info.wrong)
 		mime_problem(c, "charset: text declared \"%.40s\" is UTF-8",
 		    charset);
