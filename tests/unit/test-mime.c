@@ -794,22 +794,31 @@ test_big_message(void **state)
 	char *raw = big_message(49, &len, &decoded);
 	struct msg *m = parse_mem(raw, len);
 
-	assert_true(len > 48 * 1024 * 1024);
+	/* Just under the 50 MB default: parsed whole, size exact. */
+	assert_true(len > 48 * 1024 * 1024 && len < 50 * 1024 * 1024);
 	assert_false(m->flags & MSG_TRUNCATED);
 	assert_string_equal(m->text, "see attached");
 	assert_int_equal(m->n_attachments, 1);
 	assert_string_equal(m->attachments[0].filename, "big.bin");
 	assert_int_equal(m->attachments[0].size, decoded);
 	msg_free(&m);
+	free(raw);
 
-	/* Past max_size: a record, flagged, raw size still the whole. */
-	mime_limits_default(&lim);
-	lim.max_size = 10 * 1024 * 1024;
-	m = parse_lim(raw, len, &lim);
+	/* Just over it: a record, flagged, raw size still the whole. */
+	raw = big_message(51, &len, &decoded);
+	m = parse_mem(raw, len);
 	assert_true(m->flags & MSG_TRUNCATED);
-	assert_true(has_problem(m, "first 10485760 parsed"));
+	assert_true(has_problem(m, "first 52428800 parsed"));
 	assert_string_equal(m->text, "see attached");
 	assert_true(m->attachments[0].size < decoded);
+	msg_free(&m);
+
+	/* The bound is configurable. */
+	mime_limits_default(&lim);
+	lim.max_size = 64 * 1024 * 1024;
+	m = parse_lim(raw, len, &lim);
+	assert_false(m->flags & MSG_TRUNCATED);
+	assert_int_equal(m->attachments[0].size, decoded);
 	msg_free(&m);
 	free(raw);
 }
