@@ -66,7 +66,8 @@ static const char *const marker_phrases[] = {
 	"videresendt meddelelse", "opprinnelig melding",
 	"videresendt melding", "wiadomość oryginalna",
 	"wiadomość przekazana", "исходное сообщение",
-	"пересылаемое сообщение", "alkuperäinen viesti",
+	"пересылаемое сообщение", "Исходное сообщение",
+	"Пересылаемое сообщение", "Пересланное сообщение", "alkuperäinen viesti",
 	"välitetty viesti", "původní zpráva", "přeposlaná zpráva",
 	"元のメッセージ", "転送されたメッセージ", "原始邮件", "转发的邮件",
 	"reply above this line", "reply above",
@@ -499,6 +500,20 @@ date_first(struct line l)
 	return has_byte(rest, '@') || memmem(l.s, l.len, "GMT", 3) != NULL;
 }
 
+/* "14:00" somewhere: attributions carry the time of the quoted mail. */
+static int
+has_time(struct line l)
+{
+	for (size_t i = 0; i + 5 <= l.len; i++) {
+		if (isdigit((unsigned char)l.s[i]) &&
+		    isdigit((unsigned char)l.s[i + 1]) && l.s[i + 2] == ':' &&
+		    isdigit((unsigned char)l.s[i + 3]) &&
+		    isdigit((unsigned char)l.s[i + 4]))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * May an attribution wrapped over several lines start at l?  Only when
  * the first line looks like one already, so a sentence above it is not
@@ -518,13 +533,14 @@ wrap_start(struct line l)
 
 /*
  * Is there an attribution at v[i], over 1-3 lines?  Sets *span_r to its
- * line count, *prefix_r to the length of new text before it on v[i], and
- * *strong_r when it surely introduces history (starts "On ...", carries
- * an address or a date) rather than only "Name wrote:".
+ * line count and *prefix_r to the length of new text before it on v[i].
+ * A wrote-word anywhere counts when the line is surely an attribution
+ * (starts "On ...", carries an address or a date); otherwise the
+ * wrote-word must end it ("Name wrote:").
  */
 static int
 is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
-    size_t *prefix_r, int *strong_r)
+    size_t *prefix_r)
 {
 	char joined[ATTRIB_MAX + 8];
 	size_t jlen = 0;
@@ -560,14 +576,15 @@ is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
 		if (ends_with_wrote(c) || (strong && has_wrote(c)) ||
 		    (intro && pos == 0 && ends_ci(c, " sent")) ||
 		    (isdigit((unsigned char)c.s[0]) && has_byte(c, '@') &&
-		    colon) || dated) {
+		    colon) || dated ||
+		    (colon && has_byte(c, '@') && has_byte(c, '<') &&
+		    has_time(c))) {
 			struct line first = trim(v[i]);
 
 			*span_r = k + 1;
 			*prefix_r = 0;
 			if (intro && pos > 0 && pos < first.len)
 				*prefix_r = (size_t)(first.s - v[i].s) + pos;
-			*strong_r = intro || strong;
 			return 1;
 		}
 	}
@@ -628,7 +645,6 @@ classify(const struct line *v, size_t n, struct keep *k)
 	k->end = n;
 	while (i < n) {
 		size_t span, prefix;
-		int strong;
 
 		k->keep[i] = 1;
 		if (is_quote(v[i])) {
@@ -641,8 +657,7 @@ classify(const struct line *v, size_t n, struct keep *k)
 			continue;
 		}
 		prefix = 0;
-		strong = 1;
-		if (is_attribution(v, n, i, &span, &prefix, &strong) ||
+		if (is_attribution(v, n, i, &span, &prefix) ||
 		    is_loose_attribution(v, n, i, &span)) {
 			size_t j = next_nonblank(v, n, i + span);
 
@@ -655,12 +670,11 @@ classify(const struct line *v, size_t n, struct keep *k)
 				i += span;
 				continue;
 			}
-			if (strong) {
-				k->keep[i] = prefix > 0;
-				k->prefix[i] = prefix;
-				k->end = i + 1;
-				return;
-			}
+			/* history follows unquoted (forward-like): stop */
+			k->keep[i] = prefix > 0;
+			k->prefix[i] = prefix;
+			k->end = i + 1;
+			return;
 		}
 		if (is_marker(v[i]) || is_rule(v[i]) || is_footer(v[i]) ||
 		    is_header_block(v, n, i)) {
@@ -685,8 +699,12 @@ emit(const struct line *v, const struct keep *k, size_t total)
 
 		if (!k->keep[i])
 			continue;
-		if (k->prefix[i] > 0)
+		if (k->prefix[i] > 0) {
+			/* "reply--- On ... wrote:": the decoration goes too */
 			l.len = k->prefix[i];
+			while (l.len > 0 && strchr(" \t-_=*~", l.s[l.len - 1]))
+				l.len--;
+		}
 		if (reply_is_blank(l)) {
 			pending_blank = any;
 			continue;

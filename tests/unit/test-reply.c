@@ -88,6 +88,7 @@ static const struct fixture_case fixtures[] = {
 	{ "40-portuguese-forward.txt", "story", "", "#story" },
 	{ "41-reply-and-attribution-share-line.txt", "claim", "",
 	  "#claim\nWill do" },
+	{ "43-russian-napisal.txt", "claim", "", "#claim" },
 	{ "42-rule-line.txt", "claim", "", "#claim" },
 	{ "50-html-gmail-quote.html", "claim|route sales", "",
 	  "Taking it.\n#claim\n#route sales" },
@@ -209,9 +210,12 @@ static const struct {
 	/* a sentence above an attribution is not swallowed by it */
 	{ "Hello there\nOp 16 aug. 2014 05:13 schreef \"X\" <x@y.example> het\n"
 	  "volgende geschreven:\n\n> quoted\n", "Hello there" },
-	/* "Name wrote:" without quote below is text, not history */
-	{ "As Bob wrote:\nwe need it by Friday.\n#claim",
-	  "As Bob wrote:\nwe need it by Friday.\n#claim" },
+	/*
+	 * "Name wrote:" ends the new text even with no quote below it: an
+	 * unquoted original is the likelier reading, and the safer one
+	 */
+	{ "Hi\nAs Bob wrote:\nwe need it by Friday.\n#claim", "Hi" },
+	{ "Hi\n\nAt 6/16/2016 08:32 PM, you wrote:\n#close\n>quote", "Hi" },
 	/* a line starting with "On" is text */
 	{ "On second thought,\n#claim", "On second thought,\n#claim" },
 	{ "On Monday we talk.\nOn Tuesday we ship.",
