@@ -18,10 +18,10 @@
 
 /* What one Authentication-Results header says about our From domain. */
 struct ar_verdict {
-	int dkim_pass;		/* a dkim=pass aligned with From */
-	int spf_pass;		/* an spf=pass aligned with From */
-	int dmarc_pass;		/* a dmarc=pass for From */
-	char seen[256];		/* "dkim=pass(header.d=evil.test) spf=fail" */
+	int dkim_pass;	/* a dkim=pass aligned with From */
+	int spf_pass;	/* an spf=pass aligned with From */
+	int dmarc_pass; /* a dmarc=pass for From */
+	char seen[256]; /* "dkim=pass(header.d=evil.test) spf=fail" */
 };
 
 /*
@@ -62,10 +62,12 @@ strip_comments(const char *v)
 		if (c == '"')
 			quoted = !quoted;
 		if (!quoted && c == '=') {
-			while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+			while (
+			    o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
 				o--;
 			out[o++] = c;
-			while (i + 1 < n && (v[i + 1] == ' ' || v[i + 1] == '\t'))
+			while (
+			    i + 1 < n && (v[i + 1] == ' ' || v[i + 1] == '\t'))
 				i++;
 			continue;
 		}
@@ -112,8 +114,8 @@ next_token(char **p)
 	for (q = s; *q != '\0'; q++) {
 		if (*q == '"')
 			quoted = !quoted;
-		else if (!quoted && (*q == ' ' || *q == '\t' || *q == '\r' ||
-		    *q == '\n'))
+		else if (!quoted &&
+			 (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
 			break;
 	}
 	if (*q != '\0')
@@ -153,7 +155,7 @@ is_sub(const char *sub, const char *dom)
 	if (a == b)
 		return strcasecmp(sub, dom) == 0;
 	return a > b && sub[a - b - 1] == '.' &&
-	    strcasecmp(sub + a - b, dom) == 0;
+	       strcasecmp(sub + a - b, dom) == 0;
 }
 
 /*
@@ -206,16 +208,16 @@ read_result(char *seg, const char *from_domain, struct ar_verdict *v)
 		*eq = '\0';
 		if (strcasecmp(method, "dkim") == 0 &&
 		    (strcasecmp(tok, "header.d") == 0 ||
-		    (d == NULL && strcasecmp(tok, "header.i") == 0))) {
+			(d == NULL && strcasecmp(tok, "header.i") == 0))) {
 			d = domain_of(unquote(eq + 1));
 			prop = d;
 		} else if (strcasecmp(method, "spf") == 0 &&
-		    (strcasecmp(tok, "smtp.mailfrom") == 0 ||
-		    strcasecmp(tok, "smtp.from") == 0)) {
+			   (strcasecmp(tok, "smtp.mailfrom") == 0 ||
+			       strcasecmp(tok, "smtp.from") == 0)) {
 			d = domain_of(unquote(eq + 1));
 			prop = d;
 		} else if (strcasecmp(method, "dmarc") == 0 &&
-		    strcasecmp(tok, "header.from") == 0) {
+			   strcasecmp(tok, "header.from") == 0) {
 			d = domain_of(unquote(eq + 1));
 			prop = d;
 		}
@@ -227,10 +229,10 @@ read_result(char *seg, const char *from_domain, struct ar_verdict *v)
 	    aligned(d, from_domain))
 		v->dkim_pass = 1;
 	else if (strcasecmp(method, "spf") == 0 && d != NULL &&
-	    aligned(d, from_domain))
+		 aligned(d, from_domain))
 		v->spf_pass = 1;
 	else if (strcasecmp(method, "dmarc") == 0 &&
-	    (d == NULL || strcasecmp(d, from_domain) == 0))
+		 (d == NULL || strcasecmp(d, from_domain) == 0))
 		v->dmarc_pass = 1;
 }
 
@@ -311,31 +313,30 @@ check_from(const struct msg *m, struct auth_decision *d)
 
 /* The trusted host's verdict on the sender's domain. */
 static int
-check_results(const struct msg *m, const char *trusted,
-    struct auth_decision *d)
+check_results(const struct msg *m, const char *trusted, struct auth_decision *d)
 {
 	const char *from_domain = domain_of(m->from.addr);
 	struct ar_verdict v;
 
 	for (size_t i = 0; i < m->n_headers; i++) {
-		if (strcasecmp(m->headers[i].name,
-		    "Authentication-Results") != 0)
+		if (strcasecmp(m->headers[i].name, "Authentication-Results") !=
+		    0)
 			continue;
 		/* the topmost from the trusted host decides, alone */
-		if (!read_header(m->headers[i].value, trusted, from_domain,
-		    &v))
+		if (!read_header(m->headers[i].value, trusted, from_domain, &v))
 			continue;
 		if (v.dkim_pass || v.spf_pass || v.dmarc_pass) {
-			snprintf(d->reason, sizeof(d->reason),
-			    "%s %s by %s", v.dmarc_pass ? "dmarc=pass" :
-			    v.dkim_pass ? "dkim=pass" : "spf=pass",
+			snprintf(d->reason, sizeof(d->reason), "%s %s by %s",
+			    v.dmarc_pass  ? "dmarc=pass"
+			    : v.dkim_pass ? "dkim=pass"
+					  : "spf=pass",
 			    from_domain, trusted);
 			return 1;
 		}
 		snprintf(d->reason, sizeof(d->reason),
 		    "no aligned dkim, spf or dmarc pass for %s in %s's "
-		    "Authentication-Results (%s)", from_domain, trusted,
-		    v.seen[0] != '\0' ? v.seen : "none");
+		    "Authentication-Results (%s)",
+		    from_domain, trusted, v.seen[0] != '\0' ? v.seen : "none");
 		return 0;
 	}
 	snprintf(d->reason, sizeof(d->reason),
@@ -369,8 +370,8 @@ auth_check(const struct msg *m, const char *const *team, size_t n_team,
 		if (!check_results(m, trusted, d))
 			return 0;
 	} else {
-		snprintf(d->reason, sizeof(d->reason), "team member %s",
-		    member);
+		snprintf(
+		    d->reason, sizeof(d->reason), "team member %s", member);
 	}
 	d->member = member;
 	d->allowed = 1;
@@ -378,16 +379,15 @@ auth_check(const struct msg *m, const char *const *team, size_t n_team,
 }
 
 int
-auth_check_conf(const struct msg *m, const struct conf *c,
-    struct auth_decision *d)
+auth_check_conf(
+    const struct msg *m, const struct conf *c, struct auth_decision *d)
 {
 	const char **team = xcalloc(c->n_team + 1, sizeof(*team));
 	int r;
 
 	for (size_t i = 0; i < c->n_team; i++)
 		team[i] = c->team[i].address;
-	r = auth_check(m, team, c->n_team, c->trust_authentication_results,
-	    d);
+	r = auth_check(m, team, c->n_team, c->trust_authentication_results, d);
 	free(team);
 	return r;
 }

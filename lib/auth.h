@@ -30,11 +30,11 @@ struct msg;
 struct conf;
 
 struct auth_decision {
-	int allowed;		/* 1: the sender may command */
-	const char *member;	/* foreign (the team array): the address that
-				   matched, or NULL */
-	char reason[512];	/* refused: why, for the event log;
-				   allowed: on what grounds */
+	int allowed;	    /* 1: the sender may command */
+	const char *member; /* foreign (the team array): the address that
+			       matched, or NULL */
+	char reason[512];   /* refused: why, for the event log;
+			       allowed: on what grounds */
 };
 
 /*
@@ -50,7 +50,7 @@ int auth_check(const struct msg *m, const char *const *team, size_t n_team,
  * auth_check() with the team and trust_authentication_results of a
  * loaded configuration.  d->member points into c's team then.
  */
-int auth_check_conf(const struct msg *m, const struct conf *c,
-    struct auth_decision *d);
+int auth_check_conf(
+    const struct msg *m, const struct conf *c, struct auth_decision *d);
 
 #endif

@@ -11,17 +11,18 @@
 #include "xalloc.h"
 
 /* Bounds on arguments: a name is a word, a note a paragraph. */
-#define NAME_MAX_LEN	64
-#define TEXT_MAX_LEN	2000
+#define NAME_MAX_LEN 64
+#define TEXT_MAX_LEN 2000
 
 enum args {
-	ARGS_NONE,	/* nothing may follow */
-	ARGS_NAME,	/* one route or tag name */
-	ARGS_TEXT,	/* free text, required */
-	ARGS_DIMS,	/* zero or more BANT dimensions */
-	ARGS_LEVEL,	/* one priority level */
+	ARGS_NONE,  /* nothing may follow */
+	ARGS_NAME,  /* one route or tag name */
+	ARGS_TEXT,  /* free text, required */
+	ARGS_DIMS,  /* zero or more BANT dimensions */
+	ARGS_LEVEL, /* one priority level */
 };
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	enum command_kind kind;
@@ -39,11 +40,12 @@ static const struct {
 	{ "story", CMD_STORY, ARGS_NONE },
 	{ "ack", CMD_ACK, ARGS_NONE },
 };
+/* clang-format on */
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct span {
-	const char *s;	/* foreign */
+	const char *s; /* foreign */
 	size_t len;
 };
 
@@ -114,8 +116,8 @@ match_line(struct span line, size_t *i_r, struct span *args_r)
 	while (word.len < t.len - 1 && isalpha((unsigned char)word.s[word.len]))
 		word.len++;
 	/* "#claimed", "#claim." and "#claim:" are not "#claim" */
-	if (word.len + 1 < t.len && space_at(word.s + word.len,
-	    t.len - 1 - word.len) == 0)
+	if (word.len + 1 < t.len &&
+	    space_at(word.s + word.len, t.len - 1 - word.len) == 0)
 		return 0;
 	for (size_t i = 0; i < NELEM(commands); i++) {
 		if (strlen(commands[i].name) == word.len &&
@@ -136,8 +138,8 @@ add_error(struct command_list *list, unsigned line, struct span source,
 {
 	struct command_error *e;
 
-	list->errors = xreallocarray(list->errors, list->n_errors + 1,
-	    sizeof(*list->errors));
+	list->errors = xreallocarray(
+	    list->errors, list->n_errors + 1, sizeof(*list->errors));
 	e = &list->errors[list->n_errors++];
 	e->line = line;
 	e->source = xstrndup(source.s, source.len);
@@ -145,8 +147,8 @@ add_error(struct command_list *list, unsigned line, struct span source,
 }
 
 static struct command *
-add_command(struct command_list *list, enum command_kind kind,
-    unsigned line, struct span source)
+add_command(struct command_list *list, enum command_kind kind, unsigned line,
+    struct span source)
 {
 	struct command *c;
 
@@ -188,14 +190,14 @@ next_word(struct span *a)
 	struct span w;
 
 	while (a->len > 0 && (a->s[0] == ' ' || a->s[0] == '\t' ||
-	    a->s[0] == ',' || a->s[0] == '-')) {
+				 a->s[0] == ',' || a->s[0] == '-')) {
 		a->s++;
 		a->len--;
 	}
 	w.s = a->s;
 	w.len = 0;
 	while (w.len < a->len && w.s[w.len] != ' ' && w.s[w.len] != '\t' &&
-	    w.s[w.len] != ',' && w.s[w.len] != '-')
+	       w.s[w.len] != ',' && w.s[w.len] != '-')
 		w.len++;
 	a->s += w.len;
 	a->len -= w.len;
@@ -270,20 +272,23 @@ add_checked(struct command_list *list, size_t ci, struct span args,
 		}
 		break;
 	case ARGS_NAME:
-		arg = valid_name(args, commands[ci].kind == CMD_TAG ?
-		    ":._-" : "_-");
+		arg = valid_name(
+		    args, commands[ci].kind == CMD_TAG ? ":._-" : "_-");
 		if (arg == NULL) {
-			snprintf(msg, sizeof(msg), "#%s needs one %s name "
-			    "(letters, digits, %s)", commands[ci].name,
-			    commands[ci].name, commands[ci].kind == CMD_TAG ?
-			    "- _ . :" : "- _");
+			snprintf(msg, sizeof(msg),
+			    "#%s needs one %s name "
+			    "(letters, digits, %s)",
+			    commands[ci].name, commands[ci].name,
+			    commands[ci].kind == CMD_TAG ? "- _ . :" : "- _");
 			why = msg;
 		}
 		break;
 	case ARGS_TEXT:
 		if (args.len == 0 || args.len > TEXT_MAX_LEN) {
-			snprintf(msg, sizeof(msg), "#%s needs text (at most "
-			    "%d bytes)", commands[ci].name, TEXT_MAX_LEN);
+			snprintf(msg, sizeof(msg),
+			    "#%s needs text (at most "
+			    "%d bytes)",
+			    commands[ci].name, TEXT_MAX_LEN);
 			why = msg;
 		} else {
 			arg = xstrndup(args.s, args.len);
@@ -373,7 +378,7 @@ parse_address(struct command_list *list, const char *const *shared,
     size_t n_shared, const char *addr)
 {
 	const char *plus = strchr(addr, '+'), *at = strrchr(addr, '@');
-	struct span source = { addr, strlen(addr) }, tags;
+	struct span source = {addr, strlen(addr)}, tags;
 	int ours = 0;
 
 	if (plus == NULL || at == NULL || plus > at)
@@ -385,14 +390,14 @@ parse_address(struct command_list *list, const char *const *shared,
 		if (sat == NULL || (size_t)(sat - shared[i]) != local)
 			continue;
 		ours = strncasecmp(shared[i], addr, local) == 0 &&
-		    strcasecmp(sat, at) == 0;
+		       strcasecmp(sat, at) == 0;
 	}
 	if (!ours)
 		return;
 	tags.s = plus + 1;
 	tags.len = (size_t)(at - tags.s);
 	while (tags.len > 0) {
-		struct span t = { tags.s, 0 };
+		struct span t = {tags.s, 0};
 
 		while (t.len < tags.len && t.s[t.len] != '+')
 			t.len++;
@@ -408,19 +413,18 @@ parse_address(struct command_list *list, const char *const *shared,
 }
 
 void
-command_parse_addresses(struct command_list *list,
-    const char *const *shared, size_t n_shared, const struct msg_addrs *to,
-    const struct msg_addrs *cc)
+command_parse_addresses(struct command_list *list, const char *const *shared,
+    size_t n_shared, const struct msg_addrs *to, const struct msg_addrs *cc)
 {
-	const struct msg_addrs *sets[2] = { to, cc };
+	const struct msg_addrs *sets[2] = {to, cc};
 
 	for (size_t s = 0; s < 2; s++) {
 		if (sets[s] == NULL)
 			continue;
 		for (size_t i = 0; i < sets[s]->n; i++) {
 			if (sets[s]->v[i].addr != NULL)
-				parse_address(list, shared, n_shared,
-				    sets[s]->v[i].addr);
+				parse_address(
+				    list, shared, n_shared, sets[s]->v[i].addr);
 		}
 	}
 }
@@ -474,7 +478,7 @@ command_subject_ticket(const char *subject, int64_t *id_r)
 int
 command_is_line(const char *line, size_t len)
 {
-	struct span t = { line, len }, args;
+	struct span t = {line, len}, args;
 	size_t ci;
 
 	t = trim(t);

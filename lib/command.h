@@ -21,8 +21,9 @@
  *	#qualify [budget authority need timeline]    each at most once
  *	#disqualify REASON                           free text, required
  *	#priority low|normal|high|urgent
- *	#tag NAME                                    NAME = [a-z0-9][a-z0-9:._-]*
- *	#note FREE TEXT                              free text, required
+ *	#tag NAME                                    NAME =
+ *[a-z0-9][a-z0-9:._-]* #note FREE TEXT                              free text,
+ *required
  *
  * Plus-address tags (LOCAL+TAGS@DOMAIN where LOCAL@DOMAIN is a shared
  * mailbox address; TAGS are '+'-separated):
@@ -66,25 +67,25 @@ struct command {
 	enum command_kind kind;
 	char *arg;		/* owned: route or tag name (lowercased), the
 				   reason or note text; NULL for the rest */
-	enum priority priority;	/* CMD_PRIORITY; PRIO_UNSET otherwise */
+	enum priority priority; /* CMD_PRIORITY; PRIO_UNSET otherwise */
 	unsigned dims;		/* CMD_QUALIFY: bit (1u << DIM_x) per named
 				   dimension; 0 = qualified, none named */
-	unsigned line;		/* 1-based line of the text; 0: from an address */
-	char *source;		/* owned: the line or address it came from */
+	unsigned line; /* 1-based line of the text; 0: from an address */
+	char *source;  /* owned: the line or address it came from */
 };
 
 struct command_error {
-	unsigned line;		/* 1-based; 0: from an address */
-	char *source;		/* owned: the offending line or address */
-	char *msg;		/* owned: "#priority needs one of low normal
-				   high urgent" */
+	unsigned line; /* 1-based; 0: from an address */
+	char *source;  /* owned: the offending line or address */
+	char *msg;     /* owned: "#priority needs one of low normal
+			  high urgent" */
 };
 
 /* A plain record; free with command_list_free(). */
 struct command_list {
-	struct command *v;	/* owned, in the order they apply */
+	struct command *v; /* owned, in the order they apply */
 	size_t n;
-	struct command_error *errors;	/* owned, in line order */
+	struct command_error *errors; /* owned, in line order */
 	size_t n_errors;
 };
 

@@ -28,18 +28,21 @@
 #include "xalloc.h"
 
 enum action {
-	ACT_KEEP,	/* render the element and its children */
-	ACT_DROP,	/* skip the element and its children */
-	ACT_CUT,	/* history starts here and runs to the end */
+	ACT_KEEP, /* render the element and its children */
+	ACT_DROP, /* skip the element and its children */
+	ACT_CUT,  /* history starts here and runs to the end */
 };
 
 /* Elements that never carry text the sender wrote. */
+/* clang-format off */
 static const char *const skip_elements[] = {
 	"script", "style", "head", "title", "noscript", "template",
 	"blockquote",
 };
+/* clang-format on */
 
 /* Containers of quoted history, or of a signature, by class or id. */
+/* clang-format off */
 static const char *const drop_names[] = {
 	"gmail_quote", "gmail_quote_container", "gmail_attr",
 	"gmail_signature", "x_gmail_quote", "yahoo_quoted",
@@ -47,20 +50,25 @@ static const char *const drop_names[] = {
 	"protonmail_quote", "zmail_extra", "ms-outlook-mobile-reference-message",
 	"Signature",
 };
+/* clang-format on */
 
 /* Markers after which everything is history (Outlook, Windows Mail). */
+/* clang-format off */
 static const char *const cut_names[] = {
 	"divRplyFwdMsg", "x_divRplyFwdMsg", "OLK_SRC_BODY_SECTION",
 	"appendonsend", "stopSpelling", "moz-forward-container",
 	"OutlookMessageHeader", "mail-editor-reference-message-container",
 };
+/* clang-format on */
 
 /* Elements that start and end a line when rendered. */
+/* clang-format off */
 static const char *const block_elements[] = {
 	"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4",
 	"h5", "h6", "pre", "dl", "dt", "dd", "section", "article", "header",
 	"footer", "address", "center", "form", "body", "hr",
 };
+/* clang-format on */
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -104,14 +112,14 @@ is_outlook_divider(const char *style)
 	size_t n = 0;
 
 	for (const char *p = style; *p != '\0' && n + 1 < sizeof(squeezed);
-	    p++) {
+	     p++) {
 		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
 			squeezed[n++] = *p;
 	}
 	squeezed[n] = '\0';
 	return strcasestr(squeezed, "border-top:solid") != NULL ||
-	    strcasestr(squeezed, "border-top:1ptsolid") != NULL ||
-	    strcasestr(squeezed, "border-top:1.0ptsolid") != NULL;
+	       strcasestr(squeezed, "border-top:1ptsolid") != NULL ||
+	       strcasestr(squeezed, "border-top:1.0ptsolid") != NULL;
 }
 
 /* An attribute's value as a malloc'd string, or NULL. */
@@ -144,10 +152,11 @@ node_action(xmlNode *n)
 	    (cls != NULL && token_in_list(cls, cut_names, NELEM(cut_names))))
 		a = ACT_CUT;
 	else if (strcasecmp(name, "div") == 0 && style != NULL &&
-	    is_outlook_divider(style))
+		 is_outlook_divider(style))
 		a = ACT_CUT;
 	else if ((id != NULL && in_list(id, drop_names, NELEM(drop_names))) ||
-	    (cls != NULL && token_in_list(cls, drop_names, NELEM(drop_names))))
+		 (cls != NULL &&
+		     token_in_list(cls, drop_names, NELEM(drop_names))))
 		a = ACT_DROP;
 	free(id);
 	free(cls);
@@ -157,9 +166,9 @@ node_action(xmlNode *n)
 
 struct render {
 	struct buf b;
-	int line_start;		/* nothing on the current line yet */
-	int space;		/* a space is due before the next text */
-	int full;		/* the cap was hit: stop */
+	int line_start; /* nothing on the current line yet */
+	int space;	/* a space is due before the next text */
+	int full;	/* the cap was hit: stop */
 };
 
 static void
@@ -194,7 +203,7 @@ put_text(struct render *r, const char *s, int pre)
 		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 			ws = 1;
 		else if ((unsigned char)s[0] == 0xc2 &&
-		    (unsigned char)s[1] == 0xa0)
+			 (unsigned char)s[1] == 0xa0)
 			ws = 2;
 		if (ws > 0) {
 			r->space = 1;
@@ -213,8 +222,8 @@ put_text(struct render *r, const char *s, int pre)
 static int
 is_block(xmlNode *n)
 {
-	return in_list((const char *)n->name, block_elements,
-	    NELEM(block_elements));
+	return in_list(
+	    (const char *)n->name, block_elements, NELEM(block_elements));
 }
 
 static int
@@ -272,7 +281,7 @@ walk(struct render *r, xmlDoc *doc)
 					leave(r, n);
 			}
 		} else if (n->type == XML_TEXT_NODE ||
-		    n->type == XML_CDATA_SECTION_NODE) {
+			   n->type == XML_CDATA_SECTION_NODE) {
 			if (n->content != NULL)
 				put_text(r, (const char *)n->content,
 				    in_pre(n->parent));
@@ -293,10 +302,10 @@ walk(struct render *r, xmlDoc *doc)
 }
 
 int
-reply_new_text_html(const char *html, size_t len, char **text_r,
-    struct error *err)
+reply_new_text_html(
+    const char *html, size_t len, char **text_r, struct error *err)
 {
-	struct render r = { .line_start = 1 };
+	struct render r = {.line_start = 1};
 	xmlDoc *doc;
 	char *text;
 
@@ -308,7 +317,7 @@ reply_new_text_html(const char *html, size_t len, char **text_r,
 		return error_set(err, ERR_MSG, "HTML body too large");
 	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
 	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET);
+		HTML_PARSE_NONET);
 	if (doc == NULL)
 		return error_set(err, ERR_MSG, "HTML body could not be parsed");
 	/* "<hr>" becomes eight bytes of text: at most twice the input */

@@ -17,18 +17,19 @@
 #include "xalloc.h"
 
 /* An attribution is short; longer lines are text, never attributions. */
-#define ATTRIB_MAX	400
+#define ATTRIB_MAX 400
 /* An Outlook header block is looked for in this many following lines. */
-#define HEADER_WINDOW	10
+#define HEADER_WINDOW 10
 /* A "Sent from my ..." footer is a short line. */
-#define FOOTER_MAX	80
+#define FOOTER_MAX 80
 
 struct line {
-	const char *s;	/* foreign: points into the input */
-	size_t len;	/* without the line end */
+	const char *s; /* foreign: points into the input */
+	size_t len;    /* without the line end */
 };
 
 /* Words that end an attribution line ("... wrote:"), any language. */
+/* clang-format off */
 static const char *const wrote_words[] = {
 	"wrote", "writes", "schrieb", "a écrit", "a ecrit", "escribió",
 	"escribio", "schreef", "escreveu", "ha scritto", "napisał",
@@ -37,18 +38,22 @@ static const char *const wrote_words[] = {
 	"napsala", "napsal(a)", "写道", "寫道", "đã viết", "書きました",
 	"のメッセージ", "yazdı", "írta", "wrote on", "geschreven",
 };
+/* clang-format on */
 
 /* Words an attribution starts with ("On <date>, <name> wrote:"). */
+/* clang-format off */
 static const char *const intro_words[] = {
 	"On ", "Am ", "Le ", "El ", "Op ", "Em ", "Il ", "W dniu ", "Den ",
 	"Dne ", "Pada ", "Vào ", "在 ",
 };
+/* clang-format on */
 
 /*
  * Separator lines that start forwarded or original messages, compared
  * without their decoration (dashes, underscores, '=', '*') and without a
  * trailing colon, ASCII case-insensitively.
  */
+/* clang-format off */
 static const char *const marker_phrases[] = {
 	"original message", "forwarded message", "begin forwarded message",
 	"forwarded by", "message d'origine", "message transféré",
@@ -72,8 +77,10 @@ static const char *const marker_phrases[] = {
 	"元のメッセージ", "転送されたメッセージ", "原始邮件", "转发的邮件",
 	"reply above this line", "reply above",
 };
+/* clang-format on */
 
 /* Mobile and app footers ("Sent from my iPhone"), ASCII-case-blind. */
+/* clang-format off */
 static const char *const footer_prefixes[] = {
 	"sent from my ", "sent from ", "sent via ", "sent with ",
 	"get outlook for ", "von meinem ", "gesendet von ",
@@ -84,11 +91,12 @@ static const char *const footer_prefixes[] = {
 	"inviato da ", "inviato dal ", "skickat från ", "sendt fra ",
 	"wysłane z ", "отправлено с ", "lähetetty ", "从我的 ", "從我的 ",
 };
+/* clang-format on */
 
 enum hkey {
 	HK_NONE = 0,
 	HK_FROM,
-	HK_SENT,	/* Sent: / Date: */
+	HK_SENT, /* Sent: / Date: */
 	HK_TO,
 	HK_CC,
 	HK_SUBJECT,
@@ -100,6 +108,7 @@ struct hkey_name {
 };
 
 /* Header names of Outlook-style header blocks, in many languages. */
+/* clang-format off */
 static const struct hkey_name hkey_names[] = {
 	{ "From", HK_FROM }, { "Von", HK_FROM }, { "De", HK_FROM },
 	{ "Van", HK_FROM }, { "Från", HK_FROM }, { "Fra", HK_FROM },
@@ -133,6 +142,7 @@ static const struct hkey_name hkey_names[] = {
 	{ "Předmět", HK_SUBJECT }, { "主题", HK_SUBJECT },
 	{ "件名", HK_SUBJECT }, { "Konu", HK_SUBJECT },
 };
+/* clang-format on */
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -146,7 +156,7 @@ ws_len(const char *s, size_t len)
 		if (i < len && (s[i] == ' ' || s[i] == '\t'))
 			i++;
 		else if (i + 1 < len && (unsigned char)s[i] == 0xc2 &&
-		    (unsigned char)s[i + 1] == 0xa0)
+			 (unsigned char)s[i + 1] == 0xa0)
 			i += 2;
 		else
 			return i;
@@ -167,7 +177,7 @@ trim(struct line l)
 		if (c == ' ' || c == '\t' || c == '\r')
 			l.len--;
 		else if (c == 0xa0 && l.len >= 2 &&
-		    (unsigned char)l.s[l.len - 2] == 0xc2)
+			 (unsigned char)l.s[l.len - 2] == 0xc2)
 			l.len -= 2;
 		else
 			break;
@@ -271,7 +281,8 @@ strip_colon(struct line l, int *had_r)
 	if (l.len >= 1 && l.s[l.len - 1] == ':') {
 		l.len--;
 		*had_r = 1;
-	} else if (l.len >= 3 && memcmp(l.s + l.len - 3, "\xef\xbc\x9a", 3) == 0) {
+	} else if (l.len >= 3 &&
+		   memcmp(l.s + l.len - 3, "\xef\xbc\x9a", 3) == 0) {
 		l.len -= 3;
 		*had_r = 1;
 	}
@@ -292,13 +303,15 @@ is_marker(struct line l)
 	for (size_t i = 0; i < NELEM(marker_phrases); i++) {
 		size_t n = strlen(marker_phrases[i]);
 
-		if (deco < 2 && !colon && strncmp(marker_phrases[i], "begin", 5))
+		if (deco < 2 && !colon &&
+		    strncmp(marker_phrases[i], "begin", 5))
 			continue;
 		if (u.len == n && strncasecmp(u.s, marker_phrases[i], n) == 0)
 			return 1;
 		/* "Forwarded by Jane Doe on ..." (Lotus Notes) */
-		if (deco >= 2 && u.len > n && strncasecmp(u.s, marker_phrases[i],
-		    n) == 0 && u.s[n] == ' ')
+		if (deco >= 2 && u.len > n &&
+		    strncasecmp(u.s, marker_phrases[i], n) == 0 &&
+		    u.s[n] == ' ')
 			return 1;
 	}
 	return 0;
@@ -312,10 +325,19 @@ static int
 is_rule(struct line l)
 {
 	l = trim(l);
-	/* an em dash, or Gmail's U+1427 tracking mark */
-	if (l.len == 3 && (memcmp(l.s, "\xe2\x80\x94", 3) == 0 ||
-	    memcmp(l.s, "\xe1\x90\xa7", 3) == 0))
+	/* Gmail's U+1427 tracking mark; em or en dashes ("—————") */
+	if (l.len == 3 && memcmp(l.s, "\xe1\x90\xa7", 3) == 0)
 		return 1;
+	if (l.len >= 3 && l.len % 3 == 0 &&
+	    (memcmp(l.s, "\xe2\x80\x94", 3) == 0 ||
+		memcmp(l.s, "\xe2\x80\x93", 3) == 0)) {
+		size_t i = 3;
+
+		while (i < l.len && memcmp(l.s + i, l.s, 3) == 0)
+			i += 3;
+		if (i == l.len)
+			return 1;
+	}
 	if (l.len < 2 || strchr("-_=*~+", l.s[0]) == NULL)
 		return 0;
 	for (size_t i = 1; i < l.len; i++) {
@@ -493,7 +515,7 @@ date_first(struct line l)
 			return 0;
 	}
 	if (l.s[4] != '-' && l.s[4] != '/' && l.s[4] != '.' &&
-	    memcmp(l.s + 4, "\xe5\xb9\xb4", 3) != 0)	/* 年 */
+	    memcmp(l.s + 4, "\xe5\xb9\xb4", 3) != 0) /* 年 */
 		return 0;
 	rest.s += 4;
 	rest.len -= 4;
@@ -528,7 +550,7 @@ wrap_start(struct line l)
 	if (l.len == 0)
 		return 0;
 	return (find_intro(l, &pos) && pos == 0) ||
-	    isdigit((unsigned char)l.s[0]) || has_wrote(l);
+	       isdigit((unsigned char)l.s[0]) || has_wrote(l);
 }
 
 /*
@@ -539,8 +561,8 @@ wrap_start(struct line l)
  * wrote-word must end it ("Name wrote:").
  */
 static int
-is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
-    size_t *prefix_r)
+is_attribution(
+    const struct line *v, size_t n, size_t i, size_t *span_r, size_t *prefix_r)
 {
 	char joined[ATTRIB_MAX + 8];
 	size_t jlen = 0;
@@ -553,7 +575,8 @@ is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
 		if (t.len == 0 || jlen + 1 + t.len > ATTRIB_MAX)
 			return 0;
 		/* a wrapped address may leave ">:" on a line of its own */
-		if (k > 0 && is_quote(t) && (t.len > 24 || t.s[t.len - 1] != ':'))
+		if (k > 0 && is_quote(t) &&
+		    (t.len > 24 || t.s[t.len - 1] != ':'))
 			return 0;
 		if (k == 1 && !wrap_start(v[i]))
 			return 0;
@@ -572,13 +595,14 @@ is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
 			continue;
 		intro = find_intro(c, &pos);
 		strong = (intro && pos == 0) || has_byte(c, '@') ||
-		    isdigit((unsigned char)c.s[0]);
+			 isdigit((unsigned char)c.s[0]);
 		if (ends_with_wrote(c) || (strong && has_wrote(c)) ||
 		    (intro && pos == 0 && ends_ci(c, " sent")) ||
 		    (isdigit((unsigned char)c.s[0]) && has_byte(c, '@') &&
-		    colon) || dated ||
+			colon) ||
+		    dated ||
 		    (colon && has_byte(c, '@') && has_byte(c, '<') &&
-		    has_time(c))) {
+			has_time(c))) {
 			struct line first = trim(v[i]);
 
 			*span_r = k + 1;
@@ -596,8 +620,7 @@ is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
  * later, blank lines and a lone "<" between (Polymail, some webmails).
  */
 static int
-is_loose_attribution(const struct line *v, size_t n, size_t i,
-    size_t *span_r)
+is_loose_attribution(const struct line *v, size_t n, size_t i, size_t *span_r)
 {
 	struct line first = trim(v[i]);
 	size_t pos;
@@ -631,9 +654,9 @@ next_nonblank(const struct line *v, size_t n, size_t j)
 }
 
 struct keep {
-	unsigned char *keep;	/* owned: 1 keeps line i */
-	size_t *prefix;		/* owned: keep only this many bytes, or 0 */
-	size_t end;		/* lines from here on are history */
+	unsigned char *keep; /* owned: 1 keeps line i */
+	size_t *prefix;	     /* owned: keep only this many bytes, or 0 */
+	size_t end;	     /* lines from here on are history */
 };
 
 /* Decide, for each line, whether it is new text. */
@@ -662,7 +685,8 @@ classify(const struct line *v, size_t n, struct keep *k)
 			size_t j = next_nonblank(v, n, i + span);
 
 			if (j < n && is_quote(v[j])) {
-				/* a quote header: drop it, answers may follow */
+				/* a quote header: drop it, answers may follow
+				 */
 				k->keep[i] = prefix > 0;
 				k->prefix[i] = prefix;
 				for (size_t m = i + 1; m < i + span; m++)
@@ -710,8 +734,8 @@ emit(const struct line *v, const struct keep *k, size_t total)
 			continue;
 		}
 		/* strip trailing blanks; the cap is the input size */
-		while (l.len > 0 && (l.s[l.len - 1] == ' ' ||
-		    l.s[l.len - 1] == '\t'))
+		while (l.len > 0 &&
+		       (l.s[l.len - 1] == ' ' || l.s[l.len - 1] == '\t'))
 			l.len--;
 		if (any)
 			(void)buf_add(&b, pending_blank ? "\n\n" : "\n",
@@ -753,10 +777,10 @@ reply_new_text(const struct msg *m, char **text_r, struct error *err)
 
 	if (m == NULL)
 		return error_set(err, ERR_USAGE, "reply_new_text: no message");
-	plain = reply_new_text_plain(m->text, m->text != NULL ?
-	    strlen(m->text) : 0);
+	plain = reply_new_text_plain(
+	    m->text, m->text != NULL ? strlen(m->text) : 0);
 	if (m->html != NULL && m->html[0] != '\0') {
-		struct error herr = { 0 };
+		struct error herr = {0};
 
 		r = reply_new_text_html(m->html, strlen(m->html), &html, &herr);
 		if (r < 0)
@@ -764,7 +788,7 @@ reply_new_text(const struct msg *m, char **text_r, struct error *err)
 	}
 	/* an HTML-only mail may come without any text reading */
 	if (html != NULL && (m->text == NULL || m->text[0] == '\0' ||
-	    strlen(html) < strlen(plain))) {
+				strlen(html) < strlen(plain))) {
 		free(plain);
 		plain = html;
 	} else {

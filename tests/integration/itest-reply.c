@@ -35,7 +35,7 @@ slurp(const char *path, size_t *len_r)
 int
 main(int argc, char **argv)
 {
-	struct error err = { 0 };
+	struct error err = {0};
 	int html = argc == 3 && strcmp(argv[1], "--html") == 0;
 	char *data, *text = NULL;
 	size_t len;
