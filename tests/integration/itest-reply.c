@@ -1,14 +1,17 @@
 /*
- * itest-reply [--html] FILE: print the new text of a reply body, as
- * reply_new_text_plain() (or reply_new_text_html() with --html) reads
- * it.  Used by test-reply-corpus.sh to score the extractor on the
+ * itest-reply [--html|--eml] FILE: print the new text of a reply body,
+ * as reply_new_text_plain() (or reply_new_text_html() with --html) reads
+ * it; with --eml, of a whole message parsed by mime_parse() and read by
+ * reply_new_text().  Used by test-reply-corpus.sh to score the extractor on the
  * shared corpus's labelled replies.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
+#include "mime.h"
 #include "reply.h"
 #include "xalloc.h"
 
@@ -37,11 +40,12 @@ main(int argc, char **argv)
 {
 	struct error err = {0};
 	int html = argc == 3 && strcmp(argv[1], "--html") == 0;
+	int eml = argc == 3 && strcmp(argv[1], "--eml") == 0;
 	char *data, *text = NULL;
 	size_t len;
 
-	if (argc != 2 && !html) {
-		fprintf(stderr, "usage: itest-reply [--html] FILE\n");
+	if (argc != 2 && !html && !eml) {
+		fprintf(stderr, "usage: itest-reply [--html|--eml] FILE\n");
 		return 2;
 	}
 	data = slurp(argv[argc - 1], &len);
@@ -49,7 +53,22 @@ main(int argc, char **argv)
 		perror(argv[argc - 1]);
 		return 1;
 	}
-	if (html) {
+	if (eml) {
+		struct mime_limits lim;
+		struct msg *m = NULL;
+
+		mime_init();
+		mime_limits_default(&lim);
+		if (mime_parse(data, len, &lim, time(NULL), &m, &err) < 0 ||
+		    reply_new_text(m, &text, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			msg_free(&m);
+			free(data);
+			return 1;
+		}
+		msg_free(&m);
+		mime_shutdown();
+	} else if (html) {
 		if (reply_new_text_html(data, len, &text, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			free(data);

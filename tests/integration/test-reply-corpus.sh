@@ -9,6 +9,12 @@
 #      be new text, the decoy never
 #   4. every body-only text and HTML reply fixture: no crash, and the
 #      time taken for all of them
+#   5. talon's standard replies, whole messages through mime_parse and
+#      reply_new_text: the new text is "Hello" in each (talon's own
+#      expectation keeps the "Sent from my iPhone" / "-- " signature of
+#      two of them, which triage drops by design)
+#   6. talon's HTML replies from nine clients: "Hi. I am fine. Thanks,
+#      Alex" in each
 #
 # Texts are compared with whitespace runs collapsed.  Prints the figures;
 # fails when a score drops below the floor recorded here, so a regression
@@ -34,10 +40,12 @@ exec /usr/bin/python3 - "$TRIAGE_CORPUS" "$ITEST_DIR/itest-reply" <<'PY'
 import json, os, re, subprocess, sys, tempfile, time
 
 corpus, tool = sys.argv[1], sys.argv[2]
-floors = {"trimmer": 57, "talon": 34, "decoy": 43}
+floors = {"trimmer": 57, "talon": 34, "decoy": 43, "standard": 12,
+          "html": 9}
 
-def run(path, html=False):
-    args = [tool] + (["--html"] if html else []) + [path]
+def run(path, html=False, eml=False):
+    args = [tool] + (["--html"] if html else []) + (["--eml"] if eml else [])
+    args.append(path)
     p = subprocess.run(args, capture_output=True, timeout=60)
     if p.returncode != 0:
         raise SystemExit(f"itest-reply failed on {path}: {p.stderr!r}")
@@ -133,6 +141,31 @@ big = os.path.join(corpus, "email_reply_parser", "email_long_quote.txt")
 t1 = time.monotonic()
 run(big)
 bigsecs = time.monotonic() - t1
+
+# 5. talon standard replies, whole messages
+sbase = os.path.join(corpus, "talon", "standard_replies")
+ok = total = 0
+for fn in sorted(os.listdir(sbase)):
+    if not fn.endswith(".eml"):
+        continue
+    total += 1
+    if norm(run(os.path.join(sbase, fn), eml=True)) == "Hello":
+        ok += 1
+    else:
+        print(f"  standard reply differs: {fn}")
+scores["standard"] = (ok, total)
+
+# 6. talon HTML replies
+hbase = os.path.join(corpus, "talon", "html_replies")
+ok = total = 0
+for fn in sorted(os.listdir(hbase)):
+    total += 1
+    if norm(run(os.path.join(hbase, fn), html=True)) == \
+            "Hi. I am fine. Thanks, Alex":
+        ok += 1
+    else:
+        print(f"  html reply differs: {fn}")
+scores["html"] = (ok, total)
 
 for k, (a, b) in scores.items():
     print(f"{k}: {a}/{b} as expected (floor {floors[k]})")
