@@ -259,16 +259,28 @@ read_header(const char *value, const char *trusted, const char *from_domain,
 	return ours;
 }
 
-/* Count the mailboxes in a From value: '@' outside quotes and comments. */
+/*
+ * Count the mailboxes in a From value: comma-separated parts (outside
+ * quotes, comments and <>) that hold an '@'.  The value is already
+ * RFC 2047 decoded, so a display name may hold a bare '@'; counting
+ * parts rather than '@'s keeps "a@b <c@d>" one mailbox.
+ */
 static size_t
 count_addresses(const char *v)
 {
 	size_t n = 0;
-	int quoted = 0, depth = 0;
+	int quoted = 0, depth = 0, angle = 0, at = 0;
 
-	for (; *v != '\0'; v++) {
+	for (;; v++) {
 		if (*v == '\\' && v[1] != '\0') {
 			v++;
+			continue;
+		}
+		if (*v == '\0' || (*v == ',' && !quoted && !depth && !angle)) {
+			n += at;
+			at = 0;
+			if (*v == '\0')
+				return n;
 			continue;
 		}
 		if (*v == '"' && depth == 0)
@@ -277,10 +289,13 @@ count_addresses(const char *v)
 			depth++;
 		else if (!quoted && *v == ')' && depth > 0)
 			depth--;
-		else if (!quoted && depth == 0 && *v == '@')
-			n++;
+		else if (!quoted && !depth && *v == '<')
+			angle = 1;
+		else if (!quoted && !depth && *v == '>')
+			angle = 0;
+		else if (*v == '@')
+			at = 1;
 	}
-	return n;
 }
 
 /* The From header checks: exactly one header with one address. */

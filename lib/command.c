@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "mime.h"
+#include "reply.h"
 #include "xalloc.h"
 
 /* Bounds on arguments: a name is a word, a note a paragraph. */
@@ -427,6 +428,25 @@ command_parse_addresses(struct command_list *list, const char *const *shared,
 				    list, shared, n_shared, sets[s]->v[i].addr);
 		}
 	}
+}
+
+int
+command_parse_msg(struct command_list *list, const struct msg *m,
+    const char *const *shared, size_t n_shared, struct error *err)
+{
+	char *text = NULL;
+	int r;
+
+	if (m == NULL)
+		return error_set(
+		    err, ERR_USAGE, "command_parse_msg: no message");
+	r = reply_new_text(m, &text, err);
+	if (r < 0)
+		return -1;
+	command_parse_addresses(list, shared, n_shared, &m->to, &m->cc);
+	command_parse_text(list, text);
+	free(text);
+	return 0;
 }
 
 void

@@ -47,6 +47,7 @@
 #include "error.h"
 #include "verdict.h"
 
+struct msg;
 struct msg_addrs;
 
 enum command_kind {
@@ -111,6 +112,16 @@ void command_parse_text(struct command_list *list, const char *text);
 void command_parse_addresses(struct command_list *list,
     const char *const *shared, size_t n_shared, const struct msg_addrs *to,
     const struct msg_addrs *cc);
+
+/*
+ * Everything a message commands, in the order it applies: the
+ * plus-address tags of To then Cc (as command_parse_addresses), then
+ * the command lines of its new text (reply_new_text(), then
+ * command_parse_text()).  Whether the sender may command is not looked
+ * at here (auth.h).  Returns 0, or -1 with err set when m is NULL.
+ */
+int command_parse_msg(struct command_list *list, const struct msg *m,
+    const char *const *shared, size_t n_shared, struct error *err);
 
 /* Frees the list and everything in it; sets *listp to NULL; NULL ok. */
 void command_list_free(struct command_list **listp);

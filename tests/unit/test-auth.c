@@ -197,6 +197,65 @@ test_cases(void **state)
 	}
 }
 
+/*
+ * The same decisions on whole messages parsed by mime_parse, with
+ * trust_authentication_results = "mx.example.com".  Each carries
+ * "#claim" and "#route support" in its new text.
+ */
+static const struct {
+	const char *file;
+	int allowed;
+	const char *reason;
+} eml_cases[] = {
+    {"auth-01-team-pass.eml", 1, "dmarc=pass example.com by mx"},
+    {"auth-02-non-team.eml", 0, "sender mallory@evil.test is not in team"},
+    {"auth-03-display-name-spoof.eml", 0,
+	"sender mallory@evil.test is not in team"},
+    {"auth-04-forged-untrusted-host.eml", 0,
+	"no Authentication-Results header from mx.example.com"},
+    {"auth-05-missing.eml", 0,
+	"no Authentication-Results header from mx.example.com"},
+    {"auth-06-forged-below-real.eml", 0, "dkim=none spf=fail(evil.test)"},
+    {"auth-07-encoded-display-name.eml", 0,
+	"sender mallory@evil.test is not in team"},
+};
+
+static void
+test_eml(void **state)
+{
+	const char *dir = getenv("TRIAGE_FIXTURES");
+	struct mime_limits lim;
+
+	(void)state;
+	assert_non_null(dir);
+	mime_init();
+	mime_limits_default(&lim);
+	for (size_t i = 0; i < sizeof(eml_cases) / sizeof(eml_cases[0]); i++) {
+		struct auth_decision d;
+		struct error err = {0};
+		struct msg *m = NULL;
+		char path[1024], raw[8192];
+		size_t len;
+		FILE *f;
+
+		snprintf(
+		    path, sizeof(path), "%s/reply/%s", dir, eml_cases[i].file);
+		f = fopen(path, "rb");
+		if (f == NULL)
+			fail_msg("%s: cannot read", path);
+		len = fread(raw, 1, sizeof(raw), f);
+		fclose(f);
+		assert_int_equal(mime_parse(raw, len, &lim, 0, &m, &err), 0);
+		auth_check(m, team, 2, "mx.example.com", &d);
+		if (d.allowed != eml_cases[i].allowed ||
+		    strstr(d.reason, eml_cases[i].reason) == NULL)
+			fail_msg("%s: got %d \"%s\"", eml_cases[i].file,
+			    d.allowed, d.reason);
+		msg_free(&m);
+	}
+	mime_shutdown();
+}
+
 static void
 test_conf(void **state)
 {
@@ -225,6 +284,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_eml),
 	    cmocka_unit_test(test_conf),
 	};
 

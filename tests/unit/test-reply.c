@@ -195,6 +195,74 @@ test_fixtures(void **state)
 	}
 }
 
+/*
+ * Whole messages through mime_parse: multipart/alternative, HTML-only
+ * (quoted-printable, base64, Latin-1), a forwarded message/rfc822 part,
+ * plus-address tags in Cc.  Commands from addresses come first.
+ */
+static const struct {
+	const char *file;
+	const char *commands;
+} eml_fixtures[] = {
+    {"e01-gmail-alternative.eml", "claim|priority high"},
+    {"e02-outlook-html-only-qp.eml",
+	"route support|note Kunde nutzt Windows Server 2019"},
+    {"e03-apple-html-only-base64.eml", "ack"},
+    {"e04-thunderbird-html-only.eml", "close"},
+    {"e05-plus-address-cc.eml", "claim|priority high|route support"},
+    {"e06-forwarded-rfc822.eml", "route sales"},
+    {"e07-german-latin1-qp.eml", "close"},
+    {"e08-outlook-web-html-only.eml", "route support"},
+    {"e09-plain-crlf-outlook.eml", "qualify 5|tag ee-lead"},
+};
+
+static void
+test_eml(void **state)
+{
+	static const char *const shared[] = {
+	    "sales@example.com",
+	    "community@example.com",
+	};
+	const char *dir = getenv("TRIAGE_FIXTURES");
+	struct mime_limits lim;
+
+	(void)state;
+	assert_non_null(dir);
+	mime_init();
+	mime_limits_default(&lim);
+	for (size_t i = 0; i < sizeof(eml_fixtures) / sizeof(eml_fixtures[0]);
+	     i++) {
+		struct command_list *l = command_list_new();
+		struct error err = {0};
+		struct msg *m = NULL;
+		struct buf cmds, errs;
+		char path[1024], *raw;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/reply/%s", dir,
+		    eml_fixtures[i].file);
+		raw = slurp(path, &len);
+		if (raw == NULL)
+			fail_msg("%s: cannot read", path);
+		assert_int_equal(mime_parse(raw, len, &lim, 0, &m, &err), 0);
+		assert_int_equal(command_parse_msg(l, m, shared, 2, &err), 0);
+		buf_init(&cmds, 4096);
+		buf_init(&errs, 4096);
+		render(l, &cmds, &errs);
+		if (strcmp(cmds.data != NULL ? cmds.data : "",
+			eml_fixtures[i].commands) != 0 ||
+		    errs.len != 0)
+			fail_msg("%s: commands [%s] errors [%s]",
+			    eml_fixtures[i].file, cmds.data, errs.data);
+		buf_free(&cmds);
+		buf_free(&errs);
+		command_list_free(&l);
+		msg_free(&m);
+		free(raw);
+	}
+	mime_shutdown();
+}
+
 /* Small cases for single decisions of the plain-text reader. */
 static const struct {
 	const char *in;
@@ -372,6 +440,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fixtures),
+	    cmocka_unit_test(test_eml),
 	    cmocka_unit_test(test_plain_cases),
 	    cmocka_unit_test(test_html_edges),
 	    cmocka_unit_test(test_pathological),
