@@ -494,8 +494,12 @@ has_wrote(struct line l)
 		size_t n = strlen(wrote_words[i]);
 
 		for (size_t p = 0; p + n <= l.len; p++) {
-			if ((p == 0 || l.s[p - 1] == ' ') &&
-			    strncasecmp(l.s + p, wrote_words[i], n) == 0)
+			if (p > 0 && l.s[p - 1] != ' ')
+				continue;
+			if (tolower((unsigned char)l.s[p]) !=
+			    tolower((unsigned char)wrote_words[i][0]))
+				continue;
+			if (strncasecmp(l.s + p, wrote_words[i], n) == 0)
 				return 1;
 		}
 	}
@@ -578,8 +582,6 @@ is_attribution(
 		if (k > 0 && is_quote(t) &&
 		    (t.len > 24 || t.s[t.len - 1] != ':'))
 			return 0;
-		if (k == 1 && !wrap_start(v[i]))
-			return 0;
 		if (k > 0)
 			joined[jlen++] = ' ';
 		memcpy(joined + jlen, t.s, t.len);
@@ -593,6 +595,9 @@ is_attribution(
 		dated = k == 0 && date_first(c);
 		if (!colon && deco < 2 && !dated)
 			continue;
+		/* checked only now: wrap_start() is the costly test */
+		if (k > 0 && !wrap_start(v[i]))
+			return 0;
 		intro = find_intro(c, &pos);
 		strong = (intro && pos == 0) || has_byte(c, '@') ||
 			 isdigit((unsigned char)c.s[0]);
