@@ -402,6 +402,10 @@ header_key(struct line l)
 		l.s++;
 		l.len--;
 	}
+	/* names are short: no colon near the start, no header line */
+	if (memchr(l.s, ':', l.len < 24 ? l.len : 24) == NULL &&
+	    memmem(l.s, l.len < 24 ? l.len : 24, "\xef\xbc\x9a", 3) == NULL)
+		return HK_NONE;
 	for (size_t i = 0; i < NELEM(hkey_names); i++) {
 		size_t n = strlen(hkey_names[i].name), j;
 
