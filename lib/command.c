@@ -378,22 +378,25 @@ static void
 parse_address(struct command_list *list, const char *const *shared,
     size_t n_shared, const char *addr)
 {
-	const char *plus = strchr(addr, '+'), *at = strrchr(addr, '@');
+	const char *plus = NULL, *at = strrchr(addr, '@');
 	struct span source = {addr, strlen(addr)}, tags;
-	int ours = 0;
 
-	if (plus == NULL || at == NULL || plus > at)
+	if (at == NULL)
 		return;
-	for (size_t i = 0; i < n_shared && !ours; i++) {
+	/* the shared address's local part, then '+': it may hold a '+' */
+	for (size_t i = 0; i < n_shared && plus == NULL; i++) {
 		const char *sat = strrchr(shared[i], '@');
-		size_t local = (size_t)(plus - addr);
+		size_t local;
 
-		if (sat == NULL || (size_t)(sat - shared[i]) != local)
+		if (sat == NULL)
 			continue;
-		ours = strncasecmp(shared[i], addr, local) == 0 &&
-		       strcasecmp(sat, at) == 0;
+		local = (size_t)(sat - shared[i]);
+		if (local < (size_t)(at - addr) && addr[local] == '+' &&
+		    strncasecmp(shared[i], addr, local) == 0 &&
+		    strcasecmp(sat, at) == 0)
+			plus = addr + local;
 	}
-	if (!ours)
+	if (plus == NULL)
 		return;
 	tags.s = plus + 1;
 	tags.len = (size_t)(at - tags.s);
@@ -469,6 +472,48 @@ command_list_free(struct command_list **listp)
 	free(list->errors);
 	free(list);
 	*listp = NULL;
+}
+
+char *
+command_format(const struct command *c)
+{
+	struct buf b;
+
+	/* arguments are bounded (TEXT_MAX_LEN), so the cap is never hit */
+	buf_init(&b, TEXT_MAX_LEN + 128);
+	(void)buf_printf(&b, "#%s", command_name(c->kind));
+	if (c->arg != NULL)
+		(void)buf_printf(&b, " %s", c->arg);
+	if (c->kind == CMD_PRIORITY)
+		(void)buf_printf(&b, " %s", priority_name(c->priority));
+	for (int d = 0; c->kind == CMD_QUALIFY && d < DIM_COUNT; d++) {
+		if (c->dims & (1u << d))
+			(void)buf_printf(&b, " %s", dim_name((enum dim)d));
+	}
+	return buf_steal(&b);
+}
+
+char *
+command_format_errors(const struct command_list *list)
+{
+	struct buf b;
+
+	/* 64 KB of error text is plenty; past it the rest is cut */
+	buf_init(&b, 64 * 1024);
+	for (size_t i = 0; i < list->n_errors; i++) {
+		const struct command_error *e = &list->errors[i];
+		int r;
+
+		if (e->line > 0)
+			r = buf_printf(&b, "line %u: \"%.200s\": %s\n", e->line,
+			    e->source, e->msg);
+		else
+			r = buf_printf(
+			    &b, "address %.200s: %s\n", e->source, e->msg);
+		if (r < 0)
+			break;
+	}
+	return buf_steal(&b);
 }
 
 int

@@ -123,6 +123,21 @@ void command_parse_addresses(struct command_list *list,
 int command_parse_msg(struct command_list *list, const struct msg *m,
     const char *const *shared, size_t n_shared, struct error *err);
 
+/*
+ * The command in canonical form, as a confirmation would quote it:
+ * "#route support", "#priority high", "#qualify budget need".  Returns
+ * a new string (caller frees).
+ */
+char *command_format(const struct command *c);
+
+/*
+ * The list's errors, one per line, for an answer to the sender:
+ * "line 2: \"#priority soon\": #priority needs one of low normal high
+ * urgent" (or "address sales+x@...: ..." for address tags).  Returns a
+ * new string (caller frees); "" when there are none.
+ */
+char *command_format_errors(const struct command_list *list);
+
 /* Frees the list and everything in it; sets *listp to NULL; NULL ok. */
 void command_list_free(struct command_list **listp);
 

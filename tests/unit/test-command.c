@@ -145,6 +145,7 @@ test_source_kept(void **state)
 }
 
 static const char *const shared[] = {
+    "team+sales@example.net",
     "sales@example.com",
     "community@example.com",
 };
@@ -181,6 +182,11 @@ static const struct {
 	"0: #note needs text and has no address form"},
     {"sales+claim-me@example.com", "", "", "0: #claim takes no arguments"},
     {"sales+route-@example.com", "", "", "0: empty argument after '-'"},
+    /* a shared address that has a '+' of its own */
+    {"team+sales+claim@example.net", "", "claim@0", ""},
+    {"team+sales@example.net", "", "", ""},
+    {"team+claim@example.net", "", "", ""},
+    {"sales+claim@example.com@evil.test", "", "", ""},
 };
 
 /* Split "a,b" into a msg_addrs with static storage. */
@@ -219,7 +225,7 @@ test_addresses(void **state)
 
 		make_addrs(addr_cases[i].to, &to, tv, ts, 4);
 		make_addrs(addr_cases[i].cc, &cc, cv, cs, 4);
-		command_parse_addresses(l, shared, 2, &to, &cc);
+		command_parse_addresses(l, shared, 3, &to, &cc);
 		render(l, cmds, sizeof(cmds), errs, sizeof(errs));
 		if (strcmp(cmds, addr_cases[i].commands) != 0 ||
 		    strcmp(errs, addr_cases[i].errors) != 0)
@@ -294,6 +300,43 @@ test_strip(void **state)
 	}
 }
 
+static void
+test_format(void **state)
+{
+	struct command_list *l = command_list_new();
+	static const char *const want[] = {
+	    "#claim",
+	    "#route support",
+	    "#priority urgent",
+	    "#qualify budget need timeline",
+	    "#qualify",
+	    "#note call Tuesday",
+	};
+	char *s;
+
+	(void)state;
+	command_parse_text(l, "#claim\n#route Support\n#priority URGENT\n"
+			      "#qualify timeline, budget need\n#qualify\n"
+			      "#note call Tuesday\n#tag\n#close now");
+	assert_int_equal(l->n, 6);
+	for (size_t i = 0; i < l->n; i++) {
+		s = command_format(&l->v[i]);
+		assert_string_equal(s, want[i]);
+		free(s);
+	}
+	s = command_format_errors(l);
+	assert_string_equal(s,
+	    "line 7: \"#tag\": #tag needs one tag name (letters, digits, - _ . "
+	    ":)\nline 8: \"#close now\": #close takes no arguments\n");
+	free(s);
+	command_list_free(&l);
+	l = command_list_new();
+	s = command_format_errors(l);
+	assert_string_equal(s, "");
+	free(s);
+	command_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -303,6 +346,7 @@ main(void)
 	    cmocka_unit_test(test_addresses),
 	    cmocka_unit_test(test_subject),
 	    cmocka_unit_test(test_strip),
+	    cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
