@@ -36,7 +36,7 @@ static const char *const wrote_words[] = {
 	"napisał(a)", "napisal", "napisała", "skrev", "kirjoitti",
 	"написал", "написала", "написал(а)", "написав", "napsal",
 	"napsala", "napsal(a)", "写道", "寫道", "đã viết", "書きました",
-	"のメッセージ", "yazdı", "írta", "wrote on", "geschreven",
+	"のメッセージ", "のメール", "yazdı", "írta", "wrote on", "geschreven",
 };
 /* clang-format on */
 

@@ -305,6 +305,33 @@ static const struct {
     /* dashes inside a line are not a rule */
     {"This is not a ---------- delimiter.\n#claim",
 	"This is not a ---------- delimiter.\n#claim"},
+    /* forwarded-message markers of Apple Mail and Outlook, translated */
+    {"#route sales\n\nAnfang der weitergeleiteten Nachricht:\n\n#close",
+	"#route sales"},
+    {"#claim\nDébut du message réexpédié :\n#close", "#claim"},
+    {"#claim\nInicio del mensaje reenviado:\n#close", "#claim"},
+    {"#claim\nBegin doorgestuurd bericht:\n#close", "#claim"},
+    {"#claim\nInício da mensagem reencaminhada:\n#close", "#claim"},
+    {"#claim\n転送されたメッセージ:\n#close", "#claim"},
+    {"#claim\n-------- Message d'origine --------\n#close", "#claim"},
+    {"#claim\n----- Mensaje original -----\n#close", "#claim"},
+    {"#claim\n-----Oorspronkelijk bericht-----\n#close", "#claim"},
+    /* Japanese Apple Mail attribution, and Outlook headers in Japanese */
+    {"#claim\n\n2025/02/03 10:14、山田太郎 <taro@kokyaku.example>のメール:\n\n"
+     "#close",
+	"#claim"},
+    {"#claim\n差出人: 山田太郎 <taro@kokyaku.example>\n送信日時: 2025年2月3日 "
+     "10:14\n宛先: sales@example.com\n件名: 価格\n#close",
+	"#claim"},
+    /* Portuguese and Italian Outlook blocks */
+    {"#claim\nDe: Paulo\nEnviado: segunda-feira\nPara: sales\nAssunto: x\n"
+     "#close",
+	"#claim"},
+    {"#claim\nDa: Paolo\nInviato: lunedì\nA: sales\nOggetto: x\n#close",
+	"#claim"},
+    /* a sentence that merely mentions a forward is text */
+    {"I forwarded message 12 to Bob.\n#claim",
+	"I forwarded message 12 to Bob.\n#claim"},
     /* Lotus Notes */
     {"#claim\n----- Forwarded by Pat Buyer/Buyer on 03.02.2025 -----\n"
      "#close",
