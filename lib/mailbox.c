@@ -208,9 +208,10 @@ static void
 status_print(FILE *f, const struct mailbox_status *s)
 {
 	fprintf(f, "%s\t%s\t%d\t%d\t%" PRId64 "\t%u\t%" PRId64 "\t%" PRId64
-	    "\t%" PRIu32 "\t%" PRIu32, s->name, mailbox_state_name(s->state),
-	    s->connected, s->idle, s->until, s->failures, s->last_error_at,
-	    s->last_sync, s->uidvalidity, s->last_uid);
+	    "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32, s->name,
+	    mailbox_state_name(s->state), s->connected, s->idle, s->until,
+	    s->failures, s->last_error_at, s->last_sync, s->uidvalidity,
+	    s->last_uid, s->acted_uid);
 	counts_print(f, &s->last);
 	counts_print(f, &s->total);
 	fprintf(f, "\t%s\n", s->last_error);
@@ -301,20 +302,20 @@ parse_counts(char **f, struct mailbox_counts *c)
 	return 0;
 }
 
-#define STATUS_FIELDS 27	/* 10 scalars, 2 x 8 counts, the error */
+#define STATUS_FIELDS 28	/* 11 scalars, 2 x 8 counts, the error */
 
 static int
 parse_status(char *line, struct mailbox_status *s)
 {
 	char *f[STATUS_FIELDS];
-	uint64_t u[8];
+	uint64_t u[9];
 
 	if (split_tabs(line, f, STATUS_FIELDS) != STATUS_FIELDS)
 		return -1;
 	mailbox_status_init(s, f[0]);
 	if (mailbox_state_parse(f[1], &s->state) < 0)
 		return -1;
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 9; i++) {
 		if (parse_u64(f[2 + i], &u[i]) < 0)
 			return -1;
 	}
@@ -326,10 +327,11 @@ parse_status(char *line, struct mailbox_status *s)
 	s->last_sync = (int64_t)u[5];
 	s->uidvalidity = (uint32_t)u[6];
 	s->last_uid = (uint32_t)u[7];
-	if (parse_counts(f + 10, &s->last) < 0 ||
-	    parse_counts(f + 18, &s->total) < 0)
+	s->acted_uid = (uint32_t)u[8];
+	if (parse_counts(f + 11, &s->last) < 0 ||
+	    parse_counts(f + 19, &s->total) < 0)
 		return -1;
-	copy_field(s->last_error, sizeof(s->last_error), f[26]);
+	copy_field(s->last_error, sizeof(s->last_error), f[27]);
 	return 0;
 }
 

@@ -54,6 +54,7 @@ struct mailbox_status {
 	int64_t last_sync;	/* end of the last complete poll, or 0 */
 	uint32_t uidvalidity;
 	uint32_t last_uid;	/* the checkpoint after the last batch */
+	uint32_t acted_uid;	/* post-actions done up to this UID */
 	struct mailbox_counts last;	/* the last poll */
 	struct mailbox_counts total;	/* since the daemon started */
 };

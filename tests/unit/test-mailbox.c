@@ -141,6 +141,7 @@ test_file_roundtrip(void **state)
 		make_status(&fmt_cases[i], &in[i]);
 	in[1].uidvalidity = 4000000000u;
 	in[1].last_uid = 77;
+	in[1].acted_uid = 70;
 	r = mailbox_status_read(path, &pid, &updated, &out, &n, &err);
 	assert_int_equal(r, -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
@@ -161,6 +162,7 @@ test_file_roundtrip(void **state)
 		    sizeof(in[i].total));
 		assert_int_equal(in[i].uidvalidity, out[i].uidvalidity);
 		assert_int_equal(in[i].last_uid, out[i].last_uid);
+		assert_int_equal(in[i].acted_uid, out[i].acted_uid);
 	}
 	free(out);
 	unlink(path);
