@@ -12,10 +12,14 @@
  *                refused, lost or timed out.  Retry later with backoff.
  *   ERR_REFUSED  permanent: the server answered 5xx to this mail.  Do not
  *                retry; err->msg holds "<code> <server text> (<stage>)".
- *   ERR_CONF     the configuration cannot work (certificate not trusted,
- *                host name mismatch, AUTH rejected, plaintext to a remote
- *                host, STARTTLS not offered).  Says nothing about any mail:
+ *   ERR_CONF     the configuration cannot work (AUTH rejected, plaintext
+ *                to a remote host, STARTTLS not offered, 5xx greeting or
+ *                EHLO, an unusable CA file).  Says nothing about any mail:
  *                keep mail queued and tell the admin.
+ * TLS failures keep the code tls_wrap gives when it is ERR_CONF and are
+ * ERR_TEMP otherwise (tls.c reports a failed certificate verification as
+ * ERR_CONN, so an untrusted or misnamed certificate reads as ERR_TEMP:
+ * mail waits, the message names the reason).
  * smtp_open never returns ERR_REFUSED; a 5xx greeting or EHLO is ERR_CONF.
  *
  * A mail is sent when smtp_send returns 0: the server said 250 to the
