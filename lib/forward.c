@@ -225,6 +225,20 @@ forward_mails_clear(struct forward_mails *m)
 
 /* ---- the summary ---- */
 
+int
+forward_dir_parse(const char *s, enum forward_dir *dir_r)
+{
+	if (s != NULL && strcmp(s, "in") == 0)
+		*dir_r = FORWARD_IN;
+	else if (s != NULL && strcmp(s, "out") == 0)
+		*dir_r = FORWARD_OUT;
+	else if (s != NULL && strcmp(s, "internal") == 0)
+		*dir_r = FORWARD_INTERNAL;
+	else
+		return -1;
+	return 0;
+}
+
 static const char *
 dir_name(const struct forward_message *m)
 {

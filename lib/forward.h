@@ -41,6 +41,9 @@ enum forward_dir {
 	FORWARD_INTERNAL, /* team-only mail (a command, a note) */
 };
 
+/* "in" "out" "internal" (the store's messages.direction); -1 if unknown. */
+int forward_dir_parse(const char *s, enum forward_dir *dir_r);
+
 /* One message of the thread, oldest first.  All pointers foreign. */
 struct forward_message {
 	const char *raw; /* the stored bytes, exactly as ingested */

@@ -332,6 +332,20 @@ failed:
 	return fail(s, r, "AUTH", ERR_CONF, err);
 }
 
+void
+smtp_opts_from_conf(
+    const struct conf_server *c, int timeout_s, struct smtp_opts *o_r)
+{
+	memset(o_r, 0, sizeof(*o_r));
+	o_r->host = c->host;
+	o_r->port = c->port;
+	o_r->tls = c->tls;
+	o_r->ca_file = c->ca_file;
+	o_r->user = c->user;
+	o_r->password = c->password;
+	o_r->timeout_s = timeout_s;
+}
+
 int
 smtp_open(const struct smtp_opts *opts, struct smtp **s_r, struct error *err)
 {

@@ -52,6 +52,14 @@ struct smtp_opts {
 };
 
 /*
+ * Fill *o_r from the config's smtp block (pointers into `c`, which must
+ * outlive the options).  The OAuth2 token, read from its file or command
+ * by the caller, is set separately.
+ */
+void smtp_opts_from_conf(
+    const struct conf_server *c, int timeout_s, struct smtp_opts *o_r);
+
+/*
  * Connect, secure, greet and log in.  On success returns 0 and sets *s_r
  * (close with smtp_close).  On failure returns -1 with ERR_TEMP or
  * ERR_CONF (see above) and a message naming host:port and the step.

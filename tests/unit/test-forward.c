@@ -781,6 +781,35 @@ test_loop(void **state)
 	}
 }
 
+static void
+test_dir_parse(void **state)
+{
+	static const struct {
+		const char *s;
+		int r;
+		enum forward_dir dir;
+	} cases[] = {
+	    {"in", 0, FORWARD_IN},
+	    {"out", 0, FORWARD_OUT},
+	    {"internal", 0, FORWARD_INTERNAL},
+	    {"In", -1, FORWARD_IN},
+	    {"", -1, FORWARD_IN},
+	    {NULL, -1, FORWARD_IN},
+	};
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		enum forward_dir d = (enum forward_dir)99;
+
+		assert_int_equal(forward_dir_parse(cases[c].s, &d), cases[c].r);
+		if (cases[c].r == 0)
+			assert_int_equal(d, cases[c].dir);
+		else
+			assert_int_equal(d, 99);
+	}
+}
+
 int
 main(void)
 {
@@ -795,6 +824,7 @@ main(void)
 	    cmocka_unit_test(test_answer),
 	    cmocka_unit_test(test_answer_bad),
 	    cmocka_unit_test(test_loop),
+	    cmocka_unit_test(test_dir_parse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
