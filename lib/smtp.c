@@ -322,7 +322,8 @@ auth(struct smtp *s, const struct smtp_opts *o, struct error *err)
 		goto failed;
 	return 0;
 failed:
-	if (s->session->response_code < 400 && s->session->stream != NULL) {
+	if (r != MAILSMTP_ERROR_STREAM && s->session->response_code > 0 &&
+	    s->session->response_code < 400) {
 		/* no failure reply: SASL failed on our side */
 		return error_set(err, ERR_CONF,
 		    "smtp %s: AUTH failed before "
