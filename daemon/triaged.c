@@ -7,9 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "conf.h"
 #include "log.h"
 
 #define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
+
+struct args {
+	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
+	int check;		/* --check: validate the config and exit */
+	int once;		/* --once: one poll of every mailbox */
+};
 
 static void
 usage(void)
@@ -19,8 +26,8 @@ usage(void)
 	exit(EXIT_CONFIG);
 }
 
-int
-main(int argc, char **argv)
+static void
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, 'n' },
@@ -29,22 +36,21 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf_path = getenv("TRIAGE_CONFIG");
-	int ch, check = 0, once = 0;
+	int ch;
 
-	log_init("triaged", LOG_LVL_INFO);
-	if (conf_path == NULL || *conf_path == '\0')
-		conf_path = TRIAGE_SYSCONFDIR "/triage/triage.conf";
+	a->conf_path = getenv("TRIAGE_CONFIG");
+	if (a->conf_path == NULL || *a->conf_path == '\0')
+		a->conf_path = TRIAGE_SYSCONFDIR "/triage/triage.conf";
 	while ((ch = getopt_long(argc, argv, "c:nv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			conf_path = optarg;
+			a->conf_path = optarg;
 			break;
 		case 'n':
-			check = 1;
+			a->check = 1;
 			break;
 		case '1':
-			once = 1;
+			a->once = 1;
 			break;
 		case 'v':
 			log_init("triaged", LOG_LVL_DEBUG);
@@ -53,8 +59,59 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	(void)check;
-	(void)once;
-	log_warnx("%s: daemon not implemented yet", conf_path);
+	if (optind != argc)
+		usage();
+}
+
+/*
+ * Load the config, or report every problem in it.  --check prints them
+ * plainly, one "FILE:LINE: message" a line, as a compiler does; the
+ * daemon logs them (with priorities, for the journal).
+ */
+static struct conf *
+load_config(const struct args *a)
+{
+	struct conf_errors errs = { 0 };
+	struct conf *conf = NULL;
+	int r;
+
+	r = conf_load(a->conf_path, &conf, &errs);
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++) {
+			if (a->check)
+				fprintf(stderr, "%s\n", errs.v[i]);
+			else
+				log_warnx("%s", errs.v[i]);
+		}
+		if (!a->check)
+			log_warnx("%s: %zu error%s, not starting",
+			    a->conf_path, errs.n, errs.n == 1 ? "" : "s");
+	}
+	conf_errors_clear(&errs);
+	return conf;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args args = { 0 };
+	struct conf *conf;
+
+	log_init("triaged", LOG_LVL_INFO);
+	parse_args(argc, argv, &args);
+
+	conf = load_config(&args);
+	if (conf == NULL)
+		return EXIT_CONFIG;
+	if (args.check) {
+		printf("%s: ok\n", args.conf_path);
+		conf_free(&conf);
+		return 0;
+	}
+
+	/* store -> rules -> mailboxes -> READY -> loop: not here yet. */
+	(void)args.once;
+	log_warnx("%s: daemon not implemented yet", args.conf_path);
+	conf_free(&conf);
 	return EXIT_CONFIG;
 }
