@@ -1,16 +1,19 @@
 /*
  * itest-forward-send: build a forward of a thread of stored messages with
- * lib/forward.c and send it with lib/smtp.c, for test-forward-smtp.sh.
+ * lib/forward.c and send it as one outbox row with outbox_send() over
+ * lib/smtp.c, for test-forward-smtp.sh.
  *
  *   itest-forward-send -s attach|redirect -h HOST -p PORT -t TLS -c CA
  *       -u USER -P PASSWORD_FILE -r ROUTE_TO [-n FIRST_NEW] [-e EVENT]
- *       KIND:FILE...
+ *       [-F FROM_PART] KIND:FILE...
  *
  * KIND is "in" (a customer message), "out" (a team reply) or "cmd" (a
  * team message whose command lines were stripped: its text is the file's
  * body without lines starting with '#').  Ticket 123, customer
- * pat@buyer.example, From "Triage <triage@example.com>".  Prints
- * "sent MESSAGE-ID" per mail, or the failure; exit 1 on any failure.
+ * pat@buyer.example, From "Triage <triage@example.com>".  Sending starts
+ * at mail FROM_PART of the row (a resumed row).  Prints "sent MESSAGE-ID"
+ * from the outbox's sent callback as each mail is accepted, then
+ * "verdict sent|retry|failed [ERROR]"; exit 1 unless all were sent.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "forward.h"
+#include "outbox.h"
 #include "smtp.h"
 #include "xalloc.h"
 
@@ -96,6 +100,30 @@ load(const char *arg, struct forward_message *m, char **text_r)
 	return 0;
 }
 
+static int
+record_sent(void *arg, size_t part, struct error *err)
+{
+	const struct forward_mails *out = arg;
+
+	(void)err;
+	printf("sent %s\n", out->v[part].message_id);
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+static const char *
+verdict_name(enum outbox_verdict v)
+{
+	switch (v) {
+	case OUTBOX_SENT:
+		return "sent";
+	case OUTBOX_RETRY:
+		return "retry";
+	case OUTBOX_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,11 +137,12 @@ main(int argc, char **argv)
 	struct smtp *s = NULL;
 	struct error err;
 	long long event = 456;
-	size_t n = 0, first_new = 0, i, len;
+	size_t n = 0, first_new = 0, from = 0, i, len;
+	enum outbox_verdict v;
 	int c, rc = 1;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt(argc, argv, "s:h:p:t:c:u:P:r:n:e:")) != -1) {
+	while ((c = getopt(argc, argv, "s:h:p:t:c:u:P:r:n:e:F:")) != -1) {
 		switch (c) {
 		case 's':
 			route.style = strcmp(optarg, "redirect") == 0
@@ -151,6 +180,9 @@ main(int argc, char **argv)
 		case 'e':
 			event = atoll(optarg);
 			break;
+		case 'F':
+			from = (size_t)atoi(optarg);
+			break;
 		default:
 			goto usage;
 		}
@@ -183,17 +215,10 @@ main(int argc, char **argv)
 		printf("open %s\n", err.msg);
 		goto out;
 	}
-	rc = 0;
-	for (i = 0; i < out.n; i++) {
-		if (smtp_send(s, out.v[i].mail_from, out.v[i].rcpt,
-			out.v[i].n_rcpt, out.v[i].data, out.v[i].len,
-			&err) < 0) {
-			printf("failed %s\n", err.msg);
-			rc = 1;
-		} else {
-			printf("sent %s\n", out.v[i].message_id);
-		}
-	}
+	v = outbox_send(s, &out, from, 0, record_sent, &out, &err);
+	printf("verdict %s%s%s\n", verdict_name(v), v != OUTBOX_SENT ? " " : "",
+	    v != OUTBOX_SENT ? err.msg : "");
+	rc = v == OUTBOX_SENT ? 0 : 1;
 out:
 	smtp_close(&s);
 	forward_mails_clear(&out);
@@ -208,6 +233,6 @@ usage:
 	fprintf(stderr,
 	    "usage: itest-forward-send -s attach|redirect "
 	    "-h HOST -p PORT -t TLS -c CA -u USER -P PASSFILE -r TO "
-	    "[-n FIRST_NEW] [-e EVENT] KIND:FILE...\n");
+	    "[-n FIRST_NEW] [-e EVENT] [-F FROM_PART] KIND:FILE...\n");
 	return 2;
 }

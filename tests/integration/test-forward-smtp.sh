@@ -3,8 +3,9 @@
 # arrives is one attach mail whose every message/rfc822 part holds the
 # stored bytes exactly, or per customer message a redirect that is our
 # Resent block + the stored bytes exactly; command lines never arrive.
-# (The daemon-level version, with the store and the outbox, comes with
-# the outbox sender.)
+# Each forward is sent as one outbox row with outbox_send(): resuming a
+# row after its accepted mails, and the sent / retry / failed verdicts.
+# (The daemon-level version, with the store, comes with the daemon loop.)
 set -euo pipefail
 . "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
 
@@ -108,11 +109,34 @@ mail=$(harness_smtp_messages | tail -n 1)
 check_attach "$mail" "$FIX/customer-2-8bit.eml" >/dev/null ||
 	fail "follow-up: content check failed"
 
+# 4. A row resumed after its first mail was accepted (the outbox keeps
+#    the count): only the second customer message goes out.
+out=$(fwd -s redirect -F 1 -r support@example.com in:"$FIX/customer-1.eml" \
+    out:"$FIX/team-reply.eml" in:"$FIX/customer-2-8bit.eml")
+[ "$out" = "$(printf 'sent triage.T123.E456.3@example.com\nverdict sent')" ] ||
+	fail "resume: got: $out"
+[ "$(count_spool)" -eq 5 ] || fail "resume: want 5 stored, got $(count_spool)"
+mail=$(harness_smtp_messages | tail -n 1)
+tail -n +7 "$mail" | cmp -s - "$FIX/customer-2-8bit.eml" ||
+	fail "resume: wrong message sent"
+
+# 5. The verdicts: 550 fails the row with the server's text, 451 retries
+#    it; nothing is recorded as sent and nothing is stored.
+harness_smtp_reject gone@example.com 550 "5.1.1 no such user"
+harness_smtp_reject busy@example.com 451 "4.2.1 mailbox busy"
+out=$(fwd -s redirect -r gone@example.com in:"$FIX/customer-1.eml")
+[ "$out" = 'verdict failed 550 5.1.1 no such user (RCPT TO:<gone@example.com>)' ] ||
+	fail "550 verdict: got: $out"
+out=$(fwd -s attach -r busy@example.com in:"$FIX/customer-1.eml")
+[ "$out" = 'verdict retry 451 4.2.1 mailbox busy (RCPT TO:<busy@example.com>)' ] ||
+	fail "451 verdict: got: $out"
+harness_smtp_accept
+
 if grep -q 'Sanitizer' "$HARNESS_DIR/fwd.err"; then
 	cat "$HARNESS_DIR/fwd.err" >&2
 	fail "the client reported memory errors or leaks"
 fi
-[ "$(count_spool)" -eq 4 ] || fail "want 4 stored at the end, got $(count_spool)"
+[ "$(count_spool)" -eq 5 ] || fail "want 5 stored at the end, got $(count_spool)"
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s)" >&2
 	exit 1
