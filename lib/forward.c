@@ -14,17 +14,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <gmime/gmime.h>
-
-#include "forward.h"
+#include "forward-private.h"
 #include "xalloc.h"
 
-#define SUMMARY_MAX (1024 * 1024)	     /* bytes of summary text at most */
 #define MAIL_MAX ((size_t)256 * 1024 * 1024) /* one built mail */
 #define LINE_MAX_RFC 998		     /* RFC 5322 2.1.1 */
 
-static void
-gmime_once(void)
+void
+forward_gmime_once(void)
 {
 	static int done;
 
@@ -36,15 +33,15 @@ gmime_once(void)
 }
 
 /* A header value we write must not end the header early. */
-static int
-header_safe(const char *s)
+int
+forward_header_safe(const char *s)
 {
 	return s == NULL || strpbrk(s, "\r\n") == NULL;
 }
 
 /* Customer-controlled one-line text (subjects): controls become spaces. */
-static char *
-one_line(const char *s)
+char *
+forward_one_line(const char *s)
 {
 	char *r, *p;
 
@@ -57,8 +54,8 @@ one_line(const char *s)
 }
 
 /* RFC 5322 date in UTC, independent of the locale. */
-static void
-format_date(int64_t when, char *buf, size_t size)
+void
+forward_format_date(int64_t when, char *buf, size_t size)
 {
 	static const char *const days[] = {
 	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -73,8 +70,8 @@ format_date(int64_t when, char *buf, size_t size)
 	    tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void
-format_day_time(int64_t when, char *buf, size_t size)
+void
+forward_format_day_time(int64_t when, char *buf, size_t size)
 {
 	time_t t = (time_t)when;
 	struct tm tm;
@@ -88,15 +85,15 @@ format_day_time(int64_t when, char *buf, size_t size)
  * Every mailbox address in a header-style list, groups flattened.
  * Returns the number found (0 when none or unparsable).
  */
-static size_t
-parse_addrs(const char *list, char ***addrs_r)
+size_t
+forward_parse_addrs(const char *list, char ***addrs_r)
 {
 	InternetAddressList *l;
 	char **v = NULL;
 	size_t n = 0;
 	int i, len;
 
-	gmime_once();
+	forward_gmime_once();
 	*addrs_r = NULL;
 	if (list == NULL)
 		return 0;
@@ -135,8 +132,8 @@ parse_addrs(const char *list, char ***addrs_r)
 	return n;
 }
 
-static void
-free_addrs(char **v, size_t n)
+void
+forward_free_addrs(char **v, size_t n)
 {
 	size_t i;
 
@@ -161,8 +158,8 @@ forward_sender_parse(
 	size_t n;
 	int r = -1;
 
-	n = parse_addrs(from, &addrs);
-	if (n != 1 || !header_safe(from)) {
+	n = forward_parse_addrs(from, &addrs);
+	if (n != 1 || !forward_header_safe(from)) {
 		error_set(err, ERR_CONF,
 		    "smtp.from \"%s\": want exactly one "
 		    "address",
@@ -183,7 +180,7 @@ forward_sender_parse(
 	s_r->domain = xstrdup(strrchr(s_r->address, '@') + 1);
 	r = 0;
 out:
-	free_addrs(addrs, n);
+	forward_free_addrs(addrs, n);
 	return r;
 }
 
@@ -203,7 +200,7 @@ forward_mail_clear(struct forward_mail *m)
 	if (m == NULL)
 		return;
 	free(m->mail_from);
-	free_addrs(m->rcpt, m->n_rcpt);
+	forward_free_addrs(m->rcpt, m->n_rcpt);
 	free(m->message_id);
 	free(m->data);
 	memset(m, 0, sizeof(*m));
@@ -223,212 +220,22 @@ forward_mails_clear(struct forward_mails *m)
 	m->n = 0;
 }
 
-/* ---- the summary ---- */
-
-int
-forward_dir_parse(const char *s, enum forward_dir *dir_r)
-{
-	if (s != NULL && strcmp(s, "in") == 0)
-		*dir_r = FORWARD_IN;
-	else if (s != NULL && strcmp(s, "out") == 0)
-		*dir_r = FORWARD_OUT;
-	else if (s != NULL && strcmp(s, "internal") == 0)
-		*dir_r = FORWARD_INTERNAL;
-	else
-		return -1;
-	return 0;
-}
-
-static const char *
-dir_name(const struct forward_message *m)
-{
-	switch (m->dir) {
-	case FORWARD_IN:
-		return "in";
-	case FORWARD_OUT:
-		return "out";
-	case FORWARD_INTERNAL:
-		return "internal";
-	}
-	return "?";
-}
-
-static const char *
-str_or(const char *s, const char *dflt)
+const char *
+forward_str_or(const char *s, const char *dflt)
 {
 	return s != NULL && *s != '\0' ? s : dflt;
 }
 
-/* Index + 1 of the message `id` answers, 0 when not in this thread. */
-static size_t
-reply_target(const struct forward_ticket *t, size_t i)
-{
-	const char *irt = t->messages[i].in_reply_to;
-	size_t j;
-
-	if (irt == NULL || *irt == '\0')
-		return 0;
-	for (j = 0; j < i; j++) {
-		const char *id = t->messages[j].message_id;
-
-		if (id != NULL && strcmp(id, irt) == 0)
-			return j + 1;
-	}
-	return 0;
-}
-
-/* Text indented by `pfx` on every line. */
-static void
-add_indented(struct buf *b, const char *text, const char *pfx)
-{
-	const char *p = text, *nl;
-
-	while (*p != '\0') {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p);
-		buf_addstr(b, pfx);
-		buf_add(b, p, (size_t)(nl - p));
-		buf_addstr(b, "\n");
-		p = *nl != '\0' ? nl + 1 : nl;
-	}
-}
-
-static void
-summary_head(struct buf *b, const struct forward_ticket *t)
-{
-	char *subj = one_line(t->subject);
-
-	buf_printf(b, "Ticket #%lld: %s\n", (long long)t->id, subj);
-	buf_printf(b, "State: %s   Queue: %s   Priority: %s   Owner: %s\n",
-	    str_or(t->state, "-"), str_or(t->queue, "-"),
-	    str_or(t->priority, "normal"), str_or(t->owner, "(unclaimed)"));
-	buf_printf(b, "Customer: %s\n", str_or(t->customer, "(unknown)"));
-	if (t->account != NULL) {
-		buf_printf(b, "Account: %s", t->account);
-		if (t->tier != NULL)
-			buf_printf(b, " (tier %s)", t->tier);
-		buf_addstr(b, "\n");
-	}
-	free(subj);
-}
-
-static void
-summary_classification(struct buf *b, const struct forward_ticket *t)
-{
-	size_t i;
-	int d, any = 0;
-
-	buf_addstr(b, "\nClassification\n");
-	buf_addstr(b, "  Tags: ");
-	for (i = 0; i < t->n_tags; i++)
-		buf_printf(b, "%s%s", i > 0 ? ", " : "", t->tags[i]);
-	buf_addstr(b, t->n_tags == 0 ? "(none)\n" : "\n");
-	buf_addstr(b, "  Scores: ");
-	for (d = 0; d < DIM_COUNT; d++) {
-		if (t->scores[d] == 0)
-			continue;
-		buf_printf(
-		    b, "%s%s %+d", any ? ", " : "", dim_name(d), t->scores[d]);
-		any = 1;
-	}
-	buf_addstr(b, any ? "\n" : "(none)\n");
-	if (t->n_hits > 0)
-		buf_addstr(b, "  Why:\n");
-	for (i = 0; i < t->n_hits; i++) {
-		const struct verdict_hit *h = &t->hits[i];
-		char *match = one_line(h->match);
-
-		buf_printf(b, "    %s (%s:%d) %s \"%s\"%s\n", h->rule, h->file,
-		    h->line, h->target, match,
-		    h->limit_hit ? " [match limit hit]" : "");
-		free(match);
-	}
-}
-
-static void
-summary_notes_links(struct buf *b, const struct forward_ticket *t)
-{
-	char when[32];
-	size_t i;
-
-	if (t->n_notes > 0)
-		buf_addstr(b, "\nNotes\n");
-	for (i = 0; i < t->n_notes; i++) {
-		format_day_time(t->notes[i].at, when, sizeof(when));
-		buf_printf(
-		    b, "  %s %s:\n", when, str_or(t->notes[i].author, "?"));
-		add_indented(b, str_or(t->notes[i].text, ""), "    ");
-	}
-	if (t->n_links > 0)
-		buf_addstr(b, "\nLinked tickets\n");
-	for (i = 0; i < t->n_links; i++) {
-		char *subj = one_line(t->links[i].subject);
-
-		buf_printf(b, "  %s #%lld %s\n",
-		    str_or(t->links[i].kind, "related"),
-		    (long long)t->links[i].ticket_id, subj);
-		free(subj);
-	}
-}
-
-/* Is messages[i] attached (attach style) by this forward? */
-static int
-attached(const struct forward_ticket *t, size_t i)
+int
+forward_attached(const struct forward_ticket *t, size_t i)
 {
 	return i >= t->first_new && !t->messages[i].has_commands;
 }
 
-static void
-summary_thread(struct buf *b, const struct forward_ticket *t)
-{
-	char when[32];
-	size_t i, target;
-
-	buf_printf(b, "\nThread (%zu message%s)\n", t->n_messages,
-	    t->n_messages == 1 ? "" : "s");
-	for (i = 0; i < t->n_messages; i++) {
-		const struct forward_message *m = &t->messages[i];
-		char *subj = one_line(m->subject);
-
-		format_day_time(m->date, when, sizeof(when));
-		buf_printf(b, "  %zu. %s %-8s %s%s\n", i + 1, when, dir_name(m),
-		    str_or(m->from, "(unknown)"), m->team ? " [team]" : "");
-		buf_printf(b, "     \"%s\"", subj);
-		target = reply_target(t, i);
-		if (target > 0)
-			buf_printf(b, ", reply to %zu", target);
-		if (attached(t, i))
-			buf_addstr(b, ", attached");
-		else if (i < t->first_new)
-			buf_addstr(b, ", forwarded before");
-		buf_addstr(b, "\n");
-		if (m->has_commands) {
-			buf_addstr(b, "     Text (command lines removed):\n");
-			add_indented(b, str_or(m->text, "(empty)"), "     | ");
-		}
-		free(subj);
-	}
-}
-
-char *
-forward_summary(const struct forward_ticket *t)
-{
-	struct buf b;
-
-	buf_init(&b, SUMMARY_MAX);
-	summary_head(&b, t);
-	summary_classification(&b, t);
-	summary_notes_links(&b, t);
-	summary_thread(&b, t);
-	/* past the cap, lines are left out whole (buf_add appends nothing) */
-	return buf_steal(&b);
-}
-
 /* ---- building with GMime ---- */
 
-static void
-make_id(char **id_r, const struct forward_sender *s, int64_t ticket,
+void
+forward_make_id(char **id_r, const struct forward_sender *s, int64_t ticket,
     int64_t event, const char *suffix)
 {
 	xasprintf(id_r, "triage.T%lld.E%lld%s%s@%s", (long long)ticket,
@@ -468,8 +275,8 @@ wrap_bytes(const char *p, size_t len, GMimeContentEncoding enc)
 	return w;
 }
 
-static GMimeObject *
-text_part(const char *text)
+GMimeObject *
+forward_text_part(const char *text)
 {
 	GMimeTextPart *tp;
 	GMimeDataWrapper *w;
@@ -507,8 +314,9 @@ rfc822_part(const struct forward_message *m, size_t index)
 	snprintf(name, sizeof(name), "message-%zu.eml", index);
 	g_mime_object_set_content_disposition_parameter(
 	    GMIME_OBJECT(p), "filename", name);
-	subj = one_line(m->subject);
-	xasprintf(&desc, "%zu: %s: %s", index, str_or(m->from, "?"), subj);
+	subj = forward_one_line(m->subject);
+	xasprintf(
+	    &desc, "%zu: %s: %s", index, forward_str_or(m->from, "?"), subj);
 	g_mime_part_set_content_description(p, desc);
 	free(desc);
 	free(subj);
@@ -538,14 +346,15 @@ pick_boundary(
 	}
 }
 
-static void
-set_header(GMimeMessage *msg, const char *name, const char *value)
+void
+forward_set_header(GMimeMessage *msg, const char *name, const char *value)
 {
 	g_mime_object_set_header(GMIME_OBJECT(msg), name, value, "utf-8");
 }
 
-static int
-write_message(GMimeMessage *msg, struct forward_mail *mail, struct error *err)
+int
+forward_write_message(
+    GMimeMessage *msg, struct forward_mail *mail, struct error *err)
 {
 	GMimeFormatOptions *fo;
 	GMimeStream *out;
@@ -582,19 +391,19 @@ static int
 check_route(const struct forward_route *r, const struct forward_sender *s,
     char ***rcpt_r, size_t *n_r, struct error *err)
 {
-	if (!header_safe(r->to) || !header_safe(r->reply_to) ||
-	    !header_safe(s->from)) {
+	if (!forward_header_safe(r->to) || !forward_header_safe(r->reply_to) ||
+	    !forward_header_safe(s->from)) {
 		return error_set(err, ERR_USAGE,
 		    "route %s: line break in an "
 		    "address",
-		    str_or(r->name, "?"));
+		    forward_str_or(r->name, "?"));
 	}
-	*n_r = parse_addrs(r->to, rcpt_r);
+	*n_r = forward_parse_addrs(r->to, rcpt_r);
 	if (*n_r == 0) {
 		return error_set(err, ERR_USAGE,
 		    "route %s: no address in "
 		    "\"%s\"",
-		    str_or(r->name, "?"), str_or(r->to, ""));
+		    forward_str_or(r->name, "?"), forward_str_or(r->to, ""));
 	}
 	return 0;
 }
@@ -621,35 +430,36 @@ build_attach(const struct forward_ticket *t, const struct forward_route *r,
 	int rc;
 
 	msg = g_mime_message_new(FALSE);
-	set_header(msg, "From", s->from);
-	set_header(msg, "To", r->to);
+	forward_set_header(msg, "From", s->from);
+	forward_set_header(msg, "To", r->to);
 	reply_to = reply_to_for(t, r);
-	if (reply_to != NULL && *reply_to != '\0' && header_safe(reply_to))
-		set_header(msg, "Reply-To", reply_to);
-	subj = one_line(t->subject);
+	if (reply_to != NULL && *reply_to != '\0' &&
+	    forward_header_safe(reply_to))
+		forward_set_header(msg, "Reply-To", reply_to);
+	subj = forward_one_line(t->subject);
 	xasprintf(&ticket, "[#%lld] %s", (long long)t->id, subj);
 	g_mime_message_set_subject(msg, ticket, "utf-8");
 	free(ticket);
 	free(subj);
-	format_date(now, date, sizeof(date));
-	set_header(msg, "Date", date);
-	make_id(&mail->message_id, s, t->id, event, "");
+	forward_format_date(now, date, sizeof(date));
+	forward_set_header(msg, "Date", date);
+	forward_make_id(&mail->message_id, s, t->id, event, "");
 	g_mime_message_set_message_id(msg, mail->message_id);
 	xasprintf(&ticket, "%lld", (long long)t->id);
-	set_header(msg, "X-Triage-Ticket", ticket);
+	forward_set_header(msg, "X-Triage-Ticket", ticket);
 	free(ticket);
-	set_header(msg, "X-Loop", s->address);
+	forward_set_header(msg, "X-Loop", s->address);
 
 	mp = g_mime_multipart_new_with_subtype("mixed");
 	pick_boundary(t, event, boundary, sizeof(boundary));
 	g_mime_multipart_set_boundary(mp, boundary);
 	summary = forward_summary(t);
-	part = text_part(summary);
+	part = forward_text_part(summary);
 	free(summary);
 	g_mime_multipart_add(mp, part);
 	g_object_unref(part);
 	for (i = t->first_new; i < t->n_messages; i++) {
-		if (!attached(t, i))
+		if (!forward_attached(t, i))
 			continue;
 		part = rfc822_part(&t->messages[i], i + 1);
 		g_mime_multipart_add(mp, part);
@@ -657,7 +467,7 @@ build_attach(const struct forward_ticket *t, const struct forward_route *r,
 	}
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mp));
 	g_object_unref(mp);
-	rc = write_message(msg, mail, err);
+	rc = forward_write_message(msg, mail, err);
 	g_object_unref(msg);
 	return rc;
 }
@@ -682,9 +492,9 @@ build_redirect_one(const struct forward_ticket *t,
 	char date[64], index[32];
 	struct buf b;
 
-	format_date(now, date, sizeof(date));
+	forward_format_date(now, date, sizeof(date));
 	snprintf(index, sizeof(index), "%zu", i + 1);
-	make_id(&mail->message_id, s, t->id, event, index);
+	forward_make_id(&mail->message_id, s, t->id, event, index);
 	buf_init(&b, MAIL_MAX);
 	/* RFC 5322 3.6.6: a resent block goes on top, fields together */
 	buf_printf(&b, "Resent-From: %s%s", s->from, eol);
@@ -711,8 +521,8 @@ redirected(const struct forward_message *m)
 	return m->dir == FORWARD_IN && !m->team && !m->has_commands;
 }
 
-static void
-set_envelope(struct forward_mail *mail, const struct forward_sender *s,
+void
+forward_set_envelope(struct forward_mail *mail, const struct forward_sender *s,
     char **rcpt, size_t n)
 {
 	size_t i;
@@ -734,7 +544,7 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 	size_t n_rcpt = 0, i;
 	int rc;
 
-	gmime_once();
+	forward_gmime_once();
 	if (t->first_new > t->n_messages) {
 		rc = error_set(err, ERR_USAGE,
 		    "ticket %lld: first_new %zu past "
@@ -753,7 +563,7 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 		 */
 		out.v = xreallocarray(out.v, out.n + 1, sizeof(*out.v));
 		memset(&out.v[out.n], 0, sizeof(*out.v));
-		set_envelope(&out.v[out.n], s, rcpt, n_rcpt);
+		forward_set_envelope(&out.v[out.n], s, rcpt, n_rcpt);
 		out.n++;
 		if (r->style == CONF_ROUTE_REDIRECT)
 			rc = build_redirect_one(
@@ -772,173 +582,6 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 	rc = 0;
 out:
 	forward_mails_clear(&out);
-	free_addrs(rcpt, n_rcpt);
+	forward_free_addrs(rcpt, n_rcpt);
 	return rc;
-}
-
-/* ---- the daemon's own mail ---- */
-
-static int
-kind_ok(const char *kind)
-{
-	if (kind == NULL || *kind == '\0')
-		return 0;
-	for (; *kind != '\0'; kind++) {
-		if (!islower((unsigned char)*kind) && *kind != '-')
-			return 0;
-	}
-	return 1;
-}
-
-static void
-set_threading(GMimeMessage *msg, const struct forward_answer *a)
-{
-	struct buf refs;
-	size_t i;
-
-	if (a->in_reply_to == NULL || *a->in_reply_to == '\0')
-		return;
-	buf_init(&refs, 16 * 1024);
-	for (i = 0; i < a->n_references; i++) {
-		if (header_safe(a->references[i]))
-			buf_printf(&refs, "<%s> ", a->references[i]);
-	}
-	buf_printf(&refs, "<%s>", a->in_reply_to);
-	set_header(msg, "References", refs.data);
-	buf_reset(&refs);
-	buf_printf(&refs, "<%s>", a->in_reply_to);
-	set_header(msg, "In-Reply-To", refs.data);
-	buf_free(&refs);
-}
-
-static char *
-answer_subject(const struct forward_answer *a)
-{
-	char *subj = one_line(a->subject), *r;
-
-	if (a->in_reply_to == NULL || *a->in_reply_to == '\0' ||
-	    strncasecmp(subj, "re:", 3) == 0)
-		return subj;
-	xasprintf(&r, "Re: %s", subj);
-	free(subj);
-	return r;
-}
-
-int
-forward_answer_build(const struct forward_answer *a,
-    const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
-    struct error *err)
-{
-	struct forward_mail mail;
-	GMimeMessage *msg = NULL;
-	GMimeObject *part;
-	char date[64], *subj, **rcpt = NULL, *ticket;
-	size_t n_rcpt = 0;
-	int rc = -1;
-
-	gmime_once();
-	memset(&mail, 0, sizeof(mail));
-	if (!kind_ok(a->kind) || !header_safe(a->to) ||
-	    !header_safe(a->in_reply_to)) {
-		error_set(err, ERR_USAGE,
-		    "answer: bad kind or line break in a "
-		    "header value");
-		goto out;
-	}
-	n_rcpt = parse_addrs(a->to, &rcpt);
-	if (n_rcpt == 0) {
-		error_set(err, ERR_USAGE, "answer: no address in \"%s\"",
-		    str_or(a->to, ""));
-		goto out;
-	}
-	set_envelope(&mail, s, rcpt, n_rcpt);
-	msg = g_mime_message_new(FALSE);
-	set_header(msg, "From", s->from);
-	set_header(msg, "To", a->to);
-	subj = answer_subject(a);
-	g_mime_message_set_subject(msg, subj, "utf-8");
-	free(subj);
-	format_date(now, date, sizeof(date));
-	set_header(msg, "Date", date);
-	make_id(&mail.message_id, s, a->ticket_id, a->event_id, a->kind);
-	g_mime_message_set_message_id(msg, mail.message_id);
-	set_threading(msg, a);
-	/* RFC 3834 5.2; the Microsoft header quiets Exchange robots too */
-	set_header(msg, "Auto-Submitted", "auto-replied");
-	set_header(msg, "X-Auto-Response-Suppress", "All");
-	set_header(msg, "X-Loop", s->address);
-	if (a->ticket_id > 0) {
-		xasprintf(&ticket, "%lld", (long long)a->ticket_id);
-		set_header(msg, "X-Triage-Ticket", ticket);
-		free(ticket);
-	}
-	part = text_part(str_or(a->text, ""));
-	g_mime_message_set_mime_part(msg, part);
-	g_object_unref(part);
-	rc = write_message(msg, &mail, err);
-	if (rc < 0)
-		goto out;
-	*mail_r = mail;
-	memset(&mail, 0, sizeof(mail));
-out:
-	if (msg != NULL)
-		g_object_unref(msg);
-	forward_mail_clear(&mail);
-	free_addrs(rcpt, n_rcpt);
-	return rc;
-}
-
-/* ---- loop protection ---- */
-
-/* Does any X-Loop header name `addr`? */
-static int
-has_our_x_loop(const struct msg *m, const char *addr)
-{
-	size_t i;
-
-	if (addr == NULL || *addr == '\0')
-		return 0;
-	for (i = 0; i < m->n_headers; i++) {
-		if (strcasecmp(m->headers[i].name, "X-Loop") == 0 &&
-		    strcasestr(m->headers[i].value, addr) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-static int
-deny(const char **why_r, const char *why)
-{
-	if (why_r != NULL)
-		*why_r = why;
-	return 0;
-}
-
-int
-forward_allowed(
-    const struct msg *m, const char *our_address, const char **why_r)
-{
-	if ((m->flags & MSG_OWN_LOOP) || has_our_x_loop(m, our_address))
-		return deny(why_r, "carries our X-Loop");
-	if (m->flags & MSG_AUTO_SUBMITTED)
-		return deny(why_r, "auto-submitted");
-	if (m->flags & MSG_BOUNCE)
-		return deny(why_r, "a bounce");
-	if (our_address != NULL && m->from.addr != NULL &&
-	    strcasecmp(m->from.addr, our_address) == 0)
-		return deny(why_r, "from our own address");
-	return 1;
-}
-
-int
-forward_answer_allowed(
-    const struct msg *m, const char *our_address, const char **why_r)
-{
-	if (!forward_allowed(m, our_address, why_r))
-		return 0;
-	if (m->flags & MSG_LIST)
-		return deny(why_r, "mailing-list mail");
-	if (m->from.addr == NULL || strchr(m->from.addr, '@') == NULL)
-		return deny(why_r, "no sender address");
-	return 1;
 }
