@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "forward-private.h"
@@ -204,6 +205,42 @@ forward_mail_clear(struct forward_mail *m)
 	free(m->message_id);
 	free(m->data);
 	memset(m, 0, sizeof(*m));
+}
+
+int
+forward_id_ticket(
+    const char *message_id, const char *our_domain, int64_t *ticket_r)
+{
+	const char *p = message_id, *at;
+	long long ticket = 0, event = 0;
+	size_t dlen;
+	int digits;
+
+	if (p == NULL || our_domain == NULL || *our_domain == '\0')
+		return 0;
+	if (*p == '<')
+		p++;
+	if (strncmp(p, "triage.T", 8) != 0)
+		return 0;
+	p += 8;
+	for (digits = 0; *p >= '0' && *p <= '9' && digits < 18; digits++)
+		ticket = ticket * 10 + (*p++ - '0');
+	if (digits == 0 || ticket == 0 || strncmp(p, ".E", 2) != 0)
+		return 0;
+	for (p += 2, digits = 0; *p >= '0' && *p <= '9' && digits < 18;
+	     digits++)
+		event = event * 10 + (*p++ - '0');
+	if (digits == 0 || (*p != '@' && *p != '.'))
+		return 0;
+	at = strchr(p, '@');
+	if (at == NULL)
+		return 0;
+	dlen = strlen(our_domain);
+	if (strncasecmp(at + 1, our_domain, dlen) != 0 ||
+	    (at[1 + dlen] != '\0' && strcmp(at + 1 + dlen, ">") != 0))
+		return 0;
+	*ticket_r = (int64_t)ticket;
+	return 1;
 }
 
 void

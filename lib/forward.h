@@ -168,6 +168,16 @@ int forward_build(const struct forward_ticket *t, const struct forward_route *r,
 char *forward_summary(const struct forward_ticket *t);
 
 void forward_mails_clear(struct forward_mails *m);
+
+/*
+ * The ticket a Message-ID we made names: "triage.T<ticket>.E<event>..."
+ * at `our_domain` (case-insensitive), with or without <>.  A reply from
+ * the routed side carries our forward's id in In-Reply-To / References
+ * (none of our ids is stored as a message), so ingest threads it by this.
+ * Returns 1 and sets *ticket_r, or 0 (*ticket_r untouched).
+ */
+int forward_id_ticket(
+    const char *message_id, const char *our_domain, int64_t *ticket_r);
 void forward_mail_clear(struct forward_mail *m);
 
 /*

@@ -361,6 +361,7 @@ test_attach_headers(void **state)
 	struct error err;
 	GMimeMessage *m;
 	char *text;
+	int64_t tid = 0;
 
 	(void)state;
 	thread_load(&th, thread_sales, 4);
@@ -369,6 +370,10 @@ test_attach_headers(void **state)
 	    0);
 	assert_string_equal(
 	    out.v[0].message_id, "triage.T123.E456@example.com");
+	/* a reply naming it threads back into ticket 123 */
+	assert_int_equal(
+	    forward_id_ticket(out.v[0].message_id, sender.domain, &tid), 1);
+	assert_int_equal(tid, 123);
 	m = parse(out.v[0].data, out.v[0].len);
 	assert_string_equal(
 	    g_mime_message_get_subject(m), "[#123] How much for 50 seats?");
@@ -810,6 +815,43 @@ test_dir_parse(void **state)
 	}
 }
 
+static void
+test_id_ticket(void **state)
+{
+	static const struct {
+		const char *id;
+		int r;
+		int64_t ticket;
+	} cases[] = {
+	    {"triage.T123.E456@example.com", 1, 123},
+	    {"<triage.T123.E456@example.com>", 1, 123},
+	    {"triage.T7.E9.3@EXAMPLE.com", 1, 7},
+	    {"triage.T7.E9.answer@example.com", 1, 7},
+	    {"triage.T7.E9@example.com.evil.example", 0, 0},
+	    {"triage.T7.E9@other.example", 0, 0},
+	    {"triage.T0.E9@example.com", 0, 0},
+	    {"triage.T.E9@example.com", 0, 0},
+	    {"triage.T12@example.com", 0, 0},
+	    {"triage.T12.E@example.com", 0, 0},
+	    {"triage.T12.E5x@example.com", 0, 0},
+	    {"xtriage.T12.E5@example.com", 0, 0},
+	    {"c1.pat@buyer.example", 0, 0},
+	    {"", 0, 0},
+	    {NULL, 0, 0},
+	};
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		int64_t t = -1;
+
+		assert_int_equal(
+		    forward_id_ticket(cases[c].id, "example.com", &t),
+		    cases[c].r);
+		assert_int_equal(t, cases[c].r ? cases[c].ticket : -1);
+	}
+}
+
 int
 main(void)
 {
@@ -825,6 +867,7 @@ main(void)
 	    cmocka_unit_test(test_answer_bad),
 	    cmocka_unit_test(test_loop),
 	    cmocka_unit_test(test_dir_parse),
+	    cmocka_unit_test(test_id_ticket),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
