@@ -34,4 +34,7 @@ int cli_usage(const struct cli_cmd *cmd);
 /* Find a command by name, for subcommand-specific usage lines. */
 const struct cli_cmd *cli_find(const char *name);
 
+/* cli-inspect.c */
+cli_fn cli_inspect;
+
 #endif

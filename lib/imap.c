@@ -873,6 +873,66 @@ imap_move(struct imap *imap, uint32_t uid, const char *folder,
 	return 0;
 }
 
+/* ---- IDLE ------------------------------------------------------------ */
+
+int
+imap_idle_start(struct imap *imap, struct error *err)
+{
+	int r;
+
+	r = imap_check_usable(imap, "IDLE", err);
+	if (r < 0)
+		return r;
+	r = mailimap_idle(imap->session);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(imap, r, ERR_BOX, "IDLE", err);
+	return 0;
+}
+
+int
+imap_idle_wait(struct imap *imap, int wake_fd, int timeout_ms,
+    struct error *err)
+{
+	struct pollfd pfd[2];
+	int r;
+
+	r = imap_check_usable(imap, "IDLE", err);
+	if (r < 0)
+		return r;
+	/* Something may already sit in libetpan's buffer. */
+	if (imap->session->imap_stream->read_buffer_len > 0)
+		return 1;
+	pfd[0].fd = mailimap_idle_get_fd(imap->session);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = wake_fd;
+	pfd[1].events = POLLIN;
+	do {
+		r = poll(pfd, wake_fd >= 0 ? 2 : 1, timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		imap->broken = 1;
+		return error_set(err, ERR_CONN, "imap %s: IDLE: poll: %s",
+		    imap->label, strerror(errno));
+	}
+	if (r > 0 && pfd[0].revents != 0)
+		return 1;
+	return 0;
+}
+
+int
+imap_idle_done(struct imap *imap, struct error *err)
+{
+	int r;
+
+	r = imap_check_usable(imap, "DONE", err);
+	if (r < 0)
+		return r;
+	r = mailimap_idle_done(imap->session);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(imap, r, ERR_CONN, "IDLE DONE", err);
+	return 0;
+}
+
 /* ---- the rest -------------------------------------------------------- */
 
 int

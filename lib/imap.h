@@ -125,7 +125,22 @@ int imap_move(struct imap *imap, uint32_t uid, const char *folder,
     struct error *err);
 
 /*
- * The socket, for poll() (IDLE comes later).  Data may already sit in
+ * IMAP IDLE (RFC 2177), where imap_has_capability(imap, "IDLE").
+ * imap_idle_start sends IDLE and reads the server's continuation.
+ * imap_idle_wait then waits up to timeout_ms for the server to say
+ * anything (new mail, expunges) or for `wake_fd` (>= 0) to be readable:
+ * returns 1 when the server spoke, 0 on timeout or wake, -1 when the
+ * connection broke (ERR_CONN).  imap_idle_done sends DONE and reads the
+ * end of the command; the folder can then be polled again.  Servers end
+ * an IDLE after 30 minutes: re-issue it before that.
+ */
+int imap_idle_start(struct imap *imap, struct error *err);
+int imap_idle_wait(struct imap *imap, int wake_fd, int timeout_ms,
+    struct error *err);
+int imap_idle_done(struct imap *imap, struct error *err);
+
+/*
+ * The socket, for poll().  Data may already sit in
  * libetpan's or TLS's buffers: poll() alone does not prove there is none.
  */
 int imap_fd(struct imap *imap);
