@@ -394,7 +394,6 @@ harness_write_conf()
 	local port=$IMAPS_PORT
 	local rules=${HARNESS_RULES:-${TRIAGE_SOURCE_DIR:-$HARNESS_SRC/../..}/rules}
 	[ "$tls" = implicit ] || port=$IMAP_PORT
-	mkdir -p "$HARNESS_DIR/rules.d"
 	{
 		cat <<EOF
 # written by tests/harness/harness.sh for servers in $HARNESS_DIR
@@ -470,6 +469,9 @@ harness_stop()
 harness_on_exit()
 {
 	local status=$?
+	# Finish the cleanup whatever happens now: a reader that went away
+	# (SIGPIPE) or a second ^C must not cut it short.
+	trap '' PIPE HUP INT TERM
 	set +e
 	harness_stop "$status"
 	exit "$status"
