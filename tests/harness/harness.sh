@@ -69,8 +69,9 @@ harness_wait_port()
 }
 
 # The test CA, a server certificate for 127.0.0.1 + localhost signed by it,
-# one for the wrong host name (same CA), and one for the right names from a
-# second CA the tests never trust.  EC keys: fast to make.
+# one for the wrong host name (same CA), one for the right names from a
+# second CA the tests never trust, and an expired one from the test CA.
+# EC keys: fast to make.
 harness_make_certs()
 {
 	local d=$HARNESS_DIR/tls
@@ -106,6 +107,15 @@ harness_make_certs()
 		leaf wronghost ca wrong.example "DNS:wrong.example"
 		leaf untrusted untrusted-ca localhost \
 		    "DNS:localhost,IP:127.0.0.1"
+		# Expired (2020): openssl x509 cannot backdate, certtool can.
+		key expired
+		printf '%s\n' 'cn = "localhost"' 'dns_name = "localhost"' \
+		    'ip_address = "127.0.0.1"' tls_www_server signing_key \
+		    'activation_date = "2020-01-01 00:00:00"' \
+		    'expiration_date = "2020-01-02 00:00:00"' >expired.tpl
+		certtool --generate-certificate --load-privkey expired.key \
+		    --load-ca-certificate ca.crt --load-ca-privkey ca.key \
+		    --template expired.tpl --outfile expired.crt
 	) || harness_fail "making test certificates failed: $(cat "$d/openssl.log")"
 }
 
@@ -153,7 +163,7 @@ harness_password() { echo "$1-pw"; }
 harness_password_file() { echo "$HARNESS_DIR/secrets/$1.pass"; }
 
 # Write $HARNESS_DIR/dovecot.conf from the template, serving certificate
-# $1: good (default), wronghost or untrusted.
+# $1: good (default), wronghost, untrusted or expired.
 harness_dovecot_config()
 {
 	local cert=${1:-good}
@@ -174,7 +184,8 @@ harness_dovecot_pid()
 	cat "$HARNESS_DIR/run/master.pid" 2>/dev/null
 }
 
-# Start Dovecot serving certificate $1 (good | wronghost | untrusted).
+# Start Dovecot serving certificate $1 (good | wronghost | untrusted |
+# expired).
 harness_dovecot_start()
 {
 	[ -x "$HARNESS_DOVECOT" ] ||
@@ -490,6 +501,9 @@ harness_start()
 		return 1
 	command -v openssl >/dev/null ||
 		harness_fail "openssl not found" || return 1
+	command -v certtool >/dev/null ||
+		harness_fail "certtool not found (apt-get install gnutls-bin)" ||
+		return 1
 
 	HARNESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/triage-harness.XXXXXX") ||
 		return 1
