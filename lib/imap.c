@@ -1,16 +1,18 @@
 /*
  * The IMAP client, on libetpan; see imap.h.  This file: the connection,
  * login, SELECT, post-actions and IDLE; the fetch iterator is in
- * imap-fetch.c.  TLS is tls.c's: the socket
- * is wrapped in a verified GnuTLS session (right after connect, or after
- * the server's STARTTLS OK) before libetpan writes a byte through it.
+ * imap-fetch.c.  TLS is tls.c's: the socket is wrapped in a verified
+ * GnuTLS session (right after connect, or after the server's STARTTLS
+ * OK) before libetpan writes a byte through it.
  */
 #include "imap.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libetpan/libetpan.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,11 +94,22 @@ imap_check_usable(struct imap *imap, const char *what, struct error *err)
 
 /* ---- connecting ------------------------------------------------------ */
 
+/* Judged by the address, not the name: "localhost" can lie. */
 static int
-imap_host_is_loopback(const char *host)
+imap_addr_is_loopback(const struct addrinfo *ai)
 {
-	return strcmp(host, "localhost") == 0 ||
-	    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+	const struct sockaddr_in *in4;
+	const struct sockaddr_in6 *in6;
+
+	if (ai->ai_family == AF_INET) {
+		in4 = (const struct sockaddr_in *)(const void *)ai->ai_addr;
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ai->ai_family == AF_INET6) {
+		in6 = (const struct sockaddr_in6 *)(const void *)ai->ai_addr;
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	return 0;
 }
 
 /* connect() on a blocking socket, bounded by timeout_s. */
@@ -150,7 +163,7 @@ imap_tcp_connect(const struct conf_server *srv, int timeout_s, int *fd_r,
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char port[16];
-	int fd = -1, r, saved = 0;
+	int fd = -1, r, saved = 0, skipped = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -160,11 +173,21 @@ imap_tcp_connect(const struct conf_server *srv, int timeout_s, int *fd_r,
 		return error_set(err, ERR_CONN, "imap %s:%d: cannot resolve: "
 		    "%s", srv->host, srv->port, gai_strerror(r));
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		/* A password in clear text never leaves this machine. */
+		if (srv->tls == CONF_TLS_NONE && !imap_addr_is_loopback(ai)) {
+			skipped++;
+			continue;
+		}
 		fd = imap_connect_addr(ai, timeout_s);
 		if (fd < 0)
 			saved = errno;
 	}
 	freeaddrinfo(res);
+	if (fd < 0 && saved == 0 && skipped > 0)
+		return error_set(err, ERR_CONF, "imap %s:%d: tls = \"none\" "
+		    "is allowed to loopback only; refusing to send a password "
+		    "in clear text to a non-loopback address", srv->host,
+		    srv->port);
 	if (fd < 0)
 		return error_set(err, ERR_CONN, "imap %s:%d: connect: %s",
 		    srv->host, srv->port, strerror(saved));
@@ -321,10 +344,6 @@ imap_connect(const struct conf_server *srv, int timeout_s,
 	mailstream *stream = NULL;
 	int fd = -1, r;
 
-	if (srv->tls == CONF_TLS_NONE && !imap_host_is_loopback(srv->host))
-		return error_set(err, ERR_CONF, "imap %s:%d: tls = \"none\" "
-		    "is allowed to loopback only; refusing to send a password "
-		    "in clear text", srv->host, srv->port);
 	imap = xcalloc(1, sizeof(*imap));
 	imap->timeout_s = timeout_s > 0 ? timeout_s : 60;
 	xasprintf(&imap->label, "%s:%d (%s)", srv->host, srv->port,
@@ -347,6 +366,15 @@ imap_connect(const struct conf_server *srv, int timeout_s,
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		r = imap_fail(imap, r, ERR_CONN, "greeting", err);
+		goto out;
+	}
+	/* PREAUTH in clear text would skip STARTTLS: a downgrade. */
+	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    srv->tls == CONF_TLS_STARTTLS) {
+		imap->broken = 1;
+		r = error_set(err, ERR_CONN, "imap %s: server greeted with "
+		    "PREAUTH before STARTTLS; refusing an unencrypted "
+		    "session", imap->label);
 		goto out;
 	}
 	r = 0;
