@@ -270,6 +270,18 @@ imap_starttls(struct imap *imap, const struct conf_server *srv,
 		    "offer STARTTLS (tls = \"starttls\"); not falling back to "
 		    "plaintext", imap->label);
 	r = mailimap_starttls(imap->session);
+	/*
+	 * Clear-text bytes already read past the OK would be taken as if
+	 * they came through TLS: a response injection (CVE-2020-15953).
+	 * libetpan >= 1.9.4 refuses it too, as a bare STARTTLS error.
+	 */
+	if (imap->session->imap_stream != NULL &&
+	    imap->session->imap_stream->read_buffer_len > 0) {
+		imap->broken = 1;
+		return error_set(err, ERR_CONN, "imap %s: server sent data "
+		    "after its STARTTLS OK; refusing (injection?)",
+		    imap->label);
+	}
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_CONN, "STARTTLS", err);
 	low = mailstream_get_low(imap->session->imap_stream);
