@@ -162,17 +162,15 @@ forward_sender_parse(
 	n = forward_parse_addrs(from, &addrs);
 	if (n != 1 || !forward_header_safe(from)) {
 		error_set(err, ERR_CONF,
-		    "smtp.from \"%s\": want exactly one "
-		    "address",
+		    "smtp.from \"%s\": want exactly one address",
 		    from != NULL ? from : "");
 		goto out;
 	}
 	at = strrchr(addrs[0], '@');
 	if (at == NULL || at == addrs[0] || at[1] == '\0') {
 		error_set(err, ERR_CONF,
-		    "smtp.from \"%s\": address \"%s\" has "
-		    "no domain",
-		    from, addrs[0]);
+		    "smtp.from \"%s\": address \"%s\" has no domain", from,
+		    addrs[0]);
 		goto out;
 	}
 	s_r->from = xstrdup(from);
@@ -408,9 +406,8 @@ forward_write_message(
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
 	if (ba->len > MAIL_MAX) {
 		error_set(err, ERR_MSG,
-		    "mail of %u bytes is over the %zu-byte "
-		    "cap",
-		    ba->len, MAIL_MAX);
+		    "mail of %u bytes is over the %zu-byte cap", ba->len,
+		    MAIL_MAX);
 		goto out;
 	}
 	mail->data = xmalloc(ba->len + 1);
@@ -431,15 +428,13 @@ check_route(const struct forward_route *r, const struct forward_sender *s,
 	if (!forward_header_safe(r->to) || !forward_header_safe(r->reply_to) ||
 	    !forward_header_safe(s->from)) {
 		return error_set(err, ERR_USAGE,
-		    "route %s: line break in an "
-		    "address",
+		    "route %s: line break in an address",
 		    forward_str_or(r->name, "?"));
 	}
 	*n_r = forward_parse_addrs(r->to, rcpt_r);
 	if (*n_r == 0) {
 		return error_set(err, ERR_USAGE,
-		    "route %s: no address in "
-		    "\"%s\"",
+		    "route %s: no address in \"%s\"",
 		    forward_str_or(r->name, "?"), forward_str_or(r->to, ""));
 	}
 	return 0;
@@ -543,8 +538,7 @@ build_redirect_one(const struct forward_ticket *t,
 	if (buf_add(&b, m->raw, m->raw_len) < 0) {
 		buf_free(&b);
 		return error_set(err, ERR_MSG,
-		    "message %zu of ticket %lld is "
-		    "over the %zu-byte cap",
+		    "message %zu of ticket %lld is over the %zu-byte cap",
 		    i + 1, (long long)t->id, MAIL_MAX);
 	}
 	mail->len = b.len;
@@ -584,8 +578,7 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 	forward_gmime_once();
 	if (t->first_new > t->n_messages) {
 		rc = error_set(err, ERR_USAGE,
-		    "ticket %lld: first_new %zu past "
-		    "%zu messages",
+		    "ticket %lld: first_new %zu past %zu messages",
 		    (long long)t->id, t->first_new, t->n_messages);
 		goto out;
 	}
