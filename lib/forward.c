@@ -469,7 +469,16 @@ build_attach(const struct forward_ticket *t, const struct forward_route *r,
 	    forward_header_safe(reply_to))
 		forward_set_header(msg, "Reply-To", reply_to);
 	subj = forward_one_line(t->subject);
-	xasprintf(&ticket, "[#%lld] %s", (long long)t->id, subj);
+	xasprintf(&ticket, "[#%lld]", (long long)t->id);
+	if (strstr(subj, ticket) == NULL) {
+		/* the token in front, once: helpdesks thread on it */
+		free(ticket);
+		xasprintf(&ticket, "[#%lld]%s%s", (long long)t->id,
+		    *subj != '\0' ? " " : "", subj);
+	} else {
+		free(ticket);
+		ticket = xstrdup(subj);
+	}
 	g_mime_message_set_subject(msg, ticket, "utf-8");
 	free(ticket);
 	free(subj);

@@ -406,6 +406,41 @@ test_attach_headers(void **state)
 	thread_free(&th);
 }
 
+static void
+test_attach_subject(void **state)
+{
+	static const struct {
+		const char *subject, *want;
+	} cases[] = {
+	    {"How much?", "[#123] How much?"},
+	    {"Re: [#123] How much?", "Re: [#123] How much?"},
+	    {"[#1234] other", "[#123] [#1234] other"},
+	    {"", "[#123]"},
+	    {"two\nlines", "[#123] two lines"},
+	};
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct forward_mails out = {NULL, 0};
+		struct thread th;
+		struct error err;
+		GMimeMessage *m;
+
+		thread_load(&th, thread_lf, 1);
+		th.t.subject = cases[c].subject;
+		assert_int_equal(forward_build(&th.t, &route_attach, &sender, 1,
+				     NOW, &out, &err),
+		    0);
+		m = parse(out.v[0].data, out.v[0].len);
+		assert_string_equal(
+		    g_mime_message_get_subject(m), cases[c].want);
+		g_object_unref(m);
+		forward_mails_clear(&out);
+		thread_free(&th);
+	}
+}
+
 struct reply_to_case {
 	const char *config; /* route.reply_to */
 	const char *want;   /* Reply-To header, NULL: none */
@@ -931,6 +966,7 @@ main(void)
 	    cmocka_unit_test(test_attach_headers),
 	    cmocka_unit_test(test_attach_odd_bytes),
 	    cmocka_unit_test(test_attach_reply_to),
+	    cmocka_unit_test(test_attach_subject),
 	    cmocka_unit_test(test_redirect_exact),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_bad_input),
