@@ -9,6 +9,7 @@
  * re-serialising it.  The only change is CRLF line ends (SMTP's own).
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,20 @@
 #define MAIL_MAX ((size_t)256 * 1024 * 1024) /* one built mail */
 #define LINE_MAX_RFC 998		     /* RFC 5322 2.1.1 */
 
+static void
+gmime_init(void)
+{
+	g_mime_init();
+}
+
 void
 forward_gmime_once(void)
 {
-	static int done;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	/* g_mime_init is reference counted; one reference for the process. */
-	if (!done) {
-		g_mime_init();
-		done = 1;
-	}
+	/* g_mime_init is reference counted: one reference for the process,
+	   taken once even when the outbox runs in its own thread */
+	pthread_once(&once, gmime_init);
 }
 
 /* A header value we write must not end the header early. */
