@@ -34,6 +34,8 @@ int cli_usage(const struct cli_cmd *cmd);
 /* Find a command by name, for subcommand-specific usage lines. */
 const struct cli_cmd *cli_find(const char *name);
 
+/* cli-inspect.c */
+cli_fn cli_inspect;
 /* ---- store commands (cli-common.c, cli-ticket.c, cli-queue.c) ---- */
 
 struct store;
