@@ -81,7 +81,9 @@ fi
 say "the queue"
 if [ -z "$missing" ]; then
 	set +e
-	"$TRIAGE" -c "$CONF" queue 2>"$HARNESS_DIR/queue.err"
+	# -c for the config; TRIAGE_DB too, for a CLI that does not yet take
+	# the database from the config.
+	TRIAGE_DB=$DB "$TRIAGE" -c "$CONF" queue 2>"$HARNESS_DIR/queue.err"
 	rc=$?
 	set -e
 	if grep -q "unknown command" "$HARNESS_DIR/queue.err"; then
