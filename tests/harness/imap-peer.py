@@ -12,10 +12,14 @@ Everything the client sends is echoed to stdout, one "C: line" each.
   hang-literal     logs in, selects, lists one message, then stops 10
                    bytes into the 100-byte literal of its body
   garbage          answers the body fetch with a line that is not IMAP
+  logindisabled    advertises LOGINDISABLED AUTH=PLAIN, accepts only
+                   AUTHENTICATE PLAIN for sales / sales-pw, then serves
+                   an empty INBOX
 
 Real servers (Dovecot via tests/harness/harness.sh) are for everything
 else; this exists because STYLE.md section 7 wants faults tested too.
 """
+import base64
 import os
 import socket
 import sys
@@ -30,6 +34,8 @@ def serve(conn, scenario):
 
     if scenario == "preauth":
         send("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in already\r\n")
+    elif scenario == "logindisabled":
+        send("* OK [CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN] ready\r\n")
     else:
         send("* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] peer ready\r\n")
     while True:
@@ -49,6 +55,23 @@ def serve(conn, scenario):
         if cmd.startswith("CAPABILITY"):
             send("* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\n"
                  + tag + " OK done\r\n")
+        elif cmd.startswith("AUTHENTICATE PLAIN"):
+            words = text.split(" ")
+            if len(words) > 3:          # SASL-IR: the response inline
+                resp = words[3]
+            else:
+                send("+ \r\n")
+                resp = f.readline().decode().strip()
+                print("C: " + resp, flush=True)
+            ok = base64.b64decode(resp) == b"\0sales\0sales-pw" or \
+                base64.b64decode(resp) == b"sales\0sales\0sales-pw"
+            send(tag + (" OK [CAPABILITY IMAP4rev1] in\r\n" if ok else
+                        " NO [AUTHENTICATIONFAILED] bad PLAIN\r\n"))
+        elif cmd.startswith("LOGIN") and scenario == "logindisabled":
+            send(tag + " NO [PRIVACYREQUIRED] LOGIN is disabled\r\n")
+        elif cmd.startswith("SELECT") and scenario == "logindisabled":
+            send("* 0 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n"
+                 "* OK [UIDNEXT 1] n\r\n" + tag + " OK [READ-WRITE] done\r\n")
         elif cmd.startswith("LOGIN"):
             send(tag + " OK [CAPABILITY IMAP4rev1 UIDPLUS] logged in\r\n")
         elif cmd.startswith("SELECT"):

@@ -1,7 +1,8 @@
 # Faults no real server produces, from a scripted peer
 # (tests/harness/imap-peer.py), with the exact error lib/imap.c gives:
 # data injected after STARTTLS's OK, PREAUTH before STARTTLS, a server
-# that stops in the middle of a literal, a response that is not IMAP.
+# that stops in the middle of a literal, a response that is not IMAP; and
+# LOGINDISABLED, where the client must AUTHENTICATE PLAIN instead.
 set -eu
 . "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
 harness_start
@@ -32,9 +33,19 @@ while IFS='|' read -r scenario tls want; do
 	[ "$got" = "$want" ] || fail "$scenario: want '$want', got '$got'"
 	[ "$took" -le 12 ] || fail "$scenario took ${took}s"
 	# No credential went to the peer unless the scenario logs in.
-	if [ "$scenario" != hang-literal ] && [ "$scenario" != garbage ] &&
-	    grep -qi 'LOGIN\|AUTHENTICATE' "$HARNESS_DIR/peer-$scenario.log"; then
-		fail "$scenario: the client sent credentials"
+	case $scenario in
+	hang-literal|garbage|logindisabled) ;;
+	*)
+		if grep -qi 'LOGIN\|AUTHENTICATE' "$HARNESS_DIR/peer-$scenario.log"; then
+			fail "$scenario: the client sent credentials"
+		fi ;;
+	esac
+	if [ "$scenario" = logindisabled ]; then
+		grep -q '^C: [0-9]* AUTHENTICATE PLAIN' \
+		    "$HARNESS_DIR/peer-$scenario.log" || fail "no AUTHENTICATE PLAIN"
+		if grep -q '^C: [0-9]* LOGIN' "$HARNESS_DIR/peer-$scenario.log"; then
+			fail "LOGIN despite LOGINDISABLED"
+		fi
 	fi
 	echo "ok: $scenario -> ${got#error: }"
 done <<'EOF2'
@@ -42,4 +53,5 @@ starttls-inject|starttls|error: conn: imap 127.0.0.1:PORT (sales): server sent d
 preauth|starttls|error: conn: imap 127.0.0.1:PORT (sales): server greeted with PREAUTH before STARTTLS; refusing an unencrypted session
 hang-literal|none|error: conn: imap 127.0.0.1:PORT (sales): UID FETCH: connection lost or timed out after 2 s
 garbage|none|error: conn: imap 127.0.0.1:PORT (sales): UID FETCH: unparsable server response
+logindisabled|none|fetched 0 of 0
 EOF2
