@@ -117,7 +117,9 @@ tls_session_init(struct tls_stream *ts, int fd, const struct tls_opts *opts,
 	r = gnutls_init(&ts->session, GNUTLS_CLIENT);
 	if (r < 0)
 		goto fail;
-	r = gnutls_set_default_priority(ts->session);
+	/* The system's defaults, minus TLS 1.0 and 1.1. */
+	r = gnutls_set_default_priority_append(ts->session,
+	    "-VERS-TLS1.0:-VERS-TLS1.1", NULL, 0);
 	if (r < 0)
 		goto fail;
 	r = gnutls_credentials_set(ts->session, GNUTLS_CRD_CERTIFICATE,
