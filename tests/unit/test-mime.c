@@ -571,6 +571,33 @@ test_uuencode_text(void **state)
 }
 
 static void
+test_format_flowed(void **state)
+{
+	static const struct {
+		const char *file;
+		const char *text;
+	} cases[] = {
+		{ "format-flowed.eml", "How much would 40 seats of the "
+		    "enterprise edition cost us per year? We need SSO and audit "
+		    "logs.\n\n> On Monday you wrote that the price depends on "
+		    "the number of seats.\n>> Earlier quote here.\nFrom the "
+		    "team.\n-- \nFlow" },
+		{ "format-flowed-delsp.eml", "Donaudampfschifffahrtsgesellschaft"
+		    " ist ein langes Wort." },
+		/* Not flowed: trailing spaces are just trailing spaces. */
+		{ "thunderbird.eml", "Hi,\n\nplease find the purchase order "
+		    "attached.\n\n-- \nRenée" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct msg *m = parse_file(cases[i].file);
+
+		assert_string_equal(m->text, cases[i].text);
+		msg_free(&m);
+	}
+}
+
+static void
 test_forward(void **state)
 {
 	struct msg *m = parse_file("forward-nested.eml");
@@ -1015,6 +1042,7 @@ main(void)
 		cmocka_unit_test(test_threading),
 		cmocka_unit_test(test_attachments),
 		cmocka_unit_test(test_uuencode_text),
+		cmocka_unit_test(test_format_flowed),
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_identity_fallbacks),
 		cmocka_unit_test(test_flags),
