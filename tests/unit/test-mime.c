@@ -1015,6 +1015,58 @@ test_truncated_inputs(void **state)
 	}
 }
 
+/*
+ * Deterministic mutations of the fixtures (flipped bytes, cut runs,
+ * inserted MIME and HTML tokens): every result is still a valid record.
+ */
+static void
+test_mutations(void **state)
+{
+	static const char *files[] = {
+		"apple-mail.eml", "outlook.eml", "thunderbird.eml",
+		"html-only.eml", "forward-nested.eml", "bounce.eml",
+		"uuencode-inline.eml", "format-flowed.eml",
+	};
+	static const char *tokens[] = {
+		"--", "\n", "\r\n", "=?utf-8?b?", "?=", "\xff", "<", "&#",
+		"Content-Type: multipart/mixed; boundary=x\n\n--x\n",
+		"Content-Transfer-Encoding: base64\n", "begin 644 a\n",
+		"\nend\n", "message/rfc822\n\n", "<blockquote>", ">> ",
+		"filename*0*=", "charset=", " \n",
+	};
+	uint32_t seed = 12345;
+
+	for (int it = 0; it < 3000; it++) {
+		size_t len, pos;
+		char *raw = fixture(files[it % NELEM(files)], &len);
+		struct buf b;
+		struct msg *m;
+
+		buf_init(&b, SIZE_MAX / 2);
+		buf_add(&b, raw, len);
+		for (int k = 0; k < 4; k++) {
+			const char *t;
+
+			seed = seed * 1103515245 + 12345;
+			pos = b.len > 0 ? (seed >> 8) % b.len : 0;
+			t = tokens[(seed >> 4) % NELEM(tokens)];
+			if (seed & 1) {
+				b.data[pos] = (char)(seed >> 16);
+				continue;
+			}
+			/* Insert t at pos: append, then rotate into place. */
+			buf_addstr(&b, t);
+			memmove(b.data + pos + strlen(t), b.data + pos,
+			    b.len - strlen(t) - pos);
+			memcpy(b.data + pos, t, strlen(t));
+		}
+		m = parse_mem(b.data, b.len);
+		msg_free(&m);
+		buf_free(&b);
+		free(raw);
+	}
+}
+
 static void
 test_misuse(void **state)
 {
@@ -1056,6 +1108,7 @@ main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_max_text),
 		cmocka_unit_test(test_truncated_inputs),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_misuse),
 	};
 	int r;
