@@ -391,6 +391,8 @@ test_html(void **state)
 		{ "<ul><li>a</li><li>b</li></ul>", "- a\n- b" },
 		{ "<blockquote>q1<br>q2</blockquote>after",
 		    "> q1\n> q2\n\nafter" },
+		{ "<blockquote>a<blockquote>b<p>c</p></blockquote>d"
+		    "</blockquote>", "> a\n>\n>> b\n>>\n>> c\n>>\n> d" },
 		{ "<pre>  keep\n    this</pre>", "  keep\n    this" },
 		{ "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr>"
 		    "</table>", "a b\nc" },
