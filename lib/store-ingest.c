@@ -30,7 +30,10 @@
 
 /* What threading needs to know about the message being placed. */
 struct placing {
-	int64_t row;		/* messages.id */
+	int64_t row;		/* messages.id; 0: insert it once placed */
+	const struct store_ingest_in *in; /* for that insert */
+	const char *status;
+	const char *why;
 	const struct msg *msg;
 	const char *message_id;
 	const char *mailbox;
@@ -277,8 +280,9 @@ bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 
 static int
 insert_message(struct store *st, const struct store_ingest_in *in,
-    const char *message_id, const char *direction, const char *status,
-    const char *error, int64_t *row_r, struct error *err)
+    const char *message_id, int64_t ticket_id, const char *direction,
+    const char *status, const char *error, int64_t *row_r,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -287,9 +291,10 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 	    " in_reply_to, refs, date, subject, from_name, from_addr,"
 	    " from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
 	    " forwarded, attachments, flags, problems, direction, mailbox,"
-	    " uidvalidity, uid, received, status, error, raw) VALUES (?1, ?2,"
-	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)", err);
+	    " uidvalidity, uid, received, status, error, raw, ticket_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+	    " ?26)", err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, message_id);
@@ -309,6 +314,8 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 	store_bind_text(s, 23, status);
 	store_bind_text(s, 24, error);
 	sqlite3_bind_blob(s, 25, in->raw, (int)in->raw_len, SQLITE_STATIC);
+	if (ticket_id > 0)
+		sqlite3_bind_int64(s, 26, ticket_id);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_sqlerr(st, err, "insert message");
 	else
@@ -813,10 +820,14 @@ set_message_ticket(struct store *st, int64_t row, int64_t id,
 	return r;
 }
 
-/* Thread a stored message into a ticket and apply its verdict. */
+/*
+ * Thread a message into a ticket and apply its verdict.  A new message
+ * (p->row 0) is inserted here, once its ticket is known, so its row is
+ * written once: updating it later would rewrite the raw bytes too.
+ */
 static int
-place(struct store *st, const struct placing *p,
-    struct store_ingest_result *res, struct error *err)
+place(struct store *st, struct placing *p, struct store_ingest_result *res,
+    struct error *err)
 {
 	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
 	int64_t id = 0, related = 0;
@@ -825,16 +836,21 @@ place(struct store *st, const struct placing *p,
 	r = thread_by_headers(st, p, &id, err);
 	if (r == 0 && id == 0)
 		r = thread_by_token(st, p, &id, &related, err);
-	if (r < 0)
-		return -1;
-	if (id != 0) {
-		r = join_ticket(st, p, id, err);
-	} else {
+	if (r == 0 && id == 0) {
 		r = create_ticket(st, p, related, &id, err);
 		res->new_ticket = 1;
 	}
-	if (r == 0)
+	if (r < 0)
+		return -1;
+	if (p->row == 0) {
+		r = insert_message(st, p->in, p->message_id, id,
+		    p->direction, p->status, p->why, &p->row, err);
+		res->message_id = p->row;
+	} else {
 		r = set_message_ticket(st, p->row, id, err);
+	}
+	if (r == 0 && !res->new_ticket)
+		r = join_ticket(st, p, id, err);
 	if (r == 0)
 		r = add_mailbox(st, id, p->mailbox, err);
 	if (r == 0)
@@ -894,12 +910,12 @@ ingest_in_tx(struct store *st, const struct store_ingest_in *in,
 		if (r < 0)
 			return -1;
 	}
-	r = insert_message(st, in, mid, direction, status, why,
-	    &res->message_id, err);
-	if (r < 0 || in->msg == NULL)
-		return r;
-	p = (struct placing){ .row = res->message_id, .msg = in->msg,
-		.message_id = mid, .mailbox = in->mailbox, .queue = in->queue,
+	if (in->msg == NULL)
+		return insert_message(st, in, mid, 0, direction, status, why,
+		    &res->message_id, err);
+	p = (struct placing){ .row = 0, .in = in, .status = status,
+		.why = why, .msg = in->msg, .message_id = mid,
+		.mailbox = in->mailbox, .queue = in->queue,
 		.verdict = in->verdict, .actor = &in->actor,
 		.direction = direction, .ignored = res->ignored };
 	return place(st, &p, res, err);
