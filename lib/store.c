@@ -485,7 +485,7 @@ migrate_one(struct store *st, int to, struct error *err)
 int
 store_migrate(struct store *st, int target, struct error *err)
 {
-	int r, v = 0;
+	int r, v = 0;	/* set by read_version on success */
 
 	r = read_version(st, &v, err);
 	if (r < 0)
