@@ -67,13 +67,13 @@ team_member(void *arg, const char *address)
 static int
 load_conf(struct cli *cli, int have_db, struct conf **conf_r)
 {
-	struct conf_errors errs = { 0 };
+	struct conf_errors errs = {0};
 	int r;
 
 	if (have_db && !cli->conf_given && access(cli->conf_path, F_OK) != 0)
 		return CLI_OK;
-	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, conf_r,
-	    &errs);
+	r = conf_load_flags(
+	    cli->conf_path, CONF_LOAD_NO_SECRETS, conf_r, &errs);
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "triage: %s\n", errs.v[i]);
@@ -92,8 +92,10 @@ resolve_actor(const struct conf *c, const char *as, char **actor_r)
 	if (as != NULL) {
 		if (c != NULL && c->n_team > 0 &&
 		    conf_member_by_name(c, as) == NULL) {
-			fprintf(stderr, "triage: '%s' is not in the team of "
-			    "%s\n", as, c->path);
+			fprintf(stderr,
+			    "triage: '%s' is not in the team of "
+			    "%s\n",
+			    as, c->path);
 			return CLI_USAGE;
 		}
 		*actor_r = xstrdup(as);
@@ -115,10 +117,10 @@ resolve_actor(const struct conf *c, const char *as, char **actor_r)
 }
 
 int
-cli_store_open(struct cli *cli, const struct cli_store_opts *o,
-    struct cli_ctx *ctx)
+cli_store_open(
+    struct cli *cli, const struct cli_store_opts *o, struct cli_ctx *ctx)
 {
-	struct error err = { 0 };
+	struct error err = {0};
 	const char *db = o->db;
 	int rc;
 

@@ -52,7 +52,7 @@ read_all(FILE *f, size_t max, char **data_r, size_t *len_r)
 
 struct target {
 	const char *mailbox;
-	const char *address;	/* NULL without a config */
+	const char *address; /* NULL without a config */
 	const char *queue;
 	size_t max;
 };
@@ -64,11 +64,12 @@ pick_mailbox(const struct conf *c, const char *name, struct target *t)
 {
 	const struct conf_mailbox *mb = NULL;
 
-	t->max = c != NULL && c->max_message_size > 0 ?
-	    c->max_message_size : DEFAULT_MAX;
+	t->max = c != NULL && c->max_message_size > 0 ? c->max_message_size
+						      : DEFAULT_MAX;
 	if (c != NULL)
-		mb = name != NULL ? conf_mailbox(c, name) :
-		    c->n_mailboxes > 0 ? &c->mailboxes[0] : NULL;
+		mb = name != NULL	  ? conf_mailbox(c, name)
+		     : c->n_mailboxes > 0 ? &c->mailboxes[0]
+					  : NULL;
 	if (mb != NULL) {
 		t->mailbox = mb->name;
 		t->address = mb->address;
@@ -76,8 +77,8 @@ pick_mailbox(const struct conf *c, const char *name, struct target *t)
 		return CLI_OK;
 	}
 	if (c != NULL && name != NULL) {
-		fprintf(stderr, "triage: no mailbox '%s' in %s\n", name,
-		    c->path);
+		fprintf(
+		    stderr, "triage: no mailbox '%s' in %s\n", name, c->path);
 		return CLI_USAGE;
 	}
 	if (name == NULL) {
@@ -95,10 +96,10 @@ pick_mailbox(const struct conf *c, const char *name, struct target *t)
 static int
 ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 {
-	struct store_ingest_result res = { 0 };
-	struct store_ingest_in in = { 0 };
+	struct store_ingest_result res = {0};
+	struct store_ingest_in in = {0};
 	struct mime_limits lim;
-	struct error err = { 0 };
+	struct error err = {0};
 	struct msg *m = NULL;
 	FILE *f = stdin;
 	char *data = NULL;
@@ -115,11 +116,11 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	if (f != stdin)
 		fclose(f);
 	if (r < 0) {
-		fprintf(stderr, "triage: %s: %s\n", name, errno == ERANGE ?
-		    "larger than max_message_size" : strerror(errno));
+		fprintf(stderr, "triage: %s: %s\n", name,
+		    errno == ERANGE ? "larger than max_message_size"
+				    : strerror(errno));
 		/* A broken pipe from the MTA is worth a retry. */
-		return f == stdin && errno != ERANGE ? CLI_TEMPFAIL :
-		    CLI_USAGE;
+		return f == stdin && errno != ERANGE ? CLI_TEMPFAIL : CLI_USAGE;
 	}
 	mime_limits_default(&lim);
 	lim.max_size = t->max;
@@ -132,21 +133,21 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	in.raw = data;
 	in.raw_len = len;
 	in.msg = m;
-	in.actor = (struct store_actor){ ctx->actor, STORE_SRC_CLI };
+	in.actor = (struct store_actor){ctx->actor, STORE_SRC_CLI};
 	error_clear(&err);
 	if (store_ingest(ctx->st, &in, &res, &err) < 0) {
 		fprintf(stderr, "triage: %s: ", name);
 		rc = cli_fail(&err);
 	} else if (res.duplicate) {
 		printf("%s: already stored (message %lld, ticket #%lld), "
-		    "nothing changed\n", name, (long long)res.message_id,
-		    (long long)res.ticket_id);
+		       "nothing changed\n",
+		    name, (long long)res.message_id, (long long)res.ticket_id);
 	} else if (res.ticket_id == 0) {
 		printf("%s: stored unparsed (message %lld): %s\n", name,
 		    (long long)res.message_id, in.parse_error);
 	} else {
-		printf("%s: %s ticket #%lld%s\n", name, res.new_ticket ?
-		    "new" : "joined", (long long)res.ticket_id,
+		printf("%s: %s ticket #%lld%s\n", name,
+		    res.new_ticket ? "new" : "joined", (long long)res.ticket_id,
 		    res.ignored ? " (ignored)" : "");
 	}
 	msg_free(&m);
@@ -158,8 +159,8 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 static int
 worse(int a, int b)
 {
-	static const int order[] = { CLI_OK, CLI_REFUSED, CLI_USAGE,
-		CLI_TEMPFAIL };
+	static const int order[] = {
+	    CLI_OK, CLI_REFUSED, CLI_USAGE, CLI_TEMPFAIL};
 	int ia = 0, ib = 0;
 
 	for (int i = 0; i < 4; i++) {
@@ -175,17 +176,17 @@ int
 cli_ingest(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_STORE_LONGOPTS,
-		{ "mailbox", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
+	    CLI_STORE_LONGOPTS,
+	    {"mailbox", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = {0};
 	const char *mailbox = NULL;
 	struct cli_ctx ctx;
 	struct target t;
 	int ch, rc;
 
-	optind = 0;	/* glibc: re-initialise, so options may follow files */
+	optind = 0; /* glibc: re-initialise, so options may follow files */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'D':
@@ -221,9 +222,9 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 static int
 reprocess_one(struct cli_ctx *ctx, int64_t id)
 {
-	struct store_actor who = { ctx->actor, STORE_SRC_CLI };
+	struct store_actor who = {ctx->actor, STORE_SRC_CLI};
 	struct mime_limits lim;
-	struct error err = { 0 }, perr = { 0 };
+	struct error err = {0}, perr = {0};
 	struct verdict v;
 	struct msg *m = NULL;
 	char *raw = NULL, *mailbox = NULL;
@@ -237,12 +238,12 @@ reprocess_one(struct cli_ctx *ctx, int64_t id)
 	/* Classification joins here when rules land (another issue). */
 	if (mime_parse(raw, len, &lim, time(NULL), &m, &perr) < 0)
 		m = NULL;
-	if (store_reprocess_msg(ctx->st, id, m, m == NULL ? perr.msg : NULL,
-	    &v, &who, &err) < 0)
+	if (store_reprocess_msg(ctx->st, id, m, m == NULL ? perr.msg : NULL, &v,
+		&who, &err) < 0)
 		rc = cli_fail(&err);
 	else
-		printf("message %lld: %s\n", (long long)id, m != NULL ?
-		    "parsed again" : "still unparsable");
+		printf("message %lld: %s\n", (long long)id,
+		    m != NULL ? "parsed again" : "still unparsable");
 	msg_free(&m);
 	verdict_clear(&v);
 	free(raw);
@@ -254,12 +255,12 @@ int
 cli_reprocess(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_STORE_LONGOPTS,
-		{ "failed", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
+	    CLI_STORE_LONGOPTS,
+	    {"failed", no_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct cli_store_opts so = { 0 };
-	struct error err = { 0 };
+	struct cli_store_opts so = {0};
+	struct error err = {0};
 	int64_t *ids = NULL;
 	size_t n = 0;
 	struct cli_ctx ctx;
@@ -285,8 +286,10 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli_find("reprocess"));
 	for (int i = optind; i < argc; i++) {
 		if (cli_ticket_id(argv[i]) < 0) {
-			fprintf(stderr, "triage: '%s' is not a ticket "
-			    "number\n", argv[i]);
+			fprintf(stderr,
+			    "triage: '%s' is not a ticket "
+			    "number\n",
+			    argv[i]);
 			return CLI_USAGE;
 		}
 	}
@@ -304,8 +307,8 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		ids = NULL;
 		n = 0;
-		if (store_messages_for_ticket(ctx.st, cli_ticket_id(argv[i]),
-		    &ids, &n, &err) < 0)
+		if (store_messages_for_ticket(
+			ctx.st, cli_ticket_id(argv[i]), &ids, &n, &err) < 0)
 			rc = worse(rc, cli_fail(&err));
 		for (size_t k = 0; k < n; k++)
 			rc = worse(rc, reprocess_one(&ctx, ids[k]));
