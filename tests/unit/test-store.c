@@ -409,7 +409,10 @@ static const int to_state[][4] = {
 	[STATE_IGNORED] = { -1 },
 };
 
-/* Every operation by bob from every state: allowed (new state) or not. */
+/*
+ * Every operation by bob from every state (6 x 8, all of them): allowed
+ * (and the state it leads to) or refused (and a part of the reason).
+ */
 static const struct {
 	enum store_state from;
 	enum op op;
@@ -432,13 +435,18 @@ static const struct {
 	{ STATE_CLAIMED, OP_CLOSE, 1, STATE_CLOSED, NULL },
 	{ STATE_CLAIMED, OP_DISQ, 1, STATE_CLOSED, NULL },
 	{ STATE_CLAIMED, OP_REOPEN, 0, 0, "not closed" },
+	{ STATE_CLAIMED, OP_QUALIFY, 1, STATE_CLAIMED, NULL },
 	{ STATE_ROUTED, OP_CLAIM, 0, 0, "cannot be claimed" },
 	{ STATE_ROUTED, OP_STEAL, 0, 0, "cannot be claimed" },
 	{ STATE_ROUTED, OP_ROUTE, 0, 0, "routed again" },
 	{ STATE_ROUTED, OP_ACK, 1, STATE_ACKNOWLEDGED, NULL },
 	{ STATE_ROUTED, OP_CLOSE, 1, STATE_CLOSED, NULL },
 	{ STATE_ROUTED, OP_REOPEN, 0, 0, "not closed" },
+	{ STATE_ROUTED, OP_DISQ, 1, STATE_CLOSED, NULL },
+	{ STATE_ROUTED, OP_QUALIFY, 1, STATE_ROUTED, NULL },
 	{ STATE_ACKNOWLEDGED, OP_CLAIM, 0, 0, "cannot be claimed" },
+	{ STATE_ACKNOWLEDGED, OP_STEAL, 0, 0, "cannot be claimed" },
+	{ STATE_ACKNOWLEDGED, OP_QUALIFY, 1, STATE_ACKNOWLEDGED, NULL },
 	{ STATE_ACKNOWLEDGED, OP_ROUTE, 0, 0, "routed again" },
 	{ STATE_ACKNOWLEDGED, OP_ACK, 0, 0, "already acknowledged" },
 	{ STATE_ACKNOWLEDGED, OP_CLOSE, 1, STATE_CLOSED, NULL },
@@ -456,6 +464,9 @@ static const struct {
 	{ STATE_IGNORED, OP_ROUTE, 0, 0, "ignored by a rule" },
 	{ STATE_IGNORED, OP_ACK, 0, 0, "only a routed ticket" },
 	{ STATE_IGNORED, OP_CLOSE, 0, 0, "ignored by a rule" },
+	{ STATE_IGNORED, OP_STEAL, 0, 0, "ignored by a rule" },
+	{ STATE_IGNORED, OP_DISQ, 0, 0, "ignored by a rule" },
+	{ STATE_IGNORED, OP_QUALIFY, 0, 0, "ignored by a rule" },
 	{ STATE_IGNORED, OP_REOPEN, 1, STATE_NEW, NULL },
 };
 
