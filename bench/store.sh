@@ -13,7 +13,8 @@ BUILD=${1:-build-release}
 N=${N:-50000}
 TICKETS=${TICKETS:-1000000}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" -j2 --target itest-store triage-cli >/dev/null
+cmake --build "$BUILD" -j2 --target itest-store triage-cli >"$BUILD/bench-build.log" 2>&1 ||
+	{ cat "$BUILD/bench-build.log" >&2; exit 1; }
 helper=$BUILD/tests/integration/itest-store
 triage=$BUILD/daemon/triage
 dir=$(mktemp -d)
