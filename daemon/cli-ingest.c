@@ -99,7 +99,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	struct store_ingest_result res = {0};
 	struct store_ingest_in in = {0};
 	struct mime_limits lim;
-	struct error err = {0};
+	struct error err = {0}, perr = {0};
 	struct msg *m = NULL;
 	FILE *f = stdin;
 	char *data = NULL;
@@ -125,8 +125,8 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	mime_limits_default(&lim);
 	lim.max_size = t->max;
 	in.parse_error = NULL;
-	if (mime_parse(data, len, &lim, time(NULL), &m, &err) < 0)
-		in.parse_error = err.msg;
+	if (mime_parse(data, len, &lim, time(NULL), &m, &perr) < 0)
+		in.parse_error = perr.msg;
 	in.mailbox = t->mailbox;
 	in.mailbox_address = t->address;
 	in.queue = t->queue;
@@ -134,7 +134,6 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	in.raw_len = len;
 	in.msg = m;
 	in.actor = (struct store_actor){ctx->actor, STORE_SRC_CLI};
-	error_clear(&err);
 	if (store_ingest(ctx->st, &in, &res, &err) < 0) {
 		fprintf(stderr, "triage: %s: ", name);
 		rc = cli_fail(&err);
