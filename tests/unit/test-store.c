@@ -237,6 +237,16 @@ static const struct {
 	   participant of ticket 1: related again, never joined. */
 	{ { NULL, "g1@x", NULL, NULL, "eve@evil.test", "sales@example.com",
 	    "[#1] again" }, -1, 0 },
+	/* 16-19: more prefixes and rewrites, the headers decide. */
+	{ { NULL, "a4@x", "a3@x", "a1@x a3@x", "bob@example.com",
+	    "pat@buyer.test", "WG: AW: Pricing" }, 0, -1 },
+	{ { NULL, "a5@x", "a4@x", "a1@x a4@x", "pat@buyer.test",
+	    "sales@example.com", "VS: quote" }, 0, -1 },
+	{ { NULL, "a6@x", NULL, "a1@x", "pat@buyer.test",
+	    "sales@example.com", "RV: Fwd: something else entirely" }, 0,
+	    -1 },
+	{ { NULL, "a7@x", "a6@x", NULL, "lee@org.test", "pat@buyer.test",
+	    "Fwd: Pricing for 50 seats" }, 0, -1 },
 };
 
 static void
@@ -244,7 +254,7 @@ test_threading(void **state)
 {
 	struct store *st = open_fresh("thread");
 	size_t n = sizeof(thread_cases) / sizeof(thread_cases[0]);
-	int64_t ticket[32];
+	int64_t ticket[64];
 	struct error err = { 0 };
 	struct store_detail *d = NULL;
 
@@ -276,7 +286,7 @@ test_threading(void **state)
 	/* Directions and the customer of ticket 1. */
 	assert_int_equal(store_show(st, ticket[0], &d, &err), 0);
 	assert_string_equal(d->t.customer, "pat@buyer.test");
-	assert_int_equal(d->n_messages, 5);
+	assert_int_equal(d->n_messages, 9);
 	assert_string_equal(d->messages[0].direction, "in");
 	assert_string_equal(d->messages[1].direction, "out");
 	store_detail_free(&d);
