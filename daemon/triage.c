@@ -30,6 +30,8 @@ static const struct cli_cmd commands[] = {
 	{ "story", cli_story, "ID" },
 	{ "close", cli_close, "ID" },
 	{ "reopen", cli_reopen, "ID" },
+	{ "ingest", cli_ingest, "[--mailbox NAME] [FILE.eml ... | -]" },
+	{ "reprocess", cli_reprocess, "ID... | --failed" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
