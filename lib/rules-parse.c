@@ -440,7 +440,8 @@ parse_end(struct parser *p, const char *kw, const char *s)
 	(void)expect_end(p, s);
 	c = p->open[--p->depth];
 	if (c->n_kids == 0)
-		perr(p, c->col, "empty 'any' group");
+		problem_add(p->probs, p->path, c->line, c->col,
+		    "empty 'any' group");
 }
 
 static void
