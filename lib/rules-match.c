@@ -211,7 +211,8 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 		ov = pcre2_get_ovector_pointer(e->md);
 		*match_r = bounded_copy(val + ov[0], ov[1] - ov[0],
 		    RULES_MATCH_MAX);
-		if (c == e->rule->capture)
+		/* $N: the groups of the last positive match that has any. */
+		if (c->groups > 0 && !c->negate)
 			caps_save(e, val, c->groups);
 		return 1;
 	}

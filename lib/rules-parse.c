@@ -128,6 +128,12 @@ rules_count(const struct rules *rs)
 	return rs->n;
 }
 
+const char *
+rules_name(const struct rules *rs, size_t i)
+{
+	return rs->v[i].name;
+}
+
 size_t
 rules_unfiltered(const struct rules *rs)
 {
@@ -643,13 +649,65 @@ parse_ignore(struct parser *p, const char *s)
 
 /* ---- lines ---- */
 
-/* Does the rule line at the end of a rule leave anything to report? */
+/*
+ * The first positive condition with fewer than n groups (any condition
+ * that matches last may supply $N), or NULL; *any_r is set when some
+ * positive condition has groups at all.
+ */
+static const struct rules_cond *
+short_capture(const struct rules_cond *v, size_t n_v, unsigned n, int *any_r)
+{
+	const struct rules_cond *c;
+
+	for (size_t i = 0; i < n_v; i++) {
+		if (v[i].kind == COND_ANY) {
+			c = short_capture(v[i].kids, v[i].n_kids, n, any_r);
+			if (c != NULL)
+				return c;
+		} else if (!v[i].negate && v[i].groups > 0) {
+			*any_r = 1;
+			if (v[i].groups < n)
+				return &v[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+check_tags(struct parser *p, const struct rules_rule *r)
+{
+	const struct rules_cond *c;
+	const char *at = NULL;
+	int n, any;
+
+	for (size_t i = 0; i < r->n_acts; i++) {
+		const struct rules_action *a = &r->acts[i];
+
+		if (a->kind != ACT_TAG)
+			continue;
+		n = tag_max_group(a->arg, &at);
+		if (n == 0)
+			continue;
+		any = 0;
+		c = short_capture(r->conds, r->n_conds, (unsigned)n, &any);
+		p->lineno = a->line;
+		if (!any)
+			perr(p, a->n + (int)(at - a->arg), "tag uses $%d but "
+			    "no condition of rule '%s' has a capturing group",
+			    n, r->name);
+		else if (c != NULL)
+			perr(p, a->n + (int)(at - a->arg), "tag uses $%d but "
+			    "the pattern on line %d has %u group%s", n,
+			    c->line, c->groups, c->groups == 1 ? "" : "s");
+	}
+}
+
+/* At the end of a rule: what is missing or inconsistent in it. */
 static void
 rule_finish(struct parser *p)
 {
 	struct rules_rule *r = p->rule;
-	const char *at = NULL;
-	int save = p->lineno, n, clean;
+	int save = p->lineno, clean;
 
 	if (r == NULL)
 		return;
@@ -664,39 +722,9 @@ rule_finish(struct parser *p)
 		perr(p, 1, "rule '%s' has no condition", r->name);
 	if (r->n_acts == 0 && clean)
 		perr(p, 1, "rule '%s' has no action", r->name);
-	for (size_t i = 0; i < r->n_acts; i++) {
-		struct rules_action *a = &r->acts[i];
-
-		if (a->kind != ACT_TAG)
-			continue;
-		n = tag_max_group(a->arg, &at);
-		if (n == 0)
-			continue;
-		p->lineno = a->line;
-		if (r->capture == NULL)
-			perr(p, a->n + (int)(at - a->arg), "tag uses $%d but "
-			    "no condition of rule '%s' has a capturing group",
-			    n, r->name);
-		else if ((unsigned)n > r->capture->groups)
-			perr(p, a->n + (int)(at - a->arg), "tag uses $%d but "
-			    "the pattern on line %d has %u group%s", n,
-			    r->capture->line, r->capture->groups,
-			    r->capture->groups == 1 ? "" : "s");
-	}
+	check_tags(p, r);
 	p->lineno = save;
 	p->rule = NULL;
-}
-
-/* The capture pattern: the last positive condition with groups. */
-static void
-find_capture(const struct rules_cond *v, size_t n, const struct rules_cond **c)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].kind == COND_ANY)
-			find_capture(v[i].kids, v[i].n_kids, c);
-		else if (!v[i].negate && v[i].re != NULL && v[i].groups > 0)
-			*c = &v[i];
-	}
 }
 
 static void
@@ -707,11 +735,7 @@ parse_rule_line(struct parser *p, const char *s)
 	const char *at;
 	char *name, *desc = NULL;
 
-	if (p->rule != NULL) {
-		find_capture(p->rule->conds, p->rule->n_conds,
-		    &p->rule->capture);
-		rule_finish(p);
-	}
+	rule_finish(p);
 	at = skip_space(s);
 	name = name_arg(p, &s, "rule");
 	if (name == NULL)
@@ -863,11 +887,7 @@ parse_text(struct parser *p, const char *text)
 			break;
 		s = nl + 1;
 	}
-	if (p->rule != NULL) {
-		find_capture(p->rule->conds, p->rule->n_conds,
-		    &p->rule->capture);
-		rule_finish(p);
-	}
+	rule_finish(p);
 }
 
 /* ---- the rule set ---- */

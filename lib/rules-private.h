@@ -110,7 +110,6 @@ struct rules_rule {
 	size_t n_conds;
 	struct rules_action *acts;	/* owned, in the order written */
 	size_t n_acts;
-	const struct rules_cond *capture;	/* where $N come from, or NULL */
 };
 
 struct rules_prefilter;

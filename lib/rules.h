@@ -84,6 +84,8 @@ void rules_free(struct rules **rsp);
 
 /* Number of rules, and of patterns the prefilter could not take. */
 size_t rules_count(const struct rules *rs);
+/* Name of rule i (0 <= i < rules_count()), owned by the rule set. */
+const char *rules_name(const struct rules *rs, size_t i);
 size_t rules_unfiltered(const struct rules *rs);
 
 /*

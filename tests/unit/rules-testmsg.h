@@ -233,8 +233,15 @@ tm_load_eml(const char *path)
 		buf_addstr(&hval, colon + 1);
 	}
 	free(hname);
-	while (fgets(line, sizeof(line), fp) != NULL)
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		size_t n = strlen(line);
+
+		if (n >= 2 && line[n - 2] == '\r' && line[n - 1] == '\n') {
+			line[n - 2] = '\n';
+			line[n - 1] = '\0';
+		}
 		buf_addstr(&body, line);
+	}
 	fclose(fp);
 	tm_set(&m->text, body.data != NULL ? body.data : "");
 	buf_free(&hval);
