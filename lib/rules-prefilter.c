@@ -9,9 +9,12 @@
  * compile (or one that can match the empty string, which a block scan
  * does not report reliably) is left unfiltered and always runs PCRE2.
  */
+#include <ctype.h>
 #include <hs/hs.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "rules-private.h"
@@ -125,6 +128,344 @@ loosen(const char *pat)
 }
 
 /*
+ * Factoring: an unbounded whitespace run (\s+, \s*) after a short word
+ * makes vectorscan track every occurrence of that word ("is\s+broken"
+ * scans an 8 KB body 8x slower than "broken").  A match of a sequence
+ * contains a match of each tail of it, so an alternative split by such
+ * runs may lose its head, for the prefilter only: still a superset of
+ * what PCRE2 matches.
+ */
+#define FACTOR_MIN 4	/* shorter literals filter too little */
+
+/* Length of the group starting at s[0] == '(' (through ')'), or 0. */
+static size_t
+group_len(const char *s, size_t len)
+{
+	int depth = 0, in_class = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (in_class) {
+			in_class = s[i] != ']';
+			continue;
+		}
+		if (s[i] == '[') {
+			in_class = 1;
+			if (i + 1 < len && s[i + 1] == '^')
+				i++;
+			if (i + 1 < len && s[i + 1] == ']')
+				i++;
+		} else if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')' && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Is s (len bytes) one whole group: "(...)" or "(?:...)"? Sets *inner. */
+static int
+whole_group(const char *s, size_t len, size_t *inner_off)
+{
+	if (len < 2 || s[0] != '(' || group_len(s, len) != len)
+		return 0;
+	if (s[1] == '?' && len > 3 && s[2] == ':')
+		*inner_off = 3;
+	else if (s[1] != '?' && s[1] != '*')
+		*inner_off = 1;
+	else
+		return 0;
+	return 1;
+}
+
+/* The literal prefix of a segment, in pattern syntax; 0 if none. */
+static size_t
+literal_prefix(const char *s, size_t len, size_t *last_r)
+{
+	size_t i = 0, last = 0;
+
+	while (i < len) {
+		if (s[i] == '\\') {
+			if (i + 1 >= len ||
+			    isalnum((unsigned char)s[i + 1]))
+				break;
+			last = i;
+			i += 2;
+			continue;
+		}
+		if (strchr(".^$|?*+()[]{}#", s[i]) != NULL)
+			break;
+		last = i;
+		i++;
+		/* a UTF-8 character is one unit for a quantifier */
+		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+	}
+	*last_r = last;
+	return i;
+}
+
+/* Is there a \s+ or \s* at s? Returns its length with lazy/possessive. */
+static size_t
+ws_run(const char *s, size_t len)
+{
+	size_t n;
+
+	if (len < 3 || s[0] != '\\' || s[1] != 's' ||
+	    (s[2] != '+' && s[2] != '*'))
+		return 0;
+	n = 3;
+	if (n < len && (s[n] == '?' || s[n] == '+'))
+		n++;
+	return n;
+}
+
+/* Words too common to filter anything: never chosen as a factor. */
+static int
+is_stopword(const char *s, size_t len)
+{
+	static const char *const stop[] = { "the", "this", "that", "with",
+		"from", "your", "have", "next", "what", "when", "will", "there",
+		"their", "about", "would", "could", "should", "which", "they",
+		"them", "then", "than", "some", "more", "also", "into", "just",
+		"like", "been", "were", "here", "only", "other", "after", "before",
+		"please", "thanks", NULL };
+
+	for (size_t i = 0; stop[i] != NULL; i++) {
+		if (strlen(stop[i]) == len && strncasecmp(stop[i], s, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * How good a factor the segment s (len bytes) is, and how much of it to
+ * keep (*keep_r): a literal prefix scores its length; a whole group of
+ * literal alternatives, "(?:quarter|month)", scores its shortest one.
+ */
+static size_t
+factor_score(const char *s, size_t len, size_t *keep_r)
+{
+	size_t lp, last, off, g, start, min = SIZE_MAX;
+
+	if (len > 0 && s[0] == '(') {
+		g = group_len(s, len);
+		if (g == 0 || !whole_group(s, g, &off))
+			return 0;
+		if (g < len && strchr("?*+{", s[g]) != NULL)
+			return 0;
+		for (start = off; start < g - 1; start += lp + 1) {
+			lp = literal_prefix(s + start, g - 1 - start, &last);
+			if (start + lp < g - 1 && s[start + lp] != '|')
+				return 0;
+			if (lp == 0 || is_stopword(s + start, lp))
+				return 0;
+			if (lp < min)
+				min = lp;
+		}
+		*keep_r = g;
+		return min == SIZE_MAX ? 0 : min;
+	}
+	lp = literal_prefix(s, len, &last);
+	/* a quantifier after the prefix takes its last unit */
+	if (lp < len && strchr("?*+{", s[lp]) != NULL)
+		lp = last;
+	*keep_r = lp;
+	return is_stopword(s, lp) ? 0 : lp;
+}
+
+/*
+ * Append one alternative without its weak head: the short or common
+ * words before the first good literal ("is\s+broken" -> "broken",
+ * "we\s+need" -> "need").  The rest stays as written, so it filters as
+ * sharply as before; only what vectorscan would track at every "is" and
+ * "we" goes.
+ */
+static void
+factor_alt(struct buf *out, const char *a, size_t len)
+{
+	size_t i = 0, seg = 0, n, g, keep;
+	int in_class = 0;
+
+	for (;;) {
+		n = i < len ? ws_run(a + i, len - i) : 0;
+		if (i == len || (n > 0 && !in_class)) {
+			if (factor_score(a + seg, i - seg, &keep) >=
+			    FACTOR_MIN)
+				break;
+			if (i == len) {
+				seg = 0;	/* nothing good: as written */
+				break;
+			}
+			i += n;
+			seg = i;
+			continue;
+		}
+		if (a[i] == '\\') {
+			i += i + 1 < len ? 2 : 1;
+		} else if (in_class) {
+			in_class = a[i++] != ']';
+		} else if (a[i] == '[') {
+			in_class = 1;
+			i++;
+			if (i < len && a[i] == '^')
+				i++;
+			if (i < len && a[i] == ']')
+				i++;
+		} else if (a[i] == '(') {
+			g = group_len(a + i, len - i);
+			i += g > 0 ? g : len - i;
+		} else {
+			i++;
+		}
+	}
+	(void)buf_add(out, a + seg, len - seg);
+}
+
+static void factor_into(struct buf *out, const char *s, size_t len);
+
+/* An alternative: recurse into a whole group, else factor it. */
+static void
+factor_one(struct buf *out, const char *a, size_t len)
+{
+	size_t off, head = 0, tail = 0;
+
+	/* \b(...)\b: the group inside the word boundaries */
+	if (len > 4 && a[0] == '\\' && a[1] == 'b')
+		head = 2;
+	if (len > head + 2 && a[len - 2] == '\\' && a[len - 1] == 'b' &&
+	    (len < 3 || a[len - 3] != '\\'))
+		tail = 2;
+	if ((head > 0 || tail > 0) &&
+	    whole_group(a + head, len - head - tail, &off)) {
+		(void)buf_add(out, a, head + off);
+		factor_into(out, a + head + off, len - head - tail - off - 1);
+		(void)buf_add(out, a + len - tail - 1, tail + 1);
+		return;
+	}
+	if (whole_group(a, len, &off)) {
+		(void)buf_add(out, a, off);
+		factor_into(out, a + off, len - off - 1);
+		(void)buf_add(out, ")", 1);
+		return;
+	}
+	factor_alt(out, a, len);
+}
+
+/* Split at top-level '|' and factor each alternative. */
+static void
+factor_into(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0, start = 0, g;
+	int in_class = 0;
+
+	for (; i <= len; i++) {
+		if (i == len || (s[i] == '|' && !in_class)) {
+			factor_one(out, s + start, i - start);
+			if (i < len)
+				(void)buf_add(out, "|", 1);
+			start = i + 1;
+			continue;
+		}
+		if (s[i] == '\\') {
+			i++;
+		} else if (in_class) {
+			in_class = s[i] != ']';
+		} else if (s[i] == '[') {
+			in_class = 1;
+			if (i + 1 < len && s[i + 1] == '^')
+				i++;
+			if (i + 1 < len && s[i + 1] == ']')
+				i++;
+		} else if (s[i] == '(') {
+			g = group_len(s + i, len - i);
+			if (g == 0)
+				break;
+			i += g - 1;
+		}
+	}
+}
+
+/*
+ * Does the pattern have an alternative whose literal start is shorter
+ * than LOOSEN_MIN?  Without \b such a word ("demo", "mug") turns up
+ * inside other words, and every false alarm costs a PCRE2 pass over the
+ * whole text: those patterns keep their \b.
+ */
+#define LOOSEN_MIN 6
+
+static int
+has_short_alt(const char *s, size_t len)
+{
+	size_t i = 0, start = 0, g, off, lp, last;
+	int in_class = 0;
+
+	if (whole_group(s, len, &off))
+		return has_short_alt(s + off, len - off - 1);
+	for (; i <= len; i++) {
+		if (i == len || (s[i] == '|' && !in_class)) {
+			const char *a = s + start;
+			size_t n = i - start;
+
+			if (whole_group(a, n, &off)) {
+				if (has_short_alt(a + off, n - off - 1))
+					return 1;
+			} else {
+				lp = literal_prefix(a, n, &last);
+				if (lp < n && strchr("?*+{", a[lp]) != NULL)
+					lp = last;
+				if (lp < LOOSEN_MIN)
+					return 1;
+			}
+			start = i + 1;
+			continue;
+		}
+		if (s[i] == '\\') {
+			i++;
+		} else if (in_class) {
+			in_class = s[i] != ']';
+		} else if (s[i] == '[') {
+			in_class = 1;
+		} else if (s[i] == '(') {
+			g = group_len(s + i, len - i);
+			if (g == 0)
+				return 1;
+			i += g - 1;
+		}
+	}
+	return 0;
+}
+
+/* The factored pattern, or a copy of `pat` when anything looks odd. */
+static char *
+factor(const char *pat, unsigned flags)
+{
+	struct buf b;
+
+	/* x: blanks and comments; \Q: quoting; (?i) and friends: options
+	   a factor cut out of its context would lose. */
+	if ((flags & RF_X) || strstr(pat, "\\Q") != NULL)
+		return xstrdup(pat);
+	for (const char *q = strstr(pat, "(?"); q != NULL;
+	    q = strstr(q + 2, "(?")) {
+		if (strchr(":=!<>", q[2]) == NULL || (q[2] == '<' &&
+		    q[3] != '=' && q[3] != '!'))
+			return xstrdup(pat);
+	}
+	buf_init(&b, strlen(pat) + 1);
+	factor_into(&b, pat, strlen(pat));
+	if (b.data == NULL) {
+		buf_free(&b);
+		return xstrdup(pat);
+	}
+	return buf_steal(&b);
+}
+
+/*
  * Compile the database of one target from the leaves in `v`.  A pattern
  * vectorscan refuses is dropped and the rest compiled again.  Returns the
  * database (NULL when nothing could be taken); v is compacted to the
@@ -146,7 +487,13 @@ build_one(struct rules_cond **v, size_t *n)
 	ids = xcalloc(*n + 1, sizeof(*ids));
 	for (size_t i = 0; i < *n; i++) {
 		/* vectorscan has no flag for x, only the inline option. */
-		char *loose = loosen(v[i]->pattern);
+		char *loose0 = loosen(v[i]->pattern), *loose;
+
+		if (has_short_alt(loose0, strlen(loose0)))
+			loose = factor(v[i]->pattern, v[i]->flags);
+		else
+			loose = factor(loose0, v[i]->flags);
+		free(loose0);
 
 		if (v[i]->flags & RF_X)
 			xasprintf(&owned[i], "(?x)%s", loose);
