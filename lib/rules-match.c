@@ -4,6 +4,7 @@
  * that fill the verdict.  Nothing here writes to the rule set, so any
  * number of threads may classify with one set.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -118,16 +119,16 @@ t_header(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 }
 
 const struct rules_target_def rules_targets[RT_COUNT] = {
-	[RT_FROM] = { "from", 0, t_from },
-	[RT_FROM_NAME] = { "from-name", 0, t_from_name },
-	[RT_TO] = { "to", 0, t_to },
-	[RT_CC] = { "cc", 0, t_cc },
-	[RT_SUBJECT] = { "subject", 0, t_subject },
-	[RT_BODY] = { "body", 0, t_body },
-	[RT_FORWARDED] = { "forwarded", 0, t_forwarded },
-	[RT_ATTACHMENT] = { "attachment", 0, t_attachment },
-	[RT_MAILBOX] = { "mailbox", 0, t_mailbox },
-	[RT_HEADER] = { "header", 1, t_header },
+	[RT_FROM] = { "from", 0, 0, t_from },
+	[RT_FROM_NAME] = { "from-name", 0, 0, t_from_name },
+	[RT_TO] = { "to", 0, 1, t_to },
+	[RT_CC] = { "cc", 0, 1, t_cc },
+	[RT_SUBJECT] = { "subject", 0, 0, t_subject },
+	[RT_BODY] = { "body", 0, 0, t_body },
+	[RT_FORWARDED] = { "forwarded", 0, 0, t_forwarded },
+	[RT_ATTACHMENT] = { "attachment", 0, 1, t_attachment },
+	[RT_MAILBOX] = { "mailbox", 0, 0, t_mailbox },
+	[RT_HEADER] = { "header", 1, 1, t_header },
 };
 
 /* ---- evaluation ---- */
@@ -144,11 +145,13 @@ struct eval {
 	struct verdict *v;
 	pcre2_match_data *md;		/* owned */
 	const unsigned char *seen;	/* prefilter flags, or NULL */
+	const size_t *ends;		/* prefilter first match ends */
 	const struct rules_rule *rule;	/* being evaluated */
 	int quiet;			/* explain: past what classify sees */
 	struct pending *pend;		/* hits of the rule, if it fires */
 	size_t n_pend;
 	char *caps[RULES_MAX_GROUPS + 1];	/* $N of the rule, owned */
+	int has_caps;			/* some caps[] may be set */
 };
 
 /* Copy at most `max` bytes of s, cut at a UTF-8 character boundary. */
@@ -166,8 +169,11 @@ bounded_copy(const char *s, size_t len, size_t max)
 static void
 caps_clear(struct eval *e)
 {
+	if (!e->has_caps)
+		return;
 	for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
 		xfree(&e->caps[i]);
+	e->has_caps = 0;
 }
 
 static void
@@ -176,6 +182,7 @@ caps_save(struct eval *e, const char *val, unsigned groups)
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
 
 	caps_clear(e);
+	e->has_caps = 1;
 	for (unsigned i = 1; i <= groups && i <= RULES_MAX_GROUPS; i++) {
 		if (ov[2 * i] == PCRE2_UNSET)
 			continue;
@@ -195,14 +202,30 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 	const struct rules_target_def *t = &rules_targets[c->target];
 	PCRE2_SIZE *ov;
 	const char *val;
-	size_t pos = 0;
+	size_t pos = 0, start = 0;
 	int rc;
 
 	if (e->seen != NULL && c->prefiltered && !e->seen[c->id])
 		return 0;
+	/*
+	 * No match of the pattern ends before the prefilter's first match
+	 * (its matches are a superset) and none is longer than hint_width,
+	 * so none starts before their difference: PCRE2 starts there and
+	 * still finds the leftmost match.  Lookbehinds and \b still see the
+	 * text before the start offset.
+	 */
+	if (e->seen != NULL && c->prefiltered && c->hint_width > 0 &&
+	    e->ends[c->id] != SIZE_MAX && e->ends[c->id] > c->hint_width)
+		start = e->ends[c->id] - c->hint_width;
 	for (val = t->next(e->m, e->ctx, c->arg, &pos); val != NULL;
 	    val = t->next(e->m, e->ctx, c->arg, &pos)) {
-		rc = pcre2_match(c->re, (PCRE2_SPTR)val, strlen(val), 0, 0,
+		size_t len = strlen(val);
+
+		if (start > len)
+			start = 0;	/* a bug elsewhere; be exact */
+		while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
+			start--;	/* a UTF-8 character boundary */
+		rc = pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0,
 		    e->md, e->rs->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			continue;
@@ -402,6 +425,7 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
 {
 	struct eval e = { 0 };
 	unsigned char *seen = NULL;
+	size_t *ends = NULL;
 
 	e.rs = rs;
 	e.m = m;
@@ -412,8 +436,11 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
 		fatalx("out of memory");
 	if (rs->pf != NULL) {
 		seen = xcalloc(rs->n_leaves, 1);
-		if (rules_prefilter_scan(rs, m, ctx, seen) == 0)
+		ends = xreallocarray(NULL, rs->n_leaves, sizeof(*ends));
+		if (rules_prefilter_scan(rs, m, ctx, seen, ends) == 0) {
 			e.seen = seen;
+			e.ends = ends;
+		}
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		if (rule_eval(&e, &rs->v[i], nears))
@@ -421,6 +448,7 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
 	}
 	free(e.pend);
 	free(seen);
+	free(ends);
 	pcre2_match_data_free(e.md);
 }
 

@@ -10,6 +10,7 @@
  * does not report reliably) is left unfiltered and always runs PCRE2.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <hs/hs.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,7 +26,33 @@
 struct rules_prefilter {
 	hs_database_t *db[RT_COUNT];	/* owned; NULL: no filtered leaf */
 	hs_scratch_t *scratch;		/* owned: prototype, cloned per scan */
+	const char **headers;		/* foreign: names header leaves test */
+	size_t n_headers;
 };
+
+/* Only headers some condition names can matter; the rest are skipped. */
+static int
+header_wanted(const struct rules_prefilter *pf, const char *name)
+{
+	for (size_t i = 0; i < pf->n_headers; i++) {
+		if (strcasecmp(pf->headers[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+headers_collect(struct rules_prefilter *pf, const struct rules *rs)
+{
+	pf->headers = xcalloc(rs->n_leaves + 1, sizeof(*pf->headers));
+	for (size_t i = 0; i < rs->n_leaves; i++) {
+		const struct rules_cond *c = rs->leaves[i];
+
+		if (c->target == RT_HEADER && c->prefiltered &&
+		    !header_wanted(pf, c->arg))
+			pf->headers[pf->n_headers++] = c->arg;
+	}
+}
 
 static unsigned
 hs_flags(unsigned rf)
@@ -466,6 +493,47 @@ factor(const char *pat, unsigned flags)
 }
 
 /*
+ * A bound on the byte length of any PCRE2 match of c, or 0 when there is
+ * none to trust: vectorscan's own parse of the pattern as written must
+ * accept it exactly (no lookarounds, back-references ...), and the
+ * prefilter form must report its matches in order, so that its one
+ * report per scan is its first match.  Caseless UTF-8 may pair characters
+ * of different byte lengths (k and the Kelvin sign): 4x covers it.
+ */
+static unsigned
+hint_width(const struct rules_cond *c, const char *hs_pattern)
+{
+	unsigned exact = hs_flags(c->flags) &
+	    ~(unsigned)(HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH);
+	hs_compile_error_t *cerr = NULL;
+	hs_expr_info_t *info = NULL;
+	unsigned w;
+	int ordered;
+
+	if (c->flags & RF_X)
+		return 0;
+	if (hs_expression_info(hs_pattern, hs_flags(c->flags), &info,
+	    &cerr) != HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		return 0;
+	}
+	ordered = !info->unordered_matches;
+	free(info);
+	if (!ordered)
+		return 0;
+	if (hs_expression_info(c->pattern, exact, &info, &cerr) !=
+	    HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		return 0;
+	}
+	w = info->max_width;
+	free(info);
+	if (w == UINT_MAX || w > UINT_MAX / 4)
+		return 0;
+	return (c->flags & RF_U) ? w * 4 : w;
+}
+
+/*
  * Compile the database of one target from the leaves in `v`.  A pattern
  * vectorscan refuses is dropped and the rest compiled again.  Returns the
  * database (NULL when nothing could be taken); v is compacted to the
@@ -528,8 +596,11 @@ build_one(struct rules_cond **v, size_t *n)
 		(*n)--;
 		hs_free_compile_error(cerr);
 	}
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; i < *n; i++) {
+		if (db != NULL)
+			v[i]->hint_width = hint_width(v[i], owned[i]);
 		free(owned[i]);
+	}
 	free(owned);
 	free(exprs);
 	free(flags);
@@ -574,6 +645,7 @@ rules_prefilter_build(struct rules *rs)
 		rules_prefilter_free(&pf);
 		return;
 	}
+	headers_collect(pf, rs);
 	rs->pf = pf;
 }
 
@@ -587,45 +659,61 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 	for (int t = 0; t < RT_COUNT; t++)
 		hs_free_database(pf->db[t]);
 	hs_free_scratch(pf->scratch);
+	free(pf->headers);
 	free(pf);
 	*pfp = NULL;
 }
+
+struct scan_state {
+	unsigned char *seen;
+	size_t *ends;
+	int one_value;		/* the target has a single value */
+};
 
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to,
     unsigned int flags, void *arg)
 {
-	unsigned char *seen = arg;
+	struct scan_state *st = arg;
 
-	(void)from, (void)to, (void)flags;
-	seen[id] = 1;
+	(void)from, (void)flags;
+	st->seen[id] = 1;
+	if (st->one_value && to < st->ends[id])
+		st->ends[id] = (size_t)to;
 	return 0;
 }
 
 int
 rules_prefilter_scan(const struct rules *rs, const struct msg *m,
-    const struct rules_ctx *ctx, unsigned char *seen)
+    const struct rules_ctx *ctx, unsigned char *seen, size_t *ends)
 {
 	const struct rules_prefilter *pf = rs->pf;
+	struct scan_state st = { seen, ends, 0 };
 	hs_scratch_t *scratch = NULL;
 	const char *val;
 	size_t pos;
 	int r = -1;
 
 	/* The prototype is shared; each scan gets its own copy. */
+	for (size_t i = 0; i < rs->n_leaves; i++)
+		ends[i] = SIZE_MAX;
 	if (hs_clone_scratch(pf->scratch, &scratch) != HS_SUCCESS)
 		return -1;
 	for (int t = 0; t < RT_COUNT; t++) {
 		if (pf->db[t] == NULL)
 			continue;
-		/* arg NULL: for `header`, every header (names are checked
-		   by PCRE2's pass, which only reads the named ones). */
+		/* arg NULL: for `header`, every header some condition
+		   names; PCRE2 then reads only the one each names. */
+		st.one_value = !rules_targets[t].multi;
 		pos = 0;
 		for (val = rules_targets[t].next(m, ctx, NULL, &pos);
 		    val != NULL;
 		    val = rules_targets[t].next(m, ctx, NULL, &pos)) {
+			if (t == RT_HEADER &&
+			    !header_wanted(pf, m->headers[pos - 1].name))
+				continue;
 			if (hs_scan(pf->db[t], val, (unsigned)strlen(val), 0,
-			    scratch, on_match, seen) != HS_SUCCESS)
+			    scratch, on_match, &st) != HS_SUCCESS)
 				goto out;
 		}
 	}
