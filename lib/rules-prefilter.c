@@ -608,6 +608,19 @@ build_one(struct rules_cond **v, size_t *n)
 	return db;
 }
 
+/*
+ * Patterns the prefilter leaves to PCRE2 alone: a counted repeat of a
+ * group, "(?:[A-Z]\w+\s+){0,3}".  vectorscan 5.4.9 misses matches of
+ * some such patterns once they lie past the first 64 bytes of the text
+ * (found by tests/unit/test-rules-equiv.c; see BUGS in triage-rules(5)).
+ */
+static int
+risky(const char *pat)
+{
+	return strstr(pat, "){") != NULL || strstr(pat, ")*?") != NULL ||
+	    strstr(pat, ")+?") != NULL;
+}
+
 void
 rules_prefilter_build(struct rules *rs)
 {
@@ -622,7 +635,7 @@ rules_prefilter_build(struct rules *rs)
 			struct rules_cond *c = rs->leaves[i];
 
 			if (c->target == (enum rules_target)t &&
-			    !c->can_be_empty)
+			    !c->can_be_empty && !risky(c->pattern))
 				v[n++] = c;
 		}
 		if (n == 0)
