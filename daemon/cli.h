@@ -34,7 +34,10 @@ int cli_usage(const struct cli_cmd *cmd);
 /* Find a command by name, for subcommand-specific usage lines. */
 const struct cli_cmd *cli_find(const char *name);
 
+/* cli-inspect.c */
+cli_fn cli_inspect;
+
 /* triage rules check|test|replay (cli-rules.c) */
-int cli_rules(struct cli *cli, int argc, char **argv);
+cli_fn cli_rules;
 
 #endif

@@ -14,6 +14,7 @@ static int cli_help(struct cli *cli, int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
 	{ "help", cli_help, "" },
+	{ "inspect", cli_inspect, "FILE.eml [--json]" },
 	{ "rules", cli_rules,
 	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
 	    "replay [--since 30d] [--rules DIR]" },

@@ -23,9 +23,13 @@ struct conf_server {
 	int port;
 	enum conf_tls tls;
 	char *user;
-	char *password;		/* read from password_file or password_env;
-				   never logged; NULL when none */
-	char *password_file;	/* as configured, for messages */
+	char *password;		/* read at load from password_file or
+				   password_env; never logged; NULL when none
+				   or loaded with CONF_LOAD_NO_SECRETS */
+	char *password_file;	/* absolute path */
+	char *password_env;	/* environment variable name */
+	char *password_command;	/* run by conf_server_password() at connect
+				   time (isync PassCmd), never at load */
 	char *oauth2_token_file; /* XOAUTH2: token read from this file */
 	char *oauth2_token_command; /* XOAUTH2: token printed by this */
 	char *ca_file;		/* NULL: the system trust store */
@@ -56,6 +60,9 @@ struct conf_member {
 	char *address;		/* lowercased */
 	char *role;		/* "bdr", "manager", "sales", "support" */
 	char *unix_user;	/* optional; defaults to name */
+	char *route;		/* sales/support staff: the route whose
+				   forwards they receive; NULL if none */
+	int line;
 };
 
 struct conf_sla {
@@ -100,8 +107,22 @@ struct conf_errors {
  * Load and validate `path`.  On success returns 0 and sets *conf_r (free
  * with conf_free).  On any problem returns -1, leaves *conf_r alone and
  * fills *errs with every problem found (free with conf_errors_clear).
+ * Relative paths in the file (database, rules, accounts, password_file,
+ * ca_file, oauth2_token_file) come out absolute, resolved against the
+ * directory of `path`.  password_file and password_env are read (and
+ * checked) here; password_command is only run by conf_server_password().
  */
 int conf_load(const char *path, struct conf **conf_r, struct conf_errors *errs);
+
+/*
+ * conf_load() with flags.  CONF_LOAD_NO_SECRETS skips reading and checking
+ * password and token files and environment variables: for the CLI, which
+ * runs as a person who must not be able to read the daemon's secrets.
+ * `errs` must start zeroed (or cleared); errors are appended to it.
+ */
+#define CONF_LOAD_NO_SECRETS 0x01
+int conf_load_flags(const char *path, unsigned flags, struct conf **conf_r,
+    struct conf_errors *errs);
 void conf_errors_clear(struct conf_errors *errs);
 void conf_free(struct conf **confp);
 
@@ -115,7 +136,28 @@ const struct conf_member *conf_member_by_name(const struct conf *c,
 /* Is `queue` a queue name this config knows (a mailbox's queue or route)? */
 int conf_has_queue(const struct conf *c, const char *queue);
 
-/* Parse "90", "30s", "15m", "4h", "1d", "2w" into seconds; -1 if bad. */
+/*
+ * Parse "90", "30s", "15m", "4h", "1d", "2w" (or sums such as "1h30m")
+ * into seconds; -1 if bad, *seconds_r untouched.
+ */
 int conf_duration(const char *s, int64_t *seconds_r);
+/* Parse "1048576", "512K", "50M", "1G" (K = 1024) into bytes; -1 if bad. */
+int conf_size(const char *s, size_t *bytes_r);
+
+/*
+ * The secrets of a server block, fetched when connecting: the password
+ * (already read at load, or password_file / password_env read now, or
+ * what password_command prints on stdout) and the XOAUTH2 token
+ * (oauth2_token_file re-read each time, since tokens are refreshed, or
+ * oauth2_token_command's output).  Trailing newlines are stripped.
+ * Returns 0 and sets *r to a new string the caller frees, after
+ * explicit_bzero() (NULL when none is configured); -1 with err (ERR_CONF) when a file is missing or group/
+ * world readable, a variable is unset, or a command fails.  Never puts the
+ * secret itself in err.
+ */
+int conf_server_password(const struct conf_server *s, char **password_r,
+    struct error *err);
+int conf_server_oauth2_token(const struct conf_server *s, char **token_r,
+    struct error *err);
 
 #endif

@@ -8,7 +8,7 @@ PKGS="build-essential cmake pkg-config ca-certificates
       libconfig-dev libsystemd-dev libgnutls28-dev libcmocka-dev
       libjson-c-dev libxml2-dev libvectorscan-dev
       dovecot-imapd python3 python3-aiosmtpd gnutls-bin sqlite3
-      valgrind procps"
+      valgrind procps chromium"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,219 @@
+/*
+ * The report as plain text for a terminal: every line at most 80
+ * columns, user strings (subjects, names) cut to their column and
+ * stripped of control characters.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report-private.h"
+
+#define BAR_WIDTH 30
+
+static void
+bar(struct report_out *o, int64_t n, int64_t max)
+{
+	int64_t w = max > 0 ? (n * BAR_WIDTH + max - 1) / max : 0;
+
+	if (w > 0)
+		report_out_str(o, "  ");
+	for (int64_t i = 0; i < w; i++)
+		report_out_str(o, "#");
+}
+
+static void
+heading(struct report_out *o, const char *title)
+{
+	report_out_printf(o, "\n%s\n", title);
+}
+
+static void
+counts(struct report_out *o, const char *title,
+    const struct report_counts *c)
+{
+	int64_t max = report_counts_max(c);
+
+	heading(o, title);
+	if (c->n == 0)
+		report_out_str(o, "  (none)\n");
+	for (size_t i = 0; i < c->n; i++) {
+		report_out_str(o, "  ");
+		report_out_column(o, c->v[i].key, 28, 1);
+		report_out_printf(o, " %8lld", (long long)c->v[i].n);
+		bar(o, c->v[i].n, max);
+		report_out_str(o, "\n");
+	}
+}
+
+static const char *
+dur(const struct report_stat *s, int64_t v, char *buf, size_t size)
+{
+	if (s->n == 0)
+		return "-";
+	report_fmt_duration(v, buf, size);
+	return buf;
+}
+
+static void
+times(struct report_out *o, const struct report *r)
+{
+	char a[32], b[32], c[32], d[32];
+
+	/* "bh": the same durations counted in business hours only. */
+	report_out_printf(o, "\n%-20s %6s %9s %9s   %9s %9s\n",
+	    "Response times", "count", "median", "p90", "bh median",
+	    "bh p90");
+	for (int i = 0; i < REPORT_TIME_COUNT; i++) {
+		const struct report_durations *t = &r->times[i];
+
+		report_out_printf(o, "  %-18s %6zu %9s %9s   %9s %9s\n",
+		    report_time_title((enum report_time)i), t->n,
+		    dur(&t->clock_stat, t->clock_stat.median, a, sizeof(a)),
+		    dur(&t->clock_stat, t->clock_stat.p90, b, sizeof(b)),
+		    dur(&t->business_stat, t->business_stat.median, c,
+		    sizeof(c)),
+		    dur(&t->business_stat, t->business_stat.p90, d,
+		    sizeof(d)));
+	}
+}
+
+static void
+bdrs(struct report_out *o, const struct report *r)
+{
+	char a[32], b[32], c[32];
+
+	report_out_printf(o, "\n%-16s %7s %7s %7s %8s %10s %9s %9s\n",
+	    "Per BDR", "claimed", "routed", "qualif.", "disqual.",
+	    "claim med", "claim p90", "route med");
+	if (r->n_bdrs == 0)
+		report_out_str(o, "  (none)\n");
+	for (size_t i = 0; i < r->n_bdrs; i++) {
+		const struct report_bdr *x = &r->bdrs[i];
+
+		report_out_str(o, "  ");
+		report_out_column(o, x->name, 14, 1);
+		report_out_printf(o, " %7lld %7lld %7lld %8lld %10s %9s "
+		    "%9s\n", (long long)x->claimed, (long long)x->routed,
+		    (long long)x->qualified, (long long)x->disqualified,
+		    dur(&x->to_claim.clock_stat, x->to_claim.clock_stat.median,
+		    a, sizeof(a)),
+		    dur(&x->to_claim.clock_stat, x->to_claim.clock_stat.p90,
+		    b, sizeof(b)),
+		    dur(&x->to_route.clock_stat, x->to_route.clock_stat.median,
+		    c, sizeof(c)));
+	}
+}
+
+static void
+funnel(struct report_out *o, const struct report *r)
+{
+	const struct report_funnel *f = &r->funnel;
+	const struct {
+		const char *name;
+		int64_t n;
+	} rows[] = {
+		{ "received", f->received },
+		{ "claimed", f->claimed },
+		{ "routed", f->routed },
+		{ "acknowledged", f->acknowledged },
+		{ "qualified", f->qualified },
+		{ "disqualified", f->disqualified },
+	};
+
+	heading(o, "Funnel");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		report_out_printf(o, "  %-28s %8lld", rows[i].name,
+		    (long long)rows[i].n);
+		bar(o, rows[i].n, f->received);
+		report_out_str(o, "\n");
+	}
+	report_out_printf(o, "  %-28s %8lld\n", "EE leads",
+	    (long long)r->ee_leads);
+}
+
+static void
+histogram(struct report_out *o, const struct report *r)
+{
+	int64_t max = 0;
+
+	heading(o, "Time to claim (clock time)");
+	for (size_t i = 0; i < REPORT_HIST_BUCKETS; i++) {
+		if (r->hist[i] > max)
+			max = r->hist[i];
+	}
+	for (size_t i = 0; i < REPORT_HIST_BUCKETS; i++) {
+		report_out_printf(o, "  %-28s %8lld", report_hist_label(i),
+		    (long long)r->hist[i]);
+		bar(o, r->hist[i], max);
+		report_out_str(o, "\n");
+	}
+}
+
+static void
+stories(struct report_out *o, const struct report *r)
+{
+	heading(o, "Customer-story candidates");
+	if (r->stories.n == 0)
+		report_out_str(o, "  (none)\n");
+	for (size_t i = 0; i < r->stories.n; i++) {
+		const struct report_ticket *t = &r->stories.v[i];
+
+		report_out_printf(o, "  #%-7lld ", (long long)t->id);
+		report_out_column(o, t->account != NULL ? t->account : t->customer, 24,
+		    1);
+		report_out_str(o, " ");
+		report_out_column(o, t->subject, 44, 0);
+		report_out_str(o, "\n");
+	}
+}
+
+static void
+breaches(struct report_out *o, const struct report *r)
+{
+	char late[32];
+
+	report_out_printf(o, "\nSLA breaches: %lld (claim %lld, "
+	    "acknowledge %lld)\n", (long long)r->breaches.n,
+	    (long long)r->breaches_claim, (long long)r->breaches_ack);
+	for (size_t i = 0; i < r->breaches.n; i++) {
+		const struct report_ticket *t = &r->breaches.v[i];
+
+		report_fmt_duration(t->late, late, sizeof(late));
+		report_out_printf(o, "  #%-7lld %-11s ", (long long)t->id,
+		    t->clock != NULL ? t->clock : "-");
+		report_out_column(o, t->owner, 12, 1);
+		report_out_printf(o, " late %-8s ", late);
+		report_out_column(o, t->subject, 30, 0);
+		report_out_str(o, "\n");
+	}
+}
+
+int
+report_render_text(const struct report *r, struct buf *out,
+    struct error *err)
+{
+	struct report_out o = { .b = out };
+	char from[32], to[32];
+
+	report_fmt_time(r->from, from, sizeof(from));
+	report_fmt_time(r->to, to, sizeof(to));
+	report_out_printf(&o, "triage report %s .. %s\n", from, to);
+	report_out_str(&o, "Mailbox: ");
+	report_out_column(&o, r->mailbox != NULL ? r->mailbox : "all", 40, 0);
+	report_out_str(&o, "\nBusiness hours: ");
+	report_out_column(&o, r->hours != NULL ? r->hours : "none (clock time only)",
+	    50, 0);
+	report_out_printf(&o, "\nTickets: %lld\n", (long long)r->tickets);
+	counts(&o, "Volume by mailbox", &r->by_mailbox);
+	counts(&o, "Volume by queue", &r->by_queue);
+	counts(&o, "Volume by tag", &r->by_tag);
+	counts(&o, "Volume by day", &r->by_day);
+	times(&o, r);
+	histogram(&o, r);
+	bdrs(&o, r);
+	funnel(&o, r);
+	counts(&o, "Competitor mentions", &r->competitors);
+	stories(&o, r);
+	breaches(&o, r);
+	return report_out_done(&o, err);
+}

@@ -1,0 +1,238 @@
+/*
+ * The manager's report: a plain record of figures for one period, and
+ * renderers for it (text for a terminal, JSON and CSV for scripts and
+ * spreadsheets, one self-contained HTML page with inline SVG charts).
+ *
+ * The store fills a struct report from the database (store_report_fill),
+ * the SLA code supplies business-time durations, and report_finish()
+ * sorts the lists and computes the medians, 90th percentiles and the
+ * time-to-claim histogram.  Renderers only read.
+ *
+ * Percentiles use the nearest-rank method: the p-th percentile of n
+ * sorted samples is the sample at rank ceil(p * n / 100) (1-based), so
+ * it is always an observed duration; the median is p = 50 (the lower
+ * middle sample when n is even).
+ */
+#ifndef TRIAGE_REPORT_H
+#define TRIAGE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "xalloc.h"
+
+/* name -> count, e.g. tickets per mailbox. */
+struct report_count {
+	char *key;		/* owned */
+	int64_t n;
+};
+
+struct report_counts {
+	struct report_count *v;	/* owned */
+	size_t n;
+};
+
+/* Median and 90th percentile of a set of durations, in seconds. */
+struct report_stat {
+	size_t n;		/* samples; median/p90 are 0 when n is 0 */
+	int64_t median;
+	int64_t p90;
+};
+
+/*
+ * Durations of one kind (time to claim, ...), each in clock and in
+ * business time.  The samples are kept for the histogram and percentiles.
+ */
+struct report_durations {
+	int64_t *clock;		/* owned, n samples, seconds */
+	int64_t *business;	/* owned, n samples, seconds */
+	size_t n, alloc;
+	struct report_stat clock_stat;	/* by report_finish */
+	struct report_stat business_stat;
+};
+
+enum report_time {
+	REPORT_TO_CLAIM = 0,	/* created -> first claim */
+	REPORT_TO_ROUTE,	/* created -> first route */
+	REPORT_TO_ACK,		/* routed -> acknowledged */
+	REPORT_TO_RESPONSE,	/* created -> first reply to the customer */
+	REPORT_TIME_COUNT,
+};
+
+struct report_bdr {
+	char *name;		/* owned */
+	int64_t claimed, routed, qualified, disqualified;
+	struct report_durations to_claim;	/* tickets this BDR claimed */
+	struct report_durations to_route;	/* tickets this BDR routed */
+};
+
+/* A ticket named in the report: a story candidate or a breach. */
+struct report_ticket {
+	int64_t id;
+	char *subject;		/* owned, may be NULL */
+	char *customer;		/* owned, address; may be NULL */
+	char *account;		/* owned, key account name; may be NULL */
+	char *owner;		/* owned, BDR or route; may be NULL */
+	char *clock;		/* breaches: "claim" / "acknowledge" */
+	int64_t at;		/* stories: marked; breaches: deadline */
+	int64_t late;		/* breaches: seconds past the deadline at
+				   the end of the period (or when met) */
+};
+
+struct report_tickets {
+	struct report_ticket *v;	/* owned */
+	size_t n;
+};
+
+struct report_funnel {
+	int64_t received, claimed, routed, acknowledged;
+	int64_t qualified, disqualified;
+};
+
+/* Time-to-claim histogram buckets: upper bounds in seconds. */
+#define REPORT_HIST_BUCKETS 9
+
+struct report {
+	int64_t from, to;	/* the period [from, to), Unix seconds */
+	int64_t generated;	/* when the report was made */
+	char *mailbox;		/* owned; NULL: every mailbox */
+	char *hours;		/* owned business-hours spec; NULL: none */
+	char *ticket_url;	/* owned; a ticket's link is this + id;
+				   NULL: no links, ids only */
+
+	int64_t tickets;	/* tickets created in the period */
+	struct report_counts by_mailbox, by_queue, by_tag;
+	struct report_counts by_day;	/* "YYYY-MM-DD" local days, every
+					   day of the period, zeros too */
+	struct report_durations times[REPORT_TIME_COUNT];
+	struct report_bdr *bdrs;	/* owned */
+	size_t n_bdrs;
+	struct report_funnel funnel;
+	int64_t ee_leads;	/* tickets tagged ee-lead */
+	struct report_counts competitors;	/* competitor:NAME tags */
+	struct report_tickets stories;
+	struct report_tickets breaches;
+	int64_t breaches_claim, breaches_ack;
+
+	int64_t hist[REPORT_HIST_BUCKETS];	/* by report_finish */
+};
+
+/* An empty report for [from, to). */
+void report_init(struct report *r, int64_t from, int64_t to);
+/* Free everything the report owns; it can be initialised again. */
+void report_clear(struct report *r);
+
+/* Add n to the count for key (created at the end if new). */
+void report_counts_add(struct report_counts *c, const char *key, int64_t n);
+/* The count for key, 0 if absent. */
+int64_t report_counts_get(const struct report_counts *c, const char *key);
+void report_durations_add(struct report_durations *d, int64_t clock_secs,
+    int64_t business_secs);
+/* The row of BDR `name`, added (zeroed) if new; lives as long as r. */
+struct report_bdr *report_bdr(struct report *r, const char *name);
+/* Append a ticket; every string is copied (NULL allowed). */
+struct report_ticket *report_tickets_add(struct report_tickets *t,
+    int64_t id, const char *subject, const char *customer,
+    const char *account, const char *owner);
+
+/*
+ * Sort the count lists (most first, then by name; days by date; BDRs by
+ * name), compute every report_stat and the histogram.  Call once, after
+ * filling and before rendering.
+ */
+void report_finish(struct report *r);
+
+/*
+ * The nearest-rank pct-th percentile (1..100) of n sorted samples;
+ * 0 when n is 0.
+ */
+int64_t report_percentile(const int64_t *sorted, size_t n, int pct);
+
+/* Histogram bucket i: upper bound (INT64_MAX for the last) and label. */
+int64_t report_hist_upper(size_t i);
+const char *report_hist_label(size_t i);
+/* "claim" "route" "acknowledge" "first_response"; a title for people. */
+const char *report_time_name(enum report_time t);
+const char *report_time_title(enum report_time t);
+
+struct sla_hours;
+
+/*
+ * The period for `triage report`: --since SPAN ("90m", "24h", "7d",
+ * "2w"): [now - SPAN, now); or --from DATE [--to DATE], where DATE is
+ * "YYYY-MM-DD", a local day in the hours' zone (UTC for h NULL; --to's
+ * day is included), or an instant "YYYY-MM-DDTHH:MM:SSZ"; --to defaults
+ * to now.  Nothing given: the last 7 days.  Returns 0 and sets
+ * [*from_r, *to_r), or -1 with an ERR_USAGE message in *err (both
+ * --since and --from, --to alone, a bad span or date, an empty period).
+ */
+int report_period(const char *since, const char *from, const char *to,
+    const struct sla_hours *h, int64_t now, int64_t *from_r,
+    int64_t *to_r, struct error *err);
+
+enum report_format {
+	REPORT_TEXT,
+	REPORT_JSON,
+	REPORT_CSV,
+	REPORT_HTML,
+};
+
+/* "text" "json" "csv" "html"; -1 if unknown. */
+int report_format_parse(const char *s, enum report_format *f_r);
+
+/*
+ * Render a finished report, appending to `out` (its cap bounds the
+ * output).  Returns 0, or -1 with *err set when the output would pass
+ * the cap.
+ */
+int report_render(const struct report *r, enum report_format f,
+    struct buf *out, struct error *err);
+int report_render_text(const struct report *r, struct buf *out,
+    struct error *err);
+int report_render_json(const struct report *r, struct buf *out,
+    struct error *err);
+int report_render_csv(const struct report *r, struct buf *out,
+    struct error *err);
+int report_render_html(const struct report *r, struct buf *out,
+    struct error *err);
+
+/*
+ * The manager's daily digest, mailed to sla.digest_to at sla.digest_at:
+ * what is breached and at risk now, what waits unclaimed per queue, and
+ * yesterday's figures.  The daemon fills it (sla_evaluate over the open
+ * tickets, counts from the store) and mails what report_digest_render
+ * writes.
+ */
+struct report_digest {
+	int64_t at;		/* when made */
+	int64_t yesterday_day;	/* local day number (sla_local_day) */
+	int64_t day_from, day_to;	/* its bounds, for the store's
+					   queries (sla_day_start) */
+	char *hours;		/* owned business-hours spec; NULL: none */
+	struct report_tickets breached;	/* clock, at = deadline, late */
+	struct report_tickets at_risk;	/* clock, at = deadline */
+	struct report_counts unclaimed;	/* open "new" tickets per queue */
+	struct report_funnel yesterday;	/* received, claimed, routed,
+					   acknowledged, (dis)qualified */
+	int64_t yesterday_breaches;
+};
+
+void report_digest_init(struct report_digest *d, int64_t at);
+void report_digest_clear(struct report_digest *d);
+/*
+ * Sort the lists (breached: latest first; at risk: nearest deadline
+ * first; queues: most first) and append the mail's subject line to
+ * *subject and its plain-text body (lines of at most 78 columns) to
+ * *body.  Returns 0, or -1 with *err set when a buffer's cap is passed.
+ */
+int report_digest_render(struct report_digest *d, struct buf *subject,
+    struct buf *body, struct error *err);
+
+/* Helpers shared by the renderers. */
+/* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
+void report_fmt_time(int64_t t, char *buf, size_t size);
+/* A short human duration: "45s" "12m" "3h 05m" "2d 04h". */
+void report_fmt_duration(int64_t secs, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,1208 @@
+/*
+ * Exactly-once ingest and threading.
+ *
+ * A message row is inserted first (the unique indexes on mailbox + UID
+ * and mailbox + Message-ID make a second copy impossible), then placed in
+ * a ticket:
+ *   1. the same Message-ID already stored in another mailbox (a message
+ *      Cc'd to two shared addresses is one ticket shown under both);
+ *   2. a stored message named by In-Reply-To, then References newest
+ *      first;
+ *   3. a stored reply that named this message before it arrived (the
+ *      "awaited" table): a parent arriving after its reply joins it, and
+ *      so does a sibling naming the same missing parent;
+ *   4. a [#ID] subject token, only when the sender is on the team or
+ *      already a participant of that ticket; otherwise the new ticket is
+ *      linked to it as related;
+ *   5. else a new ticket.
+ */
+#include "store-private.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define JOIN_CAP (64u * 1024 * 1024)
+
+/* What threading needs to know about the message being placed. */
+struct placing {
+	int64_t row;		/* messages.id */
+	const struct msg *msg;
+	const char *message_id;
+	const char *mailbox;
+	const char *queue;	/* the mailbox's default queue */
+	const struct verdict *verdict;
+	const struct store_actor *actor;
+	const char *direction;
+	int ignored;
+};
+
+static int
+is_team(struct store *st, const char *addr)
+{
+	if (st->team == NULL || addr == NULL || *addr == '\0')
+		return 0;
+	return st->team(st->team_arg, addr);
+}
+
+static int
+is_shared_address(struct store *st, const char *addr, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r, found = 0;
+
+	r = store_prepare(st, &s, "SELECT 1 FROM mailboxes WHERE address = ?",
+	    err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, addr);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	store_release(st, &s);
+	return found;
+}
+
+/* "in", "out" or "internal" (see README "Tickets and the CLI"). */
+static int
+direction_of(struct store *st, const struct msg *m, const char **dir_r,
+    struct error *err)
+{
+	const struct msg_addrs *lists[] = { &m->to, &m->cc };
+	int r;
+
+	if (!is_team(st, m->from.addr)) {
+		*dir_r = "in";
+		return 0;
+	}
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *a = lists[l]->v[i].addr;
+
+			if (*a == '\0' || is_team(st, a))
+				continue;
+			r = is_shared_address(st, a, err);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				*dir_r = "out";
+				return 0;
+			}
+		}
+	}
+	*dir_r = "internal";
+	return 0;
+}
+
+/* The customer of a new ticket: the sender, or whom the team wrote to. */
+static int
+customer_of(struct store *st, const struct msg *m, const char *direction,
+    const char **cust_r, struct error *err)
+{
+	const struct msg_addrs *lists[] = { &m->to, &m->cc };
+	int r;
+
+	*cust_r = NULL;
+	if (strcmp(direction, "in") == 0) {
+		*cust_r = *m->from.addr != '\0' ? m->from.addr : NULL;
+		return 0;
+	}
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *a = lists[l]->v[i].addr;
+
+			if (*a == '\0' || is_team(st, a))
+				continue;
+			r = is_shared_address(st, a, err);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				*cust_r = a;
+				return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+join_addrs(struct buf *b, const struct msg_addrs *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		if (*a->v[i].addr == '\0')
+			continue;
+		if (b->len > 0)
+			buf_addstr(b, ", ");
+		buf_addstr(b, a->v[i].addr);
+	}
+}
+
+/* A stable id for a message that could not be parsed (FNV-1a of raw). */
+static void
+synthetic_id(const char *raw, size_t len, char *out, size_t outlen)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)raw[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, outlen, "unparsed-%016" PRIx64 "-%zu@triage.invalid",
+	    h, len);
+}
+
+static int
+ensure_mailbox(struct store *st, const struct store_ingest_in *in,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "INSERT INTO mailboxes (name, address,"
+	    " queue) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET"
+	    " address = coalesce(?2, address), queue = coalesce(?3, queue)"
+	    " WHERE address IS NOT coalesce(?2, address)"
+	    " OR queue IS NOT coalesce(?3, queue)", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, in->mailbox);
+	store_bind_text(s, 2, in->mailbox_address);
+	store_bind_text(s, 3, in->queue);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "mailbox");
+	store_release(st, &s);
+	return r;
+}
+
+/* The stored row for this mailbox + UID or mailbox + Message-ID, or 0. */
+static int
+find_duplicate(struct store *st, const struct store_ingest_in *in,
+    const char *message_id, int64_t *row_r, int64_t *ticket_r,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	*row_r = 0;
+	if (in->uid > 0) {
+		r = store_prepare(st, &s, "SELECT id, ticket_id FROM messages"
+		    " WHERE mailbox = ? AND uidvalidity = ? AND uid = ?"
+		    " AND uid > 0", err);
+		if (r < 0)
+			return -1;
+		store_bind_text(s, 1, in->mailbox);
+		sqlite3_bind_int64(s, 2, in->uidvalidity);
+		sqlite3_bind_int64(s, 3, in->uid);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*row_r = sqlite3_column_int64(s, 0);
+			*ticket_r = sqlite3_column_int64(s, 1);
+		}
+		store_release(st, &s);
+		if (*row_r != 0)
+			return 0;
+	}
+	r = store_prepare(st, &s, "SELECT id, ticket_id FROM messages"
+	    " WHERE mailbox = ? AND message_id = ?", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, in->mailbox);
+	store_bind_text(s, 2, message_id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*row_r = sqlite3_column_int64(s, 0);
+		*ticket_r = sqlite3_column_int64(s, 1);
+	}
+	store_release(st, &s);
+	return 0;
+}
+
+/* Bind the parsed fields shared by insert and reprocess (?2 .. ?18). */
+static void
+bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
+{
+	struct buf b;
+
+	buf_init(&b, JOIN_CAP);
+	store_bind_text(s, 2, m->in_reply_to);
+	for (size_t i = 0; i < m->n_references; i++) {
+		if (i > 0)
+			buf_addstr(&b, " ");
+		buf_addstr(&b, m->references[i]);
+	}
+	sqlite3_bind_text(s, 3, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
+	buf_reset(&b);
+	sqlite3_bind_int64(s, 4, m->date);
+	store_bind_text(s, 5, m->subject);
+	store_bind_text(s, 6, m->from.name);
+	store_bind_text(s, 7, m->from.addr);
+	store_bind_text(s, 8, m->from_domain);
+	join_addrs(&b, &m->to);
+	sqlite3_bind_text(s, 9, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
+	buf_reset(&b);
+	join_addrs(&b, &m->cc);
+	sqlite3_bind_text(s, 10, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
+	buf_reset(&b);
+	join_addrs(&b, &m->reply_to);
+	sqlite3_bind_text(s, 11, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
+	buf_reset(&b);
+	for (size_t i = 0; i < m->n_headers; i++) {
+		buf_printf(&b, "%s: %s\n", m->headers[i].name,
+		    m->headers[i].value);
+	}
+	sqlite3_bind_text(s, 12, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
+	buf_reset(&b);
+	store_bind_text(s, 13, m->text);
+	store_bind_text(s, 14, m->forwarded);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		buf_printf(&b, "%s\t%s\t%zu\n", m->attachments[i].filename,
+		    m->attachments[i].content_type, m->attachments[i].size);
+	}
+	sqlite3_bind_text(s, 15, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
+	buf_reset(&b);
+	sqlite3_bind_int(s, 16, (int)m->flags);
+	for (size_t i = 0; i < m->n_problems; i++)
+		buf_printf(&b, "%s\n", m->problems[i]);
+	sqlite3_bind_text(s, 17, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
+	store_bind_text(s, 18, direction);
+	buf_free(&b);
+}
+
+static int
+insert_message(struct store *st, const struct store_ingest_in *in,
+    const char *message_id, const char *direction, const char *status,
+    const char *error, int64_t *row_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "INSERT INTO messages (message_id,"
+	    " in_reply_to, refs, date, subject, from_name, from_addr,"
+	    " from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
+	    " forwarded, attachments, flags, problems, direction, mailbox,"
+	    " uidvalidity, uid, received, status, error, raw) VALUES (?1, ?2,"
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+	    " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, message_id);
+	if (in->msg != NULL) {
+		bind_parsed(s, in->msg, direction);
+	} else {
+		for (int i = 2; i <= 17; i++)
+			sqlite3_bind_text(s, i, "", 0, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, store_now(st));
+		sqlite3_bind_int(s, 16, 0);
+		store_bind_text(s, 18, "in");
+	}
+	store_bind_text(s, 19, in->mailbox);
+	sqlite3_bind_int64(s, 20, in->uid > 0 ? in->uidvalidity : 0);
+	sqlite3_bind_int64(s, 21, in->uid > 0 ? in->uid : 0);
+	sqlite3_bind_int64(s, 22, store_now(st));
+	store_bind_text(s, 23, status);
+	store_bind_text(s, 24, error);
+	sqlite3_bind_blob(s, 25, in->raw, (int)in->raw_len, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "insert message");
+	else
+		*row_r = sqlite3_last_insert_rowid(st->db);
+	store_release(st, &s);
+	return r;
+}
+
+/* The ticket of a stored message with this Message-ID, or 0. */
+static int
+ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	*ticket_r = 0;
+	if (mid == NULL || *mid == '\0')
+		return 0;
+	r = store_prepare(st, &s, "SELECT ticket_id FROM messages"
+	    " WHERE message_id = ? AND ticket_id IS NOT NULL LIMIT 1", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, mid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*ticket_r = sqlite3_column_int64(s, 0);
+	store_release(st, &s);
+	return 0;
+}
+
+static int
+awaited_ticket(struct store *st, const char *mid, int64_t *ticket_r,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	*ticket_r = 0;
+	r = store_prepare(st, &s, "SELECT ticket_id FROM awaited"
+	    " WHERE message_id = ? ORDER BY ticket_id LIMIT 1", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, mid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*ticket_r = sqlite3_column_int64(s, 0);
+	store_release(st, &s);
+	return 0;
+}
+
+static int
+ticket_exists(struct store *st, int64_t id, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "SELECT 1 FROM tickets WHERE id = ?", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	r = sqlite3_step(s) == SQLITE_ROW;
+	store_release(st, &s);
+	return r;
+}
+
+static int
+is_participant(struct store *st, int64_t id, const char *addr,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "SELECT 1 FROM participants"
+	    " WHERE ticket_id = ? AND address = ?", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, addr);
+	r = sqlite3_step(s) == SQLITE_ROW;
+	store_release(st, &s);
+	return r;
+}
+
+/* The number in the first "[#123]" of a subject, or 0. */
+static int64_t
+subject_token(const char *subject)
+{
+	const char *p = subject;
+
+	while ((p = strstr(p, "[#")) != NULL) {
+		char *end;
+		long long v;
+
+		p += 2;
+		if (!isdigit((unsigned char)*p))
+			continue;
+		v = strtoll(p, &end, 10);
+		if (*end == ']' && v > 0)
+			return (int64_t)v;
+	}
+	return 0;
+}
+
+/*
+ * Which ticket the message belongs to by its headers (steps 1-3), or 0.
+ */
+static int
+thread_by_headers(struct store *st, const struct placing *p,
+    int64_t *ticket_r, struct error *err)
+{
+	const struct msg *m = p->msg;
+	int r;
+
+	r = ticket_of_msgid(st, p->message_id, ticket_r, err);
+	if (r < 0 || *ticket_r != 0)
+		return r;
+	r = ticket_of_msgid(st, m->in_reply_to, ticket_r, err);
+	if (r < 0 || *ticket_r != 0)
+		return r;
+	for (size_t i = m->n_references; i > 0; i--) {
+		r = ticket_of_msgid(st, m->references[i - 1], ticket_r, err);
+		if (r < 0 || *ticket_r != 0)
+			return r;
+	}
+	r = awaited_ticket(st, p->message_id, ticket_r, err);
+	if (r < 0 || *ticket_r != 0)
+		return r;
+	/* A sibling stored earlier waits for the same missing parent. */
+	r = awaited_ticket(st, m->in_reply_to, ticket_r, err);
+	for (size_t i = m->n_references; r == 0 && *ticket_r == 0 && i > 0;
+	    i--)
+		r = awaited_ticket(st, m->references[i - 1], ticket_r, err);
+	return r;
+}
+
+/* Step 4: a subject token honoured only for the team or a participant. */
+static int
+thread_by_token(struct store *st, const struct placing *p,
+    int64_t *ticket_r, int64_t *related_r, struct error *err)
+{
+	int64_t tok = subject_token(p->msg->subject);
+	int r;
+
+	if (tok == 0)
+		return 0;
+	r = ticket_exists(st, tok, err);
+	if (r <= 0)
+		return r;
+	if (is_team(st, p->msg->from.addr)) {
+		*ticket_r = tok;
+		return 0;
+	}
+	r = is_participant(st, tok, p->msg->from.addr, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		*ticket_r = tok;
+	else
+		*related_r = tok;
+	return 0;
+}
+
+static int
+add_participants(struct store *st, int64_t id, const struct msg *m,
+    struct error *err)
+{
+	const struct msg_addrs *lists[] = { &m->to, &m->cc };
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "INSERT OR IGNORE INTO participants"
+	    " (ticket_id, address) VALUES (?, ?)", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (*m->from.addr != '\0') {
+		store_bind_text(s, 2, m->from.addr);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = store_sqlerr(st, err, "participant");
+		sqlite3_reset(s);
+	}
+	for (size_t l = 0; l < 2 && r == 0; l++) {
+		for (size_t i = 0; i < lists[l]->n && r == 0; i++) {
+			if (*lists[l]->v[i].addr == '\0')
+				continue;
+			store_bind_text(s, 2, lists[l]->v[i].addr);
+			if (sqlite3_step(s) != SQLITE_DONE)
+				r = store_sqlerr(st, err, "participant");
+			sqlite3_reset(s);
+		}
+	}
+	store_release(st, &s);
+	return r;
+}
+
+static int
+add_mailbox(struct store *st, int64_t id, const char *mailbox,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "INSERT OR IGNORE INTO ticket_mailboxes"
+	    " (ticket_id, mailbox) VALUES (?, ?)", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, mailbox);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "ticket mailbox");
+	store_release(st, &s);
+	return r;
+}
+
+/* Add a tag; sets *added_r to 1 when it was not there yet. */
+int
+store_add_tag_row(struct store *st, int64_t id, const char *tag,
+    int *added_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "INSERT OR IGNORE INTO tags (ticket_id, tag)"
+	    " VALUES (?, ?)", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, tag);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "tag");
+	else
+		*added_r = sqlite3_changes(st->db) > 0;
+	store_release(st, &s);
+	return r;
+}
+
+static int
+add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if (v->n_hits == 0)
+		return 0;
+	r = store_prepare(st, &s, "INSERT INTO hits (ticket_id, message_id,"
+	    " rule, file, line, target, match, limit_hit)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (r < 0)
+		return -1;
+	for (size_t i = 0; i < v->n_hits && r == 0; i++) {
+		const struct verdict_hit *h = &v->hits[i];
+
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, row);
+		store_bind_text(s, 3, h->rule);
+		store_bind_text(s, 4, h->file);
+		sqlite3_bind_int(s, 5, h->line);
+		store_bind_text(s, 6, h->target);
+		store_bind_text(s, 7, h->match);
+		sqlite3_bind_int(s, 8, h->limit_hit);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = store_sqlerr(st, err, "hit");
+		sqlite3_reset(s);
+	}
+	store_release(st, &s);
+	return r;
+}
+
+/*
+ * Tags, scores and hits of a verdict onto ticket `id`, with one "classify"
+ * event (source rule) saying what changed.  Queue and priority are only
+ * set when the verdict opens the ticket (`opening`).
+ */
+static int
+apply_verdict(struct store *st, int64_t id, int64_t row,
+    const struct verdict *v, int opening, struct error *err)
+{
+	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
+	sqlite3_stmt *s = NULL;
+	struct buf d;
+	int r = 0, added;
+
+	if (v == NULL || (v->n_hits == 0 && v->n_tags == 0))
+		return 0;
+	buf_init(&d, 4096);
+	for (size_t i = 0; i < v->n_tags && r == 0; i++) {
+		r = store_add_tag_row(st, id, v->tags[i], &added, err);
+		if (r == 0 && added)
+			buf_printf(&d, "%stag %s", d.len ? ", " : "",
+			    v->tags[i]);
+	}
+	if (r == 0)
+		r = store_prepare(st, &s, "UPDATE tickets SET"
+		    " score_budget = score_budget + ?, score_authority ="
+		    " score_authority + ?, score_need = score_need + ?,"
+		    " score_timeline = score_timeline + ?,"
+		    " score_fit = score_fit + ? WHERE id = ?", err);
+	if (r == 0) {
+		for (int i = 0; i < DIM_COUNT; i++) {
+			sqlite3_bind_int(s, i + 1, v->scores[i]);
+			if (v->scores[i] != 0)
+				buf_printf(&d, "%s%s %+d", d.len ? ", " : "",
+				    dim_name((enum dim)i), v->scores[i]);
+		}
+		sqlite3_bind_int64(s, 6, id);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = store_sqlerr(st, err, "scores");
+		store_release(st, &s);
+	}
+	if (r == 0)
+		r = add_hits(st, id, row, v, err);
+	if (r == 0 && opening && v->queue != NULL)
+		buf_printf(&d, "%squeue %s", d.len ? ", " : "", v->queue);
+	if (r == 0 && opening && v->priority != PRIO_UNSET)
+		buf_printf(&d, "%spriority %s", d.len ? ", " : "",
+		    priority_name(v->priority));
+	if (r == 0) {
+		for (size_t i = 0; i < v->n_hits; i++)
+			buf_printf(&d, "%s%s", i == 0 ? "; rules " : " ",
+			    v->hits[i].rule);
+		r = store_add_event(st, id, &rule, "classify",
+		    d.data != NULL ? d.data : "", err);
+	}
+	buf_free(&d);
+	return r;
+}
+
+static int
+create_ticket(struct store *st, const struct placing *p, int64_t related,
+    int64_t *id_r, struct error *err)
+{
+	const struct verdict *v = p->verdict;
+	const char *customer = NULL, *queue = p->queue;
+	enum priority prio = PRIO_NORMAL;
+	sqlite3_stmt *s = NULL;
+	char detail[512];
+	int r;
+
+	r = customer_of(st, p->msg, p->direction, &customer, err);
+	if (r < 0)
+		return -1;
+	if (v != NULL && v->queue != NULL)
+		queue = v->queue;
+	if (v != NULL && v->priority != PRIO_UNSET)
+		prio = v->priority;
+	r = store_prepare(st, &s, "INSERT INTO tickets (subject, state, queue,"
+	    " priority, customer, ignore_reason, related_to, created, updated)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, p->msg->subject);
+	store_bind_text(s, 2, p->ignored ? "ignored" : "new");
+	store_bind_text(s, 3, queue);
+	sqlite3_bind_int(s, 4, (int)prio);
+	store_bind_text(s, 5, customer);
+	store_bind_text(s, 6, p->ignored ? v->ignore : NULL);
+	if (related > 0)
+		sqlite3_bind_int64(s, 7, related);
+	sqlite3_bind_int64(s, 8, store_now(st));
+	sqlite3_bind_int64(s, 9, store_now(st));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		r = store_sqlerr(st, err, "insert ticket");
+		store_release(st, &s);
+		return -1;
+	}
+	store_release(st, &s);
+	*id_r = sqlite3_last_insert_rowid(st->db);
+	snprintf(detail, sizeof(detail), "%s from %s in %s, queue %s%s%s",
+	    p->message_id, p->msg->from.addr, p->mailbox, queue,
+	    p->ignored ? ", ignored: " : "", p->ignored ? v->ignore : "");
+	r = store_add_event(st, *id_r, p->actor, "create", detail, err);
+	if (r == 0 && related > 0) {
+		snprintf(detail, sizeof(detail), "subject names #%" PRId64
+		    " but %s is not on its thread", related,
+		    p->msg->from.addr);
+		r = store_add_event(st, *id_r, p->actor, "related", detail,
+		    err);
+	}
+	return r;
+}
+
+/* Queue a forward of this message when it joins a routed ticket. */
+static int
+forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "INSERT INTO outbox (ticket_id, message_id,"
+	    " kind, route, created, next_attempt) SELECT id, ?1, 'forward',"
+	    " route, ?2, ?2 FROM tickets WHERE id = ?3 AND state IN"
+	    " ('routed', 'acknowledged') AND route IS NOT NULL", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, row);
+	sqlite3_bind_int64(s, 2, store_now(st));
+	sqlite3_bind_int64(s, 3, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "outbox");
+	store_release(st, &s);
+	return r;
+}
+
+static int
+join_ticket(struct store *st, const struct placing *p, int64_t id,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char detail[512];
+	int r, reopen = 0, inbound = strcmp(p->direction, "in") == 0;
+
+	snprintf(detail, sizeof(detail), "%s from %s (%s) in %s%s%s",
+	    p->message_id, p->msg->from.addr, p->direction, p->mailbox,
+	    p->ignored ? ", ignored: " : "", p->ignored ?
+	    p->verdict->ignore : "");
+	r = store_add_event(st, id, p->actor, "message", detail, err);
+	if (r < 0 || p->ignored)
+		return r;
+	r = store_prepare(st, &s, "SELECT state = 'closed' FROM tickets"
+	    " WHERE id = ?", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		reopen = inbound && sqlite3_column_int(s, 0);
+	store_release(st, &s);
+	/* A customer writing again to a closed ticket opens it again. */
+	r = store_prepare(st, &s, "UPDATE tickets SET updated = ?1,"
+	    " customer = coalesce(customer, ?2),"
+	    " state = CASE WHEN ?3 THEN 'new' ELSE state END,"
+	    " owner = CASE WHEN ?3 THEN NULL ELSE owner END,"
+	    " route = CASE WHEN ?3 THEN NULL ELSE route END,"
+	    " closed_at = CASE WHEN ?3 THEN NULL ELSE closed_at END"
+	    " WHERE id = ?4", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, store_now(st));
+	store_bind_text(s, 2, inbound ? p->msg->from.addr : NULL);
+	sqlite3_bind_int(s, 3, reopen);
+	sqlite3_bind_int64(s, 4, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "join ticket");
+	store_release(st, &s);
+	if (r == 0 && reopen)
+		r = store_add_event(st, id, p->actor, "reopen",
+		    "the customer wrote again", err);
+	if (r < 0)
+		return -1;
+	if (inbound)
+		r = forward_later(st, id, p->row, err);
+	return r;
+}
+
+/* Remember references we do not have yet, so a late parent finds us. */
+static int
+await_missing(struct store *st, const struct placing *p, int64_t id,
+    struct error *err)
+{
+	const struct msg *m = p->msg;
+	sqlite3_stmt *s = NULL;
+	int64_t t;
+	int r = 0;
+
+	for (size_t i = 0; i <= m->n_references && r == 0; i++) {
+		const char *mid = i < m->n_references ? m->references[i] :
+		    m->in_reply_to;
+
+		if (*mid == '\0')
+			continue;
+		r = ticket_of_msgid(st, mid, &t, err);
+		if (r < 0 || t != 0)
+			continue;
+		r = store_prepare(st, &s, "INSERT OR IGNORE INTO awaited"
+		    " (message_id, ticket_id) VALUES (?, ?)", err);
+		if (r < 0)
+			break;
+		store_bind_text(s, 1, mid);
+		sqlite3_bind_int64(s, 2, id);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = store_sqlerr(st, err, "awaited");
+		store_release(st, &s);
+	}
+	return r;
+}
+
+static int
+set_message_ticket(struct store *st, int64_t row, int64_t id,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "UPDATE messages SET ticket_id = ?"
+	    " WHERE id = ?", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, row);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "message ticket");
+	store_release(st, &s);
+	return r;
+}
+
+/* Thread a stored message into a ticket and apply its verdict. */
+static int
+place(struct store *st, const struct placing *p,
+    struct store_ingest_result *res, struct error *err)
+{
+	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
+	int64_t id = 0, related = 0;
+	int r;
+
+	r = thread_by_headers(st, p, &id, err);
+	if (r == 0 && id == 0)
+		r = thread_by_token(st, p, &id, &related, err);
+	if (r < 0)
+		return -1;
+	if (id != 0) {
+		r = join_ticket(st, p, id, err);
+	} else {
+		r = create_ticket(st, p, related, &id, err);
+		res->new_ticket = 1;
+	}
+	if (r == 0)
+		r = set_message_ticket(st, p->row, id, err);
+	if (r == 0)
+		r = add_mailbox(st, id, p->mailbox, err);
+	if (r == 0)
+		r = add_participants(st, id, p->msg, err);
+	if (r == 0)
+		r = await_missing(st, p, id, err);
+	if (r == 0 && !p->ignored)
+		r = apply_verdict(st, id, p->row, p->verdict,
+		    res->new_ticket, err);
+	if (r == 0 && !p->ignored && res->new_ticket && p->verdict != NULL &&
+	    p->verdict->route != NULL)
+		r = store_route(st, id, p->verdict->route, NULL, &rule, err);
+	if (r < 0)
+		return -1;
+	res->ticket_id = id;
+	res->related_to = related;
+	return 0;
+}
+
+static int
+ingest_in_tx(struct store *st, const struct store_ingest_in *in,
+    struct store_ingest_result *res, struct error *err)
+{
+	char synth[96];
+	const char *mid, *direction = "in", *status = "ok", *why = NULL;
+	int64_t dup_ticket = 0;
+	struct placing p;
+	int r;
+
+	if (in->msg != NULL && *in->msg->message_id != '\0') {
+		mid = in->msg->message_id;
+	} else {
+		synthetic_id(in->raw, in->raw_len, synth, sizeof(synth));
+		mid = synth;
+	}
+	r = ensure_mailbox(st, in, err);
+	if (r == 0)
+		r = find_duplicate(st, in, mid, &res->message_id, &dup_ticket,
+		    err);
+	if (r < 0)
+		return -1;
+	if (res->message_id != 0) {
+		res->duplicate = 1;
+		res->ticket_id = dup_ticket;
+		return 0;
+	}
+	if (in->msg == NULL) {
+		status = "failed";
+		why = in->parse_error != NULL ? in->parse_error : "unparsed";
+	} else if (in->verdict != NULL && in->verdict->ignore != NULL) {
+		status = "ignored";
+		why = in->verdict->ignore;
+		res->ignored = 1;
+	}
+	if (in->msg != NULL) {
+		r = direction_of(st, in->msg, &direction, err);
+		if (r < 0)
+			return -1;
+	}
+	r = insert_message(st, in, mid, direction, status, why,
+	    &res->message_id, err);
+	if (r < 0 || in->msg == NULL)
+		return r;
+	p = (struct placing){ .row = res->message_id, .msg = in->msg,
+		.message_id = mid, .mailbox = in->mailbox, .queue = in->queue,
+		.verdict = in->verdict, .actor = &in->actor,
+		.direction = direction, .ignored = res->ignored };
+	return place(st, &p, res, err);
+}
+
+int
+store_ingest_msg(struct store *st, const struct store_ingest_in *in,
+    struct store_ingest_result *res_r, struct error *err)
+{
+	struct store_ingest_result res = { 0 };
+	int r;
+
+	if (in->mailbox == NULL || in->queue == NULL || in->raw == NULL ||
+	    in->raw_len > INT32_MAX)
+		return error_set(err, ERR_USAGE, "ingest: mailbox, queue and "
+		    "raw bytes (< 2 GB) are required");
+	r = store_tx_enter(st, err);
+	if (r < 0)
+		return -1;
+	r = ingest_in_tx(st, in, &res, err);
+	if (store_tx_leave(st, r == 0, err) < 0)
+		r = -1;
+	if (r == 0)
+		*res_r = res;
+	return r;
+}
+
+int
+store_mailbox_checkpoint(struct store *st, const char *mailbox,
+    int64_t uidvalidity, int64_t last_uid, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	/* A new UIDVALIDITY resets the checkpoint; else it only advances. */
+	r = store_prepare(st, &s, "INSERT INTO mailboxes (name, uidvalidity,"
+	    " last_uid, updated) VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (name) DO UPDATE SET updated = ?4,"
+	    " last_uid = CASE WHEN uidvalidity = ?2"
+	    "   THEN max(last_uid, ?3) ELSE ?3 END,"
+	    " uidvalidity = ?2", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, mailbox);
+	sqlite3_bind_int64(s, 2, uidvalidity);
+	sqlite3_bind_int64(s, 3, last_uid);
+	sqlite3_bind_int64(s, 4, store_now(st));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "checkpoint");
+	store_release(st, &s);
+	return r;
+}
+
+int
+store_mailbox_get(struct store *st, const char *mailbox,
+    int64_t *uidvalidity_r, int64_t *last_uid_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0, u = 0;
+	int r;
+
+	r = store_prepare(st, &s, "SELECT uidvalidity, last_uid FROM mailboxes"
+	    " WHERE name = ?", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, mailbox);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		v = sqlite3_column_int64(s, 0);
+		u = sqlite3_column_int64(s, 1);
+	}
+	store_release(st, &s);
+	*uidvalidity_r = v;
+	*last_uid_r = u;
+	return 0;
+}
+
+int
+store_ingest(struct store *st, const struct store_ingest_in *in,
+    struct store_ingest_result *res_r, struct error *err)
+{
+	struct store_ingest_result res = { 0 };
+	int r;
+
+	r = store_tx_enter(st, err);
+	if (r < 0)
+		return -1;
+	r = store_ingest_msg(st, in, &res, err);
+	if (r == 0 && in->uid > 0)
+		r = store_mailbox_checkpoint(st, in->mailbox, in->uidvalidity,
+		    in->uid, err);
+	if (store_tx_leave(st, r == 0, err) < 0)
+		r = -1;
+	if (r == 0)
+		*res_r = res;
+	return r;
+}
+
+/* ---- reprocessing ---- */
+
+static int
+update_parsed(struct store *st, int64_t row, const struct msg *m,
+    const char *direction, const char *status, const char *why,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	/* The stored Message-ID stays: it is the dedup key. */
+	r = store_prepare(st, &s, "UPDATE messages SET"
+	    " in_reply_to = ?2, refs = ?3, date = ?4, subject = ?5,"
+	    " from_name = ?6, from_addr = ?7, from_domain = ?8,"
+	    " to_addrs = ?9, cc_addrs = ?10, reply_to = ?11, headers = ?12,"
+	    " text = ?13, forwarded = ?14, attachments = ?15, flags = ?16,"
+	    " problems = ?17, direction = ?18, status = ?19, error = ?20"
+	    " WHERE id = ?1", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, row);
+	bind_parsed(s, m, direction);
+	store_bind_text(s, 19, status);
+	store_bind_text(s, 20, why);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "reprocess message");
+	store_release(st, &s);
+	return r;
+}
+
+struct stored {
+	int64_t ticket_id;
+	char *message_id;
+	char *mailbox;
+	char *queue;
+	int first;		/* the ticket's first message */
+};
+
+static int
+load_stored(struct store *st, int64_t row, struct stored *sm,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "SELECT m.ticket_id, m.message_id,"
+	    " m.mailbox, coalesce(b.queue, m.mailbox), m.id = (SELECT min(id)"
+	    " FROM messages WHERE ticket_id = m.ticket_id)"
+	    " FROM messages m JOIN mailboxes b ON b.name = m.mailbox"
+	    " WHERE m.id = ?", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, row);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		sm->ticket_id = sqlite3_column_int64(s, 0);
+		sm->message_id = store_col_text(s, 1);
+		sm->mailbox = store_col_text(s, 2);
+		sm->queue = store_col_text(s, 3);
+		sm->first = sqlite3_column_int(s, 4);
+	} else {
+		r = error_set(err, ERR_NOTFOUND, "no message %" PRId64, row);
+	}
+	store_release(st, &s);
+	return r;
+}
+
+/* Queue and priority of a ticket whose first message was reclassified. */
+static int
+reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
+    const struct verdict *v, const struct store_actor *a,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	const char *queue = v->queue != NULL ? v->queue : sm->queue;
+	int prio = v->priority != PRIO_UNSET ? (int)v->priority : PRIO_NORMAL;
+	char detail[256];
+	char *oldq = NULL;
+	int oldp = 0, r;
+
+	r = store_prepare(st, &s, "SELECT queue, priority FROM tickets"
+	    " WHERE id = ?", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		oldq = store_col_text(s, 0);
+		oldp = sqlite3_column_int(s, 1);
+	}
+	store_release(st, &s);
+	if (oldq == NULL || (strcmp(oldq, queue) == 0 && oldp == prio)) {
+		free(oldq);
+		return 0;
+	}
+	snprintf(detail, sizeof(detail), "queue %s -> %s, priority %s -> %s",
+	    oldq, queue, priority_name((enum priority)oldp),
+	    priority_name((enum priority)prio));
+	free(oldq);
+	r = store_prepare(st, &s, "UPDATE tickets SET queue = ?, priority = ?"
+	    " WHERE id = ?", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, queue);
+	sqlite3_bind_int(s, 2, prio);
+	sqlite3_bind_int64(s, 3, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "reclassify");
+	store_release(st, &s);
+	if (r == 0)
+		r = store_add_event(st, id, a, "reprocess", detail, err);
+	return r;
+}
+
+static int
+delete_hits(struct store *st, int64_t row, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "DELETE FROM hits WHERE message_id = ?",
+	    err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, row);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "hits");
+	store_release(st, &s);
+	return r;
+}
+
+static int
+reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
+    const char *parse_error, const struct verdict *v,
+    const struct store_actor *a, struct stored *sm, struct error *err)
+{
+	struct store_ingest_result res = { 0 };
+	const char *direction = "in", *status = "ok", *why = NULL;
+	struct placing p;
+	char detail[256];
+	int r;
+
+	r = load_stored(st, row, sm, err);
+	if (r < 0)
+		return -1;
+	if (msg == NULL) {
+		snprintf(detail, sizeof(detail), "message %" PRId64
+		    " still fails: %s", row, parse_error != NULL ?
+		    parse_error : "unparsed");
+		return store_add_event(st, sm->ticket_id, a, "reprocess",
+		    detail, err);
+	}
+	if (v != NULL && v->ignore != NULL) {
+		status = "ignored";
+		why = v->ignore;
+	}
+	r = direction_of(st, msg, &direction, err);
+	if (r == 0)
+		r = update_parsed(st, row, msg, direction, status, why, err);
+	if (r == 0)
+		r = delete_hits(st, row, err);
+	if (r < 0)
+		return -1;
+	if (sm->ticket_id == 0) {
+		/* It had failed: thread it now, as ingest would have. */
+		p = (struct placing){ .row = row, .msg = msg,
+			.message_id = sm->message_id, .mailbox = sm->mailbox,
+			.queue = sm->queue, .verdict = v, .actor = a,
+			.direction = direction, .ignored = why != NULL };
+		r = place(st, &p, &res, err);
+		if (r < 0)
+			return -1;
+		snprintf(detail, sizeof(detail), "message %" PRId64
+		    " parsed now", row);
+		return store_add_event(st, res.ticket_id, a, "reprocess",
+		    detail, err);
+	}
+	if (v != NULL && sm->first)
+		r = reclassify_ticket(st, sm->ticket_id, sm, v, a, err);
+	if (r == 0 && v != NULL && why == NULL)
+		r = apply_verdict(st, sm->ticket_id, row, v, 0, err);
+	if (r == 0) {
+		snprintf(detail, sizeof(detail), "message %" PRId64
+		    " parsed and classified again", row);
+		r = store_add_event(st, sm->ticket_id, a, "reprocess", detail,
+		    err);
+	}
+	return r;
+}
+
+int
+store_reprocess_msg(struct store *st, int64_t message_id,
+    const struct msg *msg, const char *parse_error,
+    const struct verdict *verdict, const struct store_actor *actor,
+    struct error *err)
+{
+	struct stored sm = { 0 };
+	int r;
+
+	r = store_tx_enter(st, err);
+	if (r < 0)
+		return -1;
+	r = reprocess_in_tx(st, message_id, msg, parse_error, verdict, actor,
+	    &sm, err);
+	if (store_tx_leave(st, r == 0, err) < 0)
+		r = -1;
+	free(sm.message_id);
+	free(sm.mailbox);
+	free(sm.queue);
+	return r;
+}

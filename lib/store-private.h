@@ -1,0 +1,73 @@
+/*
+ * Internals shared by lib/store*.c.  Nothing outside the store includes
+ * this (tests may, for the migration hook).
+ */
+#ifndef TRIAGE_STORE_PRIVATE_H
+#define TRIAGE_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_STMT_CACHE 96
+
+struct store_stmt {
+	const char *sql;	/* foreign: a string literal, the cache key */
+	sqlite3_stmt *stmt;	/* owned */
+	int busy;
+};
+
+struct store {
+	sqlite3 *db;		/* owned */
+	char *path;		/* owned */
+	int depth;		/* 0: no transaction; 1: BEGIN; >1 savepoints */
+	store_clock_fn *clock;
+	void *clock_arg;
+	store_team_fn *team;
+	void *team_arg;
+	int version;
+	struct store_stmt cache[STORE_STMT_CACHE];
+};
+
+/*
+ * A prepared statement for `sql`, which must be a string literal (it is
+ * the cache key).  Give it back with store_release, which resets it and
+ * clears its bindings (or finalizes an uncached one) and sets *sp NULL.
+ */
+int store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
+    struct error *err);
+void store_release(struct store *st, sqlite3_stmt **sp);
+/* Turn the last SQLite error into err (ERR_TEMP for busy/locked). */
+int store_sqlerr(struct store *st, struct error *err, const char *what);
+/* Run SQL without parameters or results. */
+int store_exec(struct store *st, const char *sql, struct error *err);
+
+/*
+ * A unit of work: BEGIN IMMEDIATE at depth 0, a savepoint inside an
+ * open transaction.  store_tx_end commits (ok) or rolls back (!ok) the
+ * unit; returns -1 if the commit failed.
+ */
+int store_tx_enter(struct store *st, struct error *err);
+int store_tx_leave(struct store *st, int ok, struct error *err);
+
+/* Bind a C string, or NULL when s is NULL. */
+int store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* A column as an owned string; NULL for SQL NULL. */
+char *store_col_text(sqlite3_stmt *s, int i);
+
+/* Append an event for ticket `id`. */
+int store_add_event(struct store *st, int64_t id,
+    const struct store_actor *a, const char *kind, const char *detail,
+    struct error *err);
+
+/* Add a tag row; *added_r is 1 when it was not there yet. */
+int store_add_tag_row(struct store *st, int64_t id, const char *tag,
+    int *added_r, struct error *err);
+
+/* Migrate an open database up to `target` (tests use this to build v1). */
+int store_migrate(struct store *st, int target, struct error *err);
+/* Open without migrating (tests).  */
+int store_open_raw(const char *path, struct store **st_r,
+    struct error *err);
+
+#endif

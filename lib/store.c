@@ -1,0 +1,611 @@
+/*
+ * The store: open, pragmas, versioned migrations, transactions, clock.
+ * See store.h for the contract and README.md "Database schema".
+ */
+#include "store-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xalloc.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+/*
+ * Migrations, in order: migrations[i] takes a database from version i to
+ * i + 1.  Never edit a shipped one; append a new one instead.
+ */
+static const char *const migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE mailboxes ("
+	"  name TEXT PRIMARY KEY,"
+	"  address TEXT,"
+	"  queue TEXT,"
+	"  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+	"  last_uid INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE tickets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new',"
+	"    'claimed','routed','acknowledged','closed','ignored')),"
+	"  is_open INTEGER GENERATED ALWAYS AS"
+	"    (state NOT IN ('closed','ignored')) VIRTUAL,"
+	"  queue TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL DEFAULT 1,"
+	"  owner TEXT,"
+	"  route TEXT,"
+	"  customer TEXT,"
+	"  qualified INTEGER NOT NULL DEFAULT 0,"
+	"  qualify_reason TEXT,"
+	"  story INTEGER NOT NULL DEFAULT 0,"
+	"  ignore_reason TEXT,"
+	"  related_to INTEGER REFERENCES tickets(id),"
+	"  score_budget INTEGER NOT NULL DEFAULT 0,"
+	"  score_authority INTEGER NOT NULL DEFAULT 0,"
+	"  score_need INTEGER NOT NULL DEFAULT 0,"
+	"  score_timeline INTEGER NOT NULL DEFAULT 0,"
+	"  score_fit INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  claimed_at INTEGER, routed_at INTEGER, acked_at INTEGER,"
+	"  closed_at INTEGER);"
+	/* The queue's orders: open tickets by priority then age. */
+	"CREATE INDEX tickets_open ON tickets(is_open, priority DESC, created);"
+	"CREATE INDEX tickets_queue ON tickets(queue, is_open,"
+	"  priority DESC, created);"
+	"CREATE INDEX tickets_state ON tickets(state, priority DESC, created);"
+	"CREATE INDEX tickets_owner ON tickets(owner, is_open,"
+	"  priority DESC, created);"
+	"CREATE TABLE ticket_mailboxes ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  mailbox TEXT NOT NULL REFERENCES mailboxes(name),"
+	"  PRIMARY KEY (ticket_id, mailbox)) WITHOUT ROWID;"
+	"CREATE TABLE participants ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  address TEXT NOT NULL,"
+	"  PRIMARY KEY (ticket_id, address)) WITHOUT ROWID;"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  mailbox TEXT NOT NULL REFERENCES mailboxes(name),"
+	"  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+	"  uid INTEGER NOT NULL DEFAULT 0,"
+	"  message_id TEXT NOT NULL,"
+	"  in_reply_to TEXT NOT NULL DEFAULT '',"
+	"  refs TEXT NOT NULL DEFAULT '',"
+	"  date INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL,"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  from_name TEXT NOT NULL DEFAULT '',"
+	"  from_addr TEXT NOT NULL DEFAULT '',"
+	"  from_domain TEXT NOT NULL DEFAULT '',"
+	"  to_addrs TEXT NOT NULL DEFAULT '',"
+	"  cc_addrs TEXT NOT NULL DEFAULT '',"
+	"  reply_to TEXT NOT NULL DEFAULT '',"
+	"  headers TEXT NOT NULL DEFAULT '',"
+	"  text TEXT NOT NULL DEFAULT '',"
+	"  forwarded TEXT NOT NULL DEFAULT '',"
+	"  attachments TEXT NOT NULL DEFAULT '',"
+	"  flags INTEGER NOT NULL DEFAULT 0,"
+	"  problems TEXT NOT NULL DEFAULT '',"
+	"  direction TEXT NOT NULL DEFAULT 'in'"
+	"    CHECK (direction IN ('in','out','internal')),"
+	"  status TEXT NOT NULL DEFAULT 'ok'"
+	"    CHECK (status IN ('ok','failed','ignored')),"
+	"  error TEXT,"
+	"  raw BLOB NOT NULL);"
+	"CREATE UNIQUE INDEX messages_uid ON messages(mailbox, uidvalidity, uid)"
+	"  WHERE uid > 0;"
+	"CREATE UNIQUE INDEX messages_mid ON messages(mailbox, message_id);"
+	"CREATE INDEX messages_msgid ON messages(message_id);"
+	"CREATE INDEX messages_ticket ON messages(ticket_id, date);"
+	"CREATE INDEX messages_failed ON messages(status) WHERE status <> 'ok';"
+	/* Replies stored before their parent: the parent joins the ticket. */
+	"CREATE TABLE awaited ("
+	"  message_id TEXT NOT NULL,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  PRIMARY KEY (message_id, ticket_id)) WITHOUT ROWID;"
+	"CREATE TABLE hits ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  message_id INTEGER REFERENCES messages(id),"
+	"  rule TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,"
+	"  target TEXT NOT NULL, match TEXT NOT NULL,"
+	"  limit_hit INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX hits_ticket ON hits(ticket_id);"
+	"CREATE TABLE tags ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  tag TEXT NOT NULL,"
+	"  PRIMARY KEY (ticket_id, tag)) WITHOUT ROWID;"
+	"CREATE INDEX tags_tag ON tags(tag);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  source TEXT NOT NULL"
+	"    CHECK (source IN ('cli','mail','rule','daemon')),"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX events_ticket ON events(ticket_id, id);"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  message_id INTEGER REFERENCES messages(id),"
+	"  kind TEXT NOT NULL,"
+	"  route TEXT,"
+	"  rcpt TEXT,"
+	"  note TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','sent','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX outbox_pending ON outbox(state, next_attempt)"
+	"  WHERE state = 'pending';",
+
+	/* 2: full-text search over subject, addresses and text. */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5("
+	"  subject, from_addr, to_addrs, cc_addrs, text,"
+	"  content='messages', content_rowid='id');"
+	"CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO messages_fts(rowid, subject, from_addr, to_addrs,"
+	"    cc_addrs, text) VALUES (new.id, new.subject, new.from_addr,"
+	"    new.to_addrs, new.cc_addrs, new.text);"
+	"END;"
+	"CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, subject, from_addr,"
+	"    to_addrs, cc_addrs, text) VALUES ('delete', old.id, old.subject,"
+	"    old.from_addr, old.to_addrs, old.cc_addrs, old.text);"
+	"END;"
+	"CREATE TRIGGER messages_fts_au AFTER UPDATE OF subject, from_addr,"
+	"  to_addrs, cc_addrs, text ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, subject, from_addr,"
+	"    to_addrs, cc_addrs, text) VALUES ('delete', old.id, old.subject,"
+	"    old.from_addr, old.to_addrs, old.cc_addrs, old.text);"
+	"  INSERT INTO messages_fts(rowid, subject, from_addr, to_addrs,"
+	"    cc_addrs, text) VALUES (new.id, new.subject, new.from_addr,"
+	"    new.to_addrs, new.cc_addrs, new.text);"
+	"END;"
+	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+};
+
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
+    "one migration per schema version");
+
+static const char *const source_names[] = { "cli", "mail", "rule",
+	"daemon" };
+static const char *const state_names[] = { "new", "claimed", "routed",
+	"acknowledged", "closed", "ignored" };
+
+const char *
+store_source_name(enum store_source s)
+{
+	if (s < STORE_SRC_CLI || s > STORE_SRC_DAEMON)
+		return "daemon";
+	return source_names[s];
+}
+
+const char *
+store_state_name(enum store_state s)
+{
+	if (s < STATE_NEW || s > STATE_IGNORED)
+		return "?";
+	return state_names[s];
+}
+
+int
+store_state_parse(const char *s, enum store_state *state_r)
+{
+	for (int i = STATE_NEW; i <= STATE_IGNORED; i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*state_r = (enum store_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+store_sqlerr(struct store *st, struct error *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+	int primary = code & 0xff;
+	enum err_code ec = ERR_INTERNAL;
+
+	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
+	    primary == SQLITE_FULL || primary == SQLITE_IOERR)
+		ec = ERR_TEMP;
+	return error_set(err, ec, "%s: %s: %s", st->path, what,
+	    sqlite3_errmsg(st->db));
+}
+
+/*
+ * Statements are cached by the address of their SQL text (every caller
+ * passes a string literal), so a hot path such as ingest prepares each
+ * statement once per connection.  A statement already in use (a nested
+ * call) gets a fresh, uncached one.
+ */
+int
+store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
+    struct error *err)
+{
+	struct store_stmt *free_slot = NULL;
+	int r;
+
+	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+		struct store_stmt *c = &st->cache[i];
+
+		if (c->sql == sql && !c->busy) {
+			c->busy = 1;
+			*stmt_r = c->stmt;
+			return 0;
+		}
+		if (c->sql == NULL && free_slot == NULL)
+			free_slot = c;
+	}
+	r = sqlite3_prepare_v3(st->db, sql, -1, free_slot != NULL ?
+	    SQLITE_PREPARE_PERSISTENT : 0, stmt_r, NULL);
+	if (r != SQLITE_OK)
+		return store_sqlerr(st, err, "prepare");
+	if (free_slot != NULL) {
+		free_slot->sql = sql;
+		free_slot->stmt = *stmt_r;
+		free_slot->busy = 1;
+	}
+	return 0;
+}
+
+void
+store_release(struct store *st, sqlite3_stmt **sp)
+{
+	sqlite3_stmt *s = *sp;
+
+	if (s == NULL)
+		return;
+	*sp = NULL;
+	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+		if (st->cache[i].stmt == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			st->cache[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(s);
+}
+
+int
+store_exec(struct store *st, const char *sql, struct error *err)
+{
+	int r;
+
+	r = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	if (r != SQLITE_OK)
+		return store_sqlerr(st, err, "exec");
+	return 0;
+}
+
+int
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+char *
+store_col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+static int64_t
+default_clock(void *arg)
+{
+	return (int64_t)time(NULL);
+}
+
+int64_t
+store_now(struct store *st)
+{
+	return st->clock(st->clock_arg);
+}
+
+void
+store_set_clock(struct store *st, store_clock_fn *fn, void *arg)
+{
+	st->clock = fn != NULL ? fn : default_clock;
+	st->clock_arg = arg;
+}
+
+void
+store_set_team(struct store *st, store_team_fn *fn, void *arg)
+{
+	st->team = fn;
+	st->team_arg = arg;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	return st->version;
+}
+
+int
+store_tx_enter(struct store *st, struct error *err)
+{
+	int r;
+
+	if (st->depth == 0)
+		r = store_exec(st, "BEGIN IMMEDIATE", err);
+	else
+		r = store_exec(st, "SAVEPOINT unit", err);
+	if (r < 0)
+		return -1;
+	st->depth++;
+	return 0;
+}
+
+int
+store_tx_leave(struct store *st, int ok, struct error *err)
+{
+	int r = 0;
+
+	st->depth--;
+	if (st->depth == 0) {
+		if (ok) {
+			r = store_exec(st, "COMMIT", err);
+			if (r < 0) {
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL,
+				    NULL);
+			}
+		} else {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+		return r;
+	}
+	if (!ok) {
+		sqlite3_exec(st->db, "ROLLBACK TO unit", NULL, NULL, NULL);
+	}
+	sqlite3_exec(st->db, "RELEASE unit", NULL, NULL, NULL);
+	return 0;
+}
+
+int
+store_begin(struct store *st, struct error *err)
+{
+	if (st->depth != 0)
+		return error_set(err, ERR_USAGE, "transaction already open");
+	return store_tx_enter(st, err);
+}
+
+int
+store_commit(struct store *st, struct error *err)
+{
+	if (st->depth != 1)
+		return error_set(err, ERR_USAGE, "no transaction open");
+	return store_tx_leave(st, 1, err);
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (st->depth == 0)
+		return;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->depth = 0;
+}
+
+int
+store_add_event(struct store *st, int64_t id, const struct store_actor *a,
+    const char *kind, const char *detail, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "INSERT INTO events (ticket_id, at, actor,"
+	    " source, kind, detail) VALUES (?, ?, ?, ?, ?, ?)", err);
+	if (r < 0)
+		goto out;
+	if (id > 0)
+		sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, store_now(st));
+	store_bind_text(s, 3, a->name != NULL ? a->name : "?");
+	store_bind_text(s, 4, store_source_name(a->source));
+	store_bind_text(s, 5, kind);
+	store_bind_text(s, 6, detail != NULL ? detail : "");
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "insert event");
+out:
+	store_release(st, &s);
+	return r;
+}
+
+static int
+read_version(struct store *st, int *version_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "PRAGMA user_version", err);
+	if (r < 0)
+		goto out;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		r = store_sqlerr(st, err, "read schema version");
+		goto out;
+	}
+	*version_r = sqlite3_column_int(s, 0);
+out:
+	store_release(st, &s);
+	return r;
+}
+
+/* One migration and its version bump, atomically. */
+static int
+migrate_one(struct store *st, int to, struct error *err)
+{
+	char pragma[64];
+	int r;
+
+	r = store_tx_enter(st, err);
+	if (r < 0)
+		return -1;
+	r = store_exec(st, migrations[to - 1], err);
+	if (r == 0) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    to);
+		r = store_exec(st, pragma, err);
+	}
+	if (r < 0) {
+		store_tx_leave(st, 0, err);
+		return error_set(err, err->code, "migration to schema %d: %s",
+		    to, err->msg);
+	}
+	r = store_tx_leave(st, 1, err);
+	if (r < 0)
+		return -1;
+	st->version = to;
+	return 0;
+}
+
+int
+store_migrate(struct store *st, int target, struct error *err)
+{
+	int r, v;
+
+	r = read_version(st, &v, err);
+	if (r < 0)
+		return -1;
+	if (v > STORE_SCHEMA_VERSION) {
+		return error_set(err, ERR_INTERNAL, "%s: database schema "
+		    "version %d is newer than this triage knows (%d); "
+		    "upgrade triage", st->path, v, STORE_SCHEMA_VERSION);
+	}
+	st->version = v;
+	while (st->version < target) {
+		r = migrate_one(st, st->version + 1, err);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_open_raw(const char *path, struct store **st_r, struct error *err)
+{
+	struct store *st;
+	int r;
+
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->clock = default_clock;
+	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r != SQLITE_OK) {
+		error_set(err, ERR_INTERNAL, "%s: cannot open: %s", path,
+		    st->db != NULL ? sqlite3_errmsg(st->db) :
+		    sqlite3_errstr(r));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(st->db, 1);
+	/*
+	 * WAL: readers never block the writer.  synchronous=NORMAL is
+	 * durable against process crashes (our crash test) and keeps the
+	 * database consistent across power loss; the last transactions may
+	 * be lost then, which IMAP re-fetch and the MTA retry cover.
+	 */
+	r = store_exec(st, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;", err);
+	if (r < 0)
+		goto fail;
+	*st_r = st;
+	return 0;
+fail:
+	store_close(&st);
+	return -1;
+}
+
+int
+store_open(const char *path, struct store **st_r, struct error *err)
+{
+	struct store *st = NULL;
+	int r;
+
+	r = store_open_raw(path, &st, err);
+	if (r < 0)
+		return -1;
+	r = store_migrate(st, STORE_SCHEMA_VERSION, err);
+	if (r < 0) {
+		store_close(&st);
+		return -1;
+	}
+	*st_r = st;
+	return 0;
+}
+
+void
+store_close(struct store **stp)
+{
+	struct store *st = *stp;
+
+	if (st == NULL)
+		return;
+	store_rollback(st);
+	for (size_t i = 0; i < STORE_STMT_CACHE; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+	*stp = NULL;
+}
+
+int
+store_count(struct store *st, const char *what, int64_t *n_r,
+    struct error *err)
+{
+	static const struct {
+		const char *what;
+		const char *sql;
+	} counts[] = {
+		{ "tickets", "SELECT count(*) FROM tickets" },
+		{ "messages", "SELECT count(*) FROM messages" },
+		{ "events", "SELECT count(*) FROM events" },
+		{ "outbox", "SELECT count(*) FROM outbox" },
+		{ "failed", "SELECT count(*) FROM messages"
+		    " WHERE status = 'failed'" },
+	};
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (strcmp(counts[i].what, what) != 0)
+			continue;
+		r = store_prepare(st, &s, counts[i].sql, err);
+		if (r < 0)
+			return -1;
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*n_r = sqlite3_column_int64(s, 0);
+		} else {
+			r = store_sqlerr(st, err, "count");
+		}
+		store_release(st, &s);
+		return r;
+	}
+	return error_set(err, ERR_USAGE, "cannot count '%s'", what);
+}

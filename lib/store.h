@@ -1,0 +1,330 @@
+/*
+ * The ticket store: every message, ticket, event and outbox row lives in
+ * one SQLite database (WAL).  SQLite is used only in lib/store*.c.
+ *
+ *   store.c         open, pragmas, migrations, transactions, clock
+ *   store-ingest.c  exactly-once ingest and threading
+ *   store-ticket.c  the ticket workflow (claim, route, ack, ...)
+ *   store-query.c   queue, show, search, raw mail for reprocessing
+ *
+ * struct store is an object (opaque); the store_ticket / store_detail
+ * records it hands out are plain and owned by the caller.
+ *
+ * Every function returns 0 on success or -1 with `err` set.  The code says
+ * what went wrong: ERR_TEMP (database locked or busy: retry later),
+ * ERR_REFUSED (an illegal transition; the message says why),
+ * ERR_NOTFOUND (no such ticket or message), ERR_USAGE (bad argument),
+ * ERR_INTERNAL (anything else, e.g. a corrupt or newer database).
+ * Out-params (*_r) are untouched on failure.
+ *
+ * Transactions: a function called outside store_begin()/store_commit()
+ * runs in its own transaction.  Called inside one (the daemon's IMAP
+ * batch, a mail command applied with its message) it becomes part of it:
+ * on failure its own changes are rolled back (a savepoint), the outer
+ * transaction stays open and the caller decides to commit or roll back.
+ */
+#ifndef TRIAGE_STORE_H
+#define TRIAGE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "mime.h"
+#include "verdict.h"
+
+struct store;
+
+/* Newest schema version this code knows (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 2
+
+/* Where a change came from; stored in events.source. */
+enum store_source {
+	STORE_SRC_CLI = 0,	/* "cli" */
+	STORE_SRC_MAIL,		/* "mail": a mail command */
+	STORE_SRC_RULE,		/* "rule": a classification rule */
+	STORE_SRC_DAEMON,	/* "daemon": ingest, reminders */
+};
+
+/* Who acts: the person (or "triaged") and where the change came from. */
+struct store_actor {
+	const char *name;
+	enum store_source source;
+};
+
+enum store_state {
+	STATE_NEW = 0,
+	STATE_CLAIMED,
+	STATE_ROUTED,
+	STATE_ACKNOWLEDGED,
+	STATE_CLOSED,
+	STATE_IGNORED,
+};
+
+/* "cli" "mail" "rule" "daemon"; "new" "claimed" ... "ignored". */
+const char *store_source_name(enum store_source s);
+const char *store_state_name(enum store_state s);
+/* Returns 0 and sets *state_r, or -1 when `s` names no state. */
+int store_state_parse(const char *s, enum store_state *state_r);
+
+/* Seconds since the epoch, UTC.  The default is time(NULL). */
+typedef int64_t store_clock_fn(void *arg);
+/* Is `address` (lowercased) a team member's?  1 yes, 0 no. */
+typedef int store_team_fn(void *arg, const char *address);
+
+/*
+ * Open (creating if needed) the database at `path` and bring its schema
+ * up to STORE_SCHEMA_VERSION, each migration in its own transaction.
+ * A database written by a newer triage is refused (ERR_INTERNAL, the
+ * message names both versions); a locked one gives ERR_TEMP.
+ * On success *st_r is the caller's (free with store_close).
+ */
+int store_open(const char *path, struct store **st_r, struct error *err);
+/* Roll back any open transaction, close, set *stp to NULL; accepts NULL. */
+void store_close(struct store **stp);
+
+/* The clock all timestamps come from (tests, SLA replays).  NULL: time(). */
+void store_set_clock(struct store *st, store_clock_fn *fn, void *arg);
+/*
+ * Who is on the team.  Threading (subject tokens), message direction and
+ * customer detection use it.  NULL (the default): nobody is.
+ */
+void store_set_team(struct store *st, store_team_fn *fn, void *arg);
+/* The current time by the store's clock. */
+int64_t store_now(struct store *st);
+/* The schema version of the open database. */
+int store_schema_version(struct store *st);
+
+/*
+ * One write transaction (BEGIN IMMEDIATE: the write lock is taken now, so
+ * a busy database fails here with ERR_TEMP, not halfway through).
+ * store_rollback accepts a store with no transaction open.
+ */
+int store_begin(struct store *st, struct error *err);
+int store_commit(struct store *st, struct error *err);
+void store_rollback(struct store *st);
+
+/* ---- ingest (store-ingest.c) ---- */
+
+/* What to store: one message as fetched from a mailbox or a file. */
+struct store_ingest_in {
+	const char *mailbox;	/* mailbox name (conf), required */
+	const char *mailbox_address; /* its shared address, or NULL */
+	const char *queue;	/* the mailbox's default queue, required */
+	int64_t uidvalidity;	/* 0 for CLI / pipe ingest */
+	int64_t uid;		/* 0 for CLI / pipe ingest */
+	const char *raw;	/* the message's bytes, stored as-is */
+	size_t raw_len;
+	const struct msg *msg;	/* parsed record; NULL when parsing failed */
+	const char *parse_error; /* why, when msg is NULL */
+	const struct verdict *verdict; /* may be NULL: the mailbox's queue */
+	struct store_actor actor; /* who ingests: "triaged"/daemon, user/cli */
+};
+
+struct store_ingest_result {
+	int64_t ticket_id;	/* 0 when the message failed to parse */
+	int64_t message_id;	/* messages.id (the existing row if duplicate) */
+	int duplicate;		/* 1: already stored, nothing changed */
+	int new_ticket;		/* 1: this message opened the ticket */
+	int ignored;		/* 1: stored with the verdict's ignore reason */
+	int64_t related_to;	/* a ticket the subject named but did not join */
+};
+
+/*
+ * Store one message exactly once, thread it, apply the verdict, write its
+ * events (and an outbox row when it joins a routed ticket).  A message
+ * already stored (same mailbox + uidvalidity + uid, or same mailbox +
+ * Message-ID) changes nothing and sets res->duplicate.  A message that
+ * failed to parse is stored with its raw bytes and error and no ticket;
+ * one the verdict ignores is stored with its reason in an "ignored"
+ * ticket (or in the ticket it threads into, without reopening it).
+ * Does not move the mailbox checkpoint: store_mailbox_checkpoint does.
+ */
+int store_ingest_msg(struct store *st, const struct store_ingest_in *in,
+    struct store_ingest_result *res_r, struct error *err);
+
+/*
+ * Record that `mailbox` has been read up to `last_uid` under
+ * `uidvalidity` (never moves backwards under the same uidvalidity).
+ * Call it inside the batch's transaction so messages and checkpoint
+ * commit together.
+ */
+int store_mailbox_checkpoint(struct store *st, const char *mailbox,
+    int64_t uidvalidity, int64_t last_uid, struct error *err);
+/* The checkpoint; 0/0 for a mailbox never seen. */
+int store_mailbox_get(struct store *st, const char *mailbox,
+    int64_t *uidvalidity_r, int64_t *last_uid_r, struct error *err);
+
+/* One-shot form: begin, store_ingest_msg, checkpoint (if uid), commit. */
+int store_ingest(struct store *st, const struct store_ingest_in *in,
+    struct store_ingest_result *res_r, struct error *err);
+
+/*
+ * Reprocessing: replace a stored message's parsed fields (and, for a
+ * message that had failed, thread it now) after a parser or rule change.
+ * `msg` NULL with `parse_error` keeps it failed.  Changes to the ticket
+ * (queue, priority, tags, scores, hits) are written as "reprocess"
+ * events by `actor`.
+ */
+int store_reprocess_msg(struct store *st, int64_t message_id,
+    const struct msg *msg, const char *parse_error,
+    const struct verdict *verdict, const struct store_actor *actor,
+    struct error *err);
+
+/* ---- workflow (store-ticket.c) ----
+ *
+ * Each checks the transition against the state diagram and refuses an
+ * illegal one with ERR_REFUSED and a message that says why ("ticket 12
+ * is claimed by alice").  Each writes one event (actor, source, kind,
+ * detail) in the same transaction as the change.
+ */
+/* new -> claimed.  A claimed ticket is refused unless `steal` (logged). */
+int store_claim(struct store *st, int64_t id, const struct store_actor *a,
+    int steal, struct error *err);
+/*
+ * claimed -> routed (a rule may route a new ticket).  Records the route
+ * and queues a forward of the thread in the outbox; `note` may be NULL.
+ * The route name is not checked here: the caller knows the config.
+ */
+int store_route(struct store *st, int64_t id, const char *route,
+    const char *note, const struct store_actor *a, struct error *err);
+/* routed -> acknowledged. */
+int store_ack(struct store *st, int64_t id, const struct store_actor *a,
+    struct error *err);
+/* Mark qualified, raising each named BANT dimension's score by 1. */
+int store_qualify(struct store *st, int64_t id, const enum dim *dims,
+    size_t n_dims, const struct store_actor *a, struct error *err);
+/* Mark disqualified with a reason, and close. */
+int store_disqualify(struct store *st, int64_t id, const char *reason,
+    const struct store_actor *a, struct error *err);
+int store_set_priority(struct store *st, int64_t id, enum priority p,
+    const struct store_actor *a, struct error *err);
+/* Add a tag (lowercased); a tag already there is refused. */
+int store_tag(struct store *st, int64_t id, const char *tag,
+    const struct store_actor *a, struct error *err);
+int store_note(struct store *st, int64_t id, const char *text,
+    const struct store_actor *a, struct error *err);
+/* any open state -> closed. */
+int store_close_ticket(struct store *st, int64_t id,
+    const struct store_actor *a, struct error *err);
+/* closed or ignored -> new (owner and route cleared). */
+int store_reopen(struct store *st, int64_t id, const struct store_actor *a,
+    struct error *err);
+/* Mark a customer-story candidate. */
+int store_story(struct store *st, int64_t id, const struct store_actor *a,
+    struct error *err);
+/* Free-form event (e.g. "reminder" from the SLA clock). */
+int store_event(struct store *st, int64_t id, const struct store_actor *a,
+    const char *kind, const char *detail, struct error *err);
+
+/* ---- queries (store-query.c) ---- */
+
+struct store_ticket {
+	int64_t id;
+	char *subject;		/* owned, like every string here */
+	enum store_state state;
+	char *queue;
+	enum priority priority;
+	char *owner;		/* NULL when unclaimed */
+	char *route;		/* NULL when not routed */
+	char *customer;		/* NULL when unknown */
+	char **mailboxes;	/* every mailbox the thread arrived in */
+	size_t n_mailboxes;
+	char **tags;
+	size_t n_tags;
+	int scores[DIM_COUNT];
+	int qualified;		/* 1 qualified, -1 disqualified, 0 neither */
+	char *qualify_reason;	/* disqualify reason, or NULL */
+	int story;
+	char *ignore_reason;	/* NULL unless ignored by a rule */
+	int64_t related_to;	/* 0 or the ticket a subject token named */
+	int64_t created;
+	int64_t updated;
+};
+
+struct store_message {
+	int64_t id;
+	char *message_id;
+	char *from;		/* address */
+	char *from_name;
+	char *to;		/* "a@x, b@y" */
+	char *cc;
+	int64_t date;
+	char *direction;	/* "in" "out" "internal" */
+	char *subject;
+	char *text;
+	char *mailbox;
+	char *status;		/* "ok" "failed" "ignored" */
+	char *error;		/* parse error or ignore reason, or NULL */
+};
+
+struct store_hit {
+	char *rule;
+	char *file;
+	int line;
+	char *target;
+	char *match;
+};
+
+struct store_event_rec {
+	int64_t at;
+	char *actor;
+	char *source;
+	char *kind;
+	char *detail;
+};
+
+/* A ticket with its thread (one row per Message-ID), hits and events. */
+struct store_detail {
+	struct store_ticket t;
+	struct store_message *messages;	/* by date */
+	size_t n_messages;
+	struct store_hit *hits;
+	size_t n_hits;
+	struct store_event_rec *events;	/* oldest first */
+	size_t n_events;
+};
+
+struct store_filter {
+	const char *queue;	/* NULL: any */
+	const char *owner;	/* NULL: any */
+	int state;		/* -1: every open state (not closed/ignored) */
+	size_t limit;		/* 0: no limit */
+};
+
+/*
+ * Tickets matching `f`, highest priority first, then oldest first.
+ * *v_r is an owned array (free with store_tickets_free); may be empty.
+ */
+int store_queue(struct store *st, const struct store_filter *f,
+    struct store_ticket **v_r, size_t *n_r, struct error *err);
+/* Full-text search (FTS5 syntax) over subject, addresses and text. */
+int store_search(struct store *st, const char *query, size_t limit,
+    struct store_ticket **v_r, size_t *n_r, struct error *err);
+void store_tickets_free(struct store_ticket **vp, size_t n);
+
+/* One ticket in full; ERR_NOTFOUND when there is none. */
+int store_show(struct store *st, int64_t id, struct store_detail **d_r,
+    struct error *err);
+void store_detail_free(struct store_detail **dp);
+
+/*
+ * Ids of messages to reprocess: those of the given tickets, or (`failed`)
+ * every message whose parse failed.  *ids_r is owned by the caller.
+ */
+int store_messages_for_ticket(struct store *st, int64_t ticket_id,
+    int64_t **ids_r, size_t *n_r, struct error *err);
+int store_messages_failed(struct store *st, int64_t **ids_r, size_t *n_r,
+    struct error *err);
+/*
+ * The raw bytes of a stored message (owned by the caller, NUL-terminated),
+ * with its mailbox name (owned) for classification.
+ */
+int store_message_raw(struct store *st, int64_t message_id, char **raw_r,
+    size_t *len_r, char **mailbox_r, struct error *err);
+
+/* Counts, for tests and `triage status`. */
+int store_count(struct store *st, const char *what, int64_t *n_r,
+    struct error *err);
+
+#endif

@@ -1,0 +1,504 @@
+# Real-server test harness: a throwaway Dovecot (IMAP + STARTTLS, IMAPS)
+# and a throwaway SMTP server (aiosmtpd: STARTTLS, implicit TLS, AUTH),
+# both on 127.0.0.1 on free ports, with their own test CA, in one
+# `mktemp -d` directory that is removed when the test exits.
+#
+# Usage (bash):
+#	. "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
+#	harness_start
+#	harness_seed sales INBOX msg1.eml msg2.eml
+#	harness_write_conf "$HARNESS_DIR/triage.conf"
+#	... run the real binaries, compare results ...
+#
+# harness_start installs an EXIT trap that stops every server and removes
+# the directory, also when the test fails (then it prints the servers'
+# logs first).  Set HARNESS_KEEP=1 to keep the directory for a look.
+# See README.md "Testing" for the full interface.
+
+HARNESS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HARNESS_DOVECOT=${HARNESS_DOVECOT:-/usr/sbin/dovecot}
+HARNESS_DOVEADM=${HARNESS_DOVEADM:-/usr/bin/doveadm}
+HARNESS_PYTHON=${HARNESS_PYTHON:-/usr/bin/python3}
+HARNESS_USERS="sales community support alice bob maria"
+
+harness_fail()
+{
+	echo "harness: $*" >&2
+	return 1
+}
+
+# Print four (or $1) currently free TCP ports on 127.0.0.1.
+harness_free_ports()
+{
+	"$HARNESS_PYTHON" - "${1:-4}" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# Is process $1 alive?  A zombie is not: under a container's PID 1 a
+# daemonized Dovecot may stay unreaped for a second or more.
+harness_alive()
+{
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in
+	Z*|"") return 1 ;;
+	esac
+	return 0
+}
+
+# Wait until 127.0.0.1:$1 accepts connections; $2 seconds at most.
+harness_wait_port()
+{
+	local port=$1 tries=$((${2:-10} * 20))
+
+	while [ "$tries" -gt 0 ]; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# The test CA, a server certificate for 127.0.0.1 + localhost signed by it,
+# one for the wrong host name (same CA), and one for the right names from a
+# second CA the tests never trust.  EC keys: fast to make.
+harness_make_certs()
+{
+	local d=$HARNESS_DIR/tls
+	mkdir -p "$d" || return 1
+	(
+		set -e
+		cd "$d"
+		exec 2>>"$d/openssl.log" >&2
+		key() { openssl genpkey -algorithm EC \
+		    -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"; }
+		ca() {
+			key "$1"
+			openssl req -x509 -new -key "$1.key" -days 2 \
+			    -subj "/CN=$2" -out "$1.crt" \
+			    -addext basicConstraints=critical,CA:TRUE \
+			    -addext keyUsage=critical,keyCertSign,cRLSign
+		}
+		leaf() { # name ca cn san
+			key "$1"
+			openssl req -new -key "$1.key" -subj "/CN=$3" \
+			    -out "$1.csr"
+			printf '%s\n' "subjectAltName=$4" \
+			    "basicConstraints=critical,CA:FALSE" \
+			    "keyUsage=critical,digitalSignature" \
+			    "extendedKeyUsage=serverAuth" >"$1.ext"
+			openssl x509 -req -in "$1.csr" -CA "$2.crt" \
+			    -CAkey "$2.key" -CAcreateserial -days 2 \
+			    -extfile "$1.ext" -out "$1.crt"
+		}
+		ca ca "triage test CA"
+		ca untrusted-ca "some other CA"
+		leaf good ca localhost "DNS:localhost,IP:127.0.0.1"
+		leaf wronghost ca wrong.example "DNS:wrong.example"
+		leaf untrusted untrusted-ca localhost \
+		    "DNS:localhost,IP:127.0.0.1"
+	) || harness_fail "making test certificates failed: $(cat "$d/openssl.log")"
+}
+
+# Dovecot refuses to run login processes or mail access as root.  As an
+# ordinary user everything runs as that user; as root (CI) the mail and
+# internal processes run as Debian's "dovecot" user and the login
+# processes as "dovenull", both created by the dovecot-core package.
+harness_pick_users()
+{
+	if [ "$(id -u)" -ne 0 ]; then
+		HARNESS_RUN_USER=$(id -un)
+		HARNESS_LOGIN_USER=$HARNESS_RUN_USER
+		return 0
+	fi
+	HARNESS_RUN_USER=dovecot
+	HARNESS_LOGIN_USER=dovenull
+	id dovecot >/dev/null 2>&1 && id dovenull >/dev/null 2>&1 ||
+		harness_fail "running as root needs the dovecot and dovenull users (dovecot-core)"
+}
+
+harness_make_users()
+{
+	local u
+	: >"$HARNESS_DIR/passwd"
+	mkdir -p "$HARNESS_DIR/home" "$HARNESS_DIR/rawlog" \
+	    "$HARNESS_DIR/secrets" || return 1
+	chmod 700 "$HARNESS_DIR/secrets"
+	for u in $HARNESS_USERS; do
+		echo "$u:{PLAIN}$u-pw::::::" >>"$HARNESS_DIR/passwd"
+		mkdir -p "$HARNESS_DIR/home/$u" "$HARNESS_DIR/rawlog/$u"
+		(umask 077; echo "$u-pw" >"$HARNESS_DIR/secrets/$u.pass")
+	done
+	(umask 077; echo "$SMTP_PASS" >"$HARNESS_DIR/secrets/smtp.pass")
+	if [ "$(id -u)" -eq 0 ]; then
+		# Dovecot's unprivileged processes must reach their files.
+		chmod 711 "$HARNESS_DIR"
+		chmod 644 "$HARNESS_DIR/passwd"
+		chown -R "$HARNESS_RUN_USER:" "$HARNESS_DIR/home" \
+		    "$HARNESS_DIR/rawlog"
+	fi
+}
+
+# Password of an IMAP user, and a 0600 file holding it (password_file).
+harness_password() { echo "$1-pw"; }
+harness_password_file() { echo "$HARNESS_DIR/secrets/$1.pass"; }
+
+# Write $HARNESS_DIR/dovecot.conf from the template, serving certificate
+# $1: good (default), wronghost or untrusted.
+harness_dovecot_config()
+{
+	local cert=${1:-good}
+	sed -e "s|@DIR@|$HARNESS_DIR|g" \
+	    -e "s|@ID@|${HARNESS_DIR##*.}|g" \
+	    -e "s|@USER@|$HARNESS_RUN_USER|g" \
+	    -e "s|@LOGIN_USER@|$HARNESS_LOGIN_USER|g" \
+	    -e "s|@GROUP@|$(id -gn "$HARNESS_RUN_USER")|g" \
+	    -e "s|@UID@|$(id -u "$HARNESS_RUN_USER")|g" \
+	    -e "s|@GID@|$(id -g "$HARNESS_RUN_USER")|g" \
+	    -e "s|@CERT@|$cert|g" \
+	    -e "s|@IMAP_PORT@|$IMAP_PORT|g" -e "s|@IMAPS_PORT@|$IMAPS_PORT|g" \
+	    "$HARNESS_SRC/dovecot.conf.in" >"$DOVECOT_CONF"
+}
+
+harness_dovecot_pid()
+{
+	cat "$HARNESS_DIR/run/master.pid" 2>/dev/null
+}
+
+# Start Dovecot serving certificate $1 (good | wronghost | untrusted).
+harness_dovecot_start()
+{
+	[ -x "$HARNESS_DOVECOT" ] ||
+		harness_fail "dovecot not found at $HARNESS_DOVECOT (apt-get install dovecot-imapd)" ||
+		return 1
+	harness_dovecot_config "${1:-good}" || return 1
+	mkdir -p "$HARNESS_DIR/run" "$HARNESS_DIR/state"
+	if ! "$HARNESS_DOVECOT" -c "$DOVECOT_CONF" 2>>"$DOVECOT_LOG"; then
+		tail -n 20 "$DOVECOT_LOG" >&2
+		harness_fail "dovecot did not start"
+		return 1
+	fi
+	# The login processes need this before the first client arrives.
+	mkdir -p "$HARNESS_DIR/run/login/rawlogs"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$HARNESS_LOGIN_USER:" "$HARNESS_DIR/run/login/rawlogs"
+	fi
+	if ! harness_wait_port "$IMAP_PORT" 10 ||
+	    ! harness_wait_port "$IMAPS_PORT" 10; then
+		tail -n 20 "$DOVECOT_LOG" >&2
+		harness_fail "dovecot does not listen on $IMAP_PORT/$IMAPS_PORT"
+		return 1
+	fi
+}
+
+# Stop Dovecot and wait until it and its children are gone (SIGCONT first,
+# in case a test paused it).
+harness_dovecot_stop()
+{
+	local pid tries=500
+	pid=$(harness_dovecot_pid) || return 0
+	[ -n "$pid" ] || return 0
+	harness_dovecot_resume
+	kill -TERM "$pid" 2>/dev/null || true
+	while harness_alive "$pid" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
+		tries=$((tries - 1))
+	done
+	if harness_alive "$pid"; then
+		pkill -KILL -P "$pid" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$HARNESS_DIR/run/master.pid"
+}
+
+# Crash Dovecot: SIGKILL the master and its children at once, no
+# goodbye to clients.  harness_dovecot_start brings it back.
+harness_dovecot_kill()
+{
+	local pid kids
+	pid=$(harness_dovecot_pid) || return 0
+	[ -n "$pid" ] || return 0
+	kids=$(pgrep -P "$pid" | tr '\n' ' ') || true
+	# shellcheck disable=SC2086
+	kill -KILL "$pid" $kids 2>/dev/null || true
+	for pid in $pid $kids; do
+		while harness_alive "$pid"; do
+			sleep 0.02
+		done
+	done
+	rm -f "$HARNESS_DIR/run/master.pid"
+}
+
+harness_dovecot_restart()
+{
+	harness_dovecot_stop && harness_dovecot_start "$@"
+}
+
+# Freeze / thaw the whole Dovecot instance (master and its children), so a
+# client sees a server that accepts nothing and answers nothing.
+harness_dovecot_pause()
+{
+	local pid
+	pid=$(harness_dovecot_pid) || return 1
+	kill -STOP "$pid" || return 1
+	pkill -STOP -P "$pid" || true
+	return 0
+}
+
+harness_dovecot_resume()
+{
+	local pid
+	pid=$(harness_dovecot_pid) || return 0
+	pkill -CONT -P "$pid" 2>/dev/null || true
+	kill -CONT "$pid" 2>/dev/null || true
+	return 0
+}
+
+harness_doveadm()
+{
+	"$HARNESS_DOVEADM" -c "$DOVECOT_CONF" "$@"
+}
+
+# harness_seed USER FOLDER FILE...: deliver each file into USER's FOLDER
+# (created if missing), in order, so UIDs follow the argument order.
+# Dovecot stores LF line ends; IMAP hands them out as CRLF.
+harness_seed()
+{
+	local user=$1 folder=$2 f
+	shift 2
+	if [ "$folder" != INBOX ]; then
+		harness_doveadm mailbox create -u "$user" "$folder" \
+		    2>/dev/null || true
+	fi
+	for f in "$@"; do
+		harness_doveadm save -u "$user" -m "$folder" <"$f" ||
+			harness_fail "seeding $f into $user/$folder failed" ||
+			return 1
+	done
+}
+
+# Number of messages in USER's FOLDER, from the server.
+harness_count()
+{
+	harness_doveadm -f flow mailbox status -u "$1" messages "$2" |
+	    sed 's/.*messages=//'
+}
+
+harness_smtp_start()
+{
+	mkdir -p "$SMTP_SPOOL" || return 1
+	rm -f "$SMTP_SPOOL/.ready"
+	"$HARNESS_PYTHON" "$HARNESS_SRC/smtpd.py" --spool "$SMTP_SPOOL" \
+	    --port "$SMTP_PORT" --tls-port "$SMTPS_PORT" \
+	    --cert "$HARNESS_DIR/tls/good.crt" \
+	    --key "$HARNESS_DIR/tls/good.key" \
+	    --user "$SMTP_USER" --password-file "$HARNESS_DIR/secrets/smtp.pass" \
+	    --auth-required "${HARNESS_SMTP_AUTH_REQUIRED:-1}" \
+	    --log "$SMTP_LOG" </dev/null >>"$SMTP_LOG" 2>&1 &
+	HARNESS_SMTP_PID=$!
+	if ! harness_wait_port "$SMTP_PORT" 10 ||
+	    ! harness_wait_port "$SMTPS_PORT" 10 ||
+	    [ ! -e "$SMTP_SPOOL/.ready" ]; then
+		tail -n 20 "$SMTP_LOG" >&2
+		harness_fail "SMTP server did not start"
+		return 1
+	fi
+}
+
+harness_smtp_stop()
+{
+	local tries=100
+	[ -n "${HARNESS_SMTP_PID:-}" ] || return 0
+	kill -CONT "$HARNESS_SMTP_PID" 2>/dev/null || true
+	kill -TERM "$HARNESS_SMTP_PID" 2>/dev/null || true
+	while harness_alive "$HARNESS_SMTP_PID" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
+		tries=$((tries - 1))
+	done
+	kill -KILL "$HARNESS_SMTP_PID" 2>/dev/null || true
+	wait "$HARNESS_SMTP_PID" 2>/dev/null || true
+	HARNESS_SMTP_PID=
+	return 0
+}
+
+harness_smtp_restart()
+{
+	harness_smtp_stop && harness_smtp_start
+}
+
+# The stored messages, oldest first: one NNNN.eml path a line.  The
+# envelope of each is beside it as NNNN.env (mail_from:, rcpt:, auth:,
+# tls: lines).
+harness_smtp_messages()
+{
+	local env
+	for env in "$SMTP_SPOOL"/*.env; do
+		[ -e "$env" ] || continue
+		echo "${env%.env}.eml"
+	done
+}
+
+# harness_smtp_reject ADDRESS CODE [TEXT]: from now on RCPT TO ADDRESS
+# (or * for everyone) is answered "CODE TEXT".  harness_smtp_accept
+# removes every such rule.
+harness_smtp_reject()
+{
+	echo "$1 $2 ${3:-rejected by test}" >>"$SMTP_SPOOL/reject"
+}
+
+harness_smtp_accept()
+{
+	rm -f "$SMTP_SPOOL/reject"
+}
+
+# harness_write_conf FILE [DATABASE]: a triage.conf for the running
+# servers: mailboxes sales and community (imap tls from $HARNESS_IMAP_TLS:
+# implicit (default) | starttls | none; after from $HARNESS_AFTER, default
+# flag), SMTP on the STARTTLS port, routes, a team, all verified against
+# the test CA.
+harness_write_conf()
+{
+	local file=$1 db=${2:-$HARNESS_DIR/triage.db}
+	local tls=${HARNESS_IMAP_TLS:-implicit} after=${HARNESS_AFTER:-flag}
+	local port=$IMAPS_PORT
+	local rules=${HARNESS_RULES:-${TRIAGE_SOURCE_DIR:-$HARNESS_SRC/../..}/rules}
+	[ "$tls" = implicit ] || port=$IMAP_PORT
+	mkdir -p "$HARNESS_DIR/rules.d"
+	{
+		cat <<EOF
+# written by tests/harness/harness.sh for servers in $HARNESS_DIR
+database = "$db";
+rules    = "$rules";
+poll_interval = 1;
+
+mailboxes = (
+EOF
+		local sep="" m
+		for m in sales community; do
+			cat <<EOF
+  $sep{ name = "$m"; address = "$m@example.com"; queue = "$m";
+    imap = { host = "127.0.0.1"; port = $port; tls = "$tls";
+             user = "$m"; password_file = "$(harness_password_file "$m")";
+             folder = "INBOX"; ca_file = "$HARNESS_CA"; };
+    after = "$after"; }
+EOF
+			sep=","
+		done
+		cat <<EOF
+);
+
+smtp = { host = "127.0.0.1"; port = $SMTP_PORT; tls = "starttls";
+         user = "$SMTP_USER"; password_file = "$HARNESS_DIR/secrets/smtp.pass";
+         from = "Triage <triage@example.com>"; ca_file = "$HARNESS_CA"; };
+
+routes = {
+  sales   = "sales-team@example.com";
+  support = { to = "support@example.com"; style = "redirect"; };
+};
+
+team = (
+  { name = "alice"; address = "alice@example.com"; role = "bdr"; },
+  { name = "bob";   address = "bob@example.com";   role = "bdr"; },
+  { name = "maria"; address = "maria@example.com"; role = "manager"; }
+);
+
+sla = { claim = "4h"; acknowledge = "1d"; digest_to = "bdr-managers@example.com"; };
+EOF
+	} >"$file"
+}
+
+# Where Dovecot writes the post-login IMAP transcript of USER
+# (*.in / *.out files, one pair per session).
+harness_rawlog_dir() { echo "$HARNESS_DIR/rawlog/$1"; }
+
+# Where Dovecot writes the pre-login transcript of every connection
+# (greeting, CAPABILITY, STARTTLS, AUTHENTICATE/LOGIN: test passwords
+# appear here in clear).
+# (Dovecot writes TLS traffic there still encrypted.)
+harness_login_rawlog_dir() { echo "$HARNESS_DIR/run/login/rawlogs"; }
+
+# Stop everything and remove the directory.  Safe to call twice.
+harness_stop()
+{
+	local status=${1:-0}
+	[ -n "${HARNESS_DIR:-}" ] && [ -d "$HARNESS_DIR" ] || return 0
+	if [ "$status" -ne 0 ]; then
+		echo "harness: test failed ($status); server logs follow" >&2
+		tail -n 40 "$DOVECOT_LOG" "$SMTP_LOG" >&2 2>/dev/null || true
+	fi
+	harness_smtp_stop
+	harness_dovecot_stop
+	if [ -n "${HARNESS_KEEP:-}" ]; then
+		echo "harness: kept $HARNESS_DIR" >&2
+	else
+		rm -rf "$HARNESS_DIR"
+	fi
+	HARNESS_DIR=
+}
+
+harness_on_exit()
+{
+	local status=$?
+	set +e
+	harness_stop "$status"
+	exit "$status"
+}
+
+# Start both servers on free ports and export where they are.
+harness_start()
+{
+	local try ports
+	[ -x "$HARNESS_DOVECOT" ] ||
+		harness_fail "dovecot not found at $HARNESS_DOVECOT (apt-get install dovecot-imapd): this is a failure, not a skip" ||
+		return 1
+	[ -x "$HARNESS_DOVEADM" ] || harness_fail "doveadm not found" || return 1
+	"$HARNESS_PYTHON" -c 'import aiosmtpd' 2>/dev/null ||
+		harness_fail "$HARNESS_PYTHON lacks aiosmtpd (apt-get install python3-aiosmtpd)" ||
+		return 1
+	command -v openssl >/dev/null ||
+		harness_fail "openssl not found" || return 1
+
+	HARNESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/triage-harness.XXXXXX") ||
+		return 1
+	trap harness_on_exit EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	export HARNESS_DIR
+	export DOVECOT_CONF=$HARNESS_DIR/dovecot.conf
+	export DOVECOT_LOG=$HARNESS_DIR/dovecot.log
+	export SMTP_SPOOL=$HARNESS_DIR/smtp
+	export SMTP_LOG=$HARNESS_DIR/smtpd.log
+	export HARNESS_CA=$HARNESS_DIR/tls/ca.crt
+	export HARNESS_UNTRUSTED_CA=$HARNESS_DIR/tls/untrusted-ca.crt
+	export IMAP_HOST=127.0.0.1 SMTP_HOST=127.0.0.1
+	export IMAP_USER=sales IMAP_PASS=sales-pw
+	export SMTP_USER=triage SMTP_PASS=triage-smtp-pw
+	export SMTP_PASS_FILE=$HARNESS_DIR/secrets/smtp.pass
+
+	harness_pick_users || return 1
+	harness_make_certs || return 1
+	harness_make_users || return 1
+	# Another test may take a port between our probe and our bind: retry.
+	for try in 1 2 3 4 5; do
+		ports=$(harness_free_ports 4) || return 1
+		read -r IMAP_PORT IMAPS_PORT SMTP_PORT SMTPS_PORT <<<"$ports"
+		export IMAP_PORT IMAPS_PORT SMTP_PORT SMTPS_PORT
+		if harness_dovecot_start good 2>>"$HARNESS_DIR/start.log" &&
+		    harness_smtp_start 2>>"$HARNESS_DIR/start.log"; then
+			return 0
+		fi
+		harness_smtp_stop
+		harness_dovecot_stop
+	done
+	cat "$HARNESS_DIR/start.log" >&2
+	harness_fail "could not start the servers"
+}
