@@ -1,8 +1,7 @@
 /*
- * Messages for the rules tests: build a struct msg by hand (tm_new and
- * friends), or read a plain-text .eml fixture (tm_load_eml) until the
- * message model's mime_parse() is on main.  Everything is owned by the
- * struct tm_msg and freed by tm_free().
+ * Messages for the rules tests, built by hand (tm_new and friends) so a
+ * test controls every field; .eml fixtures go through mime_parse().
+ * Everything is owned by the struct msg and freed by tm_free().
  */
 #ifndef TRIAGE_RULES_TESTMSG_H
 #define TRIAGE_RULES_TESTMSG_H
@@ -169,84 +168,6 @@ tm_parse_addrs(struct msg_addrs *a, const char *value)
 		free(addr);
 	}
 	free(copy);
-}
-
-/*
- * A plain-text .eml: unfolded headers, then the body as the text.
- * "X-Test-Attachment: NAME" adds an attachment called NAME.
- */
-static inline struct msg *
-tm_load_eml(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	struct msg *m;
-	char line[4096], *hname = NULL;
-	struct buf hval, body;
-
-	if (fp == NULL)
-		return NULL;
-	m = tm_new("", "", "");
-	buf_init(&hval, 1 << 20);
-	buf_init(&body, 1 << 22);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		size_t n = strlen(line);
-
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (hname != NULL && (line[0] == ' ' || line[0] == '\t')) {
-			buf_addstr(&hval, line);
-			continue;
-		}
-		if (hname != NULL) {
-			const char *v = hval.data != NULL ? hval.data : "";
-
-			while (*v == ' ')
-				v++;
-			if (strcasecmp(hname, "Subject") == 0) {
-				tm_set(&m->subject, v);
-			} else if (strcasecmp(hname, "From") == 0) {
-				char *nm, *ad;
-
-				tm_parse_addr(v, &nm, &ad);
-				tm_set_from(m, nm, ad);
-				free(nm);
-				free(ad);
-			} else if (strcasecmp(hname, "To") == 0) {
-				tm_parse_addrs(&m->to, v);
-			} else if (strcasecmp(hname, "Cc") == 0) {
-				tm_parse_addrs(&m->cc, v);
-			}
-			if (strcasecmp(hname, "X-Test-Attachment") == 0)
-				tm_attach(m, v);
-			else
-				tm_header_add(m, hname, v);
-			xfree(&hname);
-			buf_reset(&hval);
-		}
-		if (n == 0)
-			break;
-		char *colon = strchr(line, ':');
-
-		if (colon == NULL)
-			continue;
-		hname = xstrndup(line, (size_t)(colon - line));
-		buf_addstr(&hval, colon + 1);
-	}
-	free(hname);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		size_t n = strlen(line);
-
-		if (n >= 2 && line[n - 2] == '\r' && line[n - 1] == '\n') {
-			line[n - 2] = '\n';
-			line[n - 1] = '\0';
-		}
-		buf_addstr(&body, line);
-	}
-	fclose(fp);
-	tm_set(&m->text, body.data != NULL ? body.data : "");
-	buf_free(&hval);
-	buf_free(&body);
-	return m;
 }
 
 #endif
