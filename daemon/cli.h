@@ -37,7 +37,8 @@ const struct cli_cmd *cli_find(const char *name);
 /* cli-inspect.c */
 cli_fn cli_inspect;
 
-/* triage rules check|test|replay (cli-rules.c) */
+/* triage rules check|test|replay (cli-rules.c, cli-rules-replay.c) */
 cli_fn cli_rules;
+cli_fn cli_rules_replay;
 
 #endif

@@ -388,7 +388,9 @@ near_add(struct rules_nears *nears, const struct rules_rule *r,
 
 /*
  * Evaluate one rule.  Classify stops at the first condition that fails;
- * explain (nears != NULL) goes on, quietly, to count the failures.
+ * explain (nears != NULL) goes on, quietly, to count the failures.  A
+ * rule is "close" when one condition failed and some positive one held
+ * (a rule whose only match failed and whose `not` held is not close).
  * Returns 1 when the rule fired and said `stop`.
  */
 static int
@@ -396,14 +398,16 @@ rule_eval(struct eval *e, const struct rules_rule *r,
     struct rules_nears *nears)
 {
 	const struct rules_cond *failed = NULL;
-	size_t n_failed = 0;
+	size_t n_failed = 0, n_pos_held = 0;
 	int stop = 0;
 
 	e->rule = r;
 	e->quiet = 0;
 	for (size_t i = 0; i < r->n_conds; i++) {
-		if (cond_holds(e, &r->conds[i]))
+		if (cond_holds(e, &r->conds[i])) {
+			n_pos_held += !r->conds[i].negate;
 			continue;
+		}
 		n_failed++;
 		failed = &r->conds[i];
 		if (nears == NULL)
@@ -412,7 +416,7 @@ rule_eval(struct eval *e, const struct rules_rule *r,
 	}
 	if (n_failed == 0)
 		stop = rule_apply(e, r);
-	else if (nears != NULL && n_failed == 1 && r->n_conds >= 2)
+	else if (nears != NULL && n_failed == 1 && n_pos_held > 0)
 		near_add(nears, r, failed);
 	pending_clear(e);
 	caps_clear(e);

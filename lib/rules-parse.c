@@ -8,11 +8,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "rules-private.h"
 #include "log.h"
 #include "xalloc.h"
@@ -1052,4 +1054,26 @@ rules_load(const char *dir, const struct rules_options *opts,
 	}
 	free(ents);
 	return rules_finish(p.rs, opts, rules_r, before, probs);
+}
+
+/* ---- names from a config ---- */
+
+static int
+conf_queue_known(void *arg, const char *name)
+{
+	return conf_has_queue(arg, name);
+}
+
+static int
+conf_route_known(void *arg, const char *name)
+{
+	return conf_route(arg, name) != NULL;
+}
+
+void
+rules_names_from_conf(struct rules_names *names, const struct conf *c)
+{
+	names->has_queue = conf_queue_known;
+	names->has_route = conf_route_known;
+	names->arg = (void *)(uintptr_t)c;	/* read only */
 }

@@ -47,6 +47,15 @@ struct rules_names {
 	void *arg;
 };
 
+struct conf;
+
+/*
+ * Names from a loaded config: its mailboxes' queues and route names are
+ * queues (conf_has_queue()), its route names are routes.  `c` must
+ * outlive every use of *names.
+ */
+void rules_names_from_conf(struct rules_names *names, const struct conf *c);
+
 struct rules_options {
 	const struct rules_names *names;	/* NULL: accept any name */
 	int no_prefilter;	/* 1: PCRE2 only (tests compare both paths) */
@@ -112,8 +121,9 @@ struct rules_nears {
 };
 
 /*
- * rules_classify(), and also list in *nears the rules with two or more
- * conditions of which exactly one did not hold (the explainer).  Rules
+ * rules_classify(), and also list in *nears the rules of which exactly
+ * one condition did not hold while some non-negated one did (the
+ * explainer's "came close").  Rules
  * after a `stop` are not evaluated and never listed.
  */
 void rules_explain(const struct rules *rs, const struct msg *m,
