@@ -133,11 +133,23 @@ prio_str(enum priority p)
 	return p == PRIO_UNSET ? "(unset)" : priority_name(p);
 }
 
+/* The rule's name in a "name (file:line)" entry, into buf. */
+static const char *
+entry_name(const char *entry, char *buf, size_t size)
+{
+	size_t n = strcspn(entry, " ");
+
+	snprintf(buf, size, "%.*s", (int)n, entry);
+	return buf;
+}
+
 /* Print what changes for one ticket; returns 1 when anything does. */
 static int
 report(const struct store_ticket *t, const struct fold *a,
-    const struct fold *b, struct totals *tot)
+    const struct fold *b, const struct rules *base, const struct rules *cand,
+    struct totals *tot)
 {
+	char name[256];
 	int dq = !same_str(a->queue, b->queue), dp = a->prio != b->prio;
 	int dt = !same_set(&a->tags, &b->tags);
 	int di = !same_str(a->ignore, b->ignore);
@@ -175,6 +187,13 @@ report(const struct store_ticket *t, const struct fold *a,
 	for (size_t i = 0; i < a->rules.n; i++) {
 		if (!strset_has(&b->rules, a->rules.v[i]))
 			printf(" -%s", a->rules.v[i]);
+	}
+	/* fired with both, but written differently in the candidate */
+	for (size_t i = 0; i < b->rules.n; i++) {
+		if (strset_has(&a->rules, b->rules.v[i]) &&
+		    !rules_same_rule(base, cand, entry_name(b->rules.v[i],
+		    name, sizeof(name))))
+			printf(" ~%s", b->rules.v[i]);
 	}
 	printf("\n");
 	tot->changed++;
@@ -231,7 +250,7 @@ replay_ticket(struct store *st, const struct store_ticket *t,
 	}
 	free(ids);
 	if (r == 0)
-		(void)report(t, &a, &b, tot);
+		(void)report(t, &a, &b, base, cand, tot);
 	fold_clear(&a);
 	fold_clear(&b);
 	return r;

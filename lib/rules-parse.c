@@ -136,6 +136,55 @@ rules_name(const struct rules *rs, size_t i)
 	return rs->v[i].name;
 }
 
+static const struct rules_rule *
+rule_find(const struct rules *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		if (strcmp(rs->v[i].name, name) == 0)
+			return &rs->v[i];
+	}
+	return NULL;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static int
+same_conds(const struct rules_cond *a, const struct rules_cond *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].kind != b[i].kind || a[i].n_kids != b[i].n_kids ||
+		    !same_str(a[i].text, b[i].text) ||
+		    !same_conds(a[i].kids, b[i].kids, a[i].n_kids))
+			return 0;
+	}
+	return 1;
+}
+
+int
+rules_same_rule(const struct rules *a, const struct rules *b,
+    const char *name)
+{
+	const struct rules_rule *ra = rule_find(a, name);
+	const struct rules_rule *rb = rule_find(b, name);
+
+	if (ra == NULL || rb == NULL || ra->n_conds != rb->n_conds ||
+	    ra->n_acts != rb->n_acts ||
+	    !same_conds(ra->conds, rb->conds, ra->n_conds))
+		return 0;
+	for (size_t i = 0; i < ra->n_acts; i++) {
+		const struct rules_action *x = &ra->acts[i], *y = &rb->acts[i];
+
+		if (x->kind != y->kind || !same_str(x->arg, y->arg) ||
+		    x->prio != y->prio || x->dim != y->dim || x->n != y->n)
+			return 0;
+	}
+	return 1;
+}
+
 size_t
 rules_unfiltered(const struct rules *rs)
 {

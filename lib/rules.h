@@ -95,6 +95,12 @@ void rules_free(struct rules **rsp);
 size_t rules_count(const struct rules *rs);
 /* Name of rule i (0 <= i < rules_count()), owned by the rule set. */
 const char *rules_name(const struct rules *rs, size_t i);
+/*
+ * Is rule `name` written the same in both sets (same conditions and
+ * actions, wherever it sits)?  0 when it differs or either set lacks it.
+ */
+int rules_same_rule(const struct rules *a, const struct rules *b,
+    const char *name);
 size_t rules_unfiltered(const struct rules *rs);
 
 /*
