@@ -1,200 +1,27 @@
 /*
- * Rule files in, one checked, compiled, immutable rule set out.
- *
- * The parser goes on after every problem, so `triage rules check` can
- * report all of them at once (isync config.c style); a rule set with any
- * problem is never handed out.
+ * The rule-file parser and checker: one file's lines into rules, every
+ * pattern compiled (PCRE2, JIT).  It goes on after every problem, so
+ * `triage rules check` can report all of them at once (isync config.c
+ * style); rules.c throws away a set that had any.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <stdint.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "rules-private.h"
-#include "log.h"
 #include "xalloc.h"
 
-#define RULES_FILE_MAX	(4 * 1024 * 1024)	/* bytes per rule file */
 #define SCORE_MAX	100
 
-struct parser {
-	const char *path;		/* for problems */
-	const char *base;		/* for hits */
-	struct rules_problems *probs;
-	const struct rules_names *names;
-	struct rules *rs;
-	struct rules_rule *rule;	/* being read, or NULL */
-	struct rules_cond *open[RULES_MAX_DEPTH];	/* open any groups */
-	int open_line[RULES_MAX_DEPTH];
-	int depth;
-	size_t rule_probs;	/* problems before the current rule */
-	int lineno;
-	const char *line;
-};
-
-static void
-problem_add(struct rules_problems *probs, const char *file, int line, int col,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void
-problem_add(struct rules_problems *probs, const char *file, int line, int col,
-    const char *fmt, ...)
-{
-	struct rules_problem *pb;
-	va_list ap;
-	char *msg;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		fatalx("out of memory");
-	probs->v = xreallocarray(probs->v, probs->n + 1, sizeof(*probs->v));
-	pb = &probs->v[probs->n++];
-	pb->file = xstrdup(file);
-	pb->line = line;
-	pb->col = col;
-	pb->msg = msg;
-}
-
 #define perr(p, col, ...) \
-	problem_add((p)->probs, (p)->path, (p)->lineno, (col), __VA_ARGS__)
-
-void
-rules_problems_clear(struct rules_problems *probs)
-{
-	for (size_t i = 0; i < probs->n; i++) {
-		free(probs->v[i].file);
-		free(probs->v[i].msg);
-	}
-	free(probs->v);
-	probs->v = NULL;
-	probs->n = 0;
-}
-
-/* ---- freeing ---- */
-
-static void
-cond_clear(struct rules_cond *c)
-{
-	for (size_t i = 0; i < c->n_kids; i++)
-		cond_clear(&c->kids[i]);
-	free(c->kids);
-	free(c->text);
-	free(c->arg);
-	free(c->label);
-	free(c->pattern);
-	pcre2_code_free(c->re);
-}
-
-static void
-rule_clear(struct rules_rule *r)
-{
-	for (size_t i = 0; i < r->n_conds; i++)
-		cond_clear(&r->conds[i]);
-	for (size_t i = 0; i < r->n_acts; i++)
-		free(r->acts[i].arg);
-	free(r->conds);
-	free(r->acts);
-	free(r->name);
-	free(r->desc);
-	free(r->file);
-}
-
-void
-rules_free(struct rules **rsp)
-{
-	struct rules *rs = *rsp;
-
-	if (rs == NULL)
-		return;
-	for (size_t i = 0; i < rs->n; i++)
-		rule_clear(&rs->v[i]);
-	free(rs->v);
-	free(rs->leaves);
-	pcre2_match_context_free(rs->mctx);
-	rules_prefilter_free(&rs->pf);
-	free(rs);
-	*rsp = NULL;
-}
-
-size_t
-rules_count(const struct rules *rs)
-{
-	return rs->n;
-}
-
-const char *
-rules_name(const struct rules *rs, size_t i)
-{
-	return rs->v[i].name;
-}
-
-static const struct rules_rule *
-rule_find(const struct rules *rs, const char *name)
-{
-	for (size_t i = 0; i < rs->n; i++) {
-		if (strcmp(rs->v[i].name, name) == 0)
-			return &rs->v[i];
-	}
-	return NULL;
-}
-
-static int
-same_str(const char *a, const char *b)
-{
-	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
-}
-
-static int
-same_conds(const struct rules_cond *a, const struct rules_cond *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (a[i].kind != b[i].kind || a[i].n_kids != b[i].n_kids ||
-		    !same_str(a[i].text, b[i].text) ||
-		    !same_conds(a[i].kids, b[i].kids, a[i].n_kids))
-			return 0;
-	}
-	return 1;
-}
-
-int
-rules_same_rule(const struct rules *a, const struct rules *b,
-    const char *name)
-{
-	const struct rules_rule *ra = rule_find(a, name);
-	const struct rules_rule *rb = rule_find(b, name);
-
-	if (ra == NULL || rb == NULL || ra->n_conds != rb->n_conds ||
-	    ra->n_acts != rb->n_acts ||
-	    !same_conds(ra->conds, rb->conds, ra->n_conds))
-		return 0;
-	for (size_t i = 0; i < ra->n_acts; i++) {
-		const struct rules_action *x = &ra->acts[i], *y = &rb->acts[i];
-
-		if (x->kind != y->kind || !same_str(x->arg, y->arg) ||
-		    x->prio != y->prio || x->dim != y->dim || x->n != y->n)
-			return 0;
-	}
-	return 1;
-}
-
-size_t
-rules_unfiltered(const struct rules *rs)
-{
-	return rs->n_unfiltered;
-}
+	rules_problem_add((p)->probs, (p)->path, (p)->lineno, (col), __VA_ARGS__)
 
 /* ---- lexing ---- */
 
 static int
-col_of(const struct parser *p, const char *s)
+col_of(const struct rules_parser *p, const char *s)
 {
 	return (int)(s - p->line) + 1;
 }
@@ -227,7 +54,7 @@ word(const char **sp)
 
 /* Report trailing text; returns -1 if there is any. */
 static int
-expect_end(struct parser *p, const char *s)
+expect_end(struct rules_parser *p, const char *s)
 {
 	s = skip_space(s);
 	if (*s == '\0')
@@ -238,7 +65,7 @@ expect_end(struct parser *p, const char *s)
 
 /* A name (rule, queue, route): returns NULL after reporting a problem. */
 static char *
-name_arg(struct parser *p, const char **sp, const char *what)
+name_arg(struct rules_parser *p, const char **sp, const char *what)
 {
 	const char *s = skip_space(*sp), *e = s;
 
@@ -259,7 +86,7 @@ name_arg(struct parser *p, const char **sp, const char *what)
 
 /* "quoted string" with \" and \\ escapes; NULL after a problem. */
 static char *
-quoted(struct parser *p, const char **sp)
+quoted(struct rules_parser *p, const char **sp)
 {
 	const char *s = *sp;
 	struct buf b;
@@ -337,7 +164,7 @@ pattern_col(const char *src, size_t off, int col0)
 }
 
 static int
-compile_pattern(struct parser *p, struct rules_cond *c, const char *src,
+compile_pattern(struct rules_parser *p, struct rules_cond *c, const char *src,
     int col0)
 {
 	uint32_t opts = 0, n = 0, minlen = 0;
@@ -377,7 +204,7 @@ compile_pattern(struct parser *p, struct rules_cond *c, const char *src,
 
 /* "/pattern/flags" at *sp; fills c->pattern, c->flags, c->re. */
 static int
-regex_arg(struct parser *p, struct rules_cond *c, const char **sp)
+regex_arg(struct rules_parser *p, struct rules_cond *c, const char **sp)
 {
 	const char *s = skip_space(*sp), *src;
 	struct buf b;
@@ -425,7 +252,7 @@ out:
 
 /* Where the next condition goes: the innermost any group, or the rule. */
 static struct rules_cond *
-cond_slot(struct parser *p)
+cond_slot(struct rules_parser *p)
 {
 	struct rules_cond **v;
 	size_t *n;
@@ -444,7 +271,7 @@ cond_slot(struct parser *p)
 
 /* Undo cond_slot() after a problem, so nothing half-built is matched. */
 static void
-cond_drop(struct parser *p)
+cond_drop(struct rules_parser *p)
 {
 	struct rules_cond *v;
 	size_t *n;
@@ -456,11 +283,11 @@ cond_drop(struct parser *p)
 		v = p->rule->conds;
 		n = &p->rule->n_conds;
 	}
-	cond_clear(&v[--(*n)]);
+	rules_cond_clear(&v[--(*n)]);
 }
 
 static void
-parse_any(struct parser *p, const char *kw, const char *s, int negate)
+parse_any(struct rules_parser *p, const char *kw, const char *s, int negate)
 {
 	struct rules_cond *c;
 
@@ -486,7 +313,7 @@ parse_any(struct parser *p, const char *kw, const char *s, int negate)
 }
 
 static void
-parse_end(struct parser *p, const char *kw, const char *s)
+parse_end(struct rules_parser *p, const char *kw, const char *s)
 {
 	struct rules_cond *c;
 
@@ -497,12 +324,12 @@ parse_end(struct parser *p, const char *kw, const char *s)
 	(void)expect_end(p, s);
 	c = p->open[--p->depth];
 	if (c->n_kids == 0)
-		problem_add(p->probs, p->path, c->line, c->col,
+		rules_problem_add(p->probs, p->path, c->line, c->col,
 		    "empty 'any' group");
 }
 
 static void
-parse_cond(struct parser *p, const char *start, enum rules_target t,
+parse_cond(struct rules_parser *p, const char *start, enum rules_target t,
     const char *s, int negate)
 {
 	struct rules_cond *c = cond_slot(p);
@@ -533,7 +360,7 @@ bad:
 /* ---- actions ---- */
 
 static struct rules_action *
-act_add(struct parser *p, enum action_kind kind)
+act_add(struct rules_parser *p, enum action_kind kind)
 {
 	struct rules_rule *r = p->rule;
 	struct rules_action *a;
@@ -558,7 +385,7 @@ known(const struct rules_names *names, int queue, const char *name)
 }
 
 static void
-parse_named(struct parser *p, enum action_kind kind, const char *s)
+parse_named(struct rules_parser *p, enum action_kind kind, const char *s)
 {
 	const char *at = skip_space(s);
 	int is_queue = kind == ACT_QUEUE;
@@ -580,7 +407,7 @@ parse_named(struct parser *p, enum action_kind kind, const char *s)
 }
 
 static void
-parse_priority(struct parser *p, const char *s)
+parse_priority(struct rules_parser *p, const char *s)
 {
 	const char *at = skip_space(s);
 	enum priority prio;
@@ -598,7 +425,7 @@ parse_priority(struct parser *p, const char *s)
 }
 
 static void
-parse_score(struct parser *p, const char *kw, const char *s)
+parse_score(struct rules_parser *p, const char *kw, const char *s)
 {
 	const char *at = skip_space(s), *nat;
 	char *w, *end;
@@ -653,7 +480,7 @@ tag_max_group(const char *t, const char **at_r)
 }
 
 static void
-parse_tag(struct parser *p, const char *kw, const char *s)
+parse_tag(struct rules_parser *p, const char *kw, const char *s)
 {
 	const char *at = skip_space(s);
 	struct rules_action *a;
@@ -676,7 +503,7 @@ parse_tag(struct parser *p, const char *kw, const char *s)
 }
 
 static void
-parse_ignore(struct parser *p, const char *s)
+parse_ignore(struct rules_parser *p, const char *s)
 {
 	const char *at = skip_space(s);
 	char *reason;
@@ -725,7 +552,7 @@ short_capture(const struct rules_cond *v, size_t n_v, unsigned n, int *any_r)
 }
 
 static void
-check_tags(struct parser *p, const struct rules_rule *r)
+check_tags(struct rules_parser *p, const struct rules_rule *r)
 {
 	const struct rules_cond *c;
 	const char *at = NULL;
@@ -755,7 +582,7 @@ check_tags(struct parser *p, const struct rules_rule *r)
 
 /* At the end of a rule: what is missing or inconsistent in it. */
 static void
-rule_finish(struct parser *p)
+rule_finish(struct rules_parser *p)
 {
 	struct rules_rule *r = p->rule;
 	int save = p->lineno, clean;
@@ -779,7 +606,7 @@ rule_finish(struct parser *p)
 }
 
 static void
-parse_rule_line(struct parser *p, const char *s)
+parse_rule_line(struct rules_parser *p, const char *s)
 {
 	struct rules *rs = p->rs;
 	struct rules_rule *r;
@@ -824,7 +651,7 @@ parse_rule_line(struct parser *p, const char *s)
 }
 
 static void
-parse_action(struct parser *p, const char *kw, const char *w, const char *s)
+parse_action(struct rules_parser *p, const char *kw, const char *w, const char *s)
 {
 	if (strcmp(w, "queue") == 0)
 		parse_named(p, ACT_QUEUE, s);
@@ -856,7 +683,7 @@ is_action(const char *w)
 }
 
 static void
-parse_indented(struct parser *p, const char *start)
+parse_indented(struct rules_parser *p, const char *start)
 {
 	const char *s = start, *kw = start;
 	enum rules_target t;
@@ -894,7 +721,7 @@ parse_indented(struct parser *p, const char *start)
 }
 
 static void
-parse_line(struct parser *p, const char *line)
+parse_line(struct rules_parser *p, const char *line)
 {
 	const char *s = skip_space(line);
 	char *w;
@@ -915,8 +742,8 @@ parse_line(struct parser *p, const char *line)
 	free(w);
 }
 
-static void
-parse_text(struct parser *p, const char *text)
+void
+rules_parse_text(struct rules_parser *p, const char *text)
 {
 	const char *s = text, *nl;
 	char *line;
@@ -939,190 +766,4 @@ parse_text(struct parser *p, const char *text)
 		s = nl + 1;
 	}
 	rule_finish(p);
-}
-
-/* ---- the rule set ---- */
-
-static struct rules *
-rules_new(void)
-{
-	struct rules *rs = xcalloc(1, sizeof(*rs));
-
-	rs->mctx = pcre2_match_context_create(NULL);
-	if (rs->mctx == NULL)
-		fatalx("out of memory");
-	pcre2_set_match_limit(rs->mctx, RULES_MATCH_LIMIT);
-	pcre2_set_depth_limit(rs->mctx, RULES_DEPTH_LIMIT);
-	pcre2_set_heap_limit(rs->mctx, RULES_HEAP_LIMIT);
-	return rs;
-}
-
-static void
-collect_leaves(struct rules *rs, struct rules_cond *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].kind == COND_ANY) {
-			collect_leaves(rs, v[i].kids, v[i].n_kids);
-			continue;
-		}
-		v[i].id = rs->n_leaves;
-		rs->leaves = xreallocarray(rs->leaves, rs->n_leaves + 1,
-		    sizeof(*rs->leaves));
-		rs->leaves[rs->n_leaves++] = &v[i];
-	}
-}
-
-/* Finish a set that parsed clean, or throw it away. */
-static int
-rules_finish(struct rules *rs, const struct rules_options *opts,
-    struct rules **rules_r, size_t problems_before,
-    const struct rules_problems *probs)
-{
-	if (probs->n > problems_before) {
-		rules_free(&rs);
-		return -1;
-	}
-	for (size_t i = 0; i < rs->n; i++)
-		collect_leaves(rs, rs->v[i].conds, rs->v[i].n_conds);
-	rs->n_unfiltered = rs->n_leaves;
-	if (opts == NULL || !opts->no_prefilter)
-		rules_prefilter_build(rs);
-	*rules_r = rs;
-	return 0;
-}
-
-static const char *
-base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s != NULL ? s + 1 : path;
-}
-
-int
-rules_load_buffer(const char *name, const char *text,
-    const struct rules_options *opts, struct rules **rules_r,
-    struct rules_problems *probs)
-{
-	struct parser p = { 0 };
-	size_t before = probs->n;
-
-	p.rs = rules_new();
-	p.path = name;
-	p.base = base_name(name);
-	p.probs = probs;
-	p.names = opts != NULL ? opts->names : NULL;
-	parse_text(&p, text);
-	return rules_finish(p.rs, opts, rules_r, before, probs);
-}
-
-/* Read a whole file (bounded); NULL after recording a problem. */
-static char *
-read_file(const char *path, struct rules_problems *probs)
-{
-	FILE *fp;
-	char *data = NULL;
-	size_t n;
-	long size;
-
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		problem_add(probs, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
-		return NULL;
-	}
-	size = fseek(fp, 0, SEEK_END) < 0 ? -1 : ftell(fp);
-	if (size < 0 || fseek(fp, 0, SEEK_SET) < 0) {
-		problem_add(probs, path, 0, 0, "cannot read: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (size > RULES_FILE_MAX) {
-		problem_add(probs, path, 0, 0, "file larger than %d bytes",
-		    RULES_FILE_MAX);
-		goto out;
-	}
-	data = xmalloc((size_t)size + 1);
-	n = fread(data, 1, (size_t)size, fp);
-	data[n] = '\0';
-	if (memchr(data, '\0', n) != NULL) {
-		problem_add(probs, path, 0, 0, "file contains a NUL byte");
-		xfree(&data);
-	}
-out:
-	fclose(fp);
-	return data;
-}
-
-static int
-is_rules_file(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return d->d_name[0] != '.' && n > 6 &&
-	    strcmp(d->d_name + n - 6, ".rules") == 0;
-}
-
-/* Byte order, never the locale's: the order rules run in is fixed. */
-static int
-name_cmp(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-int
-rules_load(const char *dir, const struct rules_options *opts,
-    struct rules **rules_r, struct rules_problems *probs)
-{
-	struct parser p = { 0 };
-	struct dirent **ents = NULL;
-	size_t before = probs->n;
-	char *path, *text;
-	int n;
-
-	n = scandir(dir, &ents, is_rules_file, name_cmp);
-	if (n < 0) {
-		problem_add(probs, dir, 0, 0, "cannot read rules directory: %s",
-		    strerror(errno));
-		return -1;
-	}
-	p.rs = rules_new();
-	p.probs = probs;
-	p.names = opts != NULL ? opts->names : NULL;
-	for (int i = 0; i < n; i++) {
-		xasprintf(&path, "%s/%s", dir, ents[i]->d_name);
-		text = read_file(path, probs);
-		if (text != NULL) {
-			p.path = path;
-			p.base = ents[i]->d_name;
-			parse_text(&p, text);
-		}
-		free(text);
-		free(path);
-		free(ents[i]);
-	}
-	free(ents);
-	return rules_finish(p.rs, opts, rules_r, before, probs);
-}
-
-/* ---- names from a config ---- */
-
-static int
-conf_queue_known(void *arg, const char *name)
-{
-	return conf_has_queue(arg, name);
-}
-
-static int
-conf_route_known(void *arg, const char *name)
-{
-	return conf_route(arg, name) != NULL;
-}
-
-void
-rules_names_from_conf(struct rules_names *names, const struct conf *c)
-{
-	names->has_queue = conf_queue_known;
-	names->has_route = conf_route_known;
-	names->arg = (void *)(uintptr_t)c;	/* read only */
 }

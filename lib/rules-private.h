@@ -22,6 +22,7 @@
 #define RULES_TAG_MAX		64	/* bytes of a tag after substitution */
 #define RULES_MAX_GROUPS	9	/* $1 ... $9 */
 #define RULES_MAX_DEPTH		8	/* nesting of any ... end */
+#define RULES_FILE_MAX		(4 * 1024 * 1024) /* bytes per rule file */
 
 /* The condition targets: one row each in rules_targets[]. */
 enum rules_target {
@@ -115,6 +116,35 @@ struct rules_rule {
 	struct rules_action *acts;	/* owned, in the order written */
 	size_t n_acts;
 };
+
+/* The parser's state over one file (rules-parse.c). */
+struct rules_parser {
+	const char *path;		/* for problems */
+	const char *base;		/* for hits */
+	struct rules_problems *probs;
+	const struct rules_names *names;
+	struct rules *rs;
+	struct rules_rule *rule;	/* being read, or NULL */
+	struct rules_cond *open[RULES_MAX_DEPTH];	/* open any groups */
+	int open_line[RULES_MAX_DEPTH];
+	int depth;
+	size_t rule_probs;	/* problems before the current rule */
+	int lineno;
+	const char *line;
+};
+
+/*
+ * Parse one file's text into p->rs, appending every problem to p->probs
+ * (p->path, p->base, p->probs, p->names and p->rs set by the caller).
+ */
+void rules_parse_text(struct rules_parser *p, const char *text);
+
+/* Append "FILE:LINE:COL: message" to probs. */
+void rules_problem_add(struct rules_problems *probs, const char *file,
+    int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Free what a condition owns (its group's conditions too). */
+void rules_cond_clear(struct rules_cond *c);
 
 struct rules_prefilter;
 
