@@ -159,8 +159,9 @@ report(const struct store_ticket *t, const struct fold *a,
 	printf("#%lld [%s] \"%s\"\n", (long long)t->id,
 	    store_state_name(t->state), t->subject);
 	if (dq)
-		printf("  queue:    %s -> %s\n", a->queue ? a->queue : "(default)",
-		    b->queue ? b->queue : "(default)");
+		printf("  queue:    %s -> %s\n",
+		    a->queue != NULL ? a->queue : "(default)",
+		    b->queue != NULL ? b->queue : "(default)");
 	if (dp)
 		printf("  priority: %s -> %s\n", prio_str(a->prio),
 		    prio_str(b->prio));

@@ -209,7 +209,7 @@ print_explain(const struct verdict *v, const struct rules_nears *nears)
 		printf("  (none)\n");
 	for (size_t i = 0; i < v->n_hits; i++) {
 		if (v->hits[i].limit_hit)
-			printf("limit: %s (%s:%d) %s hit the PCRE2 match limit; "
+			printf("limit: %s (%s:%d) %s hit a PCRE2 limit; "
 			    "that condition counted as not holding\n",
 			    v->hits[i].rule, v->hits[i].file, v->hits[i].line,
 			    v->hits[i].target);

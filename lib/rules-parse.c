@@ -16,7 +16,8 @@
 #define SCORE_MAX	100
 
 #define perr(p, col, ...) \
-	rules_problem_add((p)->probs, (p)->path, (p)->lineno, (col), __VA_ARGS__)
+	rules_problem_add((p)->probs, (p)->path, (p)->lineno, (col), \
+	    __VA_ARGS__)
 
 /* ---- lexing ---- */
 
@@ -651,7 +652,8 @@ parse_rule_line(struct rules_parser *p, const char *s)
 }
 
 static void
-parse_action(struct rules_parser *p, const char *kw, const char *w, const char *s)
+parse_action(struct rules_parser *p, const char *kw, const char *w,
+    const char *s)
 {
 	if (strcmp(w, "queue") == 0)
 		parse_named(p, ACT_QUEUE, s);

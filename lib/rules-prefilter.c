@@ -140,7 +140,8 @@ loosen(const char *pat)
 			    (s[3] == '=' || s[3] == '!'))));
 
 			if (depth == RULES_LOOSEN_DEPTH) {
-				strcpy(out, pat);	/* too deep: as written */
+				/* too deep to follow: as written */
+				strcpy(out, pat);
 				return out;
 			}
 			look[depth++] = (unsigned char)is_look;
@@ -259,8 +260,8 @@ is_stopword(const char *s, size_t len)
 		"from", "your", "have", "next", "what", "when", "will", "there",
 		"their", "about", "would", "could", "should", "which", "they",
 		"them", "then", "than", "some", "more", "also", "into", "just",
-		"like", "been", "were", "here", "only", "other", "after", "before",
-		"please", "thanks", NULL };
+		"like", "been", "were", "here", "only", "other", "after",
+		"before", "please", "thanks", NULL };
 
 	for (size_t i = 0; stop[i] != NULL; i++) {
 		if (strlen(stop[i]) == len && strncasecmp(stop[i], s, len) == 0)

@@ -18,7 +18,7 @@
 #define RULES_MATCH_LIMIT	1000000	/* PCRE2 match() calls per value */
 #define RULES_DEPTH_LIMIT	10000	/* backtracking depth (interpreter) */
 #define RULES_HEAP_LIMIT	20000	/* KiB of backtracking heap */
-#define RULES_MATCH_MAX		200	/* bytes of matched text kept in a hit */
+#define RULES_MATCH_MAX		200	/* bytes of matched text in a hit */
 #define RULES_TAG_MAX		64	/* bytes of a tag after substitution */
 #define RULES_MAX_GROUPS	9	/* $1 ... $9 */
 #define RULES_MAX_DEPTH		8	/* nesting of any ... end */

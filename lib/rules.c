@@ -260,15 +260,16 @@ read_file(const char *path, struct rules_problems *probs)
 		goto out;
 	}
 	if (size > RULES_FILE_MAX) {
-		rules_problem_add(probs, path, 0, 0, "file larger than %d bytes",
-		    RULES_FILE_MAX);
+		rules_problem_add(probs, path, 0, 0,
+		    "file larger than %d bytes", RULES_FILE_MAX);
 		goto out;
 	}
 	data = xmalloc((size_t)size + 1);
 	n = fread(data, 1, (size_t)size, fp);
 	data[n] = '\0';
 	if (memchr(data, '\0', n) != NULL) {
-		rules_problem_add(probs, path, 0, 0, "file contains a NUL byte");
+		rules_problem_add(probs, path, 0, 0,
+		    "file contains a NUL byte");
 		xfree(&data);
 	}
 out:
@@ -304,8 +305,8 @@ rules_load(const char *dir, const struct rules_options *opts,
 
 	n = scandir(dir, &ents, is_rules_file, name_cmp);
 	if (n < 0) {
-		rules_problem_add(probs, dir, 0, 0, "cannot read rules directory: %s",
-		    strerror(errno));
+		rules_problem_add(probs, dir, 0, 0,
+		    "cannot read rules directory: %s", strerror(errno));
 		return -1;
 	}
 	p.rs = rules_new();
