@@ -9,6 +9,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "rules.h"
@@ -149,6 +150,7 @@ void rules_cond_clear(struct rules_cond *c);
 struct rules_prefilter;
 
 struct rules {
+	atomic_int refs;		/* rules_ref / rules_free */
 	struct rules_rule *v;		/* owned */
 	size_t n;
 	struct rules_cond **leaves;	/* foreign: every COND_MATCH */

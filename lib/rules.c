@@ -79,12 +79,22 @@ rule_clear(struct rules_rule *r)
 	free(r->file);
 }
 
+struct rules *
+rules_ref(struct rules *rs)
+{
+	atomic_fetch_add(&rs->refs, 1);
+	return rs;
+}
+
 void
 rules_free(struct rules **rsp)
 {
 	struct rules *rs = *rsp;
 
 	if (rs == NULL)
+		return;
+	*rsp = NULL;
+	if (atomic_fetch_sub(&rs->refs, 1) > 1)
 		return;
 	for (size_t i = 0; i < rs->n; i++)
 		rule_clear(&rs->v[i]);
@@ -93,7 +103,6 @@ rules_free(struct rules **rsp)
 	pcre2_match_context_free(rs->mctx);
 	rules_prefilter_free(&rs->pf);
 	free(rs);
-	*rsp = NULL;
 }
 
 size_t
@@ -170,6 +179,7 @@ rules_new(void)
 {
 	struct rules *rs = xcalloc(1, sizeof(*rs));
 
+	atomic_init(&rs->refs, 1);
 	rs->mctx = pcre2_match_context_create(NULL);
 	if (rs->mctx == NULL)
 		fatalx("out of memory");

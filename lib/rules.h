@@ -88,7 +88,14 @@ int rules_load_buffer(const char *name, const char *text,
 
 /* Free every problem and empty the list. */
 void rules_problems_clear(struct rules_problems *probs);
-/* Frees the rule set and sets *rsp to NULL; accepts NULL. */
+/*
+ * A set starts with one reference.  rules_ref() adds one (thread-safe)
+ * and returns rs; rules_free() drops one, frees the set with the last,
+ * and sets *rsp to NULL; it accepts NULL.  A daemon swapping sets on
+ * SIGHUP takes a reference per classification under its lock, so a set
+ * still in use by a worker outlives the swap.
+ */
+struct rules *rules_ref(struct rules *rs);
 void rules_free(struct rules **rsp);
 
 /* Number of rules, and of patterns the prefilter could not take. */

@@ -203,6 +203,26 @@ test_check_dir(void **state)
 	assert_int_equal(rules_load(dir, NULL, &rs, &probs), 0);
 	assert_int_equal(rules_count(rs), 2);
 	{
+		/* A broken new set leaves the caller's set alone (reload). */
+		struct rules *keep = rs, *ref;
+
+		write_file(dir, "30-c.rules", "rule broken\n  body /(/\n"
+		    "  tag x\n");
+		assert_int_equal(rules_load(dir, NULL, &keep, &probs), -1);
+		assert_ptr_equal(keep, rs);
+		assert_int_equal(probs.n, 1);
+		rules_problems_clear(&probs);
+		snprintf(path, sizeof(path), "%s/30-c.rules", dir);
+		unlink(path);
+		/* A reference outlives the owner's rules_free(). */
+		ref = rules_ref(rs);
+		keep = rs;
+		rules_free(&keep);
+		assert_null(keep);
+		assert_int_equal(rules_count(ref), 2);
+		rs = ref;
+	}
+	{
 		struct msg *m = tm_new("a@b.example", "s", "x y");
 		struct verdict v;
 
@@ -314,7 +334,13 @@ static const char semantics_rules[] =
     "  tag has-pdf\n"
     "rule in-sales\n"
     "  mailbox /^sales$/\n"
-    "  tag arrived-sales\n";
+    "  tag arrived-sales\n"
+    "rule cap-any\n"
+    "  any\n"
+    "    cc /^(\\w+)@/\n"
+    "    header X-Kind /^(\\w+)-(\\w+)$/\n"
+    "  end\n"
+    "  tag via:$1\n";
 
 struct sem_case {
 	const char *from, *subject, *body;
@@ -400,6 +426,10 @@ static const struct sem_case cases[] = {
 	/* mailbox comes from the context */
 	{ "a@buyer.example", "x", "", NULL, NULL, NULL, "sales", NULL, NULL,
 	  "arrived-sales", S0, NULL, "in-sales@41 mailbox=sales" },
+	/* $1 comes from the branch of any that held */
+	{ "a@buyer.example", "x", "", NULL, "X-Kind: Partner-Deal", NULL,
+	  NULL, NULL, NULL, "via:partner", S0, NULL,
+	  "cap-any@44 header X-Kind=Partner-Deal" },
 };
 
 static void
