@@ -234,9 +234,9 @@ main(int argc, char **argv)
 	run("default, prefilter + PCRE2", def, msgs, n);
 	if (getenv("RULES_BENCH_NO_PCRE_ONLY") == NULL)
 		run("default, PCRE2 only", def_pcre, msgs, n / 10);
-	run("500 rules, prefilter + PCRE2", big, msgs, n);
+	run("big set, prefilter + PCRE2", big, msgs, n);
 	if (getenv("RULES_BENCH_NO_PCRE_ONLY") == NULL)
-		run("500 rules, PCRE2 only", big_pcre, msgs, n / 100 + 1);
+		run("big set, PCRE2 only", big_pcre, msgs, n / 100 + 1);
 	rules_free(&def);
 	rules_free(&big);
 	rules_free(&def_pcre);
