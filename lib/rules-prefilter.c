@@ -1,13 +1,21 @@
 /*
- * The multi-pattern prefilter: one vectorscan (Hyperscan) database per
- * condition target, compiled with HS_FLAG_PREFILTER so that it may report
- * a pattern that PCRE2 would not match, but never misses one that PCRE2
- * would.  One scan of each value flags the conditions worth asking PCRE2
- * about; a condition not flagged cannot match, so it costs nothing.
+ * The multi-pattern prefilter.  For each pattern it works out a set of
+ * literals one of which every match must contain ("pric" for
+ * \b(pric(e|ing))\b, {"quote", "invoice"} for (quote|invoice)); all the
+ * literals of one condition target go into one vectorscan literal
+ * database (hs_compile_lit_multi), scanned once per value.  A condition
+ * none of whose literals occurs cannot match and costs nothing; one
+ * whose literal occurs is asked of PCRE2, which stays the meaning of
+ * every rule.
  *
- * PCRE2 stays the meaning of every rule: a pattern vectorscan cannot
- * compile (or one that can match the empty string, which a block scan
- * does not report reliably) is left unfiltered and always runs PCRE2.
+ * Literals, not vectorscan's regex engines: vectorscan 5.4.9 misses
+ * matches of ordinary patterns such as " (?:\w+\s+)?Director" once they
+ * lie past the first 64 bytes (found by tests/unit/test-rules-equiv.c),
+ * while exact literal search is its simplest, best-trodden path, and
+ * compiles 500 rules in a fraction of a second.
+ *
+ * A pattern with no such literal set (".", "\d+", a short word, (?i)
+ * options, x) is left unfiltered and always runs PCRE2.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -21,7 +29,9 @@
 #include "rules-private.h"
 #include "xalloc.h"
 
-#define RULES_LOOSEN_DEPTH 64	/* group nesting loosen() follows */
+#define LIT_MIN		3	/* shortest literal worth a caseless scan */
+#define LIT_MIN_CASE	2	/* ... and a case-sensitive capital one ("PO") */
+#define LIT_MAX_SET	64	/* literals one pattern may need */
 
 struct rules_prefilter {
 	hs_database_t *db[RT_COUNT];	/* owned; NULL: no filtered leaf */
@@ -54,118 +64,56 @@ headers_collect(struct rules_prefilter *pf, const struct rules *rs)
 	}
 }
 
-static unsigned
-hs_flags(unsigned rf)
-{
-	unsigned f = HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH;
+/* ---- required literals ---- */
 
-	if (rf & RF_I)
-		f |= HS_FLAG_CASELESS;
-	if (rf & RF_M)
-		f |= HS_FLAG_MULTILINE;
-	if (rf & RF_S)
-		f |= HS_FLAG_DOTALL;
-	if (rf & RF_U)
-		f |= HS_FLAG_UTF8 | HS_FLAG_UCP;
-	return f;
+/* A set of literals (raw bytes, not pattern syntax), owned. */
+struct lits {
+	char **v;
+	size_t *len;
+	size_t n;
+};
+
+static void
+lits_clear(struct lits *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->len);
+	memset(l, 0, sizeof(*l));
 }
 
-/*
- * The pattern as the prefilter sees it: word-boundary assertions (\b \B)
- * outside character classes and lookarounds are dropped.  Dropping a
- * zero-width assertion only widens what a pattern matches, so the
- * prefilter stays a superset of PCRE2, and vectorscan compiles the result
- * many times faster (500 word alternations: ~2 s with \b, ~0.06 s
- * without).  Inside a lookaround dropping could narrow a negative one, so
- * those are copied as written.
- */
-static char *
-loosen(const char *pat)
+static void
+lits_add(struct lits *l, const char *s, size_t n)
 {
-	char *out = xmalloc(strlen(pat) + 1), *o = out;
-	unsigned char look[RULES_LOOSEN_DEPTH];
-	int depth = 0, looking = 0, in_class = 0;
-	const char *s = pat;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->len = xreallocarray(l->len, l->n + 1, sizeof(*l->len));
+	l->v[l->n] = xstrndup(s, n);
+	l->len[l->n++] = n;
+}
 
-	while (*s != '\0') {
-		if (s[0] == '\\' && s[1] == 'Q') {
-			const char *e = strstr(s, "\\E");
-			size_t n = e != NULL ? (size_t)(e + 2 - s) : strlen(s);
+/* Move every literal of `from` into `to`. */
+static void
+lits_take(struct lits *to, struct lits *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		lits_add(to, from->v[i], from->len[i]);
+	lits_clear(from);
+}
 
-			memcpy(o, s, n);
-			o += n;
-			s += n;
-			continue;
-		}
-		if (s[0] == '\\' && s[1] != '\0') {
-			if ((s[1] == 'b' || s[1] == 'B') && !in_class &&
-			    looking == 0) {
-				s += 2;
-				continue;
-			}
-			*o++ = *s++;
-			if (s[0] == 'c' && s[1] != '\0')
-				*o++ = *s++;	/* \cX: X is literal */
-			*o++ = *s++;
-			continue;
-		}
-		if (in_class) {
-			if (s[0] == '[' && s[1] == ':') {
-				const char *e = strstr(s + 2, ":]");
+static size_t
+lits_min(const struct lits *l)
+{
+	size_t m = SIZE_MAX;
 
-				if (e != NULL) {
-					memcpy(o, s, (size_t)(e + 2 - s));
-					o += e + 2 - s;
-					s = e + 2;
-					continue;
-				}
-			}
-			if (*s == ']')
-				in_class = 0;
-			*o++ = *s++;
-			continue;
-		}
-		if (*s == '[') {
-			in_class = 1;
-			*o++ = *s++;
-			if (*s == '^')
-				*o++ = *s++;
-			if (*s == ']')
-				*o++ = *s++;	/* a literal ']' first */
-			continue;
-		}
-		if (*s == '(') {
-			int is_look = s[1] == '*' || (s[1] == '?' &&
-			    (s[2] == '=' || s[2] == '!' || (s[2] == '<' &&
-			    (s[3] == '=' || s[3] == '!'))));
-
-			if (depth == RULES_LOOSEN_DEPTH) {
-				/* too deep to follow: as written */
-				strcpy(out, pat);
-				return out;
-			}
-			look[depth++] = (unsigned char)is_look;
-			looking += is_look;
-		} else if (*s == ')' && depth > 0) {
-			looking -= look[--depth];
-		}
-		*o++ = *s++;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->len[i] < m)
+			m = l->len[i];
 	}
-	*o = '\0';
-	return out;
+	return l->n == 0 ? 0 : m;
 }
 
-/*
- * Factoring: an unbounded whitespace run (\s+, \s*) after a short word
- * makes vectorscan track every occurrence of that word ("is\s+broken"
- * scans an 8 KB body 8x slower than "broken").  A match of a sequence
- * contains a match of each tail of it, so an alternative split by such
- * runs may lose its head, for the prefilter only: still a superset of
- * what PCRE2 matches.
- */
-#define FACTOR_MIN 4	/* shorter literals filter too little */
-
-/* Length of the group starting at s[0] == '(' (through ')'), or 0. */
+/* Length of the group at s[0] == '(' through its ')', or 0. */
 static size_t
 group_len(const char *s, size_t len)
 {
@@ -195,73 +143,88 @@ group_len(const char *s, size_t len)
 	return 0;
 }
 
-/* Is s (len bytes) one whole group: "(...)" or "(?:...)"? Sets *inner. */
-static int
-whole_group(const char *s, size_t len, size_t *inner_off)
-{
-	if (len < 2 || s[0] != '(' || group_len(s, len) != len)
-		return 0;
-	if (s[1] == '?' && len > 3 && s[2] == ':')
-		*inner_off = 3;
-	else if (s[1] != '?' && s[1] != '*')
-		*inner_off = 1;
-	else
-		return 0;
-	return 1;
-}
-
-/* The literal prefix of a segment, in pattern syntax; 0 if none. */
+/* Length of the character class at s[0] == '[', or 0. */
 static size_t
-literal_prefix(const char *s, size_t len, size_t *last_r)
+class_len(const char *s, size_t len)
 {
-	size_t i = 0, last = 0;
+	size_t i = 1;
 
-	while (i < len) {
-		if (s[i] == '\\') {
-			if (i + 1 >= len ||
-			    isalnum((unsigned char)s[i + 1]))
-				break;
-			last = i;
-			i += 2;
-			continue;
-		}
-		if (strchr(".^$|?*+()[]{}#", s[i]) != NULL)
-			break;
-		last = i;
+	if (i < len && s[i] == '^')
 		i++;
-		/* a UTF-8 character is one unit for a quantifier */
-		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+	if (i < len && s[i] == ']')
+		i++;
+	for (; i < len; i++) {
+		if (s[i] == '\\') {
 			i++;
+		} else if (s[i] == '[' && i + 1 < len && s[i + 1] == ':') {
+			const char *e = strstr(s + i + 2, ":]");
+
+			if (e == NULL || (size_t)(e - s) >= len)
+				return 0;
+			i = (size_t)(e - s) + 1;
+		} else if (s[i] == ']') {
+			return i + 1;
+		}
 	}
-	*last_r = last;
-	return i;
+	return 0;
 }
 
-/* Is there a \s+ or \s* at s? Returns its length with lazy/possessive. */
-static size_t
-ws_run(const char *s, size_t len)
+/*
+ * A quantifier at s: its length (with a lazy or possessive suffix) and
+ * the least count it allows in *min_r; 0 when there is none, -1 when it
+ * looks odd.
+ */
+static int
+quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 {
-	size_t n;
+	size_t i = 0;
+	unsigned min = 1;
 
-	if (len < 3 || s[0] != '\\' || s[1] != 's' ||
-	    (s[2] != '+' && s[2] != '*'))
+	*qlen_r = 0;
+	*min_r = 1;
+	if (len == 0)
 		return 0;
-	n = 3;
-	if (n < len && (s[n] == '?' || s[n] == '+'))
-		n++;
-	return n;
+	if (s[0] == '?' || s[0] == '*') {
+		min = 0;
+		i = 1;
+	} else if (s[0] == '+') {
+		i = 1;
+	} else if (s[0] == '{') {
+		if (len < 2 || !isdigit((unsigned char)s[1]))
+			return -1;
+		min = 0;
+		for (i = 1; i < len && isdigit((unsigned char)s[i]); i++)
+			min = min * 10 + (unsigned)(s[i] - '0');
+		while (i < len && s[i] != '}')
+			i++;
+		if (i == len)
+			return -1;
+		i++;
+	} else {
+		return 0;
+	}
+	if (i < len && (s[i] == '?' || s[i] == '+'))
+		i++;
+	*qlen_r = i;
+	*min_r = min;
+	return 0;
 }
 
-/* Words too common to filter anything: never chosen as a factor. */
+static int extract_alts(const char *s, size_t len, unsigned flags,
+    struct lits *out);
+
+/* Words too common to filter anything: a literal set chooses others. */
 static int
 is_stopword(const char *s, size_t len)
 {
 	static const char *const stop[] = { "the", "this", "that", "with",
-		"from", "your", "have", "next", "what", "when", "will", "there",
-		"their", "about", "would", "could", "should", "which", "they",
-		"them", "then", "than", "some", "more", "also", "into", "just",
-		"like", "been", "were", "here", "only", "other", "after",
-		"before", "please", "thanks", NULL };
+		"from", "your", "you", "have", "next", "what", "when", "will",
+		"there", "their", "about", "would", "could", "should", "which",
+		"they", "them", "then", "than", "some", "more", "also", "into",
+		"just", "like", "been", "were", "here", "only", "other",
+		"after", "before", "please", "thanks", "and", "are", "for",
+		"not", "can", "get", "got", "all", "any", "was", "our", "has",
+		"had", "but", NULL };
 
 	for (size_t i = 0; stop[i] != NULL; i++) {
 		if (strlen(stop[i]) == len && strncasecmp(stop[i], s, len) == 0)
@@ -270,260 +233,251 @@ is_stopword(const char *s, size_t len)
 	return 0;
 }
 
-/*
- * How good a factor the segment s (len bytes) is, and how much of it to
- * keep (*keep_r): a literal prefix scores its length; a whole group of
- * literal alternatives, "(?:quarter|month)", scores its shortest one.
- */
+/* How well a set filters: its shortest literal, 0 if any is common. */
 static size_t
-factor_score(const char *s, size_t len, size_t *keep_r)
+lits_score(const struct lits *l)
 {
-	size_t lp, last, off, g, start, min = SIZE_MAX;
-
-	if (len > 0 && s[0] == '(') {
-		g = group_len(s, len);
-		if (g == 0 || !whole_group(s, g, &off))
+	for (size_t i = 0; i < l->n; i++) {
+		if (is_stopword(l->v[i], l->len[i]))
 			return 0;
-		if (g < len && strchr("?*+{", s[g]) != NULL)
-			return 0;
-		for (start = off; start < g - 1; start += lp + 1) {
-			lp = literal_prefix(s + start, g - 1 - start, &last);
-			if (start + lp < g - 1 && s[start + lp] != '|')
-				return 0;
-			if (lp == 0 || is_stopword(s + start, lp))
-				return 0;
-			if (lp < min)
-				min = lp;
-		}
-		*keep_r = g;
-		return min == SIZE_MAX ? 0 : min;
 	}
-	lp = literal_prefix(s, len, &last);
-	/* a quantifier after the prefix takes its last unit */
-	if (lp < len && strchr("?*+{", s[lp]) != NULL)
-		lp = last;
-	*keep_r = lp;
-	return is_stopword(s, lp) ? 0 : lp;
+	return lits_min(l);
 }
 
-/*
- * Append one alternative without its weak head: the short or common
- * words before the first good literal ("is\s+broken" -> "broken",
- * "we\s+need" -> "need").  The rest stays as written, so it filters as
- * sharply as before; only what vectorscan would track at every "is" and
- * "we" goes.
- */
+/* Keep `cand` as the best so far if it beats *best. */
 static void
-factor_alt(struct buf *out, const char *a, size_t len)
+offer(struct lits *best, struct lits *cand)
 {
-	size_t i = 0, seg = 0, n, g, keep;
-	int in_class = 0;
-
-	for (;;) {
-		n = i < len ? ws_run(a + i, len - i) : 0;
-		if (i == len || (n > 0 && !in_class)) {
-			if (factor_score(a + seg, i - seg, &keep) >=
-			    FACTOR_MIN)
-				break;
-			if (i == len) {
-				seg = 0;	/* nothing good: as written */
-				break;
-			}
-			i += n;
-			seg = i;
-			continue;
-		}
-		if (a[i] == '\\') {
-			i += i + 1 < len ? 2 : 1;
-		} else if (in_class) {
-			in_class = a[i++] != ']';
-		} else if (a[i] == '[') {
-			in_class = 1;
-			i++;
-			if (i < len && a[i] == '^')
-				i++;
-			if (i < len && a[i] == ']')
-				i++;
-		} else if (a[i] == '(') {
-			g = group_len(a + i, len - i);
-			i += g > 0 ? g : len - i;
-		} else {
-			i++;
-		}
-	}
-	(void)buf_add(out, a + seg, len - seg);
-}
-
-static void factor_into(struct buf *out, const char *s, size_t len);
-
-/* An alternative: recurse into a whole group, else factor it. */
-static void
-factor_one(struct buf *out, const char *a, size_t len)
-{
-	size_t off, head = 0, tail = 0;
-
-	/* \b(...)\b: the group inside the word boundaries */
-	if (len > 4 && a[0] == '\\' && a[1] == 'b')
-		head = 2;
-	if (len > head + 2 && a[len - 2] == '\\' && a[len - 1] == 'b' &&
-	    (len < 3 || a[len - 3] != '\\'))
-		tail = 2;
-	if ((head > 0 || tail > 0) &&
-	    whole_group(a + head, len - head - tail, &off)) {
-		(void)buf_add(out, a, head + off);
-		factor_into(out, a + head + off, len - head - tail - off - 1);
-		(void)buf_add(out, a + len - tail - 1, tail + 1);
-		return;
-	}
-	if (whole_group(a, len, &off)) {
-		(void)buf_add(out, a, off);
-		factor_into(out, a + off, len - off - 1);
-		(void)buf_add(out, ")", 1);
-		return;
-	}
-	factor_alt(out, a, len);
-}
-
-/* Split at top-level '|' and factor each alternative. */
-static void
-factor_into(struct buf *out, const char *s, size_t len)
-{
-	size_t i = 0, start = 0, g;
-	int in_class = 0;
-
-	for (; i <= len; i++) {
-		if (i == len || (s[i] == '|' && !in_class)) {
-			factor_one(out, s + start, i - start);
-			if (i < len)
-				(void)buf_add(out, "|", 1);
-			start = i + 1;
-			continue;
-		}
-		if (s[i] == '\\') {
-			i++;
-		} else if (in_class) {
-			in_class = s[i] != ']';
-		} else if (s[i] == '[') {
-			in_class = 1;
-			if (i + 1 < len && s[i + 1] == '^')
-				i++;
-			if (i + 1 < len && s[i + 1] == ']')
-				i++;
-		} else if (s[i] == '(') {
-			g = group_len(s + i, len - i);
-			if (g == 0)
-				break;
-			i += g - 1;
-		}
+	if (cand->n > 0 && cand->n <= LIT_MAX_SET &&
+	    (best->n == 0 || lits_score(cand) > lits_score(best))) {
+		lits_clear(best);
+		*best = *cand;
+		memset(cand, 0, sizeof(*cand));
+	} else {
+		lits_clear(cand);
 	}
 }
 
 /*
- * Does the pattern have an alternative whose literal start is shorter
- * than LOOSEN_MIN?  Without \b such a word ("demo", "mug") turns up
- * inside other words, and every false alarm costs a PCRE2 pass over the
- * whole text: those patterns keep their \b.
+ * The best literal set of one alternative (a sequence of items): the
+ * longest run of literal characters that must occur, or the literals of
+ * a group that must match.  Returns -1 when there is none.
  */
-#define LOOSEN_MIN 6
-
 static int
-has_short_alt(const char *s, size_t len)
+extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 {
-	size_t i = 0, start = 0, g, off, lp, last;
-	int in_class = 0;
+	struct lits best = { 0 }, cand = { 0 };
+	struct buf run;
+	size_t i = 0, n, ql, off;
+	unsigned min;
+	int r = -1;
 
-	if (whole_group(s, len, &off))
-		return has_short_alt(s + off, len - off - 1);
-	for (; i <= len; i++) {
-		if (i == len || (s[i] == '|' && !in_class)) {
-			const char *a = s + start;
-			size_t n = i - start;
+	buf_init(&run, len + 1);
+	while (i < len) {
+		if (s[i] == '(') {
+			n = group_len(s + i, len - i);
+			if (n == 0 || quant(s + i + n, len - i - n, &ql, &min) < 0)
+				goto out;
+			if (s[i + 1] == '?' && (s[i + 2] == '=' || s[i + 2] == '!' ||
+			    (s[i + 2] == '<' && (s[i + 3] == '=' ||
+			    s[i + 3] == '!')))) {
+				i += n + ql;	/* a lookaround consumes nothing */
+				continue;
+			}
+			if (s[i + 1] == '?' && (s[i + 2] == ':' || s[i + 2] == '>'))
+				off = 3;
+			else if (s[i + 1] != '?' && s[i + 1] != '*')
+				off = 1;
+			else
+				goto out;	/* options, names, conditions */
+			if (min >= 1 &&
+			    extract_alts(s + i + off, n - off - 1, flags,
+			    &cand) == 0)
+				offer(&best, &cand);
+			i += n + ql;
+			continue;
+		}
+		if (s[i] == '[') {
+			n = class_len(s + i, len - i);
+			if (n == 0 || quant(s + i + n, len - i - n, &ql, &min) < 0)
+				goto out;
+			i += n + ql;
+			continue;
+		}
+		if (s[i] == '\\' && i + 1 < len &&
+		    (isalnum((unsigned char)s[i + 1]) || s[i + 1] == '\\')) {
+			if (s[i + 1] == 'Q' || s[i + 1] == 'E' || s[i + 1] == 'x' ||
+			    s[i + 1] == 'p' || s[i + 1] == 'P' || s[i + 1] == 'g' ||
+			    s[i + 1] == 'k' || s[i + 1] == 'N' || s[i + 1] == 'o' ||
+			    s[i + 1] == 'c' || s[i + 1] == '\\')
+				goto out;	/* rare: not worth following */
+			n = 2;
+			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
+				goto out;
+			i += n + ql;
+			continue;
+		}
+		if (strchr(".^$", s[i]) != NULL) {
+			if (quant(s + i + 1, len - i - 1, &ql, &min) < 0)
+				goto out;
+			i += 1 + ql;
+			continue;
+		}
+		if (strchr("|)*+?{}]", s[i]) != NULL)
+			goto out;
+		/* a run of literal characters */
+		buf_reset(&run);
+		while (i < len) {
+			const char *c = s + i;
+			size_t cl = 1;
 
-			if (whole_group(a, n, &off)) {
-				if (has_short_alt(a + off, n - off - 1))
-					return 1;
-			} else {
-				lp = literal_prefix(a, n, &last);
-				if (lp < n && strchr("?*+{", a[lp]) != NULL)
-					lp = last;
-				if (lp < LOOSEN_MIN)
-					return 1;
+			if (c[0] == '\\') {
+				if (i + 1 >= len ||
+				    isalnum((unsigned char)c[1]) || c[1] == '\\')
+					break;
+				c++;
+				cl = 2;
+			} else if (strchr(".^$|()[]{}*+?", c[0]) != NULL) {
+				break;
+			}
+			/* a UTF-8 character is one unit for a quantifier */
+			while (i + cl < len &&
+			    ((unsigned char)s[i + cl] & 0xc0) == 0x80)
+				cl++;
+			if (quant(s + i + cl, len - i - cl, &ql, &min) < 0)
+				goto out;
+			if (min == 0) {
+				i += cl + ql;
+				break;	/* optional: the run ends before it */
+			}
+			(void)buf_add(&run, c, c == s + i ? cl : cl - 1);
+			i += cl + ql;
+			if (ql > 0)
+				break;	/* repeated: the run ends after it */
+		}
+		if (run.len > 0) {
+			lits_add(&cand, run.data, run.len);
+			offer(&best, &cand);
+		}
+	}
+	if (best.n == 0)
+		goto out;
+	lits_take(out, &best);
+	r = 0;
+out:
+	lits_clear(&best);
+	lits_clear(&cand);
+	buf_free(&run);
+	return r;
+}
+
+/* Every alternative of s must give a literal set; their union. */
+static int
+extract_alts(const char *s, size_t len, unsigned flags, struct lits *out)
+{
+	struct lits all = { 0 };
+	size_t i, start = 0, n;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '|') {
+			if (extract_seq(s + start, i - start, flags, &all) < 0) {
+				lits_clear(&all);
+				return -1;
 			}
 			start = i + 1;
 			continue;
 		}
 		if (s[i] == '\\') {
 			i++;
-		} else if (in_class) {
-			in_class = s[i] != ']';
 		} else if (s[i] == '[') {
-			in_class = 1;
+			n = class_len(s + i, len - i);
+			if (n == 0)
+				break;
+			i += n - 1;
 		} else if (s[i] == '(') {
-			g = group_len(s + i, len - i);
-			if (g == 0)
-				return 1;
-			i += g - 1;
+			n = group_len(s + i, len - i);
+			if (n == 0)
+				break;
+			i += n - 1;
 		}
 	}
+	if (i <= len) {
+		lits_clear(&all);
+		return -1;
+	}
+	lits_take(out, &all);
 	return 0;
 }
 
-/* The factored pattern, or a copy of `pat` when anything looks odd. */
-static char *
-factor(const char *pat, unsigned flags)
+static int
+all_upper(const char *s)
 {
-	struct buf b;
+	for (; *s != '\0'; s++) {
+		if (!isupper((unsigned char)*s))
+			return 0;
+	}
+	return 1;
+}
 
-	/* x: blanks and comments; \Q: quoting; (?i) and friends: options
-	   a factor cut out of its context would lose. */
-	if ((flags & RF_X) || strstr(pat, "\\Q") != NULL)
-		return xstrdup(pat);
-	for (const char *q = strstr(pat, "(?"); q != NULL;
-	    q = strstr(q + 2, "(?")) {
-		if (strchr(":=!<>", q[2]) == NULL || (q[2] == '<' &&
-		    q[3] != '=' && q[3] != '!'))
-			return xstrdup(pat);
+/*
+ * The literals of condition c, or -1 when it has no usable set: every
+ * literal at least LIT_MIN bytes (LIT_MIN_CASE when case matters), and
+ * under u+i none with a letter whose case partners leave ASCII (non-ASCII
+ * bytes; k and s, which match the Kelvin sign and long s): vectorscan
+ * folds ASCII only.
+ */
+static int
+required_literals(const struct rules_cond *c, struct lits *out)
+{
+	int caseless = (c->flags & RF_I) != 0;
+
+	if (c->flags & RF_X)
+		return -1;
+	if (extract_alts(c->pattern, strlen(c->pattern), c->flags, out) < 0)
+		return -1;
+	if (out->n == 0)
+		goto bad;
+	for (size_t i = 0; i < out->n; i++) {
+		if (out->len[i] < LIT_MIN && (caseless ||
+		    out->len[i] < LIT_MIN_CASE || !all_upper(out->v[i])))
+			goto bad;	/* "PO" and "VP" may stay, "at" not */
+		for (size_t k = 0; caseless && (c->flags & RF_U) &&
+		    k < out->len[i]; k++) {
+			if ((unsigned char)out->v[i][k] >= 0x80 ||
+			    strchr("kKsS", out->v[i][k]) != NULL)
+				goto bad;
+		}
 	}
-	buf_init(&b, strlen(pat) + 1);
-	factor_into(&b, pat, strlen(pat));
-	if (b.data == NULL) {
-		buf_free(&b);
-		return xstrdup(pat);
-	}
-	return buf_steal(&b);
+	return 0;
+bad:
+	lits_clear(out);
+	return -1;
 }
 
 /*
  * A bound on the byte length of any PCRE2 match of c, or 0 when there is
- * none to trust: vectorscan's own parse of the pattern as written must
- * accept it exactly (no lookarounds, back-references ...), and the
- * prefilter form must report its matches in order, so that its one
- * report per scan is its first match.  Caseless UTF-8 may pair characters
+ * none: vectorscan's own parse of the pattern as written (no
+ * lookarounds, back-references ...).  Caseless UTF-8 may pair characters
  * of different byte lengths (k and the Kelvin sign): 4x covers it.
  */
 static unsigned
-hint_width(const struct rules_cond *c, const char *hs_pattern)
+hint_width(const struct rules_cond *c)
 {
-	unsigned exact = hs_flags(c->flags) &
-	    ~(unsigned)(HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH);
+	unsigned f = 0, w;
 	hs_compile_error_t *cerr = NULL;
 	hs_expr_info_t *info = NULL;
-	unsigned w;
-	int ordered;
 
 	if (c->flags & RF_X)
 		return 0;
-	if (hs_expression_info(hs_pattern, hs_flags(c->flags), &info,
-	    &cerr) != HS_SUCCESS) {
-		hs_free_compile_error(cerr);
-		return 0;
-	}
-	ordered = !info->unordered_matches;
-	free(info);
-	if (!ordered)
-		return 0;
-	if (hs_expression_info(c->pattern, exact, &info, &cerr) !=
-	    HS_SUCCESS) {
+	if (c->flags & RF_I)
+		f |= HS_FLAG_CASELESS;
+	if (c->flags & RF_M)
+		f |= HS_FLAG_MULTILINE;
+	if (c->flags & RF_S)
+		f |= HS_FLAG_DOTALL;
+	if (c->flags & RF_U)
+		f |= HS_FLAG_UTF8 | HS_FLAG_UCP;
+	if (hs_expression_info(c->pattern, f, &info, &cerr) != HS_SUCCESS) {
 		hs_free_compile_error(cerr);
 		return 0;
 	}
@@ -534,92 +488,41 @@ hint_width(const struct rules_cond *c, const char *hs_pattern)
 	return (c->flags & RF_U) ? w * 4 : w;
 }
 
-/*
- * Compile the database of one target from the leaves in `v`.  A pattern
- * vectorscan refuses is dropped and the rest compiled again.  Returns the
- * database (NULL when nothing could be taken); v is compacted to the
- * leaves it holds.
- */
+/* The literal database of one target's leaves; NULL if none filter. */
 static hs_database_t *
-build_one(struct rules_cond **v, size_t *n)
+build_one(struct rules_cond **v, size_t n, size_t *taken_r)
 {
-	hs_database_t *db = NULL;
+	struct lits all = { 0 }, l = { 0 };
+	unsigned *ids = NULL, *flags = NULL;
 	hs_compile_error_t *cerr = NULL;
-	const char **exprs;
-	unsigned *flags, *ids;
-	char **owned;
-	hs_error_t rc;
+	hs_database_t *db = NULL;
+	size_t taken = 0;
 
-	exprs = xcalloc(*n + 1, sizeof(*exprs));
-	owned = xcalloc(*n + 1, sizeof(*owned));
-	flags = xcalloc(*n + 1, sizeof(*flags));
-	ids = xcalloc(*n + 1, sizeof(*ids));
-	for (size_t i = 0; i < *n; i++) {
-		/* vectorscan has no flag for x, only the inline option. */
-		char *loose0 = loosen(v[i]->pattern), *loose;
+	for (size_t i = 0; i < n; i++) {
+		size_t before = all.n;
 
-		if (has_short_alt(loose0, strlen(loose0)))
-			loose = factor(v[i]->pattern, v[i]->flags);
-		else
-			loose = factor(loose0, v[i]->flags);
-		free(loose0);
-
-		if (v[i]->flags & RF_X)
-			xasprintf(&owned[i], "(?x)%s", loose);
-		else
-			owned[i] = xstrdup(loose);
-		free(loose);
+		if (required_literals(v[i], &l) < 0)
+			continue;
+		lits_take(&all, &l);
+		ids = xreallocarray(ids, all.n, sizeof(*ids));
+		flags = xreallocarray(flags, all.n, sizeof(*flags));
+		for (size_t k = before; k < all.n; k++) {
+			ids[k] = (unsigned)v[i]->id;
+			flags[k] = (v[i]->flags & RF_I) ? HS_FLAG_CASELESS : 0;
+		}
+		v[taken++] = v[i];
 	}
-	while (*n > 0) {
-		for (size_t i = 0; i < *n; i++) {
-			exprs[i] = owned[i];
-			flags[i] = hs_flags(v[i]->flags);
-			ids[i] = (unsigned)v[i]->id;
-		}
-		rc = hs_compile_multi(exprs, flags, ids, (unsigned)*n,
-		    HS_MODE_BLOCK, NULL, &db, &cerr);
-		if (rc == HS_SUCCESS)
-			break;
-		db = NULL;
-		if (cerr->expression < 0 || (size_t)cerr->expression >= *n) {
-			/* Not one pattern's fault: filter none of them. */
-			hs_free_compile_error(cerr);
-			for (size_t i = 0; i < *n; i++)
-				free(owned[i]);
-			*n = 0;
-			break;
-		}
-		free(owned[cerr->expression]);
-		for (size_t i = (size_t)cerr->expression; i + 1 < *n; i++) {
-			v[i] = v[i + 1];
-			owned[i] = owned[i + 1];
-		}
-		(*n)--;
+	if (taken > 0 && hs_compile_lit_multi((const char *const *)all.v,
+	    flags, ids, all.len, (unsigned)all.n, HS_MODE_BLOCK, NULL, &db,
+	    &cerr) != HS_SUCCESS) {
 		hs_free_compile_error(cerr);
+		db = NULL;
 	}
-	for (size_t i = 0; i < *n; i++) {
-		if (db != NULL)
-			v[i]->hint_width = hint_width(v[i], owned[i]);
-		free(owned[i]);
-	}
-	free(owned);
-	free(exprs);
-	free(flags);
+	*taken_r = db != NULL ? taken : 0;
+	lits_clear(&all);
 	free(ids);
+	free(flags);
 	return db;
-}
-
-/*
- * Patterns the prefilter leaves to PCRE2 alone: a counted repeat of a
- * group, "(?:[A-Z]\w+\s+){0,3}".  vectorscan 5.4.9 misses matches of
- * some such patterns once they lie past the first 64 bytes of the text
- * (found by tests/unit/test-rules-equiv.c; see BUGS in triage-rules(5)).
- */
-static int
-risky(const char *pat)
-{
-	return strstr(pat, "){") != NULL || strstr(pat, ")*?") != NULL ||
-	    strstr(pat, ")+?") != NULL;
 }
 
 void
@@ -627,21 +530,18 @@ rules_prefilter_build(struct rules *rs)
 {
 	struct rules_prefilter *pf = xcalloc(1, sizeof(*pf));
 	struct rules_cond **v = xcalloc(rs->n_leaves + 1, sizeof(*v));
-	size_t n;
+	size_t n, taken;
 	int any = 0;
 
 	for (int t = 0; t < RT_COUNT; t++) {
 		n = 0;
 		for (size_t i = 0; i < rs->n_leaves; i++) {
-			struct rules_cond *c = rs->leaves[i];
-
-			if (c->target == (enum rules_target)t &&
-			    !c->can_be_empty && !risky(c->pattern))
-				v[n++] = c;
+			if (rs->leaves[i]->target == (enum rules_target)t)
+				v[n++] = rs->leaves[i];
 		}
 		if (n == 0)
 			continue;
-		pf->db[t] = build_one(v, &n);
+		pf->db[t] = build_one(v, n, &taken);
 		if (pf->db[t] == NULL)
 			continue;
 		if (hs_alloc_scratch(pf->db[t], &pf->scratch) != HS_SUCCESS) {
@@ -649,9 +549,11 @@ rules_prefilter_build(struct rules *rs)
 			pf->db[t] = NULL;
 			continue;
 		}
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < taken; i++) {
 			v[i]->prefiltered = 1;
-		rs->n_unfiltered -= n;
+			v[i]->hint_width = hint_width(v[i]);
+		}
+		rs->n_unfiltered -= taken;
 		any = 1;
 	}
 	free(v);
@@ -691,6 +593,8 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	struct scan_state *st = arg;
 
 	(void)from, (void)flags;
+	/* Every occurrence is reported (no single-match flag): the least
+	   end is the true first, whatever order they come in. */
 	st->seen[id] = 1;
 	if (st->one_value && to < st->ends[id])
 		st->ends[id] = (size_t)to;
