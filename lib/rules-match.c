@@ -145,7 +145,8 @@ struct eval {
 	struct verdict *v;
 	pcre2_match_data *md;		/* owned */
 	const unsigned char *seen;	/* prefilter flags, or NULL */
-	const size_t *ends;		/* prefilter first match ends */
+	const size_t *lo, *hi;		/* where matches may start */
+	pcre2_match_context *mctx;	/* owned: the set's, plus a limit */
 	const struct rules_rule *rule;	/* being evaluated */
 	int quiet;			/* explain: past what classify sees */
 	struct pending *pend;		/* hits of the rule, if it fires */
@@ -202,31 +203,35 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 	const struct rules_target_def *t = &rules_targets[c->target];
 	PCRE2_SIZE *ov;
 	const char *val;
-	size_t pos = 0, start = 0;
+	size_t pos = 0, start = 0, limit = PCRE2_UNSET;
 	int rc;
 
 	if (e->seen != NULL && c->prefiltered && !e->seen[c->id])
 		return 0;
 	/*
-	 * No match of the pattern ends before the prefilter's first match
-	 * (its matches are a superset) and none is longer than hint_width,
-	 * so none starts before their difference: PCRE2 starts there and
-	 * still finds the leftmost match.  Lookbehinds and \b still see the
-	 * text before the start offset.
+	 * Every match contains one of the pattern's literals and so starts
+	 * in [lo, hi] (rules-prefilter.c): PCRE2 tries only those starts,
+	 * and still finds the leftmost match.  Lookbehinds and \b still see
+	 * the text before the start offset.
 	 */
-	if (e->seen != NULL && c->prefiltered && c->hint_width > 0 &&
-	    e->ends[c->id] != SIZE_MAX && e->ends[c->id] > c->hint_width)
-		start = e->ends[c->id] - c->hint_width;
+	if (e->seen != NULL && c->prefiltered &&
+	    e->hi[c->id] != SIZE_MAX) {
+		start = e->lo[c->id];
+		limit = e->hi[c->id];
+	}
+	(void)pcre2_set_offset_limit(e->mctx, limit);
 	for (val = t->next(e->m, e->ctx, c->arg, &pos); val != NULL;
 	    val = t->next(e->m, e->ctx, c->arg, &pos)) {
 		size_t len = strlen(val);
 
-		if (start > len)
+		if (start > len || (limit != PCRE2_UNSET && limit > len)) {
 			start = 0;	/* a bug elsewhere; be exact */
+			(void)pcre2_set_offset_limit(e->mctx, PCRE2_UNSET);
+		}
 		while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
 			start--;	/* a UTF-8 character boundary */
 		rc = pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0,
-		    e->md, e->rs->mctx);
+		    e->md, e->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			continue;
 		if (rc < 0)
@@ -429,21 +434,24 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
 {
 	struct eval e = { 0 };
 	unsigned char *seen = NULL;
-	size_t *ends = NULL;
+	size_t *lo = NULL, *hi = NULL;
 
 	e.rs = rs;
 	e.m = m;
 	e.ctx = ctx;
 	e.v = v;
 	e.md = pcre2_match_data_create(rs->max_groups + 1, NULL);
-	if (e.md == NULL)
+	e.mctx = pcre2_match_context_copy(rs->mctx);
+	if (e.md == NULL || e.mctx == NULL)
 		fatalx("out of memory");
 	if (rs->pf != NULL) {
 		seen = xcalloc(rs->n_leaves, 1);
-		ends = xreallocarray(NULL, rs->n_leaves, sizeof(*ends));
-		if (rules_prefilter_scan(rs, m, ctx, seen, ends) == 0) {
+		lo = xreallocarray(NULL, rs->n_leaves, sizeof(*lo));
+		hi = xreallocarray(NULL, rs->n_leaves, sizeof(*hi));
+		if (rules_prefilter_scan(rs, m, ctx, seen, lo, hi) == 0) {
 			e.seen = seen;
-			e.ends = ends;
+			e.lo = lo;
+			e.hi = hi;
 		}
 	}
 	for (size_t i = 0; i < rs->n; i++) {
@@ -452,8 +460,10 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
 	}
 	free(e.pend);
 	free(seen);
-	free(ends);
+	free(lo);
+	free(hi);
 	pcre2_match_data_free(e.md);
+	pcre2_match_context_free(e.mctx);
 }
 
 void

@@ -183,6 +183,8 @@ compile_pattern(struct rules_parser *p, struct rules_cond *c, const char *src,
 		opts |= PCRE2_EXTENDED;
 	if (c->flags & RF_U)
 		opts |= PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
+	/* the prefilter may tell a match where its start can lie */
+	opts |= PCRE2_USE_OFFSET_LIMIT;
 	c->re = pcre2_compile((PCRE2_SPTR)c->pattern, PCRE2_ZERO_TERMINATED,
 	    opts, &errcode, &erroff, NULL);
 	if (c->re == NULL) {

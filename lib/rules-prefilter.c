@@ -38,6 +38,10 @@ struct rules_prefilter {
 	hs_scratch_t *scratch;		/* owned: prototype, cloned per scan */
 	const char **headers;		/* foreign: names header leaves test */
 	size_t n_headers;
+	size_t *lit_leaf;		/* owned: literal id -> leaf id */
+	size_t *lit_len;		/* owned: its length */
+	size_t *lit_pre;		/* owned: how far into a match it starts */
+	size_t n_lits;
 };
 
 /* Only headers some condition names can matter; the rest are skipped. */
@@ -66,12 +70,34 @@ headers_collect(struct rules_prefilter *pf, const struct rules *rs)
 
 /* ---- required literals ---- */
 
-/* A set of literals (raw bytes, not pattern syntax), owned. */
+/*
+ * A set of literals (raw bytes, not pattern syntax), owned, each with a
+ * bound on how far into a match it can start (pre; SIZE_MAX: no bound).
+ */
 struct lits {
 	char **v;
 	size_t *len;
+	size_t *pre;
 	size_t n;
 };
+
+#define WIDTH_INF SIZE_MAX
+
+static size_t
+wadd(size_t a, size_t b)
+{
+	return a == WIDTH_INF || b == WIDTH_INF || a > WIDTH_INF - b ?
+	    WIDTH_INF : a + b;
+}
+
+static size_t
+wmul(size_t a, size_t n)
+{
+	if (a == 0 || n == 0)
+		return 0;
+	return a == WIDTH_INF || n == WIDTH_INF || a > WIDTH_INF / n ?
+	    WIDTH_INF : a * n;
+}
 
 static void
 lits_clear(struct lits *l)
@@ -80,24 +106,28 @@ lits_clear(struct lits *l)
 		free(l->v[i]);
 	free(l->v);
 	free(l->len);
+	free(l->pre);
 	memset(l, 0, sizeof(*l));
 }
 
 static void
-lits_add(struct lits *l, const char *s, size_t n)
+lits_add(struct lits *l, const char *s, size_t n, size_t pre)
 {
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->len = xreallocarray(l->len, l->n + 1, sizeof(*l->len));
+	l->pre = xreallocarray(l->pre, l->n + 1, sizeof(*l->pre));
 	l->v[l->n] = xstrndup(s, n);
+	l->pre[l->n] = pre;
 	l->len[l->n++] = n;
 }
 
-/* Move every literal of `from` into `to`. */
+/* Move every literal of `from` into `to`, `shift` further into a match. */
 static void
-lits_take(struct lits *to, struct lits *from)
+lits_take(struct lits *to, struct lits *from, size_t shift)
 {
 	for (size_t i = 0; i < from->n; i++)
-		lits_add(to, from->v[i], from->len[i]);
+		lits_add(to, from->v[i], from->len[i],
+		    wadd(from->pre[i], shift));
 	lits_clear(from);
 }
 
@@ -212,6 +242,116 @@ quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 
 static int extract_alts(const char *s, size_t len, unsigned flags,
     struct lits *out);
+static size_t alts_width(const char *s, size_t len, unsigned flags);
+
+/*
+ * The most bytes a sequence of items can match (WIDTH_INF: unbounded or
+ * not understood).  Under u a character may take 4 bytes, and under u+i
+ * a letter may match a longer one (k, the Kelvin sign), so every
+ * character counts 4.
+ */
+static size_t
+seq_width(const char *s, size_t len, unsigned flags)
+{
+	size_t i = 0, w = 0, n, ql, one = (flags & RF_U) ? 4 : 1, item;
+	unsigned min;
+
+	while (i < len) {
+		if (s[i] == '(') {
+			n = group_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			if (s[i + 1] == '?' && (s[i + 2] == '=' ||
+			    s[i + 2] == '!' || (s[i + 2] == '<' &&
+			    (s[i + 3] == '=' || s[i + 3] == '!'))))
+				item = 0;
+			else if (s[i + 1] == '?' && (s[i + 2] == ':' ||
+			    s[i + 2] == '>'))
+				item = alts_width(s + i + 3, n - 4, flags);
+			else if (s[i + 1] != '?' && s[i + 1] != '*')
+				item = alts_width(s + i + 1, n - 2, flags);
+			else
+				return WIDTH_INF;
+		} else if (s[i] == '[') {
+			n = class_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			item = one;
+		} else if (s[i] == '\\' && i + 1 < len) {
+			n = 2;
+			if (strchr("bBAzZGK", s[i + 1]) != NULL)
+				item = 0;
+			else if (strchr("dDwWsShHvVtnrfe", s[i + 1]) != NULL ||
+			    !isalnum((unsigned char)s[i + 1]))
+				item = one;
+			else
+				return WIDTH_INF;	/* \1, \x{}, \p{} ... */
+		} else if (s[i] == '^' || s[i] == '$') {
+			n = 1;
+			item = 0;
+		} else {
+			n = 1;
+			item = one;
+		}
+		if (quant(s + i + n, len - i - n, &ql, &min) < 0)
+			return WIDTH_INF;
+		if (ql > 0) {
+			char q = s[i + n];
+			size_t max = 1;
+
+			if (q == '*' || q == '+')
+				return WIDTH_INF;
+			if (q == '{') {
+				const char *comma = memchr(s + i + n, ',', ql);
+				const char *end = memchr(s + i + n, '}', ql);
+
+				if (comma != NULL && end != NULL &&
+				    comma + 1 == end)
+					return WIDTH_INF;	/* {m,} */
+				max = strtoul(comma != NULL ? comma + 1 :
+				    s + i + n + 1, NULL, 10);
+			}
+			item = wmul(item, max);
+		}
+		w = wadd(w, item);
+		if (w == WIDTH_INF)
+			return w;
+		i += n + ql;
+	}
+	return w;
+}
+
+/* The widest alternative. */
+static size_t
+alts_width(const char *s, size_t len, unsigned flags)
+{
+	size_t i, start = 0, n, w = 0, a;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '|') {
+			a = seq_width(s + start, i - start, flags);
+			if (a == WIDTH_INF)
+				return a;
+			w = a > w ? a : w;
+			start = i + 1;
+			continue;
+		}
+		if (s[i] == '\\') {
+			i++;
+		} else if (s[i] == '[') {
+			n = class_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			i += n - 1;
+		} else if (s[i] == '(') {
+			n = group_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			i += n - 1;
+		}
+	}
+	return w;
+}
 
 /* Words too common to filter anything: a literal set chooses others. */
 static int
@@ -266,9 +406,9 @@ offer(struct lits *best, struct lits *cand)
 static int
 extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 {
-	struct lits best = { 0 }, cand = { 0 };
+	struct lits best = { 0 }, cand = { 0 }, sub = { 0 };
 	struct buf run;
-	size_t i = 0, n, ql, off;
+	size_t i = 0, n, ql, off, run_at;
 	unsigned min;
 	int r = -1;
 
@@ -292,8 +432,11 @@ extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 				goto out;	/* options, names, conditions */
 			if (min >= 1 &&
 			    extract_alts(s + i + off, n - off - 1, flags,
-			    &cand) == 0)
+			    &sub) == 0) {
+				lits_take(&cand, &sub,
+				    seq_width(s, i, flags));
 				offer(&best, &cand);
+			}
 			i += n + ql;
 			continue;
 		}
@@ -327,6 +470,7 @@ extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 			goto out;
 		/* a run of literal characters */
 		buf_reset(&run);
+		run_at = i;
 		while (i < len) {
 			const char *c = s + i;
 			size_t cl = 1;
@@ -356,17 +500,19 @@ extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 				break;	/* repeated: the run ends after it */
 		}
 		if (run.len > 0) {
-			lits_add(&cand, run.data, run.len);
+			lits_add(&cand, run.data, run.len,
+			    seq_width(s, run_at, flags));
 			offer(&best, &cand);
 		}
 	}
 	if (best.n == 0)
 		goto out;
-	lits_take(out, &best);
+	lits_take(out, &best, 0);
 	r = 0;
 out:
 	lits_clear(&best);
 	lits_clear(&cand);
+	lits_clear(&sub);
 	buf_free(&run);
 	return r;
 }
@@ -405,7 +551,7 @@ extract_alts(const char *s, size_t len, unsigned flags, struct lits *out)
 		lits_clear(&all);
 		return -1;
 	}
-	lits_take(out, &all);
+	lits_take(out, &all, 0);
 	return 0;
 }
 
@@ -454,60 +600,44 @@ bad:
 	return -1;
 }
 
-/*
- * A bound on the byte length of any PCRE2 match of c, or 0 when there is
- * none: vectorscan's own parse of the pattern as written (no
- * lookarounds, back-references ...).  Caseless UTF-8 may pair characters
- * of different byte lengths (k and the Kelvin sign): 4x covers it.
- */
-static unsigned
-hint_width(const struct rules_cond *c)
+/* Literal k of the prefilter belongs to leaf lit_leaf[k]. */
+static void
+lits_record(struct rules_prefilter *pf, const struct lits *l, size_t leaf)
 {
-	unsigned f = 0, w;
-	hs_compile_error_t *cerr = NULL;
-	hs_expr_info_t *info = NULL;
+	size_t n = pf->n_lits + l->n;
 
-	if (c->flags & RF_X)
-		return 0;
-	if (c->flags & RF_I)
-		f |= HS_FLAG_CASELESS;
-	if (c->flags & RF_M)
-		f |= HS_FLAG_MULTILINE;
-	if (c->flags & RF_S)
-		f |= HS_FLAG_DOTALL;
-	if (c->flags & RF_U)
-		f |= HS_FLAG_UTF8 | HS_FLAG_UCP;
-	if (hs_expression_info(c->pattern, f, &info, &cerr) != HS_SUCCESS) {
-		hs_free_compile_error(cerr);
-		return 0;
+	pf->lit_leaf = xreallocarray(pf->lit_leaf, n, sizeof(*pf->lit_leaf));
+	pf->lit_len = xreallocarray(pf->lit_len, n, sizeof(*pf->lit_len));
+	pf->lit_pre = xreallocarray(pf->lit_pre, n, sizeof(*pf->lit_pre));
+	for (size_t i = 0; i < l->n; i++) {
+		pf->lit_leaf[pf->n_lits] = leaf;
+		pf->lit_len[pf->n_lits] = l->len[i];
+		pf->lit_pre[pf->n_lits++] = l->pre[i];
 	}
-	w = info->max_width;
-	free(info);
-	if (w == UINT_MAX || w > UINT_MAX / 4)
-		return 0;
-	return (c->flags & RF_U) ? w * 4 : w;
 }
 
 /* The literal database of one target's leaves; NULL if none filter. */
 static hs_database_t *
-build_one(struct rules_cond **v, size_t n, size_t *taken_r)
+build_one(struct rules_prefilter *pf, struct rules_cond **v, size_t n,
+    size_t *taken_r)
 {
 	struct lits all = { 0 }, l = { 0 };
 	unsigned *ids = NULL, *flags = NULL;
 	hs_compile_error_t *cerr = NULL;
 	hs_database_t *db = NULL;
-	size_t taken = 0;
+	size_t taken = 0, first = pf->n_lits;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t before = all.n;
 
 		if (required_literals(v[i], &l) < 0)
 			continue;
-		lits_take(&all, &l);
+		lits_record(pf, &l, v[i]->id);
+		lits_take(&all, &l, 0);
 		ids = xreallocarray(ids, all.n, sizeof(*ids));
 		flags = xreallocarray(flags, all.n, sizeof(*flags));
 		for (size_t k = before; k < all.n; k++) {
-			ids[k] = (unsigned)v[i]->id;
+			ids[k] = (unsigned)(first + k);
 			flags[k] = (v[i]->flags & RF_I) ? HS_FLAG_CASELESS : 0;
 		}
 		v[taken++] = v[i];
@@ -518,6 +648,8 @@ build_one(struct rules_cond **v, size_t n, size_t *taken_r)
 		hs_free_compile_error(cerr);
 		db = NULL;
 	}
+	if (db == NULL)
+		pf->n_lits = first;	/* forget this target's literals */
 	*taken_r = db != NULL ? taken : 0;
 	lits_clear(&all);
 	free(ids);
@@ -541,7 +673,7 @@ rules_prefilter_build(struct rules *rs)
 		}
 		if (n == 0)
 			continue;
-		pf->db[t] = build_one(v, n, &taken);
+		pf->db[t] = build_one(pf, v, n, &taken);
 		if (pf->db[t] == NULL)
 			continue;
 		if (hs_alloc_scratch(pf->db[t], &pf->scratch) != HS_SUCCESS) {
@@ -549,10 +681,8 @@ rules_prefilter_build(struct rules *rs)
 			pf->db[t] = NULL;
 			continue;
 		}
-		for (size_t i = 0; i < taken; i++) {
+		for (size_t i = 0; i < taken; i++)
 			v[i]->prefiltered = 1;
-			v[i]->hint_width = hint_width(v[i]);
-		}
 		rs->n_unfiltered -= taken;
 		any = 1;
 	}
@@ -576,45 +706,64 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 		hs_free_database(pf->db[t]);
 	hs_free_scratch(pf->scratch);
 	free(pf->headers);
+	free(pf->lit_leaf);
+	free(pf->lit_len);
+	free(pf->lit_pre);
 	free(pf);
 	*pfp = NULL;
 }
 
 struct scan_state {
+	const struct rules_prefilter *pf;
 	unsigned char *seen;
-	size_t *ends;
+	size_t *lo, *hi;
 	int one_value;		/* the target has a single value */
 };
 
+/*
+ * Literal id at `to`: its leaf may match.  A match of the leaf contains
+ * one of its literals, starting at o, at most lit_pre bytes into the
+ * match: so the match starts in [o - lit_pre, o].  Over all occurrences
+ * (reported in any order) that gives the window PCRE2 must try.
+ */
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to,
     unsigned int flags, void *arg)
 {
 	struct scan_state *st = arg;
+	size_t leaf = st->pf->lit_leaf[id], o, pre = st->pf->lit_pre[id];
 
 	(void)from, (void)flags;
-	/* Every occurrence is reported (no single-match flag): the least
-	   end is the true first, whatever order they come in. */
-	st->seen[id] = 1;
-	if (st->one_value && to < st->ends[id])
-		st->ends[id] = (size_t)to;
+	st->seen[leaf] = 1;
+	if (!st->one_value)
+		return 0;
+	o = (size_t)to - st->pf->lit_len[id];
+	if (pre == WIDTH_INF || pre > o)
+		st->lo[leaf] = 0;
+	else if (o - pre < st->lo[leaf])
+		st->lo[leaf] = o - pre;
+	if (st->hi[leaf] == SIZE_MAX || o > st->hi[leaf])
+		st->hi[leaf] = o;
 	return 0;
 }
 
 int
 rules_prefilter_scan(const struct rules *rs, const struct msg *m,
-    const struct rules_ctx *ctx, unsigned char *seen, size_t *ends)
+    const struct rules_ctx *ctx, unsigned char *seen, size_t *lo,
+    size_t *hi)
 {
 	const struct rules_prefilter *pf = rs->pf;
-	struct scan_state st = { seen, ends, 0 };
+	struct scan_state st = { pf, seen, lo, hi, 0 };
 	hs_scratch_t *scratch = NULL;
 	const char *val;
 	size_t pos;
 	int r = -1;
 
 	/* The prototype is shared; each scan gets its own copy. */
-	for (size_t i = 0; i < rs->n_leaves; i++)
-		ends[i] = SIZE_MAX;
+	for (size_t i = 0; i < rs->n_leaves; i++) {
+		lo[i] = SIZE_MAX;
+		hi[i] = SIZE_MAX;
+	}
 	if (hs_clone_scratch(pf->scratch, &scratch) != HS_SUCCESS)
 		return -1;
 	for (int t = 0; t < RT_COUNT; t++) {

@@ -74,9 +74,6 @@ struct rules_cond {
 	int can_be_empty;	/* may match an empty string */
 	size_t id;		/* index in rules.leaves */
 	int prefiltered;	/* 1: the prefilter database holds it */
-	unsigned hint_width;	/* bound on a match's length in bytes, so
-				   PCRE2 may start near the prefilter's
-				   first match; 0: start at 0 */
 	/* COND_ANY */
 	struct rules_cond *kids;	/* owned */
 	size_t n_kids;
@@ -171,12 +168,13 @@ void rules_prefilter_free(struct rules_prefilter **pfp);
 
 /*
  * Scan every value of every target once and set seen[id] = 1 for each
- * leaf whose pattern may match some value of its target; for a target
- * with one value, ends[id] is the end offset of the prefilter's first
- * match (SIZE_MAX otherwise).  Returns -1 if scanning failed (then every
- * leaf must be treated as possibly matching).
+ * leaf whose pattern may match some value of its target.  For a target
+ * with one value, any match of leaf id starts in [lo[id], hi[id]]
+ * (SIZE_MAX: no bound).  Returns -1 if scanning failed (then every leaf
+ * must be treated as possibly matching, from offset 0).
  */
 int rules_prefilter_scan(const struct rules *rs, const struct msg *m,
-    const struct rules_ctx *ctx, unsigned char *seen, size_t *ends);
+    const struct rules_ctx *ctx, unsigned char *seen, size_t *lo,
+    size_t *hi);
 
 #endif
