@@ -12,8 +12,12 @@
  * bodies use, so it fires on some messages and PCRE2 must confirm it;
  * the others name words no body has, and the prefilter rules them out.
  * The hits/msg column says how much confirming each run did.
+ *
+ * With RULES_BENCH_CORPUS=DIR the bodies are real mail instead: the text
+ * of every .eml under DIR (mime_parse()), concatenated to ~8 KB.
  */
 #include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mime.h"
 #include "rules.h"
 #include "xalloc.h"
 
@@ -87,6 +92,65 @@ make_body(char *body)
 }
 
 static size_t hit_every = 50;
+
+/* Texts of real mail, for RULES_BENCH_CORPUS. */
+static char **corpus;
+static size_t n_corpus;
+
+static int
+corpus_add(const char *path, const struct stat *sb, int type,
+    struct FTW *ftw)
+{
+	struct mime_limits lim;
+	struct error err;
+	struct msg *m = NULL;
+	size_t n = strlen(path), len;
+	char *raw;
+	FILE *fp;
+
+	(void)ftw;
+	if (type != FTW_F || n < 4 || strcmp(path + n - 4, ".eml") != 0 ||
+	    sb->st_size > 1 << 20 || n_corpus >= 2000)
+		return 0;
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		return 0;
+	raw = xmalloc((size_t)sb->st_size + 1);
+	len = fread(raw, 1, (size_t)sb->st_size, fp);
+	fclose(fp);
+	mime_limits_default(&lim);
+	if (mime_parse(raw, len, &lim, 0, &m, &err) == 0 &&
+	    strlen(m->text) > 40) {
+		corpus = xreallocarray(corpus, n_corpus + 1, sizeof(*corpus));
+		corpus[n_corpus++] = xstrdup(m->text);
+	}
+	msg_free(&m);
+	free(raw);
+	return 0;
+}
+
+/* ~8 KB of real text: whole corpus texts, cut at a character. */
+static void
+make_corpus_body(char *body)
+{
+	size_t len = 0, n;
+
+	while (len < BODY_SIZE - 1) {
+		const char *t = corpus[rnd((unsigned)n_corpus)];
+
+		n = strlen(t);
+		if (n > BODY_SIZE - 1 - len) {
+			n = BODY_SIZE - 1 - len;
+			while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+				n--;
+		}
+		memcpy(body + len, t, n);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	body[len] = '\0';
+}
 
 static void
 write_generated(const char *dir, size_t n)
@@ -197,11 +261,23 @@ main(int argc, char **argv)
 
 	for (size_t i = 0; i < NVOCAB; i++)
 		pseudo_word(vocab[i], 4 + rnd(6));
+	if (getenv("RULES_BENCH_CORPUS") != NULL) {
+		mime_init();
+		(void)nftw(getenv("RULES_BENCH_CORPUS"), corpus_add, 16,
+		    FTW_PHYS);
+		printf("corpus: %zu texts from %s\n", n_corpus,
+		    getenv("RULES_BENCH_CORPUS"));
+		if (n_corpus == 0)
+			return 1;
+	}
 	msgs = xcalloc(n, sizeof(*msgs));
 	for (size_t i = 0; i < n; i++) {
 		char *body = xmalloc(BODY_SIZE + 1);
 
-		make_body(body);
+		if (n_corpus > 0)
+			make_corpus_body(body);
+		else
+			make_body(body);
 		msgs[i].text = body;
 		msgs[i].subject = xstrdup(i % 7 == 0 ? "Question about the "
 		    "team plan" : "Re: our pipeline");

@@ -69,7 +69,7 @@ env -u TRIAGE_CONFIG "$TRIAGE" rules check "$tmp/q" >/dev/null ||
 env -u TRIAGE_CONFIG "$TRIAGE" rules test "$labelled/s05-saml-sso-350.eml" \
 	--rules "$rules" --mailbox sales >"$tmp/out" 2>&1 ||
 	fail "rules test: $(cat "$tmp/out")"
-for want in '^  ee-features (40-sales.rules:[0-9]*)$' '^    body  *"SAML"$' \
+for want in '^  ee-features (40-sales.rules:[0-9]*)$' '^    body  *"SSO"$' \
 	'^  queue:    sales$' '^  priority: high$' 'tags:.* ee-lead' \
 	'^close (all conditions but one held):$'; do
 	grep -q "$want" "$tmp/out" || fail "rules test: no '$want' in: $(cat "$tmp/out")"
