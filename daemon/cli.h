@@ -93,4 +93,8 @@ int cli_reopen(struct cli *cli, int argc, char **argv);
 int cli_ingest(struct cli *cli, int argc, char **argv);
 int cli_reprocess(struct cli *cli, int argc, char **argv);
 
+/* triage rules check|test|replay (cli-rules.c, cli-rules-replay.c) */
+cli_fn cli_rules;
+cli_fn cli_rules_replay;
+
 #endif

@@ -14,7 +14,7 @@ static int cli_help(struct cli *cli, int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
 	{ "help", cli_help, "" },
-	{ "inspect", cli_inspect, "FILE.eml|- [--json]" },
+	{ "inspect", cli_inspect, "FILE.eml [--json]" },
 	{ "queue", cli_queue, "[--queue Q] [--state S] [--mine] [--limit N] "
 	    "[--json]" },
 	{ "show", cli_show, "ID [--json]" },
@@ -32,6 +32,9 @@ static const struct cli_cmd commands[] = {
 	{ "reopen", cli_reopen, "ID" },
 	{ "ingest", cli_ingest, "[--mailbox NAME] [FILE.eml ... | -]" },
 	{ "reprocess", cli_reprocess, "ID... | --failed" },
+	{ "rules", cli_rules,
+	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
+	    "replay [--since 30d] [--rules DIR]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
