@@ -15,6 +15,7 @@ static int cli_help(struct cli *cli, int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	{ "help", cli_help, "" },
 	{ "inspect", cli_inspect, "FILE.eml [--json]" },
+	{ "status", cli_status, "[--json]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -70,6 +70,26 @@ wait_status "^sales	idling	" 30 ||
 	fail "sales not idling beside it: $(cat "$HARNESS_DIR/triaged.status")"
 wait_log "mailbox=community .*LOGIN refused.*retrying in" 5 ||
 	fail "no retry logged"
+# triage status shows the same, for people and for scripts.
+out=$("$TRIAGE" -c "$CONF" status) || fail "triage status exited $?"
+echo "$out"
+echo "$out" | grep -q "^triaged: running (pid $DAEMON_PID)" ||
+	fail "status: daemon not shown running"
+echo "$out" | grep -q "^  community: backing off until .* after [0-9]* failures\?: .*LOGIN refused" ||
+	fail "status: community's backoff"
+echo "$out" | grep -q "^  sales: idling; last poll" || fail "status: sales"
+echo "$out" | grep -q "^database: 170 messages" || fail "status: counts"
+"$TRIAGE" -c "$CONF" status --json | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+m = {b["name"]: b for b in s["mailboxes"]}
+assert s["daemon"]["running"] is True, s["daemon"]
+assert m["community"]["state"] == "backoff", m["community"]
+assert "LOGIN refused" in m["community"]["last_error"]
+assert m["community"]["until"] is not None
+assert m["sales"]["state"] == "idling" and m["sales"]["connected"]
+assert s["messages"] == 170, s["messages"]
+' || fail "triage status --json"
 # The password is fixed; secrets are read with the config, so SIGHUP.
 (umask 077; harness_password community >"$(harness_password_file community)")
 kill -HUP "$DAEMON_PID"
@@ -77,4 +97,6 @@ wait_sql "SELECT count(*) FROM messages WHERE mailbox = 'community'" 40 20 ||
 	fail "community not drained after the password was fixed"
 stop_daemon TERM
 [ "$DAEMON_RC" = 0 ] || fail "exit status $DAEMON_RC"
+"$TRIAGE" -c "$CONF" status | grep -q "^triaged: not running" ||
+	fail "status after exit"
 pass "refused login: backoff for community, sales drained, recovered on SIGHUP"
