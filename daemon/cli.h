@@ -97,4 +97,7 @@ int cli_reprocess(struct cli *cli, int argc, char **argv);
 cli_fn cli_rules;
 cli_fn cli_rules_replay;
 
+/* cli-status.c: per-mailbox daemon state and database counts */
+cli_fn cli_status;
+
 #endif

@@ -35,6 +35,7 @@ static const struct cli_cmd commands[] = {
 	{ "rules", cli_rules,
 	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
 	    "replay [--since 30d] [--rules DIR]" },
+	{ "status", cli_status, "[--json]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
