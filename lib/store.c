@@ -177,6 +177,14 @@ static const char *const migrations[] = {
 	"    new.to_addrs, new.cc_addrs, new.text);"
 	"END;"
 	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+
+	/*
+	 * 3: reports (lib/store-report.c) scan tickets by creation time and
+	 * read story and sla-breach events by kind and time; the SLA check
+	 * finds a ticket's last reminder by kind.
+	 */
+	"CREATE INDEX tickets_created ON tickets(created);"
+	"CREATE INDEX events_kind_at ON events(kind, at);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
