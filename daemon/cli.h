@@ -37,4 +37,7 @@ const struct cli_cmd *cli_find(const char *name);
 /* cli-inspect.c */
 cli_fn cli_inspect;
 
+/* cli-report.c */
+cli_fn cli_report;
+
 #endif

@@ -15,6 +15,8 @@ static int cli_help(struct cli *cli, int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	{ "help", cli_help, "" },
 	{ "inspect", cli_inspect, "FILE.eml [--json]" },
+	{ "report", cli_report, "[--since 7d | --from DATE [--to DATE]] "
+	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] [--db FILE]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
