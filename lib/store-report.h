@@ -64,7 +64,7 @@ struct store_sla_ticket {
 	char *owner;		/* the claiming BDR, or NULL */
 	char *route;		/* the route name when routed, or NULL */
 	char *customer;		/* or NULL */
-	char *mailbox;		/* the first mailbox it arrived in, or NULL */
+	char *mailbox;		/* a mailbox of it (first by name) */
 };
 
 /*

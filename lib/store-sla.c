@@ -289,7 +289,8 @@ store_sla_remind(struct store *st, int64_t id, enum sla_clock clock,
 	if (clock != SLA_CLOCK_CLAIM && clock != SLA_CLOCK_ACK)
 		return error_set(err, ERR_USAGE, "remind: no clock");
 	if (to == NULL || *to == '\0' || text == NULL)
-		return error_set(err, ERR_USAGE, "remind: no recipient or text");
+		return error_set(err, ERR_USAGE,
+		    "remind: no recipient or no text");
 	r = store_tx_enter(st, err);
 	if (r < 0)
 		return -1;
