@@ -476,6 +476,56 @@ test_figures(void **state)
 	store_close(&st);
 }
 
+/*
+ * A database written before schema 3 (no actor or first-response
+ * columns): opening it fills them from the events and messages, and
+ * the report comes out the same.
+ */
+static void
+test_backfill(void **state)
+{
+	struct error err = { 0 };
+	struct store *st = NULL;
+	struct report r;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/backfill.db", dbdir);
+	unlink(path);
+	assert_int_equal(store_open_raw(path, &st, &err), 0);
+	assert_int_equal(store_migrate(st, 2, &err), 0);
+	store_set_clock(st, fake_clock, NULL);
+	store_set_team(st, team_fn, NULL);
+	run(st, history, sizeof(history) / sizeof(history[0]));
+	store_close(&st);
+	assert_int_equal(store_open(path, &st, &err), 0);
+	store_set_clock(st, fake_clock, NULL);
+	fake_now = H(80);
+	report_init(&r, 0, 0);
+	assert_int_equal(store_report_fill(st, H(0), H(72), NULL, NULL, &r,
+	    &err), 0);
+	report_finish(&r);
+	{
+		const struct report_bdr *alice = find_bdr(&r, "alice");
+		const struct report_bdr *bob = find_bdr(&r, "bob");
+		const struct figure f[] = {
+			FIG(r.n_bdrs, 2),
+			FIG(alice->claimed, 2),
+			FIG(alice->routed, 2),
+			FIG(alice->qualified, 1),
+			FIG(bob->claimed, 2),
+			FIG(bob->disqualified, 1),
+			FIG(r.times[REPORT_TO_RESPONSE].n, 2),
+			FIG(r.times[REPORT_TO_RESPONSE].clock_stat.median,
+			    45 * 60),
+			FIG(r.breaches.n, 2),
+		};
+
+		check_figures(f, sizeof(f) / sizeof(f[0]));
+	}
+	report_clear(&r);
+	store_close(&st);
+}
+
 /* The detail format round-trips; junk is refused. */
 static void
 test_detail(void **state)
@@ -715,6 +765,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_figures),
+		cmocka_unit_test(test_backfill),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_remind_once),
 	};
