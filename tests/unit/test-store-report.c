@@ -25,27 +25,9 @@
 #include "store-report.h"
 #include "xalloc.h"
 
+#include "../fixtures/report/history.h"
+
 static char dbdir[] = "/tmp/test-store-report-XXXXXX";
-static int64_t fake_now;
-
-/* Monday 2026-11-09 00:00:00 UTC; the fixture's times are offsets. */
-#define T0 ((int64_t)1794182400)
-#define M(min) (T0 + (int64_t)(min) * 60)
-#define H(h) (T0 + (int64_t)(h) * 3600)
-
-static int64_t
-fake_clock(void *arg)
-{
-	return fake_now;
-}
-
-static int
-team_fn(void *arg, const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-
-	return at != NULL && strcmp(at, "@example.com") == 0;
-}
 
 static struct store *
 open_fresh(const char *name)
@@ -61,191 +43,6 @@ open_fresh(const char *name)
 	store_set_team(st, team_fn, NULL);
 	return st;
 }
-
-/* ---- building the history ---- */
-
-enum op {
-	OP_MAIL,	/* customer `who` writes to mailbox `arg` */
-	OP_IGNORED,	/* the same, ignored by a rule */
-	OP_REPLY,	/* team member `who` answers the customer `arg` */
-	OP_CLAIM,
-	OP_ROUTE,	/* to route `arg` */
-	OP_ACK,
-	OP_QUALIFY,
-	OP_DISQUALIFY,	/* reason `arg` */
-	OP_TAG,		/* tag `arg` */
-	OP_STORY,
-	OP_CLOSE,
-	OP_REOPEN,
-	OP_REMIND,	/* reminder to `arg` for clock `clock` */
-};
-
-struct step {
-	int64_t at;
-	enum op op;
-	int t;			/* fixture ticket number, 1-based */
-	const char *who;
-	const char *arg;
-	enum sla_clock clock;	/* OP_REMIND */
-	int64_t since, due;
-};
-
-/* No clock: every step but OP_REMIND. */
-#define NOCLK SLA_CLOCK_NONE, 0, 0
-
-static int64_t ids[16];		/* fixture ticket number -> ticket id */
-
-static void
-ingest(struct store *st, const struct step *s)
-{
-	struct store_ingest_result res = { 0 };
-	struct store_ingest_in in = { 0 };
-	struct error err = { 0 };
-	struct verdict v;
-	struct msg *m = xcalloc(1, sizeof(*m));
-	char mid[64], raw[256];
-	int reply = s->op == OP_REPLY;
-
-	verdict_init(&v);
-	if (s->op == OP_IGNORED)
-		v.ignore = xstrdup("bounce");
-	snprintf(mid, sizeof(mid), "t%d%s@x", s->t, reply ? "-re" : "");
-	m->message_id = xstrdup(mid);
-	snprintf(mid, sizeof(mid), "t%d@x", s->t);
-	m->in_reply_to = xstrdup(reply ? mid : "");
-	m->references = xcalloc(2, sizeof(char *));
-	if (reply) {
-		m->references[0] = xstrdup(mid);
-		m->n_references = 1;
-	}
-	m->date = s->at;
-	xasprintf(&m->subject, "%sticket %d", reply ? "Re: " : "", s->t);
-	m->from.name = xstrdup("");
-	m->from.addr = xstrdup(s->who);
-	m->from_domain = xstrdup(strchr(s->who, '@') + 1);
-	m->to.v = xcalloc(1, sizeof(*m->to.v));
-	m->to.v[0].name = xstrdup("");
-	m->to.v[0].addr = xstrdup(reply ? s->arg : "sales@example.com");
-	m->to.n = 1;
-	m->text = xstrdup("How much is the enterprise edition?");
-	m->forwarded = xstrdup("");
-	m->html = xstrdup("");
-	snprintf(raw, sizeof(raw), "Message-ID: <%s>\r\n\r\nhi\r\n",
-	    m->message_id);
-	in.mailbox = reply || s->arg == NULL ? "sales" : s->arg;
-	in.queue = in.mailbox;
-	in.raw = raw;
-	in.raw_len = strlen(raw);
-	in.msg = m;
-	in.verdict = &v;
-	in.actor = (struct store_actor){ "triaged", STORE_SRC_DAEMON };
-	if (store_ingest(st, &in, &res, &err) < 0)
-		fail_msg("ingest t%d: %s", s->t, err.msg);
-	if (!reply)
-		ids[s->t] = res.ticket_id;
-	msg_free(&m);
-	verdict_clear(&v);
-}
-
-static void
-run(struct store *st, const struct step *steps, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct step *s = &steps[i];
-		struct store_actor a = { s->who, STORE_SRC_MAIL };
-		struct error err = { 0 };
-		enum dim need = DIM_NEED;
-		int r = 0, sent = 0;
-
-		fake_now = s->at;
-		switch (s->op) {
-		case OP_MAIL:
-		case OP_IGNORED:
-		case OP_REPLY:
-			ingest(st, s);
-			continue;
-		case OP_CLAIM:
-			r = store_claim(st, ids[s->t], &a, 0, &err);
-			break;
-		case OP_ROUTE:
-			r = store_route(st, ids[s->t], s->arg, NULL, &a, &err);
-			break;
-		case OP_ACK:
-			r = store_ack(st, ids[s->t], &a, &err);
-			break;
-		case OP_QUALIFY:
-			r = store_qualify(st, ids[s->t], &need, 1, &a, &err);
-			break;
-		case OP_DISQUALIFY:
-			r = store_disqualify(st, ids[s->t], s->arg, &a, &err);
-			break;
-		case OP_TAG:
-			r = store_tag(st, ids[s->t], s->arg, &a, &err);
-			break;
-		case OP_STORY:
-			r = store_story(st, ids[s->t], &a, &err);
-			break;
-		case OP_CLOSE:
-			r = store_close_ticket(st, ids[s->t], &a, &err);
-			break;
-		case OP_REOPEN:
-			r = store_reopen(st, ids[s->t], &a, &err);
-			break;
-		case OP_REMIND:
-			r = store_sla_remind(st, ids[s->t], s->clock, s->since,
-			    s->due, s->arg, "overdue", &sent, &err);
-			if (r == 0 && sent != 1)
-				fail_msg("step %zu: reminder not written", i);
-			break;
-		}
-		if (r < 0)
-			fail_msg("step %zu (t%d): %s", i, s->t, err.msg);
-	}
-}
-
-/*
- * The history; the report covers Mon 00:00 - Thu 00:00 (H(0) - H(72)),
- * business hours Mon-Fri 09:00-18:00 UTC.
- */
-static const struct step history[] = {
-	/* t7: Sunday, before the period; only its story (Wed) counts. */
-	{ H(-14), OP_MAIL, 7, "old@buyer.example", "sales", NOCLK },
-	/* t1: claimed 30m, answered 45m, routed 1h30, acked 2h later. */
-	{ H(10), OP_MAIL, 1, "pat@acme.example", "sales", NOCLK },
-	{ M(630), OP_CLAIM, 1, "alice", NULL, NOCLK },
-	{ M(645), OP_REPLY, 1, "alice@example.com", "pat@acme.example", NOCLK },
-	{ M(660), OP_TAG, 1, "alice", "competitor:github", NOCLK },
-	{ M(660), OP_TAG, 1, "alice", "ee-lead", NOCLK },
-	{ M(660), OP_QUALIFY, 1, "alice", NULL, NOCLK },
-	{ M(690), OP_ROUTE, 1, "alice", "sales", NOCLK },
-	/* t2: answered 1h, claimed 2h after, disqualified. */
-	{ H(12), OP_MAIL, 2, "lee@initech.example", "sales", NOCLK },
-	{ H(13), OP_REPLY, 2, "bob@example.com", "lee@initech.example", NOCLK },
-	{ M(810), OP_ACK, 1, "sam", NULL, NOCLK },
-	{ H(14), OP_CLAIM, 2, "bob", NULL, NOCLK },
-	{ H(15), OP_DISQUALIFY, 2, "bob", "student project", NOCLK },
-	/* t3: Mon 17:00, claimed Tue 10:00, routed Tue 12:00, a story. */
-	{ H(17), OP_MAIL, 3, "kim@globex.example", "sales", NOCLK },
-	/* t4: Tue 09:00 in community; claim clock breached Tue 13:00. */
-	{ H(33), OP_MAIL, 4, "ann@hooli.example", "community", NOCLK },
-	{ H(34), OP_CLAIM, 3, "alice", NULL, NOCLK },
-	{ H(35), OP_MAIL, 5, "joe@initrode.example", "sales", NOCLK },
-	{ H(35), OP_TAG, 5, "bob", "competitor:github", NOCLK },
-	{ H(35), OP_TAG, 5, "bob", "competitor:gitlab", NOCLK },
-	{ H(36), OP_ROUTE, 3, "alice", "support", NOCLK },
-	{ H(36), OP_STORY, 3, "alice", NULL, NOCLK },
-	/* t6: a bounce, ignored: never counted. */
-	{ H(36), OP_IGNORED, 6,
-	    "mailer-daemon@bounce.example", "sales", NOCLK },
-	{ H(37), OP_REMIND, 4, "triaged", "community@example.com",
-	    SLA_CLOCK_CLAIM, H(33), H(37) },
-	/* Wed 10:00: t4 claimed at last (21h late), t7 made a story. */
-	{ H(58), OP_CLAIM, 4, "bob", NULL, NOCLK },
-	{ H(58), OP_STORY, 7, "bob", NULL, NOCLK },
-	/* t3's acknowledge clock (1d) breached Wed 12:00, never met. */
-	{ H(62), OP_REMIND, 3, "triaged", "support@example.com",
-	    SLA_CLOCK_ACK, H(36), H(60) },
-};
 
 static const struct report_count *
 find_count(const struct report_counts *c, const char *key)
@@ -311,7 +108,8 @@ test_figures(void **state)
 
 	assert_int_equal(sla_hours_parse("Mon-Fri 09:00-18:00 UTC", &h, &err),
 	    0);
-	run(st, history, sizeof(history) / sizeof(history[0]));
+	assert_int_equal(run(st, history, sizeof(history) /
+	    sizeof(history[0])), 0);
 	fake_now = H(80);
 	report_init(&r, 0, 0);
 	assert_int_equal(store_report_fill(st, H(0), H(72), NULL, h, &r,
@@ -495,7 +293,8 @@ test_backfill(void **state)
 	assert_int_equal(store_migrate(st, 2, &err), 0);
 	store_set_clock(st, fake_clock, NULL);
 	store_set_team(st, team_fn, NULL);
-	run(st, history, sizeof(history) / sizeof(history[0]));
+	assert_int_equal(run(st, history, sizeof(history) /
+	    sizeof(history[0])), 0);
 	store_close(&st);
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_set_clock(st, fake_clock, NULL);
@@ -663,7 +462,7 @@ test_remind_once(void **state)
 
 		while (next_step < sizeof(life) / sizeof(life[0]) &&
 		    life[next_step].at <= now) {
-			run(st, &life[next_step], 1);
+			assert_int_equal(run(st, &life[next_step], 1), 0);
 			next_step++;
 		}
 		k = sla_tick(st, &p, now, sent_ids);
@@ -723,7 +522,7 @@ test_remind_once(void **state)
 		static const struct step t3 = { H(36), OP_MAIL, 3,
 			"kim@globex.example", "sales", SLA_CLOCK_NONE, 0, 0 };
 
-		run(st, &t3, 1);
+		assert_int_equal(run(st, &t3, 1), 0);
 	}
 	fake_now = H(41);
 	assert_int_equal(store_begin(st, &err), 0);
