@@ -126,7 +126,8 @@ json_msg(const struct msg *m)
 	    json_strings(m->references, m->n_references));
 	iso_date(m->date, date, sizeof(date));
 	json_object_object_add(o, "date", json_object_new_string(date));
-	json_object_object_add(o, "subject", json_object_new_string(m->subject));
+	json_object_object_add(o, "subject",
+	    json_object_new_string(m->subject));
 	json_object_object_add(o, "from", json_addr(&m->from));
 	json_object_object_add(o, "from_domain",
 	    json_object_new_string(m->from_domain));

@@ -1,28 +1,61 @@
 /*
  * triaged: the daemon.  main() reads like a table of contents:
  * args -> config -> store -> rules -> mailboxes -> READY -> loop ->
- * STOPPING -> teardown in reverse.
+ * STOPPING -> teardown in reverse.  The work itself (one thread per
+ * mailbox, one committer) is lib/daemon*.c; this file wires it to
+ * signals, the systemd notification socket and the status file.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
+#include "mailbox.h"
+#include "mime.h"
+#include "store.h"
+#include "xalloc.h"
 
+#define EXIT_FAILED 1	/* --once: some mailbox could not be drained */
 #define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
+#define STOP_GRACE_MS 3000	/* then blocked connections are cut */
 
 struct args {
 	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
 	int check;		/* --check: validate the config and exit */
 	int once;		/* --once: one poll of every mailbox */
+	int no_idle;		/* --no-idle: poll even where IDLE works */
+	size_t batch;		/* --batch N: messages per transaction */
+};
+
+/* Everything the main loop turns over; swapped whole on SIGHUP. */
+struct triaged {
+	const struct args *args;
+	struct conf *conf;		/* owned */
+	struct store *st;		/* owned */
+	struct daemon *d;		/* owned */
+	char *status_path;		/* owned */
+	int sfd;			/* signalfd */
+	int tfd;			/* timerfd: the tick */
+	uint64_t watchdog_usec;		/* 0: no watchdog */
+	int quit;
 };
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: triaged [-c FILE] [--check] [--once] "
-	    "[-v]\n");
+	    "[--no-idle] [--batch N] [-v]\n");
 	exit(EXIT_CONFIG);
 }
 
@@ -32,10 +65,13 @@ parse_args(int argc, char **argv, struct args *a)
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, 'n' },
 		{ "once", no_argument, NULL, '1' },
+		{ "no-idle", no_argument, NULL, 'I' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char *end;
 	int ch;
 
 	a->conf_path = getenv("TRIAGE_CONFIG");
@@ -51,6 +87,14 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case '1':
 			a->once = 1;
+			break;
+		case 'I':
+			a->no_idle = 1;
+			break;
+		case 'b':
+			a->batch = strtoul(optarg, &end, 10);
+			if (*end != '\0' || a->batch == 0 || a->batch > 10000)
+				usage();
 			break;
 		case 'v':
 			log_init("triaged", LOG_LVL_DEBUG);
@@ -84,34 +128,295 @@ load_config(const struct args *a)
 				log_warnx("%s", errs.v[i]);
 		}
 		if (!a->check)
-			log_warnx("%s: %zu error%s, not starting",
-			    a->conf_path, errs.n, errs.n == 1 ? "" : "s");
+			log_warnx("%s: %zu error%s", a->conf_path, errs.n,
+			    errs.n == 1 ? "" : "s");
 	}
 	conf_errors_clear(&errs);
 	return conf;
+}
+
+static struct store *
+open_store(const struct conf *conf)
+{
+	struct error err = { 0 };
+	struct store *st = NULL;
+	int r;
+
+	r = store_open(conf->database, &st, &err);
+	if (r < 0) {
+		log_warnx("%s", err.msg);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+team_member(void *arg, const char *address)
+{
+	return conf_member_by_address(arg, address) != NULL;
+}
+
+/* ---- logging from the engine's threads ------------------------------- */
+
+static void
+engine_log(void *arg, enum log_level level, const char *mailbox,
+    const char *msg)
+{
+	(void)arg;
+	if (mailbox == NULL)
+		mailbox = "-";
+	switch (level) {
+	case LOG_LVL_ERR:
+	case LOG_LVL_WARN:
+		log_warnx("mailbox=%s %s", mailbox, msg);
+		break;
+	case LOG_LVL_NOTICE:
+		log_notice("mailbox=%s %s", mailbox, msg);
+		break;
+	case LOG_LVL_INFO:
+		log_info("mailbox=%s %s", mailbox, msg);
+		break;
+	default:
+		log_debug("mailbox=%s %s", mailbox, msg);
+		break;
+	}
+}
+
+/* ---- mailboxes ------------------------------------------------------- */
+
+static int
+start_mailboxes(struct triaged *t)
+{
+	struct mailbox_status *prev = NULL;
+	struct daemon_opts opts = { 0 };
+	struct error err = { 0 };
+	pid_t pid;
+	int64_t updated;
+	size_t n_prev = 0;
+	int r;
+
+	/* How far post-actions got last time (crash repair). */
+	(void)mailbox_status_read(t->status_path, &pid, &updated, &prev,
+	    &n_prev, &err);
+	opts.once = t->args->once;
+	opts.no_idle = t->args->no_idle;
+	opts.batch_count = t->args->batch;
+	opts.previous = prev;
+	opts.n_previous = n_prev;
+	opts.hooks.log = engine_log;
+	opts.hooks.arg = t;
+	r = daemon_start(t->conf, t->st, &opts, &t->d, &err);
+	free(prev);
+	if (r < 0)
+		log_warnx("%s", err.msg);
+	return r;
+}
+
+/* STATUS= for systemd and the status file for `triage status`. */
+static void
+publish_status(struct triaged *t)
+{
+	struct mailbox_status *v = NULL;
+	struct error err = { 0 };
+	char line[1024];
+	size_t n = 0;
+
+	if (t->d == NULL)
+		return;
+	daemon_status(t->d, &v, &n);
+	mailbox_status_line(v, n, line, sizeof(line));
+	sd_notifyf(0, "STATUS=%s", line);
+	if (mailbox_status_write(t->status_path, getpid(), time(NULL), v, n,
+	    &err) < 0)
+		log_warnx("status file: %s", err.msg);
+	free(v);
+}
+
+/* ---- signals and the tick -------------------------------------------- */
+
+static int
+setup_signals(struct triaged *t)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* Blocked before any thread starts, so only the signalfd sees them. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	t->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (t->sfd < 0)
+		return -1;
+	if (sd_watchdog_enabled(0, &t->watchdog_usec) <= 0)
+		t->watchdog_usec = 0;
+	/* Tick at least twice per watchdog period. */
+	if (t->watchdog_usec > 0 && t->watchdog_usec < 2000000) {
+		its.it_interval.tv_sec = 0;
+		its.it_interval.tv_nsec = (long)(t->watchdog_usec / 2 * 1000);
+		its.it_value = its.it_interval;
+	}
+	t->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (t->tfd < 0 || timerfd_settime(t->tfd, 0, &its, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * SIGHUP: build a complete new config and rule set; only if both load
+ * clean, stop the workers (each finishes its batch), swap, restart them.
+ * A broken new config or rule set is refused and the old one stays.
+ */
+static void
+reload(struct triaged *t)
+{
+	struct conf *conf;
+
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+	log_notice("SIGHUP: reloading %s", t->args->conf_path);
+	conf = load_config(t->args);
+	if (conf == NULL) {
+		log_warnx("reload refused: %s is broken; keeping the running "
+		    "configuration", t->args->conf_path);
+		goto out;
+	}
+	if (strcmp(conf->database, t->conf->database) != 0)
+		log_warnx("reload: database path changed to \"%s\": that "
+		    "needs a restart; still using \"%s\"", conf->database,
+		    t->conf->database);
+	daemon_free(&t->d, STOP_GRACE_MS);
+	store_set_team(t->st, team_member, conf);
+	conf_free(&t->conf);
+	t->conf = conf;
+	if (start_mailboxes(t) < 0)
+		t->quit = 1;
+	else
+		log_notice("reloaded: %zu mailbox%s", conf->n_mailboxes,
+		    conf->n_mailboxes == 1 ? "" : "es");
+out:
+	sd_notify(0, "READY=1");
+	publish_status(t);
+}
+
+static void
+on_signal(struct triaged *t)
+{
+	struct signalfd_siginfo si;
+
+	while (read(t->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP && !t->args->once) {
+			reload(t);
+		} else if (si.ssi_signo != SIGHUP) {
+			log_notice("%s: finishing the batches in hand",
+			    strsignal((int)si.ssi_signo));
+			t->quit = 1;
+		}
+	}
+}
+
+static void
+on_tick(struct triaged *t)
+{
+	uint64_t expirations;
+
+	(void)read(t->tfd, &expirations, sizeof(expirations));
+	if (t->watchdog_usec > 0)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+static void
+on_wake(struct triaged *t)
+{
+	daemon_ack(t->d);
+	if (daemon_done(t->d))
+		t->quit = 1;
+	publish_status(t);
+}
+
+static void
+main_loop(struct triaged *t)
+{
+	struct pollfd pfd[3];
+	int r;
+
+	while (!t->quit) {
+		pfd[0] = (struct pollfd){ .fd = t->sfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = t->tfd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = daemon_wake_fd(t->d),
+			.events = POLLIN };
+		r = poll(pfd, 3, -1);
+		if (r < 0 && errno != EINTR)
+			fatal("poll");
+		if (r <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN)
+			on_signal(t);
+		if (pfd[1].revents & POLLIN)
+			on_tick(t);
+		if (!t->quit && pfd[2].revents & POLLIN)
+			on_wake(t);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
 	struct args args = { 0 };
-	struct conf *conf;
+	struct triaged t = { .args = &args, .sfd = -1, .tfd = -1 };
+	int status = 0;
 
 	log_init("triaged", LOG_LVL_INFO);
 	parse_args(argc, argv, &args);
 
-	conf = load_config(&args);
-	if (conf == NULL)
+	t.conf = load_config(&args);
+	if (t.conf == NULL) {
+		if (!args.check)
+			log_warnx("%s: not starting", args.conf_path);
 		return EXIT_CONFIG;
+	}
 	if (args.check) {
 		printf("%s: ok\n", args.conf_path);
-		conf_free(&conf);
+		conf_free(&t.conf);
 		return 0;
 	}
+	mime_init();
+	t.st = open_store(t.conf);
+	if (t.st == NULL) {
+		status = EXIT_FAILED;
+		goto out;
+	}
+	store_set_team(t.st, team_member, t.conf);
+	t.status_path = mailbox_status_path(t.conf->database);
+	if (setup_signals(&t) < 0)
+		fatal("signals");
+	if (start_mailboxes(&t) < 0) {
+		status = EXIT_FAILED;
+		goto out;
+	}
+	log_notice("started: %zu mailbox%s, database %s",
+	    t.conf->n_mailboxes, t.conf->n_mailboxes == 1 ? "" : "es",
+	    t.conf->database);
+	sd_notify(0, "READY=1");
 
-	/* store -> rules -> mailboxes -> READY -> loop: not here yet. */
-	(void)args.once;
-	log_warnx("%s: daemon not implemented yet", args.conf_path);
-	conf_free(&conf);
-	return EXIT_CONFIG;
+	main_loop(&t);
+	publish_status(&t);
+
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	if (args.once && daemon_failed(t.d) > 0)
+		status = EXIT_FAILED;
+out:
+	if (t.d != NULL)
+		daemon_free(&t.d, STOP_GRACE_MS);
+	if (t.tfd >= 0)
+		close(t.tfd);
+	if (t.sfd >= 0)
+		close(t.sfd);
+	free(t.status_path);
+	store_close(&t.st);
+	mime_shutdown();
+	conf_free(&t.conf);
+	return status;
 }

@@ -58,9 +58,9 @@ static const struct {
 struct html_state {
 	struct buf *out;		/* foreign */
 	htmlParserCtxtPtr ctxt;		/* foreign */
-	unsigned skip;			/* depth inside HK_SKIP elements */
+	unsigned skip;			/* depth inside HK_SKIP */
 	unsigned pre;			/* depth inside <pre> */
-	unsigned quote;			/* blockquote depth: "> " per level */
+	unsigned quote;			/* blockquote depth */
 	unsigned newlines;		/* line breaks at the end of out */
 	int space;			/* a collapsed space is pending */
 	int full;			/* out's cap was hit */

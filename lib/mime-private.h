@@ -7,15 +7,59 @@
 
 #include <stddef.h>
 
+#include <gmime/gmime.h>
+
+#include "mime.h"
 #include "xalloc.h"
+
+/* Everything one parse needs; lives on mime_parse's stack. */
+struct mime_ctx {
+	struct msg *m;			/* foreign: being filled */
+	const struct mime_limits *lim;	/* foreign */
+	GMimeParserOptions *opts;	/* owned */
+	struct buf text;		/* the author's text */
+	struct buf fwd;			/* text of forwarded messages */
+	struct buf html;		/* first top-level text/html */
+	size_t problems_alloc;
+	size_t problems_dropped;
+	size_t attachments_alloc;
+	unsigned parts;			/* MIME parts walked so far */
+	int depth_cut, parts_cut;	/* each bound reported once */
+	int text_cut;
+	int html_seen;
+};
+
+/*
+ * mime.c: record a parse problem as "kind: detail".  Duplicates are
+ * dropped and the list is capped, so hostile input cannot grow it.
+ */
+void mime_problem(struct mime_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * mime-part.c: walk the body from its top MIME part, filling c->text,
+ * c->fwd, c->html and the attachments, within c->lim.  Never fails.
+ */
+void mime_part_walk(struct mime_ctx *c, GMimeObject *obj);
+
+/* mime-part.c: bytes in `charset` to UTF-8 in out; guesses are problems. */
+void mime_part_to_utf8(struct mime_ctx *c, const char *s, size_t n,
+    const char *charset, struct buf *out);
+
+/*
+ * mime-part.c: append one part's text to dst (c->text or c->fwd), a blank
+ * line between parts; hitting the cap is flagged once.
+ */
+void mime_part_append(struct mime_ctx *c, struct buf *dst, const char *s,
+    size_t n);
 
 /* How mime_text_to_utf8 read the bytes, for the problem list. */
 struct mime_text_info {
-	const char *declared;	/* foreign: charset as declared, or NULL */
+	const char *declared;	/* foreign: as declared, or NULL */
 	const char *used;	/* static: charset the bytes were read as */
-	int unknown;		/* the declared charset is unknown to iconv */
+	int unknown;		/* iconv does not know it */
 	int wrong;		/* declared charset failed, text was UTF-8 */
-	int guessed;		/* undeclared/unknown/wrong: `used` guessed */
+	int guessed;		/* `used` is a guess */
 	size_t replaced;	/* bytes replaced by U+FFFD */
 };
 
@@ -41,5 +85,14 @@ long mime_text_clean(struct buf *out, const char *s, size_t n, int text);
  * does, cut before a UTF-8 continuation byte, and return -1.
  */
 int mime_text_add_cut(struct buf *b, const char *s, size_t n);
+
+/*
+ * A UTF-8-clean, single-line copy of s (control characters become
+ * spaces, ends trimmed); NULL reads as "".  Never returns NULL.
+ */
+char *mime_text_dup(const char *s);
+
+/* Lowercase ASCII letters in place (UTF-8 bytes untouched); returns s. */
+char *mime_text_lower(char *s);
 
 #endif

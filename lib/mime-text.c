@@ -77,6 +77,34 @@ mime_text_add_cut(struct buf *b, const char *s, size_t n)
 	return -1;
 }
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/*
+ * Bytes from s that are plain ASCII and neither NUL nor (with `cr`) CR,
+ * checked eight at a time: mail text is mostly ASCII, and this loop is
+ * where text extraction spends its time.
+ */
+static size_t
+ascii_run(const unsigned char *s, size_t n, int cr)
+{
+	size_t i = 0;
+
+	while (i + 8 <= n) {
+		uint64_t v, bad;
+
+		memcpy(&v, s + i, 8);
+		bad = (v & HIGHS) | ((v - ONES) & ~v & HIGHS);
+		if (cr)
+			bad |= ((v ^ (ONES * '\r')) - ONES) &
+			    ~(v ^ (ONES * '\r')) & HIGHS;
+		if (bad != 0)
+			break;
+		i += 8;
+	}
+	return i;
+}
+
 /* Length of the valid UTF-8 sequence at s (lead byte >= 0x80), or 0. */
 static size_t
 utf8_seq(const unsigned char *s, size_t n)
@@ -121,8 +149,12 @@ mime_text_clean(struct buf *out, const char *str, size_t n, int text)
 	long replaced = 0;
 
 	while (i < n) {
-		unsigned char c = s[i];
+		unsigned char c;
 
+		i += ascii_run(s + i, n - i, text);
+		if (i >= n)
+			break;
+		c = s[i];
 		if (c != 0 && c < 0x80 && !(text && c == '\r')) {
 			i++;
 			continue;
@@ -162,6 +194,9 @@ utf8_scan(const unsigned char *s, size_t n, size_t *multi_r, size_t *bad_r)
 	size_t multi = 0, bad = 0, len;
 
 	for (size_t i = 0; i < n;) {
+		i += ascii_run(s + i, n - i, 0);
+		if (i >= n)
+			break;
 		if (s[i] < 0x80) {
 			i++;
 			continue;
@@ -321,4 +356,38 @@ mime_text_to_utf8(const char *s, size_t n, const char *charset,
 	buf_free(&tmp);
 out:
 	*info_r = info;
+}
+
+char *
+mime_text_dup(const char *s)
+{
+	struct buf b;
+
+	char *p, *start, *end;
+
+	buf_init(&b, SIZE_MAX / 2);
+	if (s != NULL)
+		mime_text_clean(&b, s, strlen(s), 0);
+	p = buf_steal(&b);
+	/* One line: an encoded "=0A" must not break a subject in two. */
+	for (end = p; *end != '\0'; end++) {
+		if ((unsigned char)*end < 0x20 || *end == 0x7f)
+			*end = ' ';
+	}
+	while (end > p && end[-1] == ' ')
+		*--end = '\0';
+	for (start = p; *start == ' '; start++)
+		;
+	memmove(p, start, (size_t)(end - start) + 1);
+	return p;
+}
+
+char *
+mime_text_lower(char *s)
+{
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	return s;
 }

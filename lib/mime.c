@@ -1,9 +1,9 @@
 /*
  * The message model on GMime 3.  GMime parses the MIME tree and decodes
- * headers, words and transfer encodings; this file walks the tree once
- * with bounds on depth, part count and text, converts text to UTF-8
- * (mime-text.c) and fills struct msg.  Every string that leaves this file
- * went through mime_text_clean(), so it is valid UTF-8 without NULs.
+ * headers, words and transfer encodings; this file fills struct msg from
+ * the headers, sets the kind flags and enforces the input bounds, and
+ * mime-part.c walks the body.  Every string that leaves these files went
+ * through mime_text_clean(), so it is valid UTF-8 without NULs.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -14,7 +14,6 @@
 
 #include <gmime/gmime.h>
 
-#include "html.h"
 #include "mime-private.h"
 #include "mime.h"
 #include "xalloc.h"
@@ -23,23 +22,6 @@
 #define MIME_MAX_HEADERS	1000
 #define MIME_MAX_ADDRS		1000
 #define MIME_MAX_REFS		256
-#define MIME_READ_CHUNK		65536
-
-/* Everything one parse needs; lives on mime_parse's stack. */
-struct mime_ctx {
-	struct msg *m;				/* foreign: being filled */
-	const struct mime_limits *lim;		/* foreign */
-	GMimeParserOptions *opts;		/* owned */
-	struct buf text;			/* the author's text */
-	struct buf fwd;				/* text of forwarded messages */
-	struct buf html;			/* first top-level text/html */
-	size_t problems_alloc;
-	size_t problems_dropped;
-	size_t attachments_alloc;
-	unsigned parts;
-	int depth_cut, parts_cut, text_cut;
-	int html_seen;
-};
 
 static int mime_initialized;
 
@@ -71,39 +53,13 @@ mime_shutdown(void)
 	mime_initialized = 0;
 }
 
-/* A UTF-8-clean copy of s (NULL reads as ""). */
-static char *
-clean_dup(const char *s)
-{
-	struct buf b;
-
-	buf_init(&b, SIZE_MAX / 2);
-	if (s != NULL)
-		mime_text_clean(&b, s, strlen(s), 0);
-	return buf_steal(&b);
-}
-
-/* Lowercase ASCII letters in place; UTF-8 bytes are left as they are. */
-static char *
-ascii_lower(char *s)
-{
-	for (char *p = s; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	}
-	return s;
-}
-
-static void problem(struct mime_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /*
  * Record a parse problem as "kind: detail".  Identical problems are kept
  * once and at most MIME_MAX_PROBLEMS are listed, so hostile input cannot
  * grow the list.
  */
-static void
-problem(struct mime_ctx *c, const char *fmt, ...)
+void
+mime_problem(struct mime_ctx *c, const char *fmt, ...)
 {
 	struct msg *m = c->m;
 	char tmp[512];
@@ -122,11 +78,12 @@ problem(struct mime_ctx *c, const char *fmt, ...)
 		return;
 	}
 	if (m->n_problems == c->problems_alloc) {
-		c->problems_alloc = c->problems_alloc ? c->problems_alloc * 2 : 8;
+		c->problems_alloc = c->problems_alloc ? 2 * c->problems_alloc :
+		    8;
 		m->problems = xreallocarray(m->problems, c->problems_alloc,
 		    sizeof(*m->problems));
 	}
-	m->problems[m->n_problems++] = clean_dup(tmp);
+	m->problems[m->n_problems++] = mime_text_dup(tmp);
 }
 
 static const char *
@@ -178,9 +135,9 @@ parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
 	struct mime_ctx *c = data;
 
 	if (item != NULL && *item != '\0')
-		problem(c, "mime: %s: %.60s", warning_name(code), item);
+		mime_problem(c, "mime: %s: %.60s", warning_name(code), item);
 	else
-		problem(c, "mime: %s", warning_name(code));
+		mime_problem(c, "mime: %s", warning_name(code));
 }
 
 /* ---- headers -------------------------------------------------------- */
@@ -193,7 +150,7 @@ copy_headers(struct mime_ctx *c, GMimeObject *obj)
 	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
 
 	if (n > MIME_MAX_HEADERS) {
-		problem(c, "bounds: %d headers, first %d kept", n,
+		mime_problem(c, "bounds: %d headers, first %d kept", n,
 		    MIME_MAX_HEADERS);
 		n = MIME_MAX_HEADERS;
 	}
@@ -204,9 +161,9 @@ copy_headers(struct mime_ctx *c, GMimeObject *obj)
 		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
 
 		m->headers[m->n_headers].name =
-		    clean_dup(g_mime_header_get_name(h));
+		    mime_text_dup(g_mime_header_get_name(h));
 		m->headers[m->n_headers].value =
-		    clean_dup(g_mime_header_get_value(h));
+		    mime_text_dup(g_mime_header_get_value(h));
 		m->n_headers++;
 	}
 }
@@ -238,7 +195,8 @@ copy_references(struct mime_ctx *c, GMimeObject *obj)
 	/* Keep the root and the most recent ids: threading needs those. */
 	first = 0;
 	if (n > MIME_MAX_REFS) {
-		problem(c, "bounds: %d References, root and last %d kept", n,
+		mime_problem(c, "bounds: %d References, root and last %d "
+		    "kept", n,
 		    MIME_MAX_REFS - 1);
 		first = n - (MIME_MAX_REFS - 1);
 	}
@@ -247,7 +205,7 @@ copy_references(struct mime_ctx *c, GMimeObject *obj)
 		if (i > 0 && i < first)
 			continue;
 		m->references[m->n_references++] =
-		    clean_dup(g_mime_references_get_message_id(refs, i));
+		    mime_text_dup(g_mime_references_get_message_id(refs, i));
 	}
 	g_mime_references_free(refs);
 }
@@ -261,14 +219,14 @@ copy_ids(struct mime_ctx *c, GMimeMessage *gm)
 
 	v = g_mime_message_get_message_id(gm);
 	if (v != NULL && *v != '\0')
-		m->message_id = clean_dup(v);
+		m->message_id = mime_text_dup(v);
 	else if (g_mime_object_get_header(GMIME_OBJECT(gm), "Message-ID"))
-		problem(c, "message-id: unparsable Message-ID");
+		mime_problem(c, "message-id: unparsable Message-ID");
 	v = g_mime_object_get_header(GMIME_OBJECT(gm), "In-Reply-To");
 	if (v != NULL) {
 		id = g_mime_utils_decode_message_id(v);
 		if (id != NULL)
-			m->in_reply_to = clean_dup(id);
+			m->in_reply_to = mime_text_dup(id);
 		g_free(id);
 	}
 	copy_references(c, GMIME_OBJECT(gm));
@@ -287,10 +245,10 @@ copy_date(struct mime_ctx *c, GMimeMessage *gm, time_t received)
 	c->m->date = received;
 	c->m->flags |= MSG_DATE_RECEIVED;
 	if (v == NULL)
-		problem(c, "date: no Date header, time of receipt used");
+		mime_problem(c, "date: no Date header, time of receipt used");
 	else
-		problem(c, "date: unparsable Date \"%.60s\", time of receipt "
-		    "used", v);
+		mime_problem(c, "date: unparsable Date \"%.60s\", time of "
+		    "receipt used", v);
 }
 
 /* ---- addresses ------------------------------------------------------ */
@@ -320,8 +278,8 @@ addr_add(struct mime_ctx *c, struct msg_addrs *out, size_t *alloc,
 		*alloc = *alloc ? *alloc * 2 : 4;
 		out->v = xreallocarray(out->v, *alloc, sizeof(*out->v));
 	}
-	out->v[out->n].name = clean_dup(internet_address_get_name(ia));
-	out->v[out->n].addr = ascii_lower(clean_dup(
+	out->v[out->n].name = mime_text_dup(internet_address_get_name(ia));
+	out->v[out->n].addr = mime_text_lower(mime_text_dup(
 	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))));
 	out->n++;
 }
@@ -348,9 +306,9 @@ copy_from(struct mime_ctx *c, GMimeMessage *gm)
 	copy_addrs(c, g_mime_message_get_from(gm), &from);
 	if (from.n == 0) {
 		if (g_mime_object_get_header(GMIME_OBJECT(gm), "From"))
-			problem(c, "address: unparsable From");
+			mime_problem(c, "address: unparsable From");
 		else
-			problem(c, "address: no From header");
+			mime_problem(c, "address: no From header");
 		return;
 	}
 	m->from = from.v[0];
@@ -361,380 +319,6 @@ copy_from(struct mime_ctx *c, GMimeMessage *gm)
 	free(from.v);
 	at = strrchr(m->from.addr, '@');
 	m->from_domain = xstrdup(at != NULL ? at + 1 : "");
-}
-
-/* ---- parts ---------------------------------------------------------- */
-
-/* Count n decoded bytes and keep them if asked; -1 once keep is full. */
-static int
-part_sink(struct buf *keep, const char *data, size_t n, size_t *size)
-{
-	*size += n;
-	if (keep == NULL)
-		return 0;
-	return mime_text_add_cut(keep, data, n);
-}
-
-/*
- * Base64 and quoted-printable, decoded step by step with our own
- * GMimeEncoding state, so a base64 body that ends mid-quantum (a
- * truncated message) can be told from a complete one.
- */
-static int
-part_decode_steps(struct mime_ctx *c, GMimeStream *src,
-    GMimeContentEncoding enc, struct buf *keep, size_t *size)
-{
-	char in[MIME_READ_CHUNK], out[MIME_READ_CHUNK + 64];
-	GMimeEncoding state;
-	ssize_t n;
-	size_t len;
-
-	g_mime_encoding_init_decode(&state, enc);
-	for (;;) {
-		n = g_mime_stream_read(src, in, sizeof(in));
-		if (n <= 0)
-			break;
-		len = g_mime_encoding_step(&state, in, (size_t)n, out);
-		if (part_sink(keep, out, len, size) < 0)
-			return 1;
-	}
-	if (n < 0)
-		problem(c, "encoding: read error in part content");
-	/* GMime 3.2 leaves -1 after padding, else the count of pending
-	 * characters: 1-3 means the last quantum was cut off. */
-	if (enc == GMIME_CONTENT_ENCODING_BASE64 && state.state > 0 &&
-	    (state.state & 0xff) != 0)
-		problem(c, "encoding: truncated base64, %d trailing "
-		    "character(s) dropped", state.state & 0xff);
-	return 0;
-}
-
-/* Anything else (7bit, 8bit, binary, uuencode) through a filter stream. */
-static int
-part_decode_filter(struct mime_ctx *c, GMimeStream *src,
-    GMimeContentEncoding enc, struct buf *keep, size_t *size)
-{
-	char chunk[MIME_READ_CHUNK];
-	GMimeStream *fs = g_mime_stream_filter_new(src);
-	GMimeFilter *filter;
-	ssize_t n;
-	int cut = 0;
-
-	if (enc == GMIME_CONTENT_ENCODING_UUENCODE) {
-		filter = g_mime_filter_basic_new(enc, FALSE);
-		g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), filter);
-		g_object_unref(filter);
-	}
-	for (;;) {
-		n = g_mime_stream_read(fs, chunk, sizeof(chunk));
-		if (n <= 0)
-			break;
-		if (part_sink(keep, chunk, (size_t)n, size) < 0) {
-			cut = 1;
-			break;
-		}
-	}
-	if (n < 0)
-		problem(c, "encoding: read error in part content");
-	g_object_unref(fs);
-	return cut;
-}
-
-/*
- * Stream a part's decoded content: into `keep` up to its cap (then stop
- * reading), or, with keep NULL, only count the bytes.  The content is
- * never held in memory as a whole.  Returns 1 when keep was filled
- * before the end, 0 otherwise.
- */
-static int
-part_read(struct mime_ctx *c, GMimePart *part, struct buf *keep,
-    size_t *size_r)
-{
-	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	GMimeContentEncoding enc;
-	GMimeStream *src;
-
-	*size_r = 0;
-	if (content == NULL)
-		return 0;
-	src = g_mime_data_wrapper_get_stream(content);
-	if (src == NULL)
-		return 0;
-	enc = g_mime_data_wrapper_get_encoding(content);
-	g_mime_stream_reset(src);
-	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
-	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE)
-		return part_decode_steps(c, src, enc, keep, size_r);
-	return part_decode_filter(c, src, enc, keep, size_r);
-}
-
-static int
-is_text_part(GMimeObject *obj)
-{
-	static const char *const not_text[] = {
-		"calendar", "vcard", "x-vcard", "directory",
-		"rfc822-headers", "csv", "x-patch-attachment",
-	};
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	const char *disp, *sub;
-
-	if (!GMIME_IS_PART(obj) || ct == NULL ||
-	    g_ascii_strcasecmp(g_mime_content_type_get_media_type(ct),
-	    "text") != 0)
-		return 0;
-	disp = g_mime_object_get_disposition(obj);
-	if (disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0)
-		return 0;
-	sub = g_mime_content_type_get_media_subtype(ct);
-	if (sub == NULL || g_ascii_strcasecmp(sub, "plain") == 0 ||
-	    g_ascii_strcasecmp(sub, "html") == 0)
-		return 1;
-	if (g_mime_part_get_filename(GMIME_PART(obj)) != NULL)
-		return 0;
-	for (size_t i = 0; i < sizeof(not_text) / sizeof(not_text[0]); i++) {
-		if (g_ascii_strcasecmp(sub, not_text[i]) == 0)
-			return 0;
-	}
-	return 1;
-}
-
-static int
-is_html(GMimeObject *obj)
-{
-	return g_mime_content_type_is_type(
-	    g_mime_object_get_content_type(obj), "text", "html");
-}
-
-/* Bytes in `charset` to clean UTF-8 in out, noting what was guessed. */
-static void
-to_utf8(struct mime_ctx *c, const char *s, size_t n, const char *charset,
-    struct buf *out)
-{
-	struct mime_text_info info;
-
-	mime_text_to_utf8(s, n, charset, out, &info);
-	if (info.unknown)
-		problem(c, "charset: unknown charset \"%.40s\", read as %s",
-		    charset, info.used);
-	else if (info.wrong)
-		problem(c, "charset: text declared \"%.40s\" is UTF-8",
-		    charset);
-	else if (info.guessed && charset != NULL)
-		problem(c, "charset: text declared \"%.40s\" is not, read "
-		    "as %s", charset, info.used);
-	else if (info.guessed)
-		problem(c, "charset: undeclared 8-bit text read as %s",
-		    info.used);
-	if (info.replaced > 0)
-		problem(c, "charset: NUL or invalid bytes replaced by "
-		    "U+FFFD");
-}
-
-/* Append a part's text to dst with a blank line between parts. */
-static void
-text_append(struct mime_ctx *c, struct buf *dst, const char *s, size_t n)
-{
-	int r = 0;
-
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		n--;
-	if (n == 0)
-		return;
-	if (dst->len > 0)
-		r = mime_text_add_cut(dst, "\n\n", 2);
-	if (r == 0)
-		r = mime_text_add_cut(dst, s, n);
-	if (r < 0 && !c->text_cut) {
-		c->text_cut = 1;
-		c->m->flags |= MSG_TRUNCATED;
-		problem(c, "bounds: text cut at %zu bytes", dst->cap);
-	}
-}
-
-static void
-take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
-{
-	const char *charset;
-	struct buf raw, utf, tmp;
-	int html = is_html(obj), keep_html = html && !fwd && !c->html_seen;
-	size_t size;
-
-	if (!want_text && !keep_html)
-		return;
-	buf_init(&raw, c->lim->max_text);
-	buf_init(&utf, SIZE_MAX / 2);
-	buf_init(&tmp, c->lim->max_text);
-	if (part_read(c, GMIME_PART(obj), &raw, &size) != 0) {
-		c->m->flags |= MSG_TRUNCATED;
-		problem(c, "bounds: text part cut at %zu bytes",
-		    c->lim->max_text);
-	}
-	charset = g_mime_object_get_content_type_parameter(obj, "charset");
-	to_utf8(c, raw.data != NULL ? raw.data : "", raw.len, charset, &utf);
-	if (keep_html) {
-		c->html_seen = 1;
-		mime_text_add_cut(&c->html, utf.data != NULL ? utf.data : "",
-		    utf.len);
-	}
-	if (want_text && html) {
-		html_to_text(utf.data != NULL ? utf.data : "", utf.len, &tmp);
-		text_append(c, fwd ? &c->fwd : &c->text,
-		    tmp.data != NULL ? tmp.data : "", tmp.len);
-	} else if (want_text) {
-		text_append(c, fwd ? &c->fwd : &c->text,
-		    utf.data != NULL ? utf.data : "", utf.len);
-	}
-	buf_free(&raw);
-	buf_free(&utf);
-	buf_free(&tmp);
-}
-
-static void
-attachment_add(struct mime_ctx *c, GMimeObject *obj, const char *filename,
-    size_t size)
-{
-	struct msg *m = c->m;
-	struct msg_attachment *a;
-	char *type;
-
-	if (m->n_attachments == c->attachments_alloc) {
-		c->attachments_alloc = c->attachments_alloc ?
-		    c->attachments_alloc * 2 : 4;
-		m->attachments = xreallocarray(m->attachments,
-		    c->attachments_alloc, sizeof(*m->attachments));
-	}
-	a = &m->attachments[m->n_attachments++];
-	a->filename = clean_dup(filename);
-	type = g_mime_content_type_get_mime_type(
-	    g_mime_object_get_content_type(obj));
-	a->content_type = ascii_lower(clean_dup(type));
-	g_free(type);
-	a->size = size;
-}
-
-static void
-take_attachment(struct mime_ctx *c, GMimeObject *obj, int fwd)
-{
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	size_t size;
-
-	if (!fwd && (g_mime_content_type_is_type(ct, "message",
-	    "delivery-status") || g_mime_content_type_is_type(ct, "message",
-	    "global-delivery-status")))
-		c->m->flags |= MSG_BOUNCE;
-	part_read(c, GMIME_PART(obj), NULL, &size);
-	attachment_add(c, obj, g_mime_part_get_filename(GMIME_PART(obj)),
-	    size);
-}
-
-/* The size of an attached message as it would be written out. */
-static void
-take_message_attachment(struct mime_ctx *c, GMimeObject *obj,
-    GMimeMessage *inner)
-{
-	const char *name;
-	GMimeStream *null;
-
-	name = g_mime_object_get_content_disposition_parameter(obj,
-	    "filename");
-	if (name == NULL)
-		name = g_mime_object_get_content_type_parameter(obj, "name");
-	null = g_mime_stream_null_new();
-	if (inner != NULL)
-		g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, null);
-	attachment_add(c, obj, name, GMIME_STREAM_NULL(null)->written);
-	g_object_unref(null);
-}
-
-/*
- * Which child of a multipart/alternative carries the text: the plain
- * part, else the HTML part, else a nested multipart (related), else the
- * last one.
- */
-static int
-alternative_pick(GMimeMultipart *mp)
-{
-	int n = g_mime_multipart_get_count(mp), html = -1, nested = -1;
-
-	for (int i = 0; i < n; i++) {
-		GMimeObject *child = g_mime_multipart_get_part(mp, i);
-
-		if (is_text_part(child) && !is_html(child))
-			return i;
-		if (is_text_part(child) && html < 0)
-			html = i;
-		if (GMIME_IS_MULTIPART(child) && nested < 0)
-			nested = i;
-	}
-	if (html >= 0)
-		return html;
-	return nested >= 0 ? nested : n - 1;
-}
-
-static void walk(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
-    int fwd, int want_text);
-
-static void
-walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
-    int fwd, int want_text)
-{
-	GMimeMultipart *mp = GMIME_MULTIPART(obj);
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	int n = g_mime_multipart_get_count(mp), pick = -1;
-	const char *report;
-
-	if (g_mime_content_type_is_type(ct, "multipart", "alternative"))
-		pick = alternative_pick(mp);
-	if (g_mime_content_type_is_type(ct, "multipart", "report") && !fwd) {
-		report = g_mime_content_type_get_parameter(ct, "report-type");
-		if (report != NULL &&
-		    g_ascii_strcasecmp(report, "delivery-status") == 0)
-			c->m->flags |= MSG_BOUNCE;
-	}
-	for (int i = 0; i < n && !c->parts_cut; i++)
-		walk(c, g_mime_multipart_get_part(mp, i), depth + 1, fwd,
-		    want_text && (pick < 0 || pick == i));
-}
-
-static void
-walk(struct mime_ctx *c, GMimeObject *obj, unsigned depth, int fwd,
-    int want_text)
-{
-	GMimeMessage *inner;
-
-	if (obj == NULL)
-		return;
-	if (depth > c->lim->max_depth) {
-		if (!c->depth_cut)
-			problem(c, "bounds: MIME nesting deeper than %u, "
-			    "skipped", c->lim->max_depth);
-		c->depth_cut = 1;
-		c->m->flags |= MSG_TRUNCATED;
-		return;
-	}
-	if (++c->parts > c->lim->max_parts) {
-		if (!c->parts_cut)
-			problem(c, "bounds: more than %u MIME parts, rest "
-			    "skipped", c->lim->max_parts);
-		c->parts_cut = 1;
-		c->m->flags |= MSG_TRUNCATED;
-		return;
-	}
-	if (GMIME_IS_MESSAGE_PART(obj)) {
-		inner = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(obj));
-		if (!fwd)
-			take_message_attachment(c, obj, inner);
-		if (inner != NULL)
-			walk(c, g_mime_message_get_mime_part(inner),
-			    depth + 1, 1, want_text);
-	} else if (GMIME_IS_MULTIPART(obj)) {
-		walk_multipart(c, obj, depth, fwd, want_text);
-	} else if (is_text_part(obj)) {
-		take_text(c, obj, fwd, want_text);
-	} else if (GMIME_IS_PART(obj)) {
-		take_attachment(c, obj, fwd);
-	}
 }
 
 /* ---- kind flags ----------------------------------------------------- */
@@ -811,6 +395,7 @@ kind_flags(struct mime_ctx *c)
 {
 	struct msg *m = c->m;
 	const char *at;
+	size_t local;
 
 	for (size_t i = 0; i < m->n_headers; i++)
 		flags_from_header(c, m->headers[i].name, m->headers[i].value);
@@ -818,9 +403,10 @@ kind_flags(struct mime_ctx *c)
 		m->flags |= MSG_AUTO_SUBMITTED;
 	if (prefix_match(m->subject, bounce_subjects, NELEM(bounce_subjects)))
 		m->flags |= MSG_BOUNCE;
+	/* MAILER-DAEMON, with or without a domain. */
 	at = strchr(m->from.addr, '@');
-	if (at != NULL && (size_t)(at - m->from.addr) == 13 &&
-	    strncmp(m->from.addr, "mailer-daemon", 13) == 0)
+	local = at != NULL ? (size_t)(at - m->from.addr) : strlen(m->from.addr);
+	if (local == 13 && strncmp(m->from.addr, "mailer-daemon", 13) == 0)
 		m->flags |= MSG_BOUNCE;
 	if (m->flags & MSG_BOUNCE)
 		m->flags |= MSG_AUTO_SUBMITTED;
@@ -839,7 +425,7 @@ skip_preamble(struct mime_ctx *c, const char *p, size_t n)
 	int blank = 0;
 
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		problem(c, "preamble: UTF-8 byte order mark skipped");
+		mime_problem(c, "preamble: UTF-8 byte order mark skipped");
 		off = 3;
 	}
 	for (;;) {
@@ -860,7 +446,8 @@ skip_preamble(struct mime_ctx *c, const char *p, size_t n)
 		off = eol + 1;
 	}
 	if (blank)
-		problem(c, "preamble: blank lines before the header skipped");
+		mime_problem(c, "preamble: blank lines before the header "
+		    "skipped");
 	return off;
 }
 
@@ -880,23 +467,63 @@ looks_like_header(const char *p, size_t n)
 	return i < n && p[i] == ':';
 }
 
+/*
+ * GMime builds the whole tree before we walk it, at about 1 KB per part
+ * and 600 bytes per header: a 7 MB message of empty parts costs it over
+ * 1 GB.  So count the lines that can become parts (boundary lines) or
+ * headers first, and give GMime only the bytes before the line past a
+ * generous multiple of max_parts.  Returns how many bytes to parse.
+ */
+static size_t
+bound_input(struct mime_ctx *c, const char *p, size_t n)
+{
+	const size_t max_bound = 2 * (size_t)c->lim->max_parts + 16;
+	const size_t max_head = 64 * (size_t)c->lim->max_parts + 1024;
+	size_t off = 0, bounds = 0, heads = 0;
+	const char *what;
+
+	while (off < n) {
+		const char *nl = memchr(p + off, '\n', n - off);
+		size_t eol = nl != NULL ? (size_t)(nl - p) : n;
+
+		if (eol - off >= 2 && p[off] == '-' && p[off + 1] == '-') {
+			what = "MIME boundary";
+			if (++bounds > max_bound)
+				goto cut;
+		} else if (memchr(p + off, ':', eol - off < 80 ? eol - off :
+		    80) != NULL && looks_like_header(p + off, eol - off)) {
+			what = "header";
+			if (++heads > max_head)
+				goto cut;
+		}
+		off = eol + 1;
+	}
+	return n;
+cut:
+	c->m->flags |= MSG_TRUNCATED;
+	mime_problem(c, "bounds: more than %zu %s lines, first %zu bytes "
+	    "parsed", bounds > max_bound ? max_bound : max_head, what, off);
+	return off;
+}
+
 static void
 not_mail(struct mime_ctx *c, const char *p, size_t n, time_t received)
 {
 	struct buf utf;
 
 	c->m->flags |= MSG_NOT_MAIL;
-	problem(c, "not-mail: no header block at the start");
+	mime_problem(c, "not-mail: no header block at the start");
 	c->m->date = received;
 	c->m->flags |= MSG_DATE_RECEIVED;
 	if (n > c->lim->max_text) {
 		n = c->lim->max_text;
 		c->m->flags |= MSG_TRUNCATED;
-		problem(c, "bounds: text cut at %zu bytes", n);
+		mime_problem(c, "bounds: text cut at %zu bytes", n);
 	}
 	buf_init(&utf, SIZE_MAX / 2);
-	to_utf8(c, p, n, NULL, &utf);
-	text_append(c, &c->text, utf.data != NULL ? utf.data : "", utf.len);
+	mime_part_to_utf8(c, p, n, NULL, &utf);
+	mime_part_append(c, &c->text, utf.data != NULL ? utf.data : "",
+	    utf.len);
 	buf_free(&utf);
 }
 
@@ -925,13 +552,13 @@ parse_gmime(struct mime_ctx *c, const char *p, size_t n, time_t received)
 	copy_headers(c, GMIME_OBJECT(gm));
 	copy_ids(c, gm);
 	copy_date(c, gm, received);
-	m->subject = clean_dup(g_mime_message_get_subject(gm));
+	m->subject = mime_text_dup(g_mime_message_get_subject(gm));
 	copy_from(c, gm);
 	copy_addrs(c, g_mime_message_get_sender(gm), &m->sender);
 	copy_addrs(c, g_mime_message_get_reply_to(gm), &m->reply_to);
 	copy_addrs(c, g_mime_message_get_to(gm), &m->to);
 	copy_addrs(c, g_mime_message_get_cc(gm), &m->cc);
-	walk(c, g_mime_message_get_mime_part(gm), 0, 0, 1);
+	mime_part_walk(c, g_mime_message_get_mime_part(gm));
 	g_object_unref(gm);
 out:
 	g_object_unref(parser);
@@ -1000,25 +627,26 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *lim,
 	if (n > lim->max_size) {
 		n = lim->max_size;
 		c.m->flags |= MSG_TRUNCATED;
-		problem(&c, "bounds: message is %zu bytes, first %zu parsed",
-		    len, n);
+		mime_problem(&c, "bounds: message is %zu bytes, first %zu "
+		    "parsed", len, n);
 	}
 	off = skip_preamble(&c, raw, n);
 	r = -1;
 	if (looks_like_header(raw + off, n - off))
-		r = parse_gmime(&c, raw + off, n - off, received);
+		r = parse_gmime(&c, raw + off,
+		    bound_input(&c, raw + off, n - off), received);
 	if (r < 0)
 		not_mail(&c, raw + off, n - off, received);
 	if (c.m->message_id == NULL)
 		synthetic_id(c.m, raw, len);
-	fill_empty(c.m);
-	kind_flags(&c);
-	if (c.problems_dropped > 0)
-		problem(&c, "problems: %zu more not listed",
-		    c.problems_dropped);
 	c.m->text = buf_steal(&c.text);
 	c.m->forwarded = buf_steal(&c.fwd);
 	c.m->html = buf_steal(&c.html);
+	fill_empty(c.m);
+	kind_flags(&c);
+	if (c.problems_dropped > 0)
+		mime_problem(&c, "problems: %zu more not listed",
+		    c.problems_dropped);
 	g_mime_parser_options_free(c.opts);
 	*msg_r = c.m;
 	return 0;

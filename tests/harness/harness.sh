@@ -41,6 +41,18 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 }
 
+# Is process $1 alive?  A zombie is not: under a container's PID 1 a
+# daemonized Dovecot may stay unreaped for a second or more.
+harness_alive()
+{
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in
+	Z*|"") return 1 ;;
+	esac
+	return 0
+}
+
 # Wait until 127.0.0.1:$1 accepts connections; $2 seconds at most.
 harness_wait_port()
 {
@@ -175,6 +187,11 @@ harness_dovecot_start()
 		harness_fail "dovecot did not start"
 		return 1
 	fi
+	# The login processes need this before the first client arrives.
+	mkdir -p "$HARNESS_DIR/run/login/rawlogs"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$HARNESS_LOGIN_USER:" "$HARNESS_DIR/run/login/rawlogs"
+	fi
 	if ! harness_wait_port "$IMAP_PORT" 10 ||
 	    ! harness_wait_port "$IMAPS_PORT" 10; then
 		tail -n 20 "$DOVECOT_LOG" >&2
@@ -187,21 +204,37 @@ harness_dovecot_start()
 # in case a test paused it).
 harness_dovecot_stop()
 {
-	local pid tries=100
+	local pid tries=500
 	pid=$(harness_dovecot_pid) || return 0
 	[ -n "$pid" ] || return 0
 	harness_dovecot_resume
-	# Terminating the children too makes shutdown take ms, not seconds.
-	pkill -TERM -P "$pid" 2>/dev/null || true
 	kill -TERM "$pid" 2>/dev/null || true
-	while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
-		sleep 0.05
+	while harness_alive "$pid" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
 		tries=$((tries - 1))
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if harness_alive "$pid"; then
 		pkill -KILL -P "$pid" 2>/dev/null || true
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
+	rm -f "$HARNESS_DIR/run/master.pid"
+}
+
+# Crash Dovecot: SIGKILL the master and its children at once, no
+# goodbye to clients.  harness_dovecot_start brings it back.
+harness_dovecot_kill()
+{
+	local pid kids
+	pid=$(harness_dovecot_pid) || return 0
+	[ -n "$pid" ] || return 0
+	kids=$(pgrep -P "$pid" | tr '\n' ' ') || true
+	# shellcheck disable=SC2086
+	kill -KILL "$pid" $kids 2>/dev/null || true
+	for pid in $pid $kids; do
+		while harness_alive "$pid"; do
+			sleep 0.02
+		done
+	done
 	rm -f "$HARNESS_DIR/run/master.pid"
 }
 
@@ -287,8 +320,8 @@ harness_smtp_stop()
 	[ -n "${HARNESS_SMTP_PID:-}" ] || return 0
 	kill -CONT "$HARNESS_SMTP_PID" 2>/dev/null || true
 	kill -TERM "$HARNESS_SMTP_PID" 2>/dev/null || true
-	while kill -0 "$HARNESS_SMTP_PID" 2>/dev/null && [ "$tries" -gt 0 ]; do
-		sleep 0.05
+	while harness_alive "$HARNESS_SMTP_PID" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
 		tries=$((tries - 1))
 	done
 	kill -KILL "$HARNESS_SMTP_PID" 2>/dev/null || true
@@ -386,6 +419,12 @@ EOF
 # Where Dovecot writes the post-login IMAP transcript of USER
 # (*.in / *.out files, one pair per session).
 harness_rawlog_dir() { echo "$HARNESS_DIR/rawlog/$1"; }
+
+# Where Dovecot writes the pre-login transcript of every connection
+# (greeting, CAPABILITY, STARTTLS, AUTHENTICATE/LOGIN: test passwords
+# appear here in clear).
+# (Dovecot writes TLS traffic there still encrypted.)
+harness_login_rawlog_dir() { echo "$HARNESS_DIR/run/login/rawlogs"; }
 
 # Stop everything and remove the directory.  Safe to call twice.
 harness_stop()

@@ -56,12 +56,23 @@ assert_utf8(const char *s)
 		fail_msg("invalid UTF-8: %s", s);
 }
 
+/* Single-line fields: valid UTF-8 and no control characters. */
+static void
+assert_line(const char *s)
+{
+	assert_utf8(s);
+	for (const char *p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control character in \"%s\"", s);
+	}
+}
+
 static void
 assert_addrs_valid(const struct msg_addrs *a)
 {
 	for (size_t i = 0; i < a->n; i++) {
-		assert_utf8(a->v[i].name);
-		assert_utf8(a->v[i].addr);
+		assert_line(a->v[i].name);
+		assert_line(a->v[i].addr);
 	}
 }
 
@@ -69,32 +80,32 @@ assert_addrs_valid(const struct msg_addrs *a)
 static void
 assert_record_valid(const struct msg *m)
 {
-	assert_utf8(m->message_id);
+	assert_line(m->message_id);
 	assert_true(m->message_id[0] != '\0');
-	assert_utf8(m->in_reply_to);
+	assert_line(m->in_reply_to);
 	for (size_t i = 0; i < m->n_references; i++)
-		assert_utf8(m->references[i]);
-	assert_utf8(m->subject);
-	assert_utf8(m->from.name);
-	assert_utf8(m->from.addr);
-	assert_utf8(m->from_domain);
+		assert_line(m->references[i]);
+	assert_line(m->subject);
+	assert_line(m->from.name);
+	assert_line(m->from.addr);
+	assert_line(m->from_domain);
 	assert_addrs_valid(&m->sender);
 	assert_addrs_valid(&m->reply_to);
 	assert_addrs_valid(&m->to);
 	assert_addrs_valid(&m->cc);
 	for (size_t i = 0; i < m->n_headers; i++) {
-		assert_utf8(m->headers[i].name);
-		assert_utf8(m->headers[i].value);
+		assert_line(m->headers[i].name);
+		assert_line(m->headers[i].value);
 	}
 	assert_utf8(m->text);
 	assert_utf8(m->forwarded);
 	assert_utf8(m->html);
 	for (size_t i = 0; i < m->n_attachments; i++) {
-		assert_utf8(m->attachments[i].filename);
-		assert_utf8(m->attachments[i].content_type);
+		assert_line(m->attachments[i].filename);
+		assert_line(m->attachments[i].content_type);
 	}
 	for (size_t i = 0; i < m->n_problems; i++)
-		assert_utf8(m->problems[i]);
+		assert_line(m->problems[i]);
 }
 
 static struct msg *
@@ -171,6 +182,8 @@ test_charsets(void **state)
 		{ "charset-utf8-is-1252.eml", "café crème",
 		    "read as windows-1252" },
 		{ "charset-unknown.eml", "plain ümlaut", "x-klingon" },
+		/* HTML without a charset parameter: its <meta> decides. */
+		{ "html-meta-charset.eml", "Цена лицензии?", NULL },
 		{ "nul-bytes.eml", "before\xef\xbf\xbd" "after",
 		    "replaced by U+FFFD" },
 	};
@@ -237,6 +250,9 @@ test_subjects(void **state)
 		/* Raw 8-bit UTF-8 and raw 8-bit Latin-1 in the header. */
 		{ "Gr\xc3\xbc\xc3\x9f" "e", "Grüße" },
 		{ "Gr\xfc\xdf" "e", "Grüße" },
+		/* An encoded newline does not break the line. */
+		{ "=?iso-2022-jp?b?GyRCJUYlOSVIGyhCCg=?=", "テスト" },
+		{ "=?utf-8?q?a=0D=0Ab=09c?=", "a  b c" },
 		/* An unknown charset must not produce invalid UTF-8. */
 		{ "=?x-unknown?q?abc=FF?=", NULL },
 	};
@@ -456,6 +472,10 @@ test_clients(void **state)
 		    "page <https://vendor.example/pricing>.\n\nLine one\n"
 		    "Line two\n\n- alpha\n- beta\n\n> quoted text\n\n"
 		    "<not a tag> été “quoted”", "<h1>Café", 0, 0 },
+		/* A blank plain alternative falls back to the HTML one. */
+		{ "alternative-empty-plain.eml", "offers@vendor.example",
+		    "empty plain alternative", "Only the HTML part has text.",
+		    "<b>HTML</b>", 0, 0 },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -519,6 +539,9 @@ test_attachments(void **state)
 		{ "forward-nested.eml", 0, "original.eml", "message/rfc822",
 		    0 },
 		{ "bounce.eml", 0, "", "message/delivery-status", 0 },
+		/* Inline uuencode in plain text (Lotus Notes). */
+		{ "uuencode-inline.eml", 0, "hello.txt",
+		    "application/octet-stream", 12 },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -535,6 +558,16 @@ test_attachments(void **state)
 			assert_true(a->size > 0);
 		msg_free(&m);
 	}
+}
+
+static void
+test_uuencode_text(void **state)
+{
+	struct msg *m = parse_file("uuencode-inline.eml");
+
+	assert_string_equal(m->text, "See the attached file.\n\n\nRegards");
+	assert_int_equal(m->n_attachments, 1);
+	msg_free(&m);
 }
 
 static void
@@ -613,6 +646,12 @@ test_flags(void **state)
 		{ NULL, "Subject: Undeliverable: your mail",
 		    MSG_BOUNCE | MSG_AUTO_SUBMITTED },
 		{ NULL, "Subject: Office hours question", 0 },
+		{ NULL, "Sender: MAILER-DAEMON", 0 },
+		{ NULL, "From: MAILER-DAEMON (Mail Delivery System)",
+		    MSG_BOUNCE | MSG_AUTO_SUBMITTED },
+		{ NULL, "From: Mailer-Daemon@mx.example.org",
+		    MSG_BOUNCE | MSG_AUTO_SUBMITTED },
+		{ NULL, "Reply-To: <mailer-daemon@x.example>", 0 },
 	};
 	const unsigned kinds = MSG_AUTO_SUBMITTED | MSG_LIST | MSG_BOUNCE |
 	    MSG_OWN_LOOP;
@@ -628,8 +667,10 @@ test_flags(void **state)
 		if (cases[i].file != NULL) {
 			raw = fixture(cases[i].file, &len);
 		} else {
-			xasprintf(&raw, "From: a@example.com\nMessage-ID: "
-			    "<f@example.com>\n%s\n\nbody\n", cases[i].header);
+			/* A case that is a From line replaces ours. */
+			xasprintf(&raw, "%sMessage-ID: <f@example.com>\n%s\n"
+			    "\nbody\n", strncmp(cases[i].header, "From:", 5) ?
+			    "From: a@example.com\n" : "", cases[i].header);
 			len = strlen(raw);
 		}
 		m = parse_lim(raw, len, &lim);
@@ -753,22 +794,31 @@ test_big_message(void **state)
 	char *raw = big_message(49, &len, &decoded);
 	struct msg *m = parse_mem(raw, len);
 
-	assert_true(len > 48 * 1024 * 1024);
+	/* Just under the 50 MB default: parsed whole, size exact. */
+	assert_true(len > 48 * 1024 * 1024 && len < 50 * 1024 * 1024);
 	assert_false(m->flags & MSG_TRUNCATED);
 	assert_string_equal(m->text, "see attached");
 	assert_int_equal(m->n_attachments, 1);
 	assert_string_equal(m->attachments[0].filename, "big.bin");
 	assert_int_equal(m->attachments[0].size, decoded);
 	msg_free(&m);
+	free(raw);
 
-	/* Past max_size: a record, flagged, raw size still the whole. */
-	mime_limits_default(&lim);
-	lim.max_size = 10 * 1024 * 1024;
-	m = parse_lim(raw, len, &lim);
+	/* Just over it: a record, flagged, raw size still the whole. */
+	raw = big_message(51, &len, &decoded);
+	m = parse_mem(raw, len);
 	assert_true(m->flags & MSG_TRUNCATED);
-	assert_true(has_problem(m, "first 10485760 parsed"));
+	assert_true(has_problem(m, "first 52428800 parsed"));
 	assert_string_equal(m->text, "see attached");
 	assert_true(m->attachments[0].size < decoded);
+	msg_free(&m);
+
+	/* The bound is configurable. */
+	mime_limits_default(&lim);
+	lim.max_size = 64 * 1024 * 1024;
+	m = parse_lim(raw, len, &lim);
+	assert_false(m->flags & MSG_TRUNCATED);
+	assert_int_equal(m->attachments[0].size, decoded);
 	msg_free(&m);
 	free(raw);
 }
@@ -812,6 +862,42 @@ test_many_parts(void **state)
 	assert_int_equal(m->attachments[9999].size, strlen("part 9999"));
 	msg_free(&m);
 	free(raw);
+}
+
+/*
+ * Part and header bombs: GMime would build every part and header before
+ * the walk; the input is cut first, so memory stays bounded.
+ */
+static void
+test_bombs(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *problem;
+	} cases[] = {
+		{ "--P\n\nx\n", "MIME boundary lines" },
+		{ "X-H: v\n", "header lines" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct buf b;
+		struct msg *m;
+
+		buf_init(&b, SIZE_MAX / 2);
+		buf_addstr(&b, "From: bomb@example.com\nContent-Type: "
+		    "multipart/mixed; boundary=P\n");
+		for (int k = 0; k < 300000; k++)
+			buf_addstr(&b, cases[i].line);
+		buf_addstr(&b, "\n--P--\n");
+		m = parse_mem(b.data, b.len);
+		assert_true(m->flags & MSG_TRUNCATED);
+		if (!has_problem(m, cases[i].problem))
+			fail_msg("bomb %zu: no problem \"%s\"", i,
+			    cases[i].problem);
+		assert_string_equal(m->from.addr, "bomb@example.com");
+		msg_free(&m);
+		buf_free(&b);
+	}
 }
 
 static void
@@ -928,6 +1014,7 @@ main(void)
 		cmocka_unit_test(test_clients),
 		cmocka_unit_test(test_threading),
 		cmocka_unit_test(test_attachments),
+		cmocka_unit_test(test_uuencode_text),
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_identity_fallbacks),
 		cmocka_unit_test(test_flags),
@@ -937,6 +1024,7 @@ main(void)
 		cmocka_unit_test(test_line_endings),
 		cmocka_unit_test(test_big_message),
 		cmocka_unit_test(test_many_parts),
+		cmocka_unit_test(test_bombs),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_max_text),
 		cmocka_unit_test(test_truncated_inputs),

@@ -1,0 +1,164 @@
+/*
+ * Mail commands: the "#claim", "#route support" ... lines of a team
+ * member's new text, the plus-address tags on the shared mailbox's
+ * address (sales+claim@example.com), and the "[#123]" ticket token of a
+ * subject.  Pure parsing: nothing here knows tickets, routes or who
+ * sent the mail (auth.h decides that; the ingest path applies the list).
+ *
+ * Grammar of a command line (one command per line, in the new text):
+ *
+ *	line    = *WSP "#" word [ 1*WSP args ] *WSP
+ *	word    = claim / route / qualify / disqualify / priority / tag /
+ *	          note / close / reopen / story / ack      ; case-blind
+ *
+ * A line whose "#word" is not one of these words ("#1", "#general",
+ * "#claimed") is plain text, and so is a hashtag inside a sentence.  A
+ * known word with bad arguments is an error for that line, and a list
+ * with any error must not be applied at all.
+ *
+ *	#claim  #close  #reopen  #story  #ack        no arguments
+ *	#route NAME                                  NAME = [a-z0-9][a-z0-9_-]*
+ *	#qualify [budget authority need timeline]    each at most once
+ *	#disqualify REASON                           free text, required
+ *	#priority low|normal|high|urgent
+ *	#tag NAME                                    NAME =
+ *[a-z0-9][a-z0-9:._-]* #note FREE TEXT                              free text,
+ *required
+ *
+ * Plus-address tags (LOCAL+TAGS@DOMAIN where LOCAL@DOMAIN is a shared
+ * mailbox address; TAGS are '+'-separated):
+ *
+ *	claim close reopen story ack qualify       the command
+ *	route-NAME                                 #route NAME
+ *	priority-LEVEL                             #priority LEVEL
+ *	tag-NAME                                   #tag NAME
+ *	qualify-DIM[-DIM...]                       #qualify DIM...
+ *	NAME (any other word)                      #route NAME
+ *
+ * so community+support@example.com routes to support.  #note and
+ * #disqualify need free text and have no address form.
+ */
+#ifndef TRIAGE_COMMAND_H
+#define TRIAGE_COMMAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "verdict.h"
+
+struct msg;
+struct msg_addrs;
+
+enum command_kind {
+	CMD_CLAIM,
+	CMD_ROUTE,
+	CMD_QUALIFY,
+	CMD_DISQUALIFY,
+	CMD_PRIORITY,
+	CMD_TAG,
+	CMD_NOTE,
+	CMD_CLOSE,
+	CMD_REOPEN,
+	CMD_STORY,
+	CMD_ACK,
+};
+
+struct command {
+	enum command_kind kind;
+	char *arg;		/* owned: route or tag name (lowercased), the
+				   reason or note text; NULL for the rest */
+	enum priority priority; /* CMD_PRIORITY; PRIO_UNSET otherwise */
+	unsigned dims;		/* CMD_QUALIFY: bit (1u << DIM_x) per named
+				   dimension; 0 = qualified, none named */
+	unsigned line; /* 1-based line of the text; 0: from an address */
+	char *source;  /* owned: the line or address it came from */
+};
+
+struct command_error {
+	unsigned line; /* 1-based; 0: from an address */
+	char *source;  /* owned: the offending line or address */
+	char *msg;     /* owned: "#priority needs one of low normal
+			  high urgent" */
+};
+
+/* A plain record; free with command_list_free(). */
+struct command_list {
+	struct command *v; /* owned, in the order they apply */
+	size_t n;
+	struct command_error *errors; /* owned, in line order */
+	size_t n_errors;
+};
+
+/* "claim", "route" ...; the word as written after '#'. */
+const char *command_name(enum command_kind kind);
+
+/* An empty list (caller frees with command_list_free). */
+struct command_list *command_list_new(void);
+
+/*
+ * Append the commands of `text` (the new text of a reply; see reply.h)
+ * to list, one per command line, with errors for command lines whose
+ * arguments are wrong.  Never fails.
+ */
+void command_parse_text(struct command_list *list, const char *text);
+
+/*
+ * Append the commands carried as plus-address tags by the addresses in
+ * `to` then `cc` (either may be NULL) whose LOCAL@DOMAIN, without the
+ * tags, is one of the n_shared `shared` addresses (case-blind).  Wrong
+ * tags become errors (line 0, source = the address).  Never fails.
+ */
+void command_parse_addresses(struct command_list *list,
+    const char *const *shared, size_t n_shared, const struct msg_addrs *to,
+    const struct msg_addrs *cc);
+
+/*
+ * Everything a message commands, in the order it applies: the
+ * plus-address tags of To then Cc (as command_parse_addresses), then
+ * the command lines of its new text (reply_new_text(), then
+ * command_parse_text()).  Whether the sender may command is not looked
+ * at here (auth.h).  Returns 0, or -1 with err set when m is NULL.
+ */
+int command_parse_msg(struct command_list *list, const struct msg *m,
+    const char *const *shared, size_t n_shared, struct error *err);
+
+/*
+ * The command in canonical form, as a confirmation would quote it:
+ * "#route support", "#priority high", "#qualify budget need".  Returns
+ * a new string (caller frees).
+ */
+char *command_format(const struct command *c);
+
+/*
+ * The list's errors, one per line, for an answer to the sender:
+ * "line 2: \"#priority soon\": #priority needs one of low normal high
+ * urgent" (or "address sales+x@...: ..." for address tags).  Returns a
+ * new string (caller frees); "" when there are none.
+ */
+char *command_format_errors(const struct command_list *list);
+
+/* Frees the list and everything in it; sets *listp to NULL; NULL ok. */
+void command_list_free(struct command_list **listp);
+
+/*
+ * The ticket named by the first "[#ID]" token in a subject ("Re: [#42]
+ * Pricing").  Returns 1 and sets *id_r (> 0), or 0 when the subject has
+ * no well-formed token (*id_r untouched).
+ */
+int command_subject_ticket(const char *subject, int64_t *id_r);
+
+/*
+ * Is this one line (no newline; quoted lines count after their '>'
+ * markers) a command line, valid or not?
+ */
+int command_is_line(const char *line, size_t len);
+
+/*
+ * `text` with every command line removed (also quoted ones such as
+ * "> #claim", so a command never reaches a customer in a forward).
+ * Returns a new string (caller frees); line ends are kept as they were.
+ */
+char *command_strip(const char *text);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * The committer: the one thread that writes the database.  Workers queue
+ * jobs; each batch becomes one transaction holding its messages and the
+ * mailbox's new checkpoint, so a crash anywhere loses nothing and stores
+ * nothing twice (the store skips what it already has).
+ */
+#include "daemon-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void
+daemon_commit_submit(struct daemon *d, struct daemon_job *job)
+{
+	pthread_mutex_lock(&d->lock);
+	job->done = 0;
+	job->next = NULL;
+	if (d->q_tail != NULL)
+		d->q_tail->next = job;
+	else
+		d->q_head = job;
+	d->q_tail = job;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+daemon_commit_wait(struct daemon *d, struct daemon_job *job)
+{
+	pthread_mutex_lock(&d->lock);
+	while (!job->done)
+		pthread_cond_wait(&d->cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+daemon_job_free(struct daemon_job **jobp)
+{
+	struct daemon_job *job = *jobp;
+
+	if (job == NULL)
+		return;
+	for (size_t i = 0; i < job->n; i++) {
+		struct daemon_entry *e = &job->v[i];
+
+		free(e->raw);
+		msg_free(&e->msg);
+		free(e->error);
+		verdict_clear(&e->verdict);
+	}
+	free(job->v);
+	free(job);
+	*jobp = NULL;
+}
+
+static void
+count_result(struct daemon_job *job, const struct daemon_entry *e,
+    const struct store_ingest_result *res)
+{
+	struct mailbox_counts *c = &job->counts;
+
+	if (res->duplicate) {
+		c->duplicate++;
+		return;
+	}
+	c->stored++;
+	if (e->too_big)
+		c->too_big++;
+	else if (e->msg == NULL)
+		c->failed++;
+	else if (e->msg->n_problems > 0)
+		c->problems++;
+	if (res->ignored)
+		c->ignored++;
+}
+
+/*
+ * Store one entry.  If storing it parsed fails for a reason of its own
+ * (not the database as a whole), store it raw with that error instead:
+ * one bad message never stops the mailbox.
+ */
+static int
+commit_entry(struct daemon *d, struct daemon_job *job,
+    struct daemon_entry *e, struct error *err)
+{
+	const struct conf_mailbox *mb = job->w->mb;
+	struct store_ingest_result res = { 0 };
+	struct store_ingest_in in = {
+		.mailbox = mb->name,
+		.mailbox_address = mb->address,
+		.queue = mb->queue != NULL ? mb->queue : mb->name,
+		.uidvalidity = job->uidvalidity,
+		.uid = e->uid,
+		.raw = e->raw,
+		.raw_len = e->raw_len,
+		.msg = e->msg,
+		.parse_error = e->error,
+		.verdict = e->msg != NULL ? &e->verdict : NULL,
+		.actor = { "triaged", STORE_SRC_DAEMON },
+	};
+	int r;
+
+	r = store_ingest_msg(d->st, &in, &res, err);
+	if (r < 0 && err->code != ERR_TEMP && e->msg != NULL) {
+		daemon_log(d, LOG_LVL_WARN, mb->name, "uid=%u: storing the "
+		    "parsed message failed (%s); storing it raw", e->uid,
+		    err->msg);
+		e->error = xstrdup(err->msg);
+		msg_free(&e->msg);
+		in.msg = NULL;
+		in.parse_error = e->error;
+		in.verdict = NULL;
+		error_clear(err);
+		r = store_ingest_msg(d->st, &in, &res, err);
+	}
+	if (r < 0)
+		return r;
+	count_result(job, e, &res);
+	return 0;
+}
+
+static int
+commit_batch(struct daemon *d, struct daemon_job *job, struct error *err)
+{
+	int r;
+
+	memset(&job->counts, 0, sizeof(job->counts));
+	r = store_begin(d->st, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < job->n; i++) {
+		r = commit_entry(d, job, &job->v[i], err);
+		if (r < 0)
+			goto fail;
+	}
+	r = store_mailbox_checkpoint(d->st, job->w->mb->name,
+	    job->uidvalidity, job->last_uid, err);
+	if (r < 0)
+		goto fail;
+	r = store_commit(d->st, err);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(d->st);
+	memset(&job->counts, 0, sizeof(job->counts));
+	return -1;
+}
+
+static void
+run_job(struct daemon *d, struct daemon_job *job)
+{
+	int r;
+
+	error_clear(&job->err);
+	if (job->kind == JOB_CHECKPOINT)
+		r = store_mailbox_get(d->st, job->w->mb->name,
+		    &job->cp_uidvalidity, &job->cp_last_uid, &job->err);
+	else
+		r = commit_batch(d, job, &job->err);
+	job->failed = r < 0;
+}
+
+void *
+daemon_commit_main(void *arg)
+{
+	struct daemon *d = arg;
+	struct daemon_job *job;
+
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		while (d->q_head == NULL && !d->committer_quit)
+			pthread_cond_wait(&d->cond, &d->lock);
+		if (d->q_head == NULL)
+			break;
+		job = d->q_head;
+		d->q_head = job->next;
+		if (d->q_head == NULL)
+			d->q_tail = NULL;
+		pthread_mutex_unlock(&d->lock);
+		run_job(d, job);
+		pthread_mutex_lock(&d->lock);
+		job->done = 1;
+		pthread_cond_broadcast(&d->cond);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}

@@ -1,0 +1,120 @@
+/*
+ * Internals shared by daemon.c (lifecycle, status), daemon-worker.c (one
+ * mailbox's IMAP session and sync) and daemon-commit.c (the committer
+ * thread and its queue).  See daemon.h for the design.
+ */
+#ifndef TRIAGE_DAEMON_PRIVATE_H
+#define TRIAGE_DAEMON_PRIVATE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "backoff.h"
+#include "daemon.h"
+
+struct imap;
+
+/* One message of a batch, as the worker prepared it. */
+struct daemon_entry {
+	uint32_t uid;
+	uint32_t size;		/* as the server reported it */
+	char *raw;		/* owned: the bytes (a stand-in if too big) */
+	size_t raw_len;
+	struct msg *msg;	/* owned; NULL when not parsed */
+	char *error;		/* owned: why msg is NULL, or NULL */
+	struct verdict verdict;	/* owned */
+	int too_big;
+};
+
+enum daemon_job_kind {
+	JOB_BATCH,		/* store entries, move the checkpoint */
+	JOB_CHECKPOINT,		/* read the mailbox's checkpoint */
+};
+
+/*
+ * A unit of work for the committer.  The worker owns it; while queued
+ * the committer may fill the result fields, then sets done (under
+ * d->lock) and broadcasts d->cond.
+ */
+struct daemon_job {
+	enum daemon_job_kind kind;
+	struct daemon_worker *w;	/* foreign */
+	uint32_t uidvalidity;		/* BATCH: checkpoint to record */
+	uint32_t last_uid;
+	struct daemon_entry *v;		/* owned */
+	size_t n, cap;
+	size_t bytes;			/* raw bytes held */
+	/* results */
+	int done;
+	int failed;
+	struct error err;
+	struct mailbox_counts counts;	/* BATCH: what storing found */
+	int64_t cp_uidvalidity;		/* CHECKPOINT: what is stored */
+	int64_t cp_last_uid;
+	struct daemon_job *next;	/* queue link */
+};
+
+struct daemon_worker {
+	struct daemon *d;		/* foreign */
+	const struct conf_mailbox *mb;	/* foreign, in d->conf */
+	size_t index;			/* into d->status */
+	pthread_t thread;
+	int started;
+	struct imap *imap;		/* owned */
+	int sock;			/* under d->lock: for shutdown() */
+	struct backoff backoff;
+	uint32_t acted_uid;		/* post-actions done up to here */
+	uint32_t acted_uidvalidity;
+	struct daemon_job *inflight;	/* owned: handed to the committer */
+	struct mailbox_counts poll;	/* this poll so far */
+	int failed;			/* the last attempt failed */
+};
+
+struct daemon {
+	const struct conf *conf;	/* foreign */
+	struct store *st;		/* foreign; the committer's alone */
+	struct daemon_opts opts;
+	pthread_mutex_t lock;		/* everything below */
+	pthread_cond_t cond;		/* a job is done, or queued */
+	pthread_mutex_t log_lock;
+	struct mailbox_status *status;	/* owned, one per mailbox */
+	struct daemon_worker *workers;	/* owned */
+	size_t n;
+	size_t running;			/* workers not yet stopped */
+	int stopping;
+	int stop_fd;			/* eventfd, readable once stopping */
+	int wake_fd;			/* eventfd, to the main loop */
+	struct daemon_job *q_head, *q_tail; /* the committer's queue */
+	int committer_quit;
+	int committer_started;
+	pthread_t committer;
+};
+
+/* Log through the hook: printf-style, `mailbox` may be NULL. */
+void daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Tell the main loop something changed. */
+void daemon_wake(struct daemon *d);
+
+/* Update a worker's status record under the lock, then wake main. */
+void daemon_set_state(struct daemon_worker *w, enum mailbox_state state);
+
+/* ---- daemon-commit.c ---- */
+
+/* The committer thread's body; arg is the struct daemon. */
+void *daemon_commit_main(void *arg);
+/* Queue a job (the caller keeps ownership) and wake the committer. */
+void daemon_commit_submit(struct daemon *d, struct daemon_job *job);
+/* Wait until the committer is done with `job`. */
+void daemon_commit_wait(struct daemon *d, struct daemon_job *job);
+
+/* Free a job and every entry it holds; accepts NULL. */
+void daemon_job_free(struct daemon_job **jobp);
+
+/* ---- daemon-worker.c ---- */
+
+/* A worker thread's body; arg is its struct daemon_worker. */
+void *daemon_worker_main(void *arg);
+
+#endif

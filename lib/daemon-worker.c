@@ -1,0 +1,604 @@
+/*
+ * One mailbox's worker thread: connect, log in, select, drain past the
+ * checkpoint in batches, apply post-actions after each commit, wait for
+ * mail, and back off on any failure.  See daemon.h.
+ */
+#include "daemon-private.h"
+
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "imap.h"
+#include "xalloc.h"
+
+#define RECOVER_MAX_UIDS 100000	/* post-action repair, UIDs at most */
+
+static int
+is_stopping(struct daemon *d)
+{
+	int s;
+
+	pthread_mutex_lock(&d->lock);
+	s = d->stopping;
+	pthread_mutex_unlock(&d->lock);
+	return s;
+}
+
+/* Sleep up to ms, or until the daemon stops: 1 when it stops. */
+static int
+wait_stop(struct daemon *d, int64_t ms)
+{
+	struct pollfd pfd = { .fd = d->stop_fd, .events = POLLIN };
+
+	if (ms > INT32_MAX)
+		ms = INT32_MAX;
+	if (ms > 0)
+		(void)poll(&pfd, 1, (int)ms);
+	return is_stopping(d);
+}
+
+static struct daemon_job *
+job_new(struct daemon_worker *w, enum daemon_job_kind kind)
+{
+	struct daemon_job *job = xcalloc(1, sizeof(*job));
+
+	job->kind = kind;
+	job->w = w;
+	return job;
+}
+
+/* ---- status ---------------------------------------------------------- */
+
+static void
+status_update(struct daemon_worker *w, enum mailbox_state state,
+    int64_t until)
+{
+	struct daemon *d = w->d;
+	struct mailbox_status *s = &d->status[w->index];
+
+	pthread_mutex_lock(&d->lock);
+	s->state = state;
+	s->until = until;
+	s->connected = w->imap != NULL;
+	pthread_mutex_unlock(&d->lock);
+	daemon_wake(d);
+}
+
+static void
+status_checkpoint(struct daemon_worker *w, uint32_t uidvalidity,
+    uint32_t last_uid)
+{
+	struct daemon *d = w->d;
+	struct mailbox_status *s = &d->status[w->index];
+
+	pthread_mutex_lock(&d->lock);
+	s->uidvalidity = uidvalidity;
+	s->last_uid = last_uid;
+	s->acted_uid = w->acted_uid;
+	pthread_mutex_unlock(&d->lock);
+	daemon_wake(d);
+}
+
+/* ---- connecting ------------------------------------------------------ */
+
+static void
+set_sock(struct daemon_worker *w, int fd)
+{
+	pthread_mutex_lock(&w->d->lock);
+	w->sock = fd;
+	pthread_mutex_unlock(&w->d->lock);
+}
+
+static void
+disconnect(struct daemon_worker *w, int polite)
+{
+	if (w->imap == NULL)
+		return;
+	if (polite)
+		imap_logout(w->imap);
+	set_sock(w, -1);
+	imap_free(&w->imap);
+}
+
+static int
+worker_connect(struct daemon_worker *w, struct error *err)
+{
+	const struct conf_mailbox *mb = w->mb;
+	struct conf_server srv = mb->imap;
+	char *password = NULL;
+	int r;
+
+	status_update(w, MBOX_CONNECTING, 0);
+	if (srv.password == NULL && srv.oauth2_token_file == NULL &&
+	    srv.oauth2_token_command == NULL) {
+		r = conf_server_password(&mb->imap, &password, err);
+		if (r < 0)
+			return r;
+		srv.password = password;
+	}
+	r = imap_connect(&srv, w->d->opts.timeout_s, &w->imap, err);
+	if (r < 0)
+		goto out;
+	set_sock(w, imap_fd(w->imap));
+	r = imap_login(w->imap, &srv, err);
+out:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return r;
+}
+
+/* ---- preparing a message --------------------------------------------- */
+
+static void
+prepare_too_big(struct daemon_worker *w, const struct imap_msg *m,
+    uint32_t uidvalidity, struct daemon_entry *e)
+{
+	/* A stand-in to store: unique per mailbox, UIDVALIDITY and UID, so
+	 * the record is kept (and found again) like any other message. */
+	e->raw_len = (size_t)xasprintf(&e->raw, "X-Triage-Not-Fetched: too "
+	    "large\r\nX-Triage-Mailbox: %s\r\nX-Triage-UIDVALIDITY: %" PRIu32
+	    "\r\nX-Triage-UID: %" PRIu32 "\r\nX-Triage-Size: %" PRIu32
+	    "\r\n\r\n", w->mb->name, uidvalidity, m->uid, m->size);
+	xasprintf(&e->error, "message too large to fetch: %" PRIu32
+	    " bytes, max_message_size is %zu (UID %" PRIu32 ")", m->size,
+	    w->d->conf->max_message_size, m->uid);
+	e->too_big = 1;
+}
+
+static void
+prepare_entry(struct daemon_worker *w, const struct imap_msg *m,
+    uint32_t uidvalidity, struct daemon_entry *e)
+{
+	struct daemon *d = w->d;
+	struct mime_limits lim;
+	struct error err = { 0 };
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	verdict_init(&e->verdict);
+	e->uid = m->uid;
+	e->size = m->size;
+	if (m->status == IMAP_MSG_TOO_BIG) {
+		prepare_too_big(w, m, uidvalidity, e);
+		return;
+	}
+	e->raw = xmalloc(m->len + 1);
+	memcpy(e->raw, m->data, m->len);
+	e->raw[m->len] = '\0';
+	e->raw_len = m->len;
+	mime_limits_default(&lim);
+	if (d->conf->max_message_size > 0)
+		lim.max_size = d->conf->max_message_size;
+	r = mime_parse(e->raw, e->raw_len, &lim, time(NULL), &e->msg, &err);
+	if (r < 0) {
+		e->error = xstrdup(err.msg);
+		return;
+	}
+	if (d->opts.hooks.classify != NULL)
+		d->opts.hooks.classify(d->opts.hooks.arg, e->msg, w->mb->name,
+		    &e->verdict);
+}
+
+static void
+job_add(struct daemon_job *job, struct daemon_entry *e)
+{
+	if (job->n == job->cap) {
+		job->cap = job->cap != 0 ? job->cap * 2 : 16;
+		job->v = xreallocarray(job->v, job->cap, sizeof(*job->v));
+	}
+	job->v[job->n++] = *e;
+	job->bytes += e->raw_len;
+}
+
+/* ---- after a commit: post-actions ------------------------------------ */
+
+static int
+post_action(struct daemon_worker *w, uint32_t uid, struct error *err)
+{
+	const struct conf_mailbox *mb = w->mb;
+	int r;
+
+	if (mb->after == CONF_AFTER_FLAG)
+		r = imap_flag_seen(w->imap, uid, err);
+	else if (mb->after == CONF_AFTER_MOVE)
+		r = imap_move(w->imap, uid, mb->after_folder, err);
+	else
+		return 0;
+	if (r < 0 && err->code == ERR_MSG) {
+		/* The message is stored; only the flag or move is missing. */
+		daemon_log(w->d, LOG_LVL_WARN, mb->name, "uid=%" PRIu32
+		    ": post-action failed, skipping: %s", uid, err->msg);
+		error_clear(err);
+		return 0;
+	}
+	return r;
+}
+
+static int
+post_actions(struct daemon_worker *w, const struct daemon_job *job,
+    struct error *err)
+{
+	int r;
+
+	for (size_t i = 0; i < job->n; i++) {
+		r = post_action(w, job->v[i].uid, err);
+		if (r < 0)
+			return r;
+	}
+	w->acted_uid = job->last_uid;
+	w->acted_uidvalidity = job->uidvalidity;
+	return 0;
+}
+
+/*
+ * A crash (or a dropped connection) between a commit and its
+ * post-actions leaves stored messages unflagged or unmoved: redo them
+ * for every UID past the last one known done.  Idempotent.
+ */
+static int
+recover_post_actions(struct daemon_worker *w, uint32_t uidvalidity,
+    uint32_t last_uid, struct error *err)
+{
+	uint32_t from, uid;
+	int r;
+
+	if (w->mb->after == CONF_AFTER_NONE)
+		return 0;
+	if (w->acted_uidvalidity != uidvalidity)
+		w->acted_uid = 0;
+	if (w->acted_uid >= last_uid)
+		return 0;
+	from = w->acted_uid + 1;
+	if (last_uid - from >= RECOVER_MAX_UIDS)
+		from = last_uid - RECOVER_MAX_UIDS + 1;
+	daemon_log(w->d, LOG_LVL_NOTICE, w->mb->name, "applying the "
+	    "post-action to UIDs %" PRIu32 ":%" PRIu32 ", stored before the "
+	    "last stop", from, last_uid);
+	for (uid = from; uid <= last_uid; uid++) {
+		r = post_action(w, uid, err);
+		if (r < 0)
+			return r;
+	}
+	w->acted_uid = last_uid;
+	w->acted_uidvalidity = uidvalidity;
+	return 0;
+}
+
+/* Wait for the batch handed to the committer, then act on it. */
+static int
+finish_inflight(struct daemon_worker *w, struct error *err)
+{
+	struct daemon_job *job = w->inflight;
+	int r;
+
+	if (job == NULL)
+		return 0;
+	daemon_commit_wait(w->d, job);
+	w->inflight = NULL;
+	if (job->failed) {
+		error_set(err, job->err.code, "storing UIDs up to %" PRIu32
+		    " failed: %s", job->last_uid, job->err.msg);
+		daemon_job_free(&job);
+		return -1;
+	}
+	mailbox_counts_add(&w->poll, &job->counts);
+	r = post_actions(w, job, err);
+	status_checkpoint(w, job->uidvalidity, job->last_uid);
+	daemon_job_free(&job);
+	return r;
+}
+
+/* After a failure: let the committer finish, act on nothing. */
+static void
+drop_inflight(struct daemon_worker *w)
+{
+	if (w->inflight == NULL)
+		return;
+	daemon_commit_wait(w->d, w->inflight);
+	if (!w->inflight->failed) {
+		mailbox_counts_add(&w->poll, &w->inflight->counts);
+		status_checkpoint(w, w->inflight->uidvalidity,
+		    w->inflight->last_uid);
+	}
+	daemon_job_free(&w->inflight);
+}
+
+/*
+ * Hand a batch to the committer.  The previous one must have committed
+ * first: its checkpoint is below this one's, and a failed batch must not
+ * be skipped over.
+ */
+static int
+hand_over(struct daemon_worker *w, struct daemon_job **jobp,
+    struct error *err)
+{
+	int r;
+
+	r = finish_inflight(w, err);
+	if (r < 0) {
+		daemon_job_free(jobp);
+		return r;
+	}
+	w->inflight = *jobp;
+	*jobp = NULL;
+	daemon_commit_submit(w->d, w->inflight);
+	return 0;
+}
+
+/* ---- one poll -------------------------------------------------------- */
+
+static int
+read_checkpoint(struct daemon_worker *w, int64_t *uidvalidity_r,
+    int64_t *last_uid_r, struct error *err)
+{
+	struct daemon_job *job = job_new(w, JOB_CHECKPOINT);
+	int r = 0;
+
+	daemon_commit_submit(w->d, job);
+	daemon_commit_wait(w->d, job);
+	if (job->failed)
+		r = error_set(err, job->err.code, "reading the checkpoint: %s",
+		    job->err.msg);
+	*uidvalidity_r = job->cp_uidvalidity;
+	*last_uid_r = job->cp_last_uid;
+	daemon_job_free(&job);
+	return r;
+}
+
+static int
+batch_full(const struct daemon *d, const struct daemon_job *job)
+{
+	return job->n >= d->opts.batch_count ||
+	    job->bytes >= d->opts.batch_bytes;
+}
+
+/* Fetch, prepare and hand over everything past `from`. */
+static int
+drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
+    int reset, struct error *err)
+{
+	struct daemon *d = w->d;
+	struct imap_fetch_opts fo = {
+		.max_size = d->conf->max_message_size,
+		.batch_count = d->opts.batch_count,
+		.batch_bytes = d->opts.batch_bytes,
+	};
+	struct imap_fetch *it = NULL;
+	struct daemon_job *job;
+	struct daemon_entry e;
+	struct imap_msg m;
+	int r;
+
+	r = imap_fetch_begin(w->imap, from, &fo, &it, err);
+	if (r < 0)
+		return r;
+	w->poll.pending = imap_fetch_count(it);
+	job = job_new(w, JOB_BATCH);
+	job->uidvalidity = uidvalidity;
+	job->last_uid = from - 1;
+	while ((r = imap_fetch_next(it, &m, err)) == 1) {
+		if (m.uid > job->last_uid)
+			job->last_uid = m.uid;
+		if (m.status == IMAP_MSG_GONE) {
+			w->poll.gone++;
+			continue;
+		}
+		prepare_entry(w, &m, uidvalidity, &e);
+		job_add(job, &e);
+		if (batch_full(d, job)) {
+			r = hand_over(w, &job, err);
+			if (r < 0)
+				break;
+			job = job_new(w, JOB_BATCH);
+			job->uidvalidity = uidvalidity;
+			job->last_uid = w->inflight->last_uid;
+		}
+		if (is_stopping(d))
+			break;
+	}
+	imap_fetch_end(&it);
+	if (r > 0)
+		r = 0;	/* stopped early: the batch in hand still commits */
+	if (r < 0 && job != NULL && job->n > 0) {
+		/* What arrived before the break is good: keep it. */
+		struct error err2 = { 0 };
+
+		if (hand_over(w, &job, &err2) == 0)
+			drop_inflight(w);
+	}
+	if (r < 0) {
+		daemon_job_free(&job);
+		drop_inflight(w);
+		return r;
+	}
+	if (job->n > 0 || job->last_uid >= from || reset)
+		r = hand_over(w, &job, err);
+	daemon_job_free(&job);
+	if (r == 0)
+		r = finish_inflight(w, err);
+	else
+		drop_inflight(w);
+	return r;
+}
+
+static int
+poll_once(struct daemon_worker *w, struct error *err)
+{
+	const struct conf_mailbox *mb = w->mb;
+	uint32_t uidvalidity, uidnext, exists, from;
+	int64_t cp_uidvalidity, cp_last;
+	char counts[512];
+	int r, reset = 0;
+
+	memset(&w->poll, 0, sizeof(w->poll));
+	r = imap_select(w->imap, mb->folder, &uidvalidity, &uidnext, &exists,
+	    err);
+	if (r < 0)
+		return r;
+	status_update(w, MBOX_SYNCING, 0);
+	r = read_checkpoint(w, &cp_uidvalidity, &cp_last, err);
+	if (r < 0)
+		return r;
+	from = (uint32_t)cp_last + 1;
+	if (cp_uidvalidity == uidvalidity)
+		status_checkpoint(w, uidvalidity, (uint32_t)cp_last);
+	if (cp_uidvalidity != 0 && cp_uidvalidity != uidvalidity) {
+		daemon_log(w->d, LOG_LVL_NOTICE, mb->name, "folder \"%s\": "
+		    "UIDVALIDITY changed from %" PRId64 " to %" PRIu32
+		    " (folder recreated?): rescanning all %" PRIu32
+		    " messages; those already stored (same Message-ID) are "
+		    "skipped", mb->folder, cp_uidvalidity, uidvalidity, exists);
+		from = 1;
+		reset = 1;
+	} else if (cp_uidvalidity == uidvalidity) {
+		r = recover_post_actions(w, uidvalidity, (uint32_t)cp_last,
+		    err);
+		if (r < 0)
+			return r;
+	} else {
+		reset = 1;	/* first contact: record UIDVALIDITY */
+	}
+	r = drain(w, uidvalidity, from, reset, err);
+	mailbox_counts_format(&w->poll, counts, sizeof(counts));
+	daemon_log(w->d, r < 0 ? LOG_LVL_WARN : LOG_LVL_INFO, mb->name,
+	    "poll%s: %s", r < 0 ? " (interrupted)" : "", counts);
+	if (w->poll.too_big > 0)
+		daemon_log(w->d, LOG_LVL_WARN, mb->name, "%" PRIu64 " message%s"
+		    " over max_message_size recorded but not fetched (see "
+		    "`triage reprocess --failed`)", w->poll.too_big,
+		    w->poll.too_big == 1 ? "" : "s");
+	return r;
+}
+
+/* ---- waiting for mail ------------------------------------------------ */
+
+/*
+ * IDLE until the server says something (new mail), the renewal time
+ * comes (servers drop an IDLE after 30 minutes) or the daemon stops.
+ * Returns 1 to stop, 0 to poll again, -1 when the connection failed.
+ */
+static int
+wait_idle(struct daemon_worker *w, struct error *err)
+{
+	struct daemon *d = w->d;
+	int r;
+
+	r = imap_idle_start(w->imap, err);
+	if (r < 0)
+		return r;
+	status_update(w, MBOX_IDLING, 0);
+	r = imap_idle_wait(w->imap, d->stop_fd, d->opts.idle_renew_s * 1000,
+	    err);
+	if (r < 0)
+		return r;
+	r = imap_idle_done(w->imap, err);
+	if (r < 0)
+		return r;
+	return is_stopping(d);
+}
+
+static int
+wait_for_mail(struct daemon_worker *w, struct error *err)
+{
+	struct daemon *d = w->d;
+	int64_t ms = (int64_t)d->conf->poll_interval * 1000;
+	int idle = !d->opts.no_idle && imap_has_capability(w->imap, "IDLE");
+
+	pthread_mutex_lock(&d->lock);
+	d->status[w->index].idle = idle;
+	pthread_mutex_unlock(&d->lock);
+	if (idle)
+		return wait_idle(w, err);
+	status_update(w, MBOX_WAITING, (int64_t)time(NULL) +
+	    d->conf->poll_interval);
+	return wait_stop(d, ms);
+}
+
+/* ---- the thread ------------------------------------------------------ */
+
+/* Returns 0 when asked to stop (or --once is done), -1 on a failure. */
+static int
+session(struct daemon_worker *w, struct error *err)
+{
+	struct daemon *d = w->d;
+	struct mailbox_status *s = &d->status[w->index];
+	int r;
+
+	r = worker_connect(w, err);
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = poll_once(w, err);
+		if (r < 0)
+			return r;
+		backoff_reset(&w->backoff);
+		pthread_mutex_lock(&d->lock);
+		mailbox_status_synced(s, &w->poll, (int64_t)time(NULL));
+		w->failed = 0;
+		pthread_mutex_unlock(&d->lock);
+		if (d->opts.once || is_stopping(d))
+			return 0;
+		r = wait_for_mail(w, err);
+		if (r != 0)
+			return r > 0 ? 0 : r;
+	}
+}
+
+static void
+record_failure(struct daemon_worker *w, const struct error *err,
+    int64_t delay_ms)
+{
+	struct daemon *d = w->d;
+	int64_t now = (int64_t)time(NULL);
+
+	pthread_mutex_lock(&d->lock);
+	w->failed = 1;
+	mailbox_status_fail(&d->status[w->index], err->msg, now,
+	    now + (delay_ms + 999) / 1000);
+	pthread_mutex_unlock(&d->lock);
+	daemon_wake(d);
+}
+
+void *
+daemon_worker_main(void *arg)
+{
+	struct daemon_worker *w = arg;
+	struct daemon *d = w->d;
+	struct error err;
+	int64_t delay;
+	int r;
+
+	for (;;) {
+		error_clear(&err);
+		r = session(w, &err);
+		drop_inflight(w);
+		disconnect(w, r == 0);
+		if (r == 0)
+			break;
+		delay = backoff_next(&w->backoff);
+		record_failure(w, &err, delay);
+		if (d->opts.once) {
+			daemon_log(d, LOG_LVL_WARN, w->mb->name, "%s",
+			    err.msg);
+			break;
+		}
+		daemon_log(d, LOG_LVL_WARN, w->mb->name, "%s; retrying in "
+		    "%" PRId64 ".%01" PRId64 " s", err.msg, delay / 1000,
+		    delay % 1000 / 100);
+		if (wait_stop(d, delay))
+			break;
+	}
+	pthread_mutex_lock(&d->lock);
+	d->status[w->index].state = MBOX_STOPPED;
+	d->status[w->index].connected = 0;
+	d->running--;
+	pthread_mutex_unlock(&d->lock);
+	daemon_wake(d);
+	return NULL;
+}

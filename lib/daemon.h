@@ -1,0 +1,121 @@
+/*
+ * The daemon's engine: one worker thread per configured mailbox, one
+ * committer thread that owns the database connection.
+ *
+ * Why threads: libetpan's IMAP calls block (each bounded by a timeout),
+ * so a mailbox whose server hangs must not hold up the others; and the
+ * work of a drain -- fetch (the server), parse and classify (a worker),
+ * store (the committer) -- overlaps on two cores instead of running one
+ * step after the other.  SQLite writes are serialized through the one
+ * connection the committer owns: a worker hands it a batch of parsed,
+ * classified messages, and the committer stores them and the mailbox's
+ * checkpoint in one transaction.  Meanwhile the worker fetches and
+ * parses the next batch; once the batch it handed over has committed,
+ * it applies the post-action (flag or move) to that batch's UIDs.  At
+ * most two batches per mailbox exist at once, each bounded in count and
+ * bytes, so memory does not grow with the size of a mailbox.
+ *
+ * Each worker: connect (TLS verified), log in, SELECT, compare
+ * UIDVALIDITY with the checkpoint, drain everything past the checkpoint,
+ * then wait for mail (IMAP IDLE where offered, else poll_interval) and
+ * drain again.  Any failure -- refused login, dropped connection, a
+ * database that cannot commit -- backs that mailbox off exponentially
+ * with jitter and retries; other mailboxes go on.
+ *
+ * The library does not log: every line goes through hooks.log, from
+ * whichever thread, one call at a time.
+ */
+#ifndef TRIAGE_DAEMON_H
+#define TRIAGE_DAEMON_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "error.h"
+#include "log.h"
+#include "mailbox.h"
+#include "mime.h"
+#include "store.h"
+#include "verdict.h"
+
+struct daemon;
+
+struct daemon_hooks {
+	/*
+	 * Log one line about `mailbox` (NULL: the daemon as a whole).
+	 * Called from any thread, never concurrently.
+	 */
+	void (*log)(void *arg, enum log_level level, const char *mailbox,
+	    const char *msg);
+	/*
+	 * Classify a parsed message into *v (initialised by the caller).
+	 * Called from worker threads concurrently: must be thread-safe
+	 * (rules_classify() is).  NULL: every message gets an empty verdict.
+	 */
+	void (*classify)(void *arg, const struct msg *m, const char *mailbox,
+	    struct verdict *v);
+	void *arg;
+};
+
+struct daemon_opts {
+	int once;		/* each mailbox polls once, then stops */
+	int timeout_s;		/* every network operation; 0: 60 */
+	size_t batch_count;	/* messages per batch; 0: 100 */
+	size_t batch_bytes;	/* bytes per batch; 0: 4 MB */
+	long backoff_base_ms;	/* 0: 1000 */
+	long backoff_cap_ms;	/* 0: 300000 (5 minutes) */
+	int idle_renew_s;	/* re-issue IDLE after; 0: 25 minutes */
+	int no_idle;		/* 1: poll even where IDLE is offered */
+	/*
+	 * Post-actions known to be done up to this UID, per mailbox (from
+	 * the previous run's status file), so a crash between commit and
+	 * post-action is repaired on the next start.  NULL: none known.
+	 */
+	const struct mailbox_status *previous;
+	size_t n_previous;
+	struct daemon_hooks hooks;
+};
+
+/*
+ * Start a worker for each mailbox of `conf` and the committer.  conf is
+ * foreign and must stay valid until daemon_free(); `st` is used only by
+ * the committer thread from now until daemon_free() returns.  Returns 0
+ * and sets *d_r, or -1 with err (threads or descriptors unavailable).
+ */
+int daemon_start(const struct conf *conf, struct store *st,
+    const struct daemon_opts *opts, struct daemon **d_r, struct error *err);
+
+/*
+ * A descriptor that polls readable whenever a mailbox's state changed
+ * (for STATUS and the status file) or every worker has stopped.  Call
+ * daemon_ack() after it fired.
+ */
+int daemon_wake_fd(const struct daemon *d);
+void daemon_ack(struct daemon *d);
+
+/* 1 when every worker has stopped (--once finished, or after stop). */
+int daemon_done(struct daemon *d);
+
+/* Number of mailboxes whose last attempt failed. */
+size_t daemon_failed(struct daemon *d);
+
+/*
+ * A copy of every mailbox's state, in config order (free() *v_r).
+ */
+void daemon_status(struct daemon *d, struct mailbox_status **v_r,
+    size_t *n_r);
+
+/*
+ * Ask every worker to finish the batch in hand (commit it, apply its
+ * post-action), log out and stop.  Returns at once; daemon_free waits.
+ */
+void daemon_stop(struct daemon *d);
+
+/*
+ * Stop (if not yet), wait for the workers -- a worker still blocked on
+ * the network after grace_ms has its connection shut down -- and the
+ * committer, and free everything.  Accepts NULL; sets *dp to NULL.
+ */
+void daemon_free(struct daemon **dp, int grace_ms);
+
+#endif

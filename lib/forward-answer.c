@@ -1,0 +1,177 @@
+/*
+ * The daemon's own mail (command answers, reminders, digests) and the
+ * loop-protection predicates.  See forward.h.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "forward-private.h"
+#include "xalloc.h"
+
+static int
+kind_ok(const char *kind)
+{
+	if (kind == NULL || *kind == '\0')
+		return 0;
+	for (; *kind != '\0'; kind++) {
+		if (!islower((unsigned char)*kind) && *kind != '-')
+			return 0;
+	}
+	return 1;
+}
+
+static void
+set_threading(GMimeMessage *msg, const struct forward_answer *a)
+{
+	struct buf refs;
+	size_t i;
+
+	if (a->in_reply_to == NULL || *a->in_reply_to == '\0')
+		return;
+	buf_init(&refs, 16 * 1024);
+	for (i = 0; i < a->n_references; i++) {
+		if (forward_header_safe(a->references[i]))
+			buf_printf(&refs, "<%s> ", a->references[i]);
+	}
+	buf_printf(&refs, "<%s>", a->in_reply_to);
+	forward_set_header(msg, "References", refs.data);
+	buf_reset(&refs);
+	buf_printf(&refs, "<%s>", a->in_reply_to);
+	forward_set_header(msg, "In-Reply-To", refs.data);
+	buf_free(&refs);
+}
+
+static char *
+answer_subject(const struct forward_answer *a)
+{
+	char *subj = forward_one_line(a->subject), *r;
+
+	if (a->in_reply_to == NULL || *a->in_reply_to == '\0' ||
+	    strncasecmp(subj, "re:", 3) == 0)
+		return subj;
+	xasprintf(&r, "Re: %s", subj);
+	free(subj);
+	return r;
+}
+
+int
+forward_answer_build(const struct forward_answer *a,
+    const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
+    struct error *err)
+{
+	struct forward_mail mail;
+	GMimeMessage *msg = NULL;
+	GMimeObject *part;
+	char date[64], *subj, **rcpt = NULL, *ticket;
+	size_t n_rcpt = 0;
+	int rc = -1;
+
+	forward_gmime_once();
+	memset(&mail, 0, sizeof(mail));
+	if (!kind_ok(a->kind) || !forward_header_safe(a->to) ||
+	    !forward_header_safe(a->in_reply_to)) {
+		error_set(err, ERR_USAGE,
+		    "answer: bad kind or line break in a "
+		    "header value");
+		goto out;
+	}
+	n_rcpt = forward_parse_addrs(a->to, &rcpt);
+	if (n_rcpt == 0) {
+		error_set(err, ERR_USAGE, "answer: no address in \"%s\"",
+		    forward_str_or(a->to, ""));
+		goto out;
+	}
+	forward_set_envelope(&mail, s, rcpt, n_rcpt);
+	msg = g_mime_message_new(FALSE);
+	forward_set_header(msg, "From", s->from);
+	forward_set_header(msg, "To", a->to);
+	subj = answer_subject(a);
+	g_mime_message_set_subject(msg, subj, "utf-8");
+	free(subj);
+	forward_format_date(now, date, sizeof(date));
+	forward_set_header(msg, "Date", date);
+	forward_make_id(
+	    &mail.message_id, s, a->ticket_id, a->event_id, a->kind);
+	g_mime_message_set_message_id(msg, mail.message_id);
+	set_threading(msg, a);
+	/* RFC 3834 5.2; the Microsoft header quiets Exchange robots too */
+	forward_set_header(msg, "Auto-Submitted", "auto-replied");
+	forward_set_header(msg, "X-Auto-Response-Suppress", "All");
+	forward_set_header(msg, "X-Loop", s->address);
+	if (a->ticket_id > 0) {
+		xasprintf(&ticket, "%lld", (long long)a->ticket_id);
+		forward_set_header(msg, "X-Triage-Ticket", ticket);
+		free(ticket);
+	}
+	part = forward_text_part(forward_str_or(a->text, ""));
+	g_mime_message_set_mime_part(msg, part);
+	g_object_unref(part);
+	rc = forward_write_message(msg, &mail, err);
+	if (rc < 0)
+		goto out;
+	*mail_r = mail;
+	memset(&mail, 0, sizeof(mail));
+out:
+	if (msg != NULL)
+		g_object_unref(msg);
+	forward_mail_clear(&mail);
+	forward_free_addrs(rcpt, n_rcpt);
+	return rc;
+}
+
+/* ---- loop protection ---- */
+
+/* Does any X-Loop header name `addr`? */
+static int
+has_our_x_loop(const struct msg *m, const char *addr)
+{
+	size_t i;
+
+	if (addr == NULL || *addr == '\0')
+		return 0;
+	for (i = 0; i < m->n_headers; i++) {
+		if (strcasecmp(m->headers[i].name, "X-Loop") == 0 &&
+		    strcasestr(m->headers[i].value, addr) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+deny(const char **why_r, const char *why)
+{
+	if (why_r != NULL)
+		*why_r = why;
+	return 0;
+}
+
+int
+forward_allowed(
+    const struct msg *m, const char *our_address, const char **why_r)
+{
+	if ((m->flags & MSG_OWN_LOOP) || has_our_x_loop(m, our_address))
+		return deny(why_r, "carries our X-Loop");
+	if (m->flags & MSG_AUTO_SUBMITTED)
+		return deny(why_r, "auto-submitted");
+	if (m->flags & MSG_BOUNCE)
+		return deny(why_r, "a bounce");
+	if (our_address != NULL && m->from.addr != NULL &&
+	    strcasecmp(m->from.addr, our_address) == 0)
+		return deny(why_r, "from our own address");
+	return 1;
+}
+
+int
+forward_answer_allowed(
+    const struct msg *m, const char *our_address, const char **why_r)
+{
+	if (!forward_allowed(m, our_address, why_r))
+		return 0;
+	if (m->flags & MSG_LIST)
+		return deny(why_r, "mailing-list mail");
+	if (m->from.addr == NULL || strchr(m->from.addr, '@') == NULL)
+		return deny(why_r, "no sender address");
+	return 1;
+}

@@ -1,0 +1,154 @@
+/*
+ * The IMAP client triaged uses: connect (implicit TLS, STARTTLS or, on
+ * loopback only, plaintext), log in, select a folder, fetch every message
+ * past a UID checkpoint in bounded batches, then flag or move what was
+ * stored.  All libetpan IMAP use lives in imap.c; TLS is tls.c's, and the
+ * server certificate is verified before any credential is sent.
+ *
+ * Errors carry a code that says how much to abandon (error.h):
+ *   ERR_CONN  the connection is broken or timed out: free and reconnect;
+ *   ERR_BOX   the server refused (login, select, fetch): back off this
+ *             mailbox, the connection may still be usable;
+ *   ERR_MSG   a post-action on one message failed: log it, go on;
+ *   ERR_CONF  the configuration cannot work (plaintext to a remote host,
+ *             unreadable CA file, no STARTTLS offered).
+ * Messages name the server ("imap 127.0.0.1:993 (sales): ...") and quote
+ * the server's own response text where there is one.  Never a password.
+ *
+ * Every network operation is bounded by the timeout given to
+ * imap_connect(): a server that stops answering yields ERR_CONN.
+ */
+#ifndef TRIAGE_IMAP_H
+#define TRIAGE_IMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "error.h"
+
+struct imap;
+struct imap_fetch;
+
+/*
+ * Open a connection to srv->host:srv->port and read the greeting, with
+ * srv->tls deciding how: CONF_TLS_IMPLICIT (TLS from the first byte),
+ * CONF_TLS_STARTTLS (refused with ERR_CONF if the server does not offer
+ * it; never falls back) or CONF_TLS_NONE (only to a loopback address).
+ * The certificate is verified against srv->ca_file or the system store
+ * and srv->host.  timeout_s (> 0) bounds every later network operation
+ * too.  Does not log in.  On success sets *imap_r (free with imap_free).
+ */
+int imap_connect(const struct conf_server *srv, int timeout_s,
+    struct imap **imap_r, struct error *err);
+
+/*
+ * Authenticate as srv->user: XOAUTH2 with the token in
+ * srv->oauth2_token_file when set (oauth2_token_command is not supported
+ * yet: ERR_CONF), else LOGIN with srv->password (AUTHENTICATE PLAIN when
+ * the server advertises LOGINDISABLED).  A refused login is ERR_BOX with
+ * the server's text.
+ */
+int imap_login(struct imap *imap, const struct conf_server *srv,
+    struct error *err);
+
+/*
+ * SELECT folder (read-write).  Sets UIDVALIDITY, UIDNEXT (0 if the server
+ * did not say) and the message count.  A missing folder is ERR_BOX.
+ */
+int imap_select(struct imap *imap, const char *folder,
+    uint32_t *uidvalidity_r, uint32_t *uidnext_r, uint32_t *exists_r,
+    struct error *err);
+
+/* Does the server advertise this capability (e.g. "MOVE", "IDLE")? */
+int imap_has_capability(struct imap *imap, const char *name);
+
+enum imap_msg_status {
+	IMAP_MSG_OK,		/* data/len hold the message */
+	IMAP_MSG_TOO_BIG,	/* over max_size: not fetched, data NULL */
+	IMAP_MSG_GONE,		/* listed, then not returned (expunged by
+				   someone else meanwhile): data NULL */
+};
+
+/* One message from the iterator.  data is foreign: see imap_fetch_next. */
+struct imap_msg {
+	uint32_t uid;
+	uint32_t size;			/* RFC822.SIZE as the server says */
+	enum imap_msg_status status;
+	const char *data;		/* foreign; the raw message, CRLF */
+	size_t len;
+};
+
+struct imap_fetch_opts {
+	size_t max_size;	/* larger messages are TOO_BIG; 0: 50 MB */
+	size_t batch_count;	/* messages per UID FETCH; 0: 50 */
+	size_t batch_bytes;	/* bytes per UID FETCH; 0: 32 MB (a single
+				   message larger than this still goes
+				   alone) */
+};
+
+/*
+ * Iterate every message of the selected folder with UID >= from_uid, in
+ * UID order.  begin asks once for the UIDs and sizes (UID FETCH from:*
+ * (UID RFC822.SIZE)); each batch is then one pipelined UID FETCH of a UID
+ * set with (UID RFC822.SIZE BODY.PEEK[]), so nothing is marked \Seen.
+ * opts may be NULL for the defaults.  On success sets *it_r.
+ */
+int imap_fetch_begin(struct imap *imap, uint32_t from_uid,
+    const struct imap_fetch_opts *opts, struct imap_fetch **it_r,
+    struct error *err);
+
+/*
+ * Next message: returns 1 and fills *m, 0 when done, -1 on error (the
+ * iterator is then finished; see the error code).  m->data stays valid
+ * until the next imap_fetch_next or imap_fetch_end call.
+ */
+int imap_fetch_next(struct imap_fetch *it, struct imap_msg *m,
+    struct error *err);
+
+/* How many messages begin found past from_uid (for "every poll accounts
+ * for every message"). */
+size_t imap_fetch_count(const struct imap_fetch *it);
+
+void imap_fetch_end(struct imap_fetch **itp);
+
+/*
+ * Post-actions, idempotent: doing one twice, or on a UID already gone,
+ * succeeds.  imap_flag_seen: UID STORE +FLAGS.SILENT (\Seen).  imap_move:
+ * UID MOVE when the server has MOVE, else UID COPY, \Deleted and UID
+ * EXPUNGE of that UID only (needs UIDPLUS; without it the message is left
+ * \Deleted and copied, and ERR_MSG says so).  Failures are ERR_MSG unless
+ * the connection broke (ERR_CONN).
+ */
+int imap_flag_seen(struct imap *imap, uint32_t uid, struct error *err);
+int imap_move(struct imap *imap, uint32_t uid, const char *folder,
+    struct error *err);
+
+/*
+ * IMAP IDLE (RFC 2177), where imap_has_capability(imap, "IDLE").
+ * imap_idle_start sends IDLE and reads the server's continuation.
+ * imap_idle_wait then waits up to timeout_ms for the server to say
+ * anything (new mail, expunges) or for `wake_fd` (>= 0) to be readable:
+ * returns 1 when the server spoke, 0 on timeout or wake, -1 when the
+ * connection broke (ERR_CONN).  imap_idle_done sends DONE and reads the
+ * end of the command; the folder can then be polled again.  Servers end
+ * an IDLE after 30 minutes: re-issue it before that.
+ */
+int imap_idle_start(struct imap *imap, struct error *err);
+int imap_idle_wait(struct imap *imap, int wake_fd, int timeout_ms,
+    struct error *err);
+int imap_idle_done(struct imap *imap, struct error *err);
+
+/*
+ * The socket, for poll().  Data may already sit in
+ * libetpan's or TLS's buffers: poll() alone does not prove there is none.
+ */
+int imap_fd(struct imap *imap);
+
+/* LOGOUT politely (bounded by the timeout), then close. */
+void imap_logout(struct imap *imap);
+
+/* Close without a word and free; accepts NULL, sets *imapp to NULL. */
+void imap_free(struct imap **imapp);
+
+#endif

@@ -1,0 +1,491 @@
+/*
+ * SMTP client on libetpan's mailsmtp; see smtp.h for the contract.
+ *
+ * libetpan does the protocol (replies, dot-stuffing, SASL for PLAIN and
+ * LOGIN, XOAUTH2); triage does the socket (so connects time out and
+ * plaintext is held to loopback) and TLS (tls_wrap verifies what
+ * libetpan would not).  libetpan keeps the last reply in
+ * session->response_code and session->response (the text after the
+ * code, lines joined by '\n'); every failure is classified from those.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libetpan/libetpan.h>
+
+#include "log.h"
+#include "smtp.h"
+#include "tls.h"
+#include "xalloc.h"
+
+#define DEFAULT_TIMEOUT 60
+#define STREAM_BUFFER 8192
+#define REPLY_MAX 400 /* bytes of server text kept in a message */
+
+struct smtp {
+	mailsmtp *session; /* owned; owns the stream */
+	char where[300];   /* "host:port", for messages */
+	int alive;
+	int last_code;
+};
+
+/* ---- the socket ---- */
+
+static int
+is_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *in4;
+	const struct sockaddr_in6 *in6;
+
+	if (sa->sa_family == AF_INET) {
+		in4 = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		in6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
+		       in6->sin6_addr.s6_addr[12] == 127;
+	}
+	return 0;
+}
+
+/* Connect one address within timeout_s; returns the fd or -1 (errno). */
+static int
+connect_one(const struct addrinfo *ai, int timeout_s)
+{
+	struct pollfd pfd;
+	socklen_t len = sizeof(int);
+	int fd, r, soerr = 0, flags;
+
+	fd = socket(ai->ai_family,
+	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	if (r < 0 && errno != EINPROGRESS)
+		goto fail;
+	if (r < 0) {
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		r = poll(&pfd, 1, timeout_s * 1000);
+		if (r == 0)
+			errno = ETIMEDOUT;
+		if (r <= 0)
+			goto fail;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+			goto fail;
+		if (soerr != 0) {
+			errno = soerr;
+			goto fail;
+		}
+	}
+	/* libetpan waits with its own timeout before each read and write */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
+	return fd;
+fail:
+	soerr = errno;
+	close(fd);
+	errno = soerr;
+	return -1;
+}
+
+static int
+connect_tcp(const struct smtp_opts *o, int timeout_s, const char *where,
+    int *fd_r, struct error *err)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char port[16];
+	int fd = -1, r, tried = 0, saved = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", o->port);
+	r = getaddrinfo(o->host, port, &hints, &res);
+	if (r != 0) {
+		return error_set(err, ERR_TEMP, "smtp %s: cannot resolve: %s",
+		    where, gai_strerror(r));
+	}
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		if (o->tls == CONF_TLS_NONE && !is_loopback(ai->ai_addr))
+			continue;
+		tried++;
+		fd = connect_one(ai, timeout_s);
+		saved = errno;
+	}
+	freeaddrinfo(res);
+	if (tried == 0) {
+		return error_set(err, ERR_CONF,
+		    "smtp %s: tls = \"none\" is only "
+		    "allowed to a loopback address",
+		    where);
+	}
+	if (fd < 0) {
+		return error_set(err, ERR_TEMP, "smtp %s: connect: %s", where,
+		    strerror(saved));
+	}
+	*fd_r = fd;
+	return 0;
+}
+
+/* ---- replies ---- */
+
+/* "<code> <text>" of the last reply, on one line, bounded. */
+static void
+reply_text(const struct smtp *s, char *buf, size_t size)
+{
+	const char *text = s->session->response;
+	size_t n, i;
+
+	n = (size_t)snprintf(buf, size, "%d ", s->last_code);
+	for (i = 0;
+	     text != NULL && text[i] != '\0' && n + 1 < size && i < REPLY_MAX;
+	     i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		buf[n++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
+/*
+ * Turn a failed mailsmtp call into a struct error.  `perm` is the code
+ * a 5xx reply gets (ERR_REFUSED for a mail, ERR_CONF while opening).
+ */
+static int
+fail(struct smtp *s, int r, const char *stage, enum err_code perm,
+    struct error *err)
+{
+	char reply[REPLY_MAX + 16];
+
+	s->last_code = s->session->response_code;
+	if (r == MAILSMTP_ERROR_STREAM || s->last_code == 0 ||
+	    s->session->stream == NULL) {
+		s->alive = 0;
+		s->last_code = 0;
+		return error_set(err, ERR_TEMP,
+		    "smtp %s: connection lost or "
+		    "timed out (%s)",
+		    s->where, stage);
+	}
+	reply_text(s, reply, sizeof(reply));
+	if (s->last_code >= 500 && s->last_code < 600)
+		return error_set(err, perm, "%s (%s)", reply, stage);
+	if (s->last_code >= 400 && s->last_code < 500)
+		return error_set(err, ERR_TEMP, "%s (%s)", reply, stage);
+	/* a success code with a failure: libetpan failed on its side */
+	return error_set(err, ERR_TEMP, "smtp %s: %s after \"%s\" (%s)",
+	    s->where, mailsmtp_strerror(r), reply, stage);
+}
+
+/* ---- opening ---- */
+
+static int
+tls_fail_code(const struct error *err)
+{
+	/* a verification failure is the admin's; a handshake drop is not */
+	return err->code == ERR_CONF ? ERR_CONF : ERR_TEMP;
+}
+
+static int
+start_stream(
+    struct smtp *s, const struct smtp_opts *o, int timeout_s, struct error *err)
+{
+	struct tls_opts topts = {o->host, o->ca_file, timeout_s};
+	mailstream_low *low = NULL;
+	mailstream *stream;
+	int fd = -1, r;
+
+	r = connect_tcp(o, timeout_s, s->where, &fd, err);
+	if (r < 0)
+		return -1;
+	if (o->tls == CONF_TLS_IMPLICIT) {
+		r = tls_wrap(fd, &topts, &low, err);
+		if (r < 0) {
+			close(fd);
+			err->code = tls_fail_code(err);
+			return -1;
+		}
+	} else {
+		low = mailstream_low_socket_open(fd);
+		if (low == NULL)
+			fatalx("smtp: out of memory");
+	}
+	mailstream_low_set_timeout(low, timeout_s);
+	stream = mailstream_new(low, STREAM_BUFFER);
+	if (stream == NULL)
+		fatalx("smtp: out of memory");
+	s->alive = 1;
+	/* mailsmtp_connect reads the greeting; it closes the stream on error */
+	r = mailsmtp_connect(s->session, stream);
+	if (r != MAILSMTP_NO_ERROR)
+		return fail(s, r, "greeting", ERR_CONF, err);
+	return 0;
+}
+
+static int
+ehlo(struct smtp *s, struct error *err)
+{
+	int r;
+
+	r = mailesmtp_ehlo(s->session);
+	if (r == MAILSMTP_ERROR_NOT_IMPLEMENTED ||
+	    r == MAILSMTP_ERROR_ACTION_NOT_TAKEN ||
+	    (r == MAILSMTP_ERROR_UNEXPECTED_CODE &&
+		s->session->response_code >= 500))
+		r = mailsmtp_helo(s->session); /* an RFC 821 server */
+	if (r != MAILSMTP_NO_ERROR)
+		return fail(s, r, "EHLO", ERR_CONF, err);
+	return 0;
+}
+
+static int
+starttls(
+    struct smtp *s, const struct smtp_opts *o, int timeout_s, struct error *err)
+{
+	struct tls_opts topts = {o->host, o->ca_file, timeout_s};
+	mailstream_low *low, *tls_low = NULL;
+	int r;
+
+	if (!(s->session->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
+		return error_set(err, ERR_CONF,
+		    "smtp %s: server does not "
+		    "offer STARTTLS",
+		    s->where);
+	}
+	r = mailesmtp_starttls(s->session);
+	if (r != MAILSMTP_NO_ERROR)
+		return fail(s, r, "STARTTLS", ERR_CONF, err);
+	/* bytes already buffered would be plaintext posing as TLS data
+	   (the STARTTLS injection of CVE-2020-15953): refuse */
+	if (s->session->stream->read_buffer_len != 0) {
+		s->alive = 0;
+		return error_set(err, ERR_CONF,
+		    "smtp %s: server sent data "
+		    "after its STARTTLS reply",
+		    s->where);
+	}
+	low = mailstream_get_low(s->session->stream);
+	r = tls_wrap(mailstream_low_get_fd(low), &topts, &tls_low, err);
+	if (r < 0) {
+		s->alive = 0;
+		err->code = tls_fail_code(err);
+		return -1;
+	}
+	/* the socket driver's free does not close the fd tls_low now owns */
+	mailstream_low_free(low);
+	mailstream_low_set_timeout(tls_low, timeout_s);
+	mailstream_set_low(s->session->stream, tls_low);
+	return ehlo(s, err);
+}
+
+static int
+auth(struct smtp *s, const struct smtp_opts *o, struct error *err)
+{
+	int r, type;
+
+	if (o->oauth2_token != NULL && *o->oauth2_token != '\0') {
+		r = mailsmtp_oauth2_authenticate(
+		    s->session, o->user, o->oauth2_token);
+		if (r != MAILSMTP_NO_ERROR)
+			goto failed;
+		return 0;
+	}
+	if (s->session->auth & MAILSMTP_AUTH_PLAIN)
+		type = MAILSMTP_AUTH_PLAIN;
+	else if (s->session->auth & MAILSMTP_AUTH_LOGIN)
+		type = MAILSMTP_AUTH_LOGIN;
+	else {
+		return error_set(err, ERR_CONF,
+		    "smtp %s: server offers "
+		    "neither AUTH PLAIN nor LOGIN",
+		    s->where);
+	}
+	r = mailsmtp_auth_type(
+	    s->session, o->user, o->password != NULL ? o->password : "", type);
+	if (r != MAILSMTP_NO_ERROR)
+		goto failed;
+	return 0;
+failed:
+	if (r != MAILSMTP_ERROR_STREAM && s->session->response_code > 0 &&
+	    s->session->response_code < 400) {
+		/* no failure reply: SASL failed on our side */
+		return error_set(err, ERR_CONF,
+		    "smtp %s: AUTH failed before "
+		    "the server answered: %s",
+		    s->where, mailsmtp_strerror(r));
+	}
+	return fail(s, r, "AUTH", ERR_CONF, err);
+}
+
+void
+smtp_opts_from_conf(
+    const struct conf_server *c, int timeout_s, struct smtp_opts *o_r)
+{
+	memset(o_r, 0, sizeof(*o_r));
+	o_r->host = c->host;
+	o_r->port = c->port;
+	o_r->tls = c->tls;
+	o_r->ca_file = c->ca_file;
+	o_r->user = c->user;
+	o_r->password = c->password;
+	o_r->timeout_s = timeout_s;
+}
+
+int
+smtp_open(const struct smtp_opts *opts, struct smtp **s_r, struct error *err)
+{
+	struct smtp *s;
+	int timeout_s, r;
+
+	timeout_s = opts->timeout_s > 0 ? opts->timeout_s : DEFAULT_TIMEOUT;
+	s = xcalloc(1, sizeof(*s));
+	snprintf(s->where, sizeof(s->where), "%s:%d", opts->host, opts->port);
+	s->session = mailsmtp_new(0, NULL);
+	if (s->session == NULL)
+		fatalx("smtp: out of memory");
+	mailsmtp_set_timeout(s->session, timeout_s);
+	r = start_stream(s, opts, timeout_s, err);
+	if (r < 0)
+		goto out;
+	r = ehlo(s, err);
+	if (r < 0)
+		goto out;
+	if (opts->tls == CONF_TLS_STARTTLS) {
+		r = starttls(s, opts, timeout_s, err);
+		if (r < 0)
+			goto out;
+	}
+	if (opts->user != NULL && *opts->user != '\0') {
+		r = auth(s, opts, err);
+		if (r < 0)
+			goto out;
+	}
+	*s_r = s;
+	s = NULL;
+out:
+	smtp_close(&s);
+	return r;
+}
+
+/* ---- sending ---- */
+
+/* An address libetpan can put in "<...>" without breaking the line. */
+static int
+address_ok(const char *a)
+{
+	return a != NULL && strlen(a) < 256 && strpbrk(a, "<>\r\n \t") == NULL;
+}
+
+/* Clear a failed transaction so the session can send the next mail. */
+static void
+reset(struct smtp *s)
+{
+	if (s->alive && mailsmtp_reset(s->session) != MAILSMTP_NO_ERROR)
+		s->alive = 0;
+}
+
+int
+smtp_send(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
+    const char *data, size_t len, struct error *err)
+{
+	char stage[300];
+	size_t i;
+	int r;
+
+	if (!s->alive) {
+		return error_set(
+		    err, ERR_TEMP, "smtp %s: connection broken", s->where);
+	}
+	if (!address_ok(from) || n_rcpt == 0) {
+		return error_set(err, ERR_REFUSED,
+		    "bad envelope: sender \"%s\", "
+		    "%zu recipients",
+		    from != NULL ? from : "", n_rcpt);
+	}
+	r = mailsmtp_mail(s->session, from);
+	if (r != MAILSMTP_NO_ERROR) {
+		snprintf(stage, sizeof(stage), "MAIL FROM:<%s>", from);
+		goto failed;
+	}
+	for (i = 0; i < n_rcpt; i++) {
+		snprintf(stage, sizeof(stage), "RCPT TO:<%s>", rcpt[i]);
+		if (!address_ok(rcpt[i]) || *rcpt[i] == '\0') {
+			reset(s);
+			return error_set(err, ERR_REFUSED,
+			    "bad recipient "
+			    "address (%s)",
+			    stage);
+		}
+		r = mailsmtp_rcpt(s->session, rcpt[i]);
+		if (r != MAILSMTP_NO_ERROR)
+			goto failed;
+	}
+	snprintf(stage, sizeof(stage), "DATA");
+	r = mailsmtp_data(s->session);
+	if (r != MAILSMTP_NO_ERROR)
+		goto failed;
+	/* libetpan ends the data with CRLF "." CRLF itself: a final line
+	   end of ours would become an extra empty line */
+	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
+		len -= 2;
+	else if (len >= 1 && data[len - 1] == '\n')
+		len -= 1;
+	snprintf(stage, sizeof(stage), "end of DATA");
+	r = mailsmtp_data_message(s->session, data, len);
+	if (r != MAILSMTP_NO_ERROR)
+		goto failed;
+	s->last_code = s->session->response_code;
+	return 0;
+failed:
+	r = fail(s, r, stage, ERR_REFUSED, err);
+	if (strcmp(stage, "end of DATA") != 0)
+		reset(s);
+	return r;
+}
+
+int
+smtp_alive(const struct smtp *s)
+{
+	return s != NULL && s->alive;
+}
+
+int
+smtp_last_code(const struct smtp *s)
+{
+	return s != NULL ? s->last_code : 0;
+}
+
+void
+smtp_close(struct smtp **sp)
+{
+	struct smtp *s = *sp;
+
+	if (s == NULL)
+		return;
+	if (s->session != NULL) {
+		if (s->session->stream != NULL && !s->alive) {
+			/* no QUIT into a broken connection */
+			mailstream_close(s->session->stream);
+			s->session->stream = NULL;
+		}
+		mailsmtp_free(s->session); /* sends QUIT if connected */
+	}
+	free(s);
+	*sp = NULL;
+}

@@ -1,0 +1,178 @@
+/*
+ * itest-smtp-send: send files through lib/smtp.c, for test-smtp.sh.
+ *
+ *   itest-smtp-send -h HOST -p PORT -t implicit|starttls|none [-c CA]
+ *       [-u USER (-P PASSWORD_FILE | -O OAUTH2_TOKEN_FILE)] [-f FROM]
+ *       -r RCPT [-r RCPT ...]
+ *       [-T TIMEOUT] FILE...
+ *
+ * Opens one session and sends every FILE in it.  An argument "to:ADDR"
+ * instead of a FILE sends the files after it to ADDR alone.  Prints one line
+ * per step: "open ok" or "open temp|conf MESSAGE", then per file "sent CODE" or
+ * "temp|perm MESSAGE".  Exit status: 0 when all were sent, 1 otherwise, 2 on
+ * usage errors.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "smtp.h"
+#include "xalloc.h"
+
+static const char *
+code_name(enum err_code c)
+{
+	switch (c) {
+	case ERR_TEMP:
+		return "temp";
+	case ERR_REFUSED:
+		return "perm";
+	case ERR_CONF:
+		return "conf";
+	default:
+		return "other";
+	}
+}
+
+static char *
+slurp(const char *path, size_t *len_r)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		perror(path);
+		exit(2);
+	}
+	buf_init(&b, (size_t)64 * 1024 * 1024);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(&b, chunk, n) < 0) {
+			fprintf(stderr, "%s: too big\n", path);
+			exit(2);
+		}
+	}
+	fclose(f);
+	*len_r = b.len;
+	return buf_steal(&b);
+}
+
+static char *
+read_secret(const char *path)
+{
+	size_t len;
+	char *s = slurp(path, &len);
+
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		s[--len] = '\0';
+	return s;
+}
+
+static int
+parse_tls(const char *s, enum conf_tls *tls_r)
+{
+	if (strcmp(s, "implicit") == 0)
+		*tls_r = CONF_TLS_IMPLICIT;
+	else if (strcmp(s, "starttls") == 0)
+		*tls_r = CONF_TLS_STARTTLS;
+	else if (strcmp(s, "none") == 0)
+		*tls_r = CONF_TLS_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct smtp_opts o = {.tls = CONF_TLS_STARTTLS, .timeout_s = 10};
+	const char *from = "triage@example.com";
+	char *rcpt[16], *password = NULL, *token = NULL, *data;
+	size_t n_rcpt = 0, len;
+	struct smtp *s = NULL;
+	struct error err;
+	int c, i, failed = 0;
+
+	/* a peer that hangs up must not kill us on the next write */
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt(argc, argv, "h:p:t:c:u:P:O:f:r:T:")) != -1) {
+		switch (c) {
+		case 'h':
+			o.host = optarg;
+			break;
+		case 'p':
+			o.port = atoi(optarg);
+			break;
+		case 't':
+			if (parse_tls(optarg, &o.tls) < 0)
+				goto usage;
+			break;
+		case 'c':
+			o.ca_file = optarg;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'P':
+			password = read_secret(optarg);
+			o.password = password;
+			break;
+		case 'O':
+			token = read_secret(optarg);
+			o.oauth2_token = token;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'r':
+			if (n_rcpt == sizeof(rcpt) / sizeof(rcpt[0]))
+				goto usage;
+			rcpt[n_rcpt++] = optarg;
+			break;
+		case 'T':
+			o.timeout_s = atoi(optarg);
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (o.host == NULL || o.port == 0 || n_rcpt == 0 || optind == argc)
+		goto usage;
+
+	if (smtp_open(&o, &s, &err) < 0) {
+		printf("open %s %s\n", code_name(err.code), err.msg);
+		free(password);
+		free(token);
+		return 1;
+	}
+	printf("open ok\n");
+	for (i = optind; i < argc; i++) {
+		if (strncmp(argv[i], "to:", 3) == 0) {
+			rcpt[0] = argv[i] + 3;
+			n_rcpt = 1;
+			continue;
+		}
+		data = slurp(argv[i], &len);
+		if (smtp_send(s, from, rcpt, n_rcpt, data, len, &err) < 0) {
+			printf("%s %s\n", code_name(err.code), err.msg);
+			failed = 1;
+		} else {
+			printf("sent %d\n", smtp_last_code(s));
+		}
+		free(data);
+	}
+	smtp_close(&s);
+	free(password);
+	free(token);
+	return failed;
+usage:
+	fprintf(stderr,
+	    "usage: itest-smtp-send -h HOST -p PORT "
+	    "-t implicit|starttls|none [-c CA] [-u USER -P PASSFILE] "
+	    "[-f FROM] -r RCPT... [-T TIMEOUT] FILE...\n");
+	return 2;
+}
