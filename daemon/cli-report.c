@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "accounts.h"
 #include "cli.h"
@@ -118,9 +119,9 @@ env_clear(struct report_env *e)
 }
 
 /*
- * The config, its business hours and accounts.  A config that is not
- * there is fine when the database is named otherwise and -c was not
- * given (a copy of the database on a laptop); a broken one never is.
+ * The config, its business hours and accounts.  No config file at the
+ * default path is fine when the database is named otherwise (a copy of
+ * the database on a laptop); a broken config never is.
  */
 static int
 env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
@@ -130,13 +131,12 @@ env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
 	struct error err = { 0 };
 	int r;
 
+	if (!cli->conf_given && o->db != NULL &&
+	    access(cli->conf_path, F_OK) < 0)
+		return CLI_OK;
 	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, &e->conf,
 	    &errs);
 	if (r < 0) {
-		if (!cli->conf_given && o->db != NULL) {
-			conf_errors_clear(&errs);
-			return CLI_OK;
-		}
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "triage: %s\n", errs.v[i]);
 		conf_errors_clear(&errs);
