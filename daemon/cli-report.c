@@ -237,6 +237,12 @@ cli_report(struct cli *cli, int argc, char **argv)
 	if (rc != CLI_OK)
 		goto out;
 	db = o.db != NULL ? o.db : e.conf->database;
+	/* A report reads: a mistyped path must not create a database. */
+	if (access(db, F_OK) < 0) {
+		fprintf(stderr, "triage: report: %s: %m\n", db);
+		rc = CLI_REFUSED;
+		goto out;
+	}
 	r = report_period(o.since, o.from, o.to, e.hours,
 	    (int64_t)time(NULL), &from, &to, &err);
 	if (r == 0)

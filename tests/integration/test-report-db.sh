@@ -150,6 +150,11 @@ want="exclude each other" expect_usage --since 7d --from 2026-11-09
 want="want a span" expect_usage --since 7x
 want="unknown format 'pdf'" expect_usage --format pdf
 want="usage: triage" expect_usage extra-argument
+# A database that is not there is not created.
+"$TRIAGE" report --db "$tmp/typo.db" 2>"$tmp/err"
+[ $? -eq 1 ] || fail "missing database: exit not 1"
+[ ! -e "$tmp/typo.db" ] || fail "missing database: created"
+grep -q "typo.db: No such file" "$tmp/err" || fail "missing: $(cat "$tmp/err")"
 # A broken config named with -c is refused, even with --db.
 echo 'database = ;' >"$tmp/broken.conf"
 "$TRIAGE" -c "$tmp/broken.conf" report --db "$tmp/fx.db" 2>"$tmp/err"
