@@ -96,6 +96,18 @@ int store_sla_remind(struct store *st, int64_t id, enum sla_clock clock,
     int *sent_r, struct error *err);
 
 /*
+ * The manager's daily digest at `now` (report.h): every open ticket
+ * through sla_evaluate(p) (breached: late = now - deadline; at risk:
+ * at = deadline; owner: the BDR, else the route), the open "new"
+ * tickets per queue, and yesterday's figures: the funnel of the tickets
+ * created on the local day before `now` (p->hours' zone, UTC without)
+ * and the reminders sent that day.  *d_r must be empty
+ * (report_digest_init); on failure it is left alone.
+ */
+int store_sla_digest(struct store *st, const struct sla_policy *p,
+    int64_t now, struct report_digest *d_r, struct error *err);
+
+/*
  * An sla-breach event's detail, readable in `triage show` and parsed
  * back by the store: "claim since 2026-11-09T10:00:00Z due
  * 2026-11-09T14:00:00Z to alice@example.com".  _parse returns 0 and

@@ -301,3 +301,60 @@ store_sla_remind(struct store *st, int64_t id, enum sla_clock clock,
 		*sent_r = sent;
 	return r;
 }
+
+/* One open ticket into the digest's lists. */
+static void
+digest_ticket(struct report_digest *d, const struct sla_policy *p,
+    const struct store_sla_ticket *t, int64_t now)
+{
+	struct report_ticket *k;
+	struct sla_result res;
+	const char *owner = t->owner != NULL ? t->owner : t->route;
+
+	if (t->sla.state == SLA_STATE_NEW)
+		report_counts_add(&d->unclaimed, t->queue, 1);
+	sla_evaluate(p, &t->sla, now, &res);
+	if (res.status == SLA_OK)
+		return;
+	k = report_tickets_add(res.status == SLA_BREACHED ? &d->breached :
+	    &d->at_risk, t->id, t->subject, t->customer, NULL, owner);
+	k->clock = xstrdup(sla_clock_name(res.clock));
+	k->at = res.deadline;
+	if (res.status == SLA_BREACHED)
+		k->late = now - res.deadline;
+}
+
+int
+store_sla_digest(struct store *st, const struct sla_policy *p, int64_t now,
+    struct report_digest *d_r, struct error *err)
+{
+	struct store_sla_ticket *v = NULL;
+	struct report_digest d;
+	struct report day;
+	size_t n = 0;
+	int r;
+
+	report_digest_init(&d, now);
+	report_init(&day, 0, 0);
+	d.yesterday_day = sla_local_day(p->hours, now) - 1;
+	d.day_from = sla_day_start(p->hours, d.yesterday_day);
+	d.day_to = sla_day_start(p->hours, d.yesterday_day + 1);
+	d.hours = p->hours != NULL ? xstrdup(sla_hours_spec(p->hours)) : NULL;
+	r = store_sla_due(st, &v, &n, err);
+	if (r == 0)
+		r = store_report_fill(st, d.day_from, d.day_to, NULL, p->hours,
+		    &day, err);
+	if (r < 0) {
+		report_digest_clear(&d);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		digest_ticket(&d, p, &v[i], now);
+	d.yesterday = day.funnel;
+	d.yesterday_breaches = (int64_t)day.breaches.n;
+	*d_r = d;
+out:
+	report_clear(&day);
+	store_sla_tickets_free(&v, n);
+	return r;
+}

@@ -8,7 +8,8 @@
  * answers worked out by hand in the comments.  test_remind_once runs the
  * daemon's SLA tick (store_sla_due, sla_evaluate, store_sla_remind) every
  * 15 minutes over a day and a half and checks each clock reminds exactly
- * once, when it breaches.
+ * once, when it breaches.  test_digest checks the daily digest's lists
+ * and yesterday's figures from the store.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -542,6 +543,60 @@ test_remind_once(void **state)
 	store_close(&st);
 }
 
+/*
+ * The digest on Wednesday 08:00 (H(56)) of the history so far, clock
+ * time, claim 4h, acknowledge 1d:
+ *   t7 new since Sun 10:00, due Sun 14:00: breached, 66h late
+ *   t4 new since Tue 09:00, due Tue 13:00: breached, 19h late
+ *   t5 new since Tue 11:00, due Tue 15:00: breached, 17h late
+ *   t3 routed Tue 12:00, due Wed 12:00, at risk from Wed 06:00
+ *   unclaimed: sales t7 t5, community t4
+ *   yesterday (Tuesday): t4 and t5 received, nothing else done to
+ *   them yet; one reminder (t4's)
+ */
+static void
+test_digest(void **state)
+{
+	const struct sla_policy p = { 4 * 3600, 86400, 0, NULL };
+	struct store *st = open_fresh("digest");
+	struct report_digest d;
+	struct error err = { 0 };
+	size_t k = 0;
+
+	while (k < sizeof(history) / sizeof(history[0]) &&
+	    history[k].at <= H(56))
+		k++;
+	assert_int_equal(run(st, history, k), 0);
+	fake_now = H(56);
+	report_digest_init(&d, 0);
+	assert_int_equal(store_sla_digest(st, &p, H(56), &d, &err), 0);
+	{
+		const struct figure f[] = {
+			FIG(d.at, H(56)),
+			FIG(d.day_from, H(24)),
+			FIG(d.day_to, H(48)),
+			FIG(d.breached.n, 3),
+			FIG(find_ticket(&d.breached, 7)->late, 66 * 3600),
+			FIG(find_ticket(&d.breached, 4)->late, 19 * 3600),
+			FIG(find_ticket(&d.breached, 5)->late, 17 * 3600),
+			FIG(d.at_risk.n, 1),
+			FIG(find_ticket(&d.at_risk, 3)->at, H(60)),
+			FIG(find_count(&d.unclaimed, "sales")->n, 2),
+			FIG(find_count(&d.unclaimed, "community")->n, 1),
+			FIG(d.yesterday.received, 2),
+			FIG(d.yesterday.claimed, 0),
+			FIG(d.yesterday_breaches, 1),
+		};
+
+		check_figures(f, sizeof(f) / sizeof(f[0]));
+	}
+	assert_string_equal(find_ticket(&d.at_risk, 3)->owner, "alice");
+	assert_string_equal(find_ticket(&d.at_risk, 3)->clock, "acknowledge");
+	assert_string_equal(find_ticket(&d.breached, 4)->clock, "claim");
+	report_digest_clear(&d);
+	store_close(&st);
+}
+
 static int
 setup(void **state)
 {
@@ -567,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_backfill),
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_remind_once),
+		cmocka_unit_test(test_digest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
