@@ -83,8 +83,10 @@ void store_sla_tickets_free(struct store_sla_ticket **vp, size_t n);
  * `since` and breached at `deadline`: an "sla-breach" event (actor
  * "triaged", source daemon, at the store's clock; detail as
  * store_sla_detail_format) and a pending outbox row of kind "reminder"
- * to `to` with `text` as its note (the body; the outbox sender builds
- * the mail), in one transaction (a savepoint inside an open one).
+ * to `to` with `text` as its note, in one transaction (a savepoint
+ * inside an open one).  By convention `text` is the subject line, a
+ * blank line and the body (report_reminder_render's two parts), from
+ * which the outbox sender builds the mail (forward_answer_build).
  *
  * Exactly once: when this clock was already reminded, or the ticket is
  * no longer in the clock's state since `since` (claimed, acknowledged or
