@@ -112,6 +112,7 @@ sla_row(sqlite3_stmt *s, struct store_sla_ticket *t)
 	const char *state = (const char *)sqlite3_column_text(s, SC_STATE);
 	const char *to;
 	int64_t deadline;
+	int r;
 
 	memset(t, 0, sizeof(*t));
 	t->id = sqlite3_column_int64(s, SC_ID);
@@ -135,10 +136,11 @@ sla_row(sqlite3_stmt *s, struct store_sla_ticket *t)
 		sla_state_parse(state != NULL ? state : "closed",
 		    &t->sla.state);
 	}
-	t->sla.reminded_clock = SLA_CLOCK_NONE;
-	if (store_sla_detail_parse((const char *)sqlite3_column_text(s,
+	/* No reminder yet, or a detail we cannot read: none recorded. */
+	r = store_sla_detail_parse((const char *)sqlite3_column_text(s,
 	    SC_REMINDED), &t->sla.reminded_clock, &t->sla.reminded_since,
-	    &deadline, &to) < 0)
+	    &deadline, &to);
+	if (r < 0)
 		t->sla.reminded_clock = SLA_CLOCK_NONE;
 }
 
