@@ -279,12 +279,12 @@ breach_row(struct report *r, sqlite3_stmt *s)
 	enum sla_clock clock;
 	int64_t since, deadline, end = r->to;
 	const char *to;
-	int r;
+	int rc;
 
 	/* A detail we cannot read is not a breach we can show. */
-	r = store_sla_detail_parse(col_str(s, EC_DETAIL), &clock, &since,
+	rc = store_sla_detail_parse(col_str(s, EC_DETAIL), &clock, &since,
 	    &deadline, &to);
-	if (r < 0)
+	if (rc < 0)
 		return;
 	k = report_tickets_add(&r->breaches, sqlite3_column_int64(s,
 	    EC_TICKET), col_str(s, EC_SUBJECT), col_str(s, EC_CUSTOMER),
