@@ -3,8 +3,8 @@
  *               [--format text|json|csv|html] [-o FILE] [--db FILE]
  *
  * Wiring only: the config gives the database, the business hours and
- * the key accounts; store_report_fill() the figures; report_render()
- * the output.
+ * the key accounts; cli_store_open() (cli-common.c) opens the database,
+ * store_report_fill() gets the figures, report_render() writes them.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -40,21 +40,6 @@ struct report_env {
 	struct sla_hours *hours;
 	struct accounts *accounts;
 };
-
-static int
-exit_code(const struct error *err)
-{
-	fprintf(stderr, "triage: report: %s\n", err->msg);
-	switch (err->code) {
-	case ERR_USAGE:
-	case ERR_CONF:
-		return CLI_USAGE;
-	case ERR_TEMP:
-		return CLI_TEMPFAIL;
-	default:
-		return CLI_REFUSED;
-	}
-}
 
 static int
 parse_opts(int argc, char **argv, struct report_opts *o)
@@ -145,7 +130,7 @@ env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
 	if (e->conf->sla.hours != NULL) {
 		r = sla_hours_parse(e->conf->sla.hours, &e->hours, &err);
 		if (r < 0)
-			return exit_code(&err);
+			return cli_fail(&err);
 	}
 	if (e->conf->accounts != NULL) {
 		/* Without accounts the figures still stand: say so, go on. */
@@ -217,7 +202,8 @@ cli_report(struct cli *cli, int argc, char **argv)
 	struct report_opts o;
 	struct report_env e = { 0 };
 	struct report rep;
-	struct store *st = NULL;
+	struct cli_store_opts so = { 0 };
+	struct cli_ctx ctx = { 0 };
 	struct error err = { 0 };
 	struct buf out;
 	const char *db;
@@ -245,22 +231,27 @@ cli_report(struct cli *cli, int argc, char **argv)
 	}
 	r = report_period(o.since, o.from, o.to, e.hours,
 	    (int64_t)time(NULL), &from, &to, &err);
-	if (r == 0)
-		r = store_open(db, &st, &err);
-	if (r == 0)
-		r = store_report_fill(st, from, to, o.mailbox, e.hours, &rep,
-		    &err);
+	if (r < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	so.db = db;
+	rc = cli_store_open(cli, &so, &ctx);
+	if (rc != CLI_OK)
+		goto out;
+	r = store_report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep,
+	    &err);
 	if (r == 0)
 		r = report_finish_render(&rep, &e, o.format, &out, &err);
 	if (r < 0) {
-		rc = exit_code(&err);
+		rc = cli_fail(&err);
 		goto out;
 	}
 	rc = write_out(o.output, &out);
 out:
 	buf_free(&out);
 	report_clear(&rep);
-	store_close(&st);
+	cli_store_close(&ctx);
 	env_clear(&e);
 	return rc;
 }
