@@ -100,4 +100,7 @@ cli_fn cli_rules_replay;
 /* cli-status.c: per-mailbox daemon state and database counts */
 cli_fn cli_status;
 
+/* cli-report.c */
+cli_fn cli_report;
+
 #endif

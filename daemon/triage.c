@@ -36,6 +36,8 @@ static const struct cli_cmd commands[] = {
 	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
 	    "replay [--since 30d] [--rules DIR]" },
 	{ "status", cli_status, "[--json]" },
+	{ "report", cli_report, "[--since 7d | --from DATE [--to DATE]] "
+	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] [--db FILE]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

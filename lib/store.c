@@ -177,6 +177,63 @@ static const char *const migrations[] = {
 	"    new.to_addrs, new.cc_addrs, new.text);"
 	"END;"
 	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+
+	/*
+	 * 3: reports (lib/store-report.c) scan tickets by creation time and
+	 * read story and sla-breach events by kind and time.  Who first
+	 * claimed, who last routed by hand and who last (dis)qualified a
+	 * ticket, and when the customer first got an answer, are kept on
+	 * the ticket by triggers (whatever code writes the event or the
+	 * message), so a report reads one row per ticket and no events.
+	 */
+	"ALTER TABLE tickets ADD COLUMN claimed_by TEXT;"
+	"ALTER TABLE tickets ADD COLUMN routed_by TEXT;"
+	"ALTER TABLE tickets ADD COLUMN qualified_by TEXT;"
+	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
+	/*
+	 * Covering: the report's scan reads the index alone, in creation
+	 * order, instead of a random table page per ticket (half the time
+	 * of a 30-day report on a million tickets).
+	 */
+	"CREATE INDEX tickets_created ON tickets(created, state, queue,"
+	"  claimed_at, routed_at, acked_at, qualified, claimed_by, routed_by,"
+	"  qualified_by, first_response_at);"
+	"CREATE INDEX events_kind_at ON events(kind, at);"
+	"CREATE TRIGGER tickets_actors AFTER INSERT ON events"
+	"  WHEN new.kind IN ('claim', 'route', 'qualify', 'disqualify') BEGIN"
+	"  UPDATE tickets SET"
+	"    claimed_by = CASE WHEN new.kind = 'claim'"
+	"      THEN coalesce(claimed_by, new.actor) ELSE claimed_by END,"
+	"    routed_by = CASE WHEN new.kind <> 'route' THEN routed_by"
+	"      WHEN new.source IN ('cli', 'mail') THEN new.actor END,"
+	"    qualified_by = CASE WHEN new.kind IN ('qualify', 'disqualify')"
+	"      THEN new.actor ELSE qualified_by END"
+	"  WHERE id = new.ticket_id;"
+	"END;"
+	"CREATE TRIGGER tickets_response_ai AFTER INSERT ON messages"
+	"  WHEN new.direction = 'out' AND new.ticket_id IS NOT NULL BEGIN"
+	"  UPDATE tickets SET first_response_at = new.received"
+	"  WHERE id = new.ticket_id AND coalesce(first_response_at"
+	"    > new.received, 1);"
+	"END;"
+	"CREATE TRIGGER tickets_response_au AFTER UPDATE OF ticket_id,"
+	"  direction ON messages"
+	"  WHEN new.direction = 'out' AND new.ticket_id IS NOT NULL BEGIN"
+	"  UPDATE tickets SET first_response_at = new.received"
+	"  WHERE id = new.ticket_id AND coalesce(first_response_at"
+	"    > new.received, 1);"
+	"END;"
+	"UPDATE tickets SET"
+	"  claimed_by = (SELECT actor FROM events e WHERE e.ticket_id ="
+	"    tickets.id AND kind = 'claim' ORDER BY e.id LIMIT 1),"
+	"  routed_by = (SELECT CASE WHEN source IN ('cli', 'mail') THEN actor"
+	"    END FROM events e WHERE e.ticket_id = tickets.id"
+	"    AND kind = 'route' ORDER BY e.id DESC LIMIT 1),"
+	"  qualified_by = (SELECT actor FROM events e WHERE e.ticket_id ="
+	"    tickets.id AND kind IN ('qualify', 'disqualify')"
+	"    ORDER BY e.id DESC LIMIT 1),"
+	"  first_response_at = (SELECT min(received) FROM messages m"
+	"    WHERE m.ticket_id = tickets.id AND direction = 'out');",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
