@@ -72,3 +72,24 @@ store_answers_since(struct store *st, const char *rcpt, int64_t since,
 	store_release(st, &s);
 	return r;
 }
+
+int
+store_message_copies(struct store *st, int64_t message_row, int64_t *n_r,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "SELECT count(*) FROM messages o"
+	    " JOIN messages m ON m.message_id = o.message_id"
+	    " WHERE m.id = ?1 AND o.id < ?1", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, message_row);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		r = store_sqlerr(st, err, "count copies");
+	else
+		*n_r = sqlite3_column_int64(s, 0);
+	store_release(st, &s);
+	return r;
+}

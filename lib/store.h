@@ -243,6 +243,14 @@ int store_queue_answer(struct store *st, int64_t ticket_id,
 int store_answers_since(struct store *st, const char *rcpt, int64_t since,
     int64_t *n_r, struct error *err);
 
+/*
+ * How many messages with the same Message-ID as stored message
+ * `message_row` were stored before it (a mail copied to two shared
+ * mailboxes is stored once per mailbox; its commands apply once).
+ */
+int store_message_copies(struct store *st, int64_t message_row,
+    int64_t *n_r, struct error *err);
+
 /* ---- queries (store-query.c) ---- */
 
 struct store_ticket {
