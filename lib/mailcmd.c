@@ -199,6 +199,24 @@ apply_one(struct apply *a, int64_t id, const struct command *cmd,
 	return error_set(err, ERR_USAGE, "unknown command");
 }
 
+/* Was `i` given earlier in the same mail (sales+claim@ and "#claim")? */
+static int
+repeated(const struct command_list *list, size_t i)
+{
+	const struct command *c = &list->v[i];
+
+	for (size_t j = 0; j < i; j++) {
+		const struct command *p = &list->v[j];
+
+		if (p->kind == c->kind && p->priority == c->priority &&
+		    p->dims == c->dims && (p->arg == c->arg ||
+		    (p->arg != NULL && c->arg != NULL &&
+		    strcmp(p->arg, c->arg) == 0)))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Every command in order, in one unit of work: the first refusal rolls
  * back the ones before it.  Returns -1 only when the database failed.
@@ -213,8 +231,10 @@ apply_all(struct apply *a, int64_t id, struct error *err)
 	r = store_unit_begin(a->st, err);
 	if (r < 0)
 		return -1;
-	for (i = 0; i < a->list->n && r == 0; i++)
-		r = apply_one(a, id, &a->list->v[i], &e);
+	for (i = 0; i < a->list->n && r == 0; i++) {
+		if (!repeated(a->list, i))
+			r = apply_one(a, id, &a->list->v[i], &e);
+	}
 	if (r == 0)
 		return store_unit_end(a->st, 1, err);
 	store_unit_end(a->st, 0, err);
@@ -273,8 +293,11 @@ confirmation(struct apply *a, int64_t id, struct buf *b)
 	buf_printf(b, "Applied to ticket #%" PRId64 " (%s):\n\n", id,
 	    a->m->subject);
 	for (size_t i = 0; i < a->list->n; i++) {
-		char *f = command_format(&a->list->v[i]);
+		char *f;
 
+		if (repeated(a->list, i))
+			continue;
+		f = command_format(&a->list->v[i]);
 		buf_printf(b, "  %s\n", f);
 		free(f);
 	}

@@ -311,6 +311,11 @@ static const struct tcase cases[] = {
 	    "sales@example.com", "[#1] Pricing", 0, "", "#claim\n",
 	    MAILCMD_APPLIED, "claimed", "alice", NULL, 1,
 	    "Applied to ticket #1", "claim", "alice", NULL },
+	{ "mailing-list mail from the team: applied, never answered", NONE,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1,
+	    "List-Id: <bdr.lists.example.com>\n", "#claim\n", MAILCMD_APPLIED,
+	    "claimed", "alice", NULL, 0, NULL, "answer-suppressed", "triaged",
+	    "mailing-list" },
 	{ "hashtags that are not commands", NONE, "alice@example.com",
 	    "sales@example.com", "Re: Pricing", 1, "",
 	    "We are #1 in #general.\n#claimed already?\n", MAILCMD_NONE, "new",
@@ -411,6 +416,241 @@ check_case(const struct tcase *tc)
 	free(sender);
 }
 
+/* Whole messages as mail clients write them (tests/fixtures/mailcmd). */
+static void
+test_fixtures(void **state)
+{
+	static const struct {
+		const char *file;
+		enum mailcmd_outcome outcome;
+		const char *state;
+		size_t n_commands;
+	} fx[] = {
+		{ "reply-claim-route.eml", MAILCMD_APPLIED, "routed", 2 },
+		{ "quoted-commands.eml", MAILCMD_NONE, "new", 0 },
+		{ "outlook-original.eml", MAILCMD_NONE, "new", 0 },
+	};
+	struct error err = { 0 };
+	struct store_ingest_result ing;
+	struct mailcmd_result res;
+	struct store_detail *d = NULL;
+	char path[256], *raw;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
+		struct store *st = open_fresh("fixture", path, sizeof(path));
+
+		raw = slurp(fx[i].file, &len);
+		free(ingest(st, "sales", raw, 0, &ing, &res));
+		free(raw);
+		if (res.outcome != fx[i].outcome)
+			fail_msg("%s: outcome %s", fx[i].file,
+			    mailcmd_outcome_name(res.outcome));
+		assert_int_equal(res.n_commands, fx[i].n_commands);
+		assert_int_equal(store_show(st, 1, &d, &err), 0);
+		assert_string_equal(store_state_name(d->t.state), fx[i].state);
+		store_detail_free(&d);
+		store_close(&st);
+	}
+}
+
+static char *
+command_mail(const char *mid, const char *to, const char *subject,
+    const char *irt, const char *body)
+{
+	char *raw;
+
+	xasprintf(&raw, "From: Alice <alice@example.com>\nTo: %s\n"
+	    "Subject: %s\nDate: Mon, 09 Nov 2026 10:15:00 +0000\n"
+	    "Message-ID: <%s>\n%s%s%s\n%s", to, subject, mid,
+	    irt != NULL ? "In-Reply-To: <" : "", irt != NULL ? irt : "",
+	    irt != NULL ? ">\n" : "", body);
+	return raw;
+}
+
+/*
+ * A command mail that names no ticket opened one: it is answered with
+ * the error, and closed unless a customer is on it.
+ */
+static void
+test_no_ticket(void **state)
+{
+	static const struct {
+		const char *to;
+		const char *subject;
+		const char *answer;
+		const char *state; /* of the ticket it opened */
+	} nt[] = {
+		{ "sales@example.com", "Hello", "this mail names no ticket",
+		    "closed" },
+		{ "sales+claim@example.com", "Hello", "names no ticket",
+		    "closed" },
+		{ "sales@example.com", "[#999] Hello",
+		    "there is no ticket #999", "closed" },
+		{ "pat@buyer.example, sales+claim@example.com", "Offer",
+		    "names no ticket", "new" },
+	};
+	struct error err = { 0 };
+	struct store_ingest_result ing;
+	struct mailcmd_result res;
+	struct store_detail *d = NULL;
+	char path[256], *raw, *ans;
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(nt) / sizeof(nt[0]); i++) {
+		struct store *st = open_fresh("noticket", path, sizeof(path));
+
+		raw = command_mail("n1@example.com", nt[i].to, nt[i].subject,
+		    NULL, "#claim\n");
+		free(ingest(st, "sales", raw, 0, &ing, &res));
+		free(raw);
+		assert_int_equal(res.outcome, MAILCMD_FAILED);
+		assert_int_equal(ing.ticket_id, 2);
+		assert_int_equal(res.ticket_id, 0);
+		assert_int_equal(store_show(st, 2, &d, &err), 0);
+		assert_string_equal(store_state_name(d->t.state),
+		    nt[i].state);
+		assert_null(d->t.owner);
+		store_detail_free(&d);
+		assert_int_equal(store_show(st, 1, &d, &err), 0);
+		assert_string_equal(store_state_name(d->t.state), "new");
+		store_detail_free(&d);
+		store_close(&st);
+		ans = answers(path, "alice@example.com", &n);
+		assert_int_equal(n, 1);
+		if (strstr(ans, nt[i].answer) == NULL)
+			fail_msg("%s: answer \"%s\"", nt[i].subject, ans);
+		free(ans);
+	}
+}
+
+/* Answers to one sender stop at the cap; the commands still apply. */
+static void
+test_cap(void **state)
+{
+	static const char *const bodies[] = { "#claim\n", "#tag a\n",
+		"#tag b\n", "#tag c\n" };
+	struct store_ingest_result ing;
+	struct mailcmd_result res;
+	struct store_event_rec ev;
+	struct store_detail *d = NULL;
+	char path[256], mid[64], *raw, *ans;
+	struct store *st = open_fresh("cap", path, sizeof(path));
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(mid, sizeof(mid), "cap%zu@example.com", i);
+		raw = command_mail(mid, "sales@example.com", "Re: Pricing",
+		    "c1@buyer.example", bodies[i]);
+		free(ingest(st, "sales", raw, 2, &ing, &res));
+		free(raw);
+		assert_int_equal(res.outcome, MAILCMD_APPLIED);
+		assert_true((res.answer_id != 0) == (i < 2));
+	}
+	assert_int_equal(events_of(st, 1, "answer-suppressed", &ev, &d), 2);
+	assert_non_null(strstr(ev.detail, "daily cap"));
+	assert_int_equal(d->t.n_tags, 3);
+	store_detail_free(&d);
+	/* A day later the sender is answered again. */
+	fake_now += 86400;
+	raw = command_mail("cap9@example.com", "sales@example.com",
+	    "Re: Pricing", "c1@buyer.example", "#tag d\n");
+	free(ingest(st, "sales", raw, 2, &ing, &res));
+	free(raw);
+	fake_now -= 86400;
+	assert_true(res.answer_id != 0);
+	store_close(&st);
+	ans = answers(path, "alice@example.com", &n);
+	assert_int_equal(n, 3);
+	free(ans);
+}
+
+/*
+ * The same mail stored twice (again in one mailbox, or copied to a
+ * second shared mailbox) commands once.
+ */
+static void
+test_once(void **state)
+{
+	struct store_ingest_result ing;
+	struct mailcmd_result res;
+	struct store_detail *d = NULL;
+	struct store_event_rec ev;
+	char path[256], *raw, *ans;
+	struct store *st = open_fresh("once", path, sizeof(path));
+	int n;
+
+	(void)state;
+	raw = command_mail("o1@example.com",
+	    "sales@example.com, community@example.com", "Re: Pricing",
+	    "c1@buyer.example", "#claim\n#tag twice\n");
+	free(ingest(st, "sales", raw, 0, &ing, &res));
+	assert_int_equal(res.outcome, MAILCMD_APPLIED);
+	free(ingest(st, "sales", raw, 0, &ing, &res));
+	assert_true(ing.duplicate);
+	assert_int_equal(res.outcome, MAILCMD_NONE);
+	free(ingest(st, "community", raw, 0, &ing, &res));
+	assert_false(ing.duplicate);
+	assert_int_equal(ing.ticket_id, 1);
+	assert_int_equal(res.outcome, MAILCMD_NONE);
+	free(raw);
+	assert_int_equal(events_of(st, 1, "claim", &ev, &d), 1);
+	store_detail_free(&d);
+	assert_int_equal(events_of(st, 1, "command-failed", &ev, &d), 0);
+	store_detail_free(&d);
+	store_close(&st);
+	ans = answers(path, "alice@example.com", &n);
+	assert_int_equal(n, 1);
+	free(ans);
+}
+
+/*
+ * A team member's answer to the customer, copied to the shared mailbox,
+ * is stored as outbound correspondence (the first response); a command
+ * mail to the shared mailbox alone, even plus-addressed, is internal.
+ */
+static void
+test_direction(void **state)
+{
+	static const struct {
+		const char *to;
+		const char *dir;
+		const char *customer;
+	} dc[] = {
+		{ "pat@buyer.example, sales+claim@example.com", "out",
+		    "pat@buyer.example" },
+		{ "sales+claim@example.com", "internal", "pat@buyer.example" },
+		{ "sales@example.com, bob@example.com", "internal",
+		    "pat@buyer.example" },
+	};
+	struct error err = { 0 };
+	struct store_ingest_result ing;
+	struct mailcmd_result res;
+	struct store_detail *d = NULL;
+	char path[256], *raw;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dc) / sizeof(dc[0]); i++) {
+		struct store *st = open_fresh("direction", path, sizeof(path));
+
+		raw = command_mail("d1@example.com", dc[i].to, "Re: Pricing",
+		    "c1@buyer.example", "Hi Pat, 40 seats are ...\n#claim\n");
+		free(ingest(st, "sales", raw, 0, &ing, &res));
+		free(raw);
+		assert_int_equal(res.outcome, MAILCMD_APPLIED);
+		assert_int_equal(store_show(st, 1, &d, &err), 0);
+		assert_int_equal(d->n_messages, 2);
+		assert_string_equal(d->messages[1].direction, dc[i].dir);
+		assert_string_equal(d->t.customer, dc[i].customer);
+		assert_string_equal(d->t.owner, "alice");
+		store_detail_free(&d);
+		store_close(&st);
+	}
+}
+
 static void
 test_cases(void **state)
 {
@@ -424,6 +664,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_no_ticket),
+		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_once),
+		cmocka_unit_test(test_direction),
 	};
 	int r;
 
