@@ -298,7 +298,8 @@ confirmation(struct apply *a, int64_t id, struct buf *b)
 		if (repeated(a->list, i))
 			continue;
 		f = command_format(&a->list->v[i]);
-		buf_printf(b, "  %s\n", f);
+		/* "- " keeps the line from being a command if it comes back */
+		buf_printf(b, "  - %s\n", f);
 		free(f);
 	}
 }
@@ -449,5 +450,42 @@ out:
 	command_list_free(&a.list);
 	buf_free(&a.errors);
 	free(a.our_address);
+	return r;
+}
+
+int
+mailcmd_answer_build(struct store *st, int64_t outbox_id,
+    const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
+    struct error *err)
+{
+	struct store_answer row = { 0 };
+	struct forward_answer fa = { .kind = "answer" };
+	char **refs = NULL, *copy = NULL, *tok, *save = NULL;
+	size_t n = 0;
+	int r;
+
+	r = store_answer_get(st, outbox_id, &row, err);
+	if (r < 0)
+		return -1;
+	if (row.refs != NULL) {
+		copy = xstrdup(row.refs);
+		for (tok = strtok_r(copy, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			refs = xreallocarray(refs, n + 1, sizeof(*refs));
+			refs[n++] = tok;
+		}
+	}
+	fa.to = row.rcpt;
+	fa.subject = row.subject;
+	fa.in_reply_to = row.in_reply_to;
+	fa.references = (const char *const *)refs;
+	fa.n_references = n;
+	fa.text = row.text;
+	fa.ticket_id = row.ticket_id;
+	fa.event_id = row.id;
+	r = forward_answer_build(&fa, s, now, mail_r, err);
+	free(refs);
+	free(copy);
+	store_answer_clear(&row);
 	return r;
 }

@@ -79,6 +79,22 @@ int mailcmd_apply(struct store *st, const struct conf *c,
     const struct msg *msg, const struct store_ingest_result *ing,
     int answers_per_day, struct mailcmd_result *res_r, struct error *err);
 
+/*
+ * Build the mail of answer row `outbox_id` (what mailcmd_apply queued),
+ * for the outbox sender: from `s` to the row's recipient, "Re:" the
+ * command mail's subject, In-Reply-To / References to it, dated `now`,
+ * with Auto-Submitted: auto-replied, X-Auto-Response-Suppress: All and
+ * X-Loop (forward_answer_build); the row id makes its Message-ID, so a
+ * rebuilt retry carries the same one.  Returns 0 and fills *mail_r (free
+ * with forward_mail_clear), or -1: ERR_NOTFOUND for no such answer row,
+ * forward_answer_build's codes otherwise.
+ */
+struct forward_mail;
+struct forward_sender;
+int mailcmd_answer_build(struct store *st, int64_t outbox_id,
+    const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
+    struct error *err);
+
 /* "none" "refused" "ignored" "failed" "applied". */
 const char *mailcmd_outcome_name(enum mailcmd_outcome o);
 

@@ -93,3 +93,47 @@ store_message_copies(struct store *st, int64_t message_row, int64_t *n_r,
 	store_release(st, &s);
 	return r;
 }
+
+int
+store_answer_get(struct store *st, int64_t outbox_id, struct store_answer *a_r,
+    struct error *err)
+{
+	struct store_answer a = { 0 };
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "SELECT o.id, o.ticket_id, o.rcpt, o.note,"
+	    " m.message_id, m.refs, coalesce(m.subject, t.subject)"
+	    " FROM outbox o JOIN tickets t ON t.id = o.ticket_id"
+	    " LEFT JOIN messages m ON m.id = o.message_id"
+	    " WHERE o.id = ? AND o.kind = 'answer'", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, outbox_id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		r = error_set(err, ERR_NOTFOUND, "no answer in outbox row %lld",
+		    (long long)outbox_id);
+	} else {
+		a.id = sqlite3_column_int64(s, 0);
+		a.ticket_id = sqlite3_column_int64(s, 1);
+		a.rcpt = store_col_text(s, 2);
+		a.text = store_col_text(s, 3);
+		a.in_reply_to = store_col_text(s, 4);
+		a.refs = store_col_text(s, 5);
+		a.subject = store_col_text(s, 6);
+		*a_r = a;
+	}
+	store_release(st, &s);
+	return r;
+}
+
+void
+store_answer_clear(struct store_answer *a)
+{
+	free(a->rcpt);
+	free(a->text);
+	free(a->in_reply_to);
+	free(a->refs);
+	free(a->subject);
+	memset(a, 0, sizeof(*a));
+}

@@ -239,6 +239,24 @@ int store_unit_end(struct store *st, int ok, struct error *err);
 int store_queue_answer(struct store *st, int64_t ticket_id,
     int64_t message_row, const char *rcpt, const char *text, int64_t *id_r,
     struct error *err);
+/* An answer row, with what the answer needs of the message it answers. */
+struct store_answer {
+	int64_t id;		/* outbox.id */
+	int64_t ticket_id;
+	char *rcpt;		/* owned, like every string here */
+	char *text;
+	char *in_reply_to;	/* the answered message's Message-ID, or NULL */
+	char *refs;		/* its References, space-separated, or NULL */
+	char *subject;		/* its subject (else the ticket's) */
+};
+
+/*
+ * Read answer row `outbox_id` into *a_r (free with store_answer_clear);
+ * ERR_NOTFOUND when there is no such row or it is not an answer.
+ */
+int store_answer_get(struct store *st, int64_t outbox_id,
+    struct store_answer *a_r, struct error *err);
+void store_answer_clear(struct store_answer *a);
 /* How many answers to `rcpt` were queued at or after `since`. */
 int store_answers_since(struct store *st, const char *rcpt, int64_t since,
     int64_t *n_r, struct error *err);

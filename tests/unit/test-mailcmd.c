@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "conf.h"
+#include "forward.h"
 #include "mailcmd.h"
 #include "mime.h"
 #include "store.h"
@@ -225,8 +226,8 @@ static const struct tcase cases[] = {
 	    "sales@example.com", "Re: Pricing", 1, "",
 	    "#claim\n#route support\n\nTaking it.\n",
 	    MAILCMD_APPLIED, "routed", "alice", "support", 1,
-	    "Applied to ticket #1 (Re: Pricing):\n\n  #claim\n"
-	    "  #route support\n", "route", "alice", "support" },
+	    "Applied to ticket #1 (Re: Pricing):\n\n  - #claim\n"
+	    "  - #route support\n", "route", "alice", "support" },
 	{ "route before claim is refused: nothing applies", NONE,
 	    "alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
 	    "#route support\n#claim\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
@@ -251,7 +252,7 @@ static const struct tcase cases[] = {
 	{ "the owner routes his claimed ticket", CLAIMED_BY_BOB,
 	    "bob@example.com", "sales@example.com", "Re: Pricing", 1, "",
 	    "#route sales\n#note wants 40 seats\n", MAILCMD_APPLIED,
-	    "routed", "bob", "sales", 1, "  #note wants 40 seats", "note",
+	    "routed", "bob", "sales", 1, "  - #note wants 40 seats", "note",
 	    "bob", "wants 40 seats" },
 	{ "an outsider", NONE, "Mallory <mallory@evil.test>",
 	    "sales@example.com", "Re: Pricing", 1, "", "#claim\n",
@@ -300,7 +301,8 @@ static const struct tcase cases[] = {
 	{ "plus-address tags", NONE, "alice@example.com",
 	    "sales+claim+priority-high@example.com", "Re: Pricing", 1, "",
 	    "On it.\n#tag ee-lead\n", MAILCMD_APPLIED, "claimed", "alice",
-	    NULL, 1, "  #claim\n  #priority high\n  #tag ee-lead\n", "priority",
+	    NULL, 1, "  - #claim\n  - #priority high\n  - #tag ee-lead\n",
+	    "priority",
 	    "alice", "high" },
 	{ "a bad plus-address tag", NONE, "alice@example.com",
 	    "sales+priority-soon@example.com", "Re: Pricing", 1, "", "x\n",
@@ -651,6 +653,81 @@ test_direction(void **state)
 	}
 }
 
+/*
+ * The queued confirmation, built as the outbox sender will build it: an
+ * RFC 3834 auto-reply threaded to the command mail.  Delivered back to
+ * the shared mailbox (a reply-all), it commands nothing and is never
+ * answered.
+ */
+static void
+test_answer_mail(void **state)
+{
+	static const struct {
+		const char *header;
+		const char *value;
+	} want[] = {
+		{ "Auto-Submitted", "auto-replied" },
+		{ "X-Auto-Response-Suppress", "All" },
+		{ "X-Loop", "triage@example.com" },
+		{ "X-Triage-Ticket", "1" },
+		{ "To", "alice@example.com" },
+		{ "Subject", "Re: Pricing for 40 seats" },
+		{ "In-Reply-To", "<a1@example.com>" },
+		{ "References", "<c1@buyer.example> <a1@example.com>" },
+	};
+	struct error err = { 0 };
+	struct store_ingest_result ing;
+	struct mailcmd_result res;
+	struct forward_sender snd = { 0 };
+	struct forward_mail mail = { 0 };
+	char path[256], *raw, *ans;
+	struct store *st = open_fresh("answer", path, sizeof(path));
+	struct msg *m;
+	size_t len;
+	int n;
+
+	(void)state;
+	raw = slurp("reply-claim-route.eml", &len);
+	free(ingest(st, "sales", raw, 0, &ing, &res));
+	free(raw);
+	assert_int_equal(res.outcome, MAILCMD_APPLIED);
+	assert_true(res.answer_id > 0);
+	assert_int_equal(forward_sender_parse(conf.smtp_from, &snd, &err), 0);
+	if (mailcmd_answer_build(st, res.answer_id, &snd, fake_now, &mail,
+	    &err) < 0)
+		fail_msg("mailcmd_answer_build: %s", err.msg);
+	assert_string_equal(mail.mail_from, "triage@example.com");
+	assert_int_equal(mail.n_rcpt, 1);
+	assert_string_equal(mail.rcpt[0], "alice@example.com");
+	m = parse(mail.data, mail.len);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *v = msg_header(m, want[i].header);
+
+		if (v == NULL || strstr(v, want[i].value) == NULL)
+			fail_msg("%s: \"%s\"", want[i].header,
+			    v != NULL ? v : "(none)");
+	}
+	assert_true(m->flags & MSG_AUTO_SUBMITTED);
+	assert_non_null(strstr(m->text, "  - #route support"));
+	msg_free(&m);
+	/* Wrong row: not an answer (the route's forward is row 1). */
+	assert_int_equal(mailcmd_answer_build(st, 1, &snd, fake_now, &mail,
+	    &err), -1);
+	assert_int_equal(err.code, ERR_NOTFOUND);
+	/* Our answer comes back to the shared mailbox. */
+	raw = xstrndup(mail.data, mail.len);
+	free(ingest(st, "sales", raw, 0, &ing, &res));
+	free(raw);
+	assert_int_equal(ing.ticket_id, 1);
+	assert_int_equal(res.outcome, MAILCMD_NONE);
+	store_close(&st);
+	ans = answers(path, "alice@example.com", &n);
+	assert_int_equal(n, 1);
+	free(ans);
+	forward_mail_clear(&mail);
+	forward_sender_clear(&snd);
+}
+
 static void
 test_cases(void **state)
 {
@@ -669,6 +746,7 @@ main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_once),
 		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_answer_mail),
 	};
 	int r;
 
