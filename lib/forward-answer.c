@@ -73,8 +73,7 @@ forward_answer_build(const struct forward_answer *a,
 	if (!kind_ok(a->kind) || !forward_header_safe(a->to) ||
 	    !forward_header_safe(a->in_reply_to)) {
 		error_set(err, ERR_USAGE,
-		    "answer: bad kind or line break in a "
-		    "header value");
+		    "answer: bad kind or line break in a header value");
 		goto out;
 	}
 	n_rcpt = forward_parse_addrs(a->to, &rcpt);

@@ -9,6 +9,7 @@
  * re-serialising it.  The only change is CRLF line ends (SMTP's own).
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,20 @@
 #define MAIL_MAX ((size_t)256 * 1024 * 1024) /* one built mail */
 #define LINE_MAX_RFC 998		     /* RFC 5322 2.1.1 */
 
+static void
+gmime_init(void)
+{
+	g_mime_init();
+}
+
 void
 forward_gmime_once(void)
 {
-	static int done;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	/* g_mime_init is reference counted; one reference for the process. */
-	if (!done) {
-		g_mime_init();
-		done = 1;
-	}
+	/* g_mime_init is reference counted: one reference for the process,
+	   taken once even when the outbox runs in its own thread */
+	pthread_once(&once, gmime_init);
 }
 
 /* A header value we write must not end the header early. */
@@ -162,17 +167,15 @@ forward_sender_parse(
 	n = forward_parse_addrs(from, &addrs);
 	if (n != 1 || !forward_header_safe(from)) {
 		error_set(err, ERR_CONF,
-		    "smtp.from \"%s\": want exactly one "
-		    "address",
+		    "smtp.from \"%s\": want exactly one address",
 		    from != NULL ? from : "");
 		goto out;
 	}
 	at = strrchr(addrs[0], '@');
 	if (at == NULL || at == addrs[0] || at[1] == '\0') {
 		error_set(err, ERR_CONF,
-		    "smtp.from \"%s\": address \"%s\" has "
-		    "no domain",
-		    from, addrs[0]);
+		    "smtp.from \"%s\": address \"%s\" has no domain", from,
+		    addrs[0]);
 		goto out;
 	}
 	s_r->from = xstrdup(from);
@@ -339,7 +342,7 @@ rfc822_part(const struct forward_message *m, size_t index)
 	GMimePart *p;
 	GMimeDataWrapper *w;
 	GMimeContentEncoding enc;
-	char name[32], *desc, *subj;
+	char name[48], *desc, *subj;	/* "message-" SIZE_MAX ".eml" */
 
 	enc = identity_encoding(m->raw, m->raw_len);
 	p = g_mime_part_new_with_type("message", "rfc822");
@@ -408,9 +411,8 @@ forward_write_message(
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
 	if (ba->len > MAIL_MAX) {
 		error_set(err, ERR_MSG,
-		    "mail of %u bytes is over the %zu-byte "
-		    "cap",
-		    ba->len, MAIL_MAX);
+		    "mail of %u bytes is over the %zu-byte cap", ba->len,
+		    MAIL_MAX);
 		goto out;
 	}
 	mail->data = xmalloc(ba->len + 1);
@@ -431,15 +433,13 @@ check_route(const struct forward_route *r, const struct forward_sender *s,
 	if (!forward_header_safe(r->to) || !forward_header_safe(r->reply_to) ||
 	    !forward_header_safe(s->from)) {
 		return error_set(err, ERR_USAGE,
-		    "route %s: line break in an "
-		    "address",
+		    "route %s: line break in an address",
 		    forward_str_or(r->name, "?"));
 	}
 	*n_r = forward_parse_addrs(r->to, rcpt_r);
 	if (*n_r == 0) {
 		return error_set(err, ERR_USAGE,
-		    "route %s: no address in "
-		    "\"%s\"",
+		    "route %s: no address in \"%s\"",
 		    forward_str_or(r->name, "?"), forward_str_or(r->to, ""));
 	}
 	return 0;
@@ -474,7 +474,16 @@ build_attach(const struct forward_ticket *t, const struct forward_route *r,
 	    forward_header_safe(reply_to))
 		forward_set_header(msg, "Reply-To", reply_to);
 	subj = forward_one_line(t->subject);
-	xasprintf(&ticket, "[#%lld] %s", (long long)t->id, subj);
+	xasprintf(&ticket, "[#%lld]", (long long)t->id);
+	if (strstr(subj, ticket) == NULL) {
+		/* the token in front, once: helpdesks thread on it */
+		free(ticket);
+		xasprintf(&ticket, "[#%lld]%s%s", (long long)t->id,
+		    *subj != '\0' ? " " : "", subj);
+	} else {
+		free(ticket);
+		ticket = xstrdup(subj);
+	}
 	g_mime_message_set_subject(msg, ticket, "utf-8");
 	free(ticket);
 	free(subj);
@@ -543,8 +552,7 @@ build_redirect_one(const struct forward_ticket *t,
 	if (buf_add(&b, m->raw, m->raw_len) < 0) {
 		buf_free(&b);
 		return error_set(err, ERR_MSG,
-		    "message %zu of ticket %lld is "
-		    "over the %zu-byte cap",
+		    "message %zu of ticket %lld is over the %zu-byte cap",
 		    i + 1, (long long)t->id, MAIL_MAX);
 	}
 	mail->len = b.len;
@@ -584,8 +592,7 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 	forward_gmime_once();
 	if (t->first_new > t->n_messages) {
 		rc = error_set(err, ERR_USAGE,
-		    "ticket %lld: first_new %zu past "
-		    "%zu messages",
+		    "ticket %lld: first_new %zu past %zu messages",
 		    (long long)t->id, t->first_new, t->n_messages);
 		goto out;
 	}

@@ -177,8 +177,7 @@ outbox_build_forward(struct store *st, const struct accounts *accounts,
 			;
 		if (i == b.n) {
 			r = error_set(err, ERR_NOTFOUND,
-			    "ticket #%lld has no "
-			    "message %lld",
+			    "ticket #%lld has no message %lld",
 			    (long long)ticket_id, (long long)message_row);
 			goto out;
 		}

@@ -129,8 +129,8 @@ connect_tcp(const struct smtp_opts *o, int timeout_s, const char *where,
 	freeaddrinfo(res);
 	if (tried == 0) {
 		return error_set(err, ERR_CONF,
-		    "smtp %s: tls = \"none\" is only "
-		    "allowed to a loopback address",
+		    "smtp %s: tls = \"none\" is only allowed to a loopback "
+		    "address",
 		    where);
 	}
 	if (fd < 0) {
@@ -179,9 +179,8 @@ fail(struct smtp *s, int r, const char *stage, enum err_code perm,
 		s->alive = 0;
 		s->last_code = 0;
 		return error_set(err, ERR_TEMP,
-		    "smtp %s: connection lost or "
-		    "timed out (%s)",
-		    s->where, stage);
+		    "smtp %s: connection lost or timed out (%s)", s->where,
+		    stage);
 	}
 	reply_text(s, reply, sizeof(reply));
 	if (s->last_code >= 500 && s->last_code < 600)
@@ -264,9 +263,7 @@ starttls(
 
 	if (!(s->session->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
 		return error_set(err, ERR_CONF,
-		    "smtp %s: server does not "
-		    "offer STARTTLS",
-		    s->where);
+		    "smtp %s: server does not offer STARTTLS", s->where);
 	}
 	r = mailesmtp_starttls(s->session);
 	if (r != MAILSMTP_NO_ERROR)
@@ -276,8 +273,7 @@ starttls(
 	if (s->session->stream->read_buffer_len != 0) {
 		s->alive = 0;
 		return error_set(err, ERR_CONF,
-		    "smtp %s: server sent data "
-		    "after its STARTTLS reply",
+		    "smtp %s: server sent data after its STARTTLS reply",
 		    s->where);
 	}
 	low = mailstream_get_low(s->session->stream);
@@ -312,8 +308,7 @@ auth(struct smtp *s, const struct smtp_opts *o, struct error *err)
 		type = MAILSMTP_AUTH_LOGIN;
 	else {
 		return error_set(err, ERR_CONF,
-		    "smtp %s: server offers "
-		    "neither AUTH PLAIN nor LOGIN",
+		    "smtp %s: server offers neither AUTH PLAIN nor LOGIN",
 		    s->where);
 	}
 	r = mailsmtp_auth_type(
@@ -326,8 +321,7 @@ failed:
 	    s->session->response_code < 400) {
 		/* no failure reply: SASL failed on our side */
 		return error_set(err, ERR_CONF,
-		    "smtp %s: AUTH failed before "
-		    "the server answered: %s",
+		    "smtp %s: AUTH failed before the server answered: %s",
 		    s->where, mailsmtp_strerror(r));
 	}
 	return fail(s, r, "AUTH", ERR_CONF, err);
@@ -414,8 +408,7 @@ smtp_send(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
 	}
 	if (!address_ok(from) || n_rcpt == 0) {
 		return error_set(err, ERR_REFUSED,
-		    "bad envelope: sender \"%s\", "
-		    "%zu recipients",
+		    "bad envelope: sender \"%s\", %zu recipients",
 		    from != NULL ? from : "", n_rcpt);
 	}
 	r = mailsmtp_mail(s->session, from);
@@ -428,9 +421,7 @@ smtp_send(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
 		if (!address_ok(rcpt[i]) || *rcpt[i] == '\0') {
 			reset(s);
 			return error_set(err, ERR_REFUSED,
-			    "bad recipient "
-			    "address (%s)",
-			    stage);
+			    "bad recipient address (%s)", stage);
 		}
 		r = mailsmtp_rcpt(s->session, rcpt[i]);
 		if (r != MAILSMTP_NO_ERROR)

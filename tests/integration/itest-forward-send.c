@@ -230,9 +230,8 @@ out:
 	free(password);
 	return rc;
 usage:
-	fprintf(stderr,
-	    "usage: itest-forward-send -s attach|redirect "
-	    "-h HOST -p PORT -t TLS -c CA -u USER -P PASSFILE -r TO "
-	    "[-n FIRST_NEW] [-e EVENT] [-F FROM_PART] KIND:FILE...\n");
+	fprintf(stderr, "usage: itest-forward-send -s attach|redirect -h HOST "
+			"-p PORT -t TLS -c CA -u USER -P PASSFILE -r TO [-n "
+			"FIRST_NEW] [-e EVENT] [-F FROM_PART] KIND:FILE...\n");
 	return 2;
 }

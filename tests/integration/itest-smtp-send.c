@@ -170,9 +170,8 @@ main(int argc, char **argv)
 	free(token);
 	return failed;
 usage:
-	fprintf(stderr,
-	    "usage: itest-smtp-send -h HOST -p PORT "
-	    "-t implicit|starttls|none [-c CA] [-u USER -P PASSFILE] "
-	    "[-f FROM] -r RCPT... [-T TIMEOUT] FILE...\n");
+	fprintf(stderr, "usage: itest-smtp-send -h HOST -p PORT -t "
+			"implicit|starttls|none [-c CA] [-u USER -P PASSFILE] "
+			"[-f FROM] -r RCPT... [-T TIMEOUT] FILE...\n");
 	return 2;
 }

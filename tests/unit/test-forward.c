@@ -406,6 +406,41 @@ test_attach_headers(void **state)
 	thread_free(&th);
 }
 
+static void
+test_attach_subject(void **state)
+{
+	static const struct {
+		const char *subject, *want;
+	} cases[] = {
+	    {"How much?", "[#123] How much?"},
+	    {"Re: [#123] How much?", "Re: [#123] How much?"},
+	    {"[#1234] other", "[#123] [#1234] other"},
+	    {"", "[#123]"},
+	    {"two\nlines", "[#123] two lines"},
+	};
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct forward_mails out = {NULL, 0};
+		struct thread th;
+		struct error err;
+		GMimeMessage *m;
+
+		thread_load(&th, thread_lf, 1);
+		th.t.subject = cases[c].subject;
+		assert_int_equal(forward_build(&th.t, &route_attach, &sender, 1,
+				     NOW, &out, &err),
+		    0);
+		m = parse(out.v[0].data, out.v[0].len);
+		assert_string_equal(
+		    g_mime_message_get_subject(m), cases[c].want);
+		g_object_unref(m);
+		forward_mails_clear(&out);
+		thread_free(&th);
+	}
+}
+
 struct reply_to_case {
 	const char *config; /* route.reply_to */
 	const char *want;   /* Reply-To header, NULL: none */
@@ -416,6 +451,77 @@ static const struct reply_to_case reply_to_cases[] = {
     {"", NULL},
     {"sales@example.com", "sales@example.com"},
 };
+
+/* Bytes GMime must not touch: NUL, an over-long line, no final line end,
+ * undeclared 8-bit.  Each gets the identity encoding that fits it. */
+static void
+test_attach_odd_bytes(void **state)
+{
+	static const char nul[] = "From: a@x.example\r\nSubject: nul\r\n\r\n"
+				  "bin\0ary\r\n";
+	static const char noeol[] = "From: a@x.example\r\n\r\nno line end";
+	static const char latin1[] = "From: a@x.example\r\n\r\nGr\xfc\xdf"
+				     "e\r\n";
+	struct {
+		const char *raw;
+		size_t len;
+		const char *cte;
+	} cases[4] = {
+	    {nul, sizeof(nul) - 1, "binary"},
+	    {NULL, 0, "binary"}, /* a 2000-byte line, below */
+	    {noeol, sizeof(noeol) - 1, "7bit"},
+	    {latin1, sizeof(latin1) - 1, "8bit"},
+	};
+	struct forward_message m[4];
+	struct forward_ticket t;
+	struct forward_mails out = {NULL, 0};
+	struct error err;
+	GMimeMessage *msg;
+	GMimeMultipart *mp;
+	const char *body[8];
+	size_t body_len[8], i, n;
+	char *longline;
+
+	(void)state;
+	longline = xmalloc(2100);
+	memcpy(longline, "From: a@x.example\r\n\r\n", 21);
+	memset(longline + 21, 'x', 2000);
+	memcpy(longline + 2021, "\r\n", 2);
+	cases[1].raw = longline;
+	cases[1].len = 2023;
+	memset(&t, 0, sizeof(t));
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 4; i++) {
+		m[i].raw = cases[i].raw;
+		m[i].raw_len = cases[i].len;
+		m[i].dir = FORWARD_IN;
+		m[i].subject = "odd";
+	}
+	t.id = 9;
+	t.subject = "odd";
+	t.customer_addr = "a@x.example";
+	t.messages = m;
+	t.n_messages = 4;
+	assert_int_equal(
+	    forward_build(&t, &route_attach, &sender, 1, NOW, &out, &err), 0);
+	msg = parse(out.v[0].data, out.v[0].len);
+	mp = GMIME_MULTIPART(g_mime_message_get_mime_part(msg));
+	n = split_bodies(out.v[0].data, out.v[0].len,
+	    g_mime_multipart_get_boundary(mp), body, body_len, 8);
+	assert_int_equal(n, 5);
+	for (i = 0; i < 4; i++) {
+		GMimeObject *part = g_mime_multipart_get_part(mp, (int)i + 1);
+
+		assert_string_equal(
+		    g_mime_object_get_header(part, "Content-Transfer-Encoding"),
+		    cases[i].cte);
+		assert_int_equal(body_len[i + 1], cases[i].len);
+		assert_memory_equal(body[i + 1], cases[i].raw, cases[i].len);
+	}
+	g_object_unref(msg);
+	forward_mails_clear(&out);
+	free(longline);
+}
 
 static void
 test_attach_reply_to(void **state)
@@ -858,7 +964,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_attach_bytes),
 	    cmocka_unit_test(test_attach_headers),
+	    cmocka_unit_test(test_attach_odd_bytes),
 	    cmocka_unit_test(test_attach_reply_to),
+	    cmocka_unit_test(test_attach_subject),
 	    cmocka_unit_test(test_redirect_exact),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_bad_input),
