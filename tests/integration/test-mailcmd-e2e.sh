@@ -100,6 +100,33 @@ sql "SELECT note FROM outbox WHERE rcpt = 'bob@example.com'" |
 	fail "bob's claim changed the owner"
 pass "a late #claim is answered with the error"
 
+# 6. Alice answers the customer, copying the shared mailbox with a
+#    plus-address tag: stored as the thread's outbound correspondence
+#    (the first response), the tag applied, nothing of it to the customer.
+cat >"$HARNESS_DIR/mail/answer.eml" <<EOF
+From: Alice BDR <alice@example.com>
+To: Pat Buyer <pat@buyer.example>
+Cc: sales+priority-high@example.com
+Subject: Re: Pricing for 40 seats
+Date: Mon, 09 Nov 2026 12:00:00 +0000
+Message-ID: <a9@example.com>
+In-Reply-To: <c1@buyer.example>
+References: <c1@buyer.example>
+Content-Type: text/plain; charset=utf-8
+
+Hi Pat, support will be in touch about SAML today.
+
+Alice
+EOF
+deliver sales INBOX "$HARNESS_DIR/mail/answer.eml"
+wait_sql "SELECT ticket_id || ' ' || direction FROM messages WHERE message_id = 'a9@example.com'" "$T out" 5 ||
+	fail "the answer to the customer is not outbound in #$T"
+wait_sql "SELECT count(*) FROM events WHERE ticket_id = $T AND kind = 'priority' AND source = 'mail' AND actor = 'alice'" 1 5 ||
+	fail "the plus-address tag was not applied"
+[ "$(sql "SELECT count(*) FROM outbox WHERE rcpt LIKE '%buyer.example%'")" = 0 ] ||
+	fail "something was queued to the customer"
+pass "a BDR's answer to the customer is outbound, its tag applied"
+
 stop_daemon TERM
 [ "$DAEMON_RC" = 0 ] || fail "SIGTERM exit status $DAEMON_RC"
 pass "mail commands end to end"
