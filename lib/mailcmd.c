@@ -281,7 +281,8 @@ close_stray(struct apply *a, struct error *err)
 	r = store_show(a->st, a->ing->ticket_id, &d, err);
 	if (r < 0)
 		return -1;
-	if (d->t.customer == NULL && d->t.state != STATE_CLOSED)
+	if (d->t.customer == NULL && d->t.state != STATE_CLOSED &&
+	    d->t.state != STATE_IGNORED)
 		r = store_close_ticket(a->st, a->ing->ticket_id, &triaged, err);
 	store_detail_free(&d);
 	return r;
@@ -441,6 +442,24 @@ mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
 	r = run(&a, err);
 	if (r < 0) {
 		store_unit_end(st, 0, &ignored);
+		if (db_failed(err))
+			goto out;
+		/*
+		 * A refusal where none was expected is a bug, not a reason
+		 * to fail the batch again and again: the message stays
+		 * stored, the command is dropped and the audit log says so.
+		 */
+		r = store_event(st, ing->ticket_id, &triaged, "command-error",
+		    err->msg, &ignored);
+		error_clear(err);
+		memset(&a.res, 0, sizeof(a.res));
+		if (r < 0 && db_failed(&ignored)) {
+			*err = ignored;
+			goto out;
+		}
+		r = 0;
+		if (res_r != NULL)
+			*res_r = a.res;
 		goto out;
 	}
 	r = store_unit_end(st, 1, err);

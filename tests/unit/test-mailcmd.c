@@ -27,6 +27,8 @@
 
 static char dbdir[] = "/tmp/test-mailcmd-XXXXXX";
 static int64_t fake_now = 1793610000; /* 2026-11-09T10:20:00Z */
+/* The rules' verdict for the next ingest(); NULL: none. */
+static const struct verdict *next_verdict;
 
 static struct conf_mailbox mailboxes[] = {
 	{ .name = "sales", .address = "sales@example.com", .queue = "sales" },
@@ -112,7 +114,7 @@ ingest(struct store *st, const char *mailbox, const char *raw, int cap,
 	struct store_ingest_in in = { .mailbox = mb->name,
 		.mailbox_address = mb->address, .queue = mb->queue,
 		.raw = raw, .raw_len = strlen(raw), .msg = m,
-		.actor = { "triaged", STORE_SRC_DAEMON } };
+		.verdict = next_verdict, .actor = { "triaged", STORE_SRC_DAEMON } };
 	char *sender;
 
 	assert_int_equal(store_begin(st, &err), 0);
@@ -728,6 +730,48 @@ test_answer_mail(void **state)
 	forward_sender_clear(&snd);
 }
 
+/*
+ * A team member's command mail that rules ignore (a list footer, a bulk
+ * header) still commands its ticket; one that names no ticket leaves
+ * its ignored ticket as it is and never fails the batch.
+ */
+static void
+test_ignored_by_rule(void **state)
+{
+	struct error err = { 0 };
+	struct store_ingest_result ing;
+	struct mailcmd_result res;
+	struct store_detail *d = NULL;
+	struct verdict v;
+	char path[256], *raw;
+	struct store *st = open_fresh("ignored", path, sizeof(path));
+
+	(void)state;
+	verdict_init(&v);
+	v.ignore = xstrdup("bulk mail");
+	next_verdict = &v;
+	raw = command_mail("i1@example.com", "sales@example.com",
+	    "Re: Pricing", "c1@buyer.example", "#claim\n");
+	free(ingest(st, "sales", raw, 0, &ing, &res));
+	free(raw);
+	assert_true(ing.ignored);
+	assert_int_equal(res.outcome, MAILCMD_APPLIED);
+	raw = command_mail("i2@example.com", "sales@example.com", "Hello",
+	    NULL, "#claim\n");
+	free(ingest(st, "sales", raw, 0, &ing, &res));
+	free(raw);
+	next_verdict = NULL;
+	assert_int_equal(res.outcome, MAILCMD_FAILED);
+	assert_int_equal(store_show(st, ing.ticket_id, &d, &err), 0);
+	assert_string_equal(store_state_name(d->t.state), "ignored");
+	store_detail_free(&d);
+	assert_int_equal(store_show(st, 1, &d, &err), 0);
+	assert_string_equal(d->t.owner, "alice");
+	store_detail_free(&d);
+	verdict_clear(&v);
+	store_close(&st);
+}
+
 static void
 test_cases(void **state)
 {
@@ -747,6 +791,7 @@ main(void)
 		cmocka_unit_test(test_once),
 		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_answer_mail),
+		cmocka_unit_test(test_ignored_by_rule),
 	};
 	int r;
 
