@@ -485,7 +485,7 @@ migrate_one(struct store *st, int to, struct error *err)
 int
 store_migrate(struct store *st, int target, struct error *err)
 {
-	int r, v;
+	int r, v = 0;	/* set by read_version on success */
 
 	r = read_version(st, &v, err);
 	if (r < 0)
@@ -608,4 +608,36 @@ store_count(struct store *st, const char *what, int64_t *n_r,
 		return r;
 	}
 	return error_set(err, ERR_USAGE, "cannot count '%s'", what);
+}
+
+int
+store_check(struct store *st, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	const char *res;
+	int r;
+
+	r = store_prepare(st, &s, "PRAGMA integrity_check", err);
+	if (r < 0)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		r = store_sqlerr(st, err, "integrity_check");
+	} else {
+		res = (const char *)sqlite3_column_text(s, 0);
+		if (res == NULL || strcmp(res, "ok") != 0)
+			r = error_set(err, ERR_INTERNAL, "%s: integrity: %s",
+			    st->path, res != NULL ? res : "?");
+	}
+	store_release(st, &s);
+	if (r < 0)
+		return -1;
+	r = store_prepare(st, &s, "PRAGMA foreign_key_check", err);
+	if (r < 0)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = error_set(err, ERR_INTERNAL, "%s: foreign key violation in"
+		    " %s row %lld", st->path, sqlite3_column_text(s, 0),
+		    (long long)sqlite3_column_int64(s, 1));
+	store_release(st, &s);
+	return r;
 }

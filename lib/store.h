@@ -375,7 +375,13 @@ int store_messages_failed(struct store *st, int64_t **ids_r, size_t *n_r,
 int store_message_raw(struct store *st, int64_t message_id, char **raw_r,
     size_t *len_r, char **mailbox_r, struct error *err);
 
-/* Counts, for tests and `triage status`. */
+/*
+ * PRAGMA integrity_check and foreign_key_check: 0 when both are clean,
+ * else -1 with the first problem in err (ERR_INTERNAL).
+ */
+int store_check(struct store *st, struct error *err);
+
+/* Counts ("tickets" "messages" "events" "outbox" "failed"). */
 int store_count(struct store *st, const char *what, int64_t *n_r,
     struct error *err);
 
