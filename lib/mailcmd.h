@@ -80,6 +80,18 @@ int mailcmd_apply(struct store *st, const struct conf *c,
     int answers_per_day, struct mailcmd_result *res_r, struct error *err);
 
 /*
+ * store_ingest() (message and checkpoint) and mailcmd_apply() in one
+ * transaction of their own (or a savepoint inside an open one): for
+ * `triage ingest`, where each piped message commits alone.  `c` NULL (no
+ * configuration: no team) stores only.  Returns 0 and sets *res_r, or
+ * -1 with err set and nothing stored (store_ingest's codes).
+ */
+struct store_ingest_in;
+int mailcmd_ingest(struct store *st, const struct conf *c,
+    const struct store_ingest_in *in, struct store_ingest_result *res_r,
+    struct error *err);
+
+/*
  * Build the mail of answer row `outbox_id` (what mailcmd_apply queued),
  * for the outbox sender: from `s` to the row's recipient, "Re:" the
  * command mail's subject, In-Reply-To / References to it, dated `now`,

@@ -772,6 +772,52 @@ test_ignored_by_rule(void **state)
 	store_close(&st);
 }
 
+/* The one-shot form `triage ingest` uses: its own transaction. */
+static void
+test_ingest_one_shot(void **state)
+{
+	const struct conf *confs[] = { &conf, NULL };
+	struct error err = { 0 };
+	struct store_ingest_result ing;
+	struct store_detail *d = NULL;
+	char path[256], *raw;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct store *st = open_fresh("oneshot", path, sizeof(path));
+		struct store_ingest_in in = { .mailbox = "sales",
+			.mailbox_address = "sales@example.com",
+			.queue = "sales",
+			.actor = { "mta", STORE_SRC_CLI } };
+		struct msg *m;
+
+		raw = command_mail("p1@example.com", "sales@example.com",
+		    "Re: Pricing", "c1@buyer.example", "#claim\n");
+		m = parse(raw, strlen(raw));
+		in.raw = raw;
+		in.raw_len = strlen(raw);
+		in.msg = m;
+		if (mailcmd_ingest(st, confs[i], &in, &ing, &err) < 0)
+			fail_msg("mailcmd_ingest: %s", err.msg);
+		assert_int_equal(ing.ticket_id, 1);
+		assert_int_equal(store_show(st, 1, &d, &err), 0);
+		if (confs[i] != NULL)
+			assert_string_equal(d->t.owner, "alice");
+		else
+			assert_null(d->t.owner);
+		store_detail_free(&d);
+		/* Committed: a second connection sees it. */
+		store_close(&st);
+		assert_int_equal(store_open(path, &st, &err), 0);
+		assert_int_equal(store_show(st, 1, &d, &err), 0);
+		assert_int_equal(d->n_messages, 2);
+		store_detail_free(&d);
+		store_close(&st);
+		msg_free(&m);
+		free(raw);
+	}
+}
+
 static void
 test_cases(void **state)
 {
@@ -792,6 +838,7 @@ main(void)
 		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_answer_mail),
 		cmocka_unit_test(test_ignored_by_rule),
+		cmocka_unit_test(test_ingest_one_shot),
 	};
 	int r;
 
