@@ -52,18 +52,36 @@ is_team(struct store *st, const char *addr)
 	return st->team(st->team_arg, addr);
 }
 
+/*
+ * Is `addr` a shared mailbox address, also with plus-address tags
+ * (sales+claim@example.com for sales@example.com)?  A command mail to
+ * sales+claim@ alone is internal, not an answer to a customer.
+ */
 static int
 is_shared_address(struct store *st, const char *addr, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
+	const char *at = strrchr(addr, '@');
 	int r, found = 0;
 
-	r = store_prepare(
-	    st, &s, "SELECT 1 FROM mailboxes WHERE address = ?", err);
+	r = store_prepare(st, &s, "SELECT address FROM mailboxes"
+	    " WHERE address IS NOT NULL", err);
 	if (r < 0)
 		return -1;
-	store_bind_text(s, 1, addr);
-	found = sqlite3_step(s) == SQLITE_ROW;
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		const char *sh = (const char *)sqlite3_column_text(s, 0);
+		const char *sat = strrchr(sh, '@');
+		size_t local;
+
+		if (strcmp(sh, addr) == 0) {
+			found = 1;
+			break;
+		}
+		if (at == NULL || sat == NULL || strcmp(at, sat) != 0)
+			continue;
+		local = (size_t)(sat - sh);
+		found = strncmp(addr, sh, local) == 0 && addr[local] == '+';
+	}
 	store_release(st, &s);
 	return found;
 }
