@@ -177,6 +177,39 @@ static const char *const migrations[] = {
 	"    new.to_addrs, new.cc_addrs, new.text);"
 	"END;"
 	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+
+	/*
+	 * 3: the outbox sender.  parts_sent: how many mails of a row the
+	 * server accepted (a redirect row is one mail per customer
+	 * message; a retry resumes after them).  State 'skipped': a
+	 * follow-up that loop protection keeps from being forwarded.
+	 * SQLite cannot change a CHECK in place: the table is rebuilt.
+	 */
+	"CREATE TABLE outbox_v3 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  message_id INTEGER REFERENCES messages(id),"
+	"  kind TEXT NOT NULL,"
+	"  route TEXT,"
+	"  rcpt TEXT,"
+	"  note TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','sent','failed','skipped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER,"
+	"  parts_sent INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO outbox_v3 (id, ticket_id, message_id, kind, route, rcpt,"
+	"  note, created, state, attempts, next_attempt, last_error, sent_at)"
+	"  SELECT id, ticket_id, message_id, kind, route, rcpt, note, created,"
+	"  state, attempts, next_attempt, last_error, sent_at FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v3 RENAME TO outbox;"
+	"CREATE INDEX outbox_pending ON outbox(state, next_attempt)"
+	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_ticket ON outbox(ticket_id, kind, sent_at);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
