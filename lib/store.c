@@ -366,6 +366,13 @@ store_set_clock(struct store *st, store_clock_fn *fn, void *arg)
 }
 
 void
+store_set_own_domain(struct store *st, const char *domain)
+{
+	free(st->own_domain);
+	st->own_domain = domain != NULL ? xstrdup(domain) : NULL;
+}
+
+void
 store_set_team(struct store *st, store_team_fn *fn, void *arg)
 {
 	st->team = fn;
@@ -603,6 +610,7 @@ store_close(struct store **stp)
 	for (size_t i = 0; i < STORE_STMT_CACHE; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close_v2(st->db);
+	free(st->own_domain);
 	free(st->path);
 	free(st);
 	*stp = NULL;
