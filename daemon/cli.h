@@ -85,4 +85,7 @@ int cli_story(struct cli *cli, int argc, char **argv);
 int cli_close(struct cli *cli, int argc, char **argv);
 int cli_reopen(struct cli *cli, int argc, char **argv);
 
+/* cli-outbox.c: the outbox rows, and re-queueing a failed one */
+cli_fn cli_outbox;
+
 #endif

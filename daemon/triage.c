@@ -30,6 +30,7 @@ static const struct cli_cmd commands[] = {
 	{ "story", cli_story, "ID" },
 	{ "close", cli_close, "ID" },
 	{ "reopen", cli_reopen, "ID" },
+	{ "outbox", cli_outbox, "[--failed | --all] [--limit N] | retry ID" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

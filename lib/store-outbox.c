@@ -93,7 +93,7 @@ store_outbox_list(struct store *st, const char *state, size_t limit,
 
 	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
 	    " WHERE (?1 IS NULL AND state IN ('pending', 'failed'))"
-	    " OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
+	    " OR ?1 = 'all' OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);

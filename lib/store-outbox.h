@@ -53,7 +53,7 @@ int store_outbox_due(struct store *st, size_t limit,
 
 /*
  * Rows for `triage outbox`: state `state` ("pending" "sent" "failed"
- * "skipped"; NULL: pending and failed), newest first, at most `limit`
+ * "skipped"; "all": every row; NULL: pending and failed), newest first, at most `limit`
  * (0: no limit).
  */
 int store_outbox_list(struct store *st, const char *state, size_t limit,
