@@ -279,6 +279,8 @@ record_failure(struct pass *p, const struct store_outbox *row,
 		return store_outbox_fail(p->st, row->id, serr->msg, err);
 	}
 	wait = outbox_backoff(row->attempts + 1);
+	if (p->o->backoff_first_s > 0)
+		wait = wait / OUTBOX_BACKOFF_FIRST * p->o->backoff_first_s;
 	say(p, LOG_LVL_WARN, "%s: attempt %d failed, next in %" PRId64
 	    " s: %s", name, row->attempts + 1, wait, serr->msg);
 	p->res.retried++;
