@@ -103,4 +103,7 @@ cli_fn cli_status;
 /* cli-report.c */
 cli_fn cli_report;
 
+/* cli-outbox.c: the outbox rows, and re-queueing a failed one */
+cli_fn cli_outbox;
+
 #endif

@@ -38,6 +38,7 @@ static const struct cli_cmd commands[] = {
 	{ "status", cli_status, "[--json]" },
 	{ "report", cli_report, "[--since 7d | --from DATE [--to DATE]] "
 	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] [--db FILE]" },
+	{ "outbox", cli_outbox, "[--failed | --all] [--limit N] | retry ID" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward.h"
 #include "xalloc.h"
 
 #define JOIN_CAP (64u * 1024 * 1024)
@@ -450,6 +451,37 @@ subject_token(const char *subject)
 }
 
 /*
+ * A reply from the routed side names our forward's Message-ID, which is
+ * never stored: the ticket is in the id itself (forward_id_ticket).
+ */
+static int
+ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
+    struct error *err)
+{
+	int64_t t = 0;
+	int r;
+
+	*ticket_r = 0;
+	if (st->own_domain == NULL)
+		return 0;
+	for (size_t i = 0; i <= m->n_references; i++) {
+		const char *mid = i == 0 ? m->in_reply_to :
+		    m->references[m->n_references - i];
+
+		if (mid == NULL || !forward_id_ticket(mid, st->own_domain, &t))
+			continue;
+		r = ticket_exists(st, t, err);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			*ticket_r = t;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
  * Which ticket the message belongs to by its headers (steps 1-3), or 0.
  */
 static int
@@ -470,6 +502,9 @@ thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
 		if (r < 0 || *ticket_r != 0)
 			return r;
 	}
+	r = ticket_of_our_id(st, m, ticket_r, err);
+	if (r < 0 || *ticket_r != 0)
+		return r;
 	r = awaited_ticket(st, p->message_id, ticket_r, err);
 	if (r < 0 || *ticket_r != 0)
 		return r;

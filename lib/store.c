@@ -234,6 +234,39 @@ static const char *const migrations[] = {
 	"    ORDER BY e.id DESC LIMIT 1),"
 	"  first_response_at = (SELECT min(received) FROM messages m"
 	"    WHERE m.ticket_id = tickets.id AND direction = 'out');",
+
+	/*
+	 * 4: the outbox sender.  parts_sent: how many mails of a row the
+	 * server accepted (a redirect row is one mail per customer
+	 * message; a retry resumes after them).  State 'skipped': a
+	 * follow-up that loop protection keeps from being forwarded.
+	 * SQLite cannot change a CHECK in place: the table is rebuilt.
+	 */
+	"CREATE TABLE outbox_v4 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  message_id INTEGER REFERENCES messages(id),"
+	"  kind TEXT NOT NULL,"
+	"  route TEXT,"
+	"  rcpt TEXT,"
+	"  note TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','sent','failed','skipped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER,"
+	"  parts_sent INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO outbox_v4 (id, ticket_id, message_id, kind, route, rcpt,"
+	"  note, created, state, attempts, next_attempt, last_error, sent_at)"
+	"  SELECT id, ticket_id, message_id, kind, route, rcpt, note, created,"
+	"  state, attempts, next_attempt, last_error, sent_at FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v4 RENAME TO outbox;"
+	"CREATE INDEX outbox_pending ON outbox(state, next_attempt)"
+	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_ticket ON outbox(ticket_id, kind, sent_at);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -387,6 +420,13 @@ store_set_clock(struct store *st, store_clock_fn *fn, void *arg)
 {
 	st->clock = fn != NULL ? fn : default_clock;
 	st->clock_arg = arg;
+}
+
+void
+store_set_own_domain(struct store *st, const char *domain)
+{
+	free(st->own_domain);
+	st->own_domain = domain != NULL ? xstrdup(domain) : NULL;
 }
 
 void
@@ -631,6 +671,7 @@ store_close(struct store **stp)
 	for (size_t i = 0; i < STORE_STMT_CACHE; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close_v2(st->db);
+	free(st->own_domain);
 	free(st->path);
 	free(st);
 	*stp = NULL;
