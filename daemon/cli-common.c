@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
@@ -83,6 +84,22 @@ load_conf(struct cli *cli, int have_db, struct conf **conf_r)
 	return CLI_OK;
 }
 
+/* The config's accounts.csv, if any: a broken one is a config error. */
+static int
+load_accounts(const struct conf *c, struct accounts **a_r)
+{
+	struct accounts_errors errs = {0};
+	int r;
+
+	if (c == NULL || c->accounts == NULL)
+		return CLI_OK;
+	r = accounts_load(c->accounts, a_r, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "triage: %s\n", errs.v[i]);
+	accounts_errors_clear(&errs);
+	return r < 0 ? CLI_USAGE : CLI_OK;
+}
+
 /* --as NAME, or the Unix user, as a team member's name where possible. */
 static int
 resolve_actor(const struct conf *c, const char *as, char **actor_r)
@@ -135,6 +152,8 @@ cli_store_open(
 	if (db == NULL)
 		db = ctx->conf->database;
 	rc = resolve_actor(ctx->conf, o->as, &ctx->actor);
+	if (rc == CLI_OK)
+		rc = load_accounts(ctx->conf, &ctx->accounts);
 	if (rc != CLI_OK) {
 		cli_store_close(ctx);
 		return rc;
@@ -145,6 +164,7 @@ cli_store_open(
 	}
 	if (ctx->conf != NULL)
 		store_set_team(ctx->st, team_member, ctx->conf);
+	store_set_accounts(ctx->st, ctx->accounts);
 	return CLI_OK;
 }
 
@@ -152,6 +172,7 @@ void
 cli_store_close(struct cli_ctx *ctx)
 {
 	store_close(&ctx->st);
+	accounts_free(&ctx->accounts);
 	conf_free(&ctx->conf);
 	free(ctx->actor);
 	ctx->actor = NULL;

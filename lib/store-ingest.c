@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "forward.h"
 #include "xalloc.h"
 
@@ -724,6 +725,7 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 {
 	const struct verdict *v = p->verdict;
 	const char *customer = NULL, *queue = p->queue;
+	const struct account *acct = NULL;
 	enum priority prio = PRIO_NORMAL;
 	sqlite3_stmt *s = NULL;
 	char detail[512];
@@ -734,12 +736,18 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		return -1;
 	if (v != NULL && v->queue != NULL)
 		queue = v->queue;
+	/* A key account's tier sets the start; a rule's priority wins. */
+	if (st->accounts != NULL && customer != NULL)
+		acct = accounts_lookup_address(st->accounts, customer);
+	if (acct != NULL)
+		prio = account_tier_priority(acct->tier);
 	if (v != NULL && v->priority != PRIO_UNSET)
 		prio = v->priority;
 	r = store_prepare(st, &s,
 	    "INSERT INTO tickets (subject, state, queue,"
-	    " priority, customer, ignore_reason, related_to, created, updated)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " priority, customer, ignore_reason, related_to, created, updated,"
+	    " account, tier)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    err);
 	if (r < 0)
 		return -1;
@@ -753,6 +761,9 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		sqlite3_bind_int64(s, 7, related);
 	sqlite3_bind_int64(s, 8, store_now(st));
 	sqlite3_bind_int64(s, 9, store_now(st));
+	store_bind_text(s, 10, acct != NULL ? acct->name : NULL);
+	store_bind_text(s, 11, acct != NULL ? account_tier_name(acct->tier)
+					    : NULL);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		r = store_sqlerr(st, err, "insert ticket");
 		store_release(st, &s);

@@ -97,6 +97,15 @@ void store_set_team(struct store *st, store_team_fn *fn, void *arg);
  * The string is copied.
  */
 void store_set_own_domain(struct store *st, const char *domain);
+struct accounts;
+/*
+ * Key accounts (accounts.csv): a new ticket whose customer's domain is
+ * a key account's records the account and tier and, unless the rules
+ * set a priority, starts at the tier's (account_tier_priority).  `a` is
+ * foreign and must outlive its use; NULL (the default): no accounts.
+ * Both ingest paths (triaged, triage ingest) get it from here.
+ */
+void store_set_accounts(struct store *st, const struct accounts *a);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */
@@ -287,6 +296,8 @@ struct store_ticket {
 	char *owner;		/* NULL when unclaimed */
 	char *route;		/* NULL when not routed */
 	char *customer;		/* NULL when unknown */
+	char *account;		/* the customer's key account, or NULL */
+	char *tier;		/* its tier ("strategic" "key" "standard") */
 	char **mailboxes;	/* every mailbox the thread arrived in */
 	size_t n_mailboxes;
 	char **tags;
