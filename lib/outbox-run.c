@@ -232,7 +232,7 @@ build_forward(struct pass *p, const struct store_outbox *row,
 
 static int
 build_answer(struct pass *p, const struct store_outbox *row,
-    struct forward_mails *mails, struct error *err)
+    outbox_answer_fn *build, struct forward_mails *mails, struct error *err)
 {
 	struct error berr = { 0 };
 	char name[200];
@@ -240,15 +240,15 @@ build_answer(struct pass *p, const struct store_outbox *row,
 	int r;
 
 	row_name(row, name, sizeof(name));
-	if (p->o->build_answer == NULL) {
+	if (build == NULL) {
+		snprintf(name, sizeof(name), "waiting: this triaged cannot "
+		    "build %s rows", row->kind);
 		p->res.deferred++;
 		return store_outbox_defer(p->st, row->id, now +
-		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot build "
-		    "answers", err);
+		    NO_BUILDER_WAIT_S, name, err);
 	}
 	mails->v = xcalloc(1, sizeof(*mails->v));
-	r = p->o->build_answer(p->st, row->id, &p->sender, now, &mails->v[0],
-	    &berr);
+	r = build(p->st, row->id, &p->sender, now, &mails->v[0], &berr);
 	if (r < 0) {
 		forward_mails_clear(mails);
 		if (berr.code == ERR_TEMP) {
@@ -336,7 +336,9 @@ one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 	if (strcmp(row->kind, "forward") == 0) {
 		r = build_forward(p, row, &mails, err);
 	} else if (strcmp(row->kind, "answer") == 0) {
-		r = build_answer(p, row, &mails, err);
+		r = build_answer(p, row, p->o->build_answer, &mails, err);
+	} else if (strcmp(row->kind, "reminder") == 0) {
+		r = build_answer(p, row, p->o->build_reminder, &mails, err);
 	} else {
 		p->res.failed++;
 		r = store_outbox_fail(p->st, row->id, "unknown outbox kind",

@@ -56,6 +56,9 @@ struct outbox_run_opts {
 	int backoff_first_s;	/* first retry after; doubles like
 				   outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
+	outbox_answer_fn *build_reminder; /* SLA reminder rows
+					     (sla_run_reminder_build);
+					     NULL: they wait */
 	/* One line per verdict; from the sender's thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
 	void *arg;

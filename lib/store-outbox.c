@@ -204,7 +204,8 @@ store_outbox_progress(struct store *st, int64_t id, int parts_sent,
 	    " state = 'sent', sent_at = ?2, last_error = ?3"
 	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", NULL,
 	    parts_sent, strcmp(row.kind, "forward") == 0 ? "forwarded" :
-	    "answered", ev, &daemon_actor, err);
+	    strcmp(row.kind, "reminder") == 0 ? "reminded" : "answered", ev,
+	    &daemon_actor, err);
 	store_outbox_clear(&row);
 	return r;
 }
