@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf.h"
 #include "xalloc.h"
 
 #define ACCOUNTS_MAX_FILE	(16u * 1024 * 1024)
@@ -571,4 +572,17 @@ enum priority
 account_tier_priority(enum account_tier t)
 {
 	return t >= 0 && t < TIER_COUNT ? tier_priorities[t] : PRIO_NORMAL;
+}
+
+const char *
+accounts_owner_address(const char *owner, const struct conf *c)
+{
+	const struct conf_member *m;
+
+	if (owner == NULL || *owner == '\0')
+		return NULL;
+	if (strchr(owner, '@') != NULL)
+		return owner;
+	m = c != NULL ? conf_member_by_name(c, owner) : NULL;
+	return m != NULL ? m->address : NULL;
 }

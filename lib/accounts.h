@@ -75,6 +75,14 @@ size_t accounts_count(const struct accounts *a);
 /* The i-th account, in domain order; i < accounts_count(a). */
 const struct account *accounts_get(const struct accounts *a, size_t i);
 
+/*
+ * Where an account owner is mailed: `owner` itself when it is an address,
+ * else the address of the team member of that name in `c`; NULL when
+ * neither.
+ */
+struct conf;
+const char *accounts_owner_address(const char *owner, const struct conf *c);
+
 /* "strategic" "key" "standard"; tier_parse is case-insensitive, -1 if bad. */
 const char *account_tier_name(enum account_tier t);
 int account_tier_parse(const char *s, enum account_tier *t_r);

@@ -76,20 +76,6 @@ sla_run_conf_clear(struct sla_conf *sc)
 
 /* ---- reminders -------------------------------------------------------- */
 
-/* A team member's address for a name, or the string itself if it is one. */
-static const char *
-person_address(const struct conf *c, const char *who)
-{
-	const struct conf_member *m;
-
-	if (who == NULL || *who == '\0')
-		return NULL;
-	if (strchr(who, '@') != NULL)
-		return who;
-	m = conf_member_by_name(c, who);
-	return m != NULL ? m->address : NULL;
-}
-
 /*
  * Whom to remind: the claiming BDR, the route's address, the key
  * account's owner, the mailbox's shared address -- the first known.
@@ -103,7 +89,7 @@ recipient(const struct conf *c, const struct accounts *a,
 	const struct account *acct;
 	const char *to;
 
-	to = person_address(c, t->owner);
+	to = accounts_owner_address(t->owner, c);
 	if (to != NULL)
 		return to;
 	route = t->route != NULL ? conf_route(c, t->route) : NULL;
@@ -111,7 +97,7 @@ recipient(const struct conf *c, const struct accounts *a,
 		return route->to;
 	acct = a != NULL && t->customer != NULL ?
 	    accounts_lookup_address(a, t->customer) : NULL;
-	to = acct != NULL ? person_address(c, acct->owner) : NULL;
+	to = acct != NULL ? accounts_owner_address(acct->owner, c) : NULL;
 	if (to != NULL)
 		return to;
 	mb = t->mailbox != NULL ? conf_mailbox(c, t->mailbox) : NULL;

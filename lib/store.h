@@ -106,6 +106,16 @@ struct accounts;
  * Both ingest paths (triaged, triage ingest) get it from here.
  */
 void store_set_accounts(struct store *st, const struct accounts *a);
+/*
+ * The owner (accounts.csv's owner column: a team member's name or an
+ * address) of ticket `id`'s key account, as a new string in *owner_r.
+ * ERR_REFUSED saying why when the customer is no key account or the
+ * account has no owner; ERR_NOTFOUND when there is no such ticket.
+ */
+int store_account_owner(struct store *st, int64_t id, char **owner_r,
+    struct error *err);
+/* The route name that forwards to the key account's owner. */
+#define STORE_ROUTE_OWNER "owner"
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */
