@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "conf.h"
 #include "daemon.h"
 #include "forward.h"
@@ -25,6 +26,7 @@
 #include "mailbox.h"
 #include "mime.h"
 #include "outbox-run.h"
+#include "sla-run.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -47,6 +49,8 @@ struct triaged {
 	struct store *st;		/* owned */
 	struct daemon *d;		/* owned */
 	struct outbox_run *outbox;	/* owned: the SMTP sender thread */
+	struct accounts *accounts;	/* owned: accounts.csv, or NULL */
+	struct sla_run *sla;		/* owned: the SLA clocks' thread */
 	char *status_path;		/* owned */
 	int sfd;			/* signalfd */
 	int tfd;			/* timerfd: the tick */
@@ -153,6 +157,26 @@ open_store(const struct conf *conf)
 	return st;
 }
 
+/*
+ * Load the config's accounts.csv into *a_r (NULL when none is set), or
+ * log every problem in it: a broken file is a config error.
+ */
+static int
+load_accounts(const struct conf *conf, struct accounts **a_r)
+{
+	struct accounts_errors errs = { 0 };
+	int r;
+
+	*a_r = NULL;
+	if (conf->accounts == NULL)
+		return 0;
+	r = accounts_load(conf->accounts, a_r, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		log_warnx("%s", errs.v[i]);
+	accounts_errors_clear(&errs);
+	return r;
+}
+
 static int
 team_member(void *arg, const char *address)
 {
@@ -253,6 +277,7 @@ outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
 	if (backoff != NULL)
 		o->backoff_first_s = atoi(backoff);
 	o->log = outbox_log;
+	o->build_reminder = sla_run_reminder_build;
 	/* CLI routings reach the database behind our back: look often. */
 	o->interval_s = t->conf->poll_interval < 5 ? t->conf->poll_interval :
 	    5;
@@ -295,6 +320,71 @@ drain_outbox(struct triaged *t)
 		    "failed, %zu skipped, %zu waiting", res.rows, res.sent,
 		    res.retried, res.failed, res.skipped, res.deferred);
 	return 0;
+}
+
+/* ---- the SLA clocks ---------------------------------------------------- */
+
+static void
+sla_log(void *arg, enum log_level level, const char *msg)
+{
+	(void)arg;
+	if (level <= LOG_LVL_WARN)
+		log_warnx("sla: %s", msg);
+	else if (level == LOG_LVL_NOTICE)
+		log_notice("sla: %s", msg);
+	else
+		log_info("sla: %s", msg);
+}
+
+static void
+sla_opts(struct sla_run_opts *o)
+{
+	const char *interval = getenv("TRIAGE_SLA_INTERVAL");
+
+	memset(o, 0, sizeof(*o));
+	/* Tests look every second or two (seconds); see README. */
+	if (interval != NULL)
+		o->interval_s = atoi(interval);
+	o->log = sla_log;
+}
+
+/* The reminder and digest thread (--once runs one tick at the end). */
+static int
+start_sla(struct triaged *t)
+{
+	struct sla_run_opts o;
+	struct error err = { 0 };
+
+	if (t->args->once)
+		return 0;
+	sla_opts(&o);
+	if (sla_run_start(t->conf, t->accounts, &o, &t->sla, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* --once: one SLA tick, after the mailboxes, before the outbox. */
+static int
+tick_sla(struct triaged *t)
+{
+	struct sla_run_opts o;
+	struct sla_tick res = { 0 };
+	struct sla_conf sc;
+	struct error err = { 0 };
+	int r;
+
+	sla_opts(&o);
+	r = sla_run_conf(t->conf, &sc, &err);
+	if (r == 0) {
+		r = sla_run_remind(t->st, t->conf, t->accounts, &sc, &o, &res,
+		    &err);
+		sla_run_conf_clear(&sc);
+	}
+	if (r < 0)
+		log_warnx("sla: %s", err.msg);
+	return r;
 }
 
 /* STATUS= for systemd and the status file for `triage status`. */
@@ -358,6 +448,7 @@ setup_signals(struct triaged *t)
 static void
 reload(struct triaged *t)
 {
+	struct accounts *accounts = NULL;
 	struct conf *conf;
 
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
@@ -368,17 +459,27 @@ reload(struct triaged *t)
 		    "configuration", t->args->conf_path);
 		goto out;
 	}
+	if (load_accounts(conf, &accounts) < 0) {
+		log_warnx("reload refused: %s is broken; keeping the running "
+		    "configuration", conf->accounts);
+		conf_free(&conf);
+		goto out;
+	}
 	if (strcmp(conf->database, t->conf->database) != 0)
 		log_warnx("reload: database path changed to \"%s\": that "
 		    "needs a restart; still using \"%s\"", conf->database,
 		    t->conf->database);
 	daemon_free(&t->d, STOP_GRACE_MS);
 	outbox_run_free(&t->outbox);
+	sla_run_free(&t->sla);
 	store_set_team(t->st, team_member, conf);
 	set_own_domain(t->st, conf);
+	store_set_accounts(t->st, accounts);
 	conf_free(&t->conf);
+	accounts_free(&t->accounts);
 	t->conf = conf;
-	if (start_mailboxes(t) < 0 || start_outbox(t) < 0)
+	t->accounts = accounts;
+	if (start_mailboxes(t) < 0 || start_outbox(t) < 0 || start_sla(t) < 0)
 		t->quit = 1;
 	else
 		log_notice("reloaded: %zu mailbox%s", conf->n_mailboxes,
@@ -418,8 +519,9 @@ static void
 on_wake(struct triaged *t)
 {
 	daemon_ack(t->d);
-	/* A batch may have queued forwards or answers. */
+	/* A batch may have queued forwards or answers, or opened tickets. */
 	outbox_run_wake(t->outbox);
+	sla_run_wake(t->sla);
 	if (daemon_done(t->d))
 		t->quit = 1;
 	publish_status(t);
@@ -471,6 +573,11 @@ main(int argc, char **argv)
 		conf_free(&t.conf);
 		return 0;
 	}
+	if (load_accounts(t.conf, &t.accounts) < 0) {
+		log_warnx("%s: not starting", t.conf->accounts);
+		conf_free(&t.conf);
+		return EXIT_CONFIG;
+	}
 	mime_init();
 	t.st = open_store(t.conf);
 	if (t.st == NULL) {
@@ -479,10 +586,12 @@ main(int argc, char **argv)
 	}
 	store_set_team(t.st, team_member, t.conf);
 	set_own_domain(t.st, t.conf);
+	store_set_accounts(t.st, t.accounts);
 	t.status_path = mailbox_status_path(t.conf->database);
 	if (setup_signals(&t) < 0)
 		fatal("signals");
-	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0) {
+	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0 ||
+	    start_sla(&t) < 0) {
 		status = EXIT_FAILED;
 		goto out;
 	}
@@ -501,10 +610,11 @@ main(int argc, char **argv)
 	if (args.once) {
 		/* the committer is done with the store: it is ours again */
 		daemon_free(&t.d, STOP_GRACE_MS);
-		if (drain_outbox(&t) < 0)
+		if (tick_sla(&t) < 0 || drain_outbox(&t) < 0)
 			status = EXIT_FAILED;
 	}
 out:
+	sla_run_free(&t.sla);
 	outbox_run_free(&t.outbox);
 	if (t.d != NULL)
 		daemon_free(&t.d, STOP_GRACE_MS);
@@ -515,6 +625,7 @@ out:
 	free(t.status_path);
 	store_close(&t.st);
 	mime_shutdown();
+	accounts_free(&t.accounts);
 	conf_free(&t.conf);
 	return status;
 }
