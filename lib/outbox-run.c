@@ -156,6 +156,39 @@ out:
 }
 
 /*
+ * The route "owner" (triage route ID owner): the ticket's key account
+ * owner's address, looked up now (store_account_owner), attach style,
+ * its address copied into to[size].  Leaves route_r->to NULL and says
+ * why when there is none; -1 only on a busy database.
+ */
+static int
+owner_route(struct pass *p, const struct store_outbox *row,
+    struct conf_route *route_r, char *to, size_t size, char *why,
+    size_t len, struct error *err)
+{
+	struct error oerr = { 0 };
+	char *owner = NULL;
+	const char *addr;
+
+	if (store_account_owner(p->st, row->ticket_id, &owner, &oerr) < 0) {
+		if (oerr.code == ERR_TEMP)
+			*err = oerr;
+		snprintf(why, len, "route owner: %s", oerr.msg);
+		return oerr.code == ERR_TEMP ? -1 : 0;
+	}
+	addr = accounts_owner_address(owner, p->c);
+	if (addr == NULL)
+		snprintf(why, len, "route owner: '%s' is neither an address "
+		    "nor in the team", owner);
+	else if ((size_t)snprintf(to, size, "%s", addr) < size)
+		route_r->to = to;
+	free(owner);
+	route_r->name = (char *)STORE_ROUTE_OWNER;
+	route_r->style = CONF_ROUTE_ATTACH;
+	return 0;
+}
+
+/*
  * The mails of a forward row into *mails; or a verdict without sending:
  * returns 1 (built), 0 (recorded as failed, skipped or deferred), -1
  * (database error).
@@ -165,17 +198,26 @@ build_forward(struct pass *p, const struct store_outbox *row,
     struct forward_mails *mails, struct error *err)
 {
 	const struct conf_route *route = NULL;
+	struct conf_route owner = { 0 };
 	struct error berr = { 0 };
-	char why[1100], name[200];
+	char why[1100], name[200], owner_to[400];
 	int64_t now = store_now(p->st), n = 0;
 	int r, cap;
 
 	row_name(row, name, sizeof(name));
-	if (row->route != NULL)
+	why[0] = '\0';
+	if (row->route != NULL && strcmp(row->route, STORE_ROUTE_OWNER) == 0) {
+		if (owner_route(p, row, &owner, owner_to, sizeof(owner_to), why,
+		    sizeof(why), err) < 0)
+			return -1;
+		route = owner.to != NULL ? &owner : NULL;
+	} else if (row->route != NULL) {
 		route = conf_route(p->c, row->route);
-	if (route == NULL) {
+	}
+	if (route == NULL && why[0] == '\0')
 		snprintf(why, sizeof(why), "no route \"%s\" in %s",
 		    row->route != NULL ? row->route : "", p->c->path);
+	if (route == NULL) {
 		say(p, LOG_LVL_WARN, "%s: failed: %s", name, why);
 		p->res.failed++;
 		return store_outbox_fail(p->st, row->id, why, err);
@@ -395,6 +437,9 @@ pass_run(struct store *st, const struct conf *c,
 	size_t n = 0, i;
 	int r;
 
+	/* "route owner" rows look the owner up through the store. */
+	if (accounts != NULL)
+		store_set_accounts(st, accounts);
 	r = store_outbox_due(st, o->batch > 0 ? o->batch : DEFAULT_BATCH,
 	    &rows, &n, err);
 	if (r < 0 || n == 0)
