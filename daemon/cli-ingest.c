@@ -34,7 +34,8 @@ read_all(FILE *f, size_t max, char **data_r, size_t *len_r)
 	size_t n;
 
 	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+	for (n = fread(chunk, 1, sizeof(chunk), f); n > 0;
+	     n = fread(chunk, 1, sizeof(chunk), f)) {
 		if (buf_add(&b, chunk, n) < 0) {
 			buf_free(&b);
 			errno = ERANGE;

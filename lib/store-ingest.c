@@ -417,7 +417,7 @@ subject_token(const char *subject)
 {
 	const char *p = subject;
 
-	while ((p = strstr(p, "[#")) != NULL) {
+	for (p = strstr(p, "[#"); p != NULL; p = strstr(p, "[#")) {
 		char *end;
 		long long v;
 
