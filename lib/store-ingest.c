@@ -5,7 +5,8 @@
  * and mailbox + Message-ID make a second copy impossible), then placed in
  * a ticket:
  *   1. the same Message-ID already stored in another mailbox (a message
- *      Cc'd to two shared addresses is one ticket shown under both);
+ *      Cc'd to two shared addresses is one ticket shown under both; the
+ *      copy is not classified, forwarded or counted again);
  *   2. a stored message named by In-Reply-To, then References newest
  *      first;
  *   3. a stored reply that named this message before it arrived (the
@@ -42,6 +43,7 @@ struct placing {
 	const struct store_actor *actor;
 	const char *direction;
 	int ignored;
+	int copy;		/* the same Message-ID came from another mailbox */
 };
 
 static int
@@ -432,7 +434,7 @@ subject_token(const char *subject)
 }
 
 /*
- * Which ticket the message belongs to by its headers (steps 1-3), or 0.
+ * Which ticket the message belongs to by its headers (steps 2-3), or 0.
  */
 static int
 thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
@@ -441,9 +443,6 @@ thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
 	const struct msg *m = p->msg;
 	int r;
 
-	r = ticket_of_msgid(st, p->message_id, ticket_r, err);
-	if (r < 0 || *ticket_r != 0)
-		return r;
 	r = ticket_of_msgid(st, m->in_reply_to, ticket_r, err);
 	if (r < 0 || *ticket_r != 0)
 		return r;
@@ -753,6 +752,12 @@ join_ticket(
 	char detail[512];
 	int r, reopen = 0, inbound = strcmp(p->direction, "in") == 0;
 
+	if (p->copy) {
+		/* Already threaded, classified and forwarded once. */
+		snprintf(detail, sizeof(detail), "%s also arrived in %s",
+		    p->message_id, p->mailbox);
+		return store_add_event(st, id, p->actor, "copy", detail, err);
+	}
 	snprintf(detail, sizeof(detail), "%s from %s (%s) in %s%s%s",
 	    p->message_id, p->msg->from.addr, p->direction, p->mailbox,
 	    p->ignored ? ", ignored: " : "",
@@ -866,7 +871,11 @@ place(struct store *st, struct placing *p, struct store_ingest_result *res,
 	int64_t id = 0, related = 0;
 	int r;
 
-	r = thread_by_headers(st, p, &id, err);
+	/* Step 1: a copy of a message stored from another mailbox. */
+	r = ticket_of_msgid(st, p->message_id, &id, err);
+	p->copy = id != 0;
+	if (r == 0 && id == 0)
+		r = thread_by_headers(st, p, &id, err);
 	if (r == 0 && id == 0)
 		r = thread_by_token(st, p, &id, &related, err);
 	if (r == 0 && id == 0) {
@@ -890,7 +899,7 @@ place(struct store *st, struct placing *p, struct store_ingest_result *res,
 		r = add_participants(st, id, p->msg, err);
 	if (r == 0)
 		r = await_missing(st, p, id, err);
-	if (r == 0 && !p->ignored)
+	if (r == 0 && !p->ignored && !p->copy)
 		r = apply_verdict(
 		    st, id, p->row, p->verdict, res->new_ticket, err);
 	if (r == 0 && !p->ignored && res->new_ticket && p->verdict != NULL &&
