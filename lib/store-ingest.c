@@ -43,7 +43,7 @@ struct placing {
 	const struct store_actor *actor;
 	const char *direction;
 	int ignored;
-	int copy;		/* the same Message-ID came from another mailbox */
+	int copy; /* the same Message-ID came from another mailbox */
 };
 
 static int
