@@ -93,4 +93,17 @@ int cli_reopen(struct cli *cli, int argc, char **argv);
 int cli_ingest(struct cli *cli, int argc, char **argv);
 int cli_reprocess(struct cli *cli, int argc, char **argv);
 
+/* triage rules check|test|replay (cli-rules.c, cli-rules-replay.c) */
+cli_fn cli_rules;
+cli_fn cli_rules_replay;
+
+/* cli-status.c: per-mailbox daemon state and database counts */
+cli_fn cli_status;
+
+/* cli-report.c */
+cli_fn cli_report;
+
+/* cli-outbox.c: the outbox rows, and re-queueing a failed one */
+cli_fn cli_outbox;
+
 #endif

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward.h"
 #include "xalloc.h"
 
 #define JOIN_CAP (64u * 1024 * 1024)
@@ -54,18 +55,36 @@ is_team(struct store *st, const char *addr)
 	return st->team(st->team_arg, addr);
 }
 
+/*
+ * Is `addr` a shared mailbox address, also with plus-address tags
+ * (sales+claim@example.com for sales@example.com)?  A command mail to
+ * sales+claim@ alone is internal, not an answer to a customer.
+ */
 static int
 is_shared_address(struct store *st, const char *addr, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
+	const char *at = strrchr(addr, '@');
 	int r, found = 0;
 
-	r = store_prepare(
-	    st, &s, "SELECT 1 FROM mailboxes WHERE address = ?", err);
+	r = store_prepare(st, &s, "SELECT address FROM mailboxes"
+	    " WHERE address IS NOT NULL", err);
 	if (r < 0)
 		return -1;
-	store_bind_text(s, 1, addr);
-	found = sqlite3_step(s) == SQLITE_ROW;
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		const char *sh = (const char *)sqlite3_column_text(s, 0);
+		const char *sat = strrchr(sh, '@');
+		size_t local;
+
+		if (strcmp(sh, addr) == 0) {
+			found = 1;
+			break;
+		}
+		if (at == NULL || sat == NULL || strcmp(at, sat) != 0)
+			continue;
+		local = (size_t)(sat - sh);
+		found = strncmp(addr, sh, local) == 0 && addr[local] == '+';
+	}
 	store_release(st, &s);
 	return found;
 }
@@ -434,6 +453,37 @@ subject_token(const char *subject)
 }
 
 /*
+ * A reply from the routed side names our forward's Message-ID, which is
+ * never stored: the ticket is in the id itself (forward_id_ticket).
+ */
+static int
+ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
+    struct error *err)
+{
+	int64_t t = 0;
+	int r;
+
+	*ticket_r = 0;
+	if (st->own_domain == NULL)
+		return 0;
+	for (size_t i = 0; i <= m->n_references; i++) {
+		const char *mid = i == 0 ? m->in_reply_to :
+		    m->references[m->n_references - i];
+
+		if (mid == NULL || !forward_id_ticket(mid, st->own_domain, &t))
+			continue;
+		r = ticket_exists(st, t, err);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			*ticket_r = t;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
  * Which ticket the message belongs to by its headers (steps 2-3), or 0.
  */
 static int
@@ -451,6 +501,9 @@ thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
 		if (r < 0 || *ticket_r != 0)
 			return r;
 	}
+	r = ticket_of_our_id(st, m, ticket_r, err);
+	if (r < 0 || *ticket_r != 0)
+		return r;
 	r = awaited_ticket(st, p->message_id, ticket_r, err);
 	if (r < 0 || *ticket_r != 0)
 		return r;

@@ -25,6 +25,7 @@ struct store {
 	void *clock_arg;
 	store_team_fn *team;
 	void *team_arg;
+	char *own_domain;	/* owned; NULL: not set */
 	int version;
 	struct store_stmt cache[STORE_STMT_CACHE];
 };
