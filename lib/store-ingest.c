@@ -67,8 +67,10 @@ is_shared_address(struct store *st, const char *addr, struct error *err)
 	const char *at = strrchr(addr, '@');
 	int r, found = 0;
 
-	r = store_prepare(st, &s, "SELECT address FROM mailboxes"
-	    " WHERE address IS NOT NULL", err);
+	r = store_prepare(st, &s,
+	    "SELECT address FROM mailboxes"
+	    " WHERE address IS NOT NULL",
+	    err);
 	if (r < 0)
 		return -1;
 	while (!found && sqlite3_step(s) == SQLITE_ROW) {
@@ -457,8 +459,8 @@ subject_token(const char *subject)
  * never stored: the ticket is in the id itself (forward_id_ticket).
  */
 static int
-ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
-    struct error *err)
+ticket_of_our_id(
+    struct store *st, const struct msg *m, int64_t *ticket_r, struct error *err)
 {
 	int64_t t = 0;
 	int r;
@@ -467,8 +469,8 @@ ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
 	if (st->own_domain == NULL)
 		return 0;
 	for (size_t i = 0; i <= m->n_references; i++) {
-		const char *mid = i == 0 ? m->in_reply_to :
-		    m->references[m->n_references - i];
+		const char *mid = i == 0 ? m->in_reply_to
+					 : m->references[m->n_references - i];
 
 		if (mid == NULL || !forward_id_ticket(mid, st->own_domain, &t))
 			continue;
@@ -952,7 +954,12 @@ place(struct store *st, struct placing *p, struct store_ingest_result *res,
 		r = add_participants(st, id, p->msg, err);
 	if (r == 0)
 		r = await_missing(st, p, id, err);
-	if (r == 0 && !p->ignored && !p->copy)
+	/*
+	 * Rules judge the customer: a team member's reply joining a ticket
+	 * adds no tags, scores or hits (it opens one normally).
+	 */
+	if (r == 0 && !p->ignored && !p->copy &&
+	    (res->new_ticket || strcmp(p->direction, "in") == 0))
 		r = apply_verdict(
 		    st, id, p->row, p->verdict, res->new_ticket, err);
 	if (r == 0 && !p->ignored && res->new_ticket && p->verdict != NULL &&
