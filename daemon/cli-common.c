@@ -84,20 +84,26 @@ load_conf(struct cli *cli, int have_db, struct conf **conf_r)
 	return CLI_OK;
 }
 
-/* The config's accounts.csv, if any: a broken one is a config error. */
+/*
+ * The config's accounts.csv, if any.  A broken one is reported and left
+ * out, not fatal: `triage ingest` must not bounce mail over it (the
+ * daemon, which can keep the old file, refuses it instead).
+ */
 static int
 load_accounts(const struct conf *c, struct accounts **a_r)
 {
 	struct accounts_errors errs = {0};
-	int r;
 
 	if (c == NULL || c->accounts == NULL)
 		return CLI_OK;
-	r = accounts_load(c->accounts, a_r, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "triage: %s\n", errs.v[i]);
+	if (accounts_load(c->accounts, a_r, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "triage: %s\n", errs.v[i]);
+		fprintf(stderr, "triage: %s: going on without key "
+		    "accounts\n", c->accounts);
+	}
 	accounts_errors_clear(&errs);
-	return r < 0 ? CLI_USAGE : CLI_OK;
+	return CLI_OK;
 }
 
 /* --as NAME, or the Unix user, as a team member's name where possible. */

@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "mime.h"
+#include "rules.h"
 #include "xalloc.h"
 
 #define ACCOUNTS_MAX_FILE	(16u * 1024 * 1024)
@@ -585,4 +587,17 @@ accounts_owner_address(const char *owner, const struct conf *c)
 		return owner;
 	m = c != NULL ? conf_member_by_name(c, owner) : NULL;
 	return m != NULL ? m->address : NULL;
+}
+
+void
+accounts_rules_ctx(const struct accounts *a, const struct msg *m,
+    const char *mailbox, struct rules_ctx *ctx_r)
+{
+	const struct account *acct = NULL;
+
+	if (a != NULL && m != NULL && m->from.addr != NULL)
+		acct = accounts_lookup_address(a, m->from.addr);
+	ctx_r->mailbox = mailbox;
+	ctx_r->account = acct != NULL ? acct->name : NULL;
+	ctx_r->tier = acct != NULL ? account_tier_name(acct->tier) : NULL;
 }
