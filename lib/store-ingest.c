@@ -720,6 +720,27 @@ apply_verdict(struct store *st, int64_t id, int64_t row,
 	return r;
 }
 
+/* Record a new ticket's key account (schema 5). */
+static int
+set_account(struct store *st, int64_t id, const struct account *acct,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s,
+	    "UPDATE tickets SET account = ?, tier = ? WHERE id = ?", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, acct->name);
+	store_bind_text(s, 2, account_tier_name(acct->tier));
+	sqlite3_bind_int64(s, 3, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "ticket account");
+	store_release(st, &s);
+	return r;
+}
+
 static int
 create_ticket(struct store *st, const struct placing *p, int64_t related,
     int64_t *id_r, struct error *err)
@@ -746,9 +767,8 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		prio = v->priority;
 	r = store_prepare(st, &s,
 	    "INSERT INTO tickets (subject, state, queue,"
-	    " priority, customer, ignore_reason, related_to, created, updated,"
-	    " account, tier)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " priority, customer, ignore_reason, related_to, created, updated)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    err);
 	if (r < 0)
 		return -1;
@@ -762,9 +782,6 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		sqlite3_bind_int64(s, 7, related);
 	sqlite3_bind_int64(s, 8, store_now(st));
 	sqlite3_bind_int64(s, 9, store_now(st));
-	store_bind_text(s, 10, acct != NULL ? acct->name : NULL);
-	store_bind_text(s, 11, acct != NULL ? account_tier_name(acct->tier)
-					    : NULL);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		r = store_sqlerr(st, err, "insert ticket");
 		store_release(st, &s);
@@ -772,6 +789,8 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	}
 	store_release(st, &s);
 	*id_r = sqlite3_last_insert_rowid(st->db);
+	if (acct != NULL && set_account(st, *id_r, acct, err) < 0)
+		return -1;
 	snprintf(detail, sizeof(detail), "%s from %s in %s, queue %s%s%s",
 	    p->message_id, p->msg->from.addr, p->mailbox, queue,
 	    p->ignored ? ", ignored: " : "", p->ignored ? v->ignore : "");
