@@ -519,9 +519,8 @@ static void
 on_wake(struct triaged *t)
 {
 	daemon_ack(t->d);
-	/* A batch may have queued forwards or answers, or opened tickets. */
+	/* A batch may have queued forwards or answers. */
 	outbox_run_wake(t->outbox);
-	sla_run_wake(t->sla);
 	if (daemon_done(t->d))
 		t->quit = 1;
 	publish_status(t);
