@@ -387,7 +387,6 @@ struct sla_run {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
-	int woken;			/* under lock */
 	int stop;			/* under lock */
 };
 
@@ -425,12 +424,11 @@ wait_wake(struct sla_run *r, int64_t seconds)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += (time_t)seconds;
 	pthread_mutex_lock(&r->lock);
-	while (!r->woken && !r->stop) {
+	while (!r->stop) {
 		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) ==
 		    ETIMEDOUT)
 			break;
 	}
-	r->woken = 0;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -490,17 +488,6 @@ sla_run_start(const struct conf *c, const struct accounts *a,
 	}
 	*r_r = r;
 	return 0;
-}
-
-void
-sla_run_wake(struct sla_run *r)
-{
-	if (r == NULL)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->woken = 1;
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->lock);
 }
 
 void

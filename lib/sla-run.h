@@ -119,8 +119,6 @@ int sla_run_reminder_build(struct store *st, int64_t outbox_id,
  */
 int sla_run_start(const struct conf *c, const struct accounts *a,
     const struct sla_run_opts *o, struct sla_run **r_r, struct error *err);
-/* Look now (a state change may have moved a clock). */
-void sla_run_wake(struct sla_run *r);
 /* Stop the thread after the tick in hand and free; accepts NULL. */
 void sla_run_free(struct sla_run **rp);
 
