@@ -156,7 +156,7 @@ static void
 print_tickets_text(const struct store_ticket *v, size_t n, int64_t now)
 {
 	int rest = term_width() - FIXED_COLS, cust, subj;
-	char id[24], a[16];
+	char id[24], a[24];
 
 	/* Customer and subject share what is left; a narrow one drops it. */
 	cust = rest >= 40 ? 24 : rest >= 24 ? rest / 3 : 0;
