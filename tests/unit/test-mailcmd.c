@@ -43,6 +43,10 @@ static struct conf_route routes[] = {
 static struct conf_member team[] = {
     {.name = "alice", .address = "alice@example.com", .role = "bdr"},
     {.name = "bob", .address = "bob@example.com", .role = "bdr"},
+    {.name = "sam",
+	.address = "sam@example.com",
+	.role = "support",
+	.route = "support"},
 };
 static struct conf conf = {
     .mailboxes = mailboxes,
@@ -50,7 +54,7 @@ static struct conf conf = {
     .routes = routes,
     .n_routes = 2,
     .team = team,
-    .n_team = 2,
+    .n_team = 3,
     .smtp_from = "Triage <triage@example.com>",
 };
 
@@ -209,7 +213,7 @@ events_of(struct store *st, int64_t id, const char *kind,
 
 /* ---- the table ---- */
 
-enum setup { NONE, CLAIMED_BY_BOB, TRUST };
+enum setup { NONE, CLAIMED_BY_BOB, ROUTED_BY_BOB, TRUST };
 
 struct tcase {
 	const char *name;
@@ -267,6 +271,13 @@ static const struct tcase cases[] = {
 	"#route sales\n#note wants 40 seats\n", MAILCMD_APPLIED, "routed",
 	"bob", "sales", 1, "  - #note wants 40 seats", "note", "bob",
 	"wants 40 seats"},
+    {"support acknowledges the forward it got", ROUTED_BY_BOB,
+	"Sam <sam@example.com>", "sales@example.com",
+	"Re: [#1] Pricing for 40 seats", 0,
+	"In-Reply-To: <triage.T1.E1@example.com>\n",
+	"#ack\nWe have it, calling Pat today.\n", MAILCMD_APPLIED,
+	"acknowledged", "bob", "support", 1, "  - #ack", "ack", "sam",
+	"support"},
     {"an outsider", NONE, "Mallory <mallory@evil.test>", "sales@example.com",
 	"Re: Pricing", 1, "", "#claim\n", MAILCMD_REFUSED, "new", NULL, NULL, 0,
 	NULL, "command-refused", "triaged", "mallory@evil.test"},
@@ -399,8 +410,11 @@ check_case(const struct tcase *tc)
 	conf.trust_authentication_results =
 	    tc->setup == TRUST ? "mx.example.com" : NULL;
 	st = open_fresh("case", path, sizeof(path));
-	if (tc->setup == CLAIMED_BY_BOB)
+	if (tc->setup == CLAIMED_BY_BOB || tc->setup == ROUTED_BY_BOB)
 		assert_int_equal(store_claim(st, 1, &bob, 0, &err), 0);
+	if (tc->setup == ROUTED_BY_BOB)
+		assert_int_equal(
+		    store_route(st, 1, "support", NULL, &bob, &err), 0);
 	xasprintf(&raw,
 	    "%sFrom: %s\nTo: %s\nSubject: %s\n"
 	    "Date: Mon, 09 Nov 2026 10:15:00 +0000\n"
