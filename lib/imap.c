@@ -520,91 +520,150 @@ imap_select(struct imap *imap, const char *folder, uint32_t *uidvalidity_r,
 
 /* ---- post-actions ---------------------------------------------------- */
 
+/* A UID set naming uids[0..n), or first:last when uids is NULL. */
+static struct mailimap_set *
+imap_uid_set(const uint32_t *uids, size_t n, uint32_t first, uint32_t last)
+{
+	struct mailimap_set *set;
+
+	if (uids == NULL)
+		return mailimap_set_new_interval(first, last);
+	set = mailimap_set_new_empty();
+	for (size_t i = 0; i < n; i++)
+		mailimap_set_add_single(set, uids[i]);
+	return set;
+}
+
 static int
-imap_store_flag(struct imap *imap, uint32_t uid, struct mailimap_flag *flag,
-    const char *what, struct error *err)
+imap_store_flag(struct imap *imap, struct mailimap_set *set,
+    struct mailimap_flag *flag, const char *what, struct error *err)
 {
 	struct mailimap_flag_list *fl;
 	struct mailimap_store_att_flags *sf;
-	struct mailimap_set *set;
 	int r;
 
 	fl = mailimap_flag_list_new_empty();
 	mailimap_flag_list_add(fl, flag);
 	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
-	set = mailimap_set_new_single(uid);
 	r = mailimap_uid_store(imap->session, set, sf);
-	mailimap_set_free(set);
 	mailimap_store_att_flags_free(sf);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_MSG, what, err);
 	return 0;
 }
 
-int
-imap_flag_seen(struct imap *imap, uint32_t uid, struct error *err)
+static int
+imap_flag_seen_set(struct imap *imap, struct mailimap_set *set,
+    struct error *err)
 {
 	int r;
 
 	r = imap_check_usable(imap, "UID STORE", err);
-	if (r < 0)
-		return r;
-	return imap_store_flag(imap, uid, mailimap_flag_new_seen(),
-	    "UID STORE \\Seen", err);
+	if (r == 0)
+		r = imap_store_flag(imap, set, mailimap_flag_new_seen(),
+		    "UID STORE \\Seen", err);
+	mailimap_set_free(set);
+	return r;
 }
 
-/* Without MOVE: copy, mark deleted, expunge exactly this UID. */
-static int
-imap_copy_delete(struct imap *imap, uint32_t uid, const char *folder,
+int
+imap_flag_seen(struct imap *imap, uint32_t uid, struct error *err)
+{
+	return imap_flag_seen_set(imap, mailimap_set_new_single(uid), err);
+}
+
+int
+imap_flag_seen_uids(struct imap *imap, const uint32_t *uids, size_t n,
     struct error *err)
 {
-	struct mailimap_set *set;
+	if (n == 0)
+		return 0;
+	return imap_flag_seen_set(imap, imap_uid_set(uids, n, 0, 0), err);
+}
+
+int
+imap_flag_seen_range(struct imap *imap, uint32_t first, uint32_t last,
+    struct error *err)
+{
+	if (first == 0 || first > last)
+		return 0;
+	return imap_flag_seen_set(imap, imap_uid_set(NULL, 0, first, last),
+	    err);
+}
+
+/* Without MOVE: copy, mark deleted, expunge exactly these UIDs. */
+static int
+imap_copy_delete(struct imap *imap, struct mailimap_set *set,
+    const char *folder, struct error *err)
+{
 	int r;
 
-	set = mailimap_set_new_single(uid);
 	r = mailimap_uid_copy(imap->session, set, folder);
-	if (r != MAILIMAP_NO_ERROR) {
-		mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_MSG, "UID COPY", err);
-	}
-	r = imap_store_flag(imap, uid, mailimap_flag_new_deleted(),
+	r = imap_store_flag(imap, set, mailimap_flag_new_deleted(),
 	    "UID STORE \\Deleted", err);
-	if (r < 0) {
-		mailimap_set_free(set);
+	if (r < 0)
 		return r;
-	}
 	if (!imap_has_capability(imap, "UIDPLUS")) {
-		mailimap_set_free(set);
 		/* A plain EXPUNGE would remove every \Deleted message. */
-		return error_set(err, ERR_MSG, "imap %s: UID %u copied to "
-		    "\"%s\" and marked \\Deleted, but the server has neither "
-		    "MOVE nor UIDPLUS: not expunged", imap->label, uid, folder);
+		return error_set(err, ERR_MSG, "imap %s: copied to \"%s\" and "
+		    "marked \\Deleted, but the server has neither MOVE nor "
+		    "UIDPLUS: not expunged", imap->label, folder);
 	}
 	r = mailimap_uid_expunge(imap->session, set);
-	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_MSG, "UID EXPUNGE", err);
 	return 0;
+}
+
+static int
+imap_move_set(struct imap *imap, struct mailimap_set *set,
+    const char *folder, struct error *err)
+{
+	int r;
+
+	r = imap_check_usable(imap, "move", err);
+	if (r < 0)
+		goto out;
+	if (!imap_has_capability(imap, "MOVE")) {
+		r = imap_copy_delete(imap, set, folder, err);
+		goto out;
+	}
+	r = mailimap_uid_move(imap->session, set, folder);
+	if (r != MAILIMAP_NO_ERROR)
+		r = imap_fail(imap, r, ERR_MSG, "UID MOVE", err);
+	else
+		r = 0;
+out:
+	mailimap_set_free(set);
+	return r;
 }
 
 int
 imap_move(struct imap *imap, uint32_t uid, const char *folder,
     struct error *err)
 {
-	struct mailimap_set *set;
-	int r;
+	return imap_move_set(imap, mailimap_set_new_single(uid), folder, err);
+}
 
-	r = imap_check_usable(imap, "move", err);
-	if (r < 0)
-		return r;
-	if (!imap_has_capability(imap, "MOVE"))
-		return imap_copy_delete(imap, uid, folder, err);
-	set = mailimap_set_new_single(uid);
-	r = mailimap_uid_move(imap->session, set, folder);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(imap, r, ERR_MSG, "UID MOVE", err);
-	return 0;
+int
+imap_move_uids(struct imap *imap, const uint32_t *uids, size_t n,
+    const char *folder, struct error *err)
+{
+	if (n == 0)
+		return 0;
+	return imap_move_set(imap, imap_uid_set(uids, n, 0, 0), folder, err);
+}
+
+int
+imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
+    const char *folder, struct error *err)
+{
+	if (first == 0 || first > last)
+		return 0;
+	return imap_move_set(imap, imap_uid_set(NULL, 0, first, last), folder,
+	    err);
 }
 
 /* ---- IDLE ------------------------------------------------------------ */

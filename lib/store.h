@@ -36,7 +36,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -90,6 +90,13 @@ void store_set_clock(struct store *st, store_clock_fn *fn, void *arg);
  * customer detection use it.  NULL (the default): nobody is.
  */
 void store_set_team(struct store *st, store_team_fn *fn, void *arg);
+/*
+ * Our own Message-ID domain (smtp.from's): a reply naming one of our
+ * forwards' Message-IDs (forward_id_ticket) threads into its ticket.
+ * NULL (the default): such replies thread only by stored Message-IDs.
+ * The string is copied.
+ */
+void store_set_own_domain(struct store *st, const char *domain);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */
