@@ -636,6 +636,28 @@ test_once(void **state)
 	free(ans);
 }
 
+/* tickets.first_response_at of ticket #1; -1 when NULL. */
+static int64_t
+first_response(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t v = -2;
+
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT coalesce(first_response_at, -1)"
+			     " FROM tickets WHERE id = 1",
+			     -1, &s, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
 /*
  * A team member's answer to the customer, copied to the shared mailbox,
  * is stored as outbound correspondence (the first response); a command
@@ -677,6 +699,11 @@ test_direction(void **state)
 		assert_string_equal(d->t.owner, "alice");
 		store_detail_free(&d);
 		store_close(&st);
+		/* Only an outbound message is a first response. */
+		assert_int_equal(first_response(path) == fake_now,
+		    strcmp(dc[i].dir, "out") == 0);
+		assert_int_equal(
+		    first_response(path) == -1, strcmp(dc[i].dir, "out") != 0);
 	}
 }
 
