@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "mailcmd.h"
 #include "mime.h"
 #include "store.h"
 #include "verdict.h"
@@ -134,7 +135,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	in.raw_len = len;
 	in.msg = m;
 	in.actor = (struct store_actor){ctx->actor, STORE_SRC_CLI};
-	if (store_ingest(ctx->st, &in, &res, &err) < 0) {
+	if (mailcmd_ingest(ctx->st, ctx->conf, &in, &res, &err) < 0) {
 		fprintf(stderr, "triage: %s: ", name);
 		rc = cli_fail(&err);
 	} else if (res.duplicate) {

@@ -151,4 +151,19 @@ pass "the confirmation was sent to alice as an auto-reply"
 
 stop_daemon TERM
 [ "$DAEMON_RC" = 0 ] || fail "SIGTERM exit status $DAEMON_RC"
+# 8. `triage ingest` (an MTA pipe) applies commands the same way.
+sed -e 's/^From: .*/From: Maria <maria@example.com>/' \
+    -e 's/^Message-ID: .*/Message-ID: <p1@example.com>/' \
+    -e 's/^#claim$/#tag ee-lead/' -e 's/^#route support$/#story/' \
+    "$FX/reply-claim-route.eml" >"$HARNESS_DIR/mail/pipe.eml"
+"$TRIAGE" -c "$CONF" ingest --mailbox sales - <"$HARNESS_DIR/mail/pipe.eml" \
+    >"$HARNESS_DIR/ingest.out" || fail "triage ingest exited $?"
+grep -q "joined ticket #$T" "$HARNESS_DIR/ingest.out" ||
+	fail "triage ingest: $(cat "$HARNESS_DIR/ingest.out")"
+[ "$(sql "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM events WHERE ticket_id = $T AND source = 'mail' AND actor = 'maria' ORDER BY id)")" = "tag story" ] ||
+	fail "triage ingest did not apply: $(sql "SELECT kind, actor, source FROM events WHERE ticket_id = $T")"
+[ "$(sql "SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.kind = 'answer' AND m.message_id = 'p1@example.com' AND o.rcpt = 'maria@example.com'")" = 1 ] ||
+	fail "no confirmation queued for the piped mail"
+pass "triage ingest applies a piped command mail and queues the answer"
+
 pass "mail commands end to end"
