@@ -89,11 +89,11 @@ list_commands(const struct command_list *list, struct buf *b)
 		free(f);
 	}
 	for (size_t i = 0; i < list->n_errors; i++)
-		buf_printf(b, "%s%.200s", b->len > 0 ? ", " : "",
+		buf_printf(b, "%s%.200s", list->n + i > 0 ? ", " : "",
 		    list->errors[i].source);
 }
 
-/* An event about this mail on its ticket, by triaged (source "mail"). */
+/* An event about this mail on its ticket, by `who` (source "mail"). */
 static int
 note_event(struct apply *a, const struct store_actor *who, const char *kind,
     const char *why, struct error *err)
