@@ -937,14 +937,24 @@ imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
 int
 imap_idle_start(struct imap *imap, struct error *err)
 {
+	struct mailimap_selection_info *sel;
+	uint32_t exists = 0;
 	int r;
 
 	r = imap_check_usable(imap, "IDLE", err);
 	if (r < 0)
 		return r;
+	sel = imap->session->imap_selection_info;
+	if (sel != NULL)
+		exists = sel->sel_exists;
 	r = mailimap_idle(imap->session);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_BOX, "IDLE", err);
+	/* Mail that came between the last command and IDLE may be
+	 * announced before the continuation: that is news already. */
+	sel = imap->session->imap_selection_info;
+	if (sel != NULL && sel->sel_exists != exists)
+		return 1;
 	return 0;
 }
 

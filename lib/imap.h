@@ -141,7 +141,9 @@ int imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
 
 /*
  * IMAP IDLE (RFC 2177), where imap_has_capability(imap, "IDLE").
- * imap_idle_start sends IDLE and reads the server's continuation.
+ * imap_idle_start sends IDLE and reads the server's continuation; it
+ * returns 1 (not 0) when the server announced new mail on the way, so
+ * there is no point waiting.
  * imap_idle_wait then waits up to timeout_ms for the server to say
  * anything (new mail, expunges) or for `wake_fd` (>= 0) to be readable:
  * returns 1 when the server spoke, 0 on timeout or wake, -1 when the
