@@ -24,7 +24,6 @@
 #define IMAP_DEFAULT_BATCH_COUNT 50
 #define IMAP_DEFAULT_BATCH_BYTES (32 * 1024 * 1024)
 #define IMAP_MAX_PENDING 1000000	/* UIDs one fetch_begin accepts */
-#define IMAP_TOKEN_MAX 16384		/* bytes of an XOAUTH2 token file */
 
 struct imap {
 	mailimap *session;	/* owned */
@@ -391,33 +390,10 @@ out:
 
 /* ---- login ----------------------------------------------------------- */
 
-/* Read the XOAUTH2 access token: first line of the file, bounded. */
-static int
-imap_read_token(const struct conf_server *srv, char **token_r,
-    struct error *err)
-{
-	char buf[IMAP_TOKEN_MAX + 1];
-	size_t n;
-	FILE *f;
-
-	f = fopen(srv->oauth2_token_file, "r");
-	if (f == NULL)
-		return error_set(err, ERR_CONF, "imap: %s: %s",
-		    srv->oauth2_token_file, strerror(errno));
-	n = fread(buf, 1, IMAP_TOKEN_MAX, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0')
-		return error_set(err, ERR_CONF, "imap: %s: no token",
-		    srv->oauth2_token_file);
-	*token_r = xstrdup(buf);
-	return 0;
-}
-
 /*
- * XOAUTH2 hook: the token comes from a file today; a token command (run,
- * cache until expiry) belongs here too when it is written.
+ * XOAUTH2: the token comes from conf_server_oauth2_token(), which reads
+ * oauth2_token_file (re-read at each login: tokens are refreshed) or
+ * runs oauth2_token_command.
  */
 static int
 imap_login_xoauth2(struct imap *imap, const struct conf_server *srv,
@@ -426,13 +402,15 @@ imap_login_xoauth2(struct imap *imap, const struct conf_server *srv,
 	char *token = NULL;
 	int r;
 
-	if (srv->oauth2_token_file == NULL)
-		return error_set(err, ERR_CONF, "imap %s: oauth2_token_command "
-		    "is not supported yet; use oauth2_token_file",
-		    imap->label);
-	r = imap_read_token(srv, &token, err);
+	r = conf_server_oauth2_token(srv, &token, err);
 	if (r < 0)
-		return r;
+		return error_set(err, ERR_CONF, "imap %s: %s", imap->label,
+		    err->msg);
+	if (token == NULL || *token == '\0') {
+		free(token);
+		return error_set(err, ERR_CONF, "imap %s: no XOAUTH2 token",
+		    imap->label);
+	}
 	r = mailimap_oauth2_authenticate(imap->session, srv->user, token);
 	explicit_bzero(token, strlen(token));
 	free(token);

@@ -43,9 +43,10 @@ int imap_connect(const struct conf_server *srv, int timeout_s,
     struct imap **imap_r, struct error *err);
 
 /*
- * Authenticate as srv->user: XOAUTH2 with the token in
- * srv->oauth2_token_file when set (oauth2_token_command is not supported
- * yet: ERR_CONF), else LOGIN with srv->password (AUTHENTICATE PLAIN when
+ * Authenticate as srv->user: XOAUTH2 with the token from
+ * srv->oauth2_token_file or srv->oauth2_token_command when either is set
+ * (conf_server_oauth2_token; a missing token is ERR_CONF), else LOGIN
+ * with srv->password (AUTHENTICATE PLAIN when
  * the server advertises LOGINDISABLED).  A refused login is ERR_BOX with
  * the server's text.
  */
