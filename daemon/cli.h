@@ -36,8 +36,74 @@ const struct cli_cmd *cli_find(const char *name);
 
 /* cli-inspect.c */
 cli_fn cli_inspect;
+/* ---- store commands (cli-common.c, cli-ticket.c, cli-queue.c) ---- */
+
+struct store;
+struct error;
+
+/* Options every store command takes: --db FILE, --as NAME. */
+struct cli_store_opts {
+	const char *db;		/* --db, else $TRIAGE_DB, else the config's */
+	const char *as;		/* --as, else the Unix user via `team` */
+};
+
+struct conf;
+
+/* What a store command works with; cli_store_close releases it. */
+struct cli_ctx {
+	struct store *st;	/* owned */
+	struct conf *conf;	/* owned; NULL when run with --db and no config */
+	char *actor;		/* owned: who acts */
+};
+
+#define CLI_STORE_LONGOPTS \
+	{ "db", required_argument, NULL, 'D' }, \
+	{ "as", required_argument, NULL, 'A' }
+
+/*
+ * Load the config (secrets are not read), open its database (or --db /
+ * $TRIAGE_DB, with which a missing default config is fine), give the store
+ * the config's team, and resolve the acting person: --as NAME (a team
+ * member's name when there is a team) or the Unix user mapped through
+ * `team` (unix_user, else name).  Returns CLI_OK, or prints why and
+ * returns the exit code to use.
+ */
+int cli_store_open(struct cli *cli, const struct cli_store_opts *o,
+    struct cli_ctx *ctx);
+void cli_store_close(struct cli_ctx *ctx);
+/* Print err and map its code to an exit code (1, 2 or 75). */
+int cli_fail(const struct error *err);
+/* Parse a ticket id ("12" or "#12"); -1 when it is not one. */
+long long cli_ticket_id(const char *s);
+
+int cli_queue(struct cli *cli, int argc, char **argv);
+int cli_show(struct cli *cli, int argc, char **argv);
+int cli_search(struct cli *cli, int argc, char **argv);
+int cli_claim(struct cli *cli, int argc, char **argv);
+int cli_route(struct cli *cli, int argc, char **argv);
+int cli_ack(struct cli *cli, int argc, char **argv);
+int cli_qualify(struct cli *cli, int argc, char **argv);
+int cli_disqualify(struct cli *cli, int argc, char **argv);
+int cli_note(struct cli *cli, int argc, char **argv);
+int cli_tag(struct cli *cli, int argc, char **argv);
+int cli_priority(struct cli *cli, int argc, char **argv);
+int cli_story(struct cli *cli, int argc, char **argv);
+int cli_close(struct cli *cli, int argc, char **argv);
+int cli_reopen(struct cli *cli, int argc, char **argv);
+int cli_ingest(struct cli *cli, int argc, char **argv);
+int cli_reprocess(struct cli *cli, int argc, char **argv);
+
+/* triage rules check|test|replay (cli-rules.c, cli-rules-replay.c) */
+cli_fn cli_rules;
+cli_fn cli_rules_replay;
 
 /* cli-status.c: per-mailbox daemon state and database counts */
 cli_fn cli_status;
+
+/* cli-report.c */
+cli_fn cli_report;
+
+/* cli-outbox.c: the outbox rows, and re-queueing a failed one */
+cli_fn cli_outbox;
 
 #endif

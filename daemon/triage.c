@@ -15,7 +15,30 @@ static int cli_help(struct cli *cli, int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	{ "help", cli_help, "" },
 	{ "inspect", cli_inspect, "FILE.eml [--json]" },
+	{ "queue", cli_queue, "[--queue Q] [--state S] [--mine] [--limit N] "
+	    "[--json]" },
+	{ "show", cli_show, "ID [--json]" },
+	{ "search", cli_search, "TEXT... [--limit N] [--json]" },
+	{ "claim", cli_claim, "ID [--as NAME] [--steal]" },
+	{ "route", cli_route, "ID ROUTE [--note TEXT]" },
+	{ "ack", cli_ack, "ID" },
+	{ "qualify", cli_qualify, "ID [budget|authority|need|timeline|fit]..." },
+	{ "disqualify", cli_disqualify, "ID --reason TEXT" },
+	{ "note", cli_note, "ID TEXT..." },
+	{ "tag", cli_tag, "ID TAG" },
+	{ "priority", cli_priority, "ID low|normal|high|urgent" },
+	{ "story", cli_story, "ID" },
+	{ "close", cli_close, "ID" },
+	{ "reopen", cli_reopen, "ID" },
+	{ "ingest", cli_ingest, "[--mailbox NAME] [FILE.eml ... | -]" },
+	{ "reprocess", cli_reprocess, "ID... | --failed" },
+	{ "rules", cli_rules,
+	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
+	    "replay [--since 30d] [--rules DIR]" },
 	{ "status", cli_status, "[--json]" },
+	{ "report", cli_report, "[--since 7d | --from DATE [--to DATE]] "
+	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] [--db FILE]" },
+	{ "outbox", cli_outbox, "[--failed | --all] [--limit N] | retry ID" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -20,9 +20,11 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "forward.h"
 #include "log.h"
 #include "mailbox.h"
 #include "mime.h"
+#include "outbox-run.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -44,6 +46,7 @@ struct triaged {
 	struct conf *conf;		/* owned */
 	struct store *st;		/* owned */
 	struct daemon *d;		/* owned */
+	struct outbox_run *outbox;	/* owned: the SMTP sender thread */
 	char *status_path;		/* owned */
 	int sfd;			/* signalfd */
 	int tfd;			/* timerfd: the tick */
@@ -156,6 +159,20 @@ team_member(void *arg, const char *address)
 	return conf_member_by_address(arg, address) != NULL;
 }
 
+/* Replies to our forwards thread back by our Message-ID domain. */
+static void
+set_own_domain(struct store *st, const struct conf *c)
+{
+	struct forward_sender s = { 0 };
+	struct error err = { 0 };
+
+	if (c->smtp_from == NULL ||
+	    forward_sender_parse(c->smtp_from, &s, &err) < 0)
+		return;
+	store_set_own_domain(st, s.domain);
+	forward_sender_clear(&s);
+}
+
 /* ---- logging from the engine's threads ------------------------------- */
 
 static void
@@ -210,6 +227,74 @@ start_mailboxes(struct triaged *t)
 	if (r < 0)
 		log_warnx("%s", err.msg);
 	return r;
+}
+
+/* ---- the outbox sender ----------------------------------------------- */
+
+static void
+outbox_log(void *arg, enum log_level level, const char *msg)
+{
+	(void)arg;
+	if (level <= LOG_LVL_WARN)
+		log_warnx("outbox: %s", msg);
+	else if (level == LOG_LVL_NOTICE)
+		log_notice("outbox: %s", msg);
+	else
+		log_info("outbox: %s", msg);
+}
+
+static void
+outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
+{
+	const char *backoff = getenv("TRIAGE_OUTBOX_BACKOFF");
+
+	memset(o, 0, sizeof(*o));
+	/* Tests shorten the first retry (seconds); see README. */
+	if (backoff != NULL)
+		o->backoff_first_s = atoi(backoff);
+	o->log = outbox_log;
+	/* CLI routings reach the database behind our back: look often. */
+	o->interval_s = t->conf->poll_interval < 5 ? t->conf->poll_interval :
+	    5;
+}
+
+/* The sender thread (not with --once: that drains once at the end). */
+static int
+start_outbox(struct triaged *t)
+{
+	struct outbox_run_opts o;
+	struct error err = { 0 };
+
+	if (t->args->once || !t->conf->has_smtp)
+		return 0;
+	outbox_opts(t, &o);
+	if (outbox_run_start(t->conf, &o, &t->outbox, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* --once: send what is due now, after the mailboxes were drained. */
+static int
+drain_outbox(struct triaged *t)
+{
+	struct outbox_run_opts o;
+	struct outbox_pass res = { 0 };
+	struct error err = { 0 };
+
+	if (!t->conf->has_smtp)
+		return 0;
+	outbox_opts(t, &o);
+	if (outbox_run_drain(t->st, t->conf, NULL, &o, &res, &err) < 0) {
+		log_warnx("outbox: %s", err.msg);
+		return -1;
+	}
+	if (res.rows > 0)
+		log_notice("outbox: %zu due: %zu sent, %zu retrying, %zu "
+		    "failed, %zu skipped, %zu waiting", res.rows, res.sent,
+		    res.retried, res.failed, res.skipped, res.deferred);
+	return 0;
 }
 
 /* STATUS= for systemd and the status file for `triage status`. */
@@ -288,10 +373,12 @@ reload(struct triaged *t)
 		    "needs a restart; still using \"%s\"", conf->database,
 		    t->conf->database);
 	daemon_free(&t->d, STOP_GRACE_MS);
+	outbox_run_free(&t->outbox);
 	store_set_team(t->st, team_member, conf);
+	set_own_domain(t->st, conf);
 	conf_free(&t->conf);
 	t->conf = conf;
-	if (start_mailboxes(t) < 0)
+	if (start_mailboxes(t) < 0 || start_outbox(t) < 0)
 		t->quit = 1;
 	else
 		log_notice("reloaded: %zu mailbox%s", conf->n_mailboxes,
@@ -331,6 +418,8 @@ static void
 on_wake(struct triaged *t)
 {
 	daemon_ack(t->d);
+	/* A batch may have queued forwards or answers. */
+	outbox_run_wake(t->outbox);
 	if (daemon_done(t->d))
 		t->quit = 1;
 	publish_status(t);
@@ -389,10 +478,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	store_set_team(t.st, team_member, t.conf);
+	set_own_domain(t.st, t.conf);
 	t.status_path = mailbox_status_path(t.conf->database);
 	if (setup_signals(&t) < 0)
 		fatal("signals");
-	if (start_mailboxes(&t) < 0) {
+	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0) {
 		status = EXIT_FAILED;
 		goto out;
 	}
@@ -407,7 +497,15 @@ main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 	if (args.once && daemon_failed(t.d) > 0)
 		status = EXIT_FAILED;
+	outbox_run_free(&t.outbox);
+	if (args.once) {
+		/* the committer is done with the store: it is ours again */
+		daemon_free(&t.d, STOP_GRACE_MS);
+		if (drain_outbox(&t) < 0)
+			status = EXIT_FAILED;
+	}
 out:
+	outbox_run_free(&t.outbox);
 	if (t.d != NULL)
 		daemon_free(&t.d, STOP_GRACE_MS);
 	if (t.tfd >= 0)

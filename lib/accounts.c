@@ -301,7 +301,7 @@ static void
 parse_row(struct parser *ps, struct record *r, int line)
 {
 	struct account_row row;
-	enum account_tier tier;
+	enum account_tier tier = TIER_STANDARD;	/* set when parsed */
 	char *domain, *norm = NULL, *owner;
 	size_t before = ps->errs->n;
 

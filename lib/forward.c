@@ -342,7 +342,7 @@ rfc822_part(const struct forward_message *m, size_t index)
 	GMimePart *p;
 	GMimeDataWrapper *w;
 	GMimeContentEncoding enc;
-	char name[32], *desc, *subj;
+	char name[48], *desc, *subj;	/* "message-" SIZE_MAX ".eml" */
 
 	enc = identity_encoding(m->raw, m->raw_len);
 	p = g_mime_part_new_with_type("message", "rfc822");

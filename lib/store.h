@@ -36,7 +36,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -90,6 +90,13 @@ void store_set_clock(struct store *st, store_clock_fn *fn, void *arg);
  * customer detection use it.  NULL (the default): nobody is.
  */
 void store_set_team(struct store *st, store_team_fn *fn, void *arg);
+/*
+ * Our own Message-ID domain (smtp.from's): a reply naming one of our
+ * forwards' Message-IDs (forward_id_ticket) threads into its ticket.
+ * NULL (the default): such replies thread only by stored Message-IDs.
+ * The string is copied.
+ */
+void store_set_own_domain(struct store *st, const char *domain);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */
@@ -217,6 +224,58 @@ int store_story(struct store *st, int64_t id, const struct store_actor *a,
 int store_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err);
 
+/* ---- for mail commands (store-mailcmd.c) ---- */
+
+/*
+ * A unit of work around several calls: a transaction at the top level, a
+ * savepoint inside an open one.  store_unit_end commits or releases it
+ * (ok) or rolls back everything done since store_unit_begin (!ok); the
+ * surrounding transaction stays open.  Returns -1 when the commit of a
+ * top-level unit failed.
+ */
+int store_unit_begin(struct store *st, struct error *err);
+int store_unit_end(struct store *st, int ok, struct error *err);
+
+/*
+ * Queue an answer to a mail command: an outbox row of kind "answer" for
+ * `ticket_id`, to `rcpt` (a bare address), answering stored message
+ * `message_row` (0: none), whose body is `text` (kept in outbox.note).
+ * The outbox sender builds the mail (forward_answer_build) when it sends
+ * it.  Sets *id_r to the row's id (the event id of its Message-ID).
+ */
+int store_queue_answer(struct store *st, int64_t ticket_id,
+    int64_t message_row, const char *rcpt, const char *text, int64_t *id_r,
+    struct error *err);
+/* An answer row, with what the answer needs of the message it answers. */
+struct store_answer {
+	int64_t id;		/* outbox.id */
+	int64_t ticket_id;
+	char *rcpt;		/* owned, like every string here */
+	char *text;
+	char *in_reply_to;	/* the answered message's Message-ID, or NULL */
+	char *refs;		/* its References, space-separated, or NULL */
+	char *subject;		/* its subject (else the ticket's) */
+};
+
+/*
+ * Read answer row `outbox_id` into *a_r (free with store_answer_clear);
+ * ERR_NOTFOUND when there is no such row or it is not an answer.
+ */
+int store_answer_get(struct store *st, int64_t outbox_id,
+    struct store_answer *a_r, struct error *err);
+void store_answer_clear(struct store_answer *a);
+/* How many answers to `rcpt` were queued at or after `since`. */
+int store_answers_since(struct store *st, const char *rcpt, int64_t since,
+    int64_t *n_r, struct error *err);
+
+/*
+ * How many messages with the same Message-ID as stored message
+ * `message_row` were stored before it (a mail copied to two shared
+ * mailboxes is stored once per mailbox; its commands apply once).
+ */
+int store_message_copies(struct store *st, int64_t message_row,
+    int64_t *n_r, struct error *err);
+
 /* ---- queries (store-query.c) ---- */
 
 struct store_ticket {
@@ -323,7 +382,13 @@ int store_messages_failed(struct store *st, int64_t **ids_r, size_t *n_r,
 int store_message_raw(struct store *st, int64_t message_id, char **raw_r,
     size_t *len_r, char **mailbox_r, struct error *err);
 
-/* Counts, for tests and `triage status`. */
+/*
+ * PRAGMA integrity_check and foreign_key_check: 0 when both are clean,
+ * else -1 with the first problem in err (ERR_INTERNAL).
+ */
+int store_check(struct store *st, struct error *err);
+
+/* Counts ("tickets" "messages" "events" "outbox" "failed"). */
 int store_count(struct store *st, const char *what, int64_t *n_r,
     struct error *err);
 

@@ -1,0 +1,142 @@
+/*
+ * triage outbox [--failed | --all] [--limit N]: the outbox rows waiting
+ * or failed (newest first), with their attempts and last error.
+ * triage outbox retry ID: a failed (or waiting) row is due again now; the
+ * running triaged sends it within its outbox interval.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "error.h"
+#include "store-outbox.h"
+#include "store.h"
+
+static void
+iso(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(out, len, "-");
+		return;
+	}
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+print_rows(const struct store_outbox *v, size_t n)
+{
+	char when[32];
+
+	printf("%-6s %-7s %-8s %-24s %-8s %5s  %-20s %s\n", "ID", "TICKET",
+	    "KIND", "TO", "STATE", "TRIES", "NEXT/SENT", "LAST ERROR");
+	for (size_t i = 0; i < n; i++) {
+		const struct store_outbox *o = &v[i];
+
+		iso(strcmp(o->state, "sent") == 0 ? o->sent_at :
+		    strcmp(o->state, "pending") == 0 ? o->next_attempt : 0,
+		    when, sizeof(when));
+		printf("%-6lld #%-6lld %-8s %-24s %-8s %5d  %-20s %s\n",
+		    (long long)o->id, (long long)o->ticket_id, o->kind,
+		    o->route != NULL ? o->route :
+		    o->rcpt != NULL ? o->rcpt : "-", o->state, o->attempts,
+		    when, o->last_error != NULL ? o->last_error : "");
+	}
+}
+
+static int
+list(struct cli_ctx *ctx, const char *state, size_t limit)
+{
+	struct store_outbox *v = NULL;
+	struct error err = { 0 };
+	size_t n = 0;
+	int r;
+
+	r = store_outbox_list(ctx->st, state, limit, &v, &n, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	print_rows(v, n);
+	store_outbox_free(&v, n);
+	return CLI_OK;
+}
+
+static int
+retry(struct cli_ctx *ctx, const char *arg)
+{
+	struct error err = { 0 };
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+	int r;
+
+	if (*arg == '\0' || *end != '\0' || id <= 0) {
+		fprintf(stderr, "triage: '%s' is not an outbox row id\n", arg);
+		return CLI_USAGE;
+	}
+	r = store_outbox_requeue(ctx->st, id, ctx->actor, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("outbox row %lld queued again\n", id);
+	return CLI_OK;
+}
+
+int
+cli_outbox(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_STORE_LONGOPTS,
+		{ "failed", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *cmd = cli_find(argv[0]);
+	struct cli_store_opts so = { 0 };
+	struct cli_ctx ctx;
+	const char *state = NULL;
+	size_t limit = 0;
+	char *end;
+	int ch, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'D':
+			so.db = optarg;
+			break;
+		case 'A':
+			so.as = optarg;
+			break;
+		case 'f':
+			state = "failed";
+			break;
+		case 'a':
+			state = "all";
+			break;
+		case 'l':
+			limit = strtoul(optarg, &end, 10);
+			if (*end != '\0')
+				return cli_usage(cmd);
+			break;
+		default:
+			return cli_usage(cmd);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0 && !(argc == 2 && strcmp(argv[0], "retry") == 0))
+		return cli_usage(cmd);
+	rc = cli_store_open(cli, &so, &ctx);
+	if (rc != CLI_OK)
+		return rc;
+	if (argc == 2)
+		rc = retry(&ctx, argv[1]);
+	else
+		rc = list(&ctx, state, limit);
+	cli_store_close(&ctx);
+	return rc;
+}

@@ -1,0 +1,622 @@
+/*
+ * The outbox sender: one pass over the due rows, and the thread that runs
+ * passes in triaged.  See outbox-run.h; outbox.c sends one row.
+ *
+ * Record, act, confirm: a row is committed before it is sent (by whoever
+ * queued it), and each mail the server accepts is committed right after
+ * its 250 (store_outbox_progress), before the next mail goes out.
+ */
+#include "outbox-run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "forward.h"
+#include "mime.h"
+#include "outbox.h"
+#include "smtp.h"
+#include "store-outbox.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define DEFAULT_BATCH 50
+#define DEFAULT_INTERVAL_S 5
+#define CAP_WAIT_S 300		/* a capped forward looks again after */
+#define NO_BUILDER_WAIT_S 600	/* an answer this triaged cannot build */
+
+/* Everything one pass works with. */
+struct pass {
+	struct store *st;			/* foreign */
+	const struct conf *c;			/* foreign */
+	const struct accounts *accounts;	/* foreign, may be NULL */
+	const struct outbox_run_opts *o;	/* foreign */
+	struct forward_sender sender;		/* owned */
+	struct smtp *smtp;			/* owned; NULL: not open */
+	struct error conn_err;	/* set: the server cannot be reached now */
+	int conn_failed;
+	struct outbox_pass res;
+};
+
+/* The `sent` callback's state for one row. */
+struct progress {
+	struct pass *p;
+	const struct store_outbox *row;
+	const struct forward_mails *mails;
+	int failed;		/* recording failed: stop the pass */
+};
+
+static void
+say(struct pass *p, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct pass *p, enum log_level level, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (p->o->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->o->log(p->o->arg, level, msg);
+}
+
+/* "outbox row 7 (ticket #3, forward to support)" */
+static void
+row_name(const struct store_outbox *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "outbox row %" PRId64 " (ticket #%" PRId64
+	    ", %s to %s)", row->id, row->ticket_id, row->kind,
+	    row->route != NULL ? row->route :
+	    row->rcpt != NULL ? row->rcpt : "?");
+}
+
+static int
+on_sent(void *arg, size_t part, struct error *err)
+{
+	struct progress *pr = arg;
+	int done = part + 1 == pr->mails->n;
+	int r;
+
+	r = store_outbox_progress(pr->p->st, pr->row->id, (int)part + 1, done,
+	    pr->mails->v[part].message_id, err);
+	if (r < 0)
+		pr->failed = 1;
+	return r;
+}
+
+/* Is `addr` one of the comma-separated addresses in `list`? */
+static int
+in_list(const char *list, const char *addr)
+{
+	size_t n = strlen(addr);
+	const char *p = list;
+
+	while ((p = strcasestr(p, addr)) != NULL) {
+		int start = p == list || strchr(" ,<\t", p[-1]) != NULL;
+		int end = p[n] == '\0' || strchr(" ,>\t", p[n]) != NULL;
+
+		if (start && end)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
+ * Loop protection for a follow-up: may the stored message `row` names be
+ * forwarded to `route`?  Returns 1 yes, 0 no (*why_r set), -1 when the
+ * message cannot be read.
+ */
+static int
+followup_allowed(struct pass *p, const struct store_outbox *row,
+    const struct conf_route *route, char *why, size_t why_len,
+    struct error *err)
+{
+	struct mime_limits lim;
+	struct msg *m = NULL;
+	const char *reason = NULL;
+	char *raw = NULL, *mailbox = NULL;
+	size_t len = 0;
+	int r;
+
+	r = store_message_raw(p->st, row->message_row, &raw, &len, &mailbox,
+	    err);
+	if (r < 0)
+		goto out;
+	mime_limits_default(&lim);
+	lim.own_address = p->sender.address;
+	r = mime_parse(raw, len, &lim, 0, &m, err);
+	if (r < 0)
+		goto out;
+	r = forward_allowed(m, p->sender.address, &reason);
+	if (r == 1 && m->from.addr != NULL && in_list(route->to, m->from.addr))
+	{
+		reason = "from the route's own address";
+		r = 0;
+	}
+	if (r == 0)
+		snprintf(why, why_len, "not forwarded: %s (%s)", reason,
+		    m->from.addr != NULL ? m->from.addr : "no sender");
+out:
+	msg_free(&m);
+	free(raw);
+	free(mailbox);
+	return r;
+}
+
+/*
+ * The mails of a forward row into *mails; or a verdict without sending:
+ * returns 1 (built), 0 (recorded as failed, skipped or deferred), -1
+ * (database error).
+ */
+static int
+build_forward(struct pass *p, const struct store_outbox *row,
+    struct forward_mails *mails, struct error *err)
+{
+	const struct conf_route *route = NULL;
+	struct error berr = { 0 };
+	char why[1100], name[200];
+	int64_t now = store_now(p->st), n = 0;
+	int r, cap;
+
+	row_name(row, name, sizeof(name));
+	if (row->route != NULL)
+		route = conf_route(p->c, row->route);
+	if (route == NULL) {
+		snprintf(why, sizeof(why), "no route \"%s\" in %s",
+		    row->route != NULL ? row->route : "", p->c->path);
+		say(p, LOG_LVL_WARN, "%s: failed: %s", name, why);
+		p->res.failed++;
+		return store_outbox_fail(p->st, row->id, why, err);
+	}
+	if (row->message_row != 0) {
+		r = followup_allowed(p, row, route, why, sizeof(why), &berr);
+		if (r == 0) {
+			say(p, LOG_LVL_NOTICE, "%s: skipped: %s", name, why);
+			p->res.skipped++;
+			return store_outbox_skip(p->st, row->id, why, err);
+		}
+		if (r < 0 && berr.code == ERR_TEMP) {
+			*err = berr;
+			return -1;
+		}
+		/* unreadable: the build below says why and fails it */
+	}
+	cap = p->o->forwards_per_hour > 0 ? p->o->forwards_per_hour :
+	    OUTBOX_FORWARDS_PER_HOUR;
+	r = store_outbox_sent_since(p->st, row->ticket_id, now - 3600, &n,
+	    err);
+	if (r < 0)
+		return -1;
+	if (n >= cap) {
+		snprintf(why, sizeof(why), "waiting: ticket #%" PRId64 " was"
+		    " forwarded %" PRId64 " times in the last hour (cap %d)",
+		    row->ticket_id, n, cap);
+		say(p, LOG_LVL_WARN, "%s: %s", name, why);
+		p->res.deferred++;
+		return store_outbox_defer(p->st, row->id, now + CAP_WAIT_S, why,
+		    err);
+	}
+	r = outbox_build_forward(p->st, p->accounts, row->ticket_id,
+	    row->message_row, route, &p->sender, row->id, now, mails, &berr);
+	if (r < 0) {
+		if (berr.code == ERR_TEMP) {
+			*err = berr;
+			return -1;
+		}
+		snprintf(why, sizeof(why), "cannot build: %s", berr.msg);
+		say(p, LOG_LVL_WARN, "%s: failed: %s", name, why);
+		p->res.failed++;
+		return store_outbox_fail(p->st, row->id, why, err);
+	}
+	/*
+	 * A follow-up re-sends its own message only: later customer mail
+	 * has follow-up rows of its own.  (Attach style attaches the
+	 * thread from this message on, in one mail.)
+	 */
+	while (row->message_row != 0 && mails->n > 1)
+		forward_mail_clear(&mails->v[--mails->n]);
+	return 1;
+}
+
+static int
+build_answer(struct pass *p, const struct store_outbox *row,
+    struct forward_mails *mails, struct error *err)
+{
+	struct error berr = { 0 };
+	char name[200];
+	int64_t now = store_now(p->st);
+	int r;
+
+	row_name(row, name, sizeof(name));
+	if (p->o->build_answer == NULL) {
+		p->res.deferred++;
+		return store_outbox_defer(p->st, row->id, now +
+		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot build "
+		    "answers", err);
+	}
+	mails->v = xcalloc(1, sizeof(*mails->v));
+	r = p->o->build_answer(p->st, row->id, &p->sender, now, &mails->v[0],
+	    &berr);
+	if (r < 0) {
+		forward_mails_clear(mails);
+		if (berr.code == ERR_TEMP) {
+			*err = berr;
+			return -1;
+		}
+		say(p, LOG_LVL_WARN, "%s: failed: cannot build: %s", name,
+		    berr.msg);
+		p->res.failed++;
+		return store_outbox_fail(p->st, row->id, berr.msg, err);
+	}
+	mails->n = 1;
+	return 1;
+}
+
+/* Record a failed send: retry later or give up. */
+static int
+record_failure(struct pass *p, const struct store_outbox *row,
+    enum outbox_verdict v, const struct error *serr, struct error *err)
+{
+	int64_t now = store_now(p->st), wait;
+	char name[200];
+
+	row_name(row, name, sizeof(name));
+	if (v == OUTBOX_FAILED) {
+		say(p, LOG_LVL_WARN, "%s: failed: %s", name, serr->msg);
+		p->res.failed++;
+		return store_outbox_fail(p->st, row->id, serr->msg, err);
+	}
+	wait = outbox_backoff(row->attempts + 1);
+	if (p->o->backoff_first_s > 0)
+		wait = wait / OUTBOX_BACKOFF_FIRST * p->o->backoff_first_s;
+	say(p, LOG_LVL_WARN, "%s: attempt %d failed, next in %" PRId64
+	    " s: %s", name, row->attempts + 1, wait, serr->msg);
+	p->res.retried++;
+	return store_outbox_retry(p->st, row->id, now + wait, serr->msg, err);
+}
+
+static int
+session(struct pass *p)
+{
+	struct smtp_opts so;
+	char *password = NULL, *token = NULL;
+	int r;
+
+	if (p->smtp != NULL)
+		return 0;
+	if (p->conn_failed)
+		return -1;
+	smtp_opts_from_conf(&p->c->smtp, p->o->timeout_s, &so);
+	r = conf_server_password(&p->c->smtp, &password, &p->conn_err);
+	if (r == 0)
+		r = conf_server_oauth2_token(&p->c->smtp, &token, &p->conn_err);
+	if (r == 0) {
+		if (password != NULL)
+			so.password = password;
+		so.oauth2_token = token;
+		r = smtp_open(&so, &p->smtp, &p->conn_err);
+	}
+	if (password != NULL)
+		explicit_bzero(password, strlen(password));
+	if (token != NULL)
+		explicit_bzero(token, strlen(token));
+	free(password);
+	free(token);
+	if (r < 0) {
+		p->conn_failed = 1;
+		say(p, LOG_LVL_WARN, "smtp: %s", p->conn_err.msg);
+	}
+	return r;
+}
+
+/* Decide, build, send and record one row.  -1: database failure. */
+static int
+one_row(struct pass *p, const struct store_outbox *row, struct error *err)
+{
+	struct forward_mails mails = { 0 };
+	struct progress pr = { p, row, &mails, 0 };
+	struct error serr = { 0 };
+	enum outbox_verdict v;
+	char name[200];
+	int r;
+
+	row_name(row, name, sizeof(name));
+	if (strcmp(row->kind, "forward") == 0) {
+		r = build_forward(p, row, &mails, err);
+	} else if (strcmp(row->kind, "answer") == 0) {
+		r = build_answer(p, row, &mails, err);
+	} else {
+		p->res.failed++;
+		r = store_outbox_fail(p->st, row->id, "unknown outbox kind",
+		    err);
+	}
+	if (r <= 0)
+		goto out;
+	if (mails.n == 0) {
+		say(p, LOG_LVL_INFO, "%s: skipped: nothing to send", name);
+		p->res.skipped++;
+		r = store_outbox_skip(p->st, row->id, "nothing to send (no "
+		    "customer message to redirect)", err);
+		goto out;
+	}
+	if ((size_t)row->parts_sent >= mails.n) {
+		/* every mail was accepted; only the final mark was lost */
+		r = store_outbox_progress(p->st, row->id, (int)mails.n, 1, NULL,
+		    err);
+		goto out;
+	}
+	if (session(p) < 0) {
+		v = outbox_judge(&p->conn_err, store_now(p->st) - row->created);
+		r = record_failure(p, row, v, &p->conn_err, err);
+		goto out;
+	}
+	v = outbox_send(p->smtp, &mails, (size_t)row->parts_sent,
+	    store_now(p->st) - row->created, on_sent, &pr, &serr);
+	if (pr.failed) {
+		*err = serr;
+		r = -1;
+	} else if (v == OUTBOX_SENT) {
+		say(p, LOG_LVL_INFO, "%s: sent %zu mail%s, <%s>", name,
+		    mails.n - (size_t)row->parts_sent, mails.n == 1 ? "" : "s",
+		    mails.v[0].message_id);
+		p->res.sent++;
+		r = 0;
+	} else {
+		r = record_failure(p, row, v, &serr, err);
+	}
+	if (p->smtp != NULL && !smtp_alive(p->smtp))
+		smtp_close(&p->smtp);
+out:
+	forward_mails_clear(&mails);
+	return r;
+}
+
+static int
+pass_run(struct store *st, const struct conf *c,
+    const struct accounts *accounts, const struct outbox_run_opts *o,
+    const int *stop, struct outbox_pass *res_r, struct error *err)
+{
+	struct pass p = { .st = st, .c = c, .accounts = accounts, .o = o };
+	struct store_outbox *rows = NULL;
+	size_t n = 0, i;
+	int r;
+
+	r = store_outbox_due(st, o->batch > 0 ? o->batch : DEFAULT_BATCH,
+	    &rows, &n, err);
+	if (r < 0 || n == 0)
+		goto out;
+	p.res.rows = n;
+	r = forward_sender_parse(c->smtp_from, &p.sender, err);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < n && r == 0; i++) {
+		if (stop != NULL && __atomic_load_n(stop, __ATOMIC_RELAXED))
+			break;
+		r = one_row(&p, &rows[i], err);
+	}
+out:
+	smtp_close(&p.smtp);
+	forward_sender_clear(&p.sender);
+	store_outbox_free(&rows, n);
+	if (res_r != NULL)
+		*res_r = p.res;
+	return r;
+}
+
+int
+outbox_run_pass(struct store *st, const struct conf *c,
+    const struct accounts *accounts, const struct outbox_run_opts *o,
+    struct outbox_pass *res_r, struct error *err)
+{
+	return pass_run(st, c, accounts, o, NULL, res_r, err);
+}
+
+static void
+pass_add(struct outbox_pass *sum, const struct outbox_pass *p)
+{
+	sum->rows += p->rows;
+	sum->sent += p->sent;
+	sum->retried += p->retried;
+	sum->failed += p->failed;
+	sum->skipped += p->skipped;
+	sum->deferred += p->deferred;
+}
+
+int
+outbox_run_drain(struct store *st, const struct conf *c,
+    const struct accounts *accounts, const struct outbox_run_opts *o,
+    struct outbox_pass *res_r, struct error *err)
+{
+	struct outbox_pass sum = { 0 }, one;
+	int r;
+
+	/* Every row a pass takes leaves the due set (sent, failed, skipped,
+	   or next_attempt moved on), so this ends. */
+	do {
+		memset(&one, 0, sizeof(one));
+		r = outbox_run_pass(st, c, accounts, o, &one, err);
+		pass_add(&sum, &one);
+	} while (r == 0 && one.rows > 0);
+	if (res_r != NULL)
+		*res_r = sum;
+	return r;
+}
+
+/* ---- the sender thread ---------------------------------------------- */
+
+struct outbox_run {
+	const struct conf *c;		/* foreign */
+	struct outbox_run_opts o;
+	struct store *st;		/* owned; the thread's alone */
+	struct accounts *accounts;	/* owned */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
+	int woken;			/* under lock */
+	int stop;			/* under lock; read atomically too */
+};
+
+static void
+run_log(struct outbox_run *r, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+run_log(struct outbox_run *r, enum log_level level, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (r->o.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->o.log(r->o.arg, level, msg);
+}
+
+static void
+load_accounts(struct outbox_run *r)
+{
+	struct accounts_errors errs = { 0 };
+
+	if (r->c->accounts == NULL)
+		return;
+	if (accounts_load(r->c->accounts, &r->accounts, &errs) < 0)
+		run_log(r, LOG_LVL_WARN, "accounts: %s%s; forwards name no "
+		    "account", errs.n > 0 ? errs.v[0] : "unreadable",
+		    errs.n > 1 ? " (and more)" : "");
+	accounts_errors_clear(&errs);
+}
+
+/* Seconds to sleep before the next pass (0: at once). */
+static int64_t
+sleep_for(struct outbox_run *r, const struct outbox_pass *res)
+{
+	int64_t next = 0, now, wait = r->o.interval_s;
+	struct error err = { 0 };
+
+	if (res->rows >= (r->o.batch > 0 ? r->o.batch : DEFAULT_BATCH))
+		return 0;
+	if (r->st == NULL || store_outbox_next(r->st, &next, &err) < 0)
+		return wait;
+	now = store_now(r->st);
+	if (next > 0 && next - now < wait)
+		wait = next > now ? next - now : 0;
+	return wait;
+}
+
+static void
+wait_wake(struct outbox_run *r, int64_t seconds)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)seconds;
+	pthread_mutex_lock(&r->lock);
+	while (!r->woken && !r->stop) {
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	}
+	r->woken = 0;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *
+run_main(void *arg)
+{
+	struct outbox_run *r = arg;
+	struct outbox_pass res;
+	struct error err = { 0 };
+	int64_t wait;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		memset(&res, 0, sizeof(res));
+		error_clear(&err);
+		if (r->st == NULL && store_open(r->c->database, &r->st,
+		    &err) < 0)
+			run_log(r, LOG_LVL_WARN, "outbox: %s", err.msg);
+		else if (pass_run(r->st, r->c, r->accounts, &r->o, &r->stop,
+		    &res, &err) < 0)
+			run_log(r, LOG_LVL_WARN, "outbox: database: %s; "
+			    "trying again", err.msg);
+		wait = sleep_for(r, &res);
+		if (wait > 0)
+			wait_wake(r, wait);
+	}
+	return NULL;
+}
+
+int
+outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
+    struct outbox_run **r_r, struct error *err)
+{
+	struct outbox_run *r = xcalloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+	int e;
+
+	r->c = c;
+	r->o = *o;
+	if (r->o.interval_s <= 0)
+		r->o.interval_s = DEFAULT_INTERVAL_S;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	load_accounts(r);
+	e = pthread_create(&r->thread, NULL, run_main, r);
+	if (e != 0) {
+		accounts_free(&r->accounts);
+		pthread_cond_destroy(&r->cond);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+		return error_set(err, ERR_INTERNAL, "outbox thread: %s",
+		    strerror(e));
+	}
+	*r_r = r;
+	return 0;
+}
+
+void
+outbox_run_wake(struct outbox_run *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->woken = 1;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+outbox_run_free(struct outbox_run **rp)
+{
+	struct outbox_run *r = *rp;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	store_close(&r->st);
+	accounts_free(&r->accounts);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	*rp = NULL;
+}

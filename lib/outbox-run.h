@@ -1,0 +1,111 @@
+/*
+ * The outbox sender: passes over the due rows of the outbox table, one
+ * SMTP session per pass reused across rows, and the thread in triaged
+ * that runs them (its own SQLite connection, so sending never holds up
+ * the committer).
+ *
+ * One pass (outbox_run_pass): take up to `batch` due rows, oldest first;
+ * for each, decide, build, send, record:
+ *   forward, unknown route            failed
+ *   follow-up that loop protection    skipped (never sent): carries our
+ *     refuses                         X-Loop, auto-submitted, a bounce,
+ *                                     from our own address, or from the
+ *                                     route's own address (the routed
+ *                                     side answering)
+ *   ticket forwarded `forwards_per_   deferred (waits, no attempt counted)
+ *     hour` times in the last hour
+ *   answer                            built by hooks.build_answer (NULL:
+ *                                     deferred until a triaged that can)
+ *   then outbox_send: each accepted mail is committed at once
+ *   (store_outbox_progress), a 4xx or no connection retries after
+ *   outbox_backoff(), a 5xx fails the row with the server's text.
+ * When the server cannot be reached every row of the pass is retried
+ * with that error, without a connection attempt per row.
+ *
+ * The library does not log: each verdict is one line through hooks.log.
+ */
+#ifndef TRIAGE_OUTBOX_RUN_H
+#define TRIAGE_OUTBOX_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "error.h"
+#include "log.h"
+
+struct accounts;
+struct forward_mail;
+struct forward_sender;
+struct outbox_run;
+struct store;
+
+/* Forwards of one ticket in any hour; more wait (DESIGN.md caps). */
+#define OUTBOX_FORWARDS_PER_HOUR 20
+
+/* Build answer row `outbox_id` (mailcmd_answer_build's shape). */
+typedef int outbox_answer_fn(struct store *st, int64_t outbox_id,
+    const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
+    struct error *err);
+
+struct outbox_run_opts {
+	int timeout_s;		/* each SMTP operation; 0: 60 */
+	size_t batch;		/* rows per pass; 0: 50 */
+	int interval_s;		/* look for due rows this often; 0: 5 */
+	int forwards_per_hour;	/* per ticket; 0: OUTBOX_FORWARDS_PER_HOUR */
+	int backoff_first_s;	/* first retry after; doubles like
+				   outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
+	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
+	/* One line per verdict; from the sender's thread.  May be NULL. */
+	void (*log)(void *arg, enum log_level level, const char *msg);
+	void *arg;
+};
+
+/* What one pass did with its rows. */
+struct outbox_pass {
+	size_t rows;		/* due rows taken */
+	size_t sent, retried, failed, skipped, deferred;
+};
+
+/*
+ * One pass over the due rows of `st` with the config `c` (smtp block,
+ * smtp.from, routes) and `accounts` (may be NULL).  Returns 0 and fills
+ * *res_r (may be NULL) whatever the mail verdicts were; -1 with err only
+ * when the database could not record one (ERR_TEMP: busy) -- then the
+ * pass stops at once, since a mail accepted but not recorded must not be
+ * sent again by this pass (README "Forwarding": the 250-to-commit window).
+ */
+int outbox_run_pass(struct store *st, const struct conf *c,
+    const struct accounts *accounts, const struct outbox_run_opts *o,
+    struct outbox_pass *res_r, struct error *err);
+
+/*
+ * Passes until nothing due is left that this run can send (triaged
+ * --once).  Same returns as outbox_run_pass; *res_r sums the passes.
+ */
+int outbox_run_drain(struct store *st, const struct conf *c,
+    const struct accounts *accounts, const struct outbox_run_opts *o,
+    struct outbox_pass *res_r, struct error *err);
+
+/*
+ * Start the sender thread: it opens its own connection to c->database
+ * and loads c->accounts (a broken accounts file is logged, the summary
+ * then names no account), then runs a pass whenever woken, when the
+ * earliest pending row is due, and every interval_s.  `c` is foreign and
+ * must outlive outbox_run_free().  Returns 0 and sets *r_r, or -1 with
+ * err (ERR_INTERNAL: no thread).
+ */
+int outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
+    struct outbox_run **r_r, struct error *err);
+
+/* Run a pass soon (rows were queued).  Safe from any thread. */
+void outbox_run_wake(struct outbox_run *r);
+
+/*
+ * Stop after the row in hand (its SMTP exchange is bounded by
+ * timeout_s), join the thread, close its store.  Accepts NULL; sets
+ * *rp to NULL.
+ */
+void outbox_run_free(struct outbox_run **rp);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * The outbox table as the sender sees it (store-outbox.c): rows due now,
+ * and the record of each attempt.  Rows are written elsewhere: a forward
+ * by store_route() (the routing) and by ingest (a message that joins a
+ * routed ticket), an answer by mail commands.
+ *
+ * A row's life:
+ *   pending --all mails accepted--> sent      ("forwarded"/"answered" event)
+ *   pending --5xx, or given up----> failed    ("forward-failed" event)
+ *   pending --loop protection-----> skipped   ("forward-skipped" event)
+ *   pending --4xx, no connection--> pending   (attempts + 1, next_attempt
+ *                                              later, last_error kept)
+ *   failed --store_outbox_requeue--> pending
+ *
+ * Each function runs in its own transaction (or savepoint when one is
+ * open) and returns 0, or -1 with err set (ERR_TEMP: database busy).
+ */
+#ifndef TRIAGE_STORE_OUTBOX_H
+#define TRIAGE_STORE_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct store;
+
+/* One outbox row.  Strings owned (free with store_outbox_free). */
+struct store_outbox {
+	int64_t id;		/* also the event id of the row's Message-IDs */
+	int64_t ticket_id;
+	int64_t message_row;	/* messages.id: a follow-up's message, an
+				   answer's command mail; 0: none */
+	char *kind;		/* "forward" "answer" ... */
+	char *route;		/* forward: the route's name; else NULL */
+	char *rcpt;		/* answer: the recipient; else NULL */
+	char *state;		/* "pending" "sent" "failed" "skipped" */
+	int attempts;		/* failed attempts so far */
+	int parts_sent;		/* mails of the row the server accepted */
+	int64_t created;
+	int64_t next_attempt;
+	int64_t sent_at;	/* 0 until sent */
+	char *last_error;	/* the last failure's text, or NULL */
+};
+
+/*
+ * Pending rows whose next_attempt has come (by the store's clock), oldest
+ * id first, at most `limit` (0: 100).  *rows_r is owned by the caller
+ * (store_outbox_free); may be empty.
+ */
+int store_outbox_due(struct store *st, size_t limit,
+    struct store_outbox **rows_r, size_t *n_r, struct error *err);
+
+/*
+ * Rows for `triage outbox`: state `state` ("pending" "sent" "failed"
+ * "skipped"; "all": every row; NULL: pending and failed), newest first, at most `limit`
+ * (0: no limit).
+ */
+int store_outbox_list(struct store *st, const char *state, size_t limit,
+    struct store_outbox **rows_r, size_t *n_r, struct error *err);
+
+/* One row; ERR_NOTFOUND when there is none. */
+int store_outbox_get(struct store *st, int64_t id, struct store_outbox *row_r,
+    struct error *err);
+
+/*
+ * Record that the server accepted the row's mails up to `parts_sent`;
+ * `done` marks the row sent (sent_at now) and adds a "forwarded" (or
+ * "answered") event naming `detail` (the Message-ID; may be NULL).
+ * Commits at once: this is the moment a mail counts as delivered.
+ */
+int store_outbox_progress(struct store *st, int64_t id, int parts_sent,
+    int done, const char *detail, struct error *err);
+
+/* A temporary failure: attempts + 1, next attempt at `next_attempt`. */
+int store_outbox_retry(struct store *st, int64_t id, int64_t next_attempt,
+    const char *error, struct error *err);
+/*
+ * Wait without counting an attempt (a cap says not yet): only
+ * next_attempt and last_error change.
+ */
+int store_outbox_defer(struct store *st, int64_t id, int64_t next_attempt,
+    const char *why, struct error *err);
+
+/* A permanent failure: state failed and a "forward-failed" event. */
+int store_outbox_fail(struct store *st, int64_t id, const char *error,
+    struct error *err);
+
+/* Never to be sent (loop protection): a "forward-skipped" event. */
+int store_outbox_skip(struct store *st, int64_t id, const char *why,
+    struct error *err);
+
+/*
+ * `triage outbox retry ID`: a failed or pending row is due now again
+ * with its attempts reset, and a "forward-retry" event by `actor`.  A
+ * sent or skipped row is refused (ERR_REFUSED: a sent mail is never sent
+ * twice); no such row is ERR_NOTFOUND.
+ */
+int store_outbox_requeue(struct store *st, int64_t id, const char *actor,
+    struct error *err);
+
+/* Forwards of `ticket_id` accepted by the server at or after `since`. */
+int store_outbox_sent_since(struct store *st, int64_t ticket_id,
+    int64_t since, int64_t *n_r, struct error *err);
+
+/* Rows in `state` ("pending" "failed" ...), for `triage status`. */
+int store_outbox_count(struct store *st, const char *state, int64_t *n_r,
+    struct error *err);
+
+/*
+ * The earliest next_attempt of a pending row, or 0 when none is pending:
+ * how long the sender may sleep.
+ */
+int store_outbox_next(struct store *st, int64_t *at_r, struct error *err);
+
+/* Free rows from store_outbox_due / _list; accepts NULL; sets *rows NULL. */
+void store_outbox_free(struct store_outbox **rows, size_t n);
+/* Free the strings of one row (store_outbox_get). */
+void store_outbox_clear(struct store_outbox *row);
+
+#endif

@@ -1,0 +1,138 @@
+#!/bin/bash
+# The outbox sender under the real triaged, the real Dovecot and the real
+# SMTP server: a ticket routed to sales (attach) arrives once with every
+# thread message attached byte-identical to what was ingested; one routed
+# to support (redirect) arrives as the customer's message intact behind
+# Resent-* headers; follow-ups from the customer are forwarded too; a
+# reply from support threads back into its ticket by our Message-ID and is
+# not forwarded back; an auto-reply from support's helpdesk and a message
+# carrying our X-Loop produce no mail at all.
+set -e
+. "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
+. "$TRIAGE_SOURCE_DIR/tests/integration/daemon-lib.sh"
+. "$TRIAGE_SOURCE_DIR/tests/integration/outbox-lib.sh"
+
+harness_start
+conf
+W=$HARNESS_DIR/work
+mkdir -p "$W"
+
+deliver sales INBOX "$OUTBOX_FIX/c1.eml" "$OUTBOX_FIX/d1.eml"
+once || fail "--once exited $?"
+T1=$(ticket_of o1.pat@buyer.example)
+T2=$(ticket_of o1.dana@user.example)
+[ -n "$T1" ] && [ -n "$T2" ] && [ "$T1" != "$T2" ] || fail "tickets $T1 $T2"
+
+# 1. attach: routed to sales, one mail, the thread byte-identical.
+cli claim "$T1" >/dev/null || fail "claim"
+cli route "$T1" sales >/dev/null || fail "route"
+once || fail "--once exited $?"
+[ "$(spool_count)" = 1 ] || fail "attach: $(spool_count) mails, want 1"
+[ "$(spool_rcpt 1)" = sales-team@example.com ] || fail "attach rcpt: $(spool_rcpt 1)"
+raw o1.pat@buyer.example "$W/c1.raw"
+check attach "$(spool_nth 1)" "$W/c1.raw" || fail "attach content"
+once || fail "--once exited $?"
+[ "$(spool_count)" = 1 ] || fail "sent again on the next run"
+[ "$(sql "SELECT state || ' ' || parts_sent FROM outbox WHERE ticket_id = $T1")" = "sent 1" ] ||
+	fail "outbox row not sent: $(sql "SELECT * FROM outbox")"
+sql "SELECT count(*) FROM events WHERE ticket_id = $T1 AND kind = 'forwarded'" | grep -qx 1 ||
+	fail "no forwarded event"
+pass "attach: routed ticket arrived once, attachment byte-identical"
+
+# 2. A follow-up from the customer is forwarded too (attach: from it on).
+deliver sales INBOX "$OUTBOX_FIX/c2.eml"
+once || fail "--once exited $?"
+[ "$(ticket_of o2.pat@buyer.example)" = "$T1" ] || fail "follow-up not threaded"
+[ "$(spool_count)" = 2 ] || fail "follow-up: $(spool_count) mails, want 2"
+raw o2.pat@buyer.example "$W/c2.raw"
+check attach "$(spool_nth 2)" "$W/c2.raw" || fail "follow-up content"
+pass "attach: the customer's follow-up forwarded"
+
+# 3. redirect: routed to support under a running daemon (the CLI route
+#    is picked up within the outbox interval); the original intact.
+start_daemon
+cli claim "$T2" >/dev/null || fail "claim 2"
+cli route "$T2" support >/dev/null || fail "route 2"
+wait_sql "SELECT state FROM outbox WHERE ticket_id = $T2" sent 10 ||
+	fail "redirect not sent"
+[ "$(spool_count)" = 3 ] || fail "redirect: $(spool_count) mails, want 3"
+[ "$(spool_rcpt 3)" = support@example.com ] || fail "redirect rcpt"
+raw o1.dana@user.example "$W/d1.raw"
+check redirect "$(spool_nth 3)" "$W/d1.raw" || fail "redirect content"
+check header "$(spool_nth 3)" From | grep -q 'dana@user.example' ||
+	fail "redirect: the customer's From is not kept"
+RMID=$(check header "$(spool_nth 3)" Resent-Message-ID)
+case $RMID in "<triage.T$T2.E"*"@example.com>") ;; *) fail "Resent-Message-ID $RMID" ;; esac
+pass "redirect: original headers and body intact, Resent-* present"
+
+# 4. redirect follow-up, under the running daemon (IDLE -> commit -> wake).
+deliver sales INBOX "$OUTBOX_FIX/d2.eml"
+wait_sql "SELECT count(*) FROM outbox WHERE ticket_id = $T2 AND state = 'sent'" 2 10 ||
+	fail "redirect follow-up not sent"
+[ "$(spool_count)" = 4 ] || fail "redirect follow-up: $(spool_count) mails, want 4"
+raw o2.dana@user.example "$W/d2.raw"
+check redirect "$(spool_nth 4)" "$W/d2.raw" || fail "redirect follow-up content"
+pass "redirect: the customer's follow-up forwarded"
+
+# 5. support answers our forward: it threads back and is not forwarded;
+#    their helpdesk's auto-reply and a message with our X-Loop: no mail.
+cat >"$W/support-reply.eml" <<MAIL
+From: Support Desk <support@example.com>
+To: sales@example.com
+Subject: Re: Login fails after upgrade
+Date: Mon, 09 Nov 2026 13:00:00 +0000
+Message-ID: <r1.support@example.com>
+In-Reply-To: $RMID
+References: $RMID
+
+We have it, looking into the 500.
+MAIL
+cat >"$W/support-auto.eml" <<MAIL
+From: Helpdesk <helpdesk@support.example>
+To: sales@example.com
+Subject: [Ticket 991] Re: Login fails after upgrade
+Date: Mon, 09 Nov 2026 13:00:01 +0000
+Message-ID: <r2.helpdesk@support.example>
+In-Reply-To: $RMID
+References: $RMID
+Auto-Submitted: auto-replied
+X-Auto-Response-Suppress: All
+
+Your request has been received.
+MAIL
+cat >"$W/x-loop.eml" <<MAIL
+From: Pat Buyer <pat@buyer.example>
+To: sales@example.com
+Subject: Re: How much for 50 seats?
+Date: Mon, 09 Nov 2026 13:00:02 +0000
+Message-ID: <o3.pat@buyer.example>
+In-Reply-To: <o2.pat@buyer.example>
+X-Loop: triage@example.com
+
+a copy that went round
+MAIL
+before=$(sql "SELECT count(*) FROM outbox")
+deliver sales INBOX "$W/support-reply.eml" "$W/support-auto.eml" "$W/x-loop.eml"
+wait_sql "SELECT count(*) FROM messages WHERE message_id IN ('r1.support@example.com', 'r2.helpdesk@support.example', 'o3.pat@buyer.example')" 3 10 ||
+	fail "loop mails not stored"
+[ "$(ticket_of r1.support@example.com)" = "$T2" ] ||
+	fail "support's reply did not thread back (ticket $(ticket_of r1.support@example.com))"
+[ "$(ticket_of r2.helpdesk@support.example)" = "$T2" ] ||
+	fail "the helpdesk auto-reply did not thread back"
+wait_sql "SELECT count(*) FROM outbox WHERE id > 0 AND state = 'pending'" 0 10 ||
+	fail "rows left pending"
+sleep 1
+[ "$(spool_count)" = 4 ] || fail "a loop mail went out: $(spool_count) mails"
+[ "$(sql "SELECT count(*) FROM outbox WHERE state = 'skipped'")" = 3 ] ||
+	fail "skipped rows: $(sql "SELECT id, state, last_error FROM outbox")"
+sql "SELECT last_error FROM outbox WHERE state = 'skipped'" | grep -q "carries our X-Loop" ||
+	fail "X-Loop not the reason"
+sql "SELECT last_error FROM outbox WHERE state = 'skipped'" | grep -q "auto-submitted" ||
+	fail "auto-submitted not the reason"
+sql "SELECT last_error FROM outbox WHERE state = 'skipped'" | grep -q "route's own address" ||
+	fail "support's own reply not recognised"
+[ "$(sql "SELECT count(*) FROM outbox WHERE kind <> 'forward'")" = 0 ] ||
+	fail "an answer was queued"
+stop_daemon TERM
+[ "$DAEMON_RC" = 0 ] || fail "SIGTERM exit status $DAEMON_RC"
+pass "replies from support thread back; auto-reply and X-Loop: no forward, no answer ($before rows before)"
