@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #define EXIT_FAILED 1	/* --once: some mailbox could not be drained */
 #define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
 #define STOP_GRACE_MS 3000	/* then blocked connections are cut */
+#define DB_CACHE_KIB (12 * 1024)	/* SQLite page cache of the writer */
 
 struct args {
 	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
@@ -149,8 +151,11 @@ open_store(const struct conf *conf)
 	int r;
 
 	r = store_open(conf->database, &st, &err);
+	if (r == 0)
+		r = store_set_cache_size(st, DB_CACHE_KIB, &err);
 	if (r < 0) {
 		log_warnx("%s", err.msg);
+		store_close(&st);
 		return NULL;
 	}
 	return st;
@@ -500,6 +505,18 @@ main_loop(struct triaged *t)
 	}
 }
 
+/*
+ * Keep the heap from growing with the mailbox: message buffers (up to
+ * 50 MB each) come and go in several threads.  A fixed mmap threshold
+ * stops glibc from raising it after the first big free, after which big
+ * buffers would stay in the heap, fragmented, instead of going back.
+ */
+static void
+bound_malloc(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -509,6 +526,7 @@ main(int argc, char **argv)
 
 	log_init("triaged", LOG_LVL_INFO);
 	parse_args(argc, argv, &args);
+	bound_malloc();
 
 	t.conf = load_config(&args);
 	if (t.conf == NULL) {
