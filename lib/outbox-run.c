@@ -316,7 +316,7 @@ session(struct pass *p)
 	free(token);
 	if (r < 0) {
 		p->conn_failed = 1;
-		say(p, LOG_LVL_WARN, "smtp: %s", p->conn_err.msg);
+		say(p, LOG_LVL_WARN, "%s", p->conn_err.msg);
 	}
 	return r;
 }
