@@ -31,6 +31,7 @@
 #define DEFAULT_INTERVAL_S 5
 #define CAP_WAIT_S 300		/* a capped forward looks again after */
 #define NO_BUILDER_WAIT_S 600	/* an answer this triaged cannot build */
+#define RECORD_TRIES 12		/* a busy database, after a 250 */
 
 /* Everything one pass works with. */
 struct pass {
@@ -86,10 +87,19 @@ on_sent(void *arg, size_t part, struct error *err)
 {
 	struct progress *pr = arg;
 	int done = part + 1 == pr->mails->n;
-	int r;
+	int r, tries = 0;
 
-	r = store_outbox_progress(pr->p->st, pr->row->id, (int)part + 1, done,
-	    pr->mails->v[part].message_id, err);
+	/*
+	 * The mail is delivered: recording it must not give up on a busy
+	 * database (the committer's batch may hold the write lock), or the
+	 * next pass would send it again.  Each try waits out the store's
+	 * busy timeout.
+	 */
+	do {
+		error_clear(err);
+		r = store_outbox_progress(pr->p->st, pr->row->id,
+		    (int)part + 1, done, pr->mails->v[part].message_id, err);
+	} while (r < 0 && err->code == ERR_TEMP && ++tries < RECORD_TRIES);
 	if (r < 0)
 		pr->failed = 1;
 	return r;
