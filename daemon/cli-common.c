@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "conf.h"
 #include "error.h"
 #include "store.h"
 #include "xalloc.h"
@@ -56,26 +57,94 @@ unix_user(void)
 	return xstrdup(env != NULL && *env != '\0' ? env : "unknown");
 }
 
-int
-cli_store_open(struct cli *cli, const struct cli_store_opts *o,
-    struct cli_ctx *ctx)
+static int
+team_member(void *arg, const char *address)
 {
-	struct error err = { 0 };
-	const char *db = o->db;
+	return conf_member_by_address(arg, address) != NULL;
+}
+
+/* The config: required unless a database was named on its own. */
+static int
+load_conf(struct cli *cli, int have_db, struct conf **conf_r)
+{
+	struct conf_errors errs = {0};
 	int r;
 
-	memset(ctx, 0, sizeof(*ctx));
-	if (db == NULL)
-		db = getenv("TRIAGE_DB");
-	if (db == NULL || *db == '\0') {
-		fprintf(stderr, "triage: no database: give --db FILE or set "
-		    "TRIAGE_DB\n");
+	if (have_db && !cli->conf_given && access(cli->conf_path, F_OK) != 0)
+		return CLI_OK;
+	r = conf_load_flags(
+	    cli->conf_path, CONF_LOAD_NO_SECRETS, conf_r, &errs);
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "triage: %s\n", errs.v[i]);
+		conf_errors_clear(&errs);
 		return CLI_USAGE;
 	}
-	r = store_open(db, &ctx->st, &err);
-	if (r < 0)
+	return CLI_OK;
+}
+
+/* --as NAME, or the Unix user, as a team member's name where possible. */
+static int
+resolve_actor(const struct conf *c, const char *as, char **actor_r)
+{
+	char *user;
+
+	if (as != NULL) {
+		if (c != NULL && c->n_team > 0 &&
+		    conf_member_by_name(c, as) == NULL) {
+			fprintf(stderr,
+			    "triage: '%s' is not in the team of "
+			    "%s\n",
+			    as, c->path);
+			return CLI_USAGE;
+		}
+		*actor_r = xstrdup(as);
+		return CLI_OK;
+	}
+	user = unix_user();
+	for (size_t i = 0; c != NULL && i < c->n_team; i++) {
+		const struct conf_member *m = &c->team[i];
+		const char *u = m->unix_user != NULL ? m->unix_user : m->name;
+
+		if (strcmp(u, user) == 0) {
+			free(user);
+			user = xstrdup(m->name);
+			break;
+		}
+	}
+	*actor_r = user;
+	return CLI_OK;
+}
+
+int
+cli_store_open(
+    struct cli *cli, const struct cli_store_opts *o, struct cli_ctx *ctx)
+{
+	struct error err = {0};
+	const char *db = o->db;
+	int rc;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (db == NULL || *db == '\0')
+		db = getenv("TRIAGE_DB");
+	if (db != NULL && *db == '\0')
+		db = NULL;
+	rc = load_conf(cli, db != NULL, &ctx->conf);
+	if (rc != CLI_OK)
+		return rc;
+	if (db == NULL)
+		db = ctx->conf->database;
+	rc = resolve_actor(ctx->conf, o->as, &ctx->actor);
+	if (rc != CLI_OK) {
+		cli_store_close(ctx);
+		return rc;
+	}
+	if (store_open(db, &ctx->st, &err) < 0) {
+		cli_store_close(ctx);
 		return cli_fail(&err);
-	ctx->actor = o->as != NULL ? xstrdup(o->as) : unix_user();
+	}
+	if (ctx->conf != NULL)
+		store_set_team(ctx->st, team_member, ctx->conf);
 	return CLI_OK;
 }
 
@@ -83,6 +152,7 @@ void
 cli_store_close(struct cli_ctx *ctx)
 {
 	store_close(&ctx->st);
+	conf_free(&ctx->conf);
 	free(ctx->actor);
 	ctx->actor = NULL;
 }

@@ -33,8 +33,11 @@ static const struct {
 
 #define NFLAGS (sizeof(inspect_flags) / sizeof(inspect_flags[0]))
 
-/* Read a whole file, at most max bytes plus one (so mime_parse sees it
- * is too big and says so).  Returns 0 or -1 with errno set. */
+/*
+ * Read a whole file ("-": standard input), at most max bytes plus one
+ * (so mime_parse sees it is too big and says so).  Returns 0, or -1
+ * with errno set.
+ */
 static int
 read_file(const char *path, size_t max, char **data_r, size_t *len_r,
     time_t *mtime_r)
@@ -46,7 +49,7 @@ read_file(const char *path, size_t max, char **data_r, size_t *len_r,
 	FILE *f;
 	int r = -1;
 
-	f = fopen(path, "rb");
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (f == NULL)
 		return -1;
 	buf_init(&b, max + 1);
@@ -67,7 +70,8 @@ read_file(const char *path, size_t max, char **data_r, size_t *len_r,
 	*data_r = buf_steal(&b);
 	r = 0;
 out:
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	return r;
 }
 

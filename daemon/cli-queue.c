@@ -69,8 +69,8 @@ ticket_json(const struct store_ticket *t)
 	json_object_object_add(o, "owner", jstr(t->owner));
 	json_object_object_add(o, "route", jstr(t->route));
 	json_object_object_add(o, "customer", jstr(t->customer));
-	json_object_object_add(o, "mailboxes", jlist(t->mailboxes,
-	    t->n_mailboxes));
+	json_object_object_add(
+	    o, "mailboxes", jlist(t->mailboxes, t->n_mailboxes));
 	json_object_object_add(o, "tags", jlist(t->tags, t->n_tags));
 	json_object_object_add(o, "created", jtime(t->created));
 	json_object_object_add(o, "updated", jtime(t->updated));
@@ -80,8 +80,8 @@ ticket_json(const struct store_ticket *t)
 static int
 print_json(struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	printf("%s\n", s);
 	json_object_put(o);
@@ -108,8 +108,8 @@ term_width(void)
 
 	if (cols != NULL && atoi(cols) > 20)
 		return atoi(cols);
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0
-	    && ws.ws_col > 20)
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
 		return ws.ws_col;
 	return 80;
 }
@@ -199,24 +199,24 @@ int
 cli_queue(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_STORE_LONGOPTS,
-		{ "queue", required_argument, NULL, 'q' },
-		{ "state", required_argument, NULL, 's' },
-		{ "mine", no_argument, NULL, 'm' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+	    CLI_STORE_LONGOPTS,
+	    {"queue", required_argument, NULL, 'q'},
+	    {"state", required_argument, NULL, 's'},
+	    {"mine", no_argument, NULL, 'm'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct store_filter f = { NULL, NULL, -1, DEFAULT_LIMIT };
-	struct cli_store_opts so = { 0 };
+	struct store_filter f = {NULL, NULL, -1, DEFAULT_LIMIT};
+	struct cli_store_opts so = {0};
 	struct store_ticket *v = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	enum store_state state;
 	struct cli_ctx ctx;
 	int ch, json = 0, mine = 0, rc;
 	size_t n = 0;
 
-	optind = 0;	/* glibc: re-initialise, so options may follow IDs */
+	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'D':
@@ -272,20 +272,20 @@ int
 cli_search(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_STORE_LONGOPTS,
-		{ "limit", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+	    CLI_STORE_LONGOPTS,
+	    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = {0};
 	struct store_ticket *v = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	size_t n = 0, limit = DEFAULT_LIMIT;
 	struct cli_ctx ctx;
 	struct buf q;
 	int ch, json = 0, rc;
 
-	optind = 0;	/* glibc: re-initialise, so options may follow IDs */
+	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'D':
@@ -335,15 +335,16 @@ detail_json(const struct store_detail *d)
 		json_object_object_add(x, dim_name((enum dim)i),
 		    json_object_new_int(d->t.scores[i]));
 	json_object_object_add(o, "scores", x);
-	json_object_object_add(o, "qualified", d->t.qualified == 0 ? NULL :
-	    json_object_new_boolean(d->t.qualified > 0));
-	json_object_object_add(o, "disqualify_reason",
-	    jstr(d->t.qualify_reason));
-	json_object_object_add(o, "story",
-	    json_object_new_boolean(d->t.story));
+	json_object_object_add(o, "qualified",
+	    d->t.qualified == 0 ? NULL
+				: json_object_new_boolean(d->t.qualified > 0));
+	json_object_object_add(
+	    o, "disqualify_reason", jstr(d->t.qualify_reason));
+	json_object_object_add(o, "story", json_object_new_boolean(d->t.story));
 	json_object_object_add(o, "ignore_reason", jstr(d->t.ignore_reason));
-	json_object_object_add(o, "related_to", d->t.related_to == 0 ? NULL :
-	    json_object_new_int64(d->t.related_to));
+	json_object_object_add(o, "related_to",
+	    d->t.related_to == 0 ? NULL
+				 : json_object_new_int64(d->t.related_to));
 	a = json_object_new_array();
 	for (size_t i = 0; i < d->n_messages; i++) {
 		const struct store_message *m = &d->messages[i];
@@ -402,8 +403,8 @@ print_detail_text(const struct store_detail *d)
 	    store_state_name(t->state), t->queue, priority_name(t->priority),
 	    t->owner != NULL ? t->owner : "-",
 	    t->route != NULL ? t->route : "-");
-	printf("  customer %s, mailboxes", t->customer != NULL ?
-	    t->customer : "-");
+	printf("  customer %s, mailboxes",
+	    t->customer != NULL ? t->customer : "-");
 	for (size_t i = 0; i < t->n_mailboxes; i++)
 		printf(" %s", t->mailboxes[i]);
 	printf("\n  tags");
@@ -413,8 +414,9 @@ print_detail_text(const struct store_detail *d)
 	for (int i = 0; i < DIM_COUNT; i++)
 		printf(" %s %d", dim_name((enum dim)i), t->scores[i]);
 	if (t->qualified != 0)
-		printf(", %s%s%s", t->qualified > 0 ? "qualified" :
-		    "disqualified", t->qualify_reason != NULL ? ": " : "",
+		printf(", %s%s%s",
+		    t->qualified > 0 ? "qualified" : "disqualified",
+		    t->qualify_reason != NULL ? ": " : "",
 		    t->qualify_reason != NULL ? t->qualify_reason : "");
 	if (t->story)
 		printf(", story candidate");
@@ -427,8 +429,8 @@ print_detail_text(const struct store_detail *d)
 		const struct store_message *m = &d->messages[i];
 
 		iso_time(m->date, when, sizeof(when));
-		printf("  [%s] %s %s <%s> %s\n", m->direction, when,
-		    m->from, m->message_id, m->subject);
+		printf("  [%s] %s %s <%s> %s\n", m->direction, when, m->from,
+		    m->message_id, m->subject);
 	}
 	if (d->n_hits > 0)
 		printf("\nRule hits:\n");
@@ -452,18 +454,18 @@ int
 cli_show(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		CLI_STORE_LONGOPTS,
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+	    CLI_STORE_LONGOPTS,
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = {0};
 	struct store_detail *d = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	struct cli_ctx ctx;
 	int ch, json = 0, rc;
 	long long id;
 
-	optind = 0;	/* glibc: re-initialise, so options may follow IDs */
+	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'D':

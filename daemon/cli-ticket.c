@@ -14,9 +14,9 @@
 #include "xalloc.h"
 
 /* Which options a verb takes besides --db and --as. */
-#define OPT_STEAL	0x1
-#define OPT_NOTE	0x2
-#define OPT_REASON	0x4
+#define OPT_STEAL 0x1
+#define OPT_NOTE 0x2
+#define OPT_REASON 0x4
 
 struct args {
 	struct cli_store_opts so;
@@ -24,7 +24,7 @@ struct args {
 	const char *note;
 	const char *reason;
 	long long id;
-	char **rest;		/* positionals after ID (foreign: argv) */
+	char **rest; /* positionals after ID (foreign: argv) */
 	int n_rest;
 };
 
@@ -34,17 +34,17 @@ parse(int argc, char **argv, unsigned allowed, int min_rest, int max_rest,
     struct args *a)
 {
 	static const struct option longopts[] = {
-		CLI_STORE_LONGOPTS,
-		{ "steal", no_argument, NULL, 's' },
-		{ "note", required_argument, NULL, 'n' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
+	    CLI_STORE_LONGOPTS,
+	    {"steal", no_argument, NULL, 's'},
+	    {"note", required_argument, NULL, 'n'},
+	    {"reason", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_cmd *cmd = cli_find(argv[0]);
 	int ch;
 
 	memset(a, 0, sizeof(*a));
-	optind = 0;	/* glibc: re-initialise, so options may follow IDs */
+	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'D':
@@ -78,8 +78,8 @@ parse(int argc, char **argv, unsigned allowed, int min_rest, int max_rest,
 		return cli_usage(cmd);
 	a->id = cli_ticket_id(argv[0]);
 	if (a->id < 0) {
-		fprintf(stderr, "triage: '%s' is not a ticket number\n",
-		    argv[0]);
+		fprintf(
+		    stderr, "triage: '%s' is not a ticket number\n", argv[0]);
 		return CLI_USAGE;
 	}
 	a->rest = argv + 1;
@@ -102,18 +102,27 @@ join_rest(const struct args *a)
 	return buf_steal(&b);
 }
 
-enum verb { V_CLAIM, V_ROUTE, V_ACK, V_QUALIFY, V_DISQUALIFY, V_NOTE,
-	V_TAG, V_PRIORITY, V_STORY, V_CLOSE, V_REOPEN };
+enum verb {
+	V_CLAIM,
+	V_ROUTE,
+	V_ACK,
+	V_QUALIFY,
+	V_DISQUALIFY,
+	V_NOTE,
+	V_TAG,
+	V_PRIORITY,
+	V_STORY,
+	V_CLOSE,
+	V_REOPEN
+};
 
-static const char *const done_words[] = { "claimed", "routed",
-	"acknowledged", "qualified", "disqualified", "noted", "tagged",
-	"reprioritised", "marked as a story candidate", "closed",
-	"reopened" };
+static const char *const done_words[] = {"claimed", "routed", "acknowledged",
+    "qualified", "disqualified", "noted", "tagged", "reprioritised",
+    "marked as a story candidate", "closed", "reopened"};
 
 /* Check a verb's own arguments before the store is opened. */
 static int
-check(enum verb v, const struct args *a, enum priority *prio_r,
-    enum dim *dims)
+check(enum verb v, const struct args *a, enum priority *prio_r, enum dim *dims)
 {
 	switch (v) {
 	case V_DISQUALIFY:
@@ -124,17 +133,21 @@ check(enum verb v, const struct args *a, enum priority *prio_r,
 		break;
 	case V_PRIORITY:
 		if (priority_parse(a->rest[0], prio_r) < 0) {
-			fprintf(stderr, "triage: unknown priority '%s' (low, "
-			    "normal, high, urgent)\n", a->rest[0]);
+			fprintf(stderr,
+			    "triage: unknown priority '%s' (low, "
+			    "normal, high, urgent)\n",
+			    a->rest[0]);
 			return CLI_USAGE;
 		}
 		break;
 	case V_QUALIFY:
 		for (int i = 0; i < a->n_rest; i++) {
 			if (dim_parse(a->rest[i], &dims[i]) < 0) {
-				fprintf(stderr, "triage: unknown dimension "
+				fprintf(stderr,
+				    "triage: unknown dimension "
 				    "'%s' (budget, authority, need, timeline, "
-				    "fit)\n", a->rest[i]);
+				    "fit)\n",
+				    a->rest[i]);
 				return CLI_USAGE;
 			}
 		}
@@ -161,8 +174,8 @@ act(enum verb v, struct store *st, const struct args *a,
 	case V_ACK:
 		return store_ack(st, a->id, who, err);
 	case V_QUALIFY:
-		return store_qualify(st, a->id, dims, (size_t)a->n_rest, who,
-		    err);
+		return store_qualify(
+		    st, a->id, dims, (size_t)a->n_rest, who, err);
 	case V_DISQUALIFY:
 		return store_disqualify(st, a->id, a->reason, who, err);
 	case V_NOTE:
@@ -188,7 +201,7 @@ static int
 verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
     int min_rest, int max_rest)
 {
-	struct error err = { 0 };
+	struct error err = {0};
 	struct cli_ctx ctx;
 	struct store_actor who;
 	enum priority prio = PRIO_NORMAL;
@@ -207,7 +220,7 @@ verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
 	rc = cli_store_open(cli, &a.so, &ctx);
 	if (rc != CLI_OK)
 		return rc;
-	who = (struct store_actor){ ctx.actor, STORE_SRC_CLI };
+	who = (struct store_actor){ctx.actor, STORE_SRC_CLI};
 	if (act(v, ctx.st, &a, &who, prio, dims, &err) < 0)
 		rc = cli_fail(&err);
 	else

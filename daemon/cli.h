@@ -47,9 +47,12 @@ struct cli_store_opts {
 	const char *as;		/* --as, else the Unix user via `team` */
 };
 
+struct conf;
+
 /* What a store command works with; cli_store_close releases it. */
 struct cli_ctx {
 	struct store *st;	/* owned */
+	struct conf *conf;	/* owned; NULL when run with --db and no config */
 	char *actor;		/* owned: who acts */
 };
 
@@ -58,9 +61,12 @@ struct cli_ctx {
 	{ "as", required_argument, NULL, 'A' }
 
 /*
- * Open the database (and, once available, the config's team) and resolve
- * the acting person.  Returns CLI_OK, or prints why and returns the exit
- * code to use.
+ * Load the config (secrets are not read), open its database (or --db /
+ * $TRIAGE_DB, with which a missing default config is fine), give the store
+ * the config's team, and resolve the acting person: --as NAME (a team
+ * member's name when there is a team) or the Unix user mapped through
+ * `team` (unix_user, else name).  Returns CLI_OK, or prints why and
+ * returns the exit code to use.
  */
 int cli_store_open(struct cli *cli, const struct cli_store_opts *o,
     struct cli_ctx *ctx);
@@ -84,6 +90,18 @@ int cli_priority(struct cli *cli, int argc, char **argv);
 int cli_story(struct cli *cli, int argc, char **argv);
 int cli_close(struct cli *cli, int argc, char **argv);
 int cli_reopen(struct cli *cli, int argc, char **argv);
+int cli_ingest(struct cli *cli, int argc, char **argv);
+int cli_reprocess(struct cli *cli, int argc, char **argv);
+
+/* triage rules check|test|replay (cli-rules.c, cli-rules-replay.c) */
+cli_fn cli_rules;
+cli_fn cli_rules_replay;
+
+/* cli-status.c: per-mailbox daemon state and database counts */
+cli_fn cli_status;
+
+/* cli-report.c */
+cli_fn cli_report;
 
 /* cli-outbox.c: the outbox rows, and re-queueing a failed one */
 cli_fn cli_outbox;

@@ -30,6 +30,14 @@ static const struct cli_cmd commands[] = {
 	{ "story", cli_story, "ID" },
 	{ "close", cli_close, "ID" },
 	{ "reopen", cli_reopen, "ID" },
+	{ "ingest", cli_ingest, "[--mailbox NAME] [FILE.eml ... | -]" },
+	{ "reprocess", cli_reprocess, "ID... | --failed" },
+	{ "rules", cli_rules,
+	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
+	    "replay [--since 30d] [--rules DIR]" },
+	{ "status", cli_status, "[--json]" },
+	{ "report", cli_report, "[--since 7d | --from DATE [--to DATE]] "
+	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] [--db FILE]" },
 	{ "outbox", cli_outbox, "[--failed | --all] [--limit N] | retry ID" },
 };
 

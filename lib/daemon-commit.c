@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailcmd.h"
 #include "xalloc.h"
 
 void
@@ -115,6 +116,8 @@ commit_entry(struct daemon *d, struct daemon_job *job,
 		error_clear(err);
 		r = store_ingest_msg(d->st, &in, &res, err);
 	}
+	if (r == 0)
+		r = mailcmd_apply(d->st, d->conf, in.msg, &res, 0, NULL, err);
 	if (r < 0)
 		return r;
 	count_result(job, e, &res);

@@ -15,7 +15,6 @@
 #include "imap.h"
 #include "xalloc.h"
 
-#define RECOVER_MAX_UIDS 100000	/* post-action repair, UIDs at most */
 
 static int
 is_stopping(struct daemon *d)
@@ -198,22 +197,34 @@ job_add(struct daemon_job *job, struct daemon_entry *e)
 
 /* ---- after a commit: post-actions ------------------------------------ */
 
+/*
+ * Flag or move `uids` (or, with uids NULL, every UID in first:last) in
+ * one command.  A refusal (ERR_MSG) is logged and skipped: the messages
+ * are stored, only the flag or move is missing.
+ */
 static int
-post_action(struct daemon_worker *w, uint32_t uid, struct error *err)
+post_action(struct daemon_worker *w, const uint32_t *uids, size_t n,
+    uint32_t first, uint32_t last, struct error *err)
 {
 	const struct conf_mailbox *mb = w->mb;
 	int r;
 
-	if (mb->after == CONF_AFTER_FLAG)
-		r = imap_flag_seen(w->imap, uid, err);
+	if (mb->after == CONF_AFTER_FLAG && uids != NULL)
+		r = imap_flag_seen_uids(w->imap, uids, n, err);
+	else if (mb->after == CONF_AFTER_FLAG)
+		r = imap_flag_seen_range(w->imap, first, last, err);
+	else if (mb->after == CONF_AFTER_MOVE && uids != NULL)
+		r = imap_move_uids(w->imap, uids, n, mb->after_folder, err);
 	else if (mb->after == CONF_AFTER_MOVE)
-		r = imap_move(w->imap, uid, mb->after_folder, err);
+		r = imap_move_range(w->imap, first, last, mb->after_folder,
+		    err);
 	else
 		return 0;
 	if (r < 0 && err->code == ERR_MSG) {
-		/* The message is stored; only the flag or move is missing. */
-		daemon_log(w->d, LOG_LVL_WARN, mb->name, "uid=%" PRIu32
-		    ": post-action failed, skipping: %s", uid, err->msg);
+		daemon_log(w->d, LOG_LVL_WARN, mb->name, "post-action on UIDs "
+		    "%" PRIu32 ":%" PRIu32 " failed, skipping: %s", uids !=
+		    NULL ? uids[0] : first, uids != NULL ? uids[n - 1] : last,
+		    err->msg);
 		error_clear(err);
 		return 0;
 	}
@@ -224,13 +235,16 @@ static int
 post_actions(struct daemon_worker *w, const struct daemon_job *job,
     struct error *err)
 {
+	uint32_t *uids;
 	int r;
 
-	for (size_t i = 0; i < job->n; i++) {
-		r = post_action(w, job->v[i].uid, err);
-		if (r < 0)
-			return r;
-	}
+	uids = xcalloc(job->n, sizeof(*uids));
+	for (size_t i = 0; i < job->n; i++)
+		uids[i] = job->v[i].uid;
+	r = post_action(w, uids, job->n, 0, 0, err);
+	free(uids);
+	if (r < 0)
+		return r;
 	w->acted_uid = job->last_uid;
 	w->acted_uidvalidity = job->uidvalidity;
 	return 0;
@@ -245,7 +259,6 @@ static int
 recover_post_actions(struct daemon_worker *w, uint32_t uidvalidity,
     uint32_t last_uid, struct error *err)
 {
-	uint32_t from, uid;
 	int r;
 
 	if (w->mb->after == CONF_AFTER_NONE)
@@ -254,17 +267,12 @@ recover_post_actions(struct daemon_worker *w, uint32_t uidvalidity,
 		w->acted_uid = 0;
 	if (w->acted_uid >= last_uid)
 		return 0;
-	from = w->acted_uid + 1;
-	if (last_uid - from >= RECOVER_MAX_UIDS)
-		from = last_uid - RECOVER_MAX_UIDS + 1;
 	daemon_log(w->d, LOG_LVL_NOTICE, w->mb->name, "applying the "
 	    "post-action to UIDs %" PRIu32 ":%" PRIu32 ", stored before the "
-	    "last stop", from, last_uid);
-	for (uid = from; uid <= last_uid; uid++) {
-		r = post_action(w, uid, err);
-		if (r < 0)
-			return r;
-	}
+	    "last stop", w->acted_uid + 1, last_uid);
+	r = post_action(w, NULL, 0, w->acted_uid + 1, last_uid, err);
+	if (r < 0)
+		return r;
 	w->acted_uid = last_uid;
 	w->acted_uidvalidity = uidvalidity;
 	return 0;

@@ -105,8 +105,11 @@ static void
 html_before_text(struct html_state *st)
 {
 	if (st->out->len == 0 || st->newlines > 0) {
+		/* ">> text", as mail clients quote plain text. */
 		for (unsigned i = 0; i < st->quote; i++)
-			html_put(st, "> ", 2);
+			html_put(st, ">", 1);
+		if (st->quote > 0)
+			html_put(st, " ", 1);
 		st->newlines = 0;
 	} else if (st->space) {
 		html_put(st, " ", 1);

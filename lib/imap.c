@@ -1,14 +1,18 @@
 /*
- * The IMAP client, on libetpan; see imap.h.  TLS is tls.c's: the socket
- * is wrapped in a verified GnuTLS session (right after connect, or after
- * the server's STARTTLS OK) before libetpan writes a byte through it.
+ * The IMAP client, on libetpan; see imap.h.  This file: the connection,
+ * login, SELECT, post-actions and IDLE; the fetch iterator is in
+ * imap-fetch.c.  TLS is tls.c's: the socket is wrapped in a verified
+ * GnuTLS session (right after connect, or after the server's STARTTLS
+ * OK) before libetpan writes a byte through it.
  */
 #include "imap.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libetpan/libetpan.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,38 +21,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "imap-private.h"
 #include "tls.h"
 #include "xalloc.h"
 
-#define IMAP_DEFAULT_MAX_SIZE (50 * 1024 * 1024)
-#define IMAP_DEFAULT_BATCH_COUNT 50
-#define IMAP_DEFAULT_BATCH_BYTES (32 * 1024 * 1024)
-#define IMAP_MAX_PENDING 1000000	/* UIDs one fetch_begin accepts */
 #define IMAP_TOKEN_MAX 16384		/* bytes of an XOAUTH2 token file */
-
-struct imap {
-	mailimap *session;	/* owned */
-	char *label;		/* owned: "host:port (user)" for messages */
-	int timeout_s;
-	int broken;		/* the stream is unusable: all calls fail */
-};
-
-struct imap_entry {
-	uint32_t uid;
-	uint32_t size;
-};
-
-struct imap_fetch {
-	struct imap *imap;		/* foreign */
-	struct imap_fetch_opts opts;
-	struct imap_entry *v;		/* owned: UIDs and sizes to deliver */
-	size_t n;
-	size_t pos;			/* next entry to hand out */
-	size_t start, end;		/* the fetched batch is v[start..end) */
-	clist *batch;			/* owned: libetpan's FETCH result */
-	const char **data;		/* foreign (into batch): v[start + i] */
-	size_t *len;
-};
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -74,7 +51,7 @@ imap_is_conn_error(int r)
  * (and the connection is marked unusable), a refusal is `refused` with
  * the server's own words.
  */
-static int
+int
 imap_fail(struct imap *imap, int r, enum err_code refused, const char *what,
     struct error *err)
 {
@@ -106,7 +83,7 @@ imap_fail(struct imap *imap, int r, enum err_code refused, const char *what,
 	    imap->label, what, text);
 }
 
-static int
+int
 imap_check_usable(struct imap *imap, const char *what, struct error *err)
 {
 	if (!imap->broken)
@@ -117,11 +94,22 @@ imap_check_usable(struct imap *imap, const char *what, struct error *err)
 
 /* ---- connecting ------------------------------------------------------ */
 
+/* Judged by the address, not the name: "localhost" can lie. */
 static int
-imap_host_is_loopback(const char *host)
+imap_addr_is_loopback(const struct addrinfo *ai)
 {
-	return strcmp(host, "localhost") == 0 ||
-	    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+	const struct sockaddr_in *in4;
+	const struct sockaddr_in6 *in6;
+
+	if (ai->ai_family == AF_INET) {
+		in4 = (const struct sockaddr_in *)(const void *)ai->ai_addr;
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ai->ai_family == AF_INET6) {
+		in6 = (const struct sockaddr_in6 *)(const void *)ai->ai_addr;
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	return 0;
 }
 
 /* connect() on a blocking socket, bounded by timeout_s. */
@@ -175,7 +163,7 @@ imap_tcp_connect(const struct conf_server *srv, int timeout_s, int *fd_r,
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char port[16];
-	int fd = -1, r, saved = 0;
+	int fd = -1, r, saved = 0, skipped = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -185,11 +173,21 @@ imap_tcp_connect(const struct conf_server *srv, int timeout_s, int *fd_r,
 		return error_set(err, ERR_CONN, "imap %s:%d: cannot resolve: "
 		    "%s", srv->host, srv->port, gai_strerror(r));
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		/* A password in clear text never leaves this machine. */
+		if (srv->tls == CONF_TLS_NONE && !imap_addr_is_loopback(ai)) {
+			skipped++;
+			continue;
+		}
 		fd = imap_connect_addr(ai, timeout_s);
 		if (fd < 0)
 			saved = errno;
 	}
 	freeaddrinfo(res);
+	if (fd < 0 && saved == 0 && skipped > 0)
+		return error_set(err, ERR_CONF, "imap %s:%d: tls = \"none\" "
+		    "is allowed to loopback only; refusing to send a password "
+		    "in clear text to a non-loopback address", srv->host,
+		    srv->port);
 	if (fd < 0)
 		return error_set(err, ERR_CONN, "imap %s:%d: connect: %s",
 		    srv->host, srv->port, strerror(saved));
@@ -272,6 +270,18 @@ imap_starttls(struct imap *imap, const struct conf_server *srv,
 		    "offer STARTTLS (tls = \"starttls\"); not falling back to "
 		    "plaintext", imap->label);
 	r = mailimap_starttls(imap->session);
+	/*
+	 * Clear-text bytes already read past the OK would be taken as if
+	 * they came through TLS: a response injection (CVE-2020-15953).
+	 * libetpan >= 1.9.4 refuses it too, as a bare STARTTLS error.
+	 */
+	if (imap->session->imap_stream != NULL &&
+	    imap->session->imap_stream->read_buffer_len > 0) {
+		imap->broken = 1;
+		return error_set(err, ERR_CONN, "imap %s: server sent data "
+		    "after its STARTTLS OK; refusing (injection?)",
+		    imap->label);
+	}
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_CONN, "STARTTLS", err);
 	low = mailstream_get_low(imap->session->imap_stream);
@@ -346,10 +356,6 @@ imap_connect(const struct conf_server *srv, int timeout_s,
 	mailstream *stream = NULL;
 	int fd = -1, r;
 
-	if (srv->tls == CONF_TLS_NONE && !imap_host_is_loopback(srv->host))
-		return error_set(err, ERR_CONF, "imap %s:%d: tls = \"none\" "
-		    "is allowed to loopback only; refusing to send a password "
-		    "in clear text", srv->host, srv->port);
 	imap = xcalloc(1, sizeof(*imap));
 	imap->timeout_s = timeout_s > 0 ? timeout_s : 60;
 	xasprintf(&imap->label, "%s:%d (%s)", srv->host, srv->port,
@@ -372,6 +378,15 @@ imap_connect(const struct conf_server *srv, int timeout_s,
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		r = imap_fail(imap, r, ERR_CONN, "greeting", err);
+		goto out;
+	}
+	/* PREAUTH in clear text would skip STARTTLS: a downgrade. */
+	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    srv->tls == CONF_TLS_STARTTLS) {
+		imap->broken = 1;
+		r = error_set(err, ERR_CONN, "imap %s: server greeted with "
+		    "PREAUTH before STARTTLS; refusing an unencrypted "
+		    "session", imap->label);
 		goto out;
 	}
 	r = 0;
@@ -503,374 +518,152 @@ imap_select(struct imap *imap, const char *folder, uint32_t *uidvalidity_r,
 	return 0;
 }
 
-/* ---- fetch ----------------------------------------------------------- */
-
-/* The UID, size and body of one FETCH response; absent ones untouched. */
-static void
-imap_msg_att_parse(struct mailimap_msg_att *att, uint32_t *uid_r,
-    uint32_t *size_r, const char **data_r, size_t *len_r)
-{
-	struct mailimap_msg_att_item *item;
-	struct mailimap_msg_att_static *st;
-	clistiter *cur;
-
-	for (cur = clist_begin(att->att_list); cur != NULL;
-	    cur = clist_next(cur)) {
-		item = clist_content(cur);
-		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-			continue;
-		st = item->att_data.att_static;
-		switch (st->att_type) {
-		case MAILIMAP_MSG_ATT_UID:
-			*uid_r = st->att_data.att_uid;
-			break;
-		case MAILIMAP_MSG_ATT_RFC822_SIZE:
-			*size_r = st->att_data.att_rfc822_size;
-			break;
-		case MAILIMAP_MSG_ATT_BODY_SECTION:
-			if (data_r != NULL &&
-			    st->att_data.att_body_section->sec_body_part !=
-			    NULL) {
-				*data_r = st->att_data.att_body_section->
-				    sec_body_part;
-				*len_r = st->att_data.att_body_section->
-				    sec_length;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static int
-imap_entry_cmp(const void *a, const void *b)
-{
-	const struct imap_entry *x = a, *y = b;
-
-	return x->uid < y->uid ? -1 : x->uid > y->uid;
-}
-
-static struct mailimap_fetch_type *
-imap_fetch_type(int with_body)
-{
-	struct mailimap_fetch_type *ft;
-
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_rfc822_size());
-	if (with_body)
-		mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_body_peek_section(
-		    mailimap_section_new(NULL)));
-	return ft;
-}
-
-/* UID FETCH from:* (UID RFC822.SIZE): what is there to take, in order. */
-static int
-imap_fetch_list(struct imap_fetch *it, uint32_t from_uid, struct error *err)
-{
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *res = NULL;
-	clistiter *cur;
-	size_t cap = 0;
-	int r;
-
-	set = mailimap_set_new_interval(from_uid, 0);
-	ft = imap_fetch_type(0);
-	r = mailimap_uid_fetch(it->imap->session, set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(it->imap, r, ERR_BOX, "UID FETCH (sizes)",
-		    err);
-	for (cur = clist_begin(res); cur != NULL; cur = clist_next(cur)) {
-		uint32_t uid = 0, size = 0;
-
-		imap_msg_att_parse(clist_content(cur), &uid, &size, NULL,
-		    NULL);
-		/* "n:*" also names the last message when n is past it. */
-		if (uid < from_uid || uid == 0)
-			continue;
-		if (it->n == IMAP_MAX_PENDING)
-			break;
-		if (it->n == cap) {
-			cap = cap != 0 ? cap * 2 : 64;
-			it->v = xreallocarray(it->v, cap, sizeof(*it->v));
-		}
-		it->v[it->n].uid = uid;
-		it->v[it->n].size = size;
-		it->n++;
-	}
-	mailimap_fetch_list_free(res);
-	if (it->n > 1)
-		qsort(it->v, it->n, sizeof(*it->v), imap_entry_cmp);
-	return 0;
-}
-
-static void
-imap_fetch_drop_batch(struct imap_fetch *it)
-{
-	if (it->batch != NULL)
-		mailimap_fetch_list_free(it->batch);
-	it->batch = NULL;
-}
-
-/* Entries v[pos..end) form the next batch: bounded by count and bytes. */
-static size_t
-imap_batch_end(const struct imap_fetch *it)
-{
-	size_t i, bytes = 0, count = 0;
-
-	for (i = it->pos; i < it->n && count < it->opts.batch_count; i++) {
-		if (it->v[i].size > it->opts.max_size) {
-			count++;
-			continue;
-		}
-		if (count > 0 && bytes + it->v[i].size > it->opts.batch_bytes)
-			break;
-		bytes += it->v[i].size;
-		count++;
-	}
-	return i;
-}
-
-/* Fetch bodies of the batch's entries that are not too big. */
-static int
-imap_fetch_batch(struct imap_fetch *it, struct error *err)
-{
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clistiter *cur;
-	size_t i, want = 0;
-	int r;
-
-	imap_fetch_drop_batch(it);
-	it->start = it->pos;
-	it->end = imap_batch_end(it);
-	set = mailimap_set_new_empty();
-	for (i = it->start; i < it->end; i++) {
-		it->data[i - it->start] = NULL;
-		it->len[i - it->start] = 0;
-		if (it->v[i].size > it->opts.max_size)
-			continue;
-		mailimap_set_add_single(set, it->v[i].uid);
-		want++;
-	}
-	if (want == 0) {
-		mailimap_set_free(set);
-		return 0;
-	}
-	ft = imap_fetch_type(1);
-	r = mailimap_uid_fetch(it->imap->session, set, ft, &it->batch);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR) {
-		it->batch = NULL;
-		return imap_fail(it->imap, r, ERR_BOX, "UID FETCH", err);
-	}
-	/* Match responses to entries by UID; unsolicited FETCHes (flag
-	 * changes by other clients) carry no body and are ignored. */
-	for (cur = clist_begin(it->batch); cur != NULL; cur = clist_next(cur)) {
-		uint32_t uid = 0, size = 0;
-		const char *data = NULL;
-		size_t len = 0;
-
-		imap_msg_att_parse(clist_content(cur), &uid, &size, &data,
-		    &len);
-		if (data == NULL)
-			continue;
-		for (i = it->start; i < it->end; i++) {
-			if (it->v[i].uid == uid) {
-				it->data[i - it->start] = data;
-				it->len[i - it->start] = len;
-				break;
-			}
-		}
-	}
-	return 0;
-}
-
-int
-imap_fetch_begin(struct imap *imap, uint32_t from_uid,
-    const struct imap_fetch_opts *opts, struct imap_fetch **it_r,
-    struct error *err)
-{
-	struct imap_fetch *it;
-	int r;
-
-	r = imap_check_usable(imap, "UID FETCH", err);
-	if (r < 0)
-		return r;
-	it = xcalloc(1, sizeof(*it));
-	it->imap = imap;
-	if (opts != NULL)
-		it->opts = *opts;
-	if (it->opts.max_size == 0)
-		it->opts.max_size = IMAP_DEFAULT_MAX_SIZE;
-	if (it->opts.batch_count == 0)
-		it->opts.batch_count = IMAP_DEFAULT_BATCH_COUNT;
-	if (it->opts.batch_bytes == 0)
-		it->opts.batch_bytes = IMAP_DEFAULT_BATCH_BYTES;
-	it->data = xcalloc(it->opts.batch_count, sizeof(*it->data));
-	it->len = xcalloc(it->opts.batch_count, sizeof(*it->len));
-	if (from_uid == 0)
-		from_uid = 1;
-	r = 0;
-	if (imap->session->imap_selection_info == NULL ||
-	    imap->session->imap_selection_info->sel_exists > 0)
-		r = imap_fetch_list(it, from_uid, err);
-	if (r < 0) {
-		imap_fetch_end(&it);
-		return r;
-	}
-	*it_r = it;
-	return 0;
-}
-
-int
-imap_fetch_next(struct imap_fetch *it, struct imap_msg *m, struct error *err)
-{
-	const struct imap_entry *e;
-	size_t k;
-	int r;
-
-	if (it->pos >= it->n)
-		return 0;
-	if (it->pos >= it->end) {
-		r = imap_fetch_batch(it, err);
-		if (r < 0) {
-			it->pos = it->n;
-			return r;
-		}
-	}
-	e = &it->v[it->pos];
-	k = it->pos - it->start;
-	m->uid = e->uid;
-	m->size = e->size;
-	m->data = it->data[k];
-	m->len = it->len[k];
-	if (e->size > it->opts.max_size)
-		m->status = IMAP_MSG_TOO_BIG;
-	else if (m->data == NULL)
-		m->status = IMAP_MSG_GONE;
-	else
-		m->status = IMAP_MSG_OK;
-	it->pos++;
-	return 1;
-}
-
-size_t
-imap_fetch_count(const struct imap_fetch *it)
-{
-	return it->n;
-}
-
-void
-imap_fetch_end(struct imap_fetch **itp)
-{
-	struct imap_fetch *it = *itp;
-
-	if (it == NULL)
-		return;
-	imap_fetch_drop_batch(it);
-	free(it->v);
-	free(it->data);
-	free(it->len);
-	free(it);
-	*itp = NULL;
-}
-
 /* ---- post-actions ---------------------------------------------------- */
 
+/* A UID set naming uids[0..n), or first:last when uids is NULL. */
+static struct mailimap_set *
+imap_uid_set(const uint32_t *uids, size_t n, uint32_t first, uint32_t last)
+{
+	struct mailimap_set *set;
+
+	if (uids == NULL)
+		return mailimap_set_new_interval(first, last);
+	set = mailimap_set_new_empty();
+	for (size_t i = 0; i < n; i++)
+		mailimap_set_add_single(set, uids[i]);
+	return set;
+}
+
 static int
-imap_store_flag(struct imap *imap, uint32_t uid, struct mailimap_flag *flag,
-    const char *what, struct error *err)
+imap_store_flag(struct imap *imap, struct mailimap_set *set,
+    struct mailimap_flag *flag, const char *what, struct error *err)
 {
 	struct mailimap_flag_list *fl;
 	struct mailimap_store_att_flags *sf;
-	struct mailimap_set *set;
 	int r;
 
 	fl = mailimap_flag_list_new_empty();
 	mailimap_flag_list_add(fl, flag);
 	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
-	set = mailimap_set_new_single(uid);
 	r = mailimap_uid_store(imap->session, set, sf);
-	mailimap_set_free(set);
 	mailimap_store_att_flags_free(sf);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_MSG, what, err);
 	return 0;
 }
 
-int
-imap_flag_seen(struct imap *imap, uint32_t uid, struct error *err)
+static int
+imap_flag_seen_set(struct imap *imap, struct mailimap_set *set,
+    struct error *err)
 {
 	int r;
 
 	r = imap_check_usable(imap, "UID STORE", err);
-	if (r < 0)
-		return r;
-	return imap_store_flag(imap, uid, mailimap_flag_new_seen(),
-	    "UID STORE \\Seen", err);
+	if (r == 0)
+		r = imap_store_flag(imap, set, mailimap_flag_new_seen(),
+		    "UID STORE \\Seen", err);
+	mailimap_set_free(set);
+	return r;
 }
 
-/* Without MOVE: copy, mark deleted, expunge exactly this UID. */
-static int
-imap_copy_delete(struct imap *imap, uint32_t uid, const char *folder,
+int
+imap_flag_seen(struct imap *imap, uint32_t uid, struct error *err)
+{
+	return imap_flag_seen_set(imap, mailimap_set_new_single(uid), err);
+}
+
+int
+imap_flag_seen_uids(struct imap *imap, const uint32_t *uids, size_t n,
     struct error *err)
 {
-	struct mailimap_set *set;
+	if (n == 0)
+		return 0;
+	return imap_flag_seen_set(imap, imap_uid_set(uids, n, 0, 0), err);
+}
+
+int
+imap_flag_seen_range(struct imap *imap, uint32_t first, uint32_t last,
+    struct error *err)
+{
+	if (first == 0 || first > last)
+		return 0;
+	return imap_flag_seen_set(imap, imap_uid_set(NULL, 0, first, last),
+	    err);
+}
+
+/* Without MOVE: copy, mark deleted, expunge exactly these UIDs. */
+static int
+imap_copy_delete(struct imap *imap, struct mailimap_set *set,
+    const char *folder, struct error *err)
+{
 	int r;
 
-	set = mailimap_set_new_single(uid);
 	r = mailimap_uid_copy(imap->session, set, folder);
-	if (r != MAILIMAP_NO_ERROR) {
-		mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_MSG, "UID COPY", err);
-	}
-	r = imap_store_flag(imap, uid, mailimap_flag_new_deleted(),
+	r = imap_store_flag(imap, set, mailimap_flag_new_deleted(),
 	    "UID STORE \\Deleted", err);
-	if (r < 0) {
-		mailimap_set_free(set);
+	if (r < 0)
 		return r;
-	}
 	if (!imap_has_capability(imap, "UIDPLUS")) {
-		mailimap_set_free(set);
 		/* A plain EXPUNGE would remove every \Deleted message. */
-		return error_set(err, ERR_MSG, "imap %s: UID %u copied to "
-		    "\"%s\" and marked \\Deleted, but the server has neither "
-		    "MOVE nor UIDPLUS: not expunged", imap->label, uid, folder);
+		return error_set(err, ERR_MSG, "imap %s: copied to \"%s\" and "
+		    "marked \\Deleted, but the server has neither MOVE nor "
+		    "UIDPLUS: not expunged", imap->label, folder);
 	}
 	r = mailimap_uid_expunge(imap->session, set);
-	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_MSG, "UID EXPUNGE", err);
 	return 0;
+}
+
+static int
+imap_move_set(struct imap *imap, struct mailimap_set *set,
+    const char *folder, struct error *err)
+{
+	int r;
+
+	r = imap_check_usable(imap, "move", err);
+	if (r < 0)
+		goto out;
+	if (!imap_has_capability(imap, "MOVE")) {
+		r = imap_copy_delete(imap, set, folder, err);
+		goto out;
+	}
+	r = mailimap_uid_move(imap->session, set, folder);
+	if (r != MAILIMAP_NO_ERROR)
+		r = imap_fail(imap, r, ERR_MSG, "UID MOVE", err);
+	else
+		r = 0;
+out:
+	mailimap_set_free(set);
+	return r;
 }
 
 int
 imap_move(struct imap *imap, uint32_t uid, const char *folder,
     struct error *err)
 {
-	struct mailimap_set *set;
-	int r;
+	return imap_move_set(imap, mailimap_set_new_single(uid), folder, err);
+}
 
-	r = imap_check_usable(imap, "move", err);
-	if (r < 0)
-		return r;
-	if (!imap_has_capability(imap, "MOVE"))
-		return imap_copy_delete(imap, uid, folder, err);
-	set = mailimap_set_new_single(uid);
-	r = mailimap_uid_move(imap->session, set, folder);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(imap, r, ERR_MSG, "UID MOVE", err);
-	return 0;
+int
+imap_move_uids(struct imap *imap, const uint32_t *uids, size_t n,
+    const char *folder, struct error *err)
+{
+	if (n == 0)
+		return 0;
+	return imap_move_set(imap, imap_uid_set(uids, n, 0, 0), folder, err);
+}
+
+int
+imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
+    const char *folder, struct error *err)
+{
+	if (first == 0 || first > last)
+		return 0;
+	return imap_move_set(imap, imap_uid_set(NULL, 0, first, last), folder,
+	    err);
 }
 
 /* ---- IDLE ------------------------------------------------------------ */

@@ -125,6 +125,21 @@ int imap_move(struct imap *imap, uint32_t uid, const char *folder,
     struct error *err);
 
 /*
+ * The same for many UIDs in one command (a batch after its commit), or
+ * for every UID in first:last (repairing after a crash; UIDs that no
+ * longer exist are ignored by the server).  n == 0 or first > last does
+ * nothing.  Errors as above.
+ */
+int imap_flag_seen_uids(struct imap *imap, const uint32_t *uids, size_t n,
+    struct error *err);
+int imap_flag_seen_range(struct imap *imap, uint32_t first, uint32_t last,
+    struct error *err);
+int imap_move_uids(struct imap *imap, const uint32_t *uids, size_t n,
+    const char *folder, struct error *err);
+int imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
+    const char *folder, struct error *err);
+
+/*
  * IMAP IDLE (RFC 2177), where imap_has_capability(imap, "IDLE").
  * imap_idle_start sends IDLE and reads the server's continuation.
  * imap_idle_wait then waits up to timeout_ms for the server to say

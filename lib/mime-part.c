@@ -153,6 +153,20 @@ is_text_part(GMimeObject *obj)
 }
 
 static int
+param_is(GMimeObject *obj, const char *name, const char *value)
+{
+	const char *v = g_mime_object_get_content_type_parameter(obj, name);
+
+	return v != NULL && g_ascii_strcasecmp(v, value) == 0;
+}
+
+static int
+is_flowed(GMimeObject *obj)
+{
+	return param_is(obj, "format", "flowed");
+}
+
+static int
 is_html(GMimeObject *obj)
 {
 	return g_mime_content_type_is_type(
@@ -354,6 +368,8 @@ take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 		    tmp.data != NULL ? tmp.data : "", tmp.len);
 	} else if (want_text) {
 		strip_uuencode(c, &utf);
+		if (is_flowed(obj))
+			mime_text_unflow(&utf, param_is(obj, "delsp", "yes"));
 		mime_part_append(c, fwd ? &c->fwd : &c->text,
 		    utf.data != NULL ? utf.data : "", utf.len);
 	}

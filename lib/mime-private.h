@@ -87,6 +87,15 @@ long mime_text_clean(struct buf *out, const char *s, size_t n, int text);
 int mime_text_add_cut(struct buf *b, const char *s, size_t n);
 
 /*
+ * Undo RFC 3676 format=flowed in text (clean UTF-8, LF line ends): soft
+ * line breaks (a trailing space) are joined, space-stuffing removed,
+ * quoted paragraphs joined per quote depth and written "> " / ">> ".
+ * With delsp, the trailing space of a soft break is deleted.  text's
+ * cap bounds the result.
+ */
+void mime_text_unflow(struct buf *text, int delsp);
+
+/*
  * A UTF-8-clean, single-line copy of s (control characters become
  * spaces, ends trimmed); NULL reads as "".  Never returns NULL.
  */

@@ -391,3 +391,60 @@ mime_text_lower(char *s)
 	}
 	return s;
 }
+
+/* Quote depth of a format=flowed line; *body_r skips quotes and stuffing. */
+static unsigned
+flowed_depth(const char *line, size_t len, size_t *body_r)
+{
+	size_t i = 0;
+
+	while (i < len && line[i] == '>')
+		i++;
+	if (i < len && line[i] == ' ')
+		*body_r = i + 1;
+	else
+		*body_r = i;
+	return (unsigned)i;
+}
+
+void
+mime_text_unflow(struct buf *text, int delsp)
+{
+	const char *p = text->data, *end = p + text->len;
+	unsigned depth = 0;
+	int open = 0;
+	struct buf out;
+
+	if (p == NULL)
+		return;
+	buf_init(&out, text->cap);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t body;
+		unsigned d = flowed_depth(p, len, &body);
+		int flowed = len > body && p[len - 1] == ' ' &&
+		    !(len - body == 3 && memcmp(p + body, "-- ", 3) == 0);
+
+		if (open && d != depth) {
+			/* A quote level change ends a paragraph (RFC 3676). */
+			buf_add(&out, "\n", 1);
+			open = 0;
+		}
+		if (!open) {
+			for (unsigned k = 0; k < d; k++)
+				buf_add(&out, ">", 1);
+			if (d > 0)
+				buf_add(&out, " ", 1);
+		}
+		buf_add(&out, p + body, len - body - (flowed && delsp));
+		if (!flowed && nl != NULL)
+			buf_add(&out, "\n", 1);
+		open = flowed;
+		depth = d;
+		p = nl != NULL ? nl + 1 : end;
+	}
+	buf_free(text);
+	*text = out;
+}
+

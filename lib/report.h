@@ -229,6 +229,31 @@ void report_digest_clear(struct report_digest *d);
 int report_digest_render(struct report_digest *d, struct buf *subject,
     struct buf *body, struct error *err);
 
+/*
+ * One SLA reminder mail, to the ticket's owner (the claiming BDR, the
+ * route's address, or whoever the daemon chooses for a new ticket).
+ * Every pointer is foreign; NULL strings are left out.
+ */
+struct report_reminder {
+	int64_t ticket_id;
+	const char *subject;	/* the ticket's */
+	const char *customer;
+	const char *account;	/* key account name */
+	const char *owner;	/* BDR name, or the route's name */
+	int clock;		/* enum sla_clock: SLA_CLOCK_CLAIM / _ACK */
+	int64_t since, deadline, now;
+	const char *ticket_url;	/* the ticket's link is this + id */
+};
+
+/*
+ * Append the reminder's subject line (one line: control characters in
+ * the ticket's subject become spaces, at most 200 bytes of it) to
+ * *subject and its plain-text body (lines of at most 78 columns) to
+ * *body.  Returns 0, or -1 with *err set when a buffer's cap is passed.
+ */
+int report_reminder_render(const struct report_reminder *rm,
+    struct buf *subject, struct buf *body, struct error *err);
+
 /* Helpers shared by the renderers. */
 /* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
 void report_fmt_time(int64_t t, char *buf, size_t size);

@@ -31,11 +31,14 @@
 
 /* What threading needs to know about the message being placed. */
 struct placing {
-	int64_t row;		/* messages.id */
+	int64_t row; /* messages.id; 0: insert it once placed */
+	const struct store_ingest_in *in; /* for that insert */
+	const char *status;
+	const char *why;
 	const struct msg *msg;
 	const char *message_id;
 	const char *mailbox;
-	const char *queue;	/* the mailbox's default queue */
+	const char *queue; /* the mailbox's default queue */
 	const struct verdict *verdict;
 	const struct store_actor *actor;
 	const char *direction;
@@ -50,18 +53,36 @@ is_team(struct store *st, const char *addr)
 	return st->team(st->team_arg, addr);
 }
 
+/*
+ * Is `addr` a shared mailbox address, also with plus-address tags
+ * (sales+claim@example.com for sales@example.com)?  A command mail to
+ * sales+claim@ alone is internal, not an answer to a customer.
+ */
 static int
 is_shared_address(struct store *st, const char *addr, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
+	const char *at = strrchr(addr, '@');
 	int r, found = 0;
 
-	r = store_prepare(st, &s, "SELECT 1 FROM mailboxes WHERE address = ?",
-	    err);
+	r = store_prepare(st, &s, "SELECT address FROM mailboxes"
+	    " WHERE address IS NOT NULL", err);
 	if (r < 0)
 		return -1;
-	store_bind_text(s, 1, addr);
-	found = sqlite3_step(s) == SQLITE_ROW;
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		const char *sh = (const char *)sqlite3_column_text(s, 0);
+		const char *sat = strrchr(sh, '@');
+		size_t local;
+
+		if (strcmp(sh, addr) == 0) {
+			found = 1;
+			break;
+		}
+		if (at == NULL || sat == NULL || strcmp(at, sat) != 0)
+			continue;
+		local = (size_t)(sat - sh);
+		found = strncmp(addr, sh, local) == 0 && addr[local] == '+';
+	}
 	store_release(st, &s);
 	return found;
 }
@@ -71,7 +92,7 @@ static int
 direction_of(struct store *st, const struct msg *m, const char **dir_r,
     struct error *err)
 {
-	const struct msg_addrs *lists[] = { &m->to, &m->cc };
+	const struct msg_addrs *lists[] = {&m->to, &m->cc};
 	int r;
 
 	if (!is_team(st, m->from.addr)) {
@@ -102,7 +123,7 @@ static int
 customer_of(struct store *st, const struct msg *m, const char *direction,
     const char **cust_r, struct error *err)
 {
-	const struct msg_addrs *lists[] = { &m->to, &m->cc };
+	const struct msg_addrs *lists[] = {&m->to, &m->cc};
 	int r;
 
 	*cust_r = NULL;
@@ -150,22 +171,24 @@ synthetic_id(const char *raw, size_t len, char *out, size_t outlen)
 		h ^= (unsigned char)raw[i];
 		h *= 0x100000001b3ULL;
 	}
-	snprintf(out, outlen, "unparsed-%016" PRIx64 "-%zu@triage.invalid",
-	    h, len);
+	snprintf(
+	    out, outlen, "unparsed-%016" PRIx64 "-%zu@triage.invalid", h, len);
 }
 
 static int
-ensure_mailbox(struct store *st, const struct store_ingest_in *in,
-    struct error *err)
+ensure_mailbox(
+    struct store *st, const struct store_ingest_in *in, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT INTO mailboxes (name, address,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO mailboxes (name, address,"
 	    " queue) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET"
 	    " address = coalesce(?2, address), queue = coalesce(?3, queue)"
 	    " WHERE address IS NOT coalesce(?2, address)"
-	    " OR queue IS NOT coalesce(?3, queue)", err);
+	    " OR queue IS NOT coalesce(?3, queue)",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, in->mailbox);
@@ -188,9 +211,11 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
 
 	*row_r = 0;
 	if (in->uid > 0) {
-		r = store_prepare(st, &s, "SELECT id, ticket_id FROM messages"
+		r = store_prepare(st, &s,
+		    "SELECT id, ticket_id FROM messages"
 		    " WHERE mailbox = ? AND uidvalidity = ? AND uid = ?"
-		    " AND uid > 0", err);
+		    " AND uid > 0",
+		    err);
 		if (r < 0)
 			return -1;
 		store_bind_text(s, 1, in->mailbox);
@@ -204,8 +229,10 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
 		if (*row_r != 0)
 			return 0;
 	}
-	r = store_prepare(st, &s, "SELECT id, ticket_id FROM messages"
-	    " WHERE mailbox = ? AND message_id = ?", err);
+	r = store_prepare(st, &s,
+	    "SELECT id, ticket_id FROM messages"
+	    " WHERE mailbox = ? AND message_id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, in->mailbox);
@@ -231,8 +258,8 @@ bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 			buf_addstr(&b, " ");
 		buf_addstr(&b, m->references[i]);
 	}
-	sqlite3_bind_text(s, 3, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(
+	    s, 3, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
 	buf_reset(&b);
 	sqlite3_bind_int64(s, 4, m->date);
 	store_bind_text(s, 5, m->subject);
@@ -240,23 +267,23 @@ bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 	store_bind_text(s, 7, m->from.addr);
 	store_bind_text(s, 8, m->from_domain);
 	join_addrs(&b, &m->to);
-	sqlite3_bind_text(s, 9, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(
+	    s, 9, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
 	buf_reset(&b);
 	join_addrs(&b, &m->cc);
-	sqlite3_bind_text(s, 10, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(
+	    s, 10, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
 	buf_reset(&b);
 	join_addrs(&b, &m->reply_to);
-	sqlite3_bind_text(s, 11, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(
+	    s, 11, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
 	buf_reset(&b);
 	for (size_t i = 0; i < m->n_headers; i++) {
-		buf_printf(&b, "%s: %s\n", m->headers[i].name,
-		    m->headers[i].value);
+		buf_printf(
+		    &b, "%s: %s\n", m->headers[i].name, m->headers[i].value);
 	}
-	sqlite3_bind_text(s, 12, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(
+	    s, 12, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
 	buf_reset(&b);
 	store_bind_text(s, 13, m->text);
 	store_bind_text(s, 14, m->forwarded);
@@ -264,33 +291,36 @@ bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 		buf_printf(&b, "%s\t%s\t%zu\n", m->attachments[i].filename,
 		    m->attachments[i].content_type, m->attachments[i].size);
 	}
-	sqlite3_bind_text(s, 15, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(
+	    s, 15, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
 	buf_reset(&b);
 	sqlite3_bind_int(s, 16, (int)m->flags);
 	for (size_t i = 0; i < m->n_problems; i++)
 		buf_printf(&b, "%s\n", m->problems[i]);
-	sqlite3_bind_text(s, 17, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(
+	    s, 17, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
 	store_bind_text(s, 18, direction);
 	buf_free(&b);
 }
 
 static int
 insert_message(struct store *st, const struct store_ingest_in *in,
-    const char *message_id, const char *direction, const char *status,
-    const char *error, int64_t *row_r, struct error *err)
+    const char *message_id, int64_t ticket_id, const char *direction,
+    const char *status, const char *error, int64_t *row_r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT INTO messages (message_id,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO messages (message_id,"
 	    " in_reply_to, refs, date, subject, from_name, from_addr,"
 	    " from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
 	    " forwarded, attachments, flags, problems, direction, mailbox,"
-	    " uidvalidity, uid, received, status, error, raw) VALUES (?1, ?2,"
-	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	    " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)", err);
+	    " uidvalidity, uid, received, status, error, raw, ticket_id)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+	    " ?26)",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, message_id);
@@ -310,6 +340,8 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 	store_bind_text(s, 23, status);
 	store_bind_text(s, 24, error);
 	sqlite3_bind_blob(s, 25, in->raw, (int)in->raw_len, SQLITE_STATIC);
+	if (ticket_id > 0)
+		sqlite3_bind_int64(s, 26, ticket_id);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_sqlerr(st, err, "insert message");
 	else
@@ -320,8 +352,8 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 
 /* The ticket of a stored message with this Message-ID, or 0. */
 static int
-ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
-    struct error *err)
+ticket_of_msgid(
+    struct store *st, const char *mid, int64_t *ticket_r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -329,8 +361,10 @@ ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
 	*ticket_r = 0;
 	if (mid == NULL || *mid == '\0')
 		return 0;
-	r = store_prepare(st, &s, "SELECT ticket_id FROM messages"
-	    " WHERE message_id = ? AND ticket_id IS NOT NULL LIMIT 1", err);
+	r = store_prepare(st, &s,
+	    "SELECT ticket_id FROM messages"
+	    " WHERE message_id = ? AND ticket_id IS NOT NULL LIMIT 1",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mid);
@@ -341,15 +375,17 @@ ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
 }
 
 static int
-awaited_ticket(struct store *st, const char *mid, int64_t *ticket_r,
-    struct error *err)
+awaited_ticket(
+    struct store *st, const char *mid, int64_t *ticket_r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
 	*ticket_r = 0;
-	r = store_prepare(st, &s, "SELECT ticket_id FROM awaited"
-	    " WHERE message_id = ? ORDER BY ticket_id LIMIT 1", err);
+	r = store_prepare(st, &s,
+	    "SELECT ticket_id FROM awaited"
+	    " WHERE message_id = ? ORDER BY ticket_id LIMIT 1",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mid);
@@ -375,14 +411,16 @@ ticket_exists(struct store *st, int64_t id, struct error *err)
 }
 
 static int
-is_participant(struct store *st, int64_t id, const char *addr,
-    struct error *err)
+is_participant(
+    struct store *st, int64_t id, const char *addr, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT 1 FROM participants"
-	    " WHERE ticket_id = ? AND address = ?", err);
+	r = store_prepare(st, &s,
+	    "SELECT 1 FROM participants"
+	    " WHERE ticket_id = ? AND address = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -447,8 +485,8 @@ ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
  * Which ticket the message belongs to by its headers (steps 1-3), or 0.
  */
 static int
-thread_by_headers(struct store *st, const struct placing *p,
-    int64_t *ticket_r, struct error *err)
+thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
+    struct error *err)
 {
 	const struct msg *m = p->msg;
 	int r;
@@ -472,16 +510,15 @@ thread_by_headers(struct store *st, const struct placing *p,
 		return r;
 	/* A sibling stored earlier waits for the same missing parent. */
 	r = awaited_ticket(st, m->in_reply_to, ticket_r, err);
-	for (size_t i = m->n_references; r == 0 && *ticket_r == 0 && i > 0;
-	    i--)
+	for (size_t i = m->n_references; r == 0 && *ticket_r == 0 && i > 0; i--)
 		r = awaited_ticket(st, m->references[i - 1], ticket_r, err);
 	return r;
 }
 
 /* Step 4: a subject token honoured only for the team or a participant. */
 static int
-thread_by_token(struct store *st, const struct placing *p,
-    int64_t *ticket_r, int64_t *related_r, struct error *err)
+thread_by_token(struct store *st, const struct placing *p, int64_t *ticket_r,
+    int64_t *related_r, struct error *err)
 {
 	int64_t tok = subject_token(p->msg->subject);
 	int r;
@@ -506,15 +543,17 @@ thread_by_token(struct store *st, const struct placing *p,
 }
 
 static int
-add_participants(struct store *st, int64_t id, const struct msg *m,
-    struct error *err)
+add_participants(
+    struct store *st, int64_t id, const struct msg *m, struct error *err)
 {
-	const struct msg_addrs *lists[] = { &m->to, &m->cc };
+	const struct msg_addrs *lists[] = {&m->to, &m->cc};
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT OR IGNORE INTO participants"
-	    " (ticket_id, address) VALUES (?, ?)", err);
+	r = store_prepare(st, &s,
+	    "INSERT OR IGNORE INTO participants"
+	    " (ticket_id, address) VALUES (?, ?)",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -539,14 +578,16 @@ add_participants(struct store *st, int64_t id, const struct msg *m,
 }
 
 static int
-add_mailbox(struct store *st, int64_t id, const char *mailbox,
-    struct error *err)
+add_mailbox(
+    struct store *st, int64_t id, const char *mailbox, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT OR IGNORE INTO ticket_mailboxes"
-	    " (ticket_id, mailbox) VALUES (?, ?)", err);
+	r = store_prepare(st, &s,
+	    "INSERT OR IGNORE INTO ticket_mailboxes"
+	    " (ticket_id, mailbox) VALUES (?, ?)",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -559,14 +600,16 @@ add_mailbox(struct store *st, int64_t id, const char *mailbox,
 
 /* Add a tag; sets *added_r to 1 when it was not there yet. */
 int
-store_add_tag_row(struct store *st, int64_t id, const char *tag,
-    int *added_r, struct error *err)
+store_add_tag_row(struct store *st, int64_t id, const char *tag, int *added_r,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT OR IGNORE INTO tags (ticket_id, tag)"
-	    " VALUES (?, ?)", err);
+	r = store_prepare(st, &s,
+	    "INSERT OR IGNORE INTO tags (ticket_id, tag)"
+	    " VALUES (?, ?)",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -588,9 +631,11 @@ add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
 
 	if (v->n_hits == 0)
 		return 0;
-	r = store_prepare(st, &s, "INSERT INTO hits (ticket_id, message_id,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO hits (ticket_id, message_id,"
 	    " rule, file, line, target, match, limit_hit)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err);
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    err);
 	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < v->n_hits && r == 0; i++) {
@@ -621,7 +666,7 @@ static int
 apply_verdict(struct store *st, int64_t id, int64_t row,
     const struct verdict *v, int opening, struct error *err)
 {
-	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
+	static const struct store_actor rule = {"rules", STORE_SRC_RULE};
 	sqlite3_stmt *s = NULL;
 	struct buf d;
 	int r = 0, added;
@@ -632,15 +677,17 @@ apply_verdict(struct store *st, int64_t id, int64_t row,
 	for (size_t i = 0; i < v->n_tags && r == 0; i++) {
 		r = store_add_tag_row(st, id, v->tags[i], &added, err);
 		if (r == 0 && added)
-			buf_printf(&d, "%stag %s", d.len ? ", " : "",
-			    v->tags[i]);
+			buf_printf(
+			    &d, "%stag %s", d.len ? ", " : "", v->tags[i]);
 	}
 	if (r == 0)
-		r = store_prepare(st, &s, "UPDATE tickets SET"
+		r = store_prepare(st, &s,
+		    "UPDATE tickets SET"
 		    " score_budget = score_budget + ?, score_authority ="
 		    " score_authority + ?, score_need = score_need + ?,"
 		    " score_timeline = score_timeline + ?,"
-		    " score_fit = score_fit + ? WHERE id = ?", err);
+		    " score_fit = score_fit + ? WHERE id = ?",
+		    err);
 	if (r == 0) {
 		for (int i = 0; i < DIM_COUNT; i++) {
 			sqlite3_bind_int(s, i + 1, v->scores[i]);
@@ -689,9 +736,11 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		queue = v->queue;
 	if (v != NULL && v->priority != PRIO_UNSET)
 		prio = v->priority;
-	r = store_prepare(st, &s, "INSERT INTO tickets (subject, state, queue,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO tickets (subject, state, queue,"
 	    " priority, customer, ignore_reason, related_to, created, updated)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, p->msg->subject);
@@ -716,11 +765,11 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	    p->ignored ? ", ignored: " : "", p->ignored ? v->ignore : "");
 	r = store_add_event(st, *id_r, p->actor, "create", detail, err);
 	if (r == 0 && related > 0) {
-		snprintf(detail, sizeof(detail), "subject names #%" PRId64
-		    " but %s is not on its thread", related,
-		    p->msg->from.addr);
-		r = store_add_event(st, *id_r, p->actor, "related", detail,
-		    err);
+		snprintf(detail, sizeof(detail),
+		    "subject names #%" PRId64 " but %s is not on its thread",
+		    related, p->msg->from.addr);
+		r = store_add_event(
+		    st, *id_r, p->actor, "related", detail, err);
 	}
 	return r;
 }
@@ -732,10 +781,12 @@ forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT INTO outbox (ticket_id, message_id,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO outbox (ticket_id, message_id,"
 	    " kind, route, created, next_attempt) SELECT id, ?1, 'forward',"
 	    " route, ?2, ?2 FROM tickets WHERE id = ?3 AND state IN"
-	    " ('routed', 'acknowledged') AND route IS NOT NULL", err);
+	    " ('routed', 'acknowledged') AND route IS NOT NULL",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, row);
@@ -748,8 +799,8 @@ forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
 }
 
 static int
-join_ticket(struct store *st, const struct placing *p, int64_t id,
-    struct error *err)
+join_ticket(
+    struct store *st, const struct placing *p, int64_t id, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	char detail[512];
@@ -757,13 +808,15 @@ join_ticket(struct store *st, const struct placing *p, int64_t id,
 
 	snprintf(detail, sizeof(detail), "%s from %s (%s) in %s%s%s",
 	    p->message_id, p->msg->from.addr, p->direction, p->mailbox,
-	    p->ignored ? ", ignored: " : "", p->ignored ?
-	    p->verdict->ignore : "");
+	    p->ignored ? ", ignored: " : "",
+	    p->ignored ? p->verdict->ignore : "");
 	r = store_add_event(st, id, p->actor, "message", detail, err);
 	if (r < 0 || p->ignored)
 		return r;
-	r = store_prepare(st, &s, "SELECT state = 'closed' FROM tickets"
-	    " WHERE id = ?", err);
+	r = store_prepare(st, &s,
+	    "SELECT state = 'closed' FROM tickets"
+	    " WHERE id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -771,13 +824,15 @@ join_ticket(struct store *st, const struct placing *p, int64_t id,
 		reopen = inbound && sqlite3_column_int(s, 0);
 	store_release(st, &s);
 	/* A customer writing again to a closed ticket opens it again. */
-	r = store_prepare(st, &s, "UPDATE tickets SET updated = ?1,"
+	r = store_prepare(st, &s,
+	    "UPDATE tickets SET updated = ?1,"
 	    " customer = coalesce(customer, ?2),"
 	    " state = CASE WHEN ?3 THEN 'new' ELSE state END,"
 	    " owner = CASE WHEN ?3 THEN NULL ELSE owner END,"
 	    " route = CASE WHEN ?3 THEN NULL ELSE route END,"
 	    " closed_at = CASE WHEN ?3 THEN NULL ELSE closed_at END"
-	    " WHERE id = ?4", err);
+	    " WHERE id = ?4",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, store_now(st));
@@ -799,8 +854,8 @@ join_ticket(struct store *st, const struct placing *p, int64_t id,
 
 /* Remember references we do not have yet, so a late parent finds us. */
 static int
-await_missing(struct store *st, const struct placing *p, int64_t id,
-    struct error *err)
+await_missing(
+    struct store *st, const struct placing *p, int64_t id, struct error *err)
 {
 	const struct msg *m = p->msg;
 	sqlite3_stmt *s = NULL;
@@ -808,16 +863,18 @@ await_missing(struct store *st, const struct placing *p, int64_t id,
 	int r = 0;
 
 	for (size_t i = 0; i <= m->n_references && r == 0; i++) {
-		const char *mid = i < m->n_references ? m->references[i] :
-		    m->in_reply_to;
+		const char *mid =
+		    i < m->n_references ? m->references[i] : m->in_reply_to;
 
 		if (*mid == '\0')
 			continue;
 		r = ticket_of_msgid(st, mid, &t, err);
 		if (r < 0 || t != 0)
 			continue;
-		r = store_prepare(st, &s, "INSERT OR IGNORE INTO awaited"
-		    " (message_id, ticket_id) VALUES (?, ?)", err);
+		r = store_prepare(st, &s,
+		    "INSERT OR IGNORE INTO awaited"
+		    " (message_id, ticket_id) VALUES (?, ?)",
+		    err);
 		if (r < 0)
 			break;
 		store_bind_text(s, 1, mid);
@@ -830,14 +887,15 @@ await_missing(struct store *st, const struct placing *p, int64_t id,
 }
 
 static int
-set_message_ticket(struct store *st, int64_t row, int64_t id,
-    struct error *err)
+set_message_ticket(struct store *st, int64_t row, int64_t id, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "UPDATE messages SET ticket_id = ?"
-	    " WHERE id = ?", err);
+	r = store_prepare(st, &s,
+	    "UPDATE messages SET ticket_id = ?"
+	    " WHERE id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -848,28 +906,37 @@ set_message_ticket(struct store *st, int64_t row, int64_t id,
 	return r;
 }
 
-/* Thread a stored message into a ticket and apply its verdict. */
+/*
+ * Thread a message into a ticket and apply its verdict.  A new message
+ * (p->row 0) is inserted here, once its ticket is known, so its row is
+ * written once: updating it later would rewrite the raw bytes too.
+ */
 static int
-place(struct store *st, const struct placing *p,
-    struct store_ingest_result *res, struct error *err)
+place(struct store *st, struct placing *p, struct store_ingest_result *res,
+    struct error *err)
 {
-	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
+	static const struct store_actor rule = {"rules", STORE_SRC_RULE};
 	int64_t id = 0, related = 0;
 	int r;
 
 	r = thread_by_headers(st, p, &id, err);
 	if (r == 0 && id == 0)
 		r = thread_by_token(st, p, &id, &related, err);
-	if (r < 0)
-		return -1;
-	if (id != 0) {
-		r = join_ticket(st, p, id, err);
-	} else {
+	if (r == 0 && id == 0) {
 		r = create_ticket(st, p, related, &id, err);
 		res->new_ticket = 1;
 	}
-	if (r == 0)
+	if (r < 0)
+		return -1;
+	if (p->row == 0) {
+		r = insert_message(st, p->in, p->message_id, id, p->direction,
+		    p->status, p->why, &p->row, err);
+		res->message_id = p->row;
+	} else {
 		r = set_message_ticket(st, p->row, id, err);
+	}
+	if (r == 0 && !res->new_ticket)
+		r = join_ticket(st, p, id, err);
 	if (r == 0)
 		r = add_mailbox(st, id, p->mailbox, err);
 	if (r == 0)
@@ -877,8 +944,8 @@ place(struct store *st, const struct placing *p,
 	if (r == 0)
 		r = await_missing(st, p, id, err);
 	if (r == 0 && !p->ignored)
-		r = apply_verdict(st, id, p->row, p->verdict,
-		    res->new_ticket, err);
+		r = apply_verdict(
+		    st, id, p->row, p->verdict, res->new_ticket, err);
 	if (r == 0 && !p->ignored && res->new_ticket && p->verdict != NULL &&
 	    p->verdict->route != NULL)
 		r = store_route(st, id, p->verdict->route, NULL, &rule, err);
@@ -907,8 +974,8 @@ ingest_in_tx(struct store *st, const struct store_ingest_in *in,
 	}
 	r = ensure_mailbox(st, in, err);
 	if (r == 0)
-		r = find_duplicate(st, in, mid, &res->message_id, &dup_ticket,
-		    err);
+		r = find_duplicate(
+		    st, in, mid, &res->message_id, &dup_ticket, err);
 	if (r < 0)
 		return -1;
 	if (res->message_id != 0) {
@@ -929,14 +996,21 @@ ingest_in_tx(struct store *st, const struct store_ingest_in *in,
 		if (r < 0)
 			return -1;
 	}
-	r = insert_message(st, in, mid, direction, status, why,
-	    &res->message_id, err);
-	if (r < 0 || in->msg == NULL)
-		return r;
-	p = (struct placing){ .row = res->message_id, .msg = in->msg,
-		.message_id = mid, .mailbox = in->mailbox, .queue = in->queue,
-		.verdict = in->verdict, .actor = &in->actor,
-		.direction = direction, .ignored = res->ignored };
+	if (in->msg == NULL)
+		return insert_message(st, in, mid, 0, direction, status, why,
+		    &res->message_id, err);
+	p = (struct placing){.row = 0,
+	    .in = in,
+	    .status = status,
+	    .why = why,
+	    .msg = in->msg,
+	    .message_id = mid,
+	    .mailbox = in->mailbox,
+	    .queue = in->queue,
+	    .verdict = in->verdict,
+	    .actor = &in->actor,
+	    .direction = direction,
+	    .ignored = res->ignored};
 	return place(st, &p, res, err);
 }
 
@@ -944,12 +1018,13 @@ int
 store_ingest_msg(struct store *st, const struct store_ingest_in *in,
     struct store_ingest_result *res_r, struct error *err)
 {
-	struct store_ingest_result res = { 0 };
+	struct store_ingest_result res = {0};
 	int r;
 
 	if (in->mailbox == NULL || in->queue == NULL || in->raw == NULL ||
 	    in->raw_len > INT32_MAX)
-		return error_set(err, ERR_USAGE, "ingest: mailbox, queue and "
+		return error_set(err, ERR_USAGE,
+		    "ingest: mailbox, queue and "
 		    "raw bytes (< 2 GB) are required");
 	r = store_tx_enter(st, err);
 	if (r < 0)
@@ -970,12 +1045,14 @@ store_mailbox_checkpoint(struct store *st, const char *mailbox,
 	int r;
 
 	/* A new UIDVALIDITY resets the checkpoint; else it only advances. */
-	r = store_prepare(st, &s, "INSERT INTO mailboxes (name, uidvalidity,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO mailboxes (name, uidvalidity,"
 	    " last_uid, updated) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (name) DO UPDATE SET updated = ?4,"
 	    " last_uid = CASE WHEN uidvalidity = ?2"
 	    "   THEN max(last_uid, ?3) ELSE ?3 END,"
-	    " uidvalidity = ?2", err);
+	    " uidvalidity = ?2",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mailbox);
@@ -989,15 +1066,17 @@ store_mailbox_checkpoint(struct store *st, const char *mailbox,
 }
 
 int
-store_mailbox_get(struct store *st, const char *mailbox,
-    int64_t *uidvalidity_r, int64_t *last_uid_r, struct error *err)
+store_mailbox_get(struct store *st, const char *mailbox, int64_t *uidvalidity_r,
+    int64_t *last_uid_r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0, u = 0;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT uidvalidity, last_uid FROM mailboxes"
-	    " WHERE name = ?", err);
+	r = store_prepare(st, &s,
+	    "SELECT uidvalidity, last_uid FROM mailboxes"
+	    " WHERE name = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mailbox);
@@ -1015,7 +1094,7 @@ int
 store_ingest(struct store *st, const struct store_ingest_in *in,
     struct store_ingest_result *res_r, struct error *err)
 {
-	struct store_ingest_result res = { 0 };
+	struct store_ingest_result res = {0};
 	int r;
 
 	r = store_tx_enter(st, err);
@@ -1023,8 +1102,8 @@ store_ingest(struct store *st, const struct store_ingest_in *in,
 		return -1;
 	r = store_ingest_msg(st, in, &res, err);
 	if (r == 0 && in->uid > 0)
-		r = store_mailbox_checkpoint(st, in->mailbox, in->uidvalidity,
-		    in->uid, err);
+		r = store_mailbox_checkpoint(
+		    st, in->mailbox, in->uidvalidity, in->uid, err);
 	if (store_tx_leave(st, r == 0, err) < 0)
 		r = -1;
 	if (r == 0)
@@ -1043,13 +1122,15 @@ update_parsed(struct store *st, int64_t row, const struct msg *m,
 	int r;
 
 	/* The stored Message-ID stays: it is the dedup key. */
-	r = store_prepare(st, &s, "UPDATE messages SET"
+	r = store_prepare(st, &s,
+	    "UPDATE messages SET"
 	    " in_reply_to = ?2, refs = ?3, date = ?4, subject = ?5,"
 	    " from_name = ?6, from_addr = ?7, from_domain = ?8,"
 	    " to_addrs = ?9, cc_addrs = ?10, reply_to = ?11, headers = ?12,"
 	    " text = ?13, forwarded = ?14, attachments = ?15, flags = ?16,"
 	    " problems = ?17, direction = ?18, status = ?19, error = ?20"
-	    " WHERE id = ?1", err);
+	    " WHERE id = ?1",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, row);
@@ -1067,21 +1148,22 @@ struct stored {
 	char *message_id;
 	char *mailbox;
 	char *queue;
-	int first;		/* the ticket's first message */
+	int first; /* the ticket's first message */
 };
 
 static int
-load_stored(struct store *st, int64_t row, struct stored *sm,
-    struct error *err)
+load_stored(struct store *st, int64_t row, struct stored *sm, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT m.ticket_id, m.message_id,"
+	r = store_prepare(st, &s,
+	    "SELECT m.ticket_id, m.message_id,"
 	    " m.mailbox, coalesce(b.queue, m.mailbox), m.id = (SELECT min(id)"
 	    " FROM messages WHERE ticket_id = m.ticket_id)"
 	    " FROM messages m JOIN mailboxes b ON b.name = m.mailbox"
-	    " WHERE m.id = ?", err);
+	    " WHERE m.id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, row);
@@ -1101,8 +1183,7 @@ load_stored(struct store *st, int64_t row, struct stored *sm,
 /* Queue and priority of a ticket whose first message was reclassified. */
 static int
 reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
-    const struct verdict *v, const struct store_actor *a,
-    struct error *err)
+    const struct verdict *v, const struct store_actor *a, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	const char *queue = v->queue != NULL ? v->queue : sm->queue;
@@ -1111,8 +1192,10 @@ reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
 	char *oldq = NULL;
 	int oldp = 0, r;
 
-	r = store_prepare(st, &s, "SELECT queue, priority FROM tickets"
-	    " WHERE id = ?", err);
+	r = store_prepare(st, &s,
+	    "SELECT queue, priority FROM tickets"
+	    " WHERE id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -1129,8 +1212,10 @@ reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
 	    oldq, queue, priority_name((enum priority)oldp),
 	    priority_name((enum priority)prio));
 	free(oldq);
-	r = store_prepare(st, &s, "UPDATE tickets SET queue = ?, priority = ?"
-	    " WHERE id = ?", err);
+	r = store_prepare(st, &s,
+	    "UPDATE tickets SET queue = ?, priority = ?"
+	    " WHERE id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, queue);
@@ -1150,8 +1235,7 @@ delete_hits(struct store *st, int64_t row, struct error *err)
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "DELETE FROM hits WHERE message_id = ?",
-	    err);
+	r = store_prepare(st, &s, "DELETE FROM hits WHERE message_id = ?", err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, row);
@@ -1166,7 +1250,7 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
     const char *parse_error, const struct verdict *v,
     const struct store_actor *a, struct stored *sm, struct error *err)
 {
-	struct store_ingest_result res = { 0 };
+	struct store_ingest_result res = {0};
 	const char *direction = "in", *status = "ok", *why = NULL;
 	struct placing p;
 	char detail[256];
@@ -1176,11 +1260,11 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 	if (r < 0)
 		return -1;
 	if (msg == NULL) {
-		snprintf(detail, sizeof(detail), "message %" PRId64
-		    " still fails: %s", row, parse_error != NULL ?
-		    parse_error : "unparsed");
-		return store_add_event(st, sm->ticket_id, a, "reprocess",
-		    detail, err);
+		snprintf(detail, sizeof(detail),
+		    "message %" PRId64 " still fails: %s", row,
+		    parse_error != NULL ? parse_error : "unparsed");
+		return store_add_event(
+		    st, sm->ticket_id, a, "reprocess", detail, err);
 	}
 	if (v != NULL && v->ignore != NULL) {
 		status = "ignored";
@@ -1195,45 +1279,49 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 		return -1;
 	if (sm->ticket_id == 0) {
 		/* It had failed: thread it now, as ingest would have. */
-		p = (struct placing){ .row = row, .msg = msg,
-			.message_id = sm->message_id, .mailbox = sm->mailbox,
-			.queue = sm->queue, .verdict = v, .actor = a,
-			.direction = direction, .ignored = why != NULL };
+		p = (struct placing){.row = row,
+		    .msg = msg,
+		    .message_id = sm->message_id,
+		    .mailbox = sm->mailbox,
+		    .queue = sm->queue,
+		    .verdict = v,
+		    .actor = a,
+		    .direction = direction,
+		    .ignored = why != NULL};
 		r = place(st, &p, &res, err);
 		if (r < 0)
 			return -1;
-		snprintf(detail, sizeof(detail), "message %" PRId64
-		    " parsed now", row);
-		return store_add_event(st, res.ticket_id, a, "reprocess",
-		    detail, err);
+		snprintf(detail, sizeof(detail),
+		    "message %" PRId64 " parsed now", row);
+		return store_add_event(
+		    st, res.ticket_id, a, "reprocess", detail, err);
 	}
 	if (v != NULL && sm->first)
 		r = reclassify_ticket(st, sm->ticket_id, sm, v, a, err);
 	if (r == 0 && v != NULL && why == NULL)
 		r = apply_verdict(st, sm->ticket_id, row, v, 0, err);
 	if (r == 0) {
-		snprintf(detail, sizeof(detail), "message %" PRId64
-		    " parsed and classified again", row);
-		r = store_add_event(st, sm->ticket_id, a, "reprocess", detail,
-		    err);
+		snprintf(detail, sizeof(detail),
+		    "message %" PRId64 " parsed and classified again", row);
+		r = store_add_event(
+		    st, sm->ticket_id, a, "reprocess", detail, err);
 	}
 	return r;
 }
 
 int
-store_reprocess_msg(struct store *st, int64_t message_id,
-    const struct msg *msg, const char *parse_error,
-    const struct verdict *verdict, const struct store_actor *actor,
-    struct error *err)
+store_reprocess_msg(struct store *st, int64_t message_id, const struct msg *msg,
+    const char *parse_error, const struct verdict *verdict,
+    const struct store_actor *actor, struct error *err)
 {
-	struct stored sm = { 0 };
+	struct stored sm = {0};
 	int r;
 
 	r = store_tx_enter(st, err);
 	if (r < 0)
 		return -1;
-	r = reprocess_in_tx(st, message_id, msg, parse_error, verdict, actor,
-	    &sm, err);
+	r = reprocess_in_tx(
+	    st, message_id, msg, parse_error, verdict, actor, &sm, err);
 	if (store_tx_leave(st, r == 0, err) < 0)
 		r = -1;
 	free(sm.message_id);

@@ -12,15 +12,15 @@
 #define STORE_STMT_CACHE 96
 
 struct store_stmt {
-	const char *sql;	/* foreign: a string literal, the cache key */
-	sqlite3_stmt *stmt;	/* owned */
+	const char *sql;    /* foreign: a string literal, the cache key */
+	sqlite3_stmt *stmt; /* owned */
 	int busy;
 };
 
 struct store {
-	sqlite3 *db;		/* owned */
-	char *path;		/* owned */
-	int depth;		/* 0: no transaction; 1: BEGIN; >1 savepoints */
+	sqlite3 *db; /* owned */
+	char *path;  /* owned */
+	int depth;   /* 0: no transaction; 1: BEGIN; >1 savepoints */
 	store_clock_fn *clock;
 	void *clock_arg;
 	store_team_fn *team;
@@ -57,9 +57,8 @@ int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *store_col_text(sqlite3_stmt *s, int i);
 
 /* Append an event for ticket `id`. */
-int store_add_event(struct store *st, int64_t id,
-    const struct store_actor *a, const char *kind, const char *detail,
-    struct error *err);
+int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
+    const char *kind, const char *detail, struct error *err);
 
 /* Add a tag row; *added_r is 1 when it was not there yet. */
 int store_add_tag_row(struct store *st, int64_t id, const char *tag,
@@ -68,7 +67,6 @@ int store_add_tag_row(struct store *st, int64_t id, const char *tag,
 /* Migrate an open database up to `target` (tests use this to build v1). */
 int store_migrate(struct store *st, int target, struct error *err);
 /* Open without migrating (tests).  */
-int store_open_raw(const char *path, struct store **st_r,
-    struct error *err);
+int store_open_raw(const char *path, struct store **st_r, struct error *err);
 
 #endif

@@ -15,24 +15,23 @@
 
 #include "xalloc.h"
 
-#define T_COLS "SELECT id, subject, state, queue, priority, owner, route," \
-	" customer, qualified, qualify_reason, story, ignore_reason," \
-	" coalesce(related_to, 0), created, updated, score_budget," \
-	" score_authority, score_need, score_timeline, score_fit" \
+#define T_COLS                                                                 \
+	"SELECT id, subject, state, queue, priority, owner, route,"            \
+	" customer, qualified, qualify_reason, story, ignore_reason,"          \
+	" coalesce(related_to, 0), created, updated, score_budget,"            \
+	" score_authority, score_need, score_timeline, score_fit"              \
 	" FROM tickets "
 #define T_ORDER " ORDER BY priority DESC, created, id LIMIT ?4"
 
 /* [queue given][owner given][state given]; ?1 queue ?2 owner ?3 state. */
 static const char *const queue_sql[2][2][2] = {
-	{ { T_COLS "WHERE is_open = 1" T_ORDER,
-	    T_COLS "WHERE state = ?3" T_ORDER },
-	  { T_COLS "WHERE owner = ?2 AND is_open = 1" T_ORDER,
-	    T_COLS "WHERE owner = ?2 AND state = ?3" T_ORDER } },
-	{ { T_COLS "WHERE queue = ?1 AND is_open = 1" T_ORDER,
-	    T_COLS "WHERE queue = ?1 AND state = ?3" T_ORDER },
-	  { T_COLS "WHERE queue = ?1 AND owner = ?2 AND is_open = 1" T_ORDER,
-	    T_COLS "WHERE queue = ?1 AND owner = ?2 AND state = ?3"
-	    T_ORDER } },
+    {{T_COLS "WHERE is_open = 1" T_ORDER, T_COLS "WHERE state = ?3" T_ORDER},
+	{T_COLS "WHERE owner = ?2 AND is_open = 1" T_ORDER,
+	    T_COLS "WHERE owner = ?2 AND state = ?3" T_ORDER}},
+    {{T_COLS "WHERE queue = ?1 AND is_open = 1" T_ORDER,
+	 T_COLS "WHERE queue = ?1 AND state = ?3" T_ORDER},
+	{T_COLS "WHERE queue = ?1 AND owner = ?2 AND is_open = 1" T_ORDER,
+	    T_COLS "WHERE queue = ?1 AND owner = ?2 AND state = ?3" T_ORDER}},
 };
 
 static void
@@ -111,12 +110,15 @@ load_lists(struct store *st, struct store_ticket *t, struct error *err)
 {
 	int r;
 
-	r = load_list(st, "SELECT mailbox FROM ticket_mailboxes"
-	    " WHERE ticket_id = ? ORDER BY mailbox", t->id, &t->mailboxes,
-	    &t->n_mailboxes, err);
+	r = load_list(st,
+	    "SELECT mailbox FROM ticket_mailboxes"
+	    " WHERE ticket_id = ? ORDER BY mailbox",
+	    t->id, &t->mailboxes, &t->n_mailboxes, err);
 	if (r == 0)
-		r = load_list(st, "SELECT tag FROM tags WHERE ticket_id = ?"
-		    " ORDER BY tag", t->id, &t->tags, &t->n_tags, err);
+		r = load_list(st,
+		    "SELECT tag FROM tags WHERE ticket_id = ?"
+		    " ORDER BY tag",
+		    t->id, &t->tags, &t->n_tags, err);
 	return r;
 }
 
@@ -153,15 +155,15 @@ store_queue(struct store *st, const struct store_filter *f,
 	sqlite3_stmt *s = NULL;
 	int r, has_state = f->state >= 0;
 
-	r = store_prepare(st, &s, queue_sql[f->queue != NULL]
-	    [f->owner != NULL][has_state], err);
+	r = store_prepare(st, &s,
+	    queue_sql[f->queue != NULL][f->owner != NULL][has_state], err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, f->queue);
 	store_bind_text(s, 2, f->owner);
 	if (has_state)
-		store_bind_text(s, 3,
-		    store_state_name((enum store_state)f->state));
+		store_bind_text(
+		    s, 3, store_state_name((enum store_state)f->state));
 	sqlite3_bind_int64(s, 4, f->limit > 0 ? (int64_t)f->limit : -1);
 	r = collect(st, s, v_r, n_r, err);
 	store_release(st, &s);
@@ -208,10 +210,13 @@ store_search(struct store *st, const char *query, size_t limit,
 		free(q);
 		return error_set(err, ERR_USAGE, "search: no words given");
 	}
-	r = store_prepare(st, &s, T_COLS "WHERE id IN (SELECT m.ticket_id"
+	r = store_prepare(st, &s,
+	    T_COLS
+	    "WHERE id IN (SELECT m.ticket_id"
 	    " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
 	    " WHERE messages_fts MATCH ?1 AND m.ticket_id IS NOT NULL)"
-	    " ORDER BY updated DESC, id DESC LIMIT ?2", err);
+	    " ORDER BY updated DESC, id DESC LIMIT ?2",
+	    err);
 	if (r == 0) {
 		store_bind_text(s, 1, q);
 		sqlite3_bind_int64(s, 2, limit > 0 ? (int64_t)limit : -1);
@@ -240,19 +245,21 @@ load_messages(struct store *st, struct store_detail *d, struct error *err)
 	int r, rc;
 
 	/* A message copied to two mailboxes is shown once. */
-	r = store_prepare(st, &s, "SELECT id, message_id, from_addr, from_name,"
+	r = store_prepare(st, &s,
+	    "SELECT id, message_id, from_addr, from_name,"
 	    " to_addrs, cc_addrs, date, direction, subject, text, mailbox,"
 	    " status, error FROM messages WHERE id IN (SELECT min(id)"
 	    " FROM messages WHERE ticket_id = ?1 GROUP BY message_id)"
-	    " ORDER BY date, id", err);
+	    " ORDER BY date, id",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->t.id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_message *m;
 
-		d->messages = xreallocarray(d->messages, d->n_messages + 1,
-		    sizeof(*d->messages));
+		d->messages = xreallocarray(
+		    d->messages, d->n_messages + 1, sizeof(*d->messages));
 		m = &d->messages[d->n_messages++];
 		m->id = sqlite3_column_int64(s, 0);
 		m->message_id = store_col_text(s, 1);
@@ -280,16 +287,18 @@ load_hits(struct store *st, struct store_detail *d, struct error *err)
 	sqlite3_stmt *s = NULL;
 	int r, rc;
 
-	r = store_prepare(st, &s, "SELECT rule, file, line, target, match"
-	    " FROM hits WHERE ticket_id = ? ORDER BY id", err);
+	r = store_prepare(st, &s,
+	    "SELECT rule, file, line, target, match"
+	    " FROM hits WHERE ticket_id = ? ORDER BY id",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->t.id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_hit *h;
 
-		d->hits = xreallocarray(d->hits, d->n_hits + 1,
-		    sizeof(*d->hits));
+		d->hits =
+		    xreallocarray(d->hits, d->n_hits + 1, sizeof(*d->hits));
 		h = &d->hits[d->n_hits++];
 		h->rule = store_col_text(s, 0);
 		h->file = store_col_text(s, 1);
@@ -309,16 +318,18 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 	sqlite3_stmt *s = NULL;
 	int r, rc;
 
-	r = store_prepare(st, &s, "SELECT at, actor, source, kind, detail"
-	    " FROM events WHERE ticket_id = ? ORDER BY id", err);
+	r = store_prepare(st, &s,
+	    "SELECT at, actor, source, kind, detail"
+	    " FROM events WHERE ticket_id = ? ORDER BY id",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->t.id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_event_rec *e;
 
-		d->events = xreallocarray(d->events, d->n_events + 1,
-		    sizeof(*d->events));
+		d->events = xreallocarray(
+		    d->events, d->n_events + 1, sizeof(*d->events));
 		e = &d->events[d->n_events++];
 		e->at = sqlite3_column_int64(s, 0);
 		e->actor = store_col_text(s, 1);
@@ -333,8 +344,8 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 }
 
 int
-store_show(struct store *st, int64_t id, struct store_detail **d_r,
-    struct error *err)
+store_show(
+    struct store *st, int64_t id, struct store_detail **d_r, struct error *err)
 {
 	struct store_detail *d;
 	sqlite3_stmt *s = NULL;
@@ -437,21 +448,23 @@ load_ids(struct store *st, const char *sql, int64_t arg, int64_t **ids_r,
 }
 
 int
-store_messages_for_ticket(struct store *st, int64_t ticket_id,
-    int64_t **ids_r, size_t *n_r, struct error *err)
+store_messages_for_ticket(struct store *st, int64_t ticket_id, int64_t **ids_r,
+    size_t *n_r, struct error *err)
 {
 	int64_t *v = NULL;
 	size_t n = 0;
 	int r;
 
-	r = load_ids(st, "SELECT id FROM messages WHERE ticket_id = ?"
-	    " ORDER BY id", ticket_id, &v, &n, err);
+	r = load_ids(st,
+	    "SELECT id FROM messages WHERE ticket_id = ?"
+	    " ORDER BY id",
+	    ticket_id, &v, &n, err);
 	if (r < 0)
 		return -1;
 	if (n == 0) {
 		free(v);
-		return error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64,
-		    ticket_id);
+		return error_set(
+		    err, ERR_NOTFOUND, "no ticket #%" PRId64, ticket_id);
 	}
 	*ids_r = v;
 	*n_r = n;
@@ -459,11 +472,13 @@ store_messages_for_ticket(struct store *st, int64_t ticket_id,
 }
 
 int
-store_messages_failed(struct store *st, int64_t **ids_r, size_t *n_r,
-    struct error *err)
+store_messages_failed(
+    struct store *st, int64_t **ids_r, size_t *n_r, struct error *err)
 {
-	return load_ids(st, "SELECT id FROM messages WHERE status = 'failed'"
-	    " AND ?1 = ?1 ORDER BY id", 0, ids_r, n_r, err);
+	return load_ids(st,
+	    "SELECT id FROM messages WHERE status = 'failed'"
+	    " AND ?1 = ?1 ORDER BY id",
+	    0, ids_r, n_r, err);
 }
 
 int
@@ -476,15 +491,17 @@ store_message_raw(struct store *st, int64_t message_id, char **raw_r,
 	char *raw;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT raw, mailbox FROM messages"
-	    " WHERE id = ?", err);
+	r = store_prepare(st, &s,
+	    "SELECT raw, mailbox FROM messages"
+	    " WHERE id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, message_id);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		store_release(st, &s);
-		return error_set(err, ERR_NOTFOUND, "no message %" PRId64,
-		    message_id);
+		return error_set(
+		    err, ERR_NOTFOUND, "no message %" PRId64, message_id);
 	}
 	blob = sqlite3_column_blob(s, 0);
 	len = (size_t)sqlite3_column_bytes(s, 0);

@@ -22,7 +22,7 @@
 
 struct tstate {
 	enum store_state state;
-	char owner[256];	/* "" when none */
+	char owner[256]; /* "" when none */
 	char route[256];
 	char ignore[256];
 	int qualified;
@@ -31,16 +31,17 @@ struct tstate {
 };
 
 static int
-ticket_load(struct store *st, int64_t id, struct tstate *ts,
-    struct error *err)
+ticket_load(struct store *st, int64_t id, struct tstate *ts, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	const char *state;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT state, coalesce(owner, ''),"
+	r = store_prepare(st, &s,
+	    "SELECT state, coalesce(owner, ''),"
 	    " coalesce(route, ''), coalesce(ignore_reason, ''), qualified,"
-	    " story, priority FROM tickets WHERE id = ?", err);
+	    " story, priority FROM tickets WHERE id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -50,14 +51,14 @@ ticket_load(struct store *st, int64_t id, struct tstate *ts,
 	}
 	state = (const char *)sqlite3_column_text(s, 0);
 	if (store_state_parse(state, &ts->state) < 0) {
-		r = error_set(err, ERR_INTERNAL, "ticket #%" PRId64
-		    ": unknown state '%s'", id, state);
+		r = error_set(err, ERR_INTERNAL,
+		    "ticket #%" PRId64 ": unknown state '%s'", id, state);
 		goto out;
 	}
 	snprintf(ts->owner, sizeof(ts->owner), "%s", sqlite3_column_text(s, 1));
 	snprintf(ts->route, sizeof(ts->route), "%s", sqlite3_column_text(s, 2));
-	snprintf(ts->ignore, sizeof(ts->ignore), "%s",
-	    sqlite3_column_text(s, 3));
+	snprintf(
+	    ts->ignore, sizeof(ts->ignore), "%s", sqlite3_column_text(s, 3));
 	ts->qualified = sqlite3_column_int(s, 4);
 	ts->story = sqlite3_column_int(s, 5);
 	ts->priority = sqlite3_column_int(s, 6);
@@ -71,8 +72,8 @@ out:
  * the text arguments (NULL binds NULL), ?5 an integer argument.
  */
 static int
-ticket_update(struct store *st, const char *sql, int64_t id,
-    const char *a3, const char *a4, int64_t a5, struct error *err)
+ticket_update(struct store *st, const char *sql, int64_t id, const char *a3,
+    const char *a4, int64_t a5, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -93,27 +94,29 @@ ticket_update(struct store *st, const char *sql, int64_t id,
 
 /* Why a ticket in state ts cannot take `what`; always returns -1. */
 static int
-refuse_state(const struct tstate *ts, int64_t id, const char *what,
-    struct error *err)
+refuse_state(
+    const struct tstate *ts, int64_t id, const char *what, struct error *err)
 {
 	switch (ts->state) {
 	case STATE_CLOSED:
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is closed: reopen it before you %s it", id, what);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is closed: reopen it before you %s it",
+		    id, what);
 	case STATE_IGNORED:
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64
 		    " was ignored by a rule (%s): reopen it before you %s it",
 		    id, ts->ignore, what);
 	case STATE_ROUTED:
 	case STATE_ACKNOWLEDGED:
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is %s to %s: it cannot be %s", id,
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is %s to %s: it cannot be %s", id,
 		    store_state_name(ts->state), ts->route,
 		    strcmp(what, "claim") == 0 ? "claimed" : "routed again");
 	default:
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is %s: cannot %s it", id, store_state_name(ts->state),
-		    what);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is %s: cannot %s it", id,
+		    store_state_name(ts->state), what);
 	}
 }
 
@@ -128,8 +131,8 @@ typedef int step_fn(struct store *st, int64_t id, const struct tstate *ts,
     const struct store_actor *a, const void *arg, struct error *err);
 
 static int
-run_step(struct store *st, int64_t id, const struct store_actor *a,
-    step_fn *fn, const void *arg, struct error *err)
+run_step(struct store *st, int64_t id, const struct store_actor *a, step_fn *fn,
+    const void *arg, struct error *err)
 {
 	struct tstate ts;
 	int r;
@@ -160,22 +163,25 @@ claim_step(struct store *st, int64_t id, const struct tstate *ts,
 	int r;
 
 	if (ts->state == STATE_CLAIMED && strcmp(ts->owner, a->name) == 0)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is already claimed by you", id);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is already claimed by you", id);
 	if (ts->state == STATE_CLAIMED && !c->steal)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is claimed by %s (--steal takes it over)", id,
-		    ts->owner);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64
+		    " is claimed by %s (--steal takes it over)",
+		    id, ts->owner);
 	if (ts->state != STATE_NEW && ts->state != STATE_CLAIMED)
 		return refuse_state(ts, id, "claim", err);
-	r = ticket_update(st, "UPDATE tickets SET state = 'claimed',"
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'claimed',"
 	    " owner = ?3, claimed_at = coalesce(claimed_at, ?1),"
-	    " updated = ?1 WHERE id = ?2", id, a->name, NULL, 0, err);
+	    " updated = ?1 WHERE id = ?2",
+	    id, a->name, NULL, 0, err);
 	if (r < 0)
 		return -1;
 	if (ts->state == STATE_CLAIMED) {
-		snprintf(detail, sizeof(detail), "taken over from %s",
-		    ts->owner);
+		snprintf(
+		    detail, sizeof(detail), "taken over from %s", ts->owner);
 		return store_add_event(st, id, a, "steal", detail, err);
 	}
 	return store_add_event(st, id, a, "claim", "", err);
@@ -185,7 +191,7 @@ int
 store_claim(struct store *st, int64_t id, const struct store_actor *a,
     int steal, struct error *err)
 {
-	struct claim_arg c = { steal };
+	struct claim_arg c = {steal};
 
 	return run_step(st, id, a, claim_step, &c, err);
 }
@@ -205,16 +211,19 @@ route_step(struct store *st, int64_t id, const struct tstate *ts,
 	int r;
 
 	if (ts->state == STATE_NEW && a->source != STORE_SRC_RULE)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is new: claim it before you route it", id);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is new: claim it before you route it",
+		    id);
 	if (ts->state != STATE_CLAIMED && ts->state != STATE_NEW)
 		return refuse_state(ts, id, "route", err);
-	r = ticket_update(st, "UPDATE tickets SET state = 'routed',"
-	    " route = ?3, routed_at = ?1, updated = ?1 WHERE id = ?2", id,
-	    ra->route, NULL, 0, err);
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'routed',"
+	    " route = ?3, routed_at = ?1, updated = ?1 WHERE id = ?2",
+	    id, ra->route, NULL, 0, err);
 	if (r < 0)
 		return -1;
-	r = store_prepare(st, &s, "INSERT INTO outbox (ticket_id, kind, route,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO outbox (ticket_id, kind, route,"
 	    " note, created, next_attempt) VALUES (?, 'forward', ?, ?, ?, ?)",
 	    err);
 	if (r < 0)
@@ -235,10 +244,10 @@ route_step(struct store *st, int64_t id, const struct tstate *ts,
 }
 
 int
-store_route(struct store *st, int64_t id, const char *route,
-    const char *note, const struct store_actor *a, struct error *err)
+store_route(struct store *st, int64_t id, const char *route, const char *note,
+    const struct store_actor *a, struct error *err)
 {
-	struct route_arg ra = { route, note };
+	struct route_arg ra = {route, note};
 
 	if (route == NULL || *route == '\0')
 		return error_set(err, ERR_USAGE, "route: no route given");
@@ -252,15 +261,17 @@ ack_step(struct store *st, int64_t id, const struct tstate *ts,
 	int r;
 
 	if (ts->state == STATE_ACKNOWLEDGED)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is already acknowledged", id);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is already acknowledged", id);
 	if (ts->state != STATE_ROUTED)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is %s: only a routed ticket can be acknowledged", id,
-		    store_state_name(ts->state));
-	r = ticket_update(st, "UPDATE tickets SET state = 'acknowledged',"
-	    " acked_at = ?1, updated = ?1 WHERE id = ?2", id, NULL, NULL, 0,
-	    err);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64
+		    " is %s: only a routed ticket can be acknowledged",
+		    id, store_state_name(ts->state));
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'acknowledged',"
+	    " acked_at = ?1, updated = ?1 WHERE id = ?2",
+	    id, NULL, NULL, 0, err);
 	if (r < 0)
 		return -1;
 	return store_add_event(st, id, a, "ack", ts->route, err);
@@ -283,15 +294,15 @@ qualify_step(struct store *st, int64_t id, const struct tstate *ts,
     const struct store_actor *a, const void *arg, struct error *err)
 {
 	static const char *const sql[DIM_COUNT] = {
-		"UPDATE tickets SET score_budget = score_budget + 1"
-		" WHERE id = ?2",
-		"UPDATE tickets SET score_authority = score_authority + 1"
-		" WHERE id = ?2",
-		"UPDATE tickets SET score_need = score_need + 1"
-		" WHERE id = ?2",
-		"UPDATE tickets SET score_timeline = score_timeline + 1"
-		" WHERE id = ?2",
-		"UPDATE tickets SET score_fit = score_fit + 1 WHERE id = ?2",
+	    "UPDATE tickets SET score_budget = score_budget + 1"
+	    " WHERE id = ?2",
+	    "UPDATE tickets SET score_authority = score_authority + 1"
+	    " WHERE id = ?2",
+	    "UPDATE tickets SET score_need = score_need + 1"
+	    " WHERE id = ?2",
+	    "UPDATE tickets SET score_timeline = score_timeline + 1"
+	    " WHERE id = ?2",
+	    "UPDATE tickets SET score_fit = score_fit + 1 WHERE id = ?2",
 	};
 	const struct qualify_arg *q = arg;
 	struct buf d;
@@ -299,9 +310,10 @@ qualify_step(struct store *st, int64_t id, const struct tstate *ts,
 
 	if (!is_open(ts->state))
 		return refuse_state(ts, id, "qualify", err);
-	r = ticket_update(st, "UPDATE tickets SET qualified = 1,"
-	    " qualify_reason = NULL, updated = ?1 WHERE id = ?2", id, NULL,
-	    NULL, 0, err);
+	r = ticket_update(st,
+	    "UPDATE tickets SET qualified = 1,"
+	    " qualify_reason = NULL, updated = ?1 WHERE id = ?2",
+	    id, NULL, NULL, 0, err);
 	buf_init(&d, 256);
 	for (size_t i = 0; i < q->n && r == 0; i++) {
 		if (q->dims[i] < 0 || q->dims[i] >= DIM_COUNT) {
@@ -312,17 +324,17 @@ qualify_step(struct store *st, int64_t id, const struct tstate *ts,
 		buf_printf(&d, "%s%s", i > 0 ? " " : "", dim_name(q->dims[i]));
 	}
 	if (r == 0)
-		r = store_add_event(st, id, a, "qualify",
-		    d.data != NULL ? d.data : "", err);
+		r = store_add_event(
+		    st, id, a, "qualify", d.data != NULL ? d.data : "", err);
 	buf_free(&d);
 	return r;
 }
 
 int
-store_qualify(struct store *st, int64_t id, const enum dim *dims,
-    size_t n_dims, const struct store_actor *a, struct error *err)
+store_qualify(struct store *st, int64_t id, const enum dim *dims, size_t n_dims,
+    const struct store_actor *a, struct error *err)
 {
-	struct qualify_arg q = { dims, n_dims };
+	struct qualify_arg q = {dims, n_dims};
 
 	return run_step(st, id, a, qualify_step, &q, err);
 }
@@ -335,28 +347,30 @@ close_step(struct store *st, int64_t id, const struct tstate *ts,
 	int r;
 
 	if (ts->state == STATE_CLOSED)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is already closed", id);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is already closed", id);
 	if (!is_open(ts->state))
-		return refuse_state(ts, id, reason != NULL ? "disqualify" :
-		    "close", err);
+		return refuse_state(
+		    ts, id, reason != NULL ? "disqualify" : "close", err);
 	if (reason != NULL) {
-		r = ticket_update(st, "UPDATE tickets SET qualified = -1,"
-		    " qualify_reason = ?3 WHERE id = ?2", id, reason, NULL, 0,
-		    err);
+		r = ticket_update(st,
+		    "UPDATE tickets SET qualified = -1,"
+		    " qualify_reason = ?3 WHERE id = ?2",
+		    id, reason, NULL, 0, err);
 		if (r == 0)
-			r = store_add_event(st, id, a, "disqualify", reason,
-			    err);
+			r = store_add_event(
+			    st, id, a, "disqualify", reason, err);
 		if (r < 0)
 			return -1;
 	}
-	r = ticket_update(st, "UPDATE tickets SET state = 'closed',"
-	    " closed_at = ?1, updated = ?1 WHERE id = ?2", id, NULL, NULL, 0,
-	    err);
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'closed',"
+	    " closed_at = ?1, updated = ?1 WHERE id = ?2",
+	    id, NULL, NULL, 0, err);
 	if (r < 0)
 		return -1;
-	return store_add_event(st, id, a, "close",
-	    store_state_name(ts->state), err);
+	return store_add_event(
+	    st, id, a, "close", store_state_name(ts->state), err);
 }
 
 int
@@ -369,8 +383,8 @@ store_disqualify(struct store *st, int64_t id, const char *reason,
 }
 
 int
-store_close_ticket(struct store *st, int64_t id,
-    const struct store_actor *a, struct error *err)
+store_close_ticket(struct store *st, int64_t id, const struct store_actor *a,
+    struct error *err)
 {
 	return run_step(st, id, a, close_step, NULL, err);
 }
@@ -382,16 +396,17 @@ reopen_step(struct store *st, int64_t id, const struct tstate *ts,
 	int r;
 
 	if (is_open(ts->state))
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is %s, not closed: nothing to reopen", id,
-		    store_state_name(ts->state));
-	r = ticket_update(st, "UPDATE tickets SET state = 'new', owner = NULL,"
-	    " route = NULL, closed_at = NULL, updated = ?1 WHERE id = ?2", id,
-	    NULL, NULL, 0, err);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is %s, not closed: nothing to reopen",
+		    id, store_state_name(ts->state));
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'new', owner = NULL,"
+	    " route = NULL, closed_at = NULL, updated = ?1 WHERE id = ?2",
+	    id, NULL, NULL, 0, err);
 	if (r < 0)
 		return -1;
-	return store_add_event(st, id, a, "reopen",
-	    store_state_name(ts->state), err);
+	return store_add_event(
+	    st, id, a, "reopen", store_state_name(ts->state), err);
 }
 
 int
@@ -410,10 +425,13 @@ priority_step(struct store *st, int64_t id, const struct tstate *ts,
 	int r;
 
 	if (ts->priority == (int)p)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " already has priority %s", id, priority_name(p));
-	r = ticket_update(st, "UPDATE tickets SET priority = ?5,"
-	    " updated = ?1 WHERE id = ?2", id, NULL, NULL, p, err);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " already has priority %s", id,
+		    priority_name(p));
+	r = ticket_update(st,
+	    "UPDATE tickets SET priority = ?5,"
+	    " updated = ?1 WHERE id = ?2",
+	    id, NULL, NULL, p, err);
 	if (r < 0)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s -> %s",
@@ -441,8 +459,8 @@ tag_step(struct store *st, int64_t id, const struct tstate *ts,
 	if (r < 0)
 		return -1;
 	if (!added)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is already tagged %s", id, tag);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is already tagged %s", id, tag);
 	r = ticket_update(st, "UPDATE tickets SET updated = ?1 WHERE id = ?2",
 	    id, NULL, NULL, 0, err);
 	if (r < 0)
@@ -496,10 +514,12 @@ story_step(struct store *st, int64_t id, const struct tstate *ts,
 	int r;
 
 	if (ts->story)
-		return error_set(err, ERR_REFUSED, "ticket #%" PRId64
-		    " is already a story candidate", id);
-	r = ticket_update(st, "UPDATE tickets SET story = 1, updated = ?1"
-	    " WHERE id = ?2", id, NULL, NULL, 0, err);
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is already a story candidate", id);
+	r = ticket_update(st,
+	    "UPDATE tickets SET story = 1, updated = ?1"
+	    " WHERE id = ?2",
+	    id, NULL, NULL, 0, err);
 	if (r < 0)
 		return -1;
 	return store_add_event(st, id, a, "story", "", err);
@@ -530,7 +550,7 @@ int
 store_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err)
 {
-	struct event_arg e = { kind, detail };
+	struct event_arg e = {kind, detail};
 
 	if (kind == NULL || *kind == '\0')
 		return error_set(err, ERR_USAGE, "an event needs a kind");

@@ -179,13 +179,70 @@ static const char *const migrations[] = {
 	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
 
 	/*
-	 * 3: the outbox sender.  parts_sent: how many mails of a row the
+	 * 3: reports (lib/store-report.c) scan tickets by creation time and
+	 * read story and sla-breach events by kind and time.  Who first
+	 * claimed, who last routed by hand and who last (dis)qualified a
+	 * ticket, and when the customer first got an answer, are kept on
+	 * the ticket by triggers (whatever code writes the event or the
+	 * message), so a report reads one row per ticket and no events.
+	 */
+	"ALTER TABLE tickets ADD COLUMN claimed_by TEXT;"
+	"ALTER TABLE tickets ADD COLUMN routed_by TEXT;"
+	"ALTER TABLE tickets ADD COLUMN qualified_by TEXT;"
+	"ALTER TABLE tickets ADD COLUMN first_response_at INTEGER;"
+	/*
+	 * Covering: the report's scan reads the index alone, in creation
+	 * order, instead of a random table page per ticket (half the time
+	 * of a 30-day report on a million tickets).
+	 */
+	"CREATE INDEX tickets_created ON tickets(created, state, queue,"
+	"  claimed_at, routed_at, acked_at, qualified, claimed_by, routed_by,"
+	"  qualified_by, first_response_at);"
+	"CREATE INDEX events_kind_at ON events(kind, at);"
+	"CREATE TRIGGER tickets_actors AFTER INSERT ON events"
+	"  WHEN new.kind IN ('claim', 'route', 'qualify', 'disqualify') BEGIN"
+	"  UPDATE tickets SET"
+	"    claimed_by = CASE WHEN new.kind = 'claim'"
+	"      THEN coalesce(claimed_by, new.actor) ELSE claimed_by END,"
+	"    routed_by = CASE WHEN new.kind <> 'route' THEN routed_by"
+	"      WHEN new.source IN ('cli', 'mail') THEN new.actor END,"
+	"    qualified_by = CASE WHEN new.kind IN ('qualify', 'disqualify')"
+	"      THEN new.actor ELSE qualified_by END"
+	"  WHERE id = new.ticket_id;"
+	"END;"
+	"CREATE TRIGGER tickets_response_ai AFTER INSERT ON messages"
+	"  WHEN new.direction = 'out' AND new.ticket_id IS NOT NULL BEGIN"
+	"  UPDATE tickets SET first_response_at = new.received"
+	"  WHERE id = new.ticket_id AND coalesce(first_response_at"
+	"    > new.received, 1);"
+	"END;"
+	"CREATE TRIGGER tickets_response_au AFTER UPDATE OF ticket_id,"
+	"  direction ON messages"
+	"  WHEN new.direction = 'out' AND new.ticket_id IS NOT NULL BEGIN"
+	"  UPDATE tickets SET first_response_at = new.received"
+	"  WHERE id = new.ticket_id AND coalesce(first_response_at"
+	"    > new.received, 1);"
+	"END;"
+	"UPDATE tickets SET"
+	"  claimed_by = (SELECT actor FROM events e WHERE e.ticket_id ="
+	"    tickets.id AND kind = 'claim' ORDER BY e.id LIMIT 1),"
+	"  routed_by = (SELECT CASE WHEN source IN ('cli', 'mail') THEN actor"
+	"    END FROM events e WHERE e.ticket_id = tickets.id"
+	"    AND kind = 'route' ORDER BY e.id DESC LIMIT 1),"
+	"  qualified_by = (SELECT actor FROM events e WHERE e.ticket_id ="
+	"    tickets.id AND kind IN ('qualify', 'disqualify')"
+	"    ORDER BY e.id DESC LIMIT 1),"
+	"  first_response_at = (SELECT min(received) FROM messages m"
+	"    WHERE m.ticket_id = tickets.id AND direction = 'out');",
+
+	/*
+	 * 4: the outbox sender.  parts_sent: how many mails of a row the
 	 * server accepted (a redirect row is one mail per customer
 	 * message; a retry resumes after them).  State 'skipped': a
 	 * follow-up that loop protection keeps from being forwarded.
 	 * SQLite cannot change a CHECK in place: the table is rebuilt.
 	 */
-	"CREATE TABLE outbox_v3 ("
+	"CREATE TABLE outbox_v4 ("
 	"  id INTEGER PRIMARY KEY,"
 	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
 	"  message_id INTEGER REFERENCES messages(id),"
@@ -201,12 +258,12 @@ static const char *const migrations[] = {
 	"  last_error TEXT,"
 	"  sent_at INTEGER,"
 	"  parts_sent INTEGER NOT NULL DEFAULT 0);"
-	"INSERT INTO outbox_v3 (id, ticket_id, message_id, kind, route, rcpt,"
+	"INSERT INTO outbox_v4 (id, ticket_id, message_id, kind, route, rcpt,"
 	"  note, created, state, attempts, next_attempt, last_error, sent_at)"
 	"  SELECT id, ticket_id, message_id, kind, route, rcpt, note, created,"
 	"  state, attempts, next_attempt, last_error, sent_at FROM outbox;"
 	"DROP TABLE outbox;"
-	"ALTER TABLE outbox_v3 RENAME TO outbox;"
+	"ALTER TABLE outbox_v4 RENAME TO outbox;"
 	"CREATE INDEX outbox_pending ON outbox(state, next_attempt)"
 	"  WHERE state = 'pending';"
 	"CREATE INDEX outbox_ticket ON outbox(ticket_id, kind, sent_at);",
@@ -564,13 +621,17 @@ store_open_raw(const char *path, struct store **st_r, struct error *err)
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
 	/*
-	 * WAL: readers never block the writer.  synchronous=NORMAL is
-	 * durable against process crashes (our crash test) and keeps the
-	 * database consistent across power loss; the last transactions may
-	 * be lost then, which IMAP re-fetch and the MTA retry cover.
+	 * WAL: readers never block the writer.  synchronous=FULL: a commit
+	 * is on disk before the daemon flags or moves the IMAP message and
+	 * before `triage ingest` tells the MTA it may drop the mail, so not
+	 * even a power loss loses one (NORMAL could lose the last commits,
+	 * and a moved message is not fetched again).  One fsync per commit;
+	 * the daemon commits per batch.  A 32 MB page cache keeps ingest's
+	 * index lookups off the disk.
 	 */
 	r = store_exec(st, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA cache_size = -32000;"
 	    "PRAGMA foreign_keys = ON;", err);
 	if (r < 0)
 		goto fail;

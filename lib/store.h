@@ -36,7 +36,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -223,6 +223,58 @@ int store_story(struct store *st, int64_t id, const struct store_actor *a,
 /* Free-form event (e.g. "reminder" from the SLA clock). */
 int store_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err);
+
+/* ---- for mail commands (store-mailcmd.c) ---- */
+
+/*
+ * A unit of work around several calls: a transaction at the top level, a
+ * savepoint inside an open one.  store_unit_end commits or releases it
+ * (ok) or rolls back everything done since store_unit_begin (!ok); the
+ * surrounding transaction stays open.  Returns -1 when the commit of a
+ * top-level unit failed.
+ */
+int store_unit_begin(struct store *st, struct error *err);
+int store_unit_end(struct store *st, int ok, struct error *err);
+
+/*
+ * Queue an answer to a mail command: an outbox row of kind "answer" for
+ * `ticket_id`, to `rcpt` (a bare address), answering stored message
+ * `message_row` (0: none), whose body is `text` (kept in outbox.note).
+ * The outbox sender builds the mail (forward_answer_build) when it sends
+ * it.  Sets *id_r to the row's id (the event id of its Message-ID).
+ */
+int store_queue_answer(struct store *st, int64_t ticket_id,
+    int64_t message_row, const char *rcpt, const char *text, int64_t *id_r,
+    struct error *err);
+/* An answer row, with what the answer needs of the message it answers. */
+struct store_answer {
+	int64_t id;		/* outbox.id */
+	int64_t ticket_id;
+	char *rcpt;		/* owned, like every string here */
+	char *text;
+	char *in_reply_to;	/* the answered message's Message-ID, or NULL */
+	char *refs;		/* its References, space-separated, or NULL */
+	char *subject;		/* its subject (else the ticket's) */
+};
+
+/*
+ * Read answer row `outbox_id` into *a_r (free with store_answer_clear);
+ * ERR_NOTFOUND when there is no such row or it is not an answer.
+ */
+int store_answer_get(struct store *st, int64_t outbox_id,
+    struct store_answer *a_r, struct error *err);
+void store_answer_clear(struct store_answer *a);
+/* How many answers to `rcpt` were queued at or after `since`. */
+int store_answers_since(struct store *st, const char *rcpt, int64_t since,
+    int64_t *n_r, struct error *err);
+
+/*
+ * How many messages with the same Message-ID as stored message
+ * `message_row` were stored before it (a mail copied to two shared
+ * mailboxes is stored once per mailbox; its commands apply once).
+ */
+int store_message_copies(struct store *st, int64_t message_row,
+    int64_t *n_r, struct error *err);
 
 /* ---- queries (store-query.c) ---- */
 

@@ -117,7 +117,9 @@ tls_session_init(struct tls_stream *ts, int fd, const struct tls_opts *opts,
 	r = gnutls_init(&ts->session, GNUTLS_CLIENT);
 	if (r < 0)
 		goto fail;
-	r = gnutls_set_default_priority(ts->session);
+	/* The system's defaults, minus TLS 1.0 and 1.1. */
+	r = gnutls_set_default_priority_append(ts->session,
+	    "-VERS-TLS1.0:-VERS-TLS1.1", NULL, 0);
 	if (r < 0)
 		goto fail;
 	r = gnutls_credentials_set(ts->session, GNUTLS_CRD_CERTIFICATE,
@@ -253,6 +255,19 @@ tls_low_read(mailstream_low *s, void *buf, size_t count)
 		return 0;	/* the peer closed without close_notify */
 	if (n < 0)
 		return -1;	/* timeout (GNUTLS_E_TIMEDOUT) or broken */
+	/*
+	 * Hand over whatever GnuTLS already decrypted, so that "libetpan's
+	 * buffer is empty and the socket is not readable" means nothing is
+	 * waiting (imap_idle_wait relies on it).  Never blocks.
+	 */
+	while ((size_t)n < count && gnutls_record_check_pending(ts->session)) {
+		ssize_t m = gnutls_record_recv(ts->session, (char *)buf + n,
+		    count - (size_t)n);
+
+		if (m <= 0)
+			break;
+		n += m;
+	}
 	return n;
 }
 

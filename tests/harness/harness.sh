@@ -69,8 +69,9 @@ harness_wait_port()
 }
 
 # The test CA, a server certificate for 127.0.0.1 + localhost signed by it,
-# one for the wrong host name (same CA), and one for the right names from a
-# second CA the tests never trust.  EC keys: fast to make.
+# one for the wrong host name (same CA), one for the right names from a
+# second CA the tests never trust, and an expired one from the test CA.
+# EC keys: fast to make.
 harness_make_certs()
 {
 	local d=$HARNESS_DIR/tls
@@ -106,6 +107,15 @@ harness_make_certs()
 		leaf wronghost ca wrong.example "DNS:wrong.example"
 		leaf untrusted untrusted-ca localhost \
 		    "DNS:localhost,IP:127.0.0.1"
+		# Expired (2020): openssl x509 cannot backdate, certtool can.
+		key expired
+		printf '%s\n' 'cn = "localhost"' 'dns_name = "localhost"' \
+		    'ip_address = "127.0.0.1"' tls_www_server signing_key \
+		    'activation_date = "2020-01-01 00:00:00"' \
+		    'expiration_date = "2020-01-02 00:00:00"' >expired.tpl
+		certtool --generate-certificate --load-privkey expired.key \
+		    --load-ca-certificate ca.crt --load-ca-privkey ca.key \
+		    --template expired.tpl --outfile expired.crt
 	) || harness_fail "making test certificates failed: $(cat "$d/openssl.log")"
 }
 
@@ -153,7 +163,7 @@ harness_password() { echo "$1-pw"; }
 harness_password_file() { echo "$HARNESS_DIR/secrets/$1.pass"; }
 
 # Write $HARNESS_DIR/dovecot.conf from the template, serving certificate
-# $1: good (default), wronghost or untrusted.
+# $1: good (default), wronghost, untrusted or expired.
 harness_dovecot_config()
 {
 	local cert=${1:-good}
@@ -174,7 +184,8 @@ harness_dovecot_pid()
 	cat "$HARNESS_DIR/run/master.pid" 2>/dev/null
 }
 
-# Start Dovecot serving certificate $1 (good | wronghost | untrusted).
+# Start Dovecot serving certificate $1 (good | wronghost | untrusted |
+# expired).
 harness_dovecot_start()
 {
 	[ -x "$HARNESS_DOVECOT" ] ||
@@ -198,6 +209,15 @@ harness_dovecot_start()
 		harness_fail "dovecot does not listen on $IMAP_PORT/$IMAPS_PORT"
 		return 1
 	fi
+	# Listening means the master wrote its pid file.
+	HARNESS_DOVECOT_PGID=$(harness_dovecot_pid)
+	if [ -z "$HARNESS_DOVECOT_PGID" ] ||
+	    [ "$(ps -o pgid= -p "$HARNESS_DOVECOT_PGID" | tr -d ' ')" != \
+	    "$HARNESS_DOVECOT_PGID" ]; then
+		HARNESS_DOVECOT_PGID=
+		harness_fail "dovecot's master is not a process group leader"
+		return 1
+	fi
 }
 
 # Stop Dovecot and wait until it and its children are gone (SIGCONT first,
@@ -213,29 +233,50 @@ harness_dovecot_stop()
 		sleep 0.02
 		tries=$((tries - 1))
 	done
-	if harness_alive "$pid"; then
-		pkill -KILL -P "$pid" 2>/dev/null || true
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
+	# Graceful or not, leave no process of this instance behind.
+	harness_dovecot_signal KILL || true
+	tries=500
+	while harness_group_alive "$pid" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
+		tries=$((tries - 1))
+	done
 	rm -f "$HARNESS_DIR/run/master.pid"
+	HARNESS_DOVECOT_PGID=
 }
 
-# Crash Dovecot: SIGKILL the master and its children at once, no
+# Dovecot's master daemonizes into a session and process group of its own
+# (pgid = its pid), so signals go to the whole group: no child forked in
+# between can escape.  Guarded, so we never signal our own group.
+harness_dovecot_signal()
+{
+	local g=${HARNESS_DOVECOT_PGID:-}
+	[ -n "$g" ] || return 1
+	[ "$g" != "$(ps -o pgid= -p $$ | tr -d ' ')" ] || return 1
+	kill "-$1" -- "-$g" 2>/dev/null || true
+}
+
+# Does any live (non-zombie) process remain in Dovecot's group $1?
+harness_group_alive()
+{
+	ps -e -o pgid=,stat= | awk -v g="$1" \
+	    '$1 == g && $2 !~ /^Z/ { alive = 1 } END { exit !alive }'
+}
+
+# Crash Dovecot: SIGKILL the master and all its processes at once, no
 # goodbye to clients.  harness_dovecot_start brings it back.
 harness_dovecot_kill()
 {
-	local pid kids
+	local pid tries
 	pid=$(harness_dovecot_pid) || return 0
 	[ -n "$pid" ] || return 0
-	kids=$(pgrep -P "$pid" | tr '\n' ' ') || true
-	# shellcheck disable=SC2086
-	kill -KILL "$pid" $kids 2>/dev/null || true
-	for pid in $pid $kids; do
-		while harness_alive "$pid"; do
-			sleep 0.02
-		done
+	harness_dovecot_signal KILL || true
+	tries=500
+	while harness_group_alive "$pid" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
+		tries=$((tries - 1))
 	done
 	rm -f "$HARNESS_DIR/run/master.pid"
+	HARNESS_DOVECOT_PGID=
 }
 
 harness_dovecot_restart()
@@ -243,24 +284,16 @@ harness_dovecot_restart()
 	harness_dovecot_stop && harness_dovecot_start "$@"
 }
 
-# Freeze / thaw the whole Dovecot instance (master and its children), so a
-# client sees a server that accepts nothing and answers nothing.
+# Freeze / thaw the whole Dovecot instance (master and every child), so
+# a client sees a server that accepts connections and never answers.
 harness_dovecot_pause()
 {
-	local pid
-	pid=$(harness_dovecot_pid) || return 1
-	kill -STOP "$pid" || return 1
-	pkill -STOP -P "$pid" || true
-	return 0
+	harness_dovecot_signal STOP
 }
 
 harness_dovecot_resume()
 {
-	local pid
-	pid=$(harness_dovecot_pid) || return 0
-	pkill -CONT -P "$pid" 2>/dev/null || true
-	kill -CONT "$pid" 2>/dev/null || true
-	return 0
+	harness_dovecot_signal CONT || true
 }
 
 harness_doveadm()
@@ -372,7 +405,6 @@ harness_write_conf()
 	local port=$IMAPS_PORT
 	local rules=${HARNESS_RULES:-${TRIAGE_SOURCE_DIR:-$HARNESS_SRC/../..}/rules}
 	[ "$tls" = implicit ] || port=$IMAP_PORT
-	mkdir -p "$HARNESS_DIR/rules.d"
 	{
 		cat <<EOF
 # written by tests/harness/harness.sh for servers in $HARNESS_DIR
@@ -448,6 +480,9 @@ harness_stop()
 harness_on_exit()
 {
 	local status=$?
+	# Finish the cleanup whatever happens now: a reader that went away
+	# (SIGPIPE) or a second ^C must not cut it short.
+	trap '' PIPE HUP INT TERM
 	set +e
 	harness_stop "$status"
 	exit "$status"
@@ -466,12 +501,17 @@ harness_start()
 		return 1
 	command -v openssl >/dev/null ||
 		harness_fail "openssl not found" || return 1
+	command -v certtool >/dev/null ||
+		harness_fail "certtool not found (apt-get install gnutls-bin)" ||
+		return 1
 
 	HARNESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/triage-harness.XXXXXX") ||
 		return 1
 	trap harness_on_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	trap 'exit 141' PIPE
 	export HARNESS_DIR
 	export DOVECOT_CONF=$HARNESS_DIR/dovecot.conf
 	export DOVECOT_LOG=$HARNESS_DIR/dovecot.log

@@ -99,7 +99,10 @@ main(int argc, char **argv)
 			    CONF_TLS_NONE : CONF_TLS_IMPLICIT;
 			break;
 		case 'u': srv.user = optarg; break;
-		case 'P': srv.password = read_password(optarg); break;
+		case 'P':
+			free(srv.password);
+			srv.password = read_password(optarg);
+			break;
 		case 'C': srv.ca_file = optarg; break;
 		case 'f': folder = optarg; break;
 		case 's': from = (uint32_t)strtoul(optarg, NULL, 10); break;

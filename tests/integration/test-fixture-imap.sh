@@ -44,6 +44,7 @@ good other.example $HARNESS_CA error:\ tls:\ other.example:\ certificate\ verifi
 good 127.0.0.1 /nonexistent/ca.pem error:\ tls:\ 127.0.0.1:\ no\ CA\ certificate\ loaded\ from\ /nonexistent/ca.pem*
 wronghost 127.0.0.1 $HARNESS_CA error:\ tls:\ 127.0.0.1:\ certificate\ verification\ failed:*name\ in\ the\ certificate\ does\ not\ match*
 untrusted 127.0.0.1 $HARNESS_CA error:\ tls:\ 127.0.0.1:\ certificate\ verification\ failed:*issuer\ is\ unknown.
+expired 127.0.0.1 $HARNESS_CA error:\ tls:\ 127.0.0.1:\ certificate\ verification\ failed:*chain\ uses\ expired\ certificate.
 EOF2
 harness_dovecot_restart good
 
@@ -181,6 +182,7 @@ wronghost implicit $IMAPS_PORT $HARNESS_CA does not match
 wronghost starttls $IMAP_PORT $HARNESS_CA does not match
 untrusted implicit $IMAPS_PORT $HARNESS_CA issuer is unknown
 untrusted starttls $IMAP_PORT $HARNESS_CA issuer is unknown
+expired implicit $IMAPS_PORT $HARNESS_CA uses expired certificate
 EOF2
 logins_after=$(grep -c 'Login: \|auth failed\|Aborted login' "$DOVECOT_LOG" || true)
 [ "$logins_after" = "$logins_before" ] ||

@@ -391,6 +391,8 @@ test_html(void **state)
 		{ "<ul><li>a</li><li>b</li></ul>", "- a\n- b" },
 		{ "<blockquote>q1<br>q2</blockquote>after",
 		    "> q1\n> q2\n\nafter" },
+		{ "<blockquote>a<blockquote>b<p>c</p></blockquote>d"
+		    "</blockquote>", "> a\n>\n>> b\n>>\n>> c\n>>\n> d" },
 		{ "<pre>  keep\n    this</pre>", "  keep\n    this" },
 		{ "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr>"
 		    "</table>", "a b\nc" },
@@ -568,6 +570,33 @@ test_uuencode_text(void **state)
 	assert_string_equal(m->text, "See the attached file.\n\n\nRegards");
 	assert_int_equal(m->n_attachments, 1);
 	msg_free(&m);
+}
+
+static void
+test_format_flowed(void **state)
+{
+	static const struct {
+		const char *file;
+		const char *text;
+	} cases[] = {
+		{ "format-flowed.eml", "How much would 40 seats of the "
+		    "enterprise edition cost us per year? We need SSO and audit "
+		    "logs.\n\n> On Monday you wrote that the price depends on "
+		    "the number of seats.\n>> Earlier quote here.\nFrom the "
+		    "team.\n-- \nFlow" },
+		{ "format-flowed-delsp.eml", "Donaudampfschifffahrtsgesellschaft"
+		    " ist ein langes Wort." },
+		/* Not flowed: trailing spaces are just trailing spaces. */
+		{ "thunderbird.eml", "Hi,\n\nplease find the purchase order "
+		    "attached.\n\n-- \nRenée" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct msg *m = parse_file(cases[i].file);
+
+		assert_string_equal(m->text, cases[i].text);
+		msg_free(&m);
+	}
 }
 
 static void
@@ -988,6 +1017,58 @@ test_truncated_inputs(void **state)
 	}
 }
 
+/*
+ * Deterministic mutations of the fixtures (flipped bytes, cut runs,
+ * inserted MIME and HTML tokens): every result is still a valid record.
+ */
+static void
+test_mutations(void **state)
+{
+	static const char *files[] = {
+		"apple-mail.eml", "outlook.eml", "thunderbird.eml",
+		"html-only.eml", "forward-nested.eml", "bounce.eml",
+		"uuencode-inline.eml", "format-flowed.eml",
+	};
+	static const char *tokens[] = {
+		"--", "\n", "\r\n", "=?utf-8?b?", "?=", "\xff", "<", "&#",
+		"Content-Type: multipart/mixed; boundary=x\n\n--x\n",
+		"Content-Transfer-Encoding: base64\n", "begin 644 a\n",
+		"\nend\n", "message/rfc822\n\n", "<blockquote>", ">> ",
+		"filename*0*=", "charset=", " \n",
+	};
+	uint32_t seed = 12345;
+
+	for (int it = 0; it < 3000; it++) {
+		size_t len, pos;
+		char *raw = fixture(files[it % NELEM(files)], &len);
+		struct buf b;
+		struct msg *m;
+
+		buf_init(&b, SIZE_MAX / 2);
+		buf_add(&b, raw, len);
+		for (int k = 0; k < 4; k++) {
+			const char *t;
+
+			seed = seed * 1103515245 + 12345;
+			pos = b.len > 0 ? (seed >> 8) % b.len : 0;
+			t = tokens[(seed >> 4) % NELEM(tokens)];
+			if (seed & 1) {
+				b.data[pos] = (char)(seed >> 16);
+				continue;
+			}
+			/* Insert t at pos: append, then rotate into place. */
+			buf_addstr(&b, t);
+			memmove(b.data + pos + strlen(t), b.data + pos,
+			    b.len - strlen(t) - pos);
+			memcpy(b.data + pos, t, strlen(t));
+		}
+		m = parse_mem(b.data, b.len);
+		msg_free(&m);
+		buf_free(&b);
+		free(raw);
+	}
+}
+
 static void
 test_misuse(void **state)
 {
@@ -1015,6 +1096,7 @@ main(void)
 		cmocka_unit_test(test_threading),
 		cmocka_unit_test(test_attachments),
 		cmocka_unit_test(test_uuencode_text),
+		cmocka_unit_test(test_format_flowed),
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_identity_fallbacks),
 		cmocka_unit_test(test_flags),
@@ -1028,6 +1110,7 @@ main(void)
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_max_text),
 		cmocka_unit_test(test_truncated_inputs),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_misuse),
 	};
 	int r;

@@ -237,6 +237,16 @@ static const struct {
 	   participant of ticket 1: related again, never joined. */
 	{ { NULL, "g1@x", NULL, NULL, "eve@evil.test", "sales@example.com",
 	    "[#1] again" }, -1, 0 },
+	/* 16-19: more prefixes and rewrites, the headers decide. */
+	{ { NULL, "a4@x", "a3@x", "a1@x a3@x", "bob@example.com",
+	    "pat@buyer.test", "WG: AW: Pricing" }, 0, -1 },
+	{ { NULL, "a5@x", "a4@x", "a1@x a4@x", "pat@buyer.test",
+	    "sales@example.com", "VS: quote" }, 0, -1 },
+	{ { NULL, "a6@x", NULL, "a1@x", "pat@buyer.test",
+	    "sales@example.com", "RV: Fwd: something else entirely" }, 0,
+	    -1 },
+	{ { NULL, "a7@x", "a6@x", NULL, "lee@org.test", "pat@buyer.test",
+	    "Fwd: Pricing for 50 seats" }, 0, -1 },
 };
 
 static void
@@ -244,7 +254,7 @@ test_threading(void **state)
 {
 	struct store *st = open_fresh("thread");
 	size_t n = sizeof(thread_cases) / sizeof(thread_cases[0]);
-	int64_t ticket[32];
+	int64_t ticket[64];
 	struct error err = { 0 };
 	struct store_detail *d = NULL;
 
@@ -276,7 +286,7 @@ test_threading(void **state)
 	/* Directions and the customer of ticket 1. */
 	assert_int_equal(store_show(st, ticket[0], &d, &err), 0);
 	assert_string_equal(d->t.customer, "pat@buyer.test");
-	assert_int_equal(d->n_messages, 5);
+	assert_int_equal(d->n_messages, 9);
 	assert_string_equal(d->messages[0].direction, "in");
 	assert_string_equal(d->messages[1].direction, "out");
 	store_detail_free(&d);
@@ -409,7 +419,10 @@ static const int to_state[][4] = {
 	[STATE_IGNORED] = { -1 },
 };
 
-/* Every operation by bob from every state: allowed (new state) or not. */
+/*
+ * Every operation by bob from every state (6 x 8, all of them): allowed
+ * (and the state it leads to) or refused (and a part of the reason).
+ */
 static const struct {
 	enum store_state from;
 	enum op op;
@@ -432,13 +445,18 @@ static const struct {
 	{ STATE_CLAIMED, OP_CLOSE, 1, STATE_CLOSED, NULL },
 	{ STATE_CLAIMED, OP_DISQ, 1, STATE_CLOSED, NULL },
 	{ STATE_CLAIMED, OP_REOPEN, 0, 0, "not closed" },
+	{ STATE_CLAIMED, OP_QUALIFY, 1, STATE_CLAIMED, NULL },
 	{ STATE_ROUTED, OP_CLAIM, 0, 0, "cannot be claimed" },
 	{ STATE_ROUTED, OP_STEAL, 0, 0, "cannot be claimed" },
 	{ STATE_ROUTED, OP_ROUTE, 0, 0, "routed again" },
 	{ STATE_ROUTED, OP_ACK, 1, STATE_ACKNOWLEDGED, NULL },
 	{ STATE_ROUTED, OP_CLOSE, 1, STATE_CLOSED, NULL },
 	{ STATE_ROUTED, OP_REOPEN, 0, 0, "not closed" },
+	{ STATE_ROUTED, OP_DISQ, 1, STATE_CLOSED, NULL },
+	{ STATE_ROUTED, OP_QUALIFY, 1, STATE_ROUTED, NULL },
 	{ STATE_ACKNOWLEDGED, OP_CLAIM, 0, 0, "cannot be claimed" },
+	{ STATE_ACKNOWLEDGED, OP_STEAL, 0, 0, "cannot be claimed" },
+	{ STATE_ACKNOWLEDGED, OP_QUALIFY, 1, STATE_ACKNOWLEDGED, NULL },
 	{ STATE_ACKNOWLEDGED, OP_ROUTE, 0, 0, "routed again" },
 	{ STATE_ACKNOWLEDGED, OP_ACK, 0, 0, "already acknowledged" },
 	{ STATE_ACKNOWLEDGED, OP_CLOSE, 1, STATE_CLOSED, NULL },
@@ -456,6 +474,9 @@ static const struct {
 	{ STATE_IGNORED, OP_ROUTE, 0, 0, "ignored by a rule" },
 	{ STATE_IGNORED, OP_ACK, 0, 0, "only a routed ticket" },
 	{ STATE_IGNORED, OP_CLOSE, 0, 0, "ignored by a rule" },
+	{ STATE_IGNORED, OP_STEAL, 0, 0, "ignored by a rule" },
+	{ STATE_IGNORED, OP_DISQ, 0, 0, "ignored by a rule" },
+	{ STATE_IGNORED, OP_QUALIFY, 0, 0, "ignored by a rule" },
 	{ STATE_IGNORED, OP_REOPEN, 1, STATE_NEW, NULL },
 };
 

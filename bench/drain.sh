@@ -1,0 +1,67 @@
+#!/bin/bash
+# Drain speed: triaged --once against a local Dovecot mailbox of COUNT
+# generated messages (tests/fixtures/daemon/genmail.py: median ~8 KB,
+# mean ~35 KB with attachments), with the default rules and after =
+# "flag", compared with the I/O limit: a minimal client fetching every
+# body with one UID FETCH 1:* BODY.PEEK[] from the same server.
+# Prints both rates, their ratio and triaged's peak RSS.
+#
+# usage: bench/drain.sh [COUNT] [BUILD_DIR]     (COUNT default 5000)
+set -e
+COUNT=${1:-5000}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${2:-$SRC/build}
+export TRIAGE_SOURCE_DIR=$SRC
+export TRIAGED=${TRIAGED:-$BUILD/daemon/triaged}
+[ -x "$TRIAGED" ] || { echo "no $TRIAGED: build first" >&2; exit 1; }
+. "$SRC/tests/harness/harness.sh"
+. "$SRC/tests/integration/daemon-lib.sh"
+
+harness_start
+echo "generating $COUNT messages..."
+gen "$COUNT" "$HARNESS_DIR/mail" 1000
+deliver sales INBOX "$HARNESS_DIR"/mail/*.eml
+bytes=$(cat "$HARNESS_DIR"/mail/*.eml | wc -c)
+echo "mailbox: $COUNT messages, $((bytes / 1024 / 1024)) MB on disk" \
+    "(mean $((bytes / COUNT / 1024)) KB)"
+# Let Dovecot index the folder once, outside any timing.
+harness_count sales INBOX >/dev/null
+
+fetch()
+{
+	/usr/bin/python3 "$SRC/bench/drain-fetch.py" 127.0.0.1 "$IMAPS_PORT" \
+	    "$HARNESS_CA" sales "$(harness_password sales)"
+}
+fetch >/dev/null	# warm the page cache the same way for both
+read -r fmsgs fbytes fsecs <<<"$(fetch)"
+[ "$fmsgs" = "$COUNT" ] || { echo "bare fetch saw $fmsgs" >&2; exit 1; }
+
+conf
+if [ ! -d "$SRC/rules" ]; then
+	echo "note: no rules/ directory in this tree: classifying with none"
+	mkdir -p "$HARNESS_DIR/rules.d"
+	sed -i "s|^rules .*|rules = \"$HARNESS_DIR/rules.d\";|" "$CONF"
+fi
+DAEMON_LOG=$HARNESS_DIR/bench.log
+t0=$(date +%s%N)
+/usr/bin/time -f "%M %e %U %S" -o "$HARNESS_DIR/time" \
+    "$TRIAGED" -c "$CONF" --once 2>"$DAEMON_LOG" || {
+	tail "$DAEMON_LOG" >&2; exit 1; }
+t1=$(date +%s%N)
+read -r rss_kb _ usr sys <"$HARNESS_DIR/time"
+dsecs=$(echo "scale=3; ($t1 - $t0) / 1000000000" | bc)
+stored=$(sql "SELECT count(*) FROM messages")
+[ "$stored" = "$COUNT" ] || { echo "stored $stored of $COUNT" >&2; exit 1; }
+
+frate=$(echo "scale=1; $fmsgs / $fsecs" | bc)
+drate=$(echo "scale=1; $COUNT / $dsecs" | bc)
+fmb=$(echo "scale=1; $fbytes / 1048576 / $fsecs" | bc)
+dmb=$(echo "scale=1; $fbytes / 1048576 / $dsecs" | bc)
+printf 'bare fetch (UID FETCH 1:* BODY.PEEK[]): %6s msg/s %6s MB/s  (%s s)\n' \
+    "$frate" "$fmb" "$fsecs"
+printf 'triaged --once (parse, rules, store, flag): %6s msg/s %6s MB/s  (%s s, cpu %s user + %s sys)\n' \
+    "$drate" "$dmb" "$dsecs" "$usr" "$sys"
+printf 'ratio: %s%%   triaged peak RSS: %s MB   database: %s MB\n' \
+    "$(echo "scale=1; 100 * $drate / $frate" | bc)" "$((rss_kb / 1024))" \
+    "$(($(stat -c %s "$DB") / 1048576))"
+grep "poll:" "$DAEMON_LOG" | sed 's/^<[0-9]>/  /'

@@ -1,0 +1,257 @@
+/*
+ * triage report [--since 7d | --from DATE [--to DATE]] [--mailbox M]
+ *               [--format text|json|csv|html] [-o FILE] [--db FILE]
+ *
+ * Wiring only: the config gives the database, the business hours and
+ * the key accounts; cli_store_open() (cli-common.c) opens the database,
+ * store_report_fill() gets the figures, report_render() writes them.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "cli.h"
+#include "conf.h"
+#include "error.h"
+#include "report.h"
+#include "sla.h"
+#include "store-report.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* Even a report of every ticket ever is lists of names and figures. */
+#define REPORT_MAX_BYTES (64u << 20)
+
+struct report_opts {
+	const char *since, *from, *to;
+	const char *mailbox;
+	const char *db;
+	const char *output;
+	enum report_format format;
+};
+
+/* What the report reads beside the database; every field owned. */
+struct report_env {
+	struct conf *conf;
+	struct sla_hours *hours;
+	struct accounts *accounts;
+};
+
+static int
+parse_opts(int argc, char **argv, struct report_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "mailbox", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->format = REPORT_TEXT;
+	for (;;) {
+		ch = getopt_long(argc, argv, "o:", longopts, NULL);
+		if (ch == -1)
+			break;
+		switch (ch) {
+		case 's':
+			o->since = optarg;
+			break;
+		case 'f':
+			o->from = optarg;
+			break;
+		case 't':
+			o->to = optarg;
+			break;
+		case 'm':
+			o->mailbox = optarg;
+			break;
+		case 'F':
+			if (report_format_parse(optarg, &o->format) < 0) {
+				fprintf(stderr, "triage: report: unknown "
+				    "format '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'D':
+			o->db = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+static void
+env_clear(struct report_env *e)
+{
+	conf_free(&e->conf);
+	sla_hours_free(&e->hours);
+	accounts_free(&e->accounts);
+}
+
+/*
+ * The config, its business hours and accounts.  No config file at the
+ * default path is fine when the database is named otherwise (a copy of
+ * the database on a laptop); a broken config never is.
+ */
+static int
+env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
+{
+	struct conf_errors errs = { 0 };
+	struct accounts_errors aerrs = { 0 };
+	struct error err = { 0 };
+	int r;
+
+	if (!cli->conf_given && o->db != NULL &&
+	    access(cli->conf_path, F_OK) < 0)
+		return CLI_OK;
+	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, &e->conf,
+	    &errs);
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "triage: %s\n", errs.v[i]);
+		conf_errors_clear(&errs);
+		return CLI_USAGE;
+	}
+	if (e->conf->sla.hours != NULL) {
+		r = sla_hours_parse(e->conf->sla.hours, &e->hours, &err);
+		if (r < 0)
+			return cli_fail(&err);
+	}
+	if (e->conf->accounts != NULL) {
+		/* Without accounts the figures still stand: say so, go on. */
+		r = accounts_load(e->conf->accounts, &e->accounts, &aerrs);
+		for (size_t i = 0; r < 0 && i < aerrs.n; i++)
+			fprintf(stderr, "triage: %s, skipping accounts\n",
+			    aerrs.v[i]);
+		accounts_errors_clear(&aerrs);
+	}
+	if (o->mailbox != NULL && conf_mailbox(e->conf, o->mailbox) == NULL) {
+		fprintf(stderr, "triage: report: no mailbox '%s' in %s\n",
+		    o->mailbox, cli->conf_path);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+static void
+set_accounts(struct report_tickets *t, const struct accounts *a)
+{
+	for (size_t i = 0; i < t->n && a != NULL; i++) {
+		const struct account *acc;
+
+		if (t->v[i].customer == NULL)
+			continue;
+		acc = accounts_lookup_address(a, t->v[i].customer);
+		if (acc != NULL)
+			t->v[i].account = xstrdup(acc->name);
+	}
+}
+
+/* Accounts by customer, statistics, then the chosen format. */
+static int
+report_finish_render(struct report *rep, const struct report_env *e,
+    enum report_format f, struct buf *out, struct error *err)
+{
+	set_accounts(&rep->stories, e->accounts);
+	set_accounts(&rep->breaches, e->accounts);
+	report_finish(rep);
+	return report_render(rep, f, out, err);
+}
+
+static int
+write_out(const char *path, const struct buf *b)
+{
+	FILE *f = stdout;
+	int bad;
+
+	if (path != NULL && strcmp(path, "-") != 0) {
+		f = fopen(path, "w");
+		if (f == NULL) {
+			fprintf(stderr, "triage: report: %s: %m\n", path);
+			return CLI_REFUSED;
+		}
+	}
+	bad = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) != b->len;
+	bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+	if (bad) {
+		fprintf(stderr, "triage: report: %s: %m\n",
+		    path != NULL ? path : "stdout");
+		return CLI_REFUSED;
+	}
+	return CLI_OK;
+}
+
+int
+cli_report(struct cli *cli, int argc, char **argv)
+{
+	struct report_opts o;
+	struct report_env e = { 0 };
+	struct report rep;
+	struct cli_store_opts so = { 0 };
+	struct cli_ctx ctx = { 0 };
+	struct error err = { 0 };
+	struct buf out;
+	const char *db;
+	int64_t from, to;
+	int r, rc;
+
+	report_init(&rep, 0, 0);
+	buf_init(&out, REPORT_MAX_BYTES);
+	if (parse_opts(argc, argv, &o) < 0) {
+		rc = cli_usage(cli_find("report"));
+		goto out;
+	}
+	if (o.db == NULL && getenv("TRIAGE_DB") != NULL &&
+	    *getenv("TRIAGE_DB") != '\0')
+		o.db = getenv("TRIAGE_DB");
+	rc = env_load(cli, &o, &e);
+	if (rc != CLI_OK)
+		goto out;
+	db = o.db != NULL ? o.db : e.conf->database;
+	/* A report reads: a mistyped path must not create a database. */
+	if (access(db, F_OK) < 0) {
+		fprintf(stderr, "triage: report: %s: %m\n", db);
+		rc = CLI_REFUSED;
+		goto out;
+	}
+	r = report_period(o.since, o.from, o.to, e.hours,
+	    (int64_t)time(NULL), &from, &to, &err);
+	if (r < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	so.db = db;
+	rc = cli_store_open(cli, &so, &ctx);
+	if (rc != CLI_OK)
+		goto out;
+	r = store_report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep,
+	    &err);
+	if (r == 0)
+		r = report_finish_render(&rep, &e, o.format, &out, &err);
+	if (r < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	rc = write_out(o.output, &out);
+out:
+	buf_free(&out);
+	report_clear(&rep);
+	cli_store_close(&ctx);
+	env_clear(&e);
+	return rc;
+}

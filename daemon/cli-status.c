@@ -1,0 +1,233 @@
+/*
+ * triage status: what triaged is doing, per mailbox (connected, idling,
+ * backing off until T and why, what the last poll found), from the
+ * status file the daemon keeps beside the database, plus the database's
+ * own counts.  The CLI needs neither the daemon's secrets nor a socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "conf.h"
+#include "mailbox.h"
+#include "store.h"
+#include "xalloc.h"
+
+struct status_view {
+	int have;		/* a status file was read */
+	int running;		/* its pid is alive */
+	pid_t pid;
+	int64_t updated;
+	struct mailbox_status *v;	/* owned */
+	size_t n;
+	int64_t counts[4];	/* messages, failed, tickets, outbox */
+	int have_counts;
+};
+
+static const char *const count_names[] = { "messages", "failed", "tickets",
+	"outbox" };
+
+static int
+pid_alive(pid_t pid)
+{
+	if (pid <= 0)
+		return 0;
+	/* EPERM: alive, but another user's (the triage service user). */
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static void
+iso_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+read_counts(const struct conf *conf, struct status_view *sv)
+{
+	struct error err = { 0 };
+	struct store *st = NULL;
+
+	if (store_open(conf->database, &st, &err) < 0) {
+		fprintf(stderr, "triage: %s\n", err.msg);
+		return;
+	}
+	sv->have_counts = 1;
+	for (size_t i = 0; i < 4; i++) {
+		if (store_count(st, count_names[i], &sv->counts[i], &err) < 0)
+			sv->have_counts = 0;
+	}
+	store_close(&st);
+}
+
+static void
+print_text(const struct status_view *sv)
+{
+	char when[32], line[1024];
+
+	if (!sv->have) {
+		printf("triaged: no status yet (has it run with this "
+		    "database?)\n");
+	} else {
+		iso_time(sv->updated, when, sizeof(when));
+		printf("triaged: %s (pid %ld), state as of %s\n",
+		    sv->running ? "running" : "not running", (long)sv->pid,
+		    when);
+		for (size_t i = 0; i < sv->n; i++) {
+			mailbox_status_format(&sv->v[i], line, sizeof(line));
+			printf("  %s\n", line);
+		}
+	}
+	if (sv->have_counts)
+		printf("database: %" PRId64 " messages (%" PRId64 " failed "
+		    "to parse), %" PRId64 " tickets, %" PRId64 " outbox "
+		    "rows\n", sv->counts[0], sv->counts[1], sv->counts[2],
+		    sv->counts[3]);
+}
+
+static json_object *
+json_counts(const struct mailbox_counts *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pending", json_object_new_int64(
+	    (int64_t)c->pending));
+	json_object_object_add(o, "stored", json_object_new_int64(
+	    (int64_t)c->stored));
+	json_object_object_add(o, "problems", json_object_new_int64(
+	    (int64_t)c->problems));
+	json_object_object_add(o, "failed", json_object_new_int64(
+	    (int64_t)c->failed));
+	json_object_object_add(o, "ignored", json_object_new_int64(
+	    (int64_t)c->ignored));
+	json_object_object_add(o, "duplicate", json_object_new_int64(
+	    (int64_t)c->duplicate));
+	json_object_object_add(o, "too_big", json_object_new_int64(
+	    (int64_t)c->too_big));
+	json_object_object_add(o, "gone", json_object_new_int64(
+	    (int64_t)c->gone));
+	return o;
+}
+
+static json_object *
+json_time(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return NULL;
+	iso_time(t, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+static json_object *
+json_mailbox(const struct mailbox_status *s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "state", json_object_new_string(
+	    mailbox_state_name(s->state)));
+	json_object_object_add(o, "connected",
+	    json_object_new_boolean(s->connected));
+	json_object_object_add(o, "idle", json_object_new_boolean(s->idle));
+	json_object_object_add(o, "until", json_time(s->until));
+	json_object_object_add(o, "failures",
+	    json_object_new_int((int)s->failures));
+	json_object_object_add(o, "last_error", s->last_error[0] != '\0' ?
+	    json_object_new_string(s->last_error) : NULL);
+	json_object_object_add(o, "last_poll", json_time(s->last_sync));
+	json_object_object_add(o, "uidvalidity",
+	    json_object_new_int64(s->uidvalidity));
+	json_object_object_add(o, "last_uid",
+	    json_object_new_int64(s->last_uid));
+	json_object_object_add(o, "last", json_counts(&s->last));
+	json_object_object_add(o, "total", json_counts(&s->total));
+	return o;
+}
+
+static void
+print_json(const struct status_view *sv)
+{
+	json_object *root = json_object_new_object(), *d, *a;
+
+	d = json_object_new_object();
+	json_object_object_add(d, "running",
+	    json_object_new_boolean(sv->running));
+	json_object_object_add(d, "pid", sv->have ?
+	    json_object_new_int64(sv->pid) : NULL);
+	json_object_object_add(d, "updated", json_time(sv->updated));
+	json_object_object_add(root, "daemon", d);
+	a = json_object_new_array();
+	for (size_t i = 0; i < sv->n; i++)
+		json_object_array_add(a, json_mailbox(&sv->v[i]));
+	json_object_object_add(root, "mailboxes", a);
+	for (size_t i = 0; sv->have_counts && i < 4; i++)
+		json_object_object_add(root, count_names[i],
+		    json_object_new_int64(sv->counts[i]));
+	printf("%s\n", json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+int
+cli_status(struct cli *cli, int argc, char **argv)
+{
+	struct conf_errors errs = { 0 };
+	struct status_view sv = { 0 };
+	struct conf *conf = NULL;
+	struct error err = { 0 };
+	char *path = NULL;
+	int json = 0, ch, r;
+
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage(cli_find("status"));
+		json = 1;
+	}
+	if (optind != argc)
+		return cli_usage(cli_find("status"));
+	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, &conf,
+	    &errs);
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		conf_errors_clear(&errs);
+		return CLI_USAGE;
+	}
+	path = mailbox_status_path(conf->database);
+	r = mailbox_status_read(path, &sv.pid, &sv.updated, &sv.v, &sv.n,
+	    &err);
+	if (r < 0 && err.code != ERR_NOTFOUND)
+		fprintf(stderr, "triage: %s\n", err.msg);
+	sv.have = r == 0;
+	sv.running = sv.have && pid_alive(sv.pid);
+	read_counts(conf, &sv);
+	if (json)
+		print_json(&sv);
+	else
+		print_text(&sv);
+	free(sv.v);
+	free(path);
+	conf_free(&conf);
+	return CLI_OK;
+}

@@ -1,0 +1,494 @@
+/*
+ * Classifying one message with a rule set: the condition targets, the
+ * evaluation of conditions (PCRE2, behind the prefilter), and the actions
+ * that fill the verdict.  Nothing here writes to the rule set, so any
+ * number of threads may classify with one set.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "rules-private.h"
+#include "xalloc.h"
+
+/* ---- targets: name -> the values of the message ---- */
+
+static const char *
+one(const char *s, size_t *pos)
+{
+	if (*pos > 0 || s == NULL)
+		return NULL;
+	(*pos)++;
+	return s;
+}
+
+static const char *
+addr_next(const struct msg_addrs *a, size_t *pos)
+{
+	if (*pos >= a->n)
+		return NULL;
+	return a->v[(*pos)++].addr;
+}
+
+static const char *
+t_from(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return one(m->from.addr, pos);
+}
+
+static const char *
+t_from_name(const struct msg *m, const struct rules_ctx *ctx,
+    const char *arg, size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return one(m->from.name, pos);
+}
+
+static const char *
+t_to(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return addr_next(&m->to, pos);
+}
+
+static const char *
+t_cc(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return addr_next(&m->cc, pos);
+}
+
+static const char *
+t_subject(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return one(m->subject, pos);
+}
+
+static const char *
+t_body(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return one(m->text, pos);
+}
+
+static const char *
+t_forwarded(const struct msg *m, const struct rules_ctx *ctx,
+    const char *arg, size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return one(m->forwarded, pos);
+}
+
+static const char *
+t_attachment(const struct msg *m, const struct rules_ctx *ctx,
+    const char *arg, size_t *pos)
+{
+	(void)ctx, (void)arg;
+	if (*pos >= m->n_attachments)
+		return NULL;
+	return m->attachments[(*pos)++].filename;
+}
+
+static const char *
+t_mailbox(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)m, (void)arg;
+	return one(ctx != NULL ? ctx->mailbox : NULL, pos);
+}
+
+static const char *
+t_header(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx;
+	for (; *pos < m->n_headers; (*pos)++) {
+		if (arg == NULL || strcasecmp(m->headers[*pos].name, arg) == 0)
+			return m->headers[(*pos)++].value;
+	}
+	return NULL;
+}
+
+const struct rules_target_def rules_targets[RT_COUNT] = {
+	[RT_FROM] = { "from", 0, 0, t_from },
+	[RT_FROM_NAME] = { "from-name", 0, 0, t_from_name },
+	[RT_TO] = { "to", 0, 1, t_to },
+	[RT_CC] = { "cc", 0, 1, t_cc },
+	[RT_SUBJECT] = { "subject", 0, 0, t_subject },
+	[RT_BODY] = { "body", 0, 0, t_body },
+	[RT_FORWARDED] = { "forwarded", 0, 0, t_forwarded },
+	[RT_ATTACHMENT] = { "attachment", 0, 1, t_attachment },
+	[RT_MAILBOX] = { "mailbox", 0, 0, t_mailbox },
+	[RT_HEADER] = { "header", 1, 1, t_header },
+};
+
+/* ---- evaluation ---- */
+
+struct pending {
+	const struct rules_cond *c;	/* foreign */
+	char *match;			/* owned */
+};
+
+struct eval {
+	const struct rules *rs;
+	const struct msg *m;
+	const struct rules_ctx *ctx;
+	struct verdict *v;
+	pcre2_match_data *md;		/* owned */
+	const unsigned char *seen;	/* prefilter flags, or NULL */
+	const size_t *lo, *hi;		/* where matches may start */
+	pcre2_match_context *mctx;	/* owned: the set's, plus a limit */
+	const struct rules_rule *rule;	/* being evaluated */
+	int quiet;			/* explain: past what classify sees */
+	struct pending *pend;		/* hits of the rule, if it fires */
+	size_t n_pend;
+	char *caps[RULES_MAX_GROUPS + 1];	/* $N of the rule, owned */
+	int has_caps;			/* some caps[] may be set */
+};
+
+/* Copy at most `max` bytes of s, cut at a UTF-8 character boundary. */
+static char *
+bounded_copy(const char *s, size_t len, size_t max)
+{
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	return xstrndup(s, len);
+}
+
+static void
+caps_clear(struct eval *e)
+{
+	if (!e->has_caps)
+		return;
+	for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
+		xfree(&e->caps[i]);
+	e->has_caps = 0;
+}
+
+static void
+caps_save(struct eval *e, const char *val, unsigned groups)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
+
+	caps_clear(e);
+	e->has_caps = 1;
+	for (unsigned i = 1; i <= groups && i <= RULES_MAX_GROUPS; i++) {
+		if (ov[2 * i] == PCRE2_UNSET)
+			continue;
+		e->caps[i] = bounded_copy(val + ov[2 * i],
+		    ov[2 * i + 1] - ov[2 * i], RULES_TAG_MAX);
+	}
+}
+
+/*
+ * Match one pattern against every value of its target.  Returns 1 and
+ * sets *match_r on the first value that matches, 0 when none does, -1
+ * when a PCRE2 limit (or any other match error) ended the match.
+ */
+static int
+leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
+{
+	const struct rules_target_def *t = &rules_targets[c->target];
+	PCRE2_SIZE *ov;
+	const char *val;
+	size_t pos = 0, start = 0, limit = PCRE2_UNSET;
+	int rc;
+
+	if (e->seen != NULL && c->prefiltered && !e->seen[c->id])
+		return 0;
+	/*
+	 * Every match contains one of the pattern's literals and so starts
+	 * in [lo, hi] (rules-prefilter.c): PCRE2 tries only those starts,
+	 * and still finds the leftmost match.  Lookbehinds and \b still see
+	 * the text before the start offset.
+	 */
+	if (e->seen != NULL && c->prefiltered &&
+	    e->hi[c->id] != SIZE_MAX) {
+		start = e->lo[c->id];
+		limit = e->hi[c->id];
+	}
+	(void)pcre2_set_offset_limit(e->mctx, limit);
+	for (val = t->next(e->m, e->ctx, c->arg, &pos); val != NULL;
+	    val = t->next(e->m, e->ctx, c->arg, &pos)) {
+		size_t len = strlen(val);
+
+		if (start > len || (limit != PCRE2_UNSET && limit > len)) {
+			start = 0;	/* a bug elsewhere; be exact */
+			(void)pcre2_set_offset_limit(e->mctx, PCRE2_UNSET);
+		}
+		while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
+			start--;	/* a UTF-8 character boundary */
+		rc = pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0,
+		    e->md, e->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			continue;
+		if (rc < 0)
+			return -1;
+		ov = pcre2_get_ovector_pointer(e->md);
+		*match_r = bounded_copy(val + ov[0], ov[1] - ov[0],
+		    RULES_MATCH_MAX);
+		/* $N: the groups of the last positive match that has any. */
+		if (c->groups > 0 && !c->negate)
+			caps_save(e, val, c->groups);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+pending_add(struct eval *e, const struct rules_cond *c, char *match)
+{
+	e->pend = xreallocarray(e->pend, e->n_pend + 1, sizeof(*e->pend));
+	e->pend[e->n_pend].c = c;
+	e->pend[e->n_pend++].match = match;
+}
+
+static void
+pending_clear(struct eval *e)
+{
+	for (size_t i = 0; i < e->n_pend; i++)
+		free(e->pend[i].match);
+	e->n_pend = 0;
+}
+
+/*
+ * Does the condition hold?  A condition whose match hit a limit does not
+ * hold, negated or not: a rule never fires on what it could not decide.
+ */
+static int
+cond_holds(struct eval *e, const struct rules_cond *c)
+{
+	const struct rules_rule *r = e->rule;
+	char *match = NULL;
+	int rc;
+
+	if (c->kind == COND_ANY) {
+		for (size_t i = 0; i < c->n_kids; i++) {
+			if (cond_holds(e, &c->kids[i]))
+				return 1;
+		}
+		return 0;
+	}
+	rc = leaf_match(e, c, &match);
+	if (rc < 0) {
+		if (!e->quiet)
+			verdict_add_hit(e->v, r->name, r->file, r->line,
+			    c->label, "", 1);
+		return 0;
+	}
+	if (rc == c->negate) {
+		free(match);
+		return 0;
+	}
+	pending_add(e, c, match != NULL ? match : xstrdup(""));
+	return 1;
+}
+
+/* The tag with $N substituted, blanks made '-', bounded; NULL if empty. */
+static char *
+tag_expand(const struct eval *e, const char *tmpl)
+{
+	struct buf b;
+	const char *cap;
+
+	buf_init(&b, RULES_TAG_MAX);
+	for (const char *s = tmpl; *s != '\0'; s++) {
+		if (s[0] == '$' && s[1] >= '1' && s[1] <= '9') {
+			cap = e->caps[s[1] - '0'];
+			for (; cap != NULL && *cap != '\0'; cap++) {
+				char ch = *cap == ' ' || *cap == '\t' ||
+				    *cap == '\n' || *cap == '\r' ? '-' : *cap;
+
+				(void)buf_add(&b, &ch, 1);
+			}
+			s++;
+			continue;
+		}
+		(void)buf_add(&b, s, 1);
+	}
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* Apply a fired rule's actions; returns 1 when it says `stop`. */
+static int
+rule_apply(struct eval *e, const struct rules_rule *r)
+{
+	struct verdict *v = e->v;
+	int stop = 0;
+	char *tag, *cut;
+
+	for (size_t i = 0; i < e->n_pend; i++)
+		verdict_add_hit(v, r->name, r->file, r->line,
+		    e->pend[i].c->label, e->pend[i].match, 0);
+	for (size_t i = 0; i < r->n_acts; i++) {
+		const struct rules_action *a = &r->acts[i];
+
+		switch (a->kind) {
+		case ACT_QUEUE:
+			free(v->queue);
+			v->queue = xstrdup(a->arg);
+			break;
+		case ACT_PRIORITY:
+			v->priority = a->prio;
+			break;
+		case ACT_TAG:
+			tag = tag_expand(e, a->arg);
+			if (tag != NULL) {
+				cut = bounded_copy(tag, strlen(tag),
+				    RULES_TAG_MAX);
+				verdict_add_tag(v, cut);
+				free(cut);
+			}
+			free(tag);
+			break;
+		case ACT_SCORE:
+			v->scores[a->dim] += a->n;
+			break;
+		case ACT_ROUTE:
+			free(v->route);
+			v->route = xstrdup(a->arg);
+			break;
+		case ACT_IGNORE:
+			free(v->ignore);
+			v->ignore = xstrdup(a->arg);
+			break;
+		case ACT_STOP:
+			stop = 1;
+			break;
+		}
+	}
+	return stop;
+}
+
+static void
+near_add(struct rules_nears *nears, const struct rules_rule *r,
+    const struct rules_cond *c)
+{
+	struct rules_near *n;
+
+	nears->v = xreallocarray(nears->v, nears->n + 1, sizeof(*nears->v));
+	n = &nears->v[nears->n++];
+	n->rule = xstrdup(r->name);
+	n->file = xstrdup(r->file);
+	n->line = r->line;
+	n->cond_line = c->line;
+	n->cond = xstrdup(c->text);
+}
+
+/*
+ * Evaluate one rule.  Classify stops at the first condition that fails;
+ * explain (nears != NULL) goes on, quietly, to count the failures.  A
+ * rule is "close" when one condition failed and some positive one held
+ * (a rule whose only match failed and whose `not` held is not close).
+ * Returns 1 when the rule fired and said `stop`.
+ */
+static int
+rule_eval(struct eval *e, const struct rules_rule *r,
+    struct rules_nears *nears)
+{
+	const struct rules_cond *failed = NULL;
+	size_t n_failed = 0, n_pos_held = 0;
+	int stop = 0;
+
+	e->rule = r;
+	e->quiet = 0;
+	for (size_t i = 0; i < r->n_conds; i++) {
+		if (cond_holds(e, &r->conds[i])) {
+			n_pos_held += !r->conds[i].negate;
+			continue;
+		}
+		n_failed++;
+		failed = &r->conds[i];
+		if (nears == NULL)
+			break;
+		e->quiet = 1;
+	}
+	if (n_failed == 0)
+		stop = rule_apply(e, r);
+	else if (nears != NULL && n_failed == 1 && n_pos_held > 0)
+		near_add(nears, r, failed);
+	pending_clear(e);
+	caps_clear(e);
+	return stop;
+}
+
+static void
+run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
+    struct verdict *v, struct rules_nears *nears)
+{
+	struct eval e = { 0 };
+	unsigned char *seen = NULL;
+	size_t *lo = NULL, *hi = NULL;
+
+	e.rs = rs;
+	e.m = m;
+	e.ctx = ctx;
+	e.v = v;
+	e.md = pcre2_match_data_create(rs->max_groups + 1, NULL);
+	e.mctx = pcre2_match_context_copy(rs->mctx);
+	if (e.md == NULL || e.mctx == NULL)
+		fatalx("out of memory");
+	if (rs->pf != NULL) {
+		seen = xcalloc(rs->n_leaves, 1);
+		lo = xreallocarray(NULL, rs->n_leaves, sizeof(*lo));
+		hi = xreallocarray(NULL, rs->n_leaves, sizeof(*hi));
+		if (rules_prefilter_scan(rs, m, ctx, seen, lo, hi) == 0) {
+			e.seen = seen;
+			e.lo = lo;
+			e.hi = hi;
+		}
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rule_eval(&e, &rs->v[i], nears))
+			break;
+	}
+	free(e.pend);
+	free(seen);
+	free(lo);
+	free(hi);
+	pcre2_match_data_free(e.md);
+	pcre2_match_context_free(e.mctx);
+}
+
+void
+rules_classify(const struct rules *rs, const struct msg *m,
+    const struct rules_ctx *ctx, struct verdict *v)
+{
+	run(rs, m, ctx, v, NULL);
+}
+
+void
+rules_explain(const struct rules *rs, const struct msg *m,
+    const struct rules_ctx *ctx, struct verdict *v, struct rules_nears *nears)
+{
+	run(rs, m, ctx, v, nears);
+}
+
+void
+rules_nears_clear(struct rules_nears *nears)
+{
+	for (size_t i = 0; i < nears->n; i++) {
+		free(nears->v[i].rule);
+		free(nears->v[i].file);
+		free(nears->v[i].cond);
+	}
+	free(nears->v);
+	nears->v = NULL;
+	nears->n = 0;
+}

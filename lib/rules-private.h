@@ -1,0 +1,180 @@
+/*
+ * The inside of a rule set, shared by rules-parse.c (builds it),
+ * rules-match.c (classifies with it) and rules-prefilter.c (the
+ * vectorscan database in front of PCRE2).  Nothing outside lib/rules*.c
+ * includes this.
+ */
+#ifndef TRIAGE_RULES_PRIVATE_H
+#define TRIAGE_RULES_PRIVATE_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "rules.h"
+#include "verdict.h"
+
+/* Bounds: a hostile pattern or message ends as a recorded limit hit. */
+#define RULES_MATCH_LIMIT	1000000	/* PCRE2 match() calls per value */
+#define RULES_DEPTH_LIMIT	10000	/* backtracking depth (interpreter) */
+#define RULES_HEAP_LIMIT	20000	/* KiB of backtracking heap */
+#define RULES_MATCH_MAX		200	/* bytes of matched text in a hit */
+#define RULES_TAG_MAX		64	/* bytes of a tag after substitution */
+#define RULES_MAX_GROUPS	9	/* $1 ... $9 */
+#define RULES_MAX_DEPTH		8	/* nesting of any ... end */
+#define RULES_FILE_MAX		(4 * 1024 * 1024) /* bytes per rule file */
+
+/* The condition targets: one row each in rules_targets[]. */
+enum rules_target {
+	RT_FROM,
+	RT_FROM_NAME,
+	RT_TO,
+	RT_CC,
+	RT_SUBJECT,
+	RT_BODY,
+	RT_FORWARDED,
+	RT_ATTACHMENT,
+	RT_MAILBOX,
+	RT_HEADER,
+	RT_COUNT,
+};
+
+/*
+ * How to get a target's values: next() returns the value at or after
+ * *pos, advancing *pos past it, or NULL when there are no more.  `arg`
+ * is the header name for `header NAME`.
+ */
+struct rules_target_def {
+	const char *name;
+	int takes_arg;
+	int multi;		/* may have several values (To, headers ...) */
+	const char *(*next)(const struct msg *m, const struct rules_ctx *ctx,
+	    const char *arg, size_t *pos);
+};
+
+extern const struct rules_target_def rules_targets[RT_COUNT];
+
+enum cond_kind { COND_MATCH, COND_ANY };
+
+struct rules_cond {
+	enum cond_kind kind;
+	int negate;
+	int line;
+	int col;
+	char *text;		/* owned: the condition as written */
+	/* COND_MATCH */
+	enum rules_target target;
+	char *arg;		/* owned: header name, or NULL */
+	char *label;		/* owned: "subject", "header X", "not from" */
+	char *pattern;		/* owned: pattern as PCRE2 sees it */
+	unsigned flags;		/* RF_* */
+	pcre2_code *re;		/* owned */
+	unsigned groups;	/* capturing groups */
+	int can_be_empty;	/* may match an empty string */
+	size_t id;		/* index in rules.leaves */
+	int prefiltered;	/* 1: the prefilter database holds it */
+	/* COND_ANY */
+	struct rules_cond *kids;	/* owned */
+	size_t n_kids;
+};
+
+#define RF_I 0x01
+#define RF_M 0x02
+#define RF_S 0x04
+#define RF_X 0x08
+#define RF_U 0x10
+
+enum action_kind {
+	ACT_QUEUE,
+	ACT_PRIORITY,
+	ACT_TAG,
+	ACT_SCORE,
+	ACT_ROUTE,
+	ACT_IGNORE,
+	ACT_STOP,
+};
+
+struct rules_action {
+	enum action_kind kind;
+	char *arg;		/* owned: queue, tag template, route, reason */
+	enum priority prio;
+	enum dim dim;
+	int n;
+	int line;
+};
+
+struct rules_rule {
+	char *name;		/* owned */
+	char *desc;		/* owned, or NULL */
+	char *file;		/* owned: base name of the file */
+	int line;
+	struct rules_cond *conds;	/* owned; all must hold */
+	size_t n_conds;
+	struct rules_action *acts;	/* owned, in the order written */
+	size_t n_acts;
+};
+
+/* The parser's state over one file (rules-parse.c). */
+struct rules_parser {
+	const char *path;		/* for problems */
+	const char *base;		/* for hits */
+	struct rules_problems *probs;
+	const struct rules_names *names;
+	struct rules *rs;
+	struct rules_rule *rule;	/* being read, or NULL */
+	struct rules_cond *open[RULES_MAX_DEPTH];	/* open any groups */
+	int open_line[RULES_MAX_DEPTH];
+	int depth;
+	size_t rule_probs;	/* problems before the current rule */
+	int lineno;
+	const char *line;
+};
+
+/*
+ * Parse one file's text into p->rs, appending every problem to p->probs
+ * (p->path, p->base, p->probs, p->names and p->rs set by the caller).
+ */
+void rules_parse_text(struct rules_parser *p, const char *text);
+
+/* Append "FILE:LINE:COL: message" to probs. */
+void rules_problem_add(struct rules_problems *probs, const char *file,
+    int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Free what a condition owns (its group's conditions too). */
+void rules_cond_clear(struct rules_cond *c);
+
+struct rules_prefilter;
+
+struct rules {
+	atomic_int refs;		/* rules_ref / rules_free */
+	struct rules_rule *v;		/* owned */
+	size_t n;
+	struct rules_cond **leaves;	/* foreign: every COND_MATCH */
+	size_t n_leaves;
+	pcre2_match_context *mctx;	/* owned: the limits */
+	unsigned max_groups;
+	struct rules_prefilter *pf;	/* owned, or NULL: PCRE2 only */
+	size_t n_unfiltered;
+};
+
+/*
+ * Build the prefilter for rs->leaves (sets each leaf's `prefiltered`).
+ * Patterns vectorscan cannot take stay unfiltered and always run PCRE2.
+ * Never fails: at worst nothing is prefiltered and rs->pf stays NULL.
+ */
+void rules_prefilter_build(struct rules *rs);
+void rules_prefilter_free(struct rules_prefilter **pfp);
+
+/*
+ * Scan every value of every target once and set seen[id] = 1 for each
+ * leaf whose pattern may match some value of its target.  For a target
+ * with one value, any match of leaf id starts in [lo[id], hi[id]]
+ * (SIZE_MAX: no bound).  Returns -1 if scanning failed (then every leaf
+ * must be treated as possibly matching, from offset 0).
+ */
+int rules_prefilter_scan(const struct rules *rs, const struct msg *m,
+    const struct rules_ctx *ctx, unsigned char *seen, size_t *lo,
+    size_t *hi);
+
+#endif

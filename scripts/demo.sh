@@ -1,0 +1,111 @@
+#!/bin/bash
+# Quick-start command 1: install what is missing, build, start a throwaway
+# Dovecot and SMTP server (tests/harness/), put a dozen realistic sample
+# messages into sales@ and community@ (tests/fixtures/demo/), let
+# `triaged --once` drain them into SQLite, show the queue, tear it all
+# down.  Nothing is left running; running it twice works.
+#
+# TRIAGE_DEMO_BUILD=DIR picks the build directory (default build-demo);
+# HARNESS_KEEP=1 keeps the servers' directory (config, logs, database).
+set -eu
+cd "$(dirname "$0")/.."
+SRC=$PWD
+BUILD=${TRIAGE_DEMO_BUILD:-$SRC/build-demo}
+DEMO=$SRC/tests/fixtures/demo
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "dependencies"
+./scripts/setup-deps.sh
+
+say "building into $BUILD"
+mkdir -p "$BUILD"
+LOG=$BUILD/demo-build.log
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$LOG" 2>&1 ||
+	{ cat "$LOG"; exit 1; }
+cmake --build "$BUILD" -j"$(nproc)" >>"$LOG" 2>&1 ||
+	{ tail -n 40 "$LOG"; exit 1; }
+TRIAGED=$BUILD/daemon/triaged
+TRIAGE=$BUILD/daemon/triage
+FETCH=$BUILD/tests/integration/itest-imap-fetch
+echo "built: $TRIAGED, $TRIAGE"
+
+say "starting Dovecot and an SMTP server on 127.0.0.1"
+export TRIAGE_SOURCE_DIR=$SRC
+# shellcheck source=tests/harness/harness.sh
+. "$SRC/tests/harness/harness.sh"
+harness_start
+echo "IMAP $IMAP_PORT (STARTTLS), IMAPS $IMAPS_PORT, SMTP $SMTP_PORT, SMTPS $SMTPS_PORT; test CA $HARNESS_CA"
+
+say "seeding sample mail"
+n_sales=0
+n_community=0
+for f in "$DEMO"/sales-*.eml; do
+	harness_seed sales INBOX "$f"
+	n_sales=$((n_sales + 1))
+done
+for f in "$DEMO"/community-*.eml; do
+	harness_seed community INBOX "$f"
+	n_community=$((n_community + 1))
+done
+for f in "$DEMO"/*.eml; do
+	printf '  %-38s %s\n' "$(basename "$f" .eml)" \
+	    "$(sed -n 's/^Subject: //p' "$f" | head -n 1)"
+done
+echo "seeded $((n_sales + n_community)) messages: $n_sales to sales@, $n_community to community@"
+
+CONF=$HARNESS_DIR/triage.conf
+DB=$HARNESS_DIR/triage.db
+harness_write_conf "$CONF" "$DB"
+
+say "triaged --once"
+missing=""
+set +e
+"$TRIAGED" -c "$CONF" --once 2>"$HARNESS_DIR/triaged.log"
+rc=$?
+set -e
+cat "$HARNESS_DIR/triaged.log"
+if grep -q 'not implemented' "$HARNESS_DIR/triaged.log"; then
+	missing="$missing triaged--once"
+	echo "triaged --once is not implemented yet; checking the IMAP drain with itest-imap-fetch instead"
+	for m in sales community; do
+		"$FETCH" -h 127.0.0.1 -p "$IMAPS_PORT" -t implicit -u "$m" \
+		    -P "$(harness_password_file "$m")" -C "$HARNESS_CA" |
+		    sed -n "s/^fetched/IMAP drain check, $m@: fetched/p"
+	done
+elif [ "$rc" -ne 0 ]; then
+	echo "demo: triaged --once failed (exit $rc)" >&2
+	exit 1
+fi
+
+say "the queue"
+if [ -z "$missing" ]; then
+	set +e
+	# -c for the config; TRIAGE_DB too, for a CLI that does not yet take
+	# the database from the config.
+	TRIAGE_DB=$DB "$TRIAGE" -c "$CONF" queue 2>"$HARNESS_DIR/queue.err"
+	rc=$?
+	set -e
+	if grep -q "unknown command" "$HARNESS_DIR/queue.err"; then
+		missing="$missing triage-queue"
+		echo "'triage queue' is not implemented yet; the tickets, straight from SQLite ($DB):"
+		sqlite3 -header -column "$DB" "
+		    SELECT t.id, t.queue, t.state, t.priority AS prio,
+		           (SELECT group_concat(tag, ',') FROM tags g
+		            WHERE g.ticket_id = t.id) AS tags,
+		           substr(t.customer, 1, 32) AS customer,
+		           substr(t.subject, 1, 50) AS subject
+		    FROM tickets t ORDER BY t.id" 2>&1 ||
+			sqlite3 -header -column "$DB" "SELECT * FROM tickets" 2>&1
+		echo "messages stored: $(sqlite3 "$DB" 'SELECT count(*) FROM messages')"
+	else
+		cat "$HARNESS_DIR/queue.err" >&2
+		[ "$rc" -eq 0 ] || { echo "demo: triage queue failed (exit $rc)" >&2; exit 1; }
+	fi
+fi
+
+say "done"
+if [ -n "$missing" ]; then
+	echo "not implemented yet:$missing (everything else above ran for real)"
+fi
+echo "tearing down the servers"

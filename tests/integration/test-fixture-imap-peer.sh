@@ -1,0 +1,57 @@
+# Faults no real server produces, from a scripted peer
+# (tests/harness/imap-peer.py), with the exact error lib/imap.c gives:
+# data injected after STARTTLS's OK, PREAUTH before STARTTLS, a server
+# that stops in the middle of a literal, a response that is not IMAP; and
+# LOGINDISABLED, where the client must AUTHENTICATE PLAIN instead.
+set -eu
+. "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
+harness_start
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+FETCH=$ITEST_DIR/itest-imap-fetch
+[ -x "$FETCH" ] || fail "$FETCH not built"
+
+# {scenario, tls, expected error (PORT is the peer's port)}
+while IFS='|' read -r scenario tls want; do
+	pf=$HARNESS_DIR/peer-$scenario.port
+	/usr/bin/python3 "$TRIAGE_SOURCE_DIR/tests/harness/imap-peer.py" \
+	    "$scenario" "$pf" >"$HARNESS_DIR/peer-$scenario.log" 2>&1 &
+	peer=$!
+	for _ in $(seq 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	port=$(cat "$pf")
+	start=$(date +%s)
+	got=$("$FETCH" -h 127.0.0.1 -p "$port" -t "$tls" -u sales \
+	    -P "$(harness_password_file sales)" -C "$HARNESS_CA" -T 2 |
+	    tail -n 1) || true
+	took=$(($(date +%s) - start))
+	kill "$peer" 2>/dev/null || true
+	wait "$peer" 2>/dev/null || true
+	want=${want//PORT/$port}
+	[ "$got" = "$want" ] || fail "$scenario: want '$want', got '$got'"
+	[ "$took" -le 12 ] || fail "$scenario took ${took}s"
+	# No credential went to the peer unless the scenario logs in.
+	case $scenario in
+	hang-literal|garbage|logindisabled) ;;
+	*)
+		if grep -qi 'LOGIN\|AUTHENTICATE' "$HARNESS_DIR/peer-$scenario.log"; then
+			fail "$scenario: the client sent credentials"
+		fi ;;
+	esac
+	if [ "$scenario" = logindisabled ]; then
+		grep -q '^C: [0-9]* AUTHENTICATE PLAIN' \
+		    "$HARNESS_DIR/peer-$scenario.log" || fail "no AUTHENTICATE PLAIN"
+		if grep -q '^C: [0-9]* LOGIN' "$HARNESS_DIR/peer-$scenario.log"; then
+			fail "LOGIN despite LOGINDISABLED"
+		fi
+	fi
+	echo "ok: $scenario -> ${got#error: }"
+done <<'EOF2'
+starttls-inject|starttls|error: conn: imap 127.0.0.1:PORT (sales): server sent data after its STARTTLS OK; refusing (injection?)
+preauth|starttls|error: conn: imap 127.0.0.1:PORT (sales): server greeted with PREAUTH before STARTTLS; refusing an unencrypted session
+hang-literal|none|error: conn: imap 127.0.0.1:PORT (sales): UID FETCH: connection lost or timed out after 2 s
+garbage|none|error: conn: imap 127.0.0.1:PORT (sales): UID FETCH: unparsable server response
+logindisabled|none|fetched 0 of 0
+EOF2
