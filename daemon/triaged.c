@@ -23,6 +23,7 @@
 #include "forward.h"
 #include "log.h"
 #include "mailbox.h"
+#include "mailcmd.h"
 #include "mime.h"
 #include "outbox-run.h"
 #include "store.h"
@@ -253,6 +254,7 @@ outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
 	if (backoff != NULL)
 		o->backoff_first_s = atoi(backoff);
 	o->log = outbox_log;
+	o->build_answer = mailcmd_answer_build;
 	/* SIGTERM waits for the SMTP exchange in hand: keep each step short */
 	o->timeout_s = 30;
 	/* CLI routings reach the database behind our back: look often. */
