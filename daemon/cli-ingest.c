@@ -5,8 +5,12 @@
  * MTA keeps the mail and retries; a message already stored is a no-op
  * that says so.
  *
- * triage reprocess: parse (and, once rules exist, classify) stored raw
- * mail again after a parser or rule change, recording the change.
+ * Each message is classified with the configured rules and its mail
+ * commands applied (mailcmd_ingest), in the transaction that stores it,
+ * as the daemon does.
+ *
+ * triage reprocess: parse and classify stored raw mail again after a
+ * parser or rule change, recording the change.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +22,9 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "mailcmd.h"
 #include "mime.h"
+#include "rules.h"
 #include "store.h"
 #include "verdict.h"
 #include "xalloc.h"
@@ -34,7 +40,8 @@ read_all(FILE *f, size_t max, char **data_r, size_t *len_r)
 	size_t n;
 
 	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+	for (n = fread(chunk, 1, sizeof(chunk), f); n > 0;
+	     n = fread(chunk, 1, sizeof(chunk), f)) {
 		if (buf_add(&b, chunk, n) < 0) {
 			buf_free(&b);
 			errno = ERANGE;
@@ -55,7 +62,36 @@ struct target {
 	const char *address; /* NULL without a config */
 	const char *queue;
 	size_t max;
+	struct rules *rules; /* owned; NULL: no rules (no config) */
 };
+
+/*
+ * The configured rule set, or NULL without a config.  Broken rules do
+ * not stop delivery: the mail is stored in the mailbox's queue (nothing
+ * is lost; `triage reprocess` classifies it once the rules are fixed).
+ */
+static struct rules *
+load_rules(const struct conf *c)
+{
+	struct rules_problems probs = {0};
+	struct rules_names names;
+	struct rules_options opts = {&names, 0};
+	struct rules *rs = NULL;
+
+	if (c == NULL || c->rules == NULL)
+		return NULL;
+	rules_names_from_conf(&names, c);
+	if (rules_load(c->rules, &opts, &rs, &probs) < 0) {
+		fprintf(stderr,
+		    "triage: %s: rules do not load (%zu "
+		    "problems, see 'triage rules check'); storing "
+		    "unclassified\n",
+		    c->rules, probs.n);
+		rs = NULL;
+	}
+	rules_problems_clear(&probs);
+	return rs;
+}
 
 /* Which mailbox: --mailbox NAME (checked against the config), else the
  * config's first one. */
@@ -100,6 +136,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	struct store_ingest_in in = {0};
 	struct mime_limits lim;
 	struct error err = {0}, perr = {0};
+	struct verdict v;
 	struct msg *m = NULL;
 	FILE *f = stdin;
 	char *data = NULL;
@@ -127,14 +164,19 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	in.parse_error = NULL;
 	if (mime_parse(data, len, &lim, time(NULL), &m, &perr) < 0)
 		in.parse_error = perr.msg;
+	verdict_init(&v);
+	if (m != NULL && t->rules != NULL)
+		rules_classify(
+		    t->rules, m, &(struct rules_ctx){t->mailbox}, &v);
 	in.mailbox = t->mailbox;
 	in.mailbox_address = t->address;
 	in.queue = t->queue;
 	in.raw = data;
 	in.raw_len = len;
 	in.msg = m;
+	in.verdict = m != NULL ? &v : NULL;
 	in.actor = (struct store_actor){ctx->actor, STORE_SRC_CLI};
-	if (store_ingest(ctx->st, &in, &res, &err) < 0) {
+	if (mailcmd_ingest(ctx->st, ctx->conf, &in, &res, &err) < 0) {
 		fprintf(stderr, "triage: %s: ", name);
 		rc = cli_fail(&err);
 	} else if (res.duplicate) {
@@ -149,6 +191,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 		    res.new_ticket ? "new" : "joined", (long long)res.ticket_id,
 		    res.ignored ? " (ignored)" : "");
 	}
+	verdict_clear(&v);
 	msg_free(&m);
 	free(data);
 	return rc;
@@ -205,6 +248,7 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc == CLI_REFUSED ? CLI_TEMPFAIL : rc;
 	rc = pick_mailbox(ctx.conf, mailbox, &t);
+	t.rules = rc == CLI_OK ? load_rules(ctx.conf) : NULL;
 	if (rc == CLI_OK) {
 		mime_init();
 		if (optind == argc)
@@ -213,13 +257,14 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 			rc = worse(rc, ingest_one(&ctx, &t, argv[i]));
 		mime_shutdown();
 	}
+	rules_free(&t.rules);
 	cli_store_close(&ctx);
 	return rc;
 }
 
 /* Parse one stored message again and record what changed. */
 static int
-reprocess_one(struct cli_ctx *ctx, int64_t id)
+reprocess_one(struct cli_ctx *ctx, const struct rules *rs, int64_t id)
 {
 	struct store_actor who = {ctx->actor, STORE_SRC_CLI};
 	struct mime_limits lim;
@@ -234,9 +279,10 @@ reprocess_one(struct cli_ctx *ctx, int64_t id)
 	if (store_message_raw(ctx->st, id, &raw, &len, &mailbox, &err) < 0)
 		return cli_fail(&err);
 	mime_limits_default(&lim);
-	/* Classification joins here when rules land (another issue). */
 	if (mime_parse(raw, len, &lim, time(NULL), &m, &perr) < 0)
 		m = NULL;
+	if (m != NULL && rs != NULL)
+		rules_classify(rs, m, &(struct rules_ctx){mailbox}, &v);
 	if (store_reprocess_msg(ctx->st, id, m, m == NULL ? perr.msg : NULL, &v,
 		&who, &err) < 0)
 		rc = cli_fail(&err);
@@ -260,6 +306,7 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 	};
 	struct cli_store_opts so = {0};
 	struct error err = {0};
+	struct rules *rs = NULL;
 	int64_t *ids = NULL;
 	size_t n = 0;
 	struct cli_ctx ctx;
@@ -295,12 +342,13 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		return rc;
+	rs = load_rules(ctx.conf);
 	mime_init();
 	if (failed) {
 		if (store_messages_failed(ctx.st, &ids, &n, &err) < 0)
 			rc = cli_fail(&err);
 		for (size_t i = 0; i < n; i++)
-			rc = worse(rc, reprocess_one(&ctx, ids[i]));
+			rc = worse(rc, reprocess_one(&ctx, rs, ids[i]));
 		free(ids);
 	}
 	for (int i = optind; i < argc; i++) {
@@ -310,10 +358,11 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 			ctx.st, cli_ticket_id(argv[i]), &ids, &n, &err) < 0)
 			rc = worse(rc, cli_fail(&err));
 		for (size_t k = 0; k < n; k++)
-			rc = worse(rc, reprocess_one(&ctx, ids[k]));
+			rc = worse(rc, reprocess_one(&ctx, rs, ids[k]));
 		free(ids);
 	}
 	mime_shutdown();
+	rules_free(&rs);
 	cli_store_close(&ctx);
 	return rc;
 }

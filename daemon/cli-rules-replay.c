@@ -1,5 +1,6 @@
 /*
  * triage rules replay [--since 30d] [--rules DIR] [--baseline DIR]
+ *                     [--db FILE]
  *
  * A dry run before a rule change goes live: classify the stored mail of
  * every ticket opened in the window with the rules in force (the
@@ -25,6 +26,8 @@
 #include "store.h"
 #include "verdict.h"
 #include "xalloc.h"
+
+#define RULES_DEFAULT_DIR	TRIAGE_SYSCONFDIR "/triage/rules.d"
 
 /* A list of distinct strings (tags, "rule (file:line)"). */
 struct strset {
@@ -307,10 +310,13 @@ load_set(const char *dir, const struct conf *conf, struct rules **rs_r)
 {
 	struct rules_problems probs = { 0 };
 	struct rules_names names;
-	struct rules_options opts = { &names, 0 };
+	struct rules_options opts = { NULL, 0 };
 	int r;
 
-	rules_names_from_conf(&names, conf);
+	if (conf != NULL) {
+		rules_names_from_conf(&names, conf);
+		opts.names = &names;
+	}
 	r = rules_load(dir, &opts, rs_r, &probs);
 	for (size_t i = 0; i < probs.n; i++)
 		fprintf(stderr, "%s:%d:%d: %s\n", probs.v[i].file,
@@ -328,14 +334,14 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "baseline", required_argument, NULL, 'b' },
+		CLI_STORE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *since_s = "30d", *cand_dir = NULL, *base_dir = NULL;
-	struct conf_errors errs = { 0 };
+	struct cli_store_opts so = { NULL, NULL };
+	struct cli_ctx cx = { 0 };
 	struct store_ticket *v = NULL;
 	struct rules *base = NULL, *cand = NULL;
-	struct conf *conf = NULL;
-	struct store *st = NULL;
 	struct error err = { 0 };
 	struct totals tot = { 0 };
 	int64_t secs;
@@ -345,9 +351,16 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	/* 0, not 1: glibc then forgets triage.c's "+" (stop at the first
 	   operand), so options may follow FILE.eml. */
 	optind = 0;
-	for (ch = getopt_long(argc, argv, "s:r:b:", longopts, NULL); ch != -1;
-	    ch = getopt_long(argc, argv, "s:r:b:", longopts, NULL)) {
+	for (ch = getopt_long(argc, argv, "s:r:b:D:A:", longopts, NULL);
+	    ch != -1;
+	    ch = getopt_long(argc, argv, "s:r:b:D:A:", longopts, NULL)) {
 		switch (ch) {
+		case 'D':
+			so.db = optarg;
+			break;
+		case 'A':
+			so.as = optarg;
+			break;
 		case 's':
 			since_s = optarg;
 			break;
@@ -363,24 +376,20 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc || conf_duration(since_s, &secs) < 0)
 		return cli_usage(cli_find("rules"));
-	if (conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, &conf,
-	    &errs) < 0) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
-		conf_errors_clear(&errs);
-		return CLI_USAGE;
-	}
+	rc = cli_store_open(cli, &so, &cx);
+	if (rc != CLI_OK)
+		return rc;
+	rc = CLI_USAGE;
 	if (base_dir == NULL)
-		base_dir = conf->rules;
+		base_dir = cx.conf != NULL && cx.conf->rules != NULL ?
+		    cx.conf->rules : RULES_DEFAULT_DIR;
 	if (cand_dir == NULL)
-		cand_dir = conf->rules;
-	if (load_set(base_dir, conf, &base) < 0 ||
-	    load_set(cand_dir, conf, &cand) < 0)
+		cand_dir = base_dir;
+	if (load_set(base_dir, cx.conf, &base) < 0 ||
+	    load_set(cand_dir, cx.conf, &cand) < 0)
 		goto out;
-	if (store_open(conf->database, &st, &err) < 0 ||
-	    tickets_since(st, store_now(st) - secs, &v, &n, &err) < 0) {
-		fprintf(stderr, "triage: %s\n", err.msg);
-		rc = CLI_REFUSED;
+	if (tickets_since(cx.st, store_now(cx.st) - secs, &v, &n, &err) < 0) {
+		rc = cli_fail(&err);
 		goto out;
 	}
 	mime_init();
@@ -388,7 +397,7 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	    cand_dir, base_dir, since_s);
 	for (size_t i = 0; i < n; i++) {
 		tot.tickets++;
-		if (replay_ticket(st, &v[i], base, cand, &tot, &err) < 0) {
+		if (replay_ticket(cx.st, &v[i], base, cand, &tot, &err) < 0) {
 			fprintf(stderr, "triage: ticket %lld: %s, skipping\n",
 			    (long long)v[i].id, err.msg);
 		}
@@ -404,9 +413,8 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	rc = CLI_OK;
 out:
 	store_tickets_free(&v, n);
-	store_close(&st);
 	rules_free(&base);
 	rules_free(&cand);
-	conf_free(&conf);
+	cli_store_close(&cx);
 	return rc;
 }

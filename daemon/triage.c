@@ -34,7 +34,7 @@ static const struct cli_cmd commands[] = {
 	{ "reprocess", cli_reprocess, "ID... | --failed" },
 	{ "rules", cli_rules,
 	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
-	    "replay [--since 30d] [--rules DIR]" },
+	    "replay [--since 30d] [--rules DIR] [--baseline DIR] [--db FILE]" },
 	{ "status", cli_status, "[--json]" },
 	{ "report", cli_report, "[--since 7d | --from DATE [--to DATE]] "
 	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] [--db FILE]" },

@@ -2,8 +2,9 @@
  * The IMAP client triaged uses: connect (implicit TLS, STARTTLS or, on
  * loopback only, plaintext), log in, select a folder, fetch every message
  * past a UID checkpoint in bounded batches, then flag or move what was
- * stored.  All libetpan IMAP use lives in imap.c; TLS is tls.c's, and the
- * server certificate is verified before any credential is sent.
+ * stored.  All libetpan IMAP use lives in imap.c and imap-fetch.c; TLS is
+ * tls.c's, and the server certificate is verified before any credential
+ * (or any IMAP command but STARTTLS) is sent.
  *
  * Errors carry a code that says how much to abandon (error.h):
  *   ERR_CONN  the connection is broken or timed out: free and reconnect;
@@ -36,8 +37,11 @@ struct imap_fetch;
  * CONF_TLS_STARTTLS (refused with ERR_CONF if the server does not offer
  * it; never falls back) or CONF_TLS_NONE (only to a loopback address).
  * The certificate is verified against srv->ca_file or the system store
- * and srv->host.  timeout_s (> 0) bounds every later network operation
- * too.  Does not log in.  On success sets *imap_r (free with imap_free).
+ * and srv->host; a failure is ERR_CONN with tls.c's reason (untrusted
+ * issuer, name mismatch, expired).  With STARTTLS, a PREAUTH greeting
+ * and clear text injected after the server's OK are refused too.
+ * timeout_s (> 0) bounds every later network operation as well.  Does
+ * not log in.  On success sets *imap_r (free with imap_free).
  */
 int imap_connect(const struct conf_server *srv, int timeout_s,
     struct imap **imap_r, struct error *err);

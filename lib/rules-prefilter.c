@@ -30,7 +30,7 @@
 #include "xalloc.h"
 
 #define LIT_MIN		3	/* shortest literal worth a caseless scan */
-#define LIT_MIN_CASE	2	/* ... and a case-sensitive capital one ("PO") */
+#define LIT_MIN_CASE	2	/* ... a case-sensitive capital one ("PO") */
 #define LIT_MAX_SET	64	/* literals one pattern may need */
 
 struct rules_prefilter {
@@ -40,7 +40,7 @@ struct rules_prefilter {
 	size_t n_headers;
 	size_t *lit_leaf;		/* owned: literal id -> leaf id */
 	size_t *lit_len;		/* owned: its length */
-	size_t *lit_pre;		/* owned: how far into a match it starts */
+	size_t *lit_pre;		/* owned: how far into a match */
 	size_t n_lits;
 };
 
@@ -242,6 +242,14 @@ quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 
 static int extract_alts(const char *s, size_t len, unsigned flags,
     struct lits *out);
+
+/* (?= (?! (?<= (?<! at s */
+static int
+is_lookaround(const char *s)
+{
+	return s[1] == '?' && (s[2] == '=' || s[2] == '!' ||
+	    (s[2] == '<' && (s[3] == '=' || s[3] == '!')));
+}
 static size_t alts_width(const char *s, size_t len, unsigned flags);
 
 /*
@@ -414,19 +422,19 @@ extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 
 	buf_init(&run, len + 1);
 	while (i < len) {
-		if (s[i] == '(') {
-			n = group_len(s + i, len - i);
-			if (n == 0 || quant(s + i + n, len - i - n, &ql, &min) < 0)
+		const char *p = s + i;
+
+		if (p[0] == '(') {
+			n = group_len(p, len - i);
+			if (n == 0 || quant(p + n, len - i - n, &ql, &min) < 0)
 				goto out;
-			if (s[i + 1] == '?' && (s[i + 2] == '=' || s[i + 2] == '!' ||
-			    (s[i + 2] == '<' && (s[i + 3] == '=' ||
-			    s[i + 3] == '!')))) {
-				i += n + ql;	/* a lookaround consumes nothing */
+			if (is_lookaround(p)) {
+				i += n + ql;	/* consumes nothing */
 				continue;
 			}
-			if (s[i + 1] == '?' && (s[i + 2] == ':' || s[i + 2] == '>'))
+			if (p[1] == '?' && (p[2] == ':' || p[2] == '>'))
 				off = 3;
-			else if (s[i + 1] != '?' && s[i + 1] != '*')
+			else if (p[1] != '?' && p[1] != '*')
 				off = 1;
 			else
 				goto out;	/* options, names, conditions */
@@ -440,20 +448,18 @@ extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 			i += n + ql;
 			continue;
 		}
-		if (s[i] == '[') {
-			n = class_len(s + i, len - i);
-			if (n == 0 || quant(s + i + n, len - i - n, &ql, &min) < 0)
+		if (p[0] == '[') {
+			n = class_len(p, len - i);
+			if (n == 0 || quant(p + n, len - i - n, &ql, &min) < 0)
 				goto out;
 			i += n + ql;
 			continue;
 		}
-		if (s[i] == '\\' && i + 1 < len &&
-		    (isalnum((unsigned char)s[i + 1]) || s[i + 1] == '\\')) {
-			if (s[i + 1] == 'Q' || s[i + 1] == 'E' || s[i + 1] == 'x' ||
-			    s[i + 1] == 'p' || s[i + 1] == 'P' || s[i + 1] == 'g' ||
-			    s[i + 1] == 'k' || s[i + 1] == 'N' || s[i + 1] == 'o' ||
-			    s[i + 1] == 'c' || s[i + 1] == '\\')
-				goto out;	/* rare: not worth following */
+		if (p[0] == '\\' && i + 1 < len &&
+		    (isalnum((unsigned char)p[1]) || p[1] == '\\')) {
+			/* rare and not worth following */
+			if (strchr("QExpPgkNoc\\", p[1]) != NULL)
+				goto out;
 			n = 2;
 			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
 				goto out;
@@ -476,8 +482,8 @@ extract_seq(const char *s, size_t len, unsigned flags, struct lits *out)
 			size_t cl = 1;
 
 			if (c[0] == '\\') {
-				if (i + 1 >= len ||
-				    isalnum((unsigned char)c[1]) || c[1] == '\\')
+				if (i + 1 >= len || c[1] == '\\' ||
+				    isalnum((unsigned char)c[1]))
 					break;
 				c++;
 				cl = 2;
@@ -526,7 +532,8 @@ extract_alts(const char *s, size_t len, unsigned flags, struct lits *out)
 
 	for (i = 0; i <= len; i++) {
 		if (i == len || s[i] == '|') {
-			if (extract_seq(s + start, i - start, flags, &all) < 0) {
+			if (extract_seq(s + start, i - start, flags,
+			    &all) < 0) {
 				lits_clear(&all);
 				return -1;
 			}

@@ -5,7 +5,8 @@
  * and mailbox + Message-ID make a second copy impossible), then placed in
  * a ticket:
  *   1. the same Message-ID already stored in another mailbox (a message
- *      Cc'd to two shared addresses is one ticket shown under both);
+ *      Cc'd to two shared addresses is one ticket shown under both; the
+ *      copy is not classified, forwarded or counted again);
  *   2. a stored message named by In-Reply-To, then References newest
  *      first;
  *   3. a stored reply that named this message before it arrived (the
@@ -43,6 +44,7 @@ struct placing {
 	const struct store_actor *actor;
 	const char *direction;
 	int ignored;
+	int copy; /* the same Message-ID came from another mailbox */
 };
 
 static int
@@ -65,8 +67,10 @@ is_shared_address(struct store *st, const char *addr, struct error *err)
 	const char *at = strrchr(addr, '@');
 	int r, found = 0;
 
-	r = store_prepare(st, &s, "SELECT address FROM mailboxes"
-	    " WHERE address IS NOT NULL", err);
+	r = store_prepare(st, &s,
+	    "SELECT address FROM mailboxes"
+	    " WHERE address IS NOT NULL",
+	    err);
 	if (r < 0)
 		return -1;
 	while (!found && sqlite3_step(s) == SQLITE_ROW) {
@@ -436,7 +440,7 @@ subject_token(const char *subject)
 {
 	const char *p = subject;
 
-	while ((p = strstr(p, "[#")) != NULL) {
+	for (p = strstr(p, "[#"); p != NULL; p = strstr(p, "[#")) {
 		char *end;
 		long long v;
 
@@ -455,8 +459,8 @@ subject_token(const char *subject)
  * never stored: the ticket is in the id itself (forward_id_ticket).
  */
 static int
-ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
-    struct error *err)
+ticket_of_our_id(
+    struct store *st, const struct msg *m, int64_t *ticket_r, struct error *err)
 {
 	int64_t t = 0;
 	int r;
@@ -465,8 +469,8 @@ ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
 	if (st->own_domain == NULL)
 		return 0;
 	for (size_t i = 0; i <= m->n_references; i++) {
-		const char *mid = i == 0 ? m->in_reply_to :
-		    m->references[m->n_references - i];
+		const char *mid = i == 0 ? m->in_reply_to
+					 : m->references[m->n_references - i];
 
 		if (mid == NULL || !forward_id_ticket(mid, st->own_domain, &t))
 			continue;
@@ -482,7 +486,7 @@ ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
 }
 
 /*
- * Which ticket the message belongs to by its headers (steps 1-3), or 0.
+ * Which ticket the message belongs to by its headers (steps 2-3), or 0.
  */
 static int
 thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
@@ -491,9 +495,6 @@ thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
 	const struct msg *m = p->msg;
 	int r;
 
-	r = ticket_of_msgid(st, p->message_id, ticket_r, err);
-	if (r < 0 || *ticket_r != 0)
-		return r;
 	r = ticket_of_msgid(st, m->in_reply_to, ticket_r, err);
 	if (r < 0 || *ticket_r != 0)
 		return r;
@@ -806,6 +807,12 @@ join_ticket(
 	char detail[512];
 	int r, reopen = 0, inbound = strcmp(p->direction, "in") == 0;
 
+	if (p->copy) {
+		/* Already threaded, classified and forwarded once. */
+		snprintf(detail, sizeof(detail), "%s also arrived in %s",
+		    p->message_id, p->mailbox);
+		return store_add_event(st, id, p->actor, "copy", detail, err);
+	}
 	snprintf(detail, sizeof(detail), "%s from %s (%s) in %s%s%s",
 	    p->message_id, p->msg->from.addr, p->direction, p->mailbox,
 	    p->ignored ? ", ignored: " : "",
@@ -919,7 +926,11 @@ place(struct store *st, struct placing *p, struct store_ingest_result *res,
 	int64_t id = 0, related = 0;
 	int r;
 
-	r = thread_by_headers(st, p, &id, err);
+	/* Step 1: a copy of a message stored from another mailbox. */
+	r = ticket_of_msgid(st, p->message_id, &id, err);
+	p->copy = id != 0;
+	if (r == 0 && id == 0)
+		r = thread_by_headers(st, p, &id, err);
 	if (r == 0 && id == 0)
 		r = thread_by_token(st, p, &id, &related, err);
 	if (r == 0 && id == 0) {
@@ -943,7 +954,12 @@ place(struct store *st, struct placing *p, struct store_ingest_result *res,
 		r = add_participants(st, id, p->msg, err);
 	if (r == 0)
 		r = await_missing(st, p, id, err);
-	if (r == 0 && !p->ignored)
+	/*
+	 * Rules judge the customer: a team member's reply joining a ticket
+	 * adds no tags, scores or hits (it opens one normally).
+	 */
+	if (r == 0 && !p->ignored && !p->copy &&
+	    (res->new_ticket || strcmp(p->direction, "in") == 0))
 		r = apply_verdict(
 		    st, id, p->row, p->verdict, res->new_ticket, err);
 	if (r == 0 && !p->ignored && res->new_ticket && p->verdict != NULL &&

@@ -93,7 +93,7 @@ load_list(struct store *st, const char *sql, int64_t id, char ***v_r,
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n++] = store_col_text(s, 0);
 	}
@@ -131,7 +131,7 @@ collect(struct store *st, sqlite3_stmt *s, struct store_ticket **v_r,
 	size_t n = 0;
 	int r = 0, rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		fill_ticket(s, &v[n++]);
 	}
@@ -255,7 +255,7 @@ load_messages(struct store *st, struct store_detail *d, struct error *err)
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->t.id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_message *m;
 
 		d->messages = xreallocarray(
@@ -294,7 +294,7 @@ load_hits(struct store *st, struct store_detail *d, struct error *err)
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->t.id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_hit *h;
 
 		d->hits =
@@ -325,7 +325,7 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, d->t.id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_event_rec *e;
 
 		d->events = xreallocarray(
@@ -432,7 +432,7 @@ load_ids(struct store *st, const char *sql, int64_t arg, int64_t **ids_r,
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, arg);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n++] = sqlite3_column_int64(s, 0);
 	}

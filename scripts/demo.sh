@@ -2,8 +2,9 @@
 # Quick-start command 1: install what is missing, build, start a throwaway
 # Dovecot and SMTP server (tests/harness/), put a dozen realistic sample
 # messages into sales@ and community@ (tests/fixtures/demo/), let
-# `triaged --once` drain them into SQLite, show the queue, tear it all
-# down.  Nothing is left running; running it twice works.
+# `triaged --once` drain them into SQLite, show the queue and what the
+# rules make of each message, tear it all down.  Nothing is left running;
+# running it twice works.
 #
 # TRIAGE_DEMO_BUILD=DIR picks the build directory (default build-demo);
 # HARNESS_KEEP=1 keeps the servers' directory (config, logs, database).
@@ -102,6 +103,26 @@ if [ -z "$missing" ]; then
 		cat "$HARNESS_DIR/queue.err" >&2
 		[ "$rc" -eq 0 ] || { echo "demo: triage queue failed (exit $rc)" >&2; exit 1; }
 	fi
+fi
+
+say "what the rules say (triage rules test, rules/)"
+if "$TRIAGE" help 2>&1 | grep -q '^  rules '; then
+	printf '  %-38s %-10s %-8s %-12s %s\n' MESSAGE QUEUE PRIORITY IGNORE TAGS
+	for f in "$DEMO"/*.eml; do
+		mb=${f##*/}
+		mb=${mb%%-*}
+		"$TRIAGE" rules test "$f" --rules "$SRC/rules" --mailbox "$mb" \
+		    2>/dev/null | awk -v name="$(basename "$f" .eml)" -v mb="$mb" '
+			/^verdict:/ { v = 1; next }
+			v && $1 == "queue:" { q = $2 == "(the" ? mb : $2 }
+			v && $1 == "priority:" { p = $2 == "(unset:" ? "normal" : $2 }
+			v && $1 == "ignore:" { i = $2 }
+			v && $1 == "tags:" { $1 = ""; t = substr($0, 2) }
+			END { printf "  %-38s %-10s %-8s %-12s %s\n", name, q, p, i, t }'
+	done
+else
+	missing="$missing triage-rules-test"
+	echo "'triage rules test' is not implemented yet"
 fi
 
 say "done"

@@ -463,6 +463,7 @@ harness_stop()
 {
 	local status=${1:-0}
 	[ -n "${HARNESS_DIR:-}" ] && [ -d "$HARNESS_DIR" ] || return 0
+	: >"$HARNESS_DIR/.stopped"	# the watchdog stands down
 	if [ "$status" -ne 0 ]; then
 		echo "harness: test failed ($status); server logs follow" >&2
 		tail -n 40 "$DOVECOT_LOG" "$SMTP_LOG" >&2 2>/dev/null || true
@@ -534,6 +535,10 @@ harness_start()
 		export IMAP_PORT IMAPS_PORT SMTP_PORT SMTPS_PORT
 		if harness_dovecot_start good 2>>"$HARNESS_DIR/start.log" &&
 		    harness_smtp_start 2>>"$HARNESS_DIR/start.log"; then
+			# Outside our process tree: cleans up even after a
+			# SIGKILL (ctest's timeout), when no trap runs.
+			setsid -f /bin/bash "$HARNESS_SRC/watchdog.sh" $$ \
+			    "$HARNESS_DIR" </dev/null >/dev/null 2>&1
 			return 0
 		fi
 		harness_smtp_stop

@@ -12,6 +12,9 @@ Everything the client sends is echoed to stdout, one "C: line" each.
   hang-literal     logs in, selects, lists one message, then stops 10
                    bytes into the 100-byte literal of its body
   garbage          answers the body fetch with a line that is not IMAP
+  nomove           no MOVE but UIDPLUS: serves one 10-byte message and
+                   answers UID COPY / STORE / EXPUNGE with OK
+  nomove-nouidplus the same without UIDPLUS
   logindisabled    advertises LOGINDISABLED AUTH=PLAIN, accepts only
                    AUTHENTICATE PLAIN for sales / sales-pw, then serves
                    an empty INBOX
@@ -73,7 +76,18 @@ def serve(conn, scenario):
             send("* 0 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n"
                  "* OK [UIDNEXT 1] n\r\n" + tag + " OK [READ-WRITE] done\r\n")
         elif cmd.startswith("LOGIN"):
-            send(tag + " OK [CAPABILITY IMAP4rev1 UIDPLUS] logged in\r\n")
+            caps = "IMAP4rev1" if scenario == "nomove-nouidplus" else \
+                "IMAP4rev1 UIDPLUS"
+            send(tag + " OK [CAPABILITY " + caps + "] logged in\r\n")
+        elif cmd.startswith("UID FETCH") and scenario.startswith("nomove"):
+            if "BODY" not in cmd:
+                send("* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n" + tag + " OK done\r\n")
+            else:
+                send("* 1 FETCH (UID 1 RFC822.SIZE 10 BODY[] {10}\r\n"
+                     "Subject: x)\r\n" + tag + " OK done\r\n")
+        elif cmd.startswith("UID COPY") or cmd.startswith("UID STORE") or \
+                cmd.startswith("UID EXPUNGE"):
+            send(tag + " OK done\r\n")
         elif cmd.startswith("SELECT"):
             send("* 1 EXISTS\r\n* OK [UIDVALIDITY 42] v\r\n"
                  "* OK [UIDNEXT 2] n\r\n" + tag + " OK [READ-WRITE] done\r\n")

@@ -2,7 +2,8 @@
 """Submit a message to the harness SMTP server, for tests.
 
 usage: smtp-send.py MODE PORT USER PASSWORD FROM RCPT... < message
-MODE is starttls | implicit | plain; USER "-" skips AUTH.  Verifies the
+MODE is starttls | implicit | plain; USER "-" skips AUTH;
+$SMTP_SEND_AUTH=PLAIN|LOGIN forces a mechanism.  Verifies the
 server against $HARNESS_CA.  Prints one line: "ok [RCPT=CODE ...]" (the
 refused recipients), "refused RCPT=CODE ...", "authfail CODE",
 "notsupported ...", "certerror REASON" or "smtperror TYPE TEXT".
@@ -27,7 +28,14 @@ def main():
             if mode == "starttls":
                 s.starttls(context=ctx)
         if user != "-":
-            s.login(user, password)
+            mech = os.environ.get("SMTP_SEND_AUTH")   # PLAIN | LOGIN
+            if mech:
+                s.user, s.password = user, password
+                s.ehlo_or_helo_if_needed()
+                s.auth(mech, getattr(s, "auth_" + mech.lower()),
+                       initial_response_ok=False)
+            else:
+                s.login(user, password)
         refused = s.sendmail(sender, rcpts, data)
         s.quit()
         print("ok", " ".join("%s=%d" % (k, v[0])

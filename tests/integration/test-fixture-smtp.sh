@@ -32,9 +32,18 @@ plain $SMTP_PORT $SMTP_USER $SMTP_PASS notsupported
 starttls $SMTP_PORT - - smtperror
 EOF2
 
-# Exactly the two good sends were stored, bytes and envelope intact.
+# Both AUTH mechanisms, named explicitly.
+for mech in PLAIN LOGIN; do
+	got=$(SMTP_SEND_AUTH=$mech send starttls "$SMTP_PORT" "$SMTP_USER" \
+	    "$SMTP_PASS" triage@example.com sales-team@example.com <"$msg")
+	[ "$got" = "ok " ] || fail "AUTH $mech: got '$got'"
+	grep -q "AUTH $mech" "$SMTP_LOG" || fail "no AUTH $mech on the wire"
+	echo "ok: AUTH $mech"
+done
+
+# Exactly the four good sends were stored, bytes and envelope intact.
 n=$(harness_smtp_messages | wc -l)
-[ "$n" -eq 2 ] || fail "expected 2 stored messages, found $n"
+[ "$n" -eq 4 ] || fail "expected 4 stored messages, found $n"
 for m in $(harness_smtp_messages); do
 	cmp "$msg" "$m" || fail "$m differs from what was sent"
 	env=${m%.eml}.env
@@ -43,7 +52,7 @@ for m in $(harness_smtp_messages); do
 	grep -qx "auth: $SMTP_USER" "$env" || fail "$env: auth"
 	grep -qx 'tls: yes' "$env" || fail "$env: tls"
 done
-echo "ok: 2 messages stored byte for byte with their envelopes"
+echo "ok: 4 messages stored byte for byte with their envelopes"
 
 # Reject control: one recipient temporary, one permanent, one fine.
 harness_smtp_reject busy@example.com 451 "try again later"

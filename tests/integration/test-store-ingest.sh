@@ -9,10 +9,9 @@ set -eu
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fx=$TRIAGE_FIXTURES/store
-mkdir -p "$work/rules"
 cat >"$work/triage.conf" <<CONF
 database = "$work/t.db";
-rules = "$work/rules";
+rules = "$fx/rules";
 mailboxes = (
   { name = "sales"; address = "sales@example.com"; queue = "sales";
     imap = { host = "127.0.0.1"; port = 993; user = "sales";
@@ -31,12 +30,13 @@ t() { "$TRIAGE" -c "$work/triage.conf" "$@"; }
 fail=0
 check() { /usr/bin/python3 -c "$1" "$work/out" || { echo "failed: $2" >&2; fail=1; }; }
 
-# In order, one per file; 04 is a reply that arrives before its parent 05.
+# In order, one per file; 04 is a reply that arrives before its parent 05;
+# 08 is alice's reply carrying mail commands (#claim, #tag).
 t ingest "$fx"/0*.eml >"$work/ingest1"
 # The same files again, and again through the pipe: nothing changes.
 t ingest "$fx"/0*.eml >"$work/ingest2"
 for f in "$fx"/0*.eml; do t ingest --mailbox sales - <"$f"; done >>"$work/ingest2"
-grep -c "already stored" "$work/ingest2" | grep -qx 14 || { echo "re-ingest not a no-op" >&2; cat "$work/ingest2"; fail=1; }
+grep -c "already stored" "$work/ingest2" | grep -qx 16 || { echo "re-ingest not a no-op" >&2; cat "$work/ingest2"; fail=1; }
 # The question was Cc'd to community@ too: a second copy, same ticket.
 t ingest --mailbox community "$fx/01-question.eml" >>"$work/ingest1"
 grep -q "joined ticket #1" "$work/ingest1" || fail=1
@@ -58,11 +58,22 @@ import json, sys
 t = json.load(open(sys.argv[1]))
 ids = [m["message_id"] for m in t["messages"]]
 assert ids == ["q1@buyer.test", "a1@example.com", "q2@buyer.test",
-               "q3@buyer.test"], ids
-assert [m["direction"] for m in t["messages"]] == ["in", "out", "in", "in"]
+               "q3@buyer.test", "a2@example.com"], ids
+assert [m["direction"] for m in t["messages"]] == ["in", "out", "in", "in",
+                                                  "internal"]
 assert t["messages"][0]["date"] == "2026-11-09T10:00:00Z"
 assert "enterprise edition" in t["messages"][0]["text"]
-' "reply chain with rewritten subjects and the customer token in #1"
+# Classified at ingest by the configured rules: the customer messages
+# that match add up; the copy from community@ and the team replies add
+# nothing.
+assert t["tags"] == ["ee-lead", "pricing"], t["tags"]
+assert t["scores"]["need"] == 4, t["scores"]
+assert [h["rule"] for h in t["hits"]] == ["pricing-question"] * 2, t["hits"]
+# The mail commands in the reply by alice, applied with it.
+assert t["state"] == "claimed" and t["owner"] == "alice", t
+claim = [e for e in t["events"] if e["kind"] == "claim"][0]
+assert claim["source"] == "mail" and claim["actor"] == "alice", claim
+' "reply chain with rewritten subjects, the customer token, rules and mail commands in #1"
 
 t show 2 --json >"$work/out"
 check '
@@ -81,8 +92,8 @@ assert any(e["kind"] == "related" for e in t["events"])
 ' "a stranger quoting [#1] gets his own ticket, linked"
 
 # The actor comes from the team via --as; strangers are refused.
-t claim 1 --as alice >/dev/null
-rc=0; t claim 2 --as mallory 2>/dev/null || rc=$?
+t claim 2 --as alice >/dev/null
+rc=0; t claim 3 --as mallory 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || { echo "--as outside the team: exit $rc" >&2; fail=1; }
 
 # Reprocess: parse stored raw mail again, recorded as events.

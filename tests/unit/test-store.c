@@ -583,6 +583,13 @@ test_marks_and_outbox(void **state)
 	assert_int_equal(ingest_t(st, &reply, 0, NULL, &res), 0);
 	assert_int_equal(res.ticket_id, id);
 	assert_int_equal(count(st, "outbox"), 2);
+	/* Its copy from the other shared mailbox is not forwarded again. */
+	reply.mailbox = "community";
+	assert_int_equal(ingest_t(st, &reply, 0, NULL, &res), 0);
+	assert_int_equal(res.ticket_id, id);
+	assert_false(res.duplicate);
+	assert_int_equal(count(st, "outbox"), 2);
+	reply.mailbox = NULL;
 	assert_int_equal(store_show(st, id, &d, &err), 0);
 	assert_string_equal(d->t.tags[0], "ee-lead");
 	assert_int_equal(d->t.priority, PRIO_HIGH);
@@ -646,6 +653,16 @@ test_verdict_and_reprocess(void **state)
 	/* An auto-route by rule routes the new ticket and queues it. */
 	assert_int_equal(d->t.state, STATE_ROUTED);
 	assert_string_equal(d->events[d->n_events - 1].source, "rule");
+	store_detail_free(&d);
+	assert_int_equal(count(st, "outbox"), 1);
+	/* A copy from another mailbox adds no scores, hits or forwards. */
+	m.mailbox = "community";
+	assert_int_equal(ingest_t(st, &m, 0, &v, &res), 0);
+	assert_int_equal(store_show(st, res.ticket_id, &d, &err), 0);
+	assert_int_equal(d->t.scores[DIM_NEED], 2);
+	assert_int_equal(d->n_hits, 1);
+	assert_string_equal(d->events[d->n_events - 1].kind, "copy");
+	assert_int_equal(d->t.n_mailboxes, 2);
 	store_detail_free(&d);
 	assert_int_equal(count(st, "outbox"), 1);
 
