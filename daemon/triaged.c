@@ -299,6 +299,8 @@ outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
 		o->backoff_first_s = atoi(backoff);
 	o->log = outbox_log;
 	o->build_answer = mailcmd_answer_build;
+	/* SIGTERM waits for the SMTP exchange in hand: keep each step short */
+	o->timeout_s = 30;
 	/* CLI routings reach the database behind our back: look often. */
 	o->interval_s = t->conf->poll_interval < 5 ? t->conf->poll_interval :
 	    5;
