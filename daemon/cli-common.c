@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "forward.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -171,6 +172,14 @@ cli_store_open(
 	if (ctx->conf != NULL)
 		store_set_team(ctx->st, team_member, ctx->conf);
 	store_set_accounts(ctx->st, ctx->accounts);
+	if (ctx->conf != NULL && ctx->conf->smtp_from != NULL) {
+		/* replies to our forwards thread back (triage ingest) */
+		struct forward_sender fs = {0};
+
+		if (forward_sender_parse(ctx->conf->smtp_from, &fs, &err) == 0)
+			store_set_own_domain(ctx->st, fs.domain);
+		forward_sender_clear(&fs);
+	}
 	return CLI_OK;
 }
 

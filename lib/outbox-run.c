@@ -31,6 +31,7 @@
 #define DEFAULT_INTERVAL_S 5
 #define CAP_WAIT_S 300		/* a capped forward looks again after */
 #define NO_BUILDER_WAIT_S 600	/* an answer this triaged cannot build */
+#define RECORD_TRIES 12		/* a busy database, after a 250 */
 
 /* Everything one pass works with. */
 struct pass {
@@ -86,10 +87,19 @@ on_sent(void *arg, size_t part, struct error *err)
 {
 	struct progress *pr = arg;
 	int done = part + 1 == pr->mails->n;
-	int r;
+	int r, tries = 0;
 
-	r = store_outbox_progress(pr->p->st, pr->row->id, (int)part + 1, done,
-	    pr->mails->v[part].message_id, err);
+	/*
+	 * The mail is delivered: recording it must not give up on a busy
+	 * database (the committer's batch may hold the write lock), or the
+	 * next pass would send it again.  Each try waits out the store's
+	 * busy timeout.
+	 */
+	do {
+		error_clear(err);
+		r = store_outbox_progress(pr->p->st, pr->row->id,
+		    (int)part + 1, done, pr->mails->v[part].message_id, err);
+	} while (r < 0 && err->code == ERR_TEMP && ++tries < RECORD_TRIES);
 	if (r < 0)
 		pr->failed = 1;
 	return r;
@@ -274,7 +284,7 @@ build_forward(struct pass *p, const struct store_outbox *row,
 
 static int
 build_answer(struct pass *p, const struct store_outbox *row,
-    outbox_answer_fn *build, struct forward_mails *mails, struct error *err)
+    struct forward_mails *mails, struct error *err)
 {
 	struct error berr = { 0 };
 	char name[200];
@@ -282,21 +292,60 @@ build_answer(struct pass *p, const struct store_outbox *row,
 	int r;
 
 	row_name(row, name, sizeof(name));
-	if (build == NULL) {
-		snprintf(name, sizeof(name), "waiting: this triaged cannot "
-		    "build %s rows", row->kind);
+	if (p->o->build_answer == NULL) {
 		p->res.deferred++;
 		return store_outbox_defer(p->st, row->id, now +
-		    NO_BUILDER_WAIT_S, name, err);
+		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot build "
+		    "answers", err);
 	}
 	mails->v = xcalloc(1, sizeof(*mails->v));
-	r = build(p->st, row->id, &p->sender, now, &mails->v[0], &berr);
+	r = p->o->build_answer(p->st, row->id, &p->sender, now, &mails->v[0],
+	    &berr);
 	if (r < 0) {
 		forward_mails_clear(mails);
 		if (berr.code == ERR_TEMP) {
 			*err = berr;
 			return -1;
 		}
+		say(p, LOG_LVL_WARN, "%s: failed: cannot build: %s", name,
+		    berr.msg);
+		p->res.failed++;
+		return store_outbox_fail(p->st, row->id, berr.msg, err);
+	}
+	mails->n = 1;
+	return 1;
+}
+
+/*
+ * A mail the daemon writes itself from the row alone (kind "reminder":
+ * the SLA clock's; the note is the subject line, a blank line, the body).
+ */
+static int
+build_note_mail(struct pass *p, const struct store_outbox *row,
+    struct forward_mails *mails, struct error *err)
+{
+	struct forward_answer a = { 0 };
+	struct error berr = { 0 };
+	const char *note = row->note != NULL ? row->note : "";
+	const char *nl = strchr(note, '\n');
+	char *subject, name[200];
+	int r;
+
+	row_name(row, name, sizeof(name));
+	subject = nl != NULL ? xstrndup(note, (size_t)(nl - note)) :
+	    xstrdup(note);
+	a.kind = row->kind;
+	a.to = row->rcpt;
+	a.subject = subject;
+	a.text = nl == NULL ? "" : nl[1] == '\n' ? nl + 2 : nl + 1;
+	a.ticket_id = row->ticket_id;
+	a.event_id = row->id;
+	mails->v = xcalloc(1, sizeof(*mails->v));
+	r = forward_answer_build(&a, &p->sender, store_now(p->st),
+	    &mails->v[0], &berr);
+	free(subject);
+	if (r < 0) {
+		forward_mails_clear(mails);
 		say(p, LOG_LVL_WARN, "%s: failed: cannot build: %s", name,
 		    berr.msg);
 		p->res.failed++;
@@ -358,7 +407,7 @@ session(struct pass *p)
 	free(token);
 	if (r < 0) {
 		p->conn_failed = 1;
-		say(p, LOG_LVL_WARN, "smtp: %s", p->conn_err.msg);
+		say(p, LOG_LVL_WARN, "%s", p->conn_err.msg);
 	}
 	return r;
 }
@@ -378,13 +427,15 @@ one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 	if (strcmp(row->kind, "forward") == 0) {
 		r = build_forward(p, row, &mails, err);
 	} else if (strcmp(row->kind, "answer") == 0) {
-		r = build_answer(p, row, p->o->build_answer, &mails, err);
+		r = build_answer(p, row, &mails, err);
 	} else if (strcmp(row->kind, "reminder") == 0) {
-		r = build_answer(p, row, p->o->build_reminder, &mails, err);
+		r = build_note_mail(p, row, &mails, err);
 	} else {
-		p->res.failed++;
-		r = store_outbox_fail(p->st, row->id, "unknown outbox kind",
-		    err);
+		/* a newer triaged's kind: leave it for one that knows it */
+		p->res.deferred++;
+		r = store_outbox_defer(p->st, row->id, store_now(p->st) +
+		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot send "
+		    "this kind", err);
 	}
 	if (r <= 0)
 		goto out;

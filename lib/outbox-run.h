@@ -14,8 +14,11 @@
  *                                     side answering)
  *   ticket forwarded `forwards_per_   deferred (waits, no attempt counted)
  *     hour` times in the last hour
- *   answer                            built by hooks.build_answer (NULL:
+ *   answer                            built by o->build_answer (NULL:
  *                                     deferred until a triaged that can)
+ *   reminder                          forward_answer_build from the row
+ *                                     (rcpt, note: subject, blank, body)
+ *   any other kind                    deferred (a newer triaged's)
  *   then outbox_send: each accepted mail is committed at once
  *   (store_outbox_progress), a 4xx or no connection retries after
  *   outbox_backoff(), a 5xx fails the row with the server's text.
@@ -56,9 +59,6 @@ struct outbox_run_opts {
 	int backoff_first_s;	/* first retry after; doubles like
 				   outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
-	outbox_answer_fn *build_reminder; /* SLA reminder rows
-					     (sla_run_reminder_build);
-					     NULL: they wait */
 	/* One line per verdict; from the sender's thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
 	void *arg;

@@ -350,31 +350,6 @@ sla_run_digest(struct store *st, const struct conf *c,
 	return send_pending(st, c, o, res_r, err);
 }
 
-/* ---- the outbox's builder ---------------------------------------------- */
-
-int
-sla_run_reminder_build(struct store *st, int64_t outbox_id,
-    const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
-    struct error *err)
-{
-	struct store_reminder rm = { 0 };
-	struct forward_answer fa = { 0 };
-	int r;
-
-	r = store_reminder_get(st, outbox_id, &rm, err);
-	if (r < 0)
-		return -1;
-	fa.kind = "reminder";
-	fa.to = rm.rcpt;
-	fa.text = split_text(rm.text != NULL ? rm.text : (char *)"");
-	fa.subject = rm.text != NULL ? rm.text : "SLA reminder";
-	fa.ticket_id = rm.ticket_id;
-	fa.event_id = outbox_id;
-	r = forward_answer_build(&fa, s, now, mail_r, err);
-	store_reminder_clear(&rm);
-	return r;
-}
-
 /* ---- the thread ---------------------------------------------------------- */
 
 struct sla_run {

@@ -16,8 +16,8 @@
  *      sla.digest_to over SMTP itself (see store-digest.c for why not
  *      through the outbox); a row still pending is retried each tick.
  *
- * The outbox sender mails reminder rows with sla_run_reminder_build
- * (outbox_run_opts.build_reminder).
+ * The outbox sender mails reminder rows itself (the note split at its
+ * first blank line into Subject and body; lib/outbox-run.c).
  *
  * Everything but the thread is callable with any store and a controlled
  * clock (store_set_clock), which is how the unit tests drive it.  The
@@ -35,8 +35,6 @@
 
 struct accounts;
 struct conf;
-struct forward_mail;
-struct forward_sender;
 struct sla_run;
 struct store;
 
@@ -100,16 +98,6 @@ int sla_run_remind(struct store *st, const struct conf *c,
 int sla_run_digest(struct store *st, const struct conf *c,
     const struct sla_conf *sc, int64_t started, const struct sla_run_opts *o,
     struct sla_tick *res_r, struct error *err);
-
-/*
- * Build reminder row `outbox_id` into *mail_r (outbox_answer_fn's
- * shape): the row's note split at its first blank line into subject and
- * body, forward_answer_build kind "reminder" (Auto-Submitted, X-Loop,
- * X-Triage-Ticket), the row id making its Message-ID unique.
- */
-int sla_run_reminder_build(struct store *st, int64_t outbox_id,
-    const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
-    struct error *err);
 
 /*
  * Start the SLA thread with config `c` (foreign, must outlive the run)

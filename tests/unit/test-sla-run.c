@@ -5,7 +5,7 @@
  *     rule's priority winning, subdomains and look-alike domains;
  *   - reminders: a ticket's life walked as a table of steps (time moves,
  *     a claim, a route, a reopen), each with how many reminders the tick
- *     records and to whom; the reminder row built into a mail;
+ *     records and to whom; the reminder row the outbox sends;
  *   - the digest: due at digest_at, one row per day whatever the number
  *     of ticks or restarts, an SMTP failure kept on the row.
  */
@@ -22,7 +22,6 @@
 
 #include "accounts.h"
 #include "conf.h"
-#include "forward.h"
 #include "mime.h"
 #include "sla-run.h"
 #include "store-report.h"
@@ -308,12 +307,15 @@ test_reminders(void **state)
 	accounts_free(&a);
 }
 
-/* A reminder row becomes a mail the sender can send. */
+/*
+ * A reminder row as the outbox sender reads it: to the mailbox's address
+ * when nobody else is known, its note the subject line, a blank line and
+ * the body.
+ */
 static void
-test_reminder_mail(void **state)
+test_reminder_row(void **state)
 {
-	struct forward_sender s = { 0 };
-	struct forward_mail m = { 0 };
+	struct store_reminder rm = { 0 };
 	struct sla_run_opts o = { 0 };
 	struct sla_tick res = { 0 };
 	struct sla_conf sc;
@@ -321,38 +323,30 @@ test_reminder_mail(void **state)
 	struct store *st;
 	struct error err = { 0 };
 	int64_t id, row = 0;
-	char *rcpt, want[64];
+	char *rcpt, *blank;
 
 	(void)state;
 	conf_init(&c);
 	now = NOW;
-	st = open_store("mail.db", &c, NULL);
+	st = open_store("row.db", &c, NULL);
 	assert_int_equal(sla_run_conf(&c, &sc, &err), 0);
 	id = ingest(st, "zoe@other.example", PRIO_UNSET);
 	now += 5 * H;
 	assert_int_equal(sla_run_remind(st, &c, NULL, &sc, &o, &res, &err), 0);
 	assert_int_equal(res.reminded, 1);
-	/* no owner, no route, no account: the mailbox's address */
 	rcpt = newest_reminder_rcpt(st, &row);
 	assert_string_equal(rcpt, "sales@example.com");
-	assert_int_equal(forward_sender_parse(c.smtp_from, &s, &err), 0);
-	assert_int_equal(sla_run_reminder_build(st, row, &s, now, &m, &err),
-	    0);
-	assert_int_equal(m.n_rcpt, 1);
-	assert_string_equal(m.rcpt[0], "sales@example.com");
-	assert_non_null(strstr(m.data, "Auto-Submitted: auto-replied\r\n"));
-	snprintf(want, sizeof(want), "X-Triage-Ticket: %lld\r\n",
-	    (long long)id);
-	assert_non_null(strstr(m.data, want));
-	assert_non_null(strstr(m.data, "\r\nSubject: "));
-	/* the note's blank line separates subject and body: no note text
-	   in the Subject header beyond its first line */
-	assert_null(strstr(m.data, "Subject: \r\n"));
-	/* an answer row is not a reminder */
-	assert_int_equal(sla_run_reminder_build(st, row + 100, &s, now, &m,
-	    &err) < 0, 1);
-	forward_mail_clear(&m);
-	forward_sender_clear(&s);
+	assert_int_equal(store_reminder_get(st, row, &rm, &err), 0);
+	assert_int_equal(rm.ticket_id, id);
+	blank = strstr(rm.text, "\n\n");
+	assert_non_null(blank);
+	/* one subject line, then a body that names the ticket */
+	assert_true(memchr(rm.text, '\n', (size_t)(blank - rm.text)) == NULL);
+	assert_true(strlen(blank + 2) > 0);
+	/* not a reminder row */
+	store_reminder_clear(&rm);
+	assert_int_equal(store_reminder_get(st, row + 100, &rm, &err), -1);
+	assert_int_equal(err.code, ERR_NOTFOUND);
 	free(rcpt);
 	sla_run_conf_clear(&sc);
 	store_close(&st);
@@ -457,7 +451,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_account_at_ingest),
 		cmocka_unit_test(test_reminders),
-		cmocka_unit_test(test_reminder_mail),
+		cmocka_unit_test(test_reminder_row),
 		cmocka_unit_test(test_digest),
 	};
 
