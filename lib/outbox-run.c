@@ -29,19 +29,19 @@
 
 #define DEFAULT_BATCH 50
 #define DEFAULT_INTERVAL_S 5
-#define CAP_WAIT_S 300	      /* a capped forward looks again after */
-#define NO_BUILDER_WAIT_S 600 /* an answer this triaged cannot build */
-#define RECORD_TRIES 12	      /* a busy database, after a 250 */
+#define CAP_WAIT_S 300		/* a capped forward looks again after */
+#define NO_BUILDER_WAIT_S 600	/* an answer this triaged cannot build */
+#define RECORD_TRIES 12		/* a busy database, after a 250 */
 
 /* Everything one pass works with. */
 struct pass {
-	struct store *st;		 /* foreign */
-	const struct conf *c;		 /* foreign */
-	const struct accounts *accounts; /* foreign, may be NULL */
-	const struct outbox_run_opts *o; /* foreign */
-	struct forward_sender sender;	 /* owned */
-	struct smtp *smtp;		 /* owned; NULL: not open */
-	struct error conn_err; /* set: the server cannot be reached now */
+	struct store *st;			/* foreign */
+	const struct conf *c;			/* foreign */
+	const struct accounts *accounts;	/* foreign, may be NULL */
+	const struct outbox_run_opts *o;	/* foreign */
+	struct forward_sender sender;		/* owned */
+	struct smtp *smtp;			/* owned; NULL: not open */
+	struct error conn_err;	/* set: the server cannot be reached now */
 	int conn_failed;
 	struct outbox_pass res;
 };
@@ -51,10 +51,11 @@ struct progress {
 	struct pass *p;
 	const struct store_outbox *row;
 	const struct forward_mails *mails;
-	int failed; /* recording failed: stop the pass */
+	int failed;		/* recording failed: stop the pass */
 };
 
-static void say(struct pass *p, enum log_level level, const char *fmt, ...)
+static void
+say(struct pass *p, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -75,12 +76,10 @@ say(struct pass *p, enum log_level level, const char *fmt, ...)
 static void
 row_name(const struct store_outbox *row, char *buf, size_t len)
 {
-	snprintf(buf, len,
-	    "outbox row %" PRId64 " (ticket #%" PRId64 ", %s to %s)", row->id,
-	    row->ticket_id, row->kind,
-	    row->route != NULL	? row->route
-	    : row->rcpt != NULL ? row->rcpt
-				: "?");
+	snprintf(buf, len, "outbox row %" PRId64 " (ticket #%" PRId64
+	    ", %s to %s)", row->id, row->ticket_id, row->kind,
+	    row->route != NULL ? row->route :
+	    row->rcpt != NULL ? row->rcpt : "?");
 }
 
 static int
@@ -98,8 +97,8 @@ on_sent(void *arg, size_t part, struct error *err)
 	 */
 	do {
 		error_clear(err);
-		r = store_outbox_progress(pr->p->st, pr->row->id, (int)part + 1,
-		    done, pr->mails->v[part].message_id, err);
+		r = store_outbox_progress(pr->p->st, pr->row->id,
+		    (int)part + 1, done, pr->mails->v[part].message_id, err);
 	} while (r < 0 && err->code == ERR_TEMP && ++tries < RECORD_TRIES);
 	if (r < 0)
 		pr->failed = 1;
@@ -141,8 +140,8 @@ followup_allowed(struct pass *p, const struct store_outbox *row,
 	size_t len = 0;
 	int r;
 
-	r = store_message_raw(
-	    p->st, row->message_row, &raw, &len, &mailbox, err);
+	r = store_message_raw(p->st, row->message_row, &raw, &len, &mailbox,
+	    err);
 	if (r < 0)
 		goto out;
 	mime_limits_default(&lim);
@@ -151,8 +150,8 @@ followup_allowed(struct pass *p, const struct store_outbox *row,
 	if (r < 0)
 		goto out;
 	r = forward_allowed(m, p->sender.address, &reason);
-	if (r == 1 && m->from.addr != NULL &&
-	    in_list(route->to, m->from.addr)) {
+	if (r == 1 && m->from.addr != NULL && in_list(route->to, m->from.addr))
+	{
 		reason = "from the route's own address";
 		r = 0;
 	}
@@ -167,6 +166,39 @@ out:
 }
 
 /*
+ * The route "owner" (triage route ID owner): the ticket's key account
+ * owner's address, looked up now (store_account_owner), attach style,
+ * its address copied into to[size].  Leaves route_r->to NULL and says
+ * why when there is none; -1 only on a busy database.
+ */
+static int
+owner_route(struct pass *p, const struct store_outbox *row,
+    struct conf_route *route_r, char *to, size_t size, char *why,
+    size_t len, struct error *err)
+{
+	struct error oerr = { 0 };
+	char *owner = NULL;
+	const char *addr;
+
+	if (store_account_owner(p->st, row->ticket_id, &owner, &oerr) < 0) {
+		if (oerr.code == ERR_TEMP)
+			*err = oerr;
+		snprintf(why, len, "route owner: %s", oerr.msg);
+		return oerr.code == ERR_TEMP ? -1 : 0;
+	}
+	addr = accounts_owner_address(owner, p->c);
+	if (addr == NULL)
+		snprintf(why, len, "route owner: '%s' is neither an address "
+		    "nor in the team", owner);
+	else if ((size_t)snprintf(to, size, "%s", addr) < size)
+		route_r->to = to;
+	free(owner);
+	route_r->name = (char *)STORE_ROUTE_OWNER;
+	route_r->style = CONF_ROUTE_ATTACH;
+	return 0;
+}
+
+/*
  * The mails of a forward row into *mails; or a verdict without sending:
  * returns 1 (built), 0 (recorded as failed, skipped or deferred), -1
  * (database error).
@@ -176,17 +208,26 @@ build_forward(struct pass *p, const struct store_outbox *row,
     struct forward_mails *mails, struct error *err)
 {
 	const struct conf_route *route = NULL;
-	struct error berr = {0};
-	char why[1100], name[200];
+	struct conf_route owner = { 0 };
+	struct error berr = { 0 };
+	char why[1100], name[200], owner_to[400];
 	int64_t now = store_now(p->st), n = 0;
 	int r, cap;
 
 	row_name(row, name, sizeof(name));
-	if (row->route != NULL)
+	why[0] = '\0';
+	if (row->route != NULL && strcmp(row->route, STORE_ROUTE_OWNER) == 0) {
+		if (owner_route(p, row, &owner, owner_to, sizeof(owner_to), why,
+		    sizeof(why), err) < 0)
+			return -1;
+		route = owner.to != NULL ? &owner : NULL;
+	} else if (row->route != NULL) {
 		route = conf_route(p->c, row->route);
-	if (route == NULL) {
+	}
+	if (route == NULL && why[0] == '\0')
 		snprintf(why, sizeof(why), "no route \"%s\" in %s",
 		    row->route != NULL ? row->route : "", p->c->path);
+	if (route == NULL) {
 		say(p, LOG_LVL_WARN, "%s: failed: %s", name, why);
 		p->res.failed++;
 		return store_outbox_fail(p->st, row->id, why, err);
@@ -204,20 +245,20 @@ build_forward(struct pass *p, const struct store_outbox *row,
 		}
 		/* unreadable: the build below says why and fails it */
 	}
-	cap = p->o->forwards_per_hour > 0 ? p->o->forwards_per_hour
-					  : OUTBOX_FORWARDS_PER_HOUR;
-	r = store_outbox_sent_since(p->st, row->ticket_id, now - 3600, &n, err);
+	cap = p->o->forwards_per_hour > 0 ? p->o->forwards_per_hour :
+	    OUTBOX_FORWARDS_PER_HOUR;
+	r = store_outbox_sent_since(p->st, row->ticket_id, now - 3600, &n,
+	    err);
 	if (r < 0)
 		return -1;
 	if (n >= cap) {
-		snprintf(why, sizeof(why),
-		    "waiting: ticket #%" PRId64 " was"
+		snprintf(why, sizeof(why), "waiting: ticket #%" PRId64 " was"
 		    " forwarded %" PRId64 " times in the last hour (cap %d)",
 		    row->ticket_id, n, cap);
 		say(p, LOG_LVL_WARN, "%s: %s", name, why);
 		p->res.deferred++;
-		return store_outbox_defer(
-		    p->st, row->id, now + CAP_WAIT_S, why, err);
+		return store_outbox_defer(p->st, row->id, now + CAP_WAIT_S, why,
+		    err);
 	}
 	r = outbox_build_forward(p->st, p->accounts, row->ticket_id,
 	    row->message_row, route, &p->sender, row->id, now, mails, &berr);
@@ -245,7 +286,7 @@ static int
 build_answer(struct pass *p, const struct store_outbox *row,
     struct forward_mails *mails, struct error *err)
 {
-	struct error berr = {0};
+	struct error berr = { 0 };
 	char name[200];
 	int64_t now = store_now(p->st);
 	int r;
@@ -253,15 +294,13 @@ build_answer(struct pass *p, const struct store_outbox *row,
 	row_name(row, name, sizeof(name));
 	if (p->o->build_answer == NULL) {
 		p->res.deferred++;
-		return store_outbox_defer(p->st, row->id,
-		    now + NO_BUILDER_WAIT_S,
-		    "waiting: this triaged cannot build "
-		    "answers",
-		    err);
+		return store_outbox_defer(p->st, row->id, now +
+		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot build "
+		    "answers", err);
 	}
 	mails->v = xcalloc(1, sizeof(*mails->v));
-	r = p->o->build_answer(
-	    p->st, row->id, &p->sender, now, &mails->v[0], &berr);
+	r = p->o->build_answer(p->st, row->id, &p->sender, now, &mails->v[0],
+	    &berr);
 	if (r < 0) {
 		forward_mails_clear(mails);
 		if (berr.code == ERR_TEMP) {
@@ -285,16 +324,16 @@ static int
 build_note_mail(struct pass *p, const struct store_outbox *row,
     struct forward_mails *mails, struct error *err)
 {
-	struct forward_answer a = {0};
-	struct error berr = {0};
+	struct forward_answer a = { 0 };
+	struct error berr = { 0 };
 	const char *note = row->note != NULL ? row->note : "";
 	const char *nl = strchr(note, '\n');
 	char *subject, name[200];
 	int r;
 
 	row_name(row, name, sizeof(name));
-	subject =
-	    nl != NULL ? xstrndup(note, (size_t)(nl - note)) : xstrdup(note);
+	subject = nl != NULL ? xstrndup(note, (size_t)(nl - note)) :
+	    xstrdup(note);
 	a.kind = row->kind;
 	a.to = row->rcpt;
 	a.subject = subject;
@@ -302,8 +341,8 @@ build_note_mail(struct pass *p, const struct store_outbox *row,
 	a.ticket_id = row->ticket_id;
 	a.event_id = row->id;
 	mails->v = xcalloc(1, sizeof(*mails->v));
-	r = forward_answer_build(
-	    &a, &p->sender, store_now(p->st), &mails->v[0], &berr);
+	r = forward_answer_build(&a, &p->sender, store_now(p->st),
+	    &mails->v[0], &berr);
 	free(subject);
 	if (r < 0) {
 		forward_mails_clear(mails);
@@ -333,8 +372,8 @@ record_failure(struct pass *p, const struct store_outbox *row,
 	wait = outbox_backoff(row->attempts + 1);
 	if (p->o->backoff_first_s > 0)
 		wait = wait / OUTBOX_BACKOFF_FIRST * p->o->backoff_first_s;
-	say(p, LOG_LVL_WARN, "%s: attempt %d failed, next in %" PRId64 " s: %s",
-	    name, row->attempts + 1, wait, serr->msg);
+	say(p, LOG_LVL_WARN, "%s: attempt %d failed, next in %" PRId64
+	    " s: %s", name, row->attempts + 1, wait, serr->msg);
 	p->res.retried++;
 	return store_outbox_retry(p->st, row->id, now + wait, serr->msg, err);
 }
@@ -377,9 +416,9 @@ session(struct pass *p)
 static int
 one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 {
-	struct forward_mails mails = {0};
-	struct progress pr = {p, row, &mails, 0};
-	struct error serr = {0};
+	struct forward_mails mails = { 0 };
+	struct progress pr = { p, row, &mails, 0 };
+	struct error serr = { 0 };
 	enum outbox_verdict v;
 	char name[200];
 	int r;
@@ -394,27 +433,23 @@ one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 	} else {
 		/* a newer triaged's kind: leave it for one that knows it */
 		p->res.deferred++;
-		r = store_outbox_defer(p->st, row->id,
-		    store_now(p->st) + NO_BUILDER_WAIT_S,
-		    "waiting: this triaged cannot send "
-		    "this kind",
-		    err);
+		r = store_outbox_defer(p->st, row->id, store_now(p->st) +
+		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot send "
+		    "this kind", err);
 	}
 	if (r <= 0)
 		goto out;
 	if (mails.n == 0) {
 		say(p, LOG_LVL_INFO, "%s: skipped: nothing to send", name);
 		p->res.skipped++;
-		r = store_outbox_skip(p->st, row->id,
-		    "nothing to send (no "
-		    "customer message to redirect)",
-		    err);
+		r = store_outbox_skip(p->st, row->id, "nothing to send (no "
+		    "customer message to redirect)", err);
 		goto out;
 	}
 	if ((size_t)row->parts_sent >= mails.n) {
 		/* every mail was accepted; only the final mark was lost */
-		r = store_outbox_progress(
-		    p->st, row->id, (int)mails.n, 1, NULL, err);
+		r = store_outbox_progress(p->st, row->id, (int)mails.n, 1, NULL,
+		    err);
 		goto out;
 	}
 	if (session(p) < 0) {
@@ -448,13 +483,16 @@ pass_run(struct store *st, const struct conf *c,
     const struct accounts *accounts, const struct outbox_run_opts *o,
     const int *stop, struct outbox_pass *res_r, struct error *err)
 {
-	struct pass p = {.st = st, .c = c, .accounts = accounts, .o = o};
+	struct pass p = { .st = st, .c = c, .accounts = accounts, .o = o };
 	struct store_outbox *rows = NULL;
 	size_t n = 0, i;
 	int r;
 
-	r = store_outbox_due(
-	    st, o->batch > 0 ? o->batch : DEFAULT_BATCH, &rows, &n, err);
+	/* "route owner" rows look the owner up through the store. */
+	if (accounts != NULL)
+		store_set_accounts(st, accounts);
+	r = store_outbox_due(st, o->batch > 0 ? o->batch : DEFAULT_BATCH,
+	    &rows, &n, err);
 	if (r < 0 || n == 0)
 		goto out;
 	p.res.rows = n;
@@ -499,7 +537,7 @@ outbox_run_drain(struct store *st, const struct conf *c,
     const struct accounts *accounts, const struct outbox_run_opts *o,
     struct outbox_pass *res_r, struct error *err)
 {
-	struct outbox_pass sum = {0}, one;
+	struct outbox_pass sum = { 0 }, one;
 	int r;
 
 	/* Every row a pass takes leaves the due set (sent, failed, skipped,
@@ -517,19 +555,20 @@ outbox_run_drain(struct store *st, const struct conf *c,
 /* ---- the sender thread ---------------------------------------------- */
 
 struct outbox_run {
-	const struct conf *c; /* foreign */
+	const struct conf *c;		/* foreign */
 	struct outbox_run_opts o;
-	struct store *st;	   /* owned; the thread's alone */
-	struct accounts *accounts; /* owned */
+	struct store *st;		/* owned; the thread's alone */
+	struct accounts *accounts;	/* owned */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* CLOCK_MONOTONIC */
-	int woken;	     /* under lock */
-	int stop;	     /* under lock; read atomically too */
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
+	int woken;			/* under lock */
+	int stop;			/* under lock; read atomically too */
 };
 
-static void run_log(struct outbox_run *r, enum log_level level, const char *fmt,
-    ...) __attribute__((format(printf, 3, 4)));
+static void
+run_log(struct outbox_run *r, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 run_log(struct outbox_run *r, enum log_level level, const char *fmt, ...)
@@ -548,15 +587,13 @@ run_log(struct outbox_run *r, enum log_level level, const char *fmt, ...)
 static void
 load_accounts(struct outbox_run *r)
 {
-	struct accounts_errors errs = {0};
+	struct accounts_errors errs = { 0 };
 
 	if (r->c->accounts == NULL)
 		return;
 	if (accounts_load(r->c->accounts, &r->accounts, &errs) < 0)
-		run_log(r, LOG_LVL_WARN,
-		    "accounts: %s%s; forwards name no "
-		    "account",
-		    errs.n > 0 ? errs.v[0] : "unreadable",
+		run_log(r, LOG_LVL_WARN, "accounts: %s%s; forwards name no "
+		    "account", errs.n > 0 ? errs.v[0] : "unreadable",
 		    errs.n > 1 ? " (and more)" : "");
 	accounts_errors_clear(&errs);
 }
@@ -566,7 +603,7 @@ static int64_t
 sleep_for(struct outbox_run *r, const struct outbox_pass *res)
 {
 	int64_t next = 0, now, wait = r->o.interval_s;
-	struct error err = {0};
+	struct error err = { 0 };
 
 	if (res->rows >= (r->o.batch > 0 ? r->o.batch : DEFAULT_BATCH))
 		return 0;
@@ -600,21 +637,19 @@ run_main(void *arg)
 {
 	struct outbox_run *r = arg;
 	struct outbox_pass res;
-	struct error err = {0};
+	struct error err = { 0 };
 	int64_t wait;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		memset(&res, 0, sizeof(res));
 		error_clear(&err);
-		if (r->st == NULL &&
-		    store_open(r->c->database, &r->st, &err) < 0)
+		if (r->st == NULL && store_open(r->c->database, &r->st,
+		    &err) < 0)
 			run_log(r, LOG_LVL_WARN, "outbox: %s", err.msg);
 		else if (pass_run(r->st, r->c, r->accounts, &r->o, &r->stop,
-			     &res, &err) < 0)
-			run_log(r, LOG_LVL_WARN,
-			    "outbox: database: %s; "
-			    "trying again",
-			    err.msg);
+		    &res, &err) < 0)
+			run_log(r, LOG_LVL_WARN, "outbox: database: %s; "
+			    "trying again", err.msg);
 		wait = sleep_for(r, &res);
 		if (wait > 0)
 			wait_wake(r, wait);
@@ -646,8 +681,8 @@ outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
 		pthread_cond_destroy(&r->cond);
 		pthread_mutex_destroy(&r->lock);
 		free(r);
-		return error_set(
-		    err, ERR_INTERNAL, "outbox thread: %s", strerror(e));
+		return error_set(err, ERR_INTERNAL, "outbox thread: %s",
+		    strerror(e));
 	}
 	*r_r = r;
 	return 0;

@@ -13,12 +13,13 @@
 #include "xalloc.h"
 
 #define DUE_DEFAULT 100
-#define COLUMNS                                                                \
-	"id, ticket_id, coalesce(message_id, 0), kind, route, rcpt, state,"    \
-	" attempts, parts_sent, created, next_attempt, coalesce(sent_at, 0),"  \
+#define COLUMNS \
+	"id, ticket_id, coalesce(message_id, 0), kind, route, rcpt, state," \
+	" attempts, parts_sent, created, next_attempt, coalesce(sent_at, 0)," \
 	" last_error, note"
 
-static const struct store_actor daemon_actor = {"triaged", STORE_SRC_DAEMON};
+static const struct store_actor daemon_actor = { "triaged",
+	STORE_SRC_DAEMON };
 
 static void
 read_row(sqlite3_stmt *s, struct store_outbox *o)
@@ -72,11 +73,9 @@ store_outbox_due(struct store *st, size_t limit, struct store_outbox **rows_r,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s,
-	    "SELECT " COLUMNS " FROM outbox"
+	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
 	    " WHERE state = 'pending' AND next_attempt <= ? ORDER BY id"
-	    " LIMIT ?",
-	    err);
+	    " LIMIT ?", err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, store_now(st));
@@ -93,11 +92,9 @@ store_outbox_list(struct store *st, const char *state, size_t limit,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s,
-	    "SELECT " COLUMNS " FROM outbox"
+	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
 	    " WHERE (?1 IS NULL AND state IN ('pending', 'failed'))"
-	    " OR ?1 = 'all' OR state = ?1 ORDER BY id DESC LIMIT ?2",
-	    err);
+	    " OR ?1 = 'all' OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);
@@ -108,18 +105,16 @@ store_outbox_list(struct store *st, const char *state, size_t limit,
 }
 
 int
-store_outbox_get(
-    struct store *st, int64_t id, struct store_outbox *row_r, struct error *err)
+store_outbox_get(struct store *st, int64_t id, struct store_outbox *row_r,
+    struct error *err)
 {
 	struct store_outbox *v = NULL;
 	sqlite3_stmt *s = NULL;
 	size_t n = 0;
 	int r;
 
-	r = store_prepare(st, &s,
-	    "SELECT " COLUMNS " FROM outbox"
-	    " WHERE id = ?",
-	    err);
+	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
+	    " WHERE id = ?", err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -128,8 +123,8 @@ store_outbox_get(
 	if (r < 0)
 		return -1;
 	if (n == 0)
-		return error_set(
-		    err, ERR_NOTFOUND, "no outbox row %" PRId64, id);
+		return error_set(err, ERR_NOTFOUND, "no outbox row %" PRId64,
+		    id);
 	*row_r = v[0];
 	free(v);
 	return 0;
@@ -138,9 +133,8 @@ store_outbox_get(
 /*
  * Run one UPDATE ... RETURNING ticket_id of row `id` with ?1 = id,
  * ?2 = now, ?3 = `text`, ?4 = `value` (each statement uses those it
- * needs; binding an unused one is a no-op), then add event `kind` (NULL: none)
- * with `detail`; all one unit of work.  ERR_NOTFOUND when the update touched no
- * row.
+ * needs; binding an unused one is a no-op), then add event `kind` (NULL: none) with `detail`; all one
+ * unit of work.  ERR_NOTFOUND when the update touched no row.
  */
 static int
 update_row(struct store *st, int64_t id, const char *sql, const char *text,
@@ -164,9 +158,8 @@ update_row(struct store *st, int64_t id, const char *sql, const char *text,
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE)
-			r = error_set(err, ERR_NOTFOUND,
-			    "outbox row %" PRId64 " is not in a state for that",
-			    id);
+			r = error_set(err, ERR_NOTFOUND, "outbox row %" PRId64
+			    " is not in a state for that", id);
 		else
 			r = store_sqlerr(st, err, "outbox update");
 		goto out;
@@ -184,39 +177,35 @@ out:
 }
 
 int
-store_outbox_progress(struct store *st, int64_t id, int parts_sent, int done,
-    const char *detail, struct error *err)
+store_outbox_progress(struct store *st, int64_t id, int parts_sent,
+    int done, const char *detail, struct error *err)
 {
-	struct store_outbox row = {0};
+	struct store_outbox row = { 0 };
 	char ev[600];
 	int r;
 
 	if (!done)
-		return update_row(st, id,
-		    "UPDATE outbox SET parts_sent = ?4"
+		return update_row(st, id, "UPDATE outbox SET parts_sent = ?4"
 		    " WHERE id = ?1 AND state = 'pending' AND ?3 IS NULL"
-		    " RETURNING ticket_id",
-		    NULL, parts_sent, NULL, NULL, &daemon_actor, err);
+		    " RETURNING ticket_id", NULL, parts_sent, NULL, NULL,
+		    &daemon_actor, err);
 	r = store_outbox_get(st, id, &row, err);
 	if (r < 0)
 		return -1;
 	if (strcmp(row.kind, "forward") == 0)
-		snprintf(ev, sizeof(ev),
-		    "%s: outbox row %" PRId64 ", %d mail%s"
-		    "%s%s",
-		    row.route != NULL ? row.route : "?", id, parts_sent,
+		snprintf(ev, sizeof(ev), "%s: outbox row %" PRId64 ", %d mail%s"
+		    "%s%s", row.route != NULL ? row.route : "?", id, parts_sent,
 		    parts_sent == 1 ? "" : "s", detail != NULL ? ", " : "",
 		    detail != NULL ? detail : "");
 	else
 		snprintf(ev, sizeof(ev), "%s to %s: outbox row %" PRId64 "%s%s",
 		    row.kind, row.rcpt != NULL ? row.rcpt : "?", id,
 		    detail != NULL ? ", " : "", detail != NULL ? detail : "");
-	r = update_row(st, id,
-	    "UPDATE outbox SET parts_sent = ?4,"
+	r = update_row(st, id, "UPDATE outbox SET parts_sent = ?4,"
 	    " state = 'sent', sent_at = ?2, last_error = ?3"
-	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id",
-	    NULL, parts_sent,
-	    strcmp(row.kind, "forward") == 0 ? "forwarded" : "answered", ev,
+	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", NULL,
+	    parts_sent, strcmp(row.kind, "forward") == 0 ? "forwarded" :
+	    strcmp(row.kind, "reminder") == 0 ? "reminded" : "answered", ev,
 	    &daemon_actor, err);
 	store_outbox_clear(&row);
 	return r;
@@ -226,58 +215,54 @@ int
 store_outbox_retry(struct store *st, int64_t id, int64_t next_attempt,
     const char *error, struct error *err)
 {
-	return update_row(st, id,
-	    "UPDATE outbox SET attempts = attempts + 1,"
+	return update_row(st, id, "UPDATE outbox SET attempts = attempts + 1,"
 	    " next_attempt = ?4, last_error = ?3"
-	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id",
-	    error, next_attempt, NULL, NULL, &daemon_actor, err);
+	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", error,
+	    next_attempt, NULL, NULL, &daemon_actor, err);
 }
 
 int
 store_outbox_defer(struct store *st, int64_t id, int64_t next_attempt,
     const char *why, struct error *err)
 {
-	return update_row(st, id,
-	    "UPDATE outbox SET next_attempt = ?4,"
+	return update_row(st, id, "UPDATE outbox SET next_attempt = ?4,"
 	    " last_error = ?3 WHERE id = ?1 AND state = 'pending'"
-	    " RETURNING ticket_id",
-	    why, next_attempt, NULL, NULL, &daemon_actor, err);
+	    " RETURNING ticket_id", why, next_attempt, NULL, NULL,
+	    &daemon_actor, err);
 }
 
 int
-store_outbox_fail(
-    struct store *st, int64_t id, const char *error, struct error *err)
+store_outbox_fail(struct store *st, int64_t id, const char *error,
+    struct error *err)
 {
 	char ev[700];
 
 	snprintf(ev, sizeof(ev), "outbox row %" PRId64 ": %s", id, error);
-	return update_row(st, id,
-	    "UPDATE outbox SET attempts = attempts + 1,"
+	return update_row(st, id, "UPDATE outbox SET attempts = attempts + 1,"
 	    " state = 'failed', last_error = ?3"
-	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id",
-	    error, 0, "forward-failed", ev, &daemon_actor, err);
+	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", error,
+	    0, "forward-failed", ev, &daemon_actor, err);
 }
 
 int
-store_outbox_skip(
-    struct store *st, int64_t id, const char *why, struct error *err)
+store_outbox_skip(struct store *st, int64_t id, const char *why,
+    struct error *err)
 {
 	char ev[700];
 
 	snprintf(ev, sizeof(ev), "outbox row %" PRId64 ": %s", id, why);
-	return update_row(st, id,
-	    "UPDATE outbox SET state = 'skipped',"
+	return update_row(st, id, "UPDATE outbox SET state = 'skipped',"
 	    " last_error = ?3 WHERE id = ?1 AND state = 'pending'"
-	    " RETURNING ticket_id",
-	    why, 0, "forward-skipped", ev, &daemon_actor, err);
+	    " RETURNING ticket_id", why, 0, "forward-skipped", ev,
+	    &daemon_actor, err);
 }
 
 int
-store_outbox_requeue(
-    struct store *st, int64_t id, const char *actor, struct error *err)
+store_outbox_requeue(struct store *st, int64_t id, const char *actor,
+    struct error *err)
 {
-	const struct store_actor a = {actor, STORE_SRC_CLI};
-	struct store_outbox row = {0};
+	const struct store_actor a = { actor, STORE_SRC_CLI };
+	struct store_outbox row = { 0 };
 	char ev[64];
 	int r;
 
@@ -286,27 +271,24 @@ store_outbox_requeue(
 		return -1;
 	if (strcmp(row.state, "pending") != 0 &&
 	    strcmp(row.state, "failed") != 0) {
-		r = error_set(err, ERR_REFUSED,
-		    "outbox row %" PRId64 " is %s:"
-		    " it is never sent again",
-		    id, row.state);
+		r = error_set(err, ERR_REFUSED, "outbox row %" PRId64 " is %s:"
+		    " it is never sent again", id, row.state);
 		store_outbox_clear(&row);
 		return r;
 	}
 	store_outbox_clear(&row);
 	snprintf(ev, sizeof(ev), "outbox row %" PRId64, id);
-	return update_row(st, id,
-	    "UPDATE outbox SET state = 'pending',"
+	return update_row(st, id, "UPDATE outbox SET state = 'pending',"
 	    " attempts = 0, next_attempt = ?2, created = ?2"
 	    " WHERE id = ?1 AND state IN ('pending', 'failed')"
-	    " RETURNING ticket_id",
-	    NULL, 0, "forward-retry", ev, &a, err);
+	    " RETURNING ticket_id", NULL, 0,
+	    "forward-retry", ev, &a, err);
 }
 
 /* One integer from a query with an optional text parameter. */
 static int
-count_query(struct store *st, const char *sql, const char *text, int64_t *n_r,
-    struct error *err)
+count_query(struct store *st, const char *sql, const char *text,
+    int64_t *n_r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -331,11 +313,9 @@ store_outbox_sent_since(struct store *st, int64_t ticket_id, int64_t since,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s,
-	    "SELECT count(*) FROM outbox"
+	r = store_prepare(st, &s, "SELECT count(*) FROM outbox"
 	    " WHERE ticket_id = ? AND kind = 'forward' AND state = 'sent'"
-	    " AND sent_at >= ?",
-	    err);
+	    " AND sent_at >= ?", err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, ticket_id);
@@ -349,20 +329,18 @@ store_outbox_sent_since(struct store *st, int64_t ticket_id, int64_t since,
 }
 
 int
-store_outbox_count(
-    struct store *st, const char *state, int64_t *n_r, struct error *err)
+store_outbox_count(struct store *st, const char *state, int64_t *n_r,
+    struct error *err)
 {
-	return count_query(
-	    st, "SELECT count(*) FROM outbox WHERE state = ?", state, n_r, err);
+	return count_query(st, "SELECT count(*) FROM outbox WHERE state = ?",
+	    state, n_r, err);
 }
 
 int
 store_outbox_next(struct store *st, int64_t *at_r, struct error *err)
 {
-	return count_query(st,
-	    "SELECT coalesce(min(next_attempt), 0)"
-	    " FROM outbox WHERE state = 'pending'",
-	    NULL, at_r, err);
+	return count_query(st, "SELECT coalesce(min(next_attempt), 0)"
+	    " FROM outbox WHERE state = 'pending'", NULL, at_r, err);
 }
 
 void
