@@ -104,7 +104,7 @@ pass "a late #claim is answered with the error"
 cat >"$HARNESS_DIR/mail/answer.eml" <<EOF
 From: Alice BDR <alice@example.com>
 To: Pat Buyer <pat@buyer.example>
-Cc: sales+priority-high@example.com
+Cc: sales+priority-urgent@example.com
 Subject: Re: Pricing for 40 seats
 Date: Mon, 09 Nov 2026 12:00:00 +0000
 Message-ID: <a9@example.com>

@@ -13,6 +13,11 @@ set -e
 . "$TRIAGE_SOURCE_DIR/tests/integration/outbox-lib.sh"
 
 harness_start
+# The sender's own loop protection at send time is tested here, so the
+# loop mails must reach the outbox: no rules (the default set ignores
+# auto-replies and X-Loop mail, which are then never queued at all).
+mkdir -p "$HARNESS_DIR/no-rules"
+HARNESS_RULES=$HARNESS_DIR/no-rules
 conf
 W=$HARNESS_DIR/work
 mkdir -p "$W"
