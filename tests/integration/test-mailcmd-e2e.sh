@@ -154,7 +154,7 @@ stop_daemon TERM
 # 8. `triage ingest` (an MTA pipe) applies commands the same way.
 sed -e 's/^From: .*/From: Maria <maria@example.com>/' \
     -e 's/^Message-ID: .*/Message-ID: <p1@example.com>/' \
-    -e 's/^#claim$/#tag ee-lead/' -e 's/^#route support$/#story/' \
+    -e 's/^#claim$/#tag hot-lead/' -e 's/^#route support$/#story/' \
     "$FX/reply-claim-route.eml" >"$HARNESS_DIR/mail/pipe.eml"
 "$TRIAGE" -c "$CONF" ingest --mailbox sales - <"$HARNESS_DIR/mail/pipe.eml" \
     >"$HARNESS_DIR/ingest.out" || fail "triage ingest exited $?"
