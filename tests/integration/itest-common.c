@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "itest-common.h"
@@ -42,6 +43,16 @@ itest_slurp_or_die(const char *path, size_t *len_r)
 		perror(path);
 		exit(2);
 	}
+	return s;
+}
+
+char *
+itest_read_secret(const char *path)
+{
+	size_t len;
+	char *s = itest_slurp_or_die(path, &len);
+
+	s[strcspn(s, "\r\n")] = '\0';
 	return s;
 }
 

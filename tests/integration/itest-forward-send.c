@@ -115,7 +115,7 @@ main(int argc, char **argv)
 	struct smtp *s = NULL;
 	struct error err;
 	long long event = 456;
-	size_t n = 0, first_new = 0, from = 0, i, len;
+	size_t n = 0, first_new = 0, from = 0, i;
 	enum outbox_verdict v;
 	int c, rc = 1;
 
@@ -145,8 +145,7 @@ main(int argc, char **argv)
 			o.user = optarg;
 			break;
 		case 'P':
-			password = itest_slurp_or_die(optarg, &len);
-			password[strcspn(password, "\r\n")] = '\0';
+			password = itest_read_secret(optarg);
 			o.password = password;
 			break;
 		case 'r':

@@ -37,17 +37,6 @@ code_name(enum err_code c)
 	}
 }
 
-static char *
-read_secret(const char *path)
-{
-	size_t len;
-	char *s = itest_slurp_or_die(path, &len);
-
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-		s[--len] = '\0';
-	return s;
-}
-
 static int
 parse_tls(const char *s, enum conf_tls *tls_r)
 {
@@ -94,11 +83,11 @@ main(int argc, char **argv)
 			o.user = optarg;
 			break;
 		case 'P':
-			password = read_secret(optarg);
+			password = itest_read_secret(optarg);
 			o.password = password;
 			break;
 		case 'O':
-			token = read_secret(optarg);
+			token = itest_read_secret(optarg);
 			o.oauth2_token = token;
 			break;
 		case 'f':
