@@ -1,12 +1,14 @@
 /*
  * triaged: the daemon.  main() reads like a table of contents:
- * args -> config -> store -> rules -> mailboxes -> READY -> loop ->
- * STOPPING -> teardown in reverse.  The work itself (one thread per
+ * args -> config -> rules -> store -> mailboxes -> READY -> loop ->
+ * STOPPING -> teardown in reverse.  (Rules before the store: a broken
+ * rule set is a config error, exit 2, before the database is touched.)  The work itself (one thread per
  * mailbox, one committer) is lib/daemon*.c; this file wires it to
  * signals, the systemd notification socket and the status file.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,19 +20,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "conf.h"
 #include "daemon.h"
 #include "forward.h"
 #include "log.h"
 #include "mailbox.h"
+#include "mailcmd.h"
 #include "mime.h"
 #include "outbox-run.h"
+#include "rules.h"
+#include "sla-run.h"
 #include "store.h"
 #include "xalloc.h"
 
 #define EXIT_FAILED 1	/* --once: some mailbox could not be drained */
 #define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
 #define STOP_GRACE_MS 3000	/* then blocked connections are cut */
+#define DB_CACHE_KIB (12 * 1024)	/* SQLite page cache of the writer */
 
 struct args {
 	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
@@ -45,8 +52,11 @@ struct triaged {
 	const struct args *args;
 	struct conf *conf;		/* owned */
 	struct store *st;		/* owned */
+	struct rules *rules;		/* owned; immutable, shared by workers */
 	struct daemon *d;		/* owned */
 	struct outbox_run *outbox;	/* owned: the SMTP sender thread */
+	struct accounts *accounts;	/* owned: accounts.csv, or NULL */
+	struct sla_run *sla;		/* owned: the SLA clocks' thread */
 	char *status_path;		/* owned */
 	int sfd;			/* signalfd */
 	int tfd;			/* timerfd: the tick */
@@ -146,11 +156,58 @@ open_store(const struct conf *conf)
 	int r;
 
 	r = store_open(conf->database, &st, &err);
+	if (r == 0)
+		r = store_set_cache_size(st, DB_CACHE_KIB, &err);
 	if (r < 0) {
 		log_warnx("%s", err.msg);
+		store_close(&st);
 		return NULL;
 	}
 	return st;
+}
+
+/* Load the rule set the config names, or log every problem in it. */
+static struct rules *
+load_rules(const struct conf *conf)
+{
+	struct rules_problems probs = { 0 };
+	struct rules_options opts = { 0 };
+	struct rules_names names;
+	struct rules *rs = NULL;
+	int r;
+
+	rules_names_from_conf(&names, conf);
+	opts.names = &names;
+	r = rules_load(conf->rules, &opts, &rs, &probs);
+	if (r < 0) {
+		for (size_t i = 0; i < probs.n; i++)
+			log_warnx("%s:%d:%d: %s", probs.v[i].file,
+			    probs.v[i].line, probs.v[i].col, probs.v[i].msg);
+		log_warnx("%s: %zu problem%s in the rules", conf->rules,
+		    probs.n, probs.n == 1 ? "" : "s");
+	}
+	rules_problems_clear(&probs);
+	return rs;
+}
+
+/*
+ * Load the config's accounts.csv into *a_r (NULL when none is set), or
+ * log every problem in it: a broken file is a config error.
+ */
+static int
+load_accounts(const struct conf *conf, struct accounts **a_r)
+{
+	struct accounts_errors errs = { 0 };
+	int r;
+
+	*a_r = NULL;
+	if (conf->accounts == NULL)
+		return 0;
+	r = accounts_load(conf->accounts, a_r, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		log_warnx("%s", errs.v[i]);
+	accounts_errors_clear(&errs);
+	return r;
 }
 
 static int
@@ -199,6 +256,19 @@ engine_log(void *arg, enum log_level level, const char *mailbox,
 	}
 }
 
+/* Called from every worker at once: rules_classify() is thread-safe. */
+static void
+engine_classify(void *arg, const struct msg *m, const char *mailbox,
+    struct verdict *v)
+{
+	const struct triaged *t = arg;
+	struct rules_ctx ctx;
+
+	/* t->accounts changes only while the workers are stopped */
+	accounts_rules_ctx(t->accounts, m, mailbox, &ctx);
+	rules_classify(t->rules, m, &ctx, v);
+}
+
 /* ---- mailboxes ------------------------------------------------------- */
 
 static int
@@ -221,6 +291,7 @@ start_mailboxes(struct triaged *t)
 	opts.previous = prev;
 	opts.n_previous = n_prev;
 	opts.hooks.log = engine_log;
+	opts.hooks.classify = engine_classify;
 	opts.hooks.arg = t;
 	r = daemon_start(t->conf, t->st, &opts, &t->d, &err);
 	free(prev);
@@ -253,6 +324,9 @@ outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
 	if (backoff != NULL)
 		o->backoff_first_s = atoi(backoff);
 	o->log = outbox_log;
+	o->build_answer = mailcmd_answer_build;
+	/* SIGTERM waits for the SMTP exchange in hand: keep each step short */
+	o->timeout_s = 30;
 	/* CLI routings reach the database behind our back: look often. */
 	o->interval_s = t->conf->poll_interval < 5 ? t->conf->poll_interval :
 	    5;
@@ -295,6 +369,71 @@ drain_outbox(struct triaged *t)
 		    "failed, %zu skipped, %zu waiting", res.rows, res.sent,
 		    res.retried, res.failed, res.skipped, res.deferred);
 	return 0;
+}
+
+/* ---- the SLA clocks ---------------------------------------------------- */
+
+static void
+sla_log(void *arg, enum log_level level, const char *msg)
+{
+	(void)arg;
+	if (level <= LOG_LVL_WARN)
+		log_warnx("sla: %s", msg);
+	else if (level == LOG_LVL_NOTICE)
+		log_notice("sla: %s", msg);
+	else
+		log_info("sla: %s", msg);
+}
+
+static void
+sla_opts(struct sla_run_opts *o)
+{
+	const char *interval = getenv("TRIAGE_SLA_INTERVAL");
+
+	memset(o, 0, sizeof(*o));
+	/* Tests look every second or two (seconds); see README. */
+	if (interval != NULL)
+		o->interval_s = atoi(interval);
+	o->log = sla_log;
+}
+
+/* The reminder and digest thread (--once runs one tick at the end). */
+static int
+start_sla(struct triaged *t)
+{
+	struct sla_run_opts o;
+	struct error err = { 0 };
+
+	if (t->args->once)
+		return 0;
+	sla_opts(&o);
+	if (sla_run_start(t->conf, t->accounts, &o, &t->sla, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* --once: one SLA tick, after the mailboxes, before the outbox. */
+static int
+tick_sla(struct triaged *t)
+{
+	struct sla_run_opts o;
+	struct sla_tick res = { 0 };
+	struct sla_conf sc;
+	struct error err = { 0 };
+	int r;
+
+	sla_opts(&o);
+	r = sla_run_conf(t->conf, &sc, &err);
+	if (r == 0) {
+		r = sla_run_remind(t->st, t->conf, t->accounts, &sc, &o, &res,
+		    &err);
+		sla_run_conf_clear(&sc);
+	}
+	if (r < 0)
+		log_warnx("sla: %s", err.msg);
+	return r;
 }
 
 /* STATUS= for systemd and the status file for `triage status`. */
@@ -358,6 +497,8 @@ setup_signals(struct triaged *t)
 static void
 reload(struct triaged *t)
 {
+	struct accounts *accounts = NULL;
+	struct rules *rules = NULL;
 	struct conf *conf;
 
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
@@ -365,7 +506,21 @@ reload(struct triaged *t)
 	conf = load_config(t->args);
 	if (conf == NULL) {
 		log_warnx("reload refused: %s is broken; keeping the running "
-		    "configuration", t->args->conf_path);
+		    "configuration and rules", t->args->conf_path);
+		goto out;
+	}
+	rules = load_rules(conf);
+	if (rules == NULL) {
+		log_warnx("reload refused: the rules in %s are broken; keeping "
+		    "the running configuration and rules", conf->rules);
+		conf_free(&conf);
+		goto out;
+	}
+	if (load_accounts(conf, &accounts) < 0) {
+		log_warnx("reload refused: %s is broken; keeping the running "
+		    "configuration", conf->accounts);
+		rules_free(&rules);
+		conf_free(&conf);
 		goto out;
 	}
 	if (strcmp(conf->database, t->conf->database) != 0)
@@ -374,15 +529,22 @@ reload(struct triaged *t)
 		    t->conf->database);
 	daemon_free(&t->d, STOP_GRACE_MS);
 	outbox_run_free(&t->outbox);
+	sla_run_free(&t->sla);
 	store_set_team(t->st, team_member, conf);
 	set_own_domain(t->st, conf);
+	store_set_accounts(t->st, accounts);
 	conf_free(&t->conf);
+	rules_free(&t->rules);
+	accounts_free(&t->accounts);
 	t->conf = conf;
-	if (start_mailboxes(t) < 0 || start_outbox(t) < 0)
+	t->rules = rules;
+	t->accounts = accounts;
+	if (start_mailboxes(t) < 0 || start_outbox(t) < 0 || start_sla(t) < 0)
 		t->quit = 1;
 	else
-		log_notice("reloaded: %zu mailbox%s", conf->n_mailboxes,
-		    conf->n_mailboxes == 1 ? "" : "es");
+		log_notice("reloaded: %zu mailbox%s, %zu rules",
+		    conf->n_mailboxes, conf->n_mailboxes == 1 ? "" : "es",
+		    rules_count(rules));
 out:
 	sd_notify(0, "READY=1");
 	publish_status(t);
@@ -450,6 +612,18 @@ main_loop(struct triaged *t)
 	}
 }
 
+/*
+ * Keep the heap from growing with the mailbox: message buffers (up to
+ * 50 MB each) come and go in several threads.  A fixed mmap threshold
+ * stops glibc from raising it after the first big free, after which big
+ * buffers would stay in the heap, fragmented, instead of going back.
+ */
+static void
+bound_malloc(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -459,6 +633,7 @@ main(int argc, char **argv)
 
 	log_init("triaged", LOG_LVL_INFO);
 	parse_args(argc, argv, &args);
+	bound_malloc();
 
 	t.conf = load_config(&args);
 	if (t.conf == NULL) {
@@ -471,6 +646,18 @@ main(int argc, char **argv)
 		conf_free(&t.conf);
 		return 0;
 	}
+	t.rules = load_rules(t.conf);
+	if (t.rules == NULL) {
+		log_warnx("%s: not starting", args.conf_path);
+		conf_free(&t.conf);
+		return EXIT_CONFIG;
+	}
+	if (load_accounts(t.conf, &t.accounts) < 0) {
+		log_warnx("%s: not starting", t.conf->accounts);
+		rules_free(&t.rules);
+		conf_free(&t.conf);
+		return EXIT_CONFIG;
+	}
 	mime_init();
 	t.st = open_store(t.conf);
 	if (t.st == NULL) {
@@ -479,16 +666,18 @@ main(int argc, char **argv)
 	}
 	store_set_team(t.st, team_member, t.conf);
 	set_own_domain(t.st, t.conf);
+	store_set_accounts(t.st, t.accounts);
 	t.status_path = mailbox_status_path(t.conf->database);
 	if (setup_signals(&t) < 0)
 		fatal("signals");
-	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0) {
+	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0 ||
+	    start_sla(&t) < 0) {
 		status = EXIT_FAILED;
 		goto out;
 	}
-	log_notice("started: %zu mailbox%s, database %s",
+	log_notice("started: %zu mailbox%s, %zu rules, database %s",
 	    t.conf->n_mailboxes, t.conf->n_mailboxes == 1 ? "" : "es",
-	    t.conf->database);
+	    rules_count(t.rules), t.conf->database);
 	sd_notify(0, "READY=1");
 
 	main_loop(&t);
@@ -501,10 +690,11 @@ main(int argc, char **argv)
 	if (args.once) {
 		/* the committer is done with the store: it is ours again */
 		daemon_free(&t.d, STOP_GRACE_MS);
-		if (drain_outbox(&t) < 0)
+		if (tick_sla(&t) < 0 || drain_outbox(&t) < 0)
 			status = EXIT_FAILED;
 	}
 out:
+	sla_run_free(&t.sla);
 	outbox_run_free(&t.outbox);
 	if (t.d != NULL)
 		daemon_free(&t.d, STOP_GRACE_MS);
@@ -515,6 +705,8 @@ out:
 	free(t.status_path);
 	store_close(&t.st);
 	mime_shutdown();
+	accounts_free(&t.accounts);
+	rules_free(&t.rules);
 	conf_free(&t.conf);
 	return status;
 }

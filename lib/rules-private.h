@@ -36,6 +36,8 @@ enum rules_target {
 	RT_FORWARDED,
 	RT_ATTACHMENT,
 	RT_MAILBOX,
+	RT_ACCOUNT,
+	RT_TIER,
 	RT_HEADER,
 	RT_COUNT,
 };
