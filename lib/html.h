@@ -43,7 +43,7 @@ struct html_walk;
 enum html_step {
 	HTML_ENTER,	/* an element opens; its children come next */
 	HTML_TEXT,	/* text (or CDATA), entities decoded */
-	HTML_LEAVE,	/* the element entered last closes */
+	HTML_LEAVE,	/* the innermost open element closes */
 };
 
 struct html_node {
