@@ -14,6 +14,11 @@ set -e
 
 harness_start
 outbox_trap
+# The sender's own loop protection at send time is tested here, so the
+# loop mails must reach the outbox: no rules (the default set ignores
+# auto-replies and X-Loop mail, which are then never queued at all).
+mkdir -p "$HARNESS_DIR/no-rules"
+HARNESS_RULES=$HARNESS_DIR/no-rules
 conf
 W=$HARNESS_DIR/work
 mkdir -p "$W"
