@@ -47,6 +47,34 @@ cli_ticket_id(const char *s)
 	return v;
 }
 
+int
+cli_ticket_arg(const char *arg, long long *id_r)
+{
+	long long id = cli_ticket_id(arg);
+
+	if (id < 0) {
+		fprintf(stderr, "triage: '%s' is not a ticket number\n", arg);
+		return CLI_USAGE;
+	}
+	*id_r = id;
+	return CLI_OK;
+}
+
+int
+cli_store_opt(int ch, const char *arg, struct cli_store_opts *so)
+{
+	switch (ch) {
+	case 'D':
+		so->db = arg;
+		return 1;
+	case 'A':
+		so->as = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static char *
 unix_user(void)
 {

@@ -232,13 +232,9 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* glibc: re-initialise, so options may follow files */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_store_opt(ch, optarg, &so))
+			continue;
 		switch (ch) {
-		case 'D':
-			so.db = optarg;
-			break;
-		case 'A':
-			so.as = optarg;
-			break;
 		case 'm':
 			mailbox = optarg;
 			break;
@@ -314,17 +310,14 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 	int64_t *ids = NULL;
 	size_t n = 0;
 	struct cli_ctx ctx;
+	long long id;
 	int ch, failed = 0, rc;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_store_opt(ch, optarg, &so))
+			continue;
 		switch (ch) {
-		case 'D':
-			so.db = optarg;
-			break;
-		case 'A':
-			so.as = optarg;
-			break;
 		case 'f':
 			failed = 1;
 			break;
@@ -335,13 +328,9 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 	if (failed == (optind < argc))
 		return cli_usage(cli_find("reprocess"));
 	for (int i = optind; i < argc; i++) {
-		if (cli_ticket_id(argv[i]) < 0) {
-			fprintf(stderr,
-			    "triage: '%s' is not a ticket "
-			    "number\n",
-			    argv[i]);
-			return CLI_USAGE;
-		}
+		rc = cli_ticket_arg(argv[i], &id);
+		if (rc != CLI_OK)
+			return rc;
 	}
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)

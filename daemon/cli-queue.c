@@ -221,13 +221,9 @@ cli_queue(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_store_opt(ch, optarg, &so))
+			continue;
 		switch (ch) {
-		case 'D':
-			so.db = optarg;
-			break;
-		case 'A':
-			so.as = optarg;
-			break;
 		case 'q':
 			f.queue = optarg;
 			break;
@@ -290,13 +286,9 @@ cli_search(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_store_opt(ch, optarg, &so))
+			continue;
 		switch (ch) {
-		case 'D':
-			so.db = optarg;
-			break;
-		case 'A':
-			so.as = optarg;
-			break;
 		case 'l':
 			limit = (size_t)strtoul(optarg, NULL, 10);
 			break;
@@ -473,13 +465,9 @@ cli_show(struct cli *cli, int argc, char **argv)
 
 	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_store_opt(ch, optarg, &so))
+			continue;
 		switch (ch) {
-		case 'D':
-			so.db = optarg;
-			break;
-		case 'A':
-			so.as = optarg;
-			break;
 		case 'j':
 			json = 1;
 			break;
@@ -489,12 +477,9 @@ cli_show(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage(cli_find("show"));
-	id = cli_ticket_id(argv[optind]);
-	if (id < 0) {
-		fprintf(stderr, "triage: '%s' is not a ticket number\n",
-		    argv[optind]);
-		return CLI_USAGE;
-	}
+	rc = cli_ticket_arg(argv[optind], &id);
+	if (rc != CLI_OK)
+		return rc;
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		return rc;

@@ -356,13 +356,9 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	for (ch = getopt_long(argc, argv, "s:r:b:D:A:", longopts, NULL);
 	    ch != -1;
 	    ch = getopt_long(argc, argv, "s:r:b:D:A:", longopts, NULL)) {
+		if (cli_store_opt(ch, optarg, &so))
+			continue;
 		switch (ch) {
-		case 'D':
-			so.db = optarg;
-			break;
-		case 'A':
-			so.as = optarg;
-			break;
 		case 's':
 			since_s = optarg;
 			break;

@@ -43,18 +43,14 @@ parse(int argc, char **argv, unsigned allowed, int min_rest, int max_rest,
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cli_cmd *cmd = cli_find(argv[0]);
-	int ch;
+	int ch, rc;
 
 	memset(a, 0, sizeof(*a));
 	optind = 0; /* glibc: re-initialise, so options may follow IDs */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (cli_store_opt(ch, optarg, &a->so))
+			continue;
 		switch (ch) {
-		case 'D':
-			a->so.db = optarg;
-			break;
-		case 'A':
-			a->so.as = optarg;
-			break;
 		case 's':
 			if (!(allowed & OPT_STEAL))
 				return cli_usage(cmd);
@@ -78,12 +74,9 @@ parse(int argc, char **argv, unsigned allowed, int min_rest, int max_rest,
 	argv += optind;
 	if (argc < 1 + min_rest || (max_rest >= 0 && argc > 1 + max_rest))
 		return cli_usage(cmd);
-	a->id = cli_ticket_id(argv[0]);
-	if (a->id < 0) {
-		fprintf(
-		    stderr, "triage: '%s' is not a ticket number\n", argv[0]);
-		return CLI_USAGE;
-	}
+	rc = cli_ticket_arg(argv[0], &a->id);
+	if (rc != CLI_OK)
+		return rc;
 	a->rest = argv + 1;
 	a->n_rest = argc - 1;
 	return CLI_OK;

@@ -77,6 +77,17 @@ void cli_store_close(struct cli_ctx *ctx);
 int cli_fail(const struct error *err);
 /* Parse a ticket id ("12" or "#12"); -1 when it is not one. */
 long long cli_ticket_id(const char *s);
+/*
+ * A ticket id argument into *id_r.  Returns CLI_OK, or prints that `arg`
+ * is not a ticket number and returns CLI_USAGE (*id_r untouched).
+ */
+int cli_ticket_arg(const char *arg, long long *id_r);
+/*
+ * Take getopt_long's `ch` (its `arg`) into *so when it is --db or --as
+ * (CLI_STORE_LONGOPTS).  Returns 1 when it was, 0 when it is the
+ * command's own option.
+ */
+int cli_store_opt(int ch, const char *arg, struct cli_store_opts *so);
 
 int cli_queue(struct cli *cli, int argc, char **argv);
 int cli_show(struct cli *cli, int argc, char **argv);

@@ -3,11 +3,20 @@
  * tokenising, entity decoding and error recovery; this file only decides
  * where line breaks go.  No tree is built, so a 500 KB chain of nested
  * <div>s costs neither memory nor stack.
+ *
+ * Readers that must decide per element (reply-html.c) get a parsed tree
+ * walked without recursion, html_walk_*(), at the end of this file: the
+ * one place libxml2 is used.
  */
+#include <assert.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "html.h"
 
@@ -379,4 +388,131 @@ html_to_text(const char *html, size_t len, struct buf *out)
 	free(st.href);
 	html_trim(out, start);
 	return st.full ? -1 : 0;
+}
+
+/*
+ * The tree walk.  `at` is where the walk stands: W_AT, `node` is due;
+ * W_ENTERED, `node` was entered and its children are due; W_DONE,
+ * `node` and everything below it have been returned.
+ */
+enum html_walk_state { W_AT, W_ENTERED, W_DONE, W_END };
+
+struct html_walk {
+	xmlDoc *doc;			/* owned */
+	xmlNode *node;			/* foreign: in doc */
+	enum html_walk_state at;
+};
+
+int
+html_walk_begin(
+    const char *html, size_t len, struct html_walk **walk_r, struct error *err)
+{
+	struct html_walk *w;
+	xmlDoc *doc;
+
+	/* htmlReadMemory takes an int length. */
+	if (len > INT_MAX / 4)
+		return error_set(err, ERR_MSG, "HTML body too large");
+	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+		HTML_PARSE_NONET);
+	if (doc == NULL)
+		return error_set(err, ERR_MSG, "HTML body could not be parsed");
+	w = xmalloc(sizeof(*w));
+	w->doc = doc;
+	w->node = doc->children;
+	w->at = w->node != NULL ? W_AT : W_END;
+	*walk_r = w;
+	return 0;
+}
+
+/* Fill *node_r for `step` at the walk's node. */
+static int
+html_walk_step(
+    struct html_walk *w, enum html_step step, struct html_node *node_r)
+{
+	node_r->step = step;
+	node_r->name = step == HTML_TEXT ? NULL : (const char *)w->node->name;
+	node_r->text =
+	    step == HTML_TEXT ? (const char *)w->node->content : NULL;
+	return 1;
+}
+
+int
+html_walk_next(struct html_walk *w, struct html_node *node_r)
+{
+	xmlNode *n;
+
+	for (;;) {
+		n = w->node;
+		switch (w->at) {
+		case W_END:
+			return 0;
+		case W_AT:
+			if (n->type == XML_ELEMENT_NODE) {
+				w->at = W_ENTERED;
+				return html_walk_step(w, HTML_ENTER, node_r);
+			}
+			w->at = W_DONE;
+			if ((n->type == XML_TEXT_NODE ||
+				n->type == XML_CDATA_SECTION_NODE) &&
+			    n->content != NULL)
+				return html_walk_step(w, HTML_TEXT, node_r);
+			break;
+		case W_ENTERED:
+			if (n->children != NULL) {
+				w->node = n->children;
+				w->at = W_AT;
+				break;
+			}
+			w->at = W_DONE;
+			return html_walk_step(w, HTML_LEAVE, node_r);
+		case W_DONE:
+			if (n->next != NULL) {
+				w->node = n->next;
+				w->at = W_AT;
+				break;
+			}
+			/* The last child: its parent closes. */
+			if (n->parent == NULL ||
+			    n->parent->type != XML_ELEMENT_NODE) {
+				w->at = W_END;
+				return 0;
+			}
+			w->node = n->parent;
+			return html_walk_step(w, HTML_LEAVE, node_r);
+		}
+	}
+}
+
+void
+html_walk_skip(struct html_walk *w)
+{
+	assert(w->at == W_ENTERED);
+	w->at = W_DONE;
+}
+
+char *
+html_walk_attr(const struct html_walk *w, const char *name)
+{
+	xmlChar *v;
+	char *s;
+
+	assert(w->at == W_ENTERED);
+	v = xmlGetProp(w->node, (const xmlChar *)name);
+	if (v == NULL)
+		return NULL;
+	s = xstrdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+void
+html_walk_end(struct html_walk **walk)
+{
+	if (*walk == NULL)
+		return;
+	xmlFreeDoc((*walk)->doc);
+	free(*walk);
+	*walk = NULL;
 }

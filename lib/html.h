@@ -4,12 +4,16 @@
  * script/style/head are dropped, link targets are kept as "text <url>",
  * and blockquotes are prefixed with "> " so quoted HTML replies look like
  * quoted text replies.
+ *
+ * Also the one home of libxml2: readers that need the document's
+ * structure walk it with html_walk_*() instead of parsing it themselves.
  */
 #ifndef TRIAGE_HTML_H
 #define TRIAGE_HTML_H
 
 #include <stddef.h>
 
+#include "error.h"
 #include "xalloc.h"
 
 /*
@@ -21,5 +25,62 @@
  * recovers.
  */
 int html_to_text(const char *html, size_t len, struct buf *out);
+
+/*
+ * A walk over the parsed tree of an HTML document, for readers that
+ * decide per element what to keep (reply-html.c drops quoted history by
+ * its container).  An iterator, so the caller's loop reads top to
+ * bottom; the walk follows next/parent pointers, so deep nesting costs
+ * no stack:
+ *
+ *	r = html_walk_begin(html, len, &w, err);
+ *	while (html_walk_next(w, &node))
+ *		... html_walk_skip(w) on an element not to enter ...
+ *	html_walk_end(&w);
+ */
+struct html_walk;
+
+enum html_step {
+	HTML_ENTER,	/* an element opens; its children come next */
+	HTML_TEXT,	/* text (or CDATA), entities decoded */
+	HTML_LEAVE,	/* the innermost open element closes */
+};
+
+struct html_node {
+	enum html_step step;
+	const char *name;	/* foreign: ENTER, LEAVE: the element's */
+	const char *text;	/* foreign: TEXT: the text */
+};
+
+/*
+ * Parse `len` bytes of UTF-8 HTML into a tree (libxml2 recovers what it
+ * can from broken HTML) and start a walk at its first node.  Returns 0
+ * and a walk in *walk_r, to be ended with html_walk_end(); -1 with an
+ * ERR_MSG error when the input is too large or cannot be parsed at all.
+ */
+int html_walk_begin(
+    const char *html, size_t len, struct html_walk **walk_r, struct error *err);
+
+/*
+ * The next step in document order into *node_r, whose strings stay
+ * valid until html_walk_end().  Returns 1, or 0 when the document is done
+ * (then *node_r is untouched).
+ */
+int html_walk_next(struct html_walk *walk, struct html_node *node_r);
+
+/*
+ * Right after an HTML_ENTER: pass over that element's children; no
+ * HTML_LEAVE comes for it.
+ */
+void html_walk_skip(struct html_walk *walk);
+
+/*
+ * The value of attribute `name` of the element just entered, as a
+ * malloc'd string the caller frees; NULL when it has none.
+ */
+char *html_walk_attr(const struct html_walk *walk, const char *name);
+
+/* Free the tree and the walk; accepts NULL, sets *walk to NULL. */
+void html_walk_end(struct html_walk **walk);
 
 #endif

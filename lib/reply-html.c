@@ -10,21 +10,18 @@
  * rendered as text and read by reply_new_text_plain() for the textual
  * markers the structure did not carry ("-----Original Message-----").
  *
- * This is a small libxml2 walk of its own rather than html.c's renderer,
- * because it must decide per element before rendering.  The walk is
- * iterative (next/parent pointers), so deeply nested HTML cannot exhaust
+ * This renders with a walk of its own (html.c's html_walk_*()) rather
+ * than html.c's renderer, because it must decide per element before
+ * rendering.  The walk is iterative, so deeply nested HTML cannot exhaust
  * the stack.
  */
 #include "reply.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
-
+#include "html.h"
 #include "xalloc.h"
 
 enum action {
@@ -122,32 +119,18 @@ is_outlook_divider(const char *style)
 	       strcasestr(squeezed, "border-top:1.0ptsolid") != NULL;
 }
 
-/* An attribute's value as a malloc'd string, or NULL. */
-static char *
-attr(xmlNode *n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s;
-
-	if (v == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
+/* What to do with the element the walk has just entered. */
 static enum action
-node_action(xmlNode *n)
+node_action(const struct html_walk *w, const char *name)
 {
-	const char *name = (const char *)n->name;
 	char *id, *cls, *style;
 	enum action a = ACT_KEEP;
 
 	if (in_list(name, skip_elements, NELEM(skip_elements)))
 		return ACT_DROP;
-	id = attr(n, "id");
-	cls = attr(n, "class");
-	style = attr(n, "style");
+	id = html_walk_attr(w, "id");
+	cls = html_walk_attr(w, "class");
+	style = html_walk_attr(w, "style");
 	if ((id != NULL && in_list(id, cut_names, NELEM(cut_names))) ||
 	    (cls != NULL && token_in_list(cls, cut_names, NELEM(cut_names))))
 		a = ACT_CUT;
@@ -169,6 +152,7 @@ struct render {
 	int line_start; /* nothing on the current line yet */
 	int space;	/* a space is due before the next text */
 	int full;	/* the cap was hit: stop */
+	unsigned pre;	/* depth inside <pre>: newlines are kept */
 };
 
 static void
@@ -220,84 +204,66 @@ put_text(struct render *r, const char *s, int pre)
 }
 
 static int
-is_block(xmlNode *n)
+is_block(const char *name)
 {
-	return in_list(
-	    (const char *)n->name, block_elements, NELEM(block_elements));
-}
-
-static int
-in_pre(xmlNode *n)
-{
-	for (; n != NULL && n->type == XML_ELEMENT_NODE; n = n->parent) {
-		if (strcasecmp((const char *)n->name, "pre") == 0)
-			return 1;
-	}
-	return 0;
+	return in_list(name, block_elements, NELEM(block_elements));
 }
 
 /* Entering an element that is kept. */
 static void
-enter(struct render *r, xmlNode *n)
+enter(struct render *r, const char *name)
 {
-	if (strcasecmp((const char *)n->name, "br") == 0) {
+	if (strcasecmp(name, "br") == 0) {
 		newline(r);
 		return;
 	}
-	if (is_block(n) && !r->line_start)
+	if (strcasecmp(name, "pre") == 0)
+		r->pre++;
+	if (is_block(name) && !r->line_start)
 		newline(r);
 	/* a rule in the HTML is a rule in the text: history may follow */
-	if (strcasecmp((const char *)n->name, "hr") == 0) {
+	if (strcasecmp(name, "hr") == 0) {
 		put(r, "________", 8);
 		newline(r);
 	}
 }
 
 static void
-leave(struct render *r, xmlNode *n)
+leave(struct render *r, const char *name)
 {
-	if (is_block(n) && !r->line_start)
+	if (strcasecmp(name, "pre") == 0 && r->pre > 0)
+		r->pre--;
+	if (is_block(name) && !r->line_start)
 		newline(r);
 }
 
-/* Walk the tree in document order without recursion. */
+/* Render the document, dropping history, until it ends or is cut. */
 static void
-walk(struct render *r, xmlDoc *doc)
+walk(struct render *r, struct html_walk *w)
 {
-	xmlNode *n = doc->children;
+	struct html_node node;
 
-	while (n != NULL && !r->full) {
-		int descend = 0;
-
-		if (n->type == XML_ELEMENT_NODE) {
-			enum action a = node_action(n);
-
-			if (a == ACT_CUT)
+	while (!r->full && html_walk_next(w, &node)) {
+		switch (node.step) {
+		case HTML_ENTER:
+			switch (node_action(w, node.name)) {
+			case ACT_CUT:
 				return;
-			if (a == ACT_KEEP) {
-				enter(r, n);
-				descend = n->children != NULL;
-				if (!descend)
-					leave(r, n);
+			case ACT_DROP:
+				html_walk_skip(w);
+				break;
+			case ACT_KEEP:
+				enter(r, node.name);
+				break;
 			}
-		} else if (n->type == XML_TEXT_NODE ||
-			   n->type == XML_CDATA_SECTION_NODE) {
-			if (n->content != NULL)
-				put_text(r, (const char *)n->content,
-				    in_pre(n->parent));
+			break;
+		case HTML_TEXT:
+			put_text(r, node.text, r->pre > 0);
+			break;
+		case HTML_LEAVE:
+			leave(r, node.name);
+			break;
 		}
-		if (descend) {
-			n = n->children;
-			continue;
-		}
-		while (n != NULL && n->next == NULL) {
-			n = n->parent;
-			if (n == NULL || n->type != XML_ELEMENT_NODE)
-				return;
-			leave(r, n);
-		}
-		if (n != NULL)
-			n = n->next;
 	}
 }
 
@@ -306,24 +272,21 @@ reply_new_text_html(
     const char *html, size_t len, char **text_r, struct error *err)
 {
 	struct render r = {.line_start = 1};
-	xmlDoc *doc;
+	struct html_walk *w;
 	char *text;
+	int ret;
 
 	if (html == NULL || len == 0) {
 		*text_r = xstrdup("");
 		return 0;
 	}
-	if (len > INT_MAX / 4)
-		return error_set(err, ERR_MSG, "HTML body too large");
-	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-		HTML_PARSE_NONET);
-	if (doc == NULL)
-		return error_set(err, ERR_MSG, "HTML body could not be parsed");
+	ret = html_walk_begin(html, len, &w, err);
+	if (ret < 0)
+		return -1;
 	/* "<hr>" becomes eight bytes of text: at most twice the input */
 	buf_init(&r.b, 2 * len + 64);
-	walk(&r, doc);
-	xmlFreeDoc(doc);
+	walk(&r, w);
+	html_walk_end(&w);
 	text = buf_steal(&r.b);
 	*text_r = reply_new_text_plain(text, strlen(text));
 	free(text);

@@ -125,9 +125,10 @@ report_render_csv(const struct report *r, struct buf *out,
     struct error *err)
 {
 	struct report_out o = { .b = out };
-	const struct report_funnel *f = &r->funnel;
+	struct report_stage stages[REPORT_FUNNEL_STAGES];
 	char v[64];
 
+	report_funnel_stages(&r->funnel, stages);
 	row(&o, "section", "name", "metric", "value");
 	report_fmt_time(r->from, v, sizeof(v));
 	row(&o, "period", "from", "", v);
@@ -156,12 +157,8 @@ report_render_csv(const struct report *r, struct buf *out,
 		durations(&o, "bdr", b->name, "claim_", &b->to_claim);
 		durations(&o, "bdr", b->name, "route_", &b->to_route);
 	}
-	row_n(&o, "funnel", "received", "tickets", f->received);
-	row_n(&o, "funnel", "claimed", "tickets", f->claimed);
-	row_n(&o, "funnel", "routed", "tickets", f->routed);
-	row_n(&o, "funnel", "acknowledged", "tickets", f->acknowledged);
-	row_n(&o, "funnel", "qualified", "tickets", f->qualified);
-	row_n(&o, "funnel", "disqualified", "tickets", f->disqualified);
+	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++)
+		row_n(&o, "funnel", stages[i].name, "tickets", stages[i].n);
 	row_n(&o, "ee_leads", "total", "tickets", r->ee_leads);
 	counts(&o, "competitor", &r->competitors);
 	tickets(&o, r, "story", &r->stories, 0);

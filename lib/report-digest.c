@@ -106,7 +106,7 @@ report_digest_render(struct report_digest *d, struct buf *subject,
     struct buf *body, struct error *err)
 {
 	struct report_out s = { .b = subject }, o = { .b = body };
-	const struct report_funnel *y = &d->yesterday;
+	struct report_stage y[REPORT_FUNNEL_STAGES];
 	char at[32], day[32];
 
 	if (d->breached.n > 1)
@@ -118,6 +118,7 @@ report_digest_render(struct report_digest *d, struct buf *subject,
 	if (d->unclaimed.n > 1)
 		qsort(d->unclaimed.v, d->unclaimed.n, sizeof(*d->unclaimed.v),
 		    count_cmp);
+	report_funnel_stages(&d->yesterday, y);
 	report_fmt_time(d->at, at, sizeof(at));
 	/* a local day number prints as its date through UTC midnight */
 	report_fmt_time(d->yesterday_day * 86400, day, sizeof(day));
@@ -140,18 +141,9 @@ report_digest_render(struct report_digest *d, struct buf *subject,
 		    (long long)d->unclaimed.v[i].n);
 	}
 	report_out_printf(&o, "\nYesterday (%.10s)\n", day);
-	report_out_printf(&o, "  %-30s %8lld\n", "received",
-	    (long long)y->received);
-	report_out_printf(&o, "  %-30s %8lld\n", "claimed",
-	    (long long)y->claimed);
-	report_out_printf(&o, "  %-30s %8lld\n", "routed",
-	    (long long)y->routed);
-	report_out_printf(&o, "  %-30s %8lld\n", "acknowledged",
-	    (long long)y->acknowledged);
-	report_out_printf(&o, "  %-30s %8lld\n", "qualified",
-	    (long long)y->qualified);
-	report_out_printf(&o, "  %-30s %8lld\n", "disqualified",
-	    (long long)y->disqualified);
+	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++)
+		report_out_printf(&o, "  %-30s %8lld\n", y[i].name,
+		    (long long)y[i].n);
 	report_out_printf(&o, "  %-30s %8lld\n", "SLA breaches",
 	    (long long)d->yesterday_breaches);
 	report_out_str(&o, "\n-- \ntriaged; `triage report --since 7d` for "

@@ -128,17 +128,12 @@ static json_object *
 funnel_obj(const struct report_funnel *f)
 {
 	json_object *o = json_object_new_object();
+	struct report_stage s[REPORT_FUNNEL_STAGES];
 
-	json_object_object_add(o, "received",
-	    json_object_new_int64(f->received));
-	json_object_object_add(o, "claimed", json_object_new_int64(f->claimed));
-	json_object_object_add(o, "routed", json_object_new_int64(f->routed));
-	json_object_object_add(o, "acknowledged",
-	    json_object_new_int64(f->acknowledged));
-	json_object_object_add(o, "qualified",
-	    json_object_new_int64(f->qualified));
-	json_object_object_add(o, "disqualified",
-	    json_object_new_int64(f->disqualified));
+	report_funnel_stages(f, s);
+	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++)
+		json_object_object_add(o, s[i].name,
+		    json_object_new_int64(s[i].n));
 	return o;
 }
 

@@ -35,4 +35,16 @@ void report_tickets_clear(struct report_tickets *t);
 /* The largest count in a list (0 when empty), for scaling bars. */
 int64_t report_counts_max(const struct report_counts *c);
 
+/* A funnel stage as every renderer names it: "received", "claimed" ... */
+struct report_stage {
+	const char *name;	/* static */
+	int64_t n;
+};
+
+#define REPORT_FUNNEL_STAGES 6
+
+/* The stages of `f` into v[], in funnel order. */
+void report_funnel_stages(
+    const struct report_funnel *f, struct report_stage v[REPORT_FUNNEL_STAGES]);
+
 #endif

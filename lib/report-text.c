@@ -107,24 +107,14 @@ bdrs(struct report_out *o, const struct report *r)
 static void
 funnel(struct report_out *o, const struct report *r)
 {
-	const struct report_funnel *f = &r->funnel;
-	const struct {
-		const char *name;
-		int64_t n;
-	} rows[] = {
-		{ "received", f->received },
-		{ "claimed", f->claimed },
-		{ "routed", f->routed },
-		{ "acknowledged", f->acknowledged },
-		{ "qualified", f->qualified },
-		{ "disqualified", f->disqualified },
-	};
+	struct report_stage rows[REPORT_FUNNEL_STAGES];
 
+	report_funnel_stages(&r->funnel, rows);
 	heading(o, "Funnel");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++) {
 		report_out_printf(o, "  %-28s %8lld", rows[i].name,
 		    (long long)rows[i].n);
-		bar(o, rows[i].n, f->received);
+		bar(o, rows[i].n, r->funnel.received);
 		report_out_str(o, "\n");
 	}
 	report_out_printf(o, "  %-28s %8lld\n", "EE leads",

@@ -480,6 +480,22 @@ report_counts_max(const struct report_counts *c)
 	return max;
 }
 
+void
+report_funnel_stages(
+    const struct report_funnel *f, struct report_stage v[REPORT_FUNNEL_STAGES])
+{
+	const struct report_stage stages[REPORT_FUNNEL_STAGES] = {
+		{ "received", f->received },
+		{ "claimed", f->claimed },
+		{ "routed", f->routed },
+		{ "acknowledged", f->acknowledged },
+		{ "qualified", f->qualified },
+		{ "disqualified", f->disqualified },
+	};
+
+	memcpy(v, stages, sizeof(stages));
+}
+
 /*
  * Append `s` as a column of `width` characters: control characters
  * become spaces, UTF-8 sequences count as one column each, a longer

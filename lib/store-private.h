@@ -65,6 +65,46 @@ int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 int store_add_tag_row(struct store *st, int64_t id, const char *tag,
     int *added_r, struct error *err);
 
+/* What threading needs to know about the message being placed. */
+struct placing {
+	int64_t row; /* messages.id; 0: insert it once placed */
+	const struct store_ingest_in *in; /* for that insert */
+	const char *status;
+	const char *why;
+	const struct msg *msg;
+	const char *message_id;
+	const char *mailbox;
+	const char *queue; /* the mailbox's default queue */
+	const struct verdict *verdict;
+	const struct store_actor *actor;
+	const char *direction;
+	int ignored;
+	int copy; /* the same Message-ID came from another mailbox */
+};
+
+/*
+ * Ingest internals that reprocessing (store-reprocess.c) shares, in
+ * store-ingest.c.
+ */
+/* "in", "out" or "internal" (see README "Tickets and the CLI"). */
+int store_direction(struct store *st, const struct msg *m, const char **dir_r,
+    struct error *err);
+/* Bind the parsed fields shared by insert and reprocess (?2 .. ?18). */
+void store_bind_parsed(
+    sqlite3_stmt *s, const struct msg *m, const char *direction);
+/*
+ * Thread a message into a ticket and apply its verdict; a new message
+ * (p->row 0) is inserted once its ticket is known.
+ */
+int store_place(struct store *st, struct placing *p,
+    struct store_ingest_result *res, struct error *err);
+/*
+ * Tags, scores and hits of a verdict onto ticket `id`, with one
+ * "classify" event; queue and priority only when `opening`.
+ */
+int store_apply_verdict(struct store *st, int64_t id, int64_t row,
+    const struct verdict *v, int opening, struct error *err);
+
 /* Migrate an open database up to `target` (tests use this to build v1). */
 int store_migrate(struct store *st, int target, struct error *err);
 /* Open without migrating (tests).  */

@@ -4,6 +4,7 @@
  *
  *   store.c         open, pragmas, migrations, transactions, clock
  *   store-ingest.c  exactly-once ingest and threading
+ *   store-reprocess.c  a stored message parsed and classified again
  *   store-ticket.c  the ticket workflow (claim, route, ack, ...)
  *   store-query.c   queue, show, search, raw mail for reprocessing
  *
@@ -193,11 +194,11 @@ int store_ingest(struct store *st, const struct store_ingest_in *in,
     struct store_ingest_result *res_r, struct error *err);
 
 /*
- * Reprocessing: replace a stored message's parsed fields (and, for a
- * message that had failed, thread it now) after a parser or rule change.
- * `msg` NULL with `parse_error` keeps it failed.  Changes to the ticket
- * (queue, priority, tags, scores, hits) are written as "reprocess"
- * events by `actor`.
+ * Reprocessing (store-reprocess.c): replace a stored message's parsed
+ * fields (and, for a message that had failed, thread it now) after a
+ * parser or rule change.  `msg` NULL with `parse_error` keeps it failed.
+ * Changes to the ticket (queue, priority, tags, scores, hits) are written
+ * as "reprocess" events by `actor`.
  */
 int store_reprocess_msg(struct store *st, int64_t message_id,
     const struct msg *msg, const char *parse_error,

@@ -10,42 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "forward.h"
+#include "itest-common.h"
 #include "xalloc.h"
-
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *f;
-
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
-	buf_init(&b, (size_t)64 * 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(&b, chunk, n) < 0)
-			exit(2);
-	}
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 bench(const struct forward_ticket *t, enum conf_route_style style,
@@ -59,7 +27,7 @@ bench(const struct forward_ticket *t, enum conf_route_style style,
 	double t0, dt;
 	int k;
 
-	t0 = now_s();
+	t0 = itest_now();
 	for (k = 0; k < rounds; k++) {
 		if (forward_build(t, &r, s, k + 1, 1794650400, &out, &err) <
 		    0) {
@@ -70,7 +38,7 @@ bench(const struct forward_ticket *t, enum conf_route_style style,
 			out_bytes += out.v[i].len;
 		forward_mails_clear(&out);
 	}
-	dt = now_s() - t0;
+	dt = itest_now() - t0;
 	printf("%-8s %3zu messages %8.1f KB in: %7.3f ms/build, %7.1f MB/s, "
 	       "%zu KB out/build\n",
 	    style == CONF_ROUTE_ATTACH ? "attach" : "redirect", t->n_messages,
@@ -97,7 +65,7 @@ main(int argc, char **argv)
 	n = (size_t)(argc - 2);
 	m = xcalloc(n, sizeof(*m));
 	for (i = 0; i < n; i++) {
-		m[i].raw = slurp(argv[i + 2], &m[i].raw_len);
+		m[i].raw = itest_slurp_or_die(argv[i + 2], &m[i].raw_len);
 		m[i].dir = FORWARD_IN;
 		m[i].from = "customer@example.net";
 		m[i].subject = "benchmark";

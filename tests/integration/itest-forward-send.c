@@ -23,34 +23,12 @@
 #include <unistd.h>
 
 #include "forward.h"
+#include "itest-common.h"
 #include "outbox.h"
 #include "smtp.h"
 #include "xalloc.h"
 
 #define MAX_MSGS 16
-
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *f;
-
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
-	buf_init(&b, (size_t)64 * 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(&b, chunk, n) < 0)
-			exit(2);
-	}
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
 
 /* The body without '#' lines: what lib/command.c would leave. */
 static char *
@@ -79,7 +57,7 @@ load(const char *arg, struct forward_message *m, char **text_r)
 	if (colon == NULL)
 		return -1;
 	memset(m, 0, sizeof(*m));
-	m->raw = slurp(colon + 1, &m->raw_len);
+	m->raw = itest_slurp_or_die(colon + 1, &m->raw_len);
 	m->date = time(NULL);
 	m->subject = "How much for 50 seats?";
 	m->from = "someone";
@@ -137,7 +115,7 @@ main(int argc, char **argv)
 	struct smtp *s = NULL;
 	struct error err;
 	long long event = 456;
-	size_t n = 0, first_new = 0, from = 0, i, len;
+	size_t n = 0, first_new = 0, from = 0, i;
 	enum outbox_verdict v;
 	int c, rc = 1;
 
@@ -167,8 +145,7 @@ main(int argc, char **argv)
 			o.user = optarg;
 			break;
 		case 'P':
-			password = slurp(optarg, &len);
-			password[strcspn(password, "\r\n")] = '\0';
+			password = itest_read_secret(optarg);
 			o.password = password;
 			break;
 		case 'r':

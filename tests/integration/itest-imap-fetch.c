@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "imap.h"
-#include "xalloc.h"
+#include "itest-common.h"
 
 static const char *
 code_name(enum err_code c)
@@ -32,23 +32,6 @@ code_name(enum err_code c)
 	};
 
 	return c <= ERR_INTERNAL ? names[c] : "?";
-}
-
-static char *
-read_password(const char *path)
-{
-	char buf[512];
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return xstrdup(buf);
 }
 
 static int
@@ -101,7 +84,7 @@ main(int argc, char **argv)
 		case 'u': srv.user = optarg; break;
 		case 'P':
 			free(srv.password);
-			srv.password = read_password(optarg);
+			srv.password = itest_read_secret(optarg);
 			break;
 		case 'C': srv.ca_file = optarg; break;
 		case 'f': folder = optarg; break;

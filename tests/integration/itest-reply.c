@@ -15,38 +15,10 @@
 #include <time.h>
 
 #include "error.h"
+#include "itest-common.h"
 #include "mime.h"
 #include "reply.h"
 #include "xalloc.h"
-
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	buf_init(&b, 64u << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(&b, chunk, n) < 0)
-			break;
-	}
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Time the extractor on each file; print one line per file. */
 static int
@@ -55,7 +27,7 @@ bench(int passes, int n, char **paths)
 	for (int i = 0; i < n; i++) {
 		size_t len, hl = strlen(paths[i]);
 		int html = hl > 5 && strcmp(paths[i] + hl - 5, ".html") == 0;
-		char *data = slurp(paths[i], &len), *text;
+		char *data = itest_slurp(paths[i], &len), *text;
 		struct error err = {0};
 		double t0, secs;
 
@@ -63,7 +35,7 @@ bench(int passes, int n, char **paths)
 			perror(paths[i]);
 			return 1;
 		}
-		t0 = now();
+		t0 = itest_now();
 		for (int p = 0; p < passes; p++) {
 			if (html) {
 				if (reply_new_text_html(
@@ -74,7 +46,7 @@ bench(int passes, int n, char **paths)
 			}
 			free(text);
 		}
-		secs = now() - t0;
+		secs = itest_now() - t0;
 		printf("%-40s %9zu bytes  %8.3f ms/pass  %8.1f MB/s\n",
 		    strrchr(paths[i], '/') != NULL ? strrchr(paths[i], '/') + 1
 						   : paths[i],
@@ -101,7 +73,7 @@ main(int argc, char **argv)
 				"       itest-reply --bench PASSES FILE...\n");
 		return 2;
 	}
-	data = slurp(argv[argc - 1], &len);
+	data = itest_slurp(argv[argc - 1], &len);
 	if (data == NULL) {
 		perror(argv[argc - 1]);
 		return 1;

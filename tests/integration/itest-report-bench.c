@@ -11,19 +11,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "itest-common.h"
 #include "report.h"
 #include "sla.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint64_t
 lcg(uint64_t *x)
@@ -52,13 +43,13 @@ main(int argc, char **argv)
 	int64_t per_day[91] = { 0 }, first_day;
 	char day[16];
 
-	t0 = now_s();
+	t0 = itest_now();
 	if (sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin", &h,
 	    &err) < 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
-	t1 = now_s();
+	t1 = itest_now();
 	printf("parse business hours (tabulate 60 years): %.3f s\n", t1 - t0);
 	report_init(&r, from, from + span);
 	r.hours = xstrdup(sla_hours_spec(h));
@@ -95,16 +86,16 @@ main(int argc, char **argv)
 		report_counts_add(&r.by_day, day, per_day[d]);
 	}
 	r.funnel.received = r.tickets;
-	t2 = now_s();
+	t2 = itest_now();
 	printf("%ld tickets: day, 4 business-time spans, counts: %.3f s\n", n,
 	    t2 - t1);
 	report_finish(&r);
-	t3 = now_s();
+	t3 = itest_now();
 	printf("report_finish (select over %zu samples x 2, 5 sets): %.3f s\n",
 	    r.times[0].n, t3 - t2);
 	for (int f = REPORT_TEXT; f <= REPORT_HTML; f++) {
 		struct buf out;
-		double a = now_s();
+		double a = itest_now();
 
 		buf_init(&out, 64u * 1024 * 1024);
 		if (report_render(&r, (enum report_format)f, &out, &err) < 0) {
@@ -113,10 +104,10 @@ main(int argc, char **argv)
 		}
 		printf("render %-4s %7zu bytes: %.4f s\n",
 		    f == REPORT_TEXT ? "text" : f == REPORT_JSON ? "json" :
-		    f == REPORT_CSV ? "csv" : "html", out.len, now_s() - a);
+		    f == REPORT_CSV ? "csv" : "html", out.len, itest_now() - a);
 		buf_free(&out);
 	}
-	printf("total: %.3f s\n", now_s() - t0);
+	printf("total: %.3f s\n", itest_now() - t0);
 	report_clear(&r);
 	sla_hours_free(&h);
 	return 0;

@@ -8,29 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "itest-common.h"
 #include "mime.h"
 #include "rules.h"
 #include "store.h"
 #include "xalloc.h"
-
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *fp = fopen(path, "rb");
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	if (fp == NULL)
-		return NULL;
-	buf_init(&b, 1 << 24);
-	for (n = fread(chunk, 1, sizeof(chunk), fp); n > 0;
-	    n = fread(chunk, 1, sizeof(chunk), fp))
-		(void)buf_add(&b, chunk, n);
-	fclose(fp);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
 
 int
 main(int argc, char **argv)
@@ -60,7 +42,7 @@ main(int argc, char **argv)
 		struct verdict v;
 		struct msg *m = NULL;
 		size_t len = 0;
-		char *raw = slurp(argv[i], &len);
+		char *raw = itest_slurp(argv[i], &len);
 
 		if (raw == NULL || mime_parse(raw, len, &lim, time(NULL), &m,
 		    &err) < 0) {

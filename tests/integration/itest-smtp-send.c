@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "itest-common.h"
 #include "smtp.h"
 #include "xalloc.h"
 
@@ -34,42 +35,6 @@ code_name(enum err_code c)
 	default:
 		return "other";
 	}
-}
-
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *f;
-
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
-	buf_init(&b, (size_t)64 * 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(&b, chunk, n) < 0) {
-			fprintf(stderr, "%s: too big\n", path);
-			exit(2);
-		}
-	}
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
-
-static char *
-read_secret(const char *path)
-{
-	size_t len;
-	char *s = slurp(path, &len);
-
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-		s[--len] = '\0';
-	return s;
 }
 
 static int
@@ -118,11 +83,11 @@ main(int argc, char **argv)
 			o.user = optarg;
 			break;
 		case 'P':
-			password = read_secret(optarg);
+			password = itest_read_secret(optarg);
 			o.password = password;
 			break;
 		case 'O':
-			token = read_secret(optarg);
+			token = itest_read_secret(optarg);
 			o.oauth2_token = token;
 			break;
 		case 'f':
@@ -156,7 +121,7 @@ main(int argc, char **argv)
 			n_rcpt = 1;
 			continue;
 		}
-		data = slurp(argv[i], &len);
+		data = itest_slurp_or_die(argv[i], &len);
 		if (smtp_send(s, from, rcpt, n_rcpt, data, len, &err) < 0) {
 			printf("%s %s\n", code_name(err.code), err.msg);
 			failed = 1;

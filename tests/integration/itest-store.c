@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
+#include "itest-common.h"
 #include "store-private.h"
 #include "xalloc.h"
 
@@ -211,15 +211,6 @@ cpu_s(void)
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Daemon-shaped: one transaction per batch of 100, like an IMAP fetch. */
 static int
 bench_ingest(struct store *st, int n)
@@ -233,7 +224,7 @@ bench_ingest(struct store *st, int n)
 
 	for (int i = 1; i <= n; i++)
 		gen_msg(&g[i - 1], i, "bench");
-	t0 = now_s();
+	t0 = itest_now();
 	c0 = cpu_s();
 	for (int i = 1; i <= n; i += 100) {
 		if (store_begin(st, &err) < 0)
@@ -249,7 +240,7 @@ bench_ingest(struct store *st, int n)
 		    store_commit(st, &err) < 0)
 			return die(&err);
 	}
-	t1 = now_s();
+	t1 = itest_now();
 	c1 = cpu_s();
 	/* CPU time is the one-core figure when the machine is shared. */
 	printf("ingest: %d messages (%zu bytes raw each, 66%% replies): "
