@@ -151,8 +151,9 @@ struct eval {
 	int quiet;			/* explain: past what classify sees */
 	struct pending *pend;		/* hits of the rule, if it fires */
 	size_t n_pend;
-	char *caps[RULES_MAX_GROUPS + 1];	/* $N of the rule, owned */
-	int has_caps;			/* some caps[] may be set */
+	/* $N of the rule, owned: one set per distinct match */
+	char *caps[RULES_TAG_EACH][RULES_MAX_GROUPS + 1];
+	size_t n_caps;
 };
 
 /* Copy at most `max` bytes of s, cut at a UTF-8 character boundary. */
@@ -170,25 +171,89 @@ bounded_copy(const char *s, size_t len, size_t max)
 static void
 caps_clear(struct eval *e)
 {
-	if (!e->has_caps)
-		return;
-	for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
-		xfree(&e->caps[i]);
-	e->has_caps = 0;
+	for (size_t k = 0; k < e->n_caps; k++) {
+		for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
+			xfree(&e->caps[k][i]);
+	}
+	e->n_caps = 0;
 }
 
+static int
+caps_same(char *const *a, char *const *b)
+{
+	for (size_t i = 1; i <= RULES_MAX_GROUPS; i++) {
+		if ((a[i] == NULL) != (b[i] == NULL))
+			return 0;
+		if (a[i] != NULL && strcasecmp(a[i], b[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Add the groups of the match in e->md as a set, unless already there. */
 static void
-caps_save(struct eval *e, const char *val, unsigned groups)
+caps_add(struct eval *e, const char *val, unsigned groups)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
+	char **set;
 
-	caps_clear(e);
-	e->has_caps = 1;
+	if (e->n_caps == RULES_TAG_EACH)
+		return;
+	set = e->caps[e->n_caps];
 	for (unsigned i = 1; i <= groups && i <= RULES_MAX_GROUPS; i++) {
 		if (ov[2 * i] == PCRE2_UNSET)
 			continue;
-		e->caps[i] = bounded_copy(val + ov[2 * i],
+		set[i] = bounded_copy(val + ov[2 * i],
 		    ov[2 * i + 1] - ov[2 * i], RULES_TAG_MAX);
+	}
+	for (size_t k = 0; k < e->n_caps; k++) {
+		if (caps_same(e->caps[k], set)) {
+			for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
+				xfree(&set[i]);
+			return;
+		}
+	}
+	e->n_caps++;
+}
+
+/*
+ * A $N tag takes one tag per distinct match (competitor:github and
+ * competitor:circleci from one body): after the first match at `end` of
+ * value `val`, the later matches in it and in the target's later values,
+ * up to RULES_TAG_EACH distinct sets and RULES_TAG_SCAN matches.  Every
+ * later match lies within the prefilter's window (each contains one of
+ * the literals), so the offset limit stays as it is; a limit hit only
+ * ends the collecting.
+ */
+static void
+caps_more(struct eval *e, const struct rules_cond *c, const char *val,
+    size_t end, size_t pos)
+{
+	const struct rules_target_def *t = &rules_targets[c->target];
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
+	size_t len = strlen(val), start = end, scanned = 0;
+	int rc;
+
+	while (val != NULL && scanned < RULES_TAG_SCAN &&
+	    e->n_caps < RULES_TAG_EACH) {
+		while (start < len &&
+		    ((unsigned char)val[start] & 0xc0) == 0x80)
+			start++;
+		rc = start > len ? PCRE2_ERROR_NOMATCH :
+		    pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0, e->md,
+		    e->mctx);
+		scanned++;
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			return;
+		if (rc == PCRE2_ERROR_NOMATCH) {
+			val = t->next(e->m, e->ctx, c->arg, &pos);
+			len = val != NULL ? strlen(val) : 0;
+			start = 0;
+			continue;
+		}
+		caps_add(e, val, c->groups);
+		/* an empty match: move on a character */
+		start = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
 	}
 }
 
@@ -240,8 +305,14 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 		*match_r = bounded_copy(val + ov[0], ov[1] - ov[0],
 		    RULES_MATCH_MAX);
 		/* $N: the groups of the last positive match that has any. */
-		if (c->groups > 0 && !c->negate)
-			caps_save(e, val, c->groups);
+		if (c->groups > 0 && !c->negate) {
+			size_t end = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+
+			caps_clear(e);
+			caps_add(e, val, c->groups);
+			if (e->rule->tag_caps)
+				caps_more(e, c, val, end, pos);
+		}
 		return 1;
 	}
 	return 0;
@@ -296,9 +367,12 @@ cond_holds(struct eval *e, const struct rules_cond *c)
 	return 1;
 }
 
-/* The tag with $N substituted, blanks made '-', bounded; NULL if empty. */
+/*
+ * The tag with $N of capture set k substituted, blanks made '-',
+ * bounded; NULL if empty.
+ */
 static char *
-tag_expand(const struct eval *e, const char *tmpl)
+tag_expand(const struct eval *e, const char *tmpl, size_t k)
 {
 	struct buf b;
 	const char *cap;
@@ -306,7 +380,7 @@ tag_expand(const struct eval *e, const char *tmpl)
 	buf_init(&b, RULES_TAG_MAX);
 	for (const char *s = tmpl; *s != '\0'; s++) {
 		if (s[0] == '$' && s[1] >= '1' && s[1] <= '9') {
-			cap = e->caps[s[1] - '0'];
+			cap = k < e->n_caps ? e->caps[k][s[1] - '0'] : NULL;
 			for (; cap != NULL && *cap != '\0'; cap++) {
 				char ch = *cap == ' ' || *cap == '\t' ||
 				    *cap == '\n' || *cap == '\r' ? '-' : *cap;
@@ -348,14 +422,18 @@ rule_apply(struct eval *e, const struct rules_rule *r)
 			v->priority = a->prio;
 			break;
 		case ACT_TAG:
-			tag = tag_expand(e, a->arg);
-			if (tag != NULL) {
-				cut = bounded_copy(tag, strlen(tag),
-				    RULES_TAG_MAX);
-				verdict_add_tag(v, cut);
-				free(cut);
+			/* one tag per capture set; the same tag once */
+			for (size_t k = 0; k == 0 || (k < e->n_caps &&
+			    strchr(a->arg, '$') != NULL); k++) {
+				tag = tag_expand(e, a->arg, k);
+				if (tag != NULL) {
+					cut = bounded_copy(tag, strlen(tag),
+					    RULES_TAG_MAX);
+					verdict_add_tag(v, cut);
+					free(cut);
+				}
+				free(tag);
 			}
-			free(tag);
 			break;
 		case ACT_SCORE:
 			v->scores[a->dim] += a->n;

@@ -22,6 +22,8 @@
 #define RULES_MATCH_MAX		200	/* bytes of matched text in a hit */
 #define RULES_TAG_MAX		64	/* bytes of a tag after substitution */
 #define RULES_MAX_GROUPS	9	/* $1 ... $9 */
+#define RULES_TAG_EACH		8	/* distinct captures a $N tag takes */
+#define RULES_TAG_SCAN		256	/* matches looked at for them */
 #define RULES_MAX_DEPTH		8	/* nesting of any ... end */
 #define RULES_FILE_MAX		(4 * 1024 * 1024) /* bytes per rule file */
 
@@ -113,6 +115,7 @@ struct rules_rule {
 	size_t n_conds;
 	struct rules_action *acts;	/* owned, in the order written */
 	size_t n_acts;
+	int tag_caps;		/* a tag uses $N: capture every match */
 };
 
 /* The parser's state over one file (rules-parse.c). */

@@ -430,6 +430,22 @@ static const struct sem_case cases[] = {
 	{ "a@buyer.example", "x", "", NULL, "X-Kind: Partner-Deal", NULL,
 	  NULL, NULL, NULL, "via:partner", S0, NULL,
 	  "cap-any@44 header X-Kind=Partner-Deal" },
+	/* a $N tag: one tag per distinct match, the hit is the first */
+	{ "a@buyer.example", "hi", "GitHub, then Bit Bucket, then github",
+	  NULL, NULL, NULL, NULL, NULL, NULL,
+	  "competitor:github competitor:bit-bucket", S0, NULL,
+	  "competitor@19 body=GitHub" },
+	/* ... at most RULES_TAG_EACH (8) of them; the score once */
+	{ "a@buyer.example", "hi", "budget of 1k, budget of 2k, budget of "
+	  "3k, budget of 4k, budget of 5k, budget of 6k, budget of 7k, "
+	  "budget of 8k, budget of 9k", NULL, NULL, NULL, NULL, NULL, NULL,
+	  "budget:1 budget:2 budget:3 budget:4 budget:5 budget:6 budget:7 "
+	  "budget:8", { 3, 0, 0, 0, 0 }, NULL, "budget@7 body=budget of 1k" },
+	/* ... over every value of a multi-valued target */
+	{ "a@buyer.example", "x", "", NULL,
+	  "X-Kind: Partner-Deal\nX-Kind: Reseller-Deal\nX-Kind: partner-x",
+	  NULL, NULL, NULL, NULL, "via:partner via:reseller", S0, NULL,
+	  "cap-any@44 header X-Kind=Partner-Deal" },
 };
 
 static void
