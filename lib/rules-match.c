@@ -118,6 +118,35 @@ t_header(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 	return NULL;
 }
 
+/*
+ * What the MIME parser concluded about the message (lib/mime.h), as
+ * words: a delivery report is known by its top-level Content-Type, which
+ * GMime keeps out of the header list, so `header Content-Type` cannot
+ * see it.
+ */
+static const struct {
+	unsigned bit;
+	const char *name;
+} msg_flags[] = {
+	{ MSG_AUTO_SUBMITTED, "auto-submitted" },
+	{ MSG_LIST, "list" },
+	{ MSG_BOUNCE, "bounce" },
+	{ MSG_OWN_LOOP, "own-loop" },
+	{ MSG_TRUNCATED, "truncated" },
+};
+
+static const char *
+t_flag(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx, (void)arg;
+	for (; *pos < sizeof(msg_flags) / sizeof(msg_flags[0]); (*pos)++) {
+		if (m->flags & msg_flags[*pos].bit)
+			return msg_flags[(*pos)++].name;
+	}
+	return NULL;
+}
+
 const struct rules_target_def rules_targets[RT_COUNT] = {
 	[RT_FROM] = { "from", 0, 0, t_from },
 	[RT_FROM_NAME] = { "from-name", 0, 0, t_from_name },
@@ -129,6 +158,7 @@ const struct rules_target_def rules_targets[RT_COUNT] = {
 	[RT_ATTACHMENT] = { "attachment", 0, 1, t_attachment },
 	[RT_MAILBOX] = { "mailbox", 0, 0, t_mailbox },
 	[RT_HEADER] = { "header", 1, 1, t_header },
+	[RT_FLAG] = { "flag", 0, 1, t_flag },
 };
 
 /* ---- evaluation ---- */

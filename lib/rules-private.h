@@ -39,6 +39,7 @@ enum rules_target {
 	RT_ATTACHMENT,
 	RT_MAILBOX,
 	RT_HEADER,
+	RT_FLAG,
 	RT_COUNT,
 };
 
