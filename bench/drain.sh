@@ -18,8 +18,14 @@ export TRIAGED=${TRIAGED:-$BUILD/daemon/triaged}
 . "$SRC/tests/integration/daemon-lib.sh"
 
 harness_start
-echo "generating $COUNT messages..."
-gen "$COUNT" "$HARNESS_DIR/mail" 1000
+# BENCH_MAIL=DIR keeps the generated mail there for the next run.
+if [ -n "${BENCH_MAIL:-}" ] && [ -f "$BENCH_MAIL/$(printf %06d "$COUNT").eml" ]; then
+	ln -s "$BENCH_MAIL" "$HARNESS_DIR/mail"
+else
+	echo "generating $COUNT messages..."
+	gen "$COUNT" "${BENCH_MAIL:-$HARNESS_DIR/mail}" 1000
+	[ -z "${BENCH_MAIL:-}" ] || ln -s "$BENCH_MAIL" "$HARNESS_DIR/mail"
+fi
 deliver sales INBOX "$HARNESS_DIR"/mail/*.eml
 bytes=$(cat "$HARNESS_DIR"/mail/*.eml | wc -c)
 echo "mailbox: $COUNT messages, $((bytes / 1024 / 1024)) MB on disk" \

@@ -1,12 +1,14 @@
 /*
  * triaged: the daemon.  main() reads like a table of contents:
- * args -> config -> store -> rules -> mailboxes -> READY -> loop ->
- * STOPPING -> teardown in reverse.  The work itself (one thread per
+ * args -> config -> rules -> store -> mailboxes -> READY -> loop ->
+ * STOPPING -> teardown in reverse.  (Rules before the store: a broken
+ * rule set is a config error, exit 2, before the database is touched.)  The work itself (one thread per
  * mailbox, one committer) is lib/daemon*.c; this file wires it to
  * signals, the systemd notification socket and the status file.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,14 +25,17 @@
 #include "forward.h"
 #include "log.h"
 #include "mailbox.h"
+#include "mailcmd.h"
 #include "mime.h"
 #include "outbox-run.h"
+#include "rules.h"
 #include "store.h"
 #include "xalloc.h"
 
 #define EXIT_FAILED 1	/* --once: some mailbox could not be drained */
 #define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
 #define STOP_GRACE_MS 3000	/* then blocked connections are cut */
+#define DB_CACHE_KIB (12 * 1024)	/* SQLite page cache of the writer */
 
 struct args {
 	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
@@ -45,6 +50,7 @@ struct triaged {
 	const struct args *args;
 	struct conf *conf;		/* owned */
 	struct store *st;		/* owned */
+	struct rules *rules;		/* owned; immutable, shared by workers */
 	struct daemon *d;		/* owned */
 	struct outbox_run *outbox;	/* owned: the SMTP sender thread */
 	char *status_path;		/* owned */
@@ -146,11 +152,38 @@ open_store(const struct conf *conf)
 	int r;
 
 	r = store_open(conf->database, &st, &err);
+	if (r == 0)
+		r = store_set_cache_size(st, DB_CACHE_KIB, &err);
 	if (r < 0) {
 		log_warnx("%s", err.msg);
+		store_close(&st);
 		return NULL;
 	}
 	return st;
+}
+
+/* Load the rule set the config names, or log every problem in it. */
+static struct rules *
+load_rules(const struct conf *conf)
+{
+	struct rules_problems probs = { 0 };
+	struct rules_options opts = { 0 };
+	struct rules_names names;
+	struct rules *rs = NULL;
+	int r;
+
+	rules_names_from_conf(&names, conf);
+	opts.names = &names;
+	r = rules_load(conf->rules, &opts, &rs, &probs);
+	if (r < 0) {
+		for (size_t i = 0; i < probs.n; i++)
+			log_warnx("%s:%d:%d: %s", probs.v[i].file,
+			    probs.v[i].line, probs.v[i].col, probs.v[i].msg);
+		log_warnx("%s: %zu problem%s in the rules", conf->rules,
+		    probs.n, probs.n == 1 ? "" : "s");
+	}
+	rules_problems_clear(&probs);
+	return rs;
 }
 
 static int
@@ -199,6 +232,17 @@ engine_log(void *arg, enum log_level level, const char *mailbox,
 	}
 }
 
+/* Called from every worker at once: rules_classify() is thread-safe. */
+static void
+engine_classify(void *arg, const struct msg *m, const char *mailbox,
+    struct verdict *v)
+{
+	const struct triaged *t = arg;
+	struct rules_ctx ctx = { .mailbox = mailbox };
+
+	rules_classify(t->rules, m, &ctx, v);
+}
+
 /* ---- mailboxes ------------------------------------------------------- */
 
 static int
@@ -221,6 +265,7 @@ start_mailboxes(struct triaged *t)
 	opts.previous = prev;
 	opts.n_previous = n_prev;
 	opts.hooks.log = engine_log;
+	opts.hooks.classify = engine_classify;
 	opts.hooks.arg = t;
 	r = daemon_start(t->conf, t->st, &opts, &t->d, &err);
 	free(prev);
@@ -253,6 +298,7 @@ outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
 	if (backoff != NULL)
 		o->backoff_first_s = atoi(backoff);
 	o->log = outbox_log;
+	o->build_answer = mailcmd_answer_build;
 	/* CLI routings reach the database behind our back: look often. */
 	o->interval_s = t->conf->poll_interval < 5 ? t->conf->poll_interval :
 	    5;
@@ -358,6 +404,7 @@ setup_signals(struct triaged *t)
 static void
 reload(struct triaged *t)
 {
+	struct rules *rules = NULL;
 	struct conf *conf;
 
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
@@ -365,7 +412,14 @@ reload(struct triaged *t)
 	conf = load_config(t->args);
 	if (conf == NULL) {
 		log_warnx("reload refused: %s is broken; keeping the running "
-		    "configuration", t->args->conf_path);
+		    "configuration and rules", t->args->conf_path);
+		goto out;
+	}
+	rules = load_rules(conf);
+	if (rules == NULL) {
+		log_warnx("reload refused: the rules in %s are broken; keeping "
+		    "the running configuration and rules", conf->rules);
+		conf_free(&conf);
 		goto out;
 	}
 	if (strcmp(conf->database, t->conf->database) != 0)
@@ -377,12 +431,15 @@ reload(struct triaged *t)
 	store_set_team(t->st, team_member, conf);
 	set_own_domain(t->st, conf);
 	conf_free(&t->conf);
+	rules_free(&t->rules);
 	t->conf = conf;
+	t->rules = rules;
 	if (start_mailboxes(t) < 0 || start_outbox(t) < 0)
 		t->quit = 1;
 	else
-		log_notice("reloaded: %zu mailbox%s", conf->n_mailboxes,
-		    conf->n_mailboxes == 1 ? "" : "es");
+		log_notice("reloaded: %zu mailbox%s, %zu rules",
+		    conf->n_mailboxes, conf->n_mailboxes == 1 ? "" : "es",
+		    rules_count(rules));
 out:
 	sd_notify(0, "READY=1");
 	publish_status(t);
@@ -450,6 +507,18 @@ main_loop(struct triaged *t)
 	}
 }
 
+/*
+ * Keep the heap from growing with the mailbox: message buffers (up to
+ * 50 MB each) come and go in several threads.  A fixed mmap threshold
+ * stops glibc from raising it after the first big free, after which big
+ * buffers would stay in the heap, fragmented, instead of going back.
+ */
+static void
+bound_malloc(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -459,6 +528,7 @@ main(int argc, char **argv)
 
 	log_init("triaged", LOG_LVL_INFO);
 	parse_args(argc, argv, &args);
+	bound_malloc();
 
 	t.conf = load_config(&args);
 	if (t.conf == NULL) {
@@ -470,6 +540,12 @@ main(int argc, char **argv)
 		printf("%s: ok\n", args.conf_path);
 		conf_free(&t.conf);
 		return 0;
+	}
+	t.rules = load_rules(t.conf);
+	if (t.rules == NULL) {
+		log_warnx("%s: not starting", args.conf_path);
+		conf_free(&t.conf);
+		return EXIT_CONFIG;
 	}
 	mime_init();
 	t.st = open_store(t.conf);
@@ -486,9 +562,9 @@ main(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto out;
 	}
-	log_notice("started: %zu mailbox%s, database %s",
+	log_notice("started: %zu mailbox%s, %zu rules, database %s",
 	    t.conf->n_mailboxes, t.conf->n_mailboxes == 1 ? "" : "es",
-	    t.conf->database);
+	    rules_count(t.rules), t.conf->database);
 	sd_notify(0, "READY=1");
 
 	main_loop(&t);
@@ -515,6 +591,7 @@ out:
 	free(t.status_path);
 	store_close(&t.st);
 	mime_shutdown();
+	rules_free(&t.rules);
 	conf_free(&t.conf);
 	return status;
 }

@@ -78,6 +78,33 @@ count_result(struct daemon_job *job, const struct daemon_entry *e,
 }
 
 /*
+ * Mail commands (#claim, #route ...) in a stored message, applied in the
+ * same transaction: a message and what it commands commit together.
+ */
+static int
+apply_commands(struct daemon *d, struct daemon_job *job,
+    const struct daemon_entry *e, const struct store_ingest_result *res,
+    struct error *err)
+{
+	struct mailcmd_result mres = { 0 };
+	int r;
+
+	if (e->msg == NULL || res->duplicate)
+		return 0;
+	r = mailcmd_apply(d->st, d->conf, e->msg, res, 0, &mres, err);
+	if (r < 0)
+		return r;
+	if (mres.outcome != MAILCMD_NONE)
+		daemon_log(d, LOG_LVL_INFO, job->w->mb->name, "uid=%u "
+		    "ticket=%lld: mail commands %s (%zu command%s, %zu "
+		    "error%s)", e->uid, (long long)mres.ticket_id,
+		    mailcmd_outcome_name(mres.outcome), mres.n_commands,
+		    mres.n_commands == 1 ? "" : "s", mres.n_errors,
+		    mres.n_errors == 1 ? "" : "s");
+	return 0;
+}
+
+/*
  * Store one entry.  If storing it parsed fails for a reason of its own
  * (not the database as a whole), store it raw with that error instead:
  * one bad message never stops the mailbox.
@@ -116,12 +143,10 @@ commit_entry(struct daemon *d, struct daemon_job *job,
 		error_clear(err);
 		r = store_ingest_msg(d->st, &in, &res, err);
 	}
-	if (r == 0)
-		r = mailcmd_apply(d->st, d->conf, in.msg, &res, 0, NULL, err);
 	if (r < 0)
 		return r;
 	count_result(job, e, &res);
-	return 0;
+	return apply_commands(d, job, e, &res, err);
 }
 
 static int

@@ -97,9 +97,6 @@ void daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
 /* Tell the main loop something changed. */
 void daemon_wake(struct daemon *d);
 
-/* Update a worker's status record under the lock, then wake main. */
-void daemon_set_state(struct daemon_worker *w, enum mailbox_state state);
-
 /* ---- daemon-commit.c ---- */
 
 /* The committer thread's body; arg is the struct daemon. */

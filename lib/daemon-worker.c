@@ -501,8 +501,9 @@ wait_idle(struct daemon_worker *w, struct error *err)
 	if (r < 0)
 		return r;
 	status_update(w, MBOX_IDLING, 0);
-	r = imap_idle_wait(w->imap, d->stop_fd, d->opts.idle_renew_s * 1000,
-	    err);
+	if (r == 0)
+		r = imap_idle_wait(w->imap, d->stop_fd,
+		    d->opts.idle_renew_s * 1000, err);
 	if (r < 0)
 		return r;
 	r = imap_idle_done(w->imap, err);

@@ -52,17 +52,6 @@ daemon_wake(struct daemon *d)
 	(void)write(d->wake_fd, &one, sizeof(one));
 }
 
-void
-daemon_set_state(struct daemon_worker *w, enum mailbox_state state)
-{
-	struct daemon *d = w->d;
-
-	pthread_mutex_lock(&d->lock);
-	d->status[w->index].state = state;
-	pthread_mutex_unlock(&d->lock);
-	daemon_wake(d);
-}
-
 static void
 opts_defaults(struct daemon_opts *o)
 {

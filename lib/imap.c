@@ -25,7 +25,6 @@
 #include "tls.h"
 #include "xalloc.h"
 
-#define IMAP_TOKEN_MAX 16384		/* bytes of an XOAUTH2 token file */
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -406,48 +405,29 @@ out:
 
 /* ---- login ----------------------------------------------------------- */
 
-/* Read the XOAUTH2 access token: first line of the file, bounded. */
-static int
-imap_read_token(const struct conf_server *srv, char **token_r,
-    struct error *err)
-{
-	char buf[IMAP_TOKEN_MAX + 1];
-	size_t n;
-	FILE *f;
-
-	f = fopen(srv->oauth2_token_file, "r");
-	if (f == NULL)
-		return error_set(err, ERR_CONF, "imap: %s: %s",
-		    srv->oauth2_token_file, strerror(errno));
-	n = fread(buf, 1, IMAP_TOKEN_MAX, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0')
-		return error_set(err, ERR_CONF, "imap: %s: no token",
-		    srv->oauth2_token_file);
-	*token_r = xstrdup(buf);
-	return 0;
-}
-
 /*
- * XOAUTH2 hook: the token comes from a file today; a token command (run,
- * cache until expiry) belongs here too when it is written.
+ * XOAUTH2: the token comes from conf_server_oauth2_token(), which reads
+ * oauth2_token_file (re-read at each login: tokens are refreshed) or
+ * runs oauth2_token_command.
  */
 static int
 imap_login_xoauth2(struct imap *imap, const struct conf_server *srv,
     struct error *err)
 {
-	char *token = NULL;
+	char *token = NULL, why[sizeof(err->msg)];
 	int r;
 
-	if (srv->oauth2_token_file == NULL)
-		return error_set(err, ERR_CONF, "imap %s: oauth2_token_command "
-		    "is not supported yet; use oauth2_token_file",
+	r = conf_server_oauth2_token(srv, &token, err);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return error_set(err, ERR_CONF, "imap %s: %s", imap->label,
+		    why);
+	}
+	if (token == NULL || *token == '\0') {
+		free(token);
+		return error_set(err, ERR_CONF, "imap %s: no XOAUTH2 token",
 		    imap->label);
-	r = imap_read_token(srv, &token, err);
-	if (r < 0)
-		return r;
+	}
 	r = mailimap_oauth2_authenticate(imap->session, srv->user, token);
 	explicit_bzero(token, strlen(token));
 	free(token);
@@ -671,14 +651,24 @@ imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
 int
 imap_idle_start(struct imap *imap, struct error *err)
 {
+	struct mailimap_selection_info *sel;
+	uint32_t exists = 0;
 	int r;
 
 	r = imap_check_usable(imap, "IDLE", err);
 	if (r < 0)
 		return r;
+	sel = imap->session->imap_selection_info;
+	if (sel != NULL)
+		exists = sel->sel_exists;
 	r = mailimap_idle(imap->session);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(imap, r, ERR_BOX, "IDLE", err);
+	/* Mail that came between the last command and IDLE may be
+	 * announced before the continuation: that is news already. */
+	sel = imap->session->imap_selection_info;
+	if (sel != NULL && sel->sel_exists != exists)
+		return 1;
 	return 0;
 }
 

@@ -47,9 +47,10 @@ int imap_connect(const struct conf_server *srv, int timeout_s,
     struct imap **imap_r, struct error *err);
 
 /*
- * Authenticate as srv->user: XOAUTH2 with the token in
- * srv->oauth2_token_file when set (oauth2_token_command is not supported
- * yet: ERR_CONF), else LOGIN with srv->password (AUTHENTICATE PLAIN when
+ * Authenticate as srv->user: XOAUTH2 with the token from
+ * srv->oauth2_token_file or srv->oauth2_token_command when either is set
+ * (conf_server_oauth2_token; a missing token is ERR_CONF), else LOGIN
+ * with srv->password (AUTHENTICATE PLAIN when
  * the server advertises LOGINDISABLED).  A refused login is ERR_BOX with
  * the server's text.
  */
@@ -145,7 +146,9 @@ int imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
 
 /*
  * IMAP IDLE (RFC 2177), where imap_has_capability(imap, "IDLE").
- * imap_idle_start sends IDLE and reads the server's continuation.
+ * imap_idle_start sends IDLE and reads the server's continuation; it
+ * returns 1 (not 0) when the server announced new mail on the way, so
+ * there is no point waiting.
  * imap_idle_wait then waits up to timeout_ms for the server to say
  * anything (new mail, expunges) or for `wake_fd` (>= 0) to be readable:
  * returns 1 when the server spoke, 0 on timeout or wake, -1 when the

@@ -21,7 +21,7 @@
 #define TEXT_CAP (64 * 1024)
 
 /* Who acts when the daemon itself records something about a mail. */
-static const struct store_actor triaged = { "triaged", STORE_SRC_MAIL };
+static const struct store_actor triaged = {"triaged", STORE_SRC_MAIL};
 
 /* One mail being handled.  Every pointer is foreign but `list`. */
 struct apply {
@@ -29,17 +29,17 @@ struct apply {
 	const struct conf *c;
 	const struct msg *m;
 	const struct store_ingest_result *ing;
-	struct command_list *list;	/* owned */
+	struct command_list *list; /* owned */
 	struct auth_decision auth;
-	struct store_actor actor;	/* the member, source "mail" */
-	char *our_address;		/* owned: smtp.from's, or NULL */
+	struct store_actor actor; /* the member, source "mail" */
+	char *our_address;	  /* owned: smtp.from's, or NULL */
 	int answers_per_day;
-	struct buf errors;		/* owned: one line per error */
+	struct buf errors; /* owned: one line per error */
 	struct mailcmd_result res;
 };
 
-static const char *const outcome_names[] = { "none", "refused", "ignored",
-	"failed", "applied" };
+static const char *const outcome_names[] = {
+    "none", "refused", "ignored", "failed", "applied"};
 
 const char *
 mailcmd_outcome_name(enum mailcmd_outcome o)
@@ -54,7 +54,7 @@ static int
 db_failed(const struct error *err)
 {
 	return err->code != ERR_REFUSED && err->code != ERR_NOTFOUND &&
-	    err->code != ERR_USAGE;
+	       err->code != ERR_USAGE;
 }
 
 static int
@@ -89,11 +89,11 @@ list_commands(const struct command_list *list, struct buf *b)
 		free(f);
 	}
 	for (size_t i = 0; i < list->n_errors; i++)
-		buf_printf(b, "%s%.200s", b->len > 0 ? ", " : "",
+		buf_printf(b, "%s%.200s", list->n + i > 0 ? ", " : "",
 		    list->errors[i].source);
 }
 
-/* An event about this mail on its ticket, by triaged (source "mail"). */
+/* An event about this mail on its ticket, by `who` (source "mail"). */
 static int
 note_event(struct apply *a, const struct store_actor *who, const char *kind,
     const char *why, struct error *err)
@@ -119,8 +119,8 @@ add_error(struct apply *a, const struct command *cmd, const char *msg)
 		buf_printf(&a->errors, "line %u: \"%.200s\": %s\n", cmd->line,
 		    cmd->source, msg);
 	else
-		buf_printf(&a->errors, "address %.200s: %s\n", cmd->source,
-		    msg);
+		buf_printf(
+		    &a->errors, "address %.200s: %s\n", cmd->source, msg);
 	a->res.n_errors++;
 }
 
@@ -129,8 +129,8 @@ add_error(struct apply *a, const struct command *cmd, const char *msg)
  * such option, so the hint is left out of the answer.
  */
 static void
-add_store_error(struct apply *a, const struct command *cmd,
-    const struct error *e)
+add_store_error(
+    struct apply *a, const struct command *cmd, const struct error *e)
 {
 	char msg[sizeof(e->msg)];
 	char *hint;
@@ -153,8 +153,8 @@ known_routes(const struct conf *c, struct buf *b)
 
 /* Apply one command; -1 with err set when it was refused or failed. */
 static int
-apply_one(struct apply *a, int64_t id, const struct command *cmd,
-    struct error *err)
+apply_one(
+    struct apply *a, int64_t id, const struct command *cmd, struct error *err)
 {
 	const struct store_actor *who = &a->actor;
 	enum dim dims[DIM_COUNT];
@@ -209,9 +209,9 @@ repeated(const struct command_list *list, size_t i)
 		const struct command *p = &list->v[j];
 
 		if (p->kind == c->kind && p->priority == c->priority &&
-		    p->dims == c->dims && (p->arg == c->arg ||
-		    (p->arg != NULL && c->arg != NULL &&
-		    strcmp(p->arg, c->arg) == 0)))
+		    p->dims == c->dims &&
+		    (p->arg == c->arg || (p->arg != NULL && c->arg != NULL &&
+					     strcmp(p->arg, c->arg) == 0)))
 			return 1;
 	}
 	return 0;
@@ -224,7 +224,7 @@ repeated(const struct command_list *list, size_t i)
 static int
 apply_all(struct apply *a, int64_t id, struct error *err)
 {
-	struct error e = { 0 };
+	struct error e = {0};
 	size_t i;
 	int r;
 
@@ -256,10 +256,13 @@ named_ticket(struct apply *a)
 	if (!a->ing->new_ticket)
 		return a->ing->ticket_id;
 	if (command_subject_ticket(a->m->subject, &tok))
-		snprintf(msg, sizeof(msg), "there is no ticket #%" PRId64
-		    " (the subject's [#%" PRId64 "])", tok, tok);
+		snprintf(msg, sizeof(msg),
+		    "there is no ticket #%" PRId64 " (the subject's [#%" PRId64
+		    "])",
+		    tok, tok);
 	else
-		snprintf(msg, sizeof(msg), "this mail names no ticket: reply "
+		snprintf(msg, sizeof(msg),
+		    "this mail names no ticket: reply "
 		    "to a message of the ticket's thread, or put [#ID] in the "
 		    "subject");
 	add_error(a, NULL, msg);
@@ -291,8 +294,8 @@ close_stray(struct apply *a, struct error *err)
 static void
 confirmation(struct apply *a, int64_t id, struct buf *b)
 {
-	buf_printf(b, "Applied to ticket #%" PRId64 " (%s):\n\n", id,
-	    a->m->subject);
+	buf_printf(
+	    b, "Applied to ticket #%" PRId64 " (%s):\n\n", id, a->m->subject);
 	for (size_t i = 0; i < a->list->n; i++) {
 		char *f;
 
@@ -309,13 +312,14 @@ static void
 refusal(struct apply *a, int64_t id, struct buf *b)
 {
 	if (id > 0)
-		buf_printf(b, "Nothing was applied to ticket #%" PRId64
-		    " (%s):\n\n", id, a->m->subject);
+		buf_printf(b,
+		    "Nothing was applied to ticket #%" PRId64 " (%s):\n\n", id,
+		    a->m->subject);
 	else
 		buf_printf(b, "Nothing was applied (%s):\n\n", a->m->subject);
 	buf_addstr(b, a->errors.data != NULL ? a->errors.data : "");
 	buf_addstr(b, "\nThe commands of one mail apply all together or not "
-	    "at all:\nfix the errors and send them again.\n");
+		      "at all:\nfix the errors and send them again.\n");
 }
 
 /* Queue the answer, unless loops or the daily cap forbid it. */
@@ -329,8 +333,7 @@ answer(struct apply *a, int64_t id, struct error *err)
 
 	if (!forward_answer_allowed(a->m, a->our_address, &why))
 		return note_event(a, &triaged, "answer-suppressed", why, err);
-	r = store_answers_since(a->st, to, store_now(a->st) - day + 1, &n,
-	    err);
+	r = store_answers_since(a->st, to, store_now(a->st) - day + 1, &n, err);
 	if (r < 0)
 		return -1;
 	if (n >= a->answers_per_day)
@@ -376,8 +379,8 @@ command(struct apply *a, struct error *err)
 		return -1;
 	if (a->res.n_errors > 0) {
 		a->res.outcome = MAILCMD_FAILED;
-		r = note_event(a, &a->actor, "command-failed",
-		    a->errors.data, err);
+		r = note_event(
+		    a, &a->actor, "command-failed", a->errors.data, err);
 		if (r == 0 && id == 0)
 			r = close_stray(a, err);
 	} else {
@@ -391,8 +394,8 @@ command(struct apply *a, struct error *err)
 static int
 run(struct apply *a, struct error *err)
 {
-	struct forward_sender s = { 0 };
-	struct error ignored = { 0 };
+	struct forward_sender s = {0};
+	struct error ignored = {0};
 	int64_t copies = 0;
 	int r;
 
@@ -413,8 +416,8 @@ run(struct apply *a, struct error *err)
 	forward_sender_clear(&s);
 	if (!auth_check_conf(a->m, a->c, &a->auth)) {
 		a->res.outcome = MAILCMD_REFUSED;
-		return note_event(a, &triaged, "command-refused",
-		    a->auth.reason, err);
+		return note_event(
+		    a, &triaged, "command-refused", a->auth.reason, err);
 	}
 	return command(a, err);
 }
@@ -424,10 +427,13 @@ mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
     const struct store_ingest_result *ing, int answers_per_day,
     struct mailcmd_result *res_r, struct error *err)
 {
-	struct apply a = { .st = st, .c = c, .m = msg, .ing = ing,
-		.answers_per_day = answers_per_day > 0 ? answers_per_day :
-		    MAILCMD_ANSWERS_PER_DAY };
-	struct error ignored = { 0 };
+	struct apply a = {.st = st,
+	    .c = c,
+	    .m = msg,
+	    .ing = ing,
+	    .answers_per_day = answers_per_day > 0 ? answers_per_day
+						   : MAILCMD_ANSWERS_PER_DAY};
+	struct error ignored = {0};
 	int r;
 
 	if (msg == NULL || ing->duplicate || ing->ticket_id == 0) {
@@ -477,8 +483,8 @@ mailcmd_ingest(struct store *st, const struct conf *c,
     const struct store_ingest_in *in, struct store_ingest_result *res_r,
     struct error *err)
 {
-	struct store_ingest_result res = { 0 };
-	struct error ignored = { 0 };
+	struct store_ingest_result res = {0};
+	struct error ignored = {0};
 	int r;
 
 	r = store_unit_begin(st, err);
@@ -502,8 +508,8 @@ mailcmd_answer_build(struct store *st, int64_t outbox_id,
     const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
     struct error *err)
 {
-	struct store_answer row = { 0 };
-	struct forward_answer fa = { .kind = "answer" };
+	struct store_answer row = {0};
+	struct forward_answer fa = {.kind = "answer"};
 	char **refs = NULL, *copy = NULL, *tok, *save = NULL;
 	size_t n = 0;
 	int r;
@@ -514,7 +520,7 @@ mailcmd_answer_build(struct store *st, int64_t outbox_id,
 	if (row.refs != NULL) {
 		copy = xstrdup(row.refs);
 		for (tok = strtok_r(copy, " ", &save); tok != NULL;
-		    tok = strtok_r(NULL, " ", &save)) {
+		     tok = strtok_r(NULL, " ", &save)) {
 			refs = xreallocarray(refs, n + 1, sizeof(*refs));
 			refs[n++] = tok;
 		}

@@ -75,9 +75,9 @@ struct mailcmd_result {
  * nothing of it remains.  A NULL msg (the message did not parse) commands
  * nothing.
  */
-int mailcmd_apply(struct store *st, const struct conf *c,
-    const struct msg *msg, const struct store_ingest_result *ing,
-    int answers_per_day, struct mailcmd_result *res_r, struct error *err);
+int mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
+    const struct store_ingest_result *ing, int answers_per_day,
+    struct mailcmd_result *res_r, struct error *err);
 
 /*
  * store_ingest() (message and checkpoint) and mailcmd_apply() in one

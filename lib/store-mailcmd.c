@@ -31,11 +31,14 @@ store_queue_answer(struct store *st, int64_t ticket_id, int64_t message_row,
 	int r;
 
 	if (ticket_id <= 0 || rcpt == NULL || *rcpt == '\0' || text == NULL)
-		return error_set(err, ERR_USAGE, "answer: a ticket, a "
+		return error_set(err, ERR_USAGE,
+		    "answer: a ticket, a "
 		    "recipient and a text are required");
-	r = store_prepare(st, &s, "INSERT INTO outbox (ticket_id, message_id,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO outbox (ticket_id, message_id,"
 	    " kind, rcpt, note, created, next_attempt)"
-	    " VALUES (?1, ?2, 'answer', ?3, ?4, ?5, ?5)", err);
+	    " VALUES (?1, ?2, 'answer', ?3, ?4, ?5, ?5)",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, ticket_id);
@@ -59,8 +62,10 @@ store_answers_since(struct store *st, const char *rcpt, int64_t since,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT count(*) FROM outbox"
-	    " WHERE kind = 'answer' AND rcpt = ? AND created >= ?", err);
+	r = store_prepare(st, &s,
+	    "SELECT count(*) FROM outbox"
+	    " WHERE kind = 'answer' AND rcpt = ? AND created >= ?",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, rcpt);
@@ -74,15 +79,17 @@ store_answers_since(struct store *st, const char *rcpt, int64_t since,
 }
 
 int
-store_message_copies(struct store *st, int64_t message_row, int64_t *n_r,
-    struct error *err)
+store_message_copies(
+    struct store *st, int64_t message_row, int64_t *n_r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT count(*) FROM messages o"
+	r = store_prepare(st, &s,
+	    "SELECT count(*) FROM messages o"
 	    " JOIN messages m ON m.message_id = o.message_id"
-	    " WHERE m.id = ?1 AND o.id < ?1", err);
+	    " WHERE m.id = ?1 AND o.id < ?1",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, message_row);
@@ -98,15 +105,17 @@ int
 store_answer_get(struct store *st, int64_t outbox_id, struct store_answer *a_r,
     struct error *err)
 {
-	struct store_answer a = { 0 };
+	struct store_answer a = {0};
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT o.id, o.ticket_id, o.rcpt, o.note,"
+	r = store_prepare(st, &s,
+	    "SELECT o.id, o.ticket_id, o.rcpt, o.note,"
 	    " m.message_id, m.refs, coalesce(m.subject, t.subject)"
 	    " FROM outbox o JOIN tickets t ON t.id = o.ticket_id"
 	    " LEFT JOIN messages m ON m.id = o.message_id"
-	    " WHERE o.id = ? AND o.kind = 'answer'", err);
+	    " WHERE o.id = ? AND o.kind = 'answer'",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, outbox_id);

@@ -422,6 +422,17 @@ store_set_clock(struct store *st, store_clock_fn *fn, void *arg)
 	st->clock_arg = arg;
 }
 
+int
+store_set_cache_size(struct store *st, int kib, struct error *err)
+{
+	char sql[64];
+
+	if (kib <= 0)
+		return error_set(err, ERR_USAGE, "cache size must be > 0");
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d;", kib);
+	return store_exec(st, sql, err);
+}
+
 void
 store_set_own_domain(struct store *st, const char *domain)
 {

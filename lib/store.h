@@ -83,6 +83,13 @@ int store_open(const char *path, struct store **st_r, struct error *err);
 /* Roll back any open transaction, close, set *stp to NULL; accepts NULL. */
 void store_close(struct store **stp);
 
+/*
+ * The page cache of this connection, in KiB (the default is 32 MB).  The
+ * daemon's writer only appends and looks up by index, and keeps its
+ * memory bounded with a smaller one.
+ */
+int store_set_cache_size(struct store *st, int kib, struct error *err);
+
 /* The clock all timestamps come from (tests, SLA replays).  NULL: time(). */
 void store_set_clock(struct store *st, store_clock_fn *fn, void *arg);
 /*

@@ -63,11 +63,25 @@ sql()
 	sqlite3 -batch -noheader "$DB" "$1"
 }
 
+# On any exit (a failed check too) the daemon goes before the servers.
+daemon_on_exit()
+{
+	local status=$?
+	set +e
+	if [ -n "${DAEMON_PID:-}" ]; then
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	harness_stop "$status"
+	exit "$status"
+}
+
 # start_daemon [ARGS...]: triaged in the background; DAEMON_PID, log in
 # $DAEMON_LOG (appended across restarts).
 start_daemon()
 {
 	DAEMON_LOG=${DAEMON_LOG:-$HARNESS_DIR/triaged.log}
+	trap daemon_on_exit EXIT
 	"$TRIAGED" -c "$CONF" "$@" 2>>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 }
@@ -110,6 +124,19 @@ wait_log()
 	while [ "$tries" -gt 0 ]; do
 		grep -q -- "$1" "$DAEMON_LOG" 2>/dev/null && return 0
 		sleep 0.02
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# wait_status PATTERN SECONDS: until a line of triaged.status matches.
+wait_status()
+{
+	local tries=$(($2 * 10))
+	while [ "$tries" -gt 0 ]; do
+		grep -q "$1" "$HARNESS_DIR/triaged.status" 2>/dev/null &&
+			return 0
+		sleep 0.1
 		tries=$((tries - 1))
 	done
 	return 1

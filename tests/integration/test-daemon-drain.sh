@@ -47,9 +47,9 @@ start_daemon
 wait_sql "SELECT 1 FROM mailboxes WHERE name = 'community'" 1 10 ||
 	fail "daemon did not start"
 for i in 1 2 3 4 5; do
-	sleep 0.3
-	grep -q '^sales	idling' "$HARNESS_DIR/triaged.status" ||
+	wait_status '^sales	idling' 10 ||
 		fail "sales is not idling: $(cat "$HARNESS_DIR/triaged.status")"
+	sleep 0.2	# the IDLE command itself is on its way
 	f=$(ls "$HARNESS_DIR"/late/*.eml | sed -n "${i}p")
 	mid=$(message_id "$f")
 	t0=$(date +%s%N)

@@ -53,17 +53,6 @@ grep -q "mailbox=community .*LOGIN refused" "$DAEMON_LOG" ||
 # to 15 s), so sales may take a while: it must get there all the same.
 DAEMON_LOG=$HARNESS_DIR/triaged-2.log
 start_daemon
-wait_status()
-{
-	local tries=$(($2 * 10))
-	while [ "$tries" -gt 0 ]; do
-		grep -q "$1" "$HARNESS_DIR/triaged.status" 2>/dev/null &&
-			return 0
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	return 1
-}
 wait_status "^community	backoff	.*LOGIN refused" 20 ||
 	fail "status: $(cat "$HARNESS_DIR/triaged.status")"
 wait_status "^sales	idling	" 30 ||

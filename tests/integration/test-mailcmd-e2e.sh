@@ -67,6 +67,8 @@ echo "delivery -> claimed and routed: $(((t1 - t0) / 1000000)) ms"
 	fail "no confirmation queued: $(sql "SELECT kind, rcpt, note FROM outbox")"
 [ "$(sql "SELECT direction FROM messages WHERE message_id = 'a1@example.com'")" = internal ] ||
 	fail "a command mail to the shared mailbox alone is not internal"
+[ "$(sql "SELECT coalesce(first_response_at, 'none') FROM tickets WHERE id = $T")" = none ] ||
+	fail "an internal command mail counted as the first response"
 pass "BDR reply claimed and routed #$T, confirmation queued"
 
 # 4. `triage show` lists the mail events.
@@ -123,8 +125,45 @@ wait_sql "SELECT count(*) FROM events WHERE ticket_id = $T AND kind = 'priority'
 	fail "the plus-address tag was not applied"
 [ "$(sql "SELECT count(*) FROM outbox WHERE rcpt LIKE '%buyer.example%'")" = 0 ] ||
 	fail "something was queued to the customer"
-pass "a BDR's answer to the customer is outbound, its tag applied"
+[ "$(sql "SELECT t.first_response_at = m.received FROM tickets t, messages m WHERE t.id = $T AND m.message_id = 'a9@example.com'")" = 1 ] ||
+	fail "first response not set from the answer to the customer"
+pass "a BDR's answer to the customer is outbound (first response), its tag applied"
+
+# 7. The outbox sender delivers the confirmation: an RFC 3834 auto-reply
+#    to alice, threaded to her command mail.
+for i in $(seq 100); do
+	grep -l "^Subject: Re: Pricing for 40 seats" $(harness_smtp_messages) 2>/dev/null |
+		xargs -r grep -l "^In-Reply-To: <a1@example.com>" >"$HARNESS_DIR/answers" || true
+	[ -s "$HARNESS_DIR/answers" ] && break
+	sleep 0.1
+done
+[ -s "$HARNESS_DIR/answers" ] || fail "no confirmation delivered: $(sql "SELECT id, kind, rcpt, state, last_error FROM outbox")"
+ans=$(head -n 1 "$HARNESS_DIR/answers")
+grep -q "^rcpt: *alice@example.com" "${ans%.eml}.env" || fail "answer envelope: $(cat "${ans%.eml}.env")"
+for h in "Auto-Submitted: auto-replied" "X-Auto-Response-Suppress: All" \
+    "X-Loop: triage@example.com" "X-Triage-Ticket: $T"; do
+	grep -q "^$h" "$ans" || fail "answer lacks $h"
+done
+grep -q "Applied to ticket #$T" "$ans" || fail "answer text: $(cat "$ans")"
+[ "$(sql "SELECT o.state FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.kind = 'answer' AND m.message_id = 'a1@example.com'")" = sent ] ||
+	fail "answer row not marked sent"
+pass "the confirmation was sent to alice as an auto-reply"
 
 stop_daemon TERM
 [ "$DAEMON_RC" = 0 ] || fail "SIGTERM exit status $DAEMON_RC"
+# 8. `triage ingest` (an MTA pipe) applies commands the same way.
+sed -e 's/^From: .*/From: Maria <maria@example.com>/' \
+    -e 's/^Message-ID: .*/Message-ID: <p1@example.com>/' \
+    -e 's/^#claim$/#tag ee-lead/' -e 's/^#route support$/#story/' \
+    "$FX/reply-claim-route.eml" >"$HARNESS_DIR/mail/pipe.eml"
+"$TRIAGE" -c "$CONF" ingest --mailbox sales - <"$HARNESS_DIR/mail/pipe.eml" \
+    >"$HARNESS_DIR/ingest.out" || fail "triage ingest exited $?"
+grep -q "joined ticket #$T" "$HARNESS_DIR/ingest.out" ||
+	fail "triage ingest: $(cat "$HARNESS_DIR/ingest.out")"
+[ "$(sql "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM events WHERE ticket_id = $T AND source = 'mail' AND actor = 'maria' ORDER BY id)")" = "tag story" ] ||
+	fail "triage ingest did not apply: $(sql "SELECT kind, actor, source FROM events WHERE ticket_id = $T")"
+[ "$(sql "SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.kind = 'answer' AND m.message_id = 'p1@example.com' AND o.rcpt = 'maria@example.com'")" = 1 ] ||
+	fail "no confirmation queued for the piped mail"
+pass "triage ingest applies a piped command mail and queues the answer"
+
 pass "mail commands end to end"
