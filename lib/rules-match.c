@@ -174,8 +174,7 @@ struct eval {
 	const struct rules_ctx *ctx;
 	struct verdict *v;
 	pcre2_match_data *md;		/* owned */
-	const unsigned char *seen;	/* prefilter flags, or NULL */
-	const size_t *lo, *hi;		/* where matches may start */
+	const struct rules_scan *sc;	/* the prefilter's, or NULL */
 	pcre2_match_context *mctx;	/* owned: the set's, plus a limit */
 	const struct rules_rule *rule;	/* being evaluated */
 	int quiet;			/* explain: past what classify sees */
@@ -288,6 +287,49 @@ caps_more(struct eval *e, const struct rules_cond *c, const char *val,
 }
 
 /*
+ * Match c against one value from `start`, trying only starts up to
+ * `limit` (PCRE2_UNSET: any).  Returns pcre2_match()'s code.
+ */
+static int
+value_match(struct eval *e, const struct rules_cond *c, const char *val,
+    size_t len, size_t start, size_t limit)
+{
+	if (start > len || (limit != PCRE2_UNSET && limit > len)) {
+		start = 0;	/* a bug elsewhere; be exact */
+		limit = PCRE2_UNSET;
+	}
+	while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
+		start--;	/* a UTF-8 character boundary */
+	(void)pcre2_set_offset_limit(e->mctx, limit);
+	return pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0, e->md,
+	    e->mctx);
+}
+
+/*
+ * The leftmost match in a single value, trying only the prefilter's
+ * windows, in ascending order: no match starts outside them, so the
+ * first window with a match holds the leftmost one.
+ */
+static int
+windows_match(struct eval *e, const struct rules_cond *c, const char *val,
+    size_t len)
+{
+	const struct rules_scan *sc = e->sc;
+	const struct rules_window *w = sc->win + sc->first[c->id];
+	int rc = PCRE2_ERROR_NOMATCH;
+
+	for (size_t k = 0; k < sc->n_win[c->id]; k++) {
+		rc = value_match(e, c, val, len, w[k].lo, w[k].hi);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			break;
+	}
+	/* more matches (caps_more) lie anywhere in the hull */
+	(void)pcre2_set_offset_limit(e->mctx, sc->hi[c->id] <= len ?
+	    sc->hi[c->id] : PCRE2_UNSET);
+	return rc;
+}
+
+/*
  * Match one pattern against every value of its target.  Returns 1 and
  * sets *match_r on the first value that matches, 0 when none does, -1
  * when a PCRE2 limit (or any other match error) ended the match.
@@ -296,12 +338,13 @@ static int
 leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 {
 	const struct rules_target_def *t = &rules_targets[c->target];
+	const struct rules_scan *sc = c->prefiltered ? e->sc : NULL;
 	PCRE2_SIZE *ov;
 	const char *val;
-	size_t pos = 0, start = 0, limit = PCRE2_UNSET;
+	size_t pos = 0, start = 0, limit = PCRE2_UNSET, len;
 	int rc;
 
-	if (e->seen != NULL && c->prefiltered && !e->seen[c->id])
+	if (sc != NULL && !sc->seen[c->id])
 		return 0;
 	/*
 	 * Every match contains one of the pattern's literals and so starts
@@ -309,24 +352,17 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 	 * and still finds the leftmost match.  Lookbehinds and \b still see
 	 * the text before the start offset.
 	 */
-	if (e->seen != NULL && c->prefiltered &&
-	    e->hi[c->id] != SIZE_MAX) {
-		start = e->lo[c->id];
-		limit = e->hi[c->id];
+	if (sc != NULL && sc->hi[c->id] != SIZE_MAX) {
+		start = sc->lo[c->id];
+		limit = sc->hi[c->id];
 	}
-	(void)pcre2_set_offset_limit(e->mctx, limit);
 	for (val = t->next(e->m, e->ctx, c->arg, &pos); val != NULL;
 	    val = t->next(e->m, e->ctx, c->arg, &pos)) {
-		size_t len = strlen(val);
-
-		if (start > len || (limit != PCRE2_UNSET && limit > len)) {
-			start = 0;	/* a bug elsewhere; be exact */
-			(void)pcre2_set_offset_limit(e->mctx, PCRE2_UNSET);
-		}
-		while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
-			start--;	/* a UTF-8 character boundary */
-		rc = pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0,
-		    e->md, e->mctx);
+		len = strlen(val);
+		if (sc != NULL && sc->n_win[c->id] > 0)
+			rc = windows_match(e, c, val, len);
+		else
+			rc = value_match(e, c, val, len, start, limit);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			continue;
 		if (rc < 0)
@@ -541,8 +577,7 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
     struct verdict *v, struct rules_nears *nears)
 {
 	struct eval e = { 0 };
-	unsigned char *seen = NULL;
-	size_t *lo = NULL, *hi = NULL;
+	struct rules_scan sc = { 0 };
 
 	e.rs = rs;
 	e.m = m;
@@ -552,24 +587,14 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
 	e.mctx = pcre2_match_context_copy(rs->mctx);
 	if (e.md == NULL || e.mctx == NULL)
 		fatalx("out of memory");
-	if (rs->pf != NULL) {
-		seen = xcalloc(rs->n_leaves, 1);
-		lo = xreallocarray(NULL, rs->n_leaves, sizeof(*lo));
-		hi = xreallocarray(NULL, rs->n_leaves, sizeof(*hi));
-		if (rules_prefilter_scan(rs, m, ctx, seen, lo, hi) == 0) {
-			e.seen = seen;
-			e.lo = lo;
-			e.hi = hi;
-		}
-	}
+	if (rs->pf != NULL && rules_prefilter_scan(rs, m, ctx, &sc) == 0)
+		e.sc = &sc;
 	for (size_t i = 0; i < rs->n; i++) {
 		if (rule_eval(&e, &rs->v[i], nears))
 			break;
 	}
 	free(e.pend);
-	free(seen);
-	free(lo);
-	free(hi);
+	rules_prefilter_scan_clear(&sc);
 	pcre2_match_data_free(e.md);
 	pcre2_match_context_free(e.mctx);
 }

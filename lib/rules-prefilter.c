@@ -6,7 +6,11 @@
  * database (hs_compile_lit_multi), scanned once per value.  A condition
  * none of whose literals occurs cannot match and costs nothing; one
  * whose literal occurs is asked of PCRE2, which stays the meaning of
- * every rule.
+ * every rule.  Each occurrence also bounds where a match containing it
+ * may start; when that bound is finite for every literal of a condition,
+ * PCRE2 tries those short windows, one per occurrence, and not the whole
+ * stretch from the first to the last (a common word such as "users"
+ * occurs all over a text).
  *
  * Literals, not vectorscan's regex engines: vectorscan 5.4.9 misses
  * matches of ordinary patterns such as " (?:\w+\s+)?Director" once they
@@ -722,55 +726,143 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 
 struct scan_state {
 	const struct rules_prefilter *pf;
-	unsigned char *seen;
-	size_t *lo, *hi;
+	struct rules_scan *sc;
+	size_t cap;		/* of sc->win and sc->occ_leaf */
 	int one_value;		/* the target has a single value */
 };
+
+/* Remember [a, b] as a window of leaf; past RULES_WIN_ALL, the hulls. */
+static void
+occ_add(struct scan_state *st, size_t leaf, size_t a, size_t b)
+{
+	struct rules_scan *sc = st->sc;
+
+	if (sc->n_occ == RULES_WIN_ALL) {
+		sc->loose[leaf] = 1;
+		return;
+	}
+	if (sc->n_occ == st->cap) {
+		st->cap = st->cap == 0 ? 64 : st->cap * 2;
+		sc->win = xreallocarray(sc->win, st->cap, sizeof(*sc->win));
+		sc->occ_leaf = xreallocarray(sc->occ_leaf, st->cap,
+		    sizeof(*sc->occ_leaf));
+	}
+	sc->win[sc->n_occ].lo = a;
+	sc->win[sc->n_occ].hi = b;
+	sc->occ_leaf[sc->n_occ++] = leaf;
+}
 
 /*
  * Literal id at `to`: its leaf may match.  A match of the leaf contains
  * one of its literals, starting at o, at most lit_pre bytes into the
  * match: so the match starts in [o - lit_pre, o].  Over all occurrences
- * (reported in any order) that gives the window PCRE2 must try.
+ * (reported in any order) that gives the window PCRE2 must try, and,
+ * when every lit_pre is bounded, one small window per occurrence.
  */
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to,
     unsigned int flags, void *arg)
 {
 	struct scan_state *st = arg;
+	struct rules_scan *sc = st->sc;
 	size_t leaf = st->pf->lit_leaf[id], o, pre = st->pf->lit_pre[id];
 
 	(void)from, (void)flags;
-	st->seen[leaf] = 1;
+	sc->seen[leaf] = 1;
 	if (!st->one_value)
 		return 0;
 	o = (size_t)to - st->pf->lit_len[id];
 	if (pre == WIDTH_INF || pre > o)
-		st->lo[leaf] = 0;
-	else if (o - pre < st->lo[leaf])
-		st->lo[leaf] = o - pre;
-	if (st->hi[leaf] == SIZE_MAX || o > st->hi[leaf])
-		st->hi[leaf] = o;
+		sc->lo[leaf] = 0;
+	else if (o - pre < sc->lo[leaf])
+		sc->lo[leaf] = o - pre;
+	if (sc->hi[leaf] == SIZE_MAX || o > sc->hi[leaf])
+		sc->hi[leaf] = o;
+	if (pre == WIDTH_INF)
+		sc->loose[leaf] = 1;
+	else if (!sc->loose[leaf])
+		occ_add(st, leaf, pre > o ? 0 : o - pre, o);
 	return 0;
+}
+
+static int
+win_cmp(const void *a, const void *b)
+{
+	const struct rules_window *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * Group the occurrences by leaf, sort each leaf's windows and merge the
+ * ones that overlap or touch.  A leaf with an unbounded occurrence, or
+ * with more than RULES_WIN_EACH windows, keeps only its hull.
+ */
+static void
+windows_build(struct rules_scan *sc, size_t n_leaves)
+{
+	struct rules_window *by_leaf;
+	size_t k, at = 0, n;
+
+	for (k = 0; k < sc->n_occ; k++)
+		sc->n_win[sc->occ_leaf[k]]++;
+	for (size_t i = 0; i < n_leaves; i++) {
+		sc->first[i] = at;
+		at += sc->n_win[i];
+		sc->n_win[i] = 0;
+	}
+	by_leaf = xreallocarray(NULL, sc->n_occ + 1, sizeof(*by_leaf));
+	for (k = 0; k < sc->n_occ; k++) {
+		size_t leaf = sc->occ_leaf[k];
+
+		by_leaf[sc->first[leaf] + sc->n_win[leaf]++] = sc->win[k];
+	}
+	free(sc->win);
+	sc->win = by_leaf;
+	for (size_t i = 0; i < n_leaves; i++) {
+		struct rules_window *w = sc->win + sc->first[i];
+
+		if (sc->loose[i] || sc->n_win[i] == 0) {
+			sc->n_win[i] = 0;
+			continue;
+		}
+		qsort(w, sc->n_win[i], sizeof(*w), win_cmp);
+		n = 1;
+		for (k = 1; k < sc->n_win[i]; k++) {
+			if (w[k].lo <= w[n - 1].hi + 1) {
+				if (w[k].hi > w[n - 1].hi)
+					w[n - 1].hi = w[k].hi;
+			} else {
+				w[n++] = w[k];
+			}
+		}
+		sc->n_win[i] = n <= RULES_WIN_EACH ? n : 0;
+	}
 }
 
 int
 rules_prefilter_scan(const struct rules *rs, const struct msg *m,
-    const struct rules_ctx *ctx, unsigned char *seen, size_t *lo,
-    size_t *hi)
+    const struct rules_ctx *ctx, struct rules_scan *sc)
 {
 	const struct rules_prefilter *pf = rs->pf;
-	struct scan_state st = { pf, seen, lo, hi, 0 };
+	struct scan_state st = { pf, sc, 0, 0 };
 	hs_scratch_t *scratch = NULL;
 	const char *val;
-	size_t pos;
+	size_t pos, n = rs->n_leaves;
 	int r = -1;
 
-	/* The prototype is shared; each scan gets its own copy. */
-	for (size_t i = 0; i < rs->n_leaves; i++) {
-		lo[i] = SIZE_MAX;
-		hi[i] = SIZE_MAX;
+	memset(sc, 0, sizeof(*sc));
+	sc->seen = xcalloc(n + 1, 1);
+	sc->loose = xcalloc(n + 1, 1);
+	sc->lo = xreallocarray(NULL, n + 1, sizeof(*sc->lo));
+	sc->hi = xreallocarray(NULL, n + 1, sizeof(*sc->hi));
+	sc->first = xcalloc(n + 1, sizeof(*sc->first));
+	sc->n_win = xcalloc(n + 1, sizeof(*sc->n_win));
+	for (size_t i = 0; i < n; i++) {
+		sc->lo[i] = SIZE_MAX;
+		sc->hi[i] = SIZE_MAX;
 	}
+	/* The prototype is shared; each scan gets its own copy. */
 	if (hs_clone_scratch(pf->scratch, &scratch) != HS_SUCCESS)
 		return -1;
 	for (int t = 0; t < RT_COUNT; t++) {
@@ -791,8 +883,23 @@ rules_prefilter_scan(const struct rules *rs, const struct msg *m,
 				goto out;
 		}
 	}
+	windows_build(sc, n);
 	r = 0;
 out:
 	hs_free_scratch(scratch);
 	return r;
+}
+
+void
+rules_prefilter_scan_clear(struct rules_scan *sc)
+{
+	free(sc->seen);
+	free(sc->lo);
+	free(sc->hi);
+	free(sc->first);
+	free(sc->n_win);
+	free(sc->win);
+	free(sc->occ_leaf);
+	free(sc->loose);
+	memset(sc, 0, sizeof(*sc));
 }

@@ -170,15 +170,41 @@ struct rules {
 void rules_prefilter_build(struct rules *rs);
 void rules_prefilter_free(struct rules_prefilter **pfp);
 
+#define RULES_WIN_EACH		64	/* windows a leaf may have ... */
+#define RULES_WIN_ALL		4096	/* ... and all leaves together */
+
+/* Offsets at which a match may start: [lo, hi]. */
+struct rules_window {
+	size_t lo, hi;
+};
+
 /*
- * Scan every value of every target once and set seen[id] = 1 for each
- * leaf whose pattern may match some value of its target.  For a target
- * with one value, any match of leaf id starts in [lo[id], hi[id]]
- * (SIZE_MAX: no bound).  Returns -1 if scanning failed (then every leaf
- * must be treated as possibly matching, from offset 0).
+ * What one prefilter scan found, per leaf id.  seen[id]: some literal of
+ * the leaf occurred, so its pattern may match.  For a target with one
+ * value, any match starts in [lo[id], hi[id]] (SIZE_MAX: no bound) and,
+ * when n_win[id] > 0, in one of the disjoint windows
+ * win[first[id]] ... win[first[id] + n_win[id] - 1], in ascending order:
+ * one short window per occurrence of a literal that lies a bounded
+ * distance into every match, instead of one window over all of them.
+ */
+struct rules_scan {
+	unsigned char *seen;		/* owned */
+	size_t *lo, *hi;		/* owned */
+	size_t *first, *n_win;		/* owned */
+	struct rules_window *win;	/* owned */
+	size_t n_occ;			/* windows before merging */
+	size_t *occ_leaf;		/* owned: leaf of win[k] before */
+	unsigned char *loose;		/* owned: an unbounded occurrence */
+};
+
+/*
+ * Scan every value of every target once and fill sc (allocated here for
+ * rs->n_leaves; free with rules_prefilter_scan_clear).  Returns -1 if
+ * scanning failed (then every leaf must be treated as possibly matching,
+ * from offset 0).
  */
 int rules_prefilter_scan(const struct rules *rs, const struct msg *m,
-    const struct rules_ctx *ctx, unsigned char *seen, size_t *lo,
-    size_t *hi);
+    const struct rules_ctx *ctx, struct rules_scan *sc);
+void rules_prefilter_scan_clear(struct rules_scan *sc);
 
 #endif
