@@ -214,7 +214,7 @@ load(const char *dir, int no_prefilter, double *secs_r)
 static void
 run(const char *label, struct rules *rs, struct msg *msgs, size_t n)
 {
-	struct rules_ctx ctx = { "sales" };
+	struct rules_ctx ctx = { .mailbox = "sales" };
 	size_t bytes = 0, hits = 0;
 	double t0 = now(), secs;
 

@@ -8,9 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "forward.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -83,6 +85,28 @@ load_conf(struct cli *cli, int have_db, struct conf **conf_r)
 	return CLI_OK;
 }
 
+/*
+ * The config's accounts.csv, if any.  A broken one is reported and left
+ * out, not fatal: `triage ingest` must not bounce mail over it (the
+ * daemon, which can keep the old file, refuses it instead).
+ */
+static int
+load_accounts(const struct conf *c, struct accounts **a_r)
+{
+	struct accounts_errors errs = {0};
+
+	if (c == NULL || c->accounts == NULL)
+		return CLI_OK;
+	if (accounts_load(c->accounts, a_r, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "triage: %s\n", errs.v[i]);
+		fprintf(stderr, "triage: %s: going on without key "
+		    "accounts\n", c->accounts);
+	}
+	accounts_errors_clear(&errs);
+	return CLI_OK;
+}
+
 /* --as NAME, or the Unix user, as a team member's name where possible. */
 static int
 resolve_actor(const struct conf *c, const char *as, char **actor_r)
@@ -135,6 +159,8 @@ cli_store_open(
 	if (db == NULL)
 		db = ctx->conf->database;
 	rc = resolve_actor(ctx->conf, o->as, &ctx->actor);
+	if (rc == CLI_OK)
+		rc = load_accounts(ctx->conf, &ctx->accounts);
 	if (rc != CLI_OK) {
 		cli_store_close(ctx);
 		return rc;
@@ -145,6 +171,15 @@ cli_store_open(
 	}
 	if (ctx->conf != NULL)
 		store_set_team(ctx->st, team_member, ctx->conf);
+	store_set_accounts(ctx->st, ctx->accounts);
+	if (ctx->conf != NULL && ctx->conf->smtp_from != NULL) {
+		/* replies to our forwards thread back (triage ingest) */
+		struct forward_sender fs = {0};
+
+		if (forward_sender_parse(ctx->conf->smtp_from, &fs, &err) == 0)
+			store_set_own_domain(ctx->st, fs.domain);
+		forward_sender_clear(&fs);
+	}
 	return CLI_OK;
 }
 
@@ -152,6 +187,7 @@ void
 cli_store_close(struct cli_ctx *ctx)
 {
 	store_close(&ctx->st);
+	accounts_free(&ctx->accounts);
 	conf_free(&ctx->conf);
 	free(ctx->actor);
 	ctx->actor = NULL;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
@@ -136,6 +137,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	struct store_ingest_in in = {0};
 	struct mime_limits lim;
 	struct error err = {0}, perr = {0};
+	struct rules_ctx rctx;
 	struct verdict v;
 	struct msg *m = NULL;
 	FILE *f = stdin;
@@ -165,9 +167,9 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	if (mime_parse(data, len, &lim, time(NULL), &m, &perr) < 0)
 		in.parse_error = perr.msg;
 	verdict_init(&v);
+	accounts_rules_ctx(ctx->accounts, m, t->mailbox, &rctx);
 	if (m != NULL && t->rules != NULL)
-		rules_classify(
-		    t->rules, m, &(struct rules_ctx){t->mailbox}, &v);
+		rules_classify(t->rules, m, &rctx, &v);
 	in.mailbox = t->mailbox;
 	in.mailbox_address = t->address;
 	in.queue = t->queue;
@@ -269,6 +271,7 @@ reprocess_one(struct cli_ctx *ctx, const struct rules *rs, int64_t id)
 	struct store_actor who = {ctx->actor, STORE_SRC_CLI};
 	struct mime_limits lim;
 	struct error err = {0}, perr = {0};
+	struct rules_ctx rctx;
 	struct verdict v;
 	struct msg *m = NULL;
 	char *raw = NULL, *mailbox = NULL;
@@ -281,8 +284,9 @@ reprocess_one(struct cli_ctx *ctx, const struct rules *rs, int64_t id)
 	mime_limits_default(&lim);
 	if (mime_parse(raw, len, &lim, time(NULL), &m, &perr) < 0)
 		m = NULL;
+	accounts_rules_ctx(ctx->accounts, m, mailbox, &rctx);
 	if (m != NULL && rs != NULL)
-		rules_classify(rs, m, &(struct rules_ctx){mailbox}, &v);
+		rules_classify(rs, m, &rctx, &v);
 	if (store_reprocess_msg(ctx->st, id, m, m == NULL ? perr.msg : NULL, &v,
 		&who, &err) < 0)
 		rc = cli_fail(&err);

@@ -69,6 +69,8 @@ ticket_json(const struct store_ticket *t)
 	json_object_object_add(o, "owner", jstr(t->owner));
 	json_object_object_add(o, "route", jstr(t->route));
 	json_object_object_add(o, "customer", jstr(t->customer));
+	json_object_object_add(o, "account", jstr(t->account));
+	json_object_object_add(o, "tier", jstr(t->tier));
 	json_object_object_add(
 	    o, "mailboxes", jlist(t->mailboxes, t->n_mailboxes));
 	json_object_object_add(o, "tags", jlist(t->tags, t->n_tags));
@@ -403,8 +405,11 @@ print_detail_text(const struct store_detail *d)
 	    store_state_name(t->state), t->queue, priority_name(t->priority),
 	    t->owner != NULL ? t->owner : "-",
 	    t->route != NULL ? t->route : "-");
-	printf("  customer %s, mailboxes",
-	    t->customer != NULL ? t->customer : "-");
+	printf("  customer %s", t->customer != NULL ? t->customer : "-");
+	if (t->account != NULL)
+		printf(", account %s (%s)", t->account,
+		    t->tier != NULL ? t->tier : "-");
+	printf(", mailboxes");
 	for (size_t i = 0; i < t->n_mailboxes; i++)
 		printf(" %s", t->mailboxes[i]);
 	printf("\n  tags");

@@ -242,8 +242,10 @@ replay_ticket(struct store *st, const struct store_ticket *t,
 		}
 		verdict_init(&va);
 		verdict_init(&vb);
-		rules_classify(base, m, &(struct rules_ctx){ mailbox }, &va);
-		rules_classify(cand, m, &(struct rules_ctx){ mailbox }, &vb);
+		rules_classify(base, m, &(struct rules_ctx){ .mailbox =
+		    mailbox }, &va);
+		rules_classify(cand, m, &(struct rules_ctx){ .mailbox =
+		    mailbox }, &vb);
 		fold_add(&a, &va);
 		fold_add(&b, &vb);
 		verdict_clear(&va);

@@ -282,7 +282,8 @@ rules_test(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "triage: %s: %s\n", argv[optind], err.msg);
 		goto out;
 	}
-	rules_explain(rs, m, &(struct rules_ctx){ mailbox }, &v, &nears);
+	rules_explain(rs, m, &(struct rules_ctx){ .mailbox = mailbox }, &v,
+	    &nears);
 	printf("message: %s\n  from:    %s\n  subject: %s\n  mailbox: %s\n"
 	    "rules:   %s (%zu rules)\n", argv[optind], m->from.addr,
 	    m->subject, mailbox != NULL ? mailbox : "(none given)",

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "mailbox.h"
+#include "store-outbox.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -30,7 +31,12 @@ struct status_view {
 	size_t n;
 	int64_t counts[4];	/* messages, failed, tickets, outbox */
 	int have_counts;
+	int64_t outbox_pending, outbox_failed;
+	struct store_outbox *failed;	/* owned: the newest failed rows */
+	size_t n_failed;
 };
+
+#define FAILED_SHOWN 10
 
 static const char *const count_names[] = { "messages", "failed", "tickets",
 	"outbox" };
@@ -72,6 +78,11 @@ read_counts(const struct conf *conf, struct status_view *sv)
 		if (store_count(st, count_names[i], &sv->counts[i], &err) < 0)
 			sv->have_counts = 0;
 	}
+	if (store_outbox_count(st, "pending", &sv->outbox_pending, &err) < 0 ||
+	    store_outbox_count(st, "failed", &sv->outbox_failed, &err) < 0 ||
+	    store_outbox_list(st, "failed", FAILED_SHOWN, &sv->failed,
+	    &sv->n_failed, &err) < 0)
+		sv->have_counts = 0;
 	store_close(&st);
 }
 
@@ -98,6 +109,20 @@ print_text(const struct status_view *sv)
 		    "to parse), %" PRId64 " tickets, %" PRId64 " outbox "
 		    "rows\n", sv->counts[0], sv->counts[1], sv->counts[2],
 		    sv->counts[3]);
+	if (!sv->have_counts)
+		return;
+	printf("outbox: %" PRId64 " waiting, %" PRId64 " failed%s\n",
+	    sv->outbox_pending, sv->outbox_failed, sv->outbox_failed > 0 ?
+	    " (triage outbox --failed; retry with triage outbox retry ID)" :
+	    "");
+	for (size_t i = 0; i < sv->n_failed; i++) {
+		const struct store_outbox *o = &sv->failed[i];
+
+		printf("  failed: row %" PRId64 " ticket #%" PRId64 " %s to %s:"
+		    " %s\n", o->id, o->ticket_id, o->kind, o->route != NULL ?
+		    o->route : o->rcpt != NULL ? o->rcpt : "?",
+		    o->last_error != NULL ? o->last_error : "");
+	}
 }
 
 static json_object *
@@ -162,6 +187,34 @@ json_mailbox(const struct mailbox_status *s)
 }
 
 static void
+json_outbox(json_object *root, const struct status_view *sv)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_object_add(root, "outbox_pending",
+	    json_object_new_int64(sv->outbox_pending));
+	json_object_object_add(root, "outbox_failed",
+	    json_object_new_int64(sv->outbox_failed));
+	for (size_t i = 0; i < sv->n_failed; i++) {
+		const struct store_outbox *o = &sv->failed[i];
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "id", json_object_new_int64(o->id));
+		json_object_object_add(f, "ticket",
+		    json_object_new_int64(o->ticket_id));
+		json_object_object_add(f, "kind",
+		    json_object_new_string(o->kind));
+		json_object_object_add(f, "to", json_object_new_string(
+		    o->route != NULL ? o->route : o->rcpt != NULL ? o->rcpt :
+		    ""));
+		json_object_object_add(f, "error", json_object_new_string(
+		    o->last_error != NULL ? o->last_error : ""));
+		json_object_array_add(a, f);
+	}
+	json_object_object_add(root, "outbox_failures", a);
+}
+
+static void
 print_json(const struct status_view *sv)
 {
 	json_object *root = json_object_new_object(), *d, *a;
@@ -180,6 +233,8 @@ print_json(const struct status_view *sv)
 	for (size_t i = 0; sv->have_counts && i < 4; i++)
 		json_object_object_add(root, count_names[i],
 		    json_object_new_int64(sv->counts[i]));
+	if (sv->have_counts)
+		json_outbox(root, sv);
 	printf("%s\n", json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -227,6 +282,7 @@ cli_status(struct cli *cli, int argc, char **argv)
 	else
 		print_text(&sv);
 	free(sv.v);
+	store_outbox_free(&sv.failed, sv.n_failed);
 	free(path);
 	conf_free(&conf);
 	return CLI_OK;

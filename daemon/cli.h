@@ -54,6 +54,8 @@ struct cli_ctx {
 	struct store *st;	/* owned */
 	struct conf *conf;	/* owned; NULL when run with --db and no config */
 	char *actor;		/* owned: who acts */
+	struct accounts *accounts; /* owned: the config's key accounts, or
+				      NULL; the store looks tickets up in it */
 };
 
 #define CLI_STORE_LONGOPTS \

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "conf.h"
 #include "daemon.h"
 #include "forward.h"
@@ -29,6 +30,7 @@
 #include "mime.h"
 #include "outbox-run.h"
 #include "rules.h"
+#include "sla-run.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -53,6 +55,8 @@ struct triaged {
 	struct rules *rules;		/* owned; immutable, shared by workers */
 	struct daemon *d;		/* owned */
 	struct outbox_run *outbox;	/* owned: the SMTP sender thread */
+	struct accounts *accounts;	/* owned: accounts.csv, or NULL */
+	struct sla_run *sla;		/* owned: the SLA clocks' thread */
 	char *status_path;		/* owned */
 	int sfd;			/* signalfd */
 	int tfd;			/* timerfd: the tick */
@@ -186,6 +190,26 @@ load_rules(const struct conf *conf)
 	return rs;
 }
 
+/*
+ * Load the config's accounts.csv into *a_r (NULL when none is set), or
+ * log every problem in it: a broken file is a config error.
+ */
+static int
+load_accounts(const struct conf *conf, struct accounts **a_r)
+{
+	struct accounts_errors errs = { 0 };
+	int r;
+
+	*a_r = NULL;
+	if (conf->accounts == NULL)
+		return 0;
+	r = accounts_load(conf->accounts, a_r, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		log_warnx("%s", errs.v[i]);
+	accounts_errors_clear(&errs);
+	return r;
+}
+
 static int
 team_member(void *arg, const char *address)
 {
@@ -238,8 +262,10 @@ engine_classify(void *arg, const struct msg *m, const char *mailbox,
     struct verdict *v)
 {
 	const struct triaged *t = arg;
-	struct rules_ctx ctx = { .mailbox = mailbox };
+	struct rules_ctx ctx;
 
+	/* t->accounts changes only while the workers are stopped */
+	accounts_rules_ctx(t->accounts, m, mailbox, &ctx);
 	rules_classify(t->rules, m, &ctx, v);
 }
 
@@ -299,6 +325,8 @@ outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
 		o->backoff_first_s = atoi(backoff);
 	o->log = outbox_log;
 	o->build_answer = mailcmd_answer_build;
+	/* SIGTERM waits for the SMTP exchange in hand: keep each step short */
+	o->timeout_s = 30;
 	/* CLI routings reach the database behind our back: look often. */
 	o->interval_s = t->conf->poll_interval < 5 ? t->conf->poll_interval :
 	    5;
@@ -341,6 +369,71 @@ drain_outbox(struct triaged *t)
 		    "failed, %zu skipped, %zu waiting", res.rows, res.sent,
 		    res.retried, res.failed, res.skipped, res.deferred);
 	return 0;
+}
+
+/* ---- the SLA clocks ---------------------------------------------------- */
+
+static void
+sla_log(void *arg, enum log_level level, const char *msg)
+{
+	(void)arg;
+	if (level <= LOG_LVL_WARN)
+		log_warnx("sla: %s", msg);
+	else if (level == LOG_LVL_NOTICE)
+		log_notice("sla: %s", msg);
+	else
+		log_info("sla: %s", msg);
+}
+
+static void
+sla_opts(struct sla_run_opts *o)
+{
+	const char *interval = getenv("TRIAGE_SLA_INTERVAL");
+
+	memset(o, 0, sizeof(*o));
+	/* Tests look every second or two (seconds); see README. */
+	if (interval != NULL)
+		o->interval_s = atoi(interval);
+	o->log = sla_log;
+}
+
+/* The reminder and digest thread (--once runs one tick at the end). */
+static int
+start_sla(struct triaged *t)
+{
+	struct sla_run_opts o;
+	struct error err = { 0 };
+
+	if (t->args->once)
+		return 0;
+	sla_opts(&o);
+	if (sla_run_start(t->conf, t->accounts, &o, &t->sla, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* --once: one SLA tick, after the mailboxes, before the outbox. */
+static int
+tick_sla(struct triaged *t)
+{
+	struct sla_run_opts o;
+	struct sla_tick res = { 0 };
+	struct sla_conf sc;
+	struct error err = { 0 };
+	int r;
+
+	sla_opts(&o);
+	r = sla_run_conf(t->conf, &sc, &err);
+	if (r == 0) {
+		r = sla_run_remind(t->st, t->conf, t->accounts, &sc, &o, &res,
+		    &err);
+		sla_run_conf_clear(&sc);
+	}
+	if (r < 0)
+		log_warnx("sla: %s", err.msg);
+	return r;
 }
 
 /* STATUS= for systemd and the status file for `triage status`. */
@@ -404,6 +497,7 @@ setup_signals(struct triaged *t)
 static void
 reload(struct triaged *t)
 {
+	struct accounts *accounts = NULL;
 	struct rules *rules = NULL;
 	struct conf *conf;
 
@@ -422,19 +516,30 @@ reload(struct triaged *t)
 		conf_free(&conf);
 		goto out;
 	}
+	if (load_accounts(conf, &accounts) < 0) {
+		log_warnx("reload refused: %s is broken; keeping the running "
+		    "configuration", conf->accounts);
+		rules_free(&rules);
+		conf_free(&conf);
+		goto out;
+	}
 	if (strcmp(conf->database, t->conf->database) != 0)
 		log_warnx("reload: database path changed to \"%s\": that "
 		    "needs a restart; still using \"%s\"", conf->database,
 		    t->conf->database);
 	daemon_free(&t->d, STOP_GRACE_MS);
 	outbox_run_free(&t->outbox);
+	sla_run_free(&t->sla);
 	store_set_team(t->st, team_member, conf);
 	set_own_domain(t->st, conf);
+	store_set_accounts(t->st, accounts);
 	conf_free(&t->conf);
 	rules_free(&t->rules);
+	accounts_free(&t->accounts);
 	t->conf = conf;
 	t->rules = rules;
-	if (start_mailboxes(t) < 0 || start_outbox(t) < 0)
+	t->accounts = accounts;
+	if (start_mailboxes(t) < 0 || start_outbox(t) < 0 || start_sla(t) < 0)
 		t->quit = 1;
 	else
 		log_notice("reloaded: %zu mailbox%s, %zu rules",
@@ -547,6 +652,12 @@ main(int argc, char **argv)
 		conf_free(&t.conf);
 		return EXIT_CONFIG;
 	}
+	if (load_accounts(t.conf, &t.accounts) < 0) {
+		log_warnx("%s: not starting", t.conf->accounts);
+		rules_free(&t.rules);
+		conf_free(&t.conf);
+		return EXIT_CONFIG;
+	}
 	mime_init();
 	t.st = open_store(t.conf);
 	if (t.st == NULL) {
@@ -555,10 +666,12 @@ main(int argc, char **argv)
 	}
 	store_set_team(t.st, team_member, t.conf);
 	set_own_domain(t.st, t.conf);
+	store_set_accounts(t.st, t.accounts);
 	t.status_path = mailbox_status_path(t.conf->database);
 	if (setup_signals(&t) < 0)
 		fatal("signals");
-	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0) {
+	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0 ||
+	    start_sla(&t) < 0) {
 		status = EXIT_FAILED;
 		goto out;
 	}
@@ -577,10 +690,11 @@ main(int argc, char **argv)
 	if (args.once) {
 		/* the committer is done with the store: it is ours again */
 		daemon_free(&t.d, STOP_GRACE_MS);
-		if (drain_outbox(&t) < 0)
+		if (tick_sla(&t) < 0 || drain_outbox(&t) < 0)
 			status = EXIT_FAILED;
 	}
 out:
+	sla_run_free(&t.sla);
 	outbox_run_free(&t.outbox);
 	if (t.d != NULL)
 		daemon_free(&t.d, STOP_GRACE_MS);
@@ -591,6 +705,7 @@ out:
 	free(t.status_path);
 	store_close(&t.st);
 	mime_shutdown();
+	accounts_free(&t.accounts);
 	rules_free(&t.rules);
 	conf_free(&t.conf);
 	return status;

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf.h"
+#include "mime.h"
+#include "rules.h"
 #include "xalloc.h"
 
 #define ACCOUNTS_MAX_FILE	(16u * 1024 * 1024)
@@ -571,4 +574,30 @@ enum priority
 account_tier_priority(enum account_tier t)
 {
 	return t >= 0 && t < TIER_COUNT ? tier_priorities[t] : PRIO_NORMAL;
+}
+
+const char *
+accounts_owner_address(const char *owner, const struct conf *c)
+{
+	const struct conf_member *m;
+
+	if (owner == NULL || *owner == '\0')
+		return NULL;
+	if (strchr(owner, '@') != NULL)
+		return owner;
+	m = c != NULL ? conf_member_by_name(c, owner) : NULL;
+	return m != NULL ? m->address : NULL;
+}
+
+void
+accounts_rules_ctx(const struct accounts *a, const struct msg *m,
+    const char *mailbox, struct rules_ctx *ctx_r)
+{
+	const struct account *acct = NULL;
+
+	if (a != NULL && m != NULL && m->from.addr != NULL)
+		acct = accounts_lookup_address(a, m->from.addr);
+	ctx_r->mailbox = mailbox;
+	ctx_r->account = acct != NULL ? acct->name : NULL;
+	ctx_r->tier = acct != NULL ? account_tier_name(acct->tier) : NULL;
 }

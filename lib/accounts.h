@@ -75,6 +75,26 @@ size_t accounts_count(const struct accounts *a);
 /* The i-th account, in domain order; i < accounts_count(a). */
 const struct account *accounts_get(const struct accounts *a, size_t i);
 
+/*
+ * Where an account owner is mailed: `owner` itself when it is an address,
+ * else the address of the team member of that name in `c`; NULL when
+ * neither.
+ */
+struct conf;
+const char *accounts_owner_address(const char *owner, const struct conf *c);
+
+/*
+ * What the rules see of a message (rules_classify's context): the
+ * mailbox it arrived in and its sender's key account and tier (NULL
+ * when `a` is NULL or the sender is no key account).  Every caller that
+ * classifies (triaged's workers, triage ingest and reprocess) builds it
+ * here.  The strings live as long as `a`, `m` and `mailbox`.
+ */
+struct msg;
+struct rules_ctx;
+void accounts_rules_ctx(const struct accounts *a, const struct msg *m,
+    const char *mailbox, struct rules_ctx *ctx_r);
+
 /* "strategic" "key" "standard"; tier_parse is case-insensitive, -1 if bad. */
 const char *account_tier_name(enum account_tier t);
 int account_tier_parse(const char *s, enum account_tier *t_r);

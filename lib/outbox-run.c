@@ -31,6 +31,7 @@
 #define DEFAULT_INTERVAL_S 5
 #define CAP_WAIT_S 300		/* a capped forward looks again after */
 #define NO_BUILDER_WAIT_S 600	/* an answer this triaged cannot build */
+#define RECORD_TRIES 12		/* a busy database, after a 250 */
 
 /* Everything one pass works with. */
 struct pass {
@@ -86,10 +87,19 @@ on_sent(void *arg, size_t part, struct error *err)
 {
 	struct progress *pr = arg;
 	int done = part + 1 == pr->mails->n;
-	int r;
+	int r, tries = 0;
 
-	r = store_outbox_progress(pr->p->st, pr->row->id, (int)part + 1, done,
-	    pr->mails->v[part].message_id, err);
+	/*
+	 * The mail is delivered: recording it must not give up on a busy
+	 * database (the committer's batch may hold the write lock), or the
+	 * next pass would send it again.  Each try waits out the store's
+	 * busy timeout.
+	 */
+	do {
+		error_clear(err);
+		r = store_outbox_progress(pr->p->st, pr->row->id,
+		    (int)part + 1, done, pr->mails->v[part].message_id, err);
+	} while (r < 0 && err->code == ERR_TEMP && ++tries < RECORD_TRIES);
 	if (r < 0)
 		pr->failed = 1;
 	return r;
@@ -156,6 +166,39 @@ out:
 }
 
 /*
+ * The route "owner" (triage route ID owner): the ticket's key account
+ * owner's address, looked up now (store_account_owner), attach style,
+ * its address copied into to[size].  Leaves route_r->to NULL and says
+ * why when there is none; -1 only on a busy database.
+ */
+static int
+owner_route(struct pass *p, const struct store_outbox *row,
+    struct conf_route *route_r, char *to, size_t size, char *why,
+    size_t len, struct error *err)
+{
+	struct error oerr = { 0 };
+	char *owner = NULL;
+	const char *addr;
+
+	if (store_account_owner(p->st, row->ticket_id, &owner, &oerr) < 0) {
+		if (oerr.code == ERR_TEMP)
+			*err = oerr;
+		snprintf(why, len, "route owner: %s", oerr.msg);
+		return oerr.code == ERR_TEMP ? -1 : 0;
+	}
+	addr = accounts_owner_address(owner, p->c);
+	if (addr == NULL)
+		snprintf(why, len, "route owner: '%s' is neither an address "
+		    "nor in the team", owner);
+	else if ((size_t)snprintf(to, size, "%s", addr) < size)
+		route_r->to = to;
+	free(owner);
+	route_r->name = (char *)STORE_ROUTE_OWNER;
+	route_r->style = CONF_ROUTE_ATTACH;
+	return 0;
+}
+
+/*
  * The mails of a forward row into *mails; or a verdict without sending:
  * returns 1 (built), 0 (recorded as failed, skipped or deferred), -1
  * (database error).
@@ -165,17 +208,26 @@ build_forward(struct pass *p, const struct store_outbox *row,
     struct forward_mails *mails, struct error *err)
 {
 	const struct conf_route *route = NULL;
+	struct conf_route owner = { 0 };
 	struct error berr = { 0 };
-	char why[1100], name[200];
+	char why[1100], name[200], owner_to[400];
 	int64_t now = store_now(p->st), n = 0;
 	int r, cap;
 
 	row_name(row, name, sizeof(name));
-	if (row->route != NULL)
+	why[0] = '\0';
+	if (row->route != NULL && strcmp(row->route, STORE_ROUTE_OWNER) == 0) {
+		if (owner_route(p, row, &owner, owner_to, sizeof(owner_to), why,
+		    sizeof(why), err) < 0)
+			return -1;
+		route = owner.to != NULL ? &owner : NULL;
+	} else if (row->route != NULL) {
 		route = conf_route(p->c, row->route);
-	if (route == NULL) {
+	}
+	if (route == NULL && why[0] == '\0')
 		snprintf(why, sizeof(why), "no route \"%s\" in %s",
 		    row->route != NULL ? row->route : "", p->c->path);
+	if (route == NULL) {
 		say(p, LOG_LVL_WARN, "%s: failed: %s", name, why);
 		p->res.failed++;
 		return store_outbox_fail(p->st, row->id, why, err);
@@ -264,6 +316,45 @@ build_answer(struct pass *p, const struct store_outbox *row,
 	return 1;
 }
 
+/*
+ * A mail the daemon writes itself from the row alone (kind "reminder":
+ * the SLA clock's; the note is the subject line, a blank line, the body).
+ */
+static int
+build_note_mail(struct pass *p, const struct store_outbox *row,
+    struct forward_mails *mails, struct error *err)
+{
+	struct forward_answer a = { 0 };
+	struct error berr = { 0 };
+	const char *note = row->note != NULL ? row->note : "";
+	const char *nl = strchr(note, '\n');
+	char *subject, name[200];
+	int r;
+
+	row_name(row, name, sizeof(name));
+	subject = nl != NULL ? xstrndup(note, (size_t)(nl - note)) :
+	    xstrdup(note);
+	a.kind = row->kind;
+	a.to = row->rcpt;
+	a.subject = subject;
+	a.text = nl == NULL ? "" : nl[1] == '\n' ? nl + 2 : nl + 1;
+	a.ticket_id = row->ticket_id;
+	a.event_id = row->id;
+	mails->v = xcalloc(1, sizeof(*mails->v));
+	r = forward_answer_build(&a, &p->sender, store_now(p->st),
+	    &mails->v[0], &berr);
+	free(subject);
+	if (r < 0) {
+		forward_mails_clear(mails);
+		say(p, LOG_LVL_WARN, "%s: failed: cannot build: %s", name,
+		    berr.msg);
+		p->res.failed++;
+		return store_outbox_fail(p->st, row->id, berr.msg, err);
+	}
+	mails->n = 1;
+	return 1;
+}
+
 /* Record a failed send: retry later or give up. */
 static int
 record_failure(struct pass *p, const struct store_outbox *row,
@@ -316,7 +407,7 @@ session(struct pass *p)
 	free(token);
 	if (r < 0) {
 		p->conn_failed = 1;
-		say(p, LOG_LVL_WARN, "smtp: %s", p->conn_err.msg);
+		say(p, LOG_LVL_WARN, "%s", p->conn_err.msg);
 	}
 	return r;
 }
@@ -337,10 +428,14 @@ one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 		r = build_forward(p, row, &mails, err);
 	} else if (strcmp(row->kind, "answer") == 0) {
 		r = build_answer(p, row, &mails, err);
+	} else if (strcmp(row->kind, "reminder") == 0) {
+		r = build_note_mail(p, row, &mails, err);
 	} else {
-		p->res.failed++;
-		r = store_outbox_fail(p->st, row->id, "unknown outbox kind",
-		    err);
+		/* a newer triaged's kind: leave it for one that knows it */
+		p->res.deferred++;
+		r = store_outbox_defer(p->st, row->id, store_now(p->st) +
+		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot send "
+		    "this kind", err);
 	}
 	if (r <= 0)
 		goto out;
@@ -393,6 +488,9 @@ pass_run(struct store *st, const struct conf *c,
 	size_t n = 0, i;
 	int r;
 
+	/* "route owner" rows look the owner up through the store. */
+	if (accounts != NULL)
+		store_set_accounts(st, accounts);
 	r = store_outbox_due(st, o->batch > 0 ? o->batch : DEFAULT_BATCH,
 	    &rows, &n, err);
 	if (r < 0 || n == 0)

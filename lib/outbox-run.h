@@ -14,8 +14,11 @@
  *                                     side answering)
  *   ticket forwarded `forwards_per_   deferred (waits, no attempt counted)
  *     hour` times in the last hour
- *   answer                            built by hooks.build_answer (NULL:
+ *   answer                            built by o->build_answer (NULL:
  *                                     deferred until a triaged that can)
+ *   reminder                          forward_answer_build from the row
+ *                                     (rcpt, note: subject, blank, body)
+ *   any other kind                    deferred (a newer triaged's)
  *   then outbox_send: each accepted mail is committed at once
  *   (store_outbox_progress), a 4xx or no connection retries after
  *   outbox_backoff(), a 5xx fails the row with the server's text.

@@ -107,6 +107,22 @@ t_mailbox(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 }
 
 static const char *
+t_account(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)m, (void)arg;
+	return one(ctx != NULL ? ctx->account : NULL, pos);
+}
+
+static const char *
+t_tier(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)m, (void)arg;
+	return one(ctx != NULL ? ctx->tier : NULL, pos);
+}
+
+static const char *
 t_header(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
     size_t *pos)
 {
@@ -157,6 +173,8 @@ const struct rules_target_def rules_targets[RT_COUNT] = {
 	[RT_FORWARDED] = { "forwarded", 0, 0, t_forwarded },
 	[RT_ATTACHMENT] = { "attachment", 0, 1, t_attachment },
 	[RT_MAILBOX] = { "mailbox", 0, 0, t_mailbox },
+	[RT_ACCOUNT] = { "account", 0, 0, t_account },
+	[RT_TIER] = { "tier", 0, 0, t_tier },
 	[RT_HEADER] = { "header", 1, 1, t_header },
 	[RT_FLAG] = { "flag", 0, 1, t_flag },
 };

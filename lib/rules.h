@@ -67,6 +67,8 @@ struct rules_options {
  */
 struct rules_ctx {
 	const char *mailbox;	/* mailbox the message arrived in, or NULL */
+	const char *account;	/* the sender's key account name, or NULL */
+	const char *tier;	/* its tier ("strategic" "key" "standard") */
 };
 
 /*

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "forward.h"
 #include "xalloc.h"
 
@@ -719,12 +720,34 @@ apply_verdict(struct store *st, int64_t id, int64_t row,
 	return r;
 }
 
+/* Record a new ticket's key account (schema 5). */
+static int
+set_account(struct store *st, int64_t id, const struct account *acct,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s,
+	    "UPDATE tickets SET account = ?, tier = ? WHERE id = ?", err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, acct->name);
+	store_bind_text(s, 2, account_tier_name(acct->tier));
+	sqlite3_bind_int64(s, 3, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "ticket account");
+	store_release(st, &s);
+	return r;
+}
+
 static int
 create_ticket(struct store *st, const struct placing *p, int64_t related,
     int64_t *id_r, struct error *err)
 {
 	const struct verdict *v = p->verdict;
 	const char *customer = NULL, *queue = p->queue;
+	const struct account *acct = NULL;
 	enum priority prio = PRIO_NORMAL;
 	sqlite3_stmt *s = NULL;
 	char detail[512];
@@ -735,6 +758,11 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		return -1;
 	if (v != NULL && v->queue != NULL)
 		queue = v->queue;
+	/* A key account's tier sets the start; a rule's priority wins. */
+	if (st->accounts != NULL && customer != NULL)
+		acct = accounts_lookup_address(st->accounts, customer);
+	if (acct != NULL)
+		prio = account_tier_priority(acct->tier);
 	if (v != NULL && v->priority != PRIO_UNSET)
 		prio = v->priority;
 	r = store_prepare(st, &s,
@@ -761,6 +789,8 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	}
 	store_release(st, &s);
 	*id_r = sqlite3_last_insert_rowid(st->db);
+	if (acct != NULL && set_account(st, *id_r, acct, err) < 0)
+		return -1;
 	snprintf(detail, sizeof(detail), "%s from %s in %s, queue %s%s%s",
 	    p->message_id, p->msg->from.addr, p->mailbox, queue,
 	    p->ignored ? ", ignored: " : "", p->ignored ? v->ignore : "");

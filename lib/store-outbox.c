@@ -16,7 +16,7 @@
 #define COLUMNS \
 	"id, ticket_id, coalesce(message_id, 0), kind, route, rcpt, state," \
 	" attempts, parts_sent, created, next_attempt, coalesce(sent_at, 0)," \
-	" last_error"
+	" last_error, note"
 
 static const struct store_actor daemon_actor = { "triaged",
 	STORE_SRC_DAEMON };
@@ -37,6 +37,7 @@ read_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->next_attempt = sqlite3_column_int64(s, 10);
 	o->sent_at = sqlite3_column_int64(s, 11);
 	o->last_error = store_col_text(s, 12);
+	o->note = store_col_text(s, 13);
 }
 
 /* Step a prepared select to the end, collecting rows. */
@@ -204,7 +205,8 @@ store_outbox_progress(struct store *st, int64_t id, int parts_sent,
 	    " state = 'sent', sent_at = ?2, last_error = ?3"
 	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", NULL,
 	    parts_sent, strcmp(row.kind, "forward") == 0 ? "forwarded" :
-	    "answered", ev, &daemon_actor, err);
+	    strcmp(row.kind, "reminder") == 0 ? "reminded" : "answered", ev,
+	    &daemon_actor, err);
 	store_outbox_clear(&row);
 	return r;
 }
@@ -349,6 +351,7 @@ store_outbox_clear(struct store_outbox *o)
 	free(o->rcpt);
 	free(o->state);
 	free(o->last_error);
+	free(o->note);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -33,7 +33,10 @@ struct store_outbox {
 				   answer's command mail; 0: none */
 	char *kind;		/* "forward" "answer" ... */
 	char *route;		/* forward: the route's name; else NULL */
-	char *rcpt;		/* answer: the recipient; else NULL */
+	char *rcpt;		/* answer, reminder: the recipient */
+	char *note;		/* forward: the routing note; answer: the
+				   body; reminder: subject line, blank line,
+				   body */
 	char *state;		/* "pending" "sent" "failed" "skipped" */
 	int attempts;		/* failed attempts so far */
 	int parts_sent;		/* mails of the row the server accepted */

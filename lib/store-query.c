@@ -19,7 +19,8 @@
 	"SELECT id, subject, state, queue, priority, owner, route,"            \
 	" customer, qualified, qualify_reason, story, ignore_reason,"          \
 	" coalesce(related_to, 0), created, updated, score_budget,"            \
-	" score_authority, score_need, score_timeline, score_fit"              \
+	" score_authority, score_need, score_timeline, score_fit,"             \
+	" account, tier"                                                       \
 	" FROM tickets "
 #define T_ORDER " ORDER BY priority DESC, created, id LIMIT ?4"
 
@@ -42,6 +43,8 @@ ticket_clear(struct store_ticket *t)
 	free(t->owner);
 	free(t->route);
 	free(t->customer);
+	free(t->account);
+	free(t->tier);
 	free(t->qualify_reason);
 	free(t->ignore_reason);
 	for (size_t i = 0; i < t->n_mailboxes; i++)
@@ -77,6 +80,8 @@ fill_ticket(sqlite3_stmt *s, struct store_ticket *t)
 	t->updated = sqlite3_column_int64(s, 14);
 	for (int i = 0; i < DIM_COUNT; i++)
 		t->scores[i] = sqlite3_column_int(s, 15 + i);
+	t->account = store_col_text(s, 20);
+	t->tier = store_col_text(s, 21);
 }
 
 /* One text column of every row of `sql` (bound to id) into a list. */

@@ -121,4 +121,51 @@ void store_sla_detail_format(enum sla_clock clock, int64_t since,
 int store_sla_detail_parse(const char *detail, enum sla_clock *clock_r,
     int64_t *since_r, int64_t *deadline_r, const char **to_r);
 
+/* ---- the daemon's SLA wiring (store-digest.c) ---- */
+
+/* A reminder row of the outbox, for the sender; strings owned. */
+struct store_reminder {
+	int64_t ticket_id;
+	char *rcpt;		/* the address reminded */
+	char *text;		/* subject line, blank line, body */
+};
+
+/*
+ * Read reminder row `outbox_id` into *rm_r (free with
+ * store_reminder_clear); ERR_NOTFOUND when there is no such row or it is
+ * not a reminder.
+ */
+int store_reminder_get(struct store *st, int64_t outbox_id,
+    struct store_reminder *rm_r, struct error *err);
+void store_reminder_clear(struct store_reminder *rm);
+
+/*
+ * The digest table: one row per local day (sla_local_day) a digest was
+ * made for, with its recipient and text (subject line, blank line,
+ * body), pending until the SMTP server took it.
+ *
+ * store_digest_last: the newest row's day and when it was made (both 0
+ * when there is none).  store_digest_add: add the row for `day` unless
+ * there is one (*added_r 0 then: never two digests for a day).
+ * store_digest_pending: the newest pending row into *row_r (free with
+ * store_digest_row_clear), *found_r 0 when none.  store_digest_done:
+ * `error` NULL marks the row sent; else counts a failed attempt.
+ */
+struct store_digest_row {
+	int64_t day;
+	char *rcpt;		/* owned */
+	char *text;		/* owned */
+	int attempts;
+};
+
+int store_digest_last(struct store *st, int64_t *day_r, int64_t *created_r,
+    struct error *err);
+int store_digest_add(struct store *st, int64_t day, const char *rcpt,
+    const char *text, int *added_r, struct error *err);
+int store_digest_pending(struct store *st, struct store_digest_row *row_r,
+    int *found_r, struct error *err);
+void store_digest_row_clear(struct store_digest_row *row);
+int store_digest_done(struct store *st, int64_t day, const char *error,
+    struct error *err);
+
 #endif

@@ -168,6 +168,12 @@ store_sla_tickets_free(struct store_sla_ticket **vp, size_t n)
 	*vp = NULL;
 }
 
+void
+store_set_accounts(struct store *st, const struct accounts *a)
+{
+	st->accounts = a;
+}
+
 int
 store_sla_due(struct store *st, struct store_sla_ticket **v_r, size_t *n_r,
     struct error *err)

@@ -267,6 +267,27 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_pending ON outbox(state, next_attempt)"
 	"  WHERE state = 'pending';"
 	"CREATE INDEX outbox_ticket ON outbox(ticket_id, kind, sent_at);",
+
+	/*
+	 * 5: key accounts and the SLA digest.  A ticket records the key
+	 * account and tier of its customer when it opens (NULL: none).
+	 * sla_digests: one row per local day a digest was made for, so a
+	 * restart never sends the same day's digest twice; it keeps the
+	 * text until the SMTP server took it (outbox.ticket_id is NOT
+	 * NULL, and a digest is about no one ticket).
+	 */
+	"ALTER TABLE tickets ADD COLUMN account TEXT;"
+	"ALTER TABLE tickets ADD COLUMN tier TEXT;"
+	"CREATE TABLE sla_digests ("
+	"  day INTEGER PRIMARY KEY,"
+	"  created INTEGER NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','sent')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

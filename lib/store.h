@@ -36,7 +36,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -104,6 +104,25 @@ void store_set_team(struct store *st, store_team_fn *fn, void *arg);
  * The string is copied.
  */
 void store_set_own_domain(struct store *st, const char *domain);
+struct accounts;
+/*
+ * Key accounts (accounts.csv): a new ticket whose customer's domain is
+ * a key account's records the account and tier and, unless the rules
+ * set a priority, starts at the tier's (account_tier_priority).  `a` is
+ * foreign and must outlive its use; NULL (the default): no accounts.
+ * Both ingest paths (triaged, triage ingest) get it from here.
+ */
+void store_set_accounts(struct store *st, const struct accounts *a);
+/*
+ * The owner (accounts.csv's owner column: a team member's name or an
+ * address) of ticket `id`'s key account, as a new string in *owner_r.
+ * ERR_REFUSED saying why when the customer is no key account or the
+ * account has no owner; ERR_NOTFOUND when there is no such ticket.
+ */
+int store_account_owner(struct store *st, int64_t id, char **owner_r,
+    struct error *err);
+/* The route name that forwards to the key account's owner. */
+#define STORE_ROUTE_OWNER "owner"
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */
@@ -294,6 +313,8 @@ struct store_ticket {
 	char *owner;		/* NULL when unclaimed */
 	char *route;		/* NULL when not routed */
 	char *customer;		/* NULL when unknown */
+	char *account;		/* the customer's key account, or NULL */
+	char *tier;		/* its tier ("strategic" "key" "standard") */
 	char **mailboxes;	/* every mailbox the thread arrived in */
 	size_t n_mailboxes;
 	char **tags;

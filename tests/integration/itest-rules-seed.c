@@ -70,7 +70,8 @@ main(int argc, char **argv)
 			continue;
 		}
 		verdict_init(&v);
-		rules_classify(rs, m, &(struct rules_ctx){ argv[3] }, &v);
+		rules_classify(rs, m, &(struct rules_ctx){ .mailbox = argv[3] },
+		    &v);
 		in.mailbox = argv[3];
 		in.queue = argv[3];
 		in.raw = raw;

@@ -28,3 +28,11 @@ check() { "$HARNESS_PYTHON" "$OUTBOX_CHECK" "$@"; }
 
 # ticket_of MESSAGE-ID
 ticket_of() { sql "SELECT ticket_id FROM messages WHERE message_id = '$1'"; }
+
+# outbox_trap: after harness_start, also kill a triaged still running
+# when the test ends (a failed check exits with the daemon up; it would
+# outlive the test and hold ctest's output pipe open).
+outbox_trap()
+{
+	trap 'st=$?; [ -z "${DAEMON_PID:-}" ] || kill -KILL "$DAEMON_PID" 2>/dev/null; (exit $st); harness_on_exit' EXIT
+}

@@ -4,7 +4,8 @@
 #     attempts and the error recorded) and is delivered exactly once
 #     after the server comes back;
 #  2. a 550 marks the row failed with the server's text, shown by
-#     `triage outbox --failed` and `triage show`; `triage outbox retry`
+#     `triage outbox --failed`, `triage status` and `triage show`;
+#     `triage outbox retry`
 #     sends it once the address is accepted, once;
 #  3. triaged SIGKILLed between queueing and sending (the server hangs
 #     before its greeting) delivers after the restart, once.
@@ -17,6 +18,7 @@ set -e
 export TRIAGE_OUTBOX_BACKOFF=1
 
 harness_start
+outbox_trap
 conf
 W=$HARNESS_DIR/work
 mkdir -p "$W"
@@ -61,6 +63,12 @@ cli outbox --failed | grep -q "^$ROW .*failed.*550 5.1.1 support mailbox unavail
 cli show "$T2" | grep -q "forward-failed.*550 5.1.1 support mailbox unavailable" ||
 	fail "triage show lacks the failure: $(cli show "$T2")"
 grep -q "outbox row $ROW .*failed: 550 5.1.1" "$DAEMON_LOG" || fail "not logged"
+"$TRIAGE" -c "$CONF" status | grep -q "^outbox: 0 waiting, 1 failed" ||
+	fail "triage status: $("$TRIAGE" -c "$CONF" status)"
+"$TRIAGE" -c "$CONF" status | grep -q "failed: row $ROW ticket #$T2 forward to support: 550 5.1.1" ||
+	fail "triage status lacks the failed row"
+"$TRIAGE" -c "$CONF" status --json | grep -Eq '"outbox_failed": ?1' ||
+	fail "triage status --json lacks outbox_failed"
 [ "$(spool_count)" = 1 ] || fail "550: something was stored"
 harness_smtp_accept
 cli outbox retry "$ROW" >/dev/null || fail "outbox retry"

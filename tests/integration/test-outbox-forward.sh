@@ -13,6 +13,7 @@ set -e
 . "$TRIAGE_SOURCE_DIR/tests/integration/outbox-lib.sh"
 
 harness_start
+outbox_trap
 conf
 W=$HARNESS_DIR/work
 mkdir -p "$W"
@@ -133,6 +134,65 @@ sql "SELECT last_error FROM outbox WHERE state = 'skipped'" | grep -q "route's o
 	fail "support's own reply not recognised"
 [ "$(sql "SELECT count(*) FROM outbox WHERE kind <> 'forward'")" = 0 ] ||
 	fail "an answer was queued"
+pass "replies from support thread back; auto-reply and X-Loop: no forward, no answer ($before rows before)"
+
+# 6. #route from mail goes the same way as the CLI: a BDR's reply claims
+#    and routes a new ticket; the forward and the command answer (with
+#    Auto-Submitted) go out.  The same BDR's command mail carrying our
+#    X-Loop is neither applied nor answered.
+sed 's/o1\.pat@/o1.lee@/; s/Pat Buyer <pat@/Lee <lee@/' "$OUTBOX_FIX/c1.eml" >"$W/e1.eml"
+deliver sales INBOX "$W/e1.eml"
+wait_sql "SELECT count(*) FROM messages WHERE message_id = 'o1.lee@buyer.example'" 1 10 ||
+	fail "e1 not stored"
+T3=$(ticket_of o1.lee@buyer.example)
+cat >"$W/alice-route.eml" <<MAIL
+From: Alice BDR <alice@example.com>
+To: sales@example.com
+Subject: Re: How much for 50 seats?
+Date: Mon, 09 Nov 2026 14:00:00 +0000
+Message-ID: <a-route@example.com>
+In-Reply-To: <o1.lee@buyer.example>
+
+#claim
+#route sales
+
+Sales, this one is yours.
+MAIL
+cat >"$W/alice-loop.eml" <<MAIL
+From: Alice BDR <alice@example.com>
+To: sales@example.com
+Subject: Re: How much for 50 seats?
+Date: Mon, 09 Nov 2026 14:00:01 +0000
+Message-ID: <a-loop@example.com>
+In-Reply-To: <o1.pat@buyer.example>
+X-Loop: triage@example.com
+
+#tag looped
+MAIL
+n0=$(spool_count)
+deliver sales INBOX "$W/alice-route.eml" "$W/alice-loop.eml"
+wait_sql "SELECT count(*) FROM outbox WHERE ticket_id = $T3 AND state = 'sent'" 2 15 ||
+	fail "#route by mail: $(sql "SELECT id, kind, state, last_error FROM outbox WHERE ticket_id = $T3")"
+[ "$(sql "SELECT state FROM tickets WHERE id = $T3")" = routed ] || fail "not routed"
+wait_sql "SELECT count(*) FROM messages WHERE message_id = 'a-loop@example.com'" 1 10 ||
+	fail "the looped command mail not stored"
+sleep 1
+[ "$(spool_count)" = $((n0 + 2)) ] || fail "#route by mail: $(spool_count) mails, want $((n0 + 2))"
+fwd= ans=
+for f in $(harness_smtp_messages | tail -n 2); do
+	case $(sed -n 's/^rcpt: *//p' "${f%.eml}.env") in
+	sales-team@example.com) fwd=$f ;;
+	alice@example.com) ans=$f ;;
+	esac
+done
+[ -n "$fwd" ] && [ -n "$ans" ] || fail "want a forward to sales-team and an answer to alice"
+raw o1.lee@buyer.example "$W/e1.raw"
+check attach "$fwd" "$W/e1.raw" || fail "#route by mail: attach content"
+check header "$ans" Auto-Submitted | grep -qx auto-replied || fail "answer lacks Auto-Submitted"
+check header "$ans" X-Loop | grep -qx triage@example.com || fail "answer lacks X-Loop"
+[ "$(sql "SELECT count(*) FROM tags WHERE tag = 'looped'")" = 0 ] || fail "the looped #tag was applied"
+[ "$(sql "SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id WHERE m.message_id = 'a-loop@example.com'")" = 0 ] ||
+	fail "the looped command mail was answered or forwarded"
 stop_daemon TERM
 [ "$DAEMON_RC" = 0 ] || fail "SIGTERM exit status $DAEMON_RC"
-pass "replies from support thread back; auto-reply and X-Loop: no forward, no answer ($before rows before)"
+pass "#route by mail forwards like the CLI and is answered (Auto-Submitted); a command mail with our X-Loop: nothing"

@@ -10,6 +10,7 @@ set -e
 . "$TRIAGE_SOURCE_DIR/tests/integration/outbox-lib.sh"
 
 harness_start
+outbox_trap
 conf
 W=$HARNESS_DIR/work
 mkdir -p "$W"

@@ -257,6 +257,11 @@ static const struct tcase cases[] = {
 	"line 3: \"#route nowhere\": unknown route 'nowhere' (routes: "
 	"sales support)",
 	"command-failed", "alice", "nowhere"},
+    {"route owner without a key account: refused, says why", NONE,
+	"alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
+	"#claim\n#route owner\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
+	"line 2: \"#route owner\": ticket #1 has no key account",
+	"command-failed", "alice", "#route owner"},
     {"a bad line: none applies", NONE, "alice@example.com", "sales@example.com",
 	"Re: Pricing", 1, "", "#claim\n#priority soon\n", MAILCMD_FAILED, "new",
 	NULL, NULL, 1, "line 2: \"#priority soon\": #priority needs",

@@ -336,7 +336,9 @@ compare(struct rules *fast, struct rules *exact, struct msg **msgs,
 	int diff = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct rules_ctx ctx = { rnd(2) ? "sales" : "community" };
+		struct rules_ctx ctx = {
+			.mailbox = rnd(2) ? "sales" : "community",
+		};
 		struct verdict a, b;
 		char *ta, *tb;
 

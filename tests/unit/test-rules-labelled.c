@@ -255,7 +255,7 @@ test_labelled(void **state)
 	mime_init();
 	assert_true(n >= 60);
 	for (size_t i = 0; i < n; i++) {
-		struct rules_ctx ctx = { ex[i].mailbox };
+		struct rules_ctx ctx = { .mailbox = ex[i].mailbox };
 		struct verdict v, vp;
 		struct msg *m;
 		char *path, *a, *b;

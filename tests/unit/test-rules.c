@@ -130,6 +130,13 @@ static const struct {
 	  "t.rules:4:3: unknown keyword 'frm'\n" },
 	{ "rule a\n  header /x/\n  tag t\n",
 	  "t.rules:2:10: expected header name\n" },
+	/* key accounts: account and tier are conditions like mailbox */
+	{ "rule a\n  account /^acme\\b/i\n  not tier /^standard$/\n"
+	  "  priority urgent\n", "" },
+	{ "rule a\n  tier strategic\n  tag t\n",
+	  "t.rules:2:8: expected /pattern/ after 'tier'\n" },
+	{ "rule a\n  acount /x/\n  tag t\n",
+	  "t.rules:2:3: unknown keyword 'acount'\n" },
 };
 
 static void
@@ -485,7 +492,7 @@ test_semantics(void **state)
 
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			const struct sem_case *c = &cases[i];
-			struct rules_ctx ctx = { c->mailbox };
+			struct rules_ctx ctx = { .mailbox = c->mailbox };
 			struct msg *m = tm_new(c->from, c->subject, c->body);
 			struct verdict v;
 
@@ -493,6 +500,61 @@ test_semantics(void **state)
 			verdict_init(&v);
 			rules_classify(rs, m, &ctx, &v);
 			check_verdict(i, c, &v);
+			verdict_clear(&v);
+			tm_free(&m);
+		}
+		rules_free(&rs);
+	}
+}
+
+/*
+ * account and tier come from the context (the sender's key account, which
+ * the daemon looks up in accounts.csv); no account: neither matches, so
+ * `not tier /./` holds.
+ */
+static void
+test_account_tier(void **state)
+{
+	static const char text[] =
+	    "rule key-account\n"
+	    "  tier /^(strategic|key)$/\n"
+	    "  tag key-account\n"
+	    "rule acme\n"
+	    "  account /^acme\\b/i\n"
+	    "  tag acct:acme\n"
+	    "rule no-account\n"
+	    "  not tier /./\n"
+	    "  tag no-account\n";
+	static const struct {
+		const char *account, *tier;
+		const char *tags;
+	} tcases[] = {
+		{ NULL, NULL, "no-account" },
+		{ "Acme, Inc.", "strategic", "key-account acct:acme" },
+		{ "Initech", "key", "key-account" },
+		{ "Acme Europe", "standard", "acct:acme" },
+		{ "Acmeville", "standard", "" },
+	};
+	(void)state;
+	for (int pf = 0; pf < 2; pf++) {
+		struct rules *rs = load(text, pf);
+
+		for (size_t i = 0; i < sizeof(tcases) / sizeof(tcases[0]);
+		    i++) {
+			struct rules_ctx ctx = { .mailbox = "sales",
+				.account = tcases[i].account,
+				.tier = tcases[i].tier };
+			struct msg *m = tm_new("pat@acme.com", "x", "y");
+			struct verdict v;
+			char *tags;
+
+			verdict_init(&v);
+			rules_classify(rs, m, &ctx, &v);
+			tags = tags_text(&v);
+			if (strcmp(tags, tcases[i].tags) != 0)
+				print_error("case %zu: tags '%s'\n", i, tags);
+			assert_string_equal(tags, tcases[i].tags);
+			free(tags);
 			verdict_clear(&v);
 			tm_free(&m);
 		}
@@ -583,6 +645,7 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_dir),
 		cmocka_unit_test(test_semantics),
+		cmocka_unit_test(test_account_tier),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_explain),
 	};

@@ -4,7 +4,8 @@
  * a table of steps walked in order, each with the state it must leave;
  * then one pass with the SMTP port closed: a capped row waits without an
  * attempt, a follow-up carrying our X-Loop or from the route's address is
- * skipped, an ordinary row records the refused connection and waits.
+ * skipped, an ordinary row and an SLA reminder record the refused
+ * connection and wait, an unknown kind waits for a triaged that knows it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -277,19 +278,29 @@ test_pass_without_server(void **state)
 	assert_int_equal(store_exec(st, "INSERT INTO outbox (ticket_id,"
 	    " message_id, kind, route, created) VALUES (1, 1, 'forward',"
 	    " 'support', 0)", &err), 0);
+	/* row 6: an SLA reminder, built from the row alone; row 7: a kind
+	   this triaged does not know */
+	assert_int_equal(store_exec(st, "INSERT INTO outbox (ticket_id,"
+	    " kind, rcpt, note, created) VALUES (1, 'reminder',"
+	    " 'alice@example.com', 'Ticket #1 breached its claim SLA' || char(10)"
+	    " || char(10) || 'Claim it.', 1794650400);"
+	    " INSERT INTO outbox (ticket_id, kind, rcpt, created) VALUES"
+	    " (1, 'fax', 'x', 1794650400)", &err), 0);
 	assert_int_equal(outbox_run_pass(st, &c, NULL, &o, &res, &err), 0);
-	assert_int_equal(res.rows, 4);
+	assert_int_equal(res.rows, 6);
 	assert_int_equal(res.skipped, 2);
-	assert_int_equal(res.deferred, 1);
-	assert_int_equal(res.retried, 1);
+	assert_int_equal(res.deferred, 2);
+	assert_int_equal(res.retried, 2);
+	expect_row(st, 6, "pending", 1, 0, "127.0.0.1");
+	expect_row(st, 7, "pending", 0, 0, "cannot send this kind");
 	expect_row(st, 2, "skipped", 0, 0, "carries our X-Loop");
 	expect_row(st, 3, "skipped", 0, 0, "route's own address");
 	expect_row(st, 4, "pending", 1, 0, "127.0.0.1");
 	expect_row(st, 5, "pending", 0, 0, "cap 1");
 	assert_int_equal(events(st, t1, "forward-skipped"), 2);
-	/* five minutes on, the capped row and the refused one are due */
+	/* five minutes on, the capped row and the refused ones are due */
 	now += 300;
-	assert_int_equal(due(st), 2);
+	assert_int_equal(due(st), 3);
 	free(m1);
 	free(m2);
 	free(m3);

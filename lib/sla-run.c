@@ -1,0 +1,485 @@
+/*
+ * The daemon's SLA clocks: reminders and the daily digest.  See
+ * sla-run.h for the steps; sla.c decides, store-sla.c records,
+ * report-remind.c / report-digest.c write the text.
+ */
+#include "sla-run.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "forward.h"
+#include "report.h"
+#include "smtp.h"
+#include "store-report.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define DEFAULT_INTERVAL_S 60
+#define DEFAULT_SMTP_TIMEOUT_S 30
+#define TEXT_CAP (256 * 1024)
+
+static void
+say(const struct sla_run_opts *o, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(const struct sla_run_opts *o, enum log_level level, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if (o == NULL || o->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o->log(o->arg, level, msg);
+}
+
+int
+sla_run_conf(const struct conf *c, struct sla_conf *sc, struct error *err)
+{
+	struct sla_conf n = { 0 };
+	struct error herr = { 0 };
+	const char *at = c->sla.digest_at != NULL ? c->sla.digest_at : "08:00";
+
+	if (c->sla.hours != NULL &&
+	    sla_hours_parse(c->sla.hours, &n.hours, &herr) < 0)
+		return error_set(err, ERR_CONF, "%s: sla.hours: %s", c->path,
+		    herr.msg);
+	if (sla_parse_hhmm(at, &n.digest_at) < 0) {
+		sla_hours_free(&n.hours);
+		return error_set(err, ERR_CONF, "%s: sla.digest_at \"%s\" is "
+		    "not HH:MM", c->path, at);
+	}
+	n.policy.claim = c->sla.claim;
+	n.policy.acknowledge = c->sla.acknowledge;
+	n.policy.hours = n.hours;
+	*sc = n;
+	return 0;
+}
+
+void
+sla_run_conf_clear(struct sla_conf *sc)
+{
+	sla_hours_free(&sc->hours);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* ---- reminders -------------------------------------------------------- */
+
+/*
+ * Whom to remind: the claiming BDR, the route's address, the key
+ * account's owner, the mailbox's shared address -- the first known.
+ */
+static const char *
+recipient(const struct conf *c, const struct accounts *a,
+    const struct store_sla_ticket *t)
+{
+	const struct conf_route *route;
+	const struct conf_mailbox *mb;
+	const struct account *acct;
+	const char *to;
+
+	to = accounts_owner_address(t->owner, c);
+	if (to != NULL)
+		return to;
+	route = t->route != NULL ? conf_route(c, t->route) : NULL;
+	if (route != NULL)
+		return route->to;
+	acct = a != NULL && t->customer != NULL ?
+	    accounts_lookup_address(a, t->customer) : NULL;
+	to = acct != NULL ? accounts_owner_address(acct->owner, c) : NULL;
+	if (to != NULL)
+		return to;
+	mb = t->mailbox != NULL ? conf_mailbox(c, t->mailbox) : NULL;
+	return mb != NULL ? mb->address : NULL;
+}
+
+/* The reminder's text: subject line, blank line, body. */
+static int
+render_reminder(const struct conf *c, const struct accounts *a,
+    const struct store_sla_ticket *t, const struct sla_result *res,
+    int64_t now, struct buf *text, struct error *err)
+{
+	const struct account *acct = a != NULL && t->customer != NULL ?
+	    accounts_lookup_address(a, t->customer) : NULL;
+	struct report_reminder rm = {
+		.ticket_id = t->id,
+		.subject = t->subject,
+		.customer = t->customer,
+		.account = acct != NULL ? acct->name : NULL,
+		.owner = t->owner != NULL ? t->owner : t->route,
+		.clock = (int)res->clock,
+		.since = t->sla.since,
+		.deadline = res->deadline,
+		.now = now,
+	};
+	struct buf body;
+	int r;
+
+	(void)c;
+	buf_init(&body, TEXT_CAP);
+	r = report_reminder_render(&rm, text, &body, err);
+	if (r == 0 && buf_addstr(text, "\n\n") < 0)
+		r = error_set(err, ERR_INTERNAL, "reminder too long");
+	if (r == 0 && buf_add(text, body.data, body.len) < 0)
+		r = error_set(err, ERR_INTERNAL, "reminder too long");
+	buf_free(&body);
+	return r;
+}
+
+/* Remind for one breached ticket; -1 only for a database failure. */
+static int
+remind_one(struct store *st, const struct conf *c, const struct accounts *a,
+    const struct store_sla_ticket *t, const struct sla_result *res,
+    const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
+{
+	const char *to = recipient(c, a, t);
+	struct error rerr = { 0 };
+	struct buf text;
+	int sent = 0, r;
+
+	if (to == NULL) {
+		say(o, LOG_LVL_WARN, "ticket=%lld %s clock breached but "
+		    "nobody to remind, skipping", (long long)t->id,
+		    sla_clock_name(res->clock));
+		tick->no_recipient++;
+		return 0;
+	}
+	buf_init(&text, TEXT_CAP);
+	r = render_reminder(c, a, t, res, store_now(st), &text, &rerr);
+	if (r < 0) {
+		say(o, LOG_LVL_WARN, "ticket=%lld reminder: %s, skipping",
+		    (long long)t->id, rerr.msg);
+		buf_free(&text);
+		return 0;
+	}
+	r = store_sla_remind(st, t->id, res->clock, t->sla.since,
+	    res->deadline, to, text.data, &sent, err);
+	buf_free(&text);
+	if (r < 0)
+		return -1;
+	if (sent) {
+		tick->reminded++;
+		say(o, LOG_LVL_NOTICE, "ticket=%lld %s clock breached: "
+		    "reminder to %s queued", (long long)t->id,
+		    sla_clock_name(res->clock), to);
+	}
+	return 0;
+}
+
+int
+sla_run_remind(struct store *st, const struct conf *c,
+    const struct accounts *a, const struct sla_conf *sc,
+    const struct sla_run_opts *o, struct sla_tick *res_r, struct error *err)
+{
+	struct store_sla_ticket *v = NULL;
+	struct sla_result res;
+	int64_t now = store_now(st);
+	size_t n = 0;
+	int r;
+
+	res_r->next_check = SLA_NEVER;
+	r = store_sla_due(st, &v, &n, err);
+	if (r < 0)
+		return -1;
+	res_r->watched = n;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		sla_evaluate(&sc->policy, &v[i].sla, now, &res);
+		if (res.next_check < res_r->next_check)
+			res_r->next_check = res.next_check;
+		if (res.remind)
+			r = remind_one(st, c, a, &v[i], &res, o, res_r, err);
+	}
+	store_sla_tickets_free(&v, n);
+	return r;
+}
+
+/* ---- the digest -------------------------------------------------------- */
+
+/* Render today's digest into *text (subject line, blank line, body). */
+static int
+render_digest(struct store *st, const struct sla_conf *sc, int64_t now,
+    struct buf *text, struct error *err)
+{
+	struct report_digest d;
+	struct buf body;
+	int r;
+
+	report_digest_init(&d, now);
+	buf_init(&body, TEXT_CAP);
+	r = store_sla_digest(st, &sc->policy, now, &d, err);
+	if (r == 0)
+		r = report_digest_render(&d, text, &body, err);
+	if (r == 0 && (buf_addstr(text, "\n\n") < 0 ||
+	    buf_add(text, body.data, body.len) < 0))
+		r = error_set(err, ERR_INTERNAL, "digest too long");
+	buf_free(&body);
+	report_digest_clear(&d);
+	return r;
+}
+
+/* Split "subject\n\nbody" in place: returns the body ("" if none). */
+static char *
+split_text(char *text)
+{
+	char *p = strstr(text, "\n\n");
+
+	if (p == NULL)
+		return text + strlen(text);
+	*p = '\0';
+	return p + 2;
+}
+
+/* One SMTP session for one mail; 0 sent, -1 with serr. */
+static int
+send_mail(const struct conf *c, const struct sla_run_opts *o,
+    const struct forward_mail *m, struct error *serr)
+{
+	struct smtp_opts so;
+	struct smtp *smtp = NULL;
+	char *password = NULL, *token = NULL;
+	int r;
+
+	smtp_opts_from_conf(&c->smtp, o->smtp_timeout_s > 0 ?
+	    o->smtp_timeout_s : DEFAULT_SMTP_TIMEOUT_S, &so);
+	r = conf_server_password(&c->smtp, &password, serr);
+	if (r == 0)
+		r = conf_server_oauth2_token(&c->smtp, &token, serr);
+	if (r == 0) {
+		if (password != NULL)
+			so.password = password;
+		so.oauth2_token = token;
+		r = smtp_open(&so, &smtp, serr);
+	}
+	if (r == 0)
+		r = smtp_send(smtp, m->mail_from, m->rcpt, m->n_rcpt, m->data,
+		    m->len, serr);
+	smtp_close(&smtp);
+	if (password != NULL)
+		explicit_bzero(password, strlen(password));
+	if (token != NULL)
+		explicit_bzero(token, strlen(token));
+	free(password);
+	free(token);
+	return r;
+}
+
+/* Mail the newest pending digest; SMTP failures go on its row. */
+static int
+send_pending(struct store *st, const struct conf *c,
+    const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
+{
+	struct store_digest_row row = { 0 };
+	struct forward_sender s = { 0 };
+	struct forward_mail m = { 0 };
+	struct forward_answer fa = { 0 };
+	struct error serr = { 0 };
+	int found = 0, r;
+
+	r = store_digest_pending(st, &row, &found, err);
+	if (r < 0 || !found || row.attempts >= SLA_DIGEST_TRIES)
+		goto out;
+	fa.kind = "digest";
+	fa.to = row.rcpt;
+	fa.text = split_text(row.text);
+	fa.subject = row.text;
+	fa.event_id = row.day;
+	r = forward_sender_parse(c->smtp_from, &s, &serr);
+	if (r == 0)
+		r = forward_answer_build(&fa, &s, store_now(st), &m, &serr);
+	if (r == 0)
+		r = send_mail(c, o, &m, &serr);
+	if (r == 0) {
+		tick->digest_sent = 1;
+		say(o, LOG_LVL_NOTICE, "digest sent to %s, <%s>", row.rcpt,
+		    m.message_id);
+	} else {
+		say(o, LOG_LVL_WARN, "digest to %s: attempt %d failed: %s",
+		    row.rcpt, row.attempts + 1, serr.msg);
+	}
+	r = store_digest_done(st, row.day, r == 0 ? NULL : serr.msg, err);
+out:
+	forward_mail_clear(&m);
+	forward_sender_clear(&s);
+	store_digest_row_clear(&row);
+	return r;
+}
+
+int
+sla_run_digest(struct store *st, const struct conf *c,
+    const struct sla_conf *sc, int64_t started, const struct sla_run_opts *o,
+    struct sla_tick *res_r, struct error *err)
+{
+	int64_t now = store_now(st), last_day = 0, last = 0, due;
+	struct buf text;
+	int added = 0, r;
+
+	if (c->sla.digest_to == NULL)
+		return 0;
+	r = store_digest_last(st, &last_day, &last, err);
+	if (r < 0)
+		return -1;
+	due = sla_digest_next(sc->hours, sc->digest_at,
+	    last > 0 ? last : started);
+	if (now >= due && sla_local_day(sc->hours, now) != last_day) {
+		buf_init(&text, TEXT_CAP);
+		r = render_digest(st, sc, now, &text, err);
+		if (r == 0)
+			r = store_digest_add(st, sla_local_day(sc->hours, now),
+			    c->sla.digest_to, text.data, &added, err);
+		buf_free(&text);
+		if (r < 0)
+			return -1;
+		res_r->digest_made = added;
+		due = sla_digest_next(sc->hours, sc->digest_at, now);
+	}
+	if (due < res_r->next_check)
+		res_r->next_check = due;
+	if (!c->has_smtp)
+		return 0;
+	return send_pending(st, c, o, res_r, err);
+}
+
+/* ---- the thread ---------------------------------------------------------- */
+
+struct sla_run {
+	const struct conf *c;		/* foreign */
+	const struct accounts *a;	/* foreign; may be NULL */
+	struct sla_run_opts o;
+	struct sla_conf sc;		/* owned */
+	struct store *st;		/* owned; the thread's alone */
+	int64_t started;		/* wall clock at start */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
+	int stop;			/* under lock */
+};
+
+/* One tick; returns how many seconds to sleep. */
+static int64_t
+tick(struct sla_run *r)
+{
+	struct sla_tick res = { .next_check = SLA_NEVER };
+	struct error err = { 0 };
+	int64_t wait = r->o.interval_s, now;
+	int rc;
+
+	if (r->st == NULL && store_open(r->c->database, &r->st, &err) < 0) {
+		say(&r->o, LOG_LVL_WARN, "sla: %s", err.msg);
+		return wait;
+	}
+	rc = sla_run_remind(r->st, r->c, r->a, &r->sc, &r->o, &res, &err);
+	if (rc == 0)
+		rc = sla_run_digest(r->st, r->c, &r->sc, r->started, &r->o,
+		    &res, &err);
+	if (rc < 0)
+		say(&r->o, LOG_LVL_WARN, "sla: database: %s; trying again",
+		    err.msg);
+	now = store_now(r->st);
+	if (res.next_check != SLA_NEVER && res.next_check - now < wait)
+		wait = res.next_check > now ? res.next_check - now : 1;
+	return wait;
+}
+
+static void
+wait_wake(struct sla_run *r, int64_t seconds)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)seconds;
+	pthread_mutex_lock(&r->lock);
+	while (!r->stop) {
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+static int
+stopping(struct sla_run *r)
+{
+	int stop;
+
+	pthread_mutex_lock(&r->lock);
+	stop = r->stop;
+	pthread_mutex_unlock(&r->lock);
+	return stop;
+}
+
+static void *
+run_main(void *arg)
+{
+	struct sla_run *r = arg;
+
+	while (!stopping(r))
+		wait_wake(r, tick(r));
+	store_close(&r->st);
+	return NULL;
+}
+
+int
+sla_run_start(const struct conf *c, const struct accounts *a,
+    const struct sla_run_opts *o, struct sla_run **r_r, struct error *err)
+{
+	struct sla_run *r = xcalloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+	int e;
+
+	if (sla_run_conf(c, &r->sc, err) < 0) {
+		free(r);
+		return -1;
+	}
+	r->c = c;
+	r->a = a;
+	r->o = *o;
+	if (r->o.interval_s <= 0)
+		r->o.interval_s = DEFAULT_INTERVAL_S;
+	r->started = time(NULL);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	e = pthread_create(&r->thread, NULL, run_main, r);
+	if (e != 0) {
+		sla_run_conf_clear(&r->sc);
+		pthread_cond_destroy(&r->cond);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+		return error_set(err, ERR_INTERNAL, "sla thread: %s",
+		    strerror(e));
+	}
+	*r_r = r;
+	return 0;
+}
+
+void
+sla_run_free(struct sla_run **rp)
+{
+	struct sla_run *r = *rp;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = 1;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	sla_run_conf_clear(&r->sc);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	*rp = NULL;
+}

@@ -1,0 +1,113 @@
+/*
+ * The daemon's SLA clocks: a thread of its own (with its own SQLite
+ * connection, like the outbox sender) that, about once a minute and
+ * whenever a clock is due,
+ *
+ *   1. reads every open ticket a clock may run on (store_sla_due),
+ *   2. decides each with sla_evaluate at the store's clock,
+ *   3. for a breach not yet reminded, picks the recipient (the claiming
+ *      BDR's team address, else the route's address, else the key
+ *      account's owner, else the mailbox's shared address), renders the
+ *      reminder (report_reminder_render) and records it with
+ *      store_sla_remind: an sla-breach event and a pending outbox row of
+ *      kind "reminder", in one transaction, exactly once per clock;
+ *   4. at sla.digest_at (local time in sla.hours' zone, UTC without)
+ *      writes the day's digest into sla_digests and mails it to
+ *      sla.digest_to over SMTP itself (see store-digest.c for why not
+ *      through the outbox); a row still pending is retried each tick.
+ *
+ * The outbox sender mails reminder rows itself (the note split at its
+ * first blank line into Subject and body; lib/outbox-run.c).
+ *
+ * Everything but the thread is callable with any store and a controlled
+ * clock (store_set_clock), which is how the unit tests drive it.  The
+ * library does not log: each decision is one line through opts.log.
+ */
+#ifndef TRIAGE_SLA_RUN_H
+#define TRIAGE_SLA_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "log.h"
+#include "sla.h"
+
+struct accounts;
+struct conf;
+struct sla_run;
+struct store;
+
+/* Digest mails tried at most this many times (one a tick), then left. */
+#define SLA_DIGEST_TRIES 60
+
+/* The SLA part of a config, parsed once. */
+struct sla_conf {
+	struct sla_policy policy;	/* policy.hours points at `hours` */
+	struct sla_hours *hours;	/* owned; NULL: clock time */
+	int digest_at;			/* seconds past local midnight */
+};
+
+/*
+ * Parse c->sla (durations are already checked by conf_load; the hours
+ * and digest_at are parsed here).  Returns 0, or -1 with err (ERR_CONF)
+ * naming the bad value; *sc is complete only on success.
+ */
+int sla_run_conf(const struct conf *c, struct sla_conf *sc,
+    struct error *err);
+void sla_run_conf_clear(struct sla_conf *sc);
+
+struct sla_run_opts {
+	int interval_s;		/* look at least this often; 0: 60 */
+	int smtp_timeout_s;	/* the digest's SMTP steps; 0: 30 */
+	/* One line per decision; from the SLA thread.  May be NULL. */
+	void (*log)(void *arg, enum log_level level, const char *msg);
+	void *arg;
+};
+
+/* What one tick did. */
+struct sla_tick {
+	size_t watched;		/* tickets with a clock (new, routed) */
+	size_t reminded;	/* reminders recorded */
+	size_t no_recipient;	/* breaches nobody could be found for */
+	int digest_made;	/* today's digest written */
+	int digest_sent;	/* a digest mail was accepted */
+	int64_t next_check;	/* when a clock can next change; SLA_NEVER */
+};
+
+/*
+ * Steps 1-3 at store_now(st): record every reminder due.  `a` may be
+ * NULL.  Fills *res_r's watched, reminded, no_recipient and next_check.
+ * Returns 0, or -1 with err from the store (ERR_TEMP: busy, try later).
+ */
+int sla_run_remind(struct store *st, const struct conf *c,
+    const struct accounts *a, const struct sla_conf *sc,
+    const struct sla_run_opts *o, struct sla_tick *res_r, struct error *err);
+
+/*
+ * Step 4 at store_now(st): when no digest was made yet, the first one is
+ * due at the first digest_at after `started`; then at the first
+ * digest_at after the last one was made (a daemon that was down catches
+ * up with one digest, never several).  Writes the day's row when due and
+ * sends the newest pending one when c has an smtp block.  Without
+ * sla.digest_to it does nothing.  Sets res_r->digest_made / digest_sent
+ * and lowers res_r->next_check to the next digest time.  Returns 0, or -1
+ * with err from the store; an SMTP failure is recorded on the row, not
+ * returned.
+ */
+int sla_run_digest(struct store *st, const struct conf *c,
+    const struct sla_conf *sc, int64_t started, const struct sla_run_opts *o,
+    struct sla_tick *res_r, struct error *err);
+
+/*
+ * Start the SLA thread with config `c` (foreign, must outlive the run)
+ * and `a` (foreign, may be NULL; swapped only with a new run).  It opens
+ * its own connection to c->database.  Returns 0 and sets *r_r, or -1
+ * with err (the sla block is bad: ERR_CONF; no thread: ERR_INTERNAL).
+ */
+int sla_run_start(const struct conf *c, const struct accounts *a,
+    const struct sla_run_opts *o, struct sla_run **r_r, struct error *err);
+/* Stop the thread after the tick in hand and free; accepts NULL. */
+void sla_run_free(struct sla_run **rp);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Key accounts in the store: the account owner of a ticket, for
+ * "#route owner" / "triage route ID owner" and the outbox that forwards
+ * such a routing.  The store looks the customer up in the accounts given
+ * by store_set_accounts(), so every caller resolves the owner the same
+ * way.
+ */
+#include "store-private.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "accounts.h"
+#include "xalloc.h"
+
+int
+store_account_owner(struct store *st, int64_t id, char **owner_r,
+    struct error *err)
+{
+	const struct account *acct = NULL;
+	sqlite3_stmt *s = NULL;
+	char *customer = NULL;
+	int r;
+
+	r = store_prepare(st, &s, "SELECT customer FROM tickets WHERE id = ?",
+	    err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		customer = store_col_text(s, 0);
+	else if (r == SQLITE_DONE)
+		error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
+	else
+		store_sqlerr(st, err, "ticket customer");
+	store_release(st, &s);
+	if (r != SQLITE_ROW)
+		return -1;
+	if (customer != NULL && st->accounts != NULL)
+		acct = accounts_lookup_address(st->accounts, customer);
+	if (acct == NULL)
+		r = error_set(err, ERR_REFUSED, "ticket #%" PRId64 " has no "
+		    "key account (customer %s)", id,
+		    customer != NULL ? customer : "unknown");
+	else if (acct->owner == NULL)
+		r = error_set(err, ERR_REFUSED, "key account \"%s\" of ticket #%"
+		    PRId64 " has no owner in accounts.csv", acct->name, id);
+	else
+		*owner_r = xstrdup(acct->owner);
+	free(customer);
+	return r == SQLITE_ROW ? 0 : r;
+}
