@@ -11,6 +11,7 @@
 #include <pcre2.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rules.h"
 #include "verdict.h"
@@ -149,6 +150,33 @@ void rules_problem_add(struct rules_problems *probs, const char *file,
 	__attribute__((format(printf, 5, 6)));
 /* Free what a condition owns (its group's conditions too). */
 void rules_cond_clear(struct rules_cond *c);
+
+/*
+ * A set of literals (raw bytes, not pattern syntax), owned, each with a
+ * bound on how far into a match it can start (pre; RULES_WIDTH_INF: no
+ * bound).
+ */
+struct rules_lits {
+	char **v;
+	size_t *len;
+	size_t *pre;
+	size_t n;
+};
+
+#define RULES_WIDTH_INF SIZE_MAX
+
+/*
+ * The literals of condition c into *out (empty on entry), or -1 when it
+ * has no usable set (out left empty): every literal at least 3 bytes (2
+ * for a capitalised one when case matters), and under u+i none with a
+ * letter whose case partners leave ASCII (non-ASCII bytes; k and s,
+ * which match the Kelvin sign and long s): vectorscan folds ASCII only.
+ */
+int rules_literals(const struct rules_cond *c, struct rules_lits *out);
+/* Move every literal of `from` into `to`, `shift` further into a match. */
+void rules_lits_take(struct rules_lits *to, struct rules_lits *from,
+    size_t shift);
+void rules_lits_clear(struct rules_lits *l);
 
 struct rules_prefilter;
 
