@@ -235,9 +235,8 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 		sc->lo[leaf] = o - pre;
 	if (sc->hi[leaf] == SIZE_MAX || o > sc->hi[leaf])
 		sc->hi[leaf] = o;
-	if (pre == WIDTH_INF)
-		sc->loose[leaf] = 1;
-	else if (!sc->loose[leaf])
+	/* unbounded: the match may start anywhere up to o */
+	if (!sc->loose[leaf])
 		occ_add(st, leaf, pre > o ? 0 : o - pre, o);
 	return 0;
 }
@@ -252,8 +251,10 @@ win_cmp(const void *a, const void *b)
 
 /*
  * Group the occurrences by leaf, sort each leaf's windows and merge the
- * ones that overlap or touch.  A leaf with an unbounded occurrence, or
- * with more than RULES_WIN_EACH windows, keeps only its hull.
+ * ones that overlap or touch (an occurrence of a literal an unbounded
+ * distance into the match gives [0, o], which swallows every window
+ * before it).  A leaf with more than RULES_WIN_EACH windows, or one that
+ * lost an occurrence past RULES_WIN_ALL, keeps only its hull.
  */
 static void
 windows_build(struct rules_scan *sc, size_t n_leaves)

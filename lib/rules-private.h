@@ -215,7 +215,8 @@ struct rules_window {
  * when n_win[id] > 0, in one of the disjoint windows
  * win[first[id]] ... win[first[id] + n_win[id] - 1], in ascending order:
  * one short window per occurrence of a literal that lies a bounded
- * distance into every match, instead of one window over all of them.
+ * distance into every match (one from 0 for a literal that does not),
+ * instead of one window over all of them.
  */
 struct rules_scan {
 	unsigned char *seen;		/* owned */
@@ -224,7 +225,7 @@ struct rules_scan {
 	struct rules_window *win;	/* owned */
 	size_t n_occ;			/* windows before merging */
 	size_t *occ_leaf;		/* owned: leaf of win[k] before */
-	unsigned char *loose;		/* owned: an unbounded occurrence */
+	unsigned char *loose;		/* owned: an occurrence not kept */
 };
 
 /*
