@@ -563,6 +563,52 @@ test_account_tier(void **state)
 }
 
 /* A catastrophic pattern on a hostile input ends as a limit hit, fast. */
+/* The flag target: one value per flag the MIME parser set. */
+static const char flag_rules[] =
+    "rule bounce\n  flag /^bounce$/\n  tag f-bounce\n"
+    "rule list\n  flag /^list$/\n  tag f-list\n"
+    "rule any-auto\n  flag /^auto/\n  tag f-auto\n"
+    "rule not-flagged\n  not flag /./\n  tag f-none\n";
+
+static void
+test_flag(void **state)
+{
+	static const struct {
+		unsigned flags;
+		const char *tags;
+	} flag_cases[] = {
+		{ 0, "f-none" },
+		{ MSG_BOUNCE, "f-bounce" },
+		{ MSG_LIST | MSG_AUTO_SUBMITTED, "f-list f-auto" },
+		{ MSG_AUTO_SUBMITTED | MSG_BOUNCE | MSG_LIST,
+		  "f-bounce f-list f-auto" },
+		/* flags the rules have no word for are no value */
+		{ MSG_SYNTHETIC_ID | MSG_DATE_RECEIVED, "f-none" },
+	};
+
+	(void)state;
+	for (int pf = 0; pf < 2; pf++) {
+		struct rules *rs = load(flag_rules, pf);
+
+		for (size_t i = 0; i < sizeof(flag_cases) /
+		    sizeof(flag_cases[0]); i++) {
+			struct msg *m = tm_new("a@b.example", "s", "t");
+			struct verdict v;
+			char *tags;
+
+			m->flags = flag_cases[i].flags;
+			verdict_init(&v);
+			rules_classify(rs, m, NULL, &v);
+			tags = tags_text(&v);
+			assert_string_equal(tags, flag_cases[i].tags);
+			free(tags);
+			verdict_clear(&v);
+			tm_free(&m);
+		}
+		rules_free(&rs);
+	}
+}
+
 static void
 test_limit(void **state)
 {
@@ -645,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_dir),
 		cmocka_unit_test(test_semantics),
+		cmocka_unit_test(test_flag),
 		cmocka_unit_test(test_account_tier),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_explain),
