@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "accounts.h"
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
@@ -234,6 +235,9 @@ rules_test(struct cli *cli, int argc, char **argv)
 	};
 	const char *dir_opt = NULL, *mailbox = NULL;
 	struct rules_nears nears = { 0 };
+	struct accounts_errors aerrs = { 0 };
+	struct accounts *accounts = NULL;
+	struct rules_ctx ctx;
 	struct mime_limits lim;
 	struct error err = { 0 };
 	struct conf *conf = NULL;
@@ -282,12 +286,21 @@ rules_test(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "triage: %s: %s\n", argv[optind], err.msg);
 		goto out;
 	}
-	rules_explain(rs, m, &(struct rules_ctx){ .mailbox = mailbox }, &v,
-	    &nears);
-	printf("message: %s\n  from:    %s\n  subject: %s\n  mailbox: %s\n"
-	    "rules:   %s (%zu rules)\n", argv[optind], m->from.addr,
-	    m->subject, mailbox != NULL ? mailbox : "(none given)",
-	    rules_dir(dir_opt, conf), rules_count(rs));
+	/* the account and tier conditions see the config's accounts.csv */
+	if (conf != NULL && conf->accounts != NULL &&
+	    accounts_load(conf->accounts, &accounts, &aerrs) < 0)
+		fprintf(stderr, "triage: %s: %s; no key accounts\n",
+		    conf->accounts, aerrs.n > 0 ? aerrs.v[0] : "unreadable");
+	accounts_errors_clear(&aerrs);
+	accounts_rules_ctx(accounts, m, mailbox, &ctx);
+	rules_explain(rs, m, &ctx, &v, &nears);
+	printf("message: %s\n  from:    %s\n  subject: %s\n  mailbox: %s\n",
+	    argv[optind], m->from.addr, m->subject,
+	    mailbox != NULL ? mailbox : "(none given)");
+	if (ctx.account != NULL)
+		printf("  account: %s (%s)\n", ctx.account, ctx.tier);
+	printf("rules:   %s (%zu rules)\n", rules_dir(dir_opt, conf),
+	    rules_count(rs));
 	print_explain(&v, &nears);
 	print_verdict(&v);
 	rc = CLI_OK;
@@ -297,6 +310,7 @@ out:
 	msg_free(&m);
 	free(raw);
 	rules_free(&rs);
+	accounts_free(&accounts);
 	conf_free(&conf);
 	return rc;
 }

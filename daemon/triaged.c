@@ -339,6 +339,9 @@ start_outbox(struct triaged *t)
 	struct outbox_run_opts o;
 	struct error err = { 0 };
 
+	if (!t->conf->has_smtp)
+		log_notice("no smtp block in %s: forwards and answers wait in "
+		    "the outbox", t->args->conf_path);
 	if (t->args->once || !t->conf->has_smtp)
 		return 0;
 	outbox_opts(t, &o);

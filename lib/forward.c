@@ -345,8 +345,22 @@ rfc822_part(const struct forward_message *m, size_t index)
 	char name[48], *desc, *subj;	/* "message-" SIZE_MAX ".eml" */
 
 	enc = identity_encoding(m->raw, m->raw_len);
-	p = g_mime_part_new_with_type("message", "rfc822");
-	w = wrap_bytes(m->raw, m->raw_len, enc);
+	if (enc == GMIME_CONTENT_ENCODING_BINARY) {
+		/*
+		 * message/rfc822 may only be 7bit, 8bit or binary (RFC 2046
+		 * 5.2.1), and binary needs BINARYMIME, which SMTP servers
+		 * rarely offer: they refuse a NUL or a line over 998 octets.
+		 * Such a message goes as a base64 .eml file instead, still
+		 * byte-identical once decoded.
+		 */
+		p = g_mime_part_new_with_type("application", "octet-stream");
+		w = wrap_bytes(m->raw, m->raw_len,
+		    GMIME_CONTENT_ENCODING_DEFAULT);
+		enc = GMIME_CONTENT_ENCODING_BASE64;
+	} else {
+		p = g_mime_part_new_with_type("message", "rfc822");
+		w = wrap_bytes(m->raw, m->raw_len, enc);
+	}
 	g_mime_part_set_content(p, w);
 	g_object_unref(w);
 	g_mime_part_set_content_encoding(p, enc);

@@ -52,12 +52,12 @@ typedef int outbox_answer_fn(struct store *st, int64_t outbox_id,
     struct error *err);
 
 struct outbox_run_opts {
-	int timeout_s;		/* each SMTP operation; 0: 60 */
-	size_t batch;		/* rows per pass; 0: 50 */
-	int interval_s;		/* look for due rows this often; 0: 5 */
-	int forwards_per_hour;	/* per ticket; 0: OUTBOX_FORWARDS_PER_HOUR */
-	int backoff_first_s;	/* first retry after; doubles like
-				   outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
+	int timeout_s;	       /* each SMTP operation; 0: 60 */
+	size_t batch;	       /* rows per pass; 0: 50 */
+	int interval_s;	       /* look for due rows this often; 0: 5 */
+	int forwards_per_hour; /* per ticket; 0: OUTBOX_FORWARDS_PER_HOUR */
+	int backoff_first_s;   /* first retry after; doubles like
+				  outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
 	/* One line per verdict; from the sender's thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
@@ -66,7 +66,7 @@ struct outbox_run_opts {
 
 /* What one pass did with its rows. */
 struct outbox_pass {
-	size_t rows;		/* due rows taken */
+	size_t rows; /* due rows taken */
 	size_t sent, retried, failed, skipped, deferred;
 };
 

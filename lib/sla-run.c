@@ -26,9 +26,8 @@
 #define DEFAULT_SMTP_TIMEOUT_S 30
 #define TEXT_CAP (256 * 1024)
 
-static void
-say(const struct sla_run_opts *o, enum log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void say(const struct sla_run_opts *o, enum log_level level,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 say(const struct sla_run_opts *o, enum log_level level, const char *fmt, ...)
@@ -47,18 +46,20 @@ say(const struct sla_run_opts *o, enum log_level level, const char *fmt, ...)
 int
 sla_run_conf(const struct conf *c, struct sla_conf *sc, struct error *err)
 {
-	struct sla_conf n = { 0 };
-	struct error herr = { 0 };
+	struct sla_conf n = {0};
+	struct error herr = {0};
 	const char *at = c->sla.digest_at != NULL ? c->sla.digest_at : "08:00";
 
 	if (c->sla.hours != NULL &&
 	    sla_hours_parse(c->sla.hours, &n.hours, &herr) < 0)
-		return error_set(err, ERR_CONF, "%s: sla.hours: %s", c->path,
-		    herr.msg);
+		return error_set(
+		    err, ERR_CONF, "%s: sla.hours: %s", c->path, herr.msg);
 	if (sla_parse_hhmm(at, &n.digest_at) < 0) {
 		sla_hours_free(&n.hours);
-		return error_set(err, ERR_CONF, "%s: sla.digest_at \"%s\" is "
-		    "not HH:MM", c->path, at);
+		return error_set(err, ERR_CONF,
+		    "%s: sla.digest_at \"%s\" is "
+		    "not HH:MM",
+		    c->path, at);
 	}
 	n.policy.claim = c->sla.claim;
 	n.policy.acknowledge = c->sla.acknowledge;
@@ -95,8 +96,9 @@ recipient(const struct conf *c, const struct accounts *a,
 	route = t->route != NULL ? conf_route(c, t->route) : NULL;
 	if (route != NULL)
 		return route->to;
-	acct = a != NULL && t->customer != NULL ?
-	    accounts_lookup_address(a, t->customer) : NULL;
+	acct = a != NULL && t->customer != NULL
+		   ? accounts_lookup_address(a, t->customer)
+		   : NULL;
 	to = acct != NULL ? accounts_owner_address(acct->owner, c) : NULL;
 	if (to != NULL)
 		return to;
@@ -107,21 +109,23 @@ recipient(const struct conf *c, const struct accounts *a,
 /* The reminder's text: subject line, blank line, body. */
 static int
 render_reminder(const struct conf *c, const struct accounts *a,
-    const struct store_sla_ticket *t, const struct sla_result *res,
-    int64_t now, struct buf *text, struct error *err)
+    const struct store_sla_ticket *t, const struct sla_result *res, int64_t now,
+    struct buf *text, struct error *err)
 {
-	const struct account *acct = a != NULL && t->customer != NULL ?
-	    accounts_lookup_address(a, t->customer) : NULL;
+	const struct account *acct =
+	    a != NULL && t->customer != NULL
+		? accounts_lookup_address(a, t->customer)
+		: NULL;
 	struct report_reminder rm = {
-		.ticket_id = t->id,
-		.subject = t->subject,
-		.customer = t->customer,
-		.account = acct != NULL ? acct->name : NULL,
-		.owner = t->owner != NULL ? t->owner : t->route,
-		.clock = (int)res->clock,
-		.since = t->sla.since,
-		.deadline = res->deadline,
-		.now = now,
+	    .ticket_id = t->id,
+	    .subject = t->subject,
+	    .customer = t->customer,
+	    .account = acct != NULL ? acct->name : NULL,
+	    .owner = t->owner != NULL ? t->owner : t->route,
+	    .clock = (int)res->clock,
+	    .since = t->sla.since,
+	    .deadline = res->deadline,
+	    .now = now,
 	};
 	struct buf body;
 	int r;
@@ -144,14 +148,15 @@ remind_one(struct store *st, const struct conf *c, const struct accounts *a,
     const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
 {
 	const char *to = recipient(c, a, t);
-	struct error rerr = { 0 };
+	struct error rerr = {0};
 	struct buf text;
 	int sent = 0, r;
 
 	if (to == NULL) {
-		say(o, LOG_LVL_WARN, "ticket=%lld %s clock breached but "
-		    "nobody to remind, skipping", (long long)t->id,
-		    sla_clock_name(res->clock));
+		say(o, LOG_LVL_WARN,
+		    "ticket=%lld %s clock breached but "
+		    "nobody to remind, skipping",
+		    (long long)t->id, sla_clock_name(res->clock));
 		tick->no_recipient++;
 		return 0;
 	}
@@ -163,24 +168,25 @@ remind_one(struct store *st, const struct conf *c, const struct accounts *a,
 		buf_free(&text);
 		return 0;
 	}
-	r = store_sla_remind(st, t->id, res->clock, t->sla.since,
-	    res->deadline, to, text.data, &sent, err);
+	r = store_sla_remind(st, t->id, res->clock, t->sla.since, res->deadline,
+	    to, text.data, &sent, err);
 	buf_free(&text);
 	if (r < 0)
 		return -1;
 	if (sent) {
 		tick->reminded++;
-		say(o, LOG_LVL_NOTICE, "ticket=%lld %s clock breached: "
-		    "reminder to %s queued", (long long)t->id,
-		    sla_clock_name(res->clock), to);
+		say(o, LOG_LVL_NOTICE,
+		    "ticket=%lld %s clock breached: "
+		    "reminder to %s queued",
+		    (long long)t->id, sla_clock_name(res->clock), to);
 	}
 	return 0;
 }
 
 int
-sla_run_remind(struct store *st, const struct conf *c,
-    const struct accounts *a, const struct sla_conf *sc,
-    const struct sla_run_opts *o, struct sla_tick *res_r, struct error *err)
+sla_run_remind(struct store *st, const struct conf *c, const struct accounts *a,
+    const struct sla_conf *sc, const struct sla_run_opts *o,
+    struct sla_tick *res_r, struct error *err)
 {
 	struct store_sla_ticket *v = NULL;
 	struct sla_result res;
@@ -221,7 +227,7 @@ render_digest(struct store *st, const struct sla_conf *sc, int64_t now,
 	if (r == 0)
 		r = report_digest_render(&d, text, &body, err);
 	if (r == 0 && (buf_addstr(text, "\n\n") < 0 ||
-	    buf_add(text, body.data, body.len) < 0))
+			  buf_add(text, body.data, body.len) < 0))
 		r = error_set(err, ERR_INTERNAL, "digest too long");
 	buf_free(&body);
 	report_digest_clear(&d);
@@ -250,8 +256,9 @@ send_mail(const struct conf *c, const struct sla_run_opts *o,
 	char *password = NULL, *token = NULL;
 	int r;
 
-	smtp_opts_from_conf(&c->smtp, o->smtp_timeout_s > 0 ?
-	    o->smtp_timeout_s : DEFAULT_SMTP_TIMEOUT_S, &so);
+	smtp_opts_from_conf(&c->smtp,
+	    o->smtp_timeout_s > 0 ? o->smtp_timeout_s : DEFAULT_SMTP_TIMEOUT_S,
+	    &so);
 	r = conf_server_password(&c->smtp, &password, serr);
 	if (r == 0)
 		r = conf_server_oauth2_token(&c->smtp, &token, serr);
@@ -279,11 +286,11 @@ static int
 send_pending(struct store *st, const struct conf *c,
     const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
 {
-	struct store_digest_row row = { 0 };
-	struct forward_sender s = { 0 };
-	struct forward_mail m = { 0 };
-	struct forward_answer fa = { 0 };
-	struct error serr = { 0 };
+	struct store_digest_row row = {0};
+	struct forward_sender s = {0};
+	struct forward_mail m = {0};
+	struct forward_answer fa = {0};
+	struct error serr = {0};
 	int found = 0, r;
 
 	r = store_digest_pending(st, &row, &found, err);
@@ -329,8 +336,8 @@ sla_run_digest(struct store *st, const struct conf *c,
 	r = store_digest_last(st, &last_day, &last, err);
 	if (r < 0)
 		return -1;
-	due = sla_digest_next(sc->hours, sc->digest_at,
-	    last > 0 ? last : started);
+	due = sla_digest_next(
+	    sc->hours, sc->digest_at, last > 0 ? last : started);
 	if (now >= due && sla_local_day(sc->hours, now) != last_day) {
 		buf_init(&text, TEXT_CAP);
 		r = render_digest(st, sc, now, &text, err);
@@ -353,24 +360,24 @@ sla_run_digest(struct store *st, const struct conf *c,
 /* ---- the thread ---------------------------------------------------------- */
 
 struct sla_run {
-	const struct conf *c;		/* foreign */
-	const struct accounts *a;	/* foreign; may be NULL */
+	const struct conf *c;	  /* foreign */
+	const struct accounts *a; /* foreign; may be NULL */
 	struct sla_run_opts o;
-	struct sla_conf sc;		/* owned */
-	struct store *st;		/* owned; the thread's alone */
-	int64_t started;		/* wall clock at start */
+	struct sla_conf sc; /* owned */
+	struct store *st;   /* owned; the thread's alone */
+	int64_t started;    /* wall clock at start */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
-	int stop;			/* under lock */
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	int stop;	     /* under lock */
 };
 
 /* One tick; returns how many seconds to sleep. */
 static int64_t
 tick(struct sla_run *r)
 {
-	struct sla_tick res = { .next_check = SLA_NEVER };
-	struct error err = { 0 };
+	struct sla_tick res = {.next_check = SLA_NEVER};
+	struct error err = {0};
 	int64_t wait = r->o.interval_s, now;
 	int rc;
 
@@ -380,8 +387,8 @@ tick(struct sla_run *r)
 	}
 	rc = sla_run_remind(r->st, r->c, r->a, &r->sc, &r->o, &res, &err);
 	if (rc == 0)
-		rc = sla_run_digest(r->st, r->c, &r->sc, r->started, &r->o,
-		    &res, &err);
+		rc = sla_run_digest(
+		    r->st, r->c, &r->sc, r->started, &r->o, &res, &err);
 	if (rc < 0)
 		say(&r->o, LOG_LVL_WARN, "sla: database: %s; trying again",
 		    err.msg);
@@ -458,8 +465,8 @@ sla_run_start(const struct conf *c, const struct accounts *a,
 		pthread_cond_destroy(&r->cond);
 		pthread_mutex_destroy(&r->lock);
 		free(r);
-		return error_set(err, ERR_INTERNAL, "sla thread: %s",
-		    strerror(e));
+		return error_set(
+		    err, ERR_INTERNAL, "sla thread: %s", strerror(e));
 	}
 	*r_r = r;
 	return 0;

@@ -43,9 +43,9 @@ struct store;
 
 /* The SLA part of a config, parsed once. */
 struct sla_conf {
-	struct sla_policy policy;	/* policy.hours points at `hours` */
-	struct sla_hours *hours;	/* owned; NULL: clock time */
-	int digest_at;			/* seconds past local midnight */
+	struct sla_policy policy; /* policy.hours points at `hours` */
+	struct sla_hours *hours;  /* owned; NULL: clock time */
+	int digest_at;		  /* seconds past local midnight */
 };
 
 /*
@@ -53,13 +53,12 @@ struct sla_conf {
  * and digest_at are parsed here).  Returns 0, or -1 with err (ERR_CONF)
  * naming the bad value; *sc is complete only on success.
  */
-int sla_run_conf(const struct conf *c, struct sla_conf *sc,
-    struct error *err);
+int sla_run_conf(const struct conf *c, struct sla_conf *sc, struct error *err);
 void sla_run_conf_clear(struct sla_conf *sc);
 
 struct sla_run_opts {
-	int interval_s;		/* look at least this often; 0: 60 */
-	int smtp_timeout_s;	/* the digest's SMTP steps; 0: 30 */
+	int interval_s;	    /* look at least this often; 0: 60 */
+	int smtp_timeout_s; /* the digest's SMTP steps; 0: 30 */
 	/* One line per decision; from the SLA thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
 	void *arg;
@@ -67,12 +66,12 @@ struct sla_run_opts {
 
 /* What one tick did. */
 struct sla_tick {
-	size_t watched;		/* tickets with a clock (new, routed) */
-	size_t reminded;	/* reminders recorded */
-	size_t no_recipient;	/* breaches nobody could be found for */
-	int digest_made;	/* today's digest written */
-	int digest_sent;	/* a digest mail was accepted */
-	int64_t next_check;	/* when a clock can next change; SLA_NEVER */
+	size_t watched;	     /* tickets with a clock (new, routed) */
+	size_t reminded;     /* reminders recorded */
+	size_t no_recipient; /* breaches nobody could be found for */
+	int digest_made;     /* today's digest written */
+	int digest_sent;     /* a digest mail was accepted */
+	int64_t next_check;  /* when a clock can next change; SLA_NEVER */
 };
 
 /*

@@ -14,16 +14,16 @@
 #include "xalloc.h"
 
 int
-store_account_owner(struct store *st, int64_t id, char **owner_r,
-    struct error *err)
+store_account_owner(
+    struct store *st, int64_t id, char **owner_r, struct error *err)
 {
 	const struct account *acct = NULL;
 	sqlite3_stmt *s = NULL;
 	char *customer = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT customer FROM tickets WHERE id = ?",
-	    err);
+	r = store_prepare(
+	    st, &s, "SELECT customer FROM tickets WHERE id = ?", err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -40,12 +40,15 @@ store_account_owner(struct store *st, int64_t id, char **owner_r,
 	if (customer != NULL && st->accounts != NULL)
 		acct = accounts_lookup_address(st->accounts, customer);
 	if (acct == NULL)
-		r = error_set(err, ERR_REFUSED, "ticket #%" PRId64 " has no "
-		    "key account (customer %s)", id,
-		    customer != NULL ? customer : "unknown");
+		r = error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " has no "
+		    "key account (customer %s)",
+		    id, customer != NULL ? customer : "unknown");
 	else if (acct->owner == NULL)
-		r = error_set(err, ERR_REFUSED, "key account \"%s\" of ticket #%"
-		    PRId64 " has no owner in accounts.csv", acct->name, id);
+		r = error_set(err, ERR_REFUSED,
+		    "key account \"%s\" of ticket #%" PRId64
+		    " has no owner in accounts.csv",
+		    acct->name, id);
 	else
 		*owner_r = xstrdup(acct->owner);
 	free(customer);

@@ -24,14 +24,18 @@ store_reminder_get(struct store *st, int64_t outbox_id,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT ticket_id, rcpt, note FROM outbox"
-	    " WHERE id = ? AND kind = 'reminder'", err);
+	r = store_prepare(st, &s,
+	    "SELECT ticket_id, rcpt, note FROM outbox"
+	    " WHERE id = ? AND kind = 'reminder'",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, outbox_id);
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		r = error_set(err, ERR_NOTFOUND, "no reminder in outbox row "
-		    "%lld", (long long)outbox_id);
+		r = error_set(err, ERR_NOTFOUND,
+		    "no reminder in outbox row "
+		    "%lld",
+		    (long long)outbox_id);
 	} else {
 		rm_r->ticket_id = sqlite3_column_int64(s, 0);
 		rm_r->rcpt = store_col_text(s, 1);
@@ -51,14 +55,16 @@ store_reminder_clear(struct store_reminder *rm)
 }
 
 int
-store_digest_last(struct store *st, int64_t *day_r, int64_t *created_r,
-    struct error *err)
+store_digest_last(
+    struct store *st, int64_t *day_r, int64_t *created_r, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT day, created FROM sla_digests"
-	    " ORDER BY day DESC LIMIT 1", err);
+	r = store_prepare(st, &s,
+	    "SELECT day, created FROM sla_digests"
+	    " ORDER BY day DESC LIMIT 1",
+	    err);
 	if (r < 0)
 		return -1;
 	r = sqlite3_step(s);
@@ -84,8 +90,10 @@ store_digest_add(struct store *st, int64_t day, const char *rcpt,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT OR IGNORE INTO sla_digests"
-	    " (day, created, rcpt, text) VALUES (?, ?, ?, ?)", err);
+	r = store_prepare(st, &s,
+	    "INSERT OR IGNORE INTO sla_digests"
+	    " (day, created, rcpt, text) VALUES (?, ?, ?, ?)",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, day);
@@ -109,9 +117,11 @@ store_digest_pending(struct store *st, struct store_digest_row *row_r,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT day, rcpt, text, attempts"
+	r = store_prepare(st, &s,
+	    "SELECT day, rcpt, text, attempts"
 	    " FROM sla_digests WHERE state = 'pending'"
-	    " ORDER BY day DESC LIMIT 1", err);
+	    " ORDER BY day DESC LIMIT 1",
+	    err);
 	if (r < 0)
 		return -1;
 	r = sqlite3_step(s);
@@ -141,19 +151,22 @@ store_digest_row_clear(struct store_digest_row *row)
 }
 
 int
-store_digest_done(struct store *st, int64_t day, const char *error,
-    struct error *err)
+store_digest_done(
+    struct store *st, int64_t day, const char *error, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
 
 	if (error == NULL)
-		r = store_prepare(st, &s, "UPDATE sla_digests SET state ="
+		r = store_prepare(st, &s,
+		    "UPDATE sla_digests SET state ="
 		    " 'sent', sent_at = ?2, last_error = NULL WHERE day = ?1",
 		    err);
 	else
-		r = store_prepare(st, &s, "UPDATE sla_digests SET attempts ="
-		    " attempts + 1, last_error = ?3 WHERE day = ?1", err);
+		r = store_prepare(st, &s,
+		    "UPDATE sla_digests SET attempts ="
+		    " attempts + 1, last_error = ?3 WHERE day = ?1",
+		    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, day);

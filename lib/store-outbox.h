@@ -27,23 +27,23 @@ struct store;
 
 /* One outbox row.  Strings owned (free with store_outbox_free). */
 struct store_outbox {
-	int64_t id;		/* also the event id of the row's Message-IDs */
+	int64_t id; /* also the event id of the row's Message-IDs */
 	int64_t ticket_id;
-	int64_t message_row;	/* messages.id: a follow-up's message, an
-				   answer's command mail; 0: none */
-	char *kind;		/* "forward" "answer" ... */
-	char *route;		/* forward: the route's name; else NULL */
-	char *rcpt;		/* answer, reminder: the recipient */
-	char *note;		/* forward: the routing note; answer: the
-				   body; reminder: subject line, blank line,
-				   body */
-	char *state;		/* "pending" "sent" "failed" "skipped" */
-	int attempts;		/* failed attempts so far */
-	int parts_sent;		/* mails of the row the server accepted */
+	int64_t message_row; /* messages.id: a follow-up's message, an
+				answer's command mail; 0: none */
+	char *kind;	     /* "forward" "answer" ... */
+	char *route;	     /* forward: the route's name; else NULL */
+	char *rcpt;	     /* answer, reminder: the recipient */
+	char *note;	     /* forward: the routing note; answer: the
+				body; reminder: subject line, blank line,
+				body */
+	char *state;	     /* "pending" "sent" "failed" "skipped" */
+	int attempts;	     /* failed attempts so far */
+	int parts_sent;	     /* mails of the row the server accepted */
 	int64_t created;
 	int64_t next_attempt;
-	int64_t sent_at;	/* 0 until sent */
-	char *last_error;	/* the last failure's text, or NULL */
+	int64_t sent_at;  /* 0 until sent */
+	char *last_error; /* the last failure's text, or NULL */
 };
 
 /*
@@ -56,8 +56,8 @@ int store_outbox_due(struct store *st, size_t limit,
 
 /*
  * Rows for `triage outbox`: state `state` ("pending" "sent" "failed"
- * "skipped"; "all": every row; NULL: pending and failed), newest first, at most `limit`
- * (0: no limit).
+ * "skipped"; "all": every row; NULL: pending and failed), newest first, at most
+ * `limit` (0: no limit).
  */
 int store_outbox_list(struct store *st, const char *state, size_t limit,
     struct store_outbox **rows_r, size_t *n_r, struct error *err);
@@ -86,12 +86,12 @@ int store_outbox_defer(struct store *st, int64_t id, int64_t next_attempt,
     const char *why, struct error *err);
 
 /* A permanent failure: state failed and a "forward-failed" event. */
-int store_outbox_fail(struct store *st, int64_t id, const char *error,
-    struct error *err);
+int store_outbox_fail(
+    struct store *st, int64_t id, const char *error, struct error *err);
 
 /* Never to be sent (loop protection): a "forward-skipped" event. */
-int store_outbox_skip(struct store *st, int64_t id, const char *why,
-    struct error *err);
+int store_outbox_skip(
+    struct store *st, int64_t id, const char *why, struct error *err);
 
 /*
  * `triage outbox retry ID`: a failed or pending row is due now again
@@ -99,16 +99,16 @@ int store_outbox_skip(struct store *st, int64_t id, const char *why,
  * sent or skipped row is refused (ERR_REFUSED: a sent mail is never sent
  * twice); no such row is ERR_NOTFOUND.
  */
-int store_outbox_requeue(struct store *st, int64_t id, const char *actor,
-    struct error *err);
+int store_outbox_requeue(
+    struct store *st, int64_t id, const char *actor, struct error *err);
 
 /* Forwards of `ticket_id` accepted by the server at or after `since`. */
-int store_outbox_sent_since(struct store *st, int64_t ticket_id,
-    int64_t since, int64_t *n_r, struct error *err);
+int store_outbox_sent_since(struct store *st, int64_t ticket_id, int64_t since,
+    int64_t *n_r, struct error *err);
 
 /* Rows in `state` ("pending" "failed" ...), for `triage status`. */
-int store_outbox_count(struct store *st, const char *state, int64_t *n_r,
-    struct error *err);
+int store_outbox_count(
+    struct store *st, const char *state, int64_t *n_r, struct error *err);
 
 /*
  * The earliest next_attempt of a pending row, or 0 when none is pending:

@@ -424,10 +424,13 @@ priority_step(struct store *st, int64_t id, const struct tstate *ts,
 	char detail[64];
 	int r;
 
+	/*
+	 * Already so (often because a rule set it): nothing to change and
+	 * no event, but no refusal either, or a BDR's "#priority high"
+	 * would undo the other commands of the same mail.
+	 */
 	if (ts->priority == (int)p)
-		return error_set(err, ERR_REFUSED,
-		    "ticket #%" PRId64 " already has priority %s", id,
-		    priority_name(p));
+		return 0;
 	r = ticket_update(st,
 	    "UPDATE tickets SET priority = ?5,"
 	    " updated = ?1 WHERE id = ?2",
@@ -459,8 +462,7 @@ tag_step(struct store *st, int64_t id, const struct tstate *ts,
 	if (r < 0)
 		return -1;
 	if (!added)
-		return error_set(err, ERR_REFUSED,
-		    "ticket #%" PRId64 " is already tagged %s", id, tag);
+		return 0;	/* a set: tagging twice is no change, no event */
 	r = ticket_update(st, "UPDATE tickets SET updated = ?1 WHERE id = ?2",
 	    id, NULL, NULL, 0, err);
 	if (r < 0)

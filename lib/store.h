@@ -232,7 +232,8 @@ int store_disqualify(struct store *st, int64_t id, const char *reason,
     const struct store_actor *a, struct error *err);
 int store_set_priority(struct store *st, int64_t id, enum priority p,
     const struct store_actor *a, struct error *err);
-/* Add a tag (lowercased); a tag already there is refused. */
+/* Add a tag (lowercased); a tag already there is no change and no event.
+ * Setting the priority the ticket already has is likewise no change. */
 int store_tag(struct store *st, int64_t id, const char *tag,
     const struct store_actor *a, struct error *err);
 int store_note(struct store *st, int64_t id, const char *text,

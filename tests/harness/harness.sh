@@ -188,6 +188,7 @@ harness_dovecot_pid()
 # expired).
 harness_dovecot_start()
 {
+	local tries
 	[ -x "$HARNESS_DOVECOT" ] ||
 		harness_fail "dovecot not found at $HARNESS_DOVECOT (apt-get install dovecot-imapd)" ||
 		return 1
@@ -209,8 +210,20 @@ harness_dovecot_start()
 		harness_fail "dovecot does not listen on $IMAP_PORT/$IMAPS_PORT"
 		return 1
 	fi
-	# Listening means the master wrote its pid file.
-	HARNESS_DOVECOT_PGID=$(harness_dovecot_pid)
+	# The master writes its pid file around the time it starts listening;
+	# under load it can trail the sockets, so wait for it (bounded).
+	tries=200
+	while :; do
+		HARNESS_DOVECOT_PGID=$(harness_dovecot_pid)
+		if [ -n "$HARNESS_DOVECOT_PGID" ] &&
+		    [ "$(ps -o pgid= -p "$HARNESS_DOVECOT_PGID" | tr -d ' ')" = \
+		    "$HARNESS_DOVECOT_PGID" ]; then
+			break
+		fi
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || break
+		sleep 0.05
+	done
 	if [ -z "$HARNESS_DOVECOT_PGID" ] ||
 	    [ "$(ps -o pgid= -p "$HARNESS_DOVECOT_PGID" | tr -d ' ')" != \
 	    "$HARNESS_DOVECOT_PGID" ]; then
@@ -328,6 +341,7 @@ harness_count()
 
 harness_smtp_start()
 {
+	local tries
 	mkdir -p "$SMTP_SPOOL" || return 1
 	rm -f "$SMTP_SPOOL/.ready"
 	"$HARNESS_PYTHON" "$HARNESS_SRC/smtpd.py" --spool "$SMTP_SPOOL" \
@@ -338,6 +352,14 @@ harness_smtp_start()
 	    --auth-required "${HARNESS_SMTP_AUTH_REQUIRED:-1}" \
 	    --log "$SMTP_LOG" </dev/null >>"$SMTP_LOG" 2>&1 &
 	HARNESS_SMTP_PID=$!
+	# .ready is written once both listeners are up: it can trail the
+	# ports by a moment under load, so wait for it too (bounded).
+	tries=200
+	while [ ! -e "$SMTP_SPOOL/.ready" ] && [ "$tries" -gt 0 ] &&
+	    harness_alive "$HARNESS_SMTP_PID"; do
+		sleep 0.05
+		tries=$((tries - 1))
+	done
 	if ! harness_wait_port "$SMTP_PORT" 10 ||
 	    ! harness_wait_port "$SMTPS_PORT" 10 ||
 	    [ ! -e "$SMTP_SPOOL/.ready" ]; then

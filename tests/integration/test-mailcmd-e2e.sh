@@ -103,10 +103,11 @@ pass "a late #claim is answered with the error"
 # 6. Alice answers the customer, copying the shared mailbox with a
 #    plus-address tag: stored as the thread's outbound correspondence
 #    (the first response), the tag applied, nothing of it to the customer.
+#    Urgent, because the default rules already made this SAML lead high.
 cat >"$HARNESS_DIR/mail/answer.eml" <<EOF
 From: Alice BDR <alice@example.com>
 To: Pat Buyer <pat@buyer.example>
-Cc: sales+priority-high@example.com
+Cc: sales+priority-urgent@example.com
 Subject: Re: Pricing for 40 seats
 Date: Mon, 09 Nov 2026 12:00:00 +0000
 Message-ID: <a9@example.com>
@@ -154,7 +155,7 @@ stop_daemon TERM
 # 8. `triage ingest` (an MTA pipe) applies commands the same way.
 sed -e 's/^From: .*/From: Maria <maria@example.com>/' \
     -e 's/^Message-ID: .*/Message-ID: <p1@example.com>/' \
-    -e 's/^#claim$/#tag ee-lead/' -e 's/^#route support$/#story/' \
+    -e 's/^#claim$/#tag case-study/' -e 's/^#route support$/#story/' \
     "$FX/reply-claim-route.eml" >"$HARNESS_DIR/mail/pipe.eml"
 "$TRIAGE" -c "$CONF" ingest --mailbox sales - <"$HARNESS_DIR/mail/pipe.eml" \
     >"$HARNESS_DIR/ingest.out" || fail "triage ingest exited $?"

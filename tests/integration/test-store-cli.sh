@@ -28,7 +28,7 @@ expect 0 route 1 sales --as alice --note "hot lead"
 expect 1 route 1 support --as alice
 expect 0 ack 1 --as sam
 expect 0 tag 1 EE-Lead --as alice
-expect 1 tag 1 ee-lead --as alice
+expect 0 tag 1 ee-lead --as alice	# already tagged: no change
 expect 0 qualify 1 budget need --as alice
 expect 2 qualify 1 money --as alice
 expect 0 priority 1 urgent --as alice

@@ -28,7 +28,7 @@
 #include "store.h"
 #include "xalloc.h"
 
-#define NOW 1794650400		/* 2026-11-14T10:00:00Z */
+#define NOW 1794650400 /* 2026-11-14T10:00:00Z */
 #define H 3600
 
 static int64_t now = NOW;
@@ -53,13 +53,14 @@ team_fn(void *arg, const char *address)
 	return conf_member_by_address(arg, address) != NULL;
 }
 
-static struct conf_mailbox mailboxes[1] = { { .name = (char *)"sales",
-	.address = (char *)"sales@example.com", .queue = (char *)"sales" } };
-static struct conf_route routes[1] = { { .name = (char *)"support",
-	.to = (char *)"support@example.com" } };
+static struct conf_mailbox mailboxes[1] = {{.name = (char *)"sales",
+    .address = (char *)"sales@example.com",
+    .queue = (char *)"sales"}};
+static struct conf_route routes[1] = {
+    {.name = (char *)"support", .to = (char *)"support@example.com"}};
 static struct conf_member team[2] = {
-	{ .name = (char *)"alice", .address = (char *)"alice@example.com" },
-	{ .name = (char *)"bob", .address = (char *)"bob@example.com" },
+    {.name = (char *)"alice", .address = (char *)"alice@example.com"},
+    {.name = (char *)"bob", .address = (char *)"bob@example.com"},
 };
 
 static void
@@ -74,7 +75,7 @@ conf_init(struct conf *c)
 	c->team = team;
 	c->n_team = 2;
 	c->smtp.host = (char *)"127.0.0.1";
-	c->smtp.port = 1;	/* nothing listens: connection refused */
+	c->smtp.port = 1; /* nothing listens: connection refused */
 	c->smtp.tls = CONF_TLS_NONE;
 	c->smtp_from = (char *)"Triage <triage@example.com>";
 	c->sla.claim = 4 * H;
@@ -85,7 +86,7 @@ static struct store *
 open_store(const char *name, const struct conf *c, const struct accounts *a)
 {
 	struct store *st = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -99,11 +100,12 @@ open_store(const char *name, const struct conf *c, const struct accounts *a)
 static struct accounts *
 load_accounts(void)
 {
-	struct accounts_errors errs = { 0 };
+	struct accounts_errors errs = {0};
 	struct accounts *a = NULL;
 
 	assert_int_equal(accounts_parse("accounts.csv", accounts_csv,
-	    strlen(accounts_csv), &a, &errs), 0);
+			     strlen(accounts_csv), &a, &errs),
+	    0);
 	return a;
 }
 
@@ -111,20 +113,20 @@ load_accounts(void)
 static int64_t
 ingest(struct store *st, const char *from, enum priority prio)
 {
-	struct store_ingest_in in = { 0 };
+	struct store_ingest_in in = {0};
 	struct store_ingest_result res;
 	struct mime_limits lim;
 	struct verdict v;
 	struct msg *m = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	char *raw;
 
-	xasprintf(&raw, "From: %s\r\nTo: sales@example.com\r\nSubject: seats"
-	    "\r\nMessage-ID: <%lld.%s>\r\n\r\nbody\r\n", from,
-	    (long long)now, from);
+	xasprintf(&raw,
+	    "From: %s\r\nTo: sales@example.com\r\nSubject: seats"
+	    "\r\nMessage-ID: <%lld.%s>\r\n\r\nbody\r\n",
+	    from, (long long)now, from);
 	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, strlen(raw), &lim, now, &m, &err),
-	    0);
+	assert_int_equal(mime_parse(raw, strlen(raw), &lim, now, &m, &err), 0);
 	verdict_init(&v);
 	v.priority = prio;
 	in.mailbox = "sales";
@@ -134,7 +136,7 @@ ingest(struct store *st, const char *from, enum priority prio)
 	in.raw_len = strlen(raw);
 	in.msg = m;
 	in.verdict = &v;
-	in.actor = (struct store_actor){ "triaged", STORE_SRC_DAEMON };
+	in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
 	if (store_ingest(st, &in, &res, &err) < 0)
 		fail_msg("ingest: %s", err.msg);
 	verdict_clear(&v);
@@ -148,18 +150,17 @@ test_account_at_ingest(void **state)
 {
 	static const struct {
 		const char *from;
-		enum priority rule;	/* the verdict's */
+		enum priority rule; /* the verdict's */
 		const char *account, *tier, *priority;
 	} cases[] = {
-		{ "pat@acme.com", PRIO_UNSET, "Acme, Inc.", "strategic",
-		  "urgent" },
-		{ "Pat <pat@Mail.EU.Acme.com>", PRIO_UNSET, "Acme Europe",
-		  "standard", "normal" },
-		{ "lee@initech.io", PRIO_UNSET, "Initech", "key", "high" },
-		/* a rule's priority wins over the tier's */
-		{ "sam@initech.io", PRIO_LOW, "Initech", "key", "low" },
-		{ "zoe@notacme.com", PRIO_UNSET, NULL, NULL, "normal" },
-		{ "ann@acme.com.evil.example", PRIO_HIGH, NULL, NULL, "high" },
+	    {"pat@acme.com", PRIO_UNSET, "Acme, Inc.", "strategic", "urgent"},
+	    {"Pat <pat@Mail.EU.Acme.com>", PRIO_UNSET, "Acme Europe",
+		"standard", "normal"},
+	    {"lee@initech.io", PRIO_UNSET, "Initech", "key", "high"},
+	    /* a rule's priority wins over the tier's */
+	    {"sam@initech.io", PRIO_LOW, "Initech", "key", "low"},
+	    {"zoe@notacme.com", PRIO_UNSET, NULL, NULL, "normal"},
+	    {"ann@acme.com.evil.example", PRIO_HIGH, NULL, NULL, "high"},
 	};
 	struct accounts *a = load_accounts();
 	struct conf c;
@@ -170,7 +171,7 @@ test_account_at_ingest(void **state)
 	st = open_store("ingest.db", &c, a);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct store_detail *d = NULL;
-		struct error err = { 0 };
+		struct error err = {0};
 		int64_t id = ingest(st, cases[i].from, cases[i].rule);
 
 		assert_int_equal(store_show(st, id, &d, &err), 0);
@@ -181,8 +182,8 @@ test_account_at_ingest(void **state)
 			assert_string_equal(d->t.account, cases[i].account);
 			assert_string_equal(d->t.tier, cases[i].tier);
 		}
-		assert_string_equal(priority_name(d->t.priority),
-		    cases[i].priority);
+		assert_string_equal(
+		    priority_name(d->t.priority), cases[i].priority);
 		store_detail_free(&d);
 	}
 	store_close(&st);
@@ -196,35 +197,35 @@ static const struct {
 	int64_t at;
 	enum step_do what;
 	size_t reminded;
-	const char *to;		/* the newest reminder's recipient */
-	int64_t next;		/* next_check - creation; -1: SLA_NEVER */
+	const char *to; /* the newest reminder's recipient */
+	int64_t next;	/* next_check - creation; -1: SLA_NEVER */
 } life[] = {
-	/* new: the claim clock of 4h; at risk from 3h */
-	{ 0, DO_NOTHING, 0, NULL, 3 * H },
-	{ 3 * H + 59 * 60, DO_NOTHING, 0, NULL, 4 * H },
-	/* breached: one reminder, to the key account's owner bob */
-	{ 4 * H, DO_NOTHING, 1, "bob@example.com", -1 },
-	{ 4 * H + 1, DO_NOTHING, 0, "bob@example.com", -1 },
-	{ 9 * H, DO_NOTHING, 0, "bob@example.com", -1 },
-	/* claimed and routed at 9h: the acknowledge clock of 1d runs */
-	{ 9 * H, DO_CLAIM, 0, "bob@example.com", -1 },
-	{ 9 * H, DO_ROUTE, 0, "bob@example.com", 27 * H },
-	{ 33 * H - 1, DO_NOTHING, 0, "bob@example.com", 33 * H },
-	/* breached: to the BDR who claimed it */
-	{ 33 * H, DO_NOTHING, 1, "alice@example.com", -1 },
-	{ 40 * H, DO_NOTHING, 0, "alice@example.com", -1 },
-	/* closed and reopened: a fresh claim clock, one more reminder */
-	{ 40 * H, DO_CLOSE, 0, "alice@example.com", -1 },
-	{ 41 * H, DO_REOPEN, 0, "alice@example.com", 44 * H },
-	{ 45 * H, DO_NOTHING, 1, "bob@example.com", -1 },
-	{ 46 * H, DO_NOTHING, 0, "bob@example.com", -1 },
+    /* new: the claim clock of 4h; at risk from 3h */
+    {0, DO_NOTHING, 0, NULL, 3 * H},
+    {3 * H + 59 * 60, DO_NOTHING, 0, NULL, 4 * H},
+    /* breached: one reminder, to the key account's owner bob */
+    {4 * H, DO_NOTHING, 1, "bob@example.com", -1},
+    {4 * H + 1, DO_NOTHING, 0, "bob@example.com", -1},
+    {9 * H, DO_NOTHING, 0, "bob@example.com", -1},
+    /* claimed and routed at 9h: the acknowledge clock of 1d runs */
+    {9 * H, DO_CLAIM, 0, "bob@example.com", -1},
+    {9 * H, DO_ROUTE, 0, "bob@example.com", 27 * H},
+    {33 * H - 1, DO_NOTHING, 0, "bob@example.com", 33 * H},
+    /* breached: to the BDR who claimed it */
+    {33 * H, DO_NOTHING, 1, "alice@example.com", -1},
+    {40 * H, DO_NOTHING, 0, "alice@example.com", -1},
+    /* closed and reopened: a fresh claim clock, one more reminder */
+    {40 * H, DO_CLOSE, 0, "alice@example.com", -1},
+    {41 * H, DO_REOPEN, 0, "alice@example.com", 44 * H},
+    {45 * H, DO_NOTHING, 1, "bob@example.com", -1},
+    {46 * H, DO_NOTHING, 0, "bob@example.com", -1},
 };
 
 static void
 act(struct store *st, int64_t id, enum step_do what)
 {
-	const struct store_actor alice = { "alice", STORE_SRC_CLI };
-	struct error err = { 0 };
+	const struct store_actor alice = {"alice", STORE_SRC_CLI};
+	struct error err = {0};
 	int r = 0;
 
 	switch (what) {
@@ -250,8 +251,8 @@ act(struct store *st, int64_t id, enum step_do what)
 static char *
 newest_reminder_rcpt(struct store *st, int64_t *row_r)
 {
-	struct store_reminder rm = { 0 };
-	struct error err = { 0 };
+	struct store_reminder rm = {0};
+	struct error err = {0};
 	char *rcpt = NULL;
 
 	for (int64_t id = 200; id > 0; id--) {
@@ -269,11 +270,11 @@ static void
 test_reminders(void **state)
 {
 	struct accounts *a = load_accounts();
-	struct sla_run_opts o = { 0 };
+	struct sla_run_opts o = {0};
 	struct sla_conf sc;
 	struct conf c;
 	struct store *st;
-	struct error err = { 0 };
+	struct error err = {0};
 	int64_t id, row = 0;
 
 	(void)state;
@@ -283,18 +284,19 @@ test_reminders(void **state)
 	assert_int_equal(sla_run_conf(&c, &sc, &err), 0);
 	id = ingest(st, "pat@acme.com", PRIO_UNSET);
 	for (size_t i = 0; i < sizeof(life) / sizeof(life[0]); i++) {
-		struct sla_tick res = { 0 };
+		struct sla_tick res = {0};
 		char *rcpt;
 
 		now = NOW + life[i].at;
 		act(st, id, life[i].what);
-		assert_int_equal(sla_run_remind(st, &c, a, &sc, &o, &res,
-		    &err), 0);
+		assert_int_equal(
+		    sla_run_remind(st, &c, a, &sc, &o, &res, &err), 0);
 		if (res.reminded != life[i].reminded)
-			print_error("step %zu: %zu reminded\n", i, res.reminded);
+			print_error(
+			    "step %zu: %zu reminded\n", i, res.reminded);
 		assert_int_equal(res.reminded, life[i].reminded);
-		assert_int_equal(res.next_check, life[i].next < 0 ? SLA_NEVER :
-		    NOW + life[i].next);
+		assert_int_equal(res.next_check,
+		    life[i].next < 0 ? SLA_NEVER : NOW + life[i].next);
 		rcpt = newest_reminder_rcpt(st, &row);
 		if (life[i].to == NULL)
 			assert_null(rcpt);
@@ -315,13 +317,13 @@ test_reminders(void **state)
 static void
 test_reminder_row(void **state)
 {
-	struct store_reminder rm = { 0 };
-	struct sla_run_opts o = { 0 };
-	struct sla_tick res = { 0 };
+	struct store_reminder rm = {0};
+	struct sla_run_opts o = {0};
+	struct sla_tick res = {0};
 	struct sla_conf sc;
 	struct conf c;
 	struct store *st;
-	struct error err = { 0 };
+	struct error err = {0};
 	int64_t id, row = 0;
 	char *rcpt, *blank;
 
@@ -355,8 +357,8 @@ test_reminder_row(void **state)
 static int64_t
 digest_rows(struct store *st, int64_t *attempts_r)
 {
-	struct store_digest_row row = { 0 };
-	struct error err = { 0 };
+	struct store_digest_row row = {0};
+	struct error err = {0};
 	int64_t day = 0, created = 0;
 	int found = 0;
 
@@ -371,28 +373,28 @@ static void
 test_digest(void **state)
 {
 	static const struct {
-		int64_t at;		/* seconds after NOW (10:00 UTC) */
-		int64_t started;	/* the daemon's start, after NOW */
+		int64_t at;	 /* seconds after NOW (10:00 UTC) */
+		int64_t started; /* the daemon's start, after NOW */
 		int made;
-		int64_t day;		/* newest row's day - today; -1 none */
-		int64_t attempts;	/* pending row's; -1: none */
+		int64_t day;	  /* newest row's day - today; -1 none */
+		int64_t attempts; /* pending row's; -1: none */
 	} steps[] = {
-		{ 0, 0, 0, -1, -1 },
-		{ 21 * H + 59 * 60, 0, 0, -1, -1 },
-		/* 08:00 next day: made, the send refused, kept pending */
-		{ 22 * H, 0, 1, 1, 1 },
-		{ 22 * H + 60, 0, 0, 1, 2 },
-		/* a restart that day makes no second digest */
-		{ 23 * H, 23 * H, 0, 1, 3 },
-		/* down until 09:00 the day after: one catch-up digest */
-		{ 47 * H, 47 * H, 1, 2, 1 },
-		{ 47 * H + 60, 47 * H, 0, 2, 2 },
+	    {0, 0, 0, -1, -1},
+	    {21 * H + 59 * 60, 0, 0, -1, -1},
+	    /* 08:00 next day: made, the send refused, kept pending */
+	    {22 * H, 0, 1, 1, 1},
+	    {22 * H + 60, 0, 0, 1, 2},
+	    /* a restart that day makes no second digest */
+	    {23 * H, 23 * H, 0, 1, 3},
+	    /* down until 09:00 the day after: one catch-up digest */
+	    {47 * H, 47 * H, 1, 2, 1},
+	    {47 * H + 60, 47 * H, 0, 2, 2},
 	};
-	struct sla_run_opts o = { .smtp_timeout_s = 2 };
+	struct sla_run_opts o = {.smtp_timeout_s = 2};
 	struct sla_conf sc;
 	struct conf c;
 	struct store *st;
-	struct error err = { 0 };
+	struct error err = {0};
 	int64_t today = NOW / 86400;
 
 	(void)state;
@@ -405,19 +407,20 @@ test_digest(void **state)
 	assert_int_equal(sla_run_conf(&c, &sc, &err), 0);
 	(void)ingest(st, "zoe@other.example", PRIO_UNSET);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		struct sla_tick res = { .next_check = SLA_NEVER };
+		struct sla_tick res = {.next_check = SLA_NEVER};
 		int64_t attempts, day;
 
 		now = NOW + steps[i].at;
-		assert_int_equal(sla_run_digest(st, &c, &sc, NOW +
-		    steps[i].started, &o, &res, &err), 0);
+		assert_int_equal(sla_run_digest(st, &c, &sc,
+				     NOW + steps[i].started, &o, &res, &err),
+		    0);
 		day = digest_rows(st, &attempts);
 		if (res.digest_made != steps[i].made)
 			print_error("step %zu: made %d\n", i, res.digest_made);
 		assert_int_equal(res.digest_made, steps[i].made);
 		assert_int_equal(res.digest_sent, 0);
-		assert_int_equal(day, steps[i].day < 0 ? 0 : today +
-		    steps[i].day);
+		assert_int_equal(
+		    day, steps[i].day < 0 ? 0 : today + steps[i].day);
 		assert_int_equal(attempts, steps[i].attempts);
 		assert_true(res.next_check > now);
 	}
@@ -449,10 +452,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_account_at_ingest),
-		cmocka_unit_test(test_reminders),
-		cmocka_unit_test(test_reminder_row),
-		cmocka_unit_test(test_digest),
+	    cmocka_unit_test(test_account_at_ingest),
+	    cmocka_unit_test(test_reminders),
+	    cmocka_unit_test(test_reminder_row),
+	    cmocka_unit_test(test_digest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

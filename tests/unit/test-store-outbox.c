@@ -37,17 +37,17 @@ clock_fn(void *arg)
 	return now;
 }
 
-static const struct store_actor rule = { "rules", STORE_SRC_RULE };
+static const struct store_actor rule = {"rules", STORE_SRC_RULE};
 
 /* Ingest one message; returns its messages.id, sets *ticket_r. */
 static int64_t
 ingest(struct store *st, const char *raw, int64_t *ticket_r)
 {
-	struct store_ingest_in in = { 0 };
+	struct store_ingest_in in = {0};
 	struct store_ingest_result res;
 	struct mime_limits lim;
 	struct msg *m = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 
 	mime_limits_default(&lim);
 	assert_int_equal(mime_parse(raw, strlen(raw), &lim, NOW, &m, &err), 0);
@@ -57,7 +57,7 @@ ingest(struct store *st, const char *raw, int64_t *ticket_r)
 	in.raw = raw;
 	in.raw_len = strlen(raw);
 	in.msg = m;
-	in.actor = (struct store_actor){ "triaged", STORE_SRC_DAEMON };
+	in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
 	if (store_ingest(st, &in, &res, &err) < 0)
 		fail_msg("ingest: %s", err.msg);
 	msg_free(&m);
@@ -70,10 +70,11 @@ mail(const char *from, const char *mid, const char *irt, const char *extra)
 {
 	char *s;
 
-	xasprintf(&s, "From: %s\r\nTo: sales@example.com\r\nSubject: seats\r\n"
-	    "Message-ID: <%s>\r\n%s%s%s%s\r\nbody\r\n", from, mid,
-	    irt != NULL ? "In-Reply-To: <" : "", irt != NULL ? irt : "",
-	    irt != NULL ? ">\r\n" : "", extra);
+	xasprintf(&s,
+	    "From: %s\r\nTo: sales@example.com\r\nSubject: seats\r\n"
+	    "Message-ID: <%s>\r\n%s%s%s%s\r\nbody\r\n",
+	    from, mid, irt != NULL ? "In-Reply-To: <" : "",
+	    irt != NULL ? irt : "", irt != NULL ? ">\r\n" : "", extra);
 	return s;
 }
 
@@ -81,7 +82,7 @@ static struct store *
 open_store(const char *name)
 {
 	struct store *st = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -94,8 +95,8 @@ static void
 expect_row(struct store *st, int64_t id, const char *state, int attempts,
     int parts, const char *error_part)
 {
-	struct store_outbox o = { 0 };
-	struct error err = { 0 };
+	struct store_outbox o = {0};
+	struct error err = {0};
 
 	assert_int_equal(store_outbox_get(st, id, &o, &err), 0);
 	assert_string_equal(o.state, state);
@@ -112,7 +113,7 @@ static size_t
 due(struct store *st)
 {
 	struct store_outbox *v = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	size_t n = 0;
 
 	assert_int_equal(store_outbox_due(st, 0, &v, &n, &err), 0);
@@ -124,7 +125,7 @@ static int64_t
 events(struct store *st, int64_t ticket, const char *kind)
 {
 	struct store_detail *d = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	int64_t n = 0;
 
 	assert_int_equal(store_show(st, ticket, &d, &err), 0);
@@ -142,37 +143,37 @@ test_row_life(void **state)
 	static const struct {
 		enum op op;
 		int arg;
-		int rc;		/* 0, or the error code */
+		int rc; /* 0, or the error code */
 		const char *state;
 		int attempts, parts;
-		size_t due;	/* due rows after the step */
+		size_t due; /* due rows after the step */
 	} steps[] = {
-		{ PROGRESS, 1, 0, "pending", 0, 1, 1 },
-		{ RETRY, 60, 0, "pending", 1, 1, 0 },
-		{ TICK, 59, 0, "pending", 1, 1, 0 },
-		{ TICK, 1, 0, "pending", 1, 1, 1 },
-		{ DEFER, 300, 0, "pending", 1, 1, 0 },
-		{ TICK, 300, 0, "pending", 1, 1, 1 },
-		{ FAIL, 0, 0, "failed", 2, 1, 0 },
-		{ FAIL, 0, ERR_NOTFOUND, "failed", 2, 1, 0 },
-		{ REQUEUE, 0, 0, "pending", 0, 1, 1 },
-		{ DONE, 2, 0, "sent", 0, 2, 0 },
-		{ REQUEUE, 0, ERR_REFUSED, "sent", 0, 2, 0 },
-		{ RETRY, 60, ERR_NOTFOUND, "sent", 0, 2, 0 },
-		{ SKIP, 0, ERR_NOTFOUND, "sent", 0, 2, 0 },
+	    {PROGRESS, 1, 0, "pending", 0, 1, 1},
+	    {RETRY, 60, 0, "pending", 1, 1, 0},
+	    {TICK, 59, 0, "pending", 1, 1, 0},
+	    {TICK, 1, 0, "pending", 1, 1, 1},
+	    {DEFER, 300, 0, "pending", 1, 1, 0},
+	    {TICK, 300, 0, "pending", 1, 1, 1},
+	    {FAIL, 0, 0, "failed", 2, 1, 0},
+	    {FAIL, 0, ERR_NOTFOUND, "failed", 2, 1, 0},
+	    {REQUEUE, 0, 0, "pending", 0, 1, 1},
+	    {DONE, 2, 0, "sent", 0, 2, 0},
+	    {REQUEUE, 0, ERR_REFUSED, "sent", 0, 2, 0},
+	    {RETRY, 60, ERR_NOTFOUND, "sent", 0, 2, 0},
+	    {SKIP, 0, ERR_NOTFOUND, "sent", 0, 2, 0},
 	};
 	struct store *st = open_store("life.db");
-	struct error err = { 0 };
-	char *raw = mail("Pat <pat@buyer.example>", "a1@buyer.example", NULL,
-	    "");
+	struct error err = {0};
+	char *raw =
+	    mail("Pat <pat@buyer.example>", "a1@buyer.example", NULL, "");
 	int64_t ticket, id = 1, n = 0;
 	int r = 0;
 
 	(void)state;
 	now = NOW;
 	ingest(st, raw, &ticket);
-	assert_int_equal(store_route(st, ticket, "sales", NULL, &rule, &err),
-	    0);
+	assert_int_equal(
+	    store_route(st, ticket, "sales", NULL, &rule, &err), 0);
 	assert_int_equal(due(st), 1);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		error_clear(&err);
@@ -184,16 +185,16 @@ test_row_life(void **state)
 			    &err);
 			break;
 		case RETRY:
-			r = store_outbox_retry(st, id, now + steps[i].arg,
-			    "451 4.3.0 busy", &err);
+			r = store_outbox_retry(
+			    st, id, now + steps[i].arg, "451 4.3.0 busy", &err);
 			break;
 		case DEFER:
-			r = store_outbox_defer(st, id, now + steps[i].arg,
-			    "waiting: cap", &err);
+			r = store_outbox_defer(
+			    st, id, now + steps[i].arg, "waiting: cap", &err);
 			break;
 		case FAIL:
-			r = store_outbox_fail(st, id, "550 5.1.1 no such user",
-			    &err);
+			r = store_outbox_fail(
+			    st, id, "550 5.1.1 no such user", &err);
 			break;
 		case SKIP:
 			r = store_outbox_skip(st, id, "loop", &err);
@@ -221,11 +222,11 @@ test_row_life(void **state)
 	assert_int_equal(events(st, ticket, "forward-failed"), 1);
 	assert_int_equal(events(st, ticket, "forward-retry"), 1);
 	assert_int_equal(events(st, ticket, "forwarded"), 1);
-	assert_int_equal(store_outbox_sent_since(st, ticket, now - 3600, &n,
-	    &err), 0);
+	assert_int_equal(
+	    store_outbox_sent_since(st, ticket, now - 3600, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_outbox_sent_since(st, ticket, now + 1, &n,
-	    &err), 0);
+	assert_int_equal(
+	    store_outbox_sent_since(st, ticket, now + 1, &n, &err), 0);
 	assert_int_equal(n, 0);
 	free(raw);
 	store_close(&st);
@@ -235,22 +236,22 @@ test_row_life(void **state)
 static void
 test_pass_without_server(void **state)
 {
-	struct conf_route routes[1] = { { .name = (char *)"support",
-		.to = (char *)"support@example.com",
-		.style = CONF_ROUTE_REDIRECT } };
+	struct conf_route routes[1] = {{.name = (char *)"support",
+	    .to = (char *)"support@example.com",
+	    .style = CONF_ROUTE_REDIRECT}};
 	struct conf c;
-	struct outbox_run_opts o = { .forwards_per_hour = 1, .timeout_s = 5 };
-	struct outbox_pass res = { 0 };
+	struct outbox_run_opts o = {.forwards_per_hour = 1, .timeout_s = 5};
+	struct outbox_pass res = {0};
 	struct store *st = open_store("pass.db");
-	struct error err = { 0 };
-	char *m1 = mail("Pat <pat@buyer.example>", "p1@buyer.example", NULL,
-	    "");
+	struct error err = {0};
+	char *m1 =
+	    mail("Pat <pat@buyer.example>", "p1@buyer.example", NULL, "");
 	char *m2 = mail("Pat <pat@buyer.example>", "p2@buyer.example",
 	    "p1@buyer.example", "X-Loop: triage@example.com\r\n");
 	char *m3 = mail("Support <support@example.com>", "p3@example.com",
 	    "p1@buyer.example", "");
-	char *m4 = mail("Kim <kim@buyer.example>", "k1@buyer.example", NULL,
-	    "");
+	char *m4 =
+	    mail("Kim <kim@buyer.example>", "k1@buyer.example", NULL, "");
 	int64_t t1, t2;
 
 	(void)state;
@@ -258,7 +259,7 @@ test_pass_without_server(void **state)
 	memset(&c, 0, sizeof(c));
 	c.path = (char *)"test.conf";
 	c.smtp.host = (char *)"127.0.0.1";
-	c.smtp.port = 1;	/* nothing listens: connection refused */
+	c.smtp.port = 1; /* nothing listens: connection refused */
 	c.smtp.tls = CONF_TLS_NONE;
 	c.has_smtp = 1;
 	c.smtp_from = (char *)"Triage <triage@example.com>";
@@ -269,23 +270,32 @@ test_pass_without_server(void **state)
 	/* the routing row of t1 was sent an hour ago minus a second */
 	assert_int_equal(store_outbox_progress(st, 1, 1, 1, NULL, &err), 0);
 	now += 3599;
-	ingest(st, m2, &t2);	/* X-Loop follow-up: row 2 */
+	ingest(st, m2, &t2); /* X-Loop follow-up: row 2 */
 	assert_int_equal(t2, t1);
-	ingest(st, m3, &t2);	/* support answering: row 3 */
-	ingest(st, m4, &t2);	/* another ticket, routed: row 4 */
+	ingest(st, m3, &t2); /* support answering: row 3 */
+	ingest(st, m4, &t2); /* another ticket, routed: row 4 */
 	assert_int_equal(store_route(st, t2, "support", NULL, &rule, &err), 0);
 	/* row 5: a follow-up the cap holds back, as the routing sent */
-	assert_int_equal(store_exec(st, "INSERT INTO outbox (ticket_id,"
-	    " message_id, kind, route, created) VALUES (1, 1, 'forward',"
-	    " 'support', 0)", &err), 0);
+	assert_int_equal(
+	    store_exec(st,
+		"INSERT INTO outbox (ticket_id,"
+		" message_id, kind, route, created) VALUES (1, 1, 'forward',"
+		" 'support', 0)",
+		&err),
+	    0);
 	/* row 6: an SLA reminder, built from the row alone; row 7: a kind
 	   this triaged does not know */
-	assert_int_equal(store_exec(st, "INSERT INTO outbox (ticket_id,"
-	    " kind, rcpt, note, created) VALUES (1, 'reminder',"
-	    " 'alice@example.com', 'Ticket #1 breached its claim SLA' || char(10)"
-	    " || char(10) || 'Claim it.', 1794650400);"
-	    " INSERT INTO outbox (ticket_id, kind, rcpt, created) VALUES"
-	    " (1, 'fax', 'x', 1794650400)", &err), 0);
+	assert_int_equal(
+	    store_exec(st,
+		"INSERT INTO outbox (ticket_id,"
+		" kind, rcpt, note, created) VALUES (1, 'reminder',"
+		" 'alice@example.com', 'Ticket #1 breached its claim SLA' || "
+		"char(10)"
+		" || char(10) || 'Claim it.', 1794650400);"
+		" INSERT INTO outbox (ticket_id, kind, rcpt, created) VALUES"
+		" (1, 'fax', 'x', 1794650400)",
+		&err),
+	    0);
 	assert_int_equal(outbox_run_pass(st, &c, NULL, &o, &res, &err), 0);
 	assert_int_equal(res.rows, 6);
 	assert_int_equal(res.skipped, 2);
@@ -332,8 +342,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_row_life),
-		cmocka_unit_test(test_pass_without_server),
+	    cmocka_unit_test(test_row_life),
+	    cmocka_unit_test(test_pass_without_server),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
