@@ -110,8 +110,9 @@ term_width(void)
 
 	if (cols != NULL && atoi(cols) > 20)
 		return atoi(cols);
-	if (isatty(STDOUT_FILENO) &&
-	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+	if (!isatty(STDOUT_FILENO))
+		return 132;	/* piped to a pager or grep: room to read */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
 		return ws.ws_col;
 	return 80;
 }

@@ -14,7 +14,7 @@ static int cli_help(struct cli *cli, int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
 	{ "help", cli_help, "" },
-	{ "inspect", cli_inspect, "FILE.eml [--json]" },
+	{ "inspect", cli_inspect, "FILE.eml|- [--json]" },
 	{ "queue", cli_queue, "[--queue Q] [--state S] [--mine] [--limit N] "
 	    "[--json]" },
 	{ "show", cli_show, "ID [--json]" },

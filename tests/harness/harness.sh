@@ -179,9 +179,10 @@ harness_dovecot_config()
 	    "$HARNESS_SRC/dovecot.conf.in" >"$DOVECOT_CONF"
 }
 
+# Empty (and still success, for `set -e` callers) while there is none.
 harness_dovecot_pid()
 {
-	cat "$HARNESS_DIR/run/master.pid" 2>/dev/null
+	cat "$HARNESS_DIR/run/master.pid" 2>/dev/null || true
 }
 
 # Start Dovecot serving certificate $1 (good | wronghost | untrusted |
@@ -531,6 +532,9 @@ harness_start()
 	HARNESS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/triage-harness.XXXXXX") ||
 		return 1
 	trap harness_on_exit EXIT
+	# A command that ends the test through `set -e` says which it was.
+	set -o errtrace
+	trap 'echo "harness: failed (status $?) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
