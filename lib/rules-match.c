@@ -134,6 +134,35 @@ t_header(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 	return NULL;
 }
 
+/*
+ * What the MIME parser concluded about the message (lib/mime.h), as
+ * words: a delivery report is known by its top-level Content-Type, which
+ * GMime keeps out of the header list, so `header Content-Type` cannot
+ * see it.
+ */
+static const struct {
+	unsigned bit;
+	const char *name;
+} msg_flags[] = {
+	{ MSG_AUTO_SUBMITTED, "auto-submitted" },
+	{ MSG_LIST, "list" },
+	{ MSG_BOUNCE, "bounce" },
+	{ MSG_OWN_LOOP, "own-loop" },
+	{ MSG_TRUNCATED, "truncated" },
+};
+
+static const char *
+t_flag(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
+{
+	(void)ctx, (void)arg;
+	for (; *pos < sizeof(msg_flags) / sizeof(msg_flags[0]); (*pos)++) {
+		if (m->flags & msg_flags[*pos].bit)
+			return msg_flags[(*pos)++].name;
+	}
+	return NULL;
+}
+
 const struct rules_target_def rules_targets[RT_COUNT] = {
 	[RT_FROM] = { "from", 0, 0, t_from },
 	[RT_FROM_NAME] = { "from-name", 0, 0, t_from_name },
@@ -147,6 +176,7 @@ const struct rules_target_def rules_targets[RT_COUNT] = {
 	[RT_ACCOUNT] = { "account", 0, 0, t_account },
 	[RT_TIER] = { "tier", 0, 0, t_tier },
 	[RT_HEADER] = { "header", 1, 1, t_header },
+	[RT_FLAG] = { "flag", 0, 1, t_flag },
 };
 
 /* ---- evaluation ---- */
@@ -162,15 +192,15 @@ struct eval {
 	const struct rules_ctx *ctx;
 	struct verdict *v;
 	pcre2_match_data *md;		/* owned */
-	const unsigned char *seen;	/* prefilter flags, or NULL */
-	const size_t *lo, *hi;		/* where matches may start */
+	const struct rules_scan *sc;	/* the prefilter's, or NULL */
 	pcre2_match_context *mctx;	/* owned: the set's, plus a limit */
 	const struct rules_rule *rule;	/* being evaluated */
 	int quiet;			/* explain: past what classify sees */
 	struct pending *pend;		/* hits of the rule, if it fires */
 	size_t n_pend;
-	char *caps[RULES_MAX_GROUPS + 1];	/* $N of the rule, owned */
-	int has_caps;			/* some caps[] may be set */
+	/* $N of the rule, owned: one set per distinct match */
+	char *caps[RULES_TAG_EACH][RULES_MAX_GROUPS + 1];
+	size_t n_caps;
 };
 
 /* Copy at most `max` bytes of s, cut at a UTF-8 character boundary. */
@@ -188,26 +218,133 @@ bounded_copy(const char *s, size_t len, size_t max)
 static void
 caps_clear(struct eval *e)
 {
-	if (!e->has_caps)
-		return;
-	for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
-		xfree(&e->caps[i]);
-	e->has_caps = 0;
+	for (size_t k = 0; k < e->n_caps; k++) {
+		for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
+			xfree(&e->caps[k][i]);
+	}
+	e->n_caps = 0;
 }
 
+static int
+caps_same(char *const *a, char *const *b)
+{
+	for (size_t i = 1; i <= RULES_MAX_GROUPS; i++) {
+		if ((a[i] == NULL) != (b[i] == NULL))
+			return 0;
+		if (a[i] != NULL && strcasecmp(a[i], b[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Add the groups of the match in e->md as a set, unless already there. */
 static void
-caps_save(struct eval *e, const char *val, unsigned groups)
+caps_add(struct eval *e, const char *val, unsigned groups)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
+	char **set;
 
-	caps_clear(e);
-	e->has_caps = 1;
+	if (e->n_caps == RULES_TAG_EACH)
+		return;
+	set = e->caps[e->n_caps];
 	for (unsigned i = 1; i <= groups && i <= RULES_MAX_GROUPS; i++) {
 		if (ov[2 * i] == PCRE2_UNSET)
 			continue;
-		e->caps[i] = bounded_copy(val + ov[2 * i],
+		set[i] = bounded_copy(val + ov[2 * i],
 		    ov[2 * i + 1] - ov[2 * i], RULES_TAG_MAX);
 	}
+	for (size_t k = 0; k < e->n_caps; k++) {
+		if (caps_same(e->caps[k], set)) {
+			for (size_t i = 0; i <= RULES_MAX_GROUPS; i++)
+				xfree(&set[i]);
+			return;
+		}
+	}
+	e->n_caps++;
+}
+
+/*
+ * A $N tag takes one tag per distinct match (competitor:github and
+ * competitor:circleci from one body): after the first match at `end` of
+ * value `val`, the later matches in it and in the target's later values,
+ * up to RULES_TAG_EACH distinct sets and RULES_TAG_SCAN matches.  Every
+ * later match lies within the prefilter's window (each contains one of
+ * the literals), so the offset limit stays as it is; a limit hit only
+ * ends the collecting.
+ */
+static void
+caps_more(struct eval *e, const struct rules_cond *c, const char *val,
+    size_t end, size_t pos)
+{
+	const struct rules_target_def *t = &rules_targets[c->target];
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
+	size_t len = strlen(val), start = end, scanned = 0;
+	int rc;
+
+	while (val != NULL && scanned < RULES_TAG_SCAN &&
+	    e->n_caps < RULES_TAG_EACH) {
+		while (start < len &&
+		    ((unsigned char)val[start] & 0xc0) == 0x80)
+			start++;
+		rc = start > len ? PCRE2_ERROR_NOMATCH :
+		    pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0, e->md,
+		    e->mctx);
+		scanned++;
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			return;
+		if (rc == PCRE2_ERROR_NOMATCH) {
+			val = t->next(e->m, e->ctx, c->arg, &pos);
+			len = val != NULL ? strlen(val) : 0;
+			start = 0;
+			continue;
+		}
+		caps_add(e, val, c->groups);
+		/* an empty match: move on a character */
+		start = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+	}
+}
+
+/*
+ * Match c against one value from `start`, trying only starts up to
+ * `limit` (PCRE2_UNSET: any).  Returns pcre2_match()'s code.
+ */
+static int
+value_match(struct eval *e, const struct rules_cond *c, const char *val,
+    size_t len, size_t start, size_t limit)
+{
+	if (start > len || (limit != PCRE2_UNSET && limit > len)) {
+		start = 0;	/* a bug elsewhere; be exact */
+		limit = PCRE2_UNSET;
+	}
+	while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
+		start--;	/* a UTF-8 character boundary */
+	(void)pcre2_set_offset_limit(e->mctx, limit);
+	return pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0, e->md,
+	    e->mctx);
+}
+
+/*
+ * The leftmost match in a single value, trying only the prefilter's
+ * windows, in ascending order: no match starts outside them, so the
+ * first window with a match holds the leftmost one.
+ */
+static int
+windows_match(struct eval *e, const struct rules_cond *c, const char *val,
+    size_t len)
+{
+	const struct rules_scan *sc = e->sc;
+	const struct rules_window *w = sc->win + sc->first[c->id];
+	int rc = PCRE2_ERROR_NOMATCH;
+
+	for (size_t k = 0; k < sc->n_win[c->id]; k++) {
+		rc = value_match(e, c, val, len, w[k].lo, w[k].hi);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			break;
+	}
+	/* more matches (caps_more) lie anywhere in the hull */
+	(void)pcre2_set_offset_limit(e->mctx, sc->hi[c->id] <= len ?
+	    sc->hi[c->id] : PCRE2_UNSET);
+	return rc;
 }
 
 /*
@@ -219,12 +356,13 @@ static int
 leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 {
 	const struct rules_target_def *t = &rules_targets[c->target];
+	const struct rules_scan *sc = c->prefiltered ? e->sc : NULL;
 	PCRE2_SIZE *ov;
 	const char *val;
-	size_t pos = 0, start = 0, limit = PCRE2_UNSET;
+	size_t pos = 0, start = 0, limit = PCRE2_UNSET, len;
 	int rc;
 
-	if (e->seen != NULL && c->prefiltered && !e->seen[c->id])
+	if (sc != NULL && !sc->seen[c->id])
 		return 0;
 	/*
 	 * Every match contains one of the pattern's literals and so starts
@@ -232,24 +370,17 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 	 * and still finds the leftmost match.  Lookbehinds and \b still see
 	 * the text before the start offset.
 	 */
-	if (e->seen != NULL && c->prefiltered &&
-	    e->hi[c->id] != SIZE_MAX) {
-		start = e->lo[c->id];
-		limit = e->hi[c->id];
+	if (sc != NULL && sc->hi[c->id] != SIZE_MAX) {
+		start = sc->lo[c->id];
+		limit = sc->hi[c->id];
 	}
-	(void)pcre2_set_offset_limit(e->mctx, limit);
 	for (val = t->next(e->m, e->ctx, c->arg, &pos); val != NULL;
 	    val = t->next(e->m, e->ctx, c->arg, &pos)) {
-		size_t len = strlen(val);
-
-		if (start > len || (limit != PCRE2_UNSET && limit > len)) {
-			start = 0;	/* a bug elsewhere; be exact */
-			(void)pcre2_set_offset_limit(e->mctx, PCRE2_UNSET);
-		}
-		while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
-			start--;	/* a UTF-8 character boundary */
-		rc = pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0,
-		    e->md, e->mctx);
+		len = strlen(val);
+		if (sc != NULL && sc->n_win[c->id] > 0)
+			rc = windows_match(e, c, val, len);
+		else
+			rc = value_match(e, c, val, len, start, limit);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			continue;
 		if (rc < 0)
@@ -258,8 +389,14 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 		*match_r = bounded_copy(val + ov[0], ov[1] - ov[0],
 		    RULES_MATCH_MAX);
 		/* $N: the groups of the last positive match that has any. */
-		if (c->groups > 0 && !c->negate)
-			caps_save(e, val, c->groups);
+		if (c->groups > 0 && !c->negate) {
+			size_t end = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+
+			caps_clear(e);
+			caps_add(e, val, c->groups);
+			if (e->rule->tag_caps)
+				caps_more(e, c, val, end, pos);
+		}
 		return 1;
 	}
 	return 0;
@@ -314,9 +451,12 @@ cond_holds(struct eval *e, const struct rules_cond *c)
 	return 1;
 }
 
-/* The tag with $N substituted, blanks made '-', bounded; NULL if empty. */
+/*
+ * The tag with $N of capture set k substituted, blanks made '-',
+ * bounded; NULL if empty.
+ */
 static char *
-tag_expand(const struct eval *e, const char *tmpl)
+tag_expand(const struct eval *e, const char *tmpl, size_t k)
 {
 	struct buf b;
 	const char *cap;
@@ -324,7 +464,7 @@ tag_expand(const struct eval *e, const char *tmpl)
 	buf_init(&b, RULES_TAG_MAX);
 	for (const char *s = tmpl; *s != '\0'; s++) {
 		if (s[0] == '$' && s[1] >= '1' && s[1] <= '9') {
-			cap = e->caps[s[1] - '0'];
+			cap = k < e->n_caps ? e->caps[k][s[1] - '0'] : NULL;
 			for (; cap != NULL && *cap != '\0'; cap++) {
 				char ch = *cap == ' ' || *cap == '\t' ||
 				    *cap == '\n' || *cap == '\r' ? '-' : *cap;
@@ -366,14 +506,18 @@ rule_apply(struct eval *e, const struct rules_rule *r)
 			v->priority = a->prio;
 			break;
 		case ACT_TAG:
-			tag = tag_expand(e, a->arg);
-			if (tag != NULL) {
-				cut = bounded_copy(tag, strlen(tag),
-				    RULES_TAG_MAX);
-				verdict_add_tag(v, cut);
-				free(cut);
+			/* one tag per capture set; the same tag once */
+			for (size_t k = 0; k == 0 || (k < e->n_caps &&
+			    strchr(a->arg, '$') != NULL); k++) {
+				tag = tag_expand(e, a->arg, k);
+				if (tag != NULL) {
+					cut = bounded_copy(tag, strlen(tag),
+					    RULES_TAG_MAX);
+					verdict_add_tag(v, cut);
+					free(cut);
+				}
+				free(tag);
 			}
-			free(tag);
 			break;
 		case ACT_SCORE:
 			v->scores[a->dim] += a->n;
@@ -451,8 +595,7 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
     struct verdict *v, struct rules_nears *nears)
 {
 	struct eval e = { 0 };
-	unsigned char *seen = NULL;
-	size_t *lo = NULL, *hi = NULL;
+	struct rules_scan sc = { 0 };
 
 	e.rs = rs;
 	e.m = m;
@@ -462,24 +605,14 @@ run(const struct rules *rs, const struct msg *m, const struct rules_ctx *ctx,
 	e.mctx = pcre2_match_context_copy(rs->mctx);
 	if (e.md == NULL || e.mctx == NULL)
 		fatalx("out of memory");
-	if (rs->pf != NULL) {
-		seen = xcalloc(rs->n_leaves, 1);
-		lo = xreallocarray(NULL, rs->n_leaves, sizeof(*lo));
-		hi = xreallocarray(NULL, rs->n_leaves, sizeof(*hi));
-		if (rules_prefilter_scan(rs, m, ctx, seen, lo, hi) == 0) {
-			e.seen = seen;
-			e.lo = lo;
-			e.hi = hi;
-		}
-	}
+	if (rs->pf != NULL && rules_prefilter_scan(rs, m, ctx, &sc) == 0)
+		e.sc = &sc;
 	for (size_t i = 0; i < rs->n; i++) {
 		if (rule_eval(&e, &rs->v[i], nears))
 			break;
 	}
 	free(e.pend);
-	free(seen);
-	free(lo);
-	free(hi);
+	rules_prefilter_scan_clear(&sc);
 	pcre2_match_data_free(e.md);
 	pcre2_match_context_free(e.mctx);
 }

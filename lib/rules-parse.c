@@ -555,7 +555,7 @@ short_capture(const struct rules_cond *v, size_t n_v, unsigned n, int *any_r)
 }
 
 static void
-check_tags(struct rules_parser *p, const struct rules_rule *r)
+check_tags(struct rules_parser *p, struct rules_rule *r)
 {
 	const struct rules_cond *c;
 	const char *at = NULL;
@@ -569,6 +569,7 @@ check_tags(struct rules_parser *p, const struct rules_rule *r)
 		n = tag_max_group(a->arg, &at);
 		if (n == 0)
 			continue;
+		r->tag_caps = 1;
 		any = 0;
 		c = short_capture(r->conds, r->n_conds, (unsigned)n, &any);
 		p->lineno = a->line;

@@ -11,6 +11,7 @@
 #include <pcre2.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rules.h"
 #include "verdict.h"
@@ -22,6 +23,8 @@
 #define RULES_MATCH_MAX		200	/* bytes of matched text in a hit */
 #define RULES_TAG_MAX		64	/* bytes of a tag after substitution */
 #define RULES_MAX_GROUPS	9	/* $1 ... $9 */
+#define RULES_TAG_EACH		8	/* distinct captures a $N tag takes */
+#define RULES_TAG_SCAN		256	/* matches looked at for them */
 #define RULES_MAX_DEPTH		8	/* nesting of any ... end */
 #define RULES_FILE_MAX		(4 * 1024 * 1024) /* bytes per rule file */
 
@@ -39,6 +42,7 @@ enum rules_target {
 	RT_ACCOUNT,
 	RT_TIER,
 	RT_HEADER,
+	RT_FLAG,
 	RT_COUNT,
 };
 
@@ -115,6 +119,7 @@ struct rules_rule {
 	size_t n_conds;
 	struct rules_action *acts;	/* owned, in the order written */
 	size_t n_acts;
+	int tag_caps;		/* a tag uses $N: capture every match */
 };
 
 /* The parser's state over one file (rules-parse.c). */
@@ -146,6 +151,33 @@ void rules_problem_add(struct rules_problems *probs, const char *file,
 /* Free what a condition owns (its group's conditions too). */
 void rules_cond_clear(struct rules_cond *c);
 
+/*
+ * A set of literals (raw bytes, not pattern syntax), owned, each with a
+ * bound on how far into a match it can start (pre; RULES_WIDTH_INF: no
+ * bound).
+ */
+struct rules_lits {
+	char **v;
+	size_t *len;
+	size_t *pre;
+	size_t n;
+};
+
+#define RULES_WIDTH_INF SIZE_MAX
+
+/*
+ * The literals of condition c into *out (empty on entry), or -1 when it
+ * has no usable set (out left empty): every literal at least 3 bytes (2
+ * for a capitalised one when case matters), and under u+i none with a
+ * letter whose case partners leave ASCII (non-ASCII bytes; k and s,
+ * which match the Kelvin sign and long s): vectorscan folds ASCII only.
+ */
+int rules_literals(const struct rules_cond *c, struct rules_lits *out);
+/* Move every literal of `from` into `to`, `shift` further into a match. */
+void rules_lits_take(struct rules_lits *to, struct rules_lits *from,
+    size_t shift);
+void rules_lits_clear(struct rules_lits *l);
+
 struct rules_prefilter;
 
 struct rules {
@@ -168,15 +200,42 @@ struct rules {
 void rules_prefilter_build(struct rules *rs);
 void rules_prefilter_free(struct rules_prefilter **pfp);
 
+#define RULES_WIN_EACH		64	/* windows a leaf may have ... */
+#define RULES_WIN_ALL		4096	/* ... and all leaves together */
+
+/* Offsets at which a match may start: [lo, hi]. */
+struct rules_window {
+	size_t lo, hi;
+};
+
 /*
- * Scan every value of every target once and set seen[id] = 1 for each
- * leaf whose pattern may match some value of its target.  For a target
- * with one value, any match of leaf id starts in [lo[id], hi[id]]
- * (SIZE_MAX: no bound).  Returns -1 if scanning failed (then every leaf
- * must be treated as possibly matching, from offset 0).
+ * What one prefilter scan found, per leaf id.  seen[id]: some literal of
+ * the leaf occurred, so its pattern may match.  For a target with one
+ * value, any match starts in [lo[id], hi[id]] (SIZE_MAX: no bound) and,
+ * when n_win[id] > 0, in one of the disjoint windows
+ * win[first[id]] ... win[first[id] + n_win[id] - 1], in ascending order:
+ * one short window per occurrence of a literal that lies a bounded
+ * distance into every match (one from 0 for a literal that does not),
+ * instead of one window over all of them.
+ */
+struct rules_scan {
+	unsigned char *seen;		/* owned */
+	size_t *lo, *hi;		/* owned */
+	size_t *first, *n_win;		/* owned */
+	struct rules_window *win;	/* owned */
+	size_t n_occ;			/* windows before merging */
+	size_t *occ_leaf;		/* owned: leaf of win[k] before */
+	unsigned char *loose;		/* owned: an occurrence not kept */
+};
+
+/*
+ * Scan every value of every target once and fill sc (allocated here for
+ * rs->n_leaves; free with rules_prefilter_scan_clear).  Returns -1 if
+ * scanning failed (then every leaf must be treated as possibly matching,
+ * from offset 0).
  */
 int rules_prefilter_scan(const struct rules *rs, const struct msg *m,
-    const struct rules_ctx *ctx, unsigned char *seen, size_t *lo,
-    size_t *hi);
+    const struct rules_ctx *ctx, struct rules_scan *sc);
+void rules_prefilter_scan_clear(struct rules_scan *sc);
 
 #endif

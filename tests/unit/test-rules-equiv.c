@@ -64,7 +64,7 @@ gen_cond(struct buf *b, int *groups_r)
 	const char *w1 = word(), *w2 = word(), *w3 = word();
 
 	*groups_r = 0;
-	switch (rnd(18)) {
+	switch (rnd(21)) {
 	case 0:
 		buf_printf(b, "body /\\b(?:%s|%s|%s)\\b/i\n", w1, w2, w3);
 		break;
@@ -122,6 +122,17 @@ gen_cond(struct buf *b, int *groups_r)
 	case 16:
 		buf_printf(b, "cc /^%s/\n", rnd(2) ? "cto" : "team");
 		break;
+	/* bounded repeats: one PCRE2 window per occurrence of a literal */
+	case 17:
+		buf_printf(b, "body /\\b(?:%s|\\d{1,4})\\s{1,3}%s\\b/i\n", w1,
+		    w2);
+		break;
+	case 18:
+		buf_printf(b, "body /%s.{0,12}(?:%s|%s)/s\n", w1, w2, w3);
+		break;
+	case 19:
+		buf_printf(b, "body /(?<=\\s)%s[ \\t]{1,2}%s/\n", w1, w2);
+		break;
 	default:
 		buf_printf(b, "subject /\\b(%s)\\b/i\n", w1);
 		*groups_r = 1;
@@ -178,7 +189,10 @@ static const char capture_rules[] =
     "    subject /\\b(quote|price)\\b/i\n  end\n  tag c:$1\n"
     "rule cap-to\n  to /@(acme|buyer)\\.example$/\n  tag to:$1\n"
     "rule cap-att\n  attachment /\\.(pdf|docx?)$/i\n  tag att:$1\n"
-    "rule cap-utf\n  body /\\b(gr\\w+e|caf\\w)\\b/iu\n  tag u:$1\n";
+    "rule cap-utf\n  body /\\b(gr\\w+e|caf\\w)\\b/iu\n  tag u:$1\n"
+    "rule cap-near\n"
+    "  body /\\b(\\d{1,4}|a|the)\\s{1,3}(seats|users|mug)\\b/i\n"
+    "  tag near:$1-$2\n";
 
 static void
 gen_text(struct buf *b, size_t words_n)
@@ -201,7 +215,8 @@ gen_message(void)
 
 	buf_init(&body, 1 << 20);
 	buf_init(&subj, 4096);
-	gen_text(&body, 20 + rnd(400));
+	/* one in ten long: past RULES_WIN_EACH windows of common words */
+	gen_text(&body, rnd(10) == 0 ? 2000 + rnd(2000) : 20 + rnd(400));
 	if (rnd(3) == 0)
 		(void)buf_addstr(&subj, rnd(2) ? "Re: " : "Fwd: ");
 	gen_text(&subj, 1 + rnd(6));

@@ -437,6 +437,22 @@ static const struct sem_case cases[] = {
 	{ "a@buyer.example", "x", "", NULL, "X-Kind: Partner-Deal", NULL,
 	  NULL, NULL, NULL, "via:partner", S0, NULL,
 	  "cap-any@44 header X-Kind=Partner-Deal" },
+	/* a $N tag: one tag per distinct match, the hit is the first */
+	{ "a@buyer.example", "hi", "GitHub, then Bit Bucket, then github",
+	  NULL, NULL, NULL, NULL, NULL, NULL,
+	  "competitor:github competitor:bit-bucket", S0, NULL,
+	  "competitor@19 body=GitHub" },
+	/* ... at most RULES_TAG_EACH (8) of them; the score once */
+	{ "a@buyer.example", "hi", "budget of 1k, budget of 2k, budget of "
+	  "3k, budget of 4k, budget of 5k, budget of 6k, budget of 7k, "
+	  "budget of 8k, budget of 9k", NULL, NULL, NULL, NULL, NULL, NULL,
+	  "budget:1 budget:2 budget:3 budget:4 budget:5 budget:6 budget:7 "
+	  "budget:8", { 3, 0, 0, 0, 0 }, NULL, "budget@7 body=budget of 1k" },
+	/* ... over every value of a multi-valued target */
+	{ "a@buyer.example", "x", "", NULL,
+	  "X-Kind: Partner-Deal\nX-Kind: Reseller-Deal\nX-Kind: partner-x",
+	  NULL, NULL, NULL, NULL, "via:partner via:reseller", S0, NULL,
+	  "cap-any@44 header X-Kind=Partner-Deal" },
 };
 
 static void
@@ -547,6 +563,52 @@ test_account_tier(void **state)
 }
 
 /* A catastrophic pattern on a hostile input ends as a limit hit, fast. */
+/* The flag target: one value per flag the MIME parser set. */
+static const char flag_rules[] =
+    "rule bounce\n  flag /^bounce$/\n  tag f-bounce\n"
+    "rule list\n  flag /^list$/\n  tag f-list\n"
+    "rule any-auto\n  flag /^auto/\n  tag f-auto\n"
+    "rule not-flagged\n  not flag /./\n  tag f-none\n";
+
+static void
+test_flag(void **state)
+{
+	static const struct {
+		unsigned flags;
+		const char *tags;
+	} flag_cases[] = {
+		{ 0, "f-none" },
+		{ MSG_BOUNCE, "f-bounce" },
+		{ MSG_LIST | MSG_AUTO_SUBMITTED, "f-list f-auto" },
+		{ MSG_AUTO_SUBMITTED | MSG_BOUNCE | MSG_LIST,
+		  "f-bounce f-list f-auto" },
+		/* flags the rules have no word for are no value */
+		{ MSG_SYNTHETIC_ID | MSG_DATE_RECEIVED, "f-none" },
+	};
+
+	(void)state;
+	for (int pf = 0; pf < 2; pf++) {
+		struct rules *rs = load(flag_rules, pf);
+
+		for (size_t i = 0; i < sizeof(flag_cases) /
+		    sizeof(flag_cases[0]); i++) {
+			struct msg *m = tm_new("a@b.example", "s", "t");
+			struct verdict v;
+			char *tags;
+
+			m->flags = flag_cases[i].flags;
+			verdict_init(&v);
+			rules_classify(rs, m, NULL, &v);
+			tags = tags_text(&v);
+			assert_string_equal(tags, flag_cases[i].tags);
+			free(tags);
+			verdict_clear(&v);
+			tm_free(&m);
+		}
+		rules_free(&rs);
+	}
+}
+
 static void
 test_limit(void **state)
 {
@@ -629,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_dir),
 		cmocka_unit_test(test_semantics),
+		cmocka_unit_test(test_flag),
 		cmocka_unit_test(test_account_tier),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_explain),

@@ -1,0 +1,539 @@
+/*
+ * Required literals: for a pattern, a set of literals one of which every
+ * match must contain, each with a bound on how far into the match it can
+ * start.  A reading of PCRE2 syntax that understands groups,
+ * alternatives, classes, quantifiers and lookarounds and gives up on
+ * anything else (the pattern then always runs PCRE2).  Used by the
+ * prefilter (rules-prefilter.c).
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules-private.h"
+#include "xalloc.h"
+
+#define LIT_MIN		3	/* shortest literal worth a caseless scan */
+#define LIT_MIN_CASE	2	/* ... a case-sensitive capital one ("PO") */
+#define LIT_MAX_SET	64	/* literals one pattern may need */
+
+#define WIDTH_INF RULES_WIDTH_INF
+
+static size_t
+wadd(size_t a, size_t b)
+{
+	return a == WIDTH_INF || b == WIDTH_INF || a > WIDTH_INF - b ?
+	    WIDTH_INF : a + b;
+}
+
+static size_t
+wmul(size_t a, size_t n)
+{
+	if (a == 0 || n == 0)
+		return 0;
+	return a == WIDTH_INF || n == WIDTH_INF || a > WIDTH_INF / n ?
+	    WIDTH_INF : a * n;
+}
+
+void
+rules_lits_clear(struct rules_lits *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->len);
+	free(l->pre);
+	memset(l, 0, sizeof(*l));
+}
+
+static void
+lits_add(struct rules_lits *l, const char *s, size_t n, size_t pre)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->len = xreallocarray(l->len, l->n + 1, sizeof(*l->len));
+	l->pre = xreallocarray(l->pre, l->n + 1, sizeof(*l->pre));
+	l->v[l->n] = xstrndup(s, n);
+	l->pre[l->n] = pre;
+	l->len[l->n++] = n;
+}
+
+void
+rules_lits_take(struct rules_lits *to, struct rules_lits *from, size_t shift)
+{
+	for (size_t i = 0; i < from->n; i++)
+		lits_add(to, from->v[i], from->len[i],
+		    wadd(from->pre[i], shift));
+	rules_lits_clear(from);
+}
+
+static size_t
+lits_min(const struct rules_lits *l)
+{
+	size_t m = SIZE_MAX;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->len[i] < m)
+			m = l->len[i];
+	}
+	return l->n == 0 ? 0 : m;
+}
+
+/* Length of the group at s[0] == '(' through its ')', or 0. */
+static size_t
+group_len(const char *s, size_t len)
+{
+	int depth = 0, in_class = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (in_class) {
+			in_class = s[i] != ']';
+			continue;
+		}
+		if (s[i] == '[') {
+			in_class = 1;
+			if (i + 1 < len && s[i + 1] == '^')
+				i++;
+			if (i + 1 < len && s[i + 1] == ']')
+				i++;
+		} else if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')' && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Length of the character class at s[0] == '[', or 0. */
+static size_t
+class_len(const char *s, size_t len)
+{
+	size_t i = 1;
+
+	if (i < len && s[i] == '^')
+		i++;
+	if (i < len && s[i] == ']')
+		i++;
+	for (; i < len; i++) {
+		if (s[i] == '\\') {
+			i++;
+		} else if (s[i] == '[' && i + 1 < len && s[i + 1] == ':') {
+			const char *e = strstr(s + i + 2, ":]");
+
+			if (e == NULL || (size_t)(e - s) >= len)
+				return 0;
+			i = (size_t)(e - s) + 1;
+		} else if (s[i] == ']') {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A quantifier at s: its length (with a lazy or possessive suffix) and
+ * the least count it allows in *min_r; 0 when there is none, -1 when it
+ * looks odd.
+ */
+static int
+quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
+{
+	size_t i = 0;
+	unsigned min = 1;
+
+	*qlen_r = 0;
+	*min_r = 1;
+	if (len == 0)
+		return 0;
+	if (s[0] == '?' || s[0] == '*') {
+		min = 0;
+		i = 1;
+	} else if (s[0] == '+') {
+		i = 1;
+	} else if (s[0] == '{') {
+		if (len < 2 || !isdigit((unsigned char)s[1]))
+			return -1;
+		min = 0;
+		for (i = 1; i < len && isdigit((unsigned char)s[i]); i++)
+			min = min * 10 + (unsigned)(s[i] - '0');
+		while (i < len && s[i] != '}')
+			i++;
+		if (i == len)
+			return -1;
+		i++;
+	} else {
+		return 0;
+	}
+	if (i < len && (s[i] == '?' || s[i] == '+'))
+		i++;
+	*qlen_r = i;
+	*min_r = min;
+	return 0;
+}
+
+static int extract_alts(const char *s, size_t len, unsigned flags,
+    struct rules_lits *out);
+
+/* (?= (?! (?<= (?<! at s */
+static int
+is_lookaround(const char *s)
+{
+	return s[1] == '?' && (s[2] == '=' || s[2] == '!' ||
+	    (s[2] == '<' && (s[3] == '=' || s[3] == '!')));
+}
+static size_t alts_width(const char *s, size_t len, unsigned flags);
+
+/*
+ * The most bytes a sequence of items can match (WIDTH_INF: unbounded or
+ * not understood).  Under u a character may take 4 bytes, and under u+i
+ * a letter may match a longer one (k, the Kelvin sign), so every
+ * character counts 4.
+ */
+static size_t
+seq_width(const char *s, size_t len, unsigned flags)
+{
+	size_t i = 0, w = 0, n, ql, one = (flags & RF_U) ? 4 : 1, item;
+	unsigned min;
+
+	while (i < len) {
+		if (s[i] == '(') {
+			n = group_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			if (s[i + 1] == '?' && (s[i + 2] == '=' ||
+			    s[i + 2] == '!' || (s[i + 2] == '<' &&
+			    (s[i + 3] == '=' || s[i + 3] == '!'))))
+				item = 0;
+			else if (s[i + 1] == '?' && (s[i + 2] == ':' ||
+			    s[i + 2] == '>'))
+				item = alts_width(s + i + 3, n - 4, flags);
+			else if (s[i + 1] != '?' && s[i + 1] != '*')
+				item = alts_width(s + i + 1, n - 2, flags);
+			else
+				return WIDTH_INF;
+		} else if (s[i] == '[') {
+			n = class_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			item = one;
+		} else if (s[i] == '\\' && i + 1 < len) {
+			n = 2;
+			if (strchr("bBAzZGK", s[i + 1]) != NULL)
+				item = 0;
+			else if (strchr("dDwWsShHvVtnrfe", s[i + 1]) != NULL ||
+			    !isalnum((unsigned char)s[i + 1]))
+				item = one;
+			else
+				return WIDTH_INF;	/* \1, \x{}, \p{} ... */
+		} else if (s[i] == '^' || s[i] == '$') {
+			n = 1;
+			item = 0;
+		} else {
+			n = 1;
+			item = one;
+		}
+		if (quant(s + i + n, len - i - n, &ql, &min) < 0)
+			return WIDTH_INF;
+		if (ql > 0) {
+			char q = s[i + n];
+			size_t max = 1;
+
+			if (q == '*' || q == '+')
+				return WIDTH_INF;
+			if (q == '{') {
+				const char *comma = memchr(s + i + n, ',', ql);
+				const char *end = memchr(s + i + n, '}', ql);
+
+				if (comma != NULL && end != NULL &&
+				    comma + 1 == end)
+					return WIDTH_INF;	/* {m,} */
+				max = strtoul(comma != NULL ? comma + 1 :
+				    s + i + n + 1, NULL, 10);
+			}
+			item = wmul(item, max);
+		}
+		w = wadd(w, item);
+		if (w == WIDTH_INF)
+			return w;
+		i += n + ql;
+	}
+	return w;
+}
+
+/* The widest alternative. */
+static size_t
+alts_width(const char *s, size_t len, unsigned flags)
+{
+	size_t i, start = 0, n, w = 0, a;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '|') {
+			a = seq_width(s + start, i - start, flags);
+			if (a == WIDTH_INF)
+				return a;
+			w = a > w ? a : w;
+			start = i + 1;
+			continue;
+		}
+		if (s[i] == '\\') {
+			i++;
+		} else if (s[i] == '[') {
+			n = class_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			i += n - 1;
+		} else if (s[i] == '(') {
+			n = group_len(s + i, len - i);
+			if (n == 0)
+				return WIDTH_INF;
+			i += n - 1;
+		}
+	}
+	return w;
+}
+
+/* Words too common to filter anything: a literal set chooses others. */
+static int
+is_stopword(const char *s, size_t len)
+{
+	static const char *const stop[] = { "the", "this", "that", "with",
+		"from", "your", "you", "have", "next", "what", "when", "will",
+		"there", "their", "about", "would", "could", "should", "which",
+		"they", "them", "then", "than", "some", "more", "also", "into",
+		"just", "like", "been", "were", "here", "only", "other",
+		"after", "before", "please", "thanks", "and", "are", "for",
+		"not", "can", "get", "got", "all", "any", "was", "our", "has",
+		"had", "but", NULL };
+
+	for (size_t i = 0; stop[i] != NULL; i++) {
+		if (strlen(stop[i]) == len && strncasecmp(stop[i], s, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* How well a set filters: its shortest literal, 0 if any is common. */
+static size_t
+lits_score(const struct rules_lits *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (is_stopword(l->v[i], l->len[i]))
+			return 0;
+	}
+	return lits_min(l);
+}
+
+/* Keep `cand` as the best so far if it beats *best. */
+static void
+offer(struct rules_lits *best, struct rules_lits *cand)
+{
+	if (cand->n > 0 && cand->n <= LIT_MAX_SET &&
+	    (best->n == 0 || lits_score(cand) > lits_score(best))) {
+		rules_lits_clear(best);
+		*best = *cand;
+		memset(cand, 0, sizeof(*cand));
+	} else {
+		rules_lits_clear(cand);
+	}
+}
+
+/*
+ * The best literal set of one alternative (a sequence of items): the
+ * longest run of literal characters that must occur, or the literals of
+ * a group that must match.  Returns -1 when there is none.
+ */
+static int
+extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
+{
+	struct rules_lits best = { 0 }, cand = { 0 }, sub = { 0 };
+	struct buf run;
+	size_t i = 0, n, ql, off, run_at;
+	unsigned min;
+	int r = -1;
+
+	buf_init(&run, len + 1);
+	while (i < len) {
+		const char *p = s + i;
+
+		if (p[0] == '(') {
+			n = group_len(p, len - i);
+			if (n == 0 || quant(p + n, len - i - n, &ql, &min) < 0)
+				goto out;
+			if (is_lookaround(p)) {
+				i += n + ql;	/* consumes nothing */
+				continue;
+			}
+			if (p[1] == '?' && (p[2] == ':' || p[2] == '>'))
+				off = 3;
+			else if (p[1] != '?' && p[1] != '*')
+				off = 1;
+			else
+				goto out;	/* options, names, conditions */
+			if (min >= 1 &&
+			    extract_alts(s + i + off, n - off - 1, flags,
+			    &sub) == 0) {
+				rules_lits_take(&cand, &sub,
+				    seq_width(s, i, flags));
+				offer(&best, &cand);
+			}
+			i += n + ql;
+			continue;
+		}
+		if (p[0] == '[') {
+			n = class_len(p, len - i);
+			if (n == 0 || quant(p + n, len - i - n, &ql, &min) < 0)
+				goto out;
+			i += n + ql;
+			continue;
+		}
+		if (p[0] == '\\' && i + 1 < len &&
+		    (isalnum((unsigned char)p[1]) || p[1] == '\\')) {
+			/* rare and not worth following */
+			if (strchr("QExpPgkNoc\\", p[1]) != NULL)
+				goto out;
+			n = 2;
+			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
+				goto out;
+			i += n + ql;
+			continue;
+		}
+		if (strchr(".^$", s[i]) != NULL) {
+			if (quant(s + i + 1, len - i - 1, &ql, &min) < 0)
+				goto out;
+			i += 1 + ql;
+			continue;
+		}
+		if (strchr("|)*+?{}]", s[i]) != NULL)
+			goto out;
+		/* a run of literal characters */
+		buf_reset(&run);
+		run_at = i;
+		while (i < len) {
+			const char *c = s + i;
+			size_t cl = 1;
+
+			if (c[0] == '\\') {
+				if (i + 1 >= len || c[1] == '\\' ||
+				    isalnum((unsigned char)c[1]))
+					break;
+				c++;
+				cl = 2;
+			} else if (strchr(".^$|()[]{}*+?", c[0]) != NULL) {
+				break;
+			}
+			/* a UTF-8 character is one unit for a quantifier */
+			while (i + cl < len &&
+			    ((unsigned char)s[i + cl] & 0xc0) == 0x80)
+				cl++;
+			if (quant(s + i + cl, len - i - cl, &ql, &min) < 0)
+				goto out;
+			if (min == 0) {
+				i += cl + ql;
+				break;	/* optional: the run ends before it */
+			}
+			(void)buf_add(&run, c, c == s + i ? cl : cl - 1);
+			i += cl + ql;
+			if (ql > 0)
+				break;	/* repeated: the run ends after it */
+		}
+		if (run.len > 0) {
+			lits_add(&cand, run.data, run.len,
+			    seq_width(s, run_at, flags));
+			offer(&best, &cand);
+		}
+	}
+	if (best.n == 0)
+		goto out;
+	rules_lits_take(out, &best, 0);
+	r = 0;
+out:
+	rules_lits_clear(&best);
+	rules_lits_clear(&cand);
+	rules_lits_clear(&sub);
+	buf_free(&run);
+	return r;
+}
+
+/* Every alternative of s must give a literal set; their union. */
+static int
+extract_alts(const char *s, size_t len, unsigned flags, struct rules_lits *out)
+{
+	struct rules_lits all = { 0 };
+	size_t i, start = 0, n;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '|') {
+			if (extract_seq(s + start, i - start, flags,
+			    &all) < 0) {
+				rules_lits_clear(&all);
+				return -1;
+			}
+			start = i + 1;
+			continue;
+		}
+		if (s[i] == '\\') {
+			i++;
+		} else if (s[i] == '[') {
+			n = class_len(s + i, len - i);
+			if (n == 0)
+				break;
+			i += n - 1;
+		} else if (s[i] == '(') {
+			n = group_len(s + i, len - i);
+			if (n == 0)
+				break;
+			i += n - 1;
+		}
+	}
+	if (i <= len) {
+		rules_lits_clear(&all);
+		return -1;
+	}
+	rules_lits_take(out, &all, 0);
+	return 0;
+}
+
+static int
+all_upper(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (!isupper((unsigned char)*s))
+			return 0;
+	}
+	return 1;
+}
+
+/* Contract in rules-private.h. */
+int
+rules_literals(const struct rules_cond *c, struct rules_lits *out)
+{
+	int caseless = (c->flags & RF_I) != 0;
+
+	if (c->flags & RF_X)
+		return -1;
+	if (extract_alts(c->pattern, strlen(c->pattern), c->flags, out) < 0)
+		return -1;
+	if (out->n == 0)
+		goto bad;
+	for (size_t i = 0; i < out->n; i++) {
+		if (out->len[i] < LIT_MIN && (caseless ||
+		    out->len[i] < LIT_MIN_CASE || !all_upper(out->v[i])))
+			goto bad;	/* "PO" and "VP" may stay, "at" not */
+		for (size_t k = 0; caseless && (c->flags & RF_U) &&
+		    k < out->len[i]; k++) {
+			if ((unsigned char)out->v[i][k] >= 0x80 ||
+			    strchr("kKsS", out->v[i][k]) != NULL)
+				goto bad;
+		}
+	}
+	return 0;
+bad:
+	rules_lits_clear(out);
+	return -1;
+}
