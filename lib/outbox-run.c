@@ -8,15 +8,12 @@
  */
 #include "outbox-run.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "accounts.h"
 #include "forward.h"
@@ -25,6 +22,7 @@
 #include "smtp.h"
 #include "store-outbox.h"
 #include "store.h"
+#include "ticker.h"
 #include "xalloc.h"
 
 #define DEFAULT_BATCH 50
@@ -559,11 +557,7 @@ struct outbox_run {
 	struct outbox_run_opts o;
 	struct store *st;		/* owned; the thread's alone */
 	struct accounts *accounts;	/* owned */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
-	int woken;			/* under lock */
-	int stop;			/* under lock; read atomically too */
+	struct ticker *ticker;		/* owned; runs run_turn() */
 };
 
 static void
@@ -615,46 +609,22 @@ sleep_for(struct outbox_run *r, const struct outbox_pass *res)
 	return wait;
 }
 
-static void
-wait_wake(struct outbox_run *r, int64_t seconds)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)seconds;
-	pthread_mutex_lock(&r->lock);
-	while (!r->woken && !r->stop) {
-		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	}
-	r->woken = 0;
-	pthread_mutex_unlock(&r->lock);
-}
-
-static void *
-run_main(void *arg)
+/* One pass of the sender thread; returns the seconds until the next. */
+static int64_t
+run_turn(struct ticker *t, void *arg)
 {
 	struct outbox_run *r = arg;
 	struct outbox_pass res;
 	struct error err = { 0 };
-	int64_t wait;
 
-	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		memset(&res, 0, sizeof(res));
-		error_clear(&err);
-		if (r->st == NULL && store_open(r->c->database, &r->st,
-		    &err) < 0)
-			run_log(r, LOG_LVL_WARN, "outbox: %s", err.msg);
-		else if (pass_run(r->st, r->c, r->accounts, &r->o, &r->stop,
-		    &res, &err) < 0)
-			run_log(r, LOG_LVL_WARN, "outbox: database: %s; "
-			    "trying again", err.msg);
-		wait = sleep_for(r, &res);
-		if (wait > 0)
-			wait_wake(r, wait);
-	}
-	return NULL;
+	memset(&res, 0, sizeof(res));
+	if (r->st == NULL && store_open(r->c->database, &r->st, &err) < 0)
+		run_log(r, LOG_LVL_WARN, "outbox: %s", err.msg);
+	else if (pass_run(r->st, r->c, r->accounts, &r->o,
+	    ticker_stop_flag(t), &res, &err) < 0)
+		run_log(r, LOG_LVL_WARN, "outbox: database: %s; "
+		    "trying again", err.msg);
+	return sleep_for(r, &res);
 }
 
 int
@@ -662,27 +632,19 @@ outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
     struct outbox_run **r_r, struct error *err)
 {
 	struct outbox_run *r = xcalloc(1, sizeof(*r));
-	pthread_condattr_t ca;
-	int e;
+	struct error terr = { 0 };
+	int rc;
 
 	r->c = c;
 	r->o = *o;
 	if (r->o.interval_s <= 0)
 		r->o.interval_s = DEFAULT_INTERVAL_S;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
 	load_accounts(r);
-	e = pthread_create(&r->thread, NULL, run_main, r);
-	if (e != 0) {
+	rc = ticker_start(run_turn, r, &r->ticker, &terr);
+	if (rc < 0) {
 		accounts_free(&r->accounts);
-		pthread_cond_destroy(&r->cond);
-		pthread_mutex_destroy(&r->lock);
 		free(r);
-		return error_set(err, ERR_INTERNAL, "outbox thread: %s",
-		    strerror(e));
+		return error_set(err, ERR_INTERNAL, "outbox %s", terr.msg);
 	}
 	*r_r = r;
 	return 0;
@@ -691,12 +653,8 @@ outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
 void
 outbox_run_wake(struct outbox_run *r)
 {
-	if (r == NULL)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->woken = 1;
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	if (r != NULL)
+		ticker_wake(r->ticker);
 }
 
 void
@@ -706,15 +664,9 @@ outbox_run_free(struct outbox_run **rp)
 
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->lock);
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
+	ticker_free(&r->ticker);	/* the pass in hand ends first */
 	store_close(&r->st);
 	accounts_free(&r->accounts);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->lock);
 	free(r);
 	*rp = NULL;
 }

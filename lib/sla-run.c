@@ -5,8 +5,6 @@
  */
 #include "sla-run.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +18,7 @@
 #include "smtp.h"
 #include "store-report.h"
 #include "store.h"
+#include "ticker.h"
 #include "xalloc.h"
 
 #define DEFAULT_INTERVAL_S 60
@@ -366,16 +365,14 @@ struct sla_run {
 	struct sla_conf sc; /* owned */
 	struct store *st;   /* owned; the thread's alone */
 	int64_t started;    /* wall clock at start */
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* CLOCK_MONOTONIC */
-	int stop;	     /* under lock */
+	struct ticker *ticker; /* owned; runs tick() */
 };
 
 /* One tick; returns how many seconds to sleep. */
 static int64_t
-tick(struct sla_run *r)
+tick(struct ticker *t, void *arg)
 {
+	struct sla_run *r = arg;
 	struct sla_tick res = {.next_check = SLA_NEVER};
 	struct error err = {0};
 	int64_t wait = r->o.interval_s, now;
@@ -398,51 +395,12 @@ tick(struct sla_run *r)
 	return wait;
 }
 
-static void
-wait_wake(struct sla_run *r, int64_t seconds)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)seconds;
-	pthread_mutex_lock(&r->lock);
-	while (!r->stop) {
-		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&r->lock);
-}
-
-static int
-stopping(struct sla_run *r)
-{
-	int stop;
-
-	pthread_mutex_lock(&r->lock);
-	stop = r->stop;
-	pthread_mutex_unlock(&r->lock);
-	return stop;
-}
-
-static void *
-run_main(void *arg)
-{
-	struct sla_run *r = arg;
-
-	while (!stopping(r))
-		wait_wake(r, tick(r));
-	store_close(&r->st);
-	return NULL;
-}
-
 int
 sla_run_start(const struct conf *c, const struct accounts *a,
     const struct sla_run_opts *o, struct sla_run **r_r, struct error *err)
 {
 	struct sla_run *r = xcalloc(1, sizeof(*r));
-	pthread_condattr_t ca;
-	int e;
+	struct error terr = { 0 };
 
 	if (sla_run_conf(c, &r->sc, err) < 0) {
 		free(r);
@@ -454,19 +412,10 @@ sla_run_start(const struct conf *c, const struct accounts *a,
 	if (r->o.interval_s <= 0)
 		r->o.interval_s = DEFAULT_INTERVAL_S;
 	r->started = time(NULL);
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	e = pthread_create(&r->thread, NULL, run_main, r);
-	if (e != 0) {
+	if (ticker_start(tick, r, &r->ticker, &terr) < 0) {
 		sla_run_conf_clear(&r->sc);
-		pthread_cond_destroy(&r->cond);
-		pthread_mutex_destroy(&r->lock);
 		free(r);
-		return error_set(
-		    err, ERR_INTERNAL, "sla thread: %s", strerror(e));
+		return error_set(err, ERR_INTERNAL, "sla %s", terr.msg);
 	}
 	*r_r = r;
 	return 0;
@@ -479,14 +428,9 @@ sla_run_free(struct sla_run **rp)
 
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = 1;
-	pthread_cond_signal(&r->cond);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
+	ticker_free(&r->ticker);	/* the tick in hand ends first */
+	store_close(&r->st);
 	sla_run_conf_clear(&r->sc);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->lock);
 	free(r);
 	*rp = NULL;
 }

@@ -1,0 +1,38 @@
+/*
+ * A background thread that runs one job again and again: it calls the
+ * job, sleeps as long as the job asks, and wakes early when
+ * ticker_wake() is called or the ticker is being freed.  The outbox
+ * sender and the SLA clock each run on one.
+ */
+#ifndef TRIAGE_TICKER_H
+#define TRIAGE_TICKER_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+struct ticker;
+
+/*
+ * One turn of the job, on the ticker's thread.  Returns the seconds to
+ * sleep before the next turn (<= 0: at once).  A long turn should check
+ * ticker_stopping() between its steps.
+ */
+typedef int64_t ticker_fn(struct ticker *t, void *arg);
+
+/*
+ * Start the thread; its first turn runs at once.  Returns 0 and sets
+ * *t_r, or -1 with err set when no thread could be made.
+ */
+int ticker_start(ticker_fn *fn, void *arg, struct ticker **t_r,
+    struct error *err);
+/* End the current sleep now (a no-op on NULL). */
+void ticker_wake(struct ticker *t);
+/* Nonzero once ticker_free() has begun; safe from any thread. */
+int ticker_stopping(const struct ticker *t);
+/* The flag ticker_stopping() reads, for code that polls it atomically. */
+const int *ticker_stop_flag(const struct ticker *t);
+/* Stop, wait for the turn in hand to end, free; accepts NULL. */
+void ticker_free(struct ticker **tp);
+
+#endif

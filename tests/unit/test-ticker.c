@@ -1,0 +1,118 @@
+/* ticker: turns, wake-ups and stopping, with a job that sleeps an hour. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ticker.h"
+
+struct job {
+	int turns;		/* written by the ticker's thread */
+	int saw_stop;
+	int64_t sleep_s;
+};
+
+static int64_t
+job_turn(struct ticker *t, void *arg)
+{
+	struct job *j = arg;
+
+	__atomic_add_fetch(&j->turns, 1, __ATOMIC_SEQ_CST);
+	if (ticker_stopping(t))
+		j->saw_stop = 1;
+	return j->sleep_s;
+}
+
+static int
+turns(struct job *j)
+{
+	return __atomic_load_n(&j->turns, __ATOMIC_SEQ_CST);
+}
+
+/* Wait up to 5 s for at least `n` turns; returns the count seen. */
+static int
+wait_turns(struct job *j, int n)
+{
+	for (int i = 0; i < 500 && turns(j) < n; i++)
+		usleep(10000);
+	return turns(j);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+test_wake_runs_a_turn(void **state)
+{
+	struct job j = { 0, 0, 3600 };
+	struct ticker *t = NULL;
+	struct error err = { 0 };
+
+	(void)state;
+	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
+	assert_int_equal(wait_turns(&j, 1), 1);	/* the first turn at once */
+	usleep(100000);
+	assert_int_equal(turns(&j), 1);		/* then it sleeps */
+	ticker_wake(t);
+	assert_int_equal(wait_turns(&j, 2), 2);	/* woken: one more turn */
+	ticker_wake(t);
+	assert_int_equal(wait_turns(&j, 3), 3);
+	ticker_free(&t);
+	assert_null(t);
+	ticker_free(&t);			/* NULL is fine */
+	ticker_wake(NULL);
+}
+
+static void
+test_free_ends_a_long_sleep(void **state)
+{
+	struct job j = { 0, 0, 3600 };
+	struct ticker *t = NULL;
+	struct error err = { 0 };
+	double t0;
+
+	(void)state;
+	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
+	assert_int_equal(wait_turns(&j, 1), 1);
+	t0 = now_s();
+	ticker_free(&t);
+	assert_true(now_s() - t0 < 2.0);	/* not an hour */
+	assert_int_equal(turns(&j), 1);		/* and no turn after stop */
+	assert_int_equal(j.saw_stop, 0);
+}
+
+static void
+test_busy_job_sees_stop(void **state)
+{
+	struct job j = { 0, 0, 0 };		/* never sleeps */
+	struct ticker *t = NULL;
+	struct error err = { 0 };
+
+	(void)state;
+	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
+	assert_true(wait_turns(&j, 50) >= 50);
+	ticker_free(&t);			/* must still return */
+	assert_null(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wake_runs_a_turn),
+		cmocka_unit_test(test_free_ends_a_long_sleep),
+		cmocka_unit_test(test_busy_job_sees_stop),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
