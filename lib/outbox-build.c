@@ -136,9 +136,37 @@ fill_ticket(struct bridge *b, struct forward_ticket *t)
 	t->n_messages = b->n;
 }
 
+/*
+ * Move the messages stored up to `upto` (all when 0) to the front, in
+ * thread order, and return how many there are; the rest stay behind them
+ * so store_detail_free() still frees every one.
+ */
+static size_t
+pinned_first(struct store_message *v, size_t n, int64_t upto)
+{
+	struct store_message *tmp;
+	size_t i, k = 0, j;
+
+	if (upto <= 0)
+		return n;
+	tmp = xcalloc(n + 1, sizeof(*tmp));
+	for (i = 0; i < n; i++) {
+		if (v[i].id <= upto)
+			tmp[k++] = v[i];
+	}
+	for (i = 0, j = k; i < n; i++) {
+		if (v[i].id > upto)
+			tmp[j++] = v[i];
+	}
+	memcpy(v, tmp, n * sizeof(*v));
+	free(tmp);
+	return k;
+}
+
 int
 outbox_build_forward(struct store *st, const struct accounts *accounts,
-    int64_t ticket_id, int64_t message_row, const struct conf_route *route,
+    int64_t ticket_id, int64_t message_row, int64_t upto_message,
+    const struct conf_route *route,
     const struct forward_sender *s, int64_t event_id, int64_t now,
     struct forward_mails *out_r, struct error *err)
 {
@@ -154,7 +182,7 @@ outbox_build_forward(struct store *st, const struct accounts *accounts,
 	r = store_show(st, ticket_id, &b.d, err);
 	if (r < 0)
 		goto out;
-	b.n = b.d->n_messages;
+	b.n = pinned_first(b.d->messages, b.d->n_messages, upto_message);
 	b.msgs = xcalloc(b.n + 1, sizeof(*b.msgs));
 	b.raws = xcalloc(b.n + 1, sizeof(*b.raws));
 	b.texts = xcalloc(b.n + 1, sizeof(*b.texts));

@@ -259,7 +259,8 @@ build_forward(struct pass *p, const struct store_outbox *row,
 		    err);
 	}
 	r = outbox_build_forward(p->st, p->accounts, row->ticket_id,
-	    row->message_row, route, &p->sender, row->id, now, mails, &berr);
+	    row->message_row, row->upto_message, route, &p->sender, row->id,
+	    now, mails, &berr);
 	if (r < 0) {
 		if (berr.code == ERR_TEMP) {
 			*err = berr;

@@ -73,7 +73,9 @@ enum outbox_verdict outbox_send(struct smtp *smtp,
  * Build the mails of one forward row: ticket `ticket_id` to `route`, the
  * whole thread when `message_row` is 0 (the routing), else the thread from
  * stored message `message_row` on (a follow-up).  `accounts` (may be
- * NULL) names the customer's key account and tier in the summary.  `event_id` (the outbox
+ * NULL) names the customer's key account and tier in the summary.
+ * `upto_message` > 0 leaves out messages stored after it (a row pinned
+ * to the thread as it was when queued).  `event_id` (the outbox
  * row id) makes the Message-IDs.  Team messages are passed through
  * command_strip(): one that carried command lines is summarised without
  * them, never attached.  Returns 0 and fills *out_r (free with
@@ -81,7 +83,8 @@ enum outbox_verdict outbox_send(struct smtp *smtp,
  * is gone, the store's and forward_build's codes otherwise.
  */
 int outbox_build_forward(struct store *st, const struct accounts *accounts,
-    int64_t ticket_id, int64_t message_row, const struct conf_route *route,
+    int64_t ticket_id, int64_t message_row, int64_t upto_message,
+    const struct conf_route *route,
     const struct forward_sender *s, int64_t event_id, int64_t now,
     struct forward_mails *out_r, struct error *err);
 

@@ -16,7 +16,7 @@
 #define COLUMNS \
 	"id, ticket_id, coalesce(message_id, 0), kind, route, rcpt, state," \
 	" attempts, parts_sent, created, next_attempt, coalesce(sent_at, 0)," \
-	" last_error, note"
+	" last_error, note, coalesce(upto_message, 0)"
 
 static const struct store_actor daemon_actor = { "triaged",
 	STORE_SRC_DAEMON };
@@ -38,6 +38,7 @@ read_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->sent_at = sqlite3_column_int64(s, 11);
 	o->last_error = store_col_text(s, 12);
 	o->note = store_col_text(s, 13);
+	o->upto_message = sqlite3_column_int64(s, 14);
 }
 
 /* Step a prepared select to the end, collecting rows. */

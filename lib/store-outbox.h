@@ -31,6 +31,8 @@ struct store_outbox {
 	int64_t ticket_id;
 	int64_t message_row; /* messages.id: a follow-up's message, an
 				answer's command mail; 0: none */
+	int64_t upto_message; /* a whole-thread forward: the thread's last
+				 messages.id when queued; 0: unpinned */
 	char *kind;	     /* "forward" "answer" ... */
 	char *route;	     /* forward: the route's name; else NULL */
 	char *rcpt;	     /* answer, reminder: the recipient */

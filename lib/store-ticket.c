@@ -223,6 +223,12 @@ route_step(struct store *st, int64_t id, const struct tstate *ts,
 	if (r < 0)
 		return -1;
 	r = store_prepare(st, &s,
+	    st->version >= 6 ?
+	    "INSERT INTO outbox (ticket_id, kind, route,"
+	    " note, created, next_attempt, upto_message)"
+	    " VALUES (?1, 'forward', ?2, ?3, ?4, ?5,"
+	    " (SELECT max(id) FROM messages WHERE ticket_id = ?1))" :
+	    /* an older schema (a test of its upgrade): no pin */
 	    "INSERT INTO outbox (ticket_id, kind, route,"
 	    " note, created, next_attempt) VALUES (?, 'forward', ?, ?, ?, ?)",
 	    err);

@@ -288,6 +288,16 @@ static const char *const migrations[] = {
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT,"
 	"  sent_at INTEGER);",
+
+	/*
+	 * 6: a forward of the whole thread is pinned to the thread as it
+	 * stood when it was queued (its highest message id).  A retry
+	 * resumes after the mails the server already accepted, counted by
+	 * position; without the pin a message joining the thread in
+	 * between (threads sort by Date) could shift an accepted mail to
+	 * an unsent position and send it again.  NULL: older rows, unpinned.
+	 */
+	"ALTER TABLE outbox ADD COLUMN upto_message INTEGER;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -194,11 +194,15 @@ test_build_from_store(void **state)
 		int from_row; /* index into rows[], -1: routing */
 		size_t n_mails;
 		int present[4]; /* fixture bytes appear in mail 0 */
+		int pin;	/* 0: unpinned; k: pinned to fixture k-1 */
 	} cases[] = {
-	    {CONF_ROUTE_ATTACH, -1, 1, {1, 1, 1, 0}},
-	    {CONF_ROUTE_ATTACH, 2, 1, {0, 0, 1, 0}},
-	    {CONF_ROUTE_REDIRECT, -1, 2, {1, 0, 0, 0}},
-	    {CONF_ROUTE_REDIRECT, 2, 1, {0, 0, 1, 0}},
+	    {CONF_ROUTE_ATTACH, -1, 1, {1, 1, 1, 0}, 0},
+	    {CONF_ROUTE_ATTACH, 2, 1, {0, 0, 1, 0}, 0},
+	    {CONF_ROUTE_REDIRECT, -1, 2, {1, 0, 0, 0}, 0},
+	    {CONF_ROUTE_REDIRECT, 2, 1, {0, 0, 1, 0}, 0},
+	    /* a routing row queued before messages 2 and 3 arrived */
+	    {CONF_ROUTE_ATTACH, -1, 1, {1, 1, 0, 0}, 2},
+	    {CONF_ROUTE_REDIRECT, -1, 1, {1, 0, 0, 0}, 2},
 	};
 	size_t c, i;
 
@@ -210,8 +214,11 @@ test_build_from_store(void **state)
 		int64_t row =
 		    cases[c].from_row < 0 ? 0 : fx->rows[cases[c].from_row];
 
+		int64_t pin =
+		    cases[c].pin == 0 ? 0 : fx->rows[cases[c].pin - 1];
+
 		if (outbox_build_forward(fx->st, fx->accounts, fx->ticket, row,
-			&route, &fx->sender, 77, NOW, &out, &err) < 0)
+			pin, &route, &fx->sender, 77, NOW, &out, &err) < 0)
 			fail_msg("case %zu: %s", c, err.msg);
 		assert_int_equal(out.n, cases[c].n_mails);
 		for (i = 0; i < 4; i++) {
@@ -226,7 +233,7 @@ test_build_from_store(void **state)
 			assert_null(memmem(
 			    out.v[i].data, out.v[i].len, "SECRET-COMMAND", 14));
 		}
-		if (cases[c].style == CONF_ROUTE_ATTACH) {
+		if (cases[c].style == CONF_ROUTE_ATTACH && cases[c].pin == 0) {
 			/* its stripped text and the BDR note are summarised
 			   (quoted-printable keeps these ASCII lines as is) */
 			assert_non_null(memmem(out.v[0].data, out.v[0].len,
@@ -252,12 +259,12 @@ test_build_missing(void **state)
 	struct error err;
 
 	assert_int_equal(
-	    outbox_build_forward(fx->st, fx->accounts, fx->ticket + 100, 0,
+	    outbox_build_forward(fx->st, fx->accounts, fx->ticket + 100, 0, 0,
 		&route, &fx->sender, 1, NOW, &out, &err),
 	    -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
 	assert_int_equal(outbox_build_forward(fx->st, fx->accounts, fx->ticket,
-			     99999, &route, &fx->sender, 1, NOW, &out, &err),
+			     99999, 0, &route, &fx->sender, 1, NOW, &out, &err),
 	    -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
 	assert_int_equal(out.n, 0);
