@@ -25,6 +25,8 @@ void forward_free_addrs(char **v, size_t n);
 /* s unless NULL or "", else dflt. */
 const char *forward_str_or(const char *s, const char *dflt);
 /* Is messages[i] attached (attach style) by this forward? */
+/* One past the last message forwarded now (see forward_ticket.n_new). */
+size_t forward_new_end(const struct forward_ticket *t);
 int forward_attached(const struct forward_ticket *t, size_t i);
 /* "triage.T<ticket>.E<event>[.<suffix>]@<domain>" (owned). */
 void forward_make_id(char **id_r, const struct forward_sender *s,

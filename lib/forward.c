@@ -266,10 +266,19 @@ forward_str_or(const char *s, const char *dflt)
 	return s != NULL && *s != '\0' ? s : dflt;
 }
 
+size_t
+forward_new_end(const struct forward_ticket *t)
+{
+	if (t->n_new == 0 || t->n_new > t->n_messages - t->first_new)
+		return t->n_messages;
+	return t->first_new + t->n_new;
+}
+
 int
 forward_attached(const struct forward_ticket *t, size_t i)
 {
-	return i >= t->first_new && !t->messages[i].has_commands;
+	return i >= t->first_new && i < forward_new_end(t) &&
+	    !t->messages[i].has_commands;
 }
 
 /* ---- building with GMime ---- */
@@ -390,7 +399,7 @@ pick_boundary(
 		snprintf(buf, size, "=-triage-T%lld-E%lld-%u", (long long)t->id,
 		    (long long)event, n);
 		clash = 0;
-		for (i = t->first_new; i < t->n_messages && !clash; i++) {
+		for (i = t->first_new; i < forward_new_end(t) && !clash; i++) {
 			clash =
 			    memmem(t->messages[i].raw, t->messages[i].raw_len,
 				buf, strlen(buf)) != NULL;
@@ -518,7 +527,7 @@ build_attach(const struct forward_ticket *t, const struct forward_route *r,
 	free(summary);
 	g_mime_multipart_add(mp, part);
 	g_object_unref(part);
-	for (i = t->first_new; i < t->n_messages; i++) {
+	for (i = t->first_new; i < forward_new_end(t); i++) {
 		if (!forward_attached(t, i))
 			continue;
 		part = rfc822_part(&t->messages[i], i + 1);
@@ -613,9 +622,9 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 	rc = check_route(r, s, &rcpt, &n_rcpt, err);
 	if (rc < 0)
 		goto out;
-	for (i = t->first_new; i <= t->n_messages; i++) {
+	for (i = t->first_new; i <= forward_new_end(t); i++) {
 		if (r->style == CONF_ROUTE_REDIRECT &&
-		    (i == t->n_messages || !redirected(&t->messages[i])))
+		    (i == forward_new_end(t) || !redirected(&t->messages[i])))
 			continue;
 		/* attach: one mail for the whole range, built on the first turn
 		 */

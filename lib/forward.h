@@ -105,9 +105,12 @@ struct forward_ticket {
 	/*
 	 * messages[first_new ..] are the ones to forward now: 0 when the
 	 * ticket is routed, the index of the new message for a follow-up.
-	 * The summary always describes the whole thread.
+	 * n_new > 0 forwards only that many of them (a follow-up: its own
+	 * message; later ones have follow-ups of their own); 0: all the
+	 * rest.  The summary always describes the whole thread.
 	 */
 	size_t first_new;
+	size_t n_new;
 };
 
 /* Where the forward goes (a route of triage.conf).  Pointers foreign. */

@@ -210,6 +210,7 @@ outbox_build_forward(struct store *st, const struct accounts *accounts,
 			goto out;
 		}
 		t.first_new = i;
+		t.n_new = 1;	/* later messages have rows of their own */
 	}
 	r = forward_build(&t, &fr, s, event_id, now, out_r, err);
 out:

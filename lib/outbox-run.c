@@ -271,13 +271,6 @@ build_forward(struct pass *p, const struct store_outbox *row,
 		p->res.failed++;
 		return store_outbox_fail(p->st, row->id, why, err);
 	}
-	/*
-	 * A follow-up re-sends its own message only: later customer mail
-	 * has follow-up rows of its own.  (Attach style attaches the
-	 * thread from this message on, in one mail.)
-	 */
-	while (row->message_row != 0 && mails->n > 1)
-		forward_mail_clear(&mails->v[--mails->n]);
 	return 1;
 }
 

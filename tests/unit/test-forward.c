@@ -276,15 +276,19 @@ struct attach_case {
 	size_t first_new;
 	size_t attached[4]; /* 1-based thread positions attached */
 	size_t n_attached;
+	size_t n_new;	    /* forward_ticket.n_new */
 };
 
 static const struct attach_case attach_cases[] = {
     /* routed: the whole thread but the command message */
-    {thread_sales, 4, 0, {1, 2, 3}, 3},
+    {thread_sales, 4, 0, {1, 2, 3}, 3, 0},
     /* follow-up: only the new customer message */
-    {thread_sales, 3, 2, {3}, 1},
+    {thread_sales, 3, 2, {3}, 1, 0},
     /* a stored message with bare LF line ends */
-    {thread_lf, 1, 0, {1}, 1},
+    {thread_lf, 1, 0, {1}, 1, 0},
+    /* follow-up for message 2 while 3 is stored already (3 has a
+       follow-up of its own): only 2 */
+    {thread_sales, 4, 1, {2}, 1, 1},
 };
 
 static void
@@ -305,6 +309,7 @@ test_attach_bytes(void **state)
 
 		thread_load(&th, ac->thread, ac->n);
 		th.t.first_new = ac->first_new;
+		th.t.n_new = ac->n_new;
 		assert_int_equal(forward_build(&th.t, &route_attach, &sender,
 				     456, NOW, &out, &err),
 		    0);
