@@ -75,18 +75,18 @@ is_shared_address(struct store *st, const char *addr, struct error *err)
 	return found;
 }
 
-/* "in", "out" or "internal" (see README "Tickets and the CLI"). */
-int
-store_direction(struct store *st, const struct msg *m, const char **dir_r,
+/*
+ * The first To/Cc address that is neither a team member's nor a shared
+ * mailbox's (plus-addressed or not): someone outside.  NULL when none.
+ */
+static int
+first_outsider(struct store *st, const struct msg *m, const char **addr_r,
     struct error *err)
 {
 	const struct msg_addrs *lists[] = {&m->to, &m->cc};
 	int r;
 
-	if (!is_team(st, m->from.addr)) {
-		*dir_r = "in";
-		return 0;
-	}
+	*addr_r = NULL;
 	for (size_t l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			const char *a = lists[l]->v[i].addr;
@@ -97,12 +97,28 @@ store_direction(struct store *st, const struct msg *m, const char **dir_r,
 			if (r < 0)
 				return -1;
 			if (r == 0) {
-				*dir_r = "out";
+				*addr_r = a;
 				return 0;
 			}
 		}
 	}
-	*dir_r = "internal";
+	return 0;
+}
+
+/* "in", "out" or "internal" (see README "Tickets and the CLI"). */
+int
+store_direction(struct store *st, const struct msg *m, const char **dir_r,
+    struct error *err)
+{
+	const char *outsider;
+
+	if (!is_team(st, m->from.addr)) {
+		*dir_r = "in";
+		return 0;
+	}
+	if (first_outsider(st, m, &outsider, err) < 0)
+		return -1;
+	*dir_r = outsider != NULL ? "out" : "internal";
 	return 0;
 }
 
@@ -111,30 +127,11 @@ static int
 customer_of(struct store *st, const struct msg *m, const char *direction,
     const char **cust_r, struct error *err)
 {
-	const struct msg_addrs *lists[] = {&m->to, &m->cc};
-	int r;
-
-	*cust_r = NULL;
 	if (strcmp(direction, "in") == 0) {
 		*cust_r = *m->from.addr != '\0' ? m->from.addr : NULL;
 		return 0;
 	}
-	for (size_t l = 0; l < 2; l++) {
-		for (size_t i = 0; i < lists[l]->n; i++) {
-			const char *a = lists[l]->v[i].addr;
-
-			if (*a == '\0' || is_team(st, a))
-				continue;
-			r = is_shared_address(st, a, err);
-			if (r < 0)
-				return -1;
-			if (r == 0) {
-				*cust_r = a;
-				return 0;
-			}
-		}
-	}
-	return 0;
+	return first_outsider(st, m, cust_r, err);
 }
 
 static void
