@@ -1,6 +1,6 @@
 /*
- * The store's side of the SLA wiring (lib/sla-run.c): reminder rows read
- * back for the outbox sender, and the daily digest's table.
+ * The store's side of the SLA wiring (lib/sla-run.c): the daily digest's
+ * table.  (Reminder rows are outbox rows, sent by the outbox.)
  *
  * A digest is about no one ticket, so it cannot be an outbox row
  * (outbox.ticket_id is NOT NULL).  sla_digests keeps one row per local
@@ -16,43 +16,6 @@
 
 #include "store-report.h"
 #include "xalloc.h"
-
-int
-store_reminder_get(struct store *st, int64_t outbox_id,
-    struct store_reminder *rm_r, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	r = store_prepare(st, &s,
-	    "SELECT ticket_id, rcpt, note FROM outbox"
-	    " WHERE id = ? AND kind = 'reminder'",
-	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, outbox_id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		r = error_set(err, ERR_NOTFOUND,
-		    "no reminder in outbox row "
-		    "%lld",
-		    (long long)outbox_id);
-	} else {
-		rm_r->ticket_id = sqlite3_column_int64(s, 0);
-		rm_r->rcpt = store_col_text(s, 1);
-		rm_r->text = store_col_text(s, 2);
-		r = 0;
-	}
-	store_release(st, &s);
-	return r;
-}
-
-void
-store_reminder_clear(struct store_reminder *rm)
-{
-	free(rm->rcpt);
-	free(rm->text);
-	memset(rm, 0, sizeof(*rm));
-}
 
 int
 store_digest_last(

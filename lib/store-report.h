@@ -123,22 +123,6 @@ int store_sla_detail_parse(const char *detail, enum sla_clock *clock_r,
 
 /* ---- the daemon's SLA wiring (store-digest.c) ---- */
 
-/* A reminder row of the outbox, for the sender; strings owned. */
-struct store_reminder {
-	int64_t ticket_id;
-	char *rcpt;		/* the address reminded */
-	char *text;		/* subject line, blank line, body */
-};
-
-/*
- * Read reminder row `outbox_id` into *rm_r (free with
- * store_reminder_clear); ERR_NOTFOUND when there is no such row or it is
- * not a reminder.
- */
-int store_reminder_get(struct store *st, int64_t outbox_id,
-    struct store_reminder *rm_r, struct error *err);
-void store_reminder_clear(struct store_reminder *rm);
-
 /*
  * The digest table: one row per local day (sla_local_day) a digest was
  * made for, with its recipient and text (subject line, blank line,

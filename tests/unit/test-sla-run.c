@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "mime.h"
 #include "sla-run.h"
+#include "store-outbox.h"
 #include "store-report.h"
 #include "store.h"
 #include "xalloc.h"
@@ -251,17 +252,18 @@ act(struct store *st, int64_t id, enum step_do what)
 static char *
 newest_reminder_rcpt(struct store *st, int64_t *row_r)
 {
-	struct store_reminder rm = {0};
+	struct store_outbox rm = {0};
 	struct error err = {0};
 	char *rcpt = NULL;
 
-	for (int64_t id = 200; id > 0; id--) {
-		if (store_reminder_get(st, id, &rm, &err) == 0) {
+	for (int64_t id = 200; id > 0 && rcpt == NULL; id--) {
+		if (store_outbox_get(st, id, &rm, &err) < 0)
+			continue;
+		if (strcmp(rm.kind, "reminder") == 0) {
 			rcpt = xstrdup(rm.rcpt);
 			*row_r = id;
-			store_reminder_clear(&rm);
-			break;
 		}
+		store_outbox_clear(&rm);
 	}
 	return rcpt;
 }
@@ -317,7 +319,7 @@ test_reminders(void **state)
 static void
 test_reminder_row(void **state)
 {
-	struct store_reminder rm = {0};
+	struct store_outbox rm = {0};
 	struct sla_run_opts o = {0};
 	struct sla_tick res = {0};
 	struct sla_conf sc;
@@ -338,16 +340,17 @@ test_reminder_row(void **state)
 	assert_int_equal(res.reminded, 1);
 	rcpt = newest_reminder_rcpt(st, &row);
 	assert_string_equal(rcpt, "sales@example.com");
-	assert_int_equal(store_reminder_get(st, row, &rm, &err), 0);
+	assert_int_equal(store_outbox_get(st, row, &rm, &err), 0);
+	assert_string_equal(rm.kind, "reminder");
 	assert_int_equal(rm.ticket_id, id);
-	blank = strstr(rm.text, "\n\n");
+	blank = strstr(rm.note, "\n\n");
 	assert_non_null(blank);
 	/* one subject line, then a body that names the ticket */
-	assert_true(memchr(rm.text, '\n', (size_t)(blank - rm.text)) == NULL);
+	assert_true(memchr(rm.note, '\n', (size_t)(blank - rm.note)) == NULL);
 	assert_true(strlen(blank + 2) > 0);
-	/* not a reminder row */
-	store_reminder_clear(&rm);
-	assert_int_equal(store_reminder_get(st, row + 100, &rm, &err), -1);
+	/* no such row */
+	store_outbox_clear(&rm);
+	assert_int_equal(store_outbox_get(st, row + 100, &rm, &err), -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
 	free(rcpt);
 	sla_run_conf_clear(&sc);
