@@ -8,20 +8,16 @@
 #include "imap.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libetpan/libetpan.h>
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "imap-private.h"
+#include "net.h"
 #include "tls.h"
 #include "xalloc.h"
 
@@ -93,105 +89,30 @@ imap_check_usable(struct imap *imap, const char *what, struct error *err)
 
 /* ---- connecting ------------------------------------------------------ */
 
-/* Judged by the address, not the name: "localhost" can lie. */
-static int
-imap_addr_is_loopback(const struct addrinfo *ai)
-{
-	const struct sockaddr_in *in4;
-	const struct sockaddr_in6 *in6;
-
-	if (ai->ai_family == AF_INET) {
-		in4 = (const struct sockaddr_in *)(const void *)ai->ai_addr;
-		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (ai->ai_family == AF_INET6) {
-		in6 = (const struct sockaddr_in6 *)(const void *)ai->ai_addr;
-		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-	}
-	return 0;
-}
-
-/* connect() on a blocking socket, bounded by timeout_s. */
-static int
-imap_connect_addr(const struct addrinfo *ai, int timeout_s)
-{
-	struct pollfd pfd;
-	socklen_t len = sizeof(int);
-	int fd, flags, r, soerr = 0;
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-	    ai->ai_protocol);
-	if (fd < 0)
-		return -1;
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-		goto fail;
-	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	if (r < 0 && errno != EINPROGRESS)
-		goto fail;
-	if (r < 0) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		do {
-			r = poll(&pfd, 1, timeout_s * 1000);
-		} while (r < 0 && errno == EINTR);
-		if (r == 0)
-			errno = ETIMEDOUT;
-		if (r <= 0)
-			goto fail;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-			goto fail;
-		if (soerr != 0) {
-			errno = soerr;
-			goto fail;
-		}
-	}
-	if (fcntl(fd, F_SETFL, flags) < 0)
-		goto fail;
-	return fd;
-fail:
-	r = errno;
-	close(fd);
-	errno = r;
-	return -1;
-}
-
 static int
 imap_tcp_connect(const struct conf_server *srv, int timeout_s, int *fd_r,
     struct error *err)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char port[16];
-	int fd = -1, r, saved = 0, skipped = 0;
+	enum net_fail fail;
+	const char *why;
+	int fd;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", srv->port);
-	r = getaddrinfo(srv->host, port, &hints, &res);
-	if (r != 0)
-		return error_set(err, ERR_CONN, "imap %s:%d: cannot resolve: "
-		    "%s", srv->host, srv->port, gai_strerror(r));
-	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		/* A password in clear text never leaves this machine. */
-		if (srv->tls == CONF_TLS_NONE && !imap_addr_is_loopback(ai)) {
-			skipped++;
-			continue;
-		}
-		fd = imap_connect_addr(ai, timeout_s);
-		if (fd < 0)
-			saved = errno;
+	fd = net_connect(srv->host, srv->port, srv->tls == CONF_TLS_NONE,
+	    timeout_s, &fail, &why);
+	if (fd >= 0) {
+		*fd_r = fd;
+		return 0;
 	}
-	freeaddrinfo(res);
-	if (fd < 0 && saved == 0 && skipped > 0)
+	if (fail == NET_RESOLVE)
+		return error_set(err, ERR_CONN, "imap %s:%d: cannot resolve: "
+		    "%s", srv->host, srv->port, why);
+	if (fail == NET_REMOTE)
 		return error_set(err, ERR_CONF, "imap %s:%d: tls = \"none\" "
 		    "is allowed to loopback only; refusing to send a password "
 		    "in clear text to a non-loopback address", srv->host,
 		    srv->port);
-	if (fd < 0)
-		return error_set(err, ERR_CONN, "imap %s:%d: connect: %s",
-		    srv->host, srv->port, strerror(saved));
-	*fd_r = fd;
-	return 0;
+	return error_set(err, ERR_CONN, "imap %s:%d: connect: %s",
+	    srv->host, srv->port, why);
 }
 
 /* The capability list from the greeting, LOGIN's OK or CAPABILITY. */

@@ -8,21 +8,15 @@
  * session->response_code and session->response (the text after the
  * code, lines joined by '\n'); every failure is classified from those.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libetpan/libetpan.h>
 
 #include "log.h"
+#include "net.h"
 #include "smtp.h"
 #include "tls.h"
 #include "xalloc.h"
@@ -41,104 +35,26 @@ struct smtp {
 /* ---- the socket ---- */
 
 static int
-is_loopback(const struct sockaddr *sa)
-{
-	const struct sockaddr_in *in4;
-	const struct sockaddr_in6 *in6;
-
-	if (sa->sa_family == AF_INET) {
-		in4 = (const struct sockaddr_in *)(const void *)sa;
-		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		in6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			return 1;
-		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
-		       in6->sin6_addr.s6_addr[12] == 127;
-	}
-	return 0;
-}
-
-/* Connect one address within timeout_s; returns the fd or -1 (errno). */
-static int
-connect_one(const struct addrinfo *ai, int timeout_s)
-{
-	struct pollfd pfd;
-	socklen_t len = sizeof(int);
-	int fd, r, soerr = 0, flags;
-
-	fd = socket(ai->ai_family,
-	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd < 0)
-		return -1;
-	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	if (r < 0 && errno != EINPROGRESS)
-		goto fail;
-	if (r < 0) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		r = poll(&pfd, 1, timeout_s * 1000);
-		if (r == 0)
-			errno = ETIMEDOUT;
-		if (r <= 0)
-			goto fail;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-			goto fail;
-		if (soerr != 0) {
-			errno = soerr;
-			goto fail;
-		}
-	}
-	/* libetpan waits with its own timeout before each read and write */
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
-		goto fail;
-	return fd;
-fail:
-	soerr = errno;
-	close(fd);
-	errno = soerr;
-	return -1;
-}
-
-static int
 connect_tcp(const struct smtp_opts *o, int timeout_s, const char *where,
     int *fd_r, struct error *err)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char port[16];
-	int fd = -1, r, tried = 0, saved = 0;
+	enum net_fail fail;
+	const char *why;
+	int fd;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", o->port);
-	r = getaddrinfo(o->host, port, &hints, &res);
-	if (r != 0) {
+	fd = net_connect(o->host, o->port, o->tls == CONF_TLS_NONE, timeout_s,
+	    &fail, &why);
+	if (fd >= 0) {
+		*fd_r = fd;
+		return 0;
+	}
+	if (fail == NET_RESOLVE)
 		return error_set(err, ERR_TEMP, "smtp %s: cannot resolve: %s",
-		    where, gai_strerror(r));
-	}
-	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		if (o->tls == CONF_TLS_NONE && !is_loopback(ai->ai_addr))
-			continue;
-		tried++;
-		fd = connect_one(ai, timeout_s);
-		saved = errno;
-	}
-	freeaddrinfo(res);
-	if (tried == 0) {
-		return error_set(err, ERR_CONF,
-		    "smtp %s: tls = \"none\" is only allowed to a loopback "
-		    "address",
-		    where);
-	}
-	if (fd < 0) {
-		return error_set(err, ERR_TEMP, "smtp %s: connect: %s", where,
-		    strerror(saved));
-	}
-	*fd_r = fd;
-	return 0;
+		    where, why);
+	if (fail == NET_REMOTE)
+		return error_set(err, ERR_CONF, "smtp %s: tls = \"none\" is "
+		    "only allowed to a loopback address", where);
+	return error_set(err, ERR_TEMP, "smtp %s: connect: %s", where, why);
 }
 
 /* ---- replies ---- */
