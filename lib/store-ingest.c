@@ -327,10 +327,12 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 	sqlite3_bind_blob(s, 25, in->raw, (int)in->raw_len, SQLITE_STATIC);
 	if (ticket_id > 0)
 		sqlite3_bind_int64(s, 26, ticket_id);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (sqlite3_step(s) != SQLITE_DONE) {
 		r = store_sqlerr(st, err, "insert message");
-	else
+	} else {
 		*row_r = sqlite3_last_insert_rowid(st->db);
+		store_fts_pending(st, *row_r);
+	}
 	store_release(st, &s);
 	return r;
 }

@@ -21,6 +21,7 @@ struct store {
 	sqlite3 *db; /* owned */
 	char *path;  /* owned */
 	int depth;   /* 0: no transaction; 1: BEGIN; >1 savepoints */
+	int64_t fts_from; /* first message row not full-text indexed, or 0 */
 	store_clock_fn *clock;
 	void *clock_arg;
 	store_team_fn *team;
@@ -43,6 +44,16 @@ void store_release(struct store *st, sqlite3_stmt **sp);
 int store_sqlerr(struct store *st, struct error *err, const char *what);
 /* Run SQL without parameters or results. */
 int store_exec(struct store *st, const char *sql, struct error *err);
+
+/*
+ * Full-text indexing: store_fts_pending notes a message row inserted in
+ * the open transaction; store_fts_flush indexes every row noted so far
+ * in one statement (store_tx_leave does before COMMIT; run it before an
+ * UPDATE of an indexed column, whose trigger expects the old row
+ * indexed).  Returns 0, or -1 with err set.
+ */
+void store_fts_pending(struct store *st, int64_t id);
+int store_fts_flush(struct store *st, struct error *err);
 
 /*
  * A unit of work: BEGIN IMMEDIATE at depth 0, a savepoint inside an

@@ -20,6 +20,10 @@ update_parsed(struct store *st, int64_t row, const struct msg *m,
 	sqlite3_stmt *s = NULL;
 	int r;
 
+	/* The update trigger takes the old row out of the index. */
+	r = store_fts_flush(st, err);
+	if (r < 0)
+		return -1;
 	/* The stored Message-ID stays: it is the dedup key. */
 	r = store_prepare(st, &s,
 	    "UPDATE messages SET"

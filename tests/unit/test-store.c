@@ -766,6 +766,87 @@ test_queue_order(void **state)
 	store_close(&st);
 }
 
+/* ---- full-text index ---- */
+
+static size_t
+found(struct store *st, const char *query)
+{
+	struct store_ticket *v = NULL;
+	struct error err = { 0 };
+	size_t n = 0;
+
+	assert_int_equal(store_search(st, query, 0, &v, &n, &err), 0);
+	store_tickets_free(&v, n);
+	return n;
+}
+
+/* FTS5's own check of the index against the messages table. */
+static void
+assert_fts_sound(struct store *st)
+{
+	struct error err = { 0 };
+
+	if (store_exec(st, "INSERT INTO messages_fts (messages_fts, rank)"
+	    " VALUES ('integrity-check', 1)", &err) < 0)
+		fail_msg("full-text index: %s", err.msg);
+}
+
+/*
+ * Rows are indexed once per transaction, just before COMMIT: what a
+ * batch stored is searchable after it, what a savepoint or the whole
+ * transaction rolled back is not, and reprocessing a row stored in the
+ * same transaction leaves the index sound.
+ */
+static void
+test_fts_per_transaction(void **state)
+{
+	struct tmsg a = { NULL, "fts-a@x", NULL, NULL, "pat@buyer.test",
+		"sales@example.com", "alpha pricing" };
+	struct tmsg b = a, c = a, d = a, e = a;
+	struct store_ingest_result res = { 0 }, res_e = { 0 };
+	const struct store_actor who = { "test", STORE_SRC_CLI };
+	struct error err = { 0 };
+	struct store *st = open_fresh("fts");
+	struct msg *m;
+
+	(void)state;
+
+	b.mid = "fts-b@x", b.subject = "bravo pricing";
+	c.mid = "fts-c@x", c.subject = "charlie dropped";
+	d.mid = "fts-d@x", d.subject = "delta rolledback";
+	e.mid = "fts-e@x", e.subject = "echo before";
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(ingest_t(st, &a, 1, NULL, &res), 0);
+	assert_int_equal(store_unit_begin(st, &err), 0);
+	assert_int_equal(ingest_t(st, &c, 2, NULL, &res), 0);
+	assert_int_equal(store_unit_end(st, 0, &err), 0);
+	assert_int_equal(ingest_t(st, &b, 3, NULL, &res), 0);
+	/* stored in this transaction, then reprocessed in it */
+	assert_int_equal(ingest_t(st, &e, 4, NULL, &res_e), 0);
+	e.subject = "echo after";
+	m = mk(&e);
+	assert_int_equal(store_reprocess_msg(st, res_e.message_id, m, NULL,
+	    NULL, &who, &err), 0);
+	mfree(&m);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(found(st, "pricing"), 2);
+	assert_int_equal(found(st, "charlie"), 0);
+	assert_int_equal(found(st, "after"), 1);
+	assert_int_equal(found(st, "before"), 0);
+	assert_fts_sound(st);
+
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(ingest_t(st, &d, 5, NULL, &res), 0);
+	store_rollback(st);
+	assert_int_equal(found(st, "rolledback"), 0);
+	/* the next row takes the rolled-back one's number */
+	d.subject = "delta kept";
+	assert_int_equal(ingest_t(st, &d, 5, NULL, &res), 0);
+	assert_int_equal(found(st, "kept"), 1);
+	assert_fts_sound(st);
+	store_close(&st);
+}
+
 /* ---- migrations ---- */
 
 static void
@@ -833,6 +914,7 @@ main(void)
 		cmocka_unit_test(test_marks_and_outbox),
 		cmocka_unit_test(test_verdict_and_reprocess),
 		cmocka_unit_test(test_queue_order),
+		cmocka_unit_test(test_fts_per_transaction),
 		cmocka_unit_test(test_migrations),
 	};
 
