@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "html.h"
 #include "mime.h"
 #include "reply.h"
 #include "xalloc.h"
@@ -433,6 +434,19 @@ command_parse_addresses(struct command_list *list, const char *const *shared,
 	}
 }
 
+/*
+ * A text command is a line starting with '#': a mail with no '#' in its
+ * text can have none, and finding the new text of a reply (HTML parsed
+ * again) is most of what parsing costs.
+ */
+static int
+may_hold_commands(const struct msg *m)
+{
+	return (m->text != NULL && strchr(m->text, '#') != NULL) ||
+	    (m->html != NULL &&
+		html_text_may_hold(m->html, strlen(m->html), '#'));
+}
+
 int
 command_parse_msg(struct command_list *list, const struct msg *m,
     const char *const *shared, size_t n_shared, struct error *err)
@@ -443,10 +457,12 @@ command_parse_msg(struct command_list *list, const struct msg *m,
 	if (m == NULL)
 		return error_set(
 		    err, ERR_USAGE, "command_parse_msg: no message");
+	command_parse_addresses(list, shared, n_shared, &m->to, &m->cc);
+	if (!may_hold_commands(m))
+		return 0;
 	r = reply_new_text(m, &text, err);
 	if (r < 0)
 		return -1;
-	command_parse_addresses(list, shared, n_shared, &m->to, &m->cc);
 	command_parse_text(list, text);
 	free(text);
 	return 0;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command.h"
+#include "command.h"
 #include "mailcmd.h"
 #include "xalloc.h"
 
@@ -50,6 +52,7 @@ daemon_job_free(struct daemon_job **jobp)
 		msg_free(&e->msg);
 		free(e->error);
 		verdict_clear(&e->verdict);
+		command_list_free(&e->cmds);
 	}
 	free(job->v);
 	free(job);
@@ -91,7 +94,8 @@ apply_commands(struct daemon *d, struct daemon_job *job,
 
 	if (e->msg == NULL || res->duplicate)
 		return 0;
-	r = mailcmd_apply(d->st, d->conf, e->msg, res, 0, &mres, err);
+	r = mailcmd_apply(d->st, d->conf, e->msg, e->cmds, res, 0, &mres,
+	    err);
 	if (r < 0)
 		return r;
 	if (mres.outcome != MAILCMD_NONE)

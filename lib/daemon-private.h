@@ -12,6 +12,7 @@
 #include "backoff.h"
 #include "daemon.h"
 
+struct command_list;
 struct imap;
 
 /* One message of a batch, as the worker prepared it. */
@@ -23,6 +24,7 @@ struct daemon_entry {
 	struct msg *msg;	/* owned; NULL when not parsed */
 	char *error;		/* owned: why msg is NULL, or NULL */
 	struct verdict verdict;	/* owned */
+	struct command_list *cmds; /* owned: its mail commands, or NULL */
 	int too_big;
 };
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "imap.h"
+#include "mailcmd.h"
 #include "xalloc.h"
 
 
@@ -182,6 +183,9 @@ prepare_entry(struct daemon_worker *w, const struct imap_msg *m,
 	if (d->opts.hooks.classify != NULL)
 		d->opts.hooks.classify(d->opts.hooks.arg, e->msg, w->mb->name,
 		    &e->verdict);
+	/* Parsed here, off the committer; NULL makes it parse again. */
+	if (mailcmd_parse(d->conf, e->msg, &e->cmds, &err) < 0)
+		e->cmds = NULL;
 }
 
 static void

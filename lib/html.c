@@ -9,7 +9,9 @@
  * one place libxml2 is used.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -388,6 +390,161 @@ html_to_text(const char *html, size_t len, struct buf *out)
 	free(st.href);
 	html_trim(out, start);
 	return st.full ? -1 : 0;
+}
+
+/* ---- scanning without parsing --------------------------------------- */
+
+/*
+ * Elements whose content is not markup but runs to their end tag: the
+ * first two never show, the others show as text.
+ */
+static const char *const raw_elements[] = {
+	"script", "style", "title", "textarea", "xmp", "iframe", "noembed",
+	"noframes", "noscript",
+};
+
+static const char *
+find_ci(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; p + n <= end; p++) {
+		if (strncasecmp(p, needle, n) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* A character reference at p ('&'): may it decode to c?  Sets *next_r. */
+static int
+ref_may_be(const char *p, const char *end, char c, const char **next_r)
+{
+	char name[32];
+	size_t n = 0;
+	unsigned long v = 0;
+	const htmlEntityDesc *ent;
+
+	p++;
+	if (p < end && *p == '#') {
+		int hex = p + 1 < end && (p[1] == 'x' || p[1] == 'X');
+
+		p += 1 + hex;
+		while (p < end && (hex ? isxdigit((unsigned char)*p) :
+		    isdigit((unsigned char)*p)) && v <= 0x10ffff) {
+			v = v * (hex ? 16 : 10) + (unsigned long)(isdigit(
+			    (unsigned char)*p) ? *p - '0' :
+			    tolower((unsigned char)*p) - 'a' + 10);
+			p++;
+		}
+		*next_r = p;
+		return v == (unsigned char)c;
+	}
+	while (p < end && isalnum((unsigned char)*p) && n + 1 < sizeof(name))
+		name[n++] = *p++;
+	name[n] = '\0';
+	*next_r = p;
+	if (n == 0)
+		return 0;
+	ent = htmlEntityLookup((const xmlChar *)name);
+	/* a name this libxml2 does not know may be another's (&num;) */
+	return ent == NULL || ent->value == (unsigned char)c;
+}
+
+/* A tag at p ('<' + letter or '/'): its end, past '>', or NULL. */
+static const char *
+skip_tag(const char *p, const char *end)
+{
+	char prev = ' ';
+
+	for (p++; p < end; prev = *p, p++) {
+		if (*p == '>')
+			return p + 1;
+		if ((*p == '"' || *p == '\'') && prev == '=') {
+			const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+
+			if (q == NULL)
+				return NULL;
+			p = q;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * After the start tag of element `name` (n bytes), at *pp: if its
+ * content is not markup, step *pp over it.  1 when that content shows
+ * as text and holds c (script and style never show).
+ */
+static int
+raw_content(const char *name, size_t n, const char **pp, const char *end,
+    char c)
+{
+	const size_t count = sizeof(raw_elements) / sizeof(raw_elements[0]);
+	const char *p = *pp, *q;
+	char close[16];
+
+	for (size_t i = 0; i < count; i++) {
+		if (strlen(raw_elements[i]) != n ||
+		    strncasecmp(name, raw_elements[i], n) != 0)
+			continue;
+		snprintf(close, sizeof(close), "</%s", raw_elements[i]);
+		q = find_ci(p, end, close);
+		if (q == NULL)
+			q = end;
+		*pp = q;
+		return i >= 2 && memchr(p, c, (size_t)(q - p)) != NULL;
+	}
+	return 0;
+}
+
+int
+html_text_may_hold(const char *html, size_t len, char c)
+{
+	const char *p = html, *end = html + len, *q;
+
+	while (p < end) {
+		if (*p == c)
+			return 1;
+		if (*p == '&') {
+			if (ref_may_be(p, end, c, &p))
+				return 1;
+			continue;
+		}
+		if (*p != '<' || p + 1 >= end) {
+			p++;
+			continue;
+		}
+		if (strncmp(p, "<!--", 4) == 0) {
+			q = find_ci(p + 4, end, "-->");
+			if (q == NULL)
+				return memchr(p, c, (size_t)(end - p)) != NULL;
+			p = q + 3;
+		} else if (p[1] == '!' || p[1] == '?') {
+			if (p[2] == '[')	/* <![CDATA[: text to some */
+				return 1;
+			q = memchr(p, '>', (size_t)(end - p));
+			if (q == NULL)
+				return memchr(p, c, (size_t)(end - p)) != NULL;
+			p = q + 1;
+		} else if (isalpha((unsigned char)p[1]) || p[1] == '/') {
+			const char *name = p + 1 + (p[1] == '/');
+			size_t n = 0;
+
+			while (name + n < end && isalnum((unsigned char)name[n]))
+				n++;
+			if (n == 9 && strncasecmp(name, "plaintext", 9) == 0)
+				return 1;	/* the rest is text */
+			q = skip_tag(p, end);
+			if (q == NULL)
+				return memchr(p, c, (size_t)(end - p)) != NULL;
+			p = q;
+			if (name[-1] != '/' && raw_content(name, n, &p, end, c))
+				return 1;
+		} else {
+			p++;	/* "a < b": a '<' of the text */
+		}
+	}
+	return 0;
 }
 
 /*

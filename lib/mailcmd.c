@@ -30,7 +30,8 @@ struct apply {
 	const struct conf *c;
 	const struct msg *m;
 	const struct store_ingest_result *ing;
-	struct command_list *list; /* owned */
+	const struct command_list *list; /* parsed, or own */
+	struct command_list *own;	  /* owned: parsed here, or NULL */
 	struct auth_decision auth;
 	struct store_actor actor; /* the member, source "mail" */
 	char *our_address;	  /* owned: smtp.from's, or NULL */
@@ -58,19 +59,26 @@ db_failed(const struct error *err)
 	       err->code != ERR_USAGE;
 }
 
-static int
-parse(struct apply *a, struct error *err)
+int
+mailcmd_parse(const struct conf *c, const struct msg *m,
+    struct command_list **list_r, struct error *err)
 {
+	struct command_list *list;
 	const char **shared;
 	int r;
 
-	shared = xcalloc(a->c->n_mailboxes + 1, sizeof(*shared));
-	for (size_t i = 0; i < a->c->n_mailboxes; i++)
-		shared[i] = a->c->mailboxes[i].address;
-	a->list = command_list_new();
-	r = command_parse_msg(a->list, a->m, shared, a->c->n_mailboxes, err);
+	shared = xcalloc(c->n_mailboxes + 1, sizeof(*shared));
+	for (size_t i = 0; i < c->n_mailboxes; i++)
+		shared[i] = c->mailboxes[i].address;
+	list = command_list_new();
+	r = command_parse_msg(list, m, shared, c->n_mailboxes, err);
 	free(shared);
-	return r;
+	if (r < 0) {
+		command_list_free(&list);
+		return -1;
+	}
+	*list_r = list;
+	return 0;
 }
 
 /*
@@ -420,9 +428,12 @@ run(struct apply *a, struct error *err)
 	int64_t copies = 0;
 	int r;
 
-	r = parse(a, err);
-	if (r < 0)
-		return -1;
+	if (a->list == NULL) {
+		r = mailcmd_parse(a->c, a->m, &a->own, err);
+		if (r < 0)
+			return -1;
+		a->list = a->own;
+	}
 	a->res.n_commands = a->list->n;
 	if (a->list->n == 0 && a->list->n_errors == 0)
 		return 0;
@@ -445,12 +456,13 @@ run(struct apply *a, struct error *err)
 
 int
 mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
-    const struct store_ingest_result *ing, int answers_per_day,
-    struct mailcmd_result *res_r, struct error *err)
+    const struct command_list *parsed, const struct store_ingest_result *ing,
+    int answers_per_day, struct mailcmd_result *res_r, struct error *err)
 {
 	struct apply a = {.st = st,
 	    .c = c,
 	    .m = msg,
+	    .list = parsed,
 	    .ing = ing,
 	    .answers_per_day = answers_per_day > 0 ? answers_per_day
 						   : MAILCMD_ANSWERS_PER_DAY};
@@ -493,7 +505,7 @@ mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
 	if (r == 0 && res_r != NULL)
 		*res_r = a.res;
 out:
-	command_list_free(&a.list);
+	command_list_free(&a.own);
 	buf_free(&a.errors);
 	free(a.our_address);
 	return r;
@@ -513,7 +525,7 @@ mailcmd_ingest(struct store *st, const struct conf *c,
 		return -1;
 	r = store_ingest(st, in, &res, err);
 	if (r == 0 && c != NULL)
-		r = mailcmd_apply(st, c, in->msg, &res, 0, NULL, err);
+		r = mailcmd_apply(st, c, in->msg, NULL, &res, 0, NULL, err);
 	if (r < 0) {
 		store_unit_end(st, 0, &ignored);
 		return -1;

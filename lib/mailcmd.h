@@ -61,7 +61,18 @@ struct mailcmd_result {
 };
 
 /*
- * Apply what stored message `msg` commands.  `ing` is store_ingest_msg()'s
+ * The commands in `msg` (a reply's new text and the plus-address tags
+ * of c's shared addresses), without touching the database: the daemon
+ * parses on its fetching thread, the committer only applies.  Returns
+ * 0 and sets *list_r (free with command_list_free), or -1 with err set.
+ */
+struct command_list;
+int mailcmd_parse(const struct conf *c, const struct msg *msg,
+    struct command_list **list_r, struct error *err);
+
+/*
+ * Apply what stored message `msg` commands.  `parsed` is what
+ * mailcmd_parse() found in it, or NULL to parse it here.  `ing` is store_ingest_msg()'s
  * result for it; `c` gives the team, routes, trust_authentication_results,
  * the shared addresses (for plus-address tags) and smtp.from (our own
  * address, for loop protection).  `answers_per_day` caps answers per
@@ -76,8 +87,8 @@ struct mailcmd_result {
  * nothing.
  */
 int mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
-    const struct store_ingest_result *ing, int answers_per_day,
-    struct mailcmd_result *res_r, struct error *err);
+    const struct command_list *parsed, const struct store_ingest_result *ing,
+    int answers_per_day, struct mailcmd_result *res_r, struct error *err);
 
 /*
  * store_ingest() (message and checkpoint) and mailcmd_apply() in one

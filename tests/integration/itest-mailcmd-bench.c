@@ -117,7 +117,7 @@ phase_run(struct store *st, int phase, size_t n, const char *what)
 		if (r == 0)
 			r = store_ingest_msg(st, &in, &ing, &err);
 		if (r == 0)
-			r = mailcmd_apply(st, &conf, m[i], &ing, 0, &res, &err);
+			r = mailcmd_apply(st, &conf, m[i], NULL, &ing, 0, &res, &err);
 		if (r == 0 && res.outcome == MAILCMD_APPLIED)
 			applied++;
 		if (r == 0 && (i % BATCH == BATCH - 1 || i == n - 1))

@@ -128,7 +128,7 @@ ingest(struct store *st, const char *mailbox, const char *raw, int cap,
 
 	assert_int_equal(store_begin(st, &err), 0);
 	assert_int_equal(store_ingest_msg(st, &in, ing, &err), 0);
-	if (mailcmd_apply(st, &conf, m, ing, cap, res, &err) < 0)
+	if (mailcmd_apply(st, &conf, m, NULL, ing, cap, res, &err) < 0)
 		fail_msg("mailcmd_apply: %s", err.msg);
 	assert_int_equal(store_commit(st, &err), 0);
 	sender = xstrdup(m->from.addr);
