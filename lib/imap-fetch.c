@@ -1,6 +1,8 @@
 /*
- * The fetch iterator of the IMAP client; see imap.h.  One UID FETCH lists
- * the UIDs and sizes past the checkpoint, then each bounded batch is one
+ * The fetch iterator of the IMAP client; see imap.h.  The UIDs and sizes
+ * past the checkpoint are listed a window at a time (UID FETCH lo:hi
+ * (UID RFC822.SIZE)), so a folder of a million new messages never sits
+ * in memory as one response; each bounded batch of a window is then one
  * pipelined UID FETCH of a UID set with BODY.PEEK[].
  */
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 #define IMAP_DEFAULT_MAX_SIZE (50 * 1024 * 1024)
 #define IMAP_DEFAULT_BATCH_COUNT 50
 #define IMAP_DEFAULT_BATCH_BYTES (32 * 1024 * 1024)
-#define IMAP_MAX_PENDING 1000000	/* UIDs one fetch_begin accepts */
+#define IMAP_DEFAULT_LIST_WINDOW 2000
 
 struct imap_entry {
 	uint32_t uid;
@@ -21,8 +23,12 @@ struct imap_entry {
 struct imap_fetch {
 	struct imap *imap;		/* foreign */
 	struct imap_fetch_opts opts;
-	struct imap_entry *v;		/* owned: UIDs and sizes to deliver */
-	size_t n;
+	uint32_t lo;			/* the next window starts at this UID */
+	uint32_t seq;			/* ... at about this position */
+	int listed;			/* every window is listed */
+	size_t count;			/* messages past from_uid at begin */
+	struct imap_entry *v;		/* owned: this window's UIDs, sizes */
+	size_t n, cap;
 	size_t pos;			/* next entry to hand out */
 	size_t start, end;		/* the fetched batch is v[start..end) */
 	clist *batch;			/* owned: libetpan's FETCH result */
@@ -93,18 +99,101 @@ imap_fetch_type(int with_body)
 	return ft;
 }
 
-/* UID FETCH from:* (UID RFC822.SIZE): what is there to take, in order. */
+/* Messages in the folder, as the server last said. */
+static uint32_t
+imap_exists(const struct imap_fetch *it)
+{
+	const struct mailimap_selection_info *sel =
+	    it->imap->session->imap_selection_info;
+
+	return sel != NULL ? sel->sel_exists : 0;
+}
+
+/*
+ * The UID of the message at position `seq`: 1 and *uid_r, or 0 when the
+ * server has no such message any more (expunged meanwhile); -1 when the
+ * connection failed.
+ */
 static int
-imap_fetch_list(struct imap_fetch *it, uint32_t from_uid, struct error *err)
+imap_uid_at(struct imap_fetch *it, uint32_t seq, uint32_t *uid_r,
+    struct error *err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *res = NULL;
 	clistiter *cur;
-	size_t cap = 0;
+	int r, found = 0;
+
+	set = mailimap_set_new_single(seq);
+	ft = mailimap_fetch_type_new_fetch_att(mailimap_fetch_att_new_uid());
+	r = mailimap_fetch(it->imap->session, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r == MAILIMAP_ERROR_FETCH)
+		return 0;	/* NO or BAD: no message there */
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(it->imap, r, ERR_BOX, "FETCH (UID)", err);
+	for (cur = clist_begin(res); cur != NULL; cur = clist_next(cur)) {
+		struct mailimap_msg_att *att = clist_content(cur);
+		uint32_t uid = 0, size = 0;
+
+		if (att->att_number != seq)
+			continue;
+		imap_msg_att_parse(att, &uid, &size, NULL, NULL);
+		if (uid != 0) {
+			*uid_r = uid;
+			found = 1;
+		}
+	}
+	mailimap_fetch_list_free(res);
+	return found;
+}
+
+/*
+ * Where the first message with UID >= from_uid stands: the lowest
+ * position whose UID is not below it (exists + 1 when there is none),
+ * by bisection, one FETCH (UID) per step.  A message expunged under it
+ * ends the search early: positions are only a hint for window sizes.
+ */
+static int
+imap_find_start(struct imap_fetch *it, uint32_t from_uid, uint32_t lo,
+    uint32_t hi, uint32_t *seq_r, struct error *err)
+{
+	uint32_t uid;
 	int r;
 
-	set = mailimap_set_new_interval(from_uid, 0);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		r = imap_uid_at(it, mid, &uid, err);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+		if (uid < from_uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*seq_r = lo;
+	return 0;
+}
+
+/* UID FETCH lo:hi (UID RFC822.SIZE), hi 0 for "*": the window, in order. */
+static int
+imap_list_window(struct imap_fetch *it, uint32_t lo, uint32_t hi,
+    struct error *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	clistiter *cur;
+	int r;
+
+	it->n = 0;
+	it->pos = 0;
+	it->start = it->end = 0;
+	set = mailimap_set_new_interval(lo, hi);
 	ft = imap_fetch_type(0);
 	r = mailimap_uid_fetch(it->imap->session, set, ft, &res);
 	mailimap_fetch_type_free(ft);
@@ -118,13 +207,11 @@ imap_fetch_list(struct imap_fetch *it, uint32_t from_uid, struct error *err)
 		imap_msg_att_parse(clist_content(cur), &uid, &size, NULL,
 		    NULL);
 		/* "n:*" also names the last message when n is past it. */
-		if (uid < from_uid || uid == 0)
+		if (uid < lo || uid == 0 || (hi != 0 && uid > hi))
 			continue;
-		if (it->n == IMAP_MAX_PENDING)
-			break;
-		if (it->n == cap) {
-			cap = cap != 0 ? cap * 2 : 64;
-			it->v = xreallocarray(it->v, cap, sizeof(*it->v));
+		if (it->n == it->cap) {
+			it->cap = it->cap != 0 ? it->cap * 2 : 64;
+			it->v = xreallocarray(it->v, it->cap, sizeof(*it->v));
 		}
 		it->v[it->n].uid = uid;
 		it->v[it->n].size = size;
@@ -134,6 +221,45 @@ imap_fetch_list(struct imap_fetch *it, uint32_t from_uid, struct error *err)
 	if (it->n > 1)
 		qsort(it->v, it->n, sizeof(*it->v), imap_entry_cmp);
 	return 0;
+}
+
+/*
+ * The next window: the UIDs from it->lo up to that of the message about
+ * list_window positions on, or to the end ("*") when fewer remain.
+ * Windows are bounded by UID, so a message expunged or delivered
+ * meanwhile shifts positions but never makes one skipped or listed twice.
+ * Returns 1 with a window (perhaps empty), 0 when all are listed.
+ */
+static int
+imap_next_window(struct imap_fetch *it, struct error *err)
+{
+	uint32_t exists = imap_exists(it), uid = 0, last;
+	int r;
+
+	if (it->listed)
+		return 0;
+	while (exists > it->opts.list_window &&
+	    it->seq <= exists - it->opts.list_window) {
+		last = it->seq + (uint32_t)it->opts.list_window - 1;
+		r = imap_uid_at(it, last, &uid, err);
+		if (r < 0)
+			return r;
+		it->seq = last + 1;
+		if (r == 0)
+			break;		/* expunged meanwhile: list the rest */
+		if (uid < it->lo)
+			continue;	/* positions shifted under us */
+		r = imap_list_window(it, it->lo, uid, err);
+		if (r < 0)
+			return r;
+		it->lo = uid + 1;
+		return 1;
+	}
+	r = imap_list_window(it, it->lo, 0, err);
+	if (r < 0)
+		return r;
+	it->listed = 1;
+	return 1;
 }
 
 static void
@@ -242,16 +368,23 @@ imap_fetch_begin(struct imap *imap, uint32_t from_uid,
 		it->opts.batch_bytes = IMAP_DEFAULT_BATCH_BYTES;
 	it->data = xcalloc(it->opts.batch_count, sizeof(*it->data));
 	it->len = xcalloc(it->opts.batch_count, sizeof(*it->len));
-	if (from_uid == 0)
-		from_uid = 1;
+	if (it->opts.list_window == 0)
+		it->opts.list_window = IMAP_DEFAULT_LIST_WINDOW;
+	it->lo = from_uid != 0 ? from_uid : 1;
 	r = 0;
-	if (imap->session->imap_selection_info == NULL ||
-	    imap->session->imap_selection_info->sel_exists > 0)
-		r = imap_fetch_list(it, from_uid, err);
+	if (imap_exists(it) == 0)
+		it->listed = 1;
+	else if (it->lo > 1)
+		r = imap_find_start(it, it->lo, 1, imap_exists(it) + 1,
+		    &it->seq, err);
+	else
+		it->seq = 1;
 	if (r < 0) {
 		imap_fetch_end(&it);
 		return r;
 	}
+	if (!it->listed)
+		it->count = imap_exists(it) - it->seq + 1;
 	*it_r = it;
 	return 0;
 }
@@ -263,8 +396,13 @@ imap_fetch_next(struct imap_fetch *it, struct imap_msg *m, struct error *err)
 	size_t k;
 	int r;
 
-	if (it->pos >= it->n)
-		return 0;
+	while (it->pos >= it->n) {
+		r = imap_next_window(it, err);
+		if (r <= 0) {
+			it->pos = it->n;
+			return r;
+		}
+	}
 	if (it->pos >= it->end) {
 		r = imap_fetch_batch(it, err);
 		if (r < 0) {
@@ -291,7 +429,7 @@ imap_fetch_next(struct imap_fetch *it, struct imap_msg *m, struct error *err)
 size_t
 imap_fetch_count(const struct imap_fetch *it)
 {
-	return it->n;
+	return it->count;
 }
 
 void

@@ -90,14 +90,19 @@ struct imap_fetch_opts {
 	size_t batch_bytes;	/* bytes per UID FETCH; 0: 32 MB (a single
 				   message larger than this still goes
 				   alone) */
+	size_t list_window;	/* UIDs and sizes listed at a time; 0: 2000 */
 };
 
 /*
  * Iterate every message of the selected folder with UID >= from_uid, in
- * UID order.  begin asks once for the UIDs and sizes (UID FETCH from:*
- * (UID RFC822.SIZE)); each batch is then one pipelined UID FETCH of a UID
- * set with (UID RFC822.SIZE BODY.PEEK[]), so nothing is marked \Seen.
- * opts may be NULL for the defaults.  On success sets *it_r.
+ * UID order.  begin finds where that UID stands (a bisection of FETCH n
+ * (UID), about 17 round trips in 100,000 messages); the UIDs and sizes
+ * are then listed list_window at a time (UID FETCH lo:hi (UID
+ * RFC822.SIZE)), the last window to "*", and each batch of a window is
+ * one pipelined UID FETCH of a UID set with (UID RFC822.SIZE
+ * BODY.PEEK[]), so nothing is marked \Seen.  Memory is bounded by the
+ * window and the batch, not by the folder.  opts may be NULL for the
+ * defaults.  On success sets *it_r.
  */
 int imap_fetch_begin(struct imap *imap, uint32_t from_uid,
     const struct imap_fetch_opts *opts, struct imap_fetch **it_r,
@@ -111,8 +116,8 @@ int imap_fetch_begin(struct imap *imap, uint32_t from_uid,
 int imap_fetch_next(struct imap_fetch *it, struct imap_msg *m,
     struct error *err);
 
-/* How many messages begin found past from_uid (for "every poll accounts
- * for every message"). */
+/* How many messages stood at or past from_uid when begin looked (for
+ * "every poll accounts for every message"). */
 size_t imap_fetch_count(const struct imap_fetch *it);
 
 void imap_fetch_end(struct imap_fetch **itp);

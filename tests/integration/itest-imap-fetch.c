@@ -5,7 +5,7 @@
  *   itest-imap-fetch -h HOST -p PORT -t implicit|starttls|none -u USER
  *       -P PASSWORD_FILE [-C CA_FILE] [-f FOLDER] [-s FROM_UID]
  *       [-o OUTDIR] [-m MAX_SIZE] [-b BATCH_COUNT] [-B BATCH_BYTES]
- *       [-S] [-M MOVE_TO] [-T TIMEOUT_S]
+ *       [-w LIST_WINDOW] [-S] [-M MOVE_TO] [-T TIMEOUT_S]
  *
  * Prints "select uidvalidity=V uidnext=N exists=E", then one line per
  * message "UID SIZE ok|too_big|gone" (writing ok ones to OUTDIR/UID.eml),
@@ -71,7 +71,7 @@ main(int argc, char **argv)
 	memset(&opts, 0, sizeof(opts));
 	error_clear(&err);
 	srv.tls = CONF_TLS_IMPLICIT;
-	while ((ch = getopt(argc, argv, "h:p:t:u:P:C:f:s:o:m:b:B:SM:T:")) !=
+	while ((ch = getopt(argc, argv, "h:p:t:u:P:C:f:s:o:m:b:B:w:SM:T:")) !=
 	    -1) {
 		switch (ch) {
 		case 'h': srv.host = optarg; break;
@@ -93,6 +93,7 @@ main(int argc, char **argv)
 		case 'm': opts.max_size = strtoul(optarg, NULL, 10); break;
 		case 'b': opts.batch_count = strtoul(optarg, NULL, 10); break;
 		case 'B': opts.batch_bytes = strtoul(optarg, NULL, 10); break;
+		case 'w': opts.list_window = strtoul(optarg, NULL, 10); break;
 		case 'S': seen = 1; break;
 		case 'M': move_to = optarg; break;
 		case 'T': timeout = atoi(optarg); break;
