@@ -63,6 +63,7 @@ struct triaged {
 	int sfd;			/* signalfd */
 	int tfd;			/* timerfd: the tick */
 	uint64_t watchdog_usec;		/* 0: no watchdog */
+	int status_failing;		/* the status file's last write failed */
 	int quit;
 };
 
@@ -464,9 +465,17 @@ publish_status(struct triaged *t)
 	daemon_status(t->d, &v, &n);
 	mailbox_status_line(v, n, line, sizeof(line));
 	sd_notifyf(0, "STATUS=%s", line);
+	/* A full disk fails every write: say so once, and when it heals. */
 	if (mailbox_status_write(t->status_path, getpid(), time(NULL), v, n,
-	    &err) < 0)
-		log_warnx("status file: %s", err.msg);
+	    &err) < 0) {
+		if (!t->status_failing)
+			log_warnx("status file: %s (not repeated until it is "
+			    "written again)", err.msg);
+		t->status_failing = 1;
+	} else if (t->status_failing) {
+		log_notice("status file: written again");
+		t->status_failing = 0;
+	}
 	free(v);
 }
 
