@@ -155,6 +155,8 @@ DAEMON_LOG=$HARNESS_DIR/triaged-2.log
 rc=0
 timeout 20 "$TRIAGED" -c "$CONF" 2>>"$DAEMON_LOG" || rc=$?
 [ "$rc" = 1 ] || fail "started on a full disk: exit $rc, want 1"
+# (An ASan build also exits 1 on an error it finds.)
+! grep -q "ERROR: [A-Za-z]*Sanitizer" "$DAEMON_LOG" || fail "sanitizer error"
 grep -q "^<4>triaged: $DB: .*\(disk I/O error\|database or disk is full\)" "$DAEMON_LOG" ||
 	fail "no clear message naming the database"
 rm "$DBDIR/filler"
