@@ -37,6 +37,7 @@
 #define EXIT_FAILED 1	/* --once: some mailbox could not be drained */
 #define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
 #define STOP_GRACE_MS 3000	/* then blocked connections are cut */
+#define IDLE_RENEW_MAX_S 1740	/* RFC 2177: servers may drop at 30 min */
 #define DB_CACHE_KIB (12 * 1024)	/* SQLite page cache of the writer */
 
 struct args {
@@ -45,6 +46,7 @@ struct args {
 	int once;		/* --once: one poll of every mailbox */
 	int no_idle;		/* --no-idle: poll even where IDLE works */
 	size_t batch;		/* --batch N: messages per transaction */
+	int idle_renew_s;	/* --idle-renew S: re-issue IDLE after */
 };
 
 /* Everything the main loop turns over; swapped whole on SIGHUP. */
@@ -61,6 +63,7 @@ struct triaged {
 	int sfd;			/* signalfd */
 	int tfd;			/* timerfd: the tick */
 	uint64_t watchdog_usec;		/* 0: no watchdog */
+	int status_failing;		/* the status file's last write failed */
 	int quit;
 };
 
@@ -68,7 +71,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: triaged [-c FILE] [--check] [--once] "
-	    "[--no-idle] [--batch N] [-v]\n");
+	    "[--no-idle] [--batch N] [--idle-renew SECONDS] [-v]\n");
 	exit(EXIT_CONFIG);
 }
 
@@ -80,11 +83,13 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "once", no_argument, NULL, '1' },
 		{ "no-idle", no_argument, NULL, 'I' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "idle-renew", required_argument, NULL, 'R' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
+	long n;
 	int ch;
 
 	a->conf_path = getenv("TRIAGE_CONFIG");
@@ -108,6 +113,12 @@ parse_args(int argc, char **argv, struct args *a)
 			a->batch = strtoul(optarg, &end, 10);
 			if (*end != '\0' || a->batch == 0 || a->batch > 10000)
 				usage();
+			break;
+		case 'R':
+			n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > IDLE_RENEW_MAX_S)
+				usage();
+			a->idle_renew_s = (int)n;
 			break;
 		case 'v':
 			log_init("triaged", LOG_LVL_DEBUG);
@@ -288,6 +299,7 @@ start_mailboxes(struct triaged *t)
 	opts.once = t->args->once;
 	opts.no_idle = t->args->no_idle;
 	opts.batch_count = t->args->batch;
+	opts.idle_renew_s = t->args->idle_renew_s;
 	opts.previous = prev;
 	opts.n_previous = n_prev;
 	opts.hooks.log = engine_log;
@@ -453,9 +465,17 @@ publish_status(struct triaged *t)
 	daemon_status(t->d, &v, &n);
 	mailbox_status_line(v, n, line, sizeof(line));
 	sd_notifyf(0, "STATUS=%s", line);
+	/* A full disk fails every write: say so once, and when it heals. */
 	if (mailbox_status_write(t->status_path, getpid(), time(NULL), v, n,
-	    &err) < 0)
-		log_warnx("status file: %s", err.msg);
+	    &err) < 0) {
+		if (!t->status_failing)
+			log_warnx("status file: %s (not repeated until it is "
+			    "written again)", err.msg);
+		t->status_failing = 1;
+	} else if (t->status_failing) {
+		log_notice("status file: written again");
+		t->status_failing = 0;
+	}
 	free(v);
 }
 

@@ -510,6 +510,9 @@ wait_idle(struct daemon_worker *w, struct error *err)
 		    d->opts.idle_renew_s * 1000, err);
 	if (r < 0)
 		return r;
+	if (r == 0 && !is_stopping(d))
+		daemon_log(d, LOG_LVL_DEBUG, w->mb->name, "no news in %d s "
+		    "of IDLE: renewing it", d->opts.idle_renew_s);
 	r = imap_idle_done(w->imap, err);
 	if (r < 0)
 		return r;
