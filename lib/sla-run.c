@@ -21,6 +21,7 @@
 #include "ticker.h"
 #include "xalloc.h"
 
+
 #define DEFAULT_INTERVAL_S 60
 #define DEFAULT_SMTP_TIMEOUT_S 30
 #define TEXT_CAP (256 * 1024)
@@ -189,23 +190,29 @@ sla_run_remind(struct store *st, const struct conf *c, const struct accounts *a,
 {
 	struct store_sla_ticket *v = NULL;
 	struct sla_result res;
-	int64_t now = store_now(st);
-	size_t n = 0;
+	int64_t now = store_now(st), after = 0;
+	size_t n;
 	int r;
 
 	res_r->next_check = SLA_NEVER;
-	r = store_sla_due(st, &v, &n, err);
-	if (r < 0)
-		return -1;
-	res_r->watched = n;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		sla_evaluate(&sc->policy, &v[i].sla, now, &res);
-		if (res.next_check < res_r->next_check)
-			res_r->next_check = res.next_check;
-		if (res.remind)
-			r = remind_one(st, c, a, &v[i], &res, o, res_r, err);
-	}
-	store_sla_tickets_free(&v, n);
+	res_r->watched = 0;
+	do {
+		r = store_sla_due(st, after, STORE_SLA_PAGE, &v, &n, err);
+		if (r < 0)
+			return -1;
+		res_r->watched += n;
+		for (size_t i = 0; i < n && r == 0; i++) {
+			sla_evaluate(&sc->policy, &v[i].sla, now, &res);
+			if (res.next_check < res_r->next_check)
+				res_r->next_check = res.next_check;
+			if (res.remind)
+				r = remind_one(st, c, a, &v[i], &res, o, res_r,
+				    err);
+		}
+		if (n > 0)
+			after = v[n - 1].id;
+		store_sla_tickets_free(&v, n);
+	} while (r == 0 && n == STORE_SLA_PAGE);
 	return r;
 }
 

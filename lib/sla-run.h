@@ -3,7 +3,8 @@
  * connection, like the outbox sender) that, about once a minute and
  * whenever a clock is due,
  *
- *   1. reads every open ticket a clock may run on (store_sla_due),
+ *   1. reads every open ticket a clock may run on (store_sla_due), a
+ *      page of STORE_SLA_PAGE at a time, so memory stays flat,
  *   2. decides each with sla_evaluate at the store's clock,
  *   3. for a breach not yet reminded, picks the recipient (the claiming
  *      BDR's team address, else the route's address, else the key

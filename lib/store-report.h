@@ -68,14 +68,17 @@ struct store_sla_ticket {
 };
 
 /*
- * Every ticket in state new or routed, by id, with what sla_evaluate
- * needs: `since` is when the state began (new: creation or the last
- * reopen; routed: the last route), and the last reminder recorded
- * (reminded_clock SLA_CLOCK_NONE when there is none).  *v_r is owned by
- * the caller (store_sla_tickets_free); it may be empty.
+ * The tickets in state new or routed with an id past `after`, by id, at
+ * most `limit` (0: all) of them, with what sla_evaluate needs: `since`
+ * is when the state began (new: creation or the last reopen; routed:
+ * the last route), and the last reminder recorded (reminded_clock
+ * SLA_CLOCK_NONE when there is none).  Page through them (after = the
+ * last id seen) to keep memory flat however many are open.  *v_r is
+ * owned by the caller (store_sla_tickets_free); it may be empty.
  */
-int store_sla_due(struct store *st, struct store_sla_ticket **v_r,
-    size_t *n_r, struct error *err);
+#define STORE_SLA_PAGE 500	/* a good `limit` */
+int store_sla_due(struct store *st, int64_t after, size_t limit,
+    struct store_sla_ticket **v_r, size_t *n_r, struct error *err);
 void store_sla_tickets_free(struct store_sla_ticket **vp, size_t n);
 
 /*

@@ -175,8 +175,8 @@ store_set_accounts(struct store *st, const struct accounts *a)
 }
 
 int
-store_sla_due(struct store *st, struct store_sla_ticket **v_r, size_t *n_r,
-    struct error *err)
+store_sla_due(struct store *st, int64_t after, size_t limit,
+    struct store_sla_ticket **v_r, size_t *n_r, struct error *err)
 {
 	struct store_sla_ticket *v = NULL;
 	sqlite3_stmt *s = NULL;
@@ -184,9 +184,13 @@ store_sla_due(struct store *st, struct store_sla_ticket **v_r, size_t *n_r,
 	int r, rc;
 
 	r = store_prepare(st, &s, SLA_COLUMNS
-	    " WHERE t.state IN ('new', 'routed') ORDER BY t.id", err);
+	    " WHERE t.state IN ('new', 'routed') AND t.id > ?"
+	    " ORDER BY t.id LIMIT ?", err);
 	if (r < 0)
 		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int64(s, 2, limit > 0 && limit <= INT64_MAX ?
+	    (int64_t)limit : -1);
 	for (;;) {
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_ROW)
@@ -348,16 +352,24 @@ store_sla_digest(struct store *st, const struct sla_policy *p, int64_t now,
 	d.day_from = sla_day_start(p->hours, d.yesterday_day);
 	d.day_to = sla_day_start(p->hours, d.yesterday_day + 1);
 	d.hours = p->hours != NULL ? xstrdup(sla_hours_spec(p->hours)) : NULL;
-	r = store_sla_due(st, &v, &n, err);
-	if (r == 0)
-		r = store_report_fill(st, d.day_from, d.day_to, NULL, p->hours,
-		    &day, err);
+	r = store_report_fill(st, d.day_from, d.day_to, NULL, p->hours, &day,
+	    err);
+	for (int64_t after = 0; r == 0;) {
+		r = store_sla_due(st, after, STORE_SLA_PAGE, &v, &n, err);
+		if (r < 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			digest_ticket(&d, p, &v[i], now);
+		if (n > 0)
+			after = v[n - 1].id;
+		store_sla_tickets_free(&v, n);
+		if (n < STORE_SLA_PAGE)
+			break;
+	}
 	if (r < 0) {
 		report_digest_clear(&d);
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		digest_ticket(&d, p, &v[i], now);
 	d.yesterday = day.funnel;
 	d.yesterday_breaches = (int64_t)day.breaches.n;
 	*d_r = d;

@@ -407,7 +407,7 @@ sla_tick(struct store *st, const struct sla_policy *p, int64_t now,
 	int sent_total = 0;
 
 	fake_now = now;
-	assert_int_equal(store_sla_due(st, &v, &n, &err), 0);
+	assert_int_equal(store_sla_due(st, 0, 0, &v, &n, &err), 0);
 	for (size_t i = 0; i < n; i++) {
 		struct sla_result res;
 		int sent = -1;
@@ -486,7 +486,17 @@ test_remind_once(void **state)
 
 	/* The due list says what the last reminder was. */
 	fake_now = H(36);
-	assert_int_equal(store_sla_due(st, &v, &n, &err), 0);
+	/* paged one at a time: the same two, in order, then none */
+	for (int64_t after = 0, k = 0; k < 3; k++) {
+		assert_int_equal(store_sla_due(st, after, 1, &v, &n, &err), 0);
+		assert_int_equal(n, k < 2 ? 1 : 0);
+		if (n > 0) {
+			assert_int_equal(v[0].id, ids[k + 1]);
+			after = v[0].id;
+		}
+		store_sla_tickets_free(&v, n);
+	}
+	assert_int_equal(store_sla_due(st, 0, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0].id, ids[1]);
 	assert_int_equal(v[0].sla.state, SLA_STATE_NEW);
