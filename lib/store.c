@@ -355,9 +355,16 @@ store_sqlerr(struct store *st, struct error *err, const char *what)
 	int primary = code & 0xff;
 	enum err_code ec = ERR_INTERNAL;
 
+	int sys = sqlite3_system_errno(st->db);
+
 	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
 	    primary == SQLITE_FULL || primary == SQLITE_IOERR)
 		ec = ERR_TEMP;
+	/* "disk I/O error" says more with the system's words */
+	if ((primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+	    primary == SQLITE_CANTOPEN) && sys != 0)
+		return error_set(err, ec, "%s: %s: %s (%s)", st->path, what,
+		    sqlite3_errmsg(st->db), strerror(sys));
 	return error_set(err, ec, "%s: %s: %s", st->path, what,
 	    sqlite3_errmsg(st->db));
 }
