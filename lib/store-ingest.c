@@ -1,43 +1,24 @@
 /*
- * Exactly-once ingest and threading.
+ * Exactly-once ingest: a message's direction and customer, its row, its
+ * ticket, the verdict applied to it, and the mailbox checkpoint.
  *
- * A message row is inserted first (the unique indexes on mailbox + UID
- * and mailbox + Message-ID make a second copy impossible), then placed in
- * a ticket:
- *   1. the same Message-ID already stored in another mailbox (a message
- *      Cc'd to two shared addresses is one ticket shown under both; the
- *      copy is not classified, forwarded or counted again);
- *   2. a stored message named by In-Reply-To, then References newest
- *      first;
- *   3. a stored reply that named this message before it arrived (the
- *      "awaited" table): a parent arriving after its reply joins it, and
- *      so does a sibling naming the same missing parent;
- *   4. a [#ID] subject token, only when the sender is on the team or
- *      already a participant of that ticket; otherwise the new ticket is
- *      linked to it as related;
- *   5. else a new ticket.
+ * A message already stored (same mailbox + UID, or mailbox + Message-ID;
+ * unique indexes make a second copy impossible) changes nothing.  Else
+ * store_place finds its ticket (store-thread.c) or creates one, inserts
+ * the message row once the ticket is known, lets the message join the
+ * ticket and applies the verdict (tags, scores, hits).  store_ingest adds
+ * the mailbox's new last_uid in the same transaction.
  */
 #include "store-private.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
-#include "forward.h"
 #include "xalloc.h"
 
 #define JOIN_CAP (64u * 1024 * 1024)
-
-static int
-is_team(struct store *st, const char *addr)
-{
-	if (st->team == NULL || addr == NULL || *addr == '\0')
-		return 0;
-	return st->team(st->team_arg, addr);
-}
 
 /*
  * Is `addr` a shared mailbox address, also with plus-address tags
@@ -91,7 +72,7 @@ first_outsider(struct store *st, const struct msg *m, const char **addr_r,
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			const char *a = lists[l]->v[i].addr;
 
-			if (*a == '\0' || is_team(st, a))
+			if (*a == '\0' || store_is_team(st, a))
 				continue;
 			r = is_shared_address(st, a, err);
 			if (r < 0)
@@ -112,7 +93,7 @@ store_direction(struct store *st, const struct msg *m, const char **dir_r,
 {
 	const char *outsider;
 
-	if (!is_team(st, m->from.addr)) {
+	if (!store_is_team(st, m->from.addr)) {
 		*dir_r = "in";
 		return 0;
 	}
@@ -332,230 +313,6 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 	} else {
 		*row_r = sqlite3_last_insert_rowid(st->db);
 		store_fts_pending(st, *row_r);
-	}
-	store_release(st, &s);
-	return r;
-}
-
-/* The ticket of a stored message with this Message-ID, or 0. */
-static int
-ticket_of_msgid(
-    struct store *st, const char *mid, int64_t *ticket_r, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	*ticket_r = 0;
-	if (mid == NULL || *mid == '\0')
-		return 0;
-	r = store_prepare(st, &s,
-	    "SELECT ticket_id FROM messages"
-	    " WHERE message_id = ? AND ticket_id IS NOT NULL LIMIT 1",
-	    err);
-	if (r < 0)
-		return -1;
-	store_bind_text(s, 1, mid);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*ticket_r = sqlite3_column_int64(s, 0);
-	store_release(st, &s);
-	return 0;
-}
-
-static int
-awaited_ticket(
-    struct store *st, const char *mid, int64_t *ticket_r, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	*ticket_r = 0;
-	r = store_prepare(st, &s,
-	    "SELECT ticket_id FROM awaited"
-	    " WHERE message_id = ? ORDER BY ticket_id LIMIT 1",
-	    err);
-	if (r < 0)
-		return -1;
-	store_bind_text(s, 1, mid);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*ticket_r = sqlite3_column_int64(s, 0);
-	store_release(st, &s);
-	return 0;
-}
-
-static int
-ticket_exists(struct store *st, int64_t id, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	r = store_prepare(st, &s, "SELECT 1 FROM tickets WHERE id = ?", err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	r = sqlite3_step(s) == SQLITE_ROW;
-	store_release(st, &s);
-	return r;
-}
-
-static int
-is_participant(
-    struct store *st, int64_t id, const char *addr, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	r = store_prepare(st, &s,
-	    "SELECT 1 FROM participants"
-	    " WHERE ticket_id = ? AND address = ?",
-	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, addr);
-	r = sqlite3_step(s) == SQLITE_ROW;
-	store_release(st, &s);
-	return r;
-}
-
-/* The number in the first "[#123]" of a subject, or 0. */
-static int64_t
-subject_token(const char *subject)
-{
-	const char *p = subject;
-
-	for (p = strstr(p, "[#"); p != NULL; p = strstr(p, "[#")) {
-		char *end;
-		long long v;
-
-		p += 2;
-		if (!isdigit((unsigned char)*p))
-			continue;
-		v = strtoll(p, &end, 10);
-		if (*end == ']' && v > 0)
-			return (int64_t)v;
-	}
-	return 0;
-}
-
-/*
- * A reply from the routed side names our forward's Message-ID, which is
- * never stored: the ticket is in the id itself (forward_id_ticket).
- */
-static int
-ticket_of_our_id(
-    struct store *st, const struct msg *m, int64_t *ticket_r, struct error *err)
-{
-	int64_t t = 0;
-	int r;
-
-	*ticket_r = 0;
-	if (st->own_domain == NULL)
-		return 0;
-	for (size_t i = 0; i <= m->n_references; i++) {
-		const char *mid = i == 0 ? m->in_reply_to
-					 : m->references[m->n_references - i];
-
-		if (mid == NULL || !forward_id_ticket(mid, st->own_domain, &t))
-			continue;
-		r = ticket_exists(st, t, err);
-		if (r < 0)
-			return -1;
-		if (r == 1) {
-			*ticket_r = t;
-			return 0;
-		}
-	}
-	return 0;
-}
-
-/*
- * Which ticket the message belongs to by its headers (steps 2-3), or 0.
- */
-static int
-thread_by_headers(struct store *st, const struct placing *p, int64_t *ticket_r,
-    struct error *err)
-{
-	const struct msg *m = p->msg;
-	int r;
-
-	r = ticket_of_msgid(st, m->in_reply_to, ticket_r, err);
-	if (r < 0 || *ticket_r != 0)
-		return r;
-	for (size_t i = m->n_references; i > 0; i--) {
-		r = ticket_of_msgid(st, m->references[i - 1], ticket_r, err);
-		if (r < 0 || *ticket_r != 0)
-			return r;
-	}
-	r = ticket_of_our_id(st, m, ticket_r, err);
-	if (r < 0 || *ticket_r != 0)
-		return r;
-	r = awaited_ticket(st, p->message_id, ticket_r, err);
-	if (r < 0 || *ticket_r != 0)
-		return r;
-	/* A sibling stored earlier waits for the same missing parent. */
-	r = awaited_ticket(st, m->in_reply_to, ticket_r, err);
-	for (size_t i = m->n_references; r == 0 && *ticket_r == 0 && i > 0; i--)
-		r = awaited_ticket(st, m->references[i - 1], ticket_r, err);
-	return r;
-}
-
-/* Step 4: a subject token honoured only for the team or a participant. */
-static int
-thread_by_token(struct store *st, const struct placing *p, int64_t *ticket_r,
-    int64_t *related_r, struct error *err)
-{
-	int64_t tok = subject_token(p->msg->subject);
-	int r;
-
-	if (tok == 0)
-		return 0;
-	r = ticket_exists(st, tok, err);
-	if (r <= 0)
-		return r;
-	if (is_team(st, p->msg->from.addr)) {
-		*ticket_r = tok;
-		return 0;
-	}
-	r = is_participant(st, tok, p->msg->from.addr, err);
-	if (r < 0)
-		return -1;
-	if (r == 1)
-		*ticket_r = tok;
-	else
-		*related_r = tok;
-	return 0;
-}
-
-static int
-add_participants(
-    struct store *st, int64_t id, const struct msg *m, struct error *err)
-{
-	const struct msg_addrs *lists[] = {&m->to, &m->cc};
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO participants"
-	    " (ticket_id, address) VALUES (?, ?)",
-	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (*m->from.addr != '\0') {
-		store_bind_text(s, 2, m->from.addr);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			r = store_sqlerr(st, err, "participant");
-		sqlite3_reset(s);
-	}
-	for (size_t l = 0; l < 2 && r == 0; l++) {
-		for (size_t i = 0; i < lists[l]->n && r == 0; i++) {
-			if (*lists[l]->v[i].addr == '\0')
-				continue;
-			store_bind_text(s, 2, lists[l]->v[i].addr);
-			if (sqlite3_step(s) != SQLITE_DONE)
-				r = store_sqlerr(st, err, "participant");
-			sqlite3_reset(s);
-		}
 	}
 	store_release(st, &s);
 	return r;
@@ -787,124 +544,6 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	return r;
 }
 
-/* Queue a forward of this message when it joins a routed ticket. */
-static int
-forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	r = store_prepare(st, &s,
-	    "INSERT INTO outbox (ticket_id, message_id,"
-	    " kind, route, created, next_attempt) SELECT id, ?1, 'forward',"
-	    " route, ?2, ?2 FROM tickets WHERE id = ?3 AND state IN"
-	    " ('routed', 'acknowledged') AND route IS NOT NULL",
-	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, row);
-	sqlite3_bind_int64(s, 2, store_now(st));
-	sqlite3_bind_int64(s, 3, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_sqlerr(st, err, "outbox");
-	store_release(st, &s);
-	return r;
-}
-
-static int
-join_ticket(
-    struct store *st, const struct placing *p, int64_t id, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	char detail[512];
-	int r, reopen = 0, inbound = strcmp(p->direction, "in") == 0;
-
-	if (p->copy) {
-		/* Already threaded, classified and forwarded once. */
-		snprintf(detail, sizeof(detail), "%s also arrived in %s",
-		    p->message_id, p->mailbox);
-		return store_add_event(st, id, p->actor, "copy", detail, err);
-	}
-	snprintf(detail, sizeof(detail), "%s from %s (%s) in %s%s%s",
-	    p->message_id, p->msg->from.addr, p->direction, p->mailbox,
-	    p->ignored ? ", ignored: " : "",
-	    p->ignored ? p->verdict->ignore : "");
-	r = store_add_event(st, id, p->actor, "message", detail, err);
-	if (r < 0 || p->ignored)
-		return r;
-	r = store_prepare(st, &s,
-	    "SELECT state = 'closed' FROM tickets"
-	    " WHERE id = ?",
-	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		reopen = inbound && sqlite3_column_int(s, 0);
-	store_release(st, &s);
-	/* A customer writing again to a closed ticket opens it again. */
-	r = store_prepare(st, &s,
-	    "UPDATE tickets SET updated = ?1,"
-	    " customer = coalesce(customer, ?2),"
-	    " state = CASE WHEN ?3 THEN 'new' ELSE state END,"
-	    " owner = CASE WHEN ?3 THEN NULL ELSE owner END,"
-	    " route = CASE WHEN ?3 THEN NULL ELSE route END,"
-	    " closed_at = CASE WHEN ?3 THEN NULL ELSE closed_at END"
-	    " WHERE id = ?4",
-	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
-	store_bind_text(s, 2, inbound ? p->msg->from.addr : NULL);
-	sqlite3_bind_int(s, 3, reopen);
-	sqlite3_bind_int64(s, 4, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_sqlerr(st, err, "join ticket");
-	store_release(st, &s);
-	if (r == 0 && reopen)
-		r = store_add_event(st, id, p->actor, "reopen",
-		    "the customer wrote again", err);
-	if (r < 0)
-		return -1;
-	if (inbound)
-		r = forward_later(st, id, p->row, err);
-	return r;
-}
-
-/* Remember references we do not have yet, so a late parent finds us. */
-static int
-await_missing(
-    struct store *st, const struct placing *p, int64_t id, struct error *err)
-{
-	const struct msg *m = p->msg;
-	sqlite3_stmt *s = NULL;
-	int64_t t;
-	int r = 0;
-
-	for (size_t i = 0; i <= m->n_references && r == 0; i++) {
-		const char *mid =
-		    i < m->n_references ? m->references[i] : m->in_reply_to;
-
-		if (*mid == '\0')
-			continue;
-		r = ticket_of_msgid(st, mid, &t, err);
-		if (r < 0 || t != 0)
-			continue;
-		r = store_prepare(st, &s,
-		    "INSERT OR IGNORE INTO awaited"
-		    " (message_id, ticket_id) VALUES (?, ?)",
-		    err);
-		if (r < 0)
-			break;
-		store_bind_text(s, 1, mid);
-		sqlite3_bind_int64(s, 2, id);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			r = store_sqlerr(st, err, "awaited");
-		store_release(st, &s);
-	}
-	return r;
-}
-
 static int
 set_message_ticket(struct store *st, int64_t row, int64_t id, struct error *err)
 {
@@ -939,12 +578,12 @@ store_place(struct store *st, struct placing *p,
 	int r;
 
 	/* Step 1: a copy of a message stored from another mailbox. */
-	r = ticket_of_msgid(st, p->message_id, &id, err);
+	r = store_ticket_of_msgid(st, p->message_id, &id, err);
 	p->copy = id != 0;
 	if (r == 0 && id == 0)
-		r = thread_by_headers(st, p, &id, err);
+		r = store_thread_by_headers(st, p, &id, err);
 	if (r == 0 && id == 0)
-		r = thread_by_token(st, p, &id, &related, err);
+		r = store_thread_by_token(st, p, &id, &related, err);
 	if (r == 0 && id == 0) {
 		r = create_ticket(st, p, related, &id, err);
 		res->new_ticket = 1;
@@ -959,13 +598,13 @@ store_place(struct store *st, struct placing *p,
 		r = set_message_ticket(st, p->row, id, err);
 	}
 	if (r == 0 && !res->new_ticket)
-		r = join_ticket(st, p, id, err);
+		r = store_join_ticket(st, p, id, err);
 	if (r == 0)
 		r = add_mailbox(st, id, p->mailbox, err);
 	if (r == 0)
-		r = add_participants(st, id, p->msg, err);
+		r = store_add_participants(st, id, p->msg, err);
 	if (r == 0)
-		r = await_missing(st, p, id, err);
+		r = store_await_missing(st, p, id, err);
 	/*
 	 * Rules judge the customer: a team member's reply joining a ticket
 	 * adds no tags, scores or hits (it opens one normally).

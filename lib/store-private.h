@@ -72,9 +72,11 @@ char *store_col_text(sqlite3_stmt *s, int i);
 int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err);
 
-/* Add a tag row; *added_r is 1 when it was not there yet. */
-int store_add_tag_row(struct store *st, int64_t id, const char *tag,
-    int *added_r, struct error *err);
+/*
+ * Is `addr` a team member's (store_set_team's callback)?  0 when no
+ * callback is set or addr is NULL or empty.
+ */
+int store_is_team(struct store *st, const char *addr);
 
 /* What threading needs to know about the message being placed. */
 struct placing {
@@ -109,9 +111,54 @@ void store_bind_parsed(
  */
 int store_place(struct store *st, struct placing *p,
     struct store_ingest_result *res, struct error *err);
+
+/*
+ * Threading, in store-thread.c, in the order store_place uses it.  Each
+ * returns 0, or -1 with err set.
+ */
+/* Step 1: the ticket of a stored message with Message-ID `mid`, or 0. */
+int store_ticket_of_msgid(
+    struct store *st, const char *mid, int64_t *ticket_r, struct error *err);
+/*
+ * Steps 2-3: the ticket of a stored message (or of our forward) that
+ * In-Reply-To or References name, else of a stored reply or sibling
+ * awaiting this message or its parent; 0 when none.
+ */
+int store_thread_by_headers(struct store *st, const struct placing *p,
+    int64_t *ticket_r, struct error *err);
+/*
+ * Step 4: the ticket of a [#ID] subject token when the sender is on the
+ * team or a participant; an outsider's token sets *related_r instead.
+ * Both are left alone when there is no token or no such ticket.
+ */
+int store_thread_by_token(struct store *st, const struct placing *p,
+    int64_t *ticket_r, int64_t *related_r, struct error *err);
+/*
+ * The message p->row joins existing ticket `id`: a "copy" or "message"
+ * event; unless ignored or a copy, the ticket is touched, and a customer
+ * message sets its customer if unknown, reopens it if closed, and is
+ * queued for forwarding when it is routed.
+ */
+int store_join_ticket(
+    struct store *st, const struct placing *p, int64_t id, struct error *err);
+/* The sender, To and Cc of `m` become participants of ticket `id`. */
+int store_add_participants(
+    struct store *st, int64_t id, const struct msg *m, struct error *err);
+/*
+ * Record the references of p->msg that are not stored yet as awaited by
+ * ticket `id`, so a parent arriving later joins it (step 3).
+ */
+int store_await_missing(
+    struct store *st, const struct placing *p, int64_t id, struct error *err);
+
+/* A verdict onto a ticket, in store-ingest.c. */
+/* Add a tag row; *added_r is 1 when it was not there yet. */
+int store_add_tag_row(struct store *st, int64_t id, const char *tag,
+    int *added_r, struct error *err);
 /*
  * Tags, scores and hits of a verdict onto ticket `id`, with one
- * "classify" event; queue and priority only when `opening`.
+ * "classify" event; queue and priority only when `opening`.  Nothing
+ * happens for a NULL verdict or one without tags and hits.
  */
 int store_apply_verdict(struct store *st, int64_t id, int64_t row,
     const struct verdict *v, int opening, struct error *err);

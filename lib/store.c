@@ -496,6 +496,14 @@ store_set_team(struct store *st, store_team_fn *fn, void *arg)
 }
 
 int
+store_is_team(struct store *st, const char *addr)
+{
+	if (st->team == NULL || addr == NULL || *addr == '\0')
+		return 0;
+	return st->team(st->team_arg, addr);
+}
+
+int
 store_schema_version(struct store *st)
 {
 	return st->version;
