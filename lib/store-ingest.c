@@ -1,12 +1,12 @@
 /*
  * Exactly-once ingest: a message's direction and customer, its row, its
- * ticket, the verdict applied to it, and the mailbox checkpoint.
+ * ticket, and the mailbox checkpoint.
  *
  * A message already stored (same mailbox + UID, or mailbox + Message-ID;
  * unique indexes make a second copy impossible) changes nothing.  Else
  * store_place finds its ticket (store-thread.c) or creates one, inserts
  * the message row once the ticket is known, lets the message join the
- * ticket and applies the verdict (tags, scores, hits).  store_ingest adds
+ * ticket and applies the verdict (store-verdict.c).  store_ingest adds
  * the mailbox's new last_uid in the same transaction.
  */
 #include "store-private.h"
@@ -336,126 +336,6 @@ add_mailbox(
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_sqlerr(st, err, "ticket mailbox");
 	store_release(st, &s);
-	return r;
-}
-
-/* Add a tag; sets *added_r to 1 when it was not there yet. */
-int
-store_add_tag_row(struct store *st, int64_t id, const char *tag, int *added_r,
-    struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO tags (ticket_id, tag)"
-	    " VALUES (?, ?)",
-	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, tag);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_sqlerr(st, err, "tag");
-	else
-		*added_r = sqlite3_changes(st->db) > 0;
-	store_release(st, &s);
-	return r;
-}
-
-static int
-add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
-    struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	if (v->n_hits == 0)
-		return 0;
-	r = store_prepare(st, &s,
-	    "INSERT INTO hits (ticket_id, message_id,"
-	    " rule, file, line, target, match, limit_hit)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	    err);
-	if (r < 0)
-		return -1;
-	for (size_t i = 0; i < v->n_hits && r == 0; i++) {
-		const struct verdict_hit *h = &v->hits[i];
-
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, row);
-		store_bind_text(s, 3, h->rule);
-		store_bind_text(s, 4, h->file);
-		sqlite3_bind_int(s, 5, h->line);
-		store_bind_text(s, 6, h->target);
-		store_bind_text(s, 7, h->match);
-		sqlite3_bind_int(s, 8, h->limit_hit);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			r = store_sqlerr(st, err, "hit");
-		sqlite3_reset(s);
-	}
-	store_release(st, &s);
-	return r;
-}
-
-/*
- * Tags, scores and hits of a verdict onto ticket `id`, with one "classify"
- * event (source rule) saying what changed.  Queue and priority are only
- * set when the verdict opens the ticket (`opening`).
- */
-int
-store_apply_verdict(struct store *st, int64_t id, int64_t row,
-    const struct verdict *v, int opening, struct error *err)
-{
-	static const struct store_actor rule = {"rules", STORE_SRC_RULE};
-	sqlite3_stmt *s = NULL;
-	struct buf d;
-	int r = 0, added;
-
-	if (v == NULL || (v->n_hits == 0 && v->n_tags == 0))
-		return 0;
-	buf_init(&d, 4096);
-	for (size_t i = 0; i < v->n_tags && r == 0; i++) {
-		r = store_add_tag_row(st, id, v->tags[i], &added, err);
-		if (r == 0 && added)
-			buf_printf(
-			    &d, "%stag %s", d.len ? ", " : "", v->tags[i]);
-	}
-	if (r == 0)
-		r = store_prepare(st, &s,
-		    "UPDATE tickets SET"
-		    " score_budget = score_budget + ?, score_authority ="
-		    " score_authority + ?, score_need = score_need + ?,"
-		    " score_timeline = score_timeline + ?,"
-		    " score_fit = score_fit + ? WHERE id = ?",
-		    err);
-	if (r == 0) {
-		for (int i = 0; i < DIM_COUNT; i++) {
-			sqlite3_bind_int(s, i + 1, v->scores[i]);
-			if (v->scores[i] != 0)
-				buf_printf(&d, "%s%s %+d", d.len ? ", " : "",
-				    dim_name((enum dim)i), v->scores[i]);
-		}
-		sqlite3_bind_int64(s, 6, id);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			r = store_sqlerr(st, err, "scores");
-		store_release(st, &s);
-	}
-	if (r == 0)
-		r = add_hits(st, id, row, v, err);
-	if (r == 0 && opening && v->queue != NULL)
-		buf_printf(&d, "%squeue %s", d.len ? ", " : "", v->queue);
-	if (r == 0 && opening && v->priority != PRIO_UNSET)
-		buf_printf(&d, "%spriority %s", d.len ? ", " : "",
-		    priority_name(v->priority));
-	if (r == 0) {
-		for (size_t i = 0; i < v->n_hits; i++)
-			buf_printf(&d, "%s%s", i == 0 ? "; rules " : " ",
-			    v->hits[i].rule);
-		r = store_add_event(st, id, &rule, "classify",
-		    d.data != NULL ? d.data : "", err);
-	}
-	buf_free(&d);
 	return r;
 }
 

@@ -151,7 +151,7 @@ int store_add_participants(
 int store_await_missing(
     struct store *st, const struct placing *p, int64_t id, struct error *err);
 
-/* A verdict onto a ticket, in store-ingest.c. */
+/* A verdict onto a ticket, in store-verdict.c. */
 /* Add a tag row; *added_r is 1 when it was not there yet. */
 int store_add_tag_row(struct store *st, int64_t id, const char *tag,
     int *added_r, struct error *err);
