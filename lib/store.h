@@ -3,7 +3,9 @@
  * one SQLite database (WAL).  SQLite is used only in lib/store*.c.
  *
  *   store.c         open, pragmas, migrations, transactions, clock
- *   store-ingest.c  exactly-once ingest and threading
+ *   store-ingest.c  exactly-once ingest: message row, new ticket, checkpoint
+ *   store-thread.c  which ticket a message joins; participants, awaited
+ *   store-verdict.c  a verdict's tags, scores and hits onto a ticket
  *   store-reprocess.c  a stored message parsed and classified again
  *   store-ticket.c  the ticket workflow (claim, route, ack, ...)
  *   store-query.c   queue, show, search, raw mail for reprocessing
