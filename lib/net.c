@@ -115,3 +115,39 @@ net_connect(const char *host, int port, int loopback_only, int timeout_s,
 	}
 	return fd;
 }
+
+void
+net_cut_init(struct net_cut *c)
+{
+	pthread_mutex_init(&c->lock, NULL);
+	c->fd = -1;
+	c->fired = 0;
+}
+
+void
+net_cut_set(struct net_cut *c, int fd)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->fd = fd;
+	if (c->fired && fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+net_cut_fire(struct net_cut *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->fired = 1;
+	if (c->fd >= 0)
+		(void)shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+net_cut_destroy(struct net_cut *c)
+{
+	pthread_mutex_destroy(&c->lock);
+}

@@ -17,6 +17,7 @@
 
 #include "accounts.h"
 #include "forward.h"
+#include "net.h"
 #include "mime.h"
 #include "outbox.h"
 #include "smtp.h"
@@ -382,6 +383,7 @@ session(struct pass *p)
 	if (p->conn_failed)
 		return -1;
 	smtp_opts_from_conf(&p->c->smtp, p->o->timeout_s, &so);
+	so.cut = p->o->cut;
 	r = conf_server_password(&p->c->smtp, &password, &p->conn_err);
 	if (r == 0)
 		r = conf_server_oauth2_token(&p->c->smtp, &token, &p->conn_err);
@@ -552,6 +554,7 @@ struct outbox_run {
 	struct store *st;		/* owned; the thread's alone */
 	struct accounts *accounts;	/* owned */
 	struct ticker *ticker;		/* owned; runs run_turn() */
+	struct net_cut cut;		/* the SMTP socket in use */
 };
 
 static void
@@ -633,9 +636,12 @@ outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
 	r->o = *o;
 	if (r->o.interval_s <= 0)
 		r->o.interval_s = DEFAULT_INTERVAL_S;
+	net_cut_init(&r->cut);
+	r->o.cut = &r->cut;
 	load_accounts(r);
 	rc = ticker_start(run_turn, r, &r->ticker, &terr);
 	if (rc < 0) {
+		net_cut_destroy(&r->cut);
 		accounts_free(&r->accounts);
 		free(r);
 		return error_set(err, ERR_INTERNAL, "outbox %s", terr.msg);
@@ -658,7 +664,10 @@ outbox_run_free(struct outbox_run **rp)
 
 	if (r == NULL)
 		return;
-	ticker_free(&r->ticker);	/* the pass in hand ends first */
+	/* the pass in hand ends first; a hung SMTP exchange is cut */
+	ticker_free_within(&r->ticker, r->o.stop_grace_ms > 0 ?
+	    r->o.stop_grace_ms : TICKER_STOP_GRACE_MS, &r->cut);
+	net_cut_destroy(&r->cut);
 	store_close(&r->st);
 	accounts_free(&r->accounts);
 	free(r);

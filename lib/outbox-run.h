@@ -40,6 +40,7 @@
 struct accounts;
 struct forward_mail;
 struct forward_sender;
+struct net_cut;
 struct outbox_run;
 struct store;
 
@@ -59,6 +60,9 @@ struct outbox_run_opts {
 	int backoff_first_s;   /* first retry after; doubles like
 				  outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
+	int stop_grace_ms;     /* outbox_run_free cuts a hung SMTP
+				  exchange after this; 0: 3000 */
+	struct net_cut *cut;   /* set by outbox_run_start; NULL else */
 	/* One line per verdict; from the sender's thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
 	void *arg;
@@ -105,8 +109,9 @@ int outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
 void outbox_run_wake(struct outbox_run *r);
 
 /*
- * Stop after the row in hand (its SMTP exchange is bounded by
- * timeout_s), join the thread, close its store.  Accepts NULL; sets
+ * Stop after the row in hand, join the thread, close its store.  An
+ * SMTP exchange still blocked after stop_grace_ms is cut (the row is
+ * retried later, as after any dropped connection).  Accepts NULL; sets
  * *rp to NULL.
  */
 void outbox_run_free(struct outbox_run **rp);

@@ -14,6 +14,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "forward.h"
+#include "net.h"
 #include "report.h"
 #include "smtp.h"
 #include "store-report.h"
@@ -265,6 +266,7 @@ send_mail(const struct conf *c, const struct sla_run_opts *o,
 	smtp_opts_from_conf(&c->smtp,
 	    o->smtp_timeout_s > 0 ? o->smtp_timeout_s : DEFAULT_SMTP_TIMEOUT_S,
 	    &so);
+	so.cut = o->cut;
 	r = conf_server_password(&c->smtp, &password, serr);
 	if (r == 0)
 		r = conf_server_oauth2_token(&c->smtp, &token, serr);
@@ -373,6 +375,7 @@ struct sla_run {
 	struct store *st;   /* owned; the thread's alone */
 	int64_t started;    /* wall clock at start */
 	struct ticker *ticker; /* owned; runs tick() */
+	struct net_cut cut;    /* the digest's SMTP socket in use */
 };
 
 /* One tick; returns how many seconds to sleep. */
@@ -419,7 +422,10 @@ sla_run_start(const struct conf *c, const struct accounts *a,
 	if (r->o.interval_s <= 0)
 		r->o.interval_s = DEFAULT_INTERVAL_S;
 	r->started = time(NULL);
+	net_cut_init(&r->cut);
+	r->o.cut = &r->cut;
 	if (ticker_start(tick, r, &r->ticker, &terr) < 0) {
+		net_cut_destroy(&r->cut);
 		sla_run_conf_clear(&r->sc);
 		free(r);
 		return error_set(err, ERR_INTERNAL, "sla %s", terr.msg);
@@ -435,7 +441,10 @@ sla_run_free(struct sla_run **rp)
 
 	if (r == NULL)
 		return;
-	ticker_free(&r->ticker);	/* the tick in hand ends first */
+	/* the tick in hand ends first; a hung SMTP exchange is cut */
+	ticker_free_within(&r->ticker, r->o.stop_grace_ms > 0 ?
+	    r->o.stop_grace_ms : TICKER_STOP_GRACE_MS, &r->cut);
+	net_cut_destroy(&r->cut);
 	store_close(&r->st);
 	sla_run_conf_clear(&r->sc);
 	free(r);

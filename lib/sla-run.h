@@ -36,6 +36,7 @@
 
 struct accounts;
 struct conf;
+struct net_cut;
 struct sla_run;
 struct store;
 
@@ -60,6 +61,9 @@ void sla_run_conf_clear(struct sla_conf *sc);
 struct sla_run_opts {
 	int interval_s;	    /* look at least this often; 0: 60 */
 	int smtp_timeout_s; /* the digest's SMTP steps; 0: 30 */
+	int stop_grace_ms;  /* sla_run_free cuts a hung SMTP exchange
+			       after this; 0: 3000 */
+	struct net_cut *cut; /* set by sla_run_start; NULL else */
 	/* One line per decision; from the SLA thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
 	void *arg;
@@ -107,7 +111,10 @@ int sla_run_digest(struct store *st, const struct conf *c,
  */
 int sla_run_start(const struct conf *c, const struct accounts *a,
     const struct sla_run_opts *o, struct sla_run **r_r, struct error *err);
-/* Stop the thread after the tick in hand and free; accepts NULL. */
+/*
+ * Stop the thread after the tick in hand (a digest's SMTP exchange still
+ * blocked after stop_grace_ms is cut) and free; accepts NULL.
+ */
 void sla_run_free(struct sla_run **rp);
 
 #endif

@@ -27,6 +27,7 @@
 
 struct smtp {
 	mailsmtp *session; /* owned; owns the stream */
+	struct net_cut *cut; /* foreign: the socket is published there */
 	char where[300];   /* "host:port", for messages */
 	int alive;
 	int last_code;
@@ -129,9 +130,12 @@ start_stream(
 	r = connect_tcp(o, timeout_s, s->where, &fd, err);
 	if (r < 0)
 		return -1;
+	s->cut = o->cut;
+	net_cut_set(s->cut, fd);
 	if (o->tls == CONF_TLS_IMPLICIT) {
 		r = tls_wrap(fd, &topts, &low, err);
 		if (r < 0) {
+			net_cut_set(s->cut, -1);
 			close(fd);
 			err->code = tls_fail_code(err);
 			return -1;
@@ -385,14 +389,20 @@ smtp_close(struct smtp **sp)
 
 	if (s == NULL)
 		return;
-	if (s->session != NULL) {
-		if (s->session->stream != NULL && !s->alive) {
-			/* no QUIT into a broken connection */
-			mailstream_close(s->session->stream);
-			s->session->stream = NULL;
-		}
-		mailsmtp_free(s->session); /* sends QUIT if connected */
+	/* QUIT (none into a broken connection) while still cuttable */
+	if (s->session != NULL && s->session->stream != NULL && s->alive)
+		(void)mailsmtp_quit(s->session);
+	if (s->session != NULL && s->session->stream != NULL) {
+		mailstream_close(s->session->stream);	/* QUIT failed */
+		s->session->stream = NULL;
 	}
+	/*
+	 * Only a stop fires the cut, and it cuts every connection anyway:
+	 * a socket number reused in the instant since the close is no harm.
+	 */
+	net_cut_set(s->cut, -1);
+	if (s->session != NULL)
+		mailsmtp_free(s->session);
 	free(s);
 	*sp = NULL;
 }

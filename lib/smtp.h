@@ -36,6 +36,7 @@
 #include "conf.h"
 #include "error.h"
 
+struct net_cut;
 struct smtp;
 
 struct smtp_opts {
@@ -49,6 +50,9 @@ struct smtp_opts {
 				     offers); never put in messages */
 	const char *oauth2_token; /* set: AUTH XOAUTH2 with this token */
 	int timeout_s;		  /* each connect, handshake, command; 0: 60 */
+	struct net_cut *cut;	  /* NULL, or where the connected socket is
+				     published so a stopping thread can cut
+				     a hung exchange short (net.h) */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "net.h"
 #include "xalloc.h"
 
 struct ticker {
@@ -17,6 +18,7 @@ struct ticker {
 	pthread_cond_t cond;	/* CLOCK_MONOTONIC: immune to clock steps */
 	int woken;		/* under lock */
 	int stop;		/* under lock; also read atomically */
+	int ended;		/* under lock: the thread is past its last turn */
 };
 
 /* Sleep `seconds` unless woken or stopped first. */
@@ -48,6 +50,10 @@ ticker_main(void *arg)
 		if (wait > 0)
 			ticker_sleep(t, wait);
 	}
+	pthread_mutex_lock(&t->lock);
+	t->ended = 1;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
 	return NULL;
 }
 
@@ -85,7 +91,7 @@ ticker_wake(struct ticker *t)
 		return;
 	pthread_mutex_lock(&t->lock);
 	t->woken = 1;
-	pthread_cond_signal(&t->cond);
+	pthread_cond_broadcast(&t->cond);	/* ticker_free_within waits too */
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -104,14 +110,37 @@ ticker_stop_flag(const struct ticker *t)
 void
 ticker_free(struct ticker **tp)
 {
+	ticker_free_within(tp, -1, NULL);
+}
+
+void
+ticker_free_within(struct ticker **tp, int grace_ms, struct net_cut *cut)
+{
 	struct ticker *t = *tp;
+	struct timespec ts;
+	int ended;
 
 	if (t == NULL)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += grace_ms / 1000;
+	ts.tv_nsec += (long)(grace_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&t->lock);
 	__atomic_store_n(&t->stop, 1, __ATOMIC_RELAXED);
-	pthread_cond_signal(&t->cond);
+	pthread_cond_broadcast(&t->cond);
+	while (grace_ms >= 0 && !t->ended) {
+		if (pthread_cond_timedwait(&t->cond, &t->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	}
+	ended = t->ended;
 	pthread_mutex_unlock(&t->lock);
+	if (grace_ms >= 0 && cut != NULL && !ended)
+		net_cut_fire(cut);
 	pthread_join(t->thread, NULL);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);

@@ -34,5 +34,15 @@ int ticker_stopping(const struct ticker *t);
 const int *ticker_stop_flag(const struct ticker *t);
 /* Stop, wait for the turn in hand to end, free; accepts NULL. */
 void ticker_free(struct ticker **tp);
+/* A good grace_ms for a stopping daemon: "exit within a few seconds". */
+#define TICKER_STOP_GRACE_MS 3000
+/*
+ * The same, but when the turn in hand has not ended within grace_ms,
+ * fire `cut` (net.h) first, so a connection it is blocked on fails at
+ * once, then wait for it.
+ */
+struct net_cut;
+void ticker_free_within(struct ticker **tp, int grace_ms,
+    struct net_cut *cut);
 
 #endif

@@ -8,7 +8,10 @@
 #     `triage outbox retry`
 #     sends it once the address is accepted, once;
 #  3. triaged SIGKILLed between queueing and sending (the server hangs
-#     before its greeting) delivers after the restart, once.
+#     before its greeting) delivers after the restart, once;
+#  4. SIGTERM while the server hangs mid-exchange: the connection is cut
+#     after the 3 s grace, triaged exits 0, and the row goes out once
+#     when the server is back.
 set -e
 . "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
 . "$TRIAGE_SOURCE_DIR/tests/integration/daemon-lib.sh"
@@ -103,3 +106,33 @@ done
 stop_daemon TERM
 [ "$DAEMON_RC" = 0 ] || fail "SIGTERM exit status $DAEMON_RC"
 pass "SIGKILL between queueing and sending: delivered once after restart"
+
+# 4. SIGTERM while the SMTP exchange hangs: cut after the grace.
+sed 's/o1\.pat@/o1.lee@/; s/Pat Buyer <pat@/Lee <lee@/' \
+    "$OUTBOX_FIX/c1.eml" >"$W/l1.eml"
+deliver sales INBOX "$W/l1.eml"
+once || fail "--once exited $?"
+T4=$(ticket_of o1.lee@buyer.example)
+cli claim "$T4" >/dev/null || fail "claim 4"
+before=$(spool_count)
+start_daemon
+wait_status "^sales	idling	" 15 || fail "not idling"
+kill -STOP "$HARNESS_SMTP_PID"
+cli route "$T4" sales >/dev/null || fail "route 4"
+sleep 2		# the sender connects and waits for the greeting
+t0=$(date +%s%N)
+stop_daemon TERM
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -CONT "$HARNESS_SMTP_PID"
+[ "$DAEMON_RC" = 0 ] || fail "SIGTERM with a hung SMTP server: exit $DAEMON_RC"
+[ "$ms" -lt 6000 ] || fail "took $ms ms to stop with a hung SMTP server"
+[ "$(sql "SELECT state FROM outbox WHERE ticket_id = $T4")" = pending ] ||
+	fail "row not pending after the cut: $(sql "SELECT * FROM outbox WHERE ticket_id = $T4")"
+start_daemon
+wait_sql "SELECT state FROM outbox WHERE ticket_id = $T4" sent 20 ||
+	fail "not sent after the restart"
+sleep 1
+[ "$(spool_count)" = $((before + 1)) ] ||
+	fail "after the cut: $(spool_count) mails, want $((before + 1))"
+stop_daemon TERM
+pass "SIGTERM with a hung SMTP server: exit 0 in $ms ms; the row went out once after"

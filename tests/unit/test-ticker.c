@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sys/socket.h>
 
+#include "net.h"
 #include "ticker.h"
 
 struct job {
@@ -105,6 +107,54 @@ test_busy_job_sees_stop(void **state)
 	assert_null(t);
 }
 
+/* A turn blocked reading a socket nobody writes to, published in cut. */
+struct blocked {
+	struct net_cut cut;
+	int fd[2];
+	int reads;	/* read()'s result, written by the ticker's thread */
+};
+
+static int64_t
+blocked_turn(struct ticker *t, void *arg)
+{
+	struct blocked *b = arg;
+	char c;
+
+	(void)t;
+	net_cut_set(&b->cut, b->fd[0]);
+	b->reads = (int)read(b->fd[0], &c, 1);
+	net_cut_set(&b->cut, -1);
+	return 3600;
+}
+
+/* A turn blocked on the network is cut after the grace, not waited for. */
+static void
+test_free_within_cuts_a_blocked_turn(void **state)
+{
+	struct blocked b = { .reads = -2 };
+	struct ticker *t = NULL;
+	struct error err = { 0 };
+	double t0, took;
+
+	(void)state;
+	net_cut_init(&b.cut);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b.fd), 0);
+	assert_int_equal(ticker_start(blocked_turn, &b, &t, &err), 0);
+	usleep(100000);				/* the turn is in read() */
+	t0 = now_s();
+	ticker_free_within(&t, 300, &b.cut);
+	took = now_s() - t0;
+	assert_null(t);
+	assert_true(took >= 0.29 && took < 2.0);	/* the grace, then the cut */
+	assert_int_equal(b.reads, 0);		/* read() saw the shutdown */
+	/* A socket published after the cut is cut at once. */
+	net_cut_set(&b.cut, b.fd[1]);
+	assert_int_equal(send(b.fd[1], "x", 1, MSG_NOSIGNAL), -1);
+	net_cut_destroy(&b.cut);
+	close(b.fd[0]);
+	close(b.fd[1]);
+}
+
 int
 main(void)
 {
@@ -112,6 +162,7 @@ main(void)
 		cmocka_unit_test(test_wake_runs_a_turn),
 		cmocka_unit_test(test_free_ends_a_long_sleep),
 		cmocka_unit_test(test_busy_job_sees_stop),
+		cmocka_unit_test(test_free_within_cuts_a_blocked_turn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
