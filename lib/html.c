@@ -395,24 +395,32 @@ html_to_text(const char *html, size_t len, struct buf *out)
 /* ---- scanning without parsing --------------------------------------- */
 
 /*
- * Elements whose content is not markup but runs to their end tag: the
- * first two never show, the others show as text.
+ * The scan must never call text what libxml2 (this version or a later
+ * one, whose HTML5 tokenizer differs) may show as text, so it skips only
+ * what every reading agrees is markup, and takes the earliest end any of
+ * them gives: a tag from '<' and a letter to the first '>' (a quoted '>'
+ * then leaves the rest of the tag to be read as text), a comment to the
+ * first "-->", "--!>" or HTML5's abrupt "<!-->".  Everything else is
+ * read as text: "<!DOCTYPE", "<?", "</" without a letter.  Inside
+ * script, style and title, where "<!--" and tags are not markup to
+ * every parser, all is read as text up to the latest end tag any parser
+ * accepts.  Elements whose content some parsers keep as raw text and
+ * show are given up on.
  */
-static const char *const raw_elements[] = {
-	"script", "style", "title", "textarea", "xmp", "iframe", "noembed",
-	"noframes", "noscript",
+static const char *const raw_text_elements[] = {
+	"textarea", "xmp", "plaintext", "iframe", "noembed", "noframes",
+	"listing",
 };
 
-static const char *
-find_ci(const char *p, const char *end, const char *needle)
-{
-	size_t n = strlen(needle);
+static const char *const raw_elements[] = { "script", "style", "title" };
 
-	for (; p + n <= end; p++) {
-		if (strncasecmp(p, needle, n) == 0)
-			return p;
-	}
-	return NULL;
+/* Does [p, end) start with `s` (ASCII, any case)? */
+static int
+starts_ci(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	return (size_t)(end - p) >= n && strncasecmp(p, s, n) == 0;
 }
 
 /* A character reference at p ('&'): may it decode to c?  Sets *next_r. */
@@ -450,51 +458,101 @@ ref_may_be(const char *p, const char *end, char c, const char **next_r)
 	return ent == NULL || ent->value == (unsigned char)c;
 }
 
-/* A tag at p ('<' + letter or '/'): its end, past '>', or NULL. */
+/* The end of a comment opening at p ("<!--"), past it, or NULL. */
 static const char *
-skip_tag(const char *p, const char *end)
+comment_end(const char *p, const char *end)
 {
-	char prev = ' ';
+	const char *q;
 
-	for (p++; p < end; prev = *p, p++) {
-		if (*p == '>')
-			return p + 1;
-		if ((*p == '"' || *p == '\'') && prev == '=') {
-			const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
-
-			if (q == NULL)
-				return NULL;
-			p = q;
-		}
+	if (starts_ci(p, end, "<!-->"))
+		return p + 5;
+	if (starts_ci(p, end, "<!--->"))
+		return p + 6;
+	for (q = p + 4; q < end; q++) {
+		if (starts_ci(q, end, "-->"))
+			return q + 3;
+		if (starts_ci(q, end, "--!>"))
+			return q + 4;
 	}
 	return NULL;
 }
 
 /*
- * After the start tag of element `name` (n bytes), at *pp: if its
- * content is not markup, step *pp over it.  1 when that content shows
- * as text and holds c (script and style never show).
+ * A tag at p ('<' and a letter, or "</" and a letter): its end, past the
+ * first '>', or NULL when it has none or holds a control character
+ * (where parsers part ways).
  */
+static const char *
+tag_end(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '>')
+			return p + 1;
+		if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' &&
+		    *p != '\r' && *p != '\f')
+			return NULL;
+	}
+	return NULL;
+}
+
 static int
-raw_content(const char *name, size_t n, const char **pp, const char *end,
-    char c)
+is_raw_text_element(const char *name, const char *end)
+{
+	const size_t count =
+	    sizeof(raw_text_elements) / sizeof(raw_text_elements[0]);
+
+	for (size_t i = 0; i < count; i++) {
+		size_t n = strlen(raw_text_elements[i]);
+
+		if (starts_ci(name, end, raw_text_elements[i]) &&
+		    (name + n == end || !isalnum((unsigned char)name[n])))
+			return 1;
+	}
+	return 0;
+}
+
+/* Text without markup in [p, end): may it hold c? */
+static int
+text_may_hold(const char *p, const char *end, char c)
+{
+	while (p < end) {
+		if (*p == c)
+			return 1;
+		if (*p == '&') {
+			if (ref_may_be(p, end, c, &p))
+				return 1;
+			continue;
+		}
+		p++;
+	}
+	return 0;
+}
+
+/*
+ * A start tag's name at `name`: if it begins with script, style or
+ * title, where its content ends (at "</name" and a space, '/' or '>'),
+ * or `end`; else NULL.
+ */
+static const char *
+raw_end(const char *name, const char *p, const char *end)
 {
 	const size_t count = sizeof(raw_elements) / sizeof(raw_elements[0]);
-	const char *p = *pp, *q;
 	char close[16];
 
 	for (size_t i = 0; i < count; i++) {
-		if (strlen(raw_elements[i]) != n ||
-		    strncasecmp(name, raw_elements[i], n) != 0)
+		if (!starts_ci(name, end, raw_elements[i]))
 			continue;
 		snprintf(close, sizeof(close), "</%s", raw_elements[i]);
-		q = find_ci(p, end, close);
-		if (q == NULL)
-			q = end;
-		*pp = q;
-		return i >= 2 && memchr(p, c, (size_t)(q - p)) != NULL;
+		for (; p < end; p++) {
+			const char *q = p + strlen(close);
+
+			if (starts_ci(p, end, close) && (q == end ||
+			    strchr(" \t\n\r\f/>", *q) != NULL))
+				return p;
+		}
+		return end;
 	}
-	return 0;
+	return NULL;
 }
 
 int
@@ -510,39 +568,30 @@ html_text_may_hold(const char *html, size_t len, char c)
 				return 1;
 			continue;
 		}
-		if (*p != '<' || p + 1 >= end) {
+		if (*p != '<') {
 			p++;
 			continue;
 		}
-		if (strncmp(p, "<!--", 4) == 0) {
-			q = find_ci(p + 4, end, "-->");
-			if (q == NULL)
-				return memchr(p, c, (size_t)(end - p)) != NULL;
-			p = q + 3;
-		} else if (p[1] == '!' || p[1] == '?') {
-			if (p[2] == '[')	/* <![CDATA[: text to some */
-				return 1;
-			q = memchr(p, '>', (size_t)(end - p));
-			if (q == NULL)
-				return memchr(p, c, (size_t)(end - p)) != NULL;
-			p = q + 1;
-		} else if (isalpha((unsigned char)p[1]) || p[1] == '/') {
-			const char *name = p + 1 + (p[1] == '/');
-			size_t n = 0;
+		q = NULL;
+		if (starts_ci(p, end, "<!--")) {
+			q = comment_end(p, end);
+		} else if (p + 1 < end && isalpha((unsigned char)p[1])) {
+			const char *raw;
 
-			while (name + n < end && isalnum((unsigned char)name[n]))
-				n++;
-			if (n == 9 && strncasecmp(name, "plaintext", 9) == 0)
-				return 1;	/* the rest is text */
-			q = skip_tag(p, end);
-			if (q == NULL)
-				return memchr(p, c, (size_t)(end - p)) != NULL;
-			p = q;
-			if (name[-1] != '/' && raw_content(name, n, &p, end, c))
+			if (is_raw_text_element(p + 1, end))
 				return 1;
-		} else {
-			p++;	/* "a < b": a '<' of the text */
+			q = tag_end(p, end);
+			raw = q != NULL ? raw_end(p + 1, q, end) : NULL;
+			if (raw != NULL && text_may_hold(q, raw, c))
+				return 1;
+			if (raw != NULL)
+				q = raw;
+		} else if (p + 2 < end && p[1] == '/' &&
+		    isalpha((unsigned char)p[2])) {
+			q = tag_end(p, end);
 		}
+		/* what is not surely markup is read as text */
+		p = q != NULL ? q : p + 1;
 	}
 	return 0;
 }

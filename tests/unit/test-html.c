@@ -59,13 +59,11 @@ test_markup_only(void **state)
 		"<p style=\"color:#ff0000\">red</p>",
 		"<font color=#1F497D>unquoted</font>",
 		"<a href='https://example.com/#top'>link</a>",
-		"<p title=\"a>#b\">a quoted '>'</p>",
-		"<style>#x { color: #fff }</style><p>hi</p>",
-		"<STYLE type=text/css>p{color:#000}</STYLE>hi",
-		"<script>var a = \"#claim\";</script>hi",
 		"<!-- #claim -->hi",
-		"<!DOCTYPE html><html><body>&nbsp;&#160;&amp;&lt;x</body>",
+		"<!-- a -- #b -->hi",
+		"<html><body>&nbsp;&#160;&amp;&lt;x</body>",
 		"a &lt; b",
+		"<title>Re: offer</title><p>hi</p>",
 		"",
 	};
 
@@ -77,37 +75,110 @@ test_markup_only(void **state)
 	}
 }
 
-/* Where '#' is (or may be) text: the scan says yes. */
+/*
+ * Where '#' is (or may be) text: the scan says yes.  Most are where
+ * libxml2 2.9 reads as text what looks like markup, found by mutating
+ * the fixtures; some are safe but beyond a scan (script, style).
+ */
 static void
 test_text(void **state)
 {
 	static const char *const cases[] = {
 		"<p>#claim</p>",
 		"<div>hi</div>\n#route support",
-		"&#35;claim",
-		"&#x23;claim",
-		"&#35claim",
+		"&#35;claim", "&#x23;claim", "&#35claim", "&#0035;claim",
 		"&num;claim",		/* HTML5 knows it */
 		"&unknown;",		/* unknown here, maybe not elsewhere */
-		"<title>#x</title>",
-		"<textarea><b #x></textarea>",
 		"a < b #x",
+		"</#cmd>", "</ #cmd>",
+		"<!foo #cmd>", "<?#cmd>", "<? #cmd>",
+		"<!DOCTYPE html PUBLIC \"><script\">#close",
+		"<script-x>#cmd", "<style:x>#cmd", "<script/>#cmd",
+		"<a =\">#cmd\">", "<a b==\">#cmd\">", "<a\"=\">#cmd\">",
+		"<a b= c=\"x>#cmd\">", "</p a=\">#cmd\">",
+		"<p title=\"a>#b\">",
+		"<!-- a --!>#cmd -->", "<!-->#cmd-->", "<!--->#cmd-->",
+		"<div><script></div>#close</script>",
+		"<body><style></body>#close",
+		"<script>var a = \"#claim\";</script>hi",
+		"<style>#x { color: #fff }</style><p>hi</p>",
+		"<textarea><b #x></textarea>",
 		"<p class=\"x>#claim",	/* quote never closed */
 		"<!-- never closed #claim",
 		"<![CDATA[#claim]]>",
 		"<plaintext><b>x</b>",
-		"<style>p{}",		/* safe, but the scan cannot tell */
+		"<b\x01 #cmd>",
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases) - 1; i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		if (!may_hash(cases[i]))
 			fail_msg("said no for %s", cases[i]);
 		assert_sound(cases[i], strlen(cases[i]), cases[i]);
 	}
-	/* unterminated style: no text, and the scan may say either */
-	assert_sound(cases[NELEM(cases) - 1], strlen(cases[NELEM(cases) - 1]),
-	    "unterminated style");
+}
+
+/*
+ * Mutations of the fixtures' HTML with the tokens where parsers part
+ * ways, from a fixed seed: wherever libxml2's text (as reply-html reads
+ * it) holds a '#', the scan must say so.
+ */
+static const char *const tokens[] = {
+	"<", ">", "</", "<!--", "-->", "--!>", "<!-->", "<!--->", "<!", "<?",
+	"\"", "'", "=", "&", "&#", "&#35;", "&num;", "#", "#close\n",
+	"<script>", "</script>", "<script/>", "<style>", "</style>",
+	"<title>", "</title>", "<textarea>", "<xmp>", "<![CDATA[", "]]>",
+	"<p>", "</p>", "<div class=\"gmail_quote\">", "</div>", "<br>",
+	"<blockquote>", "</blockquote>", "<a href=\"", "\">", "<a b=",
+	"<!DOCTYPE html>", "<noscript>", "<template>", "<pre>", "<x-y>",
+	"</ x>", "</#", "\n", " ", "/", "\x01",
+};
+
+static char *
+mutate(const char *seed, unsigned *rng)
+{
+	size_t n = strlen(seed), cap = n + 64 * 16 + 1;
+	char *o = xmalloc(cap);
+	int k;
+
+	memcpy(o, seed, n + 1);
+	*rng = *rng * 1103515245u + 12345u;
+	k = 1 + (int)(*rng >> 16) % 6;
+	for (int i = 0; i < k; i++) {
+		const char *t;
+		size_t pos, tl;
+
+		*rng = *rng * 1103515245u + 12345u;
+		pos = n > 0 ? (*rng >> 8) % (n + 1) : 0;
+		*rng = *rng * 1103515245u + 12345u;
+		t = tokens[(*rng >> 16) % NELEM(tokens)];
+		tl = strlen(t);
+		memmove(o + pos + tl, o + pos, n - pos + 1);
+		memcpy(o + pos, t, tl);
+		n += tl;
+	}
+	return o;
+}
+
+static void
+test_mutations_sound(void **state)
+{
+	static const char *const seeds[] = {
+		"<html><head><style>p{margin:0}</style></head><body><div>Thanks,"
+		" we will look.<br>Bob</div><div class=\"gmail_quote\">On Mon"
+		" Pat wrote:<blockquote>Hello</blockquote></div></body></html>",
+		"<p>Done.</p><p>Regards</p>",
+		"<div dir=\"ltr\">ok<div><br></div></div>",
+	};
+	unsigned rng = 7;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		char *h = mutate(seeds[i % NELEM(seeds)], &rng);
+
+		assert_sound(h, strlen(h), h);
+		free(h);
+	}
 }
 
 /* Any other character works the same way. */
@@ -195,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_markup_only),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_other_char),
+		cmocka_unit_test(test_mutations_sound),
 		cmocka_unit_test(test_fixtures_sound),
 	};
 
