@@ -187,11 +187,14 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
 		store_bind_text(s, 1, in->mailbox);
 		sqlite3_bind_int64(s, 2, in->uidvalidity);
 		sqlite3_bind_int64(s, 3, in->uid);
-		if (sqlite3_step(s) == SQLITE_ROW) {
+		r = store_step_row(st, s, "duplicate by UID", err);
+		if (r > 0) {
 			*row_r = sqlite3_column_int64(s, 0);
 			*ticket_r = sqlite3_column_int64(s, 1);
 		}
 		store_release(st, &s);
+		if (r < 0)
+			return -1;
 		if (*row_r != 0)
 			return 0;
 	}
@@ -203,12 +206,13 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
 		return -1;
 	store_bind_text(s, 1, in->mailbox);
 	store_bind_text(s, 2, message_id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	r = store_step_row(st, s, "duplicate by Message-ID", err);
+	if (r > 0) {
 		*row_r = sqlite3_column_int64(s, 0);
 		*ticket_r = sqlite3_column_int64(s, 1);
 	}
 	store_release(st, &s);
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 /* Bind the parsed fields shared by insert and reprocess (?2 .. ?18). */
@@ -627,11 +631,14 @@ store_mailbox_get(struct store *st, const char *mailbox, int64_t *uidvalidity_r,
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mailbox);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	r = store_step_row(st, s, "checkpoint", err);
+	if (r > 0) {
 		v = sqlite3_column_int64(s, 0);
 		u = sqlite3_column_int64(s, 1);
 	}
 	store_release(st, &s);
+	if (r < 0)
+		return -1;
 	*uidvalidity_r = v;
 	*last_uid_r = u;
 	return 0;

@@ -17,11 +17,16 @@ struct store_stmt {
 	int busy;
 };
 
+/* Savepoints nest this deep at most (the daemon uses three). */
+#define STORE_MAX_DEPTH 16
+
 struct store {
 	sqlite3 *db; /* owned */
 	char *path;  /* owned */
 	int depth;   /* 0: no transaction; 1: BEGIN; >1 savepoints */
 	int64_t fts_from; /* first message row not full-text indexed, or 0 */
+	/* fts_from as each savepoint began: a rollback to it restores it */
+	int64_t fts_saved[STORE_MAX_DEPTH];
 	store_clock_fn *clock;
 	void *clock_arg;
 	store_team_fn *team;
@@ -42,6 +47,12 @@ int store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
 void store_release(struct store *st, sqlite3_stmt **sp);
 /* Turn the last SQLite error into err (ERR_TEMP for busy/locked). */
 int store_sqlerr(struct store *st, struct error *err, const char *what);
+/*
+ * Step a lookup: 1 with a row to read, 0 when there is none, -1 with
+ * err set when the database failed (never read as "none").
+ */
+int store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
+    struct error *err);
 /* Run SQL without parameters or results. */
 int store_exec(struct store *st, const char *sql, struct error *err);
 

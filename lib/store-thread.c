@@ -45,10 +45,11 @@ store_ticket_of_msgid(
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mid);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	r = store_step_row(st, s, "thread by Message-ID", err);
+	if (r > 0)
 		*ticket_r = sqlite3_column_int64(s, 0);
 	store_release(st, &s);
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 static int
@@ -66,10 +67,11 @@ awaited_ticket(
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mid);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	r = store_step_row(st, s, "awaited parent", err);
+	if (r > 0)
 		*ticket_r = sqlite3_column_int64(s, 0);
 	store_release(st, &s);
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 static int
@@ -82,7 +84,7 @@ ticket_exists(struct store *st, int64_t id, struct error *err)
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	r = sqlite3_step(s) == SQLITE_ROW;
+	r = store_step_row(st, s, "ticket", err);
 	store_release(st, &s);
 	return r;
 }
@@ -102,7 +104,7 @@ is_participant(
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, addr);
-	r = sqlite3_step(s) == SQLITE_ROW;
+	r = store_step_row(st, s, "participant", err);
 	store_release(st, &s);
 	return r;
 }
@@ -304,9 +306,12 @@ store_join_ticket(
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	r = store_step_row(st, s, "ticket state", err);
+	if (r > 0)
 		reopen = inbound && sqlite3_column_int(s, 0);
 	store_release(st, &s);
+	if (r < 0)
+		return -1;
 	/* A customer writing again to a closed ticket opens it again. */
 	r = store_prepare(st, &s,
 	    "UPDATE tickets SET updated = ?1,"

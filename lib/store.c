@@ -369,6 +369,19 @@ store_sqlerr(struct store *st, struct error *err, const char *what)
 	    sqlite3_errmsg(st->db));
 }
 
+int
+store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
+    struct error *err)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_sqlerr(st, err, what);
+}
+
 /*
  * Statements are cached by the address of their SQL text (every caller
  * passes a string literal), so a hot path such as ingest prepares each
@@ -514,12 +527,16 @@ store_tx_enter(struct store *st, struct error *err)
 {
 	int r;
 
+	if (st->depth >= STORE_MAX_DEPTH)
+		return error_set(err, ERR_INTERNAL, "transactions nested "
+		    "deeper than %d", STORE_MAX_DEPTH);
 	if (st->depth == 0)
 		r = store_exec(st, "BEGIN IMMEDIATE", err);
 	else
 		r = store_exec(st, "SAVEPOINT unit", err);
 	if (r < 0)
 		return -1;
+	st->fts_saved[st->depth] = st->fts_from;
 	st->depth++;
 	return 0;
 }
@@ -585,6 +602,8 @@ store_tx_leave(struct store *st, int ok, struct error *err)
 	}
 	if (!ok) {
 		sqlite3_exec(st->db, "ROLLBACK TO unit", NULL, NULL, NULL);
+		/* an index flush inside it is undone too: pending again */
+		st->fts_from = st->fts_saved[st->depth];
 	}
 	sqlite3_exec(st->db, "RELEASE unit", NULL, NULL, NULL);
 	return 0;

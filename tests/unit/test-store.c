@@ -802,7 +802,7 @@ test_fts_per_transaction(void **state)
 {
 	struct tmsg a = { NULL, "fts-a@x", NULL, NULL, "pat@buyer.test",
 		"sales@example.com", "alpha pricing" };
-	struct tmsg b = a, c = a, d = a, e = a;
+	struct tmsg b = a, c = a, d = a, e = a, f = a;
 	struct store_ingest_result res = { 0 }, res_e = { 0 };
 	const struct store_actor who = { "test", STORE_SRC_CLI };
 	struct error err = { 0 };
@@ -833,6 +833,22 @@ test_fts_per_transaction(void **state)
 	assert_int_equal(found(st, "charlie"), 0);
 	assert_int_equal(found(st, "after"), 1);
 	assert_int_equal(found(st, "before"), 0);
+	assert_fts_sound(st);
+
+	/* A flush inside a savepoint that is rolled back is undone too. */
+	f.mid = "fts-f@x", f.subject = "foxtrot pending";
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(ingest_t(st, &f, 6, NULL, &res), 0);
+	assert_int_equal(store_unit_begin(st, &err), 0);
+	e.subject = "echo rolled";
+	m = mk(&e);
+	assert_int_equal(store_reprocess_msg(st, res_e.message_id, m, NULL,
+	    NULL, &who, &err), 0);	/* flushes foxtrot, then undone */
+	mfree(&m);
+	assert_int_equal(store_unit_end(st, 0, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(found(st, "foxtrot"), 1);
+	assert_int_equal(found(st, "rolled"), 0);
 	assert_fts_sound(st);
 
 	assert_int_equal(store_begin(st, &err), 0);
