@@ -9,9 +9,7 @@
  * one place libxml2 is used.
  */
 #include <assert.h>
-#include <ctype.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -392,208 +390,57 @@ html_to_text(const char *html, size_t len, struct buf *out)
 	return st.full ? -1 : 0;
 }
 
-/* ---- scanning without parsing --------------------------------------- */
+/* ---- does the text hold a character? --------------------------------- */
 
-/*
- * The scan must never call text what libxml2 (this version or a later
- * one, whose HTML5 tokenizer differs) may show as text, so it skips only
- * what every reading agrees is markup, and takes the earliest end any of
- * them gives: a tag from '<' and a letter to the first '>' (a quoted '>'
- * then leaves the rest of the tag to be read as text), a comment to the
- * first "-->", "--!>" or HTML5's abrupt "<!-->".  Everything else is
- * read as text: "<!DOCTYPE", "<?", "</" without a letter.  Inside
- * script, style and title, where "<!--" and tags are not markup to
- * every parser, all is read as text up to the latest end tag any parser
- * accepts.  Elements whose content some parsers keep as raw text and
- * show are given up on.
- */
-static const char *const raw_text_elements[] = {
-	"textarea", "xmp", "plaintext", "iframe", "noembed", "noframes",
-	"listing",
+/* The options of html_walk_begin: the same tokenizer, the same text. */
+#define WALK_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | \
+	HTML_PARSE_NOWARNING | HTML_PARSE_NONET)
+
+struct hold {
+	char c;
+	int found;
 };
 
-static const char *const raw_elements[] = { "script", "style", "title" };
-
-/* Does [p, end) start with `s` (ASCII, any case)? */
-static int
-starts_ci(const char *p, const char *end, const char *s)
+/* Text and CDATA as the parser hands them out: stop at the first c. */
+static void
+hold_text(void *ctx, const xmlChar *text, int len)
 {
-	size_t n = strlen(s);
+	htmlParserCtxtPtr ctxt = ctx;
+	struct hold *h = ctxt->_private;
 
-	return (size_t)(end - p) >= n && strncasecmp(p, s, n) == 0;
-}
-
-/* A character reference at p ('&'): may it decode to c?  Sets *next_r. */
-static int
-ref_may_be(const char *p, const char *end, char c, const char **next_r)
-{
-	char name[32];
-	size_t n = 0;
-	unsigned long v = 0;
-	const htmlEntityDesc *ent;
-
-	p++;
-	if (p < end && *p == '#') {
-		int hex = p + 1 < end && (p[1] == 'x' || p[1] == 'X');
-
-		p += 1 + hex;
-		while (p < end && (hex ? isxdigit((unsigned char)*p) :
-		    isdigit((unsigned char)*p)) && v <= 0x10ffff) {
-			v = v * (hex ? 16 : 10) + (unsigned long)(isdigit(
-			    (unsigned char)*p) ? *p - '0' :
-			    tolower((unsigned char)*p) - 'a' + 10);
-			p++;
-		}
-		*next_r = p;
-		return v == (unsigned char)c;
+	if (len > 0 && memchr(text, h->c, (size_t)len) != NULL) {
+		h->found = 1;
+		xmlStopParser(ctxt);
 	}
-	while (p < end && isalnum((unsigned char)*p) && n + 1 < sizeof(name))
-		name[n++] = *p++;
-	name[n] = '\0';
-	*next_r = p;
-	if (n == 0)
-		return 0;
-	ent = htmlEntityLookup((const xmlChar *)name);
-	/* a name this libxml2 does not know may be another's (&num;) */
-	return ent == NULL || ent->value == (unsigned char)c;
-}
-
-/* The end of a comment opening at p ("<!--"), past it, or NULL. */
-static const char *
-comment_end(const char *p, const char *end)
-{
-	const char *q;
-
-	if (starts_ci(p, end, "<!-->"))
-		return p + 5;
-	if (starts_ci(p, end, "<!--->"))
-		return p + 6;
-	for (q = p + 4; q < end; q++) {
-		if (starts_ci(q, end, "-->"))
-			return q + 3;
-		if (starts_ci(q, end, "--!>"))
-			return q + 4;
-	}
-	return NULL;
-}
-
-/*
- * A tag at p ('<' and a letter, or "</" and a letter): its end, past the
- * first '>', or NULL when it has none or holds a control character
- * (where parsers part ways).
- */
-static const char *
-tag_end(const char *p, const char *end)
-{
-	for (p++; p < end; p++) {
-		if (*p == '>')
-			return p + 1;
-		if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' &&
-		    *p != '\r' && *p != '\f')
-			return NULL;
-	}
-	return NULL;
-}
-
-static int
-is_raw_text_element(const char *name, const char *end)
-{
-	const size_t count =
-	    sizeof(raw_text_elements) / sizeof(raw_text_elements[0]);
-
-	for (size_t i = 0; i < count; i++) {
-		size_t n = strlen(raw_text_elements[i]);
-
-		if (starts_ci(name, end, raw_text_elements[i]) &&
-		    (name + n == end || !isalnum((unsigned char)name[n])))
-			return 1;
-	}
-	return 0;
-}
-
-/* Text without markup in [p, end): may it hold c? */
-static int
-text_may_hold(const char *p, const char *end, char c)
-{
-	while (p < end) {
-		if (*p == c)
-			return 1;
-		if (*p == '&') {
-			if (ref_may_be(p, end, c, &p))
-				return 1;
-			continue;
-		}
-		p++;
-	}
-	return 0;
-}
-
-/*
- * A start tag's name at `name`: if it begins with script, style or
- * title, where its content ends (at "</name" and a space, '/' or '>'),
- * or `end`; else NULL.
- */
-static const char *
-raw_end(const char *name, const char *p, const char *end)
-{
-	const size_t count = sizeof(raw_elements) / sizeof(raw_elements[0]);
-	char close[16];
-
-	for (size_t i = 0; i < count; i++) {
-		if (!starts_ci(name, end, raw_elements[i]))
-			continue;
-		snprintf(close, sizeof(close), "</%s", raw_elements[i]);
-		for (; p < end; p++) {
-			const char *q = p + strlen(close);
-
-			if (starts_ci(p, end, close) && (q == end ||
-			    strchr(" \t\n\r\f/>", *q) != NULL))
-				return p;
-		}
-		return end;
-	}
-	return NULL;
 }
 
 int
 html_text_may_hold(const char *html, size_t len, char c)
 {
-	const char *p = html, *end = html + len, *q;
+	struct hold h = { c, 0 };
+	htmlParserCtxtPtr ctxt;
+	unsigned initialized;
+	xmlDoc *doc;
 
-	while (p < end) {
-		if (*p == c)
-			return 1;
-		if (*p == '&') {
-			if (ref_may_be(p, end, c, &p))
-				return 1;
-			continue;
-		}
-		if (*p != '<') {
-			p++;
-			continue;
-		}
-		q = NULL;
-		if (starts_ci(p, end, "<!--")) {
-			q = comment_end(p, end);
-		} else if (p + 1 < end && isalpha((unsigned char)p[1])) {
-			const char *raw;
-
-			if (is_raw_text_element(p + 1, end))
-				return 1;
-			q = tag_end(p, end);
-			raw = q != NULL ? raw_end(p + 1, q, end) : NULL;
-			if (raw != NULL && text_may_hold(q, raw, c))
-				return 1;
-			if (raw != NULL)
-				q = raw;
-		} else if (p + 2 < end && p[1] == '/' &&
-		    isalpha((unsigned char)p[2])) {
-			q = tag_end(p, end);
-		}
-		/* what is not surely markup is read as text */
-		p = q != NULL ? q : p + 1;
-	}
-	return 0;
+	if (len > INT_MAX / 4)
+		return 1;
+	ctxt = htmlNewParserCtxt();
+	if (ctxt == NULL)
+		return 1;
+	/* The tokenizer alone: every piece of text reaches hold_text, and
+	 * no tree is built. */
+	initialized = ctxt->sax->initialized;
+	memset(ctxt->sax, 0, sizeof(*ctxt->sax));
+	ctxt->sax->initialized = initialized;
+	ctxt->sax->characters = hold_text;
+	ctxt->sax->cdataBlock = hold_text;
+	ctxt->sax->ignorableWhitespace = hold_text;
+	ctxt->_private = &h;
+	doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
+	    WALK_OPTIONS);
+	xmlFreeDoc(doc);
+	htmlFreeParserCtxt(ctxt);
+	return h.found;
 }
 
 /*
@@ -619,9 +466,7 @@ html_walk_begin(
 	/* htmlReadMemory takes an int length. */
 	if (len > INT_MAX / 4)
 		return error_set(err, ERR_MSG, "HTML body too large");
-	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-		HTML_PARSE_NONET);
+	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8", WALK_OPTIONS);
 	if (doc == NULL)
 		return error_set(err, ERR_MSG, "HTML body could not be parsed");
 	w = xmalloc(sizeof(*w));

@@ -39,14 +39,13 @@ int html_to_text(const char *html, size_t len, struct buf *out);
  *	html_walk_end(&w);
  */
 /*
- * Whether the text nodes of `len` bytes of HTML (outside <script> and
- * <style>) can hold the ASCII character `c` (not one of "<>&;"): 0 only
- * when c occurs nowhere but inside tags, comments, script and style, and
- * no character reference can decode to it.  Attribute values do not
- * count, though html_to_text() shows link targets and alt text.  A scan
- * without parsing, for readers that look for one character first (mail
- * commands start with '#'); whatever it does not recognise counts as
- * text, so it answers 0 only when the text surely lacks c.
+ * Whether a text node (or the content of script or style) of `len`
+ * bytes of HTML holds the character `c`, read by libxml2's tokenizer
+ * with the options html_walk_begin() uses, so the answer is exact for
+ * the walk's text; no tree is built and the parse stops at the first c.
+ * For readers that look for one character first (mail commands start
+ * with '#').  Attribute values do not count, though html_to_text() shows
+ * link targets and alt text.  1 also when the HTML is too big to parse.
  */
 int html_text_may_hold(const char *html, size_t len, char c);
 

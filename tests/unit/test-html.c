@@ -1,8 +1,9 @@
 /*
- * html_text_may_hold(): what the scan answers on its own, and that it
- * never answers "no" where libxml2's text of the same HTML, as
+ * html_text_may_hold(): what it answers on its own, and that it never
+ * answers "no" where libxml2's text of the same HTML, as
  * reply_new_text_html reads it for mail commands, holds the character:
- * over crafted cases and every HTML part of the fixtures.
+ * over crafted cases, seeded mutations and every HTML part of the
+ * fixtures.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -50,7 +51,7 @@ assert_sound(const char *html, size_t len, const char *what)
 		fail_msg("%s: the text holds '#' but the scan said no", what);
 }
 
-/* Where '#' is markup, not text: the scan says no. */
+/* Where '#' is markup, not text: the answer is no. */
 static void
 test_markup_only(void **state)
 {
@@ -59,8 +60,8 @@ test_markup_only(void **state)
 		"<p style=\"color:#ff0000\">red</p>",
 		"<font color=#1F497D>unquoted</font>",
 		"<a href='https://example.com/#top'>link</a>",
+		"<p title=\"a>#b\">quoted</p>",
 		"<!-- #claim -->hi",
-		"<!-- a -- #b -->hi",
 		"<html><body>&nbsp;&#160;&amp;&lt;x</body>",
 		"a &lt; b",
 		"<title>Re: offer</title><p>hi</p>",
@@ -76,46 +77,44 @@ test_markup_only(void **state)
 }
 
 /*
- * Where '#' is (or may be) text: the scan says yes.  Most are where
- * libxml2 2.9 reads as text what looks like markup, found by mutating
- * the fixtures; some are safe but beyond a scan (script, style).
+ * Where '#' is text, or script or style content: the answer is yes.
+ * Then the inputs where a hand-written scan once went wrong (found by
+ * mutating the fixtures): whatever libxml2 makes of them, the answer
+ * agrees with reply-html's text.
  */
 static void
 test_text(void **state)
 {
-	static const char *const cases[] = {
+	static const char *const yes[] = {
 		"<p>#claim</p>",
 		"<div>hi</div>\n#route support",
-		"&#35;claim", "&#x23;claim", "&#35claim", "&#0035;claim",
-		"&num;claim",		/* HTML5 knows it */
-		"&unknown;",		/* unknown here, maybe not elsewhere */
+		"&#35;claim", "&#x23;claim", "&#0035;claim",
 		"a < b #x",
-		"</#cmd>", "</ #cmd>",
-		"<!foo #cmd>", "<?#cmd>", "<? #cmd>",
+		"<script>var a = \"#claim\";</script>hi",
+		"<style>#x { color: #fff }</style><p>hi</p>",
+		"<div><script></div>#close</script>",
+		"<!-- a --!>#cmd -->",
+	};
+	static const char *const tricky[] = {
+		"</#cmd>", "</ #cmd>", "<!foo #cmd>", "<?#cmd>", "<? #cmd>",
 		"<!DOCTYPE html PUBLIC \"><script\">#close",
 		"<script-x>#cmd", "<style:x>#cmd", "<script/>#cmd",
 		"<a =\">#cmd\">", "<a b==\">#cmd\">", "<a\"=\">#cmd\">",
 		"<a b= c=\"x>#cmd\">", "</p a=\">#cmd\">",
-		"<p title=\"a>#b\">",
-		"<!-- a --!>#cmd -->", "<!-->#cmd-->", "<!--->#cmd-->",
-		"<div><script></div>#close</script>",
-		"<body><style></body>#close",
-		"<script>var a = \"#claim\";</script>hi",
-		"<style>#x { color: #fff }</style><p>hi</p>",
-		"<textarea><b #x></textarea>",
-		"<p class=\"x>#claim",	/* quote never closed */
-		"<!-- never closed #claim",
-		"<![CDATA[#claim]]>",
-		"<plaintext><b>x</b>",
-		"<b\x01 #cmd>",
+		"<!-->#cmd-->", "<!--->#cmd-->", "<body><style></body>#close",
+		"<textarea><b #x></textarea>", "<p class=\"x>#claim",
+		"<!-- never closed #claim", "<![CDATA[#claim]]>",
+		"<plaintext><b>x</b>", "<b\x01 #cmd>", "<v e=\"><!--\">#-->",
+		"3<!DOCTYPE></b#>", "&num;claim", "&unknown;#",
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		if (!may_hash(cases[i]))
-			fail_msg("said no for %s", cases[i]);
-		assert_sound(cases[i], strlen(cases[i]), cases[i]);
+	for (size_t i = 0; i < NELEM(yes); i++) {
+		if (!may_hash(yes[i]))
+			fail_msg("said no for %s", yes[i]);
 	}
+	for (size_t i = 0; i < NELEM(tricky); i++)
+		assert_sound(tricky[i], strlen(tricky[i]), tricky[i]);
 }
 
 /*
