@@ -156,3 +156,7 @@ done
 grep -qF "$tok_d" "$(harness_oauth2_token_file sales)" ||
 	fail "token search self-check"
 pass "no token in triaged's logs or status (${#TOKENS[@]} tokens checked)"
+
+# Under ASan/UBSan a report also exits 1, which step 4 expects: look.
+! grep -q "Sanitizer\|runtime error" "$HARNESS_DIR"/triaged*.log ||
+	fail "sanitizer report in triaged's log"
