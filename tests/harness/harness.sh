@@ -1,7 +1,9 @@
-# Real-server test harness: a throwaway Dovecot (IMAP + STARTTLS, IMAPS)
-# and a throwaway SMTP server (aiosmtpd: STARTTLS, implicit TLS, AUTH),
-# both on 127.0.0.1 on free ports, with their own test CA, in one
-# `mktemp -d` directory that is removed when the test exits.
+# Real-server test harness: a throwaway Dovecot (IMAP + STARTTLS, IMAPS;
+# LOGIN, PLAIN, XOAUTH2, OAUTHBEARER), a throwaway SMTP server (aiosmtpd:
+# STARTTLS, implicit TLS, AUTH) and the OAuth2 introspection endpoint
+# Dovecot checks tokens with (oauth2d.py), all on 127.0.0.1 on free
+# ports, with their own test CA, in one `mktemp -d` directory that is
+# removed when the test exits.
 #
 # Usage (bash):
 #	. "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
@@ -177,6 +179,11 @@ harness_dovecot_config()
 	    -e "s|@CERT@|$cert|g" \
 	    -e "s|@IMAP_PORT@|$IMAP_PORT|g" -e "s|@IMAPS_PORT@|$IMAPS_PORT|g" \
 	    "$HARNESS_SRC/dovecot.conf.in" >"$DOVECOT_CONF"
+	sed -e "s|@OAUTH2_PORT@|$OAUTH2_PORT|g" \
+	    "$HARNESS_SRC/dovecot-oauth2.conf.ext.in" \
+	    >"$HARNESS_DIR/dovecot-oauth2.conf.ext"
+	# Read by the auth process, which does not run as root.
+	chmod 644 "$HARNESS_DIR/dovecot-oauth2.conf.ext"
 }
 
 # Empty (and still success, for `set -e` callers) while there is none.
@@ -391,6 +398,80 @@ harness_smtp_restart()
 	harness_smtp_stop && harness_smtp_start
 }
 
+# The OAuth2 introspection endpoint Dovecot's oauth2 passdb asks about
+# every XOAUTH2 / OAUTHBEARER token (oauth2d.py).  It knows the tokens
+# in $OAUTH2_DIR/tokens; harness_oauth2_grant and harness_oauth2_revoke
+# edit that file, and it is read at every request.
+harness_oauth2_start()
+{
+	local tries=200
+	mkdir -p "$OAUTH2_DIR" || return 1
+	rm -f "$OAUTH2_DIR/.ready"
+	touch "$OAUTH2_DIR/tokens"
+	"$HARNESS_PYTHON" "$HARNESS_SRC/oauth2d.py" --dir "$OAUTH2_DIR" \
+	    --port "$OAUTH2_PORT" --log "$OAUTH2_LOG" \
+	    </dev/null >>"$OAUTH2_LOG" 2>&1 &
+	HARNESS_OAUTH2_PID=$!
+	while [ ! -e "$OAUTH2_DIR/.ready" ] && [ "$tries" -gt 0 ] &&
+	    harness_alive "$HARNESS_OAUTH2_PID"; do
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	if [ ! -e "$OAUTH2_DIR/.ready" ] ||
+	    ! harness_wait_port "$OAUTH2_PORT" 10; then
+		tail -n 20 "$OAUTH2_LOG" >&2
+		harness_fail "OAuth2 introspection server did not start"
+		return 1
+	fi
+}
+
+harness_oauth2_stop()
+{
+	local tries=100
+	[ -n "${HARNESS_OAUTH2_PID:-}" ] || return 0
+	kill -CONT "$HARNESS_OAUTH2_PID" 2>/dev/null || true
+	kill -TERM "$HARNESS_OAUTH2_PID" 2>/dev/null || true
+	while harness_alive "$HARNESS_OAUTH2_PID" && [ "$tries" -gt 0 ]; do
+		sleep 0.02
+		tries=$((tries - 1))
+	done
+	kill -KILL "$HARNESS_OAUTH2_PID" 2>/dev/null || true
+	wait "$HARNESS_OAUTH2_PID" 2>/dev/null || true
+	HARNESS_OAUTH2_PID=
+	return 0
+}
+
+# harness_oauth2_grant USER [TOKEN]: make TOKEN (default: a fresh random
+# one) a valid token of USER and print it.
+harness_oauth2_grant()
+{
+	local token=${2:-}
+	if [ -z "$token" ]; then
+		token=ya29.test-$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
+	fi
+	echo "$token $1" >>"$OAUTH2_DIR/tokens"
+	echo "$token"
+}
+
+# harness_oauth2_revoke TOKEN: from now on TOKEN is inactive.
+harness_oauth2_revoke()
+{
+	local tmp=$OAUTH2_DIR/tokens.new
+	awk -v t="$1" '$1 != t' "$OAUTH2_DIR/tokens" >"$tmp"
+	mv "$tmp" "$OAUTH2_DIR/tokens"
+}
+
+# Where harness_write_conf points oauth2_token_file for USER (0600, in
+# the secrets directory); harness_oauth2_write_token USER TOKEN fills it.
+harness_oauth2_token_file() { echo "$HARNESS_DIR/secrets/$1.token"; }
+harness_oauth2_write_token()
+{
+	local f
+	f=$(harness_oauth2_token_file "$1")
+	# Replace, as a token refresher does: never a half-written file.
+	(umask 077; echo "$2" >"$f.new") && mv "$f.new" "$f"
+}
+
 # The stored messages, oldest first: one NNNN.eml path a line.  The
 # envelope of each is beside it as NNNN.env (mail_from:, rcpt:, auth:,
 # tls: lines).
@@ -420,12 +501,14 @@ harness_smtp_accept()
 # servers: mailboxes sales and community (imap tls from $HARNESS_IMAP_TLS:
 # implicit (default) | starttls | none; after from $HARNESS_AFTER, default
 # flag), SMTP on the STARTTLS port, routes, a team, all verified against
-# the test CA.
+# the test CA.  A mailbox named in $HARNESS_OAUTH2_MAILBOXES logs in
+# with XOAUTH2, oauth2_token_file = $(harness_oauth2_token_file NAME),
+# instead of its password_file.
 harness_write_conf()
 {
 	local file=$1 db=${2:-$HARNESS_DIR/triage.db}
 	local tls=${HARNESS_IMAP_TLS:-implicit} after=${HARNESS_AFTER:-flag}
-	local port=$IMAPS_PORT
+	local port=$IMAPS_PORT secret
 	local rules=${HARNESS_RULES:-${TRIAGE_SOURCE_DIR:-$HARNESS_SRC/../..}/rules}
 	[ "$tls" = implicit ] || port=$IMAP_PORT
 	{
@@ -439,10 +522,16 @@ mailboxes = (
 EOF
 		local sep="" m
 		for m in sales community; do
+			secret="password_file = \"$(harness_password_file "$m")\""
+			case " ${HARNESS_OAUTH2_MAILBOXES:-} " in
+			*" $m "*)
+				secret="oauth2_token_file = \"$(harness_oauth2_token_file "$m")\""
+				;;
+			esac
 			cat <<EOF
   $sep{ name = "$m"; address = "$m@example.com"; queue = "$m";
     imap = { host = "127.0.0.1"; port = $port; tls = "$tls";
-             user = "$m"; password_file = "$(harness_password_file "$m")";
+             user = "$m"; $secret;
              folder = "INBOX"; ca_file = "$HARNESS_CA"; };
     after = "$after"; }
 EOF
@@ -489,10 +578,12 @@ harness_stop()
 	: >"$HARNESS_DIR/.stopped"	# the watchdog stands down
 	if [ "$status" -ne 0 ]; then
 		echo "harness: test failed ($status); server logs follow" >&2
-		tail -n 40 "$DOVECOT_LOG" "$SMTP_LOG" >&2 2>/dev/null || true
+		tail -n 40 "$DOVECOT_LOG" "$SMTP_LOG" "$OAUTH2_LOG" >&2 \
+		    2>/dev/null || true
 	fi
 	harness_smtp_stop
 	harness_dovecot_stop
+	harness_oauth2_stop
 	if [ -n "${HARNESS_KEEP:-}" ]; then
 		echo "harness: kept $HARNESS_DIR" >&2
 	else
@@ -550,16 +641,20 @@ harness_start()
 	export IMAP_USER=sales IMAP_PASS=sales-pw
 	export SMTP_USER=triage SMTP_PASS=triage-smtp-pw
 	export SMTP_PASS_FILE=$HARNESS_DIR/secrets/smtp.pass
+	export OAUTH2_DIR=$HARNESS_DIR/oauth2
+	export OAUTH2_LOG=$HARNESS_DIR/oauth2d.log
 
 	harness_pick_users || return 1
 	harness_make_certs || return 1
 	harness_make_users || return 1
 	# Another test may take a port between our probe and our bind: retry.
 	for try in 1 2 3 4 5; do
-		ports=$(harness_free_ports 4) || return 1
-		read -r IMAP_PORT IMAPS_PORT SMTP_PORT SMTPS_PORT <<<"$ports"
-		export IMAP_PORT IMAPS_PORT SMTP_PORT SMTPS_PORT
-		if harness_dovecot_start good 2>>"$HARNESS_DIR/start.log" &&
+		ports=$(harness_free_ports 5) || return 1
+		read -r IMAP_PORT IMAPS_PORT SMTP_PORT SMTPS_PORT OAUTH2_PORT \
+		    <<<"$ports"
+		export IMAP_PORT IMAPS_PORT SMTP_PORT SMTPS_PORT OAUTH2_PORT
+		if harness_oauth2_start 2>>"$HARNESS_DIR/start.log" &&
+		    harness_dovecot_start good 2>>"$HARNESS_DIR/start.log" &&
 		    harness_smtp_start 2>>"$HARNESS_DIR/start.log"; then
 			# Outside our process tree: cleans up even after a
 			# SIGKILL (ctest's timeout), when no trap runs.
@@ -569,6 +664,7 @@ harness_start()
 		fi
 		harness_smtp_stop
 		harness_dovecot_stop
+		harness_oauth2_stop
 	done
 	cat "$HARNESS_DIR/start.log" >&2
 	harness_fail "could not start the servers"

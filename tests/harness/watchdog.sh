@@ -32,9 +32,11 @@ if [ -n "$pid" ] && ours "$pid" &&
     [ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$pid" ]; then
 	kill -KILL -- "-$pid" 2>/dev/null
 fi
-pid=$(cat "$dir/smtp/.ready" 2>/dev/null)
-if [ -n "$pid" ] && ours "$pid"; then
-	kill -KILL "$pid" 2>/dev/null
-fi
+for ready in "$dir/smtp/.ready" "$dir/oauth2/.ready"; do
+	pid=$(cat "$ready" 2>/dev/null)
+	if [ -n "$pid" ] && ours "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+done
 sleep 0.5
 rm -rf "$dir"
