@@ -457,7 +457,8 @@ poll_once(struct daemon_worker *w, struct error *err)
 	r = read_checkpoint(w, &cp_uidvalidity, &cp_last, err);
 	if (r < 0)
 		return r;
-	from = (uint32_t)cp_last + 1;
+	/* UIDs end at 2^32 - 1: past it the server must change UIDVALIDITY */
+	from = cp_last < UINT32_MAX ? (uint32_t)cp_last + 1 : UINT32_MAX;
 	if (cp_uidvalidity == uidvalidity)
 		status_checkpoint(w, uidvalidity, (uint32_t)cp_last);
 	if (cp_uidvalidity != 0 && cp_uidvalidity != uidvalidity) {

@@ -5,6 +5,7 @@
  * in memory as one response; each bounded batch of a window is then one
  * pipelined UID FETCH of a UID set with BODY.PEEK[].
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "imap-private.h"
@@ -252,7 +253,10 @@ imap_next_window(struct imap_fetch *it, struct error *err)
 		r = imap_list_window(it, it->lo, uid, err);
 		if (r < 0)
 			return r;
-		it->lo = uid + 1;
+		if (uid == UINT32_MAX)
+			it->listed = 1;	/* the highest UID there can be */
+		else
+			it->lo = uid + 1;
 		return 1;
 	}
 	r = imap_list_window(it, it->lo, 0, err);
@@ -383,8 +387,9 @@ imap_fetch_begin(struct imap *imap, uint32_t from_uid,
 		imap_fetch_end(&it);
 		return r;
 	}
-	if (!it->listed)
-		it->count = imap_exists(it) - it->seq + 1;
+	/* positions may have moved meanwhile: never below zero */
+	if (!it->listed && imap_exists(it) >= it->seq)
+		it->count = (size_t)imap_exists(it) - it->seq + 1;
 	*it_r = it;
 	return 0;
 }
