@@ -377,18 +377,25 @@ harness_smtp_start()
 	fi
 }
 
-harness_smtp_stop()
+# harness_end PID: SIGTERM (woken first if a test stopped it), up to
+# 2 s to go, then SIGKILL; reaped.
+harness_end()
 {
 	local tries=100
-	[ -n "${HARNESS_SMTP_PID:-}" ] || return 0
-	kill -CONT "$HARNESS_SMTP_PID" 2>/dev/null || true
-	kill -TERM "$HARNESS_SMTP_PID" 2>/dev/null || true
-	while harness_alive "$HARNESS_SMTP_PID" && [ "$tries" -gt 0 ]; do
+	kill -CONT "$1" 2>/dev/null || true
+	kill -TERM "$1" 2>/dev/null || true
+	while harness_alive "$1" && [ "$tries" -gt 0 ]; do
 		sleep 0.02
 		tries=$((tries - 1))
 	done
-	kill -KILL "$HARNESS_SMTP_PID" 2>/dev/null || true
-	wait "$HARNESS_SMTP_PID" 2>/dev/null || true
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+harness_smtp_stop()
+{
+	[ -n "${HARNESS_SMTP_PID:-}" ] || return 0
+	harness_end "$HARNESS_SMTP_PID"
 	HARNESS_SMTP_PID=
 	return 0
 }
@@ -427,16 +434,8 @@ harness_oauth2_start()
 
 harness_oauth2_stop()
 {
-	local tries=100
 	[ -n "${HARNESS_OAUTH2_PID:-}" ] || return 0
-	kill -CONT "$HARNESS_OAUTH2_PID" 2>/dev/null || true
-	kill -TERM "$HARNESS_OAUTH2_PID" 2>/dev/null || true
-	while harness_alive "$HARNESS_OAUTH2_PID" && [ "$tries" -gt 0 ]; do
-		sleep 0.02
-		tries=$((tries - 1))
-	done
-	kill -KILL "$HARNESS_OAUTH2_PID" 2>/dev/null || true
-	wait "$HARNESS_OAUTH2_PID" 2>/dev/null || true
+	harness_end "$HARNESS_OAUTH2_PID"
 	HARNESS_OAUTH2_PID=
 	return 0
 }

@@ -151,3 +151,26 @@ message_id()
 {
 	sed -n 's/^Message-ID: <\(.*\)>$/\1/p' "$1" | head -n 1
 }
+
+# notify_listen SOCK NOTES: a stand-in for systemd's notify socket at
+# SOCK, appending each line it receives to NOTES with a monotonic time;
+# LISTENER is its pid (kill it when done).
+notify_listen()
+{
+	/usr/bin/python3 - "$1" "$2" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        data = s.recv(65536).decode()
+        for line in data.split("\n"):
+            out.write("%.3f %s\n" % (time.monotonic(), line))
+PY
+	LISTENER=$!
+	for _ in $(seq 50); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "notify listener did not start"
+}

@@ -55,18 +55,7 @@ gen 50 "$HARNESS_DIR/mail"
 mail=("$HARNESS_DIR"/mail/*.eml)
 deliver sales INBOX "${mail[@]:0:10}"
 
-/usr/bin/python3 - "$SOCK" "$NOTES" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as out:
-    while True:
-        data = s.recv(65536).decode()
-        for line in data.split("\n"):
-            out.write("%.3f %s\n" % (time.monotonic(), line))
-PY
-LISTENER=$!
-for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.05; done
+notify_listen "$SOCK" "$NOTES"
 
 NOTIFY_SOCKET=$SOCK start_daemon
 trap disk_on_exit EXIT

@@ -11,19 +11,8 @@ harness_start
 conf
 SOCK=$HARNESS_DIR/notify.sock
 NOTES=$HARNESS_DIR/notify.log
-/usr/bin/python3 - "$SOCK" "$NOTES" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as out:
-    while True:
-        data = s.recv(65536).decode()
-        for line in data.split("\n"):
-            out.write("%.3f %s\n" % (time.monotonic(), line))
-PY
-LISTENER=$!
+notify_listen "$SOCK" "$NOTES"
 harness_wait_port "$IMAPS_PORT" 5
-for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.05; done
 
 NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=400000 start_daemon
 trap 'kill $LISTENER 2>/dev/null; daemon_on_exit' EXIT
