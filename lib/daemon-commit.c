@@ -184,14 +184,32 @@ fail:
 static void
 run_job(struct daemon *d, struct daemon_job *job)
 {
-	int r;
+	int r, earlier_failed;
 
 	error_clear(&job->err);
-	if (job->kind == JOB_CHECKPOINT)
+	if (job->kind == JOB_CHECKPOINT) {
 		r = store_mailbox_get(d->st, job->w->mb->name,
 		    &job->cp_uidvalidity, &job->cp_last_uid, &job->err);
+		job->failed = r < 0;
+		return;
+	}
+	/*
+	 * A batch must not commit a checkpoint past an earlier one that
+	 * failed: its messages would be skipped for good.
+	 */
+	pthread_mutex_lock(&d->lock);
+	earlier_failed = job->w->commit_failed;
+	pthread_mutex_unlock(&d->lock);
+	if (earlier_failed)
+		r = error_set(&job->err, ERR_TEMP, "not stored: an earlier "
+		    "batch failed");
 	else
 		r = commit_batch(d, job, &job->err);
+	if (r < 0) {
+		pthread_mutex_lock(&d->lock);
+		job->w->commit_failed = 1;
+		pthread_mutex_unlock(&d->lock);
+	}
 	job->failed = r < 0;
 }
 

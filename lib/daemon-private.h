@@ -53,8 +53,11 @@ struct daemon_job {
 	struct mailbox_counts counts;	/* BATCH: what storing found */
 	int64_t cp_uidvalidity;		/* CHECKPOINT: what is stored */
 	int64_t cp_last_uid;
-	struct daemon_job *next;	/* queue link */
+	struct daemon_job *next;	/* queue link (prep, then commit) */
 };
+
+/* Batches of one mailbox in flight: one parsing, one storing. */
+#define DAEMON_INFLIGHT 2
 
 struct daemon_worker {
 	struct daemon *d;		/* foreign */
@@ -67,7 +70,19 @@ struct daemon_worker {
 	struct backoff backoff;
 	uint32_t acted_uid;		/* post-actions done up to here */
 	uint32_t acted_uidvalidity;
-	struct daemon_job *inflight;	/* owned: handed to the committer */
+	/*
+	 * Batches handed on, oldest first: each is parsed on the worker's
+	 * prep thread, then stored by the committer, while the worker
+	 * fetches the next.  Owned; their post-actions follow in order.
+	 */
+	struct daemon_job *inflight[DAEMON_INFLIGHT];
+	size_t n_inflight;
+	pthread_t prep;			/* parses and classifies batches */
+	int prep_started;
+	struct daemon_job *prep_head, *prep_tail; /* under d->lock */
+	int prep_quit;			/* under d->lock */
+	int commit_failed;		/* under d->lock: later batches of
+					   this drain are not stored */
 	struct mailbox_counts poll;	/* this poll so far */
 	int failed;			/* the last attempt failed */
 };

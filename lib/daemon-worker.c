@@ -151,15 +151,11 @@ prepare_too_big(struct daemon_worker *w, const struct imap_msg *m,
 	e->too_big = 1;
 }
 
+/* On the worker: the bytes of a fetched message, or a stand-in. */
 static void
-prepare_entry(struct daemon_worker *w, const struct imap_msg *m,
+prepare_raw(struct daemon_worker *w, const struct imap_msg *m,
     uint32_t uidvalidity, struct daemon_entry *e)
 {
-	struct daemon *d = w->d;
-	struct mime_limits lim;
-	struct error err = { 0 };
-	int r;
-
 	memset(e, 0, sizeof(*e));
 	verdict_init(&e->verdict);
 	e->uid = m->uid;
@@ -172,6 +168,19 @@ prepare_entry(struct daemon_worker *w, const struct imap_msg *m,
 	memcpy(e->raw, m->data, m->len);
 	e->raw[m->len] = '\0';
 	e->raw_len = m->len;
+}
+
+/* On the prep thread: parse, classify and find the mail commands. */
+static void
+prepare_parsed(struct daemon_worker *w, struct daemon_entry *e)
+{
+	struct daemon *d = w->d;
+	struct mime_limits lim;
+	struct error err = { 0 };
+	int r;
+
+	if (e->too_big)
+		return;
 	mime_limits_default(&lim);
 	if (d->conf->max_message_size > 0)
 		lim.max_size = d->conf->max_message_size;
@@ -183,9 +192,96 @@ prepare_entry(struct daemon_worker *w, const struct imap_msg *m,
 	if (d->opts.hooks.classify != NULL)
 		d->opts.hooks.classify(d->opts.hooks.arg, e->msg, w->mb->name,
 		    &e->verdict);
-	/* Parsed here, off the committer; NULL makes it parse again. */
+	/* Found here, off the committer; NULL makes it parse again. */
 	if (mailcmd_parse(d->conf, e->msg, &e->cmds, &err) < 0)
 		e->cmds = NULL;
+}
+
+/* ---- the prep thread ------------------------------------------------- */
+
+static void
+prepare_job(struct daemon_worker *w, struct daemon_job *job)
+{
+	for (size_t i = 0; i < job->n; i++)
+		prepare_parsed(w, &job->v[i]);
+}
+
+/*
+ * Each mailbox's batches are parsed and classified on a thread of their
+ * own, in the order handed on, then queued for the committer: the
+ * worker fetches batch N+2 while N+1 is parsed and N stored.
+ */
+static void *
+prep_main(void *arg)
+{
+	struct daemon_worker *w = arg;
+	struct daemon *d = w->d;
+	struct daemon_job *job;
+
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		while (w->prep_head == NULL && !w->prep_quit)
+			pthread_cond_wait(&d->cond, &d->lock);
+		if (w->prep_head == NULL)
+			break;
+		job = w->prep_head;
+		w->prep_head = job->next;
+		if (w->prep_head == NULL)
+			w->prep_tail = NULL;
+		pthread_mutex_unlock(&d->lock);
+		prepare_job(w, job);
+		daemon_commit_submit(d, job);
+		pthread_mutex_lock(&d->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+/* Queue a batch for the prep thread (or, without one, prepare it here). */
+static void
+prep_submit(struct daemon_worker *w, struct daemon_job *job)
+{
+	struct daemon *d = w->d;
+
+	if (!w->prep_started) {
+		prepare_job(w, job);
+		daemon_commit_submit(d, job);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	job->done = 0;
+	job->next = NULL;
+	if (w->prep_tail != NULL)
+		w->prep_tail->next = job;
+	else
+		w->prep_head = job;
+	w->prep_tail = job;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void
+prep_start(struct daemon_worker *w)
+{
+	w->prep_quit = 0;
+	w->prep_started = pthread_create(&w->prep, NULL, prep_main, w) == 0;
+	if (!w->prep_started)
+		daemon_log(w->d, LOG_LVL_WARN, w->mb->name, "no prep thread: "
+		    "parsing on the mailbox's own thread");
+}
+
+/* Nothing may be in flight: every batch handed on is done. */
+static void
+prep_stop(struct daemon_worker *w)
+{
+	if (!w->prep_started)
+		return;
+	pthread_mutex_lock(&w->d->lock);
+	w->prep_quit = 1;
+	pthread_cond_broadcast(&w->d->cond);
+	pthread_mutex_unlock(&w->d->lock);
+	pthread_join(w->prep, NULL);
+	w->prep_started = 0;
 }
 
 static void
@@ -282,17 +378,26 @@ recover_post_actions(struct daemon_worker *w, uint32_t uidvalidity,
 	return 0;
 }
 
-/* Wait for the batch handed to the committer, then act on it. */
-static int
-finish_inflight(struct daemon_worker *w, struct error *err)
+/* Take the oldest batch in flight off the list, once it is done. */
+static struct daemon_job *
+pop_oldest(struct daemon_worker *w)
 {
-	struct daemon_job *job = w->inflight;
+	struct daemon_job *job = w->inflight[0];
+
+	daemon_commit_wait(w->d, job);
+	w->n_inflight--;
+	memmove(&w->inflight[0], &w->inflight[1],
+	    w->n_inflight * sizeof(w->inflight[0]));
+	return job;
+}
+
+/* Wait for the oldest batch handed on to be stored, then act on it. */
+static int
+finish_oldest(struct daemon_worker *w, struct error *err)
+{
+	struct daemon_job *job = pop_oldest(w);
 	int r;
 
-	if (job == NULL)
-		return 0;
-	daemon_commit_wait(w->d, job);
-	w->inflight = NULL;
 	if (job->failed) {
 		error_set(err, job->err.code, "storing UIDs up to %" PRIu32
 		    " failed: %s", job->last_uid, job->err.msg);
@@ -306,40 +411,55 @@ finish_inflight(struct daemon_worker *w, struct error *err)
 	return r;
 }
 
-/* After a failure: let the committer finish, act on nothing. */
+/* After a failure: let every batch in flight finish, act on none. */
 static void
 drop_inflight(struct daemon_worker *w)
 {
-	if (w->inflight == NULL)
-		return;
-	daemon_commit_wait(w->d, w->inflight);
-	if (!w->inflight->failed) {
-		mailbox_counts_add(&w->poll, &w->inflight->counts);
-		status_checkpoint(w, w->inflight->uidvalidity,
-		    w->inflight->last_uid);
+	while (w->n_inflight > 0) {
+		struct daemon_job *job = pop_oldest(w);
+
+		if (!job->failed) {
+			mailbox_counts_add(&w->poll, &job->counts);
+			status_checkpoint(w, job->uidvalidity, job->last_uid);
+		}
+		daemon_job_free(&job);
 	}
-	daemon_job_free(&w->inflight);
+}
+
+/* Every batch in flight stored and acted on, in order. */
+static int
+finish_inflight(struct daemon_worker *w, struct error *err)
+{
+	int r = 0;
+
+	while (r == 0 && w->n_inflight > 0)
+		r = finish_oldest(w, err);
+	if (r < 0)
+		drop_inflight(w);
+	return r;
 }
 
 /*
- * Hand a batch to the committer.  The previous one must have committed
- * first: its checkpoint is below this one's, and a failed batch must not
- * be skipped over.
+ * Hand a batch on to be parsed and stored.  With DAEMON_INFLIGHT
+ * batches out already, the oldest must be stored and acted on first.
+ * Batches commit in order; after one fails the committer stores none of
+ * the later ones, so no checkpoint ever passes a batch not stored.
  */
 static int
 hand_over(struct daemon_worker *w, struct daemon_job **jobp,
     struct error *err)
 {
-	int r;
+	int r = 0;
 
-	r = finish_inflight(w, err);
+	if (w->n_inflight == DAEMON_INFLIGHT)
+		r = finish_oldest(w, err);
 	if (r < 0) {
 		daemon_job_free(jobp);
 		return r;
 	}
-	w->inflight = *jobp;
+	w->inflight[w->n_inflight++] = *jobp;
+	prep_submit(w, *jobp);
 	*jobp = NULL;
-	daemon_commit_submit(w->d, w->inflight);
 	return 0;
 }
 
@@ -387,6 +507,9 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
 	struct imap_msg m;
 	int r;
 
+	pthread_mutex_lock(&d->lock);
+	w->commit_failed = 0;	/* nothing is in flight */
+	pthread_mutex_unlock(&d->lock);
 	r = imap_fetch_begin(w->imap, from, &fo, &it, err);
 	if (r < 0)
 		return r;
@@ -401,7 +524,7 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
 			w->poll.gone++;
 			continue;
 		}
-		prepare_entry(w, &m, uidvalidity, &e);
+		prepare_raw(w, &m, uidvalidity, &e);
 		job_add(job, &e);
 		if (batch_full(d, job)) {
 			r = hand_over(w, &job, err);
@@ -409,7 +532,8 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
 				break;
 			job = job_new(w, JOB_BATCH);
 			job->uidvalidity = uidvalidity;
-			job->last_uid = w->inflight->last_uid;
+			job->last_uid = w->inflight[w->n_inflight - 1]->
+			    last_uid;
 		}
 		if (is_stopping(d))
 			break;
@@ -591,6 +715,7 @@ daemon_worker_main(void *arg)
 	int64_t delay;
 	int r;
 
+	prep_start(w);
 	for (;;) {
 		error_clear(&err);
 		r = session(w, &err);
@@ -611,6 +736,7 @@ daemon_worker_main(void *arg)
 		if (wait_stop(d, delay))
 			break;
 	}
+	prep_stop(w);
 	pthread_mutex_lock(&d->lock);
 	d->status[w->index].state = MBOX_STOPPED;
 	d->status[w->index].connected = 0;
