@@ -351,6 +351,18 @@ html_trim(struct buf *out, size_t start)
 		out->data[out->len] = '\0';
 }
 
+void
+html_init(void)
+{
+	xmlInitParser();
+}
+
+void
+html_shutdown(void)
+{
+	xmlCleanupParser();
+}
+
 int
 html_to_text(const char *html, size_t len, struct buf *out)
 {

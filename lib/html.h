@@ -27,6 +27,14 @@
 int html_to_text(const char *html, size_t len, struct buf *out);
 
 /*
+ * libxml2's process-wide set-up (xmlInitParser), which is not safe to
+ * run from two threads at once: call it before threads parse HTML
+ * (mime_init does).  html_shutdown undoes it once they have all ended.
+ */
+void html_init(void);
+void html_shutdown(void);
+
+/*
  * A walk over the parsed tree of an HTML document, for readers that
  * decide per element what to keep (reply-html.c drops quoted history by
  * its container).  An iterator, so the caller's loop reads top to

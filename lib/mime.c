@@ -14,6 +14,7 @@
 
 #include <gmime/gmime.h>
 
+#include "html.h"
 #include "mime-private.h"
 #include "mime.h"
 #include "xalloc.h"
@@ -41,6 +42,7 @@ mime_init(void)
 	if (mime_initialized)
 		return;
 	g_mime_init();
+	html_init();
 	mime_initialized = 1;
 }
 
@@ -50,6 +52,7 @@ mime_shutdown(void)
 	if (!mime_initialized)
 		return;
 	g_mime_shutdown();
+	html_shutdown();
 	mime_initialized = 0;
 }
 
