@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "imap-private.h"
@@ -42,6 +43,25 @@ imap_is_conn_error(int r)
 }
 
 /*
+ * Has the server closed the connection?  libetpan reports a stream that
+ * ends in the middle of a response (a server shutting down sends BYE and
+ * closes) as a parse error; the socket says which it was.
+ */
+static int
+imap_peer_closed(struct imap *imap)
+{
+	mailstream_low *low;
+	char c;
+	int fd;
+
+	if (imap->session == NULL || imap->session->imap_stream == NULL)
+		return 0;
+	low = mailstream_get_low(imap->session->imap_stream);
+	fd = low != NULL ? mailstream_low_get_fd(low) : -1;
+	return fd >= 0 && recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/*
  * Translate a libetpan result into our error: a broken stream is ERR_CONN
  * (and the connection is marked unusable), a refusal is `refused` with
  * the server's own words.
@@ -56,6 +76,9 @@ imap_fail(struct imap *imap, int r, enum err_code refused, const char *what,
 
 	if (imap_is_conn_error(r)) {
 		imap->broken = 1;
+		if (r == MAILIMAP_ERROR_PARSE && imap_peer_closed(imap))
+			return error_set(err, ERR_CONN, "imap %s: %s: the "
+			    "server closed the connection", imap->label, what);
 		if (r == MAILIMAP_ERROR_PARSE)
 			return error_set(err, ERR_CONN, "imap %s: %s: "
 			    "unparsable server response", imap->label, what);

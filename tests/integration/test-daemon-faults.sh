@@ -17,6 +17,9 @@ wait_sql "SELECT count(*) FROM messages" 100 20 || fail "first drain"
 harness_dovecot_stop
 wait_log "mailbox=sales .*retrying in" 10 ||
 	fail "no backoff logged after the server went away"
+# Dovecot says BYE and closes: said so, not "unparsable".
+! grep -q "mailbox=sales .*unparsable" "$DAEMON_LOG" ||
+	fail "a closed connection logged as unparsable"
 grep -q "^sales	backoff	" "$HARNESS_DIR/triaged.status" ||
 	fail "status does not show backoff: $(cat "$HARNESS_DIR/triaged.status")"
 deliver sales INBOX "${mail[@]:100:50}"
