@@ -490,6 +490,21 @@ batch_full(const struct daemon *d, const struct daemon_job *job)
 	    job->bytes >= d->opts.batch_bytes;
 }
 
+/*
+ * Before a batch's bodies are fetched: a batch larger than the batch
+ * budget (one big message) waits until every batch in flight is stored,
+ * so two big messages are never in memory at once.
+ */
+static int
+make_room(void *arg, size_t bytes, struct error *err)
+{
+	struct daemon_worker *w = arg;
+
+	if (bytes <= w->d->opts.batch_bytes || w->n_inflight == 0)
+		return 0;
+	return finish_inflight(w, err);
+}
+
 /* Fetch, prepare and hand over everything past `from`. */
 static int
 drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
@@ -500,6 +515,8 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
 		.max_size = d->conf->max_message_size,
 		.batch_count = d->opts.batch_count,
 		.batch_bytes = d->opts.batch_bytes,
+		.before_fetch = make_room,
+		.arg = w,
 	};
 	struct imap_fetch *it = NULL;
 	struct daemon_job *job;

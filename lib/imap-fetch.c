@@ -300,7 +300,7 @@ imap_fetch_batch(struct imap_fetch *it, struct error *err)
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clistiter *cur;
-	size_t i, want = 0;
+	size_t i, want = 0, bytes = 0;
 	int r;
 
 	imap_fetch_drop_batch(it);
@@ -313,11 +313,19 @@ imap_fetch_batch(struct imap_fetch *it, struct error *err)
 		if (it->v[i].size > it->opts.max_size)
 			continue;
 		mailimap_set_add_single(set, it->v[i].uid);
+		bytes += it->v[i].size;
 		want++;
 	}
 	if (want == 0) {
 		mailimap_set_free(set);
 		return 0;
+	}
+	if (it->opts.before_fetch != NULL) {
+		r = it->opts.before_fetch(it->opts.arg, bytes, err);
+		if (r < 0) {
+			mailimap_set_free(set);
+			return r;
+		}
 	}
 	ft = imap_fetch_type(1);
 	r = mailimap_uid_fetch(it->imap->session, set, ft, &it->batch);

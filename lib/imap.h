@@ -91,6 +91,14 @@ struct imap_fetch_opts {
 				   message larger than this still goes
 				   alone) */
 	size_t list_window;	/* UIDs and sizes listed at a time; 0: 2000 */
+	/*
+	 * Called before each batch's bodies are fetched, with their size as
+	 * the server gave it (the previous batch's buffers already freed):
+	 * a caller can make room first.  -1 (err set) ends the iteration
+	 * with that error.  May be NULL.
+	 */
+	int (*before_fetch)(void *arg, size_t bytes, struct error *err);
+	void *arg;
 };
 
 /*
