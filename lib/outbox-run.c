@@ -17,7 +17,6 @@
 
 #include "accounts.h"
 #include "forward.h"
-#include "net.h"
 #include "mime.h"
 #include "outbox.h"
 #include "smtp.h"
@@ -554,7 +553,6 @@ struct outbox_run {
 	struct store *st;		/* owned; the thread's alone */
 	struct accounts *accounts;	/* owned */
 	struct ticker *ticker;		/* owned; runs run_turn() */
-	struct net_cut cut;		/* the SMTP socket in use */
 };
 
 static void
@@ -615,6 +613,7 @@ run_turn(struct ticker *t, void *arg)
 	struct error err = { 0 };
 
 	memset(&res, 0, sizeof(res));
+	r->o.cut = ticker_cut(t);	/* SMTP publishes its socket there */
 	if (r->st == NULL && store_open(r->c->database, &r->st, &err) < 0)
 		run_log(r, LOG_LVL_WARN, "outbox: %s", err.msg);
 	else if (pass_run(r->st, r->c, r->accounts, &r->o,
@@ -636,12 +635,9 @@ outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
 	r->o = *o;
 	if (r->o.interval_s <= 0)
 		r->o.interval_s = DEFAULT_INTERVAL_S;
-	net_cut_init(&r->cut);
-	r->o.cut = &r->cut;
 	load_accounts(r);
 	rc = ticker_start(run_turn, r, &r->ticker, &terr);
 	if (rc < 0) {
-		net_cut_destroy(&r->cut);
 		accounts_free(&r->accounts);
 		free(r);
 		return error_set(err, ERR_INTERNAL, "outbox %s", terr.msg);
@@ -665,9 +661,7 @@ outbox_run_free(struct outbox_run **rp)
 	if (r == NULL)
 		return;
 	/* the pass in hand ends first; a hung SMTP exchange is cut */
-	ticker_free_within(&r->ticker, r->o.stop_grace_ms > 0 ?
-	    r->o.stop_grace_ms : TICKER_STOP_GRACE_MS, &r->cut);
-	net_cut_destroy(&r->cut);
+	ticker_free_within(&r->ticker, r->o.stop_grace_ms);
 	store_close(&r->st);
 	accounts_free(&r->accounts);
 	free(r);

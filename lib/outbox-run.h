@@ -62,7 +62,7 @@ struct outbox_run_opts {
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
 	int stop_grace_ms;     /* outbox_run_free cuts a hung SMTP
 				  exchange after this; 0: 3000 */
-	struct net_cut *cut;   /* set by outbox_run_start; NULL else */
+	struct net_cut *cut;   /* set by the sender thread; NULL else */
 	/* One line per verdict; from the sender's thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
 	void *arg;

@@ -14,7 +14,6 @@
 #include "accounts.h"
 #include "conf.h"
 #include "forward.h"
-#include "net.h"
 #include "report.h"
 #include "smtp.h"
 #include "store-report.h"
@@ -375,7 +374,6 @@ struct sla_run {
 	struct store *st;   /* owned; the thread's alone */
 	int64_t started;    /* wall clock at start */
 	struct ticker *ticker; /* owned; runs tick() */
-	struct net_cut cut;    /* the digest's SMTP socket in use */
 };
 
 /* One tick; returns how many seconds to sleep. */
@@ -388,6 +386,7 @@ tick(struct ticker *t, void *arg)
 	int64_t wait = r->o.interval_s, now;
 	int rc;
 
+	r->o.cut = ticker_cut(t);	/* SMTP publishes its socket there */
 	if (r->st == NULL && store_open(r->c->database, &r->st, &err) < 0) {
 		say(&r->o, LOG_LVL_WARN, "sla: %s", err.msg);
 		return wait;
@@ -422,10 +421,7 @@ sla_run_start(const struct conf *c, const struct accounts *a,
 	if (r->o.interval_s <= 0)
 		r->o.interval_s = DEFAULT_INTERVAL_S;
 	r->started = time(NULL);
-	net_cut_init(&r->cut);
-	r->o.cut = &r->cut;
 	if (ticker_start(tick, r, &r->ticker, &terr) < 0) {
-		net_cut_destroy(&r->cut);
 		sla_run_conf_clear(&r->sc);
 		free(r);
 		return error_set(err, ERR_INTERNAL, "sla %s", terr.msg);
@@ -442,9 +438,7 @@ sla_run_free(struct sla_run **rp)
 	if (r == NULL)
 		return;
 	/* the tick in hand ends first; a hung SMTP exchange is cut */
-	ticker_free_within(&r->ticker, r->o.stop_grace_ms > 0 ?
-	    r->o.stop_grace_ms : TICKER_STOP_GRACE_MS, &r->cut);
-	net_cut_destroy(&r->cut);
+	ticker_free_within(&r->ticker, r->o.stop_grace_ms);
 	store_close(&r->st);
 	sla_run_conf_clear(&r->sc);
 	free(r);

@@ -63,7 +63,7 @@ struct sla_run_opts {
 	int smtp_timeout_s; /* the digest's SMTP steps; 0: 30 */
 	int stop_grace_ms;  /* sla_run_free cuts a hung SMTP exchange
 			       after this; 0: 3000 */
-	struct net_cut *cut; /* set by sla_run_start; NULL else */
+	struct net_cut *cut; /* set by the SLA thread; NULL else */
 	/* One line per decision; from the SLA thread.  May be NULL. */
 	void (*log)(void *arg, enum log_level level, const char *msg);
 	void *arg;

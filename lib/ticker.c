@@ -19,6 +19,7 @@ struct ticker {
 	int woken;		/* under lock */
 	int stop;		/* under lock; also read atomically */
 	int ended;		/* under lock: the thread is past its last turn */
+	struct net_cut cut;	/* what the job is blocked on */
 };
 
 /* Sleep `seconds` unless woken or stopped first. */
@@ -67,6 +68,7 @@ ticker_start(ticker_fn *fn, void *arg, struct ticker **t_r,
 
 	t->fn = fn;
 	t->arg = arg;
+	net_cut_init(&t->cut);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -76,6 +78,7 @@ ticker_start(ticker_fn *fn, void *arg, struct ticker **t_r,
 	if (e != 0) {
 		pthread_cond_destroy(&t->cond);
 		pthread_mutex_destroy(&t->lock);
+		net_cut_destroy(&t->cut);
 		free(t);
 		return error_set(err, ERR_INTERNAL, "thread: %s",
 		    strerror(e));
@@ -107,15 +110,17 @@ ticker_stop_flag(const struct ticker *t)
 	return &t->stop;
 }
 
-void
-ticker_free(struct ticker **tp)
+struct net_cut *
+ticker_cut(struct ticker *t)
 {
-	ticker_free_within(tp, -1, NULL);
+	return &t->cut;
 }
 
-void
-ticker_free_within(struct ticker **tp, int grace_ms, struct net_cut *cut)
+/* grace_ms < 0: wait however long. */
+static void
+ticker_stop(struct ticker **tp, int grace_ms)
 {
+
 	struct ticker *t = *tp;
 	struct timespec ts;
 	int ended;
@@ -139,11 +144,24 @@ ticker_free_within(struct ticker **tp, int grace_ms, struct net_cut *cut)
 	}
 	ended = t->ended;
 	pthread_mutex_unlock(&t->lock);
-	if (grace_ms >= 0 && cut != NULL && !ended)
-		net_cut_fire(cut);
+	if (grace_ms >= 0 && !ended)
+		net_cut_fire(&t->cut);
 	pthread_join(t->thread, NULL);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
+	net_cut_destroy(&t->cut);
 	free(t);
 	*tp = NULL;
+}
+
+void
+ticker_free(struct ticker **tp)
+{
+	ticker_stop(tp, -1);
+}
+
+void
+ticker_free_within(struct ticker **tp, int grace_ms)
+{
+	ticker_stop(tp, grace_ms > 0 ? grace_ms : TICKER_STOP_GRACE_MS);
 }

@@ -32,17 +32,20 @@ void ticker_wake(struct ticker *t);
 int ticker_stopping(const struct ticker *t);
 /* The flag ticker_stopping() reads, for code that polls it atomically. */
 const int *ticker_stop_flag(const struct ticker *t);
-/* Stop, wait for the turn in hand to end, free; accepts NULL. */
+/* Stop, wait for the turn in hand to end however long, free; accepts NULL. */
 void ticker_free(struct ticker **tp);
-/* A good grace_ms for a stopping daemon: "exit within a few seconds". */
+/*
+ * The connection the job is blocked on, for ticker_free_within to cut:
+ * the job publishes its socket there (net.h) while a call may block.
+ */
+struct net_cut *ticker_cut(struct ticker *t);
+/* grace_ms 0 in ticker_free_within: "exit within a few seconds". */
 #define TICKER_STOP_GRACE_MS 3000
 /*
- * The same, but when the turn in hand has not ended within grace_ms,
- * fire `cut` (net.h) first, so a connection it is blocked on fails at
- * once, then wait for it.
+ * The same as ticker_free, but when the turn in hand has not ended
+ * within grace_ms (0: TICKER_STOP_GRACE_MS), the connection published in
+ * ticker_cut() is shut down first, so the blocked call fails at once.
  */
-struct net_cut;
-void ticker_free_within(struct ticker **tp, int grace_ms,
-    struct net_cut *cut);
+void ticker_free_within(struct ticker **tp, int grace_ms);
 
 #endif

@@ -107,9 +107,8 @@ test_busy_job_sees_stop(void **state)
 	assert_null(t);
 }
 
-/* A turn blocked reading a socket nobody writes to, published in cut. */
+/* A turn blocked reading a socket nobody writes to, published. */
 struct blocked {
-	struct net_cut cut;
 	int fd[2];
 	int reads;	/* read()'s result, written by the ticker's thread */
 };
@@ -120,10 +119,9 @@ blocked_turn(struct ticker *t, void *arg)
 	struct blocked *b = arg;
 	char c;
 
-	(void)t;
-	net_cut_set(&b->cut, b->fd[0]);
+	net_cut_set(ticker_cut(t), b->fd[0]);
 	b->reads = (int)read(b->fd[0], &c, 1);
-	net_cut_set(&b->cut, -1);
+	net_cut_set(ticker_cut(t), -1);
 	return 3600;
 }
 
@@ -137,22 +135,36 @@ test_free_within_cuts_a_blocked_turn(void **state)
 	double t0, took;
 
 	(void)state;
-	net_cut_init(&b.cut);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b.fd), 0);
 	assert_int_equal(ticker_start(blocked_turn, &b, &t, &err), 0);
 	usleep(100000);				/* the turn is in read() */
 	t0 = now_s();
-	ticker_free_within(&t, 300, &b.cut);
+	ticker_free_within(&t, 300);
 	took = now_s() - t0;
 	assert_null(t);
 	assert_true(took >= 0.29 && took < 2.0);	/* the grace, then the cut */
 	assert_int_equal(b.reads, 0);		/* read() saw the shutdown */
-	/* A socket published after the cut is cut at once. */
-	net_cut_set(&b.cut, b.fd[1]);
-	assert_int_equal(send(b.fd[1], "x", 1, MSG_NOSIGNAL), -1);
-	net_cut_destroy(&b.cut);
 	close(b.fd[0]);
 	close(b.fd[1]);
+}
+
+/* A socket published after a cut is cut as it is published. */
+static void
+test_cut_after_fire(void **state)
+{
+	struct net_cut cut;
+	int fd[2];
+
+	(void)state;
+	net_cut_init(&cut);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0);
+	net_cut_fire(&cut);
+	net_cut_set(&cut, fd[1]);
+	assert_int_equal(send(fd[1], "x", 1, MSG_NOSIGNAL), -1);
+	net_cut_set(&cut, -1);
+	net_cut_destroy(&cut);
+	close(fd[0]);
+	close(fd[1]);
 }
 
 int
@@ -163,6 +175,7 @@ main(void)
 		cmocka_unit_test(test_free_ends_a_long_sleep),
 		cmocka_unit_test(test_busy_job_sees_stop),
 		cmocka_unit_test(test_free_within_cuts_a_blocked_turn),
+		cmocka_unit_test(test_cut_after_fire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
