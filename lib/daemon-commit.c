@@ -15,18 +15,52 @@
 #include "xalloc.h"
 
 void
-daemon_commit_submit(struct daemon *d, struct daemon_job *job)
+daemon_queue_put(struct daemon *d, struct daemon_queue *q,
+    struct daemon_job *job)
 {
 	pthread_mutex_lock(&d->lock);
 	job->done = 0;
 	job->next = NULL;
-	if (d->q_tail != NULL)
-		d->q_tail->next = job;
+	if (q->tail != NULL)
+		q->tail->next = job;
 	else
-		d->q_head = job;
-	d->q_tail = job;
+		q->head = job;
+	q->tail = job;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
+}
+
+struct daemon_job *
+daemon_queue_take(struct daemon *d, struct daemon_queue *q)
+{
+	struct daemon_job *job;
+
+	pthread_mutex_lock(&d->lock);
+	while (q->head == NULL && !q->quit)
+		pthread_cond_wait(&d->cond, &d->lock);
+	job = q->head;
+	if (job != NULL) {
+		q->head = job->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return job;
+}
+
+void
+daemon_queue_quit(struct daemon *d, struct daemon_queue *q)
+{
+	pthread_mutex_lock(&d->lock);
+	q->quit = 1;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+daemon_commit_submit(struct daemon *d, struct daemon_job *job)
+{
+	daemon_queue_put(d, &d->commit_q, job);
 }
 
 void
@@ -219,22 +253,12 @@ daemon_commit_main(void *arg)
 	struct daemon *d = arg;
 	struct daemon_job *job;
 
-	pthread_mutex_lock(&d->lock);
-	for (;;) {
-		while (d->q_head == NULL && !d->committer_quit)
-			pthread_cond_wait(&d->cond, &d->lock);
-		if (d->q_head == NULL)
-			break;
-		job = d->q_head;
-		d->q_head = job->next;
-		if (d->q_head == NULL)
-			d->q_tail = NULL;
-		pthread_mutex_unlock(&d->lock);
+	while ((job = daemon_queue_take(d, &d->commit_q)) != NULL) {
 		run_job(d, job);
 		pthread_mutex_lock(&d->lock);
 		job->done = 1;
 		pthread_cond_broadcast(&d->cond);
+		pthread_mutex_unlock(&d->lock);
 	}
-	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }

@@ -56,6 +56,12 @@ struct daemon_job {
 	struct daemon_job *next;	/* queue link (prep, then commit) */
 };
 
+/* A FIFO of jobs between threads, under d->lock. */
+struct daemon_queue {
+	struct daemon_job *head, *tail;
+	int quit;		/* the taker ends once it is empty */
+};
+
 /* Batches of one mailbox in flight: one parsing, one storing. */
 #define DAEMON_INFLIGHT 2
 
@@ -79,8 +85,7 @@ struct daemon_worker {
 	size_t n_inflight;
 	pthread_t prep;			/* parses and classifies batches */
 	int prep_started;
-	struct daemon_job *prep_head, *prep_tail; /* under d->lock */
-	int prep_quit;			/* under d->lock */
+	struct daemon_queue prep_q;	/* what the prep thread takes */
 	int commit_failed;		/* under d->lock: later batches of
 					   this drain are not stored */
 	struct mailbox_counts poll;	/* this poll so far */
@@ -101,8 +106,7 @@ struct daemon {
 	int stopping;
 	int stop_fd;			/* eventfd, readable once stopping */
 	int wake_fd;			/* eventfd, to the main loop */
-	struct daemon_job *q_head, *q_tail; /* the committer's queue */
-	int committer_quit;
+	struct daemon_queue commit_q;	/* what the committer takes */
 	int committer_started;
 	pthread_t committer;
 };
@@ -115,6 +119,15 @@ void daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
 void daemon_wake(struct daemon *d);
 
 /* ---- daemon-commit.c ---- */
+
+/* Append a job (its done flag cleared) and wake the taker. */
+void daemon_queue_put(struct daemon *d, struct daemon_queue *q,
+    struct daemon_job *job);
+/* The next job, waiting for one; NULL once quit is asked and q empty. */
+struct daemon_job *daemon_queue_take(struct daemon *d,
+    struct daemon_queue *q);
+/* Ask the taker to end once q is empty. */
+void daemon_queue_quit(struct daemon *d, struct daemon_queue *q);
 
 /* The committer thread's body; arg is the struct daemon. */
 void *daemon_commit_main(void *arg);

@@ -215,25 +215,12 @@ static void *
 prep_main(void *arg)
 {
 	struct daemon_worker *w = arg;
-	struct daemon *d = w->d;
 	struct daemon_job *job;
 
-	pthread_mutex_lock(&d->lock);
-	for (;;) {
-		while (w->prep_head == NULL && !w->prep_quit)
-			pthread_cond_wait(&d->cond, &d->lock);
-		if (w->prep_head == NULL)
-			break;
-		job = w->prep_head;
-		w->prep_head = job->next;
-		if (w->prep_head == NULL)
-			w->prep_tail = NULL;
-		pthread_mutex_unlock(&d->lock);
+	while ((job = daemon_queue_take(w->d, &w->prep_q)) != NULL) {
 		prepare_job(w, job);
-		daemon_commit_submit(d, job);
-		pthread_mutex_lock(&d->lock);
+		daemon_commit_submit(w->d, job);
 	}
-	pthread_mutex_unlock(&d->lock);
 	return NULL;
 }
 
@@ -241,29 +228,18 @@ prep_main(void *arg)
 static void
 prep_submit(struct daemon_worker *w, struct daemon_job *job)
 {
-	struct daemon *d = w->d;
-
 	if (!w->prep_started) {
 		prepare_job(w, job);
-		daemon_commit_submit(d, job);
+		daemon_commit_submit(w->d, job);
 		return;
 	}
-	pthread_mutex_lock(&d->lock);
-	job->done = 0;
-	job->next = NULL;
-	if (w->prep_tail != NULL)
-		w->prep_tail->next = job;
-	else
-		w->prep_head = job;
-	w->prep_tail = job;
-	pthread_cond_broadcast(&d->cond);
-	pthread_mutex_unlock(&d->lock);
+	daemon_queue_put(w->d, &w->prep_q, job);
 }
 
 static void
 prep_start(struct daemon_worker *w)
 {
-	w->prep_quit = 0;
+	w->prep_q.quit = 0;
 	w->prep_started = pthread_create(&w->prep, NULL, prep_main, w) == 0;
 	if (!w->prep_started)
 		daemon_log(w->d, LOG_LVL_WARN, w->mb->name, "no prep thread: "
@@ -276,10 +252,7 @@ prep_stop(struct daemon_worker *w)
 {
 	if (!w->prep_started)
 		return;
-	pthread_mutex_lock(&w->d->lock);
-	w->prep_quit = 1;
-	pthread_cond_broadcast(&w->d->cond);
-	pthread_mutex_unlock(&w->d->lock);
+	daemon_queue_quit(w->d, &w->prep_q);
 	pthread_join(w->prep, NULL);
 	w->prep_started = 0;
 }

@@ -273,10 +273,7 @@ daemon_free(struct daemon **dp, int grace_ms)
 			pthread_join(d->workers[i].thread, NULL);
 	}
 	if (d->committer_started) {
-		pthread_mutex_lock(&d->lock);
-		d->committer_quit = 1;
-		pthread_cond_broadcast(&d->cond);
-		pthread_mutex_unlock(&d->lock);
+		daemon_queue_quit(d, &d->commit_q);
 		pthread_join(d->committer, NULL);
 	}
 	if (d->stop_fd >= 0)

@@ -661,7 +661,7 @@ outbox_run_free(struct outbox_run **rp)
 	if (r == NULL)
 		return;
 	/* the pass in hand ends first; a hung SMTP exchange is cut */
-	ticker_free_within(&r->ticker, r->o.stop_grace_ms);
+	ticker_free(&r->ticker, r->o.stop_grace_ms);
 	store_close(&r->st);
 	accounts_free(&r->accounts);
 	free(r);

@@ -438,7 +438,7 @@ sla_run_free(struct sla_run **rp)
 	if (r == NULL)
 		return;
 	/* the tick in hand ends first; a hung SMTP exchange is cut */
-	ticker_free_within(&r->ticker, r->o.stop_grace_ms);
+	ticker_free(&r->ticker, r->o.stop_grace_ms);
 	store_close(&r->st);
 	sla_run_conf_clear(&r->sc);
 	free(r);

@@ -68,7 +68,7 @@ int store_fts_flush(struct store *st, struct error *err);
 
 /*
  * A unit of work: BEGIN IMMEDIATE at depth 0, a savepoint inside an
- * open transaction.  store_tx_end commits (ok) or rolls back (!ok) the
+ * open transaction.  store_tx_leave commits (ok) or rolls back (!ok) the
  * unit; returns -1 if the commit failed.
  */
 int store_tx_enter(struct store *st, struct error *err);

@@ -94,7 +94,7 @@ ticker_wake(struct ticker *t)
 		return;
 	pthread_mutex_lock(&t->lock);
 	t->woken = 1;
-	pthread_cond_broadcast(&t->cond);	/* ticker_free_within waits too */
+	pthread_cond_broadcast(&t->cond);	/* ticker_free waits too */
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -116,17 +116,17 @@ ticker_cut(struct ticker *t)
 	return &t->cut;
 }
 
-/* grace_ms < 0: wait however long. */
-static void
-ticker_stop(struct ticker **tp, int grace_ms)
+void
+ticker_free(struct ticker **tp, int grace_ms)
 {
-
 	struct ticker *t = *tp;
 	struct timespec ts;
 	int ended;
 
 	if (t == NULL)
 		return;
+	if (grace_ms <= 0)
+		grace_ms = TICKER_STOP_GRACE_MS;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += grace_ms / 1000;
 	ts.tv_nsec += (long)(grace_ms % 1000) * 1000000;
@@ -137,14 +137,14 @@ ticker_stop(struct ticker **tp, int grace_ms)
 	pthread_mutex_lock(&t->lock);
 	__atomic_store_n(&t->stop, 1, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&t->cond);
-	while (grace_ms >= 0 && !t->ended) {
+	while (!t->ended) {
 		if (pthread_cond_timedwait(&t->cond, &t->lock, &ts) ==
 		    ETIMEDOUT)
 			break;
 	}
 	ended = t->ended;
 	pthread_mutex_unlock(&t->lock);
-	if (grace_ms >= 0 && !ended)
+	if (!ended)
 		net_cut_fire(&t->cut);
 	pthread_join(t->thread, NULL);
 	pthread_cond_destroy(&t->cond);
@@ -152,16 +152,4 @@ ticker_stop(struct ticker **tp, int grace_ms)
 	net_cut_destroy(&t->cut);
 	free(t);
 	*tp = NULL;
-}
-
-void
-ticker_free(struct ticker **tp)
-{
-	ticker_stop(tp, -1);
-}
-
-void
-ticker_free_within(struct ticker **tp, int grace_ms)
-{
-	ticker_stop(tp, grace_ms > 0 ? grace_ms : TICKER_STOP_GRACE_MS);
 }

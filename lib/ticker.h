@@ -32,20 +32,19 @@ void ticker_wake(struct ticker *t);
 int ticker_stopping(const struct ticker *t);
 /* The flag ticker_stopping() reads, for code that polls it atomically. */
 const int *ticker_stop_flag(const struct ticker *t);
-/* Stop, wait for the turn in hand to end however long, free; accepts NULL. */
-void ticker_free(struct ticker **tp);
 /*
- * The connection the job is blocked on, for ticker_free_within to cut:
- * the job publishes its socket there (net.h) while a call may block.
+ * The connection the job is blocked on, for ticker_free to cut: the job
+ * publishes its socket there (net.h) while a call may block.
  */
 struct net_cut *ticker_cut(struct ticker *t);
-/* grace_ms 0 in ticker_free_within: "exit within a few seconds". */
+/* grace_ms 0 in ticker_free: "exit within a few seconds". */
 #define TICKER_STOP_GRACE_MS 3000
 /*
- * The same as ticker_free, but when the turn in hand has not ended
- * within grace_ms (0: TICKER_STOP_GRACE_MS), the connection published in
- * ticker_cut() is shut down first, so the blocked call fails at once.
+ * Stop, wait for the turn in hand to end, free; accepts NULL.  When the
+ * turn has not ended within grace_ms (0: TICKER_STOP_GRACE_MS), the
+ * connection published in ticker_cut() is shut down first, so a call
+ * blocked on it fails at once.
  */
-void ticker_free_within(struct ticker **tp, int grace_ms);
+void ticker_free(struct ticker **tp, int grace_ms);
 
 #endif

@@ -69,9 +69,9 @@ test_wake_runs_a_turn(void **state)
 	assert_int_equal(wait_turns(&j, 2), 2);	/* woken: one more turn */
 	ticker_wake(t);
 	assert_int_equal(wait_turns(&j, 3), 3);
-	ticker_free(&t);
+	ticker_free(&t, 0);
 	assert_null(t);
-	ticker_free(&t);			/* NULL is fine */
+	ticker_free(&t, 0);			/* NULL is fine */
 	ticker_wake(NULL);
 }
 
@@ -87,7 +87,7 @@ test_free_ends_a_long_sleep(void **state)
 	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
 	assert_int_equal(wait_turns(&j, 1), 1);
 	t0 = now_s();
-	ticker_free(&t);
+	ticker_free(&t, 0);
 	assert_true(now_s() - t0 < 2.0);	/* not an hour */
 	assert_int_equal(turns(&j), 1);		/* and no turn after stop */
 	assert_int_equal(j.saw_stop, 0);
@@ -103,7 +103,7 @@ test_busy_job_sees_stop(void **state)
 	(void)state;
 	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
 	assert_true(wait_turns(&j, 50) >= 50);
-	ticker_free(&t);			/* must still return */
+	ticker_free(&t, 0);			/* must still return */
 	assert_null(t);
 }
 
@@ -139,7 +139,7 @@ test_free_within_cuts_a_blocked_turn(void **state)
 	assert_int_equal(ticker_start(blocked_turn, &b, &t, &err), 0);
 	usleep(100000);				/* the turn is in read() */
 	t0 = now_s();
-	ticker_free_within(&t, 300);
+	ticker_free(&t, 300);
 	took = now_s() - t0;
 	assert_null(t);
 	assert_true(took >= 0.29 && took < 2.0);	/* the grace, then the cut */
