@@ -1,5 +1,5 @@
 #!/bin/bash
-# IMAP fetch throughput of lib/imap.c against the harness's real Dovecot
+# IMAP fetch throughput of lib/proto/imap.c against the harness's real Dovecot
 # over verified TLS: N generated messages (tests/fixtures/daemon/
 # genmail.py) drained by itest-imap-fetch, with the default batches and
 # with one message per UID FETCH (no pipelining), over implicit TLS and

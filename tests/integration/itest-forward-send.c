@@ -1,7 +1,7 @@
 /*
  * itest-forward-send: build a forward of a thread of stored messages with
- * lib/forward.c and send it as one outbox row with outbox_send() over
- * lib/smtp.c, for test-forward-smtp.sh.
+ * lib/work/forward.c and send it as one outbox row with outbox_send() over
+ * lib/proto/smtp.c, for test-forward-smtp.sh.
  *
  *   itest-forward-send -s attach|redirect -h HOST -p PORT -t TLS -c CA
  *       -u USER -P PASSWORD_FILE -r ROUTE_TO [-n FIRST_NEW] [-e EVENT]
@@ -30,7 +30,7 @@
 
 #define MAX_MSGS 16
 
-/* The body without '#' lines: what lib/command.c would leave. */
+/* The body without '#' lines: what lib/mail/command.c would leave. */
 static char *
 strip_commands(const char *raw)
 {

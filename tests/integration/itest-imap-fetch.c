@@ -1,5 +1,5 @@
 /*
- * itest-imap-fetch: drive lib/imap.c against a real server, for the
+ * itest-imap-fetch: drive lib/proto/imap.c against a real server, for the
  * integration scripts (and scripts/demo.sh's drain check).
  *
  *   itest-imap-fetch -h HOST -p PORT -t implicit|starttls|none -u USER

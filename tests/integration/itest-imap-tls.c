@@ -2,7 +2,7 @@
  * itest-imap-tls HOST PORT CA_FILE [NAME]: open TCP to HOST:PORT, run
  * tls_wrap() verifying against CA_FILE and NAME (default HOST), read the
  * server greeting through the resulting libetpan stream and print it.
- * On failure print tls_wrap's error text and exit 1.  Proves lib/tls.c
+ * On failure print tls_wrap's error text and exit 1.  Proves lib/proto/tls.c
  * against the harness's Dovecot (good / wrong-host / untrusted certs).
  */
 #include <netdb.h>

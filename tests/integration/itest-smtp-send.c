@@ -1,5 +1,5 @@
 /*
- * itest-smtp-send: send files through lib/smtp.c, for test-smtp.sh.
+ * itest-smtp-send: send files through lib/proto/smtp.c, for test-smtp.sh.
  *
  *   itest-smtp-send -h HOST -p PORT -t implicit|starttls|none [-c CA]
  *       [-u USER (-P PASSWORD_FILE | -O OAUTH2_TOKEN_FILE)] [-f FROM]

@@ -1,4 +1,4 @@
-# Faults from the real server, as lib/imap.c sees them: Dovecot killed
+# Faults from the real server, as lib/proto/imap.c sees them: Dovecot killed
 # (connection refused), frozen with SIGSTOP (every read is bounded by the
 # timeout: ERR_CONN within seconds, never a hang), and back again.
 set -eu

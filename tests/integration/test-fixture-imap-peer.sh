@@ -1,5 +1,5 @@
 # Faults no real server produces, from a scripted peer
-# (tests/harness/imap-peer.py), with the exact error lib/imap.c gives:
+# (tests/harness/imap-peer.py), with the exact error lib/proto/imap.c gives:
 # data injected after STARTTLS's OK, PREAUTH before STARTTLS, a server
 # that stops in the middle of a literal, a response that is not IMAP; and
 # LOGINDISABLED, where the client must AUTHENTICATE PLAIN instead; a

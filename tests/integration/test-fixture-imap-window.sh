@@ -1,4 +1,4 @@
-# lib/imap-fetch.c lists what is past the checkpoint a window at a time,
+# lib/proto/imap-fetch.c lists what is past the checkpoint a window at a time,
 # against the harness's real Dovecot: over a folder whose UIDs have gaps
 # (expunged runs, as real folders do), every window size and every
 # starting UID deliver exactly the UIDs at or past it, in order, once;

@@ -1,4 +1,4 @@
-# lib/tls.c and lib/imap.c against the harness's real Dovecot:
+# lib/proto/tls.c and lib/proto/imap.c against the harness's real Dovecot:
 #  - tls_wrap() accepts the test CA's certificate for 127.0.0.1/localhost
 #    and refuses an untrusted CA, a wrong host name, another CA's cert;
 #  - imap.c logs in over implicit TLS, STARTTLS and (loopback) plaintext,

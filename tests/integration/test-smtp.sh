@@ -1,5 +1,5 @@
 #!/bin/bash
-# lib/smtp.c against the harness's real SMTP server (aiosmtpd): sent once
+# lib/proto/smtp.c against the harness's real SMTP server (aiosmtpd): sent once
 # with the bytes intact, 550 permanent and 451 temporary with the server's
 # text, server down temporary, TLS verified against the test CA, an
 # untrusted certificate (or the wrong host name) refused before AUTH.

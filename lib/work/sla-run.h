@@ -18,7 +18,7 @@
  *      through the outbox); a row still pending is retried each tick.
  *
  * The outbox sender mails reminder rows itself (the note split at its
- * first blank line into Subject and body; lib/outbox-run.c).
+ * first blank line into Subject and body; lib/work/outbox-run.c).
  *
  * Everything but the thread is callable with any store and a controlled
  * clock (store_set_clock), which is how the unit tests drive it.  The

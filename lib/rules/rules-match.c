@@ -135,7 +135,7 @@ t_header(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 }
 
 /*
- * What the MIME parser concluded about the message (lib/mime.h), as
+ * What the MIME parser concluded about the message (lib/mail/mime.h), as
  * words: a delivery report is known by its top-level Content-Type, which
  * GMime keeps out of the header list, so `header Content-Type` cannot
  * see it.

@@ -1,5 +1,5 @@
 /*
- * What applying mail commands needs from the store (lib/mailcmd.c): a
+ * What applying mail commands needs from the store (lib/work/mailcmd.c): a
  * unit of work spanning several workflow calls, so the commands of one
  * mail apply all or none, and answer rows in the outbox with the count
  * that caps answers per sender and day.

@@ -1,7 +1,7 @@
 /*
  * The store's side of the SLA clocks: which open tickets a clock runs
  * on, and the reminder written exactly once (event + outbox row in one
- * transaction).  The decision itself is lib/sla.c's sla_evaluate; the
+ * transaction).  The decision itself is lib/work/sla.c's sla_evaluate; the
  * last reminder is read back from the ticket's newest sla-breach event,
  * so the audit log is the only record and cannot disagree with it.
  */

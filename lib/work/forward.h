@@ -58,7 +58,7 @@ struct forward_message {
 	/*
 	 * Team messages whose text carried #command lines: has_commands is
 	 * set and text holds the new text with the command lines already
-	 * removed (lib/command.c strips them).  Such a message is never
+	 * removed (lib/mail/command.c strips them).  Such a message is never
 	 * attached or re-sent: its stripped text goes into the summary
 	 * instead, so no command line and no quoted copy of it ever leaves.
 	 */

@@ -1,5 +1,5 @@
 /*
- * The store's side of the SLA wiring (lib/sla-run.c): the daily digest's
+ * The store's side of the SLA wiring (lib/work/sla-run.c): the daily digest's
  * table.  (Reminder rows are outbox rows, sent by the outbox.)
  *
  * A digest is about no one ticket, so it cannot be an outbox row

@@ -179,7 +179,7 @@ static const char *const migrations[] = {
 	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
 
 	/*
-	 * 3: reports (lib/store-report.c) scan tickets by creation time and
+	 * 3: reports (lib/store/store-report.c) scan tickets by creation time and
 	 * read story and sla-breach events by kind and time.  Who first
 	 * claimed, who last routed by hand and who last (dis)qualified a
 	 * ticket, and when the customer first got an answer, are kept on
