@@ -9,7 +9,7 @@ PKGS="build-essential cmake pkg-config ca-certificates
       libjson-c-dev libxml2-dev libvectorscan-dev
       libsasl2-modules dovecot-imapd python3 python3-aiosmtpd gnutls-bin
       sqlite3
-      valgrind procps chromium"
+      valgrind procps chromium clang-format"
 
 missing=""
 for p in $PKGS; do
