@@ -1,10 +1,10 @@
 /*
  * triaged: the daemon.  main() reads like a table of contents:
- * args -> config -> rules -> store -> mailboxes -> READY -> loop ->
- * STOPPING -> teardown in reverse.  (Rules before the store: a broken
- * rule set is a config error, exit 2, before the database is touched.)  The work itself (one thread per
- * mailbox, one committer) is lib/daemon*.c; this file wires it to
- * signals, the systemd notification socket and the status file.
+ * args -> config, rules, accounts, store (engine_open) -> signals ->
+ * mailboxes, outbox, SLA clocks (engine_start) -> READY -> loop ->
+ * STOPPING -> teardown in reverse.  The engine (lib/engine/engine.h)
+ * owns the lifecycle, reload and the status; this file wires it to
+ * signals, the systemd notification socket and stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,28 +17,16 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "accounts.h"
 #include "conf.h"
-#include "daemon.h"
-#include "forward.h"
+#include "engine.h"
+#include "log-sink.h"
 #include "log.h"
-#include "mailbox.h"
-#include "mailcmd.h"
-#include "mime.h"
-#include "outbox-run.h"
-#include "rules.h"
-#include "sla-run.h"
-#include "store.h"
-#include "xalloc.h"
 
 #define EXIT_FAILED 1	/* --once: some mailbox could not be drained */
 #define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
-#define STOP_GRACE_MS 3000	/* then blocked connections are cut */
 #define IDLE_RENEW_MAX_S 1740	/* RFC 2177: servers may drop at 30 min */
-#define DB_CACHE_KIB (12 * 1024)	/* SQLite page cache of the writer */
 
 struct args {
 	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
@@ -49,21 +37,13 @@ struct args {
 	int idle_renew_s;	/* --idle-renew S: re-issue IDLE after */
 };
 
-/* Everything the main loop turns over; swapped whole on SIGHUP. */
+/* What the main loop turns over. */
 struct triaged {
 	const struct args *args;
-	struct conf *conf;		/* owned */
-	struct store *st;		/* owned */
-	struct rules *rules;		/* owned; immutable, shared by workers */
-	struct daemon *d;		/* owned */
-	struct outbox_run *outbox;	/* owned: the SMTP sender thread */
-	struct accounts *accounts;	/* owned: accounts.csv, or NULL */
-	struct sla_run *sla;		/* owned: the SLA clocks' thread */
-	char *status_path;		/* owned */
+	struct engine *e;		/* owned */
 	int sfd;			/* signalfd */
 	int tfd;			/* timerfd: the tick */
 	uint64_t watchdog_usec;		/* 0: no watchdog */
-	int status_failing;		/* the status file's last write failed */
 	int quit;
 };
 
@@ -132,351 +112,34 @@ parse_args(int argc, char **argv, struct args *a)
 }
 
 /*
- * Load the config, or report every problem in it.  --check prints them
- * plainly, one "FILE:LINE: message" a line, as a compiler does; the
- * daemon logs them (with priorities, for the journal).
+ * --check: load the config and print every problem plainly, one
+ * "FILE:LINE: message" a line, as a compiler does (smtpd -n).
  */
-static struct conf *
-load_config(const struct args *a)
+static int
+check_config(const char *path)
 {
 	struct conf_errors errs = { 0 };
 	struct conf *conf = NULL;
-	int r;
 
-	r = conf_load(a->conf_path, &conf, &errs);
-	if (r < 0) {
-		for (size_t i = 0; i < errs.n; i++) {
-			if (a->check)
-				fprintf(stderr, "%s\n", errs.v[i]);
-			else
-				log_warnx("%s", errs.v[i]);
-		}
-		if (!a->check)
-			log_warnx("%s: %zu error%s", a->conf_path, errs.n,
-			    errs.n == 1 ? "" : "s");
+	if (conf_load(path, &conf, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		conf_errors_clear(&errs);
+		return EXIT_CONFIG;
 	}
-	conf_errors_clear(&errs);
-	return conf;
-}
-
-static struct store *
-open_store(const struct conf *conf)
-{
-	struct error err = { 0 };
-	struct store *st = NULL;
-	int r;
-
-	r = store_open(conf->database, &st, &err);
-	if (r == 0)
-		r = store_set_cache_size(st, DB_CACHE_KIB, &err);
-	if (r < 0) {
-		log_warnx("%s", err.msg);
-		store_close(&st);
-		return NULL;
-	}
-	return st;
-}
-
-/* Load the rule set the config names, or log every problem in it. */
-static struct rules *
-load_rules(const struct conf *conf)
-{
-	struct rules_problems probs = { 0 };
-	struct rules_options opts = { 0 };
-	struct rules_names names;
-	struct rules *rs = NULL;
-	int r;
-
-	rules_names_from_conf(&names, conf);
-	opts.names = &names;
-	r = rules_load(conf->rules, &opts, &rs, &probs);
-	if (r < 0) {
-		for (size_t i = 0; i < probs.n; i++)
-			log_warnx("%s:%d:%d: %s", probs.v[i].file,
-			    probs.v[i].line, probs.v[i].col, probs.v[i].msg);
-		log_warnx("%s: %zu problem%s in the rules", conf->rules,
-		    probs.n, probs.n == 1 ? "" : "s");
-	}
-	rules_problems_clear(&probs);
-	return rs;
-}
-
-/*
- * Load the config's accounts.csv into *a_r (NULL when none is set), or
- * log every problem in it: a broken file is a config error.
- */
-static int
-load_accounts(const struct conf *conf, struct accounts **a_r)
-{
-	struct accounts_errors errs = { 0 };
-	int r;
-
-	*a_r = NULL;
-	if (conf->accounts == NULL)
-		return 0;
-	r = accounts_load(conf->accounts, a_r, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		log_warnx("%s", errs.v[i]);
-	accounts_errors_clear(&errs);
-	return r;
-}
-
-static int
-team_member(void *arg, const char *address)
-{
-	return conf_member_by_address(arg, address) != NULL;
-}
-
-/* Replies to our forwards thread back by our Message-ID domain. */
-static void
-set_own_domain(struct store *st, const struct conf *c)
-{
-	struct forward_sender s = { 0 };
-	struct error err = { 0 };
-
-	if (c->smtp_from == NULL ||
-	    forward_sender_parse(c->smtp_from, &s, &err) < 0)
-		return;
-	store_set_own_domain(st, s.domain);
-	forward_sender_clear(&s);
-}
-
-/* ---- logging from the engine's threads ------------------------------- */
-
-static void
-engine_log(void *arg, enum log_level level, const char *mailbox,
-    const char *msg)
-{
-	(void)arg;
-	if (mailbox == NULL)
-		mailbox = "-";
-	switch (level) {
-	case LOG_LVL_ERR:
-	case LOG_LVL_WARN:
-		log_warnx("mailbox=%s %s", mailbox, msg);
-		break;
-	case LOG_LVL_NOTICE:
-		log_notice("mailbox=%s %s", mailbox, msg);
-		break;
-	case LOG_LVL_INFO:
-		log_info("mailbox=%s %s", mailbox, msg);
-		break;
-	default:
-		log_debug("mailbox=%s %s", mailbox, msg);
-		break;
-	}
-}
-
-/* Called from every worker at once: rules_classify() is thread-safe. */
-static void
-engine_classify(void *arg, const struct msg *m, const char *mailbox,
-    struct verdict *v)
-{
-	const struct triaged *t = arg;
-	struct rules_ctx ctx;
-
-	/* t->accounts changes only while the workers are stopped */
-	accounts_rules_ctx(t->accounts, m, mailbox, &ctx);
-	rules_classify(t->rules, m, &ctx, v);
-}
-
-/* ---- mailboxes ------------------------------------------------------- */
-
-static int
-start_mailboxes(struct triaged *t)
-{
-	struct mailbox_status *prev = NULL;
-	struct daemon_opts opts = { 0 };
-	struct error err = { 0 };
-	pid_t pid;
-	int64_t updated;
-	size_t n_prev = 0;
-	int r;
-
-	/* How far post-actions got last time (crash repair). */
-	(void)mailbox_status_read(t->status_path, &pid, &updated, &prev,
-	    &n_prev, &err);
-	opts.once = t->args->once;
-	opts.no_idle = t->args->no_idle;
-	opts.batch_count = t->args->batch;
-	opts.idle_renew_s = t->args->idle_renew_s;
-	opts.previous = prev;
-	opts.n_previous = n_prev;
-	opts.hooks.log = engine_log;
-	opts.hooks.classify = engine_classify;
-	opts.hooks.arg = t;
-	r = daemon_start(t->conf, t->st, &opts, &t->d, &err);
-	free(prev);
-	if (r < 0)
-		log_warnx("%s", err.msg);
-	return r;
-}
-
-/* ---- the outbox sender ----------------------------------------------- */
-
-static void
-outbox_log(void *arg, enum log_level level, const char *msg)
-{
-	(void)arg;
-	if (level <= LOG_LVL_WARN)
-		log_warnx("outbox: %s", msg);
-	else if (level == LOG_LVL_NOTICE)
-		log_notice("outbox: %s", msg);
-	else
-		log_info("outbox: %s", msg);
-}
-
-static void
-outbox_opts(const struct triaged *t, struct outbox_run_opts *o)
-{
-	const char *backoff = getenv("TRIAGE_OUTBOX_BACKOFF");
-
-	memset(o, 0, sizeof(*o));
-	/* Tests shorten the first retry (seconds); see README. */
-	if (backoff != NULL)
-		o->backoff_first_s = atoi(backoff);
-	o->log = outbox_log;
-	o->build_answer = mailcmd_answer_build;
-	/* SIGTERM waits for the SMTP exchange in hand: keep each step short */
-	o->timeout_s = 30;
-	/* CLI routings reach the database behind our back: look often. */
-	o->interval_s = t->conf->poll_interval < 5 ? t->conf->poll_interval :
-	    5;
-}
-
-/* The sender thread (not with --once: that drains once at the end). */
-static int
-start_outbox(struct triaged *t)
-{
-	struct outbox_run_opts o;
-	struct error err = { 0 };
-
-	if (!t->conf->has_smtp)
-		log_notice("no smtp block in %s: forwards and answers wait in "
-		    "the outbox", t->args->conf_path);
-	if (t->args->once || !t->conf->has_smtp)
-		return 0;
-	outbox_opts(t, &o);
-	if (outbox_run_start(t->conf, &o, &t->outbox, &err) < 0) {
-		log_warnx("%s", err.msg);
-		return -1;
-	}
+	printf("%s: ok\n", path);
+	conf_free(&conf);
 	return 0;
 }
 
-/* --once: send what is due now, after the mailboxes were drained. */
-static int
-drain_outbox(struct triaged *t)
-{
-	struct outbox_run_opts o;
-	struct outbox_pass res = { 0 };
-	struct error err = { 0 };
-
-	if (!t->conf->has_smtp)
-		return 0;
-	outbox_opts(t, &o);
-	if (outbox_run_drain(t->st, t->conf, NULL, &o, &res, &err) < 0) {
-		log_warnx("outbox: %s", err.msg);
-		return -1;
-	}
-	if (res.rows > 0)
-		log_notice("outbox: %zu due: %zu sent, %zu retrying, %zu "
-		    "failed, %zu skipped, %zu waiting", res.rows, res.sent,
-		    res.retried, res.failed, res.skipped, res.deferred);
-	return 0;
-}
-
-/* ---- the SLA clocks ---------------------------------------------------- */
-
-static void
-sla_log(void *arg, enum log_level level, const char *msg)
-{
-	(void)arg;
-	if (level <= LOG_LVL_WARN)
-		log_warnx("sla: %s", msg);
-	else if (level == LOG_LVL_NOTICE)
-		log_notice("sla: %s", msg);
-	else
-		log_info("sla: %s", msg);
-}
-
-static void
-sla_opts(struct sla_run_opts *o)
-{
-	const char *interval = getenv("TRIAGE_SLA_INTERVAL");
-
-	memset(o, 0, sizeof(*o));
-	/* Tests look every second or two (seconds); see README. */
-	if (interval != NULL)
-		o->interval_s = atoi(interval);
-	o->log = sla_log;
-}
-
-/* The reminder and digest thread (--once runs one tick at the end). */
-static int
-start_sla(struct triaged *t)
-{
-	struct sla_run_opts o;
-	struct error err = { 0 };
-
-	if (t->args->once)
-		return 0;
-	sla_opts(&o);
-	if (sla_run_start(t->conf, t->accounts, &o, &t->sla, &err) < 0) {
-		log_warnx("%s", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-/* --once: one SLA tick, after the mailboxes, before the outbox. */
-static int
-tick_sla(struct triaged *t)
-{
-	struct sla_run_opts o;
-	struct sla_tick res = { 0 };
-	struct sla_conf sc;
-	struct error err = { 0 };
-	int r;
-
-	sla_opts(&o);
-	r = sla_run_conf(t->conf, &sc, &err);
-	if (r == 0) {
-		r = sla_run_remind(t->st, t->conf, t->accounts, &sc, &o, &res,
-		    &err);
-		sla_run_conf_clear(&sc);
-	}
-	if (r < 0)
-		log_warnx("sla: %s", err.msg);
-	return r;
-}
-
-/* STATUS= for systemd and the status file for `triage status`. */
+/* STATUS= for systemd; the engine writes the status file. */
 static void
 publish_status(struct triaged *t)
 {
-	struct mailbox_status *v = NULL;
-	struct error err = { 0 };
 	char line[1024];
-	size_t n = 0;
 
-	if (t->d == NULL)
-		return;
-	daemon_status(t->d, &v, &n);
-	mailbox_status_line(v, n, line, sizeof(line));
-	sd_notifyf(0, "STATUS=%s", line);
-	/* A full disk fails every write: say so once, and when it heals. */
-	if (mailbox_status_write(t->status_path, getpid(), time(NULL), v, n,
-	    &err) < 0) {
-		if (!t->status_failing)
-			log_warnx("status file: %s (not repeated until it is "
-			    "written again)", err.msg);
-		t->status_failing = 1;
-	} else if (t->status_failing) {
-		log_notice("status file: written again");
-		t->status_failing = 0;
-	}
-	free(v);
+	if (engine_status(t->e, line, sizeof(line)) == 0)
+		sd_notifyf(0, "STATUS=%s", line);
 }
 
 /* ---- signals and the tick -------------------------------------------- */
@@ -512,63 +175,13 @@ setup_signals(struct triaged *t)
 	return 0;
 }
 
-/*
- * SIGHUP: build a complete new config and rule set; only if both load
- * clean, stop the workers (each finishes its batch), swap, restart them.
- * A broken new config or rule set is refused and the old one stays.
- */
+/* SIGHUP: the engine swaps only a new set that loads clean. */
 static void
 reload(struct triaged *t)
 {
-	struct accounts *accounts = NULL;
-	struct rules *rules = NULL;
-	struct conf *conf;
-
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
-	log_notice("SIGHUP: reloading %s", t->args->conf_path);
-	conf = load_config(t->args);
-	if (conf == NULL) {
-		log_warnx("reload refused: %s is broken; keeping the running "
-		    "configuration and rules", t->args->conf_path);
-		goto out;
-	}
-	rules = load_rules(conf);
-	if (rules == NULL) {
-		log_warnx("reload refused: the rules in %s are broken; keeping "
-		    "the running configuration and rules", conf->rules);
-		conf_free(&conf);
-		goto out;
-	}
-	if (load_accounts(conf, &accounts) < 0) {
-		log_warnx("reload refused: %s is broken; keeping the running "
-		    "configuration", conf->accounts);
-		rules_free(&rules);
-		conf_free(&conf);
-		goto out;
-	}
-	if (strcmp(conf->database, t->conf->database) != 0)
-		log_warnx("reload: database path changed to \"%s\": that "
-		    "needs a restart; still using \"%s\"", conf->database,
-		    t->conf->database);
-	daemon_free(&t->d, STOP_GRACE_MS);
-	outbox_run_free(&t->outbox);
-	sla_run_free(&t->sla);
-	store_set_team(t->st, team_member, conf);
-	set_own_domain(t->st, conf);
-	store_set_accounts(t->st, accounts);
-	conf_free(&t->conf);
-	rules_free(&t->rules);
-	accounts_free(&t->accounts);
-	t->conf = conf;
-	t->rules = rules;
-	t->accounts = accounts;
-	if (start_mailboxes(t) < 0 || start_outbox(t) < 0 || start_sla(t) < 0)
+	if (engine_reload(t->e) < 0)
 		t->quit = 1;
-	else
-		log_notice("reloaded: %zu mailbox%s, %zu rules",
-		    conf->n_mailboxes, conf->n_mailboxes == 1 ? "" : "es",
-		    rules_count(rules));
-out:
 	sd_notify(0, "READY=1");
 	publish_status(t);
 }
@@ -602,10 +215,7 @@ on_tick(struct triaged *t)
 static void
 on_wake(struct triaged *t)
 {
-	daemon_ack(t->d);
-	/* A batch may have queued forwards or answers. */
-	outbox_run_wake(t->outbox);
-	if (daemon_done(t->d))
+	if (engine_wake(t->e))
 		t->quit = 1;
 	publish_status(t);
 }
@@ -619,7 +229,7 @@ main_loop(struct triaged *t)
 	while (!t->quit) {
 		pfd[0] = (struct pollfd){ .fd = t->sfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = t->tfd, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = daemon_wake_fd(t->d),
+		pfd[2] = (struct pollfd){ .fd = engine_wake_fd(t->e),
 			.events = POLLIN };
 		r = poll(pfd, 3, -1);
 		if (r < 0 && errno != EINTR)
@@ -652,84 +262,43 @@ main(int argc, char **argv)
 {
 	struct args args = { 0 };
 	struct triaged t = { .args = &args, .sfd = -1, .tfd = -1 };
+	struct engine_opts eo = { 0 };
+	struct error err = { 0 };
 	int status = 0;
 
 	log_init("triaged", LOG_LVL_INFO);
 	parse_args(argc, argv, &args);
 	bound_malloc();
+	if (args.check)
+		return check_config(args.conf_path);
 
-	t.conf = load_config(&args);
-	if (t.conf == NULL) {
-		if (!args.check)
-			log_warnx("%s: not starting", args.conf_path);
-		return EXIT_CONFIG;
-	}
-	if (args.check) {
-		printf("%s: ok\n", args.conf_path);
-		conf_free(&t.conf);
-		return 0;
-	}
-	t.rules = load_rules(t.conf);
-	if (t.rules == NULL) {
-		log_warnx("%s: not starting", args.conf_path);
-		conf_free(&t.conf);
-		return EXIT_CONFIG;
-	}
-	if (load_accounts(t.conf, &t.accounts) < 0) {
-		log_warnx("%s: not starting", t.conf->accounts);
-		rules_free(&t.rules);
-		conf_free(&t.conf);
-		return EXIT_CONFIG;
-	}
-	mime_init();
-	t.st = open_store(t.conf);
-	if (t.st == NULL) {
-		status = EXIT_FAILED;
-		goto out;
-	}
-	store_set_team(t.st, team_member, t.conf);
-	set_own_domain(t.st, t.conf);
-	store_set_accounts(t.st, t.accounts);
-	t.status_path = mailbox_status_path(t.conf->database);
+	eo.conf_path = args.conf_path;
+	eo.once = args.once;
+	eo.no_idle = args.no_idle;
+	eo.batch = args.batch;
+	eo.idle_renew_s = args.idle_renew_s;
+	eo.log.fn = log_sink_stderr;
+	if (engine_open(&eo, &t.e, &err) < 0)
+		return err.code == ERR_CONF ? EXIT_CONFIG : EXIT_FAILED;
 	if (setup_signals(&t) < 0)
 		fatal("signals");
-	if (start_mailboxes(&t) < 0 || start_outbox(&t) < 0 ||
-	    start_sla(&t) < 0) {
+	if (engine_start(t.e) < 0) {
 		status = EXIT_FAILED;
 		goto out;
 	}
-	log_notice("started: %zu mailbox%s, %zu rules, database %s",
-	    t.conf->n_mailboxes, t.conf->n_mailboxes == 1 ? "" : "es",
-	    rules_count(t.rules), t.conf->database);
 	sd_notify(0, "READY=1");
 
 	main_loop(&t);
 	publish_status(&t);
 
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
-	if (args.once && daemon_failed(t.d) > 0)
+	if (engine_finish(t.e) < 0)
 		status = EXIT_FAILED;
-	outbox_run_free(&t.outbox);
-	if (args.once) {
-		/* the committer is done with the store: it is ours again */
-		daemon_free(&t.d, STOP_GRACE_MS);
-		if (tick_sla(&t) < 0 || drain_outbox(&t) < 0)
-			status = EXIT_FAILED;
-	}
 out:
-	sla_run_free(&t.sla);
-	outbox_run_free(&t.outbox);
-	if (t.d != NULL)
-		daemon_free(&t.d, STOP_GRACE_MS);
+	engine_free(&t.e);
 	if (t.tfd >= 0)
 		close(t.tfd);
 	if (t.sfd >= 0)
 		close(t.sfd);
-	free(t.status_path);
-	store_close(&t.st);
-	mime_shutdown();
-	accounts_free(&t.accounts);
-	rules_free(&t.rules);
-	conf_free(&t.conf);
 	return status;
 }

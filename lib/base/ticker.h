@@ -1,8 +1,9 @@
 /*
  * A background thread that runs one job again and again: it calls the
  * job, sleeps as long as the job asks, and wakes early when
- * ticker_wake() is called or the ticker is being freed.  The outbox
- * sender and the SLA clock each run on one.
+ * ticker_wake() is called or the ticker is being freed.  The daemon's
+ * periodic jobs (the outbox sender and the SLA clocks) share one: see
+ * lib/engine/cron.h.
  */
 #ifndef TRIAGE_TICKER_H
 #define TRIAGE_TICKER_H

@@ -166,6 +166,8 @@ static const struct key smtp_keys[] = {
 	  .choices = tls_names },
 	{ "from", V_STR, F(struct conf, smtp_from), K_REQUIRED,
 	  .fn = check_from },
+	{ "first_retry", V_DURATION, F(struct conf, smtp_first_retry),
+	  .def = "1m", .min = 1, .max = 86400 },
 };
 static const struct table smtp_table =
 	TABLE(" in smtp block", smtp_keys, post_smtp);
@@ -437,6 +439,8 @@ static const struct key sla_keys[] = {
 	  .fn = check_hhmm },
 	{ "hours", V_STR, F(struct conf_sla, hours), K_EMPTY_NULL,
 	  .fn = check_hours },
+	{ "check_interval", V_DURATION, F(struct conf_sla, check_interval),
+	  .def = "1m", .min = 1, .max = 3600 },
 };
 static const struct table sla_table = TABLE(" in sla", sla_keys, NULL);
 

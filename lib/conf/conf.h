@@ -71,6 +71,7 @@ struct conf_sla {
 	char *digest_to;	/* NULL: no digest */
 	char *digest_at;	/* "HH:MM" local time; default "08:00" */
 	char *hours;		/* "Mon-Fri 09:00-18:00 Europe/Berlin" or NULL */
+	int check_interval;	/* seconds between looks at the clocks */
 };
 
 struct conf {
@@ -86,6 +87,8 @@ struct conf {
 	struct conf_server smtp;
 	int has_smtp;
 	char *smtp_from;	/* "Triage <triage@example.com>" */
+	int smtp_first_retry;	/* seconds before an outbox row's first
+				   retry (doubling after); 0: no smtp block */
 	struct conf_route *routes;
 	size_t n_routes;
 	struct conf_member *team;

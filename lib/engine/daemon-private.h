@@ -1,7 +1,9 @@
 /*
  * Internals shared by daemon.c (lifecycle, status), daemon-worker.c (one
- * mailbox's IMAP session and sync) and daemon-commit.c (the committer
- * thread and its queue).  See daemon.h for the design.
+ * mailbox's IMAP session and sync), daemon-commit.c (the committer
+ * thread and its queue) and daemon-event.c (log lines and wake-ups,
+ * which every thread sends: it calls none of the others, so no two
+ * files call each other).  See daemon.h for the design.
  */
 #ifndef TRIAGE_DAEMON_PRIVATE_H
 #define TRIAGE_DAEMON_PRIVATE_H
@@ -111,7 +113,9 @@ struct daemon {
 	pthread_t committer;
 };
 
-/* Log through the hook: printf-style, `mailbox` may be NULL. */
+/* ---- daemon-event.c: what every thread reports ---- */
+
+/* Log to opts.log, one line at a time: `mailbox` may be NULL. */
 void daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -1,14 +1,13 @@
 /*
  * The daemon's lifecycle: start the committer and one worker per
  * mailbox, report state changes to the main loop, stop and join.
- * See daemon.h for the design and daemon-worker.c / daemon-commit.c for
- * the two kinds of thread.
+ * See daemon.h for the design, daemon-worker.c / daemon-commit.c for
+ * the two kinds of thread and daemon-event.c for what they report.
  */
 #include "daemon-private.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,32 +24,6 @@
 #define DEFAULT_BACKOFF_BASE_MS 1000
 #define DEFAULT_BACKOFF_CAP_MS (5 * 60 * 1000)
 #define DEFAULT_IDLE_RENEW_S (25 * 60)	/* RFC 2177: before 29 minutes */
-
-void
-daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
-    const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-
-	if (d->opts.hooks.log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pthread_mutex_lock(&d->log_lock);
-	d->opts.hooks.log(d->opts.hooks.arg, level, mailbox, msg);
-	pthread_mutex_unlock(&d->log_lock);
-}
-
-void
-daemon_wake(struct daemon *d)
-{
-	uint64_t one = 1;
-
-	/* Only fails when the counter would overflow: it is woken then. */
-	(void)write(d->wake_fd, &one, sizeof(one));
-}
 
 static void
 opts_defaults(struct daemon_opts *o)

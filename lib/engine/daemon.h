@@ -22,8 +22,8 @@
  * database that cannot commit -- backs that mailbox off exponentially
  * with jitter and retries; other mailboxes go on.
  *
- * The library does not log: every line goes through hooks.log, from
- * whichever thread, one call at a time.
+ * The library does not log: every line goes to opts.log, with the
+ * mailbox as its context, from whichever thread, one call at a time.
  */
 #ifndef TRIAGE_DAEMON_H
 #define TRIAGE_DAEMON_H
@@ -32,7 +32,7 @@
 
 #include "conf.h"
 #include "error.h"
-#include "log.h"
+#include "log-sink.h"
 #include "mailbox.h"
 #include "mime.h"
 #include "store.h"
@@ -41,12 +41,6 @@
 struct daemon;
 
 struct daemon_hooks {
-	/*
-	 * Log one line about `mailbox` (NULL: the daemon as a whole).
-	 * Called from any thread, never concurrently.
-	 */
-	void (*log)(void *arg, enum log_level level, const char *mailbox,
-	    const char *msg);
 	/*
 	 * Classify a parsed message into *v (initialised by the caller).
 	 * Called from worker threads concurrently: must be thread-safe
@@ -74,6 +68,11 @@ struct daemon_opts {
 	const struct mailbox_status *previous;
 	size_t n_previous;
 	struct daemon_hooks hooks;
+	/*
+	 * Where log lines go, each with its mailbox (NULL: the daemon as a
+	 * whole).  Called from any thread, never concurrently.
+	 */
+	struct log_sink log;
 };
 
 /*

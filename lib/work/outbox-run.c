@@ -1,6 +1,6 @@
 /*
- * The outbox sender: one pass over the due rows, and the thread that runs
- * passes in triaged.  See outbox-run.h; outbox.c sends one row.
+ * The outbox sender: one pass over the due rows.  See outbox-run.h;
+ * outbox.c sends one row; lib/engine/engine-jobs.c runs the passes.
  *
  * Record, act, confirm: a row is committed before it is sent (by whoever
  * queued it), and each mail the server accepts is committed right after
@@ -22,7 +22,6 @@
 #include "smtp.h"
 #include "store-outbox.h"
 #include "store.h"
-#include "ticker.h"
 #include "xalloc.h"
 
 #define DEFAULT_BATCH 50
@@ -59,15 +58,12 @@ say(struct pass *p, enum log_level level, const char *fmt, ...)
 static void
 say(struct pass *p, enum log_level level, const char *fmt, ...)
 {
-	char msg[2048];
+	static const struct log_where where = { .component = "outbox" };
 	va_list ap;
 
-	if (p->o->log == NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_sink_vsay(&p->o->log, level, &where, fmt, ap);
 	va_end(ap);
-	p->o->log(p->o->arg, level, msg);
 }
 
 /* "outbox row 7 (ticket #3, forward to support)" */
@@ -511,7 +507,7 @@ outbox_run_pass(struct store *st, const struct conf *c,
     const struct accounts *accounts, const struct outbox_run_opts *o,
     struct outbox_pass *res_r, struct error *err)
 {
-	return pass_run(st, c, accounts, o, NULL, res_r, err);
+	return pass_run(st, c, accounts, o, o->stop, res_r, err);
 }
 
 static void
@@ -545,125 +541,20 @@ outbox_run_drain(struct store *st, const struct conf *c,
 	return r;
 }
 
-/* ---- the sender thread ---------------------------------------------- */
-
-struct outbox_run {
-	const struct conf *c;		/* foreign */
-	struct outbox_run_opts o;
-	struct store *st;		/* owned; the thread's alone */
-	struct accounts *accounts;	/* owned */
-	struct ticker *ticker;		/* owned; runs run_turn() */
-};
-
-static void
-run_log(struct outbox_run *r, enum log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-run_log(struct outbox_run *r, enum log_level level, const char *fmt, ...)
+int64_t
+outbox_run_wait(struct store *st, const struct outbox_run_opts *o,
+    const struct outbox_pass *res)
 {
-	char msg[2048];
-	va_list ap;
-
-	if (r->o.log == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	r->o.log(r->o.arg, level, msg);
-}
-
-static void
-load_accounts(struct outbox_run *r)
-{
-	struct accounts_errors errs = { 0 };
-
-	if (r->c->accounts == NULL)
-		return;
-	if (accounts_load(r->c->accounts, &r->accounts, &errs) < 0)
-		run_log(r, LOG_LVL_WARN, "accounts: %s%s; forwards name no "
-		    "account", errs.n > 0 ? errs.v[0] : "unreadable",
-		    errs.n > 1 ? " (and more)" : "");
-	accounts_errors_clear(&errs);
-}
-
-/* Seconds to sleep before the next pass (0: at once). */
-static int64_t
-sleep_for(struct outbox_run *r, const struct outbox_pass *res)
-{
-	int64_t next = 0, now, wait = r->o.interval_s;
+	int64_t next = 0, now;
+	int64_t wait = o->interval_s > 0 ? o->interval_s : DEFAULT_INTERVAL_S;
 	struct error err = { 0 };
 
-	if (res->rows >= (r->o.batch > 0 ? r->o.batch : DEFAULT_BATCH))
+	if (res->rows >= (o->batch > 0 ? o->batch : DEFAULT_BATCH))
 		return 0;
-	if (r->st == NULL || store_outbox_next(r->st, &next, &err) < 0)
+	if (st == NULL || store_outbox_next(st, &next, &err) < 0)
 		return wait;
-	now = store_now(r->st);
+	now = store_now(st);
 	if (next > 0 && next - now < wait)
 		wait = next > now ? next - now : 0;
 	return wait;
-}
-
-/* One pass of the sender thread; returns the seconds until the next. */
-static int64_t
-run_turn(struct ticker *t, void *arg)
-{
-	struct outbox_run *r = arg;
-	struct outbox_pass res;
-	struct error err = { 0 };
-
-	memset(&res, 0, sizeof(res));
-	r->o.cut = ticker_cut(t);	/* SMTP publishes its socket there */
-	if (r->st == NULL && store_open(r->c->database, &r->st, &err) < 0)
-		run_log(r, LOG_LVL_WARN, "outbox: %s", err.msg);
-	else if (pass_run(r->st, r->c, r->accounts, &r->o,
-	    ticker_stop_flag(t), &res, &err) < 0)
-		run_log(r, LOG_LVL_WARN, "outbox: database: %s; "
-		    "trying again", err.msg);
-	return sleep_for(r, &res);
-}
-
-int
-outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
-    struct outbox_run **r_r, struct error *err)
-{
-	struct outbox_run *r = xcalloc(1, sizeof(*r));
-	struct error terr = { 0 };
-	int rc;
-
-	r->c = c;
-	r->o = *o;
-	if (r->o.interval_s <= 0)
-		r->o.interval_s = DEFAULT_INTERVAL_S;
-	load_accounts(r);
-	rc = ticker_start(run_turn, r, &r->ticker, &terr);
-	if (rc < 0) {
-		accounts_free(&r->accounts);
-		free(r);
-		return error_set(err, ERR_INTERNAL, "outbox %s", terr.msg);
-	}
-	*r_r = r;
-	return 0;
-}
-
-void
-outbox_run_wake(struct outbox_run *r)
-{
-	if (r != NULL)
-		ticker_wake(r->ticker);
-}
-
-void
-outbox_run_free(struct outbox_run **rp)
-{
-	struct outbox_run *r = *rp;
-
-	if (r == NULL)
-		return;
-	/* the pass in hand ends first; a hung SMTP exchange is cut */
-	ticker_free(&r->ticker, r->o.stop_grace_ms);
-	store_close(&r->st);
-	accounts_free(&r->accounts);
-	free(r);
-	*rp = NULL;
 }

@@ -1,8 +1,8 @@
 /*
  * The outbox sender: passes over the due rows of the outbox table, one
- * SMTP session per pass reused across rows, and the thread in triaged
- * that runs them (its own SQLite connection, so sending never holds up
- * the committer).
+ * SMTP session per pass reused across rows.  The engine's background
+ * ticker (lib/engine/engine-jobs.c) runs them in triaged, on a SQLite
+ * connection of its own, so sending never holds up the committer.
  *
  * One pass (outbox_run_pass): take up to `batch` due rows, oldest first;
  * for each, decide, build, send, record:
@@ -25,7 +25,7 @@
  * When the server cannot be reached every row of the pass is retried
  * with that error, without a connection attempt per row.
  *
- * The library does not log: each verdict is one line through hooks.log.
+ * The library does not log: each verdict is one line to opts.log.
  */
 #ifndef TRIAGE_OUTBOX_RUN_H
 #define TRIAGE_OUTBOX_RUN_H
@@ -35,13 +35,12 @@
 
 #include "conf.h"
 #include "error.h"
-#include "log.h"
+#include "log-sink.h"
 
 struct accounts;
 struct forward_mail;
 struct forward_sender;
 struct net_cut;
-struct outbox_run;
 struct store;
 
 /* Forwards of one ticket in any hour; more wait (DESIGN.md caps). */
@@ -60,12 +59,12 @@ struct outbox_run_opts {
 	int backoff_first_s;   /* first retry after; doubles like
 				  outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
-	int stop_grace_ms;     /* outbox_run_free cuts a hung SMTP
-				  exchange after this; 0: 3000 */
-	struct net_cut *cut;   /* set by the sender thread; NULL else */
-	/* One line per verdict; from the sender's thread.  May be NULL. */
-	void (*log)(void *arg, enum log_level level, const char *msg);
-	void *arg;
+	struct net_cut *cut;   /* a ticker's: SMTP publishes its socket
+				  there, to be cut on stop; NULL: none */
+	const int *stop;       /* a ticker's stop flag: the pass ends
+				  after the row in hand; NULL: none */
+	/* One line per verdict, component "outbox"; fn may be NULL. */
+	struct log_sink log;
 };
 
 /* What one pass did with its rows. */
@@ -95,25 +94,11 @@ int outbox_run_drain(struct store *st, const struct conf *c,
     struct outbox_pass *res_r, struct error *err);
 
 /*
- * Start the sender thread: it opens its own connection to c->database
- * and loads c->accounts (a broken accounts file is logged, the summary
- * then names no account), then runs a pass whenever woken, when the
- * earliest pending row is due, and every interval_s.  `c` is foreign and
- * must outlive outbox_run_free().  Returns 0 and sets *r_r, or -1 with
- * err (ERR_INTERNAL: no thread).
+ * Seconds until a pass is worth running again after one that did `res`
+ * on `st`: 0 when it took a full batch, else until the earliest pending
+ * row is due, at most interval_s (0: 5).
  */
-int outbox_run_start(const struct conf *c, const struct outbox_run_opts *o,
-    struct outbox_run **r_r, struct error *err);
-
-/* Run a pass soon (rows were queued).  Safe from any thread. */
-void outbox_run_wake(struct outbox_run *r);
-
-/*
- * Stop after the row in hand, join the thread, close its store.  An
- * SMTP exchange still blocked after stop_grace_ms is cut (the row is
- * retried later, as after any dropped connection).  Accepts NULL; sets
- * *rp to NULL.
- */
-void outbox_run_free(struct outbox_run **rp);
+int64_t outbox_run_wait(struct store *st, const struct outbox_run_opts *o,
+    const struct outbox_pass *res);
 
 #endif

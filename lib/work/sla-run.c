@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "accounts.h"
 #include "conf.h"
@@ -18,7 +17,6 @@
 #include "smtp.h"
 #include "store-report.h"
 #include "store.h"
-#include "ticker.h"
 #include "xalloc.h"
 
 
@@ -32,15 +30,14 @@ static void say(const struct sla_run_opts *o, enum log_level level,
 static void
 say(const struct sla_run_opts *o, enum log_level level, const char *fmt, ...)
 {
-	char msg[2048];
+	static const struct log_where where = { .component = "sla" };
 	va_list ap;
 
-	if (o == NULL || o->log == NULL)
+	if (o == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_sink_vsay(&o->log, level, &where, fmt, ap);
 	va_end(ap);
-	o->log(o->arg, level, msg);
 }
 
 int
@@ -364,83 +361,13 @@ sla_run_digest(struct store *st, const struct conf *c,
 	return send_pending(st, c, o, res_r, err);
 }
 
-/* ---- the thread ---------------------------------------------------------- */
-
-struct sla_run {
-	const struct conf *c;	  /* foreign */
-	const struct accounts *a; /* foreign; may be NULL */
-	struct sla_run_opts o;
-	struct sla_conf sc; /* owned */
-	struct store *st;   /* owned; the thread's alone */
-	int64_t started;    /* wall clock at start */
-	struct ticker *ticker; /* owned; runs tick() */
-};
-
-/* One tick; returns how many seconds to sleep. */
-static int64_t
-tick(struct ticker *t, void *arg)
+int64_t
+sla_run_wait(const struct sla_run_opts *o, const struct sla_tick *res,
+    int64_t now)
 {
-	struct sla_run *r = arg;
-	struct sla_tick res = {.next_check = SLA_NEVER};
-	struct error err = {0};
-	int64_t wait = r->o.interval_s, now;
-	int rc;
+	int64_t wait = o->interval_s > 0 ? o->interval_s : DEFAULT_INTERVAL_S;
 
-	r->o.cut = ticker_cut(t);	/* SMTP publishes its socket there */
-	if (r->st == NULL && store_open(r->c->database, &r->st, &err) < 0) {
-		say(&r->o, LOG_LVL_WARN, "sla: %s", err.msg);
-		return wait;
-	}
-	rc = sla_run_remind(r->st, r->c, r->a, &r->sc, &r->o, &res, &err);
-	if (rc == 0)
-		rc = sla_run_digest(
-		    r->st, r->c, &r->sc, r->started, &r->o, &res, &err);
-	if (rc < 0)
-		say(&r->o, LOG_LVL_WARN, "sla: database: %s; trying again",
-		    err.msg);
-	now = store_now(r->st);
-	if (res.next_check != SLA_NEVER && res.next_check - now < wait)
-		wait = res.next_check > now ? res.next_check - now : 1;
+	if (res->next_check != SLA_NEVER && res->next_check - now < wait)
+		wait = res->next_check > now ? res->next_check - now : 1;
 	return wait;
-}
-
-int
-sla_run_start(const struct conf *c, const struct accounts *a,
-    const struct sla_run_opts *o, struct sla_run **r_r, struct error *err)
-{
-	struct sla_run *r = xcalloc(1, sizeof(*r));
-	struct error terr = { 0 };
-
-	if (sla_run_conf(c, &r->sc, err) < 0) {
-		free(r);
-		return -1;
-	}
-	r->c = c;
-	r->a = a;
-	r->o = *o;
-	if (r->o.interval_s <= 0)
-		r->o.interval_s = DEFAULT_INTERVAL_S;
-	r->started = time(NULL);
-	if (ticker_start(tick, r, &r->ticker, &terr) < 0) {
-		sla_run_conf_clear(&r->sc);
-		free(r);
-		return error_set(err, ERR_INTERNAL, "sla %s", terr.msg);
-	}
-	*r_r = r;
-	return 0;
-}
-
-void
-sla_run_free(struct sla_run **rp)
-{
-	struct sla_run *r = *rp;
-
-	if (r == NULL)
-		return;
-	/* the tick in hand ends first; a hung SMTP exchange is cut */
-	ticker_free(&r->ticker, r->o.stop_grace_ms);
-	store_close(&r->st);
-	sla_run_conf_clear(&r->sc);
-	free(r);
-	*rp = NULL;
 }

@@ -1,7 +1,7 @@
 /*
- * The daemon's SLA clocks: a thread of its own (with its own SQLite
- * connection, like the outbox sender) that, about once a minute and
- * whenever a clock is due,
+ * The daemon's SLA clocks: a pass that the engine's background ticker
+ * (lib/engine/engine-jobs.c, on its own SQLite connection, like the
+ * outbox sender) runs about once a minute and whenever a clock is due:
  *
  *   1. reads every open ticket a clock may run on (store_sla_due), a
  *      page of STORE_SLA_PAGE at a time, so memory stays flat,
@@ -20,9 +20,9 @@
  * The outbox sender mails reminder rows itself (the note split at its
  * first blank line into Subject and body; lib/work/outbox-run.c).
  *
- * Everything but the thread is callable with any store and a controlled
- * clock (store_set_clock), which is how the unit tests drive it.  The
- * library does not log: each decision is one line through opts.log.
+ * Everything is callable with any store and a controlled clock
+ * (store_set_clock), which is how the unit tests drive it.  The library
+ * does not log: each decision is one line to opts.log.
  */
 #ifndef TRIAGE_SLA_RUN_H
 #define TRIAGE_SLA_RUN_H
@@ -31,13 +31,12 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "log.h"
+#include "log-sink.h"
 #include "sla.h"
 
 struct accounts;
 struct conf;
 struct net_cut;
-struct sla_run;
 struct store;
 
 /* Digest mails tried at most this many times (one a tick), then left. */
@@ -61,12 +60,10 @@ void sla_run_conf_clear(struct sla_conf *sc);
 struct sla_run_opts {
 	int interval_s;	    /* look at least this often; 0: 60 */
 	int smtp_timeout_s; /* the digest's SMTP steps; 0: 30 */
-	int stop_grace_ms;  /* sla_run_free cuts a hung SMTP exchange
-			       after this; 0: 3000 */
-	struct net_cut *cut; /* set by the SLA thread; NULL else */
-	/* One line per decision; from the SLA thread.  May be NULL. */
-	void (*log)(void *arg, enum log_level level, const char *msg);
-	void *arg;
+	struct net_cut *cut; /* a ticker's: SMTP publishes its socket
+				there, to be cut on stop; NULL: none */
+	/* One line per decision, component "sla"; fn may be NULL. */
+	struct log_sink log;
 };
 
 /* What one tick did. */
@@ -104,17 +101,10 @@ int sla_run_digest(struct store *st, const struct conf *c,
     struct sla_tick *res_r, struct error *err);
 
 /*
- * Start the SLA thread with config `c` (foreign, must outlive the run)
- * and `a` (foreign, may be NULL; swapped only with a new run).  It opens
- * its own connection to c->database.  Returns 0 and sets *r_r, or -1
- * with err (the sla block is bad: ERR_CONF; no thread: ERR_INTERNAL).
+ * Seconds to wait after a pass that found `res` at time `now`:
+ * interval_s (0: 60), or less when a clock changes sooner (at least 1).
  */
-int sla_run_start(const struct conf *c, const struct accounts *a,
-    const struct sla_run_opts *o, struct sla_run **r_r, struct error *err);
-/*
- * Stop the thread after the tick in hand (a digest's SMTP exchange still
- * blocked after stop_grace_ms is cut) and free; accepts NULL.
- */
-void sla_run_free(struct sla_run **rp);
+int64_t sla_run_wait(const struct sla_run_opts *o, const struct sla_tick *res,
+    int64_t now);
 
 #endif

@@ -17,12 +17,12 @@ set -e
 . "$TRIAGE_SOURCE_DIR/tests/integration/daemon-lib.sh"
 . "$TRIAGE_SOURCE_DIR/tests/integration/outbox-lib.sh"
 
-# First retry after 1 s (then 2, 4 ...) instead of a minute.
-export TRIAGE_OUTBOX_BACKOFF=1
-
 harness_start
 outbox_trap
 conf
+# First retry after 1 s (then 2, 4 ...) instead of a minute.
+sed -i 's|from = "Triage <triage@example.com>";|& first_retry = "1s";|' "$CONF"
+grep -q 'first_retry = "1s"' "$CONF" || fail "smtp.first_retry not set"
 W=$HARNESS_DIR/work
 mkdir -p "$W"
 sed 's/o1\.pat@/o1.kim@/; s/Pat Buyer <pat@/Kim <kim@/' \

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Key accounts and SLA clocks under the real triaged, Dovecot and SMTP
 # server, with sla.claim and sla.acknowledge of 3 seconds and the SLA
-# thread looking every second (TRIAGE_SLA_INTERVAL=1):
+# clocks looked at every second (sla.check_interval = 1):
 #   - a key-account customer's ticket records account and tier and starts
 #     at the tier's priority; another customer's does not;
 #   - a ticket left unclaimed gets exactly one reminder (to the account's
@@ -23,9 +23,10 @@ cat >"$HARNESS_DIR/accounts.csv" <<'CSV'
 domain,account,tier,owner
 buyer.example,"Buyer, Corp",strategic,bob
 CSV
-sed -i -e 's/claim = "4h"; acknowledge = "1d";/claim = "3s"; acknowledge = "3s";/' \
+sed -i -e 's/claim = "4h"; acknowledge = "1d";/claim = "3s"; acknowledge = "3s"; check_interval = 1;/' \
     -e "1a accounts = \"$HARNESS_DIR/accounts.csv\";" "$CONF"
-grep -q 'claim = "3s"' "$CONF" || fail "sla not rewritten"
+grep -q 'claim = "3s"; acknowledge = "3s"; check_interval = 1;' "$CONF" ||
+	fail "sla not rewritten"
 
 # mails_to ADDR: how many spooled mails went to ADDR.
 mails_to()
@@ -45,7 +46,6 @@ json()
 }
 
 deliver sales INBOX "$OUTBOX_FIX/c1.eml" "$OUTBOX_FIX/d1.eml"
-export TRIAGE_SLA_INTERVAL=1
 start_daemon
 wait_sql "SELECT count(*) FROM tickets" 2 10 || fail "tickets not ingested"
 T1=$(ticket_of o1.pat@buyer.example)

@@ -14,11 +14,11 @@ harness_start
 conf
 # at least 10 s ahead, so the daemon starts before digest_at
 at=$(date -u -d "@$(( $(date +%s) + 70 ))" +%H:%M)
-sed -i "s/digest_to = \"bdr-managers@example.com\";/digest_to = \"bdr-managers@example.com\"; digest_at = \"$at\";/" "$CONF"
-grep -q "digest_at = \"$at\"" "$CONF" || fail "digest_at not set"
+# and the clocks looked at every 5 s (sla.check_interval)
+sed -i "s/digest_to = \"bdr-managers@example.com\";/digest_to = \"bdr-managers@example.com\"; digest_at = \"$at\"; check_interval = 5;/" "$CONF"
+grep -q "digest_at = \"$at\"; check_interval = 5;" "$CONF" || fail "digest_at not set"
 
 deliver sales INBOX "$OUTBOX_FIX/c1.eml"
-export TRIAGE_SLA_INTERVAL=5
 start_daemon
 wait_sql "SELECT count(*) FROM tickets" 1 10 || fail "ticket not ingested"
 [ "$(sql "SELECT count(*) FROM sla_digests")" = 0 ] || fail "a digest before digest_at"

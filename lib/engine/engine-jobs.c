@@ -1,0 +1,225 @@
+/*
+ * The daemon's two periodic jobs on the one cron thread (cron.h): the
+ * outbox sender, every few seconds and whenever a batch queued mail, and
+ * the SLA clocks, every sla.check_interval and whenever a clock is due.
+ * They share a database connection of their own, so neither holds up
+ * the committer; a hung SMTP exchange of either is cut by cron_free().
+ */
+#include "engine-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "cron.h"
+#include "mailcmd.h"
+#include "outbox-run.h"
+#include "sla-run.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define OUTBOX_TIMEOUT_S 30	/* SIGTERM waits for the exchange in hand */
+#define OUTBOX_INTERVAL_MAX_S 5	/* CLI routings reach the database
+				   behind our back: look often */
+
+struct engine_jobs {
+	const struct conf *c;		/* foreign */
+	const struct accounts *a;	/* foreign; may be NULL */
+	struct log_sink log;
+	struct store *st;		/* owned; the cron thread's alone */
+	struct outbox_run_opts outbox;
+	struct sla_run_opts sla;
+	struct sla_conf sc;		/* owned */
+	int64_t started;		/* wall clock at start (the digest) */
+	struct cron *cron;		/* owned */
+	int outbox_job;			/* in cron; -1: no smtp block */
+};
+
+static const struct log_where outbox_where = { .component = "outbox" };
+static const struct log_where sla_where = { .component = "sla" };
+
+static void
+outbox_opts(const struct conf *c, const struct log_sink *log,
+    struct outbox_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->backoff_first_s = c->smtp_first_retry;
+	o->log = *log;
+	o->build_answer = mailcmd_answer_build;
+	o->timeout_s = OUTBOX_TIMEOUT_S;
+	o->interval_s = c->poll_interval < OUTBOX_INTERVAL_MAX_S ?
+	    c->poll_interval : OUTBOX_INTERVAL_MAX_S;
+}
+
+static void
+sla_opts(const struct conf *c, const struct log_sink *log,
+    struct sla_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->interval_s = c->sla.check_interval;
+	o->log = *log;
+}
+
+/* The jobs' connection, opened at their first run (and retried). */
+static int
+jobs_store(struct engine_jobs *j, const struct log_where *where)
+{
+	struct error err = { 0 };
+
+	if (j->st != NULL)
+		return 0;
+	if (store_open(j->c->database, &j->st, &err) < 0) {
+		log_sink_say(&j->log, LOG_LVL_WARN, where, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One outbox pass; returns the seconds until the next. */
+static int64_t
+outbox_turn(struct ticker *t, void *arg)
+{
+	struct engine_jobs *j = arg;
+	struct outbox_pass res = { 0 };
+	struct error err = { 0 };
+
+	j->outbox.cut = ticker_cut(t);	/* SMTP publishes its socket there */
+	j->outbox.stop = ticker_stop_flag(t);
+	if (jobs_store(j, &outbox_where) < 0)
+		return outbox_run_wait(NULL, &j->outbox, &res);
+	if (outbox_run_pass(j->st, j->c, j->a, &j->outbox, &res, &err) < 0)
+		log_sink_say(&j->log, LOG_LVL_WARN, &outbox_where,
+		    "database: %s; trying again", err.msg);
+	return outbox_run_wait(j->st, &j->outbox, &res);
+}
+
+/* One look at the SLA clocks; returns the seconds until the next. */
+static int64_t
+sla_turn(struct ticker *t, void *arg)
+{
+	struct engine_jobs *j = arg;
+	struct sla_tick res = { .next_check = SLA_NEVER };
+	struct error err = { 0 };
+	int r;
+
+	j->sla.cut = ticker_cut(t);	/* SMTP publishes its socket there */
+	if (jobs_store(j, &sla_where) < 0)
+		return sla_run_wait(&j->sla, &res, 0);
+	r = sla_run_remind(j->st, j->c, j->a, &j->sc, &j->sla, &res, &err);
+	if (r == 0)
+		r = sla_run_digest(j->st, j->c, &j->sc, j->started, &j->sla,
+		    &res, &err);
+	if (r < 0)
+		log_sink_say(&j->log, LOG_LVL_WARN, &sla_where,
+		    "database: %s; trying again", err.msg);
+	return sla_run_wait(&j->sla, &res, store_now(j->st));
+}
+
+int
+engine_jobs_start(const struct conf *c, const struct accounts *a,
+    const struct log_sink *log, struct engine_jobs **j_r, struct error *err)
+{
+	struct engine_jobs *j = xcalloc(1, sizeof(*j));
+	struct error terr = { 0 };
+
+	j->c = c;
+	j->a = a;
+	j->log = *log;
+	j->outbox_job = -1;
+	outbox_opts(c, log, &j->outbox);
+	sla_opts(c, log, &j->sla);
+	if (sla_run_conf(c, &j->sc, err) < 0) {
+		free(j);
+		return -1;
+	}
+	j->started = time(NULL);
+	j->cron = cron_new();
+	if (c->has_smtp)
+		j->outbox_job = cron_add(j->cron, outbox_turn, j);
+	(void)cron_add(j->cron, sla_turn, j);
+	if (cron_start(j->cron, &terr) < 0) {
+		engine_jobs_free(&j);
+		return error_set(err, ERR_INTERNAL, "outbox and sla %s",
+		    terr.msg);
+	}
+	*j_r = j;
+	return 0;
+}
+
+void
+engine_jobs_wake_outbox(struct engine_jobs *j)
+{
+	if (j != NULL)
+		cron_wake(j->cron, j->outbox_job);
+}
+
+void
+engine_jobs_free(struct engine_jobs **jp)
+{
+	struct engine_jobs *j = *jp;
+
+	if (j == NULL)
+		return;
+	/* the job in hand ends first; a hung SMTP exchange is cut */
+	cron_free(&j->cron);
+	store_close(&j->st);
+	sla_run_conf_clear(&j->sc);
+	free(j);
+	*jp = NULL;
+}
+
+/* --once: one SLA look, after the mailboxes, before the outbox. */
+static int
+once_sla(struct store *st, const struct conf *c, const struct accounts *a,
+    const struct log_sink *log)
+{
+	struct sla_run_opts o;
+	struct sla_tick res = { 0 };
+	struct sla_conf sc;
+	struct error err = { 0 };
+	int r;
+
+	sla_opts(c, log, &o);
+	r = sla_run_conf(c, &sc, &err);
+	if (r == 0) {
+		r = sla_run_remind(st, c, a, &sc, &o, &res, &err);
+		sla_run_conf_clear(&sc);
+	}
+	if (r < 0)
+		log_sink_say(log, LOG_LVL_WARN, &sla_where, "%s", err.msg);
+	return r;
+}
+
+/* --once: send what is due now, after the mailboxes were drained. */
+static int
+once_outbox(struct store *st, const struct conf *c,
+    const struct log_sink *log)
+{
+	struct outbox_run_opts o;
+	struct outbox_pass res = { 0 };
+	struct error err = { 0 };
+
+	if (!c->has_smtp)
+		return 0;
+	outbox_opts(c, log, &o);
+	if (outbox_run_drain(st, c, NULL, &o, &res, &err) < 0) {
+		log_sink_say(log, LOG_LVL_WARN, &outbox_where, "%s", err.msg);
+		return -1;
+	}
+	if (res.rows > 0)
+		log_sink_say(log, LOG_LVL_NOTICE, &outbox_where, "%zu due: %zu "
+		    "sent, %zu retrying, %zu failed, %zu skipped, %zu waiting",
+		    res.rows, res.sent, res.retried, res.failed, res.skipped,
+		    res.deferred);
+	return 0;
+}
+
+int
+engine_jobs_once(struct store *st, const struct conf *c,
+    const struct accounts *a, const struct log_sink *log)
+{
+	if (once_sla(st, c, a, log) < 0)
+		return -1;
+	return once_outbox(st, c, log);
+}

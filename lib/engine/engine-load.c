@@ -1,0 +1,92 @@
+/*
+ * Build one configuration -- config, rule set, accounts -- reporting
+ * every problem in each to the engine's log sink.  Used at start and by
+ * reload, which swaps only what loaded clean.
+ */
+#include "engine-private.h"
+
+#include "accounts.h"
+#include "conf.h"
+#include "forward.h"
+#include "rules.h"
+#include "store.h"
+
+struct conf *
+engine_load_conf(const struct engine_opts *o)
+{
+	struct conf_errors errs = { 0 };
+	struct conf *conf = NULL;
+
+	if (conf_load(o->conf_path, &conf, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s",
+			    errs.v[i]);
+		log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s: %zu error%s",
+		    o->conf_path, errs.n, errs.n == 1 ? "" : "s");
+	}
+	conf_errors_clear(&errs);
+	return conf;
+}
+
+struct rules *
+engine_load_rules(const struct engine_opts *o, const struct conf *c)
+{
+	struct rules_problems probs = { 0 };
+	struct rules_options opts = { 0 };
+	struct rules_names names;
+	struct rules *rs = NULL;
+
+	rules_names_from_conf(&names, c);
+	opts.names = &names;
+	if (rules_load(c->rules, &opts, &rs, &probs) < 0) {
+		for (size_t i = 0; i < probs.n; i++)
+			log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s:%d:%d: %s",
+			    probs.v[i].file, probs.v[i].line, probs.v[i].col,
+			    probs.v[i].msg);
+		log_sink_say(&o->log, LOG_LVL_WARN, NULL,
+		    "%s: %zu problem%s in the rules", c->rules, probs.n,
+		    probs.n == 1 ? "" : "s");
+	}
+	rules_problems_clear(&probs);
+	return rs;
+}
+
+int
+engine_load_accounts(const struct engine_opts *o, const struct conf *c,
+    struct accounts **a_r)
+{
+	struct accounts_errors errs = { 0 };
+	int r;
+
+	*a_r = NULL;
+	if (c->accounts == NULL)
+		return 0;
+	r = accounts_load(c->accounts, a_r, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s", errs.v[i]);
+	accounts_errors_clear(&errs);
+	return r;
+}
+
+static int
+team_member(void *arg, const char *address)
+{
+	return conf_member_by_address(arg, address) != NULL;
+}
+
+void
+engine_load_apply(struct store *st, struct conf *c,
+    const struct accounts *a)
+{
+	struct forward_sender s = { 0 };
+	struct error err = { 0 };
+
+	store_set_team(st, team_member, c);
+	/* Replies to our forwards thread back by our Message-ID domain. */
+	if (c->smtp_from != NULL &&
+	    forward_sender_parse(c->smtp_from, &s, &err) == 0) {
+		store_set_own_domain(st, s.domain);
+		forward_sender_clear(&s);
+	}
+	store_set_accounts(st, a);
+}

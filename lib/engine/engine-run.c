@@ -1,0 +1,92 @@
+/*
+ * The threads of the current configuration: one worker per mailbox and
+ * the committer (daemon.h), and the cron of outbox and SLA jobs.  Started
+ * by engine_start() and again after each reload; stopped before either
+ * swaps or frees what they read.
+ */
+#include "engine-private.h"
+
+#include <stdlib.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "daemon.h"
+#include "rules.h"
+
+/* Called from every worker at once: rules_classify() is thread-safe. */
+static void
+engine_classify(void *arg, const struct msg *m, const char *mailbox,
+    struct verdict *v)
+{
+	const struct engine *e = arg;
+	struct rules_ctx ctx;
+
+	/* e->accounts changes only while the workers are stopped */
+	accounts_rules_ctx(e->accounts, m, mailbox, &ctx);
+	rules_classify(e->rules, m, &ctx, v);
+}
+
+static int
+start_mailboxes(struct engine *e)
+{
+	struct mailbox_status *prev = NULL;
+	struct daemon_opts opts = { 0 };
+	struct error err = { 0 };
+	pid_t pid;
+	int64_t updated;
+	size_t n_prev = 0;
+	int r;
+
+	/* How far post-actions got last time (crash repair). */
+	(void)mailbox_status_read(e->status_path, &pid, &updated, &prev,
+	    &n_prev, &err);
+	opts.once = e->opts.once;
+	opts.no_idle = e->opts.no_idle;
+	opts.batch_count = e->opts.batch;
+	opts.idle_renew_s = e->opts.idle_renew_s;
+	opts.previous = prev;
+	opts.n_previous = n_prev;
+	opts.log = e->opts.log;
+	opts.hooks.classify = engine_classify;
+	opts.hooks.arg = e;
+	r = daemon_start(e->conf, e->st, &opts, &e->d, &err);
+	free(prev);
+	if (r < 0)
+		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err.msg);
+	return r;
+}
+
+/* The outbox and SLA jobs (not with --once: engine_finish runs them). */
+static int
+start_jobs(struct engine *e)
+{
+	struct error err = { 0 };
+
+	if (!e->conf->has_smtp)
+		log_sink_say(&e->opts.log, LOG_LVL_NOTICE, NULL, "no smtp block "
+		    "in %s: forwards and answers wait in the outbox",
+		    e->opts.conf_path);
+	if (e->opts.once)
+		return 0;
+	if (engine_jobs_start(e->conf, e->accounts, &e->opts.log, &e->jobs,
+	    &err) < 0) {
+		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+engine_run_start(struct engine *e)
+{
+	if (start_mailboxes(e) < 0 || start_jobs(e) < 0)
+		return -1;
+	return 0;
+}
+
+void
+engine_run_stop(struct engine *e)
+{
+	engine_jobs_free(&e->jobs);
+	daemon_free(&e->d, ENGINE_STOP_GRACE_MS);
+}

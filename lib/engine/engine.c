@@ -1,0 +1,145 @@
+/*
+ * The engine's lifecycle: open (config, rules, accounts, database),
+ * start the threads, finish (--once: the SLA look and the outbox drain
+ * after the mailboxes), free in reverse.  See engine.h.
+ */
+#include "engine-private.h"
+
+#include <stdlib.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "daemon.h"
+#include "mailbox.h"
+#include "mime.h"
+#include "rules.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define DB_CACHE_KIB (12 * 1024)	/* SQLite page cache of the writer */
+
+static int
+open_store(struct engine *e, struct error *err)
+{
+	int r;
+
+	r = store_open(e->conf->database, &e->st, err);
+	if (r == 0)
+		r = store_set_cache_size(e->st, DB_CACHE_KIB, err);
+	if (r < 0) {
+		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err->msg);
+		store_close(&e->st);
+	}
+	return r;
+}
+
+/*
+ * Config, then rules, then accounts: a broken one is a config error,
+ * reported before the database is touched.
+ */
+static int
+load(struct engine *e, struct error *err)
+{
+	const char *broken = e->opts.conf_path;
+
+	e->conf = engine_load_conf(&e->opts);
+	if (e->conf == NULL)
+		goto broken;
+	e->rules = engine_load_rules(&e->opts, e->conf);
+	if (e->rules == NULL)
+		goto broken;
+	if (engine_load_accounts(&e->opts, e->conf, &e->accounts) < 0) {
+		broken = e->conf->accounts;
+		goto broken;
+	}
+	return 0;
+broken:
+	log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s: not starting",
+	    broken);
+	return error_set(err, ERR_CONF, "%s is broken", broken);
+}
+
+int
+engine_open(const struct engine_opts *opts, struct engine **e_r,
+    struct error *err)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+
+	e->opts = *opts;
+	if (load(e, err) < 0)
+		goto fail;
+	mime_init();
+	e->mime_up = 1;
+	if (open_store(e, err) < 0)
+		goto fail;
+	engine_load_apply(e->st, e->conf, e->accounts);
+	e->status_path = mailbox_status_path(e->conf->database);
+	*e_r = e;
+	return 0;
+fail:
+	engine_free(&e);
+	return -1;
+}
+
+int
+engine_start(struct engine *e)
+{
+	if (engine_run_start(e) < 0)
+		return -1;
+	log_sink_say(&e->opts.log, LOG_LVL_NOTICE, NULL, "started: %zu "
+	    "mailbox%s, %zu rules, database %s", e->conf->n_mailboxes,
+	    e->conf->n_mailboxes == 1 ? "" : "es", rules_count(e->rules),
+	    e->conf->database);
+	return 0;
+}
+
+int
+engine_wake_fd(const struct engine *e)
+{
+	return e->d != NULL ? daemon_wake_fd(e->d) : -1;
+}
+
+int
+engine_wake(struct engine *e)
+{
+	if (e->d == NULL)
+		return 1;
+	daemon_ack(e->d);
+	/* A batch may have queued forwards or answers. */
+	engine_jobs_wake_outbox(e->jobs);
+	return daemon_done(e->d);
+}
+
+int
+engine_finish(struct engine *e)
+{
+	int r = 0;
+
+	if (e->opts.once && e->d != NULL && daemon_failed(e->d) > 0)
+		r = -1;
+	engine_run_stop(e);
+	/* --once: the committer is done with the store: it is ours again */
+	if (e->opts.once &&
+	    engine_jobs_once(e->st, e->conf, e->accounts, &e->opts.log) < 0)
+		r = -1;
+	return r;
+}
+
+void
+engine_free(struct engine **ep)
+{
+	struct engine *e = *ep;
+
+	if (e == NULL)
+		return;
+	engine_run_stop(e);
+	free(e->status_path);
+	store_close(&e->st);
+	if (e->mime_up)
+		mime_shutdown();
+	accounts_free(&e->accounts);
+	rules_free(&e->rules);
+	conf_free(&e->conf);
+	free(e);
+	*ep = NULL;
+}

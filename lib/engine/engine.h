@@ -1,0 +1,94 @@
+/*
+ * The engine: what triaged runs.  It owns the configuration, the rule
+ * set, the accounts, the database, the mailbox workers (daemon.h) and
+ * the background cron that sends the outbox and watches the SLA clocks
+ * (cron.h), and it swaps them on reload.  The program keeps the process
+ * concerns: arguments, signals, the poll() loop and sd_notify.
+ *
+ *   engine_open      config, rules, accounts, store     (no thread yet)
+ *   engine_start     mailboxes, outbox, SLA clocks      (threads)
+ *   engine_reload    SIGHUP: build, validate, swap
+ *   engine_status    the STATUS= line and the status file
+ *   engine_finish    stop; --once: one SLA look, drain the outbox
+ *   engine_free      teardown in reverse
+ *
+ * The engine does not log to stderr itself: every line goes to the log
+ * sink of its options, with its context (mailbox, component).
+ */
+#ifndef TRIAGE_ENGINE_H
+#define TRIAGE_ENGINE_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "log-sink.h"
+
+struct engine;
+
+struct engine_opts {
+	const char *conf_path;	/* foreign: triage.conf */
+	int once;		/* each mailbox polls once; no cron */
+	int no_idle;		/* poll even where IDLE works */
+	size_t batch;		/* messages per transaction; 0: default */
+	int idle_renew_s;	/* re-issue IDLE after; 0: default */
+	struct log_sink log;	/* where every line goes */
+};
+
+/*
+ * Load the config, the rules and the accounts (every problem logged),
+ * then open the database.  Starts no thread: block signals first.
+ * Returns 0 and sets *e_r; or -1 with err: ERR_CONF when the config,
+ * rules or accounts are broken ("not starting" is logged), another code
+ * when the database could not be opened.
+ */
+int engine_open(const struct engine_opts *opts, struct engine **e_r,
+    struct error *err);
+
+/*
+ * Start a worker per mailbox, the outbox sender (with an smtp block)
+ * and the SLA clocks (neither with --once: engine_finish runs them
+ * once).  Returns 0, or -1 (logged).
+ */
+int engine_start(struct engine *e);
+
+/*
+ * SIGHUP: load a new config, rule set and accounts completely; only if
+ * all load clean, stop the threads (each finishes the batch in hand),
+ * swap, start them again.  Returns 0 (reloaded, or refused and the old
+ * set kept, both logged), or -1 when the threads could not be started
+ * again: the daemon must stop.
+ */
+int engine_reload(struct engine *e);
+
+/*
+ * Readable when a mailbox's state changed or every worker has stopped;
+ * then call engine_wake().  -1 before engine_start().
+ */
+int engine_wake_fd(const struct engine *e);
+
+/*
+ * After engine_wake_fd() fired: a batch may have queued mail, so the
+ * outbox sender is woken.  Returns 1 when every worker has stopped
+ * (--once is done), else 0.
+ */
+int engine_wake(struct engine *e);
+
+/*
+ * Write the status file (for `triage status`; a failure is logged once,
+ * and when it heals) and put the short STATUS= text for systemd in
+ * line[size].  Returns 0, or -1 (line untouched) before engine_start().
+ */
+int engine_status(struct engine *e, char *line, size_t size);
+
+/*
+ * Stop the threads (the cron first, then the workers, which finish the
+ * batch in hand).  With --once, then run one SLA look and send what the
+ * outbox holds.  Returns 0, or -1 when --once failed: a mailbox could
+ * not be drained or the SLA look or the outbox failed (logged).
+ */
+int engine_finish(struct engine *e);
+
+/* Stop what still runs and free everything; accepts NULL. */
+void engine_free(struct engine **ep);
+
+#endif
