@@ -254,7 +254,7 @@ struct report_reminder {
 int report_reminder_render(const struct report_reminder *rm,
     struct buf *subject, struct buf *body, struct error *err);
 
-/* Helpers shared by the renderers. */
+/* Helpers shared by the renderers (report-fmt.c). */
 /* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
 void report_fmt_time(int64_t t, char *buf, size_t size);
 /* A short human duration: "45s" "12m" "3h 05m" "2d 04h". */
