@@ -3,8 +3,8 @@
  * renderers for it (text for a terminal, JSON and CSV for scripts and
  * spreadsheets, one self-contained HTML page with inline SVG charts).
  *
- * The store fills a struct report from the database (store_report_fill),
- * the SLA code supplies business-time durations, and report_finish()
+ * report_fill (report-fill.h) fills a struct report from the store's
+ * rows, the SLA code supplies business-time durations, and report_finish()
  * sorts the lists and computes the medians, 90th percentiles and the
  * time-to-claim histogram.  Renderers only read.
  *
