@@ -17,9 +17,9 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "report-fill.h"
 #include "report.h"
 #include "sla.h"
-#include "report-fill.h"
 #include "store.h"
 #include "xalloc.h"
 

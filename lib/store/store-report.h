@@ -75,8 +75,10 @@ struct store_report_ticket {
 int store_report_ticket_next(struct store_report *q,
     struct store_report_ticket *row_r, struct error *err);
 
-/* The period's tickets counted per mailbox (a ticket in two counts in
- * both) or per tag. */
+/*
+ * The period's tickets counted per mailbox (a ticket in two counts in
+ * both) or per tag.
+ */
 enum store_report_count {
 	STORE_COUNT_MAILBOX,
 	STORE_COUNT_TAG,
@@ -171,9 +173,9 @@ void store_sla_tickets_free(struct store_sla_ticket **vp, size_t n);
  * closed meanwhile), nothing is written and *sent_r is 0; otherwise
  * *sent_r is 1.  ERR_NOTFOUND when there is no such ticket.
  */
-int store_sla_remind(struct store *st, int64_t id, enum store_sla_clock clock,
-    int64_t since, int64_t deadline, const char *to, const char *text,
-    int *sent_r, struct error *err);
+int store_sla_remind(struct store *st, int64_t id,
+    enum store_sla_clock clock, int64_t since, int64_t deadline,
+    const char *to, const char *text, int *sent_r, struct error *err);
 
 /* ---- the daemon's SLA wiring (store-digest.c) ---- */
 
