@@ -80,38 +80,45 @@ INSERT INTO tags (ticket_id, tag)
     WHEN tp < 13 THEN 'ee-lead' ELSE 'pricing' END
   FROM g WHERE tp < 33;
 -- the audit log, in time order per ticket as the store writes it
-INSERT INTO events (ticket_id, at, actor, source, kind, detail)
-SELECT ticket_id, at, actor, source, kind, detail FROM (
+INSERT INTO events (ticket_id, at, actor, source, kind, detail, sla_clock,
+  sla_since, sla_deadline, sla_rcpt)
+SELECT ticket_id, at, actor, source, kind, detail, sla_clock, sla_since,
+  sla_deadline, sla_rcpt FROM (
   SELECT id AS ticket_id, created AS at, 'triaged' AS actor,
-    'daemon' AS source, 'message' AS kind, '' AS detail, 0 AS o
+    'daemon' AS source, 'message' AS kind, '' AS detail,
+    NULL AS sla_clock, NULL AS sla_since, NULL AS sla_deadline,
+    NULL AS sla_rcpt, 0 AS o
     FROM tickets
   UNION ALL
   SELECT id, created + 14400, 'triaged', 'daemon', 'sla-breach',
     'claim since ' || strftime('%Y-%m-%dT%H:%M:%SZ', created, 'unixepoch')
     || ' due ' || strftime('%Y-%m-%dT%H:%M:%SZ', created + 14400,
-    'unixepoch') || ' to ' || queue || '@example.com', 1
+    'unixepoch') || ' to ' || queue || '@example.com', 'claim', created,
+    created + 14400, queue || '@example.com', 1
     FROM tickets WHERE coalesce(claimed_at, updated) - created > 14400
     AND state <> 'ignored'
   UNION ALL
-  SELECT id, claimed_at, owner, 'mail', 'claim', '', 2 FROM tickets
-    WHERE claimed_at IS NOT NULL
+  SELECT id, claimed_at, owner, 'mail', 'claim', '',
+    NULL, NULL, NULL, NULL, 2 FROM tickets WHERE claimed_at IS NOT NULL
   UNION ALL
   SELECT id, claimed_at + 60, owner, 'mail',
-    CASE qualified WHEN 1 THEN 'qualify' ELSE 'disqualify' END, '', 3
-    FROM tickets WHERE qualified <> 0
+    CASE qualified WHEN 1 THEN 'qualify' ELSE 'disqualify' END, '',
+    NULL, NULL, NULL, NULL, 3 FROM tickets WHERE qualified <> 0
   UNION ALL
-  SELECT id, claimed_at + 120, owner, 'mail', 'story', '', 4 FROM tickets
+  SELECT id, claimed_at + 120, owner, 'mail', 'story', '',
+    NULL, NULL, NULL, NULL, 4 FROM tickets
     WHERE story AND claimed_at IS NOT NULL
   UNION ALL
   SELECT id, routed_at, CASE WHEN id % 10 = 0 THEN 'pricing-rule'
     ELSE owner END, CASE WHEN id % 10 = 0 THEN 'rule' ELSE 'cli' END,
-    'route', route, 5 FROM tickets WHERE routed_at IS NOT NULL
+    'route', route, NULL, NULL, NULL, NULL, 5
+    FROM tickets WHERE routed_at IS NOT NULL
   UNION ALL
-  SELECT id, acked_at, 'sam', 'mail', 'ack', route, 6 FROM tickets
-    WHERE acked_at IS NOT NULL
+  SELECT id, acked_at, 'sam', 'mail', 'ack', route,
+    NULL, NULL, NULL, NULL, 6 FROM tickets WHERE acked_at IS NOT NULL
   UNION ALL
-  SELECT id, closed_at, owner, 'cli', 'close', '', 7 FROM tickets
-    WHERE closed_at IS NOT NULL
+  SELECT id, closed_at, owner, 'cli', 'close', '',
+    NULL, NULL, NULL, NULL, 7 FROM tickets WHERE closed_at IS NOT NULL
 ) ORDER BY ticket_id, at, o;
 -- the customer's mail, and a BDR's answer on 60% of tickets
 INSERT INTO messages (ticket_id, mailbox, message_id, date, received,

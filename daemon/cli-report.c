@@ -4,7 +4,7 @@
  *
  * Wiring only: the config gives the database, the business hours and
  * the key accounts; cli_store_open() (cli-common.c) opens the database,
- * store_report_fill() gets the figures, report_render() writes them.
+ * report_fill() gets the figures, report_render() writes them.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,9 +17,9 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "report-fill.h"
 #include "report.h"
 #include "sla.h"
-#include "store-report.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -239,7 +239,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		goto out;
-	r = store_report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep,
+	r = report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep,
 	    &err);
 	if (r == 0)
 		r = report_finish_render(&rep, &e, o.format, &out, &err);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store-report.h"
 
 #define STORE_STMT_CACHE 96
 
@@ -82,6 +83,26 @@ char *store_col_text(sqlite3_stmt *s, int i);
 /* Append an event for ticket `id`. */
 int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err);
+
+/*
+ * An sla-breach event's detail for people, as an SQL expression of the
+ * SQL expressions for its columns (events.sla_clock, sla_since,
+ * sla_deadline, sla_rcpt): "claim since 2026-11-09T10:00:00Z due
+ * 2026-11-09T14:00:00Z to alice@example.com".  The reminder writes it
+ * (store-sla.c); schema 8 reads old details back into the columns only
+ * where the columns render the detail again exactly (store.c).
+ */
+#define STORE_SLA_DETAIL(clock, since, deadline, rcpt) \
+	"(" clock " || ' since ' || strftime('%Y-%m-%dT%H:%M:%SZ', " since \
+	", 'unixepoch') || ' due ' || strftime('%Y-%m-%dT%H:%M:%SZ', " \
+	deadline ", 'unixepoch') || coalesce(' to ' || " rcpt ", ''))"
+
+/*
+ * events.sla_clock's words: "claim" "acknowledge" (NULL for
+ * STORE_SLA_NONE); _parse gives STORE_SLA_NONE for NULL or anything else.
+ */
+const char *store_sla_clock_name(enum store_sla_clock c);
+enum store_sla_clock store_sla_clock_parse(const char *s);
 
 /*
  * Is `addr` a team member's (store_set_team's callback)?  0 when no

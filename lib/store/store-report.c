@@ -1,15 +1,14 @@
 /*
- * The report's figures from the database: a few indexed queries over the
+ * A report's rows from the database: a few indexed queries over the
  * tickets created in the period (tickets_created), and the period's
- * story and sla-breach events (events_kind_at).  Durations, days and
- * per-BDR rows are computed here in C from one pass over the tickets;
- * see store-report.h for what each figure counts.
+ * story and sla-breach events (events_kind_at), read in one read
+ * transaction.  Nothing is computed here: lib/work/report-fill.c makes
+ * the figures; see store-report.h for what each row holds.
  */
 #include "store-private.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "store-report.h"
 #include "xalloc.h"
@@ -45,45 +44,116 @@ static const char sql_tags[] =
  * breach, the first later event that ends its clock: a claim or a
  * (rule's) route ends the claim clock, an ack or a reopen the
  * acknowledge clock, a close either; no other one can follow while the
- * clock runs.
+ * clock runs.  A breach without a clock (schema 8 could not read its
+ * old detail) is no breach we can show.
  */
 static const char sql_events[] =
-    "SELECT e.ticket_id, e.at, e.actor, e.detail, t.subject, t.customer,"
+    "SELECT e.ticket_id, e.at, e.actor, t.subject, t.customer,"
+    " e.sla_clock, e.sla_since, e.sla_deadline, e.sla_rcpt,"
     " (SELECT min(y.at) FROM events y WHERE y.ticket_id = e.ticket_id"
     "  AND y.id > e.id AND y.kind IN ('claim', 'route', 'ack', 'reopen',"
     "  'close'))"
     " FROM events e JOIN tickets t ON t.id = e.ticket_id"
     " WHERE e.kind = ?4 AND e.at >= ?1 AND e.at < ?2"
+    " AND (?4 <> 'sla-breach' OR e.sla_clock IS NOT NULL)"
     " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ticket_mailboxes x"
     "  WHERE x.ticket_id = t.id AND x.mailbox = ?3))"
     " ORDER BY e.id";
 
-static int
-period_prepare(struct store *st, sqlite3_stmt **s_r, const char *sql,
-    int64_t from, int64_t to, const char *mailbox, struct error *err)
-{
-	int r;
+/* The list a report reads now. */
+enum list {
+	LIST_NONE = 0,
+	LIST_TICKETS,
+	LIST_MAILBOXES,
+	LIST_TAGS,
+	LIST_STORIES,
+	LIST_BREACHES,
+};
 
-	r = store_prepare(st, s_r, sql, err);
-	if (r < 0)
+struct store_report {
+	struct store *st;	/* foreign */
+	int64_t from, to;
+	char *mailbox;		/* owned; NULL: every mailbox */
+	int own_tx;		/* 1: we opened the read transaction */
+	enum list list;
+	sqlite3_stmt *s;	/* the list's statement, or NULL */
+};
+
+int
+store_report_open(struct store *st, int64_t from, int64_t to,
+    const char *mailbox, struct store_report **q_r, struct error *err)
+{
+	struct store_report *q;
+
+	if (to <= from)
+		return error_set(err, ERR_USAGE, "report: empty period");
+	q = xcalloc(1, sizeof(*q));
+	q->st = st;
+	q->from = from;
+	q->to = to;
+	q->mailbox = xstrdup_or_null(mailbox);
+	/*
+	 * One read transaction, so every list sees the same database
+	 * (unless the caller has one open already).
+	 */
+	q->own_tx = st->depth == 0;
+	if (q->own_tx && store_exec(st, "BEGIN", err) < 0) {
+		free(q->mailbox);
+		free(q);
 		return -1;
-	sqlite3_bind_int64(*s_r, 1, from);
-	sqlite3_bind_int64(*s_r, 2, to);
-	store_bind_text(*s_r, 3, mailbox);
+	}
+	*q_r = q;
 	return 0;
 }
 
-/* Step to the next row: 1 a row, 0 done, -1 failed (err set). */
-static int
-step(struct store *st, sqlite3_stmt *s, struct error *err)
+void
+store_report_close(struct store_report **qp)
 {
-	int rc = sqlite3_step(s);
+	struct store_report *q = *qp;
 
+	if (q == NULL)
+		return;
+	store_release(q->st, &q->s);
+	if (q->own_tx)
+		sqlite3_exec(q->st->db, "COMMIT", NULL, NULL, NULL);
+	free(q->mailbox);
+	free(q);
+	*qp = NULL;
+}
+
+/*
+ * Step list `list` (starting it unless it is the one in hand): 1 a row
+ * in q->s, 0 done (the statement given back), -1 failed (err set).
+ */
+static int
+list_step(struct store_report *q, enum list list, struct error *err)
+{
+	static const char *const sql[] = { NULL, sql_tickets, sql_mailboxes,
+		sql_tags, sql_events, sql_events };
+	int rc;
+
+	if (q->list != list) {
+		store_release(q->st, &q->s);
+		q->list = LIST_NONE;
+		if (store_prepare(q->st, &q->s, sql[list], err) < 0)
+			return -1;
+		q->list = list;
+		sqlite3_bind_int64(q->s, 1, q->from);
+		sqlite3_bind_int64(q->s, 2, q->to);
+		store_bind_text(q->s, 3, q->mailbox);
+		if (list == LIST_STORIES)
+			store_bind_text(q->s, 4, "story");
+		else if (list == LIST_BREACHES)
+			store_bind_text(q->s, 4, "sla-breach");
+	}
+	rc = sqlite3_step(q->s);
 	if (rc == SQLITE_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_sqlerr(st, err, "report");
+	if (rc != SQLITE_DONE)
+		store_sqlerr(q->st, err, "report");
+	store_release(q->st, &q->s);
+	q->list = LIST_NONE;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static const char *
@@ -92,56 +162,12 @@ col_str(sqlite3_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s, i);
 }
 
-/* Per-day counts, every local day of the period, zeros too. */
-struct days {
-	int64_t first;
-	int64_t *n;	/* owned */
-	size_t count;
-};
-
-static void
-days_init(struct days *d, const struct sla_hours *h, int64_t from,
-    int64_t to)
+static int64_t
+col_time(sqlite3_stmt *s, int i)
 {
-	d->first = sla_local_day(h, from);
-	d->count = (size_t)(sla_local_day(h, to - 1) - d->first + 1);
-	d->n = xcalloc(d->count, sizeof(*d->n));
-}
-
-static void
-days_flush(struct days *d, struct report *r)
-{
-	char key[16];
-
-	for (size_t i = 0; i < d->count; i++) {
-		time_t t = (time_t)((d->first + (int64_t)i) * 86400);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(key, sizeof(key), "%Y-%m-%d", &tm);
-		report_counts_add(&r->by_day, key, d->n[i]);
-	}
-	free(d->n);
-	d->n = NULL;
-}
-
-/* A duration from `a` to `b` when both happened in that order. */
-static int
-span(sqlite3_stmt *s, int ia, int ib, int64_t *a_r, int64_t *b_r)
-{
-	if (sqlite3_column_type(s, ia) == SQLITE_NULL ||
-	    sqlite3_column_type(s, ib) == SQLITE_NULL)
-		return 0;
-	*a_r = sqlite3_column_int64(s, ia);
-	*b_r = sqlite3_column_int64(s, ib);
-	return *b_r >= *a_r;
-}
-
-static void
-add_span(struct report_durations *d, const struct sla_hours *h, int64_t a,
-    int64_t b)
-{
-	report_durations_add(d, b - a, sla_business_seconds(h, a, b));
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return STORE_NO_TIME;
+	return sqlite3_column_int64(s, i);
 }
 
 /* Column indexes of sql_tickets. */
@@ -150,227 +176,74 @@ enum {
 	TC_CLAIMER, TC_ROUTER, TC_QUALIFIER, TC_RESPONSE,
 };
 
-static void
-ticket_row(struct report *r, sqlite3_stmt *s, const struct sla_hours *h,
-    struct days *days)
+int
+store_report_ticket_next(struct store_report *q,
+    struct store_report_ticket *row_r, struct error *err)
 {
-	int64_t a, b, day;
-	int qualified = sqlite3_column_int(s, TC_QUALIFIED);
-	const char *who;
-
-	r->tickets++;
-	r->funnel.received++;
-	a = sqlite3_column_int64(s, TC_CREATED);
-	day = sla_local_day(h, a) - days->first;
-	if (day >= 0 && (size_t)day < days->count)
-		days->n[day]++;
-	report_counts_add(&r->by_queue, col_str(s, TC_QUEUE), 1);
-	if (span(s, TC_CREATED, TC_CLAIMED, &a, &b)) {
-		r->funnel.claimed++;
-		add_span(&r->times[REPORT_TO_CLAIM], h, a, b);
-		who = col_str(s, TC_CLAIMER);
-		if (who != NULL) {
-			struct report_bdr *bdr = report_bdr(r, who);
-
-			bdr->claimed++;
-			add_span(&bdr->to_claim, h, a, b);
-		}
-	}
-	if (span(s, TC_CREATED, TC_ROUTED, &a, &b)) {
-		r->funnel.routed++;
-		add_span(&r->times[REPORT_TO_ROUTE], h, a, b);
-		who = col_str(s, TC_ROUTER);
-		if (who != NULL) {
-			struct report_bdr *bdr = report_bdr(r, who);
-
-			bdr->routed++;
-			add_span(&bdr->to_route, h, a, b);
-		}
-	}
-	if (span(s, TC_ROUTED, TC_ACKED, &a, &b)) {
-		r->funnel.acknowledged++;
-		add_span(&r->times[REPORT_TO_ACK], h, a, b);
-	}
-	if (span(s, TC_CREATED, TC_RESPONSE, &a, &b))
-		add_span(&r->times[REPORT_TO_RESPONSE], h, a, b);
-	if (qualified == 0)
-		return;
-	if (qualified > 0)
-		r->funnel.qualified++;
-	else
-		r->funnel.disqualified++;
-	who = col_str(s, TC_QUALIFIER);
-	if (who == NULL)
-		return;
-	if (qualified > 0)
-		report_bdr(r, who)->qualified++;
-	else
-		report_bdr(r, who)->disqualified++;
-}
-
-static int
-fill_tickets(struct store *st, struct report *r, const char *mailbox,
-    const struct sla_hours *h, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	struct days days;
+	sqlite3_stmt *s;
 	int rc;
 
-	days_init(&days, h, r->from, r->to);
-	rc = period_prepare(st, &s, sql_tickets, r->from, r->to, mailbox,
+	rc = list_step(q, LIST_TICKETS, err);
+	if (rc <= 0)
+		return rc;
+	s = q->s;
+	row_r->created = sqlite3_column_int64(s, TC_CREATED);
+	row_r->claimed_at = col_time(s, TC_CLAIMED);
+	row_r->routed_at = col_time(s, TC_ROUTED);
+	row_r->acked_at = col_time(s, TC_ACKED);
+	row_r->response_at = col_time(s, TC_RESPONSE);
+	row_r->queue = col_str(s, TC_QUEUE);
+	row_r->qualified = sqlite3_column_int(s, TC_QUALIFIED);
+	row_r->claimed_by = col_str(s, TC_CLAIMER);
+	row_r->routed_by = col_str(s, TC_ROUTER);
+	row_r->qualified_by = col_str(s, TC_QUALIFIER);
+	return 1;
+}
+
+int
+store_report_count_next(struct store_report *q, enum store_report_count by,
+    struct store_report_count_row *row_r, struct error *err)
+{
+	int rc;
+
+	rc = list_step(q, by == STORE_COUNT_TAG ? LIST_TAGS : LIST_MAILBOXES,
 	    err);
-	while (rc == 0) {
-		rc = step(st, s, err);
-		if (rc <= 0)
-			break;
-		ticket_row(r, s, h, &days);
-		rc = 0;
-	}
-	store_release(st, &s);
-	days_flush(&days, r);
-	return rc;
-}
-
-static int
-fill_counts(struct store *st, struct report *r, const char *sql,
-    const char *mailbox, int tags, struct error *err)
-{
-	static const char competitor[] = "competitor:";
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	rc = period_prepare(st, &s, sql, r->from, r->to, mailbox, err);
-	while (rc == 0) {
-		const char *key;
-		int64_t n;
-
-		rc = step(st, s, err);
-		if (rc <= 0)
-			break;
-		rc = 0;
-		key = col_str(s, 0);
-		n = sqlite3_column_int64(s, 1);
-		if (!tags) {
-			report_counts_add(&r->by_mailbox, key, n);
-			continue;
-		}
-		report_counts_add(&r->by_tag, key, n);
-		if (strcmp(key, "ee-lead") == 0)
-			r->ee_leads += n;
-		if (strncmp(key, competitor, sizeof(competitor) - 1) == 0 &&
-		    key[sizeof(competitor) - 1] != '\0')
-			report_counts_add(&r->competitors,
-			    key + sizeof(competitor) - 1, n);
-	}
-	store_release(st, &s);
-	return rc;
+	if (rc <= 0)
+		return rc;
+	row_r->key = col_str(q->s, 0);
+	row_r->n = sqlite3_column_int64(q->s, 1);
+	return 1;
 }
 
 /* Column indexes of sql_events. */
 enum {
-	EC_TICKET, EC_AT, EC_ACTOR, EC_DETAIL, EC_SUBJECT, EC_CUSTOMER,
-	EC_MET,
+	EC_TICKET, EC_AT, EC_ACTOR, EC_SUBJECT, EC_CUSTOMER, EC_CLOCK,
+	EC_SINCE, EC_DEADLINE, EC_RCPT, EC_MET,
 };
 
-static void
-breach_row(struct report *r, sqlite3_stmt *s)
+int
+store_report_event_next(struct store_report *q, enum store_report_event kind,
+    struct store_report_event_row *row_r, struct error *err)
 {
-	struct report_ticket *k;
-	enum sla_clock clock;
-	int64_t since, deadline, end = r->to;
-	const char *to;
+	struct store_report_event_row row = { 0 };
+	sqlite3_stmt *s;
 	int rc;
 
-	/* A detail we cannot read is not a breach we can show. */
-	rc = store_sla_detail_parse(col_str(s, EC_DETAIL), &clock, &since,
-	    &deadline, &to);
-	if (rc < 0)
-		return;
-	k = report_tickets_add(&r->breaches, sqlite3_column_int64(s,
-	    EC_TICKET), col_str(s, EC_SUBJECT), col_str(s, EC_CUSTOMER),
-	    NULL, to);
-	k->clock = xstrdup(sla_clock_name(clock));
-	k->at = deadline;
-	if (r->generated < end)
-		end = r->generated;
-	if (sqlite3_column_type(s, EC_MET) != SQLITE_NULL &&
-	    sqlite3_column_int64(s, EC_MET) < end)
-		end = sqlite3_column_int64(s, EC_MET);
-	k->late = end > deadline ? end - deadline : 0;
-	if (clock == SLA_CLOCK_CLAIM)
-		r->breaches_claim++;
-	else
-		r->breaches_ack++;
-}
-
-static int
-fill_events(struct store *st, struct report *r, const char *mailbox,
-    const char *kind, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc, breach = strcmp(kind, "sla-breach") == 0;
-
-	rc = period_prepare(st, &s, sql_events, r->from, r->to, mailbox, err);
-	if (rc == 0)
-		store_bind_text(s, 4, kind);
-	while (rc == 0) {
-		struct report_ticket *k;
-
-		rc = step(st, s, err);
-		if (rc <= 0)
-			break;
-		rc = 0;
-		if (breach) {
-			breach_row(r, s);
-			continue;
-		}
-		k = report_tickets_add(&r->stories, sqlite3_column_int64(s,
-		    EC_TICKET), col_str(s, EC_SUBJECT), col_str(s,
-		    EC_CUSTOMER), NULL, col_str(s, EC_ACTOR));
-		k->at = sqlite3_column_int64(s, EC_AT);
-	}
-	store_release(st, &s);
-	return rc;
-}
-
-int
-store_report_fill(struct store *st, int64_t from, int64_t to,
-    const char *mailbox, const struct sla_hours *hours, struct report *r_r,
-    struct error *err)
-{
-	struct report r;
-	int rc, own_tx;
-
-	if (to <= from)
-		return error_set(err, ERR_USAGE, "report: empty period");
-	report_init(&r, from, to);
-	r.generated = store_now(st);
-	r.mailbox = xstrdup_or_null(mailbox);
-	r.hours = hours != NULL ? xstrdup(sla_hours_spec(hours)) : NULL;
-	/*
-	 * One read transaction, so every figure sees the same database
-	 * (unless the caller has one open already).
-	 */
-	own_tx = st->depth == 0;
-	rc = own_tx ? store_exec(st, "BEGIN", err) : 0;
-	if (rc < 0)
-		goto out;
-	rc = fill_tickets(st, &r, mailbox, hours, err);
-	if (rc == 0)
-		rc = fill_counts(st, &r, sql_mailboxes, mailbox, 0, err);
-	if (rc == 0)
-		rc = fill_counts(st, &r, sql_tags, mailbox, 1, err);
-	if (rc == 0)
-		rc = fill_events(st, &r, mailbox, "story", err);
-	if (rc == 0)
-		rc = fill_events(st, &r, mailbox, "sla-breach", err);
-	if (own_tx)
-		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-out:
-	if (rc < 0) {
-		report_clear(&r);
-		return -1;
-	}
-	*r_r = r;
-	return 0;
+	rc = list_step(q, kind == STORE_EVENT_BREACH ? LIST_BREACHES :
+	    LIST_STORIES, err);
+	if (rc <= 0)
+		return rc;
+	s = q->s;
+	row.ticket_id = sqlite3_column_int64(s, EC_TICKET);
+	row.at = sqlite3_column_int64(s, EC_AT);
+	row.actor = col_str(s, EC_ACTOR);
+	row.subject = col_str(s, EC_SUBJECT);
+	row.customer = col_str(s, EC_CUSTOMER);
+	row.clock = store_sla_clock_parse(col_str(s, EC_CLOCK));
+	row.since = col_time(s, EC_SINCE);
+	row.deadline = col_time(s, EC_DEADLINE);
+	row.rcpt = col_str(s, EC_RCPT);
+	row.met = col_time(s, EC_MET);
+	*row_r = row;
+	return 1;
 }

@@ -1,7 +1,9 @@
 /*
  * The store's side of reports and SLA clocks (store-report.c,
- * store-sla.c).  Kept out of store.h so the report and the store can
- * change apart; SQLite stays in lib/store*.c.
+ * store-sla.c): plain rows, nothing computed.  lib/work/report-fill.c
+ * turns the rows into a struct report and the digest; lib/work/sla.c
+ * decides on the clocks.  Kept out of store.h so the report and the
+ * store can change apart; SQLite stays in lib/store*.c.
  *
  * Every function returns 0 on success or -1 with `err` set (the codes of
  * store.h); out-params (*_r) are untouched on failure.
@@ -13,43 +15,113 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "report.h"
-#include "sla.h"
 #include "store.h"
 
+/* An instant that did not happen (a NULL column). */
+#define STORE_NO_TIME INT64_MIN
+
 /*
- * Fill *r_r with the figures of tickets created in [from, to) (in
- * mailbox `mailbox` only, unless NULL; tickets ignored by a rule never
- * count), with business durations in `hours` (NULL: clock time).  *r_r
- * must be empty (report_init or report_clear); it gets from, to,
- * mailbox, hours and generated (the store's clock).  Call
- * report_finish() on it before rendering.
- *
- * What is counted, so the figures can be checked by hand:
- *   tickets, funnel    tickets created in the period; claimed / routed /
- *                      acknowledged: ever were; (dis)qualified: the mark
- *                      they carry now
- *   volume             per mailbox (a ticket in two counts in both), per
- *                      queue, per tag, per local day of `hours`' zone
- *   to claim           created -> first claim
- *   to route           created -> last route
- *   to acknowledge     last route -> acknowledgement
- *   to first response  created -> first message to the customer ("out")
- *   per BDR            claimed: tickets whose first claim was theirs
- *                      (with its time); routed: tickets whose last route
- *                      they made by hand (rules are not BDRs);
- *                      (dis)qualified: tickets whose current mark they
- *                      set
- *   ee leads, competitors  tags "ee-lead" and "competitor:NAME"
- *   stories, breaches  "story" and "sla-breach" events that happened in
- *                      the period (on any ticket of the mailbox);
- *                      a breach is late until it was met (claim, route,
- *                      ack, close, reopen) or the period ended
- * The account of a ticket is not known here: the caller may set it from
- * the customer (accounts_lookup_address).
+ * The SLA clock of a reminder, stored in events.sla_clock as "claim" or
+ * "acknowledge".  The claim clock runs while a ticket is new, the
+ * acknowledge clock while it is routed.
  */
-int store_report_fill(struct store *st, int64_t from, int64_t to,
-    const char *mailbox, const struct sla_hours *hours, struct report *r_r,
+enum store_sla_clock {
+	STORE_SLA_NONE = 0,
+	STORE_SLA_CLAIM,
+	STORE_SLA_ACK,
+};
+
+/* ---- a report's rows (store-report.c) ---- */
+
+/*
+ * One report's reads: the tickets created in [from, to) (in mailbox
+ * `mailbox` only, unless NULL; tickets ignored by a rule never count),
+ * and the events of that period on the tickets of the mailbox.  Every
+ * list is read in one read transaction (unless the caller has one open
+ * already), so all of them see the same database.  *q_r is the
+ * caller's: close it with store_report_close (accepts NULL).
+ * ERR_USAGE when the period is empty.
+ */
+struct store_report;
+
+int store_report_open(struct store *st, int64_t from, int64_t to,
+    const char *mailbox, struct store_report **q_r, struct error *err);
+void store_report_close(struct store_report **qp);
+
+/*
+ * Each _next function steps through one list: 1 with the next row in
+ * *row_r, 0 at its end, -1 with err set.  Read a list to its end before
+ * starting another (starting another abandons it; a list read to its
+ * end starts over).  Strings point into the store and are valid until
+ * the next call on q.
+ */
+
+/* A ticket created in the period. */
+struct store_report_ticket {
+	int64_t created;
+	int64_t claimed_at;	/* first claim; STORE_NO_TIME: never */
+	int64_t routed_at;	/* last route; STORE_NO_TIME: never */
+	int64_t acked_at;	/* STORE_NO_TIME: never */
+	int64_t response_at;	/* first message out to the customer;
+				   STORE_NO_TIME: none */
+	const char *queue;
+	int qualified;		/* the mark now: 1, -1, or 0 for none */
+	const char *claimed_by;	/* who claimed first, or NULL */
+	const char *routed_by;	/* who made the last route by hand, or
+				   NULL (rules are nobody) */
+	const char *qualified_by;	/* who set the mark, or NULL */
+};
+
+int store_report_ticket_next(struct store_report *q,
+    struct store_report_ticket *row_r, struct error *err);
+
+/*
+ * The period's tickets counted per mailbox (a ticket in two counts in
+ * both) or per tag.
+ */
+enum store_report_count {
+	STORE_COUNT_MAILBOX,
+	STORE_COUNT_TAG,
+};
+
+struct store_report_count_row {
+	const char *key;	/* the mailbox or the tag */
+	int64_t n;
+};
+
+int store_report_count_next(struct store_report *q,
+    enum store_report_count by, struct store_report_count_row *row_r,
+    struct error *err);
+
+/*
+ * A "story" or "sla-breach" event that happened in the period, on any
+ * ticket of the mailbox, by event id.  Breaches whose clock is unknown
+ * (an old detail the migration could not read) are left out.
+ */
+enum store_report_event {
+	STORE_EVENT_STORY,
+	STORE_EVENT_BREACH,
+};
+
+struct store_report_event_row {
+	int64_t ticket_id;
+	int64_t at;
+	const char *actor;
+	const char *subject;	/* the ticket's */
+	const char *customer;	/* or NULL */
+	/* breaches only: */
+	enum store_sla_clock clock;
+	int64_t since, deadline;
+	const char *rcpt;	/* whom the reminder went to, or NULL */
+	int64_t met;		/* the first later event that ends the
+				   clock (claim or route for the claim
+				   clock, ack or reopen for the
+				   acknowledge clock, close for both);
+				   STORE_NO_TIME: none yet */
+};
+
+int store_report_event_next(struct store_report *q,
+    enum store_report_event kind, struct store_report_event_row *row_r,
     struct error *err);
 
 /* ---- SLA clocks (store-sla.c) ---- */
@@ -57,8 +129,12 @@ int store_report_fill(struct store *st, int64_t from, int64_t to,
 /* An open ticket an SLA clock may run on; strings owned. */
 struct store_sla_ticket {
 	int64_t id;
-	struct sla_ticket sla;	/* state (NEW or ROUTED), since, and the
-				   last reminder: pass to sla_evaluate */
+	enum store_state state;	/* STATE_NEW or STATE_ROUTED */
+	int64_t since;		/* when the state began: new: creation or
+				   the last reopen; routed: the last route */
+	enum store_sla_clock reminded_clock;	/* the last reminder's clock;
+						   STORE_SLA_NONE: none */
+	int64_t reminded_since;	/* and that clock's start */
 	char *subject;
 	char *queue;
 	char *owner;		/* the claiming BDR, or NULL */
@@ -69,12 +145,11 @@ struct store_sla_ticket {
 
 /*
  * The tickets in state new or routed with an id past `after`, by id, at
- * most `limit` (0: all) of them, with what sla_evaluate needs: `since`
- * is when the state began (new: creation or the last reopen; routed:
- * the last route), and the last reminder recorded (reminded_clock
- * SLA_CLOCK_NONE when there is none).  Page through them (after = the
- * last id seen) to keep memory flat however many are open.  *v_r is
- * owned by the caller (store_sla_tickets_free); it may be empty.
+ * most `limit` (0: all) of them, with when their state began and the
+ * last reminder recorded (the ticket's newest sla-breach event).  Page
+ * through them (after = the last id seen) to keep memory flat however
+ * many are open.  *v_r is owned by the caller (store_sla_tickets_free);
+ * it may be empty.
  */
 #define STORE_SLA_PAGE 500	/* a good `limit` */
 int store_sla_due(struct store *st, int64_t after, size_t limit,
@@ -84,45 +159,23 @@ void store_sla_tickets_free(struct store_sla_ticket **vp, size_t n);
 /*
  * Record one reminder for ticket `id`'s clock `clock` that started at
  * `since` and breached at `deadline`: an "sla-breach" event (actor
- * "triaged", source daemon, at the store's clock; detail as
- * store_sla_detail_format) and a pending outbox row of kind "reminder"
- * to `to` with `text` as its note, in one transaction (a savepoint
- * inside an open one).  By convention `text` is the subject line, a
- * blank line and the body (report_reminder_render's two parts), from
- * which the outbox sender builds the mail (forward_answer_build).
+ * "triaged", source daemon, at the store's clock) with the clock, since,
+ * deadline and recipient in its columns and, for people, the detail
+ * "claim since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z to
+ * alice@example.com"; and a pending outbox row of kind "reminder" to
+ * `to` with `text` as its note, in one transaction (a savepoint inside
+ * an open one).  By convention `text` is the subject line, a blank line
+ * and the body (report_reminder_render's two parts), from which the
+ * outbox sender builds the mail (forward_answer_build).
  *
  * Exactly once: when this clock was already reminded, or the ticket is
  * no longer in the clock's state since `since` (claimed, acknowledged or
  * closed meanwhile), nothing is written and *sent_r is 0; otherwise
  * *sent_r is 1.  ERR_NOTFOUND when there is no such ticket.
  */
-int store_sla_remind(struct store *st, int64_t id, enum sla_clock clock,
-    int64_t since, int64_t deadline, const char *to, const char *text,
-    int *sent_r, struct error *err);
-
-/*
- * The manager's daily digest at `now` (report.h): every open ticket
- * through sla_evaluate(p) (breached: late = now - deadline; at risk:
- * at = deadline; owner: the BDR, else the route), the open "new"
- * tickets per queue, and yesterday's figures: the funnel of the tickets
- * created on the local day before `now` (p->hours' zone, UTC without)
- * and the reminders sent that day.  *d_r must be empty
- * (report_digest_init); on failure it is left alone.
- */
-int store_sla_digest(struct store *st, const struct sla_policy *p,
-    int64_t now, struct report_digest *d_r, struct error *err);
-
-/*
- * An sla-breach event's detail, readable in `triage show` and parsed
- * back by the store: "claim since 2026-11-09T10:00:00Z due
- * 2026-11-09T14:00:00Z to alice@example.com".  _parse returns 0 and
- * sets the clock, since, deadline and a pointer to the recipient inside
- * `detail` (may be NULL for none), or -1 when it is not one.
- */
-void store_sla_detail_format(enum sla_clock clock, int64_t since,
-    int64_t deadline, const char *to, char *buf, size_t size);
-int store_sla_detail_parse(const char *detail, enum sla_clock *clock_r,
-    int64_t *since_r, int64_t *deadline_r, const char **to_r);
+int store_sla_remind(struct store *st, int64_t id,
+    enum store_sla_clock clock, int64_t since, int64_t deadline,
+    const char *to, const char *text, int *sent_r, struct error *err);
 
 /* ---- the daemon's SLA wiring (store-digest.c) ---- */
 

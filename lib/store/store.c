@@ -308,6 +308,46 @@ static const char *const migrations[] = {
 	 * segments to merge again: a quarter of the daemon's storing time.
 	 */
 	"DROP TRIGGER messages_fts_ai;",
+
+	/*
+	 * 8: an SLA reminder's clock, its start and deadline and the
+	 * reminder's recipient are columns of its sla-breach event, which
+	 * the report and the SLA pass read; the detail stays as text for
+	 * people.  Old events get their columns from the detail wherever
+	 * the columns render it again exactly (every detail a reminder
+	 * wrote); any other keeps NULL, and counts as no breach, as the
+	 * detail it could not be read from did before.
+	 */
+	"ALTER TABLE events ADD COLUMN sla_clock TEXT"
+	"  CHECK (sla_clock IN ('claim', 'acknowledge'));"
+	"ALTER TABLE events ADD COLUMN sla_since INTEGER;"
+	"ALTER TABLE events ADD COLUMN sla_deadline INTEGER;"
+	"ALTER TABLE events ADD COLUMN sla_rcpt TEXT;"
+	"CREATE TEMP TABLE sla_v8 AS"
+	"  SELECT id, clock, since, deadline,"
+	"    nullif(substr(detail, length(clock) + 57), '') AS rcpt, detail"
+	"  FROM (SELECT id, clock, detail,"
+	"    CAST(strftime('%s', substr(detail, length(clock) + 8, 20))"
+	"      AS INTEGER) AS since,"
+	"    CAST(strftime('%s', substr(detail, length(clock) + 33, 20))"
+	"      AS INTEGER) AS deadline"
+	"    FROM (SELECT id, detail, CASE"
+	"      WHEN detail LIKE 'claim since %' THEN 'claim'"
+	"      WHEN detail LIKE 'acknowledge since %' THEN 'acknowledge'"
+	"      END AS clock"
+	"      FROM events WHERE kind = 'sla-breach'))"
+	"  WHERE clock IS NOT NULL;"
+	"DELETE FROM sla_v8 WHERE coalesce(detail <> "
+	STORE_SLA_DETAIL("clock", "since", "deadline", "rcpt") ", 1);"
+	/* Events are append-only, but for this once. */
+	"DROP TRIGGER events_no_update;"
+	"UPDATE events SET (sla_clock, sla_since, sla_deadline, sla_rcpt) ="
+	"  (SELECT clock, since, deadline, rcpt FROM sla_v8 v"
+	"   WHERE v.id = events.id)"
+	"  WHERE id IN (SELECT id FROM sla_v8);"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"DROP TABLE sla_v8;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

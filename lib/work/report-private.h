@@ -1,7 +1,8 @@
 /*
  * Shared by the report renderers (report-*.c), not part of the API: an
  * output sink whose failure is sticky, so a renderer writes straight
- * through and checks once at the end whether the cap was passed.
+ * through and checks once at the end whether the cap was passed.  The
+ * sink and the helpers below live in report-fmt.c.
  */
 #ifndef TRIAGE_REPORT_PRIVATE_H
 #define TRIAGE_REPORT_PRIVATE_H

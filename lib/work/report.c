@@ -1,7 +1,6 @@
 /* The report record, its statistics and dispatch; see report.h. */
 #include "report.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +9,6 @@
 #include "report-private.h"
 #include "sla.h"
 
-static const int64_t hist_upper[REPORT_HIST_BUCKETS] = { 15 * 60, 30 * 60,
-	3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400,
-	INT64_MAX };
-static const char *const hist_labels[REPORT_HIST_BUCKETS] = { "<15m",
-	"15-30m", "30m-1h", "1-2h", "2-4h", "4-8h", "8-24h", "1-3d", ">3d" };
-static const char *const time_names[REPORT_TIME_COUNT] = { "claim", "route",
-	"acknowledge", "first_response" };
-static const char *const time_titles[REPORT_TIME_COUNT] = { "to claim",
-	"to route", "to acknowledge", "to first response" };
 static const char *const format_names[] = { "text", "json", "csv", "html" };
 
 void
@@ -324,34 +314,10 @@ report_finish(struct report *r)
 
 		/* Clock time: how long the customer actually waited. */
 		while (b < REPORT_HIST_BUCKETS - 1 &&
-		    claim->clock[i] >= hist_upper[b])
+		    claim->clock[i] >= report_hist_upper(b))
 			b++;
 		r->hist[b]++;
 	}
-}
-
-int64_t
-report_hist_upper(size_t i)
-{
-	return i < REPORT_HIST_BUCKETS ? hist_upper[i] : INT64_MAX;
-}
-
-const char *
-report_hist_label(size_t i)
-{
-	return i < REPORT_HIST_BUCKETS ? hist_labels[i] : "?";
-}
-
-const char *
-report_time_name(enum report_time t)
-{
-	return t < REPORT_TIME_COUNT ? time_names[t] : "?";
-}
-
-const char *
-report_time_title(enum report_time t)
-{
-	return t < REPORT_TIME_COUNT ? time_titles[t] : "?";
 }
 
 int
@@ -382,155 +348,6 @@ report_render(const struct report *r, enum report_format f, struct buf *out,
 		return report_render_html(r, out, err);
 	}
 	return error_set(err, ERR_USAGE, "unknown report format %d", (int)f);
-}
-
-void
-report_fmt_time(int64_t t, char *buf, size_t size)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void
-report_fmt_duration(int64_t secs, char *buf, size_t size)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 60)
-		snprintf(buf, size, "%llds", (long long)secs);
-	else if (secs < 3600)
-		snprintf(buf, size, "%lldm", (long long)(secs / 60));
-	else if (secs < 86400)
-		snprintf(buf, size, "%lldh %02lldm", (long long)(secs / 3600),
-		    (long long)(secs % 3600 / 60));
-	else
-		snprintf(buf, size, "%lldd %02lldh", (long long)(secs / 86400),
-		    (long long)(secs % 86400 / 3600));
-}
-
-void
-report_out_add(struct report_out *o, const char *s, size_t len)
-{
-	if (o->failed)
-		return;
-	if (buf_add(o->b, s, len) < 0)
-		o->failed = 1;
-}
-
-void
-report_out_str(struct report_out *o, const char *s)
-{
-	report_out_add(o, s, strlen(s));
-}
-
-void
-report_out_printf(struct report_out *o, const char *fmt, ...)
-{
-	char small[512], *big = NULL;
-	va_list ap;
-	int n;
-
-	if (o->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->failed = 1;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		report_out_add(o, small, (size_t)n);
-		return;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&big, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		o->failed = 1;
-	else
-		report_out_add(o, big, (size_t)n);
-	free(big);
-}
-
-int
-report_out_done(struct report_out *o, struct error *err)
-{
-	if (o->failed)
-		return error_set(err, ERR_TEMP, "report larger than %zu bytes",
-		    o->b->cap);
-	return 0;
-}
-
-int64_t
-report_counts_max(const struct report_counts *c)
-{
-	int64_t max = 0;
-
-	for (size_t i = 0; i < c->n; i++) {
-		if (c->v[i].n > max)
-			max = c->v[i].n;
-	}
-	return max;
-}
-
-void
-report_funnel_stages(
-    const struct report_funnel *f, struct report_stage v[REPORT_FUNNEL_STAGES])
-{
-	const struct report_stage stages[REPORT_FUNNEL_STAGES] = {
-		{ "received", f->received },
-		{ "claimed", f->claimed },
-		{ "routed", f->routed },
-		{ "acknowledged", f->acknowledged },
-		{ "qualified", f->qualified },
-		{ "disqualified", f->disqualified },
-	};
-
-	memcpy(v, stages, sizeof(stages));
-}
-
-/*
- * Append `s` as a column of `width` characters: control characters
- * become spaces, UTF-8 sequences count as one column each, a longer
- * string is cut with '~', a shorter one padded (unless pad is 0).
- */
-void
-report_out_column(struct report_out *o, const char *s, int width, int pad)
-{
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "-");
-	int used = 0;
-
-	while (*p != '\0' && used < width) {
-		size_t len = 1;
-
-		if (*p >= 0xc0) {
-			while ((p[len] & 0xc0) == 0x80 && len < 4)
-				len++;
-		} else if (*p >= 0x80) {
-			p++;	/* a stray continuation byte */
-			continue;
-		}
-		if (used == width - 1 && p[len] != '\0') {
-			report_out_str(o, "~");
-			used++;
-			break;
-		}
-		if (*p < 0x20 || *p == 0x7f)
-			report_out_str(o, " ");
-		else
-			report_out_add(o, (const char *)p, len);
-		p += len;
-		used++;
-	}
-	while (pad && used++ < width)
-		report_out_str(o, " ");
 }
 
 static int

@@ -3,8 +3,8 @@
  * renderers for it (text for a terminal, JSON and CSV for scripts and
  * spreadsheets, one self-contained HTML page with inline SVG charts).
  *
- * The store fills a struct report from the database (store_report_fill),
- * the SLA code supplies business-time durations, and report_finish()
+ * report_fill (report-fill.h) fills a struct report from the store's
+ * rows, the SLA code supplies business-time durations, and report_finish()
  * sorts the lists and computes the medians, 90th percentiles and the
  * time-to-claim histogram.  Renderers only read.
  *
@@ -254,7 +254,7 @@ struct report_reminder {
 int report_reminder_render(const struct report_reminder *rm,
     struct buf *subject, struct buf *body, struct error *err);
 
-/* Helpers shared by the renderers. */
+/* Helpers shared by the renderers (report-fmt.c). */
 /* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
 void report_fmt_time(int64_t t, char *buf, size_t size);
 /* A short human duration: "45s" "12m" "3h 05m" "2d 04h". */

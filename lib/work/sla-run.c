@@ -1,7 +1,8 @@
 /*
  * The daemon's SLA clocks: reminders and the daily digest.  See
  * sla-run.h for the steps; sla.c decides, store-sla.c records,
- * report-remind.c / report-digest.c write the text.
+ * report-fill.c computes the digest's figures, report-remind.c /
+ * report-digest.c write the text.
  */
 #include "sla-run.h"
 
@@ -13,7 +14,9 @@
 #include "accounts.h"
 #include "conf.h"
 #include "forward.h"
+#include "report-fill.h"
 #include "report.h"
+#include "sla-store.h"
 #include "smtp.h"
 #include "store-report.h"
 #include "store.h"
@@ -120,7 +123,7 @@ render_reminder(const struct conf *c, const struct accounts *a,
 	    .account = acct != NULL ? acct->name : NULL,
 	    .owner = t->owner != NULL ? t->owner : t->route,
 	    .clock = (int)res->clock,
-	    .since = t->sla.since,
+	    .since = t->since,
 	    .deadline = res->deadline,
 	    .now = now,
 	};
@@ -165,8 +168,8 @@ remind_one(struct store *st, const struct conf *c, const struct accounts *a,
 		buf_free(&text);
 		return 0;
 	}
-	r = store_sla_remind(st, t->id, res->clock, t->sla.since, res->deadline,
-	    to, text.data, &sent, err);
+	r = store_sla_remind(st, t->id, sla_store_clock(res->clock), t->since,
+	    res->deadline, to, text.data, &sent, err);
 	buf_free(&text);
 	if (r < 0)
 		return -1;
@@ -186,6 +189,7 @@ sla_run_remind(struct store *st, const struct conf *c, const struct accounts *a,
     struct sla_tick *res_r, struct error *err)
 {
 	struct store_sla_ticket *v = NULL;
+	struct sla_ticket sla;
 	struct sla_result res;
 	int64_t now = store_now(st), after = 0;
 	size_t n;
@@ -199,7 +203,8 @@ sla_run_remind(struct store *st, const struct conf *c, const struct accounts *a,
 			return -1;
 		res_r->watched += n;
 		for (size_t i = 0; i < n && r == 0; i++) {
-			sla_evaluate(&sc->policy, &v[i].sla, now, &res);
+			sla_store_ticket(&v[i], &sla);
+			sla_evaluate(&sc->policy, &sla, now, &res);
 			if (res.next_check < res_r->next_check)
 				res_r->next_check = res.next_check;
 			if (res.remind)
@@ -226,7 +231,7 @@ render_digest(struct store *st, const struct sla_conf *sc, int64_t now,
 
 	report_digest_init(&d, now);
 	buf_init(&body, TEXT_CAP);
-	r = store_sla_digest(st, &sc->policy, now, &d, err);
+	r = report_digest_fill(st, &sc->policy, now, &d, err);
 	if (r == 0)
 		r = report_digest_render(&d, text, &body, err);
 	if (r == 0 && (buf_addstr(text, "\n\n") < 0 ||

@@ -4,7 +4,7 @@
  * accounts) into a fresh database at DB, then, at a controlled clock,
  * sla_run_remind when nothing is due (the steady state: one scan), when
  * every ticket has breached (N reminders recorded), once more (nothing
- * new), and the digest (store_sla_digest + render).  Prints seconds per
+ * new), and the digest (report_digest_fill + render).  Prints seconds per
  * phase.  Run by bench/sla.sh.
  *
  *   itest-sla-bench DB [N]
@@ -17,6 +17,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "mime.h"
+#include "report-fill.h"
 #include "report.h"
 #include "sla-run.h"
 #include "store-report.h"
@@ -155,7 +156,7 @@ main(int argc, char **argv)
 	report_digest_init(&d, clock_now);
 	buf_init(&subj, 1 << 20);
 	buf_init(&body, 64 << 20);
-	if (store_sla_digest(st, &sc.policy, clock_now, &d, &err) < 0 ||
+	if (report_digest_fill(st, &sc.policy, clock_now, &d, &err) < 0 ||
 	    report_digest_render(&d, &subj, &body, &err) < 0)
 		die("digest", &err);
 	printf("%-28s %8.3f s  (%zu bytes)\n", "digest (fill + render)",

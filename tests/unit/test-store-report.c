@@ -4,12 +4,14 @@
  *
  * test_figures builds a small history with the store's own API (mail
  * in, replies out, claims, routes, acks, marks, tags, stories,
- * reminders) and checks every figure of store_report_fill against the
+ * reminders) and checks every figure of report_fill against the
  * answers worked out by hand in the comments.  test_remind_once runs the
  * daemon's SLA tick (store_sla_due, sla_evaluate, store_sla_remind) every
  * 15 minutes over a day and a half and checks each clock reminds exactly
  * once, when it breaches.  test_digest checks the daily digest's lists
- * and yesterday's figures from the store.
+ * and yesterday's figures from the store.  test_detail and test_backfill
+ * check that schema 8 reads the reminders written before it into the
+ * events' columns, with the same figures.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,10 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "report-fill.h"
+#include "sla-store.h"
 #include "store-private.h"
 #include "store-report.h"
 #include "xalloc.h"
@@ -113,7 +118,7 @@ test_figures(void **state)
 	    sizeof(history[0])), 0);
 	fake_now = H(80);
 	report_init(&r, 0, 0);
-	assert_int_equal(store_report_fill(st, H(0), H(72), NULL, h, &r,
+	assert_int_equal(report_fill(st, H(0), H(72), NULL, h, &r,
 	    &err), 0);
 	report_finish(&r);
 	claim = &r.times[REPORT_TO_CLAIM];
@@ -233,7 +238,7 @@ test_figures(void **state)
 	report_clear(&r);
 
 	/* One mailbox: community holds t4 only, with its breach. */
-	assert_int_equal(store_report_fill(st, H(0), H(72), "community", NULL,
+	assert_int_equal(report_fill(st, H(0), H(72), "community", NULL,
 	    &r, &err), 0);
 	report_finish(&r);
 	{
@@ -257,7 +262,7 @@ test_figures(void **state)
 	report_clear(&r);
 
 	/* Tuesday alone: t4 and t5; t1's ack (Monday) is outside. */
-	assert_int_equal(store_report_fill(st, H(24), H(48), NULL, h, &r,
+	assert_int_equal(report_fill(st, H(24), H(48), NULL, h, &r,
 	    &err), 0);
 	assert_int_equal(r.tickets, 2);
 	assert_int_equal(r.by_day.n, 1);
@@ -267,7 +272,7 @@ test_figures(void **state)
 
 	/* An empty period is a usage error and leaves r alone. */
 	r.tickets = 42;
-	assert_int_equal(store_report_fill(st, H(5), H(5), NULL, h, &r, &err),
+	assert_int_equal(report_fill(st, H(5), H(5), NULL, h, &r, &err),
 	    -1);
 	assert_int_equal(err.code, ERR_USAGE);
 	assert_int_equal(r.tickets, 42);
@@ -276,9 +281,39 @@ test_figures(void **state)
 }
 
 /*
+ * A reminder as triage wrote it before schema 8: an sla-breach event
+ * with the detail alone (and an outbox row the report does not read).
+ */
+static void
+legacy_remind(struct store *st, const struct step *step)
+{
+	char since[32], due[32], detail[256];
+	time_t t;
+	struct tm tm;
+	sqlite3_stmt *s = NULL;
+
+	t = (time_t)step->since;
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	t = (time_t)step->due;
+	strftime(due, sizeof(due), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	snprintf(detail, sizeof(detail), "%s since %s due %s to %s",
+	    step->clock == STORE_SLA_ACK ? "acknowledge" : "claim", since, due,
+	    step->arg);
+	assert_int_equal(sqlite3_prepare_v2(st->db, "INSERT INTO events"
+	    " (ticket_id, at, actor, source, kind, detail) VALUES (?, ?,"
+	    " 'triaged', 'daemon', 'sla-breach', ?)", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, ids[step->t]);
+	sqlite3_bind_int64(s, 2, step->at);
+	sqlite3_bind_text(s, 3, detail, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+/*
  * A database written before schema 3 (no actor or first-response
- * columns): opening it fills them from the events and messages, and
- * the report comes out the same.
+ * columns) and 8 (reminders with their detail only): opening it fills
+ * them from the events and messages, and the report comes out the
+ * same.
  */
 static void
 test_backfill(void **state)
@@ -294,14 +329,18 @@ test_backfill(void **state)
 	assert_int_equal(store_migrate(st, 2, &err), 0);
 	store_set_clock(st, fake_clock, NULL);
 	store_set_team(st, team_fn, NULL);
-	assert_int_equal(run(st, history, sizeof(history) /
-	    sizeof(history[0])), 0);
+	for (size_t i = 0; i < sizeof(history) / sizeof(history[0]); i++) {
+		if (history[i].op == OP_REMIND)
+			legacy_remind(st, &history[i]);
+		else
+			assert_int_equal(run(st, &history[i], 1), 0);
+	}
 	store_close(&st);
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_set_clock(st, fake_clock, NULL);
 	fake_now = H(80);
 	report_init(&r, 0, 0);
-	assert_int_equal(store_report_fill(st, H(0), H(72), NULL, NULL, &r,
+	assert_int_equal(report_fill(st, H(0), H(72), NULL, NULL, &r,
 	    &err), 0);
 	report_finish(&r);
 	{
@@ -318,67 +357,101 @@ test_backfill(void **state)
 			FIG(r.times[REPORT_TO_RESPONSE].clock_stat.median,
 			    45 * 60),
 			FIG(r.breaches.n, 2),
+			FIG(r.breaches_claim, 1),
+			FIG(r.breaches_ack, 1),
+			FIG(find_ticket(&r.breaches, 4)->at, H(37)),
+			FIG(find_ticket(&r.breaches, 4)->late, 21 * 3600),
+			FIG(find_ticket(&r.breaches, 3)->at, H(60)),
+			FIG(find_ticket(&r.breaches, 3)->late, 12 * 3600),
 		};
 
 		check_figures(f, sizeof(f) / sizeof(f[0]));
 	}
+	assert_string_equal(find_ticket(&r.breaches, 4)->owner,
+	    "community@example.com");
+	assert_string_equal(find_ticket(&r.breaches, 3)->clock, "acknowledge");
 	report_clear(&r);
 	store_close(&st);
 }
 
-/* The detail format round-trips; junk is refused. */
+/*
+ * Schema 8 reads the sla-breach details written before it into the
+ * event's columns: the ones a reminder wrote; junk stays no breach.
+ */
 static void
 test_detail(void **state)
 {
 	static const struct {
 		const char *detail;
 		int ok;
-		enum sla_clock clock;
+		enum store_sla_clock clock;
 		int64_t since, due;
 		const char *to;
 	} cases[] = {
 		{ "claim since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z"
-		  " to alice@example.com", 1, SLA_CLOCK_CLAIM, H(10), H(14),
+		  " to alice@example.com", 1, STORE_SLA_CLAIM, H(10), H(14),
 		  "alice@example.com" },
 		{ "acknowledge since 2026-11-09T10:00:00Z due"
 		  " 2026-11-10T10:00:00Z to Support <s@example.com>", 1,
-		  SLA_CLOCK_ACK, H(10), H(34), "Support <s@example.com>" },
+		  STORE_SLA_ACK, H(10), H(34), "Support <s@example.com>" },
 		{ "claim since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z",
-		  1, SLA_CLOCK_CLAIM, H(10), H(14), NULL },
+		  1, STORE_SLA_CLAIM, H(10), H(14), NULL },
 		{ "claim since 2026-11-09 due 2026-11-09T14:00:00Z", 0,
-		  SLA_CLOCK_NONE, 0, 0, NULL },
+		  STORE_SLA_NONE, 0, 0, NULL },
 		{ "route since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z",
-		  0, SLA_CLOCK_NONE, 0, 0, NULL },
+		  0, STORE_SLA_NONE, 0, 0, NULL },
 		{ "claim since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z"
-		  "x", 0, SLA_CLOCK_NONE, 0, 0, NULL },
-		{ "", 0, SLA_CLOCK_NONE, 0, 0, NULL },
+		  "x", 0, STORE_SLA_NONE, 0, 0, NULL },
+		{ "", 0, STORE_SLA_NONE, 0, 0, NULL },
 	};
+	struct error err = { 0 };
+	struct store *st = NULL;
+	sqlite3_stmt *s = NULL;
+	char path[256];
 
+	snprintf(path, sizeof(path), "%s/detail.db", dbdir);
+	unlink(path);
+	assert_int_equal(store_open_raw(path, &st, &err), 0);
+	assert_int_equal(store_migrate(st, 7, &err), 0);
+	assert_int_equal(sqlite3_exec(st->db, "INSERT INTO tickets (id, queue,"
+	    " created, updated) VALUES (1, 'sales', 0, 0)", NULL, NULL, NULL),
+	    SQLITE_OK);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		enum sla_clock clock;
-		int64_t since, due;
+		assert_int_equal(sqlite3_prepare_v2(st->db, "INSERT INTO events"
+		    " (ticket_id, at, actor, source, kind, detail) VALUES (1,"
+		    " 0, 'triaged', 'daemon', 'sla-breach', ?)", -1, &s, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_text(s, 1, cases[i].detail, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_finalize(s);
+	}
+	assert_int_equal(store_migrate(st, STORE_SCHEMA_VERSION, &err), 0);
+	assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT sla_clock,"
+	    " sla_since, sla_deadline, sla_rcpt FROM events ORDER BY id", -1,
+	    &s, NULL), SQLITE_OK);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *to;
-		char buf[256];
-		int r;
 
-		r = store_sla_detail_parse(cases[i].detail, &clock, &since,
-		    &due, &to);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 		if (!cases[i].ok) {
-			if (r != -1)
+			if (sqlite3_column_type(s, 0) != SQLITE_NULL)
 				fail_msg("case %zu accepted", i);
 			continue;
 		}
-		if (r != 0 || clock != cases[i].clock ||
-		    since != cases[i].since || due != cases[i].due)
+		if (store_sla_clock_parse((const char *)sqlite3_column_text(s,
+		    0)) != cases[i].clock ||
+		    sqlite3_column_int64(s, 1) != cases[i].since ||
+		    sqlite3_column_int64(s, 2) != cases[i].due)
 			fail_msg("case %zu misread", i);
+		to = (const char *)sqlite3_column_text(s, 3);
 		if (cases[i].to == NULL)
 			assert_null(to);
 		else
 			assert_string_equal(to, cases[i].to);
-		store_sla_detail_format(clock, since, due, to, buf,
-		    sizeof(buf));
-		assert_string_equal(buf, cases[i].detail);
 	}
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	store_close(&st);
 }
 
 /* Rows of one kind of event / outbox row, straight from the database. */
@@ -412,17 +485,20 @@ sla_tick(struct store *st, const struct sla_policy *p, int64_t now,
 		struct sla_result res;
 		int sent = -1;
 
-		sla_evaluate(p, &v[i].sla, now, &res);
+		struct sla_ticket t;
+
+		sla_store_ticket(&v[i], &t);
+		sla_evaluate(p, &t, now, &res);
 		if (!res.remind)
 			continue;
-		assert_int_equal(store_sla_remind(st, v[i].id, res.clock,
-		    v[i].sla.since, res.deadline, "bdrs@example.com",
-		    "overdue", &sent, &err), 0);
+		assert_int_equal(store_sla_remind(st, v[i].id,
+		    sla_store_clock(res.clock), v[i].since, res.deadline,
+		    "bdrs@example.com", "overdue", &sent, &err), 0);
 		assert_int_equal(sent, 1);
 		/* A second daemon (or a retry) racing it writes nothing. */
-		assert_int_equal(store_sla_remind(st, v[i].id, res.clock,
-		    v[i].sla.since, res.deadline, "bdrs@example.com",
-		    "overdue", &sent, &err), 0);
+		assert_int_equal(store_sla_remind(st, v[i].id,
+		    sla_store_clock(res.clock), v[i].since, res.deadline,
+		    "bdrs@example.com", "overdue", &sent, &err), 0);
 		assert_int_equal(sent, 0);
 		sent_ids[sent_total++] = v[i].id;
 	}
@@ -483,6 +559,13 @@ test_remind_once(void **state)
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
 	    " WHERE kind = 'reminder' AND rcpt = 'bdrs@example.com'"
 	    " AND note = 'overdue' AND state = 'pending'"), 3);
+	/* The columns, and the detail `triage show` prints. */
+	assert_int_equal(count_sql(st, "SELECT count(*) FROM events"
+	    " WHERE kind = 'sla-breach' AND sla_clock = 'claim'"
+	    " AND sla_since = 1794182400 AND sla_deadline = 1794196800"
+	    " AND sla_rcpt = 'bdrs@example.com' AND detail = 'claim since"
+	    " 2026-11-09T00:00:00Z due 2026-11-09T04:00:00Z to"
+	    " bdrs@example.com'"), 1);
 
 	/* The due list says what the last reminder was. */
 	fake_now = H(36);
@@ -499,27 +582,27 @@ test_remind_once(void **state)
 	assert_int_equal(store_sla_due(st, 0, 0, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(v[0].id, ids[1]);
-	assert_int_equal(v[0].sla.state, SLA_STATE_NEW);
-	assert_int_equal(v[0].sla.since, H(8));
-	assert_int_equal(v[0].sla.reminded_clock, SLA_CLOCK_CLAIM);
-	assert_int_equal(v[0].sla.reminded_since, H(8));
+	assert_int_equal(v[0].state, STATE_NEW);
+	assert_int_equal(v[0].since, H(8));
+	assert_int_equal(v[0].reminded_clock, STORE_SLA_CLAIM);
+	assert_int_equal(v[0].reminded_since, H(8));
 	assert_null(v[0].owner);
 	assert_string_equal(v[0].mailbox, "sales");
-	assert_int_equal(v[1].sla.state, SLA_STATE_ROUTED);
-	assert_int_equal(v[1].sla.since, H(3));
-	assert_int_equal(v[1].sla.reminded_clock, SLA_CLOCK_ACK);
+	assert_int_equal(v[1].state, STATE_ROUTED);
+	assert_int_equal(v[1].since, H(3));
+	assert_int_equal(v[1].reminded_clock, STORE_SLA_ACK);
 	assert_string_equal(v[1].owner, "alice");
 	assert_string_equal(v[1].route, "sales");
 	store_sla_tickets_free(&v, n);
 
 	/* A stale clock (t1 before its reopen) and a stopped one: no-ops. */
-	assert_int_equal(store_sla_remind(st, ids[1], SLA_CLOCK_CLAIM, H(0),
+	assert_int_equal(store_sla_remind(st, ids[1], STORE_SLA_CLAIM, H(0),
 	    H(4), "x@example.com", "late", &sent, &err), 0);
 	assert_int_equal(sent, 0);
-	assert_int_equal(store_sla_remind(st, ids[2], SLA_CLOCK_CLAIM, H(0),
+	assert_int_equal(store_sla_remind(st, ids[2], STORE_SLA_CLAIM, H(0),
 	    H(4), "x@example.com", "late", &sent, &err), 0);
 	assert_int_equal(sent, 0);
-	assert_int_equal(store_sla_remind(st, 999, SLA_CLOCK_CLAIM, H(0),
+	assert_int_equal(store_sla_remind(st, 999, STORE_SLA_CLAIM, H(0),
 	    H(4), "x@example.com", "late", &sent, &err), -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
@@ -531,13 +614,13 @@ test_remind_once(void **state)
 	 */
 	{
 		static const struct step t3 = { H(36), OP_MAIL, 3,
-			"kim@globex.example", "sales", SLA_CLOCK_NONE, 0, 0 };
+			"kim@globex.example", "sales", STORE_SLA_NONE, 0, 0 };
 
 		assert_int_equal(run(st, &t3, 1), 0);
 	}
 	fake_now = H(41);
 	assert_int_equal(store_begin(st, &err), 0);
-	assert_int_equal(store_sla_remind(st, ids[3], SLA_CLOCK_CLAIM, H(36),
+	assert_int_equal(store_sla_remind(st, ids[3], STORE_SLA_CLAIM, H(36),
 	    H(40), "x@example.com", "late", &sent, &err), 0);
 	assert_int_equal(sent, 1);
 	store_rollback(st);
@@ -545,7 +628,7 @@ test_remind_once(void **state)
 	    " WHERE kind = 'sla-breach'"), 3);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
 	    " WHERE kind = 'reminder'"), 3);
-	assert_int_equal(store_sla_remind(st, ids[3], SLA_CLOCK_CLAIM, H(36),
+	assert_int_equal(store_sla_remind(st, ids[3], STORE_SLA_CLAIM, H(36),
 	    H(40), "x@example.com", "late", &sent, &err), 0);
 	assert_int_equal(sent, 1);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
@@ -579,7 +662,7 @@ test_digest(void **state)
 	assert_int_equal(run(st, history, k), 0);
 	fake_now = H(56);
 	report_digest_init(&d, 0);
-	assert_int_equal(store_sla_digest(st, &p, H(56), &d, &err), 0);
+	assert_int_equal(report_digest_fill(st, &p, H(56), &d, &err), 0);
 	{
 		const struct figure f[] = {
 			FIG(d.at, H(56)),

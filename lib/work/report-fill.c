@@ -1,0 +1,316 @@
+/*
+ * The report's and the digest's figures, computed in C from the store's
+ * rows: one pass over the period's tickets (durations, days, per-BDR
+ * rows), the counts per mailbox and tag, the period's story and
+ * sla-breach events; and for the digest, every open ticket through
+ * sla_evaluate.  See report-fill.h for what each figure counts.
+ */
+#include "report-fill.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sla-store.h"
+#include "store-report.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* Per-day counts, every local day of the period, zeros too. */
+struct days {
+	int64_t first;
+	int64_t *n;	/* owned */
+	size_t count;
+};
+
+static void
+days_init(struct days *d, const struct sla_hours *h, int64_t from,
+    int64_t to)
+{
+	d->first = sla_local_day(h, from);
+	d->count = (size_t)(sla_local_day(h, to - 1) - d->first + 1);
+	d->n = xcalloc(d->count, sizeof(*d->n));
+}
+
+static void
+days_flush(struct days *d, struct report *r)
+{
+	char key[16];
+
+	for (size_t i = 0; i < d->count; i++) {
+		time_t t = (time_t)((d->first + (int64_t)i) * 86400);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(key, sizeof(key), "%Y-%m-%d", &tm);
+		report_counts_add(&r->by_day, key, d->n[i]);
+	}
+	free(d->n);
+	d->n = NULL;
+}
+
+/* A duration from `a` to `b` when both happened in that order. */
+static int
+span(int64_t a, int64_t b)
+{
+	return a != STORE_NO_TIME && b != STORE_NO_TIME && b >= a;
+}
+
+static void
+add_span(struct report_durations *d, const struct sla_hours *h, int64_t a,
+    int64_t b)
+{
+	report_durations_add(d, b - a, sla_business_seconds(h, a, b));
+}
+
+static void
+ticket_qualified(struct report *r, const struct store_report_ticket *t)
+{
+	if (t->qualified == 0)
+		return;
+	if (t->qualified > 0)
+		r->funnel.qualified++;
+	else
+		r->funnel.disqualified++;
+	if (t->qualified_by == NULL)
+		return;
+	if (t->qualified > 0)
+		report_bdr(r, t->qualified_by)->qualified++;
+	else
+		report_bdr(r, t->qualified_by)->disqualified++;
+}
+
+static void
+ticket_row(struct report *r, const struct store_report_ticket *t,
+    const struct sla_hours *h, struct days *days)
+{
+	int64_t day;
+
+	r->tickets++;
+	r->funnel.received++;
+	day = sla_local_day(h, t->created) - days->first;
+	if (day >= 0 && (size_t)day < days->count)
+		days->n[day]++;
+	report_counts_add(&r->by_queue, t->queue, 1);
+	if (span(t->created, t->claimed_at)) {
+		r->funnel.claimed++;
+		add_span(&r->times[REPORT_TO_CLAIM], h, t->created,
+		    t->claimed_at);
+		if (t->claimed_by != NULL) {
+			struct report_bdr *bdr = report_bdr(r, t->claimed_by);
+
+			bdr->claimed++;
+			add_span(&bdr->to_claim, h, t->created, t->claimed_at);
+		}
+	}
+	if (span(t->created, t->routed_at)) {
+		r->funnel.routed++;
+		add_span(&r->times[REPORT_TO_ROUTE], h, t->created,
+		    t->routed_at);
+		if (t->routed_by != NULL) {
+			struct report_bdr *bdr = report_bdr(r, t->routed_by);
+
+			bdr->routed++;
+			add_span(&bdr->to_route, h, t->created, t->routed_at);
+		}
+	}
+	if (span(t->routed_at, t->acked_at)) {
+		r->funnel.acknowledged++;
+		add_span(&r->times[REPORT_TO_ACK], h, t->routed_at,
+		    t->acked_at);
+	}
+	if (span(t->created, t->response_at))
+		add_span(&r->times[REPORT_TO_RESPONSE], h, t->created,
+		    t->response_at);
+	ticket_qualified(r, t);
+}
+
+static int
+fill_tickets(struct store_report *q, struct report *r,
+    const struct sla_hours *h, struct error *err)
+{
+	struct store_report_ticket t;
+	struct days days;
+	int rc;
+
+	days_init(&days, h, r->from, r->to);
+	for (;;) {
+		rc = store_report_ticket_next(q, &t, err);
+		if (rc <= 0)
+			break;
+		ticket_row(r, &t, h, &days);
+	}
+	days_flush(&days, r);
+	return rc;
+}
+
+static int
+fill_counts(struct store_report *q, struct report *r,
+    enum store_report_count by, struct error *err)
+{
+	static const char competitor[] = "competitor:";
+	struct store_report_count_row c;
+	int rc;
+
+	for (;;) {
+		rc = store_report_count_next(q, by, &c, err);
+		if (rc <= 0)
+			break;
+		if (by == STORE_COUNT_MAILBOX) {
+			report_counts_add(&r->by_mailbox, c.key, c.n);
+			continue;
+		}
+		report_counts_add(&r->by_tag, c.key, c.n);
+		if (strcmp(c.key, "ee-lead") == 0)
+			r->ee_leads += c.n;
+		if (strncmp(c.key, competitor, sizeof(competitor) - 1) == 0 &&
+		    c.key[sizeof(competitor) - 1] != '\0')
+			report_counts_add(&r->competitors,
+			    c.key + sizeof(competitor) - 1, c.n);
+	}
+	return rc;
+}
+
+static void
+breach_row(struct report *r, const struct store_report_event_row *e)
+{
+	enum sla_clock clock = sla_store_clock_of(e->clock);
+	struct report_ticket *k;
+	int64_t end = r->to;
+
+	k = report_tickets_add(&r->breaches, e->ticket_id, e->subject,
+	    e->customer, NULL, e->rcpt);
+	k->clock = xstrdup(sla_clock_name(clock));
+	k->at = e->deadline;
+	if (r->generated < end)
+		end = r->generated;
+	if (e->met != STORE_NO_TIME && e->met < end)
+		end = e->met;
+	k->late = end > e->deadline ? end - e->deadline : 0;
+	if (clock == SLA_CLOCK_CLAIM)
+		r->breaches_claim++;
+	else
+		r->breaches_ack++;
+}
+
+static int
+fill_events(struct store_report *q, struct report *r,
+    enum store_report_event kind, struct error *err)
+{
+	struct store_report_event_row e;
+	struct report_ticket *k;
+	int rc;
+
+	for (;;) {
+		rc = store_report_event_next(q, kind, &e, err);
+		if (rc <= 0)
+			break;
+		if (kind == STORE_EVENT_BREACH) {
+			breach_row(r, &e);
+			continue;
+		}
+		k = report_tickets_add(&r->stories, e.ticket_id, e.subject,
+		    e.customer, NULL, e.actor);
+		k->at = e.at;
+	}
+	return rc;
+}
+
+int
+report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
+    const struct sla_hours *hours, struct report *r_r, struct error *err)
+{
+	struct store_report *q = NULL;
+	struct report r;
+	int rc;
+
+	rc = store_report_open(st, from, to, mailbox, &q, err);
+	if (rc < 0)
+		return -1;
+	report_init(&r, from, to);
+	r.generated = store_now(st);
+	r.mailbox = xstrdup_or_null(mailbox);
+	r.hours = hours != NULL ? xstrdup(sla_hours_spec(hours)) : NULL;
+	rc = fill_tickets(q, &r, hours, err);
+	if (rc == 0)
+		rc = fill_counts(q, &r, STORE_COUNT_MAILBOX, err);
+	if (rc == 0)
+		rc = fill_counts(q, &r, STORE_COUNT_TAG, err);
+	if (rc == 0)
+		rc = fill_events(q, &r, STORE_EVENT_STORY, err);
+	if (rc == 0)
+		rc = fill_events(q, &r, STORE_EVENT_BREACH, err);
+	store_report_close(&q);
+	if (rc < 0) {
+		report_clear(&r);
+		return -1;
+	}
+	*r_r = r;
+	return 0;
+}
+
+/* One open ticket into the digest's lists. */
+static void
+digest_ticket(struct report_digest *d, const struct sla_policy *p,
+    const struct store_sla_ticket *t, int64_t now)
+{
+	struct report_ticket *k;
+	struct sla_ticket sla;
+	struct sla_result res;
+	const char *owner = t->owner != NULL ? t->owner : t->route;
+
+	if (t->state == STATE_NEW)
+		report_counts_add(&d->unclaimed, t->queue, 1);
+	sla_store_ticket(t, &sla);
+	sla_evaluate(p, &sla, now, &res);
+	if (res.status == SLA_OK)
+		return;
+	k = report_tickets_add(res.status == SLA_BREACHED ? &d->breached :
+	    &d->at_risk, t->id, t->subject, t->customer, NULL, owner);
+	k->clock = xstrdup(sla_clock_name(res.clock));
+	k->at = res.deadline;
+	if (res.status == SLA_BREACHED)
+		k->late = now - res.deadline;
+}
+
+int
+report_digest_fill(struct store *st, const struct sla_policy *p, int64_t now,
+    struct report_digest *d_r, struct error *err)
+{
+	struct store_sla_ticket *v = NULL;
+	struct report_digest d;
+	struct report day;
+	size_t n = 0;
+	int r;
+
+	report_digest_init(&d, now);
+	report_init(&day, 0, 0);
+	d.yesterday_day = sla_local_day(p->hours, now) - 1;
+	d.day_from = sla_day_start(p->hours, d.yesterday_day);
+	d.day_to = sla_day_start(p->hours, d.yesterday_day + 1);
+	d.hours = p->hours != NULL ? xstrdup(sla_hours_spec(p->hours)) : NULL;
+	r = report_fill(st, d.day_from, d.day_to, NULL, p->hours, &day, err);
+	for (int64_t after = 0; r == 0;) {
+		r = store_sla_due(st, after, STORE_SLA_PAGE, &v, &n, err);
+		if (r < 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			digest_ticket(&d, p, &v[i], now);
+		if (n > 0)
+			after = v[n - 1].id;
+		store_sla_tickets_free(&v, n);
+		if (n < STORE_SLA_PAGE)
+			break;
+	}
+	if (r < 0) {
+		report_digest_clear(&d);
+		goto out;
+	}
+	d.yesterday = day.funnel;
+	d.yesterday_breaches = (int64_t)day.breaches.n;
+	*d_r = d;
+out:
+	report_clear(&day);
+	store_sla_tickets_free(&v, n);
+	return r;
+}
