@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "forward.h"
+#include "ingest.h"
 #include "log.h"
 #include "mailbox.h"
 #include "mailcmd.h"
@@ -58,6 +59,7 @@ struct triaged {
 	struct daemon *d;		/* owned */
 	struct outbox_run *outbox;	/* owned: the SMTP sender thread */
 	struct accounts *accounts;	/* owned: accounts.csv, or NULL */
+	struct ingest *ingest;		/* owned: the pipeline over the above */
 	struct sla_run *sla;		/* owned: the SLA clocks' thread */
 	char *status_path;		/* owned */
 	int sfd;			/* signalfd */
@@ -267,19 +269,6 @@ engine_log(void *arg, enum log_level level, const char *mailbox,
 	}
 }
 
-/* Called from every worker at once: rules_classify() is thread-safe. */
-static void
-engine_classify(void *arg, const struct msg *m, const char *mailbox,
-    struct verdict *v)
-{
-	const struct triaged *t = arg;
-	struct rules_ctx ctx;
-
-	/* t->accounts changes only while the workers are stopped */
-	accounts_rules_ctx(t->accounts, m, mailbox, &ctx);
-	rules_classify(t->rules, m, &ctx, v);
-}
-
 /* ---- mailboxes ------------------------------------------------------- */
 
 static int
@@ -302,8 +291,11 @@ start_mailboxes(struct triaged *t)
 	opts.idle_renew_s = t->args->idle_renew_s;
 	opts.previous = prev;
 	opts.n_previous = n_prev;
+	/* no worker runs now: a pipeline over the config and rules in force */
+	ingest_free(&t->ingest);
+	t->ingest = ingest_new(t->conf, t->rules, t->accounts);
+	opts.ingest = t->ingest;
 	opts.hooks.log = engine_log;
-	opts.hooks.classify = engine_classify;
 	opts.hooks.arg = t;
 	r = daemon_start(t->conf, t->st, &opts, &t->d, &err);
 	free(prev);
@@ -728,6 +720,7 @@ out:
 	free(t.status_path);
 	store_close(&t.st);
 	mime_shutdown();
+	ingest_free(&t.ingest);
 	accounts_free(&t.accounts);
 	rules_free(&t.rules);
 	conf_free(&t.conf);
