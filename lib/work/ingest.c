@@ -259,6 +259,29 @@ ingest_commit(const struct ingest *ctx, struct store *st,
 	return 0;
 }
 
+int
+ingest_store(const struct ingest *ctx, struct store *st,
+    const struct ingest_origin *o, struct ingest_msg *im,
+    struct ingest_result *res_r, struct error *err)
+{
+	struct ingest_result res;
+	struct error ignored = { 0 };
+	int r;
+
+	r = store_unit_begin(st, err);
+	if (r < 0)
+		return -1;
+	r = ingest_commit(ctx, st, o, im, &res, err);
+	if (r < 0) {
+		store_unit_end(st, 0, &ignored);
+		return -1;
+	}
+	r = store_unit_end(st, 1, err);
+	if (r == 0)
+		*res_r = res;
+	return r;
+}
+
 /* ---- stored mail again ----------------------------------------------- */
 
 int

@@ -6,7 +6,8 @@
  *
  *   triaged       ingest_prepare on each mailbox's prep thread,
  *                 ingest_commit on the committer, one transaction a batch
- *   triage ingest ingest_prepare, then ingest_commit in a unit of its own
+ *   triage ingest ingest_prepare, then ingest_store: ingest_commit in a
+ *                 unit of work of its own
  *   triage reprocess   ingest_reprocess: the stored bytes prepared again,
  *                 the row updated in place (mail commands are not applied
  *                 again: they were, when the message came in)
@@ -137,6 +138,16 @@ struct ingest_result {
  * back.
  */
 int ingest_commit(const struct ingest *ctx, struct store *st,
+    const struct ingest_origin *o, struct ingest_msg *im,
+    struct ingest_result *res_r, struct error *err);
+
+/*
+ * ingest_commit in a unit of work of its own (a transaction, or a
+ * savepoint inside an open one): for `triage ingest`, where each piped
+ * message commits alone.  Returns 0 and fills *res_r, or -1 with err set
+ * and nothing of it stored.
+ */
+int ingest_store(const struct ingest *ctx, struct store *st,
     const struct ingest_origin *o, struct ingest_msg *im,
     struct ingest_result *res_r, struct error *err);
 
