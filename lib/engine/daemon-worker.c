@@ -5,6 +5,7 @@
  */
 #include "daemon-private.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -180,6 +181,7 @@ prepare_raw(struct daemon_worker *w, const struct imap_msg *m,
 static void
 prepare_parsed(struct daemon_worker *w, struct daemon_entry *e)
 {
+	assert(w->d->opts.ingest != NULL);	/* daemon.h: required */
 	if (e->im != NULL)
 		return;
 	ingest_prepare(w->d->opts.ingest, e->raw, e->raw_len, w->mb->name,
