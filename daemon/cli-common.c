@@ -12,7 +12,9 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
-#include "forward.h"
+#include "ingest.h"
+#include "mime.h"
+#include "rules.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -85,12 +87,6 @@ unix_user(void)
 		return xstrdup(pw->pw_name);
 	env = getenv("USER");
 	return xstrdup(env != NULL && *env != '\0' ? env : "unknown");
-}
-
-static int
-team_member(void *arg, const char *address)
-{
-	return conf_member_by_address(arg, address) != NULL;
 }
 
 /* The config: required unless a database was named on its own. */
@@ -197,26 +193,71 @@ cli_store_open(
 		cli_store_close(ctx);
 		return cli_fail(&err);
 	}
-	if (ctx->conf != NULL)
-		store_set_team(ctx->st, team_member, ctx->conf);
-	store_set_accounts(ctx->st, ctx->accounts);
-	if (ctx->conf != NULL && ctx->conf->smtp_from != NULL) {
-		/* replies to our forwards thread back (triage ingest) */
-		struct forward_sender fs = {0};
-
-		if (forward_sender_parse(ctx->conf->smtp_from, &fs, &err) == 0)
-			store_set_own_domain(ctx->st, fs.domain);
-		forward_sender_clear(&fs);
-	}
+	/* the team, and our domain: replies to our forwards thread back */
+	ingest_store_setup(ctx->st, ctx->conf, ctx->accounts);
 	return CLI_OK;
 }
 
 void
 cli_store_close(struct cli_ctx *ctx)
 {
+	if (ctx->ingest != NULL)
+		mime_shutdown();
+	ingest_free(&ctx->ingest);
+	rules_free(&ctx->rules);
 	store_close(&ctx->st);
 	accounts_free(&ctx->accounts);
 	conf_free(&ctx->conf);
 	free(ctx->actor);
 	ctx->actor = NULL;
+}
+
+int
+cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
+    struct rules_problems *probs)
+{
+	struct rules_names names;
+	struct rules_options opts = {NULL, 0};
+
+	if (c != NULL) {
+		rules_names_from_conf(&names, c);
+		opts.names = &names;
+	}
+	return rules_load(dir, &opts, rs_r, probs);
+}
+
+void
+cli_ingest_open(struct cli_ctx *ctx)
+{
+	struct rules_problems probs = {0};
+	const struct conf *c = ctx->conf;
+
+	if (c != NULL && c->rules != NULL &&
+	    cli_rules_load(c->rules, c, &ctx->rules, &probs) < 0) {
+		fprintf(stderr,
+		    "triage: %s: rules do not load (%zu "
+		    "problems, see 'triage rules check'); storing "
+		    "unclassified\n",
+		    c->rules, probs.n);
+		ctx->rules = NULL;
+	}
+	rules_problems_clear(&probs);
+	ctx->ingest = ingest_new(c, ctx->rules, ctx->accounts);
+	mime_init();
+}
+
+int
+cli_worse(int a, int b)
+{
+	static const int order[] = {
+	    CLI_OK, CLI_REFUSED, CLI_USAGE, CLI_TEMPFAIL};
+	int ia = 0, ib = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (order[i] == a)
+			ia = i;
+		if (order[i] == b)
+			ib = i;
+	}
+	return ia >= ib ? a : b;
 }

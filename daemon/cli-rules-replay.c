@@ -8,19 +8,22 @@
  * and list each ticket whose queue, priority, tags or ignore verdict
  * would change, with the rules responsible.  Nothing is written.
  *
- * A ticket's verdict is folded from its messages the way ingestion folds
- * it: queue, priority and ignore reason from the message that opened it,
- * tags from every message.
+ * Each message is parsed and classified by the ingest pipeline
+ * (lib/work/ingest.h) exactly as the daemon and `triage ingest` did when
+ * they stored it, only nothing is stored.  A ticket's verdict is folded
+ * from its messages the way ingestion folds it: queue, priority and
+ * ignore reason from the message that opened it, tags from every
+ * message.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "ingest.h"
 #include "mime.h"
 #include "rules.h"
 #include "store.h"
@@ -208,55 +211,51 @@ report(const struct store_ticket *t, const struct fold *a,
 	return 1;
 }
 
-/* Classify every message of ticket t with both sets. */
+/* The two rule sets, and a pipeline over each. */
+struct sets {
+	struct rules *base, *cand;		/* owned */
+	struct ingest *base_ingest, *cand_ingest; /* owned */
+};
+
+/*
+ * Classify every message of ticket t with both sets: each message is
+ * prepared once by the pipeline with the baseline (as it was stored) and
+ * classified again with the candidate.
+ */
 static int
 replay_ticket(struct store *st, const struct store_ticket *t,
-    struct rules *base, struct rules *cand, struct totals *tot,
-    struct error *err)
+    const struct sets *sets, struct totals *tot, struct error *err)
 {
 	struct fold a = { .prio = PRIO_UNSET }, b = { .prio = PRIO_UNSET };
-	struct mime_limits lim;
 	int64_t *ids = NULL;
 	size_t n = 0;
 	int r;
 
-	mime_limits_default(&lim);
 	r = store_messages_for_ticket(st, t->id, &ids, &n, err);
 	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct verdict va, vb;
-		struct msg *m = NULL;
-		char *raw = NULL, *mailbox = NULL;
-		size_t len = 0;
-		struct error perr = { 0 };
+		struct ingest_msg *im = NULL;
+		struct verdict vb;
 
-		r = store_message_raw(st, ids[i], &raw, &len, &mailbox, err);
+		r = ingest_load(sets->base_ingest, st, ids[i], &im, err);
 		if (r < 0)
 			break;
-		if (mime_parse(raw, len, &lim, time(NULL), &m, &perr) < 0) {
+		if (ingest_msg_parsed(im) == NULL) {
 			tot->failed++;
-			free(raw);
-			free(mailbox);
+			ingest_msg_free(&im);
 			continue;
 		}
-		verdict_init(&va);
 		verdict_init(&vb);
-		rules_classify(base, m, &(struct rules_ctx){ .mailbox =
-		    mailbox }, &va);
-		rules_classify(cand, m, &(struct rules_ctx){ .mailbox =
-		    mailbox }, &vb);
-		fold_add(&a, &va);
+		ingest_classify(sets->cand_ingest, im, &vb);
+		fold_add(&a, ingest_msg_verdict(im));
 		fold_add(&b, &vb);
-		verdict_clear(&va);
 		verdict_clear(&vb);
-		msg_free(&m);
-		free(raw);
-		free(mailbox);
+		ingest_msg_free(&im);
 	}
 	free(ids);
 	if (r == 0)
-		(void)report(t, &a, &b, base, cand, tot);
+		(void)report(t, &a, &b, sets->base, sets->cand, tot);
 	fold_clear(&a);
 	fold_clear(&b);
 	return r;
@@ -311,15 +310,9 @@ static int
 load_set(const char *dir, const struct conf *conf, struct rules **rs_r)
 {
 	struct rules_problems probs = { 0 };
-	struct rules_names names;
-	struct rules_options opts = { NULL, 0 };
 	int r;
 
-	if (conf != NULL) {
-		rules_names_from_conf(&names, conf);
-		opts.names = &names;
-	}
-	r = rules_load(dir, &opts, rs_r, &probs);
+	r = cli_rules_load(dir, conf, rs_r, &probs);
 	for (size_t i = 0; i < probs.n; i++)
 		fprintf(stderr, "%s:%d:%d: %s\n", probs.v[i].file,
 		    probs.v[i].line, probs.v[i].col, probs.v[i].msg);
@@ -343,7 +336,7 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	struct cli_store_opts so = { NULL, NULL };
 	struct cli_ctx cx = { 0 };
 	struct store_ticket *v = NULL;
-	struct rules *base = NULL, *cand = NULL;
+	struct sets sets = { NULL, NULL, NULL, NULL };
 	struct error err = { 0 };
 	struct totals tot = { 0 };
 	int64_t secs;
@@ -383,9 +376,11 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		    cx.conf->rules : RULES_DEFAULT_DIR;
 	if (cand_dir == NULL)
 		cand_dir = base_dir;
-	if (load_set(base_dir, cx.conf, &base) < 0 ||
-	    load_set(cand_dir, cx.conf, &cand) < 0)
+	if (load_set(base_dir, cx.conf, &sets.base) < 0 ||
+	    load_set(cand_dir, cx.conf, &sets.cand) < 0)
 		goto out;
+	sets.base_ingest = ingest_new(cx.conf, sets.base, cx.accounts);
+	sets.cand_ingest = ingest_new(cx.conf, sets.cand, cx.accounts);
 	if (tickets_since(cx.st, store_now(cx.st) - secs, &v, &n, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -395,7 +390,7 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	    cand_dir, base_dir, since_s);
 	for (size_t i = 0; i < n; i++) {
 		tot.tickets++;
-		if (replay_ticket(cx.st, &v[i], base, cand, &tot, &err) < 0) {
+		if (replay_ticket(cx.st, &v[i], &sets, &tot, &err) < 0) {
 			fprintf(stderr, "triage: ticket %lld: %s, skipping\n",
 			    (long long)v[i].id, err.msg);
 		}
@@ -411,8 +406,10 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	rc = CLI_OK;
 out:
 	store_tickets_free(&v, n);
-	rules_free(&base);
-	rules_free(&cand);
+	ingest_free(&sets.base_ingest);
+	ingest_free(&sets.cand_ingest);
+	rules_free(&sets.base);
+	rules_free(&sets.cand);
 	cli_store_close(&cx);
 	return rc;
 }

@@ -48,6 +48,9 @@ struct cli_store_opts {
 };
 
 struct conf;
+struct ingest;
+struct rules;
+struct rules_problems;
 
 /* What a store command works with; cli_store_close releases it. */
 struct cli_ctx {
@@ -56,6 +59,8 @@ struct cli_ctx {
 	char *actor;		/* owned: who acts */
 	struct accounts *accounts; /* owned: the config's key accounts, or
 				      NULL; the store looks tickets up in it */
+	struct rules *rules;	/* owned: cli_ingest_open's, or NULL */
+	struct ingest *ingest;	/* owned: cli_ingest_open's, or NULL */
 };
 
 #define CLI_STORE_LONGOPTS \
@@ -73,6 +78,25 @@ struct cli_ctx {
 int cli_store_open(struct cli *cli, const struct cli_store_opts *o,
     struct cli_ctx *ctx);
 void cli_store_close(struct cli_ctx *ctx);
+/*
+ * The ingest pipeline (ingest.h) over ctx's config, key accounts and the
+ * configured rules, into ctx->ingest, for the commands that classify
+ * (ingest, reprocess); initialises the MIME parser.  Rules that do not
+ * load do not stop delivery: that is said on stderr and the mail is
+ * classified by no rules (stored in its mailbox's queue; `triage
+ * reprocess` classifies it once they are fixed).  cli_store_close frees
+ * it all.
+ */
+void cli_ingest_open(struct cli_ctx *ctx);
+/*
+ * The rule set in `dir`, checked against the names (queues, routes) of
+ * `c` (NULL: any name).  Returns 0 and sets *rs_r (rules_free), or -1
+ * with every problem appended to *probs.
+ */
+int cli_rules_load(const char *dir, const struct conf *c,
+    struct rules **rs_r, struct rules_problems *probs);
+/* The worse of two exit codes: tempfail > usage > refused > ok. */
+int cli_worse(int a, int b);
 /* Print err and map its code to an exit code (1, 2 or 75). */
 int cli_fail(const struct error *err);
 /* Parse a ticket id ("12" or "#12"); -1 when it is not one. */

@@ -9,10 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
-#include "command.h"
-#include "mailcmd.h"
-#include "xalloc.h"
+#include "ingest.h"
+#include "mime.h"
 
 void
 daemon_queue_put(struct daemon *d, struct daemon_queue *q,
@@ -83,10 +81,7 @@ daemon_job_free(struct daemon_job **jobp)
 		struct daemon_entry *e = &job->v[i];
 
 		free(e->raw);
-		msg_free(&e->msg);
-		free(e->error);
-		verdict_clear(&e->verdict);
-		command_list_free(&e->cmds);
+		ingest_msg_free(&e->im);
 	}
 	free(job->v);
 	free(job);
@@ -98,6 +93,7 @@ count_result(struct daemon_job *job, const struct daemon_entry *e,
     const struct store_ingest_result *res)
 {
 	struct mailbox_counts *c = &job->counts;
+	const struct msg *m = ingest_msg_parsed(e->im);
 
 	if (res->duplicate) {
 		c->duplicate++;
@@ -106,85 +102,64 @@ count_result(struct daemon_job *job, const struct daemon_entry *e,
 	c->stored++;
 	if (e->too_big)
 		c->too_big++;
-	else if (e->msg == NULL)
+	else if (m == NULL)
 		c->failed++;
-	else if (e->msg->n_problems > 0)
+	else if (m->n_problems > 0)
 		c->problems++;
 	if (res->ignored)
 		c->ignored++;
 }
 
-/*
- * Mail commands (#claim, #route ...) in a stored message, applied in the
- * same transaction: a message and what it commands commit together.
- */
-static int
-apply_commands(struct daemon *d, struct daemon_job *job,
-    const struct daemon_entry *e, const struct store_ingest_result *res,
-    struct error *err)
+/* What the pipeline did with one entry that is worth a line. */
+static void
+log_result(struct daemon *d, const struct daemon_job *job,
+    const struct daemon_entry *e, const struct ingest_result *res)
 {
-	struct mailcmd_result mres = { 0 };
-	int r;
+	const char *mb = job->w->mb->name;
+	const struct mailcmd_result *mres = &res->commands;
 
-	if (e->msg == NULL || res->duplicate)
-		return 0;
-	r = mailcmd_apply(d->st, d->conf, e->msg, e->cmds, res, 0, &mres,
-	    err);
-	if (r < 0)
-		return r;
-	if (mres.outcome != MAILCMD_NONE)
-		daemon_log(d, LOG_LVL_INFO, job->w->mb->name, "uid=%u "
-		    "ticket=%lld: mail commands %s (%zu command%s, %zu "
-		    "error%s)", e->uid, (long long)mres.ticket_id,
-		    mailcmd_outcome_name(mres.outcome), mres.n_commands,
-		    mres.n_commands == 1 ? "" : "s", mres.n_errors,
-		    mres.n_errors == 1 ? "" : "s");
-	return 0;
+	if (res->stored_raw)
+		daemon_log(d, LOG_LVL_WARN, mb, "uid=%u: storing the parsed "
+		    "message failed (%s); storing it raw", e->uid,
+		    ingest_msg_error(e->im));
+	if (mres->outcome != MAILCMD_NONE)
+		daemon_log(d, LOG_LVL_INFO, mb, "uid=%u ticket=%lld: mail "
+		    "commands %s (%zu command%s, %zu error%s)", e->uid,
+		    (long long)mres->ticket_id,
+		    mailcmd_outcome_name(mres->outcome), mres->n_commands,
+		    mres->n_commands == 1 ? "" : "s", mres->n_errors,
+		    mres->n_errors == 1 ? "" : "s");
 }
 
 /*
- * Store one entry.  If storing it parsed fails for a reason of its own
- * (not the database as a whole), store it raw with that error instead:
- * one bad message never stops the mailbox.
+ * Store one entry and apply its mail commands (ingest_commit), in the
+ * batch's transaction.  A message whose parsed form the store refuses is
+ * stored raw with that error instead: one bad message never stops the
+ * mailbox.
  */
 static int
 commit_entry(struct daemon *d, struct daemon_job *job,
     struct daemon_entry *e, struct error *err)
 {
 	const struct conf_mailbox *mb = job->w->mb;
-	struct store_ingest_result res = { 0 };
-	struct store_ingest_in in = {
+	struct ingest_result res;
+	struct ingest_origin o = {
 		.mailbox = mb->name,
-		.mailbox_address = mb->address,
-		.queue = mb->queue != NULL ? mb->queue : mb->name,
+		.address = mb->address,
+		.queue = mb->queue,
 		.uidvalidity = job->uidvalidity,
 		.uid = e->uid,
-		.raw = e->raw,
-		.raw_len = e->raw_len,
-		.msg = e->msg,
-		.parse_error = e->error,
-		.verdict = e->msg != NULL ? &e->verdict : NULL,
 		.actor = { "triaged", STORE_SRC_DAEMON },
+		.raw_on_failure = 1,
 	};
 	int r;
 
-	r = store_ingest_msg(d->st, &in, &res, err);
-	if (r < 0 && err->code != ERR_TEMP && e->msg != NULL) {
-		daemon_log(d, LOG_LVL_WARN, mb->name, "uid=%u: storing the "
-		    "parsed message failed (%s); storing it raw", e->uid,
-		    err->msg);
-		e->error = xstrdup(err->msg);
-		msg_free(&e->msg);
-		in.msg = NULL;
-		in.parse_error = e->error;
-		in.verdict = NULL;
-		error_clear(err);
-		r = store_ingest_msg(d->st, &in, &res, err);
-	}
+	r = ingest_commit(d->opts.ingest, d->st, &o, e->im, &res, err);
 	if (r < 0)
 		return r;
-	count_result(job, e, &res);
-	return apply_commands(d, job, e, &res, err);
+	count_result(job, e, &res.stored);
+	log_result(d, job, e, &res);
+	return 0;
 }
 
 static int

@@ -14,20 +14,20 @@
 #include "backoff.h"
 #include "daemon.h"
 
-struct command_list;
 struct imap;
+struct ingest_msg;
 
-/* One message of a batch, as the worker prepared it. */
+/*
+ * One message of a batch: fetched by the worker (raw), then prepared on
+ * the prep thread (im, which takes the bytes over), then committed.
+ */
 struct daemon_entry {
 	uint32_t uid;
 	uint32_t size;		/* as the server reported it */
-	char *raw;		/* owned: the bytes (a stand-in if too big) */
+	char *raw;		/* owned until prepared: the bytes */
 	size_t raw_len;
-	struct msg *msg;	/* owned; NULL when not parsed */
-	char *error;		/* owned: why msg is NULL, or NULL */
-	struct verdict verdict;	/* owned */
-	struct command_list *cmds; /* owned: its mail commands, or NULL */
-	int too_big;
+	struct ingest_msg *im;	/* owned: prepared, or NULL not yet */
+	int too_big;		/* im is a stand-in, not fetched */
 };
 
 enum daemon_job_kind {

@@ -5,6 +5,7 @@
  */
 #include "daemon-private.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include <time.h>
 
 #include "imap.h"
-#include "mailcmd.h"
+#include "ingest.h"
 #include "xalloc.h"
 
 
@@ -139,15 +140,21 @@ static void
 prepare_too_big(struct daemon_worker *w, const struct imap_msg *m,
     uint32_t uidvalidity, struct daemon_entry *e)
 {
+	char *raw, *why;
+	size_t len;
+
 	/* A stand-in to store: unique per mailbox, UIDVALIDITY and UID, so
 	 * the record is kept (and found again) like any other message. */
-	e->raw_len = (size_t)xasprintf(&e->raw, "X-Triage-Not-Fetched: too "
+	len = (size_t)xasprintf(&raw, "X-Triage-Not-Fetched: too "
 	    "large\r\nX-Triage-Mailbox: %s\r\nX-Triage-UIDVALIDITY: %" PRIu32
 	    "\r\nX-Triage-UID: %" PRIu32 "\r\nX-Triage-Size: %" PRIu32
 	    "\r\n\r\n", w->mb->name, uidvalidity, m->uid, m->size);
-	xasprintf(&e->error, "message too large to fetch: %" PRIu32
+	xasprintf(&why, "message too large to fetch: %" PRIu32
 	    " bytes, max_message_size is %zu (UID %" PRIu32 ")", m->size,
 	    w->d->conf->max_message_size, m->uid);
+	ingest_prepare_unparsed(raw, len, why, &e->im);
+	free(why);
+	e->raw_len = len;
 	e->too_big = 1;
 }
 
@@ -157,7 +164,6 @@ prepare_raw(struct daemon_worker *w, const struct imap_msg *m,
     uint32_t uidvalidity, struct daemon_entry *e)
 {
 	memset(e, 0, sizeof(*e));
-	verdict_init(&e->verdict);
 	e->uid = m->uid;
 	e->size = m->size;
 	if (m->status == IMAP_MSG_TOO_BIG) {
@@ -170,31 +176,17 @@ prepare_raw(struct daemon_worker *w, const struct imap_msg *m,
 	e->raw_len = m->len;
 }
 
-/* On the prep thread: parse, classify and find the mail commands. */
+/* On the prep thread: the pipeline's first half (parse, classify, find
+ * the mail commands), off the committer. */
 static void
 prepare_parsed(struct daemon_worker *w, struct daemon_entry *e)
 {
-	struct daemon *d = w->d;
-	struct mime_limits lim;
-	struct error err = { 0 };
-	int r;
-
-	if (e->too_big)
+	assert(w->d->opts.ingest != NULL);	/* daemon.h: required */
+	if (e->im != NULL)
 		return;
-	mime_limits_default(&lim);
-	if (d->conf->max_message_size > 0)
-		lim.max_size = d->conf->max_message_size;
-	r = mime_parse(e->raw, e->raw_len, &lim, time(NULL), &e->msg, &err);
-	if (r < 0) {
-		e->error = xstrdup(err.msg);
-		return;
-	}
-	if (d->opts.hooks.classify != NULL)
-		d->opts.hooks.classify(d->opts.hooks.arg, e->msg, w->mb->name,
-		    &e->verdict);
-	/* Found here, off the committer; NULL makes it parse again. */
-	if (mailcmd_parse(d->conf, e->msg, &e->cmds, &err) < 0)
-		e->cmds = NULL;
+	ingest_prepare(w->d->opts.ingest, e->raw, e->raw_len, w->mb->name,
+	    &e->im);
+	e->raw = NULL;	/* e->im has it */
 }
 
 /* ---- the prep thread ------------------------------------------------- */

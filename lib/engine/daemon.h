@@ -4,9 +4,9 @@
  *
  * Why threads: libetpan's IMAP calls block (each bounded by a timeout),
  * so a mailbox whose server hangs must not hold up the others; and the
- * work of a drain -- fetch (the server), parse and classify (a worker),
- * store (the committer) -- overlaps on two cores instead of running one
- * step after the other.  SQLite writes are serialized through the one
+ * work of a drain -- fetch (the server), parse and classify (a worker's
+ * prep thread: ingest_prepare), store (the committer: ingest_commit) --
+ * overlaps on two cores instead of running one step after the other.  SQLite writes are serialized through the one
  * connection the committer owns: a worker hands it a batch of parsed,
  * classified messages, and the committer stores them and the mailbox's
  * checkpoint in one transaction.  Meanwhile the worker fetches and
@@ -34,22 +34,11 @@
 #include "error.h"
 #include "log-sink.h"
 #include "mailbox.h"
-#include "mime.h"
 #include "store.h"
-#include "verdict.h"
+
+struct ingest;
 
 struct daemon;
-
-struct daemon_hooks {
-	/*
-	 * Classify a parsed message into *v (initialised by the caller).
-	 * Called from worker threads concurrently: must be thread-safe
-	 * (rules_classify() is).  NULL: every message gets an empty verdict.
-	 */
-	void (*classify)(void *arg, const struct msg *m, const char *mailbox,
-	    struct verdict *v);
-	void *arg;
-};
 
 struct daemon_opts {
 	int once;		/* each mailbox polls once, then stops */
@@ -67,7 +56,13 @@ struct daemon_opts {
 	 */
 	const struct mailbox_status *previous;
 	size_t n_previous;
-	struct daemon_hooks hooks;
+	/*
+	 * The pipeline every fetched message goes through (ingest.h):
+	 * prepared on the mailbox's prep thread, committed by the
+	 * committer.  Foreign, required; it must stay valid until
+	 * daemon_free().
+	 */
+	const struct ingest *ingest;
 	/*
 	 * Where log lines go, each with its mailbox (NULL: the daemon as a
 	 * whole).  Called from any thread, never concurrently.

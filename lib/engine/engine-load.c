@@ -7,9 +7,7 @@
 
 #include "accounts.h"
 #include "conf.h"
-#include "forward.h"
 #include "rules.h"
-#include "store.h"
 
 struct conf *
 engine_load_conf(const struct engine_opts *o)
@@ -66,27 +64,4 @@ engine_load_accounts(const struct engine_opts *o, const struct conf *c,
 		log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s", errs.v[i]);
 	accounts_errors_clear(&errs);
 	return r;
-}
-
-static int
-team_member(void *arg, const char *address)
-{
-	return conf_member_by_address(arg, address) != NULL;
-}
-
-void
-engine_load_apply(struct store *st, struct conf *c,
-    const struct accounts *a)
-{
-	struct forward_sender s = { 0 };
-	struct error err = { 0 };
-
-	store_set_team(st, team_member, c);
-	/* Replies to our forwards thread back by our Message-ID domain. */
-	if (c->smtp_from != NULL &&
-	    forward_sender_parse(c->smtp_from, &s, &err) == 0) {
-		store_set_own_domain(st, s.domain);
-		forward_sender_clear(&s);
-	}
-	store_set_accounts(st, a);
 }

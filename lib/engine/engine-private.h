@@ -14,6 +14,7 @@ struct accounts;
 struct conf;
 struct daemon;
 struct engine_jobs;
+struct ingest;
 struct rules;
 struct store;
 
@@ -28,6 +29,8 @@ struct engine {
 	char *status_path;		/* owned */
 	int status_failing;		/* the status file's last write failed */
 	int mime_up;			/* mime_init() was called */
+	struct ingest *ingest;		/* owned: the pipeline over conf, rules
+					   and accounts; made with d */
 	struct daemon *d;		/* owned: the mailbox workers */
 	struct engine_jobs *jobs;	/* owned: outbox and SLA; NULL with
 					   --once or when stopped */
@@ -57,9 +60,6 @@ struct rules *engine_load_rules(const struct engine_opts *o,
  */
 int engine_load_accounts(const struct engine_opts *o, const struct conf *c,
     struct accounts **a_r);
-/* Point the store at a configuration: team, our domain, accounts. */
-void engine_load_apply(struct store *st, struct conf *c,
-    const struct accounts *a);
 
 /* ---- engine-jobs.c: the outbox and SLA jobs ---- */
 

@@ -10,6 +10,7 @@
 
 #include "accounts.h"
 #include "conf.h"
+#include "ingest.h"
 #include "rules.h"
 
 /* The new set, complete, or NULL members with the refusal logged. */
@@ -61,7 +62,7 @@ engine_reload(struct engine *e)
 		    "path changed to \"%s\": that needs a restart; still using "
 		    "\"%s\"", conf->database, e->conf->database);
 	engine_run_stop(e);
-	engine_load_apply(e->st, conf, accounts);
+	ingest_store_setup(e->st, conf, accounts);
 	conf_free(&e->conf);
 	rules_free(&e->rules);
 	accounts_free(&e->accounts);

@@ -11,20 +11,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "daemon.h"
-#include "rules.h"
-
-/* Called from every worker at once: rules_classify() is thread-safe. */
-static void
-engine_classify(void *arg, const struct msg *m, const char *mailbox,
-    struct verdict *v)
-{
-	const struct engine *e = arg;
-	struct rules_ctx ctx;
-
-	/* e->accounts changes only while the workers are stopped */
-	accounts_rules_ctx(e->accounts, m, mailbox, &ctx);
-	rules_classify(e->rules, m, &ctx, v);
-}
+#include "ingest.h"
 
 static int
 start_mailboxes(struct engine *e)
@@ -47,8 +34,10 @@ start_mailboxes(struct engine *e)
 	opts.previous = prev;
 	opts.n_previous = n_prev;
 	opts.log = e->opts.log;
-	opts.hooks.classify = engine_classify;
-	opts.hooks.arg = e;
+	/* no worker runs now: a pipeline over the config and rules in force */
+	ingest_free(&e->ingest);
+	e->ingest = ingest_new(e->conf, e->rules, e->accounts);
+	opts.ingest = e->ingest;
 	r = daemon_start(e->conf, e->st, &opts, &e->d, &err);
 	free(prev);
 	if (r < 0)
@@ -89,4 +78,5 @@ engine_run_stop(struct engine *e)
 {
 	engine_jobs_free(&e->jobs);
 	daemon_free(&e->d, ENGINE_STOP_GRACE_MS);
+	ingest_free(&e->ingest);
 }

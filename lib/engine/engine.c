@@ -10,6 +10,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "daemon.h"
+#include "ingest.h"
 #include "mailbox.h"
 #include "mime.h"
 #include "rules.h"
@@ -72,7 +73,7 @@ engine_open(const struct engine_opts *opts, struct engine **e_r,
 	e->mime_up = 1;
 	if (open_store(e, err) < 0)
 		goto fail;
-	engine_load_apply(e->st, e->conf, e->accounts);
+	ingest_store_setup(e->st, e->conf, e->accounts);
 	e->status_path = mailbox_status_path(e->conf->database);
 	*e_r = e;
 	return 0;

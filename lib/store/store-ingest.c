@@ -489,12 +489,8 @@ store_place(struct store *st, struct placing *p,
 		r = store_add_participants(st, id, p->msg, err);
 	if (r == 0)
 		r = store_await_missing(st, p, id, err);
-	/*
-	 * Rules judge the customer: a team member's reply joining a ticket
-	 * adds no tags, scores or hits (it opens one normally).
-	 */
-	if (r == 0 && !p->ignored && !p->copy &&
-	    (res->new_ticket || strcmp(p->direction, "in") == 0))
+	if (r == 0 && store_verdict_counts(p->ignored, p->copy,
+	    res->new_ticket, p->direction))
 		r = store_apply_verdict(
 		    st, id, p->row, p->verdict, res->new_ticket, err);
 	if (r == 0 && !p->ignored && res->new_ticket && p->verdict != NULL &&

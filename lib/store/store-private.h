@@ -194,6 +194,15 @@ int store_add_tag_row(struct store *st, int64_t id, const char *tag,
  */
 int store_apply_verdict(struct store *st, int64_t id, int64_t row,
     const struct verdict *v, int opening, struct error *err);
+/*
+ * Whether a message's verdict counts on its ticket, at ingest and at
+ * reprocess alike: rules judge the customer, so a team member's reply
+ * joining a ticket (direction not "in") adds no tags, scores or hits
+ * (it opens one normally); nor does an ignored message or a copy from
+ * another mailbox (classified once already).
+ */
+int store_verdict_counts(int ignored, int copy, int opening,
+    const char *direction);
 
 /* Migrate an open database up to `target` (tests use this to build v1). */
 int store_migrate(struct store *st, int target, struct error *err);

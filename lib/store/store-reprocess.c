@@ -3,7 +3,10 @@
  * reprocess`).  Its row is updated in place and its hits replaced; a
  * message that had failed to parse is threaded now, as ingest would have
  * (store-ingest.c), and a ticket's first message may move its queue and
- * priority.  Every outcome is an event on the ticket.
+ * priority.  The new verdict counts where ingest would have counted it
+ * (store_verdict_counts), so a message reprocessed carries the tags and
+ * hits it would carry had it been stored now.  Every outcome is an event
+ * on the ticket.
  */
 #include "store-private.h"
 
@@ -11,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "accounts.h"
 
 static int
 update_parsed(struct store *st, int64_t row, const struct msg *m,
@@ -51,7 +56,9 @@ struct stored {
 	char *message_id;
 	char *mailbox;
 	char *queue;
-	int first; /* the ticket's first message */
+	char *tier; /* the ticket's key account tier, or NULL */
+	int first;  /* the ticket's first message */
+	int copy;   /* the same Message-ID was stored before, elsewhere */
 };
 
 static int
@@ -63,8 +70,11 @@ load_stored(struct store *st, int64_t row, struct stored *sm, struct error *err)
 	r = store_prepare(st, &s,
 	    "SELECT m.ticket_id, m.message_id,"
 	    " m.mailbox, coalesce(b.queue, m.mailbox), m.id = (SELECT min(id)"
-	    " FROM messages WHERE ticket_id = m.ticket_id)"
+	    " FROM messages WHERE ticket_id = m.ticket_id),"
+	    " EXISTS (SELECT 1 FROM messages c WHERE c.message_id ="
+	    " m.message_id AND c.id < m.id), t.tier"
 	    " FROM messages m JOIN mailboxes b ON b.name = m.mailbox"
+	    " LEFT JOIN tickets t ON t.id = m.ticket_id"
 	    " WHERE m.id = ?",
 	    err);
 	if (r < 0)
@@ -76,11 +86,26 @@ load_stored(struct store *st, int64_t row, struct stored *sm, struct error *err)
 		sm->mailbox = store_col_text(s, 2);
 		sm->queue = store_col_text(s, 3);
 		sm->first = sqlite3_column_int(s, 4);
+		sm->copy = sqlite3_column_int(s, 5);
+		sm->tier = store_col_text(s, 6);
 	} else {
 		r = error_set(err, ERR_NOTFOUND, "no message %" PRId64, row);
 	}
 	store_release(st, &s);
 	return r;
+}
+
+/* A new ticket's priority: the rules', else its key account tier's. */
+static int
+opening_priority(const struct stored *sm, const struct verdict *v)
+{
+	enum account_tier tier;
+
+	if (v->priority != PRIO_UNSET)
+		return (int)v->priority;
+	if (sm->tier != NULL && account_tier_parse(sm->tier, &tier) == 0)
+		return (int)account_tier_priority(tier);
+	return PRIO_NORMAL;
 }
 
 /* Queue and priority of a ticket whose first message was reclassified. */
@@ -90,7 +115,7 @@ reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
 {
 	sqlite3_stmt *s = NULL;
 	const char *queue = v->queue != NULL ? v->queue : sm->queue;
-	int prio = v->priority != PRIO_UNSET ? (int)v->priority : PRIO_NORMAL;
+	int prio = opening_priority(sm, v);
 	char detail[256];
 	char *oldq = NULL;
 	int oldp = 0, r;
@@ -201,7 +226,8 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 	}
 	if (v != NULL && sm->first)
 		r = reclassify_ticket(st, sm->ticket_id, sm, v, a, err);
-	if (r == 0 && v != NULL && why == NULL)
+	if (r == 0 && store_verdict_counts(why != NULL, sm->copy, sm->first,
+	    direction))
 		r = store_apply_verdict(st, sm->ticket_id, row, v, 0, err);
 	if (r == 0) {
 		snprintf(detail, sizeof(detail),
@@ -230,5 +256,6 @@ store_reprocess_msg(struct store *st, int64_t message_id, const struct msg *msg,
 	free(sm.message_id);
 	free(sm.mailbox);
 	free(sm.queue);
+	free(sm.tier);
 	return r;
 }

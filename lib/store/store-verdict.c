@@ -6,6 +6,8 @@
  */
 #include "store-private.h"
 
+#include <string.h>
+
 #include "xalloc.h"
 
 /* Add a tag; sets *added_r to 1 when it was not there yet. */
@@ -65,6 +67,13 @@ add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
 	}
 	store_release(st, &s);
 	return r;
+}
+
+int
+store_verdict_counts(int ignored, int copy, int opening,
+    const char *direction)
+{
+	return !ignored && !copy && (opening || strcmp(direction, "in") == 0);
 }
 
 /*

@@ -512,31 +512,6 @@ out:
 }
 
 int
-mailcmd_ingest(struct store *st, const struct conf *c,
-    const struct store_ingest_in *in, struct store_ingest_result *res_r,
-    struct error *err)
-{
-	struct store_ingest_result res = {0};
-	struct error ignored = {0};
-	int r;
-
-	r = store_unit_begin(st, err);
-	if (r < 0)
-		return -1;
-	r = store_ingest(st, in, &res, err);
-	if (r == 0 && c != NULL)
-		r = mailcmd_apply(st, c, in->msg, NULL, &res, 0, NULL, err);
-	if (r < 0) {
-		store_unit_end(st, 0, &ignored);
-		return -1;
-	}
-	r = store_unit_end(st, 1, err);
-	if (r == 0)
-		*res_r = res;
-	return r;
-}
-
-int
 mailcmd_answer_build(struct store *st, int64_t outbox_id,
     const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
     struct error *err)

@@ -1,7 +1,8 @@
 /*
- * Applying mail commands: what the ingest paths (the daemon's committer,
- * `triage ingest`) call right after a message is stored, inside the same
- * transaction, so a message and what it commands commit together.
+ * Applying mail commands: what the ingest pipeline (ingest_commit, for
+ * the daemon's committer and `triage ingest`) calls right after a message
+ * is stored, inside the same transaction, so a message and what it
+ * commands commit together.
  *
  * command.h finds the commands, auth.h decides whether the sender may
  * give them, the store's workflow functions apply them, and the answer
@@ -89,18 +90,6 @@ int mailcmd_parse(const struct conf *c, const struct msg *msg,
 int mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
     const struct command_list *parsed, const struct store_ingest_result *ing,
     int answers_per_day, struct mailcmd_result *res_r, struct error *err);
-
-/*
- * store_ingest() (message and checkpoint) and mailcmd_apply() in one
- * transaction of their own (or a savepoint inside an open one): for
- * `triage ingest`, where each piped message commits alone.  `c` NULL (no
- * configuration: no team) stores only.  Returns 0 and sets *res_r, or
- * -1 with err set and nothing stored (store_ingest's codes).
- */
-struct store_ingest_in;
-int mailcmd_ingest(struct store *st, const struct conf *c,
-    const struct store_ingest_in *in, struct store_ingest_result *res_r,
-    struct error *err);
 
 /*
  * Build the mail of answer row `outbox_id` (what mailcmd_apply queued),

@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "forward.h"
+#include "ingest.h"
 #include "mailcmd.h"
 #include "mime.h"
 #include "store.h"
@@ -839,28 +840,26 @@ test_ingest_one_shot(void **state)
 {
 	const struct conf *confs[] = {&conf, NULL};
 	struct error err = {0};
-	struct store_ingest_result ing;
+	struct ingest_result ing;
 	struct store_detail *d = NULL;
 	char path[256], *raw;
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
 		struct store *st = open_fresh("oneshot", path, sizeof(path));
-		struct store_ingest_in in = {.mailbox = "sales",
-		    .mailbox_address = "sales@example.com",
+		struct ingest_origin o = {.mailbox = "sales",
+		    .address = "sales@example.com",
 		    .queue = "sales",
 		    .actor = {"mta", STORE_SRC_CLI}};
-		struct msg *m;
+		struct ingest *ctx = ingest_new(confs[i], NULL, NULL);
+		struct ingest_msg *im = NULL;
 
 		raw = command_mail("p1@example.com", "sales@example.com",
 		    "Re: Pricing", "c1@buyer.example", "#claim\n");
-		m = parse(raw, strlen(raw));
-		in.raw = raw;
-		in.raw_len = strlen(raw);
-		in.msg = m;
-		if (mailcmd_ingest(st, confs[i], &in, &ing, &err) < 0)
-			fail_msg("mailcmd_ingest: %s", err.msg);
-		assert_int_equal(ing.ticket_id, 1);
+		ingest_prepare(ctx, raw, strlen(raw), "sales", &im);
+		if (ingest_store(ctx, st, &o, im, &ing, &err) < 0)
+			fail_msg("ingest_store: %s", err.msg);
+		assert_int_equal(ing.stored.ticket_id, 1);
 		assert_int_equal(store_show(st, 1, &d, &err), 0);
 		if (confs[i] != NULL)
 			assert_string_equal(d->t.owner, "alice");
@@ -874,8 +873,8 @@ test_ingest_one_shot(void **state)
 		assert_int_equal(d->n_messages, 2);
 		store_detail_free(&d);
 		store_close(&st);
-		msg_free(&m);
-		free(raw);
+		ingest_msg_free(&im);	/* and raw with it */
+		ingest_free(&ctx);
 	}
 }
 

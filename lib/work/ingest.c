@@ -1,0 +1,320 @@
+/*
+ * The ingest pipeline: one implementation of parse -> classify -> mail
+ * commands -> thread and store for the daemon, `triage ingest`,
+ * `triage reprocess` and `triage rules replay`.  See ingest.h.
+ */
+#include "ingest.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "command.h"
+#include "conf.h"
+#include "forward.h"
+#include "mime.h"
+#include "rules.h"
+#include "verdict.h"
+#include "xalloc.h"
+
+struct ingest {
+	const struct conf *conf;	/* foreign, or NULL */
+	const struct rules *rules;	/* foreign, or NULL */
+	const struct accounts *accounts; /* foreign, or NULL */
+	struct mime_limits limits;
+};
+
+struct ingest_msg {
+	char *raw;			/* owned: the bytes, stored as-is */
+	size_t raw_len;
+	char *mailbox;			/* owned: where it arrived, or NULL */
+	struct msg *msg;		/* owned; NULL when not parsed */
+	char *error;			/* owned: why msg is NULL, or NULL */
+	struct verdict verdict;		/* owned */
+	struct command_list *cmds;	/* owned: its mail commands, or NULL */
+};
+
+struct ingest *
+ingest_new(const struct conf *c, const struct rules *rs,
+    const struct accounts *a)
+{
+	struct ingest *ctx = xcalloc(1, sizeof(*ctx));
+
+	ctx->conf = c;
+	ctx->rules = rs;
+	ctx->accounts = a;
+	mime_limits_default(&ctx->limits);
+	if (c != NULL && c->max_message_size > 0)
+		ctx->limits.max_size = c->max_message_size;
+	return ctx;
+}
+
+void
+ingest_free(struct ingest **ctxp)
+{
+	free(*ctxp);
+	*ctxp = NULL;
+}
+
+size_t
+ingest_max_size(const struct ingest *ctx)
+{
+	return ctx->limits.max_size;
+}
+
+static int
+team_member(void *arg, const char *address)
+{
+	return conf_member_by_address(arg, address) != NULL;
+}
+
+void
+ingest_store_setup(struct store *st, const struct conf *c,
+    const struct accounts *a)
+{
+	struct forward_sender s = { 0 };
+	struct error ignored = { 0 };
+
+	store_set_accounts(st, a);
+	if (c == NULL)
+		return;
+	store_set_team(st, team_member, (void *)c);
+	/* No usable smtp.from: replies thread by stored Message-IDs only. */
+	if (c->smtp_from != NULL &&
+	    forward_sender_parse(c->smtp_from, &s, &ignored) == 0)
+		store_set_own_domain(st, s.domain);
+	forward_sender_clear(&s);
+}
+
+/* ---- preparing ------------------------------------------------------- */
+
+static struct ingest_msg *
+msg_new(char *raw, size_t len, const char *mailbox)
+{
+	struct ingest_msg *im = xcalloc(1, sizeof(*im));
+
+	im->raw = raw;
+	im->raw_len = len;
+	im->mailbox = xstrdup_or_null(mailbox);
+	verdict_init(&im->verdict);
+	return im;
+}
+
+void
+ingest_classify(const struct ingest *ctx, const struct ingest_msg *im,
+    struct verdict *v)
+{
+	struct rules_ctx rctx;
+
+	if (im->msg == NULL || ctx->rules == NULL)
+		return;
+	accounts_rules_ctx(ctx->accounts, im->msg, im->mailbox, &rctx);
+	rules_classify(ctx->rules, im->msg, &rctx, v);
+}
+
+/* Parse and classify; with_commands: find the mail commands too. */
+static struct ingest_msg *
+prepare(const struct ingest *ctx, char *raw, size_t len, const char *mailbox,
+    int with_commands)
+{
+	struct ingest_msg *im = msg_new(raw, len, mailbox);
+	struct error err = { 0 };
+	int r;
+
+	r = mime_parse(im->raw, im->raw_len, &ctx->limits, time(NULL),
+	    &im->msg, &err);
+	if (r < 0) {
+		im->error = xstrdup(err.msg);
+		return im;
+	}
+	ingest_classify(ctx, im, &im->verdict);
+	/* Not found here: mailcmd_apply parses them again and says why. */
+	if (with_commands && ctx->conf != NULL &&
+	    mailcmd_parse(ctx->conf, im->msg, &im->cmds, &err) < 0)
+		im->cmds = NULL;
+	return im;
+}
+
+void
+ingest_prepare(const struct ingest *ctx, char *raw, size_t len,
+    const char *mailbox, struct ingest_msg **im_r)
+{
+	*im_r = prepare(ctx, raw, len, mailbox, 1);
+}
+
+void
+ingest_prepare_unparsed(char *raw, size_t len, const char *why,
+    struct ingest_msg **im_r)
+{
+	struct ingest_msg *im = msg_new(raw, len, NULL);
+
+	im->error = xstrdup(why);
+	*im_r = im;
+}
+
+void
+ingest_msg_free(struct ingest_msg **imp)
+{
+	struct ingest_msg *im = *imp;
+
+	if (im == NULL)
+		return;
+	free(im->raw);
+	free(im->mailbox);
+	msg_free(&im->msg);
+	free(im->error);
+	verdict_clear(&im->verdict);
+	command_list_free(&im->cmds);
+	free(im);
+	*imp = NULL;
+}
+
+const struct msg *
+ingest_msg_parsed(const struct ingest_msg *im)
+{
+	return im->msg;
+}
+
+const char *
+ingest_msg_error(const struct ingest_msg *im)
+{
+	return im->error;
+}
+
+const struct verdict *
+ingest_msg_verdict(const struct ingest_msg *im)
+{
+	return &im->verdict;
+}
+
+/* ---- storing --------------------------------------------------------- */
+
+static void
+origin_in(const struct ingest_origin *o, const struct ingest_msg *im,
+    struct store_ingest_in *in)
+{
+	*in = (struct store_ingest_in){
+		.mailbox = o->mailbox,
+		.mailbox_address = o->address,
+		.queue = o->queue != NULL ? o->queue : o->mailbox,
+		.uidvalidity = o->uidvalidity,
+		.uid = o->uid,
+		.raw = im->raw,
+		.raw_len = im->raw_len,
+		.msg = im->msg,
+		.parse_error = im->error,
+		.verdict = im->msg != NULL ? &im->verdict : NULL,
+		.actor = o->actor,
+	};
+}
+
+/* The parsed form refused: keep the message, raw, with the reason. */
+static int
+store_raw(struct store *st, const struct ingest_origin *o,
+    struct ingest_msg *im, struct store_ingest_result *res,
+    struct error *err)
+{
+	struct store_ingest_in in;
+	struct error raw_err = { 0 };
+	int r;
+
+	free(im->error);
+	im->error = xstrdup(err->msg);
+	msg_free(&im->msg);
+	command_list_free(&im->cmds);
+	origin_in(o, im, &in);
+	r = store_ingest_msg(st, &in, res, &raw_err);
+	if (r < 0)
+		return error_set(err, raw_err.code, "storing the parsed "
+		    "message failed (%s); storing it raw failed too: %s",
+		    im->error, raw_err.msg);
+	error_clear(err);
+	return 0;
+}
+
+int
+ingest_commit(const struct ingest *ctx, struct store *st,
+    const struct ingest_origin *o, struct ingest_msg *im,
+    struct ingest_result *res_r, struct error *err)
+{
+	struct ingest_result res = { 0 };
+	struct store_ingest_in in;
+	int r;
+
+	origin_in(o, im, &in);
+	r = store_ingest_msg(st, &in, &res.stored, err);
+	if (r < 0 && o->raw_on_failure && err->code != ERR_TEMP &&
+	    im->msg != NULL) {
+		res.stored_raw = 1;
+		r = store_raw(st, o, im, &res.stored, err);
+	}
+	if (r < 0)
+		return -1;
+	if (ctx->conf != NULL)
+		r = mailcmd_apply(st, ctx->conf, im->msg, im->cmds,
+		    &res.stored, 0, &res.commands, err);
+	if (r < 0)
+		return -1;
+	*res_r = res;
+	return 0;
+}
+
+int
+ingest_store(const struct ingest *ctx, struct store *st,
+    const struct ingest_origin *o, struct ingest_msg *im,
+    struct ingest_result *res_r, struct error *err)
+{
+	struct ingest_result res;
+	struct error ignored = { 0 };
+	int r;
+
+	r = store_unit_begin(st, err);
+	if (r < 0)
+		return -1;
+	r = ingest_commit(ctx, st, o, im, &res, err);
+	if (r < 0) {
+		store_unit_end(st, 0, &ignored);
+		return -1;
+	}
+	r = store_unit_end(st, 1, err);
+	if (r == 0)
+		*res_r = res;
+	return r;
+}
+
+/* ---- stored mail again ----------------------------------------------- */
+
+int
+ingest_load(const struct ingest *ctx, struct store *st, int64_t message_id,
+    struct ingest_msg **im_r, struct error *err)
+{
+	char *raw = NULL, *mailbox = NULL;
+	size_t len = 0;
+	int r;
+
+	r = store_message_raw(st, message_id, &raw, &len, &mailbox, err);
+	if (r < 0)
+		return -1;
+	*im_r = prepare(ctx, raw, len, mailbox, 0);
+	free(mailbox);
+	return 0;
+}
+
+int
+ingest_reprocess(const struct ingest *ctx, struct store *st,
+    int64_t message_id, const struct store_actor *who, int *parsed_r,
+    struct error *err)
+{
+	struct ingest_msg *im = NULL;
+	int r;
+
+	r = ingest_load(ctx, st, message_id, &im, err);
+	if (r < 0)
+		return -1;
+	r = store_reprocess_msg(st, message_id, im->msg, im->error,
+	    &im->verdict, who, err);
+	if (r == 0)
+		*parsed_r = im->msg != NULL;
+	ingest_msg_free(&im);
+	return r;
+}
