@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward.h"
+#include "msgid.h"
 
 /* The ticket of a stored message with this Message-ID, or 0. */
 int
@@ -131,7 +131,7 @@ subject_token(const char *subject)
 
 /*
  * A reply from the routed side names our forward's Message-ID, which is
- * never stored: the ticket is in the id itself (forward_id_ticket).
+ * never stored: the ticket is in the id itself (msgid_ticket).
  */
 static int
 ticket_of_our_id(
@@ -147,7 +147,7 @@ ticket_of_our_id(
 		const char *mid = i == 0 ? m->in_reply_to
 					 : m->references[m->n_references - i];
 
-		if (mid == NULL || !forward_id_ticket(mid, st->own_domain, &t))
+		if (mid == NULL || !msgid_ticket(mid, st->own_domain, &t))
 			continue;
 		r = ticket_exists(st, t, err);
 		if (r < 0)

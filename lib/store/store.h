@@ -102,7 +102,7 @@ void store_set_clock(struct store *st, store_clock_fn *fn, void *arg);
 void store_set_team(struct store *st, store_team_fn *fn, void *arg);
 /*
  * Our own Message-ID domain (smtp.from's): a reply naming one of our
- * forwards' Message-IDs (forward_id_ticket) threads into its ticket.
+ * forwards' Message-IDs (msgid_ticket) threads into its ticket.
  * NULL (the default): such replies thread only by stored Message-IDs.
  * The string is copied.
  */

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "forward-private.h"
+#include "msgid.h"
 #include "xalloc.h"
 
 static int
@@ -91,8 +92,8 @@ forward_answer_build(const struct forward_answer *a,
 	free(subj);
 	forward_format_date(now, date, sizeof(date));
 	forward_set_header(msg, "Date", date);
-	forward_make_id(
-	    &mail.message_id, s, a->ticket_id, a->event_id, a->kind);
+	mail.message_id = msgid_make(
+	    s->domain, a->ticket_id, a->event_id, a->kind);
 	g_mime_message_set_message_id(msg, mail.message_id);
 	set_threading(msg, a);
 	/* RFC 3834 5.2; the Microsoft header quiets Exchange robots too */

@@ -28,9 +28,6 @@ const char *forward_str_or(const char *s, const char *dflt);
 /* One past the last message forwarded now (see forward_ticket.n_new). */
 size_t forward_new_end(const struct forward_ticket *t);
 int forward_attached(const struct forward_ticket *t, size_t i);
-/* "triage.T<ticket>.E<event>[.<suffix>]@<domain>" (owned). */
-void forward_make_id(char **id_r, const struct forward_sender *s,
-    int64_t ticket, int64_t event, const char *suffix);
 /* A text/plain; charset=utf-8 part (7bit or quoted-printable). */
 GMimeObject *forward_text_part(const char *text);
 void forward_set_header(GMimeMessage *msg, const char *name, const char *value);

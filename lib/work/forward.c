@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "forward-private.h"
+#include "msgid.h"
 #include "xalloc.h"
 
 #define MAIL_MAX ((size_t)256 * 1024 * 1024) /* one built mail */
@@ -210,42 +211,6 @@ forward_mail_clear(struct forward_mail *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int
-forward_id_ticket(
-    const char *message_id, const char *our_domain, int64_t *ticket_r)
-{
-	const char *p = message_id, *at;
-	long long ticket = 0, event = 0;
-	size_t dlen;
-	int digits;
-
-	if (p == NULL || our_domain == NULL || *our_domain == '\0')
-		return 0;
-	if (*p == '<')
-		p++;
-	if (strncmp(p, "triage.T", 8) != 0)
-		return 0;
-	p += 8;
-	for (digits = 0; *p >= '0' && *p <= '9' && digits < 18; digits++)
-		ticket = ticket * 10 + (*p++ - '0');
-	if (digits == 0 || ticket == 0 || strncmp(p, ".E", 2) != 0)
-		return 0;
-	for (p += 2, digits = 0; *p >= '0' && *p <= '9' && digits < 18;
-	     digits++)
-		event = event * 10 + (*p++ - '0');
-	if (digits == 0 || (*p != '@' && *p != '.'))
-		return 0;
-	at = strchr(p, '@');
-	if (at == NULL)
-		return 0;
-	dlen = strlen(our_domain);
-	if (strncasecmp(at + 1, our_domain, dlen) != 0 ||
-	    (at[1 + dlen] != '\0' && strcmp(at + 1 + dlen, ">") != 0))
-		return 0;
-	*ticket_r = (int64_t)ticket;
-	return 1;
-}
-
 void
 forward_mails_clear(struct forward_mails *m)
 {
@@ -282,14 +247,6 @@ forward_attached(const struct forward_ticket *t, size_t i)
 }
 
 /* ---- building with GMime ---- */
-
-void
-forward_make_id(char **id_r, const struct forward_sender *s, int64_t ticket,
-    int64_t event, const char *suffix)
-{
-	xasprintf(id_r, "triage.T%lld.E%lld%s%s@%s", (long long)ticket,
-	    (long long)event, suffix[0] != '\0' ? "." : "", suffix, s->domain);
-}
 
 /* 7bit, 8bit or binary: the identity encoding that fits the bytes. */
 static GMimeContentEncoding
@@ -512,7 +469,7 @@ build_attach(const struct forward_ticket *t, const struct forward_route *r,
 	free(subj);
 	forward_format_date(now, date, sizeof(date));
 	forward_set_header(msg, "Date", date);
-	forward_make_id(&mail->message_id, s, t->id, event, "");
+	mail->message_id = msgid_make(s->domain, t->id, event, "");
 	g_mime_message_set_message_id(msg, mail->message_id);
 	xasprintf(&ticket, "%lld", (long long)t->id);
 	forward_set_header(msg, "X-Triage-Ticket", ticket);
@@ -563,7 +520,7 @@ build_redirect_one(const struct forward_ticket *t,
 
 	forward_format_date(now, date, sizeof(date));
 	snprintf(index, sizeof(index), "%zu", i + 1);
-	forward_make_id(&mail->message_id, s, t->id, event, index);
+	mail->message_id = msgid_make(s->domain, t->id, event, index);
 	buf_init(&b, MAIL_MAX);
 	/* RFC 5322 3.6.6: a resent block goes on top, fields together */
 	buf_printf(&b, "Resent-From: %s%s", s->from, eol);

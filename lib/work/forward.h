@@ -18,7 +18,8 @@
  * Output uses CRLF line ends (the SMTP wire form); a stored message with
  * bare LF line ends is attached with CRLF, as SMTP would send it anyway.
  *
- * Message-IDs are deterministic, so a duplicate send can be recognised:
+ * Message-IDs are deterministic (lib/mail/msgid.c), so a duplicate send
+ * can be recognised:
  *   attach    <triage.T<ticket>.E<event>@<our domain>>
  *   redirect  <triage.T<ticket>.E<event>.<n>@<our domain>> (Resent-Message-ID;
  *             n = the message's 1-based position in the thread)
@@ -172,15 +173,6 @@ char *forward_summary(const struct forward_ticket *t);
 
 void forward_mails_clear(struct forward_mails *m);
 
-/*
- * The ticket a Message-ID we made names: "triage.T<ticket>.E<event>..."
- * at `our_domain` (case-insensitive), with or without <>.  A reply from
- * the routed side carries our forward's id in In-Reply-To / References
- * (none of our ids is stored as a message), so ingest threads it by this.
- * Returns 1 and sets *ticket_r, or 0 (*ticket_r untouched).
- */
-int forward_id_ticket(
-    const char *message_id, const char *our_domain, int64_t *ticket_r);
 void forward_mail_clear(struct forward_mail *m);
 
 /*
