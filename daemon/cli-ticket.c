@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accounts.h"
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
@@ -199,15 +198,11 @@ act(enum verb v, struct store *st, const struct args *a,
 static int
 check_owner(const struct cli_ctx *ctx, int64_t id, struct error *err)
 {
-	char *owner = NULL;
+	char *addr = NULL;
 	int r;
 
-	r = store_account_owner(ctx->st, id, &owner, err);
-	if (r == 0 && accounts_owner_address(owner, ctx->conf) == NULL)
-		r = error_set(err, ERR_REFUSED, "the key account owner '%s' "
-		    "of ticket #%lld is neither an address nor in the team",
-		    owner, (long long)id);
-	free(owner);
+	r = store_owner_address(ctx->st, id, ctx->conf, &addr, err);
+	free(addr);
 	return r;
 }
 

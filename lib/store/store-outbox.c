@@ -1,6 +1,7 @@
 /*
- * The outbox table for the sender: due rows, and one committed record per
- * attempt.  See store-outbox.h for the life of a row.
+ * The outbox table: the one writer of new rows, and for the sender the
+ * due rows and one committed record per attempt.  See store-outbox.h for
+ * the life of a row.
  */
 #include "store-private.h"
 #include "store-outbox.h"
@@ -39,6 +40,43 @@ read_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->last_error = store_col_text(s, 12);
 	o->note = store_col_text(s, 13);
 	o->upto_message = sqlite3_column_int64(s, 14);
+}
+
+int
+store_outbox_add(struct store *st, const struct store_outbox_new *o,
+    int64_t *id_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	/* A forward of the whole thread is pinned to the thread as it is
+	   now (schema 6); an older schema (a test of its upgrade) has no
+	   pin column. */
+	r = store_prepare(st, &s, st->version >= 6 ?
+	    "INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
+	    " note, created, next_attempt, upto_message)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+	    " CASE WHEN ?3 = 'forward' AND ?2 IS NULL THEN"
+	    " (SELECT max(id) FROM messages WHERE ticket_id = ?1) END)" :
+	    "INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
+	    " note, created, next_attempt)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, o->ticket_id);
+	if (o->message_row > 0)
+		sqlite3_bind_int64(s, 2, o->message_row);
+	store_bind_text(s, 3, o->kind);
+	store_bind_text(s, 4, o->route);
+	store_bind_text(s, 5, o->rcpt);
+	store_bind_text(s, 6, o->note);
+	sqlite3_bind_int64(s, 7, store_now(st));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "outbox");
+	else if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	store_release(st, &s);
+	return r;
 }
 
 /* Step a prepared select to the end, collecting rows. */

@@ -117,15 +117,23 @@ struct accounts;
  */
 void store_set_accounts(struct store *st, const struct accounts *a);
 /*
- * The owner (accounts.csv's owner column: a team member's name or an
- * address) of ticket `id`'s key account, as a new string in *owner_r.
- * ERR_REFUSED saying why when the customer is no key account or the
- * account has no owner; ERR_NOTFOUND when there is no such ticket.
+ * The route name that forwards to the key account's owner.  Every use of
+ * it resolves the address with store_owner_address: "#route owner" and
+ * `triage route ID owner` check it before routing, the outbox looks it
+ * up again when it sends.
  */
-int store_account_owner(struct store *st, int64_t id, char **owner_r,
-    struct error *err);
-/* The route name that forwards to the key account's owner. */
 #define STORE_ROUTE_OWNER "owner"
+struct conf;
+/*
+ * The address route "owner" forwards ticket `id` to: its key account's
+ * owner (accounts.csv's owner column), an address as it is or a team
+ * member's name made their address through `c`.  A new string in
+ * *addr_r.  ERR_REFUSED saying why when the customer is no key account,
+ * the account has no owner or the owner is neither an address nor in the
+ * team; ERR_NOTFOUND when there is no such ticket.
+ */
+int store_owner_address(struct store *st, int64_t id, const struct conf *c,
+    char **addr_r, struct error *err);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accounts.h"
 #include "auth.h"
 #include "command.h"
 #include "conf.h"
@@ -160,25 +159,22 @@ known_routes(const struct conf *c, struct buf *b)
 		buf_addstr(b, "none configured");
 }
 
-/* Apply one command; -1 with err set when it was refused or failed. */
-/* "#route owner": to the key account's owner (store_account_owner). */
+/* "#route owner": refused unless the owner has an address now. */
 static int
 route_owner(struct apply *a, int64_t id, const struct store_actor *who,
     struct error *err)
 {
-	char *owner = NULL;
+	char *addr = NULL;
 	int r;
 
-	r = store_account_owner(a->st, id, &owner, err);
-	if (r == 0 && accounts_owner_address(owner, a->c) == NULL)
-		r = error_set(err, ERR_REFUSED, "the key account owner '%s' is "
-		    "neither an address nor in the team", owner);
-	free(owner);
+	r = store_owner_address(a->st, id, a->c, &addr, err);
+	free(addr);
 	if (r == 0)
 		r = store_route(a->st, id, STORE_ROUTE_OWNER, NULL, who, err);
 	return r;
 }
 
+/* Apply one command; -1 with err set when it was refused or failed. */
 static int
 apply_one(
     struct apply *a, int64_t id, const struct command *cmd, struct error *err)

@@ -165,7 +165,7 @@ out:
 
 /*
  * The route "owner" (triage route ID owner): the ticket's key account
- * owner's address, looked up now (store_account_owner), attach style,
+ * owner's address, looked up now (store_owner_address), attach style,
  * its address copied into to[size].  Leaves route_r->to NULL and says
  * why when there is none; -1 only on a busy database.
  */
@@ -175,22 +175,18 @@ owner_route(struct pass *p, const struct store_outbox *row,
     size_t len, struct error *err)
 {
 	struct error oerr = { 0 };
-	char *owner = NULL;
-	const char *addr;
+	char *addr = NULL;
 
-	if (store_account_owner(p->st, row->ticket_id, &owner, &oerr) < 0) {
+	if (store_owner_address(p->st, row->ticket_id, p->c, &addr,
+	    &oerr) < 0) {
 		if (oerr.code == ERR_TEMP)
 			*err = oerr;
 		snprintf(why, len, "route owner: %s", oerr.msg);
 		return oerr.code == ERR_TEMP ? -1 : 0;
 	}
-	addr = accounts_owner_address(owner, p->c);
-	if (addr == NULL)
-		snprintf(why, len, "route owner: '%s' is neither an address "
-		    "nor in the team", owner);
-	else if ((size_t)snprintf(to, size, "%s", addr) < size)
+	if ((size_t)snprintf(to, size, "%s", addr) < size)
 		route_r->to = to;
-	free(owner);
+	free(addr);
 	route_r->name = (char *)STORE_ROUTE_OWNER;
 	route_r->style = CONF_ROUTE_ATTACH;
 	return 0;
