@@ -14,10 +14,12 @@
 #include "xalloc.h"
 
 #define DUE_DEFAULT 100
-#define COLUMNS \
-	"id, ticket_id, coalesce(message_id, 0), kind, route, rcpt, state," \
-	" attempts, parts_sent, created, next_attempt, coalesce(sent_at, 0)," \
-	" last_error, note, coalesce(upto_message, 0)"
+#define SELECT_ROWS \
+	"SELECT o.id, o.ticket_id, coalesce(o.message_id, 0), o.kind," \
+	" o.route, o.rcpt, o.state, o.attempts, o.parts_sent, o.created," \
+	" o.next_attempt, coalesce(o.sent_at, 0), o.last_error, o.note," \
+	" coalesce(o.upto_message, 0), coalesce(m.flags, 0), m.from_addr," \
+	" m.x_loop FROM outbox o LEFT JOIN messages m ON m.id = o.message_id"
 
 static const struct store_actor daemon_actor = { "triaged",
 	STORE_SRC_DAEMON };
@@ -40,6 +42,9 @@ read_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->last_error = store_col_text(s, 12);
 	o->note = store_col_text(s, 13);
 	o->upto_message = sqlite3_column_int64(s, 14);
+	o->msg_flags = (unsigned)sqlite3_column_int(s, 15);
+	o->msg_from = store_col_text(s, 16);
+	o->msg_x_loop = store_col_text(s, 17);
 }
 
 int
@@ -112,8 +117,8 @@ store_outbox_due(struct store *st, size_t limit, struct store_outbox **rows_r,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
-	    " WHERE state = 'pending' AND next_attempt <= ? ORDER BY id"
+	r = store_prepare(st, &s, SELECT_ROWS
+	    " WHERE o.state = 'pending' AND o.next_attempt <= ? ORDER BY o.id"
 	    " LIMIT ?", err);
 	if (r < 0)
 		return -1;
@@ -131,9 +136,9 @@ store_outbox_list(struct store *st, const char *state, size_t limit,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
-	    " WHERE (?1 IS NULL AND state IN ('pending', 'failed'))"
-	    " OR ?1 = 'all' OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
+	r = store_prepare(st, &s, SELECT_ROWS
+	    " WHERE (?1 IS NULL AND o.state IN ('pending', 'failed'))"
+	    " OR ?1 = 'all' OR o.state = ?1 ORDER BY o.id DESC LIMIT ?2", err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);
@@ -152,8 +157,7 @@ store_outbox_get(struct store *st, int64_t id, struct store_outbox *row_r,
 	size_t n = 0;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
-	    " WHERE id = ?", err);
+	r = store_prepare(st, &s, SELECT_ROWS " WHERE o.id = ?", err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -391,6 +395,8 @@ store_outbox_clear(struct store_outbox *o)
 	free(o->state);
 	free(o->last_error);
 	free(o->note);
+	free(o->msg_from);
+	free(o->msg_x_loop);
 	memset(o, 0, sizeof(*o));
 }
 

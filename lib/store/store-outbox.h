@@ -47,6 +47,13 @@ struct store_outbox {
 	int64_t next_attempt;
 	int64_t sent_at;  /* 0 until sent */
 	char *last_error; /* the last failure's text, or NULL */
+	/*
+	 * What loop protection needs of message_row, as ingest recorded it
+	 * (messages.flags, from_addr, x_loop): 0 / NULL without one.
+	 */
+	unsigned msg_flags;	/* MSG_* */
+	char *msg_from;		/* the sender's address */
+	char *msg_x_loop;	/* its X-Loop header values, one a line */
 };
 
 /* A row to queue.  Pointers foreign. */

@@ -308,6 +308,25 @@ static const char *const migrations[] = {
 	 * segments to merge again: a quarter of the daemon's storing time.
 	 */
 	"DROP TRIGGER messages_fts_ai;",
+
+	/*
+	 * 8: the loop-protection facts the outbox sender needs are read
+	 * from the message row, never by parsing the stored message again
+	 * (up to 50 MB per follow-up).  flags (MSG_*) and from_addr were
+	 * recorded at ingest already; x_loop keeps the values of the
+	 * message's X-Loop headers, one a line ('' when none), so a
+	 * follow-up naming our address (smtp.from when it is sent) is never
+	 * forwarded.  Old rows get it from their stored header lines.
+	 */
+	"ALTER TABLE messages ADD COLUMN x_loop TEXT NOT NULL DEFAULT '';"
+	"UPDATE messages SET x_loop = (WITH RECURSIVE split(line, rest) AS ("
+	"  SELECT NULL, headers UNION ALL"
+	"  SELECT substr(rest, 1, instr(rest, char(10)) - 1),"
+	"    substr(rest, instr(rest, char(10)) + 1) FROM split"
+	"    WHERE instr(rest, char(10)) > 0)"
+	"  SELECT coalesce(group_concat(substr(line, 9), char(10)), '')"
+	"  FROM split WHERE line LIKE 'x-loop: %')"
+	"  WHERE headers LIKE '%x-loop:%';",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

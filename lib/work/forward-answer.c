@@ -147,20 +147,39 @@ deny(const char **why_r, const char *why)
 	return 0;
 }
 
+/* The verdict of forward_allowed, from what it reads of a message. */
+static int
+loop_verdict(unsigned flags, int our_x_loop, const char *from,
+    const char *our_address, const char **why_r)
+{
+	if ((flags & MSG_OWN_LOOP) || our_x_loop)
+		return deny(why_r, "carries our X-Loop");
+	if (flags & MSG_AUTO_SUBMITTED)
+		return deny(why_r, "auto-submitted");
+	if (flags & MSG_BOUNCE)
+		return deny(why_r, "a bounce");
+	if (our_address != NULL && from != NULL &&
+	    strcasecmp(from, our_address) == 0)
+		return deny(why_r, "from our own address");
+	return 1;
+}
+
 int
 forward_allowed(
     const struct msg *m, const char *our_address, const char **why_r)
 {
-	if ((m->flags & MSG_OWN_LOOP) || has_our_x_loop(m, our_address))
-		return deny(why_r, "carries our X-Loop");
-	if (m->flags & MSG_AUTO_SUBMITTED)
-		return deny(why_r, "auto-submitted");
-	if (m->flags & MSG_BOUNCE)
-		return deny(why_r, "a bounce");
-	if (our_address != NULL && m->from.addr != NULL &&
-	    strcasecmp(m->from.addr, our_address) == 0)
-		return deny(why_r, "from our own address");
-	return 1;
+	return loop_verdict(m->flags, has_our_x_loop(m, our_address),
+	    m->from.addr, our_address, why_r);
+}
+
+int
+forward_facts_allowed(const struct forward_facts *f, const char *our_address,
+    const char **why_r)
+{
+	int ours = our_address != NULL && *our_address != '\0' &&
+	    f->x_loop != NULL && strcasestr(f->x_loop, our_address) != NULL;
+
+	return loop_verdict(f->flags, ours, f->from, our_address, why_r);
 }
 
 int

@@ -215,6 +215,19 @@ int forward_answer_build(const struct forward_answer *a,
  */
 int forward_allowed(
     const struct msg *m, const char *our_address, const char **why_r);
+/*
+ * What forward_allowed reads of a message, as ingest recorded it on the
+ * message row, for the outbox sender (which never parses a stored
+ * message again).  Pointers foreign; NULL reads as "".
+ */
+struct forward_facts {
+	unsigned flags;	    /* MSG_* */
+	const char *from;   /* the sender's address */
+	const char *x_loop; /* the X-Loop header values, one a line */
+};
+/* forward_allowed on the recorded facts: the same answer and reason. */
+int forward_facts_allowed(const struct forward_facts *f,
+    const char *our_address, const char **why_r);
 int forward_answer_allowed(
     const struct msg *m, const char *our_address, const char **why_r);
 

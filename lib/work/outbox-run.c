@@ -17,7 +17,6 @@
 
 #include "accounts.h"
 #include "forward.h"
-#include "mime.h"
 #include "outbox.h"
 #include "smtp.h"
 #include "store-outbox.h"
@@ -123,43 +122,28 @@ in_list(const char *list, const char *addr)
 
 /*
  * Loop protection for a follow-up: may the stored message `row` names be
- * forwarded to `route`?  Returns 1 yes, 0 no (*why_r set), -1 when the
- * message cannot be read.
+ * forwarded to `route`?  Reads what ingest recorded of the message (the
+ * row's msg_* facts), never the message itself.  Returns 1 yes, 0 no
+ * (why set).
  */
 static int
 followup_allowed(struct pass *p, const struct store_outbox *row,
-    const struct conf_route *route, char *why, size_t why_len,
-    struct error *err)
+    const struct conf_route *route, char *why, size_t why_len)
 {
-	struct mime_limits lim;
-	struct msg *m = NULL;
+	const struct forward_facts f = { row->msg_flags, row->msg_from,
+		row->msg_x_loop };
 	const char *reason = NULL;
-	char *raw = NULL, *mailbox = NULL;
-	size_t len = 0;
 	int r;
 
-	r = store_message_raw(p->st, row->message_row, &raw, &len, &mailbox,
-	    err);
-	if (r < 0)
-		goto out;
-	mime_limits_default(&lim);
-	lim.own_address = p->sender.address;
-	r = mime_parse(raw, len, &lim, 0, &m, err);
-	if (r < 0)
-		goto out;
-	r = forward_allowed(m, p->sender.address, &reason);
-	if (r == 1 && m->from.addr != NULL && in_list(route->to, m->from.addr))
-	{
+	r = forward_facts_allowed(&f, p->sender.address, &reason);
+	if (r == 1 && row->msg_from != NULL && *row->msg_from != '\0' &&
+	    in_list(route->to, row->msg_from)) {
 		reason = "from the route's own address";
 		r = 0;
 	}
 	if (r == 0)
 		snprintf(why, why_len, "not forwarded: %s (%s)", reason,
-		    m->from.addr != NULL ? m->from.addr : "no sender");
-out:
-	msg_free(&m);
-	free(raw);
-	free(mailbox);
+		    row->msg_from != NULL ? row->msg_from : "no sender");
 	return r;
 }
 
@@ -226,18 +210,11 @@ build_forward(struct pass *p, const struct store_outbox *row,
 		p->res.failed++;
 		return store_outbox_fail(p->st, row->id, why, err);
 	}
-	if (row->message_row != 0) {
-		r = followup_allowed(p, row, route, why, sizeof(why), &berr);
-		if (r == 0) {
-			say(p, LOG_LVL_NOTICE, "%s: skipped: %s", name, why);
-			p->res.skipped++;
-			return store_outbox_skip(p->st, row->id, why, err);
-		}
-		if (r < 0 && berr.code == ERR_TEMP) {
-			*err = berr;
-			return -1;
-		}
-		/* unreadable: the build below says why and fails it */
+	if (row->message_row != 0 &&
+	    !followup_allowed(p, row, route, why, sizeof(why))) {
+		say(p, LOG_LVL_NOTICE, "%s: skipped: %s", name, why);
+		p->res.skipped++;
+		return store_outbox_skip(p->st, row->id, why, err);
 	}
 	cap = p->o->forwards_per_hour > 0 ? p->o->forwards_per_hour :
 	    OUTBOX_FORWARDS_PER_HOUR;
