@@ -1,5 +1,6 @@
 /*
- * Forward formats: the bytes of the mail triage sends, built with GMime.
+ * Forward formats: the bytes of the mail triage sends (written by
+ * lib/mail/compose.c).
  *
  * Pure builders: a plain description of a ticket and its thread goes in
  * (filled by the store / daemon; every pointer in it is foreign and only
