@@ -347,7 +347,8 @@ expect_facts(struct store *st, int64_t id, unsigned flags, const char *from,
 /*
  * Ingest records what loop protection reads (flags, sender, X-Loop), so
  * the sender reads the row; a row stored before schema 8 gets its X-Loop
- * from its stored header lines when the database is upgraded.
+ * from its stored header lines when the database is upgraded, and any
+ * row when its header lines change.
  */
 static void
 test_recorded_facts(void **state)
@@ -408,6 +409,12 @@ test_recorded_facts(void **state)
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			expect_facts(st, (int64_t)i + 2, cases[i].flags,
 			    "pat@buyer.example", cases[i].x_loop, cases[i].why);
+		/* new header lines (a reprocess) make x_loop anew */
+		assert_int_equal(store_exec(st, "UPDATE messages SET headers ="
+		    " 'From: pat@buyer.example' || char(10) || 'X-Loop: "
+		    "triage@example.com' || char(10) WHERE id = 2", &err), 0);
+		expect_facts(st, 2, 0, "pat@buyer.example",
+		    "triage@example.com", "carries our X-Loop");
 		store_close(&st);
 	}
 }
