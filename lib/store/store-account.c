@@ -60,3 +60,17 @@ store_owner_address(struct store *st, int64_t id, const struct conf *c,
 	free(customer);
 	return r == SQLITE_ROW ? 0 : r;
 }
+
+int
+store_route_owner(struct store *st, int64_t id, const struct conf *c,
+    const char *note, const struct store_actor *a, struct error *err)
+{
+	char *addr = NULL;
+	int r;
+
+	r = store_owner_address(st, id, c, &addr, err);
+	free(addr);
+	if (r < 0)
+		return -1;
+	return store_route(st, id, STORE_ROUTE_OWNER, note, a, err);
+}

@@ -117,10 +117,9 @@ struct accounts;
  */
 void store_set_accounts(struct store *st, const struct accounts *a);
 /*
- * The route name that forwards to the key account's owner.  Every use of
- * it resolves the address with store_owner_address: "#route owner" and
- * `triage route ID owner` check it before routing, the outbox looks it
- * up again when it sends.
+ * The route name that forwards to the key account's owner.  Routing to
+ * it goes through store_route_owner ("#route owner", `triage route ID
+ * owner`); the outbox looks the address up again when it sends.
  */
 #define STORE_ROUTE_OWNER "owner"
 struct conf;
@@ -134,6 +133,12 @@ struct conf;
  */
 int store_owner_address(struct store *st, int64_t id, const struct conf *c,
     char **addr_r, struct error *err);
+/*
+ * store_route to STORE_ROUTE_OWNER, refused as store_owner_address
+ * refuses when the owner has no address now.
+ */
+int store_route_owner(struct store *st, int64_t id, const struct conf *c,
+    const char *note, const struct store_actor *a, struct error *err);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */

@@ -159,21 +159,6 @@ known_routes(const struct conf *c, struct buf *b)
 		buf_addstr(b, "none configured");
 }
 
-/* "#route owner": refused unless the owner has an address now. */
-static int
-route_owner(struct apply *a, int64_t id, const struct store_actor *who,
-    struct error *err)
-{
-	char *addr = NULL;
-	int r;
-
-	r = store_owner_address(a->st, id, a->c, &addr, err);
-	free(addr);
-	if (r == 0)
-		r = store_route(a->st, id, STORE_ROUTE_OWNER, NULL, who, err);
-	return r;
-}
-
 /* Apply one command; -1 with err set when it was refused or failed. */
 static int
 apply_one(
@@ -189,7 +174,8 @@ apply_one(
 		return store_claim(a->st, id, who, 0, err);
 	case CMD_ROUTE:
 		if (strcmp(cmd->arg, STORE_ROUTE_OWNER) == 0)
-			return route_owner(a, id, who, err);
+			return store_route_owner(a->st, id, a->c, NULL, who,
+			    err);
 		if (conf_route(a->c, cmd->arg) != NULL)
 			return store_route(a->st, id, cmd->arg, NULL, who, err);
 		buf_init(&b, 4096);
