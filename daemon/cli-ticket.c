@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accounts.h"
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
@@ -192,25 +191,6 @@ act(enum verb v, struct store *st, const struct args *a,
 	return error_set(err, ERR_INTERNAL, "unknown verb");
 }
 
-/*
- * "route ID owner": the ticket must have a key account whose owner is an
- * address or a team member of the config.
- */
-static int
-check_owner(const struct cli_ctx *ctx, int64_t id, struct error *err)
-{
-	char *owner = NULL;
-	int r;
-
-	r = store_account_owner(ctx->st, id, &owner, err);
-	if (r == 0 && accounts_owner_address(owner, ctx->conf) == NULL)
-		r = error_set(err, ERR_REFUSED, "the key account owner '%s' "
-		    "of ticket #%lld is neither an address nor in the team",
-		    owner, (long long)id);
-	free(owner);
-	return r;
-}
-
 static int
 verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
     int min_rest, int max_rest)
@@ -221,7 +201,7 @@ verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
 	enum priority prio = PRIO_NORMAL;
 	enum dim dims[DIM_COUNT * 4];
 	struct args a;
-	int rc;
+	int rc, r;
 
 	rc = parse(argc, argv, allowed, min_rest, max_rest, &a);
 	if (rc != CLI_OK)
@@ -235,10 +215,13 @@ verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
 	if (rc != CLI_OK)
 		return rc;
 	who = (struct store_actor){ctx.actor, STORE_SRC_CLI};
-	if (v == V_ROUTE && strcmp(a.rest[0], STORE_ROUTE_OWNER) == 0 &&
-	    check_owner(&ctx, a.id, &err) < 0)
-		rc = cli_fail(&err);
-	else if (act(v, ctx.st, &a, &who, prio, dims, &err) < 0)
+	/* "route ID owner": the owner must have an address */
+	if (v == V_ROUTE && strcmp(a.rest[0], STORE_ROUTE_OWNER) == 0)
+		r = store_route_owner(ctx.st, a.id, ctx.conf, a.note, &who,
+		    &err);
+	else
+		r = act(v, ctx.st, &a, &who, prio, dims, &err);
+	if (r < 0)
 		rc = cli_fail(&err);
 	else
 		printf("ticket #%lld %s\n", a.id, done_words[v]);

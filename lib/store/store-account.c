@@ -1,9 +1,9 @@
 /*
- * Key accounts in the store: the account owner of a ticket, for
- * "#route owner" / "triage route ID owner" and the outbox that forwards
- * such a routing.  The store looks the customer up in the accounts given
- * by store_set_accounts(), so every caller resolves the owner the same
- * way.
+ * Key accounts in the store: the address of a ticket's account owner,
+ * for "#route owner" / "triage route ID owner" and the outbox that
+ * forwards such a routing.  The store looks the customer up in the
+ * accounts given by store_set_accounts(), so every caller resolves the
+ * owner the same way, here.
  */
 #include "store-private.h"
 
@@ -14,10 +14,11 @@
 #include "xalloc.h"
 
 int
-store_account_owner(
-    struct store *st, int64_t id, char **owner_r, struct error *err)
+store_owner_address(struct store *st, int64_t id, const struct conf *c,
+    char **addr_r, struct error *err)
 {
 	const struct account *acct = NULL;
+	const char *addr;
 	sqlite3_stmt *s = NULL;
 	char *customer = NULL;
 	int r;
@@ -39,6 +40,7 @@ store_account_owner(
 		return -1;
 	if (customer != NULL && st->accounts != NULL)
 		acct = accounts_lookup_address(st->accounts, customer);
+	addr = acct != NULL ? accounts_owner_address(acct->owner, c) : NULL;
 	if (acct == NULL)
 		r = error_set(err, ERR_REFUSED,
 		    "ticket #%" PRId64 " has no "
@@ -49,8 +51,26 @@ store_account_owner(
 		    "key account \"%s\" of ticket #%" PRId64
 		    " has no owner in accounts.csv",
 		    acct->name, id);
+	else if (addr == NULL)
+		r = error_set(err, ERR_REFUSED, "the key account owner '%s' "
+		    "of ticket #%" PRId64 " is neither an address nor in the "
+		    "team", acct->owner, id);
 	else
-		*owner_r = xstrdup(acct->owner);
+		*addr_r = xstrdup(addr);
 	free(customer);
 	return r == SQLITE_ROW ? 0 : r;
+}
+
+int
+store_route_owner(struct store *st, int64_t id, const struct conf *c,
+    const char *note, const struct store_actor *a, struct error *err)
+{
+	char *addr = NULL;
+	int r;
+
+	r = store_owner_address(st, id, c, &addr, err);
+	free(addr);
+	if (r < 0)
+		return -1;
+	return store_route(st, id, STORE_ROUTE_OWNER, note, a, err);
 }

@@ -5,6 +5,7 @@
  * that caps answers per sender and day.
  */
 #include "store-private.h"
+#include "store-outbox.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,32 +28,14 @@ int
 store_queue_answer(struct store *st, int64_t ticket_id, int64_t message_row,
     const char *rcpt, const char *text, int64_t *id_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
-	int r;
-
 	if (ticket_id <= 0 || rcpt == NULL || *rcpt == '\0' || text == NULL)
 		return error_set(err, ERR_USAGE,
 		    "answer: a ticket, a "
 		    "recipient and a text are required");
-	r = store_prepare(st, &s,
-	    "INSERT INTO outbox (ticket_id, message_id,"
-	    " kind, rcpt, note, created, next_attempt)"
-	    " VALUES (?1, ?2, 'answer', ?3, ?4, ?5, ?5)",
+	return store_outbox_add(st, &(struct store_outbox_new){
+	    .ticket_id = ticket_id, .kind = "answer",
+	    .message_row = message_row, .rcpt = rcpt, .note = text }, id_r,
 	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, ticket_id);
-	if (message_row > 0)
-		sqlite3_bind_int64(s, 2, message_row);
-	store_bind_text(s, 3, rcpt);
-	store_bind_text(s, 4, text);
-	sqlite3_bind_int64(s, 5, store_now(st));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_sqlerr(st, err, "outbox answer");
-	else
-		*id_r = sqlite3_last_insert_rowid(st->db);
-	store_release(st, &s);
-	return r;
 }
 
 int

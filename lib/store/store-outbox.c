@@ -1,6 +1,7 @@
 /*
- * The outbox table for the sender: due rows, and one committed record per
- * attempt.  See store-outbox.h for the life of a row.
+ * The outbox table: the one writer of new rows, and for the sender the
+ * due rows and one committed record per attempt.  See store-outbox.h for
+ * the life of a row.
  */
 #include "store-private.h"
 #include "store-outbox.h"
@@ -13,10 +14,12 @@
 #include "xalloc.h"
 
 #define DUE_DEFAULT 100
-#define COLUMNS \
-	"id, ticket_id, coalesce(message_id, 0), kind, route, rcpt, state," \
-	" attempts, parts_sent, created, next_attempt, coalesce(sent_at, 0)," \
-	" last_error, note, coalesce(upto_message, 0)"
+#define SELECT_ROWS \
+	"SELECT o.id, o.ticket_id, coalesce(o.message_id, 0), o.kind," \
+	" o.route, o.rcpt, o.state, o.attempts, o.parts_sent, o.created," \
+	" o.next_attempt, coalesce(o.sent_at, 0), o.last_error, o.note," \
+	" coalesce(o.upto_message, 0), coalesce(m.flags, 0), m.from_addr," \
+	" m.x_loop FROM outbox o LEFT JOIN messages m ON m.id = o.message_id"
 
 static const struct store_actor daemon_actor = { "triaged",
 	STORE_SRC_DAEMON };
@@ -39,6 +42,46 @@ read_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->last_error = store_col_text(s, 12);
 	o->note = store_col_text(s, 13);
 	o->upto_message = sqlite3_column_int64(s, 14);
+	o->msg_flags = (unsigned)sqlite3_column_int(s, 15);
+	o->msg_from = store_col_text(s, 16);
+	o->msg_x_loop = store_col_text(s, 17);
+}
+
+int
+store_outbox_add(struct store *st, const struct store_outbox_new *o,
+    int64_t *id_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	/* A forward of the whole thread is pinned to the thread as it is
+	   now (schema 6); an older schema (a test of its upgrade) has no
+	   pin column. */
+	r = store_prepare(st, &s, st->version >= 6 ?
+	    "INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
+	    " note, created, next_attempt, upto_message)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+	    " CASE WHEN ?3 = 'forward' AND ?2 IS NULL THEN"
+	    " (SELECT max(id) FROM messages WHERE ticket_id = ?1) END)" :
+	    "INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
+	    " note, created, next_attempt)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, o->ticket_id);
+	if (o->message_row > 0)
+		sqlite3_bind_int64(s, 2, o->message_row);
+	store_bind_text(s, 3, o->kind);
+	store_bind_text(s, 4, o->route);
+	store_bind_text(s, 5, o->rcpt);
+	store_bind_text(s, 6, o->note);
+	sqlite3_bind_int64(s, 7, store_now(st));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "outbox");
+	else if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	store_release(st, &s);
+	return r;
 }
 
 /* Step a prepared select to the end, collecting rows. */
@@ -74,8 +117,8 @@ store_outbox_due(struct store *st, size_t limit, struct store_outbox **rows_r,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
-	    " WHERE state = 'pending' AND next_attempt <= ? ORDER BY id"
+	r = store_prepare(st, &s, SELECT_ROWS
+	    " WHERE o.state = 'pending' AND o.next_attempt <= ? ORDER BY o.id"
 	    " LIMIT ?", err);
 	if (r < 0)
 		return -1;
@@ -93,9 +136,9 @@ store_outbox_list(struct store *st, const char *state, size_t limit,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
-	    " WHERE (?1 IS NULL AND state IN ('pending', 'failed'))"
-	    " OR ?1 = 'all' OR state = ?1 ORDER BY id DESC LIMIT ?2", err);
+	r = store_prepare(st, &s, SELECT_ROWS
+	    " WHERE (?1 IS NULL AND o.state IN ('pending', 'failed'))"
+	    " OR ?1 = 'all' OR o.state = ?1 ORDER BY o.id DESC LIMIT ?2", err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);
@@ -114,8 +157,7 @@ store_outbox_get(struct store *st, int64_t id, struct store_outbox *row_r,
 	size_t n = 0;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT " COLUMNS " FROM outbox"
-	    " WHERE id = ?", err);
+	r = store_prepare(st, &s, SELECT_ROWS " WHERE o.id = ?", err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -353,6 +395,8 @@ store_outbox_clear(struct store_outbox *o)
 	free(o->state);
 	free(o->last_error);
 	free(o->note);
+	free(o->msg_from);
+	free(o->msg_x_loop);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -1,8 +1,9 @@
 /*
- * The outbox table as the sender sees it (store-outbox.c): rows due now,
- * and the record of each attempt.  Rows are written elsewhere: a forward
- * by store_route() (the routing) and by ingest (a message that joins a
- * routed ticket), an answer by mail commands.
+ * The outbox table (store-outbox.c): the one writer of new rows
+ * (store_outbox_add: a forward from store_route() and from ingest when a
+ * message joins a routed ticket, an answer from mail commands, a
+ * reminder from the SLA clock), and for the sender the rows due now and
+ * the record of each attempt.
  *
  * A row's life:
  *   pending --all mails accepted--> sent      ("forwarded"/"answered" event)
@@ -46,7 +47,35 @@ struct store_outbox {
 	int64_t next_attempt;
 	int64_t sent_at;  /* 0 until sent */
 	char *last_error; /* the last failure's text, or NULL */
+	/*
+	 * What loop protection needs of message_row, as ingest recorded it
+	 * (messages.flags, from_addr, x_loop): 0 / NULL without one.
+	 */
+	unsigned msg_flags;	/* MSG_* */
+	char *msg_from;		/* the sender's address */
+	char *msg_x_loop;	/* its X-Loop header values, one a line */
 };
+
+/* A row to queue.  Pointers foreign. */
+struct store_outbox_new {
+	int64_t ticket_id;
+	const char *kind;    /* "forward" "answer" "reminder" */
+	int64_t message_row; /* a follow-up's message, an answer's command
+				mail; 0: none (a forward of the whole
+				thread, pinned to its last message) */
+	const char *route;   /* forward: a route of triage.conf, or
+				STORE_ROUTE_OWNER (resolved when sent) */
+	const char *rcpt;    /* answer, reminder: the recipient */
+	const char *note;    /* as struct store_outbox's; may be NULL */
+};
+
+/*
+ * Queue `o`, due now, inside the caller's unit of work (or its own).  The
+ * id of the new row goes to *id_r (may be NULL).  Every outbox row is
+ * written here.  Returns 0, or -1 with err set.
+ */
+int store_outbox_add(struct store *st, const struct store_outbox_new *o,
+    int64_t *id_r, struct error *err);
 
 /*
  * Pending rows whose next_attempt has come (by the store's clock), oldest

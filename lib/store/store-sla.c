@@ -7,6 +7,7 @@
  * disagree with it.
  */
 #include "store-private.h"
+#include "store-outbox.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -177,28 +178,6 @@ sla_load(struct store *st, int64_t id, struct store_sla_ticket *t,
 	return r;
 }
 
-static int
-outbox_reminder(struct store *st, int64_t id, const char *to,
-    const char *text, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int r;
-
-	r = store_prepare(st, &s, "INSERT INTO outbox (ticket_id, kind, rcpt,"
-	    " note, created, next_attempt) VALUES (?1, 'reminder', ?2, ?3,"
-	    " ?4, ?4)", err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, to);
-	store_bind_text(s, 3, text);
-	sqlite3_bind_int64(s, 4, store_now(st));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_sqlerr(st, err, "outbox reminder");
-	store_release(st, &s);
-	return r;
-}
-
 /* The sla-breach event: typed columns, and the detail for people. */
 static int
 breach_event(struct store *st, int64_t id, enum store_sla_clock clock,
@@ -247,7 +226,9 @@ remind_step(struct store *st, int64_t id, enum store_sla_clock clock,
 		goto out;
 	r = breach_event(st, id, clock, since, deadline, to, err);
 	if (r == 0)
-		r = outbox_reminder(st, id, to, text, err);
+		r = store_outbox_add(st, &(struct store_outbox_new){
+		    .ticket_id = id, .kind = "reminder", .rcpt = to,
+		    .note = text }, NULL, err);
 	if (r == 0)
 		*sent_r = 1;
 out:

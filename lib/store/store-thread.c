@@ -19,13 +19,14 @@
  * are not stored yet are awaited.
  */
 #include "store-private.h"
+#include "store-outbox.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward.h"
+#include "msgid.h"
 
 /* The ticket of a stored message with this Message-ID, or 0. */
 int
@@ -131,7 +132,7 @@ subject_token(const char *subject)
 
 /*
  * A reply from the routed side names our forward's Message-ID, which is
- * never stored: the ticket is in the id itself (forward_id_ticket).
+ * never stored: the ticket is in the id itself (msgid_ticket).
  */
 static int
 ticket_of_our_id(
@@ -147,7 +148,7 @@ ticket_of_our_id(
 		const char *mid = i == 0 ? m->in_reply_to
 					 : m->references[m->n_references - i];
 
-		if (mid == NULL || !forward_id_ticket(mid, st->own_domain, &t))
+		if (mid == NULL || !msgid_ticket(mid, st->own_domain, &t))
 			continue;
 		r = ticket_exists(st, t, err);
 		if (r < 0)
@@ -259,23 +260,26 @@ static int
 forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
+	char *route = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT INTO outbox (ticket_id, message_id,"
-	    " kind, route, created, next_attempt) SELECT id, ?1, 'forward',"
-	    " route, ?2, ?2 FROM tickets WHERE id = ?3 AND state IN"
+	    "SELECT route FROM tickets WHERE id = ? AND state IN"
 	    " ('routed', 'acknowledged') AND route IS NOT NULL",
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, row);
-	sqlite3_bind_int64(s, 2, store_now(st));
-	sqlite3_bind_int64(s, 3, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_sqlerr(st, err, "outbox");
+	sqlite3_bind_int64(s, 1, id);
+	r = store_step_row(st, s, "ticket route", err);
+	if (r > 0)
+		route = store_col_text(s, 0);
 	store_release(st, &s);
-	return r;
+	if (r > 0)
+		r = store_outbox_add(st, &(struct store_outbox_new){
+		    .ticket_id = id, .kind = "forward", .message_row = row,
+		    .route = route }, NULL, err);
+	free(route);
+	return r < 0 ? -1 : 0;
 }
 
 int

@@ -11,6 +11,7 @@
  * the first's owner and is refused.
  */
 #include "store-private.h"
+#include "store-outbox.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -206,7 +207,6 @@ route_step(struct store *st, int64_t id, const struct tstate *ts,
     const struct store_actor *a, const void *arg, struct error *err)
 {
 	const struct route_arg *ra = arg;
-	sqlite3_stmt *s = NULL;
 	char detail[600];
 	int r;
 
@@ -222,26 +222,9 @@ route_step(struct store *st, int64_t id, const struct tstate *ts,
 	    id, ra->route, NULL, 0, err);
 	if (r < 0)
 		return -1;
-	r = store_prepare(st, &s,
-	    st->version >= 6 ?
-	    "INSERT INTO outbox (ticket_id, kind, route,"
-	    " note, created, next_attempt, upto_message)"
-	    " VALUES (?1, 'forward', ?2, ?3, ?4, ?5,"
-	    " (SELECT max(id) FROM messages WHERE ticket_id = ?1))" :
-	    /* an older schema (a test of its upgrade): no pin */
-	    "INSERT INTO outbox (ticket_id, kind, route,"
-	    " note, created, next_attempt) VALUES (?, 'forward', ?, ?, ?, ?)",
+	r = store_outbox_add(st, &(struct store_outbox_new){ .ticket_id = id,
+	    .kind = "forward", .route = ra->route, .note = ra->note }, NULL,
 	    err);
-	if (r < 0)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	store_bind_text(s, 2, ra->route);
-	store_bind_text(s, 3, ra->note);
-	sqlite3_bind_int64(s, 4, store_now(st));
-	sqlite3_bind_int64(s, 5, store_now(st));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = store_sqlerr(st, err, "outbox");
-	store_release(st, &s);
 	if (r < 0)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s%s%s", ra->route,

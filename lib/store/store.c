@@ -348,6 +348,30 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"DROP TABLE sla_v8;",
+
+	/*
+	 * 9: the loop-protection facts the outbox sender needs are read
+	 * from the message row, never by parsing the stored message again
+	 * (up to 50 MB per follow-up).  flags (MSG_*) and from_addr were
+	 * recorded at ingest already; x_loop keeps the values of the
+	 * message's X-Loop headers, one a line ('' when none), so a
+	 * follow-up naming our address (smtp.from when it is sent) is never
+	 * forwarded.  Ingest writes it; when the header lines change (a
+	 * reprocess) a trigger derives it from them again, and touching
+	 * the header lines of the old rows that have an X-Loop fills it.
+	 */
+	"ALTER TABLE messages ADD COLUMN x_loop TEXT NOT NULL DEFAULT '';"
+	"CREATE TRIGGER messages_x_loop_au AFTER UPDATE OF headers ON messages"
+	"  BEGIN UPDATE messages SET x_loop = ("
+	"  WITH RECURSIVE split(line, rest) AS ("
+	"    SELECT NULL, new.headers UNION ALL"
+	"    SELECT substr(rest, 1, instr(rest, char(10)) - 1),"
+	"      substr(rest, instr(rest, char(10)) + 1) FROM split"
+	"      WHERE instr(rest, char(10)) > 0)"
+	"  SELECT coalesce(group_concat(substr(line, 9), char(10)), '')"
+	"  FROM split WHERE line LIKE 'x-loop: %') WHERE id = new.id;"
+	"END;"
+	"UPDATE messages SET headers = headers WHERE headers LIKE '%x-loop:%';",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -39,7 +39,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -102,7 +102,7 @@ void store_set_clock(struct store *st, store_clock_fn *fn, void *arg);
 void store_set_team(struct store *st, store_team_fn *fn, void *arg);
 /*
  * Our own Message-ID domain (smtp.from's): a reply naming one of our
- * forwards' Message-IDs (forward_id_ticket) threads into its ticket.
+ * forwards' Message-IDs (msgid_ticket) threads into its ticket.
  * NULL (the default): such replies thread only by stored Message-IDs.
  * The string is copied.
  */
@@ -117,15 +117,28 @@ struct accounts;
  */
 void store_set_accounts(struct store *st, const struct accounts *a);
 /*
- * The owner (accounts.csv's owner column: a team member's name or an
- * address) of ticket `id`'s key account, as a new string in *owner_r.
- * ERR_REFUSED saying why when the customer is no key account or the
- * account has no owner; ERR_NOTFOUND when there is no such ticket.
+ * The route name that forwards to the key account's owner.  Routing to
+ * it goes through store_route_owner ("#route owner", `triage route ID
+ * owner`); the outbox looks the address up again when it sends.
  */
-int store_account_owner(struct store *st, int64_t id, char **owner_r,
-    struct error *err);
-/* The route name that forwards to the key account's owner. */
 #define STORE_ROUTE_OWNER "owner"
+struct conf;
+/*
+ * The address route "owner" forwards ticket `id` to: its key account's
+ * owner (accounts.csv's owner column), an address as it is or a team
+ * member's name made their address through `c`.  A new string in
+ * *addr_r.  ERR_REFUSED saying why when the customer is no key account,
+ * the account has no owner or the owner is neither an address nor in the
+ * team; ERR_NOTFOUND when there is no such ticket.
+ */
+int store_owner_address(struct store *st, int64_t id, const struct conf *c,
+    char **addr_r, struct error *err);
+/*
+ * store_route to STORE_ROUTE_OWNER, refused as store_owner_address
+ * refuses when the owner has no address now.
+ */
+int store_route_owner(struct store *st, int64_t id, const struct conf *c,
+    const char *note, const struct store_actor *a, struct error *err);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */

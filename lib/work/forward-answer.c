@@ -3,11 +3,14 @@
  * loop-protection predicates.  See forward.h.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "compose.h"
 #include "forward-private.h"
+#include "msgid.h"
 #include "xalloc.h"
 
 static int
@@ -23,7 +26,7 @@ kind_ok(const char *kind)
 }
 
 static void
-set_threading(GMimeMessage *msg, const struct forward_answer *a)
+set_threading(struct compose *c, const struct forward_answer *a)
 {
 	struct buf refs;
 	size_t i;
@@ -36,10 +39,10 @@ set_threading(GMimeMessage *msg, const struct forward_answer *a)
 			buf_printf(&refs, "<%s> ", a->references[i]);
 	}
 	buf_printf(&refs, "<%s>", a->in_reply_to);
-	forward_set_header(msg, "References", refs.data);
+	compose_header(c, "References", refs.data);
 	buf_reset(&refs);
 	buf_printf(&refs, "<%s>", a->in_reply_to);
-	forward_set_header(msg, "In-Reply-To", refs.data);
+	compose_header(c, "In-Reply-To", refs.data);
 	buf_free(&refs);
 }
 
@@ -62,13 +65,11 @@ forward_answer_build(const struct forward_answer *a,
     struct error *err)
 {
 	struct forward_mail mail;
-	GMimeMessage *msg = NULL;
-	GMimeObject *part;
-	char date[64], *subj, **rcpt = NULL, *ticket;
+	struct compose *c = NULL;
+	char date[64], *subj, **rcpt = NULL, ticket[32];
 	size_t n_rcpt = 0;
 	int rc = -1;
 
-	forward_gmime_once();
 	memset(&mail, 0, sizeof(mail));
 	if (!kind_ok(a->kind) || !forward_header_safe(a->to) ||
 	    !forward_header_safe(a->in_reply_to)) {
@@ -76,47 +77,44 @@ forward_answer_build(const struct forward_answer *a,
 		    "answer: bad kind or line break in a header value");
 		goto out;
 	}
-	n_rcpt = forward_parse_addrs(a->to, &rcpt);
+	n_rcpt = compose_addrs(a->to, &rcpt);
 	if (n_rcpt == 0) {
 		error_set(err, ERR_USAGE, "answer: no address in \"%s\"",
 		    forward_str_or(a->to, ""));
 		goto out;
 	}
 	forward_set_envelope(&mail, s, rcpt, n_rcpt);
-	msg = g_mime_message_new(FALSE);
-	forward_set_header(msg, "From", s->from);
-	forward_set_header(msg, "To", a->to);
+	c = compose_new();
+	compose_header(c, "From", s->from);
+	compose_header(c, "To", a->to);
 	subj = answer_subject(a);
-	g_mime_message_set_subject(msg, subj, "utf-8");
+	compose_subject(c, subj);
 	free(subj);
 	forward_format_date(now, date, sizeof(date));
-	forward_set_header(msg, "Date", date);
-	forward_make_id(
-	    &mail.message_id, s, a->ticket_id, a->event_id, a->kind);
-	g_mime_message_set_message_id(msg, mail.message_id);
-	set_threading(msg, a);
+	compose_header(c, "Date", date);
+	mail.message_id = msgid_make(
+	    s->domain, a->ticket_id, a->event_id, a->kind);
+	compose_message_id(c, mail.message_id);
+	set_threading(c, a);
 	/* RFC 3834 5.2; the Microsoft header quiets Exchange robots too */
-	forward_set_header(msg, "Auto-Submitted", "auto-replied");
-	forward_set_header(msg, "X-Auto-Response-Suppress", "All");
-	forward_set_header(msg, "X-Loop", s->address);
+	compose_header(c, "Auto-Submitted", "auto-replied");
+	compose_header(c, "X-Auto-Response-Suppress", "All");
+	compose_header(c, "X-Loop", s->address);
 	if (a->ticket_id > 0) {
-		xasprintf(&ticket, "%lld", (long long)a->ticket_id);
-		forward_set_header(msg, "X-Triage-Ticket", ticket);
-		free(ticket);
+		snprintf(ticket, sizeof(ticket), "%lld",
+		    (long long)a->ticket_id);
+		compose_header(c, "X-Triage-Ticket", ticket);
 	}
-	part = forward_text_part(forward_str_or(a->text, ""));
-	g_mime_message_set_mime_part(msg, part);
-	g_object_unref(part);
-	rc = forward_write_message(msg, &mail, err);
+	compose_text(c, forward_str_or(a->text, ""));
+	rc = compose_write(c, FORWARD_MAIL_MAX, &mail.data, &mail.len, err);
 	if (rc < 0)
 		goto out;
 	*mail_r = mail;
 	memset(&mail, 0, sizeof(mail));
 out:
-	if (msg != NULL)
-		g_object_unref(msg);
+	compose_free(&c);
 	forward_mail_clear(&mail);
-	forward_free_addrs(rcpt, n_rcpt);
+	compose_addrs_free(rcpt, n_rcpt);
 	return rc;
 }
 
@@ -146,20 +144,39 @@ deny(const char **why_r, const char *why)
 	return 0;
 }
 
+/* The verdict of forward_allowed, from what it reads of a message. */
+static int
+loop_verdict(unsigned flags, int our_x_loop, const char *from,
+    const char *our_address, const char **why_r)
+{
+	if ((flags & MSG_OWN_LOOP) || our_x_loop)
+		return deny(why_r, "carries our X-Loop");
+	if (flags & MSG_AUTO_SUBMITTED)
+		return deny(why_r, "auto-submitted");
+	if (flags & MSG_BOUNCE)
+		return deny(why_r, "a bounce");
+	if (our_address != NULL && from != NULL &&
+	    strcasecmp(from, our_address) == 0)
+		return deny(why_r, "from our own address");
+	return 1;
+}
+
 int
 forward_allowed(
     const struct msg *m, const char *our_address, const char **why_r)
 {
-	if ((m->flags & MSG_OWN_LOOP) || has_our_x_loop(m, our_address))
-		return deny(why_r, "carries our X-Loop");
-	if (m->flags & MSG_AUTO_SUBMITTED)
-		return deny(why_r, "auto-submitted");
-	if (m->flags & MSG_BOUNCE)
-		return deny(why_r, "a bounce");
-	if (our_address != NULL && m->from.addr != NULL &&
-	    strcasecmp(m->from.addr, our_address) == 0)
-		return deny(why_r, "from our own address");
-	return 1;
+	return loop_verdict(m->flags, has_our_x_loop(m, our_address),
+	    m->from.addr, our_address, why_r);
+}
+
+int
+forward_facts_allowed(const struct forward_facts *f, const char *our_address,
+    const char **why_r)
+{
+	int ours = our_address != NULL && *our_address != '\0' &&
+	    f->x_loop != NULL && strcasestr(f->x_loop, our_address) != NULL;
+
+	return loop_verdict(f->flags, ours, f->from, our_address, why_r);
 }
 
 int

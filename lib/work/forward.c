@@ -1,152 +1,21 @@
 /*
- * Forward formats, built with GMime.  See forward.h for the formats;
- * the notes here say why the code is shaped as it is.
- *
- * Byte identity of attached messages: a thread message is attached as a
- * GMimePart of type message/rfc822 whose content is a data wrapper over
- * the stored bytes with an identity encoding (7bit/8bit/binary, the same
- * on wrapper and part), so GMime copies it instead of parsing and
- * re-serialising it.  The only change is CRLF line ends (SMTP's own).
+ * Forward formats: what goes in a forward.  See forward.h for the
+ * formats; lib/mail/compose.c writes the attach style's message (and
+ * keeps attached messages byte-identical), a redirect is our resent
+ * block in front of the stored bytes.
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "compose.h"
 #include "forward-private.h"
+#include "msgid.h"
 #include "xalloc.h"
 
-#define MAIL_MAX ((size_t)256 * 1024 * 1024) /* one built mail */
-#define LINE_MAX_RFC 998		     /* RFC 5322 2.1.1 */
-
-static void
-gmime_init(void)
-{
-	g_mime_init();
-}
-
-void
-forward_gmime_once(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	/* g_mime_init is reference counted: one reference for the process,
-	   taken once even when the outbox runs in its own thread */
-	pthread_once(&once, gmime_init);
-}
-
-/* A header value we write must not end the header early. */
-int
-forward_header_safe(const char *s)
-{
-	return s == NULL || strpbrk(s, "\r\n") == NULL;
-}
-
-/* Customer-controlled one-line text (subjects): controls become spaces. */
-char *
-forward_one_line(const char *s)
-{
-	char *r, *p;
-
-	r = xstrdup(s != NULL ? s : "");
-	for (p = r; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	}
-	return r;
-}
-
-/* RFC 5322 date in UTC, independent of the locale. */
-void
-forward_format_date(int64_t when, char *buf, size_t size)
-{
-	static const char *const days[] = {
-	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-void
-forward_format_day_time(int64_t when, char *buf, size_t size)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, size, "%04d-%02d-%02d %02d:%02dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-}
-
-/*
- * Every mailbox address in a header-style list, groups flattened.
- * Returns the number found (0 when none or unparsable).
- */
-size_t
-forward_parse_addrs(const char *list, char ***addrs_r)
-{
-	InternetAddressList *l;
-	char **v = NULL;
-	size_t n = 0;
-	int i, len;
-
-	forward_gmime_once();
-	*addrs_r = NULL;
-	if (list == NULL)
-		return 0;
-	l = internet_address_list_parse(NULL, list);
-	if (l == NULL)
-		return 0;
-	len = internet_address_list_length(l);
-	for (i = 0; i < len; i++) {
-		InternetAddress *ia = internet_address_list_get_address(l, i);
-		InternetAddressList *members;
-		int j, mlen;
-
-		if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-			v = xreallocarray(v, n + 1, sizeof(*v));
-			v[n++] = xstrdup(internet_address_mailbox_get_addr(
-			    INTERNET_ADDRESS_MAILBOX(ia)));
-			continue;
-		}
-		members = internet_address_group_get_members(
-		    INTERNET_ADDRESS_GROUP(ia));
-		mlen =
-		    members != NULL ? internet_address_list_length(members) : 0;
-		for (j = 0; j < mlen; j++) {
-			InternetAddress *m;
-
-			m = internet_address_list_get_address(members, j);
-			if (!INTERNET_ADDRESS_IS_MAILBOX(m))
-				continue;
-			v = xreallocarray(v, n + 1, sizeof(*v));
-			v[n++] = xstrdup(internet_address_mailbox_get_addr(
-			    INTERNET_ADDRESS_MAILBOX(m)));
-		}
-	}
-	g_object_unref(l);
-	*addrs_r = v;
-	return n;
-}
-
-void
-forward_free_addrs(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 static void
 lowercase(char *s)
@@ -164,7 +33,7 @@ forward_sender_parse(
 	size_t n;
 	int r = -1;
 
-	n = forward_parse_addrs(from, &addrs);
+	n = compose_addrs(from, &addrs);
 	if (n != 1 || !forward_header_safe(from)) {
 		error_set(err, ERR_CONF,
 		    "smtp.from \"%s\": want exactly one address",
@@ -184,7 +53,7 @@ forward_sender_parse(
 	s_r->domain = xstrdup(strrchr(s_r->address, '@') + 1);
 	r = 0;
 out:
-	forward_free_addrs(addrs, n);
+	compose_addrs_free(addrs, n);
 	return r;
 }
 
@@ -204,46 +73,10 @@ forward_mail_clear(struct forward_mail *m)
 	if (m == NULL)
 		return;
 	free(m->mail_from);
-	forward_free_addrs(m->rcpt, m->n_rcpt);
+	compose_addrs_free(m->rcpt, m->n_rcpt);
 	free(m->message_id);
 	free(m->data);
 	memset(m, 0, sizeof(*m));
-}
-
-int
-forward_id_ticket(
-    const char *message_id, const char *our_domain, int64_t *ticket_r)
-{
-	const char *p = message_id, *at;
-	long long ticket = 0, event = 0;
-	size_t dlen;
-	int digits;
-
-	if (p == NULL || our_domain == NULL || *our_domain == '\0')
-		return 0;
-	if (*p == '<')
-		p++;
-	if (strncmp(p, "triage.T", 8) != 0)
-		return 0;
-	p += 8;
-	for (digits = 0; *p >= '0' && *p <= '9' && digits < 18; digits++)
-		ticket = ticket * 10 + (*p++ - '0');
-	if (digits == 0 || ticket == 0 || strncmp(p, ".E", 2) != 0)
-		return 0;
-	for (p += 2, digits = 0; *p >= '0' && *p <= '9' && digits < 18;
-	     digits++)
-		event = event * 10 + (*p++ - '0');
-	if (digits == 0 || (*p != '@' && *p != '.'))
-		return 0;
-	at = strchr(p, '@');
-	if (at == NULL)
-		return 0;
-	dlen = strlen(our_domain);
-	if (strncasecmp(at + 1, our_domain, dlen) != 0 ||
-	    (at[1 + dlen] != '\0' && strcmp(at + 1 + dlen, ">") != 0))
-		return 0;
-	*ticket_r = (int64_t)ticket;
-	return 1;
 }
 
 void
@@ -258,132 +91,6 @@ forward_mails_clear(struct forward_mails *m)
 	free(m->v);
 	m->v = NULL;
 	m->n = 0;
-}
-
-const char *
-forward_str_or(const char *s, const char *dflt)
-{
-	return s != NULL && *s != '\0' ? s : dflt;
-}
-
-size_t
-forward_new_end(const struct forward_ticket *t)
-{
-	if (t->n_new == 0 || t->n_new > t->n_messages - t->first_new)
-		return t->n_messages;
-	return t->first_new + t->n_new;
-}
-
-int
-forward_attached(const struct forward_ticket *t, size_t i)
-{
-	return i >= t->first_new && i < forward_new_end(t) &&
-	    !t->messages[i].has_commands;
-}
-
-/* ---- building with GMime ---- */
-
-void
-forward_make_id(char **id_r, const struct forward_sender *s, int64_t ticket,
-    int64_t event, const char *suffix)
-{
-	xasprintf(id_r, "triage.T%lld.E%lld%s%s@%s", (long long)ticket,
-	    (long long)event, suffix[0] != '\0' ? "." : "", suffix, s->domain);
-}
-
-/* 7bit, 8bit or binary: the identity encoding that fits the bytes. */
-static GMimeContentEncoding
-identity_encoding(const char *p, size_t len)
-{
-	GMimeContentEncoding enc = GMIME_CONTENT_ENCODING_7BIT;
-	size_t i, col = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\0')
-			return GMIME_CONTENT_ENCODING_BINARY;
-		if (c >= 0x80)
-			enc = GMIME_CONTENT_ENCODING_8BIT;
-		col = c == '\n' ? 0 : col + 1;
-		if (col > LINE_MAX_RFC + 1)
-			return GMIME_CONTENT_ENCODING_BINARY;
-	}
-	return enc;
-}
-
-static GMimeDataWrapper *
-wrap_bytes(const char *p, size_t len, GMimeContentEncoding enc)
-{
-	GMimeStream *s;
-	GMimeDataWrapper *w;
-
-	s = g_mime_stream_mem_new_with_buffer(p, len);
-	w = g_mime_data_wrapper_new_with_stream(s, enc);
-	g_object_unref(s);
-	return w;
-}
-
-GMimeObject *
-forward_text_part(const char *text)
-{
-	GMimeTextPart *tp;
-	GMimeDataWrapper *w;
-	size_t len = strlen(text);
-	GMimeContentEncoding enc;
-
-	tp = g_mime_text_part_new_with_subtype("plain");
-	g_mime_text_part_set_charset(tp, "utf-8");
-	w = wrap_bytes(text, len, GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(GMIME_PART(tp), w);
-	g_object_unref(w);
-	/* plain ASCII stays readable as is; anything else as QP */
-	enc = identity_encoding(text, len) == GMIME_CONTENT_ENCODING_7BIT
-		  ? GMIME_CONTENT_ENCODING_7BIT
-		  : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-	g_mime_part_set_content_encoding(GMIME_PART(tp), enc);
-	return GMIME_OBJECT(tp);
-}
-
-static GMimeObject *
-rfc822_part(const struct forward_message *m, size_t index)
-{
-	GMimePart *p;
-	GMimeDataWrapper *w;
-	GMimeContentEncoding enc;
-	char name[48], *desc, *subj;	/* "message-" SIZE_MAX ".eml" */
-
-	enc = identity_encoding(m->raw, m->raw_len);
-	if (enc == GMIME_CONTENT_ENCODING_BINARY) {
-		/*
-		 * message/rfc822 may only be 7bit, 8bit or binary (RFC 2046
-		 * 5.2.1), and binary needs BINARYMIME, which SMTP servers
-		 * rarely offer: they refuse a NUL or a line over 998 octets.
-		 * Such a message goes as a base64 .eml file instead, still
-		 * byte-identical once decoded.
-		 */
-		p = g_mime_part_new_with_type("application", "octet-stream");
-		w = wrap_bytes(m->raw, m->raw_len,
-		    GMIME_CONTENT_ENCODING_DEFAULT);
-		enc = GMIME_CONTENT_ENCODING_BASE64;
-	} else {
-		p = g_mime_part_new_with_type("message", "rfc822");
-		w = wrap_bytes(m->raw, m->raw_len, enc);
-	}
-	g_mime_part_set_content(p, w);
-	g_object_unref(w);
-	g_mime_part_set_content_encoding(p, enc);
-	g_mime_object_set_disposition(GMIME_OBJECT(p), "attachment");
-	snprintf(name, sizeof(name), "message-%zu.eml", index);
-	g_mime_object_set_content_disposition_parameter(
-	    GMIME_OBJECT(p), "filename", name);
-	subj = forward_one_line(m->subject);
-	xasprintf(
-	    &desc, "%zu: %s: %s", index, forward_str_or(m->from, "?"), subj);
-	g_mime_part_set_content_description(p, desc);
-	free(desc);
-	free(subj);
-	return GMIME_OBJECT(p);
 }
 
 /* A boundary that no attached message contains. */
@@ -409,46 +116,6 @@ pick_boundary(
 	}
 }
 
-void
-forward_set_header(GMimeMessage *msg, const char *name, const char *value)
-{
-	g_mime_object_set_header(GMIME_OBJECT(msg), name, value, "utf-8");
-}
-
-int
-forward_write_message(
-    GMimeMessage *msg, struct forward_mail *mail, struct error *err)
-{
-	GMimeFormatOptions *fo;
-	GMimeStream *out;
-	GByteArray *ba;
-	int r = -1;
-
-	fo = g_mime_format_options_new();
-	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-	out = g_mime_stream_mem_new();
-	if (g_mime_object_write_to_stream(GMIME_OBJECT(msg), fo, out) < 0) {
-		error_set(err, ERR_INTERNAL, "GMime could not write the mail");
-		goto out;
-	}
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
-	if (ba->len > MAIL_MAX) {
-		error_set(err, ERR_MSG,
-		    "mail of %u bytes is over the %zu-byte cap", ba->len,
-		    MAIL_MAX);
-		goto out;
-	}
-	mail->data = xmalloc(ba->len + 1);
-	memcpy(mail->data, ba->data, ba->len);
-	mail->data[ba->len] = '\0';
-	mail->len = ba->len;
-	r = 0;
-out:
-	g_object_unref(out);
-	g_mime_format_options_free(fo);
-	return r;
-}
-
 static int
 check_route(const struct forward_route *r, const struct forward_sender *s,
     char ***rcpt_r, size_t *n_r, struct error *err)
@@ -459,7 +126,7 @@ check_route(const struct forward_route *r, const struct forward_sender *s,
 		    "route %s: line break in an address",
 		    forward_str_or(r->name, "?"));
 	}
-	*n_r = forward_parse_addrs(r->to, rcpt_r);
+	*n_r = compose_addrs(r->to, rcpt_r);
 	if (*n_r == 0) {
 		return error_set(err, ERR_USAGE,
 		    "route %s: no address in \"%s\"",
@@ -476,68 +143,79 @@ reply_to_for(const struct forward_ticket *t, const struct forward_route *r)
 	return t->customer_addr;
 }
 
+/* The subject with the [#ID] token in front, once: helpdesks thread on it. */
+static char *
+attach_subject(const struct forward_ticket *t)
+{
+	char *subj = forward_one_line(t->subject), *token, *r;
+
+	xasprintf(&token, "[#%lld]", (long long)t->id);
+	if (strstr(subj, token) != NULL) {
+		free(token);
+		return subj;
+	}
+	xasprintf(&r, "%s%s%s", token, *subj != '\0' ? " " : "", subj);
+	free(token);
+	free(subj);
+	return r;
+}
+
+/* Attached message i (0-based): message-<i+1>.eml, "<i+1>: from: subj". */
+static void
+attach_message(struct compose *c, const struct forward_message *m,
+    size_t index)
+{
+	char name[48], *desc, *subj;	/* "message-" SIZE_MAX ".eml" */
+
+	snprintf(name, sizeof(name), "message-%zu.eml", index);
+	subj = forward_one_line(m->subject);
+	xasprintf(
+	    &desc, "%zu: %s: %s", index, forward_str_or(m->from, "?"), subj);
+	compose_attach_message(c, m->raw, m->raw_len, name, desc);
+	free(desc);
+	free(subj);
+}
+
 static int
 build_attach(const struct forward_ticket *t, const struct forward_route *r,
     const struct forward_sender *s, int64_t event, int64_t now,
     struct forward_mail *mail, struct error *err)
 {
-	GMimeMessage *msg;
-	GMimeMultipart *mp;
-	GMimeObject *part;
-	char date[64], boundary[96], *subj, *summary, *ticket;
+	struct compose *c;
+	char date[64], boundary[96], *subj, *summary, ticket[32];
 	const char *reply_to;
 	size_t i;
 	int rc;
 
-	msg = g_mime_message_new(FALSE);
-	forward_set_header(msg, "From", s->from);
-	forward_set_header(msg, "To", r->to);
+	c = compose_new();
+	compose_header(c, "From", s->from);
+	compose_header(c, "To", r->to);
 	reply_to = reply_to_for(t, r);
 	if (reply_to != NULL && *reply_to != '\0' &&
 	    forward_header_safe(reply_to))
-		forward_set_header(msg, "Reply-To", reply_to);
-	subj = forward_one_line(t->subject);
-	xasprintf(&ticket, "[#%lld]", (long long)t->id);
-	if (strstr(subj, ticket) == NULL) {
-		/* the token in front, once: helpdesks thread on it */
-		free(ticket);
-		xasprintf(&ticket, "[#%lld]%s%s", (long long)t->id,
-		    *subj != '\0' ? " " : "", subj);
-	} else {
-		free(ticket);
-		ticket = xstrdup(subj);
-	}
-	g_mime_message_set_subject(msg, ticket, "utf-8");
-	free(ticket);
+		compose_header(c, "Reply-To", reply_to);
+	subj = attach_subject(t);
+	compose_subject(c, subj);
 	free(subj);
 	forward_format_date(now, date, sizeof(date));
-	forward_set_header(msg, "Date", date);
-	forward_make_id(&mail->message_id, s, t->id, event, "");
-	g_mime_message_set_message_id(msg, mail->message_id);
-	xasprintf(&ticket, "%lld", (long long)t->id);
-	forward_set_header(msg, "X-Triage-Ticket", ticket);
-	free(ticket);
-	forward_set_header(msg, "X-Loop", s->address);
+	compose_header(c, "Date", date);
+	mail->message_id = msgid_make(s->domain, t->id, event, "");
+	compose_message_id(c, mail->message_id);
+	snprintf(ticket, sizeof(ticket), "%lld", (long long)t->id);
+	compose_header(c, "X-Triage-Ticket", ticket);
+	compose_header(c, "X-Loop", s->address);
 
-	mp = g_mime_multipart_new_with_subtype("mixed");
 	pick_boundary(t, event, boundary, sizeof(boundary));
-	g_mime_multipart_set_boundary(mp, boundary);
+	compose_mixed(c, boundary);
 	summary = forward_summary(t);
-	part = forward_text_part(summary);
+	compose_text(c, summary);
 	free(summary);
-	g_mime_multipart_add(mp, part);
-	g_object_unref(part);
 	for (i = t->first_new; i < forward_new_end(t); i++) {
-		if (!forward_attached(t, i))
-			continue;
-		part = rfc822_part(&t->messages[i], i + 1);
-		g_mime_multipart_add(mp, part);
-		g_object_unref(part);
+		if (forward_attached(t, i))
+			attach_message(c, &t->messages[i], i + 1);
 	}
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mp));
-	g_object_unref(mp);
-	rc = forward_write_message(msg, mail, err);
-	g_object_unref(msg);
+	rc = compose_write(c, FORWARD_MAIL_MAX, &mail->data, &mail->len, err);
+	compose_free(&c);
 	return rc;
 }
 
@@ -563,8 +241,8 @@ build_redirect_one(const struct forward_ticket *t,
 
 	forward_format_date(now, date, sizeof(date));
 	snprintf(index, sizeof(index), "%zu", i + 1);
-	forward_make_id(&mail->message_id, s, t->id, event, index);
-	buf_init(&b, MAIL_MAX);
+	mail->message_id = msgid_make(s->domain, t->id, event, index);
+	buf_init(&b, FORWARD_MAIL_MAX);
 	/* RFC 5322 3.6.6: a resent block goes on top, fields together */
 	buf_printf(&b, "Resent-From: %s%s", s->from, eol);
 	buf_printf(&b, "Resent-To: %s%s", r->to, eol);
@@ -576,7 +254,7 @@ build_redirect_one(const struct forward_ticket *t,
 		buf_free(&b);
 		return error_set(err, ERR_MSG,
 		    "message %zu of ticket %lld is over the %zu-byte cap",
-		    i + 1, (long long)t->id, MAIL_MAX);
+		    i + 1, (long long)t->id, FORWARD_MAIL_MAX);
 	}
 	mail->len = b.len;
 	mail->data = buf_steal(&b);
@@ -589,19 +267,6 @@ redirected(const struct forward_message *m)
 	return m->dir == FORWARD_IN && !m->team && !m->has_commands;
 }
 
-void
-forward_set_envelope(struct forward_mail *mail, const struct forward_sender *s,
-    char **rcpt, size_t n)
-{
-	size_t i;
-
-	mail->mail_from = xstrdup(s->address);
-	mail->rcpt = xreallocarray(NULL, n, sizeof(*mail->rcpt));
-	for (i = 0; i < n; i++)
-		mail->rcpt[i] = xstrdup(rcpt[i]);
-	mail->n_rcpt = n;
-}
-
 int
 forward_build(const struct forward_ticket *t, const struct forward_route *r,
     const struct forward_sender *s, int64_t event_id, int64_t now,
@@ -612,7 +277,6 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 	size_t n_rcpt = 0, i;
 	int rc;
 
-	forward_gmime_once();
 	if (t->first_new > t->n_messages) {
 		rc = error_set(err, ERR_USAGE,
 		    "ticket %lld: first_new %zu past %zu messages",
@@ -649,6 +313,6 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 	rc = 0;
 out:
 	forward_mails_clear(&out);
-	forward_free_addrs(rcpt, n_rcpt);
+	compose_addrs_free(rcpt, n_rcpt);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * Forward formats: the bytes of the mail triage sends, built with GMime.
+ * Forward formats: the bytes of the mail triage sends (written by
+ * lib/mail/compose.c).
  *
  * Pure builders: a plain description of a ticket and its thread goes in
  * (filled by the store / daemon; every pointer in it is foreign and only
@@ -18,7 +19,8 @@
  * Output uses CRLF line ends (the SMTP wire form); a stored message with
  * bare LF line ends is attached with CRLF, as SMTP would send it anyway.
  *
- * Message-IDs are deterministic, so a duplicate send can be recognised:
+ * Message-IDs are deterministic (lib/mail/msgid.c), so a duplicate send
+ * can be recognised:
  *   attach    <triage.T<ticket>.E<event>@<our domain>>
  *   redirect  <triage.T<ticket>.E<event>.<n>@<our domain>> (Resent-Message-ID;
  *             n = the message's 1-based position in the thread)
@@ -172,15 +174,6 @@ char *forward_summary(const struct forward_ticket *t);
 
 void forward_mails_clear(struct forward_mails *m);
 
-/*
- * The ticket a Message-ID we made names: "triage.T<ticket>.E<event>..."
- * at `our_domain` (case-insensitive), with or without <>.  A reply from
- * the routed side carries our forward's id in In-Reply-To / References
- * (none of our ids is stored as a message), so ingest threads it by this.
- * Returns 1 and sets *ticket_r, or 0 (*ticket_r untouched).
- */
-int forward_id_ticket(
-    const char *message_id, const char *our_domain, int64_t *ticket_r);
 void forward_mail_clear(struct forward_mail *m);
 
 /*
@@ -223,6 +216,19 @@ int forward_answer_build(const struct forward_answer *a,
  */
 int forward_allowed(
     const struct msg *m, const char *our_address, const char **why_r);
+/*
+ * What forward_allowed reads of a message, as ingest recorded it on the
+ * message row, for the outbox sender (which never parses a stored
+ * message again).  Pointers foreign; NULL reads as "".
+ */
+struct forward_facts {
+	unsigned flags;	    /* MSG_* */
+	const char *from;   /* the sender's address */
+	const char *x_loop; /* the X-Loop header values, one a line */
+};
+/* forward_allowed on the recorded facts: the same answer and reason. */
+int forward_facts_allowed(const struct forward_facts *f,
+    const char *our_address, const char **why_r);
 int forward_answer_allowed(
     const struct msg *m, const char *our_address, const char **why_r);
 

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accounts.h"
 #include "auth.h"
 #include "command.h"
 #include "conf.h"
@@ -161,24 +160,6 @@ known_routes(const struct conf *c, struct buf *b)
 }
 
 /* Apply one command; -1 with err set when it was refused or failed. */
-/* "#route owner": to the key account's owner (store_account_owner). */
-static int
-route_owner(struct apply *a, int64_t id, const struct store_actor *who,
-    struct error *err)
-{
-	char *owner = NULL;
-	int r;
-
-	r = store_account_owner(a->st, id, &owner, err);
-	if (r == 0 && accounts_owner_address(owner, a->c) == NULL)
-		r = error_set(err, ERR_REFUSED, "the key account owner '%s' is "
-		    "neither an address nor in the team", owner);
-	free(owner);
-	if (r == 0)
-		r = store_route(a->st, id, STORE_ROUTE_OWNER, NULL, who, err);
-	return r;
-}
-
 static int
 apply_one(
     struct apply *a, int64_t id, const struct command *cmd, struct error *err)
@@ -193,7 +174,8 @@ apply_one(
 		return store_claim(a->st, id, who, 0, err);
 	case CMD_ROUTE:
 		if (strcmp(cmd->arg, STORE_ROUTE_OWNER) == 0)
-			return route_owner(a, id, who, err);
+			return store_route_owner(a->st, id, a->c, NULL, who,
+			    err);
 		if (conf_route(a->c, cmd->arg) != NULL)
 			return store_route(a->st, id, cmd->arg, NULL, who, err);
 		buf_init(&b, 4096);

@@ -17,7 +17,6 @@
 
 #include "accounts.h"
 #include "forward.h"
-#include "mime.h"
 #include "outbox.h"
 #include "smtp.h"
 #include "store-outbox.h"
@@ -119,49 +118,34 @@ in_list(const char *list, const char *addr)
 
 /*
  * Loop protection for a follow-up: may the stored message `row` names be
- * forwarded to `route`?  Returns 1 yes, 0 no (*why_r set), -1 when the
- * message cannot be read.
+ * forwarded to `route`?  Reads what ingest recorded of the message (the
+ * row's msg_* facts), never the message itself.  Returns 1 yes, 0 no
+ * (why set).
  */
 static int
 followup_allowed(struct pass *p, const struct store_outbox *row,
-    const struct conf_route *route, char *why, size_t why_len,
-    struct error *err)
+    const struct conf_route *route, char *why, size_t why_len)
 {
-	struct mime_limits lim;
-	struct msg *m = NULL;
+	const struct forward_facts f = { row->msg_flags, row->msg_from,
+		row->msg_x_loop };
 	const char *reason = NULL;
-	char *raw = NULL, *mailbox = NULL;
-	size_t len = 0;
 	int r;
 
-	r = store_message_raw(p->st, row->message_row, &raw, &len, &mailbox,
-	    err);
-	if (r < 0)
-		goto out;
-	mime_limits_default(&lim);
-	lim.own_address = p->sender.address;
-	r = mime_parse(raw, len, &lim, 0, &m, err);
-	if (r < 0)
-		goto out;
-	r = forward_allowed(m, p->sender.address, &reason);
-	if (r == 1 && m->from.addr != NULL && in_list(route->to, m->from.addr))
-	{
+	r = forward_facts_allowed(&f, p->sender.address, &reason);
+	if (r == 1 && row->msg_from != NULL && *row->msg_from != '\0' &&
+	    in_list(route->to, row->msg_from)) {
 		reason = "from the route's own address";
 		r = 0;
 	}
 	if (r == 0)
 		snprintf(why, why_len, "not forwarded: %s (%s)", reason,
-		    m->from.addr != NULL ? m->from.addr : "no sender");
-out:
-	msg_free(&m);
-	free(raw);
-	free(mailbox);
+		    row->msg_from != NULL ? row->msg_from : "no sender");
 	return r;
 }
 
 /*
  * The route "owner" (triage route ID owner): the ticket's key account
- * owner's address, looked up now (store_account_owner), attach style,
+ * owner's address, looked up now (store_owner_address), attach style,
  * its address copied into to[size].  Leaves route_r->to NULL and says
  * why when there is none; -1 only on a busy database.
  */
@@ -171,22 +155,18 @@ owner_route(struct pass *p, const struct store_outbox *row,
     size_t len, struct error *err)
 {
 	struct error oerr = { 0 };
-	char *owner = NULL;
-	const char *addr;
+	char *addr = NULL;
 
-	if (store_account_owner(p->st, row->ticket_id, &owner, &oerr) < 0) {
+	if (store_owner_address(p->st, row->ticket_id, p->c, &addr,
+	    &oerr) < 0) {
 		if (oerr.code == ERR_TEMP)
 			*err = oerr;
 		snprintf(why, len, "route owner: %s", oerr.msg);
 		return oerr.code == ERR_TEMP ? -1 : 0;
 	}
-	addr = accounts_owner_address(owner, p->c);
-	if (addr == NULL)
-		snprintf(why, len, "route owner: '%s' is neither an address "
-		    "nor in the team", owner);
-	else if ((size_t)snprintf(to, size, "%s", addr) < size)
+	if ((size_t)snprintf(to, size, "%s", addr) < size)
 		route_r->to = to;
-	free(owner);
+	free(addr);
 	route_r->name = (char *)STORE_ROUTE_OWNER;
 	route_r->style = CONF_ROUTE_ATTACH;
 	return 0;
@@ -226,18 +206,11 @@ build_forward(struct pass *p, const struct store_outbox *row,
 		p->res.failed++;
 		return store_outbox_fail(p->st, row->id, why, err);
 	}
-	if (row->message_row != 0) {
-		r = followup_allowed(p, row, route, why, sizeof(why), &berr);
-		if (r == 0) {
-			say(p, LOG_LVL_NOTICE, "%s: skipped: %s", name, why);
-			p->res.skipped++;
-			return store_outbox_skip(p->st, row->id, why, err);
-		}
-		if (r < 0 && berr.code == ERR_TEMP) {
-			*err = berr;
-			return -1;
-		}
-		/* unreadable: the build below says why and fails it */
+	if (row->message_row != 0 &&
+	    !followup_allowed(p, row, route, why, sizeof(why))) {
+		say(p, LOG_LVL_NOTICE, "%s: skipped: %s", name, why);
+		p->res.skipped++;
+		return store_outbox_skip(p->st, row->id, why, err);
 	}
 	cap = p->o->forwards_per_hour > 0 ? p->o->forwards_per_hour :
 	    OUTBOX_FORWARDS_PER_HOUR;

@@ -16,6 +16,7 @@
 #include <gmime/gmime.h>
 
 #include "forward.h"
+#include "msgid.h"
 #include "xalloc.h"
 
 #define NOW 1794650400 /* 2026-11-14 10:00:00 UTC */
@@ -377,7 +378,7 @@ test_attach_headers(void **state)
 	    out.v[0].message_id, "triage.T123.E456@example.com");
 	/* a reply naming it threads back into ticket 123 */
 	assert_int_equal(
-	    forward_id_ticket(out.v[0].message_id, sender.domain, &tid), 1);
+	    msgid_ticket(out.v[0].message_id, sender.domain, &tid), 1);
 	assert_int_equal(tid, 123);
 	m = parse(out.v[0].data, out.v[0].len);
 	assert_string_equal(
@@ -978,7 +979,7 @@ test_id_ticket(void **state)
 		int64_t t = -1;
 
 		assert_int_equal(
-		    forward_id_ticket(cases[c].id, "example.com", &t),
+		    msgid_ticket(cases[c].id, "example.com", &t),
 		    cases[c].r);
 		assert_int_equal(t, cases[c].r ? cases[c].ticket : -1);
 	}

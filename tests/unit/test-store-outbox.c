@@ -5,7 +5,9 @@
  * then one pass with the SMTP port closed: a capped row waits without an
  * attempt, a follow-up carrying our X-Loop or from the route's address is
  * skipped, an ordinary row and an SLA reminder record the refused
- * connection and wait, an unknown kind waits for a triaged that knows it.
+ * connection and wait, an unknown kind waits for a triaged that knows it;
+ * the loop-protection facts a follow-up row reads, as ingest recorded
+ * them and as the schema 8 upgrade fills them for older rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "forward.h"
 #include "mime.h"
 #include "outbox-run.h"
 #include "store-outbox.h"
@@ -318,6 +321,104 @@ test_pass_without_server(void **state)
 	store_close(&st);
 }
 
+/* The follow-up row a message carrying `extra` headers leaves. */
+static void
+expect_facts(struct store *st, int64_t id, unsigned flags, const char *from,
+    const char *x_loop, const char *why)
+{
+	struct store_outbox o = {0};
+	struct error err = {0};
+	const char *reason = NULL;
+	struct forward_facts f;
+
+	assert_int_equal(store_outbox_get(st, id, &o, &err), 0);
+	assert_int_not_equal(o.message_row, 0);
+	assert_int_equal(o.msg_flags & flags, flags);
+	assert_string_equal(o.msg_from, from);
+	assert_string_equal(o.msg_x_loop, x_loop);
+	f = (struct forward_facts){o.msg_flags, o.msg_from, o.msg_x_loop};
+	assert_int_equal(forward_facts_allowed(&f, "triage@example.com",
+			     &reason), why == NULL);
+	if (why != NULL)
+		assert_string_equal(reason, why);
+	store_outbox_clear(&o);
+}
+
+/*
+ * Ingest records what loop protection reads (flags, sender, X-Loop), so
+ * the sender reads the row; a row stored before schema 8 gets its X-Loop
+ * from its stored header lines when the database is upgraded, and any
+ * row when its header lines change.
+ */
+static void
+test_recorded_facts(void **state)
+{
+	static const struct {
+		const char *extra;
+		unsigned flags;
+		const char *x_loop;
+		const char *why; /* NULL: forwarded */
+	} cases[] = {
+	    {"", 0, "", NULL},
+	    {"X-Loop: helpdesk@example.net\r\n"
+	     "X-Loop: Triage@Example.com\r\n", 0,
+		"helpdesk@example.net\nTriage@Example.com",
+		"carries our X-Loop"},
+	    {"X-Loop: helpdesk@example.net\r\n", 0, "helpdesk@example.net",
+		NULL},
+	    {"Auto-Submitted: auto-replied\r\n", MSG_AUTO_SUBMITTED, "",
+		"auto-submitted"},
+	    {"X-Failed-Recipients: x@y\r\n", MSG_BOUNCE, "",
+		"auto-submitted"}, /* a bounce is auto-submitted too */
+	};
+	struct error err = {0};
+	struct store *st;
+	char path[128], mid[64], *raw;
+	int64_t ticket, t;
+
+	(void)state;
+	for (int old = 0; old < 2; old++) {
+		now = NOW;
+		snprintf(path, sizeof(path), "%s/facts%d.db", dir, old);
+		/* old: as triage with schema 7 stored them, then upgraded */
+		assert_int_equal(store_open_raw(path, &st, &err), 0);
+		assert_int_equal(store_migrate(st,
+				     old ? 7 : STORE_SCHEMA_VERSION, &err), 0);
+		store_set_clock(st, clock_fn, NULL);
+		raw = mail("Pat <pat@buyer.example>", "f0@buyer.example", NULL,
+		    "");
+		ingest(st, raw, &ticket);
+		free(raw);
+		assert_int_equal(
+		    store_route(st, ticket, "sales", NULL, &rule, &err), 0);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			snprintf(mid, sizeof(mid), "f%zu@buyer.example", i + 1);
+			raw = mail("Pat <pat@buyer.example>", mid,
+			    "f0@buyer.example", cases[i].extra);
+			ingest(st, raw, &t);
+			free(raw);
+			assert_int_equal(t, ticket);
+		}
+		if (old) {
+			store_close(&st);
+			st = open_store("facts1.db");
+			assert_int_equal(store_schema_version(st),
+			    STORE_SCHEMA_VERSION);
+		}
+		/* row 1 is the routing; rows 2.. the follow-ups in order */
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			expect_facts(st, (int64_t)i + 2, cases[i].flags,
+			    "pat@buyer.example", cases[i].x_loop, cases[i].why);
+		/* new header lines (a reprocess) make x_loop anew */
+		assert_int_equal(store_exec(st, "UPDATE messages SET headers ="
+		    " 'From: pat@buyer.example' || char(10) || 'X-Loop: "
+		    "triage@example.com' || char(10) WHERE id = 2", &err), 0);
+		expect_facts(st, 2, 0, "pat@buyer.example",
+		    "triage@example.com", "carries our X-Loop");
+		store_close(&st);
+	}
+}
+
 static int
 setup(void **state)
 {
@@ -344,6 +445,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_row_life),
 	    cmocka_unit_test(test_pass_without_server),
+	    cmocka_unit_test(test_recorded_facts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
