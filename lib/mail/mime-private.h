@@ -1,6 +1,7 @@
 /*
- * Internals shared by mime.c (the GMime walk) and mime-text.c (bytes to
- * clean UTF-8).  Not for other modules.
+ * Internals shared by mime.c (the GMime walk), mime-part.c (the body),
+ * mime-problem.c (the problem list) and mime-text.c (bytes to clean
+ * UTF-8).  Not for other modules.
  */
 #ifndef TRIAGE_MIME_PRIVATE_H
 #define TRIAGE_MIME_PRIVATE_H
@@ -30,7 +31,7 @@ struct mime_ctx {
 };
 
 /*
- * mime.c: record a parse problem as "kind: detail".  Duplicates are
+ * mime-problem.c: record a parse problem as "kind: detail".  Duplicates are
  * dropped and the list is capped, so hostile input cannot grow it.
  */
 void mime_problem(struct mime_ctx *c, const char *fmt, ...)
