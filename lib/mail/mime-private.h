@@ -75,13 +75,6 @@ void mime_text_to_utf8(const char *s, size_t n, const char *charset,
     struct buf *out, struct mime_text_info *info_r);
 
 /*
- * Append s to out as valid UTF-8: invalid bytes and NULs become U+FFFD;
- * with `text`, CRLF and lone CR become LF.  Returns the number of bytes
- * replaced, or -1 when out's cap was reached (what fitted is kept).
- */
-long mime_text_clean(struct buf *out, const char *s, size_t n, int text);
-
-/*
  * Append s to b; when it does not fit, append the longest prefix that
  * does, cut before a UTF-8 continuation byte, and return -1.
  */
