@@ -23,6 +23,7 @@
 #include "mailcmd.h"
 #include "mime.h"
 #include "store.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 static char dbdir[] = "/tmp/test-mailcmd-XXXXXX";
@@ -69,28 +70,6 @@ static int
 team_fn(void *arg, const char *addr)
 {
 	return conf_member_by_address(arg, addr) != NULL;
-}
-
-static char *
-slurp(const char *name, size_t *len_r)
-{
-	char path[512];
-	struct buf b;
-	FILE *f;
-	char chunk[4096];
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/mailcmd/%s", getenv("TRIAGE_FIXTURES"),
-	    name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	buf_init(&b, 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
 }
 
 static struct msg *
@@ -153,7 +132,7 @@ open_fresh(const char *name, char *path, size_t pathlen)
 	store_set_clock(st, fake_clock, NULL);
 	store_set_team(st, team_fn, &conf);
 	/* Ticket #1: the customer's question.  It commands nothing. */
-	raw = slurp("customer.eml", &len);
+	raw = test_fixture("mailcmd", "customer.eml", &len);
 	free(ingest(st, "sales", raw, 0, &ing, &res));
 	assert_int_equal(ing.ticket_id, 1);
 	assert_int_equal(res.outcome, MAILCMD_NONE);
@@ -480,7 +459,7 @@ test_fixtures(void **state)
 	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
 		struct store *st = open_fresh("fixture", path, sizeof(path));
 
-		raw = slurp(fx[i].file, &len);
+		raw = test_fixture("mailcmd", fx[i].file, &len);
 		free(ingest(st, "sales", raw, 0, &ing, &res));
 		free(raw);
 		if (res.outcome != fx[i].outcome)
@@ -750,7 +729,7 @@ test_answer_mail(void **state)
 	int n;
 
 	(void)state;
-	raw = slurp("reply-claim-route.eml", &len);
+	raw = test_fixture("mailcmd", "reply-claim-route.eml", &len);
 	free(ingest(st, "sales", raw, 0, &ing, &res));
 	free(raw);
 	assert_int_equal(res.outcome, MAILCMD_APPLIED);

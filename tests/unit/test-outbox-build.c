@@ -19,6 +19,7 @@
 #include "mime.h"
 #include "outbox.h"
 #include "store.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NOW 1794650400
@@ -56,28 +57,6 @@ clock_fn(void *arg)
 	return NOW;
 }
 
-static char *
-slurp(const char *name, size_t *len_r)
-{
-	char path[1024], *data;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/forward/%s", getenv("TRIAGE_FIXTURES"),
-	    name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = '\0';
-	fclose(f);
-	*len_r = (size_t)n;
-	return data;
-}
-
 static int
 setup(void **state)
 {
@@ -111,7 +90,7 @@ setup(void **state)
 		struct store_ingest_result res;
 		struct msg *m = NULL;
 
-		fx->raws[i] = slurp(files[i], &fx->lens[i]);
+		fx->raws[i] = test_fixture("forward", files[i], &fx->lens[i]);
 		assert_int_equal(
 		    mime_parse(fx->raws[i], fx->lens[i], &lim, NOW, &m, &err),
 		    0);
