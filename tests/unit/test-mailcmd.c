@@ -59,19 +59,6 @@ static struct conf conf = {
     .smtp_from = "Triage <triage@example.com>",
 };
 
-static int64_t
-fake_clock(void *arg)
-{
-	(void)arg;
-	return fake_now;
-}
-
-static int
-team_fn(void *arg, const char *addr)
-{
-	return conf_member_by_address(arg, addr) != NULL;
-}
-
 static struct msg *
 parse(const char *raw, size_t len)
 {
@@ -129,8 +116,8 @@ open_fresh(const char *name, char *path, size_t pathlen)
 	unlink(path);
 	if (store_open(path, &st, &err) < 0)
 		fail_msg("store_open: %s", err.msg);
-	store_set_clock(st, fake_clock, NULL);
-	store_set_team(st, team_fn, &conf);
+	store_set_clock(st, test_clock, &fake_now);
+	store_set_team(st, test_team_conf, &conf);
 	/* Ticket #1: the customer's question.  It commands nothing. */
 	raw = test_fixture("mailcmd", "customer.eml", &len);
 	free(ingest(st, "sales", raw, 0, &ing, &res));

@@ -50,12 +50,7 @@ is_team(void *arg, const char *address)
 	return strcmp(address, "alice@example.com") == 0;
 }
 
-static int64_t
-clock_fn(void *arg)
-{
-	(void)arg;
-	return NOW;
-}
+static int64_t now = NOW;	/* the store's clock */
 
 static int
 setup(void **state)
@@ -77,7 +72,7 @@ setup(void **state)
 	assert_non_null(mkdtemp(fx->dir));
 	snprintf(fx->db, sizeof(fx->db), "%s/triage.db", fx->dir);
 	assert_int_equal(store_open(fx->db, &fx->st, &err), 0);
-	store_set_clock(fx->st, clock_fn, NULL);
+	store_set_clock(fx->st, test_clock, &now);
 	store_set_team(fx->st, is_team, NULL);
 	assert_int_equal(forward_sender_parse(
 			     "Triage <triage@example.com>", &fx->sender, &err),

@@ -27,6 +27,7 @@
 #include "store-outbox.h"
 #include "store-report.h"
 #include "store.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NOW 1794650400 /* 2026-11-14T10:00:00Z */
@@ -40,19 +41,6 @@ static const char accounts_csv[] =
     "acme.com,\"Acme, Inc.\",strategic,bob\n"
     "eu.acme.com,Acme Europe,standard,\n"
     "initech.io,Initech,key,kim@initech-owner.example\n";
-
-static int64_t
-clock_fn(void *arg)
-{
-	(void)arg;
-	return now;
-}
-
-static int
-team_fn(void *arg, const char *address)
-{
-	return conf_member_by_address(arg, address) != NULL;
-}
 
 static struct conf_mailbox mailboxes[1] = {{.name = (char *)"sales",
     .address = (char *)"sales@example.com",
@@ -92,8 +80,8 @@ open_store(const char *name, const struct conf *c, const struct accounts *a)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(store_open(path, &st, &err), 0);
-	store_set_clock(st, clock_fn, NULL);
-	store_set_team(st, team_fn, (void *)c);
+	store_set_clock(st, test_clock, &now);
+	store_set_team(st, test_team_conf, (void *)c);
 	store_set_accounts(st, a);
 	return st;
 }
@@ -443,12 +431,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	mime_shutdown();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir) == 0 ? 0 : -1;
 }
 
 int

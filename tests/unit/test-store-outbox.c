@@ -23,19 +23,13 @@
 #include "outbox-run.h"
 #include "store-outbox.h"
 #include "store-private.h" /* store_exec: a row as an old triage left it */
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NOW 1794650400
 
 static int64_t now = NOW;
 static char dir[64];
-
-static int64_t
-clock_fn(void *arg)
-{
-	(void)arg;
-	return now;
-}
 
 static const struct store_actor rule = {"rules", STORE_SRC_RULE};
 
@@ -87,7 +81,7 @@ open_store(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(store_open(path, &st, &err), 0);
-	store_set_clock(st, clock_fn, NULL);
+	store_set_clock(st, test_clock, &now);
 	return st;
 }
 
@@ -330,12 +324,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	mime_shutdown();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir) == 0 ? 0 : -1;
 }
 
 int

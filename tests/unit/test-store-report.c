@@ -24,6 +24,7 @@
 
 #include "store-private.h"
 #include "store-report.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #include "../fixtures/report/history.h"
@@ -618,10 +619,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dbdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dbdir) == 0 ? 0 : -1;
 }
 
 int
