@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "mime.h"
+#include "store.h"
 #include "test-common.h"
 #include "xalloc.h"
 
@@ -76,6 +78,35 @@ int
 test_team_conf(void *arg, const char *addr)
 {
 	return conf_member_by_address(arg, addr) != NULL;
+}
+
+void
+test_ingest(struct store *st, const char *raw, size_t len,
+    const struct mime_limits *lim, int64_t at, const struct verdict *v,
+    struct store_ingest_result *res_r)
+{
+	struct store_ingest_in in = { 0 };
+	struct mime_limits defaults;
+	struct msg *m = NULL;
+	struct error err = { 0 };
+
+	if (lim == NULL) {
+		mime_limits_default(&defaults);
+		lim = &defaults;
+	}
+	if (mime_parse(raw, len, lim, at, &m, &err) < 0)
+		fail_msg("mime_parse: %s", err.msg);
+	in.mailbox = "sales";
+	in.mailbox_address = "sales@example.com";
+	in.queue = "sales";
+	in.raw = raw;
+	in.raw_len = len;
+	in.msg = m;
+	in.verdict = v;
+	in.actor = (struct store_actor){ "triaged", STORE_SRC_DAEMON };
+	if (store_ingest(st, &in, res_r, &err) < 0)
+		fail_msg("store_ingest: %s", err.msg);
+	msg_free(&m);
 }
 
 int64_t

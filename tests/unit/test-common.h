@@ -1,7 +1,7 @@
 /*
  * What the unit tests share, as Dovecot's src/lib-test/test-common.h:
- * reading fixtures, a clock and a team the store can be given, times
- * written as text, and a scratch directory.  Built once and linked into
+ * reading fixtures, a clock and a team the store can be given, storing
+ * a message, times written as text, and a scratch directory.  Built once and linked into
  * every tests/unit/test-*.c program and the itest-*.c helpers
  * (tests/CMakeLists.txt).  The test_read() family fails the running
  * cmocka test; test_slurp() does not need cmocka.
@@ -11,6 +11,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct mime_limits;
+struct store;
+struct store_ingest_result;
+struct verdict;
 
 /* The largest file test_slurp() reads. */
 #define TEST_SLURP_MAX ((size_t)64 * 1024 * 1024)
@@ -40,6 +45,16 @@ int64_t test_clock(void *arg);
  * team is its members (conf_member_by_address).
  */
 int test_team_conf(void *arg, const char *addr);
+
+/*
+ * Parse `raw` (len bytes) as received at `at`, with `lim` (NULL: the
+ * defaults), and store it the way triaged does, in mailbox "sales"
+ * (sales@example.com, queue "sales") with verdict `v` (NULL: none).
+ * Fills *res_r; fails the test when parsing or storing fails.
+ */
+void test_ingest(struct store *st, const char *raw, size_t len,
+    const struct mime_limits *lim, int64_t at, const struct verdict *v,
+    struct store_ingest_result *res_r);
 
 /*
  * "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds, without touching TZ; fails

@@ -81,24 +81,11 @@ setup(void **state)
 			     strlen(acct_csv), &fx->accounts, &aerrs),
 	    0);
 	for (i = 0; i < 4; i++) {
-		struct store_ingest_in in = {0};
 		struct store_ingest_result res;
-		struct msg *m = NULL;
 
 		fx->raws[i] = test_fixture("forward", files[i], &fx->lens[i]);
-		assert_int_equal(
-		    mime_parse(fx->raws[i], fx->lens[i], &lim, NOW, &m, &err),
-		    0);
-		in.mailbox = "sales";
-		in.mailbox_address = "sales@example.com";
-		in.queue = "sales";
-		in.raw = fx->raws[i];
-		in.raw_len = fx->lens[i];
-		in.msg = m;
-		in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
-		if (store_ingest(fx->st, &in, &res, &err) < 0)
-			fail_msg("ingest %s: %s", files[i], err.msg);
-		msg_free(&m);
+		test_ingest(fx->st, fx->raws[i], fx->lens[i], &lim, NOW, NULL,
+		    &res);
 		if (i == 0)
 			fx->ticket = res.ticket_id;
 		else

@@ -102,34 +102,18 @@ load_accounts(void)
 static int64_t
 ingest(struct store *st, const char *from, enum priority prio)
 {
-	struct store_ingest_in in = {0};
 	struct store_ingest_result res;
-	struct mime_limits lim;
 	struct verdict v;
-	struct msg *m = NULL;
-	struct error err = {0};
 	char *raw;
 
 	xasprintf(&raw,
 	    "From: %s\r\nTo: sales@example.com\r\nSubject: seats"
 	    "\r\nMessage-ID: <%lld.%s>\r\n\r\nbody\r\n",
 	    from, (long long)now, from);
-	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, strlen(raw), &lim, now, &m, &err), 0);
 	verdict_init(&v);
 	v.priority = prio;
-	in.mailbox = "sales";
-	in.mailbox_address = "sales@example.com";
-	in.queue = "sales";
-	in.raw = raw;
-	in.raw_len = strlen(raw);
-	in.msg = m;
-	in.verdict = &v;
-	in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
-	if (store_ingest(st, &in, &res, &err) < 0)
-		fail_msg("ingest: %s", err.msg);
+	test_ingest(st, raw, strlen(raw), NULL, now, &v, &res);
 	verdict_clear(&v);
-	msg_free(&m);
 	free(raw);
 	return res.ticket_id;
 }

@@ -37,24 +37,9 @@ static const struct store_actor rule = {"rules", STORE_SRC_RULE};
 static int64_t
 ingest(struct store *st, const char *raw, int64_t *ticket_r)
 {
-	struct store_ingest_in in = {0};
 	struct store_ingest_result res;
-	struct mime_limits lim;
-	struct msg *m = NULL;
-	struct error err = {0};
 
-	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, strlen(raw), &lim, NOW, &m, &err), 0);
-	in.mailbox = "sales";
-	in.mailbox_address = "sales@example.com";
-	in.queue = "sales";
-	in.raw = raw;
-	in.raw_len = strlen(raw);
-	in.msg = m;
-	in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
-	if (store_ingest(st, &in, &res, &err) < 0)
-		fail_msg("ingest: %s", err.msg);
-	msg_free(&m);
+	test_ingest(st, raw, strlen(raw), NULL, NOW, NULL, &res);
 	*ticket_r = res.ticket_id;
 	return res.message_id;
 }
