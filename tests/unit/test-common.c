@@ -80,12 +80,10 @@ test_team_conf(void *arg, const char *addr)
 	return conf_member_by_address(arg, addr) != NULL;
 }
 
-void
-test_ingest(struct store *st, const char *raw, size_t len,
-    const struct mime_limits *lim, int64_t at, const struct verdict *v,
-    struct store_ingest_result *res_r)
+struct msg *
+test_msg_parse(const char *raw, size_t len, const struct mime_limits *lim,
+    int64_t at)
 {
-	struct store_ingest_in in = { 0 };
 	struct mime_limits defaults;
 	struct msg *m = NULL;
 	struct error err = { 0 };
@@ -96,6 +94,18 @@ test_ingest(struct store *st, const char *raw, size_t len,
 	}
 	if (mime_parse(raw, len, lim, at, &m, &err) < 0)
 		fail_msg("mime_parse: %s", err.msg);
+	return m;
+}
+
+void
+test_msg_ingest(struct store *st, const char *raw, size_t len,
+    const struct mime_limits *lim, int64_t at, const struct verdict *v,
+    struct store_ingest_result *res_r)
+{
+	struct store_ingest_in in = { 0 };
+	struct msg *m = test_msg_parse(raw, len, lim, at);
+	struct error err = { 0 };
+
 	in.mailbox = "sales";
 	in.mailbox_address = "sales@example.com";
 	in.queue = "sales";

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct mime_limits;
+struct msg;
 struct store;
 struct store_ingest_result;
 struct verdict;
@@ -47,12 +48,19 @@ int64_t test_clock(void *arg);
 int test_team_conf(void *arg, const char *addr);
 
 /*
- * Parse `raw` (len bytes) as received at `at`, with `lim` (NULL: the
- * defaults), and store it the way triaged does, in mailbox "sales"
- * (sales@example.com, queue "sales") with verdict `v` (NULL: none).
- * Fills *res_r; fails the test when parsing or storing fails.
+ * The record of `raw` (len bytes) received at `at`, parsed with `lim`
+ * (NULL: the defaults); the caller frees it with msg_free().  Fails the
+ * test when mime_parse() does.
  */
-void test_ingest(struct store *st, const char *raw, size_t len,
+struct msg *test_msg_parse(const char *raw, size_t len,
+    const struct mime_limits *lim, int64_t at);
+
+/*
+ * test_msg_parse() `raw` and store it the way triaged does, in mailbox
+ * "sales" (sales@example.com, queue "sales") with verdict `v` (NULL:
+ * none).  Fills *res_r; fails the test when parsing or storing fails.
+ */
+void test_msg_ingest(struct store *st, const char *raw, size_t len,
     const struct mime_limits *lim, int64_t at, const struct verdict *v,
     struct store_ingest_result *res_r);
 

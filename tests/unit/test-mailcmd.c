@@ -59,18 +59,6 @@ static struct conf conf = {
     .smtp_from = "Triage <triage@example.com>",
 };
 
-static struct msg *
-parse(const char *raw, size_t len)
-{
-	struct mime_limits lim;
-	struct error err = {0};
-	struct msg *m = NULL;
-
-	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, len, &lim, fake_now, &m, &err), 0);
-	return m;
-}
-
 /*
  * Store one message in `mailbox` and apply its commands, in one
  * transaction, like commit_entry().
@@ -81,7 +69,7 @@ ingest(struct store *st, const char *mailbox, const char *raw, int cap,
 {
 	const struct conf_mailbox *mb = conf_mailbox(&conf, mailbox);
 	struct error err = {0};
-	struct msg *m = parse(raw, strlen(raw));
+	struct msg *m = test_msg_parse(raw, strlen(raw), NULL, fake_now);
 	struct store_ingest_in in = {.mailbox = mb->name,
 	    .mailbox_address = mb->address,
 	    .queue = mb->queue,
@@ -728,7 +716,7 @@ test_answer_mail(void **state)
 	assert_string_equal(mail.mail_from, "triage@example.com");
 	assert_int_equal(mail.n_rcpt, 1);
 	assert_string_equal(mail.rcpt[0], "alice@example.com");
-	m = parse(mail.data, mail.len);
+	m = test_msg_parse(mail.data, mail.len, NULL, fake_now);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const char *v = msg_header(m, want[i].header);
 
@@ -820,7 +808,7 @@ test_ingest_one_shot(void **state)
 
 		raw = command_mail("p1@example.com", "sales@example.com",
 		    "Re: Pricing", "c1@buyer.example", "#claim\n");
-		m = parse(raw, strlen(raw));
+		m = test_msg_parse(raw, strlen(raw), NULL, fake_now);
 		in.raw = raw;
 		in.raw_len = strlen(raw);
 		in.msg = m;

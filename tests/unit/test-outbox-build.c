@@ -84,8 +84,8 @@ setup(void **state)
 		struct store_ingest_result res;
 
 		fx->raws[i] = test_fixture("forward", files[i], &fx->lens[i]);
-		test_ingest(fx->st, fx->raws[i], fx->lens[i], &lim, NOW, NULL,
-		    &res);
+		test_msg_ingest(fx->st, fx->raws[i], fx->lens[i], &lim, NOW,
+		    NULL, &res);
 		if (i == 0)
 			fx->ticket = res.ticket_id;
 		else

@@ -112,7 +112,7 @@ ingest(struct store *st, const char *from, enum priority prio)
 	    from, (long long)now, from);
 	verdict_init(&v);
 	v.priority = prio;
-	test_ingest(st, raw, strlen(raw), NULL, now, &v, &res);
+	test_msg_ingest(st, raw, strlen(raw), NULL, now, &v, &res);
 	verdict_clear(&v);
 	free(raw);
 	return res.ticket_id;

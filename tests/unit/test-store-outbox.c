@@ -39,7 +39,7 @@ ingest(struct store *st, const char *raw, int64_t *ticket_r)
 {
 	struct store_ingest_result res;
 
-	test_ingest(st, raw, strlen(raw), NULL, NOW, NULL, &res);
+	test_msg_ingest(st, raw, strlen(raw), NULL, NOW, NULL, &res);
 	*ticket_r = res.ticket_id;
 	return res.message_id;
 }
