@@ -5,6 +5,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+static backoff_rand_fn backoff_random;
+
 void
 backoff_init(struct backoff *b, int64_t base_ms, int64_t cap_ms,
     backoff_rand_fn *rand, void *rand_arg)
@@ -41,7 +43,8 @@ backoff_reset(struct backoff *b)
 	b->failures = 0;
 }
 
-uint64_t
+/* The default random source: getrandom, falling back to a xorshift. */
+static uint64_t
 backoff_random(void *arg)
 {
 	static _Thread_local uint64_t state;

@@ -20,7 +20,7 @@ struct backoff {
 	int64_t base_ms;	/* first wait (before jitter) */
 	int64_t cap_ms;		/* no wait is longer */
 	unsigned failures;	/* consecutive failures so far */
-	backoff_rand_fn *rand;	/* NULL: backoff_random() */
+	backoff_rand_fn *rand;	/* NULL: getrandom(), or a xorshift */
 	void *rand_arg;
 };
 
@@ -36,8 +36,5 @@ int64_t backoff_next(struct backoff *b);
 
 /* A success: the next failure starts again at base_ms. */
 void backoff_reset(struct backoff *b);
-
-/* The default random source (getrandom, falling back to a xorshift). */
-uint64_t backoff_random(void *arg);
 
 #endif

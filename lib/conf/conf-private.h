@@ -1,7 +1,8 @@
 /*
  * Shared between conf.c (the walker over libconfig's tree), conf-keys.c
- * (the key tables: what each setting is, its default, its checks) and
- * conf-value.c (what a value must look like, and reading secrets).
+ * (the key tables: what each setting is, its default, its checks),
+ * conf-value.c (what a value must look like, and reading secrets) and
+ * conf-load.c (reads the file and walks the top-level table).
  * Not for use outside lib/conf*.c.
  */
 #ifndef TRIAGE_CONF_PRIVATE_H
@@ -78,6 +79,13 @@ struct table {
 extern const struct table conf_top_table;
 
 /* The walker (conf.c) ----------------------------------------------- */
+
+/*
+ * Read l->path into cfg, with @include resolved against its directory
+ * (set in l->dir, owned by the caller) and l->root set.  Returns 0, or -1
+ * with the reason added to l->errs as "FILE[:LINE]: message".
+ */
+int conf_read_file(struct loader *l, config_t *cfg);
 
 /*
  * Report a problem at setting `s` as "FILE:LINE: message" (the root, which

@@ -1,6 +1,7 @@
 /*
  * triage.conf: libconfig in, one validated struct conf out; see conf.h.
- * This file is the walker; conf-keys.c holds the key tables.
+ * This file is the walker; conf-keys.c holds the key tables and
+ * conf-load.c runs the walker over the top-level one.
  *
  * Every setting is described once, in the key tables (Dovecot
  * settings-parser style): its name, its type, where it goes, its default
@@ -495,8 +496,8 @@ conf_dir(const char *path)
 	return dir;
 }
 
-static int
-read_file(struct loader *l, config_t *cfg)
+int
+conf_read_file(struct loader *l, config_t *cfg)
 {
 	FILE *fp;
 
@@ -516,41 +517,6 @@ read_file(struct loader *l, config_t *cfg)
 	}
 	l->root = config_root_setting(cfg);
 	return 0;
-}
-
-int
-conf_load_flags(const char *path, unsigned flags, struct conf **conf_r,
-    struct conf_errors *errs)
-{
-	struct loader l = { .path = path, .flags = flags, .errs = errs };
-	size_t errors_before = errs->n;
-	struct conf *c;
-	config_t cfg;
-	int r;
-
-	config_init(&cfg);
-	c = xcalloc(1, sizeof(*c));
-	c->path = xstrdup(path);
-	r = read_file(&l, &cfg);
-	if (r < 0)
-		goto out;
-	conf_load_group(&l, &conf_top_table, l.root, c);
-	r = errs->n > errors_before ? -1 : 0;
-out:
-	if (r == 0) {
-		*conf_r = c;
-		c = NULL;
-	}
-	conf_free(&c);
-	config_destroy(&cfg);
-	free(l.dir);
-	return r;
-}
-
-int
-conf_load(const char *path, struct conf **conf_r, struct conf_errors *errs)
-{
-	return conf_load_flags(path, 0, conf_r, errs);
 }
 
 /* Freeing and lookups ------------------------------------------------- */

@@ -556,7 +556,11 @@ command_subject_ticket(const char *subject, int64_t *id_r)
 	return 0;
 }
 
-int
+/*
+ * Is this one line (no newline; quoted lines count after their '>'
+ * markers) a command line, valid or not?
+ */
+static int
 command_is_line(const char *line, size_t len)
 {
 	struct span t = {line, len}, args;

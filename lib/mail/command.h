@@ -149,12 +149,6 @@ void command_list_free(struct command_list **listp);
 int command_subject_ticket(const char *subject, int64_t *id_r);
 
 /*
- * Is this one line (no newline; quoted lines count after their '>'
- * markers) a command line, valid or not?
- */
-int command_is_line(const char *line, size_t len);
-
-/*
  * `text` with every command line removed (also quoted ones such as
  * "> #claim", so a command never reaches a customer in a forward).
  * Returns a new string (caller frees); line ends are kept as they were.

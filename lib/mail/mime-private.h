@@ -1,6 +1,7 @@
 /*
- * Internals shared by mime.c (the GMime walk) and mime-text.c (bytes to
- * clean UTF-8).  Not for other modules.
+ * Internals shared by mime.c (the GMime walk), mime-part.c (the body),
+ * mime-problem.c (the problem list) and mime-text.c (bytes to clean
+ * UTF-8).  Not for other modules.
  */
 #ifndef TRIAGE_MIME_PRIVATE_H
 #define TRIAGE_MIME_PRIVATE_H
@@ -30,7 +31,7 @@ struct mime_ctx {
 };
 
 /*
- * mime.c: record a parse problem as "kind: detail".  Duplicates are
+ * mime-problem.c: record a parse problem as "kind: detail".  Duplicates are
  * dropped and the list is capped, so hostile input cannot grow it.
  */
 void mime_problem(struct mime_ctx *c, const char *fmt, ...)
@@ -72,13 +73,6 @@ struct mime_text_info {
  */
 void mime_text_to_utf8(const char *s, size_t n, const char *charset,
     struct buf *out, struct mime_text_info *info_r);
-
-/*
- * Append s to out as valid UTF-8: invalid bytes and NULs become U+FFFD;
- * with `text`, CRLF and lone CR become LF.  Returns the number of bytes
- * replaced, or -1 when out's cap was reached (what fitted is kept).
- */
-long mime_text_clean(struct buf *out, const char *s, size_t n, int text);
 
 /*
  * Append s to b; when it does not fit, append the longest prefix that

@@ -141,7 +141,12 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-long
+/*
+ * Append str to out as valid UTF-8: invalid bytes and NULs become U+FFFD;
+ * with `text`, CRLF and lone CR become LF.  Returns the number of bytes
+ * replaced, or -1 when out's cap was reached (what fitted is kept).
+ */
+static long
 mime_text_clean(struct buf *out, const char *str, size_t n, int text)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -2,10 +2,10 @@
  * The message model on GMime 3.  GMime parses the MIME tree and decodes
  * headers, words and transfer encodings; this file fills struct msg from
  * the headers, sets the kind flags and enforces the input bounds, and
- * mime-part.c walks the body.  Every string that leaves these files went
- * through mime_text_clean(), so it is valid UTF-8 without NULs.
+ * mime-part.c walks the body; mime-problem.c keeps the problem list.
+ * Every string that leaves these files went through mime_text_clean(),
+ * so it is valid UTF-8 without NULs.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,6 @@
 #include "mime.h"
 #include "xalloc.h"
 
-#define MIME_MAX_PROBLEMS	64
 #define MIME_MAX_HEADERS	1000
 #define MIME_MAX_ADDRS		1000
 #define MIME_MAX_REFS		256
@@ -54,39 +53,6 @@ mime_shutdown(void)
 	g_mime_shutdown();
 	html_shutdown();
 	mime_initialized = 0;
-}
-
-/*
- * Record a parse problem as "kind: detail".  Identical problems are kept
- * once and at most MIME_MAX_PROBLEMS are listed, so hostile input cannot
- * grow the list.
- */
-void
-mime_problem(struct mime_ctx *c, const char *fmt, ...)
-{
-	struct msg *m = c->m;
-	char tmp[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < m->n_problems; i++) {
-		if (strcmp(m->problems[i], tmp) == 0)
-			return;
-	}
-	if (m->n_problems >= MIME_MAX_PROBLEMS &&
-	    strncmp(tmp, "problems:", 9) != 0) {
-		c->problems_dropped++;
-		return;
-	}
-	if (m->n_problems == c->problems_alloc) {
-		c->problems_alloc = c->problems_alloc ? 2 * c->problems_alloc :
-		    8;
-		m->problems = xreallocarray(m->problems, c->problems_alloc,
-		    sizeof(*m->problems));
-	}
-	m->problems[m->n_problems++] = mime_text_dup(tmp);
 }
 
 static const char *

@@ -1,8 +1,9 @@
 /*
- * The inside of a rule set, shared by rules-parse.c (builds it),
- * rules-match.c (classifies with it) and rules-prefilter.c (the
- * vectorscan database in front of PCRE2).  Nothing outside lib/rules*.c
- * includes this.
+ * The inside of a rule set, shared by rules.c (loads and frees it),
+ * rules-parse.c (builds it), rules-match.c (classifies with it),
+ * rules-prefilter.c (the vectorscan database in front of PCRE2) and the
+ * small files below them: rules-targets.c, rules-problem.c, rules-cond.c
+ * and rules-literals.c.  Nothing outside lib/rules*.c includes this.
  */
 #ifndef TRIAGE_RULES_PRIVATE_H
 #define TRIAGE_RULES_PRIVATE_H
@@ -28,7 +29,7 @@
 #define RULES_MAX_DEPTH		8	/* nesting of any ... end */
 #define RULES_FILE_MAX		(4 * 1024 * 1024) /* bytes per rule file */
 
-/* The condition targets: one row each in rules_targets[]. */
+/* The condition targets: one row each in rules_targets[] (rules-targets.c). */
 enum rules_target {
 	RT_FROM,
 	RT_FROM_NAME,
@@ -144,11 +145,11 @@ struct rules_parser {
  */
 void rules_parse_text(struct rules_parser *p, const char *text);
 
-/* Append "FILE:LINE:COL: message" to probs. */
+/* rules-problem.c: append "FILE:LINE:COL: message" to probs. */
 void rules_problem_add(struct rules_problems *probs, const char *file,
     int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-/* Free what a condition owns (its group's conditions too). */
+/* rules-cond.c: free what a condition owns (its group's conditions too). */
 void rules_cond_clear(struct rules_cond *c);
 
 /*

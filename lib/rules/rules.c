@@ -1,11 +1,10 @@
 /*
  * The rule set as an object: loading a directory or a buffer (the parser
- * is rules-parse.c), problems, freeing, lookups.  A set that had any
- * problem is never handed out.
+ * is rules-parse.c, the problem list rules-problem.c), freeing, lookups.
+ * A set that had any problem is never handed out.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,54 +15,7 @@
 #include "rules-private.h"
 #include "xalloc.h"
 
-void
-rules_problem_add(struct rules_problems *probs, const char *file, int line,
-    int col, const char *fmt, ...)
-{
-	struct rules_problem *pb;
-	va_list ap;
-	char *msg;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		fatalx("out of memory");
-	probs->v = xreallocarray(probs->v, probs->n + 1, sizeof(*probs->v));
-	pb = &probs->v[probs->n++];
-	pb->file = xstrdup(file);
-	pb->line = line;
-	pb->col = col;
-	pb->msg = msg;
-}
-
-void
-rules_problems_clear(struct rules_problems *probs)
-{
-	for (size_t i = 0; i < probs->n; i++) {
-		free(probs->v[i].file);
-		free(probs->v[i].msg);
-	}
-	free(probs->v);
-	probs->v = NULL;
-	probs->n = 0;
-}
-
 /* ---- freeing ---- */
-
-void
-rules_cond_clear(struct rules_cond *c)
-{
-	for (size_t i = 0; i < c->n_kids; i++)
-		rules_cond_clear(&c->kids[i]);
-	free(c->kids);
-	free(c->text);
-	free(c->arg);
-	free(c->label);
-	free(c->pattern);
-	pcre2_code_free(c->re);
-}
 
 static void
 rule_clear(struct rules_rule *r)

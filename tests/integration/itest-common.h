@@ -8,13 +8,9 @@
 #include <stddef.h>
 
 /*
- * The whole file at `path` (at most 64 MiB) as a malloc'd string, NUL
- * terminated, and its length in *len_r.  Returns NULL with errno set
- * (EFBIG when the file is larger) when it cannot be read.
+ * test_slurp() (tests/unit/test-common.h, which every helper may use),
+ * or print why and exit(2).
  */
-char *itest_slurp(const char *path, size_t *len_r);
-
-/* itest_slurp(), or print why and exit(2). */
 char *itest_slurp_or_die(const char *path, size_t *len_r);
 
 /*

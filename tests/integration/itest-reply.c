@@ -18,6 +18,7 @@
 #include "itest-common.h"
 #include "mime.h"
 #include "reply.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 /* Time the extractor on each file; print one line per file. */
@@ -27,7 +28,7 @@ bench(int passes, int n, char **paths)
 	for (int i = 0; i < n; i++) {
 		size_t len, hl = strlen(paths[i]);
 		int html = hl > 5 && strcmp(paths[i] + hl - 5, ".html") == 0;
-		char *data = itest_slurp(paths[i], &len), *text;
+		char *data = test_slurp(paths[i], &len), *text;
 		struct error err = {0};
 		double t0, secs;
 
@@ -73,7 +74,7 @@ main(int argc, char **argv)
 				"       itest-reply --bench PASSES FILE...\n");
 		return 2;
 	}
-	data = itest_slurp(argv[argc - 1], &len);
+	data = test_slurp(argv[argc - 1], &len);
 	if (data == NULL) {
 		perror(argv[argc - 1]);
 		return 1;

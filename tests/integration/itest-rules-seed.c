@@ -12,6 +12,7 @@
 #include "mime.h"
 #include "rules.h"
 #include "store.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 int
@@ -42,7 +43,7 @@ main(int argc, char **argv)
 		struct verdict v;
 		struct msg *m = NULL;
 		size_t len = 0;
-		char *raw = itest_slurp(argv[i], &len);
+		char *raw = test_slurp(argv[i], &len);
 
 		if (raw == NULL || mime_parse(raw, len, &lim, time(NULL), &m,
 		    &err) < 0) {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 static char dir[256];	/* a fresh temp dir (realpath) for each run */
@@ -670,17 +671,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const files[] = { "ok.pass", "open.pass",
-		"inc.conf", "broken.conf", "test.conf", "ca.pem" };
-	char *path;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		xasprintf(&path, "%s/%s", dir, files[i]);
-		unlink(path);
-		free(path);
-	}
-	return rmdir(dir);
+	return test_rmtree(dir);
 }
 
 int

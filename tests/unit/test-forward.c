@@ -17,6 +17,7 @@
 
 #include "forward.h"
 #include "msgid.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NOW 1794650400 /* 2026-11-14 10:00:00 UTC */
@@ -25,30 +26,6 @@ struct fixture {
 	char *raw;
 	size_t len;
 };
-
-static char *
-slurp(const char *name, size_t *len_r)
-{
-	const char *dir = getenv("TRIAGE_FIXTURES");
-	char path[1024], *data;
-	FILE *f;
-	long n;
-
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/forward/%s", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = '\0';
-	fclose(f);
-	*len_r = (size_t)n;
-	return data;
-}
 
 /* What SMTP makes of stored bytes: every bare LF becomes CRLF. */
 static char *
@@ -119,7 +96,8 @@ thread_load(struct thread *th, const struct msg_spec *spec, size_t n)
 	th->m = xcalloc(n, sizeof(*th->m));
 	th->fx = xcalloc(n, sizeof(*th->fx));
 	for (i = 0; i < n; i++) {
-		th->fx[i].raw = slurp(spec[i].file, &th->fx[i].len);
+		th->fx[i].raw = test_fixture("forward", spec[i].file,
+		    &th->fx[i].len);
 		th->m[i].raw = th->fx[i].raw;
 		th->m[i].raw_len = th->fx[i].len;
 		th->m[i].dir = spec[i].dir;

@@ -20,6 +20,7 @@
 #include "html.h"
 #include "mime.h"
 #include "reply.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -191,24 +192,6 @@ test_other_char(void **state)
 	assert_false(html_text_may_hold("&#35;", 5, '%'));
 }
 
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	buf_init(&b, 64 * 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(buf_add(&b, chunk, n), 0);
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
-
 /* Every HTML part of every fixture message: the scan is sound. */
 static void
 test_fixtures_sound(void **state)
@@ -241,7 +224,7 @@ test_fixtures_sound(void **state)
 			if (strstr(de->d_name, ".eml") == NULL)
 				continue;
 			xasprintf(&path, "%s/%s", dir, de->d_name);
-			raw = slurp(path, &len);
+			raw = test_read(path, &len);
 			assert_int_equal(mime_parse(raw, len, &lim, 1700000000,
 			    &m, &err), 0);
 			if (m->html != NULL && m->html[0] != '\0') {

@@ -24,6 +24,7 @@
 #include "mailcmd.h"
 #include "mime.h"
 #include "store.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 static char dbdir[] = "/tmp/test-mailcmd-XXXXXX";
@@ -59,53 +60,6 @@ static struct conf conf = {
     .smtp_from = "Triage <triage@example.com>",
 };
 
-static int64_t
-fake_clock(void *arg)
-{
-	(void)arg;
-	return fake_now;
-}
-
-static int
-team_fn(void *arg, const char *addr)
-{
-	return conf_member_by_address(arg, addr) != NULL;
-}
-
-static char *
-slurp(const char *name, size_t *len_r)
-{
-	char path[512];
-	struct buf b;
-	FILE *f;
-	char chunk[4096];
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/mailcmd/%s", getenv("TRIAGE_FIXTURES"),
-	    name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	buf_init(&b, 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
-
-static struct msg *
-parse(const char *raw, size_t len)
-{
-	struct mime_limits lim;
-	struct error err = {0};
-	struct msg *m = NULL;
-
-	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, len, &lim, fake_now, &m, &err), 0);
-	return m;
-}
-
 /*
  * Store one message in `mailbox` and apply its commands, in one
  * transaction, like commit_entry().
@@ -116,7 +70,7 @@ ingest(struct store *st, const char *mailbox, const char *raw, int cap,
 {
 	const struct conf_mailbox *mb = conf_mailbox(&conf, mailbox);
 	struct error err = {0};
-	struct msg *m = parse(raw, strlen(raw));
+	struct msg *m = test_msg_parse(raw, strlen(raw), NULL, fake_now);
 	struct store_ingest_in in = {.mailbox = mb->name,
 	    .mailbox_address = mb->address,
 	    .queue = mb->queue,
@@ -151,10 +105,10 @@ open_fresh(const char *name, char *path, size_t pathlen)
 	unlink(path);
 	if (store_open(path, &st, &err) < 0)
 		fail_msg("store_open: %s", err.msg);
-	store_set_clock(st, fake_clock, NULL);
-	store_set_team(st, team_fn, &conf);
+	store_set_clock(st, test_clock, &fake_now);
+	store_set_team(st, test_team_conf, &conf);
 	/* Ticket #1: the customer's question.  It commands nothing. */
-	raw = slurp("customer.eml", &len);
+	raw = test_fixture("mailcmd", "customer.eml", &len);
 	free(ingest(st, "sales", raw, 0, &ing, &res));
 	assert_int_equal(ing.ticket_id, 1);
 	assert_int_equal(res.outcome, MAILCMD_NONE);
@@ -481,7 +435,7 @@ test_fixtures(void **state)
 	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
 		struct store *st = open_fresh("fixture", path, sizeof(path));
 
-		raw = slurp(fx[i].file, &len);
+		raw = test_fixture("mailcmd", fx[i].file, &len);
 		free(ingest(st, "sales", raw, 0, &ing, &res));
 		free(raw);
 		if (res.outcome != fx[i].outcome)
@@ -751,7 +705,7 @@ test_answer_mail(void **state)
 	int n;
 
 	(void)state;
-	raw = slurp("reply-claim-route.eml", &len);
+	raw = test_fixture("mailcmd", "reply-claim-route.eml", &len);
 	free(ingest(st, "sales", raw, 0, &ing, &res));
 	free(raw);
 	assert_int_equal(res.outcome, MAILCMD_APPLIED);
@@ -763,7 +717,7 @@ test_answer_mail(void **state)
 	assert_string_equal(mail.mail_from, "triage@example.com");
 	assert_int_equal(mail.n_rcpt, 1);
 	assert_string_equal(mail.rcpt[0], "alice@example.com");
-	m = parse(mail.data, mail.len);
+	m = test_msg_parse(mail.data, mail.len, NULL, fake_now);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const char *v = msg_header(m, want[i].header);
 

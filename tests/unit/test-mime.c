@@ -17,36 +17,11 @@
 
 #include "html.h"
 #include "mime.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #define RECEIVED ((time_t)1700000000)
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static char *
-fixture(const char *name, size_t *len_r)
-{
-	const char *dir = getenv("TRIAGE_FIXTURES");
-	char *path, *data;
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *f;
-
-	if (dir == NULL)
-		dir = "tests/fixtures";
-	xasprintf(&path, "%s/mime/%s", dir, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open fixture %s", path);
-	buf_init(&b, 64 * 1024 * 1024);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(buf_add(&b, chunk, n), 0);
-	fclose(f);
-	free(path);
-	*len_r = b.len;
-	data = buf_steal(&b);
-	return data;
-}
 
 static void
 assert_utf8(const char *s)
@@ -131,7 +106,7 @@ static struct msg *
 parse_file(const char *name)
 {
 	size_t len;
-	char *raw = fixture(name, &len);
+	char *raw = test_fixture("mime", name, &len);
 	struct msg *m = parse_mem(raw, len);
 
 	free(raw);
@@ -627,7 +602,7 @@ test_identity_fallbacks(void **state)
 	m2 = parse_file("no-id-no-date.eml");
 	assert_string_equal(m->message_id, m2->message_id);
 	msg_free(&m2);
-	raw = fixture("no-id-no-date.eml", &len);
+	raw = test_fixture("mime", "no-id-no-date.eml", &len);
 	raw[len - 2] = 'X';
 	m2 = parse_mem(raw, len);
 	assert_string_not_equal(m->message_id, m2->message_id);
@@ -694,7 +669,7 @@ test_flags(void **state)
 		size_t len;
 
 		if (cases[i].file != NULL) {
-			raw = fixture(cases[i].file, &len);
+			raw = test_fixture("mime", cases[i].file, &len);
 		} else {
 			/* A case that is a From line replaces ours. */
 			xasprintf(&raw, "%sMessage-ID: <f@example.com>\n%s\n"
@@ -1001,7 +976,7 @@ test_truncated_inputs(void **state)
 
 	for (size_t i = 0; i < NELEM(files); i++) {
 		size_t len;
-		char *raw = fixture(files[i], &len);
+		char *raw = test_fixture("mime", files[i], &len);
 
 		for (size_t cut = 0; cut < len; cut += 7) {
 			/* A copy, so ASan sees reads past the cut. */
@@ -1040,7 +1015,8 @@ test_mutations(void **state)
 
 	for (int it = 0; it < 3000; it++) {
 		size_t len, pos;
-		char *raw = fixture(files[it % NELEM(files)], &len);
+		char *raw = test_fixture("mime", files[it % NELEM(files)],
+		    &len);
 		struct buf b;
 		struct msg *m;
 

@@ -19,6 +19,7 @@
 #include "mime.h"
 #include "outbox.h"
 #include "store.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NOW 1794650400
@@ -49,34 +50,7 @@ is_team(void *arg, const char *address)
 	return strcmp(address, "alice@example.com") == 0;
 }
 
-static int64_t
-clock_fn(void *arg)
-{
-	(void)arg;
-	return NOW;
-}
-
-static char *
-slurp(const char *name, size_t *len_r)
-{
-	char path[1024], *data;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/forward/%s", getenv("TRIAGE_FIXTURES"),
-	    name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = '\0';
-	fclose(f);
-	*len_r = (size_t)n;
-	return data;
-}
+static int64_t now = NOW;	/* the store's clock */
 
 static int
 setup(void **state)
@@ -98,7 +72,7 @@ setup(void **state)
 	assert_non_null(mkdtemp(fx->dir));
 	snprintf(fx->db, sizeof(fx->db), "%s/triage.db", fx->dir);
 	assert_int_equal(store_open(fx->db, &fx->st, &err), 0);
-	store_set_clock(fx->st, clock_fn, NULL);
+	store_set_clock(fx->st, test_clock, &now);
 	store_set_team(fx->st, is_team, NULL);
 	assert_int_equal(forward_sender_parse(
 			     "Triage <triage@example.com>", &fx->sender, &err),
@@ -107,24 +81,11 @@ setup(void **state)
 			     strlen(acct_csv), &fx->accounts, &aerrs),
 	    0);
 	for (i = 0; i < 4; i++) {
-		struct store_ingest_in in = {0};
 		struct store_ingest_result res;
-		struct msg *m = NULL;
 
-		fx->raws[i] = slurp(files[i], &fx->lens[i]);
-		assert_int_equal(
-		    mime_parse(fx->raws[i], fx->lens[i], &lim, NOW, &m, &err),
-		    0);
-		in.mailbox = "sales";
-		in.mailbox_address = "sales@example.com";
-		in.queue = "sales";
-		in.raw = fx->raws[i];
-		in.raw_len = fx->lens[i];
-		in.msg = m;
-		in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
-		if (store_ingest(fx->st, &in, &res, &err) < 0)
-			fail_msg("ingest %s: %s", files[i], err.msg);
-		msg_free(&m);
+		fx->raws[i] = test_fixture("forward", files[i], &fx->lens[i]);
+		test_msg_ingest(fx->st, fx->raws[i], fx->lens[i], &lim, NOW,
+		    NULL, &res);
 		if (i == 0)
 			fx->ticket = res.ticket_id;
 		else

@@ -19,6 +19,7 @@
 #include "command.h"
 #include "mime.h"
 #include "reply.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 struct fixture_case {
@@ -102,24 +103,6 @@ static const struct fixture_case fixtures[] = {
     {"61-html-hr-separator.html", "claim", "", "#claim"},
 };
 
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	buf_init(&b, 32u << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(buf_add(&b, chunk, n), 0);
-	fclose(f);
-	*len_r = b.len;
-	return buf_steal(&b);
-}
-
 static int
 ends_with(const char *s, const char *suffix)
 {
@@ -166,7 +149,7 @@ test_fixtures(void **state)
 		size_t len;
 
 		snprintf(path, sizeof(path), "%s/reply/%s", dir, fc->file);
-		body = slurp(path, &len);
+		body = test_slurp(path, &len);
 		if (body == NULL)
 			fail_msg("%s: cannot read", path);
 		if (ends_with(fc->file, ".html")) {
@@ -241,7 +224,7 @@ test_eml(void **state)
 
 		snprintf(path, sizeof(path), "%s/reply/%s", dir,
 		    eml_fixtures[i].file);
-		raw = slurp(path, &len);
+		raw = test_slurp(path, &len);
 		if (raw == NULL)
 			fail_msg("%s: cannot read", path);
 		assert_int_equal(mime_parse(raw, len, &lim, 0, &m, &err), 0);
@@ -461,7 +444,7 @@ test_corpus_traps(void **state)
 		size_t len;
 
 		snprintf(path, sizeof(path), "%s/%s", corpus, traps[i].file);
-		body = slurp(path, &len);
+		body = test_slurp(path, &len);
 		if (body == NULL)
 			skip();
 		out = reply_new_text_plain(body, len);

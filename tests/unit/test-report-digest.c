@@ -17,18 +17,9 @@
 
 #include "report.h"
 #include "sla.h"
+#include "test-common.h"
 
 #define H 3600
-
-static int64_t
-ts(const char *s)
-{
-	struct tm tm = { 0 };
-	char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-	assert_non_null(end);
-	return (int64_t)timegm(&tm);
-}
 
 static const struct {
 	int64_t id;
@@ -65,7 +56,7 @@ test_digest(void **state)
 	struct error err = { 0 };
 	struct report_digest d;
 	struct buf subject, body;
-	int64_t now = ts("2026-11-23T07:00:00Z");
+	int64_t now = test_ts("2026-11-23T07:00:00Z");
 	static const char *const lines[] = {
 		"SLA digest, 2026-11-23T07:00:00Z",
 		"Breached: 2",
@@ -96,11 +87,11 @@ test_digest(void **state)
 	d.yesterday_day = sla_local_day(h, now) - 1;
 	d.day_to = sla_day_start(h, sla_local_day(h, now));
 	d.day_from = sla_day_start(h, sla_local_day(h, now) - 1);
-	assert_int_equal(d.day_from, ts("2026-11-21T23:00:00Z"));
-	assert_int_equal(d.day_to, ts("2026-11-22T23:00:00Z"));
+	assert_int_equal(d.day_from, test_ts("2026-11-21T23:00:00Z"));
+	assert_int_equal(d.day_to, test_ts("2026-11-22T23:00:00Z"));
 	for (size_t i = 0; i < sizeof(tickets) / sizeof(tickets[0]); i++) {
 		struct sla_ticket t = { .state = tickets[i].state,
-			.since = ts(tickets[i].since) };
+			.since = test_ts(tickets[i].since) };
 		struct sla_result r;
 		struct report_ticket *k = NULL;
 
@@ -164,7 +155,7 @@ test_digest_empty(void **state)
 	struct buf subject, body;
 	struct error err = { 0 };
 
-	report_digest_init(&d, ts("2026-11-23T07:00:00Z"));
+	report_digest_init(&d, test_ts("2026-11-23T07:00:00Z"));
 	buf_init(&subject, 200);
 	buf_init(&body, 64 * 1024);
 	assert_int_equal(report_digest_render(&d, &subject, &body, &err), 0);

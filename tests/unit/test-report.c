@@ -19,6 +19,7 @@
 
 #include "../fixtures/report/fixture-report.h"
 #include "sla.h"
+#include "test-common.h"
 
 #define OUT_CAP (4u * 1024 * 1024)
 
@@ -521,15 +522,6 @@ test_cap_and_formats(void **state)
 	report_clear(&r);
 }
 
-static int64_t
-ts(const char *s)
-{
-	struct tm tm = { 0 };
-
-	assert_non_null(strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm));
-	return (int64_t)timegm(&tm);
-}
-
 static void
 test_period(void **state)
 {
@@ -585,7 +577,7 @@ test_period(void **state)
 		int64_t a = -1, b = -1;
 		int r = report_period(cases[i].since, cases[i].from,
 		    cases[i].to, cases[i].zoned ? berlin : NULL,
-		    ts("2026-11-22T18:00:00Z"), &a, &b, &err);
+		    test_ts("2026-11-22T18:00:00Z"), &a, &b, &err);
 
 		if (cases[i].error != NULL) {
 			assert_int_equal(r, -1);
@@ -596,8 +588,8 @@ test_period(void **state)
 		}
 		if (r < 0)
 			fail_msg("case %zu: %s", i, err.msg);
-		assert_int_equal(a, ts(cases[i].want_from));
-		assert_int_equal(b, ts(cases[i].want_to));
+		assert_int_equal(a, test_ts(cases[i].want_from));
+		assert_int_equal(b, test_ts(cases[i].want_to));
 	}
 	sla_hours_free(&berlin);
 }

@@ -20,6 +20,7 @@
 
 #include "mime.h"
 #include "rules.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 struct expect {
@@ -40,23 +41,12 @@ path_join(const char *env, const char *dflt, const char *rel)
 static struct msg *
 load_eml(const char *path)
 {
-	struct mime_limits lim;
-	struct error err = { 0 };
-	struct msg *m = NULL;
-	char *raw;
-	long n;
-	FILE *fp = fopen(path, "rb");
+	struct msg *m;
+	size_t n;
+	char *raw = test_read(path, &n);
 
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
 	assert_true(n > 0);
-	rewind(fp);
-	raw = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(raw, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, (size_t)n, &lim, 0, &m, &err), 0);
+	m = test_msg_parse(raw, n, NULL, 0);
 	free(raw);
 	return m;
 }

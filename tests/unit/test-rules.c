@@ -16,6 +16,7 @@
 
 #include "rules-testmsg.h"
 #include "rules.h"
+#include "test-common.h"
 
 /* ---- checker ---- */
 
@@ -243,13 +244,7 @@ test_check_dir(void **state)
 		tm_free(&m);
 	}
 	rules_free(&rs);
-	const char *names[] = { "10-a.rules", "20-b.rules", "30-c.rules~",
-		"notes.txt" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	test_rmtree(dir);
 	assert_int_equal(rules_load(dir, NULL, &rs, &probs), -1);
 	assert_int_equal(probs.n, 1);
 	rules_problems_clear(&probs);

@@ -27,6 +27,7 @@
 #include "store-outbox.h"
 #include "store-report.h"
 #include "store.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NOW 1794650400 /* 2026-11-14T10:00:00Z */
@@ -40,19 +41,6 @@ static const char accounts_csv[] =
     "acme.com,\"Acme, Inc.\",strategic,bob\n"
     "eu.acme.com,Acme Europe,standard,\n"
     "initech.io,Initech,key,kim@initech-owner.example\n";
-
-static int64_t
-clock_fn(void *arg)
-{
-	(void)arg;
-	return now;
-}
-
-static int
-team_fn(void *arg, const char *address)
-{
-	return conf_member_by_address(arg, address) != NULL;
-}
 
 static struct conf_mailbox mailboxes[1] = {{.name = (char *)"sales",
     .address = (char *)"sales@example.com",
@@ -92,8 +80,8 @@ open_store(const char *name, const struct conf *c, const struct accounts *a)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(store_open(path, &st, &err), 0);
-	store_set_clock(st, clock_fn, NULL);
-	store_set_team(st, team_fn, (void *)c);
+	store_set_clock(st, test_clock, &now);
+	store_set_team(st, test_team_conf, (void *)c);
 	store_set_accounts(st, a);
 	return st;
 }
@@ -114,34 +102,18 @@ load_accounts(void)
 static int64_t
 ingest(struct store *st, const char *from, enum priority prio)
 {
-	struct store_ingest_in in = {0};
 	struct store_ingest_result res;
-	struct mime_limits lim;
 	struct verdict v;
-	struct msg *m = NULL;
-	struct error err = {0};
 	char *raw;
 
 	xasprintf(&raw,
 	    "From: %s\r\nTo: sales@example.com\r\nSubject: seats"
 	    "\r\nMessage-ID: <%lld.%s>\r\n\r\nbody\r\n",
 	    from, (long long)now, from);
-	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, strlen(raw), &lim, now, &m, &err), 0);
 	verdict_init(&v);
 	v.priority = prio;
-	in.mailbox = "sales";
-	in.mailbox_address = "sales@example.com";
-	in.queue = "sales";
-	in.raw = raw;
-	in.raw_len = strlen(raw);
-	in.msg = m;
-	in.verdict = &v;
-	in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
-	if (store_ingest(st, &in, &res, &err) < 0)
-		fail_msg("ingest: %s", err.msg);
+	test_msg_ingest(st, raw, strlen(raw), NULL, now, &v, &res);
 	verdict_clear(&v);
-	msg_free(&m);
 	free(raw);
 	return res.ticket_id;
 }
@@ -443,12 +415,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	mime_shutdown();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir) == 0 ? 0 : -1;
 }
 
 int

@@ -19,21 +19,10 @@
 #include <cmocka.h>
 
 #include "sla.h"
+#include "test-common.h"
 
 #define H 3600
 #define BERLIN "Mon-Fri 09:00-18:00 Europe/Berlin"
-
-/* "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds, without touching TZ. */
-static int64_t
-ts(const char *s)
-{
-	struct tm tm = { 0 };
-	char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-	assert_non_null(end);
-	assert_int_equal(*end, '\0');
-	return (int64_t)timegm(&tm);
-}
 
 static struct sla_hours *
 hours(const char *spec)
@@ -146,7 +135,8 @@ test_business_seconds(void **state)
 		struct sla_hours *h = between_cases[i].spec != NULL ?
 		    hours(between_cases[i].spec) : NULL;
 		int64_t got = sla_business_seconds(h,
-		    ts(between_cases[i].from), ts(between_cases[i].to));
+		    test_ts(between_cases[i].from),
+		    test_ts(between_cases[i].to));
 
 		if (got != between_cases[i].want)
 			fail_msg("case %zu: %s .. %s: got %lld want %lld", i,
@@ -193,10 +183,10 @@ test_deadline(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sla_hours *h = cases[i].spec != NULL ?
 		    hours(cases[i].spec) : NULL;
-		int64_t from = ts(cases[i].from);
+		int64_t from = test_ts(cases[i].from);
 		int64_t got = sla_business_deadline(h, from, cases[i].secs);
 
-		if (got != ts(cases[i].want))
+		if (got != test_ts(cases[i].want))
 			fail_msg("case %zu: got %lld want %s", i,
 			    (long long)got, cases[i].want);
 		/* the deadline is where the counted time reaches secs */
@@ -224,8 +214,9 @@ static void
 test_against_brute_force(void **state)
 {
 	struct sla_hours *h = hours("Mon-Fri 08:30-17:15 Europe/Berlin");
-	const int64_t bases[] = { ts("2026-03-26T00:00:00Z"),
-		ts("2026-10-22T00:00:00Z"), ts("2071-03-26T00:00:00Z") };
+	const int64_t bases[] = { test_ts("2026-03-26T00:00:00Z"),
+		test_ts("2026-10-22T00:00:00Z"),
+		test_ts("2071-03-26T00:00:00Z") };
 	uint64_t seed = 42;
 
 	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
@@ -274,15 +265,15 @@ test_open_and_days(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(sla_hours_open(h, ts(cases[i].t)),
+		assert_int_equal(sla_hours_open(h, test_ts(cases[i].t)),
 		    cases[i].open);
 	assert_int_equal(sla_hours_open(NULL, 0), 1);
 	/* the local day of Sun 29 March 12:00 CEST began 23:00Z before */
 	assert_int_equal(sla_day_start(h, sla_local_day(h,
-	    ts("2026-03-29T10:00:00Z"))), ts("2026-03-28T23:00:00Z"));
+	    test_ts("2026-03-29T10:00:00Z"))), test_ts("2026-03-28T23:00:00Z"));
 	/* 00:30 CET on 1 Dec is still 30 Nov in UTC, not in Berlin */
-	assert_int_equal(sla_local_day(h, ts("2026-11-30T23:30:00Z")),
-	    sla_local_day(NULL, ts("2026-12-01T12:00:00Z")));
+	assert_int_equal(sla_local_day(h, test_ts("2026-11-30T23:30:00Z")),
+	    sla_local_day(NULL, test_ts("2026-12-01T12:00:00Z")));
 	sla_hours_free(&h);
 }
 
@@ -309,9 +300,9 @@ test_digest_next(void **state)
 	assert_int_equal(sla_parse_hhmm("24:01", &at), -1);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_int_equal(sla_digest_next(h, 8 * H,
-		    ts(cases[i].after)), ts(cases[i].want));
+		    test_ts(cases[i].after)), test_ts(cases[i].want));
 	assert_int_equal(sla_digest_next(NULL, 8 * H,
-	    ts("2026-11-22T08:00:00Z")), ts("2026-11-23T08:00:00Z"));
+	    test_ts("2026-11-22T08:00:00Z")), test_ts("2026-11-23T08:00:00Z"));
 	sla_hours_free(&h);
 }
 
@@ -335,7 +326,7 @@ static void
 test_breach_once_and_rearm(void **state)
 {
 	struct sla_policy p = { .claim = 4 * H, .acknowledge = 24 * H };
-	int64_t t0 = ts("2026-11-20T10:00:00Z");
+	int64_t t0 = test_ts("2026-11-20T10:00:00Z");
 	struct sla_ticket t = { .state = SLA_STATE_NEW, .since = t0 };
 	struct sla_result r;
 	static const struct {
@@ -404,7 +395,7 @@ test_business_clock(void **state)
 	struct sla_policy p = { .claim = 4 * H, .hours = h };
 	/* arrives Fri 17:00 CET: deadline Mon 12:00, at risk Mon 11:00 */
 	struct sla_ticket t = { .state = SLA_STATE_NEW,
-		.since = ts("2026-11-20T16:00:00Z") };
+		.since = test_ts("2026-11-20T16:00:00Z") };
 	static const struct {
 		const char *now;
 		enum sla_status status;
@@ -421,12 +412,12 @@ test_business_clock(void **state)
 	struct sla_result r;
 
 	for (size_t i = 0; i < sizeof(walk) / sizeof(walk[0]); i++) {
-		tick(&p, &t, ts(walk[i].now), &r);
+		tick(&p, &t, test_ts(walk[i].now), &r);
 		assert_int_equal(r.status, walk[i].status);
 		assert_int_equal(r.elapsed, walk[i].elapsed);
 		assert_int_equal(r.remind, walk[i].remind);
-		assert_int_equal(r.deadline, ts("2026-11-23T11:00:00Z"));
-		assert_int_equal(r.at_risk_at, ts("2026-11-23T10:00:00Z"));
+		assert_int_equal(r.deadline, test_ts("2026-11-23T11:00:00Z"));
+		assert_int_equal(r.at_risk_at, test_ts("2026-11-23T10:00:00Z"));
 	}
 	sla_hours_free(&h);
 }

@@ -26,6 +26,7 @@
 #include "outbox-run.h"
 #include "store-outbox.h"
 #include "store-private.h" /* store_exec: a row as an old triage left it */
+#include "test-common.h"
 #include "xalloc.h"
 
 #define NOW 1794650400
@@ -33,37 +34,15 @@
 static int64_t now = NOW;
 static char dir[64];
 
-static int64_t
-clock_fn(void *arg)
-{
-	(void)arg;
-	return now;
-}
-
 static const struct store_actor rule = {"rules", STORE_SRC_RULE};
 
 /* Ingest one message; returns its messages.id, sets *ticket_r. */
 static int64_t
 ingest(struct store *st, const char *raw, int64_t *ticket_r)
 {
-	struct store_ingest_in in = {0};
 	struct store_ingest_result res;
-	struct mime_limits lim;
-	struct msg *m = NULL;
-	struct error err = {0};
 
-	mime_limits_default(&lim);
-	assert_int_equal(mime_parse(raw, strlen(raw), &lim, NOW, &m, &err), 0);
-	in.mailbox = "sales";
-	in.mailbox_address = "sales@example.com";
-	in.queue = "sales";
-	in.raw = raw;
-	in.raw_len = strlen(raw);
-	in.msg = m;
-	in.actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
-	if (store_ingest(st, &in, &res, &err) < 0)
-		fail_msg("ingest: %s", err.msg);
-	msg_free(&m);
+	test_msg_ingest(st, raw, strlen(raw), NULL, NOW, NULL, &res);
 	*ticket_r = res.ticket_id;
 	return res.message_id;
 }
@@ -90,7 +69,7 @@ open_store(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(store_open(path, &st, &err), 0);
-	store_set_clock(st, clock_fn, NULL);
+	store_set_clock(st, test_clock, &now);
 	return st;
 }
 
@@ -384,7 +363,7 @@ test_recorded_facts(void **state)
 		assert_int_equal(store_open_raw(path, &st, &err), 0);
 		assert_int_equal(store_migrate(st,
 				     old ? 7 : STORE_SCHEMA_VERSION, &err), 0);
-		store_set_clock(st, clock_fn, NULL);
+		store_set_clock(st, test_clock, &now);
 		raw = mail("Pat <pat@buyer.example>", "f0@buyer.example", NULL,
 		    "");
 		ingest(st, raw, &ticket);
@@ -431,12 +410,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	mime_shutdown();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir) == 0 ? 0 : -1;
 }
 
 int

@@ -29,6 +29,7 @@
 #include "sla-store.h"
 #include "store-private.h"
 #include "store-report.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 #include "../fixtures/report/history.h"
@@ -701,10 +702,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dbdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dbdir) == 0 ? 0 : -1;
 }
 
 int

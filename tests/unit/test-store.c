@@ -16,18 +16,13 @@
 #include <cmocka.h>
 
 #include "store-private.h"
+#include "test-common.h"
 #include "xalloc.h"
 
 /* ---- fixtures ---- */
 
 static char dbdir[] = "/tmp/test-store-XXXXXX";
 static int64_t fake_now = 1762682400;	/* 2025-11-09T10:00:00Z */
-
-static int64_t
-fake_clock(void *arg)
-{
-	return fake_now;
-}
 
 /* Team: anyone @example.com (our company). */
 static int
@@ -48,7 +43,7 @@ open_fresh(const char *name)
 	snprintf(path, sizeof(path), "%s/%s.db", dbdir, name);
 	unlink(path);
 	assert_int_equal(store_open(path, &st, &err), 0);
-	store_set_clock(st, fake_clock, NULL);
+	store_set_clock(st, test_clock, &fake_now);
 	store_set_team(st, team_fn, NULL);
 	return st;
 }
@@ -913,10 +908,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dbdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dbdir) == 0 ? 0 : -1;
 }
 
 int

@@ -1,0 +1,145 @@
+/*
+ * What the unit tests share; see test-common.h.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+#include "mime.h"
+#include "store.h"
+#include "test-common.h"
+#include "xalloc.h"
+
+char *
+test_slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf_init(&b, TEST_SLURP_MAX);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(&b, chunk, n) < 0) {
+			fclose(f);
+			buf_free(&b);
+			errno = EFBIG;
+			return NULL;
+		}
+	}
+	fclose(f);
+	*len_r = b.len;
+	return buf_steal(&b);
+}
+
+char *
+test_read(const char *path, size_t *len_r)
+{
+	char *s = test_slurp(path, len_r);
+
+	if (s == NULL)
+		fail_msg("cannot open %s", path);
+	return s;
+}
+
+char *
+test_fixture(const char *dir, const char *name, size_t *len_r)
+{
+	const char *root = getenv("TRIAGE_FIXTURES");
+	char *path, *s;
+
+	if (root == NULL)
+		root = "tests/fixtures";
+	xasprintf(&path, "%s/%s/%s", root, dir, name);
+	s = test_read(path, len_r);
+	free(path);
+	return s;
+}
+
+int64_t
+test_clock(void *arg)
+{
+	return *(const int64_t *)arg;
+}
+
+int
+test_team_conf(void *arg, const char *addr)
+{
+	return conf_member_by_address(arg, addr) != NULL;
+}
+
+struct msg *
+test_msg_parse(const char *raw, size_t len, const struct mime_limits *lim,
+    int64_t at)
+{
+	struct mime_limits defaults;
+	struct msg *m = NULL;
+	struct error err = { 0 };
+
+	if (lim == NULL) {
+		mime_limits_default(&defaults);
+		lim = &defaults;
+	}
+	if (mime_parse(raw, len, lim, at, &m, &err) < 0)
+		fail_msg("mime_parse: %s", err.msg);
+	return m;
+}
+
+void
+test_msg_ingest(struct store *st, const char *raw, size_t len,
+    const struct mime_limits *lim, int64_t at, const struct verdict *v,
+    struct store_ingest_result *res_r)
+{
+	struct store_ingest_in in = { 0 };
+	struct msg *m = test_msg_parse(raw, len, lim, at);
+	struct error err = { 0 };
+
+	in.mailbox = "sales";
+	in.mailbox_address = "sales@example.com";
+	in.queue = "sales";
+	in.raw = raw;
+	in.raw_len = len;
+	in.msg = m;
+	in.verdict = v;
+	in.actor = (struct store_actor){ "triaged", STORE_SRC_DAEMON };
+	if (store_ingest(st, &in, res_r, &err) < 0)
+		fail_msg("store_ingest: %s", err.msg);
+	msg_free(&m);
+}
+
+int64_t
+test_ts(const char *s)
+{
+	struct tm tm = { 0 };
+	char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	assert_non_null(end);
+	assert_int_equal(*end, '\0');
+	return (int64_t)timegm(&tm);
+}
+
+static int
+rmtree_one(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int
+test_rmtree(const char *dir)
+{
+	return nftw(dir, rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
+}
