@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "error.h"
 #include "mime.h"

@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "error.h"
 #include "store.h"

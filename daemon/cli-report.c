@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "buf.h"
 #include "cli.h"
 #include "conf.h"
 #include "error.h"

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "log-private.h"
+
 #define LINE_MAX_LEN 2048
 
 void

@@ -1,5 +1,5 @@
 /* Logging to stderr with sd-daemon priority prefixes; see log.h. */
-#include "log.h"
+#include "log-private.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -23,11 +23,11 @@ enum log_level {
 /* Program name shown when not under the journal; verbosity threshold. */
 void log_init(const char *progname, enum log_level max_level);
 
-/* fatal appends ": strerror(errno)"; the x variants don't. */
-void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The program's own lines; library threads log through a log_sink
+ * (log-sink.h).  fatal appends ": strerror(errno)"; fatalx does not.
+ */
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...)

@@ -186,7 +186,11 @@ daemon_status(struct daemon *d, struct mailbox_status **v_r, size_t *n_r)
 	*n_r = d->n;
 }
 
-void
+/*
+ * Ask every worker to finish the batch in hand (commit it, apply its
+ * post-action), log out and stop.  Returns at once; daemon_free waits.
+ */
+static void
 daemon_stop(struct daemon *d)
 {
 	uint64_t one = 1;

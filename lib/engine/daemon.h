@@ -100,12 +100,6 @@ void daemon_status(struct daemon *d, struct mailbox_status **v_r,
     size_t *n_r);
 
 /*
- * Ask every worker to finish the batch in hand (commit it, apply its
- * post-action), log out and stop.  Returns at once; daemon_free waits.
- */
-void daemon_stop(struct daemon *d);
-
-/*
  * Stop (if not yet), wait for the workers -- a worker still blocked on
  * the network after grace_ms has its connection shut down -- and the
  * committer, and free everything.  Accepts NULL; sets *dp to NULL.

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "html.h"
 #include "mime.h"
 #include "reply.h"

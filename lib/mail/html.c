@@ -18,7 +18,10 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "buf.h"
+
 #include "html.h"
+#include "xalloc.h"
 
 enum html_kind {
 	HK_INLINE = 0,

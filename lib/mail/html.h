@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "error.h"
-#include "xalloc.h"
 
 /*
  * Append the text of `len` bytes of UTF-8 HTML to `out` (whose cap

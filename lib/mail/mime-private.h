@@ -10,8 +10,8 @@
 
 #include <gmime/gmime.h>
 
+#include "buf.h"
 #include "mime.h"
-#include "xalloc.h"
 
 /* Everything one parse needs; lives on mime_parse's stack. */
 struct mime_ctx {

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
+
 #include "mime-private.h"
 
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */

@@ -14,6 +14,7 @@
 
 #include <gmime/gmime.h>
 
+#include "buf.h"
 #include "html.h"
 #include "mime-private.h"
 #include "mime.h"

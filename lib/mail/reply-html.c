@@ -15,6 +15,7 @@
  * rendering.  The walk is iterative, so deeply nested HTML cannot exhaust
  * the stack.
  */
+#include "buf.h"
 #include "reply.h"
 
 #include <stdlib.h>

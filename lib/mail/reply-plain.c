@@ -6,6 +6,7 @@
  * an Outlook header block spans a few), so the whole pass is linear in
  * the input however hostile it is.
  */
+#include "buf.h"
 #include "reply.h"
 
 #include <ctype.h>

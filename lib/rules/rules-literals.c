@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "rules-private.h"
+#include "buf.h"
 #include "xalloc.h"
 
 #define LIT_MIN		3	/* shortest literal worth a caseless scan */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rules-private.h"
+#include "buf.h"
 #include "xalloc.h"
 
 #define SCORE_MAX	100

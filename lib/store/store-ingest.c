@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "accounts.h"
+#include "buf.h"
 #include "xalloc.h"
 
 #define JOIN_CAP (64u * 1024 * 1024)

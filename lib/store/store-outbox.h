@@ -56,27 +56,6 @@ struct store_outbox {
 	char *msg_x_loop;	/* its X-Loop header values, one a line */
 };
 
-/* A row to queue.  Pointers foreign. */
-struct store_outbox_new {
-	int64_t ticket_id;
-	const char *kind;    /* "forward" "answer" "reminder" */
-	int64_t message_row; /* a follow-up's message, an answer's command
-				mail; 0: none (a forward of the whole
-				thread, pinned to its last message) */
-	const char *route;   /* forward: a route of triage.conf, or
-				STORE_ROUTE_OWNER (resolved when sent) */
-	const char *rcpt;    /* answer, reminder: the recipient */
-	const char *note;    /* as struct store_outbox's; may be NULL */
-};
-
-/*
- * Queue `o`, due now, inside the caller's unit of work (or its own).  The
- * id of the new row goes to *id_r (may be NULL).  Every outbox row is
- * written here.  Returns 0, or -1 with err set.
- */
-int store_outbox_add(struct store *st, const struct store_outbox_new *o,
-    int64_t *id_r, struct error *err);
-
 /*
  * Pending rows whose next_attempt has come (by the store's clock), oldest
  * id first, at most `limit` (0: 100).  *rows_r is owned by the caller

@@ -97,11 +97,7 @@ int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 	", 'unixepoch') || ' due ' || strftime('%Y-%m-%dT%H:%M:%SZ', " \
 	deadline ", 'unixepoch') || coalesce(' to ' || " rcpt ", ''))"
 
-/*
- * events.sla_clock's words: "claim" "acknowledge" (NULL for
- * STORE_SLA_NONE); _parse gives STORE_SLA_NONE for NULL or anything else.
- */
-const char *store_sla_clock_name(enum store_sla_clock c);
+/* events.sla_clock's words: STORE_SLA_NONE for NULL or anything else. */
 enum store_sla_clock store_sla_clock_parse(const char *s);
 
 /*
@@ -208,5 +204,28 @@ int store_verdict_counts(int ignored, int copy, int opening,
 int store_migrate(struct store *st, int target, struct error *err);
 /* Open without migrating (tests).  */
 int store_open_raw(const char *path, struct store **st_r, struct error *err);
+
+/* ---- store-outbox.c: the one writer of outbox rows ---- */
+
+/* A row to queue.  Pointers foreign. */
+struct store_outbox_new {
+	int64_t ticket_id;
+	const char *kind;    /* "forward" "answer" "reminder" */
+	int64_t message_row; /* a follow-up's message, an answer's command
+				mail; 0: none (a forward of the whole
+				thread, pinned to its last message) */
+	const char *route;   /* forward: a route of triage.conf, or
+				STORE_ROUTE_OWNER (resolved when sent) */
+	const char *rcpt;    /* answer, reminder: the recipient */
+	const char *note;    /* as struct store_outbox's; may be NULL */
+};
+
+/*
+ * Queue `o`, due now, inside the caller's unit of work (or its own).  The
+ * id of the new row goes to *id_r (may be NULL).  Every outbox row is
+ * written here.  Returns 0, or -1 with err set.
+ */
+int store_outbox_add(struct store *st, const struct store_outbox_new *o,
+    int64_t *id_r, struct error *err);
 
 #endif

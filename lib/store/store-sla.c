@@ -37,7 +37,8 @@ enum {
 /* events.sla_clock's words, by enum store_sla_clock. */
 static const char *const clock_names[] = { NULL, "claim", "acknowledge" };
 
-const char *
+/* "claim" "acknowledge"; NULL for STORE_SLA_NONE. */
+static const char *
 store_sla_clock_name(enum store_sla_clock c)
 {
 	return c == STORE_SLA_CLAIM || c == STORE_SLA_ACK ? clock_names[c] :

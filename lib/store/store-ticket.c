@@ -11,6 +11,7 @@
  * the first's owner and is refused.
  */
 #include "store-private.h"
+#include "buf.h"
 #include "store-outbox.h"
 
 #include <ctype.h>

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "buf.h"
 #include "xalloc.h"
 
 /* Add a tag; sets *added_r to 1 when it was not there yet. */

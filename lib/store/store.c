@@ -384,7 +384,7 @@ static const char *const source_names[] = { "cli", "mail", "rule",
 static const char *const state_names[] = { "new", "claimed", "routed",
 	"acknowledged", "closed", "ignored" };
 
-const char *
+static const char *
 store_source_name(enum store_source s)
 {
 	if (s < STORE_SRC_CLI || s > STORE_SRC_DAEMON)

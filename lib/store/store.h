@@ -64,8 +64,7 @@ enum store_state {
 	STATE_IGNORED,
 };
 
-/* "cli" "mail" "rule" "daemon"; "new" "claimed" ... "ignored". */
-const char *store_source_name(enum store_source s);
+/* "new" "claimed" "routed" "acknowledged" "closed" "ignored". */
 const char *store_state_name(enum store_state s);
 /* Returns 0 and sets *state_r, or -1 when `s` names no state. */
 int store_state_parse(const char *s, enum store_state *state_r);

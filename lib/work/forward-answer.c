@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "compose.h"
 #include "forward-private.h"
 #include "msgid.h"

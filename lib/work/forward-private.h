@@ -29,4 +29,7 @@ int forward_attached(const struct forward_ticket *t, size_t i);
 void forward_set_envelope(struct forward_mail *mail,
     const struct forward_sender *s, char **rcpt, size_t n);
 
+/* The plain-text summary of a forward (owned by the caller). */
+char *forward_summary(const struct forward_ticket *t);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "forward-private.h"
+#include "buf.h"
 #include "xalloc.h"
 
 #define SUMMARY_MAX (1024 * 1024) /* bytes of summary text at most */

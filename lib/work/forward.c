@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "compose.h"
 #include "forward-private.h"
 #include "msgid.h"

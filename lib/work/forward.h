@@ -169,9 +169,6 @@ int forward_build(const struct forward_ticket *t, const struct forward_route *r,
     const struct forward_sender *s, int64_t event_id, int64_t now,
     struct forward_mails *out_r, struct error *err);
 
-/* The plain-text summary alone (owned by the caller): also `triage show`. */
-char *forward_summary(const struct forward_ticket *t);
-
 void forward_mails_clear(struct forward_mails *m);
 
 void forward_mail_clear(struct forward_mail *m);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "buf.h"
 #include "command.h"
 #include "conf.h"
 #include "forward.h"

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 #include "report-private.h"
+#include "xalloc.h"
 
 static void
 field(struct report_out *o, const char *s)

@@ -5,6 +5,7 @@
  * and the output sink of report-private.h.  Kept apart from report.c,
  * which dispatches to the renderers, so no two files call each other.
  */
+#include "buf.h"
 #include "report.h"
 
 #include <stdarg.h>

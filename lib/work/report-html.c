@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 #include "report-private.h"
+#include "xalloc.h"
 
 #define CHART_W 560
 #define COL_BLUE "#4e79a7"

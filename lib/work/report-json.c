@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 #include "report-private.h"
+#include "xalloc.h"
 
 static json_object *
 str_or_null(const char *s)

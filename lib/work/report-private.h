@@ -7,6 +7,7 @@
 #ifndef TRIAGE_REPORT_PRIVATE_H
 #define TRIAGE_REPORT_PRIVATE_H
 
+#include "buf.h"
 #include "report.h"
 
 struct report_out {
@@ -47,5 +48,26 @@ struct report_stage {
 /* The stages of `f` into v[], in funnel order. */
 void report_funnel_stages(
     const struct report_funnel *f, struct report_stage v[REPORT_FUNNEL_STAGES]);
+
+/* The renderers report_render() dispatches to (report-{text,json,csv,html}.c). */
+int report_render_text(const struct report *r, struct buf *out,
+    struct error *err);
+int report_render_json(const struct report *r, struct buf *out,
+    struct error *err);
+int report_render_csv(const struct report *r, struct buf *out,
+    struct error *err);
+int report_render_html(const struct report *r, struct buf *out,
+    struct error *err);
+
+/* Histogram bucket i: upper bound (INT64_MAX for the last) and label. */
+int64_t report_hist_upper(size_t i);
+const char *report_hist_label(size_t i);
+/* "claim" "route" "acknowledge" "first_response"; a title for people. */
+const char *report_time_name(enum report_time t);
+const char *report_time_title(enum report_time t);
+/* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
+void report_fmt_time(int64_t t, char *buf, size_t size);
+/* A short human duration: "45s" "12m" "3h 05m" "2d 04h". */
+void report_fmt_duration(int64_t secs, char *buf, size_t size);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report-private.h"
+#include "buf.h"
 #include "sla.h"
 
 #define SUBJECT_MAX 200

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
+
 #include "report-private.h"
 
 #define BAR_WIDTH 30

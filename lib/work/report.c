@@ -6,8 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "report-private.h"
 #include "sla.h"
+#include "xalloc.h"
 
 static const char *const format_names[] = { "text", "json", "csv", "html" };
 

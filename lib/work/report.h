@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "error.h"
-#include "xalloc.h"
 
 /* name -> count, e.g. tickets per mailbox. */
 struct report_count {
@@ -149,13 +149,6 @@ void report_finish(struct report *r);
  */
 int64_t report_percentile(const int64_t *sorted, size_t n, int pct);
 
-/* Histogram bucket i: upper bound (INT64_MAX for the last) and label. */
-int64_t report_hist_upper(size_t i);
-const char *report_hist_label(size_t i);
-/* "claim" "route" "acknowledge" "first_response"; a title for people. */
-const char *report_time_name(enum report_time t);
-const char *report_time_title(enum report_time t);
-
 struct sla_hours;
 
 /*
@@ -188,14 +181,6 @@ int report_format_parse(const char *s, enum report_format *f_r);
  */
 int report_render(const struct report *r, enum report_format f,
     struct buf *out, struct error *err);
-int report_render_text(const struct report *r, struct buf *out,
-    struct error *err);
-int report_render_json(const struct report *r, struct buf *out,
-    struct error *err);
-int report_render_csv(const struct report *r, struct buf *out,
-    struct error *err);
-int report_render_html(const struct report *r, struct buf *out,
-    struct error *err);
 
 /*
  * The manager's daily digest, mailed to sla.digest_to at sla.digest_at:
@@ -253,11 +238,5 @@ struct report_reminder {
  */
 int report_reminder_render(const struct report_reminder *rm,
     struct buf *subject, struct buf *body, struct error *err);
-
-/* Helpers shared by the renderers (report-fmt.c). */
-/* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
-void report_fmt_time(int64_t t, char *buf, size_t size);
-/* A short human duration: "45s" "12m" "3h 05m" "2d 04h". */
-void report_fmt_duration(int64_t secs, char *buf, size_t size);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "buf.h"
 #include "conf.h"
 #include "forward.h"
 #include "report-fill.h"

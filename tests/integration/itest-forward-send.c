@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "forward.h"
 #include "itest-common.h"
 #include "outbox.h"

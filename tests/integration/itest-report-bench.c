@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "buf.h"
 #include "itest-common.h"
 #include "report.h"
 #include "sla.h"
+#include "xalloc.h"
 
 static uint64_t
 lcg(uint64_t *x)

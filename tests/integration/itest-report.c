@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "../fixtures/report/fixture-report.h"
+#include "buf.h"
 
 int
 main(int argc, char **argv)

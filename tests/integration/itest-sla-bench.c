@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "accounts.h"
+#include "buf.h"
 #include "conf.h"
 #include "mime.h"
 #include "report-fill.h"

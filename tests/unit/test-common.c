@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "mime.h"
 #include "store.h"

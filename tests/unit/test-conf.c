@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "test-common.h"
 #include "xalloc.h"

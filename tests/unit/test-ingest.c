@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "ingest.h"
 #include "mime.h"

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "forward.h"
 #include "ingest.h"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "buf.h"
 #include "html.h"
 #include "mime.h"
 #include "test-common.h"

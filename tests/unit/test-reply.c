@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "command.h"
 #include "mime.h"
 #include "reply.h"

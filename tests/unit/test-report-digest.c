@@ -15,9 +15,11 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "report.h"
 #include "sla.h"
 #include "test-common.h"
+#include "xalloc.h"
 
 #define H 3600
 

@@ -11,8 +11,10 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "report.h"
 #include "sla.h"
+#include "xalloc.h"
 
 #define T0 ((int64_t)1794218400) /* 2026-11-09T10:00:00Z */
 

@@ -18,8 +18,10 @@
 #include <json-c/json.h>
 
 #include "../fixtures/report/fixture-report.h"
+#include "buf.h"
 #include "sla.h"
 #include "test-common.h"
+#include "xalloc.h"
 
 #define OUT_CAP (4u * 1024 * 1024)
 

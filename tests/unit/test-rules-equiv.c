@@ -14,8 +14,10 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "rules-testmsg.h"
 #include "rules.h"
+#include "xalloc.h"
 
 #define N_MESSAGES	3000
 #define N_RULES		300

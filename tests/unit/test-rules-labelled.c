@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "mime.h"
 #include "rules.h"
 #include "test-common.h"

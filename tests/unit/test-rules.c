@@ -14,9 +14,11 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "rules-testmsg.h"
 #include "rules.h"
 #include "test-common.h"
+#include "xalloc.h"
 
 /* ---- checker ---- */
 
