@@ -109,7 +109,7 @@ main(int argc, char **argv)
 			struct msg *m = NULL;
 
 			if (mime_parse(files[i].data, files[i].len, &lim, 0, &m,
-			    &err) < 0) {
+				&err) < 0) {
 				fprintf(stderr, "parse failed: %s\n", err.msg);
 				return 1;
 			}
@@ -122,9 +122,9 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	cpu = (double)(c1.tv_sec - c0.tv_sec) +
-	    (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+	      (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("messages:      %zu x %d passes (%.1f MB raw per pass)\n", n,
 	    passes, (double)bytes / 1e6);

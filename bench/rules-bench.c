@@ -63,13 +63,13 @@ pseudo_word(char *w, size_t len)
 	w[len] = '\0';
 }
 
-static const char *const english[] = { "the", "we", "are", "looking",
-	"for", "a", "team", "plan", "our", "developers", "use", "pipeline",
-	"repository", "with", "please", "thanks", "and", "to", "of", "in",
-	"it", "is", "that", "on", "this", "project", "deploy", "build",
-	"review", "merge", "branch", "question", "help", "would", "like",
-	"know", "about", "your", "product", "runner", "cache", "docker",
-	"kubernetes", "cluster", "settings", "group", "users", "access" };
+static const char *const english[] = { "the", "we", "are", "looking", "for",
+	"a", "team", "plan", "our", "developers", "use", "pipeline",
+	"repository", "with", "please", "thanks", "and", "to", "of", "in", "it",
+	"is", "that", "on", "this", "project", "deploy", "build", "review",
+	"merge", "branch", "question", "help", "would", "like", "know", "about",
+	"your", "product", "runner", "cache", "docker", "kubernetes", "cluster",
+	"settings", "group", "users", "access" };
 
 #define NVOCAB 3000
 static char vocab[NVOCAB][12];
@@ -80,8 +80,10 @@ make_body(char *body)
 	size_t len = 0;
 
 	while (len < BODY_SIZE - 16) {
-		const char *w = rnd(3) == 0 ? vocab[rnd(NVOCAB)] :
-		    english[rnd(sizeof(english) / sizeof(english[0]))];
+		const char *w =
+		    rnd(3) == 0 ?
+			vocab[rnd(NVOCAB)] :
+			english[rnd(sizeof(english) / sizeof(english[0]))];
 		size_t n = strlen(w);
 
 		memcpy(body + len, w, n);
@@ -98,8 +100,7 @@ static char **corpus;
 static size_t n_corpus;
 
 static int
-corpus_add(const char *path, const struct stat *sb, int type,
-    struct FTW *ftw)
+corpus_add(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	struct mime_limits lim;
 	struct error err;
@@ -229,7 +230,8 @@ run(const char *label, struct rules *rs, struct msg *msgs, size_t n)
 	}
 	secs = now() - t0;
 	printf("%-34s %5zu rules %7zu msgs %9.0f msg/s %8.1f MB/s "
-	    "(%.2f hits/msg)\n", label, rules_count(rs), n, (double)n / secs,
+	       "(%.2f hits/msg)\n",
+	    label, rules_count(rs), n, (double)n / secs,
 	    (double)bytes / secs / 1e6, (double)hits / (double)n);
 }
 
@@ -280,7 +282,8 @@ main(int argc, char **argv)
 			make_body(body);
 		msgs[i].text = body;
 		msgs[i].subject = xstrdup(i % 7 == 0 ? "Question about the "
-		    "team plan" : "Re: our pipeline");
+						       "team plan" :
+						       "Re: our pipeline");
 		msgs[i].from.name = "Pat Buyer";
 		msgs[i].from.addr = "pat@buyer.example";
 		msgs[i].from_domain = "buyer.example";
@@ -305,8 +308,9 @@ main(int argc, char **argv)
 	printf("bodies %d bytes; one generated rule in %zu can fire\n",
 	    BODY_SIZE, hit_every);
 	printf("load: default set %zu rules in %.3f s; %zu rules in %.3f s "
-	    "(%zu patterns PCRE2-only)\n", rules_count(def), t_def,
-	    rules_count(big), t_big, rules_unfiltered(big));
+	       "(%zu patterns PCRE2-only)\n",
+	    rules_count(def), t_def, rules_count(big), t_big,
+	    rules_unfiltered(big));
 	run("default, prefilter + PCRE2", def, msgs, n);
 	if (getenv("RULES_BENCH_NO_PCRE_ONLY") == NULL)
 		run("default, PCRE2 only", def_pcre, msgs, n / 10);

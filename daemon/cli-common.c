@@ -93,13 +93,13 @@ unix_user(void)
 static int
 load_conf(struct cli *cli, int have_db, struct conf **conf_r)
 {
-	struct conf_errors errs = {0};
+	struct conf_errors errs = { 0 };
 	int r;
 
 	if (have_db && !cli->conf_given && access(cli->conf_path, F_OK) != 0)
 		return CLI_OK;
-	r = conf_load_flags(
-	    cli->conf_path, CONF_LOAD_NO_SECRETS, conf_r, &errs);
+	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, conf_r,
+	    &errs);
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "triage: %s\n", errs.v[i]);
@@ -117,15 +117,17 @@ load_conf(struct cli *cli, int have_db, struct conf **conf_r)
 static int
 load_accounts(const struct conf *c, struct accounts **a_r)
 {
-	struct accounts_errors errs = {0};
+	struct accounts_errors errs = { 0 };
 
 	if (c == NULL || c->accounts == NULL)
 		return CLI_OK;
 	if (accounts_load(c->accounts, a_r, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "triage: %s\n", errs.v[i]);
-		fprintf(stderr, "triage: %s: going on without key "
-		    "accounts\n", c->accounts);
+		fprintf(stderr,
+		    "triage: %s: going on without key "
+		    "accounts\n",
+		    c->accounts);
 	}
 	accounts_errors_clear(&errs);
 	return CLI_OK;
@@ -165,10 +167,10 @@ resolve_actor(const struct conf *c, const char *as, char **actor_r)
 }
 
 int
-cli_store_open(
-    struct cli *cli, const struct cli_store_opts *o, struct cli_ctx *ctx)
+cli_store_open(struct cli *cli, const struct cli_store_opts *o,
+    struct cli_ctx *ctx)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	const char *db = o->db;
 	int rc;
 
@@ -217,7 +219,7 @@ cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
     struct rules_problems *probs)
 {
 	struct rules_names names;
-	struct rules_options opts = {NULL, 0};
+	struct rules_options opts = { NULL, 0 };
 
 	if (c != NULL) {
 		rules_names_from_conf(&names, c);
@@ -229,7 +231,7 @@ cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
 void
 cli_ingest_open(struct cli_ctx *ctx)
 {
-	struct rules_problems probs = {0};
+	struct rules_problems probs = { 0 };
 	const struct conf *c = ctx->conf;
 
 	if (c != NULL && c->rules != NULL &&
@@ -249,8 +251,8 @@ cli_ingest_open(struct cli_ctx *ctx)
 int
 cli_worse(int a, int b)
 {
-	static const int order[] = {
-	    CLI_OK, CLI_REFUSED, CLI_USAGE, CLI_TEMPFAIL};
+	static const int order[] = { CLI_OK, CLI_REFUSED, CLI_USAGE,
+		CLI_TEMPFAIL };
 	int ia = 0, ib = 0;
 
 	for (int i = 0; i < 4; i++) {

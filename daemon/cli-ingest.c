@@ -63,9 +63,9 @@ pick_mailbox(const struct conf *c, const char *name, struct target *t)
 	const struct conf_mailbox *mb = NULL;
 
 	if (c != NULL)
-		mb = name != NULL	  ? conf_mailbox(c, name)
-		     : c->n_mailboxes > 0 ? &c->mailboxes[0]
-					  : NULL;
+		mb = name != NULL	? conf_mailbox(c, name) :
+		     c->n_mailboxes > 0 ? &c->mailboxes[0] :
+					  NULL;
 	if (mb != NULL) {
 		t->mailbox = mb->name;
 		t->address = mb->address;
@@ -73,8 +73,8 @@ pick_mailbox(const struct conf *c, const char *name, struct target *t)
 		return CLI_OK;
 	}
 	if (c != NULL && name != NULL) {
-		fprintf(
-		    stderr, "triage: no mailbox '%s' in %s\n", name, c->path);
+		fprintf(stderr, "triage: no mailbox '%s' in %s\n", name,
+		    c->path);
 		return CLI_USAGE;
 	}
 	if (name == NULL) {
@@ -96,13 +96,15 @@ print_result(const char *name, const struct ingest_msg *im,
 	if (res->duplicate)
 		printf("%s: already stored (message %lld, ticket #%lld), "
 		       "nothing changed\n",
-		    name, (long long)res->message_id, (long long)res->ticket_id);
+		    name, (long long)res->message_id,
+		    (long long)res->ticket_id);
 	else if (res->ticket_id == 0)
 		printf("%s: stored unparsed (message %lld): %s\n", name,
 		    (long long)res->message_id, ingest_msg_error(im));
 	else
 		printf("%s: %s ticket #%lld%s\n", name,
-		    res->new_ticket ? "new" : "joined", (long long)res->ticket_id,
+		    res->new_ticket ? "new" : "joined",
+		    (long long)res->ticket_id,
 		    res->ignored ? " (ignored)" : "");
 }
 
@@ -111,14 +113,14 @@ static int
 ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 {
 	struct ingest_origin o = {
-	    .mailbox = t->mailbox,
-	    .address = t->address,
-	    .queue = t->queue,
-	    .actor = {ctx->actor, STORE_SRC_CLI},
+		.mailbox = t->mailbox,
+		.address = t->address,
+		.queue = t->queue,
+		.actor = { ctx->actor, STORE_SRC_CLI },
 	};
 	struct ingest_result res;
 	struct ingest_msg *im = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	FILE *f = stdin;
 	char *data = NULL;
 	size_t len = 0;
@@ -135,8 +137,8 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 		fclose(f);
 	if (r < 0) {
 		fprintf(stderr, "triage: %s: %s\n", name,
-		    errno == ERANGE ? "larger than max_message_size"
-				    : strerror(errno));
+		    errno == ERANGE ? "larger than max_message_size" :
+				      strerror(errno));
 		/* A broken pipe from the MTA is worth a retry. */
 		return f == stdin && errno != ERANGE ? CLI_TEMPFAIL : CLI_USAGE;
 	}
@@ -155,11 +157,11 @@ int
 cli_ingest(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    CLI_STORE_LONGOPTS,
-	    {"mailbox", required_argument, NULL, 'm'},
-	    {NULL, 0, NULL, 0},
+		CLI_STORE_LONGOPTS,
+		{ "mailbox", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = {0};
+	struct cli_store_opts so = { 0 };
 	const char *mailbox = NULL;
 	struct cli_ctx ctx;
 	struct target t;

@@ -143,8 +143,8 @@ json_msg(const struct msg *m)
 	a = json_object_new_array();
 	for (unsigned i = 0; i < NFLAGS; i++) {
 		if (m->flags & inspect_flags[i].flag)
-			json_object_array_add(a, json_object_new_string(
-			    inspect_flags[i].name));
+			json_object_array_add(a,
+			    json_object_new_string(inspect_flags[i].name));
 	}
 	json_object_object_add(o, "flags", a);
 	a = json_object_new_array();
@@ -186,8 +186,8 @@ static void
 print_addrs(const char *label, const struct msg_addrs *as)
 {
 	for (size_t i = 0; i < as->n; i++)
-		printf("%-12s %s <%s>\n", i == 0 ? label : "",
-		    as->v[i].name, as->v[i].addr);
+		printf("%-12s %s <%s>\n", i == 0 ? label : "", as->v[i].name,
+		    as->v[i].addr);
 }
 
 static void
@@ -228,8 +228,7 @@ print_msg(const struct msg *m)
 		    i == 0 ? "attachments:" : "", m->attachments[i].filename,
 		    m->attachments[i].content_type, m->attachments[i].size);
 	for (size_t i = 0; i < m->n_problems; i++)
-		printf("%-12s %s\n", i == 0 ? "problems:" : "",
-		    m->problems[i]);
+		printf("%-12s %s\n", i == 0 ? "problems:" : "", m->problems[i]);
 	print_text("text", m->text);
 	print_text("forwarded", m->forwarded);
 }
@@ -272,7 +271,8 @@ cli_inspect(struct cli *cli, int argc, char **argv)
 		json_object *o = json_msg(m);
 
 		printf("%s\n", json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+				   JSON_C_TO_STRING_PRETTY |
+				       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		print_msg(m);

@@ -38,15 +38,15 @@ print_rows(const struct store_outbox *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct store_outbox *o = &v[i];
 
-		iso(strcmp(o->state, "sent") == 0      ? o->sent_at
-		    : strcmp(o->state, "pending") == 0 ? o->next_attempt
-						       : 0,
+		iso(strcmp(o->state, "sent") == 0    ? o->sent_at :
+		    strcmp(o->state, "pending") == 0 ? o->next_attempt :
+						       0,
 		    when, sizeof(when));
 		printf("%-6lld #%-6lld %-8s %-24s %-8s %5d  %-20s %s\n",
 		    (long long)o->id, (long long)o->ticket_id, o->kind,
-		    o->route != NULL  ? o->route
-		    : o->rcpt != NULL ? o->rcpt
-				      : "-",
+		    o->route != NULL ? o->route :
+		    o->rcpt != NULL  ? o->rcpt :
+				       "-",
 		    o->state, o->attempts, when,
 		    o->last_error != NULL ? o->last_error : "");
 	}
@@ -56,7 +56,7 @@ static int
 list(struct cli_ctx *ctx, const char *state, size_t limit)
 {
 	struct store_outbox *v = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	size_t n = 0;
 	int r;
 
@@ -71,7 +71,7 @@ list(struct cli_ctx *ctx, const char *state, size_t limit)
 static int
 retry(struct cli_ctx *ctx, const char *arg)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	char *end;
 	long long id = strtoll(arg, &end, 10);
 	int r;
@@ -91,14 +91,14 @@ int
 cli_outbox(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    CLI_STORE_LONGOPTS,
-	    {"failed", no_argument, NULL, 'f'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"limit", required_argument, NULL, 'l'},
-	    {NULL, 0, NULL, 0},
+		CLI_STORE_LONGOPTS,
+		{ "failed", no_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_cmd *cmd = cli_find(argv[0]);
-	struct cli_store_opts so = {0};
+	struct cli_store_opts so = { 0 };
 	struct cli_ctx ctx;
 	const char *state = NULL;
 	size_t limit = 0;

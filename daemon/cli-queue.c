@@ -72,8 +72,8 @@ ticket_json(const struct store_ticket *t)
 	json_object_object_add(o, "customer", jstr(t->customer));
 	json_object_object_add(o, "account", jstr(t->account));
 	json_object_object_add(o, "tier", jstr(t->tier));
-	json_object_object_add(
-	    o, "mailboxes", jlist(t->mailboxes, t->n_mailboxes));
+	json_object_object_add(o, "mailboxes",
+	    jlist(t->mailboxes, t->n_mailboxes));
 	json_object_object_add(o, "tags", jlist(t->tags, t->n_tags));
 	json_object_object_add(o, "created", jtime(t->created));
 	json_object_object_add(o, "updated", jtime(t->updated));
@@ -83,8 +83,8 @@ ticket_json(const struct store_ticket *t)
 static int
 print_json(struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(
-	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	printf("%s\n", s);
 	json_object_put(o);
@@ -112,7 +112,7 @@ term_width(void)
 	if (cols != NULL && atoi(cols) > 20)
 		return atoi(cols);
 	if (!isatty(STDOUT_FILENO))
-		return 132;	/* piped to a pager or grep: room to read */
+		return 132; /* piped to a pager or grep: room to read */
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
 		return ws.ws_col;
 	return 80;
@@ -203,18 +203,18 @@ int
 cli_queue(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    CLI_STORE_LONGOPTS,
-	    {"queue", required_argument, NULL, 'q'},
-	    {"state", required_argument, NULL, 's'},
-	    {"mine", no_argument, NULL, 'm'},
-	    {"limit", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0},
+		CLI_STORE_LONGOPTS,
+		{ "queue", required_argument, NULL, 'q' },
+		{ "state", required_argument, NULL, 's' },
+		{ "mine", no_argument, NULL, 'm' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct store_filter f = {NULL, NULL, -1, DEFAULT_LIMIT};
-	struct cli_store_opts so = {0};
+	struct store_filter f = { NULL, NULL, -1, DEFAULT_LIMIT };
+	struct cli_store_opts so = { 0 };
 	struct store_ticket *v = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	enum store_state state;
 	struct cli_ctx ctx;
 	int ch, json = 0, mine = 0, rc;
@@ -272,14 +272,14 @@ int
 cli_search(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    CLI_STORE_LONGOPTS,
-	    {"limit", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0},
+		CLI_STORE_LONGOPTS,
+		{ "limit", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = {0};
+	struct cli_store_opts so = { 0 };
 	struct store_ticket *v = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	size_t n = 0, limit = DEFAULT_LIMIT;
 	struct cli_ctx ctx;
 	struct buf q;
@@ -332,15 +332,15 @@ detail_json(const struct store_detail *d)
 		    json_object_new_int(d->t.scores[i]));
 	json_object_object_add(o, "scores", x);
 	json_object_object_add(o, "qualified",
-	    d->t.qualified == 0 ? NULL
-				: json_object_new_boolean(d->t.qualified > 0));
-	json_object_object_add(
-	    o, "disqualify_reason", jstr(d->t.qualify_reason));
+	    d->t.qualified == 0 ? NULL :
+				  json_object_new_boolean(d->t.qualified > 0));
+	json_object_object_add(o, "disqualify_reason",
+	    jstr(d->t.qualify_reason));
 	json_object_object_add(o, "story", json_object_new_boolean(d->t.story));
 	json_object_object_add(o, "ignore_reason", jstr(d->t.ignore_reason));
 	json_object_object_add(o, "related_to",
-	    d->t.related_to == 0 ? NULL
-				 : json_object_new_int64(d->t.related_to));
+	    d->t.related_to == 0 ? NULL :
+				   json_object_new_int64(d->t.related_to));
 	a = json_object_new_array();
 	for (size_t i = 0; i < d->n_messages; i++) {
 		const struct store_message *m = &d->messages[i];
@@ -453,13 +453,13 @@ int
 cli_show(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    CLI_STORE_LONGOPTS,
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0},
+		CLI_STORE_LONGOPTS,
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = {0};
+	struct cli_store_opts so = { 0 };
 	struct store_detail *d = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	struct cli_ctx ctx;
 	int ch, json = 0, rc;
 	long long id;

@@ -78,8 +78,10 @@ parse_opts(int argc, char **argv, struct report_opts *o)
 			break;
 		case 'F':
 			if (report_format_parse(optarg, &o->format) < 0) {
-				fprintf(stderr, "triage: report: unknown "
-				    "format '%s'\n", optarg);
+				fprintf(stderr,
+				    "triage: report: unknown "
+				    "format '%s'\n",
+				    optarg);
 				return -1;
 			}
 			break;
@@ -230,8 +232,8 @@ cli_report(struct cli *cli, int argc, char **argv)
 		rc = CLI_REFUSED;
 		goto out;
 	}
-	r = report_period(o.since, o.from, o.to, e.hours,
-	    (int64_t)time(NULL), &from, &to, &err);
+	r = report_period(o.since, o.from, o.to, e.hours, (int64_t)time(NULL),
+	    &from, &to, &err);
 	if (r < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -240,8 +242,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		goto out;
-	r = report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep,
-	    &err);
+	r = report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep, &err);
 	if (r == 0)
 		r = report_finish_render(&rep, &e, o.format, &out, &err);
 	if (r < 0) {

@@ -17,8 +17,8 @@
 static int
 reprocess_one(struct cli_ctx *ctx, int64_t id)
 {
-	struct store_actor who = {ctx->actor, STORE_SRC_CLI};
-	struct error err = {0};
+	struct store_actor who = { ctx->actor, STORE_SRC_CLI };
+	struct error err = { 0 };
 	int parsed;
 
 	if (ingest_reprocess(ctx->ingest, ctx->st, id, &who, &parsed, &err) < 0)
@@ -32,12 +32,12 @@ int
 cli_reprocess(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    CLI_STORE_LONGOPTS,
-	    {"failed", no_argument, NULL, 'f'},
-	    {NULL, 0, NULL, 0},
+		CLI_STORE_LONGOPTS,
+		{ "failed", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = {0};
-	struct error err = {0};
+	struct cli_store_opts so = { 0 };
+	struct error err = { 0 };
 	int64_t *ids = NULL;
 	size_t n = 0;
 	struct cli_ctx ctx;
@@ -77,8 +77,8 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		ids = NULL;
 		n = 0;
-		if (store_messages_for_ticket(
-			ctx.st, cli_ticket_id(argv[i]), &ids, &n, &err) < 0)
+		if (store_messages_for_ticket(ctx.st, cli_ticket_id(argv[i]),
+			&ids, &n, &err) < 0)
 			rc = cli_worse(rc, cli_fail(&err));
 		for (size_t k = 0; k < n; k++)
 			rc = cli_worse(rc, reprocess_one(&ctx, ids[k]));

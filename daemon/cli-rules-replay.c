@@ -30,7 +30,7 @@
 #include "verdict.h"
 #include "xalloc.h"
 
-#define RULES_DEFAULT_DIR	TRIAGE_SYSCONFDIR "/triage/rules.d"
+#define RULES_DEFAULT_DIR TRIAGE_SYSCONFDIR "/triage/rules.d"
 
 /* A list of distinct strings (tags, "rule (file:line)"). */
 struct strset {
@@ -69,11 +69,11 @@ strset_clear(struct strset *s)
 
 /* One rule set's verdict on a whole ticket. */
 struct fold {
-	char *queue;		/* owned, or NULL */
+	char *queue; /* owned, or NULL */
 	enum priority prio;
-	char *ignore;		/* owned, or NULL */
+	char *ignore; /* owned, or NULL */
 	struct strset tags;
-	struct strset rules;	/* "rule (file:line)" that fired */
+	struct strset rules; /* "rule (file:line)" that fired */
 	int opened;
 };
 
@@ -151,9 +151,8 @@ entry_name(const char *entry, char *buf, size_t size)
 
 /* Print what changes for one ticket; returns 1 when anything does. */
 static int
-report(const struct store_ticket *t, const struct fold *a,
-    const struct fold *b, const struct rules *base, const struct rules *cand,
-    struct totals *tot)
+report(const struct store_ticket *t, const struct fold *a, const struct fold *b,
+    const struct rules *base, const struct rules *cand, struct totals *tot)
 {
 	char name[256];
 	int dq = !same_str(a->queue, b->queue), dp = a->prio != b->prio;
@@ -198,8 +197,8 @@ report(const struct store_ticket *t, const struct fold *a,
 	/* fired with both, but written differently in the candidate */
 	for (size_t i = 0; i < b->rules.n; i++) {
 		if (strset_has(&a->rules, b->rules.v[i]) &&
-		    !rules_same_rule(base, cand, entry_name(b->rules.v[i],
-		    name, sizeof(name))))
+		    !rules_same_rule(base, cand,
+			entry_name(b->rules.v[i], name, sizeof(name))))
 			printf(" ~%s", b->rules.v[i]);
 	}
 	printf("\n");
@@ -213,7 +212,7 @@ report(const struct store_ticket *t, const struct fold *a,
 
 /* The two rule sets, and a pipeline over each. */
 struct sets {
-	struct rules *base, *cand;		/* owned */
+	struct rules *base, *cand;		  /* owned */
 	struct ingest *base_ingest, *cand_ingest; /* owned */
 };
 
@@ -347,8 +346,8 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	   operand), so options may follow FILE.eml. */
 	optind = 0;
 	for (ch = getopt_long(argc, argv, "s:r:b:D:A:", longopts, NULL);
-	    ch != -1;
-	    ch = getopt_long(argc, argv, "s:r:b:D:A:", longopts, NULL)) {
+	     ch != -1;
+	     ch = getopt_long(argc, argv, "s:r:b:D:A:", longopts, NULL)) {
 		if (cli_store_opt(ch, optarg, &so))
 			continue;
 		switch (ch) {
@@ -373,7 +372,8 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	rc = CLI_USAGE;
 	if (base_dir == NULL)
 		base_dir = cx.conf != NULL && cx.conf->rules != NULL ?
-		    cx.conf->rules : RULES_DEFAULT_DIR;
+			       cx.conf->rules :
+			       RULES_DEFAULT_DIR;
 	if (cand_dir == NULL)
 		cand_dir = base_dir;
 	if (load_set(base_dir, cx.conf, &sets.base) < 0 ||
@@ -396,9 +396,9 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		}
 	}
 	printf("%zu ticket%s replayed, %zu would change (queue %zu, priority "
-	    "%zu, tags %zu, ignore %zu)", tot.tickets,
-	    tot.tickets == 1 ? "" : "s", tot.changed, tot.queue, tot.prio,
-	    tot.tags, tot.ignore);
+	       "%zu, tags %zu, ignore %zu)",
+	    tot.tickets, tot.tickets == 1 ? "" : "s", tot.changed, tot.queue,
+	    tot.prio, tot.tags, tot.ignore);
 	if (tot.failed > 0)
 		printf("; %zu message%s did not parse", tot.failed,
 		    tot.failed == 1 ? "" : "s");

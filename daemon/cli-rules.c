@@ -24,8 +24,8 @@
 #include "verdict.h"
 #include "xalloc.h"
 
-#define RULES_DEFAULT_DIR	TRIAGE_SYSCONFDIR "/triage/rules.d"
-#define EML_MAX			(50 * 1024 * 1024)
+#define RULES_DEFAULT_DIR TRIAGE_SYSCONFDIR "/triage/rules.d"
+#define EML_MAX (50 * 1024 * 1024)
 
 /* The config, when one was given (-c or $TRIAGE_CONFIG); NULL otherwise. */
 static int
@@ -127,7 +127,7 @@ read_eml(const char *path, char **data_r, size_t *len_r)
 		return -1;
 	buf_init(&b, EML_MAX);
 	for (n = fread(chunk, 1, sizeof(chunk), fp); n > 0;
-	    n = fread(chunk, 1, sizeof(chunk), fp)) {
+	     n = fread(chunk, 1, sizeof(chunk), fp)) {
 		if (buf_add(&b, chunk, n) < 0) {
 			errno = EFBIG;
 			r = -1;
@@ -174,7 +174,7 @@ print_verdict(const struct verdict *v)
 	printf("verdict:\n  queue:    %s\n  priority: %s\n  tags:    ",
 	    v->queue != NULL ? v->queue : "(the mailbox's queue)",
 	    v->priority == PRIO_UNSET ? "(unset: normal)" :
-	    priority_name(v->priority));
+					priority_name(v->priority));
 	for (size_t i = 0; i < v->n_tags; i++)
 		printf(" %s", v->tags[i]);
 	printf("%s\n  scores:  ", v->n_tags == 0 ? " (none)" : "");
@@ -212,7 +212,7 @@ print_explain(const struct verdict *v, const struct rules_nears *nears)
 	for (size_t i = 0; i < v->n_hits; i++) {
 		if (v->hits[i].limit_hit)
 			printf("limit: %s (%s:%d) %s hit a PCRE2 limit; "
-			    "that condition counted as not holding\n",
+			       "that condition counted as not holding\n",
 			    v->hits[i].rule, v->hits[i].file, v->hits[i].line,
 			    v->hits[i].target);
 	}
@@ -253,7 +253,7 @@ rules_test(struct cli *cli, int argc, char **argv)
 	   operand), so options may follow FILE.eml. */
 	optind = 0;
 	for (ch = getopt_long(argc, argv, "r:m:P", longopts, NULL); ch != -1;
-	    ch = getopt_long(argc, argv, "r:m:P", longopts, NULL)) {
+	     ch = getopt_long(argc, argv, "r:m:P", longopts, NULL)) {
 		switch (ch) {
 		case 'r':
 			dir_opt = optarg;
@@ -274,7 +274,7 @@ rules_test(struct cli *cli, int argc, char **argv)
 	if (load_conf(cli, 0, &conf) < 0)
 		goto out;
 	if (load_rules(rules_dir(dir_opt, conf), conf, no_prefilter, stderr,
-	    &rs) < 0)
+		&rs) < 0)
 		goto out;
 	if (read_eml(argv[optind], &raw, &len) < 0) {
 		fprintf(stderr, "triage: %s: %s\n", argv[optind],

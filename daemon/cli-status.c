@@ -23,16 +23,16 @@
 #include "xalloc.h"
 
 struct status_view {
-	int have;		/* a status file was read */
-	int running;		/* its pid is alive */
+	int have;    /* a status file was read */
+	int running; /* its pid is alive */
 	pid_t pid;
 	int64_t updated;
-	struct mailbox_status *v;	/* owned */
+	struct mailbox_status *v; /* owned */
 	size_t n;
-	int64_t counts[4];	/* messages, failed, tickets, outbox */
+	int64_t counts[4]; /* messages, failed, tickets, outbox */
 	int have_counts;
 	int64_t outbox_pending, outbox_failed;
-	struct store_outbox *failed;	/* owned: the newest failed rows */
+	struct store_outbox *failed; /* owned: the newest failed rows */
 	size_t n_failed;
 };
 
@@ -81,7 +81,7 @@ read_counts(const struct conf *conf, struct status_view *sv)
 	if (store_outbox_count(st, "pending", &sv->outbox_pending, &err) < 0 ||
 	    store_outbox_count(st, "failed", &sv->outbox_failed, &err) < 0 ||
 	    store_outbox_list(st, "failed", FAILED_SHOWN, &sv->failed,
-	    &sv->n_failed, &err) < 0)
+		&sv->n_failed, &err) < 0)
 		sv->have_counts = 0;
 	store_close(&st);
 }
@@ -93,7 +93,7 @@ print_text(const struct status_view *sv)
 
 	if (!sv->have) {
 		printf("triaged: no status yet (has it run with this "
-		    "database?)\n");
+		       "database?)\n");
 	} else {
 		iso_time(sv->updated, when, sizeof(when));
 		printf("triaged: %s (pid %ld), state as of %s\n",
@@ -106,21 +106,25 @@ print_text(const struct status_view *sv)
 	}
 	if (sv->have_counts)
 		printf("database: %" PRId64 " messages (%" PRId64 " failed "
-		    "to parse), %" PRId64 " tickets, %" PRId64 " outbox "
-		    "rows\n", sv->counts[0], sv->counts[1], sv->counts[2],
-		    sv->counts[3]);
+		       "to parse), %" PRId64 " tickets, %" PRId64 " outbox "
+		       "rows\n",
+		    sv->counts[0], sv->counts[1], sv->counts[2], sv->counts[3]);
 	if (!sv->have_counts)
 		return;
 	printf("outbox: %" PRId64 " waiting, %" PRId64 " failed%s\n",
-	    sv->outbox_pending, sv->outbox_failed, sv->outbox_failed > 0 ?
-	    " (triage outbox --failed; retry with triage outbox retry ID)" :
-	    "");
+	    sv->outbox_pending, sv->outbox_failed,
+	    sv->outbox_failed > 0 ?
+		" (triage outbox --failed; retry with triage outbox retry ID)" :
+		"");
 	for (size_t i = 0; i < sv->n_failed; i++) {
 		const struct store_outbox *o = &sv->failed[i];
 
 		printf("  failed: row %" PRId64 " ticket #%" PRId64 " %s to %s:"
-		    " %s\n", o->id, o->ticket_id, o->kind, o->route != NULL ?
-		    o->route : o->rcpt != NULL ? o->rcpt : "?",
+		       " %s\n",
+		    o->id, o->ticket_id, o->kind,
+		    o->route != NULL ? o->route :
+		    o->rcpt != NULL  ? o->rcpt :
+				       "?",
 		    o->last_error != NULL ? o->last_error : "");
 	}
 }
@@ -130,22 +134,22 @@ json_counts(const struct mailbox_counts *c)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "pending", json_object_new_int64(
-	    (int64_t)c->pending));
-	json_object_object_add(o, "stored", json_object_new_int64(
-	    (int64_t)c->stored));
-	json_object_object_add(o, "problems", json_object_new_int64(
-	    (int64_t)c->problems));
-	json_object_object_add(o, "failed", json_object_new_int64(
-	    (int64_t)c->failed));
-	json_object_object_add(o, "ignored", json_object_new_int64(
-	    (int64_t)c->ignored));
-	json_object_object_add(o, "duplicate", json_object_new_int64(
-	    (int64_t)c->duplicate));
-	json_object_object_add(o, "too_big", json_object_new_int64(
-	    (int64_t)c->too_big));
-	json_object_object_add(o, "gone", json_object_new_int64(
-	    (int64_t)c->gone));
+	json_object_object_add(o, "pending",
+	    json_object_new_int64((int64_t)c->pending));
+	json_object_object_add(o, "stored",
+	    json_object_new_int64((int64_t)c->stored));
+	json_object_object_add(o, "problems",
+	    json_object_new_int64((int64_t)c->problems));
+	json_object_object_add(o, "failed",
+	    json_object_new_int64((int64_t)c->failed));
+	json_object_object_add(o, "ignored",
+	    json_object_new_int64((int64_t)c->ignored));
+	json_object_object_add(o, "duplicate",
+	    json_object_new_int64((int64_t)c->duplicate));
+	json_object_object_add(o, "too_big",
+	    json_object_new_int64((int64_t)c->too_big));
+	json_object_object_add(o, "gone",
+	    json_object_new_int64((int64_t)c->gone));
 	return o;
 }
 
@@ -166,16 +170,17 @@ json_mailbox(const struct mailbox_status *s)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "name", json_object_new_string(s->name));
-	json_object_object_add(o, "state", json_object_new_string(
-	    mailbox_state_name(s->state)));
+	json_object_object_add(o, "state",
+	    json_object_new_string(mailbox_state_name(s->state)));
 	json_object_object_add(o, "connected",
 	    json_object_new_boolean(s->connected));
 	json_object_object_add(o, "idle", json_object_new_boolean(s->idle));
 	json_object_object_add(o, "until", json_time(s->until));
 	json_object_object_add(o, "failures",
 	    json_object_new_int((int)s->failures));
-	json_object_object_add(o, "last_error", s->last_error[0] != '\0' ?
-	    json_object_new_string(s->last_error) : NULL);
+	json_object_object_add(o, "last_error",
+	    s->last_error[0] != '\0' ? json_object_new_string(s->last_error) :
+				       NULL);
 	json_object_object_add(o, "last_poll", json_time(s->last_sync));
 	json_object_object_add(o, "uidvalidity",
 	    json_object_new_int64(s->uidvalidity));
@@ -204,11 +209,13 @@ json_outbox(json_object *root, const struct status_view *sv)
 		    json_object_new_int64(o->ticket_id));
 		json_object_object_add(f, "kind",
 		    json_object_new_string(o->kind));
-		json_object_object_add(f, "to", json_object_new_string(
-		    o->route != NULL ? o->route : o->rcpt != NULL ? o->rcpt :
-		    ""));
-		json_object_object_add(f, "error", json_object_new_string(
-		    o->last_error != NULL ? o->last_error : ""));
+		json_object_object_add(f, "to",
+		    json_object_new_string(o->route != NULL ? o->route :
+					   o->rcpt != NULL  ? o->rcpt :
+							      ""));
+		json_object_object_add(f, "error",
+		    json_object_new_string(
+			o->last_error != NULL ? o->last_error : ""));
 		json_object_array_add(a, f);
 	}
 	json_object_object_add(root, "outbox_failures", a);
@@ -222,8 +229,8 @@ print_json(const struct status_view *sv)
 	d = json_object_new_object();
 	json_object_object_add(d, "running",
 	    json_object_new_boolean(sv->running));
-	json_object_object_add(d, "pid", sv->have ?
-	    json_object_new_int64(sv->pid) : NULL);
+	json_object_object_add(d, "pid",
+	    sv->have ? json_object_new_int64(sv->pid) : NULL);
 	json_object_object_add(d, "updated", json_time(sv->updated));
 	json_object_object_add(root, "daemon", d);
 	a = json_object_new_array();
@@ -235,8 +242,9 @@ print_json(const struct status_view *sv)
 		    json_object_new_int64(sv->counts[i]));
 	if (sv->have_counts)
 		json_outbox(root, sv);
-	printf("%s\n", json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n",
+	    json_object_to_json_string_ext(root,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
@@ -261,8 +269,7 @@ cli_status(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(cli_find("status"));
-	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, &conf,
-	    &errs);
+	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, &conf, &errs);
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.v[i]);
@@ -270,8 +277,7 @@ cli_status(struct cli *cli, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	path = mailbox_status_path(conf->database);
-	r = mailbox_status_read(path, &sv.pid, &sv.updated, &sv.v, &sv.n,
-	    &err);
+	r = mailbox_status_read(path, &sv.pid, &sv.updated, &sv.v, &sv.n, &err);
 	if (r < 0 && err.code != ERR_NOTFOUND)
 		fprintf(stderr, "triage: %s\n", err.msg);
 	sv.have = r == 0;

@@ -36,11 +36,11 @@ parse(int argc, char **argv, unsigned allowed, int min_rest, int max_rest,
     struct args *a)
 {
 	static const struct option longopts[] = {
-	    CLI_STORE_LONGOPTS,
-	    {"steal", no_argument, NULL, 's'},
-	    {"note", required_argument, NULL, 'n'},
-	    {"reason", required_argument, NULL, 'r'},
-	    {NULL, 0, NULL, 0},
+		CLI_STORE_LONGOPTS,
+		{ "steal", no_argument, NULL, 's' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_cmd *cmd = cli_find(argv[0]);
 	int ch, rc;
@@ -111,9 +111,9 @@ enum verb {
 	V_REOPEN
 };
 
-static const char *const done_words[] = {"claimed", "routed", "acknowledged",
-    "qualified", "disqualified", "noted", "tagged", "reprioritised",
-    "marked as a story candidate", "closed", "reopened"};
+static const char *const done_words[] = { "claimed", "routed", "acknowledged",
+	"qualified", "disqualified", "noted", "tagged", "reprioritised",
+	"marked as a story candidate", "closed", "reopened" };
 
 /* Check a verb's own arguments before the store is opened. */
 static int
@@ -169,8 +169,8 @@ act(enum verb v, struct store *st, const struct args *a,
 	case V_ACK:
 		return store_ack(st, a->id, who, err);
 	case V_QUALIFY:
-		return store_qualify(
-		    st, a->id, dims, (size_t)a->n_rest, who, err);
+		return store_qualify(st, a->id, dims, (size_t)a->n_rest, who,
+		    err);
 	case V_DISQUALIFY:
 		return store_disqualify(st, a->id, a->reason, who, err);
 	case V_NOTE:
@@ -196,7 +196,7 @@ static int
 verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
     int min_rest, int max_rest)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct cli_ctx ctx;
 	struct store_actor who;
 	enum priority prio = PRIO_NORMAL;
@@ -215,7 +215,7 @@ verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
 	rc = cli_store_open(cli, &a.so, &ctx);
 	if (rc != CLI_OK)
 		return rc;
-	who = (struct store_actor){ctx.actor, STORE_SRC_CLI};
+	who = (struct store_actor){ ctx.actor, STORE_SRC_CLI };
 	/* "route ID owner": the owner must have an address */
 	if (v == V_ROUTE && strcmp(a.rest[0], STORE_ROUTE_OWNER) == 0)
 		r = store_route_owner(ctx.st, a.id, ctx.conf, a.note, &who,

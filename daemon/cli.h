@@ -7,14 +7,14 @@
 #define TRIAGE_CLI_H
 
 /* Exit codes (DESIGN.md): 0 ok, 1 refused, 2 usage or config error. */
-#define CLI_OK		0
-#define CLI_REFUSED	1
-#define CLI_USAGE	2
-#define CLI_TEMPFAIL	75	/* EX_TEMPFAIL: an MTA retries */
+#define CLI_OK 0
+#define CLI_REFUSED 1
+#define CLI_USAGE 2
+#define CLI_TEMPFAIL 75 /* EX_TEMPFAIL: an MTA retries */
 
 struct cli {
-	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
-	int conf_given;		/* -c or $TRIAGE_CONFIG was set explicitly */
+	const char *conf_path; /* -c, $TRIAGE_CONFIG, or the default */
+	int conf_given;	       /* -c or $TRIAGE_CONFIG was set explicitly */
 };
 
 /*
@@ -26,7 +26,7 @@ typedef int cli_fn(struct cli *cli, int argc, char **argv);
 struct cli_cmd {
 	const char *name;
 	cli_fn *fn;
-	const char *usage;	/* arguments, for `triage help` */
+	const char *usage; /* arguments, for `triage help` */
 };
 
 /* Print "usage: triage NAME USAGE" to stderr; returns CLI_USAGE. */
@@ -43,8 +43,8 @@ struct error;
 
 /* Options every store command takes: --db FILE, --as NAME. */
 struct cli_store_opts {
-	const char *db;		/* --db, else $TRIAGE_DB, else the config's */
-	const char *as;		/* --as, else the Unix user via `team` */
+	const char *db; /* --db, else $TRIAGE_DB, else the config's */
+	const char *as; /* --as, else the Unix user via `team` */
 };
 
 struct conf;
@@ -54,18 +54,20 @@ struct rules_problems;
 
 /* What a store command works with; cli_store_close releases it. */
 struct cli_ctx {
-	struct store *st;	/* owned */
-	struct conf *conf;	/* owned; NULL when run with --db and no config */
-	char *actor;		/* owned: who acts */
+	struct store *st;  /* owned */
+	struct conf *conf; /* owned; NULL when run with --db and no config */
+	char *actor;	   /* owned: who acts */
 	struct accounts *accounts; /* owned: the config's key accounts, or
 				      NULL; the store looks tickets up in it */
-	struct rules *rules;	/* owned: cli_ingest_open's, or NULL */
-	struct ingest *ingest;	/* owned: cli_ingest_open's, or NULL */
+	struct rules *rules;	   /* owned: cli_ingest_open's, or NULL */
+	struct ingest *ingest;	   /* owned: cli_ingest_open's, or NULL */
 };
 
 #define CLI_STORE_LONGOPTS \
 	{ "db", required_argument, NULL, 'D' }, \
-	{ "as", required_argument, NULL, 'A' }
+	{ \
+		"as", required_argument, NULL, 'A' \
+	}
 
 /*
  * Load the config (secrets are not read), open its database (or --db /
@@ -93,8 +95,8 @@ void cli_ingest_open(struct cli_ctx *ctx);
  * `c` (NULL: any name).  Returns 0 and sets *rs_r (rules_free), or -1
  * with every problem appended to *probs.
  */
-int cli_rules_load(const char *dir, const struct conf *c,
-    struct rules **rs_r, struct rules_problems *probs);
+int cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
+    struct rules_problems *probs);
 /* The worse of two exit codes: tempfail > usage > refused > ok. */
 int cli_worse(int a, int b);
 /* Print err and map its code to an exit code (1, 2 or 75). */

@@ -15,14 +15,16 @@ static int cli_help(struct cli *cli, int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	{ "help", cli_help, "" },
 	{ "inspect", cli_inspect, "FILE.eml|- [--json]" },
-	{ "queue", cli_queue, "[--queue Q] [--state S] [--mine] [--limit N] "
+	{ "queue", cli_queue,
+	    "[--queue Q] [--state S] [--mine] [--limit N] "
 	    "[--json]" },
 	{ "show", cli_show, "ID [--json]" },
 	{ "search", cli_search, "TEXT... [--limit N] [--json]" },
 	{ "claim", cli_claim, "ID [--as NAME] [--steal]" },
 	{ "route", cli_route, "ID ROUTE [--note TEXT]" },
 	{ "ack", cli_ack, "ID" },
-	{ "qualify", cli_qualify, "ID [budget|authority|need|timeline|fit]..." },
+	{ "qualify", cli_qualify,
+	    "ID [budget|authority|need|timeline|fit]..." },
 	{ "disqualify", cli_disqualify, "ID --reason TEXT" },
 	{ "note", cli_note, "ID TEXT..." },
 	{ "tag", cli_tag, "ID TAG" },
@@ -36,7 +38,8 @@ static const struct cli_cmd commands[] = {
 	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
 	    "replay [--since 30d] [--rules DIR] [--baseline DIR] [--db FILE]" },
 	{ "status", cli_status, "[--json]" },
-	{ "report", cli_report, "[--since 7d | --from DATE [--to DATE]] "
+	{ "report", cli_report,
+	    "[--since 7d | --from DATE [--to DATE]] "
 	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] [--db FILE]" },
 	{ "outbox", cli_outbox, "[--failed | --all] [--limit N] | retry ID" },
 };
@@ -81,7 +84,8 @@ main(int argc, char **argv)
 	log_init("triage", LOG_LVL_WARN);
 	env = getenv("TRIAGE_CONFIG");
 	cli.conf_path = env != NULL && *env != '\0' ? env :
-	    TRIAGE_SYSCONFDIR "/triage/triage.conf";
+						      TRIAGE_SYSCONFDIR
+			    "/triage/triage.conf";
 	cli.conf_given = env != NULL && *env != '\0';
 
 	/* '+': stop at the subcommand; its options are its own. */
@@ -108,10 +112,12 @@ main(int argc, char **argv)
 	}
 	cmd = cli_find(argv[0]);
 	if (cmd == NULL) {
-		fprintf(stderr, "triage: unknown command '%s' "
-		    "(see 'triage help')\n", argv[0]);
+		fprintf(stderr,
+		    "triage: unknown command '%s' "
+		    "(see 'triage help')\n",
+		    argv[0]);
 		return CLI_USAGE;
 	}
-	optind = 1;	/* subcommands run getopt on their own argv */
+	optind = 1; /* subcommands run getopt on their own argv */
 	return cmd->fn(&cli, argc, argv);
 }

@@ -24,33 +24,34 @@
 #include "log-sink.h"
 #include "log.h"
 
-#define EXIT_FAILED 1	/* --once: some mailbox could not be drained */
-#define EXIT_CONFIG 2	/* listed in RestartPreventExitStatus= */
-#define IDLE_RENEW_MAX_S 1740	/* RFC 2177: servers may drop at 30 min */
+#define EXIT_FAILED 1	      /* --once: some mailbox could not be drained */
+#define EXIT_CONFIG 2	      /* listed in RestartPreventExitStatus= */
+#define IDLE_RENEW_MAX_S 1740 /* RFC 2177: servers may drop at 30 min */
 
 struct args {
-	const char *conf_path;	/* -c, $TRIAGE_CONFIG, or the default */
-	int check;		/* --check: validate the config and exit */
-	int once;		/* --once: one poll of every mailbox */
-	int no_idle;		/* --no-idle: poll even where IDLE works */
-	size_t batch;		/* --batch N: messages per transaction */
-	int idle_renew_s;	/* --idle-renew S: re-issue IDLE after */
+	const char *conf_path; /* -c, $TRIAGE_CONFIG, or the default */
+	int check;	       /* --check: validate the config and exit */
+	int once;	       /* --once: one poll of every mailbox */
+	int no_idle;	       /* --no-idle: poll even where IDLE works */
+	size_t batch;	       /* --batch N: messages per transaction */
+	int idle_renew_s;      /* --idle-renew S: re-issue IDLE after */
 };
 
 /* What the main loop turns over. */
 struct triaged {
 	const struct args *args;
-	struct engine *e;		/* owned */
-	int sfd;			/* signalfd */
-	int tfd;			/* timerfd: the tick */
-	uint64_t watchdog_usec;		/* 0: no watchdog */
+	struct engine *e;	/* owned */
+	int sfd;		/* signalfd */
+	int tfd;		/* timerfd: the tick */
+	uint64_t watchdog_usec; /* 0: no watchdog */
 	int quit;
 };
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: triaged [-c FILE] [--check] [--once] "
+	fprintf(stderr,
+	    "usage: triaged [-c FILE] [--check] [--once] "
 	    "[--no-idle] [--batch N] [--idle-renew SECONDS] [-v]\n");
 	exit(EXIT_CONFIG);
 }

@@ -32,8 +32,7 @@ backoff_next(struct backoff *b)
 	if (b->failures < 64)
 		b->failures++;
 	half = d / 2;
-	d = half + (int64_t)(b->rand(b->rand_arg) %
-	    (uint64_t)(d - half + 1));
+	d = half + (int64_t)(b->rand(b->rand_arg) % (uint64_t)(d - half + 1));
 	return d > 0 ? d : 1;
 }
 

@@ -17,10 +17,10 @@
 typedef uint64_t backoff_rand_fn(void *arg);
 
 struct backoff {
-	int64_t base_ms;	/* first wait (before jitter) */
-	int64_t cap_ms;		/* no wait is longer */
-	unsigned failures;	/* consecutive failures so far */
-	backoff_rand_fn *rand;	/* NULL: getrandom(), or a xorshift */
+	int64_t base_ms;       /* first wait (before jitter) */
+	int64_t cap_ms;	       /* no wait is longer */
+	unsigned failures;     /* consecutive failures so far */
+	backoff_rand_fn *rand; /* NULL: getrandom(), or a xorshift */
 	void *rand_arg;
 };
 

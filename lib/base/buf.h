@@ -10,10 +10,10 @@
 
 /* A growable byte buffer with a hard cap; always NUL-terminated. */
 struct buf {
-	char *data;	/* owned */
+	char *data; /* owned */
 	size_t len;
 	size_t alloc;
-	size_t cap;	/* maximum len; appends beyond it fail */
+	size_t cap; /* maximum len; appends beyond it fail */
 };
 
 void buf_init(struct buf *b, size_t cap);
@@ -21,7 +21,7 @@ void buf_init(struct buf *b, size_t cap);
 int buf_add(struct buf *b, const void *data, size_t len);
 int buf_addstr(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Empty the buffer but keep its memory. */
 void buf_reset(struct buf *b);
 /* Hand the data to the caller (who frees it); the buffer is emptied. */

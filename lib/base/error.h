@@ -8,14 +8,14 @@
 
 enum err_code {
 	ERR_NONE = 0,
-	ERR_MSG,	/* this message is bad: store it raw, skip it */
-	ERR_BOX,	/* this mailbox is unusable now: back off, others go on */
-	ERR_CONN,	/* the connection broke: reconnect */
-	ERR_TEMP,	/* temporary (locked, disk full): retry later */
-	ERR_CONF,	/* configuration is wrong: refuse to start */
-	ERR_REFUSED,	/* the request was refused (already claimed ...) */
-	ERR_NOTFOUND,	/* no such ticket, message, route ... */
-	ERR_USAGE,	/* caller error */
+	ERR_MSG,      /* this message is bad: store it raw, skip it */
+	ERR_BOX,      /* this mailbox is unusable now: back off, others go on */
+	ERR_CONN,     /* the connection broke: reconnect */
+	ERR_TEMP,     /* temporary (locked, disk full): retry later */
+	ERR_CONF,     /* configuration is wrong: refuse to start */
+	ERR_REFUSED,  /* the request was refused (already claimed ...) */
+	ERR_NOTFOUND, /* no such ticket, message, route ... */
+	ERR_USAGE,    /* caller error */
 	ERR_INTERNAL,
 };
 
@@ -26,7 +26,7 @@ struct error {
 
 /* Set code and message; returns -1 so callers can `return error_set(...)`. */
 int error_set(struct error *err, enum err_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void error_clear(struct error *err);
 
 #endif

@@ -52,8 +52,8 @@ prefix(const struct log_where *w, char *buf, size_t len)
 }
 
 void
-log_sink_stderr(void *arg, enum log_level level,
-    const struct log_where *where, const char *msg)
+log_sink_stderr(void *arg, enum log_level level, const struct log_where *where,
+    const char *msg)
 {
 	char pre[256];
 

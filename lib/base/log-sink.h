@@ -15,9 +15,9 @@
 
 /* What a line is about; every field may be NULL (or 0: no ticket). */
 struct log_where {
-	const char *component;	/* "outbox", "sla"; NULL: the engine */
-	const char *mailbox;	/* a configured mailbox's name */
-	int64_t ticket;		/* a ticket id; 0: none */
+	const char *component; /* "outbox", "sla"; NULL: the engine */
+	const char *mailbox;   /* a configured mailbox's name */
+	int64_t ticket;	       /* a ticket id; 0: none */
 };
 
 /*
@@ -29,8 +29,8 @@ typedef void log_sink_fn(void *arg, enum log_level level,
     const struct log_where *where, const char *msg);
 
 struct log_sink {
-	log_sink_fn *fn;	/* NULL: lines are dropped */
-	void *arg;		/* foreign */
+	log_sink_fn *fn; /* NULL: lines are dropped */
+	void *arg;	 /* foreign */
 };
 
 /* Format and hand one line to `s` (a no-op on NULL s or s->fn). */

@@ -9,7 +9,7 @@
 
 static const char *log_progname = "triage";
 static enum log_level log_max = LOG_LVL_INFO;
-static int log_journal;		/* stderr is the journal: no name, no time */
+static int log_journal; /* stderr is the journal: no name, no time */
 
 void
 log_init(const char *progname, enum log_level max_level)
@@ -38,18 +38,17 @@ log_vwrite(enum log_level level, const char *errstr, const char *fmt,
 		fprintf(stderr, "<%d>%s%s%s\n", (int)level, msg,
 		    errstr ? ": " : "", errstr ? errstr : "");
 	else
-		fprintf(stderr, "<%d>%s: %s%s%s\n", (int)level,
-		    log_progname, msg, errstr ? ": " : "",
-		    errstr ? errstr : "");
+		fprintf(stderr, "<%d>%s: %s%s%s\n", (int)level, log_progname,
+		    msg, errstr ? ": " : "", errstr ? errstr : "");
 	errno = saved;
 }
 
-#define LOG_BODY(level, errstr)                                  \
-	do {                                                     \
-		va_list ap;                                      \
-		va_start(ap, fmt);                               \
-		log_vwrite((level), (errstr), fmt, ap);          \
-		va_end(ap);                                      \
+#define LOG_BODY(level, errstr) \
+	do { \
+		va_list ap; \
+		va_start(ap, fmt); \
+		log_vwrite((level), (errstr), fmt, ap); \
+		va_end(ap); \
 	} while (0)
 
 void

@@ -27,7 +27,7 @@ is_loopback(const struct sockaddr *sa)
 		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
 			return 1;
 		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
-		    in6->sin6_addr.s6_addr[12] == 127;
+		       in6->sin6_addr.s6_addr[12] == 127;
 	}
 	return 0;
 }

@@ -8,9 +8,9 @@
 #include <pthread.h>
 
 enum net_fail {
-	NET_RESOLVE = 1,	/* the name did not resolve */
-	NET_REMOTE,		/* loopback_only, and no address was loopback */
-	NET_CONNECT,		/* every address refused, timed out, ... */
+	NET_RESOLVE = 1, /* the name did not resolve */
+	NET_REMOTE,	 /* loopback_only, and no address was loopback */
+	NET_CONNECT,	 /* every address refused, timed out, ... */
 };
 
 /*
@@ -33,8 +33,8 @@ int net_connect(const char *host, int port, int loopback_only, int timeout_s,
  */
 struct net_cut {
 	pthread_mutex_t lock;
-	int fd;			/* under lock; -1: none */
-	int fired;		/* under lock */
+	int fd;	   /* under lock; -1: none */
+	int fired; /* under lock */
 };
 
 void net_cut_init(struct net_cut *c);

@@ -12,14 +12,14 @@
 
 struct ticker {
 	ticker_fn *fn;
-	void *arg;		/* foreign */
+	void *arg; /* foreign */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;	/* CLOCK_MONOTONIC: immune to clock steps */
-	int woken;		/* under lock */
-	int stop;		/* under lock; also read atomically */
-	int ended;		/* under lock: the thread is past its last turn */
-	struct net_cut cut;	/* what the job is blocked on */
+	pthread_cond_t cond; /* CLOCK_MONOTONIC: immune to clock steps */
+	int woken;	     /* under lock */
+	int stop;	     /* under lock; also read atomically */
+	int ended;	     /* under lock: the thread is past its last turn */
+	struct net_cut cut;  /* what the job is blocked on */
 };
 
 /* Sleep `seconds` unless woken or stopped first. */
@@ -59,8 +59,7 @@ ticker_main(void *arg)
 }
 
 int
-ticker_start(ticker_fn *fn, void *arg, struct ticker **t_r,
-    struct error *err)
+ticker_start(ticker_fn *fn, void *arg, struct ticker **t_r, struct error *err)
 {
 	struct ticker *t = xcalloc(1, sizeof(*t));
 	pthread_condattr_t ca;
@@ -80,8 +79,7 @@ ticker_start(ticker_fn *fn, void *arg, struct ticker **t_r,
 		pthread_mutex_destroy(&t->lock);
 		net_cut_destroy(&t->cut);
 		free(t);
-		return error_set(err, ERR_INTERNAL, "thread: %s",
-		    strerror(e));
+		return error_set(err, ERR_INTERNAL, "thread: %s", strerror(e));
 	}
 	*t_r = t;
 	return 0;
@@ -94,7 +92,7 @@ ticker_wake(struct ticker *t)
 		return;
 	pthread_mutex_lock(&t->lock);
 	t->woken = 1;
-	pthread_cond_broadcast(&t->cond);	/* ticker_free waits too */
+	pthread_cond_broadcast(&t->cond); /* ticker_free waits too */
 	pthread_mutex_unlock(&t->lock);
 }
 

@@ -19,7 +19,7 @@ char *xstrdup(const char *s);
 char *xstrdup_or_null(const char *s);
 char *xstrndup(const char *s, size_t n);
 int xasprintf(char **ret, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* free(*p) and set *p to NULL. */
 void xfree(void *pp);
 

@@ -15,12 +15,11 @@
 
 /* Server blocks: imap (in a mailbox) and smtp ------------------------ */
 
-static const char *const tls_names[] = { "implicit", "starttls", "none",
-	NULL };
+static const char *const tls_names[] = { "implicit", "starttls", "none", NULL };
 
 static void
-check_env_name(struct loader *l, const struct key *k,
-    const config_setting_t *s, const char *text, void *base)
+check_env_name(struct loader *l, const struct key *k, const config_setting_t *s,
+    const char *text, void *base)
 {
 	(void)base;
 	if (!conf_valid_env_name(text))
@@ -32,18 +31,21 @@ check_env_name(struct loader *l, const struct key *k,
 
 #define SERVER_KEYS(type, srv, user_flags) \
 	{ "host", V_STR, F(type, srv.host), K_REQUIRED }, \
-	{ "port", V_INT, F(type, srv.port), .min = 1, .max = 65535 }, \
-	{ "user", V_STR, F(type, srv.user), user_flags }, \
-	{ "password_file", V_PATH, F(type, srv.password_file), K_EMPTY_NULL }, \
-	{ "password_env", V_STR, F(type, srv.password_env), K_EMPTY_NULL, \
-	  .fn = check_env_name }, \
-	{ "password_command", V_STR, F(type, srv.password_command), \
-	  K_EMPTY_NULL }, \
-	{ "oauth2_token_file", V_PATH, F(type, srv.oauth2_token_file), \
-	  K_EMPTY_NULL }, \
-	{ "oauth2_token_command", V_STR, F(type, srv.oauth2_token_command), \
-	  K_EMPTY_NULL }, \
-	{ "ca_file", V_PATH, F(type, srv.ca_file), K_EMPTY_NULL }
+	    { "port", V_INT, F(type, srv.port), .min = 1, .max = 65535 }, \
+	    { "user", V_STR, F(type, srv.user), user_flags }, \
+	    { "password_file", V_PATH, F(type, srv.password_file), \
+		    K_EMPTY_NULL }, \
+	    { "password_env", V_STR, F(type, srv.password_env), K_EMPTY_NULL, \
+		    .fn = check_env_name }, \
+	    { "password_command", V_STR, F(type, srv.password_command), \
+		    K_EMPTY_NULL }, \
+	    { "oauth2_token_file", V_PATH, F(type, srv.oauth2_token_file), \
+		    K_EMPTY_NULL }, \
+	    { "oauth2_token_command", V_STR, \
+		    F(type, srv.oauth2_token_command), K_EMPTY_NULL }, \
+	{ \
+		"ca_file", V_PATH, F(type, srv.ca_file), K_EMPTY_NULL \
+	}
 
 /* Secrets are read now so a bad one stops the start, not the first poll. */
 static void
@@ -63,14 +65,15 @@ load_secrets(struct loader *l, const config_setting_t *g,
 		if (v == NULL || *v == '\0')
 			conf_lerr(l, conf_child(g, "password_env"),
 			    "environment variable '%s' (password_env) is not "
-			    "set", srv->password_env);
+			    "set",
+			    srv->password_env);
 		else
 			srv->password = xstrdup(v);
 	}
 	/* Tokens are refreshed by others: check now, read at connect. */
 	if (srv->oauth2_token_file != NULL &&
-	    conf_secret_file(srv->oauth2_token_file, NULL, why,
-		sizeof(why)) < 0)
+	    conf_secret_file(srv->oauth2_token_file, NULL, why, sizeof(why)) <
+		0)
 		conf_lerr(l, conf_child(g, "oauth2_token_file"),
 		    "oauth2_token_file '%s'%s", srv->oauth2_token_file, why);
 	if (srv->ca_file != NULL && access(srv->ca_file, R_OK) < 0)
@@ -80,9 +83,9 @@ load_secrets(struct loader *l, const config_setting_t *g,
 
 /* How imap and smtp blocks differ beyond their keys. */
 struct server_kind {
-	const char *what;	/* "imap", "smtp" */
-	int ports[3];		/* default port, by enum conf_tls */
-	int user_required;	/* if not, a credential still needs a user */
+	const char *what;  /* "imap", "smtp" */
+	int ports[3];	   /* default port, by enum conf_tls */
+	int user_required; /* if not, a credential still needs a user */
 };
 
 /* What every server block needs beyond its single keys. */
@@ -100,21 +103,26 @@ check_server(struct loader *l, const config_setting_t *g,
 	    !conf_is_loopback(srv->host))
 		conf_lerr(l, conf_child(g, "tls"),
 		    "tls = \"none\" sends the password in clear: only "
-		    "allowed for a loopback host, not '%s'", srv->host);
+		    "allowed for a loopback host, not '%s'",
+		    srv->host);
 	n_pass = (srv->password_file != NULL) + (srv->password_env != NULL) +
-	    (srv->password_command != NULL);
+		 (srv->password_command != NULL);
 	n_token = (srv->oauth2_token_file != NULL) +
-	    (srv->oauth2_token_command != NULL);
+		  (srv->oauth2_token_command != NULL);
 	if (n_pass + n_token > 1)
-		conf_lerr(l, g, "%s block: set only one of password_file, "
+		conf_lerr(l, g,
+		    "%s block: set only one of password_file, "
 		    "password_env, password_command, oauth2_token_file and "
-		    "oauth2_token_command", what);
+		    "oauth2_token_command",
+		    what);
 	else if (n_pass + n_token == 0 && srv->user != NULL)
-		conf_lerr(l, g, "%s block: user '%s' needs a password_file, "
+		conf_lerr(l, g,
+		    "%s block: user '%s' needs a password_file, "
 		    "password_env, password_command, oauth2_token_file or "
-		    "oauth2_token_command", what, srv->user);
+		    "oauth2_token_command",
+		    what, srv->user);
 	else if (n_pass + n_token == 1 && srv->user == NULL &&
-	    !kind->user_required)
+		 !kind->user_required)
 		conf_lerr(l, g, "%s block: a password or token needs a 'user'",
 		    what);
 	if ((l->flags & CONF_LOAD_NO_SECRETS) == 0)
@@ -124,8 +132,7 @@ check_server(struct loader *l, const config_setting_t *g,
 static void
 post_imap(struct loader *l, const config_setting_t *g, void *base)
 {
-	static const struct server_kind imap = { "imap", { 993, 143, 143 },
-		1 };
+	static const struct server_kind imap = { "imap", { 993, 143, 143 }, 1 };
 	struct conf_mailbox *mb = base;
 
 	check_server(l, g, &mb->imap, &imap);
@@ -134,8 +141,7 @@ post_imap(struct loader *l, const config_setting_t *g, void *base)
 static void
 post_smtp(struct loader *l, const config_setting_t *g, void *base)
 {
-	static const struct server_kind smtp = { "smtp", { 465, 587, 25 },
-		0 };
+	static const struct server_kind smtp = { "smtp", { 465, 587, 25 }, 0 };
 	struct conf *c = base;
 
 	check_server(l, g, &c->smtp, &smtp);
@@ -144,11 +150,11 @@ post_smtp(struct loader *l, const config_setting_t *g, void *base)
 static const struct key imap_keys[] = {
 	SERVER_KEYS(struct conf_mailbox, imap, K_REQUIRED),
 	{ "tls", V_ENUM, F(struct conf_mailbox, imap.tls), .def = "implicit",
-	  .choices = tls_names },
+	    .choices = tls_names },
 	{ "folder", V_STR, F(struct conf_mailbox, folder), .def = "INBOX" },
 };
 static const struct table imap_table =
-	TABLE(" in imap block", imap_keys, post_imap);
+    TABLE(" in imap block", imap_keys, post_imap);
 
 static void
 check_from(struct loader *l, const struct key *k, const config_setting_t *s,
@@ -156,21 +162,23 @@ check_from(struct loader *l, const struct key *k, const config_setting_t *s,
 {
 	(void)base;
 	if (!conf_valid_from(text))
-		conf_lerr(l, s, "'%s' must be an address or \"Name "
-		    "<address>\", not \"%s\"", k->name, text);
+		conf_lerr(l, s,
+		    "'%s' must be an address or \"Name "
+		    "<address>\", not \"%s\"",
+		    k->name, text);
 }
 
 static const struct key smtp_keys[] = {
 	SERVER_KEYS(struct conf, smtp, 0),
 	{ "tls", V_ENUM, F(struct conf, smtp.tls), .def = "starttls",
-	  .choices = tls_names },
+	    .choices = tls_names },
 	{ "from", V_STR, F(struct conf, smtp_from), K_REQUIRED,
-	  .fn = check_from },
+	    .fn = check_from },
 	{ "first_retry", V_DURATION, F(struct conf, smtp_first_retry),
-	  .def = "1m", .min = 1, .max = 86400 },
+	    .def = "1m", .min = 1, .max = 86400 },
 };
 static const struct table smtp_table =
-	TABLE(" in smtp block", smtp_keys, post_smtp);
+    TABLE(" in smtp block", smtp_keys, post_smtp);
 
 /* Mailboxes ----------------------------------------------------------- */
 
@@ -202,8 +210,10 @@ load_after(struct loader *l, const struct key *k, const config_setting_t *s,
 		mb->after = CONF_AFTER_MOVE;
 		mb->after_folder = xstrdup(text + 5);
 	} else {
-		conf_lerr(l, s, "'after' must be \"flag\", \"none\" or "
-		    "\"move:FOLDER\", not \"%s\"", text);
+		conf_lerr(l, s,
+		    "'after' must be \"flag\", \"none\" or "
+		    "\"move:FOLDER\", not \"%s\"",
+		    text);
 	}
 }
 
@@ -226,7 +236,7 @@ static const struct key mailbox_keys[] = {
 	{ "after", V_CUSTOM, .def = "flag", .fn = load_after },
 };
 static const struct table mailbox_table =
-	TABLE(" in mailbox", mailbox_keys, post_mailbox);
+    TABLE(" in mailbox", mailbox_keys, post_mailbox);
 
 static const config_setting_t *
 name_setting(const config_setting_t *elem)
@@ -235,8 +245,8 @@ name_setting(const config_setting_t *elem)
 }
 
 static void
-load_mailboxes(struct loader *l, const struct key *k,
-    const config_setting_t *s, const char *text, void *base)
+load_mailboxes(struct loader *l, const struct key *k, const config_setting_t *s,
+    const char *text, void *base)
 {
 	struct conf *c = base;
 	const config_setting_t *e;
@@ -282,11 +292,10 @@ static const char *const style_names[] = { "attach", "redirect", NULL };
 static const struct key route_keys[] = {
 	{ "to", V_ADDR, F(struct conf_route, to), K_REQUIRED },
 	{ "style", V_ENUM, F(struct conf_route, style), .def = "attach",
-	  .choices = style_names },
+	    .choices = style_names },
 	{ "reply_to", V_ADDR, F(struct conf_route, reply_to), K_EMPTY_NULL },
 };
-static const struct table route_table =
-	TABLE(" in route", route_keys, NULL);
+static const struct table route_table = TABLE(" in route", route_keys, NULL);
 
 /* routes = { NAME = "address"; NAME = { to = ...; style = ...; }; } */
 static void
@@ -312,26 +321,30 @@ load_routes(struct loader *l, const struct key *k, const config_setting_t *s,
 		r->name = xstrdup(config_setting_name(e));
 		r->line = (int)config_setting_source_line(e);
 		if (!conf_valid_name(r->name))
-			conf_lerr(l, e, "route name '%s' must be letters, "
-			    "digits, '.', '-' and '_'", r->name);
+			conf_lerr(l, e,
+			    "route name '%s' must be letters, "
+			    "digits, '.', '-' and '_'",
+			    r->name);
 		/* libconfig allows Sales and sales; routing ignores case. */
 		for (unsigned j = 0; j < i; j++) {
 			if (strcasecmp(c->routes[j].name, r->name) == 0)
-				conf_lerr(l, e, "duplicate route '%s' (first "
-				    "at line %d)", r->name,
-				    c->routes[j].line);
+				conf_lerr(l, e,
+				    "duplicate route '%s' (first "
+				    "at line %d)",
+				    r->name, c->routes[j].line);
 		}
 		if (config_setting_type(e) == CONFIG_TYPE_STRING) {
 			/* The string form: name the route in messages. */
 			to = route_keys[0];
 			to.name = r->name;
 			conf_apply_defaults(l, &route_table, r);
-			conf_load_text(l, &to, e,
-			    config_setting_get_string(e), r);
+			conf_load_text(l, &to, e, config_setting_get_string(e),
+			    r);
 		} else if (config_setting_is_group(e)) {
 			conf_load_group(l, &route_table, e, r);
 		} else {
-			conf_lerr(l, e, "route '%s' must be an address or a "
+			conf_lerr(l, e,
+			    "route '%s' must be an address or a "
 			    "group { to = ...; style = ...; }, not %s",
 			    r->name, conf_type_name(config_setting_type(e)));
 		}
@@ -340,8 +353,8 @@ load_routes(struct loader *l, const struct key *k, const config_setting_t *s,
 
 /* Team ---------------------------------------------------------------- */
 
-static const char *const role_names[] = { "bdr", "manager", "sales",
-	"support", NULL };
+static const char *const role_names[] = { "bdr", "manager", "sales", "support",
+	NULL };
 
 static void
 post_member(struct loader *l, const config_setting_t *g, void *base)
@@ -358,13 +371,12 @@ static const struct key member_keys[] = {
 	{ "name", V_NAME, F(struct conf_member, name), K_REQUIRED },
 	{ "address", V_ADDR, F(struct conf_member, address), K_REQUIRED },
 	{ "role", V_STR, F(struct conf_member, role), K_REQUIRED,
-	  .choices = role_names },
-	{ "unix_user", V_NAME, F(struct conf_member, unix_user),
-	  K_EMPTY_NULL },
+	    .choices = role_names },
+	{ "unix_user", V_NAME, F(struct conf_member, unix_user), K_EMPTY_NULL },
 	{ "route", V_NAME, F(struct conf_member, route), K_EMPTY_NULL },
 };
 static const struct table member_table =
-	TABLE(" in team member", member_keys, post_member);
+    TABLE(" in team member", member_keys, post_member);
 
 static void
 load_team(struct loader *l, const struct key *k, const config_setting_t *s,
@@ -395,14 +407,16 @@ load_team(struct loader *l, const struct key *k, const config_setting_t *s,
 			e = config_setting_get_elem(s, i);
 			if (a->name != NULL && b->name != NULL &&
 			    strcmp(a->name, b->name) == 0)
-				conf_lerr(l, name_setting(e), "duplicate team "
-				    "member '%s' (first at line %d)", b->name,
-				    a->line);
+				conf_lerr(l, name_setting(e),
+				    "duplicate team "
+				    "member '%s' (first at line %d)",
+				    b->name, a->line);
 			if (a->address != NULL && b->address != NULL &&
 			    strcmp(a->address, b->address) == 0)
 				conf_lerr(l, conf_child(e, "address"),
 				    "duplicate team address '%s' (first at "
-				    "line %d)", b->address, a->line);
+				    "line %d)",
+				    b->address, a->line);
 		}
 	}
 }
@@ -433,14 +447,14 @@ check_hours(struct loader *l, const struct key *k, const config_setting_t *s,
 static const struct key sla_keys[] = {
 	{ "claim", V_DURATION, F(struct conf_sla, claim), .def = "0" },
 	{ "acknowledge", V_DURATION, F(struct conf_sla, acknowledge),
-	  .def = "0" },
+	    .def = "0" },
 	{ "digest_to", V_ADDR, F(struct conf_sla, digest_to), K_EMPTY_NULL },
 	{ "digest_at", V_STR, F(struct conf_sla, digest_at), .def = "08:00",
-	  .fn = check_hhmm },
+	    .fn = check_hhmm },
 	{ "hours", V_STR, F(struct conf_sla, hours), K_EMPTY_NULL,
-	  .fn = check_hours },
+	    .fn = check_hours },
 	{ "check_interval", V_DURATION, F(struct conf_sla, check_interval),
-	  .def = "1m", .min = 1, .max = 3600 },
+	    .def = "1m", .min = 1, .max = 3600 },
 };
 static const struct table sla_table = TABLE(" in sla", sla_keys, NULL);
 
@@ -493,8 +507,10 @@ check_route_refs(struct loader *l, const struct conf *c)
 		rs = conf_child(e, "route");
 		near = conf_closest(m->route, names, n);
 		if (near != NULL)
-			conf_lerr(l, rs, "team member '%s': unknown route '%s' "
-			    "(did you mean '%s'?)", m->name, m->route, near);
+			conf_lerr(l, rs,
+			    "team member '%s': unknown route '%s' "
+			    "(did you mean '%s'?)",
+			    m->name, m->route, near);
 		else
 			conf_lerr(l, rs, "team member '%s': unknown route '%s'",
 			    m->name, m->route);
@@ -513,20 +529,20 @@ post_top(struct loader *l, const config_setting_t *root, void *base)
 
 static const struct key top_keys[] = {
 	{ "database", V_PATH, F(struct conf, database),
-	  .def = TRIAGE_LOCALSTATEDIR "/lib/triage/triage.db" },
+	    .def = TRIAGE_LOCALSTATEDIR "/lib/triage/triage.db" },
 	{ "rules", V_PATH, F(struct conf, rules),
-	  .def = TRIAGE_SYSCONFDIR "/triage/rules.d" },
+	    .def = TRIAGE_SYSCONFDIR "/triage/rules.d" },
 	{ "accounts", V_PATH, F(struct conf, accounts), K_EMPTY_NULL },
 	{ "poll_interval", V_DURATION, F(struct conf, poll_interval),
-	  .def = "60", .min = 1, .max = 86400 },
+	    .def = "60", .min = 1, .max = 86400 },
 	{ "max_message_size", V_SIZE, F(struct conf, max_message_size),
-	  .def = "50M", .min = 1024, .max = 1024LL * 1024 * 1024 },
+	    .def = "50M", .min = 1024, .max = 1024LL * 1024 * 1024 },
 	{ "mailboxes", V_BLOCK, .flags = K_REQUIRED, .fn = load_mailboxes },
 	{ "smtp", V_BLOCK, .fn = load_smtp },
 	{ "routes", V_BLOCK, .fn = load_routes },
 	{ "team", V_BLOCK, .fn = load_team },
 	{ "trust_authentication_results", V_STR,
-	  F(struct conf, trust_authentication_results), K_EMPTY_NULL },
+	    F(struct conf, trust_authentication_results), K_EMPTY_NULL },
 	{ "sla", V_BLOCK, .fn = load_sla },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);

@@ -180,9 +180,9 @@ int
 conf_valid_hhmm(const char *s)
 {
 	return strlen(s) == 5 && isdigit((unsigned char)s[0]) &&
-	    isdigit((unsigned char)s[1]) && s[2] == ':' &&
-	    isdigit((unsigned char)s[3]) && isdigit((unsigned char)s[4]) &&
-	    (s[0] - '0') * 10 + (s[1] - '0') < 24 && s[3] < '6';
+	       isdigit((unsigned char)s[1]) && s[2] == ':' &&
+	       isdigit((unsigned char)s[3]) && isdigit((unsigned char)s[4]) &&
+	       (s[0] - '0') * 10 + (s[1] - '0') < 24 && s[3] < '6';
 }
 
 int
@@ -203,8 +203,8 @@ conf_is_loopback(const char *host)
 static int
 parse_day(const char *s, size_t n)
 {
-	static const char *const days[] = { "mon", "tue", "wed", "thu",
-		"fri", "sat", "sun" };
+	static const char *const days[] = { "mon", "tue", "wed", "thu", "fri",
+		"sat", "sun" };
 
 	for (int i = 0; i < 7; i++) {
 		if (n == 3 && strncasecmp(s, days[i], 3) == 0)
@@ -228,7 +228,8 @@ valid_days(const char *s, size_t n)
 			if (parse_day(s, (size_t)(item_end - s)) < 0)
 				return 0;
 		} else if (parse_day(s, (size_t)(dash - s)) < 0 ||
-		    parse_day(dash + 1, (size_t)(item_end - dash - 1)) < 0) {
+			   parse_day(dash + 1, (size_t)(item_end - dash - 1)) <
+			       0) {
 			return 0;
 		}
 		s = comma != NULL ? comma + 1 : end;
@@ -262,22 +263,28 @@ conf_valid_hours(const char *s, char *why, size_t why_len)
 	int n, consumed = 0;
 
 	zone[0] = '\0';
-	n = sscanf(s, "%63s %7[0-9:]-%7[0-9:] %127s %n", days, from, to,
-	    zone, &consumed);
+	n = sscanf(s, "%63s %7[0-9:]-%7[0-9:] %127s %n", days, from, to, zone,
+	    &consumed);
 	if (n < 3 || (n == 4 && s[consumed] != '\0')) {
-		snprintf(why, why_len, "must look like \"Mon-Fri 09:00-18:00 "
-		    "Europe/Berlin\", not \"%s\"", s);
+		snprintf(why, why_len,
+		    "must look like \"Mon-Fri 09:00-18:00 "
+		    "Europe/Berlin\", not \"%s\"",
+		    s);
 		return 0;
 	}
 	if (!valid_days(days, strlen(days))) {
-		snprintf(why, why_len, "has bad days \"%s\" (use Mon-Fri or "
-		    "Mon,Wed,Fri)", days);
+		snprintf(why, why_len,
+		    "has bad days \"%s\" (use Mon-Fri or "
+		    "Mon,Wed,Fri)",
+		    days);
 		return 0;
 	}
 	if (!conf_valid_hhmm(from) || !conf_valid_hhmm(to) ||
 	    strcmp(from, to) >= 0) {
-		snprintf(why, why_len, "has bad hours \"%s-%s\" (use "
-		    "HH:MM-HH:MM, start before end)", from, to);
+		snprintf(why, why_len,
+		    "has bad hours \"%s-%s\" (use "
+		    "HH:MM-HH:MM, start before end)",
+		    from, to);
 		return 0;
 	}
 	if (zone[0] != '\0' && !valid_zone(zone)) {
@@ -326,8 +333,7 @@ read_capped(int fd, char **out_r, size_t *len_r)
 }
 
 int
-conf_secret_file(const char *path, char **secret_r, char *why,
-    size_t why_len)
+conf_secret_file(const char *path, char **secret_r, char *why, size_t why_len)
 {
 	struct stat st;
 	char *data = NULL;
@@ -348,7 +354,8 @@ conf_secret_file(const char *path, char **secret_r, char *why,
 		goto out;
 	}
 	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-		snprintf(why, why_len, " is readable by group or others "
+		snprintf(why, why_len,
+		    " is readable by group or others "
 		    "(mode %04o); chmod 600 it",
 		    (unsigned)(st.st_mode & 07777));
 		goto out;
@@ -413,13 +420,15 @@ run_secret_command(const char *what, const char *command, char **secret_r,
 	r = read_capped(fileno(fp), &data, &len);
 	status = pclose(fp);
 	if (r < 0) {
-		r = error_set(err, ERR_CONF, "%s: output unreadable or longer "
-		    "than %d bytes", what, CONF_SECRET_MAX);
+		r = error_set(err, ERR_CONF,
+		    "%s: output unreadable or longer "
+		    "than %d bytes",
+		    what, CONF_SECRET_MAX);
 		goto out;
 	}
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		r = error_set(err, ERR_CONF, "%s failed (exit status %d)",
-		    what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		r = error_set(err, ERR_CONF, "%s failed (exit status %d)", what,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		goto out;
 	}
 	strip_newlines(data, &len);
@@ -465,8 +474,10 @@ conf_server_password(const struct conf_server *s, char **password_r,
 	if (s->password_env != NULL) {
 		v = getenv(s->password_env);
 		if (v == NULL || *v == '\0')
-			return error_set(err, ERR_CONF, "environment variable "
-			    "'%s' (password_env) is not set", s->password_env);
+			return error_set(err, ERR_CONF,
+			    "environment variable "
+			    "'%s' (password_env) is not set",
+			    s->password_env);
 		*password_r = xstrdup(v);
 		return 0;
 	}

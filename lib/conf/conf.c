@@ -50,8 +50,7 @@ add_error(struct conf_errors *errs, const char *file, unsigned line,
  * config's directory): make it a path the reader can open.
  */
 static void
-add_error_in(struct loader *l, const char *file, unsigned line,
-    const char *msg)
+add_error_in(struct loader *l, const char *file, unsigned line, const char *msg)
 {
 	char *path = NULL;
 
@@ -75,7 +74,7 @@ conf_lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
-	assert(s != NULL);	/* defaults are ours: they never fail */
+	assert(s != NULL); /* defaults are ours: they never fail */
 	file = config_setting_source_file(s);
 	if (config_setting_source_line(s) > 0)
 		line = config_setting_source_line(s);
@@ -108,8 +107,8 @@ distance(const char *a, const char *b)
 	for (size_t i = 1; i <= la; i++) {
 		cur[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] +
-			    (a[i - 1] != b[j - 1] ? 1 : 0);
+			size_t sub =
+			    prev[j - 1] + (a[i - 1] != b[j - 1] ? 1 : 0);
 			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
 
 			cur[j] = sub < del ? sub : del;
@@ -215,8 +214,10 @@ store_number(struct loader *l, const struct key *k, const config_setting_t *s,
 {
 	if (v < k->min || (k->max != 0 && v > k->max)) {
 		if (k->max != 0)
-			conf_lerr(l, s, "'%s' must be between %lld and %lld, "
-			    "not %lld", k->name, k->min, k->max, v);
+			conf_lerr(l, s,
+			    "'%s' must be between %lld and %lld, "
+			    "not %lld",
+			    k->name, k->min, k->max, v);
 		else
 			conf_lerr(l, s, "'%s' must be at least %lld, not %lld",
 			    k->name, k->min, v);
@@ -390,8 +391,7 @@ find_key(const struct table *t, const char *name)
 }
 
 static void
-unknown_key(struct loader *l, const struct table *t,
-    const config_setting_t *s)
+unknown_key(struct loader *l, const struct table *t, const config_setting_t *s)
 {
 	const char *names[MAX_KEYS], *near;
 

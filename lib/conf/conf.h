@@ -13,9 +13,20 @@
 
 #include "error.h"
 
-enum conf_tls { CONF_TLS_IMPLICIT, CONF_TLS_STARTTLS, CONF_TLS_NONE };
-enum conf_after { CONF_AFTER_FLAG, CONF_AFTER_MOVE, CONF_AFTER_NONE };
-enum conf_route_style { CONF_ROUTE_ATTACH, CONF_ROUTE_REDIRECT };
+enum conf_tls {
+	CONF_TLS_IMPLICIT,
+	CONF_TLS_STARTTLS,
+	CONF_TLS_NONE
+};
+enum conf_after {
+	CONF_AFTER_FLAG,
+	CONF_AFTER_MOVE,
+	CONF_AFTER_NONE
+};
+enum conf_route_style {
+	CONF_ROUTE_ATTACH,
+	CONF_ROUTE_REDIRECT
+};
 
 /* Where a server is and how to log in (imap and smtp blocks). */
 struct conf_server {
@@ -23,71 +34,71 @@ struct conf_server {
 	int port;
 	enum conf_tls tls;
 	char *user;
-	char *password;		/* read at load from password_file or
+	char *password;		    /* read at load from password_file or
 				   password_env; never logged; NULL when none
 				   or loaded with CONF_LOAD_NO_SECRETS */
-	char *password_file;	/* absolute path */
-	char *password_env;	/* environment variable name */
-	char *password_command;	/* run by conf_server_password() at connect
+	char *password_file;	    /* absolute path */
+	char *password_env;	    /* environment variable name */
+	char *password_command;	    /* run by conf_server_password() at connect
 				   time (isync PassCmd), never at load */
-	char *oauth2_token_file; /* XOAUTH2: token read from this file */
+	char *oauth2_token_file;    /* XOAUTH2: token read from this file */
 	char *oauth2_token_command; /* XOAUTH2: token printed by this */
-	char *ca_file;		/* NULL: the system trust store */
-	int line;		/* line of the block, for messages */
+	char *ca_file;		    /* NULL: the system trust store */
+	int line;		    /* line of the block, for messages */
 };
 
 struct conf_mailbox {
 	char *name;
-	char *address;		/* the shared address, lowercased */
-	char *queue;		/* default queue */
+	char *address; /* the shared address, lowercased */
+	char *queue;   /* default queue */
 	struct conf_server imap;
-	char *folder;		/* default "INBOX" */
+	char *folder; /* default "INBOX" */
 	enum conf_after after;
-	char *after_folder;	/* for move:FOLDER */
+	char *after_folder; /* for move:FOLDER */
 	int line;
 };
 
 struct conf_route {
-	char *name;		/* "sales", "support", ... */
+	char *name; /* "sales", "support", ... */
 	char *to;
 	enum conf_route_style style;
-	char *reply_to;		/* NULL: the default for the style */
+	char *reply_to; /* NULL: the default for the style */
 	int line;
 };
 
 struct conf_member {
 	char *name;
-	char *address;		/* lowercased */
-	char *role;		/* "bdr", "manager", "sales", "support" */
-	char *unix_user;	/* optional; defaults to name */
-	char *route;		/* sales/support staff: the route whose
+	char *address;	 /* lowercased */
+	char *role;	 /* "bdr", "manager", "sales", "support" */
+	char *unix_user; /* optional; defaults to name */
+	char *route;	 /* sales/support staff: the route whose
 				   forwards they receive; NULL if none */
 	int line;
 };
 
 struct conf_sla {
-	int64_t claim;		/* seconds; 0 = no clock */
+	int64_t claim; /* seconds; 0 = no clock */
 	int64_t acknowledge;
-	char *digest_to;	/* NULL: no digest */
-	char *digest_at;	/* "HH:MM" local time; default "08:00" */
-	char *hours;		/* "Mon-Fri 09:00-18:00 Europe/Berlin" or NULL */
-	int check_interval;	/* seconds between looks at the clocks */
+	char *digest_to;    /* NULL: no digest */
+	char *digest_at;    /* "HH:MM" local time; default "08:00" */
+	char *hours;	    /* "Mon-Fri 09:00-18:00 Europe/Berlin" or NULL */
+	int check_interval; /* seconds between looks at the clocks */
 };
 
 struct conf {
-	char *path;		/* the file this came from */
+	char *path; /* the file this came from */
 	char *database;
-	char *rules;		/* directory of *.rules */
-	char *accounts;		/* NULL when not configured */
-	int poll_interval;	/* seconds */
+	char *rules;		 /* directory of *.rules */
+	char *accounts;		 /* NULL when not configured */
+	int poll_interval;	 /* seconds */
 	size_t max_message_size; /* bytes; default 50 MB */
 
 	struct conf_mailbox *mailboxes;
 	size_t n_mailboxes;
 	struct conf_server smtp;
 	int has_smtp;
-	char *smtp_from;	/* "Triage <triage@example.com>" */
-	int smtp_first_retry;	/* seconds before an outbox row's first
+	char *smtp_from;      /* "Triage <triage@example.com>" */
+	int smtp_first_retry; /* seconds before an outbox row's first
 				   retry (doubling after); 0: no smtp block */
 	struct conf_route *routes;
 	size_t n_routes;
@@ -102,7 +113,7 @@ struct conf {
  * Loading goes on after an error so all of them are reported at once.
  */
 struct conf_errors {
-	char **v;		/* owned */
+	char **v; /* owned */
 	size_t n;
 };
 

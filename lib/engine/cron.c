@@ -9,15 +9,15 @@
 
 struct cron_job {
 	cron_fn *fn;
-	void *arg;		/* foreign */
-	int64_t due;		/* monotonic seconds; 0: at the first turn */
-	int asked;		/* cron_wake(): atomic */
+	void *arg;   /* foreign */
+	int64_t due; /* monotonic seconds; 0: at the first turn */
+	int asked;   /* cron_wake(): atomic */
 };
 
 struct cron {
 	struct cron_job jobs[CRON_JOBS_MAX];
 	size_t n;
-	struct ticker *ticker;	/* owned; runs cron_turn() */
+	struct ticker *ticker; /* owned; runs cron_turn() */
 };
 
 static int64_t

@@ -119,13 +119,15 @@ log_result(struct daemon *d, const struct daemon_job *job,
 	const struct mailcmd_result *mres = &res->commands;
 
 	if (res->stored_raw)
-		daemon_log(d, LOG_LVL_WARN, mb, "uid=%u: storing the parsed "
-		    "message failed (%s); storing it raw", e->uid,
-		    ingest_msg_error(e->im));
+		daemon_log(d, LOG_LVL_WARN, mb,
+		    "uid=%u: storing the parsed "
+		    "message failed (%s); storing it raw",
+		    e->uid, ingest_msg_error(e->im));
 	if (mres->outcome != MAILCMD_NONE)
-		daemon_log(d, LOG_LVL_INFO, mb, "uid=%u ticket=%lld: mail "
-		    "commands %s (%zu command%s, %zu error%s)", e->uid,
-		    (long long)mres->ticket_id,
+		daemon_log(d, LOG_LVL_INFO, mb,
+		    "uid=%u ticket=%lld: mail "
+		    "commands %s (%zu command%s, %zu error%s)",
+		    e->uid, (long long)mres->ticket_id,
 		    mailcmd_outcome_name(mres->outcome), mres->n_commands,
 		    mres->n_commands == 1 ? "" : "s", mres->n_errors,
 		    mres->n_errors == 1 ? "" : "s");
@@ -138,8 +140,8 @@ log_result(struct daemon *d, const struct daemon_job *job,
  * mailbox.
  */
 static int
-commit_entry(struct daemon *d, struct daemon_job *job,
-    struct daemon_entry *e, struct error *err)
+commit_entry(struct daemon *d, struct daemon_job *job, struct daemon_entry *e,
+    struct error *err)
 {
 	const struct conf_mailbox *mb = job->w->mb;
 	struct ingest_result res;
@@ -176,8 +178,8 @@ commit_batch(struct daemon *d, struct daemon_job *job, struct error *err)
 		if (r < 0)
 			goto fail;
 	}
-	r = store_mailbox_checkpoint(d->st, job->w->mb->name,
-	    job->uidvalidity, job->last_uid, err);
+	r = store_mailbox_checkpoint(d->st, job->w->mb->name, job->uidvalidity,
+	    job->last_uid, err);
 	if (r < 0)
 		goto fail;
 	r = store_commit(d->st, err);
@@ -210,7 +212,8 @@ run_job(struct daemon *d, struct daemon_job *job)
 	earlier_failed = job->w->commit_failed;
 	pthread_mutex_unlock(&d->lock);
 	if (earlier_failed)
-		r = error_set(&job->err, ERR_TEMP, "not stored: an earlier "
+		r = error_set(&job->err, ERR_TEMP,
+		    "not stored: an earlier "
 		    "batch failed");
 	else
 		r = commit_batch(d, job, &job->err);

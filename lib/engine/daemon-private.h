@@ -23,16 +23,16 @@ struct ingest_msg;
  */
 struct daemon_entry {
 	uint32_t uid;
-	uint32_t size;		/* as the server reported it */
-	char *raw;		/* owned until prepared: the bytes */
+	uint32_t size; /* as the server reported it */
+	char *raw;     /* owned until prepared: the bytes */
 	size_t raw_len;
-	struct ingest_msg *im;	/* owned: prepared, or NULL not yet */
-	int too_big;		/* im is a stand-in, not fetched */
+	struct ingest_msg *im; /* owned: prepared, or NULL not yet */
+	int too_big;	       /* im is a stand-in, not fetched */
 };
 
 enum daemon_job_kind {
-	JOB_BATCH,		/* store entries, move the checkpoint */
-	JOB_CHECKPOINT,		/* read the mailbox's checkpoint */
+	JOB_BATCH,	/* store entries, move the checkpoint */
+	JOB_CHECKPOINT, /* read the mailbox's checkpoint */
 };
 
 /*
@@ -42,41 +42,41 @@ enum daemon_job_kind {
  */
 struct daemon_job {
 	enum daemon_job_kind kind;
-	struct daemon_worker *w;	/* foreign */
-	uint32_t uidvalidity;		/* BATCH: checkpoint to record */
+	struct daemon_worker *w; /* foreign */
+	uint32_t uidvalidity;	 /* BATCH: checkpoint to record */
 	uint32_t last_uid;
-	struct daemon_entry *v;		/* owned */
+	struct daemon_entry *v; /* owned */
 	size_t n, cap;
-	size_t bytes;			/* raw bytes held */
+	size_t bytes; /* raw bytes held */
 	/* results */
 	int done;
 	int failed;
 	struct error err;
-	struct mailbox_counts counts;	/* BATCH: what storing found */
-	int64_t cp_uidvalidity;		/* CHECKPOINT: what is stored */
+	struct mailbox_counts counts; /* BATCH: what storing found */
+	int64_t cp_uidvalidity;	      /* CHECKPOINT: what is stored */
 	int64_t cp_last_uid;
-	struct daemon_job *next;	/* queue link (prep, then commit) */
+	struct daemon_job *next; /* queue link (prep, then commit) */
 };
 
 /* A FIFO of jobs between threads, under d->lock. */
 struct daemon_queue {
 	struct daemon_job *head, *tail;
-	int quit;		/* the taker ends once it is empty */
+	int quit; /* the taker ends once it is empty */
 };
 
 /* Batches of one mailbox in flight: one parsing, one storing. */
 #define DAEMON_INFLIGHT 2
 
 struct daemon_worker {
-	struct daemon *d;		/* foreign */
-	const struct conf_mailbox *mb;	/* foreign, in d->conf */
-	size_t index;			/* into d->status */
+	struct daemon *d;	       /* foreign */
+	const struct conf_mailbox *mb; /* foreign, in d->conf */
+	size_t index;		       /* into d->status */
 	pthread_t thread;
 	int started;
-	struct imap *imap;		/* owned */
-	int sock;			/* under d->lock: for shutdown() */
+	struct imap *imap; /* owned */
+	int sock;	   /* under d->lock: for shutdown() */
 	struct backoff backoff;
-	uint32_t acted_uid;		/* post-actions done up to here */
+	uint32_t acted_uid; /* post-actions done up to here */
 	uint32_t acted_uidvalidity;
 	/*
 	 * Batches handed on, oldest first: each is parsed on the worker's
@@ -85,30 +85,30 @@ struct daemon_worker {
 	 */
 	struct daemon_job *inflight[DAEMON_INFLIGHT];
 	size_t n_inflight;
-	pthread_t prep;			/* parses and classifies batches */
+	pthread_t prep; /* parses and classifies batches */
 	int prep_started;
-	struct daemon_queue prep_q;	/* what the prep thread takes */
-	int commit_failed;		/* under d->lock: later batches of
+	struct daemon_queue prep_q; /* what the prep thread takes */
+	int commit_failed;	    /* under d->lock: later batches of
 					   this drain are not stored */
-	struct mailbox_counts poll;	/* this poll so far */
-	int failed;			/* the last attempt failed */
+	struct mailbox_counts poll; /* this poll so far */
+	int failed;		    /* the last attempt failed */
 };
 
 struct daemon {
-	const struct conf *conf;	/* foreign */
-	struct store *st;		/* foreign; the committer's alone */
+	const struct conf *conf; /* foreign */
+	struct store *st;	 /* foreign; the committer's alone */
 	struct daemon_opts opts;
-	pthread_mutex_t lock;		/* everything below */
-	pthread_cond_t cond;		/* a job is done, or queued */
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t cond;  /* a job is done, or queued */
 	pthread_mutex_t log_lock;
-	struct mailbox_status *status;	/* owned, one per mailbox */
-	struct daemon_worker *workers;	/* owned */
+	struct mailbox_status *status; /* owned, one per mailbox */
+	struct daemon_worker *workers; /* owned */
 	size_t n;
-	size_t running;			/* workers not yet stopped */
+	size_t running; /* workers not yet stopped */
 	int stopping;
-	int stop_fd;			/* eventfd, readable once stopping */
-	int wake_fd;			/* eventfd, to the main loop */
-	struct daemon_queue commit_q;	/* what the committer takes */
+	int stop_fd;		      /* eventfd, readable once stopping */
+	int wake_fd;		      /* eventfd, to the main loop */
+	struct daemon_queue commit_q; /* what the committer takes */
 	int committer_started;
 	pthread_t committer;
 };
@@ -128,8 +128,7 @@ void daemon_wake(struct daemon *d);
 void daemon_queue_put(struct daemon *d, struct daemon_queue *q,
     struct daemon_job *job);
 /* The next job, waiting for one; NULL once quit is asked and q empty. */
-struct daemon_job *daemon_queue_take(struct daemon *d,
-    struct daemon_queue *q);
+struct daemon_job *daemon_queue_take(struct daemon *d, struct daemon_queue *q);
 /* Ask the taker to end once q is empty. */
 void daemon_queue_quit(struct daemon *d, struct daemon_queue *q);
 

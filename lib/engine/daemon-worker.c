@@ -17,7 +17,6 @@
 #include "ingest.h"
 #include "xalloc.h"
 
-
 static int
 is_stopping(struct daemon *d)
 {
@@ -55,8 +54,7 @@ job_new(struct daemon_worker *w, enum daemon_job_kind kind)
 /* ---- status ---------------------------------------------------------- */
 
 static void
-status_update(struct daemon_worker *w, enum mailbox_state state,
-    int64_t until)
+status_update(struct daemon_worker *w, enum mailbox_state state, int64_t until)
 {
 	struct daemon *d = w->d;
 	struct mailbox_status *s = &d->status[w->index];
@@ -145,13 +143,16 @@ prepare_too_big(struct daemon_worker *w, const struct imap_msg *m,
 
 	/* A stand-in to store: unique per mailbox, UIDVALIDITY and UID, so
 	 * the record is kept (and found again) like any other message. */
-	len = (size_t)xasprintf(&raw, "X-Triage-Not-Fetched: too "
+	len = (size_t)xasprintf(&raw,
+	    "X-Triage-Not-Fetched: too "
 	    "large\r\nX-Triage-Mailbox: %s\r\nX-Triage-UIDVALIDITY: %" PRIu32
 	    "\r\nX-Triage-UID: %" PRIu32 "\r\nX-Triage-Size: %" PRIu32
-	    "\r\n\r\n", w->mb->name, uidvalidity, m->uid, m->size);
-	xasprintf(&why, "message too large to fetch: %" PRIu32
-	    " bytes, max_message_size is %zu (UID %" PRIu32 ")", m->size,
-	    w->d->conf->max_message_size, m->uid);
+	    "\r\n\r\n",
+	    w->mb->name, uidvalidity, m->uid, m->size);
+	xasprintf(&why,
+	    "message too large to fetch: %" PRIu32
+	    " bytes, max_message_size is %zu (UID %" PRIu32 ")",
+	    m->size, w->d->conf->max_message_size, m->uid);
 	ingest_prepare_unparsed(raw, len, why, &e->im);
 	free(why);
 	e->raw_len = len;
@@ -181,12 +182,12 @@ prepare_raw(struct daemon_worker *w, const struct imap_msg *m,
 static void
 prepare_parsed(struct daemon_worker *w, struct daemon_entry *e)
 {
-	assert(w->d->opts.ingest != NULL);	/* daemon.h: required */
+	assert(w->d->opts.ingest != NULL); /* daemon.h: required */
 	if (e->im != NULL)
 		return;
 	ingest_prepare(w->d->opts.ingest, e->raw, e->raw_len, w->mb->name,
 	    &e->im);
-	e->raw = NULL;	/* e->im has it */
+	e->raw = NULL; /* e->im has it */
 }
 
 /* ---- the prep thread ------------------------------------------------- */
@@ -234,7 +235,8 @@ prep_start(struct daemon_worker *w)
 	w->prep_q.quit = 0;
 	w->prep_started = pthread_create(&w->prep, NULL, prep_main, w) == 0;
 	if (!w->prep_started)
-		daemon_log(w->d, LOG_LVL_WARN, w->mb->name, "no prep thread: "
+		daemon_log(w->d, LOG_LVL_WARN, w->mb->name,
+		    "no prep thread: "
 		    "parsing on the mailbox's own thread");
 }
 
@@ -286,10 +288,11 @@ post_action(struct daemon_worker *w, const uint32_t *uids, size_t n,
 	else
 		return 0;
 	if (r < 0 && err->code == ERR_MSG) {
-		daemon_log(w->d, LOG_LVL_WARN, mb->name, "post-action on UIDs "
-		    "%" PRIu32 ":%" PRIu32 " failed, skipping: %s", uids !=
-		    NULL ? uids[0] : first, uids != NULL ? uids[n - 1] : last,
-		    err->msg);
+		daemon_log(w->d, LOG_LVL_WARN, mb->name,
+		    "post-action on UIDs "
+		    "%" PRIu32 ":%" PRIu32 " failed, skipping: %s",
+		    uids != NULL ? uids[0] : first,
+		    uids != NULL ? uids[n - 1] : last, err->msg);
 		error_clear(err);
 		return 0;
 	}
@@ -332,9 +335,11 @@ recover_post_actions(struct daemon_worker *w, uint32_t uidvalidity,
 		w->acted_uid = 0;
 	if (w->acted_uid >= last_uid)
 		return 0;
-	daemon_log(w->d, LOG_LVL_NOTICE, w->mb->name, "applying the "
+	daemon_log(w->d, LOG_LVL_NOTICE, w->mb->name,
+	    "applying the "
 	    "post-action to UIDs %" PRIu32 ":%" PRIu32 ", stored before the "
-	    "last stop", w->acted_uid + 1, last_uid);
+	    "last stop",
+	    w->acted_uid + 1, last_uid);
 	r = post_action(w, NULL, 0, w->acted_uid + 1, last_uid, err);
 	if (r < 0)
 		return r;
@@ -364,8 +369,9 @@ finish_oldest(struct daemon_worker *w, struct error *err)
 	int r;
 
 	if (job->failed) {
-		error_set(err, job->err.code, "storing UIDs up to %" PRIu32
-		    " failed: %s", job->last_uid, job->err.msg);
+		error_set(err, job->err.code,
+		    "storing UIDs up to %" PRIu32 " failed: %s", job->last_uid,
+		    job->err.msg);
 		daemon_job_free(&job);
 		return -1;
 	}
@@ -411,8 +417,7 @@ finish_inflight(struct daemon_worker *w, struct error *err)
  * the later ones, so no checkpoint ever passes a batch not stored.
  */
 static int
-hand_over(struct daemon_worker *w, struct daemon_job **jobp,
-    struct error *err)
+hand_over(struct daemon_worker *w, struct daemon_job **jobp, struct error *err)
 {
 	int r = 0;
 
@@ -452,7 +457,7 @@ static int
 batch_full(const struct daemon *d, const struct daemon_job *job)
 {
 	return job->n >= d->opts.batch_count ||
-	    job->bytes >= d->opts.batch_bytes;
+	       job->bytes >= d->opts.batch_bytes;
 }
 
 /*
@@ -472,8 +477,8 @@ make_room(void *arg, size_t bytes, struct error *err)
 
 /* Fetch, prepare and hand over everything past `from`. */
 static int
-drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
-    int reset, struct error *err)
+drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
+    struct error *err)
 {
 	struct daemon *d = w->d;
 	struct imap_fetch_opts fo = {
@@ -490,7 +495,7 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
 	int r;
 
 	pthread_mutex_lock(&d->lock);
-	w->commit_failed = 0;	/* nothing is in flight */
+	w->commit_failed = 0; /* nothing is in flight */
 	pthread_mutex_unlock(&d->lock);
 	r = imap_fetch_begin(w->imap, from, &fo, &it, err);
 	if (r < 0)
@@ -514,15 +519,15 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from,
 				break;
 			job = job_new(w, JOB_BATCH);
 			job->uidvalidity = uidvalidity;
-			job->last_uid = w->inflight[w->n_inflight - 1]->
-			    last_uid;
+			job->last_uid =
+			    w->inflight[w->n_inflight - 1]->last_uid;
 		}
 		if (is_stopping(d))
 			break;
 	}
 	imap_fetch_end(&it);
 	if (r > 0)
-		r = 0;	/* stopped early: the batch in hand still commits */
+		r = 0; /* stopped early: the batch in hand still commits */
 	if (r < 0 && job != NULL && job->n > 0) {
 		/* What arrived before the break is good: keep it. */
 		struct error err2 = { 0 };
@@ -568,11 +573,13 @@ poll_once(struct daemon_worker *w, struct error *err)
 	if (cp_uidvalidity == uidvalidity)
 		status_checkpoint(w, uidvalidity, (uint32_t)cp_last);
 	if (cp_uidvalidity != 0 && cp_uidvalidity != uidvalidity) {
-		daemon_log(w->d, LOG_LVL_NOTICE, mb->name, "folder \"%s\": "
+		daemon_log(w->d, LOG_LVL_NOTICE, mb->name,
+		    "folder \"%s\": "
 		    "UIDVALIDITY changed from %" PRId64 " to %" PRIu32
 		    " (folder recreated?): rescanning all %" PRIu32
 		    " messages; those already stored (same Message-ID) are "
-		    "skipped", mb->folder, cp_uidvalidity, uidvalidity, exists);
+		    "skipped",
+		    mb->folder, cp_uidvalidity, uidvalidity, exists);
 		from = 1;
 		reset = 1;
 	} else if (cp_uidvalidity == uidvalidity) {
@@ -581,17 +588,18 @@ poll_once(struct daemon_worker *w, struct error *err)
 		if (r < 0)
 			return r;
 	} else {
-		reset = 1;	/* first contact: record UIDVALIDITY */
+		reset = 1; /* first contact: record UIDVALIDITY */
 	}
 	r = drain(w, uidvalidity, from, reset, err);
 	mailbox_counts_format(&w->poll, counts, sizeof(counts));
 	daemon_log(w->d, r < 0 ? LOG_LVL_WARN : LOG_LVL_INFO, mb->name,
 	    "poll%s: %s", r < 0 ? " (interrupted)" : "", counts);
 	if (w->poll.too_big > 0)
-		daemon_log(w->d, LOG_LVL_WARN, mb->name, "%" PRIu64 " message%s"
+		daemon_log(w->d, LOG_LVL_WARN, mb->name,
+		    "%" PRIu64 " message%s"
 		    " over max_message_size recorded but not fetched (see "
-		    "`triage reprocess --failed`)", w->poll.too_big,
-		    w->poll.too_big == 1 ? "" : "s");
+		    "`triage reprocess --failed`)",
+		    w->poll.too_big, w->poll.too_big == 1 ? "" : "s");
 	return r;
 }
 
@@ -618,8 +626,10 @@ wait_idle(struct daemon_worker *w, struct error *err)
 	if (r < 0)
 		return r;
 	if (r == 0 && !is_stopping(d))
-		daemon_log(d, LOG_LVL_DEBUG, w->mb->name, "no news in %d s "
-		    "of IDLE: renewing it", d->opts.idle_renew_s);
+		daemon_log(d, LOG_LVL_DEBUG, w->mb->name,
+		    "no news in %d s "
+		    "of IDLE: renewing it",
+		    d->opts.idle_renew_s);
 	r = imap_idle_done(w->imap, err);
 	if (r < 0)
 		return r;
@@ -638,8 +648,8 @@ wait_for_mail(struct daemon_worker *w, struct error *err)
 	pthread_mutex_unlock(&d->lock);
 	if (idle)
 		return wait_idle(w, err);
-	status_update(w, MBOX_WAITING, (int64_t)time(NULL) +
-	    d->conf->poll_interval);
+	status_update(w, MBOX_WAITING,
+	    (int64_t)time(NULL) + d->conf->poll_interval);
 	return wait_stop(d, ms);
 }
 
@@ -708,13 +718,13 @@ daemon_worker_main(void *arg)
 		delay = backoff_next(&w->backoff);
 		record_failure(w, &err, delay);
 		if (d->opts.once) {
-			daemon_log(d, LOG_LVL_WARN, w->mb->name, "%s",
-			    err.msg);
+			daemon_log(d, LOG_LVL_WARN, w->mb->name, "%s", err.msg);
 			break;
 		}
-		daemon_log(d, LOG_LVL_WARN, w->mb->name, "%s; retrying in "
-		    "%" PRId64 ".%01" PRId64 " s", err.msg, delay / 1000,
-		    delay % 1000 / 100);
+		daemon_log(d, LOG_LVL_WARN, w->mb->name,
+		    "%s; retrying in "
+		    "%" PRId64 ".%01" PRId64 " s",
+		    err.msg, delay / 1000, delay % 1000 / 100);
 		if (wait_stop(d, delay))
 			break;
 	}

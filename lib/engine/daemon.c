@@ -23,7 +23,7 @@
 #define DEFAULT_BATCH_BYTES (4 * 1024 * 1024)
 #define DEFAULT_BACKOFF_BASE_MS 1000
 #define DEFAULT_BACKOFF_CAP_MS (5 * 60 * 1000)
-#define DEFAULT_IDLE_RENEW_S (25 * 60)	/* RFC 2177: before 29 minutes */
+#define DEFAULT_IDLE_RENEW_S (25 * 60) /* RFC 2177: before 29 minutes */
 
 static void
 opts_defaults(struct daemon_opts *o)

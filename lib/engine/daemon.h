@@ -41,14 +41,14 @@ struct ingest;
 struct daemon;
 
 struct daemon_opts {
-	int once;		/* each mailbox polls once, then stops */
-	int timeout_s;		/* every network operation; 0: 60 */
-	size_t batch_count;	/* messages per batch; 0: 100 */
-	size_t batch_bytes;	/* bytes per batch; 0: 4 MB */
-	long backoff_base_ms;	/* 0: 1000 */
-	long backoff_cap_ms;	/* 0: 300000 (5 minutes) */
-	int idle_renew_s;	/* re-issue IDLE after; 0: 25 minutes */
-	int no_idle;		/* 1: poll even where IDLE is offered */
+	int once;	      /* each mailbox polls once, then stops */
+	int timeout_s;	      /* every network operation; 0: 60 */
+	size_t batch_count;   /* messages per batch; 0: 100 */
+	size_t batch_bytes;   /* bytes per batch; 0: 4 MB */
+	long backoff_base_ms; /* 0: 1000 */
+	long backoff_cap_ms;  /* 0: 300000 (5 minutes) */
+	int idle_renew_s;     /* re-issue IDLE after; 0: 25 minutes */
+	int no_idle;	      /* 1: poll even where IDLE is offered */
 	/*
 	 * Post-actions known to be done up to this UID, per mailbox (from
 	 * the previous run's status file), so a crash between commit and
@@ -96,8 +96,7 @@ size_t daemon_failed(struct daemon *d);
 /*
  * A copy of every mailbox's state, in config order (free() *v_r).
  */
-void daemon_status(struct daemon *d, struct mailbox_status **v_r,
-    size_t *n_r);
+void daemon_status(struct daemon *d, struct mailbox_status **v_r, size_t *n_r);
 
 /*
  * Stop (if not yet), wait for the workers -- a worker still blocked on

@@ -19,21 +19,22 @@
 #include "store.h"
 #include "xalloc.h"
 
-#define OUTBOX_TIMEOUT_S 30	/* SIGTERM waits for the exchange in hand */
-#define OUTBOX_INTERVAL_MAX_S 5	/* CLI routings reach the database
+#define OUTBOX_TIMEOUT_S 30 /* SIGTERM waits for the exchange in hand */
+#define OUTBOX_INTERVAL_MAX_S \
+	5 /* CLI routings reach the database
 				   behind our back: look often */
 
 struct engine_jobs {
-	const struct conf *c;		/* foreign */
-	const struct accounts *a;	/* foreign; may be NULL */
+	const struct conf *c;	  /* foreign */
+	const struct accounts *a; /* foreign; may be NULL */
 	struct log_sink log;
-	struct store *st;		/* owned; the cron thread's alone */
+	struct store *st; /* owned; the cron thread's alone */
 	struct outbox_run_opts outbox;
 	struct sla_run_opts sla;
-	struct sla_conf sc;		/* owned */
-	int64_t started;		/* wall clock at start (the digest) */
-	struct cron *cron;		/* owned */
-	int outbox_job;			/* in cron; -1: no smtp block */
+	struct sla_conf sc; /* owned */
+	int64_t started;    /* wall clock at start (the digest) */
+	struct cron *cron;  /* owned */
+	int outbox_job;	    /* in cron; -1: no smtp block */
 };
 
 static const struct log_where outbox_where = { .component = "outbox" };
@@ -49,7 +50,8 @@ outbox_opts(const struct conf *c, const struct log_sink *log,
 	o->build_answer = mailcmd_answer_build;
 	o->timeout_s = OUTBOX_TIMEOUT_S;
 	o->interval_s = c->poll_interval < OUTBOX_INTERVAL_MAX_S ?
-	    c->poll_interval : OUTBOX_INTERVAL_MAX_S;
+			    c->poll_interval :
+			    OUTBOX_INTERVAL_MAX_S;
 }
 
 static void
@@ -84,7 +86,7 @@ outbox_turn(struct ticker *t, void *arg)
 	struct outbox_pass res = { 0 };
 	struct error err = { 0 };
 
-	j->outbox.cut = ticker_cut(t);	/* SMTP publishes its socket there */
+	j->outbox.cut = ticker_cut(t); /* SMTP publishes its socket there */
 	j->outbox.stop = ticker_stop_flag(t);
 	if (jobs_store(j, &outbox_where) < 0)
 		return outbox_run_wait(NULL, &j->outbox, &res);
@@ -103,7 +105,7 @@ sla_turn(struct ticker *t, void *arg)
 	struct error err = { 0 };
 	int r;
 
-	j->sla.cut = ticker_cut(t);	/* SMTP publishes its socket there */
+	j->sla.cut = ticker_cut(t); /* SMTP publishes its socket there */
 	if (jobs_store(j, &sla_where) < 0)
 		return sla_run_wait(&j->sla, &res, 0);
 	r = sla_run_remind(j->st, j->c, j->a, &j->sc, &j->sla, &res, &err);
@@ -193,8 +195,7 @@ once_sla(struct store *st, const struct conf *c, const struct accounts *a,
 
 /* --once: send what is due now, after the mailboxes were drained. */
 static int
-once_outbox(struct store *st, const struct conf *c,
-    const struct log_sink *log)
+once_outbox(struct store *st, const struct conf *c, const struct log_sink *log)
 {
 	struct outbox_run_opts o;
 	struct outbox_pass res = { 0 };
@@ -208,7 +209,8 @@ once_outbox(struct store *st, const struct conf *c,
 		return -1;
 	}
 	if (res.rows > 0)
-		log_sink_say(log, LOG_LVL_NOTICE, &outbox_where, "%zu due: %zu "
+		log_sink_say(log, LOG_LVL_NOTICE, &outbox_where,
+		    "%zu due: %zu "
 		    "sent, %zu retrying, %zu failed, %zu skipped, %zu waiting",
 		    res.rows, res.sent, res.retried, res.failed, res.skipped,
 		    res.deferred);

@@ -38,9 +38,9 @@ engine_load_rules(const struct engine_opts *o, const struct conf *c)
 	opts.names = &names;
 	if (rules_load(c->rules, &opts, &rs, &probs) < 0) {
 		for (size_t i = 0; i < probs.n; i++)
-			log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s:%d:%d: %s",
-			    probs.v[i].file, probs.v[i].line, probs.v[i].col,
-			    probs.v[i].msg);
+			log_sink_say(&o->log, LOG_LVL_WARN, NULL,
+			    "%s:%d:%d: %s", probs.v[i].file, probs.v[i].line,
+			    probs.v[i].col, probs.v[i].msg);
 		log_sink_say(&o->log, LOG_LVL_WARN, NULL,
 		    "%s: %zu problem%s in the rules", c->rules, probs.n,
 		    probs.n == 1 ? "" : "s");

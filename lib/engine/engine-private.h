@@ -18,21 +18,21 @@ struct ingest;
 struct rules;
 struct store;
 
-#define ENGINE_STOP_GRACE_MS 3000	/* then blocked connections are cut */
+#define ENGINE_STOP_GRACE_MS 3000 /* then blocked connections are cut */
 
 struct engine {
-	struct engine_opts opts;	/* conf_path foreign */
-	struct conf *conf;		/* owned */
-	struct rules *rules;		/* owned; immutable, shared by workers */
-	struct accounts *accounts;	/* owned: accounts.csv, or NULL */
-	struct store *st;		/* owned; the committer's while d runs */
-	char *status_path;		/* owned */
-	int status_failing;		/* the status file's last write failed */
-	int mime_up;			/* mime_init() was called */
-	struct ingest *ingest;		/* owned: the pipeline over conf, rules
+	struct engine_opts opts;   /* conf_path foreign */
+	struct conf *conf;	   /* owned */
+	struct rules *rules;	   /* owned; immutable, shared by workers */
+	struct accounts *accounts; /* owned: accounts.csv, or NULL */
+	struct store *st;	   /* owned; the committer's while d runs */
+	char *status_path;	   /* owned */
+	int status_failing;	   /* the status file's last write failed */
+	int mime_up;		   /* mime_init() was called */
+	struct ingest *ingest;	   /* owned: the pipeline over conf, rules
 					   and accounts; made with d */
-	struct daemon *d;		/* owned: the mailbox workers */
-	struct engine_jobs *jobs;	/* owned: outbox and SLA; NULL with
+	struct daemon *d;	   /* owned: the mailbox workers */
+	struct engine_jobs *jobs;  /* owned: outbox and SLA; NULL with
 					   --once or when stopped */
 };
 

@@ -52,13 +52,14 @@ start_jobs(struct engine *e)
 	struct error err = { 0 };
 
 	if (!e->conf->has_smtp)
-		log_sink_say(&e->opts.log, LOG_LVL_NOTICE, NULL, "no smtp block "
+		log_sink_say(&e->opts.log, LOG_LVL_NOTICE, NULL,
+		    "no smtp block "
 		    "in %s: forwards and answers wait in the outbox",
 		    e->opts.conf_path);
 	if (e->opts.once)
 		return 0;
 	if (engine_jobs_start(e->conf, e->accounts, &e->opts.log, &e->jobs,
-	    &err) < 0) {
+		&err) < 0) {
 		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err.msg);
 		return -1;
 	}

@@ -25,9 +25,10 @@ engine_status(struct engine *e, char *line, size_t size)
 	mailbox_status_line(v, n, line, size);
 	/* A full disk fails every write: say so once, and when it heals. */
 	if (mailbox_status_write(e->status_path, getpid(), time(NULL), v, n,
-	    &err) < 0) {
+		&err) < 0) {
 		if (!e->status_failing)
-			log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "status "
+			log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL,
+			    "status "
 			    "file: %s (not repeated until it is written again)",
 			    err.msg);
 		e->status_failing = 1;

@@ -17,7 +17,7 @@
 #include "store.h"
 #include "xalloc.h"
 
-#define DB_CACHE_KIB (12 * 1024)	/* SQLite page cache of the writer */
+#define DB_CACHE_KIB (12 * 1024) /* SQLite page cache of the writer */
 
 static int
 open_store(struct engine *e, struct error *err)
@@ -87,10 +87,11 @@ engine_start(struct engine *e)
 {
 	if (engine_run_start(e) < 0)
 		return -1;
-	log_sink_say(&e->opts.log, LOG_LVL_NOTICE, NULL, "started: %zu "
-	    "mailbox%s, %zu rules, database %s", e->conf->n_mailboxes,
-	    e->conf->n_mailboxes == 1 ? "" : "es", rules_count(e->rules),
-	    e->conf->database);
+	log_sink_say(&e->opts.log, LOG_LVL_NOTICE, NULL,
+	    "started: %zu "
+	    "mailbox%s, %zu rules, database %s",
+	    e->conf->n_mailboxes, e->conf->n_mailboxes == 1 ? "" : "es",
+	    rules_count(e->rules), e->conf->database);
 	return 0;
 }
 

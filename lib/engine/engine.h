@@ -26,12 +26,12 @@
 struct engine;
 
 struct engine_opts {
-	const char *conf_path;	/* foreign: triage.conf */
-	int once;		/* each mailbox polls once; no cron */
-	int no_idle;		/* poll even where IDLE works */
-	size_t batch;		/* messages per transaction; 0: default */
-	int idle_renew_s;	/* re-issue IDLE after; 0: default */
-	struct log_sink log;	/* where every line goes */
+	const char *conf_path; /* foreign: triage.conf */
+	int once;	       /* each mailbox polls once; no cron */
+	int no_idle;	       /* poll even where IDLE works */
+	size_t batch;	       /* messages per transaction; 0: default */
+	int idle_renew_s;      /* re-issue IDLE after; 0: default */
+	struct log_sink log;   /* where every line goes */
 };
 
 /*

@@ -55,7 +55,8 @@ copy_field(char *dst, size_t len, const char *src)
 
 	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
 		dst[i] = src[i] == '\t' || src[i] == '\n' || src[i] == '\r' ?
-		    ' ' : src[i];
+			     ' ' :
+			     src[i];
 	dst[i] = '\0';
 }
 
@@ -93,8 +94,8 @@ mailbox_status_fail(struct mailbox_status *s, const char *error, int64_t now,
 }
 
 void
-mailbox_status_synced(struct mailbox_status *s,
-    const struct mailbox_counts *c, int64_t now)
+mailbox_status_synced(struct mailbox_status *s, const struct mailbox_counts *c,
+    int64_t now)
 {
 	s->failures = 0;
 	s->last_error[0] = '\0';
@@ -120,12 +121,13 @@ clock_time(int64_t t, char *buf, size_t len)
 void
 mailbox_counts_format(const struct mailbox_counts *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "%" PRIu64 " past checkpoint: %" PRIu64
-	    " stored (%" PRIu64 " with parse problems), %" PRIu64
-	    " ignored, %" PRIu64 " failed, %" PRIu64 " too large, %" PRIu64
-	    " already stored, %" PRIu64 " gone", c->pending, c->stored,
-	    c->problems, c->ignored, c->failed, c->too_big, c->duplicate,
-	    c->gone);
+	snprintf(buf, len,
+	    "%" PRIu64 " past checkpoint: %" PRIu64 " stored (%" PRIu64
+	    " with parse problems), %" PRIu64 " ignored, %" PRIu64
+	    " failed, %" PRIu64 " too large, %" PRIu64
+	    " already stored, %" PRIu64 " gone",
+	    c->pending, c->stored, c->problems, c->ignored, c->failed,
+	    c->too_big, c->duplicate, c->gone);
 }
 
 int
@@ -138,17 +140,22 @@ mailbox_status_format(const struct mailbox_status *s, char *buf, size_t len)
 	mailbox_counts_format(&s->last, counts, sizeof(counts));
 	switch (s->state) {
 	case MBOX_BACKOFF:
-		return snprintf(buf, len, "%s: backing off until %s after %u "
-		    "failure%s: %s", s->name, when, s->failures,
-		    s->failures == 1 ? "" : "s", s->last_error);
+		return snprintf(buf, len,
+		    "%s: backing off until %s after %u "
+		    "failure%s: %s",
+		    s->name, when, s->failures, s->failures == 1 ? "" : "s",
+		    s->last_error);
 	case MBOX_WAITING:
-		return snprintf(buf, len, "%s: waiting, next poll %s; last "
-		    "poll %s: %s", s->name, when, sync, counts);
+		return snprintf(buf, len,
+		    "%s: waiting, next poll %s; last "
+		    "poll %s: %s",
+		    s->name, when, sync, counts);
 	default:
-		return snprintf(buf, len, "%s: %s%s; last poll %s: %s",
-		    s->name, mailbox_state_name(s->state),
+		return snprintf(buf, len, "%s: %s%s; last poll %s: %s", s->name,
+		    mailbox_state_name(s->state),
 		    s->state == MBOX_IDLING || !s->connected ? "" :
-		    " (connected)", sync, counts);
+							       " (connected)",
+		    sync, counts);
 	}
 }
 
@@ -168,9 +175,10 @@ mailbox_status_line(const struct mailbox_status *v, size_t n, char *buf,
 
 		if (s->state == MBOX_BACKOFF) {
 			clock_time(s->until, when, sizeof(when));
-			w = snprintf(buf + off, len - off, "%s%s: backoff "
-			    "until %s (%.80s)", i > 0 ? "; " : "", s->name,
-			    when, s->last_error);
+			w = snprintf(buf + off, len - off,
+			    "%s%s: backoff "
+			    "until %s (%.80s)",
+			    i > 0 ? "; " : "", s->name, when, s->last_error);
 		} else {
 			w = snprintf(buf + off, len - off, "%s%s: %s",
 			    i > 0 ? "; " : "", s->name,
@@ -198,20 +206,22 @@ mailbox_status_path(const char *database)
 static void
 counts_print(FILE *f, const struct mailbox_counts *c)
 {
-	fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
-	    "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, c->pending,
-	    c->stored, c->problems, c->failed, c->ignored, c->duplicate,
-	    c->too_big, c->gone);
+	fprintf(f,
+	    "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
+	    "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64,
+	    c->pending, c->stored, c->problems, c->failed, c->ignored,
+	    c->duplicate, c->too_big, c->gone);
 }
 
 static void
 status_print(FILE *f, const struct mailbox_status *s)
 {
-	fprintf(f, "%s\t%s\t%d\t%d\t%" PRId64 "\t%u\t%" PRId64 "\t%" PRId64
-	    "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32, s->name,
-	    mailbox_state_name(s->state), s->connected, s->idle, s->until,
-	    s->failures, s->last_error_at, s->last_sync, s->uidvalidity,
-	    s->last_uid, s->acted_uid);
+	fprintf(f,
+	    "%s\t%s\t%d\t%d\t%" PRId64 "\t%u\t%" PRId64 "\t%" PRId64
+	    "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32,
+	    s->name, mailbox_state_name(s->state), s->connected, s->idle,
+	    s->until, s->failures, s->last_error_at, s->last_sync,
+	    s->uidvalidity, s->last_uid, s->acted_uid);
 	counts_print(f, &s->last);
 	counts_print(f, &s->total);
 	fprintf(f, "\t%s\n", s->last_error);
@@ -302,7 +312,7 @@ parse_counts(char **f, struct mailbox_counts *c)
 	return 0;
 }
 
-#define STATUS_FIELDS 28	/* 11 scalars, 2 x 8 counts, the error */
+#define STATUS_FIELDS 28 /* 11 scalars, 2 x 8 counts, the error */
 
 static int
 parse_status(char *line, struct mailbox_status *s)
@@ -348,8 +358,9 @@ mailbox_status_read(const char *path, pid_t *pid_r, int64_t *updated_r,
 
 	fp = fopen(path, "r");
 	if (fp == NULL)
-		return error_set(err, errno == ENOENT ? ERR_NOTFOUND :
-		    ERR_INTERNAL, "%s: %s", path, strerror(errno));
+		return error_set(err,
+		    errno == ENOENT ? ERR_NOTFOUND : ERR_INTERNAL, "%s: %s",
+		    path, strerror(errno));
 	if (fgets(line, sizeof(line), fp) == NULL)
 		goto bad;
 	line[strcspn(line, "\n")] = '\0';

@@ -20,43 +20,43 @@
 #include "error.h"
 
 enum mailbox_state {
-	MBOX_STARTING = 0,	/* not tried yet */
-	MBOX_CONNECTING,	/* connect, TLS, login, select */
-	MBOX_SYNCING,		/* fetching and storing */
-	MBOX_IDLING,		/* IMAP IDLE: waiting for the server */
-	MBOX_WAITING,		/* no IDLE: next poll at `until` */
-	MBOX_BACKOFF,		/* failed: next attempt at `until` */
-	MBOX_STOPPED,		/* done (--once, shutdown) */
+	MBOX_STARTING = 0, /* not tried yet */
+	MBOX_CONNECTING,   /* connect, TLS, login, select */
+	MBOX_SYNCING,	   /* fetching and storing */
+	MBOX_IDLING,	   /* IMAP IDLE: waiting for the server */
+	MBOX_WAITING,	   /* no IDLE: next poll at `until` */
+	MBOX_BACKOFF,	   /* failed: next attempt at `until` */
+	MBOX_STOPPED,	   /* done (--once, shutdown) */
 	MBOX_STATE_COUNT,
 };
 
 /* What one poll saw: every message past the checkpoint is accounted. */
 struct mailbox_counts {
-	uint64_t pending;	/* on the server past the checkpoint */
-	uint64_t stored;	/* new rows (parsed fine, or with problems) */
-	uint64_t problems;	/* stored, but parsing reported problems */
-	uint64_t failed;	/* stored raw with an error: no ticket */
-	uint64_t ignored;	/* stored, a rule said ignore */
-	uint64_t duplicate;	/* already stored (rescan, crash replay) */
-	uint64_t too_big;	/* over max_message_size: recorded, not fetched */
-	uint64_t gone;		/* listed, then expunged before the fetch */
+	uint64_t pending;   /* on the server past the checkpoint */
+	uint64_t stored;    /* new rows (parsed fine, or with problems) */
+	uint64_t problems;  /* stored, but parsing reported problems */
+	uint64_t failed;    /* stored raw with an error: no ticket */
+	uint64_t ignored;   /* stored, a rule said ignore */
+	uint64_t duplicate; /* already stored (rescan, crash replay) */
+	uint64_t too_big;   /* over max_message_size: recorded, not fetched */
+	uint64_t gone;	    /* listed, then expunged before the fetch */
 };
 
 struct mailbox_status {
 	char name[64];
 	enum mailbox_state state;
 	int connected;
-	int idle;		/* the server offers IDLE */
-	int64_t until;		/* BACKOFF / WAITING: epoch seconds */
-	unsigned failures;	/* consecutive */
-	char last_error[512];	/* "" when none since the last success */
+	int idle;	      /* the server offers IDLE */
+	int64_t until;	      /* BACKOFF / WAITING: epoch seconds */
+	unsigned failures;    /* consecutive */
+	char last_error[512]; /* "" when none since the last success */
 	int64_t last_error_at;
-	int64_t last_sync;	/* end of the last complete poll, or 0 */
+	int64_t last_sync; /* end of the last complete poll, or 0 */
 	uint32_t uidvalidity;
-	uint32_t last_uid;	/* the checkpoint after the last batch */
-	uint32_t acted_uid;	/* post-actions done up to this UID */
-	struct mailbox_counts last;	/* the last poll */
-	struct mailbox_counts total;	/* since the daemon started */
+	uint32_t last_uid;	     /* the checkpoint after the last batch */
+	uint32_t acted_uid;	     /* post-actions done up to this UID */
+	struct mailbox_counts last;  /* the last poll */
+	struct mailbox_counts total; /* since the daemon started */
 };
 
 /* "starting" "connecting" "syncing" "idling" "waiting" "backoff" ... */
@@ -90,8 +90,8 @@ int mailbox_status_format(const struct mailbox_status *s, char *buf,
  * The systemd STATUS= text for all mailboxes, short: "sales: idling;
  * community: backoff until 12:03:10 (LOGIN refused)".  Truncated to len.
  */
-void mailbox_status_line(const struct mailbox_status *v, size_t n,
-    char *buf, size_t len);
+void mailbox_status_line(const struct mailbox_status *v, size_t n, char *buf,
+    size_t len);
 
 /*
  * The counts as the accounting log line puts them: "12 past checkpoint:

@@ -342,9 +342,9 @@ check_results(const struct msg *m, const char *trusted, struct auth_decision *d)
 			continue;
 		if (v.dkim_pass || v.spf_pass || v.dmarc_pass) {
 			snprintf(d->reason, sizeof(d->reason), "%s %s by %s",
-			    v.dmarc_pass  ? "dmarc=pass"
-			    : v.dkim_pass ? "dkim=pass"
-					  : "spf=pass",
+			    v.dmarc_pass ? "dmarc=pass" :
+			    v.dkim_pass	 ? "dkim=pass" :
+					   "spf=pass",
 			    from_domain, trusted);
 			return 1;
 		}
@@ -385,8 +385,8 @@ auth_check(const struct msg *m, const char *const *team, size_t n_team,
 		if (!check_results(m, trusted, d))
 			return 0;
 	} else {
-		snprintf(
-		    d->reason, sizeof(d->reason), "team member %s", member);
+		snprintf(d->reason, sizeof(d->reason), "team member %s",
+		    member);
 	}
 	d->member = member;
 	d->allowed = 1;
@@ -394,8 +394,8 @@ auth_check(const struct msg *m, const char *const *team, size_t n_team,
 }
 
 int
-auth_check_conf(
-    const struct msg *m, const struct conf *c, struct auth_decision *d)
+auth_check_conf(const struct msg *m, const struct conf *c,
+    struct auth_decision *d)
 {
 	const char **team = xcalloc(c->n_team + 1, sizeof(*team));
 	int r;

@@ -50,7 +50,7 @@ int auth_check(const struct msg *m, const char *const *team, size_t n_team,
  * auth_check() with the team and trust_authentication_results of a
  * loaded configuration.  d->member points into c's team then.
  */
-int auth_check_conf(
-    const struct msg *m, const struct conf *c, struct auth_decision *d);
+int auth_check_conf(const struct msg *m, const struct conf *c,
+    struct auth_decision *d);
 
 #endif

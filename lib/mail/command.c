@@ -141,8 +141,8 @@ add_error(struct command_list *list, unsigned line, struct span source,
 {
 	struct command_error *e;
 
-	list->errors = xreallocarray(
-	    list->errors, list->n_errors + 1, sizeof(*list->errors));
+	list->errors = xreallocarray(list->errors, list->n_errors + 1,
+	    sizeof(*list->errors));
 	e = &list->errors[list->n_errors++];
 	e->line = line;
 	e->source = xstrndup(source.s, source.len);
@@ -275,8 +275,8 @@ add_checked(struct command_list *list, size_t ci, struct span args,
 		}
 		break;
 	case ARGS_NAME:
-		arg = valid_name(
-		    args, commands[ci].kind == CMD_TAG ? ":._-" : "_-");
+		arg = valid_name(args,
+		    commands[ci].kind == CMD_TAG ? ":._-" : "_-");
 		if (arg == NULL) {
 			snprintf(msg, sizeof(msg),
 			    "#%s needs one %s name "
@@ -381,7 +381,7 @@ parse_address(struct command_list *list, const char *const *shared,
     size_t n_shared, const char *addr)
 {
 	const char *plus = NULL, *at = strrchr(addr, '@');
-	struct span source = {addr, strlen(addr)}, tags;
+	struct span source = { addr, strlen(addr) }, tags;
 
 	if (at == NULL)
 		return;
@@ -403,7 +403,7 @@ parse_address(struct command_list *list, const char *const *shared,
 	tags.s = plus + 1;
 	tags.len = (size_t)(at - tags.s);
 	while (tags.len > 0) {
-		struct span t = {tags.s, 0};
+		struct span t = { tags.s, 0 };
 
 		while (t.len < tags.len && t.s[t.len] != '+')
 			t.len++;
@@ -422,15 +422,15 @@ void
 command_parse_addresses(struct command_list *list, const char *const *shared,
     size_t n_shared, const struct msg_addrs *to, const struct msg_addrs *cc)
 {
-	const struct msg_addrs *sets[2] = {to, cc};
+	const struct msg_addrs *sets[2] = { to, cc };
 
 	for (size_t s = 0; s < 2; s++) {
 		if (sets[s] == NULL)
 			continue;
 		for (size_t i = 0; i < sets[s]->n; i++) {
 			if (sets[s]->v[i].addr != NULL)
-				parse_address(
-				    list, shared, n_shared, sets[s]->v[i].addr);
+				parse_address(list, shared, n_shared,
+				    sets[s]->v[i].addr);
 		}
 	}
 }
@@ -444,8 +444,8 @@ static int
 may_hold_commands(const struct msg *m)
 {
 	return (m->text != NULL && strchr(m->text, '#') != NULL) ||
-	    (m->html != NULL &&
-		html_text_may_hold(m->html, strlen(m->html), '#'));
+	       (m->html != NULL &&
+		   html_text_may_hold(m->html, strlen(m->html), '#'));
 }
 
 int
@@ -456,8 +456,8 @@ command_parse_msg(struct command_list *list, const struct msg *m,
 	int r;
 
 	if (m == NULL)
-		return error_set(
-		    err, ERR_USAGE, "command_parse_msg: no message");
+		return error_set(err, ERR_USAGE,
+		    "command_parse_msg: no message");
 	command_parse_addresses(list, shared, n_shared, &m->to, &m->cc);
 	if (!may_hold_commands(m))
 		return 0;
@@ -525,8 +525,8 @@ command_format_errors(const struct command_list *list)
 			r = buf_printf(&b, "line %u: \"%.200s\": %s\n", e->line,
 			    e->source, e->msg);
 		else
-			r = buf_printf(
-			    &b, "address %.200s: %s\n", e->source, e->msg);
+			r = buf_printf(&b, "address %.200s: %s\n", e->source,
+			    e->msg);
 		if (r < 0)
 			break;
 	}
@@ -564,7 +564,7 @@ command_subject_ticket(const char *subject, int64_t *id_r)
 static int
 command_is_line(const char *line, size_t len)
 {
-	struct span t = {line, len}, args;
+	struct span t = { line, len }, args;
 	size_t ci;
 
 	t = trim(t);

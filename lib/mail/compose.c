@@ -20,9 +20,9 @@
 #define LINE_MAX_RFC 998 /* RFC 5322 2.1.1 */
 
 struct compose {
-	GMimeMessage *msg;	/* owned */
-	GMimeMultipart *mixed;	/* owned; NULL: a single-part body */
-	GMimeObject *body;	/* owned; the single part, or NULL */
+	GMimeMessage *msg;     /* owned */
+	GMimeMultipart *mixed; /* owned; NULL: a single-part body */
+	GMimeObject *body;     /* owned; the single part, or NULL */
 };
 
 static void
@@ -154,9 +154,9 @@ compose_text(struct compose *c, const char *text)
 	g_mime_part_set_content(GMIME_PART(tp), w);
 	g_object_unref(w);
 	/* plain ASCII stays readable as is; anything else as QP */
-	enc = identity_encoding(text, len) == GMIME_CONTENT_ENCODING_7BIT
-		  ? GMIME_CONTENT_ENCODING_7BIT
-		  : GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	enc = identity_encoding(text, len) == GMIME_CONTENT_ENCODING_7BIT ?
+		  GMIME_CONTENT_ENCODING_7BIT :
+		  GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
 	g_mime_part_set_content_encoding(GMIME_PART(tp), enc);
 	add_part(c, GMIME_OBJECT(tp));
 }
@@ -189,8 +189,8 @@ compose_attach_message(struct compose *c, const char *raw, size_t len,
 	g_object_unref(w);
 	g_mime_part_set_content_encoding(p, enc);
 	g_mime_object_set_disposition(GMIME_OBJECT(p), "attachment");
-	g_mime_object_set_content_disposition_parameter(
-	    GMIME_OBJECT(p), "filename", filename);
+	g_mime_object_set_content_disposition_parameter(GMIME_OBJECT(p),
+	    "filename", filename);
 	g_mime_part_set_content_description(p, description);
 	add_part(c, GMIME_OBJECT(p));
 }
@@ -237,8 +237,8 @@ static char **
 add_mailbox(char **v, size_t *n, InternetAddress *ia)
 {
 	v = xreallocarray(v, *n + 1, sizeof(*v));
-	v[(*n)++] = xstrdup(internet_address_mailbox_get_addr(
-	    INTERNET_ADDRESS_MAILBOX(ia)));
+	v[(*n)++] = xstrdup(
+	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
 	return v;
 }
 

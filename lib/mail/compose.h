@@ -65,8 +65,8 @@ void compose_attach_message(struct compose *c, const char *raw, size_t len,
  * NUL-terminated) and *len_r.  Returns 0, or -1 with ERR_MSG when it is
  * over `max` bytes, ERR_INTERNAL when GMime cannot write it.
  */
-int compose_write(struct compose *c, size_t max, char **data_r,
-    size_t *len_r, struct error *err);
+int compose_write(struct compose *c, size_t max, char **data_r, size_t *len_r,
+    struct error *err);
 
 /*
  * Every mailbox address of a header-style list ("A <a@x>, b@y", groups

@@ -25,59 +25,82 @@
 
 enum html_kind {
 	HK_INLINE = 0,
-	HK_SKIP,	/* content dropped: script, style, head ... */
-	HK_BR,		/* one line break */
-	HK_LINE,	/* starts and ends on its own line */
-	HK_PARA,	/* a paragraph: blank line before and after */
-	HK_ITEM,	/* list item: own line, "- " bullet */
-	HK_CELL,	/* table cell: separated by a space */
-	HK_QUOTE,	/* blockquote: a paragraph whose lines get "> " */
-	HK_PRE,		/* whitespace kept */
-	HK_LINK,	/* <a href>: target kept after the text */
-	HK_IMG,		/* alt text kept */
+	HK_SKIP,  /* content dropped: script, style, head ... */
+	HK_BR,	  /* one line break */
+	HK_LINE,  /* starts and ends on its own line */
+	HK_PARA,  /* a paragraph: blank line before and after */
+	HK_ITEM,  /* list item: own line, "- " bullet */
+	HK_CELL,  /* table cell: separated by a space */
+	HK_QUOTE, /* blockquote: a paragraph whose lines get "> " */
+	HK_PRE,	  /* whitespace kept */
+	HK_LINK,  /* <a href>: target kept after the text */
+	HK_IMG,	  /* alt text kept */
 };
 
 static const struct {
 	const char *name;
 	enum html_kind kind;
 } html_elements[] = {
-	{ "a", HK_LINK },	{ "address", HK_LINE },
-	{ "article", HK_LINE },	{ "aside", HK_LINE },
-	{ "blockquote", HK_QUOTE }, { "br", HK_BR },
-	{ "caption", HK_LINE },	{ "center", HK_LINE },
-	{ "dd", HK_LINE },	{ "div", HK_LINE },
-	{ "dl", HK_PARA },	{ "dt", HK_LINE },
-	{ "fieldset", HK_LINE }, { "figure", HK_LINE },
-	{ "footer", HK_LINE },	{ "form", HK_LINE },
-	{ "h1", HK_PARA },	{ "h2", HK_PARA },
-	{ "h3", HK_PARA },	{ "h4", HK_PARA },
-	{ "h5", HK_PARA },	{ "h6", HK_PARA },
-	{ "head", HK_SKIP },	{ "header", HK_LINE },
-	{ "hr", HK_LINE },	{ "img", HK_IMG },
-	{ "li", HK_ITEM },	{ "main", HK_LINE },
-	{ "nav", HK_LINE },	{ "noscript", HK_SKIP },
-	{ "object", HK_SKIP },	{ "ol", HK_PARA },
-	{ "p", HK_PARA },	{ "pre", HK_PRE },
-	{ "script", HK_SKIP },	{ "section", HK_LINE },
-	{ "select", HK_SKIP },	{ "style", HK_SKIP },
-	{ "table", HK_PARA },	{ "td", HK_CELL },
-	{ "template", HK_SKIP }, { "textarea", HK_SKIP },
-	{ "th", HK_CELL },	{ "title", HK_SKIP },
-	{ "tr", HK_LINE },	{ "ul", HK_PARA },
+	{ "a", HK_LINK },
+	{ "address", HK_LINE },
+	{ "article", HK_LINE },
+	{ "aside", HK_LINE },
+	{ "blockquote", HK_QUOTE },
+	{ "br", HK_BR },
+	{ "caption", HK_LINE },
+	{ "center", HK_LINE },
+	{ "dd", HK_LINE },
+	{ "div", HK_LINE },
+	{ "dl", HK_PARA },
+	{ "dt", HK_LINE },
+	{ "fieldset", HK_LINE },
+	{ "figure", HK_LINE },
+	{ "footer", HK_LINE },
+	{ "form", HK_LINE },
+	{ "h1", HK_PARA },
+	{ "h2", HK_PARA },
+	{ "h3", HK_PARA },
+	{ "h4", HK_PARA },
+	{ "h5", HK_PARA },
+	{ "h6", HK_PARA },
+	{ "head", HK_SKIP },
+	{ "header", HK_LINE },
+	{ "hr", HK_LINE },
+	{ "img", HK_IMG },
+	{ "li", HK_ITEM },
+	{ "main", HK_LINE },
+	{ "nav", HK_LINE },
+	{ "noscript", HK_SKIP },
+	{ "object", HK_SKIP },
+	{ "ol", HK_PARA },
+	{ "p", HK_PARA },
+	{ "pre", HK_PRE },
+	{ "script", HK_SKIP },
+	{ "section", HK_LINE },
+	{ "select", HK_SKIP },
+	{ "style", HK_SKIP },
+	{ "table", HK_PARA },
+	{ "td", HK_CELL },
+	{ "template", HK_SKIP },
+	{ "textarea", HK_SKIP },
+	{ "th", HK_CELL },
+	{ "title", HK_SKIP },
+	{ "tr", HK_LINE },
+	{ "ul", HK_PARA },
 	{ "xml", HK_SKIP },
 };
 
 struct html_state {
-	struct buf *out;		/* foreign */
-	htmlParserCtxtPtr ctxt;		/* foreign */
-	unsigned skip;			/* depth inside HK_SKIP */
-	unsigned pre;			/* depth inside <pre> */
-	unsigned quote;			/* blockquote depth */
-	unsigned newlines;		/* line breaks at the end of out */
-	int space;			/* a collapsed space is pending */
-	int full;			/* out's cap was hit */
-	char *href;			/* owned: target of the open <a> */
-	size_t link_start;		/* out->len when that <a> opened */
+	struct buf *out;	/* foreign */
+	htmlParserCtxtPtr ctxt; /* foreign */
+	unsigned skip;		/* depth inside HK_SKIP */
+	unsigned pre;		/* depth inside <pre> */
+	unsigned quote;		/* blockquote depth */
+	unsigned newlines;	/* line breaks at the end of out */
+	int space;		/* a collapsed space is pending */
+	int full;		/* out's cap was hit */
+	char *href;		/* owned: target of the open <a> */
+	size_t link_start;	/* out->len when that <a> opened */
 };
 
 static enum html_kind
@@ -150,8 +173,7 @@ html_break(struct html_state *st, unsigned want)
 static int
 html_is_space(const unsigned char *p, size_t left, size_t *skip_r)
 {
-	if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-	    *p == '\f') {
+	if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') {
 		*skip_r = 1;
 		return 1;
 	}
@@ -348,7 +370,7 @@ static void
 html_trim(struct buf *out, size_t start)
 {
 	while (out->len > start && (out->data[out->len - 1] == '\n' ||
-	    out->data[out->len - 1] == ' '))
+				       out->data[out->len - 1] == ' '))
 		out->len--;
 	if (out->data != NULL)
 		out->data[out->len] = '\0';
@@ -386,9 +408,9 @@ html_to_text(const char *html, size_t len, struct buf *out)
 	    XML_CHAR_ENCODING_UTF8);
 	if (st.ctxt == NULL)
 		return 0;
-	htmlCtxtUseOptions(st.ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-	    HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC |
-	    HTML_PARSE_NODEFDTD);
+	htmlCtxtUseOptions(st.ctxt,
+	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+		HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NODEFDTD);
 	/* htmlParseChunk takes an int length. */
 	while (len > 0 && !st.full) {
 		size_t n = len < chunk ? len : chunk;
@@ -408,8 +430,9 @@ html_to_text(const char *html, size_t len, struct buf *out)
 /* ---- does the text hold a character? --------------------------------- */
 
 /* The options of html_walk_begin: the same tokenizer, the same text. */
-#define WALK_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | \
-	HTML_PARSE_NOWARNING | HTML_PARSE_NONET)
+#define WALK_OPTIONS \
+	(HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+	    HTML_PARSE_NONET)
 
 struct hold {
 	char c;
@@ -463,17 +486,22 @@ html_text_may_hold(const char *html, size_t len, char c)
  * W_ENTERED, `node` was entered and its children are due; W_DONE,
  * `node` and everything below it have been returned.
  */
-enum html_walk_state { W_AT, W_ENTERED, W_DONE, W_END };
+enum html_walk_state {
+	W_AT,
+	W_ENTERED,
+	W_DONE,
+	W_END
+};
 
 struct html_walk {
-	xmlDoc *doc;			/* owned */
-	xmlNode *node;			/* foreign: in doc */
+	xmlDoc *doc;   /* owned */
+	xmlNode *node; /* foreign: in doc */
 	enum html_walk_state at;
 };
 
 int
-html_walk_begin(
-    const char *html, size_t len, struct html_walk **walk_r, struct error *err)
+html_walk_begin(const char *html, size_t len, struct html_walk **walk_r,
+    struct error *err)
 {
 	struct html_walk *w;
 	xmlDoc *doc;
@@ -494,8 +522,8 @@ html_walk_begin(
 
 /* Fill *node_r for `step` at the walk's node. */
 static int
-html_walk_step(
-    struct html_walk *w, enum html_step step, struct html_node *node_r)
+html_walk_step(struct html_walk *w, enum html_step step,
+    struct html_node *node_r)
 {
 	node_r->step = step;
 	node_r->name = step == HTML_TEXT ? NULL : (const char *)w->node->name;

@@ -60,15 +60,15 @@ int html_text_may_hold(const char *html, size_t len, char c);
 struct html_walk;
 
 enum html_step {
-	HTML_ENTER,	/* an element opens; its children come next */
-	HTML_TEXT,	/* text (or CDATA), entities decoded */
-	HTML_LEAVE,	/* the innermost open element closes */
+	HTML_ENTER, /* an element opens; its children come next */
+	HTML_TEXT,  /* text (or CDATA), entities decoded */
+	HTML_LEAVE, /* the innermost open element closes */
 };
 
 struct html_node {
 	enum html_step step;
-	const char *name;	/* foreign: ENTER, LEAVE: the element's */
-	const char *text;	/* foreign: TEXT: the text */
+	const char *name; /* foreign: ENTER, LEAVE: the element's */
+	const char *text; /* foreign: TEXT: the text */
 };
 
 /*
@@ -77,8 +77,8 @@ struct html_node {
  * and a walk in *walk_r, to be ended with html_walk_end(); -1 with an
  * ERR_MSG error when the input is too large or cannot be parsed at all.
  */
-int html_walk_begin(
-    const char *html, size_t len, struct html_walk **walk_r, struct error *err);
+int html_walk_begin(const char *html, size_t len, struct html_walk **walk_r,
+    struct error *err);
 
 /*
  * The next step in document order into *node_r, whose strings stay

@@ -18,7 +18,7 @@
 #include "mime.h"
 #include "xalloc.h"
 
-#define MIME_READ_CHUNK		65536
+#define MIME_READ_CHUNK 65536
 
 /* Count n decoded bytes and keep them if asked; -1 once keep is full. */
 static int
@@ -59,8 +59,10 @@ part_decode_steps(struct mime_ctx *c, GMimeStream *src,
 	 * characters: 1-3 means the last quantum was cut off. */
 	if (enc == GMIME_CONTENT_ENCODING_BASE64 && state.state > 0 &&
 	    (state.state & 0xff) != 0)
-		mime_problem(c, "encoding: truncated base64, %d trailing "
-		    "character(s) dropped", state.state & 0xff);
+		mime_problem(c,
+		    "encoding: truncated base64, %d trailing "
+		    "character(s) dropped",
+		    state.state & 0xff);
 	return 0;
 }
 
@@ -102,8 +104,7 @@ part_decode_filter(struct mime_ctx *c, GMimeStream *src,
  * before the end, 0 otherwise.
  */
 static int
-part_read(struct mime_ctx *c, GMimePart *part, struct buf *keep,
-    size_t *size_r)
+part_read(struct mime_ctx *c, GMimePart *part, struct buf *keep, size_t *size_r)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	GMimeContentEncoding enc;
@@ -127,15 +128,20 @@ static int
 is_text_part(GMimeObject *obj)
 {
 	static const char *const not_text[] = {
-		"calendar", "vcard", "x-vcard", "directory",
-		"rfc822-headers", "csv", "x-patch-attachment",
+		"calendar",
+		"vcard",
+		"x-vcard",
+		"directory",
+		"rfc822-headers",
+		"csv",
+		"x-patch-attachment",
 	};
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	const char *disp, *sub;
 
 	if (!GMIME_IS_PART(obj) || ct == NULL ||
 	    g_ascii_strcasecmp(g_mime_content_type_get_media_type(ct),
-	    "text") != 0)
+		"text") != 0)
 		return 0;
 	disp = g_mime_object_get_disposition(obj);
 	if (disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0)
@@ -170,8 +176,8 @@ is_flowed(GMimeObject *obj)
 static int
 is_html(GMimeObject *obj)
 {
-	return g_mime_content_type_is_type(
-	    g_mime_object_get_content_type(obj), "text", "html");
+	return g_mime_content_type_is_type(g_mime_object_get_content_type(obj),
+	    "text", "html");
 }
 
 /* Bytes in `charset` to clean UTF-8 in out, noting what was guessed. */
@@ -183,20 +189,24 @@ mime_part_to_utf8(struct mime_ctx *c, const char *s, size_t n,
 
 	mime_text_to_utf8(s, n, charset, out, &info);
 	if (info.unknown)
-		mime_problem(c, "charset: unknown charset \"%.40s\", read "
-		    "as %s", charset, info.used);
+		mime_problem(c,
+		    "charset: unknown charset \"%.40s\", read "
+		    "as %s",
+		    charset, info.used);
 	else if (info.wrong)
 		mime_problem(c, "charset: text declared \"%.40s\" is UTF-8",
 		    charset);
 	else if (info.guessed && charset != NULL)
-		mime_problem(c, "charset: text declared \"%.40s\" is not, read "
-		    "as %s", charset, info.used);
+		mime_problem(c,
+		    "charset: text declared \"%.40s\" is not, read "
+		    "as %s",
+		    charset, info.used);
 	else if (info.guessed)
 		mime_problem(c, "charset: undeclared 8-bit text read as %s",
 		    info.used);
 	if (info.replaced > 0)
 		mime_problem(c, "charset: NUL or invalid bytes replaced by "
-		    "U+FFFD");
+				"U+FFFD");
 }
 
 /* Append a part's text to dst with a blank line between parts. */
@@ -238,10 +248,12 @@ html_meta_charset(const char *s, size_t n, char *out, size_t size)
 	if (i + 7 >= n)
 		return NULL;
 	for (i += 7; i < n && (s[i] == ' ' || s[i] == '=' || s[i] == '"' ||
-	    s[i] == '\''); i++)
+				  s[i] == '\'');
+	     i++)
 		;
-	while (i < n && k + 1 < size && (g_ascii_isalnum(s[i]) ||
-	    s[i] == '-' || s[i] == '_' || s[i] == '.' || s[i] == ':'))
+	while (i < n && k + 1 < size &&
+	       (g_ascii_isalnum(s[i]) || s[i] == '-' || s[i] == '_' ||
+		   s[i] == '.' || s[i] == ':'))
 		out[k++] = s[i++];
 	out[k] = '\0';
 	return k > 0 ? out : NULL;
@@ -283,8 +295,8 @@ uu_block(const char *p, const char *end, size_t *size_r)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 
-		if (len >= 3 && memcmp(p, "end", 3) == 0 && (len == 3 ||
-		    p[3] == ' ' || p[3] == '\r')) {
+		if (len >= 3 && memcmp(p, "end", 3) == 0 &&
+		    (len == 3 || p[3] == ' ' || p[3] == '\r')) {
 			*size_r = size;
 			return nl != NULL ? nl + 1 : end;
 		}
@@ -308,15 +320,15 @@ strip_uuencode(struct mime_ctx *c, struct buf *text)
 	char *fname;
 
 	if (p == NULL || (strncmp(p, "begin ", 6) != 0 &&
-	    memmem(p, text->len, "\nbegin ", 7) == NULL))
+			     memmem(p, text->len, "\nbegin ", 7) == NULL))
 		return;
 	buf_init(&out, SIZE_MAX / 2);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *next = nl != NULL ? nl + 1 : end;
 
-		name = uu_begin(p, (size_t)(next - p) - (nl != NULL),
-		    &name_len);
+		name =
+		    uu_begin(p, (size_t)(next - p) - (nl != NULL), &name_len);
 		after = name != NULL ? uu_block(p, end, &size) : NULL;
 		if (after != NULL) {
 			fname = xstrndup(name, name_len);
@@ -354,8 +366,8 @@ take_text(struct mime_ctx *c, GMimeObject *obj, int fwd, int want_text)
 	}
 	charset = g_mime_object_get_content_type_parameter(obj, "charset");
 	if (charset == NULL && html && raw.data != NULL)
-		charset = html_meta_charset(raw.data, raw.len, meta,
-		    sizeof(meta));
+		charset =
+		    html_meta_charset(raw.data, raw.len, meta, sizeof(meta));
 	mime_part_to_utf8(c, raw.data != NULL ? raw.data : "", raw.len, charset,
 	    &utf);
 	if (keep_html) {
@@ -387,8 +399,8 @@ attachment_add(struct mime_ctx *c, const char *filename, const char *type,
 	struct msg_attachment *a;
 
 	if (m->n_attachments == c->attachments_alloc) {
-		c->attachments_alloc = c->attachments_alloc ?
-		    c->attachments_alloc * 2 : 4;
+		c->attachments_alloc =
+		    c->attachments_alloc ? c->attachments_alloc * 2 : 4;
 		m->attachments = xreallocarray(m->attachments,
 		    c->attachments_alloc, sizeof(*m->attachments));
 	}
@@ -399,8 +411,8 @@ attachment_add(struct mime_ctx *c, const char *filename, const char *type,
 }
 
 static void
-attachment_add_obj(struct mime_ctx *c, GMimeObject *obj,
-    const char *filename, size_t size)
+attachment_add_obj(struct mime_ctx *c, GMimeObject *obj, const char *filename,
+    size_t size)
 {
 	char *type = g_mime_content_type_get_mime_type(
 	    g_mime_object_get_content_type(obj));
@@ -415,9 +427,10 @@ take_attachment(struct mime_ctx *c, GMimeObject *obj, int fwd)
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	size_t size;
 
-	if (!fwd && (g_mime_content_type_is_type(ct, "message",
-	    "delivery-status") || g_mime_content_type_is_type(ct, "message",
-	    "global-delivery-status")))
+	if (!fwd &&
+	    (g_mime_content_type_is_type(ct, "message", "delivery-status") ||
+		g_mime_content_type_is_type(ct, "message",
+		    "global-delivery-status")))
 		c->m->flags |= MSG_BOUNCE;
 	part_read(c, GMIME_PART(obj), NULL, &size);
 	attachment_add_obj(c, obj, g_mime_part_get_filename(GMIME_PART(obj)),
@@ -432,8 +445,7 @@ take_message_attachment(struct mime_ctx *c, GMimeObject *obj,
 	const char *name;
 	GMimeStream *null;
 
-	name = g_mime_object_get_content_disposition_parameter(obj,
-	    "filename");
+	name = g_mime_object_get_content_disposition_parameter(obj, "filename");
 	if (name == NULL)
 		name = g_mime_object_get_content_type_parameter(obj, "name");
 	null = g_mime_stream_null_new();
@@ -483,8 +495,8 @@ alternative_html(GMimeMultipart *mp)
 	return -1;
 }
 
-static void walk(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
-    int fwd, int want_text);
+static void walk(struct mime_ctx *c, GMimeObject *obj, unsigned depth, int fwd,
+    int want_text);
 
 static void
 take_prologue(struct mime_ctx *c, GMimeMultipart *mp)
@@ -506,8 +518,8 @@ take_prologue(struct mime_ctx *c, GMimeMultipart *mp)
 }
 
 static void
-walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth,
-    int fwd, int want_text)
+walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth, int fwd,
+    int want_text)
 {
 	GMimeMultipart *mp = GMIME_MULTIPART(obj);
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -550,28 +562,32 @@ walk(struct mime_ctx *c, GMimeObject *obj, unsigned depth, int fwd,
 		return;
 	if (depth > c->lim->max_depth) {
 		if (!c->depth_cut)
-			mime_problem(c, "bounds: MIME nesting deeper than %u, "
-			    "skipped", c->lim->max_depth);
+			mime_problem(c,
+			    "bounds: MIME nesting deeper than %u, "
+			    "skipped",
+			    c->lim->max_depth);
 		c->depth_cut = 1;
 		c->m->flags |= MSG_TRUNCATED;
 		return;
 	}
 	if (++c->parts > c->lim->max_parts) {
 		if (!c->parts_cut)
-			mime_problem(c, "bounds: more than %u MIME parts, rest "
-			    "skipped", c->lim->max_parts);
+			mime_problem(c,
+			    "bounds: more than %u MIME parts, rest "
+			    "skipped",
+			    c->lim->max_parts);
 		c->parts_cut = 1;
 		c->m->flags |= MSG_TRUNCATED;
 		return;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
-		inner = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(obj));
+		inner =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		if (!fwd)
 			take_message_attachment(c, obj, inner);
 		if (inner != NULL)
-			walk(c, g_mime_message_get_mime_part(inner),
-			    depth + 1, 1, want_text);
+			walk(c, g_mime_message_get_mime_part(inner), depth + 1,
+			    1, want_text);
 	} else if (GMIME_IS_MULTIPART(obj)) {
 		walk_multipart(c, obj, depth, fwd, want_text);
 	} else if (is_text_part(obj)) {

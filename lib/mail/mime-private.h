@@ -15,17 +15,17 @@
 
 /* Everything one parse needs; lives on mime_parse's stack. */
 struct mime_ctx {
-	struct msg *m;			/* foreign: being filled */
-	const struct mime_limits *lim;	/* foreign */
-	GMimeParserOptions *opts;	/* owned */
-	struct buf text;		/* the author's text */
-	struct buf fwd;			/* text of forwarded messages */
-	struct buf html;		/* first top-level text/html */
+	struct msg *m;		       /* foreign: being filled */
+	const struct mime_limits *lim; /* foreign */
+	GMimeParserOptions *opts;      /* owned */
+	struct buf text;	       /* the author's text */
+	struct buf fwd;		       /* text of forwarded messages */
+	struct buf html;	       /* first top-level text/html */
 	size_t problems_alloc;
 	size_t problems_dropped;
 	size_t attachments_alloc;
-	unsigned parts;			/* MIME parts walked so far */
-	int depth_cut, parts_cut;	/* each bound reported once */
+	unsigned parts;		  /* MIME parts walked so far */
+	int depth_cut, parts_cut; /* each bound reported once */
 	int text_cut;
 	int html_seen;
 };
@@ -35,7 +35,7 @@ struct mime_ctx {
  * dropped and the list is capped, so hostile input cannot grow it.
  */
 void mime_problem(struct mime_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * mime-part.c: walk the body from its top MIME part, filling c->text,
@@ -56,12 +56,12 @@ void mime_part_append(struct mime_ctx *c, struct buf *dst, const char *s,
 
 /* How mime_text_to_utf8 read the bytes, for the problem list. */
 struct mime_text_info {
-	const char *declared;	/* foreign: as declared, or NULL */
-	const char *used;	/* static: charset the bytes were read as */
-	int unknown;		/* iconv does not know it */
-	int wrong;		/* declared charset failed, text was UTF-8 */
-	int guessed;		/* `used` is a guess */
-	size_t replaced;	/* bytes replaced by U+FFFD */
+	const char *declared; /* foreign: as declared, or NULL */
+	const char *used;     /* static: charset the bytes were read as */
+	int unknown;	      /* iconv does not know it */
+	int wrong;	      /* declared charset failed, text was UTF-8 */
+	int guessed;	      /* `used` is a guess */
+	size_t replaced;      /* bytes replaced by U+FFFD */
 };
 
 /*

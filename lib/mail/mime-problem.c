@@ -11,7 +11,7 @@
 #include "mime.h"
 #include "xalloc.h"
 
-#define MIME_MAX_PROBLEMS	64
+#define MIME_MAX_PROBLEMS 64
 
 /*
  * Record a parse problem as "kind: detail".  Identical problems are kept
@@ -38,8 +38,8 @@ mime_problem(struct mime_ctx *c, const char *fmt, ...)
 		return;
 	}
 	if (m->n_problems == c->problems_alloc) {
-		c->problems_alloc = c->problems_alloc ? 2 * c->problems_alloc :
-		    8;
+		c->problems_alloc =
+		    c->problems_alloc ? 2 * c->problems_alloc : 8;
 		m->problems = xreallocarray(m->problems, c->problems_alloc,
 		    sizeof(*m->problems));
 	}

@@ -13,12 +13,12 @@
 
 #include "mime-private.h"
 
-#define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 
 /* Names mail uses that iconv lacks, or that mean a superset in practice. */
 static const struct {
 	const char *name;
-	const char *iconv;	/* NULL: undeclared; "UTF-8": no conversion */
+	const char *iconv; /* NULL: undeclared; "UTF-8": no conversion */
 } charset_aliases[] = {
 	{ "", NULL },
 	{ "8bit", NULL },
@@ -79,8 +79,8 @@ mime_text_add_cut(struct buf *b, const char *s, size_t n)
 	return -1;
 }
 
-#define ONES	0x0101010101010101ULL
-#define HIGHS	0x8080808080808080ULL
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 
 /*
  * Bytes from s that are plain ASCII and neither NUL nor (with `cr`) CR,
@@ -99,7 +99,7 @@ ascii_run(const unsigned char *s, size_t n, int cr)
 		bad = (v & HIGHS) | ((v - ONES) & ~v & HIGHS);
 		if (cr)
 			bad |= ((v ^ (ONES * '\r')) - ONES) &
-			    ~(v ^ (ONES * '\r')) & HIGHS;
+			       ~(v ^ (ONES * '\r')) & HIGHS;
 		if (bad != 0)
 			break;
 		i += 8;
@@ -271,14 +271,14 @@ charset_lookup(const char *declared, char *norm, size_t normsize)
 	while (*declared == ' ' || *declared == '"' || *declared == '\'')
 		declared++;
 	while (declared[i] != '\0' && declared[i] != '"' &&
-	    declared[i] != '\'' && declared[i] != ' ' && declared[i] != ';' &&
-	    i + 1 < normsize) {
+	       declared[i] != '\'' && declared[i] != ' ' &&
+	       declared[i] != ';' && i + 1 < normsize) {
 		norm[i] = declared[i];
 		i++;
 	}
 	norm[i] = '\0';
-	for (size_t k = 0; k < sizeof(charset_aliases) /
-	    sizeof(charset_aliases[0]); k++) {
+	for (size_t k = 0;
+	     k < sizeof(charset_aliases) / sizeof(charset_aliases[0]); k++) {
 		if (strcasecmp(norm, charset_aliases[k].name) == 0)
 			return charset_aliases[k].iconv;
 	}
@@ -311,8 +311,8 @@ guess(const char *s, size_t n, int said_utf8, struct buf *out,
 }
 
 void
-mime_text_to_utf8(const char *s, size_t n, const char *charset,
-    struct buf *out, struct mime_text_info *info_r)
+mime_text_to_utf8(const char *s, size_t n, const char *charset, struct buf *out,
+    struct mime_text_info *info_r)
 {
 	struct mime_text_info info = { charset, NULL, 0, 0, 0, 0 };
 	char norm[64];
@@ -430,7 +430,8 @@ mime_text_unflow(struct buf *text, int delsp)
 		size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t body;
 		unsigned d = flowed_depth(p, len, &body);
-		int flowed = len > body && p[len - 1] == ' ' &&
+		int flowed =
+		    len > body && p[len - 1] == ' ' &&
 		    !(len - body == 3 && memcmp(p + body, "-- ", 3) == 0);
 
 		if (open && d != depth) {
@@ -454,4 +455,3 @@ mime_text_unflow(struct buf *text, int delsp)
 	buf_free(text);
 	*text = out;
 }
-

@@ -17,74 +17,74 @@
 #include "error.h"
 
 struct msg_addr {
-	char *name;	/* decoded display name, "" when none */
-	char *addr;	/* lowercased addr-spec, "" when unparsable */
+	char *name; /* decoded display name, "" when none */
+	char *addr; /* lowercased addr-spec, "" when unparsable */
 };
 
 struct msg_addrs {
-	struct msg_addr *v;	/* owned array */
+	struct msg_addr *v; /* owned array */
 	size_t n;
 };
 
 struct msg_header {
-	char *name;	/* as in the message, e.g. "Auto-Submitted" */
-	char *value;	/* unfolded, RFC 2047 decoded, UTF-8 */
+	char *name;  /* as in the message, e.g. "Auto-Submitted" */
+	char *value; /* unfolded, RFC 2047 decoded, UTF-8 */
 };
 
 struct msg_attachment {
-	char *filename;		/* decoded (RFC 2231 / encoded words); "" if none */
-	char *content_type;	/* lowercased "type/subtype" */
-	size_t size;		/* decoded size in bytes */
+	char *filename;	    /* decoded (RFC 2231 / encoded words); "" if none */
+	char *content_type; /* lowercased "type/subtype" */
+	size_t size;	    /* decoded size in bytes */
 };
 
 /* Mail kind and parse-state flags (msg.flags). */
-#define MSG_AUTO_SUBMITTED	0x0001	/* auto-reply, OOO, bulk, junk */
-#define MSG_LIST		0x0002	/* List-Id / List-Unsubscribe / Precedence: list */
-#define MSG_BOUNCE		0x0004	/* delivery-status report, MAILER-DAEMON */
-#define MSG_OWN_LOOP		0x0008	/* X-Loop carries our own address */
-#define MSG_SYNTHETIC_ID	0x0010	/* Message-ID derived from the raw bytes */
-#define MSG_DATE_RECEIVED	0x0020	/* Date missing/unparsable: receipt time */
-#define MSG_TRUNCATED		0x0040	/* a bound was hit; see problems */
-#define MSG_NOT_MAIL		0x0080	/* no usable header block at all */
+#define MSG_AUTO_SUBMITTED 0x0001 /* auto-reply, OOO, bulk, junk */
+#define MSG_LIST 0x0002	    /* List-Id / List-Unsubscribe / Precedence: list */
+#define MSG_BOUNCE 0x0004   /* delivery-status report, MAILER-DAEMON */
+#define MSG_OWN_LOOP 0x0008 /* X-Loop carries our own address */
+#define MSG_SYNTHETIC_ID 0x0010	 /* Message-ID derived from the raw bytes */
+#define MSG_DATE_RECEIVED 0x0020 /* Date missing/unparsable: receipt time */
+#define MSG_TRUNCATED 0x0040	 /* a bound was hit; see problems */
+#define MSG_NOT_MAIL 0x0080	 /* no usable header block at all */
 
 struct msg {
-	char *message_id;	/* without <>; synthetic when MSG_SYNTHETIC_ID */
-	char *in_reply_to;	/* without <>; "" when none */
-	char **references;	/* owned array of ids without <>, oldest first */
+	char *message_id;  /* without <>; synthetic when MSG_SYNTHETIC_ID */
+	char *in_reply_to; /* without <>; "" when none */
+	char **references; /* owned array of ids without <>, oldest first */
 	size_t n_references;
-	int64_t date;		/* seconds since the epoch, UTC */
-	char *subject;		/* decoded; "" when none */
+	int64_t date;  /* seconds since the epoch, UTC */
+	char *subject; /* decoded; "" when none */
 
-	struct msg_addr from;	/* first From address; "" fields when none */
-	char *from_domain;	/* domain part of from.addr, lowercased */
+	struct msg_addr from; /* first From address; "" fields when none */
+	char *from_domain;    /* domain part of from.addr, lowercased */
 	struct msg_addrs sender;
 	struct msg_addrs reply_to;
 	struct msg_addrs to;
 	struct msg_addrs cc;
 
-	struct msg_header *headers;	/* every top-level header, in order */
+	struct msg_header *headers; /* every top-level header, in order */
 	size_t n_headers;
 
-	char *text;		/* the author's own text: every text part
+	char *text;	 /* the author's own text: every text part
 				   outside forwarded messages, HTML as text */
-	char *forwarded;	/* text of nested message/rfc822 parts */
-	char *html;		/* first text/html part as-is (UTF-8), "" if none;
+	char *forwarded; /* text of nested message/rfc822 parts */
+	char *html;	 /* first text/html part as-is (UTF-8), "" if none;
 				   kept for reply quote detection */
 
 	struct msg_attachment *attachments;
 	size_t n_attachments;
 
-	unsigned flags;		/* MSG_* */
-	char **problems;	/* parse problems, human-readable, owned */
+	unsigned flags;	 /* MSG_* */
+	char **problems; /* parse problems, human-readable, owned */
 	size_t n_problems;
-	size_t raw_size;	/* length of the raw input */
+	size_t raw_size; /* length of the raw input */
 };
 
 struct mime_limits {
-	size_t max_size;	/* raw bytes parsed at most (default 50 MB) */
-	unsigned max_depth;	/* MIME nesting (default 32) */
-	unsigned max_parts;	/* MIME parts walked (default 1000) */
-	size_t max_text;	/* bytes of text / forwarded kept (default 1 MB) */
+	size_t max_size;    /* raw bytes parsed at most (default 50 MB) */
+	unsigned max_depth; /* MIME nesting (default 32) */
+	unsigned max_parts; /* MIME parts walked (default 1000) */
+	size_t max_text;    /* bytes of text / forwarded kept (default 1 MB) */
 	const char *own_address; /* our X-Loop address, or NULL */
 };
 

@@ -21,8 +21,7 @@ msgid_make(const char *domain, int64_t ticket, int64_t event,
 }
 
 int
-msgid_ticket(
-    const char *message_id, const char *our_domain, int64_t *ticket_r)
+msgid_ticket(const char *message_id, const char *our_domain, int64_t *ticket_r)
 {
 	const char *p = message_id, *at;
 	long long ticket = 0, event = 0;

@@ -24,7 +24,7 @@ char *msgid_make(const char *domain, int64_t ticket, int64_t event,
  * at `our_domain` (case-insensitive), with or without <>.  Returns 1 and
  * sets *ticket_r, or 0 (*ticket_r untouched).
  */
-int msgid_ticket(
-    const char *message_id, const char *our_domain, int64_t *ticket_r);
+int msgid_ticket(const char *message_id, const char *our_domain,
+    int64_t *ticket_r);
 
 #endif

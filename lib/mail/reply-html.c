@@ -269,10 +269,10 @@ walk(struct render *r, struct html_walk *w)
 }
 
 int
-reply_new_text_html(
-    const char *html, size_t len, char **text_r, struct error *err)
+reply_new_text_html(const char *html, size_t len, char **text_r,
+    struct error *err)
 {
-	struct render r = {.line_start = 1};
+	struct render r = { .line_start = 1 };
 	struct html_walk *w;
 	char *text;
 	int ret;

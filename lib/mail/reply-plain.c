@@ -569,8 +569,8 @@ wrap_start(struct line l)
  * wrote-word must end it ("Name wrote:").
  */
 static int
-is_attribution(
-    const struct line *v, size_t n, size_t i, size_t *span_r, size_t *prefix_r)
+is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
+    size_t *prefix_r)
 {
 	char joined[ATTRIB_MAX + 8];
 	size_t jlen = 0;

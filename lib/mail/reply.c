@@ -18,10 +18,10 @@ reply_new_text(const struct msg *m, char **text_r, struct error *err)
 
 	if (m == NULL)
 		return error_set(err, ERR_USAGE, "reply_new_text: no message");
-	plain = reply_new_text_plain(
-	    m->text, m->text != NULL ? strlen(m->text) : 0);
+	plain = reply_new_text_plain(m->text,
+	    m->text != NULL ? strlen(m->text) : 0);
 	if (m->html != NULL && m->html[0] != '\0') {
-		struct error herr = {0};
+		struct error herr = { 0 };
 
 		r = reply_new_text_html(m->html, strlen(m->html), &html, &herr);
 		if (r < 0)

@@ -51,8 +51,8 @@ char *reply_new_text_plain(const char *text, size_t len);
  * (ERR_MSG) when libxml2 cannot build a document at all; *text_r is
  * untouched then.
  */
-int reply_new_text_html(
-    const char *html, size_t len, char **text_r, struct error *err);
+int reply_new_text_html(const char *html, size_t len, char **text_r,
+    struct error *err);
 
 /*
  * The new text of a parsed message: reply_new_text_plain() over m->text,

@@ -9,8 +9,8 @@
 
 static const char *const priority_names[] = { "low", "normal", "high",
 	"urgent" };
-static const char *const dim_names[DIM_COUNT] = { "budget", "authority",
-	"need", "timeline", "fit" };
+static const char *const dim_names[DIM_COUNT] = { "budget", "authority", "need",
+	"timeline", "fit" };
 
 void
 verdict_init(struct verdict *v)
@@ -56,8 +56,8 @@ verdict_add_tag(struct verdict *v, const char *tag)
 }
 
 void
-verdict_add_hit(struct verdict *v, const char *rule, const char *file,
-    int line, const char *target, const char *match, int limit_hit)
+verdict_add_hit(struct verdict *v, const char *rule, const char *file, int line,
+    const char *target, const char *match, int limit_hit)
 {
 	struct verdict_hit *h;
 

@@ -27,22 +27,22 @@ enum dim {
 };
 
 struct verdict_hit {
-	char *rule;		/* owned */
-	char *file;		/* owned, base name of the rule file */
-	int line;		/* line of the rule's name line */
-	char *target;		/* "subject", "body", "header X-Foo", ... */
-	char *match;		/* matched text, UTF-8, bounded; "" for `not` */
-	int limit_hit;		/* 1: PCRE2 match/depth limit ended the match */
+	char *rule;    /* owned */
+	char *file;    /* owned, base name of the rule file */
+	int line;      /* line of the rule's name line */
+	char *target;  /* "subject", "body", "header X-Foo", ... */
+	char *match;   /* matched text, UTF-8, bounded; "" for `not` */
+	int limit_hit; /* 1: PCRE2 match/depth limit ended the match */
 };
 
 struct verdict {
 	char *queue;		/* NULL: the mailbox's default queue */
-	enum priority priority;	/* PRIO_UNSET: normal (or account tier's) */
+	enum priority priority; /* PRIO_UNSET: normal (or account tier's) */
 	char **tags;		/* owned, lowercased, unique, in order added */
 	size_t n_tags;
 	int scores[DIM_COUNT];
-	char *route;		/* auto-route, or NULL */
-	char *ignore;		/* ignore reason, or NULL */
+	char *route;  /* auto-route, or NULL */
+	char *ignore; /* ignore reason, or NULL */
 	struct verdict_hit *hits;
 	size_t n_hits;
 };

@@ -22,18 +22,18 @@ struct imap_entry {
 };
 
 struct imap_fetch {
-	struct imap *imap;		/* foreign */
+	struct imap *imap; /* foreign */
 	struct imap_fetch_opts opts;
-	uint32_t lo;			/* the next window starts at this UID */
-	uint32_t seq;			/* ... at about this position */
-	int listed;			/* every window is listed */
-	size_t count;			/* messages past from_uid at begin */
-	struct imap_entry *v;		/* owned: this window's UIDs, sizes */
+	uint32_t lo;	      /* the next window starts at this UID */
+	uint32_t seq;	      /* ... at about this position */
+	int listed;	      /* every window is listed */
+	size_t count;	      /* messages past from_uid at begin */
+	struct imap_entry *v; /* owned: this window's UIDs, sizes */
 	size_t n, cap;
-	size_t pos;			/* next entry to hand out */
-	size_t start, end;		/* the fetched batch is v[start..end) */
-	clist *batch;			/* owned: libetpan's FETCH result */
-	const char **data;		/* foreign (into batch): v[start + i] */
+	size_t pos;	   /* next entry to hand out */
+	size_t start, end; /* the fetched batch is v[start..end) */
+	clist *batch;	   /* owned: libetpan's FETCH result */
+	const char **data; /* foreign (into batch): v[start + i] */
 	size_t *len;
 };
 
@@ -47,7 +47,7 @@ imap_msg_att_parse(struct mailimap_msg_att *att, uint32_t *uid_r,
 	clistiter *cur;
 
 	for (cur = clist_begin(att->att_list); cur != NULL;
-	    cur = clist_next(cur)) {
+	     cur = clist_next(cur)) {
 		item = clist_content(cur);
 		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
 			continue;
@@ -62,11 +62,11 @@ imap_msg_att_parse(struct mailimap_msg_att *att, uint32_t *uid_r,
 		case MAILIMAP_MSG_ATT_BODY_SECTION:
 			if (data_r != NULL &&
 			    st->att_data.att_body_section->sec_body_part !=
-			    NULL) {
-				*data_r = st->att_data.att_body_section->
-				    sec_body_part;
-				*len_r = st->att_data.att_body_section->
-				    sec_length;
+				NULL) {
+				*data_r = st->att_data.att_body_section
+					      ->sec_body_part;
+				*len_r =
+				    st->att_data.att_body_section->sec_length;
 			}
 			break;
 		default:
@@ -96,7 +96,7 @@ imap_fetch_type(int with_body)
 	if (with_body)
 		mailimap_fetch_type_new_fetch_att_list_add(ft,
 		    mailimap_fetch_att_new_body_peek_section(
-		    mailimap_section_new(NULL)));
+			mailimap_section_new(NULL)));
 	return ft;
 }
 
@@ -131,7 +131,7 @@ imap_uid_at(struct imap_fetch *it, uint32_t seq, uint32_t *uid_r,
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if (r == MAILIMAP_ERROR_FETCH)
-		return 0;	/* NO or BAD: no message there */
+		return 0; /* NO or BAD: no message there */
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(it->imap, r, ERR_BOX, "FETCH (UID)", err);
 	for (cur = clist_begin(res); cur != NULL; cur = clist_next(cur)) {
@@ -205,8 +205,7 @@ imap_list_window(struct imap_fetch *it, uint32_t lo, uint32_t hi,
 	for (cur = clist_begin(res); cur != NULL; cur = clist_next(cur)) {
 		uint32_t uid = 0, size = 0;
 
-		imap_msg_att_parse(clist_content(cur), &uid, &size, NULL,
-		    NULL);
+		imap_msg_att_parse(clist_content(cur), &uid, &size, NULL, NULL);
 		/* "n:*" also names the last message when n is past it. */
 		if (uid < lo || uid == 0 || (hi != 0 && uid > hi))
 			continue;
@@ -240,21 +239,21 @@ imap_next_window(struct imap_fetch *it, struct error *err)
 	if (it->listed)
 		return 0;
 	while (exists > it->opts.list_window &&
-	    it->seq <= exists - it->opts.list_window) {
+	       it->seq <= exists - it->opts.list_window) {
 		last = it->seq + (uint32_t)it->opts.list_window - 1;
 		r = imap_uid_at(it, last, &uid, err);
 		if (r < 0)
 			return r;
 		it->seq = last + 1;
 		if (r == 0)
-			break;		/* expunged meanwhile: list the rest */
+			break; /* expunged meanwhile: list the rest */
 		if (uid < it->lo)
-			continue;	/* positions shifted under us */
+			continue; /* positions shifted under us */
 		r = imap_list_window(it, it->lo, uid, err);
 		if (r < 0)
 			return r;
 		if (uid == UINT32_MAX)
-			it->listed = 1;	/* the highest UID there can be */
+			it->listed = 1; /* the highest UID there can be */
 		else
 			it->lo = uid + 1;
 		return 1;

@@ -22,7 +22,6 @@
 #include "tls.h"
 #include "xalloc.h"
 
-
 /* ---- errors ---------------------------------------------------------- */
 
 static int
@@ -70,31 +69,41 @@ int
 imap_fail(struct imap *imap, int r, enum err_code refused, const char *what,
     struct error *err)
 {
-	const char *text = imap->session != NULL &&
-	    imap->session->imap_response != NULL ?
-	    imap->session->imap_response : "";
+	const char *text =
+	    imap->session != NULL && imap->session->imap_response != NULL ?
+		imap->session->imap_response :
+		"";
 
 	if (imap_is_conn_error(r)) {
 		imap->broken = 1;
 		if (r == MAILIMAP_ERROR_PARSE && imap_peer_closed(imap))
-			return error_set(err, ERR_CONN, "imap %s: %s: the "
-			    "server closed the connection", imap->label, what);
+			return error_set(err, ERR_CONN,
+			    "imap %s: %s: the "
+			    "server closed the connection",
+			    imap->label, what);
 		if (r == MAILIMAP_ERROR_PARSE)
-			return error_set(err, ERR_CONN, "imap %s: %s: "
-			    "unparsable server response", imap->label, what);
+			return error_set(err, ERR_CONN,
+			    "imap %s: %s: "
+			    "unparsable server response",
+			    imap->label, what);
 		if (r == MAILIMAP_ERROR_FATAL)
-			return error_set(err, ERR_CONN, "imap %s: %s: server "
-			    "closed the session: \"%s\"", imap->label, what,
-			    text);
-		return error_set(err, ERR_CONN, "imap %s: %s: connection "
-		    "lost or timed out after %d s", imap->label, what,
-		    imap->timeout_s);
+			return error_set(err, ERR_CONN,
+			    "imap %s: %s: server "
+			    "closed the session: \"%s\"",
+			    imap->label, what, text);
+		return error_set(err, ERR_CONN,
+		    "imap %s: %s: connection "
+		    "lost or timed out after %d s",
+		    imap->label, what, imap->timeout_s);
 	}
 	if (r == MAILIMAP_ERROR_MEMORY)
-		return error_set(err, ERR_INTERNAL, "imap %s: %s: out of "
-		    "memory", imap->label, what);
+		return error_set(err, ERR_INTERNAL,
+		    "imap %s: %s: out of "
+		    "memory",
+		    imap->label, what);
 	if (r == MAILIMAP_ERROR_BAD_STATE)
-		return error_set(err, ERR_USAGE, "imap %s: %s: not in the "
+		return error_set(err, ERR_USAGE,
+		    "imap %s: %s: not in the "
 		    "right state (not logged in or no folder selected)",
 		    imap->label, what);
 	return error_set(err, refused, "imap %s: %s refused: \"%s\"",
@@ -106,8 +115,10 @@ imap_check_usable(struct imap *imap, const char *what, struct error *err)
 {
 	if (!imap->broken)
 		return 0;
-	return error_set(err, ERR_CONN, "imap %s: %s: connection already "
-	    "broken", imap->label, what);
+	return error_set(err, ERR_CONN,
+	    "imap %s: %s: connection already "
+	    "broken",
+	    imap->label, what);
 }
 
 /* ---- connecting ------------------------------------------------------ */
@@ -127,15 +138,18 @@ imap_tcp_connect(const struct conf_server *srv, int timeout_s, int *fd_r,
 		return 0;
 	}
 	if (fail == NET_RESOLVE)
-		return error_set(err, ERR_CONN, "imap %s:%d: cannot resolve: "
-		    "%s", srv->host, srv->port, why);
+		return error_set(err, ERR_CONN,
+		    "imap %s:%d: cannot resolve: "
+		    "%s",
+		    srv->host, srv->port, why);
 	if (fail == NET_REMOTE)
-		return error_set(err, ERR_CONF, "imap %s:%d: tls = \"none\" "
+		return error_set(err, ERR_CONF,
+		    "imap %s:%d: tls = \"none\" "
 		    "is allowed to loopback only; refusing to send a password "
-		    "in clear text to a non-loopback address", srv->host,
-		    srv->port);
-	return error_set(err, ERR_CONN, "imap %s:%d: connect: %s",
-	    srv->host, srv->port, why);
+		    "in clear text to a non-loopback address",
+		    srv->host, srv->port);
+	return error_set(err, ERR_CONN, "imap %s:%d: connect: %s", srv->host,
+	    srv->port, why);
 }
 
 /* The capability list from the greeting, LOGIN's OK or CAPABILITY. */
@@ -157,7 +171,7 @@ imap_has_capability(struct imap *imap, const char *name)
 	if (caps == NULL)
 		return 0;
 	for (cur = clist_begin(caps->cap_list); cur != NULL;
-	    cur = clist_next(cur)) {
+	     cur = clist_next(cur)) {
 		cap = clist_content(cur);
 		if (cap->cap_type == MAILIMAP_CAPABILITY_NAME &&
 		    strcasecmp(cap->cap_data.cap_name, name) == 0)
@@ -209,9 +223,11 @@ imap_starttls(struct imap *imap, const struct conf_server *srv,
 			return r;
 	}
 	if (!imap_has_capability(imap, "STARTTLS"))
-		return error_set(err, ERR_CONF, "imap %s: server does not "
+		return error_set(err, ERR_CONF,
+		    "imap %s: server does not "
 		    "offer STARTTLS (tls = \"starttls\"); not falling back to "
-		    "plaintext", imap->label);
+		    "plaintext",
+		    imap->label);
 	r = mailimap_starttls(imap->session);
 	/*
 	 * Clear-text bytes already read past the OK would be taken as if
@@ -221,7 +237,8 @@ imap_starttls(struct imap *imap, const struct conf_server *srv,
 	if (imap->session->imap_stream != NULL &&
 	    imap->session->imap_stream->read_buffer_len > 0) {
 		imap->broken = 1;
-		return error_set(err, ERR_CONN, "imap %s: server sent data "
+		return error_set(err, ERR_CONN,
+		    "imap %s: server sent data "
 		    "after its STARTTLS OK; refusing (injection?)",
 		    imap->label);
 	}
@@ -255,8 +272,10 @@ imap_open_stream(struct imap *imap, const struct conf_server *srv, int fd,
 	if (srv->tls != CONF_TLS_IMPLICIT) {
 		s = mailstream_socket_open_timeout(fd, imap->timeout_s);
 		if (s == NULL)
-			return error_set(err, ERR_INTERNAL, "imap %s: out of "
-			    "memory", imap->label);
+			return error_set(err, ERR_INTERNAL,
+			    "imap %s: out of "
+			    "memory",
+			    imap->label);
 		*stream_r = s;
 		return 0;
 	}
@@ -292,8 +311,8 @@ imap_destroy(struct imap *imap)
 }
 
 int
-imap_connect(const struct conf_server *srv, int timeout_s,
-    struct imap **imap_r, struct error *err)
+imap_connect(const struct conf_server *srv, int timeout_s, struct imap **imap_r,
+    struct error *err)
 {
 	struct imap *imap;
 	mailstream *stream = NULL;
@@ -327,9 +346,11 @@ imap_connect(const struct conf_server *srv, int timeout_s,
 	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    srv->tls == CONF_TLS_STARTTLS) {
 		imap->broken = 1;
-		r = error_set(err, ERR_CONN, "imap %s: server greeted with "
+		r = error_set(err, ERR_CONN,
+		    "imap %s: server greeted with "
 		    "PREAUTH before STARTTLS; refusing an unencrypted "
-		    "session", imap->label);
+		    "session",
+		    imap->label);
 		goto out;
 	}
 	r = 0;
@@ -376,14 +397,12 @@ imap_login_xoauth2(struct imap *imap, const struct conf_server *srv,
 	explicit_bzero(token, strlen(token));
 	free(token);
 	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(imap, r, ERR_BOX, "AUTHENTICATE XOAUTH2",
-		    err);
+		return imap_fail(imap, r, ERR_BOX, "AUTHENTICATE XOAUTH2", err);
 	return 0;
 }
 
 int
-imap_login(struct imap *imap, const struct conf_server *srv,
-    struct error *err)
+imap_login(struct imap *imap, const struct conf_server *srv, struct error *err)
 {
 	int r;
 
@@ -396,8 +415,10 @@ imap_login(struct imap *imap, const struct conf_server *srv,
 	if (srv->oauth2_token_file != NULL || srv->oauth2_token_command != NULL)
 		r = imap_login_xoauth2(imap, srv, err);
 	else if (srv->password == NULL)
-		r = error_set(err, ERR_CONF, "imap %s: no password "
-		    "configured", imap->label);
+		r = error_set(err, ERR_CONF,
+		    "imap %s: no password "
+		    "configured",
+		    imap->label);
 	else if (imap_has_capability(imap, "LOGINDISABLED")) {
 		r = mailimap_authenticate(imap->session, "PLAIN", NULL, NULL,
 		    NULL, srv->user, srv->user, srv->password, NULL);
@@ -434,8 +455,10 @@ imap_select(struct imap *imap, const char *folder, uint32_t *uidvalidity_r,
 		return imap_fail(imap, r, ERR_BOX, "SELECT", err);
 	sel = imap->session->imap_selection_info;
 	if (sel == NULL || sel->sel_uidvalidity == 0)
-		return error_set(err, ERR_BOX, "imap %s: SELECT \"%s\": no "
-		    "UIDVALIDITY from the server", imap->label, folder);
+		return error_set(err, ERR_BOX,
+		    "imap %s: SELECT \"%s\": no "
+		    "UIDVALIDITY from the server",
+		    imap->label, folder);
 	*uidvalidity_r = sel->sel_uidvalidity;
 	*uidnext_r = sel->sel_uidnext;
 	*exists_r = sel->sel_exists;
@@ -531,9 +554,11 @@ imap_copy_delete(struct imap *imap, struct mailimap_set *set,
 		return r;
 	if (!imap_has_capability(imap, "UIDPLUS")) {
 		/* A plain EXPUNGE would remove every \Deleted message. */
-		return error_set(err, ERR_MSG, "imap %s: copied to \"%s\" and "
+		return error_set(err, ERR_MSG,
+		    "imap %s: copied to \"%s\" and "
 		    "marked \\Deleted, but the server has neither MOVE nor "
-		    "UIDPLUS: not expunged", imap->label, folder);
+		    "UIDPLUS: not expunged",
+		    imap->label, folder);
 	}
 	r = mailimap_uid_expunge(imap->session, set);
 	if (r != MAILIMAP_NO_ERROR)
@@ -542,8 +567,8 @@ imap_copy_delete(struct imap *imap, struct mailimap_set *set,
 }
 
 static int
-imap_move_set(struct imap *imap, struct mailimap_set *set,
-    const char *folder, struct error *err)
+imap_move_set(struct imap *imap, struct mailimap_set *set, const char *folder,
+    struct error *err)
 {
 	int r;
 
@@ -676,8 +701,7 @@ imap_fd(struct imap *imap)
 void
 imap_logout(struct imap *imap)
 {
-	if (imap == NULL || imap->broken ||
-	    imap->session->imap_stream == NULL)
+	if (imap == NULL || imap->broken || imap->session->imap_stream == NULL)
 		return;
 	/* mailimap_logout closes the stream whatever the answer. */
 	(void)mailimap_logout(imap->session);

@@ -61,36 +61,35 @@ int imap_login(struct imap *imap, const struct conf_server *srv,
  * SELECT folder (read-write).  Sets UIDVALIDITY, UIDNEXT (0 if the server
  * did not say) and the message count.  A missing folder is ERR_BOX.
  */
-int imap_select(struct imap *imap, const char *folder,
-    uint32_t *uidvalidity_r, uint32_t *uidnext_r, uint32_t *exists_r,
-    struct error *err);
+int imap_select(struct imap *imap, const char *folder, uint32_t *uidvalidity_r,
+    uint32_t *uidnext_r, uint32_t *exists_r, struct error *err);
 
 /* Does the server advertise this capability (e.g. "MOVE", "IDLE")? */
 int imap_has_capability(struct imap *imap, const char *name);
 
 enum imap_msg_status {
-	IMAP_MSG_OK,		/* data/len hold the message */
-	IMAP_MSG_TOO_BIG,	/* over max_size: not fetched, data NULL */
-	IMAP_MSG_GONE,		/* listed, then not returned (expunged by
+	IMAP_MSG_OK,	  /* data/len hold the message */
+	IMAP_MSG_TOO_BIG, /* over max_size: not fetched, data NULL */
+	IMAP_MSG_GONE,	  /* listed, then not returned (expunged by
 				   someone else meanwhile): data NULL */
 };
 
 /* One message from the iterator.  data is foreign: see imap_fetch_next. */
 struct imap_msg {
 	uint32_t uid;
-	uint32_t size;			/* RFC822.SIZE as the server says */
+	uint32_t size; /* RFC822.SIZE as the server says */
 	enum imap_msg_status status;
-	const char *data;		/* foreign; the raw message, CRLF */
+	const char *data; /* foreign; the raw message, CRLF */
 	size_t len;
 };
 
 struct imap_fetch_opts {
-	size_t max_size;	/* larger messages are TOO_BIG; 0: 50 MB */
-	size_t batch_count;	/* messages per UID FETCH; 0: 50 */
-	size_t batch_bytes;	/* bytes per UID FETCH; 0: 32 MB (a single
+	size_t max_size;    /* larger messages are TOO_BIG; 0: 50 MB */
+	size_t batch_count; /* messages per UID FETCH; 0: 50 */
+	size_t batch_bytes; /* bytes per UID FETCH; 0: 32 MB (a single
 				   message larger than this still goes
 				   alone) */
-	size_t list_window;	/* UIDs and sizes listed at a time; 0: 2000 */
+	size_t list_window; /* UIDs and sizes listed at a time; 0: 2000 */
 	/*
 	 * Called before each batch's bodies are fetched, with their size as
 	 * the server gave it (the previous batch's buffers already freed):

@@ -26,9 +26,9 @@
 #define REPLY_MAX 400 /* bytes of server text kept in a message */
 
 struct smtp {
-	mailsmtp *session; /* owned; owns the stream */
+	mailsmtp *session;   /* owned; owns the stream */
 	struct net_cut *cut; /* foreign: the socket is published there */
-	char where[300];   /* "host:port", for messages */
+	char where[300];     /* "host:port", for messages */
 	int alive;
 	int last_code;
 };
@@ -53,8 +53,10 @@ connect_tcp(const struct smtp_opts *o, int timeout_s, const char *where,
 		return error_set(err, ERR_TEMP, "smtp %s: cannot resolve: %s",
 		    where, why);
 	if (fail == NET_REMOTE)
-		return error_set(err, ERR_CONF, "smtp %s: tls = \"none\" is "
-		    "only allowed to a loopback address", where);
+		return error_set(err, ERR_CONF,
+		    "smtp %s: tls = \"none\" is "
+		    "only allowed to a loopback address",
+		    where);
 	return error_set(err, ERR_TEMP, "smtp %s: connect: %s", where, why);
 }
 
@@ -119,10 +121,10 @@ tls_fail_code(const struct error *err)
 }
 
 static int
-start_stream(
-    struct smtp *s, const struct smtp_opts *o, int timeout_s, struct error *err)
+start_stream(struct smtp *s, const struct smtp_opts *o, int timeout_s,
+    struct error *err)
 {
-	struct tls_opts topts = {o->host, o->ca_file, timeout_s};
+	struct tls_opts topts = { o->host, o->ca_file, timeout_s };
 	mailstream_low *low = NULL;
 	mailstream *stream;
 	int fd = -1, r;
@@ -174,10 +176,10 @@ ehlo(struct smtp *s, struct error *err)
 }
 
 static int
-starttls(
-    struct smtp *s, const struct smtp_opts *o, int timeout_s, struct error *err)
+starttls(struct smtp *s, const struct smtp_opts *o, int timeout_s,
+    struct error *err)
 {
-	struct tls_opts topts = {o->host, o->ca_file, timeout_s};
+	struct tls_opts topts = { o->host, o->ca_file, timeout_s };
 	mailstream_low *low, *tls_low = NULL;
 	int r;
 
@@ -216,8 +218,8 @@ auth(struct smtp *s, const struct smtp_opts *o, struct error *err)
 	int r, type;
 
 	if (o->oauth2_token != NULL && *o->oauth2_token != '\0') {
-		r = mailsmtp_oauth2_authenticate(
-		    s->session, o->user, o->oauth2_token);
+		r = mailsmtp_oauth2_authenticate(s->session, o->user,
+		    o->oauth2_token);
 		if (r != MAILSMTP_NO_ERROR)
 			goto failed;
 		return 0;
@@ -231,8 +233,8 @@ auth(struct smtp *s, const struct smtp_opts *o, struct error *err)
 		    "smtp %s: server offers neither AUTH PLAIN nor LOGIN",
 		    s->where);
 	}
-	r = mailsmtp_auth_type(
-	    s->session, o->user, o->password != NULL ? o->password : "", type);
+	r = mailsmtp_auth_type(s->session, o->user,
+	    o->password != NULL ? o->password : "", type);
 	if (r != MAILSMTP_NO_ERROR)
 		goto failed;
 	return 0;
@@ -248,8 +250,8 @@ failed:
 }
 
 void
-smtp_opts_from_conf(
-    const struct conf_server *c, int timeout_s, struct smtp_opts *o_r)
+smtp_opts_from_conf(const struct conf_server *c, int timeout_s,
+    struct smtp_opts *o_r)
 {
 	memset(o_r, 0, sizeof(*o_r));
 	o_r->host = c->host;
@@ -323,8 +325,8 @@ smtp_send(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
 	int r;
 
 	if (!s->alive) {
-		return error_set(
-		    err, ERR_TEMP, "smtp %s: connection broken", s->where);
+		return error_set(err, ERR_TEMP, "smtp %s: connection broken",
+		    s->where);
 	}
 	if (!address_ok(from) || n_rcpt == 0) {
 		return error_set(err, ERR_REFUSED,
@@ -393,7 +395,7 @@ smtp_close(struct smtp **sp)
 	if (s->session != NULL && s->session->stream != NULL && s->alive)
 		(void)mailsmtp_quit(s->session);
 	if (s->session != NULL && s->session->stream != NULL) {
-		mailstream_close(s->session->stream);	/* QUIT failed */
+		mailstream_close(s->session->stream); /* QUIT failed */
 		s->session->stream = NULL;
 	}
 	/*

@@ -60,16 +60,16 @@ struct smtp_opts {
  * outlive the options).  The OAuth2 token, read from its file or command
  * by the caller, is set separately.
  */
-void smtp_opts_from_conf(
-    const struct conf_server *c, int timeout_s, struct smtp_opts *o_r);
+void smtp_opts_from_conf(const struct conf_server *c, int timeout_s,
+    struct smtp_opts *o_r);
 
 /*
  * Connect, secure, greet and log in.  On success returns 0 and sets *s_r
  * (close with smtp_close).  On failure returns -1 with ERR_TEMP or
  * ERR_CONF (see above) and a message naming host:port and the step.
  */
-int smtp_open(
-    const struct smtp_opts *opts, struct smtp **s_r, struct error *err);
+int smtp_open(const struct smtp_opts *opts, struct smtp **s_r,
+    struct error *err);
 
 /*
  * Send one mail: envelope sender `from` (without <>; "" for the null

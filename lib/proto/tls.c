@@ -24,15 +24,14 @@
 #define TLS_DEFAULT_TIMEOUT_S 60
 
 struct tls_stream {
-	gnutls_session_t session;		/* owned */
-	gnutls_certificate_credentials_t cred;	/* owned */
-	int fd;					/* owned once wrapped */
+	gnutls_session_t session;	       /* owned */
+	gnutls_certificate_credentials_t cred; /* owned */
+	int fd;				       /* owned once wrapped */
 	int timeout_ms;
 };
 
 static ssize_t tls_low_read(mailstream_low *s, void *buf, size_t count);
-static ssize_t tls_low_write(mailstream_low *s, const void *buf,
-    size_t count);
+static ssize_t tls_low_write(mailstream_low *s, const void *buf, size_t count);
 static int tls_low_close(mailstream_low *s);
 static int tls_low_get_fd(mailstream_low *s);
 static void tls_low_free(mailstream_low *s);
@@ -105,7 +104,7 @@ static int
 tls_host_is_ip(const char *host)
 {
 	return strspn(host, "0123456789.") == strlen(host) ||
-	    strchr(host, ':') != NULL;
+	       strchr(host, ':') != NULL;
 }
 
 static int
@@ -153,7 +152,8 @@ tls_verify_reason(gnutls_session_t session, char *out, size_t len)
 
 	status = gnutls_session_get_verify_cert_status(session);
 	if (gnutls_certificate_verification_status_print(status,
-	    GNUTLS_CRT_X509, &txt, 0) < 0 || txt.data == NULL) {
+		GNUTLS_CRT_X509, &txt, 0) < 0 ||
+	    txt.data == NULL) {
 		snprintf(out, len, "status 0x%x", status);
 		return;
 	}
@@ -180,8 +180,8 @@ tls_handshake(struct tls_stream *ts, const struct tls_opts *opts,
 	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
 		tls_verify_reason(ts->session, reason, sizeof(reason));
 		return error_set(err, ERR_CONN,
-		    "tls: %s: certificate verification failed: %s",
-		    opts->host, reason);
+		    "tls: %s: certificate verification failed: %s", opts->host,
+		    reason);
 	}
 	if (r == GNUTLS_E_TIMEDOUT)
 		return error_set(err, ERR_CONN,
@@ -217,8 +217,9 @@ tls_wrap(int fd, const struct tls_opts *opts, mailstream_low **low_r,
 		return error_set(err, ERR_USAGE, "tls: no host name to verify");
 	ts = xcalloc(1, sizeof(*ts));
 	ts->fd = fd;
-	ts->timeout_ms = (opts->timeout_s > 0 ? opts->timeout_s :
-	    TLS_DEFAULT_TIMEOUT_S) * 1000;
+	ts->timeout_ms =
+	    (opts->timeout_s > 0 ? opts->timeout_s : TLS_DEFAULT_TIMEOUT_S) *
+	    1000;
 	r = tls_load_trust(ts, opts, err);
 	if (r < 0)
 		goto out;
@@ -252,9 +253,9 @@ tls_low_read(mailstream_low *s, void *buf, size_t count)
 		n = gnutls_record_recv(ts->session, buf, count);
 	} while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
 	if (n == GNUTLS_E_PREMATURE_TERMINATION)
-		return 0;	/* the peer closed without close_notify */
+		return 0; /* the peer closed without close_notify */
 	if (n < 0)
-		return -1;	/* timeout (GNUTLS_E_TIMEDOUT) or broken */
+		return -1; /* timeout (GNUTLS_E_TIMEDOUT) or broken */
 	/*
 	 * Hand over whatever GnuTLS already decrypted, so that "libetpan's
 	 * buffer is empty and the socket is not readable" means nothing is
@@ -281,7 +282,7 @@ tls_low_write(mailstream_low *s, const void *buf, size_t count)
 		n = gnutls_record_send(ts->session, buf, count);
 	} while (n == GNUTLS_E_INTERRUPTED);
 	if (n < 0)
-		return -1;	/* GNUTLS_E_AGAIN here is the send timeout */
+		return -1; /* GNUTLS_E_AGAIN here is the send timeout */
 	return n;
 }
 

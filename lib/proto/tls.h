@@ -16,9 +16,9 @@
 #include "error.h"
 
 struct tls_opts {
-	const char *host;	/* name to verify the certificate against */
-	const char *ca_file;	/* NULL or "": the system trust store */
-	int timeout_s;		/* handshake and I/O timeout */
+	const char *host;    /* name to verify the certificate against */
+	const char *ca_file; /* NULL or "": the system trust store */
+	int timeout_s;	     /* handshake and I/O timeout */
 };
 
 /*

@@ -15,12 +15,18 @@
 #include "rules.h"
 #include "xalloc.h"
 
-#define ACCOUNTS_MAX_FILE	(16u * 1024 * 1024)
-#define ACCOUNTS_MAX_FIELD	1024
-#define ACCOUNTS_MAX_FIELDS	64
-#define DOMAIN_MAX		253
+#define ACCOUNTS_MAX_FILE (16u * 1024 * 1024)
+#define ACCOUNTS_MAX_FIELD 1024
+#define ACCOUNTS_MAX_FIELDS 64
+#define DOMAIN_MAX 253
 
-enum column { COL_DOMAIN, COL_ACCOUNT, COL_TIER, COL_OWNER, COL_COUNT };
+enum column {
+	COL_DOMAIN,
+	COL_ACCOUNT,
+	COL_TIER,
+	COL_OWNER,
+	COL_COUNT
+};
 
 static const char *const column_names[COL_COUNT] = { "domain", "account",
 	"tier", "owner" };
@@ -31,14 +37,14 @@ static const enum priority tier_priorities[TIER_COUNT] = { PRIO_URGENT,
 	PRIO_HIGH, PRIO_NORMAL };
 
 struct account_row {
-	struct account pub;	/* its strings point at the fields below */
-	char *domain;		/* owned */
-	char *name;		/* owned */
-	char *owner;		/* owned, NULL when empty */
+	struct account pub; /* its strings point at the fields below */
+	char *domain;	    /* owned */
+	char *name;	    /* owned */
+	char *owner;	    /* owned, NULL when empty */
 };
 
 struct accounts {
-	struct account_row *rows;	/* owned, sorted by domain */
+	struct account_row *rows; /* owned, sorted by domain */
 	size_t n;
 };
 
@@ -51,19 +57,18 @@ struct record {
 struct parser {
 	const char *name;
 	const char *p, *end;
-	int line;		/* line the cursor is on */
+	int line; /* line the cursor is on */
 	int header_line;
-	int col[COL_COUNT];	/* field index of each column; -1 missing */
-	size_t n_cols;		/* fields per record, from the header */
+	int col[COL_COUNT]; /* field index of each column; -1 missing */
+	size_t n_cols;	    /* fields per record, from the header */
 	struct accounts_errors *errs;
 	size_t errs_before;
 	struct account_row *rows;
 	size_t n, alloc;
 };
 
-static void
-add_error(struct parser *ps, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void add_error(struct parser *ps, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 add_error(struct parser *ps, int line, const char *fmt, ...)
@@ -161,7 +166,7 @@ static int
 read_plain(struct parser *ps, struct buf *b, const char **errmsg)
 {
 	while (ps->p < ps->end && *ps->p != ',' && *ps->p != '\n' &&
-	    !(*ps->p == '\r' && ps->p + 1 < ps->end && ps->p[1] == '\n')) {
+	       !(*ps->p == '\r' && ps->p + 1 < ps->end && ps->p[1] == '\n')) {
 		if (*ps->p == '"') {
 			*errmsg = "quote inside an unquoted field";
 			return -1;
@@ -170,8 +175,8 @@ read_plain(struct parser *ps, struct buf *b, const char **errmsg)
 			return -1;
 		ps->p++;
 	}
-	while (b->len > 0 && (b->data[b->len - 1] == ' ' ||
-	    b->data[b->len - 1] == '\t'))
+	while (b->len > 0 &&
+	       (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
 		b->data[--b->len] = '\0';
 	return 0;
 }
@@ -239,8 +244,8 @@ skip_ignorable(struct parser *ps)
 	}
 	while (q < ps->end && (*q == ' ' || *q == '\t'))
 		q++;
-	if (q < ps->end && *q != '\n' && !(*q == '\r' && q + 1 < ps->end &&
-	    q[1] == '\n'))
+	if (q < ps->end && *q != '\n' &&
+	    !(*q == '\r' && q + 1 < ps->end && q[1] == '\n'))
 		return 0;
 	ps->p = q;
 	eat_eol(ps);
@@ -266,8 +271,10 @@ parse_header(struct parser *ps, struct record *r, int line)
 	}
 	for (int c = 0; c < COL_COUNT; c++) {
 		if (ps->col[c] < 0)
-			add_error(ps, line, "missing column \"%s\" in the "
-			    "header", column_names[c]);
+			add_error(ps, line,
+			    "missing column \"%s\" in the "
+			    "header",
+			    column_names[c]);
 	}
 }
 
@@ -305,7 +312,7 @@ static void
 parse_row(struct parser *ps, struct record *r, int line)
 {
 	struct account_row row;
-	enum account_tier tier = TIER_STANDARD;	/* set when parsed */
+	enum account_tier tier = TIER_STANDARD; /* set when parsed */
 	char *domain, *norm = NULL, *owner;
 	size_t before = ps->errs->n;
 
@@ -325,8 +332,10 @@ parse_row(struct parser *ps, struct record *r, int line)
 	if (*r->fields[ps->col[COL_ACCOUNT]] == '\0')
 		add_error(ps, line, "empty account name");
 	if (account_tier_parse(r->fields[ps->col[COL_TIER]], &tier) < 0)
-		add_error(ps, line, "bad tier \"%s\" (strategic, key or "
-		    "standard)", r->fields[ps->col[COL_TIER]]);
+		add_error(ps, line,
+		    "bad tier \"%s\" (strategic, key or "
+		    "standard)",
+		    r->fields[ps->col[COL_TIER]]);
 	if (ps->errs->n != before)
 		return;
 	memset(&row, 0, sizeof(row));
@@ -338,8 +347,8 @@ parse_row(struct parser *ps, struct record *r, int line)
 	row.pub.line = line;
 	if (ps->n == ps->alloc) {
 		ps->alloc = ps->alloc != 0 ? ps->alloc * 2 : 16;
-		ps->rows = xreallocarray(ps->rows, ps->alloc,
-		    sizeof(*ps->rows));
+		ps->rows =
+		    xreallocarray(ps->rows, ps->alloc, sizeof(*ps->rows));
 	}
 	ps->rows[ps->n++] = row;
 }
@@ -376,9 +385,10 @@ rows_finish(struct parser *ps)
 		struct account_row *r = &ps->rows[i];
 
 		if (i > 0 && strcmp(r->domain, ps->rows[i - 1].domain) == 0)
-			add_error(ps, r->pub.line, "duplicate domain %s "
-			    "(first on line %d)", r->domain,
-			    ps->rows[i - 1].pub.line);
+			add_error(ps, r->pub.line,
+			    "duplicate domain %s "
+			    "(first on line %d)",
+			    r->domain, ps->rows[i - 1].pub.line);
 		r->pub.domain = r->domain;
 		r->pub.name = r->name;
 		r->pub.owner = r->owner;
@@ -411,7 +421,7 @@ accounts_parse(const char *name, const char *text, size_t len,
 		} else if (ps.header_line == 0) {
 			parse_header(&ps, &r, line);
 			if (errs->n != ps.errs_before)
-				break;	/* rows cannot be read sensibly */
+				break; /* rows cannot be read sensibly */
 		} else {
 			parse_row(&ps, &r, line);
 		}

@@ -27,18 +27,18 @@ enum account_tier {
 
 /* One row of accounts.csv; every string is owned by the struct accounts. */
 struct account {
-	const char *domain;	/* lowercased, no leading '@' or '.' */
-	const char *name;	/* the account's display name */
+	const char *domain; /* lowercased, no leading '@' or '.' */
+	const char *name;   /* the account's display name */
 	enum account_tier tier;
-	const char *owner;	/* team member name or address; NULL: none */
-	int line;		/* line of the row in the file */
+	const char *owner; /* team member name or address; NULL: none */
+	int line;	   /* line of the row in the file */
 };
 
 struct accounts;
 
 /* Every problem found while loading, each "FILE:LINE: message". */
 struct accounts_errors {
-	char **v;		/* owned */
+	char **v; /* owned */
 	size_t n;
 };
 

@@ -16,9 +16,9 @@
 #include "buf.h"
 #include "xalloc.h"
 
-#define LIT_MIN		3	/* shortest literal worth a caseless scan */
-#define LIT_MIN_CASE	2	/* ... a case-sensitive capital one ("PO") */
-#define LIT_MAX_SET	64	/* literals one pattern may need */
+#define LIT_MIN 3      /* shortest literal worth a caseless scan */
+#define LIT_MIN_CASE 2 /* ... a case-sensitive capital one ("PO") */
+#define LIT_MAX_SET 64 /* literals one pattern may need */
 
 #define WIDTH_INF RULES_WIDTH_INF
 
@@ -26,7 +26,8 @@ static size_t
 wadd(size_t a, size_t b)
 {
 	return a == WIDTH_INF || b == WIDTH_INF || a > WIDTH_INF - b ?
-	    WIDTH_INF : a + b;
+		   WIDTH_INF :
+		   a + b;
 }
 
 static size_t
@@ -35,7 +36,8 @@ wmul(size_t a, size_t n)
 	if (a == 0 || n == 0)
 		return 0;
 	return a == WIDTH_INF || n == WIDTH_INF || a > WIDTH_INF / n ?
-	    WIDTH_INF : a * n;
+		   WIDTH_INF :
+		   a * n;
 }
 
 void
@@ -185,8 +187,9 @@ static int extract_alts(const char *s, size_t len, unsigned flags,
 static int
 is_lookaround(const char *s)
 {
-	return s[1] == '?' && (s[2] == '=' || s[2] == '!' ||
-	    (s[2] == '<' && (s[3] == '=' || s[3] == '!')));
+	return s[1] == '?' &&
+	       (s[2] == '=' || s[2] == '!' ||
+		   (s[2] == '<' && (s[3] == '=' || s[3] == '!')));
 }
 static size_t alts_width(const char *s, size_t len, unsigned flags);
 
@@ -207,12 +210,13 @@ seq_width(const char *s, size_t len, unsigned flags)
 			n = group_len(s + i, len - i);
 			if (n == 0)
 				return WIDTH_INF;
-			if (s[i + 1] == '?' && (s[i + 2] == '=' ||
-			    s[i + 2] == '!' || (s[i + 2] == '<' &&
-			    (s[i + 3] == '=' || s[i + 3] == '!'))))
+			if (s[i + 1] == '?' &&
+			    (s[i + 2] == '=' || s[i + 2] == '!' ||
+				(s[i + 2] == '<' &&
+				    (s[i + 3] == '=' || s[i + 3] == '!'))))
 				item = 0;
-			else if (s[i + 1] == '?' && (s[i + 2] == ':' ||
-			    s[i + 2] == '>'))
+			else if (s[i + 1] == '?' &&
+				 (s[i + 2] == ':' || s[i + 2] == '>'))
 				item = alts_width(s + i + 3, n - 4, flags);
 			else if (s[i + 1] != '?' && s[i + 1] != '*')
 				item = alts_width(s + i + 1, n - 2, flags);
@@ -228,10 +232,10 @@ seq_width(const char *s, size_t len, unsigned flags)
 			if (strchr("bBAzZGK", s[i + 1]) != NULL)
 				item = 0;
 			else if (strchr("dDwWsShHvVtnrfe", s[i + 1]) != NULL ||
-			    !isalnum((unsigned char)s[i + 1]))
+				 !isalnum((unsigned char)s[i + 1]))
 				item = one;
 			else
-				return WIDTH_INF;	/* \1, \x{}, \p{} ... */
+				return WIDTH_INF; /* \1, \x{}, \p{} ... */
 		} else if (s[i] == '^' || s[i] == '$') {
 			n = 1;
 			item = 0;
@@ -253,9 +257,10 @@ seq_width(const char *s, size_t len, unsigned flags)
 
 				if (comma != NULL && end != NULL &&
 				    comma + 1 == end)
-					return WIDTH_INF;	/* {m,} */
+					return WIDTH_INF; /* {m,} */
 				max = strtoul(comma != NULL ? comma + 1 :
-				    s + i + n + 1, NULL, 10);
+							      s + i + n + 1,
+				    NULL, 10);
 			}
 			item = wmul(item, max);
 		}
@@ -367,7 +372,7 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			if (n == 0 || quant(p + n, len - i - n, &ql, &min) < 0)
 				goto out;
 			if (is_lookaround(p)) {
-				i += n + ql;	/* consumes nothing */
+				i += n + ql; /* consumes nothing */
 				continue;
 			}
 			if (p[1] == '?' && (p[2] == ':' || p[2] == '>'))
@@ -375,10 +380,9 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			else if (p[1] != '?' && p[1] != '*')
 				off = 1;
 			else
-				goto out;	/* options, names, conditions */
-			if (min >= 1 &&
-			    extract_alts(s + i + off, n - off - 1, flags,
-			    &sub) == 0) {
+				goto out; /* options, names, conditions */
+			if (min >= 1 && extract_alts(s + i + off, n - off - 1,
+					    flags, &sub) == 0) {
 				rules_lits_take(&cand, &sub,
 				    seq_width(s, i, flags));
 				offer(&best, &cand);
@@ -430,18 +434,18 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			}
 			/* a UTF-8 character is one unit for a quantifier */
 			while (i + cl < len &&
-			    ((unsigned char)s[i + cl] & 0xc0) == 0x80)
+			       ((unsigned char)s[i + cl] & 0xc0) == 0x80)
 				cl++;
 			if (quant(s + i + cl, len - i - cl, &ql, &min) < 0)
 				goto out;
 			if (min == 0) {
 				i += cl + ql;
-				break;	/* optional: the run ends before it */
+				break; /* optional: the run ends before it */
 			}
 			(void)buf_add(&run, c, c == s + i ? cl : cl - 1);
 			i += cl + ql;
 			if (ql > 0)
-				break;	/* repeated: the run ends after it */
+				break; /* repeated: the run ends after it */
 		}
 		if (run.len > 0) {
 			lits_add(&cand, run.data, run.len,
@@ -470,8 +474,8 @@ extract_alts(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 
 	for (i = 0; i <= len; i++) {
 		if (i == len || s[i] == '|') {
-			if (extract_seq(s + start, i - start, flags,
-			    &all) < 0) {
+			if (extract_seq(s + start, i - start, flags, &all) <
+			    0) {
 				rules_lits_clear(&all);
 				return -1;
 			}
@@ -523,11 +527,12 @@ rules_literals(const struct rules_cond *c, struct rules_lits *out)
 	if (out->n == 0)
 		goto bad;
 	for (size_t i = 0; i < out->n; i++) {
-		if (out->len[i] < LIT_MIN && (caseless ||
-		    out->len[i] < LIT_MIN_CASE || !all_upper(out->v[i])))
-			goto bad;	/* "PO" and "VP" may stay, "at" not */
-		for (size_t k = 0; caseless && (c->flags & RF_U) &&
-		    k < out->len[i]; k++) {
+		if (out->len[i] < LIT_MIN &&
+		    (caseless || out->len[i] < LIT_MIN_CASE ||
+			!all_upper(out->v[i])))
+			goto bad; /* "PO" and "VP" may stay, "at" not */
+		for (size_t k = 0;
+		     caseless && (c->flags & RF_U) && k < out->len[i]; k++) {
 			if ((unsigned char)out->v[i][k] >= 0x80 ||
 			    strchr("kKsS", out->v[i][k]) != NULL)
 				goto bad;

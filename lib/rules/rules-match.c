@@ -18,8 +18,8 @@
 /* ---- evaluation ---- */
 
 struct pending {
-	const struct rules_cond *c;	/* foreign */
-	char *match;			/* owned */
+	const struct rules_cond *c; /* foreign */
+	char *match;		    /* owned */
 };
 
 struct eval {
@@ -27,12 +27,12 @@ struct eval {
 	const struct msg *m;
 	const struct rules_ctx *ctx;
 	struct verdict *v;
-	pcre2_match_data *md;		/* owned */
-	const struct rules_scan *sc;	/* the prefilter's, or NULL */
-	pcre2_match_context *mctx;	/* owned: the set's, plus a limit */
-	const struct rules_rule *rule;	/* being evaluated */
-	int quiet;			/* explain: past what classify sees */
-	struct pending *pend;		/* hits of the rule, if it fires */
+	pcre2_match_data *md;	       /* owned */
+	const struct rules_scan *sc;   /* the prefilter's, or NULL */
+	pcre2_match_context *mctx;     /* owned: the set's, plus a limit */
+	const struct rules_rule *rule; /* being evaluated */
+	int quiet;		       /* explain: past what classify sees */
+	struct pending *pend;	       /* hits of the rule, if it fires */
 	size_t n_pend;
 	/* $N of the rule, owned: one set per distinct match */
 	char *caps[RULES_TAG_EACH][RULES_MAX_GROUPS + 1];
@@ -118,13 +118,13 @@ caps_more(struct eval *e, const struct rules_cond *c, const char *val,
 	int rc;
 
 	while (val != NULL && scanned < RULES_TAG_SCAN &&
-	    e->n_caps < RULES_TAG_EACH) {
-		while (start < len &&
-		    ((unsigned char)val[start] & 0xc0) == 0x80)
+	       e->n_caps < RULES_TAG_EACH) {
+		while (
+		    start < len && ((unsigned char)val[start] & 0xc0) == 0x80)
 			start++;
 		rc = start > len ? PCRE2_ERROR_NOMATCH :
-		    pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0, e->md,
-		    e->mctx);
+				   pcre2_match(c->re, (PCRE2_SPTR)val, len,
+				       start, 0, e->md, e->mctx);
 		scanned++;
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
 			return;
@@ -149,11 +149,11 @@ value_match(struct eval *e, const struct rules_cond *c, const char *val,
     size_t len, size_t start, size_t limit)
 {
 	if (start > len || (limit != PCRE2_UNSET && limit > len)) {
-		start = 0;	/* a bug elsewhere; be exact */
+		start = 0; /* a bug elsewhere; be exact */
 		limit = PCRE2_UNSET;
 	}
 	while (start > 0 && ((unsigned char)val[start] & 0xc0) == 0x80)
-		start--;	/* a UTF-8 character boundary */
+		start--; /* a UTF-8 character boundary */
 	(void)pcre2_set_offset_limit(e->mctx, limit);
 	return pcre2_match(c->re, (PCRE2_SPTR)val, len, start, 0, e->md,
 	    e->mctx);
@@ -178,8 +178,8 @@ windows_match(struct eval *e, const struct rules_cond *c, const char *val,
 			break;
 	}
 	/* more matches (caps_more) lie anywhere in the hull */
-	(void)pcre2_set_offset_limit(e->mctx, sc->hi[c->id] <= len ?
-	    sc->hi[c->id] : PCRE2_UNSET);
+	(void)pcre2_set_offset_limit(e->mctx,
+	    sc->hi[c->id] <= len ? sc->hi[c->id] : PCRE2_UNSET);
 	return rc;
 }
 
@@ -211,7 +211,7 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 		limit = sc->hi[c->id];
 	}
 	for (val = t->next(e->m, e->ctx, c->arg, &pos); val != NULL;
-	    val = t->next(e->m, e->ctx, c->arg, &pos)) {
+	     val = t->next(e->m, e->ctx, c->arg, &pos)) {
 		len = strlen(val);
 		if (sc != NULL && sc->n_win[c->id] > 0)
 			rc = windows_match(e, c, val, len);
@@ -222,8 +222,8 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 		if (rc < 0)
 			return -1;
 		ov = pcre2_get_ovector_pointer(e->md);
-		*match_r = bounded_copy(val + ov[0], ov[1] - ov[0],
-		    RULES_MATCH_MAX);
+		*match_r =
+		    bounded_copy(val + ov[0], ov[1] - ov[0], RULES_MATCH_MAX);
 		/* $N: the groups of the last positive match that has any. */
 		if (c->groups > 0 && !c->negate) {
 			size_t end = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
@@ -303,7 +303,9 @@ tag_expand(const struct eval *e, const char *tmpl, size_t k)
 			cap = k < e->n_caps ? e->caps[k][s[1] - '0'] : NULL;
 			for (; cap != NULL && *cap != '\0'; cap++) {
 				char ch = *cap == ' ' || *cap == '\t' ||
-				    *cap == '\n' || *cap == '\r' ? '-' : *cap;
+						  *cap == '\n' || *cap == '\r' ?
+					      '-' :
+					      *cap;
 
 				(void)buf_add(&b, &ch, 1);
 			}
@@ -343,8 +345,10 @@ rule_apply(struct eval *e, const struct rules_rule *r)
 			break;
 		case ACT_TAG:
 			/* one tag per capture set; the same tag once */
-			for (size_t k = 0; k == 0 || (k < e->n_caps &&
-			    strchr(a->arg, '$') != NULL); k++) {
+			for (size_t k = 0;
+			     k == 0 ||
+			     (k < e->n_caps && strchr(a->arg, '$') != NULL);
+			     k++) {
 				tag = tag_expand(e, a->arg, k);
 				if (tag != NULL) {
 					cut = bounded_copy(tag, strlen(tag),
@@ -397,8 +401,7 @@ near_add(struct rules_nears *nears, const struct rules_rule *r,
  * Returns 1 when the rule fired and said `stop`.
  */
 static int
-rule_eval(struct eval *e, const struct rules_rule *r,
-    struct rules_nears *nears)
+rule_eval(struct eval *e, const struct rules_rule *r, struct rules_nears *nears)
 {
 	const struct rules_cond *failed = NULL;
 	size_t n_failed = 0, n_pos_held = 0;

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "xalloc.h"
 
-#define SCORE_MAX	100
+#define SCORE_MAX 100
 
 #define perr(p, col, ...) \
 	rules_problem_add((p)->probs, (p)->path, (p)->lineno, (col), \
@@ -224,7 +224,8 @@ regex_arg(struct rules_parser *p, struct rules_cond *c, const char **sp)
 	buf_init(&b, RULES_FILE_MAX);
 	for (; *s != '/'; s++) {
 		if (*s == '\0') {
-			perr(p, col0 - 1, "unterminated regex (a '/' inside "
+			perr(p, col0 - 1,
+			    "unterminated regex (a '/' inside "
 			    "the pattern is written '\\/')");
 			goto out;
 		}
@@ -238,8 +239,10 @@ regex_arg(struct rules_parser *p, struct rules_cond *c, const char **sp)
 		unsigned bit = flag_bit((unsigned char)*s);
 
 		if (bit == 0) {
-			perr(p, col_of(p, s), "unknown regex flag '%c' "
-			    "(flags are i m s x u)", *s);
+			perr(p, col_of(p, s),
+			    "unknown regex flag '%c' "
+			    "(flags are i m s x u)",
+			    *s);
 			goto out;
 		}
 		c->flags |= bit;
@@ -296,7 +299,8 @@ parse_any(struct rules_parser *p, const char *kw, const char *s, int negate)
 	struct rules_cond *c;
 
 	if (negate) {
-		perr(p, col_of(p, kw), "'not any' is not supported: "
+		perr(p, col_of(p, kw),
+		    "'not any' is not supported: "
 		    "write 'not' before each condition instead");
 		return;
 	}
@@ -420,8 +424,10 @@ parse_priority(struct rules_parser *p, const char *s)
 	s = at;
 	w = word(&s);
 	if (priority_parse(w, &prio) < 0) {
-		perr(p, col_of(p, at), "unknown priority '%s' "
-		    "(low normal high urgent)", w);
+		perr(p, col_of(p, at),
+		    "unknown priority '%s' "
+		    "(low normal high urgent)",
+		    w);
 	} else if (expect_end(p, s) == 0) {
 		act_add(p, ACT_PRIORITY)->prio = prio;
 	}
@@ -445,8 +451,10 @@ parse_score(struct rules_parser *p, const char *kw, const char *s)
 		return;
 	}
 	if (dim_parse(w, &d) < 0) {
-		perr(p, col_of(p, at), "unknown BANT dimension '%s' "
-		    "(budget authority need timeline fit)", w);
+		perr(p, col_of(p, at),
+		    "unknown BANT dimension '%s' "
+		    "(budget authority need timeline fit)",
+		    w);
 		free(w);
 		return;
 	}
@@ -503,7 +511,7 @@ parse_tag(struct rules_parser *p, const char *kw, const char *s)
 	}
 	a = act_add(p, ACT_TAG);
 	a->arg = w;
-	a->n = col_of(p, at);	/* column, for the $N check at rule end */
+	a->n = col_of(p, at); /* column, for the $N check at rule end */
 }
 
 static void
@@ -575,13 +583,15 @@ check_tags(struct rules_parser *p, struct rules_rule *r)
 		c = short_capture(r->conds, r->n_conds, (unsigned)n, &any);
 		p->lineno = a->line;
 		if (!any)
-			perr(p, a->n + (int)(at - a->arg), "tag uses $%d but "
+			perr(p, a->n + (int)(at - a->arg),
+			    "tag uses $%d but "
 			    "no condition of rule '%s' has a capturing group",
 			    n, r->name);
 		else if (c != NULL)
-			perr(p, a->n + (int)(at - a->arg), "tag uses $%d but "
-			    "the pattern on line %d has %u group%s", n,
-			    c->line, c->groups, c->groups == 1 ? "" : "s");
+			perr(p, a->n + (int)(at - a->arg),
+			    "tag uses $%d but "
+			    "the pattern on line %d has %u group%s",
+			    n, c->line, c->groups, c->groups == 1 ? "" : "s");
 	}
 }
 
@@ -638,9 +648,10 @@ parse_rule_line(struct rules_parser *p, const char *s)
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		if (strcmp(rs->v[i].name, name) == 0) {
-			perr(p, col_of(p, at), "duplicate rule name '%s' "
-			    "(first defined at %s:%d)", name, rs->v[i].file,
-			    rs->v[i].line);
+			perr(p, col_of(p, at),
+			    "duplicate rule name '%s' "
+			    "(first defined at %s:%d)",
+			    name, rs->v[i].file, rs->v[i].line);
 			break;
 		}
 	}
@@ -678,8 +689,8 @@ parse_action(struct rules_parser *p, const char *kw, const char *w,
 static int
 is_action(const char *w)
 {
-	static const char *const acts[] = { "queue", "priority", "tag",
-		"score", "route", "ignore", "stop" };
+	static const char *const acts[] = { "queue", "priority", "tag", "score",
+		"route", "ignore", "stop" };
 
 	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
 		if (strcmp(w, acts[i]) == 0)
@@ -704,8 +715,10 @@ parse_indented(struct rules_parser *p, const char *start)
 		w = word(&s);
 	}
 	if (p->rule == NULL) {
-		perr(p, col_of(p, start), "'%s' outside a rule "
-		    "(a rule starts with 'rule NAME' in column 1)", w);
+		perr(p, col_of(p, start),
+		    "'%s' outside a rule "
+		    "(a rule starts with 'rule NAME' in column 1)",
+		    w);
 	} else if (strcmp(w, "any") == 0) {
 		parse_any(p, kw, s, negate);
 	} else if (strcmp(w, "end") == 0 && !negate) {
@@ -714,8 +727,10 @@ parse_indented(struct rules_parser *p, const char *start)
 		parse_cond(p, start, t, s, negate);
 	} else if (is_action(w) && !negate) {
 		if (p->depth > 0)
-			perr(p, col_of(p, kw), "action '%s' inside 'any' "
-			    "(missing 'end'?)", w);
+			perr(p, col_of(p, kw),
+			    "action '%s' inside 'any' "
+			    "(missing 'end'?)",
+			    w);
 		else
 			parse_action(p, kw, w, s);
 	} else if (is_action(w)) {
@@ -743,8 +758,10 @@ parse_line(struct rules_parser *p, const char *line)
 	if (strcmp(w, "rule") == 0)
 		parse_rule_line(p, s);
 	else
-		perr(p, 1, "unknown keyword '%s' (expected 'rule NAME', "
-		    "conditions and actions indented)", w);
+		perr(p, 1,
+		    "unknown keyword '%s' (expected 'rule NAME', "
+		    "conditions and actions indented)",
+		    w);
 	free(w);
 }
 

@@ -31,16 +31,16 @@
 #include "rules-private.h"
 #include "xalloc.h"
 
-#define WIDTH_INF	RULES_WIDTH_INF
+#define WIDTH_INF RULES_WIDTH_INF
 
 struct rules_prefilter {
-	hs_database_t *db[RT_COUNT];	/* owned; NULL: no filtered leaf */
-	hs_scratch_t *scratch;		/* owned: prototype, cloned per scan */
-	const char **headers;		/* foreign: names header leaves test */
+	hs_database_t *db[RT_COUNT]; /* owned; NULL: no filtered leaf */
+	hs_scratch_t *scratch;	     /* owned: prototype, cloned per scan */
+	const char **headers;	     /* foreign: names header leaves test */
 	size_t n_headers;
-	size_t *lit_leaf;		/* owned: literal id -> leaf id */
-	size_t *lit_len;		/* owned: its length */
-	size_t *lit_pre;		/* owned: how far into a match */
+	size_t *lit_leaf; /* owned: literal id -> leaf id */
+	size_t *lit_len;  /* owned: its length */
+	size_t *lit_pre;  /* owned: how far into a match */
 	size_t n_lits;
 };
 
@@ -110,14 +110,14 @@ build_one(struct rules_prefilter *pf, struct rules_cond **v, size_t n,
 		}
 		v[taken++] = v[i];
 	}
-	if (taken > 0 && hs_compile_lit_multi((const char *const *)all.v,
-	    flags, ids, all.len, (unsigned)all.n, HS_MODE_BLOCK, NULL, &db,
-	    &cerr) != HS_SUCCESS) {
+	if (taken > 0 && hs_compile_lit_multi((const char *const *)all.v, flags,
+			     ids, all.len, (unsigned)all.n, HS_MODE_BLOCK, NULL,
+			     &db, &cerr) != HS_SUCCESS) {
 		hs_free_compile_error(cerr);
 		db = NULL;
 	}
 	if (db == NULL)
-		pf->n_lits = first;	/* forget this target's literals */
+		pf->n_lits = first; /* forget this target's literals */
 	*taken_r = db != NULL ? taken : 0;
 	rules_lits_clear(&all);
 	free(ids);
@@ -184,8 +184,8 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 struct scan_state {
 	const struct rules_prefilter *pf;
 	struct rules_scan *sc;
-	size_t cap;		/* of sc->win and sc->occ_leaf */
-	int one_value;		/* the target has a single value */
+	size_t cap;    /* of sc->win and sc->occ_leaf */
+	int one_value; /* the target has a single value */
 };
 
 /* Remember [a, b] as a window of leaf; past RULES_WIN_ALL, the hulls. */
@@ -201,8 +201,8 @@ occ_add(struct scan_state *st, size_t leaf, size_t a, size_t b)
 	if (sc->n_occ == st->cap) {
 		st->cap = st->cap == 0 ? 64 : st->cap * 2;
 		sc->win = xreallocarray(sc->win, st->cap, sizeof(*sc->win));
-		sc->occ_leaf = xreallocarray(sc->occ_leaf, st->cap,
-		    sizeof(*sc->occ_leaf));
+		sc->occ_leaf =
+		    xreallocarray(sc->occ_leaf, st->cap, sizeof(*sc->occ_leaf));
 	}
 	sc->win[sc->n_occ].lo = a;
 	sc->win[sc->n_occ].hi = b;
@@ -331,13 +331,13 @@ rules_prefilter_scan(const struct rules *rs, const struct msg *m,
 		st.one_value = !rules_targets[t].multi;
 		pos = 0;
 		for (val = rules_targets[t].next(m, ctx, NULL, &pos);
-		    val != NULL;
-		    val = rules_targets[t].next(m, ctx, NULL, &pos)) {
+		     val != NULL;
+		     val = rules_targets[t].next(m, ctx, NULL, &pos)) {
 			if (t == RT_HEADER &&
 			    !header_wanted(pf, m->headers[pos - 1].name))
 				continue;
 			if (hs_scan(pf->db[t], val, (unsigned)strlen(val), 0,
-			    scratch, on_match, &st) != HS_SUCCESS)
+				scratch, on_match, &st) != HS_SUCCESS)
 				goto out;
 		}
 	}

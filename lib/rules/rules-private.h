@@ -18,16 +18,16 @@
 #include "verdict.h"
 
 /* Bounds: a hostile pattern or message ends as a recorded limit hit. */
-#define RULES_MATCH_LIMIT	1000000	/* PCRE2 match() calls per value */
-#define RULES_DEPTH_LIMIT	10000	/* backtracking depth (interpreter) */
-#define RULES_HEAP_LIMIT	20000	/* KiB of backtracking heap */
-#define RULES_MATCH_MAX		200	/* bytes of matched text in a hit */
-#define RULES_TAG_MAX		64	/* bytes of a tag after substitution */
-#define RULES_MAX_GROUPS	9	/* $1 ... $9 */
-#define RULES_TAG_EACH		8	/* distinct captures a $N tag takes */
-#define RULES_TAG_SCAN		256	/* matches looked at for them */
-#define RULES_MAX_DEPTH		8	/* nesting of any ... end */
-#define RULES_FILE_MAX		(4 * 1024 * 1024) /* bytes per rule file */
+#define RULES_MATCH_LIMIT 1000000	 /* PCRE2 match() calls per value */
+#define RULES_DEPTH_LIMIT 10000		 /* backtracking depth (interpreter) */
+#define RULES_HEAP_LIMIT 20000		 /* KiB of backtracking heap */
+#define RULES_MATCH_MAX 200		 /* bytes of matched text in a hit */
+#define RULES_TAG_MAX 64		 /* bytes of a tag after substitution */
+#define RULES_MAX_GROUPS 9		 /* $1 ... $9 */
+#define RULES_TAG_EACH 8		 /* distinct captures a $N tag takes */
+#define RULES_TAG_SCAN 256		 /* matches looked at for them */
+#define RULES_MAX_DEPTH 8		 /* nesting of any ... end */
+#define RULES_FILE_MAX (4 * 1024 * 1024) /* bytes per rule file */
 
 /* The condition targets: one row each in rules_targets[] (rules-targets.c). */
 enum rules_target {
@@ -55,34 +55,37 @@ enum rules_target {
 struct rules_target_def {
 	const char *name;
 	int takes_arg;
-	int multi;		/* may have several values (To, headers ...) */
+	int multi; /* may have several values (To, headers ...) */
 	const char *(*next)(const struct msg *m, const struct rules_ctx *ctx,
 	    const char *arg, size_t *pos);
 };
 
 extern const struct rules_target_def rules_targets[RT_COUNT];
 
-enum cond_kind { COND_MATCH, COND_ANY };
+enum cond_kind {
+	COND_MATCH,
+	COND_ANY
+};
 
 struct rules_cond {
 	enum cond_kind kind;
 	int negate;
 	int line;
 	int col;
-	char *text;		/* owned: the condition as written */
+	char *text; /* owned: the condition as written */
 	/* COND_MATCH */
 	enum rules_target target;
-	char *arg;		/* owned: header name, or NULL */
-	char *label;		/* owned: "subject", "header X", "not from" */
-	char *pattern;		/* owned: pattern as PCRE2 sees it */
-	unsigned flags;		/* RF_* */
-	pcre2_code *re;		/* owned */
-	unsigned groups;	/* capturing groups */
-	int can_be_empty;	/* may match an empty string */
-	size_t id;		/* index in rules.leaves */
-	int prefiltered;	/* 1: the prefilter database holds it */
+	char *arg;	  /* owned: header name, or NULL */
+	char *label;	  /* owned: "subject", "header X", "not from" */
+	char *pattern;	  /* owned: pattern as PCRE2 sees it */
+	unsigned flags;	  /* RF_* */
+	pcre2_code *re;	  /* owned */
+	unsigned groups;  /* capturing groups */
+	int can_be_empty; /* may match an empty string */
+	size_t id;	  /* index in rules.leaves */
+	int prefiltered;  /* 1: the prefilter database holds it */
 	/* COND_ANY */
-	struct rules_cond *kids;	/* owned */
+	struct rules_cond *kids; /* owned */
 	size_t n_kids;
 };
 
@@ -104,7 +107,7 @@ enum action_kind {
 
 struct rules_action {
 	enum action_kind kind;
-	char *arg;		/* owned: queue, tag template, route, reason */
+	char *arg; /* owned: queue, tag template, route, reason */
 	enum priority prio;
 	enum dim dim;
 	int n;
@@ -112,29 +115,29 @@ struct rules_action {
 };
 
 struct rules_rule {
-	char *name;		/* owned */
-	char *desc;		/* owned, or NULL */
-	char *file;		/* owned: base name of the file */
+	char *name; /* owned */
+	char *desc; /* owned, or NULL */
+	char *file; /* owned: base name of the file */
 	int line;
-	struct rules_cond *conds;	/* owned; all must hold */
+	struct rules_cond *conds; /* owned; all must hold */
 	size_t n_conds;
-	struct rules_action *acts;	/* owned, in the order written */
+	struct rules_action *acts; /* owned, in the order written */
 	size_t n_acts;
-	int tag_caps;		/* a tag uses $N: capture every match */
+	int tag_caps; /* a tag uses $N: capture every match */
 };
 
 /* The parser's state over one file (rules-parse.c). */
 struct rules_parser {
-	const char *path;		/* for problems */
-	const char *base;		/* for hits */
+	const char *path; /* for problems */
+	const char *base; /* for hits */
 	struct rules_problems *probs;
 	const struct rules_names *names;
 	struct rules *rs;
-	struct rules_rule *rule;	/* being read, or NULL */
-	struct rules_cond *open[RULES_MAX_DEPTH];	/* open any groups */
+	struct rules_rule *rule;		  /* being read, or NULL */
+	struct rules_cond *open[RULES_MAX_DEPTH]; /* open any groups */
 	int open_line[RULES_MAX_DEPTH];
 	int depth;
-	size_t rule_probs;	/* problems before the current rule */
+	size_t rule_probs; /* problems before the current rule */
 	int lineno;
 	const char *line;
 };
@@ -146,9 +149,8 @@ struct rules_parser {
 void rules_parse_text(struct rules_parser *p, const char *text);
 
 /* rules-problem.c: append "FILE:LINE:COL: message" to probs. */
-void rules_problem_add(struct rules_problems *probs, const char *file,
-    int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+void rules_problem_add(struct rules_problems *probs, const char *file, int line,
+    int col, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* rules-cond.c: free what a condition owns (its group's conditions too). */
 void rules_cond_clear(struct rules_cond *c);
 
@@ -182,14 +184,14 @@ void rules_lits_clear(struct rules_lits *l);
 struct rules_prefilter;
 
 struct rules {
-	atomic_int refs;		/* rules_ref / rules_free */
-	struct rules_rule *v;		/* owned */
+	atomic_int refs;      /* rules_ref / rules_free */
+	struct rules_rule *v; /* owned */
 	size_t n;
-	struct rules_cond **leaves;	/* foreign: every COND_MATCH */
+	struct rules_cond **leaves; /* foreign: every COND_MATCH */
 	size_t n_leaves;
-	pcre2_match_context *mctx;	/* owned: the limits */
+	pcre2_match_context *mctx; /* owned: the limits */
 	unsigned max_groups;
-	struct rules_prefilter *pf;	/* owned, or NULL: PCRE2 only */
+	struct rules_prefilter *pf; /* owned, or NULL: PCRE2 only */
 	size_t n_unfiltered;
 };
 
@@ -201,8 +203,8 @@ struct rules {
 void rules_prefilter_build(struct rules *rs);
 void rules_prefilter_free(struct rules_prefilter **pfp);
 
-#define RULES_WIN_EACH		64	/* windows a leaf may have ... */
-#define RULES_WIN_ALL		4096	/* ... and all leaves together */
+#define RULES_WIN_EACH 64  /* windows a leaf may have ... */
+#define RULES_WIN_ALL 4096 /* ... and all leaves together */
 
 /* Offsets at which a match may start: [lo, hi]. */
 struct rules_window {
@@ -220,13 +222,13 @@ struct rules_window {
  * instead of one window over all of them.
  */
 struct rules_scan {
-	unsigned char *seen;		/* owned */
-	size_t *lo, *hi;		/* owned */
-	size_t *first, *n_win;		/* owned */
-	struct rules_window *win;	/* owned */
-	size_t n_occ;			/* windows before merging */
-	size_t *occ_leaf;		/* owned: leaf of win[k] before */
-	unsigned char *loose;		/* owned: an occurrence not kept */
+	unsigned char *seen;	  /* owned */
+	size_t *lo, *hi;	  /* owned */
+	size_t *first, *n_win;	  /* owned */
+	struct rules_window *win; /* owned */
+	size_t n_occ;		  /* windows before merging */
+	size_t *occ_leaf;	  /* owned: leaf of win[k] before */
+	unsigned char *loose;	  /* owned: an occurrence not kept */
 };
 
 /*

@@ -36,8 +36,8 @@ t_from(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 }
 
 static const char *
-t_from_name(const struct msg *m, const struct rules_ctx *ctx,
-    const char *arg, size_t *pos)
+t_from_name(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
 {
 	(void)ctx, (void)arg;
 	return one(m->from.name, pos);
@@ -76,16 +76,16 @@ t_body(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 }
 
 static const char *
-t_forwarded(const struct msg *m, const struct rules_ctx *ctx,
-    const char *arg, size_t *pos)
+t_forwarded(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
 {
 	(void)ctx, (void)arg;
 	return one(m->forwarded, pos);
 }
 
 static const char *
-t_attachment(const struct msg *m, const struct rules_ctx *ctx,
-    const char *arg, size_t *pos)
+t_attachment(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
+    size_t *pos)
 {
 	(void)ctx, (void)arg;
 	if (*pos >= m->n_attachments)

@@ -98,8 +98,7 @@ same_conds(const struct rules_cond *a, const struct rules_cond *b, size_t n)
 }
 
 int
-rules_same_rule(const struct rules *a, const struct rules *b,
-    const char *name)
+rules_same_rule(const struct rules *a, const struct rules *b, const char *name)
 {
 	const struct rules_rule *ra = rule_find(a, name);
 	const struct rules_rule *rb = rule_find(b, name);
@@ -245,7 +244,7 @@ is_rules_file(const struct dirent *d)
 	size_t n = strlen(d->d_name);
 
 	return d->d_name[0] != '.' && n > 6 &&
-	    strcmp(d->d_name + n - 6, ".rules") == 0;
+	       strcmp(d->d_name + n - 6, ".rules") == 0;
 }
 
 /* Byte order, never the locale's: the order rules run in is fixed. */
@@ -309,5 +308,5 @@ rules_names_from_conf(struct rules_names *names, const struct conf *c)
 {
 	names->has_queue = conf_queue_known;
 	names->has_route = conf_route_known;
-	names->arg = (void *)(uintptr_t)c;	/* read only */
+	names->arg = (void *)(uintptr_t)c; /* read only */
 }

@@ -25,14 +25,14 @@ struct rules;
 
 /* One problem found while loading: "FILE:LINE:COL: message". */
 struct rules_problem {
-	char *file;		/* owned, the path as read */
-	int line;		/* 1-based */
-	int col;		/* 1-based byte column */
-	char *msg;		/* owned */
+	char *file; /* owned, the path as read */
+	int line;   /* 1-based */
+	int col;    /* 1-based byte column */
+	char *msg;  /* owned */
 };
 
 struct rules_problems {
-	struct rules_problem *v;	/* owned, in file, then line order */
+	struct rules_problem *v; /* owned, in file, then line order */
 	size_t n;
 };
 
@@ -57,8 +57,8 @@ struct conf;
 void rules_names_from_conf(struct rules_names *names, const struct conf *c);
 
 struct rules_options {
-	const struct rules_names *names;	/* NULL: accept any name */
-	int no_prefilter;	/* 1: PCRE2 only (tests compare both paths) */
+	const struct rules_names *names; /* NULL: accept any name */
+	int no_prefilter; /* 1: PCRE2 only (tests compare both paths) */
 };
 
 /*
@@ -66,9 +66,9 @@ struct rules_options {
  * more (account, tier) add a field here and a row to the target table.
  */
 struct rules_ctx {
-	const char *mailbox;	/* mailbox the message arrived in, or NULL */
-	const char *account;	/* the sender's key account name, or NULL */
-	const char *tier;	/* its tier ("strategic" "key" "standard") */
+	const char *mailbox; /* mailbox the message arrived in, or NULL */
+	const char *account; /* the sender's key account name, or NULL */
+	const char *tier;    /* its tier ("strategic" "key" "standard") */
 };
 
 /*
@@ -123,15 +123,15 @@ void rules_classify(const struct rules *rs, const struct msg *m,
 
 /* A rule that did not fire although all but one of its conditions held. */
 struct rules_near {
-	char *rule;		/* owned */
-	char *file;		/* owned, base name */
-	int line;		/* the rule's line */
-	int cond_line;		/* the condition that did not hold */
-	char *cond;		/* owned, that condition as written */
+	char *rule;    /* owned */
+	char *file;    /* owned, base name */
+	int line;      /* the rule's line */
+	int cond_line; /* the condition that did not hold */
+	char *cond;    /* owned, that condition as written */
 };
 
 struct rules_nears {
-	struct rules_near *v;	/* owned */
+	struct rules_near *v; /* owned */
 	size_t n;
 };
 

@@ -23,8 +23,8 @@ store_owner_address(struct store *st, int64_t id, const struct conf *c,
 	char *customer = NULL;
 	int r;
 
-	r = store_prepare(
-	    st, &s, "SELECT customer FROM tickets WHERE id = ?", err);
+	r = store_prepare(st, &s, "SELECT customer FROM tickets WHERE id = ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -52,9 +52,11 @@ store_owner_address(struct store *st, int64_t id, const struct conf *c,
 		    " has no owner in accounts.csv",
 		    acct->name, id);
 	else if (addr == NULL)
-		r = error_set(err, ERR_REFUSED, "the key account owner '%s' "
+		r = error_set(err, ERR_REFUSED,
+		    "the key account owner '%s' "
 		    "of ticket #%" PRId64 " is neither an address nor in the "
-		    "team", acct->owner, id);
+		    "team",
+		    acct->owner, id);
 	else
 		*addr_r = xstrdup(addr);
 	free(customer);

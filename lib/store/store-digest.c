@@ -18,8 +18,8 @@
 #include "xalloc.h"
 
 int
-store_digest_last(
-    struct store *st, int64_t *day_r, int64_t *created_r, struct error *err)
+store_digest_last(struct store *st, int64_t *day_r, int64_t *created_r,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -114,8 +114,8 @@ store_digest_row_clear(struct store_digest_row *row)
 }
 
 int
-store_digest_done(
-    struct store *st, int64_t day, const char *error, struct error *err)
+store_digest_done(struct store *st, int64_t day, const char *error,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;

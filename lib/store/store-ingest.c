@@ -66,7 +66,7 @@ static int
 first_outsider(struct store *st, const struct msg *m, const char **addr_r,
     struct error *err)
 {
-	const struct msg_addrs *lists[] = {&m->to, &m->cc};
+	const struct msg_addrs *lists[] = { &m->to, &m->cc };
 	int r;
 
 	*addr_r = NULL;
@@ -139,13 +139,13 @@ synthetic_id(const char *raw, size_t len, char *out, size_t outlen)
 		h ^= (unsigned char)raw[i];
 		h *= 0x100000001b3ULL;
 	}
-	snprintf(
-	    out, outlen, "unparsed-%016" PRIx64 "-%zu@triage.invalid", h, len);
+	snprintf(out, outlen, "unparsed-%016" PRIx64 "-%zu@triage.invalid", h,
+	    len);
 }
 
 static int
-ensure_mailbox(
-    struct store *st, const struct store_ingest_in *in, struct error *err)
+ensure_mailbox(struct store *st, const struct store_ingest_in *in,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -230,8 +230,8 @@ store_bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 			buf_addstr(&b, " ");
 		buf_addstr(&b, m->references[i]);
 	}
-	sqlite3_bind_text(
-	    s, 3, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	buf_reset(&b);
 	sqlite3_bind_int64(s, 4, m->date);
 	store_bind_text(s, 5, m->subject);
@@ -239,23 +239,23 @@ store_bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 	store_bind_text(s, 7, m->from.addr);
 	store_bind_text(s, 8, m->from_domain);
 	join_addrs(&b, &m->to);
-	sqlite3_bind_text(
-	    s, 9, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 9, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	buf_reset(&b);
 	join_addrs(&b, &m->cc);
-	sqlite3_bind_text(
-	    s, 10, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 10, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	buf_reset(&b);
 	join_addrs(&b, &m->reply_to);
-	sqlite3_bind_text(
-	    s, 11, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 11, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	buf_reset(&b);
 	for (size_t i = 0; i < m->n_headers; i++) {
-		buf_printf(
-		    &b, "%s: %s\n", m->headers[i].name, m->headers[i].value);
+		buf_printf(&b, "%s: %s\n", m->headers[i].name,
+		    m->headers[i].value);
 	}
-	sqlite3_bind_text(
-	    s, 12, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 12, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	buf_reset(&b);
 	store_bind_text(s, 13, m->text);
 	store_bind_text(s, 14, m->forwarded);
@@ -263,14 +263,14 @@ store_bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 		buf_printf(&b, "%s\t%s\t%zu\n", m->attachments[i].filename,
 		    m->attachments[i].content_type, m->attachments[i].size);
 	}
-	sqlite3_bind_text(
-	    s, 15, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 15, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	buf_reset(&b);
 	sqlite3_bind_int(s, 16, (int)m->flags);
 	for (size_t i = 0; i < m->n_problems; i++)
 		buf_printf(&b, "%s\n", m->problems[i]);
-	sqlite3_bind_text(
-	    s, 17, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 17, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	store_bind_text(s, 18, direction);
 	buf_free(&b);
 }
@@ -290,8 +290,8 @@ bind_x_loop(sqlite3_stmt *s, int i, const struct msg *m)
 			buf_printf(&b, "%s%s", b.len > 0 ? "\n" : "",
 			    m->headers[h].value);
 	}
-	sqlite3_bind_text(
-	    s, i, b.data != NULL ? b.data : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i, b.data != NULL ? b.data : "", -1,
+	    SQLITE_TRANSIENT);
 	buf_free(&b);
 }
 
@@ -304,24 +304,25 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 	int r;
 
 	/* an older schema (a test of its upgrade) has no x_loop */
-	r = store_prepare(st, &s, st->version >= 9 ?
-	    "INSERT INTO messages (message_id,"
-	    " in_reply_to, refs, date, subject, from_name, from_addr,"
-	    " from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
-	    " forwarded, attachments, flags, problems, direction, mailbox,"
-	    " uidvalidity, uid, received, status, error, raw, ticket_id,"
-	    " x_loop)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-	    " ?26, ?27)" :
-	    "INSERT INTO messages (message_id,"
-	    " in_reply_to, refs, date, subject, from_name, from_addr,"
-	    " from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
-	    " forwarded, attachments, flags, problems, direction, mailbox,"
-	    " uidvalidity, uid, received, status, error, raw, ticket_id)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-	    " ?26)",
+	r = store_prepare(st, &s,
+	    st->version >= 9 ?
+		"INSERT INTO messages (message_id,"
+		" in_reply_to, refs, date, subject, from_name, from_addr,"
+		" from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
+		" forwarded, attachments, flags, problems, direction, mailbox,"
+		" uidvalidity, uid, received, status, error, raw, ticket_id,"
+		" x_loop)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+		" ?26, ?27)" :
+		"INSERT INTO messages (message_id,"
+		" in_reply_to, refs, date, subject, from_name, from_addr,"
+		" from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
+		" forwarded, attachments, flags, problems, direction, mailbox,"
+		" uidvalidity, uid, received, status, error, raw, ticket_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+		" ?26)",
 	    err);
 	if (r < 0)
 		return -1;
@@ -357,8 +358,8 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 }
 
 static int
-add_mailbox(
-    struct store *st, int64_t id, const char *mailbox, struct error *err)
+add_mailbox(struct store *st, int64_t id, const char *mailbox,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -456,8 +457,8 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		snprintf(detail, sizeof(detail),
 		    "subject names #%" PRId64 " but %s is not on its thread",
 		    related, p->msg->from.addr);
-		r = store_add_event(
-		    st, *id_r, p->actor, "related", detail, err);
+		r = store_add_event(st, *id_r, p->actor, "related", detail,
+		    err);
 	}
 	return r;
 }
@@ -491,7 +492,7 @@ int
 store_place(struct store *st, struct placing *p,
     struct store_ingest_result *res, struct error *err)
 {
-	static const struct store_actor rule = {"rules", STORE_SRC_RULE};
+	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
 	int64_t id = 0, related = 0;
 	int r;
 
@@ -523,10 +524,10 @@ store_place(struct store *st, struct placing *p,
 		r = store_add_participants(st, id, p->msg, err);
 	if (r == 0)
 		r = store_await_missing(st, p, id, err);
-	if (r == 0 && store_verdict_counts(p->ignored, p->copy,
-	    res->new_ticket, p->direction))
-		r = store_apply_verdict(
-		    st, id, p->row, p->verdict, res->new_ticket, err);
+	if (r == 0 && store_verdict_counts(p->ignored, p->copy, res->new_ticket,
+			  p->direction))
+		r = store_apply_verdict(st, id, p->row, p->verdict,
+		    res->new_ticket, err);
 	if (r == 0 && !p->ignored && res->new_ticket && p->verdict != NULL &&
 	    p->verdict->route != NULL)
 		r = store_route(st, id, p->verdict->route, NULL, &rule, err);
@@ -555,8 +556,8 @@ ingest_in_tx(struct store *st, const struct store_ingest_in *in,
 	}
 	r = ensure_mailbox(st, in, err);
 	if (r == 0)
-		r = find_duplicate(
-		    st, in, mid, &res->message_id, &dup_ticket, err);
+		r = find_duplicate(st, in, mid, &res->message_id, &dup_ticket,
+		    err);
 	if (r < 0)
 		return -1;
 	if (res->message_id != 0) {
@@ -580,18 +581,18 @@ ingest_in_tx(struct store *st, const struct store_ingest_in *in,
 	if (in->msg == NULL)
 		return insert_message(st, in, mid, 0, direction, status, why,
 		    &res->message_id, err);
-	p = (struct placing){.row = 0,
-	    .in = in,
-	    .status = status,
-	    .why = why,
-	    .msg = in->msg,
-	    .message_id = mid,
-	    .mailbox = in->mailbox,
-	    .queue = in->queue,
-	    .verdict = in->verdict,
-	    .actor = &in->actor,
-	    .direction = direction,
-	    .ignored = res->ignored};
+	p = (struct placing){ .row = 0,
+		.in = in,
+		.status = status,
+		.why = why,
+		.msg = in->msg,
+		.message_id = mid,
+		.mailbox = in->mailbox,
+		.queue = in->queue,
+		.verdict = in->verdict,
+		.actor = &in->actor,
+		.direction = direction,
+		.ignored = res->ignored };
 	return store_place(st, &p, res, err);
 }
 
@@ -599,7 +600,7 @@ int
 store_ingest_msg(struct store *st, const struct store_ingest_in *in,
     struct store_ingest_result *res_r, struct error *err)
 {
-	struct store_ingest_result res = {0};
+	struct store_ingest_result res = { 0 };
 	int r;
 
 	if (in->mailbox == NULL || in->queue == NULL || in->raw == NULL ||
@@ -678,7 +679,7 @@ int
 store_ingest(struct store *st, const struct store_ingest_in *in,
     struct store_ingest_result *res_r, struct error *err)
 {
-	struct store_ingest_result res = {0};
+	struct store_ingest_result res = { 0 };
 	int r;
 
 	r = store_tx_enter(st, err);
@@ -686,8 +687,8 @@ store_ingest(struct store *st, const struct store_ingest_in *in,
 		return -1;
 	r = store_ingest_msg(st, in, &res, err);
 	if (r == 0 && in->uid > 0)
-		r = store_mailbox_checkpoint(
-		    st, in->mailbox, in->uidvalidity, in->uid, err);
+		r = store_mailbox_checkpoint(st, in->mailbox, in->uidvalidity,
+		    in->uid, err);
 	if (store_tx_leave(st, r == 0, err) < 0)
 		r = -1;
 	if (r == 0)

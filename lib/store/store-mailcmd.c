@@ -32,10 +32,13 @@ store_queue_answer(struct store *st, int64_t ticket_id, int64_t message_row,
 		return error_set(err, ERR_USAGE,
 		    "answer: a ticket, a "
 		    "recipient and a text are required");
-	return store_outbox_add(st, &(struct store_outbox_new){
-	    .ticket_id = ticket_id, .kind = "answer",
-	    .message_row = message_row, .rcpt = rcpt, .note = text }, id_r,
-	    err);
+	return store_outbox_add(st,
+	    &(struct store_outbox_new){ .ticket_id = ticket_id,
+		.kind = "answer",
+		.message_row = message_row,
+		.rcpt = rcpt,
+		.note = text },
+	    id_r, err);
 }
 
 int
@@ -62,8 +65,8 @@ store_answers_since(struct store *st, const char *rcpt, int64_t since,
 }
 
 int
-store_message_copies(
-    struct store *st, int64_t message_row, int64_t *n_r, struct error *err)
+store_message_copies(struct store *st, int64_t message_row, int64_t *n_r,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -88,7 +91,7 @@ int
 store_answer_get(struct store *st, int64_t outbox_id, struct store_answer *a_r,
     struct error *err)
 {
-	struct store_answer a = {0};
+	struct store_answer a = { 0 };
 	sqlite3_stmt *s = NULL;
 	int r;
 

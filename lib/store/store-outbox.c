@@ -21,8 +21,7 @@
 	" coalesce(o.upto_message, 0), coalesce(m.flags, 0), m.from_addr," \
 	" m.x_loop FROM outbox o LEFT JOIN messages m ON m.id = o.message_id"
 
-static const struct store_actor daemon_actor = { "triaged",
-	STORE_SRC_DAEMON };
+static const struct store_actor daemon_actor = { "triaged", STORE_SRC_DAEMON };
 
 static void
 read_row(sqlite3_stmt *s, struct store_outbox *o)
@@ -57,15 +56,17 @@ store_outbox_add(struct store *st, const struct store_outbox_new *o,
 	/* A forward of the whole thread is pinned to the thread as it is
 	   now (schema 6); an older schema (a test of its upgrade) has no
 	   pin column. */
-	r = store_prepare(st, &s, st->version >= 6 ?
-	    "INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
-	    " note, created, next_attempt, upto_message)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
-	    " CASE WHEN ?3 = 'forward' AND ?2 IS NULL THEN"
-	    " (SELECT max(id) FROM messages WHERE ticket_id = ?1) END)" :
-	    "INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
-	    " note, created, next_attempt)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err);
+	r = store_prepare(st, &s,
+	    st->version >= 6 ?
+		"INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
+		" note, created, next_attempt, upto_message)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+		" CASE WHEN ?3 = 'forward' AND ?2 IS NULL THEN"
+		" (SELECT max(id) FROM messages WHERE ticket_id = ?1) END)" :
+		"INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
+		" note, created, next_attempt)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, o->ticket_id);
@@ -117,9 +118,11 @@ store_outbox_due(struct store *st, size_t limit, struct store_outbox **rows_r,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, SELECT_ROWS
+	r = store_prepare(st, &s,
+	    SELECT_ROWS
 	    " WHERE o.state = 'pending' AND o.next_attempt <= ? ORDER BY o.id"
-	    " LIMIT ?", err);
+	    " LIMIT ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, store_now(st));
@@ -136,9 +139,11 @@ store_outbox_list(struct store *st, const char *state, size_t limit,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, SELECT_ROWS
+	r = store_prepare(st, &s,
+	    SELECT_ROWS
 	    " WHERE (?1 IS NULL AND o.state IN ('pending', 'failed'))"
-	    " OR ?1 = 'all' OR o.state = ?1 ORDER BY o.id DESC LIMIT ?2", err);
+	    " OR ?1 = 'all' OR o.state = ?1 ORDER BY o.id DESC LIMIT ?2",
+	    err);
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);
@@ -201,8 +206,9 @@ update_row(struct store *st, int64_t id, const char *sql, const char *text,
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE)
-			r = error_set(err, ERR_NOTFOUND, "outbox row %" PRId64
-			    " is not in a state for that", id);
+			r = error_set(err, ERR_NOTFOUND,
+			    "outbox row %" PRId64 " is not in a state for that",
+			    id);
 		else
 			r = store_sqlerr(st, err, "outbox update");
 		goto out;
@@ -220,36 +226,42 @@ out:
 }
 
 int
-store_outbox_progress(struct store *st, int64_t id, int parts_sent,
-    int done, const char *detail, struct error *err)
+store_outbox_progress(struct store *st, int64_t id, int parts_sent, int done,
+    const char *detail, struct error *err)
 {
 	struct store_outbox row = { 0 };
 	char ev[600];
 	int r;
 
 	if (!done)
-		return update_row(st, id, "UPDATE outbox SET parts_sent = ?4"
+		return update_row(st, id,
+		    "UPDATE outbox SET parts_sent = ?4"
 		    " WHERE id = ?1 AND state = 'pending' AND ?3 IS NULL"
-		    " RETURNING ticket_id", NULL, parts_sent, NULL, NULL,
-		    &daemon_actor, err);
+		    " RETURNING ticket_id",
+		    NULL, parts_sent, NULL, NULL, &daemon_actor, err);
 	r = store_outbox_get(st, id, &row, err);
 	if (r < 0)
 		return -1;
 	if (strcmp(row.kind, "forward") == 0)
-		snprintf(ev, sizeof(ev), "%s: outbox row %" PRId64 ", %d mail%s"
-		    "%s%s", row.route != NULL ? row.route : "?", id, parts_sent,
+		snprintf(ev, sizeof(ev),
+		    "%s: outbox row %" PRId64 ", %d mail%s"
+		    "%s%s",
+		    row.route != NULL ? row.route : "?", id, parts_sent,
 		    parts_sent == 1 ? "" : "s", detail != NULL ? ", " : "",
 		    detail != NULL ? detail : "");
 	else
 		snprintf(ev, sizeof(ev), "%s to %s: outbox row %" PRId64 "%s%s",
 		    row.kind, row.rcpt != NULL ? row.rcpt : "?", id,
 		    detail != NULL ? ", " : "", detail != NULL ? detail : "");
-	r = update_row(st, id, "UPDATE outbox SET parts_sent = ?4,"
+	r = update_row(st, id,
+	    "UPDATE outbox SET parts_sent = ?4,"
 	    " state = 'sent', sent_at = ?2, last_error = ?3"
-	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", NULL,
-	    parts_sent, strcmp(row.kind, "forward") == 0 ? "forwarded" :
-	    strcmp(row.kind, "reminder") == 0 ? "reminded" : "answered", ev,
-	    &daemon_actor, err);
+	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id",
+	    NULL, parts_sent,
+	    strcmp(row.kind, "forward") == 0  ? "forwarded" :
+	    strcmp(row.kind, "reminder") == 0 ? "reminded" :
+						"answered",
+	    ev, &daemon_actor, err);
 	store_outbox_clear(&row);
 	return r;
 }
@@ -258,20 +270,22 @@ int
 store_outbox_retry(struct store *st, int64_t id, int64_t next_attempt,
     const char *error, struct error *err)
 {
-	return update_row(st, id, "UPDATE outbox SET attempts = attempts + 1,"
+	return update_row(st, id,
+	    "UPDATE outbox SET attempts = attempts + 1,"
 	    " next_attempt = ?4, last_error = ?3"
-	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", error,
-	    next_attempt, NULL, NULL, &daemon_actor, err);
+	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id",
+	    error, next_attempt, NULL, NULL, &daemon_actor, err);
 }
 
 int
 store_outbox_defer(struct store *st, int64_t id, int64_t next_attempt,
     const char *why, struct error *err)
 {
-	return update_row(st, id, "UPDATE outbox SET next_attempt = ?4,"
+	return update_row(st, id,
+	    "UPDATE outbox SET next_attempt = ?4,"
 	    " last_error = ?3 WHERE id = ?1 AND state = 'pending'"
-	    " RETURNING ticket_id", why, next_attempt, NULL, NULL,
-	    &daemon_actor, err);
+	    " RETURNING ticket_id",
+	    why, next_attempt, NULL, NULL, &daemon_actor, err);
 }
 
 int
@@ -281,10 +295,11 @@ store_outbox_fail(struct store *st, int64_t id, const char *error,
 	char ev[700];
 
 	snprintf(ev, sizeof(ev), "outbox row %" PRId64 ": %s", id, error);
-	return update_row(st, id, "UPDATE outbox SET attempts = attempts + 1,"
+	return update_row(st, id,
+	    "UPDATE outbox SET attempts = attempts + 1,"
 	    " state = 'failed', last_error = ?3"
-	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id", error,
-	    0, "forward-failed", ev, &daemon_actor, err);
+	    " WHERE id = ?1 AND state = 'pending' RETURNING ticket_id",
+	    error, 0, "forward-failed", ev, &daemon_actor, err);
 }
 
 int
@@ -294,10 +309,11 @@ store_outbox_skip(struct store *st, int64_t id, const char *why,
 	char ev[700];
 
 	snprintf(ev, sizeof(ev), "outbox row %" PRId64 ": %s", id, why);
-	return update_row(st, id, "UPDATE outbox SET state = 'skipped',"
+	return update_row(st, id,
+	    "UPDATE outbox SET state = 'skipped',"
 	    " last_error = ?3 WHERE id = ?1 AND state = 'pending'"
-	    " RETURNING ticket_id", why, 0, "forward-skipped", ev,
-	    &daemon_actor, err);
+	    " RETURNING ticket_id",
+	    why, 0, "forward-skipped", ev, &daemon_actor, err);
 }
 
 int
@@ -314,24 +330,27 @@ store_outbox_requeue(struct store *st, int64_t id, const char *actor,
 		return -1;
 	if (strcmp(row.state, "pending") != 0 &&
 	    strcmp(row.state, "failed") != 0) {
-		r = error_set(err, ERR_REFUSED, "outbox row %" PRId64 " is %s:"
-		    " it is never sent again", id, row.state);
+		r = error_set(err, ERR_REFUSED,
+		    "outbox row %" PRId64 " is %s:"
+		    " it is never sent again",
+		    id, row.state);
 		store_outbox_clear(&row);
 		return r;
 	}
 	store_outbox_clear(&row);
 	snprintf(ev, sizeof(ev), "outbox row %" PRId64, id);
-	return update_row(st, id, "UPDATE outbox SET state = 'pending',"
+	return update_row(st, id,
+	    "UPDATE outbox SET state = 'pending',"
 	    " attempts = 0, next_attempt = ?2, created = ?2"
 	    " WHERE id = ?1 AND state IN ('pending', 'failed')"
-	    " RETURNING ticket_id", NULL, 0,
-	    "forward-retry", ev, &a, err);
+	    " RETURNING ticket_id",
+	    NULL, 0, "forward-retry", ev, &a, err);
 }
 
 /* One integer from a query with an optional text parameter. */
 static int
-count_query(struct store *st, const char *sql, const char *text,
-    int64_t *n_r, struct error *err)
+count_query(struct store *st, const char *sql, const char *text, int64_t *n_r,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -356,9 +375,11 @@ store_outbox_sent_since(struct store *st, int64_t ticket_id, int64_t since,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "SELECT count(*) FROM outbox"
+	r = store_prepare(st, &s,
+	    "SELECT count(*) FROM outbox"
 	    " WHERE ticket_id = ? AND kind = 'forward' AND state = 'sent'"
-	    " AND sent_at >= ?", err);
+	    " AND sent_at >= ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, ticket_id);
@@ -382,8 +403,10 @@ store_outbox_count(struct store *st, const char *state, int64_t *n_r,
 int
 store_outbox_next(struct store *st, int64_t *at_r, struct error *err)
 {
-	return count_query(st, "SELECT coalesce(min(next_attempt), 0)"
-	    " FROM outbox WHERE state = 'pending'", NULL, at_r, err);
+	return count_query(st,
+	    "SELECT coalesce(min(next_attempt), 0)"
+	    " FROM outbox WHERE state = 'pending'",
+	    NULL, at_r, err);
 }
 
 void

@@ -30,19 +30,19 @@ struct store;
 struct store_outbox {
 	int64_t id; /* also the event id of the row's Message-IDs */
 	int64_t ticket_id;
-	int64_t message_row; /* messages.id: a follow-up's message, an
+	int64_t message_row;  /* messages.id: a follow-up's message, an
 				answer's command mail; 0: none */
 	int64_t upto_message; /* a whole-thread forward: the thread's last
 				 messages.id when queued; 0: unpinned */
-	char *kind;	     /* "forward" "answer" ... */
-	char *route;	     /* forward: the route's name; else NULL */
-	char *rcpt;	     /* answer, reminder: the recipient */
-	char *note;	     /* forward: the routing note; answer: the
+	char *kind;	      /* "forward" "answer" ... */
+	char *route;	      /* forward: the route's name; else NULL */
+	char *rcpt;	      /* answer, reminder: the recipient */
+	char *note;	      /* forward: the routing note; answer: the
 				body; reminder: subject line, blank line,
 				body */
-	char *state;	     /* "pending" "sent" "failed" "skipped" */
-	int attempts;	     /* failed attempts so far */
-	int parts_sent;	     /* mails of the row the server accepted */
+	char *state;	      /* "pending" "sent" "failed" "skipped" */
+	int attempts;	      /* failed attempts so far */
+	int parts_sent;	      /* mails of the row the server accepted */
 	int64_t created;
 	int64_t next_attempt;
 	int64_t sent_at;  /* 0 until sent */
@@ -51,9 +51,9 @@ struct store_outbox {
 	 * What loop protection needs of message_row, as ingest recorded it
 	 * (messages.flags, from_addr, x_loop): 0 / NULL without one.
 	 */
-	unsigned msg_flags;	/* MSG_* */
-	char *msg_from;		/* the sender's address */
-	char *msg_x_loop;	/* its X-Loop header values, one a line */
+	unsigned msg_flags; /* MSG_* */
+	char *msg_from;	    /* the sender's address */
+	char *msg_x_loop;   /* its X-Loop header values, one a line */
 };
 
 /*
@@ -96,12 +96,12 @@ int store_outbox_defer(struct store *st, int64_t id, int64_t next_attempt,
     const char *why, struct error *err);
 
 /* A permanent failure: state failed and a "forward-failed" event. */
-int store_outbox_fail(
-    struct store *st, int64_t id, const char *error, struct error *err);
+int store_outbox_fail(struct store *st, int64_t id, const char *error,
+    struct error *err);
 
 /* Never to be sent (loop protection): a "forward-skipped" event. */
-int store_outbox_skip(
-    struct store *st, int64_t id, const char *why, struct error *err);
+int store_outbox_skip(struct store *st, int64_t id, const char *why,
+    struct error *err);
 
 /*
  * `triage outbox retry ID`: a failed or pending row is due now again
@@ -109,16 +109,16 @@ int store_outbox_skip(
  * sent or skipped row is refused (ERR_REFUSED: a sent mail is never sent
  * twice); no such row is ERR_NOTFOUND.
  */
-int store_outbox_requeue(
-    struct store *st, int64_t id, const char *actor, struct error *err);
+int store_outbox_requeue(struct store *st, int64_t id, const char *actor,
+    struct error *err);
 
 /* Forwards of `ticket_id` accepted by the server at or after `since`. */
 int store_outbox_sent_since(struct store *st, int64_t ticket_id, int64_t since,
     int64_t *n_r, struct error *err);
 
 /* Rows in `state` ("pending" "failed" ...), for `triage status`. */
-int store_outbox_count(
-    struct store *st, const char *state, int64_t *n_r, struct error *err);
+int store_outbox_count(struct store *st, const char *state, int64_t *n_r,
+    struct error *err);
 
 /*
  * The earliest next_attempt of a pending row, or 0 when none is pending:

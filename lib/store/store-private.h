@@ -22,9 +22,9 @@ struct store_stmt {
 #define STORE_MAX_DEPTH 16
 
 struct store {
-	sqlite3 *db; /* owned */
-	char *path;  /* owned */
-	int depth;   /* 0: no transaction; 1: BEGIN; >1 savepoints */
+	sqlite3 *db;	  /* owned */
+	char *path;	  /* owned */
+	int depth;	  /* 0: no transaction; 1: BEGIN; >1 savepoints */
 	int64_t fts_from; /* first message row not full-text indexed, or 0 */
 	/* fts_from as each savepoint began: a rollback to it restores it */
 	int64_t fts_saved[STORE_MAX_DEPTH];
@@ -32,7 +32,7 @@ struct store {
 	void *clock_arg;
 	store_team_fn *team;
 	void *team_arg;
-	char *own_domain;	/* owned; NULL: not set */
+	char *own_domain;		 /* owned; NULL: not set */
 	const struct accounts *accounts; /* foreign; NULL: none */
 	int version;
 	struct store_stmt cache[STORE_STMT_CACHE];
@@ -94,8 +94,8 @@ int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
  */
 #define STORE_SLA_DETAIL(clock, since, deadline, rcpt) \
 	"(" clock " || ' since ' || strftime('%Y-%m-%dT%H:%M:%SZ', " since \
-	", 'unixepoch') || ' due ' || strftime('%Y-%m-%dT%H:%M:%SZ', " \
-	deadline ", 'unixepoch') || coalesce(' to ' || " rcpt ", ''))"
+	", 'unixepoch') || ' due ' || strftime('%Y-%m-%dT%H:%M:%SZ', " deadline \
+	", 'unixepoch') || coalesce(' to ' || " rcpt ", ''))"
 
 /* events.sla_clock's words: STORE_SLA_NONE for NULL or anything else. */
 enum store_sla_clock store_sla_clock_parse(const char *s);
@@ -131,8 +131,8 @@ struct placing {
 int store_direction(struct store *st, const struct msg *m, const char **dir_r,
     struct error *err);
 /* Bind the parsed fields shared by insert and reprocess (?2 .. ?18). */
-void store_bind_parsed(
-    sqlite3_stmt *s, const struct msg *m, const char *direction);
+void store_bind_parsed(sqlite3_stmt *s, const struct msg *m,
+    const char *direction);
 /*
  * Thread a message into a ticket and apply its verdict; a new message
  * (p->row 0) is inserted once its ticket is known.
@@ -145,8 +145,8 @@ int store_place(struct store *st, struct placing *p,
  * returns 0, or -1 with err set.
  */
 /* Step 1: the ticket of a stored message with Message-ID `mid`, or 0. */
-int store_ticket_of_msgid(
-    struct store *st, const char *mid, int64_t *ticket_r, struct error *err);
+int store_ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
+    struct error *err);
 /*
  * Steps 2-3: the ticket of a stored message (or of our forward) that
  * In-Reply-To or References name, else of a stored reply or sibling
@@ -167,17 +167,17 @@ int store_thread_by_token(struct store *st, const struct placing *p,
  * message sets its customer if unknown, reopens it if closed, and is
  * queued for forwarding when it is routed.
  */
-int store_join_ticket(
-    struct store *st, const struct placing *p, int64_t id, struct error *err);
+int store_join_ticket(struct store *st, const struct placing *p, int64_t id,
+    struct error *err);
 /* The sender, To and Cc of `m` become participants of ticket `id`. */
-int store_add_participants(
-    struct store *st, int64_t id, const struct msg *m, struct error *err);
+int store_add_participants(struct store *st, int64_t id, const struct msg *m,
+    struct error *err);
 /*
  * Record the references of p->msg that are not stored yet as awaited by
  * ticket `id`, so a parent arriving later joins it (step 3).
  */
-int store_await_missing(
-    struct store *st, const struct placing *p, int64_t id, struct error *err);
+int store_await_missing(struct store *st, const struct placing *p, int64_t id,
+    struct error *err);
 
 /* A verdict onto a ticket, in store-verdict.c. */
 /* Add a tag row; *added_r is 1 when it was not there yet. */

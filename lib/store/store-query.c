@@ -16,24 +16,26 @@
 #include "buf.h"
 #include "xalloc.h"
 
-#define T_COLS                                                                 \
-	"SELECT id, subject, state, queue, priority, owner, route,"            \
-	" customer, qualified, qualify_reason, story, ignore_reason,"          \
-	" coalesce(related_to, 0), created, updated, score_budget,"            \
-	" score_authority, score_need, score_timeline, score_fit,"             \
-	" account, tier"                                                       \
+#define T_COLS \
+	"SELECT id, subject, state, queue, priority, owner, route," \
+	" customer, qualified, qualify_reason, story, ignore_reason," \
+	" coalesce(related_to, 0), created, updated, score_budget," \
+	" score_authority, score_need, score_timeline, score_fit," \
+	" account, tier" \
 	" FROM tickets "
 #define T_ORDER " ORDER BY priority DESC, created, id LIMIT ?4"
 
 /* [queue given][owner given][state given]; ?1 queue ?2 owner ?3 state. */
 static const char *const queue_sql[2][2][2] = {
-    {{T_COLS "WHERE is_open = 1" T_ORDER, T_COLS "WHERE state = ?3" T_ORDER},
-	{T_COLS "WHERE owner = ?2 AND is_open = 1" T_ORDER,
-	    T_COLS "WHERE owner = ?2 AND state = ?3" T_ORDER}},
-    {{T_COLS "WHERE queue = ?1 AND is_open = 1" T_ORDER,
-	 T_COLS "WHERE queue = ?1 AND state = ?3" T_ORDER},
-	{T_COLS "WHERE queue = ?1 AND owner = ?2 AND is_open = 1" T_ORDER,
-	    T_COLS "WHERE queue = ?1 AND owner = ?2 AND state = ?3" T_ORDER}},
+	{ { T_COLS "WHERE is_open = 1" T_ORDER,
+	      T_COLS "WHERE state = ?3" T_ORDER },
+	    { T_COLS "WHERE owner = ?2 AND is_open = 1" T_ORDER,
+		T_COLS "WHERE owner = ?2 AND state = ?3" T_ORDER } },
+	{ { T_COLS "WHERE queue = ?1 AND is_open = 1" T_ORDER,
+	      T_COLS "WHERE queue = ?1 AND state = ?3" T_ORDER },
+	    { T_COLS "WHERE queue = ?1 AND owner = ?2 AND is_open = 1" T_ORDER,
+		T_COLS
+		"WHERE queue = ?1 AND owner = ?2 AND state = ?3" T_ORDER } },
 };
 
 static void
@@ -168,8 +170,8 @@ store_queue(struct store *st, const struct store_filter *f,
 	store_bind_text(s, 1, f->queue);
 	store_bind_text(s, 2, f->owner);
 	if (has_state)
-		store_bind_text(
-		    s, 3, store_state_name((enum store_state)f->state));
+		store_bind_text(s, 3,
+		    store_state_name((enum store_state)f->state));
 	sqlite3_bind_int64(s, 4, f->limit > 0 ? (int64_t)f->limit : -1);
 	r = collect(st, s, v_r, n_r, err);
 	store_release(st, &s);
@@ -264,8 +266,8 @@ load_messages(struct store *st, struct store_detail *d, struct error *err)
 	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_message *m;
 
-		d->messages = xreallocarray(
-		    d->messages, d->n_messages + 1, sizeof(*d->messages));
+		d->messages = xreallocarray(d->messages, d->n_messages + 1,
+		    sizeof(*d->messages));
 		m = &d->messages[d->n_messages++];
 		m->id = sqlite3_column_int64(s, 0);
 		m->message_id = store_col_text(s, 1);
@@ -334,8 +336,8 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_event_rec *e;
 
-		d->events = xreallocarray(
-		    d->events, d->n_events + 1, sizeof(*d->events));
+		d->events = xreallocarray(d->events, d->n_events + 1,
+		    sizeof(*d->events));
 		e = &d->events[d->n_events++];
 		e->at = sqlite3_column_int64(s, 0);
 		e->actor = store_col_text(s, 1);
@@ -350,8 +352,8 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 }
 
 int
-store_show(
-    struct store *st, int64_t id, struct store_detail **d_r, struct error *err)
+store_show(struct store *st, int64_t id, struct store_detail **d_r,
+    struct error *err)
 {
 	struct store_detail *d;
 	sqlite3_stmt *s = NULL;
@@ -469,8 +471,8 @@ store_messages_for_ticket(struct store *st, int64_t ticket_id, int64_t **ids_r,
 		return -1;
 	if (n == 0) {
 		free(v);
-		return error_set(
-		    err, ERR_NOTFOUND, "no ticket #%" PRId64, ticket_id);
+		return error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64,
+		    ticket_id);
 	}
 	*ids_r = v;
 	*n_r = n;
@@ -478,8 +480,8 @@ store_messages_for_ticket(struct store *st, int64_t ticket_id, int64_t **ids_r,
 }
 
 int
-store_messages_failed(
-    struct store *st, int64_t **ids_r, size_t *n_r, struct error *err)
+store_messages_failed(struct store *st, int64_t **ids_r, size_t *n_r,
+    struct error *err)
 {
 	return load_ids(st,
 	    "SELECT id FROM messages WHERE status = 'failed'"
@@ -506,8 +508,8 @@ store_message_raw(struct store *st, int64_t message_id, char **raw_r,
 	sqlite3_bind_int64(s, 1, message_id);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		store_release(st, &s);
-		return error_set(
-		    err, ERR_NOTFOUND, "no message %" PRId64, message_id);
+		return error_set(err, ERR_NOTFOUND, "no message %" PRId64,
+		    message_id);
 	}
 	blob = sqlite3_column_blob(s, 0);
 	len = (size_t)sqlite3_column_bytes(s, 0);

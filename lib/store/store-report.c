@@ -34,10 +34,9 @@ static const char sql_mailboxes[] =
     " JOIN ticket_mailboxes b ON b.ticket_id = t.id"
     " WHERE" PERIOD_WHERE " GROUP BY b.mailbox";
 
-static const char sql_tags[] =
-    "SELECT g.tag, count(*) FROM tickets t"
-    " JOIN tags g ON g.ticket_id = t.id"
-    " WHERE" PERIOD_WHERE " GROUP BY g.tag";
+static const char sql_tags[] = "SELECT g.tag, count(*) FROM tickets t"
+			       " JOIN tags g ON g.ticket_id = t.id"
+			       " WHERE" PERIOD_WHERE " GROUP BY g.tag";
 
 /*
  * The period's events of one kind (?4) on the mailbox's tickets.  For a
@@ -71,12 +70,12 @@ enum list {
 };
 
 struct store_report {
-	struct store *st;	/* foreign */
+	struct store *st; /* foreign */
 	int64_t from, to;
-	char *mailbox;		/* owned; NULL: every mailbox */
-	int own_tx;		/* 1: we opened the read transaction */
+	char *mailbox; /* owned; NULL: every mailbox */
+	int own_tx;    /* 1: we opened the read transaction */
 	enum list list;
-	sqlite3_stmt *s;	/* the list's statement, or NULL */
+	sqlite3_stmt *s; /* the list's statement, or NULL */
 };
 
 int
@@ -172,8 +171,16 @@ col_time(sqlite3_stmt *s, int i)
 
 /* Column indexes of sql_tickets. */
 enum {
-	TC_CREATED, TC_CLAIMED, TC_ROUTED, TC_ACKED, TC_QUEUE, TC_QUALIFIED,
-	TC_CLAIMER, TC_ROUTER, TC_QUALIFIER, TC_RESPONSE,
+	TC_CREATED,
+	TC_CLAIMED,
+	TC_ROUTED,
+	TC_ACKED,
+	TC_QUEUE,
+	TC_QUALIFIED,
+	TC_CLAIMER,
+	TC_ROUTER,
+	TC_QUALIFIER,
+	TC_RESPONSE,
 };
 
 int
@@ -217,8 +224,16 @@ store_report_count_next(struct store_report *q, enum store_report_count by,
 
 /* Column indexes of sql_events. */
 enum {
-	EC_TICKET, EC_AT, EC_ACTOR, EC_SUBJECT, EC_CUSTOMER, EC_CLOCK,
-	EC_SINCE, EC_DEADLINE, EC_RCPT, EC_MET,
+	EC_TICKET,
+	EC_AT,
+	EC_ACTOR,
+	EC_SUBJECT,
+	EC_CUSTOMER,
+	EC_CLOCK,
+	EC_SINCE,
+	EC_DEADLINE,
+	EC_RCPT,
+	EC_MET,
 };
 
 int
@@ -229,8 +244,8 @@ store_report_event_next(struct store_report *q, enum store_report_event kind,
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = list_step(q, kind == STORE_EVENT_BREACH ? LIST_BREACHES :
-	    LIST_STORIES, err);
+	rc = list_step(q,
+	    kind == STORE_EVENT_BREACH ? LIST_BREACHES : LIST_STORIES, err);
 	if (rc <= 0)
 		return rc;
 	s = q->s;

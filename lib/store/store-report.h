@@ -59,17 +59,17 @@ void store_report_close(struct store_report **qp);
 /* A ticket created in the period. */
 struct store_report_ticket {
 	int64_t created;
-	int64_t claimed_at;	/* first claim; STORE_NO_TIME: never */
-	int64_t routed_at;	/* last route; STORE_NO_TIME: never */
-	int64_t acked_at;	/* STORE_NO_TIME: never */
-	int64_t response_at;	/* first message out to the customer;
+	int64_t claimed_at;  /* first claim; STORE_NO_TIME: never */
+	int64_t routed_at;   /* last route; STORE_NO_TIME: never */
+	int64_t acked_at;    /* STORE_NO_TIME: never */
+	int64_t response_at; /* first message out to the customer;
 				   STORE_NO_TIME: none */
 	const char *queue;
-	int qualified;		/* the mark now: 1, -1, or 0 for none */
-	const char *claimed_by;	/* who claimed first, or NULL */
-	const char *routed_by;	/* who made the last route by hand, or
+	int qualified;		  /* the mark now: 1, -1, or 0 for none */
+	const char *claimed_by;	  /* who claimed first, or NULL */
+	const char *routed_by;	  /* who made the last route by hand, or
 				   NULL (rules are nobody) */
-	const char *qualified_by;	/* who set the mark, or NULL */
+	const char *qualified_by; /* who set the mark, or NULL */
 };
 
 int store_report_ticket_next(struct store_report *q,
@@ -85,13 +85,12 @@ enum store_report_count {
 };
 
 struct store_report_count_row {
-	const char *key;	/* the mailbox or the tag */
+	const char *key; /* the mailbox or the tag */
 	int64_t n;
 };
 
-int store_report_count_next(struct store_report *q,
-    enum store_report_count by, struct store_report_count_row *row_r,
-    struct error *err);
+int store_report_count_next(struct store_report *q, enum store_report_count by,
+    struct store_report_count_row *row_r, struct error *err);
 
 /*
  * A "story" or "sla-breach" event that happened in the period, on any
@@ -107,13 +106,13 @@ struct store_report_event_row {
 	int64_t ticket_id;
 	int64_t at;
 	const char *actor;
-	const char *subject;	/* the ticket's */
-	const char *customer;	/* or NULL */
+	const char *subject;  /* the ticket's */
+	const char *customer; /* or NULL */
 	/* breaches only: */
 	enum store_sla_clock clock;
 	int64_t since, deadline;
-	const char *rcpt;	/* whom the reminder went to, or NULL */
-	int64_t met;		/* the first later event that ends the
+	const char *rcpt; /* whom the reminder went to, or NULL */
+	int64_t met;	  /* the first later event that ends the
 				   clock (claim or route for the claim
 				   clock, ack or reopen for the
 				   acknowledge clock, close for both);
@@ -129,18 +128,18 @@ int store_report_event_next(struct store_report *q,
 /* An open ticket an SLA clock may run on; strings owned. */
 struct store_sla_ticket {
 	int64_t id;
-	enum store_state state;	/* STATE_NEW or STATE_ROUTED */
+	enum store_state state; /* STATE_NEW or STATE_ROUTED */
 	int64_t since;		/* when the state began: new: creation or
 				   the last reopen; routed: the last route */
-	enum store_sla_clock reminded_clock;	/* the last reminder's clock;
+	enum store_sla_clock reminded_clock; /* the last reminder's clock;
 						   STORE_SLA_NONE: none */
-	int64_t reminded_since;	/* and that clock's start */
+	int64_t reminded_since;		     /* and that clock's start */
 	char *subject;
 	char *queue;
-	char *owner;		/* the claiming BDR, or NULL */
-	char *route;		/* the route name when routed, or NULL */
-	char *customer;		/* or NULL */
-	char *mailbox;		/* a mailbox of it (first by name) */
+	char *owner;	/* the claiming BDR, or NULL */
+	char *route;	/* the route name when routed, or NULL */
+	char *customer; /* or NULL */
+	char *mailbox;	/* a mailbox of it (first by name) */
 };
 
 /*
@@ -151,7 +150,7 @@ struct store_sla_ticket {
  * many are open.  *v_r is owned by the caller (store_sla_tickets_free);
  * it may be empty.
  */
-#define STORE_SLA_PAGE 500	/* a good `limit` */
+#define STORE_SLA_PAGE 500 /* a good `limit` */
 int store_sla_due(struct store *st, int64_t after, size_t limit,
     struct store_sla_ticket **v_r, size_t *n_r, struct error *err);
 void store_sla_tickets_free(struct store_sla_ticket **vp, size_t n);
@@ -173,9 +172,9 @@ void store_sla_tickets_free(struct store_sla_ticket **vp, size_t n);
  * closed meanwhile), nothing is written and *sent_r is 0; otherwise
  * *sent_r is 1.  ERR_NOTFOUND when there is no such ticket.
  */
-int store_sla_remind(struct store *st, int64_t id,
-    enum store_sla_clock clock, int64_t since, int64_t deadline,
-    const char *to, const char *text, int *sent_r, struct error *err);
+int store_sla_remind(struct store *st, int64_t id, enum store_sla_clock clock,
+    int64_t since, int64_t deadline, const char *to, const char *text,
+    int *sent_r, struct error *err);
 
 /* ---- the daemon's SLA wiring (store-digest.c) ---- */
 
@@ -193,8 +192,8 @@ int store_sla_remind(struct store *st, int64_t id,
  */
 struct store_digest_row {
 	int64_t day;
-	char *rcpt;		/* owned */
-	char *text;		/* owned */
+	char *rcpt; /* owned */
+	char *text; /* owned */
 	int attempts;
 };
 

@@ -178,7 +178,7 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
     const char *parse_error, const struct verdict *v,
     const struct store_actor *a, struct stored *sm, struct error *err)
 {
-	struct store_ingest_result res = {0};
+	struct store_ingest_result res = { 0 };
 	const char *direction = "in", *status = "ok", *why = NULL;
 	struct placing p;
 	char detail[256];
@@ -191,8 +191,8 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 		snprintf(detail, sizeof(detail),
 		    "message %" PRId64 " still fails: %s", row,
 		    parse_error != NULL ? parse_error : "unparsed");
-		return store_add_event(
-		    st, sm->ticket_id, a, "reprocess", detail, err);
+		return store_add_event(st, sm->ticket_id, a, "reprocess",
+		    detail, err);
 	}
 	if (v != NULL && v->ignore != NULL) {
 		status = "ignored";
@@ -207,33 +207,33 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 		return -1;
 	if (sm->ticket_id == 0) {
 		/* It had failed: thread it now, as ingest would have. */
-		p = (struct placing){.row = row,
-		    .msg = msg,
-		    .message_id = sm->message_id,
-		    .mailbox = sm->mailbox,
-		    .queue = sm->queue,
-		    .verdict = v,
-		    .actor = a,
-		    .direction = direction,
-		    .ignored = why != NULL};
+		p = (struct placing){ .row = row,
+			.msg = msg,
+			.message_id = sm->message_id,
+			.mailbox = sm->mailbox,
+			.queue = sm->queue,
+			.verdict = v,
+			.actor = a,
+			.direction = direction,
+			.ignored = why != NULL };
 		r = store_place(st, &p, &res, err);
 		if (r < 0)
 			return -1;
 		snprintf(detail, sizeof(detail),
 		    "message %" PRId64 " parsed now", row);
-		return store_add_event(
-		    st, res.ticket_id, a, "reprocess", detail, err);
+		return store_add_event(st, res.ticket_id, a, "reprocess",
+		    detail, err);
 	}
 	if (v != NULL && sm->first)
 		r = reclassify_ticket(st, sm->ticket_id, sm, v, a, err);
-	if (r == 0 && store_verdict_counts(why != NULL, sm->copy, sm->first,
-	    direction))
+	if (r == 0 &&
+	    store_verdict_counts(why != NULL, sm->copy, sm->first, direction))
 		r = store_apply_verdict(st, sm->ticket_id, row, v, 0, err);
 	if (r == 0) {
 		snprintf(detail, sizeof(detail),
 		    "message %" PRId64 " parsed and classified again", row);
-		r = store_add_event(
-		    st, sm->ticket_id, a, "reprocess", detail, err);
+		r = store_add_event(st, sm->ticket_id, a, "reprocess", detail,
+		    err);
 	}
 	return r;
 }
@@ -243,14 +243,14 @@ store_reprocess_msg(struct store *st, int64_t message_id, const struct msg *msg,
     const char *parse_error, const struct verdict *verdict,
     const struct store_actor *actor, struct error *err)
 {
-	struct stored sm = {0};
+	struct stored sm = { 0 };
 	int r;
 
 	r = store_tx_enter(st, err);
 	if (r < 0)
 		return -1;
-	r = reprocess_in_tx(
-	    st, message_id, msg, parse_error, verdict, actor, &sm, err);
+	r = reprocess_in_tx(st, message_id, msg, parse_error, verdict, actor,
+	    &sm, err);
 	if (store_tx_leave(st, r == 0, err) < 0)
 		r = -1;
 	free(sm.message_id);

@@ -29,9 +29,19 @@
 	"  ORDER BY e.id DESC LIMIT 1)"
 
 enum {
-	SC_ID, SC_STATE, SC_CREATED, SC_ROUTED, SC_SUBJECT, SC_QUEUE,
-	SC_OWNER, SC_ROUTE, SC_CUSTOMER, SC_MAILBOX, SC_REOPENED,
-	SC_REMINDED_CLOCK, SC_REMINDED_SINCE,
+	SC_ID,
+	SC_STATE,
+	SC_CREATED,
+	SC_ROUTED,
+	SC_SUBJECT,
+	SC_QUEUE,
+	SC_OWNER,
+	SC_ROUTE,
+	SC_CUSTOMER,
+	SC_MAILBOX,
+	SC_REOPENED,
+	SC_REMINDED_CLOCK,
+	SC_REMINDED_SINCE,
 };
 
 /* events.sla_clock's words, by enum store_sla_clock. */
@@ -42,7 +52,7 @@ static const char *
 store_sla_clock_name(enum store_sla_clock c)
 {
 	return c == STORE_SLA_CLAIM || c == STORE_SLA_ACK ? clock_names[c] :
-	    NULL;
+							    NULL;
 }
 
 enum store_sla_clock
@@ -82,11 +92,10 @@ sla_row(sqlite3_stmt *s, struct store_sla_ticket *t)
 			t->since = sqlite3_column_int64(s, SC_REOPENED);
 	}
 	/* No reminder yet, or one whose clock is unknown: none recorded. */
-	t->reminded_clock = store_sla_clock_parse((const char *)
-	    sqlite3_column_text(s, SC_REMINDED_CLOCK));
+	t->reminded_clock = store_sla_clock_parse(
+	    (const char *)sqlite3_column_text(s, SC_REMINDED_CLOCK));
 	if (t->reminded_clock != STORE_SLA_NONE)
-		t->reminded_since = sqlite3_column_int64(s,
-		    SC_REMINDED_SINCE);
+		t->reminded_since = sqlite3_column_int64(s, SC_REMINDED_SINCE);
 }
 
 static void
@@ -128,14 +137,15 @@ store_sla_due(struct store *st, int64_t after, size_t limit,
 	size_t n = 0, alloc = 0;
 	int r, rc;
 
-	r = store_prepare(st, &s, SLA_COLUMNS
-	    " WHERE t.state IN ('new', 'routed') AND t.id > ?"
-	    " ORDER BY t.id LIMIT ?", err);
+	r = store_prepare(st, &s,
+	    SLA_COLUMNS " WHERE t.state IN ('new', 'routed') AND t.id > ?"
+			" ORDER BY t.id LIMIT ?",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int64(s, 2, limit > 0 && limit <= INT64_MAX ?
-	    (int64_t)limit : -1);
+	sqlite3_bind_int64(s, 2,
+	    limit > 0 && limit <= INT64_MAX ? (int64_t)limit : -1);
 	for (;;) {
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_ROW)
@@ -187,10 +197,12 @@ breach_event(struct store *st, int64_t id, enum store_sla_clock clock,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT INTO events (ticket_id, at, actor,"
+	r = store_prepare(st, &s,
+	    "INSERT INTO events (ticket_id, at, actor,"
 	    " source, kind, detail, sla_clock, sla_since, sla_deadline,"
-	    " sla_rcpt) VALUES (?1, ?2, 'triaged', 'daemon', 'sla-breach', "
-	    STORE_SLA_DETAIL("?3", "?4", "?5", "?6") ", ?3, ?4, ?5, ?6)", err);
+	    " sla_rcpt) VALUES (?1, ?2, 'triaged', 'daemon', 'sla-breach', " STORE_SLA_DETAIL(
+		"?3", "?4", "?5", "?6") ", ?3, ?4, ?5, ?6)",
+	    err);
 	if (r < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -218,8 +230,9 @@ remind_step(struct store *st, int64_t id, enum store_sla_clock clock,
 	r = sla_load(st, id, &t, err);
 	if (r < 0)
 		return -1;
-	running = t.state == STATE_NEW ? STORE_SLA_CLAIM :
-	    t.state == STATE_ROUTED ? STORE_SLA_ACK : STORE_SLA_NONE;
+	running = t.state == STATE_NEW	  ? STORE_SLA_CLAIM :
+		  t.state == STATE_ROUTED ? STORE_SLA_ACK :
+					    STORE_SLA_NONE;
 	*sent_r = 0;
 	/* Stopped or re-armed meanwhile, or reminded already: nothing. */
 	if (running != clock || t.since != since ||
@@ -227,9 +240,12 @@ remind_step(struct store *st, int64_t id, enum store_sla_clock clock,
 		goto out;
 	r = breach_event(st, id, clock, since, deadline, to, err);
 	if (r == 0)
-		r = store_outbox_add(st, &(struct store_outbox_new){
-		    .ticket_id = id, .kind = "reminder", .rcpt = to,
-		    .note = text }, NULL, err);
+		r = store_outbox_add(st,
+		    &(struct store_outbox_new){ .ticket_id = id,
+			.kind = "reminder",
+			.rcpt = to,
+			.note = text },
+		    NULL, err);
 	if (r == 0)
 		*sent_r = 1;
 out:

@@ -30,8 +30,8 @@
 
 /* The ticket of a stored message with this Message-ID, or 0. */
 int
-store_ticket_of_msgid(
-    struct store *st, const char *mid, int64_t *ticket_r, struct error *err)
+store_ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -54,8 +54,8 @@ store_ticket_of_msgid(
 }
 
 static int
-awaited_ticket(
-    struct store *st, const char *mid, int64_t *ticket_r, struct error *err)
+awaited_ticket(struct store *st, const char *mid, int64_t *ticket_r,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -91,8 +91,8 @@ ticket_exists(struct store *st, int64_t id, struct error *err)
 }
 
 static int
-is_participant(
-    struct store *st, int64_t id, const char *addr, struct error *err)
+is_participant(struct store *st, int64_t id, const char *addr,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -135,8 +135,8 @@ subject_token(const char *subject)
  * never stored: the ticket is in the id itself (msgid_ticket).
  */
 static int
-ticket_of_our_id(
-    struct store *st, const struct msg *m, int64_t *ticket_r, struct error *err)
+ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
+    struct error *err)
 {
 	int64_t t = 0;
 	int r;
@@ -145,8 +145,8 @@ ticket_of_our_id(
 	if (st->own_domain == NULL)
 		return 0;
 	for (size_t i = 0; i <= m->n_references; i++) {
-		const char *mid = i == 0 ? m->in_reply_to
-					 : m->references[m->n_references - i];
+		const char *mid = i == 0 ? m->in_reply_to :
+					   m->references[m->n_references - i];
 
 		if (mid == NULL || !msgid_ticket(mid, st->own_domain, &t))
 			continue;
@@ -175,8 +175,8 @@ store_thread_by_headers(struct store *st, const struct placing *p,
 	if (r < 0 || *ticket_r != 0)
 		return r;
 	for (size_t i = m->n_references; i > 0; i--) {
-		r = store_ticket_of_msgid(
-		    st, m->references[i - 1], ticket_r, err);
+		r = store_ticket_of_msgid(st, m->references[i - 1], ticket_r,
+		    err);
 		if (r < 0 || *ticket_r != 0)
 			return r;
 	}
@@ -221,10 +221,10 @@ store_thread_by_token(struct store *st, const struct placing *p,
 }
 
 int
-store_add_participants(
-    struct store *st, int64_t id, const struct msg *m, struct error *err)
+store_add_participants(struct store *st, int64_t id, const struct msg *m,
+    struct error *err)
 {
-	const struct msg_addrs *lists[] = {&m->to, &m->cc};
+	const struct msg_addrs *lists[] = { &m->to, &m->cc };
 	sqlite3_stmt *s = NULL;
 	int r;
 
@@ -275,16 +275,19 @@ forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
 		route = store_col_text(s, 0);
 	store_release(st, &s);
 	if (r > 0)
-		r = store_outbox_add(st, &(struct store_outbox_new){
-		    .ticket_id = id, .kind = "forward", .message_row = row,
-		    .route = route }, NULL, err);
+		r = store_outbox_add(st,
+		    &(struct store_outbox_new){ .ticket_id = id,
+			.kind = "forward",
+			.message_row = row,
+			.route = route },
+		    NULL, err);
 	free(route);
 	return r < 0 ? -1 : 0;
 }
 
 int
-store_join_ticket(
-    struct store *st, const struct placing *p, int64_t id, struct error *err)
+store_join_ticket(struct store *st, const struct placing *p, int64_t id,
+    struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	char detail[512];
@@ -347,8 +350,8 @@ store_join_ticket(
 
 /* Remember references we do not have yet, so a late parent finds us. */
 int
-store_await_missing(
-    struct store *st, const struct placing *p, int64_t id, struct error *err)
+store_await_missing(struct store *st, const struct placing *p, int64_t id,
+    struct error *err)
 {
 	const struct msg *m = p->msg;
 	sqlite3_stmt *s = NULL;

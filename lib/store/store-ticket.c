@@ -59,8 +59,8 @@ ticket_load(struct store *st, int64_t id, struct tstate *ts, struct error *err)
 	}
 	snprintf(ts->owner, sizeof(ts->owner), "%s", sqlite3_column_text(s, 1));
 	snprintf(ts->route, sizeof(ts->route), "%s", sqlite3_column_text(s, 2));
-	snprintf(
-	    ts->ignore, sizeof(ts->ignore), "%s", sqlite3_column_text(s, 3));
+	snprintf(ts->ignore, sizeof(ts->ignore), "%s",
+	    sqlite3_column_text(s, 3));
 	ts->qualified = sqlite3_column_int(s, 4);
 	ts->story = sqlite3_column_int(s, 5);
 	ts->priority = sqlite3_column_int(s, 6);
@@ -96,8 +96,8 @@ ticket_update(struct store *st, const char *sql, int64_t id, const char *a3,
 
 /* Why a ticket in state ts cannot take `what`; always returns -1. */
 static int
-refuse_state(
-    const struct tstate *ts, int64_t id, const char *what, struct error *err)
+refuse_state(const struct tstate *ts, int64_t id, const char *what,
+    struct error *err)
 {
 	switch (ts->state) {
 	case STATE_CLOSED:
@@ -182,8 +182,8 @@ claim_step(struct store *st, int64_t id, const struct tstate *ts,
 	if (r < 0)
 		return -1;
 	if (ts->state == STATE_CLAIMED) {
-		snprintf(
-		    detail, sizeof(detail), "taken over from %s", ts->owner);
+		snprintf(detail, sizeof(detail), "taken over from %s",
+		    ts->owner);
 		return store_add_event(st, id, a, "steal", detail, err);
 	}
 	return store_add_event(st, id, a, "claim", "", err);
@@ -193,7 +193,7 @@ int
 store_claim(struct store *st, int64_t id, const struct store_actor *a,
     int steal, struct error *err)
 {
-	struct claim_arg c = {steal};
+	struct claim_arg c = { steal };
 
 	return run_step(st, id, a, claim_step, &c, err);
 }
@@ -223,9 +223,12 @@ route_step(struct store *st, int64_t id, const struct tstate *ts,
 	    id, ra->route, NULL, 0, err);
 	if (r < 0)
 		return -1;
-	r = store_outbox_add(st, &(struct store_outbox_new){ .ticket_id = id,
-	    .kind = "forward", .route = ra->route, .note = ra->note }, NULL,
-	    err);
+	r = store_outbox_add(st,
+	    &(struct store_outbox_new){ .ticket_id = id,
+		.kind = "forward",
+		.route = ra->route,
+		.note = ra->note },
+	    NULL, err);
 	if (r < 0)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s%s%s", ra->route,
@@ -237,7 +240,7 @@ int
 store_route(struct store *st, int64_t id, const char *route, const char *note,
     const struct store_actor *a, struct error *err)
 {
-	struct route_arg ra = {route, note};
+	struct route_arg ra = { route, note };
 
 	if (route == NULL || *route == '\0')
 		return error_set(err, ERR_USAGE, "route: no route given");
@@ -284,15 +287,15 @@ qualify_step(struct store *st, int64_t id, const struct tstate *ts,
     const struct store_actor *a, const void *arg, struct error *err)
 {
 	static const char *const sql[DIM_COUNT] = {
-	    "UPDATE tickets SET score_budget = score_budget + 1"
-	    " WHERE id = ?2",
-	    "UPDATE tickets SET score_authority = score_authority + 1"
-	    " WHERE id = ?2",
-	    "UPDATE tickets SET score_need = score_need + 1"
-	    " WHERE id = ?2",
-	    "UPDATE tickets SET score_timeline = score_timeline + 1"
-	    " WHERE id = ?2",
-	    "UPDATE tickets SET score_fit = score_fit + 1 WHERE id = ?2",
+		"UPDATE tickets SET score_budget = score_budget + 1"
+		" WHERE id = ?2",
+		"UPDATE tickets SET score_authority = score_authority + 1"
+		" WHERE id = ?2",
+		"UPDATE tickets SET score_need = score_need + 1"
+		" WHERE id = ?2",
+		"UPDATE tickets SET score_timeline = score_timeline + 1"
+		" WHERE id = ?2",
+		"UPDATE tickets SET score_fit = score_fit + 1 WHERE id = ?2",
 	};
 	const struct qualify_arg *q = arg;
 	struct buf d;
@@ -314,8 +317,8 @@ qualify_step(struct store *st, int64_t id, const struct tstate *ts,
 		buf_printf(&d, "%s%s", i > 0 ? " " : "", dim_name(q->dims[i]));
 	}
 	if (r == 0)
-		r = store_add_event(
-		    st, id, a, "qualify", d.data != NULL ? d.data : "", err);
+		r = store_add_event(st, id, a, "qualify",
+		    d.data != NULL ? d.data : "", err);
 	buf_free(&d);
 	return r;
 }
@@ -324,7 +327,7 @@ int
 store_qualify(struct store *st, int64_t id, const enum dim *dims, size_t n_dims,
     const struct store_actor *a, struct error *err)
 {
-	struct qualify_arg q = {dims, n_dims};
+	struct qualify_arg q = { dims, n_dims };
 
 	return run_step(st, id, a, qualify_step, &q, err);
 }
@@ -340,16 +343,16 @@ close_step(struct store *st, int64_t id, const struct tstate *ts,
 		return error_set(err, ERR_REFUSED,
 		    "ticket #%" PRId64 " is already closed", id);
 	if (!is_open(ts->state))
-		return refuse_state(
-		    ts, id, reason != NULL ? "disqualify" : "close", err);
+		return refuse_state(ts, id,
+		    reason != NULL ? "disqualify" : "close", err);
 	if (reason != NULL) {
 		r = ticket_update(st,
 		    "UPDATE tickets SET qualified = -1,"
 		    " qualify_reason = ?3 WHERE id = ?2",
 		    id, reason, NULL, 0, err);
 		if (r == 0)
-			r = store_add_event(
-			    st, id, a, "disqualify", reason, err);
+			r = store_add_event(st, id, a, "disqualify", reason,
+			    err);
 		if (r < 0)
 			return -1;
 	}
@@ -359,8 +362,8 @@ close_step(struct store *st, int64_t id, const struct tstate *ts,
 	    id, NULL, NULL, 0, err);
 	if (r < 0)
 		return -1;
-	return store_add_event(
-	    st, id, a, "close", store_state_name(ts->state), err);
+	return store_add_event(st, id, a, "close", store_state_name(ts->state),
+	    err);
 }
 
 int
@@ -395,8 +398,8 @@ reopen_step(struct store *st, int64_t id, const struct tstate *ts,
 	    id, NULL, NULL, 0, err);
 	if (r < 0)
 		return -1;
-	return store_add_event(
-	    st, id, a, "reopen", store_state_name(ts->state), err);
+	return store_add_event(st, id, a, "reopen", store_state_name(ts->state),
+	    err);
 }
 
 int
@@ -452,7 +455,7 @@ tag_step(struct store *st, int64_t id, const struct tstate *ts,
 	if (r < 0)
 		return -1;
 	if (!added)
-		return 0;	/* a set: tagging twice is no change, no event */
+		return 0; /* a set: tagging twice is no change, no event */
 	r = ticket_update(st, "UPDATE tickets SET updated = ?1 WHERE id = ?2",
 	    id, NULL, NULL, 0, err);
 	if (r < 0)
@@ -542,7 +545,7 @@ int
 store_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err)
 {
-	struct event_arg e = {kind, detail};
+	struct event_arg e = { kind, detail };
 
 	if (kind == NULL || *kind == '\0')
 		return error_set(err, ERR_USAGE, "an event needs a kind");

@@ -71,8 +71,7 @@ add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
 }
 
 int
-store_verdict_counts(int ignored, int copy, int opening,
-    const char *direction)
+store_verdict_counts(int ignored, int copy, int opening, const char *direction)
 {
 	return !ignored && !copy && (opening || strcmp(direction, "in") == 0);
 }
@@ -86,7 +85,7 @@ int
 store_apply_verdict(struct store *st, int64_t id, int64_t row,
     const struct verdict *v, int opening, struct error *err)
 {
-	static const struct store_actor rule = {"rules", STORE_SRC_RULE};
+	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
 	sqlite3_stmt *s = NULL;
 	struct buf d;
 	int r = 0, added;
@@ -97,8 +96,8 @@ store_apply_verdict(struct store *st, int64_t id, int64_t row,
 	for (size_t i = 0; i < v->n_tags && r == 0; i++) {
 		r = store_add_tag_row(st, id, v->tags[i], &added, err);
 		if (r == 0 && added)
-			buf_printf(
-			    &d, "%stag %s", d.len ? ", " : "", v->tags[i]);
+			buf_printf(&d, "%stag %s", d.len ? ", " : "",
+			    v->tags[i]);
 	}
 	if (r == 0)
 		r = store_prepare(st, &s,

@@ -337,17 +337,18 @@ static const char *const migrations[] = {
 	"      END AS clock"
 	"      FROM events WHERE kind = 'sla-breach'))"
 	"  WHERE clock IS NOT NULL;"
-	"DELETE FROM sla_v8 WHERE coalesce(detail <> "
-	STORE_SLA_DETAIL("clock", "since", "deadline", "rcpt") ", 1);"
-	/* Events are append-only, but for this once. */
-	"DROP TRIGGER events_no_update;"
-	"UPDATE events SET (sla_clock, sla_since, sla_deadline, sla_rcpt) ="
-	"  (SELECT clock, since, deadline, rcpt FROM sla_v8 v"
-	"   WHERE v.id = events.id)"
-	"  WHERE id IN (SELECT id FROM sla_v8);"
-	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
-	"  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
-	"DROP TABLE sla_v8;",
+	"DELETE FROM sla_v8 WHERE coalesce(detail <> " STORE_SLA_DETAIL("clock",
+	    "since", "deadline",
+	    "rcpt") ", 1);"
+		    /* Events are append-only, but for this once. */
+		    "DROP TRIGGER events_no_update;"
+		    "UPDATE events SET (sla_clock, sla_since, sla_deadline, sla_rcpt) ="
+		    "  (SELECT clock, since, deadline, rcpt FROM sla_v8 v"
+		    "   WHERE v.id = events.id)"
+		    "  WHERE id IN (SELECT id FROM sla_v8);"
+		    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+		    "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+		    "DROP TABLE sla_v8;",
 
 	/*
 	 * 9: the loop-protection facts the outbox sender needs are read
@@ -379,8 +380,7 @@ static const char *const migrations[] = {
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
     "one migration per schema version");
 
-static const char *const source_names[] = { "cli", "mail", "rule",
-	"daemon" };
+static const char *const source_names[] = { "cli", "mail", "rule", "daemon" };
 static const char *const state_names[] = { "new", "claimed", "routed",
 	"acknowledged", "closed", "ignored" };
 
@@ -426,7 +426,8 @@ store_sqlerr(struct store *st, struct error *err, const char *what)
 		ec = ERR_TEMP;
 	/* "disk I/O error" says more with the system's words */
 	if ((primary == SQLITE_IOERR || primary == SQLITE_FULL ||
-	    primary == SQLITE_CANTOPEN) && sys != 0)
+		primary == SQLITE_CANTOPEN) &&
+	    sys != 0)
 		return error_set(err, ec, "%s: %s: %s (%s)", st->path, what,
 		    sqlite3_errmsg(st->db), strerror(sys));
 	return error_set(err, ec, "%s: %s: %s", st->path, what,
@@ -470,8 +471,8 @@ store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
 		if (c->sql == NULL && free_slot == NULL)
 			free_slot = c;
 	}
-	r = sqlite3_prepare_v3(st->db, sql, -1, free_slot != NULL ?
-	    SQLITE_PREPARE_PERSISTENT : 0, stmt_r, NULL);
+	r = sqlite3_prepare_v3(st->db, sql, -1,
+	    free_slot != NULL ? SQLITE_PREPARE_PERSISTENT : 0, stmt_r, NULL);
 	if (r != SQLITE_OK)
 		return store_sqlerr(st, err, "prepare");
 	if (free_slot != NULL) {
@@ -592,8 +593,10 @@ store_tx_enter(struct store *st, struct error *err)
 	int r;
 
 	if (st->depth >= STORE_MAX_DEPTH)
-		return error_set(err, ERR_INTERNAL, "transactions nested "
-		    "deeper than %d", STORE_MAX_DEPTH);
+		return error_set(err, ERR_INTERNAL,
+		    "transactions nested "
+		    "deeper than %d",
+		    STORE_MAX_DEPTH);
 	if (st->depth == 0)
 		r = store_exec(st, "BEGIN IMMEDIATE", err);
 	else
@@ -706,8 +709,10 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 	sqlite3_stmt *s = NULL;
 	int r;
 
-	r = store_prepare(st, &s, "INSERT INTO events (ticket_id, at, actor,"
-	    " source, kind, detail) VALUES (?, ?, ?, ?, ?, ?)", err);
+	r = store_prepare(st, &s,
+	    "INSERT INTO events (ticket_id, at, actor,"
+	    " source, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
+	    err);
 	if (r < 0)
 		goto out;
 	if (id > 0)
@@ -774,15 +779,17 @@ migrate_one(struct store *st, int to, struct error *err)
 int
 store_migrate(struct store *st, int target, struct error *err)
 {
-	int r, v = 0;	/* set by read_version on success */
+	int r, v = 0; /* set by read_version on success */
 
 	r = read_version(st, &v, err);
 	if (r < 0)
 		return -1;
 	if (v > STORE_SCHEMA_VERSION) {
-		return error_set(err, ERR_INTERNAL, "%s: database schema "
+		return error_set(err, ERR_INTERNAL,
+		    "%s: database schema "
 		    "version %d is newer than this triage knows (%d); "
-		    "upgrade triage", st->path, v, STORE_SCHEMA_VERSION);
+		    "upgrade triage",
+		    st->path, v, STORE_SCHEMA_VERSION);
 	}
 	st->version = v;
 	while (st->version < target) {
@@ -802,12 +809,13 @@ store_open_raw(const char *path, struct store **st_r, struct error *err)
 	st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	st->clock = default_clock;
-	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	r = sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	if (r != SQLITE_OK) {
 		error_set(err, ERR_INTERNAL, "%s: cannot open: %s", path,
 		    st->db != NULL ? sqlite3_errmsg(st->db) :
-		    sqlite3_errstr(r));
+				     sqlite3_errstr(r));
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
@@ -821,10 +829,12 @@ store_open_raw(const char *path, struct store **st_r, struct error *err)
 	 * the daemon commits per batch.  A 32 MB page cache keeps ingest's
 	 * index lookups off the disk.
 	 */
-	r = store_exec(st, "PRAGMA journal_mode = WAL;"
+	r = store_exec(st,
+	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA cache_size = -32000;"
-	    "PRAGMA foreign_keys = ON;", err);
+	    "PRAGMA foreign_keys = ON;",
+	    err);
 	if (r < 0)
 		goto fail;
 	*st_r = st;
@@ -870,8 +880,7 @@ store_close(struct store **stp)
 }
 
 int
-store_count(struct store *st, const char *what, int64_t *n_r,
-    struct error *err)
+store_count(struct store *st, const char *what, int64_t *n_r, struct error *err)
 {
 	static const struct {
 		const char *what;
@@ -882,7 +891,7 @@ store_count(struct store *st, const char *what, int64_t *n_r,
 		{ "events", "SELECT count(*) FROM events" },
 		{ "outbox", "SELECT count(*) FROM outbox" },
 		{ "failed", "SELECT count(*) FROM messages"
-		    " WHERE status = 'failed'" },
+			    " WHERE status = 'failed'" },
 	};
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -929,8 +938,10 @@ store_check(struct store *st, struct error *err)
 	if (r < 0)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
-		r = error_set(err, ERR_INTERNAL, "%s: foreign key violation in"
-		    " %s row %lld", st->path, sqlite3_column_text(s, 0),
+		r = error_set(err, ERR_INTERNAL,
+		    "%s: foreign key violation in"
+		    " %s row %lld",
+		    st->path, sqlite3_column_text(s, 0),
 		    (long long)sqlite3_column_int64(s, 1));
 	store_release(st, &s);
 	return r;

@@ -43,10 +43,10 @@ struct store;
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
-	STORE_SRC_CLI = 0,	/* "cli" */
-	STORE_SRC_MAIL,		/* "mail": a mail command */
-	STORE_SRC_RULE,		/* "rule": a classification rule */
-	STORE_SRC_DAEMON,	/* "daemon": ingest, reminders */
+	STORE_SRC_CLI = 0, /* "cli" */
+	STORE_SRC_MAIL,	   /* "mail": a mail command */
+	STORE_SRC_RULE,	   /* "rule": a classification rule */
+	STORE_SRC_DAEMON,  /* "daemon": ingest, reminders */
 };
 
 /* Who acts: the person (or "triaged") and where the change came from. */
@@ -156,26 +156,26 @@ void store_rollback(struct store *st);
 
 /* What to store: one message as fetched from a mailbox or a file. */
 struct store_ingest_in {
-	const char *mailbox;	/* mailbox name (conf), required */
+	const char *mailbox;	     /* mailbox name (conf), required */
 	const char *mailbox_address; /* its shared address, or NULL */
-	const char *queue;	/* the mailbox's default queue, required */
-	int64_t uidvalidity;	/* 0 for CLI / pipe ingest */
-	int64_t uid;		/* 0 for CLI / pipe ingest */
-	const char *raw;	/* the message's bytes, stored as-is */
+	const char *queue;	     /* the mailbox's default queue, required */
+	int64_t uidvalidity;	     /* 0 for CLI / pipe ingest */
+	int64_t uid;		     /* 0 for CLI / pipe ingest */
+	const char *raw;	     /* the message's bytes, stored as-is */
 	size_t raw_len;
-	const struct msg *msg;	/* parsed record; NULL when parsing failed */
+	const struct msg *msg;	 /* parsed record; NULL when parsing failed */
 	const char *parse_error; /* why, when msg is NULL */
 	const struct verdict *verdict; /* may be NULL: the mailbox's queue */
 	struct store_actor actor; /* who ingests: "triaged"/daemon, user/cli */
 };
 
 struct store_ingest_result {
-	int64_t ticket_id;	/* 0 when the message failed to parse */
-	int64_t message_id;	/* messages.id (the existing row if duplicate) */
-	int duplicate;		/* 1: already stored, nothing changed */
-	int new_ticket;		/* 1: this message opened the ticket */
-	int ignored;		/* 1: stored with the verdict's ignore reason */
-	int64_t related_to;	/* a ticket the subject named but did not join */
+	int64_t ticket_id;  /* 0 when the message failed to parse */
+	int64_t message_id; /* messages.id (the existing row if duplicate) */
+	int duplicate;	    /* 1: already stored, nothing changed */
+	int new_ticket;	    /* 1: this message opened the ticket */
+	int ignored;	    /* 1: stored with the verdict's ignore reason */
+	int64_t related_to; /* a ticket the subject named but did not join */
 };
 
 /*
@@ -285,18 +285,17 @@ int store_unit_end(struct store *st, int ok, struct error *err);
  * The outbox sender builds the mail (forward_answer_build) when it sends
  * it.  Sets *id_r to the row's id (the event id of its Message-ID).
  */
-int store_queue_answer(struct store *st, int64_t ticket_id,
-    int64_t message_row, const char *rcpt, const char *text, int64_t *id_r,
-    struct error *err);
+int store_queue_answer(struct store *st, int64_t ticket_id, int64_t message_row,
+    const char *rcpt, const char *text, int64_t *id_r, struct error *err);
 /* An answer row, with what the answer needs of the message it answers. */
 struct store_answer {
-	int64_t id;		/* outbox.id */
+	int64_t id; /* outbox.id */
 	int64_t ticket_id;
-	char *rcpt;		/* owned, like every string here */
+	char *rcpt; /* owned, like every string here */
 	char *text;
-	char *in_reply_to;	/* the answered message's Message-ID, or NULL */
-	char *refs;		/* its References, space-separated, or NULL */
-	char *subject;		/* its subject (else the ticket's) */
+	char *in_reply_to; /* the answered message's Message-ID, or NULL */
+	char *refs;	   /* its References, space-separated, or NULL */
+	char *subject;	   /* its subject (else the ticket's) */
 };
 
 /*
@@ -315,32 +314,32 @@ int store_answers_since(struct store *st, const char *rcpt, int64_t since,
  * `message_row` were stored before it (a mail copied to two shared
  * mailboxes is stored once per mailbox; its commands apply once).
  */
-int store_message_copies(struct store *st, int64_t message_row,
-    int64_t *n_r, struct error *err);
+int store_message_copies(struct store *st, int64_t message_row, int64_t *n_r,
+    struct error *err);
 
 /* ---- queries (store-query.c) ---- */
 
 struct store_ticket {
 	int64_t id;
-	char *subject;		/* owned, like every string here */
+	char *subject; /* owned, like every string here */
 	enum store_state state;
 	char *queue;
 	enum priority priority;
-	char *owner;		/* NULL when unclaimed */
-	char *route;		/* NULL when not routed */
-	char *customer;		/* NULL when unknown */
-	char *account;		/* the customer's key account, or NULL */
-	char *tier;		/* its tier ("strategic" "key" "standard") */
-	char **mailboxes;	/* every mailbox the thread arrived in */
+	char *owner;	  /* NULL when unclaimed */
+	char *route;	  /* NULL when not routed */
+	char *customer;	  /* NULL when unknown */
+	char *account;	  /* the customer's key account, or NULL */
+	char *tier;	  /* its tier ("strategic" "key" "standard") */
+	char **mailboxes; /* every mailbox the thread arrived in */
 	size_t n_mailboxes;
 	char **tags;
 	size_t n_tags;
 	int scores[DIM_COUNT];
-	int qualified;		/* 1 qualified, -1 disqualified, 0 neither */
-	char *qualify_reason;	/* disqualify reason, or NULL */
+	int qualified;	      /* 1 qualified, -1 disqualified, 0 neither */
+	char *qualify_reason; /* disqualify reason, or NULL */
 	int story;
-	char *ignore_reason;	/* NULL unless ignored by a rule */
-	int64_t related_to;	/* 0 or the ticket a subject token named */
+	char *ignore_reason; /* NULL unless ignored by a rule */
+	int64_t related_to;  /* 0 or the ticket a subject token named */
 	int64_t created;
 	int64_t updated;
 };
@@ -348,17 +347,17 @@ struct store_ticket {
 struct store_message {
 	int64_t id;
 	char *message_id;
-	char *from;		/* address */
+	char *from; /* address */
 	char *from_name;
-	char *to;		/* "a@x, b@y" */
+	char *to; /* "a@x, b@y" */
 	char *cc;
 	int64_t date;
-	char *direction;	/* "in" "out" "internal" */
+	char *direction; /* "in" "out" "internal" */
 	char *subject;
 	char *text;
 	char *mailbox;
-	char *status;		/* "ok" "failed" "ignored" */
-	char *error;		/* parse error or ignore reason, or NULL */
+	char *status; /* "ok" "failed" "ignored" */
+	char *error;  /* parse error or ignore reason, or NULL */
 };
 
 struct store_hit {
@@ -380,19 +379,19 @@ struct store_event_rec {
 /* A ticket with its thread (one row per Message-ID), hits and events. */
 struct store_detail {
 	struct store_ticket t;
-	struct store_message *messages;	/* by date */
+	struct store_message *messages; /* by date */
 	size_t n_messages;
 	struct store_hit *hits;
 	size_t n_hits;
-	struct store_event_rec *events;	/* oldest first */
+	struct store_event_rec *events; /* oldest first */
 	size_t n_events;
 };
 
 struct store_filter {
-	const char *queue;	/* NULL: any */
-	const char *owner;	/* NULL: any */
-	int state;		/* -1: every open state (not closed/ignored) */
-	size_t limit;		/* 0: no limit */
+	const char *queue; /* NULL: any */
+	const char *owner; /* NULL: any */
+	int state;	   /* -1: every open state (not closed/ignored) */
+	size_t limit;	   /* 0: no limit */
 };
 
 /*

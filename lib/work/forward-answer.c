@@ -93,8 +93,8 @@ forward_answer_build(const struct forward_answer *a,
 	free(subj);
 	forward_format_date(now, date, sizeof(date));
 	compose_header(c, "Date", date);
-	mail.message_id = msgid_make(
-	    s->domain, a->ticket_id, a->event_id, a->kind);
+	mail.message_id =
+	    msgid_make(s->domain, a->ticket_id, a->event_id, a->kind);
 	compose_message_id(c, mail.message_id);
 	set_threading(c, a);
 	/* RFC 3834 5.2; the Microsoft header quiets Exchange robots too */
@@ -163,8 +163,8 @@ loop_verdict(unsigned flags, int our_x_loop, const char *from,
 }
 
 int
-forward_allowed(
-    const struct msg *m, const char *our_address, const char **why_r)
+forward_allowed(const struct msg *m, const char *our_address,
+    const char **why_r)
 {
 	return loop_verdict(m->flags, has_our_x_loop(m, our_address),
 	    m->from.addr, our_address, why_r);
@@ -175,14 +175,15 @@ forward_facts_allowed(const struct forward_facts *f, const char *our_address,
     const char **why_r)
 {
 	int ours = our_address != NULL && *our_address != '\0' &&
-	    f->x_loop != NULL && strcasestr(f->x_loop, our_address) != NULL;
+		   f->x_loop != NULL &&
+		   strcasestr(f->x_loop, our_address) != NULL;
 
 	return loop_verdict(f->flags, ours, f->from, our_address, why_r);
 }
 
 int
-forward_answer_allowed(
-    const struct msg *m, const char *our_address, const char **why_r)
+forward_answer_allowed(const struct msg *m, const char *our_address,
+    const char **why_r)
 {
 	if (!forward_allowed(m, our_address, why_r))
 		return 0;

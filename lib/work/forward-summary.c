@@ -84,8 +84,8 @@ summary_head(struct buf *b, const struct forward_ticket *t)
 	    forward_str_or(t->state, "-"), forward_str_or(t->queue, "-"),
 	    forward_str_or(t->priority, "normal"),
 	    forward_str_or(t->owner, "(unclaimed)"));
-	buf_printf(
-	    b, "Customer: %s\n", forward_str_or(t->customer, "(unknown)"));
+	buf_printf(b, "Customer: %s\n",
+	    forward_str_or(t->customer, "(unknown)"));
 	if (t->account != NULL) {
 		buf_printf(b, "Account: %s", t->account);
 		if (t->tier != NULL)
@@ -110,8 +110,8 @@ summary_classification(struct buf *b, const struct forward_ticket *t)
 	for (d = 0; d < DIM_COUNT; d++) {
 		if (t->scores[d] == 0)
 			continue;
-		buf_printf(
-		    b, "%s%s %+d", any ? ", " : "", dim_name(d), t->scores[d]);
+		buf_printf(b, "%s%s %+d", any ? ", " : "", dim_name(d),
+		    t->scores[d]);
 		any = 1;
 	}
 	buf_addstr(b, any ? "\n" : "(none)\n");
@@ -182,8 +182,8 @@ summary_thread(struct buf *b, const struct forward_ticket *t)
 		buf_addstr(b, "\n");
 		if (m->has_commands) {
 			buf_addstr(b, "     Text (command lines removed):\n");
-			add_indented(
-			    b, forward_str_or(m->text, "(empty)"), "     | ");
+			add_indented(b, forward_str_or(m->text, "(empty)"),
+			    "     | ");
 		}
 		free(subj);
 	}

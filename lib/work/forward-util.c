@@ -36,10 +36,10 @@ forward_one_line(const char *s)
 void
 forward_format_date(int64_t when, char *buf, size_t size)
 {
-	static const char *const days[] = {
-	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	time_t t = (time_t)when;
 	struct tm tm;
 
@@ -78,7 +78,7 @@ int
 forward_attached(const struct forward_ticket *t, size_t i)
 {
 	return i >= t->first_new && i < forward_new_end(t) &&
-	    !t->messages[i].has_commands;
+	       !t->messages[i].has_commands;
 }
 
 void

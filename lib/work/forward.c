@@ -17,7 +17,6 @@
 #include "msgid.h"
 #include "xalloc.h"
 
-
 static void
 lowercase(char *s)
 {
@@ -26,8 +25,8 @@ lowercase(char *s)
 }
 
 int
-forward_sender_parse(
-    const char *from, struct forward_sender *s_r, struct error *err)
+forward_sender_parse(const char *from, struct forward_sender *s_r,
+    struct error *err)
 {
 	char **addrs = NULL;
 	const char *at;
@@ -96,8 +95,8 @@ forward_mails_clear(struct forward_mails *m)
 
 /* A boundary that no attached message contains. */
 static void
-pick_boundary(
-    const struct forward_ticket *t, int64_t event, char *buf, size_t size)
+pick_boundary(const struct forward_ticket *t, int64_t event, char *buf,
+    size_t size)
 {
 	unsigned n;
 	size_t i;
@@ -163,15 +162,14 @@ attach_subject(const struct forward_ticket *t)
 
 /* Attached message i (0-based): message-<i+1>.eml, "<i+1>: from: subj". */
 static void
-attach_message(struct compose *c, const struct forward_message *m,
-    size_t index)
+attach_message(struct compose *c, const struct forward_message *m, size_t index)
 {
-	char name[48], *desc, *subj;	/* "message-" SIZE_MAX ".eml" */
+	char name[48], *desc, *subj; /* "message-" SIZE_MAX ".eml" */
 
 	snprintf(name, sizeof(name), "message-%zu.eml", index);
 	subj = forward_one_line(m->subject);
-	xasprintf(
-	    &desc, "%zu: %s: %s", index, forward_str_or(m->from, "?"), subj);
+	xasprintf(&desc, "%zu: %s: %s", index, forward_str_or(m->from, "?"),
+	    subj);
 	compose_attach_message(c, m->raw, m->raw_len, name, desc);
 	free(desc);
 	free(subj);
@@ -273,7 +271,7 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
     const struct forward_sender *s, int64_t event_id, int64_t now,
     struct forward_mails *out_r, struct error *err)
 {
-	struct forward_mails out = {NULL, 0};
+	struct forward_mails out = { NULL, 0 };
 	char **rcpt = NULL;
 	size_t n_rcpt = 0, i;
 	int rc;
@@ -298,11 +296,11 @@ forward_build(const struct forward_ticket *t, const struct forward_route *r,
 		forward_set_envelope(&out.v[out.n], s, rcpt, n_rcpt);
 		out.n++;
 		if (r->style == CONF_ROUTE_REDIRECT)
-			rc = build_redirect_one(
-			    t, r, s, event_id, now, i, &out.v[out.n - 1], err);
+			rc = build_redirect_one(t, r, s, event_id, now, i,
+			    &out.v[out.n - 1], err);
 		else
-			rc = build_attach(
-			    t, r, s, event_id, now, &out.v[out.n - 1], err);
+			rc = build_attach(t, r, s, event_id, now,
+			    &out.v[out.n - 1], err);
 		if (rc < 0)
 			goto out;
 		if (r->style != CONF_ROUTE_REDIRECT)

@@ -152,8 +152,8 @@ struct forward_mails {
  * *s_r (free with forward_sender_clear).  Returns -1 with ERR_CONF when
  * there is no usable address in it.
  */
-int forward_sender_parse(
-    const char *from, struct forward_sender *s_r, struct error *err);
+int forward_sender_parse(const char *from, struct forward_sender *s_r,
+    struct error *err);
 void forward_sender_clear(struct forward_sender *s);
 
 /*
@@ -211,8 +211,8 @@ int forward_answer_build(const struct forward_answer *a,
  * address (RFC 3834 section 2).  Both return 1 (yes) or 0 (no) and, when
  * `why_r` is not NULL, set it to a static reason on no.
  */
-int forward_allowed(
-    const struct msg *m, const char *our_address, const char **why_r);
+int forward_allowed(const struct msg *m, const char *our_address,
+    const char **why_r);
 /*
  * What forward_allowed reads of a message, as ingest recorded it on the
  * message row, for the outbox sender (which never parses a stored
@@ -226,7 +226,7 @@ struct forward_facts {
 /* forward_allowed on the recorded facts: the same answer and reason. */
 int forward_facts_allowed(const struct forward_facts *f,
     const char *our_address, const char **why_r);
-int forward_answer_allowed(
-    const struct msg *m, const char *our_address, const char **why_r);
+int forward_answer_allowed(const struct msg *m, const char *our_address,
+    const char **why_r);
 
 #endif

@@ -18,20 +18,20 @@
 #include "xalloc.h"
 
 struct ingest {
-	const struct conf *conf;	/* foreign, or NULL */
-	const struct rules *rules;	/* foreign, or NULL */
+	const struct conf *conf;	 /* foreign, or NULL */
+	const struct rules *rules;	 /* foreign, or NULL */
 	const struct accounts *accounts; /* foreign, or NULL */
 	struct mime_limits limits;
 };
 
 struct ingest_msg {
-	char *raw;			/* owned: the bytes, stored as-is */
+	char *raw; /* owned: the bytes, stored as-is */
 	size_t raw_len;
-	char *mailbox;			/* owned: where it arrived, or NULL */
-	struct msg *msg;		/* owned; NULL when not parsed */
-	char *error;			/* owned: why msg is NULL, or NULL */
-	struct verdict verdict;		/* owned */
-	struct command_list *cmds;	/* owned: its mail commands, or NULL */
+	char *mailbox;		   /* owned: where it arrived, or NULL */
+	struct msg *msg;	   /* owned; NULL when not parsed */
+	char *error;		   /* owned: why msg is NULL, or NULL */
+	struct verdict verdict;	   /* owned */
+	struct command_list *cmds; /* owned: its mail commands, or NULL */
 };
 
 struct ingest *
@@ -121,8 +121,8 @@ prepare(const struct ingest *ctx, char *raw, size_t len, const char *mailbox,
 	struct error err = { 0 };
 	int r;
 
-	r = mime_parse(im->raw, im->raw_len, &ctx->limits, time(NULL),
-	    &im->msg, &err);
+	r = mime_parse(im->raw, im->raw_len, &ctx->limits, time(NULL), &im->msg,
+	    &err);
 	if (r < 0) {
 		im->error = xstrdup(err.msg);
 		return im;
@@ -211,8 +211,7 @@ origin_in(const struct ingest_origin *o, const struct ingest_msg *im,
 /* The parsed form refused: keep the message, raw, with the reason. */
 static int
 store_raw(struct store *st, const struct ingest_origin *o,
-    struct ingest_msg *im, struct store_ingest_result *res,
-    struct error *err)
+    struct ingest_msg *im, struct store_ingest_result *res, struct error *err)
 {
 	struct store_ingest_in in;
 	struct error raw_err = { 0 };
@@ -225,7 +224,8 @@ store_raw(struct store *st, const struct ingest_origin *o,
 	origin_in(o, im, &in);
 	r = store_ingest_msg(st, &in, res, &raw_err);
 	if (r < 0)
-		return error_set(err, raw_err.code, "storing the parsed "
+		return error_set(err, raw_err.code,
+		    "storing the parsed "
 		    "message failed (%s); storing it raw failed too: %s",
 		    im->error, raw_err.msg);
 	error_clear(err);
@@ -251,8 +251,8 @@ ingest_commit(const struct ingest *ctx, struct store *st,
 	if (r < 0)
 		return -1;
 	if (ctx->conf != NULL)
-		r = mailcmd_apply(st, ctx->conf, im->msg, im->cmds,
-		    &res.stored, 0, &res.commands, err);
+		r = mailcmd_apply(st, ctx->conf, im->msg, im->cmds, &res.stored,
+		    0, &res.commands, err);
 	if (r < 0)
 		return -1;
 	*res_r = res;
@@ -301,9 +301,8 @@ ingest_load(const struct ingest *ctx, struct store *st, int64_t message_id,
 }
 
 int
-ingest_reprocess(const struct ingest *ctx, struct store *st,
-    int64_t message_id, const struct store_actor *who, int *parsed_r,
-    struct error *err)
+ingest_reprocess(const struct ingest *ctx, struct store *st, int64_t message_id,
+    const struct store_actor *who, int *parsed_r, struct error *err)
 {
 	struct ingest_msg *im = NULL;
 	int r;

@@ -39,8 +39,8 @@ struct msg;
 struct rules;
 struct verdict;
 
-struct ingest;		/* the context */
-struct ingest_msg;	/* one message on its way through */
+struct ingest;	   /* the context */
+struct ingest_msg; /* one message on its way through */
 
 /*
  * A context over `c`, `rs` and `a`, all foreign: they must outlive it.
@@ -105,11 +105,11 @@ void ingest_classify(const struct ingest *ctx, const struct ingest_msg *im,
 
 /* Where a message came in and who stores it. */
 struct ingest_origin {
-	const char *mailbox;	/* required: the mailbox's name */
-	const char *address;	/* its shared address, or NULL */
-	const char *queue;	/* its default queue; NULL: the name */
-	int64_t uidvalidity;	/* 0 outside IMAP */
-	int64_t uid;		/* 0 outside IMAP */
+	const char *mailbox; /* required: the mailbox's name */
+	const char *address; /* its shared address, or NULL */
+	const char *queue;   /* its default queue; NULL: the name */
+	int64_t uidvalidity; /* 0 outside IMAP */
+	int64_t uid;	     /* 0 outside IMAP */
 	struct store_actor actor;
 	/*
 	 * 1: a parsed message the store refuses for a reason of its own
@@ -123,8 +123,8 @@ struct ingest_origin {
 /* What ingest_commit did. */
 struct ingest_result {
 	struct store_ingest_result stored;
-	struct mailcmd_result commands;	/* MAILCMD_NONE without a config */
-	int stored_raw;		/* 1: parsed, but stored raw (see origin) */
+	struct mailcmd_result commands; /* MAILCMD_NONE without a config */
+	int stored_raw; /* 1: parsed, but stored raw (see origin) */
 };
 
 /*
@@ -157,8 +157,8 @@ int ingest_store(const struct ingest *ctx, struct store *st,
  * Returns 0 and sets *im_r, or -1 with err set (ERR_NOTFOUND: no such
  * message).
  */
-int ingest_load(const struct ingest *ctx, struct store *st,
-    int64_t message_id, struct ingest_msg **im_r, struct error *err);
+int ingest_load(const struct ingest *ctx, struct store *st, int64_t message_id,
+    struct ingest_msg **im_r, struct error *err);
 
 /*
  * Reprocess stored message `message_id`: prepare it again (ingest_load)

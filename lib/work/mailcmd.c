@@ -22,7 +22,7 @@
 #define TEXT_CAP (64 * 1024)
 
 /* Who acts when the daemon itself records something about a mail. */
-static const struct store_actor triaged = {"triaged", STORE_SRC_MAIL};
+static const struct store_actor triaged = { "triaged", STORE_SRC_MAIL };
 
 /* One mail being handled.  Every pointer is foreign but `list`. */
 struct apply {
@@ -31,7 +31,7 @@ struct apply {
 	const struct msg *m;
 	const struct store_ingest_result *ing;
 	const struct command_list *list; /* parsed, or own */
-	struct command_list *own;	  /* owned: parsed here, or NULL */
+	struct command_list *own;	 /* owned: parsed here, or NULL */
 	struct auth_decision auth;
 	struct store_actor actor; /* the member, source "mail" */
 	char *our_address;	  /* owned: smtp.from's, or NULL */
@@ -40,8 +40,8 @@ struct apply {
 	struct mailcmd_result res;
 };
 
-static const char *const outcome_names[] = {
-    "none", "refused", "ignored", "failed", "applied"};
+static const char *const outcome_names[] = { "none", "refused", "ignored",
+	"failed", "applied" };
 
 const char *
 mailcmd_outcome_name(enum mailcmd_outcome o)
@@ -128,8 +128,8 @@ add_error(struct apply *a, const struct command *cmd, const char *msg)
 		buf_printf(&a->errors, "line %u: \"%.200s\": %s\n", cmd->line,
 		    cmd->source, msg);
 	else
-		buf_printf(
-		    &a->errors, "address %.200s: %s\n", cmd->source, msg);
+		buf_printf(&a->errors, "address %.200s: %s\n", cmd->source,
+		    msg);
 	a->res.n_errors++;
 }
 
@@ -138,8 +138,8 @@ add_error(struct apply *a, const struct command *cmd, const char *msg)
  * such option, so the hint is left out of the answer.
  */
 static void
-add_store_error(
-    struct apply *a, const struct command *cmd, const struct error *e)
+add_store_error(struct apply *a, const struct command *cmd,
+    const struct error *e)
 {
 	char msg[sizeof(e->msg)];
 	char *hint;
@@ -162,8 +162,8 @@ known_routes(const struct conf *c, struct buf *b)
 
 /* Apply one command; -1 with err set when it was refused or failed. */
 static int
-apply_one(
-    struct apply *a, int64_t id, const struct command *cmd, struct error *err)
+apply_one(struct apply *a, int64_t id, const struct command *cmd,
+    struct error *err)
 {
 	const struct store_actor *who = &a->actor;
 	enum dim dims[DIM_COUNT];
@@ -236,7 +236,7 @@ repeated(const struct command_list *list, size_t i)
 static int
 apply_all(struct apply *a, int64_t id, struct error *err)
 {
-	struct error e = {0};
+	struct error e = { 0 };
 	size_t i;
 	int r;
 
@@ -306,8 +306,8 @@ close_stray(struct apply *a, struct error *err)
 static void
 confirmation(struct apply *a, int64_t id, struct buf *b)
 {
-	buf_printf(
-	    b, "Applied to ticket #%" PRId64 " (%s):\n\n", id, a->m->subject);
+	buf_printf(b, "Applied to ticket #%" PRId64 " (%s):\n\n", id,
+	    a->m->subject);
 	for (size_t i = 0; i < a->list->n; i++) {
 		char *f;
 
@@ -391,8 +391,8 @@ command(struct apply *a, struct error *err)
 		return -1;
 	if (a->res.n_errors > 0) {
 		a->res.outcome = MAILCMD_FAILED;
-		r = note_event(
-		    a, &a->actor, "command-failed", a->errors.data, err);
+		r = note_event(a, &a->actor, "command-failed", a->errors.data,
+		    err);
 		if (r == 0 && id == 0)
 			r = close_stray(a, err);
 	} else {
@@ -406,8 +406,8 @@ command(struct apply *a, struct error *err)
 static int
 run(struct apply *a, struct error *err)
 {
-	struct forward_sender s = {0};
-	struct error ignored = {0};
+	struct forward_sender s = { 0 };
+	struct error ignored = { 0 };
 	int64_t copies = 0;
 	int r;
 
@@ -431,8 +431,8 @@ run(struct apply *a, struct error *err)
 	forward_sender_clear(&s);
 	if (!auth_check_conf(a->m, a->c, &a->auth)) {
 		a->res.outcome = MAILCMD_REFUSED;
-		return note_event(
-		    a, &triaged, "command-refused", a->auth.reason, err);
+		return note_event(a, &triaged, "command-refused",
+		    a->auth.reason, err);
 	}
 	return command(a, err);
 }
@@ -442,14 +442,15 @@ mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
     const struct command_list *parsed, const struct store_ingest_result *ing,
     int answers_per_day, struct mailcmd_result *res_r, struct error *err)
 {
-	struct apply a = {.st = st,
-	    .c = c,
-	    .m = msg,
-	    .list = parsed,
-	    .ing = ing,
-	    .answers_per_day = answers_per_day > 0 ? answers_per_day
-						   : MAILCMD_ANSWERS_PER_DAY};
-	struct error ignored = {0};
+	struct apply a = { .st = st,
+		.c = c,
+		.m = msg,
+		.list = parsed,
+		.ing = ing,
+		.answers_per_day = answers_per_day > 0 ?
+				       answers_per_day :
+				       MAILCMD_ANSWERS_PER_DAY };
+	struct error ignored = { 0 };
 	int r;
 
 	if (msg == NULL || ing->duplicate || ing->ticket_id == 0) {
@@ -499,8 +500,8 @@ mailcmd_answer_build(struct store *st, int64_t outbox_id,
     const struct forward_sender *s, int64_t now, struct forward_mail *mail_r,
     struct error *err)
 {
-	struct store_answer row = {0};
-	struct forward_answer fa = {.kind = "answer"};
+	struct store_answer row = { 0 };
+	struct forward_answer fa = { .kind = "answer" };
 	char **refs = NULL, *copy = NULL, *tok, *save = NULL;
 	size_t n = 0;
 	int r;

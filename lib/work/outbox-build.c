@@ -52,8 +52,8 @@ load_message(struct store *st, struct bridge *b, size_t i, struct error *err)
 	char *mailbox = NULL;
 	int r;
 
-	r = store_message_raw(
-	    st, sm->id, &b->raws[i], &fm->raw_len, &mailbox, err);
+	r = store_message_raw(st, sm->id, &b->raws[i], &fm->raw_len, &mailbox,
+	    err);
 	free(mailbox);
 	if (r < 0)
 		return -1;
@@ -166,12 +166,12 @@ pinned_first(struct store_message *v, size_t n, int64_t upto)
 int
 outbox_build_forward(struct store *st, const struct accounts *accounts,
     int64_t ticket_id, int64_t message_row, int64_t upto_message,
-    const struct conf_route *route,
-    const struct forward_sender *s, int64_t event_id, int64_t now,
-    struct forward_mails *out_r, struct error *err)
+    const struct conf_route *route, const struct forward_sender *s,
+    int64_t event_id, int64_t now, struct forward_mails *out_r,
+    struct error *err)
 {
-	struct forward_route fr = {
-	    route->name, route->to, route->style, route->reply_to};
+	struct forward_route fr = { route->name, route->to, route->style,
+		route->reply_to };
 	struct bridge b;
 	const struct account *acct;
 	struct forward_ticket t;
@@ -193,9 +193,9 @@ outbox_build_forward(struct store *st, const struct accounts *accounts,
 			goto out;
 	}
 	fill_ticket(&b, &t);
-	acct = accounts != NULL && t.customer_addr != NULL
-		   ? accounts_lookup_address(accounts, t.customer_addr)
-		   : NULL;
+	acct = accounts != NULL && t.customer_addr != NULL ?
+		   accounts_lookup_address(accounts, t.customer_addr) :
+		   NULL;
 	if (acct != NULL) {
 		t.account = acct->name;
 		t.tier = account_tier_name(acct->tier);
@@ -210,7 +210,7 @@ outbox_build_forward(struct store *st, const struct accounts *accounts,
 			goto out;
 		}
 		t.first_new = i;
-		t.n_new = 1;	/* later messages have rows of their own */
+		t.n_new = 1; /* later messages have rows of their own */
 	}
 	r = forward_build(&t, &fr, s, event_id, now, out_r, err);
 out:

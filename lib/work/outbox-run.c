@@ -25,19 +25,19 @@
 
 #define DEFAULT_BATCH 50
 #define DEFAULT_INTERVAL_S 5
-#define CAP_WAIT_S 300		/* a capped forward looks again after */
-#define NO_BUILDER_WAIT_S 600	/* an answer this triaged cannot build */
-#define RECORD_TRIES 12		/* a busy database, after a 250 */
+#define CAP_WAIT_S 300	      /* a capped forward looks again after */
+#define NO_BUILDER_WAIT_S 600 /* an answer this triaged cannot build */
+#define RECORD_TRIES 12	      /* a busy database, after a 250 */
 
 /* Everything one pass works with. */
 struct pass {
-	struct store *st;			/* foreign */
-	const struct conf *c;			/* foreign */
-	const struct accounts *accounts;	/* foreign, may be NULL */
-	const struct outbox_run_opts *o;	/* foreign */
-	struct forward_sender sender;		/* owned */
-	struct smtp *smtp;			/* owned; NULL: not open */
-	struct error conn_err;	/* set: the server cannot be reached now */
+	struct store *st;		 /* foreign */
+	const struct conf *c;		 /* foreign */
+	const struct accounts *accounts; /* foreign, may be NULL */
+	const struct outbox_run_opts *o; /* foreign */
+	struct forward_sender sender;	 /* owned */
+	struct smtp *smtp;		 /* owned; NULL: not open */
+	struct error conn_err; /* set: the server cannot be reached now */
 	int conn_failed;
 	struct outbox_pass res;
 };
@@ -47,11 +47,10 @@ struct progress {
 	struct pass *p;
 	const struct store_outbox *row;
 	const struct forward_mails *mails;
-	int failed;		/* recording failed: stop the pass */
+	int failed; /* recording failed: stop the pass */
 };
 
-static void
-say(struct pass *p, enum log_level level, const char *fmt, ...)
+static void say(struct pass *p, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -69,10 +68,12 @@ say(struct pass *p, enum log_level level, const char *fmt, ...)
 static void
 row_name(const struct store_outbox *row, char *buf, size_t len)
 {
-	snprintf(buf, len, "outbox row %" PRId64 " (ticket #%" PRId64
-	    ", %s to %s)", row->id, row->ticket_id, row->kind,
+	snprintf(buf, len,
+	    "outbox row %" PRId64 " (ticket #%" PRId64 ", %s to %s)", row->id,
+	    row->ticket_id, row->kind,
 	    row->route != NULL ? row->route :
-	    row->rcpt != NULL ? row->rcpt : "?");
+	    row->rcpt != NULL  ? row->rcpt :
+				 "?");
 }
 
 static int
@@ -90,8 +91,8 @@ on_sent(void *arg, size_t part, struct error *err)
 	 */
 	do {
 		error_clear(err);
-		r = store_outbox_progress(pr->p->st, pr->row->id,
-		    (int)part + 1, done, pr->mails->v[part].message_id, err);
+		r = store_outbox_progress(pr->p->st, pr->row->id, (int)part + 1,
+		    done, pr->mails->v[part].message_id, err);
 	} while (r < 0 && err->code == ERR_TEMP && ++tries < RECORD_TRIES);
 	if (r < 0)
 		pr->failed = 1;
@@ -151,14 +152,14 @@ followup_allowed(struct pass *p, const struct store_outbox *row,
  */
 static int
 owner_route(struct pass *p, const struct store_outbox *row,
-    struct conf_route *route_r, char *to, size_t size, char *why,
-    size_t len, struct error *err)
+    struct conf_route *route_r, char *to, size_t size, char *why, size_t len,
+    struct error *err)
 {
 	struct error oerr = { 0 };
 	char *addr = NULL;
 
-	if (store_owner_address(p->st, row->ticket_id, p->c, &addr,
-	    &oerr) < 0) {
+	if (store_owner_address(p->st, row->ticket_id, p->c, &addr, &oerr) <
+	    0) {
 		if (oerr.code == ERR_TEMP)
 			*err = oerr;
 		snprintf(why, len, "route owner: %s", oerr.msg);
@@ -192,7 +193,7 @@ build_forward(struct pass *p, const struct store_outbox *row,
 	why[0] = '\0';
 	if (row->route != NULL && strcmp(row->route, STORE_ROUTE_OWNER) == 0) {
 		if (owner_route(p, row, &owner, owner_to, sizeof(owner_to), why,
-		    sizeof(why), err) < 0)
+			sizeof(why), err) < 0)
 			return -1;
 		route = owner.to != NULL ? &owner : NULL;
 	} else if (row->route != NULL) {
@@ -213,13 +214,13 @@ build_forward(struct pass *p, const struct store_outbox *row,
 		return store_outbox_skip(p->st, row->id, why, err);
 	}
 	cap = p->o->forwards_per_hour > 0 ? p->o->forwards_per_hour :
-	    OUTBOX_FORWARDS_PER_HOUR;
-	r = store_outbox_sent_since(p->st, row->ticket_id, now - 3600, &n,
-	    err);
+					    OUTBOX_FORWARDS_PER_HOUR;
+	r = store_outbox_sent_since(p->st, row->ticket_id, now - 3600, &n, err);
 	if (r < 0)
 		return -1;
 	if (n >= cap) {
-		snprintf(why, sizeof(why), "waiting: ticket #%" PRId64 " was"
+		snprintf(why, sizeof(why),
+		    "waiting: ticket #%" PRId64 " was"
 		    " forwarded %" PRId64 " times in the last hour (cap %d)",
 		    row->ticket_id, n, cap);
 		say(p, LOG_LVL_WARN, "%s: %s", name, why);
@@ -255,9 +256,11 @@ build_answer(struct pass *p, const struct store_outbox *row,
 	row_name(row, name, sizeof(name));
 	if (p->o->build_answer == NULL) {
 		p->res.deferred++;
-		return store_outbox_defer(p->st, row->id, now +
-		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot build "
-		    "answers", err);
+		return store_outbox_defer(p->st, row->id,
+		    now + NO_BUILDER_WAIT_S,
+		    "waiting: this triaged cannot build "
+		    "answers",
+		    err);
 	}
 	mails->v = xcalloc(1, sizeof(*mails->v));
 	r = p->o->build_answer(p->st, row->id, &p->sender, now, &mails->v[0],
@@ -293,8 +296,8 @@ build_note_mail(struct pass *p, const struct store_outbox *row,
 	int r;
 
 	row_name(row, name, sizeof(name));
-	subject = nl != NULL ? xstrndup(note, (size_t)(nl - note)) :
-	    xstrdup(note);
+	subject =
+	    nl != NULL ? xstrndup(note, (size_t)(nl - note)) : xstrdup(note);
 	a.kind = row->kind;
 	a.to = row->rcpt;
 	a.subject = subject;
@@ -302,8 +305,8 @@ build_note_mail(struct pass *p, const struct store_outbox *row,
 	a.ticket_id = row->ticket_id;
 	a.event_id = row->id;
 	mails->v = xcalloc(1, sizeof(*mails->v));
-	r = forward_answer_build(&a, &p->sender, store_now(p->st),
-	    &mails->v[0], &berr);
+	r = forward_answer_build(&a, &p->sender, store_now(p->st), &mails->v[0],
+	    &berr);
 	free(subject);
 	if (r < 0) {
 		forward_mails_clear(mails);
@@ -333,8 +336,8 @@ record_failure(struct pass *p, const struct store_outbox *row,
 	wait = outbox_backoff(row->attempts + 1);
 	if (p->o->backoff_first_s > 0)
 		wait = wait / OUTBOX_BACKOFF_FIRST * p->o->backoff_first_s;
-	say(p, LOG_LVL_WARN, "%s: attempt %d failed, next in %" PRId64
-	    " s: %s", name, row->attempts + 1, wait, serr->msg);
+	say(p, LOG_LVL_WARN, "%s: attempt %d failed, next in %" PRId64 " s: %s",
+	    name, row->attempts + 1, wait, serr->msg);
 	p->res.retried++;
 	return store_outbox_retry(p->st, row->id, now + wait, serr->msg, err);
 }
@@ -395,17 +398,21 @@ one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 	} else {
 		/* a newer triaged's kind: leave it for one that knows it */
 		p->res.deferred++;
-		r = store_outbox_defer(p->st, row->id, store_now(p->st) +
-		    NO_BUILDER_WAIT_S, "waiting: this triaged cannot send "
-		    "this kind", err);
+		r = store_outbox_defer(p->st, row->id,
+		    store_now(p->st) + NO_BUILDER_WAIT_S,
+		    "waiting: this triaged cannot send "
+		    "this kind",
+		    err);
 	}
 	if (r <= 0)
 		goto out;
 	if (mails.n == 0) {
 		say(p, LOG_LVL_INFO, "%s: skipped: nothing to send", name);
 		p->res.skipped++;
-		r = store_outbox_skip(p->st, row->id, "nothing to send (no "
-		    "customer message to redirect)", err);
+		r = store_outbox_skip(p->st, row->id,
+		    "nothing to send (no "
+		    "customer message to redirect)",
+		    err);
 		goto out;
 	}
 	if ((size_t)row->parts_sent >= mails.n) {
@@ -453,8 +460,8 @@ pass_run(struct store *st, const struct conf *c,
 	/* "route owner" rows look the owner up through the store. */
 	if (accounts != NULL)
 		store_set_accounts(st, accounts);
-	r = store_outbox_due(st, o->batch > 0 ? o->batch : DEFAULT_BATCH,
-	    &rows, &n, err);
+	r = store_outbox_due(st, o->batch > 0 ? o->batch : DEFAULT_BATCH, &rows,
+	    &n, err);
 	if (r < 0 || n == 0)
 		goto out;
 	p.res.rows = n;

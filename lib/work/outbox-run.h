@@ -59,9 +59,9 @@ struct outbox_run_opts {
 	int backoff_first_s;   /* first retry after; doubles like
 				  outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
-	struct net_cut *cut;   /* a ticker's: SMTP publishes its socket
+	struct net_cut *cut;		/* a ticker's: SMTP publishes its socket
 				  there, to be cut on stop; NULL: none */
-	const int *stop;       /* a ticker's stop flag: the pass ends
+	const int *stop;		/* a ticker's stop flag: the pass ends
 				  after the row in hand; NULL: none */
 	/* One line per verdict, component "outbox"; fn may be NULL. */
 	struct log_sink log;

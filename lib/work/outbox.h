@@ -84,8 +84,8 @@ enum outbox_verdict outbox_send(struct smtp *smtp,
  */
 int outbox_build_forward(struct store *st, const struct accounts *accounts,
     int64_t ticket_id, int64_t message_row, int64_t upto_message,
-    const struct conf_route *route,
-    const struct forward_sender *s, int64_t event_id, int64_t now,
-    struct forward_mails *out_r, struct error *err);
+    const struct conf_route *route, const struct forward_sender *s,
+    int64_t event_id, int64_t now, struct forward_mails *out_r,
+    struct error *err);
 
 #endif

@@ -57,8 +57,7 @@ row_n(struct report_out *o, const char *section, const char *name,
 }
 
 static void
-counts(struct report_out *o, const char *section,
-    const struct report_counts *c)
+counts(struct report_out *o, const char *section, const struct report_counts *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		row_n(o, section, c->v[i].key, "tickets", c->v[i].n);
@@ -88,8 +87,8 @@ durations(struct report_out *o, const char *section, const char *name,
 		if (m[i].s->n == 0)
 			row(o, section, name, metric, NULL);
 		else
-			row_n(o, section, name, metric, m[i].p90 ?
-			    m[i].s->p90 : m[i].s->median);
+			row_n(o, section, name, metric,
+			    m[i].p90 ? m[i].s->p90 : m[i].s->median);
 	}
 }
 
@@ -124,8 +123,7 @@ tickets(struct report_out *o, const struct report *r, const char *section,
 }
 
 int
-report_render_csv(const struct report *r, struct buf *out,
-    struct error *err)
+report_render_csv(const struct report *r, struct buf *out, struct error *err)
 {
 	struct report_out o = { .b = out };
 	struct report_stage stages[REPORT_FUNNEL_STAGES];

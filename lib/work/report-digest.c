@@ -84,7 +84,8 @@ ticket_line(struct report_out *o, const struct report_ticket *t,
 }
 
 static void
-tickets(struct report_out *o, const char *title, const struct report_tickets *t, int breached)
+tickets(struct report_out *o, const char *title, const struct report_tickets *t,
+    int breached)
 {
 	char when[64], dur[32], at[32];
 
@@ -124,13 +125,14 @@ report_digest_render(struct report_digest *d, struct buf *subject,
 	report_fmt_time(d->at, at, sizeof(at));
 	/* a local day number prints as its date through UTC midnight */
 	report_fmt_time(d->yesterday_day * 86400, day, sizeof(day));
-	report_out_printf(&s, "triage digest %.10s: %zu breached, %zu at "
-	    "risk, %lld unclaimed", at, d->breached.n, d->at_risk.n,
-	    (long long)unclaimed_total(d));
+	report_out_printf(&s,
+	    "triage digest %.10s: %zu breached, %zu at "
+	    "risk, %lld unclaimed",
+	    at, d->breached.n, d->at_risk.n, (long long)unclaimed_total(d));
 	report_out_printf(&o, "SLA digest, %s\n", at);
 	report_out_str(&o, "Business hours: ");
-	report_out_column(&o, d->hours != NULL ? d->hours :
-	    "none (clock time)", 60, 0);
+	report_out_column(&o, d->hours != NULL ? d->hours : "none (clock time)",
+	    60, 0);
 	report_out_str(&o, "\n");
 	tickets(&o, "Breached", &d->breached, 1);
 	tickets(&o, "At risk", &d->at_risk, 0);
@@ -149,7 +151,7 @@ report_digest_render(struct report_digest *d, struct buf *subject,
 	report_out_printf(&o, "  %-30s %8lld\n", "SLA breaches",
 	    (long long)d->yesterday_breaches);
 	report_out_str(&o, "\n-- \ntriaged; `triage report --since 7d` for "
-	    "the week.\n");
+			   "the week.\n");
 	if (report_out_done(&s, err) < 0)
 		return -1;
 	return report_out_done(&o, err);

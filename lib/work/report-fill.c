@@ -19,13 +19,12 @@
 /* Per-day counts, every local day of the period, zeros too. */
 struct days {
 	int64_t first;
-	int64_t *n;	/* owned */
+	int64_t *n; /* owned */
 	size_t count;
 };
 
 static void
-days_init(struct days *d, const struct sla_hours *h, int64_t from,
-    int64_t to)
+days_init(struct days *d, const struct sla_hours *h, int64_t from, int64_t to)
 {
 	d->first = sla_local_day(h, from);
 	d->count = (size_t)(sla_local_day(h, to - 1) - d->first + 1);
@@ -266,7 +265,8 @@ digest_ticket(struct report_digest *d, const struct sla_policy *p,
 	if (res.status == SLA_OK)
 		return;
 	k = report_tickets_add(res.status == SLA_BREACHED ? &d->breached :
-	    &d->at_risk, t->id, t->subject, t->customer, NULL, owner);
+							    &d->at_risk,
+	    t->id, t->subject, t->customer, NULL, owner);
 	k->clock = xstrdup(sla_clock_name(res.clock));
 	k->at = res.deadline;
 	if (res.status == SLA_BREACHED)

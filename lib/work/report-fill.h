@@ -48,9 +48,8 @@ struct store;
  * The account of a ticket is not known here: the caller may set it from
  * the customer (accounts_lookup_address).
  */
-int report_fill(struct store *st, int64_t from, int64_t to,
-    const char *mailbox, const struct sla_hours *hours, struct report *r_r,
-    struct error *err);
+int report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
+    const struct sla_hours *hours, struct report *r_r, struct error *err);
 
 /*
  * The manager's daily digest at `now` (report.h): every open ticket

@@ -16,11 +16,10 @@
 
 #include "report-private.h"
 
-static const int64_t hist_upper[REPORT_HIST_BUCKETS] = { 15 * 60, 30 * 60,
-	3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400,
-	INT64_MAX };
-static const char *const hist_labels[REPORT_HIST_BUCKETS] = { "<15m",
-	"15-30m", "30m-1h", "1-2h", "2-4h", "4-8h", "8-24h", "1-3d", ">3d" };
+static const int64_t hist_upper[REPORT_HIST_BUCKETS] = { 15 * 60, 30 * 60, 3600,
+	2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400, INT64_MAX };
+static const char *const hist_labels[REPORT_HIST_BUCKETS] = { "<15m", "15-30m",
+	"30m-1h", "1-2h", "2-4h", "4-8h", "8-24h", "1-3d", ">3d" };
 static const char *const time_names[REPORT_TIME_COUNT] = { "claim", "route",
 	"acknowledge", "first_response" };
 static const char *const time_titles[REPORT_TIME_COUNT] = { "to claim",
@@ -147,8 +146,8 @@ report_counts_max(const struct report_counts *c)
 }
 
 void
-report_funnel_stages(
-    const struct report_funnel *f, struct report_stage v[REPORT_FUNNEL_STAGES])
+report_funnel_stages(const struct report_funnel *f,
+    struct report_stage v[REPORT_FUNNEL_STAGES])
 {
 	const struct report_stage stages[REPORT_FUNNEL_STAGES] = {
 		{ "received", f->received },
@@ -180,7 +179,7 @@ report_out_column(struct report_out *o, const char *s, int width, int pad)
 			while ((p[len] & 0xc0) == 0x80 && len < 4)
 				len++;
 		} else if (*p >= 0x80) {
-			p++;	/* a stray continuation byte */
+			p++; /* a stray continuation byte */
 			continue;
 		}
 		if (used == width - 1 && p[len] != '\0') {

@@ -21,42 +21,42 @@
 #define COL_RED "#e15759"
 
 static const char css[] =
-	"body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',"
-	"'DejaVu Sans',sans-serif;color:#1d2329;background:#f5f6f8;"
-	"margin:0;padding:24px}\n"
-	"main{max-width:1200px;margin:0 auto}\n"
-	"h1{font-size:24px;margin:0 0 4px}\n"
-	"h2{font-size:17px;margin:0 0 10px}\n"
-	".meta{color:#56606b;margin:0 0 16px}\n"
-	".tiles{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}\n"
-	".tile{background:#fff;border-radius:8px;padding:10px 16px;"
-	"min-width:120px;box-shadow:0 1px 2px rgba(0,0,0,.12)}\n"
-	".tile b{display:block;font-size:26px}\n"
-	".tile span{color:#56606b;font-size:13px}\n"
-	".grid{display:grid;grid-template-columns:repeat(auto-fit,"
-	"minmax(520px,1fr));gap:16px;margin-bottom:16px}\n"
-	"section{background:#fff;border-radius:8px;padding:14px 16px;"
-	"box-shadow:0 1px 2px rgba(0,0,0,.12);margin-bottom:16px;"
-	"break-inside:avoid}\n"
-	".grid section{margin-bottom:0}\n"
-	"svg{width:100%;height:auto;display:block}\n"
-	"svg text{font:12px system-ui,'DejaVu Sans',sans-serif;"
-	"fill:#1d2329}\n"
-	"svg .axis{stroke:#9aa3ad;stroke-width:1}\n"
-	"svg .grid{stroke:#e3e6ea;stroke-width:1}\n"
-	"table{border-collapse:collapse;width:100%;font-size:14px}\n"
-	"th,td{text-align:left;padding:4px 8px;border-bottom:1px solid "
-	"#e3e6ea;vertical-align:top}\n"
-	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-	".legend span{display:inline-block;margin-right:14px;font-size:13px}\n"
-	".legend i{display:inline-block;width:11px;height:11px;"
-	"margin-right:5px;vertical-align:-1px;border-radius:2px}\n"
-	".empty{color:#56606b;font-style:italic}\n"
-	"a{color:#2b5d8a}\n"
-	"@media print{body{background:#fff;padding:0;font-size:11pt}"
-	".grid{display:block}section,.tile{box-shadow:none;border:1px solid "
-	"#c8ced4}section{margin-bottom:10px;page-break-inside:avoid}"
-	"a{color:inherit;text-decoration:none}}\n";
+    "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',"
+    "'DejaVu Sans',sans-serif;color:#1d2329;background:#f5f6f8;"
+    "margin:0;padding:24px}\n"
+    "main{max-width:1200px;margin:0 auto}\n"
+    "h1{font-size:24px;margin:0 0 4px}\n"
+    "h2{font-size:17px;margin:0 0 10px}\n"
+    ".meta{color:#56606b;margin:0 0 16px}\n"
+    ".tiles{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}\n"
+    ".tile{background:#fff;border-radius:8px;padding:10px 16px;"
+    "min-width:120px;box-shadow:0 1px 2px rgba(0,0,0,.12)}\n"
+    ".tile b{display:block;font-size:26px}\n"
+    ".tile span{color:#56606b;font-size:13px}\n"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fit,"
+    "minmax(520px,1fr));gap:16px;margin-bottom:16px}\n"
+    "section{background:#fff;border-radius:8px;padding:14px 16px;"
+    "box-shadow:0 1px 2px rgba(0,0,0,.12);margin-bottom:16px;"
+    "break-inside:avoid}\n"
+    ".grid section{margin-bottom:0}\n"
+    "svg{width:100%;height:auto;display:block}\n"
+    "svg text{font:12px system-ui,'DejaVu Sans',sans-serif;"
+    "fill:#1d2329}\n"
+    "svg .axis{stroke:#9aa3ad;stroke-width:1}\n"
+    "svg .grid{stroke:#e3e6ea;stroke-width:1}\n"
+    "table{border-collapse:collapse;width:100%;font-size:14px}\n"
+    "th,td{text-align:left;padding:4px 8px;border-bottom:1px solid "
+    "#e3e6ea;vertical-align:top}\n"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    ".legend span{display:inline-block;margin-right:14px;font-size:13px}\n"
+    ".legend i{display:inline-block;width:11px;height:11px;"
+    "margin-right:5px;vertical-align:-1px;border-radius:2px}\n"
+    ".empty{color:#56606b;font-style:italic}\n"
+    "a{color:#2b5d8a}\n"
+    "@media print{body{background:#fff;padding:0;font-size:11pt}"
+    ".grid{display:block}section,.tile{box-shadow:none;border:1px solid "
+    "#c8ced4}section{margin-bottom:10px;page-break-inside:avoid}"
+    "a{color:inherit;text-decoration:none}}\n";
 
 /* Text as HTML: escape the five specials, drop control characters. */
 static void
@@ -67,7 +67,7 @@ esc(struct report_out *o, const char *s)
 		return;
 	}
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
-	    p++) {
+	     p++) {
 		switch (*p) {
 		case '&':
 			report_out_str(o, "&amp;");
@@ -117,10 +117,11 @@ nice_max(int64_t max)
 static void
 svg_open(struct report_out *o, const char *id, const char *title, int h)
 {
-	report_out_printf(o, "<svg id=\"%s\" class=\"chart\" role=\"img\" "
+	report_out_printf(o,
+	    "<svg id=\"%s\" class=\"chart\" role=\"img\" "
 	    "viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\" "
-	    "aria-labelledby=\"%s-title\"><title id=\"%s-title\">", id,
-	    CHART_W, h, id, id);
+	    "aria-labelledby=\"%s-title\"><title id=\"%s-title\">",
+	    id, CHART_W, h, id, id);
 	esc(o, title);
 	report_out_str(o, "</title>\n");
 }
@@ -130,9 +131,9 @@ svg_open(struct report_out *o, const char *id, const char *title, int h)
  * time-to-claim histogram.  Labels thin out when there are many bars.
  */
 static void
-vbars(struct report_out *o, const char *id, const char *title,
-    const char *unit, const char *const *labels, const int64_t *values,
-    size_t n, const char *color)
+vbars(struct report_out *o, const char *id, const char *title, const char *unit,
+    const char *const *labels, const int64_t *values, size_t n,
+    const char *color)
 {
 	const int h = 260, left = 44, right = 10, top = 22, bottom = 42;
 	const int pw = CHART_W - left - right, ph = h - top - bottom;
@@ -149,10 +150,11 @@ vbars(struct report_out *o, const char *id, const char *title,
 	for (int g = 0; g <= 4; g++) {
 		double y = top + ph - (double)ph * g / 4;
 
-		report_out_printf(o, "<line class=\"grid\" x1=\"%d\" "
+		report_out_printf(o,
+		    "<line class=\"grid\" x1=\"%d\" "
 		    "y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/><text x=\"%d\" "
-		    "y=\"%.1f\" text-anchor=\"end\">%lld</text>\n", left, y,
-		    left + pw, y, left - 6, y + 4,
+		    "y=\"%.1f\" text-anchor=\"end\">%lld</text>\n",
+		    left, y, left + pw, y, left - 6, y + 4,
 		    (long long)(max * g / 4));
 	}
 	slot = n > 0 ? (double)pw / (double)n : pw;
@@ -162,9 +164,11 @@ vbars(struct report_out *o, const char *id, const char *title,
 		double x = left + slot * (double)i + slot * 0.12;
 		double w = slot * 0.76;
 
-		report_out_printf(o, "<g><rect x=\"%.1f\" y=\"%.1f\" "
+		report_out_printf(o,
+		    "<g><rect x=\"%.1f\" y=\"%.1f\" "
 		    "width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-		    "data-label=\"", x, top + ph - bh, w, bh, color);
+		    "data-label=\"",
+		    x, top + ph - bh, w, bh, color);
 		esc(o, labels[i]);
 		report_out_printf(o, "\" data-value=\"%lld\"><title>",
 		    (long long)values[i]);
@@ -172,22 +176,24 @@ vbars(struct report_out *o, const char *id, const char *title,
 		report_out_printf(o, ": %lld %s</title></rect>",
 		    (long long)values[i], unit);
 		if (values[i] > 0 && slot >= 14)
-			report_out_printf(o, "<text x=\"%.1f\" y=\"%.1f\" "
+			report_out_printf(o,
+			    "<text x=\"%.1f\" y=\"%.1f\" "
 			    "text-anchor=\"middle\">%lld</text>",
-			    x + w / 2, top + ph - bh - 4,
-			    (long long)values[i]);
+			    x + w / 2, top + ph - bh - 4, (long long)values[i]);
 		if (i % every == 0) {
-			report_out_printf(o, "<text x=\"%.1f\" y=\"%d\" "
-			    "text-anchor=\"middle\">", x + w / 2,
-			    top + ph + 16);
+			report_out_printf(o,
+			    "<text x=\"%.1f\" y=\"%d\" "
+			    "text-anchor=\"middle\">",
+			    x + w / 2, top + ph + 16);
 			esc(o, labels[i]);
 			report_out_str(o, "</text>");
 		}
 		report_out_str(o, "</g>\n");
 	}
-	report_out_printf(o, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" "
-	    "x2=\"%d\" y2=\"%d\"/>\n</svg>\n", left, top + ph, left + pw,
-	    top + ph);
+	report_out_printf(o,
+	    "<line class=\"axis\" x1=\"%d\" y1=\"%d\" "
+	    "x2=\"%d\" y2=\"%d\"/>\n</svg>\n",
+	    left, top + ph, left + pw, top + ph);
 }
 
 struct hbar {
@@ -220,19 +226,25 @@ hbars(struct report_out *o, const char *id, const char *title,
 
 		if (group > 0 && i % group == 0 && i > 0)
 			y += gap;
-		report_out_printf(o, "<g><text x=\"%d\" y=\"%d\" "
-		    "text-anchor=\"end\">", left - 8, y + 15);
+		report_out_printf(o,
+		    "<g><text x=\"%d\" y=\"%d\" "
+		    "text-anchor=\"end\">",
+		    left - 8, y + 15);
 		esc(o, bars[i].label);
-		report_out_printf(o, "</text><rect x=\"%d\" y=\"%d\" "
+		report_out_printf(o,
+		    "</text><rect x=\"%d\" y=\"%d\" "
 		    "width=\"%.1f\" height=\"%d\" fill=\"%s\" "
-		    "data-label=\"", left, y + 2, w, row - 6, bars[i].color);
+		    "data-label=\"",
+		    left, y + 2, w, row - 6, bars[i].color);
 		esc(o, bars[i].label);
 		report_out_printf(o, "\" data-value=\"%lld\"><title>",
 		    (long long)bars[i].value);
 		esc(o, bars[i].label);
-		report_out_printf(o, ": %lld</title></rect><text x=\"%.1f\" "
-		    "y=\"%d\">%lld</text></g>\n", (long long)bars[i].value,
-		    left + w + 6, y + 15, (long long)bars[i].value);
+		report_out_printf(o,
+		    ": %lld</title></rect><text x=\"%.1f\" "
+		    "y=\"%d\">%lld</text></g>\n",
+		    (long long)bars[i].value, left + w + 6, y + 15,
+		    (long long)bars[i].value);
 		y += row;
 	}
 	report_out_str(o, "</svg>\n");
@@ -273,9 +285,10 @@ chart_funnel(struct report_out *o, const struct report *r)
 	};
 
 	report_out_str(o, "<section><h2>Funnel</h2>\n");
-	hbars(o, "chart-funnel", "Funnel: received, claimed, routed, "
-	    "acknowledged; qualified vs disqualified", bars,
-	    sizeof(bars) / sizeof(bars[0]), 4);
+	hbars(o, "chart-funnel",
+	    "Funnel: received, claimed, routed, "
+	    "acknowledged; qualified vs disqualified",
+	    bars, sizeof(bars) / sizeof(bars[0]), 4);
 	report_out_str(o, "</section>\n");
 }
 
@@ -295,10 +308,10 @@ chart_claim(struct report_out *o, const struct report *r)
 static void
 chart_bdr(struct report_out *o, const struct report *r)
 {
-	static const char *const names[4] = { "claimed", "routed",
-		"qualified", "disqualified" };
-	static const char *const colors[4] = { COL_BLUE, COL_ORANGE,
-		COL_GREEN, COL_RED };
+	static const char *const names[4] = { "claimed", "routed", "qualified",
+		"disqualified" };
+	static const char *const colors[4] = { COL_BLUE, COL_ORANGE, COL_GREEN,
+		COL_RED };
 	struct hbar *bars = xcalloc(r->n_bdrs * 4 + 1, sizeof(*bars));
 	char **labels = xcalloc(r->n_bdrs * 4 + 1, sizeof(*labels));
 
@@ -317,13 +330,17 @@ chart_bdr(struct report_out *o, const struct report *r)
 	}
 	report_out_str(o, "<section><h2>Per BDR</h2>\n<div class=\"legend\">");
 	for (size_t k = 0; k < 4; k++)
-		report_out_printf(o, "<span><i style=\"background:%s\"></i>"
-		    "%s</span>", colors[k], names[k]);
+		report_out_printf(o,
+		    "<span><i style=\"background:%s\"></i>"
+		    "%s</span>",
+		    colors[k], names[k]);
 	report_out_str(o, "</div>\n");
 	if (r->n_bdrs == 0)
 		report_out_str(o, "<p class=\"empty\">No BDR activity.</p>\n");
-	hbars(o, "chart-bdr", "Claimed, routed, qualified and disqualified "
-	    "per BDR", bars, r->n_bdrs * 4, 4);
+	hbars(o, "chart-bdr",
+	    "Claimed, routed, qualified and disqualified "
+	    "per BDR",
+	    bars, r->n_bdrs * 4, 4);
 	report_out_str(o, "</section>\n");
 	for (size_t i = 0; i < r->n_bdrs * 4; i++)
 		free(labels[i]);
@@ -334,8 +351,10 @@ chart_bdr(struct report_out *o, const struct report *r)
 static void
 tile(struct report_out *o, int64_t n, const char *what)
 {
-	report_out_printf(o, "<div class=\"tile\"><b>%lld</b><span>%s</span>"
-	    "</div>", (long long)n, what);
+	report_out_printf(o,
+	    "<div class=\"tile\"><b>%lld</b><span>%s</span>"
+	    "</div>",
+	    (long long)n, what);
 }
 
 static void
@@ -350,7 +369,7 @@ counts_table(struct report_out *o, const char *title,
 		return;
 	}
 	report_out_str(o, "<table><tr><th>name</th><th class=\"n\">tickets"
-	    "</th></tr>\n");
+			  "</th></tr>\n");
 	for (size_t i = 0; i < c->n; i++) {
 		report_out_str(o, "<tr><td>");
 		esc(o, c->v[i].key);
@@ -367,7 +386,7 @@ stat_cells(struct report_out *o, const struct report_stat *s)
 
 	if (s->n == 0) {
 		report_out_str(o, "<td class=\"n\">&#8212;</td>"
-		    "<td class=\"n\">&#8212;</td>");
+				  "<td class=\"n\">&#8212;</td>");
 		return;
 	}
 	report_fmt_duration(s->median, a, sizeof(a));
@@ -379,7 +398,8 @@ stat_cells(struct report_out *o, const struct report_stat *s)
 static void
 times_table(struct report_out *o, const struct report *r)
 {
-	report_out_str(o, "<section><h2>Response times</h2>\n<table><tr>"
+	report_out_str(o,
+	    "<section><h2>Response times</h2>\n<table><tr>"
 	    "<th></th><th class=\"n\">tickets</th><th class=\"n\">median</th>"
 	    "<th class=\"n\">p90</th><th class=\"n\">median (business)</th>"
 	    "<th class=\"n\">p90 (business)</th></tr>\n");
@@ -398,7 +418,8 @@ times_table(struct report_out *o, const struct report *r)
 static void
 bdr_table(struct report_out *o, const struct report *r)
 {
-	report_out_str(o, "<section><h2>Per BDR figures</h2>\n<table><tr>"
+	report_out_str(o,
+	    "<section><h2>Per BDR figures</h2>\n<table><tr>"
 	    "<th>BDR</th><th class=\"n\">claimed</th><th class=\"n\">routed"
 	    "</th><th class=\"n\">qualified</th><th class=\"n\">disqualified"
 	    "</th><th class=\"n\">claim median</th><th class=\"n\">claim p90"
@@ -409,11 +430,12 @@ bdr_table(struct report_out *o, const struct report *r)
 
 		report_out_str(o, "<tr><td>");
 		esc(o, b->name);
-		report_out_printf(o, "</td><td class=\"n\">%lld</td>"
+		report_out_printf(o,
+		    "</td><td class=\"n\">%lld</td>"
 		    "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
-		    "<td class=\"n\">%lld</td>", (long long)b->claimed,
-		    (long long)b->routed, (long long)b->qualified,
-		    (long long)b->disqualified);
+		    "<td class=\"n\">%lld</td>",
+		    (long long)b->claimed, (long long)b->routed,
+		    (long long)b->qualified, (long long)b->disqualified);
 		stat_cells(o, &b->to_claim.clock_stat);
 		stat_cells(o, &b->to_route.clock_stat);
 		report_out_str(o, "</tr>\n");
@@ -430,8 +452,7 @@ ticket_ref(struct report_out *o, const struct report *r, int64_t id)
 	}
 	report_out_str(o, "<a href=\"");
 	esc(o, r->ticket_url);
-	report_out_printf(o, "%lld\">#%lld</a>", (long long)id,
-	    (long long)id);
+	report_out_printf(o, "%lld\">#%lld</a>", (long long)id, (long long)id);
 }
 
 static void
@@ -443,7 +464,7 @@ stories_table(struct report_out *o, const struct report *r)
 		return;
 	}
 	report_out_str(o, "<table><tr><th>ticket</th><th>account</th>"
-	    "<th>customer</th><th>subject</th></tr>\n");
+			  "<th>customer</th><th>subject</th></tr>\n");
 	for (size_t i = 0; i < r->stories.n; i++) {
 		const struct report_ticket *t = &r->stories.v[i];
 
@@ -465,14 +486,17 @@ breaches_table(struct report_out *o, const struct report *r)
 {
 	char late[32], at[32];
 
-	report_out_printf(o, "<section><h2>SLA breaches: %zu (claim %lld, "
-	    "acknowledge %lld)</h2>\n", r->breaches.n,
-	    (long long)r->breaches_claim, (long long)r->breaches_ack);
+	report_out_printf(o,
+	    "<section><h2>SLA breaches: %zu (claim %lld, "
+	    "acknowledge %lld)</h2>\n",
+	    r->breaches.n, (long long)r->breaches_claim,
+	    (long long)r->breaches_ack);
 	if (r->breaches.n == 0) {
 		report_out_str(o, "<p class=\"empty\">None.</p></section>\n");
 		return;
 	}
-	report_out_str(o, "<table><tr><th>ticket</th><th>clock</th>"
+	report_out_str(o,
+	    "<table><tr><th>ticket</th><th>clock</th>"
 	    "<th>owner</th><th>deadline</th><th class=\"n\">late</th>"
 	    "<th>subject</th></tr>\n");
 	for (size_t i = 0; i < r->breaches.n; i++) {
@@ -486,8 +510,10 @@ breaches_table(struct report_out *o, const struct report *r)
 		esc(o, t->clock);
 		report_out_str(o, "</td><td>");
 		esc(o, t->owner);
-		report_out_printf(o, "</td><td>%s</td><td class=\"n\">%s</td>"
-		    "<td>", at, late);
+		report_out_printf(o,
+		    "</td><td>%s</td><td class=\"n\">%s</td>"
+		    "<td>",
+		    at, late);
 		esc(o, t->subject);
 		report_out_str(o, "</td></tr>\n");
 	}
@@ -502,7 +528,8 @@ header(struct report_out *o, const struct report *r)
 	report_fmt_time(r->from, from, sizeof(from));
 	report_fmt_time(r->to, to, sizeof(to));
 	report_fmt_time(r->generated, gen, sizeof(gen));
-	report_out_str(o, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	report_out_str(o,
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width,initial-scale=1\">\n"
 	    /* Nothing may load from anywhere: the page is all inline. */
@@ -511,7 +538,8 @@ header(struct report_out *o, const struct report *r)
 	    "<title>triage report ");
 	report_out_printf(o, "%.10s .. %.10s</title>\n<style>\n", from, to);
 	report_out_str(o, css);
-	report_out_printf(o, "</style></head>\n<body><main>\n<h1>triage "
+	report_out_printf(o,
+	    "</style></head>\n<body><main>\n<h1>triage "
 	    "report</h1>\n<p class=\"meta\">%s .. %s &middot; mailbox: ",
 	    from, to);
 	esc(o, r->mailbox != NULL ? r->mailbox : "all");
@@ -521,8 +549,7 @@ header(struct report_out *o, const struct report *r)
 }
 
 int
-report_render_html(const struct report *r, struct buf *out,
-    struct error *err)
+report_render_html(const struct report *r, struct buf *out, struct error *err)
 {
 	struct report_out o = { .b = out };
 

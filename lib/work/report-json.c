@@ -53,10 +53,10 @@ durations_obj(const struct report_durations *d)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "n", json_object_new_int64((int64_t)d->n));
-	json_object_object_add(o, "median", stat_val(&d->clock_stat,
-	    d->clock_stat.median));
-	json_object_object_add(o, "p90", stat_val(&d->clock_stat,
-	    d->clock_stat.p90));
+	json_object_object_add(o, "median",
+	    stat_val(&d->clock_stat, d->clock_stat.median));
+	json_object_object_add(o, "p90",
+	    stat_val(&d->clock_stat, d->clock_stat.p90));
 	json_object_object_add(o, "business_median",
 	    stat_val(&d->business_stat, d->business_stat.median));
 	json_object_object_add(o, "business_p90",
@@ -117,8 +117,7 @@ ticket_obj(const struct report *r, const struct report_ticket *t, int breach)
 }
 
 static json_object *
-tickets_arr(const struct report *r, const struct report_tickets *t,
-    int breach)
+tickets_arr(const struct report *r, const struct report_tickets *t, int breach)
 {
 	json_object *a = json_object_new_array();
 
@@ -151,8 +150,8 @@ hist_arr(const struct report *r)
 
 		json_object_object_add(o, "label",
 		    json_object_new_string(report_hist_label(i)));
-		json_object_object_add(o, "below", up != INT64_MAX ?
-		    json_object_new_int64(up) : NULL);
+		json_object_object_add(o, "below",
+		    up != INT64_MAX ? json_object_new_int64(up) : NULL);
 		json_object_object_add(o, "count",
 		    json_object_new_int64(r->hist[i]));
 		json_object_array_add(a, o);
@@ -172,8 +171,7 @@ report_obj(const struct report *r)
 	json_object_object_add(period, "from", time_or_null(r->from));
 	json_object_object_add(period, "to", time_or_null(r->to));
 	json_object_object_add(period, "mailbox", str_or_null(r->mailbox));
-	json_object_object_add(period, "business_hours",
-	    str_or_null(r->hours));
+	json_object_object_add(period, "business_hours", str_or_null(r->hours));
 	json_object_object_add(o, "period", period);
 	json_object_object_add(o, "generated", time_or_null(r->generated));
 	json_object_object_add(o, "tickets", json_object_new_int64(r->tickets));
@@ -190,7 +188,8 @@ report_obj(const struct report *r)
 	json_object_object_add(o, "claim_histogram", hist_arr(r));
 	json_object_object_add(o, "bdrs", bdrs_arr(r));
 	json_object_object_add(o, "funnel", funnel_obj(&r->funnel));
-	json_object_object_add(o, "ee_leads", json_object_new_int64(r->ee_leads));
+	json_object_object_add(o, "ee_leads",
+	    json_object_new_int64(r->ee_leads));
 	json_object_object_add(o, "competitors", counts_obj(&r->competitors));
 	json_object_object_add(o, "stories", tickets_arr(r, &r->stories, 0));
 	json_object_object_add(breaches, "total",
@@ -206,15 +205,15 @@ report_obj(const struct report *r)
 }
 
 int
-report_render_json(const struct report *r, struct buf *out,
-    struct error *err)
+report_render_json(const struct report *r, struct buf *out, struct error *err)
 {
 	struct report_out o = { .b = out };
 	json_object *root = report_obj(r);
 
-	report_out_str(&o, json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	report_out_str(&o,
+	    json_object_to_json_string_ext(root,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 	report_out_str(&o, "\n");
 	json_object_put(root);
 	return report_out_done(&o, err);

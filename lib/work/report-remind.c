@@ -20,7 +20,7 @@ out_one_line(struct report_out *o, const char *s, size_t max)
 	size_t n = 0;
 
 	for (const unsigned char *p = (const unsigned char *)s;
-	    *p != '\0' && n < max; p++, n++) {
+	     *p != '\0' && n < max; p++, n++) {
 		/* never cut a UTF-8 sequence in two */
 		if (n + 4 > max && *p >= 0xc0)
 			break;
@@ -54,11 +54,13 @@ report_reminder_render(const struct report_reminder *rm, struct buf *subject,
 	report_fmt_duration(rm->now - rm->deadline, late, sizeof(late));
 	report_out_printf(&s, "[#%lld] %s: ", (long long)rm->ticket_id,
 	    claim ? "Not claimed in time" : "Not acknowledged in time");
-	out_one_line(&s, rm->subject != NULL && *rm->subject != '\0' ?
-	    rm->subject : "(no subject)", SUBJECT_MAX);
+	out_one_line(&s,
+	    rm->subject != NULL && *rm->subject != '\0' ? rm->subject :
+							  "(no subject)",
+	    SUBJECT_MAX);
 	report_out_printf(&o, "Ticket #%lld %s.\n\n", (long long)rm->ticket_id,
 	    claim ? "is waiting to be claimed and its time is up" :
-	    "was routed and nobody has acknowledged it in time");
+		    "was routed and nobody has acknowledged it in time");
 	field(&o, "Subject:", rm->subject);
 	field(&o, "Customer:", rm->customer);
 	field(&o, "Account:", rm->account);
@@ -66,14 +68,16 @@ report_reminder_render(const struct report_reminder *rm, struct buf *subject,
 	field(&o, claim ? "Waiting since:" : "Routed at:", since);
 	report_out_printf(&o, "  %-15s %s (%s ago)\n", "Due:", due, late);
 	if (rm->ticket_url != NULL)
-		report_out_printf(&o, "  %-15s %s%lld\n", "Link:",
-		    rm->ticket_url, (long long)rm->ticket_id);
+		report_out_printf(&o, "  %-15s %s%lld\n",
+		    "Link:", rm->ticket_url, (long long)rm->ticket_id);
 	if (claim)
-		report_out_printf(&o, "\nClaim it with `triage claim %lld`, "
+		report_out_printf(&o,
+		    "\nClaim it with `triage claim %lld`, "
 		    "or reply to its thread with #claim.\n",
 		    (long long)rm->ticket_id);
 	else
-		report_out_printf(&o, "\nAcknowledge it with `triage ack "
+		report_out_printf(&o,
+		    "\nAcknowledge it with `triage ack "
 		    "%lld`, or reply to the forward with #ack.\n",
 		    (long long)rm->ticket_id);
 	report_out_str(&o, "\nThis reminder is sent once for this clock.\n");

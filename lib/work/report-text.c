@@ -30,8 +30,7 @@ heading(struct report_out *o, const char *title)
 }
 
 static void
-counts(struct report_out *o, const char *title,
-    const struct report_counts *c)
+counts(struct report_out *o, const char *title, const struct report_counts *c)
 {
 	int64_t max = report_counts_max(c);
 
@@ -63,8 +62,7 @@ times(struct report_out *o, const struct report *r)
 
 	/* "bh": the same durations counted in business hours only. */
 	report_out_printf(o, "\n%-20s %6s %9s %9s   %9s %9s\n",
-	    "Response times", "count", "median", "p90", "bh median",
-	    "bh p90");
+	    "Response times", "count", "median", "p90", "bh median", "bh p90");
 	for (int i = 0; i < REPORT_TIME_COUNT; i++) {
 		const struct report_durations *t = &r->times[i];
 
@@ -73,9 +71,8 @@ times(struct report_out *o, const struct report *r)
 		    dur(&t->clock_stat, t->clock_stat.median, a, sizeof(a)),
 		    dur(&t->clock_stat, t->clock_stat.p90, b, sizeof(b)),
 		    dur(&t->business_stat, t->business_stat.median, c,
-		    sizeof(c)),
-		    dur(&t->business_stat, t->business_stat.p90, d,
-		    sizeof(d)));
+			sizeof(c)),
+		    dur(&t->business_stat, t->business_stat.p90, d, sizeof(d)));
 	}
 }
 
@@ -85,8 +82,8 @@ bdrs(struct report_out *o, const struct report *r)
 	char a[32], b[32], c[32];
 
 	report_out_printf(o, "\n%-16s %7s %7s %7s %8s %10s %9s %9s\n",
-	    "Per BDR", "claimed", "routed", "qualif.", "disqual.",
-	    "claim med", "claim p90", "route med");
+	    "Per BDR", "claimed", "routed", "qualif.", "disqual.", "claim med",
+	    "claim p90", "route med");
 	if (r->n_bdrs == 0)
 		report_out_str(o, "  (none)\n");
 	for (size_t i = 0; i < r->n_bdrs; i++) {
@@ -94,15 +91,17 @@ bdrs(struct report_out *o, const struct report *r)
 
 		report_out_str(o, "  ");
 		report_out_column(o, x->name, 14, 1);
-		report_out_printf(o, " %7lld %7lld %7lld %8lld %10s %9s "
-		    "%9s\n", (long long)x->claimed, (long long)x->routed,
+		report_out_printf(o,
+		    " %7lld %7lld %7lld %8lld %10s %9s "
+		    "%9s\n",
+		    (long long)x->claimed, (long long)x->routed,
 		    (long long)x->qualified, (long long)x->disqualified,
 		    dur(&x->to_claim.clock_stat, x->to_claim.clock_stat.median,
-		    a, sizeof(a)),
-		    dur(&x->to_claim.clock_stat, x->to_claim.clock_stat.p90,
-		    b, sizeof(b)),
+			a, sizeof(a)),
+		    dur(&x->to_claim.clock_stat, x->to_claim.clock_stat.p90, b,
+			sizeof(b)),
 		    dur(&x->to_route.clock_stat, x->to_route.clock_stat.median,
-		    c, sizeof(c)));
+			c, sizeof(c)));
 	}
 }
 
@@ -151,8 +150,8 @@ stories(struct report_out *o, const struct report *r)
 		const struct report_ticket *t = &r->stories.v[i];
 
 		report_out_printf(o, "  #%-7lld ", (long long)t->id);
-		report_out_column(o, t->account != NULL ? t->account : t->customer, 24,
-		    1);
+		report_out_column(o,
+		    t->account != NULL ? t->account : t->customer, 24, 1);
 		report_out_str(o, " ");
 		report_out_column(o, t->subject, 44, 0);
 		report_out_str(o, "\n");
@@ -164,9 +163,11 @@ breaches(struct report_out *o, const struct report *r)
 {
 	char late[32];
 
-	report_out_printf(o, "\nSLA breaches: %lld (claim %lld, "
-	    "acknowledge %lld)\n", (long long)r->breaches.n,
-	    (long long)r->breaches_claim, (long long)r->breaches_ack);
+	report_out_printf(o,
+	    "\nSLA breaches: %lld (claim %lld, "
+	    "acknowledge %lld)\n",
+	    (long long)r->breaches.n, (long long)r->breaches_claim,
+	    (long long)r->breaches_ack);
 	for (size_t i = 0; i < r->breaches.n; i++) {
 		const struct report_ticket *t = &r->breaches.v[i];
 
@@ -181,8 +182,7 @@ breaches(struct report_out *o, const struct report *r)
 }
 
 int
-report_render_text(const struct report *r, struct buf *out,
-    struct error *err)
+report_render_text(const struct report *r, struct buf *out, struct error *err)
 {
 	struct report_out o = { .b = out };
 	char from[32], to[32];
@@ -193,8 +193,8 @@ report_render_text(const struct report *r, struct buf *out,
 	report_out_str(&o, "Mailbox: ");
 	report_out_column(&o, r->mailbox != NULL ? r->mailbox : "all", 40, 0);
 	report_out_str(&o, "\nBusiness hours: ");
-	report_out_column(&o, r->hours != NULL ? r->hours : "none (clock time only)",
-	    50, 0);
+	report_out_column(&o,
+	    r->hours != NULL ? r->hours : "none (clock time only)", 50, 0);
 	report_out_printf(&o, "\nTickets: %lld\n", (long long)r->tickets);
 	counts(&o, "Volume by mailbox", &r->by_mailbox);
 	counts(&o, "Volume by queue", &r->by_queue);

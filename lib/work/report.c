@@ -110,10 +110,9 @@ report_durations_add(struct report_durations *d, int64_t clock_secs,
 {
 	if (d->n == d->alloc) {
 		d->alloc = d->alloc != 0 ? d->alloc * 2 : 64;
-		d->clock = xreallocarray(d->clock, d->alloc,
-		    sizeof(*d->clock));
-		d->business = xreallocarray(d->business, d->alloc,
-		    sizeof(*d->business));
+		d->clock = xreallocarray(d->clock, d->alloc, sizeof(*d->clock));
+		d->business =
+		    xreallocarray(d->business, d->alloc, sizeof(*d->business));
 	}
 	d->clock[d->n] = clock_secs;
 	d->business[d->n] = business_secs;
@@ -316,7 +315,7 @@ report_finish(struct report *r)
 
 		/* Clock time: how long the customer actually waited. */
 		while (b < REPORT_HIST_BUCKETS - 1 &&
-		    claim->clock[i] >= report_hist_upper(b))
+		       claim->clock[i] >= report_hist_upper(b))
 			b++;
 		r->hist[b]++;
 	}
@@ -326,7 +325,7 @@ int
 report_format_parse(const char *s, enum report_format *f_r)
 {
 	for (size_t i = 0; i < sizeof(format_names) / sizeof(*format_names);
-	    i++) {
+	     i++) {
 		if (strcmp(s, format_names[i]) == 0) {
 			*f_r = (enum report_format)i;
 			return 0;
@@ -417,25 +416,33 @@ report_period(const char *since, const char *from, const char *to,
 	int64_t a, b = now, span;
 
 	if (since != NULL && (from != NULL || to != NULL))
-		return error_set(err, ERR_USAGE, "--since and --from/--to "
+		return error_set(err, ERR_USAGE,
+		    "--since and --from/--to "
 		    "exclude each other");
 	if (to != NULL && from == NULL)
 		return error_set(err, ERR_USAGE, "--to needs --from");
 	if (from == NULL) {
 		if (span_parse(since != NULL ? since : "7d", &span) < 0)
-			return error_set(err, ERR_USAGE, "--since \"%s\": want "
-			    "a span like 90m, 24h, 7d or 2w", since);
+			return error_set(err, ERR_USAGE,
+			    "--since \"%s\": want "
+			    "a span like 90m, 24h, 7d or 2w",
+			    since);
 		a = now - span;
 	} else {
 		if (date_parse(from, h, 0, &a) < 0)
-			return error_set(err, ERR_USAGE, "--from \"%s\": want "
-			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", from);
+			return error_set(err, ERR_USAGE,
+			    "--from \"%s\": want "
+			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+			    from);
 		if (to != NULL && date_parse(to, h, 1, &b) < 0)
-			return error_set(err, ERR_USAGE, "--to \"%s\": want "
-			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", to);
+			return error_set(err, ERR_USAGE,
+			    "--to \"%s\": want "
+			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+			    to);
 	}
 	if (b <= a)
-		return error_set(err, ERR_USAGE, "the period is empty (it "
+		return error_set(err, ERR_USAGE,
+		    "the period is empty (it "
 		    "ends before it starts)");
 	*from_r = a;
 	*to_r = b;

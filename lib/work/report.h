@@ -24,18 +24,18 @@
 
 /* name -> count, e.g. tickets per mailbox. */
 struct report_count {
-	char *key;		/* owned */
+	char *key; /* owned */
 	int64_t n;
 };
 
 struct report_counts {
-	struct report_count *v;	/* owned */
+	struct report_count *v; /* owned */
 	size_t n;
 };
 
 /* Median and 90th percentile of a set of durations, in seconds. */
 struct report_stat {
-	size_t n;		/* samples; median/p90 are 0 when n is 0 */
+	size_t n; /* samples; median/p90 are 0 when n is 0 */
 	int64_t median;
 	int64_t p90;
 };
@@ -45,43 +45,43 @@ struct report_stat {
  * business time.  The samples are kept for the histogram and percentiles.
  */
 struct report_durations {
-	int64_t *clock;		/* owned, n samples, seconds */
-	int64_t *business;	/* owned, n samples, seconds */
+	int64_t *clock;	   /* owned, n samples, seconds */
+	int64_t *business; /* owned, n samples, seconds */
 	size_t n, alloc;
-	struct report_stat clock_stat;	/* by report_finish */
+	struct report_stat clock_stat; /* by report_finish */
 	struct report_stat business_stat;
 };
 
 enum report_time {
-	REPORT_TO_CLAIM = 0,	/* created -> first claim */
-	REPORT_TO_ROUTE,	/* created -> first route */
-	REPORT_TO_ACK,		/* routed -> acknowledged */
-	REPORT_TO_RESPONSE,	/* created -> first reply to the customer */
+	REPORT_TO_CLAIM = 0, /* created -> first claim */
+	REPORT_TO_ROUTE,     /* created -> first route */
+	REPORT_TO_ACK,	     /* routed -> acknowledged */
+	REPORT_TO_RESPONSE,  /* created -> first reply to the customer */
 	REPORT_TIME_COUNT,
 };
 
 struct report_bdr {
-	char *name;		/* owned */
+	char *name; /* owned */
 	int64_t claimed, routed, qualified, disqualified;
-	struct report_durations to_claim;	/* tickets this BDR claimed */
-	struct report_durations to_route;	/* tickets this BDR routed */
+	struct report_durations to_claim; /* tickets this BDR claimed */
+	struct report_durations to_route; /* tickets this BDR routed */
 };
 
 /* A ticket named in the report: a story candidate or a breach. */
 struct report_ticket {
 	int64_t id;
-	char *subject;		/* owned, may be NULL */
-	char *customer;		/* owned, address; may be NULL */
-	char *account;		/* owned, key account name; may be NULL */
-	char *owner;		/* owned, BDR or route; may be NULL */
-	char *clock;		/* breaches: "claim" / "acknowledge" */
-	int64_t at;		/* stories: marked; breaches: deadline */
-	int64_t late;		/* breaches: seconds past the deadline at
+	char *subject;	/* owned, may be NULL */
+	char *customer; /* owned, address; may be NULL */
+	char *account;	/* owned, key account name; may be NULL */
+	char *owner;	/* owned, BDR or route; may be NULL */
+	char *clock;	/* breaches: "claim" / "acknowledge" */
+	int64_t at;	/* stories: marked; breaches: deadline */
+	int64_t late;	/* breaches: seconds past the deadline at
 				   the end of the period (or when met) */
 };
 
 struct report_tickets {
-	struct report_ticket *v;	/* owned */
+	struct report_ticket *v; /* owned */
 	size_t n;
 };
 
@@ -94,28 +94,28 @@ struct report_funnel {
 #define REPORT_HIST_BUCKETS 9
 
 struct report {
-	int64_t from, to;	/* the period [from, to), Unix seconds */
-	int64_t generated;	/* when the report was made */
-	char *mailbox;		/* owned; NULL: every mailbox */
-	char *hours;		/* owned business-hours spec; NULL: none */
-	char *ticket_url;	/* owned; a ticket's link is this + id;
+	int64_t from, to;  /* the period [from, to), Unix seconds */
+	int64_t generated; /* when the report was made */
+	char *mailbox;	   /* owned; NULL: every mailbox */
+	char *hours;	   /* owned business-hours spec; NULL: none */
+	char *ticket_url;  /* owned; a ticket's link is this + id;
 				   NULL: no links, ids only */
 
-	int64_t tickets;	/* tickets created in the period */
+	int64_t tickets; /* tickets created in the period */
 	struct report_counts by_mailbox, by_queue, by_tag;
-	struct report_counts by_day;	/* "YYYY-MM-DD" local days, every
+	struct report_counts by_day; /* "YYYY-MM-DD" local days, every
 					   day of the period, zeros too */
 	struct report_durations times[REPORT_TIME_COUNT];
-	struct report_bdr *bdrs;	/* owned */
+	struct report_bdr *bdrs; /* owned */
 	size_t n_bdrs;
 	struct report_funnel funnel;
-	int64_t ee_leads;	/* tickets tagged ee-lead */
-	struct report_counts competitors;	/* competitor:NAME tags */
+	int64_t ee_leads;		  /* tickets tagged ee-lead */
+	struct report_counts competitors; /* competitor:NAME tags */
 	struct report_tickets stories;
 	struct report_tickets breaches;
 	int64_t breaches_claim, breaches_ack;
 
-	int64_t hist[REPORT_HIST_BUCKETS];	/* by report_finish */
+	int64_t hist[REPORT_HIST_BUCKETS]; /* by report_finish */
 };
 
 /* An empty report for [from, to). */
@@ -132,9 +132,9 @@ void report_durations_add(struct report_durations *d, int64_t clock_secs,
 /* The row of BDR `name`, added (zeroed) if new; lives as long as r. */
 struct report_bdr *report_bdr(struct report *r, const char *name);
 /* Append a ticket; every string is copied (NULL allowed). */
-struct report_ticket *report_tickets_add(struct report_tickets *t,
-    int64_t id, const char *subject, const char *customer,
-    const char *account, const char *owner);
+struct report_ticket *report_tickets_add(struct report_tickets *t, int64_t id,
+    const char *subject, const char *customer, const char *account,
+    const char *owner);
 
 /*
  * Sort the count lists (most first, then by name; days by date; BDRs by
@@ -161,8 +161,8 @@ struct sla_hours;
  * --since and --from, --to alone, a bad span or date, an empty period).
  */
 int report_period(const char *since, const char *from, const char *to,
-    const struct sla_hours *h, int64_t now, int64_t *from_r,
-    int64_t *to_r, struct error *err);
+    const struct sla_hours *h, int64_t now, int64_t *from_r, int64_t *to_r,
+    struct error *err);
 
 enum report_format {
 	REPORT_TEXT,
@@ -179,8 +179,8 @@ int report_format_parse(const char *s, enum report_format *f_r);
  * output).  Returns 0, or -1 with *err set when the output would pass
  * the cap.
  */
-int report_render(const struct report *r, enum report_format f,
-    struct buf *out, struct error *err);
+int report_render(const struct report *r, enum report_format f, struct buf *out,
+    struct error *err);
 
 /*
  * The manager's daily digest, mailed to sla.digest_to at sla.digest_at:
@@ -190,15 +190,15 @@ int report_render(const struct report *r, enum report_format f,
  * writes.
  */
 struct report_digest {
-	int64_t at;		/* when made */
-	int64_t yesterday_day;	/* local day number (sla_local_day) */
-	int64_t day_from, day_to;	/* its bounds, for the store's
+	int64_t at;		  /* when made */
+	int64_t yesterday_day;	  /* local day number (sla_local_day) */
+	int64_t day_from, day_to; /* its bounds, for the store's
 					   queries (sla_day_start) */
-	char *hours;		/* owned business-hours spec; NULL: none */
-	struct report_tickets breached;	/* clock, at = deadline, late */
+	char *hours;		  /* owned business-hours spec; NULL: none */
+	struct report_tickets breached; /* clock, at = deadline, late */
 	struct report_tickets at_risk;	/* clock, at = deadline */
-	struct report_counts unclaimed;	/* open "new" tickets per queue */
-	struct report_funnel yesterday;	/* received, claimed, routed,
+	struct report_counts unclaimed; /* open "new" tickets per queue */
+	struct report_funnel yesterday; /* received, claimed, routed,
 					   acknowledged, (dis)qualified */
 	int64_t yesterday_breaches;
 };
@@ -221,13 +221,13 @@ int report_digest_render(struct report_digest *d, struct buf *subject,
  */
 struct report_reminder {
 	int64_t ticket_id;
-	const char *subject;	/* the ticket's */
+	const char *subject; /* the ticket's */
 	const char *customer;
-	const char *account;	/* key account name */
-	const char *owner;	/* BDR name, or the route's name */
-	int clock;		/* enum sla_clock: SLA_CLOCK_CLAIM / _ACK */
+	const char *account; /* key account name */
+	const char *owner;   /* BDR name, or the route's name */
+	int clock;	     /* enum sla_clock: SLA_CLOCK_CLAIM / _ACK */
 	int64_t since, deadline, now;
-	const char *ticket_url;	/* the ticket's link is this + id */
+	const char *ticket_url; /* the ticket's link is this + id */
 };
 
 /*

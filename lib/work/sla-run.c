@@ -23,7 +23,6 @@
 #include "store.h"
 #include "xalloc.h"
 
-
 #define DEFAULT_INTERVAL_S 60
 #define DEFAULT_SMTP_TIMEOUT_S 30
 #define TEXT_CAP (256 * 1024)
@@ -47,14 +46,14 @@ say(const struct sla_run_opts *o, enum log_level level, const char *fmt, ...)
 int
 sla_run_conf(const struct conf *c, struct sla_conf *sc, struct error *err)
 {
-	struct sla_conf n = {0};
-	struct error herr = {0};
+	struct sla_conf n = { 0 };
+	struct error herr = { 0 };
 	const char *at = c->sla.digest_at != NULL ? c->sla.digest_at : "08:00";
 
 	if (c->sla.hours != NULL &&
 	    sla_hours_parse(c->sla.hours, &n.hours, &herr) < 0)
-		return error_set(
-		    err, ERR_CONF, "%s: sla.hours: %s", c->path, herr.msg);
+		return error_set(err, ERR_CONF, "%s: sla.hours: %s", c->path,
+		    herr.msg);
 	if (sla_parse_hhmm(at, &n.digest_at) < 0) {
 		sla_hours_free(&n.hours);
 		return error_set(err, ERR_CONF,
@@ -97,9 +96,9 @@ recipient(const struct conf *c, const struct accounts *a,
 	route = t->route != NULL ? conf_route(c, t->route) : NULL;
 	if (route != NULL)
 		return route->to;
-	acct = a != NULL && t->customer != NULL
-		   ? accounts_lookup_address(a, t->customer)
-		   : NULL;
+	acct = a != NULL && t->customer != NULL ?
+		   accounts_lookup_address(a, t->customer) :
+		   NULL;
 	to = acct != NULL ? accounts_owner_address(acct->owner, c) : NULL;
 	if (to != NULL)
 		return to;
@@ -114,19 +113,19 @@ render_reminder(const struct conf *c, const struct accounts *a,
     struct buf *text, struct error *err)
 {
 	const struct account *acct =
-	    a != NULL && t->customer != NULL
-		? accounts_lookup_address(a, t->customer)
-		: NULL;
+	    a != NULL && t->customer != NULL ?
+		accounts_lookup_address(a, t->customer) :
+		NULL;
 	struct report_reminder rm = {
-	    .ticket_id = t->id,
-	    .subject = t->subject,
-	    .customer = t->customer,
-	    .account = acct != NULL ? acct->name : NULL,
-	    .owner = t->owner != NULL ? t->owner : t->route,
-	    .clock = (int)res->clock,
-	    .since = t->since,
-	    .deadline = res->deadline,
-	    .now = now,
+		.ticket_id = t->id,
+		.subject = t->subject,
+		.customer = t->customer,
+		.account = acct != NULL ? acct->name : NULL,
+		.owner = t->owner != NULL ? t->owner : t->route,
+		.clock = (int)res->clock,
+		.since = t->since,
+		.deadline = res->deadline,
+		.now = now,
 	};
 	struct buf body;
 	int r;
@@ -149,7 +148,7 @@ remind_one(struct store *st, const struct conf *c, const struct accounts *a,
     const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
 {
 	const char *to = recipient(c, a, t);
-	struct error rerr = {0};
+	struct error rerr = { 0 };
 	struct buf text;
 	int sent = 0, r;
 
@@ -296,11 +295,11 @@ static int
 send_pending(struct store *st, const struct conf *c,
     const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
 {
-	struct store_digest_row row = {0};
-	struct forward_sender s = {0};
-	struct forward_mail m = {0};
-	struct forward_answer fa = {0};
-	struct error serr = {0};
+	struct store_digest_row row = { 0 };
+	struct forward_sender s = { 0 };
+	struct forward_mail m = { 0 };
+	struct forward_answer fa = { 0 };
+	struct error serr = { 0 };
 	int found = 0, r;
 
 	r = store_digest_pending(st, &row, &found, err);
@@ -346,8 +345,8 @@ sla_run_digest(struct store *st, const struct conf *c,
 	r = store_digest_last(st, &last_day, &last, err);
 	if (r < 0)
 		return -1;
-	due = sla_digest_next(
-	    sc->hours, sc->digest_at, last > 0 ? last : started);
+	due = sla_digest_next(sc->hours, sc->digest_at,
+	    last > 0 ? last : started);
 	if (now >= due && sla_local_day(sc->hours, now) != last_day) {
 		buf_init(&text, TEXT_CAP);
 		r = render_digest(st, sc, now, &text, err);

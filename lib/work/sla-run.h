@@ -58,8 +58,8 @@ int sla_run_conf(const struct conf *c, struct sla_conf *sc, struct error *err);
 void sla_run_conf_clear(struct sla_conf *sc);
 
 struct sla_run_opts {
-	int interval_s;	    /* look at least this often; 0: 60 */
-	int smtp_timeout_s; /* the digest's SMTP steps; 0: 30 */
+	int interval_s;	     /* look at least this often; 0: 60 */
+	int smtp_timeout_s;  /* the digest's SMTP steps; 0: 30 */
 	struct net_cut *cut; /* a ticker's: SMTP publishes its socket
 				there, to be cut on stop; NULL: none */
 	/* One line per decision, component "sla"; fn may be NULL. */

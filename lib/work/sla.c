@@ -10,9 +10,9 @@
 
 #include "xalloc.h"
 
-#define DAY		86400
+#define DAY 86400
 /* A deadline further than this many days away is not a deadline. */
-#define MAX_WALK_DAYS	(366 * 10)
+#define MAX_WALK_DAYS (366 * 10)
 
 /*
  * Local days 2000-01-01 .. 2059-12-31 are tabulated when the hours are
@@ -21,21 +21,21 @@
  * (GLib looks intervals up linearly).  Outside that range the same
  * answers come from walking day by day.
  */
-#define TABLE_FIRST_DAY	10957	/* 2000-01-01 */
-#define TABLE_DAYS	21915	/* to 2060-01-01 */
+#define TABLE_FIRST_DAY 10957 /* 2000-01-01 */
+#define TABLE_DAYS 21915      /* to 2060-01-01 */
 
 struct sla_day {
-	int64_t start;		/* local midnight, as a UTC instant */
-	int64_t open, close;	/* the window; open == close: closed */
-	int64_t cum;		/* business seconds of the days before */
+	int64_t start;	     /* local midnight, as a UTC instant */
+	int64_t open, close; /* the window; open == close: closed */
+	int64_t cum;	     /* business seconds of the days before */
 };
 
 struct sla_hours {
-	char *spec;		/* owned, as given */
-	unsigned days;		/* bit 0 Sunday ... bit 6 Saturday */
-	int open, close;	/* seconds past local midnight */
-	GTimeZone *tz;		/* owned reference */
-	struct sla_day *table;	/* owned, TABLE_DAYS + 1 (end sentinel) */
+	char *spec;	       /* owned, as given */
+	unsigned days;	       /* bit 0 Sunday ... bit 6 Saturday */
+	int open, close;       /* seconds past local midnight */
+	GTimeZone *tz;	       /* owned reference */
+	struct sla_day *table; /* owned, TABLE_DAYS + 1 (end sentinel) */
 };
 
 static void table_build(struct sla_hours *h);
@@ -94,9 +94,11 @@ days_parse(const char *s, unsigned *days_r, struct error *err)
 			a = b = day_parse(p, n);
 		}
 		if (a < 0 || b < 0)
-			return error_set(err, ERR_CONF, "business hours: "
+			return error_set(err, ERR_CONF,
+			    "business hours: "
 			    "unknown day in \"%.*s\" (Mon Tue Wed Thu Fri "
-			    "Sat Sun)", (int)n, p);
+			    "Sat Sun)",
+			    (int)n, p);
 		/* A range may wrap round the week end: Fri-Mon. */
 		for (int d = a;; d = (d + 1) % 7) {
 			days |= 1u << d;
@@ -134,27 +136,34 @@ window_parse(const char *s, int *open_r, int *close_r, struct error *err)
 	char a[6], b[6];
 
 	if (strlen(s) != 11 || s[5] != '-')
-		return error_set(err, ERR_CONF, "business hours: bad window "
-		    "\"%s\" (want HH:MM-HH:MM)", s);
+		return error_set(err, ERR_CONF,
+		    "business hours: bad window "
+		    "\"%s\" (want HH:MM-HH:MM)",
+		    s);
 	memcpy(a, s, 5);
 	a[5] = '\0';
 	memcpy(b, s + 6, 5);
 	b[5] = '\0';
 	if (sla_parse_hhmm(a, open_r) < 0 || *open_r == DAY)
-		return error_set(err, ERR_CONF, "business hours: bad time "
-		    "\"%s\"", a);
+		return error_set(err, ERR_CONF,
+		    "business hours: bad time "
+		    "\"%s\"",
+		    a);
 	if (sla_parse_hhmm(b, close_r) < 0)
-		return error_set(err, ERR_CONF, "business hours: bad time "
-		    "\"%s\"", b);
+		return error_set(err, ERR_CONF,
+		    "business hours: bad time "
+		    "\"%s\"",
+		    b);
 	if (*close_r <= *open_r)
-		return error_set(err, ERR_CONF, "business hours: closing "
-		    "time %s is not after opening time %s", b, a);
+		return error_set(err, ERR_CONF,
+		    "business hours: closing "
+		    "time %s is not after opening time %s",
+		    b, a);
 	return 0;
 }
 
 int
-sla_hours_parse(const char *spec, struct sla_hours **hours_r,
-    struct error *err)
+sla_hours_parse(const char *spec, struct sla_hours **hours_r, struct error *err)
 {
 	struct sla_hours *h = xcalloc(1, sizeof(*h));
 	char *copy = xstrdup(spec), *save = NULL, *tok[4];
@@ -162,15 +171,17 @@ sla_hours_parse(const char *spec, struct sla_hours **hours_r,
 	int n = 0, r = -1;
 
 	for (char *t = strtok_r(copy, " \t", &save); t != NULL;
-	    t = strtok_r(NULL, " \t", &save)) {
+	     t = strtok_r(NULL, " \t", &save)) {
 		if (n == 4)
 			break;
 		tok[n++] = t;
 	}
 	if (n < 2 || n > 3) {
-		error_set(err, ERR_CONF, "business hours \"%s\": want \"DAYS "
+		error_set(err, ERR_CONF,
+		    "business hours \"%s\": want \"DAYS "
 		    "HH:MM-HH:MM [ZONE]\", e.g. \"Mon-Fri 09:00-18:00 "
-		    "Europe/Berlin\"", spec);
+		    "Europe/Berlin\"",
+		    spec);
 		goto out;
 	}
 	if (days_parse(tok[0], &h->days, err) < 0)
@@ -181,8 +192,10 @@ sla_hours_parse(const char *spec, struct sla_hours **hours_r,
 	/* A tzdata name; GLib also takes a POSIX TZ rule ("CET-1CEST"). */
 	h->tz = g_time_zone_new_identifier(zone);
 	if (h->tz == NULL) {
-		error_set(err, ERR_CONF, "business hours: unknown time zone "
-		    "\"%s\" (an IANA name like Europe/Berlin)", zone);
+		error_set(err, ERR_CONF,
+		    "business hours: unknown time zone "
+		    "\"%s\" (an IANA name like Europe/Berlin)",
+		    zone);
 		goto out;
 	}
 	h->spec = xstrdup(spec);
@@ -474,8 +487,8 @@ void
 sla_evaluate(const struct sla_policy *p, const struct sla_ticket *t,
     int64_t now, struct sla_result *r)
 {
-	int pct = p->at_risk_pct > 0 && p->at_risk_pct <= 100 ?
-	    p->at_risk_pct : 75;
+	int pct =
+	    p->at_risk_pct > 0 && p->at_risk_pct <= 100 ? p->at_risk_pct : 75;
 	enum sla_clock clock;
 	int64_t limit = clock_limit(p, t->state, &clock);
 
@@ -487,13 +500,13 @@ sla_evaluate(const struct sla_policy *p, const struct sla_ticket *t,
 	r->limit = limit;
 	r->elapsed = sla_business_seconds(p->hours, t->since, now);
 	r->deadline = sla_business_deadline(p->hours, t->since, limit);
-	r->at_risk_at = sla_business_deadline(p->hours, t->since,
-	    limit * pct / 100);
+	r->at_risk_at =
+	    sla_business_deadline(p->hours, t->since, limit * pct / 100);
 	if (now >= r->deadline) {
 		r->status = SLA_BREACHED;
 		/* One reminder per clock: this clock is (kind, since). */
 		r->remind = !(t->reminded_clock == clock &&
-		    t->reminded_since == t->since);
+			      t->reminded_since == t->since);
 	} else if (now >= r->at_risk_at) {
 		r->status = SLA_AT_RISK;
 		r->next_check = r->deadline;

@@ -73,9 +73,9 @@ int sla_parse_hhmm(const char *s, int *secs_r);
 
 /* What the SLA watches: which clock runs in a ticket's state. */
 enum sla_clock {
-	SLA_CLOCK_NONE = 0,	/* claimed, acknowledged, closed: no clock */
-	SLA_CLOCK_CLAIM,	/* new: must be claimed within sla.claim */
-	SLA_CLOCK_ACK,		/* routed: must be acknowledged in time */
+	SLA_CLOCK_NONE = 0, /* claimed, acknowledged, closed: no clock */
+	SLA_CLOCK_CLAIM,    /* new: must be claimed within sla.claim */
+	SLA_CLOCK_ACK,	    /* routed: must be acknowledged in time */
 };
 
 enum sla_state {
@@ -83,20 +83,20 @@ enum sla_state {
 	SLA_STATE_CLAIMED,
 	SLA_STATE_ROUTED,
 	SLA_STATE_ACKED,
-	SLA_STATE_CLOSED,	/* closed, ignored: nothing more is owed */
+	SLA_STATE_CLOSED, /* closed, ignored: nothing more is owed */
 };
 
 enum sla_status {
 	SLA_OK = 0,
-	SLA_AT_RISK,		/* past at_risk_pct of the limit */
+	SLA_AT_RISK, /* past at_risk_pct of the limit */
 	SLA_BREACHED,
 };
 
 struct sla_policy {
-	int64_t claim;		/* seconds; 0: no claim clock */
-	int64_t acknowledge;	/* seconds; 0: no acknowledge clock */
-	int at_risk_pct;	/* at risk from this share; 0 means 75 */
-	const struct sla_hours *hours;	/* foreign; NULL: clock time */
+	int64_t claim;		       /* seconds; 0: no claim clock */
+	int64_t acknowledge;	       /* seconds; 0: no acknowledge clock */
+	int at_risk_pct;	       /* at risk from this share; 0 means 75 */
+	const struct sla_hours *hours; /* foreign; NULL: clock time */
 };
 
 /*
@@ -109,22 +109,22 @@ struct sla_policy {
  */
 struct sla_ticket {
 	enum sla_state state;
-	int64_t since;		/* when it entered `state` (created,
+	int64_t since;		       /* when it entered `state` (created,
 				   reopened, routed) */
-	enum sla_clock reminded_clock;	/* SLA_CLOCK_NONE: never reminded */
+	enum sla_clock reminded_clock; /* SLA_CLOCK_NONE: never reminded */
 	int64_t reminded_since;
 };
 
 struct sla_result {
-	enum sla_clock clock;	/* SLA_CLOCK_NONE: nothing runs */
+	enum sla_clock clock; /* SLA_CLOCK_NONE: nothing runs */
 	enum sla_status status;
-	int64_t limit;		/* business seconds allowed */
-	int64_t elapsed;	/* business seconds used so far */
-	int64_t at_risk_at;	/* instant it turns at risk; SLA_NEVER */
-	int64_t deadline;	/* instant it breaches; SLA_NEVER */
-	int remind;		/* 1: send one reminder now and record
+	int64_t limit;	    /* business seconds allowed */
+	int64_t elapsed;    /* business seconds used so far */
+	int64_t at_risk_at; /* instant it turns at risk; SLA_NEVER */
+	int64_t deadline;   /* instant it breaches; SLA_NEVER */
+	int remind;	    /* 1: send one reminder now and record
 				   (clock, since) as reminded */
-	int64_t next_check;	/* next instant the result can change;
+	int64_t next_check; /* next instant the result can change;
 				   SLA_NEVER when nothing is pending */
 };
 

@@ -19,8 +19,8 @@ static void
 bench(const struct forward_ticket *t, enum conf_route_style style,
     const struct forward_sender *s, int rounds, size_t in_bytes)
 {
-	struct forward_route r = {
-	    "support", "support@example.com", style, NULL};
+	struct forward_route r = { "support", "support@example.com", style,
+		NULL };
 	struct forward_mails out;
 	struct error err;
 	size_t out_bytes = 0, i;
@@ -51,7 +51,7 @@ int
 main(int argc, char **argv)
 {
 	struct forward_sender s;
-	struct forward_ticket t = {0};
+	struct forward_ticket t = { 0 };
 	struct forward_message *m;
 	struct error err;
 	size_t in_bytes = 0, i, n;

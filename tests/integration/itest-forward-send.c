@@ -106,13 +106,14 @@ verdict_name(enum outbox_verdict v)
 int
 main(int argc, char **argv)
 {
-	struct smtp_opts o = {.tls = CONF_TLS_STARTTLS, .timeout_s = 10};
-	struct forward_route route = {"support", NULL, CONF_ROUTE_ATTACH, NULL};
+	struct smtp_opts o = { .tls = CONF_TLS_STARTTLS, .timeout_s = 10 };
+	struct forward_route route = { "support", NULL, CONF_ROUTE_ATTACH,
+		NULL };
 	struct forward_message msgs[MAX_MSGS];
-	char *texts[MAX_MSGS] = {NULL}, *password = NULL;
-	struct forward_ticket t = {0};
-	struct forward_sender sender = {NULL, NULL, NULL};
-	struct forward_mails out = {NULL, 0};
+	char *texts[MAX_MSGS] = { NULL }, *password = NULL;
+	struct forward_ticket t = { 0 };
+	struct forward_sender sender = { NULL, NULL, NULL };
+	struct forward_mails out = { NULL, 0 };
 	struct smtp *s = NULL;
 	struct error err;
 	long long event = 456;
@@ -124,9 +125,9 @@ main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "s:h:p:t:c:u:P:r:n:e:F:")) != -1) {
 		switch (c) {
 		case 's':
-			route.style = strcmp(optarg, "redirect") == 0
-					  ? CONF_ROUTE_REDIRECT
-					  : CONF_ROUTE_ATTACH;
+			route.style = strcmp(optarg, "redirect") == 0 ?
+					  CONF_ROUTE_REDIRECT :
+					  CONF_ROUTE_ATTACH;
 			break;
 		case 'h':
 			o.host = optarg;
@@ -135,9 +136,9 @@ main(int argc, char **argv)
 			o.port = atoi(optarg);
 			break;
 		case 't':
-			o.tls = strcmp(optarg, "implicit") == 0
-				    ? CONF_TLS_IMPLICIT
-				    : CONF_TLS_STARTTLS;
+			o.tls = strcmp(optarg, "implicit") == 0 ?
+				    CONF_TLS_IMPLICIT :
+				    CONF_TLS_STARTTLS;
 			break;
 		case 'c':
 			o.ca_file = optarg;

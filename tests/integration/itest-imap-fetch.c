@@ -25,10 +25,16 @@ static const char *
 code_name(enum err_code c)
 {
 	static const char *names[] = {
-		[ERR_NONE] = "none", [ERR_MSG] = "msg", [ERR_BOX] = "box",
-		[ERR_CONN] = "conn", [ERR_TEMP] = "temp", [ERR_CONF] = "conf",
-		[ERR_REFUSED] = "refused", [ERR_NOTFOUND] = "notfound",
-		[ERR_USAGE] = "usage", [ERR_INTERNAL] = "internal",
+		[ERR_NONE] = "none",
+		[ERR_MSG] = "msg",
+		[ERR_BOX] = "box",
+		[ERR_CONN] = "conn",
+		[ERR_TEMP] = "temp",
+		[ERR_CONF] = "conf",
+		[ERR_REFUSED] = "refused",
+		[ERR_NOTFOUND] = "notfound",
+		[ERR_USAGE] = "usage",
+		[ERR_INTERNAL] = "internal",
 	};
 
 	return c <= ERR_INTERNAL ? names[c] : "?";
@@ -72,31 +78,61 @@ main(int argc, char **argv)
 	error_clear(&err);
 	srv.tls = CONF_TLS_IMPLICIT;
 	while ((ch = getopt(argc, argv, "h:p:t:u:P:C:f:s:o:m:b:B:w:SM:T:")) !=
-	    -1) {
+	       -1) {
 		switch (ch) {
-		case 'h': srv.host = optarg; break;
-		case 'p': srv.port = atoi(optarg); break;
+		case 'h':
+			srv.host = optarg;
+			break;
+		case 'p':
+			srv.port = atoi(optarg);
+			break;
 		case 't':
 			srv.tls = strcmp(optarg, "starttls") == 0 ?
-			    CONF_TLS_STARTTLS : strcmp(optarg, "none") == 0 ?
-			    CONF_TLS_NONE : CONF_TLS_IMPLICIT;
+				      CONF_TLS_STARTTLS :
+				  strcmp(optarg, "none") == 0 ?
+				      CONF_TLS_NONE :
+				      CONF_TLS_IMPLICIT;
 			break;
-		case 'u': srv.user = optarg; break;
+		case 'u':
+			srv.user = optarg;
+			break;
 		case 'P':
 			free(srv.password);
 			srv.password = itest_read_secret(optarg);
 			break;
-		case 'C': srv.ca_file = optarg; break;
-		case 'f': folder = optarg; break;
-		case 's': from = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'o': outdir = optarg; break;
-		case 'm': opts.max_size = strtoul(optarg, NULL, 10); break;
-		case 'b': opts.batch_count = strtoul(optarg, NULL, 10); break;
-		case 'B': opts.batch_bytes = strtoul(optarg, NULL, 10); break;
-		case 'w': opts.list_window = strtoul(optarg, NULL, 10); break;
-		case 'S': seen = 1; break;
-		case 'M': move_to = optarg; break;
-		case 'T': timeout = atoi(optarg); break;
+		case 'C':
+			srv.ca_file = optarg;
+			break;
+		case 'f':
+			folder = optarg;
+			break;
+		case 's':
+			from = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'm':
+			opts.max_size = strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			opts.batch_count = strtoul(optarg, NULL, 10);
+			break;
+		case 'B':
+			opts.batch_bytes = strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			opts.list_window = strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			seen = 1;
+			break;
+		case 'M':
+			move_to = optarg;
+			break;
+		case 'T':
+			timeout = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top\n");
 			return 2;
@@ -115,7 +151,8 @@ main(int argc, char **argv)
 	if (r < 0)
 		goto out;
 	printf("select uidvalidity=%" PRIu32 " uidnext=%" PRIu32
-	    " exists=%" PRIu32 "\n", uidvalidity, uidnext, exists);
+	       " exists=%" PRIu32 "\n",
+	    uidvalidity, uidnext, exists);
 	r = imap_fetch_begin(imap, from, &opts, &it, &err);
 	if (r < 0)
 		goto out;
@@ -129,7 +166,8 @@ main(int argc, char **argv)
 			return 1;
 		if (seen && imap_flag_seen(imap, m.uid, &err) < 0)
 			printf("error: %s: %s\n", code_name(err.code), err.msg);
-		if (move_to != NULL && imap_move(imap, m.uid, move_to, &err) < 0)
+		if (move_to != NULL &&
+		    imap_move(imap, m.uid, move_to, &err) < 0)
 			printf("error: %s: %s\n", code_name(err.code), err.msg);
 	}
 	if (r < 0)

@@ -21,22 +21,23 @@
 
 #define BATCH 100
 
-static struct conf_mailbox mailbox = {
-    .name = "sales", .address = "sales@example.com", .queue = "sales"};
+static struct conf_mailbox mailbox = { .name = "sales",
+	.address = "sales@example.com",
+	.queue = "sales" };
 static struct conf_route routes[] = {
-    {.name = "sales", .to = "sales-team@example.com"},
-    {.name = "support", .to = "support@example.com"},
+	{ .name = "sales", .to = "sales-team@example.com" },
+	{ .name = "support", .to = "support@example.com" },
 };
 static struct conf_member team[] = {
-    {.name = "alice", .address = "alice@example.com", .role = "bdr"},
+	{ .name = "alice", .address = "alice@example.com", .role = "bdr" },
 };
-static struct conf conf = {.mailboxes = &mailbox,
-    .n_mailboxes = 1,
-    .routes = routes,
-    .n_routes = 2,
-    .team = team,
-    .n_team = 1,
-    .smtp_from = "Triage <triage@example.com>"};
+static struct conf conf = { .mailboxes = &mailbox,
+	.n_mailboxes = 1,
+	.routes = routes,
+	.n_routes = 2,
+	.team = team,
+	.n_team = 1,
+	.smtp_from = "Triage <triage@example.com>" };
 
 static int
 team_fn(void *arg, const char *addr)
@@ -87,7 +88,7 @@ now_s(void)
 static int
 phase_run(struct store *st, int phase, size_t n, const char *what)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct mime_limits lim;
 	struct msg **m = xcalloc(n, sizeof(*m));
 	char **raw = xcalloc(n, sizeof(*raw));
@@ -102,13 +103,13 @@ phase_run(struct store *st, int phase, size_t n, const char *what)
 	}
 	t0 = now_s();
 	for (size_t i = 0; i < n && r == 0; i++) {
-		struct store_ingest_in in = {.mailbox = "sales",
-		    .mailbox_address = "sales@example.com",
-		    .queue = "sales",
-		    .raw = raw[i],
-		    .raw_len = strlen(raw[i]),
-		    .msg = m[i],
-		    .actor = {"triaged", STORE_SRC_DAEMON}};
+		struct store_ingest_in in = { .mailbox = "sales",
+			.mailbox_address = "sales@example.com",
+			.queue = "sales",
+			.raw = raw[i],
+			.raw_len = strlen(raw[i]),
+			.msg = m[i],
+			.actor = { "triaged", STORE_SRC_DAEMON } };
 		struct store_ingest_result ing;
 		struct mailcmd_result res;
 
@@ -117,7 +118,8 @@ phase_run(struct store *st, int phase, size_t n, const char *what)
 		if (r == 0)
 			r = store_ingest_msg(st, &in, &ing, &err);
 		if (r == 0)
-			r = mailcmd_apply(st, &conf, m[i], NULL, &ing, 0, &res, &err);
+			r = mailcmd_apply(st, &conf, m[i], NULL, &ing, 0, &res,
+			    &err);
 		if (r == 0 && res.outcome == MAILCMD_APPLIED)
 			applied++;
 		if (r == 0 && (i % BATCH == BATCH - 1 || i == n - 1))
@@ -141,7 +143,7 @@ phase_run(struct store *st, int phase, size_t n, const char *what)
 int
 main(int argc, char **argv)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store *st = NULL;
 	size_t n;
 	int r;

@@ -29,7 +29,7 @@ bench(int passes, int n, char **paths)
 		size_t len, hl = strlen(paths[i]);
 		int html = hl > 5 && strcmp(paths[i] + hl - 5, ".html") == 0;
 		char *data = test_slurp(paths[i], &len), *text;
-		struct error err = {0};
+		struct error err = { 0 };
 		double t0, secs;
 
 		if (data == NULL) {
@@ -39,8 +39,8 @@ bench(int passes, int n, char **paths)
 		t0 = itest_now();
 		for (int p = 0; p < passes; p++) {
 			if (html) {
-				if (reply_new_text_html(
-					data, len, &text, &err) < 0)
+				if (reply_new_text_html(data, len, &text,
+					&err) < 0)
 					text = NULL;
 			} else {
 				text = reply_new_text_plain(data, len);
@@ -49,8 +49,9 @@ bench(int passes, int n, char **paths)
 		}
 		secs = itest_now() - t0;
 		printf("%-40s %9zu bytes  %8.3f ms/pass  %8.1f MB/s\n",
-		    strrchr(paths[i], '/') != NULL ? strrchr(paths[i], '/') + 1
-						   : paths[i],
+		    strrchr(paths[i], '/') != NULL ?
+			strrchr(paths[i], '/') + 1 :
+			paths[i],
 		    len, secs * 1000 / passes,
 		    (double)len * passes / secs / 1e6);
 		free(data);
@@ -61,7 +62,7 @@ bench(int passes, int n, char **paths)
 int
 main(int argc, char **argv)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	int html = argc == 3 && strcmp(argv[1], "--html") == 0;
 	int eml = argc == 3 && strcmp(argv[1], "--eml") == 0;
 	char *data, *text = NULL;

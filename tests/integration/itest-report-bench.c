@@ -29,12 +29,11 @@ int
 main(int argc, char **argv)
 {
 	static const char *const mailboxes[] = { "sales", "community" };
-	static const char *const queues[] = { "sales", "support",
-		"community" };
+	static const char *const queues[] = { "sales", "support", "community" };
 	static const char *const bdrs[] = { "alice", "bob", "carol", "dave" };
 	static const char *const tags[] = { "pricing", "ee-lead",
 		"competitor:github", "support", "event" };
-	const int64_t from = 1767225600;	/* 2026-01-01T00:00:00Z */
+	const int64_t from = 1767225600; /* 2026-01-01T00:00:00Z */
 	const int64_t span = 90 * 86400;
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
 	struct sla_hours *h = NULL;
@@ -46,8 +45,8 @@ main(int argc, char **argv)
 	char day[16];
 
 	t0 = itest_now();
-	if (sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin", &h,
-	    &err) < 0) {
+	if (sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin", &h, &err) <
+	    0) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
@@ -74,8 +73,7 @@ main(int argc, char **argv)
 		    claimed - created,
 		    sla_business_seconds(h, created, claimed));
 		report_durations_add(&r.times[REPORT_TO_ROUTE],
-		    routed - created,
-		    sla_business_seconds(h, created, routed));
+		    routed - created, sla_business_seconds(h, created, routed));
 		report_durations_add(&r.times[REPORT_TO_ACK], acked - routed,
 		    sla_business_seconds(h, routed, acked));
 		report_durations_add(&b->to_claim, claimed - created,
@@ -105,8 +103,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 		printf("render %-4s %7zu bytes: %.4f s\n",
-		    f == REPORT_TEXT ? "text" : f == REPORT_JSON ? "json" :
-		    f == REPORT_CSV ? "csv" : "html", out.len, itest_now() - a);
+		    f == REPORT_TEXT ? "text" :
+		    f == REPORT_JSON ? "json" :
+		    f == REPORT_CSV  ? "csv" :
+				       "html",
+		    out.len, itest_now() - a);
 		buf_free(&out);
 	}
 	printf("total: %.3f s\n", itest_now() - t0);

@@ -23,7 +23,7 @@ main(int argc, char **argv)
 
 	if (argc < 2 || argc > 3 || report_format_parse(argv[1], &f) < 0) {
 		fprintf(stderr, "usage: itest-report text|json|csv|html "
-		    "[OUT]\n");
+				"[OUT]\n");
 		return 2;
 	}
 	fixture_report(&r);

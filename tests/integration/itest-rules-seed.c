@@ -27,7 +27,7 @@ main(int argc, char **argv)
 
 	if (argc < 5) {
 		fprintf(stderr, "usage: itest-rules-seed DB RULES MAILBOX "
-		    "FILE...\n");
+				"FILE...\n");
 		return 2;
 	}
 	mime_init();
@@ -45,8 +45,8 @@ main(int argc, char **argv)
 		size_t len = 0;
 		char *raw = test_slurp(argv[i], &len);
 
-		if (raw == NULL || mime_parse(raw, len, &lim, time(NULL), &m,
-		    &err) < 0) {
+		if (raw == NULL ||
+		    mime_parse(raw, len, &lim, time(NULL), &m, &err) < 0) {
 			fprintf(stderr, "%s: cannot read or parse\n", argv[i]);
 			bad++;
 			free(raw);

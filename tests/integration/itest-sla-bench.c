@@ -69,9 +69,11 @@ ingest(struct store *st, long n)
 		struct msg *m = NULL;
 		char *raw;
 
-		xasprintf(&raw, "From: c%ld@%s\r\nTo: sales@example.com\r\n"
+		xasprintf(&raw,
+		    "From: c%ld@%s\r\nTo: sales@example.com\r\n"
 		    "Subject: question %ld\r\nMessage-ID: <%ld@bench>\r\n\r\n"
-		    "How much for %ld seats?\r\n", i, domains[i % 3], i, i, i);
+		    "How much for %ld seats?\r\n",
+		    i, domains[i % 3], i, i, i);
 		if (mime_parse(raw, strlen(raw), &lim, T0, &m, &err) < 0)
 			die("parse", &err);
 		in.mailbox = "sales";

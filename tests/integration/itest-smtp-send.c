@@ -54,7 +54,7 @@ parse_tls(const char *s, enum conf_tls *tls_r)
 int
 main(int argc, char **argv)
 {
-	struct smtp_opts o = {.tls = CONF_TLS_STARTTLS, .timeout_s = 10};
+	struct smtp_opts o = { .tls = CONF_TLS_STARTTLS, .timeout_s = 10 };
 	const char *from = "triage@example.com";
 	char *rcpt[16], *password = NULL, *token = NULL, *data;
 	size_t n_rcpt = 0, len;

@@ -60,8 +60,8 @@ gen_msg(struct gen *g, int i, const char *tag)
 	g->m.message_id = g->mid;
 	g->m.in_reply_to = g->irt;
 	if (i != root) {
-		snprintf(
-		    g->irt, sizeof(g->irt), "%s-%d@test.example", tag, i - 1);
+		snprintf(g->irt, sizeof(g->irt), "%s-%d@test.example", tag,
+		    i - 1);
 		g->refs[0] = g->root;
 		g->refs[1] = g->irt;
 		g->m.references = g->refs;
@@ -106,7 +106,7 @@ fill_in(struct store_ingest_in *in, struct gen *g, int64_t uid)
 	in->raw = g->raw;
 	in->raw_len = g->raw_len;
 	in->msg = &g->m;
-	in->actor = (struct store_actor){"triaged", STORE_SRC_DAEMON};
+	in->actor = (struct store_actor){ "triaged", STORE_SRC_DAEMON };
 }
 
 static int
@@ -119,7 +119,7 @@ die(const struct error *err)
 static int
 seed(struct store *st, int n)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_in in;
 	struct store_ingest_result res;
 	struct gen g;
@@ -140,7 +140,7 @@ seed(struct store *st, int n)
 static int
 ingest(struct store *st, int n, int back)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_in in;
 	struct store_ingest_result res;
 	int64_t v, last;
@@ -173,7 +173,7 @@ ingest(struct store *st, int n, int back)
 static int
 check(struct store *st, int n)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	int64_t msgs, tickets, v, last;
 	int bad = 0;
 
@@ -215,7 +215,7 @@ cpu_s(void)
 static int
 bench_ingest(struct store *st, int n)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_in in;
 	struct store_ingest_result res;
 	struct gen *g = xcalloc((size_t)n, sizeof(*g));
@@ -235,8 +235,8 @@ bench_ingest(struct store *st, int n)
 			if (store_ingest_msg(st, &in, &res, &err) < 0)
 				return die(&err);
 		}
-		if (store_mailbox_checkpoint(
-			st, MAILBOX, 1, i + 99 > n ? n : i + 99, &err) < 0 ||
+		if (store_mailbox_checkpoint(st, MAILBOX, 1,
+			i + 99 > n ? n : i + 99, &err) < 0 ||
 		    store_commit(st, &err) < 0)
 			return die(&err);
 	}
@@ -259,7 +259,7 @@ bench_ingest(struct store *st, int n)
 static int
 bench_fill(struct store *st, int n)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	char sql[2048];
 
 	snprintf(sql, sizeof(sql),
@@ -291,7 +291,7 @@ bench_fill(struct store *st, int n)
 int
 main(int argc, char **argv)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store *st = NULL;
 	int n, r;
 

@@ -30,8 +30,8 @@ tm_addrs_add(struct msg_addrs *a, const char *name, const char *addr)
 static inline void
 tm_header_add(struct msg *m, const char *name, const char *value)
 {
-	m->headers = xreallocarray(m->headers, m->n_headers + 1,
-	    sizeof(*m->headers));
+	m->headers =
+	    xreallocarray(m->headers, m->n_headers + 1, sizeof(*m->headers));
 	m->headers[m->n_headers].name = xstrdup(name);
 	m->headers[m->n_headers++].value = xstrdup(value);
 }
@@ -160,7 +160,7 @@ tm_parse_addrs(struct msg_addrs *a, const char *value)
 	char *copy = xstrdup(value), *save = NULL, *tok, *name, *addr;
 
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		tm_parse_addr(tok, &name, &addr);
 		if (*addr != '\0')
 			tm_addrs_add(a, name, addr);

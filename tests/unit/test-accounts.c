@@ -71,7 +71,7 @@ test_lookup(void **state)
 	struct accounts *a = load_fixture();
 	static const struct {
 		const char *query;
-		const char *want;	/* account domain, NULL: no match */
+		const char *want; /* account domain, NULL: no match */
 	} cases[] = {
 		{ "acme.com", "acme.com" },
 		{ "ACME.COM", "acme.com" },
@@ -102,8 +102,9 @@ test_lookup(void **state)
 			assert_string_equal(acc->domain, cases[i].want);
 		}
 	}
-	assert_string_equal(accounts_lookup_address(a,
-	    "Pat@Mail.Acme.com")->name, "Acme, Inc.");
+	assert_string_equal(
+	    accounts_lookup_address(a, "Pat@Mail.Acme.com")->name,
+	    "Acme, Inc.");
 	assert_null(accounts_lookup_address(a, "pat@notacme.com"));
 	assert_null(accounts_lookup_address(a, "no-at-sign"));
 	assert_null(accounts_lookup(NULL, "acme.com"));
@@ -120,16 +121,17 @@ test_parse_ok(void **state)
 	} cases[] = {
 		/* CRLF line ends and a final line without a break */
 		{ "domain,account,tier,owner\r\na.com,A,key,x\r\nb.com,B,"
-		  "standard,y", 2, "A" },
+		  "standard,y",
+		    2, "A" },
 		/* quoted header, blanks around fields, extra column */
 		{ "\"Domain\", Account ,TIER,owner,x\n a.com , \"A \"\"q\"\"\""
-		  " ,Strategic,,1\n", 1, "A \"q\"" },
+		  " ,Strategic,,1\n",
+		    1, "A \"q\"" },
 		/* only comments and a header: no accounts is fine */
-		{ "# nothing yet\ndomain,account,tier,owner\n\n#x\n", 0,
-		  NULL },
+		{ "# nothing yet\ndomain,account,tier,owner\n\n#x\n", 0, NULL },
 		/* a quoted comma and a quoted line break */
 		{ "domain,account,tier,owner\na.com,\"A,\nB\",key,o\n", 1,
-		  "A,\nB" },
+		    "A,\nB" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -154,41 +156,41 @@ test_parse_errors(void **state)
 {
 	static const struct {
 		const char *text;
-		const char *errors;	/* every error, joined by '|' */
+		const char *errors; /* every error, joined by '|' */
 	} cases[] = {
 		{ "domain,account,owner\na.com,A,o\n",
-		  "t.csv:1: missing column \"tier\" in the header" },
+		    "t.csv:1: missing column \"tier\" in the header" },
 		{ "domain,account,tier,owner,domain\n",
-		  "t.csv:1: duplicate column \"domain\"" },
+		    "t.csv:1: duplicate column \"domain\"" },
 		{ "domain,account,tier,owner\na.com,A,key\n",
-		  "t.csv:2: 3 fields, the header has 4" },
+		    "t.csv:2: 3 fields, the header has 4" },
 		{ "domain,account,tier,owner\n,A,key,o\n",
-		  "t.csv:2: empty domain" },
+		    "t.csv:2: empty domain" },
 		{ "domain,account,tier,owner\n\"\",A,key,o\n",
-		  "t.csv:2: empty domain" },
+		    "t.csv:2: empty domain" },
 		{ "domain,account,tier,owner\na b.com,A,key,o\n",
-		  "t.csv:2: bad domain \"a b.com\"" },
+		    "t.csv:2: bad domain \"a b.com\"" },
 		{ "domain,account,tier,owner\na.com,A,gold,o\n",
-		  "t.csv:2: bad tier \"gold\" (strategic, key or standard)" },
+		    "t.csv:2: bad tier \"gold\" (strategic, key or standard)" },
 		{ "domain,account,tier,owner\na.com,,key,o\n",
-		  "t.csv:2: empty account name" },
+		    "t.csv:2: empty account name" },
 		{ "domain,account,tier,owner\n# c\na.com,A,key,o\n\n"
 		  "A.COM,B,key,o\n",
-		  "t.csv:5: duplicate domain a.com (first on line 3)" },
+		    "t.csv:5: duplicate domain a.com (first on line 3)" },
 		{ "domain,account,tier,owner\na.com,\"A\nB,key,o\n",
-		  "t.csv:2: unterminated quoted field" },
+		    "t.csv:2: unterminated quoted field" },
 		{ "domain,account,tier,owner\na.com,\"A\"x,key,o\n"
 		  "b.com,B,bad,o\n",
-		  "t.csv:2: text after a closing quote|"
-		  "t.csv:3: bad tier \"bad\" (strategic, key or standard)" },
+		    "t.csv:2: text after a closing quote|"
+		    "t.csv:3: bad tier \"bad\" (strategic, key or standard)" },
 		{ "domain,account,tier,owner\na.com,A\"x,key,o\n",
-		  "t.csv:2: quote inside an unquoted field" },
+		    "t.csv:2: quote inside an unquoted field" },
 		{ "# only a comment\n",
-		  "t.csv: no header row (domain,account,tier,owner)" },
+		    "t.csv: no header row (domain,account,tier,owner)" },
 		/* errors on a later line count lines inside quotes */
 		{ "domain,account,tier,owner\na.com,\"x\ny\",key,o\n"
 		  "b.com,B,key\n",
-		  "t.csv:4: 3 fields, the header has 4" },
+		    "t.csv:4: 3 fields, the header has 4" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -219,11 +221,11 @@ test_load_missing_file(void **state)
 	struct accounts_errors errs = { 0 };
 	struct accounts *a = NULL;
 
-	assert_int_equal(accounts_load("/nonexistent/accounts.csv", &a,
-	    &errs), -1);
+	assert_int_equal(accounts_load("/nonexistent/accounts.csv", &a, &errs),
+	    -1);
 	assert_int_equal(errs.n, 1);
 	assert_string_equal(errs.v[0], "/nonexistent/accounts.csv: "
-	    "No such file or directory");
+				       "No such file or directory");
 	accounts_errors_clear(&errs);
 }
 

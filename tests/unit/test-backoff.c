@@ -16,24 +16,23 @@
 struct seq_case {
 	const char *what;
 	int64_t base_ms, cap_ms;
-	uint64_t rand;			/* what the random source returns */
-	int64_t expect[MAX_STEPS];	/* waits after 1, 2, ... failures */
+	uint64_t rand;		   /* what the random source returns */
+	int64_t expect[MAX_STEPS]; /* waits after 1, 2, ... failures */
 	size_t n;
 };
 
 static const struct seq_case seq_cases[] = {
-	{ "bottom of the window: half of each doubling, capped",
-	  1000, 8000, 0, { 500, 1000, 2000, 4000, 4000, 4000 }, 6 },
-	{ "a pick inside the window",
-	  1000, 8000, 500, { 1000, 1500, 2500, 4500, 4500 }, 5 },
-	{ "a cap that is no power of two of the base",
-	  1000, 5000, 0, { 500, 1000, 2000, 2500, 2500 }, 5 },
-	{ "top of the window for the first wait",
-	  2000, 60000, 1000, { 2000, 3000, 5000, 9000 }, 4 },
-	{ "never a zero wait",
-	  1, 1, 0, { 1, 1, 1 }, 3 },
-	{ "base above cap: the base is the cap",
-	  5000, 100, 0, { 2500, 2500 }, 2 },
+	{ "bottom of the window: half of each doubling, capped", 1000, 8000, 0,
+	    { 500, 1000, 2000, 4000, 4000, 4000 }, 6 },
+	{ "a pick inside the window", 1000, 8000, 500,
+	    { 1000, 1500, 2500, 4500, 4500 }, 5 },
+	{ "a cap that is no power of two of the base", 1000, 5000, 0,
+	    { 500, 1000, 2000, 2500, 2500 }, 5 },
+	{ "top of the window for the first wait", 2000, 60000, 1000,
+	    { 2000, 3000, 5000, 9000 }, 4 },
+	{ "never a zero wait", 1, 1, 0, { 1, 1, 1 }, 3 },
+	{ "base above cap: the base is the cap", 5000, 100, 0, { 2500, 2500 },
+	    2 },
 };
 
 static uint64_t
@@ -96,9 +95,8 @@ test_window_random(void **state)
 			d = 300000;
 		got = backoff_next(&b);
 		if (got < d / 2 || got > d)
-			fail_msg("failure %d: %lld outside [%lld, %lld]",
-			    i + 1, (long long)got, (long long)(d / 2),
-			    (long long)d);
+			fail_msg("failure %d: %lld outside [%lld, %lld]", i + 1,
+			    (long long)got, (long long)(d / 2), (long long)d);
 	}
 }
 

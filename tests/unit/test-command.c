@@ -25,63 +25,70 @@ static const struct {
 	const char *commands;
 	const char *errors;
 } text_cases[] = {
-    {"#claim", "claim@1", ""},
-    {"  #claim  ", "claim@1", ""},
-    {"#Claim", "claim@1", ""},
-    {"#CLAIM\r", "claim@1", ""},
-    {"Thanks!\n\n#claim\n#route support\n", "claim@3\nroute support@4", ""},
-    {"#route Sales", "route sales@1", ""},
-    {"#route", "", "1: #route needs one route name (letters, digits, - _)"},
-    {"#route sales support", "",
-	"1: #route needs one route name (letters, digits, - _)"},
-    {"#route ../etc", "",
-	"1: #route needs one route name (letters, digits, - _)"},
-    {"#priority high", "priority high@1", ""},
-    {"#priority URGENT", "priority urgent@1", ""},
-    {"#priority", "", "1: #priority needs one of low normal high urgent"},
-    {"#priority asap", "", "1: #priority needs one of low normal high urgent"},
-    {"#priority high now", "",
-	"1: #priority needs one of low normal high urgent"},
-    {"#qualify", "qualify dims=0@1", ""},
-    {"#qualify budget need", "qualify dims=5@1", ""},
-    {"#qualify Budget, Authority, Need, Timeline", "qualify dims=15@1", ""},
-    {"#qualify money", "", "1: #qualify takes budget authority need timeline"},
-    {"#qualify fit", "", "1: #qualify takes budget authority need timeline"},
-    {"#qualify need need", "", "1: #qualify names a dimension twice"},
-    {"#disqualify student project, no budget",
-	"disqualify student project, no budget@1", ""},
-    {"#disqualify", "", "1: #disqualify needs text (at most 2000 bytes)"},
-    {"#tag ee-lead", "tag ee-lead@1", ""},
-    {"#tag competitor:GitHub", "tag competitor:github@1", ""},
-    {"#tag two words", "",
-	"1: #tag needs one tag name (letters, digits, - _ . :)"},
-    {"#note Called them, wants a demo Tuesday",
-	"note Called them, wants a demo Tuesday@1", ""},
-    {"#note", "", "1: #note needs text (at most 2000 bytes)"},
-    {"#close\n#reopen\n#story\n#ack", "close@1\nreopen@2\nstory@3\nack@4", ""},
-    {"#close now", "", "1: #close takes no arguments"},
-    {"#claim please", "", "1: #claim takes no arguments"},
-    /* not commands: plain text */
-    {"#claimed it yesterday", "", ""},
-    {"#claim.", "", ""},
-    {"#1 priority is speed", "", ""},
-    {"# claim", "", ""},
-    {"#general is the channel", "", ""},
-    {"Please #claim this one", "", ""},
-    {"I will #route support later", "", ""},
-    {"##claim", "", ""},
-    {"#", "", ""},
-    {"", "", ""},
-    /* non-breaking spaces from HTML mail */
-    {"\xc2\xa0#route\xc2\xa0support\xc2\xa0", "route support@1", ""},
-    /* a good and a bad line: both reported, in order */
-    {"#claim\n#priority soon\n#tag x", "claim@1\ntag x@3",
-	"2: #priority needs one of low normal high urgent"},
+	{ "#claim", "claim@1", "" },
+	{ "  #claim  ", "claim@1", "" },
+	{ "#Claim", "claim@1", "" },
+	{ "#CLAIM\r", "claim@1", "" },
+	{ "Thanks!\n\n#claim\n#route support\n", "claim@3\nroute support@4",
+	    "" },
+	{ "#route Sales", "route sales@1", "" },
+	{ "#route", "",
+	    "1: #route needs one route name (letters, digits, - _)" },
+	{ "#route sales support", "",
+	    "1: #route needs one route name (letters, digits, - _)" },
+	{ "#route ../etc", "",
+	    "1: #route needs one route name (letters, digits, - _)" },
+	{ "#priority high", "priority high@1", "" },
+	{ "#priority URGENT", "priority urgent@1", "" },
+	{ "#priority", "", "1: #priority needs one of low normal high urgent" },
+	{ "#priority asap", "",
+	    "1: #priority needs one of low normal high urgent" },
+	{ "#priority high now", "",
+	    "1: #priority needs one of low normal high urgent" },
+	{ "#qualify", "qualify dims=0@1", "" },
+	{ "#qualify budget need", "qualify dims=5@1", "" },
+	{ "#qualify Budget, Authority, Need, Timeline", "qualify dims=15@1",
+	    "" },
+	{ "#qualify money", "",
+	    "1: #qualify takes budget authority need timeline" },
+	{ "#qualify fit", "",
+	    "1: #qualify takes budget authority need timeline" },
+	{ "#qualify need need", "", "1: #qualify names a dimension twice" },
+	{ "#disqualify student project, no budget",
+	    "disqualify student project, no budget@1", "" },
+	{ "#disqualify", "", "1: #disqualify needs text (at most 2000 bytes)" },
+	{ "#tag ee-lead", "tag ee-lead@1", "" },
+	{ "#tag competitor:GitHub", "tag competitor:github@1", "" },
+	{ "#tag two words", "",
+	    "1: #tag needs one tag name (letters, digits, - _ . :)" },
+	{ "#note Called them, wants a demo Tuesday",
+	    "note Called them, wants a demo Tuesday@1", "" },
+	{ "#note", "", "1: #note needs text (at most 2000 bytes)" },
+	{ "#close\n#reopen\n#story\n#ack", "close@1\nreopen@2\nstory@3\nack@4",
+	    "" },
+	{ "#close now", "", "1: #close takes no arguments" },
+	{ "#claim please", "", "1: #claim takes no arguments" },
+	/* not commands: plain text */
+	{ "#claimed it yesterday", "", "" },
+	{ "#claim.", "", "" },
+	{ "#1 priority is speed", "", "" },
+	{ "# claim", "", "" },
+	{ "#general is the channel", "", "" },
+	{ "Please #claim this one", "", "" },
+	{ "I will #route support later", "", "" },
+	{ "##claim", "", "" },
+	{ "#", "", "" },
+	{ "", "", "" },
+	/* non-breaking spaces from HTML mail */
+	{ "\xc2\xa0#route\xc2\xa0support\xc2\xa0", "route support@1", "" },
+	/* a good and a bad line: both reported, in order */
+	{ "#claim\n#priority soon\n#tag x", "claim@1\ntag x@3",
+	    "2: #priority needs one of low normal high urgent" },
 };
 
 static void
-render(
-    const struct command_list *l, char *cmds, size_t cn, char *errs, size_t en)
+render(const struct command_list *l, char *cmds, size_t cn, char *errs,
+    size_t en)
 {
 	size_t o = 0;
 
@@ -97,8 +104,8 @@ render(
 			o += (size_t)snprintf(cmds + o, cn - o, " %s",
 			    priority_name(c->priority));
 		if (c->kind == CMD_QUALIFY)
-			o += (size_t)snprintf(
-			    cmds + o, cn - o, " dims=%u", c->dims);
+			o += (size_t)snprintf(cmds + o, cn - o, " dims=%u",
+			    c->dims);
 		o += (size_t)snprintf(cmds + o, cn - o, "@%u", c->line);
 	}
 	o = 0;
@@ -145,9 +152,9 @@ test_source_kept(void **state)
 }
 
 static const char *const shared[] = {
-    "team+sales@example.net",
-    "sales@example.com",
-    "community@example.com",
+	"team+sales@example.net",
+	"sales@example.com",
+	"community@example.com",
 };
 
 static const struct {
@@ -156,37 +163,38 @@ static const struct {
 	const char *commands;
 	const char *errors;
 } addr_cases[] = {
-    {"sales+claim@example.com", "", "claim@0", ""},
-    {"SALES+Claim@Example.COM", "", "claim@0", ""},
-    {"community+support@example.com", "", "route support@0", ""},
-    {"sales+route-support@example.com", "", "route support@0", ""},
-    {"sales+priority-high@example.com", "", "priority high@0", ""},
-    {"sales+tag-ee-lead@example.com", "", "tag ee-lead@0", ""},
-    {"sales+qualify@example.com", "", "qualify dims=0@0", ""},
-    {"sales+qualify-budget-need@example.com", "", "qualify dims=5@0", ""},
-    {"sales+disqualify-spam@example.com", "", "disqualify spam@0", ""},
-    {"sales+claim+priority-urgent@example.com", "",
-	"claim@0\npriority urgent@0", ""},
-    {"pat@buyer.example", "sales+claim@example.com", "claim@0", ""},
-    {"sales+claim@example.com", "community+story@example.com",
-	"claim@0\nstory@0", ""},
-    /* not the shared mailbox: a customer's own plus address */
-    {"pat+claim@buyer.example", "", "", ""},
-    {"sales+claim@example.org", "", "", ""},
-    {"xsales+claim@example.com", "", "", ""},
-    {"sales@example.com", "", "", ""},
-    {"sales+@example.com", "", "", ""},
-    {"sales+priority-soon@example.com", "", "",
-	"0: #priority needs one of low normal high urgent"},
-    {"sales+note@example.com", "", "",
-	"0: #note needs text and has no address form"},
-    {"sales+claim-me@example.com", "", "", "0: #claim takes no arguments"},
-    {"sales+route-@example.com", "", "", "0: empty argument after '-'"},
-    /* a shared address that has a '+' of its own */
-    {"team+sales+claim@example.net", "", "claim@0", ""},
-    {"team+sales@example.net", "", "", ""},
-    {"team+claim@example.net", "", "", ""},
-    {"sales+claim@example.com@evil.test", "", "", ""},
+	{ "sales+claim@example.com", "", "claim@0", "" },
+	{ "SALES+Claim@Example.COM", "", "claim@0", "" },
+	{ "community+support@example.com", "", "route support@0", "" },
+	{ "sales+route-support@example.com", "", "route support@0", "" },
+	{ "sales+priority-high@example.com", "", "priority high@0", "" },
+	{ "sales+tag-ee-lead@example.com", "", "tag ee-lead@0", "" },
+	{ "sales+qualify@example.com", "", "qualify dims=0@0", "" },
+	{ "sales+qualify-budget-need@example.com", "", "qualify dims=5@0", "" },
+	{ "sales+disqualify-spam@example.com", "", "disqualify spam@0", "" },
+	{ "sales+claim+priority-urgent@example.com", "",
+	    "claim@0\npriority urgent@0", "" },
+	{ "pat@buyer.example", "sales+claim@example.com", "claim@0", "" },
+	{ "sales+claim@example.com", "community+story@example.com",
+	    "claim@0\nstory@0", "" },
+	/* not the shared mailbox: a customer's own plus address */
+	{ "pat+claim@buyer.example", "", "", "" },
+	{ "sales+claim@example.org", "", "", "" },
+	{ "xsales+claim@example.com", "", "", "" },
+	{ "sales@example.com", "", "", "" },
+	{ "sales+@example.com", "", "", "" },
+	{ "sales+priority-soon@example.com", "", "",
+	    "0: #priority needs one of low normal high urgent" },
+	{ "sales+note@example.com", "", "",
+	    "0: #note needs text and has no address form" },
+	{ "sales+claim-me@example.com", "", "",
+	    "0: #claim takes no arguments" },
+	{ "sales+route-@example.com", "", "", "0: empty argument after '-'" },
+	/* a shared address that has a '+' of its own */
+	{ "team+sales+claim@example.net", "", "claim@0", "" },
+	{ "team+sales@example.net", "", "", "" },
+	{ "team+claim@example.net", "", "", "" },
+	{ "sales+claim@example.com@evil.test", "", "", "" },
 };
 
 /* Split "a,b" into a msg_addrs with static storage. */
@@ -240,18 +248,18 @@ static const struct {
 	int found;
 	int64_t id;
 } subject_cases[] = {
-    {"Re: [#42] Pricing", 1, 42},
-    {"[#1]", 1, 1},
-    {"Fwd: Re: [#123456789012345678] x", 1, 123456789012345678},
-    {"Re: [#12] and [#13]", 1, 12},
-    {"Re: [#] x [#7]", 1, 7},
-    {"Re: [#0] x", 0, 0},
-    {"Re: [#1234567890123456789] x", 0, 0},
-    {"Re: [# 42] x", 0, 0},
-    {"Re: [#42 x", 0, 0},
-    {"Re: #42 x", 0, 0},
-    {"Re: [#4a2]", 0, 0},
-    {"", 0, 0},
+	{ "Re: [#42] Pricing", 1, 42 },
+	{ "[#1]", 1, 1 },
+	{ "Fwd: Re: [#123456789012345678] x", 1, 123456789012345678 },
+	{ "Re: [#12] and [#13]", 1, 12 },
+	{ "Re: [#] x [#7]", 1, 7 },
+	{ "Re: [#0] x", 0, 0 },
+	{ "Re: [#1234567890123456789] x", 0, 0 },
+	{ "Re: [# 42] x", 0, 0 },
+	{ "Re: [#42 x", 0, 0 },
+	{ "Re: #42 x", 0, 0 },
+	{ "Re: [#4a2]", 0, 0 },
+	{ "", 0, 0 },
 };
 
 static void
@@ -276,14 +284,14 @@ static const struct {
 	const char *in;
 	const char *out;
 } strip_cases[] = {
-    {"Hi Pat,\n#claim\nwe will call you.\n#route sales\n",
-	"Hi Pat,\nwe will call you.\n"},
-    {"Hi\r\n#note private\r\nBye\r\n", "Hi\r\nBye\r\n"},
-    {"Hi\n> #claim\n>> #tag x\n", "Hi\n"},
-    {"#claimed it\n#1 thing\nuse #route later",
-	"#claimed it\n#1 thing\nuse #route later"},
-    {"#priority soon\nok", "ok"},
-    {"", ""},
+	{ "Hi Pat,\n#claim\nwe will call you.\n#route sales\n",
+	    "Hi Pat,\nwe will call you.\n" },
+	{ "Hi\r\n#note private\r\nBye\r\n", "Hi\r\nBye\r\n" },
+	{ "Hi\n> #claim\n>> #tag x\n", "Hi\n" },
+	{ "#claimed it\n#1 thing\nuse #route later",
+	    "#claimed it\n#1 thing\nuse #route later" },
+	{ "#priority soon\nok", "ok" },
+	{ "", "" },
 };
 
 static void
@@ -305,12 +313,12 @@ test_format(void **state)
 {
 	struct command_list *l = command_list_new();
 	static const char *const want[] = {
-	    "#claim",
-	    "#route support",
-	    "#priority urgent",
-	    "#qualify budget need timeline",
-	    "#qualify",
-	    "#note call Tuesday",
+		"#claim",
+		"#route support",
+		"#priority urgent",
+		"#qualify budget need timeline",
+		"#qualify",
+		"#note call Tuesday",
 	};
 	char *s;
 
@@ -341,12 +349,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_source_kept),
-	    cmocka_unit_test(test_addresses),
-	    cmocka_unit_test(test_subject),
-	    cmocka_unit_test(test_strip),
-	    cmocka_unit_test(test_format),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_source_kept),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_subject),
+		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

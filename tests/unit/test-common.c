@@ -132,8 +132,7 @@ test_ts(const char *s)
 }
 
 static int
-rmtree_one(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
+rmtree_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st, (void)ftw;
 	return type == FTW_DP ? rmdir(path) : unlink(path);

@@ -20,219 +20,211 @@
 #include "test-common.h"
 #include "xalloc.h"
 
-static char dir[256];	/* a fresh temp dir (realpath) for each run */
+static char dir[256]; /* a fresh temp dir (realpath) for each run */
 
 /* A mailbox block that loads clean: for rows about something else. */
 #define IMAP_OK \
 	"imap = { host = \"imap.example.com\"; user = \"u\"; " \
 	"password_file = \"ok.pass\"; };"
 #define MAILBOX_OK \
-	"mailboxes = ( { name = \"sales\"; address = \"sales@example.com\"; " \
-	IMAP_OK " } );\n"
+	"mailboxes = ( { name = \"sales\"; address = \"sales@example.com\"; " IMAP_OK \
+	" } );\n"
 
 struct error_case {
 	const char *what;
-	const char *text;	/* written to @FILE@ */
-	const char *expect;	/* lines joined by \n; @FILE@, @DIR@ replaced */
+	const char *text;   /* written to @FILE@ */
+	const char *expect; /* lines joined by \n; @FILE@, @DIR@ replaced */
 };
 
 static const struct error_case error_cases[] = {
 	{ "syntax error: libconfig's own line and text",
-	  MAILBOX_OK "poll_interval = ;\n",
-	  "@FILE@:2: syntax error" },
+	    MAILBOX_OK "poll_interval = ;\n", "@FILE@:2: syntax error" },
 	{ "duplicate setting (libconfig)",
-	  MAILBOX_OK "poll_interval = 5;\npoll_interval = 6;\n",
-	  "@FILE@:3: duplicate setting name" },
+	    MAILBOX_OK "poll_interval = 5;\npoll_interval = 6;\n",
+	    "@FILE@:3: duplicate setting name" },
 	{ "unknown key, with the close known one",
-	  MAILBOX_OK "pol_interval = 5;\n",
-	  "@FILE@:2: unknown setting 'pol_interval' "
-	  "(did you mean 'poll_interval'?)" },
+	    MAILBOX_OK "pol_interval = 5;\n",
+	    "@FILE@:2: unknown setting 'pol_interval' "
+	    "(did you mean 'poll_interval'?)" },
 	{ "unknown key in a block",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	  "    password_file = \"ok.pass\";\n"
-	  "    fodler = \"INBOX\"; };\n"
-	  "} );\n",
-	  "@FILE@:4: unknown setting 'fodler' in imap block "
-	  "(did you mean 'folder'?)" },
-	{ "unknown key, nothing close",
-	  MAILBOX_OK "colour = \"blue\";\n",
-	  "@FILE@:2: unknown setting 'colour'" },
-	{ "missing required top-level setting",
-	  "poll_interval = 5;\n",
-	  "@FILE@:1: missing required setting 'mailboxes'" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    password_file = \"ok.pass\";\n"
+	    "    fodler = \"INBOX\"; };\n"
+	    "} );\n",
+	    "@FILE@:4: unknown setting 'fodler' in imap block "
+	    "(did you mean 'folder'?)" },
+	{ "unknown key, nothing close", MAILBOX_OK "colour = \"blue\";\n",
+	    "@FILE@:2: unknown setting 'colour'" },
+	{ "missing required top-level setting", "poll_interval = 5;\n",
+	    "@FILE@:1: missing required setting 'mailboxes'" },
 	{ "missing required settings in a block, all of them",
-	  "poll_interval = 5;\n"
-	  "mailboxes = (\n"
-	  "  { name = \"sales\"; }\n"
-	  ");\n",
-	  "@FILE@:3: missing required setting 'address' in mailbox\n"
-	  "@FILE@:3: missing required setting 'imap' in mailbox" },
+	    "poll_interval = 5;\n"
+	    "mailboxes = (\n"
+	    "  { name = \"sales\"; }\n"
+	    ");\n",
+	    "@FILE@:3: missing required setting 'address' in mailbox\n"
+	    "@FILE@:3: missing required setting 'imap' in mailbox" },
 	{ "wrong type: boolean for a duration",
-	  MAILBOX_OK "poll_interval = true;\n",
-	  "@FILE@:2: 'poll_interval' must be a duration (seconds, or a "
-	  "string like \"4h\"), not a boolean" },
+	    MAILBOX_OK "poll_interval = true;\n",
+	    "@FILE@:2: 'poll_interval' must be a duration (seconds, or a "
+	    "string like \"4h\"), not a boolean" },
 	{ "wrong type: string for an integer",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	  "    port = \"993\"; password_file = \"ok.pass\"; }; } );\n",
-	  "@FILE@:3: 'port' must be an integer, not a string" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    port = \"993\"; password_file = \"ok.pass\"; }; } );\n",
+	    "@FILE@:3: 'port' must be an integer, not a string" },
 	{ "wrong type: group where a list belongs",
-	  "mailboxes = { name = \"sales\"; };\n",
-	  "@FILE@:1: 'mailboxes' must be a list ( { ... }, ... ), "
-	  "not a group" },
-	{ "integer out of range",
-	  MAILBOX_OK "poll_interval = 0;\n",
-	  "@FILE@:2: 'poll_interval' must be between 1 and 86400, not 0" },
+	    "mailboxes = { name = \"sales\"; };\n",
+	    "@FILE@:1: 'mailboxes' must be a list ( { ... }, ... ), "
+	    "not a group" },
+	{ "integer out of range", MAILBOX_OK "poll_interval = 0;\n",
+	    "@FILE@:2: 'poll_interval' must be between 1 and 86400, not 0" },
 	{ "bad duration",
-	  MAILBOX_OK "sla = {\n  claim = \"4x\";\n"
-	  "  acknowledge = \"1h30\";\n};\n",
-	  "@FILE@:3: 'claim': bad duration \"4x\" (use seconds, or a number "
-	  "with s, m, h, d or w: \"4h\")\n"
-	  "@FILE@:4: 'acknowledge': bad duration \"1h30\" (use seconds, or a "
-	  "number with s, m, h, d or w: \"4h\")" },
-	{ "bad size",
-	  MAILBOX_OK "max_message_size = \"50MB\";\n",
-	  "@FILE@:2: 'max_message_size': bad size \"50MB\" (use bytes, or a "
-	  "number with K, M or G: \"50M\")" },
+	    MAILBOX_OK "sla = {\n  claim = \"4x\";\n"
+		       "  acknowledge = \"1h30\";\n};\n",
+	    "@FILE@:3: 'claim': bad duration \"4x\" (use seconds, or a number "
+	    "with s, m, h, d or w: \"4h\")\n"
+	    "@FILE@:4: 'acknowledge': bad duration \"1h30\" (use seconds, or a "
+	    "number with s, m, h, d or w: \"4h\")" },
+	{ "bad size", MAILBOX_OK "max_message_size = \"50MB\";\n",
+	    "@FILE@:2: 'max_message_size': bad size \"50MB\" (use bytes, or a "
+	    "number with K, M or G: \"50M\")" },
 	{ "duplicate mailbox name",
-	  "mailboxes = (\n"
-	  "  { name = \"sales\"; address = \"a@example.com\"; " IMAP_OK " },\n"
-	  "  { name = \"sales\"; address = \"b@example.com\"; " IMAP_OK " }\n"
-	  ");\n",
-	  "@FILE@:3: duplicate mailbox name 'sales' (first at line 2)" },
+	    "mailboxes = (\n"
+	    "  { name = \"sales\"; address = \"a@example.com\"; " IMAP_OK
+	    " },\n"
+	    "  { name = \"sales\"; address = \"b@example.com\"; " IMAP_OK " }\n"
+	    ");\n",
+	    "@FILE@:3: duplicate mailbox name 'sales' (first at line 2)" },
 	{ "a route that does not exist",
-	  MAILBOX_OK
-	  "routes = { sales = \"sales-team@example.com\"; };\n"
-	  "team = ( { name = \"sam\"; address = \"sam@example.com\";\n"
-	  "  role = \"sales\"; route = \"sale\"; } );\n",
-	  "@FILE@:4: team member 'sam': unknown route 'sale' "
-	  "(did you mean 'sales'?)" },
+	    MAILBOX_OK
+	    "routes = { sales = \"sales-team@example.com\"; };\n"
+	    "team = ( { name = \"sam\"; address = \"sam@example.com\";\n"
+	    "  role = \"sales\"; route = \"sale\"; } );\n",
+	    "@FILE@:4: team member 'sam': unknown route 'sale' "
+	    "(did you mean 'sales'?)" },
 	{ "routes differing only in case",
-	  MAILBOX_OK
-	  "routes = { sales = \"a@example.com\";\n"
-	  "  Sales = \"b@example.com\"; };\n",
-	  "@FILE@:3: duplicate route 'Sales' (first at line 2)" },
+	    MAILBOX_OK "routes = { sales = \"a@example.com\";\n"
+		       "  Sales = \"b@example.com\"; };\n",
+	    "@FILE@:3: duplicate route 'Sales' (first at line 2)" },
 	{ "tls none for a host that is not loopback",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"imap.example.com\";\n"
-	  "    tls = \"none\"; user = \"u\"; password_file = \"ok.pass\"; };"
-	  " } );\n",
-	  "@FILE@:3: tls = \"none\" sends the password in clear: only "
-	  "allowed for a loopback host, not 'imap.example.com'" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"imap.example.com\";\n"
+	    "    tls = \"none\"; user = \"u\"; password_file = \"ok.pass\"; };"
+	    " } );\n",
+	    "@FILE@:3: tls = \"none\" sends the password in clear: only "
+	    "allowed for a loopback host, not 'imap.example.com'" },
 	{ "password_file missing",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	  "    password_file = \"nope.pass\"; }; } );\n",
-	  "@FILE@:3: password_file '@DIR@/nope.pass': "
-	  "No such file or directory" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    password_file = \"nope.pass\"; }; } );\n",
+	    "@FILE@:3: password_file '@DIR@/nope.pass': "
+	    "No such file or directory" },
 	{ "password_file readable by group",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	  "    password_file = \"open.pass\"; }; } );\n",
-	  "@FILE@:3: password_file '@DIR@/open.pass' is readable by group "
-	  "or others (mode 0640); chmod 600 it" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    password_file = \"open.pass\"; }; } );\n",
+	    "@FILE@:3: password_file '@DIR@/open.pass' is readable by group "
+	    "or others (mode 0640); chmod 600 it" },
 	{ "oauth2_token_file readable by others, ca_file missing",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	  "    oauth2_token_file = \"open.pass\";\n"
-	  "    ca_file = \"/nonexistent/ca.pem\"; }; } );\n",
-	  "@FILE@:3: oauth2_token_file '@DIR@/open.pass' is readable by "
-	  "group or others (mode 0640); chmod 600 it\n"
-	  "@FILE@:4: ca_file '/nonexistent/ca.pem': "
-	  "No such file or directory" },
-	{ "a mailbox that is not a group",
-	  "mailboxes = (\n  \"sales\" );\n",
-	  "@FILE@:2: a mailbox must be a group { ... }, not a string" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    oauth2_token_file = \"open.pass\";\n"
+	    "    ca_file = \"/nonexistent/ca.pem\"; }; } );\n",
+	    "@FILE@:3: oauth2_token_file '@DIR@/open.pass' is readable by "
+	    "group or others (mode 0640); chmod 600 it\n"
+	    "@FILE@:4: ca_file '/nonexistent/ca.pem': "
+	    "No such file or directory" },
+	{ "a mailbox that is not a group", "mailboxes = (\n  \"sales\" );\n",
+	    "@FILE@:2: a mailbox must be a group { ... }, not a string" },
 	{ "password_env not set",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	  "    password_env = \"TEST_CONF_UNSET_VARIABLE\"; }; } );\n",
-	  "@FILE@:3: environment variable 'TEST_CONF_UNSET_VARIABLE' "
-	  "(password_env) is not set" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    password_env = \"TEST_CONF_UNSET_VARIABLE\"; }; } );\n",
+	    "@FILE@:3: environment variable 'TEST_CONF_UNSET_VARIABLE' "
+	    "(password_env) is not set" },
 	{ "two credentials",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	  "    password_file = \"ok.pass\";\n"
-	  "    password_command = \"x\"; }; } );\n",
-	  "@FILE@:2: imap block: set only one of password_file, "
-	  "password_env, password_command, oauth2_token_file and "
-	  "oauth2_token_command" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
+	    "    password_file = \"ok.pass\";\n"
+	    "    password_command = \"x\"; }; } );\n",
+	    "@FILE@:2: imap block: set only one of password_file, "
+	    "password_env, password_command, oauth2_token_file and "
+	    "oauth2_token_command" },
 	{ "no credential",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  imap = { host = \"h.example.com\"; user = \"u\"; }; } );\n",
-	  "@FILE@:2: imap block: user 'u' needs a password_file, "
-	  "password_env, password_command, oauth2_token_file or "
-	  "oauth2_token_command" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  imap = { host = \"h.example.com\"; user = \"u\"; }; } );\n",
+	    "@FILE@:2: imap block: user 'u' needs a password_file, "
+	    "password_env, password_command, oauth2_token_file or "
+	    "oauth2_token_command" },
 	{ "bad choices: after, style, role",
-	  "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
-	  "  " IMAP_OK "\n"
-	  "  after = \"move:\"; } );\n"
-	  "routes = { support = { to = \"support@example.com\";\n"
-	  "  style = \"bounce\"; }; };\n"
-	  "team = ( { name = \"al\"; address = \"al@example.com\";\n"
-	  "  role = \"boss\"; } );\n",
-	  "@FILE@:3: 'after' must be \"flag\", \"none\" or \"move:FOLDER\", "
-	  "not \"move:\"\n"
-	  "@FILE@:5: 'style' must be \"attach\" or \"redirect\", not "
-	  "\"bounce\"\n"
-	  "@FILE@:7: 'role' must be \"bdr\", \"manager\", \"sales\" or "
-	  "\"support\", not \"boss\"" },
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  " IMAP_OK "\n"
+	    "  after = \"move:\"; } );\n"
+	    "routes = { support = { to = \"support@example.com\";\n"
+	    "  style = \"bounce\"; }; };\n"
+	    "team = ( { name = \"al\"; address = \"al@example.com\";\n"
+	    "  role = \"boss\"; } );\n",
+	    "@FILE@:3: 'after' must be \"flag\", \"none\" or \"move:FOLDER\", "
+	    "not \"move:\"\n"
+	    "@FILE@:5: 'style' must be \"attach\" or \"redirect\", not "
+	    "\"bounce\"\n"
+	    "@FILE@:7: 'role' must be \"bdr\", \"manager\", \"sales\" or "
+	    "\"support\", not \"boss\"" },
 	{ "bad addresses, string-form route named",
-	  "mailboxes = ( { name = \"sales\"; address = \"sales\"; "
-	  IMAP_OK " } );\n"
-	  "routes = { sales = \"team at example.com\"; };\n",
-	  "@FILE@:1: 'address' is not an email address: \"sales\"\n"
-	  "@FILE@:2: 'sales' is not an email address: "
-	  "\"team at example.com\"" },
+	    "mailboxes = ( { name = \"sales\"; address = \"sales\"; " IMAP_OK
+	    " } );\n"
+	    "routes = { sales = \"team at example.com\"; };\n",
+	    "@FILE@:1: 'address' is not an email address: \"sales\"\n"
+	    "@FILE@:2: 'sales' is not an email address: "
+	    "\"team at example.com\"" },
 	{ "duplicate team member and address",
-	  MAILBOX_OK
-	  "team = ( { name = \"al\"; address = \"al@example.com\"; "
-	  "role = \"bdr\"; },\n"
-	  "  { name = \"al\";\n"
-	  "    address = \"AL@example.com\"; role = \"bdr\"; } );\n",
-	  "@FILE@:3: duplicate team member 'al' (first at line 2)\n"
-	  "@FILE@:4: duplicate team address 'al@example.com' "
-	  "(first at line 2)" },
+	    MAILBOX_OK
+	    "team = ( { name = \"al\"; address = \"al@example.com\"; "
+	    "role = \"bdr\"; },\n"
+	    "  { name = \"al\";\n"
+	    "    address = \"AL@example.com\"; role = \"bdr\"; } );\n",
+	    "@FILE@:3: duplicate team member 'al' (first at line 2)\n"
+	    "@FILE@:4: duplicate team address 'al@example.com' "
+	    "(first at line 2)" },
 	{ "sla hours and digest_at",
-	  MAILBOX_OK
-	  "sla = { digest_at = \"8am\";\n"
-	  "  hours = \"Mon-Fry 09:00-18:00\"; };\n",
-	  "@FILE@:2: 'digest_at' must be a time HH:MM, not \"8am\"\n"
-	  "@FILE@:3: 'hours' has bad days \"Mon-Fry\" (use Mon-Fri or "
-	  "Mon,Wed,Fri)" },
+	    MAILBOX_OK "sla = { digest_at = \"8am\";\n"
+		       "  hours = \"Mon-Fry 09:00-18:00\"; };\n",
+	    "@FILE@:2: 'digest_at' must be a time HH:MM, not \"8am\"\n"
+	    "@FILE@:3: 'hours' has bad days \"Mon-Fry\" (use Mon-Fri or "
+	    "Mon,Wed,Fri)" },
 	{ "sla hours: unknown zone",
-	  MAILBOX_OK
-	  "sla = { hours = \"Mon-Fri 09:00-18:00 Europe/Berln\"; };\n",
-	  "@FILE@:2: 'hours' names an unknown time zone \"Europe/Berln\"" },
+	    MAILBOX_OK
+	    "sla = { hours = \"Mon-Fri 09:00-18:00 Europe/Berln\"; };\n",
+	    "@FILE@:2: 'hours' names an unknown time zone \"Europe/Berln\"" },
 	{ "smtp block: from and a password without user",
-	  MAILBOX_OK
-	  "smtp = { host = \"smtp.example.com\";\n"
-	  "  password_file = \"ok.pass\";\n"
-	  "  from = \"Triage <triage@example.com\"; };\n",
-	  "@FILE@:4: 'from' must be an address or \"Name <address>\", not "
-	  "\"Triage <triage@example.com\"\n"
-	  "@FILE@:2: smtp block: a password or token needs a 'user'" },
+	    MAILBOX_OK "smtp = { host = \"smtp.example.com\";\n"
+		       "  password_file = \"ok.pass\";\n"
+		       "  from = \"Triage <triage@example.com\"; };\n",
+	    "@FILE@:4: 'from' must be an address or \"Name <address>\", not "
+	    "\"Triage <triage@example.com\"\n"
+	    "@FILE@:2: smtp block: a password or token needs a 'user'" },
 	{ "keeps going: every problem at once",
-	  "pol_interval = 5;\n"
-	  "mailboxes = ( { name = \"sales\"; address = \"sales@example.com\";\n"
-	  "  imap = { hots = \"h.example.com\"; user = \"u\";\n"
-	  "    password_file = \"ok.pass\"; }; } );\n"
-	  "sla = { claim = \"soon\"; };\n",
-	  "@FILE@:1: unknown setting 'pol_interval' "
-	  "(did you mean 'poll_interval'?)\n"
-	  "@FILE@:3: unknown setting 'hots' in imap block "
-	  "(did you mean 'host'?)\n"
-	  "@FILE@:3: missing required setting 'host' in imap block\n"
-	  "@FILE@:5: 'claim': bad duration \"soon\" (use seconds, or a number "
-	  "with s, m, h, d or w: \"4h\")" },
+	    "pol_interval = 5;\n"
+	    "mailboxes = ( { name = \"sales\"; address = \"sales@example.com\";\n"
+	    "  imap = { hots = \"h.example.com\"; user = \"u\";\n"
+	    "    password_file = \"ok.pass\"; }; } );\n"
+	    "sla = { claim = \"soon\"; };\n",
+	    "@FILE@:1: unknown setting 'pol_interval' "
+	    "(did you mean 'poll_interval'?)\n"
+	    "@FILE@:3: unknown setting 'hots' in imap block "
+	    "(did you mean 'host'?)\n"
+	    "@FILE@:3: missing required setting 'host' in imap block\n"
+	    "@FILE@:5: 'claim': bad duration \"soon\" (use seconds, or a number "
+	    "with s, m, h, d or w: \"4h\")" },
 	{ "an included file is named in its errors",
-	  "@include \"inc.conf\"\n" MAILBOX_OK,
-	  "@DIR@/inc.conf:2: unknown setting 'datbase' "
-	  "(did you mean 'database'?)" },
+	    "@include \"inc.conf\"\n" MAILBOX_OK,
+	    "@DIR@/inc.conf:2: unknown setting 'datbase' "
+	    "(did you mean 'database'?)" },
 	{ "a syntax error in an included file",
-	  MAILBOX_OK "@include \"broken.conf\"\n",
-	  "@DIR@/broken.conf:3: syntax error" },
+	    MAILBOX_OK "@include \"broken.conf\"\n",
+	    "@DIR@/broken.conf:3: syntax error" },
 };
 
 /* Replace every @FILE@ and @DIR@ in `in`. */
@@ -285,8 +277,8 @@ joined_errors(const struct conf_errors *errs)
 
 	buf_init(&b, 1 << 16);
 	for (size_t i = 0; i < errs->n; i++) {
-		assert_int_equal(buf_printf(&b, "%s%s", i > 0 ? "\n" : "",
-		    errs->v[i]), 0);
+		assert_int_equal(
+		    buf_printf(&b, "%s%s", i > 0 ? "\n" : "", errs->v[i]), 0);
 	}
 	return buf_steal(&b);
 }
@@ -300,7 +292,7 @@ test_errors(void **state)
 	(void)state;
 	xasprintf(&file, "%s/test.conf", dir);
 	for (size_t i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]);
-	    i++) {
+	     i++) {
 		const struct error_case *tc = &error_cases[i];
 		struct conf_errors errs = { 0 };
 		struct conf *conf = NULL;
@@ -381,14 +373,14 @@ test_example(void **state)
 	assert_int_equal(mb->imap.port, 993);
 	assert_int_equal(mb->imap.tls, CONF_TLS_IMPLICIT);
 	assert_string_equal(mb->folder, "INBOX");
-	assert_null(mb->imap.ca_file);		/* "" = system store */
+	assert_null(mb->imap.ca_file); /* "" = system store */
 	assert_int_equal(mb->after, CONF_AFTER_FLAG);
-	assert_null(mb->imap.password);		/* a command runs later */
+	assert_null(mb->imap.password); /* a command runs later */
 	assert_string_equal(mb->imap.password_command,
 	    "cat /etc/triage/sales.pass");
 	mb = conf_mailbox(c, "community");
 	assert_non_null(mb);
-	assert_int_equal(mb->imap.port, 993);	/* the default */
+	assert_int_equal(mb->imap.port, 993); /* the default */
 	assert_int_equal(mb->after, CONF_AFTER_MOVE);
 	assert_string_equal(mb->after_folder, "Triaged");
 	assert_null(conf_mailbox(c, "Sales"));
@@ -424,21 +416,19 @@ test_example(void **state)
 	assert_string_equal(conf_member_by_name(c, "sam")->route, "sales");
 	assert_null(conf_member_by_address(c, "mallory@example.com"));
 
-	assert_true(conf_has_queue(c, "community"));	/* a mailbox's */
-	assert_true(conf_has_queue(c, "support"));	/* a route */
+	assert_true(conf_has_queue(c, "community")); /* a mailbox's */
+	assert_true(conf_has_queue(c, "support"));   /* a route */
 	assert_false(conf_has_queue(c, "legal"));
 
-	assert_string_equal(c->trust_authentication_results,
-	    "mx.example.com");
+	assert_string_equal(c->trust_authentication_results, "mx.example.com");
 	assert_int_equal(c->sla.claim, 4 * 3600);
 	assert_int_equal(c->sla.acknowledge, 86400);
 	assert_string_equal(c->sla.digest_to, "bdr-managers@example.com");
 	assert_string_equal(c->sla.digest_at, "08:00");
-	assert_string_equal(c->sla.hours,
-	    "Mon-Fri 09:00-18:00 Europe/Berlin");
+	assert_string_equal(c->sla.hours, "Mon-Fri 09:00-18:00 Europe/Berlin");
 	conf_free(&c);
 	assert_null(c);
-	conf_free(&c);		/* NULL is fine */
+	conf_free(&c); /* NULL is fine */
 }
 
 /* Defaults, relative paths, a 0600 password file, string durations. */
@@ -507,7 +497,8 @@ test_password_env(void **state)
 	write_file("test.conf",
 	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
 	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	    "    password_env = \"TEST_CONF_PASSWORD\"; }; } );\n", 0644);
+	    "    password_env = \"TEST_CONF_PASSWORD\"; }; } );\n",
+	    0644);
 	xasprintf(&file, "%s/test.conf", dir);
 	if (conf_load(file, &c, &errs) < 0)
 		fail_msg("%s", errs.v[0]);
@@ -531,10 +522,11 @@ test_no_secrets(void **state)
 	write_file("test.conf",
 	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
 	    "  imap = { host = \"h.example.com\"; user = \"u\";\n"
-	    "    password_file = \"open.pass\"; }; } );\n", 0644);
+	    "    password_file = \"open.pass\"; }; } );\n",
+	    0644);
 	xasprintf(&file, "%s/test.conf", dir);
-	assert_int_equal(conf_load_flags(file, CONF_LOAD_NO_SECRETS, &c,
-	    &errs), 0);
+	assert_int_equal(conf_load_flags(file, CONF_LOAD_NO_SECRETS, &c, &errs),
+	    0);
 	assert_int_equal(errs.n, 0);
 	assert_null(c->mailboxes[0].imap.password);
 	conf_free(&c);
@@ -549,12 +541,11 @@ test_server_secrets(void **state)
 {
 	static const struct {
 		const char *command;
-		const char *want;	/* NULL: must fail */
+		const char *want; /* NULL: must fail */
 	} cases[] = {
 		{ "printf 'pw from cmd\\n\\n'", "pw from cmd" },
-		{ "echo token", "token" },
-		{ "exit 3", NULL },
-		{ "true", NULL },		/* prints nothing */
+		{ "echo token", "token" }, { "exit 3", NULL },
+		{ "true", NULL }, /* prints nothing */
 	};
 	struct conf_server s = { 0 };
 	struct error err;
@@ -565,8 +556,8 @@ test_server_secrets(void **state)
 		s.password_command = (char *)cases[i].command;
 		secret = NULL;
 		if (cases[i].want == NULL) {
-			assert_int_equal(conf_server_password(&s, &secret,
-			    &err), -1);
+			assert_int_equal(
+			    conf_server_password(&s, &secret, &err), -1);
 			assert_null(secret);
 			continue;
 		}
@@ -602,13 +593,25 @@ test_duration(void **state)
 {
 	static const struct {
 		const char *in;
-		int64_t want;	/* -1: refused */
+		int64_t want; /* -1: refused */
 	} cases[] = {
-		{ "90", 90 }, { "30s", 30 }, { "15m", 900 }, { "4h", 14400 },
-		{ "1d", 86400 }, { "2w", 1209600 }, { "1h30m", 5400 },
-		{ "0", 0 }, { "", -1 }, { "4x", -1 }, { "h", -1 },
-		{ "-1h", -1 }, { "1h30", -1 }, { "4 h", -1 }, { "1.5h", -1 },
-		{ "99999999999999999999", -1 }, { "9999999999999999w", -1 },
+		{ "90", 90 },
+		{ "30s", 30 },
+		{ "15m", 900 },
+		{ "4h", 14400 },
+		{ "1d", 86400 },
+		{ "2w", 1209600 },
+		{ "1h30m", 5400 },
+		{ "0", 0 },
+		{ "", -1 },
+		{ "4x", -1 },
+		{ "h", -1 },
+		{ "-1h", -1 },
+		{ "1h30", -1 },
+		{ "4 h", -1 },
+		{ "1.5h", -1 },
+		{ "99999999999999999999", -1 },
+		{ "9999999999999999w", -1 },
 	};
 
 	(void)state;
@@ -618,7 +621,7 @@ test_duration(void **state)
 
 		if (cases[i].want < 0) {
 			assert_int_equal(r, -1);
-			assert_int_equal(got, -1);	/* untouched */
+			assert_int_equal(got, -1); /* untouched */
 		} else {
 			assert_int_equal(r, 0);
 			assert_int_equal(got, cases[i].want);
@@ -631,11 +634,18 @@ test_size(void **state)
 {
 	static const struct {
 		const char *in;
-		long long want;	/* -1: refused */
+		long long want; /* -1: refused */
 	} cases[] = {
-		{ "1048576", 1048576 }, { "512K", 524288 }, { "50M", 52428800 },
-		{ "50m", 52428800 }, { "1G", 1073741824 }, { "", -1 },
-		{ "50MB", -1 }, { "M", -1 }, { "-1", -1 }, { "5 M", -1 },
+		{ "1048576", 1048576 },
+		{ "512K", 524288 },
+		{ "50M", 52428800 },
+		{ "50m", 52428800 },
+		{ "1G", 1073741824 },
+		{ "", -1 },
+		{ "50MB", -1 },
+		{ "M", -1 },
+		{ "-1", -1 },
+		{ "5 M", -1 },
 	};
 
 	(void)state;
@@ -663,8 +673,7 @@ setup(void **state)
 	write_file("ok.pass", "s3cret\n", 0600);
 	write_file("open.pass", "s3cret\n", 0640);
 	write_file("inc.conf", "# included\ndatbase = \"x.db\";\n", 0644);
-	write_file("broken.conf", "# included\n\nrules = ;\n",
-	    0644);
+	write_file("broken.conf", "# included\n\nrules = ;\n", 0644);
 	unsetenv("TEST_CONF_UNSET_VARIABLE");
 	return 0;
 }

@@ -14,7 +14,7 @@
 #include "cron.h"
 
 struct job {
-	int runs;		/* written by the cron's thread */
+	int runs; /* written by the cron's thread */
 	int64_t period_s;
 };
 
@@ -63,12 +63,12 @@ test_each_job_its_period(void **state)
 	assert_int_equal(cron_add(c, job_run, &fast), 0);
 	assert_int_equal(cron_add(c, job_run, &slow), 1);
 	assert_int_equal(cron_start(c, &err), 0);
-	assert_int_equal(wait_runs(&slow, 1), 1);	/* both at the start */
-	assert_true(wait_runs(&fast, 3) >= 3);		/* about once a second */
-	assert_int_equal(runs(&slow), 1);		/* not yet due again */
+	assert_int_equal(wait_runs(&slow, 1), 1); /* both at the start */
+	assert_true(wait_runs(&fast, 3) >= 3);	  /* about once a second */
+	assert_int_equal(runs(&slow), 1);	  /* not yet due again */
 	cron_free(&c);
 	assert_null(c);
-	cron_free(&c);					/* NULL is fine */
+	cron_free(&c); /* NULL is fine */
 }
 
 static void
@@ -87,11 +87,11 @@ test_wake_runs_only_that_job(void **state)
 	cron_wake(c, 1);
 	assert_int_equal(wait_runs(&b, 2), 2);
 	assert_int_equal(runs(&a), 1);
-	cron_wake(c, 7);				/* no such job */
+	cron_wake(c, 7); /* no such job */
 	cron_wake(NULL, 0);
 	t0 = now_s();
 	cron_free(&c);
-	assert_true(now_s() - t0 < 2.0);		/* not an hour */
+	assert_true(now_s() - t0 < 2.0); /* not an hour */
 	assert_int_equal(runs(&a), 1);
 	assert_int_equal(runs(&b), 2);
 }

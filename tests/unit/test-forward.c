@@ -58,20 +58,21 @@ struct msg_spec {
 };
 
 static const struct msg_spec thread_sales[] = {
-    {"customer-1.eml", FORWARD_IN, 0, "Pat Buyer <pat@buyer.example>",
-	"c1.pat@buyer.example", NULL, 0, NULL},
-    {"team-reply.eml", FORWARD_OUT, 1, "Alice BDR <alice@example.com>",
-	"r1.alice@example.com", "c1.pat@buyer.example", 0, NULL},
-    {"customer-2-8bit.eml", FORWARD_IN, 0, "Pat Buyer <pat@buyer.example>",
-	"c2.pat@buyer.example", "r1.alice@example.com", 0, NULL},
-    {"team-command.eml", FORWARD_INTERNAL, 1, "Alice BDR <alice@example.com>",
-	"cmd1.alice@example.com", "c2.pat@buyer.example", 1,
-	"Big one, 50 seats and SSO. Please call Pat this week.\n"},
+	{ "customer-1.eml", FORWARD_IN, 0, "Pat Buyer <pat@buyer.example>",
+	    "c1.pat@buyer.example", NULL, 0, NULL },
+	{ "team-reply.eml", FORWARD_OUT, 1, "Alice BDR <alice@example.com>",
+	    "r1.alice@example.com", "c1.pat@buyer.example", 0, NULL },
+	{ "customer-2-8bit.eml", FORWARD_IN, 0, "Pat Buyer <pat@buyer.example>",
+	    "c2.pat@buyer.example", "r1.alice@example.com", 0, NULL },
+	{ "team-command.eml", FORWARD_INTERNAL, 1,
+	    "Alice BDR <alice@example.com>", "cmd1.alice@example.com",
+	    "c2.pat@buyer.example", 1,
+	    "Big one, 50 seats and SSO. Please call Pat this week.\n" },
 };
 
 static const struct msg_spec thread_lf[] = {
-    {"customer-lf.eml", FORWARD_IN, 0, "Sam Small <sam@small.example>",
-	"lf1.sam@small.example", NULL, 0, NULL},
+	{ "customer-lf.eml", FORWARD_IN, 0, "Sam Small <sam@small.example>",
+	    "lf1.sam@small.example", NULL, 0, NULL },
 };
 
 struct thread {
@@ -84,7 +85,7 @@ struct thread {
 	struct forward_link link;
 };
 
-static const char *const tags[] = {"pricing", "ee-lead"};
+static const char *const tags[] = { "pricing", "ee-lead" };
 
 static void
 thread_load(struct thread *th, const struct msg_spec *spec, size_t n)
@@ -96,8 +97,8 @@ thread_load(struct thread *th, const struct msg_spec *spec, size_t n)
 	th->m = xcalloc(n, sizeof(*th->m));
 	th->fx = xcalloc(n, sizeof(*th->fx));
 	for (i = 0; i < n; i++) {
-		th->fx[i].raw = test_fixture("forward", spec[i].file,
-		    &th->fx[i].len);
+		th->fx[i].raw =
+		    test_fixture("forward", spec[i].file, &th->fx[i].len);
 		th->m[i].raw = th->fx[i].raw;
 		th->m[i].raw_len = th->fx[i].len;
 		th->m[i].dir = spec[i].dir;
@@ -110,33 +111,33 @@ thread_load(struct thread *th, const struct msg_spec *spec, size_t n)
 		th->m[i].has_commands = spec[i].has_commands;
 		th->m[i].text = spec[i].text;
 	}
-	th->hit = (struct verdict_hit){
-	    "pricing-question", "10-sales.rules", 3, "body", "how much", 0};
-	th->note = (struct forward_note){
-	    "alice", NOW - 600, "Budget confirmed on the phone."};
-	th->link = (struct forward_link){"related", 45, "Old quote"};
+	th->hit = (struct verdict_hit){ "pricing-question", "10-sales.rules", 3,
+		"body", "how much", 0 };
+	th->note = (struct forward_note){ "alice", NOW - 600,
+		"Budget confirmed on the phone." };
+	th->link = (struct forward_link){ "related", 45, "Old quote" };
 	th->t = (struct forward_ticket){
-	    .id = 123,
-	    .subject = "How much for 50 seats?",
-	    .customer = "Pat Buyer <pat@buyer.example>",
-	    .customer_addr = "pat@buyer.example",
-	    .account = "Buyer Corp",
-	    .tier = "gold",
-	    .state = "routed",
-	    .queue = "sales",
-	    .priority = "high",
-	    .owner = "alice",
-	    .tags = tags,
-	    .n_tags = 2,
-	    .scores = {2, 0, 1, 0, 0},
-	    .hits = &th->hit,
-	    .n_hits = 1,
-	    .notes = &th->note,
-	    .n_notes = 1,
-	    .links = &th->link,
-	    .n_links = 1,
-	    .messages = th->m,
-	    .n_messages = n,
+		.id = 123,
+		.subject = "How much for 50 seats?",
+		.customer = "Pat Buyer <pat@buyer.example>",
+		.customer_addr = "pat@buyer.example",
+		.account = "Buyer Corp",
+		.tier = "gold",
+		.state = "routed",
+		.queue = "sales",
+		.priority = "high",
+		.owner = "alice",
+		.tags = tags,
+		.n_tags = 2,
+		.scores = { 2, 0, 1, 0, 0 },
+		.hits = &th->hit,
+		.n_hits = 1,
+		.notes = &th->note,
+		.n_notes = 1,
+		.links = &th->link,
+		.n_links = 1,
+		.messages = th->m,
+		.n_messages = n,
 	};
 }
 
@@ -232,10 +233,10 @@ split_bodies(const char *data, size_t len, const char *boundary,
 	return n;
 }
 
-static struct forward_route route_attach = {
-    "sales", "Sales Team <sales-team@example.com>", CONF_ROUTE_ATTACH, NULL};
-static struct forward_route route_redirect = {
-    "support", "support@helpdesk.example.com", CONF_ROUTE_REDIRECT, NULL};
+static struct forward_route route_attach = { "sales",
+	"Sales Team <sales-team@example.com>", CONF_ROUTE_ATTACH, NULL };
+static struct forward_route route_redirect = { "support",
+	"support@helpdesk.example.com", CONF_ROUTE_REDIRECT, NULL };
 
 /* The text/plain summary of a built attach mail, decoded. */
 static char *
@@ -255,19 +256,19 @@ struct attach_case {
 	size_t first_new;
 	size_t attached[4]; /* 1-based thread positions attached */
 	size_t n_attached;
-	size_t n_new;	    /* forward_ticket.n_new */
+	size_t n_new; /* forward_ticket.n_new */
 };
 
 static const struct attach_case attach_cases[] = {
-    /* routed: the whole thread but the command message */
-    {thread_sales, 4, 0, {1, 2, 3}, 3, 0},
-    /* follow-up: only the new customer message */
-    {thread_sales, 3, 2, {3}, 1, 0},
-    /* a stored message with bare LF line ends */
-    {thread_lf, 1, 0, {1}, 1, 0},
-    /* follow-up for message 2 while 3 is stored already (3 has a
+	/* routed: the whole thread but the command message */
+	{ thread_sales, 4, 0, { 1, 2, 3 }, 3, 0 },
+	/* follow-up: only the new customer message */
+	{ thread_sales, 3, 2, { 3 }, 1, 0 },
+	/* a stored message with bare LF line ends */
+	{ thread_lf, 1, 0, { 1 }, 1, 0 },
+	/* follow-up for message 2 while 3 is stored already (3 has a
        follow-up of its own): only 2 */
-    {thread_sales, 4, 1, {2}, 1, 1},
+	{ thread_sales, 4, 1, { 2 }, 1, 1 },
 };
 
 static void
@@ -278,7 +279,7 @@ test_attach_bytes(void **state)
 	(void)state;
 	for (c = 0; c < sizeof(attach_cases) / sizeof(attach_cases[0]); c++) {
 		const struct attach_case *ac = &attach_cases[c];
-		struct forward_mails out = {NULL, 0};
+		struct forward_mails out = { NULL, 0 };
 		struct thread th;
 		struct error err;
 		GMimeMessage *m;
@@ -318,8 +319,8 @@ test_attach_bytes(void **state)
 		}
 		/* byte identity, cut at the boundaries GMime parsed */
 		boundary = g_mime_multipart_get_boundary(GMIME_MULTIPART(top));
-		n = split_bodies(
-		    out.v[0].data, out.v[0].len, boundary, body, body_len, 8);
+		n = split_bodies(out.v[0].data, out.v[0].len, boundary, body,
+		    body_len, 8);
 		assert_int_equal(n, 1 + ac->n_attached);
 		for (i = 0; i < ac->n_attached; i++) {
 			const struct forward_message *fm =
@@ -340,7 +341,7 @@ test_attach_bytes(void **state)
 static void
 test_attach_headers(void **state)
 {
-	struct forward_mails out = {NULL, 0};
+	struct forward_mails out = { NULL, 0 };
 	struct thread th;
 	struct error err;
 	GMimeMessage *m;
@@ -352,17 +353,17 @@ test_attach_headers(void **state)
 	assert_int_equal(
 	    forward_build(&th.t, &route_attach, &sender, 456, NOW, &out, &err),
 	    0);
-	assert_string_equal(
-	    out.v[0].message_id, "triage.T123.E456@example.com");
+	assert_string_equal(out.v[0].message_id,
+	    "triage.T123.E456@example.com");
 	/* a reply naming it threads back into ticket 123 */
-	assert_int_equal(
-	    msgid_ticket(out.v[0].message_id, sender.domain, &tid), 1);
+	assert_int_equal(msgid_ticket(out.v[0].message_id, sender.domain, &tid),
+	    1);
 	assert_int_equal(tid, 123);
 	m = parse(out.v[0].data, out.v[0].len);
-	assert_string_equal(
-	    g_mime_message_get_subject(m), "[#123] How much for 50 seats?");
-	assert_string_equal(
-	    g_mime_message_get_message_id(m), "triage.T123.E456@example.com");
+	assert_string_equal(g_mime_message_get_subject(m),
+	    "[#123] How much for 50 seats?");
+	assert_string_equal(g_mime_message_get_message_id(m),
+	    "triage.T123.E456@example.com");
 	assert_string_equal(hdr(m, "X-Triage-Ticket"), "123");
 	assert_string_equal(hdr(m, "X-Loop"), "triage@example.com");
 	assert_string_equal(hdr(m, "Reply-To"), "pat@buyer.example");
@@ -375,8 +376,8 @@ test_attach_headers(void **state)
 	assert_non_null(strstr(text, "Account: Buyer Corp (tier gold)"));
 	assert_non_null(strstr(text, "Tags: pricing, ee-lead"));
 	assert_non_null(strstr(text, "budget +2, need +1"));
-	assert_non_null(strstr(
-	    text, "pricing-question (10-sales.rules:3) body \"how much\""));
+	assert_non_null(strstr(text,
+	    "pricing-question (10-sales.rules:3) body \"how much\""));
 	assert_non_null(strstr(text, "Budget confirmed on the phone."));
 	assert_non_null(strstr(text, "related #45 Old quote"));
 	assert_non_null(strstr(text, ", reply to 2"));
@@ -396,17 +397,17 @@ test_attach_subject(void **state)
 	static const struct {
 		const char *subject, *want;
 	} cases[] = {
-	    {"How much?", "[#123] How much?"},
-	    {"Re: [#123] How much?", "Re: [#123] How much?"},
-	    {"[#1234] other", "[#123] [#1234] other"},
-	    {"", "[#123]"},
-	    {"two\nlines", "[#123] two lines"},
+		{ "How much?", "[#123] How much?" },
+		{ "Re: [#123] How much?", "Re: [#123] How much?" },
+		{ "[#1234] other", "[#123] [#1234] other" },
+		{ "", "[#123]" },
+		{ "two\nlines", "[#123] two lines" },
 	};
 	size_t c;
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct forward_mails out = {NULL, 0};
+		struct forward_mails out = { NULL, 0 };
 		struct thread th;
 		struct error err;
 		GMimeMessage *m;
@@ -417,8 +418,8 @@ test_attach_subject(void **state)
 				     NOW, &out, &err),
 		    0);
 		m = parse(out.v[0].data, out.v[0].len);
-		assert_string_equal(
-		    g_mime_message_get_subject(m), cases[c].want);
+		assert_string_equal(g_mime_message_get_subject(m),
+		    cases[c].want);
 		g_object_unref(m);
 		forward_mails_clear(&out);
 		thread_free(&th);
@@ -431,9 +432,9 @@ struct reply_to_case {
 };
 
 static const struct reply_to_case reply_to_cases[] = {
-    {NULL, "pat@buyer.example"},
-    {"", NULL},
-    {"sales@example.com", "sales@example.com"},
+	{ NULL, "pat@buyer.example" },
+	{ "", NULL },
+	{ "sales@example.com", "sales@example.com" },
 };
 
 /* Bytes GMime must not touch: NUL, an over-long line, no final line end,
@@ -453,14 +454,14 @@ test_attach_odd_bytes(void **state)
 		size_t len;
 		const char *cte;
 	} cases[4] = {
-	    {nul, sizeof(nul) - 1, "base64"},
-	    {NULL, 0, "base64"}, /* a 2000-byte line, below */
-	    {noeol, sizeof(noeol) - 1, "7bit"},
-	    {latin1, sizeof(latin1) - 1, "8bit"},
+		{ nul, sizeof(nul) - 1, "base64" },
+		{ NULL, 0, "base64" }, /* a 2000-byte line, below */
+		{ noeol, sizeof(noeol) - 1, "7bit" },
+		{ latin1, sizeof(latin1) - 1, "8bit" },
 	};
 	struct forward_message m[4];
 	struct forward_ticket t;
-	struct forward_mails out = {NULL, 0};
+	struct forward_mails out = { NULL, 0 };
 	struct error err;
 	GMimeMessage *msg;
 	GMimeMultipart *mp;
@@ -510,7 +511,8 @@ test_attach_odd_bytes(void **state)
 			a = g_mime_stream_mem_get_byte_array(
 			    GMIME_STREAM_MEM(dec));
 			assert_int_equal(a->len, cases[i].len);
-			assert_memory_equal(a->data, cases[i].raw, cases[i].len);
+			assert_memory_equal(a->data, cases[i].raw,
+			    cases[i].len);
 			g_object_unref(dec);
 			continue;
 		}
@@ -537,7 +539,7 @@ test_attach_reply_to(void **state)
 	for (c = 0; c < sizeof(reply_to_cases) / sizeof(reply_to_cases[0]);
 	     c++) {
 		struct forward_route r = route_attach;
-		struct forward_mails out = {NULL, 0};
+		struct forward_mails out = { NULL, 0 };
 		struct thread th;
 		struct error err;
 		GMimeMessage *m;
@@ -550,8 +552,8 @@ test_attach_reply_to(void **state)
 		if (reply_to_cases[c].want == NULL)
 			assert_null(hdr(m, "Reply-To"));
 		else
-			assert_string_equal(
-			    hdr(m, "Reply-To"), reply_to_cases[c].want);
+			assert_string_equal(hdr(m, "Reply-To"),
+			    reply_to_cases[c].want);
 		g_object_unref(m);
 		forward_mails_clear(&out);
 		thread_free(&th);
@@ -563,12 +565,12 @@ test_attach_reply_to(void **state)
 static void
 test_redirect_exact(void **state)
 {
-#define WANT_FMT                                                               \
-	"Resent-From: Triage <Triage@Example.com>%s"                           \
-	"Resent-To: support@helpdesk.example.com%s"                            \
-	"Resent-Date: Sat, 14 Nov 2026 10:00:00 +0000%s"                       \
-	"Resent-Message-ID: <triage.T123.E456.%zu@example.com>%s"              \
-	"X-Triage-Ticket: 123%s"                                               \
+#define WANT_FMT \
+	"Resent-From: Triage <Triage@Example.com>%s" \
+	"Resent-To: support@helpdesk.example.com%s" \
+	"Resent-Date: Sat, 14 Nov 2026 10:00:00 +0000%s" \
+	"Resent-Message-ID: <triage.T123.E456.%zu@example.com>%s" \
+	"X-Triage-Ticket: 123%s" \
 	"X-Loop: triage@example.com%s"
 	static const struct {
 		const struct msg_spec *thread;
@@ -577,17 +579,17 @@ test_redirect_exact(void **state)
 		size_t n_sent;
 		const char *eol;
 	} cases[] = {
-	    /* customer messages only: no team reply, no command mail */
-	    {thread_sales, 4, 0, {1, 3}, 2, "\r\n"},
-	    {thread_sales, 4, 2, {3}, 1, "\r\n"},
-	    {thread_sales, 4, 3, {0}, 0, "\r\n"},
-	    {thread_lf, 1, 0, {1}, 1, "\n"},
+		/* customer messages only: no team reply, no command mail */
+		{ thread_sales, 4, 0, { 1, 3 }, 2, "\r\n" },
+		{ thread_sales, 4, 2, { 3 }, 1, "\r\n" },
+		{ thread_sales, 4, 3, { 0 }, 0, "\r\n" },
+		{ thread_lf, 1, 0, { 1 }, 1, "\n" },
 	};
 	size_t c, i;
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct forward_mails out = {NULL, 0};
+		struct forward_mails out = { NULL, 0 };
 		struct thread th;
 		struct error err;
 
@@ -605,16 +607,16 @@ test_redirect_exact(void **state)
 
 			xasprintf(&head, WANT_FMT, e, e, e, cases[c].sent[i], e,
 			    e, e);
-			assert_int_equal(
-			    out.v[i].len, strlen(head) + fm->raw_len);
+			assert_int_equal(out.v[i].len,
+			    strlen(head) + fm->raw_len);
 			assert_memory_equal(out.v[i].data, head, strlen(head));
-			assert_memory_equal(
-			    out.v[i].data + strlen(head), fm->raw, fm->raw_len);
+			assert_memory_equal(out.v[i].data + strlen(head),
+			    fm->raw, fm->raw_len);
 			xasprintf(&id, "triage.T123.E456.%zu@example.com",
 			    cases[c].sent[i]);
 			assert_string_equal(out.v[i].message_id, id);
-			assert_string_equal(
-			    out.v[i].rcpt[0], "support@helpdesk.example.com");
+			assert_string_equal(out.v[i].rcpt[0],
+			    "support@helpdesk.example.com");
 			free(id);
 			free(head);
 		}
@@ -628,7 +630,7 @@ test_redirect_exact(void **state)
 static void
 test_deterministic(void **state)
 {
-	struct forward_mails a = {NULL, 0}, b = {NULL, 0}, c = {NULL, 0};
+	struct forward_mails a = { NULL, 0 }, b = { NULL, 0 }, c = { NULL, 0 };
 	struct thread th;
 	struct error err;
 
@@ -664,19 +666,20 @@ test_bad_input(void **state)
 		const char *reply_to;
 		size_t first_new;
 	} cases[] = {
-	    {"support@example.com\r\nBcc: x@evil.example", NULL, 0},
-	    {"support@example.com", "a@b.example\nBcc: x@evil.example", 0},
-	    {"", NULL, 0},
-	    {"not an address", NULL, 0},
-	    {"support@example.com", NULL, 5},
+		{ "support@example.com\r\nBcc: x@evil.example", NULL, 0 },
+		{ "support@example.com", "a@b.example\nBcc: x@evil.example",
+		    0 },
+		{ "", NULL, 0 },
+		{ "not an address", NULL, 0 },
+		{ "support@example.com", NULL, 5 },
 	};
 	size_t c;
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct forward_route r = {"support", cases[c].to,
-		    CONF_ROUTE_ATTACH, cases[c].reply_to};
-		struct forward_mails out = {NULL, 0};
+		struct forward_route r = { "support", cases[c].to,
+			CONF_ROUTE_ATTACH, cases[c].reply_to };
+		struct forward_mails out = { NULL, 0 };
 		struct thread th;
 		struct error err;
 
@@ -698,24 +701,25 @@ test_sender_parse(void **state)
 		int ok;
 		const char *address, *domain;
 	} cases[] = {
-	    {"Triage <triage@example.com>", 0, "triage@example.com",
-		"example.com"},
-	    {"TRIAGE@Example.COM", 0, "triage@example.com", "example.com"},
-	    {"\"Triage, the bot\" <t@x.example>", 0, "t@x.example",
-		"x.example"},
-	    {"a@x.example, b@x.example", -1, NULL, NULL},
-	    {"nobody", -1, NULL, NULL},
-	    {"", -1, NULL, NULL},
+		{ "Triage <triage@example.com>", 0, "triage@example.com",
+		    "example.com" },
+		{ "TRIAGE@Example.COM", 0, "triage@example.com",
+		    "example.com" },
+		{ "\"Triage, the bot\" <t@x.example>", 0, "t@x.example",
+		    "x.example" },
+		{ "a@x.example, b@x.example", -1, NULL, NULL },
+		{ "nobody", -1, NULL, NULL },
+		{ "", -1, NULL, NULL },
 	};
 	size_t c;
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct forward_sender s = {NULL, NULL, NULL};
+		struct forward_sender s = { NULL, NULL, NULL };
 		struct error err;
 
-		assert_int_equal(
-		    forward_sender_parse(cases[c].from, &s, &err), cases[c].ok);
+		assert_int_equal(forward_sender_parse(cases[c].from, &s, &err),
+		    cases[c].ok);
 		if (cases[c].ok == 0) {
 			assert_string_equal(s.address, cases[c].address);
 			assert_string_equal(s.domain, cases[c].domain);
@@ -733,29 +737,29 @@ test_sender_parse(void **state)
 static void
 test_answer(void **state)
 {
-	static const char *const refs[] = {"c1.pat@buyer.example"};
+	static const char *const refs[] = { "c1.pat@buyer.example" };
 	static const struct {
 		struct forward_answer a;
 		const char *subject, *irt, *refs, *id, *ticket;
 	} cases[] = {
-	    {{"answer", "Alice BDR <alice@example.com>", "Re: [#123] How much",
-		 "cmd1.alice@example.com", refs, 1, "Routed #123 to sales.\n",
-		 123, 900},
-		"Re: [#123] How much", "cmd1.alice@example.com",
-		"<c1.pat@buyer.example> <cmd1.alice@example.com>",
-		"triage.T123.E900.answer@example.com", "123"},
-	    {{"answer", "bob@example.com", "[#9] Grüße", "x1@y.example", NULL,
-		 0, "Unknown route \"foo\".\n", 9, 901},
-		"Re: [#9] Grüße", "x1@y.example", "<x1@y.example>",
-		"triage.T9.E901.answer@example.com", "9"},
-	    {{"reminder", "alice@example.com", "Reminder: #7 unclaimed", NULL,
-		 NULL, 0, "Ticket #7 waits for a claim.\n", 7, 902},
-		"Reminder: #7 unclaimed", NULL, NULL,
-		"triage.T7.E902.reminder@example.com", "7"},
-	    {{"digest", "managers@example.com", "Daily digest", NULL, NULL, 0,
-		 "Nothing overdue.\n", 0, 903},
-		"Daily digest", NULL, NULL, "triage.T0.E903.digest@example.com",
-		NULL},
+		{ { "answer", "Alice BDR <alice@example.com>",
+		      "Re: [#123] How much", "cmd1.alice@example.com", refs, 1,
+		      "Routed #123 to sales.\n", 123, 900 },
+		    "Re: [#123] How much", "cmd1.alice@example.com",
+		    "<c1.pat@buyer.example> <cmd1.alice@example.com>",
+		    "triage.T123.E900.answer@example.com", "123" },
+		{ { "answer", "bob@example.com", "[#9] Grüße", "x1@y.example",
+		      NULL, 0, "Unknown route \"foo\".\n", 9, 901 },
+		    "Re: [#9] Grüße", "x1@y.example", "<x1@y.example>",
+		    "triage.T9.E901.answer@example.com", "9" },
+		{ { "reminder", "alice@example.com", "Reminder: #7 unclaimed",
+		      NULL, NULL, 0, "Ticket #7 waits for a claim.\n", 7, 902 },
+		    "Reminder: #7 unclaimed", NULL, NULL,
+		    "triage.T7.E902.reminder@example.com", "7" },
+		{ { "digest", "managers@example.com", "Daily digest", NULL,
+		      NULL, 0, "Nothing overdue.\n", 0, 903 },
+		    "Daily digest", NULL, NULL,
+		    "triage.T0.E903.digest@example.com", NULL },
 	};
 	size_t c;
 
@@ -768,8 +772,8 @@ test_answer(void **state)
 		char *body, *want;
 		size_t wlen;
 
-		assert_int_equal(forward_answer_build(
-				     &cases[c].a, &sender, NOW, &mail, &err),
+		assert_int_equal(forward_answer_build(&cases[c].a, &sender, NOW,
+				     &mail, &err),
 		    0);
 		assert_string_equal(mail.message_id, cases[c].id);
 		assert_string_equal(mail.mail_from, "triage@example.com");
@@ -777,10 +781,10 @@ test_answer(void **state)
 		assert_string_equal(hdr(m, "Auto-Submitted"), "auto-replied");
 		assert_string_equal(hdr(m, "X-Auto-Response-Suppress"), "All");
 		assert_string_equal(hdr(m, "X-Loop"), "triage@example.com");
-		assert_string_equal(
-		    g_mime_message_get_subject(m), cases[c].subject);
-		assert_string_equal(
-		    g_mime_message_get_message_id(m), cases[c].id);
+		assert_string_equal(g_mime_message_get_subject(m),
+		    cases[c].subject);
+		assert_string_equal(g_mime_message_get_message_id(m),
+		    cases[c].id);
 		v = hdr(m, "In-Reply-To");
 		if (cases[c].irt == NULL) {
 			assert_null(v);
@@ -789,14 +793,14 @@ test_answer(void **state)
 			xasprintf(&want, "<%s>", cases[c].irt);
 			assert_string_equal(v, want);
 			free(want);
-			assert_string_equal(
-			    hdr(m, "References"), cases[c].refs);
+			assert_string_equal(hdr(m, "References"),
+			    cases[c].refs);
 		}
 		if (cases[c].ticket == NULL)
 			assert_null(hdr(m, "X-Triage-Ticket"));
 		else
-			assert_string_equal(
-			    hdr(m, "X-Triage-Ticket"), cases[c].ticket);
+			assert_string_equal(hdr(m, "X-Triage-Ticket"),
+			    cases[c].ticket);
 		body = g_mime_text_part_get_text(
 		    GMIME_TEXT_PART(g_mime_message_get_mime_part(m)));
 		want = to_crlf(cases[c].a.text, strlen(cases[c].a.text), &wlen);
@@ -812,18 +816,18 @@ static void
 test_answer_bad(void **state)
 {
 	static const struct forward_answer cases[] = {
-	    {"Answer", "a@b.example", "s", NULL, NULL, 0, "t", 1, 1},
-	    {"answer", "", "s", NULL, NULL, 0, "t", 1, 1},
-	    {"answer", "a@b.example\r\nBcc: c@d.example", "s", NULL, NULL, 0,
-		"t", 1, 1},
-	    {"answer", "a@b.example", "s", "x@y\r\nBcc: c@d", NULL, 0, "t", 1,
-		1},
+		{ "Answer", "a@b.example", "s", NULL, NULL, 0, "t", 1, 1 },
+		{ "answer", "", "s", NULL, NULL, 0, "t", 1, 1 },
+		{ "answer", "a@b.example\r\nBcc: c@d.example", "s", NULL, NULL,
+		    0, "t", 1, 1 },
+		{ "answer", "a@b.example", "s", "x@y\r\nBcc: c@d", NULL, 0, "t",
+		    1, 1 },
 	};
 	size_t c;
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct forward_mail mail = {0};
+		struct forward_mail mail = { 0 };
 		struct error err;
 
 		assert_int_equal(
@@ -840,11 +844,11 @@ static void
 test_loop(void **state)
 {
 	static struct msg_header xloop_ours[] = {
-	    {"X-Loop", "helpdesk@example.net"},
-	    {"X-Loop", "Triage@Example.com"},
+		{ "X-Loop", "helpdesk@example.net" },
+		{ "X-Loop", "Triage@Example.com" },
 	};
 	static struct msg_header xloop_other[] = {
-	    {"X-Loop", "helpdesk@example.net"},
+		{ "X-Loop", "helpdesk@example.net" },
 	};
 	static const struct {
 		unsigned flags;
@@ -854,21 +858,23 @@ test_loop(void **state)
 		int forward, answer;
 		const char *why;
 	} cases[] = {
-	    {0, "pat@buyer.example", NULL, 0, 1, 1, NULL},
-	    {MSG_OWN_LOOP, "pat@buyer.example", NULL, 0, 0, 0,
-		"carries our X-Loop"},
-	    {0, "pat@buyer.example", xloop_ours, 2, 0, 0, "carries our X-Loop"},
-	    {0, "pat@buyer.example", xloop_other, 1, 1, 1, NULL},
-	    {MSG_AUTO_SUBMITTED, "support@example.com", NULL, 0, 0, 0,
-		"auto-submitted"},
-	    {MSG_BOUNCE, "mailer-daemon@mx.example.com", NULL, 0, 0, 0,
-		"a bounce"},
-	    {0, "TRIAGE@example.com", NULL, 0, 0, 0, "from our own address"},
-	    {MSG_LIST, "list@lists.example.org", NULL, 0, 1, 0,
-		"mailing-list mail"},
-	    {0, "", NULL, 0, 1, 0, "no sender address"},
-	    {MSG_TRUNCATED | MSG_SYNTHETIC_ID, "pat@buyer.example", NULL, 0, 1,
-		1, NULL},
+		{ 0, "pat@buyer.example", NULL, 0, 1, 1, NULL },
+		{ MSG_OWN_LOOP, "pat@buyer.example", NULL, 0, 0, 0,
+		    "carries our X-Loop" },
+		{ 0, "pat@buyer.example", xloop_ours, 2, 0, 0,
+		    "carries our X-Loop" },
+		{ 0, "pat@buyer.example", xloop_other, 1, 1, 1, NULL },
+		{ MSG_AUTO_SUBMITTED, "support@example.com", NULL, 0, 0, 0,
+		    "auto-submitted" },
+		{ MSG_BOUNCE, "mailer-daemon@mx.example.com", NULL, 0, 0, 0,
+		    "a bounce" },
+		{ 0, "TRIAGE@example.com", NULL, 0, 0, 0,
+		    "from our own address" },
+		{ MSG_LIST, "list@lists.example.org", NULL, 0, 1, 0,
+		    "mailing-list mail" },
+		{ 0, "", NULL, 0, 1, 0, "no sender address" },
+		{ MSG_TRUNCATED | MSG_SYNTHETIC_ID, "pat@buyer.example", NULL,
+		    0, 1, 1, NULL },
 	};
 	size_t c;
 
@@ -905,12 +911,12 @@ test_dir_parse(void **state)
 		int r;
 		enum forward_dir dir;
 	} cases[] = {
-	    {"in", 0, FORWARD_IN},
-	    {"out", 0, FORWARD_OUT},
-	    {"internal", 0, FORWARD_INTERNAL},
-	    {"In", -1, FORWARD_IN},
-	    {"", -1, FORWARD_IN},
-	    {NULL, -1, FORWARD_IN},
+		{ "in", 0, FORWARD_IN },
+		{ "out", 0, FORWARD_OUT },
+		{ "internal", 0, FORWARD_INTERNAL },
+		{ "In", -1, FORWARD_IN },
+		{ "", -1, FORWARD_IN },
+		{ NULL, -1, FORWARD_IN },
 	};
 	size_t c;
 
@@ -934,21 +940,21 @@ test_id_ticket(void **state)
 		int r;
 		int64_t ticket;
 	} cases[] = {
-	    {"triage.T123.E456@example.com", 1, 123},
-	    {"<triage.T123.E456@example.com>", 1, 123},
-	    {"triage.T7.E9.3@EXAMPLE.com", 1, 7},
-	    {"triage.T7.E9.answer@example.com", 1, 7},
-	    {"triage.T7.E9@example.com.evil.example", 0, 0},
-	    {"triage.T7.E9@other.example", 0, 0},
-	    {"triage.T0.E9@example.com", 0, 0},
-	    {"triage.T.E9@example.com", 0, 0},
-	    {"triage.T12@example.com", 0, 0},
-	    {"triage.T12.E@example.com", 0, 0},
-	    {"triage.T12.E5x@example.com", 0, 0},
-	    {"xtriage.T12.E5@example.com", 0, 0},
-	    {"c1.pat@buyer.example", 0, 0},
-	    {"", 0, 0},
-	    {NULL, 0, 0},
+		{ "triage.T123.E456@example.com", 1, 123 },
+		{ "<triage.T123.E456@example.com>", 1, 123 },
+		{ "triage.T7.E9.3@EXAMPLE.com", 1, 7 },
+		{ "triage.T7.E9.answer@example.com", 1, 7 },
+		{ "triage.T7.E9@example.com.evil.example", 0, 0 },
+		{ "triage.T7.E9@other.example", 0, 0 },
+		{ "triage.T0.E9@example.com", 0, 0 },
+		{ "triage.T.E9@example.com", 0, 0 },
+		{ "triage.T12@example.com", 0, 0 },
+		{ "triage.T12.E@example.com", 0, 0 },
+		{ "triage.T12.E5x@example.com", 0, 0 },
+		{ "xtriage.T12.E5@example.com", 0, 0 },
+		{ "c1.pat@buyer.example", 0, 0 },
+		{ "", 0, 0 },
+		{ NULL, 0, 0 },
 	};
 	size_t c;
 
@@ -956,8 +962,7 @@ test_id_ticket(void **state)
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		int64_t t = -1;
 
-		assert_int_equal(
-		    msgid_ticket(cases[c].id, "example.com", &t),
+		assert_int_equal(msgid_ticket(cases[c].id, "example.com", &t),
 		    cases[c].r);
 		assert_int_equal(t, cases[c].r ? cases[c].ticket : -1);
 	}
@@ -967,20 +972,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_attach_bytes),
-	    cmocka_unit_test(test_attach_headers),
-	    cmocka_unit_test(test_attach_odd_bytes),
-	    cmocka_unit_test(test_attach_reply_to),
-	    cmocka_unit_test(test_attach_subject),
-	    cmocka_unit_test(test_redirect_exact),
-	    cmocka_unit_test(test_deterministic),
-	    cmocka_unit_test(test_bad_input),
-	    cmocka_unit_test(test_sender_parse),
-	    cmocka_unit_test(test_answer),
-	    cmocka_unit_test(test_answer_bad),
-	    cmocka_unit_test(test_loop),
-	    cmocka_unit_test(test_dir_parse),
-	    cmocka_unit_test(test_id_ticket),
+		cmocka_unit_test(test_attach_bytes),
+		cmocka_unit_test(test_attach_headers),
+		cmocka_unit_test(test_attach_odd_bytes),
+		cmocka_unit_test(test_attach_reply_to),
+		cmocka_unit_test(test_attach_subject),
+		cmocka_unit_test(test_redirect_exact),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_sender_parse),
+		cmocka_unit_test(test_answer),
+		cmocka_unit_test(test_answer_bad),
+		cmocka_unit_test(test_loop),
+		cmocka_unit_test(test_dir_parse),
+		cmocka_unit_test(test_id_ticket),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

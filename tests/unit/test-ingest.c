@@ -32,64 +32,66 @@ static char dbdir[] = "/tmp/test-ingest-XXXXXX";
 static int64_t fake_now = 1793610000; /* 2026-11-09T10:20:00Z */
 
 static struct conf_mailbox mailboxes[] = {
-    {.name = "sales", .address = "sales@example.com", .queue = "sales"},
-    {.name = "community",
-	.address = "community@example.com",
-	.queue = "community"},
+	{ .name = "sales", .address = "sales@example.com", .queue = "sales" },
+	{ .name = "community",
+	    .address = "community@example.com",
+	    .queue = "community" },
 };
 static struct conf_member team[] = {
-    {.name = "alice", .address = "alice@example.com", .role = "bdr"},
+	{ .name = "alice", .address = "alice@example.com", .role = "bdr" },
 };
 static struct conf conf = {
-    .mailboxes = mailboxes,
-    .n_mailboxes = 2,
-    .team = team,
-    .n_team = 1,
-    .smtp_from = "Triage <triage@example.com>",
+	.mailboxes = mailboxes,
+	.n_mailboxes = 2,
+	.team = team,
+	.n_team = 1,
+	.smtp_from = "Triage <triage@example.com>",
 };
 
-static const char rules_text[] =
-    "rule pricing-question\n"
-    "  subject /\\bpric(e|ing)\\b/i\n"
-    "  tag pricing\n"
-    "  score need +2\n"
-    "rule seats\n"
-    "  body /\\bseats\\b/\n"
-    "  tag seats\n"
-    "  priority high\n";
+static const char rules_text[] = "rule pricing-question\n"
+				 "  subject /\\bpric(e|ing)\\b/i\n"
+				 "  tag pricing\n"
+				 "  score need +2\n"
+				 "rule seats\n"
+				 "  body /\\bseats\\b/\n"
+				 "  tag seats\n"
+				 "  priority high\n";
 
 /* Mail in the order it arrives: mailbox, bytes. */
 static const struct {
 	const char *mailbox;
 	const char *raw;
 } mail[] = {
-    {"sales", "From: Pat <pat@buyer.test>\r\nTo: sales@example.com\r\n"
-	      "Subject: Pricing for 50 seats\r\nMessage-ID: <q1@buyer.test>\r\n"
-	      "Date: Mon, 9 Nov 2026 10:00:00 +0000\r\n\r\n"
-	      "How much for 50 seats?\r\n"},
-    /* a team reply: joins, adds no tags or hits */
-    {"sales", "From: Alice <alice@example.com>\r\nTo: pat@buyer.test\r\n"
-	      "Subject: Re: Pricing for 50 seats\r\n"
-	      "Message-ID: <a1@example.com>\r\nIn-Reply-To: <q1@buyer.test>\r\n"
-	      "Date: Mon, 9 Nov 2026 11:00:00 +0000\r\n\r\n"
-	      "The price for 50 seats is on its way.\r\n"},
-    /* the customer again: adds its verdict */
-    {"sales", "From: Pat <pat@buyer.test>\r\nTo: sales@example.com\r\n"
-	      "Subject: Re: Pricing for 50 seats\r\n"
-	      "Message-ID: <q2@buyer.test>\r\nIn-Reply-To: <a1@example.com>\r\n"
-	      "Date: Mon, 9 Nov 2026 12:00:00 +0000\r\n\r\n"
-	      "And the price for 80 seats?\r\n"},
-    /* the first one's copy in another mailbox: classified once only */
-    {"community", "From: Pat <pat@buyer.test>\r\nTo: sales@example.com\r\n"
-		  "Subject: Pricing for 50 seats\r\n"
-		  "Message-ID: <q1@buyer.test>\r\n"
-		  "Date: Mon, 9 Nov 2026 10:00:00 +0000\r\n\r\n"
-		  "How much for 50 seats?\r\n"},
-    /* unrelated: no rule fires */
-    {"sales", "From: Kim <kim@corp.test>\r\nTo: sales@example.com\r\n"
-	      "Subject: Hello\r\nMessage-ID: <k1@corp.test>\r\n"
-	      "Date: Mon, 9 Nov 2026 13:00:00 +0000\r\n\r\n"
-	      "Just saying hello.\r\n"},
+	{ "sales",
+	    "From: Pat <pat@buyer.test>\r\nTo: sales@example.com\r\n"
+	    "Subject: Pricing for 50 seats\r\nMessage-ID: <q1@buyer.test>\r\n"
+	    "Date: Mon, 9 Nov 2026 10:00:00 +0000\r\n\r\n"
+	    "How much for 50 seats?\r\n" },
+	/* a team reply: joins, adds no tags or hits */
+	{ "sales",
+	    "From: Alice <alice@example.com>\r\nTo: pat@buyer.test\r\n"
+	    "Subject: Re: Pricing for 50 seats\r\n"
+	    "Message-ID: <a1@example.com>\r\nIn-Reply-To: <q1@buyer.test>\r\n"
+	    "Date: Mon, 9 Nov 2026 11:00:00 +0000\r\n\r\n"
+	    "The price for 50 seats is on its way.\r\n" },
+	/* the customer again: adds its verdict */
+	{ "sales",
+	    "From: Pat <pat@buyer.test>\r\nTo: sales@example.com\r\n"
+	    "Subject: Re: Pricing for 50 seats\r\n"
+	    "Message-ID: <q2@buyer.test>\r\nIn-Reply-To: <a1@example.com>\r\n"
+	    "Date: Mon, 9 Nov 2026 12:00:00 +0000\r\n\r\n"
+	    "And the price for 80 seats?\r\n" },
+	/* the first one's copy in another mailbox: classified once only */
+	{ "community", "From: Pat <pat@buyer.test>\r\nTo: sales@example.com\r\n"
+		       "Subject: Pricing for 50 seats\r\n"
+		       "Message-ID: <q1@buyer.test>\r\n"
+		       "Date: Mon, 9 Nov 2026 10:00:00 +0000\r\n\r\n"
+		       "How much for 50 seats?\r\n" },
+	/* unrelated: no rule fires */
+	{ "sales", "From: Kim <kim@corp.test>\r\nTo: sales@example.com\r\n"
+		   "Subject: Hello\r\nMessage-ID: <k1@corp.test>\r\n"
+		   "Date: Mon, 9 Nov 2026 13:00:00 +0000\r\n\r\n"
+		   "Just saying hello.\r\n" },
 };
 #define N_MAIL (sizeof(mail) / sizeof(mail[0]))
 
@@ -103,7 +105,7 @@ fake_clock(void *arg)
 static struct rules *
 load_rules(void)
 {
-	struct rules_problems probs = {0};
+	struct rules_problems probs = { 0 };
 	struct rules *rs = NULL;
 
 	if (rules_load_buffer("10-t.rules", rules_text, NULL, &rs, &probs) < 0)
@@ -114,7 +116,7 @@ load_rules(void)
 static struct store *
 open_fresh(const char *name, char *path, size_t pathlen)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store *st = NULL;
 
 	snprintf(path, pathlen, "%s/%s.db", dbdir, name);
@@ -143,14 +145,14 @@ origin(size_t i, int daemon, struct ingest_origin *o)
 	const struct conf_mailbox *mb = conf_mailbox(&conf, mail[i].mailbox);
 
 	*o = (struct ingest_origin){
-	    .mailbox = mb->name,
-	    .address = mb->address,
-	    .queue = mb->queue,
-	    .uidvalidity = daemon ? 7 : 0,
-	    .uid = daemon ? (int64_t)i + 1 : 0,
-	    .actor = {daemon ? "triaged" : "alice",
-		daemon ? STORE_SRC_DAEMON : STORE_SRC_CLI},
-	    .raw_on_failure = daemon,
+		.mailbox = mb->name,
+		.address = mb->address,
+		.queue = mb->queue,
+		.uidvalidity = daemon ? 7 : 0,
+		.uid = daemon ? (int64_t)i + 1 : 0,
+		.actor = { daemon ? "triaged" : "alice",
+		    daemon ? STORE_SRC_DAEMON : STORE_SRC_CLI },
+		.raw_on_failure = daemon,
 	};
 }
 
@@ -160,7 +162,7 @@ store_daemon(const struct ingest *ctx, struct store *st)
 {
 	struct ingest_result res;
 	struct ingest_origin o;
-	struct error err = {0};
+	struct error err = { 0 };
 
 	assert_int_equal(store_begin(st, &err), 0);
 	for (size_t i = 0; i < N_MAIL; i++) {
@@ -181,7 +183,7 @@ store_cli(const struct ingest *ctx, struct store *st)
 {
 	struct ingest_result res;
 	struct ingest_origin o;
-	struct error err = {0};
+	struct error err = { 0 };
 
 	for (size_t i = 0; i < N_MAIL; i++) {
 		struct ingest_msg *im = prepare(ctx, i);
@@ -203,8 +205,10 @@ dump_query(sqlite3 *db, const char *sql, int64_t id, struct buf *b)
 	sqlite3_bind_int64(s, 1, id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		for (int c = 0; c < sqlite3_column_count(s); c++)
-			buf_printf(b, "%s|", sqlite3_column_text(s, c) != NULL ?
-			    (const char *)sqlite3_column_text(s, c) : "-");
+			buf_printf(b, "%s|",
+			    sqlite3_column_text(s, c) != NULL ?
+				(const char *)sqlite3_column_text(s, c) :
+				"-");
 		buf_addstr(b, ";");
 	}
 	sqlite3_finalize(s);
@@ -222,11 +226,15 @@ snapshot(const char *path, int scores)
 	struct buf b;
 
 	buf_init(&b, 1024 * 1024);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
 	assert_int_equal(
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, ticket_id,"
-	    " message_id, mailbox, direction, status FROM messages ORDER BY"
-	    " message_id, mailbox", -1, &s, NULL), SQLITE_OK);
+	    sqlite3_prepare_v2(db,
+		"SELECT id, ticket_id,"
+		" message_id, mailbox, direction, status FROM messages ORDER BY"
+		" message_id, mailbox",
+		-1, &s, NULL),
+	    SQLITE_OK);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t row = sqlite3_column_int64(s, 0);
 		int64_t tid = sqlite3_column_int64(s, 1);
@@ -234,17 +242,27 @@ snapshot(const char *path, int scores)
 		buf_printf(&b, "\n%s %s %s %s: ", sqlite3_column_text(s, 2),
 		    sqlite3_column_text(s, 3), sqlite3_column_text(s, 4),
 		    sqlite3_column_text(s, 5));
-		dump_query(db, "SELECT message_id FROM messages WHERE"
-		    " ticket_id = ? ORDER BY message_id", tid, &b);
-		dump_query(db, "SELECT state, queue, priority FROM tickets"
-		    " WHERE id = ?", tid, &b);
-		dump_query(db, "SELECT tag FROM tags WHERE ticket_id = ?"
-		    " ORDER BY tag", tid, &b);
+		dump_query(db,
+		    "SELECT message_id FROM messages WHERE"
+		    " ticket_id = ? ORDER BY message_id",
+		    tid, &b);
+		dump_query(db,
+		    "SELECT state, queue, priority FROM tickets"
+		    " WHERE id = ?",
+		    tid, &b);
+		dump_query(db,
+		    "SELECT tag FROM tags WHERE ticket_id = ?"
+		    " ORDER BY tag",
+		    tid, &b);
 		if (scores)
-			dump_query(db, "SELECT score_need FROM tickets"
-			    " WHERE id = ?", tid, &b);
-		dump_query(db, "SELECT rule, file, line, target, match FROM"
-		    " hits WHERE message_id = ? ORDER BY rule", row, &b);
+			dump_query(db,
+			    "SELECT score_need FROM tickets"
+			    " WHERE id = ?",
+			    tid, &b);
+		dump_query(db,
+		    "SELECT rule, file, line, target, match FROM"
+		    " hits WHERE message_id = ? ORDER BY rule",
+		    row, &b);
 	}
 	sqlite3_finalize(s);
 	sqlite3_close(db);
@@ -281,8 +299,8 @@ test_reprocess_keeps(void **state)
 {
 	struct rules *rs = load_rules();
 	struct ingest *ctx = ingest_new(&conf, rs, NULL);
-	struct store_actor who = {"alice", STORE_SRC_CLI};
-	struct error err = {0};
+	struct store_actor who = { "alice", STORE_SRC_CLI };
+	struct error err = { 0 };
 	char path[256];
 	struct store *st = open_fresh("reprocess", path, sizeof(path));
 	char *before, *after;
@@ -314,11 +332,11 @@ static void
 test_load_classifies_as_stored(void **state)
 {
 	static const char other[] = "rule hello\n  body /hello/\n  tag hi\n";
-	struct rules_problems probs = {0};
+	struct rules_problems probs = { 0 };
 	struct rules *rs = load_rules(), *rs2 = NULL;
 	struct ingest *ctx = ingest_new(&conf, rs, NULL), *ctx2;
 	struct ingest_msg *im = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	struct verdict v;
 	char path[256];
 	struct store *st = open_fresh("load", path, sizeof(path));
@@ -334,8 +352,8 @@ test_load_classifies_as_stored(void **state)
 	assert_int_equal(got->priority, PRIO_HIGH);
 	assert_null(ingest_msg_error(im));
 	/* a second rule set classifies the same parse */
-	assert_int_equal(rules_load_buffer("t.rules", other, NULL, &rs2,
-	    &probs), 0);
+	assert_int_equal(
+	    rules_load_buffer("t.rules", other, NULL, &rs2, &probs), 0);
 	ctx2 = ingest_new(&conf, rs2, NULL);
 	verdict_init(&v);
 	ingest_classify(ctx2, im, &v);
@@ -365,12 +383,13 @@ test_unparsed(void **state)
 	struct ingest_msg *im = NULL;
 	struct ingest_result res;
 	struct ingest_origin o;
-	struct error err = {0};
+	struct error err = { 0 };
 	char path[256];
 	struct store *st = open_fresh("unparsed", path, sizeof(path));
 
 	ingest_prepare_unparsed(xstrdup("X-Triage-Not-Fetched: too large\r\n"
-	    "\r\n"), strlen("X-Triage-Not-Fetched: too large\r\n\r\n"),
+					"\r\n"),
+	    strlen("X-Triage-Not-Fetched: too large\r\n\r\n"),
 	    "message too large to fetch", &im);
 	assert_null(ingest_msg_parsed(im));
 	assert_string_equal(ingest_msg_error(im), "message too large to fetch");
@@ -381,7 +400,7 @@ test_unparsed(void **state)
 	assert_false(res.stored_raw);
 	assert_int_equal(res.commands.outcome, MAILCMD_NONE);
 	ingest_msg_free(&im);
-	ingest_msg_free(&im);	/* NULL is fine */
+	ingest_msg_free(&im); /* NULL is fine */
 	store_close(&st);
 	ingest_free(&ctx);
 	ingest_free(&ctx);
@@ -398,10 +417,10 @@ test_no_config(void **state)
 	struct ingest *ctx = ingest_new(NULL, NULL, NULL);
 	struct ingest_msg *im = NULL;
 	struct ingest_result res;
-	struct ingest_origin o = {.mailbox = "sales",
-	    .actor = {"alice", STORE_SRC_CLI}};
+	struct ingest_origin o = { .mailbox = "sales",
+		.actor = { "alice", STORE_SRC_CLI } };
 	struct mime_limits lim;
-	struct error err = {0};
+	struct error err = { 0 };
 	char path[256];
 	struct store *st = open_fresh("noconf", path, sizeof(path));
 

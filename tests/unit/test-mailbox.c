@@ -16,7 +16,7 @@
 
 #include "mailbox.h"
 
-#define T0 1794981600	/* 2026-11-18T06:00:00Z */
+#define T0 1794981600 /* 2026-11-18T06:00:00Z */
 
 struct fmt_case {
 	enum mailbox_state state;
@@ -30,33 +30,36 @@ struct fmt_case {
 
 static const struct fmt_case fmt_cases[] = {
 	{ MBOX_IDLING, 1, 0, 0, "",
-	  "sales: idling; last poll 06:00:00: 3 past checkpoint: 2 stored "
-	  "(1 with parse problems), 0 ignored, 0 failed, 1 too large, 0 "
-	  "already stored, 0 gone",
-	  "sales: idling" },
-	{ MBOX_BACKOFF, 0, T0 + 90, 3, "imap h:993 (u): LOGIN refused: "
-	  "\"[AUTHENTICATIONFAILED]\tbad\"",
-	  "sales: backing off until 06:01:30 after 3 failures: imap h:993 "
-	  "(u): LOGIN refused: \"[AUTHENTICATIONFAILED] bad\"",
-	  "sales: backoff until 06:01:30 (imap h:993 (u): LOGIN refused: "
-	  "\"[AUTHENTICATIONFAILED] bad\")" },
+	    "sales: idling; last poll 06:00:00: 3 past checkpoint: 2 stored "
+	    "(1 with parse problems), 0 ignored, 0 failed, 1 too large, 0 "
+	    "already stored, 0 gone",
+	    "sales: idling" },
+	{ MBOX_BACKOFF, 0, T0 + 90, 3,
+	    "imap h:993 (u): LOGIN refused: "
+	    "\"[AUTHENTICATIONFAILED]\tbad\"",
+	    "sales: backing off until 06:01:30 after 3 failures: imap h:993 "
+	    "(u): LOGIN refused: \"[AUTHENTICATIONFAILED] bad\"",
+	    "sales: backoff until 06:01:30 (imap h:993 (u): LOGIN refused: "
+	    "\"[AUTHENTICATIONFAILED] bad\")" },
 	{ MBOX_WAITING, 1, T0 + 60, 0, "",
-	  "sales: waiting, next poll 06:01:00; last poll 06:00:00: 3 past "
-	  "checkpoint: 2 stored (1 with parse problems), 0 ignored, 0 "
-	  "failed, 1 too large, 0 already stored, 0 gone",
-	  "sales: waiting" },
+	    "sales: waiting, next poll 06:01:00; last poll 06:00:00: 3 past "
+	    "checkpoint: 2 stored (1 with parse problems), 0 ignored, 0 "
+	    "failed, 1 too large, 0 already stored, 0 gone",
+	    "sales: waiting" },
 	{ MBOX_SYNCING, 1, 0, 0, "",
-	  "sales: syncing (connected); last poll 06:00:00: 3 past "
-	  "checkpoint: 2 stored (1 with parse problems), 0 ignored, 0 "
-	  "failed, 1 too large, 0 already stored, 0 gone",
-	  "sales: syncing" },
+	    "sales: syncing (connected); last poll 06:00:00: 3 past "
+	    "checkpoint: 2 stored (1 with parse problems), 0 ignored, 0 "
+	    "failed, 1 too large, 0 already stored, 0 gone",
+	    "sales: syncing" },
 };
 
 static void
 make_status(const struct fmt_case *c, struct mailbox_status *s)
 {
-	struct mailbox_counts counts = { .pending = 3, .stored = 2,
-		.problems = 1, .too_big = 1 };
+	struct mailbox_counts counts = { .pending = 3,
+		.stored = 2,
+		.problems = 1,
+		.too_big = 1 };
 
 	mailbox_status_init(s, "sales");
 	mailbox_status_synced(s, &counts, T0);

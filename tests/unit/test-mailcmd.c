@@ -34,31 +34,31 @@ static int64_t fake_now = 1793610000; /* 2026-11-09T10:20:00Z */
 static const struct verdict *next_verdict;
 
 static struct conf_mailbox mailboxes[] = {
-    {.name = "sales", .address = "sales@example.com", .queue = "sales"},
-    {.name = "community",
-	.address = "community@example.com",
-	.queue = "community"},
+	{ .name = "sales", .address = "sales@example.com", .queue = "sales" },
+	{ .name = "community",
+	    .address = "community@example.com",
+	    .queue = "community" },
 };
 static struct conf_route routes[] = {
-    {.name = "sales", .to = "sales-team@example.com"},
-    {.name = "support", .to = "support@example.com"},
+	{ .name = "sales", .to = "sales-team@example.com" },
+	{ .name = "support", .to = "support@example.com" },
 };
 static struct conf_member team[] = {
-    {.name = "alice", .address = "alice@example.com", .role = "bdr"},
-    {.name = "bob", .address = "bob@example.com", .role = "bdr"},
-    {.name = "sam",
-	.address = "sam@example.com",
-	.role = "support",
-	.route = "support"},
+	{ .name = "alice", .address = "alice@example.com", .role = "bdr" },
+	{ .name = "bob", .address = "bob@example.com", .role = "bdr" },
+	{ .name = "sam",
+	    .address = "sam@example.com",
+	    .role = "support",
+	    .route = "support" },
 };
 static struct conf conf = {
-    .mailboxes = mailboxes,
-    .n_mailboxes = 2,
-    .routes = routes,
-    .n_routes = 2,
-    .team = team,
-    .n_team = 3,
-    .smtp_from = "Triage <triage@example.com>",
+	.mailboxes = mailboxes,
+	.n_mailboxes = 2,
+	.routes = routes,
+	.n_routes = 2,
+	.team = team,
+	.n_team = 3,
+	.smtp_from = "Triage <triage@example.com>",
 };
 
 /*
@@ -70,16 +70,16 @@ ingest(struct store *st, const char *mailbox, const char *raw, int cap,
     struct store_ingest_result *ing, struct mailcmd_result *res)
 {
 	const struct conf_mailbox *mb = conf_mailbox(&conf, mailbox);
-	struct error err = {0};
+	struct error err = { 0 };
 	struct msg *m = test_msg_parse(raw, strlen(raw), NULL, fake_now);
-	struct store_ingest_in in = {.mailbox = mb->name,
-	    .mailbox_address = mb->address,
-	    .queue = mb->queue,
-	    .raw = raw,
-	    .raw_len = strlen(raw),
-	    .msg = m,
-	    .verdict = next_verdict,
-	    .actor = {"triaged", STORE_SRC_DAEMON}};
+	struct store_ingest_in in = { .mailbox = mb->name,
+		.mailbox_address = mb->address,
+		.queue = mb->queue,
+		.raw = raw,
+		.raw_len = strlen(raw),
+		.msg = m,
+		.verdict = next_verdict,
+		.actor = { "triaged", STORE_SRC_DAEMON } };
 	char *sender;
 
 	assert_int_equal(store_begin(st, &err), 0);
@@ -95,7 +95,7 @@ ingest(struct store *st, const char *mailbox, const char *raw, int cap,
 static struct store *
 open_fresh(const char *name, char *path, size_t pathlen)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store *st = NULL;
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
@@ -127,8 +127,8 @@ answers(const char *path, const char *rcpt, int *n_r)
 
 	buf_init(&b, 1024 * 1024);
 	*n_r = 0;
-	assert_int_equal(
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
 	assert_int_equal(
 	    sqlite3_prepare_v2(db,
 		"SELECT note, message_id,"
@@ -154,7 +154,7 @@ static size_t
 events_of(struct store *st, int64_t id, const char *kind,
     struct store_event_rec *last, struct store_detail **dp)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	size_t n = 0;
 
 	assert_int_equal(store_show(st, id, dp, &err), 0);
@@ -169,7 +169,12 @@ events_of(struct store *st, int64_t id, const char *kind,
 
 /* ---- the table ---- */
 
-enum setup { NONE, CLAIMED_BY_BOB, ROUTED_BY_BOB, TRUST };
+enum setup {
+	NONE,
+	CLAIMED_BY_BOB,
+	ROUTED_BY_BOB,
+	TRUST
+};
 
 struct tcase {
 	const char *name;
@@ -193,122 +198,126 @@ struct tcase {
 };
 
 static const struct tcase cases[] = {
-    {"claim and route, in order", NONE, "Alice <alice@example.com>",
-	"sales@example.com", "Re: Pricing", 1, "",
-	"#claim\n#route support\n\nTaking it.\n", MAILCMD_APPLIED, "routed",
-	"alice", "support", 1,
-	"Applied to ticket #1 (Re: Pricing):\n\n  - #claim\n"
-	"  - #route support\n",
-	"route", "alice", "support"},
-    {"route before claim is refused: nothing applies", NONE,
-	"alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
-	"#route support\n#claim\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
-	"line 1: \"#route support\": ticket #1 is new: claim it before "
-	"you route it",
-	"command-failed", "alice", "claim it before"},
-    {"unknown route: the claim before it is rolled back", NONE,
-	"alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
-	"#claim\n#tag ee-lead\n#route nowhere\n", MAILCMD_FAILED, "new", NULL,
-	NULL, 1,
-	"line 3: \"#route nowhere\": unknown route 'nowhere' (routes: "
-	"sales support)",
-	"command-failed", "alice", "nowhere"},
-    {"route owner without a key account: refused, says why", NONE,
-	"alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
-	"#claim\n#route owner\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
-	"line 2: \"#route owner\": ticket #1 has no key account",
-	"command-failed", "alice", "#route owner"},
-    {"a bad line: none applies", NONE, "alice@example.com", "sales@example.com",
-	"Re: Pricing", 1, "", "#claim\n#priority soon\n", MAILCMD_FAILED, "new",
-	NULL, NULL, 1, "line 2: \"#priority soon\": #priority needs",
-	"command-failed", "alice", "; commands: #claim, #priority soon"},
-    {"already claimed by bob", CLAIMED_BY_BOB, "alice@example.com",
-	"sales@example.com", "Re: Pricing", 1, "", "#claim\n", MAILCMD_FAILED,
-	"claimed", "bob", NULL, 1,
-	"line 1: \"#claim\": ticket #1 is claimed by bob\n", "command-failed",
-	"alice", "claimed by bob"},
-    {"the owner routes his claimed ticket", CLAIMED_BY_BOB, "bob@example.com",
-	"sales@example.com", "Re: Pricing", 1, "",
-	"#route sales\n#note wants 40 seats\n", MAILCMD_APPLIED, "routed",
-	"bob", "sales", 1, "  - #note wants 40 seats", "note", "bob",
-	"wants 40 seats"},
-    {"support acknowledges the forward it got", ROUTED_BY_BOB,
-	"Sam <sam@example.com>", "sales@example.com",
-	"Re: [#1] Pricing for 40 seats", 0,
-	"In-Reply-To: <triage.T1.E1@example.com>\n",
-	"#ack\nWe have it, calling Pat today.\n", MAILCMD_APPLIED,
-	"acknowledged", "bob", "support", 1, "  - #ack", "ack", "sam",
-	"support"},
-    {"an outsider's bad line", NONE, "mallory@evil.test", "sales@example.com",
-	"Re: Pricing", 1, "", "#priority soon\n", MAILCMD_REFUSED, "new", NULL,
-	NULL, 0, NULL, "command-refused", "triaged",
-	"; commands: #priority soon"},
-    {"an outsider", NONE, "Mallory <mallory@evil.test>", "sales@example.com",
-	"Re: Pricing", 1, "", "#claim\n", MAILCMD_REFUSED, "new", NULL, NULL, 0,
-	NULL, "command-refused", "triaged", "mallory@evil.test"},
-    {"a display-name spoof", NONE, "\"alice@example.com\" <mallory@evil.test>",
-	"sales@example.com", "Re: Pricing", 1, "", "#claim\n#route sales\n",
-	MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL, "command-refused",
-	"triaged", "#claim, #route sales"},
-    {"an outsider's plus-address tag", NONE, "pat@buyer.example",
-	"sales+claim@example.com", "Re: Pricing", 1, "", "Me?\n",
-	MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL, "command-refused",
-	"triaged", "sales+claim@example.com"},
-    {"trust required, no Authentication-Results", TRUST, "alice@example.com",
-	"sales@example.com", "Re: Pricing", 1, "", "#claim\n", MAILCMD_REFUSED,
-	"new", NULL, NULL, 0, NULL, "command-refused", "triaged",
-	"alice@example.com"},
-    {"trust required, a header from another host", TRUST, "alice@example.com",
-	"sales@example.com", "Re: Pricing", 1,
-	"Authentication-Results: evil.test; dkim=pass "
-	"header.d=example.com\n",
-	"#claim\n", MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL,
-	"command-refused", "triaged", "#claim"},
-    {"trust required, forged below the trusted host's fail", TRUST,
-	"alice@example.com", "sales@example.com", "Re: Pricing", 1,
-	"Authentication-Results: mx.example.com; dkim=fail "
-	"header.d=example.com; spf=fail smtp.mailfrom=evil.test\n"
-	"Authentication-Results: mx.example.com; dkim=pass "
-	"header.d=example.com\n",
-	"#claim\n", MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL,
-	"command-refused", "triaged", "#claim"},
-    {"trust required and given", TRUST, "alice@example.com",
-	"sales@example.com", "Re: Pricing", 1,
-	"Authentication-Results: mx.example.com; dkim=pass "
-	"header.d=example.com\n",
-	"#claim\n", MAILCMD_APPLIED, "claimed", "alice", NULL, 1, "Applied",
-	"claim", "alice", NULL},
-    {"an auto-reply from the team: robots do not command", NONE,
-	"alice@example.com", "sales@example.com", "Re: Pricing", 1,
-	"Auto-Submitted: auto-replied\n", "#claim\n", MAILCMD_IGNORED, "new",
-	NULL, NULL, 0, NULL, "command-ignored", "triaged", "auto-submitted"},
-    {"our own mail coming back", NONE, "alice@example.com", "sales@example.com",
-	"Re: Pricing", 1, "X-Loop: triage@example.com\n", "#claim\n",
-	MAILCMD_IGNORED, "new", NULL, NULL, 0, NULL, "command-ignored",
-	"triaged", "X-Loop"},
-    {"plus-address tags", NONE, "alice@example.com",
-	"sales+claim+priority-high@example.com", "Re: Pricing", 1, "",
-	"On it.\n#tag ee-lead\n", MAILCMD_APPLIED, "claimed", "alice", NULL, 1,
-	"  - #claim\n  - #priority high\n  - #tag ee-lead\n", "priority",
-	"alice", "high"},
-    {"a bad plus-address tag", NONE, "alice@example.com",
-	"sales+priority-soon@example.com", "Re: Pricing", 1, "", "x\n",
-	MAILCMD_FAILED, "new", NULL, NULL, 1,
-	"address sales+priority-soon@example.com:", "command-failed", "alice",
-	"priority"},
-    {"a subject token names the ticket", NONE, "alice@example.com",
-	"sales@example.com", "[#1] Pricing", 0, "", "#claim\n", MAILCMD_APPLIED,
-	"claimed", "alice", NULL, 1, "Applied to ticket #1", "claim", "alice",
-	NULL},
-    {"mailing-list mail from the team: applied, never answered", NONE,
-	"alice@example.com", "sales@example.com", "Re: Pricing", 1,
-	"List-Id: <bdr.lists.example.com>\n", "#claim\n", MAILCMD_APPLIED,
-	"claimed", "alice", NULL, 0, NULL, "answer-suppressed", "triaged",
-	"mailing-list"},
-    {"hashtags that are not commands", NONE, "alice@example.com",
-	"sales@example.com", "Re: Pricing", 1, "",
-	"We are #1 in #general.\n#claimed already?\n", MAILCMD_NONE, "new",
-	NULL, NULL, 0, NULL, "message", "triaged", "alice@example.com"},
+	{ "claim and route, in order", NONE, "Alice <alice@example.com>",
+	    "sales@example.com", "Re: Pricing", 1, "",
+	    "#claim\n#route support\n\nTaking it.\n", MAILCMD_APPLIED, "routed",
+	    "alice", "support", 1,
+	    "Applied to ticket #1 (Re: Pricing):\n\n  - #claim\n"
+	    "  - #route support\n",
+	    "route", "alice", "support" },
+	{ "route before claim is refused: nothing applies", NONE,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
+	    "#route support\n#claim\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
+	    "line 1: \"#route support\": ticket #1 is new: claim it before "
+	    "you route it",
+	    "command-failed", "alice", "claim it before" },
+	{ "unknown route: the claim before it is rolled back", NONE,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
+	    "#claim\n#tag ee-lead\n#route nowhere\n", MAILCMD_FAILED, "new",
+	    NULL, NULL, 1,
+	    "line 3: \"#route nowhere\": unknown route 'nowhere' (routes: "
+	    "sales support)",
+	    "command-failed", "alice", "nowhere" },
+	{ "route owner without a key account: refused, says why", NONE,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
+	    "#claim\n#route owner\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
+	    "line 2: \"#route owner\": ticket #1 has no key account",
+	    "command-failed", "alice", "#route owner" },
+	{ "a bad line: none applies", NONE, "alice@example.com",
+	    "sales@example.com", "Re: Pricing", 1, "",
+	    "#claim\n#priority soon\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
+	    "line 2: \"#priority soon\": #priority needs", "command-failed",
+	    "alice", "; commands: #claim, #priority soon" },
+	{ "already claimed by bob", CLAIMED_BY_BOB, "alice@example.com",
+	    "sales@example.com", "Re: Pricing", 1, "", "#claim\n",
+	    MAILCMD_FAILED, "claimed", "bob", NULL, 1,
+	    "line 1: \"#claim\": ticket #1 is claimed by bob\n",
+	    "command-failed", "alice", "claimed by bob" },
+	{ "the owner routes his claimed ticket", CLAIMED_BY_BOB,
+	    "bob@example.com", "sales@example.com", "Re: Pricing", 1, "",
+	    "#route sales\n#note wants 40 seats\n", MAILCMD_APPLIED, "routed",
+	    "bob", "sales", 1, "  - #note wants 40 seats", "note", "bob",
+	    "wants 40 seats" },
+	{ "support acknowledges the forward it got", ROUTED_BY_BOB,
+	    "Sam <sam@example.com>", "sales@example.com",
+	    "Re: [#1] Pricing for 40 seats", 0,
+	    "In-Reply-To: <triage.T1.E1@example.com>\n",
+	    "#ack\nWe have it, calling Pat today.\n", MAILCMD_APPLIED,
+	    "acknowledged", "bob", "support", 1, "  - #ack", "ack", "sam",
+	    "support" },
+	{ "an outsider's bad line", NONE, "mallory@evil.test",
+	    "sales@example.com", "Re: Pricing", 1, "", "#priority soon\n",
+	    MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL, "command-refused",
+	    "triaged", "; commands: #priority soon" },
+	{ "an outsider", NONE, "Mallory <mallory@evil.test>",
+	    "sales@example.com", "Re: Pricing", 1, "", "#claim\n",
+	    MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL, "command-refused",
+	    "triaged", "mallory@evil.test" },
+	{ "a display-name spoof", NONE,
+	    "\"alice@example.com\" <mallory@evil.test>", "sales@example.com",
+	    "Re: Pricing", 1, "", "#claim\n#route sales\n", MAILCMD_REFUSED,
+	    "new", NULL, NULL, 0, NULL, "command-refused", "triaged",
+	    "#claim, #route sales" },
+	{ "an outsider's plus-address tag", NONE, "pat@buyer.example",
+	    "sales+claim@example.com", "Re: Pricing", 1, "", "Me?\n",
+	    MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL, "command-refused",
+	    "triaged", "sales+claim@example.com" },
+	{ "trust required, no Authentication-Results", TRUST,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
+	    "#claim\n", MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL,
+	    "command-refused", "triaged", "alice@example.com" },
+	{ "trust required, a header from another host", TRUST,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1,
+	    "Authentication-Results: evil.test; dkim=pass "
+	    "header.d=example.com\n",
+	    "#claim\n", MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL,
+	    "command-refused", "triaged", "#claim" },
+	{ "trust required, forged below the trusted host's fail", TRUST,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1,
+	    "Authentication-Results: mx.example.com; dkim=fail "
+	    "header.d=example.com; spf=fail smtp.mailfrom=evil.test\n"
+	    "Authentication-Results: mx.example.com; dkim=pass "
+	    "header.d=example.com\n",
+	    "#claim\n", MAILCMD_REFUSED, "new", NULL, NULL, 0, NULL,
+	    "command-refused", "triaged", "#claim" },
+	{ "trust required and given", TRUST, "alice@example.com",
+	    "sales@example.com", "Re: Pricing", 1,
+	    "Authentication-Results: mx.example.com; dkim=pass "
+	    "header.d=example.com\n",
+	    "#claim\n", MAILCMD_APPLIED, "claimed", "alice", NULL, 1, "Applied",
+	    "claim", "alice", NULL },
+	{ "an auto-reply from the team: robots do not command", NONE,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1,
+	    "Auto-Submitted: auto-replied\n", "#claim\n", MAILCMD_IGNORED,
+	    "new", NULL, NULL, 0, NULL, "command-ignored", "triaged",
+	    "auto-submitted" },
+	{ "our own mail coming back", NONE, "alice@example.com",
+	    "sales@example.com", "Re: Pricing", 1,
+	    "X-Loop: triage@example.com\n", "#claim\n", MAILCMD_IGNORED, "new",
+	    NULL, NULL, 0, NULL, "command-ignored", "triaged", "X-Loop" },
+	{ "plus-address tags", NONE, "alice@example.com",
+	    "sales+claim+priority-high@example.com", "Re: Pricing", 1, "",
+	    "On it.\n#tag ee-lead\n", MAILCMD_APPLIED, "claimed", "alice", NULL,
+	    1, "  - #claim\n  - #priority high\n  - #tag ee-lead\n", "priority",
+	    "alice", "high" },
+	{ "a bad plus-address tag", NONE, "alice@example.com",
+	    "sales+priority-soon@example.com", "Re: Pricing", 1, "", "x\n",
+	    MAILCMD_FAILED, "new", NULL, NULL, 1,
+	    "address sales+priority-soon@example.com:", "command-failed",
+	    "alice", "priority" },
+	{ "a subject token names the ticket", NONE, "alice@example.com",
+	    "sales@example.com", "[#1] Pricing", 0, "", "#claim\n",
+	    MAILCMD_APPLIED, "claimed", "alice", NULL, 1,
+	    "Applied to ticket #1", "claim", "alice", NULL },
+	{ "mailing-list mail from the team: applied, never answered", NONE,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1,
+	    "List-Id: <bdr.lists.example.com>\n", "#claim\n", MAILCMD_APPLIED,
+	    "claimed", "alice", NULL, 0, NULL, "answer-suppressed", "triaged",
+	    "mailing-list" },
+	{ "hashtags that are not commands", NONE, "alice@example.com",
+	    "sales@example.com", "Re: Pricing", 1, "",
+	    "We are #1 in #general.\n#claimed already?\n", MAILCMD_NONE, "new",
+	    NULL, NULL, 0, NULL, "message", "triaged", "alice@example.com" },
 };
 
 /* Events a mail that applied nothing may leave: about it, not changes. */
@@ -324,7 +333,7 @@ is_note_kind(const char *kind)
 static void
 check_ticket(const struct tcase *tc, struct store *st)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_detail *d = NULL;
 	struct store_event_rec ev;
 
@@ -343,8 +352,8 @@ check_ticket(const struct tcase *tc, struct store *st)
 	     i++) {
 		if (strcmp(d->events[i].source, "mail") == 0 &&
 		    !is_note_kind(d->events[i].kind))
-			fail_msg(
-			    "%s: a '%s' event", tc->name, d->events[i].kind);
+			fail_msg("%s: a '%s' event", tc->name,
+			    d->events[i].kind);
 	}
 	if (tc->outcome != MAILCMD_APPLIED)
 		assert_int_equal(d->t.n_tags, 0);
@@ -364,10 +373,10 @@ check_ticket(const struct tcase *tc, struct store *st)
 static void
 check_case(const struct tcase *tc)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
-	struct store_actor bob = {"bob", STORE_SRC_CLI};
+	struct store_actor bob = { "bob", STORE_SRC_CLI };
 	struct store *st;
 	char path[256], *raw, *ans, *sender;
 	int n;
@@ -387,8 +396,8 @@ check_case(const struct tcase *tc)
 	    "Content-Type: text/plain; charset=utf-8\n\n%s",
 	    tc->headers, tc->from, tc->to, tc->subject,
 	    tc->reply ? "In-Reply-To: <c1@buyer.example>\n"
-			"References: <c1@buyer.example>\n"
-		      : "",
+			"References: <c1@buyer.example>\n" :
+			"",
 	    tc->body);
 	sender = ingest(st, "sales", raw, 0, &ing, &res);
 	free(raw);
@@ -401,8 +410,8 @@ check_case(const struct tcase *tc)
 	store_close(&st);
 	ans = answers(path, sender, &n);
 	if (n != tc->n_answers)
-		fail_msg(
-		    "%s: %d answers, expected %d", tc->name, n, tc->n_answers);
+		fail_msg("%s: %d answers, expected %d", tc->name, n,
+		    tc->n_answers);
 	if (tc->answer != NULL && strstr(ans, tc->answer) == NULL)
 		fail_msg("%s: answer \"%s\" lacks \"%s\"", tc->name, ans,
 		    tc->answer);
@@ -421,11 +430,11 @@ test_fixtures(void **state)
 		const char *state;
 		size_t n_commands;
 	} fx[] = {
-	    {"reply-claim-route.eml", MAILCMD_APPLIED, "routed", 2},
-	    {"quoted-commands.eml", MAILCMD_NONE, "new", 0},
-	    {"outlook-original.eml", MAILCMD_NONE, "new", 0},
+		{ "reply-claim-route.eml", MAILCMD_APPLIED, "routed", 2 },
+		{ "quoted-commands.eml", MAILCMD_NONE, "new", 0 },
+		{ "outlook-original.eml", MAILCMD_NONE, "new", 0 },
 	};
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
 	struct store_detail *d = NULL;
@@ -478,15 +487,16 @@ test_no_ticket(void **state)
 		const char *answer;
 		const char *state; /* of the ticket it opened */
 	} nt[] = {
-	    {"sales@example.com", "Hello", "this mail names no ticket",
-		"closed"},
-	    {"sales+claim@example.com", "Hello", "names no ticket", "closed"},
-	    {"sales@example.com", "[#999] Hello", "there is no ticket #999",
-		"closed"},
-	    {"pat@buyer.example, sales+claim@example.com", "Offer",
-		"names no ticket", "new"},
+		{ "sales@example.com", "Hello", "this mail names no ticket",
+		    "closed" },
+		{ "sales+claim@example.com", "Hello", "names no ticket",
+		    "closed" },
+		{ "sales@example.com", "[#999] Hello",
+		    "there is no ticket #999", "closed" },
+		{ "pat@buyer.example, sales+claim@example.com", "Offer",
+		    "names no ticket", "new" },
 	};
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
 	struct store_detail *d = NULL;
@@ -524,8 +534,8 @@ test_no_ticket(void **state)
 static void
 test_cap(void **state)
 {
-	static const char *const bodies[] = {
-	    "#claim\n", "#tag a\n", "#tag b\n", "#tag c\n"};
+	static const char *const bodies[] = { "#claim\n", "#tag a\n",
+		"#tag b\n", "#tag c\n" };
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
 	struct store_event_rec ev;
@@ -609,8 +619,8 @@ first_response(const char *path)
 	sqlite3_stmt *s = NULL;
 	int64_t v = -2;
 
-	assert_int_equal(
-	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
 			     "SELECT coalesce(first_response_at, -1)"
 			     " FROM tickets WHERE id = 1",
@@ -636,13 +646,13 @@ test_direction(void **state)
 		const char *dir;
 		const char *customer;
 	} dc[] = {
-	    {"pat@buyer.example, sales+claim@example.com", "out",
-		"pat@buyer.example"},
-	    {"sales+claim@example.com", "internal", "pat@buyer.example"},
-	    {"sales@example.com, bob@example.com", "internal",
-		"pat@buyer.example"},
+		{ "pat@buyer.example, sales+claim@example.com", "out",
+		    "pat@buyer.example" },
+		{ "sales+claim@example.com", "internal", "pat@buyer.example" },
+		{ "sales@example.com, bob@example.com", "internal",
+		    "pat@buyer.example" },
 	};
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
 	struct store_detail *d = NULL;
@@ -667,8 +677,8 @@ test_direction(void **state)
 		/* Only an outbound message is a first response. */
 		assert_int_equal(first_response(path) == fake_now,
 		    strcmp(dc[i].dir, "out") == 0);
-		assert_int_equal(
-		    first_response(path) == -1, strcmp(dc[i].dir, "out") != 0);
+		assert_int_equal(first_response(path) == -1,
+		    strcmp(dc[i].dir, "out") != 0);
 	}
 }
 
@@ -685,20 +695,20 @@ test_answer_mail(void **state)
 		const char *header;
 		const char *value;
 	} want[] = {
-	    {"Auto-Submitted", "auto-replied"},
-	    {"X-Auto-Response-Suppress", "All"},
-	    {"X-Loop", "triage@example.com"},
-	    {"X-Triage-Ticket", "1"},
-	    {"To", "alice@example.com"},
-	    {"Subject", "Re: Pricing for 40 seats"},
-	    {"In-Reply-To", "<a1@example.com>"},
-	    {"References", "<c1@buyer.example> <a1@example.com>"},
+		{ "Auto-Submitted", "auto-replied" },
+		{ "X-Auto-Response-Suppress", "All" },
+		{ "X-Loop", "triage@example.com" },
+		{ "X-Triage-Ticket", "1" },
+		{ "To", "alice@example.com" },
+		{ "Subject", "Re: Pricing for 40 seats" },
+		{ "In-Reply-To", "<a1@example.com>" },
+		{ "References", "<c1@buyer.example> <a1@example.com>" },
 	};
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
-	struct forward_sender snd = {0};
-	struct forward_mail mail = {0};
+	struct forward_sender snd = { 0 };
+	struct forward_mail mail = { 0 };
 	char path[256], *raw, *ans;
 	struct store *st = open_fresh("answer", path, sizeof(path));
 	struct msg *m;
@@ -712,8 +722,8 @@ test_answer_mail(void **state)
 	assert_int_equal(res.outcome, MAILCMD_APPLIED);
 	assert_true(res.answer_id > 0);
 	assert_int_equal(forward_sender_parse(conf.smtp_from, &snd, &err), 0);
-	if (mailcmd_answer_build(
-		st, res.answer_id, &snd, fake_now, &mail, &err) < 0)
+	if (mailcmd_answer_build(st, res.answer_id, &snd, fake_now, &mail,
+		&err) < 0)
 		fail_msg("mailcmd_answer_build: %s", err.msg);
 	assert_string_equal(mail.mail_from, "triage@example.com");
 	assert_int_equal(mail.n_rcpt, 1);
@@ -755,7 +765,7 @@ test_answer_mail(void **state)
 static void
 test_ignored_by_rule(void **state)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store_ingest_result ing;
 	struct mailcmd_result res;
 	struct store_detail *d = NULL;
@@ -773,8 +783,8 @@ test_ignored_by_rule(void **state)
 	free(raw);
 	assert_true(ing.ignored);
 	assert_int_equal(res.outcome, MAILCMD_APPLIED);
-	raw = command_mail(
-	    "i2@example.com", "sales@example.com", "Hello", NULL, "#claim\n");
+	raw = command_mail("i2@example.com", "sales@example.com", "Hello", NULL,
+	    "#claim\n");
 	free(ingest(st, "sales", raw, 0, &ing, &res));
 	free(raw);
 	next_verdict = NULL;
@@ -793,8 +803,8 @@ test_ignored_by_rule(void **state)
 static void
 test_ingest_one_shot(void **state)
 {
-	const struct conf *confs[] = {&conf, NULL};
-	struct error err = {0};
+	const struct conf *confs[] = { &conf, NULL };
+	struct error err = { 0 };
 	struct ingest_result ing;
 	struct store_detail *d = NULL;
 	char path[256], *raw;
@@ -802,10 +812,10 @@ test_ingest_one_shot(void **state)
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
 		struct store *st = open_fresh("oneshot", path, sizeof(path));
-		struct ingest_origin o = {.mailbox = "sales",
-		    .address = "sales@example.com",
-		    .queue = "sales",
-		    .actor = {"mta", STORE_SRC_CLI}};
+		struct ingest_origin o = { .mailbox = "sales",
+			.address = "sales@example.com",
+			.queue = "sales",
+			.actor = { "mta", STORE_SRC_CLI } };
 		struct ingest *ctx = ingest_new(confs[i], NULL, NULL);
 		struct ingest_msg *im = NULL;
 
@@ -828,7 +838,7 @@ test_ingest_one_shot(void **state)
 		assert_int_equal(d->n_messages, 2);
 		store_detail_free(&d);
 		store_close(&st);
-		ingest_msg_free(&im);	/* and raw with it */
+		ingest_msg_free(&im); /* and raw with it */
 		ingest_free(&ctx);
 	}
 }
@@ -845,15 +855,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cases),
-	    cmocka_unit_test(test_fixtures),
-	    cmocka_unit_test(test_no_ticket),
-	    cmocka_unit_test(test_cap),
-	    cmocka_unit_test(test_once),
-	    cmocka_unit_test(test_direction),
-	    cmocka_unit_test(test_answer_mail),
-	    cmocka_unit_test(test_ignored_by_rule),
-	    cmocka_unit_test(test_ingest_one_shot),
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_no_ticket),
+		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_once),
+		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_answer_mail),
+		cmocka_unit_test(test_ignored_by_rule),
+		cmocka_unit_test(test_ingest_one_shot),
 	};
 	int r;
 

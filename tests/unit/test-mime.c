@@ -130,7 +130,7 @@ test_charsets(void **state)
 	static const struct {
 		const char *file;
 		const char *text;
-		const char *problem;	/* NULL: none at all */
+		const char *problem; /* NULL: none at all */
 	} cases[] = {
 		{ "charset-iso-8859-1.eml", "Grüße aus Köln, café", NULL },
 		{ "charset-iso-8859-2.eml", "Zażółć gęślą jaźń", NULL },
@@ -160,7 +160,9 @@ test_charsets(void **state)
 		{ "charset-unknown.eml", "plain ümlaut", "x-klingon" },
 		/* HTML without a charset parameter: its <meta> decides. */
 		{ "html-meta-charset.eml", "Цена лицензии?", NULL },
-		{ "nul-bytes.eml", "before\xef\xbf\xbd" "after",
+		{ "nul-bytes.eml",
+		    "before\xef\xbf\xbd"
+		    "after",
 		    "replaced by U+FFFD" },
 	};
 
@@ -188,7 +190,8 @@ parse_with_header(const char *name, const char *value)
 	char *raw;
 	struct msg *m;
 
-	xasprintf(&raw, "From: a@example.com\nMessage-ID: <h@example.com>\n"
+	xasprintf(&raw,
+	    "From: a@example.com\nMessage-ID: <h@example.com>\n"
 	    "Date: Mon, 9 Nov 2026 10:00:00 +0000\n%s: %s\n\nbody\n",
 	    name, value);
 	m = parse_mem(raw, strlen(raw));
@@ -224,8 +227,12 @@ test_subjects(void **state)
 		{ "=?shift_jis?B?g2WDWINn?=", "テスト" },
 		{ "=?iso-2022-jp?B?GyRCJUYlOSVIGyhC?=", "テスト" },
 		/* Raw 8-bit UTF-8 and raw 8-bit Latin-1 in the header. */
-		{ "Gr\xc3\xbc\xc3\x9f" "e", "Grüße" },
-		{ "Gr\xfc\xdf" "e", "Grüße" },
+		{ "Gr\xc3\xbc\xc3\x9f"
+		  "e",
+		    "Grüße" },
+		{ "Gr\xfc\xdf"
+		  "e",
+		    "Grüße" },
 		/* An encoded newline does not break the line. */
 		{ "=?iso-2022-jp?b?GyRCJUYlOSVIGyhCCg=?=", "テスト" },
 		{ "=?utf-8?q?a=0D=0Ab=09c?=", "a  b c" },
@@ -270,12 +277,12 @@ test_addresses(void **state)
 	} cases[] = {
 		{ "To", "Pat <Pat@Buyer.EXAMPLE>", 1, 0, "Pat",
 		    "pat@buyer.example" },
-		{ "To", "=?utf-8?q?J=C3=B6rg_M=C3=BCller?= <j@x.example>", 1,
-		    0, "Jörg Müller", "j@x.example" },
-		{ "Cc", "\"Doe, John\" <john@doe.example>, jane@doe.example",
-		    2, 1, "", "jane@doe.example" },
-		{ "Cc", "\"Doe, John\" <john@doe.example>, jane@doe.example",
-		    2, 0, "Doe, John", "john@doe.example" },
+		{ "To", "=?utf-8?q?J=C3=B6rg_M=C3=BCller?= <j@x.example>", 1, 0,
+		    "Jörg Müller", "j@x.example" },
+		{ "Cc", "\"Doe, John\" <john@doe.example>, jane@doe.example", 2,
+		    1, "", "jane@doe.example" },
+		{ "Cc", "\"Doe, John\" <john@doe.example>, jane@doe.example", 2,
+		    0, "Doe, John", "john@doe.example" },
 		/* Group syntax: members flattened, empty groups vanish. */
 		{ "To", "Team: a@x.example, B@Y.example;, c@z.example", 3, 1,
 		    "", "b@y.example" },
@@ -289,12 +296,13 @@ test_addresses(void **state)
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct msg *m = parse_with_header(cases[i].header,
-		    cases[i].value);
-		const struct msg_addrs *a = addr_field(m,
-		    cases[i].header[0] == 'T' ? "to" :
-		    cases[i].header[0] == 'C' ? "cc" :
-		    cases[i].header[0] == 'R' ? "reply-to" : "sender");
+		struct msg *m =
+		    parse_with_header(cases[i].header, cases[i].value);
+		const struct msg_addrs *a =
+		    addr_field(m, cases[i].header[0] == 'T' ? "to" :
+				  cases[i].header[0] == 'C' ? "cc" :
+				  cases[i].header[0] == 'R' ? "reply-to" :
+							      "sender");
 
 		if (cases[i].addr != NULL) {
 			assert_int_equal(a->n, cases[i].count);
@@ -352,7 +360,8 @@ test_html(void **state)
 		{ "<p>one</p><p>two</p>", "one\n\ntwo" },
 		{ "a<br>b<br/>c", "a\nb\nc" },
 		{ "<div>a</div><div>b</div>", "a\nb" },
-		{ "x &amp; y &lt;z&gt; &eacute;&#233;&#x20ac;", "x & y <z> éé€" },
+		{ "x &amp; y &lt;z&gt; &eacute;&#233;&#x20ac;",
+		    "x & y <z> éé€" },
 		{ "a&nbsp;&nbsp;b   c\n\td", "a b c d" },
 		{ "<script>var x = '<p>no</p>';</script>yes", "yes" },
 		{ "<style>p { color: red }</style><p>yes</p>", "yes" },
@@ -368,10 +377,12 @@ test_html(void **state)
 		{ "<blockquote>q1<br>q2</blockquote>after",
 		    "> q1\n> q2\n\nafter" },
 		{ "<blockquote>a<blockquote>b<p>c</p></blockquote>d"
-		    "</blockquote>", "> a\n>\n>> b\n>>\n>> c\n>>\n> d" },
+		  "</blockquote>",
+		    "> a\n>\n>> b\n>>\n>> c\n>>\n> d" },
 		{ "<pre>  keep\n    this</pre>", "  keep\n    this" },
 		{ "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr>"
-		    "</table>", "a b\nc" },
+		  "</table>",
+		    "a b\nc" },
 		{ "<img src=x alt=\"logo\"> text", "[logo] text" },
 		{ "<p>unclosed <b>bold <i>both", "unclosed bold both" },
 		{ "", "" },
@@ -383,8 +394,8 @@ test_html(void **state)
 		struct buf b;
 
 		buf_init(&b, 4096);
-		assert_int_equal(html_to_text(cases[i].html,
-		    strlen(cases[i].html), &b), 0);
+		assert_int_equal(
+		    html_to_text(cases[i].html, strlen(cases[i].html), &b), 0);
 		if (strcmp(b.data != NULL ? b.data : "", cases[i].text) != 0)
 			fail_msg("html %zu: \"%s\", want \"%s\"", i,
 			    b.data != NULL ? b.data : "", cases[i].text);
@@ -426,30 +437,34 @@ test_clients(void **state)
 		const char *from;
 		const char *subject;
 		const char *text_starts;
-		const char *html_has;	/* NULL: no HTML part */
+		const char *html_has; /* NULL: no HTML part */
 		size_t n_attachments;
 		size_t n_references;
 	} cases[] = {
 		{ "apple-mail.eml", "adam@tictail.com",
 		    "Re: Pricing for 40 seats",
 		    "We would like a quote for 40 seats, ideally before the "
-		    "end of the quarter.\n\n> On 22 Aug", "blockquote", 0, 1 },
+		    "end of the quarter.\n\n> On 22 Aug",
+		    "blockquote", 0, 1 },
 		{ "outlook.eml", "joerg.mueller@corp.example",
 		    "AW: Lizenzübersicht für 2027",
 		    "Hallo,\n\nwir benötigen ein Angebot für 120 Lizenzen – "
-		    "bitte", "WordSection1", 1, 0 },
+		    "bitte",
+		    "WordSection1", 1, 0 },
 		{ "gmail.eml", "pat.buyer@gmail.com", "Re: [#12] SSO question",
 		    "Does the enterprise edition support SAML SSO?\n\nOn Wed",
 		    "gmail_quote", 0, 2 },
 		{ "thunderbird.eml", "renee@example.org",
 		    "Invoice for € 1200 licence",
 		    "Hi,\n\nplease find the purchase order attached.\n\n-- \n"
-		    "Renée", NULL, 2, 0 },
+		    "Renée",
+		    NULL, 2, 0 },
 		{ "html-only.eml", "news@vendor.example", "HTML only",
 		    "Café & Crème\n\nFirst paragraph with bold and a pricing "
 		    "page <https://vendor.example/pricing>.\n\nLine one\n"
 		    "Line two\n\n- alpha\n- beta\n\n> quoted text\n\n"
-		    "<not a tag> été “quoted”", "<h1>Café", 0, 0 },
+		    "<not a tag> été “quoted”",
+		    "<h1>Café", 0, 0 },
 		/* A blank plain alternative falls back to the HTML one. */
 		{ "alternative-empty-plain.eml", "offers@vendor.example",
 		    "empty plain alternative", "Only the HTML part has text.",
@@ -462,7 +477,7 @@ test_clients(void **state)
 		assert_string_equal(m->from.addr, cases[i].from);
 		assert_string_equal(m->subject, cases[i].subject);
 		if (strncmp(m->text, cases[i].text_starts,
-		    strlen(cases[i].text_starts)) != 0)
+			strlen(cases[i].text_starts)) != 0)
 			fail_msg("%s: text \"%s\"", cases[i].file, m->text);
 		if (cases[i].html_has == NULL)
 			assert_string_equal(m->html, "");
@@ -473,7 +488,9 @@ test_clients(void **state)
 		assert_int_equal(m->n_attachments, cases[i].n_attachments);
 		assert_int_equal(m->n_references, cases[i].n_references);
 		assert_int_equal(m->flags & (MSG_AUTO_SUBMITTED | MSG_LIST |
-		    MSG_BOUNCE | MSG_TRUNCATED | MSG_SYNTHETIC_ID), 0);
+						MSG_BOUNCE | MSG_TRUNCATED |
+						MSG_SYNTHETIC_ID),
+		    0);
 		assert_string_equal(m->forwarded, "");
 		msg_free(&m);
 	}
@@ -555,16 +572,18 @@ test_format_flowed(void **state)
 		const char *file;
 		const char *text;
 	} cases[] = {
-		{ "format-flowed.eml", "How much would 40 seats of the "
+		{ "format-flowed.eml",
+		    "How much would 40 seats of the "
 		    "enterprise edition cost us per year? We need SSO and audit "
 		    "logs.\n\n> On Monday you wrote that the price depends on "
 		    "the number of seats.\n>> Earlier quote here.\nFrom the "
 		    "team.\n-- \nFlow" },
-		{ "format-flowed-delsp.eml", "Donaudampfschifffahrtsgesellschaft"
+		{ "format-flowed-delsp.eml",
+		    "Donaudampfschifffahrtsgesellschaft"
 		    " ist ein langes Wort." },
 		/* Not flowed: trailing spaces are just trailing spaces. */
 		{ "thunderbird.eml", "Hi,\n\nplease find the purchase order "
-		    "attached.\n\n-- \nRenée" },
+				     "attached.\n\n-- \nRenée" },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -623,7 +642,7 @@ static void
 test_flags(void **state)
 {
 	static const struct {
-		const char *file;	/* or NULL: header below */
+		const char *file; /* or NULL: header below */
 		const char *header;
 		unsigned want;
 	} cases[] = {
@@ -658,8 +677,8 @@ test_flags(void **state)
 		    MSG_BOUNCE | MSG_AUTO_SUBMITTED },
 		{ NULL, "Reply-To: <mailer-daemon@x.example>", 0 },
 	};
-	const unsigned kinds = MSG_AUTO_SUBMITTED | MSG_LIST | MSG_BOUNCE |
-	    MSG_OWN_LOOP;
+	const unsigned kinds =
+	    MSG_AUTO_SUBMITTED | MSG_LIST | MSG_BOUNCE | MSG_OWN_LOOP;
 	struct mime_limits lim;
 
 	mime_limits_default(&lim);
@@ -673,9 +692,13 @@ test_flags(void **state)
 			raw = test_fixture("mime", cases[i].file, &len);
 		} else {
 			/* A case that is a From line replaces ours. */
-			xasprintf(&raw, "%sMessage-ID: <f@example.com>\n%s\n"
-			    "\nbody\n", strncmp(cases[i].header, "From:", 5) ?
-			    "From: a@example.com\n" : "", cases[i].header);
+			xasprintf(&raw,
+			    "%sMessage-ID: <f@example.com>\n%s\n"
+			    "\nbody\n",
+			    strncmp(cases[i].header, "From:", 5) ?
+				"From: a@example.com\n" :
+				"",
+			    cases[i].header);
 			len = strlen(raw);
 		}
 		m = parse_lim(raw, len, &lim);
@@ -693,7 +716,7 @@ test_preamble(void **state)
 	static const struct {
 		const char *file;
 		const char *subject;
-		const char *problem;	/* NULL: none */
+		const char *problem; /* NULL: none */
 	} cases[] = {
 		{ "mbox-from-line.eml", "mbox envelope", NULL },
 		{ "bom-blank-lines.eml", "BOM and blank lines",
@@ -718,7 +741,7 @@ static void
 test_not_mail(void **state)
 {
 	static const char garbage[] = "\x00\x01\x02\xff\xfe PNG\x89\r\n\x1a"
-	    "\x00\x00\x00\rIHDR";
+				      "\x00\x00\x00\rIHDR";
 	struct msg *m = parse_file("not-mail.eml");
 
 	assert_true(m->flags & MSG_NOT_MAIL);
@@ -745,7 +768,7 @@ test_truncated_base64(void **state)
 
 	assert_true(has_problem(m, "truncated base64"));
 	assert_non_null(strstr(m->text, "this message was cut off in the "
-	    "middle of a quantu"));
+					"middle of a quantu"));
 	msg_free(&m);
 }
 
@@ -769,13 +792,14 @@ static char *
 big_message(size_t mb, size_t *len_r, size_t *decoded_r)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
-	    "rstuvwxyz0123456789+/";
+				  "rstuvwxyz0123456789+/";
 	struct buf b;
 	size_t lines = mb * 1024 * 1024 / 77;
 	char line[78];
 
 	buf_init(&b, (mb + 1) * 1024 * 1024);
-	buf_addstr(&b, "From: big@example.com\nSubject: big\nMessage-ID: "
+	buf_addstr(&b,
+	    "From: big@example.com\nSubject: big\nMessage-ID: "
 	    "<big@example.com>\nContent-Type: multipart/mixed; boundary=B\n"
 	    "\n--B\nContent-Type: text/plain\n\nsee attached\n--B\n"
 	    "Content-Type: application/octet-stream; name=big.bin\n"
@@ -835,10 +859,12 @@ many_parts(unsigned n, size_t *len_r)
 
 	buf_init(&b, SIZE_MAX / 2);
 	buf_addstr(&b, "From: parts@example.com\nSubject: parts\n"
-	    "Content-Type: multipart/mixed; boundary=P\n\n");
+		       "Content-Type: multipart/mixed; boundary=P\n\n");
 	for (unsigned i = 0; i < n; i++)
-		buf_printf(&b, "--P\nContent-Type: application/x-part; "
-		    "name=p%u.bin\n\npart %u\n", i, i);
+		buf_printf(&b,
+		    "--P\nContent-Type: application/x-part; "
+		    "name=p%u.bin\n\npart %u\n",
+		    i, i);
 	buf_addstr(&b, "--P--\n");
 	*len_r = b.len;
 	return buf_steal(&b);
@@ -890,7 +916,7 @@ test_bombs(void **state)
 
 		buf_init(&b, SIZE_MAX / 2);
 		buf_addstr(&b, "From: bomb@example.com\nContent-Type: "
-		    "multipart/mixed; boundary=P\n");
+			       "multipart/mixed; boundary=P\n");
 		for (int k = 0; k < 300000; k++)
 			buf_addstr(&b, cases[i].line);
 		buf_addstr(&b, "\n--P--\n");
@@ -909,7 +935,7 @@ static void
 test_deep_nesting(void **state)
 {
 	static const struct {
-		int rfc822;	/* nested message/rfc822, else multipart */
+		int rfc822; /* nested message/rfc822, else multipart */
 		unsigned levels;
 	} cases[] = {
 		{ 0, 300 },
@@ -924,11 +950,15 @@ test_deep_nesting(void **state)
 		buf_addstr(&b, "From: deep@example.com\nSubject: deep\n");
 		for (unsigned k = 0; k < cases[i].levels; k++) {
 			if (cases[i].rfc822)
-				buf_printf(&b, "Content-Type: message/rfc822"
-				    "\n\nSubject: level %u\n", k);
+				buf_printf(&b,
+				    "Content-Type: message/rfc822"
+				    "\n\nSubject: level %u\n",
+				    k);
 			else
-				buf_printf(&b, "Content-Type: multipart/mixed;"
-				    " boundary=L%u\n\n--L%u\n", k, k);
+				buf_printf(&b,
+				    "Content-Type: multipart/mixed;"
+				    " boundary=L%u\n\n--L%u\n",
+				    k, k);
 		}
 		buf_addstr(&b, "Content-Type: text/plain\n\ninnermost\n");
 		m = parse_mem(b.data, b.len);
@@ -950,7 +980,7 @@ test_max_text(void **state)
 
 	buf_init(&b, SIZE_MAX / 2);
 	buf_addstr(&b, "From: long@example.com\nContent-Type: text/plain; "
-	    "charset=utf-8\n\n");
+		       "charset=utf-8\n\n");
 	for (int i = 0; i < 5000; i++)
 		buf_addstr(&b, "\xe2\x82\xac\xc3\xa9 ");
 	mime_limits_default(&lim);
@@ -969,10 +999,17 @@ static void
 test_truncated_inputs(void **state)
 {
 	static const char *files[] = {
-		"apple-mail.eml", "outlook.eml", "gmail.eml",
-		"thunderbird.eml", "html-only.eml", "forward-nested.eml",
-		"bounce.eml", "charset-utf-16.eml", "charset-iso-2022-jp.eml",
-		"eol-crlf.eml", "bom-blank-lines.eml",
+		"apple-mail.eml",
+		"outlook.eml",
+		"gmail.eml",
+		"thunderbird.eml",
+		"html-only.eml",
+		"forward-nested.eml",
+		"bounce.eml",
+		"charset-utf-16.eml",
+		"charset-iso-2022-jp.eml",
+		"eol-crlf.eml",
+		"bom-blank-lines.eml",
 	};
 
 	for (size_t i = 0; i < NELEM(files); i++) {
@@ -1001,23 +1038,41 @@ static void
 test_mutations(void **state)
 {
 	static const char *files[] = {
-		"apple-mail.eml", "outlook.eml", "thunderbird.eml",
-		"html-only.eml", "forward-nested.eml", "bounce.eml",
-		"uuencode-inline.eml", "format-flowed.eml",
+		"apple-mail.eml",
+		"outlook.eml",
+		"thunderbird.eml",
+		"html-only.eml",
+		"forward-nested.eml",
+		"bounce.eml",
+		"uuencode-inline.eml",
+		"format-flowed.eml",
 	};
 	static const char *tokens[] = {
-		"--", "\n", "\r\n", "=?utf-8?b?", "?=", "\xff", "<", "&#",
+		"--",
+		"\n",
+		"\r\n",
+		"=?utf-8?b?",
+		"?=",
+		"\xff",
+		"<",
+		"&#",
 		"Content-Type: multipart/mixed; boundary=x\n\n--x\n",
-		"Content-Transfer-Encoding: base64\n", "begin 644 a\n",
-		"\nend\n", "message/rfc822\n\n", "<blockquote>", ">> ",
-		"filename*0*=", "charset=", " \n",
+		"Content-Transfer-Encoding: base64\n",
+		"begin 644 a\n",
+		"\nend\n",
+		"message/rfc822\n\n",
+		"<blockquote>",
+		">> ",
+		"filename*0*=",
+		"charset=",
+		" \n",
 	};
 	uint32_t seed = 12345;
 
 	for (int it = 0; it < 3000; it++) {
 		size_t len, pos;
-		char *raw = test_fixture("mime", files[it % NELEM(files)],
-		    &len);
+		char *raw =
+		    test_fixture("mime", files[it % NELEM(files)], &len);
 		struct buf b;
 		struct msg *m;
 

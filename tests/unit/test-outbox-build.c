@@ -23,7 +23,7 @@
 #include "xalloc.h"
 
 #define NOW 1794650400
-#define ACCOUNTS_CSV                                                           \
+#define ACCOUNTS_CSV \
 	"domain,account,tier,owner\nbuyer.example,Buyer Corp,key,alice\n"
 
 /* ---- a real store ---- */
@@ -40,8 +40,8 @@ struct fixture {
 	size_t lens[4];
 };
 
-static const char *const files[] = {"customer-1.eml", "team-reply.eml",
-    "customer-2-8bit.eml", "team-command.eml"};
+static const char *const files[] = { "customer-1.eml", "team-reply.eml",
+	"customer-2-8bit.eml", "team-command.eml" };
 
 static int
 is_team(void *arg, const char *address)
@@ -50,14 +50,14 @@ is_team(void *arg, const char *address)
 	return strcmp(address, "alice@example.com") == 0;
 }
 
-static int64_t now = NOW;	/* the store's clock */
+static int64_t now = NOW; /* the store's clock */
 
 static int
 setup(void **state)
 {
-	struct store_actor cli = {"alice", STORE_SRC_CLI};
+	struct store_actor cli = { "alice", STORE_SRC_CLI };
 	static const char acct_csv[] = ACCOUNTS_CSV;
-	struct accounts_errors aerrs = {NULL, 0};
+	struct accounts_errors aerrs = { NULL, 0 };
 	struct mime_limits lim;
 	struct fixture *fx;
 	struct error err;
@@ -74,8 +74,8 @@ setup(void **state)
 	assert_int_equal(store_open(fx->db, &fx->st, &err), 0);
 	store_set_clock(fx->st, test_clock, &now);
 	store_set_team(fx->st, is_team, NULL);
-	assert_int_equal(forward_sender_parse(
-			     "Triage <triage@example.com>", &fx->sender, &err),
+	assert_int_equal(forward_sender_parse("Triage <triage@example.com>",
+			     &fx->sender, &err),
 	    0);
 	assert_int_equal(accounts_parse("accounts.csv", acct_csv,
 			     strlen(acct_csv), &fx->accounts, &aerrs),
@@ -157,20 +157,21 @@ test_build_from_store(void **state)
 		int present[4]; /* fixture bytes appear in mail 0 */
 		int pin;	/* 0: unpinned; k: pinned to fixture k-1 */
 	} cases[] = {
-	    {CONF_ROUTE_ATTACH, -1, 1, {1, 1, 1, 0}, 0},
-	    {CONF_ROUTE_ATTACH, 2, 1, {0, 0, 1, 0}, 0},
-	    {CONF_ROUTE_REDIRECT, -1, 2, {1, 0, 0, 0}, 0},
-	    {CONF_ROUTE_REDIRECT, 2, 1, {0, 0, 1, 0}, 0},
-	    /* a routing row queued before messages 2 and 3 arrived */
-	    {CONF_ROUTE_ATTACH, -1, 1, {1, 1, 0, 0}, 2},
-	    {CONF_ROUTE_REDIRECT, -1, 1, {1, 0, 0, 0}, 2},
+		{ CONF_ROUTE_ATTACH, -1, 1, { 1, 1, 1, 0 }, 0 },
+		{ CONF_ROUTE_ATTACH, 2, 1, { 0, 0, 1, 0 }, 0 },
+		{ CONF_ROUTE_REDIRECT, -1, 2, { 1, 0, 0, 0 }, 0 },
+		{ CONF_ROUTE_REDIRECT, 2, 1, { 0, 0, 1, 0 }, 0 },
+		/* a routing row queued before messages 2 and 3 arrived */
+		{ CONF_ROUTE_ATTACH, -1, 1, { 1, 1, 0, 0 }, 2 },
+		{ CONF_ROUTE_REDIRECT, -1, 1, { 1, 0, 0, 0 }, 2 },
 	};
 	size_t c, i;
 
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct conf_route route = {(char *)"sales",
-		    (char *)"sales-team@example.com", cases[c].style, NULL, 0};
-		struct forward_mails out = {NULL, 0};
+		struct conf_route route = { (char *)"sales",
+			(char *)"sales-team@example.com", cases[c].style, NULL,
+			0 };
+		struct forward_mails out = { NULL, 0 };
 		struct error err;
 		int64_t row =
 		    cases[c].from_row < 0 ? 0 : fx->rows[cases[c].from_row];
@@ -191,8 +192,8 @@ test_build_from_store(void **state)
 			/* the command mail's lines never leave */
 			assert_null(
 			    memmem(out.v[i].data, out.v[i].len, "#route", 6));
-			assert_null(memmem(
-			    out.v[i].data, out.v[i].len, "SECRET-COMMAND", 14));
+			assert_null(memmem(out.v[i].data, out.v[i].len,
+			    "SECRET-COMMAND", 14));
 		}
 		if (cases[c].style == CONF_ROUTE_ATTACH && cases[c].pin == 0) {
 			/* its stripped text and the BDR note are summarised
@@ -203,8 +204,8 @@ test_build_from_store(void **state)
 			    "budget confirmed", 16));
 			assert_non_null(memmem(out.v[0].data, out.v[0].len,
 			    "Account: Buyer Corp (tier key)", 30));
-			assert_string_equal(
-			    out.v[0].message_id, "triage.T1.E77@example.com");
+			assert_string_equal(out.v[0].message_id,
+			    "triage.T1.E77@example.com");
 		}
 		forward_mails_clear(&out);
 	}
@@ -214,14 +215,14 @@ static void
 test_build_missing(void **state)
 {
 	struct fixture *fx = *state;
-	struct conf_route route = {(char *)"sales",
-	    (char *)"sales-team@example.com", CONF_ROUTE_ATTACH, NULL, 0};
-	struct forward_mails out = {NULL, 0};
+	struct conf_route route = { (char *)"sales",
+		(char *)"sales-team@example.com", CONF_ROUTE_ATTACH, NULL, 0 };
+	struct forward_mails out = { NULL, 0 };
 	struct error err;
 
-	assert_int_equal(
-	    outbox_build_forward(fx->st, fx->accounts, fx->ticket + 100, 0, 0,
-		&route, &fx->sender, 1, NOW, &out, &err),
+	assert_int_equal(outbox_build_forward(fx->st, fx->accounts,
+			     fx->ticket + 100, 0, 0, &route, &fx->sender, 1,
+			     NOW, &out, &err),
 	    -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
 	assert_int_equal(outbox_build_forward(fx->st, fx->accounts, fx->ticket,
@@ -235,8 +236,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_build_from_store),
-	    cmocka_unit_test(test_build_missing),
+		cmocka_unit_test(test_build_from_store),
+		cmocka_unit_test(test_build_missing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -31,77 +31,83 @@ struct fixture_case {
 };
 
 static const struct fixture_case fixtures[] = {
-    {"01-gmail-top.txt", "claim|route sales", "",
-	"Hi Pat,\n\nThanks, I'll take this one and get back to you today."
-	"\n\n#claim\n#route sales\n\nAlice"},
-    {"02-gmail-wrapped-2.txt", "claim", "", "#claim"},
-    {"03-gmail-wrapped-3.txt", "priority high", "", "#priority high"},
-    {"04-german-am-schrieb.txt", "claim", "", "Übernehme ich.\n#claim"},
-    {"05-german-gmail-schrieb-am.txt", "route support", "", "#route support"},
-    {"06-french-a-ecrit.txt", "claim", "", "Je m'en occupe.\n#claim"},
-    {"07-spanish-escribio.txt", "tag pricing", "", "#tag pricing"},
-    {"08-dutch-schreef.txt", "claim", "", "#claim"},
-    {"09-portuguese-escreveu.txt", "route sales", "", "#route sales"},
-    {"10-japanese-date.txt", "claim", "", "#claim"},
-    {"11-japanese-kakimashita.txt", "claim", "", "対応します。\n#claim"},
-    {"12-italian-ha-scritto.txt", "priority urgent", "", "#priority urgent"},
-    {"13-outlook-original-message.txt", "route support", "",
-	"I'll route this to support.\n#route support"},
-    {"14-outlook-underscore-block.txt", "claim|note wants a call on Tuesday",
-	"", NULL},
-    {"15-outlook-bold-block.txt", "tag ee-lead", "", "#tag ee-lead"},
-    {"16-outlook-german.txt", "claim", "", "#claim"},
-    {"17-outlook-french.txt", "route sales", "", "#route sales"},
-    {"18-outlook-spanish.txt", "claim", "", "#claim"},
-    {"19-outlook-dutch.txt", "claim", "", "#claim"},
-    {"20-apple-forward.txt", "route sales", "", NULL},
-    {"21-gmail-forward.txt", "story", "", "#story"},
-    {"22-signature.txt", "claim", "", "#claim\n\nAlice"},
-    {"23-iphone-footer.txt", "route support", "", "#route support"},
-    {"24-german-iphone-footer.txt", "claim", "", "#claim"},
-    {"25-inline.txt", "tag ee-lead|route sales", "",
-	"40 seats, one per developer.\n\nYes, that is in the enterprise "
-	"plan.\n#tag ee-lead\n\nOur sales team will call you.\n"
-	"#route sales"},
-    {"26-inline-nested.txt", "tag arm", "", "Adding the tag myself.\n#tag arm"},
-    {"27-bottom-post.txt", "route support", "", NULL},
-    {"28-quote-only.txt", "", "", ""},
-    {"29-several-in-order.txt",
-	"claim|qualify 3|priority high|tag ee-lead|"
-	"note Budget approved for Q2, CTO on the call|route sales",
-	"", NULL},
-    {"30-hashtags-plain.txt", "", "", NULL},
-    {"31-thunderbird.txt", "ack", "", "#ack"},
-    {"32-android-wrote.txt", "claim", "", "#claim"},
-    {"33-date-first.txt", "reopen", "", "#reopen"},
-    {"34-german-original.txt", "route support", "", "#route support"},
-    {"35-outlook-mobile.txt", "claim", "", "#claim"},
-    {"36-crlf.txt", "claim|priority normal", "", "#claim\n#priority normal"},
-    {"37-indented-quote.txt", "tag partner", "", "#tag partner"},
-    {"38-error-line.txt", "claim",
-	"2: #priority needs one of low normal high urgent", NULL},
-    {"39-spanish-forward.txt", "route support", "", "#route support"},
-    {"40-portuguese-forward.txt", "story", "", "#story"},
-    {"41-reply-and-attribution-share-line.txt", "claim", "", "#claim\nWill do"},
-    {"43-russian-napisal.txt", "claim", "", "#claim"},
-    {"42-rule-line.txt", "claim", "", "#claim"},
-    {"50-html-gmail-quote.html", "claim|route sales", "",
-	"Taking it.\n#claim\n#route sales"},
-    {"51-html-apple-cite.html", "claim", "", "#claim"},
-    {"52-html-outlook-web.html", "route support|note customer on Windows 11",
-	"", "#route support\n#note customer on Windows 11"},
-    {"53-html-outlook-desktop.html", "claim", "", "#claim"},
-    {"54-html-thunderbird.html", "ack", "", "#ack\nWe have it."},
-    {"55-html-apple-forward.html", "route sales", "", "#route sales"},
-    {"56-html-inline.html", "tag ee-lead|route sales", "",
-	"Answers inline.\nYes, SAML and OIDC.\n#tag ee-lead\n"
-	"#route sales"},
-    {"57-html-gmail-signature.html", "claim", "", "#claim"},
-    {"58-html-yahoo.html", "priority high", "", "#priority high"},
-    {"59-html-windows-mail.html", "claim", "", "#claim"},
-    {"60-html-plain-blockquote.html", "story", "",
-	"#story\nThey shipped with it."},
-    {"61-html-hr-separator.html", "claim", "", "#claim"},
+	{ "01-gmail-top.txt", "claim|route sales", "",
+	    "Hi Pat,\n\nThanks, I'll take this one and get back to you today."
+	    "\n\n#claim\n#route sales\n\nAlice" },
+	{ "02-gmail-wrapped-2.txt", "claim", "", "#claim" },
+	{ "03-gmail-wrapped-3.txt", "priority high", "", "#priority high" },
+	{ "04-german-am-schrieb.txt", "claim", "", "Übernehme ich.\n#claim" },
+	{ "05-german-gmail-schrieb-am.txt", "route support", "",
+	    "#route support" },
+	{ "06-french-a-ecrit.txt", "claim", "", "Je m'en occupe.\n#claim" },
+	{ "07-spanish-escribio.txt", "tag pricing", "", "#tag pricing" },
+	{ "08-dutch-schreef.txt", "claim", "", "#claim" },
+	{ "09-portuguese-escreveu.txt", "route sales", "", "#route sales" },
+	{ "10-japanese-date.txt", "claim", "", "#claim" },
+	{ "11-japanese-kakimashita.txt", "claim", "", "対応します。\n#claim" },
+	{ "12-italian-ha-scritto.txt", "priority urgent", "",
+	    "#priority urgent" },
+	{ "13-outlook-original-message.txt", "route support", "",
+	    "I'll route this to support.\n#route support" },
+	{ "14-outlook-underscore-block.txt",
+	    "claim|note wants a call on Tuesday", "", NULL },
+	{ "15-outlook-bold-block.txt", "tag ee-lead", "", "#tag ee-lead" },
+	{ "16-outlook-german.txt", "claim", "", "#claim" },
+	{ "17-outlook-french.txt", "route sales", "", "#route sales" },
+	{ "18-outlook-spanish.txt", "claim", "", "#claim" },
+	{ "19-outlook-dutch.txt", "claim", "", "#claim" },
+	{ "20-apple-forward.txt", "route sales", "", NULL },
+	{ "21-gmail-forward.txt", "story", "", "#story" },
+	{ "22-signature.txt", "claim", "", "#claim\n\nAlice" },
+	{ "23-iphone-footer.txt", "route support", "", "#route support" },
+	{ "24-german-iphone-footer.txt", "claim", "", "#claim" },
+	{ "25-inline.txt", "tag ee-lead|route sales", "",
+	    "40 seats, one per developer.\n\nYes, that is in the enterprise "
+	    "plan.\n#tag ee-lead\n\nOur sales team will call you.\n"
+	    "#route sales" },
+	{ "26-inline-nested.txt", "tag arm", "",
+	    "Adding the tag myself.\n#tag arm" },
+	{ "27-bottom-post.txt", "route support", "", NULL },
+	{ "28-quote-only.txt", "", "", "" },
+	{ "29-several-in-order.txt",
+	    "claim|qualify 3|priority high|tag ee-lead|"
+	    "note Budget approved for Q2, CTO on the call|route sales",
+	    "", NULL },
+	{ "30-hashtags-plain.txt", "", "", NULL },
+	{ "31-thunderbird.txt", "ack", "", "#ack" },
+	{ "32-android-wrote.txt", "claim", "", "#claim" },
+	{ "33-date-first.txt", "reopen", "", "#reopen" },
+	{ "34-german-original.txt", "route support", "", "#route support" },
+	{ "35-outlook-mobile.txt", "claim", "", "#claim" },
+	{ "36-crlf.txt", "claim|priority normal", "",
+	    "#claim\n#priority normal" },
+	{ "37-indented-quote.txt", "tag partner", "", "#tag partner" },
+	{ "38-error-line.txt", "claim",
+	    "2: #priority needs one of low normal high urgent", NULL },
+	{ "39-spanish-forward.txt", "route support", "", "#route support" },
+	{ "40-portuguese-forward.txt", "story", "", "#story" },
+	{ "41-reply-and-attribution-share-line.txt", "claim", "",
+	    "#claim\nWill do" },
+	{ "43-russian-napisal.txt", "claim", "", "#claim" },
+	{ "42-rule-line.txt", "claim", "", "#claim" },
+	{ "50-html-gmail-quote.html", "claim|route sales", "",
+	    "Taking it.\n#claim\n#route sales" },
+	{ "51-html-apple-cite.html", "claim", "", "#claim" },
+	{ "52-html-outlook-web.html",
+	    "route support|note customer on Windows 11", "",
+	    "#route support\n#note customer on Windows 11" },
+	{ "53-html-outlook-desktop.html", "claim", "", "#claim" },
+	{ "54-html-thunderbird.html", "ack", "", "#ack\nWe have it." },
+	{ "55-html-apple-forward.html", "route sales", "", "#route sales" },
+	{ "56-html-inline.html", "tag ee-lead|route sales", "",
+	    "Answers inline.\nYes, SAML and OIDC.\n#tag ee-lead\n"
+	    "#route sales" },
+	{ "57-html-gmail-signature.html", "claim", "", "#claim" },
+	{ "58-html-yahoo.html", "priority high", "", "#priority high" },
+	{ "59-html-windows-mail.html", "claim", "", "#claim" },
+	{ "60-html-plain-blockquote.html", "story", "",
+	    "#story\nThey shipped with it." },
+	{ "61-html-hr-separator.html", "claim", "", "#claim" },
 };
 
 static int
@@ -119,8 +125,8 @@ render(const struct command_list *l, struct buf *cmds, struct buf *errs)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct command *c = &l->v[i];
 
-		buf_printf(
-		    cmds, "%s%s", i > 0 ? "|" : "", command_name(c->kind));
+		buf_printf(cmds, "%s%s", i > 0 ? "|" : "",
+		    command_name(c->kind));
 		if (c->arg != NULL)
 			buf_printf(cmds, " %s", c->arg);
 		if (c->kind == CMD_PRIORITY)
@@ -144,7 +150,7 @@ test_fixtures(void **state)
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		const struct fixture_case *fc = &fixtures[i];
 		struct command_list *l = command_list_new();
-		struct error err = {0};
+		struct error err = { 0 };
 		struct buf cmds, errs;
 		char path[1024], *body, *text = NULL;
 		size_t len;
@@ -188,24 +194,24 @@ static const struct {
 	const char *file;
 	const char *commands;
 } eml_fixtures[] = {
-    {"e01-gmail-alternative.eml", "claim|priority high"},
-    {"e02-outlook-html-only-qp.eml",
-	"route support|note Kunde nutzt Windows Server 2019"},
-    {"e03-apple-html-only-base64.eml", "ack"},
-    {"e04-thunderbird-html-only.eml", "close"},
-    {"e05-plus-address-cc.eml", "claim|priority high|route support"},
-    {"e06-forwarded-rfc822.eml", "route sales"},
-    {"e07-german-latin1-qp.eml", "close"},
-    {"e08-outlook-web-html-only.eml", "route support"},
-    {"e09-plain-crlf-outlook.eml", "qualify 5|tag ee-lead"},
+	{ "e01-gmail-alternative.eml", "claim|priority high" },
+	{ "e02-outlook-html-only-qp.eml",
+	    "route support|note Kunde nutzt Windows Server 2019" },
+	{ "e03-apple-html-only-base64.eml", "ack" },
+	{ "e04-thunderbird-html-only.eml", "close" },
+	{ "e05-plus-address-cc.eml", "claim|priority high|route support" },
+	{ "e06-forwarded-rfc822.eml", "route sales" },
+	{ "e07-german-latin1-qp.eml", "close" },
+	{ "e08-outlook-web-html-only.eml", "route support" },
+	{ "e09-plain-crlf-outlook.eml", "qualify 5|tag ee-lead" },
 };
 
 static void
 test_eml(void **state)
 {
 	static const char *const shared[] = {
-	    "sales@example.com",
-	    "community@example.com",
+		"sales@example.com",
+		"community@example.com",
 	};
 	const char *dir = getenv("TRIAGE_FIXTURES");
 	struct mime_limits lim;
@@ -217,7 +223,7 @@ test_eml(void **state)
 	for (size_t i = 0; i < sizeof(eml_fixtures) / sizeof(eml_fixtures[0]);
 	     i++) {
 		struct command_list *l = command_list_new();
-		struct error err = {0};
+		struct error err = { 0 };
 		struct msg *m = NULL;
 		struct buf cmds, errs;
 		char path[1024], *raw;
@@ -252,78 +258,78 @@ static const struct {
 	const char *in;
 	const char *out;
 } plain_cases[] = {
-    /* a sentence above an attribution is not swallowed by it */
-    {"Hello there\nOp 16 aug. 2014 05:13 schreef \"X\" <x@y.example> het\n"
-     "volgende geschreven:\n\n> quoted\n",
-	"Hello there"},
-    /*
+	/* a sentence above an attribution is not swallowed by it */
+	{ "Hello there\nOp 16 aug. 2014 05:13 schreef \"X\" <x@y.example> het\n"
+	  "volgende geschreven:\n\n> quoted\n",
+	    "Hello there" },
+	/*
      * "Name wrote:" ends the new text even with no quote below it: an
      * unquoted original is the likelier reading, and the safer one
      */
-    {"Hi\nAs Bob wrote:\nwe need it by Friday.\n#claim", "Hi"},
-    {"Hi\n\nAt 6/16/2016 08:32 PM, you wrote:\n#close\n>quote", "Hi"},
-    /* a line starting with "On" is text */
-    {"On second thought,\n#claim", "On second thought,\n#claim"},
-    {"On Monday we talk.\nOn Tuesday we ship.",
-	"On Monday we talk.\nOn Tuesday we ship."},
-    /* "Sent from my desk, ..." is a sentence, not a footer */
-    {"Hi\n\nSent from my desk, which is easier than my phone.",
-	"Hi\n\nSent from my desk, which is easier than my phone."},
-    /* From: in a sentence is not a header block */
-    {"From: the team\nThanks for the call.\n#ack",
-	"From: the team\nThanks for the call.\n#ack"},
-    /* an attribution whose address left ">:" on its own line */
-    {"Hi\n\nAm 21.04.2016 17:48 schrieb \"Einz\" <noreply@x.example\n>:\n\n"
-     "> quoted\n",
-	"Hi"},
-    /* Polymail: "On ... Name", blank, "<", "mailto:...", "> wrote:" */
-    {"Reply\n\nOn Tue, Apr 11, 2017 at 10:07 PM John Smith\n\n<\n"
-     "mailto:John Smith <js@x.example>\n> wrote:\nquoted data\n#close",
-	"Reply"},
-    /* quote markers at any depth, with or without spaces */
-    {">>> a\n> > b\n>c\nnew", "new"},
-    /* blank runs collapse; leading and trailing blanks go */
-    {"\n\n\na\n\n\n\nb\n\n\n", "a\n\nb"},
-    {"", ""},
-    {"-- \nsig only", ""},
-    /* dashes inside a line are not a rule */
-    {"This is not a ---------- delimiter.\n#claim",
-	"This is not a ---------- delimiter.\n#claim"},
-    /* forwarded-message markers of Apple Mail and Outlook, translated */
-    {"#route sales\n\nAnfang der weitergeleiteten Nachricht:\n\n#close",
-	"#route sales"},
-    {"#claim\nDébut du message réexpédié :\n#close", "#claim"},
-    {"#claim\nInicio del mensaje reenviado:\n#close", "#claim"},
-    {"#claim\nBegin doorgestuurd bericht:\n#close", "#claim"},
-    {"#claim\nInício da mensagem reencaminhada:\n#close", "#claim"},
-    {"#claim\n転送されたメッセージ:\n#close", "#claim"},
-    {"#claim\n-------- Message d'origine --------\n#close", "#claim"},
-    {"#claim\n----- Mensaje original -----\n#close", "#claim"},
-    {"#claim\n-----Oorspronkelijk bericht-----\n#close", "#claim"},
-    /* Japanese Apple Mail attribution, and Outlook headers in Japanese */
-    {"#claim\n\n2025/02/03 10:14、山田太郎 <taro@kokyaku.example>のメール:\n\n"
-     "#close",
-	"#claim"},
-    {"#claim\n差出人: 山田太郎 <taro@kokyaku.example>\n送信日時: 2025年2月3日 "
-     "10:14\n宛先: sales@example.com\n件名: 価格\n#close",
-	"#claim"},
-    /* Portuguese and Italian Outlook blocks */
-    {"#claim\nDe: Paulo\nEnviado: segunda-feira\nPara: sales\nAssunto: x\n"
-     "#close",
-	"#claim"},
-    {"#claim\nDa: Paolo\nInviato: lunedì\nA: sales\nOggetto: x\n#close",
-	"#claim"},
-    /* a sentence that merely mentions a forward is text */
-    {"I forwarded message 12 to Bob.\n#claim",
-	"I forwarded message 12 to Bob.\n#claim"},
-    /* Lotus Notes */
-    {"#claim\n----- Forwarded by Pat Buyer/Buyer on 03.02.2025 -----\n"
-     "#close",
-	"#claim"},
-    /* Outlook header block whose Date comes first, sender line lost */
-    {"Blah\n\nDate: Wed, 16 May 2012 00:15:02 -0600\nTo: x@y.example\n\n"
-     "#close",
-	"Blah"},
+	{ "Hi\nAs Bob wrote:\nwe need it by Friday.\n#claim", "Hi" },
+	{ "Hi\n\nAt 6/16/2016 08:32 PM, you wrote:\n#close\n>quote", "Hi" },
+	/* a line starting with "On" is text */
+	{ "On second thought,\n#claim", "On second thought,\n#claim" },
+	{ "On Monday we talk.\nOn Tuesday we ship.",
+	    "On Monday we talk.\nOn Tuesday we ship." },
+	/* "Sent from my desk, ..." is a sentence, not a footer */
+	{ "Hi\n\nSent from my desk, which is easier than my phone.",
+	    "Hi\n\nSent from my desk, which is easier than my phone." },
+	/* From: in a sentence is not a header block */
+	{ "From: the team\nThanks for the call.\n#ack",
+	    "From: the team\nThanks for the call.\n#ack" },
+	/* an attribution whose address left ">:" on its own line */
+	{ "Hi\n\nAm 21.04.2016 17:48 schrieb \"Einz\" <noreply@x.example\n>:\n\n"
+	  "> quoted\n",
+	    "Hi" },
+	/* Polymail: "On ... Name", blank, "<", "mailto:...", "> wrote:" */
+	{ "Reply\n\nOn Tue, Apr 11, 2017 at 10:07 PM John Smith\n\n<\n"
+	  "mailto:John Smith <js@x.example>\n> wrote:\nquoted data\n#close",
+	    "Reply" },
+	/* quote markers at any depth, with or without spaces */
+	{ ">>> a\n> > b\n>c\nnew", "new" },
+	/* blank runs collapse; leading and trailing blanks go */
+	{ "\n\n\na\n\n\n\nb\n\n\n", "a\n\nb" },
+	{ "", "" },
+	{ "-- \nsig only", "" },
+	/* dashes inside a line are not a rule */
+	{ "This is not a ---------- delimiter.\n#claim",
+	    "This is not a ---------- delimiter.\n#claim" },
+	/* forwarded-message markers of Apple Mail and Outlook, translated */
+	{ "#route sales\n\nAnfang der weitergeleiteten Nachricht:\n\n#close",
+	    "#route sales" },
+	{ "#claim\nDébut du message réexpédié :\n#close", "#claim" },
+	{ "#claim\nInicio del mensaje reenviado:\n#close", "#claim" },
+	{ "#claim\nBegin doorgestuurd bericht:\n#close", "#claim" },
+	{ "#claim\nInício da mensagem reencaminhada:\n#close", "#claim" },
+	{ "#claim\n転送されたメッセージ:\n#close", "#claim" },
+	{ "#claim\n-------- Message d'origine --------\n#close", "#claim" },
+	{ "#claim\n----- Mensaje original -----\n#close", "#claim" },
+	{ "#claim\n-----Oorspronkelijk bericht-----\n#close", "#claim" },
+	/* Japanese Apple Mail attribution, and Outlook headers in Japanese */
+	{ "#claim\n\n2025/02/03 10:14、山田太郎 <taro@kokyaku.example>のメール:\n\n"
+	  "#close",
+	    "#claim" },
+	{ "#claim\n差出人: 山田太郎 <taro@kokyaku.example>\n送信日時: 2025年2月3日 "
+	  "10:14\n宛先: sales@example.com\n件名: 価格\n#close",
+	    "#claim" },
+	/* Portuguese and Italian Outlook blocks */
+	{ "#claim\nDe: Paulo\nEnviado: segunda-feira\nPara: sales\nAssunto: x\n"
+	  "#close",
+	    "#claim" },
+	{ "#claim\nDa: Paolo\nInviato: lunedì\nA: sales\nOggetto: x\n#close",
+	    "#claim" },
+	/* a sentence that merely mentions a forward is text */
+	{ "I forwarded message 12 to Bob.\n#claim",
+	    "I forwarded message 12 to Bob.\n#claim" },
+	/* Lotus Notes */
+	{ "#claim\n----- Forwarded by Pat Buyer/Buyer on 03.02.2025 -----\n"
+	  "#close",
+	    "#claim" },
+	/* Outlook header block whose Date comes first, sender line lost */
+	{ "Blah\n\nDate: Wed, 16 May 2012 00:15:02 -0600\nTo: x@y.example\n\n"
+	  "#close",
+	    "Blah" },
 };
 
 static void
@@ -332,8 +338,8 @@ test_plain_cases(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(plain_cases) / sizeof(plain_cases[0]);
 	     i++) {
-		char *out = reply_new_text_plain(
-		    plain_cases[i].in, strlen(plain_cases[i].in));
+		char *out = reply_new_text_plain(plain_cases[i].in,
+		    strlen(plain_cases[i].in));
 
 		if (strcmp(out, plain_cases[i].out) != 0)
 			fail_msg("case %zu: got [%s] expected [%s]", i, out,
@@ -354,7 +360,7 @@ test_html_edges(void **state)
 	static const char scripted[] =
 	    "<style>#claim{}</style>"
 	    "<script>x='#close'</script><p>#tag&#32;a&amp;b</p><p>#ack</p>";
-	struct error err = {0};
+	struct error err = { 0 };
 	char *text = NULL;
 	struct buf deep;
 
@@ -372,8 +378,8 @@ test_html_edges(void **state)
 	for (int i = 0; i < 100000; i++)
 		buf_addstr(&deep, "<div>");
 	buf_addstr(&deep, "#claim");
-	assert_int_equal(
-	    reply_new_text_html(deep.data, deep.len, &text, &err), 0);
+	assert_int_equal(reply_new_text_html(deep.data, deep.len, &text, &err),
+	    0);
 	free(text);
 	buf_free(&deep);
 }
@@ -388,13 +394,13 @@ static void
 test_pathological(void **state)
 {
 	static const char *const lines[] = {
-	    "On Mon, Feb 3, 2025 at 10:14 AM Pat Buyer <pat@buyer.example>",
-	    "From: Pat Buyer <pat@buyer.example>",
-	    "To: someone",
-	    "> quoted text",
-	    "schrieb wrote writes a écrit escribió On On On On On On",
-	    "-----Original",
-	    "2025-02-03 10:14 Pat",
+		"On Mon, Feb 3, 2025 at 10:14 AM Pat Buyer <pat@buyer.example>",
+		"From: Pat Buyer <pat@buyer.example>",
+		"To: someone",
+		"> quoted text",
+		"schrieb wrote writes a écrit escribió On On On On On On",
+		"-----Original",
+		"2025-02-03 10:14 Pat",
 	};
 	struct buf b;
 	char *out;
@@ -429,11 +435,11 @@ test_corpus_traps(void **state)
 		const char *file;
 		const char *starts;
 	} traps[] = {
-	    {"email_reply_parser/email_long_quote.txt",
-		"Hi folks\n\nWhat is the best way to clear a Riak bucket"},
-	    {"email_reply_parser/pathological.txt",
-		"I think you're onto something. I will try to fix the problem "
-		"as soon as I\nget back to a computer."},
+		{ "email_reply_parser/email_long_quote.txt",
+		    "Hi folks\n\nWhat is the best way to clear a Riak bucket" },
+		{ "email_reply_parser/pathological.txt",
+		    "I think you're onto something. I will try to fix the problem "
+		    "as soon as I\nget back to a computer." },
 	};
 	const char *corpus = getenv("TRIAGE_CORPUS");
 
@@ -460,12 +466,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fixtures),
-	    cmocka_unit_test(test_eml),
-	    cmocka_unit_test(test_plain_cases),
-	    cmocka_unit_test(test_html_edges),
-	    cmocka_unit_test(test_pathological),
-	    cmocka_unit_test(test_corpus_traps),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_eml),
+		cmocka_unit_test(test_plain_cases),
+		cmocka_unit_test(test_html_edges),
+		cmocka_unit_test(test_pathological),
+		cmocka_unit_test(test_corpus_traps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,22 +33,22 @@ static const struct {
 } tickets[] = {
 	/* Fri 10:00 CET: 8h used Friday > 4h: breached since Fri 14:00 */
 	{ 101, SLA_STATE_NEW, "2026-11-20T09:00:00Z", "sales", NULL,
-	  "Quote for 50 seats" },
+	    "Quote for 50 seats" },
 	/* Fri 16:00: 2h used, at risk only from 3h (Mon 10:00) */
 	{ 102, SLA_STATE_NEW, "2026-11-20T15:00:00Z", "sales", NULL,
-	  "Pricing?" },
+	    "Pricing?" },
 	/* Fri 17:30: 30 minutes used */
 	{ 103, SLA_STATE_NEW, "2026-11-20T16:30:00Z", "community", NULL,
-	  "Meetup in Munich" },
+	    "Meetup in Munich" },
 	/* routed Thu 09:00: 18h of 24h used = 75%: at risk, due Mon 15:00 */
 	{ 104, SLA_STATE_ROUTED, "2026-11-19T08:00:00Z", NULL, "sales",
-	  "Renewal for Initech, 400 seats, needs SSO and audit logs now" },
+	    "Renewal for Initech, 400 seats, needs SSO and audit logs now" },
 	/* claimed: no clock */
 	{ 105, SLA_STATE_CLAIMED, "2026-11-02T08:00:00Z", NULL, "alice",
-	  "Old" },
+	    "Old" },
 	/* routed Tue 09:00: 24h reached Thu 15:00 CET, breached */
 	{ 106, SLA_STATE_ROUTED, "2026-11-17T08:00:00Z", NULL, "support",
-	  "Crash on start" },
+	    "Crash on start" },
 };
 
 static void
@@ -80,8 +80,8 @@ test_digest(void **state)
 	};
 	struct sla_policy p = { .claim = 4 * H, .acknowledge = 24 * H };
 
-	assert_int_equal(sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin",
-	    &h, &err), 0);
+	assert_int_equal(
+	    sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin", &h, &err), 0);
 	p.hours = h;
 	report_digest_init(&d, now);
 	d.hours = xstrdup(sla_hours_spec(h));
@@ -119,7 +119,7 @@ test_digest(void **state)
 	buf_init(&body, 64 * 1024);
 	assert_int_equal(report_digest_render(&d, &subject, &body, &err), 0);
 	assert_string_equal(subject.data, "triage digest 2026-11-23: "
-	    "2 breached, 1 at risk, 3 unclaimed");
+					  "2 breached, 1 at risk, 3 unclaimed");
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		char *want;
 
@@ -162,7 +162,7 @@ test_digest_empty(void **state)
 	buf_init(&body, 64 * 1024);
 	assert_int_equal(report_digest_render(&d, &subject, &body, &err), 0);
 	assert_string_equal(subject.data, "triage digest 2026-11-23: "
-	    "0 breached, 0 at risk, 0 unclaimed");
+					  "0 breached, 0 at risk, 0 unclaimed");
 	assert_non_null(strstr(body.data, "\nBreached: 0\n"));
 	buf_free(&subject);
 	buf_free(&body);

@@ -20,29 +20,29 @@
 
 static const struct {
 	struct report_reminder rm;
-	const char *subject;	/* expected, exactly */
-	const char *lines[4];	/* expected among the body's lines */
+	const char *subject;  /* expected, exactly */
+	const char *lines[4]; /* expected among the body's lines */
 } cases[] = {
-	{ { 12, "Pricing for 50 seats", "pat@acme.example", "Acme, Inc.",
-	    NULL, SLA_CLOCK_CLAIM, T0, T0 + 4 * 3600, T0 + 5 * 3600, NULL },
-	  "[#12] Not claimed in time: Pricing for 50 seats",
-	  { "Ticket #12 is waiting to be claimed and its time is up.",
-	    "  Account:        Acme, Inc.",
-	    "  Due:            2026-11-09T14:00:00Z (1h 00m ago)",
-	    "Claim it with `triage claim 12`, or reply to its thread with "
-	    "#claim." } },
+	{ { 12, "Pricing for 50 seats", "pat@acme.example", "Acme, Inc.", NULL,
+	      SLA_CLOCK_CLAIM, T0, T0 + 4 * 3600, T0 + 5 * 3600, NULL },
+	    "[#12] Not claimed in time: Pricing for 50 seats",
+	    { "Ticket #12 is waiting to be claimed and its time is up.",
+		"  Account:        Acme, Inc.",
+		"  Due:            2026-11-09T14:00:00Z (1h 00m ago)",
+		"Claim it with `triage claim 12`, or reply to its thread with "
+		"#claim." } },
 	{ { 7, "Re: SSO\r\nBcc: victim@example.org", NULL, NULL, "sales",
-	    SLA_CLOCK_ACK, T0, T0 + 86400, T0 + 86400 + 90,
-	    "https://triage.example.com/t/" },
-	  "[#7] Not acknowledged in time: Re: SSO  Bcc: victim@example.org",
-	  { "  Routed to:      sales",
-	    "  Routed at:      2026-11-09T10:00:00Z",
-	    "  Link:           https://triage.example.com/t/7",
-	    "Acknowledge it with `triage ack 7`, or reply to the forward "
-	    "with #ack." } },
+	      SLA_CLOCK_ACK, T0, T0 + 86400, T0 + 86400 + 90,
+	      "https://triage.example.com/t/" },
+	    "[#7] Not acknowledged in time: Re: SSO  Bcc: victim@example.org",
+	    { "  Routed to:      sales",
+		"  Routed at:      2026-11-09T10:00:00Z",
+		"  Link:           https://triage.example.com/t/7",
+		"Acknowledge it with `triage ack 7`, or reply to the forward "
+		"with #ack." } },
 	{ { 3, "", NULL, NULL, NULL, SLA_CLOCK_CLAIM, T0, T0, T0, NULL },
-	  "[#3] Not claimed in time: (no subject)",
-	  { "  Due:            2026-11-09T10:00:00Z (0s ago)", NULL } },
+	    "[#3] Not claimed in time: (no subject)",
+	    { "  Due:            2026-11-09T10:00:00Z (0s ago)", NULL } },
 };
 
 static void
@@ -55,8 +55,9 @@ test_reminders(void **state)
 
 		buf_init(&subj, 4096);
 		buf_init(&body, 4096);
-		assert_int_equal(report_reminder_render(&cases[i].rm, &subj,
-		    &body, &err), 0);
+		assert_int_equal(
+		    report_reminder_render(&cases[i].rm, &subj, &body, &err),
+		    0);
 		assert_string_equal(subj.data, cases[i].subject);
 		xasprintf(&all, "\n%s", body.data);
 		for (size_t l = 0; l < 4 && cases[i].lines[l] != NULL; l++) {
@@ -95,7 +96,7 @@ test_long_subject(void **state)
 	const char *colon;
 
 	for (size_t i = 0; i + 2 < sizeof(s); i += 2)
-		memcpy(s + i, "\xc3\xa9", 2);	/* é */
+		memcpy(s + i, "\xc3\xa9", 2); /* é */
 	s[sizeof(s) - 2] = '\0';
 	rm.subject = s;
 	buf_init(&subj, 4096);

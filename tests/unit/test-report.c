@@ -60,8 +60,8 @@ test_percentile(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int64_t got = report_percentile(cases[i].v, cases[i].n,
-		    cases[i].pct);
+		int64_t got =
+		    report_percentile(cases[i].v, cases[i].n, cases[i].pct);
 
 		if (got != cases[i].want)
 			fail_msg("case %zu: got %lld want %lld", i,
@@ -89,13 +89,14 @@ test_selection_matches_sort(void **state)
 	for (size_t n = 1; n <= 300; n++) {
 		struct report r;
 		int64_t *sorted = xcalloc(n, sizeof(*sorted));
-		int64_t range = n % 3 == 0 ? 4 : 100000;	/* many ties */
+		int64_t range = n % 3 == 0 ? 4 : 100000; /* many ties */
 
 		report_init(&r, 0, 1);
 		for (size_t i = 0; i < n; i++) {
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
-			sorted[i] = n % 5 == 0 ? (int64_t)i :
-			    (int64_t)((x >> 33) % (uint64_t)range);
+			sorted[i] = n % 5 == 0 ?
+					(int64_t)i :
+					(int64_t)((x >> 33) % (uint64_t)range);
 			report_durations_add(&r.times[REPORT_TO_CLAIM],
 			    sorted[i], sorted[i]);
 		}
@@ -124,8 +125,8 @@ test_finish(void **state)
 		{ REPORT_TO_ACK, 4, 3600, 7200, 3600, 7200 },
 		{ REPORT_TO_RESPONSE, 0, 0, 0, 0, 0 },
 	};
-	static const int64_t hist[REPORT_HIST_BUCKETS] = { 1, 1, 3, 1, 1, 1,
-		1, 1, 0 };
+	static const int64_t hist[REPORT_HIST_BUCKETS] = { 1, 1, 3, 1, 1, 1, 1,
+		1, 0 };
 
 	fixture_report(&r);
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
@@ -243,8 +244,8 @@ path_ex(json_object *o, const char *p, int *found_r)
 	char *copy = xstrdup(p), *save = NULL;
 	int found = 1;
 
-	for (char *k = strtok_r(copy, ".", &save); k != NULL; k = strtok_r(NULL,
-	    ".", &save)) {
+	for (char *k = strtok_r(copy, ".", &save); k != NULL;
+	     k = strtok_r(NULL, ".", &save)) {
 		if (o == NULL) {
 			found = 0;
 			break;
@@ -308,7 +309,7 @@ test_json(void **state)
 	};
 	static const struct {
 		const char *path;
-		const char *want;	/* NULL: JSON null */
+		const char *want; /* NULL: JSON null */
 	} strs[] = {
 		{ "period.from", "2026-11-16T00:00:00Z" },
 		{ "period.to", "2026-11-23T00:00:00Z" },
@@ -430,7 +431,7 @@ test_csv(void **state)
 	}
 	/* the exact quoting of the awkward subject */
 	assert_non_null(strstr(text, "story,42,subject,\"Acme, Inc. moved "
-	    "400 \"\"repos\"\" <fast>\"\r\n"));
+				     "400 \"\"repos\"\" <fast>\"\r\n"));
 	free(text);
 }
 
@@ -443,23 +444,28 @@ test_html(void **state)
 		const char *chart;
 		const char *data[8];
 	} charts[] = {
-		{ "chart-volume", { "data-label=\"11-16\" data-value=\"1\"",
-		  "data-label=\"11-18\" data-value=\"0\"",
-		  "<title>11-19: 4 tickets</title>",
-		  "data-label=\"11-22\" data-value=\"2\"" } },
-		{ "chart-funnel", { "<title>received: 12</title>",
-		  "data-label=\"claimed\" data-value=\"10\"",
-		  "data-label=\"acknowledged\" data-value=\"4\"",
-		  "data-label=\"disqualified\" data-value=\"2\"" } },
-		{ "chart-claim", { "data-label=\"&lt;15m\" data-value=\"1\"",
-		  "<title>30m-1h: 3 tickets</title>",
-		  "data-label=\"&gt;3d\" data-value=\"0\"" } },
-		{ "chart-bdr", { "data-label=\"alice claimed\" "
-		  "data-value=\"6\"", "<title>alice qualified: 3</title>",
-		  "data-label=\"bob routed\" data-value=\"2\"" } },
+		{ "chart-volume",
+		    { "data-label=\"11-16\" data-value=\"1\"",
+			"data-label=\"11-18\" data-value=\"0\"",
+			"<title>11-19: 4 tickets</title>",
+			"data-label=\"11-22\" data-value=\"2\"" } },
+		{ "chart-funnel",
+		    { "<title>received: 12</title>",
+			"data-label=\"claimed\" data-value=\"10\"",
+			"data-label=\"acknowledged\" data-value=\"4\"",
+			"data-label=\"disqualified\" data-value=\"2\"" } },
+		{ "chart-claim",
+		    { "data-label=\"&lt;15m\" data-value=\"1\"",
+			"<title>30m-1h: 3 tickets</title>",
+			"data-label=\"&gt;3d\" data-value=\"0\"" } },
+		{ "chart-bdr",
+		    { "data-label=\"alice claimed\" "
+		      "data-value=\"6\"",
+			"<title>alice qualified: 3</title>",
+			"data-label=\"bob routed\" data-value=\"2\"" } },
 	};
-	static const char *const absent[] = { "<script", "<link", "src=",
-		"url(", "@import", "<fast>", "<img" };
+	static const char *const absent[] = { "<script", "<link",
+		"src=", "url(", "@import", "<fast>", "<img" };
 
 	for (size_t i = 0; i < sizeof(charts) / sizeof(charts[0]); i++) {
 		char *open, *start, *end;
@@ -484,14 +490,15 @@ test_html(void **state)
 			fail_msg("page contains %s", absent[i]);
 	}
 	assert_non_null(strstr(html, "Acme, Inc. moved 400 &quot;repos&quot; "
-	    "&lt;fast&gt;"));
+				     "&lt;fast&gt;"));
 	assert_non_null(strstr(html, "<a href=\"https://triage.example.com/"
-	    "t/42\">#42</a>"));
-	assert_non_null(strstr(html, "<td>to claim</td><td class=\"n\">10"
+				     "t/42\">#42</a>"));
+	assert_non_null(strstr(html,
+	    "<td>to claim</td><td class=\"n\">10"
 	    "</td><td class=\"n\">50m</td><td class=\"n\">8h 00m</td>"));
 	assert_non_null(strstr(html, "@media print"));
 	assert_non_null(strstr(html, "<title>triage report 2026-11-16 .. "
-	    "2026-11-23</title>"));
+				     "2026-11-23</title>"));
 	free(html);
 }
 
@@ -502,8 +509,10 @@ test_cap_and_formats(void **state)
 		const char *name;
 		enum report_format f;
 	} formats[] = {
-		{ "text", REPORT_TEXT }, { "json", REPORT_JSON },
-		{ "csv", REPORT_CSV }, { "html", REPORT_HTML },
+		{ "text", REPORT_TEXT },
+		{ "json", REPORT_JSON },
+		{ "csv", REPORT_CSV },
+		{ "html", REPORT_HTML },
 	};
 	enum report_format f;
 	struct report r;
@@ -532,49 +541,50 @@ test_period(void **state)
 	/* "now" is Sunday 22 November 2026, 18:00Z */
 	static const struct {
 		const char *since, *from, *to;
-		int zoned;		/* dates in Europe/Berlin */
-		const char *want_from, *want_to;	/* NULL: error */
+		int zoned;			 /* dates in Europe/Berlin */
+		const char *want_from, *want_to; /* NULL: error */
 		const char *error;
 	} cases[] = {
 		{ NULL, NULL, NULL, 0, "2026-11-15T18:00:00Z",
-		  "2026-11-22T18:00:00Z", NULL },
+		    "2026-11-22T18:00:00Z", NULL },
 		{ "24h", NULL, NULL, 0, "2026-11-21T18:00:00Z",
-		  "2026-11-22T18:00:00Z", NULL },
+		    "2026-11-22T18:00:00Z", NULL },
 		{ "2w", NULL, NULL, 0, "2026-11-08T18:00:00Z",
-		  "2026-11-22T18:00:00Z", NULL },
+		    "2026-11-22T18:00:00Z", NULL },
 		{ "90m", NULL, NULL, 0, "2026-11-22T16:30:00Z",
-		  "2026-11-22T18:00:00Z", NULL },
+		    "2026-11-22T18:00:00Z", NULL },
 		/* --to's day is included */
 		{ NULL, "2026-11-01", "2026-11-07", 0, "2026-11-01T00:00:00Z",
-		  "2026-11-08T00:00:00Z", NULL },
+		    "2026-11-08T00:00:00Z", NULL },
 		/* local days: Berlin midnight is 23:00Z the day before */
 		{ NULL, "2026-11-01", "2026-11-07", 1, "2026-10-31T23:00:00Z",
-		  "2026-11-07T23:00:00Z", NULL },
+		    "2026-11-07T23:00:00Z", NULL },
 		/* across the October change: CEST then CET midnight */
 		{ NULL, "2026-10-20", "2026-10-30", 1, "2026-10-19T22:00:00Z",
-		  "2026-10-30T23:00:00Z", NULL },
-		{ NULL, "2026-11-20T12:00:00Z", NULL, 0,
-		  "2026-11-20T12:00:00Z", "2026-11-22T18:00:00Z", NULL },
+		    "2026-10-30T23:00:00Z", NULL },
+		{ NULL, "2026-11-20T12:00:00Z", NULL, 0, "2026-11-20T12:00:00Z",
+		    "2026-11-22T18:00:00Z", NULL },
 		{ "7d", "2026-11-01", NULL, 0, NULL, NULL,
-		  "--since and --from/--to exclude each other" },
+		    "--since and --from/--to exclude each other" },
 		{ NULL, NULL, "2026-11-01", 0, NULL, NULL,
-		  "--to needs --from" },
+		    "--to needs --from" },
 		{ "7x", NULL, NULL, 0, NULL, NULL,
-		  "--since \"7x\": want a span like 90m, 24h, 7d or 2w" },
+		    "--since \"7x\": want a span like 90m, 24h, 7d or 2w" },
 		{ "-7d", NULL, NULL, 0, NULL, NULL,
-		  "--since \"-7d\": want a span like 90m, 24h, 7d or 2w" },
+		    "--since \"-7d\": want a span like 90m, 24h, 7d or 2w" },
 		{ NULL, "2026-13-01", NULL, 0, NULL, NULL,
-		  "--from \"2026-13-01\": want YYYY-MM-DD or "
-		  "YYYY-MM-DDTHH:MM:SSZ" },
+		    "--from \"2026-13-01\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ" },
 		{ NULL, "2026-11-01", "01/11/2026", 0, NULL, NULL,
-		  "--to \"01/11/2026\": want YYYY-MM-DD or "
-		  "YYYY-MM-DDTHH:MM:SSZ" },
+		    "--to \"01/11/2026\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ" },
 		{ NULL, "2026-11-10", "2026-11-01", 0, NULL, NULL,
-		  "the period is empty (it ends before it starts)" },
+		    "the period is empty (it ends before it starts)" },
 	};
 
-	assert_int_equal(sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin",
-	    &berlin, &err), 0);
+	assert_int_equal(
+	    sla_hours_parse("Mon-Fri 09:00-18:00 Europe/Berlin", &berlin, &err),
+	    0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int64_t a = -1, b = -1;
 		int r = report_period(cases[i].since, cases[i].from,

@@ -19,8 +19,8 @@
 #include "rules.h"
 #include "xalloc.h"
 
-#define N_MESSAGES	3000
-#define N_RULES		300
+#define N_MESSAGES 3000
+#define N_RULES 300
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -33,18 +33,18 @@ rnd(unsigned n)
 	return (unsigned)(rng % n);
 }
 
-static const char *const words[] = { "price", "pricing", "quote", "demo",
-	"mug", "is", "a", "an", "the", "we", "need", "looking", "for",
-	"broken", "work", "working", "error", "errors", "500", "502",
-	"returns", "got", "seats", "users", "licence", "license", "SSO",
-	"SAML", "LDAP", "HA", "cluster", "sponsor", "meetup", "stickers",
-	"budget", "PO", "CTO", "Director", "Head", "of", "ASAP", "Q3",
-	"this", "quarter", "GitHub", "Jenkins", "upgrade", "failed",
-	"contribute", "merge", "request", "exception", "Traceback",
-	"vulnerability", "XSS", "unsubscribe", "browser", "auto",
-	"größe", "café", "Straße", "日本", "ÉCOLE", "école", "kelvin",
-	"abab", "ab", "xyz", "xyzzy", "foo", "bar", "foobar", "barfoo",
-	"1,200", "350", "developers", "out", "office", "Re:", "Fwd:" };
+static const char *const words[] = { "price", "pricing", "quote", "demo", "mug",
+	"is", "a", "an", "the", "we", "need", "looking", "for", "broken",
+	"work", "working", "error", "errors", "500", "502", "returns", "got",
+	"seats", "users", "licence", "license", "SSO", "SAML", "LDAP", "HA",
+	"cluster", "sponsor", "meetup", "stickers", "budget", "PO", "CTO",
+	"Director", "Head", "of", "ASAP", "Q3", "this", "quarter", "GitHub",
+	"Jenkins", "upgrade", "failed", "contribute", "merge", "request",
+	"exception", "Traceback", "vulnerability", "XSS", "unsubscribe",
+	"browser", "auto", "größe", "café", "Straße", "日本", "ÉCOLE", "école",
+	"kelvin", "abab", "ab", "xyz", "xyzzy", "foo", "bar", "foobar",
+	"barfoo", "1,200", "350", "developers", "out", "office",
+	"Re:", "Fwd:" };
 
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
@@ -103,8 +103,8 @@ gen_cond(struct buf *b, int *groups_r)
 		buf_printf(b, "header X-Test /%s/i\n", w1);
 		break;
 	case 11:
-		buf_printf(b, "to /@(%s)\\.example$/\n", rnd(2) ? "acme" :
-		    "buyer");
+		buf_printf(b, "to /@(%s)\\.example$/\n",
+		    rnd(2) ? "acme" : "buyer");
 		*groups_r = 1;
 		break;
 	case 12:
@@ -145,8 +145,7 @@ gen_cond(struct buf *b, int *groups_r)
 static char *
 gen_rules(void)
 {
-	static const char *const queues[] = { "sales", "support",
-		"community" };
+	static const char *const queues[] = { "sales", "support", "community" };
 	struct buf b;
 	int groups;
 
@@ -164,8 +163,8 @@ gen_rules(void)
 				buf_printf(&b, "  end\n");
 				continue;
 			}
-			buf_printf(&b, "  %s", k > 0 && rnd(5) == 0 ? "not " :
-			    "");
+			buf_printf(&b, "  %s",
+			    k > 0 && rnd(5) == 0 ? "not " : "");
 			gen_cond(&b, &groups);
 		}
 		buf_printf(&b, "  tag g%d\n", i % 40);
@@ -204,7 +203,7 @@ gen_text(struct buf *b, size_t words_n)
 		(void)buf_addstr(b, seps[rnd(NSEPS)]);
 		if (rnd(40) == 0)
 			(void)buf_addstr(b, "\n    at com.acme.Main.run(Main."
-			    "java:42)\n");
+					    "java:42)\n");
 	}
 }
 
@@ -237,8 +236,11 @@ gen_message(void)
 
 		buf_init(&hv, 4096);
 		gen_text(&hv, 1 + rnd(5));
-		tm_header_add(m, rnd(3) ? "X-Test" : rnd(2) ? "List-Id" :
-		    "Auto-Submitted", hv.data);
+		tm_header_add(m,
+		    rnd(3) ? "X-Test" :
+		    rnd(2) ? "List-Id" :
+			     "Auto-Submitted",
+		    hv.data);
 		buf_free(&hv);
 	}
 	if (rnd(5) == 0)
@@ -319,21 +321,21 @@ print_diff(size_t i, const struct verdict *a, const struct verdict *b)
 	for (size_t k = 0; k < a->n_hits; k++) {
 		if (!has_hit(b, &a->hits[k]))
 			fprintf(stderr, "  prefilter only: %s:%d %s [%s]\n",
-			    a->hits[k].rule, a->hits[k].line,
-			    a->hits[k].target, a->hits[k].match);
+			    a->hits[k].rule, a->hits[k].line, a->hits[k].target,
+			    a->hits[k].match);
 	}
 	for (size_t k = 0; k < b->n_hits; k++) {
 		if (!has_hit(a, &b->hits[k]))
 			fprintf(stderr, "  PCRE2 only: %s:%d %s [%s]\n",
-			    b->hits[k].rule, b->hits[k].line,
-			    b->hits[k].target, b->hits[k].match);
+			    b->hits[k].rule, b->hits[k].line, b->hits[k].target,
+			    b->hits[k].match);
 	}
 }
 
 /* Both paths over the same messages; returns the number of differences. */
 static int
-compare(struct rules *fast, struct rules *exact, struct msg **msgs,
-    size_t n, size_t *hits_r)
+compare(struct rules *fast, struct rules *exact, struct msg **msgs, size_t n,
+    size_t *hits_r)
 {
 	int diff = 0;
 
@@ -383,8 +385,8 @@ test_equivalence(void **state)
 	    rules_unfiltered(sets[1][0]));
 	assert_true(rules_unfiltered(sets[1][0]) < N_RULES);
 	for (int s = 0; s < 3; s++)
-		diff += compare(sets[s][0], sets[s][1], msgs, N_MESSAGES,
-		    &hits);
+		diff +=
+		    compare(sets[s][0], sets[s][1], msgs, N_MESSAGES, &hits);
 	print_message("%d messages x 3 rule sets: %zu hits, %d differences\n",
 	    N_MESSAGES, hits, diff);
 	assert_int_equal(diff, 0);

@@ -132,7 +132,7 @@ read_expect(struct expect **ex_r)
 			continue;
 		line[strcspn(line, "\n")] = '\0';
 		for (char *t = strtok_r(s, "\t", &save); t != NULL && k < 7;
-		    t = strtok_r(NULL, "\t", &save))
+		     t = strtok_r(NULL, "\t", &save))
 			f[k++] = t;
 		assert_int_equal(k, 7);
 		ex = xreallocarray(ex, n + 1, sizeof(*ex));
@@ -168,13 +168,13 @@ expect_free(struct expect *ex, size_t n)
 
 /* Check one message; returns the number of mismatches (all printed). */
 static int
-check_one(const struct expect *e, const struct verdict *v,
-    char ***fired, size_t *n_fired, char ***unfired, size_t *n_unfired)
+check_one(const struct expect *e, const struct verdict *v, char ***fired,
+    size_t *n_fired, char ***unfired, size_t *n_unfired)
 {
 	const char *q = v->queue != NULL ? v->queue : "-";
 	const char *ig = v->ignore != NULL ? v->ignore : "-";
-	const char *pr = v->priority == PRIO_UNSET ? "-" :
-	    priority_name(v->priority);
+	const char *pr =
+	    v->priority == PRIO_UNSET ? "-" : priority_name(v->priority);
 	char *copy, *save = NULL;
 	int bad = 0;
 
@@ -184,19 +184,18 @@ check_one(const struct expect *e, const struct verdict *v,
 	for (int pass = 0; pass < 2; pass++) {
 		copy = xstrdup(pass == 0 ? e->tags : e->rules);
 		for (char *t = strtok_r(copy, " ", &save); t != NULL;
-		    t = strtok_r(NULL, " ", &save)) {
+		     t = strtok_r(NULL, " ", &save)) {
 			int neg = t[0] == '!';
 			const char *name = t + neg;
 			int got;
 
 			if (strcmp(t, "-") == 0)
 				continue;
-			got = pass == 0 ? has_tag(v, name) :
-			    rule_fired(v, name);
+			got =
+			    pass == 0 ? has_tag(v, name) : rule_fired(v, name);
 			if (got == neg) {
 				print_error("  %s: %s '%s'\n", e->file,
-				    neg ? "unexpected" : "missing",
-				    name);
+				    neg ? "unexpected" : "missing", name);
 				bad++;
 			}
 			if (pass == 1) {
@@ -214,8 +213,8 @@ check_one(const struct expect *e, const struct verdict *v,
 		char *vt = verdict_text(v);
 
 		print_error("%s: want queue=%s ignore=%s prio=%s tags=%s\n"
-		    "  got %s\n", e->file, e->queue, e->ignore, e->prio,
-		    e->tags, vt);
+			    "  got %s\n",
+		    e->file, e->queue, e->ignore, e->prio, e->tags, vt);
 		free(vt);
 	}
 	return bad;
@@ -238,8 +237,8 @@ test_labelled(void **state)
 	struct expect *ex;
 	size_t n = read_expect(&ex), n_fired = 0, n_unfired = 0;
 	char **fired = NULL, **unfired = NULL;
-	char *dir = path_join("TRIAGE_FIXTURES", "tests/fixtures",
-	    "rules/labelled");
+	char *dir =
+	    path_join("TRIAGE_FIXTURES", "tests/fixtures", "rules/labelled");
 	int bad = 0;
 
 	(void)state;
@@ -286,7 +285,8 @@ test_labelled(void **state)
 		}
 		if (!listed(unfired, n_unfired, name)) {
 			print_error("rule %s: no message shows it not "
-			    "firing\n", name);
+				    "firing\n",
+			    name);
 			bad++;
 		}
 	}

@@ -35,8 +35,8 @@ has_name(const char *const *names, const char *name)
 static int
 test_has_queue(void *arg, const char *name)
 {
-	static const char *const queues[] = { "sales", "support",
-		"community", NULL };
+	static const char *const queues[] = { "sales", "support", "community",
+		NULL };
 
 	(void)arg;
 	return has_name(queues, name);
@@ -51,8 +51,8 @@ test_has_route(void *arg, const char *name)
 	return has_name(routes, name);
 }
 
-static const struct rules_names test_names = { test_has_queue,
-	test_has_route, NULL };
+static const struct rules_names test_names = { test_has_queue, test_has_route,
+	NULL };
 
 /* All problems, one "FILE:LINE:COL: message" line each. */
 static char *
@@ -74,72 +74,74 @@ static const struct {
 	/* clean */
 	{ "rule a\n  subject /x/\n  tag t\n", "" },
 	{ "# comment\n\nrule a \"desc\"\n\t# inner comment\n"
-	  "\tsubject /x/i\n\tqueue sales\n", "" },
+	  "\tsubject /x/i\n\tqueue sales\n",
+	    "" },
 	/* unknown keyword, indented and in column 1 */
 	{ "rule a\n  subjct /x/\n  tag t\n",
-	  "t.rules:2:3: unknown keyword 'subjct'\n" },
+	    "t.rules:2:3: unknown keyword 'subjct'\n" },
 	{ "rule a\n  subject /x/\n  tag t\nrul b\n",
-	  "t.rules:4:1: unknown keyword 'rul' (expected 'rule NAME', "
-	  "conditions and actions indented)\n" },
+	    "t.rules:4:1: unknown keyword 'rul' (expected 'rule NAME', "
+	    "conditions and actions indented)\n" },
 	/* bad regex: PCRE2's message, offset in the pattern, column of it */
 	{ "rule a\n  body /ab(c/\n  tag t\n",
-	  "t.rules:2:13: bad regex: missing closing parenthesis at offset 4 "
-	  "in pattern\n" },
+	    "t.rules:2:13: bad regex: missing closing parenthesis at offset 4 "
+	    "in pattern\n" },
 	{ "rule a\n  body /a\\/b*+?/\n  tag t\n",
-	  "t.rules:2:15: bad regex: quantifier does not follow a repeatable "
-	  "item at offset 5 in pattern\n" },
+	    "t.rules:2:15: bad regex: quantifier does not follow a repeatable "
+	    "item at offset 5 in pattern\n" },
 	{ "rule a\n  body /abc\n  tag t\n",
-	  "t.rules:2:8: unterminated regex (a '/' inside the pattern is "
-	  "written '\\/')\n" },
+	    "t.rules:2:8: unterminated regex (a '/' inside the pattern is "
+	    "written '\\/')\n" },
 	{ "rule a\n  body /abc/q\n  tag t\n",
-	  "t.rules:2:13: unknown regex flag 'q' (flags are i m s x u)\n" },
+	    "t.rules:2:13: unknown regex flag 'q' (flags are i m s x u)\n" },
 	/* unknown queue and route, checked against the names */
 	{ "rule a\n  body /x/\n  queue nowhere\n",
-	  "t.rules:3:9: unknown queue 'nowhere'\n" },
+	    "t.rules:3:9: unknown queue 'nowhere'\n" },
 	{ "rule a\n  body /x/\n  route community\n",
-	  "t.rules:3:9: unknown route 'community'\n" },
+	    "t.rules:3:9: unknown route 'community'\n" },
 	/* unknown BANT dimension, bad score */
 	{ "rule a\n  body /x/\n  score bugdet +1\n",
-	  "t.rules:3:9: unknown BANT dimension 'bugdet' (budget authority "
-	  "need timeline fit)\n" },
+	    "t.rules:3:9: unknown BANT dimension 'bugdet' (budget authority "
+	    "need timeline fit)\n" },
 	{ "rule a\n  body /x/\n  score need lots\n",
-	  "t.rules:3:14: expected a score from -100 to +100\n" },
+	    "t.rules:3:14: expected a score from -100 to +100\n" },
 	/* duplicate rule name in one file */
 	{ "rule a\n  body /x/\n  tag t\nrule a\n  body /y/\n  tag u\n",
-	  "t.rules:4:6: duplicate rule name 'a' (first defined at "
-	  "t.rules:1)\n" },
+	    "t.rules:4:6: duplicate rule name 'a' (first defined at "
+	    "t.rules:1)\n" },
 	/* no condition, no action */
 	{ "rule a\n  tag t\n", "t.rules:1:1: rule 'a' has no condition\n" },
 	{ "rule a\n  body /x/\n", "t.rules:1:1: rule 'a' has no action\n" },
 	/* $2 where the pattern has one group; $1 with no group at all */
 	{ "rule a\n  body /(x)y/\n  tag c:$2\n",
-	  "t.rules:3:9: tag uses $2 but the pattern on line 2 has 1 group\n" },
+	    "t.rules:3:9: tag uses $2 but the pattern on line 2 has 1 group\n" },
 	{ "rule a\n  body /xy/\n  tag c:$1\n",
-	  "t.rules:3:9: tag uses $1 but no condition of rule 'a' has a "
-	  "capturing group\n" },
+	    "t.rules:3:9: tag uses $1 but no condition of rule 'a' has a "
+	    "capturing group\n" },
 	/* any ... end structure */
 	{ "rule a\n  any\n    body /x/\n  tag t\n",
-	  "t.rules:4:3: action 'tag' inside 'any' (missing 'end'?)\n"
-	  "t.rules:2:3: 'any' without 'end'\n" },
+	    "t.rules:4:3: action 'tag' inside 'any' (missing 'end'?)\n"
+	    "t.rules:2:3: 'any' without 'end'\n" },
 	{ "rule a\n  body /x/\n  end\n  tag t\n",
-	  "t.rules:3:3: 'end' without 'any'\n" },
+	    "t.rules:3:3: 'end' without 'any'\n" },
 	{ "rule a\n  any\n  end\n  body /x/\n  tag t\n",
-	  "t.rules:2:3: empty 'any' group\n" },
+	    "t.rules:2:3: empty 'any' group\n" },
 	/* outside a rule; bad priority; every problem, not just the first */
 	{ "  body /x/\n", "t.rules:1:3: 'body' outside a rule (a rule starts "
-	  "with 'rule NAME' in column 1)\n" },
+			  "with 'rule NAME' in column 1)\n" },
 	{ "rule a\n  body /x/\n  priority hi\n  frm /y/\n  tag t\n",
-	  "t.rules:3:12: unknown priority 'hi' (low normal high urgent)\n"
-	  "t.rules:4:3: unknown keyword 'frm'\n" },
+	    "t.rules:3:12: unknown priority 'hi' (low normal high urgent)\n"
+	    "t.rules:4:3: unknown keyword 'frm'\n" },
 	{ "rule a\n  header /x/\n  tag t\n",
-	  "t.rules:2:10: expected header name\n" },
+	    "t.rules:2:10: expected header name\n" },
 	/* key accounts: account and tier are conditions like mailbox */
 	{ "rule a\n  account /^acme\\b/i\n  not tier /^standard$/\n"
-	  "  priority urgent\n", "" },
+	  "  priority urgent\n",
+	    "" },
 	{ "rule a\n  tier strategic\n  tag t\n",
-	  "t.rules:2:8: expected /pattern/ after 'tier'\n" },
+	    "t.rules:2:8: expected /pattern/ after 'tier'\n" },
 	{ "rule a\n  acount /x/\n  tag t\n",
-	  "t.rules:2:3: unknown keyword 'acount'\n" },
+	    "t.rules:2:3: unknown keyword 'acount'\n" },
 };
 
 static void
@@ -149,7 +151,7 @@ test_check(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]);
-	    i++) {
+	     i++) {
 		struct rules_problems probs = { 0 };
 		struct rules *rs = NULL;
 		char *got;
@@ -160,8 +162,7 @@ test_check(void **state)
 		got = problems_text(&probs);
 		if (strcmp(got, check_cases[i].problems) != 0)
 			print_error("case %zu:\n%s\ngot:\n%s\nwant:\n%s\n", i,
-			    check_cases[i].rules, got,
-			    check_cases[i].problems);
+			    check_cases[i].rules, got, check_cases[i].problems);
 		assert_string_equal(got, check_cases[i].problems);
 		assert_int_equal(r, *check_cases[i].problems == '\0' ? 0 : -1);
 		assert_true(r == 0 ? rs != NULL : rs == NULL);
@@ -201,8 +202,10 @@ test_check_dir(void **state)
 	write_file(dir, "notes.txt", "garbage\n");
 	assert_int_equal(rules_load(dir, NULL, &rs, &probs), -1);
 	got = problems_text(&probs);
-	xasprintf(&want, "%s/20-b.rules:1:6: duplicate rule name 'dup' "
-	    "(first defined at 10-a.rules:1)\n", dir);
+	xasprintf(&want,
+	    "%s/20-b.rules:1:6: duplicate rule name 'dup' "
+	    "(first defined at 10-a.rules:1)\n",
+	    dir);
 	assert_string_equal(got, want);
 	free(got);
 	free(want);
@@ -216,7 +219,8 @@ test_check_dir(void **state)
 		/* A broken new set leaves the caller's set alone (reload). */
 		struct rules *keep = rs, *ref;
 
-		write_file(dir, "30-c.rules", "rule broken\n  body /(/\n"
+		write_file(dir, "30-c.rules",
+		    "rule broken\n  body /(/\n"
 		    "  tag x\n");
 		assert_int_equal(rules_load(dir, NULL, &keep, &probs), -1);
 		assert_ptr_equal(keep, rs);
@@ -348,13 +352,13 @@ static const char semantics_rules[] =
 
 struct sem_case {
 	const char *from, *subject, *body;
-	const char *to;		/* comma-separated, or NULL */
-	const char *header;	/* "Name: value" lines joined by \n, or NULL */
+	const char *to;	    /* comma-separated, or NULL */
+	const char *header; /* "Name: value" lines joined by \n, or NULL */
 	const char *attachment;
 	const char *mailbox;
 	/* expected */
-	const char *queue;	/* NULL: none */
-	const char *prio;	/* NULL: unset */
+	const char *queue; /* NULL: none */
+	const char *prio;  /* NULL: unset */
 	const char *tags;
 	int scores[DIM_COUNT];
 	const char *ignore;
@@ -370,7 +374,7 @@ apply_case_extras(struct msg *m, const struct sem_case *c)
 		char *copy = xstrdup(c->header), *save = NULL, *line;
 
 		for (line = strtok_r(copy, "\n", &save); line != NULL;
-		    line = strtok_r(NULL, "\n", &save)) {
+		     line = strtok_r(NULL, "\n", &save)) {
 			char *colon = strchr(line, ':');
 
 			*colon = '\0';
@@ -382,74 +386,79 @@ apply_case_extras(struct msg *m, const struct sem_case *c)
 		tm_attach(m, c->attachment);
 }
 
-#define S0 { 0 }
+#define S0 \
+	{ \
+		0 \
+	}
 
 static const struct sem_case cases[] = {
 	/* nothing fires */
 	{ "a@buyer.example", "hello", "nothing here", NULL, NULL, NULL, NULL,
-	  NULL, NULL, "", S0, NULL, "" },
+	    NULL, NULL, "", S0, NULL, "" },
 	/* scores add up; capture tag, lowercased; hits carry the match */
 	{ "a@buyer.example", "Price for seats", "We have a Budget of 40k.",
-	  NULL, NULL, NULL, NULL, "sales", NULL, "pricing budget:40",
-	  { 4, 0, 2, 0, 0 }, NULL,
-	  "pricing@1 subject=Price; budget@7 body=Budget of 40k" },
+	    NULL, NULL, NULL, NULL, "sales", NULL, "pricing budget:40",
+	    { 4, 0, 2, 0, 0 }, NULL,
+	    "pricing@1 subject=Price; budget@7 body=Budget of 40k" },
 	/* any: either branch; not from holds and records an empty match */
-	{ "a@buyer.example", "Enterprise plan", "text", NULL, NULL, NULL,
-	  NULL, NULL, "high", "ee-lead", S0, NULL,
-	  "ee@11 subject=Enterprise; ee@11 not from=" },
-	{ "a@buyer.example", "hi", "we need saml", NULL, NULL, NULL, NULL,
-	  NULL, "high", "ee-lead", S0, NULL,
-	  "ee@11 body=saml; ee@11 not from=" },
+	{ "a@buyer.example", "Enterprise plan", "text", NULL, NULL, NULL, NULL,
+	    NULL, "high", "ee-lead", S0, NULL,
+	    "ee@11 subject=Enterprise; ee@11 not from=" },
+	{ "a@buyer.example", "hi", "we need saml", NULL, NULL, NULL, NULL, NULL,
+	    "high", "ee-lead", S0, NULL, "ee@11 body=saml; ee@11 not from=" },
 	/* not: the negated condition fails, the rule does not fire */
 	{ "me@example.com", "Enterprise plan", "text", NULL, NULL, NULL, NULL,
-	  NULL, NULL, "", S0, NULL, "" },
+	    NULL, NULL, "", S0, NULL, "" },
 	/* capture with a blank inside becomes '-' */
-	{ "a@buyer.example", "hi", "we moved from Bit Bucket", NULL, NULL,
-	  NULL, NULL, NULL, NULL, "competitor:bit-bucket", S0, NULL,
-	  "competitor@19 body=Bit Bucket" },
+	{ "a@buyer.example", "hi", "we moved from Bit Bucket", NULL, NULL, NULL,
+	    NULL, NULL, NULL, "competitor:bit-bucket", S0, NULL,
+	    "competitor@19 body=Bit Bucket" },
 	/* last queue wins: pricing sets sales, support sets support */
 	{ "a@buyer.example", "quote please", "we get an error", NULL, NULL,
-	  NULL, NULL, "support", NULL, "pricing", { 1, 0, 2, 0, 0 }, NULL,
-	  "pricing@1 subject=quote; support@22 body=error" },
+	    NULL, NULL, "support", NULL, "pricing", { 1, 0, 2, 0, 0 }, NULL,
+	    "pricing@1 subject=quote; support@22 body=error" },
 	/* ignore + stop: later rules do not run */
 	{ "a@buyer.example", "Out of office", "x", NULL,
-	  "Auto-Submitted: auto-replied", NULL, NULL, NULL, NULL, "", S0,
-	  "auto-reply", "auto@25 header Auto-Submitted=auto-replied" },
+	    "Auto-Submitted: auto-replied", NULL, NULL, NULL, NULL, "", S0,
+	    "auto-reply", "auto@25 header Auto-Submitted=auto-replied" },
 	/* without stop's rule, after-stop sees everything */
 	{ "a@buyer.example", "x", "y", NULL, NULL, NULL, NULL, NULL, NULL,
-	  "seen-everything", S0, NULL, "after-stop@29 body=y" },
+	    "seen-everything", S0, NULL, "after-stop@29 body=y" },
 	/* multi-valued: any To, any of repeated headers, any attachment */
 	{ "a@buyer.example", "x", "", "one@x.example, list@y.example", NULL,
-	  NULL, NULL, NULL, NULL, "to-list", S0, NULL,
-	  "list-to@32 to=list@" },
+	    NULL, NULL, NULL, NULL, "to-list", S0, NULL,
+	    "list-to@32 to=list@" },
 	{ "a@buyer.example", "x", "", NULL,
-	  "Received: by mx1\nReceived: by mx2", NULL, NULL, NULL, NULL,
-	  "via-mx2", S0, NULL, "many-received@35 header Received=by mx2" },
-	{ "a@buyer.example", "x", "", NULL, NULL, "Quote.PDF", NULL, NULL,
-	  NULL, "has-pdf", S0, NULL, "pdf@38 attachment=.PDF" },
+	    "Received: by mx1\nReceived: by mx2", NULL, NULL, NULL, NULL,
+	    "via-mx2", S0, NULL, "many-received@35 header Received=by mx2" },
+	{ "a@buyer.example", "x", "", NULL, NULL, "Quote.PDF", NULL, NULL, NULL,
+	    "has-pdf", S0, NULL, "pdf@38 attachment=.PDF" },
 	/* mailbox comes from the context */
 	{ "a@buyer.example", "x", "", NULL, NULL, NULL, "sales", NULL, NULL,
-	  "arrived-sales", S0, NULL, "in-sales@41 mailbox=sales" },
+	    "arrived-sales", S0, NULL, "in-sales@41 mailbox=sales" },
 	/* $1 comes from the branch of any that held */
-	{ "a@buyer.example", "x", "", NULL, "X-Kind: Partner-Deal", NULL,
-	  NULL, NULL, NULL, "via:partner", S0, NULL,
-	  "cap-any@44 header X-Kind=Partner-Deal" },
+	{ "a@buyer.example", "x", "", NULL, "X-Kind: Partner-Deal", NULL, NULL,
+	    NULL, NULL, "via:partner", S0, NULL,
+	    "cap-any@44 header X-Kind=Partner-Deal" },
 	/* a $N tag: one tag per distinct match, the hit is the first */
-	{ "a@buyer.example", "hi", "GitHub, then Bit Bucket, then github",
-	  NULL, NULL, NULL, NULL, NULL, NULL,
-	  "competitor:github competitor:bit-bucket", S0, NULL,
-	  "competitor@19 body=GitHub" },
+	{ "a@buyer.example", "hi", "GitHub, then Bit Bucket, then github", NULL,
+	    NULL, NULL, NULL, NULL, NULL,
+	    "competitor:github competitor:bit-bucket", S0, NULL,
+	    "competitor@19 body=GitHub" },
 	/* ... at most RULES_TAG_EACH (8) of them; the score once */
-	{ "a@buyer.example", "hi", "budget of 1k, budget of 2k, budget of "
-	  "3k, budget of 4k, budget of 5k, budget of 6k, budget of 7k, "
-	  "budget of 8k, budget of 9k", NULL, NULL, NULL, NULL, NULL, NULL,
-	  "budget:1 budget:2 budget:3 budget:4 budget:5 budget:6 budget:7 "
-	  "budget:8", { 3, 0, 0, 0, 0 }, NULL, "budget@7 body=budget of 1k" },
+	{ "a@buyer.example", "hi",
+	    "budget of 1k, budget of 2k, budget of "
+	    "3k, budget of 4k, budget of 5k, budget of 6k, budget of 7k, "
+	    "budget of 8k, budget of 9k",
+	    NULL, NULL, NULL, NULL, NULL, NULL,
+	    "budget:1 budget:2 budget:3 budget:4 budget:5 budget:6 budget:7 "
+	    "budget:8",
+	    { 3, 0, 0, 0, 0 }, NULL, "budget@7 body=budget of 1k" },
 	/* ... over every value of a multi-valued target */
 	{ "a@buyer.example", "x", "", NULL,
-	  "X-Kind: Partner-Deal\nX-Kind: Reseller-Deal\nX-Kind: partner-x",
-	  NULL, NULL, NULL, NULL, "via:partner via:reseller", S0, NULL,
-	  "cap-any@44 header X-Kind=Partner-Deal" },
+	    "X-Kind: Partner-Deal\nX-Kind: Reseller-Deal\nX-Kind: partner-x",
+	    NULL, NULL, NULL, NULL, "via:partner via:reseller", S0, NULL,
+	    "cap-any@44 header X-Kind=Partner-Deal" },
 };
 
 static void
@@ -512,16 +521,15 @@ test_semantics(void **state)
 static void
 test_account_tier(void **state)
 {
-	static const char text[] =
-	    "rule key-account\n"
-	    "  tier /^(strategic|key)$/\n"
-	    "  tag key-account\n"
-	    "rule acme\n"
-	    "  account /^acme\\b/i\n"
-	    "  tag acct:acme\n"
-	    "rule no-account\n"
-	    "  not tier /./\n"
-	    "  tag no-account\n";
+	static const char text[] = "rule key-account\n"
+				   "  tier /^(strategic|key)$/\n"
+				   "  tag key-account\n"
+				   "rule acme\n"
+				   "  account /^acme\\b/i\n"
+				   "  tag acct:acme\n"
+				   "rule no-account\n"
+				   "  not tier /./\n"
+				   "  tag no-account\n";
 	static const struct {
 		const char *account, *tier;
 		const char *tags;
@@ -537,7 +545,7 @@ test_account_tier(void **state)
 		struct rules *rs = load(text, pf);
 
 		for (size_t i = 0; i < sizeof(tcases) / sizeof(tcases[0]);
-		    i++) {
+		     i++) {
 			struct rules_ctx ctx = { .mailbox = "sales",
 				.account = tcases[i].account,
 				.tier = tcases[i].tier };
@@ -578,7 +586,7 @@ test_flag(void **state)
 		{ MSG_BOUNCE, "f-bounce" },
 		{ MSG_LIST | MSG_AUTO_SUBMITTED, "f-list f-auto" },
 		{ MSG_AUTO_SUBMITTED | MSG_BOUNCE | MSG_LIST,
-		  "f-bounce f-list f-auto" },
+		    "f-bounce f-list f-auto" },
 		/* flags the rules have no word for are no value */
 		{ MSG_SYNTHETIC_ID | MSG_DATE_RECEIVED, "f-none" },
 	};
@@ -587,8 +595,8 @@ test_flag(void **state)
 	for (int pf = 0; pf < 2; pf++) {
 		struct rules *rs = load(flag_rules, pf);
 
-		for (size_t i = 0; i < sizeof(flag_cases) /
-		    sizeof(flag_cases[0]); i++) {
+		for (size_t i = 0;
+		     i < sizeof(flag_cases) / sizeof(flag_cases[0]); i++) {
 			struct msg *m = tm_new("a@b.example", "s", "t");
 			struct verdict v;
 			char *tags;
@@ -633,12 +641,13 @@ test_limit(void **state)
 		rules_classify(rs, m, NULL, &v);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		secs = (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		hits = hits_text(&v);
 		/* Both patterns end at the limit (no literal for the
 		   prefilter to rule them out), and neither rule fires: an
 		   undecided condition is false, negated or not. */
-		assert_string_equal(hits, "evil@1 body= LIMIT; "
+		assert_string_equal(hits,
+		    "evil@1 body= LIMIT; "
 		    "evil-not@4 not body= LIMIT; fine@7 body=b");
 		assert_int_equal(v.n_tags, 1);
 		assert_string_equal(v.tags[0], "fine");

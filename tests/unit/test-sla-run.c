@@ -42,14 +42,14 @@ static const char accounts_csv[] =
     "eu.acme.com,Acme Europe,standard,\n"
     "initech.io,Initech,key,kim@initech-owner.example\n";
 
-static struct conf_mailbox mailboxes[1] = {{.name = (char *)"sales",
+static struct conf_mailbox mailboxes[1] = { { .name = (char *)"sales",
     .address = (char *)"sales@example.com",
-    .queue = (char *)"sales"}};
-static struct conf_route routes[1] = {
-    {.name = (char *)"support", .to = (char *)"support@example.com"}};
+    .queue = (char *)"sales" } };
+static struct conf_route routes[1] = { { .name = (char *)"support",
+    .to = (char *)"support@example.com" } };
 static struct conf_member team[2] = {
-    {.name = (char *)"alice", .address = (char *)"alice@example.com"},
-    {.name = (char *)"bob", .address = (char *)"bob@example.com"},
+	{ .name = (char *)"alice", .address = (char *)"alice@example.com" },
+	{ .name = (char *)"bob", .address = (char *)"bob@example.com" },
 };
 
 static void
@@ -75,7 +75,7 @@ static struct store *
 open_store(const char *name, const struct conf *c, const struct accounts *a)
 {
 	struct store *st = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -89,7 +89,7 @@ open_store(const char *name, const struct conf *c, const struct accounts *a)
 static struct accounts *
 load_accounts(void)
 {
-	struct accounts_errors errs = {0};
+	struct accounts_errors errs = { 0 };
 	struct accounts *a = NULL;
 
 	assert_int_equal(accounts_parse("accounts.csv", accounts_csv,
@@ -126,14 +126,15 @@ test_account_at_ingest(void **state)
 		enum priority rule; /* the verdict's */
 		const char *account, *tier, *priority;
 	} cases[] = {
-	    {"pat@acme.com", PRIO_UNSET, "Acme, Inc.", "strategic", "urgent"},
-	    {"Pat <pat@Mail.EU.Acme.com>", PRIO_UNSET, "Acme Europe",
-		"standard", "normal"},
-	    {"lee@initech.io", PRIO_UNSET, "Initech", "key", "high"},
-	    /* a rule's priority wins over the tier's */
-	    {"sam@initech.io", PRIO_LOW, "Initech", "key", "low"},
-	    {"zoe@notacme.com", PRIO_UNSET, NULL, NULL, "normal"},
-	    {"ann@acme.com.evil.example", PRIO_HIGH, NULL, NULL, "high"},
+		{ "pat@acme.com", PRIO_UNSET, "Acme, Inc.", "strategic",
+		    "urgent" },
+		{ "Pat <pat@Mail.EU.Acme.com>", PRIO_UNSET, "Acme Europe",
+		    "standard", "normal" },
+		{ "lee@initech.io", PRIO_UNSET, "Initech", "key", "high" },
+		/* a rule's priority wins over the tier's */
+		{ "sam@initech.io", PRIO_LOW, "Initech", "key", "low" },
+		{ "zoe@notacme.com", PRIO_UNSET, NULL, NULL, "normal" },
+		{ "ann@acme.com.evil.example", PRIO_HIGH, NULL, NULL, "high" },
 	};
 	struct accounts *a = load_accounts();
 	struct conf c;
@@ -144,7 +145,7 @@ test_account_at_ingest(void **state)
 	st = open_store("ingest.db", &c, a);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct store_detail *d = NULL;
-		struct error err = {0};
+		struct error err = { 0 };
 		int64_t id = ingest(st, cases[i].from, cases[i].rule);
 
 		assert_int_equal(store_show(st, id, &d, &err), 0);
@@ -155,15 +156,21 @@ test_account_at_ingest(void **state)
 			assert_string_equal(d->t.account, cases[i].account);
 			assert_string_equal(d->t.tier, cases[i].tier);
 		}
-		assert_string_equal(
-		    priority_name(d->t.priority), cases[i].priority);
+		assert_string_equal(priority_name(d->t.priority),
+		    cases[i].priority);
 		store_detail_free(&d);
 	}
 	store_close(&st);
 	accounts_free(&a);
 }
 
-enum step_do { DO_NOTHING, DO_CLAIM, DO_ROUTE, DO_CLOSE, DO_REOPEN };
+enum step_do {
+	DO_NOTHING,
+	DO_CLAIM,
+	DO_ROUTE,
+	DO_CLOSE,
+	DO_REOPEN
+};
 
 /* A ticket's life: at `at` (seconds after creation) do `what`, tick. */
 static const struct {
@@ -173,32 +180,32 @@ static const struct {
 	const char *to; /* the newest reminder's recipient */
 	int64_t next;	/* next_check - creation; -1: SLA_NEVER */
 } life[] = {
-    /* new: the claim clock of 4h; at risk from 3h */
-    {0, DO_NOTHING, 0, NULL, 3 * H},
-    {3 * H + 59 * 60, DO_NOTHING, 0, NULL, 4 * H},
-    /* breached: one reminder, to the key account's owner bob */
-    {4 * H, DO_NOTHING, 1, "bob@example.com", -1},
-    {4 * H + 1, DO_NOTHING, 0, "bob@example.com", -1},
-    {9 * H, DO_NOTHING, 0, "bob@example.com", -1},
-    /* claimed and routed at 9h: the acknowledge clock of 1d runs */
-    {9 * H, DO_CLAIM, 0, "bob@example.com", -1},
-    {9 * H, DO_ROUTE, 0, "bob@example.com", 27 * H},
-    {33 * H - 1, DO_NOTHING, 0, "bob@example.com", 33 * H},
-    /* breached: to the BDR who claimed it */
-    {33 * H, DO_NOTHING, 1, "alice@example.com", -1},
-    {40 * H, DO_NOTHING, 0, "alice@example.com", -1},
-    /* closed and reopened: a fresh claim clock, one more reminder */
-    {40 * H, DO_CLOSE, 0, "alice@example.com", -1},
-    {41 * H, DO_REOPEN, 0, "alice@example.com", 44 * H},
-    {45 * H, DO_NOTHING, 1, "bob@example.com", -1},
-    {46 * H, DO_NOTHING, 0, "bob@example.com", -1},
+	/* new: the claim clock of 4h; at risk from 3h */
+	{ 0, DO_NOTHING, 0, NULL, 3 * H },
+	{ 3 * H + 59 * 60, DO_NOTHING, 0, NULL, 4 * H },
+	/* breached: one reminder, to the key account's owner bob */
+	{ 4 * H, DO_NOTHING, 1, "bob@example.com", -1 },
+	{ 4 * H + 1, DO_NOTHING, 0, "bob@example.com", -1 },
+	{ 9 * H, DO_NOTHING, 0, "bob@example.com", -1 },
+	/* claimed and routed at 9h: the acknowledge clock of 1d runs */
+	{ 9 * H, DO_CLAIM, 0, "bob@example.com", -1 },
+	{ 9 * H, DO_ROUTE, 0, "bob@example.com", 27 * H },
+	{ 33 * H - 1, DO_NOTHING, 0, "bob@example.com", 33 * H },
+	/* breached: to the BDR who claimed it */
+	{ 33 * H, DO_NOTHING, 1, "alice@example.com", -1 },
+	{ 40 * H, DO_NOTHING, 0, "alice@example.com", -1 },
+	/* closed and reopened: a fresh claim clock, one more reminder */
+	{ 40 * H, DO_CLOSE, 0, "alice@example.com", -1 },
+	{ 41 * H, DO_REOPEN, 0, "alice@example.com", 44 * H },
+	{ 45 * H, DO_NOTHING, 1, "bob@example.com", -1 },
+	{ 46 * H, DO_NOTHING, 0, "bob@example.com", -1 },
 };
 
 static void
 act(struct store *st, int64_t id, enum step_do what)
 {
-	const struct store_actor alice = {"alice", STORE_SRC_CLI};
-	struct error err = {0};
+	const struct store_actor alice = { "alice", STORE_SRC_CLI };
+	struct error err = { 0 };
 	int r = 0;
 
 	switch (what) {
@@ -224,8 +231,8 @@ act(struct store *st, int64_t id, enum step_do what)
 static char *
 newest_reminder_rcpt(struct store *st, int64_t *row_r)
 {
-	struct store_outbox rm = {0};
-	struct error err = {0};
+	struct store_outbox rm = { 0 };
+	struct error err = { 0 };
 	char *rcpt = NULL;
 
 	for (int64_t id = 200; id > 0 && rcpt == NULL; id--) {
@@ -244,11 +251,11 @@ static void
 test_reminders(void **state)
 {
 	struct accounts *a = load_accounts();
-	struct sla_run_opts o = {0};
+	struct sla_run_opts o = { 0 };
 	struct sla_conf sc;
 	struct conf c;
 	struct store *st;
-	struct error err = {0};
+	struct error err = { 0 };
 	int64_t id, row = 0;
 
 	(void)state;
@@ -258,16 +265,16 @@ test_reminders(void **state)
 	assert_int_equal(sla_run_conf(&c, &sc, &err), 0);
 	id = ingest(st, "pat@acme.com", PRIO_UNSET);
 	for (size_t i = 0; i < sizeof(life) / sizeof(life[0]); i++) {
-		struct sla_tick res = {0};
+		struct sla_tick res = { 0 };
 		char *rcpt;
 
 		now = NOW + life[i].at;
 		act(st, id, life[i].what);
-		assert_int_equal(
-		    sla_run_remind(st, &c, a, &sc, &o, &res, &err), 0);
+		assert_int_equal(sla_run_remind(st, &c, a, &sc, &o, &res, &err),
+		    0);
 		if (res.reminded != life[i].reminded)
-			print_error(
-			    "step %zu: %zu reminded\n", i, res.reminded);
+			print_error("step %zu: %zu reminded\n", i,
+			    res.reminded);
 		assert_int_equal(res.reminded, life[i].reminded);
 		assert_int_equal(res.next_check,
 		    life[i].next < 0 ? SLA_NEVER : NOW + life[i].next);
@@ -291,13 +298,13 @@ test_reminders(void **state)
 static void
 test_reminder_row(void **state)
 {
-	struct store_outbox rm = {0};
-	struct sla_run_opts o = {0};
-	struct sla_tick res = {0};
+	struct store_outbox rm = { 0 };
+	struct sla_run_opts o = { 0 };
+	struct sla_tick res = { 0 };
 	struct sla_conf sc;
 	struct conf c;
 	struct store *st;
-	struct error err = {0};
+	struct error err = { 0 };
 	int64_t id, row = 0;
 	char *rcpt, *blank;
 
@@ -332,8 +339,8 @@ test_reminder_row(void **state)
 static int64_t
 digest_rows(struct store *st, int64_t *attempts_r)
 {
-	struct store_digest_row row = {0};
-	struct error err = {0};
+	struct store_digest_row row = { 0 };
+	struct error err = { 0 };
 	int64_t day = 0, created = 0;
 	int found = 0;
 
@@ -354,22 +361,22 @@ test_digest(void **state)
 		int64_t day;	  /* newest row's day - today; -1 none */
 		int64_t attempts; /* pending row's; -1: none */
 	} steps[] = {
-	    {0, 0, 0, -1, -1},
-	    {21 * H + 59 * 60, 0, 0, -1, -1},
-	    /* 08:00 next day: made, the send refused, kept pending */
-	    {22 * H, 0, 1, 1, 1},
-	    {22 * H + 60, 0, 0, 1, 2},
-	    /* a restart that day makes no second digest */
-	    {23 * H, 23 * H, 0, 1, 3},
-	    /* down until 09:00 the day after: one catch-up digest */
-	    {47 * H, 47 * H, 1, 2, 1},
-	    {47 * H + 60, 47 * H, 0, 2, 2},
+		{ 0, 0, 0, -1, -1 },
+		{ 21 * H + 59 * 60, 0, 0, -1, -1 },
+		/* 08:00 next day: made, the send refused, kept pending */
+		{ 22 * H, 0, 1, 1, 1 },
+		{ 22 * H + 60, 0, 0, 1, 2 },
+		/* a restart that day makes no second digest */
+		{ 23 * H, 23 * H, 0, 1, 3 },
+		/* down until 09:00 the day after: one catch-up digest */
+		{ 47 * H, 47 * H, 1, 2, 1 },
+		{ 47 * H + 60, 47 * H, 0, 2, 2 },
 	};
-	struct sla_run_opts o = {.smtp_timeout_s = 2};
+	struct sla_run_opts o = { .smtp_timeout_s = 2 };
 	struct sla_conf sc;
 	struct conf c;
 	struct store *st;
-	struct error err = {0};
+	struct error err = { 0 };
 	int64_t today = NOW / 86400;
 
 	(void)state;
@@ -382,7 +389,7 @@ test_digest(void **state)
 	assert_int_equal(sla_run_conf(&c, &sc, &err), 0);
 	(void)ingest(st, "zoe@other.example", PRIO_UNSET);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		struct sla_tick res = {.next_check = SLA_NEVER};
+		struct sla_tick res = { .next_check = SLA_NEVER };
 		int64_t attempts, day;
 
 		now = NOW + steps[i].at;
@@ -394,8 +401,8 @@ test_digest(void **state)
 			print_error("step %zu: made %d\n", i, res.digest_made);
 		assert_int_equal(res.digest_made, steps[i].made);
 		assert_int_equal(res.digest_sent, 0);
-		assert_int_equal(
-		    day, steps[i].day < 0 ? 0 : today + steps[i].day);
+		assert_int_equal(day,
+		    steps[i].day < 0 ? 0 : today + steps[i].day);
 		assert_int_equal(attempts, steps[i].attempts);
 		assert_true(res.next_check > now);
 	}
@@ -424,10 +431,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_account_at_ingest),
-	    cmocka_unit_test(test_reminders),
-	    cmocka_unit_test(test_reminder_row),
-	    cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_account_at_ingest),
+		cmocka_unit_test(test_reminders),
+		cmocka_unit_test(test_reminder_row),
+		cmocka_unit_test(test_digest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -40,32 +40,37 @@ test_parse(void **state)
 {
 	static const struct {
 		const char *spec;
-		const char *error;	/* NULL: parses */
+		const char *error; /* NULL: parses */
 	} cases[] = {
 		{ BERLIN, NULL },
 		{ "Mon-Fri 09:00-18:00", NULL },
 		{ "fri-mon 00:00-24:00 UTC", NULL },
 		{ "Mon,Wed,Fri-Sat 08:30-12:00 America/New_York", NULL },
 		{ "Mon-Fri", "business hours \"Mon-Fri\": want \"DAYS "
-		  "HH:MM-HH:MM [ZONE]\", e.g. \"Mon-Fri 09:00-18:00 "
-		  "Europe/Berlin\"" },
-		{ "Mon-Fri 09:00-18:00 Europe/Berlin x", "business hours "
-		  "\"Mon-Fri 09:00-18:00 Europe/Berlin x\": want \"DAYS "
-		  "HH:MM-HH:MM [ZONE]\", e.g. \"Mon-Fri 09:00-18:00 "
-		  "Europe/Berlin\"" },
-		{ "Mox-Fri 09:00-18:00 UTC", "business hours: unknown day in "
-		  "\"Mox-Fri\" (Mon Tue Wed Thu Fri Sat Sun)" },
-		{ "Mon-Fri 9:00-18:00 UTC", "business hours: bad window "
-		  "\"9:00-18:00\" (want HH:MM-HH:MM)" },
+			     "HH:MM-HH:MM [ZONE]\", e.g. \"Mon-Fri 09:00-18:00 "
+			     "Europe/Berlin\"" },
+		{ "Mon-Fri 09:00-18:00 Europe/Berlin x",
+		    "business hours "
+		    "\"Mon-Fri 09:00-18:00 Europe/Berlin x\": want \"DAYS "
+		    "HH:MM-HH:MM [ZONE]\", e.g. \"Mon-Fri 09:00-18:00 "
+		    "Europe/Berlin\"" },
+		{ "Mox-Fri 09:00-18:00 UTC",
+		    "business hours: unknown day in "
+		    "\"Mox-Fri\" (Mon Tue Wed Thu Fri Sat Sun)" },
+		{ "Mon-Fri 9:00-18:00 UTC",
+		    "business hours: bad window "
+		    "\"9:00-18:00\" (want HH:MM-HH:MM)" },
 		{ "Mon-Fri 09:00-25:00 UTC",
-		  "business hours: bad time \"25:00\"" },
+		    "business hours: bad time \"25:00\"" },
 		{ "Mon-Fri 09:60-18:00 UTC",
-		  "business hours: bad time \"09:60\"" },
-		{ "Mon-Fri 18:00-09:00 UTC", "business hours: closing time "
-		  "09:00 is not after opening time 18:00" },
-		{ "Mon-Fri 09:00-18:00 Europe/Berln", "business hours: "
-		  "unknown time zone \"Europe/Berln\" (an IANA name like "
-		  "Europe/Berlin)" },
+		    "business hours: bad time \"09:60\"" },
+		{ "Mon-Fri 18:00-09:00 UTC",
+		    "business hours: closing time "
+		    "09:00 is not after opening time 18:00" },
+		{ "Mon-Fri 09:00-18:00 Europe/Berln",
+		    "business hours: "
+		    "unknown time zone \"Europe/Berln\" (an IANA name like "
+		    "Europe/Berlin)" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -89,7 +94,7 @@ test_parse(void **state)
 }
 
 static const struct {
-	const char *spec;	/* NULL: clock time */
+	const char *spec; /* NULL: clock time */
 	const char *from, *to;
 	int64_t want;
 } between_cases[] = {
@@ -113,13 +118,13 @@ static const struct {
 	{ BERLIN, "2026-10-26T07:00:00Z", "2026-10-26T08:30:00Z", H / 2 },
 	/* the change inside the window: Sunday 29 March has 23 hours */
 	{ "Sun 00:00-24:00 Europe/Berlin", "2026-03-28T12:00:00Z",
-	  "2026-03-30T12:00:00Z", 23 * H },
+	    "2026-03-30T12:00:00Z", 23 * H },
 	/* ... and Sunday 25 October 25 hours */
 	{ "Sun 00:00-24:00 Europe/Berlin", "2026-10-24T12:00:00Z",
-	  "2026-10-26T12:00:00Z", 25 * H },
+	    "2026-10-26T12:00:00Z", 25 * H },
 	/* Sun-Thu week (Fri/Sat weekend) in UTC */
-	{ "Sun-Thu 08:00-16:00", "2026-11-19T15:00:00Z",
-	  "2026-11-22T09:00:00Z", 2 * H },
+	{ "Sun-Thu 08:00-16:00", "2026-11-19T15:00:00Z", "2026-11-22T09:00:00Z",
+	    2 * H },
 	/* empty and reversed spans */
 	{ BERLIN, "2026-11-17T11:00:00Z", "2026-11-17T11:00:00Z", 0 },
 	{ BERLIN, "2026-11-17T11:00:00Z", "2026-11-17T10:00:00Z", 0 },
@@ -130,13 +135,14 @@ static const struct {
 static void
 test_business_seconds(void **state)
 {
-	for (size_t i = 0; i < sizeof(between_cases) /
-	    sizeof(between_cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(between_cases) / sizeof(between_cases[0]);
+	     i++) {
 		struct sla_hours *h = between_cases[i].spec != NULL ?
-		    hours(between_cases[i].spec) : NULL;
-		int64_t got = sla_business_seconds(h,
-		    test_ts(between_cases[i].from),
-		    test_ts(between_cases[i].to));
+					  hours(between_cases[i].spec) :
+					  NULL;
+		int64_t got =
+		    sla_business_seconds(h, test_ts(between_cases[i].from),
+			test_ts(between_cases[i].to));
 
 		if (got != between_cases[i].want)
 			fail_msg("case %zu: %s .. %s: got %lld want %lld", i,
@@ -157,32 +163,31 @@ test_deadline(void **state)
 	} cases[] = {
 		/* Fri 17:00 CET + 4h: 1h Friday, 3h Monday -> Mon 12:00 */
 		{ BERLIN, "2026-11-20T16:00:00Z", 4 * H,
-		  "2026-11-23T11:00:00Z" },
+		    "2026-11-23T11:00:00Z" },
 		/* across spring: Mon 12:00 CEST */
 		{ BERLIN, "2026-03-27T16:00:00Z", 4 * H,
-		  "2026-03-30T10:00:00Z" },
+		    "2026-03-30T10:00:00Z" },
 		/* from a weekend across autumn: Mon 10:00 CET */
 		{ BERLIN, "2026-10-24T10:00:00Z", H, "2026-10-26T09:00:00Z" },
 		/* 9h from Wed 10:00: 8h Wednesday, 1h Thursday */
 		{ BERLIN, "2026-11-18T09:00:00Z", 9 * H,
-		  "2026-11-19T09:00:00Z" },
+		    "2026-11-19T09:00:00Z" },
 		/* exactly a working day: closing time, not next morning */
 		{ BERLIN, "2026-11-18T08:00:00Z", 9 * H,
-		  "2026-11-18T17:00:00Z" },
+		    "2026-11-18T17:00:00Z" },
 		/*
 		 * sla.acknowledge = 1d of business time: 1h Fri, 9h Mon,
 		 * 9h Tue, 5h Wed -> Wed 14:00 CET
 		 */
 		{ BERLIN, "2026-11-20T16:00:00Z", 24 * H,
-		  "2026-11-25T13:00:00Z" },
+		    "2026-11-25T13:00:00Z" },
 		{ BERLIN, "2026-11-18T09:00:00Z", 0, "2026-11-18T09:00:00Z" },
-		{ NULL, "2026-11-20T16:00:00Z", 4 * H,
-		  "2026-11-20T20:00:00Z" },
+		{ NULL, "2026-11-20T16:00:00Z", 4 * H, "2026-11-20T20:00:00Z" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct sla_hours *h = cases[i].spec != NULL ?
-		    hours(cases[i].spec) : NULL;
+		struct sla_hours *h =
+		    cases[i].spec != NULL ? hours(cases[i].spec) : NULL;
 		int64_t from = test_ts(cases[i].from);
 		int64_t got = sla_business_deadline(h, from, cases[i].secs);
 
@@ -221,10 +226,10 @@ test_against_brute_force(void **state)
 
 	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
 		for (int i = 0; i < 12; i++) {
-			int64_t from = bases[b] + 60 * (int64_t)(lcg(&seed) %
-			    (4 * 1440));
-			int64_t to = from + 60 * (int64_t)(lcg(&seed) %
-			    (4 * 1440));
+			int64_t from =
+			    bases[b] + 60 * (int64_t)(lcg(&seed) % (4 * 1440));
+			int64_t to =
+			    from + 60 * (int64_t)(lcg(&seed) % (4 * 1440));
 			int64_t want = 0, got, dl;
 
 			for (int64_t m = from; m < to; m += 60)
@@ -240,8 +245,8 @@ test_against_brute_force(void **state)
 			dl = sla_business_deadline(h, from, want);
 			assert_int_equal(sla_business_seconds(h, from, dl),
 			    want);
-			assert_true(sla_business_seconds(h, from, dl - 1) <
-			    want);
+			assert_true(
+			    sla_business_seconds(h, from, dl - 1) < want);
 		}
 	}
 	sla_hours_free(&h);
@@ -255,12 +260,12 @@ test_open_and_days(void **state)
 		const char *t;
 		int open;
 	} cases[] = {
-		{ "2026-11-23T07:59:59Z", 0 },	/* Mon 08:59:59 CET */
-		{ "2026-11-23T08:00:00Z", 1 },	/* Mon 09:00 */
+		{ "2026-11-23T07:59:59Z", 0 }, /* Mon 08:59:59 CET */
+		{ "2026-11-23T08:00:00Z", 1 }, /* Mon 09:00 */
 		{ "2026-11-23T16:59:59Z", 1 },
-		{ "2026-11-23T17:00:00Z", 0 },	/* Mon 18:00 */
-		{ "2026-11-21T10:00:00Z", 0 },	/* Saturday */
-		{ "2026-03-30T07:00:00Z", 1 },	/* Mon 09:00 CEST */
+		{ "2026-11-23T17:00:00Z", 0 }, /* Mon 18:00 */
+		{ "2026-11-21T10:00:00Z", 0 }, /* Saturday */
+		{ "2026-03-30T07:00:00Z", 1 }, /* Mon 09:00 CEST */
 		{ "2026-03-30T06:59:59Z", 0 },
 	};
 
@@ -269,8 +274,9 @@ test_open_and_days(void **state)
 		    cases[i].open);
 	assert_int_equal(sla_hours_open(NULL, 0), 1);
 	/* the local day of Sun 29 March 12:00 CEST began 23:00Z before */
-	assert_int_equal(sla_day_start(h, sla_local_day(h,
-	    test_ts("2026-03-29T10:00:00Z"))), test_ts("2026-03-28T23:00:00Z"));
+	assert_int_equal(
+	    sla_day_start(h, sla_local_day(h, test_ts("2026-03-29T10:00:00Z"))),
+	    test_ts("2026-03-28T23:00:00Z"));
 	/* 00:30 CET on 1 Dec is still 30 Nov in UTC, not in Berlin */
 	assert_int_equal(sla_local_day(h, test_ts("2026-11-30T23:30:00Z")),
 	    sla_local_day(NULL, test_ts("2026-12-01T12:00:00Z")));
@@ -299,10 +305,12 @@ test_digest_next(void **state)
 	assert_int_equal(sla_parse_hhmm("8:00", &at), -1);
 	assert_int_equal(sla_parse_hhmm("24:01", &at), -1);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(sla_digest_next(h, 8 * H,
-		    test_ts(cases[i].after)), test_ts(cases[i].want));
-	assert_int_equal(sla_digest_next(NULL, 8 * H,
-	    test_ts("2026-11-22T08:00:00Z")), test_ts("2026-11-23T08:00:00Z"));
+		assert_int_equal(
+		    sla_digest_next(h, 8 * H, test_ts(cases[i].after)),
+		    test_ts(cases[i].want));
+	assert_int_equal(
+	    sla_digest_next(NULL, 8 * H, test_ts("2026-11-22T08:00:00Z")),
+	    test_ts("2026-11-23T08:00:00Z"));
 	sla_hours_free(&h);
 }
 
@@ -330,16 +338,16 @@ test_breach_once_and_rearm(void **state)
 	struct sla_ticket t = { .state = SLA_STATE_NEW, .since = t0 };
 	struct sla_result r;
 	static const struct {
-		int64_t at;		/* seconds after the clock started */
+		int64_t at; /* seconds after the clock started */
 		enum sla_status status;
 		int remind;
 	} walk[] = {
 		{ 0, SLA_OK, 0 },
 		{ 3 * H - 1, SLA_OK, 0 },
-		{ 3 * H, SLA_AT_RISK, 0 },	/* 75% of 4h */
+		{ 3 * H, SLA_AT_RISK, 0 }, /* 75% of 4h */
 		{ 4 * H - 1, SLA_AT_RISK, 0 },
-		{ 4 * H, SLA_BREACHED, 1 },	/* exactly at the boundary */
-		{ 4 * H, SLA_BREACHED, 0 },	/* the same tick again */
+		{ 4 * H, SLA_BREACHED, 1 }, /* exactly at the boundary */
+		{ 4 * H, SLA_BREACHED, 0 }, /* the same tick again */
 		{ 4 * H + 1, SLA_BREACHED, 0 },
 		{ 40 * H, SLA_BREACHED, 0 },
 	};
@@ -402,7 +410,7 @@ test_business_clock(void **state)
 		int64_t elapsed;
 		int remind;
 	} walk[] = {
-		{ "2026-11-21T12:00:00Z", SLA_OK, H, 0 },	/* Saturday */
+		{ "2026-11-21T12:00:00Z", SLA_OK, H, 0 }, /* Saturday */
 		{ "2026-11-23T09:59:59Z", SLA_OK, 3 * H - 1, 0 },
 		{ "2026-11-23T10:00:00Z", SLA_AT_RISK, 3 * H, 0 },
 		{ "2026-11-23T10:59:59Z", SLA_AT_RISK, 4 * H - 1, 0 },

@@ -34,7 +34,7 @@
 static int64_t now = NOW;
 static char dir[64];
 
-static const struct store_actor rule = {"rules", STORE_SRC_RULE};
+static const struct store_actor rule = { "rules", STORE_SRC_RULE };
 
 /* Ingest one message; returns its messages.id, sets *ticket_r. */
 static int64_t
@@ -64,7 +64,7 @@ static struct store *
 open_store(const char *name)
 {
 	struct store *st = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -77,8 +77,8 @@ static void
 expect_row(struct store *st, int64_t id, const char *state, int attempts,
     int parts, const char *error_part)
 {
-	struct store_outbox o = {0};
-	struct error err = {0};
+	struct store_outbox o = { 0 };
+	struct error err = { 0 };
 
 	assert_int_equal(store_outbox_get(st, id, &o, &err), 0);
 	assert_string_equal(o.state, state);
@@ -95,7 +95,7 @@ static size_t
 due(struct store *st)
 {
 	struct store_outbox *v = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	size_t n = 0;
 
 	assert_int_equal(store_outbox_due(st, 0, &v, &n, &err), 0);
@@ -107,7 +107,7 @@ static int64_t
 events(struct store *st, int64_t ticket, const char *kind)
 {
 	struct store_detail *d = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	int64_t n = 0;
 
 	assert_int_equal(store_show(st, ticket, &d, &err), 0);
@@ -117,7 +117,16 @@ events(struct store *st, int64_t ticket, const char *kind)
 	return n;
 }
 
-enum op { PROGRESS, DONE, RETRY, DEFER, FAIL, SKIP, REQUEUE, TICK };
+enum op {
+	PROGRESS,
+	DONE,
+	RETRY,
+	DEFER,
+	FAIL,
+	SKIP,
+	REQUEUE,
+	TICK
+};
 
 static void
 test_row_life(void **state)
@@ -130,22 +139,22 @@ test_row_life(void **state)
 		int attempts, parts;
 		size_t due; /* due rows after the step */
 	} steps[] = {
-	    {PROGRESS, 1, 0, "pending", 0, 1, 1},
-	    {RETRY, 60, 0, "pending", 1, 1, 0},
-	    {TICK, 59, 0, "pending", 1, 1, 0},
-	    {TICK, 1, 0, "pending", 1, 1, 1},
-	    {DEFER, 300, 0, "pending", 1, 1, 0},
-	    {TICK, 300, 0, "pending", 1, 1, 1},
-	    {FAIL, 0, 0, "failed", 2, 1, 0},
-	    {FAIL, 0, ERR_NOTFOUND, "failed", 2, 1, 0},
-	    {REQUEUE, 0, 0, "pending", 0, 1, 1},
-	    {DONE, 2, 0, "sent", 0, 2, 0},
-	    {REQUEUE, 0, ERR_REFUSED, "sent", 0, 2, 0},
-	    {RETRY, 60, ERR_NOTFOUND, "sent", 0, 2, 0},
-	    {SKIP, 0, ERR_NOTFOUND, "sent", 0, 2, 0},
+		{ PROGRESS, 1, 0, "pending", 0, 1, 1 },
+		{ RETRY, 60, 0, "pending", 1, 1, 0 },
+		{ TICK, 59, 0, "pending", 1, 1, 0 },
+		{ TICK, 1, 0, "pending", 1, 1, 1 },
+		{ DEFER, 300, 0, "pending", 1, 1, 0 },
+		{ TICK, 300, 0, "pending", 1, 1, 1 },
+		{ FAIL, 0, 0, "failed", 2, 1, 0 },
+		{ FAIL, 0, ERR_NOTFOUND, "failed", 2, 1, 0 },
+		{ REQUEUE, 0, 0, "pending", 0, 1, 1 },
+		{ DONE, 2, 0, "sent", 0, 2, 0 },
+		{ REQUEUE, 0, ERR_REFUSED, "sent", 0, 2, 0 },
+		{ RETRY, 60, ERR_NOTFOUND, "sent", 0, 2, 0 },
+		{ SKIP, 0, ERR_NOTFOUND, "sent", 0, 2, 0 },
 	};
 	struct store *st = open_store("life.db");
-	struct error err = {0};
+	struct error err = { 0 };
 	char *raw =
 	    mail("Pat <pat@buyer.example>", "a1@buyer.example", NULL, "");
 	int64_t ticket, id = 1, n = 0;
@@ -154,8 +163,8 @@ test_row_life(void **state)
 	(void)state;
 	now = NOW;
 	ingest(st, raw, &ticket);
-	assert_int_equal(
-	    store_route(st, ticket, "sales", NULL, &rule, &err), 0);
+	assert_int_equal(store_route(st, ticket, "sales", NULL, &rule, &err),
+	    0);
 	assert_int_equal(due(st), 1);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		error_clear(&err);
@@ -167,16 +176,16 @@ test_row_life(void **state)
 			    &err);
 			break;
 		case RETRY:
-			r = store_outbox_retry(
-			    st, id, now + steps[i].arg, "451 4.3.0 busy", &err);
+			r = store_outbox_retry(st, id, now + steps[i].arg,
+			    "451 4.3.0 busy", &err);
 			break;
 		case DEFER:
-			r = store_outbox_defer(
-			    st, id, now + steps[i].arg, "waiting: cap", &err);
+			r = store_outbox_defer(st, id, now + steps[i].arg,
+			    "waiting: cap", &err);
 			break;
 		case FAIL:
-			r = store_outbox_fail(
-			    st, id, "550 5.1.1 no such user", &err);
+			r = store_outbox_fail(st, id, "550 5.1.1 no such user",
+			    &err);
 			break;
 		case SKIP:
 			r = store_outbox_skip(st, id, "loop", &err);
@@ -207,8 +216,8 @@ test_row_life(void **state)
 	assert_int_equal(
 	    store_outbox_sent_since(st, ticket, now - 3600, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(
-	    store_outbox_sent_since(st, ticket, now + 1, &n, &err), 0);
+	assert_int_equal(store_outbox_sent_since(st, ticket, now + 1, &n, &err),
+	    0);
 	assert_int_equal(n, 0);
 	free(raw);
 	store_close(&st);
@@ -218,14 +227,14 @@ test_row_life(void **state)
 static void
 test_pass_without_server(void **state)
 {
-	struct conf_route routes[1] = {{.name = (char *)"support",
+	struct conf_route routes[1] = { { .name = (char *)"support",
 	    .to = (char *)"support@example.com",
-	    .style = CONF_ROUTE_REDIRECT}};
+	    .style = CONF_ROUTE_REDIRECT } };
 	struct conf c;
-	struct outbox_run_opts o = {.forwards_per_hour = 1, .timeout_s = 5};
-	struct outbox_pass res = {0};
+	struct outbox_run_opts o = { .forwards_per_hour = 1, .timeout_s = 5 };
+	struct outbox_pass res = { 0 };
 	struct store *st = open_store("pass.db");
-	struct error err = {0};
+	struct error err = { 0 };
 	char *m1 =
 	    mail("Pat <pat@buyer.example>", "p1@buyer.example", NULL, "");
 	char *m2 = mail("Pat <pat@buyer.example>", "p2@buyer.example",
@@ -305,8 +314,8 @@ static void
 expect_facts(struct store *st, int64_t id, unsigned flags, const char *from,
     const char *x_loop, const char *why)
 {
-	struct store_outbox o = {0};
-	struct error err = {0};
+	struct store_outbox o = { 0 };
+	struct error err = { 0 };
 	const char *reason = NULL;
 	struct forward_facts f;
 
@@ -315,9 +324,10 @@ expect_facts(struct store *st, int64_t id, unsigned flags, const char *from,
 	assert_int_equal(o.msg_flags & flags, flags);
 	assert_string_equal(o.msg_from, from);
 	assert_string_equal(o.msg_x_loop, x_loop);
-	f = (struct forward_facts){o.msg_flags, o.msg_from, o.msg_x_loop};
-	assert_int_equal(forward_facts_allowed(&f, "triage@example.com",
-			     &reason), why == NULL);
+	f = (struct forward_facts){ o.msg_flags, o.msg_from, o.msg_x_loop };
+	assert_int_equal(
+	    forward_facts_allowed(&f, "triage@example.com", &reason),
+	    why == NULL);
 	if (why != NULL)
 		assert_string_equal(reason, why);
 	store_outbox_clear(&o);
@@ -338,19 +348,19 @@ test_recorded_facts(void **state)
 		const char *x_loop;
 		const char *why; /* NULL: forwarded */
 	} cases[] = {
-	    {"", 0, "", NULL},
-	    {"X-Loop: helpdesk@example.net\r\n"
-	     "X-Loop: Triage@Example.com\r\n", 0,
-		"helpdesk@example.net\nTriage@Example.com",
-		"carries our X-Loop"},
-	    {"X-Loop: helpdesk@example.net\r\n", 0, "helpdesk@example.net",
-		NULL},
-	    {"Auto-Submitted: auto-replied\r\n", MSG_AUTO_SUBMITTED, "",
-		"auto-submitted"},
-	    {"X-Failed-Recipients: x@y\r\n", MSG_BOUNCE, "",
-		"auto-submitted"}, /* a bounce is auto-submitted too */
+		{ "", 0, "", NULL },
+		{ "X-Loop: helpdesk@example.net\r\n"
+		  "X-Loop: Triage@Example.com\r\n",
+		    0, "helpdesk@example.net\nTriage@Example.com",
+		    "carries our X-Loop" },
+		{ "X-Loop: helpdesk@example.net\r\n", 0, "helpdesk@example.net",
+		    NULL },
+		{ "Auto-Submitted: auto-replied\r\n", MSG_AUTO_SUBMITTED, "",
+		    "auto-submitted" },
+		{ "X-Failed-Recipients: x@y\r\n", MSG_BOUNCE, "",
+		    "auto-submitted" }, /* a bounce is auto-submitted too */
 	};
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store *st;
 	char path[128], mid[64], *raw;
 	int64_t ticket, t;
@@ -361,8 +371,8 @@ test_recorded_facts(void **state)
 		snprintf(path, sizeof(path), "%s/facts%d.db", dir, old);
 		/* old: as triage with schema 7 stored them, then upgraded */
 		assert_int_equal(store_open_raw(path, &st, &err), 0);
-		assert_int_equal(store_migrate(st,
-				     old ? 7 : STORE_SCHEMA_VERSION, &err), 0);
+		assert_int_equal(
+		    store_migrate(st, old ? 7 : STORE_SCHEMA_VERSION, &err), 0);
 		store_set_clock(st, test_clock, &now);
 		raw = mail("Pat <pat@buyer.example>", "f0@buyer.example", NULL,
 		    "");
@@ -389,9 +399,13 @@ test_recorded_facts(void **state)
 			expect_facts(st, (int64_t)i + 2, cases[i].flags,
 			    "pat@buyer.example", cases[i].x_loop, cases[i].why);
 		/* new header lines (a reprocess) make x_loop anew */
-		assert_int_equal(store_exec(st, "UPDATE messages SET headers ="
-		    " 'From: pat@buyer.example' || char(10) || 'X-Loop: "
-		    "triage@example.com' || char(10) WHERE id = 2", &err), 0);
+		assert_int_equal(
+		    store_exec(st,
+			"UPDATE messages SET headers ="
+			" 'From: pat@buyer.example' || char(10) || 'X-Loop: "
+			"triage@example.com' || char(10) WHERE id = 2",
+			&err),
+		    0);
 		expect_facts(st, 2, 0, "pat@buyer.example",
 		    "triage@example.com", "carries our X-Loop");
 		store_close(&st);
@@ -419,9 +433,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_row_life),
-	    cmocka_unit_test(test_pass_without_server),
-	    cmocka_unit_test(test_recorded_facts),
+		cmocka_unit_test(test_row_life),
+		cmocka_unit_test(test_pass_without_server),
+		cmocka_unit_test(test_recorded_facts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

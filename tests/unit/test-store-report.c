@@ -100,7 +100,10 @@ check_figures(const struct figure *f, size_t n)
 	}
 }
 
-#define FIG(what, want) { #what, (int64_t)(what), (int64_t)(want) }
+#define FIG(what, want) \
+	{ \
+#what, (int64_t)(what), (int64_t)(want) \
+	}
 
 static void
 test_figures(void **state)
@@ -115,12 +118,11 @@ test_figures(void **state)
 
 	assert_int_equal(sla_hours_parse("Mon-Fri 09:00-18:00 UTC", &h, &err),
 	    0);
-	assert_int_equal(run(st, history, sizeof(history) /
-	    sizeof(history[0])), 0);
+	assert_int_equal(run(st, history, sizeof(history) / sizeof(history[0])),
+	    0);
 	fake_now = H(80);
 	report_init(&r, 0, 0);
-	assert_int_equal(report_fill(st, H(0), H(72), NULL, h, &r,
-	    &err), 0);
+	assert_int_equal(report_fill(st, H(0), H(72), NULL, h, &r, &err), 0);
 	report_finish(&r);
 	claim = &r.times[REPORT_TO_CLAIM];
 	route = &r.times[REPORT_TO_ROUTE];
@@ -239,8 +241,8 @@ test_figures(void **state)
 	report_clear(&r);
 
 	/* One mailbox: community holds t4 only, with its breach. */
-	assert_int_equal(report_fill(st, H(0), H(72), "community", NULL,
-	    &r, &err), 0);
+	assert_int_equal(
+	    report_fill(st, H(0), H(72), "community", NULL, &r, &err), 0);
 	report_finish(&r);
 	{
 		const struct figure f[] = {
@@ -263,8 +265,7 @@ test_figures(void **state)
 	report_clear(&r);
 
 	/* Tuesday alone: t4 and t5; t1's ack (Monday) is outside. */
-	assert_int_equal(report_fill(st, H(24), H(48), NULL, h, &r,
-	    &err), 0);
+	assert_int_equal(report_fill(st, H(24), H(48), NULL, h, &r, &err), 0);
 	assert_int_equal(r.tickets, 2);
 	assert_int_equal(r.by_day.n, 1);
 	assert_int_equal(r.stories.n, 1);
@@ -273,8 +274,7 @@ test_figures(void **state)
 
 	/* An empty period is a usage error and leaves r alone. */
 	r.tickets = 42;
-	assert_int_equal(report_fill(st, H(5), H(5), NULL, h, &r, &err),
-	    -1);
+	assert_int_equal(report_fill(st, H(5), H(5), NULL, h, &r, &err), -1);
 	assert_int_equal(err.code, ERR_USAGE);
 	assert_int_equal(r.tickets, 42);
 	sla_hours_free(&h);
@@ -300,9 +300,13 @@ legacy_remind(struct store *st, const struct step *step)
 	snprintf(detail, sizeof(detail), "%s since %s due %s to %s",
 	    step->clock == STORE_SLA_ACK ? "acknowledge" : "claim", since, due,
 	    step->arg);
-	assert_int_equal(sqlite3_prepare_v2(st->db, "INSERT INTO events"
-	    " (ticket_id, at, actor, source, kind, detail) VALUES (?, ?,"
-	    " 'triaged', 'daemon', 'sla-breach', ?)", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(st->db,
+		"INSERT INTO events"
+		" (ticket_id, at, actor, source, kind, detail) VALUES (?, ?,"
+		" 'triaged', 'daemon', 'sla-breach', ?)",
+		-1, &s, NULL),
+	    SQLITE_OK);
 	sqlite3_bind_int64(s, 1, ids[step->t]);
 	sqlite3_bind_int64(s, 2, step->at);
 	sqlite3_bind_text(s, 3, detail, -1, SQLITE_STATIC);
@@ -341,8 +345,7 @@ test_backfill(void **state)
 	store_set_clock(st, fake_clock, NULL);
 	fake_now = H(80);
 	report_init(&r, 0, 0);
-	assert_int_equal(report_fill(st, H(0), H(72), NULL, NULL, &r,
-	    &err), 0);
+	assert_int_equal(report_fill(st, H(0), H(72), NULL, NULL, &r, &err), 0);
 	report_finish(&r);
 	{
 		const struct report_bdr *alice = find_bdr(&r, "alice");
@@ -390,19 +393,20 @@ test_detail(void **state)
 		const char *to;
 	} cases[] = {
 		{ "claim since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z"
-		  " to alice@example.com", 1, STORE_SLA_CLAIM, H(10), H(14),
-		  "alice@example.com" },
+		  " to alice@example.com",
+		    1, STORE_SLA_CLAIM, H(10), H(14), "alice@example.com" },
 		{ "acknowledge since 2026-11-09T10:00:00Z due"
-		  " 2026-11-10T10:00:00Z to Support <s@example.com>", 1,
-		  STORE_SLA_ACK, H(10), H(34), "Support <s@example.com>" },
+		  " 2026-11-10T10:00:00Z to Support <s@example.com>",
+		    1, STORE_SLA_ACK, H(10), H(34), "Support <s@example.com>" },
 		{ "claim since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z",
-		  1, STORE_SLA_CLAIM, H(10), H(14), NULL },
+		    1, STORE_SLA_CLAIM, H(10), H(14), NULL },
 		{ "claim since 2026-11-09 due 2026-11-09T14:00:00Z", 0,
-		  STORE_SLA_NONE, 0, 0, NULL },
+		    STORE_SLA_NONE, 0, 0, NULL },
 		{ "route since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z",
-		  0, STORE_SLA_NONE, 0, 0, NULL },
+		    0, STORE_SLA_NONE, 0, 0, NULL },
 		{ "claim since 2026-11-09T10:00:00Z due 2026-11-09T14:00:00Z"
-		  "x", 0, STORE_SLA_NONE, 0, 0, NULL },
+		  "x",
+		    0, STORE_SLA_NONE, 0, 0, NULL },
 		{ "", 0, STORE_SLA_NONE, 0, 0, NULL },
 	};
 	struct error err = { 0 };
@@ -414,22 +418,30 @@ test_detail(void **state)
 	unlink(path);
 	assert_int_equal(store_open_raw(path, &st, &err), 0);
 	assert_int_equal(store_migrate(st, 7, &err), 0);
-	assert_int_equal(sqlite3_exec(st->db, "INSERT INTO tickets (id, queue,"
-	    " created, updated) VALUES (1, 'sales', 0, 0)", NULL, NULL, NULL),
+	assert_int_equal(sqlite3_exec(st->db,
+			     "INSERT INTO tickets (id, queue,"
+			     " created, updated) VALUES (1, 'sales', 0, 0)",
+			     NULL, NULL, NULL),
 	    SQLITE_OK);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(sqlite3_prepare_v2(st->db, "INSERT INTO events"
-		    " (ticket_id, at, actor, source, kind, detail) VALUES (1,"
-		    " 0, 'triaged', 'daemon', 'sla-breach', ?)", -1, &s, NULL),
+		assert_int_equal(
+		    sqlite3_prepare_v2(st->db,
+			"INSERT INTO events"
+			" (ticket_id, at, actor, source, kind, detail) VALUES (1,"
+			" 0, 'triaged', 'daemon', 'sla-breach', ?)",
+			-1, &s, NULL),
 		    SQLITE_OK);
 		sqlite3_bind_text(s, 1, cases[i].detail, -1, SQLITE_STATIC);
 		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
 		sqlite3_finalize(s);
 	}
 	assert_int_equal(store_migrate(st, STORE_SCHEMA_VERSION, &err), 0);
-	assert_int_equal(sqlite3_prepare_v2(st->db, "SELECT sla_clock,"
-	    " sla_since, sla_deadline, sla_rcpt FROM events ORDER BY id", -1,
-	    &s, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(st->db,
+		"SELECT sla_clock,"
+		" sla_since, sla_deadline, sla_rcpt FROM events ORDER BY id",
+		-1, &s, NULL),
+	    SQLITE_OK);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *to;
 
@@ -440,7 +452,7 @@ test_detail(void **state)
 			continue;
 		}
 		if (store_sla_clock_parse((const char *)sqlite3_column_text(s,
-		    0)) != cases[i].clock ||
+			0)) != cases[i].clock ||
 		    sqlite3_column_int64(s, 1) != cases[i].since ||
 		    sqlite3_column_int64(s, 2) != cases[i].due)
 			fail_msg("case %zu misread", i);
@@ -493,13 +505,17 @@ sla_tick(struct store *st, const struct sla_policy *p, int64_t now,
 		if (!res.remind)
 			continue;
 		assert_int_equal(store_sla_remind(st, v[i].id,
-		    sla_store_clock(res.clock), v[i].since, res.deadline,
-		    "bdrs@example.com", "overdue", &sent, &err), 0);
+				     sla_store_clock(res.clock), v[i].since,
+				     res.deadline, "bdrs@example.com",
+				     "overdue", &sent, &err),
+		    0);
 		assert_int_equal(sent, 1);
 		/* A second daemon (or a retry) racing it writes nothing. */
 		assert_int_equal(store_sla_remind(st, v[i].id,
-		    sla_store_clock(res.clock), v[i].since, res.deadline,
-		    "bdrs@example.com", "overdue", &sent, &err), 0);
+				     sla_store_clock(res.clock), v[i].since,
+				     res.deadline, "bdrs@example.com",
+				     "overdue", &sent, &err),
+		    0);
 		assert_int_equal(sent, 0);
 		sent_ids[sent_total++] = v[i].id;
 	}
@@ -523,9 +539,9 @@ test_remind_once(void **state)
 		int64_t at;
 		int t;
 	} want[] = {
-		{ H(4), 1 },	/* t1 claim clock from H(0), 4h */
-		{ H(12), 1 },	/* t1 reopened H(8): a new clock */
-		{ H(27), 2 },	/* t2 routed H(3), 1d to acknowledge */
+		{ H(4), 1 },  /* t1 claim clock from H(0), 4h */
+		{ H(12), 1 }, /* t1 reopened H(8): a new clock */
+		{ H(27), 2 }, /* t2 routed H(3), 1d to acknowledge */
 	};
 	const struct sla_policy p = { 4 * 3600, 86400, 0, NULL };
 	struct store *st = open_fresh("remind");
@@ -539,7 +555,7 @@ test_remind_once(void **state)
 		int k;
 
 		while (next_step < sizeof(life) / sizeof(life[0]) &&
-		    life[next_step].at <= now) {
+		       life[next_step].at <= now) {
 			assert_int_equal(run(st, &life[next_step], 1), 0);
 			next_step++;
 		}
@@ -549,24 +565,32 @@ test_remind_once(void **state)
 			    want[n_want].at != now ||
 			    ids[want[n_want].t] != sent_ids[i])
 				fail_msg("unexpected reminder for ticket %lld "
-				    "at H(%lld)", (long long)sent_ids[i],
+					 "at H(%lld)",
+				    (long long)sent_ids[i],
 				    (long long)((now - T0) / 3600));
 			n_want++;
 		}
 	}
 	assert_int_equal(n_want, 3);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM events"
-	    " WHERE kind = 'sla-breach'"), 3);
-	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
-	    " WHERE kind = 'reminder' AND rcpt = 'bdrs@example.com'"
-	    " AND note = 'overdue' AND state = 'pending'"), 3);
+				       " WHERE kind = 'sla-breach'"),
+	    3);
+	assert_int_equal(
+	    count_sql(st,
+		"SELECT count(*) FROM outbox"
+		" WHERE kind = 'reminder' AND rcpt = 'bdrs@example.com'"
+		" AND note = 'overdue' AND state = 'pending'"),
+	    3);
 	/* The columns, and the detail `triage show` prints. */
-	assert_int_equal(count_sql(st, "SELECT count(*) FROM events"
-	    " WHERE kind = 'sla-breach' AND sla_clock = 'claim'"
-	    " AND sla_since = 1794182400 AND sla_deadline = 1794196800"
-	    " AND sla_rcpt = 'bdrs@example.com' AND detail = 'claim since"
-	    " 2026-11-09T00:00:00Z due 2026-11-09T04:00:00Z to"
-	    " bdrs@example.com'"), 1);
+	assert_int_equal(
+	    count_sql(st,
+		"SELECT count(*) FROM events"
+		" WHERE kind = 'sla-breach' AND sla_clock = 'claim'"
+		" AND sla_since = 1794182400 AND sla_deadline = 1794196800"
+		" AND sla_rcpt = 'bdrs@example.com' AND detail = 'claim since"
+		" 2026-11-09T00:00:00Z due 2026-11-09T04:00:00Z to"
+		" bdrs@example.com'"),
+	    1);
 
 	/* The due list says what the last reminder was. */
 	fake_now = H(36);
@@ -598,16 +622,20 @@ test_remind_once(void **state)
 
 	/* A stale clock (t1 before its reopen) and a stopped one: no-ops. */
 	assert_int_equal(store_sla_remind(st, ids[1], STORE_SLA_CLAIM, H(0),
-	    H(4), "x@example.com", "late", &sent, &err), 0);
+			     H(4), "x@example.com", "late", &sent, &err),
+	    0);
 	assert_int_equal(sent, 0);
 	assert_int_equal(store_sla_remind(st, ids[2], STORE_SLA_CLAIM, H(0),
-	    H(4), "x@example.com", "late", &sent, &err), 0);
+			     H(4), "x@example.com", "late", &sent, &err),
+	    0);
 	assert_int_equal(sent, 0);
-	assert_int_equal(store_sla_remind(st, 999, STORE_SLA_CLAIM, H(0),
-	    H(4), "x@example.com", "late", &sent, &err), -1);
+	assert_int_equal(store_sla_remind(st, 999, STORE_SLA_CLAIM, H(0), H(4),
+			     "x@example.com", "late", &sent, &err),
+	    -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
-	    " WHERE kind = 'reminder'"), 3);
+				       " WHERE kind = 'reminder'"),
+	    3);
 
 	/*
 	 * Inside the caller's transaction the reminder is part of it: rolled
@@ -622,18 +650,23 @@ test_remind_once(void **state)
 	fake_now = H(41);
 	assert_int_equal(store_begin(st, &err), 0);
 	assert_int_equal(store_sla_remind(st, ids[3], STORE_SLA_CLAIM, H(36),
-	    H(40), "x@example.com", "late", &sent, &err), 0);
+			     H(40), "x@example.com", "late", &sent, &err),
+	    0);
 	assert_int_equal(sent, 1);
 	store_rollback(st);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM events"
-	    " WHERE kind = 'sla-breach'"), 3);
+				       " WHERE kind = 'sla-breach'"),
+	    3);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
-	    " WHERE kind = 'reminder'"), 3);
+				       " WHERE kind = 'reminder'"),
+	    3);
 	assert_int_equal(store_sla_remind(st, ids[3], STORE_SLA_CLAIM, H(36),
-	    H(40), "x@example.com", "late", &sent, &err), 0);
+			     H(40), "x@example.com", "late", &sent, &err),
+	    0);
 	assert_int_equal(sent, 1);
 	assert_int_equal(count_sql(st, "SELECT count(*) FROM outbox"
-	    " WHERE kind = 'reminder'"), 4);
+				       " WHERE kind = 'reminder'"),
+	    4);
 	store_close(&st);
 }
 
@@ -657,8 +690,8 @@ test_digest(void **state)
 	struct error err = { 0 };
 	size_t k = 0;
 
-	while (k < sizeof(history) / sizeof(history[0]) &&
-	    history[k].at <= H(56))
+	while (
+	    k < sizeof(history) / sizeof(history[0]) && history[k].at <= H(56))
 		k++;
 	assert_int_equal(run(st, history, k), 0);
 	fake_now = H(56);

@@ -22,7 +22,7 @@
 /* ---- fixtures ---- */
 
 static char dbdir[] = "/tmp/test-store-XXXXXX";
-static int64_t fake_now = 1762682400;	/* 2025-11-09T10:00:00Z */
+static int64_t fake_now = 1762682400; /* 2025-11-09T10:00:00Z */
 
 /* Team: anyone @example.com (our company). */
 static int
@@ -59,7 +59,7 @@ split_addrs(struct msg_addrs *a, const char *list)
 		return;
 	copy = xstrdup(list);
 	for (tok = strtok_r(copy, " ", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ", &save)) {
+	     tok = strtok_r(NULL, " ", &save)) {
 		a->v = xreallocarray(a->v, a->n + 1, sizeof(*a->v));
 		a->v[a->n].name = xstrdup("");
 		a->v[a->n].addr = xstrdup(tok);
@@ -72,10 +72,10 @@ split_addrs(struct msg_addrs *a, const char *list)
 struct tmsg {
 	const char *mailbox;
 	const char *mid;
-	const char *irt;	/* NULL: none */
-	const char *refs;	/* space-separated, NULL: none */
+	const char *irt;  /* NULL: none */
+	const char *refs; /* space-separated, NULL: none */
 	const char *from;
-	const char *to;		/* space-separated */
+	const char *to; /* space-separated */
 	const char *subject;
 };
 
@@ -149,8 +149,10 @@ ingest_t(struct store *st, const struct tmsg *t, int64_t uid,
 	char raw[512];
 	int r;
 
-	snprintf(raw, sizeof(raw), "Message-ID: <%s>\r\nSubject: %s\r\n\r\n"
-	    "hi\r\n", t->mid, t->subject);
+	snprintf(raw, sizeof(raw),
+	    "Message-ID: <%s>\r\nSubject: %s\r\n\r\n"
+	    "hi\r\n",
+	    t->mid, t->subject);
 	in.mailbox = t->mailbox != NULL ? t->mailbox : "sales";
 	in.queue = in.mailbox;
 	in.uidvalidity = 7;
@@ -191,57 +193,76 @@ static const struct {
 } thread_cases[] = {
 	/* 0-2: a plain reply chain; subjects change and do not matter. */
 	{ { NULL, "a1@x", NULL, NULL, "pat@buyer.test", "sales@example.com",
-	    "Pricing for 50 seats" }, -1, -1 },
-	{ { NULL, "a2@x", "a1@x", "a1@x", "alice@example.com",
-	    "pat@buyer.test", "AW: Re: Pricing for 50 seats" }, 0, -1 },
+	      "Pricing for 50 seats" },
+	    -1, -1 },
+	{ { NULL, "a2@x", "a1@x", "a1@x", "alice@example.com", "pat@buyer.test",
+	      "AW: Re: Pricing for 50 seats" },
+	    0, -1 },
 	{ { NULL, "a3@x", "a2@x", "a1@x a2@x", "pat@buyer.test",
-	    "sales@example.com", "回复: totally rewritten" }, 0, -1 },
+	      "sales@example.com", "回复: totally rewritten" },
+	    0, -1 },
 	/* 3-5: a reply before its parent; the parent joins it later. */
 	{ { NULL, "b2@x", "b1@x", "b1@x", "kim@corp.test", "sales@example.com",
-	    "Re: SSO question" }, -1, -1 },
+	      "Re: SSO question" },
+	    -1, -1 },
 	{ { NULL, "b1@x", NULL, NULL, "kim@corp.test", "sales@example.com",
-	    "SSO question" }, 3, -1 },
-	{ { NULL, "b3@x", "b1@x", "b1@x", "kim@corp.test",
-	    "sales@example.com", "SV: SSO question" }, 3, -1 },
+	      "SSO question" },
+	    3, -1 },
+	{ { NULL, "b3@x", "b1@x", "b1@x", "kim@corp.test", "sales@example.com",
+	      "SV: SSO question" },
+	    3, -1 },
 	/* 6-7: siblings whose common parent never arrives. */
 	{ { NULL, "c2@x", "c1@x", "c0@x c1@x", "lee@org.test",
-	    "sales@example.com", "Re: trial" }, -1, -1 },
-	{ { NULL, "c3@x", "c0@x", "c0@x", "lee@org.test",
-	    "sales@example.com", "Antw: trial" }, 6, -1 },
+	      "sales@example.com", "Re: trial" },
+	    -1, -1 },
+	{ { NULL, "c3@x", "c0@x", "c0@x", "lee@org.test", "sales@example.com",
+	      "Antw: trial" },
+	    6, -1 },
 	/* 8: a stranger quoting ticket 1's token gets a new, related one. */
 	{ { NULL, "d1@x", NULL, NULL, "eve@evil.test", "sales@example.com",
-	    "Re: [#1] let me see" }, -1, 0 },
+	      "Re: [#1] let me see" },
+	    -1, 0 },
 	/* 9: the customer of ticket 1, new mail with the token: joins. */
 	{ { NULL, "d2@x", NULL, NULL, "pat@buyer.test", "sales@example.com",
-	    "Fwd: [#1] one more thing" }, 0, -1 },
+	      "Fwd: [#1] one more thing" },
+	    0, -1 },
 	/* 10: a team member with the token: joins. */
 	{ { NULL, "d3@x", NULL, NULL, "bob@example.com", "pat@buyer.test",
-	    "[#1] follow-up" }, 0, -1 },
+	      "[#1] follow-up" },
+	    0, -1 },
 	/* 11: the same subject without headers or token: a new ticket. */
 	{ { NULL, "e1@x", NULL, NULL, "pat@buyer.test", "sales@example.com",
-	    "Pricing for 50 seats" }, -1, -1 },
+	      "Pricing for 50 seats" },
+	    -1, -1 },
 	/* 12: a token naming no ticket: a new ticket, nothing related. */
 	{ { NULL, "e2@x", NULL, NULL, "eve@evil.test", "sales@example.com",
-	    "[#9999] hello" }, -1, -1 },
+	      "[#9999] hello" },
+	    -1, -1 },
 	/* 13-14: one message Cc'd to two shared mailboxes: one ticket. */
 	{ { "sales", "f1@x", NULL, NULL, "max@co.test",
-	    "sales@example.com community@example.com", "Hi both" }, -1, -1 },
+	      "sales@example.com community@example.com", "Hi both" },
+	    -1, -1 },
 	{ { "community", "f1@x", NULL, NULL, "max@co.test",
-	    "sales@example.com community@example.com", "Hi both" }, 13, -1 },
+	      "sales@example.com community@example.com", "Hi both" },
+	    13, -1 },
 	/* 15: the stranger has his own ticket now, yet is still no
 	   participant of ticket 1: related again, never joined. */
 	{ { NULL, "g1@x", NULL, NULL, "eve@evil.test", "sales@example.com",
-	    "[#1] again" }, -1, 0 },
+	      "[#1] again" },
+	    -1, 0 },
 	/* 16-19: more prefixes and rewrites, the headers decide. */
 	{ { NULL, "a4@x", "a3@x", "a1@x a3@x", "bob@example.com",
-	    "pat@buyer.test", "WG: AW: Pricing" }, 0, -1 },
+	      "pat@buyer.test", "WG: AW: Pricing" },
+	    0, -1 },
 	{ { NULL, "a5@x", "a4@x", "a1@x a4@x", "pat@buyer.test",
-	    "sales@example.com", "VS: quote" }, 0, -1 },
-	{ { NULL, "a6@x", NULL, "a1@x", "pat@buyer.test",
-	    "sales@example.com", "RV: Fwd: something else entirely" }, 0,
-	    -1 },
+	      "sales@example.com", "VS: quote" },
+	    0, -1 },
+	{ { NULL, "a6@x", NULL, "a1@x", "pat@buyer.test", "sales@example.com",
+	      "RV: Fwd: something else entirely" },
+	    0, -1 },
 	{ { NULL, "a7@x", "a6@x", NULL, "lee@org.test", "pat@buyer.test",
-	    "Fwd: Pricing for 50 seats" }, 0, -1 },
+	      "Fwd: Pricing for 50 seats" },
+	    0, -1 },
 };
 
 static void
@@ -256,20 +277,23 @@ test_threading(void **state)
 	for (size_t i = 0; i < n; i++) {
 		struct store_ingest_result res = { 0 };
 
-		assert_int_equal(ingest_t(st, &thread_cases[i].m, 0, NULL,
-		    &res), 0);
+		assert_int_equal(
+		    ingest_t(st, &thread_cases[i].m, 0, NULL, &res), 0);
 		ticket[i] = res.ticket_id;
 		if (thread_cases[i].same_as < 0) {
 			if (!res.new_ticket)
 				fail_msg("case %zu: joined #%lld, expected a "
-				    "new ticket", i, (long long)res.ticket_id);
+					 "new ticket",
+				    i, (long long)res.ticket_id);
 		} else if (res.ticket_id != ticket[thread_cases[i].same_as]) {
 			fail_msg("case %zu: ticket #%lld, expected #%lld", i,
 			    (long long)res.ticket_id,
 			    (long long)ticket[thread_cases[i].same_as]);
 		}
-		assert_int_equal(res.related_to, thread_cases[i].related < 0 ?
-		    0 : ticket[thread_cases[i].related]);
+		assert_int_equal(res.related_to,
+		    thread_cases[i].related < 0 ?
+			0 :
+			ticket[thread_cases[i].related]);
 	}
 	/* The copy in two mailboxes is shown under both, once. */
 	assert_int_equal(store_show(st, ticket[13], &d, &err), 0);
@@ -370,8 +394,16 @@ test_batch(void **state)
 
 /* ---- workflow ---- */
 
-enum op { OP_CLAIM, OP_STEAL, OP_ROUTE, OP_ACK, OP_CLOSE, OP_DISQ,
-	OP_REOPEN, OP_QUALIFY };
+enum op {
+	OP_CLAIM,
+	OP_STEAL,
+	OP_ROUTE,
+	OP_ACK,
+	OP_CLOSE,
+	OP_DISQ,
+	OP_REOPEN,
+	OP_QUALIFY
+};
 
 static const char *const op_names[] = { "claim", "steal", "route", "ack",
 	"close", "disqualify", "reopen", "qualify" };
@@ -423,7 +455,7 @@ static const struct {
 	enum op op;
 	int ok;
 	enum store_state to;
-	const char *why;	/* part of the refusal */
+	const char *why; /* part of the refusal */
 } transitions[] = {
 	{ STATE_NEW, OP_CLAIM, 1, STATE_CLAIMED, NULL },
 	{ STATE_NEW, OP_STEAL, 1, STATE_CLAIMED, NULL },
@@ -494,13 +526,16 @@ test_transitions(void **state)
 		int r, events;
 
 		snprintf(mid, sizeof(mid), "flow%zu@x", i);
-		assert_int_equal(ingest_t(st, &m, 0,
-		    transitions[i].from == STATE_IGNORED ? &ign : NULL,
-		    &res), 0);
+		assert_int_equal(
+		    ingest_t(st, &m, 0,
+			transitions[i].from == STATE_IGNORED ? &ign : NULL,
+			&res),
+		    0);
 		for (const int *k = to_state[transitions[i].from]; *k >= 0;
-		    k++) {
-			assert_int_equal(do_op(st, res.ticket_id,
-			    (enum op)*k, "alice", &err), 0);
+		     k++) {
+			assert_int_equal(do_op(st, res.ticket_id, (enum op) * k,
+					     "alice", &err),
+			    0);
 		}
 		assert_int_equal(store_show(st, res.ticket_id, &d, &err), 0);
 		assert_int_equal(d->t.state, transitions[i].from);
@@ -571,8 +606,7 @@ test_marks_and_outbox(void **state)
 	assert_int_equal(store_story(st, id, &a, &err), -1);
 	assert_int_equal(store_qualify(st, id, dims, 2, &a, &err), 0);
 	assert_int_equal(store_claim(st, id, &a, 0, &err), 0);
-	assert_int_equal(store_route(st, id, "sales", "hot lead", &a, &err),
-	    0);
+	assert_int_equal(store_route(st, id, "sales", "hot lead", &a, &err), 0);
 	assert_int_equal(count(st, "outbox"), 1);
 	/* A later customer message on a routed ticket is forwarded too. */
 	assert_int_equal(ingest_t(st, &reply, 0, NULL, &res), 0);
@@ -633,8 +667,8 @@ test_verdict_and_reprocess(void **state)
 	v.priority = PRIO_URGENT;
 	v.scores[DIM_NEED] = 2;
 	verdict_add_tag(&v, "Pricing");
-	verdict_add_hit(&v, "pricing-question", "10-sales.rules", 3,
-	    "subject", "pricing", 0);
+	verdict_add_hit(&v, "pricing-question", "10-sales.rules", 3, "subject",
+	    "pricing", 0);
 	v.route = xstrdup("sales");
 	assert_int_equal(ingest_t(st, &m, 0, &v, &res), 0);
 	assert_int_equal(store_show(st, res.ticket_id, &d, &err), 0);
@@ -687,8 +721,8 @@ test_verdict_and_reprocess(void **state)
 	/* Parsed again after a parser fix, it is threaded at last. */
 	pm = mk(&(struct tmsg){ NULL, "v3@x", NULL, NULL, "kim@corp.test",
 	    "sales@example.com", "now readable" });
-	assert_int_equal(store_reprocess_msg(st, ids[0], pm, NULL, NULL, &a,
-	    &err), 0);
+	assert_int_equal(
+	    store_reprocess_msg(st, ids[0], pm, NULL, NULL, &a, &err), 0);
 	mfree(&pm);
 	free(ids);
 	ids = NULL;
@@ -712,8 +746,10 @@ test_queue_order(void **state)
 		enum priority p;
 		int64_t at;
 	} rows[] = {
-		{ "q1@x", PRIO_NORMAL, 100 }, { "q2@x", PRIO_HIGH, 300 },
-		{ "q3@x", PRIO_NORMAL, 50 }, { "q4@x", PRIO_URGENT, 400 },
+		{ "q1@x", PRIO_NORMAL, 100 },
+		{ "q2@x", PRIO_HIGH, 300 },
+		{ "q3@x", PRIO_NORMAL, 50 },
+		{ "q4@x", PRIO_URGENT, 400 },
 		{ "q5@x", PRIO_HIGH, 200 },
 	};
 	static const char *const expect[] = { "q4@x", "q5@x", "q2@x", "q3@x",
@@ -751,8 +787,8 @@ test_queue_order(void **state)
 	assert_int_equal(n, 0);
 	store_tickets_free(&v, n);
 	/* Search: words, addresses; no FTS syntax errors from user text. */
-	assert_int_equal(store_search(st, "enterprise \"edition", 0, &v, &n,
-	    &err), 0);
+	assert_int_equal(
+	    store_search(st, "enterprise \"edition", 0, &v, &n, &err), 0);
 	assert_int_equal(n, 5);
 	store_tickets_free(&v, n);
 	assert_int_equal(store_search(st, "q3@x", 0, &v, &n, &err), 0);
@@ -781,8 +817,10 @@ assert_fts_sound(struct store *st)
 {
 	struct error err = { 0 };
 
-	if (store_exec(st, "INSERT INTO messages_fts (messages_fts, rank)"
-	    " VALUES ('integrity-check', 1)", &err) < 0)
+	if (store_exec(st,
+		"INSERT INTO messages_fts (messages_fts, rank)"
+		" VALUES ('integrity-check', 1)",
+		&err) < 0)
 		fail_msg("full-text index: %s", err.msg);
 }
 
@@ -821,7 +859,8 @@ test_fts_per_transaction(void **state)
 	e.subject = "echo after";
 	m = mk(&e);
 	assert_int_equal(store_reprocess_msg(st, res_e.message_id, m, NULL,
-	    NULL, &who, &err), 0);
+			     NULL, &who, &err),
+	    0);
 	mfree(&m);
 	assert_int_equal(store_commit(st, &err), 0);
 	assert_int_equal(found(st, "pricing"), 2);
@@ -838,7 +877,8 @@ test_fts_per_transaction(void **state)
 	e.subject = "echo rolled";
 	m = mk(&e);
 	assert_int_equal(store_reprocess_msg(st, res_e.message_id, m, NULL,
-	    NULL, &who, &err), 0);	/* flushes foxtrot, then undone */
+			     NULL, &who, &err),
+	    0); /* flushes foxtrot, then undone */
 	mfree(&m);
 	assert_int_equal(store_unit_end(st, 0, &err), 0);
 	assert_int_equal(store_commit(st, &err), 0);

@@ -13,7 +13,7 @@
 #include "ticker.h"
 
 struct job {
-	int turns;		/* written by the ticker's thread */
+	int turns; /* written by the ticker's thread */
 	int saw_stop;
 	int64_t sleep_s;
 };
@@ -62,16 +62,16 @@ test_wake_runs_a_turn(void **state)
 
 	(void)state;
 	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
-	assert_int_equal(wait_turns(&j, 1), 1);	/* the first turn at once */
+	assert_int_equal(wait_turns(&j, 1), 1); /* the first turn at once */
 	usleep(100000);
-	assert_int_equal(turns(&j), 1);		/* then it sleeps */
+	assert_int_equal(turns(&j), 1); /* then it sleeps */
 	ticker_wake(t);
-	assert_int_equal(wait_turns(&j, 2), 2);	/* woken: one more turn */
+	assert_int_equal(wait_turns(&j, 2), 2); /* woken: one more turn */
 	ticker_wake(t);
 	assert_int_equal(wait_turns(&j, 3), 3);
 	ticker_free(&t, 0);
 	assert_null(t);
-	ticker_free(&t, 0);			/* NULL is fine */
+	ticker_free(&t, 0); /* NULL is fine */
 	ticker_wake(NULL);
 }
 
@@ -88,29 +88,29 @@ test_free_ends_a_long_sleep(void **state)
 	assert_int_equal(wait_turns(&j, 1), 1);
 	t0 = now_s();
 	ticker_free(&t, 0);
-	assert_true(now_s() - t0 < 2.0);	/* not an hour */
-	assert_int_equal(turns(&j), 1);		/* and no turn after stop */
+	assert_true(now_s() - t0 < 2.0); /* not an hour */
+	assert_int_equal(turns(&j), 1);	 /* and no turn after stop */
 	assert_int_equal(j.saw_stop, 0);
 }
 
 static void
 test_busy_job_sees_stop(void **state)
 {
-	struct job j = { 0, 0, 0 };		/* never sleeps */
+	struct job j = { 0, 0, 0 }; /* never sleeps */
 	struct ticker *t = NULL;
 	struct error err = { 0 };
 
 	(void)state;
 	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
 	assert_true(wait_turns(&j, 50) >= 50);
-	ticker_free(&t, 0);			/* must still return */
+	ticker_free(&t, 0); /* must still return */
 	assert_null(t);
 }
 
 /* A turn blocked reading a socket nobody writes to, published. */
 struct blocked {
 	int fd[2];
-	int reads;	/* read()'s result, written by the ticker's thread */
+	int reads; /* read()'s result, written by the ticker's thread */
 };
 
 static int64_t
@@ -137,13 +137,13 @@ test_free_within_cuts_a_blocked_turn(void **state)
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b.fd), 0);
 	assert_int_equal(ticker_start(blocked_turn, &b, &t, &err), 0);
-	usleep(100000);				/* the turn is in read() */
+	usleep(100000); /* the turn is in read() */
 	t0 = now_s();
 	ticker_free(&t, 300);
 	took = now_s() - t0;
 	assert_null(t);
-	assert_true(took >= 0.29 && took < 2.0);	/* the grace, then the cut */
-	assert_int_equal(b.reads, 0);		/* read() saw the shutdown */
+	assert_true(took >= 0.29 && took < 2.0); /* the grace, then the cut */
+	assert_int_equal(b.reads, 0);		 /* read() saw the shutdown */
 	close(b.fd[0]);
 	close(b.fd[1]);
 }
