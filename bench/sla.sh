@@ -1,5 +1,6 @@
 #!/bin/sh
-# One look of triaged's SLA thread on N open tickets (default 20,000):
+# One look at the SLA clocks (sla_run_remind, the SLA job of triaged's
+# background cron thread) on N open tickets (default 20,000):
 # the steady-state scan, N reminders recorded at once, the look after,
 # and the daily digest.  Prints seconds per phase.
 #   bench/sla.sh [BUILD_DIR] [N]
