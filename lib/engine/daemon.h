@@ -12,8 +12,9 @@
  * checkpoint in one transaction.  Meanwhile the worker fetches and
  * parses the next batch; once the batch it handed over has committed,
  * it applies the post-action (flag or move) to that batch's UIDs.  At
- * most two batches per mailbox exist at once, each bounded in count and
- * bytes, so memory does not grow with the size of a mailbox.
+ * most three batches per mailbox exist at once (two handed on, one being
+ * fetched), each bounded in count and bytes, so memory does not grow
+ * with the size of a mailbox.
  *
  * Each worker: connect (TLS verified), log in, SELECT, compare
  * UIDVALIDITY with the checkpoint, drain everything past the checkpoint,

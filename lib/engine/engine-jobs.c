@@ -19,10 +19,10 @@
 #include "store.h"
 #include "xalloc.h"
 
-#define OUTBOX_TIMEOUT_S 30 /* SIGTERM waits for the exchange in hand */
-#define OUTBOX_INTERVAL_MAX_S \
-	5 /* CLI routings reach the database
-				   behind our back: look often */
+/* One SMTP exchange's timeout; SIGTERM cuts it after the stop grace. */
+#define OUTBOX_TIMEOUT_S 30
+/* CLI routings reach the database behind our back: look often. */
+#define OUTBOX_INTERVAL_MAX_S 5
 
 struct engine_jobs {
 	const struct conf *c;	  /* foreign */

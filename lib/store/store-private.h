@@ -1,5 +1,5 @@
 /*
- * Internals shared by lib/store*.c.  Nothing outside the store includes
+ * Internals shared by lib/store/.  Nothing outside the store includes
  * this (tests may, for the migration hook).
  */
 #ifndef TRIAGE_STORE_PRIVATE_H

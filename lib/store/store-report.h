@@ -3,7 +3,7 @@
  * store-sla.c): plain rows, nothing computed.  lib/work/report-fill.c
  * turns the rows into a struct report and the digest; lib/work/sla.c
  * decides on the clocks.  Kept out of store.h so the report and the
- * store can change apart; SQLite stays in lib/store*.c.
+ * store can change apart; SQLite stays in lib/store/.
  *
  * Every function returns 0 on success or -1 with `err` set (the codes of
  * store.h); out-params (*_r) are untouched on failure.

@@ -1,6 +1,6 @@
 /*
  * The ticket store: every message, ticket, event and outbox row lives in
- * one SQLite database (WAL).  SQLite is used only in lib/store*.c.
+ * one SQLite database (WAL).  SQLite is used only in lib/store/.
  *
  *   store.c         open, pragmas, migrations, transactions, clock
  *   store-ingest.c  exactly-once ingest: message row, new ticket, checkpoint
