@@ -29,8 +29,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "itest-report-db: %s\n", err.msg);
 		return 1;
 	}
-	store_set_clock(st, fake_clock, NULL);
-	store_set_team(st, team_fn, NULL);
+	store_set_clock(st, test_clock, &fake_now);
+	store_set_team(st, test_team_example, NULL);
 	r = run(st, history, sizeof(history) / sizeof(history[0]));
 	store_close(&st);
 	return r < 0 ? 1 : 0;

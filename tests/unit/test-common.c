@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +80,15 @@ int
 test_team_conf(void *arg, const char *addr)
 {
 	return conf_member_by_address(arg, addr) != NULL;
+}
+
+int
+test_team_example(void *arg, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	(void)arg;
+	return at != NULL && strcmp(at, "@example.com") == 0;
 }
 
 struct msg *

@@ -47,6 +47,9 @@ int64_t test_clock(void *arg);
  */
 int test_team_conf(void *arg, const char *addr);
 
+/* A store team predicate: every address at @example.com; arg unused. */
+int test_team_example(void *arg, const char *addr);
+
 /*
  * The record of `raw` (len bytes) received at `at`, parsed with `lim`
  * (NULL: the defaults); the caller frees it with msg_free().  Fails the

@@ -27,6 +27,7 @@
 #include "store.h"
 #include "verdict.h"
 #include "xalloc.h"
+#include "test-common.h"
 
 static char dbdir[] = "/tmp/test-ingest-XXXXXX";
 static int64_t fake_now = 1793610000; /* 2026-11-09T10:20:00Z */
@@ -95,13 +96,6 @@ static const struct {
 };
 #define N_MAIL (sizeof(mail) / sizeof(mail[0]))
 
-static int64_t
-fake_clock(void *arg)
-{
-	(void)arg;
-	return fake_now;
-}
-
 static struct rules *
 load_rules(void)
 {
@@ -123,7 +117,7 @@ open_fresh(const char *name, char *path, size_t pathlen)
 	unlink(path);
 	if (store_open(path, &st, &err) < 0)
 		fail_msg("store_open: %s", err.msg);
-	store_set_clock(st, fake_clock, NULL);
+	store_set_clock(st, test_clock, &fake_now);
 	ingest_store_setup(st, &conf, NULL);
 	return st;
 }

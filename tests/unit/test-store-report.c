@@ -46,8 +46,8 @@ open_fresh(const char *name)
 	snprintf(path, sizeof(path), "%s/%s.db", dbdir, name);
 	unlink(path);
 	assert_int_equal(store_open(path, &st, &err), 0);
-	store_set_clock(st, fake_clock, NULL);
-	store_set_team(st, team_fn, NULL);
+	store_set_clock(st, test_clock, &fake_now);
+	store_set_team(st, test_team_example, NULL);
 	return st;
 }
 
@@ -332,8 +332,8 @@ test_backfill(void **state)
 	unlink(path);
 	assert_int_equal(store_open_raw(path, &st, &err), 0);
 	assert_int_equal(store_migrate(st, 2, &err), 0);
-	store_set_clock(st, fake_clock, NULL);
-	store_set_team(st, team_fn, NULL);
+	store_set_clock(st, test_clock, &fake_now);
+	store_set_team(st, test_team_example, NULL);
 	for (size_t i = 0; i < sizeof(history) / sizeof(history[0]); i++) {
 		if (history[i].op == OP_REMIND)
 			legacy_remind(st, &history[i]);
@@ -342,7 +342,7 @@ test_backfill(void **state)
 	}
 	store_close(&st);
 	assert_int_equal(store_open(path, &st, &err), 0);
-	store_set_clock(st, fake_clock, NULL);
+	store_set_clock(st, test_clock, &fake_now);
 	fake_now = H(80);
 	report_init(&r, 0, 0);
 	assert_int_equal(report_fill(st, H(0), H(72), NULL, NULL, &r, &err), 0);

@@ -25,14 +25,6 @@ static char dbdir[] = "/tmp/test-store-XXXXXX";
 static int64_t fake_now = 1762682400; /* 2025-11-09T10:00:00Z */
 
 /* Team: anyone @example.com (our company). */
-static int
-team_fn(void *arg, const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-
-	return at != NULL && strcmp(at, "@example.com") == 0;
-}
-
 static struct store *
 open_fresh(const char *name)
 {
@@ -44,7 +36,7 @@ open_fresh(const char *name)
 	unlink(path);
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_set_clock(st, test_clock, &fake_now);
-	store_set_team(st, team_fn, NULL);
+	store_set_team(st, test_team_example, NULL);
 	return st;
 }
 
