@@ -24,39 +24,46 @@ rank() {
 	echo -1
 }
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 # 1. Folders and includes.
 for f in "$SRC"/lib/*.c "$SRC"/lib/*.h; do
 	[ -e "$f" ] && bad "${f#$SRC/} is not in a layer folder"
 done
+# "header layer" for every header of lib/, then "file layer header" for
+# every quoted include; an include whose layer ranks above the file's is
+# reported.
+(cd "$SRC/lib" && ls -d */*.h) | awk -F/ '{print $2, $1}' | sort > "$tmp/headers"
 for dir in "$SRC"/lib/*/; do
 	layer=$(basename "$dir")
-	me=$(rank "$layer")
-	[ "$me" -ge 0 ] || { bad "lib/$layer is not a known layer"; continue; }
-	for f in "$dir"*.[ch]; do
-		grep -o '^#include "[^"]*"' "$f" | sed 's/#include "\(.*\)"/\1/' |
-		while read -r h; do
-			owner=$(cd "$SRC/lib" && ls -d */"$h" 2>/dev/null | cut -d/ -f1)
-			[ -n "$owner" ] || continue
-			if [ "$(rank "$owner")" -gt "$me" ]; then
-				echo "check-layers: ${f#$SRC/} includes $owner/$h, a layer above $layer" >&2
-				echo x
-			fi
-		done
-	done
-done | grep -q x && fail=1
+	[ "$(rank "$layer")" -ge 0 ] || { bad "lib/$layer is not a known layer"; continue; }
+	grep -H '^#include "' "$dir"*.[ch] |
+	    sed 's|^'"$SRC"'/||; s|:#include "\(.*\)".*| \1|' |
+	    awk -v l="$layer" '{print $2, $1, l}'
+done | sort > "$tmp/includes"
+join "$tmp/includes" "$tmp/headers" | awk -v order="$LAYERS" '
+	BEGIN { n = split(order, o, " "); for (i = 1; i <= n; i++) r[o[i]] = i }
+	r[$4] > r[$3] {
+		printf "check-layers: %s includes %s/%s, a layer above %s\n", $2, $4, $1, $3
+	}' > "$tmp/up"
+if [ -s "$tmp/up" ]; then
+	cat "$tmp/up" >&2
+	fail=1
+fi
 
 # 2. No two object files call each other.  Defined and undefined global
 #    symbols of every lib object; a pair (a uses b, b uses a) is a cycle.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-find "$BUILD/lib" -name '*.c.o' | sort | while read -r o; do
-	name=$(basename "$o" .c.o)
-	nm -g --defined-only "$o" | awk -v n="$name" 'NF==3 {print $3, n}'
-done | sort -u > "$tmp/defs"
-find "$BUILD/lib" -name '*.c.o' | sort | while read -r o; do
-	name=$(basename "$o" .c.o)
-	nm -u "$o" | awk -v n="$name" '{print $NF, n}'
-done | sort -u > "$tmp/uses"
+# One nm over all objects each way; nm -A names the object on each line
+# ("path/x.c.o: ..."), which becomes "symbol object".
+find "$BUILD/lib" "$BUILD/daemon" -name '*.c.o' | sort > "$tmp/objs"
+xargs nm -A -g --defined-only < "$tmp/objs" 2>/dev/null |
+    awk 'NF == 3 && $1 ~ /\/lib\// { o = $1; sub(/\.c\.o:.*$/, "", o); sub(/^.*\//, "", o); print $3, o }' |
+    sort -u > "$tmp/defs"
+xargs nm -A -u < "$tmp/objs" 2>/dev/null |
+    awk '{ p = $1; sub(/\.c\.o:.*$/, "", p); o = p; sub(/^.*\//, "", o); print $NF, o, p }' |
+    sort -u > "$tmp/uses-all"
+grep '/lib/' "$tmp/uses-all" | awk '{print $1, $2}' | sort -u > "$tmp/uses"
 # edges "user provider"
 join "$tmp/uses" "$tmp/defs" | awk '$2 != $3 {print $2, $3}' | sort -u > "$tmp/edges"
 awk '{print $2, $1}' "$tmp/edges" | sort -u > "$tmp/back"
@@ -80,12 +87,12 @@ confine 'gmime/' mail
 confine 'libetpan/' proto
 # ... and called from there only, whatever a header hid.
 symconfine() {	# symbol-pattern folder
-	find "$BUILD/lib" "$BUILD/daemon" -name '*.c.o' | while read -r o; do
-		case "$o" in */triage_$2.dir/*) continue ;; esac
-		nm -u "$o" | grep -qE " ($1)" &&
-		    echo "check-layers: $(basename "$o" .c.o).o calls $1…, which belongs to lib/$2" >&2 &&
-		    echo x
-	done | grep -q x && fail=1 || true
+	awk -v pat="^($1)" -v own="/triage_$2.dir/" \
+	    '$1 ~ pat && index($3, own) == 0 { print $2 }' "$tmp/uses-all" |
+	    sort -u > "$tmp/sym"
+	while read -r o; do
+		bad "$o.o calls $1…, which belongs to lib/$2"
+	done < "$tmp/sym"
 }
 symconfine 'sqlite3_' store
 symconfine 'g_mime_|internet_address_' mail
