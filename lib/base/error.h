@@ -24,9 +24,22 @@ struct error {
 	char msg[1024];
 };
 
-/* Set code and message; returns -1 so callers can `return error_set(...)`. */
+/*
+ * Set code and message; returns -1 so callers can `return error_set(...)`.
+ * The arguments may point into err->msg itself (the message is built
+ * aside, then copied), though error_prefix() says that better.  A NULL
+ * err is ignored.
+ */
 int error_set(struct error *err, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Put context in front of the message err already holds ("what: " then
+ * the old text, cut at the buffer's end), keeping its code; returns -1.
+ * A NULL err is ignored.
+ */
+int error_prefix(struct error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void error_clear(struct error *err);
 
 #endif

@@ -202,11 +202,8 @@ imap_refresh_caps(struct imap *imap, struct error *err)
 static int
 imap_tls_fail(struct imap *imap, struct error *err)
 {
-	char msg[sizeof(err->msg)];
-
-	snprintf(msg, sizeof(msg), "%s", err->msg);
 	imap->broken = 1;
-	return error_set(err, err->code, "imap %s: %s", imap->label, msg);
+	return error_prefix(err, "imap %s", imap->label);
 }
 
 static int

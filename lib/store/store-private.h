@@ -200,7 +200,12 @@ int store_apply_verdict(struct store *st, int64_t id, int64_t row,
 int store_verdict_counts(int ignored, int copy, int opening,
     const char *direction);
 
-/* Migrate an open database up to `target` (tests use this to build v1). */
+/*
+ * Migrate an open database up to `target` (tests use this to build v1);
+ * safe while other processes open or migrate the same database: each
+ * migration runs once, under the write lock, and the version never goes
+ * down.  A database locked past the busy timeout is ERR_TEMP.
+ */
 int store_migrate(struct store *st, int target, struct error *err);
 /* Open without migrating (tests).  */
 int store_open_raw(const char *path, struct store **st_r, struct error *err);

@@ -4,6 +4,7 @@
  */
 #include "store-private.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -742,38 +743,71 @@ read_version(struct store *st, int *version_r, struct error *err)
 		r = store_sqlerr(st, err, "read schema version");
 		goto out;
 	}
+	/* never set so by triage: no migration starts there */
+	if (sqlite3_column_int(s, 0) < 0) {
+		r = error_set(err, ERR_INTERNAL,
+		    "%s: database schema version %d is invalid", st->path,
+		    sqlite3_column_int(s, 0));
+		goto out;
+	}
 	*version_r = sqlite3_column_int(s, 0);
 out:
 	store_release(st, &s);
 	return r;
 }
 
-/* One migration and its version bump, atomically. */
 static int
-migrate_one(struct store *st, int to, struct error *err)
+version_too_new(struct store *st, int v, struct error *err)
+{
+	return error_set(err, ERR_INTERNAL,
+	    "%s: database schema "
+	    "version %d is newer than this triage knows (%d); "
+	    "upgrade triage",
+	    st->path, v, STORE_SCHEMA_VERSION);
+}
+
+/*
+ * The next migration towards `target` and its version bump, atomically:
+ * 1 if one was applied, 0 if the database is already there.  Other
+ * processes may be opening the same database: BEGIN IMMEDIATE takes the
+ * write lock (waiting the busy timeout), and the version is read again
+ * under it, so each migration runs once and the version only grows.
+ */
+static int
+migrate_next(struct store *st, int target, struct error *err)
 {
 	char pragma[64];
-	int r;
+	int r, v = 0; /* set by read_version on success */
 
 	r = store_tx_enter(st, err);
 	if (r < 0)
-		return -1;
-	r = store_exec(st, migrations[to - 1], err);
+		return error_prefix(err, "migration to schema %d",
+		    st->version + 1);
+	r = read_version(st, &v, err);
+	if (r == 0 && v > STORE_SCHEMA_VERSION)
+		r = version_too_new(st, v, err);
+	if (r < 0 || v >= target) {
+		store_tx_leave(st, 0, err);
+		if (r < 0)
+			return -1;
+		st->version = v;
+		return 0;
+	}
+	r = store_exec(st, migrations[v], err);
 	if (r == 0) {
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		    to);
+		    v + 1);
 		r = store_exec(st, pragma, err);
 	}
 	if (r < 0) {
 		store_tx_leave(st, 0, err);
-		return error_set(err, err->code, "migration to schema %d: %s",
-		    to, err->msg);
+		return error_prefix(err, "migration to schema %d", v + 1);
 	}
 	r = store_tx_leave(st, 1, err);
 	if (r < 0)
-		return -1;
-	st->version = to;
-	return 0;
+		return error_prefix(err, "migration to schema %d", v + 1);
+	st->version = v + 1;
+	return 1;
 }
 
 int
@@ -781,23 +815,89 @@ store_migrate(struct store *st, int target, struct error *err)
 {
 	int r, v = 0; /* set by read_version on success */
 
+	assert(target >= 0 && target <= STORE_SCHEMA_VERSION);
+	/* the usual case, an up-to-date database, takes no write lock */
 	r = read_version(st, &v, err);
 	if (r < 0)
 		return -1;
-	if (v > STORE_SCHEMA_VERSION) {
-		return error_set(err, ERR_INTERNAL,
-		    "%s: database schema "
-		    "version %d is newer than this triage knows (%d); "
-		    "upgrade triage",
-		    st->path, v, STORE_SCHEMA_VERSION);
-	}
+	if (v > STORE_SCHEMA_VERSION)
+		return version_too_new(st, v, err);
 	st->version = v;
 	while (st->version < target) {
-		r = migrate_one(st, st->version + 1, err);
+		r = migrate_next(st, target, err);
 		if (r < 0)
 			return -1;
+		if (r == 0)
+			break;
 	}
 	return 0;
+}
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * "PRAGMA journal_mode = WAL" once: 1 done, 0 busy (try again), -1
+ * failed.  Switching a new database to WAL needs it alone for a moment,
+ * and SQLite reports a lost race there at once, SQLITE_BUSY, without
+ * calling the busy handler.
+ */
+static int
+try_wal(struct store *st, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *mode;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
+	    NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		mode = sqlite3_column_text(s, 0);
+		if (mode == NULL)
+			mode = (const unsigned char *)"?";
+		/* an in-memory database has no WAL and needs none */
+		r = strcmp((const char *)mode, "wal") == 0 ||
+		    strcmp((const char *)mode, "memory") == 0;
+		if (!r)
+			r = error_set(err, ERR_INTERNAL,
+			    "%s: cannot switch to WAL: journal mode stays %s",
+			    st->path, (const char *)mode);
+	} else if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+		r = store_sqlerr(st, err, "journal_mode");
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+/*
+ * WAL, waiting up to the busy timeout for processes opening the same
+ * new database; still busy then is a temporary failure.
+ */
+static int
+set_wal(struct store *st, struct error *err)
+{
+	const struct timespec pause = { 0, 5 * 1000 * 1000 };
+	int64_t deadline = monotonic_ms() + BUSY_TIMEOUT_MS;
+	int r;
+
+	for (;;) {
+		r = try_wal(st, err);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+		if (monotonic_ms() >= deadline)
+			return error_set(err, ERR_TEMP,
+			    "%s: cannot switch to WAL: database is locked",
+			    st->path);
+		nanosleep(&pause, NULL);
+	}
 }
 
 int
@@ -829,8 +929,10 @@ store_open_raw(const char *path, struct store **st_r, struct error *err)
 	 * the daemon commits per batch.  A 32 MB page cache keeps ingest's
 	 * index lookups off the disk.
 	 */
+	r = set_wal(st, err);
+	if (r < 0)
+		goto fail;
 	r = store_exec(st,
-	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA cache_size = -32000;"
 	    "PRAGMA foreign_keys = ON;",
