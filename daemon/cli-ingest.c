@@ -23,28 +23,33 @@
 #include "store.h"
 #include "xalloc.h"
 
-/* Read all of `f`, at most `max` bytes (more is an error: ERANGE). */
+/*
+ * Read all of `f` into *data_r: at most `max` bytes are kept, the rest
+ * is read and counted (*size_r is the whole length), so a message over
+ * max_message_size still leaves the MTA's pipe drained.  *data_r is then
+ * its first `max` bytes, *len_r their count.  Returns -1 on a read error.
+ */
 static int
-read_all(FILE *f, size_t max, char **data_r, size_t *len_r)
+read_all(FILE *f, size_t max, char **data_r, size_t *len_r, size_t *size_r)
 {
 	struct buf b;
 	char chunk[65536];
-	size_t n;
+	size_t n, size = 0;
 
 	buf_init(&b, max);
 	for (n = fread(chunk, 1, sizeof(chunk), f); n > 0;
 	     n = fread(chunk, 1, sizeof(chunk), f)) {
-		if (buf_add(&b, chunk, n) < 0) {
-			buf_free(&b);
-			errno = ERANGE;
-			return -1;
-		}
+		size += n;
+		if (b.len < max)
+			(void)buf_add(&b, chunk,
+			    n < max - b.len ? n : max - b.len);
 	}
 	if (ferror(f)) {
 		buf_free(&b);
 		return -1;
 	}
 	*len_r = b.len;
+	*size_r = size;
 	*data_r = buf_steal(&b);
 	return 0;
 }
@@ -123,7 +128,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	struct error err = { 0 };
 	FILE *f = stdin;
 	char *data = NULL;
-	size_t len = 0;
+	size_t len = 0, size = 0;
 	int r, rc = CLI_OK;
 
 	if (strcmp(name, "-") != 0)
@@ -132,17 +137,22 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 		fprintf(stderr, "triage: %s: %s\n", name, strerror(errno));
 		return CLI_USAGE;
 	}
-	r = read_all(f, ingest_max_size(ctx->ingest), &data, &len);
+	r = read_all(f, ingest_max_size(ctx->ingest), &data, &len, &size);
 	if (f != stdin)
 		fclose(f);
 	if (r < 0) {
-		fprintf(stderr, "triage: %s: %s\n", name,
-		    errno == ERANGE ? "larger than max_message_size" :
-				      strerror(errno));
+		fprintf(stderr, "triage: %s: %s\n", name, strerror(errno));
 		/* A broken pipe from the MTA is worth a retry. */
-		return f == stdin && errno != ERANGE ? CLI_TEMPFAIL : CLI_USAGE;
+		return f == stdin ? CLI_TEMPFAIL : CLI_USAGE;
 	}
-	ingest_prepare(ctx->ingest, data, len, t->mailbox, &im);
+	/* Too large: recorded as the daemon records it, not bounced. */
+	if (size > len) {
+		ingest_prepare_too_large(ctx->ingest, data, len, size,
+		    t->mailbox, &im);
+		free(data);
+	} else {
+		ingest_prepare(ctx->ingest, data, len, t->mailbox, &im);
+	}
 	if (ingest_store(ctx->ingest, ctx->st, &o, im, &res, &err) < 0) {
 		fprintf(stderr, "triage: %s: ", name);
 		rc = cli_fail(&err);

@@ -2,8 +2,9 @@
  * Internals shared by the engine's files: engine.c (open, start, finish,
  * free), engine-reload.c (SIGHUP), engine-status.c (STATUS= and the
  * status file), engine-run.c (the threads of one configuration),
- * engine-load.c (config, rules, accounts) and engine-jobs.c (the outbox
- * and SLA jobs on the cron).  Each calls only files listed after it.
+ * engine-load.c (config, rules, accounts), engine-jobs.c (the outbox
+ * and SLA jobs on the cron) and engine-lock.c (one triaged per
+ * database).  Each calls only files listed after it.
  */
 #ifndef TRIAGE_ENGINE_PRIVATE_H
 #define TRIAGE_ENGINE_PRIVATE_H
@@ -25,6 +26,7 @@ struct engine {
 	struct conf *conf;	   /* owned */
 	struct rules *rules;	   /* owned; immutable, shared by workers */
 	struct accounts *accounts; /* owned: accounts.csv, or NULL */
+	int lock_fd;		   /* owned: flock on <database>.lock; -1 */
 	struct store *st;	   /* owned; the committer's while d runs */
 	char *status_path;	   /* owned */
 	int status_failing;	   /* the status file's last write failed */
@@ -82,5 +84,18 @@ void engine_jobs_free(struct engine_jobs **jp);
  */
 int engine_jobs_once(struct store *st, const struct conf *c,
     const struct accounts *a, const struct log_sink *log);
+
+/* ---- engine-lock.c: one triaged per database ---- */
+
+/*
+ * Take the exclusive lock on "<database>.lock" (created if missing) and
+ * write our pid into it.  Returns 0 and sets *fd_r (the lock lives as
+ * long as the descriptor); or -1 with err: ERR_REFUSED when another
+ * process holds it (the message names its pid when the file has one),
+ * ERR_INTERNAL when the file cannot be opened or locked.
+ */
+int engine_lock_take(const char *database, int *fd_r, struct error *err);
+/* Release the lock taken by engine_lock_take; *fdp -1 is fine, set -1. */
+void engine_lock_release(int *fdp);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * The engine's lifecycle: open (config, rules, accounts, database),
- * start the threads, finish (--once: the SLA look and the outbox drain
- * after the mailboxes), free in reverse.  See engine.h.
+ * The engine's lifecycle: open (config, rules, accounts, the database's
+ * lock, the database), start the threads, finish (--once: the SLA look
+ * and the outbox drain after the mailboxes), free in reverse.  See
+ * engine.h.
  */
 #include "engine-private.h"
 
@@ -67,8 +68,14 @@ engine_open(const struct engine_opts *opts, struct engine **e_r,
 	struct engine *e = xcalloc(1, sizeof(*e));
 
 	e->opts = *opts;
+	e->lock_fd = -1;
 	if (load(e, err) < 0)
 		goto fail;
+	/* Before the database is touched: one triaged per database. */
+	if (engine_lock_take(e->conf->database, &e->lock_fd, err) < 0) {
+		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err->msg);
+		goto fail;
+	}
 	mime_init();
 	e->mime_up = 1;
 	if (open_store(e, err) < 0)
@@ -142,6 +149,8 @@ engine_free(struct engine **ep)
 	accounts_free(&e->accounts);
 	rules_free(&e->rules);
 	conf_free(&e->conf);
+	/* Last: the next triaged may start once the database is closed. */
+	engine_lock_release(&e->lock_fd);
 	free(e);
 	*ep = NULL;
 }

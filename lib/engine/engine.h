@@ -5,7 +5,7 @@
  * (cron.h), and it swaps them on reload.  The program keeps the process
  * concerns: arguments, signals, the poll() loop and sd_notify.
  *
- *   engine_open      config, rules, accounts, store     (no thread yet)
+ *   engine_open      config, rules, accounts, lock, store (no thread yet)
  *   engine_start     mailboxes, outbox, SLA clocks      (threads)
  *   engine_reload    SIGHUP: build, validate, swap
  *   engine_status    the STATUS= line and the status file
@@ -36,10 +36,13 @@ struct engine_opts {
 
 /*
  * Load the config, the rules and the accounts (every problem logged),
+ * take the database's lock (one triaged per database: an exclusive
+ * flock on "<database>.lock", held until engine_free, across reloads),
  * then open the database.  Starts no thread: block signals first.
- * Returns 0 and sets *e_r; or -1 with err: ERR_CONF when the config,
- * rules or accounts are broken ("not starting" is logged), another code
- * when the database could not be opened.
+ * Returns 0 and sets *e_r; or -1 with err (logged): ERR_CONF when the
+ * config, rules or accounts are broken, ERR_REFUSED when another
+ * process holds the lock (its pid in the message when known), another
+ * code when the lock or the database could not be opened.
  */
 int engine_open(const struct engine_opts *opts, struct engine **e_r,
     struct error *err);

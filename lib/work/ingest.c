@@ -5,6 +5,7 @@
  */
 #include "ingest.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -149,6 +150,41 @@ ingest_prepare_unparsed(char *raw, size_t len, const char *why,
 	struct ingest_msg *im = msg_new(raw, len, NULL);
 
 	im->error = xstrdup(why);
+	*im_r = im;
+}
+
+/* FNV-1a, 64 bits: a name for the bytes, not a defence. */
+static uint64_t
+digest(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void
+ingest_prepare_too_large(const struct ingest *ctx, const char *head,
+    size_t head_len, size_t size, const char *mailbox, struct ingest_msg **im_r)
+{
+	struct ingest_msg *im;
+	char *raw;
+	size_t len;
+
+	/* Like the daemon's stand-in (daemon-worker.c), with the digest of
+	 * the first bytes where the daemon has UIDVALIDITY and UID. */
+	len = (size_t)xasprintf(&raw,
+	    "X-Triage-Not-Fetched: too large\r\nX-Triage-Mailbox: %s\r\n"
+	    "X-Triage-Size: %zu\r\nX-Triage-Head-Digest: %016" PRIx64
+	    " (%zu bytes)\r\n\r\n",
+	    mailbox, size, digest(head, head_len), head_len);
+	im = msg_new(raw, len, mailbox);
+	xasprintf(&im->error,
+	    "message too large to ingest: %zu bytes, max_message_size is %zu",
+	    size, ctx->limits.max_size);
 	*im_r = im;
 }
 

@@ -84,6 +84,18 @@ void ingest_prepare(const struct ingest *ctx, char *raw, size_t len,
 void ingest_prepare_unparsed(char *raw, size_t len, const char *why,
     struct ingest_msg **im_r);
 
+/*
+ * The stand-in for a message over max_message_size that came without a
+ * UID (`triage ingest`), recorded as the daemon records one too large to
+ * fetch: stored raw and failed, with the reason, no ticket.  `head`
+ * (head_len bytes, foreign) is the start of the message, `size` its
+ * whole length: together they name the stand-in, so the same message
+ * delivered again is already stored.  Sets *im_r.
+ */
+void ingest_prepare_too_large(const struct ingest *ctx, const char *head,
+    size_t head_len, size_t size, const char *mailbox,
+    struct ingest_msg **im_r);
+
 /* Accepts NULL; sets *imp to NULL. */
 void ingest_msg_free(struct ingest_msg **imp);
 

@@ -3,6 +3,12 @@
  * "section,name,metric,value", so every figure is one row a pivot table
  * can use.  Fields holding a comma, quote, CR or LF are quoted with ""
  * doubled; lines end in CRLF as the RFC says.
+ *
+ * Text cells carry what customers wrote (subjects, addresses, names), and
+ * a spreadsheet runs a cell starting with = + - @ tab or CR as a formula
+ * ("CSV injection").  Such a cell gets a leading single quote and is
+ * quoted, as OWASP recommends; the numbers the report writes itself go
+ * out as they are, so -600 stays a number.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +19,27 @@
 #include "report-private.h"
 #include "xalloc.h"
 
+/* A text cell a spreadsheet would take for a formula (OWASP's list). */
+static int
+formula_like(const char *s)
+{
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
+/* A text cell: quoted when needed, neutralised when formula-like. */
 static void
 field(struct report_out *o, const char *s)
 {
+	int formula;
+
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	formula = formula_like(s);
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		report_out_str(o, s);
 		return;
 	}
-	report_out_str(o, "\"");
+	report_out_str(o, formula ? "\"'" : "\"");
 	for (const char *p = s; *p != '\0'; p++) {
 		if (*p == '"')
 			report_out_str(o, "\"\"");
@@ -32,9 +49,10 @@ field(struct report_out *o, const char *s)
 	report_out_str(o, "\"");
 }
 
+/* "section,name,metric," : the three text cells every row starts with. */
 static void
-row(struct report_out *o, const char *section, const char *name,
-    const char *metric, const char *value)
+row_key(struct report_out *o, const char *section, const char *name,
+    const char *metric)
 {
 	field(o, section);
 	report_out_str(o, ",");
@@ -42,18 +60,25 @@ row(struct report_out *o, const char *section, const char *name,
 	report_out_str(o, ",");
 	field(o, metric);
 	report_out_str(o, ",");
+}
+
+/* A row whose value is text (NULL: empty). */
+static void
+row(struct report_out *o, const char *section, const char *name,
+    const char *metric, const char *value)
+{
+	row_key(o, section, name, metric);
 	field(o, value);
 	report_out_str(o, "\r\n");
 }
 
+/* A row whose value is a number: written bare, never neutralised. */
 static void
 row_n(struct report_out *o, const char *section, const char *name,
     const char *metric, int64_t n)
 {
-	char v[32];
-
-	snprintf(v, sizeof(v), "%lld", (long long)n);
-	row(o, section, name, metric, v);
+	row_key(o, section, name, metric);
+	report_out_printf(o, "%lld\r\n", (long long)n);
 }
 
 static void

@@ -2,8 +2,9 @@
 # triage ingest as an MTA pipe and from files, against a real config:
 # threading over a reply chain (reordered parent, rewritten subject,
 # subject tokens from a stranger and from the customer), one ticket for
-# a copy in two mailboxes, idempotent re-ingest, reprocess, and exit 75
-# while the database is locked.
+# a copy in two mailboxes, idempotent re-ingest, reprocess, exit 75
+# while the database is locked, and a message over max_message_size
+# recorded as too large with exit 0 (the MTA must not bounce it).
 set -eu
 : "${TRIAGE:?}" "${TRIAGE_FIXTURES:?}"
 work=$(mktemp -d)
@@ -12,6 +13,7 @@ fx=$TRIAGE_FIXTURES/store
 cat >"$work/triage.conf" <<CONF
 database = "$work/t.db";
 rules = "$fx/rules";
+max_message_size = "1K";
 mailboxes = (
   { name = "sales"; address = "sales@example.com"; queue = "sales";
     imap = { host = "127.0.0.1"; port = 993; user = "sales";
@@ -125,4 +127,32 @@ wait $locker 2>/dev/null || true
 # Once the lock is gone the retry stores it.
 printf 'From: a@b.test\r\nSubject: x\r\nMessage-ID: <lock@b.test>\r\n\r\nhi\r\n' |
     t ingest --mailbox sales - | grep -q "new ticket" || fail=1
+
+# Over max_message_size (1K): recorded as too large, exit 0, not bounced;
+# piped again it is already stored.
+/usr/bin/python3 -c '
+import sys
+sys.stdout.write("From: big@b.test\r\nSubject: huge\r\n"
+                 "Message-ID: <big@b.test>\r\n\r\n" + "x" * 76 * 200)
+' >"$work/big.eml"
+for i in 1 2; do
+	rc=0
+	cat "$work/big.eml" | t ingest --mailbox sales - >"$work/big$i" 2>&1 || rc=$?
+	[ $rc -eq 0 ] || { echo "too large, pass $i: exit $rc, expected 0" >&2; cat "$work/big$i" >&2; fail=1; }
+done
+grep -q "message too large to ingest: $(stat -c %s "$work/big.eml") bytes, max_message_size is 1024" "$work/big1" ||
+	{ echo "too large: not reported" >&2; cat "$work/big1" >&2; fail=1; }
+grep -q "already stored" "$work/big2" || { echo "too large twice: stored twice" >&2; cat "$work/big2" >&2; fail=1; }
+/usr/bin/python3 - "$work/t.db" <<'PY' || { echo "failed: too large recorded once, failed, no ticket" >&2; fail=1; }
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+rows = c.execute("SELECT status, ticket_id, error, raw FROM messages"
+                 " WHERE error LIKE 'message too large%'").fetchall()
+assert len(rows) == 1, rows
+status, ticket, error, raw = rows[0]
+assert status == "failed" and not ticket, rows
+raw = raw if isinstance(raw, str) else bytes(raw).decode()
+assert raw.startswith("X-Triage-Not-Fetched: too large\r\n"), raw
+assert "X-Triage-Mailbox: sales\r\n" in raw, raw
+PY
 exit $fail

@@ -400,6 +400,51 @@ test_unparsed(void **state)
 	ingest_free(&ctx);
 }
 
+/*
+ * triage ingest's stand-in for a message over max_message_size: failed,
+ * no ticket, the reason names both sizes; the same head and size again
+ * is already stored, another size is another message.
+ */
+static void
+test_too_large(void **state)
+{
+	static const struct {
+		size_t size;
+		int duplicate;
+	} cases[] = {
+		{ 70000, 0 },
+		{ 70000, 1 },
+		{ 70001, 0 },
+	};
+	struct ingest *ctx = ingest_new(&conf, NULL, NULL);
+	const char head[] = "From: big@b.test\r\nSubject: huge\r\n\r\nxxxx";
+	char path[256], want[128];
+	struct store *st = open_fresh("too-large", path, sizeof(path));
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ingest_msg *im = NULL;
+		struct ingest_result res;
+		struct ingest_origin o;
+		struct error err = { 0 };
+
+		ingest_prepare_too_large(ctx, head, sizeof(head) - 1,
+		    cases[i].size, "sales", &im);
+		assert_null(ingest_msg_parsed(im));
+		snprintf(want, sizeof(want),
+		    "message too large to ingest: %zu bytes, "
+		    "max_message_size is %zu",
+		    cases[i].size, ingest_max_size(ctx));
+		assert_string_equal(ingest_msg_error(im), want);
+		origin(0, 0, &o);
+		assert_int_equal(ingest_store(ctx, st, &o, im, &res, &err), 0);
+		assert_int_equal(res.stored.ticket_id, 0);
+		assert_int_equal(res.stored.duplicate, cases[i].duplicate);
+		ingest_msg_free(&im);
+	}
+	store_close(&st);
+	ingest_free(&ctx);
+}
+
 /* A database without a config (--db): no team, no commands, defaults. */
 static void
 test_no_config(void **state)
@@ -462,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_reprocess_keeps),
 		cmocka_unit_test(test_load_classifies_as_stored),
 		cmocka_unit_test(test_unparsed),
+		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_no_config),
 	};
 

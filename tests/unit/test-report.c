@@ -435,6 +435,59 @@ test_csv(void **state)
 	free(text);
 }
 
+/*
+ * CSV injection: customer text starting with = + - @ tab or CR gets a
+ * leading quote and is quoted (OWASP); the report's own numbers, even
+ * negative ones, stay bare numbers.
+ */
+static void
+test_csv_formula(void **state)
+{
+	static const struct {
+		const char *subject;
+		const char *want; /* the whole row */
+	} cases[] = {
+		{ "=HYPERLINK(\"http://x\",\"y\")",
+		    "story,17,subject,\"'=HYPERLINK(\"\"http://x\"\","
+		    "\"\"y\"\")\"\r\n" },
+		{ "+1+cmd|' /C calc'!A0", "story,17,subject,\"'+1+cmd|' /C "
+					  "calc'!A0\"\r\n" },
+		{ "-2+3", "story,17,subject,\"'-2+3\"\r\n" },
+		{ "@SUM(1+1)", "story,17,subject,\"'@SUM(1+1)\"\r\n" },
+		{ "\t=1", "story,17,subject,\"'\t=1\"\r\n" },
+		{ "\r=1", "story,17,subject,\"'\r=1\"\r\n" },
+		{ "a=1", "story,17,subject,a=1\r\n" },
+		{ "'=1", "story,17,subject,'=1\r\n" },
+		{ "", "story,17,subject,\r\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report r;
+		struct buf out;
+		struct error err = { 0 };
+		char *text;
+
+		fixture_report(&r);
+		assert_int_equal(r.stories.v[0].id, 17);
+		free(r.stories.v[0].subject);
+		r.stories.v[0].subject = xstrdup(cases[i].subject);
+		free(r.stories.v[0].customer);
+		r.stories.v[0].customer = xstrdup("-@evil.example");
+		r.breaches.v[0].late = -600;
+		buf_init(&out, OUT_CAP);
+		if (report_render(&r, REPORT_CSV, &out, &err) < 0)
+			fail_msg("render: %s", err.msg);
+		text = buf_steal(&out);
+		if (strstr(text, cases[i].want) == NULL)
+			fail_msg("case %zu: no row %s", i, cases[i].want);
+		assert_non_null(
+		    strstr(text, "story,17,customer,\"'-@evil.example\"\r\n"));
+		assert_non_null(strstr(text, ",late_seconds,-600\r\n"));
+		free(text);
+		report_clear(&r);
+	}
+}
+
 static void
 test_html(void **state)
 {
@@ -638,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_csv_formula),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_cap_and_formats),
 		cmocka_unit_test(test_empty_report),
