@@ -153,3 +153,26 @@ test_rmtree(const char *dir)
 {
 	return nftw(dir, rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+double
+test_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+test_count(const int *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_SEQ_CST);
+}
+
+int
+test_wait_count(const int *counter, int n)
+{
+	for (int i = 0; i < 500 && test_count(counter) < n; i++)
+		usleep(10000);
+	return test_count(counter);
+}

@@ -79,4 +79,16 @@ int64_t test_ts(const char *s);
  */
 int test_rmtree(const char *dir);
 
+/* Seconds on CLOCK_MONOTONIC, for timing what a thread does. */
+double test_now_s(void);
+
+/* The counter another thread increments, read atomically. */
+int test_count(const int *counter);
+
+/*
+ * Wait up to 5 s for the counter another thread increments (atomically)
+ * to reach n; returns the count last seen.
+ */
+int test_wait_count(const int *counter, int n);
+
 #endif

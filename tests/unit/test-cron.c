@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cron.h"
+#include "test-common.h"
 
 struct job {
 	int runs; /* written by the cron's thread */
@@ -28,30 +29,6 @@ job_run(struct ticker *t, void *arg)
 	return j->period_s;
 }
 
-static int
-runs(struct job *j)
-{
-	return __atomic_load_n(&j->runs, __ATOMIC_SEQ_CST);
-}
-
-/* Wait up to 5 s for at least `n` runs; returns the count seen. */
-static int
-wait_runs(struct job *j, int n)
-{
-	for (int i = 0; i < 500 && runs(j) < n; i++)
-		usleep(10000);
-	return runs(j);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 test_each_job_its_period(void **state)
 {
@@ -63,9 +40,11 @@ test_each_job_its_period(void **state)
 	assert_int_equal(cron_add(c, job_run, &fast), 0);
 	assert_int_equal(cron_add(c, job_run, &slow), 1);
 	assert_int_equal(cron_start(c, &err), 0);
-	assert_int_equal(wait_runs(&slow, 1), 1); /* both at the start */
-	assert_true(wait_runs(&fast, 3) >= 3);	  /* about once a second */
-	assert_int_equal(runs(&slow), 1);	  /* not yet due again */
+	assert_int_equal(test_wait_count(&slow.runs, 1),
+	    1); /* both at the start */
+	assert_true(
+	    test_wait_count(&fast.runs, 3) >= 3);    /* about once a second */
+	assert_int_equal(test_count(&slow.runs), 1); /* not yet due again */
 	cron_free(&c);
 	assert_null(c);
 	cron_free(&c); /* NULL is fine */
@@ -83,17 +62,17 @@ test_wake_runs_only_that_job(void **state)
 	(void)cron_add(c, job_run, &a);
 	(void)cron_add(c, job_run, &b);
 	assert_int_equal(cron_start(c, &err), 0);
-	assert_int_equal(wait_runs(&b, 1), 1);
+	assert_int_equal(test_wait_count(&b.runs, 1), 1);
 	cron_wake(c, 1);
-	assert_int_equal(wait_runs(&b, 2), 2);
-	assert_int_equal(runs(&a), 1);
+	assert_int_equal(test_wait_count(&b.runs, 2), 2);
+	assert_int_equal(test_count(&a.runs), 1);
 	cron_wake(c, 7); /* no such job */
 	cron_wake(NULL, 0);
-	t0 = now_s();
+	t0 = test_now_s();
 	cron_free(&c);
-	assert_true(now_s() - t0 < 2.0); /* not an hour */
-	assert_int_equal(runs(&a), 1);
-	assert_int_equal(runs(&b), 2);
+	assert_true(test_now_s() - t0 < 2.0); /* not an hour */
+	assert_int_equal(test_count(&a.runs), 1);
+	assert_int_equal(test_count(&b.runs), 2);
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include "net.h"
 #include "ticker.h"
+#include "test-common.h"
 
 struct job {
 	int turns; /* written by the ticker's thread */
@@ -29,30 +30,6 @@ job_turn(struct ticker *t, void *arg)
 	return j->sleep_s;
 }
 
-static int
-turns(struct job *j)
-{
-	return __atomic_load_n(&j->turns, __ATOMIC_SEQ_CST);
-}
-
-/* Wait up to 5 s for at least `n` turns; returns the count seen. */
-static int
-wait_turns(struct job *j, int n)
-{
-	for (int i = 0; i < 500 && turns(j) < n; i++)
-		usleep(10000);
-	return turns(j);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 test_wake_runs_a_turn(void **state)
 {
@@ -62,13 +39,15 @@ test_wake_runs_a_turn(void **state)
 
 	(void)state;
 	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
-	assert_int_equal(wait_turns(&j, 1), 1); /* the first turn at once */
+	assert_int_equal(test_wait_count(&j.turns, 1),
+	    1); /* the first turn at once */
 	usleep(100000);
-	assert_int_equal(turns(&j), 1); /* then it sleeps */
+	assert_int_equal(test_count(&j.turns), 1); /* then it sleeps */
 	ticker_wake(t);
-	assert_int_equal(wait_turns(&j, 2), 2); /* woken: one more turn */
+	assert_int_equal(test_wait_count(&j.turns, 2),
+	    2); /* woken: one more turn */
 	ticker_wake(t);
-	assert_int_equal(wait_turns(&j, 3), 3);
+	assert_int_equal(test_wait_count(&j.turns, 3), 3);
 	ticker_free(&t, 0);
 	assert_null(t);
 	ticker_free(&t, 0); /* NULL is fine */
@@ -85,11 +64,11 @@ test_free_ends_a_long_sleep(void **state)
 
 	(void)state;
 	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
-	assert_int_equal(wait_turns(&j, 1), 1);
-	t0 = now_s();
+	assert_int_equal(test_wait_count(&j.turns, 1), 1);
+	t0 = test_now_s();
 	ticker_free(&t, 0);
-	assert_true(now_s() - t0 < 2.0); /* not an hour */
-	assert_int_equal(turns(&j), 1);	 /* and no turn after stop */
+	assert_true(test_now_s() - t0 < 2.0);	   /* not an hour */
+	assert_int_equal(test_count(&j.turns), 1); /* and no turn after stop */
 	assert_int_equal(j.saw_stop, 0);
 }
 
@@ -102,7 +81,7 @@ test_busy_job_sees_stop(void **state)
 
 	(void)state;
 	assert_int_equal(ticker_start(job_turn, &j, &t, &err), 0);
-	assert_true(wait_turns(&j, 50) >= 50);
+	assert_true(test_wait_count(&j.turns, 50) >= 50);
 	ticker_free(&t, 0); /* must still return */
 	assert_null(t);
 }
@@ -138,9 +117,9 @@ test_free_within_cuts_a_blocked_turn(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b.fd), 0);
 	assert_int_equal(ticker_start(blocked_turn, &b, &t, &err), 0);
 	usleep(100000); /* the turn is in read() */
-	t0 = now_s();
+	t0 = test_now_s();
 	ticker_free(&t, 300);
-	took = now_s() - t0;
+	took = test_now_s() - t0;
 	assert_null(t);
 	assert_true(took >= 0.29 && took < 2.0); /* the grace, then the cut */
 	assert_int_equal(b.reads, 0);		 /* read() saw the shutdown */
