@@ -534,6 +534,25 @@ command_format_errors(const struct command_list *list)
 }
 
 int
+command_ticket_id(const char *s, size_t len, int64_t *id_r)
+{
+	int64_t id = 0;
+
+	if (len == 0 || len > COMMAND_TICKET_DIGITS)
+		return -1;
+	/* at most 18 digits: id stays below 10^18 < INT64_MAX */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		id = id * 10 + (s[i] - '0');
+	}
+	if (id == 0)
+		return -1;
+	*id_r = id;
+	return 0;
+}
+
+int
 command_subject_ticket(const char *subject, int64_t *id_r)
 {
 	const char *p = subject;
@@ -541,18 +560,18 @@ command_subject_ticket(const char *subject, int64_t *id_r)
 	if (subject == NULL)
 		return 0;
 	while ((p = strstr(p, "[#")) != NULL) {
-		int64_t id = 0;
 		size_t n = 0;
+		int r;
 
 		p += 2;
-		while (isdigit((unsigned char)p[n]) && n < 19) {
-			id = id * 10 + (p[n] - '0');
+		/* one digit past the cap is enough to refuse the token */
+		while (n <= COMMAND_TICKET_DIGITS && p[n] >= '0' && p[n] <= '9')
 			n++;
-		}
-		if (n > 0 && n <= 18 && p[n] == ']' && id > 0) {
-			*id_r = id;
+		if (p[n] != ']')
+			continue;
+		r = command_ticket_id(p, n, id_r);
+		if (r == 0)
 			return 1;
-		}
 	}
 	return 0;
 }
