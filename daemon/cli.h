@@ -101,7 +101,10 @@ int cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
 int cli_worse(int a, int b);
 /* Print err and map its code to an exit code (1, 2 or 75). */
 int cli_fail(const struct error *err);
-/* Parse a ticket id ("12" or "#12"); -1 when it is not one. */
+/*
+ * Parse a ticket id ("12" or "#12": command_ticket_id after an optional
+ * '#', so at most 18 digits); -1 when it is not one, never a clamped id.
+ */
 long long cli_ticket_id(const char *s);
 /*
  * A ticket id argument into *id_r.  Returns CLI_OK, or prints that `arg`

@@ -45,6 +45,17 @@ expect 1 reopen 2 --as alice
 expect 1 claim 999 --as alice
 expect 1 show 999
 expect 2 show nope
+# a number too long to be a ticket is a usage error, never a clamped id
+expect 2 show 99999999999999999999
+grep -q "'99999999999999999999' is not a ticket number" "$work/err" ||
+	{ echo "bad ticket argument not named" >&2; fail=1; }
+expect 2 show 9223372036854775807
+expect 2 show '#9223372036854775808'
+expect 2 claim 123456789012345678901234567890 --as alice
+expect 2 tag 18446744073709551617 x --as alice
+expect 2 route -- -1 sales --as alice
+expect 2 show 0
+expect 0 show '#003'
 expect 2 claim
 expect 2 frobnicate
 TRIAGE_DB= expect 2 queue
