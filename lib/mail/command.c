@@ -17,6 +17,9 @@
 #define NAME_MAX_LEN 64
 #define TEXT_MAX_LEN 2000
 
+/* What a tag name may hold besides letters and digits (a route: "_-"). */
+#define TAG_EXTRA ":._-"
+
 enum args {
 	ARGS_NONE,  /* nothing may follow */
 	ARGS_NAME,  /* one route or tag name */
@@ -186,6 +189,20 @@ valid_name(struct span a, const char *extra)
 	return s;
 }
 
+int
+command_tag_check(const char *tag, struct error *err)
+{
+	/* one byte past the cap is enough to refuse it */
+	struct span a = { tag,
+		tag != NULL ? strnlen(tag, NAME_MAX_LEN + 1) : 0 };
+	char *name = valid_name(a, TAG_EXTRA);
+
+	if (name == NULL)
+		return error_set(err, ERR_USAGE, "%s", COMMAND_TAG_ERROR);
+	free(name);
+	return 0;
+}
+
 /* The next word of *a (separated by blanks or commas); advances *a. */
 static struct span
 next_word(struct span *a)
@@ -276,15 +293,12 @@ add_checked(struct command_list *list, size_t ci, struct span args,
 		break;
 	case ARGS_NAME:
 		arg = valid_name(args,
-		    commands[ci].kind == CMD_TAG ? ":._-" : "_-");
-		if (arg == NULL) {
-			snprintf(msg, sizeof(msg),
-			    "#%s needs one %s name "
-			    "(letters, digits, %s)",
-			    commands[ci].name, commands[ci].name,
-			    commands[ci].kind == CMD_TAG ? "- _ . :" : "- _");
-			why = msg;
-		}
+		    commands[ci].kind == CMD_TAG ? TAG_EXTRA : "_-");
+		if (arg == NULL && commands[ci].kind == CMD_TAG)
+			why = COMMAND_TAG_ERROR;
+		else if (arg == NULL)
+			why = "#route needs one route name (letters, digits, "
+			      "- _)";
 		break;
 	case ARGS_TEXT:
 		if (args.len == 0 || args.len > TEXT_MAX_LEN) {

@@ -141,6 +141,18 @@ char *command_format_errors(const struct command_list *list);
 /* Frees the list and everything in it; sets *listp to NULL; NULL ok. */
 void command_list_free(struct command_list **listp);
 
+/* Why a tag name was refused: the same words for mail and the CLI. */
+#define COMMAND_TAG_ERROR "#tag needs one tag name (letters, digits, - _ . :)"
+
+/*
+ * Is `tag` a tag name as "#tag NAME" takes it: 1 to 64 bytes of ASCII
+ * letters, digits and - _ . :, the first a letter or digit?  The one
+ * check for a tag, whether it comes by mail or from `triage tag`
+ * (store_tag applies it).  Returns 0, or -1 with err set (ERR_USAGE,
+ * COMMAND_TAG_ERROR).
+ */
+int command_tag_check(const char *tag, struct error *err);
+
 /* A ticket number has at most this many digits, so it fits an int64_t. */
 #define COMMAND_TICKET_DIGITS 18
 

@@ -29,6 +29,12 @@ expect 1 route 1 support --as alice
 expect 0 ack 1 --as sam
 expect 0 tag 1 EE-Lead --as alice
 expect 0 tag 1 ee-lead --as alice	# already tagged: no change
+# the tag rule of mail's #tag, in the same words, naming the argument
+expect 2 tag 1 '%n%s' --as alice
+grep -qF "'%n%s': #tag needs one tag name (letters, digits, - _ . :)" \
+	"$work/err" || { echo "bad tag not refused as #tag does" >&2; fail=1; }
+expect 2 tag 1 'a b' --as alice
+expect 2 tag 1 '' --as alice
 expect 0 qualify 1 budget need --as alice
 expect 2 qualify 1 money --as alice
 expect 0 priority 1 urgent --as alice

@@ -348,6 +348,64 @@ test_ticket_id(void **state)
 	}
 }
 
+/* command_tag_check: one tag rule for "#tag NAME" and `triage tag`. */
+static const struct {
+	const char *tag;
+	int ok;
+} tag_cases[] = {
+	{ "ee-lead", 1 },
+	{ "EE-Lead", 1 },
+	{ "competitor:github", 1 },
+	{ "v1.2_beta", 1 },
+	{ "7", 1 },
+	{ "a234567890123456789012345678901234567890123456789012345678901234",
+	    1 },
+	{ "a2345678901234567890123456789012345678901234567890123456789012345",
+	    0 },
+	{ "%n%s", 0 },
+	{ "", 0 },
+	{ "-lead", 0 },
+	{ ":x", 0 },
+	{ "a b", 0 },
+	{ "a/b", 0 },
+	{ "a\nb", 0 },
+	{ "caf\xc3\xa9", 0 },
+};
+
+static void
+test_tag_check(void **state)
+{
+	struct command_list *l;
+	char *errs;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tag_cases) / sizeof(tag_cases[0]); i++) {
+		struct error err = { 0 };
+		int r = command_tag_check(tag_cases[i].tag, &err);
+
+		if ((r == 0) != tag_cases[i].ok)
+			fail_msg("case %zu \"%s\": got %d", i, tag_cases[i].tag,
+			    r);
+		if (r < 0 && (err.code != ERR_USAGE ||
+				 strcmp(err.msg, COMMAND_TAG_ERROR) != 0))
+			fail_msg("case %zu: error %d \"%s\"", i, err.code,
+			    err.msg);
+	}
+	{
+		struct error err = { 0 };
+
+		assert_int_equal(command_tag_check(NULL, &err), -1);
+	}
+	/* the mail command refuses it in the same words */
+	l = command_list_new();
+	command_parse_text(l, "#tag %n%s");
+	errs = command_format_errors(l);
+	assert_string_equal(errs,
+	    "line 1: \"#tag %n%s\": " COMMAND_TAG_ERROR "\n");
+	free(errs);
+	command_list_free(&l);
+}
+
 static const struct {
 	const char *in;
 	const char *out;
@@ -422,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_subject),
 		cmocka_unit_test(test_ticket_id),
+		cmocka_unit_test(test_tag_check),
 		cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_format),
 	};

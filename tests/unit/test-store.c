@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "command.h"
 #include "store-private.h"
 #include "test-common.h"
 #include "xalloc.h"
@@ -591,6 +592,10 @@ test_marks_and_outbox(void **state)
 	assert_int_equal(store_tag(st, id, "EE-Lead", &a, &err), 0);
 	/* Already so: no change and no event, but not refused either. */
 	assert_int_equal(store_tag(st, id, "ee-lead", &a, &err), 0);
+	/* what "#tag" refuses by mail, the store refuses from anyone */
+	assert_int_equal(store_tag(st, id, "%n%s", &a, &err), -1);
+	assert_int_equal(err.code, ERR_USAGE);
+	assert_string_equal(err.msg, COMMAND_TAG_ERROR);
 	assert_int_equal(store_set_priority(st, id, PRIO_HIGH, &a, &err), 0);
 	assert_int_equal(store_set_priority(st, id, PRIO_HIGH, &a, &err), 0);
 	assert_int_equal(store_note(st, id, "called them", &a, &err), 0);
