@@ -256,6 +256,14 @@ static const struct {
 	{ { NULL, "a7@x", "a6@x", NULL, "lee@org.test", "pat@buyer.test",
 	      "Fwd: Pricing for 50 seats" },
 	    0, -1 },
+	/* 20-21: a token too long to be a ticket number is no token, even
+	   when its value (leading zeros) or clamp would name one. */
+	{ { NULL, "h1@x", NULL, NULL, "bob@example.com", "pat@buyer.test",
+	      "[#0000000000000000000000001] hello" },
+	    -1, -1 },
+	{ { NULL, "h2@x", NULL, NULL, "bob@example.com", "pat@buyer.test",
+	      "[#99999999999999999999] hello" },
+	    -1, -1 },
 };
 
 static void
