@@ -65,6 +65,39 @@ cli_ticket_arg(const char *arg, long long *id_r)
 }
 
 int
+cli_count(const char *s, size_t max, size_t *n_r)
+{
+	size_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		/* bound before multiplying: v * 10 + d stays <= max */
+		if (v > (max - (size_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (size_t)(*s - '0');
+	}
+	*n_r = v;
+	return 0;
+}
+
+int
+cli_count_arg(const char *opt, const char *arg, size_t *n_r)
+{
+	int r = cli_count(arg, CLI_COUNT_MAX, n_r);
+
+	if (r < 0) {
+		fprintf(stderr,
+		    "triage: %s '%s' is not a number from 0 to %d\n", opt, arg,
+		    CLI_COUNT_MAX);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+int
 cli_store_opt(int ch, const char *arg, struct cli_store_opts *so)
 {
 	switch (ch) {

@@ -62,6 +62,16 @@ expect 2 tag 18446744073709551617 x --as alice
 expect 2 route -- -1 sales --as alice
 expect 2 show 0
 expect 0 show '#003'
+# counts are checked, not wrapped: -1 was "no limit", "abc" was 0
+expect 2 queue --limit -1
+grep -q "limit '-1' is not a number" "$work/err" ||
+	{ echo "bad --limit not named" >&2; fail=1; }
+expect 2 queue --limit abc
+expect 2 search x --limit 99999999999999999999
+expect 2 outbox --limit 18446744073709551617
+expect 0 queue --limit 2
+expect 2 outbox retry 99999999999999999999
+COLUMNS=99999999999999999999 expect 0 queue
 expect 2 claim
 expect 2 frobnicate
 TRIAGE_DB= expect 2 queue
