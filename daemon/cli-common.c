@@ -10,6 +10,7 @@
 
 #include "accounts.h"
 #include "cli.h"
+#include "command.h"
 #include "conf.h"
 #include "error.h"
 #include "ingest.h"
@@ -36,17 +37,15 @@ cli_fail(const struct error *err)
 long long
 cli_ticket_id(const char *s)
 {
-	char *end;
-	long long v;
+	int64_t id;
+	int r;
 
 	if (*s == '#')
 		s++;
-	if (*s < '0' || *s > '9')
+	r = command_ticket_id(s, strlen(s), &id);
+	if (r < 0)
 		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v <= 0)
-		return -1;
-	return v;
+	return (long long)id;
 }
 
 int
@@ -55,10 +54,46 @@ cli_ticket_arg(const char *arg, long long *id_r)
 	long long id = cli_ticket_id(arg);
 
 	if (id < 0) {
-		fprintf(stderr, "triage: '%s' is not a ticket number\n", arg);
+		fprintf(stderr,
+		    "triage: '%s' is not a ticket number "
+		    "(1 to %d digits)\n",
+		    arg, COMMAND_TICKET_DIGITS);
 		return CLI_USAGE;
 	}
 	*id_r = id;
+	return CLI_OK;
+}
+
+int
+cli_count(const char *s, size_t max, size_t *n_r)
+{
+	size_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		/* bound before multiplying: v * 10 + d stays <= max */
+		if (v > (max - (size_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (size_t)(*s - '0');
+	}
+	*n_r = v;
+	return 0;
+}
+
+int
+cli_count_arg(const char *opt, const char *arg, size_t *n_r)
+{
+	int r = cli_count(arg, CLI_COUNT_MAX, n_r);
+
+	if (r < 0) {
+		fprintf(stderr,
+		    "triage: %s '%s' is not a number from 0 to %d\n", opt, arg,
+		    CLI_COUNT_MAX);
+		return CLI_USAGE;
+	}
 	return CLI_OK;
 }
 

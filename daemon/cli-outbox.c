@@ -72,11 +72,11 @@ static int
 retry(struct cli_ctx *ctx, const char *arg)
 {
 	struct error err = { 0 };
-	char *end;
-	long long id = strtoll(arg, &end, 10);
+	/* a row id has the shape of a ticket number: 1 to 18 digits */
+	long long id = cli_ticket_id(arg);
 	int r;
 
-	if (*arg == '\0' || *end != '\0' || id <= 0) {
+	if (id < 0 || *arg == '#') {
 		fprintf(stderr, "triage: '%s' is not an outbox row id\n", arg);
 		return CLI_USAGE;
 	}
@@ -102,7 +102,6 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 	struct cli_ctx ctx;
 	const char *state = NULL;
 	size_t limit = 0;
-	char *end;
 	int ch, rc;
 
 	optind = 0;
@@ -121,9 +120,9 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 			state = "all";
 			break;
 		case 'l':
-			limit = strtoul(optarg, &end, 10);
-			if (*end != '\0')
-				return cli_usage(cmd);
+			rc = cli_count_arg("--limit", optarg, &limit);
+			if (rc != CLI_OK)
+				return rc;
 			break;
 		default:
 			return cli_usage(cmd);

@@ -108,9 +108,10 @@ term_width(void)
 {
 	struct winsize ws;
 	const char *cols = getenv("COLUMNS");
+	size_t n;
 
-	if (cols != NULL && atoi(cols) > 20)
-		return atoi(cols);
+	if (cols != NULL && cli_count(cols, 10000, &n) == 0 && n > 20)
+		return (int)n;
 	if (!isatty(STDOUT_FILENO))
 		return 132; /* piped to a pager or grep: room to read */
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
@@ -240,7 +241,9 @@ cli_queue(struct cli *cli, int argc, char **argv)
 			mine = 1;
 			break;
 		case 'l':
-			f.limit = (size_t)strtoul(optarg, NULL, 10);
+			rc = cli_count_arg("--limit", optarg, &f.limit);
+			if (rc != CLI_OK)
+				return rc;
 			break;
 		case 'j':
 			json = 1;
@@ -291,7 +294,9 @@ cli_search(struct cli *cli, int argc, char **argv)
 			continue;
 		switch (ch) {
 		case 'l':
-			limit = (size_t)strtoul(optarg, NULL, 10);
+			rc = cli_count_arg("--limit", optarg, &limit);
+			if (rc != CLI_OK)
+				return rc;
 			break;
 		case 'j':
 			json = 1;

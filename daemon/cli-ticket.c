@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "command.h"
 #include "conf.h"
 #include "error.h"
 #include "store.h"
@@ -119,7 +120,17 @@ static const char *const done_words[] = { "claimed", "routed", "acknowledged",
 static int
 check(enum verb v, const struct args *a, enum priority *prio_r, enum dim *dims)
 {
+	struct error err = { 0 };
+
 	switch (v) {
+	case V_TAG:
+		/* store_tag checks it too; this says so before opening */
+		if (command_tag_check(a->rest[0], &err) < 0) {
+			fprintf(stderr, "triage: '%s': %s\n", a->rest[0],
+			    err.msg);
+			return CLI_USAGE;
+		}
+		break;
 	case V_DISQUALIFY:
 		if (a->reason == NULL || *a->reason == '\0') {
 			fprintf(stderr, "triage: disqualify needs --reason\n");

@@ -101,13 +101,30 @@ int cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
 int cli_worse(int a, int b);
 /* Print err and map its code to an exit code (1, 2 or 75). */
 int cli_fail(const struct error *err);
-/* Parse a ticket id ("12" or "#12"); -1 when it is not one. */
+/*
+ * Parse a ticket id ("12" or "#12": command_ticket_id after an optional
+ * '#', so at most 18 digits); -1 when it is not one, never a clamped id.
+ */
 long long cli_ticket_id(const char *s);
 /*
  * A ticket id argument into *id_r.  Returns CLI_OK, or prints that `arg`
  * is not a ticket number and returns CLI_USAGE (*id_r untouched).
  */
 int cli_ticket_arg(const char *arg, long long *id_r);
+/* The largest count an option such as --limit takes. */
+#define CLI_COUNT_MAX 1000000
+/*
+ * A count: decimal digits only, at most max (checked before each digit
+ * is added, so nothing overflows).  Returns 0 and sets *n_r, or -1
+ * (*n_r untouched).
+ */
+int cli_count(const char *s, size_t max, size_t *n_r);
+/*
+ * The value `arg` of option `opt` ("--limit") as a count up to
+ * CLI_COUNT_MAX into *n_r.  Returns CLI_OK, or prints that it is not one
+ * (naming opt and arg) and returns CLI_USAGE (*n_r untouched).
+ */
+int cli_count_arg(const char *opt, const char *arg, size_t *n_r);
 /*
  * Take getopt_long's `ch` (its `arg`) into *so when it is --db or --as
  * (CLI_STORE_LONGOPTS).  Returns 1 when it was, 0 when it is the

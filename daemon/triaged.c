@@ -56,6 +56,26 @@ usage(void)
 	exit(EXIT_CONFIG);
 }
 
+/*
+ * An option's whole number from 1 to max: digits only (strtoul would
+ * take " 5", "+5" and read "-18446744073709551615" as 1), bounded
+ * before each digit is added.  Returns it, or 0 when s is not one.
+ */
+static long
+arg_number(const char *s, long max)
+{
+	long v = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 static void
 parse_args(int argc, char **argv, struct args *a)
 {
@@ -69,7 +89,6 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
 	long n;
 	int ch;
 
@@ -91,13 +110,14 @@ parse_args(int argc, char **argv, struct args *a)
 			a->no_idle = 1;
 			break;
 		case 'b':
-			a->batch = strtoul(optarg, &end, 10);
-			if (*end != '\0' || a->batch == 0 || a->batch > 10000)
+			n = arg_number(optarg, 10000);
+			if (n == 0)
 				usage();
+			a->batch = (size_t)n;
 			break;
 		case 'R':
-			n = strtol(optarg, &end, 10);
-			if (*end != '\0' || n < 1 || n > IDLE_RENEW_MAX_S)
+			n = arg_number(optarg, IDLE_RENEW_MAX_S);
+			if (n == 0)
 				usage();
 			a->idle_renew_s = (int)n;
 			break;

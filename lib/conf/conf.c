@@ -265,8 +265,9 @@ void
 conf_load_text(struct loader *l, const struct key *k, const config_setting_t *s,
     const char *text, void *base)
 {
-	char buf[256];
+	char buf[256], *end;
 	int64_t secs;
+	long long v;
 	size_t bytes;
 	int i;
 
@@ -332,7 +333,12 @@ conf_load_text(struct loader *l, const struct key *k, const config_setting_t *s,
 		store_number(l, k, s, (long long)bytes, base);
 		break;
 	case V_INT:
-		store_number(l, k, s, strtoll(text, NULL, 10), base);
+		/* only a default comes here as text (a string for an
+		   integer key is refused by the caller): a bad one is a bug */
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		assert(errno == 0 && end != text && *end == '\0');
+		store_number(l, k, s, v, base);
 		break;
 	case V_ENUM:
 		i = choice_index(k->choices, text);

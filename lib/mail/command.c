@@ -17,6 +17,9 @@
 #define NAME_MAX_LEN 64
 #define TEXT_MAX_LEN 2000
 
+/* What a tag name may hold besides letters and digits (a route: "_-"). */
+#define TAG_EXTRA ":._-"
+
 enum args {
 	ARGS_NONE,  /* nothing may follow */
 	ARGS_NAME,  /* one route or tag name */
@@ -186,6 +189,20 @@ valid_name(struct span a, const char *extra)
 	return s;
 }
 
+int
+command_tag_check(const char *tag, struct error *err)
+{
+	/* one byte past the cap is enough to refuse it */
+	struct span a = { tag,
+		tag != NULL ? strnlen(tag, NAME_MAX_LEN + 1) : 0 };
+	char *name = valid_name(a, TAG_EXTRA);
+
+	if (name == NULL)
+		return error_set(err, ERR_USAGE, "%s", COMMAND_TAG_ERROR);
+	free(name);
+	return 0;
+}
+
 /* The next word of *a (separated by blanks or commas); advances *a. */
 static struct span
 next_word(struct span *a)
@@ -276,15 +293,12 @@ add_checked(struct command_list *list, size_t ci, struct span args,
 		break;
 	case ARGS_NAME:
 		arg = valid_name(args,
-		    commands[ci].kind == CMD_TAG ? ":._-" : "_-");
-		if (arg == NULL) {
-			snprintf(msg, sizeof(msg),
-			    "#%s needs one %s name "
-			    "(letters, digits, %s)",
-			    commands[ci].name, commands[ci].name,
-			    commands[ci].kind == CMD_TAG ? "- _ . :" : "- _");
-			why = msg;
-		}
+		    commands[ci].kind == CMD_TAG ? TAG_EXTRA : "_-");
+		if (arg == NULL && commands[ci].kind == CMD_TAG)
+			why = COMMAND_TAG_ERROR;
+		else if (arg == NULL)
+			why = "#route needs one route name (letters, digits, "
+			      "- _)";
 		break;
 	case ARGS_TEXT:
 		if (args.len == 0 || args.len > TEXT_MAX_LEN) {
@@ -534,6 +548,25 @@ command_format_errors(const struct command_list *list)
 }
 
 int
+command_ticket_id(const char *s, size_t len, int64_t *id_r)
+{
+	int64_t id = 0;
+
+	if (len == 0 || len > COMMAND_TICKET_DIGITS)
+		return -1;
+	/* at most 18 digits: id stays below 10^18 < INT64_MAX */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		id = id * 10 + (s[i] - '0');
+	}
+	if (id == 0)
+		return -1;
+	*id_r = id;
+	return 0;
+}
+
+int
 command_subject_ticket(const char *subject, int64_t *id_r)
 {
 	const char *p = subject;
@@ -541,18 +574,18 @@ command_subject_ticket(const char *subject, int64_t *id_r)
 	if (subject == NULL)
 		return 0;
 	while ((p = strstr(p, "[#")) != NULL) {
-		int64_t id = 0;
 		size_t n = 0;
+		int r;
 
 		p += 2;
-		while (isdigit((unsigned char)p[n]) && n < 19) {
-			id = id * 10 + (p[n] - '0');
+		/* one digit past the cap is enough to refuse the token */
+		while (n <= COMMAND_TICKET_DIGITS && p[n] >= '0' && p[n] <= '9')
 			n++;
-		}
-		if (n > 0 && n <= 18 && p[n] == ']' && id > 0) {
-			*id_r = id;
+		if (p[n] != ']')
+			continue;
+		r = command_ticket_id(p, n, id_r);
+		if (r == 0)
 			return 1;
-		}
 	}
 	return 0;
 }

@@ -141,10 +141,36 @@ char *command_format_errors(const struct command_list *list);
 /* Frees the list and everything in it; sets *listp to NULL; NULL ok. */
 void command_list_free(struct command_list **listp);
 
+/* Why a tag name was refused: the same words for mail and the CLI. */
+#define COMMAND_TAG_ERROR "#tag needs one tag name (letters, digits, - _ . :)"
+
+/*
+ * Is `tag` a tag name as "#tag NAME" takes it: 1 to 64 bytes of ASCII
+ * letters, digits and - _ . :, the first a letter or digit?  The one
+ * check for a tag, whether it comes by mail or from `triage tag`
+ * (store_tag applies it).  Returns 0, or -1 with err set (ERR_USAGE,
+ * COMMAND_TAG_ERROR).
+ */
+int command_tag_check(const char *tag, struct error *err);
+
+/* A ticket number has at most this many digits, so it fits an int64_t. */
+#define COMMAND_TICKET_DIGITS 18
+
+/*
+ * The ticket number spelled by the len bytes at s: 1 to
+ * COMMAND_TICKET_DIGITS ASCII digits (leading zeros count), no sign, no
+ * blanks, above 0.  The one parser for ticket ids, wherever they come
+ * from (subjects, Message-IDs, the CLI's arguments): anything else, a
+ * number too long to be one included, is not a ticket.  Returns 0 and
+ * sets *id_r, or -1 (*id_r untouched).
+ */
+int command_ticket_id(const char *s, size_t len, int64_t *id_r);
+
 /*
  * The ticket named by the first "[#ID]" token in a subject ("Re: [#42]
- * Pricing").  Returns 1 and sets *id_r (> 0), or 0 when the subject has
- * no well-formed token (*id_r untouched).
+ * Pricing") whose ID is a ticket number (command_ticket_id).  Returns 1
+ * and sets *id_r (> 0), or 0 when the subject has no such token (*id_r
+ * untouched).
  */
 int command_subject_ticket(const char *subject, int64_t *id_r);
 

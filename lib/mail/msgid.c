@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "command.h"
 #include "xalloc.h"
 
 char *
@@ -20,13 +21,23 @@ msgid_make(const char *domain, int64_t ticket, int64_t event,
 	return id;
 }
 
+/* The digits that start p, counting at most one past a ticket number's. */
+static size_t
+digits_at(const char *p)
+{
+	size_t n = 0;
+
+	while (n <= COMMAND_TICKET_DIGITS && p[n] >= '0' && p[n] <= '9')
+		n++;
+	return n;
+}
+
 int
 msgid_ticket(const char *message_id, const char *our_domain, int64_t *ticket_r)
 {
 	const char *p = message_id, *at;
-	long long ticket = 0, event = 0;
-	size_t dlen;
-	int digits;
+	int64_t ticket;
+	size_t dlen, digits;
 
 	if (p == NULL || our_domain == NULL || *our_domain == '\0')
 		return 0;
@@ -35,14 +46,17 @@ msgid_ticket(const char *message_id, const char *our_domain, int64_t *ticket_r)
 	if (strncmp(p, "triage.T", 8) != 0)
 		return 0;
 	p += 8;
-	for (digits = 0; *p >= '0' && *p <= '9' && digits < 18; digits++)
-		ticket = ticket * 10 + (*p++ - '0');
-	if (digits == 0 || ticket == 0 || strncmp(p, ".E", 2) != 0)
+	digits = digits_at(p);
+	if (command_ticket_id(p, digits, &ticket) < 0 ||
+	    strncmp(p + digits, ".E", 2) != 0)
 		return 0;
-	for (p += 2, digits = 0; *p >= '0' && *p <= '9' && digits < 18;
-	     digits++)
-		event = event * 10 + (*p++ - '0');
-	if (digits == 0 || (*p != '@' && *p != '.'))
+	/* the event number is only checked for shape */
+	p += digits + 2;
+	digits = digits_at(p);
+	if (digits == 0 || digits > COMMAND_TICKET_DIGITS)
+		return 0;
+	p += digits;
+	if (*p != '@' && *p != '.')
 		return 0;
 	at = strchr(p, '@');
 	if (at == NULL)
@@ -51,6 +65,6 @@ msgid_ticket(const char *message_id, const char *our_domain, int64_t *ticket_r)
 	if (strncasecmp(at + 1, our_domain, dlen) != 0 ||
 	    (at[1 + dlen] != '\0' && strcmp(at + 1 + dlen, ">") != 0))
 		return 0;
-	*ticket_r = (int64_t)ticket;
+	*ticket_r = ticket;
 	return 1;
 }

@@ -139,6 +139,29 @@ class_len(const char *s, size_t len)
 	return 0;
 }
 
+/* PCRE2 refuses a {} count above this ("number too big"). */
+#define QUANT_MAX 65535
+
+/*
+ * The count of a {} quantifier: the digits at s (len bytes), at most
+ * QUANT_MAX, checked before each digit is added.  Returns how many
+ * digits it read (0: none) and sets *n_r, or -1 when the count is too
+ * big.
+ */
+static int
+quant_count(const char *s, size_t len, size_t *n_r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && isdigit((unsigned char)s[i]); i++) {
+		if (n > (QUANT_MAX - (size_t)(s[i] - '0')) / 10)
+			return -1;
+		n = n * 10 + (size_t)(s[i] - '0');
+	}
+	*n_r = n;
+	return (int)i;
+}
+
 /*
  * A quantifier at s: its length (with a lazy or possessive suffix) and
  * the least count it allows in *min_r; 0 when there is none, -1 when it
@@ -147,8 +170,9 @@ class_len(const char *s, size_t len)
 static int
 quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 {
-	size_t i = 0;
+	size_t i = 0, n;
 	unsigned min = 1;
+	int r;
 
 	*qlen_r = 0;
 	*min_r = 1;
@@ -162,9 +186,11 @@ quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 	} else if (s[0] == '{') {
 		if (len < 2 || !isdigit((unsigned char)s[1]))
 			return -1;
-		min = 0;
-		for (i = 1; i < len && isdigit((unsigned char)s[i]); i++)
-			min = min * 10 + (unsigned)(s[i] - '0');
+		r = quant_count(s + 1, len - 1, &n);
+		if (r < 0)
+			return -1;
+		min = (unsigned)n;
+		i = 1 + (size_t)r;
 		while (i < len && s[i] != '}')
 			i++;
 		if (i == len)
@@ -254,13 +280,16 @@ seq_width(const char *s, size_t len, unsigned flags)
 			if (q == '{') {
 				const char *comma = memchr(s + i + n, ',', ql);
 				const char *end = memchr(s + i + n, '}', ql);
+				const char *c;
 
 				if (comma != NULL && end != NULL &&
 				    comma + 1 == end)
 					return WIDTH_INF; /* {m,} */
-				max = strtoul(comma != NULL ? comma + 1 :
-							      s + i + n + 1,
-				    NULL, 10);
+				c = comma != NULL ? comma + 1 : s + i + n + 1;
+				if (end == NULL ||
+				    quant_count(c, (size_t)(end - c), &max) <=
+					0)
+					return WIDTH_INF;
 			}
 			item = wmul(item, max);
 		}

@@ -21,11 +21,11 @@
 #include "store-private.h"
 #include "store-outbox.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "command.h"
 #include "msgid.h"
 
 /* The ticket of a stored message with this Message-ID, or 0. */
@@ -110,26 +110,6 @@ is_participant(struct store *st, int64_t id, const char *addr,
 	return r;
 }
 
-/* The number in the first "[#123]" of a subject, or 0. */
-static int64_t
-subject_token(const char *subject)
-{
-	const char *p = subject;
-
-	for (p = strstr(p, "[#"); p != NULL; p = strstr(p, "[#")) {
-		char *end;
-		long long v;
-
-		p += 2;
-		if (!isdigit((unsigned char)*p))
-			continue;
-		v = strtoll(p, &end, 10);
-		if (*end == ']' && v > 0)
-			return (int64_t)v;
-	}
-	return 0;
-}
-
 /*
  * A reply from the routed side names our forward's Message-ID, which is
  * never stored: the ticket is in the id itself (msgid_ticket).
@@ -198,10 +178,11 @@ int
 store_thread_by_token(struct store *st, const struct placing *p,
     int64_t *ticket_r, int64_t *related_r, struct error *err)
 {
-	int64_t tok = subject_token(p->msg->subject);
+	int64_t tok = 0;
 	int r;
 
-	if (tok == 0)
+	/* the token mail commands read (command.h), so the two agree */
+	if (!command_subject_ticket(p->msg->subject, &tok))
 		return 0;
 	r = ticket_exists(st, tok, err);
 	if (r <= 0)

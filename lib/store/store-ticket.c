@@ -12,6 +12,7 @@
  */
 #include "store-private.h"
 #include "buf.h"
+#include "command.h"
 #include "store-outbox.h"
 
 #include <ctype.h>
@@ -470,8 +471,10 @@ store_tag(struct store *st, int64_t id, const char *tag,
 	char *t;
 	int r;
 
-	if (tag == NULL || *tag == '\0' || strlen(tag) > 200)
-		return error_set(err, ERR_USAGE, "a tag is 1 to 200 bytes");
+	/* the #tag rule, whether the tag came by mail or from the CLI */
+	r = command_tag_check(tag, err);
+	if (r < 0)
+		return -1;
 	t = xstrdup(tag);
 	for (char *p = t; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);

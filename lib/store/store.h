@@ -248,6 +248,8 @@ int store_disqualify(struct store *st, int64_t id, const char *reason,
 int store_set_priority(struct store *st, int64_t id, enum priority p,
     const struct store_actor *a, struct error *err);
 /* Add a tag (lowercased); a tag already there is no change and no event.
+ * A tag that is not a tag name (command_tag_check: what "#tag NAME"
+ * takes) is refused with ERR_USAGE and command_tag_check's words.
  * Setting the priority the ticket already has is likewise no change. */
 int store_tag(struct store *st, int64_t id, const char *tag,
     const struct store_actor *a, struct error *err);

@@ -53,4 +53,16 @@ rc=$?
 [ "$rc" -eq 2 ] || fail "absent: exit $rc"
 grep -qx "$tmp/absent.conf: No such file or directory" "$tmp/err" ||
 	fail "absent: $(cat "$tmp/err")"
+# Numeric options are digits only, in range: strtoul read
+# -18446744073709551615 as 1 and both skipped leading blanks.
+"$TRIAGED" --check -c "$example" --batch 5 >/dev/null 2>&1 ||
+	fail "--batch 5 refused"
+for opt in --batch --idle-renew; do
+	for bad in -18446744073709551615 " 5" +5 99999999999999999999 ""; do
+		rc=0
+		"$TRIAGED" --check -c "$example" $opt "$bad" >/dev/null \
+			2>&1 || rc=$?
+		[ "$rc" -eq 2 ] || fail "$opt '$bad': exit $rc, want 2"
+	done
+done
 echo "ok: triaged --check"

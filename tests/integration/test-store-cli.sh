@@ -29,6 +29,12 @@ expect 1 route 1 support --as alice
 expect 0 ack 1 --as sam
 expect 0 tag 1 EE-Lead --as alice
 expect 0 tag 1 ee-lead --as alice	# already tagged: no change
+# the tag rule of mail's #tag, in the same words, naming the argument
+expect 2 tag 1 '%n%s' --as alice
+grep -qF "'%n%s': #tag needs one tag name (letters, digits, - _ . :)" \
+	"$work/err" || { echo "bad tag not refused as #tag does" >&2; fail=1; }
+expect 2 tag 1 'a b' --as alice
+expect 2 tag 1 '' --as alice
 expect 0 qualify 1 budget need --as alice
 expect 2 qualify 1 money --as alice
 expect 0 priority 1 urgent --as alice
@@ -45,6 +51,27 @@ expect 1 reopen 2 --as alice
 expect 1 claim 999 --as alice
 expect 1 show 999
 expect 2 show nope
+# a number too long to be a ticket is a usage error, never a clamped id
+expect 2 show 99999999999999999999
+grep -q "'99999999999999999999' is not a ticket number" "$work/err" ||
+	{ echo "bad ticket argument not named" >&2; fail=1; }
+expect 2 show 9223372036854775807
+expect 2 show '#9223372036854775808'
+expect 2 claim 123456789012345678901234567890 --as alice
+expect 2 tag 18446744073709551617 x --as alice
+expect 2 route -- -1 sales --as alice
+expect 2 show 0
+expect 0 show '#003'
+# counts are checked, not wrapped: -1 was "no limit", "abc" was 0
+expect 2 queue --limit -1
+grep -q "limit '-1' is not a number" "$work/err" ||
+	{ echo "bad --limit not named" >&2; fail=1; }
+expect 2 queue --limit abc
+expect 2 search x --limit 99999999999999999999
+expect 2 outbox --limit 18446744073709551617
+expect 0 queue --limit 2
+expect 2 outbox retry 99999999999999999999
+COLUMNS=99999999999999999999 expect 0 queue
 expect 2 claim
 expect 2 frobnicate
 TRIAGE_DB= expect 2 queue

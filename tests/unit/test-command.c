@@ -260,6 +260,22 @@ static const struct {
 	{ "Re: #42 x", 0, 0 },
 	{ "Re: [#4a2]", 0, 0 },
 	{ "", 0, 0 },
+	/* hostile numbers: refused without overflowing, and the search goes
+	   on to the next token */
+	{ "Re: [#999999999999999999] x", 1, 999999999999999999 },
+	{ "Re: [#9223372036854775807] x", 0, 0 },
+	{ "Re: [#9223372036854775808] x", 0, 0 },
+	{ "Re: [#9223372036854775809] x", 0, 0 },
+	{ "Re: [#18446744073709551617] x", 0, 0 },
+	{ "Re: [#123456789012345678901234567890] x", 0, 0 },
+	{ "Re: [#99999999999999999999] x [#5]", 1, 5 },
+	{ "Re: [#0042] x", 1, 42 },
+	{ "Re: [#000000000000000000042] x", 0, 0 },
+	{ "Re: [#000] x", 0, 0 },
+	{ "Re: [#-1] x", 0, 0 },
+	{ "Re: [#+1] x", 0, 0 },
+	{ "Re: [#] x", 0, 0 },
+	{ "[#", 0, 0 },
 };
 
 static void
@@ -278,6 +294,116 @@ test_subject(void **state)
 			    subject_cases[i].subject, r, (long long)id);
 	}
 	assert_int_equal(command_subject_ticket(NULL, NULL), 0);
+}
+
+/* command_ticket_id: the one ticket number parser (subjects, CLI). */
+static const struct {
+	const char *in;
+	int ok;
+	int64_t id;
+} id_cases[] = {
+	{ "1", 1, 1 },
+	{ "42", 1, 42 },
+	{ "0042", 1, 42 },
+	{ "999999999999999999", 1, 999999999999999999 },
+	{ "000000000000000001", 1, 1 },
+	{ "0000000000000000001", 0, 0 },
+	{ "1000000000000000000", 0, 0 },
+	{ "9223372036854775807", 0, 0 },
+	{ "9223372036854775808", 0, 0 },
+	{ "9223372036854775809", 0, 0 },
+	{ "99999999999999999999", 0, 0 },
+	{ "123456789012345678901234567890", 0, 0 },
+	{ "0", 0, 0 },
+	{ "", 0, 0 },
+	{ "-1", 0, 0 },
+	{ "+1", 0, 0 },
+	{ "#1", 0, 0 },
+	{ " 1", 0, 0 },
+	{ "1 ", 0, 0 },
+	{ "1a", 0, 0 },
+	{ "0x10", 0, 0 },
+};
+
+static void
+test_ticket_id(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++) {
+		int64_t id = -1;
+		int r = command_ticket_id(id_cases[i].in,
+		    strlen(id_cases[i].in), &id);
+
+		if ((r == 0) != id_cases[i].ok ||
+		    (r == 0 && id != id_cases[i].id) || (r < 0 && id != -1))
+			fail_msg("case %zu \"%s\": got %d %lld", i,
+			    id_cases[i].in, r, (long long)id);
+	}
+	/* only len bytes are read: "12]" is 12 */
+	{
+		int64_t id = 0;
+
+		assert_int_equal(command_ticket_id("12]", 2, &id), 0);
+		assert_int_equal(id, 12);
+	}
+}
+
+/* command_tag_check: one tag rule for "#tag NAME" and `triage tag`. */
+static const struct {
+	const char *tag;
+	int ok;
+} tag_cases[] = {
+	{ "ee-lead", 1 },
+	{ "EE-Lead", 1 },
+	{ "competitor:github", 1 },
+	{ "v1.2_beta", 1 },
+	{ "7", 1 },
+	{ "a234567890123456789012345678901234567890123456789012345678901234",
+	    1 },
+	{ "a2345678901234567890123456789012345678901234567890123456789012345",
+	    0 },
+	{ "%n%s", 0 },
+	{ "", 0 },
+	{ "-lead", 0 },
+	{ ":x", 0 },
+	{ "a b", 0 },
+	{ "a/b", 0 },
+	{ "a\nb", 0 },
+	{ "caf\xc3\xa9", 0 },
+};
+
+static void
+test_tag_check(void **state)
+{
+	struct command_list *l;
+	char *errs;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(tag_cases) / sizeof(tag_cases[0]); i++) {
+		struct error err = { 0 };
+		int r = command_tag_check(tag_cases[i].tag, &err);
+
+		if ((r == 0) != tag_cases[i].ok)
+			fail_msg("case %zu \"%s\": got %d", i, tag_cases[i].tag,
+			    r);
+		if (r < 0 && (err.code != ERR_USAGE ||
+				 strcmp(err.msg, COMMAND_TAG_ERROR) != 0))
+			fail_msg("case %zu: error %d \"%s\"", i, err.code,
+			    err.msg);
+	}
+	{
+		struct error err = { 0 };
+
+		assert_int_equal(command_tag_check(NULL, &err), -1);
+	}
+	/* the mail command refuses it in the same words */
+	l = command_list_new();
+	command_parse_text(l, "#tag %n%s");
+	errs = command_format_errors(l);
+	assert_string_equal(errs,
+	    "line 1: \"#tag %n%s\": " COMMAND_TAG_ERROR "\n");
+	free(errs);
+	command_list_free(&l);
 }
 
 static const struct {
@@ -353,6 +479,8 @@ main(void)
 		cmocka_unit_test(test_source_kept),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_subject),
+		cmocka_unit_test(test_ticket_id),
+		cmocka_unit_test(test_tag_check),
 		cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_format),
 	};

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "command.h"
 #include "store-private.h"
 #include "test-common.h"
 #include "xalloc.h"
@@ -255,6 +256,14 @@ static const struct {
 	{ { NULL, "a7@x", "a6@x", NULL, "lee@org.test", "pat@buyer.test",
 	      "Fwd: Pricing for 50 seats" },
 	    0, -1 },
+	/* 20-21: a token too long to be a ticket number is no token, even
+	   when its value (leading zeros) or clamp would name one. */
+	{ { NULL, "h1@x", NULL, NULL, "bob@example.com", "pat@buyer.test",
+	      "[#0000000000000000000000001] hello" },
+	    -1, -1 },
+	{ { NULL, "h2@x", NULL, NULL, "bob@example.com", "pat@buyer.test",
+	      "[#99999999999999999999] hello" },
+	    -1, -1 },
 };
 
 static void
@@ -591,6 +600,10 @@ test_marks_and_outbox(void **state)
 	assert_int_equal(store_tag(st, id, "EE-Lead", &a, &err), 0);
 	/* Already so: no change and no event, but not refused either. */
 	assert_int_equal(store_tag(st, id, "ee-lead", &a, &err), 0);
+	/* what "#tag" refuses by mail, the store refuses from anyone */
+	assert_int_equal(store_tag(st, id, "%n%s", &a, &err), -1);
+	assert_int_equal(err.code, ERR_USAGE);
+	assert_string_equal(err.msg, COMMAND_TAG_ERROR);
 	assert_int_equal(store_set_priority(st, id, PRIO_HIGH, &a, &err), 0);
 	assert_int_equal(store_set_priority(st, id, PRIO_HIGH, &a, &err), 0);
 	assert_int_equal(store_note(st, id, "called them", &a, &err), 0);
