@@ -154,6 +154,22 @@ test_rmtree(const char *dir)
 	return nftw(dir, rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+int
+test_tmpdir(char *dir, size_t size, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	n = snprintf(dir, size, "%s/test-%s.XXXXXX", tmp, name);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
 double
 test_now_s(void)
 {

@@ -79,6 +79,13 @@ int64_t test_ts(const char *s);
  */
 int test_rmtree(const char *dir);
 
+/*
+ * Make a fresh directory ${TMPDIR:-/tmp}/test-NAME.XXXXXX and put its
+ * path in dir (size bytes).  Returns 0, or -1 with errno set
+ * (ENAMETOOLONG when the path does not fit).
+ */
+int test_tmpdir(char *dir, size_t size, const char *name);
+
 /* Seconds on CLOCK_MONOTONIC, for timing what a thread does. */
 double test_now_s(void);
 

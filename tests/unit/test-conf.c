@@ -4,6 +4,7 @@
  * the shipped example and the typed values it yields.
  */
 #include <sys/stat.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,7 @@
 #include "test-common.h"
 #include "xalloc.h"
 
-static char dir[256]; /* a fresh temp dir (realpath) for each run */
+static char dir[PATH_MAX]; /* a fresh temp dir (realpath) for each run */
 
 /* A mailbox block that loads clean: for rows about something else. */
 #define IMAP_OK \
@@ -665,10 +666,11 @@ test_size(void **state)
 static int
 setup(void **state)
 {
-	char tmpl[] = "/tmp/test-conf.XXXXXX";
+	char tmpl[256];
 
 	(void)state;
-	if (mkdtemp(tmpl) == NULL || realpath(tmpl, dir) == NULL)
+	if (test_tmpdir(tmpl, sizeof(tmpl), "conf") != 0 ||
+	    realpath(tmpl, dir) == NULL)
 		return -1;
 	write_file("ok.pass", "s3cret\n", 0600);
 	write_file("open.pass", "s3cret\n", 0640);

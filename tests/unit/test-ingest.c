@@ -29,7 +29,7 @@
 #include "xalloc.h"
 #include "test-common.h"
 
-static char dbdir[] = "/tmp/test-ingest-XXXXXX";
+static char dbdir[128];
 static int64_t fake_now = 1793610000; /* 2026-11-09T10:20:00Z */
 
 static struct conf_mailbox mailboxes[] = {
@@ -483,7 +483,7 @@ test_no_config(void **state)
 static int
 setup(void **state)
 {
-	if (mkdtemp(dbdir) == NULL)
+	if (test_tmpdir(dbdir, sizeof(dbdir), "ingest") != 0)
 		return -1;
 	mime_init();
 	return 0;
@@ -492,11 +492,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dbdir);
+	(void)state;
 	mime_shutdown();
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dbdir) == 0 ? 0 : -1;
 }
 
 int

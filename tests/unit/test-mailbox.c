@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "mailbox.h"
+#include "test-common.h"
 
 #define T0 1794981600 /* 2026-11-18T06:00:00Z */
 
@@ -128,7 +129,7 @@ test_success_clears_error(void **state)
 static void
 test_file_roundtrip(void **state)
 {
-	char dir[] = "/tmp/test-mailbox.XXXXXX", *path, *db;
+	char dir[128], *path, *db;
 	struct mailbox_status in[3], *out = NULL;
 	size_t n = 0;
 	pid_t pid = 0;
@@ -137,7 +138,7 @@ test_file_roundtrip(void **state)
 	int r;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(test_tmpdir(dir, sizeof(dir), "mailbox"), 0);
 	assert_true(asprintf(&db, "%s/triage.db", dir) > 0);
 	path = mailbox_status_path(db);
 	for (size_t i = 0; i < 3; i++)

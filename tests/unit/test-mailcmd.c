@@ -28,7 +28,7 @@
 #include "test-common.h"
 #include "xalloc.h"
 
-static char dbdir[] = "/tmp/test-mailcmd-XXXXXX";
+static char dbdir[128];
 static int64_t fake_now = 1793610000; /* 2026-11-09T10:20:00Z */
 /* The rules' verdict for the next ingest(); NULL: none. */
 static const struct verdict *next_verdict;
@@ -867,10 +867,12 @@ main(void)
 	};
 	int r;
 
-	if (mkdtemp(dbdir) == NULL)
+	if (test_tmpdir(dbdir, sizeof(dbdir), "mailcmd") != 0)
 		return 1;
 	mime_init();
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	mime_shutdown();
+	if (test_rmtree(dbdir) != 0)
+		r = 1;
 	return r;
 }

@@ -29,8 +29,8 @@
 /* ---- a real store ---- */
 
 struct fixture {
-	char dir[64];
-	char db[128];
+	char dir[128];
+	char db[256];
 	struct store *st;
 	struct forward_sender sender;
 	struct accounts *accounts;
@@ -68,8 +68,7 @@ setup(void **state)
 	mime_limits_default(&lim);
 	lim.own_address = "triage@example.com";
 	fx = xcalloc(1, sizeof(*fx));
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-outbox.XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	assert_int_equal(test_tmpdir(fx->dir, sizeof(fx->dir), "outbox"), 0);
 	snprintf(fx->db, sizeof(fx->db), "%s/triage.db", fx->dir);
 	assert_int_equal(store_open(fx->db, &fx->st, &err), 0);
 	store_set_clock(fx->st, test_clock, &now);
@@ -108,19 +107,9 @@ teardown(void **state)
 	size_t i;
 
 	store_close(&fx->st);
-	unlink(fx->db);
 	for (i = 0; i < 4; i++)
 		free(fx->raws[i]);
-	/* WAL side files */
-	{
-		char p[160];
-
-		snprintf(p, sizeof(p), "%s-wal", fx->db);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", fx->db);
-		unlink(p);
-	}
-	rmdir(fx->dir);
+	test_rmtree(fx->dir);
 	forward_sender_clear(&fx->sender);
 	accounts_free(&fx->accounts);
 	free(fx);

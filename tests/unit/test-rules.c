@@ -189,13 +189,13 @@ write_file(const char *dir, const char *name, const char *text)
 static void
 test_check_dir(void **state)
 {
-	char dir[] = "/tmp/test-rules-XXXXXX", path[4200];
+	char dir[128], path[4200];
 	struct rules_problems probs = { 0 };
 	struct rules *rs = NULL;
 	char *got, *want;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(test_tmpdir(dir, sizeof(dir), "rules"), 0);
 	write_file(dir, "20-b.rules", "rule dup\n  body /x/\n  tag b\n");
 	write_file(dir, "10-a.rules", "rule dup\n  body /y/\n  tag a\n");
 	write_file(dir, "30-c.rules~", "garbage\n");

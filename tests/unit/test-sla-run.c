@@ -34,7 +34,7 @@
 #define H 3600
 
 static int64_t now = NOW;
-static char dir[64];
+static char dir[128];
 
 static const char accounts_csv[] =
     "domain,account,tier,owner\n"
@@ -76,7 +76,7 @@ open_store(const char *name, const struct conf *c, const struct accounts *a)
 {
 	struct store *st = NULL;
 	struct error err = { 0 };
-	char path[128];
+	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(store_open(path, &st, &err), 0);
@@ -415,8 +415,7 @@ setup(void **state)
 {
 	(void)state;
 	mime_init();
-	snprintf(dir, sizeof(dir), "/tmp/test-sla-run.XXXXXX");
-	return mkdtemp(dir) != NULL ? 0 : -1;
+	return test_tmpdir(dir, sizeof(dir), "sla-run");
 }
 
 static int

@@ -29,7 +29,7 @@
 #define N_TRIES 5 /* opens per process, counting the retries */
 #define SCHEMA_MAX (256 * 1024)
 
-static char dbdir[] = "/tmp/test-store-migrate-XXXXXX";
+static char dbdir[128];
 
 /* The schema of the database at `path` as text, into buf. */
 static void
@@ -237,7 +237,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (mkdtemp(dbdir) == NULL)
+	if (test_tmpdir(dbdir, sizeof(dbdir), "store-migrate") != 0)
 		return -1;
 	return 0;
 }

@@ -32,7 +32,7 @@
 #define NOW 1794650400
 
 static int64_t now = NOW;
-static char dir[64];
+static char dir[128];
 
 static const struct store_actor rule = { "rules", STORE_SRC_RULE };
 
@@ -65,7 +65,7 @@ open_store(const char *name)
 {
 	struct store *st = NULL;
 	struct error err = { 0 };
-	char path[128];
+	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(store_open(path, &st, &err), 0);
@@ -362,7 +362,7 @@ test_recorded_facts(void **state)
 	};
 	struct error err = { 0 };
 	struct store *st;
-	char path[128], mid[64], *raw;
+	char path[256], mid[64], *raw;
 	int64_t ticket, t;
 
 	(void)state;
@@ -417,8 +417,7 @@ setup(void **state)
 {
 	(void)state;
 	mime_init();
-	snprintf(dir, sizeof(dir), "/tmp/test-store-outbox.XXXXXX");
-	return mkdtemp(dir) != NULL ? 0 : -1;
+	return test_tmpdir(dir, sizeof(dir), "store-outbox");
 }
 
 static int

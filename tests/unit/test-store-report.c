@@ -34,7 +34,7 @@
 
 #include "../fixtures/report/history.h"
 
-static char dbdir[] = "/tmp/test-store-report-XXXXXX";
+static char dbdir[128];
 
 static struct store *
 open_fresh(const char *name)
@@ -727,7 +727,7 @@ test_digest(void **state)
 static int
 setup(void **state)
 {
-	if (mkdtemp(dbdir) == NULL)
+	if (test_tmpdir(dbdir, sizeof(dbdir), "store-report") != 0)
 		return -1;
 	return 0;
 }

@@ -22,7 +22,7 @@
 
 /* ---- fixtures ---- */
 
-static char dbdir[] = "/tmp/test-store-XXXXXX";
+static char dbdir[128];
 static int64_t fake_now = 1762682400; /* 2025-11-09T10:00:00Z */
 
 /* Team: anyone @example.com (our company). */
@@ -945,7 +945,7 @@ test_migrations(void **state)
 static int
 setup(void **state)
 {
-	if (mkdtemp(dbdir) == NULL)
+	if (test_tmpdir(dbdir, sizeof(dbdir), "store") != 0)
 		return -1;
 	return 0;
 }
