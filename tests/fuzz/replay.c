@@ -1,6 +1,6 @@
 /*
- * The standalone driver: feed every file named (or found in a directory
- * named) on the command line to LLVMFuzzerTestOneInput once, so the
+ * The standalone driver: feed every file named (or found below a
+ * directory named, as libFuzzer reads a corpus) on the command line to LLVMFuzzerTestOneInput once, so the
  * regression and seed inputs replay in any build, without clang.  Each
  * input sits in a buffer of exactly its size, so a sanitizer sees any
  * read past its end.  Exits 1 when nothing at all was read.
@@ -34,6 +34,8 @@ replay_file(const char *path)
 	return 1;
 }
 
+static int replay_path(const char *path);
+
 static int
 replay_dir(const char *path)
 {
@@ -54,11 +56,25 @@ replay_dir(const char *path)
 		if (file == NULL)
 			abort();
 		sprintf(file, "%s/%s", path, e->d_name);
-		n += replay_file(file);
+		n += replay_path(file);
 		free(file);
 	}
 	closedir(d);
 	return n;
+}
+
+static int
+replay_path(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		perror(path);
+		exit(1);
+	}
+	if (S_ISDIR(st.st_mode))
+		return replay_dir(path);
+	return S_ISREG(st.st_mode) ? replay_file(path) : 0;
 }
 
 int
@@ -66,16 +82,8 @@ main(int argc, char **argv)
 {
 	int n = 0;
 
-	for (int i = 1; i < argc; i++) {
-		struct stat st;
-
-		if (stat(argv[i], &st) < 0) {
-			perror(argv[i]);
-			return 1;
-		}
-		n += S_ISDIR(st.st_mode) ? replay_dir(argv[i]) :
-					   replay_file(argv[i]);
-	}
+	for (int i = 1; i < argc; i++)
+		n += replay_path(argv[i]);
 	printf("%s: %d inputs replayed\n", argv[0], n);
 	return n > 0 ? 0 : 1;
 }
