@@ -3,13 +3,16 @@
 # Idempotent and non-interactive: installs only what is missing.
 set -eu
 
+# clang + libclang-rt-14-dev (its libFuzzer and sanitizer runtimes on
+# Debian 12) build tests/fuzz.
 PKGS="build-essential cmake pkg-config ca-certificates
       libetpan-dev libgmime-3.0-dev libsqlite3-dev libpcre2-dev
       libconfig-dev libsystemd-dev libgnutls28-dev libcmocka-dev
       libjson-c-dev libxml2-dev libvectorscan-dev
       libsasl2-modules dovecot-imapd python3 python3-aiosmtpd gnutls-bin
       sqlite3
-      valgrind procps chromium clang-format"
+      valgrind procps chromium clang-format
+      clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
