@@ -25,6 +25,7 @@ static const struct {
 	{ MSG_AUTO_SUBMITTED, "auto_submitted" },
 	{ MSG_LIST, "list" },
 	{ MSG_BOUNCE, "bounce" },
+	{ MSG_RECEIPT, "receipt" },
 	{ MSG_OWN_LOOP, "own_loop" },
 	{ MSG_SYNTHETIC_ID, "synthetic_id" },
 	{ MSG_DATE_RECEIVED, "date_received" },

@@ -432,6 +432,11 @@ take_attachment(struct mime_ctx *c, GMimeObject *obj, int fwd)
 		g_mime_content_type_is_type(ct, "message",
 		    "global-delivery-status")))
 		c->m->flags |= MSG_BOUNCE;
+	if (!fwd && (g_mime_content_type_is_type(ct, "message",
+			 "disposition-notification") ||
+			g_mime_content_type_is_type(ct, "message",
+			    "global-disposition-notification")))
+		c->m->flags |= MSG_RECEIPT;
 	part_read(c, GMIME_PART(obj), NULL, &size);
 	attachment_add_obj(c, obj, g_mime_part_get_filename(GMIME_PART(obj)),
 	    size);
@@ -534,6 +539,9 @@ walk_multipart(struct mime_ctx *c, GMimeObject *obj, unsigned depth, int fwd,
 		if (report != NULL &&
 		    g_ascii_strcasecmp(report, "delivery-status") == 0)
 			c->m->flags |= MSG_BOUNCE;
+		if (report != NULL &&
+		    g_ascii_strcasecmp(report, "disposition-notification") == 0)
+			c->m->flags |= MSG_RECEIPT;
 		/* Some MTAs put the human-readable part in the prologue. */
 		if (want_text)
 			take_prologue(c, mp);

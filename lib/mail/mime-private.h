@@ -95,6 +95,22 @@ void mime_text_unflow(struct buf *text, int delsp);
  */
 char *mime_text_dup(const char *s);
 
+/*
+ * mime-header.c: a raw header value (folded, RFC 2047 encoded words) as
+ * one line of clean UTF-8.  Each encoded word is decoded alone, adjacent
+ * words of one charset are joined before conversion, the blanks between
+ * encoded words dropped, and words that do not decode left as written.
+ * Never returns NULL.
+ */
+char *mime_header_text(const char *raw);
+
+/*
+ * mime-header.c: the same decoding for a structured header GMime parses
+ * next (address lists): each run of adjacent encoded words becomes one
+ * UTF-8 base64 word, the rest stays as written.  Never returns NULL.
+ */
+char *mime_header_words(const char *raw);
+
 /* Lowercase ASCII letters in place (UTF-8 bytes untouched); returns s. */
 char *mime_text_lower(char *s);
 

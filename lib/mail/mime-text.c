@@ -58,6 +58,18 @@ static const struct {
 	{ "x-sjis", "CP932" },
 	{ "ms_kanji", "CP932" },
 	{ "windows-31j", "CP932" },
+	/*
+	 * ISO-2022-JP as mail clients read it: with the NEC and IBM
+	 * extensions (circled digits, ㈱), which glibc's ISO-2022-JP lacks;
+	 * convert() reads it through CP932.
+	 */
+	{ "iso-2022-jp", "CP50221" },
+	{ "iso2022jp", "CP50221" },
+	{ "csiso2022jp", "CP50221" },
+	{ "iso-2022-jp-ms", "CP50221" },
+	{ "cp50220", "CP50221" },
+	{ "cp50221", "CP50221" },
+	{ "cp50222", "CP50221" },
 	{ "big5", "BIG5-HKSCS" },
 	{ "x-mac-roman", "MACINTOSH" },
 };
@@ -221,6 +233,74 @@ utf8_scan(const unsigned char *s, size_t n, size_t *multi_r, size_t *bad_r)
 	*bad_r = bad;
 }
 
+/* JIS X 0208 row and cell (0x21-0x7e each) as a Shift_JIS pair. */
+static void
+jis_to_sjis(unsigned char c1, unsigned char c2, struct buf *out)
+{
+	unsigned char b[2];
+
+	b[0] = (unsigned char)(((c1 - 0x21) >> 1) + 0x81);
+	if (b[0] > 0x9f)
+		b[0] += 0x40;
+	if (c1 & 1)
+		b[1] = (unsigned char)(c2 + (c2 >= 0x60 ? 0x20 : 0x1f));
+	else
+		b[1] = (unsigned char)(c2 + 0x7e);
+	buf_add(out, b, 2);
+}
+
+/*
+ * ISO-2022-JP the way Microsoft's CP50220/CP50221 read it, rewritten as
+ * CP932 bytes: JIS X 0208 (with NEC row 13 and the IBM extension rows,
+ * which CP932 maps at the same codes), JIS-Roman as ASCII, half-width
+ * katakana by ESC ( I or SO/SI.  JIS X 0212 has no CP932 code: '?'.
+ */
+static void
+iso2022jp_to_cp932(const unsigned char *s, size_t n, struct buf *out)
+{
+	enum {
+		ASCII,
+		KANJI,
+		KANA,
+		X0212
+	} mode = ASCII;
+	int shifted = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i], k;
+
+		if (c == 0x1b && i + 2 < n && s[i + 1] == '(') {
+			mode = s[i + 2] == 'I' ? KANA : ASCII;
+			i += 2;
+		} else if (c == 0x1b && i + 2 < n && s[i + 1] == '$' &&
+			   (s[i + 2] == 'B' || s[i + 2] == '@')) {
+			mode = KANJI;
+			i += 2;
+		} else if (c == 0x1b && i + 3 < n && s[i + 1] == '$' &&
+			   s[i + 2] == '(') {
+			mode = s[i + 3] == 'D' ? X0212 : KANJI;
+			i += 3;
+		} else if (c == 0x0e || c == 0x0f) {
+			shifted = c == 0x0e;
+		} else if (c < 0x21 || c > 0x7e) {
+			buf_add(out, &c, 1);
+		} else if (shifted || mode == KANA) {
+			k = (unsigned char)(c <= 0x5f ? c + 0x80 : '?');
+			buf_add(out, &k, 1);
+		} else if (mode == ASCII) {
+			buf_add(out, &c, 1);
+		} else if (i + 1 < n && s[i + 1] >= 0x21 && s[i + 1] <= 0x7e) {
+			if (mode == KANJI)
+				jis_to_sjis(c, s[i + 1], out);
+			else
+				buf_add(out, "?", 1);
+			i++;
+		} else {
+			buf_add(out, "?", 1);
+		}
+	}
+}
+
 /*
  * Convert with iconv into tmp; bytes the charset cannot read become
  * U+FFFD.  Returns the number replaced, or -1 when iconv does not know
@@ -232,11 +312,22 @@ convert(const char *s, size_t n, const char *charset, struct buf *tmp)
 	char chunk[8192], *in = (char *)(uintptr_t)s, *o;
 	size_t inleft = n, oleft, r;
 	long bad = 0;
+	struct buf sjis = { 0 };
 	iconv_t cd;
 
+	if (strcmp(charset, "CP50221") == 0) {
+		buf_init(&sjis, n + 16);
+		iso2022jp_to_cp932((const unsigned char *)s, n, &sjis);
+		if (sjis.data != NULL)
+			in = sjis.data;
+		inleft = sjis.len;
+		charset = "CP932";
+	}
 	cd = iconv_open("UTF-8", charset);
-	if (cd == (iconv_t)-1)
+	if (cd == (iconv_t)-1) {
+		buf_free(&sjis);
 		return -1;
+	}
 	while (inleft > 0) {
 		o = chunk;
 		oleft = sizeof(chunk);
@@ -258,6 +349,7 @@ convert(const char *s, size_t n, const char *charset, struct buf *tmp)
 	iconv(cd, NULL, NULL, &o, &oleft);
 	mime_text_add_cut(tmp, chunk, (size_t)(o - chunk));
 	iconv_close(cd);
+	buf_free(&sjis);
 	return bad;
 }
 

@@ -1,8 +1,8 @@
 /*
- * The message model on GMime 3.  GMime parses the MIME tree and decodes
- * headers, words and transfer encodings; this file fills struct msg from
- * the headers, sets the kind flags and enforces the input bounds, and
- * mime-part.c walks the body; mime-problem.c keeps the problem list.
+ * The message model on GMime 3.  GMime parses the MIME tree, address
+ * lists and transfer encodings; mime-header.c decodes the encoded words
+ * in headers; this file fills struct msg from the headers, sets the kind
+ * flags and enforces the input bounds, and mime-part.c walks the body; mime-problem.c keeps the problem list.
  * Every string that leaves these files went through mime_text_clean(),
  * so it is valid UTF-8 without NULs.
  */
@@ -133,7 +133,7 @@ copy_headers(struct mime_ctx *c, GMimeObject *obj)
 		m->headers[m->n_headers].name =
 		    mime_text_dup(g_mime_header_get_name(h));
 		m->headers[m->n_headers].value =
-		    mime_text_dup(g_mime_header_get_value(h));
+		    mime_header_text(g_mime_header_get_raw_value(h));
 		m->n_headers++;
 	}
 }
@@ -258,15 +258,37 @@ addr_add(struct mime_ctx *c, struct msg_addrs *out, size_t *alloc,
 	out->n++;
 }
 
+/*
+ * Every address in the headers called `name`, parsed by GMime after
+ * mime-header.c decoded their encoded words (GMime's own decoder loses
+ * text after base64 padding).
+ */
 static void
-copy_addrs(struct mime_ctx *c, InternetAddressList *list, struct msg_addrs *out)
+copy_addrs(struct mime_ctx *c, GMimeObject *obj, const char *name,
+    struct msg_addrs *out)
 {
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
 	size_t alloc = 0;
-	int n = list != NULL ? internet_address_list_length(list) : 0;
 
-	for (int i = 0; i < n; i++)
-		addr_add(c, out, &alloc,
-		    internet_address_list_get_address(list, i), 0);
+	for (int i = 0; i < n && i < MIME_MAX_HEADERS; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		InternetAddressList *addrs;
+		char *words;
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0)
+			continue;
+		words = mime_header_words(g_mime_header_get_raw_value(h));
+		addrs = internet_address_list_parse(c->opts, words);
+		for (int k = 0;
+		     addrs != NULL && k < internet_address_list_length(addrs);
+		     k++)
+			addr_add(c, out, &alloc,
+			    internet_address_list_get_address(addrs, k), 0);
+		if (addrs != NULL)
+			g_object_unref(addrs);
+		free(words);
+	}
 }
 
 static void
@@ -276,7 +298,7 @@ copy_from(struct mime_ctx *c, GMimeMessage *gm)
 	struct msg_addrs from = { NULL, 0 };
 	const char *at;
 
-	copy_addrs(c, g_mime_message_get_from(gm), &from);
+	copy_addrs(c, GMIME_OBJECT(gm), "From", &from);
 	if (from.n == 0) {
 		if (g_mime_object_get_header(GMIME_OBJECT(gm), "From"))
 			mime_problem(c, "address: unparsable From");
@@ -292,6 +314,37 @@ copy_from(struct mime_ctx *c, GMimeMessage *gm)
 	free(from.v);
 	at = strrchr(m->from.addr, '@');
 	m->from_domain = xstrdup(at != NULL ? at + 1 : "");
+}
+
+/*
+ * The top-level Content-Type for the rules, which GMime keeps out of the
+ * header list: "type/subtype; name=value..." without the boundary.
+ */
+static void
+copy_content_type(struct mime_ctx *c, GMimeObject *top)
+{
+	GMimeContentType *ct =
+	    top != NULL ? g_mime_object_get_content_type(top) : NULL;
+	GMimeParamList *params;
+	struct buf b;
+
+	if (ct == NULL)
+		return;
+	buf_init(&b, 4096);
+	buf_printf(&b, "%s/%s", g_mime_content_type_get_media_type(ct),
+	    g_mime_content_type_get_media_subtype(ct));
+	params = g_mime_content_type_get_parameters(ct);
+	for (int i = 0; params != NULL && i < g_mime_param_list_length(params);
+	     i++) {
+		GMimeParam *p = g_mime_param_list_get_parameter_at(params, i);
+		const char *name = g_mime_param_get_name(p);
+
+		if (g_ascii_strcasecmp(name, "boundary") != 0)
+			buf_printf(&b, "; %s=%s", name,
+			    g_mime_param_get_value(p));
+	}
+	c->m->content_type = mime_text_lower(mime_text_dup(b.data));
+	buf_free(&b);
 }
 
 /* ---- kind flags ----------------------------------------------------- */
@@ -405,7 +458,7 @@ kind_flags(struct mime_ctx *c)
 	local = at != NULL ? (size_t)(at - m->from.addr) : strlen(m->from.addr);
 	if (local == 13 && strncmp(m->from.addr, "mailer-daemon", 13) == 0)
 		m->flags |= MSG_BOUNCE;
-	if (m->flags & MSG_BOUNCE)
+	if (m->flags & (MSG_BOUNCE | MSG_RECEIPT))
 		m->flags |= MSG_AUTO_SUBMITTED;
 }
 
@@ -552,12 +605,13 @@ parse_gmime(struct mime_ctx *c, const char *p, size_t n, time_t received)
 	copy_headers(c, GMIME_OBJECT(gm));
 	copy_ids(c, gm);
 	copy_date(c, gm, received);
-	m->subject = mime_text_dup(g_mime_message_get_subject(gm));
+	m->subject = xstrdup_or_null(msg_header(m, "Subject"));
 	copy_from(c, gm);
-	copy_addrs(c, g_mime_message_get_sender(gm), &m->sender);
-	copy_addrs(c, g_mime_message_get_reply_to(gm), &m->reply_to);
-	copy_addrs(c, g_mime_message_get_to(gm), &m->to);
-	copy_addrs(c, g_mime_message_get_cc(gm), &m->cc);
+	copy_addrs(c, GMIME_OBJECT(gm), "Sender", &m->sender);
+	copy_addrs(c, GMIME_OBJECT(gm), "Reply-To", &m->reply_to);
+	copy_addrs(c, GMIME_OBJECT(gm), "To", &m->to);
+	copy_addrs(c, GMIME_OBJECT(gm), "Cc", &m->cc);
+	copy_content_type(c, g_mime_message_get_mime_part(gm));
 	mime_part_walk(c, g_mime_message_get_mime_part(gm));
 	g_object_unref(gm);
 out:
@@ -585,8 +639,8 @@ static void
 fill_empty(struct msg *m)
 {
 	char **fields[] = { &m->message_id, &m->in_reply_to, &m->subject,
-		&m->from.name, &m->from.addr, &m->from_domain, &m->text,
-		&m->forwarded, &m->html };
+		&m->content_type, &m->from.name, &m->from.addr, &m->from_domain,
+		&m->text, &m->forwarded, &m->html };
 
 	for (size_t i = 0; i < NELEM(fields); i++) {
 		if (*fields[i] == NULL)
@@ -679,6 +733,7 @@ msg_free(struct msg **mp)
 		free(m->references[i]);
 	free(m->references);
 	free(m->subject);
+	free(m->content_type);
 	free(m->from.name);
 	free(m->from.addr);
 	free(m->from_domain);

@@ -46,6 +46,7 @@ struct msg_attachment {
 #define MSG_DATE_RECEIVED 0x0020 /* Date missing/unparsable: receipt time */
 #define MSG_TRUNCATED 0x0040	 /* a bound was hit; see problems */
 #define MSG_NOT_MAIL 0x0080	 /* no usable header block at all */
+#define MSG_RECEIPT 0x0100	 /* read receipt (disposition-notification) */
 
 struct msg {
 	char *message_id;  /* without <>; synthetic when MSG_SYNTHETIC_ID */
@@ -54,6 +55,9 @@ struct msg {
 	size_t n_references;
 	int64_t date;  /* seconds since the epoch, UTC */
 	char *subject; /* decoded; "" when none */
+	/* top-level Content-Type, lowercased "type/subtype" and its
+	   parameters but the boundary ("; report-type=..."); "" when none */
+	char *content_type;
 
 	struct msg_addr from; /* first From address; "" fields when none */
 	char *from_domain;    /* domain part of from.addr, lowercased */

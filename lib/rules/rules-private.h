@@ -44,6 +44,7 @@ enum rules_target {
 	RT_TIER,
 	RT_HEADER,
 	RT_FLAG,
+	RT_CONTENT_TYPE,
 	RT_COUNT,
 };
 

@@ -129,6 +129,15 @@ t_header(const struct msg *m, const struct rules_ctx *ctx, const char *arg,
 	return NULL;
 }
 
+/* The top-level Content-Type, which the header list does not carry. */
+static const char *
+t_content_type(const struct msg *m, const struct rules_ctx *ctx,
+    const char *arg, size_t *pos)
+{
+	(void)ctx, (void)arg;
+	return one(m->content_type, pos);
+}
+
 /*
  * What the MIME parser concluded about the message (lib/mail/mime.h), as
  * words: a delivery report is known by its top-level Content-Type, which
@@ -142,6 +151,7 @@ static const struct {
 	{ MSG_AUTO_SUBMITTED, "auto-submitted" },
 	{ MSG_LIST, "list" },
 	{ MSG_BOUNCE, "bounce" },
+	{ MSG_RECEIPT, "receipt" },
 	{ MSG_OWN_LOOP, "own-loop" },
 	{ MSG_TRUNCATED, "truncated" },
 };
@@ -172,4 +182,5 @@ const struct rules_target_def rules_targets[RT_COUNT] = {
 	[RT_TIER] = { "tier", 0, 0, t_tier },
 	[RT_HEADER] = { "header", 1, 1, t_header },
 	[RT_FLAG] = { "flag", 0, 1, t_flag },
+	[RT_CONTENT_TYPE] = { "content-type", 0, 0, t_content_type },
 };

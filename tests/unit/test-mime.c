@@ -150,6 +150,10 @@ test_charsets(void **state)
 		{ "charset-big5.eml", "繁體中文", NULL },
 		{ "charset-ks_c_5601-1987.eml", "안녕하세요", NULL },
 		{ "charset-iso-2022-jp.eml", "日本語のメール", NULL },
+		/* NEC row 13 and the IBM extension rows, as CP50221 reads
+		   them (glibc's ISO-2022-JP has them not) */
+		{ "charset-iso-2022-jp-nec.eml",
+		    "お見積りの件：①②③ ㈱アクメ №１ ⅰⅱ 髙﨑", NULL },
 		{ "charset-undeclared-8bit.eml", "Déjà vu café",
 		    "undeclared 8-bit text read as windows-1252" },
 		{ "charset-ascii-is-utf8.eml", "naïve résumé", NULL },
@@ -235,7 +239,7 @@ test_subjects(void **state)
 		    "Grüße" },
 		/* An encoded newline does not break the line. */
 		{ "=?iso-2022-jp?b?GyRCJUYlOSVIGyhCCg=?=", "テスト" },
-		{ "=?utf-8?q?a=0D=0Ab=09c?=", "a  b c" },
+		{ "=?utf-8?q?a=0D=0Ab=09c?=", "a b c" },
 		/* An unknown charset must not produce invalid UTF-8. */
 		{ "=?x-unknown?q?abc=FF?=", NULL },
 	};
@@ -248,6 +252,113 @@ test_subjects(void **state)
 			fail_msg("subject %zu: \"%s\", want \"%s\"", i,
 			    m->subject, cases[i].want);
 		assert_string_equal(msg_header(m, "SUBJECT"), m->subject);
+		msg_free(&m);
+	}
+}
+
+/*
+ * Encoded words the way mime-header.c decodes them, one case per shape:
+ * GMime 3.2.13 stops at the '=' padding of a base64 word followed by
+ * another of the same charset (jstedfast/gmime issue 133).
+ */
+static void
+test_encoded_words(void **state)
+{
+	static const struct {
+		const char *raw;
+		const char *want;
+	} cases[] = {
+		/* B words, the first padded: nothing after it may be lost. */
+		{ "=?UTF-8?B?UHJlaXNhbmZyYWdlIGbDvHI=?= "
+		  "=?UTF-8?B?IDUwMCBMaXplbnplbg==?=",
+		    "Preisanfrage für 500 Lizenzen" },
+		{ "=?utf-8?b?YWI=?= =?utf-8?b?Y2Q=?= tail", "abcd tail" },
+		/* Folded over lines, as long subjects are. */
+		{ "=?UTF-8?B?UHJlaXNhbmZyYWdlIGbDvHI=?=\r\n "
+		  "=?UTF-8?B?IDUwMCBMaXplbnplbg==?=",
+		    "Preisanfrage für 500 Lizenzen" },
+		/* Q words, adjacent and with text between. */
+		{ "=?UTF-8?Q?Pr=C3=A9?= =?UTF-8?Q?sident?= et "
+		  "=?UTF-8?Q?tarifs_2027?=",
+		    "Président et tarifs 2027" },
+		/* A B word then a Q word of one charset. */
+		{ "=?UTF-8?B?R3LDvA==?= =?UTF-8?Q?=C3=9Fe?=", "Grüße" },
+		/* Adjacent words in different charsets. */
+		{ "=?ISO-8859-1?Q?Gr=FC=DF?= =?UTF-8?B?IGF1cyBLw7Zsbg==?=",
+		    "Grüß aus Köln" },
+		{ "=?ISO-2022-JP?B?GyRCOCtAUTlnJG8kOxsoQg==?= "
+		  "=?UTF-8?B?IOKAkyDku7fmoLw=?=",
+		    "見積合わせ – 价格" },
+		/* A multi-byte character split across two words. */
+		{ "=?UTF-8?B?5pc=?= =?UTF-8?B?peacrOiqng==?=", "日本語" },
+		{ "=?UTF-8?Q?=E6=97?= =?UTF-8?Q?=A5=E6=9C=AC?=", "日本" },
+		/* Words glued without a blank (some webmailers). */
+		{ "=?UTF-8?B?44GC?==?UTF-8?B?44GE?=", "あい" },
+		/* ISO-2022-JP with NEC extensions: ① ② and ㈱. */
+		{ "=?ISO-2022-JP?B?GyRCLSEtIhsoQg==?= "
+		  "=?ISO-2022-JP?B?GyRCLWobKEI=?=",
+		    "①②㈱" },
+		/* Malformed words stay as written; nothing else is lost. */
+		{ "=?UTF-8?B?!!!?= and more", "=?UTF-8?B?!!!?= and more" },
+		{ "=?UTF-8?Q?bad=ZZ?= x", "=?UTF-8?Q?bad=ZZ?= x" },
+		{ "=?UTF-8?X?abc?= x", "=?UTF-8?X?abc?= x" },
+		{ "=??Q?abc?= x", "=??Q?abc?= x" },
+		{ "=?UTF-8?Q?unterminated x", "=?UTF-8?Q?unterminated x" },
+		{ "=?UTF-8?B?YWI=?= =?UTF-8?B?!!!?= =?UTF-8?B?Y2Q=?=",
+		    "ab =?UTF-8?B?!!!?= cd" },
+		/* An equals sign that starts no word. */
+		{ "1+1=2 =? what", "1+1=2 =? what" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct msg *m = parse_with_header("Subject", cases[i].raw);
+
+		if (strcmp(m->subject, cases[i].want) != 0)
+			fail_msg("subject %zu: \"%s\", want \"%s\"", i,
+			    m->subject, cases[i].want);
+		msg_free(&m);
+	}
+}
+
+/* Display names: the same words in phrases and quoted strings. */
+static void
+test_encoded_names(void **state)
+{
+	static const struct {
+		const char *value;
+		size_t idx;
+		const char *name;
+		const char *addr;
+	} cases[] = {
+		{ "=?UTF-8?B?SsO8cmdlbg==?= =?UTF-8?B?IE3DvGxsZXI=?= "
+		  "<j@x.example>",
+		    0, "Jürgen Müller", "j@x.example" },
+		/* Inside a quoted display name (Outlook, Apple Mail). */
+		{ "\"=?UTF-8?B?SsO8cmdlbg==?= =?UTF-8?B?IE3DvGxsZXI=?=\" "
+		  "<j@x.example>",
+		    0, "Jürgen Müller", "j@x.example" },
+		{ "\"=?ISO-8859-1?Q?Fran=E7ois?= Dupr\xc3\xa9\" <f@x.example>",
+		    0, "François Dupré", "f@x.example" },
+		/* A decoded comma must not split the address list. */
+		{ "=?UTF-8?Q?M=C3=BCller=2C_Anna?= <a@x.example>, "
+		  "=?UTF-8?B?w4lsaXNl?= =?UTF-8?B?IEJsYW5j?= <e@x.example>",
+		    1, "Élise Blanc", "e@x.example" },
+		{ "=?UTF-8?Q?M=C3=BCller=2C_Anna?= <a@x.example>, "
+		  "=?UTF-8?B?w4lsaXNl?= =?UTF-8?B?IEJsYW5j?= <e@x.example>",
+		    0, "Müller, Anna", "a@x.example" },
+		{ "=?ISO-2022-JP?B?GyRCLWobKEI=?= =?UTF-8?B?44Ki44Kv44Oh?= "
+		  "<info@x.example>",
+		    0, "㈱アクメ", "info@x.example" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct msg *m = parse_with_header("To", cases[i].value);
+
+		assert_true(m->to.n > cases[i].idx);
+		if (strcmp(m->to.v[cases[i].idx].name, cases[i].name) != 0)
+			fail_msg("name %zu: \"%s\", want \"%s\"", i,
+			    m->to.v[cases[i].idx].name, cases[i].name);
+		assert_string_equal(m->to.v[cases[i].idx].addr, cases[i].addr);
 		msg_free(&m);
 	}
 }
@@ -1120,6 +1231,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_subjects),
+		cmocka_unit_test(test_encoded_words),
+		cmocka_unit_test(test_encoded_names),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_from),
 		cmocka_unit_test(test_html),
