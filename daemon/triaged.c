@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
@@ -47,13 +48,17 @@ struct triaged {
 	int quit;
 };
 
+/* --help on stdout and exit 0; a usage error on stderr and exit 2. */
 static void
-usage(void)
+usage(int help)
 {
-	fprintf(stderr,
-	    "usage: triaged [-c FILE] [--check] [--once] "
-	    "[--no-idle] [--batch N] [--idle-renew SECONDS] [-v]\n");
-	exit(EXIT_CONFIG);
+	fprintf(help ? stdout : stderr,
+	    "usage: triaged [-c FILE] [--check] [--once] [--no-idle] "
+	    "[--batch N] [--idle-renew SECONDS] [-v | -q]\n%s",
+	    help ? "       triaged --help | --version\n"
+		   "See triaged(8) and triage.conf(5).\n" :
+		   "");
+	exit(help ? 0 : EXIT_CONFIG);
 }
 
 /*
@@ -87,15 +92,19 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "idle-renew", required_argument, NULL, 'R' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char optstr[] = "c:nvqhV";
 	long n;
 	int ch;
 
 	a->conf_path = getenv("TRIAGE_CONFIG");
 	if (a->conf_path == NULL || *a->conf_path == '\0')
 		a->conf_path = TRIAGE_SYSCONFDIR "/triage/triage.conf";
-	while ((ch = getopt_long(argc, argv, "c:nv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			a->conf_path = optarg;
@@ -112,44 +121,49 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'b':
 			n = arg_number(optarg, 10000);
 			if (n == 0)
-				usage();
+				usage(0);
 			a->batch = (size_t)n;
 			break;
 		case 'R':
 			n = arg_number(optarg, IDLE_RENEW_MAX_S);
 			if (n == 0)
-				usage();
+				usage(0);
 			a->idle_renew_s = (int)n;
 			break;
-		case 'v':
-			log_init("triaged", LOG_LVL_DEBUG);
+		case 'v': /* -v and -q win over the config's log_level */
+			log_pin_level(LOG_LVL_DEBUG);
 			break;
+		case 'q':
+			log_pin_level(LOG_LVL_WARN);
+			break;
+		case 'h':
+			usage(1);
+			break;
+		case 'V':
+			printf("triaged %s\n", TRIAGE_VERSION);
+			exit(0);
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
 }
 
 /*
- * --check: load the config and print every problem plainly, one
- * "FILE:LINE: message" a line, as a compiler does (smtpd -n).
+ * --check: load what the daemon loads and print every problem plainly,
+ * one "FILE:LINE: message" a line, as a compiler does (smtpd -n).
  */
 static int
 check_config(const char *path)
 {
-	struct conf_errors errs = { 0 };
-	struct conf *conf = NULL;
+	struct engine_opts eo = { .conf_path = path };
+	struct error err = { 0 };
 
-	if (conf_load(path, &conf, &errs) < 0) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
-		conf_errors_clear(&errs);
+	eo.log.fn = log_sink_plain;
+	if (engine_check(&eo, &err) < 0)
 		return EXIT_CONFIG;
-	}
 	printf("%s: ok\n", path);
-	conf_free(&conf);
 	return 0;
 }
 
@@ -287,6 +301,8 @@ main(int argc, char **argv)
 	struct error err = { 0 };
 	int status = 0;
 
+	/* No core dump, no ptrace by others: memory holds passwords. */
+	(void)prctl(PR_SET_DUMPABLE, 0);
 	log_init("triaged", LOG_LVL_INFO);
 	parse_args(argc, argv, &args);
 	bound_malloc();

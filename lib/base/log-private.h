@@ -8,8 +8,15 @@
 
 #include "log.h"
 
+void log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Would a line at `level` be written?  Is standard error the journal? */
+int log_wanted(enum log_level level);
+int log_to_journal(void);
+/* The program name log_init() was given (SYSLOG_IDENTIFIER=). */
+const char *log_name(void);
 
 #endif

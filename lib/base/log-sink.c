@@ -4,6 +4,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
 
 #include "log-private.h"
 
@@ -47,8 +50,65 @@ prefix(const struct log_where *w, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, "mailbox=%s ",
 		    w->mailbox);
 	if (w->ticket > 0 && n < len)
-		(void)snprintf(buf + n, len - n, "ticket=%" PRId64 " ",
+		n += (size_t)snprintf(buf + n, len - n, "ticket=%" PRId64 " ",
 		    w->ticket);
+	if (w->message_id != NULL && n < len)
+		(void)snprintf(buf + n, len - n, "message-id=<%s> ",
+		    w->message_id);
+}
+
+/* One field "NAME=value", control characters made '?'; 1 (or 0: none). */
+static size_t
+field(char *dst, const char *name, const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return 0;
+	(void)snprintf(dst, LOG_JOURNAL_FIELD_LEN, "%s=%s", name, value);
+	for (char *p = dst; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			*p = '?';
+	}
+	return 1;
+}
+
+size_t
+log_sink_journal_fields(enum log_level level, const struct log_where *where,
+    const char *msg, struct log_journal_fields *f)
+{
+	char pre[256], line[LOG_JOURNAL_FIELD_LEN], num[32];
+	size_t n = 0;
+
+	prefix(where, pre, sizeof(pre));
+	(void)snprintf(line, sizeof(line), "%s%s", pre, msg);
+	n += field(f->v[n], "MESSAGE", line);
+	(void)snprintf(num, sizeof(num), "%d", (int)level);
+	n += field(f->v[n], "PRIORITY", num);
+	n += field(f->v[n], "SYSLOG_IDENTIFIER", log_name());
+	if (where == NULL)
+		return n;
+	n += field(f->v[n], "TRIAGE_COMPONENT", where->component);
+	n += field(f->v[n], "MAILBOX", where->mailbox);
+	if (where->ticket > 0) {
+		(void)snprintf(num, sizeof(num), "%" PRId64, where->ticket);
+		n += field(f->v[n], "TICKET", num);
+	}
+	n += field(f->v[n], "MESSAGE_ID", where->message_id);
+	return n;
+}
+
+/* 0 when the journal took the line. */
+static int
+journal_send(enum log_level level, const struct log_where *where,
+    const char *msg)
+{
+	struct log_journal_fields f;
+	struct iovec iov[LOG_JOURNAL_FIELDS];
+	size_t n;
+
+	n = log_sink_journal_fields(level, where, msg, &f);
+	for (size_t i = 0; i < n; i++)
+		iov[i] = (struct iovec){ f.v[i], strlen(f.v[i]) };
+	return sd_journal_sendv(iov, (int)n) < 0 ? -1 : 0;
 }
 
 void
@@ -58,9 +118,15 @@ log_sink_stderr(void *arg, enum log_level level, const struct log_where *where,
 	char pre[256];
 
 	(void)arg;
+	if (!log_wanted(level))
+		return;
+	if (log_to_journal() && journal_send(level, where, msg) == 0)
+		return;
 	prefix(where, pre, sizeof(pre));
 	switch (level) {
 	case LOG_LVL_ERR:
+		log_errx("%s%s", pre, msg);
+		break;
 	case LOG_LVL_WARN:
 		log_warnx("%s%s", pre, msg);
 		break;
@@ -74,4 +140,14 @@ log_sink_stderr(void *arg, enum log_level level, const struct log_where *where,
 		log_debug("%s%s", pre, msg);
 		break;
 	}
+}
+
+void
+log_sink_plain(void *arg, enum log_level level, const struct log_where *where,
+    const char *msg)
+{
+	(void)arg;
+	(void)level;
+	(void)where;
+	fprintf(stderr, "%s\n", msg);
 }

@@ -5,18 +5,90 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *log_progname = "triage";
 static enum log_level log_max = LOG_LVL_INFO;
+static int log_pinned;	/* -v or -q: the config's log_level is ignored */
 static int log_journal; /* stderr is the journal: no name, no time */
+
+/* $JOURNAL_STREAM is "DEV:INODE" of the journal's stream (systemd.exec). */
+static int
+stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (v == NULL || sscanf(v, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *progname, enum log_level max_level)
 {
 	log_progname = progname;
 	log_max = max_level;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = stderr_is_journal();
+}
+
+void
+log_set_level(enum log_level max_level)
+{
+	if (!log_pinned)
+		log_max = max_level;
+}
+
+void
+log_pin_level(enum log_level max_level)
+{
+	log_max = max_level;
+	log_pinned = 1;
+}
+
+int
+log_level_parse(const char *name, enum log_level *level_r)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} names[] = {
+		{ "error", LOG_LVL_ERR },
+		{ "warning", LOG_LVL_WARN },
+		{ "info", LOG_LVL_INFO },
+		{ "debug", LOG_LVL_DEBUG },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(name, names[i].name) == 0) {
+			*level_r = names[i].level;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+log_wanted(enum log_level level)
+{
+	return level <= log_max;
+}
+
+int
+log_to_journal(void)
+{
+	return log_journal;
+}
+
+const char *
+log_name(void)
+{
+	return log_progname;
 }
 
 /* Writes one line; control characters in the message become '?'. */
@@ -50,6 +122,12 @@ log_vwrite(enum log_level level, const char *errstr, const char *fmt,
 		log_vwrite((level), (errstr), fmt, ap); \
 		va_end(ap); \
 	} while (0)
+
+void
+log_errx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_ERR, NULL);
+}
 
 void
 log_warnx(const char *fmt, ...)

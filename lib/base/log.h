@@ -20,8 +20,23 @@ enum log_level {
 	LOG_LVL_DEBUG = 7,
 };
 
-/* Program name shown when not under the journal; verbosity threshold. */
+/*
+ * Program name shown when not under the journal; verbosity threshold.
+ * Standard error is the journal when $JOURNAL_STREAM names its device
+ * and inode (systemd.exec(5)): lines then go through sd_journal_send
+ * with their fields (log-sink.h), and carry no name or time.
+ */
 void log_init(const char *progname, enum log_level max_level);
+
+/*
+ * The threshold from the config (log_level): a no-op once the command
+ * line pinned one (log_pin_level, for -v and -q), which wins.
+ */
+void log_set_level(enum log_level max_level);
+void log_pin_level(enum log_level max_level);
+
+/* "error", "warning", "info" or "debug" into *level_r; -1 if none. */
+int log_level_parse(const char *name, enum log_level *level_r);
 
 /*
  * The program's own lines; library threads log through a log_sink

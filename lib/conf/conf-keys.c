@@ -47,7 +47,11 @@ check_env_name(struct loader *l, const struct key *k, const config_setting_t *s,
 		"ca_file", V_PATH, F(type, srv.ca_file), K_EMPTY_NULL \
 	}
 
-/* Secrets are read now so a bad one stops the start, not the first poll. */
+/*
+ * Secrets are checked now, so a bad one stops the start and not the first
+ * poll, but not kept: conf_server_password() reads them again for each
+ * login and the caller wipes them after, so a loaded config holds none.
+ */
 static void
 load_secrets(struct loader *l, const config_setting_t *g,
     struct conf_server *srv)
@@ -56,8 +60,7 @@ load_secrets(struct loader *l, const config_setting_t *g,
 	char why[256];
 
 	if (srv->password_file != NULL &&
-	    conf_secret_file(srv->password_file, &srv->password, why,
-		sizeof(why)) < 0)
+	    conf_secret_file(srv->password_file, NULL, why, sizeof(why)) < 0)
 		conf_lerr(l, conf_child(g, "password_file"),
 		    "password_file '%s'%s", srv->password_file, why);
 	if (srv->password_env != NULL) {
@@ -67,8 +70,6 @@ load_secrets(struct loader *l, const config_setting_t *g,
 			    "environment variable '%s' (password_env) is not "
 			    "set",
 			    srv->password_env);
-		else
-			srv->password = xstrdup(v);
 	}
 	/* Tokens are refreshed by others: check now, read at connect. */
 	if (srv->oauth2_token_file != NULL &&
@@ -517,6 +518,21 @@ check_route_refs(struct loader *l, const struct conf *c)
 	}
 }
 
+/* log_level = "error" | "warning" | "info" | "debug" */
+static void
+load_log_level(struct loader *l, const struct key *k, const config_setting_t *s,
+    const char *text, void *base)
+{
+	struct conf *c = base;
+
+	(void)k;
+	if (log_level_parse(text, &c->log_level) < 0)
+		conf_lerr(l, s,
+		    "'log_level' must be \"error\", \"warning\", "
+		    "\"info\" or \"debug\", not \"%s\"",
+		    text);
+}
+
 static void
 post_top(struct loader *l, const config_setting_t *root, void *base)
 {
@@ -541,8 +557,10 @@ static const struct key top_keys[] = {
 	{ "smtp", V_BLOCK, .fn = load_smtp },
 	{ "routes", V_BLOCK, .fn = load_routes },
 	{ "team", V_BLOCK, .fn = load_team },
+	/* "" is an error, not "off": leave the key out for off. */
 	{ "trust_authentication_results", V_STR,
-	    F(struct conf, trust_authentication_results), K_EMPTY_NULL },
+	    F(struct conf, trust_authentication_results) },
+	{ "log_level", V_CUSTOM, .def = "info", .fn = load_log_level },
 	{ "sla", V_BLOCK, .fn = load_sla },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);

@@ -315,6 +315,7 @@ read_capped(int fd, char **out_r, size_t *len_r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			explicit_bzero(data, len); /* a part is still one */
 			free(data);
 			return -1;
 		}

@@ -636,3 +636,33 @@ conf_has_queue(const struct conf *c, const char *queue)
 	}
 	return conf_route(c, queue) != NULL;
 }
+
+const char *
+conf_queue_closest(const struct conf *c, const char *name)
+{
+	const char **names =
+	    xcalloc(c->n_mailboxes + c->n_routes + 1, sizeof(*names));
+	const char *near;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_mailboxes; i++)
+		names[n++] = c->mailboxes[i].queue;
+	for (size_t i = 0; i < c->n_routes; i++)
+		names[n++] = c->routes[i].name;
+	near = conf_closest(name, names, n);
+	free(names);
+	return near;
+}
+
+const char *
+conf_route_closest(const struct conf *c, const char *name)
+{
+	const char **names = xcalloc(c->n_routes + 1, sizeof(*names));
+	const char *near;
+
+	for (size_t i = 0; i < c->n_routes; i++)
+		names[i] = c->routes[i].name;
+	near = conf_closest(name, names, c->n_routes);
+	free(names);
+	return near;
+}

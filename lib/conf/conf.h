@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "log.h"
 
 enum conf_tls {
 	CONF_TLS_IMPLICIT,
@@ -34,9 +35,10 @@ struct conf_server {
 	int port;
 	enum conf_tls tls;
 	char *user;
-	char *password;		    /* read at load from password_file or
-				   password_env; never logged; NULL when none
-				   or loaded with CONF_LOAD_NO_SECRETS */
+	char *password;		    /* NULL in a loaded conf (secrets are
+				   checked at load, not kept): a caller sets
+				   it in its copy for one login, then wipes
+				   it; never logged */
 	char *password_file;	    /* absolute path */
 	char *password_env;	    /* environment variable name */
 	char *password_command;	    /* run by conf_server_password() at connect
@@ -105,6 +107,7 @@ struct conf {
 	struct conf_member *team;
 	size_t n_team;
 	char *trust_authentication_results; /* NULL when not set */
+	enum log_level log_level;	    /* log_level; default info */
 	struct conf_sla sla;
 };
 
@@ -124,7 +127,8 @@ struct conf_errors {
  * Relative paths in the file (database, rules, accounts, password_file,
  * ca_file, oauth2_token_file) come out absolute, resolved against the
  * directory of `path`.  password_file and password_env are read (and
- * checked) here; password_command is only run by conf_server_password().
+ * checked, not kept) here; password_command is only run by
+ * conf_server_password().
  */
 int conf_load(const char *path, struct conf **conf_r, struct conf_errors *errs);
 
@@ -149,6 +153,13 @@ const struct conf_member *conf_member_by_name(const struct conf *c,
     const char *name);
 /* Is `queue` a queue name this config knows (a mailbox's queue or route)? */
 int conf_has_queue(const struct conf *c, const char *queue);
+/*
+ * The queue (or route) name of `c` closest to `name`, when it is close
+ * enough to be a typo of it ("suport" -> "support"): for "did you mean".
+ * NULL when none is.  The result points into `c`.
+ */
+const char *conf_queue_closest(const struct conf *c, const char *name);
+const char *conf_route_closest(const struct conf *c, const char *name);
 
 /*
  * Parse "90", "30s", "15m", "4h", "1d", "2w" (or sums such as "1h30m")
@@ -160,7 +171,8 @@ int conf_size(const char *s, size_t *bytes_r);
 
 /*
  * The secrets of a server block, fetched when connecting: the password
- * (already read at load, or password_file / password_env read now, or
+ * (s->password when a caller set it, else password_file / password_env
+ * read now, or
  * what password_command prints on stdout) and the XOAUTH2 token
  * (oauth2_token_file re-read each time, since tokens are refreshed, or
  * oauth2_token_command's output).  Trailing newlines are stripped.

@@ -117,6 +117,10 @@ log_result(struct daemon *d, const struct daemon_job *job,
 {
 	const char *mb = job->w->mb->name;
 	const struct mailcmd_result *mres = &res->commands;
+	const struct msg *m = ingest_msg_parsed(e->im);
+	struct log_where where = { .mailbox = mb,
+		.ticket = mres->ticket_id,
+		.message_id = m != NULL ? m->message_id : NULL };
 
 	if (res->stored_raw)
 		daemon_log(d, LOG_LVL_WARN, mb,
@@ -124,13 +128,12 @@ log_result(struct daemon *d, const struct daemon_job *job,
 		    "message failed (%s); storing it raw",
 		    e->uid, ingest_msg_error(e->im));
 	if (mres->outcome != MAILCMD_NONE)
-		daemon_log(d, LOG_LVL_INFO, mb,
-		    "uid=%u ticket=%lld: mail "
+		daemon_log_where(d, LOG_LVL_INFO, &where,
+		    "uid=%u: mail "
 		    "commands %s (%zu command%s, %zu error%s)",
-		    e->uid, (long long)mres->ticket_id,
-		    mailcmd_outcome_name(mres->outcome), mres->n_commands,
-		    mres->n_commands == 1 ? "" : "s", mres->n_errors,
-		    mres->n_errors == 1 ? "" : "s");
+		    e->uid, mailcmd_outcome_name(mres->outcome),
+		    mres->n_commands, mres->n_commands == 1 ? "" : "s",
+		    mres->n_errors, mres->n_errors == 1 ? "" : "s");
 }
 
 /*

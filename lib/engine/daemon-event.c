@@ -8,6 +8,17 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+static void
+daemon_vlog(struct daemon *d, enum log_level level,
+    const struct log_where *where, const char *fmt, va_list ap)
+{
+	if (d->opts.log.fn == NULL)
+		return;
+	pthread_mutex_lock(&d->log_lock);
+	log_sink_vsay(&d->opts.log, level, where, fmt, ap);
+	pthread_mutex_unlock(&d->log_lock);
+}
+
 void
 daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
     const char *fmt, ...)
@@ -15,12 +26,19 @@ daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
 	struct log_where where = { .mailbox = mailbox };
 	va_list ap;
 
-	if (d->opts.log.fn == NULL)
-		return;
 	va_start(ap, fmt);
-	pthread_mutex_lock(&d->log_lock);
-	log_sink_vsay(&d->opts.log, level, &where, fmt, ap);
-	pthread_mutex_unlock(&d->log_lock);
+	daemon_vlog(d, level, &where, fmt, ap);
+	va_end(ap);
+}
+
+void
+daemon_log_where(struct daemon *d, enum log_level level,
+    const struct log_where *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	daemon_vlog(d, level, where, fmt, ap);
 	va_end(ap);
 }
 

@@ -118,6 +118,10 @@ struct daemon {
 /* Log to opts.log, one line at a time: `mailbox` may be NULL. */
 void daemon_log(struct daemon *d, enum log_level level, const char *mailbox,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same about a ticket or a message (the journal's TICKET=...). */
+void daemon_log_where(struct daemon *d, enum log_level level,
+    const struct log_where *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Tell the main loop something changed. */
 void daemon_wake(struct daemon *d);

@@ -550,6 +550,18 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 	return r;
 }
 
+/* A poll that found nothing is a debug line, not one a minute at info. */
+static enum log_level
+poll_level(int r, const struct mailbox_counts *c)
+{
+	if (r < 0)
+		return LOG_LVL_WARN;
+	if (c->pending == 0 && c->stored == 0 && c->duplicate == 0 &&
+	    c->too_big == 0 && c->gone == 0)
+		return LOG_LVL_DEBUG;
+	return LOG_LVL_INFO;
+}
+
 static int
 poll_once(struct daemon_worker *w, struct error *err)
 {
@@ -592,8 +604,8 @@ poll_once(struct daemon_worker *w, struct error *err)
 	}
 	r = drain(w, uidvalidity, from, reset, err);
 	mailbox_counts_format(&w->poll, counts, sizeof(counts));
-	daemon_log(w->d, r < 0 ? LOG_LVL_WARN : LOG_LVL_INFO, mb->name,
-	    "poll%s: %s", r < 0 ? " (interrupted)" : "", counts);
+	daemon_log(w->d, poll_level(r, &w->poll), mb->name, "poll%s: %s",
+	    r < 0 ? " (interrupted)" : "", counts);
 	if (w->poll.too_big > 0)
 		daemon_log(w->d, LOG_LVL_WARN, mb->name,
 		    "%" PRIu64 " message%s"

@@ -1,7 +1,8 @@
 /*
  * Build one configuration -- config, rule set, accounts -- reporting
- * every problem in each to the engine's log sink.  Used at start and by
- * reload, which swaps only what loaded clean.
+ * every problem in each to the engine's log sink, at error priority.
+ * Used at start and by reload, which swaps only what loaded clean.  A
+ * config that loads sets the log threshold (log_level) for what follows.
  */
 #include "engine-private.h"
 
@@ -17,12 +18,12 @@ engine_load_conf(const struct engine_opts *o)
 
 	if (conf_load(o->conf_path, &conf, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
-			log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s",
+			log_sink_say(&o->log, LOG_LVL_ERR, NULL, "%s",
 			    errs.v[i]);
-		log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s: %zu error%s",
-		    o->conf_path, errs.n, errs.n == 1 ? "" : "s");
 	}
 	conf_errors_clear(&errs);
+	if (conf != NULL)
+		log_set_level(conf->log_level);
 	return conf;
 }
 
@@ -38,12 +39,9 @@ engine_load_rules(const struct engine_opts *o, const struct conf *c)
 	opts.names = &names;
 	if (rules_load(c->rules, &opts, &rs, &probs) < 0) {
 		for (size_t i = 0; i < probs.n; i++)
-			log_sink_say(&o->log, LOG_LVL_WARN, NULL,
-			    "%s:%d:%d: %s", probs.v[i].file, probs.v[i].line,
-			    probs.v[i].col, probs.v[i].msg);
-		log_sink_say(&o->log, LOG_LVL_WARN, NULL,
-		    "%s: %zu problem%s in the rules", c->rules, probs.n,
-		    probs.n == 1 ? "" : "s");
+			log_sink_say(&o->log, LOG_LVL_ERR, NULL, "%s:%d:%d: %s",
+			    probs.v[i].file, probs.v[i].line, probs.v[i].col,
+			    probs.v[i].msg);
 	}
 	rules_problems_clear(&probs);
 	return rs;
@@ -61,7 +59,7 @@ engine_load_accounts(const struct engine_opts *o, const struct conf *c,
 		return 0;
 	r = accounts_load(c->accounts, a_r, &errs);
 	for (size_t i = 0; i < errs.n; i++)
-		log_sink_say(&o->log, LOG_LVL_WARN, NULL, "%s", errs.v[i]);
+		log_sink_say(&o->log, LOG_LVL_ERR, NULL, "%s", errs.v[i]);
 	accounts_errors_clear(&errs);
 	return r;
 }

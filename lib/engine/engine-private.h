@@ -2,7 +2,8 @@
  * Internals shared by the engine's files: engine.c (open, start, finish,
  * free), engine-reload.c (SIGHUP), engine-status.c (STATUS= and the
  * status file), engine-run.c (the threads of one configuration),
- * engine-load.c (config, rules, accounts), engine-jobs.c (the outbox
+ * engine-check.c (triaged --check), engine-load.c (config, rules,
+ * accounts), engine-jobs.c (the outbox
  * and SLA jobs on the cron) and engine-lock.c (one triaged per
  * database).  Each calls only files listed after it.
  */

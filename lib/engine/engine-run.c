@@ -41,7 +41,7 @@ start_mailboxes(struct engine *e)
 	r = daemon_start(e->conf, e->st, &opts, &e->d, &err);
 	free(prev);
 	if (r < 0)
-		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err.msg);
+		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err.msg);
 	return r;
 }
 
@@ -60,7 +60,7 @@ start_jobs(struct engine *e)
 		return 0;
 	if (engine_jobs_start(e->conf, e->accounts, &e->opts.log, &e->jobs,
 		&err) < 0) {
-		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err.msg);
+		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err.msg);
 		return -1;
 	}
 	return 0;

@@ -29,7 +29,7 @@ open_store(struct engine *e, struct error *err)
 	if (r == 0)
 		r = store_set_cache_size(e->st, DB_CACHE_KIB, err);
 	if (r < 0) {
-		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err->msg);
+		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err->msg);
 		store_close(&e->st);
 	}
 	return r;
@@ -56,7 +56,7 @@ load(struct engine *e, struct error *err)
 	}
 	return 0;
 broken:
-	log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s: not starting",
+	log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s: not starting",
 	    broken);
 	return error_set(err, ERR_CONF, "%s is broken", broken);
 }
@@ -73,7 +73,7 @@ engine_open(const struct engine_opts *opts, struct engine **e_r,
 		goto fail;
 	/* Before the database is touched: one triaged per database. */
 	if (engine_lock_take(e->conf->database, &e->lock_fd, err) < 0) {
-		log_sink_say(&e->opts.log, LOG_LVL_WARN, NULL, "%s", err->msg);
+		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err->msg);
 		goto fail;
 	}
 	mime_init();

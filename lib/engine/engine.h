@@ -48,6 +48,17 @@ int engine_open(const struct engine_opts *opts, struct engine **e_r,
     struct error *err);
 
 /*
+ * triaged --check, offline: load the config (secrets checked: present,
+ * not readable by group or others), the rules (file:line:col; queues
+ * and routes the config does not declare, with a "did you mean"), the
+ * accounts, and check that the database's directory is writable by the
+ * caller.  Every problem goes to opts->log.  Returns 0 when the daemon
+ * would start with this config, or -1 with err (ERR_CONF) when it would
+ * refuse it.
+ */
+int engine_check(const struct engine_opts *opts, struct error *err);
+
+/*
  * Start a worker per mailbox, the outbox sender (with an smtp block)
  * and the SLA clocks (neither with --once: engine_finish runs them
  * once).  Returns 0, or -1 (logged).

@@ -398,6 +398,7 @@ parse_named(struct rules_parser *p, enum action_kind kind, const char *s)
 	const char *at = skip_space(s);
 	int is_queue = kind == ACT_QUEUE;
 	char *name = name_arg(p, &s, is_queue ? "queue" : "route");
+	const char *near;
 
 	if (name == NULL)
 		return;
@@ -406,8 +407,13 @@ parse_named(struct rules_parser *p, enum action_kind kind, const char *s)
 		return;
 	}
 	if (!known(p->names, is_queue, name)) {
-		perr(p, col_of(p, at), "unknown %s '%s'",
-		    is_queue ? "queue" : "route", name);
+		near = p->names->closest != NULL ?
+			   p->names->closest(p->names->arg, is_queue, name) :
+			   NULL;
+		perr(p, col_of(p, at), "unknown %s '%s'%s%s%s",
+		    is_queue ? "queue" : "route", name,
+		    near != NULL ? " (did you mean '" : "",
+		    near != NULL ? near : "", near != NULL ? "'?)" : "");
 		free(name);
 		return;
 	}

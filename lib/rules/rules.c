@@ -303,10 +303,18 @@ conf_route_known(void *arg, const char *name)
 	return conf_route(arg, name) != NULL;
 }
 
+static const char *
+conf_name_closest(void *arg, int queue, const char *name)
+{
+	return queue ? conf_queue_closest(arg, name) :
+		       conf_route_closest(arg, name);
+}
+
 void
 rules_names_from_conf(struct rules_names *names, const struct conf *c)
 {
 	names->has_queue = conf_queue_known;
 	names->has_route = conf_route_known;
+	names->closest = conf_name_closest;
 	names->arg = (void *)(uintptr_t)c; /* read only */
 }

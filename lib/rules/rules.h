@@ -44,6 +44,9 @@ struct rules_problems {
 struct rules_names {
 	int (*has_queue)(void *arg, const char *name);
 	int (*has_route)(void *arg, const char *name);
+	/* A known name close to an unknown one ("did you mean"); may be
+	 * NULL, and may return NULL. */
+	const char *(*closest)(void *arg, int queue, const char *name);
 	void *arg;
 };
 

@@ -1,7 +1,13 @@
 #!/bin/bash
-# triaged --check: the shipped example passes (exit 0, "FILE: ok") on a
-# fresh clone, and a typo is refused (exit 2) naming the file, the line,
-# the key and the close known key.
+# triaged --check loads what the daemon loads and refuses (exit 2) what
+# it refuses: the shipped example passes (exit 0, "FILE: ok") with the
+# tree's rules and a scratch database directory; a typo is refused
+# naming the file, the line, the key and the close known key; so are a
+# broken rule (file:line:col), a queue no mailbox or route declares
+# (with a did-you-mean), a broken accounts file, a secret readable by
+# others, a database directory that cannot be written, an empty
+# trust_authentication_results and an unknown log_level -- and the
+# daemon itself refuses the same files at start, at error priority.
 set -u
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -9,7 +15,16 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-example="$TRIAGE_SOURCE_DIR/triage.conf.example"
+# The example names /etc/triage/rules.d and /var/lib/triage: point them
+# at the tree's rules and a scratch directory, nothing else changed.
+mkdir "$tmp/db"
+sed -e "s|^database = \"[^\"]*\"|database = \"$tmp/db/triage.db\"|" \
+    -e "s|^rules    = \"[^\"]*\"|rules    = \"$TRIAGE_SOURCE_DIR/rules\"|" \
+    "$TRIAGE_SOURCE_DIR/triage.conf.example" >"$tmp/example.conf"
+grep -q "^database = \"$tmp/db/" "$tmp/example.conf" &&
+	grep -q "^rules    = \"$TRIAGE_SOURCE_DIR/rules\"" "$tmp/example.conf" ||
+	fail "the example's database or rules line moved"
+example=$tmp/example.conf
 out=$("$TRIAGED" --check -c "$example" 2>"$tmp/err")
 rc=$?
 [ "$rc" -eq 0 ] || fail "example: exit $rc, stderr: $(cat "$tmp/err")"
@@ -65,4 +80,87 @@ for opt in --batch --idle-renew; do
 		[ "$rc" -eq 2 ] || fail "$opt '$bad': exit $rc, want 2"
 	done
 done
+
+# refused NAME CONF PATTERN: --check exits 2, prints PATTERN (grep -x),
+# nothing on stdout; the daemon refuses the same file at start, with
+# exit 2 and the same line at error priority.
+refused()
+{
+	local name=$1 conf=$2 pattern=$3 rc=0
+	"$TRIAGED" --check -c "$conf" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "$name: exit $rc, want 2: $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "$name: stdout: $(cat "$tmp/out")"
+	grep -qx -- "$pattern" "$tmp/err" ||
+		fail "$name: stderr '$(cat "$tmp/err")', want '$pattern'"
+	rc=0
+	"$TRIAGED" -c "$conf" --once 2>"$tmp/daemon" || rc=$?
+	[ "$rc" -ne 0 ] || fail "$name: the daemon started"
+	grep -qx -- "<3>triaged: $pattern" "$tmp/daemon" ||
+		fail "$name: daemon: $(cat "$tmp/daemon")"
+}
+
+# A small config over a rules directory of its own; "$@" added lines.
+small()
+{
+	cat <<CONF
+database = "$tmp/db/small.db";
+rules = "$tmp/rules";
+mailboxes = ( { name = "sales"; address = "sales@example.com";
+  imap = { host = "127.0.0.1"; tls = "none"; user = "u";
+           password_file = "$tmp/pass"; }; } );
+routes = { support = "support@example.com"; };
+CONF
+	printf '%s\n' "$@"
+}
+(umask 077; echo secret >"$tmp/pass")
+mkdir "$tmp/rules"
+printf 'rule a\n  body /x/\n  queue support\n' >"$tmp/rules/10-a.rules"
+small >"$tmp/small.conf"
+"$TRIAGED" --check -c "$tmp/small.conf" >/dev/null 2>"$tmp/err" ||
+	fail "small: $(cat "$tmp/err")"
+
+# A broken rule: file:line:col.
+printf 'rule b\n  body /x(/\n  tag t\n' >"$tmp/rules/20-b.rules"
+refused "broken rule" "$tmp/small.conf" \
+	"$tmp/rules/20-b.rules:2:11: bad regex: missing closing parenthesis .*"
+rm "$tmp/rules/20-b.rules"
+
+# A queue nobody declares, one edit away from one that is.
+printf 'rule c\n  body /x/\n  queue suport\n' >"$tmp/rules/30-c.rules"
+refused "queue typo" "$tmp/small.conf" \
+	"$tmp/rules/30-c.rules:3:9: unknown queue 'suport' (did you mean 'support'?)"
+rm "$tmp/rules/30-c.rules"
+
+# Accounts: a file that is not there.
+small "accounts = \"$tmp/absent.csv\";" >"$tmp/acc.conf"
+refused "accounts" "$tmp/acc.conf" "$tmp/absent.csv: .*"
+
+# A secret others may read.
+chmod 644 "$tmp/pass"
+refused "secret mode" "$tmp/small.conf" \
+	"$tmp/small.conf:5: password_file '$tmp/pass' is readable by group or others (mode 0644); chmod 600 it"
+chmod 600 "$tmp/pass"
+
+# A database directory that is not there.
+sed "s|$tmp/db/small.db|$tmp/nodir/small.db|" "$tmp/small.conf" >"$tmp/nodb.conf"
+rc=0
+"$TRIAGED" --check -c "$tmp/nodb.conf" 2>"$tmp/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "database directory: exit $rc"
+grep -qx "$tmp/nodb.conf: database directory '$tmp/nodir': No such file or directory" \
+	"$tmp/err" || fail "database directory: $(cat "$tmp/err")"
+
+# trust_authentication_results = "" is not "off", and log_level names.
+small 'trust_authentication_results = "";' >"$tmp/tar.conf"
+refused "empty trust_authentication_results" "$tmp/tar.conf" \
+	"$tmp/tar.conf:7: 'trust_authentication_results' must not be empty"
+small 'log_level = "loud";' >"$tmp/ll.conf"
+refused "log_level" "$tmp/ll.conf" \
+	"$tmp/ll.conf:7: 'log_level' must be \"error\", \"warning\", \"info\" or \"debug\", not \"loud\""
+small 'log_level = "debug";' >"$tmp/ll.conf"
+"$TRIAGED" --check -c "$tmp/ll.conf" >/dev/null 2>"$tmp/err" ||
+	fail "log_level debug: $(cat "$tmp/err")"
+
+# --help and --version: stdout, exit 0.
+"$TRIAGED" --help | grep -q "^usage: triaged " || fail "--help"
+"$TRIAGED" --version | grep -qx "triaged [0-9][0-9.]*" || fail "--version"
 echo "ok: triaged --check"

@@ -38,7 +38,7 @@ once || fail "alice's reply"
 	fail "ticket $t: $(sql "SELECT state, owner FROM tickets WHERE id = $t")"
 [ "$(sql "SELECT count(*) FROM events WHERE ticket_id = $t AND kind = 'claim' AND source = 'mail'")" = 1 ] ||
 	fail "no claim event from mail"
-grep -q "mailbox=sales uid=3 ticket=$t: mail commands applied (1 command, 0 errors)" "$DAEMON_LOG" ||
+grep -q "mailbox=sales ticket=$t message-id=<[^>]*> uid=3: mail commands applied (1 command, 0 errors)" "$DAEMON_LOG" ||
 	fail "not logged"
 
 pass "#claim by a team member applied at ingest; a stranger's refused"

@@ -51,8 +51,8 @@ test_has_route(void *arg, const char *name)
 	return has_name(routes, name);
 }
 
-static const struct rules_names test_names = { test_has_queue, test_has_route,
-	NULL };
+static const struct rules_names test_names = { .has_queue = test_has_queue,
+	.has_route = test_has_route };
 
 /* All problems, one "FILE:LINE:COL: message" line each. */
 static char *
