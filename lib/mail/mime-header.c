@@ -44,7 +44,7 @@ b64_value(char ch)
 	return -1;
 }
 
-/* Base64 word text; '=' and blanks skipped, a stray bit tail dropped. */
+/* Base64 word text; blanks skipped, a stray bit tail dropped. */
 static int
 decode_b(const char *s, size_t n, struct buf *out)
 {
@@ -55,7 +55,13 @@ decode_b(const char *s, size_t n, struct buf *out)
 		int v = b64_value(s[i]);
 		char byte;
 
-		if (s[i] == '=' || s[i] == ' ' || s[i] == '\t')
+		if (s[i] == '=') {
+			/* Padding ends a quantum: what follows starts anew. */
+			acc = 0;
+			bits = 0;
+			continue;
+		}
+		if (s[i] == ' ' || s[i] == '\t')
 			continue;
 		if (v < 0)
 			return -1;

@@ -292,6 +292,8 @@ test_encoded_words(void **state)
 		/* A multi-byte character split across two words. */
 		{ "=?UTF-8?B?5pc=?= =?UTF-8?B?peacrOiqng==?=", "日本語" },
 		{ "=?UTF-8?Q?=E6=97?= =?UTF-8?Q?=A5=E6=9C=AC?=", "日本" },
+		/* Padded chunks inside one word (concatenating encoders). */
+		{ "=?UTF-8?B?YWI=Y2Q=?=", "abcd" },
 		/* Words glued without a blank (some webmailers). */
 		{ "=?UTF-8?B?44GC?==?UTF-8?B?44GE?=", "あい" },
 		/* ISO-2022-JP with NEC extensions: ① ② and ㈱. */
