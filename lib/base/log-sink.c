@@ -61,6 +61,8 @@ log_sink_stderr(void *arg, enum log_level level, const struct log_where *where,
 	prefix(where, pre, sizeof(pre));
 	switch (level) {
 	case LOG_LVL_ERR:
+		log_errx("%s%s", pre, msg);
+		break;
 	case LOG_LVL_WARN:
 		log_warnx("%s%s", pre, msg);
 		break;

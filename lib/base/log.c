@@ -52,6 +52,12 @@ log_vwrite(enum log_level level, const char *errstr, const char *fmt,
 	} while (0)
 
 void
+log_errx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LVL_ERR, NULL);
+}
+
+void
 log_warnx(const char *fmt, ...)
 {
 	LOG_BODY(LOG_LVL_WARN, NULL);

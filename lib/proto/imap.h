@@ -135,7 +135,10 @@ void imap_fetch_end(struct imap_fetch **itp);
  * UID MOVE when the server has MOVE, else UID COPY, \Deleted and UID
  * EXPUNGE of that UID only (needs UIDPLUS; without it the message is left
  * \Deleted and copied, and ERR_MSG says so).  Failures are ERR_MSG unless
- * the connection broke (ERR_CONN).
+ * the connection broke (ERR_CONN).  A refused move whose target lies
+ * outside the server's personal namespace prefix says so ("did you mean
+ * INBOX.Triaged?"); imap_trycreate() says whether the server asked for
+ * the target to be created first.
  */
 int imap_flag_seen(struct imap *imap, uint32_t uid, struct error *err);
 int imap_move(struct imap *imap, uint32_t uid, const char *folder,
@@ -155,6 +158,27 @@ int imap_move_uids(struct imap *imap, const uint32_t *uids, size_t n,
     const char *folder, struct error *err);
 int imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
     const char *folder, struct error *err);
+
+/*
+ * Did the last command's refusal carry [TRYCREATE] (RFC 3501 7.1): the
+ * target folder does not exist and CREATE would make it?
+ */
+int imap_trycreate(struct imap *imap);
+
+/*
+ * CREATE folder.  A refusal is ERR_BOX with the server's words.
+ */
+int imap_create(struct imap *imap, const char *folder, struct error *err);
+
+/*
+ * Folder names as the configuration and logs write them are UTF-8; on
+ * the wire they are modified UTF-7 (RFC 3501 5.1.3), which every
+ * function here that takes a folder does itself.  imap_utf7_encode: a
+ * name that is not valid UTF-8 is ERR_CONF.  imap_utf7_decode: a name
+ * that is not modified UTF-7 is ERR_BOX.  Both set *out_r (free it).
+ */
+int imap_utf7_encode(const char *utf8, char **out_r, struct error *err);
+int imap_utf7_decode(const char *mutf7, char **out_r, struct error *err);
 
 /*
  * IMAP IDLE (RFC 2177), where imap_has_capability(imap, "IDLE").
