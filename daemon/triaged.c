@@ -31,6 +31,7 @@
 struct args {
 	const char *conf_path; /* -c, $TRIAGE_CONFIG, or the default */
 	int check;	       /* --check: validate the config and exit */
+	int connect;	       /* --connect: --check logs in to the servers */
 	int once;	       /* --once: one poll of every mailbox */
 	int no_idle;	       /* --no-idle: poll even where IDLE works */
 	size_t batch;	       /* --batch N: messages per transaction */
@@ -51,7 +52,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: triaged [-c FILE] [--check] [--once] "
+	    "usage: triaged [-c FILE] [--check [--connect]] [--once] "
 	    "[--no-idle] [--batch N] [--idle-renew SECONDS] [-v]\n");
 	exit(EXIT_CONFIG);
 }
@@ -81,6 +82,7 @@ parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, 'n' },
+		{ "connect", no_argument, NULL, 'C' },
 		{ "once", no_argument, NULL, '1' },
 		{ "no-idle", no_argument, NULL, 'I' },
 		{ "batch", required_argument, NULL, 'b' },
@@ -102,6 +104,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'n':
 			a->check = 1;
+			break;
+		case 'C':
+			a->connect = 1;
 			break;
 		case '1':
 			a->once = 1;
@@ -290,6 +295,12 @@ main(int argc, char **argv)
 	log_init("triaged", LOG_LVL_INFO);
 	parse_args(argc, argv, &args);
 	bound_malloc();
+	if (args.check && args.connect)
+		return check_config(args.conf_path) != 0 ||
+			       engine_check_connect(args.conf_path, stdout) <
+				   0 ?
+			   EXIT_CONFIG :
+			   0;
 	if (args.check)
 		return check_config(args.conf_path);
 

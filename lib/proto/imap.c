@@ -505,6 +505,40 @@ imap_create(struct imap *imap, const char *folder, struct error *err)
 	return 0;
 }
 
+int
+imap_folder_exists(struct imap *imap, const char *folder, struct error *err)
+{
+	struct mailimap_mailbox_list *mb;
+	clist *list = NULL;
+	clistiter *cur;
+	char *wire;
+	int r, found = 0;
+
+	r = imap_check_usable(imap, "LIST", err);
+	if (r == 0)
+		r = imap_utf7_encode(folder, &wire, err);
+	if (r < 0)
+		return r;
+	r = mailimap_list(imap->session, "", wire, &list);
+	if (r != MAILIMAP_NO_ERROR) {
+		free(wire);
+		return imap_fail(imap, r, ERR_BOX, "LIST", err);
+	}
+	/* "%" and "*" are wildcards to LIST: only the exact name counts. */
+	for (cur = list != NULL ? clist_begin(list) : NULL; cur != NULL;
+	     cur = clist_next(cur)) {
+		mb = clist_content(cur);
+		if (strcmp(mb->mb_name, wire) == 0 ||
+		    (strcasecmp(wire, "INBOX") == 0 &&
+			strcasecmp(mb->mb_name, "INBOX") == 0))
+			found = 1;
+	}
+	free(wire);
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	return found;
+}
+
 /* ---- post-actions ---------------------------------------------------- */
 
 /* A UID set naming uids[0..n), or first:last when uids is NULL. */
@@ -608,11 +642,7 @@ imap_copy_delete(struct imap *imap, struct mailimap_set *set,
 	return 0;
 }
 
-/*
- * The personal namespace's prefix (e.g. "INBOX.", decoded to UTF-8) into
- * buf, or "" when the server has none or will not say.
- */
-static void
+void
 imap_personal_prefix(struct imap *imap, char *buf, size_t len)
 {
 	struct mailimap_namespace_data *ns = NULL;

@@ -171,6 +171,20 @@ int imap_trycreate(struct imap *imap);
 int imap_create(struct imap *imap, const char *folder, struct error *err);
 
 /*
+ * Does `folder` exist (LIST)?  Returns 1 or 0, or -1 (ERR_BOX on a
+ * refusal, ERR_CONN).  For `triaged --check --connect`.
+ */
+int imap_folder_exists(struct imap *imap, const char *folder,
+    struct error *err);
+
+/*
+ * The prefix of the server's personal namespace (RFC 2342), e.g.
+ * "INBOX." on Courier, in UTF-8, into buf[len]; "" when it has none or
+ * does not say (no NAMESPACE capability).
+ */
+void imap_personal_prefix(struct imap *imap, char *buf, size_t len);
+
+/*
  * Folder names as the configuration and logs write them are UTF-8; on
  * the wire they are modified UTF-7 (RFC 3501 5.1.3), which every
  * function here that takes a folder does itself.  imap_utf7_encode: a

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libetpan/libetpan.h>
@@ -31,6 +32,7 @@ struct smtp {
 	char where[300];     /* "host:port", for messages */
 	int alive;
 	int last_code;
+	int smtputf8; /* EHLO offered SMTPUTF8 (libetpan has no flag) */
 };
 
 /* ---- the socket ---- */
@@ -159,6 +161,24 @@ start_stream(struct smtp *s, const struct smtp_opts *o, int timeout_s,
 	return 0;
 }
 
+/* Does the EHLO reply (its lines joined by '\n') name `kw`? */
+static int
+ehlo_names(const char *reply, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	for (const char *p = reply; p != NULL && *p != '\0';) {
+		if (strncasecmp(p, kw, n) == 0 &&
+		    (p[n] == '\0' || p[n] == '\n' || p[n] == ' ' ||
+			p[n] == '\r'))
+			return 1;
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
 static int
 ehlo(struct smtp *s, struct error *err)
 {
@@ -172,6 +192,8 @@ ehlo(struct smtp *s, struct error *err)
 		r = mailsmtp_helo(s->session); /* an RFC 821 server */
 	if (r != MAILSMTP_NO_ERROR)
 		return fail(s, r, "EHLO", ERR_CONF, err);
+	s->smtputf8 = (s->session->esmtp & MAILSMTP_ESMTP) &&
+		      ehlo_names(s->session->response, "SMTPUTF8");
 	return 0;
 }
 
@@ -370,6 +392,20 @@ failed:
 	if (strcmp(stage, "end of DATA") != 0)
 		reset(s);
 	return r;
+}
+
+int
+smtp_offers(const struct smtp *s, const char *ext)
+{
+	if (strcasecmp(ext, "8BITMIME") == 0)
+		return (s->session->esmtp & MAILSMTP_ESMTP_8BITMIME) != 0;
+	if (strcasecmp(ext, "SMTPUTF8") == 0)
+		return s->smtputf8;
+	if (strcasecmp(ext, "STARTTLS") == 0)
+		return (s->session->esmtp & MAILSMTP_ESMTP_STARTTLS) != 0;
+	if (strcasecmp(ext, "PIPELINING") == 0)
+		return (s->session->esmtp & MAILSMTP_ESMTP_PIPELINING) != 0;
+	return 0;
 }
 
 int

@@ -83,6 +83,12 @@ int smtp_open(const struct smtp_opts *opts, struct smtp **s_r,
 int smtp_send(struct smtp *s, const char *from, char *const *rcpt,
     size_t n_rcpt, const char *data, size_t len, struct error *err);
 
+/*
+ * Did the server's last EHLO offer extension `ext`: "8BITMIME",
+ * "SMTPUTF8", "STARTTLS" or "PIPELINING" (others: 0)?
+ */
+int smtp_offers(const struct smtp *s, const char *ext);
+
 /* 1 while the connection is usable, 0 after it broke. */
 int smtp_alive(const struct smtp *s);
 

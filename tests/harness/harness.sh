@@ -373,6 +373,8 @@ harness_smtp_start()
 	    --key "$HARNESS_DIR/tls/good.key" \
 	    --user "$SMTP_USER" --password-file "$HARNESS_DIR/secrets/smtp.pass" \
 	    --auth-required "${HARNESS_SMTP_AUTH_REQUIRED:-1}" \
+	    --8bitmime "${HARNESS_SMTP_8BITMIME:-1}" \
+	    --smtputf8 "${HARNESS_SMTP_SMTPUTF8:-0}" \
 	    --log "$SMTP_LOG" </dev/null >>"$SMTP_LOG" 2>&1 &
 	HARNESS_SMTP_PID=$!
 	# .ready is written once both listeners are up: it can trail the
