@@ -10,7 +10,8 @@
  *   ERR_CONN  the connection is broken or timed out: free and reconnect;
  *   ERR_BOX   the server refused (login, select, fetch): back off this
  *             mailbox, the connection may still be usable;
- *   ERR_MSG   a post-action on one message failed: log it, go on;
+ *   ERR_MSG   the server refused a post-action (flag, move): the
+ *             messages are where they were; retry it, never skip it;
  *   ERR_CONF  the configuration cannot work (plaintext to a remote host,
  *             unreadable CA file, no STARTTLS offered).
  * Messages name the server ("imap 127.0.0.1:993 (sales): ...") and quote
