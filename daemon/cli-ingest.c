@@ -1,9 +1,13 @@
 /*
  * triage ingest: store messages from files or stdin, like RT's mailgate,
- * so an MTA alias can pipe mail in.  A temporary failure (the database is
- * locked, the disk is full, stdin broke) exits 75, EX_TEMPFAIL, so the
- * MTA keeps the mail and retries; a message already stored is a no-op
- * that says so.
+ * so an MTA alias can pipe mail in.  An MTA bounces the mail on any exit
+ * status but 0 and the sysexits codes it defers, so no failure that is
+ * not the message's own may leave another: a temporary one (the
+ * database is locked or cannot be opened, the disk is full, stdin
+ * broke) exits 75, EX_TEMPFAIL; a configuration or invocation one
+ * (triage.conf unreadable or invalid, an unknown --mailbox, --as or
+ * option) exits 78, EX_CONFIG.  Both keep the mail queued.  A message
+ * already stored is a no-op that says so.  triage(1) has the table.
  *
  * Each message goes through the daemon's pipeline (lib/work/ingest.h):
  * parsed, classified with the configured rules, stored and threaded, and
@@ -113,6 +117,26 @@ print_result(const char *name, const struct ingest_msg *im,
 		    res->ignored ? " (ignored)" : "");
 }
 
+/*
+ * The exit status for a failure to store: only a message the store
+ * refuses for what it is exits 1 (the MTA bounces it); the rest is the
+ * installation's, and the mail must wait.
+ */
+static int
+ingest_exit(enum err_code code)
+{
+	switch (code) {
+	case ERR_MSG:
+	case ERR_REFUSED:
+		return CLI_REFUSED;
+	case ERR_CONF:
+	case ERR_USAGE:
+		return CLI_CONFIG;
+	default:
+		return CLI_TEMPFAIL;
+	}
+}
+
 /* Store one message through the pipeline; returns a CLI_* code. */
 static int
 ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
@@ -122,6 +146,8 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 		.address = t->address,
 		.queue = t->queue,
 		.actor = { ctx->actor, STORE_SRC_CLI },
+		/* as the daemon: a parsed form the store refuses is kept raw */
+		.raw_on_failure = 1,
 	};
 	struct ingest_result res;
 	struct ingest_msg *im = NULL;
@@ -135,7 +161,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 		f = fopen(name, "rb");
 	if (f == NULL) {
 		fprintf(stderr, "triage: %s: %s\n", name, strerror(errno));
-		return CLI_USAGE;
+		return CLI_NOINPUT;
 	}
 	r = read_all(f, ingest_max_size(ctx->ingest), &data, &len, &size);
 	if (f != stdin)
@@ -143,7 +169,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 	if (r < 0) {
 		fprintf(stderr, "triage: %s: %s\n", name, strerror(errno));
 		/* A broken pipe from the MTA is worth a retry. */
-		return f == stdin ? CLI_TEMPFAIL : CLI_USAGE;
+		return f == stdin ? CLI_TEMPFAIL : CLI_NOINPUT;
 	}
 	/* Too large: recorded as the daemon records it, not bounced. */
 	if (size > len) {
@@ -154,8 +180,8 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 		ingest_prepare(ctx->ingest, data, len, t->mailbox, &im);
 	}
 	if (ingest_store(ctx->ingest, ctx->st, &o, im, &res, &err) < 0) {
-		fprintf(stderr, "triage: %s: ", name);
-		rc = cli_fail(&err);
+		fprintf(stderr, "triage: %s: %s\n", name, err.msg);
+		rc = ingest_exit(err.code);
 	} else {
 		print_result(name, im, &res.stored);
 	}
@@ -186,13 +212,19 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 			mailbox = optarg;
 			break;
 		default:
-			return cli_usage(cli_find("ingest"));
+			/* the MTA's pipe line is wrong: keep the mail */
+			cli_usage(cli_find("ingest"));
+			return CLI_CONFIG;
 		}
 	}
+	/* An unreadable or broken config is CLI_USAGE here, a database
+	 * that will not open CLI_REFUSED or CLI_TEMPFAIL. */
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
-		return rc == CLI_REFUSED ? CLI_TEMPFAIL : rc;
+		return rc == CLI_USAGE ? CLI_CONFIG : CLI_TEMPFAIL;
 	rc = pick_mailbox(ctx.conf, mailbox, &t);
+	if (rc == CLI_USAGE)
+		rc = CLI_CONFIG;
 	if (rc == CLI_OK) {
 		cli_ingest_open(&ctx);
 		if (optind == argc)

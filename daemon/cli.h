@@ -11,6 +11,8 @@
 #define CLI_REFUSED 1
 #define CLI_USAGE 2
 #define CLI_TEMPFAIL 75 /* EX_TEMPFAIL: an MTA retries */
+#define CLI_NOINPUT 66	/* EX_NOINPUT: a named input file cannot be read */
+#define CLI_CONFIG 78	/* EX_CONFIG: an MTA defers the mail too */
 
 struct cli {
 	const char *conf_path; /* -c, $TRIAGE_CONFIG, or the default */

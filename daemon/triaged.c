@@ -32,6 +32,7 @@
 struct args {
 	const char *conf_path; /* -c, $TRIAGE_CONFIG, or the default */
 	int check;	       /* --check: validate the config and exit */
+	int connect;	       /* --connect: --check logs in to the servers */
 	int once;	       /* --once: one poll of every mailbox */
 	int no_idle;	       /* --no-idle: poll even where IDLE works */
 	size_t batch;	       /* --batch N: messages per transaction */
@@ -53,8 +54,8 @@ static void
 usage(int help)
 {
 	fprintf(help ? stdout : stderr,
-	    "usage: triaged [-c FILE] [--check] [--once] [--no-idle] "
-	    "[--batch N] [--idle-renew SECONDS] [-v | -q]\n%s",
+	    "usage: triaged [-c FILE] [--check [--connect]] [--once] "
+	    "[--no-idle] [--batch N] [--idle-renew SECONDS] [-v | -q]\n%s",
 	    help ? "       triaged --help | --version\n"
 		   "See triaged(8) and triage.conf(5).\n" :
 		   "");
@@ -86,6 +87,7 @@ parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, 'n' },
+		{ "connect", no_argument, NULL, 'C' },
 		{ "once", no_argument, NULL, '1' },
 		{ "no-idle", no_argument, NULL, 'I' },
 		{ "batch", required_argument, NULL, 'b' },
@@ -111,6 +113,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'n':
 			a->check = 1;
+			break;
+		case 'C':
+			a->connect = 1;
 			break;
 		case '1':
 			a->once = 1;
@@ -155,7 +160,7 @@ parse_args(int argc, char **argv, struct args *a)
  * one "FILE:LINE: message" a line, as a compiler does (smtpd -n).
  */
 static int
-check_config(const char *path)
+check_config(const char *path, int connect)
 {
 	struct engine_opts eo = { .conf_path = path };
 	struct error err = { 0 };
@@ -164,6 +169,8 @@ check_config(const char *path)
 	if (engine_check(&eo, &err) < 0)
 		return EXIT_CONFIG;
 	printf("%s: ok\n", path);
+	if (connect && engine_check_connect(path, stdout) < 0)
+		return EXIT_CONFIG;
 	return 0;
 }
 
@@ -307,7 +314,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &args);
 	bound_malloc();
 	if (args.check)
-		return check_config(args.conf_path);
+		return check_config(args.conf_path, args.connect);
 
 	eo.conf_path = args.conf_path;
 	eo.once = args.once;

@@ -296,7 +296,25 @@ static const struct key route_keys[] = {
 	    .choices = style_names },
 	{ "reply_to", V_ADDR, F(struct conf_route, reply_to), K_EMPTY_NULL },
 };
-static const struct table route_table = TABLE(" in route", route_keys, NULL);
+/*
+ * A redirect re-sends the customer's message as it is, its Reply-To
+ * included: a reply_to there would silently do nothing, so it is an
+ * error (README "Forwarding").
+ */
+static void
+post_route(struct loader *l, const config_setting_t *g, void *base)
+{
+	struct conf_route *r = base;
+
+	if (r->style == CONF_ROUTE_REDIRECT && r->reply_to != NULL)
+		conf_lerr(l, g,
+		    "reply_to has no effect with style = \"redirect\", "
+		    "which keeps the customer's own Reply-To: remove it or "
+		    "use style = \"attach\"");
+}
+
+static const struct table route_table =
+    TABLE(" in route", route_keys, post_route);
 
 /* routes = { NAME = "address"; NAME = { to = ...; style = ...; }; } */
 static void

@@ -78,6 +78,8 @@ struct daemon_worker {
 	struct backoff backoff;
 	uint32_t acted_uid; /* post-actions done up to here */
 	uint32_t acted_uidvalidity;
+	int action_refused;	 /* this poll: the server refused one */
+	char action_error[1024]; /* and what it said */
 	/*
 	 * Batches handed on, oldest first: each is parsed on the worker's
 	 * prep thread, then stored by the committer, while the worker

@@ -264,10 +264,33 @@ job_add(struct daemon_job *job, struct daemon_entry *e)
 
 /* ---- after a commit: post-actions ------------------------------------ */
 
+/* Flag or move `uids` (or, with uids NULL, every UID in first:last) in
+ * one command. */
+static int
+post_action_once(struct daemon_worker *w, const uint32_t *uids, size_t n,
+    uint32_t first, uint32_t last, struct error *err)
+{
+	const struct conf_mailbox *mb = w->mb;
+
+	if (mb->after == CONF_AFTER_FLAG && uids != NULL)
+		return imap_flag_seen_uids(w->imap, uids, n, err);
+	if (mb->after == CONF_AFTER_FLAG)
+		return imap_flag_seen_range(w->imap, first, last, err);
+	if (mb->after == CONF_AFTER_MOVE && uids != NULL)
+		return imap_move_uids(w->imap, uids, n, mb->after_folder, err);
+	if (mb->after == CONF_AFTER_MOVE)
+		return imap_move_range(w->imap, first, last, mb->after_folder,
+		    err);
+	return 0;
+}
+
 /*
- * Flag or move `uids` (or, with uids NULL, every UID in first:last) in
- * one command.  A refusal (ERR_MSG) is logged and skipped: the messages
- * are stored, only the flag or move is missing.
+ * The post-action; when the server refuses a move with [TRYCREATE], the
+ * target is created and the move tried once more.  Any other refusal
+ * (ERR_MSG, or a refused CREATE) is never skipped: the messages are
+ * stored, the mailbox's post-action progress stays where it is
+ * (w->action_refused; later batches are not acted on either), and the
+ * poll ends as a failure, so the mailbox backs off and tries again.
  */
 static int
 post_action(struct daemon_worker *w, const uint32_t *uids, size_t n,
@@ -276,23 +299,30 @@ post_action(struct daemon_worker *w, const uint32_t *uids, size_t n,
 	const struct conf_mailbox *mb = w->mb;
 	int r;
 
-	if (mb->after == CONF_AFTER_FLAG && uids != NULL)
-		r = imap_flag_seen_uids(w->imap, uids, n, err);
-	else if (mb->after == CONF_AFTER_FLAG)
-		r = imap_flag_seen_range(w->imap, first, last, err);
-	else if (mb->after == CONF_AFTER_MOVE && uids != NULL)
-		r = imap_move_uids(w->imap, uids, n, mb->after_folder, err);
-	else if (mb->after == CONF_AFTER_MOVE)
-		r = imap_move_range(w->imap, first, last, mb->after_folder,
-		    err);
-	else
+	if (w->action_refused)
 		return 0;
-	if (r < 0 && err->code == ERR_MSG) {
-		daemon_log(w->d, LOG_LVL_WARN, mb->name,
+	r = post_action_once(w, uids, n, first, last, err);
+	if (r < 0 && err->code == ERR_MSG && mb->after == CONF_AFTER_MOVE &&
+	    imap_trycreate(w->imap)) {
+		daemon_log(w->d, LOG_LVL_NOTICE, mb->name,
+		    "folder \"%s\" does "
+		    "not exist (the server said TRYCREATE): creating it",
+		    mb->after_folder);
+		error_clear(err);
+		r = imap_create(w->imap, mb->after_folder, err);
+		if (r == 0)
+			r = post_action_once(w, uids, n, first, last, err);
+	}
+	if (r < 0 && (err->code == ERR_MSG || err->code == ERR_BOX)) {
+		daemon_log(w->d, LOG_LVL_ERR, mb->name,
 		    "post-action on UIDs "
-		    "%" PRIu32 ":%" PRIu32 " failed, skipping: %s",
+		    "%" PRIu32 ":%" PRIu32 " refused; the messages are "
+		    "stored, the action is retried: %s",
 		    uids != NULL ? uids[0] : first,
 		    uids != NULL ? uids[n - 1] : last, err->msg);
+		w->action_refused = 1;
+		snprintf(w->action_error, sizeof(w->action_error), "%s",
+		    err->msg);
 		error_clear(err);
 		return 0;
 	}
@@ -311,7 +341,7 @@ post_actions(struct daemon_worker *w, const struct daemon_job *job,
 		uids[i] = job->v[i].uid;
 	r = post_action(w, uids, job->n, 0, 0, err);
 	free(uids);
-	if (r < 0)
+	if (r < 0 || w->action_refused)
 		return r;
 	w->acted_uid = job->last_uid;
 	w->acted_uidvalidity = job->uidvalidity;
@@ -341,7 +371,7 @@ recover_post_actions(struct daemon_worker *w, uint32_t uidvalidity,
 	    "last stop",
 	    w->acted_uid + 1, last_uid);
 	r = post_action(w, NULL, 0, w->acted_uid + 1, last_uid, err);
-	if (r < 0)
+	if (r < 0 || w->action_refused)
 		return r;
 	w->acted_uid = last_uid;
 	w->acted_uidvalidity = uidvalidity;
@@ -572,6 +602,7 @@ poll_once(struct daemon_worker *w, struct error *err)
 	int r, reset = 0;
 
 	memset(&w->poll, 0, sizeof(w->poll));
+	w->action_refused = 0;
 	r = imap_select(w->imap, mb->folder, &uidvalidity, &uidnext, &exists,
 	    err);
 	if (r < 0)
@@ -603,6 +634,13 @@ poll_once(struct daemon_worker *w, struct error *err)
 		reset = 1; /* first contact: record UIDVALIDITY */
 	}
 	r = drain(w, uidvalidity, from, reset, err);
+	if (r == 0 && w->action_refused)
+		r = error_set(err, ERR_BOX,
+		    "post-action refused (UIDs past "
+		    "%" PRIu32 " stored but not %s): %s",
+		    w->acted_uid,
+		    mb->after == CONF_AFTER_MOVE ? "moved" : "flagged",
+		    w->action_error);
 	mailbox_counts_format(&w->poll, counts, sizeof(counts));
 	daemon_log(w->d, poll_level(r, &w->poll), mb->name, "poll%s: %s",
 	    r < 0 ? " (interrupted)" : "", counts);

@@ -19,6 +19,7 @@
 #define TRIAGE_ENGINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "log-sink.h"
@@ -101,6 +102,18 @@ int engine_status(struct engine *e, char *line, size_t size);
  * not be drained or the SLA look or the outbox failed (logged).
  */
 int engine_finish(struct engine *e);
+
+/*
+ * triaged --check --connect: load the config at conf_path (with its
+ * secrets), log in to every mailbox's IMAP server and to the SMTP
+ * server as the daemon would, select each folder, look for each move:
+ * target (or say it would be created, or that it lies outside the
+ * server's namespace), and write to `out` one line per finding with the
+ * capabilities that matter (IDLE, MOVE, UIDPLUS, UTF8=ACCEPT; 8BITMIME,
+ * SMTPUTF8).  Changes nothing.  Returns 0, or -1 when anything is a
+ * problem (each one a "PROBLEM:" line).
+ */
+int engine_check_connect(const char *conf_path, FILE *out);
 
 /* Stop what still runs and free everything; accepts NULL. */
 void engine_free(struct engine **ep);

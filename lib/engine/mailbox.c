@@ -150,13 +150,22 @@ mailbox_status_format(const struct mailbox_status *s, char *buf, size_t len)
 		    "%s: waiting, next poll %s; last "
 		    "poll %s: %s",
 		    s->name, when, sync, counts);
+	case MBOX_STOPPED:
+		/* --once: its last attempt failed, say why */
+		if (s->last_error[0] != '\0')
+			return snprintf(buf, len,
+			    "%s: stopped after %u "
+			    "failure%s: %s",
+			    s->name, s->failures, s->failures == 1 ? "" : "s",
+			    s->last_error);
+		break;
 	default:
-		return snprintf(buf, len, "%s: %s%s; last poll %s: %s", s->name,
-		    mailbox_state_name(s->state),
-		    s->state == MBOX_IDLING || !s->connected ? "" :
-							       " (connected)",
-		    sync, counts);
+		break;
 	}
+	return snprintf(buf, len, "%s: %s%s; last poll %s: %s", s->name,
+	    mailbox_state_name(s->state),
+	    s->state == MBOX_IDLING || !s->connected ? "" : " (connected)",
+	    sync, counts);
 }
 
 void

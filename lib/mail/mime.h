@@ -114,4 +114,14 @@ const char *msg_header(const struct msg *m, const char *name);
 /* Frees the record and sets *mp to NULL; accepts NULL. */
 void msg_free(struct msg **mp);
 
+/*
+ * The message data[len] made 7-bit, for an SMTP server without 8BITMIME
+ * or SMTPUTF8 (smtp_opts.to_7bit): 8-bit parts re-encoded as
+ * quoted-printable or base64, 8-bit headers as RFC 2047 encoded words;
+ * the decoded content is the same bytes.  CRLF line ends.  Sets *out_r
+ * (free it) and *len_r; -1 when GMime cannot read or write it.
+ * Needs mime_init().
+ */
+int mime_to_7bit(const char *data, size_t len, char **out_r, size_t *len_r);
+
 #endif

@@ -13,7 +13,8 @@ struct imap {
 	mailimap *session; /* owned */
 	char *label;	   /* owned: "host:port (user)" for messages */
 	int timeout_s;
-	int broken; /* the stream is unusable: all calls fail */
+	int broken;    /* the stream is unusable: all calls fail */
+	int trycreate; /* the last move was refused with [TRYCREATE] */
 };
 
 /*

@@ -442,14 +442,21 @@ imap_select(struct imap *imap, const char *folder, uint32_t *uidvalidity_r,
     uint32_t *uidnext_r, uint32_t *exists_r, struct error *err)
 {
 	struct mailimap_selection_info *sel;
+	char *wire;
 	int r;
 
 	r = imap_check_usable(imap, "SELECT", err);
 	if (r < 0)
 		return r;
-	r = mailimap_select(imap->session, folder);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(imap, r, ERR_BOX, "SELECT", err);
+	r = imap_utf7_encode(folder, &wire, err);
+	if (r < 0)
+		return r;
+	r = mailimap_select(imap->session, wire);
+	free(wire);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(imap, r, ERR_BOX, "SELECT", err);
+		return error_prefix(err, "folder \"%s\"", folder);
+	}
 	sel = imap->session->imap_selection_info;
 	if (sel == NULL || sel->sel_uidvalidity == 0)
 		return error_set(err, ERR_BOX,
@@ -460,6 +467,76 @@ imap_select(struct imap *imap, const char *folder, uint32_t *uidvalidity_r,
 	*uidnext_r = sel->sel_uidnext;
 	*exists_r = sel->sel_exists;
 	return 0;
+}
+
+/* ---- folders --------------------------------------------------------- */
+
+/* Did the response just read carry [TRYCREATE]? */
+static int
+imap_response_trycreate(struct imap *imap)
+{
+	return imap->session->imap_response_info != NULL &&
+	       imap->session->imap_response_info->rsp_trycreate;
+}
+
+int
+imap_trycreate(struct imap *imap)
+{
+	return imap->trycreate;
+}
+
+int
+imap_create(struct imap *imap, const char *folder, struct error *err)
+{
+	char *wire;
+	int r;
+
+	r = imap_check_usable(imap, "CREATE", err);
+	if (r == 0)
+		r = imap_utf7_encode(folder, &wire, err);
+	if (r < 0)
+		return r;
+	r = mailimap_create(imap->session, wire);
+	free(wire);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(imap, r, ERR_BOX, "CREATE", err);
+		return error_prefix(err, "folder \"%s\"", folder);
+	}
+	return 0;
+}
+
+int
+imap_folder_exists(struct imap *imap, const char *folder, struct error *err)
+{
+	struct mailimap_mailbox_list *mb;
+	clist *list = NULL;
+	clistiter *cur;
+	char *wire;
+	int r, found = 0;
+
+	r = imap_check_usable(imap, "LIST", err);
+	if (r == 0)
+		r = imap_utf7_encode(folder, &wire, err);
+	if (r < 0)
+		return r;
+	r = mailimap_list(imap->session, "", wire, &list);
+	if (r != MAILIMAP_NO_ERROR) {
+		free(wire);
+		return imap_fail(imap, r, ERR_BOX, "LIST", err);
+	}
+	/* "%" and "*" are wildcards to LIST: only the exact name counts. */
+	for (cur = list != NULL ? clist_begin(list) : NULL; cur != NULL;
+	     cur = clist_next(cur)) {
+		mb = clist_content(cur);
+		if (strcmp(mb->mb_name, wire) == 0 ||
+		    (strcasecmp(wire, "INBOX") == 0 &&
+			strcasecmp(mb->mb_name, "INBOX") == 0))
+			found = 1;
+	}
+	free(wire);
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	return found;
 }
 
 /* ---- post-actions ---------------------------------------------------- */
@@ -543,8 +620,10 @@ imap_copy_delete(struct imap *imap, struct mailimap_set *set,
 	int r;
 
 	r = mailimap_uid_copy(imap->session, set, folder);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		imap->trycreate = imap_response_trycreate(imap);
 		return imap_fail(imap, r, ERR_MSG, "UID COPY", err);
+	}
 	r = imap_store_flag(imap, set, mailimap_flag_new_deleted(),
 	    "UID STORE \\Deleted", err);
 	if (r < 0)
@@ -563,25 +642,77 @@ imap_copy_delete(struct imap *imap, struct mailimap_set *set,
 	return 0;
 }
 
+void
+imap_personal_prefix(struct imap *imap, char *buf, size_t len)
+{
+	struct mailimap_namespace_data *ns = NULL;
+	struct mailimap_namespace_info *info;
+	char *utf8 = NULL;
+
+	buf[0] = '\0';
+	if (!imap_has_capability(imap, "NAMESPACE") ||
+	    mailimap_namespace(imap->session, &ns) != MAILIMAP_NO_ERROR ||
+	    ns == NULL)
+		return;
+	if (ns->ns_personal != NULL &&
+	    clist_begin(ns->ns_personal->ns_data_list) != NULL) {
+		info =
+		    clist_content(clist_begin(ns->ns_personal->ns_data_list));
+		if (imap_utf7_decode(info->ns_prefix, &utf8, NULL) == 0)
+			snprintf(buf, len, "%s", utf8);
+		free(utf8);
+	}
+	mailimap_namespace_data_free(ns);
+}
+
+/* After a refused move: point at the namespace prefix the name lacks. */
+static void
+imap_move_hint(struct imap *imap, const char *folder, struct error *err)
+{
+	char prefix[128];
+	int trycreate = imap_trycreate(imap);
+
+	if (imap->broken)
+		return;
+	imap_personal_prefix(imap, prefix, sizeof(prefix));
+	if (prefix[0] != '\0' &&
+	    strncasecmp(folder, prefix, strlen(prefix)) != 0)
+		error_prefix(err, "move to \"%s\" (did you mean %s%s?)", folder,
+		    prefix, folder);
+	else
+		error_prefix(err, "move to \"%s\"", folder);
+	/* NAMESPACE's OK must not hide the refusal's [TRYCREATE]. */
+	imap->trycreate = trycreate;
+}
+
 static int
 imap_move_set(struct imap *imap, struct mailimap_set *set, const char *folder,
     struct error *err)
 {
+	char *wire = NULL;
 	int r;
 
+	imap->trycreate = 0;
 	r = imap_check_usable(imap, "move", err);
+	if (r == 0)
+		r = imap_utf7_encode(folder, &wire, err);
 	if (r < 0)
 		goto out;
 	if (!imap_has_capability(imap, "MOVE")) {
-		r = imap_copy_delete(imap, set, folder, err);
-		goto out;
+		r = imap_copy_delete(imap, set, wire, err);
+	} else {
+		r = mailimap_uid_move(imap->session, set, wire);
+		if (r != MAILIMAP_NO_ERROR) {
+			imap->trycreate = imap_response_trycreate(imap);
+			r = imap_fail(imap, r, ERR_MSG, "UID MOVE", err);
+		} else {
+			r = 0;
+		}
 	}
-	r = mailimap_uid_move(imap->session, set, folder);
-	if (r != MAILIMAP_NO_ERROR)
-		r = imap_fail(imap, r, ERR_MSG, "UID MOVE", err);
-	else
-		r = 0;
+	if (r < 0 && err->code == ERR_MSG)
+		imap_move_hint(imap, folder, err);
 out:
+	free(wire);
 	mailimap_set_free(set);
 	return r;
 }

@@ -10,7 +10,8 @@
  *   ERR_CONN  the connection is broken or timed out: free and reconnect;
  *   ERR_BOX   the server refused (login, select, fetch): back off this
  *             mailbox, the connection may still be usable;
- *   ERR_MSG   a post-action on one message failed: log it, go on;
+ *   ERR_MSG   the server refused a post-action (flag, move): the
+ *             messages are where they were; retry it, never skip it;
  *   ERR_CONF  the configuration cannot work (plaintext to a remote host,
  *             unreadable CA file, no STARTTLS offered).
  * Messages name the server ("imap 127.0.0.1:993 (sales): ...") and quote
@@ -135,7 +136,10 @@ void imap_fetch_end(struct imap_fetch **itp);
  * UID MOVE when the server has MOVE, else UID COPY, \Deleted and UID
  * EXPUNGE of that UID only (needs UIDPLUS; without it the message is left
  * \Deleted and copied, and ERR_MSG says so).  Failures are ERR_MSG unless
- * the connection broke (ERR_CONN).
+ * the connection broke (ERR_CONN).  A refused move whose target lies
+ * outside the server's personal namespace prefix says so ("did you mean
+ * INBOX.Triaged?"); imap_trycreate() says whether the server asked for
+ * the target to be created first.
  */
 int imap_flag_seen(struct imap *imap, uint32_t uid, struct error *err);
 int imap_move(struct imap *imap, uint32_t uid, const char *folder,
@@ -155,6 +159,41 @@ int imap_move_uids(struct imap *imap, const uint32_t *uids, size_t n,
     const char *folder, struct error *err);
 int imap_move_range(struct imap *imap, uint32_t first, uint32_t last,
     const char *folder, struct error *err);
+
+/*
+ * Did the last command's refusal carry [TRYCREATE] (RFC 3501 7.1): the
+ * target folder does not exist and CREATE would make it?
+ */
+int imap_trycreate(struct imap *imap);
+
+/*
+ * CREATE folder.  A refusal is ERR_BOX with the server's words.
+ */
+int imap_create(struct imap *imap, const char *folder, struct error *err);
+
+/*
+ * Does `folder` exist (LIST)?  Returns 1 or 0, or -1 (ERR_BOX on a
+ * refusal, ERR_CONN).  For `triaged --check --connect`.
+ */
+int imap_folder_exists(struct imap *imap, const char *folder,
+    struct error *err);
+
+/*
+ * The prefix of the server's personal namespace (RFC 2342), e.g.
+ * "INBOX." on Courier, in UTF-8, into buf[len]; "" when it has none or
+ * does not say (no NAMESPACE capability).
+ */
+void imap_personal_prefix(struct imap *imap, char *buf, size_t len);
+
+/*
+ * Folder names as the configuration and logs write them are UTF-8; on
+ * the wire they are modified UTF-7 (RFC 3501 5.1.3), which every
+ * function here that takes a folder does itself.  imap_utf7_encode: a
+ * name that is not valid UTF-8 is ERR_CONF.  imap_utf7_decode: a name
+ * that is not modified UTF-7 is ERR_BOX.  Both set *out_r (free it).
+ */
+int imap_utf7_encode(const char *utf8, char **out_r, struct error *err);
+int imap_utf7_decode(const char *mutf7, char **out_r, struct error *err);
 
 /*
  * IMAP IDLE (RFC 2177), where imap_has_capability(imap, "IDLE").

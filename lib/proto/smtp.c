@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <libetpan/libetpan.h>
@@ -20,6 +21,14 @@
 #include "smtp.h"
 #include "tls.h"
 #include "xalloc.h"
+
+/*
+ * libetpan's own, exported but declared only in its uninstalled
+ * mailsmtp_private.h: a command line out, a reply in (its code, 0 when
+ * the stream broke).  mailsmtp_mail() cannot carry MAIL parameters.
+ */
+int mailsmtp_send_command(mailsmtp *session, char *command);
+int mailsmtp_read_response(mailsmtp *session);
 
 #define DEFAULT_TIMEOUT 60
 #define STREAM_BUFFER 8192
@@ -31,6 +40,8 @@ struct smtp {
 	char where[300];     /* "host:port", for messages */
 	int alive;
 	int last_code;
+	int smtputf8; /* EHLO offered SMTPUTF8 (libetpan has no flag) */
+	int (*to_7bit)(const char *, size_t, char **, size_t *);
 };
 
 /* ---- the socket ---- */
@@ -159,6 +170,24 @@ start_stream(struct smtp *s, const struct smtp_opts *o, int timeout_s,
 	return 0;
 }
 
+/* Does the EHLO reply (its lines joined by '\n') name `kw`? */
+static int
+ehlo_names(const char *reply, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	for (const char *p = reply; p != NULL && *p != '\0';) {
+		if (strncasecmp(p, kw, n) == 0 &&
+		    (p[n] == '\0' || p[n] == '\n' || p[n] == ' ' ||
+			p[n] == '\r'))
+			return 1;
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
 static int
 ehlo(struct smtp *s, struct error *err)
 {
@@ -172,6 +201,8 @@ ehlo(struct smtp *s, struct error *err)
 		r = mailsmtp_helo(s->session); /* an RFC 821 server */
 	if (r != MAILSMTP_NO_ERROR)
 		return fail(s, r, "EHLO", ERR_CONF, err);
+	s->smtputf8 = (s->session->esmtp & MAILSMTP_ESMTP) &&
+		      ehlo_names(s->session->response, "SMTPUTF8");
 	return 0;
 }
 
@@ -271,6 +302,7 @@ smtp_open(const struct smtp_opts *opts, struct smtp **s_r, struct error *err)
 
 	timeout_s = opts->timeout_s > 0 ? opts->timeout_s : DEFAULT_TIMEOUT;
 	s = xcalloc(1, sizeof(*s));
+	s->to_7bit = opts->to_7bit;
 	snprintf(s->where, sizeof(s->where), "%s:%d", opts->host, opts->port);
 	s->session = mailsmtp_new(0, NULL);
 	if (s->session == NULL)
@@ -308,6 +340,110 @@ address_ok(const char *a)
 	return a != NULL && strlen(a) < 256 && strpbrk(a, "<>\r\n \t") == NULL;
 }
 
+/* Any byte past US-ASCII in p[0 .. n)? */
+static int
+has_8bit(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] > 0x7f)
+			return 1;
+	return 0;
+}
+
+/* The length of the header block: up to the first empty line. */
+static size_t
+header_len(const char *data, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (data[i] == '\n' &&
+		    (data[i + 1] == '\n' ||
+			(data[i + 1] == '\r' && i + 2 < len &&
+			    data[i + 2] == '\n')))
+			return i + 1;
+	}
+	return len;
+}
+
+enum body_need {
+	NEED_7BIT,     /* plain MAIL FROM */
+	NEED_8BITMIME, /* 8-bit body: BODY=8BITMIME (RFC 6152) */
+	NEED_SMTPUTF8, /* UTF-8 headers or addresses (RFC 6531) */
+};
+
+/*
+ * What one mail needs declared, and what it is sent as: the parameters
+ * for MAIL FROM, or (the server offers too little) the message made
+ * 7-bit by the to_7bit hook into *conv_r.  Never undeclared 8-bit.
+ */
+static int
+plan_body(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
+    const char **data, size_t *len, const char **params_r, char **conv_r,
+    struct error *err)
+{
+	enum body_need need = NEED_7BIT;
+	int addr8 = has_8bit(from, strlen(from));
+	size_t conv_len;
+
+	for (size_t i = 0; i < n_rcpt; i++)
+		addr8 |= has_8bit(rcpt[i], strlen(rcpt[i]));
+	if (addr8 || has_8bit(*data, header_len(*data, *len)))
+		need = NEED_SMTPUTF8;
+	else if (has_8bit(*data, *len))
+		need = NEED_8BITMIME;
+	*params_r = "";
+	if (need == NEED_7BIT)
+		return 0;
+	if (need == NEED_SMTPUTF8 && s->smtputf8 &&
+	    smtp_offers(s, "8BITMIME")) {
+		*params_r = " BODY=8BITMIME SMTPUTF8";
+		return 0;
+	}
+	if (need == NEED_8BITMIME && smtp_offers(s, "8BITMIME")) {
+		*params_r = " BODY=8BITMIME";
+		return 0;
+	}
+	if (addr8)
+		return error_set(err, ERR_REFUSED,
+		    "smtp %s: a non-ASCII address needs SMTPUTF8, which the "
+		    "server does not offer",
+		    s->where);
+	if (s->to_7bit == NULL ||
+	    s->to_7bit(*data, *len, conv_r, &conv_len) < 0 ||
+	    has_8bit(*conv_r, conv_len)) {
+		free(*conv_r);
+		*conv_r = NULL;
+		return error_set(err, ERR_REFUSED,
+		    "smtp %s: 8-bit mail, the server offers %s, and it could "
+		    "not be made 7-bit",
+		    s->where,
+		    smtp_offers(s, "8BITMIME") ?
+			"8BITMIME but not SMTPUTF8" :
+			"neither 8BITMIME nor SMTPUTF8");
+	}
+	*data = *conv_r;
+	*len = conv_len;
+	return 0;
+}
+
+/* MAIL FROM, with parameters when there are any. */
+static int
+mail_from(struct smtp *s, const char *from, const char *params)
+{
+	char cmd[512];
+	int code;
+
+	if (*params == '\0')
+		return mailsmtp_mail(s->session, from);
+	/* address_ok() bounds `from` to 255 bytes */
+	snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>%s\r\n", from, params);
+	if (mailsmtp_send_command(s->session, cmd) == -1)
+		return MAILSMTP_ERROR_STREAM;
+	code = mailsmtp_read_response(s->session);
+	if (code == 0)
+		return MAILSMTP_ERROR_STREAM;
+	return code == 250 ? MAILSMTP_NO_ERROR : MAILSMTP_ERROR_UNEXPECTED_CODE;
+}
+
 /* Clear a failed transaction so the session can send the next mail. */
 static void
 reset(struct smtp *s)
@@ -320,7 +456,8 @@ int
 smtp_send(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
     const char *data, size_t len, struct error *err)
 {
-	char stage[300];
+	const char *params;
+	char stage[300], *conv = NULL;
 	size_t i;
 	int r;
 
@@ -333,15 +470,20 @@ smtp_send(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
 		    "bad envelope: sender \"%s\", %zu recipients",
 		    from != NULL ? from : "", n_rcpt);
 	}
-	r = mailsmtp_mail(s->session, from);
+	if (plan_body(s, from, rcpt, n_rcpt, &data, &len, &params, &conv, err) <
+	    0)
+		return -1;
+	r = mail_from(s, from, params);
 	if (r != MAILSMTP_NO_ERROR) {
-		snprintf(stage, sizeof(stage), "MAIL FROM:<%s>", from);
+		snprintf(stage, sizeof(stage), "MAIL FROM:<%s>%s", from,
+		    params);
 		goto failed;
 	}
 	for (i = 0; i < n_rcpt; i++) {
 		snprintf(stage, sizeof(stage), "RCPT TO:<%s>", rcpt[i]);
 		if (!address_ok(rcpt[i]) || *rcpt[i] == '\0') {
 			reset(s);
+			free(conv);
 			return error_set(err, ERR_REFUSED,
 			    "bad recipient address (%s)", stage);
 		}
@@ -364,12 +506,28 @@ smtp_send(struct smtp *s, const char *from, char *const *rcpt, size_t n_rcpt,
 	if (r != MAILSMTP_NO_ERROR)
 		goto failed;
 	s->last_code = s->session->response_code;
+	free(conv);
 	return 0;
 failed:
+	free(conv);
 	r = fail(s, r, stage, ERR_REFUSED, err);
 	if (strcmp(stage, "end of DATA") != 0)
 		reset(s);
 	return r;
+}
+
+int
+smtp_offers(const struct smtp *s, const char *ext)
+{
+	if (strcasecmp(ext, "8BITMIME") == 0)
+		return (s->session->esmtp & MAILSMTP_ESMTP_8BITMIME) != 0;
+	if (strcasecmp(ext, "SMTPUTF8") == 0)
+		return s->smtputf8;
+	if (strcasecmp(ext, "STARTTLS") == 0)
+		return (s->session->esmtp & MAILSMTP_ESMTP_STARTTLS) != 0;
+	if (strcasecmp(ext, "PIPELINING") == 0)
+		return (s->session->esmtp & MAILSMTP_ESMTP_PIPELINING) != 0;
+	return 0;
 }
 
 int

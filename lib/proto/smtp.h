@@ -53,6 +53,15 @@ struct smtp_opts {
 	struct net_cut *cut;	  /* NULL, or where the connected socket is
 				     published so a stopping thread can cut
 				     a hung exchange short (net.h) */
+	/*
+	 * Makes an 8-bit message 7-bit (quoted-printable or base64 bodies,
+	 * encoded-word headers): sets *out_r (malloc'd) and *len_r, or
+	 * returns -1.  Used when the server does not offer what the
+	 * message needs; NULL: such a message is refused.  lib/mail has
+	 * one (mime_to_7bit); proto cannot call it itself.
+	 */
+	int (*to_7bit)(const char *data, size_t len, char **out_r,
+	    size_t *len_r);
 };
 
 /*
@@ -74,7 +83,11 @@ int smtp_open(const struct smtp_opts *opts, struct smtp **s_r,
 /*
  * Send one mail: envelope sender `from` (without <>; "" for the null
  * sender), recipients rcpt[0 .. n_rcpt-1], the message `data` (CRLF or
- * LF line ends; dot-stuffing and the final "." are done here).  Returns 0
+ * LF line ends; dot-stuffing and the final "." are done here).  8-bit is
+ * never sent undeclared: an 8-bit body goes with BODY=8BITMIME, 8-bit
+ * headers or addresses with BODY=8BITMIME SMTPUTF8, where the server
+ * offers them; otherwise the message goes through opts.to_7bit first
+ * (an 8-bit address cannot, and is ERR_REFUSED).  Returns 0
  * when the server accepted it (250).  On failure returns -1 with ERR_TEMP
  * or ERR_REFUSED; every recipient must be accepted, one refusal fails the
  * whole mail.  After a failure the session stays usable unless the
@@ -82,6 +95,12 @@ int smtp_open(const struct smtp_opts *opts, struct smtp **s_r,
  */
 int smtp_send(struct smtp *s, const char *from, char *const *rcpt,
     size_t n_rcpt, const char *data, size_t len, struct error *err);
+
+/*
+ * Did the server's last EHLO offer extension `ext`: "8BITMIME",
+ * "SMTPUTF8", "STARTTLS" or "PIPELINING" (others: 0)?
+ */
+int smtp_offers(const struct smtp *s, const char *ext);
 
 /* 1 while the connection is usable, 0 after it broke. */
 int smtp_alive(const struct smtp *s);

@@ -17,6 +17,7 @@
 
 #include "accounts.h"
 #include "forward.h"
+#include "mime.h"
 #include "outbox.h"
 #include "smtp.h"
 #include "store-outbox.h"
@@ -355,6 +356,7 @@ session(struct pass *p)
 		return -1;
 	smtp_opts_from_conf(&p->c->smtp, p->o->timeout_s, &so);
 	so.cut = p->o->cut;
+	so.to_7bit = mime_to_7bit; /* a server without 8BITMIME */
 	r = conf_server_password(&p->c->smtp, &password, &p->conn_err);
 	if (r == 0)
 		r = conf_server_oauth2_token(&p->c->smtp, &token, &p->conn_err);

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "forward.h"
+#include "mime.h"
 #include "report-fill.h"
 #include "report.h"
 #include "sla-store.h"
@@ -268,6 +269,7 @@ send_mail(const struct conf *c, const struct sla_run_opts *o,
 	    o->smtp_timeout_s > 0 ? o->smtp_timeout_s : DEFAULT_SMTP_TIMEOUT_S,
 	    &so);
 	so.cut = o->cut;
+	so.to_7bit = mime_to_7bit; /* a server without 8BITMIME */
 	r = conf_server_password(&c->smtp, &password, serr);
 	if (r == 0)
 		r = conf_server_oauth2_token(&c->smtp, &token, serr);

@@ -340,6 +340,21 @@ harness_seed()
 	done
 }
 
+# harness_acl USER FOLDER [RIGHT...]: the owner's rights on FOLDER
+# (doveadm acl: e.g. "lookup read", so nothing can be copied or moved
+# in); without RIGHTs, every right again.  Each IMAP connection is a new
+# process: the next login sees the change.
+harness_acl()
+{
+	local user=$1 folder=$2
+	shift 2
+	if [ $# -eq 0 ]; then
+		harness_doveadm acl delete -u "$user" "$folder" owner
+	else
+		harness_doveadm acl set -u "$user" "$folder" owner "$@"
+	fi
+}
+
 # Number of messages in USER's FOLDER, from the server.
 harness_count()
 {
@@ -358,6 +373,8 @@ harness_smtp_start()
 	    --key "$HARNESS_DIR/tls/good.key" \
 	    --user "$SMTP_USER" --password-file "$HARNESS_DIR/secrets/smtp.pass" \
 	    --auth-required "${HARNESS_SMTP_AUTH_REQUIRED:-1}" \
+	    --8bitmime "${HARNESS_SMTP_8BITMIME:-1}" \
+	    --smtputf8 "${HARNESS_SMTP_SMTPUTF8:-0}" \
 	    --log "$SMTP_LOG" </dev/null >>"$SMTP_LOG" 2>&1 &
 	HARNESS_SMTP_PID=$!
 	# .ready is written once both listeners are up: it can trail the
@@ -499,7 +516,7 @@ harness_smtp_accept()
 # harness_write_conf FILE [DATABASE]: a triage.conf for the running
 # servers: mailboxes sales and community (imap tls from $HARNESS_IMAP_TLS:
 # implicit (default) | starttls | none; after from $HARNESS_AFTER, default
-# flag), SMTP on the STARTTLS port, routes, a team, all verified against
+# flag; the folder from $HARNESS_FOLDER, default INBOX), SMTP on the STARTTLS port, routes, a team, all verified against
 # the test CA.  A mailbox named in $HARNESS_OAUTH2_MAILBOXES logs in
 # with XOAUTH2, oauth2_token_file = $(harness_oauth2_token_file NAME),
 # instead of its password_file.
@@ -507,6 +524,7 @@ harness_write_conf()
 {
 	local file=$1 db=${2:-$HARNESS_DIR/triage.db}
 	local tls=${HARNESS_IMAP_TLS:-implicit} after=${HARNESS_AFTER:-flag}
+	local folder=${HARNESS_FOLDER:-INBOX}
 	local port=$IMAPS_PORT secret
 	local rules=${HARNESS_RULES:-${TRIAGE_SOURCE_DIR:-$HARNESS_SRC/../..}/rules}
 	[ "$tls" = implicit ] || port=$IMAP_PORT
@@ -531,7 +549,7 @@ EOF
   $sep{ name = "$m"; address = "$m@example.com"; queue = "$m";
     imap = { host = "127.0.0.1"; port = $port; tls = "$tls";
              user = "$m"; $secret;
-             folder = "INBOX"; ca_file = "$HARNESS_CA"; };
+             folder = "$folder"; ca_file = "$HARNESS_CA"; };
     after = "$after"; }
 EOF
 			sep=","

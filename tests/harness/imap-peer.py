@@ -15,6 +15,8 @@ Everything the client sends is echoed to stdout, one "C: line" each.
   nomove           no MOVE but UIDPLUS: serves one 10-byte message and
                    answers UID COPY / STORE / EXPUNGE with OK
   nomove-nouidplus the same without UIDPLUS
+  courier          as Courier-IMAP: the personal namespace is "INBOX.",
+                   UID COPY to a folder outside it is refused
   logindisabled    advertises LOGINDISABLED AUTH=PLAIN, accepts only
                    AUTHENTICATE PLAIN for sales / sales-pw, then serves
                    an empty INBOX
@@ -78,13 +80,22 @@ def serve(conn, scenario):
         elif cmd.startswith("LOGIN"):
             caps = "IMAP4rev1" if scenario == "nomove-nouidplus" else \
                 "IMAP4rev1 UIDPLUS"
+            if scenario == "courier":
+                caps += " NAMESPACE"
             send(tag + " OK [CAPABILITY " + caps + "] logged in\r\n")
-        elif cmd.startswith("UID FETCH") and scenario.startswith("nomove"):
+        elif cmd.startswith("UID FETCH") and \
+                scenario.startswith(("nomove", "courier")):
             if "BODY" not in cmd:
                 send("* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n" + tag + " OK done\r\n")
             else:
                 send("* 1 FETCH (UID 1 RFC822.SIZE 10 BODY[] {10}\r\n"
                      "Subject: x)\r\n" + tag + " OK done\r\n")
+        elif cmd.startswith("UID COPY") and scenario == "courier" and \
+                not cmd.startswith("UID COPY 1 INBOX."):
+            send(tag + " NO Invalid mailbox name.\r\n")
+        elif cmd.startswith("NAMESPACE") and scenario == "courier":
+            send('* NAMESPACE (("INBOX." ".")) NIL (("#shared." "."))\r\n'
+                 + tag + " OK NAMESPACE completed.\r\n")
         elif cmd.startswith("UID COPY") or cmd.startswith("UID STORE") or \
                 cmd.startswith("UID EXPUNGE"):
             send(tag + " OK done\r\n")

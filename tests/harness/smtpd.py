@@ -8,6 +8,12 @@ spool directory as NNNN.eml (the bytes of DATA, as received) and NNNN.env
 (the envelope, one "key: value" a line: mail_from, rcpt (one line each),
 auth, tls).  Tests read those files.
 
+Extensions: 8BITMIME is offered unless --8bitmime 0, SMTPUTF8 only with
+--smtputf8 1 (RFC 6152, RFC 6531), so a test can start it once with and
+once without them.  The MAIL FROM parameters (BODY=8BITMIME, SMTPUTF8)
+are kept in NNNN.env as a "mail_options:" line; an undeclared 8-bit byte
+in DATA is noted there as "data_8bit: yes".
+
 Faults on demand: a line "ADDRESS CODE TEXT" in SPOOL/reject makes RCPT TO
 that address answer "CODE TEXT" (e.g. "bob@x.example 450 mailbox busy" or
 "... 550 no such user"); "* CODE TEXT" applies to every recipient.  The
@@ -64,6 +70,9 @@ class Spool:
         with open(base + ".eml", "wb") as f:
             f.write(data)
         lines = ["mail_from: %s" % envelope.mail_from]
+        lines.append("mail_options: %s" % " ".join(envelope.mail_options))
+        lines.append("data_8bit: %s" % (
+            "yes" if any(b > 0x7f for b in data) else "no"))
         lines += ["rcpt: %s" % r for r in envelope.rcpt_tos]
         login = session.auth_data.login if isinstance(
             session.auth_data, LoginPassword) else session.auth_data
@@ -78,8 +87,16 @@ class Spool:
 
 
 class Handler:
-    def __init__(self, spool):
+    def __init__(self, spool, eightbit=True):
         self.spool = spool
+        self.eightbit = eightbit
+
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        session.host_name = hostname
+        if not self.eightbit:
+            responses = [r for r in responses if "8BITMIME" not in r]
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
@@ -125,6 +142,8 @@ def main():
     p.add_argument("--password-file", required=True)
     p.add_argument("--auth-required", type=int, default=1)
     p.add_argument("--log", required=True)
+    p.add_argument("--8bitmime", dest="eightbit", type=int, default=1)
+    p.add_argument("--smtputf8", type=int, default=0)
     a = p.parse_args()
 
     # Implicit TLS is TLS: aiosmtpd's "AUTH without TLS" warning is moot.
@@ -136,7 +155,7 @@ def main():
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(a.cert, a.key)
     spool = Spool(a.spool)
-    handler = Handler(spool)
+    handler = Handler(spool, eightbit=bool(a.eightbit))
     auth = make_authenticator(a.user, password)
 
     def factory(implicit):
@@ -147,6 +166,7 @@ def main():
                            authenticator=auth,
                            auth_required=bool(a.auth_required),
                            auth_require_tls=not implicit, timeout=30,
+                           enable_SMTPUTF8=bool(a.smtputf8),
                            implicit_tls=implicit)
 
     loop = asyncio.new_event_loop()

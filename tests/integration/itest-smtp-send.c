@@ -4,7 +4,11 @@
  *   itest-smtp-send -h HOST -p PORT -t implicit|starttls|none [-c CA]
  *       [-u USER (-P PASSWORD_FILE | -O OAUTH2_TOKEN_FILE)] [-f FROM]
  *       -r RCPT [-r RCPT ...]
- *       [-T TIMEOUT] FILE...
+ *       [-T TIMEOUT] [-7] FILE...
+ *
+ * -7: give smtp.c lib/mail's mime_to_7bit, as the daemon does, so 8-bit
+ * mail a server cannot take declared is sent 7-bit; without it such a
+ * mail is refused.
  *
  * Opens one session and sends every FILE in it.  An argument "to:ADDR"
  * instead of a FILE sends the files after it to ADDR alone.  Prints one line
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "itest-common.h"
+#include "mime.h"
 #include "smtp.h"
 #include "xalloc.h"
 
@@ -64,7 +69,7 @@ main(int argc, char **argv)
 
 	/* a peer that hangs up must not kill us on the next write */
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt(argc, argv, "h:p:t:c:u:P:O:f:r:T:")) != -1) {
+	while ((c = getopt(argc, argv, "h:p:t:c:u:P:O:f:r:T:7")) != -1) {
 		switch (c) {
 		case 'h':
 			o.host = optarg;
@@ -101,6 +106,9 @@ main(int argc, char **argv)
 		case 'T':
 			o.timeout_s = atoi(optarg);
 			break;
+		case '7':
+			o.to_7bit = mime_to_7bit;
+			break;
 		default:
 			goto usage;
 		}
@@ -108,8 +116,10 @@ main(int argc, char **argv)
 	if (o.host == NULL || o.port == 0 || n_rcpt == 0 || optind == argc)
 		goto usage;
 
+	mime_init();
 	if (smtp_open(&o, &s, &err) < 0) {
 		printf("open %s %s\n", code_name(err.code), err.msg);
+		mime_shutdown();
 		free(password);
 		free(token);
 		return 1;
@@ -131,12 +141,13 @@ main(int argc, char **argv)
 		free(data);
 	}
 	smtp_close(&s);
+	mime_shutdown();
 	free(password);
 	free(token);
 	return failed;
 usage:
 	fprintf(stderr, "usage: itest-smtp-send -h HOST -p PORT -t "
 			"implicit|starttls|none [-c CA] [-u USER -P PASSFILE] "
-			"[-f FROM] -r RCPT... [-T TIMEOUT] FILE...\n");
+			"[-f FROM] -r RCPT... [-T TIMEOUT] [-7] FILE...\n");
 	return 2;
 }

@@ -3,7 +3,8 @@
 # data injected after STARTTLS's OK, PREAUTH before STARTTLS, a server
 # that stops in the middle of a literal, a response that is not IMAP; and
 # LOGINDISABLED, where the client must AUTHENTICATE PLAIN instead; a
-# server without MOVE (with and without UIDPLUS).
+# server without MOVE (with and without UIDPLUS); a Courier-like server
+# whose folders all lie under "INBOX.", where a refused move says so.
 set -eu
 . "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
 harness_start
@@ -25,7 +26,7 @@ while IFS='|' read -r scenario tls want; do
 	port=$(cat "$pf")
 	start=$(date +%s)
 	moveopt=
-	case $scenario in nomove*) moveopt="-M Triaged" ;; esac
+	case $scenario in nomove*|courier) moveopt="-M Triaged" ;; esac
 	# shellcheck disable=SC2086
 	"$FETCH" -h 127.0.0.1 -p "$port" -t "$tls" -u sales \
 	    -P "$(harness_password_file sales)" -C "$HARNESS_CA" -T 2 \
@@ -39,7 +40,7 @@ while IFS='|' read -r scenario tls want; do
 	[ "$took" -le 12 ] || fail "$scenario took ${took}s"
 	# No credential went to the peer unless the scenario logs in.
 	case $scenario in
-	hang-literal|garbage|logindisabled|nomove*) ;;
+	hang-literal|garbage|logindisabled|nomove*|courier) ;;
 	*)
 		if grep -qi 'LOGIN\|AUTHENTICATE' "$HARNESS_DIR/peer-$scenario.log"; then
 			fail "$scenario: the client sent credentials"
@@ -68,6 +69,11 @@ while IFS='|' read -r scenario tls want; do
 		grep -q '^error: msg: .*copied to "Triaged" and marked \\Deleted, but the server has neither MOVE nor UIDPLUS: not expunged$' \
 		    "$HARNESS_DIR/out-$scenario" ||
 			fail "nomove-nouidplus: $(cat "$HARNESS_DIR/out-$scenario")" ;;
+	courier)
+		grep -q '^error: msg: move to "Triaged" (did you mean INBOX.Triaged?): imap 127.0.0.1:[0-9]* (sales): UID COPY refused: "Invalid mailbox name."$' \
+		    "$HARNESS_DIR/out-$scenario" ||
+			fail "courier: $(cat "$HARNESS_DIR/out-$scenario")"
+		grep -q '^C: [0-9]* NAMESPACE$' "$log" || fail "courier: no NAMESPACE" ;;
 	esac
 	echo "ok: $scenario -> ${got#error: }"
 done <<'EOF2'
@@ -78,4 +84,5 @@ garbage|none|error: conn: imap 127.0.0.1:PORT (sales): UID FETCH: unparsable ser
 logindisabled|none|fetched 0 of 0
 nomove|none|fetched 1 of 1
 nomove-nouidplus|none|fetched 1 of 1
+courier|none|fetched 1 of 1
 EOF2

@@ -142,7 +142,7 @@ while IFS='|' read -r want opts; do
 	esac
 done <<EOF2
 error: box: imap 127.0.0.1:$IMAPS_PORT (sales): LOGIN refused: "Authentication failed."|-P $(harness_password_file bob)
-error: box: imap 127.0.0.1:$IMAPS_PORT (sales): SELECT refused: "Mailbox doesn't exist: Nope|-f Nope
+error: box: folder "Nope": imap 127.0.0.1:$IMAPS_PORT (sales): SELECT refused: "Mailbox doesn't exist: Nope|-f Nope
 error: conn: imap 127.0.0.1:$IMAPS_PORT (sales): greeting: connection lost or timed out after 2 s|-t starttls -T 2
 EOF2
 

@@ -174,6 +174,16 @@ static const struct error_case error_cases[] = {
 	    "\"bounce\"\n"
 	    "@FILE@:7: 'role' must be \"bdr\", \"manager\", \"sales\" or "
 	    "\"support\", not \"boss\"" },
+	{ "reply_to on a redirect route does nothing: refused",
+	    "mailboxes = ( { name = \"sales\"; address = \"s@example.com\";\n"
+	    "  " IMAP_OK " } );\n"
+	    "routes = { support = { to = \"support@example.com\";\n"
+	    "  style = \"redirect\"; reply_to = \"help@example.com\"; };\n"
+	    "  sales = { to = \"sales-team@example.com\";\n"
+	    "  reply_to = \"help@example.com\"; }; };\n",
+	    "@FILE@:3: reply_to has no effect with style = \"redirect\", "
+	    "which keeps the customer's own Reply-To: remove it or use "
+	    "style = \"attach\"" },
 	{ "bad addresses, string-form route named",
 	    "mailboxes = ( { name = \"sales\"; address = \"sales\"; " IMAP_OK
 	    " } );\n"
@@ -414,7 +424,7 @@ test_example(void **state)
 	assert_non_null(r);
 	assert_string_equal(r->to, "support@example.com");
 	assert_int_equal(r->style, CONF_ROUTE_REDIRECT);
-	assert_string_equal(r->reply_to, "support@example.com");
+	assert_null(r->reply_to); /* refused with redirect */
 	assert_null(conf_route(c, "legal"));
 
 	assert_int_equal(c->n_team, 4);

@@ -1,0 +1,207 @@
+#!/bin/bash
+# Interop: triaged against Cyrus IMAP 3.6 from Debian's packages, beside
+# the harness's Dovecot (both declare Conflicts: imap-server, so Cyrus is
+# never installed: `apt-get download` and `dpkg -x` into a cache
+# directory, run from there with LD_LIBRARY_PATH).  Checks a drain of a
+# folder with a non-ASCII name, the move into another non-ASCII folder,
+# a move to a missing folder (Cyrus's [TRYCREATE]), and IDLE: a message
+# appended while the daemon waits is stored and moved within seconds.
+#
+# Needs apt-get and the network the first time (the .debs are kept in
+# $TRIAGE_INTEROP_CACHE, default ${TMPDIR:-/tmp}/triage-interop-debs);
+# without them it says why and exits 77 (skipped).  Cyrus authenticates
+# with sasl_pwcheck_method alwaystrue: any password is taken.
+#
+# Run: ctest --test-dir build -L interop --output-on-failure
+set -eu
+: "${TRIAGED:?}" "${TRIAGE_SOURCE_DIR:?}"
+cache=${TRIAGE_INTEROP_CACHE:-${TMPDIR:-/tmp}/triage-interop-debs}
+work=$(mktemp -d "${TMPDIR:-/tmp}/triage-cyrus.XXXXXX")
+MASTER_PID= DAEMON_PID=
+cleanup()
+{
+	local status=$?
+	[ -z "$DAEMON_PID" ] || kill -KILL "$DAEMON_PID" 2>/dev/null || true
+	[ -z "$MASTER_PID" ] || kill -TERM "$MASTER_PID" 2>/dev/null || true
+	[ -z "$MASTER_PID" ] || wait "$MASTER_PID" 2>/dev/null || true
+	if [ "$status" != 0 ] && [ "$status" != 77 ]; then
+		echo "--- triaged log" >&2
+		tail -n 30 "$work/triaged.log" >&2 2>/dev/null || true
+		echo "--- cyrus master" >&2
+		tail -n 20 "$work/master.out" >&2 2>/dev/null || true
+	fi
+	rm -rf "$work"
+	exit "$status"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+skip() { echo "skipped: $*"; exit 77; }
+
+# ---- Cyrus, unpacked -------------------------------------------------
+mkdir -p "$cache"
+if ! ls "$cache"/cyrus-imapd_*.deb >/dev/null 2>&1; then
+	command -v apt-get >/dev/null || skip "no apt-get to fetch cyrus-imapd"
+	(cd "$cache" && apt-get download cyrus-imapd cyrus-common libical3 \
+	    libxapian30 >"$work/apt.log" 2>&1) ||
+		skip "apt-get download failed: $(tail -n 1 "$work/apt.log")"
+fi
+R=$work/root
+for deb in "$cache"/*.deb; do dpkg -x "$deb" "$R"; done
+BIN=$R/usr/lib/cyrus/bin
+export LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu
+missing=$(ldd "$BIN/imapd" "$BIN/master" | grep "not found" || true)
+[ -z "$missing" ] || skip "Cyrus needs libraries not installed: $missing"
+
+read -r PORT < <(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+C=$work/cyrus
+mkdir -p "$C/conf/socket" "$C/conf/proc" "$C/conf/log" "$C/conf/db" "$C/spool"
+run_user=$(id -un)
+[ "$(id -u)" != 0 ] || run_user=nobody	# Cyrus will not run as root
+cat >"$C/imapd.conf" <<EOF
+configdirectory: $C/conf
+partition-default: $C/spool
+defaultpartition: default
+admins: cyrusadmin
+cyrus_user: $run_user
+sasl_pwcheck_method: alwaystrue
+sasl_mech_list: PLAIN LOGIN
+allowplaintext: yes
+unixhierarchysep: yes
+imapidlepoll: 1
+syslog_prefix: triage-cyrus
+lmtpsocket: $C/conf/socket/lmtp
+idlesocket: $C/conf/socket/idle
+notifysocket: $C/conf/socket/notify
+EOF
+cat >"$C/cyrus.conf" <<EOF
+START {
+  recover cmd="$BIN/ctl_cyrusdb -C $C/imapd.conf -r"
+}
+SERVICES {
+  imap cmd="$BIN/imapd -C $C/imapd.conf" listen="127.0.0.1:$PORT" prefork=0
+}
+EVENTS {
+}
+EOF
+if [ "$(id -u)" = 0 ]; then
+	chmod 755 "$work"
+	chown -R "$run_user:" "$C"
+fi
+"$BIN/master" -C "$C/imapd.conf" -M "$C/cyrus.conf" -p "$C/master.pid" -D \
+    >"$work/master.out" 2>&1 &
+MASTER_PID=$!
+for _ in $(seq 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+	sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || fail "Cyrus does not listen"
+
+# imap USER PY: run Python with `m`, an imaplib session of USER.
+imap()
+{
+	/usr/bin/python3 - "$PORT" "$1" <<EOF
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login(sys.argv[2], "any")
+$2
+m.logout()
+EOF
+}
+# count USER FOLDER: messages in a folder (its modified UTF-7 name).
+count()
+{
+	imap "$1" "print(m.select('\"$2\"', readonly=True)[1][0].decode())"
+}
+# append USER N: N generated messages into the user's "Entr&AOk-e".
+append()
+{
+	imap "$1" "
+import time
+for i in range($2):
+    t = time.time_ns()
+    msg = ('From: Buyer <b%d@buyer.example>\r\nTo: $1@example.com\r\n'
+           'Subject: question %d\r\nMessage-ID: <%d.%d@buyer.example>\r\n'
+           '\r\nHow much for %d seats?\r\n' % (i, i, t, i, i)).encode()
+    assert m.append('\"Entr&AOk-e\"', None, None, msg)[0] == 'OK'
+"
+}
+
+imap cyrusadmin "
+for u in ('sales', 'community'):
+    for f in ('user/%s', 'user/%s/Entr&AOk-e', 'user/%s/Trait&AOk-'):
+        assert m.create(f % u)[0] == 'OK', f
+"
+append sales 4
+append community 3
+
+# ---- triaged ---------------------------------------------------------
+echo secret >"$work/pass"
+chmod 600 "$work/pass"
+CONF=$work/triage.conf DB=$work/triage.db
+mailbox()
+{
+	cat <<EOF
+  { name = "$1"; address = "$1@example.com"; queue = "$1";
+    imap = { host = "127.0.0.1"; port = $PORT; tls = "none"; user = "$1";
+             password_file = "$work/pass"; folder = "Entrée"; };
+    after = "move:$2"; }
+EOF
+}
+{
+	mkdir -p "$work/rules"
+	echo "database = \"$DB\"; rules = \"$work/rules\";"
+	echo "poll_interval = 1;"
+	echo "mailboxes = ("
+	mailbox sales "Traité"
+	echo ","
+	mailbox community "Archivé"
+	echo ");"
+} >"$CONF"
+sql() { sqlite3 -batch -noheader "$DB" "$1"; }
+
+"$TRIAGED" -c "$CONF" --check --connect >"$work/check.out" 2>&1 ||
+	fail "--check --connect: $(cat "$work/check.out")"
+grep -q 'move target "Archivé" does not exist yet' "$work/check.out" ||
+	fail "--check --connect: $(cat "$work/check.out")"
+pass "--check --connect against Cyrus"
+
+"$TRIAGED" -c "$CONF" --once 2>>"$work/triaged.log" || fail "--once exited $?"
+[ "$(sql "SELECT count(*) FROM messages WHERE mailbox = 'sales'")" = 4 ] ||
+	fail "sales: not 4 stored"
+[ "$(sql "SELECT count(*) FROM messages WHERE mailbox = 'community'")" = 3 ] ||
+	fail "community: not 3 stored"
+[ "$(count sales 'Entr&AOk-e')" = 0 ] || fail "sales: Entrée not emptied"
+[ "$(count sales 'Trait&AOk-')" = 4 ] || fail "sales: not moved to Traité"
+[ "$(count community 'Archiv&AOk-')" = 3 ] || fail "community: not moved to the new Archivé"
+grep -q 'mailbox=community folder "Archivé" does not exist (the server said TRYCREATE): creating it' \
+    "$work/triaged.log" || fail "no TRYCREATE creation logged"
+pass "drained Entrée, moved into Traité and into a new Archivé"
+
+# IDLE: a message appended while the daemon waits.
+"$TRIAGED" -c "$CONF" 2>>"$work/triaged.log" &
+DAEMON_PID=$!
+for _ in $(seq 100); do
+	grep -q "^sales	idling" "$work/triaged.status" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q "^sales	idling" "$work/triaged.status" || fail "sales is not idling"
+sleep 0.3
+t0=$(date +%s%N)
+append sales 1
+for _ in $(seq 100); do
+	[ "$(sql "SELECT count(*) FROM messages WHERE mailbox = 'sales'")" = 5 ] && break
+	sleep 0.1
+done
+[ "$(sql "SELECT count(*) FROM messages WHERE mailbox = 'sales'")" = 5 ] ||
+	fail "IDLE: the new message was not stored within 10 s"
+t1=$(date +%s%N)
+for _ in $(seq 50); do
+	[ "$(count sales 'Trait&AOk-')" = 5 ] && break
+	sleep 0.1
+done
+[ "$(count sales 'Trait&AOk-')" = 5 ] || fail "IDLE: not moved"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || fail "triaged exited $? on SIGTERM"
+DAEMON_PID=
+pass "IDLE: appended -> stored in $(((t1 - t0) / 1000000)) ms, then moved"
