@@ -157,7 +157,8 @@ parse_args(int argc, char **argv, struct args *a)
 
 /*
  * --check: load what the daemon loads and print every problem plainly,
- * one "FILE:LINE: message" a line, as a compiler does (smtpd -n).
+ * one "FILE:LINE: message" a line, as a compiler does (smtpd -n); with
+ * --connect, then log in to every server (engine_check_connect).
  */
 static int
 check_config(const char *path, int connect)
