@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages that building and testing triage needs.
+# Install the Debian packages that building and testing triage needs
+# (debhelper, lintian, devscripts: the package and hardening-check tests).
 # Idempotent and non-interactive: installs only what is missing.
 set -eu
 
@@ -9,7 +10,8 @@ PKGS="build-essential cmake pkg-config ca-certificates
       libjson-c-dev libxml2-dev libvectorscan-dev
       libsasl2-modules dovecot-imapd python3 python3-aiosmtpd gnutls-bin
       sqlite3
-      valgrind procps chromium clang-format"
+      valgrind procps chromium clang-format
+      dpkg-dev debhelper lintian devscripts git"
 
 missing=""
 for p in $PKGS; do
