@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages that building and testing triage needs.
+# Install the Debian packages that building and testing triage needs
+# (debhelper, lintian, devscripts: the package and hardening-check tests).
 # Idempotent and non-interactive: installs only what is missing.
 set -eu
 
@@ -12,7 +13,8 @@ PKGS="build-essential cmake pkg-config ca-certificates
       libsasl2-modules dovecot-imapd python3 python3-aiosmtpd gnutls-bin
       sqlite3
       valgrind procps chromium clang-format
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev
+      dpkg-dev debhelper lintian devscripts git"
 
 missing=""
 for p in $PKGS; do

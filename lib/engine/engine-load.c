@@ -1,8 +1,7 @@
 /*
  * Build one configuration -- config, rule set, accounts -- reporting
  * every problem in each to the engine's log sink, at error priority.
- * Used at start and by reload, which swaps only what loaded clean.  A
- * config that loads sets the log threshold (log_level) for what follows.
+ * Used at start and by reload, which swaps only what loaded clean.
  */
 #include "engine-private.h"
 
@@ -22,8 +21,6 @@ engine_load_conf(const struct engine_opts *o)
 			    errs.v[i]);
 	}
 	conf_errors_clear(&errs);
-	if (conf != NULL)
-		log_set_level(conf->log_level);
 	return conf;
 }
 

@@ -75,6 +75,7 @@ engine_reload(struct engine *e)
 	e->conf = conf;
 	e->rules = rules;
 	e->accounts = accounts;
+	log_set_level(conf->log_level);
 	if (engine_run_start(e) < 0)
 		return -1;
 	log_sink_say(&e->opts.log, LOG_LVL_NOTICE, NULL,

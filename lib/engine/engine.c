@@ -54,6 +54,7 @@ load(struct engine *e, struct error *err)
 		broken = e->conf->accounts;
 		goto broken;
 	}
+	log_set_level(e->conf->log_level); /* unless -v or -q said */
 	return 0;
 broken:
 	log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s: not starting",
