@@ -171,7 +171,7 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 		{ "mailbox", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = { .may_create = 1 };
 	const char *mailbox = NULL;
 	struct cli_ctx ctx;
 	struct target t;

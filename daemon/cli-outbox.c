@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "actor.h"
 #include "cli.h"
 #include "error.h"
 #include "store-outbox.h"
@@ -132,6 +133,7 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 	argv += optind;
 	if (argc != 0 && !(argc == 2 && strcmp(argv[0], "retry") == 0))
 		return cli_usage(cmd);
+	so.intent = argc == 2 ? ACTOR_CHANGES : ACTOR_READS;
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		return rc;

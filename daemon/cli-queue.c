@@ -384,6 +384,7 @@ detail_json(const struct store_detail *d)
 		iso_time(e->at, when, sizeof(when));
 		json_object_object_add(x, "at", jstr(when));
 		json_object_object_add(x, "actor", jstr(e->actor));
+		json_object_object_add(x, "unix_user", jstr(e->unix_user));
 		json_object_object_add(x, "source", jstr(e->source));
 		json_object_object_add(x, "kind", jstr(e->kind));
 		json_object_object_add(x, "detail", jstr(e->detail));
@@ -449,8 +450,12 @@ print_detail_text(const struct store_detail *d)
 		const struct store_event_rec *e = &d->events[i];
 
 		iso_time(e->at, when, sizeof(when));
-		printf("  %s %-8s %-6s %-10s %s\n", when, e->actor, e->source,
+		printf("  %s %-8s %-6s %-10s %s", when, e->actor, e->source,
 		    e->kind, e->detail);
+		/* who typed it, when someone acted for another (--as) */
+		if (e->unix_user != NULL && strcmp(e->unix_user, e->actor) != 0)
+			printf(" (Unix user %s)", e->unix_user);
+		putchar('\n');
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "actor.h"
 #include "cli.h"
 #include "error.h"
 #include "ingest.h"
@@ -36,7 +37,8 @@ cli_reprocess(struct cli *cli, int argc, char **argv)
 		{ "failed", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = { 0 };
+	/* the pipeline's work, as ingest: no team member needed (actor.h) */
+	struct cli_store_opts so = { .intent = ACTOR_READS };
 	struct error err = { 0 };
 	int64_t *ids = NULL;
 	size_t n = 0;

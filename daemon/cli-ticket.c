@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actor.h"
 #include "buf.h"
 #include "cli.h"
 #include "command.h"
@@ -223,6 +224,7 @@ verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
 	rc = check(v, &a, &prio, dims);
 	if (rc != CLI_OK)
 		return rc;
+	a.so.intent = ACTOR_CHANGES;
 	rc = cli_store_open(cli, &a.so, &ctx);
 	if (rc != CLI_OK)
 		return rc;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -288,6 +289,7 @@ main(int argc, char **argv)
 	int status = 0;
 
 	log_init("triaged", LOG_LVL_INFO);
+	umask(007); /* group triage shares the database: triage(1) TEAM */
 	parse_args(argc, argv, &args);
 	bound_malloc();
 	if (args.check)
