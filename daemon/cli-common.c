@@ -3,6 +3,7 @@
  * is acting, and turn a library error into an exit code.
  */
 #include <errno.h>
+#include <json-c/json.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,16 @@ cli_ingest_open(struct cli_ctx *ctx)
 	rules_problems_clear(&probs);
 	ctx->ingest = ingest_new(c, ctx->rules, ctx->accounts);
 	mime_init();
+}
+
+int
+cli_print_json(struct json_object *o)
+{
+	printf("%s\n",
+	    json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return CLI_OK;
 }
 
 int

@@ -69,10 +69,7 @@ print_json(const struct conf *c)
 	struct jtree j = { { json_object_new_object() }, 0 };
 
 	conf_show(c, &ops, &j);
-	printf("%s\n",
-	    json_object_to_json_string_ext(j.v[0],
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j.v[0]);
+	cli_print_json(j.v[0]);
 }
 
 int

@@ -81,17 +81,6 @@ ticket_json(const struct store_ticket *t)
 }
 
 static int
-print_json(struct json_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	printf("%s\n", s);
-	json_object_put(o);
-	return CLI_OK;
-}
-
-static int
 print_tickets_json(const struct store_ticket *v, size_t n)
 {
 	struct json_object *o = json_object_new_object();
@@ -100,7 +89,7 @@ print_tickets_json(const struct store_ticket *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, ticket_json(&v[i]));
 	json_object_object_add(o, "tickets", a);
-	return print_json(o);
+	return cli_print_json(o);
 }
 
 static int
@@ -497,7 +486,7 @@ cli_show(struct cli *cli, int argc, char **argv)
 	if (store_show(ctx.st, id, &d, &err) < 0)
 		rc = cli_fail(&err);
 	else if (json)
-		rc = print_json(detail_json(d));
+		rc = cli_print_json(detail_json(d));
 	else
 		print_detail_text(d);
 	store_detail_free(&d);

@@ -106,6 +106,9 @@ void cli_ingest_open(struct cli_ctx *ctx);
  */
 int cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
     struct rules_problems *probs);
+struct json_object;
+/* Print o pretty on stdout and release it (json_object_put); CLI_OK. */
+int cli_print_json(struct json_object *o);
 /* The worse of two exit codes: tempfail > usage > refused > ok. */
 int cli_worse(int a, int b);
 /* Print err and map its code to an exit code (1, 2 or 75). */

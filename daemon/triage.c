@@ -228,7 +228,7 @@ main(int argc, char **argv)
 		    argv[0]);
 		return CLI_USAGE;
 	}
-	if (cmd->fn != cli_help && wants_help(argc, argv))
+	if (wants_help(argc, argv))
 		return help_one(cmd);
 	/* 0, not 1: glibc then forgets the '+' above, so a command's
 	   options may follow its operands (`inspect FILE --json`). */

@@ -1,0 +1,95 @@
+#!/bin/bash
+# The CLI's surface, from its one table of commands: --help/--version,
+# `help CMD` and `CMD --help` for every command (exit 0, the same text),
+# every command documented in triage(1), options after operands, the
+# bash completion driven by `help --list`, and `config show` loading
+# back with the secret masked.
+set -eu
+: "${TRIAGE:?}" "${TRIAGE_SOURCE_DIR:?}" "${TRIAGE_FIXTURES:?}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+man=$TRIAGE_SOURCE_DIR/man/triage.1
+fail=0
+no() { echo "$*" >&2; fail=1; }
+
+for o in --help -h; do
+	"$TRIAGE" $o >"$work/out" || no "triage $o: exit $?"
+	grep -q '^commands:' "$work/out" || no "triage $o: no command list"
+done
+for o in --version -V; do
+	v=$("$TRIAGE" $o) || no "triage $o: exit $?"
+	[[ $v =~ ^triage\ [0-9]+\.[0-9]+ ]] || no "triage $o: '$v'"
+done
+rc=0; "$TRIAGE" 2>/dev/null || rc=$?
+[ $rc -eq 2 ] || no "triage alone: exit $rc, expected 2"
+rc=0; "$TRIAGE" help nosuch 2>/dev/null || rc=$?
+[ $rc -eq 2 ] || no "triage help nosuch: exit $rc, expected 2"
+
+# The man page's COMMANDS section: the words of each .TP's head line.
+documented=$(awk '/^\.SH COMMANDS/ { on = 1; next } /^\.SH/ { on = 0 }
+	on && head { print; head = 0 } on && /^\.TP/ { head = 1 }' "$man" |
+	tr -c 'a-z\n' ' ' | tr ' ' '\n' | sort -u)
+cmds=$("$TRIAGE" help --list)
+[ "$(echo "$cmds" | wc -l)" -ge 20 ] || no "help --list: $cmds"
+for c in $cmds; do
+	echo "$documented" | grep -qx "$c" || no "triage(1) does not document '$c'"
+	"$TRIAGE" "$c" --help >"$work/a" || no "triage $c --help: exit $?"
+	"$TRIAGE" help "$c" >"$work/b" || no "triage help $c: exit $?"
+	cmp -s "$work/a" "$work/b" || no "triage $c --help differs from help $c"
+	grep -q "^usage: triage \[-c FILE\] $c " "$work/a" ||
+		no "triage $c --help: no usage line"
+	# Every command that prints something takes --json (report: --format).
+	case $c in
+	help | ingest | reprocess | rules | report) ;;
+	*) grep -q -- '--json' "$work/a" || no "triage $c: no --json" ;;
+	esac
+done
+
+# Options after operands, as git and systemctl take them.
+eml=$TRIAGE_FIXTURES/store/01-question.eml
+"$TRIAGE" inspect "$eml" --json >"$work/out" || no "inspect FILE --json: exit $?"
+/usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' \
+	"$work/out" || no "inspect FILE --json: not JSON"
+
+# The completion: commands from `help --list`, options from `help CMD`.
+complete_line() {
+	(
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		complete() { :; }
+		compopt() { :; }
+		. "$TRIAGE_SOURCE_DIR/completions/triage.bash"
+		_triage
+		printf '%s\n' "${COMPREPLY[@]}"
+	)
+}
+[ "$(complete_line "$TRIAGE" cla)" = claim ] || no "completion: triage cla"
+complete_line "$TRIAGE" -c x.conf claim -- >"$work/out"
+for o in --steal --json --db --as --help; do
+	grep -qx -- "$o" "$work/out" || no "completion: claim $o missing"
+done
+[ "$(complete_line "$TRIAGE" rules re)" = replay ] || no "completion: rules re"
+
+# config show: defaults filled in, the secret masked, and it loads back.
+cat >"$work/t.conf" <<CONF
+database = "t.db";
+mailboxes = ( { name = "sales"; address = "sales@example.com";
+  imap = { host = "127.0.0.1"; user = "u";
+           password_command = "echo hunter2"; }; } );
+CONF
+"$TRIAGE" -c "$work/t.conf" config show >"$work/shown.conf" ||
+	no "config show: exit $?"
+grep -q 'hunter2' "$work/shown.conf" && no "config show prints the secret"
+grep -qx "database = \"$work/t.db\";" "$work/shown.conf" ||
+	no "config show: database not resolved"
+grep -qx 'poll_interval = "1m";' "$work/shown.conf" ||
+	no "config show: no default poll_interval"
+"$TRIAGE" -c "$work/shown.conf" config show --json >"$work/out" ||
+	no "config show of its own output: exit $?"
+/usr/bin/python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["mailboxes"][0]["imap"]["password_command"] == "(hidden)", c
+assert c["sla"]["check_interval"] == "1m", c' "$work/out" ||
+	no "config show --json"
+exit $fail
