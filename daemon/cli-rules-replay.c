@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "conf.h"
 #include "error.h"
 #include "ingest.h"
@@ -149,11 +150,19 @@ entry_name(const char *entry, char *buf, size_t size)
 	return buf;
 }
 
+/* The two rule sets, and a pipeline over each. */
+struct sets {
+	struct rules *base, *cand;		  /* owned */
+	struct ingest *base_ingest, *cand_ingest; /* owned */
+	struct progress *progress;		  /* owned; NULL: none */
+};
+
 /* Print what changes for one ticket; returns 1 when anything does. */
 static int
 report(const struct store_ticket *t, const struct fold *a, const struct fold *b,
-    const struct rules *base, const struct rules *cand, struct totals *tot)
+    const struct sets *sets, struct totals *tot)
 {
+	const struct rules *base = sets->base, *cand = sets->cand;
 	char name[256];
 	int dq = !same_str(a->queue, b->queue), dp = a->prio != b->prio;
 	int dt = !same_set(&a->tags, &b->tags);
@@ -161,6 +170,7 @@ report(const struct store_ticket *t, const struct fold *a, const struct fold *b,
 
 	if (!dq && !dp && !dt && !di)
 		return 0;
+	progress_clear(sets->progress); /* stdout may be the same terminal */
 	printf("#%lld [%s] \"%s\"\n", (long long)t->id,
 	    store_state_name(t->state), t->subject);
 	if (dq)
@@ -210,12 +220,6 @@ report(const struct store_ticket *t, const struct fold *a, const struct fold *b,
 	return 1;
 }
 
-/* The two rule sets, and a pipeline over each. */
-struct sets {
-	struct rules *base, *cand;		  /* owned */
-	struct ingest *base_ingest, *cand_ingest; /* owned */
-};
-
 /*
  * Classify every message of ticket t with both sets: each message is
  * prepared once by the pipeline with the baseline (as it was stored) and
@@ -254,7 +258,7 @@ replay_ticket(struct store *st, const struct store_ticket *t,
 	}
 	free(ids);
 	if (r == 0)
-		(void)report(t, &a, &b, sets->base, sets->cand, tot);
+		(void)report(t, &a, &b, sets, tot);
 	fold_clear(&a);
 	fold_clear(&b);
 	return r;
@@ -335,7 +339,7 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	struct cli_store_opts so = { 0 };
 	struct cli_ctx cx = { 0 };
 	struct store_ticket *v = NULL;
-	struct sets sets = { NULL, NULL, NULL, NULL };
+	struct sets sets = { 0 };
 	struct error err = { 0 };
 	struct totals tot = { 0 };
 	int64_t secs;
@@ -388,13 +392,18 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	mime_init();
 	printf("replay: %s against %s, tickets opened in the last %s\n",
 	    cand_dir, base_dir, since_s);
+	fflush(stdout);
+	sets.progress = progress_new(stderr, "replay", n, 0);
 	for (size_t i = 0; i < n; i++) {
 		tot.tickets++;
 		if (replay_ticket(cx.st, &v[i], &sets, &tot, &err) < 0) {
+			progress_clear(sets.progress);
 			fprintf(stderr, "triage: ticket %lld: %s, skipping\n",
 			    (long long)v[i].id, err.msg);
 		}
+		progress_set(sets.progress, i + 1);
 	}
+	progress_end(&sets.progress);
 	printf("%zu ticket%s replayed, %zu would change (queue %zu, priority "
 	       "%zu, tags %zu, ignore %zu)",
 	    tot.tickets, tot.tickets == 1 ? "" : "s", tot.changed, tot.queue,
