@@ -1,5 +1,5 @@
 /*
- * triage rules check [DIR]
+ * triage rules check [DIR] [--json]
  * triage rules test FILE.eml [--rules DIR] [--mailbox NAME] [--no-prefilter]
  * triage rules replay [--since 30d] [--rules DIR] [--baseline DIR]
  *
@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,20 +91,67 @@ rules_dir(const char *opt, const struct conf *conf)
 	return RULES_DEFAULT_DIR;
 }
 
+/*
+ * rules check --json: {"dir": "...", "rules": 12, "problems": [{"file":
+ * "...", "line": 3, "col": 7, "message": "..."}]}; exit 2 with problems.
+ */
+static int
+check_json(const char *dir, const struct conf *conf)
+{
+	struct json_object *o = json_object_new_object(), *a, *x;
+	struct rules_problems probs = { 0 };
+	struct rules *rs = NULL;
+	int r = cli_rules_load(dir, conf, &rs, &probs);
+
+	a = json_object_new_array();
+	for (size_t i = 0; i < probs.n; i++) {
+		x = json_object_new_object();
+		json_object_object_add(x, "file",
+		    json_object_new_string(probs.v[i].file));
+		json_object_object_add(x, "line",
+		    json_object_new_int(probs.v[i].line));
+		json_object_object_add(x, "col",
+		    json_object_new_int(probs.v[i].col));
+		json_object_object_add(x, "message",
+		    json_object_new_string(probs.v[i].msg));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "dir", json_object_new_string(dir));
+	json_object_object_add(o, "rules",
+	    r == 0 ? json_object_new_int64((int64_t)rules_count(rs)) : NULL);
+	json_object_object_add(o, "problems", a);
+	cli_print_json(o);
+	rules_problems_clear(&probs);
+	rules_free(&rs);
+	return r == 0 ? CLI_OK : CLI_USAGE;
+}
+
 static int
 rules_check(struct cli *cli, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct conf *conf = NULL;
 	struct rules *rs = NULL;
 	const char *dir;
-	int rc = CLI_USAGE;
+	int ch, json = 0, rc = CLI_USAGE;
 
-	if (argc > 2)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage(cli_find("rules"));
+		json = 1;
+	}
+	if (argc - optind > 1)
 		return cli_usage(cli_find("rules"));
 	if (load_conf(cli, 0, &conf) < 0)
 		return CLI_USAGE;
-	dir = rules_dir(argc == 2 ? argv[1] : NULL, conf);
-	if (load_rules(dir, conf, 0, stdout, &rs) == 0) {
+	dir = rules_dir(optind < argc ? argv[optind] : NULL, conf);
+	if (json)
+		rc = check_json(dir, conf);
+	else if (load_rules(dir, conf, 0, stdout, &rs) == 0) {
 		printf("%s: %zu rules, ok\n", dir, rules_count(rs));
 		rc = CLI_OK;
 	}

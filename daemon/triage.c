@@ -55,14 +55,14 @@ static const struct cli_cmd commands[] = {
 	{ "close", cli_close, "ID [--json]", "Close a ticket", CLI_F_STORE },
 	{ "reopen", cli_reopen, "ID [--json]", "Reopen a closed ticket",
 	    CLI_F_STORE },
-	{ "ingest", cli_ingest, "[--mailbox NAME] [FILE.eml ... | -]",
+	{ "ingest", cli_ingest, "[--mailbox NAME] [--json] [FILE.eml ... | -]",
 	    "Store mail from files or standard input (an MTA's pipe); "
 	    "creates the database",
 	    CLI_F_STORE },
-	{ "reprocess", cli_reprocess, "ID... | --failed",
+	{ "reprocess", cli_reprocess, "ID... | --failed [--json]",
 	    "Parse and classify stored mail again", CLI_F_STORE },
 	{ "rules", cli_rules,
-	    "check [DIR] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
+	    "check [DIR] [--json] | test FILE.eml [--rules DIR] [--mailbox NAME] | "
 	    "replay [--since 30d] [--rules DIR] [--baseline DIR] [--db FILE]",
 	    "Check rule files, test them on a message, or replay stored mail "
 	    "through them",
