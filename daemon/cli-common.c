@@ -297,6 +297,26 @@ cli_ingest_open(struct cli_ctx *ctx)
 	mime_init();
 }
 
+struct json_object *
+cli_jstr(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *
+cli_hit_json(const char *rule, const char *file, int line, const char *target,
+    const char *match)
+{
+	struct json_object *x = json_object_new_object();
+
+	json_object_object_add(x, "rule", cli_jstr(rule));
+	json_object_object_add(x, "file", cli_jstr(file));
+	json_object_object_add(x, "line", json_object_new_int(line));
+	json_object_object_add(x, "target", cli_jstr(target));
+	json_object_object_add(x, "match", cli_jstr(match));
+	return x;
+}
+
 int
 cli_print_json(struct json_object *o)
 {

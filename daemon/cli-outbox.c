@@ -54,12 +54,6 @@ print_rows(const struct store_outbox *v, size_t n)
 	}
 }
 
-static struct json_object *
-jstr(const char *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
 /* {"outbox": [{"id": 3, "ticket": 12, "kind": "forward", ...}]} */
 static void
 print_json_rows(const struct store_outbox *v, size_t n)
@@ -72,18 +66,19 @@ print_json_rows(const struct store_outbox *v, size_t n)
 		json_object_object_add(x, "id", json_object_new_int64(v[i].id));
 		json_object_object_add(x, "ticket",
 		    json_object_new_int64(v[i].ticket_id));
-		json_object_object_add(x, "kind", jstr(v[i].kind));
-		json_object_object_add(x, "route", jstr(v[i].route));
-		json_object_object_add(x, "rcpt", jstr(v[i].rcpt));
-		json_object_object_add(x, "state", jstr(v[i].state));
+		json_object_object_add(x, "kind", cli_jstr(v[i].kind));
+		json_object_object_add(x, "route", cli_jstr(v[i].route));
+		json_object_object_add(x, "rcpt", cli_jstr(v[i].rcpt));
+		json_object_object_add(x, "state", cli_jstr(v[i].state));
 		json_object_object_add(x, "attempts",
 		    json_object_new_int(v[i].attempts));
 		iso(v[i].next_attempt, when, sizeof(when));
-		json_object_object_add(x, "next_attempt", jstr(when));
+		json_object_object_add(x, "next_attempt", cli_jstr(when));
 		iso(v[i].sent_at, when, sizeof(when));
 		json_object_object_add(x, "sent_at",
-		    v[i].sent_at > 0 ? jstr(when) : NULL);
-		json_object_object_add(x, "last_error", jstr(v[i].last_error));
+		    v[i].sent_at > 0 ? cli_jstr(when) : NULL);
+		json_object_object_add(x, "last_error",
+		    cli_jstr(v[i].last_error));
 		json_object_array_add(a, x);
 	}
 	o = json_object_new_object();

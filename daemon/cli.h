@@ -107,6 +107,11 @@ void cli_ingest_open(struct cli_ctx *ctx);
 int cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
     struct rules_problems *probs);
 struct json_object;
+/* A JSON string of s, or NULL (JSON null) when s is NULL. */
+struct json_object *cli_jstr(const char *s);
+/* A rule hit: {"rule", "file", "line", "target", "match"} (show, rules). */
+struct json_object *cli_hit_json(const char *rule, const char *file, int line,
+    const char *target, const char *match);
 /* Print o pretty on stdout and release it (json_object_put); CLI_OK. */
 int cli_print_json(struct json_object *o);
 /* The worse of two exit codes: tempfail > usage > refused > ok. */

@@ -70,6 +70,9 @@ json_ok outbox 'assert j["outbox"] == []'
 "$TRIAGE" rules check --json "$fx/rules" >"$work/out" ||
 	no "rules check --json: exit $?"
 json_ok "rules check" 'assert j["problems"] == [] and j["rules"] > 0'
+"$TRIAGE" rules test --json "$fx/01-question.eml" --rules "$fx/rules" \
+	>"$work/out" || no "rules test --json: exit $?"
+json_ok "rules test" 'assert "queue" in j["verdict"] and isinstance(j["fired"], list)'
 printf 'rule "x" {\n  when subject ~ /(/\n}\n' >"$work/bad.rules"
 rc=0; "$TRIAGE" rules check "$work" --json >"$work/out" || rc=$?
 [ $rc -eq 2 ] || no "rules check --json of a broken rule: exit $rc"
