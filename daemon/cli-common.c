@@ -203,10 +203,16 @@ want_db(const char *db, const struct cli_store_opts *o)
 {
 	if (o->may_create || access(db, F_OK) == 0)
 		return CLI_OK;
-	fprintf(stderr,
-	    "triage: %s: no database there (%s); triaged or 'triage "
-	    "ingest' creates it\n",
-	    db, strerror(errno));
+	if (errno == ENOENT)
+		fprintf(stderr,
+		    "triage: %s: no database there; triaged or 'triage "
+		    "ingest' creates it\n",
+		    db);
+	else /* most often: not a member of the database's group */
+		fprintf(stderr,
+		    "triage: %s: %s (the team's members are in group "
+		    "triage: see triage(1) TEAM)\n",
+		    db, strerror(errno));
 	return CLI_USAGE;
 }
 
