@@ -73,6 +73,9 @@ json_ok "rules check" 'assert j["problems"] == [] and j["rules"] > 0'
 "$TRIAGE" rules test --json "$fx/01-question.eml" --rules "$fx/rules" \
 	>"$work/out" || no "rules test --json: exit $?"
 json_ok "rules test" 'assert "queue" in j["verdict"] and isinstance(j["fired"], list)'
+"$TRIAGE" rules replay --json --rules "$fx/rules" --baseline "$fx/rules" \
+	--since 1h30m >"$work/out" || no "rules replay --json: exit $?"
+json_ok "rules replay" 'assert j["tickets"] == 2 and j["changes"] == [] and j["since"] == "1h30m"'
 printf 'rule "x" {\n  when subject ~ /(/\n}\n' >"$work/bad.rules"
 rc=0; "$TRIAGE" rules check "$work" --json >"$work/out" || rc=$?
 [ $rc -eq 2 ] || no "rules check --json of a broken rule: exit $rc"
