@@ -2,6 +2,8 @@
  * What every store command shares: find the database, open it, say who
  * is acting, and turn a library error into an exit code.
  */
+#include <errno.h>
+#include <json-c/json.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "actor.h"
 #include "cli.h"
 #include "command.h"
 #include "conf.h"
@@ -29,6 +32,8 @@ cli_fail(const struct error *err)
 	case ERR_USAGE:
 	case ERR_CONF:
 		return CLI_USAGE;
+	case ERR_DENIED:
+		return CLI_DENIED;
 	default:
 		return CLI_REFUSED;
 	}
@@ -112,16 +117,19 @@ cli_store_opt(int ch, const char *arg, struct cli_store_opts *so)
 	}
 }
 
-static char *
-unix_user(void)
+/* The real Unix user: its name, or "uid N" when it has none. */
+static void
+unix_user(char *buf, size_t len, struct actor_unix *u_r)
 {
-	struct passwd *pw = getpwuid(getuid());
-	const char *env;
+	uid_t uid = getuid();
+	struct passwd *pw = getpwuid(uid);
 
 	if (pw != NULL)
-		return xstrdup(pw->pw_name);
-	env = getenv("USER");
-	return xstrdup(env != NULL && *env != '\0' ? env : "unknown");
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)uid);
+	u_r->user = buf;
+	u_r->is_root = uid == 0;
 }
 
 /* The config: required unless a database was named on its own. */
@@ -168,37 +176,44 @@ load_accounts(const struct conf *c, struct accounts **a_r)
 	return CLI_OK;
 }
 
-/* --as NAME, or the Unix user, as a team member's name where possible. */
+/* Who acts (actor.h): the Unix user through the team, or --as. */
 static int
-resolve_actor(const struct conf *c, const char *as, char **actor_r)
+resolve_actor(const struct conf *c, const struct cli_store_opts *o,
+    struct cli_ctx *ctx)
 {
-	char *user;
+	struct error err = { 0 };
+	struct actor a = { 0 };
+	struct actor_unix u;
+	char user[256];
 
-	if (as != NULL) {
-		if (c != NULL && c->n_team > 0 &&
-		    conf_member_by_name(c, as) == NULL) {
-			fprintf(stderr,
-			    "triage: '%s' is not in the team of "
-			    "%s\n",
-			    as, c->path);
-			return CLI_USAGE;
-		}
-		*actor_r = xstrdup(as);
-		return CLI_OK;
-	}
-	user = unix_user();
-	for (size_t i = 0; c != NULL && i < c->n_team; i++) {
-		const struct conf_member *m = &c->team[i];
-		const char *u = m->unix_user != NULL ? m->unix_user : m->name;
-
-		if (strcmp(u, user) == 0) {
-			free(user);
-			user = xstrdup(m->name);
-			break;
-		}
-	}
-	*actor_r = user;
+	unix_user(user, sizeof(user), &u);
+	if (actor_resolve(c, &u, o->as, o->intent, &a, &err) < 0)
+		return cli_fail(&err);
+	ctx->actor = a.name;
+	ctx->unix_user = a.unix_user;
 	return CLI_OK;
+}
+
+/*
+ * A database that is not there is a mistyped path, not a new empty
+ * database: only the daemon and `triage ingest` create one.
+ */
+static int
+want_db(const char *db, const struct cli_store_opts *o)
+{
+	if (o->may_create || access(db, F_OK) == 0)
+		return CLI_OK;
+	if (errno == ENOENT)
+		fprintf(stderr,
+		    "triage: %s: no database there; triaged or 'triage "
+		    "ingest' creates it\n",
+		    db);
+	else /* most often: not a member of the database's group */
+		fprintf(stderr,
+		    "triage: %s: %s (the team's members are in group "
+		    "triage: see triage(1) TEAM)\n",
+		    db, strerror(errno));
+	return CLI_USAGE;
 }
 
 int
@@ -219,7 +234,9 @@ cli_store_open(struct cli *cli, const struct cli_store_opts *o,
 		return rc;
 	if (db == NULL)
 		db = ctx->conf->database;
-	rc = resolve_actor(ctx->conf, o->as, &ctx->actor);
+	rc = want_db(db, o);
+	if (rc == CLI_OK)
+		rc = resolve_actor(ctx->conf, o, ctx);
 	if (rc == CLI_OK)
 		rc = load_accounts(ctx->conf, &ctx->accounts);
 	if (rc != CLI_OK) {
@@ -230,6 +247,7 @@ cli_store_open(struct cli *cli, const struct cli_store_opts *o,
 		cli_store_close(ctx);
 		return cli_fail(&err);
 	}
+	store_set_unix_user(ctx->st, ctx->unix_user);
 	/* the team, and our domain: replies to our forwards thread back */
 	ingest_store_setup(ctx->st, ctx->conf, ctx->accounts);
 	return CLI_OK;
@@ -247,6 +265,8 @@ cli_store_close(struct cli_ctx *ctx)
 	conf_free(&ctx->conf);
 	free(ctx->actor);
 	ctx->actor = NULL;
+	free(ctx->unix_user);
+	ctx->unix_user = NULL;
 }
 
 int
@@ -281,6 +301,36 @@ cli_ingest_open(struct cli_ctx *ctx)
 	rules_problems_clear(&probs);
 	ctx->ingest = ingest_new(c, ctx->rules, ctx->accounts);
 	mime_init();
+}
+
+struct json_object *
+cli_jstr(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *
+cli_hit_json(const char *rule, const char *file, int line, const char *target,
+    const char *match)
+{
+	struct json_object *x = json_object_new_object();
+
+	json_object_object_add(x, "rule", cli_jstr(rule));
+	json_object_object_add(x, "file", cli_jstr(file));
+	json_object_object_add(x, "line", json_object_new_int(line));
+	json_object_object_add(x, "target", cli_jstr(target));
+	json_object_object_add(x, "match", cli_jstr(match));
+	return x;
+}
+
+int
+cli_print_json(struct json_object *o)
+{
+	printf("%s\n",
+	    json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return CLI_OK;
 }
 
 int

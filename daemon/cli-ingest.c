@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,12 +98,39 @@ pick_mailbox(const struct conf *c, const char *name, struct target *t)
 	return CLI_OK;
 }
 
-/* What became of one message, on stdout. */
+/*
+ * What became of one message, for --json: {"file": "a.eml", "result":
+ * "new|joined|duplicate|unparsed", "message": 7, "ticket": 3,
+ * "ignored": false}.
+ */
+static struct json_object *
+result_json(const char *name, const struct store_ingest_result *res)
+{
+	struct json_object *o = json_object_new_object();
+	const char *what = res->duplicate      ? "duplicate" :
+			   res->ticket_id == 0 ? "unparsed" :
+			   res->new_ticket     ? "new" :
+						 "joined";
+
+	json_object_object_add(o, "file", json_object_new_string(name));
+	json_object_object_add(o, "result", json_object_new_string(what));
+	json_object_object_add(o, "message",
+	    json_object_new_int64(res->message_id));
+	json_object_object_add(o, "ticket",
+	    res->ticket_id > 0 ? json_object_new_int64(res->ticket_id) : NULL);
+	json_object_object_add(o, "ignored",
+	    json_object_new_boolean(res->ignored));
+	return o;
+}
+
+/* What became of one message, on stdout (or into the --json array). */
 static void
 print_result(const char *name, const struct ingest_msg *im,
-    const struct store_ingest_result *res)
+    const struct store_ingest_result *res, struct json_object *out)
 {
-	if (res->duplicate)
+	if (out != NULL)
+		json_object_array_add(out, result_json(name, res));
+	else if (res->duplicate)
 		printf("%s: already stored (message %lld, ticket #%lld), "
 		       "nothing changed\n",
 		    name, (long long)res->message_id,
@@ -139,7 +167,8 @@ ingest_exit(enum err_code code)
 
 /* Store one message through the pipeline; returns a CLI_* code. */
 static int
-ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
+ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name,
+    struct json_object *out)
 {
 	struct ingest_origin o = {
 		.mailbox = t->mailbox,
@@ -183,7 +212,7 @@ ingest_one(struct cli_ctx *ctx, const struct target *t, const char *name)
 		fprintf(stderr, "triage: %s: %s\n", name, err.msg);
 		rc = ingest_exit(err.code);
 	} else {
-		print_result(name, im, &res.stored);
+		print_result(name, im, &res.stored, out);
 	}
 	ingest_msg_free(&im);
 	return rc;
@@ -195,10 +224,12 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		CLI_STORE_LONGOPTS,
 		{ "mailbox", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = { .may_create = 1 };
 	const char *mailbox = NULL;
+	struct json_object *out = NULL;
 	struct cli_ctx ctx;
 	struct target t;
 	int ch, rc;
@@ -211,6 +242,9 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 		case 'm':
 			mailbox = optarg;
 			break;
+		case 'j':
+			out = json_object_new_array();
+			break;
 		default:
 			/* the MTA's pipe line is wrong: keep the mail */
 			cli_usage(cli_find("ingest"));
@@ -220,17 +254,25 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 	/* An unreadable or broken config is CLI_USAGE here, a database
 	 * that will not open CLI_REFUSED or CLI_TEMPFAIL. */
 	rc = cli_store_open(cli, &so, &ctx);
-	if (rc != CLI_OK)
+	if (rc != CLI_OK) {
+		json_object_put(out);
 		return rc == CLI_USAGE ? CLI_CONFIG : CLI_TEMPFAIL;
+	}
 	rc = pick_mailbox(ctx.conf, mailbox, &t);
 	if (rc == CLI_USAGE)
 		rc = CLI_CONFIG;
 	if (rc == CLI_OK) {
 		cli_ingest_open(&ctx);
 		if (optind == argc)
-			rc = ingest_one(&ctx, &t, "-");
+			rc = ingest_one(&ctx, &t, "-", out);
 		for (int i = optind; i < argc; i++)
-			rc = cli_worse(rc, ingest_one(&ctx, &t, argv[i]));
+			rc = cli_worse(rc, ingest_one(&ctx, &t, argv[i], out));
+	}
+	if (out != NULL) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "messages", out);
+		cli_print_json(o);
 	}
 	cli_store_close(&ctx);
 	return rc;

@@ -269,12 +269,7 @@ cli_inspect(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_object *o = json_msg(m);
-
-		printf("%s\n", json_object_to_json_string_ext(o,
-				   JSON_C_TO_STRING_PRETTY |
-				       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		cli_print_json(json_msg(m));
 	} else {
 		print_msg(m);
 	}

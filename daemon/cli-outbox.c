@@ -1,15 +1,17 @@
 /*
- * triage outbox [--failed | --all] [--limit N]: the outbox rows waiting
+ * triage outbox [--failed | --all] [--limit N] [--json]: the rows waiting
  * or failed (newest first), with their attempts and last error.
  * triage outbox retry ID: a failed (or waiting) row is due again now; the
  * running triaged sends it within its outbox interval.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "actor.h"
 #include "cli.h"
 #include "error.h"
 #include "store-outbox.h"
@@ -52,8 +54,40 @@ print_rows(const struct store_outbox *v, size_t n)
 	}
 }
 
+/* {"outbox": [{"id": 3, "ticket": 12, "kind": "forward", ...}]} */
+static void
+print_json_rows(const struct store_outbox *v, size_t n)
+{
+	struct json_object *a = json_object_new_array(), *o, *x;
+	char when[32];
+
+	for (size_t i = 0; i < n; i++) {
+		x = json_object_new_object();
+		json_object_object_add(x, "id", json_object_new_int64(v[i].id));
+		json_object_object_add(x, "ticket",
+		    json_object_new_int64(v[i].ticket_id));
+		json_object_object_add(x, "kind", cli_jstr(v[i].kind));
+		json_object_object_add(x, "route", cli_jstr(v[i].route));
+		json_object_object_add(x, "rcpt", cli_jstr(v[i].rcpt));
+		json_object_object_add(x, "state", cli_jstr(v[i].state));
+		json_object_object_add(x, "attempts",
+		    json_object_new_int(v[i].attempts));
+		iso(v[i].next_attempt, when, sizeof(when));
+		json_object_object_add(x, "next_attempt", cli_jstr(when));
+		iso(v[i].sent_at, when, sizeof(when));
+		json_object_object_add(x, "sent_at",
+		    v[i].sent_at > 0 ? cli_jstr(when) : NULL);
+		json_object_object_add(x, "last_error",
+		    cli_jstr(v[i].last_error));
+		json_object_array_add(a, x);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "outbox", a);
+	cli_print_json(o);
+}
+
 static int
-list(struct cli_ctx *ctx, const char *state, size_t limit)
+list(struct cli_ctx *ctx, const char *state, size_t limit, int json)
 {
 	struct store_outbox *v = NULL;
 	struct error err = { 0 };
@@ -63,14 +97,18 @@ list(struct cli_ctx *ctx, const char *state, size_t limit)
 	r = store_outbox_list(ctx->st, state, limit, &v, &n, &err);
 	if (r < 0)
 		return cli_fail(&err);
-	print_rows(v, n);
+	if (json)
+		print_json_rows(v, n);
+	else
+		print_rows(v, n);
 	store_outbox_free(&v, n);
 	return CLI_OK;
 }
 
 static int
-retry(struct cli_ctx *ctx, const char *arg)
+retry(struct cli_ctx *ctx, const char *arg, int json)
 {
+	struct json_object *o;
 	struct error err = { 0 };
 	/* a row id has the shape of a ticket number: 1 to 18 digits */
 	long long id = cli_ticket_id(arg);
@@ -83,8 +121,14 @@ retry(struct cli_ctx *ctx, const char *arg)
 	r = store_outbox_requeue(ctx->st, id, ctx->actor, &err);
 	if (r < 0)
 		return cli_fail(&err);
-	printf("outbox row %lld queued again\n", id);
-	return CLI_OK;
+	if (!json) {
+		printf("outbox row %lld queued again\n", id);
+		return CLI_OK;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "outbox_row", json_object_new_int64(id));
+	json_object_object_add(o, "done", json_object_new_string("queued"));
+	return cli_print_json(o);
 }
 
 int
@@ -95,6 +139,7 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 		{ "failed", no_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_cmd *cmd = cli_find(argv[0]);
@@ -102,7 +147,7 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 	struct cli_ctx ctx;
 	const char *state = NULL;
 	size_t limit = 0;
-	int ch, rc;
+	int ch, json = 0, rc;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -119,6 +164,9 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 		case 'a':
 			state = "all";
 			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'l':
 			rc = cli_count_arg("--limit", optarg, &limit);
 			if (rc != CLI_OK)
@@ -132,13 +180,14 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 	argv += optind;
 	if (argc != 0 && !(argc == 2 && strcmp(argv[0], "retry") == 0))
 		return cli_usage(cmd);
+	so.intent = argc == 2 ? ACTOR_CHANGES : ACTOR_READS;
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		return rc;
 	if (argc == 2)
-		rc = retry(&ctx, argv[1]);
+		rc = retry(&ctx, argv[1], json);
 	else
-		rc = list(&ctx, state, limit);
+		rc = list(&ctx, state, limit, json);
 	cli_store_close(&ctx);
 	return rc;
 }

@@ -32,12 +32,6 @@ iso_time(int64_t t, char *out, size_t len)
 }
 
 static struct json_object *
-jstr(const char *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *
 jtime(int64_t t)
 {
 	char buf[32];
@@ -63,32 +57,23 @@ ticket_json(const struct store_ticket *t)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "id", json_object_new_int64(t->id));
-	json_object_object_add(o, "subject", jstr(t->subject));
-	json_object_object_add(o, "state", jstr(store_state_name(t->state)));
-	json_object_object_add(o, "queue", jstr(t->queue));
-	json_object_object_add(o, "priority", jstr(priority_name(t->priority)));
-	json_object_object_add(o, "owner", jstr(t->owner));
-	json_object_object_add(o, "route", jstr(t->route));
-	json_object_object_add(o, "customer", jstr(t->customer));
-	json_object_object_add(o, "account", jstr(t->account));
-	json_object_object_add(o, "tier", jstr(t->tier));
+	json_object_object_add(o, "subject", cli_jstr(t->subject));
+	json_object_object_add(o, "state",
+	    cli_jstr(store_state_name(t->state)));
+	json_object_object_add(o, "queue", cli_jstr(t->queue));
+	json_object_object_add(o, "priority",
+	    cli_jstr(priority_name(t->priority)));
+	json_object_object_add(o, "owner", cli_jstr(t->owner));
+	json_object_object_add(o, "route", cli_jstr(t->route));
+	json_object_object_add(o, "customer", cli_jstr(t->customer));
+	json_object_object_add(o, "account", cli_jstr(t->account));
+	json_object_object_add(o, "tier", cli_jstr(t->tier));
 	json_object_object_add(o, "mailboxes",
 	    jlist(t->mailboxes, t->n_mailboxes));
 	json_object_object_add(o, "tags", jlist(t->tags, t->n_tags));
 	json_object_object_add(o, "created", jtime(t->created));
 	json_object_object_add(o, "updated", jtime(t->updated));
 	return o;
-}
-
-static int
-print_json(struct json_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	printf("%s\n", s);
-	json_object_put(o);
-	return CLI_OK;
 }
 
 static int
@@ -100,7 +85,7 @@ print_tickets_json(const struct store_ticket *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, ticket_json(&v[i]));
 	json_object_object_add(o, "tickets", a);
-	return print_json(o);
+	return cli_print_json(o);
 }
 
 static int
@@ -340,9 +325,10 @@ detail_json(const struct store_detail *d)
 	    d->t.qualified == 0 ? NULL :
 				  json_object_new_boolean(d->t.qualified > 0));
 	json_object_object_add(o, "disqualify_reason",
-	    jstr(d->t.qualify_reason));
+	    cli_jstr(d->t.qualify_reason));
 	json_object_object_add(o, "story", json_object_new_boolean(d->t.story));
-	json_object_object_add(o, "ignore_reason", jstr(d->t.ignore_reason));
+	json_object_object_add(o, "ignore_reason",
+	    cli_jstr(d->t.ignore_reason));
 	json_object_object_add(o, "related_to",
 	    d->t.related_to == 0 ? NULL :
 				   json_object_new_int64(d->t.related_to));
@@ -351,15 +337,16 @@ detail_json(const struct store_detail *d)
 		const struct store_message *m = &d->messages[i];
 
 		x = json_object_new_object();
-		json_object_object_add(x, "message_id", jstr(m->message_id));
-		json_object_object_add(x, "from", jstr(m->from));
+		json_object_object_add(x, "message_id",
+		    cli_jstr(m->message_id));
+		json_object_object_add(x, "from", cli_jstr(m->from));
 		iso_time(m->date, when, sizeof(when));
-		json_object_object_add(x, "date", jstr(when));
-		json_object_object_add(x, "direction", jstr(m->direction));
-		json_object_object_add(x, "subject", jstr(m->subject));
-		json_object_object_add(x, "text", jstr(m->text));
-		json_object_object_add(x, "mailbox", jstr(m->mailbox));
-		json_object_object_add(x, "status", jstr(m->status));
+		json_object_object_add(x, "date", cli_jstr(when));
+		json_object_object_add(x, "direction", cli_jstr(m->direction));
+		json_object_object_add(x, "subject", cli_jstr(m->subject));
+		json_object_object_add(x, "text", cli_jstr(m->text));
+		json_object_object_add(x, "mailbox", cli_jstr(m->mailbox));
+		json_object_object_add(x, "status", cli_jstr(m->status));
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "messages", a);
@@ -367,13 +354,8 @@ detail_json(const struct store_detail *d)
 	for (size_t i = 0; i < d->n_hits; i++) {
 		const struct store_hit *h = &d->hits[i];
 
-		x = json_object_new_object();
-		json_object_object_add(x, "rule", jstr(h->rule));
-		json_object_object_add(x, "file", jstr(h->file));
-		json_object_object_add(x, "line", json_object_new_int(h->line));
-		json_object_object_add(x, "target", jstr(h->target));
-		json_object_object_add(x, "match", jstr(h->match));
-		json_object_array_add(a, x);
+		json_object_array_add(a, cli_hit_json(h->rule, h->file, h->line,
+					     h->target, h->match));
 	}
 	json_object_object_add(o, "hits", a);
 	a = json_object_new_array();
@@ -382,11 +364,12 @@ detail_json(const struct store_detail *d)
 
 		x = json_object_new_object();
 		iso_time(e->at, when, sizeof(when));
-		json_object_object_add(x, "at", jstr(when));
-		json_object_object_add(x, "actor", jstr(e->actor));
-		json_object_object_add(x, "source", jstr(e->source));
-		json_object_object_add(x, "kind", jstr(e->kind));
-		json_object_object_add(x, "detail", jstr(e->detail));
+		json_object_object_add(x, "at", cli_jstr(when));
+		json_object_object_add(x, "actor", cli_jstr(e->actor));
+		json_object_object_add(x, "unix_user", cli_jstr(e->unix_user));
+		json_object_object_add(x, "source", cli_jstr(e->source));
+		json_object_object_add(x, "kind", cli_jstr(e->kind));
+		json_object_object_add(x, "detail", cli_jstr(e->detail));
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "events", a);
@@ -449,8 +432,12 @@ print_detail_text(const struct store_detail *d)
 		const struct store_event_rec *e = &d->events[i];
 
 		iso_time(e->at, when, sizeof(when));
-		printf("  %s %-8s %-6s %-10s %s\n", when, e->actor, e->source,
+		printf("  %s %-8s %-6s %-10s %s", when, e->actor, e->source,
 		    e->kind, e->detail);
+		/* who typed it, when someone acted for another (--as) */
+		if (e->unix_user != NULL && strcmp(e->unix_user, e->actor) != 0)
+			printf(" (Unix user %s)", e->unix_user);
+		putchar('\n');
 	}
 }
 
@@ -492,7 +479,7 @@ cli_show(struct cli *cli, int argc, char **argv)
 	if (store_show(ctx.st, id, &d, &err) < 0)
 		rc = cli_fail(&err);
 	else if (json)
-		rc = print_json(detail_json(d));
+		rc = cli_print_json(detail_json(d));
 	else
 		print_detail_text(d);
 	store_detail_free(&d);

@@ -1,5 +1,5 @@
 /*
- * triage rules replay [--since 30d] [--rules DIR] [--baseline DIR]
+ * triage rules replay [--since 30d] [--rules DIR] [--baseline DIR] [--json]
  *                     [--db FILE]
  *
  * A dry run before a rule change goes live: classify the stored mail of
@@ -16,11 +16,13 @@
  * message.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "conf.h"
 #include "error.h"
 #include "ingest.h"
@@ -149,59 +151,141 @@ entry_name(const char *entry, char *buf, size_t size)
 	return buf;
 }
 
-/* Print what changes for one ticket; returns 1 when anything does. */
+/* The two rule sets, and a pipeline over each. */
+struct sets {
+	struct rules *base, *cand;		  /* owned */
+	struct ingest *base_ingest, *cand_ingest; /* owned */
+	struct progress *progress;		  /* owned; NULL: none */
+	struct json_object *json;		  /* --json: the changes */
+};
+
+/* "+x" for each of b not in a, then "-x" for each of a not in b. */
+static void
+diff_add(const struct strset *a, const struct strset *b, struct strset *out)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < b->n; i++) {
+		snprintf(buf, sizeof(buf), "+%s", b->v[i]);
+		if (!strset_has(a, b->v[i]))
+			strset_add(out, buf);
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		snprintf(buf, sizeof(buf), "-%s", a->v[i]);
+		if (!strset_has(b, a->v[i]))
+			strset_add(out, buf);
+	}
+}
+
+/* The rules behind a change: fired or not, or "~" rewritten. */
+static void
+because(const struct fold *a, const struct fold *b, const struct sets *sets,
+    struct strset *out)
+{
+	char name[256], buf[1024];
+
+	diff_add(&a->rules, &b->rules, out);
+	/* fired with both, but written differently in the candidate */
+	for (size_t i = 0; i < b->rules.n; i++) {
+		snprintf(buf, sizeof(buf), "~%s", b->rules.v[i]);
+		if (strset_has(&a->rules, b->rules.v[i]) &&
+		    !rules_same_rule(sets->base, sets->cand,
+			entry_name(b->rules.v[i], name, sizeof(name))))
+			strset_add(out, buf);
+	}
+}
+
+static struct json_object *
+jchange(int changed, const char *from, const char *to)
+{
+	struct json_object *o;
+
+	if (!changed)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "from", cli_jstr(from));
+	json_object_object_add(o, "to", cli_jstr(to));
+	return o;
+}
+
+static struct json_object *
+jlist(const struct strset *s)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < s->n; i++)
+		json_object_array_add(a, cli_jstr(s->v[i]));
+	return a;
+}
+
+static void
+print_list(const char *label, const struct strset *s)
+{
+	printf("  %s", label);
+	for (size_t i = 0; i < s->n; i++)
+		printf(" %s", s->v[i]);
+	putchar('\n');
+}
+
+/*
+ * Print what changes for one ticket (or, with sets->json, add it there:
+ * {"ticket", "state", "subject", "queue": {"from", "to"} | null,
+ * "priority": ..., "ignore": ..., "tags": ["+a", "-b"], "because":
+ * ["+rule (file:line)", "~..."]}); returns 1 when anything changes.
+ */
 static int
 report(const struct store_ticket *t, const struct fold *a, const struct fold *b,
-    const struct rules *base, const struct rules *cand, struct totals *tot)
+    const struct sets *sets, struct totals *tot)
 {
-	char name[256];
 	int dq = !same_str(a->queue, b->queue), dp = a->prio != b->prio;
 	int dt = !same_set(&a->tags, &b->tags);
 	int di = !same_str(a->ignore, b->ignore);
+	struct strset tags = { 0 }, why = { 0 };
+	struct json_object *o;
 
 	if (!dq && !dp && !dt && !di)
 		return 0;
-	printf("#%lld [%s] \"%s\"\n", (long long)t->id,
-	    store_state_name(t->state), t->subject);
-	if (dq)
-		printf("  queue:    %s -> %s\n",
-		    a->queue != NULL ? a->queue : "(default)",
-		    b->queue != NULL ? b->queue : "(default)");
-	if (dp)
-		printf("  priority: %s -> %s\n", prio_str(a->prio),
-		    prio_str(b->prio));
-	if (dt) {
-		printf("  tags:    ");
-		for (size_t i = 0; i < b->tags.n; i++) {
-			if (!strset_has(&a->tags, b->tags.v[i]))
-				printf(" +%s", b->tags.v[i]);
-		}
-		for (size_t i = 0; i < a->tags.n; i++) {
-			if (!strset_has(&b->tags, a->tags.v[i]))
-				printf(" -%s", a->tags.v[i]);
-		}
-		putchar('\n');
+	diff_add(&a->tags, &b->tags, &tags);
+	because(a, b, sets, &why);
+	if (sets->json != NULL) {
+		o = json_object_new_object();
+		json_object_object_add(o, "ticket",
+		    json_object_new_int64(t->id));
+		json_object_object_add(o, "state",
+		    cli_jstr(store_state_name(t->state)));
+		json_object_object_add(o, "subject", cli_jstr(t->subject));
+		json_object_object_add(o, "queue",
+		    jchange(dq, a->queue, b->queue));
+		json_object_object_add(o, "priority",
+		    jchange(dp,
+			a->prio == PRIO_UNSET ? NULL : prio_str(a->prio),
+			b->prio == PRIO_UNSET ? NULL : prio_str(b->prio)));
+		json_object_object_add(o, "ignore",
+		    jchange(di, a->ignore, b->ignore));
+		json_object_object_add(o, "tags", jlist(&tags));
+		json_object_object_add(o, "because", jlist(&why));
+		json_object_array_add(sets->json, o);
+	} else {
+		progress_clear(sets->progress); /* stdout: the same tty? */
+		printf("#%lld [%s] \"%s\"\n", (long long)t->id,
+		    store_state_name(t->state), t->subject);
+		if (dq)
+			printf("  queue:    %s -> %s\n",
+			    a->queue != NULL ? a->queue : "(default)",
+			    b->queue != NULL ? b->queue : "(default)");
+		if (dp)
+			printf("  priority: %s -> %s\n", prio_str(a->prio),
+			    prio_str(b->prio));
+		if (dt)
+			print_list("tags:    ", &tags);
+		if (di)
+			printf("  ignore:   %s -> %s\n",
+			    a->ignore ? a->ignore : "-",
+			    b->ignore ? b->ignore : "-");
+		print_list("because: ", &why);
 	}
-	if (di)
-		printf("  ignore:   %s -> %s\n", a->ignore ? a->ignore : "-",
-		    b->ignore ? b->ignore : "-");
-	printf("  because: ");
-	for (size_t i = 0; i < b->rules.n; i++) {
-		if (!strset_has(&a->rules, b->rules.v[i]))
-			printf(" +%s", b->rules.v[i]);
-	}
-	for (size_t i = 0; i < a->rules.n; i++) {
-		if (!strset_has(&b->rules, a->rules.v[i]))
-			printf(" -%s", a->rules.v[i]);
-	}
-	/* fired with both, but written differently in the candidate */
-	for (size_t i = 0; i < b->rules.n; i++) {
-		if (strset_has(&a->rules, b->rules.v[i]) &&
-		    !rules_same_rule(base, cand,
-			entry_name(b->rules.v[i], name, sizeof(name))))
-			printf(" ~%s", b->rules.v[i]);
-	}
-	printf("\n");
+	strset_clear(&tags);
+	strset_clear(&why);
 	tot->changed++;
 	tot->queue += (size_t)dq;
 	tot->prio += (size_t)dp;
@@ -209,12 +293,6 @@ report(const struct store_ticket *t, const struct fold *a, const struct fold *b,
 	tot->ignore += (size_t)di;
 	return 1;
 }
-
-/* The two rule sets, and a pipeline over each. */
-struct sets {
-	struct rules *base, *cand;		  /* owned */
-	struct ingest *base_ingest, *cand_ingest; /* owned */
-};
 
 /*
  * Classify every message of ticket t with both sets: each message is
@@ -254,7 +332,7 @@ replay_ticket(struct store *st, const struct store_ticket *t,
 	}
 	free(ids);
 	if (r == 0)
-		(void)report(t, &a, &b, sets->base, sets->cand, tot);
+		(void)report(t, &a, &b, sets, tot);
 	fold_clear(&a);
 	fold_clear(&b);
 	return r;
@@ -321,6 +399,28 @@ load_set(const char *dir, const struct conf *conf, struct rules **rs_r)
 	return r;
 }
 
+/* {"candidate", "baseline", "since", "tickets", "changed", "failed",
+    "changes": [...]}; takes sets->json. */
+static void
+print_json(struct sets *sets, const struct totals *tot, const char *cand,
+    const char *base, const char *since)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "candidate", cli_jstr(cand));
+	json_object_object_add(o, "baseline", cli_jstr(base));
+	json_object_object_add(o, "since", cli_jstr(since));
+	json_object_object_add(o, "tickets",
+	    json_object_new_int64((int64_t)tot->tickets));
+	json_object_object_add(o, "changed",
+	    json_object_new_int64((int64_t)tot->changed));
+	json_object_object_add(o, "failed",
+	    json_object_new_int64((int64_t)tot->failed));
+	json_object_object_add(o, "changes", sets->json);
+	sets->json = NULL;
+	cli_print_json(o);
+}
+
 int
 cli_rules_replay(struct cli *cli, int argc, char **argv)
 {
@@ -328,19 +428,20 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
 		CLI_STORE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *since_s = "30d", *cand_dir = NULL, *base_dir = NULL;
-	struct cli_store_opts so = { NULL, NULL };
+	struct cli_store_opts so = { 0 };
 	struct cli_ctx cx = { 0 };
 	struct store_ticket *v = NULL;
-	struct sets sets = { NULL, NULL, NULL, NULL };
+	struct sets sets = { 0 };
 	struct error err = { 0 };
 	struct totals tot = { 0 };
 	int64_t secs;
 	size_t n = 0;
-	int ch, rc = CLI_USAGE;
+	int ch, json = 0, rc = CLI_USAGE;
 
 	/* 0, not 1: glibc then forgets triage.c's "+" (stop at the first
 	   operand), so options may follow FILE.eml. */
@@ -359,6 +460,9 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 			break;
 		case 'b':
 			base_dir = optarg;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		default:
 			return cli_usage(cli_find("rules"));
@@ -386,14 +490,28 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	mime_init();
-	printf("replay: %s against %s, tickets opened in the last %s\n",
-	    cand_dir, base_dir, since_s);
+	if (json)
+		sets.json = json_object_new_array();
+	else
+		printf("replay: %s against %s, tickets opened in the last "
+		       "%s\n",
+		    cand_dir, base_dir, since_s);
+	fflush(stdout);
+	sets.progress = progress_new(stderr, "replay", n, 0);
 	for (size_t i = 0; i < n; i++) {
 		tot.tickets++;
 		if (replay_ticket(cx.st, &v[i], &sets, &tot, &err) < 0) {
+			progress_clear(sets.progress);
 			fprintf(stderr, "triage: ticket %lld: %s, skipping\n",
 			    (long long)v[i].id, err.msg);
 		}
+		progress_set(sets.progress, i + 1);
+	}
+	progress_end(&sets.progress);
+	if (json) {
+		print_json(&sets, &tot, cand_dir, base_dir, since_s);
+		rc = CLI_OK;
+		goto out;
 	}
 	printf("%zu ticket%s replayed, %zu would change (queue %zu, priority "
 	       "%zu, tags %zu, ignore %zu)",
@@ -408,6 +526,7 @@ out:
 	store_tickets_free(&v, n);
 	ingest_free(&sets.base_ingest);
 	ingest_free(&sets.cand_ingest);
+	json_object_put(sets.json);
 	rules_free(&sets.base);
 	rules_free(&sets.cand);
 	cli_store_close(&cx);

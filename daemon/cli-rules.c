@@ -1,5 +1,5 @@
 /*
- * triage rules check [DIR]
+ * triage rules check [DIR] [--json]
  * triage rules test FILE.eml [--rules DIR] [--mailbox NAME] [--no-prefilter]
  * triage rules replay [--since 30d] [--rules DIR] [--baseline DIR]
  *
@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,20 +91,67 @@ rules_dir(const char *opt, const struct conf *conf)
 	return RULES_DEFAULT_DIR;
 }
 
+/*
+ * rules check --json: {"dir": "...", "rules": 12, "problems": [{"file":
+ * "...", "line": 3, "col": 7, "message": "..."}]}; exit 2 with problems.
+ */
+static int
+check_json(const char *dir, const struct conf *conf)
+{
+	struct json_object *o = json_object_new_object(), *a, *x;
+	struct rules_problems probs = { 0 };
+	struct rules *rs = NULL;
+	int r = cli_rules_load(dir, conf, &rs, &probs);
+
+	a = json_object_new_array();
+	for (size_t i = 0; i < probs.n; i++) {
+		x = json_object_new_object();
+		json_object_object_add(x, "file",
+		    json_object_new_string(probs.v[i].file));
+		json_object_object_add(x, "line",
+		    json_object_new_int(probs.v[i].line));
+		json_object_object_add(x, "col",
+		    json_object_new_int(probs.v[i].col));
+		json_object_object_add(x, "message",
+		    json_object_new_string(probs.v[i].msg));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "dir", json_object_new_string(dir));
+	json_object_object_add(o, "rules",
+	    r == 0 ? json_object_new_int64((int64_t)rules_count(rs)) : NULL);
+	json_object_object_add(o, "problems", a);
+	cli_print_json(o);
+	rules_problems_clear(&probs);
+	rules_free(&rs);
+	return r == 0 ? CLI_OK : CLI_USAGE;
+}
+
 static int
 rules_check(struct cli *cli, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct conf *conf = NULL;
 	struct rules *rs = NULL;
 	const char *dir;
-	int rc = CLI_USAGE;
+	int ch, json = 0, rc = CLI_USAGE;
 
-	if (argc > 2)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage(cli_find("rules"));
+		json = 1;
+	}
+	if (argc - optind > 1)
 		return cli_usage(cli_find("rules"));
 	if (load_conf(cli, 0, &conf) < 0)
 		return CLI_USAGE;
-	dir = rules_dir(argc == 2 ? argv[1] : NULL, conf);
-	if (load_rules(dir, conf, 0, stdout, &rs) == 0) {
+	dir = rules_dir(optind < argc ? argv[optind] : NULL, conf);
+	if (json)
+		rc = check_json(dir, conf);
+	else if (load_rules(dir, conf, 0, stdout, &rs) == 0) {
 		printf("%s: %zu rules, ok\n", dir, rules_count(rs));
 		rc = CLI_OK;
 	}
@@ -225,6 +273,75 @@ print_explain(const struct verdict *v, const struct rules_nears *nears)
 		printf("  (none)\n");
 }
 
+static struct json_object *
+verdict_json(const struct verdict *v)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *tags = json_object_new_array();
+	struct json_object *scores = json_object_new_object();
+
+	for (size_t i = 0; i < v->n_tags; i++)
+		json_object_array_add(tags, cli_jstr(v->tags[i]));
+	for (int d = 0; d < DIM_COUNT; d++)
+		json_object_object_add(scores, dim_name((enum dim)d),
+		    json_object_new_int(v->scores[d]));
+	json_object_object_add(o, "queue", cli_jstr(v->queue));
+	json_object_object_add(o, "priority",
+	    v->priority == PRIO_UNSET ? NULL :
+					cli_jstr(priority_name(v->priority)));
+	json_object_object_add(o, "tags", tags);
+	json_object_object_add(o, "scores", scores);
+	json_object_object_add(o, "route", cli_jstr(v->route));
+	json_object_object_add(o, "ignore", cli_jstr(v->ignore));
+	return o;
+}
+
+/*
+ * rules test --json: {"message", "from", "subject", "mailbox", "account",
+ * "tier", "rules_dir", "verdict": {...}, "fired": [...], "close": [...]}.
+ */
+static void
+print_test_json(const char *path, const struct msg *m,
+    const struct rules_ctx *ctx, const char *dir, const struct verdict *v,
+    const struct rules_nears *nears)
+{
+	struct json_object *o = json_object_new_object(), *a, *x;
+
+	json_object_object_add(o, "message", cli_jstr(path));
+	json_object_object_add(o, "from", cli_jstr(m->from.addr));
+	json_object_object_add(o, "subject", cli_jstr(m->subject));
+	json_object_object_add(o, "mailbox", cli_jstr(ctx->mailbox));
+	json_object_object_add(o, "account", cli_jstr(ctx->account));
+	json_object_object_add(o, "tier", cli_jstr(ctx->tier));
+	json_object_object_add(o, "rules_dir", cli_jstr(dir));
+	json_object_object_add(o, "verdict", verdict_json(v));
+	a = json_object_new_array();
+	for (size_t i = 0; i < v->n_hits; i++) {
+		const struct verdict_hit *h = &v->hits[i];
+
+		x = cli_hit_json(h->rule, h->file, h->line, h->target,
+		    h->match);
+		json_object_object_add(x, "limit_hit",
+		    json_object_new_boolean(h->limit_hit));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "fired", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < nears->n; i++) {
+		x = json_object_new_object();
+		json_object_object_add(x, "rule", cli_jstr(nears->v[i].rule));
+		json_object_object_add(x, "file", cli_jstr(nears->v[i].file));
+		json_object_object_add(x, "line",
+		    json_object_new_int(nears->v[i].line));
+		json_object_object_add(x, "cond_line",
+		    json_object_new_int(nears->v[i].cond_line));
+		json_object_object_add(x, "cond", cli_jstr(nears->v[i].cond));
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "close", a);
+	cli_print_json(o);
+}
+
 static int
 rules_test(struct cli *cli, int argc, char **argv)
 {
@@ -232,6 +349,7 @@ rules_test(struct cli *cli, int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "mailbox", required_argument, NULL, 'm' },
 		{ "no-prefilter", no_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir_opt = NULL, *mailbox = NULL;
@@ -247,7 +365,7 @@ rules_test(struct cli *cli, int argc, char **argv)
 	struct verdict v;
 	char *raw = NULL;
 	size_t len = 0;
-	int ch, no_prefilter = 0, rc = CLI_USAGE;
+	int ch, no_prefilter = 0, json = 0, rc = CLI_USAGE;
 
 	/* 0, not 1: glibc then forgets triage.c's "+" (stop at the first
 	   operand), so options may follow FILE.eml. */
@@ -263,6 +381,9 @@ rules_test(struct cli *cli, int argc, char **argv)
 			break;
 		case 'P':
 			no_prefilter = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		default:
 			return cli_usage(cli_find("rules"));
@@ -295,6 +416,12 @@ rules_test(struct cli *cli, int argc, char **argv)
 	accounts_errors_clear(&aerrs);
 	accounts_rules_ctx(accounts, m, mailbox, &ctx);
 	rules_explain(rs, m, &ctx, &v, &nears);
+	if (json) {
+		print_test_json(argv[optind], m, &ctx, rules_dir(dir_opt, conf),
+		    &v, &nears);
+		rc = CLI_OK;
+		goto out;
+	}
 	printf("message: %s\n  from:    %s\n  subject: %s\n  mailbox: %s\n",
 	    argv[optind], m->from.addr, m->subject,
 	    mailbox != NULL ? mailbox : "(none given)");

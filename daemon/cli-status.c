@@ -69,6 +69,9 @@ read_counts(const struct conf *conf, struct status_view *sv)
 	struct error err = { 0 };
 	struct store *st = NULL;
 
+	/* no database yet is said by the status; do not create one */
+	if (access(conf->database, F_OK) != 0)
+		return;
 	if (store_open(conf->database, &st, &err) < 0) {
 		fprintf(stderr, "triage: %s\n", err.msg);
 		return;

@@ -4,10 +4,12 @@
  * store and calls one store_* function; the store says what is allowed.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "actor.h"
 #include "buf.h"
 #include "cli.h"
 #include "command.h"
@@ -24,6 +26,7 @@
 struct args {
 	struct cli_store_opts so;
 	int steal;
+	int json;
 	const char *note;
 	const char *reason;
 	long long id;
@@ -41,6 +44,7 @@ parse(int argc, char **argv, unsigned allowed, int min_rest, int max_rest,
 		{ "steal", no_argument, NULL, 's' },
 		{ "note", required_argument, NULL, 'n' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_cmd *cmd = cli_find(argv[0]);
@@ -52,6 +56,9 @@ parse(int argc, char **argv, unsigned allowed, int min_rest, int max_rest,
 		if (cli_store_opt(ch, optarg, &a->so))
 			continue;
 		switch (ch) {
+		case 'j':
+			a->json = 1;
+			break;
 		case 's':
 			if (!(allowed & OPT_STEAL))
 				return cli_usage(cmd);
@@ -203,6 +210,24 @@ act(enum verb v, struct store *st, const struct args *a,
 	return error_set(err, ERR_INTERNAL, "unknown verb");
 }
 
+/* What was done: {"ticket": 12, "done": "claimed", "actor": "alice"} */
+static void
+print_done(const struct args *a, enum verb v, const char *actor)
+{
+	struct json_object *o;
+
+	if (!a->json) {
+		printf("ticket #%lld %s\n", a->id, done_words[v]);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "ticket", json_object_new_int64(a->id));
+	json_object_object_add(o, "done",
+	    json_object_new_string(done_words[v]));
+	json_object_object_add(o, "actor", json_object_new_string(actor));
+	cli_print_json(o);
+}
+
 static int
 verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
     int min_rest, int max_rest)
@@ -223,6 +248,7 @@ verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
 	rc = check(v, &a, &prio, dims);
 	if (rc != CLI_OK)
 		return rc;
+	a.so.intent = ACTOR_CHANGES;
 	rc = cli_store_open(cli, &a.so, &ctx);
 	if (rc != CLI_OK)
 		return rc;
@@ -236,7 +262,7 @@ verb(struct cli *cli, int argc, char **argv, enum verb v, unsigned allowed,
 	if (r < 0)
 		rc = cli_fail(&err);
 	else
-		printf("ticket #%lld %s\n", a.id, done_words[v]);
+		print_done(&a, v, ctx.actor);
 	cli_store_close(&ctx);
 	return rc;
 }

@@ -6,13 +6,17 @@
 #ifndef TRIAGE_CLI_H
 #define TRIAGE_CLI_H
 
-/* Exit codes (DESIGN.md): 0 ok, 1 refused, 2 usage or config error. */
+/*
+ * Exit codes (DESIGN.md, triage(1)): 0 ok, 1 refused, 2 usage or config
+ * error, 75 try again, 77 not permitted (not in the team, --as).
+ */
 #define CLI_OK 0
 #define CLI_REFUSED 1
 #define CLI_USAGE 2
 #define CLI_TEMPFAIL 75 /* EX_TEMPFAIL: an MTA retries */
 #define CLI_NOINPUT 66	/* EX_NOINPUT: a named input file cannot be read */
 #define CLI_CONFIG 78	/* EX_CONFIG: an MTA defers the mail too */
+#define CLI_DENIED 77	/* EX_NOPERM */
 
 struct cli {
 	const char *conf_path; /* -c, $TRIAGE_CONFIG, or the default */
@@ -28,7 +32,9 @@ typedef int cli_fn(struct cli *cli, int argc, char **argv);
 struct cli_cmd {
 	const char *name;
 	cli_fn *fn;
-	const char *usage; /* arguments, for `triage help` */
+	const char *usage;   /* arguments, for `triage help CMD` */
+	const char *summary; /* one line, no full stop */
+	unsigned flags;	     /* CLI_F_* (triage.c) */
 };
 
 /* Print "usage: triage NAME USAGE" to stderr; returns CLI_USAGE. */
@@ -47,6 +53,8 @@ struct error;
 struct cli_store_opts {
 	const char *db; /* --db, else $TRIAGE_DB, else the config's */
 	const char *as; /* --as, else the Unix user via `team` */
+	int intent;	/* ACTOR_READS (0) or ACTOR_CHANGES (actor.h) */
+	int may_create; /* a missing database is created (ingest) */
 };
 
 struct conf;
@@ -58,7 +66,8 @@ struct rules_problems;
 struct cli_ctx {
 	struct store *st;  /* owned */
 	struct conf *conf; /* owned; NULL when run with --db and no config */
-	char *actor;	   /* owned: who acts */
+	char *actor;	   /* owned: who acts (actor.h) */
+	char *unix_user;   /* owned: the real Unix user, for events */
 	struct accounts *accounts; /* owned: the config's key accounts, or
 				      NULL; the store looks tickets up in it */
 	struct rules *rules;	   /* owned: cli_ingest_open's, or NULL */
@@ -74,10 +83,10 @@ struct cli_ctx {
 /*
  * Load the config (secrets are not read), open its database (or --db /
  * $TRIAGE_DB, with which a missing default config is fine), give the store
- * the config's team, and resolve the acting person: --as NAME (a team
- * member's name when there is a team) or the Unix user mapped through
- * `team` (unix_user, else name).  Returns CLI_OK, or prints why and
- * returns the exit code to use.
+ * the config's team, and resolve the acting person (actor_resolve with
+ * o->intent).  A database that does not exist is an error unless
+ * o->may_create.  Returns CLI_OK, or prints why and returns the exit code
+ * to use.
  */
 int cli_store_open(struct cli *cli, const struct cli_store_opts *o,
     struct cli_ctx *ctx);
@@ -99,6 +108,14 @@ void cli_ingest_open(struct cli_ctx *ctx);
  */
 int cli_rules_load(const char *dir, const struct conf *c, struct rules **rs_r,
     struct rules_problems *probs);
+struct json_object;
+/* A JSON string of s, or NULL (JSON null) when s is NULL. */
+struct json_object *cli_jstr(const char *s);
+/* A rule hit: {"rule", "file", "line", "target", "match"} (show, rules). */
+struct json_object *cli_hit_json(const char *rule, const char *file, int line,
+    const char *target, const char *match);
+/* Print o pretty on stdout and release it (json_object_put); CLI_OK. */
+int cli_print_json(struct json_object *o);
 /* The worse of two exit codes: tempfail > usage > refused > ok. */
 int cli_worse(int a, int b);
 /* Print err and map its code to an exit code (1, 2 or 75). */
@@ -160,6 +177,9 @@ cli_fn cli_status;
 
 /* cli-report.c */
 cli_fn cli_report;
+
+/* cli-config.c: triage config show */
+cli_fn cli_config;
 
 /* cli-outbox.c: the outbox rows, and re-queueing a failed one */
 cli_fn cli_outbox;

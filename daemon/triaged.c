@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -312,6 +313,7 @@ main(int argc, char **argv)
 	/* No core dump, no ptrace by others: memory holds passwords. */
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	log_init("triaged", LOG_LVL_INFO);
+	umask(007); /* group triage shares the database: triage(1) TEAM */
 	parse_args(argc, argv, &args);
 	bound_malloc();
 	if (args.check)

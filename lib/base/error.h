@@ -17,6 +17,7 @@ enum err_code {
 	ERR_NOTFOUND, /* no such ticket, message, route ... */
 	ERR_USAGE,    /* caller error */
 	ERR_INTERNAL,
+	ERR_DENIED, /* this person may not do that (not in the team, --as) */
 };
 
 struct error {

@@ -38,11 +38,12 @@ check_env_name(struct loader *l, const struct key *k, const config_setting_t *s,
 	    { "password_env", V_STR, F(type, srv.password_env), K_EMPTY_NULL, \
 		    .fn = check_env_name }, \
 	    { "password_command", V_STR, F(type, srv.password_command), \
-		    K_EMPTY_NULL }, \
+		    K_EMPTY_NULL | K_SECRET }, \
 	    { "oauth2_token_file", V_PATH, F(type, srv.oauth2_token_file), \
 		    K_EMPTY_NULL }, \
 	    { "oauth2_token_command", V_STR, \
-		    F(type, srv.oauth2_token_command), K_EMPTY_NULL }, \
+		    F(type, srv.oauth2_token_command), \
+		    K_EMPTY_NULL | K_SECRET }, \
 	{ \
 		"ca_file", V_PATH, F(type, srv.ca_file), K_EMPTY_NULL \
 	}
@@ -582,3 +583,7 @@ static const struct key top_keys[] = {
 	{ "sla", V_BLOCK, .fn = load_sla },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);
+
+/* The blocks' tables, for conf-show.c. */
+const struct conf_blocks conf_blocks = { &imap_table, &smtp_table,
+	&mailbox_table, &route_table, &member_table, &sla_table };

@@ -39,6 +39,7 @@ enum vtype {
 
 #define K_REQUIRED 0x01
 #define K_EMPTY_NULL 0x02 /* "" means unset (NULL) */
+#define K_SECRET 0x04	  /* may hold a secret: conf_show masks it */
 
 struct key;
 /*
@@ -77,8 +78,17 @@ struct table {
 		where, keys, sizeof(keys) / sizeof(keys[0]), post \
 	}
 
-/* The top-level table (conf-keys.c). */
+/* The top-level table and the blocks' tables (conf-keys.c). */
 extern const struct table conf_top_table;
+struct conf_blocks {
+	const struct table *imap;    /* base: struct conf_mailbox */
+	const struct table *smtp;    /* base: struct conf */
+	const struct table *mailbox; /* base: struct conf_mailbox */
+	const struct table *route;   /* base: struct conf_route */
+	const struct table *member;  /* base: struct conf_member */
+	const struct table *sla;     /* base: struct conf_sla */
+};
+extern const struct conf_blocks conf_blocks;
 
 /* The walker (conf.c) ----------------------------------------------- */
 

@@ -9,6 +9,7 @@
 #define TRIAGE_CONF_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -160,6 +161,25 @@ int conf_has_queue(const struct conf *c, const char *queue);
  */
 const char *conf_queue_closest(const struct conf *c, const char *name);
 const char *conf_route_closest(const struct conf *c, const char *name);
+
+/*
+ * The effective configuration (`triage config show`): every setting of
+ * `c`, defaults filled in, walked in the key tables' order.  A group or
+ * list opens (name NULL: an element of a list), values follow as text
+ * (is_number: an integer, else a string), and it closes.  Values that
+ * may hold a secret (password_command, oauth2_token_command) come as
+ * "(hidden)"; unset settings without a default are left out.
+ */
+struct conf_show_ops {
+	void (*open)(void *arg, const char *name, int is_list);
+	void (*close)(void *arg, int is_list);
+	void (*value)(void *arg, const char *name, const char *text,
+	    int is_number);
+};
+void conf_show(const struct conf *c, const struct conf_show_ops *ops,
+    void *arg);
+/* conf_show as triage.conf text (libconfig syntax) on fp. */
+void conf_print(const struct conf *c, FILE *fp);
 
 /*
  * Parse "90", "30s", "15m", "4h", "1d", "2w" (or sums such as "1h30m")

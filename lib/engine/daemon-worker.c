@@ -15,6 +15,7 @@
 
 #include "imap.h"
 #include "ingest.h"
+#include "progress.h"
 #include "xalloc.h"
 
 static int
@@ -519,9 +520,11 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 		.arg = w,
 	};
 	struct imap_fetch *it = NULL;
+	struct progress *p = NULL;
 	struct daemon_job *job;
 	struct daemon_entry e;
 	struct imap_msg m;
+	uint64_t seen = 0;
 	int r;
 
 	pthread_mutex_lock(&d->lock);
@@ -531,10 +534,13 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 	if (r < 0)
 		return r;
 	w->poll.pending = imap_fetch_count(it);
+	/* a long drain (a big mailbox's first) says how far it is */
+	p = progress_new(stderr, w->mb->name, w->poll.pending, PROGRESS_LINES);
 	job = job_new(w, JOB_BATCH);
 	job->uidvalidity = uidvalidity;
 	job->last_uid = from - 1;
 	while ((r = imap_fetch_next(it, &m, err)) == 1) {
+		progress_set(p, ++seen);
 		if (m.uid > job->last_uid)
 			job->last_uid = m.uid;
 		if (m.status == IMAP_MSG_GONE) {
@@ -556,6 +562,7 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 			break;
 	}
 	imap_fetch_end(&it);
+	progress_end(&p);
 	if (r > 0)
 		r = 0; /* stopped early: the batch in hand still commits */
 	if (r < 0 && job != NULL && job->n > 0) {

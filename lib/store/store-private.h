@@ -33,6 +33,7 @@ struct store {
 	store_team_fn *team;
 	void *team_arg;
 	char *own_domain;		 /* owned; NULL: not set */
+	char *unix_user;		 /* owned; NULL: not set */
 	const struct accounts *accounts; /* foreign; NULL: none */
 	int version;
 	struct store_stmt cache[STORE_STMT_CACHE];

@@ -327,7 +327,7 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 	int r, rc;
 
 	r = store_prepare(st, &s,
-	    "SELECT at, actor, source, kind, detail"
+	    "SELECT at, actor, source, kind, detail, unix_user"
 	    " FROM events WHERE ticket_id = ? ORDER BY id",
 	    err);
 	if (r < 0)
@@ -344,6 +344,7 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 		e->source = store_col_text(s, 2);
 		e->kind = store_col_text(s, 3);
 		e->detail = store_col_text(s, 4);
+		e->unix_user = store_col_text(s, 5);
 	}
 	if (rc != SQLITE_DONE)
 		r = store_sqlerr(st, err, "events");
@@ -421,6 +422,7 @@ store_detail_free(struct store_detail **dp)
 		free(d->events[i].source);
 		free(d->events[i].kind);
 		free(d->events[i].detail);
+		free(d->events[i].unix_user);
 	}
 	free(d->events);
 	free(d);

@@ -5,10 +5,13 @@
 #include "store-private.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -374,6 +377,14 @@ static const char *const migrations[] = {
 	"  FROM split WHERE line LIKE 'x-loop: %') WHERE id = new.id;"
 	"END;"
 	"UPDATE messages SET headers = headers WHERE headers LIKE '%x-loop:%';",
+
+	/*
+	 * 10: a change made on the command line records the Unix user who
+	 * ran it beside the acting team member's name (`--as` lets root and
+	 * managers act for someone else).  NULL for mail, rules, the daemon
+	 * and older events.
+	 */
+	"ALTER TABLE events ADD COLUMN unix_user TEXT;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -568,6 +579,13 @@ store_set_own_domain(struct store *st, const char *domain)
 }
 
 void
+store_set_unix_user(struct store *st, const char *user)
+{
+	free(st->unix_user);
+	st->unix_user = user != NULL ? xstrdup(user) : NULL;
+}
+
+void
 store_set_team(struct store *st, store_team_fn *fn, void *arg)
 {
 	st->team = fn;
@@ -710,9 +728,13 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 	sqlite3_stmt *s = NULL;
 	int r;
 
+	/* unix_user (schema 10) only when set: the daemon has none */
 	r = store_prepare(st, &s,
-	    "INSERT INTO events (ticket_id, at, actor,"
-	    " source, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
+	    st->unix_user != NULL ?
+		"INSERT INTO events (ticket_id, at, actor, source, kind,"
+		" detail, unix_user) VALUES (?, ?, ?, ?, ?, ?, ?)" :
+		"INSERT INTO events (ticket_id, at, actor, source, kind,"
+		" detail) VALUES (?, ?, ?, ?, ?, ?)",
 	    err);
 	if (r < 0)
 		goto out;
@@ -723,6 +745,8 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 	store_bind_text(s, 4, store_source_name(a->source));
 	store_bind_text(s, 5, kind);
 	store_bind_text(s, 6, detail != NULL ? detail : "");
+	if (st->unix_user != NULL)
+		store_bind_text(s, 7, st->unix_user);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_sqlerr(st, err, "insert event");
 out:
@@ -900,6 +924,23 @@ set_wal(struct store *st, struct error *err)
 	}
 }
 
+/*
+ * A missing database file is created here, mode 0660 less the umask (the
+ * programs set 007), so the team's Unix group can write it: SQLite would
+ * create it 0644.  Its -wal and -shm files take the file's mode.
+ */
+static int
+create_file(const char *path, struct error *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+
+	if (fd < 0)
+		return error_set(err, ERR_INTERNAL, "%s: cannot create: %s",
+		    path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
 int
 store_open_raw(const char *path, struct store **st_r, struct error *err)
 {
@@ -909,6 +950,9 @@ store_open_raw(const char *path, struct store **st_r, struct error *err)
 	st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	st->clock = default_clock;
+	r = create_file(path, err);
+	if (r < 0)
+		goto fail;
 	r = sqlite3_open_v2(path, &st->db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	    NULL);
@@ -976,6 +1020,7 @@ store_close(struct store **stp)
 		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close_v2(st->db);
 	free(st->own_domain);
+	free(st->unix_user);
 	free(st->path);
 	free(st);
 	*stp = NULL;

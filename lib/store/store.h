@@ -39,7 +39,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -138,6 +138,12 @@ int store_owner_address(struct store *st, int64_t id, const struct conf *c,
  */
 int store_route_owner(struct store *st, int64_t id, const struct conf *c,
     const char *note, const struct store_actor *a, struct error *err);
+/*
+ * The Unix user running this process, recorded in events.unix_user
+ * beside the acting name of every event written through `st` from now
+ * on (the CLI sets it; the daemon does not: NULL).  Copied.
+ */
+void store_set_unix_user(struct store *st, const char *user);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */
@@ -373,6 +379,7 @@ struct store_hit {
 struct store_event_rec {
 	int64_t at;
 	char *actor;
+	char *unix_user; /* NULL: not a CLI change, or before schema 10 */
 	char *source;
 	char *kind;
 	char *detail;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "report-private.h"
 #include "sla.h"
 #include "xalloc.h"
@@ -351,35 +352,15 @@ report_render(const struct report *r, enum report_format f, struct buf *out,
 	return error_set(err, ERR_USAGE, "unknown report format %d", (int)f);
 }
 
+/* --since: the config's durations (90m, 24h, 7d, 2w, 1h30m), 100 years at most. */
 static int
 span_parse(const char *s, int64_t *secs_r)
 {
-	char *end;
-	long long n;
-	int64_t unit;
+	int64_t v;
 
-	if (*s < '0' || *s > '9')
+	if (conf_duration(s, &v) < 0 || v <= 0 || v > 100 * 366 * 86400LL)
 		return -1;
-	n = strtoll(s, &end, 10);
-	switch (*end) {
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	case 'w':
-		unit = 7 * 86400;
-		break;
-	default:
-		return -1;
-	}
-	if (end[1] != '\0' || n <= 0 || n > 100 * 366 * 86400LL / unit)
-		return -1;
-	*secs_r = (int64_t)n * unit;
+	*secs_r = v;
 	return 0;
 }
 
@@ -425,7 +406,7 @@ report_period(const char *since, const char *from, const char *to,
 		if (span_parse(since != NULL ? since : "7d", &span) < 0)
 			return error_set(err, ERR_USAGE,
 			    "--since \"%s\": want "
-			    "a span like 90m, 24h, 7d or 2w",
+			    "a duration like 90m, 24h, 7d, 2w or 1h30m",
 			    since);
 		a = now - span;
 	} else {

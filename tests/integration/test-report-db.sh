@@ -147,7 +147,7 @@ expect_usage() {
 }
 want="no mailbox 'nosuch'" expect_usage --mailbox nosuch
 want="exclude each other" expect_usage --since 7d --from 2026-11-09
-want="want a span" expect_usage --since 7x
+want="want a duration" expect_usage --since 7x
 want="unknown format 'pdf'" expect_usage --format pdf
 want="usage: triage" expect_usage extra-argument
 # A database that is not there is not created.

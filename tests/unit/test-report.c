@@ -606,6 +606,11 @@ test_period(void **state)
 		    "2026-11-22T18:00:00Z", NULL },
 		{ "90m", NULL, NULL, 0, "2026-11-22T16:30:00Z",
 		    "2026-11-22T18:00:00Z", NULL },
+		/* the config's duration syntax, sums included */
+		{ "1h30m", NULL, NULL, 0, "2026-11-22T16:30:00Z",
+		    "2026-11-22T18:00:00Z", NULL },
+		{ "1d12h", NULL, NULL, 0, "2026-11-21T06:00:00Z",
+		    "2026-11-22T18:00:00Z", NULL },
 		/* --to's day is included */
 		{ NULL, "2026-11-01", "2026-11-07", 0, "2026-11-01T00:00:00Z",
 		    "2026-11-08T00:00:00Z", NULL },
@@ -622,9 +627,9 @@ test_period(void **state)
 		{ NULL, NULL, "2026-11-01", 0, NULL, NULL,
 		    "--to needs --from" },
 		{ "7x", NULL, NULL, 0, NULL, NULL,
-		    "--since \"7x\": want a span like 90m, 24h, 7d or 2w" },
+		    "--since \"7x\": want a duration like 90m, 24h, 7d, 2w or 1h30m" },
 		{ "-7d", NULL, NULL, 0, NULL, NULL,
-		    "--since \"-7d\": want a span like 90m, 24h, 7d or 2w" },
+		    "--since \"-7d\": want a duration like 90m, 24h, 7d, 2w or 1h30m" },
 		{ NULL, "2026-13-01", NULL, 0, NULL, NULL,
 		    "--from \"2026-13-01\": want YYYY-MM-DD or "
 		    "YYYY-MM-DDTHH:MM:SSZ" },
