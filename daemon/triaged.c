@@ -289,18 +289,6 @@ main_loop(struct triaged *t)
 	}
 }
 
-/*
- * Keep the heap from growing with the mailbox: message buffers (up to
- * 50 MB each) come and go in several threads.  A fixed mmap threshold
- * stops glibc from raising it after the first big free, after which big
- * buffers would stay in the heap, fragmented, instead of going back.
- */
-static void
-bound_malloc(void)
-{
-	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -315,7 +303,11 @@ main(int argc, char **argv)
 	log_init("triaged", LOG_LVL_INFO);
 	umask(007); /* group triage shares the database: triage(1) TEAM */
 	parse_args(argc, argv, &args);
-	bound_malloc();
+	/* Keep the heap from growing with the mailbox: message buffers (up
+	 * to 50 MB each) come and go in several threads.  A fixed mmap
+	 * threshold stops glibc raising it after the first big free, which
+	 * would leave big buffers in the heap, fragmented. */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (args.check)
 		return check_config(args.conf_path, args.connect);
 
