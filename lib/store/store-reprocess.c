@@ -95,17 +95,15 @@ load_stored(struct store *st, int64_t row, struct stored *sm, struct error *err)
 	return r;
 }
 
-/* A new ticket's priority: the rules', else its key account tier's. */
+/* A new ticket's priority: the rules', never below its account tier's. */
 static int
 opening_priority(const struct stored *sm, const struct verdict *v)
 {
 	enum account_tier tier;
+	int known;
 
-	if (v->priority != PRIO_UNSET)
-		return (int)v->priority;
-	if (sm->tier != NULL && account_tier_parse(sm->tier, &tier) == 0)
-		return (int)account_tier_priority(tier);
-	return PRIO_NORMAL;
+	known = sm->tier != NULL && account_tier_parse(sm->tier, &tier) == 0;
+	return (int)account_start_priority(known ? &tier : NULL, v->priority);
 }
 
 /* Queue and priority of a ticket whose first message was reclassified. */

@@ -374,6 +374,30 @@ static const char *const migrations[] = {
 	"  FROM split WHERE line LIKE 'x-loop: %') WHERE id = new.id;"
 	"END;"
 	"UPDATE messages SET headers = headers WHERE headers LIKE '%x-loop:%';",
+
+	/*
+	 * 10: the hand-off loop.  `instance` holds this database's random
+	 * Message-ID part and the secret that signs the mail we send
+	 * (lib/mail/msgid.h), made here once: two databases, or one made
+	 * again by a reinstall, never mint the same Message-ID, and our
+	 * mail coming back is recognised by its token.  `score_signals`
+	 * remembers which rule's score a ticket has counted, so a signal
+	 * counts once per ticket, not again with every follow-up (scores
+	 * counted before this version have no rows).
+	 */
+	"CREATE TABLE instance ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  msgid_part TEXT NOT NULL CHECK (length(msgid_part) = 12),"
+	"  secret BLOB NOT NULL CHECK (length(secret) = 32),"
+	"  created INTEGER NOT NULL);"
+	"INSERT INTO instance (id, msgid_part, secret, created)"
+	"  VALUES (1, lower(hex(randomblob(6))), randomblob(32),"
+	"  CAST(strftime('%s', 'now') AS INTEGER));"
+	"CREATE TABLE score_signals ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  rule TEXT NOT NULL,"
+	"  dim TEXT NOT NULL,"
+	"  PRIMARY KEY (ticket_id, rule, dim)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -956,6 +980,8 @@ store_open(const char *path, struct store **st_r, struct error *err)
 	if (r < 0)
 		return -1;
 	r = store_migrate(st, STORE_SCHEMA_VERSION, err);
+	if (r == 0)
+		r = store_own_load(st, err);
 	if (r < 0) {
 		store_close(&st);
 		return -1;

@@ -453,7 +453,7 @@ mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
 	struct error ignored = { 0 };
 	int r;
 
-	if (msg == NULL || ing->duplicate || ing->ticket_id == 0) {
+	if (msg == NULL || ing->duplicate || ing->own || ing->ticket_id == 0) {
 		if (res_r != NULL)
 			*res_r = a.res;
 		return 0;

@@ -311,6 +311,7 @@ send_pending(struct store *st, const struct conf *c,
 	fa.subject = row.text;
 	fa.event_id = row.day;
 	r = forward_sender_parse(c->smtp_from, &s, &serr);
+	s.key = store_msgid_key(st);
 	if (r == 0)
 		r = forward_answer_build(&fa, &s, store_now(st), &m, &serr);
 	if (r == 0)

@@ -715,7 +715,7 @@ test_sender_parse(void **state)
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct forward_sender s = { NULL, NULL, NULL };
+		struct forward_sender s = { 0 };
 		struct error err;
 
 		assert_int_equal(forward_sender_parse(cases[c].from, &s, &err),

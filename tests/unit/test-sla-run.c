@@ -131,8 +131,12 @@ test_account_at_ingest(void **state)
 		{ "Pat <pat@Mail.EU.Acme.com>", PRIO_UNSET, "Acme Europe",
 		    "standard", "normal" },
 		{ "lee@initech.io", PRIO_UNSET, "Initech", "key", "high" },
-		/* a rule's priority wins over the tier's */
-		{ "sam@initech.io", PRIO_LOW, "Initech", "key", "low" },
+		/* the tier is a floor: a rule raises it, never lowers it */
+		{ "sam@initech.io", PRIO_LOW, "Initech", "key", "high" },
+		{ "kim@initech.io", PRIO_URGENT, "Initech", "key", "urgent" },
+		/* a strategic account asking about SSO stays urgent */
+		{ "sso@acme.com", PRIO_HIGH, "Acme, Inc.", "strategic",
+		    "urgent" },
 		{ "zoe@notacme.com", PRIO_UNSET, NULL, NULL, "normal" },
 		{ "ann@acme.com.evil.example", PRIO_HIGH, NULL, NULL, "high" },
 	};
