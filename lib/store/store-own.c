@@ -1,6 +1,5 @@
 /*
- * Our own mail: the database's signing identity (schema 10's instance
- * row) and the check that recognises mail we sent when it arrives in a
+ * Our own mail: the check that recognises mail we sent when it arrives in a
  * watched mailbox -- a forward copied back by a list, a reminder or an
  * answer sent to a shared address.  Recognition is by the HMAC token
  * (lib/mail/msgid.h), never by a From address anyone can write; ingest
@@ -18,51 +17,6 @@
  * minutes; a token older than this is as good as none.
  */
 #define OWN_MAIL_MAX_AGE_S (30 * 86400)
-
-int
-store_own_load(struct store *st, struct error *err)
-{
-	sqlite3_stmt *s = NULL;
-	const void *secret;
-	const char *part;
-	int r;
-
-	st->has_key = 0;
-	if (st->version < 10)
-		return 0;
-	r = store_prepare(st, &s,
-	    "SELECT msgid_part, secret FROM instance WHERE id = 1", err);
-	if (r < 0)
-		return -1;
-	r = store_step_row(st, s, "instance", err);
-	if (r == 0)
-		r = error_set(err, ERR_INTERNAL,
-		    "%s: the instance row (schema 10) is missing", st->path);
-	if (r > 0) {
-		part = (const char *)sqlite3_column_text(s, 0);
-		secret = sqlite3_column_blob(s, 1);
-		if (part == NULL || strlen(part) != MSGID_PART_LEN ||
-		    secret == NULL ||
-		    sqlite3_column_bytes(s, 1) != MSGID_SECRET_LEN) {
-			r = error_set(err, ERR_INTERNAL,
-			    "%s: the instance row (schema 10) is damaged",
-			    st->path);
-		} else {
-			memcpy(st->key.part, part, MSGID_PART_LEN + 1);
-			memcpy(st->key.secret, secret, MSGID_SECRET_LEN);
-			st->has_key = 1;
-			r = 0;
-		}
-	}
-	store_release(st, &s);
-	return r;
-}
-
-const struct msgid_key *
-store_msgid_key(struct store *st)
-{
-	return st->has_key ? &st->key : NULL;
-}
 
 static const char *
 header(const struct msg *m, const char *name)

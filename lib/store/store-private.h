@@ -110,14 +110,12 @@ enum store_sla_clock store_sla_clock_parse(const char *s);
 int store_is_team(struct store *st, const char *addr);
 
 /*
- * Own mail (store-own.c).  store_own_load reads the instance row into
- * st->key after the migrations (nothing on a schema before 10).
+ * Own mail (store-own.c; store.c reads st->key after the migrations).
  * store_own_check: is `m` mail we sent (a verified X-Triage-Token on its
  * Message-ID or Resent-Message-ID)?  1 with *ticket_r (0: about no
  * ticket, or one that is gone) and the detail for its event in `why`,
  * 0 when it is not ours (a forged or expired token is not), -1 with err.
  */
-int store_own_load(struct store *st, struct error *err);
 /* Is there a ticket `id`?  1 yes, 0 no, -1 with err (store-thread.c). */
 int store_ticket_exists(struct store *st, int64_t id, struct error *err);
 int store_own_check(struct store *st, const struct msg *m, int64_t *ticket_r,

@@ -119,7 +119,8 @@ is_participant(struct store *st, int64_t id, const char *addr,
 static int
 our_id_ticket(struct store *st, const char *mid, int64_t *t_r)
 {
-	enum msgid_check c = msgid_verify(store_msgid_key(st), mid, t_r);
+	enum msgid_check c =
+	    msgid_verify(st->has_key ? &st->key : NULL, mid, t_r);
 
 	if (c != MSGID_NOT_OURS)
 		return c == MSGID_OK;

@@ -834,6 +834,52 @@ migrate_next(struct store *st, int target, struct error *err)
 	return 1;
 }
 
+/* The instance row (schema 10) into st->key; nothing on older ones. */
+static int
+store_own_load(struct store *st, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	const void *secret;
+	const char *part;
+	int r;
+
+	st->has_key = 0;
+	if (st->version < 10)
+		return 0;
+	r = store_prepare(st, &s,
+	    "SELECT msgid_part, secret FROM instance WHERE id = 1", err);
+	if (r < 0)
+		return -1;
+	r = store_step_row(st, s, "instance", err);
+	if (r == 0)
+		r = error_set(err, ERR_INTERNAL,
+		    "%s: the instance row (schema 10) is missing", st->path);
+	if (r > 0) {
+		part = (const char *)sqlite3_column_text(s, 0);
+		secret = sqlite3_column_blob(s, 1);
+		if (part == NULL || strlen(part) != MSGID_PART_LEN ||
+		    secret == NULL ||
+		    sqlite3_column_bytes(s, 1) != MSGID_SECRET_LEN) {
+			r = error_set(err, ERR_INTERNAL,
+			    "%s: the instance row (schema 10) is damaged",
+			    st->path);
+		} else {
+			memcpy(st->key.part, part, MSGID_PART_LEN + 1);
+			memcpy(st->key.secret, secret, MSGID_SECRET_LEN);
+			st->has_key = 1;
+			r = 0;
+		}
+	}
+	store_release(st, &s);
+	return r;
+}
+
+const struct msgid_key *
+store_msgid_key(struct store *st)
+{
+	return st->has_key ? &st->key : NULL;
+}
+
 int
 store_migrate(struct store *st, int target, struct error *err)
 {

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "forward.h"
 #include "mime.h"
+#include "roles.h"
 #include "rules.h"
 #include "verdict.h"
 #include "xalloc.h"
@@ -67,10 +68,11 @@ ingest_max_size(const struct ingest *ctx)
 	return ctx->limits.max_size;
 }
 
+/* Our side: the team and the routes' addresses (roles.h). */
 static int
 team_member(void *arg, const char *address)
 {
-	return conf_member_by_address(arg, address) != NULL;
+	return roles_is_team(arg, address);
 }
 
 void
