@@ -460,12 +460,12 @@ static const struct {
 } transitions[] = {
 	{ STATE_NEW, OP_CLAIM, 1, STATE_CLAIMED, NULL },
 	{ STATE_NEW, OP_STEAL, 1, STATE_CLAIMED, NULL },
-	{ STATE_NEW, OP_ROUTE, 0, 0, "claim it before" },
+	{ STATE_NEW, OP_ROUTE, 1, STATE_ROUTED, NULL }, /* claims first */
 	{ STATE_NEW, OP_ACK, 0, 0, "only a routed ticket" },
 	{ STATE_NEW, OP_CLOSE, 1, STATE_CLOSED, NULL },
 	{ STATE_NEW, OP_DISQ, 1, STATE_CLOSED, NULL },
 	{ STATE_NEW, OP_REOPEN, 0, 0, "not closed" },
-	{ STATE_NEW, OP_QUALIFY, 1, STATE_NEW, NULL },
+	{ STATE_NEW, OP_QUALIFY, 1, STATE_CLAIMED, NULL },
 	{ STATE_CLAIMED, OP_CLAIM, 0, 0, "claimed by alice" },
 	{ STATE_CLAIMED, OP_STEAL, 1, STATE_CLAIMED, NULL },
 	{ STATE_CLAIMED, OP_ROUTE, 1, STATE_ROUTED, NULL },
@@ -507,6 +507,28 @@ static const struct {
 	{ STATE_IGNORED, OP_QUALIFY, 0, 0, "ignored by a rule" },
 	{ STATE_IGNORED, OP_REOPEN, 1, STATE_NEW, NULL },
 };
+
+/* The ticket is `who`'s, by a claim event the step implied. */
+static void
+assert_implied_claim(const struct store_detail *d, const char *who,
+    const char *step)
+{
+	char want[64];
+	size_t n = 0;
+
+	snprintf(want, sizeof(want), "implied by %s", step);
+	assert_non_null(d->t.owner);
+	assert_string_equal(d->t.owner, who);
+	for (size_t i = 0; i < d->n_events; i++) {
+		if (strcmp(d->events[i].kind, "claim") == 0 &&
+		    strcmp(d->events[i].actor, who) == 0 &&
+		    strcmp(d->events[i].detail, want) == 0)
+			n++;
+	}
+	if (n != 1)
+		fail_msg("%s of a new ticket: %zu claims '%s' by %s", step, n,
+		    want, who);
+}
 
 static void
 test_transitions(void **state)
@@ -557,6 +579,12 @@ test_transitions(void **state)
 			assert_true((int)d->n_events > events);
 			assert_string_equal(d->events[d->n_events - 1].actor,
 			    "bob");
+			/* a new ticket routed, qualified or closed: bob's */
+			if (transitions[i].from == STATE_NEW &&
+			    transitions[i].op != OP_CLAIM &&
+			    transitions[i].op != OP_STEAL)
+				assert_implied_claim(d, "bob",
+				    op_names[transitions[i].op]);
 		} else {
 			if (r == 0)
 				fail_msg("%s from %s was allowed",
@@ -610,7 +638,9 @@ test_marks_and_outbox(void **state)
 	assert_int_equal(store_story(st, id, &a, &err), 0);
 	assert_int_equal(store_story(st, id, &a, &err), -1);
 	assert_int_equal(store_qualify(st, id, dims, 2, &a, &err), 0);
-	assert_int_equal(store_claim(st, id, &a, 0, &err), 0);
+	/* qualifying the new ticket claimed it for alice */
+	assert_int_equal(store_claim(st, id, &a, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "already claimed by you"));
 	assert_int_equal(store_route(st, id, "sales", "hot lead", &a, &err), 0);
 	assert_int_equal(count(st, "outbox"), 1);
 	/* A later customer message on a routed ticket is forwarded too. */
