@@ -266,6 +266,85 @@ sla_run_remind(struct store *st, const struct conf *c, const struct accounts *a,
 	return r;
 }
 
+/* ---- open breaches (triage status) ---------------------------------- */
+
+static void
+count_breach(struct sla_breaches *b, const struct store_sla_ticket *t,
+    const struct sla_result *res)
+{
+	size_t i;
+
+	b->total++;
+	if (b->oldest_deadline == 0 || res->deadline < b->oldest_deadline) {
+		b->oldest_id = t->id;
+		b->oldest_deadline = res->deadline;
+		free(b->oldest_clock);
+		b->oldest_clock = xstrdup(sla_clock_name(res->clock));
+	}
+	for (i = 0; i < b->n && strcmp(b->v[i].queue, t->queue) != 0; i++)
+		;
+	if (i == b->n) {
+		b->v = xreallocarray(b->v, b->n + 1, sizeof(*b->v));
+		b->v[b->n].queue = xstrdup(t->queue != NULL ? t->queue : "");
+		b->v[b->n++].n = 0;
+	}
+	b->v[i].n++;
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+	const struct sla_breach_queue *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->queue, y->queue);
+}
+
+int
+sla_run_breaches(struct store *st, const struct sla_conf *sc,
+    struct sla_breaches *b_r, struct error *err)
+{
+	struct sla_breaches b = { 0 };
+	struct store_sla_ticket *v = NULL;
+	struct sla_ticket sla;
+	struct sla_result res;
+	int64_t now = store_now(st), after = 0;
+	size_t n;
+	int r;
+
+	do {
+		r = store_sla_due(st, after, STORE_SLA_PAGE, &v, &n, err);
+		if (r < 0) {
+			sla_breaches_clear(&b);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			sla_store_ticket(&v[i], &sla);
+			sla_evaluate(&sc->policy, &sla, now, &res);
+			if (res.status == SLA_BREACHED)
+				count_breach(&b, &v[i], &res);
+		}
+		if (n > 0)
+			after = v[n - 1].id;
+		store_sla_tickets_free(&v, n);
+	} while (n == STORE_SLA_PAGE);
+	if (b.n > 1)
+		qsort(b.v, b.n, sizeof(*b.v), by_count);
+	*b_r = b;
+	return 0;
+}
+
+void
+sla_breaches_clear(struct sla_breaches *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].queue);
+	free(b->v);
+	free(b->oldest_clock);
+	memset(b, 0, sizeof(*b));
+}
+
 /* ---- the digest -------------------------------------------------------- */
 
 /* Render today's digest into *text (subject line, blank line, body). */

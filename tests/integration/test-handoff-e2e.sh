@@ -209,4 +209,21 @@ deliver sales INBOX "$REM"
 	fail "the reminder back opened a ticket"
 pass "a reminder back in sales@ is own mail, no ticket"
 
+# 8. triage status shows the open breach: #2's claim clock, in sales.
+"$TRIAGE" -c "$HARNESS_DIR/t3.conf" status >"$HARNESS_DIR/status.txt" ||
+	fail "triage status exited $?"
+grep -q '^sla: 1 open breach (sales 1)$' "$HARNESS_DIR/status.txt" ||
+	fail "status: $(cat "$HARNESS_DIR/status.txt")"
+grep -q '^  oldest: ticket #2, claim clock, due ' "$HARNESS_DIR/status.txt" ||
+	fail "status: $(cat "$HARNESS_DIR/status.txt")"
+"$TRIAGE" -c "$HARNESS_DIR/t3.conf" status --json >"$HARNESS_DIR/status.json" ||
+	fail "triage status --json exited $?"
+/usr/bin/python3 - "$HARNESS_DIR/status.json" <<'EOF' || fail "status --json: $(cat "$HARNESS_DIR/status.json")"
+import json, sys
+b = json.load(open(sys.argv[1]))["sla_breaches"]
+assert b["total"] == 1 and b["queues"] == {"sales": 1}, b
+assert b["oldest"]["ticket"] == 2 and b["oldest"]["clock"] == "claim", b
+EOF
+pass "triage status shows the open SLA breach"
+
 pass "the hand-off loop closes"
