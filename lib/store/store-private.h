@@ -37,6 +37,8 @@ struct store {
 	const struct accounts *accounts; /* foreign; NULL: none */
 	struct msgid_key key;		 /* schema 10's instance row */
 	int has_key;			 /* 0: an older schema */
+	int legacy_ids; /* unsigned ids of ours count: mail was sent with
+			   them before the key existed (or there is none) */
 	int version;
 	struct store_stmt cache[STORE_STMT_CACHE];
 };

@@ -114,7 +114,8 @@ is_participant(struct store *st, int64_t id, const char *addr,
  * A reply from the routed side names our forward's Message-ID, which is
  * never stored: the ticket is in the id itself.  A signed id counts only
  * when its MAC verifies under this database's key (msgid_verify); the
- * unsigned form is what a database before schema 10 sent.
+ * unsigned form counts only where mail went out with it before the
+ * upgrade to schema 10 (st->legacy_ids).
  */
 static int
 our_id_ticket(struct store *st, const char *mid, int64_t *t_r)
@@ -124,6 +125,8 @@ our_id_ticket(struct store *st, const char *mid, int64_t *t_r)
 
 	if (c != MSGID_NOT_OURS)
 		return c == MSGID_OK;
+	if (st->has_key && !st->legacy_ids)
+		return 0; /* we never sent an unsigned id: a forgery */
 	return msgid_ticket(mid, st->own_domain, t_r);
 }
 

@@ -846,8 +846,12 @@ store_own_load(struct store *st, struct error *err)
 	st->has_key = 0;
 	if (st->version < 10)
 		return 0;
+	/* Mail sent before the key existed carries unsigned ids. */
 	r = store_prepare(st, &s,
-	    "SELECT msgid_part, secret FROM instance WHERE id = 1", err);
+	    "SELECT msgid_part, secret, EXISTS (SELECT 1 FROM outbox"
+	    " WHERE state = 'sent' AND sent_at < i.created)"
+	    " FROM instance i WHERE id = 1",
+	    err);
 	if (r < 0)
 		return -1;
 	r = store_step_row(st, s, "instance", err);
@@ -867,6 +871,7 @@ store_own_load(struct store *st, struct error *err)
 			memcpy(st->key.part, part, MSGID_PART_LEN + 1);
 			memcpy(st->key.secret, secret, MSGID_SECRET_LEN);
 			st->has_key = 1;
+			st->legacy_ids = sqlite3_column_int(s, 2);
 			r = 0;
 		}
 	}

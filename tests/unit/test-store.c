@@ -608,6 +608,53 @@ test_transitions(void **state)
 	store_close(&st);
 }
 
+/*
+ * A reply naming our forward's Message-ID joins its ticket only when the
+ * id is signed with this database's key: an unsigned one (this database
+ * never sent any), one from another database or with a changed MAC
+ * opens a ticket of its own.
+ */
+static void
+test_our_ids(void **state)
+{
+	static const struct msgid_key other = { "0123456789ab", { 7 } };
+	struct store *st = open_fresh("our-ids");
+	struct tmsg m = { NULL, "q1@buyer.test", NULL, NULL, "pat@buyer.test",
+		"sales@example.com", "question" };
+	struct store_ingest_result res = { 0 };
+	char *ids[4], mid[32], *mac_end;
+	int64_t t;
+	struct {
+		size_t id;
+		int joins;
+	} cases[] = { { 0, 1 }, { 1, 0 }, { 2, 0 }, { 3, 0 } };
+
+	(void)state;
+	store_set_own_domain(st, "example.com");
+	assert_int_equal(ingest_t(st, &m, 0, NULL, &res), 0);
+	t = res.ticket_id;
+	assert_non_null(store_msgid_key(st));
+	ids[0] = msgid_make(store_msgid_key(st), "example.com", t, 1, "");
+	ids[1] = msgid_make(NULL, "example.com", t, 1, "");
+	ids[2] = msgid_make(&other, "example.com", t, 1, "");
+	ids[3] = xstrdup(ids[0]);
+	mac_end = ids[3] + strcspn(ids[3], "@") - 1; /* the MAC's last digit */
+	*mac_end = *mac_end == '0' ? '1' : '0';
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmsg r = { NULL, mid, ids[cases[i].id], NULL,
+			"helpdesk@vendor.test", "sales@example.com", "Re: x" };
+
+		snprintf(mid, sizeof(mid), "r%zu@vendor.test", i);
+		assert_int_equal(ingest_t(st, &r, 0, NULL, &res), 0);
+		if ((res.ticket_id == t) != cases[i].joins)
+			fail_msg("%s: joined %d, want %d", ids[cases[i].id],
+			    res.ticket_id == t, cases[i].joins);
+	}
+	for (size_t i = 0; i < 4; i++)
+		free(ids[i]);
+	store_close(&st);
+}
+
 static void
 test_marks_and_outbox(void **state)
 {
@@ -995,6 +1042,7 @@ main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_marks_and_outbox),
+		cmocka_unit_test(test_our_ids),
 		cmocka_unit_test(test_verdict_and_reprocess),
 		cmocka_unit_test(test_queue_order),
 		cmocka_unit_test(test_fts_per_transaction),
