@@ -180,6 +180,7 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 	const char *direction = "in", *status = "ok", *why = NULL;
 	struct placing p;
 	char detail[256];
+	int64_t own = 0;
 	int r;
 
 	r = load_stored(st, row, sm, err);
@@ -192,6 +193,12 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 		return store_add_event(st, sm->ticket_id, a, "reprocess",
 		    detail, err);
 	}
+	/* Our own mail stays what ingest made it: ignored, on its ticket. */
+	r = store_own_check(st, msg, &own, detail, sizeof(detail), err);
+	if (r != 0)
+		return r < 0 ? -1 :
+			       store_add_event(st, sm->ticket_id, a,
+				   "reprocess", detail, err);
 	if (v != NULL && v->ignore != NULL) {
 		status = "ignored";
 		why = v->ignore;
