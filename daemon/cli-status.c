@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "mailbox.h"
+#include "sla-run.h"
 #include "store-outbox.h"
 #include "store.h"
 #include "xalloc.h"
@@ -34,6 +35,8 @@ struct status_view {
 	int64_t outbox_pending, outbox_failed;
 	struct store_outbox *failed; /* owned: the newest failed rows */
 	size_t n_failed;
+	struct sla_breaches breaches; /* owned: open SLA breaches now */
+	int have_breaches;	      /* the config has an SLA clock */
 };
 
 #define FAILED_SHOWN 10
@@ -63,6 +66,46 @@ iso_time(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Open SLA breaches, as the daemon's reminder pass sees them. */
+static void
+read_breaches(const struct conf *conf, struct store *st, struct status_view *sv)
+{
+	struct error err = { 0 };
+	struct sla_conf sc;
+
+	if (conf->sla.claim == 0 && conf->sla.acknowledge == 0)
+		return;
+	if (sla_run_conf(conf, &sc, &err) < 0) {
+		fprintf(stderr, "triage: sla: %s\n", err.msg);
+		return;
+	}
+	if (sla_run_breaches(st, &sc, &sv->breaches, &err) < 0)
+		fprintf(stderr, "triage: sla breaches: %s\n", err.msg);
+	else
+		sv->have_breaches = 1;
+	sla_run_conf_clear(&sc);
+}
+
+static void
+print_breaches(const struct status_view *sv)
+{
+	const struct sla_breaches *b = &sv->breaches;
+	char when[32];
+
+	if (!sv->have_breaches)
+		return;
+	printf("sla: %zu open breach%s", b->total, b->total == 1 ? "" : "es");
+	for (size_t i = 0; i < b->n; i++)
+		printf("%s%s %zu", i == 0 ? " (" : ", ", b->v[i].queue,
+		    b->v[i].n);
+	printf("%s\n", b->n > 0 ? ")" : "");
+	if (b->total > 0) {
+		iso_time(b->oldest_deadline, when, sizeof(when));
+		printf("  oldest: ticket #%" PRId64 ", %s clock, due %s\n",
+		    b->oldest_id, b->oldest_clock, when);
+	}
+}
+
 static void
 read_counts(const struct conf *conf, struct status_view *sv)
 {
@@ -86,6 +129,7 @@ read_counts(const struct conf *conf, struct status_view *sv)
 	    store_outbox_list(st, "failed", FAILED_SHOWN, &sv->failed,
 		&sv->n_failed, &err) < 0)
 		sv->have_counts = 0;
+	read_breaches(conf, st, sv);
 	store_close(&st);
 }
 
@@ -112,6 +156,7 @@ print_text(const struct status_view *sv)
 		       "to parse), %" PRId64 " tickets, %" PRId64 " outbox "
 		       "rows\n",
 		    sv->counts[0], sv->counts[1], sv->counts[2], sv->counts[3]);
+	print_breaches(sv);
 	if (!sv->have_counts)
 		return;
 	printf("outbox: %" PRId64 " waiting, %" PRId64 " failed%s\n",
@@ -224,6 +269,36 @@ json_outbox(json_object *root, const struct status_view *sv)
 	json_object_object_add(root, "outbox_failures", a);
 }
 
+/* "sla_breaches": {"total", "queues": {Q: n}, "oldest": {...}|null} */
+static void
+json_breaches(json_object *root, const struct status_view *sv)
+{
+	const struct sla_breaches *b = &sv->breaches;
+	json_object *o, *q, *old = NULL;
+
+	if (!sv->have_breaches)
+		return;
+	o = json_object_new_object();
+	q = json_object_new_object();
+	json_object_object_add(o, "total",
+	    json_object_new_int64((int64_t)b->total));
+	for (size_t i = 0; i < b->n; i++)
+		json_object_object_add(q, b->v[i].queue,
+		    json_object_new_int64((int64_t)b->v[i].n));
+	json_object_object_add(o, "queues", q);
+	if (b->total > 0) {
+		old = json_object_new_object();
+		json_object_object_add(old, "ticket",
+		    json_object_new_int64(b->oldest_id));
+		json_object_object_add(old, "clock",
+		    json_object_new_string(b->oldest_clock));
+		json_object_object_add(old, "deadline",
+		    json_time(b->oldest_deadline));
+	}
+	json_object_object_add(o, "oldest", old);
+	json_object_object_add(root, "sla_breaches", o);
+}
+
 static void
 print_json(const struct status_view *sv)
 {
@@ -245,6 +320,7 @@ print_json(const struct status_view *sv)
 		    json_object_new_int64(sv->counts[i]));
 	if (sv->have_counts)
 		json_outbox(root, sv);
+	json_breaches(root, sv);
 	printf("%s\n",
 	    json_object_to_json_string_ext(root,
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -292,6 +368,7 @@ cli_status(struct cli *cli, int argc, char **argv)
 		print_text(&sv);
 	free(sv.v);
 	store_outbox_free(&sv.failed, sv.n_failed);
+	sla_breaches_clear(&sv.breaches);
 	free(path);
 	conf_free(&conf);
 	return CLI_OK;

@@ -279,7 +279,9 @@ conf_valid_hours(const char *s, char *why, size_t why_len)
 		    days);
 		return 0;
 	}
-	if (!conf_valid_hhmm(from) || !conf_valid_hhmm(to) ||
+	/* "24:00" closes at midnight (README "SLA clocks"), as sla.c reads */
+	if (!conf_valid_hhmm(from) ||
+	    (!conf_valid_hhmm(to) && strcmp(to, "24:00") != 0) ||
 	    strcmp(from, to) >= 0) {
 		snprintf(why, why_len,
 		    "has bad hours \"%s-%s\" (use "

@@ -30,6 +30,9 @@ verdict_clear(struct verdict *v)
 		free(v->hits[i].target);
 		free(v->hits[i].match);
 	}
+	for (size_t i = 0; i < v->n_rule_scores; i++)
+		free(v->rule_scores[i].rule);
+	free(v->rule_scores);
 	free(v->tags);
 	free(v->hits);
 	free(v->queue);
@@ -69,6 +72,22 @@ verdict_add_hit(struct verdict *v, const char *rule, const char *file, int line,
 	h->target = xstrdup(target);
 	h->match = xstrdup(match != NULL ? match : "");
 	h->limit_hit = limit_hit;
+}
+
+void
+verdict_add_score(struct verdict *v, const char *rule, enum dim d, int n)
+{
+	struct verdict_score *sc;
+
+	if (d < 0 || d >= DIM_COUNT)
+		return;
+	v->scores[d] += n;
+	v->rule_scores = xreallocarray(v->rule_scores, v->n_rule_scores + 1,
+	    sizeof(*v->rule_scores));
+	sc = &v->rule_scores[v->n_rule_scores++];
+	sc->rule = xstrdup(rule);
+	sc->dim = d;
+	sc->n = n;
 }
 
 const char *

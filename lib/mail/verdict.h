@@ -35,6 +35,13 @@ struct verdict_hit {
 	int limit_hit; /* 1: PCRE2 match/depth limit ended the match */
 };
 
+/* One rule's score action: what a signal is worth, counted once. */
+struct verdict_score {
+	char *rule; /* owned: the rule's name */
+	enum dim dim;
+	int n;
+};
+
 struct verdict {
 	char *queue;		/* NULL: the mailbox's default queue */
 	enum priority priority; /* PRIO_UNSET: normal (or account tier's) */
@@ -45,6 +52,9 @@ struct verdict {
 	char *ignore; /* ignore reason, or NULL */
 	struct verdict_hit *hits;
 	size_t n_hits;
+	/* scores[] rule by rule: a ticket counts each rule's once */
+	struct verdict_score *rule_scores;
+	size_t n_rule_scores;
 };
 
 /* An empty verdict: no queue, PRIO_UNSET, no tags, zero scores. */
@@ -56,6 +66,9 @@ void verdict_add_tag(struct verdict *v, const char *tag);
 /* Append a hit; every string is copied. */
 void verdict_add_hit(struct verdict *v, const char *rule, const char *file,
     int line, const char *target, const char *match, int limit_hit);
+
+/* Add `n` to dimension `d` for `rule` (copied): scores[] and rule_scores. */
+void verdict_add_score(struct verdict *v, const char *rule, enum dim d, int n);
 
 /* "low" "normal" "high" "urgent"; priority_parse returns -1 if unknown. */
 const char *priority_name(enum priority p);

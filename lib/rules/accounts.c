@@ -587,6 +587,17 @@ account_tier_priority(enum account_tier t)
 	return t >= 0 && t < TIER_COUNT ? tier_priorities[t] : PRIO_NORMAL;
 }
 
+enum priority
+account_start_priority(const enum account_tier *tier, enum priority rule)
+{
+	enum priority floor =
+	    tier != NULL ? account_tier_priority(*tier) : PRIO_LOW;
+
+	if (rule == PRIO_UNSET)
+		return tier != NULL ? floor : PRIO_NORMAL;
+	return rule > floor ? rule : floor;
+}
+
 const char *
 accounts_owner_address(const char *owner, const struct conf *c)
 {

@@ -100,5 +100,12 @@ const char *account_tier_name(enum account_tier t);
 int account_tier_parse(const char *s, enum account_tier *t_r);
 /* The priority a new ticket from an account of this tier starts at. */
 enum priority account_tier_priority(enum account_tier t);
+/*
+ * The priority a new ticket starts at: the rules' (`rule`, PRIO_UNSET
+ * when no rule set one), never below its key account tier's: the tier is
+ * a floor later rules cannot lower.  `tier` NULL: no key account.
+ */
+enum priority account_start_priority(const enum account_tier *tier,
+    enum priority rule);
 
 #endif

@@ -360,7 +360,7 @@ rule_apply(struct eval *e, const struct rules_rule *r)
 			}
 			break;
 		case ACT_SCORE:
-			v->scores[a->dim] += a->n;
+			verdict_add_score(v, r->name, a->dim, a->n);
 			break;
 		case ACT_ROUTE:
 			free(v->route);

@@ -406,7 +406,7 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	const struct verdict *v = p->verdict;
 	const char *customer = NULL, *queue = p->queue;
 	const struct account *acct = NULL;
-	enum priority prio = PRIO_NORMAL;
+	enum priority prio;
 	sqlite3_stmt *s = NULL;
 	char detail[512];
 	int r;
@@ -416,13 +416,11 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		return -1;
 	if (v != NULL && v->queue != NULL)
 		queue = v->queue;
-	/* A key account's tier sets the start; a rule's priority wins. */
+	/* A key account's tier is a floor a rule's priority cannot lower. */
 	if (st->accounts != NULL && customer != NULL)
 		acct = accounts_lookup_address(st->accounts, customer);
-	if (acct != NULL)
-		prio = account_tier_priority(acct->tier);
-	if (v != NULL && v->priority != PRIO_UNSET)
-		prio = v->priority;
+	prio = account_start_priority(acct != NULL ? &acct->tier : NULL,
+	    v != NULL ? v->priority : PRIO_UNSET);
 	r = store_prepare(st, &s,
 	    "INSERT INTO tickets (subject, state, queue,"
 	    " priority, customer, ignore_reason, related_to, created, updated)"
@@ -538,13 +536,39 @@ store_place(struct store *st, struct placing *p,
 	return 0;
 }
 
+/*
+ * Mail we sent, come back: stored as ignored "own mail", internal, on
+ * its ticket when that still exists -- never a ticket of its own, no
+ * classification, no state change, no forward, no participants.
+ */
+static int
+own_mail(struct store *st, const struct store_ingest_in *in, const char *mid,
+    int64_t ticket, const char *why, struct store_ingest_result *res,
+    struct error *err)
+{
+	char detail[640];
+	int r;
+
+	r = insert_message(st, in, mid, ticket, "internal", "ignored", why,
+	    &res->message_id, err);
+	if (r < 0 || ticket == 0)
+		return r;
+	r = add_mailbox(st, ticket, in->mailbox, err);
+	snprintf(detail, sizeof(detail), "%s in %s", mid, in->mailbox);
+	if (r == 0)
+		r = store_add_event(st, ticket, &in->actor, "own-mail", detail,
+		    err);
+	res->ticket_id = ticket;
+	return r;
+}
+
 static int
 ingest_in_tx(struct store *st, const struct store_ingest_in *in,
     struct store_ingest_result *res, struct error *err)
 {
-	char synth[96];
+	char synth[96], own_why[128];
 	const char *mid, *direction = "in", *status = "ok", *why = NULL;
-	int64_t dup_ticket = 0;
+	int64_t dup_ticket = 0, own_ticket = 0;
 	struct placing p;
 	int r;
 
@@ -564,6 +588,16 @@ ingest_in_tx(struct store *st, const struct store_ingest_in *in,
 		res->duplicate = 1;
 		res->ticket_id = dup_ticket;
 		return 0;
+	}
+	if (in->msg != NULL) {
+		r = store_own_check(st, in->msg, &own_ticket, own_why,
+		    sizeof(own_why), err);
+		if (r < 0)
+			return -1;
+		res->own = res->ignored = r;
+		if (r == 1)
+			return own_mail(st, in, mid, own_ticket, own_why, res,
+			    err);
 	}
 	if (in->msg == NULL) {
 		status = "failed";

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "msgid.h"
 #include "store.h"
 #include "store-report.h"
 
@@ -35,6 +36,10 @@ struct store {
 	char *own_domain;		 /* owned; NULL: not set */
 	char *unix_user;		 /* owned; NULL: not set */
 	const struct accounts *accounts; /* foreign; NULL: none */
+	struct msgid_key key;		 /* schema 11's instance row */
+	int has_key;			 /* 0: an older schema */
+	int legacy_ids; /* unsigned ids of ours count: mail was sent with
+			   them before the key existed (or there is none) */
 	int version;
 	struct store_stmt cache[STORE_STMT_CACHE];
 };
@@ -106,6 +111,18 @@ enum store_sla_clock store_sla_clock_parse(const char *s);
  * callback is set or addr is NULL or empty.
  */
 int store_is_team(struct store *st, const char *addr);
+
+/*
+ * Own mail (store-own.c; store.c reads st->key after the migrations).
+ * store_own_check: is `m` mail we sent (a verified X-Triage-Token on its
+ * Message-ID or Resent-Message-ID)?  1 with *ticket_r (0: about no
+ * ticket, or one that is gone) and the detail for its event in `why`,
+ * 0 when it is not ours (a forged or expired token is not), -1 with err.
+ */
+/* Is there a ticket `id`?  1 yes, 0 no, -1 with err (store-thread.c). */
+int store_ticket_exists(struct store *st, int64_t id, struct error *err);
+int store_own_check(struct store *st, const struct msg *m, int64_t *ticket_r,
+    char *why, size_t why_len, struct error *err);
 
 /* What threading needs to know about the message being placed. */
 struct placing {

@@ -95,17 +95,15 @@ load_stored(struct store *st, int64_t row, struct stored *sm, struct error *err)
 	return r;
 }
 
-/* A new ticket's priority: the rules', else its key account tier's. */
+/* A new ticket's priority: the rules', never below its account tier's. */
 static int
 opening_priority(const struct stored *sm, const struct verdict *v)
 {
 	enum account_tier tier;
+	int known;
 
-	if (v->priority != PRIO_UNSET)
-		return (int)v->priority;
-	if (sm->tier != NULL && account_tier_parse(sm->tier, &tier) == 0)
-		return (int)account_tier_priority(tier);
-	return PRIO_NORMAL;
+	known = sm->tier != NULL && account_tier_parse(sm->tier, &tier) == 0;
+	return (int)account_start_priority(known ? &tier : NULL, v->priority);
 }
 
 /* Queue and priority of a ticket whose first message was reclassified. */
@@ -182,6 +180,7 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 	const char *direction = "in", *status = "ok", *why = NULL;
 	struct placing p;
 	char detail[256];
+	int64_t own = 0;
 	int r;
 
 	r = load_stored(st, row, sm, err);
@@ -194,6 +193,12 @@ reprocess_in_tx(struct store *st, int64_t row, const struct msg *msg,
 		return store_add_event(st, sm->ticket_id, a, "reprocess",
 		    detail, err);
 	}
+	/* Our own mail stays what ingest made it: ignored, on its ticket. */
+	r = store_own_check(st, msg, &own, detail, sizeof(detail), err);
+	if (r != 0)
+		return r < 0 ? -1 :
+			       store_add_event(st, sm->ticket_id, a,
+				   "reprocess", detail, err);
 	if (v != NULL && v->ignore != NULL) {
 		status = "ignored";
 		why = v->ignore;

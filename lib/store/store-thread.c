@@ -75,8 +75,8 @@ awaited_ticket(struct store *st, const char *mid, int64_t *ticket_r,
 	return r < 0 ? -1 : 0;
 }
 
-static int
-ticket_exists(struct store *st, int64_t id, struct error *err)
+int
+store_ticket_exists(struct store *st, int64_t id, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int r;
@@ -112,8 +112,24 @@ is_participant(struct store *st, int64_t id, const char *addr,
 
 /*
  * A reply from the routed side names our forward's Message-ID, which is
- * never stored: the ticket is in the id itself (msgid_ticket).
+ * never stored: the ticket is in the id itself.  A signed id counts only
+ * when its MAC verifies under this database's key (msgid_verify); the
+ * unsigned form counts only where mail went out with it before the
+ * upgrade to schema 11 (st->legacy_ids).
  */
+static int
+our_id_ticket(struct store *st, const char *mid, int64_t *t_r)
+{
+	enum msgid_check c =
+	    msgid_verify(st->has_key ? &st->key : NULL, mid, t_r);
+
+	if (c != MSGID_NOT_OURS)
+		return c == MSGID_OK;
+	if (st->has_key && !st->legacy_ids)
+		return 0; /* we never sent an unsigned id: a forgery */
+	return msgid_ticket(mid, st->own_domain, t_r);
+}
+
 static int
 ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
     struct error *err)
@@ -122,15 +138,15 @@ ticket_of_our_id(struct store *st, const struct msg *m, int64_t *ticket_r,
 	int r;
 
 	*ticket_r = 0;
-	if (st->own_domain == NULL)
+	if (st->own_domain == NULL && !st->has_key)
 		return 0;
 	for (size_t i = 0; i <= m->n_references; i++) {
 		const char *mid = i == 0 ? m->in_reply_to :
 					   m->references[m->n_references - i];
 
-		if (mid == NULL || !msgid_ticket(mid, st->own_domain, &t))
+		if (mid == NULL || !our_id_ticket(st, mid, &t))
 			continue;
-		r = ticket_exists(st, t, err);
+		r = store_ticket_exists(st, t, err);
 		if (r < 0)
 			return -1;
 		if (r == 1) {
@@ -184,7 +200,7 @@ store_thread_by_token(struct store *st, const struct placing *p,
 	/* the token mail commands read (command.h), so the two agree */
 	if (!command_subject_ticket(p->msg->subject, &tok))
 		return 0;
-	r = ticket_exists(st, tok, err);
+	r = store_ticket_exists(st, tok, err);
 	if (r <= 0)
 		return r;
 	if (store_is_team(st, p->msg->from.addr)) {

@@ -2,6 +2,8 @@
  * The ticket workflow, exactly as DESIGN.md's state diagram:
  *
  *   new --claim--> claimed --route--> routed --ack--> acknowledged
+ *   (a person's route, qualify, disqualify or close of a new ticket
+ *   claims it first: claim_implied)
  *   new/claimed/routed/acknowledged --close, disqualify--> closed
  *   closed/ignored --reopen--> new
  *
@@ -199,6 +201,33 @@ store_claim(struct store *st, int64_t id, const struct store_actor *a,
 	return run_step(st, id, a, claim_step, &c, err);
 }
 
+/*
+ * A person who routes, qualifies, disqualifies or closes a new ticket
+ * takes it: the claim is implied, and recorded as its own event before
+ * the step's, so the funnel and the clocks see who had it.  Rules and
+ * the daemon claim nothing.
+ */
+static int
+claim_implied(struct store *st, int64_t id, const struct tstate *ts,
+    const struct store_actor *a, const char *by, struct error *err)
+{
+	char detail[64];
+	int r;
+
+	if (ts->state != STATE_NEW || a->source == STORE_SRC_RULE ||
+	    a->source == STORE_SRC_DAEMON)
+		return 0;
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'claimed',"
+	    " owner = ?3, claimed_at = coalesce(claimed_at, ?1),"
+	    " updated = ?1 WHERE id = ?2",
+	    id, a->name, NULL, 0, err);
+	if (r < 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "implied by %s", by);
+	return store_add_event(st, id, a, "claim", detail, err);
+}
+
 struct route_arg {
 	const char *route;
 	const char *note;
@@ -212,12 +241,11 @@ route_step(struct store *st, int64_t id, const struct tstate *ts,
 	char detail[600];
 	int r;
 
-	if (ts->state == STATE_NEW && a->source != STORE_SRC_RULE)
-		return error_set(err, ERR_REFUSED,
-		    "ticket #%" PRId64 " is new: claim it before you route it",
-		    id);
 	if (ts->state != STATE_CLAIMED && ts->state != STATE_NEW)
 		return refuse_state(ts, id, "route", err);
+	r = claim_implied(st, id, ts, a, "route", err);
+	if (r < 0)
+		return -1;
 	r = ticket_update(st,
 	    "UPDATE tickets SET state = 'routed',"
 	    " route = ?3, routed_at = ?1, updated = ?1 WHERE id = ?2",
@@ -304,10 +332,12 @@ qualify_step(struct store *st, int64_t id, const struct tstate *ts,
 
 	if (!is_open(ts->state))
 		return refuse_state(ts, id, "qualify", err);
-	r = ticket_update(st,
-	    "UPDATE tickets SET qualified = 1,"
-	    " qualify_reason = NULL, updated = ?1 WHERE id = ?2",
-	    id, NULL, NULL, 0, err);
+	r = claim_implied(st, id, ts, a, "qualify", err);
+	if (r == 0)
+		r = ticket_update(st,
+		    "UPDATE tickets SET qualified = 1,"
+		    " qualify_reason = NULL, updated = ?1 WHERE id = ?2",
+		    id, NULL, NULL, 0, err);
 	buf_init(&d, 256);
 	for (size_t i = 0; i < q->n && r == 0; i++) {
 		if (q->dims[i] < 0 || q->dims[i] >= DIM_COUNT) {
@@ -346,6 +376,10 @@ close_step(struct store *st, int64_t id, const struct tstate *ts,
 	if (!is_open(ts->state))
 		return refuse_state(ts, id,
 		    reason != NULL ? "disqualify" : "close", err);
+	r = claim_implied(st, id, ts, a,
+	    reason != NULL ? "disqualify" : "close", err);
+	if (r < 0)
+		return -1;
 	if (reason != NULL) {
 		r = ticket_update(st,
 		    "UPDATE tickets SET qualified = -1,"

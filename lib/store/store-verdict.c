@@ -70,6 +70,61 @@ add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
 	return r;
 }
 
+/*
+ * Sets *new_r to 1 when ticket `id` has not counted rule `sc`'s score
+ * in its dimension yet, and records that it now has (schema 11).
+ */
+static int
+signal_new(struct store *st, int64_t id, const struct verdict_score *sc,
+    int *new_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s,
+	    "INSERT OR IGNORE INTO score_signals (ticket_id, rule, dim)"
+	    " VALUES (?, ?, ?)",
+	    err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, sc->rule);
+	store_bind_text(s, 3, dim_name(sc->dim));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		r = store_sqlerr(st, err, "score signal");
+	else
+		*new_r = sqlite3_changes(st->db) > 0;
+	store_release(st, &s);
+	return r;
+}
+
+/*
+ * What the verdict adds to the ticket's scores: each rule's score once
+ * per ticket, not again with every follow-up or reprocess.  A verdict
+ * without per-rule scores (or an older schema) adds its totals.
+ */
+static int
+scores_to_add(struct store *st, int64_t id, const struct verdict *v,
+    int add[DIM_COUNT], struct error *err)
+{
+	int fresh = 0;
+
+	if (st->version < 10 || v->n_rule_scores == 0) {
+		memcpy(add, v->scores, sizeof(v->scores));
+		return 0;
+	}
+	memset(add, 0, sizeof(int) * DIM_COUNT);
+	for (size_t i = 0; i < v->n_rule_scores; i++) {
+		const struct verdict_score *sc = &v->rule_scores[i];
+
+		if (signal_new(st, id, sc, &fresh, err) < 0)
+			return -1;
+		if (fresh)
+			add[sc->dim] += sc->n;
+	}
+	return 0;
+}
+
 int
 store_verdict_counts(int ignored, int copy, int opening, const char *direction)
 {
@@ -87,6 +142,7 @@ store_apply_verdict(struct store *st, int64_t id, int64_t row,
 {
 	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
 	sqlite3_stmt *s = NULL;
+	int add[DIM_COUNT];
 	struct buf d;
 	int r = 0, added;
 
@@ -100,6 +156,8 @@ store_apply_verdict(struct store *st, int64_t id, int64_t row,
 			    v->tags[i]);
 	}
 	if (r == 0)
+		r = scores_to_add(st, id, v, add, err);
+	if (r == 0)
 		r = store_prepare(st, &s,
 		    "UPDATE tickets SET"
 		    " score_budget = score_budget + ?, score_authority ="
@@ -109,10 +167,10 @@ store_apply_verdict(struct store *st, int64_t id, int64_t row,
 		    err);
 	if (r == 0) {
 		for (int i = 0; i < DIM_COUNT; i++) {
-			sqlite3_bind_int(s, i + 1, v->scores[i]);
-			if (v->scores[i] != 0)
+			sqlite3_bind_int(s, i + 1, add[i]);
+			if (add[i] != 0)
 				buf_printf(&d, "%s%s %+d", d.len ? ", " : "",
-				    dim_name((enum dim)i), v->scores[i]);
+				    dim_name((enum dim)i), add[i]);
 		}
 		sqlite3_bind_int64(s, 6, id);
 		if (sqlite3_step(s) != SQLITE_DONE)

@@ -385,6 +385,30 @@ static const char *const migrations[] = {
 	 * and older events.
 	 */
 	"ALTER TABLE events ADD COLUMN unix_user TEXT;",
+
+	/*
+	 * 11: the hand-off loop.  `instance` holds this database's random
+	 * Message-ID part and the secret that signs the mail we send
+	 * (lib/mail/msgid.h), made here once: two databases, or one made
+	 * again by a reinstall, never mint the same Message-ID, and our
+	 * mail coming back is recognised by its token.  `score_signals`
+	 * remembers which rule's score a ticket has counted, so a signal
+	 * counts once per ticket, not again with every follow-up (scores
+	 * counted before this version have no rows).
+	 */
+	"CREATE TABLE instance ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  msgid_part TEXT NOT NULL CHECK (length(msgid_part) = 12),"
+	"  secret BLOB NOT NULL CHECK (length(secret) = 32),"
+	"  created INTEGER NOT NULL);"
+	"INSERT INTO instance (id, msgid_part, secret, created)"
+	"  VALUES (1, lower(hex(randomblob(6))), randomblob(32),"
+	"  CAST(strftime('%s', 'now') AS INTEGER));"
+	"CREATE TABLE score_signals ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  rule TEXT NOT NULL,"
+	"  dim TEXT NOT NULL,"
+	"  PRIMARY KEY (ticket_id, rule, dim)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -834,6 +858,57 @@ migrate_next(struct store *st, int target, struct error *err)
 	return 1;
 }
 
+/* The instance row (schema 11) into st->key; nothing on older ones. */
+static int
+store_own_load(struct store *st, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	const void *secret;
+	const char *part;
+	int r;
+
+	st->has_key = 0;
+	if (st->version < 11)
+		return 0;
+	/* Mail sent before the key existed carries unsigned ids. */
+	r = store_prepare(st, &s,
+	    "SELECT msgid_part, secret, EXISTS (SELECT 1 FROM outbox"
+	    " WHERE state = 'sent' AND sent_at < i.created)"
+	    " FROM instance i WHERE id = 1",
+	    err);
+	if (r < 0)
+		return -1;
+	r = store_step_row(st, s, "instance", err);
+	if (r == 0)
+		r = error_set(err, ERR_INTERNAL,
+		    "%s: the instance row (schema 11) is missing", st->path);
+	if (r > 0) {
+		part = (const char *)sqlite3_column_text(s, 0);
+		secret = sqlite3_column_blob(s, 1);
+		if (part == NULL || strlen(part) != MSGID_PART_LEN ||
+		    secret == NULL ||
+		    sqlite3_column_bytes(s, 1) != MSGID_SECRET_LEN) {
+			r = error_set(err, ERR_INTERNAL,
+			    "%s: the instance row (schema 11) is damaged",
+			    st->path);
+		} else {
+			memcpy(st->key.part, part, MSGID_PART_LEN + 1);
+			memcpy(st->key.secret, secret, MSGID_SECRET_LEN);
+			st->has_key = 1;
+			st->legacy_ids = sqlite3_column_int(s, 2);
+			r = 0;
+		}
+	}
+	store_release(st, &s);
+	return r;
+}
+
+const struct msgid_key *
+store_msgid_key(struct store *st)
+{
+	return st->has_key ? &st->key : NULL;
+}
+
 int
 store_migrate(struct store *st, int target, struct error *err)
 {
@@ -1000,6 +1075,8 @@ store_open(const char *path, struct store **st_r, struct error *err)
 	if (r < 0)
 		return -1;
 	r = store_migrate(st, STORE_SCHEMA_VERSION, err);
+	if (r == 0)
+		r = store_own_load(st, err);
 	if (r < 0) {
 		store_close(&st);
 		return -1;

@@ -39,7 +39,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -144,6 +144,13 @@ int store_route_owner(struct store *st, int64_t id, const struct conf *c,
  * on (the CLI sets it; the daemon does not: NULL).  Copied.
  */
 void store_set_unix_user(struct store *st, const char *user);
+struct msgid_key;
+/*
+ * This database's signing identity (schema 11, lib/mail/msgid.h): what
+ * the outbox signs our Message-IDs and X-Triage-Token with.  NULL on an
+ * older schema.  Lives as long as `st`.
+ */
+const struct msgid_key *store_msgid_key(struct store *st);
 /* The current time by the store's clock. */
 int64_t store_now(struct store *st);
 /* The schema version of the open database. */
@@ -181,6 +188,7 @@ struct store_ingest_result {
 	int duplicate;	    /* 1: already stored, nothing changed */
 	int new_ticket;	    /* 1: this message opened the ticket */
 	int ignored;	    /* 1: stored with the verdict's ignore reason */
+	int own;	    /* 1: our own mail come back (ignored "own mail") */
 	int64_t related_to; /* a ticket the subject named but did not join */
 };
 

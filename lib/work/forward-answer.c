@@ -94,8 +94,9 @@ forward_answer_build(const struct forward_answer *a,
 	forward_format_date(now, date, sizeof(date));
 	compose_header(c, "Date", date);
 	mail.message_id =
-	    msgid_make(s->domain, a->ticket_id, a->event_id, a->kind);
+	    msgid_make(s->key, s->domain, a->ticket_id, a->event_id, a->kind);
 	compose_message_id(c, mail.message_id);
+	forward_token_header(c, s, mail.message_id, now);
 	set_threading(c, a);
 	/* RFC 3834 5.2; the Microsoft header quiets Exchange robots too */
 	compose_header(c, "Auto-Submitted", "auto-replied");

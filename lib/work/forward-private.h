@@ -29,6 +29,12 @@ int forward_attached(const struct forward_ticket *t, size_t i);
 void forward_set_envelope(struct forward_mail *mail,
     const struct forward_sender *s, char **rcpt, size_t n);
 
+struct compose;
+/* X-Triage-Token for our mail `message_id` built at `now`; none without
+ * a key (forward_sender.key). */
+void forward_token_header(struct compose *c, const struct forward_sender *s,
+    const char *message_id, int64_t now);
+
 /* The plain-text summary of a forward (owned by the caller). */
 char *forward_summary(const struct forward_ticket *t);
 

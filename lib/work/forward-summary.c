@@ -95,6 +95,21 @@ summary_head(struct buf *b, const struct forward_ticket *t)
 	free(subj);
 }
 
+/*
+ * Did an earlier hit already say this (the same rule's same condition,
+ * on an earlier message of the thread)?  Each rule hit is listed once.
+ */
+static int
+hit_seen(const struct verdict_hit *hits, size_t i)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(hits[j].rule, hits[i].rule) == 0 &&
+		    strcmp(hits[j].target, hits[i].target) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 summary_classification(struct buf *b, const struct forward_ticket *t)
 {
@@ -119,7 +134,11 @@ summary_classification(struct buf *b, const struct forward_ticket *t)
 		buf_addstr(b, "  Why:\n");
 	for (i = 0; i < t->n_hits; i++) {
 		const struct verdict_hit *h = &t->hits[i];
-		char *match = forward_one_line(h->match);
+		char *match;
+
+		if (hit_seen(t->hits, i))
+			continue;
+		match = forward_one_line(h->match);
 
 		buf_printf(b, "    %s (%s:%d) %s \"%s\"%s\n", h->rule, h->file,
 		    h->line, h->target, match,

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "compose.h"
 #include "forward-private.h"
+#include "msgid.h"
 #include "xalloc.h"
 
 /* A header value we write must not end the header early. */
@@ -92,4 +94,17 @@ forward_set_envelope(struct forward_mail *mail, const struct forward_sender *s,
 	for (i = 0; i < n; i++)
 		mail->rcpt[i] = xstrdup(rcpt[i]);
 	mail->n_rcpt = n;
+}
+
+void
+forward_token_header(struct compose *c, const struct forward_sender *s,
+    const char *message_id, int64_t now)
+{
+	char *token;
+
+	if (s->key == NULL)
+		return;
+	token = msgid_token(s->key, message_id, now);
+	compose_header(c, "X-Triage-Token", token);
+	free(token);
 }

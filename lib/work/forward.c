@@ -198,10 +198,11 @@ build_attach(const struct forward_ticket *t, const struct forward_route *r,
 	free(subj);
 	forward_format_date(now, date, sizeof(date));
 	compose_header(c, "Date", date);
-	mail->message_id = msgid_make(s->domain, t->id, event, "");
+	mail->message_id = msgid_make(s->key, s->domain, t->id, event, "");
 	compose_message_id(c, mail->message_id);
 	snprintf(ticket, sizeof(ticket), "%lld", (long long)t->id);
 	compose_header(c, "X-Triage-Ticket", ticket);
+	forward_token_header(c, s, mail->message_id, now);
 	compose_header(c, "X-Loop", s->address);
 
 	pick_boundary(t, event, boundary, sizeof(boundary));
@@ -235,12 +236,12 @@ build_redirect_one(const struct forward_ticket *t,
 {
 	const struct forward_message *m = &t->messages[i];
 	const char *eol = line_end_of(m->raw, m->raw_len);
-	char date[64], index[32];
+	char date[64], index[32], *token;
 	struct buf b;
 
 	forward_format_date(now, date, sizeof(date));
 	snprintf(index, sizeof(index), "%zu", i + 1);
-	mail->message_id = msgid_make(s->domain, t->id, event, index);
+	mail->message_id = msgid_make(s->key, s->domain, t->id, event, index);
 	buf_init(&b, FORWARD_MAIL_MAX);
 	/* RFC 5322 3.6.6: a resent block goes on top, fields together */
 	buf_printf(&b, "Resent-From: %s%s", s->from, eol);
@@ -249,6 +250,11 @@ build_redirect_one(const struct forward_ticket *t,
 	buf_printf(&b, "Resent-Message-ID: <%s>%s", mail->message_id, eol);
 	buf_printf(&b, "X-Triage-Ticket: %lld%s", (long long)t->id, eol);
 	buf_printf(&b, "X-Loop: %s%s", s->address, eol);
+	if (s->key != NULL) {
+		token = msgid_token(s->key, mail->message_id, now);
+		buf_printf(&b, "X-Triage-Token: %s%s", token, eol);
+		free(token);
+	}
 	if (buf_add(&b, m->raw, m->raw_len) < 0) {
 		buf_free(&b);
 		return error_set(err, ERR_MSG,

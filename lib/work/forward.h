@@ -20,11 +20,12 @@
  * bare LF line ends is attached with CRLF, as SMTP would send it anyway.
  *
  * Message-IDs are deterministic (lib/mail/msgid.c), so a duplicate send
- * can be recognised:
- *   attach    <triage.T<ticket>.E<event>@<our domain>>
- *   redirect  <triage.T<ticket>.E<event>.<n>@<our domain>> (Resent-Message-ID;
- *             n = the message's 1-based position in the thread)
- *   answers   <triage.T<ticket>.E<event>.<kind>@<our domain>>
+ * can be recognised; with a key (forward_sender.key) each ends in the
+ * database's part and a MAC, and the mail carries X-Triage-Token:
+ *   attach    <triage.T<ticket>.E<event>[.<part>.<mac>]@<our domain>>
+ *   redirect  <triage.T<ticket>.E<event>.<n>[...]@<our domain>>
+ *             (Resent-Message-ID; n = the message's 1-based position)
+ *   answers   <triage.T<ticket>.E<event>.<kind>[...]@<our domain>>
  */
 #ifndef TRIAGE_FORWARD_H
 #define TRIAGE_FORWARD_H
@@ -124,11 +125,16 @@ struct forward_route {
 	const char *reply_to;
 };
 
+struct msgid_key;
+
 /* Who triage is, parsed once from smtp.from. */
 struct forward_sender {
 	char *from;    /* owned: the From header, "Triage <t@x.com>" */
 	char *address; /* owned: t@x.com, lowercased: envelope + X-Loop */
 	char *domain;  /* owned: x.com, right side of our Message-IDs */
+	/* foreign (the store's): signs our Message-IDs and X-Triage-Token
+	 * (lib/mail/msgid.h); NULL: unsigned ids and no token */
+	const struct msgid_key *key;
 };
 
 /* One finished mail and its envelope.  Everything owned. */

@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "accounts.h"
@@ -14,9 +15,13 @@
 #include "conf.h"
 #include "forward.h"
 #include "mime.h"
+#include "roles.h"
 #include "rules.h"
 #include "verdict.h"
 #include "xalloc.h"
+
+/* How a stand-in for mail not fetched starts (daemon-worker.c's too). */
+#define NOT_FETCHED "X-Triage-Not-Fetched:"
 
 struct ingest {
 	const struct conf *conf;	 /* foreign, or NULL */
@@ -63,10 +68,11 @@ ingest_max_size(const struct ingest *ctx)
 	return ctx->limits.max_size;
 }
 
+/* Our side: the team and the routes' addresses (roles.h). */
 static int
 team_member(void *arg, const char *address)
 {
-	return conf_member_by_address(arg, address) != NULL;
+	return roles_is_team(arg, address);
 }
 
 void
@@ -177,7 +183,8 @@ ingest_prepare_too_large(const struct ingest *ctx, const char *head,
 	/* Like the daemon's stand-in (daemon-worker.c), with the digest of
 	 * the first bytes where the daemon has UIDVALIDITY and UID. */
 	len = (size_t)xasprintf(&raw,
-	    "X-Triage-Not-Fetched: too large\r\nX-Triage-Mailbox: %s\r\n"
+	    NOT_FETCHED
+	    " too large\r\nX-Triage-Mailbox: %s\r\n"
 	    "X-Triage-Size: %zu\r\nX-Triage-Head-Digest: %016" PRIx64
 	    " (%zu bytes)\r\n\r\n",
 	    mailbox, size, digest(head, head_len), head_len);
@@ -346,6 +353,17 @@ ingest_reprocess(const struct ingest *ctx, struct store *st, int64_t message_id,
 	r = ingest_load(ctx, st, message_id, &im, err);
 	if (r < 0)
 		return -1;
+	/*
+	 * A stand-in for mail too large to fetch holds no message, only
+	 * what we know of it: it parses as an empty mail, which would
+	 * replace the record with a blank ticket.  It stays as it is.
+	 */
+	if (strncmp(im->raw, NOT_FETCHED, strlen(NOT_FETCHED)) == 0) {
+		msg_free(&im->msg);
+		free(im->error);
+		im->error =
+		    xstrdup("not fetched (too large): the record stays");
+	}
 	r = store_reprocess_msg(st, message_id, im->msg, im->error,
 	    &im->verdict, who, err);
 	if (r == 0)

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "forward.h"
 #include "mime.h"
+#include "roles.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -23,6 +24,8 @@
 
 /* Who acts when the daemon itself records something about a mail. */
 static const struct store_actor triaged = { "triaged", STORE_SRC_MAIL };
+/* ... and when it tidies up on its own (no claim is implied). */
+static const struct store_actor housekeeping = { "triaged", STORE_SRC_DAEMON };
 
 /* One mail being handled.  Every pointer is foreign but `list`. */
 struct apply {
@@ -298,7 +301,8 @@ close_stray(struct apply *a, struct error *err)
 		return -1;
 	if (d->t.customer == NULL && d->t.state != STATE_CLOSED &&
 	    d->t.state != STATE_IGNORED)
-		r = store_close_ticket(a->st, a->ing->ticket_id, &triaged, err);
+		r = store_close_ticket(a->st, a->ing->ticket_id, &housekeeping,
+		    err);
 	store_detail_free(&d);
 	return r;
 }
@@ -362,6 +366,24 @@ answer(struct apply *a, int64_t id, struct error *err)
 	return r;
 }
 
+/* Commands the member's role does not allow, as errors of the answer. */
+static void
+check_roles(struct apply *a, const struct conf_member *mem)
+{
+	char msg[256];
+
+	for (size_t i = 0; i < a->list->n; i++) {
+		const struct command *cmd = &a->list->v[i];
+
+		if (roles_may(mem->role, cmd->kind))
+			continue;
+		snprintf(msg, sizeof(msg),
+		    "your role (%s) may not #%s: it may give %s", mem->role,
+		    command_name(cmd->kind), roles_allowed(mem->role));
+		add_error(a, cmd, msg);
+	}
+}
+
 /* A member's mail: apply it all, or nothing and say why. */
 static int
 command(struct apply *a, struct error *err)
@@ -385,6 +407,8 @@ command(struct apply *a, struct error *err)
 	buf_addstr(&a->errors, parse_errors);
 	a->res.n_errors += a->list->n_errors;
 	free(parse_errors);
+	if (mem != NULL)
+		check_roles(a, mem);
 	if (id > 0 && a->res.n_errors == 0)
 		r = apply_all(a, id, err);
 	if (r < 0)
@@ -403,6 +427,56 @@ command(struct apply *a, struct error *err)
 	return r;
 }
 
+/*
+ * A reply from the routed side on its own route's ticket acknowledges
+ * it (roles_reply_acks): people answer, they do not type #ack.  Robots
+ * and our own mail acknowledge nothing.
+ */
+static int
+reply_ack(struct apply *a, struct error *err)
+{
+	struct store_detail *d = NULL;
+	struct store_actor by;
+	struct roles_who who;
+	const char *why;
+	int r;
+
+	roles_who(a->c, a->m->from.addr, &who);
+	if (a->ing->new_ticket || !who.routed_side ||
+	    !forward_allowed(a->m, a->our_address, &why))
+		return 0;
+	r = store_show(a->st, a->ing->ticket_id, &d, err);
+	if (r < 0)
+		return -1;
+	if (d->t.state == STATE_ROUTED && roles_reply_acks(&who, d->t.route)) {
+		by.name =
+		    who.member != NULL ? who.member->name : a->m->from.addr;
+		by.source = STORE_SRC_MAIL;
+		r = store_ack(a->st, a->ing->ticket_id, &by, err);
+		a->res.acked = r == 0;
+	}
+	store_detail_free(&d);
+	return r;
+}
+
+/* Commands first (an #ack among them acknowledges), then the reply. */
+static int
+commands_then_reply(struct apply *a, struct error *err)
+{
+	int r = 0;
+
+	if (a->list->n == 0 && a->list->n_errors == 0)
+		return reply_ack(a, err);
+	if (!auth_check_conf(a->m, a->c, &a->auth)) {
+		a->res.outcome = MAILCMD_REFUSED;
+		r = note_event(a, &triaged, "command-refused", a->auth.reason,
+		    err);
+	} else {
+		r = command(a, err);
+	}
+	return r < 0 ? -1 : reply_ack(a, err);
+}
+
 static int
 run(struct apply *a, struct error *err)
 {
@@ -418,8 +492,6 @@ run(struct apply *a, struct error *err)
 		a->list = a->own;
 	}
 	a->res.n_commands = a->list->n;
-	if (a->list->n == 0 && a->list->n_errors == 0)
-		return 0;
 	r = store_message_copies(a->st, a->ing->message_id, &copies, err);
 	if (r < 0 || copies > 0)
 		return r;
@@ -429,12 +501,7 @@ run(struct apply *a, struct error *err)
 		s.address = NULL;
 	}
 	forward_sender_clear(&s);
-	if (!auth_check_conf(a->m, a->c, &a->auth)) {
-		a->res.outcome = MAILCMD_REFUSED;
-		return note_event(a, &triaged, "command-refused",
-		    a->auth.reason, err);
-	}
-	return command(a, err);
+	return commands_then_reply(a, err);
 }
 
 int
@@ -453,7 +520,7 @@ mailcmd_apply(struct store *st, const struct conf *c, const struct msg *msg,
 	struct error ignored = { 0 };
 	int r;
 
-	if (msg == NULL || ing->duplicate || ing->ticket_id == 0) {
+	if (msg == NULL || ing->duplicate || ing->own || ing->ticket_id == 0) {
 		if (res_r != NULL)
 			*res_r = a.res;
 		return 0;

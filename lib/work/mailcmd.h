@@ -23,9 +23,14 @@
  *   team, any error (a bad line, an unknown     nothing applied, a
  *     route, "claimed by X", an illegal         "command-failed" event and
  *     transition)                               an answer with the errors
+ *   team, a command its role may not give       the same, naming the role
+ *     (roles_may: sales/support #ack and #note)
  *   team, all fine                              every command applied in
  *                                               order, as the member (source
  *                                               "mail"); a confirmation
+ *   our own mail come back (a verified token)   nothing at all
+ * And whatever its commands: a reply from the routed side (roles.h) on
+ * a ticket routed to its route acknowledges it ("ack", source "mail").
  * Answers go only where forward_answer_allowed() says so, at most
  * MAILCMD_ANSWERS_PER_DAY per sender in any 24 hours.
  */
@@ -59,6 +64,7 @@ struct mailcmd_result {
 	size_t n_commands; /* commands found */
 	size_t n_errors;   /* errors reported in the answer */
 	int64_t answer_id; /* outbox row of the answer, 0 when none */
+	int acked;	   /* 1: the reply acknowledged the ticket */
 };
 
 /*

@@ -470,6 +470,7 @@ pass_run(struct store *st, const struct conf *c,
 	r = forward_sender_parse(c->smtp_from, &p.sender, err);
 	if (r < 0)
 		goto out;
+	p.sender.key = store_msgid_key(st);
 	for (i = 0; i < n && r == 0; i++) {
 		if (stop != NULL && __atomic_load_n(stop, __ATOMIC_RELAXED))
 			break;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "accounts.h"
 #include "buf.h"
@@ -79,32 +80,79 @@ sla_run_conf_clear(struct sla_conf *sc)
 /* ---- reminders -------------------------------------------------------- */
 
 /*
+ * Does `list` ("a@x, Name <b@y>") name a shared mailbox triage reads,
+ * also plus-addressed (sales+x@)?  Mail sent there would come back.
+ */
+static int
+sla_run_reads(const struct conf *c, const char *list)
+{
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		const char *end = p + strcspn(p, ",");
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+		const char *a = lt != NULL ? lt + 1 : p;
+		size_t n, at;
+
+		a += strspn(a, " \t");
+		n = strcspn(a, ">, \t");
+		if (a + n > end)
+			n = (size_t)(end - a);
+		for (size_t i = 0; i < c->n_mailboxes; i++) {
+			const char *mb = c->mailboxes[i].address;
+			const char *plus = memchr(a, '+', n);
+
+			if (mb == NULL)
+				continue;
+			at = strcspn(mb, "@");
+			if ((strlen(mb) == n && strncasecmp(a, mb, n) == 0) ||
+			    (plus != NULL && (size_t)(plus - a) == at &&
+				strncasecmp(a, mb, at) == 0 &&
+				memchr(plus, '@', (size_t)(a + n - plus)) !=
+				    NULL &&
+				strncasecmp(strchr(plus, '@'), mb + at,
+				    strlen(mb + at)) == 0))
+				return 1;
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* `to` unless it is NULL or a mailbox we read. */
+static const char *
+outside(const struct conf *c, const char *to)
+{
+	return to != NULL && !sla_run_reads(c, to) ? to : NULL;
+}
+
+/*
  * Whom to remind: the claiming BDR, the route's address, the key
- * account's owner, the mailbox's shared address -- the first known.
+ * account's owner, else the configured address (sla.digest_to) -- the
+ * first known that is not a shared mailbox triage reads: a reminder
+ * there would only come back.
  */
 static const char *
 recipient(const struct conf *c, const struct accounts *a,
     const struct store_sla_ticket *t)
 {
 	const struct conf_route *route;
-	const struct conf_mailbox *mb;
 	const struct account *acct;
 	const char *to;
 
-	to = accounts_owner_address(t->owner, c);
+	to = outside(c, accounts_owner_address(t->owner, c));
 	if (to != NULL)
 		return to;
 	route = t->route != NULL ? conf_route(c, t->route) : NULL;
-	if (route != NULL)
-		return route->to;
+	to = outside(c, route != NULL ? route->to : NULL);
+	if (to != NULL)
+		return to;
 	acct = a != NULL && t->customer != NULL ?
 		   accounts_lookup_address(a, t->customer) :
 		   NULL;
-	to = acct != NULL ? accounts_owner_address(acct->owner, c) : NULL;
+	to = outside(c,
+	    acct != NULL ? accounts_owner_address(acct->owner, c) : NULL);
 	if (to != NULL)
 		return to;
-	mb = t->mailbox != NULL ? conf_mailbox(c, t->mailbox) : NULL;
-	return mb != NULL ? mb->address : NULL;
+	return outside(c, c->sla.digest_to);
 }
 
 /* The reminder's text: subject line, blank line, body. */
@@ -155,8 +203,8 @@ remind_one(struct store *st, const struct conf *c, const struct accounts *a,
 
 	if (to == NULL) {
 		say(o, LOG_LVL_WARN,
-		    "ticket=%lld %s clock breached but "
-		    "nobody to remind, skipping",
+		    "ticket=%lld %s clock breached but nobody to remind "
+		    "(no owner, and never a shared mailbox we read), skipping",
 		    (long long)t->id, sla_clock_name(res->clock));
 		tick->no_recipient++;
 		return 0;
@@ -217,6 +265,85 @@ sla_run_remind(struct store *st, const struct conf *c, const struct accounts *a,
 		store_sla_tickets_free(&v, n);
 	} while (r == 0 && n == STORE_SLA_PAGE);
 	return r;
+}
+
+/* ---- open breaches (triage status) ---------------------------------- */
+
+static void
+count_breach(struct sla_breaches *b, const struct store_sla_ticket *t,
+    const struct sla_result *res)
+{
+	size_t i;
+
+	b->total++;
+	if (b->oldest_deadline == 0 || res->deadline < b->oldest_deadline) {
+		b->oldest_id = t->id;
+		b->oldest_deadline = res->deadline;
+		free(b->oldest_clock);
+		b->oldest_clock = xstrdup(sla_clock_name(res->clock));
+	}
+	for (i = 0; i < b->n && strcmp(b->v[i].queue, t->queue) != 0; i++)
+		;
+	if (i == b->n) {
+		b->v = xreallocarray(b->v, b->n + 1, sizeof(*b->v));
+		b->v[b->n].queue = xstrdup(t->queue != NULL ? t->queue : "");
+		b->v[b->n++].n = 0;
+	}
+	b->v[i].n++;
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+	const struct sla_breach_queue *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->queue, y->queue);
+}
+
+int
+sla_run_breaches(struct store *st, const struct sla_conf *sc,
+    struct sla_breaches *b_r, struct error *err)
+{
+	struct sla_breaches b = { 0 };
+	struct store_sla_ticket *v = NULL;
+	struct sla_ticket sla;
+	struct sla_result res;
+	int64_t now = store_now(st), after = 0;
+	size_t n;
+	int r;
+
+	do {
+		r = store_sla_due(st, after, STORE_SLA_PAGE, &v, &n, err);
+		if (r < 0) {
+			sla_breaches_clear(&b);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			sla_store_ticket(&v[i], &sla);
+			sla_evaluate(&sc->policy, &sla, now, &res);
+			if (res.status == SLA_BREACHED)
+				count_breach(&b, &v[i], &res);
+		}
+		if (n > 0)
+			after = v[n - 1].id;
+		store_sla_tickets_free(&v, n);
+	} while (n == STORE_SLA_PAGE);
+	if (b.n > 1)
+		qsort(b.v, b.n, sizeof(*b.v), by_count);
+	*b_r = b;
+	return 0;
+}
+
+void
+sla_breaches_clear(struct sla_breaches *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].queue);
+	free(b->v);
+	free(b->oldest_clock);
+	memset(b, 0, sizeof(*b));
 }
 
 /* ---- the digest -------------------------------------------------------- */
@@ -313,6 +440,7 @@ send_pending(struct store *st, const struct conf *c,
 	fa.subject = row.text;
 	fa.event_id = row.day;
 	r = forward_sender_parse(c->smtp_from, &s, &serr);
+	s.key = store_msgid_key(st);
 	if (r == 0)
 		r = forward_answer_build(&fa, &s, store_now(st), &m, &serr);
 	if (r == 0)
@@ -344,6 +472,13 @@ sla_run_digest(struct store *st, const struct conf *c,
 
 	if (c->sla.digest_to == NULL)
 		return 0;
+	if (sla_run_reads(c, c->sla.digest_to)) {
+		say(o, LOG_LVL_WARN,
+		    "sla.digest_to \"%s\" is a mailbox triage reads: "
+		    "no digest, skipping",
+		    c->sla.digest_to);
+		return 0;
+	}
 	r = store_digest_last(st, &last_day, &last, err);
 	if (r < 0)
 		return -1;

@@ -107,4 +107,27 @@ int sla_run_digest(struct store *st, const struct conf *c,
 int64_t sla_run_wait(const struct sla_run_opts *o, const struct sla_tick *res,
     int64_t now);
 
+/* Open SLA breaches now, per queue (`triage status`). */
+struct sla_breach_queue {
+	char *queue; /* owned */
+	size_t n;
+};
+struct sla_breaches {
+	struct sla_breach_queue *v; /* owned, most breaches first */
+	size_t n;
+	size_t total;
+	int64_t oldest_id;	 /* the ticket longest past its deadline */
+	int64_t oldest_deadline; /* its deadline; 0 when none */
+	char *oldest_clock;	 /* owned: "claim" / "acknowledge" */
+};
+
+/*
+ * Every open ticket whose clock is past its limit now, as the reminder
+ * pass sees them (sc's policy and business hours).  Fills *b_r (free
+ * with sla_breaches_clear); -1 with err when the store failed.
+ */
+int sla_run_breaches(struct store *st, const struct sla_conf *sc,
+    struct sla_breaches *b_r, struct error *err);
+void sla_breaches_clear(struct sla_breaches *b);
+
 #endif

@@ -41,8 +41,17 @@ expect 0 priority 1 urgent --as alice
 expect 2 priority 1 whenever --as alice
 expect 0 note 1 called them, they want a demo --as alice
 expect 0 story 1 --as alice
-expect 1 route 2 sales --as alice          # new: claim first
-grep -q "claim it before" "$work/err" || { echo "no reason given" >&2; fail=1; }
+expect 0 route 2 sales --as alice          # new: claimed, then routed
+"$TRIAGE" show 2 --json >"$work/show2"
+python3 - "$work/show2" <<'PY' || fail=1
+import json, sys
+t = json.load(open(sys.argv[1]))
+kinds = [(e["kind"], e["actor"], e["detail"]) for e in t["events"]]
+assert t["state"] == "routed" and t["owner"] == "alice", t
+assert ("claim", "alice", "implied by route") in kinds, kinds
+assert kinds.index(("claim", "alice", "implied by route")) < \
+    [k for k, _, _ in kinds].index("route"), kinds
+PY
 expect 2 disqualify 2 --as alice           # no reason
 expect 0 disqualify 2 --reason "student project" --as alice
 expect 1 close 2 --as alice

@@ -253,6 +253,40 @@ test_tiers(void **state)
 	assert_int_equal(account_tier_parse("", &t), -1);
 }
 
+/* The tier is a floor: a rule may raise the start, never lower it. */
+static void
+test_start_priority(void **state)
+{
+	static const enum account_tier strategic = TIER_STRATEGIC,
+				       key = TIER_KEY, standard = TIER_STANDARD;
+	static const struct {
+		const enum account_tier *tier;
+		enum priority rule, want;
+	} cases[] = {
+		{ &strategic, PRIO_HIGH, PRIO_URGENT }, /* SSO rule: high */
+		{ &strategic, PRIO_LOW, PRIO_URGENT },
+		{ &strategic, PRIO_UNSET, PRIO_URGENT },
+		{ &key, PRIO_URGENT, PRIO_URGENT },
+		{ &key, PRIO_NORMAL, PRIO_HIGH },
+		{ &key, PRIO_UNSET, PRIO_HIGH },
+		{ &standard, PRIO_LOW, PRIO_NORMAL },
+		{ &standard, PRIO_HIGH, PRIO_HIGH },
+		{ NULL, PRIO_LOW, PRIO_LOW },
+		{ NULL, PRIO_UNSET, PRIO_NORMAL },
+		{ NULL, PRIO_URGENT, PRIO_URGENT },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (account_start_priority(cases[i].tier, cases[i].rule) !=
+		    cases[i].want)
+			fail_msg("case %zu: got %s, want %s", i,
+			    priority_name(account_start_priority(cases[i].tier,
+				cases[i].rule)),
+			    priority_name(cases[i].want));
+	}
+}
+
 int
 main(void)
 {
@@ -263,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_tiers),
+		cmocka_unit_test(test_start_priority),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

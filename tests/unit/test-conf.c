@@ -340,6 +340,47 @@ test_errors(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* "24:00" closes at midnight; nothing past it, and no window from it. */
+static void
+test_hours_midnight(void **state)
+{
+	static const struct {
+		const char *hours;
+		int ok;
+	} cases[] = {
+		{ "Mon-Fri 09:00-24:00", 1 },
+		{ "Sat,Sun 00:00-24:00 Europe/Berlin", 1 },
+		{ "Mon-Fri 09:00-23:59", 1 },
+		{ "Mon-Fri 09:00-24:01", 0 },
+		{ "Mon-Fri 24:00-24:00", 0 },
+		{ "Mon-Fri 09:00-25:00", 0 },
+	};
+	char *file, *text;
+
+	(void)state;
+	xasprintf(&file, "%s/test.conf", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf_errors errs = { 0 };
+		struct conf *conf = NULL;
+		int r;
+
+		xasprintf(&text, MAILBOX_OK "sla = { hours = \"%s\"; };\n",
+		    cases[i].hours);
+		write_file("test.conf", text, 0644);
+		r = conf_load(file, &conf, &errs);
+		if ((r == 0) != cases[i].ok)
+			fail_msg("\"%s\": loaded %d, want %d (%s)",
+			    cases[i].hours, r == 0, cases[i].ok,
+			    errs.n > 0 ? errs.v[0] : "no error");
+		if (r == 0)
+			assert_string_equal(conf->sla.hours, cases[i].hours);
+		conf_free(&conf);
+		conf_errors_clear(&errs);
+		free(text);
+	}
+	free(file);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -719,6 +760,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_hours_midnight),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_defaults_and_paths),
 		cmocka_unit_test(test_password_env),

@@ -715,7 +715,7 @@ test_sender_parse(void **state)
 
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct forward_sender s = { NULL, NULL, NULL };
+		struct forward_sender s = { 0 };
 		struct error err;
 
 		assert_int_equal(forward_sender_parse(cases[c].from, &s, &err),
@@ -976,6 +976,166 @@ test_id_ticket(void **state)
 	}
 }
 
+/* Two databases' keys: the same secret would still differ by part. */
+static const struct msgid_key key_a = { "0123456789ab", { 1, 2, 3, 4 } };
+static const struct msgid_key key_b = { "ba9876543210", { 9, 8, 7, 6 } };
+
+/*
+ * Our signed ids and tokens: a good one verifies and names its ticket;
+ * a changed MAC, ticket, suffix or time is forged, another database's
+ * part is another database's, an old token is expired.
+ */
+static void
+test_token_verify(void **state)
+{
+	char *id = msgid_make(&key_a, "example.com", 123, 456, "answer");
+	char *tok = msgid_token(&key_a, id, NOW), *other_db, *bad[4];
+	char *old_tok = msgid_token(&key_a, id, NOW - 31 * 86400);
+	char *future_tok = msgid_token(&key_a, id, NOW + 2 * 86400);
+	char *other_tok = msgid_token(&key_b, id, NOW);
+	char *bracketed;
+	size_t at = strcspn(id, "@");
+	int64_t t = -1;
+
+	(void)state;
+	assert_int_equal(
+	    strncmp(id, "triage.T123.E456.answer.0123456789ab.", 37), 0);
+	assert_int_equal(at, 37 + MSGID_MAC_HEX);
+	assert_int_equal(msgid_verify(&key_a, id, &t), MSGID_OK);
+	assert_int_equal(t, 123);
+	xasprintf(&bracketed, "<%s>", id);
+	assert_int_equal(msgid_verify(&key_a, bracketed, &t), MSGID_OK);
+	assert_int_equal(msgid_verify(&key_b, id, &t), MSGID_OTHER_DB);
+	other_db = msgid_make(&key_b, "example.com", 123, 456, "answer");
+	assert_string_not_equal(other_db, id); /* two databases, two ids */
+	/* one changed character anywhere before the MAC, or in it */
+	for (size_t i = 0; i < 4; i++)
+		bad[i] = xstrdup(id);
+	bad[0][at - 1] = bad[0][at - 1] == '0' ? '1' : '0'; /* the MAC */
+	bad[1][8] = '9';				    /* T923 */
+	bad[2][17] = 'b';				    /* .bnswer */
+	memcpy(bad[3], "triage.T124", 11);		    /* T124 */
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(msgid_verify(&key_a, bad[i], &t),
+		    MSGID_FORGED);
+	assert_int_equal(
+	    msgid_verify(&key_a, "triage.T123.E456@example.com", &t),
+	    MSGID_NOT_OURS);
+	assert_int_equal(msgid_verify(&key_a, "c1.pat@buyer.example", &t),
+	    MSGID_NOT_OURS);
+	assert_int_equal(msgid_verify(NULL, id, &t), MSGID_NOT_OURS);
+
+	t = -1;
+	assert_int_equal(msgid_verify_token(&key_a, id, tok, NOW, 86400, &t),
+	    MSGID_OK);
+	assert_int_equal(t, 123);
+	assert_int_equal(
+	    msgid_verify_token(&key_a, id, old_tok, NOW, 30 * 86400, &t),
+	    MSGID_EXPIRED);
+	assert_int_equal(
+	    msgid_verify_token(&key_a, id, future_tok, NOW, 30 * 86400, &t),
+	    MSGID_EXPIRED);
+	assert_int_equal(
+	    msgid_verify_token(&key_a, id, other_tok, NOW, 86400, &t),
+	    MSGID_FORGED);
+	/* a token copied onto another mail of ours does not fit it */
+	assert_int_equal(
+	    msgid_verify_token(&key_a, other_db, tok, NOW, 86400, &t),
+	    MSGID_OTHER_DB);
+	assert_int_equal(
+	    msgid_verify_token(&key_a, bad[0], tok, NOW, 86400, &t),
+	    MSGID_FORGED);
+	tok[strlen(tok) - 1] = tok[strlen(tok) - 1] == 'a' ? 'b' : 'a';
+	assert_int_equal(msgid_verify_token(&key_a, id, tok, NOW, 86400, &t),
+	    MSGID_FORGED);
+	assert_int_equal(msgid_verify_token(&key_a, id, "v1.x", NOW, 86400, &t),
+	    MSGID_FORGED);
+	assert_int_equal(msgid_verify_token(&key_a, id, NULL, NOW, 86400, &t),
+	    MSGID_FORGED);
+	assert_string_equal(msgid_check_name(MSGID_EXPIRED), "expired");
+	for (size_t i = 0; i < 4; i++)
+		free(bad[i]);
+	free(bracketed);
+	free(other_db);
+	free(other_tok);
+	free(future_tok);
+	free(old_tok);
+	free(tok);
+	free(id);
+}
+
+/*
+ * With a key, everything we send is signed: the forward's Message-ID
+ * verifies, and its X-Triage-Token is the one for that id and time.
+ */
+static void
+test_forward_signed(void **state)
+{
+	struct forward_sender signer = sender;
+	struct forward_mails out = { NULL, 0 };
+	struct thread th;
+	struct error err;
+	GMimeMessage *m;
+	int64_t t = 0;
+	char *want;
+
+	(void)state;
+	signer.key = &key_a;
+	thread_load(&th, thread_sales, 4);
+	assert_int_equal(
+	    forward_build(&th.t, &route_attach, &signer, 456, NOW, &out, &err),
+	    0);
+	assert_int_equal(msgid_verify(&key_a, out.v[0].message_id, &t),
+	    MSGID_OK);
+	assert_int_equal(t, 123);
+	m = parse(out.v[0].data, out.v[0].len);
+	assert_string_equal(g_mime_message_get_message_id(m),
+	    out.v[0].message_id);
+	want = msgid_token(&key_a, out.v[0].message_id, NOW);
+	assert_string_equal(hdr(m, "X-Triage-Token"), want);
+	free(want);
+	g_object_unref(m);
+	forward_mails_clear(&out);
+	thread_free(&th);
+}
+
+/* The summary lists each rule hit once, however many messages hit it. */
+static void
+test_summary_hits_once(void **state)
+{
+	struct forward_mails out = { NULL, 0 };
+	struct verdict_hit hits[4];
+	struct thread th;
+	struct error err;
+	GMimeMessage *m;
+	char *text, *p;
+	int n = 0;
+
+	(void)state;
+	thread_load(&th, thread_sales, 4);
+	hits[0] = th.hit;
+	hits[1] = (struct verdict_hit){ "seats", "10-sales.rules", 9, "body",
+		"50 seats", 0 };
+	hits[2] = th.hit; /* the follow-up asks how much again */
+	hits[3] = (struct verdict_hit){ "pricing-question", "10-sales.rules", 3,
+		"body", "how much now", 0 };
+	th.t.hits = hits;
+	th.t.n_hits = 4;
+	assert_int_equal(
+	    forward_build(&th.t, &route_attach, &sender, 456, NOW, &out, &err),
+	    0);
+	m = parse(out.v[0].data, out.v[0].len);
+	text = summary_of(m);
+	for (p = text; (p = strstr(p, "pricing-question (")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(text, "seats (10-sales.rules:9)"));
+	g_free(text);
+	g_object_unref(m);
+	forward_mails_clear(&out);
+	thread_free(&th);
+}
+
 int
 main(void)
 {
@@ -994,6 +1154,9 @@ main(void)
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_dir_parse),
 		cmocka_unit_test(test_id_ticket),
+		cmocka_unit_test(test_token_verify),
+		cmocka_unit_test(test_forward_signed),
+		cmocka_unit_test(test_summary_hits_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -131,8 +131,12 @@ test_account_at_ingest(void **state)
 		{ "Pat <pat@Mail.EU.Acme.com>", PRIO_UNSET, "Acme Europe",
 		    "standard", "normal" },
 		{ "lee@initech.io", PRIO_UNSET, "Initech", "key", "high" },
-		/* a rule's priority wins over the tier's */
-		{ "sam@initech.io", PRIO_LOW, "Initech", "key", "low" },
+		/* the tier is a floor: a rule raises it, never lowers it */
+		{ "sam@initech.io", PRIO_LOW, "Initech", "key", "high" },
+		{ "kim@initech.io", PRIO_URGENT, "Initech", "key", "urgent" },
+		/* a strategic account asking about SSO stays urgent */
+		{ "sso@acme.com", PRIO_HIGH, "Acme, Inc.", "strategic",
+		    "urgent" },
 		{ "zoe@notacme.com", PRIO_UNSET, NULL, NULL, "normal" },
 		{ "ann@acme.com.evil.example", PRIO_HIGH, NULL, NULL, "high" },
 	};
@@ -291,8 +295,9 @@ test_reminders(void **state)
 }
 
 /*
- * A reminder row as the outbox sender reads it: to the mailbox's address
- * when nobody else is known, its note the subject line, a blank line and
+ * A reminder row as the outbox sender reads it: never to the shared
+ * mailbox triage reads (it would come back), to the configured address
+ * when nobody else is known; its note the subject line, a blank line and
  * the body.
  */
 static void
@@ -315,10 +320,22 @@ test_reminder_row(void **state)
 	assert_int_equal(sla_run_conf(&c, &sc, &err), 0);
 	id = ingest(st, "zoe@other.example", PRIO_UNSET);
 	now += 5 * H;
+	/* nobody but the shared mailbox: no reminder at all */
+	assert_int_equal(sla_run_remind(st, &c, NULL, &sc, &o, &res, &err), 0);
+	assert_int_equal(res.reminded, 0);
+	assert_int_equal(res.no_recipient, 1);
+	assert_null(newest_reminder_rcpt(st, &row));
+	/* a digest_to that is a mailbox we read (plus-addressed) neither */
+	c.sla.digest_to = (char *)"Sales <Sales+sla@example.com>";
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(sla_run_remind(st, &c, NULL, &sc, &o, &res, &err), 0);
+	assert_int_equal(res.reminded, 0);
+	c.sla.digest_to = (char *)"bdr-managers@example.com";
+	memset(&res, 0, sizeof(res));
 	assert_int_equal(sla_run_remind(st, &c, NULL, &sc, &o, &res, &err), 0);
 	assert_int_equal(res.reminded, 1);
 	rcpt = newest_reminder_rcpt(st, &row);
-	assert_string_equal(rcpt, "sales@example.com");
+	assert_string_equal(rcpt, "bdr-managers@example.com");
 	assert_int_equal(store_outbox_get(st, row, &rm, &err), 0);
 	assert_string_equal(rm.kind, "reminder");
 	assert_int_equal(rm.ticket_id, id);

@@ -460,12 +460,12 @@ static const struct {
 } transitions[] = {
 	{ STATE_NEW, OP_CLAIM, 1, STATE_CLAIMED, NULL },
 	{ STATE_NEW, OP_STEAL, 1, STATE_CLAIMED, NULL },
-	{ STATE_NEW, OP_ROUTE, 0, 0, "claim it before" },
+	{ STATE_NEW, OP_ROUTE, 1, STATE_ROUTED, NULL }, /* claims first */
 	{ STATE_NEW, OP_ACK, 0, 0, "only a routed ticket" },
 	{ STATE_NEW, OP_CLOSE, 1, STATE_CLOSED, NULL },
 	{ STATE_NEW, OP_DISQ, 1, STATE_CLOSED, NULL },
 	{ STATE_NEW, OP_REOPEN, 0, 0, "not closed" },
-	{ STATE_NEW, OP_QUALIFY, 1, STATE_NEW, NULL },
+	{ STATE_NEW, OP_QUALIFY, 1, STATE_CLAIMED, NULL },
 	{ STATE_CLAIMED, OP_CLAIM, 0, 0, "claimed by alice" },
 	{ STATE_CLAIMED, OP_STEAL, 1, STATE_CLAIMED, NULL },
 	{ STATE_CLAIMED, OP_ROUTE, 1, STATE_ROUTED, NULL },
@@ -507,6 +507,28 @@ static const struct {
 	{ STATE_IGNORED, OP_QUALIFY, 0, 0, "ignored by a rule" },
 	{ STATE_IGNORED, OP_REOPEN, 1, STATE_NEW, NULL },
 };
+
+/* The ticket is `who`'s, by a claim event the step implied. */
+static void
+assert_implied_claim(const struct store_detail *d, const char *who,
+    const char *step)
+{
+	char want[64];
+	size_t n = 0;
+
+	snprintf(want, sizeof(want), "implied by %s", step);
+	assert_non_null(d->t.owner);
+	assert_string_equal(d->t.owner, who);
+	for (size_t i = 0; i < d->n_events; i++) {
+		if (strcmp(d->events[i].kind, "claim") == 0 &&
+		    strcmp(d->events[i].actor, who) == 0 &&
+		    strcmp(d->events[i].detail, want) == 0)
+			n++;
+	}
+	if (n != 1)
+		fail_msg("%s of a new ticket: %zu claims '%s' by %s", step, n,
+		    want, who);
+}
 
 static void
 test_transitions(void **state)
@@ -557,6 +579,12 @@ test_transitions(void **state)
 			assert_true((int)d->n_events > events);
 			assert_string_equal(d->events[d->n_events - 1].actor,
 			    "bob");
+			/* a new ticket routed, qualified or closed: bob's */
+			if (transitions[i].from == STATE_NEW &&
+			    transitions[i].op != OP_CLAIM &&
+			    transitions[i].op != OP_STEAL)
+				assert_implied_claim(d, "bob",
+				    op_names[transitions[i].op]);
 		} else {
 			if (r == 0)
 				fail_msg("%s from %s was allowed",
@@ -577,6 +605,53 @@ test_transitions(void **state)
 	assert_int_equal(do_op(st, 424242, OP_CLAIM, "bob", &err), -1);
 	assert_int_equal(err.code, ERR_NOTFOUND);
 	verdict_clear(&ign);
+	store_close(&st);
+}
+
+/*
+ * A reply naming our forward's Message-ID joins its ticket only when the
+ * id is signed with this database's key: an unsigned one (this database
+ * never sent any), one from another database or with a changed MAC
+ * opens a ticket of its own.
+ */
+static void
+test_our_ids(void **state)
+{
+	static const struct msgid_key other = { "0123456789ab", { 7 } };
+	struct store *st = open_fresh("our-ids");
+	struct tmsg m = { NULL, "q1@buyer.test", NULL, NULL, "pat@buyer.test",
+		"sales@example.com", "question" };
+	struct store_ingest_result res = { 0 };
+	char *ids[4], mid[32], *mac_end;
+	int64_t t;
+	struct {
+		size_t id;
+		int joins;
+	} cases[] = { { 0, 1 }, { 1, 0 }, { 2, 0 }, { 3, 0 } };
+
+	(void)state;
+	store_set_own_domain(st, "example.com");
+	assert_int_equal(ingest_t(st, &m, 0, NULL, &res), 0);
+	t = res.ticket_id;
+	assert_non_null(store_msgid_key(st));
+	ids[0] = msgid_make(store_msgid_key(st), "example.com", t, 1, "");
+	ids[1] = msgid_make(NULL, "example.com", t, 1, "");
+	ids[2] = msgid_make(&other, "example.com", t, 1, "");
+	ids[3] = xstrdup(ids[0]);
+	mac_end = ids[3] + strcspn(ids[3], "@") - 1; /* the MAC's last digit */
+	*mac_end = *mac_end == '0' ? '1' : '0';
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmsg r = { NULL, mid, ids[cases[i].id], NULL,
+			"helpdesk@vendor.test", "sales@example.com", "Re: x" };
+
+		snprintf(mid, sizeof(mid), "r%zu@vendor.test", i);
+		assert_int_equal(ingest_t(st, &r, 0, NULL, &res), 0);
+		if ((res.ticket_id == t) != cases[i].joins)
+			fail_msg("%s: joined %d, want %d", ids[cases[i].id],
+			    res.ticket_id == t, cases[i].joins);
+	}
+	for (size_t i = 0; i < 4; i++)
+		free(ids[i]);
 	store_close(&st);
 }
 
@@ -610,7 +685,9 @@ test_marks_and_outbox(void **state)
 	assert_int_equal(store_story(st, id, &a, &err), 0);
 	assert_int_equal(store_story(st, id, &a, &err), -1);
 	assert_int_equal(store_qualify(st, id, dims, 2, &a, &err), 0);
-	assert_int_equal(store_claim(st, id, &a, 0, &err), 0);
+	/* qualifying the new ticket claimed it for alice */
+	assert_int_equal(store_claim(st, id, &a, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "already claimed by you"));
 	assert_int_equal(store_route(st, id, "sales", "hot lead", &a, &err), 0);
 	assert_int_equal(count(st, "outbox"), 1);
 	/* A later customer message on a routed ticket is forwarded too. */
@@ -965,6 +1042,7 @@ main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_marks_and_outbox),
+		cmocka_unit_test(test_our_ids),
 		cmocka_unit_test(test_verdict_and_reprocess),
 		cmocka_unit_test(test_queue_order),
 		cmocka_unit_test(test_fts_per_transaction),
