@@ -48,15 +48,24 @@ check_subject(const char *subject)
 static void
 check_msgid(const char *s)
 {
-	int64_t ticket = 0;
+	static const struct msgid_key key = { .part = "0123456789ab",
+		.secret = { 1, 2, 3 } };
+	int64_t ticket = 0, signed_ticket = 0;
 	char *made;
 
+	/* any input: verification says one of its answers, no more */
+	if (msgid_verify(&key, s, &signed_ticket) == MSGID_OK)
+		FUZZ_CHECK(signed_ticket > 0);
 	if (msgid_ticket(s, "example.com", &ticket) != 1)
 		return;
 	FUZZ_CHECK(ticket > 0);
-	/* and what we make reads back */
-	made = msgid_make("example.com", ticket, 1, "x");
+	/* and what we make reads back, unsigned and signed */
+	made = msgid_make(NULL, "example.com", ticket, 1, "x");
 	FUZZ_CHECK(msgid_ticket(made, "EXAMPLE.com", &ticket) == 1);
+	free(made);
+	made = msgid_make(&key, "example.com", ticket, 1, "x");
+	FUZZ_CHECK(msgid_verify(&key, made, &signed_ticket) == MSGID_OK);
+	FUZZ_CHECK(signed_ticket == ticket);
 	free(made);
 }
 
