@@ -51,26 +51,38 @@ log_pin_level(enum log_level max_level)
 	log_pinned = 1;
 }
 
+static const struct {
+	const char *name;
+	enum log_level level;
+} level_names[] = {
+	{ "error", LOG_LVL_ERR },
+	{ "warning", LOG_LVL_WARN },
+	{ "info", LOG_LVL_INFO },
+	{ "debug", LOG_LVL_DEBUG },
+};
+
 int
 log_level_parse(const char *name, enum log_level *level_r)
 {
-	static const struct {
-		const char *name;
-		enum log_level level;
-	} names[] = {
-		{ "error", LOG_LVL_ERR },
-		{ "warning", LOG_LVL_WARN },
-		{ "info", LOG_LVL_INFO },
-		{ "debug", LOG_LVL_DEBUG },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(name, names[i].name) == 0) {
-			*level_r = names[i].level;
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
+	     i++) {
+		if (strcmp(name, level_names[i].name) == 0) {
+			*level_r = level_names[i].level;
 			return 0;
 		}
 	}
 	return -1;
+}
+
+const char *
+log_level_name(enum log_level level)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
+	     i++) {
+		if (level_names[i].level == level)
+			return level_names[i].name;
+	}
+	return level < LOG_LVL_INFO ? "warning" : "info"; /* notice */
 }
 
 int

@@ -37,6 +37,8 @@ void log_pin_level(enum log_level max_level);
 
 /* "error", "warning", "info" or "debug" into *level_r; -1 if none. */
 int log_level_parse(const char *name, enum log_level *level_r);
+/* The name log_level_parse reads back for `level`. */
+const char *log_level_name(enum log_level level);
 
 /*
  * The program's own lines; library threads log through a log_sink

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conf-private.h"
+#include "log.h"
 
 #define MASK "(hidden)"
 
@@ -76,11 +77,19 @@ format_size(size_t v, char *buf, size_t len)
 	snprintf(buf, len, "%zu", v);
 }
 
-/* after = "flag" | "none" | "move:FOLDER" (the one V_CUSTOM key). */
+/*
+ * The V_CUSTOM keys: a mailbox's after = "flag" | "none" | "move:FOLDER"
+ * and the top level's log_level.
+ */
 static void
-format_after(const struct conf_mailbox *mb, char *buf, size_t len)
+format_custom(const struct key *k, const void *base, char *buf, size_t len)
 {
-	if (mb->after == CONF_AFTER_MOVE)
+	const struct conf_mailbox *mb = base;
+
+	if (strcmp(k->name, "log_level") == 0)
+		snprintf(buf, len, "%s",
+		    log_level_name(((const struct conf *)base)->log_level));
+	else if (mb->after == CONF_AFTER_MOVE)
 		snprintf(buf, len, "move:%s", mb->after_folder);
 	else
 		snprintf(buf, len, "%s",
@@ -146,7 +155,7 @@ walk_key(struct walk *w, const struct key *k, const void *base)
 		walk_block(w, k, base);
 		return;
 	case V_CUSTOM:
-		format_after(base, buf, sizeof(buf));
+		format_custom(k, base, buf, sizeof(buf));
 		s = buf;
 		break;
 	case V_INT:
