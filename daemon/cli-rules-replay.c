@@ -332,7 +332,7 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *since_s = "30d", *cand_dir = NULL, *base_dir = NULL;
-	struct cli_store_opts so = { NULL, NULL };
+	struct cli_store_opts so = { NULL, NULL, 0 };
 	struct cli_ctx cx = { 0 };
 	struct store_ticket *v = NULL;
 	struct sets sets = { NULL, NULL, NULL, NULL };

@@ -69,7 +69,7 @@ read_counts(const struct conf *conf, struct status_view *sv)
 	struct error err = { 0 };
 	struct store *st = NULL;
 
-	if (store_open(conf->database, &st, &err) < 0) {
+	if (store_open_read(conf->database, &st, &err) < 0) {
 		fprintf(stderr, "triage: %s\n", err.msg);
 		return;
 	}

@@ -45,6 +45,7 @@ struct error;
 struct cli_store_opts {
 	const char *db; /* --db, else $TRIAGE_DB, else the config's */
 	const char *as; /* --as, else the Unix user via `team` */
+	int read_only;	/* the command only reads: store_open_read() */
 };
 
 struct conf;
