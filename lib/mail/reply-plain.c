@@ -546,6 +546,17 @@ date_first(struct line l)
 	return has_byte(rest, '@') || memmem(l.s, l.len, "GMT", 3) != NULL;
 }
 
+/* "Jane wrote on Mon, 3 Feb 2025:" carries a date: some digit. */
+static int
+has_digit(struct line l)
+{
+	for (size_t i = 0; i < l.len; i++) {
+		if (isdigit((unsigned char)l.s[i]))
+			return 1;
+	}
+	return 0;
+}
+
 /* "14:00" somewhere: attributions carry the time of the quoted mail. */
 static int
 has_time(struct line l)
@@ -621,7 +632,8 @@ is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
 		intro = find_intro(c, &pos);
 		strong = (intro && pos == 0) || has_byte(c, '@') ||
 			 isdigit((unsigned char)c.s[0]);
-		if (ends_with_wrote(c) || ((strong || colon) && has_wrote(c)) ||
+		if (ends_with_wrote(c) || (strong && has_wrote(c)) ||
+		    (colon && has_wrote(c) && has_digit(c)) ||
 		    (intro && pos == 0 && ends_ci(c, " sent")) ||
 		    (isdigit((unsigned char)c.s[0]) && has_byte(c, '@') &&
 			colon) ||
