@@ -259,9 +259,10 @@ declaration(struct html_vis *v, struct decls *d, const char *prop,
 	else if (strcmp(prop, "visibility") == 0)
 		v->hidden =
 		    strcmp(val, "hidden") == 0 || strcmp(val, "collapse") == 0;
+	/* under 0.1 or 10% (parse_length takes 100% for 16px) */
 	else if (strcmp(prop, "opacity") == 0)
 		d->gone |= parse_length(val, &px) == 0 &&
-			   (strchr(val, '%') != NULL ? px < 0.16 : px < 0.1);
+			   (strchr(val, '%') != NULL ? px < 1.6 : px < 0.1);
 	else if (strcmp(prop, "mso-hide") == 0 && strcmp(val, "all") == 0)
 		d->gone = 1;
 	else if (strcmp(prop, "font-size") == 0 || strcmp(prop, "font") == 0)
