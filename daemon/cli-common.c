@@ -243,7 +243,8 @@ cli_store_open(struct cli *cli, const struct cli_store_opts *o,
 		cli_store_close(ctx);
 		return rc;
 	}
-	if (store_open(db, &ctx->st, &err) < 0) {
+	if ((o->read_only ? store_open_read(db, &ctx->st, &err) :
+			    store_open(db, &ctx->st, &err)) < 0) {
 		cli_store_close(ctx);
 		return cli_fail(&err);
 	}

@@ -181,6 +181,7 @@ cli_outbox(struct cli *cli, int argc, char **argv)
 	if (argc != 0 && !(argc == 2 && strcmp(argv[0], "retry") == 0))
 		return cli_usage(cmd);
 	so.intent = argc == 2 ? ACTOR_CHANGES : ACTOR_READS;
+	so.read_only = argc == 0; /* the listing; retry writes */
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		return rc;

@@ -198,7 +198,7 @@ cli_queue(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_filter f = { NULL, NULL, -1, DEFAULT_LIMIT };
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = { .read_only = 1 };
 	struct store_ticket *v = NULL;
 	struct error err = { 0 };
 	enum store_state state;
@@ -265,7 +265,7 @@ cli_search(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = { .read_only = 1 };
 	struct store_ticket *v = NULL;
 	struct error err = { 0 };
 	size_t n = 0, limit = DEFAULT_LIMIT;
@@ -449,7 +449,7 @@ cli_show(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = { .read_only = 1 };
 	struct store_detail *d = NULL;
 	struct error err = { 0 };
 	struct cli_ctx ctx;

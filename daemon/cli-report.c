@@ -205,7 +205,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 	struct report_opts o;
 	struct report_env e = { 0 };
 	struct report rep;
-	struct cli_store_opts so = { 0 };
+	struct cli_store_opts so = { .read_only = 1 };
 	struct cli_ctx ctx = { 0 };
 	struct error err = { 0 };
 	struct buf out;

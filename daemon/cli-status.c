@@ -115,7 +115,7 @@ read_counts(const struct conf *conf, struct status_view *sv)
 	/* no database yet is said by the status; do not create one */
 	if (access(conf->database, F_OK) != 0)
 		return;
-	if (store_open(conf->database, &st, &err) < 0) {
+	if (store_open_read(conf->database, &st, &err) < 0) {
 		fprintf(stderr, "triage: %s\n", err.msg);
 		return;
 	}

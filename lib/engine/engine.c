@@ -72,8 +72,10 @@ engine_open(const struct engine_opts *opts, struct engine **e_r,
 	e->lock_fd = -1;
 	if (load(e, err) < 0)
 		goto fail;
-	/* Before the database is touched: one triaged per database. */
-	if (engine_lock_take(e->conf->database, &e->lock_fd, err) < 0) {
+	/* Before the database is touched: one triaged per database, and
+	 * one that can write it (not a lock file that cannot be made). */
+	if (store_check_writable(e->conf->database, err) < 0 ||
+	    engine_lock_take(e->conf->database, &e->lock_fd, err) < 0) {
 		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err->msg);
 		goto fail;
 	}

@@ -335,6 +335,17 @@ command_list_new(void)
 	return xcalloc(1, sizeof(struct command_list));
 }
 
+/* Why a command line is refused where it stands (see command.h). */
+#define INDENTED_ERROR \
+	"indented, so it may be quoted text: not applied (write each " \
+	"command at the start of its own line)"
+#define BELOW_ERROR \
+	"below quoted text, so it may be quoted: commands count only above " \
+	"the first quoted or forwarded message"
+#define DIFFER_ERROR \
+	"the HTML and plain-text versions of this mail differ in their " \
+	"commands (hidden or quoted text?): not applied"
+
 void
 command_parse_text(struct command_list *list, const char *text)
 {
@@ -351,7 +362,11 @@ command_parse_text(struct command_list *list, const char *text)
 		line.s = p;
 		line.len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		lineno++;
-		if (match_line(line, &ci, &args))
+		if (!match_line(line, &ci, &args))
+			; /* text */
+		else if (space_at(line.s, line.len) > 0)
+			add_error(list, lineno, trim(line), INDENTED_ERROR);
+		else
 			add_checked(list, ci, args, lineno, trim(line));
 		if (nl == NULL)
 			break;
@@ -462,24 +477,120 @@ may_hold_commands(const struct msg *m)
 		   html_text_may_hold(m->html, strlen(m->html), '#'));
 }
 
+void
+command_parse_zone(struct command_list *list, const char *zone,
+    const char *below)
+{
+	unsigned lineno = 0;
+	const char *p;
+
+	command_parse_text(list, zone);
+	for (p = zone != NULL ? zone : ""; *p != '\0'; p++)
+		lineno += *p == '\n';
+	lineno += zone != NULL && zone[0] != '\0';
+	for (p = below; p != NULL && *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		struct span line = { p,
+			nl != NULL ? (size_t)(nl - p) : strlen(p) },
+			    args;
+		size_t ci;
+
+		lineno++;
+		if (match_line(line, &ci, &args))
+			add_error(list, lineno, trim(line), BELOW_ERROR);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* Move the commands and errors of *from to the end of list. */
+static void
+list_take(struct command_list *list, struct command_list **from)
+{
+	struct command_list *f = *from;
+
+	list->v = xreallocarray(list->v, list->n + f->n + 1, sizeof(*list->v));
+	if (f->n > 0)
+		memcpy(list->v + list->n, f->v, f->n * sizeof(*f->v));
+	list->n += f->n;
+	list->errors = xreallocarray(list->errors,
+	    list->n_errors + f->n_errors + 1, sizeof(*list->errors));
+	if (f->n_errors > 0)
+		memcpy(list->errors + list->n_errors, f->errors,
+		    f->n_errors * sizeof(*f->errors));
+	list->n_errors += f->n_errors;
+	f->n = f->n_errors = 0;
+	command_list_free(from);
+}
+
+/* The first command of a that b lacks (same place, same form), or NULL. */
+static const struct command *
+first_missing(const struct command_list *a, const struct command_list *b)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		char *x = command_format(&a->v[i]), *y = NULL;
+		int same =
+		    i < b->n && strcmp(x, y = command_format(&b->v[i])) == 0;
+
+		free(x);
+		free(y);
+		if (!same)
+			return &a->v[i];
+	}
+	return NULL;
+}
+
+/*
+ * The commands of the text reading, or of the HTML reading when the mail
+ * has one (what a reader sees); when both are there and their commands
+ * differ, the mail's structure is ambiguous: an error says so.
+ */
+static void
+parse_readings(struct command_list *list, const struct msg *m)
+{
+	struct command_list *html = NULL, *text = command_list_new();
+	const struct command *c;
+	char *zone, *below;
+	struct error herr = { 0 };
+
+	reply_zone_plain(m->text, m->text != NULL ? strlen(m->text) : 0, &zone,
+	    &below);
+	command_parse_zone(text, zone, below);
+	free(zone);
+	free(below);
+	if (m->html != NULL && m->html[0] != '\0' &&
+	    reply_zone_html(m->html, strlen(m->html), &zone, &below, &herr) ==
+		0) {
+		html = command_list_new();
+		command_parse_zone(html, zone, below);
+		free(zone);
+		free(below);
+	}
+	if (html == NULL) {
+		list_take(list, &text);
+		return;
+	}
+	if (m->text != NULL && m->text[0] != '\0' &&
+	    ((c = first_missing(html, text)) != NULL ||
+		(c = first_missing(text, html)) != NULL))
+		add_error(html, c->line,
+		    (struct span){ c->source, strlen(c->source) },
+		    DIFFER_ERROR);
+	command_list_free(&text);
+	list_take(list, &html);
+}
+
 int
 command_parse_msg(struct command_list *list, const struct msg *m,
     const char *const *shared, size_t n_shared, struct error *err)
 {
-	char *text = NULL;
-	int r;
-
 	if (m == NULL)
 		return error_set(err, ERR_USAGE,
 		    "command_parse_msg: no message");
 	command_parse_addresses(list, shared, n_shared, &m->to, &m->cc);
-	if (!may_hold_commands(m))
-		return 0;
-	r = reply_new_text(m, &text, err);
-	if (r < 0)
-		return -1;
-	command_parse_text(list, text);
-	free(text);
+	if (may_hold_commands(m))
+		parse_readings(list, m);
 	return 0;
 }
 

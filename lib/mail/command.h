@@ -7,7 +7,10 @@
  *
  * Grammar of a command line (one command per line, in the new text):
  *
- *	line    = *WSP "#" word [ 1*WSP args ] *WSP
+ *	line    = "#" word [ 1*WSP args ] *WSP
+ *
+ * at the very start of the line: an indented command line may be an
+ * indent-style quote of someone else's mail, so it is an error.
  *	word    = claim / route / qualify / disqualify / priority / tag /
  *	          note / close / reopen / story / ack      ; case-blind
  *
@@ -104,6 +107,16 @@ struct command_list *command_list_new(void);
 void command_parse_text(struct command_list *list, const char *text);
 
 /*
+ * The commands of a reply as reply_zone_plain() or reply_zone_html()
+ * cut it: command_parse_text() over `zone`, where an indented command
+ * line is refused (it may be indent-style quoting), then an error for
+ * every command line in `below` (after the first quoted material: it
+ * may be quoted, so it is refused).  Either may be NULL.  Never fails.
+ */
+void command_parse_zone(struct command_list *list, const char *zone,
+    const char *below);
+
+/*
  * Append the commands carried as plus-address tags by the addresses in
  * `to` then `cc` (either may be NULL) whose LOCAL@DOMAIN, without the
  * tags, is one of the n_shared `shared` addresses (case-blind).  Wrong
@@ -116,9 +129,12 @@ void command_parse_addresses(struct command_list *list,
 /*
  * Everything a message commands, in the order it applies: the
  * plus-address tags of To then Cc (as command_parse_addresses), then
- * the command lines of its new text (reply_new_text(), then
- * command_parse_text()).  Whether the sender may command is not looked
- * at here (auth.h).  Returns 0, or -1 with err set when m is NULL.
+ * the command lines of its command zone (command_parse_zone()): of the
+ * HTML body when there is one (what a reader sees), else of the text.
+ * When a mail has both and their commands differ (text hidden in the
+ * HTML, a quote only one of them marks), an error says so and nothing
+ * applies.  Whether the sender may command is not looked at here
+ * (auth.h).  Returns 0, or -1 with err set when m is NULL.
  */
 int command_parse_msg(struct command_list *list, const struct msg *m,
     const char *const *shared, size_t n_shared, struct error *err);

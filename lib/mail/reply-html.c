@@ -23,19 +23,22 @@
 #include <strings.h>
 
 #include "html.h"
+#include "reply-private.h"
 #include "xalloc.h"
 
 enum action {
-	ACT_KEEP, /* render the element and its children */
-	ACT_DROP, /* skip the element and its children */
-	ACT_CUT,  /* history starts here and runs to the end */
+	ACT_KEEP,  /* render the element and its children */
+	ACT_SKIP,  /* not text at all (script, hidden): skip it */
+	ACT_QUOTE, /* quoted history or a signature: skip it, and the
+		      command zone ends here */
+	ACT_CUT,   /* history starts here and runs to the end */
 };
 
-/* Elements that never carry text the sender wrote. */
+/* Elements that never carry text a reader sees. */
 /* clang-format off */
 static const char *const skip_elements[] = {
-	"script", "style", "head", "title", "noscript", "template",
-	"blockquote",
+	"script", "style", "head", "title", "noscript", "template", "xml",
+	"object", "select", "textarea", "iframe", "svg", "math",
 };
 /* clang-format on */
 
@@ -128,7 +131,9 @@ node_action(const struct html_walk *w, const char *name)
 	enum action a = ACT_KEEP;
 
 	if (in_list(name, skip_elements, NELEM(skip_elements)))
-		return ACT_DROP;
+		return ACT_SKIP;
+	if (strcasecmp(name, "blockquote") == 0)
+		return ACT_QUOTE;
 	id = html_walk_attr(w, "id");
 	cls = html_walk_attr(w, "class");
 	style = html_walk_attr(w, "style");
@@ -141,7 +146,7 @@ node_action(const struct html_walk *w, const char *name)
 	else if ((id != NULL && in_list(id, drop_names, NELEM(drop_names))) ||
 		 (cls != NULL &&
 		     token_in_list(cls, drop_names, NELEM(drop_names))))
-		a = ACT_DROP;
+		a = ACT_QUOTE;
 	free(id);
 	free(cls);
 	free(style);
@@ -150,10 +155,14 @@ node_action(const struct html_walk *w, const char *name)
 
 struct render {
 	struct buf b;
-	int line_start; /* nothing on the current line yet */
-	int space;	/* a space is due before the next text */
-	int full;	/* the cap was hit: stop */
-	unsigned pre;	/* depth inside <pre>: newlines are kept */
+	int line_start;	      /* nothing on the current line yet */
+	int space;	      /* a space is due before the next text */
+	int full;	      /* the cap was hit: stop */
+	unsigned pre;	      /* depth inside <pre>: newlines are kept */
+	size_t zone;	      /* b.len where the first quote began */
+	int quoted;	      /* a quote or cut was met: zone is set */
+	struct html_vis *vis; /* owned: per open element */
+	size_t n_vis, alloc_vis;
 };
 
 static void
@@ -238,6 +247,49 @@ leave(struct render *r, const char *name)
 		newline(r);
 }
 
+/* The command zone ends where quoted history starts. */
+static void
+quote_starts(struct render *r)
+{
+	if (!r->quoted) {
+		r->quoted = 1;
+		r->zone = r->b.len;
+	}
+}
+
+/* The visibility of the element just entered, on top of its parent's. */
+static int
+push_vis(struct render *r, const struct html_walk *w)
+{
+	struct html_vis v =
+	    r->n_vis > 0 ? r->vis[r->n_vis - 1] : html_vis_root();
+	char *style = html_walk_attr(w, "style");
+	char *hidden = html_walk_attr(w, "hidden");
+	/* <font color>, <body text> */
+	char *color = html_walk_attr(w, "color");
+	char *bg = html_walk_attr(w, "bgcolor");
+	int gone;
+
+	if (color == NULL)
+		color = html_walk_attr(w, "text");
+	gone = hidden != NULL;
+	html_vis_attrs(&v, color, bg);
+	if (style != NULL)
+		gone |= html_vis_style(&v, style);
+	free(style);
+	free(hidden);
+	free(color);
+	free(bg);
+	if (gone)
+		return -1;
+	if (r->n_vis == r->alloc_vis) {
+		r->alloc_vis = r->alloc_vis != 0 ? r->alloc_vis * 2 : 32;
+		r->vis = xreallocarray(r->vis, r->alloc_vis, sizeof(*r->vis));
+	}
+	r->vis[r->n_vis++] = v;
+	return 0;
+}
+
 /* Render the document, dropping history, until it ends or is cut. */
 static void
 walk(struct render *r, struct html_walk *w)
@@ -249,38 +301,52 @@ walk(struct render *r, struct html_walk *w)
 		case HTML_ENTER:
 			switch (node_action(w, node.name)) {
 			case ACT_CUT:
+				quote_starts(r);
 				return;
-			case ACT_DROP:
+			case ACT_QUOTE:
+				quote_starts(r);
+				html_walk_skip(w);
+				break;
+			case ACT_SKIP:
 				html_walk_skip(w);
 				break;
 			case ACT_KEEP:
+				/* hidden text is never text */
+				if (push_vis(r, w) < 0) {
+					html_walk_skip(w);
+					break;
+				}
 				enter(r, node.name);
 				break;
 			}
 			break;
 		case HTML_TEXT:
-			put_text(r, node.text, r->pre > 0);
+			if (r->n_vis == 0 ||
+			    html_vis_shows(&r->vis[r->n_vis - 1]))
+				put_text(r, node.text, r->pre > 0);
 			break;
 		case HTML_LEAVE:
+			if (r->n_vis > 0)
+				r->n_vis--;
 			leave(r, node.name);
 			break;
 		}
 	}
 }
 
-int
-reply_new_text_html(const char *html, size_t len, char **text_r,
+/*
+ * Render html[0..len) without history or hidden text into *text_r
+ * (caller frees); *zone_r is the length of its part above the first
+ * quote.  -1 with err set when libxml2 cannot parse it.
+ */
+static int
+render_html(const char *html, size_t len, char **text_r, size_t *zone_r,
     struct error *err)
 {
 	struct render r = { .line_start = 1 };
 	struct html_walk *w;
-	char *text;
 	int ret;
 
-	if (html == NULL || len == 0) {
-		*text_r = xstrdup("");
-		return 0;
-	}
 	ret = html_walk_begin(html, len, &w, err);
 	if (ret < 0)
 		return -1;
@@ -288,8 +354,53 @@ reply_new_text_html(const char *html, size_t len, char **text_r,
 	buf_init(&r.b, 2 * len + 64);
 	walk(&r, w);
 	html_walk_end(&w);
-	text = buf_steal(&r.b);
+	free(r.vis);
+	*zone_r = r.quoted ? r.zone : r.b.len;
+	*text_r = buf_steal(&r.b);
+	return 0;
+}
+
+int
+reply_new_text_html(const char *html, size_t len, char **text_r,
+    struct error *err)
+{
+	char *text;
+	size_t zone;
+
+	if (html == NULL || len == 0) {
+		*text_r = xstrdup("");
+		return 0;
+	}
+	if (render_html(html, len, &text, &zone, err) < 0)
+		return -1;
 	*text_r = reply_new_text_plain(text, strlen(text));
+	free(text);
+	return 0;
+}
+
+int
+reply_zone_html(const char *html, size_t len, char **zone_r, char **below_r,
+    struct error *err)
+{
+	char *text, *below1, *below2;
+	size_t zone;
+	struct buf b;
+
+	if (html == NULL || len == 0) {
+		*zone_r = xstrdup("");
+		*below_r = xstrdup("");
+		return 0;
+	}
+	if (render_html(html, len, &text, &zone, err) < 0)
+		return -1;
+	/* the zone may still hold a textual quote ("-----Original ...") */
+	reply_zone_plain(text, zone, zone_r, &below1);
+	below2 = reply_new_text_plain(text + zone, strlen(text + zone));
+	buf_init(&b, strlen(below1) + strlen(below2) + 2);
+	(void)buf_printf(&b, "%s\n%s", below1, below2);
+	*below_r = buf_steal(&b);
+	free(below1);
+	free(below2);
 	free(text);
 	return 0;
 }

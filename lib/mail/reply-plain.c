@@ -49,6 +49,17 @@ static const char *const intro_words[] = {
 /* clang-format on */
 
 /*
+ * Horde/IMP-style attributions: "Quoting Jane Doe <jane@example.com>:"
+ * (also localized), a line of its own ending in a colon.
+ */
+/* clang-format off */
+static const char *const quoting_words[] = {
+	"Quoting ", "Zitat von ", "Citando ", "Citation de ", "Cytuję ",
+	"Citeren ", "Citerar ", "Цитата ", "Lainaus ",
+};
+/* clang-format on */
+
+/*
  * Separator lines that start forwarded or original messages, compared
  * without their decoration (dashes, underscores, '=', '*') and without a
  * trailing colon, ASCII case-insensitively.
@@ -455,6 +466,11 @@ is_header_block(const struct line *v, size_t n, size_t i)
 		return 0;
 	if (seen & (1u << HK_SENT))
 		return 1;
+	/* a short "From:/Subject:" block without its date (some clients) */
+	if (header_key(v[i]) == HK_FROM && i + 1 < n &&
+	    (header_key(v[i + 1]) == HK_SUBJECT ||
+		header_key(v[i + 1]) == HK_TO))
+		return 1;
 	return __builtin_popcount(seen) >= 3;
 }
 
@@ -528,6 +544,17 @@ date_first(struct line l)
 	rest.s += 4;
 	rest.len -= 4;
 	return has_byte(rest, '@') || memmem(l.s, l.len, "GMT", 3) != NULL;
+}
+
+/* "Jane wrote on Mon, 3 Feb 2025:" carries a date: some digit. */
+static int
+has_digit(struct line l)
+{
+	for (size_t i = 0; i < l.len; i++) {
+		if (isdigit((unsigned char)l.s[i]))
+			return 1;
+	}
+	return 0;
 }
 
 /* "14:00" somewhere: attributions carry the time of the quoted mail. */
@@ -606,6 +633,7 @@ is_attribution(const struct line *v, size_t n, size_t i, size_t *span_r,
 		strong = (intro && pos == 0) || has_byte(c, '@') ||
 			 isdigit((unsigned char)c.s[0]);
 		if (ends_with_wrote(c) || (strong && has_wrote(c)) ||
+		    (colon && has_wrote(c) && has_digit(c)) ||
 		    (intro && pos == 0 && ends_ci(c, " sent")) ||
 		    (isdigit((unsigned char)c.s[0]) && has_byte(c, '@') &&
 			colon) ||
@@ -653,6 +681,20 @@ is_loose_attribution(const struct line *v, size_t n, size_t i, size_t *span_r)
 	return 0;
 }
 
+/* "Quoting Jane Doe <jane@example.com>:" (Horde/IMP), localized. */
+static int
+is_quoting(struct line l)
+{
+	l = trim(l);
+	if (l.len == 0 || l.len > ATTRIB_MAX || l.s[l.len - 1] != ':')
+		return 0;
+	for (size_t i = 0; i < NELEM(quoting_words); i++) {
+		if (starts_ci(l, quoting_words[i]))
+			return 1;
+	}
+	return 0;
+}
+
 /* The next non-blank line at or after j, or n. */
 static size_t
 next_nonblank(const struct line *v, size_t n, size_t j)
@@ -666,6 +708,7 @@ struct keep {
 	unsigned char *keep; /* owned: 1 keeps line i */
 	size_t *prefix;	     /* owned: keep only this many bytes, or 0 */
 	size_t end;	     /* lines from here on are history */
+	size_t zone;	     /* lines before this one precede any quote */
 };
 
 /* Decide, for each line, whether it is new text. */
@@ -675,12 +718,14 @@ classify(const struct line *v, size_t n, struct keep *k)
 	size_t i = 0;
 
 	k->end = n;
+	k->zone = n;
 	while (i < n) {
 		size_t span, prefix;
 
 		k->keep[i] = 1;
 		if (is_quote(v[i])) {
 			k->keep[i] = 0;
+			k->zone = k->zone < i ? k->zone : i;
 			i++;
 			continue;
 		}
@@ -689,23 +734,24 @@ classify(const struct line *v, size_t n, struct keep *k)
 			continue;
 		}
 		prefix = 0;
+		span = 1;
 		if (is_attribution(v, n, i, &span, &prefix) ||
-		    is_loose_attribution(v, n, i, &span)) {
+		    is_loose_attribution(v, n, i, &span) || is_quoting(v[i])) {
 			size_t j = next_nonblank(v, n, i + span);
 
+			/* "reply On ... wrote:": the reply is above the quote */
+			k->zone = k->zone < i ? k->zone : i + (prefix > 0);
+			k->keep[i] = prefix > 0;
+			k->prefix[i] = prefix;
 			if (j < n && is_quote(v[j])) {
 				/* a quote header: drop it, answers may follow
 				 */
-				k->keep[i] = prefix > 0;
-				k->prefix[i] = prefix;
 				for (size_t m = i + 1; m < i + span; m++)
 					k->keep[m] = 0;
 				i += span;
 				continue;
 			}
 			/* history follows unquoted (forward-like): stop */
-			k->keep[i] = prefix > 0;
-			k->prefix[i] = prefix;
 			k->end = i + 1;
 			return;
 		}
@@ -713,6 +759,7 @@ classify(const struct line *v, size_t n, struct keep *k)
 		    is_header_block(v, n, i)) {
 			k->keep[i] = 0;
 			k->end = i;
+			k->zone = k->zone < i ? k->zone : i;
 			return;
 		}
 		i++;
@@ -721,13 +768,14 @@ classify(const struct line *v, size_t n, struct keep *k)
 
 /* Append the kept lines, collapsing blank runs and trimming the ends. */
 static char *
-emit(const struct line *v, const struct keep *k, size_t total)
+emit(const struct line *v, const struct keep *k, size_t from, size_t to,
+    size_t total)
 {
 	struct buf b;
 	int pending_blank = 0, any = 0;
 
 	buf_init(&b, total + 1);
-	for (size_t i = 0; i < k->end; i++) {
+	for (size_t i = from; i < to && i < k->end; i++) {
 		struct line l = v[i];
 
 		if (!k->keep[i])
@@ -756,24 +804,48 @@ emit(const struct line *v, const struct keep *k, size_t total)
 	return buf_steal(&b);
 }
 
-char *
-reply_new_text_plain(const char *text, size_t len)
+/*
+ * Read text[0..len) once; set *new_r (when not NULL) to the whole new
+ * text, *zone_r and *below_r (when not NULL) to the new text above the
+ * first quoted line and the new text after it.
+ */
+static void
+read_plain(const char *text, size_t len, char **new_r, char **zone_r,
+    char **below_r)
 {
 	struct line *v;
 	struct keep k;
 	size_t n;
-	char *out;
 
 	if (text == NULL)
-		return xstrdup("");
-	v = split_lines(text, len, &n);
+		len = 0;
+	v = split_lines(text != NULL ? text : "", len, &n);
 	k.keep = xcalloc(n + 1, 1);
 	k.prefix = xcalloc(n + 1, sizeof(*k.prefix));
 	classify(v, n, &k);
 	/* output never exceeds the input plus one separator per line */
-	out = emit(v, &k, len + n + 1);
+	if (new_r != NULL)
+		*new_r = emit(v, &k, 0, n, len + n + 1);
+	if (zone_r != NULL)
+		*zone_r = emit(v, &k, 0, k.zone, len + n + 1);
+	if (below_r != NULL)
+		*below_r = emit(v, &k, k.zone, n, len + n + 1);
 	free(k.keep);
 	free(k.prefix);
 	free(v);
+}
+
+char *
+reply_new_text_plain(const char *text, size_t len)
+{
+	char *out;
+
+	read_plain(text, len, &out, NULL, NULL);
 	return out;
+}
+
+void
+reply_zone_plain(const char *text, size_t len, char **zone_r, char **below_r)
+{
+	read_plain(text, len, NULL, zone_r, below_r);
 }

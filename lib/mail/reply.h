@@ -43,7 +43,7 @@ char *reply_new_text_plain(const char *text, size_t len);
 
 /*
  * The new text of an HTML body (len bytes of UTF-8 HTML).  Quote
- * containers are dropped, Outlook/Windows Mail dividers end the new
+ * containers and hidden text (see reply_zone_html) are dropped, Outlook/Windows Mail dividers end the new
  * text, the rest is rendered as text (block elements and <br> break
  * lines) and then read as by reply_new_text_plain().
  *
@@ -66,5 +66,30 @@ int reply_new_text_html(const char *html, size_t len, char **text_r,
  * when m is NULL.
  */
 int reply_new_text(const struct msg *m, char **text_r, struct error *err);
+
+/*
+ * Where a reply's commands may stand: the command zone, the new text
+ * above the first quoted or forwarded material (a '>' line, an
+ * attribution, an Outlook header block or marker, a quote container, a
+ * signature), hidden HTML never included.  Interleaved answers, and a
+ * quote's tail that lost its '>' (a second text part after an inline
+ * image), are new text for reply_new_text() but not in the zone: they
+ * come in *below_r, so a command there can be refused with a reason.
+ *
+ * Sets *zone_r and *below_r (caller frees both; either pointer may be
+ * NULL for the plain form).  Never fails.
+ */
+void reply_zone_plain(const char *text, size_t len, char **zone_r,
+    char **below_r);
+
+/*
+ * The same for an HTML body: the zone ends at the first quote container
+ * or history marker, text hidden by attributes or inline style
+ * (display:none, visibility:hidden, tiny fonts, text the colour of its
+ * background, hidden, <template> ...) is not text at all.  Returns 0, or
+ * -1 with err set as reply_new_text_html().
+ */
+int reply_zone_html(const char *html, size_t len, char **zone_r, char **below_r,
+    struct error *err);
 
 #endif

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "xalloc.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -1016,29 +1018,46 @@ create_file(const char *path, struct error *err)
 	return 0;
 }
 
+/* Open the connection of st to `name` with `flags`; -1 with err set. */
+static int
+connect_db(struct store *st, const char *name, int flags, struct error *err)
+{
+	int r;
+
+	r = sqlite3_open_v2(name, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r != SQLITE_OK)
+		return error_set(err, ERR_INTERNAL, "%s: cannot open: %s",
+		    st->path,
+		    st->db != NULL ? sqlite3_errmsg(st->db) :
+				     sqlite3_errstr(r));
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(st->db, 1);
+	return 0;
+}
+
+static struct store *
+store_new(const char *path)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+
+	st->path = xstrdup(path);
+	st->clock = default_clock;
+	return st;
+}
+
 int
 store_open_raw(const char *path, struct store **st_r, struct error *err)
 {
-	struct store *st;
+	struct store *st = store_new(path);
 	int r;
 
-	st = xcalloc(1, sizeof(*st));
-	st->path = xstrdup(path);
-	st->clock = default_clock;
 	r = create_file(path, err);
 	if (r < 0)
 		goto fail;
-	r = sqlite3_open_v2(path, &st->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	    NULL);
-	if (r != SQLITE_OK) {
-		error_set(err, ERR_INTERNAL, "%s: cannot open: %s", path,
-		    st->db != NULL ? sqlite3_errmsg(st->db) :
-				     sqlite3_errstr(r));
+	r = connect_db(st, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    err);
+	if (r < 0)
 		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(st->db, 1);
 	/*
 	 * WAL: readers never block the writer.  synchronous=FULL: a commit
 	 * is on disk before the daemon flags or moves the IMAP message and
@@ -1065,12 +1084,149 @@ fail:
 	return -1;
 }
 
+/* Is there a file at `path`, and with something in it? */
+static int
+file_size(const char *path, off_t *size_r)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return -1;
+	*size_r = sb.st_size;
+	return 0;
+}
+
+int
+store_check_writable(const char *path, struct error *err)
+{
+	char *dir, *wal, *shm, *slash;
+	int r = 0, werr;
+
+	/* SQLite's own names (":memory:", URIs) are not files */
+	if (path[0] == '\0' || path[0] == ':' || strncmp(path, "file:", 5) == 0)
+		return 0;
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	xasprintf(&wal, "%s-wal", path);
+	xasprintf(&shm, "%s-shm", path);
+	if (access(path, W_OK) < 0 && (werr = errno) != ENOENT) {
+		r = error_set(err, ERR_TEMP,
+		    "%s: the database is read-only for this user (uid %u): "
+		    "%s; nothing can be stored until its permissions allow "
+		    "writing",
+		    path, (unsigned)getuid(), strerror(werr));
+	} else if (access(dir, W_OK) < 0 && (werr = errno) != ENOENT &&
+		   (access(wal, W_OK) < 0 || access(shm, W_OK) < 0)) {
+		r = error_set(err, ERR_TEMP,
+		    "%s: the database is read-only for this user (uid %u): "
+		    "its directory %s is not writable (%s), and SQLite must "
+		    "create %s-wal and -shm there to write",
+		    path, (unsigned)getuid(), dir, strerror(werr), path);
+	}
+	free(dir);
+	free(wal);
+	free(shm);
+	return r;
+}
+
+/* "file:" URI for `path` with `query`: '%', '?' and '#' escaped. */
+static char *
+ro_uri(const char *path, const char *query)
+{
+	struct buf b;
+
+	buf_init(&b, 3 * strlen(path) + strlen(query) + 16);
+	(void)buf_addstr(&b, "file:");
+	for (const char *p = path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			(void)buf_printf(&b, "%%%02X", (unsigned char)*p);
+		else
+			(void)buf_add(&b, p, 1);
+	}
+	(void)buf_printf(&b, "?%s", query);
+	return buf_steal(&b);
+}
+
+/* Open a store on `path` through SQLite URI `query`; read its version. */
+static int
+connect_ro(const char *path, const char *query, struct store **st_r,
+    int *version_r, struct error *err)
+{
+	struct store *st = store_new(path);
+	char *uri = ro_uri(path, query);
+	int r;
+
+	r = connect_db(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
+	free(uri);
+	if (r == 0)
+		r = read_version(st, version_r, err);
+	*st_r = st;
+	return r;
+}
+
+/*
+ * Open `path` read-only: "mode=ro" reads a WAL database when its -shm
+ * exists or can be created; when neither is possible (a directory this
+ * user cannot write) and no WAL content would be missed, "immutable=1"
+ * reads the file alone.  Then the schema must be current: it cannot be
+ * migrated.
+ */
+static int
+open_read_only(const char *path, struct store **st_r, struct error *err)
+{
+	struct store *st = NULL;
+	char *wal;
+	off_t wal_size = 0;
+	int r, v = 0, code;
+
+	r = connect_ro(path, "mode=ro", &st, &v, err);
+	code = st->db != NULL ? sqlite3_extended_errcode(st->db) & 0xff : 0;
+	/* no -shm and none can be made: SQLITE_CANTOPEN or _READONLY_* */
+	if (r < 0 && (code == SQLITE_CANTOPEN || code == SQLITE_READONLY)) {
+		store_close(&st);
+		xasprintf(&wal, "%s-wal", path);
+		if (file_size(wal, &wal_size) == 0 && wal_size > 0) {
+			r = error_set(err, ERR_TEMP,
+			    "%s: cannot read: %s holds commits, and this user "
+			    "(uid %u) cannot create the -shm file to read "
+			    "them",
+			    path, wal, (unsigned)getuid());
+		} else {
+			error_clear(err);
+			r = connect_ro(path, "immutable=1", &st, &v, err);
+		}
+		free(wal);
+	}
+	if (r == 0 && v > STORE_SCHEMA_VERSION)
+		r = version_too_new(st, v, err);
+	else if (r == 0 && v < STORE_SCHEMA_VERSION)
+		r = error_set(err, ERR_TEMP,
+		    "%s: schema %d needs an upgrade to %d, and this user "
+		    "(uid %u) cannot write the database: run triaged or "
+		    "`triage ingest` once as its owner",
+		    path, v, STORE_SCHEMA_VERSION, (unsigned)getuid());
+	if (r < 0) {
+		store_close(&st);
+		return -1;
+	}
+	st->version = v;
+	*st_r = st;
+	return 0;
+}
+
 int
 store_open(const char *path, struct store **st_r, struct error *err)
 {
 	struct store *st = NULL;
 	int r;
 
+	r = store_check_writable(path, err);
+	if (r < 0)
+		return -1;
 	r = store_open_raw(path, &st, err);
 	if (r < 0)
 		return -1;
@@ -1083,6 +1239,16 @@ store_open(const char *path, struct store **st_r, struct error *err)
 	}
 	*st_r = st;
 	return 0;
+}
+
+int
+store_open_read(const char *path, struct store **st_r, struct error *err)
+{
+	struct error werr = { 0 };
+
+	if (store_check_writable(path, &werr) == 0)
+		return store_open(path, st_r, err);
+	return open_read_only(path, st_r, err);
 }
 
 void

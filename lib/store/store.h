@@ -82,6 +82,23 @@ typedef int store_team_fn(void *arg, const char *address);
  * On success *st_r is the caller's (free with store_close).
  */
 int store_open(const char *path, struct store **st_r, struct error *err);
+/*
+ * For commands that only read (queue, show, search, report, status,
+ * outbox): as store_open() when this user can write the database, else
+ * read-only, without migrations: SQLite's "mode=ro", or "immutable=1"
+ * when the WAL's -shm file cannot be created and the -wal file holds
+ * nothing.  A read-only database whose schema is not current is refused
+ * (ERR_TEMP).  Anything that writes through a read-only store fails.
+ */
+int store_open_read(const char *path, struct store **st_r, struct error *err);
+/*
+ * Can this user write the database at `path` (the file, and its
+ * directory for the WAL's -wal and -shm, unless they exist writable)?
+ * Returns 0, or -1 with err set (ERR_TEMP) saying which and why.
+ * store_open() checks this first, so a writer on a read-only database
+ * fails at once with that reason.
+ */
+int store_check_writable(const char *path, struct error *err);
 /* Roll back any open transaction, close, set *stp to NULL; accepts NULL. */
 void store_close(struct store **stp);
 

@@ -336,6 +336,10 @@ refusal(struct apply *a, int64_t id, struct buf *b)
 	buf_addstr(b, a->errors.data != NULL ? a->errors.data : "");
 	buf_addstr(b, "\nThe commands of one mail apply all together or not "
 		      "at all:\nfix the errors and send them again.\n");
+	buf_addstr(b, "Write each command at the start of its own line, "
+		      "above any quoted or\nforwarded text: commands below a "
+		      "quote, indented or hidden are\nnever applied, since "
+		      "they may be someone else's words.\n");
 }
 
 /* Queue the answer, unless loops or the daily cap forbid it. */

@@ -15,6 +15,11 @@
 #      two of them, which triage drops by design)
 #   6. talon's HTML replies from nine clients: "Hi. I am fine. Thanks,
 #      Alex" in each
+#   7. mail commands (itest-reply --commands): "#claim" put on top of
+#      every body-only reply fixture is applied, and nothing else; the
+#      decoys of 3 are never applied (a quoted command applied fails the
+#      test whatever the floors); every whole message of the corpus is
+#      read, and those that would apply a command are listed
 #
 # Texts are compared with whitespace runs collapsed.  Prints the figures;
 # fails when a score drops below the floor recorded here, so a regression
@@ -43,7 +48,7 @@ import json, os, re, subprocess, sys, tempfile, time
 
 corpus, tool = sys.argv[1], sys.argv[2]
 floors = {"trimmer": 57, "talon": 34, "decoy": 43, "standard": 12,
-          "html": 9}
+          "html": 9, "top command": 577}
 
 def run(path, html=False, eml=False):
     args = [tool] + (["--html"] if html else []) + (["--eml"] if eml else [])
@@ -52,6 +57,27 @@ def run(path, html=False, eml=False):
     if p.returncode != 0:
         raise SystemExit(f"itest-reply failed on {path}: {p.stderr!r}")
     return p.stdout.decode("utf-8", "replace")
+
+def commands_each(paths):
+    """path -> (commands that would apply: none when any is refused,
+    refusals), all files in one itest-reply process."""
+    out = {}
+    for i in range(0, len(paths), 200):
+        p = subprocess.run([tool, "--commands-each"] + paths[i:i + 200],
+                           capture_output=True, timeout=600)
+        if p.returncode != 0:
+            raise SystemExit(f"itest-reply --commands-each failed: "
+                             f"{p.stderr[-2000:]!r}")
+        cur = None
+        for l in p.stdout.decode("utf-8", "replace").splitlines():
+            if l.startswith("== "):
+                cur = l[3:]
+                out[cur] = ([], [])
+            elif l.startswith("error: "):
+                out[cur][1].append(l)
+            else:
+                out[cur][0].append(l)
+    return {k: ([] if e else c, e) for k, (c, e) in out.items()}
 
 def norm(s):
     return re.sub(r"\s+", " ", s).strip()
@@ -168,6 +194,63 @@ for fn in sorted(os.listdir(hbase)):
     else:
         print(f"  html reply differs: {fn}")
 scores["html"] = (ok, total)
+
+# 7. commands
+quoted_applied = []
+with tempfile.TemporaryDirectory() as tmp:
+    tops = {}
+    for d in dirs:
+        for root, _, files in os.walk(os.path.join(corpus, d)):
+            for fn in sorted(files):
+                if fn.startswith("LICENSE") or fn.endswith((".eml", ".tsv")):
+                    continue
+                html = fn.endswith(".html")
+                path = os.path.join(tmp, f"top{len(tops)}" +
+                                    (".html" if html else ".txt"))
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(("<div>#claim</div>\n" if html else "#claim\n\n")
+                            + read(os.path.join(root, fn)))
+                tops[path] = f"{d}/{os.path.relpath(os.path.join(root, fn), os.path.join(corpus, d))}"
+    decoys = []
+    for n in names:
+        elided = read(os.path.join(base, "elided", n))
+        first = next((l.strip() for l in elided.splitlines() if l.strip()),
+                     None)
+        lines = read(os.path.join(base, "emails", n)).splitlines()
+        at = next((i for i, l in enumerate(lines) if first is not None and
+                   l.strip() == first), None)
+        if at is None:
+            continue
+        lines.insert(at + 1, "> #route decoy" if first.startswith(">")
+                     else "#route decoy")
+        path = os.path.join(tmp, "decoy-" + n + ".txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("#route real\n\n" + "\n".join(lines) + "\n")
+        decoys.append(path)
+    got = commands_each(sorted(tops) + decoys)
+    ok = 0
+    for path, name in sorted(tops.items(), key=lambda kv: kv[1]):
+        applied, errors = got[path]
+        if applied == ["#claim"]:
+            ok += 1
+        else:
+            print(f"  top command not alone: {name}: {applied} {errors[:1]}")
+    scores["top command"] = (ok, len(tops))
+    for path in decoys:
+        if "#route decoy" in got[path][0]:
+            quoted_applied.append(os.path.basename(path))
+emls = [os.path.join(root, fn) for root, _, files in os.walk(corpus)
+        for fn in sorted(files) if fn.endswith(".eml")]
+applying = 0
+for path, (applied, _) in sorted(commands_each(emls).items()):
+    if applied:
+        applying += 1
+        print(f"  whole message applies {applied}: "
+              f"{os.path.relpath(path, corpus)}")
+print(f"commands: {len(emls)} whole messages read, {applying} would apply "
+      f"a command; decoys in quoted history applied: {len(quoted_applied)}")
+if quoted_applied:
+    failed.append("quoted command applied: " + ", ".join(quoted_applied))
 
 for k, (a, b) in scores.items():
     print(f"{k}: {a}/{b} as expected (floor {floors[k]})")

@@ -20,13 +20,21 @@
  * "name[ arg][ priority][ dims=N]@line", and the errors as
  * "line: message".
  */
+#define INDENTED \
+	"indented, so it may be quoted text: not applied (write each " \
+	"command at the start of its own line)"
+
 static const struct {
 	const char *text;
 	const char *commands;
 	const char *errors;
 } text_cases[] = {
 	{ "#claim", "claim@1", "" },
-	{ "  #claim  ", "claim@1", "" },
+	{ "#claim  ", "claim@1", "" },
+	/* indented: it may be an indent-style quote of the customer */
+	{ "  #claim  ", "", "1: " INDENTED },
+	{ "ok\n\t#route sales", "", "2: " INDENTED },
+	{ "\xc2\xa0#close", "", "1: " INDENTED },
 	{ "#Claim", "claim@1", "" },
 	{ "#CLAIM\r", "claim@1", "" },
 	{ "Thanks!\n\n#claim\n#route support\n", "claim@3\nroute support@4",
@@ -80,7 +88,7 @@ static const struct {
 	{ "#", "", "" },
 	{ "", "", "" },
 	/* non-breaking spaces from HTML mail */
-	{ "\xc2\xa0#route\xc2\xa0support\xc2\xa0", "route support@1", "" },
+	{ "#route\xc2\xa0support\xc2\xa0", "route support@1", "" },
 	/* a good and a bad line: both reported, in order */
 	{ "#claim\n#priority soon\n#tag x", "claim@1\ntag x@3",
 	    "2: #priority needs one of low normal high urgent" },
@@ -142,7 +150,7 @@ test_source_kept(void **state)
 	struct command_list *l = command_list_new();
 
 	(void)state;
-	command_parse_text(l, "hello\n   #route  support  \n#priority x");
+	command_parse_text(l, "hello\n#route  support  \n#priority x");
 	assert_int_equal(l->n, 1);
 	assert_string_equal(l->v[0].source, "#route  support");
 	assert_int_equal(l->n_errors, 1);

@@ -241,6 +241,20 @@ static const struct tcase cases[] = {
 	    "#claim\n#route owner\n", MAILCMD_FAILED, "new", NULL, NULL, 1,
 	    "line 2: \"#route owner\": ticket #1 has no key account",
 	    "command-failed", "alice", "#route owner" },
+	/* issue 16: a command that may be quoted refuses the mail, and
+	 * the answer says why */
+	{ "a command below the quote: refused, says why", NONE,
+	    "alice@example.com", "sales@example.com", "Re: Pricing", 1, "",
+	    "#claim\n\nOn Mon, 3 Feb 2025, Pat <pat@buyer.example> wrote:\n"
+	    "> Hello\n\n#close\n",
+	    MAILCMD_FAILED, "new", NULL, NULL, 1,
+	    "line 2: \"#close\": below quoted text, so it may be quoted",
+	    "command-failed", "alice", "#close" },
+	{ "an indented command: refused, says why", NONE, "alice@example.com",
+	    "sales@example.com", "Re: Pricing", 1, "", "#claim\n\n    #close\n",
+	    MAILCMD_FAILED, "new", NULL, NULL, 1,
+	    "line 3: \"#close\": indented, so it may be quoted text",
+	    "command-failed", "alice", "#close" },
 	{ "a bad line: none applies", NONE, "alice@example.com",
 	    "sales@example.com", "Re: Pricing", 1, "",
 	    "#claim\n#priority soon\n", MAILCMD_FAILED, "new", NULL, NULL, 1,

@@ -23,6 +23,16 @@
 #include "test-common.h"
 #include "xalloc.h"
 
+#define BELOW \
+	"below quoted text, so it may be quoted: commands count only " \
+	"above the first quoted or forwarded message"
+
+#define INDENTED \
+	"indented, so it may be quoted text: not applied (write each " \
+	"command at the start of its own line)"
+/* the new text of the hidden-text fixtures: "#close" is hidden */
+#define HIDDEN_NEW "Taking it.\n#claim\nAlice"
+
 struct fixture_case {
 	const char *file;     /* under $TRIAGE_FIXTURES/reply/ */
 	const char *commands; /* "claim|route sales", as render() writes */
@@ -61,13 +71,16 @@ static const struct fixture_case fixtures[] = {
 	{ "22-signature.txt", "claim", "", "#claim\n\nAlice" },
 	{ "23-iphone-footer.txt", "route support", "", "#route support" },
 	{ "24-german-iphone-footer.txt", "claim", "", "#claim" },
-	{ "25-inline.txt", "tag ee-lead|route sales", "",
+	/* answers between quotes are new text, but commands there are
+	 * refused: a quote's tail without '>' looks the same */
+	{ "25-inline.txt", "", "4: " BELOW "|7: " BELOW,
 	    "40 seats, one per developer.\n\nYes, that is in the enterprise "
 	    "plan.\n#tag ee-lead\n\nOur sales team will call you.\n"
 	    "#route sales" },
-	{ "26-inline-nested.txt", "tag arm", "",
+	{ "26-inline-nested.txt", "", "2: " BELOW,
 	    "Adding the tag myself.\n#tag arm" },
-	{ "27-bottom-post.txt", "route support", "", NULL },
+	/* bottom-posting: refused with a reason, like interleaved */
+	{ "27-bottom-post.txt", "", "2: " BELOW, NULL },
 	{ "28-quote-only.txt", "", "", "" },
 	{ "29-several-in-order.txt",
 	    "claim|qualify 3|priority high|tag ee-lead|"
@@ -99,7 +112,7 @@ static const struct fixture_case fixtures[] = {
 	{ "53-html-outlook-desktop.html", "claim", "", "#claim" },
 	{ "54-html-thunderbird.html", "ack", "", "#ack\nWe have it." },
 	{ "55-html-apple-forward.html", "route sales", "", "#route sales" },
-	{ "56-html-inline.html", "tag ee-lead|route sales", "",
+	{ "56-html-inline.html", "", "4: " BELOW "|5: " BELOW,
 	    "Answers inline.\nYes, SAML and OIDC.\n#tag ee-lead\n"
 	    "#route sales" },
 	{ "57-html-gmail-signature.html", "claim", "", "#claim" },
@@ -108,6 +121,33 @@ static const struct fixture_case fixtures[] = {
 	{ "60-html-plain-blockquote.html", "story", "",
 	    "#story\nThey shipped with it." },
 	{ "61-html-hr-separator.html", "claim", "", "#claim" },
+	/* issue 16: commands in text the sender did not write */
+	{ "70-indent-wrote-on.txt", "", "", "Sure, looking into it." },
+	{ "71-indent-tab.txt", "", "3: " INDENTED, NULL },
+	{ "72-indent-spaces.txt", "claim", "4: " INDENTED, NULL },
+	{ "73-horde-quoting.txt", "claim", "", "Will do.\n#claim" },
+	{ "74-horde-zitat.txt", "", "", "Erledige ich." },
+	{ "75-from-subject.txt", "claim", "", "On it.\n#claim" },
+	{ "76-von-betreff.txt", "claim", "", "Mache ich.\n#claim" },
+	{ "77-legit-above-original.txt", "claim", "", "#claim" },
+	{ "80-html-stray-blockquote.html", "", "3: " BELOW, NULL },
+	{ "81-html-legit-gmail.html", "claim|priority high", "", NULL },
+	{ "82-html-display-none.html", "claim", "", HIDDEN_NEW },
+	{ "83-html-visibility-hidden.html", "claim", "", HIDDEN_NEW },
+	{ "84-html-font-size-0.html", "claim", "", HIDDEN_NEW },
+	{ "85-html-font-size-0px.html", "claim", "", HIDDEN_NEW },
+	{ "86-html-font-size-1px.html", "claim", "", HIDDEN_NEW },
+	{ "87-html-white-on-white.html", "claim", "", HIDDEN_NEW },
+	{ "88-html-color-equals-background.html", "claim", "", HIDDEN_NEW },
+	{ "89-html-hidden-attribute.html", "claim", "", HIDDEN_NEW },
+	{ "90-html-mso-hide.html", "claim", "", HIDDEN_NEW },
+	{ "91-html-opacity-0.html", "claim", "", HIDDEN_NEW },
+	{ "92-html-max-height-0.html", "claim", "", HIDDEN_NEW },
+	{ "93-html-display-none-important.html", "claim", "", HIDDEN_NEW },
+	{ "94-html-font-shorthand-0.html", "claim", "", HIDDEN_NEW },
+	{ "95-html-offscreen.html", "claim", "", HIDDEN_NEW },
+	{ "96-html-black-on-black.html", "claim", "", "#claim" },
+	{ "97-html-template-comment.html", "claim|priority high", "", NULL },
 };
 
 static int
@@ -152,7 +192,7 @@ test_fixtures(void **state)
 		struct command_list *l = command_list_new();
 		struct error err = { 0 };
 		struct buf cmds, errs;
-		char path[1024], *body, *text = NULL;
+		char path[1024], *body, *text = NULL, *zone, *below;
 		size_t len;
 
 		snprintf(path, sizeof(path), "%s/reply/%s", dir, fc->file);
@@ -162,10 +202,15 @@ test_fixtures(void **state)
 		if (ends_with(fc->file, ".html")) {
 			assert_int_equal(
 			    reply_new_text_html(body, len, &text, &err), 0);
+			assert_int_equal(
+			    reply_zone_html(body, len, &zone, &below, &err), 0);
 		} else {
 			text = reply_new_text_plain(body, len);
+			reply_zone_plain(body, len, &zone, &below);
 		}
-		command_parse_text(l, text);
+		command_parse_zone(l, zone, below);
+		free(zone);
+		free(below);
 		buf_init(&cmds, 4096);
 		buf_init(&errs, 4096);
 		render(l, &cmds, &errs);
@@ -204,41 +249,66 @@ static const struct {
 	{ "e07-german-latin1-qp.eml", "close" },
 	{ "e08-outlook-web-html-only.eml", "route support" },
 	{ "e09-plain-crlf-outlook.eml", "qualify 5|tag ee-lead" },
+	{ "e12-alternative-legit-outlook.eml", "route support" },
 };
 
+/* Whole messages whose structure makes commands ambiguous: refused. */
+static const struct {
+	const char *file;
+	const char *commands;
+	const char *errors;
+} eml_refused[] = {
+	/* Apple Mail: the quote's tail in a second text part, after an
+	 * inline image */
+	{ "e10-apple-split-image.eml", "claim", "4: " BELOW },
+	/* the HTML hides a command the plain text shows */
+	{ "e11-alternative-hidden-differ.eml", "claim",
+	    "3: the HTML and plain-text versions of this mail differ in "
+	    "their commands (hidden or quoted text?): not applied" },
+};
+
+/* The commands and errors of one whole-message fixture, rendered. */
 static void
-test_eml(void **state)
+eml_commands(const char *file, struct buf *cmds, struct buf *errs)
 {
 	static const char *const shared[] = {
 		"sales@example.com",
 		"community@example.com",
 	};
 	const char *dir = getenv("TRIAGE_FIXTURES");
+	struct command_list *l = command_list_new();
 	struct mime_limits lim;
+	struct error err = { 0 };
+	struct msg *m = NULL;
+	char path[1024], *raw;
+	size_t len;
 
-	(void)state;
 	assert_non_null(dir);
-	mime_init();
 	mime_limits_default(&lim);
+	snprintf(path, sizeof(path), "%s/reply/%s", dir, file);
+	raw = test_slurp(path, &len);
+	if (raw == NULL)
+		fail_msg("%s: cannot read", path);
+	assert_int_equal(mime_parse(raw, len, &lim, 0, &m, &err), 0);
+	assert_int_equal(command_parse_msg(l, m, shared, 2, &err), 0);
+	buf_init(cmds, 4096);
+	buf_init(errs, 4096);
+	render(l, cmds, errs);
+	command_list_free(&l);
+	msg_free(&m);
+	free(raw);
+}
+
+static void
+test_eml(void **state)
+{
+	(void)state;
+	mime_init();
 	for (size_t i = 0; i < sizeof(eml_fixtures) / sizeof(eml_fixtures[0]);
 	     i++) {
-		struct command_list *l = command_list_new();
-		struct error err = { 0 };
-		struct msg *m = NULL;
 		struct buf cmds, errs;
-		char path[1024], *raw;
-		size_t len;
 
-		snprintf(path, sizeof(path), "%s/reply/%s", dir,
-		    eml_fixtures[i].file);
-		raw = test_slurp(path, &len);
-		if (raw == NULL)
-			fail_msg("%s: cannot read", path);
-		assert_int_equal(mime_parse(raw, len, &lim, 0, &m, &err), 0);
-		assert_int_equal(command_parse_msg(l, m, shared, 2, &err), 0);
-		buf_init(&cmds, 4096);
-		buf_init(&errs, 4096);
-		render(l, &cmds, &errs);
+		eml_commands(eml_fixtures[i].file, &cmds, &errs);
 		if (strcmp(cmds.data != NULL ? cmds.data : "",
 			eml_fixtures[i].commands) != 0 ||
 		    errs.len != 0)
@@ -246,9 +316,20 @@ test_eml(void **state)
 			    eml_fixtures[i].file, cmds.data, errs.data);
 		buf_free(&cmds);
 		buf_free(&errs);
-		command_list_free(&l);
-		msg_free(&m);
-		free(raw);
+	}
+	for (size_t i = 0; i < sizeof(eml_refused) / sizeof(eml_refused[0]);
+	     i++) {
+		struct buf cmds, errs;
+
+		eml_commands(eml_refused[i].file, &cmds, &errs);
+		if (strcmp(cmds.data != NULL ? cmds.data : "",
+			eml_refused[i].commands) != 0 ||
+		    strcmp(errs.data != NULL ? errs.data : "",
+			eml_refused[i].errors) != 0)
+			fail_msg("%s: commands [%s] errors [%s]",
+			    eml_refused[i].file, cmds.data, errs.data);
+		buf_free(&cmds);
+		buf_free(&errs);
 	}
 	mime_shutdown();
 }
