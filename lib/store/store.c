@@ -6,7 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1002,19 +1002,18 @@ set_wal(struct store *st, struct error *err)
 }
 
 /*
- * A missing database file is created here, mode 0660 less the umask (the
- * programs set 007), so the team's Unix group can write it: SQLite would
- * create it 0644.  Its -wal and -shm files take the file's mode.
+ * A database this process creates is made 0660 (SQLite creates it 0644
+ * less the umask), so the team's Unix group can write it; its -wal and
+ * -shm files take the file's mode.  chmod by path: opening and closing
+ * the file here would drop the POSIX locks SQLite holds on it in this
+ * process (another connection of the daemon's).
  */
 static int
-create_file(const char *path, struct error *err)
+share_created(const char *path, int created, struct error *err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
-
-	if (fd < 0)
-		return error_set(err, ERR_INTERNAL, "%s: cannot create: %s",
-		    path, strerror(errno));
-	close(fd);
+	if (created && chmod(path, 0660) < 0)
+		return error_set(err, ERR_INTERNAL, "%s: chmod: %s", path,
+		    strerror(errno));
 	return 0;
 }
 
@@ -1049,13 +1048,14 @@ int
 store_open_raw(const char *path, struct store **st_r, struct error *err)
 {
 	struct store *st = store_new(path);
-	int r;
+	int r, created;
 
-	r = create_file(path, err);
-	if (r < 0)
-		goto fail;
+	created = access(path, F_OK) < 0 && errno == ENOENT;
 	r = connect_db(st, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	    err);
+	if (r < 0)
+		goto fail;
+	r = share_created(path, created, err);
 	if (r < 0)
 		goto fail;
 	/*
