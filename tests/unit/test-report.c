@@ -201,15 +201,30 @@ test_text(void **state)
 		"    1d 00h",
 		"  to first response       0         -         -           -"
 		"         -",
-		"  alice                6       3       3        1        50m"
-		"    4h 00m    3h 00m",
-		"  bob                  4       2       1        1        40m"
-		"    1d 01h    2h 00m",
+		"  alice              6      3     3     1      50m   4h 00m"
+		"   3h 00m   2d 00h",
+		"  bob                4      2     1     1      40m   1d 01h"
+		"   2h 00m   1d 00h",
+		/* conversion from the step before; the previous week */
+		"  received           12                                8  "
+		"+4 (+50.0%)",
+		"  claimed            10  83.3% of received             6  "
+		"+4 (+66.7%)",
+		"  acknowledged        4  80.0% of routed               4  "
+		"0 (0.0%)",
+		"  qualified           4  33.3% of received             2  "
+		"+2 (+100.0%)",
 		"  30m-1h                              3  "
 		"##############################",
 		"SLA breaches: 3 (claim 2, acknowledge 1)",
-		"  #7       claim       alice        late 2h 00m   SSO and "
-		"audit log?",
+		/* breaches summed up; the oldest deadlines first */
+		"  sales                               2  "
+		"##############################",
+		"  support                             1  ###############",
+		"  #7       claim       alice      2026-11-16T14:00 2h 00m  "
+		"SSO and audit log?",
+		"  #9       claim       -          2026-11-17T15:00 10m     "
+		"Quote for 50 seats",
 		"  münchen-meetup-and-a-very-l~        1  ######",
 	};
 	size_t lines = 0;
@@ -627,10 +642,22 @@ test_period(void **state)
 		    "--since \"-7d\": want a span like 90m, 24h, 7d or 2w" },
 		{ NULL, "2026-13-01", NULL, 0, NULL, NULL,
 		    "--from \"2026-13-01\": want YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM:SSZ" },
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
 		{ NULL, "2026-11-01", "01/11/2026", 0, NULL, NULL,
 		    "--to \"01/11/2026\": want YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM:SSZ" },
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
+		/* the bounds: 1970 .. 9999 (the data bounds them further) */
+		{ NULL, "1970-01-01", "9999-12-30", 0, "1970-01-01T00:00:00Z",
+		    "9999-12-31T00:00:00Z", NULL },
+		{ NULL, "1969-12-31", NULL, 0, NULL, NULL,
+		    "--from \"1969-12-31\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
+		{ NULL, "1969-12-31T23:59:59Z", NULL, 0, NULL, NULL,
+		    "--from \"1969-12-31T23:59:59Z\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
+		{ NULL, "2026-11-01", "10000-01-01", 0, NULL, NULL,
+		    "--to \"10000-01-01\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
 		{ NULL, "2026-11-10", "2026-11-01", 0, NULL, NULL,
 		    "the period is empty (it ends before it starts)" },
 	};
