@@ -170,6 +170,8 @@ static int
 report_finish_render(struct report *rep, const struct report_env *e,
     enum report_format f, struct buf *out, struct error *err)
 {
+	if (e->conf != NULL)
+		rep->ticket_url = xstrdup_or_null(e->conf->ticket_url);
 	set_accounts(&rep->stories, e->accounts);
 	set_accounts(&rep->breaches, e->accounts);
 	report_finish(rep);
@@ -243,6 +245,8 @@ cli_report(struct cli *cli, int argc, char **argv)
 	if (rc != CLI_OK)
 		goto out;
 	r = report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep, &err);
+	if (r == 0)
+		r = report_fill_prev(ctx.st, &rep, &err);
 	if (r == 0)
 		r = report_finish_render(&rep, &e, o.format, &out, &err);
 	if (r < 0) {

@@ -106,6 +106,7 @@ struct conf {
 	size_t n_team;
 	char *trust_authentication_results; /* NULL when not set */
 	struct conf_sla sla;
+	char *ticket_url; /* "https://crm.example.com/t/{id}"; NULL: none */
 };
 
 /*
@@ -149,6 +150,12 @@ const struct conf_member *conf_member_by_name(const struct conf *c,
     const char *name);
 /* Is `queue` a queue name this config knows (a mailbox's queue or route)? */
 int conf_has_queue(const struct conf *c, const char *queue);
+
+/*
+ * A ticket's link: the ticket_url template with its "{id}" replaced by
+ * the ticket number.  A new string (free it), or NULL when tmpl is NULL.
+ */
+char *conf_ticket_url(const char *tmpl, int64_t id);
 
 /*
  * Parse "90", "30s", "15m", "4h", "1d", "2w" (or sums such as "1h30m")

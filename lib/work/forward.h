@@ -113,6 +113,7 @@ struct forward_ticket {
 	 */
 	size_t first_new;
 	size_t n_new;
+	const char *ticket_url; /* the ticket_url template, or NULL */
 };
 
 /* Where the forward goes (a route of triage.conf).  Pointers foreign. */
@@ -129,6 +130,7 @@ struct forward_sender {
 	char *from;    /* owned: the From header, "Triage <t@x.com>" */
 	char *address; /* owned: t@x.com, lowercased: envelope + X-Loop */
 	char *domain;  /* owned: x.com, right side of our Message-IDs */
+	const char *ticket_url; /* foreign: conf's ticket_url, or NULL */
 };
 
 /* One finished mail and its envelope.  Everything owned. */

@@ -466,6 +466,7 @@ pass_run(struct store *st, const struct conf *c,
 		goto out;
 	p.res.rows = n;
 	r = forward_sender_parse(c->smtp_from, &p.sender, err);
+	p.sender.ticket_url = c->ticket_url;
 	if (r < 0)
 		goto out;
 	for (i = 0; i < n && r == 0; i++) {

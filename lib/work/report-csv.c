@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 
 #include "report-private.h"
 #include "xalloc.h"
@@ -132,9 +133,8 @@ tickets(struct report_out *o, const struct report *r, const char *section,
 		row(o, section, id, "account", k->account);
 		row(o, section, id, "owner", k->owner);
 		if (r->ticket_url != NULL) {
-			char *url;
+			char *url = conf_ticket_url(r->ticket_url, k->id);
 
-			xasprintf(&url, "%s%s", r->ticket_url, id);
 			row(o, section, id, "url", url);
 			free(url);
 		}

@@ -159,6 +159,20 @@ report_rate(int64_t part, int64_t whole)
 	return (int)((part * 1000 + whole / 2) / whole);
 }
 
+const char *
+report_bucket_name(enum report_bucket b)
+{
+	switch (b) {
+	case REPORT_BUCKET_DAY:
+		break;
+	case REPORT_BUCKET_WEEK:
+		return "week";
+	case REPORT_BUCKET_MONTH:
+		return "month";
+	}
+	return "day";
+}
+
 void
 report_funnel_stages(const struct report_funnel *f,
     struct report_stage v[REPORT_FUNNEL_STAGES])

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 
 #include "report-private.h"
 #include "xalloc.h"
@@ -502,13 +503,17 @@ bdr_table(struct report_out *o, const struct report *r)
 static void
 ticket_ref(struct report_out *o, const struct report *r, int64_t id)
 {
+	char *url;
+
 	if (r->ticket_url == NULL) {
 		report_out_printf(o, "#%lld", (long long)id);
 		return;
 	}
+	url = conf_ticket_url(r->ticket_url, id);
 	report_out_str(o, "<a href=\"");
-	esc(o, r->ticket_url);
-	report_out_printf(o, "%lld\">#%lld</a>", (long long)id, (long long)id);
+	esc(o, url);
+	report_out_printf(o, "\">#%lld</a>", (long long)id);
+	free(url);
 }
 
 static void

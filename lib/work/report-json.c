@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 
 #include "report-private.h"
 #include "xalloc.h"
@@ -101,8 +102,7 @@ ticket_obj(const struct report *r, const struct report_ticket *t, int breach)
 	json_object_object_add(o, "customer", str_or_null(t->customer));
 	json_object_object_add(o, "account", str_or_null(t->account));
 	json_object_object_add(o, "owner", str_or_null(t->owner));
-	if (r->ticket_url != NULL)
-		xasprintf(&url, "%s%lld", r->ticket_url, (long long)t->id);
+	url = conf_ticket_url(r->ticket_url, t->id);
 	json_object_object_add(o, "url", str_or_null(url));
 	free(url);
 	if (breach) {

@@ -23,20 +23,6 @@ report_bucket_for(int64_t days)
 	return REPORT_BUCKET_MONTH;
 }
 
-const char *
-report_bucket_name(enum report_bucket b)
-{
-	switch (b) {
-	case REPORT_BUCKET_DAY:
-		break;
-	case REPORT_BUCKET_WEEK:
-		return "week";
-	case REPORT_BUCKET_MONTH:
-		return "month";
-	}
-	return "day";
-}
-
 void
 report_init(struct report *r, int64_t from, int64_t to)
 {

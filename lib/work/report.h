@@ -121,8 +121,8 @@ struct report {
 	int64_t generated; /* when the report was made */
 	char *mailbox;	   /* owned; NULL: every mailbox */
 	char *hours;	   /* owned business-hours spec; NULL: none */
-	char *ticket_url;  /* owned; a ticket's link is this + id;
-				   NULL: no links, ids only */
+	char *ticket_url;  /* owned; the ticket_url template (a link is
+				   conf_ticket_url); NULL: ids only */
 
 	int64_t tickets; /* tickets created in the period */
 	struct report_counts by_mailbox, by_queue, by_tag;
@@ -230,6 +230,7 @@ struct report_digest {
 	int64_t day_from, day_to; /* its bounds, for the store's
 					   queries (sla_day_start) */
 	char *hours;		  /* owned business-hours spec; NULL: none */
+	char *ticket_url; /* owned ticket_url template; NULL: no links */
 	struct report_tickets breached; /* clock, at = deadline, late */
 	struct report_tickets at_risk;	/* clock, at = deadline */
 	struct report_counts unclaimed; /* open "new" tickets per queue */
@@ -243,7 +244,9 @@ void report_digest_clear(struct report_digest *d);
 /*
  * Sort the lists (breached: latest first; at risk: nearest deadline
  * first; queues: most first) and append the mail's subject line to
- * *subject and its plain-text body (lines of at most 78 columns) to
+ * *subject and its plain-text body (lines of at most 78 columns; each
+ * ticket with its whole subject, wrapped, and its link when ticket_url
+ * is set) to
  * *body.  Returns 0, or -1 with *err set when a buffer's cap is passed.
  */
 int report_digest_render(struct report_digest *d, struct buf *subject,
@@ -262,7 +265,7 @@ struct report_reminder {
 	const char *owner;   /* BDR name, or the route's name */
 	int clock;	     /* enum sla_clock: SLA_CLOCK_CLAIM / _ACK */
 	int64_t since, deadline, now;
-	const char *ticket_url; /* the ticket's link is this + id */
+	const char *ticket_url; /* the ticket_url template, or NULL */
 };
 
 /*

@@ -112,7 +112,7 @@ main(int argc, char **argv)
 	struct forward_message msgs[MAX_MSGS];
 	char *texts[MAX_MSGS] = { NULL }, *password = NULL;
 	struct forward_ticket t = { 0 };
-	struct forward_sender sender = { NULL, NULL, NULL };
+	struct forward_sender sender = { 0 };
 	struct forward_mails out = { NULL, 0 };
 	struct smtp *s = NULL;
 	struct error err;
