@@ -31,7 +31,7 @@ static const char css[] =
     "h3{font-size:15px;margin:12px 0 6px}\n"
     ".pair{display:flex;flex-wrap:wrap;gap:16px}\n"
     ".pair table{width:auto;min-width:220px}\n"
-    "#funnel{margin-top:10px}\n"
+
     ".meta{color:#56606b;margin:0 0 16px}\n"
     ".tiles{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}\n"
     ".tile{background:#fff;border-radius:8px;padding:10px 16px;"
@@ -52,7 +52,8 @@ static const char css[] =
     "table{border-collapse:collapse;width:100%;font-size:14px}\n"
     "th,td{text-align:left;padding:4px 8px;border-bottom:1px solid "
     "#e3e6ea;vertical-align:top}\n"
-    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}\n"
     ".legend span{display:inline-block;margin-right:14px;font-size:13px}\n"
     ".legend i{display:inline-block;width:11px;height:11px;"
     "margin-right:5px;vertical-align:-1px;border-radius:2px}\n"
@@ -291,6 +292,8 @@ funnel_table(struct report_out *o, const struct report *r)
 
 	report_funnel_stages(&r->funnel, now);
 	report_funnel_stages(&r->prev, prev);
+	report_out_str(o, "<section><h2>Funnel: conversion and the previous "
+			  "period</h2>\n");
 	report_out_str(o, "<table id=\"funnel\"><tr><th>stage</th>"
 			  "<th class=\"n\">tickets</th>"
 			  "<th class=\"n\">conversion</th>");
@@ -324,7 +327,7 @@ funnel_table(struct report_out *o, const struct report *r)
 		}
 		report_out_str(o, "</tr>\n");
 	}
-	report_out_str(o, "</table>\n");
+	report_out_str(o, "</table></section>\n");
 }
 
 static void
@@ -345,7 +348,6 @@ chart_funnel(struct report_out *o, const struct report *r)
 	    "Funnel: received, claimed, routed, "
 	    "acknowledged; qualified vs disqualified",
 	    bars, sizeof(bars) / sizeof(bars[0]), 4);
-	funnel_table(o, r);
 	report_out_str(o, "</section>\n");
 }
 
@@ -658,6 +660,7 @@ report_render_html(const struct report *r, struct buf *out, struct error *err)
 	chart_claim(&o, r);
 	chart_bdr(&o, r);
 	report_out_str(&o, "</div>\n");
+	funnel_table(&o, r);
 	times_table(&o, r);
 	bdr_table(&o, r);
 	report_out_str(&o, "<div class=\"grid\">\n");
