@@ -580,6 +580,7 @@ conf_free(struct conf **confp)
 	free(c->sla.hours);
 	free(c->trust_authentication_results);
 	free(c->ticket_url);
+	free(c->timezone);
 	free(c->path);
 	free(c->database);
 	free(c->rules);

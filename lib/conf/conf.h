@@ -107,6 +107,8 @@ struct conf {
 	char *trust_authentication_results; /* NULL when not set */
 	struct conf_sla sla;
 	char *ticket_url; /* "https://crm.example.com/t/{id}"; NULL: none */
+	char *timezone;	  /* the report's zone, "Europe/Berlin"; NULL: the
+			     hours' zone, else the system's */
 };
 
 /*

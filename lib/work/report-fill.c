@@ -24,6 +24,7 @@
  * Thursday; weeks start on Monday), month year * 12 + month.
  */
 struct days {
+	const struct sla_hours *zone; /* foreign: whose local days */
 	enum report_bucket bucket;
 	int64_t first; /* the period's first bucket number */
 	int64_t *n;    /* owned */
@@ -80,6 +81,7 @@ days_init(struct days *d, const struct sla_hours *h, int64_t from, int64_t to)
 {
 	int64_t first = sla_local_day(h, from), last = sla_local_day(h, to - 1);
 
+	d->zone = h;
 	d->bucket = report_bucket_for(last - first + 1);
 	d->first = bucket_of(d->bucket, first);
 	d->count = (size_t)(bucket_of(d->bucket, last) - d->first + 1);
@@ -87,9 +89,9 @@ days_init(struct days *d, const struct sla_hours *h, int64_t from, int64_t to)
 }
 
 static void
-days_add(struct days *d, const struct sla_hours *h, int64_t t)
+days_add(struct days *d, int64_t t)
 {
-	int64_t i = bucket_of(d->bucket, sla_local_day(h, t)) - d->first;
+	int64_t i = bucket_of(d->bucket, sla_local_day(d->zone, t)) - d->first;
 
 	if (i >= 0 && (size_t)i < d->count)
 		d->n[i]++;
@@ -141,7 +143,7 @@ ticket_row(struct report *r, const struct store_report_ticket *t,
 {
 	r->tickets++;
 	funnel_row(&r->funnel, t);
-	days_add(days, h, t->created);
+	days_add(days, t->created);
 	report_counts_add(&r->by_queue, t->queue, 1);
 	if (span(t->created, t->claimed_at)) {
 		add_span(&r->times[REPORT_TO_CLAIM], h, t->created,
@@ -181,13 +183,13 @@ ticket_row(struct report *r, const struct store_report_ticket *t,
 
 static int
 fill_tickets(struct store_report *q, struct report *r,
-    const struct sla_hours *h, struct error *err)
+    const struct sla_hours *h, const struct sla_hours *zone, struct error *err)
 {
 	struct store_report_ticket t;
 	struct days days;
 	int rc;
 
-	days_init(&days, h, r->from, r->to);
+	days_init(&days, zone, r->from, r->to);
 	for (;;) {
 		rc = store_report_ticket_next(q, &t, err);
 		if (rc <= 0)
@@ -331,13 +333,24 @@ int
 report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
     const struct sla_hours *hours, struct report *r_r, struct error *err)
 {
+	return report_fill_in(st, from, to, mailbox, hours, NULL, r_r, err);
+}
+
+int
+report_fill_in(struct store *st, int64_t from, int64_t to, const char *mailbox,
+    const struct sla_hours *hours, const struct sla_hours *zone,
+    struct report *r_r, struct error *err)
+{
+	/* local days in the zone; the hours' own without one */
+	const struct sla_hours *day_zone = zone != NULL ? zone : hours;
+
 	struct store_report *q = NULL;
 	struct report r;
 	int rc;
 
 	if (to <= from)
 		return error_set(err, ERR_USAGE, "report: empty period");
-	if (clamp_period(st, hours, &from, &to, err) < 0)
+	if (clamp_period(st, day_zone, &from, &to, err) < 0)
 		return -1;
 	rc = store_report_open(st, from, to, mailbox, &q, err);
 	if (rc < 0)
@@ -346,7 +359,8 @@ report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
 	r.generated = store_now(st);
 	r.mailbox = xstrdup_or_null(mailbox);
 	r.hours = hours != NULL ? xstrdup(sla_hours_spec(hours)) : NULL;
-	rc = fill_tickets(q, &r, hours, err);
+	r.zone = zone;
+	rc = fill_tickets(q, &r, hours, day_zone, err);
 	if (rc == 0)
 		rc = fill_counts(q, &r, STORE_COUNT_MAILBOX, err);
 	if (rc == 0)

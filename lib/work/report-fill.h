@@ -57,6 +57,15 @@ int report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
     const struct sla_hours *hours, struct report *r_r, struct error *err);
 
 /*
+ * report_fill with local days (volume, the bounds of the data) in
+ * `zone` (sla_zone) instead of the hours' zone, and r_r->zone set to it
+ * for the times text and HTML show.  `zone` must outlive the report.
+ */
+int report_fill_in(struct store *st, int64_t from, int64_t to,
+    const char *mailbox, const struct sla_hours *hours,
+    const struct sla_hours *zone, struct report *r_r, struct error *err);
+
+/*
  * The previous period of equal length, [from - (to - from), from), of a
  * filled report: its funnel into r->prev (has_prev, prev_from set).
  * Returns 0, or -1 with *err set and r unchanged.

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "report-private.h"
+#include "sla.h"
 
 static const int64_t hist_upper[REPORT_HIST_BUCKETS] = { 15 * 60, 30 * 60, 3600,
 	2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400, INT64_MAX };
@@ -157,6 +158,21 @@ report_rate(int64_t part, int64_t whole)
 	if (whole > INT64_MAX / 1000)
 		return (int)(part / (whole / 1000));
 	return (int)((part * 1000 + whole / 2) / whole);
+}
+
+void
+report_fmt_local(const struct report *r, int64_t t, char *buf, size_t size)
+{
+	if (r->zone == NULL)
+		report_fmt_time(t, buf, size);
+	else
+		sla_local_format(r->zone, t, buf, size);
+}
+
+const char *
+report_zone_name(const struct report *r)
+{
+	return r->zone != NULL ? sla_hours_spec(r->zone) : "UTC";
 }
 
 const char *

@@ -568,7 +568,7 @@ small_counts(struct report_out *o, const char *title,
 static void
 breaches_table(struct report_out *o, const struct report *r)
 {
-	char late[32], at[32];
+	char late[32], at[48];
 
 	report_out_printf(o,
 	    "<section id=\"breaches\"><h2>SLA breaches: %zu (claim %lld, "
@@ -592,7 +592,7 @@ breaches_table(struct report_out *o, const struct report *r)
 		const struct report_ticket *t = &r->breaches.v[r->oldest[i]];
 
 		report_fmt_duration(t->late, late, sizeof(late));
-		report_fmt_time(t->at, at, sizeof(at));
+		report_fmt_local(r, t->at, at, sizeof(at));
 		report_out_str(o, "<tr><td>");
 		ticket_ref(o, r, t->id);
 		report_out_str(o, "</td><td>");
@@ -616,11 +616,11 @@ breaches_table(struct report_out *o, const struct report *r)
 static void
 header(struct report_out *o, const struct report *r)
 {
-	char from[32], to[32], gen[32];
+	char from[48], to[48], gen[48];
 
-	report_fmt_time(r->from, from, sizeof(from));
-	report_fmt_time(r->to, to, sizeof(to));
-	report_fmt_time(r->generated, gen, sizeof(gen));
+	report_fmt_local(r, r->from, from, sizeof(from));
+	report_fmt_local(r, r->to, to, sizeof(to));
+	report_fmt_local(r, r->generated, gen, sizeof(gen));
 	report_out_str(o,
 	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
@@ -638,7 +638,9 @@ header(struct report_out *o, const struct report *r)
 	esc(o, r->mailbox != NULL ? r->mailbox : "all");
 	report_out_str(o, " &middot; business hours: ");
 	esc(o, r->hours != NULL ? r->hours : "none");
-	report_out_printf(o, " &middot; generated %s</p>\n", gen);
+	report_out_printf(o, " &middot; generated %s &middot; times in ", gen);
+	esc(o, report_zone_name(r));
+	report_out_str(o, "</p>\n");
 }
 
 int

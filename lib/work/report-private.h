@@ -87,6 +87,14 @@ void report_fmt_change(int64_t n, int64_t prev, char *buf, size_t size);
 #define REPORT_AXIS_TICKS 5
 int64_t report_axis(int64_t max, int64_t *step_r);
 
+/*
+ * `t` for people, in the report's zone: "2026-11-09 11:00 CET", or
+ * without a zone report_fmt_time's "2026-11-09T10:00:00Z" (at least 40
+ * bytes).  The zone's name for a heading: "Europe/Berlin" or "UTC".
+ */
+void report_fmt_local(const struct report *r, int64_t t, char *buf,
+    size_t size);
+const char *report_zone_name(const struct report *r);
 /* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
 void report_fmt_time(int64_t t, char *buf, size_t size);
 /* A short human duration: "45s" "12m" "3h 05m" "2d 04h". */

@@ -188,7 +188,7 @@ stories(struct report_out *o, const struct report *r)
 static void
 breaches(struct report_out *o, const struct report *r)
 {
-	char late[32], at[32];
+	char late[32], at[48];
 
 	report_out_printf(o,
 	    "\nSLA breaches: %lld (claim %lld, "
@@ -208,7 +208,7 @@ breaches(struct report_out *o, const struct report *r)
 		const struct report_ticket *t = &r->breaches.v[r->oldest[i]];
 
 		report_fmt_duration(t->late, late, sizeof(late));
-		report_fmt_time(t->at, at, sizeof(at));
+		report_fmt_local(r, t->at, at, sizeof(at));
 		report_out_printf(o, "  #%-7lld %-11s ", (long long)t->id,
 		    t->clock != NULL ? t->clock : "-");
 		report_out_column(o, t->owner, 10, 1);
@@ -222,11 +222,14 @@ int
 report_render_text(const struct report *r, struct buf *out, struct error *err)
 {
 	struct report_out o = { .b = out };
-	char from[32], to[32], title[32];
+	char from[48], to[48], title[32];
 
-	report_fmt_time(r->from, from, sizeof(from));
-	report_fmt_time(r->to, to, sizeof(to));
+	report_fmt_local(r, r->from, from, sizeof(from));
+	report_fmt_local(r, r->to, to, sizeof(to));
 	report_out_printf(&o, "triage report %s .. %s\n", from, to);
+	report_out_str(&o, "Times in: ");
+	report_out_column(&o, report_zone_name(r), 40, 0);
+	report_out_str(&o, "\n");
 	report_out_str(&o, "Mailbox: ");
 	report_out_column(&o, r->mailbox != NULL ? r->mailbox : "all", 40, 0);
 	report_out_str(&o, "\nBusiness hours: ");

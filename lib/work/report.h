@@ -121,7 +121,10 @@ struct report {
 	int64_t generated; /* when the report was made */
 	char *mailbox;	   /* owned; NULL: every mailbox */
 	char *hours;	   /* owned business-hours spec; NULL: none */
-	char *ticket_url;  /* owned; the ticket_url template (a link is
+	/* The zone of local days and of the times text and HTML show
+	   (sla_zone); foreign, set by report_fill_in; NULL: UTC. */
+	const struct sla_hours *zone;
+	char *ticket_url; /* owned; the ticket_url template (a link is
 				   conf_ticket_url); NULL: ids only */
 
 	int64_t tickets; /* tickets created in the period */

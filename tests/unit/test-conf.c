@@ -194,6 +194,9 @@ static const struct error_case error_cases[] = {
 	    "@FILE@:2: 'digest_at' must be a time HH:MM, not \"8am\"\n"
 	    "@FILE@:3: 'hours' has bad days \"Mon-Fry\" (use Mon-Fri or "
 	    "Mon,Wed,Fri)" },
+	{ "timezone", MAILBOX_OK "timezone = \"Europe/Berln\";\n",
+	    "@FILE@:2: 'timezone' must be a time zone such as "
+	    "\"Europe/Berlin\", not \"Europe/Berln\"" },
 	{ "ticket_url", MAILBOX_OK "ticket_url = \"crm.example.com/t/{id}\";\n",
 	    "@FILE@:2: 'ticket_url' must be an http:// or https:// URL with "
 	    "{id} once (\"https://crm.example.com/t/{id}\"), not "
@@ -441,6 +444,7 @@ test_example(void **state)
 	assert_string_equal(c->sla.digest_at, "08:00");
 	assert_string_equal(c->sla.hours, "Mon-Fri 09:00-18:00 Europe/Berlin");
 	assert_null(c->ticket_url); /* commented out */
+	assert_string_equal(c->timezone, "Europe/Berlin");
 	conf_free(&c);
 	assert_null(c);
 	conf_free(&c); /* NULL is fine */

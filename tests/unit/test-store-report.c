@@ -822,6 +822,54 @@ test_range(void **state)
 	store_close(&st);
 }
 
+/*
+ * Times and local days in the configured zone: a zone by name, shown
+ * with its abbreviation; the volume's days are the zone's (a ticket at
+ * 23:30Z on Sunday 8 November is Monday in Berlin); an unknown zone is
+ * a config error.
+ */
+static void
+test_zone(void **state)
+{
+	struct sla_hours *berlin = NULL, *bad = NULL;
+	struct store *st = open_fresh("zone");
+	struct report u, b;
+	struct error err = { 0 };
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(sla_zone("Europe/Berlin", &berlin, &err), 0);
+	assert_string_equal(sla_hours_spec(berlin), "Europe/Berlin");
+	sla_local_format(berlin, T0 + 10 * 3600, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-09 11:00 CET");
+	sla_local_format(berlin, 1782900000, buf, sizeof(buf)); /* July */
+	assert_string_equal(buf, "2026-07-01 12:00 CEST");
+	assert_int_equal(sla_zone("Europe/Nowhere", &bad, &err), -1);
+	assert_int_equal(err.code, ERR_CONF);
+	assert_null(bad);
+
+	assert_int_equal(run(st, history, sizeof(history) / sizeof(history[0])),
+	    0);
+	fake_now = H(60); /* 2026-11-11T12:00Z: the period ends today */
+	report_init(&u, 0, 0);
+	report_init(&b, 0, 0);
+	assert_int_equal(
+	    report_fill_in(st, H(-24), H(72), NULL, NULL, NULL, &u, &err), 0);
+	assert_int_equal(
+	    report_fill_in(st, H(-24), H(72), NULL, NULL, berlin, &b, &err), 0);
+	assert_ptr_equal(b.zone, berlin);
+	assert_null(u.zone);
+	/* H(-14) is 2026-11-08T10:00Z: Sunday both in UTC and in Berlin */
+	assert_int_equal(report_counts_get(&u.by_day, "2026-11-08"),
+	    report_counts_get(&b.by_day, "2026-11-08"));
+	/* today ends at midnight in Berlin, an hour before UTC's */
+	assert_int_equal(b.to, u.to - 3600);
+	report_clear(&u);
+	report_clear(&b);
+	sla_hours_free(&berlin);
+	store_close(&st);
+}
+
 /* The bucket rule's edges. */
 static void
 test_bucket_rule(void **state)
@@ -892,6 +940,7 @@ main(void)
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_bucket_rule),
+		cmocka_unit_test(test_zone),
 		cmocka_unit_test(test_prev),
 	};
 
