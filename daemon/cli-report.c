@@ -39,6 +39,7 @@ struct report_opts {
 struct report_env {
 	struct conf *conf;
 	struct sla_hours *hours;
+	struct sla_hours *zone; /* timezone, else the hours', else local */
 	struct accounts *accounts;
 };
 
@@ -103,6 +104,7 @@ env_clear(struct report_env *e)
 {
 	conf_free(&e->conf);
 	sla_hours_free(&e->hours);
+	sla_hours_free(&e->zone);
 	accounts_free(&e->accounts);
 }
 
@@ -121,7 +123,8 @@ env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
 
 	if (!cli->conf_given && o->db != NULL &&
 	    access(cli->conf_path, F_OK) < 0)
-		return CLI_OK;
+		return sla_zone(NULL, &e->zone, &err) < 0 ? cli_fail(&err) :
+							    CLI_OK;
 	r = conf_load_flags(cli->conf_path, CONF_LOAD_NO_SECRETS, &e->conf,
 	    &errs);
 	if (r < 0) {
@@ -135,6 +138,13 @@ env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
 		if (r < 0)
 			return cli_fail(&err);
 	}
+	/* timezone, else the business hours' zone, else the system's */
+	r = sla_zone(e->conf->timezone != NULL ? e->conf->timezone :
+		     e->hours != NULL	       ? sla_hours_zone(e->hours) :
+						 NULL,
+	    &e->zone, &err);
+	if (r < 0)
+		return cli_fail(&err);
 	if (e->conf->accounts != NULL) {
 		/* Without accounts the figures still stand: say so, go on. */
 		r = accounts_load(e->conf->accounts, &e->accounts, &aerrs);
@@ -170,6 +180,8 @@ static int
 report_finish_render(struct report *rep, const struct report_env *e,
     enum report_format f, struct buf *out, struct error *err)
 {
+	if (e->conf != NULL)
+		rep->ticket_url = xstrdup_or_null(e->conf->ticket_url);
 	set_accounts(&rep->stories, e->accounts);
 	set_accounts(&rep->breaches, e->accounts);
 	report_finish(rep);
@@ -232,8 +244,9 @@ cli_report(struct cli *cli, int argc, char **argv)
 		rc = CLI_REFUSED;
 		goto out;
 	}
-	r = report_period(o.since, o.from, o.to, e.hours, (int64_t)time(NULL),
-	    &from, &to, &err);
+	r = report_period(o.since, o.from, o.to,
+	    e.zone != NULL ? e.zone : e.hours, (int64_t)time(NULL), &from, &to,
+	    &err);
 	if (r < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -242,7 +255,10 @@ cli_report(struct cli *cli, int argc, char **argv)
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		goto out;
-	r = report_fill(ctx.st, from, to, o.mailbox, e.hours, &rep, &err);
+	r = report_fill_in(ctx.st, from, to, o.mailbox, e.hours,
+	    e.zone != NULL ? e.zone : e.hours, &rep, &err);
+	if (r == 0)
+		r = report_fill_prev(ctx.st, &rep, &err);
 	if (r == 0)
 		r = report_finish_render(&rep, &e, o.format, &out, &err);
 	if (r < 0) {

@@ -492,6 +492,45 @@ load_sla(struct loader *l, const struct key *k, const config_setting_t *s,
 
 /* The top level ------------------------------------------------------- */
 
+/* timezone: a zone of the tz database, as the hours' ZONE is checked. */
+static void
+check_timezone(struct loader *l, const struct key *k, const config_setting_t *s,
+    const char *text, void *base)
+{
+	char spec[256], why[256];
+
+	(void)base;
+	snprintf(spec, sizeof(spec), "Mon 09:00-18:00 %s", text);
+	if (strchr(text, ' ') != NULL ||
+	    !conf_valid_hours(spec, why, sizeof(why)))
+		conf_lerr(l, s,
+		    "'%s' must be a time zone such as \"Europe/Berlin\", "
+		    "not \"%s\"",
+		    k->name, text);
+}
+
+/*
+ * ticket_url: an http(s) URL with "{id}" once, printable ASCII without
+ * blanks, quotes or angle brackets (it goes into mail text and HTML).
+ */
+static void
+check_ticket_url(struct loader *l, const struct key *k,
+    const config_setting_t *s, const char *text, void *base)
+{
+	const char *id = strstr(text, "{id}");
+	int ok = strncmp(text, "https://", 8) == 0 ||
+		 strncmp(text, "http://", 7) == 0;
+
+	(void)base;
+	for (const char *p = text; ok && *p != '\0'; p++)
+		ok = *p > ' ' && *p < 0x7f && strchr("\"'<>\\`", *p) == NULL;
+	if (!ok || id == NULL || strstr(id + 4, "{id}") != NULL)
+		conf_lerr(l, s,
+		    "'%s' must be an http:// or https:// URL with {id} once "
+		    "(\"https://crm.example.com/t/{id}\"), not \"%s\"",
+		    k->name, text);
+}
+
 static void
 load_smtp(struct loader *l, const struct key *k, const config_setting_t *s,
     const char *text, void *base)
@@ -581,6 +620,10 @@ static const struct key top_keys[] = {
 	    F(struct conf, trust_authentication_results) },
 	{ "log_level", V_CUSTOM, .def = "info", .fn = load_log_level },
 	{ "sla", V_BLOCK, .fn = load_sla },
+	{ "ticket_url", V_STR, F(struct conf, ticket_url), K_EMPTY_NULL,
+	    .fn = check_ticket_url },
+	{ "timezone", V_STR, F(struct conf, timezone), K_EMPTY_NULL,
+	    .fn = check_timezone },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);
 

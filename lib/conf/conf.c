@@ -579,6 +579,8 @@ conf_free(struct conf **confp)
 	free(c->sla.digest_at);
 	free(c->sla.hours);
 	free(c->trust_authentication_results);
+	free(c->ticket_url);
+	free(c->timezone);
 	free(c->path);
 	free(c->database);
 	free(c->rules);
@@ -625,6 +627,23 @@ conf_member_by_name(const struct conf *c, const char *name)
 			return &c->team[i];
 	}
 	return NULL;
+}
+
+char *
+conf_ticket_url(const char *tmpl, int64_t id)
+{
+	const char *at;
+	char *url;
+
+	if (tmpl == NULL)
+		return NULL;
+	at = strstr(tmpl, "{id}");
+	if (at == NULL) /* conf_load refuses it; be safe anyway */
+		xasprintf(&url, "%s%lld", tmpl, (long long)id);
+	else
+		xasprintf(&url, "%.*s%lld%s", (int)(at - tmpl), tmpl,
+		    (long long)id, at + 4);
+	return url;
 }
 
 int

@@ -110,6 +110,9 @@ struct conf {
 	char *trust_authentication_results; /* NULL when not set */
 	enum log_level log_level;	    /* log_level; default info */
 	struct conf_sla sla;
+	char *ticket_url; /* "https://crm.example.com/t/{id}"; NULL: none */
+	char *timezone;	  /* the report's zone, "Europe/Berlin"; NULL: the
+			     hours' zone, else the system's */
 };
 
 /*
@@ -180,6 +183,12 @@ void conf_show(const struct conf *c, const struct conf_show_ops *ops,
     void *arg);
 /* conf_show as triage.conf text (libconfig syntax) on fp. */
 void conf_print(const struct conf *c, FILE *fp);
+
+/*
+ * A ticket's link: the ticket_url template with its "{id}" replaced by
+ * the ticket number.  A new string (free it), or NULL when tmpl is NULL.
+ */
+char *conf_ticket_url(const char *tmpl, int64_t id);
 
 /*
  * Parse "90", "30s", "15m", "4h", "1d", "2w" (or sums such as "1h30m")

@@ -51,7 +51,7 @@ static const char sql_events[] =
     " e.sla_clock, e.sla_since, e.sla_deadline, e.sla_rcpt,"
     " (SELECT min(y.at) FROM events y WHERE y.ticket_id = e.ticket_id"
     "  AND y.id > e.id AND y.kind IN ('claim', 'route', 'ack', 'reopen',"
-    "  'close'))"
+    "  'close')), t.queue"
     " FROM events e JOIN tickets t ON t.id = e.ticket_id"
     " WHERE e.kind = ?4 AND e.at >= ?1 AND e.at < ?2"
     " AND (?4 <> 'sla-breach' OR e.sla_clock IS NOT NULL)"
@@ -77,6 +77,41 @@ struct store_report {
 	enum list list;
 	sqlite3_stmt *s; /* the list's statement, or NULL */
 };
+
+static const char *
+col_str(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static int64_t
+col_time(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return STORE_NO_TIME;
+	return sqlite3_column_int64(s, i);
+}
+
+int
+store_report_first(struct store *st, int64_t *first_r, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	/* min() over the tickets_created index: one step, not a scan */
+	r = store_prepare(st, &s, "SELECT min(created) FROM tickets", err);
+	if (r < 0)
+		return -1;
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		*first_r = col_time(s, 0);
+		r = 0;
+	} else {
+		r = store_sqlerr(st, err, "first ticket");
+	}
+	store_release(st, &s);
+	return r;
+}
 
 int
 store_report_open(struct store *st, int64_t from, int64_t to,
@@ -155,20 +190,6 @@ list_step(struct store_report *q, enum list list, struct error *err)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static const char *
-col_str(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static int64_t
-col_time(sqlite3_stmt *s, int i)
-{
-	if (sqlite3_column_type(s, i) == SQLITE_NULL)
-		return STORE_NO_TIME;
-	return sqlite3_column_int64(s, i);
-}
-
 /* Column indexes of sql_tickets. */
 enum {
 	TC_CREATED,
@@ -234,6 +255,7 @@ enum {
 	EC_DEADLINE,
 	EC_RCPT,
 	EC_MET,
+	EC_QUEUE,
 };
 
 int
@@ -259,6 +281,7 @@ store_report_event_next(struct store_report *q, enum store_report_event kind,
 	row.deadline = col_time(s, EC_DEADLINE);
 	row.rcpt = col_str(s, EC_RCPT);
 	row.met = col_time(s, EC_MET);
+	row.queue = col_str(s, EC_QUEUE);
 	*row_r = row;
 	return 1;
 }

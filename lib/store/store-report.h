@@ -34,6 +34,12 @@ enum store_sla_clock {
 /* ---- a report's rows (store-report.c) ---- */
 
 /*
+ * When the first ticket was created (STORE_NO_TIME: there is none), to
+ * bound a report's period by the data.
+ */
+int store_report_first(struct store *st, int64_t *first_r, struct error *err);
+
+/*
  * One report's reads: the tickets created in [from, to) (in mailbox
  * `mailbox` only, unless NULL; tickets ignored by a rule never count),
  * and the events of that period on the tickets of the mailbox.  Every
@@ -111,8 +117,9 @@ struct store_report_event_row {
 	/* breaches only: */
 	enum store_sla_clock clock;
 	int64_t since, deadline;
-	const char *rcpt; /* whom the reminder went to, or NULL */
-	int64_t met;	  /* the first later event that ends the
+	const char *rcpt;  /* whom the reminder went to, or NULL */
+	const char *queue; /* the ticket's queue */
+	int64_t met;	   /* the first later event that ends the
 				   clock (claim or route for the claim
 				   clock, ack or reopen for the
 				   acknowledge clock, close for both);

@@ -86,6 +86,12 @@ summary_head(struct buf *b, const struct forward_ticket *t)
 	    forward_str_or(t->owner, "(unclaimed)"));
 	buf_printf(b, "Customer: %s\n",
 	    forward_str_or(t->customer, "(unknown)"));
+	if (t->ticket_url != NULL) {
+		char *url = conf_ticket_url(t->ticket_url, t->id);
+
+		buf_printf(b, "Link: %s\n", url);
+		free(url);
+	}
 	if (t->account != NULL) {
 		buf_printf(b, "Account: %s", t->account);
 		if (t->tier != NULL)

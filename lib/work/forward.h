@@ -114,6 +114,7 @@ struct forward_ticket {
 	 */
 	size_t first_new;
 	size_t n_new;
+	const char *ticket_url; /* the ticket_url template, or NULL */
 };
 
 /* Where the forward goes (a route of triage.conf).  Pointers foreign. */
@@ -135,6 +136,7 @@ struct forward_sender {
 	/* foreign (the store's): signs our Message-IDs and X-Triage-Token
 	 * (lib/mail/msgid.h); NULL: unsigned ids and no token */
 	const struct msgid_key *key;
+	const char *ticket_url; /* foreign: conf's ticket_url, or NULL */
 };
 
 /* One finished mail and its envelope.  Everything owned. */

@@ -193,6 +193,7 @@ outbox_build_forward(struct store *st, const struct accounts *accounts,
 			goto out;
 	}
 	fill_ticket(&b, &t);
+	t.ticket_url = s->ticket_url;
 	acct = accounts != NULL && t.customer_addr != NULL ?
 		   accounts_lookup_address(accounts, t.customer_addr) :
 		   NULL;

@@ -468,6 +468,7 @@ pass_run(struct store *st, const struct conf *c,
 		goto out;
 	p.res.rows = n;
 	r = forward_sender_parse(c->smtp_from, &p.sender, err);
+	p.sender.ticket_url = c->ticket_url;
 	if (r < 0)
 		goto out;
 	p.sender.key = store_msgid_key(st);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 
 #include "report-private.h"
 #include "xalloc.h"
@@ -132,15 +133,15 @@ tickets(struct report_out *o, const struct report *r, const char *section,
 		row(o, section, id, "account", k->account);
 		row(o, section, id, "owner", k->owner);
 		if (r->ticket_url != NULL) {
-			char *url;
+			char *url = conf_ticket_url(r->ticket_url, k->id);
 
-			xasprintf(&url, "%s%s", r->ticket_url, id);
 			row(o, section, id, "url", url);
 			free(url);
 		}
 		if (!breach)
 			continue;
 		row(o, section, id, "clock", k->clock);
+		row(o, section, id, "queue", k->queue);
 		report_fmt_time(k->at, v, sizeof(v));
 		row(o, section, id, "deadline", v);
 		row_n(o, section, id, "late_seconds", k->late);
@@ -166,7 +167,8 @@ report_render_csv(const struct report *r, struct buf *out, struct error *err)
 	counts(&o, "volume_mailbox", &r->by_mailbox);
 	counts(&o, "volume_queue", &r->by_queue);
 	counts(&o, "volume_tag", &r->by_tag);
-	counts(&o, "volume_day", &r->by_day);
+	snprintf(v, sizeof(v), "volume_%s", report_bucket_name(r->bucket));
+	counts(&o, v, &r->by_day);
 	for (int i = 0; i < REPORT_TIME_COUNT; i++)
 		durations(&o, "times", report_time_name((enum report_time)i),
 		    "", &r->times[i]);
@@ -183,14 +185,34 @@ report_render_csv(const struct report *r, struct buf *out, struct error *err)
 		durations(&o, "bdr", b->name, "claim_", &b->to_claim);
 		durations(&o, "bdr", b->name, "route_", &b->to_route);
 	}
-	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++)
+	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++) {
 		row_n(&o, "funnel", stages[i].name, "tickets", stages[i].n);
+		if (stages[i].rate >= 0)
+			row_n(&o, "funnel", stages[i].name,
+			    "conversion_permille", stages[i].rate);
+	}
+	if (r->has_prev) {
+		report_funnel_stages(&r->prev, stages);
+		report_fmt_time(r->prev_from, v, sizeof(v));
+		row(&o, "previous", "from", "", v);
+		report_fmt_time(r->from, v, sizeof(v));
+		row(&o, "previous", "to", "", v);
+		for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++) {
+			row_n(&o, "previous_funnel", stages[i].name, "tickets",
+			    stages[i].n);
+			if (stages[i].rate >= 0)
+				row_n(&o, "previous_funnel", stages[i].name,
+				    "conversion_permille", stages[i].rate);
+		}
+	}
 	row_n(&o, "ee_leads", "total", "tickets", r->ee_leads);
 	counts(&o, "competitor", &r->competitors);
 	tickets(&o, r, "story", &r->stories, 0);
 	row_n(&o, "breaches", "total", "tickets", (int64_t)r->breaches.n);
 	row_n(&o, "breaches", "claim", "tickets", r->breaches_claim);
 	row_n(&o, "breaches", "acknowledge", "tickets", r->breaches_ack);
+	counts(&o, "breaches_queue", &r->breach_queues);
+	counts(&o, "breaches_owner", &r->breach_owners);
 	tickets(&o, r, "breach", &r->breaches, 1);
 	return report_out_done(&o, err);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 
 #include "report-private.h"
 
@@ -22,6 +23,7 @@ void
 report_digest_clear(struct report_digest *d)
 {
 	free(d->hours);
+	free(d->ticket_url);
 	report_tickets_clear(&d->breached);
 	report_tickets_clear(&d->at_risk);
 	report_counts_clear(&d->unclaimed);
@@ -70,22 +72,70 @@ unclaimed_total(const struct report_digest *d)
 	return n;
 }
 
-/* One ticket line: "  #123    claim        alice      ... subject". */
+/*
+ * `s` from column `indent` on, broken at blanks into lines of at most
+ * DIGEST_WIDTH columns (a longer word is cut); control characters are
+ * blanks.  UTF-8 sequences count as one column.
+ */
+#define DIGEST_WIDTH 78
 static void
-ticket_line(struct report_out *o, const struct report_ticket *t,
-    const char *when)
+wrapped(struct report_out *o, int indent, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int room = DIGEST_WIDTH - indent;
+
+	while (*p != '\0') {
+		const unsigned char *end = p, *brk = NULL;
+		int cols = 0;
+
+		while (*p == ' ' || (*p < 0x20 && *p != '\0') || *p == 0x7f)
+			p++; /* no blank starts a line */
+		if (*p == '\0')
+			break;
+		for (end = p; *end != '\0' && cols < room; cols++) {
+			if (*end <= ' ' || *end == 0x7f)
+				brk = end;
+			end++;
+			while ((*end & 0xc0) == 0x80)
+				end++;
+		}
+		if (*end != '\0' && *end > ' ' && brk != NULL)
+			end = brk; /* break at the last blank */
+		while (end > p && (end[-1] <= ' ' || end[-1] == 0x7f))
+			end--;
+		report_out_printf(o, "%*s", indent, "");
+		for (const unsigned char *q = p; q < end; q++)
+			report_out_add(o,
+			    *q < 0x20 || *q == 0x7f ? " " : (const char *)q, 1);
+		report_out_str(o, "\n");
+		p = end;
+	}
+}
+
+/*
+ * One ticket: "  #123    claim       alice      late 2h 00m", then its
+ * whole subject and, with ticket_url, its link, indented.
+ */
+static void
+ticket_line(struct report_out *o, const struct report_digest *d,
+    const struct report_ticket *t, const char *when)
 {
 	report_out_printf(o, "  #%-7lld %-11s ", (long long)t->id,
 	    t->clock != NULL ? t->clock : "-");
 	report_out_column(o, t->owner, 10, 1);
-	report_out_printf(o, " %-16s ", when);
-	report_out_column(o, t->subject, 27, 0);
-	report_out_str(o, "\n");
+	report_out_printf(o, " %s\n", when);
+	wrapped(o, 4, t->subject != NULL ? t->subject : "(no subject)");
+	if (d->ticket_url != NULL) {
+		char *url = conf_ticket_url(d->ticket_url, t->id);
+
+		report_out_printf(o, "    %s\n", url);
+		free(url);
+	}
 }
 
 static void
-tickets(struct report_out *o, const char *title, const struct report_tickets *t,
-    int breached)
+tickets(struct report_out *o, const struct report_digest *d, const char *title,
+    const struct report_tickets *t, int breached)
 {
 	char when[64], dur[32], at[32];
 
@@ -100,7 +150,7 @@ tickets(struct report_out *o, const char *title, const struct report_tickets *t,
 			snprintf(when, sizeof(when), "due %.5s %.5sZ", at + 5,
 			    at + 11);
 		}
-		ticket_line(o, &t->v[i], when);
+		ticket_line(o, d, &t->v[i], when);
 	}
 }
 
@@ -134,8 +184,8 @@ report_digest_render(struct report_digest *d, struct buf *subject,
 	report_out_column(&o, d->hours != NULL ? d->hours : "none (clock time)",
 	    60, 0);
 	report_out_str(&o, "\n");
-	tickets(&o, "Breached", &d->breached, 1);
-	tickets(&o, "At risk", &d->at_risk, 0);
+	tickets(&o, d, "Breached", &d->breached, 1);
+	tickets(&o, d, "At risk", &d->at_risk, 0);
 	report_out_printf(&o, "\nUnclaimed: %lld\n",
 	    (long long)unclaimed_total(d));
 	for (size_t i = 0; i < d->unclaimed.n; i++) {

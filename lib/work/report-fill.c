@@ -7,6 +7,7 @@
  */
 #include "report-fill.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,32 +17,94 @@
 #include "store.h"
 #include "xalloc.h"
 
-/* Per-day counts, every local day of the period, zeros too. */
+/*
+ * Per-bucket counts (report.h: days, weeks or months by the period's
+ * length), every bucket of the period, zeros too.  A bucket is numbered
+ * from the epoch: local day d, week (d + 3) / 7 (1970-01-01 was a
+ * Thursday; weeks start on Monday), month year * 12 + month.
+ */
 struct days {
-	int64_t first;
-	int64_t *n; /* owned */
+	const struct sla_hours *zone; /* foreign: whose local days */
+	enum report_bucket bucket;
+	int64_t first; /* the period's first bucket number */
+	int64_t *n;    /* owned */
 	size_t count;
 };
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static void
+civil(int64_t day, struct tm *tm)
+{
+	time_t t = (time_t)(day * 86400);
+
+	gmtime_r(&t, tm);
+}
+
+static int64_t
+bucket_of(enum report_bucket b, int64_t day)
+{
+	struct tm tm;
+
+	switch (b) {
+	case REPORT_BUCKET_DAY:
+		break;
+	case REPORT_BUCKET_WEEK:
+		return floor_div(day + 3, 7);
+	case REPORT_BUCKET_MONTH:
+		civil(day, &tm);
+		return ((int64_t)tm.tm_year + 1900) * 12 + tm.tm_mon;
+	}
+	return day;
+}
+
+static void
+bucket_key(enum report_bucket b, int64_t n, char *key, size_t size)
+{
+	struct tm tm;
+
+	if (b == REPORT_BUCKET_MONTH) {
+		snprintf(key, size, "%04lld-%02d", (long long)floor_div(n, 12),
+		    (int)(n - floor_div(n, 12) * 12) + 1);
+		return;
+	}
+	civil(b == REPORT_BUCKET_WEEK ? n * 7 - 3 : n, &tm);
+	strftime(key, size, "%Y-%m-%d", &tm);
+}
 
 static void
 days_init(struct days *d, const struct sla_hours *h, int64_t from, int64_t to)
 {
-	d->first = sla_local_day(h, from);
-	d->count = (size_t)(sla_local_day(h, to - 1) - d->first + 1);
+	int64_t first = sla_local_day(h, from), last = sla_local_day(h, to - 1);
+
+	d->zone = h;
+	d->bucket = report_bucket_for(last - first + 1);
+	d->first = bucket_of(d->bucket, first);
+	d->count = (size_t)(bucket_of(d->bucket, last) - d->first + 1);
 	d->n = xcalloc(d->count, sizeof(*d->n));
+}
+
+static void
+days_add(struct days *d, int64_t t)
+{
+	int64_t i = bucket_of(d->bucket, sla_local_day(d->zone, t)) - d->first;
+
+	if (i >= 0 && (size_t)i < d->count)
+		d->n[i]++;
 }
 
 static void
 days_flush(struct days *d, struct report *r)
 {
-	char key[16];
+	char key[32];
 
+	r->bucket = d->bucket;
 	for (size_t i = 0; i < d->count; i++) {
-		time_t t = (time_t)((d->first + (int64_t)i) * 86400);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(key, sizeof(key), "%Y-%m-%d", &tm);
+		bucket_key(d->bucket, d->first + (int64_t)i, key, sizeof(key));
 		report_counts_add(&r->by_day, key, d->n[i]);
 	}
 	free(d->n);
@@ -62,37 +125,27 @@ add_span(struct report_durations *d, const struct sla_hours *h, int64_t a,
 	report_durations_add(d, b - a, sla_business_seconds(h, a, b));
 }
 
+/* One ticket's steps through the funnel. */
 static void
-ticket_qualified(struct report *r, const struct store_report_ticket *t)
+funnel_row(struct report_funnel *f, const struct store_report_ticket *t)
 {
-	if (t->qualified == 0)
-		return;
-	if (t->qualified > 0)
-		r->funnel.qualified++;
-	else
-		r->funnel.disqualified++;
-	if (t->qualified_by == NULL)
-		return;
-	if (t->qualified > 0)
-		report_bdr(r, t->qualified_by)->qualified++;
-	else
-		report_bdr(r, t->qualified_by)->disqualified++;
+	f->received++;
+	f->claimed += span(t->created, t->claimed_at);
+	f->routed += span(t->created, t->routed_at);
+	f->acknowledged += span(t->routed_at, t->acked_at);
+	f->qualified += t->qualified > 0;
+	f->disqualified += t->qualified < 0;
 }
 
 static void
 ticket_row(struct report *r, const struct store_report_ticket *t,
     const struct sla_hours *h, struct days *days)
 {
-	int64_t day;
-
 	r->tickets++;
-	r->funnel.received++;
-	day = sla_local_day(h, t->created) - days->first;
-	if (day >= 0 && (size_t)day < days->count)
-		days->n[day]++;
+	funnel_row(&r->funnel, t);
+	days_add(days, t->created);
 	report_counts_add(&r->by_queue, t->queue, 1);
 	if (span(t->created, t->claimed_at)) {
-		r->funnel.claimed++;
 		add_span(&r->times[REPORT_TO_CLAIM], h, t->created,
 		    t->claimed_at);
 		if (t->claimed_by != NULL) {
@@ -103,7 +156,6 @@ ticket_row(struct report *r, const struct store_report_ticket *t,
 		}
 	}
 	if (span(t->created, t->routed_at)) {
-		r->funnel.routed++;
 		add_span(&r->times[REPORT_TO_ROUTE], h, t->created,
 		    t->routed_at);
 		if (t->routed_by != NULL) {
@@ -113,26 +165,31 @@ ticket_row(struct report *r, const struct store_report_ticket *t,
 			add_span(&bdr->to_route, h, t->created, t->routed_at);
 		}
 	}
-	if (span(t->routed_at, t->acked_at)) {
-		r->funnel.acknowledged++;
+	if (span(t->routed_at, t->acked_at))
 		add_span(&r->times[REPORT_TO_ACK], h, t->routed_at,
 		    t->acked_at);
-	}
 	if (span(t->created, t->response_at))
 		add_span(&r->times[REPORT_TO_RESPONSE], h, t->created,
 		    t->response_at);
-	ticket_qualified(r, t);
+	if (t->qualified != 0 && t->qualified_by != NULL) {
+		struct report_bdr *bdr = report_bdr(r, t->qualified_by);
+
+		if (t->qualified > 0)
+			bdr->qualified++;
+		else
+			bdr->disqualified++;
+	}
 }
 
 static int
 fill_tickets(struct store_report *q, struct report *r,
-    const struct sla_hours *h, struct error *err)
+    const struct sla_hours *h, const struct sla_hours *zone, struct error *err)
 {
 	struct store_report_ticket t;
 	struct days days;
 	int rc;
 
-	days_init(&days, h, r->from, r->to);
+	days_init(&days, zone, r->from, r->to);
 	for (;;) {
 		rc = store_report_ticket_next(q, &t, err);
 		if (rc <= 0)
@@ -180,6 +237,7 @@ breach_row(struct report *r, const struct store_report_event_row *e)
 	k = report_tickets_add(&r->breaches, e->ticket_id, e->subject,
 	    e->customer, NULL, e->rcpt);
 	k->clock = xstrdup(sla_clock_name(clock));
+	k->queue = xstrdup_or_null(e->queue);
 	k->at = e->deadline;
 	if (r->generated < end)
 		end = r->generated;
@@ -215,14 +273,85 @@ fill_events(struct store_report *q, struct report *r,
 	return rc;
 }
 
+/*
+ * Bound [*from, *to) by the data: nothing is created after today, so a
+ * period reaching past today's end ends there; one starting before the
+ * local day of the first ticket (today without one) starts on that
+ * day.  A period left
+ * empty by that (all of it before the first ticket or after today)
+ * holds nothing: it keeps its start and at most REPORT_DAYS_MAX days.
+ */
+static int
+clamp_period(struct store *st, const struct sla_hours *h, int64_t *from,
+    int64_t *to, struct error *err)
+{
+	int64_t first, lo = *from, hi = *to, today, start;
+
+	if (store_report_first(st, &first, err) < 0)
+		return -1;
+	today = sla_local_day(h, store_now(st));
+	if (hi > sla_day_start(h, today + 1))
+		hi = sla_day_start(h, today + 1);
+	/* no ticket yet: the first can only come today */
+	start = sla_day_start(h,
+	    first != STORE_NO_TIME ? sla_local_day(h, first) : today);
+	if (lo < start)
+		lo = start;
+	if (hi <= lo) {
+		lo = *from;
+		hi = *to - *from > REPORT_DAYS_MAX * 86400LL ?
+			 *from + REPORT_DAYS_MAX * 86400LL :
+			 *to;
+	}
+	*from = lo;
+	*to = hi;
+	return 0;
+}
+
+int
+report_fill_prev(struct store *st, struct report *r, struct error *err)
+{
+	struct store_report *q = NULL;
+	struct store_report_ticket t;
+	struct report_funnel f = { 0 };
+	int64_t from = r->from - (r->to - r->from);
+	int rc;
+
+	rc = store_report_open(st, from, r->from, r->mailbox, &q, err);
+	while (rc >= 0 && (rc = store_report_ticket_next(q, &t, err)) > 0)
+		funnel_row(&f, &t);
+	store_report_close(&q);
+	if (rc < 0)
+		return -1;
+	r->has_prev = 1;
+	r->prev_from = from;
+	r->prev = f;
+	return 0;
+}
+
 int
 report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
     const struct sla_hours *hours, struct report *r_r, struct error *err)
 {
+	return report_fill_in(st, from, to, mailbox, hours, NULL, r_r, err);
+}
+
+int
+report_fill_in(struct store *st, int64_t from, int64_t to, const char *mailbox,
+    const struct sla_hours *hours, const struct sla_hours *zone,
+    struct report *r_r, struct error *err)
+{
+	/* local days in the zone; the hours' own without one */
+	const struct sla_hours *day_zone = zone != NULL ? zone : hours;
+
 	struct store_report *q = NULL;
 	struct report r;
 	int rc;
 
+	if (to <= from)
+		return error_set(err, ERR_USAGE, "report: empty period");
+	if (clamp_period(st, day_zone, &from, &to, err) < 0)
+		return -1;
 	rc = store_report_open(st, from, to, mailbox, &q, err);
 	if (rc < 0)
 		return -1;
@@ -230,7 +359,8 @@ report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
 	r.generated = store_now(st);
 	r.mailbox = xstrdup_or_null(mailbox);
 	r.hours = hours != NULL ? xstrdup(sla_hours_spec(hours)) : NULL;
-	rc = fill_tickets(q, &r, hours, err);
+	r.zone = zone;
+	rc = fill_tickets(q, &r, hours, day_zone, err);
 	if (rc == 0)
 		rc = fill_counts(q, &r, STORE_COUNT_MAILBOX, err);
 	if (rc == 0)

@@ -20,7 +20,12 @@ struct store;
  * mailbox `mailbox` only, unless NULL; tickets ignored by a rule never
  * count), with business durations in `hours` (NULL: clock time).  *r_r
  * must be empty (report_init or report_clear); it gets from, to,
- * mailbox, hours and generated (the store's clock).  Call
+ * mailbox, hours and generated (the store's clock).  The period is
+ * bounded by the data first: it ends at the end of the store clock's
+ * local day at the latest and starts on the local day of the first
+ * ticket at the earliest (a period holding neither keeps its start and
+ * at most REPORT_DAYS_MAX days), so `--from 1970-01-01 --to
+ * 9999-12-31` is the span of the data, bucketed (report.h).  Call
  * report_finish() on it before rendering.  Returns 0, or -1 with *err
  * set (ERR_USAGE: an empty period; else the store's) and *r_r left
  * alone.
@@ -50,6 +55,22 @@ struct store;
  */
 int report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
     const struct sla_hours *hours, struct report *r_r, struct error *err);
+
+/*
+ * report_fill with local days (volume, the bounds of the data) in
+ * `zone` (sla_zone) instead of the hours' zone, and r_r->zone set to it
+ * for the times text and HTML show.  `zone` must outlive the report.
+ */
+int report_fill_in(struct store *st, int64_t from, int64_t to,
+    const char *mailbox, const struct sla_hours *hours,
+    const struct sla_hours *zone, struct report *r_r, struct error *err);
+
+/*
+ * The previous period of equal length, [from - (to - from), from), of a
+ * filled report: its funnel into r->prev (has_prev, prev_from set).
+ * Returns 0, or -1 with *err set and r unchanged.
+ */
+int report_fill_prev(struct store *st, struct report *r, struct error *err);
 
 /*
  * The manager's daily digest at `now` (report.h): every open ticket

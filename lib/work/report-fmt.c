@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "report-private.h"
+#include "sla.h"
 
 static const int64_t hist_upper[REPORT_HIST_BUCKETS] = { 15 * 60, 30 * 60, 3600,
 	2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400, INT64_MAX };
@@ -145,20 +146,124 @@ report_counts_max(const struct report_counts *c)
 	return max;
 }
 
+/* part / whole in tenths of a percent (rounded); -1 when whole <= 0. */
+static int
+report_rate(int64_t part, int64_t whole)
+{
+	if (whole <= 0 || part < 0)
+		return -1;
+	if (part > whole)
+		part = whole; /* cannot happen with one period's counts */
+	/* part <= whole, so part * 1000 overflows only past 9.2e15 */
+	if (whole > INT64_MAX / 1000)
+		return (int)(part / (whole / 1000));
+	return (int)((part * 1000 + whole / 2) / whole);
+}
+
+void
+report_fmt_local(const struct report *r, int64_t t, char *buf, size_t size)
+{
+	if (r->zone == NULL)
+		report_fmt_time(t, buf, size);
+	else
+		sla_local_format(r->zone, t, buf, size);
+}
+
+const char *
+report_zone_name(const struct report *r)
+{
+	return r->zone != NULL ? sla_hours_spec(r->zone) : "UTC";
+}
+
+const char *
+report_bucket_name(enum report_bucket b)
+{
+	switch (b) {
+	case REPORT_BUCKET_DAY:
+		break;
+	case REPORT_BUCKET_WEEK:
+		return "week";
+	case REPORT_BUCKET_MONTH:
+		return "month";
+	}
+	return "day";
+}
+
 void
 report_funnel_stages(const struct report_funnel *f,
     struct report_stage v[REPORT_FUNNEL_STAGES])
 {
 	const struct report_stage stages[REPORT_FUNNEL_STAGES] = {
-		{ "received", f->received },
-		{ "claimed", f->claimed },
-		{ "routed", f->routed },
-		{ "acknowledged", f->acknowledged },
-		{ "qualified", f->qualified },
-		{ "disqualified", f->disqualified },
+		{ "received", f->received, NULL, -1 },
+		{ "claimed", f->claimed, "received",
+		    report_rate(f->claimed, f->received) },
+		{ "routed", f->routed, "claimed",
+		    report_rate(f->routed, f->claimed) },
+		{ "acknowledged", f->acknowledged, "routed",
+		    report_rate(f->acknowledged, f->routed) },
+		{ "qualified", f->qualified, "received",
+		    report_rate(f->qualified, f->received) },
+		{ "disqualified", f->disqualified, "received",
+		    report_rate(f->disqualified, f->received) },
 	};
 
 	memcpy(v, stages, sizeof(stages));
+}
+
+void
+report_fmt_rate(int rate, char *buf, size_t size)
+{
+	if (rate < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%d.%d%%", rate / 10, rate % 10);
+}
+
+void
+report_fmt_change(int64_t n, int64_t prev, char *buf, size_t size)
+{
+	int64_t d = n - prev;
+	int len;
+
+	len = snprintf(buf, size, "%s%lld", d > 0 ? "+" : "", (long long)d);
+	if (prev <= 0 || len < 0 || (size_t)len >= size)
+		return;
+	/* tenths of a percent of prev, rounded half away from zero */
+	{
+		long long t =
+		    (long long)((d * 1000 + (d < 0 ? -prev : prev) / 2) / prev);
+
+		snprintf(buf + len, size - (size_t)len, " (%s%lld.%lld%%)",
+		    t > 0 ? "+" : (t < 0 ? "-" : ""), (t < 0 ? -t : t) / 10,
+		    (t < 0 ? -t : t) % 10);
+	}
+}
+
+int64_t
+report_axis(int64_t max, int64_t *step_r)
+{
+	int64_t step = 1;
+
+	if (max < 1)
+		max = 1;
+	for (;;) {
+		static const int mult[] = { 1, 2, 5 };
+
+		for (size_t i = 0; i < 3; i++) {
+			int64_t s = step * mult[i];
+
+			if (s >=
+			    (max + REPORT_AXIS_TICKS - 1) / REPORT_AXIS_TICKS) {
+				*step_r = s;
+				return (max + s - 1) / s * s;
+			}
+		}
+		if (step > INT64_MAX / 50) {
+			*step_r = max;
+			return max;
+		}
+		step *= 10;
+	}
 }
 
 /*

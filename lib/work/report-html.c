@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 
 #include "report-private.h"
 #include "xalloc.h"
@@ -27,6 +28,10 @@ static const char css[] =
     "main{max-width:1200px;margin:0 auto}\n"
     "h1{font-size:24px;margin:0 0 4px}\n"
     "h2{font-size:17px;margin:0 0 10px}\n"
+    "h3{font-size:15px;margin:12px 0 6px}\n"
+    ".pair{display:flex;flex-wrap:wrap;gap:16px}\n"
+    ".pair table{width:auto;min-width:220px}\n"
+
     ".meta{color:#56606b;margin:0 0 16px}\n"
     ".tiles{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}\n"
     ".tile{background:#fff;border-radius:8px;padding:10px 16px;"
@@ -47,7 +52,8 @@ static const char css[] =
     "table{border-collapse:collapse;width:100%;font-size:14px}\n"
     "th,td{text-align:left;padding:4px 8px;border-bottom:1px solid "
     "#e3e6ea;vertical-align:top}\n"
-    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}\n"
     ".legend span{display:inline-block;margin-right:14px;font-size:13px}\n"
     ".legend i{display:inline-block;width:11px;height:11px;"
     "margin-right:5px;vertical-align:-1px;border-radius:2px}\n"
@@ -93,27 +99,6 @@ esc(struct report_out *o, const char *s)
 	}
 }
 
-/* A value axis maximum: the data maximum rounded up to 1, 2 or 5 x 10^k. */
-static int64_t
-nice_max(int64_t max)
-{
-	int64_t step = 1;
-
-	if (max <= 0)
-		return 1;
-	for (;;) {
-		if (max <= step)
-			return step;
-		if (max <= 2 * step)
-			return 2 * step;
-		if (max <= 5 * step)
-			return 5 * step;
-		if (step > INT64_MAX / 10)
-			return max;
-		step *= 10;
-	}
-}
-
 static void
 svg_open(struct report_out *o, const char *id, const char *title, int h)
 {
@@ -126,43 +111,58 @@ svg_open(struct report_out *o, const char *id, const char *title, int h)
 	report_out_str(o, "</title>\n");
 }
 
+/* Width in px of `len` characters of the 12px chart font, generously. */
+#define CHAR_PX 7.5
+
 /*
- * Vertical bars, one per (label, value): volume per day and the
- * time-to-claim histogram.  Labels thin out when there are many bars.
+ * Vertical bars, one per (label, value): volume over time and the
+ * time-to-claim histogram.  The value axis has round ticks (1, 2 or 5 x
+ * 10^k apart, report_axis), so every tick label is exact.  Category
+ * labels are thinned to every k-th bar, k the smallest that leaves each
+ * shown label its full width plus a gap, so they never overlap; the
+ * margins leave room for half a label at either end, so none is cut.
  */
 static void
 vbars(struct report_out *o, const char *id, const char *title, const char *unit,
     const char *const *labels, const int64_t *values, size_t n,
     const char *color)
 {
-	const int h = 260, left = 44, right = 10, top = 22, bottom = 42;
-	const int pw = CHART_W - left - right, ph = h - top - bottom;
-	int64_t max = 0;
-	size_t every;
-	double slot;
+	const int h = 260, top = 22, bottom = 42;
+	int left = 44, right = 10, pw;
+	const int ph = h - top - bottom;
+	int64_t max = 0, step, axis;
+	size_t every = 1, widest = 1;
+	double slot, digits_px;
 
 	for (size_t i = 0; i < n; i++) {
 		if (values[i] > max)
 			max = values[i];
+		if (strlen(labels[i]) > widest)
+			widest = strlen(labels[i]);
 	}
-	max = nice_max(max);
+	axis = report_axis(max, &step);
+	/* room for half the widest label beyond the first and last bar */
+	if ((int)(widest * CHAR_PX / 2) > right)
+		right = (int)(widest * CHAR_PX / 2);
+	pw = CHART_W - left - right;
+	slot = n > 0 ? (double)pw / (double)n : pw;
+	while (slot * (double)every < widest * CHAR_PX + 8)
+		every++;
 	svg_open(o, id, title, h);
-	for (int g = 0; g <= 4; g++) {
-		double y = top + ph - (double)ph * g / 4;
+	for (int64_t v = 0; v <= axis; v += step) {
+		double y = top + ph - (double)ph * (double)v / (double)axis;
 
 		report_out_printf(o,
 		    "<line class=\"grid\" x1=\"%d\" "
-		    "y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/><text x=\"%d\" "
-		    "y=\"%.1f\" text-anchor=\"end\">%lld</text>\n",
-		    left, y, left + pw, y, left - 6, y + 4,
-		    (long long)(max * g / 4));
+		    "y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/><text class=\"tick\" "
+		    "x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%lld</text>\n",
+		    left, y, left + pw, y, left - 6, y + 4, (long long)v);
 	}
-	slot = n > 0 ? (double)pw / (double)n : pw;
-	every = n > 16 ? (n + 15) / 16 : 1;
 	for (size_t i = 0; i < n; i++) {
-		double bh = (double)ph * (double)values[i] / (double)max;
+		double bh = (double)ph * (double)values[i] / (double)axis;
 		double x = left + slot * (double)i + slot * 0.12;
 		double w = slot * 0.76;
+		char num[24];
 
 		report_out_printf(o,
 		    "<g><rect x=\"%.1f\" y=\"%.1f\" "
@@ -175,14 +175,16 @@ vbars(struct report_out *o, const char *id, const char *title, const char *unit,
 		esc(o, labels[i]);
 		report_out_printf(o, ": %lld %s</title></rect>",
 		    (long long)values[i], unit);
-		if (values[i] > 0 && slot >= 14)
+		snprintf(num, sizeof(num), "%lld", (long long)values[i]);
+		digits_px = (double)strlen(num) * CHAR_PX;
+		if (values[i] > 0 && slot >= digits_px + 2)
 			report_out_printf(o,
 			    "<text x=\"%.1f\" y=\"%.1f\" "
-			    "text-anchor=\"middle\">%lld</text>",
-			    x + w / 2, top + ph - bh - 4, (long long)values[i]);
+			    "text-anchor=\"middle\">%s</text>",
+			    x + w / 2, top + ph - bh - 4, num);
 		if (i % every == 0) {
 			report_out_printf(o,
-			    "<text x=\"%.1f\" y=\"%d\" "
+			    "<text class=\"label\" x=\"%.1f\" y=\"%d\" "
 			    "text-anchor=\"middle\">",
 			    x + w / 2, top + ph + 16);
 			esc(o, labels[i]);
@@ -255,20 +257,77 @@ chart_volume(struct report_out *o, const struct report *r)
 {
 	const char **labels = xcalloc(r->by_day.n + 1, sizeof(*labels));
 	int64_t *values = xcalloc(r->by_day.n + 1, sizeof(*values));
+	char title[32];
 
 	for (size_t i = 0; i < r->by_day.n; i++) {
 		const char *k = r->by_day.v[i].key;
 
-		/* "2026-11-16" shows as "11-16": the year is in the title */
-		labels[i] = strlen(k) == 10 ? k + 5 : k;
+		/* a day "2026-11-16" shows as "11-16": the year is in the
+		   title; weeks (their Monday) and months show whole */
+		labels[i] = r->bucket == REPORT_BUCKET_DAY && strlen(k) == 10 ?
+				k + 5 :
+				k;
 		values[i] = r->by_day.v[i].n;
 	}
-	report_out_str(o, "<section><h2>Volume over time</h2>\n");
-	vbars(o, "chart-volume", "New tickets per day", "tickets", labels,
-	    values, r->by_day.n, COL_BLUE);
+	report_out_printf(o, "<section><h2>Volume over time</h2>\n");
+	snprintf(title, sizeof(title), "New tickets per %s",
+	    report_bucket_name(r->bucket));
+	vbars(o, "chart-volume", title, "tickets", labels, values, r->by_day.n,
+	    COL_BLUE);
 	report_out_str(o, "</section>\n");
 	free(labels);
 	free(values);
+}
+
+/*
+ * Each stage's conversion from the step before and, when read, the
+ * previous period's figures with the change.
+ */
+static void
+funnel_table(struct report_out *o, const struct report *r)
+{
+	struct report_stage now[REPORT_FUNNEL_STAGES];
+	struct report_stage prev[REPORT_FUNNEL_STAGES];
+	char rate[16], change[48], pf[32];
+
+	report_funnel_stages(&r->funnel, now);
+	report_funnel_stages(&r->prev, prev);
+	report_out_str(o, "<section><h2>Funnel: conversion and the previous "
+			  "period</h2>\n");
+	report_out_str(o, "<table id=\"funnel\"><tr><th>stage</th>"
+			  "<th class=\"n\">tickets</th>"
+			  "<th class=\"n\">conversion</th>");
+	if (r->has_prev) {
+		report_fmt_time(r->prev_from, pf, sizeof(pf));
+		report_out_printf(o,
+		    "<th class=\"n\" title=\"from %.10s\">previous "
+		    "period</th><th class=\"n\">conversion</th>"
+		    "<th class=\"n\">change</th>",
+		    pf);
+	}
+	report_out_str(o, "</tr>\n");
+	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++) {
+		report_fmt_rate(now[i].rate, rate, sizeof(rate));
+		report_out_printf(o,
+		    "<tr><td>%s</td><td class=\"n\">%lld</td>"
+		    "<td class=\"n\">%s%s%s</td>",
+		    now[i].name, (long long)now[i].n,
+		    now[i].base != NULL ? rate : "",
+		    now[i].base != NULL ? " of " : "",
+		    now[i].base != NULL ? now[i].base : "");
+		if (r->has_prev) {
+			report_fmt_change(now[i].n, prev[i].n, change,
+			    sizeof(change));
+			report_fmt_rate(prev[i].rate, rate, sizeof(rate));
+			report_out_printf(o,
+			    "<td class=\"n\">%lld</td><td class=\"n\">%s"
+			    "</td><td class=\"n\">%s</td>",
+			    (long long)prev[i].n,
+			    prev[i].base != NULL ? rate : "", change);
+		}
+		report_out_str(o, "</tr>\n");
+	}
+	report_out_str(o, "</table></section>\n");
 }
 
 static void
@@ -446,13 +505,17 @@ bdr_table(struct report_out *o, const struct report *r)
 static void
 ticket_ref(struct report_out *o, const struct report *r, int64_t id)
 {
+	char *url;
+
 	if (r->ticket_url == NULL) {
 		report_out_printf(o, "#%lld", (long long)id);
 		return;
 	}
+	url = conf_ticket_url(r->ticket_url, id);
 	report_out_str(o, "<a href=\"");
-	esc(o, r->ticket_url);
-	report_out_printf(o, "%lld\">#%lld</a>", (long long)id, (long long)id);
+	esc(o, url);
+	report_out_printf(o, "\">#%lld</a>", (long long)id);
+	free(url);
 }
 
 static void
@@ -482,12 +545,33 @@ stories_table(struct report_out *o, const struct report *r)
 }
 
 static void
+small_counts(struct report_out *o, const char *title,
+    const struct report_counts *c)
+{
+	report_out_str(o, "<table><tr><th>");
+	esc(o, title);
+	report_out_str(o, "</th><th class=\"n\">breaches</th></tr>\n");
+	for (size_t i = 0; i < c->n; i++) {
+		report_out_str(o, "<tr><td>");
+		esc(o, c->v[i].key);
+		report_out_printf(o, "</td><td class=\"n\">%lld</td></tr>\n",
+		    (long long)c->v[i].n);
+	}
+	report_out_str(o, "</table>\n");
+}
+
+/*
+ * A summary however many there are: per queue, per owner, and the
+ * REPORT_OLDEST_BREACHES earliest deadlines; every one is in the CSV and
+ * JSON output.
+ */
+static void
 breaches_table(struct report_out *o, const struct report *r)
 {
-	char late[32], at[32];
+	char late[32], at[48];
 
 	report_out_printf(o,
-	    "<section><h2>SLA breaches: %zu (claim %lld, "
+	    "<section id=\"breaches\"><h2>SLA breaches: %zu (claim %lld, "
 	    "acknowledge %lld)</h2>\n",
 	    r->breaches.n, (long long)r->breaches_claim,
 	    (long long)r->breaches_ack);
@@ -495,19 +579,26 @@ breaches_table(struct report_out *o, const struct report *r)
 		report_out_str(o, "<p class=\"empty\">None.</p></section>\n");
 		return;
 	}
-	report_out_str(o,
+	report_out_str(o, "<div class=\"pair\">");
+	small_counts(o, "queue", &r->breach_queues);
+	small_counts(o, "owner", &r->breach_owners);
+	report_out_printf(o,
+	    "</div>\n<h3>The %zu oldest of %zu</h3>\n"
 	    "<table><tr><th>ticket</th><th>clock</th>"
-	    "<th>owner</th><th>deadline</th><th class=\"n\">late</th>"
-	    "<th>subject</th></tr>\n");
-	for (size_t i = 0; i < r->breaches.n; i++) {
-		const struct report_ticket *t = &r->breaches.v[i];
+	    "<th>queue</th><th>owner</th><th>deadline</th>"
+	    "<th class=\"n\">late</th><th>subject</th></tr>\n",
+	    r->n_oldest, r->breaches.n);
+	for (size_t i = 0; i < r->n_oldest; i++) {
+		const struct report_ticket *t = &r->breaches.v[r->oldest[i]];
 
 		report_fmt_duration(t->late, late, sizeof(late));
-		report_fmt_time(t->at, at, sizeof(at));
+		report_fmt_local(r, t->at, at, sizeof(at));
 		report_out_str(o, "<tr><td>");
 		ticket_ref(o, r, t->id);
 		report_out_str(o, "</td><td>");
 		esc(o, t->clock);
+		report_out_str(o, "</td><td>");
+		esc(o, t->queue);
 		report_out_str(o, "</td><td>");
 		esc(o, t->owner);
 		report_out_printf(o,
@@ -517,17 +608,19 @@ breaches_table(struct report_out *o, const struct report *r)
 		esc(o, t->subject);
 		report_out_str(o, "</td></tr>\n");
 	}
-	report_out_str(o, "</table></section>\n");
+	report_out_str(o, "</table>\n<p class=\"meta\">Every breach: "
+			  "<code>triage report --format csv</code> or "
+			  "<code>--format json</code>.</p></section>\n");
 }
 
 static void
 header(struct report_out *o, const struct report *r)
 {
-	char from[32], to[32], gen[32];
+	char from[48], to[48], gen[48];
 
-	report_fmt_time(r->from, from, sizeof(from));
-	report_fmt_time(r->to, to, sizeof(to));
-	report_fmt_time(r->generated, gen, sizeof(gen));
+	report_fmt_local(r, r->from, from, sizeof(from));
+	report_fmt_local(r, r->to, to, sizeof(to));
+	report_fmt_local(r, r->generated, gen, sizeof(gen));
 	report_out_str(o,
 	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
@@ -545,7 +638,9 @@ header(struct report_out *o, const struct report *r)
 	esc(o, r->mailbox != NULL ? r->mailbox : "all");
 	report_out_str(o, " &middot; business hours: ");
 	esc(o, r->hours != NULL ? r->hours : "none");
-	report_out_printf(o, " &middot; generated %s</p>\n", gen);
+	report_out_printf(o, " &middot; generated %s &middot; times in ", gen);
+	esc(o, report_zone_name(r));
+	report_out_str(o, "</p>\n");
 }
 
 int
@@ -567,6 +662,7 @@ report_render_html(const struct report *r, struct buf *out, struct error *err)
 	chart_claim(&o, r);
 	chart_bdr(&o, r);
 	report_out_str(&o, "</div>\n");
+	funnel_table(&o, r);
 	times_table(&o, r);
 	bdr_table(&o, r);
 	report_out_str(&o, "<div class=\"grid\">\n");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 
 #include "report-private.h"
 #include "xalloc.h"
@@ -101,12 +102,12 @@ ticket_obj(const struct report *r, const struct report_ticket *t, int breach)
 	json_object_object_add(o, "customer", str_or_null(t->customer));
 	json_object_object_add(o, "account", str_or_null(t->account));
 	json_object_object_add(o, "owner", str_or_null(t->owner));
-	if (r->ticket_url != NULL)
-		xasprintf(&url, "%s%lld", r->ticket_url, (long long)t->id);
+	url = conf_ticket_url(r->ticket_url, t->id);
 	json_object_object_add(o, "url", str_or_null(url));
 	free(url);
 	if (breach) {
 		json_object_object_add(o, "clock", str_or_null(t->clock));
+		json_object_object_add(o, "queue", str_or_null(t->queue));
 		json_object_object_add(o, "deadline", time_or_null(t->at));
 		json_object_object_add(o, "late",
 		    json_object_new_int64(t->late));
@@ -136,6 +137,39 @@ funnel_obj(const struct report_funnel *f)
 	for (size_t i = 0; i < REPORT_FUNNEL_STAGES; i++)
 		json_object_object_add(o, s[i].name,
 		    json_object_new_int64(s[i].n));
+	return o;
+}
+
+/* Each stage's conversion from the step before, a percentage; null
+   where there is no step before or it is 0. */
+static json_object *
+conversion_obj(const struct report_funnel *f)
+{
+	json_object *o = json_object_new_object();
+	struct report_stage s[REPORT_FUNNEL_STAGES];
+
+	report_funnel_stages(f, s);
+	for (size_t i = 1; i < REPORT_FUNNEL_STAGES; i++)
+		json_object_object_add(o, s[i].name,
+		    s[i].rate >= 0 ?
+			json_object_new_double((double)s[i].rate / 10) :
+			NULL);
+	return o;
+}
+
+static json_object *
+previous_obj(const struct report *r)
+{
+	json_object *o;
+
+	if (!r->has_prev)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "from", time_or_null(r->prev_from));
+	json_object_object_add(o, "to", time_or_null(r->from));
+	json_object_object_add(o, "funnel", funnel_obj(&r->prev));
+	json_object_object_add(o, "funnel_conversion",
+	    conversion_obj(&r->prev));
 	return o;
 }
 
@@ -178,7 +212,13 @@ report_obj(const struct report *r)
 	json_object_object_add(volume, "mailbox", counts_obj(&r->by_mailbox));
 	json_object_object_add(volume, "queue", counts_obj(&r->by_queue));
 	json_object_object_add(volume, "tag", counts_obj(&r->by_tag));
-	json_object_object_add(volume, "day", counts_obj(&r->by_day));
+	/* "time": per day, week or month ("bucket"); "day" as before when
+	   the buckets are days */
+	json_object_object_add(volume, "bucket",
+	    json_object_new_string(report_bucket_name(r->bucket)));
+	json_object_object_add(volume, "time", counts_obj(&r->by_day));
+	if (r->bucket == REPORT_BUCKET_DAY)
+		json_object_object_add(volume, "day", counts_obj(&r->by_day));
 	json_object_object_add(o, "volume", volume);
 	for (int i = 0; i < REPORT_TIME_COUNT; i++)
 		json_object_object_add(times,
@@ -188,6 +228,9 @@ report_obj(const struct report *r)
 	json_object_object_add(o, "claim_histogram", hist_arr(r));
 	json_object_object_add(o, "bdrs", bdrs_arr(r));
 	json_object_object_add(o, "funnel", funnel_obj(&r->funnel));
+	json_object_object_add(o, "funnel_conversion",
+	    conversion_obj(&r->funnel));
+	json_object_object_add(o, "previous", previous_obj(r));
 	json_object_object_add(o, "ee_leads",
 	    json_object_new_int64(r->ee_leads));
 	json_object_object_add(o, "competitors", counts_obj(&r->competitors));
@@ -198,6 +241,10 @@ report_obj(const struct report *r)
 	    json_object_new_int64(r->breaches_claim));
 	json_object_object_add(breaches, "acknowledge",
 	    json_object_new_int64(r->breaches_ack));
+	json_object_object_add(breaches, "per_queue",
+	    counts_obj(&r->breach_queues));
+	json_object_object_add(breaches, "per_owner",
+	    counts_obj(&r->breach_owners));
 	json_object_object_add(breaches, "tickets",
 	    tickets_arr(r, &r->breaches, 1));
 	json_object_object_add(o, "breaches", breaches);

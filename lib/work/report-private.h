@@ -40,11 +40,18 @@ int64_t report_counts_max(const struct report_counts *c);
 struct report_stage {
 	const char *name; /* static */
 	int64_t n;
+	const char *base; /* the stage its conversion is from, or NULL */
+	int rate;	  /* n / base's n in tenths of a percent; -1 when
+			     there is no base or it is 0 */
 };
 
 #define REPORT_FUNNEL_STAGES 6
 
-/* The stages of `f` into v[], in funnel order. */
+/*
+ * The stages of `f` into v[], in funnel order, each with its conversion
+ * from the step before: claimed of received, routed of claimed,
+ * acknowledged of routed; qualified and disqualified of received.
+ */
 void report_funnel_stages(const struct report_funnel *f,
     struct report_stage v[REPORT_FUNNEL_STAGES]);
 
@@ -64,6 +71,30 @@ const char *report_hist_label(size_t i);
 /* "claim" "route" "acknowledge" "first_response"; a title for people. */
 const char *report_time_name(enum report_time t);
 const char *report_time_title(enum report_time t);
+/* "day" "week" "month". */
+const char *report_bucket_name(enum report_bucket b);
+/* A rate as "45.5%", or "-" for -1, into buf (at least 8 bytes). */
+void report_fmt_rate(int rate, char *buf, size_t size);
+/* A change from prev to n as "+12", "-3", "0" and, when prev > 0,
+   " (+25.0%)", into buf (at least 40 bytes). */
+void report_fmt_change(int64_t n, int64_t prev, char *buf, size_t size);
+
+/*
+ * A value axis for integer counts up to `max`: the tick step, the
+ * smallest of 1, 2, 5 x 10^k that needs at most REPORT_AXIS_TICKS
+ * steps; returns the axis top (a multiple of the step, >= max, >= 1).
+ */
+#define REPORT_AXIS_TICKS 5
+int64_t report_axis(int64_t max, int64_t *step_r);
+
+/*
+ * `t` for people, in the report's zone: "2026-11-09 11:00 CET", or
+ * without a zone report_fmt_time's "2026-11-09T10:00:00Z" (at least 40
+ * bytes).  The zone's name for a heading: "Europe/Berlin" or "UTC".
+ */
+void report_fmt_local(const struct report *r, int64_t t, char *buf,
+    size_t size);
+const char *report_zone_name(const struct report *r);
 /* "2026-11-09T10:00:00Z" into buf (at least 21 bytes). */
 void report_fmt_time(int64_t t, char *buf, size_t size);
 /* A short human duration: "45s" "12m" "3h 05m" "2d 04h". */

@@ -9,6 +9,7 @@
 
 #include "report-private.h"
 #include "buf.h"
+#include "conf.h"
 #include "sla.h"
 
 #define SUBJECT_MAX 200
@@ -67,9 +68,12 @@ report_reminder_render(const struct report_reminder *rm, struct buf *subject,
 	field(&o, claim ? "Owner:" : "Routed to:", rm->owner);
 	field(&o, claim ? "Waiting since:" : "Routed at:", since);
 	report_out_printf(&o, "  %-15s %s (%s ago)\n", "Due:", due, late);
-	if (rm->ticket_url != NULL)
-		report_out_printf(&o, "  %-15s %s%lld\n",
-		    "Link:", rm->ticket_url, (long long)rm->ticket_id);
+	if (rm->ticket_url != NULL) {
+		char *url = conf_ticket_url(rm->ticket_url, rm->ticket_id);
+
+		field(&o, "Link:", url);
+		free(url);
+	}
 	if (claim)
 		report_out_printf(&o,
 		    "\nClaim it with `triage claim %lld`, "

@@ -14,6 +14,16 @@
 
 static const char *const format_names[] = { "text", "json", "csv", "html" };
 
+enum report_bucket
+report_bucket_for(int64_t days)
+{
+	if (days <= REPORT_DAYS_MAX)
+		return REPORT_BUCKET_DAY;
+	if (days <= REPORT_WEEKS_MAX * 7)
+		return REPORT_BUCKET_WEEK;
+	return REPORT_BUCKET_MONTH;
+}
+
 void
 report_init(struct report *r, int64_t from, int64_t to)
 {
@@ -49,6 +59,7 @@ report_tickets_clear(struct report_tickets *t)
 		free(t->v[i].account);
 		free(t->v[i].owner);
 		free(t->v[i].clock);
+		free(t->v[i].queue);
 	}
 	free(t->v);
 	t->v = NULL;
@@ -66,6 +77,8 @@ report_clear(struct report *r)
 	report_counts_clear(&r->by_tag);
 	report_counts_clear(&r->by_day);
 	report_counts_clear(&r->competitors);
+	report_counts_clear(&r->breach_queues);
+	report_counts_clear(&r->breach_owners);
 	for (int i = 0; i < REPORT_TIME_COUNT; i++)
 		durations_clear(&r->times[i]);
 	for (size_t i = 0; i < r->n_bdrs; i++) {
@@ -285,6 +298,51 @@ counts_sort(struct report_counts *c, int (*cmp)(const void *, const void *))
 		qsort(c->v, c->n, sizeof(*c->v), cmp);
 }
 
+/* Is breach a due before breach b (earlier deadline, then lower id)? */
+static int
+breach_older(const struct report_ticket *a, const struct report_ticket *b)
+{
+	if (a->at != b->at)
+		return a->at < b->at;
+	return a->id < b->id;
+}
+
+/* Breaches per queue and owner, and the oldest few, for summaries. */
+static void
+breaches_summary(struct report *r)
+{
+	const struct report_tickets *b = &r->breaches;
+
+	report_counts_clear(&r->breach_queues);
+	report_counts_clear(&r->breach_owners);
+	r->n_oldest = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct report_ticket *t = &b->v[i];
+		size_t k;
+
+		report_counts_add(&r->breach_queues,
+		    t->queue != NULL ? t->queue : "-", 1);
+		report_counts_add(&r->breach_owners,
+		    t->owner != NULL ? t->owner : "-", 1);
+		/* insertion into the sorted top list */
+		k = r->n_oldest;
+		if (k == REPORT_OLDEST_BREACHES) {
+			if (!breach_older(t, &b->v[r->oldest[k - 1]]))
+				continue;
+			k--;
+		} else {
+			r->n_oldest++;
+		}
+		while (k > 0 && breach_older(t, &b->v[r->oldest[k - 1]])) {
+			r->oldest[k] = r->oldest[k - 1];
+			k--;
+		}
+		r->oldest[k] = i;
+	}
+	counts_sort(&r->breach_queues, count_by_n_cmp);
+	counts_sort(&r->breach_owners, count_by_n_cmp);
+}
+
 void
 report_finish(struct report *r)
 {
@@ -303,6 +361,7 @@ report_finish(struct report *r)
 	if (r->breaches.n > 1)
 		qsort(r->breaches.v, r->breaches.n, sizeof(*r->breaches.v),
 		    ticket_cmp);
+	breaches_summary(r);
 	for (int i = 0; i < REPORT_TIME_COUNT; i++)
 		durations_finish(&r->times[i]);
 	for (size_t i = 0; i < r->n_bdrs; i++) {
@@ -378,11 +437,11 @@ date_parse(const char *s, const struct sla_hours *h, int end, int64_t *t_r)
 	rest = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (rest != NULL && *rest == '\0' && strlen(s) == 20) {
 		*t_r = (int64_t)timegm(&tm);
-		return 0;
+		return *t_r >= 0 ? 0 : -1; /* 1970 .. 9999 */
 	}
 	memset(&tm, 0, sizeof(tm));
 	rest = strptime(s, "%Y-%m-%d", &tm);
-	if (rest == NULL || *rest != '\0' || strlen(s) != 10)
+	if (rest == NULL || *rest != '\0' || strlen(s) != 10 || tm.tm_year < 70)
 		return -1;
 	/* timegm at midnight UTC numbers the civil day */
 	*t_r = sla_day_start(h, (int64_t)timegm(&tm) / 86400 + (end ? 1 : 0));
@@ -413,12 +472,12 @@ report_period(const char *since, const char *from, const char *to,
 		if (date_parse(from, h, 0, &a) < 0)
 			return error_set(err, ERR_USAGE,
 			    "--from \"%s\": want "
-			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)",
 			    from);
 		if (to != NULL && date_parse(to, h, 1, &b) < 0)
 			return error_set(err, ERR_USAGE,
 			    "--to \"%s\": want "
-			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)",
 			    to);
 	}
 	if (b <= a)

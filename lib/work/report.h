@@ -75,6 +75,8 @@ struct report_ticket {
 	char *account;	/* owned, key account name; may be NULL */
 	char *owner;	/* owned, BDR or route; may be NULL */
 	char *clock;	/* breaches: "claim" / "acknowledge" */
+	char *queue;	/* owned, breaches: the ticket's queue; may be
+				   NULL */
 	int64_t at;	/* stories: marked; breaches: deadline */
 	int64_t late;	/* breaches: seconds past the deadline at
 				   the end of the period (or when met) */
@@ -90,6 +92,27 @@ struct report_funnel {
 	int64_t qualified, disqualified;
 };
 
+/*
+ * The volume chart's rows: one per local day for periods of up to
+ * REPORT_DAYS_MAX days, one per week (Monday to Sunday) up to
+ * REPORT_WEEKS_MAX weeks, else one per calendar month.  Keys:
+ * "YYYY-MM-DD" (a day, or a week's Monday) and "YYYY-MM".
+ */
+enum report_bucket {
+	REPORT_BUCKET_DAY,
+	REPORT_BUCKET_WEEK,
+	REPORT_BUCKET_MONTH,
+};
+
+#define REPORT_DAYS_MAX 92
+#define REPORT_WEEKS_MAX 104
+
+/* The bucket for a period of `days` local days (the rule above). */
+enum report_bucket report_bucket_for(int64_t days);
+
+/* The breaches a summary names one by one: the oldest deadlines. */
+#define REPORT_OLDEST_BREACHES 20
+
 /* Time-to-claim histogram buckets: upper bounds in seconds. */
 #define REPORT_HIST_BUCKETS 9
 
@@ -98,22 +121,37 @@ struct report {
 	int64_t generated; /* when the report was made */
 	char *mailbox;	   /* owned; NULL: every mailbox */
 	char *hours;	   /* owned business-hours spec; NULL: none */
-	char *ticket_url;  /* owned; a ticket's link is this + id;
-				   NULL: no links, ids only */
+	/* The zone of local days and of the times text and HTML show
+	   (sla_zone); foreign, set by report_fill_in; NULL: UTC. */
+	const struct sla_hours *zone;
+	char *ticket_url; /* owned; the ticket_url template (a link is
+				   conf_ticket_url); NULL: ids only */
 
 	int64_t tickets; /* tickets created in the period */
 	struct report_counts by_mailbox, by_queue, by_tag;
-	struct report_counts by_day; /* "YYYY-MM-DD" local days, every
-					   day of the period, zeros too */
+	enum report_bucket bucket;   /* by_day's rows */
+	struct report_counts by_day; /* local days, weeks or months
+					   (bucket), every one of the
+					   period, zeros too */
 	struct report_durations times[REPORT_TIME_COUNT];
 	struct report_bdr *bdrs; /* owned */
 	size_t n_bdrs;
 	struct report_funnel funnel;
+	/* The previous period of equal length, [prev_from, from). */
+	int has_prev;
+	int64_t prev_from;
+	struct report_funnel prev;
 	int64_t ee_leads;		  /* tickets tagged ee-lead */
 	struct report_counts competitors; /* competitor:NAME tags */
 	struct report_tickets stories;
 	struct report_tickets breaches;
 	int64_t breaches_claim, breaches_ack;
+	/* By report_finish: breaches per queue and per owner (most
+	   first), and the REPORT_OLDEST_BREACHES earliest deadlines as
+	   indexes into breaches.v, earliest first. */
+	struct report_counts breach_queues, breach_owners;
+	size_t oldest[REPORT_OLDEST_BREACHES];
+	size_t n_oldest;
 
 	int64_t hist[REPORT_HIST_BUCKETS]; /* by report_finish */
 };
@@ -195,6 +233,7 @@ struct report_digest {
 	int64_t day_from, day_to; /* its bounds, for the store's
 					   queries (sla_day_start) */
 	char *hours;		  /* owned business-hours spec; NULL: none */
+	char *ticket_url; /* owned ticket_url template; NULL: no links */
 	struct report_tickets breached; /* clock, at = deadline, late */
 	struct report_tickets at_risk;	/* clock, at = deadline */
 	struct report_counts unclaimed; /* open "new" tickets per queue */
@@ -208,7 +247,9 @@ void report_digest_clear(struct report_digest *d);
 /*
  * Sort the lists (breached: latest first; at risk: nearest deadline
  * first; queues: most first) and append the mail's subject line to
- * *subject and its plain-text body (lines of at most 78 columns) to
+ * *subject and its plain-text body (lines of at most 78 columns; each
+ * ticket with its whole subject, wrapped, and its link when ticket_url
+ * is set) to
  * *body.  Returns 0, or -1 with *err set when a buffer's cap is passed.
  */
 int report_digest_render(struct report_digest *d, struct buf *subject,
@@ -227,7 +268,7 @@ struct report_reminder {
 	const char *owner;   /* BDR name, or the route's name */
 	int clock;	     /* enum sla_clock: SLA_CLOCK_CLAIM / _ACK */
 	int64_t since, deadline, now;
-	const char *ticket_url; /* the ticket's link is this + id */
+	const char *ticket_url; /* the ticket_url template, or NULL */
 };
 
 /*

@@ -175,11 +175,11 @@ render_reminder(const struct conf *c, const struct accounts *a,
 		.since = t->since,
 		.deadline = res->deadline,
 		.now = now,
+		.ticket_url = c->ticket_url,
 	};
 	struct buf body;
 	int r;
 
-	(void)c;
 	buf_init(&body, TEXT_CAP);
 	r = report_reminder_render(&rm, text, &body, err);
 	if (r == 0 && buf_addstr(text, "\n\n") < 0)
@@ -350,8 +350,8 @@ sla_breaches_clear(struct sla_breaches *b)
 
 /* Render today's digest into *text (subject line, blank line, body). */
 static int
-render_digest(struct store *st, const struct sla_conf *sc, int64_t now,
-    struct buf *text, struct error *err)
+render_digest(struct store *st, const struct conf *c, const struct sla_conf *sc,
+    int64_t now, struct buf *text, struct error *err)
 {
 	struct report_digest d;
 	struct buf body;
@@ -360,6 +360,8 @@ render_digest(struct store *st, const struct sla_conf *sc, int64_t now,
 	report_digest_init(&d, now);
 	buf_init(&body, TEXT_CAP);
 	r = report_digest_fill(st, &sc->policy, now, &d, err);
+	if (r == 0)
+		d.ticket_url = xstrdup_or_null(c->ticket_url);
 	if (r == 0)
 		r = report_digest_render(&d, text, &body, err);
 	if (r == 0 && (buf_addstr(text, "\n\n") < 0 ||
@@ -486,7 +488,7 @@ sla_run_digest(struct store *st, const struct conf *c,
 	    last > 0 ? last : started);
 	if (now >= due && sla_local_day(sc->hours, now) != last_day) {
 		buf_init(&text, TEXT_CAP);
-		r = render_digest(st, sc, now, &text, err);
+		r = render_digest(st, c, sc, now, &text, err);
 		if (r == 0)
 			r = store_digest_add(st, sla_local_day(sc->hours, now),
 			    c->sla.digest_to, text.data, &added, err);

@@ -2,6 +2,7 @@
 #include "sla.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -207,6 +208,55 @@ out:
 	free(copy);
 	sla_hours_free(&h);
 	return r;
+}
+
+const char *
+sla_hours_zone(const struct sla_hours *h)
+{
+	return g_time_zone_get_identifier(h->tz);
+}
+
+int
+sla_zone(const char *name, struct sla_hours **zone_r, struct error *err)
+{
+	struct sla_hours *h = xcalloc(1, sizeof(*h));
+
+	h->tz = name != NULL ? g_time_zone_new_identifier(name) :
+			       g_time_zone_new_local();
+	if (h->tz == NULL) {
+		free(h);
+		return error_set(err, ERR_CONF,
+		    "unknown time zone \"%s\" (an IANA name like "
+		    "Europe/Berlin)",
+		    name);
+	}
+	h->days = 0x7f;
+	h->open = 0;
+	h->close = (int)DAY;
+	h->spec = xstrdup(g_time_zone_get_identifier(h->tz));
+	table_build(h);
+	*zone_r = h;
+	return 0;
+}
+
+void
+sla_local_format(const struct sla_hours *h, int64_t t, char *buf, size_t size)
+{
+	GDateTime *utc = g_date_time_new_from_unix_utc(t), *local = NULL;
+	gchar *s = NULL;
+
+	if (utc != NULL && h != NULL)
+		local = g_date_time_to_timezone(utc, h->tz);
+	if (local != NULL)
+		s = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
+	else if (utc != NULL)
+		s = g_date_time_format(utc, "%Y-%m-%d %H:%M UTC");
+	snprintf(buf, size, "%s", s != NULL ? s : "?");
+	g_free(s);
+	if (local != NULL)
+		g_date_time_unref(local);
+	if (utc != NULL)
+		g_date_time_unref(utc);
 }
 
 void

@@ -14,6 +14,7 @@
 #ifndef TRIAGE_SLA_H
 #define TRIAGE_SLA_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -32,6 +33,20 @@ struct sla_hours;
 int sla_hours_parse(const char *spec, struct sla_hours **hours_r,
     struct error *err);
 void sla_hours_free(struct sla_hours **hp);
+/*
+ * A time zone for local days and times, as hours that are always open:
+ * `name` an IANA name ("Europe/Berlin"), NULL the system's (TZ, else
+ * /etc/localtime) read once here.  Its spec is the zone's name.  GLib
+ * reads the tz database itself: no setenv()/tzset(), no localtime_r.
+ * Returns 0, or -1 with err (ERR_CONF: no such zone).
+ */
+int sla_zone(const char *name, struct sla_hours **zone_r, struct error *err);
+/* `t` as "2026-11-09 10:00 CET" in h's zone (UTC for h NULL). */
+void sla_local_format(const struct sla_hours *h, int64_t t, char *buf,
+    size_t size);
+
+/* The name of h's zone ("Europe/Berlin"). */
+const char *sla_hours_zone(const struct sla_hours *h);
 /* The spec as given, for messages. */
 const char *sla_hours_spec(const struct sla_hours *h);
 

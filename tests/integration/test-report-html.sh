@@ -14,9 +14,12 @@
 # requests (update checks) carry another and are ignored.  Host
 # resolution is mapped to NOTFOUND so nothing leaves the machine.
 # A deliberately bad page is checked first, to show both detectors bite.
+# Then the same on a database of many tickets (report-many-db.sh): the
+# whole history (`--from 1970-01-01 --to 9999-12-31`, bucketed by week)
+# and the last 30 days (by day), each chart's bars matching the JSON.
 set -euo pipefail
 
-: "${ITEST_DIR:?}"
+: "${ITEST_DIR:?}" "${TRIAGE:?}"
 command -v chromium >/dev/null || {
 	echo "FAIL: chromium not installed (scripts/setup-deps.sh)" >&2
 	exit 1
@@ -135,3 +138,54 @@ if [ -n "${TRIAGE_KEEP_SCREENSHOT:-}" ]; then
 	cp "$work/report.png" "$TRIAGE_KEEP_SCREENSHOT"
 fi
 echo "ok: screenshot ${wh} ${size} bytes, no console output, no requests, 4 charts"
+
+# 4. Many tickets: the whole history and the last 30 days.
+many=${TRIAGE_REPORT_MANY:-20000}
+sh "$(dirname "$0")/report-many-db.sh" "$TRIAGE" "$many" "$work/many.db"
+check_many() {
+	local name=$1 bucket=$2
+	shift 2
+	"$TRIAGE" report --db "$work/many.db" "$@" --format json >"$work/$name.json"
+	"$TRIAGE" report --db "$work/many.db" "$@" --format html \
+		-o "$work/$name.html"
+	run_chromium "$name" "file://$work/$name.html" \
+		--screenshot="$work/$name.png" --window-size=1280,2600 >/dev/null
+	run_chromium "$name-dom" "file://$work/$name.html" --dump-dom \
+		>"$work/$name.dom"
+	errs=$(console_lines "$work/$name.log")
+	reqs=$(page_requests "$work/$name.net.json")
+	if [ -n "$errs$reqs" ]; then
+		echo "FAIL: $name: console: $errs requests: $reqs" >&2
+		exit 1
+	fi
+	size=$(stat -c %s "$work/$name.png")
+	if [ "$size" -lt 40000 ]; then
+		echo "FAIL: $name: screenshot only $size bytes" >&2
+		exit 1
+	fi
+	# the JSON's buckets, and the same number of bars in the DOM
+	read -r got rows tickets < <("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["volume"]
+print(v["bucket"], len(v["time"]), sum(v["time"].values()))' "$work/$name.json")
+	bars=$("$PY" -c '
+import re, sys
+d = open(sys.argv[1]).read()
+s = d[d.index("<svg id=\"chart-volume\""):]
+s = s[:s.index("</svg>")]
+print(len(re.findall(r"<rect ", s)))' "$work/$name.dom")
+	if [ "$got" != "$bucket" ] || [ "$bars" != "$rows" ]; then
+		echo "FAIL: $name: bucket $got ($bucket wanted), $rows rows," \
+			"$bars bars" >&2
+		exit 1
+	fi
+	if [ -n "${TRIAGE_KEEP_SCREENSHOT:-}" ]; then
+		cp "$work/$name.png" "${TRIAGE_KEEP_SCREENSHOT%.png}-$name.png"
+	fi
+	echo "ok: $name: $tickets tickets in $rows ${got}s, $bars bars," \
+		"screenshot $size bytes, no console output, no requests"
+}
+# the data spans a year: a row per week (the period is the data's)
+check_many all week --from 1970-01-01 --to 9999-12-31
+check_many month day --since 30d

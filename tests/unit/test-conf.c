@@ -206,6 +206,23 @@ static const struct error_case error_cases[] = {
 	    "@FILE@:2: 'digest_at' must be a time HH:MM, not \"8am\"\n"
 	    "@FILE@:3: 'hours' has bad days \"Mon-Fry\" (use Mon-Fri or "
 	    "Mon,Wed,Fri)" },
+	{ "timezone", MAILBOX_OK "timezone = \"Europe/Berln\";\n",
+	    "@FILE@:2: 'timezone' must be a time zone such as "
+	    "\"Europe/Berlin\", not \"Europe/Berln\"" },
+	{ "ticket_url", MAILBOX_OK "ticket_url = \"crm.example.com/t/{id}\";\n",
+	    "@FILE@:2: 'ticket_url' must be an http:// or https:// URL with "
+	    "{id} once (\"https://crm.example.com/t/{id}\"), not "
+	    "\"crm.example.com/t/{id}\"" },
+	{ "ticket_url without {id}",
+	    MAILBOX_OK "ticket_url = \"https://crm.example.com/t/\";\n",
+	    "@FILE@:2: 'ticket_url' must be an http:// or https:// URL with "
+	    "{id} once (\"https://crm.example.com/t/{id}\"), not "
+	    "\"https://crm.example.com/t/\"" },
+	{ "ticket_url with a quote",
+	    MAILBOX_OK "ticket_url = \"https://x.example/t/{id}\\\"a\";\n",
+	    "@FILE@:2: 'ticket_url' must be an http:// or https:// URL with "
+	    "{id} once (\"https://crm.example.com/t/{id}\"), not "
+	    "\"https://x.example/t/{id}\"a\"" },
 	{ "sla hours: unknown zone",
 	    MAILBOX_OK
 	    "sla = { hours = \"Mon-Fri 09:00-18:00 Europe/Berln\"; };\n",
@@ -491,6 +508,8 @@ test_example(void **state)
 	assert_string_equal(c->sla.digest_to, "bdr-managers@example.com");
 	assert_string_equal(c->sla.digest_at, "08:00");
 	assert_string_equal(c->sla.hours, "Mon-Fri 09:00-18:00 Europe/Berlin");
+	assert_null(c->ticket_url); /* commented out */
+	assert_string_equal(c->timezone, "Europe/Berlin");
 	conf_free(&c);
 	assert_null(c);
 	conf_free(&c); /* NULL is fine */
@@ -656,6 +675,24 @@ test_server_secrets(void **state)
 	assert_null(secret);
 }
 
+/* The template's {id} is the ticket number, wherever it stands. */
+static void
+test_ticket_url(void **state)
+{
+	char *u;
+
+	(void)state;
+	assert_null(conf_ticket_url(NULL, 5));
+	u = conf_ticket_url("https://crm.example.com/t/{id}", 42);
+	assert_string_equal(u, "https://crm.example.com/t/42");
+	free(u);
+	u = conf_ticket_url("https://crm.example.com/t?id={id}&view=full",
+	    9223372036854775807LL);
+	assert_string_equal(u,
+	    "https://crm.example.com/t?id=9223372036854775807&view=full");
+	free(u);
+}
+
 static void
 test_duration(void **state)
 {
@@ -768,6 +805,7 @@ main(void)
 		cmocka_unit_test(test_server_secrets),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_ticket_url),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -350,6 +350,7 @@ test_attach_headers(void **state)
 
 	(void)state;
 	thread_load(&th, thread_sales, 4);
+	th.t.ticket_url = "https://crm.example.com/t/{id}"; /* ticket_url */
 	assert_int_equal(
 	    forward_build(&th.t, &route_attach, &sender, 456, NOW, &out, &err),
 	    0);
@@ -373,6 +374,7 @@ test_attach_headers(void **state)
 	/* the summary says what decided the classification and who noted */
 	text = summary_of(m);
 	assert_non_null(strstr(text, "Ticket #123: How much for 50 seats?"));
+	assert_non_null(strstr(text, "Link: https://crm.example.com/t/123"));
 	assert_non_null(strstr(text, "Account: Buyer Corp (tier gold)"));
 	assert_non_null(strstr(text, "Tags: pricing, ee-lead"));
 	assert_non_null(strstr(text, "budget +2, need +1"));

@@ -42,7 +42,8 @@ static const struct {
 	    "Meetup in Munich" },
 	/* routed Thu 09:00: 18h of 24h used = 75%: at risk, due Mon 15:00 */
 	{ 104, SLA_STATE_ROUTED, "2026-11-19T08:00:00Z", NULL, "sales",
-	    "Renewal for Initech, 400 seats, needs SSO and audit logs now" },
+	    "Renewal for Initech, 400 seats, needs SSO and audit logs now, "
+	    "before the budget freeze in December" },
 	/* claimed: no clock */
 	{ 105, SLA_STATE_CLAIMED, "2026-11-02T08:00:00Z", NULL, "alice",
 	    "Old" },
@@ -63,14 +64,20 @@ test_digest(void **state)
 		"SLA digest, 2026-11-23T07:00:00Z",
 		"Breached: 2",
 		/* 2026-11-19T14:00Z .. 2026-11-23T07:00Z = 3d 17h */
-		"  #106     acknowledge support    late 3d 17h      Crash on "
-		"start",
+		"  #106     acknowledge support    late 3d 17h",
+		"    Crash on start",
+		"    https://crm.example.com/t/106",
 		/* 2026-11-20T13:00Z .. 2026-11-23T07:00Z = 2d 18h */
-		"  #101     claim       -          late 2d 18h      Quote for 50 "
-		"seats",
+		"  #101     claim       -          late 2d 18h",
+		"    Quote for 50 seats",
+		"    https://crm.example.com/t/101",
 		"At risk: 1",
-		"  #104     acknowledge sales      due 11-23 14:00Z Renewal "
-		"for Initech, 400 s~",
+		/* the whole subject, wrapped at a blank within 78 columns */
+		"  #104     acknowledge sales      due 11-23 14:00Z",
+		"    Renewal for Initech, 400 seats, needs SSO and audit logs "
+		"now, before the",
+		"    budget freeze in December",
+		"    https://crm.example.com/t/104",
 		"Unclaimed: 3",
 		"  sales                                 2",
 		"  community                             1",
@@ -85,6 +92,7 @@ test_digest(void **state)
 	p.hours = h;
 	report_digest_init(&d, now);
 	d.hours = xstrdup(sla_hours_spec(h));
+	d.ticket_url = xstrdup("https://crm.example.com/t/{id}");
 	/* yesterday is Sunday 22 November in Berlin: from 23:00Z on 21st */
 	d.yesterday_day = sla_local_day(h, now) - 1;
 	d.day_to = sla_day_start(h, sla_local_day(h, now));

@@ -33,11 +33,11 @@ static const struct {
 		"#claim." } },
 	{ { 7, "Re: SSO\r\nBcc: victim@example.org", NULL, NULL, "sales",
 	      SLA_CLOCK_ACK, T0, T0 + 86400, T0 + 86400 + 90,
-	      "https://triage.example.com/t/" },
+	      "https://triage.example.com/t/{id}?view=sla" },
 	    "[#7] Not acknowledged in time: Re: SSO  Bcc: victim@example.org",
 	    { "  Routed to:      sales",
 		"  Routed at:      2026-11-09T10:00:00Z",
-		"  Link:           https://triage.example.com/t/7",
+		"  Link:           https://triage.example.com/t/7?view=sla",
 		"Acknowledge it with `triage ack 7`, or reply to the forward "
 		"with #ack." } },
 	{ { 3, "", NULL, NULL, NULL, SLA_CLOCK_CLAIM, T0, T0, T0, NULL },

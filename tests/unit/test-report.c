@@ -19,6 +19,7 @@
 
 #include "../fixtures/report/fixture-report.h"
 #include "buf.h"
+#include "report-private.h"
 #include "sla.h"
 #include "test-common.h"
 #include "xalloc.h"
@@ -201,15 +202,30 @@ test_text(void **state)
 		"    1d 00h",
 		"  to first response       0         -         -           -"
 		"         -",
-		"  alice                6       3       3        1        50m"
-		"    4h 00m    3h 00m",
-		"  bob                  4       2       1        1        40m"
-		"    1d 01h    2h 00m",
+		"  alice              6      3     3     1      50m   4h 00m"
+		"   3h 00m   2d 00h",
+		"  bob                4      2     1     1      40m   1d 01h"
+		"   2h 00m   1d 00h",
+		/* conversion from the step before; the previous week */
+		"  received           12                                8  "
+		"+4 (+50.0%)",
+		"  claimed            10  83.3% of received             6  "
+		"+4 (+66.7%)",
+		"  acknowledged        4  80.0% of routed               4  "
+		"0 (0.0%)",
+		"  qualified           4  33.3% of received             2  "
+		"+2 (+100.0%)",
 		"  30m-1h                              3  "
 		"##############################",
 		"SLA breaches: 3 (claim 2, acknowledge 1)",
-		"  #7       claim       alice        late 2h 00m   SSO and "
-		"audit log?",
+		/* breaches summed up; the oldest deadlines first */
+		"  sales                               2  "
+		"##############################",
+		"  support                             1  ###############",
+		"  #7       claim       alice      2026-11-16T14:00 2h 00m  "
+		"SSO and audit log?",
+		"  #9       claim       -          2026-11-17T15:00 10m     "
+		"Quote for 50 seats",
 		"  münchen-meetup-and-a-very-l~        1  ######",
 	};
 	size_t lines = 0;
@@ -488,6 +504,216 @@ test_csv_formula(void **state)
 	}
 }
 
+/*
+ * Axis ticks: the step is 1, 2 or 5 x 10^k, at most REPORT_AXIS_TICKS
+ * steps reach the top, the top covers the maximum; checked against the
+ * definition for every maximum up to 100000 and by hand for a few
+ * ("2.5 shown as 2": a maximum of 10 had ticks 0 2.5 5 7.5 10).
+ */
+static void
+test_axis(void **state)
+{
+	static const struct {
+		int64_t max, step, top;
+	} hand[] = {
+		{ 0, 1, 1 },
+		{ 1, 1, 1 },
+		{ 3, 1, 3 },
+		{ 6, 2, 6 },
+		{ 10, 2, 10 },
+		{ 11, 5, 15 },
+		{ 26, 10, 30 },
+		{ 999, 200, 1000 },
+		{ 1001, 500, 1500 },
+	};
+	int64_t step, top;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hand) / sizeof(hand[0]); i++) {
+		top = report_axis(hand[i].max, &step);
+		assert_int_equal(step, hand[i].step);
+		assert_int_equal(top, hand[i].top);
+	}
+	for (int64_t max = 1; max <= 100000; max++) {
+		int64_t m = step = 0, smaller;
+
+		top = report_axis(max, &step);
+		for (m = step; m % 10 == 0; m /= 10)
+			;
+		assert_true(m == 1 || m == 2 || m == 5);
+		assert_true(top >= max && top % step == 0);
+		assert_true(top / step <= REPORT_AXIS_TICKS);
+		/* no smaller nice step would do */
+		smaller =
+		    m == 1 ? step / 2 : (m == 2 ? step / 2 : step * 2 / 5);
+		if (smaller > 0)
+			assert_true(
+			    (max + smaller - 1) / smaller > REPORT_AXIS_TICKS);
+	}
+}
+
+static void
+test_change(void **state)
+{
+	static const struct {
+		int64_t n, prev;
+		const char *want;
+	} cases[] = {
+		{ 12, 8, "+4 (+50.0%)" },
+		{ 10, 6, "+4 (+66.7%)" },
+		{ 2, 3, "-1 (-33.3%)" },
+		{ 4, 4, "0 (0.0%)" },
+		{ 5, 0, "+5" },
+		{ 0, 0, "0" },
+		{ 0, 7, "-7 (-100.0%)" },
+	};
+	char buf[48];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		report_fmt_change(cases[i].n, cases[i].prev, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].want);
+	}
+	report_fmt_rate(833, buf, sizeof(buf));
+	assert_string_equal(buf, "83.3%");
+	report_fmt_rate(-1, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+}
+
+/*
+ * Thousands of breaches: the summary counts all of them per queue and
+ * owner and names the REPORT_OLDEST_BREACHES earliest deadlines, in
+ * order; the full list stays for CSV and JSON.
+ */
+static void
+test_breach_summary(void **state)
+{
+	const size_t n = 3000;
+	struct report r;
+	int64_t *deadlines = xcalloc(n, sizeof(*deadlines));
+	int64_t queue_a = 0;
+
+	(void)state;
+	report_init(&r, 0, 86400);
+	srand(17);
+	for (size_t i = 0; i < n; i++) {
+		struct report_ticket *t = report_tickets_add(&r.breaches,
+		    (int64_t)i + 1, "s", NULL, NULL, i % 3 ? "alice" : "bob");
+
+		t->queue = xstrdup(i % 4 ? "sales" : "support");
+		queue_a += i % 4 != 0;
+		t->at = deadlines[i] = 1000000 + rand() % 500000;
+		t->clock = xstrdup("claim");
+	}
+	report_finish(&r);
+	assert_int_equal(r.breaches.n, n);
+	assert_int_equal(report_counts_get(&r.breach_queues, "sales"), queue_a);
+	assert_int_equal(report_counts_get(&r.breach_queues, "support"),
+	    (int64_t)n - queue_a);
+	assert_string_equal(r.breach_queues.v[0].key, "sales");
+	assert_int_equal(report_counts_get(&r.breach_owners, "bob"),
+	    (int64_t)(n + 2) / 3);
+	assert_int_equal(r.n_oldest, REPORT_OLDEST_BREACHES);
+	/* the k-th oldest is the k-th smallest deadline */
+	qsort(deadlines, n, sizeof(*deadlines), i64_cmp);
+	for (size_t k = 0; k < r.n_oldest; k++)
+		assert_int_equal(r.breaches.v[r.oldest[k]].at, deadlines[k]);
+	free(deadlines);
+	report_clear(&r);
+}
+
+/* The x of every <text class="label"> of one chart, in order. */
+static size_t
+label_xs(const char *svg, double *xs, size_t max, size_t *widest_r)
+{
+	const char *p = svg;
+	size_t n = 0;
+
+	*widest_r = 0;
+	while (
+	    (p = strstr(p, "<text class=\"label\" x=\"")) != NULL && n < max) {
+		const char *gt, *lt;
+
+		xs[n++] =
+		    strtod(p + strlen("<text class=\"label\" x=\""), NULL);
+		gt = strchr(p, '>');
+		lt = strchr(gt, '<');
+		if ((size_t)(lt - gt - 1) > *widest_r)
+			*widest_r = (size_t)(lt - gt - 1);
+		p = lt;
+	}
+	return n;
+}
+
+/*
+ * The volume chart at any length: tick labels are exact multiples of a
+ * nice step, category labels never overlap (each shown one has its
+ * width, 7.5 px a character, before the next) and none sticks out of
+ * the 560-wide chart.
+ */
+static void
+test_html_axis(void **state)
+{
+	const size_t lengths[] = { 1, 7, 31, 92, 104, 400 };
+	struct error err = { 0 };
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(lengths) / sizeof(lengths[0]); c++) {
+		struct report r;
+		struct buf out;
+		char *html, *svg, *end;
+		double xs[512];
+		size_t n, widest;
+
+		report_init(&r, 0, (int64_t)lengths[c] * 86400);
+		r.bucket =
+		    lengths[c] > 92 ? REPORT_BUCKET_WEEK : REPORT_BUCKET_DAY;
+		for (size_t i = 0; i < lengths[c]; i++) {
+			char key[16];
+
+			snprintf(key, sizeof(key), "2026-%02zu-%02zu",
+			    i / 28 % 12 + 1, i % 28 + 1);
+			report_counts_add(&r.by_day, key,
+			    (int64_t)(i * 7919 % 10));
+		}
+		report_finish(&r);
+		buf_init(&out, OUT_CAP);
+		assert_int_equal(report_render(&r, REPORT_HTML, &out, &err), 0);
+		html = buf_steal(&out);
+		svg = strstr(html, "<svg id=\"chart-volume\"");
+		assert_non_null(svg);
+		end = strstr(svg, "</svg>");
+		*end = '\0';
+		n = label_xs(svg, xs, 512, &widest);
+		assert_true(n >= 1);
+		for (size_t i = 0; i + 1 < n; i++)
+			assert_true(xs[i + 1] - xs[i] >= widest * 7.5);
+		assert_true(xs[0] - widest * 7.5 / 2 >= 0);
+		assert_true(xs[n - 1] + widest * 7.5 / 2 <= 560);
+		/* ticks: 0, step, 2 step ... each printed whole */
+		{
+			int64_t ticks[16];
+			size_t k = 0;
+			char *e;
+
+			for (const char *p = svg;
+			     k < 16 &&
+			     (p = strstr(p, "<text class=\"tick\"")) != NULL;
+			     p++) {
+				ticks[k++] =
+				    strtoll(strchr(p, '>') + 1, &e, 10);
+				assert_int_equal(*e, '<');
+			}
+			assert_true(k >= 2 && ticks[0] == 0);
+			for (size_t i = 2; i < k; i++)
+				assert_int_equal(ticks[i] - ticks[i - 1],
+				    ticks[1]);
+		}
+		free(html);
+		report_clear(&r);
+	}
+}
+
 static void
 test_html(void **state)
 {
@@ -632,10 +858,22 @@ test_period(void **state)
 		    "--since \"-7d\": want a duration like 90m, 24h, 7d, 2w or 1h30m" },
 		{ NULL, "2026-13-01", NULL, 0, NULL, NULL,
 		    "--from \"2026-13-01\": want YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM:SSZ" },
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
 		{ NULL, "2026-11-01", "01/11/2026", 0, NULL, NULL,
 		    "--to \"01/11/2026\": want YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM:SSZ" },
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
+		/* the bounds: 1970 .. 9999 (the data bounds them further) */
+		{ NULL, "1970-01-01", "9999-12-30", 0, "1970-01-01T00:00:00Z",
+		    "9999-12-31T00:00:00Z", NULL },
+		{ NULL, "1969-12-31", NULL, 0, NULL, NULL,
+		    "--from \"1969-12-31\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
+		{ NULL, "1969-12-31T23:59:59Z", NULL, 0, NULL, NULL,
+		    "--from \"1969-12-31T23:59:59Z\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
+		{ NULL, "2026-11-01", "10000-01-01", 0, NULL, NULL,
+		    "--to \"10000-01-01\": want YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ (1970 .. 9999)" },
 		{ NULL, "2026-11-10", "2026-11-01", 0, NULL, NULL,
 		    "the period is empty (it ends before it starts)" },
 	};
@@ -698,6 +936,10 @@ main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_formula),
 		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_axis),
+		cmocka_unit_test(test_change),
+		cmocka_unit_test(test_breach_summary),
+		cmocka_unit_test(test_html_axis),
 		cmocka_unit_test(test_cap_and_formats),
 		cmocka_unit_test(test_empty_report),
 		cmocka_unit_test(test_period),

@@ -724,6 +724,197 @@ test_digest(void **state)
 	store_close(&st);
 }
 
+/* Calendar months from the month of `a` to that of `b`, both counted. */
+static int64_t
+months_between(int64_t a, int64_t b)
+{
+	time_t ta = (time_t)a, tb = (time_t)b;
+	struct tm x, y;
+
+	gmtime_r(&ta, &x);
+	gmtime_r(&tb, &y);
+	return (int64_t)(y.tm_year - x.tm_year) * 12 + (y.tm_mon - x.tm_mon) +
+	       1;
+}
+
+static int64_t
+by_day_sum(const struct report *r)
+{
+	int64_t n = 0;
+
+	for (size_t i = 0; i < r->by_day.n; i++)
+		n += r->by_day.v[i].n;
+	return n;
+}
+
+/*
+ * Issue 16 defect 10: `report --from 1970-01-01 --to 9999-12-31` made a
+ * row per day (2.9 million, minutes of work).  The period is bounded by
+ * the data (the first ticket's day .. the end of today) and its rows
+ * are days, weeks or months by its length.  The history's tickets are
+ * created from T0 (Monday 2026-11-09) over three days; "today" moves.
+ */
+static void
+test_range(void **state)
+{
+	const int64_t all_from = 0, all_to = 253402300800; /* 10000-01-01 */
+	const struct {
+		int64_t now;
+		enum report_bucket bucket;
+	} cases[] = {
+		{ H(80), REPORT_BUCKET_DAY },
+		{ T0 + 300 * 86400LL, REPORT_BUCKET_WEEK },
+		{ T0 + 3 * 365 * 86400LL, REPORT_BUCKET_MONTH },
+	};
+	static const char *const first_key[] = { "2026-11-08", "2026-11-02",
+		"2026-11" }; /* the first ticket's day, its week's Monday */
+	struct store *st = open_fresh("range");
+	struct report r;
+	struct error err = { 0 };
+	int64_t first = INT64_MAX;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(history) / sizeof(history[0]); i++) {
+		if (history[i].op == OP_MAIL && history[i].at < first)
+			first = history[i].at;
+	}
+	first = first / 86400 * 86400;
+	assert_int_equal(run(st, history, sizeof(history) / sizeof(history[0])),
+	    0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t end = (cases[i].now / 86400 + 1) * 86400, days, rows;
+
+		fake_now = cases[i].now;
+		report_init(&r, 0, 0);
+		assert_int_equal(
+		    report_fill(st, all_from, all_to, NULL, NULL, &r, &err), 0);
+		report_finish(&r);
+		assert_int_equal(r.from, first);
+		assert_int_equal(r.to, end);
+		days = (end - first) / 86400;
+		assert_int_equal(r.bucket, report_bucket_for(days));
+		assert_int_equal(r.bucket, cases[i].bucket);
+		/* weeks from Monday: day d is in week (d + 3) / 7 */
+		if (r.bucket == REPORT_BUCKET_DAY)
+			rows = days;
+		else if (r.bucket == REPORT_BUCKET_WEEK)
+			rows = (end / 86400 - 1 + 3) / 7 -
+			       (first / 86400 + 3) / 7 + 1;
+		else
+			rows = months_between(first, end - 1);
+		assert_int_equal(r.by_day.n, rows);
+		assert_int_equal(by_day_sum(&r), r.tickets);
+		assert_string_equal(r.by_day.v[0].key, first_key[r.bucket]);
+		report_clear(&r);
+	}
+	store_close(&st);
+
+	/* No ticket at all: today alone, one row. */
+	st = open_fresh("range-empty");
+	fake_now = T0 + 12345;
+	report_init(&r, 0, 0);
+	assert_int_equal(
+	    report_fill(st, all_from, all_to, NULL, NULL, &r, &err), 0);
+	assert_int_equal(r.from, T0);
+	assert_int_equal(r.to, T0 + 86400);
+	assert_int_equal(r.by_day.n, 1);
+	report_clear(&r);
+	store_close(&st);
+}
+
+/*
+ * Times and local days in the configured zone: a zone by name, shown
+ * with its abbreviation; the volume's days are the zone's (a ticket at
+ * 23:30Z on Sunday 8 November is Monday in Berlin); an unknown zone is
+ * a config error.
+ */
+static void
+test_zone(void **state)
+{
+	struct sla_hours *berlin = NULL, *bad = NULL;
+	struct store *st = open_fresh("zone");
+	struct report u, b;
+	struct error err = { 0 };
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(sla_zone("Europe/Berlin", &berlin, &err), 0);
+	assert_string_equal(sla_hours_spec(berlin), "Europe/Berlin");
+	sla_local_format(berlin, T0 + 10 * 3600, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-09 11:00 CET");
+	sla_local_format(berlin, 1782900000, buf, sizeof(buf)); /* July */
+	assert_string_equal(buf, "2026-07-01 12:00 CEST");
+	assert_int_equal(sla_zone("Europe/Nowhere", &bad, &err), -1);
+	assert_int_equal(err.code, ERR_CONF);
+	assert_null(bad);
+
+	assert_int_equal(run(st, history, sizeof(history) / sizeof(history[0])),
+	    0);
+	fake_now = H(60); /* 2026-11-11T12:00Z: the period ends today */
+	report_init(&u, 0, 0);
+	report_init(&b, 0, 0);
+	assert_int_equal(
+	    report_fill_in(st, H(-24), H(72), NULL, NULL, NULL, &u, &err), 0);
+	assert_int_equal(
+	    report_fill_in(st, H(-24), H(72), NULL, NULL, berlin, &b, &err), 0);
+	assert_ptr_equal(b.zone, berlin);
+	assert_null(u.zone);
+	/* H(-14) is 2026-11-08T10:00Z: Sunday both in UTC and in Berlin */
+	assert_int_equal(report_counts_get(&u.by_day, "2026-11-08"),
+	    report_counts_get(&b.by_day, "2026-11-08"));
+	/* today ends at midnight in Berlin, an hour before UTC's */
+	assert_int_equal(b.to, u.to - 3600);
+	report_clear(&u);
+	report_clear(&b);
+	sla_hours_free(&berlin);
+	store_close(&st);
+}
+
+/* The bucket rule's edges. */
+static void
+test_bucket_rule(void **state)
+{
+	(void)state;
+	assert_int_equal(report_bucket_for(1), REPORT_BUCKET_DAY);
+	assert_int_equal(report_bucket_for(REPORT_DAYS_MAX), REPORT_BUCKET_DAY);
+	assert_int_equal(report_bucket_for(REPORT_DAYS_MAX + 1),
+	    REPORT_BUCKET_WEEK);
+	assert_int_equal(report_bucket_for(REPORT_WEEKS_MAX * 7),
+	    REPORT_BUCKET_WEEK);
+	assert_int_equal(report_bucket_for(REPORT_WEEKS_MAX * 7 + 1),
+	    REPORT_BUCKET_MONTH);
+}
+
+/*
+ * The previous period of equal length: its funnel is what a report of
+ * that period counts.
+ */
+static void
+test_prev(void **state)
+{
+	struct store *st = open_fresh("prev");
+	struct report r, p;
+	struct error err = { 0 };
+
+	(void)state;
+	assert_int_equal(run(st, history, sizeof(history) / sizeof(history[0])),
+	    0);
+	fake_now = H(80);
+	report_init(&r, 0, 0);
+	report_init(&p, 0, 0);
+	assert_int_equal(report_fill(st, H(24), H(48), NULL, NULL, &r, &err),
+	    0);
+	assert_int_equal(report_fill_prev(st, &r, &err), 0);
+	assert_int_equal(report_fill(st, H(0), H(24), NULL, NULL, &p, &err), 0);
+	assert_true(r.has_prev);
+	assert_int_equal(r.prev_from, H(0));
+	assert_true(p.funnel.received > 0);
+	assert_memory_equal(&r.prev, &p.funnel, sizeof(r.prev));
+	report_clear(&r);
+	report_clear(&p);
+	store_close(&st);
+}
+
 static int
 setup(void **state)
 {
@@ -747,6 +938,10 @@ main(void)
 		cmocka_unit_test(test_detail),
 		cmocka_unit_test(test_remind_once),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_bucket_rule),
+		cmocka_unit_test(test_zone),
+		cmocka_unit_test(test_prev),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
