@@ -181,6 +181,7 @@ cli_fn cli_report;
 
 /* cli-config.c: triage config show */
 cli_fn cli_config;
+cli_fn cli_db;
 
 /* cli-outbox.c: the outbox rows, and re-queueing a failed one */
 cli_fn cli_outbox;

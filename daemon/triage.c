@@ -76,6 +76,9 @@ static const struct cli_cmd commands[] = {
 	{ "outbox", cli_outbox,
 	    "[--failed | --all] [--limit N] [--json] | retry ID",
 	    "List the mail triage sends, or retry a failed one", CLI_F_STORE },
+	{ "db", cli_db, "init [--json]",
+	    "Create the database, or bring its schema up to date",
+	    CLI_F_STORE },
 	{ "config", cli_config, "show [--json]",
 	    "Print the effective configuration, defaults filled in, secrets "
 	    "masked",

@@ -13,7 +13,7 @@ DB=$3
 now=$(date +%s)
 command -v sqlite3 >/dev/null || { echo "need the sqlite3 shell" >&2; exit 2; }
 # the schema, exactly as triage creates and migrates it
-"$TRIAGE" queue --db "$DB" >/dev/null
+"$TRIAGE" db init --db "$DB" >/dev/null
 sqlite3 "$DB" <<EOF
 PRAGMA synchronous = OFF;
 BEGIN;
