@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "progress.h"
 #include "report-fill.h"
 #include "report.h"
 #include "sla.h"
@@ -221,6 +222,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 	struct cli_ctx ctx = { 0 };
 	struct error err = { 0 };
 	struct buf out;
+	struct progress *p;
 	const char *db;
 	int64_t from, to;
 	int r, rc;
@@ -255,8 +257,11 @@ cli_report(struct cli *cli, int argc, char **argv)
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK)
 		goto out;
+	/* a long range reads many tickets: show it on a terminal */
+	p = progress_new(stderr, "report: tickets read", 0, 0);
 	r = report_fill_in(ctx.st, from, to, o.mailbox, e.hours,
-	    e.zone != NULL ? e.zone : e.hours, &rep, &err);
+	    e.zone != NULL ? e.zone : e.hours, p, &rep, &err);
+	progress_end(&p);
 	if (r == 0)
 		r = report_fill_prev(ctx.st, &rep, &err);
 	if (r == 0)

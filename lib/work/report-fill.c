@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "progress.h"
 #include "sla-store.h"
 #include "store-report.h"
 #include "store.h"
@@ -183,10 +184,12 @@ ticket_row(struct report *r, const struct store_report_ticket *t,
 
 static int
 fill_tickets(struct store_report *q, struct report *r,
-    const struct sla_hours *h, const struct sla_hours *zone, struct error *err)
+    const struct sla_hours *h, const struct sla_hours *zone,
+    struct progress *progress, struct error *err)
 {
 	struct store_report_ticket t;
 	struct days days;
+	uint64_t n = 0;
 	int rc;
 
 	days_init(&days, zone, r->from, r->to);
@@ -195,6 +198,7 @@ fill_tickets(struct store_report *q, struct report *r,
 		if (rc <= 0)
 			break;
 		ticket_row(r, &t, h, &days);
+		progress_set(progress, ++n);
 	}
 	days_flush(&days, r);
 	return rc;
@@ -333,13 +337,14 @@ int
 report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
     const struct sla_hours *hours, struct report *r_r, struct error *err)
 {
-	return report_fill_in(st, from, to, mailbox, hours, NULL, r_r, err);
+	return report_fill_in(st, from, to, mailbox, hours, NULL, NULL, r_r,
+	    err);
 }
 
 int
 report_fill_in(struct store *st, int64_t from, int64_t to, const char *mailbox,
     const struct sla_hours *hours, const struct sla_hours *zone,
-    struct report *r_r, struct error *err)
+    struct progress *progress, struct report *r_r, struct error *err)
 {
 	/* local days in the zone; the hours' own without one */
 	const struct sla_hours *day_zone = zone != NULL ? zone : hours;
@@ -360,7 +365,7 @@ report_fill_in(struct store *st, int64_t from, int64_t to, const char *mailbox,
 	r.mailbox = xstrdup_or_null(mailbox);
 	r.hours = hours != NULL ? xstrdup(sla_hours_spec(hours)) : NULL;
 	r.zone = zone;
-	rc = fill_tickets(q, &r, hours, day_zone, err);
+	rc = fill_tickets(q, &r, hours, day_zone, progress, err);
 	if (rc == 0)
 		rc = fill_counts(q, &r, STORE_COUNT_MAILBOX, err);
 	if (rc == 0)

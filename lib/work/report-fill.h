@@ -53,6 +53,8 @@ struct store;
  * The account of a ticket is not known here: the caller may set it from
  * the customer (accounts_lookup_address).
  */
+struct progress;
+
 int report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
     const struct sla_hours *hours, struct report *r_r, struct error *err);
 
@@ -60,10 +62,12 @@ int report_fill(struct store *st, int64_t from, int64_t to, const char *mailbox,
  * report_fill with local days (volume, the bounds of the data) in
  * `zone` (sla_zone) instead of the hours' zone, and r_r->zone set to it
  * for the times text and HTML show.  `zone` must outlive the report.
+ * `progress` (foreign, NULL for none) counts the tickets read.
  */
 int report_fill_in(struct store *st, int64_t from, int64_t to,
     const char *mailbox, const struct sla_hours *hours,
-    const struct sla_hours *zone, struct report *r_r, struct error *err);
+    const struct sla_hours *zone, struct progress *progress, struct report *r_r,
+    struct error *err);
 
 /*
  * The previous period of equal length, [from - (to - from), from), of a

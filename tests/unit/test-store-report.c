@@ -854,9 +854,11 @@ test_zone(void **state)
 	report_init(&u, 0, 0);
 	report_init(&b, 0, 0);
 	assert_int_equal(
-	    report_fill_in(st, H(-24), H(72), NULL, NULL, NULL, &u, &err), 0);
-	assert_int_equal(
-	    report_fill_in(st, H(-24), H(72), NULL, NULL, berlin, &b, &err), 0);
+	    report_fill_in(st, H(-24), H(72), NULL, NULL, NULL, NULL, &u, &err),
+	    0);
+	assert_int_equal(report_fill_in(st, H(-24), H(72), NULL, NULL, berlin,
+			     NULL, &b, &err),
+	    0);
 	assert_ptr_equal(b.zone, berlin);
 	assert_null(u.zone);
 	/* H(-14) is 2026-11-08T10:00Z: Sunday both in UTC and in Berlin */
