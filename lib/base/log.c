@@ -104,6 +104,9 @@ log_name(void)
 }
 
 /* Writes one line; control characters in the message become '?'. */
+static void log_vwrite(enum log_level level, const char *errstr,
+    const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void
 log_vwrite(enum log_level level, const char *errstr, const char *fmt,
     va_list ap)

@@ -8,6 +8,10 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+static void daemon_vlog(struct daemon *d, enum log_level level,
+    const struct log_where *where, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 daemon_vlog(struct daemon *d, enum log_level level,
     const struct log_where *where, const char *fmt, va_list ap)

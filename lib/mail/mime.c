@@ -385,8 +385,7 @@ static const char *const ooo_subjects[] = {
 	"AutoReply",
 	"Abwesenheitsnotiz",
 	"Automatische Antwort",
-	"R\xc3\xa9ponse "
-	"automatique",
+	"R\xc3\xa9ponse automatique",
 	"Respuesta autom\xc3\xa1tica",
 	"Risposta automatica",
 	"Automatisch antwoord",
@@ -399,8 +398,7 @@ static const char *const ooo_subjects[] = {
 static const char *const bounce_subjects[] = {
 	"Undeliverable:",
 	"Undelivered Mail Returned",
-	"Delivery Status "
-	"Notification (Failure)",
+	"Delivery Status Notification (Failure)",
 	"Mail delivery failed",
 	"Returned mail:",
 	"Delivery Failure",
