@@ -155,27 +155,10 @@ check_smtp(struct check *c, const struct conf *conf)
 	struct smtp_opts so;
 	struct error err = { 0 };
 	struct smtp *s = NULL;
-	char *password = NULL, *token = NULL;
-	int r;
 
 	fprintf(c->out, "smtp %s:%d\n", conf->smtp.host, conf->smtp.port);
 	smtp_opts_from_conf(&conf->smtp, CHECK_TIMEOUT_S, &so);
-	r = conf_server_password(&conf->smtp, &password, &err);
-	if (r == 0)
-		r = conf_server_oauth2_token(&conf->smtp, &token, &err);
-	if (r == 0) {
-		if (password != NULL)
-			so.password = password;
-		so.oauth2_token = token;
-		r = smtp_open(&so, &s, &err);
-	}
-	if (password != NULL)
-		explicit_bzero(password, strlen(password));
-	if (token != NULL)
-		explicit_bzero(token, strlen(token));
-	free(password);
-	free(token);
-	if (r < 0) {
+	if (smtp_open_conf(&conf->smtp, &so, &s, &err) < 0) {
 		say(c, 1, "%s", err.msg);
 		return;
 	}

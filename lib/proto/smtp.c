@@ -331,6 +331,38 @@ out:
 	return r;
 }
 
+static void
+wipe(char *secret)
+{
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+}
+
+int
+smtp_open_conf(const struct conf_server *c, struct smtp_opts *opts,
+    struct smtp **s_r, struct error *err)
+{
+	char *password = NULL, *token = NULL;
+	int r;
+
+	r = conf_server_password(c, &password, err);
+	if (r == 0)
+		r = conf_server_oauth2_token(c, &token, err);
+	if (r == 0) {
+		if (password != NULL)
+			opts->password = password;
+		opts->oauth2_token = token;
+		r = smtp_open(opts, s_r, err);
+	}
+	opts->password = c->password;
+	opts->oauth2_token = NULL;
+	wipe(password);
+	wipe(token);
+	return r;
+}
+
 /* ---- sending ---- */
 
 /* An address libetpan can put in "<...>" without breaking the line. */

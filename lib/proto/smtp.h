@@ -81,6 +81,15 @@ int smtp_open(const struct smtp_opts *opts, struct smtp **s_r,
     struct error *err);
 
 /*
+ * smtp_open with the secret of the config's smtp block `c` (its
+ * password_file, password_env, password_command or OAuth2 token) read
+ * now and wiped once the login is done: no caller keeps it.  `opts`
+ * comes from smtp_opts_from_conf(c, ...).
+ */
+int smtp_open_conf(const struct conf_server *c, struct smtp_opts *opts,
+    struct smtp **s_r, struct error *err);
+
+/*
  * Send one mail: envelope sender `from` (without <>; "" for the null
  * sender), recipients rcpt[0 .. n_rcpt-1], the message `data` (CRLF or
  * LF line ends; dot-stuffing and the final "." are done here).  8-bit is

@@ -347,7 +347,6 @@ static int
 session(struct pass *p)
 {
 	struct smtp_opts so;
-	char *password = NULL, *token = NULL;
 	int r;
 
 	if (p->smtp != NULL)
@@ -357,21 +356,7 @@ session(struct pass *p)
 	smtp_opts_from_conf(&p->c->smtp, p->o->timeout_s, &so);
 	so.cut = p->o->cut;
 	so.to_7bit = mime_to_7bit; /* a server without 8BITMIME */
-	r = conf_server_password(&p->c->smtp, &password, &p->conn_err);
-	if (r == 0)
-		r = conf_server_oauth2_token(&p->c->smtp, &token, &p->conn_err);
-	if (r == 0) {
-		if (password != NULL)
-			so.password = password;
-		so.oauth2_token = token;
-		r = smtp_open(&so, &p->smtp, &p->conn_err);
-	}
-	if (password != NULL)
-		explicit_bzero(password, strlen(password));
-	if (token != NULL)
-		explicit_bzero(token, strlen(token));
-	free(password);
-	free(token);
+	r = smtp_open_conf(&p->c->smtp, &so, &p->smtp, &p->conn_err);
 	if (r < 0) {
 		p->conn_failed = 1;
 		say(p, LOG_LVL_WARN, "%s", p->conn_err.msg);

@@ -391,7 +391,6 @@ send_mail(const struct conf *c, const struct sla_run_opts *o,
 {
 	struct smtp_opts so;
 	struct smtp *smtp = NULL;
-	char *password = NULL, *token = NULL;
 	int r;
 
 	smtp_opts_from_conf(&c->smtp,
@@ -399,25 +398,11 @@ send_mail(const struct conf *c, const struct sla_run_opts *o,
 	    &so);
 	so.cut = o->cut;
 	so.to_7bit = mime_to_7bit; /* a server without 8BITMIME */
-	r = conf_server_password(&c->smtp, &password, serr);
-	if (r == 0)
-		r = conf_server_oauth2_token(&c->smtp, &token, serr);
-	if (r == 0) {
-		if (password != NULL)
-			so.password = password;
-		so.oauth2_token = token;
-		r = smtp_open(&so, &smtp, serr);
-	}
+	r = smtp_open_conf(&c->smtp, &so, &smtp, serr);
 	if (r == 0)
 		r = smtp_send(smtp, m->mail_from, m->rcpt, m->n_rcpt, m->data,
 		    m->len, serr);
 	smtp_close(&smtp);
-	if (password != NULL)
-		explicit_bzero(password, strlen(password));
-	if (token != NULL)
-		explicit_bzero(token, strlen(token));
-	free(password);
-	free(token);
 	return r;
 }
 
