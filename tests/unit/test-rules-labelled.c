@@ -237,6 +237,42 @@ listed(char **list, size_t n, const char *name)
 	return 0;
 }
 
+/*
+ * Classify one labelled message into *v (the caller clears it) with the
+ * prefilter, and again with PCRE2 alone: the two must agree.  Returns 1
+ * (and says why) when they do not, else 0.
+ */
+static int
+classify_file(struct rules *rs, struct rules *rs_pcre, const char *dir,
+    const struct expect *e, struct verdict *v)
+{
+	struct rules_ctx ctx = { .mailbox = e->mailbox };
+	struct verdict vp;
+	struct msg *m;
+	char *path, *a, *b;
+	int bad = 0;
+
+	xasprintf(&path, "%s/%s", dir, e->file);
+	m = load_eml(path);
+	verdict_init(v);
+	verdict_init(&vp);
+	rules_classify(rs, m, &ctx, v);
+	rules_classify(rs_pcre, m, &ctx, &vp);
+	a = verdict_text(v);
+	b = verdict_text(&vp);
+	if (strcmp(a, b) != 0) {
+		print_error("%s: prefilter and PCRE2 differ:\n%s\n%s\n",
+		    e->file, a, b);
+		bad = 1;
+	}
+	free(a);
+	free(b);
+	verdict_clear(&vp);
+	msg_free(&m);
+	free(path);
+	return bad;
+}
+
 static void
 test_labelled(void **state)
 {
@@ -251,32 +287,12 @@ test_labelled(void **state)
 	(void)state;
 	assert_true(n >= 60);
 	for (size_t i = 0; i < n; i++) {
-		struct rules_ctx ctx = { .mailbox = ex[i].mailbox };
-		struct verdict v, vp;
-		struct msg *m;
-		char *path, *a, *b;
+		struct verdict v;
 
-		xasprintf(&path, "%s/%s", dir, ex[i].file);
-		m = load_eml(path);
-		verdict_init(&v);
-		verdict_init(&vp);
-		rules_classify(rs, m, &ctx, &v);
-		rules_classify(rs_pcre, m, &ctx, &vp);
+		bad += classify_file(rs, rs_pcre, dir, &ex[i], &v);
 		bad += check_one(&ex[i], &v, &fired, &n_fired, &unfired,
 		    &n_unfired);
-		a = verdict_text(&v);
-		b = verdict_text(&vp);
-		if (strcmp(a, b) != 0) {
-			print_error("%s: prefilter and PCRE2 differ:\n%s\n%s\n",
-			    ex[i].file, a, b);
-			bad++;
-		}
-		free(a);
-		free(b);
 		verdict_clear(&v);
-		verdict_clear(&vp);
-		msg_free(&m);
-		free(path);
 	}
 	print_message("labelled set: %zu messages, %d mismatches\n", n, bad);
 	assert_int_equal(bad, 0);
@@ -452,31 +468,11 @@ test_voices(void **state)
 	(void)state;
 	assert_true(n >= 200);
 	for (size_t i = 0; i < n; i++) {
-		struct rules_ctx ctx = { .mailbox = ex[i].mailbox };
-		struct verdict v, vp;
-		struct msg *m;
-		char *path, *a, *b;
+		struct verdict v;
 
-		xasprintf(&path, "%s/%s", dir, ex[i].file);
-		m = load_eml(path);
-		verdict_init(&v);
-		verdict_init(&vp);
-		rules_classify(rs, m, &ctx, &v);
-		rules_classify(rs_pcre, m, &ctx, &vp);
+		bad += classify_file(rs, rs_pcre, dir, &ex[i], &v);
 		score_one(sc, &n_sc, &ex[i], &v);
-		a = verdict_text(&v);
-		b = verdict_text(&vp);
-		if (strcmp(a, b) != 0) {
-			print_error("%s: prefilter and PCRE2 differ:\n%s\n%s\n",
-			    ex[i].file, a, b);
-			bad++;
-		}
-		free(a);
-		free(b);
 		verdict_clear(&v);
-		verdict_clear(&vp);
-		msg_free(&m);
-		free(path);
 	}
 	print_message("voices set: %zu messages\n%-22s %5s %5s %5s %9s "
 		      "%7s\n",
