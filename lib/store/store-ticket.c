@@ -159,6 +159,18 @@ struct claim_arg {
 	int steal;
 };
 
+/* The ticket is a->name's now; the first claim's time is kept. */
+static int
+set_claimed(struct store *st, int64_t id, const struct store_actor *a,
+    struct error *err)
+{
+	return ticket_update(st,
+	    "UPDATE tickets SET state = 'claimed',"
+	    " owner = ?3, claimed_at = coalesce(claimed_at, ?1),"
+	    " updated = ?1 WHERE id = ?2",
+	    id, a->name, NULL, 0, err);
+}
+
 static int
 claim_step(struct store *st, int64_t id, const struct tstate *ts,
     const struct store_actor *a, const void *arg, struct error *err)
@@ -177,11 +189,7 @@ claim_step(struct store *st, int64_t id, const struct tstate *ts,
 		    id, ts->owner);
 	if (ts->state != STATE_NEW && ts->state != STATE_CLAIMED)
 		return refuse_state(ts, id, "claim", err);
-	r = ticket_update(st,
-	    "UPDATE tickets SET state = 'claimed',"
-	    " owner = ?3, claimed_at = coalesce(claimed_at, ?1),"
-	    " updated = ?1 WHERE id = ?2",
-	    id, a->name, NULL, 0, err);
+	r = set_claimed(st, id, a, err);
 	if (r < 0)
 		return -1;
 	if (ts->state == STATE_CLAIMED) {
@@ -217,11 +225,7 @@ claim_implied(struct store *st, int64_t id, const struct tstate *ts,
 	if (ts->state != STATE_NEW || a->source == STORE_SRC_RULE ||
 	    a->source == STORE_SRC_DAEMON)
 		return 0;
-	r = ticket_update(st,
-	    "UPDATE tickets SET state = 'claimed',"
-	    " owner = ?3, claimed_at = coalesce(claimed_at, ?1),"
-	    " updated = ?1 WHERE id = ?2",
-	    id, a->name, NULL, 0, err);
+	r = set_claimed(st, id, a, err);
 	if (r < 0)
 		return -1;
 	snprintf(detail, sizeof(detail), "implied by %s", by);
