@@ -26,10 +26,6 @@ function(triage_hardening)
 	if(NOT TRIAGE_SANITIZE AND flags MATCHES "-O[1-3s]"
 	    AND NOT flags MATCHES "_FORTIFY_SOURCE")
 		add_compile_definitions(_FORTIFY_SOURCE=2)
-		# Fortified read()/write() are warn_unused_result, which a
-		# (void) cast does not silence: the tree uses one where a
-		# result is deliberately ignored (a wake-up write).
-		add_compile_options(-Wno-unused-result)
 	endif()
 endfunction()
 

@@ -251,7 +251,9 @@ on_tick(struct triaged *t)
 {
 	uint64_t expirations;
 
-	(void)read(t->tfd, &expirations, sizeof(expirations));
+	/* EAGAIN: taken already; the work below is due all the same */
+	if (read(t->tfd, &expirations, sizeof(expirations)) < 0)
+		expirations = 0;
 	if (t->watchdog_usec > 0)
 		sd_notify(0, "WATCHDOG=1");
 }

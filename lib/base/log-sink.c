@@ -61,9 +61,17 @@ prefix(const struct log_where *w, char *buf, size_t len)
 static size_t
 field(char *dst, const char *name, const char *value)
 {
-	if (value == NULL || *value == '\0')
+	size_t k = strlen(name), v;
+
+	if (value == NULL || *value == '\0' || k + 2 > LOG_JOURNAL_FIELD_LEN)
 		return 0;
-	(void)snprintf(dst, LOG_JOURNAL_FIELD_LEN, "%s=%s", name, value);
+	/* cut at the field's bound, as snprintf would (gcc -O2 warns of
+	 * the intended truncation, so by hand) */
+	v = strnlen(value, LOG_JOURNAL_FIELD_LEN - k - 2);
+	memcpy(dst, name, k);
+	dst[k] = '=';
+	memcpy(dst + k + 1, value, v);
+	dst[k + 1 + v] = '\0';
 	for (char *p = dst; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 && *p != '\t')
 			*p = '?';

@@ -52,5 +52,6 @@ daemon_wake(struct daemon *d)
 	uint64_t one = 1;
 
 	/* Only fails when the counter would overflow: it is woken then. */
-	(void)write(d->wake_fd, &one, sizeof(one));
+	if (write(d->wake_fd, &one, sizeof(one)) < 0)
+		return;
 }

@@ -148,7 +148,9 @@ daemon_ack(struct daemon *d)
 {
 	uint64_t v;
 
-	(void)read(d->wake_fd, &v, sizeof(v));
+	/* EAGAIN: nothing to take, someone else took it. */
+	if (read(d->wake_fd, &v, sizeof(v)) < 0)
+		return;
 }
 
 int
@@ -199,8 +201,9 @@ daemon_stop(struct daemon *d)
 	d->stopping = 1;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
-	if (d->stop_fd >= 0)
-		(void)write(d->stop_fd, &one, sizeof(one));
+	/* a full counter (EAGAIN) is a wake-up already */
+	if (d->stop_fd >= 0 && write(d->stop_fd, &one, sizeof(one)) < 0)
+		return;
 }
 
 static int64_t

@@ -46,8 +46,8 @@ write_pid(int fd)
 	int len;
 
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == 0)
-		(void)pwrite(fd, buf, (size_t)len, 0);
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)len, 0) < 0)
+		return;
 }
 
 /* The lock is held: say by whom, as far as we know. */
@@ -103,7 +103,9 @@ engine_lock_release(int *fdp)
 		return;
 	/* No pid left for the next start to misreport; closing the only
 	 * descriptor releases the flock. */
-	(void)ftruncate(*fdp, 0);
+	if (ftruncate(*fdp, 0) < 0) {
+		/* a stale pid is only shown, never trusted */
+	}
 	close(*fdp);
 	*fdp = -1;
 }
