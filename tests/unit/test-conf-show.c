@@ -164,10 +164,11 @@ test_round_trip(void **state)
 static int
 setup(void **state)
 {
-	char tmpl[] = "/tmp/test-conf-show.XXXXXX";
+	char tmpl[128];
 
 	(void)state;
-	if (mkdtemp(tmpl) == NULL || realpath(tmpl, dir) == NULL)
+	if (test_tmpdir(tmpl, sizeof(tmpl), "conf-show") != 0 ||
+	    realpath(tmpl, dir) == NULL)
 		return -1;
 	return 0;
 }
