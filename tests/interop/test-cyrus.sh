@@ -7,15 +7,14 @@
 # a move to a missing folder (Cyrus's [TRYCREATE]), and IDLE: a message
 # appended while the daemon waits is stored and moved within seconds.
 #
-# Needs apt-get and the network the first time (the .debs are kept in
-# $TRIAGE_INTEROP_CACHE, default ${TMPDIR:-/tmp}/triage-interop-debs);
-# without them it says why and exits 77 (skipped).  Cyrus authenticates
-# with sasl_pwcheck_method alwaystrue: any password is taken.
+# The packages come as tests/interop/interop-lib.sh says (without apt-get
+# or the network it exits 77, skipped).  Cyrus authenticates with
+# sasl_pwcheck_method alwaystrue: any password is taken.
 #
 # Run: ctest --test-dir build -L interop --output-on-failure
 set -eu
 : "${TRIAGED:?}" "${TRIAGE_SOURCE_DIR:?}"
-cache=${TRIAGE_INTEROP_CACHE:-${TMPDIR:-/tmp}/triage-interop-debs}
+. "$TRIAGE_SOURCE_DIR/tests/interop/interop-lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/triage-cyrus.XXXXXX")
 MASTER_PID= DAEMON_PID=
 cleanup()
@@ -36,24 +35,15 @@ cleanup()
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
-skip() { echo "skipped: $*"; exit 77; }
 
 # ---- Cyrus, unpacked -------------------------------------------------
-mkdir -p "$cache"
-if ! ls "$cache"/cyrus-imapd_*.deb >/dev/null 2>&1; then
-	command -v apt-get >/dev/null || skip "no apt-get to fetch cyrus-imapd"
-	(cd "$cache" && apt-get download cyrus-imapd cyrus-common libical3 \
-	    libxapian30 >"$work/apt.log" 2>&1) ||
-		skip "apt-get download failed: $(tail -n 1 "$work/apt.log")"
-fi
 R=$work/root
-for deb in "$cache"/*.deb; do dpkg -x "$deb" "$R"; done
+interop_unpack "$R" cyrus-imapd cyrus-common libical3 libxapian30
 BIN=$R/usr/lib/cyrus/bin
 export LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu
-missing=$(ldd "$BIN/imapd" "$BIN/master" | grep "not found" || true)
-[ -z "$missing" ] || skip "Cyrus needs libraries not installed: $missing"
+interop_need_libs "$BIN/imapd" "$BIN/master"
 
-read -r PORT < <(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(interop_free_port)
 C=$work/cyrus
 mkdir -p "$C/conf/socket" "$C/conf/proc" "$C/conf/log" "$C/conf/db" "$C/spool"
 run_user=$(id -un)
@@ -91,11 +81,7 @@ fi
 "$BIN/master" -C "$C/imapd.conf" -M "$C/cyrus.conf" -p "$C/master.pid" -D \
     >"$work/master.out" 2>&1 &
 MASTER_PID=$!
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || fail "Cyrus does not listen"
+interop_wait_port "$PORT" || fail "Cyrus does not listen"
 
 # imap USER PY: run Python with `m`, an imaplib session of USER.
 imap()
