@@ -338,7 +338,7 @@ int
 cli_worse(int a, int b)
 {
 	static const int order[] = { CLI_OK, CLI_REFUSED, CLI_USAGE,
-		CLI_NOINPUT, CLI_CONFIG, CLI_TEMPFAIL };
+		CLI_NOINPUT, CLI_TEMPFAIL };
 	int ia = 0, ib = 0;
 
 	for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++) {

@@ -1,13 +1,15 @@
 /*
  * triage ingest: store messages from files or stdin, like RT's mailgate,
  * so an MTA alias can pipe mail in.  An MTA bounces the mail on any exit
- * status but 0 and the sysexits codes it defers, so no failure that is
- * not the message's own may leave another: a temporary one (the
- * database is locked or cannot be opened, the disk is full, stdin
- * broke) exits 75, EX_TEMPFAIL; a configuration or invocation one
- * (triage.conf unreadable or invalid, an unknown --mailbox, --as or
- * option) exits 78, EX_CONFIG.  Both keep the mail queued.  A message
- * already stored is a no-op that says so.  triage(1) has the table.
+ * status but 0 and EX_TEMPFAIL, so every failure that is not the
+ * message's own exits 75, EX_TEMPFAIL: a temporary one (the database is
+ * locked or cannot be opened, the disk is full, stdin broke) and a
+ * configuration or invocation one (triage.conf unreadable or invalid, an
+ * unknown --mailbox, --as or option) alike.  Not 78, EX_CONFIG: Postfix
+ * bounces that (5.3.5) and Exim's pipe defers only 75 and 73, so the
+ * mail would go back to the customer (tests/interop/test-postfix.sh).
+ * A message already stored is a no-op that says so.  triage(1) has the
+ * table.
  *
  * Each message goes through the daemon's pipeline (lib/work/ingest.h):
  * parsed, classified with the configured rules, stored and threaded, and
@@ -157,10 +159,7 @@ ingest_exit(enum err_code code)
 	case ERR_MSG:
 	case ERR_REFUSED:
 		return CLI_REFUSED;
-	case ERR_CONF:
-	case ERR_USAGE:
-		return CLI_CONFIG;
-	default:
+	default: /* ERR_CONF and ERR_USAGE too: the mail must wait */
 		return CLI_TEMPFAIL;
 	}
 }
@@ -248,19 +247,19 @@ cli_ingest(struct cli *cli, int argc, char **argv)
 		default:
 			/* the MTA's pipe line is wrong: keep the mail */
 			cli_usage(cli_find("ingest"));
-			return CLI_CONFIG;
+			return CLI_TEMPFAIL;
 		}
 	}
-	/* An unreadable or broken config is CLI_USAGE here, a database
-	 * that will not open CLI_REFUSED or CLI_TEMPFAIL. */
+	/* An unreadable or broken config, a database that will not open:
+	 * none of it is the message's fault. */
 	rc = cli_store_open(cli, &so, &ctx);
 	if (rc != CLI_OK) {
 		json_object_put(out);
-		return rc == CLI_USAGE ? CLI_CONFIG : CLI_TEMPFAIL;
+		return CLI_TEMPFAIL;
 	}
 	rc = pick_mailbox(ctx.conf, mailbox, &t);
 	if (rc == CLI_USAGE)
-		rc = CLI_CONFIG;
+		rc = CLI_TEMPFAIL;
 	if (rc == CLI_OK) {
 		cli_ingest_open(&ctx);
 		if (optind == argc)

@@ -15,7 +15,6 @@
 #define CLI_USAGE 2
 #define CLI_TEMPFAIL 75 /* EX_TEMPFAIL: an MTA retries */
 #define CLI_NOINPUT 66	/* EX_NOINPUT: a named input file cannot be read */
-#define CLI_CONFIG 78	/* EX_CONFIG: an MTA defers the mail too */
 #define CLI_DENIED 77	/* EX_NOPERM */
 
 struct cli {

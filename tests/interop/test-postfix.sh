@@ -16,7 +16,7 @@
 #
 # The MTA pipe: a pipe(8) transport (flags=R, an unprivileged user)
 # runs `triage ingest --mailbox ${nexthop}` as README shows; the mail
-# becomes a ticket.  With a broken triage.conf (exit 78) Postfix defers
+# becomes a ticket.  With a broken triage.conf (exit 75) Postfix defers
 # the mail, does not bounce it; once the config is fixed, `postqueue -f`
 # delivers it and it becomes a ticket.
 #
@@ -304,7 +304,7 @@ ingest_conf()
 {
 	cat >"$I/triage.conf" <<CONF
 database = "$I/triage.db";
-rules = "$TRIAGE_SOURCE_DIR/rules";
+rules = "$I/rules";
 mailboxes = (
   { name = "sales"; address = "sales@example.com"; queue = "sales";
     imap = { host = "127.0.0.1"; port = $IMAP_PORT; user = "sales";
@@ -316,6 +316,7 @@ mailboxes = (
 CONF
 	chmod 644 "$I/triage.conf"
 }
+mkdir -p "$I/rules"	# classifying is not what this is about
 ingest_conf
 chown "$PIPE_USER:" "$I"
 # isql QUERY: on the pipe's database, as the pipe's user (so that no
@@ -360,12 +361,13 @@ wait_maillog 'to=<sales@example.com>, relay=triage,.* status=sent' ||
 	fail "p2: $(isql "SELECT mailbox, ticket_id, status, error FROM messages")"
 pass "Postfix's pipe transport: triage ingest --mailbox \${nexthop} made tickets"
 
-# A broken triage.conf: ingest exits 78, Postfix defers, nothing bounces.
+# A broken triage.conf: ingest exits 75, Postfix defers, nothing bounces
+# (78, EX_CONFIG, it bounced: dsn=5.3.5, the mail back to the customer).
 printf 'database = "%s";\nmailboxes = ( {\n' "$I/triage.db" >"$I/triage.conf"
 spooled=$(spool_count)
 submit sales@example.com p3@buyer.example
-wait_maillog 'to=<sales@example.com>, relay=triage,.* status=deferred' ||
-	fail "not deferred with a broken triage.conf"
+wait_maillog 'to=<sales@example.com>, relay=triage,.* dsn=4\.[0-9.]*, status=deferred (.*triage\.conf' ||
+	fail "not deferred (4.x.x, triage's word on triage.conf) with a broken triage.conf"
 ! grep -q 'status=bounced' "$PF/maillog" || fail "Postfix bounced: $(grep bounced "$PF/maillog")"
 [ "$(pf postqueue -j | grep -c '"queue_name": *"deferred"')" = 1 ] ||
 	fail "the deferred mail is not queued: $(pf postqueue -p)"
