@@ -5,7 +5,8 @@
 set -eu
 
 # clang + libclang-rt-14-dev (its libFuzzer and sanitizer runtimes on
-# Debian 12) build tests/fuzz.
+# Debian 12) build tests/fuzz.  Not postfix: it Conflicts with (and would
+# replace) the machine's MTA; tests/interop/test-postfix.sh unpacks it.
 PKGS="build-essential cmake pkg-config ca-certificates
       libetpan-dev libgmime-3.0-dev libsqlite3-dev libpcre2-dev
       libconfig-dev libsystemd-dev libgnutls28-dev libcmocka-dev

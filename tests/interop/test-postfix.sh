@@ -297,6 +297,10 @@ once || fail "--once exited $?"
 	fail "relayed forward back: $(sql "SELECT status, ticket_id, error FROM messages WHERE message_id = '$MID'")"
 [ "$(sql "SELECT count(*) FROM tickets")" = "$tickets" ] || fail "it opened a ticket"
 pass "exactly once; the relayed forward's Message-ID and X-Triage-Token verify as our own mail"
+# Every session triage had with Postfix went over STARTTLS.
+sessions=$(grep -E 'smtpd\[[0-9]+\]: disconnect from .* mail=' "$PF/maillog") || true
+[ -n "$sessions" ] && ! grep -qv ' starttls=1 ' <<<"$sessions" ||
+	fail "triage sent to Postfix without STARTTLS: $sessions"
 
 # ---- The MTA pipe: Postfix -> triage ingest ---------------------------
 I=$PF/ingest
