@@ -6,6 +6,7 @@
 # folder with a non-ASCII name, the move into another non-ASCII folder,
 # a move to a missing folder (Cyrus's [TRYCREATE]), and IDLE: a message
 # appended while the daemon waits is stored and moved within seconds.
+# Then the namespace hint under Cyrus's traditional "INBOX." namespace.
 #
 # The packages come as tests/interop/interop-lib.sh says (without apt-get
 # or the network it exits 77, skipped).  Cyrus authenticates with
@@ -78,10 +79,14 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 755 "$work"
 	chown -R "$run_user:" "$C"
 fi
-"$BIN/master" -C "$C/imapd.conf" -M "$C/cyrus.conf" -p "$C/master.pid" -D \
-    >"$work/master.out" 2>&1 &
-MASTER_PID=$!
-interop_wait_port "$PORT" || fail "Cyrus does not listen"
+cyrus_start()
+{
+	"$BIN/master" -C "$C/imapd.conf" -M "$C/cyrus.conf" \
+	    -p "$C/master.pid" -D >>"$work/master.out" 2>&1 &
+	MASTER_PID=$!
+	interop_wait_port "$PORT" || fail "Cyrus does not listen"
+}
+cyrus_start
 
 # imap USER PY: run Python with `m`, an imaplib session of USER.
 imap()
@@ -191,3 +196,41 @@ kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID" || fail "triaged exited $? on SIGTERM"
 DAEMON_PID=
 pass "IDLE: appended -> stored in $(((t1 - t0) / 1000000)) ms, then moved"
+
+# The namespace hint: Cyrus with its traditional namespace (altnamespace:
+# no, unixhierarchysep: no) keeps a user's folders under "INBOX.", as
+# Courier does.  A move to a top-level "Triaged" is refused, and both
+# --check --connect and the refused move say "did you mean INBOX.Triaged?".
+kill -TERM "$MASTER_PID"
+wait "$MASTER_PID" 2>/dev/null || true
+MASTER_PID=
+sed -i 's/^unixhierarchysep: yes$/unixhierarchysep: no\naltnamespace: no/' "$C/imapd.conf"
+grep -q '^altnamespace: no$' "$C/imapd.conf" || fail "imapd.conf not changed"
+cyrus_start
+imap sales "
+print(m.namespace()[1][0].decode())
+msg = (b'From: Buyer <ns@buyer.example>\\r\\nTo: sales@example.com\\r\\n'
+       b'Subject: namespaces\\r\\nMessage-ID: <ns@buyer.example>\\r\\n'
+       b'\\r\\nHow much?\\r\\n')
+assert m.append('\"INBOX.Entr&AOk-e\"', None, None, msg)[0] == 'OK'
+" >"$work/namespace.out"
+grep -q '(("INBOX." "."))' "$work/namespace.out" ||
+	fail "Cyrus's personal namespace: $(cat "$work/namespace.out")"
+{
+	echo "database = \"$DB\"; rules = \"$work/rules\";"
+	echo "mailboxes = ("
+	mailbox sales Triaged | sed 's/folder = "Entrée"/folder = "INBOX.Entrée"/'
+	echo ");"
+} >"$CONF"
+rc=0
+"$TRIAGED" -c "$CONF" --check --connect >"$work/check.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "--check --connect exited $rc: $(cat "$work/check.out")"
+grep -q 'move target "Triaged" does not exist, and the server keeps folders under "INBOX." (did you mean INBOX.Triaged?)' \
+    "$work/check.out" || fail "--check --connect: $(cat "$work/check.out")"
+rc=0
+"$TRIAGED" -c "$CONF" --once 2>>"$work/triaged.log" || rc=$?
+[ "$rc" = 1 ] || fail "--once exited $rc after a refused move"
+grep -q 'move to "Triaged" (did you mean INBOX.Triaged?)' "$work/triaged.log" ||
+	fail "the refused move does not point at INBOX.Triaged"
+[ "$(count sales 'INBOX.Entr&AOk-e')" = 1 ] || fail "the message left INBOX.Entrée"
+pass "Cyrus's INBOX. namespace: --check --connect and the refused move say \"did you mean INBOX.Triaged?\""
