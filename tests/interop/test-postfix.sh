@@ -43,7 +43,7 @@ getent group postdrop >/dev/null || groupadd --system postdrop
 id postfix >/dev/null 2>&1 ||
 	useradd --system --user-group --home-dir /nonexistent \
 	    --no-create-home --shell /usr/sbin/nologin postfix
-PIPE_USER=nobody
+PIPE_USER=nobody	# the pipe's user: unprivileged, not mail_owner
 
 . "$TRIAGE_SOURCE_DIR/tests/harness/harness.sh"
 . "$TRIAGE_SOURCE_DIR/tests/integration/daemon-lib.sh"
@@ -57,7 +57,7 @@ pf()
 	LD_LIBRARY_PATH=$PF_LIB "$R/usr/sbin/$cmd" -c "$P" "$@"
 }
 
-# Stop Postfix (the master and every daemon), then the harness.
+# Stop Postfix: the master, which takes its daemons along.
 postfix_stop()
 {
 	local pid
@@ -133,6 +133,9 @@ echo "[localhost]:$SMTP_PORT $SMTP_USER:$SMTP_PASS" >"$P/sasl_passwd"
 chmod 600 "$P/sasl_passwd"
 printf '%s\n' "sales@example.com triage:sales" \
     "community@example.com triage:community" >"$P/transport"
+# Where the unpacked package is; its postdrop and postqueue are not
+# set-gid postdrop as installed ones are (postfix start warns): as root
+# they need not be, and set-gid, glibc would ignore LD_LIBRARY_PATH.
 pf postconf -e \
     "compatibility_level = 3.6" \
     "queue_directory = $PF/queue" "data_directory = $PF/data" \
@@ -140,8 +143,10 @@ pf postconf -e \
     "shlib_directory = $PF_LIB" "meta_directory = $R/etc/postfix" \
     "mail_owner = postfix" "setgid_group = postdrop" \
     "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH=$PF_LIB ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS" \
-    "export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS" \
-    "maillog_file = $PF/maillog" "maillog_file_prefixes = $PF" \
+    "maillog_file = $PF/maillog" "maillog_file_prefixes = $PF"
+# No local delivery; triage (and the test) submit from 127.0.0.1, and
+# triage gets STARTTLS with the harness's certificate.
+pf postconf -e \
     "myhostname = postfix.interop.test" "mydestination =" \
     "alias_maps =" "alias_database =" \
     "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
@@ -149,16 +154,23 @@ pf postconf -e \
     "smtpd_relay_restrictions = permit_mynetworks, reject" \
     "smtpd_tls_security_level = may" \
     "smtpd_tls_cert_file = $HARNESS_DIR/tls/good.crt" \
-    "smtpd_tls_key_file = $HARNESS_DIR/tls/good.key" \
+    "smtpd_tls_key_file = $HARNESS_DIR/tls/good.key"
+# Everything else to the harness's server as a smarthost: its name from
+# /etc/hosts (the certificate's), verified against the test CA, AUTH.
+pf postconf -e \
     "relayhost = [localhost]:$SMTP_PORT" \
     "smtp_dns_support_level = disabled" \
     "smtp_tls_security_level = verify" "smtp_tls_CAfile = $HARNESS_CA" \
     "smtp_sasl_auth_enable = yes" \
     "smtp_sasl_password_maps = texthash:$P/sasl_passwd" \
     "smtp_sasl_security_options = noanonymous" \
-    "smtp_sasl_tls_security_options = noanonymous" \
+    "smtp_sasl_tls_security_options = noanonymous"
+# sales@ and community@ to the pipe, one recipient a run (${nexthop} is
+# the mailbox); the sanitizers' options reach the ASan-built triage.
+pf postconf -e \
     "transport_maps = texthash:$P/transport" \
-    "triage_destination_recipient_limit = 1"
+    "triage_destination_recipient_limit = 1" \
+    "export_environment = TZ MAIL_CONFIG LANG ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS"
 pf postfix start >"$PF/start.out" 2>&1 ||
 	fail "postfix start: $(cat "$PF/start.out")"
 interop_wait_port "$PF_PORT" || fail "Postfix does not listen on $PF_PORT"
