@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by tests/interop/test-*.sh: servers the harness does not
 # run, taken from Debian's packages without installing them (they would
 # replace or conflict with what is installed: Cyrus and Dovecot both

@@ -61,7 +61,7 @@ pf()
 postfix_stop()
 {
 	local pid
-	pid=$(cat "$PF/queue/pid/master.pid" 2>/dev/null | tr -d ' ') || true
+	pid=$(tr -d ' ' <"$PF/queue/pid/master.pid" 2>/dev/null) || true
 	[ -n "$pid" ] || return 0
 	pf postfix abort >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
 	for _ in $(seq 100); do
@@ -77,8 +77,9 @@ on_exit()
 	set +e
 	[ -z "${DAEMON_PID:-}" ] || kill -KILL "$DAEMON_PID" 2>/dev/null
 	if [ "$st" != 0 ] && [ "$st" != 77 ]; then
-		echo "--- Postfix's maillog" >&2
-		tail -n 40 "$PF/maillog" >&2 2>/dev/null
+		echo "--- Postfix's maillog (queue ids and trouble)" >&2
+		grep -E ': [0-9A-F]{6,}: |warning:|error:|fatal:|panic:' \
+		    "$PF/maillog" 2>/dev/null | tail -n 40 >&2
 		echo "--- Postfix's queue" >&2
 		pf postqueue -p >&2 2>/dev/null
 	fi
@@ -101,8 +102,10 @@ setsid -f /bin/bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
 PF_PORT=$(interop_free_port)
 chmod 755 "$PF"
 mkdir -p "$P" "$PF/queue" "$PF/ingest"
+# smtpd logs the commands of 127.0.0.1 (triage's MAIL FROM parameters).
 cat >"$P/master.cf" <<EOF
 127.0.0.1:$PF_PORT inet n - n - - smtpd
+  -o debug_peer_list=127.0.0.1
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -289,7 +292,14 @@ check redirect "$R2" "$W/d3.raw" || fail "redirect follow-up (8-bit, References)
 for f in "$A1" "$A2" "$R1" "$R2"; do
 	[ -n "$(check header "$f" X-Triage-Token)" ] || fail "$f: no X-Triage-Token"
 done
-pass "follow-ups through Postfix: 8-bit redirect with References byte-identical"
+# What triage declared to Postfix (smtpd logs 127.0.0.1's commands:
+# debug_peer_list): BODY=8BITMIME for the two 8-bit mails, as Postfix
+# offers 8BITMIME, nothing for the two 7-bit ones.
+froms=$(grep -o 'MAIL FROM:<triage@example.com>.*' "$PF/maillog") || true
+[ "$(grep -cx 'MAIL FROM:<triage@example.com> BODY=8BITMIME' <<<"$froms")" = 2 ] &&
+    [ "$(grep -cx 'MAIL FROM:<triage@example.com>' <<<"$froms")" = 2 ] ||
+	fail "triage's MAIL FROM to Postfix: $froms"
+pass "follow-ups through Postfix: 8-bit redirect with References byte-identical; triage declared BODY=8BITMIME to Postfix"
 
 # Exactly once: nothing more goes out, nothing is left in Postfix.
 once || fail "--once exited $?"
