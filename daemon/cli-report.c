@@ -1,7 +1,7 @@
 /*
  * triage report [--since 7d | --from DATE [--to DATE]] [--mailbox M]
  *               [--format text|json|csv|html] [-o FILE] [--db FILE]
- *               [--mail | --mail-to ADDR[,ADDR...]]
+ *               [--mail | --mail-to ADDR[,ADDR...]] [--as NAME]
  *
  * Wiring only: the config gives the database, the business hours and
  * the key accounts; cli_store_open() (cli-common.c) opens the database,
@@ -37,6 +37,7 @@ struct report_opts {
 	const char *since, *from, *to;
 	const char *mailbox;
 	const char *db;
+	const char *as; /* --as: who mails it */
 	const char *output;
 	enum report_format format;
 	int mail;	     /* --mail or --mail-to: queue it as a mail */
@@ -64,6 +65,7 @@ parse_opts(int argc, char **argv, struct report_opts *o)
 		{ "db", required_argument, NULL, 'D' },
 		{ "mail", no_argument, NULL, 'M' },
 		{ "mail-to", required_argument, NULL, 'T' },
+		{ "as", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -108,6 +110,9 @@ parse_opts(int argc, char **argv, struct report_opts *o)
 		case 'T':
 			o->mail = 1;
 			o->mail_to = optarg;
+			break;
+		case 'A':
+			o->as = optarg;
 			break;
 		default:
 			return -1;
@@ -276,6 +281,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 			goto out;
 		so.read_only = 0;
 		so.intent = ACTOR_CHANGES;
+		so.as = o.as;
 	}
 	db = o.db != NULL ? o.db : e.conf->database;
 	/* A report reads: a mistyped path must not create a database. */
