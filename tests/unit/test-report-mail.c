@@ -24,6 +24,7 @@
 #include "report-mail.h"
 #include "sla.h"
 #include "store-outbox.h"
+#include "store-private.h"
 #include "store.h"
 #include "test-common.h"
 #include "xalloc.h"
@@ -290,6 +291,65 @@ test_weekly(void **state)
 	sla_hours_free(&zone);
 }
 
+/*
+ * Schema 12 rebuilds the outbox: every row and column of 11 survives, a
+ * ticketless row is a report and a report has no ticket.
+ */
+static void
+test_migrate(void **state)
+{
+	struct store_outbox row = { 0 };
+	struct error err = { 0 };
+	struct store *st = NULL;
+	char path[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/v11.db", dir);
+	assert_int_equal(store_open_raw(path, &st, &err), 0);
+	assert_int_equal(store_migrate(st, 11, &err), 0);
+	now = test_ts("2026-12-01T10:00:00Z");
+	store_set_clock(st, test_clock, &now);
+	ingest(st, 1, "2026-12-01T10:00:00Z");
+	assert_int_equal(store_exec(st,
+			     "INSERT INTO outbox (id, ticket_id, message_id,"
+			     " kind, route, rcpt, note, created, state,"
+			     " attempts, next_attempt, last_error, sent_at,"
+			     " parts_sent, upto_message) VALUES (7, 1, 1,"
+			     " 'forward', 'sales', NULL, 'n', 100, 'failed',"
+			     " 3, 200, '550 no', NULL, 1, 1)",
+			     &err),
+	    0);
+	assert_int_equal(store_migrate(st, STORE_SCHEMA_VERSION, &err), 0);
+	assert_int_equal(store_outbox_get(st, 7, &row, &err), 0);
+	assert_int_equal(row.ticket_id, 1);
+	assert_int_equal(row.message_row, 1);
+	assert_string_equal(row.kind, "forward");
+	assert_string_equal(row.route, "sales");
+	assert_string_equal(row.note, "n");
+	assert_string_equal(row.state, "failed");
+	assert_int_equal(row.attempts, 3);
+	assert_int_equal(row.next_attempt, 200);
+	assert_string_equal(row.last_error, "550 no");
+	assert_int_equal(row.parts_sent, 1);
+	assert_int_equal(row.upto_message, 1);
+	assert_null(row.html);
+	store_outbox_clear(&row);
+	/* a forward needs its ticket, a report has none */
+	assert_int_equal(store_exec(st,
+			     "INSERT INTO outbox (kind, route, created)"
+			     " VALUES ('forward', 'sales', 1)",
+			     &err),
+	    -1);
+	error_clear(&err);
+	assert_int_equal(store_exec(st,
+			     "INSERT INTO outbox (ticket_id, kind, created)"
+			     " VALUES (1, 'report', 1)",
+			     &err),
+	    -1);
+	error_clear(&err);
+	store_close(&st);
+}
+
 static int
 setup(void **state)
 {
@@ -310,6 +370,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_due),
 		cmocka_unit_test(test_weekly),
+		cmocka_unit_test(test_migrate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
