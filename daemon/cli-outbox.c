@@ -44,8 +44,13 @@ print_rows(const struct store_outbox *v, size_t n)
 		    strcmp(o->state, "pending") == 0 ? o->next_attempt :
 						       0,
 		    when, sizeof(when));
-		printf("%-6lld #%-6lld %-8s %-24s %-8s %5d  %-20s %s\n",
-		    (long long)o->id, (long long)o->ticket_id, o->kind,
+		char ticket[24] = "-"; /* a report is about no ticket */
+
+		if (o->ticket_id > 0)
+			snprintf(ticket, sizeof(ticket), "#%lld",
+			    (long long)o->ticket_id);
+		printf("%-6lld %-7s %-8s %-24s %-8s %5d  %-20s %s\n",
+		    (long long)o->id, ticket, o->kind,
 		    o->route != NULL ? o->route :
 		    o->rcpt != NULL  ? o->rcpt :
 				       "-",
@@ -65,7 +70,8 @@ print_json_rows(const struct store_outbox *v, size_t n)
 		x = json_object_new_object();
 		json_object_object_add(x, "id", json_object_new_int64(v[i].id));
 		json_object_object_add(x, "ticket",
-		    json_object_new_int64(v[i].ticket_id));
+		    v[i].ticket_id > 0 ? json_object_new_int64(v[i].ticket_id) :
+					 NULL);
 		json_object_object_add(x, "kind", cli_jstr(v[i].kind));
 		json_object_object_add(x, "route", cli_jstr(v[i].route));
 		json_object_object_add(x, "rcpt", cli_jstr(v[i].rcpt));

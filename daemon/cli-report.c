@@ -1,10 +1,13 @@
 /*
  * triage report [--since 7d | --from DATE [--to DATE]] [--mailbox M]
  *               [--format text|json|csv|html] [-o FILE] [--db FILE]
+ *               [--mail | --mail-to ADDR[,ADDR...]] [--as NAME]
  *
  * Wiring only: the config gives the database, the business hours and
  * the key accounts; cli_store_open() (cli-common.c) opens the database,
- * report_fill() gets the figures, report_render() writes them.
+ * report_mail_fill() gets the figures, report_render() writes them, or
+ * --mail queues them as the weekly mail (report_mail_render) in the
+ * outbox for triaged to send.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,9 +21,11 @@
 #include "cli.h"
 #include "conf.h"
 #include "error.h"
+#include "actor.h"
 #include "progress.h"
-#include "report-fill.h"
+#include "report-mail.h"
 #include "report.h"
+#include "store-outbox.h"
 #include "sla.h"
 #include "store.h"
 #include "xalloc.h"
@@ -32,8 +37,11 @@ struct report_opts {
 	const char *since, *from, *to;
 	const char *mailbox;
 	const char *db;
+	const char *as; /* --as: who mails it */
 	const char *output;
 	enum report_format format;
+	int mail;	     /* --mail or --mail-to: queue it as a mail */
+	const char *mail_to; /* --mail-to, else report.weekly_to */
 };
 
 /* What the report reads beside the database; every field owned. */
@@ -55,6 +63,9 @@ parse_opts(int argc, char **argv, struct report_opts *o)
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "db", required_argument, NULL, 'D' },
+		{ "mail", no_argument, NULL, 'M' },
+		{ "mail-to", required_argument, NULL, 'T' },
+		{ "as", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -93,6 +104,16 @@ parse_opts(int argc, char **argv, struct report_opts *o)
 		case 'D':
 			o->db = optarg;
 			break;
+		case 'M':
+			o->mail = 1;
+			break;
+		case 'T':
+			o->mail = 1;
+			o->mail_to = optarg;
+			break;
+		case 'A':
+			o->as = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -122,7 +143,7 @@ env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
 	struct error err = { 0 };
 	int r;
 
-	if (!cli->conf_given && o->db != NULL &&
+	if (!cli->conf_given && o->db != NULL && !o->mail &&
 	    access(cli->conf_path, F_OK) < 0)
 		return sla_zone(NULL, &e->zone, &err) < 0 ? cli_fail(&err) :
 							    CLI_OK;
@@ -134,16 +155,7 @@ env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
 		conf_errors_clear(&errs);
 		return CLI_USAGE;
 	}
-	if (e->conf->sla.hours != NULL) {
-		r = sla_hours_parse(e->conf->sla.hours, &e->hours, &err);
-		if (r < 0)
-			return cli_fail(&err);
-	}
-	/* timezone, else the business hours' zone, else the system's */
-	r = sla_zone(e->conf->timezone != NULL ? e->conf->timezone :
-		     e->hours != NULL	       ? sla_hours_zone(e->hours) :
-						 NULL,
-	    &e->zone, &err);
+	r = report_mail_zones(e->conf, &e->hours, &e->zone, &err);
 	if (r < 0)
 		return cli_fail(&err);
 	if (e->conf->accounts != NULL) {
@@ -162,31 +174,54 @@ env_load(struct cli *cli, const struct report_opts *o, struct report_env *e)
 	return CLI_OK;
 }
 
-static void
-set_accounts(struct report_tickets *t, const struct accounts *a)
+/*
+ * --mail: who gets it.  Not a mailbox triage reads: the report would
+ * come back as mail to triage.
+ */
+static const char *
+mail_rcpt(const struct report_opts *o, const struct report_env *e)
 {
-	for (size_t i = 0; i < t->n && a != NULL; i++) {
-		const struct account *acc;
+	const char *to =
+	    o->mail_to != NULL ? o->mail_to : e->conf->report.weekly_to;
+	const struct conf_mailbox *mb;
 
-		if (t->v[i].customer == NULL)
-			continue;
-		acc = accounts_lookup_address(a, t->v[i].customer);
-		if (acc != NULL)
-			t->v[i].account = xstrdup(acc->name);
+	if (to == NULL) {
+		fprintf(stderr,
+		    "triage: report: --mail: no report.weekly_to in %s; "
+		    "name the recipients with --mail-to\n",
+		    e->conf->path);
+		return NULL;
 	}
+	mb = conf_reads(e->conf, to);
+	if (mb != NULL) {
+		fprintf(stderr,
+		    "triage: report: --mail: \"%s\" is the address of "
+		    "mailbox '%s', which triage reads\n",
+		    to, mb->name);
+		return NULL;
+	}
+	return to;
 }
 
-/* Accounts by customer, statistics, then the chosen format. */
+/* Queue the report as the weekly mail; triaged sends it. */
 static int
-report_finish_render(struct report *rep, const struct report_env *e,
-    enum report_format f, struct buf *out, struct error *err)
+queue_mail(struct store *st, const struct report *rep, const char *to)
 {
-	if (e->conf != NULL)
-		rep->ticket_url = xstrdup_or_null(e->conf->ticket_url);
-	set_accounts(&rep->stories, e->accounts);
-	set_accounts(&rep->breaches, e->accounts);
-	report_finish(rep);
-	return report_render(rep, f, out, err);
+	struct error err = { 0 };
+	char *note = NULL, *html = NULL;
+	int64_t id = 0;
+	int r;
+
+	r = report_mail_render(rep, &note, &html, &err);
+	if (r == 0)
+		r = store_weekly_queue(st, to, note, html, &id, &err);
+	free(note);
+	free(html);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("report for %s queued as outbox row %lld; triaged sends it\n",
+	    to, (long long)id);
+	return CLI_OK;
 }
 
 static int
@@ -223,7 +258,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 	struct error err = { 0 };
 	struct buf out;
 	struct progress *p;
-	const char *db;
+	const char *db, *mail_to = NULL;
 	int64_t from, to;
 	int r, rc;
 
@@ -239,6 +274,15 @@ cli_report(struct cli *cli, int argc, char **argv)
 	rc = env_load(cli, &o, &e);
 	if (rc != CLI_OK)
 		goto out;
+	if (o.mail) {
+		mail_to = mail_rcpt(&o, &e);
+		rc = mail_to != NULL ? CLI_OK : CLI_USAGE;
+		if (rc != CLI_OK)
+			goto out;
+		so.read_only = 0;
+		so.intent = ACTOR_CHANGES;
+		so.as = o.as;
+	}
 	db = o.db != NULL ? o.db : e.conf->database;
 	/* A report reads: a mistyped path must not create a database. */
 	if (access(db, F_OK) < 0) {
@@ -259,13 +303,16 @@ cli_report(struct cli *cli, int argc, char **argv)
 		goto out;
 	/* a long range reads many tickets: show it on a terminal */
 	p = progress_new(stderr, "report: tickets read", 0, 0);
-	r = report_fill_in(ctx.st, from, to, o.mailbox, e.hours,
-	    e.zone != NULL ? e.zone : e.hours, p, &rep, &err);
+	r = report_mail_fill(ctx.st, from, to, o.mailbox, e.hours,
+	    e.zone != NULL ? e.zone : e.hours, e.accounts,
+	    e.conf != NULL ? e.conf->ticket_url : NULL, p, &rep, &err);
 	progress_end(&p);
+	if (r == 0 && mail_to != NULL) {
+		rc = queue_mail(ctx.st, &rep, mail_to);
+		goto out;
+	}
 	if (r == 0)
-		r = report_fill_prev(ctx.st, &rep, &err);
-	if (r == 0)
-		r = report_finish_render(&rep, &e, o.format, &out, &err);
+		r = report_render(&rep, o.format, &out, &err);
 	if (r < 0) {
 		rc = cli_fail(&err);
 		goto out;

@@ -71,7 +71,8 @@ static const struct cli_cmd commands[] = {
 	    "The daemon's mailboxes and the database's counts", 0 },
 	{ "report", cli_report,
 	    "[--since 7d | --from DATE [--to DATE]] "
-	    "[--mailbox M] [--format text|json|csv|html] [-o FILE]",
+	    "[--mailbox M] [--format text|json|csv|html] [-o FILE] "
+	    "[--mail | --mail-to ADDR] [--as NAME]",
 	    "The team's figures over a period", CLI_F_STORE },
 	{ "outbox", cli_outbox,
 	    "[--failed | --all] [--limit N] [--json] | retry ID",

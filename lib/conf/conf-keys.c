@@ -4,6 +4,7 @@
  * the loaders of the blocks (mailboxes, imap, smtp, routes, team, sla)
  * with the checks that span several keys.  conf.c walks them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,6 +491,98 @@ load_sla(struct loader *l, const struct key *k, const config_setting_t *s,
 		conf_load_group(l, &sla_table, s, &c->sla);
 }
 
+/* The weekly report ------------------------------------------------- */
+
+static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu",
+	"fri", "sat", NULL };
+
+/* Append one address of weekly_to, checked and lowercased. */
+static void
+add_weekly_to(struct loader *l, const config_setting_t *s, const char *text,
+    struct conf_report *rep)
+{
+	char *v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    !conf_valid_address(text)) {
+		conf_lerr(l, s,
+		    "'weekly_to' must be an address or a list of them, "
+		    "not %s \"%s\"",
+		    conf_type_name(config_setting_type(s)), text);
+		return;
+	}
+	if (rep->weekly_to == NULL)
+		v = xstrdup(text);
+	else
+		xasprintf(&v, "%s, %s", rep->weekly_to, text);
+	for (char *p = v; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	free(rep->weekly_to);
+	rep->weekly_to = v;
+}
+
+/* weekly_to = "a@x" or ("a@x", "b@y"): one ", "-joined list. */
+static void
+load_weekly_to(struct loader *l, const struct key *k, const config_setting_t *s,
+    const char *text, void *base)
+{
+	struct conf_report *rep = base;
+	const config_setting_t *e;
+	const char *v;
+
+	(void)k;
+	(void)text;
+	free(rep->weekly_to);
+	rep->weekly_to = NULL;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		/* "a@x, b@y" too: what `triage config show` prints */
+		for (v = config_setting_get_string(s); *v != '\0';) {
+			size_t n = strcspn(v, ",");
+			char *one = xstrndup(v, n);
+			char *a = one + strspn(one, " \t");
+
+			a[strcspn(a, " \t")] = '\0';
+			add_weekly_to(l, s, a, rep);
+			free(one);
+			v += n + (v[n] == ',');
+		}
+		return;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		conf_lerr(l, s,
+		    "'weekly_to' must be an address or a list of "
+		    "them, not %s",
+		    conf_type_name(config_setting_type(s)));
+		return;
+	}
+	for (unsigned i = 0; i < (unsigned)config_setting_length(s); i++) {
+		e = config_setting_get_elem(s, i);
+		v = config_setting_get_string(e);
+		add_weekly_to(l, e, v != NULL ? v : "", rep);
+	}
+}
+
+static const struct key report_keys[] = {
+	{ "weekly_to", V_BLOCK, .fn = load_weekly_to },
+	{ "day", V_ENUM, F(struct conf_report, day), .def = "mon",
+	    .choices = day_names },
+	{ "at", V_STR, F(struct conf_report, at), .def = "07:00",
+	    .fn = check_hhmm },
+};
+static const struct table report_table = TABLE(" in report", report_keys, NULL);
+
+static void
+load_report(struct loader *l, const struct key *k, const config_setting_t *s,
+    const char *text, void *base)
+{
+	struct conf *c = base;
+
+	(void)k;
+	(void)text;
+	if (conf_want_group(l, s, "'report'"))
+		conf_load_group(l, &report_table, s, &c->report);
+}
+
 /* The top level ------------------------------------------------------- */
 
 /* timezone: a zone of the tz database, as the hours' ZONE is checked. */
@@ -598,6 +691,8 @@ post_top(struct loader *l, const config_setting_t *root, void *base)
 
 	if (config_setting_get_member(root, "sla") == NULL)
 		conf_apply_defaults(l, &sla_table, &c->sla);
+	if (config_setting_get_member(root, "report") == NULL)
+		conf_apply_defaults(l, &report_table, &c->report);
 	check_route_refs(l, c);
 }
 
@@ -624,9 +719,11 @@ static const struct key top_keys[] = {
 	    .fn = check_ticket_url },
 	{ "timezone", V_STR, F(struct conf, timezone), K_EMPTY_NULL,
 	    .fn = check_timezone },
+	{ "report", V_BLOCK, .fn = load_report },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);
 
 /* The blocks' tables, for conf-show.c. */
 const struct conf_blocks conf_blocks = { &imap_table, &smtp_table,
-	&mailbox_table, &route_table, &member_table, &sla_table };
+	&mailbox_table, &route_table, &member_table, &sla_table,
+	&report_table };

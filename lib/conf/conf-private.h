@@ -87,6 +87,7 @@ struct conf_blocks {
 	const struct table *route;   /* base: struct conf_route */
 	const struct table *member;  /* base: struct conf_member */
 	const struct table *sla;     /* base: struct conf_sla */
+	const struct table *report;  /* base: struct conf_report */
 };
 extern const struct conf_blocks conf_blocks;
 

@@ -136,6 +136,16 @@ walk_block(struct walk *w, const struct key *k, const void *base)
 	} else if (strcmp(k->name, "sla") == 0) {
 		w->ops->open(w->arg, k->name, 0);
 		walk_table(w, conf_blocks.sla, &c->sla);
+	} else if (strcmp(k->name, "report") == 0) {
+		w->ops->open(w->arg, k->name, 0);
+		walk_table(w, conf_blocks.report, &c->report);
+	} else if (strcmp(k->name, "weekly_to") == 0) {
+		/* a list in the file, one string here: both load */
+		const struct conf_report *rep = base;
+
+		if (rep->weekly_to != NULL)
+			w->ops->value(w->arg, k->name, rep->weekly_to, 0);
+		return;
 	} else {
 		return; /* a block this walker does not know: not shown */
 	}

@@ -581,6 +581,8 @@ conf_free(struct conf **confp)
 	free(c->trust_authentication_results);
 	free(c->ticket_url);
 	free(c->timezone);
+	free(c->report.weekly_to);
+	free(c->report.at);
 	free(c->path);
 	free(c->database);
 	free(c->rules);
@@ -595,6 +597,45 @@ conf_mailbox(const struct conf *c, const char *name)
 	for (size_t i = 0; i < c->n_mailboxes; i++) {
 		if (strcmp(c->mailboxes[i].name, name) == 0)
 			return &c->mailboxes[i];
+	}
+	return NULL;
+}
+
+/* Is the address a[0..n) mailbox address mb, or mb plus-addressed? */
+static int
+same_mailbox(const char *a, size_t n, const char *mb)
+{
+	size_t at = strcspn(mb, "@");
+	const char *plus = memchr(a, '+', n);
+
+	if (strlen(mb) == n && strncasecmp(a, mb, n) == 0)
+		return 1;
+	return plus != NULL && (size_t)(plus - a) == at &&
+	       strncasecmp(a, mb, at) == 0 &&
+	       memchr(plus, '@', (size_t)(a + n - plus)) != NULL &&
+	       strncasecmp(strchr(plus, '@'), mb + at, strlen(mb + at)) == 0;
+}
+
+const struct conf_mailbox *
+conf_reads(const struct conf *c, const char *list)
+{
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		const char *end = p + strcspn(p, ",");
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+		const char *a = lt != NULL ? lt + 1 : p;
+		size_t n;
+
+		a += strspn(a, " \t");
+		n = strcspn(a, ">, \t");
+		if (a + n > end)
+			n = (size_t)(end - a);
+		for (size_t i = 0; i < c->n_mailboxes; i++) {
+			const char *mb = c->mailboxes[i].address;
+
+			if (mb != NULL && same_mailbox(a, n, mb))
+				return &c->mailboxes[i];
+		}
+		p = *end == ',' ? end + 1 : end;
 	}
 	return NULL;
 }

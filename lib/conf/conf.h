@@ -88,6 +88,15 @@ struct conf_sla {
 	int check_interval; /* seconds between looks at the clocks */
 };
 
+/* The weekly report mail (report block). */
+struct conf_report {
+	char *weekly_to; /* "a@x, b@y": lowercased, ", "-joined; NULL:
+			    no weekly mail */
+	int day;	 /* 0 Sunday .. 6 Saturday (struct tm); default
+			    1, Monday */
+	char *at;	 /* "HH:MM" local time (timezone); default "07:00" */
+};
+
 struct conf {
 	char *path; /* the file this came from */
 	char *database;
@@ -113,6 +122,7 @@ struct conf {
 	char *ticket_url; /* "https://crm.example.com/t/{id}"; NULL: none */
 	char *timezone;	  /* the report's zone, "Europe/Berlin"; NULL: the
 			     hours' zone, else the system's */
+	struct conf_report report;
 };
 
 /*
@@ -164,6 +174,13 @@ int conf_has_queue(const struct conf *c, const char *queue);
  */
 const char *conf_queue_closest(const struct conf *c, const char *name);
 const char *conf_route_closest(const struct conf *c, const char *name);
+
+/*
+ * Does the address list `list` ("a@x, Name <b@y>") name the address of a
+ * mailbox triage reads, also plus-addressed (sales+x@)?  Mail sent there
+ * would come back.  Returns that mailbox, or NULL.
+ */
+const struct conf_mailbox *conf_reads(const struct conf *c, const char *list);
 
 /*
  * The effective configuration (`triage config show`): every setting of

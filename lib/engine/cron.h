@@ -14,7 +14,7 @@
 #include "error.h"
 #include "ticker.h"
 
-#define CRON_JOBS_MAX 4
+#define CRON_JOBS_MAX 8
 
 struct cron;
 

@@ -1,7 +1,8 @@
 /*
- * The daemon's two periodic jobs on the one cron thread (cron.h): the
- * outbox sender, every few seconds and whenever a batch queued mail, and
- * the SLA clocks, every sla.check_interval and whenever a clock is due.
+ * The daemon's periodic jobs on the one cron thread (cron.h): the
+ * outbox sender, every few seconds and whenever a batch queued mail,
+ * the SLA clocks, every sla.check_interval and whenever a clock is due,
+ * and the weekly report mail (report.weekly_to), when its week is due.
  * They share a database connection of their own, so neither holds up
  * the committer; a hung SMTP exchange of either is cut by cron_free().
  */
@@ -15,6 +16,7 @@
 #include "cron.h"
 #include "mailcmd.h"
 #include "outbox-run.h"
+#include "report-mail.h"
 #include "sla-run.h"
 #include "store.h"
 #include "xalloc.h"
@@ -31,14 +33,20 @@ struct engine_jobs {
 	struct store *st; /* owned; the cron thread's alone */
 	struct outbox_run_opts outbox;
 	struct sla_run_opts sla;
-	struct sla_conf sc; /* owned */
-	int64_t started;    /* wall clock at start (the digest) */
-	struct cron *cron;  /* owned */
-	int outbox_job;	    /* in cron; -1: no smtp block */
+	struct sla_conf sc;		/* owned */
+	int64_t started;		/* wall clock at start (the digest) */
+	struct cron *cron;		/* owned */
+	int outbox_job;			/* in cron; -1: no smtp block */
+	struct sla_hours *report_hours; /* owned: the weekly report's */
+	struct sla_hours *report_zone;	/* owned */
 };
 
 static const struct log_where outbox_where = { .component = "outbox" };
 static const struct log_where sla_where = { .component = "sla" };
+static const struct log_where report_where = { .component = "report" };
+
+/* The weekly report looks again at least this often (clock changes). */
+#define REPORT_LOOK_S 3600
 
 static void
 outbox_opts(const struct conf *c, const struct log_sink *log,
@@ -118,6 +126,38 @@ sla_turn(struct ticker *t, void *arg)
 	return sla_run_wait(&j->sla, &res, store_now(j->st));
 }
 
+/*
+ * The weekly report: queued in the outbox when its week falls due (and
+ * the outbox woken); returns the seconds until the next look.
+ */
+static int64_t
+report_turn(struct ticker *t, void *arg)
+{
+	struct engine_jobs *j = arg;
+	struct report_weekly res = { 0 };
+	struct error err = { 0 };
+	int64_t wait;
+
+	(void)t;
+	if (jobs_store(j, &report_where) < 0)
+		return REPORT_LOOK_S / 60;
+	if (report_mail_weekly(j->st, j->c, j->a, j->report_hours,
+		j->report_zone, &res, &err) < 0) {
+		log_sink_say(&j->log, LOG_LVL_WARN, &report_where,
+		    "weekly report: %s%s", err.msg,
+		    err.code == ERR_CONF ? ", skipping" : "; trying again");
+		return err.code == ERR_CONF ? 86400 : REPORT_LOOK_S / 60;
+	}
+	if (res.outbox_id > 0) {
+		log_sink_say(&j->log, LOG_LVL_NOTICE, &report_where,
+		    "weekly report queued for %s: outbox row %lld",
+		    j->c->report.weekly_to, (long long)res.outbox_id);
+		engine_jobs_wake_outbox(j);
+	}
+	wait = res.next - store_now(j->st);
+	return wait < REPORT_LOOK_S ? wait : REPORT_LOOK_S;
+}
+
 int
 engine_jobs_start(const struct conf *c, const struct accounts *a,
     const struct log_sink *log, struct engine_jobs **j_r, struct error *err)
@@ -135,11 +175,19 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 		free(j);
 		return -1;
 	}
+	if (c->report.weekly_to != NULL &&
+	    report_mail_zones(c, &j->report_hours, &j->report_zone, err) < 0) {
+		sla_run_conf_clear(&j->sc);
+		free(j);
+		return -1;
+	}
 	j->started = time(NULL);
 	j->cron = cron_new();
 	if (c->has_smtp)
 		j->outbox_job = cron_add(j->cron, outbox_turn, j);
 	(void)cron_add(j->cron, sla_turn, j);
+	if (c->report.weekly_to != NULL && c->has_smtp)
+		(void)cron_add(j->cron, report_turn, j);
 	if (cron_start(j->cron, &terr) < 0) {
 		engine_jobs_free(&j);
 		return error_set(err, ERR_INTERNAL, "outbox and sla %s",
@@ -167,6 +215,8 @@ engine_jobs_free(struct engine_jobs **jp)
 	cron_free(&j->cron);
 	store_close(&j->st);
 	sla_run_conf_clear(&j->sc);
+	sla_hours_free(&j->report_hours);
+	sla_hours_free(&j->report_zone);
 	free(j);
 	*jp = NULL;
 }

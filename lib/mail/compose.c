@@ -21,7 +21,8 @@
 
 struct compose {
 	GMimeMessage *msg;     /* owned */
-	GMimeMultipart *mixed; /* owned; NULL: a single-part body */
+	GMimeMultipart *mixed; /* owned; mixed or alternative; NULL: a
+				  single-part body */
 	GMimeObject *body;     /* owned; the single part, or NULL */
 };
 
@@ -93,6 +94,13 @@ compose_mixed(struct compose *c, const char *boundary)
 	g_mime_multipart_set_boundary(c->mixed, boundary);
 }
 
+void
+compose_alternative(struct compose *c)
+{
+	if (c->mixed == NULL)
+		c->mixed = g_mime_multipart_new_with_subtype("alternative");
+}
+
 /* 7bit, 8bit or binary: the identity encoding that fits the bytes. */
 static GMimeContentEncoding
 identity_encoding(const char *p, size_t len)
@@ -140,15 +148,16 @@ add_part(struct compose *c, GMimeObject *part)
 	c->body = part;
 }
 
-void
-compose_text(struct compose *c, const char *text)
+/* A text/SUBTYPE; charset=utf-8 part, 7bit or quoted-printable. */
+static void
+add_text(struct compose *c, const char *subtype, const char *text)
 {
 	GMimeTextPart *tp;
 	GMimeDataWrapper *w;
 	size_t len = strlen(text);
 	GMimeContentEncoding enc;
 
-	tp = g_mime_text_part_new_with_subtype("plain");
+	tp = g_mime_text_part_new_with_subtype(subtype);
 	g_mime_text_part_set_charset(tp, "utf-8");
 	w = wrap_bytes(text, len, GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(GMIME_PART(tp), w);
@@ -159,6 +168,18 @@ compose_text(struct compose *c, const char *text)
 		  GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
 	g_mime_part_set_content_encoding(GMIME_PART(tp), enc);
 	add_part(c, GMIME_OBJECT(tp));
+}
+
+void
+compose_text(struct compose *c, const char *text)
+{
+	add_text(c, "plain", text);
+}
+
+void
+compose_html(struct compose *c, const char *html)
+{
+	add_text(c, "html", html);
 }
 
 void

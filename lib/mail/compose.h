@@ -1,13 +1,15 @@
 /*
- * Composing the mail triage sends (forwards, answers, reminders): header
- * fields, a text/plain body or a multipart/mixed one with a text/plain
- * part and attached messages, serialised with CRLF line ends, the SMTP
+ * Composing the mail triage sends (forwards, answers, reminders, the
+ * weekly report): header fields, a text/plain body, a multipart/mixed
+ * one with a text/plain part and attached messages, or a
+ * multipart/alternative one with a text and an HTML part, serialised with CRLF line ends, the SMTP
  * wire form.  The GMime side of lib/work/forward*.c: they decide what
  * goes in a mail, this file how it is written.
  *
  *	c = compose_new();
  *	compose_header(c, "From", ...);	 ... in the order they appear
  *	compose_mixed(c, boundary);	 optional: a multipart/mixed body
+ *	compose_alternative(c);		 or a multipart/alternative one
  *	compose_text(c, summary);	 the text/plain body or first part
  *	compose_attach_message(c, ...);	 multipart only
  *	compose_write(c, cap, &data, &len, &err);
@@ -44,11 +46,19 @@ void compose_message_id(struct compose *c, const char *id);
  */
 void compose_mixed(struct compose *c, const char *boundary);
 /*
+ * Make the body multipart/alternative (GMime picks the boundary): the
+ * parts that follow are one content in several forms, plainest first
+ * (RFC 2046 5.1.4), as compose_text then compose_html.
+ */
+void compose_alternative(struct compose *c);
+/*
  * A text/plain; charset=utf-8 part: the body, or the next part of a
  * multipart body.  7bit when `text` is plain ASCII with short lines,
  * else quoted-printable.  `text` is copied.
  */
 void compose_text(struct compose *c, const char *text);
+/* The same as a text/html; charset=utf-8 part. */
+void compose_html(struct compose *c, const char *html);
 /*
  * Attach `raw` (copied) as the next part of a multipart body, with
  * Content-Disposition: attachment; filename=`filename` and

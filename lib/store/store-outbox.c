@@ -19,7 +19,8 @@
 	" o.route, o.rcpt, o.state, o.attempts, o.parts_sent, o.created," \
 	" o.next_attempt, coalesce(o.sent_at, 0), o.last_error, o.note," \
 	" coalesce(o.upto_message, 0), coalesce(m.flags, 0), m.from_addr," \
-	" m.x_loop FROM outbox o LEFT JOIN messages m ON m.id = o.message_id"
+	" m.x_loop, o.html FROM outbox o" \
+	" LEFT JOIN messages m ON m.id = o.message_id"
 
 static const struct store_actor daemon_actor = { "triaged", STORE_SRC_DAEMON };
 
@@ -44,6 +45,7 @@ read_row(sqlite3_stmt *s, struct store_outbox *o)
 	o->msg_flags = (unsigned)sqlite3_column_int(s, 15);
 	o->msg_from = store_col_text(s, 16);
 	o->msg_x_loop = store_col_text(s, 17);
+	o->html = store_col_text(s, 18);
 }
 
 int
@@ -57,6 +59,12 @@ store_outbox_add(struct store *st, const struct store_outbox_new *o,
 	   now (schema 6); an older schema (a test of its upgrade) has no
 	   pin column. */
 	r = store_prepare(st, &s,
+	    st->version >= 12 ?
+		"INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
+		" note, created, next_attempt, upto_message, html)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+		" CASE WHEN ?3 = 'forward' AND ?2 IS NULL THEN"
+		" (SELECT max(id) FROM messages WHERE ticket_id = ?1) END, ?8)" :
 	    st->version >= 6 ?
 		"INSERT INTO outbox (ticket_id, message_id, kind, route, rcpt,"
 		" note, created, next_attempt, upto_message)"
@@ -69,7 +77,8 @@ store_outbox_add(struct store *st, const struct store_outbox_new *o,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, o->ticket_id);
+	if (o->ticket_id > 0)
+		sqlite3_bind_int64(s, 1, o->ticket_id);
 	if (o->message_row > 0)
 		sqlite3_bind_int64(s, 2, o->message_row);
 	store_bind_text(s, 3, o->kind);
@@ -77,6 +86,8 @@ store_outbox_add(struct store *st, const struct store_outbox_new *o,
 	store_bind_text(s, 5, o->rcpt);
 	store_bind_text(s, 6, o->note);
 	sqlite3_bind_int64(s, 7, store_now(st));
+	if (st->version >= 12)
+		store_bind_text(s, 8, o->html);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_sqlerr(st, err, "outbox");
 	else if (id_r != NULL)
@@ -215,7 +226,8 @@ update_row(struct store *st, int64_t id, const char *sql, const char *text,
 	}
 	ticket = sqlite3_column_int64(s, 0);
 	store_release(st, &s);
-	if (kind != NULL)
+	/* a report is about no ticket: its row is its whole record */
+	if (kind != NULL && ticket > 0)
 		r = store_add_event(st, ticket, a, kind, detail, err);
 	ok = r == 0;
 out:
@@ -420,6 +432,7 @@ store_outbox_clear(struct store_outbox *o)
 	free(o->note);
 	free(o->msg_from);
 	free(o->msg_x_loop);
+	free(o->html);
 	memset(o, 0, sizeof(*o));
 }
 

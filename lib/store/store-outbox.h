@@ -28,18 +28,20 @@ struct store;
 
 /* One outbox row.  Strings owned (free with store_outbox_free). */
 struct store_outbox {
-	int64_t id; /* also the event id of the row's Message-IDs */
-	int64_t ticket_id;
+	int64_t id;	      /* also the event id of the row's Message-IDs */
+	int64_t ticket_id;    /* 0: a report, about no one ticket */
 	int64_t message_row;  /* messages.id: a follow-up's message, an
 				answer's command mail; 0: none */
 	int64_t upto_message; /* a whole-thread forward: the thread's last
 				 messages.id when queued; 0: unpinned */
 	char *kind;	      /* "forward" "answer" ... */
 	char *route;	      /* forward: the route's name; else NULL */
-	char *rcpt;	      /* answer, reminder: the recipient */
+	char *rcpt;	      /* answer, reminder, report: the
+				 recipients ("a@x, b@y") */
 	char *note;	      /* forward: the routing note; answer: the
-				body; reminder: subject line, blank line,
-				body */
+				body; reminder, report: subject line,
+				blank line, body (a report's text part) */
+	char *html;	      /* report: its HTML part; else NULL */
 	char *state;	      /* "pending" "sent" "failed" "skipped" */
 	int attempts;	      /* failed attempts so far */
 	int parts_sent;	      /* mails of the row the server accepted */
@@ -125,6 +127,29 @@ int store_outbox_count(struct store *st, const char *state, int64_t *n_r,
  * how long the sender may sleep.
  */
 int store_outbox_next(struct store *st, int64_t *at_r, struct error *err);
+
+/*
+ * The weekly report mail (store-weekly.c).  weekly_reports keeps one row
+ * per week, keyed by the instant its report fell due, so a restart never
+ * queues a week twice.
+ *
+ * store_weekly_last: the newest week's due instant, 0 when none.
+ */
+int store_weekly_last(struct store *st, int64_t *due_r, struct error *err);
+/*
+ * Record week `due` and queue its report to `rcpt` (kind "report":
+ * `note` is the subject line, a blank line and the text part, `html` the
+ * HTML part) in one transaction; `rcpt` NULL records the week without
+ * mail (the first week a database sees).  *outbox_id_r: the new row, 0
+ * when none was queued: no rcpt, or the week was recorded already (by
+ * another triaged or an earlier turn).
+ */
+int store_weekly_add(struct store *st, int64_t due, const char *rcpt,
+    const char *note, const char *html, int64_t *outbox_id_r,
+    struct error *err);
+/* Queue a report mail now (`triage report --mail`), about no week. */
+int store_weekly_queue(struct store *st, const char *rcpt, const char *note,
+    const char *html, int64_t *outbox_id_r, struct error *err);
 
 /* Free rows from store_outbox_due / _list; accepts NULL; sets *rows NULL. */
 void store_outbox_free(struct store_outbox **rows, size_t n);

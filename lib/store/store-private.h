@@ -232,15 +232,16 @@ int store_open_raw(const char *path, struct store **st_r, struct error *err);
 
 /* A row to queue.  Pointers foreign. */
 struct store_outbox_new {
-	int64_t ticket_id;
-	const char *kind;    /* "forward" "answer" "reminder" */
+	int64_t ticket_id;   /* 0 (NULL): a report, about no one ticket */
+	const char *kind;    /* "forward" "answer" "reminder" "report" */
 	int64_t message_row; /* a follow-up's message, an answer's command
 				mail; 0: none (a forward of the whole
 				thread, pinned to its last message) */
 	const char *route;   /* forward: a route of triage.conf, or
 				STORE_ROUTE_OWNER (resolved when sent) */
-	const char *rcpt;    /* answer, reminder: the recipient */
+	const char *rcpt;    /* answer, reminder, report: the recipients */
 	const char *note;    /* as struct store_outbox's; may be NULL */
+	const char *html;    /* report: the HTML part; else NULL */
 };
 
 /*

@@ -411,6 +411,52 @@ static const char *const migrations[] = {
 	"  rule TEXT NOT NULL,"
 	"  dim TEXT NOT NULL,"
 	"  PRIMARY KEY (ticket_id, rule, dim)) WITHOUT ROWID;",
+
+	/*
+	 * 12: the weekly report mail goes through the outbox too, but is
+	 * about no one ticket: ticket_id may be NULL, for kind 'report'
+	 * only, and `html` holds its HTML part (the text part is in note,
+	 * as a reminder's).  SQLite cannot drop a NOT NULL in place: the
+	 * table is rebuilt, as in 4.  `weekly_reports`: one row per week,
+	 * keyed by the instant its report fell due (report.day and .at),
+	 * so a restart never queues a week twice; the first row a
+	 * database gets only marks the week weekly mail began (outbox_id
+	 * NULL: nothing sent), so turning it on mails the next week's.
+	 */
+	"CREATE TABLE outbox_v12 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER REFERENCES tickets(id)"
+	"    CHECK ((ticket_id IS NULL) = (kind = 'report')),"
+	"  message_id INTEGER REFERENCES messages(id),"
+	"  kind TEXT NOT NULL,"
+	"  route TEXT,"
+	"  rcpt TEXT,"
+	"  note TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','sent','failed','skipped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER,"
+	"  parts_sent INTEGER NOT NULL DEFAULT 0,"
+	"  upto_message INTEGER,"
+	"  html TEXT);"
+	"INSERT INTO outbox_v12 (id, ticket_id, message_id, kind, route, rcpt,"
+	"  note, created, state, attempts, next_attempt, last_error, sent_at,"
+	"  parts_sent, upto_message)"
+	"  SELECT id, ticket_id, message_id, kind, route, rcpt, note, created,"
+	"  state, attempts, next_attempt, last_error, sent_at, parts_sent,"
+	"  upto_message FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v12 RENAME TO outbox;"
+	"CREATE INDEX outbox_pending ON outbox(state, next_attempt)"
+	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_ticket ON outbox(ticket_id, kind, sent_at);"
+	"CREATE TABLE weekly_reports ("
+	"  due INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER REFERENCES outbox(id),"
+	"  created INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

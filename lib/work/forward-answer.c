@@ -107,7 +107,11 @@ forward_answer_build(const struct forward_answer *a,
 		    (long long)a->ticket_id);
 		compose_header(c, "X-Triage-Ticket", ticket);
 	}
+	if (a->html != NULL)
+		compose_alternative(c);
 	compose_text(c, forward_str_or(a->text, ""));
+	if (a->html != NULL)
+		compose_html(c, a->html);
 	rc = compose_write(c, FORWARD_MAIL_MAX, &mail.data, &mail.len, err);
 	if (rc < 0)
 		goto out;

@@ -188,10 +188,10 @@ void forward_mail_clear(struct forward_mail *m);
  * answer In-Reply-To / References to the message answered.
  */
 struct forward_answer {
-	const char *kind;	 /* "answer", "reminder", "digest": in the
+	const char *kind;    /* "answer", "reminder", "digest", "report": in the
 				    Message-ID; [a-z-] only */
-	const char *to;		 /* recipient, "Name <addr>" or "addr" */
-	const char *subject;	 /* of the message answered (gets "Re: "),
+	const char *to;	     /* recipient, "Name <addr>" or "addr" */
+	const char *subject; /* of the message answered (gets "Re: "),
 				    or the subject itself when no in_reply_to */
 	const char *in_reply_to; /* message-id answered, without <>; or NULL */
 	const char *const *references; /* its References, without <> */
@@ -199,6 +199,8 @@ struct forward_answer {
 	const char *text;  /* body, UTF-8 */
 	int64_t ticket_id; /* 0: about no ticket */
 	int64_t event_id;  /* makes the Message-ID unique */
+	const char *html;  /* NULL, or an HTML form of text: the body is
+			      then multipart/alternative (the report) */
 };
 
 /*

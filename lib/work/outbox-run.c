@@ -65,13 +65,17 @@ say(struct pass *p, enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "outbox row 7 (ticket #3, forward to support)" */
+/* "outbox row 7 (ticket #3, forward to support)", "(report to a@x)" */
 static void
 row_name(const struct store_outbox *row, char *buf, size_t len)
 {
-	snprintf(buf, len,
-	    "outbox row %" PRId64 " (ticket #%" PRId64 ", %s to %s)", row->id,
-	    row->ticket_id, row->kind,
+	char ticket[40] = "";
+
+	if (row->ticket_id > 0)
+		snprintf(ticket, sizeof(ticket), "ticket #%" PRId64 ", ",
+		    row->ticket_id);
+	snprintf(buf, len, "outbox row %" PRId64 " (%s%s to %s)", row->id,
+	    ticket, row->kind,
 	    row->route != NULL ? row->route :
 	    row->rcpt != NULL  ? row->rcpt :
 				 "?");
@@ -283,7 +287,8 @@ build_answer(struct pass *p, const struct store_outbox *row,
 
 /*
  * A mail the daemon writes itself from the row alone (kind "reminder":
- * the SLA clock's; the note is the subject line, a blank line, the body).
+ * the SLA clock's, "report": the weekly report's; the note is the
+ * subject line, a blank line, the body; a report's html its HTML part).
  */
 static int
 build_note_mail(struct pass *p, const struct store_outbox *row,
@@ -303,6 +308,7 @@ build_note_mail(struct pass *p, const struct store_outbox *row,
 	a.to = row->rcpt;
 	a.subject = subject;
 	a.text = nl == NULL ? "" : nl[1] == '\n' ? nl + 2 : nl + 1;
+	a.html = row->html;
 	a.ticket_id = row->ticket_id;
 	a.event_id = row->id;
 	mails->v = xcalloc(1, sizeof(*mails->v));
@@ -380,7 +386,8 @@ one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 		r = build_forward(p, row, &mails, err);
 	} else if (strcmp(row->kind, "answer") == 0) {
 		r = build_answer(p, row, &mails, err);
-	} else if (strcmp(row->kind, "reminder") == 0) {
+	} else if (strcmp(row->kind, "reminder") == 0 ||
+		   strcmp(row->kind, "report") == 0) {
 		r = build_note_mail(p, row, &mails, err);
 	} else {
 		/* a newer triaged's kind: leave it for one that knows it */

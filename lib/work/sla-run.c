@@ -79,49 +79,11 @@ sla_run_conf_clear(struct sla_conf *sc)
 
 /* ---- reminders -------------------------------------------------------- */
 
-/*
- * Does `list` ("a@x, Name <b@y>") name a shared mailbox triage reads,
- * also plus-addressed (sales+x@)?  Mail sent there would come back.
- */
-static int
-sla_run_reads(const struct conf *c, const char *list)
-{
-	for (const char *p = list; p != NULL && *p != '\0';) {
-		const char *end = p + strcspn(p, ",");
-		const char *lt = memchr(p, '<', (size_t)(end - p));
-		const char *a = lt != NULL ? lt + 1 : p;
-		size_t n, at;
-
-		a += strspn(a, " \t");
-		n = strcspn(a, ">, \t");
-		if (a + n > end)
-			n = (size_t)(end - a);
-		for (size_t i = 0; i < c->n_mailboxes; i++) {
-			const char *mb = c->mailboxes[i].address;
-			const char *plus = memchr(a, '+', n);
-
-			if (mb == NULL)
-				continue;
-			at = strcspn(mb, "@");
-			if ((strlen(mb) == n && strncasecmp(a, mb, n) == 0) ||
-			    (plus != NULL && (size_t)(plus - a) == at &&
-				strncasecmp(a, mb, at) == 0 &&
-				memchr(plus, '@', (size_t)(a + n - plus)) !=
-				    NULL &&
-				strncasecmp(strchr(plus, '@'), mb + at,
-				    strlen(mb + at)) == 0))
-				return 1;
-		}
-		p = *end == ',' ? end + 1 : end;
-	}
-	return 0;
-}
-
 /* `to` unless it is NULL or a mailbox we read. */
 static const char *
 outside(const struct conf *c, const char *to)
 {
-	return to != NULL && !sla_run_reads(c, to) ? to : NULL;
+	return to != NULL && conf_reads(c, to) == NULL ? to : NULL;
 }
 
 /*
@@ -459,7 +421,7 @@ sla_run_digest(struct store *st, const struct conf *c,
 
 	if (c->sla.digest_to == NULL)
 		return 0;
-	if (sla_run_reads(c, c->sla.digest_to)) {
+	if (conf_reads(c, c->sla.digest_to) != NULL) {
 		say(o, LOG_LVL_WARN,
 		    "sla.digest_to \"%s\" is a mailbox triage reads: "
 		    "no digest, skipping",

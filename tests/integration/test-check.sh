@@ -7,7 +7,8 @@
 # (with a did-you-mean), a broken accounts file, a secret readable by
 # others, a database directory that cannot be written, an empty
 # trust_authentication_results and an unknown log_level -- and the
-# daemon itself refuses the same files at start, at error priority.
+# daemon itself refuses the same files at start, at error priority; and
+# a digest or weekly report address that is a mailbox triage reads.
 set -u
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -159,6 +160,36 @@ refused "log_level" "$tmp/ll.conf" \
 small 'log_level = "debug";' >"$tmp/ll.conf"
 "$TRIAGED" --check -c "$tmp/ll.conf" >/dev/null 2>"$tmp/err" ||
 	fail "log_level debug: $(cat "$tmp/err")"
+
+# Mail triage sends on its own never goes to a mailbox it reads: the
+# digest and reminders (sla.digest_to), the weekly report (a list, a
+# plus-address too).  --check refuses, naming the key and the mailbox.
+own()
+{
+	local name=$1 conf=$2 pattern=$3 rc=0
+	"$TRIAGED" --check -c "$conf" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "$name: exit $rc, want 2: $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "$name: stdout: $(cat "$tmp/out")"
+	grep -qx -- "$pattern" "$tmp/err" ||
+		fail "$name: stderr '$(cat "$tmp/err")', want '$pattern'"
+}
+small 'sla = { digest_to = "Sales@Example.com"; };' >"$tmp/own.conf"
+own "digest_to" "$tmp/own.conf" \
+	"$tmp/own.conf: sla.digest_to \"sales@example.com\" is the address of mailbox 'sales', which triage reads: the digest and the reminders would come back to it"
+small 'report = { weekly_to = ("boss@example.com", "sales+weekly@example.com"); };' >"$tmp/own.conf"
+own "weekly_to" "$tmp/own.conf" \
+	"$tmp/own.conf: report.weekly_to \"boss@example.com, sales+weekly@example.com\" is the address of mailbox 'sales', which triage reads: the weekly report would come back to it"
+small 'sla = { digest_to = "boss@example.com"; };' \
+	'report = { weekly_to = ("boss@example.com", "ceo@example.com"); day = "fri"; at = "17:30"; };' >"$tmp/own.conf"
+"$TRIAGED" --check -c "$tmp/own.conf" >/dev/null 2>"$tmp/err" ||
+	fail "outside addresses refused: $(cat "$tmp/err")"
+small 'report = { weekly_to = "boss@example.com"; day = "monday"; at = "7"; };' >"$tmp/own.conf"
+rc=0
+"$TRIAGED" --check -c "$tmp/own.conf" >/dev/null 2>"$tmp/err" || rc=$?
+[ "$rc" -eq 2 ] || fail "report day/at: exit $rc"
+grep -q "7: 'day' must be .*\"mon\".*not \"monday\"" "$tmp/err" &&
+	grep -q "7: 'at' must be a time HH:MM, not \"7\"" "$tmp/err" ||
+	fail "report day/at: $(cat "$tmp/err")"
 
 # --help and --version: stdout, exit 0.
 "$TRIAGED" --help | grep -q "^usage: triaged " || fail "--help"

@@ -746,20 +746,21 @@ test_answer(void **state)
 	} cases[] = {
 		{ { "answer", "Alice BDR <alice@example.com>",
 		      "Re: [#123] How much", "cmd1.alice@example.com", refs, 1,
-		      "Routed #123 to sales.\n", 123, 900 },
+		      "Routed #123 to sales.\n", 123, 900, NULL },
 		    "Re: [#123] How much", "cmd1.alice@example.com",
 		    "<c1.pat@buyer.example> <cmd1.alice@example.com>",
 		    "triage.T123.E900.answer@example.com", "123" },
 		{ { "answer", "bob@example.com", "[#9] Grüße", "x1@y.example",
-		      NULL, 0, "Unknown route \"foo\".\n", 9, 901 },
+		      NULL, 0, "Unknown route \"foo\".\n", 9, 901, NULL },
 		    "Re: [#9] Grüße", "x1@y.example", "<x1@y.example>",
 		    "triage.T9.E901.answer@example.com", "9" },
 		{ { "reminder", "alice@example.com", "Reminder: #7 unclaimed",
-		      NULL, NULL, 0, "Ticket #7 waits for a claim.\n", 7, 902 },
+		      NULL, NULL, 0, "Ticket #7 waits for a claim.\n", 7, 902,
+		      NULL },
 		    "Reminder: #7 unclaimed", NULL, NULL,
 		    "triage.T7.E902.reminder@example.com", "7" },
 		{ { "digest", "managers@example.com", "Daily digest", NULL,
-		      NULL, 0, "Nothing overdue.\n", 0, 903 },
+		      NULL, 0, "Nothing overdue.\n", 0, 903, NULL },
 		    "Daily digest", NULL, NULL,
 		    "triage.T0.E903.digest@example.com", NULL },
 	};
@@ -818,12 +819,13 @@ static void
 test_answer_bad(void **state)
 {
 	static const struct forward_answer cases[] = {
-		{ "Answer", "a@b.example", "s", NULL, NULL, 0, "t", 1, 1 },
-		{ "answer", "", "s", NULL, NULL, 0, "t", 1, 1 },
+		{ "Answer", "a@b.example", "s", NULL, NULL, 0, "t", 1, 1,
+		    NULL },
+		{ "answer", "", "s", NULL, NULL, 0, "t", 1, 1, NULL },
 		{ "answer", "a@b.example\r\nBcc: c@d.example", "s", NULL, NULL,
-		    0, "t", 1, 1 },
+		    0, "t", 1, 1, NULL },
 		{ "answer", "a@b.example", "s", "x@y\r\nBcc: c@d", NULL, 0, "t",
-		    1, 1 },
+		    1, 1, NULL },
 	};
 	size_t c;
 
