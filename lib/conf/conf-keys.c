@@ -624,6 +624,7 @@ static const struct key top_keys[] = {
 	    .fn = check_ticket_url },
 	{ "timezone", V_STR, F(struct conf, timezone), K_EMPTY_NULL,
 	    .fn = check_timezone },
+	{ "webhooks", V_BLOCK, .fn = conf_load_webhooks },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);
 
