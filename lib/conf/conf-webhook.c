@@ -73,6 +73,7 @@ load_events(struct loader *l, const struct key *k, const config_setting_t *s,
 {
 	struct conf_webhook *w = base;
 	const char *v;
+	int given = 0;
 
 	(void)k;
 	(void)text;
@@ -81,15 +82,21 @@ load_events(struct loader *l, const struct key *k, const config_setting_t *s,
 		     *save = NULL;
 
 		for (char *t = strtok_r(copy, ", \t", &save); t != NULL;
-		     t = strtok_r(NULL, ", \t", &save))
+		     t = strtok_r(NULL, ", \t", &save)) {
 			add_event(l, s, w, t);
+			given++;
+		}
 		free(copy);
+		if (given == 0)
+			conf_lerr(l, s, "a webhook needs at least one event");
 		return;
 	}
 	if (!config_setting_is_aggregate(s)) {
 		conf_lerr(l, s, "'events' must be a list of event kinds");
 		return;
 	}
+	if (config_setting_length(s) == 0)
+		conf_lerr(l, s, "a webhook needs at least one event");
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *e =
 		    config_setting_get_elem(s, (unsigned)i);
@@ -169,9 +176,6 @@ post_webhook(struct loader *l, const config_setting_t *g, void *base)
 	char why[256];
 
 	w->line = (int)config_setting_source_line(g);
-	if (config_setting_get_member(g, "events") != NULL && w->n_events == 0)
-		conf_lerr(l, conf_child(g, "events"),
-		    "a webhook needs at least one event");
 	if ((l->flags & CONF_LOAD_NO_SECRETS) != 0)
 		return;
 	if (w->secret_file != NULL &&
