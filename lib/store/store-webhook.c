@@ -236,7 +236,8 @@ one_number(struct store *st, const char *sql, const char *text, int64_t *n_r,
 	r = store_prepare(st, &s, sql, err);
 	if (r < 0)
 		return -1;
-	store_bind_text(s, 1, text);
+	if (text != NULL)
+		store_bind_text(s, 1, text);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		*n_r = sqlite3_column_int64(s, 0);
 	else
@@ -263,7 +264,7 @@ store_webhook_next(struct store *st, int64_t *at_r, struct error *err)
 	return one_number(st,
 	    "SELECT coalesce(min(CASE state WHEN 'pending' THEN next_attempt"
 	    " ELSE lease_until END), 0) FROM webhooks"
-	    " WHERE state IN ('pending', 'sending') AND ?1 IS NULL",
+	    " WHERE state IN ('pending', 'sending')",
 	    NULL, at_r, err);
 }
 
