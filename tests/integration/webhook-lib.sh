@@ -66,8 +66,11 @@ PY
 webhook_on_exit()
 {
 	local s=$?
+	# no set -e or ERR trap here: the cleanup must run to its end
+	set +e
+	trap - ERR
 	receivers_stop
-	(exit "$s")
+	(exit "$s") # daemon_on_exit reads the status from $?
 	daemon_on_exit
 }
 
