@@ -20,6 +20,7 @@
 #include "mailbox.h"
 #include "sla-run.h"
 #include "store-outbox.h"
+#include "store-webhook.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -35,6 +36,9 @@ struct status_view {
 	int64_t outbox_pending, outbox_failed;
 	struct store_outbox *failed; /* owned: the newest failed rows */
 	size_t n_failed;
+	int64_t hooks_pending, hooks_sending, hooks_failed;
+	struct store_webhook *hooks; /* owned: the newest undelivered */
+	size_t n_hooks;
 	struct sla_breaches breaches; /* owned: open SLA breaches now */
 	int have_breaches;	      /* the config has an SLA clock */
 };
@@ -129,8 +133,36 @@ read_counts(const struct conf *conf, struct status_view *sv)
 	    store_outbox_list(st, "failed", FAILED_SHOWN, &sv->failed,
 		&sv->n_failed, &err) < 0)
 		sv->have_counts = 0;
+	if (store_webhook_count(st, "pending", &sv->hooks_pending, &err) < 0 ||
+	    store_webhook_count(st, "sending", &sv->hooks_sending, &err) < 0 ||
+	    store_webhook_count(st, "failed", &sv->hooks_failed, &err) < 0 ||
+	    (sv->hooks_pending + sv->hooks_sending + sv->hooks_failed > 0 &&
+		store_webhook_list(st, NULL, FAILED_SHOWN, &sv->hooks,
+		    &sv->n_hooks, &err) < 0))
+		sv->have_counts = 0;
 	read_breaches(conf, st, sv);
 	store_close(&st);
+}
+
+/* Webhook deliveries waiting or failed, and why (triage webhooks). */
+static void
+print_webhooks(const struct status_view *sv)
+{
+	if (sv->hooks_pending + sv->hooks_sending + sv->hooks_failed == 0)
+		return;
+	printf("webhooks: %" PRId64 " waiting, %" PRId64 " being sent, %" PRId64
+	       " failed (triage webhooks)\n",
+	    sv->hooks_pending, sv->hooks_sending, sv->hooks_failed);
+	for (size_t i = 0; i < sv->n_hooks; i++) {
+		const struct store_webhook *w = &sv->hooks[i];
+
+		if (w->last_error == NULL)
+			continue;
+		printf("  %s: row %" PRId64 " ticket #%" PRId64
+		       " %s to %s: %s\n",
+		    w->state, w->id, w->ticket_id, w->kind, w->url,
+		    w->last_error);
+	}
 }
 
 static void
@@ -175,6 +207,7 @@ print_text(const struct status_view *sv)
 				       "?",
 		    o->last_error != NULL ? o->last_error : "");
 	}
+	print_webhooks(sv);
 }
 
 static json_object *
@@ -267,6 +300,28 @@ json_outbox(json_object *root, const struct status_view *sv)
 		json_object_array_add(a, f);
 	}
 	json_object_object_add(root, "outbox_failures", a);
+	json_object_object_add(root, "webhooks_pending",
+	    json_object_new_int64(sv->hooks_pending + sv->hooks_sending));
+	json_object_object_add(root, "webhooks_failed",
+	    json_object_new_int64(sv->hooks_failed));
+	a = json_object_new_array();
+	for (size_t i = 0; i < sv->n_hooks; i++) {
+		const struct store_webhook *w = &sv->hooks[i];
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "id", json_object_new_int64(w->id));
+		json_object_object_add(f, "ticket",
+		    json_object_new_int64(w->ticket_id));
+		json_object_object_add(f, "state",
+		    json_object_new_string(w->state));
+		json_object_object_add(f, "url",
+		    json_object_new_string(w->url));
+		json_object_object_add(f, "error",
+		    json_object_new_string(
+			w->last_error != NULL ? w->last_error : ""));
+		json_object_array_add(a, f);
+	}
+	json_object_object_add(root, "webhook_problems", a);
 }
 
 /* "sla_breaches": {"total", "queues": {Q: n}, "oldest": {...}|null} */
@@ -368,6 +423,7 @@ cli_status(struct cli *cli, int argc, char **argv)
 		print_text(&sv);
 	free(sv.v);
 	store_outbox_free(&sv.failed, sv.n_failed);
+	store_webhook_free(&sv.hooks, sv.n_hooks);
 	sla_breaches_clear(&sv.breaches);
 	free(path);
 	conf_free(&conf);

@@ -185,4 +185,7 @@ cli_fn cli_db;
 /* cli-outbox.c: the outbox rows, and re-queueing a failed one */
 cli_fn cli_outbox;
 
+/* cli-webhooks.c: the webhook deliveries, and re-queueing a failed one */
+cli_fn cli_webhooks;
+
 #endif

@@ -3,7 +3,7 @@
 #   1. every .c of lib/ is in a layer folder, and no file includes a header
 #      of a layer above its own (the folder include graph has no cycle);
 #   2. no two object files call each other (from the built objects' symbols);
-#   3. SQLite, GMime and libetpan are named in their own folder only;
+#   3. SQLite, GMime, libetpan and libcurl are named in their own folder only;
 #   4. exactly one file writes outbox rows;
 #   5. daemon/triaged.c stays a table of contents (at most 350 lines).
 # Usage: check-layers.sh SOURCE_DIR BUILD_DIR.  Prints every violation and
@@ -85,6 +85,7 @@ confine() {	# package-header-pattern folder
 confine 'sqlite3\.h' store
 confine 'gmime/' mail
 confine 'libetpan/' proto
+confine 'curl/' proto
 # ... and called from there only, whatever a header hid.
 symconfine() {	# symbol-pattern folder
 	awk -v pat="^($1)" -v own="/triage_$2.dir/" \
@@ -97,6 +98,7 @@ symconfine() {	# symbol-pattern folder
 symconfine 'sqlite3_' store
 symconfine 'g_mime_|internet_address_' mail
 symconfine 'mailimap_|mailsmtp_|mailstream_|mailesmtp_' proto
+symconfine 'curl_' proto
 
 # 4. One writer of outbox rows.
 writers=$(grep -rliE 'INSERT[[:space:]]+(OR[[:space:]]+[A-Z]+[[:space:]]+)?INTO[[:space:]]+outbox\b' \

@@ -125,6 +125,39 @@ else
 	echo "'triage rules test' is not implemented yet"
 fi
 
+say "a webhook: a qualified lead handed to a CRM"
+# A local receiver (plain http on loopback, which triage.conf allows only
+# there) that checks X-Triage-Signature as README "Webhooks" shows.
+HOOK_SECRET=$HARNESS_DIR/secrets/webhook.secret
+mkdir -p "$HARNESS_DIR/secrets"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$HOOK_SECRET"
+chmod 600 "$HOOK_SECRET"
+HOOK_PORT=$(harness_free_ports 1)
+python3 "$SRC/tests/integration/webhook-receiver.py" --port "$HOOK_PORT" \
+    --secret-file "$HOOK_SECRET" --log "$HARNESS_DIR/crm.jsonl" \
+    >/dev/null 2>"$HARNESS_DIR/crm.err" &
+HOOK_PID=$!
+harness_wait_port "$HOOK_PORT" 5
+printf '%s\n' "webhooks = ( { url = \"http://127.0.0.1:$HOOK_PORT/hooks/triage\";" \
+    "  events = (\"qualified\"); secret_file = \"$HOOK_SECRET\"; } );" >>"$CONF"
+tail -n 2 "$CONF"
+lead=$(sqlite3 "$DB" "SELECT id FROM tickets WHERE queue = 'sales' AND state = 'new' ORDER BY id LIMIT 1")
+echo "alice qualifies ticket #$lead: triage qualify $lead budget need --as alice"
+"$TRIAGE" -c "$CONF" qualify "$lead" budget need --as alice
+"$TRIAGED" -c "$CONF" --once 2>>"$HARNESS_DIR/triaged.log"
+grep 'webhook' "$HARNESS_DIR/triaged.log" || true
+"$TRIAGE" -c "$CONF" webhooks --all
+python3 -c '
+import json, sys
+for r in map(json.loads, open(sys.argv[1])):
+    print("the receiver got POST %s (%s), signature %s, Idempotency-Key %s"
+          % (r["path"], r["event"], "valid" if r["sig_ok"] else "INVALID",
+             r["idempotency_key"]))
+    print(json.dumps(r["body"], indent=2, ensure_ascii=False))
+' "$HARNESS_DIR/crm.jsonl"
+kill "$HOOK_PID" 2>/dev/null || true
+wait "$HOOK_PID" 2>/dev/null || true
+
 say "done"
 if [ -n "$missing" ]; then
 	echo "not implemented yet:$missing (everything else above ran for real)"

@@ -10,7 +10,7 @@ set -eu
 PKGS="build-essential cmake pkg-config ca-certificates
       libetpan-dev libgmime-3.0-dev libsqlite3-dev libpcre2-dev
       libconfig-dev libsystemd-dev libgnutls28-dev libcmocka-dev
-      libjson-c-dev libxml2-dev libvectorscan-dev
+      libjson-c-dev libxml2-dev libvectorscan-dev libcurl4-gnutls-dev
       libsasl2-modules dovecot-imapd python3 python3-aiosmtpd gnutls-bin
       sqlite3
       valgrind procps chromium clang-format

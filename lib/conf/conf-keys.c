@@ -720,6 +720,7 @@ static const struct key top_keys[] = {
 	{ "timezone", V_STR, F(struct conf, timezone), K_EMPTY_NULL,
 	    .fn = check_timezone },
 	{ "report", V_BLOCK, .fn = load_report },
+	{ "webhooks", V_BLOCK, .fn = conf_load_webhooks },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);
 

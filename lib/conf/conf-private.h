@@ -91,6 +91,10 @@ struct conf_blocks {
 };
 extern const struct conf_blocks conf_blocks;
 
+/* webhooks (conf-webhook.c): its loader, one hook's table. */
+key_fn conf_load_webhooks;
+extern const struct table conf_webhook_table;
+
 /* The walker (conf.c) ----------------------------------------------- */
 
 /*

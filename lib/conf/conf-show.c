@@ -98,6 +98,35 @@ format_custom(const struct key *k, const void *base, char *buf, size_t len)
 
 static void walk_table(struct walk *w, const struct table *t, const void *base);
 
+/* events as one string, "qualify, route": conf-webhook.c reads it back. */
+static void
+walk_events(struct walk *w, const void *base)
+{
+	const struct conf_webhook *h = base;
+	char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < h->n_events && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    i > 0 ? ", " : "", h->events[i]);
+	w->ops->value(w->arg, "events", buf, 0);
+}
+
+static void
+walk_webhooks(struct walk *w, const struct conf *c)
+{
+	if (c->n_webhooks == 0)
+		return;
+	w->ops->open(w->arg, "webhooks", 1);
+	for (size_t i = 0; i < c->n_webhooks; i++) {
+		w->ops->open(w->arg, NULL, 0);
+		walk_table(w, &conf_webhook_table, &c->webhooks[i]);
+		w->ops->close(w->arg, 0);
+	}
+	w->ops->close(w->arg, 1);
+}
+
 /* The blocks: each loader's shape (conf-keys.c), walked the same way. */
 static void
 walk_block(struct walk *w, const struct key *k, const void *base)
@@ -145,6 +174,12 @@ walk_block(struct walk *w, const struct key *k, const void *base)
 
 		if (rep->weekly_to != NULL)
 			w->ops->value(w->arg, k->name, rep->weekly_to, 0);
+		return;
+	} else if (strcmp(k->name, "webhooks") == 0) {
+		walk_webhooks(w, c);
+		return;
+	} else if (strcmp(k->name, "events") == 0) {
+		walk_events(w, base);
 		return;
 	} else {
 		return; /* a block this walker does not know: not shown */

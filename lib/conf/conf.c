@@ -575,6 +575,17 @@ conf_free(struct conf **confp)
 		free(c->team[i].route);
 	}
 	free(c->team);
+	for (size_t i = 0; i < c->n_webhooks; i++) {
+		struct conf_webhook *w = &c->webhooks[i];
+
+		free(w->url);
+		for (size_t j = 0; j < w->n_events; j++)
+			free(w->events[j]);
+		free(w->events);
+		free(w->secret_file);
+		free(w->ca_file);
+	}
+	free(c->webhooks);
 	free(c->sla.digest_to);
 	free(c->sla.digest_at);
 	free(c->sla.hours);

@@ -97,6 +97,19 @@ struct conf_report {
 	char *at;	 /* "HH:MM" local time (timezone); default "07:00" */
 };
 
+/* One webhooks entry (lib/work/webhook*.c POSTs its events). */
+struct conf_webhook {
+	char *url;     /* https://, or http:// to a loopback host */
+	char **events; /* events.kind values ("qualify"; "*": every) */
+	size_t n_events;
+	char *secret_file; /* the HMAC key of X-Triage-Signature */
+	char *ca_file;	   /* NULL: the system trust store */
+	int timeout;	   /* seconds for one POST; default 30 */
+	int first_retry;   /* seconds before the first retry (doubling);
+			      default 60 */
+	int line;
+};
+
 struct conf {
 	char *path; /* the file this came from */
 	char *database;
@@ -123,6 +136,8 @@ struct conf {
 	char *timezone;	  /* the report's zone, "Europe/Berlin"; NULL: the
 			     hours' zone, else the system's */
 	struct conf_report report;
+	struct conf_webhook *webhooks;
+	size_t n_webhooks;
 };
 
 /*
@@ -228,6 +243,17 @@ int conf_size(const char *s, size_t *bytes_r);
  * secret itself in err.
  */
 int conf_server_password(const struct conf_server *s, char **password_r,
+    struct error *err);
+/*
+ * Webhooks: does `w` want events of `kind` (1 yes, 0 no)?  The hook
+ * whose url is `url`, or NULL.  The hook's secret read now from its
+ * secret_file (refused when group- or world-readable), a new string the
+ * caller wipes and frees; -1 with err (ERR_CONF) when it cannot be read.
+ */
+int conf_webhook_wants(const struct conf_webhook *w, const char *kind);
+const struct conf_webhook *conf_webhook_by_url(const struct conf *c,
+    const char *url);
+int conf_webhook_secret(const struct conf_webhook *w, char **secret_r,
     struct error *err);
 int conf_server_oauth2_token(const struct conf_server *s, char **token_r,
     struct error *err);

@@ -2,7 +2,8 @@
  * The daemon's periodic jobs on the one cron thread (cron.h): the
  * outbox sender, every few seconds and whenever a batch queued mail,
  * the SLA clocks, every sla.check_interval and whenever a clock is due,
- * and the weekly report mail (report.weekly_to), when its week is due.
+ * the weekly report mail (report.weekly_to), when its week is due, and
+ * with webhooks configured, their sender, like the outbox's.
  * They share a database connection of their own, so neither holds up
  * the committer; a hung SMTP exchange of either is cut by cron_free().
  */
@@ -19,6 +20,7 @@
 #include "report-mail.h"
 #include "sla-run.h"
 #include "store.h"
+#include "webhook-run.h"
 #include "xalloc.h"
 
 /* One SMTP exchange's timeout; SIGTERM cuts it after the stop grace. */
@@ -39,6 +41,8 @@ struct engine_jobs {
 	int outbox_job;			/* in cron; -1: no smtp block */
 	struct sla_hours *report_hours; /* owned: the weekly report's */
 	struct sla_hours *report_zone;	/* owned */
+	struct webhook_run_opts hooks;
+	int webhook_job; /* in cron; -1: no webhooks */
 };
 
 static const struct log_where outbox_where = { .component = "outbox" };
@@ -47,6 +51,19 @@ static const struct log_where report_where = { .component = "report" };
 
 /* The weekly report looks again at least this often (clock changes). */
 #define REPORT_LOOK_S 3600
+
+static const struct log_where webhook_where = { .component = "webhook" };
+
+static void
+webhook_opts(const struct conf *c, const struct log_sink *log,
+    struct webhook_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->log = *log;
+	o->interval_s = c->poll_interval < OUTBOX_INTERVAL_MAX_S ?
+			    c->poll_interval :
+			    OUTBOX_INTERVAL_MAX_S;
+}
 
 static void
 outbox_opts(const struct conf *c, const struct log_sink *log,
@@ -83,7 +100,26 @@ jobs_store(struct engine_jobs *j, const struct log_where *where)
 		log_sink_say(&j->log, LOG_LVL_WARN, where, "%s", err.msg);
 		return -1;
 	}
+	/* events it writes ("forwarded", "reminded") reach webhooks too */
+	store_set_webhooks(j->st, j->c);
 	return 0;
+}
+
+/* One webhook pass; returns the seconds until the next. */
+static int64_t
+webhook_turn(struct ticker *t, void *arg)
+{
+	struct engine_jobs *j = arg;
+	struct webhook_pass res = { 0 };
+	struct error err = { 0 };
+
+	j->hooks.stop = ticker_stop_flag(t);
+	if (jobs_store(j, &webhook_where) < 0)
+		return webhook_run_wait(NULL, &j->hooks, &res);
+	if (webhook_run_pass(j->st, j->c, &j->hooks, &res, &err) < 0)
+		log_sink_say(&j->log, LOG_LVL_WARN, &webhook_where,
+		    "database: %s; trying again", err.msg);
+	return webhook_run_wait(j->st, &j->hooks, &res);
 }
 
 /* One outbox pass; returns the seconds until the next. */
@@ -169,7 +205,9 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 	j->a = a;
 	j->log = *log;
 	j->outbox_job = -1;
+	j->webhook_job = -1;
 	outbox_opts(c, log, &j->outbox);
+	webhook_opts(c, log, &j->hooks);
 	sla_opts(c, log, &j->sla);
 	if (sla_run_conf(c, &j->sc, err) < 0) {
 		free(j);
@@ -188,6 +226,8 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 	(void)cron_add(j->cron, sla_turn, j);
 	if (c->report.weekly_to != NULL && c->has_smtp)
 		(void)cron_add(j->cron, report_turn, j);
+	if (c->n_webhooks > 0)
+		j->webhook_job = cron_add(j->cron, webhook_turn, j);
 	if (cron_start(j->cron, &terr) < 0) {
 		engine_jobs_free(&j);
 		return error_set(err, ERR_INTERNAL, "outbox and sla %s",
@@ -200,8 +240,10 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 void
 engine_jobs_wake_outbox(struct engine_jobs *j)
 {
-	if (j != NULL)
-		cron_wake(j->cron, j->outbox_job);
+	if (j == NULL)
+		return;
+	cron_wake(j->cron, j->outbox_job);
+	cron_wake(j->cron, j->webhook_job); /* a batch's events */
 }
 
 void
@@ -267,11 +309,36 @@ once_outbox(struct store *st, const struct conf *c, const struct log_sink *log)
 	return 0;
 }
 
+/* --once: POST what is due now, after the outbox (its events too). */
+static int
+once_webhooks(struct store *st, const struct conf *c,
+    const struct log_sink *log)
+{
+	struct webhook_run_opts o;
+	struct webhook_pass res = { 0 };
+	struct error err = { 0 };
+
+	if (c->n_webhooks == 0)
+		return 0;
+	webhook_opts(c, log, &o);
+	if (webhook_run_drain(st, c, &o, &res, &err) < 0) {
+		log_sink_say(log, LOG_LVL_WARN, &webhook_where, "%s", err.msg);
+		return -1;
+	}
+	if (res.rows > 0)
+		log_sink_say(log, LOG_LVL_NOTICE, &webhook_where,
+		    "%zu due: %zu delivered, %zu retrying, %zu failed",
+		    res.rows, res.delivered, res.retried, res.failed);
+	return 0;
+}
+
 int
 engine_jobs_once(struct store *st, const struct conf *c,
     const struct accounts *a, const struct log_sink *log)
 {
 	if (once_sla(st, c, a, log) < 0)
 		return -1;
-	return once_outbox(st, c, log);
+	if (once_outbox(st, c, log) < 0)
+		return -1;
+	return once_webhooks(st, c, log);
 }

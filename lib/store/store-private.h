@@ -36,6 +36,7 @@ struct store {
 	char *own_domain;		 /* owned; NULL: not set */
 	char *unix_user;		 /* owned; NULL: not set */
 	const struct accounts *accounts; /* foreign; NULL: none */
+	const struct conf *hooks;	 /* foreign; NULL: no webhooks */
 	struct msgid_key key;		 /* schema 11's instance row */
 	int has_key;			 /* 0: an older schema */
 	int legacy_ids; /* unsigned ids of ours count: mail was sent with

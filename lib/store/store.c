@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "xalloc.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -457,6 +458,30 @@ static const char *const migrations[] = {
 	"  due INTEGER PRIMARY KEY,"
 	"  outbox_id INTEGER REFERENCES outbox(id),"
 	"  created INTEGER NOT NULL);",
+	 * 13: webhooks.  Each event a configured webhook wants is queued
+	 * here by store_add_event, in the transaction of the change; the
+	 * sender (lib/work/webhook-run.c) leases a row while it POSTs
+	 * (state 'sending' until lease_until), then marks it delivered
+	 * (2xx), failed (4xx) or pending again with a later next_attempt.
+	 */
+	"CREATE TABLE webhooks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  event_id INTEGER NOT NULL REFERENCES events(id),"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  url TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','sending','delivered','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  lease_until INTEGER,"
+	"  delivered_at INTEGER,"
+	"  http_status INTEGER,"
+	"  last_error TEXT,"
+	"  UNIQUE (event_id, url));"
+	"CREATE INDEX webhooks_due ON webhooks(state, next_attempt)"
+	"  WHERE state IN ('pending', 'sending');",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -793,6 +818,49 @@ store_rollback(struct store *st)
 	st->fts_from = 0;
 }
 
+void
+store_set_webhooks(struct store *st, const struct conf *c)
+{
+	st->hooks = c;
+}
+
+/*
+ * The webhooks that want event `event_id` (of `kind`, on ticket `id`)
+ * queued beside it, in its transaction (schema 13): every event kind
+ * passes here, so a hook's `events` filter covers kinds added later.
+ */
+static int
+queue_webhooks(struct store *st, int64_t event_id, int64_t id, const char *kind,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r = 0;
+
+	if (st->hooks == NULL || st->version < 13)
+		return 0;
+	for (size_t i = 0; i < st->hooks->n_webhooks && r == 0; i++) {
+		const struct conf_webhook *w = &st->hooks->webhooks[i];
+
+		if (!conf_webhook_wants(w, kind))
+			continue;
+		r = store_prepare(st, &s,
+		    "INSERT INTO webhooks (event_id, ticket_id, url, kind,"
+		    " created, next_attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+		    err);
+		if (r < 0)
+			break;
+		sqlite3_bind_int64(s, 1, event_id);
+		sqlite3_bind_int64(s, 2, id);
+		store_bind_text(s, 3, w->url);
+		store_bind_text(s, 4, kind);
+		sqlite3_bind_int64(s, 5, store_now(st));
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = store_sqlerr(st, err, "queue webhook");
+		store_release(st, &s);
+	}
+	return r;
+}
+
 int
 store_add_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err)
@@ -821,6 +889,10 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 		store_bind_text(s, 7, st->unix_user);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		r = store_sqlerr(st, err, "insert event");
+	store_release(st, &s);
+	if (r == 0 && id > 0)
+		r = queue_webhooks(st, sqlite3_last_insert_rowid(st->db), id,
+		    kind, err);
 out:
 	store_release(st, &s);
 	return r;

@@ -39,7 +39,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -123,6 +123,14 @@ void store_set_team(struct store *st, store_team_fn *fn, void *arg);
  * The string is copied.
  */
 void store_set_own_domain(struct store *st, const char *domain);
+struct conf;
+/*
+ * Webhooks (conf `webhooks`): every event a hook's `events` filter wants
+ * is queued for it in the webhooks table, in the event's transaction.
+ * `c` is foreign and must outlive its use (a reload sets the new one);
+ * NULL (the default): nothing is queued.  ingest_store_setup sets it.
+ */
+void store_set_webhooks(struct store *st, const struct conf *c);
 struct accounts;
 /*
  * Key accounts (accounts.csv): a new ticket whose customer's domain is

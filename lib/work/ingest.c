@@ -86,6 +86,7 @@ ingest_store_setup(struct store *st, const struct conf *c,
 	if (c == NULL)
 		return;
 	store_set_team(st, team_member, (void *)c);
+	store_set_webhooks(st, c);
 	/* No usable smtp.from: replies thread by stored Message-IDs only. */
 	if (c->smtp_from != NULL &&
 	    forward_sender_parse(c->smtp_from, &s, &ignored) == 0)
