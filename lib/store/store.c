@@ -458,6 +458,7 @@ static const char *const migrations[] = {
 	"  due INTEGER PRIMARY KEY,"
 	"  outbox_id INTEGER REFERENCES outbox(id),"
 	"  created INTEGER NOT NULL);",
+	/*
 	 * 13: webhooks.  Each event a configured webhook wants is queued
 	 * here by store_add_event, in the transaction of the change; the
 	 * sender (lib/work/webhook-run.c) leases a row while it POSTs
