@@ -63,18 +63,17 @@ static const char sql_events[] =
     " AND ticket_id IS NOT NULL"
     " AND (?3 <> 'sla-breach' OR sla_clock IS NOT NULL)";
 
-static const char sql_event_ticket[] =
-    "SELECT subject, customer, queue FROM tickets WHERE id = ?1";
-
 /*
- * The first event after breach ?2 on ticket ?1 that ends its clock: a
- * claim or a (rule's) route ends the claim clock, an ack or a reopen the
- * acknowledge clock, a close either; no other one can follow while the
- * clock runs.
+ * Event ?2's ticket ?1 and, for a breach (?3 = 1), the first later
+ * event that ends its clock: a claim or a (rule's) route ends the claim
+ * clock, an ack or a reopen the acknowledge clock, a close either; no
+ * other one can follow while the clock runs.
  */
-static const char sql_met[] =
-    "SELECT min(at) FROM events WHERE ticket_id = ?1 AND id > ?2"
-    " AND kind IN ('claim', 'route', 'ack', 'reopen', 'close')";
+static const char sql_event_ticket[] =
+    "SELECT subject, customer, queue, CASE WHEN ?3 THEN"
+    " (SELECT min(at) FROM events WHERE ticket_id = ?1 AND id > ?2"
+    "  AND kind IN ('claim', 'route', 'ack', 'reopen', 'close')) END"
+    " FROM tickets WHERE id = ?1";
 
 /* The list a report reads now. */
 enum list {
@@ -504,68 +503,50 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Event e's ticket, and for a breach when it was met: 1, 0 no ticket. */
-static int
-event_look_up(struct store_report *q, sqlite3_stmt *t, sqlite3_stmt *m,
-    struct event *e, struct error *err)
-{
-	int r;
-
-	sqlite3_reset(t);
-	sqlite3_bind_int64(t, 1, e->ticket_id);
-	r = store_step_row(q->st, t, "report ticket", err);
-	if (r <= 0)
-		return r;
-	e->subject = store_col_text(t, 0);
-	e->customer = store_col_text(t, 1);
-	e->queue = store_col_text(t, 2);
-	if (m == NULL)
-		return 1;
-	sqlite3_reset(m);
-	sqlite3_bind_int64(m, 1, e->ticket_id);
-	sqlite3_bind_int64(m, 2, e->id);
-	r = store_step_row(q->st, m, "report breach", err);
-	if (r > 0)
-		e->met = col_time(m, 0);
-	return r < 0 ? -1 : 1;
-}
-
 /*
- * Each event's ticket and, for breaches, the event that met it, looked
- * up in ticket order (neighbouring pages, whatever order the events
- * came in); events of a ticket gone are dropped.  Then by event id.
+ * The ticket of each event, and for breaches the event that met it,
+ * looked up in ticket order (neighbouring pages, whatever order the
+ * events came in); events of a ticket gone are dropped.  Then by event
+ * id.
  */
 static int
 events_complete(struct store_report *q, int breaches, struct error *err)
 {
-	sqlite3_stmt *t = NULL, *m = NULL;
+	sqlite3_stmt *s = NULL;
 	size_t kept = 0;
 	int r;
 
+	if (q->n == 0)
+		return 0;
 	qsort(q->events, q->n, sizeof(*q->events), event_by_ticket);
-	r = store_prepare(q->st, &t, sql_event_ticket, err);
-	if (r == 0 && breaches)
-		r = store_prepare(q->st, &m, sql_met, err);
+	r = store_prepare(q->st, &s, sql_event_ticket, err);
 	for (size_t i = 0; r == 0 && i < q->n; i++) {
 		struct event *e = &q->events[i];
 
-		r = event_look_up(q, t, m, e, err);
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, e->ticket_id);
+		sqlite3_bind_int64(s, 2, e->id);
+		sqlite3_bind_int(s, 3, breaches);
+		r = store_step_row(q->st, s, "report event", err);
 		if (r < 0)
 			break;
 		if (r == 0) {
 			free(e->actor);
 			free(e->rcpt);
-		} else if (kept++ == i) {
-			r = 0;
+			memset(e, 0, sizeof(*e));
 			continue;
-		} else {
-			q->events[kept - 1] = *e;
-			r = 0;
 		}
-		memset(e, 0, sizeof(*e)); /* nothing owned twice */
+		r = 0;
+		e->subject = store_col_text(s, 0);
+		e->customer = store_col_text(s, 1);
+		e->queue = store_col_text(s, 2);
+		e->met = col_time(s, 3);
+		if (kept++ != i) {
+			q->events[kept - 1] = *e;
+			memset(e, 0, sizeof(*e)); /* nothing owned twice */
+		}
 	}
-	store_release(q->st, &t);
-	store_release(q->st, &m);
+	store_release(q->st, &s);
 	if (r < 0)
 		return -1;
 	q->n = kept;
