@@ -14,6 +14,10 @@
 # ending before today so that nothing depends on the clock, must be the
 # same from both builds but for "generated": the script fails otherwise.
 #
+# Each line: wall seconds of BASE and BUILD and their ratio, then the
+# same for CPU seconds (user + system), which other load on the machine
+# changes less.
+#
 #   bench/report-db.sh BUILD BASE [N] [DIR]
 #
 # BUILD and BASE are configured build directories (Release, e.g.
@@ -64,17 +68,25 @@ echo "database: $(du -m "$BASE_DB" | cut -f1) MB, $(sqlite3 "$BASE_DB" \
     'PRAGMA user_version') (BASE), $(sqlite3 "$NEW_DB" \
     'PRAGMA user_version') (BUILD)"
 
-# both LABEL ARGS...: `triage ARGS` by BASE and by BUILD, seconds each
+# run T ARGS...: "wall cpu" seconds of `T ARGS` (cpu: user + system,
+# what the machine's other load does not change much)
+run() {
+	/usr/bin/time -f '%e %U %S' -o "$DIR/time" "$@" >/dev/null
+	awk '{ printf "%s %.2f", $1, $2 + $3 }' "$DIR/time"
+}
+# both LABEL ARGS...: `triage ARGS` by BASE and by BUILD
 both() {
 	label=$1
 	shift
-	a=$(secs "$BASE_T" "$@" --db "$BASE_DB")
-	b=$(secs "$NEW_T" "$@" --db "$NEW_DB")
-	printf '%-34s %8.3f s %8.3f s %7.3f\n' "$label" "$a" "$b" \
-	    "$(echo "$b / $a" | bc -l)"
+	a=$(run "$BASE_T" "$@" --db "$BASE_DB")
+	b=$(run "$NEW_T" "$@" --db "$NEW_DB")
+	echo "$label $a $b" | awk '{ n = NF; printf "%-34s %7.2f %7.2f %7.2f  %6.2f %6.2f %6.2f\n",
+	    substr($0, 1, length($0) - length($(n-3) $(n-2) $(n-1) $n) - 4),
+	    $(n-3), $(n-1), $(n-1) / $(n-3), $(n-2), $n,
+	    $n / ($(n-2) > 0 ? $(n-2) : 0.01) }'
 }
 out=$DIR/out
-printf '%-34s %10s %10s %7s\n' "" BASE BUILD ratio
+printf '%-34s %23s  %20s\n' "" "wall s: BASE BUILD ratio" "cpu s: BASE BUILD ratio"
 # the first runs may read the files from disk; the rest find them cached
 both "30d text (first run)" report --since 30d
 both "30d text" report --since 30d
@@ -88,7 +100,7 @@ both "365d json, one mailbox" report --since 365d --format json \
     --mailbox community -o "$out.json"
 both "queue" queue
 both "queue --queue sales --state new" queue --queue sales --state new
-both "search customer4242 (~320 hits)" search customer4242
+both "search customer4242 (1 in 5000)" search customer4242
 both "search seats (every message)" search seats
 
 # the same figures from both builds
