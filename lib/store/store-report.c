@@ -14,50 +14,66 @@
 #include "xalloc.h"
 
 /*
- * The period's tickets.  ?1 from, ?2 to, ?3 mailbox or NULL.  The
- * actors and the first response are columns kept by triggers (schema
- * version 3), so this reads one row per ticket.
+ * A report's rows from the database, read from indexes in one pass each
+ * (schema 14): the tickets created in the period from tickets_created;
+ * the counts per mailbox and per tag from ticket_mailboxes_mailbox and
+ * tags_tag in key order, each ticket looked up in a bitmap of the
+ * period's tickets instead of joining a million rows; the period's
+ * story and sla-breach events from events_kind_at, with their tickets
+ * and the events that meet a breach looked up in ticket order.  Nothing
+ * is computed here: lib/work/report-fill.c makes the figures; see
+ * store-report.h for what each row holds.
  */
-#define PERIOD_WHERE \
-	" t.created >= ?1 AND t.created < ?2 AND t.state <> 'ignored'" \
-	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ticket_mailboxes x" \
-	"  WHERE x.ticket_id = t.id AND x.mailbox = ?3))"
+#include "store-private.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-report.h"
+#include "xalloc.h"
+
+/*
+ * The period's tickets, ?1 from, ?2 to.  The actors and the first
+ * response are columns kept by triggers (schema version 3), so this
+ * reads one index entry per ticket; the mailbox is the bitmap's.
+ */
 static const char sql_tickets[] =
     "SELECT t.created, t.claimed_at, t.routed_at, t.acked_at, t.queue,"
     " t.qualified, t.claimed_by, t.routed_by, t.qualified_by,"
-    " t.first_response_at"
-    " FROM tickets t WHERE" PERIOD_WHERE;
+    " t.first_response_at, t.id"
+    " FROM tickets t WHERE t.created >= ?1 AND t.created < ?2"
+    " AND t.state <> 'ignored'";
 
+/* The tickets of mailbox ?1. */
+static const char sql_in_mailbox[] =
+    "SELECT ticket_id FROM ticket_mailboxes WHERE mailbox = ?1";
+
+/* Every (key, ticket) pair in key order, for the counts. */
 static const char sql_mailboxes[] =
-    "SELECT b.mailbox, count(*) FROM tickets t"
-    " JOIN ticket_mailboxes b ON b.ticket_id = t.id"
-    " WHERE" PERIOD_WHERE " GROUP BY b.mailbox";
-
-static const char sql_tags[] = "SELECT g.tag, count(*) FROM tickets t"
-			       " JOIN tags g ON g.ticket_id = t.id"
-			       " WHERE" PERIOD_WHERE " GROUP BY g.tag";
+    "SELECT mailbox, ticket_id FROM ticket_mailboxes ORDER BY mailbox";
+static const char sql_tags[] = "SELECT tag, ticket_id FROM tags ORDER BY tag";
 
 /*
- * The period's events of one kind (?4) on the mailbox's tickets.  For a
- * breach, the first later event that ends its clock: a claim or a
- * (rule's) route ends the claim clock, an ack or a reopen the
- * acknowledge clock, a close either; no other one can follow while the
- * clock runs.  A breach without a clock (schema 8 could not read its
- * old detail) is no breach we can show.
+ * The period's events of one kind (?3).  A breach without a clock
+ * (schema 8 could not read its old detail) is no breach we can show.
  */
 static const char sql_events[] =
-    "SELECT e.ticket_id, e.at, e.actor, t.subject, t.customer,"
-    " e.sla_clock, e.sla_since, e.sla_deadline, e.sla_rcpt,"
-    " (SELECT min(y.at) FROM events y WHERE y.ticket_id = e.ticket_id"
-    "  AND y.id > e.id AND y.kind IN ('claim', 'route', 'ack', 'reopen',"
-    "  'close')), t.queue"
-    " FROM events e JOIN tickets t ON t.id = e.ticket_id"
-    " WHERE e.kind = ?4 AND e.at >= ?1 AND e.at < ?2"
-    " AND (?4 <> 'sla-breach' OR e.sla_clock IS NOT NULL)"
-    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ticket_mailboxes x"
-    "  WHERE x.ticket_id = t.id AND x.mailbox = ?3))"
-    " ORDER BY e.id";
+    "SELECT id, ticket_id, at, actor, sla_clock, sla_since, sla_deadline,"
+    " sla_rcpt FROM events WHERE kind = ?3 AND at >= ?1 AND at < ?2"
+    " AND ticket_id IS NOT NULL"
+    " AND (?3 <> 'sla-breach' OR sla_clock IS NOT NULL)";
+
+/*
+ * Event ?2's ticket ?1 and, for a breach (?3 = 1), the first later
+ * event that ends its clock: a claim or a (rule's) route ends the claim
+ * clock, an ack or a reopen the acknowledge clock, a close either; no
+ * other one can follow while the clock runs.
+ */
+static const char sql_event_ticket[] =
+    "SELECT subject, customer, queue, CASE WHEN ?3 THEN"
+    " (SELECT min(at) FROM events WHERE ticket_id = ?1 AND id > ?2"
+    "  AND kind IN ('claim', 'route', 'ack', 'reopen', 'close')) END"
+    " FROM tickets WHERE id = ?1";
 
 /* The list a report reads now. */
 enum list {
@@ -69,14 +85,79 @@ enum list {
 	LIST_BREACHES,
 };
 
+/* A set of ticket ids (rowids, so positive), one bit each. */
+struct idset {
+	uint64_t *w; /* owned */
+	size_t n;    /* words */
+};
+
+/* A count list's row, or an event list's; strings owned. */
+struct count {
+	char *key;
+	int64_t n;
+};
+
+struct event {
+	int64_t id, ticket_id, at, since, deadline, met;
+	enum store_sla_clock clock;
+	char *actor, *rcpt, *subject, *customer, *queue;
+};
+
 struct store_report {
 	struct store *st; /* foreign */
 	int64_t from, to;
-	char *mailbox; /* owned; NULL: every mailbox */
-	int own_tx;    /* 1: we opened the read transaction */
+	char *mailbox;	     /* owned; NULL: every mailbox */
+	struct idset in_box; /* the mailbox's tickets, when one is given */
+	struct idset period; /* the period's tickets (of the mailbox) */
+	int period_ok;	     /* 1: `period` is complete */
+	int own_tx;	     /* 1: we opened the read transaction */
 	enum list list;
-	sqlite3_stmt *s; /* the list's statement, or NULL */
+	sqlite3_stmt *s;      /* the ticket list's statement, or NULL */
+	struct count *counts; /* a count list, read from `next` on */
+	struct event *events; /* an event list, read from `next` on */
+	size_t n, next;
 };
+
+static void
+idset_add(struct idset *set, int64_t id)
+{
+	size_t w = (size_t)id / 64;
+
+	if (id < 0)
+		return;
+	if (w >= set->n) {
+		size_t n = set->n > 0 ? set->n : 1024;
+
+		while (n <= w)
+			n *= 2;
+		set->w = xreallocarray(set->w, n, sizeof(*set->w));
+		memset(set->w + set->n, 0, (n - set->n) * sizeof(*set->w));
+		set->n = n;
+	}
+	set->w[w] |= (uint64_t)1 << (id % 64);
+}
+
+static int
+idset_has(const struct idset *set, int64_t id)
+{
+	size_t w = (size_t)id / 64;
+
+	return id >= 0 && w < set->n && (set->w[w] >> (id % 64) & 1);
+}
+
+static void
+idset_clear(struct idset *set)
+{
+	if (set->n > 0)
+		memset(set->w, 0, set->n * sizeof(*set->w));
+}
+
+/* Is ticket `id` one of the mailbox's (any, without a mailbox)? */
+static int
+in_mailbox(const struct store_report *q, int64_t id)
+{
+	return q->mailbox == NULL || idset_has(&q->in_box, id);
+}
 
 static const char *
 col_str(sqlite3_stmt *s, int i)
@@ -113,6 +194,24 @@ store_report_first(struct store *st, int64_t *first_r, struct error *err)
 	return r;
 }
 
+/* The mailbox's tickets into q->in_box. */
+static int
+load_mailbox(struct store_report *q, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (store_prepare(q->st, &s, sql_in_mailbox, err) < 0)
+		return -1;
+	store_bind_text(s, 1, q->mailbox);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		idset_add(&q->in_box, sqlite3_column_int64(s, 0));
+	if (rc != SQLITE_DONE)
+		store_sqlerr(q->st, err, "report mailbox");
+	store_release(q->st, &s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_report_open(struct store *st, int64_t from, int64_t to,
     const char *mailbox, struct store_report **q_r, struct error *err)
@@ -132,12 +231,38 @@ store_report_open(struct store *st, int64_t from, int64_t to,
 	 */
 	q->own_tx = st->depth == 0;
 	if (q->own_tx && store_exec(st, "BEGIN", err) < 0) {
-		free(q->mailbox);
-		free(q);
+		q->own_tx = 0;
+		store_report_close(&q);
+		return -1;
+	}
+	if (q->mailbox != NULL && load_mailbox(q, err) < 0) {
+		store_report_close(&q);
 		return -1;
 	}
 	*q_r = q;
 	return 0;
+}
+
+/* Give back the list in hand, if any. */
+static void
+list_end(struct store_report *q)
+{
+	store_release(q->st, &q->s);
+	for (size_t i = 0; q->counts != NULL && i < q->n; i++)
+		free(q->counts[i].key);
+	for (size_t i = 0; q->events != NULL && i < q->n; i++) {
+		free(q->events[i].actor);
+		free(q->events[i].rcpt);
+		free(q->events[i].subject);
+		free(q->events[i].customer);
+		free(q->events[i].queue);
+	}
+	free(q->counts);
+	free(q->events);
+	q->counts = NULL;
+	q->events = NULL;
+	q->n = q->next = 0;
+	q->list = LIST_NONE;
 }
 
 void
@@ -147,47 +272,14 @@ store_report_close(struct store_report **qp)
 
 	if (q == NULL)
 		return;
-	store_release(q->st, &q->s);
+	list_end(q);
 	if (q->own_tx)
 		sqlite3_exec(q->st->db, "COMMIT", NULL, NULL, NULL);
+	free(q->in_box.w);
+	free(q->period.w);
 	free(q->mailbox);
 	free(q);
 	*qp = NULL;
-}
-
-/*
- * Step list `list` (starting it unless it is the one in hand): 1 a row
- * in q->s, 0 done (the statement given back), -1 failed (err set).
- */
-static int
-list_step(struct store_report *q, enum list list, struct error *err)
-{
-	static const char *const sql[] = { NULL, sql_tickets, sql_mailboxes,
-		sql_tags, sql_events, sql_events };
-	int rc;
-
-	if (q->list != list) {
-		store_release(q->st, &q->s);
-		q->list = LIST_NONE;
-		if (store_prepare(q->st, &q->s, sql[list], err) < 0)
-			return -1;
-		q->list = list;
-		sqlite3_bind_int64(q->s, 1, q->from);
-		sqlite3_bind_int64(q->s, 2, q->to);
-		store_bind_text(q->s, 3, q->mailbox);
-		if (list == LIST_STORIES)
-			store_bind_text(q->s, 4, "story");
-		else if (list == LIST_BREACHES)
-			store_bind_text(q->s, 4, "sla-breach");
-	}
-	rc = sqlite3_step(q->s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc != SQLITE_DONE)
-		store_sqlerr(q->st, err, "report");
-	store_release(q->st, &q->s);
-	q->list = LIST_NONE;
-	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Column indexes of sql_tickets. */
@@ -202,7 +294,56 @@ enum {
 	TC_ROUTER,
 	TC_QUALIFIER,
 	TC_RESPONSE,
+	TC_ID,
 };
+
+/*
+ * Step the ticket list (starting it unless it is the one in hand): 1 a
+ * row of the mailbox in q->s, 0 done, -1 failed (err set).  A list read
+ * to its end leaves q->period complete.
+ */
+static int
+tickets_step(struct store_report *q, struct error *err)
+{
+	int rc;
+
+	if (q->list != LIST_TICKETS) {
+		list_end(q);
+		idset_clear(&q->period);
+		q->period_ok = 0;
+		if (store_prepare(q->st, &q->s, sql_tickets, err) < 0)
+			return -1;
+		q->list = LIST_TICKETS;
+		sqlite3_bind_int64(q->s, 1, q->from);
+		sqlite3_bind_int64(q->s, 2, q->to);
+	}
+	while ((rc = sqlite3_step(q->s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q->s, TC_ID);
+
+		if (!in_mailbox(q, id))
+			continue;
+		idset_add(&q->period, id);
+		return 1;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(q->st, err, "report");
+	list_end(q);
+	q->period_ok = rc == SQLITE_DONE;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* q->period complete, reading the ticket list through if need be. */
+static int
+period_load(struct store_report *q, struct error *err)
+{
+	int rc;
+
+	if (q->period_ok)
+		return 0;
+	while ((rc = tickets_step(q, err)) > 0)
+		;
+	return rc;
+}
 
 int
 store_report_ticket_next(struct store_report *q,
@@ -211,7 +352,7 @@ store_report_ticket_next(struct store_report *q,
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = list_step(q, LIST_TICKETS, err);
+	rc = tickets_step(q, err);
 	if (rc <= 0)
 		return rc;
 	s = q->s;
@@ -228,60 +369,225 @@ store_report_ticket_next(struct store_report *q,
 	return 1;
 }
 
+/*
+ * The counts of `sql`'s keys over the period's tickets into q->counts,
+ * in key order (the rows come in it), keys without one left out.
+ */
+static int
+counts_load(struct store_report *q, const char *sql, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t alloc = 0;
+	int rc;
+
+	if (store_prepare(q->st, &s, sql, err) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = col_str(s, 0);
+
+		if (key == NULL ||
+		    !idset_has(&q->period, sqlite3_column_int64(s, 1)))
+			continue;
+		if (q->n == 0 || strcmp(q->counts[q->n - 1].key, key) != 0) {
+			if (q->n == alloc) {
+				alloc = alloc > 0 ? alloc * 2 : 16;
+				q->counts = xreallocarray(q->counts, alloc,
+				    sizeof(*q->counts));
+			}
+			q->counts[q->n].key = xstrdup(key);
+			q->counts[q->n++].n = 0;
+		}
+		q->counts[q->n - 1].n++;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(q->st, err, "report counts");
+	store_release(q->st, &s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_report_count_next(struct store_report *q, enum store_report_count by,
     struct store_report_count_row *row_r, struct error *err)
 {
-	int rc;
+	enum list list = by == STORE_COUNT_TAG ? LIST_TAGS : LIST_MAILBOXES;
 
-	rc = list_step(q, by == STORE_COUNT_TAG ? LIST_TAGS : LIST_MAILBOXES,
-	    err);
-	if (rc <= 0)
-		return rc;
-	row_r->key = col_str(q->s, 0);
-	row_r->n = sqlite3_column_int64(q->s, 1);
+	if (q->list != list) {
+		if (period_load(q, err) < 0)
+			return -1;
+		list_end(q);
+		q->list = list;
+		if (counts_load(q, list == LIST_TAGS ? sql_tags : sql_mailboxes,
+			err) < 0) {
+			list_end(q);
+			return -1;
+		}
+	}
+	if (q->next == q->n) {
+		list_end(q);
+		return 0;
+	}
+	row_r->key = q->counts[q->next].key;
+	row_r->n = q->counts[q->next++].n;
 	return 1;
 }
 
 /* Column indexes of sql_events. */
 enum {
+	EC_ID,
 	EC_TICKET,
 	EC_AT,
 	EC_ACTOR,
-	EC_SUBJECT,
-	EC_CUSTOMER,
 	EC_CLOCK,
 	EC_SINCE,
 	EC_DEADLINE,
 	EC_RCPT,
-	EC_MET,
-	EC_QUEUE,
 };
+
+static int
+event_by_ticket(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	if (x->ticket_id != y->ticket_id)
+		return (x->ticket_id > y->ticket_id) -
+		       (x->ticket_id < y->ticket_id);
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int
+event_by_id(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The period's events of `kind` on the mailbox's tickets into q->events. */
+static int
+events_scan(struct store_report *q, const char *kind, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t alloc = 0;
+	int rc;
+
+	if (store_prepare(q->st, &s, sql_events, err) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, q->from);
+	sqlite3_bind_int64(s, 2, q->to);
+	store_bind_text(s, 3, kind);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct event *e;
+
+		if (!in_mailbox(q, sqlite3_column_int64(s, EC_TICKET)))
+			continue;
+		if (q->n == alloc) {
+			alloc = alloc > 0 ? alloc * 2 : 64;
+			q->events =
+			    xreallocarray(q->events, alloc, sizeof(*q->events));
+		}
+		e = &q->events[q->n++];
+		memset(e, 0, sizeof(*e));
+		e->id = sqlite3_column_int64(s, EC_ID);
+		e->ticket_id = sqlite3_column_int64(s, EC_TICKET);
+		e->at = sqlite3_column_int64(s, EC_AT);
+		e->actor = store_col_text(s, EC_ACTOR);
+		e->clock = store_sla_clock_parse(col_str(s, EC_CLOCK));
+		e->since = col_time(s, EC_SINCE);
+		e->deadline = col_time(s, EC_DEADLINE);
+		e->rcpt = store_col_text(s, EC_RCPT);
+		e->met = STORE_NO_TIME;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(q->st, err, "report events");
+	store_release(q->st, &s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The ticket of each event, and for breaches the event that met it,
+ * looked up in ticket order (neighbouring pages, whatever order the
+ * events came in); events of a ticket gone are dropped.  Then by event
+ * id.
+ */
+static int
+events_complete(struct store_report *q, int breaches, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t kept = 0;
+	int r;
+
+	if (q->n == 0)
+		return 0;
+	qsort(q->events, q->n, sizeof(*q->events), event_by_ticket);
+	r = store_prepare(q->st, &s, sql_event_ticket, err);
+	for (size_t i = 0; r == 0 && i < q->n; i++) {
+		struct event *e = &q->events[i];
+
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, e->ticket_id);
+		sqlite3_bind_int64(s, 2, e->id);
+		sqlite3_bind_int(s, 3, breaches);
+		r = store_step_row(q->st, s, "report event", err);
+		if (r < 0)
+			break;
+		if (r == 0) {
+			free(e->actor);
+			free(e->rcpt);
+			memset(e, 0, sizeof(*e));
+			continue;
+		}
+		r = 0;
+		e->subject = store_col_text(s, 0);
+		e->customer = store_col_text(s, 1);
+		e->queue = store_col_text(s, 2);
+		e->met = col_time(s, 3);
+		if (kept++ != i) {
+			q->events[kept - 1] = *e;
+			memset(e, 0, sizeof(*e)); /* nothing owned twice */
+		}
+	}
+	store_release(q->st, &s);
+	if (r < 0)
+		return -1;
+	q->n = kept;
+	qsort(q->events, q->n, sizeof(*q->events), event_by_id);
+	return 0;
+}
 
 int
 store_report_event_next(struct store_report *q, enum store_report_event kind,
     struct store_report_event_row *row_r, struct error *err)
 {
+	int breach = kind == STORE_EVENT_BREACH;
+	enum list list = breach ? LIST_BREACHES : LIST_STORIES;
 	struct store_report_event_row row = { 0 };
-	sqlite3_stmt *s;
-	int rc;
+	const struct event *e;
 
-	rc = list_step(q,
-	    kind == STORE_EVENT_BREACH ? LIST_BREACHES : LIST_STORIES, err);
-	if (rc <= 0)
-		return rc;
-	s = q->s;
-	row.ticket_id = sqlite3_column_int64(s, EC_TICKET);
-	row.at = sqlite3_column_int64(s, EC_AT);
-	row.actor = col_str(s, EC_ACTOR);
-	row.subject = col_str(s, EC_SUBJECT);
-	row.customer = col_str(s, EC_CUSTOMER);
-	row.clock = store_sla_clock_parse(col_str(s, EC_CLOCK));
-	row.since = col_time(s, EC_SINCE);
-	row.deadline = col_time(s, EC_DEADLINE);
-	row.rcpt = col_str(s, EC_RCPT);
-	row.met = col_time(s, EC_MET);
-	row.queue = col_str(s, EC_QUEUE);
+	if (q->list != list) {
+		list_end(q);
+		q->list = list;
+		if (events_scan(q, breach ? "sla-breach" : "story", err) < 0 ||
+		    events_complete(q, breach, err) < 0) {
+			list_end(q);
+			return -1;
+		}
+	}
+	if (q->next == q->n) {
+		list_end(q);
+		return 0;
+	}
+	e = &q->events[q->next++];
+	row.ticket_id = e->ticket_id;
+	row.at = e->at;
+	row.actor = e->actor;
+	row.subject = e->subject;
+	row.customer = e->customer;
+	row.clock = e->clock;
+	row.since = e->since;
+	row.deadline = e->deadline;
+	row.rcpt = e->rcpt;
+	row.met = e->met;
+	row.queue = e->queue;
 	*row_r = row;
 	return 1;
 }

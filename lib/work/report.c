@@ -155,7 +155,11 @@ report_tickets_add(struct report_tickets *t, int64_t id, const char *subject,
 {
 	struct report_ticket *k;
 
-	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+	/* twice the room each time n reaches a power of two: a year's
+	   breaches are 100,000s of rows */
+	if ((t->n & (t->n - 1)) == 0)
+		t->v =
+		    xreallocarray(t->v, t->n > 0 ? t->n * 2 : 1, sizeof(*t->v));
 	k = &t->v[t->n++];
 	memset(k, 0, sizeof(*k));
 	k->id = id;

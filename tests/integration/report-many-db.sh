@@ -3,7 +3,8 @@
 # the report's benchmark (bench/report-db.sh) and its browser check on
 # many tickets (test-report-html-db.sh): the schema made by triage itself,
 # the rows written in one sqlite3 transaction (states, delays with a long
-# tail, marks, tags, SLA reminders, stories, routes, acks, messages).
+# tail, marks, tags, SLA reminders, stories, routes, acks, messages and
+# their full-text index).
 #   tests/integration/report-many-db.sh TRIAGE N DB
 # DB must not exist.
 set -eu
@@ -127,5 +128,6 @@ INSERT INTO messages (ticket_id, mailbox, message_id, date, received,
     'Re: ' || subject, owner || '@example.com', 'example.com', 'out', X'00'
   FROM tickets WHERE claimed_at IS NOT NULL AND id % 5 < 3;
 COMMIT;
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
 ANALYZE;
 EOF
