@@ -70,6 +70,8 @@ daemon_new(const struct conf *conf, struct store *st,
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	pthread_mutex_init(&d->log_lock, NULL);
+	pthread_mutex_init(&d->pool_lock, NULL);
+	pthread_cond_init(&d->pool_cond, NULL);
 	d->stop_fd = -1;
 	d->wake_fd = -1;
 	d->n = conf->n_mailboxes;
@@ -113,6 +115,7 @@ daemon_start(const struct conf *conf, struct store *st,
 		goto fail;
 	}
 	d->committer_started = 1;
+	daemon_pool_start(d);
 	for (size_t i = 0; i < d->n; i++) {
 		struct daemon_worker *w = &d->workers[i];
 
@@ -252,6 +255,7 @@ daemon_free(struct daemon **dp, int grace_ms)
 		if (d->workers[i].started)
 			pthread_join(d->workers[i].thread, NULL);
 	}
+	daemon_pool_stop(d);
 	if (d->committer_started) {
 		daemon_queue_quit(d, &d->commit_q);
 		pthread_join(d->committer, NULL);
@@ -263,6 +267,8 @@ daemon_free(struct daemon **dp, int grace_ms)
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 	pthread_mutex_destroy(&d->log_lock);
+	pthread_mutex_destroy(&d->pool_lock);
+	pthread_cond_destroy(&d->pool_cond);
 	free(d->status);
 	free(d->workers);
 	free(d);
