@@ -17,6 +17,14 @@
 #include "progress.h"
 #include "xalloc.h"
 
+/*
+ * Bytes per UID FETCH: libetpan holds a whole response in memory twice
+ * (read, then parsed) while the worker copies each body out, so a
+ * batch is fetched in pieces of this size; they still pipeline, and the
+ * batch handed on is as large as before.
+ */
+#define FETCH_BYTES (1024 * 1024)
+
 static int
 is_stopping(struct daemon *d)
 {
@@ -440,7 +448,9 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 	struct imap_fetch_opts fo = {
 		.max_size = d->conf->max_message_size,
 		.batch_count = d->opts.batch_count,
-		.batch_bytes = d->opts.batch_bytes,
+		.batch_bytes = d->opts.batch_bytes < FETCH_BYTES ?
+				   d->opts.batch_bytes :
+				   FETCH_BYTES,
 		.before_fetch = make_room,
 		.arg = w,
 	};
