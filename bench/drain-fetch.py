@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""The I/O limit for bench/drain.sh: log in over TLS and fetch every
+"""The I/O limit for bench/drain.sh: log in (over TLS, or in plaintext
+when CAFILE is "none") and fetch every
 message body with one "UID FETCH 1:* BODY.PEEK[]", reading the response
 as a stream and throwing the bytes away (literals are skipped by their
 announced length, so nothing is parsed that a client could avoid).
 
-usage: drain-fetch.py HOST PORT CAFILE USER PASSWORD [FOLDER]
+usage: drain-fetch.py HOST PORT CAFILE|none USER PASSWORD [FOLDER]
 prints: messages bytes seconds
 """
 import re
@@ -15,9 +16,10 @@ import time
 
 host, port, ca, user, password = sys.argv[1:6]
 folder = sys.argv[6] if len(sys.argv) > 6 else "INBOX"
-ctx = ssl.create_default_context(cafile=ca)
-sock = ctx.wrap_socket(socket.create_connection((host, int(port))),
-                       server_hostname=host)
+sock = socket.create_connection((host, int(port)))
+if ca != "none":
+    ctx = ssl.create_default_context(cafile=ca)
+    sock = ctx.wrap_socket(sock, server_hostname=host)
 f = sock.makefile("rb", buffering=1 << 20)
 
 

@@ -56,6 +56,10 @@ struct daemon_job {
 	int64_t cp_uidvalidity;	      /* CHECKPOINT: what is stored */
 	int64_t cp_last_uid;
 	struct daemon_job *next; /* queue link (prep, then commit) */
+	/* preparing, under d->pool_lock (daemon-prep.c) */
+	size_t prep_next;	      /* the next entry to claim */
+	size_t prep_done;	      /* entries prepared */
+	struct daemon_job *open_next; /* in d->pool_open */
 };
 
 /* A FIFO of jobs between threads, under d->lock. */
@@ -113,6 +117,13 @@ struct daemon {
 	struct daemon_queue commit_q; /* what the committer takes */
 	int committer_started;
 	pthread_t committer;
+	/* the parse helpers (daemon-prep.c) */
+	pthread_mutex_t pool_lock;    /* the four below, jobs' prep_* */
+	pthread_cond_t pool_cond;     /* a batch opened, or one prepared */
+	struct daemon_job *pool_open; /* batches with entries unclaimed */
+	int pool_quit;
+	pthread_t *helpers; /* owned */
+	size_t n_helpers;
 };
 
 /* ---- daemon-event.c: what every thread reports ---- */
@@ -147,6 +158,26 @@ void daemon_commit_wait(struct daemon *d, struct daemon_job *job);
 
 /* Free a job and every entry it holds; accepts NULL. */
 void daemon_job_free(struct daemon_job **jobp);
+
+/* ---- daemon-prep.c ---- */
+
+/*
+ * Start the parse helpers: one per online CPU beyond the first (fewer
+ * if threads are refused; none leaves each prep thread alone).
+ */
+void daemon_pool_start(struct daemon *d);
+/* Once no batch is being prepared: end and join the helpers. */
+void daemon_pool_stop(struct daemon *d);
+
+/* Start w's prep thread (without one, batches are prepared on w). */
+void daemon_prep_start(struct daemon_worker *w);
+/*
+ * Hand a batch on: prepared (by the prep thread and the helpers), then
+ * queued for the committer, in the order handed on.
+ */
+void daemon_prep_submit(struct daemon_worker *w, struct daemon_job *job);
+/* Nothing may be in flight: every batch handed on is done. */
+void daemon_prep_stop(struct daemon_worker *w);
 
 /* ---- daemon-worker.c ---- */
 

@@ -5,7 +5,6 @@
  */
 #include "daemon-private.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -17,6 +16,14 @@
 #include "ingest.h"
 #include "progress.h"
 #include "xalloc.h"
+
+/*
+ * Bytes per UID FETCH: libetpan holds a whole response in memory twice
+ * (read, then parsed) while the worker copies each body out, so a
+ * batch is fetched in pieces of this size; they still pipeline, and the
+ * batch handed on is as large as before.
+ */
+#define FETCH_BYTES (1024 * 1024)
 
 static int
 is_stopping(struct daemon *d)
@@ -176,80 +183,6 @@ prepare_raw(struct daemon_worker *w, const struct imap_msg *m,
 	memcpy(e->raw, m->data, m->len);
 	e->raw[m->len] = '\0';
 	e->raw_len = m->len;
-}
-
-/* On the prep thread: the pipeline's first half (parse, classify, find
- * the mail commands), off the committer. */
-static void
-prepare_parsed(struct daemon_worker *w, struct daemon_entry *e)
-{
-	assert(w->d->opts.ingest != NULL); /* daemon.h: required */
-	if (e->im != NULL)
-		return;
-	ingest_prepare(w->d->opts.ingest, e->raw, e->raw_len, w->mb->name,
-	    &e->im);
-	e->raw = NULL; /* e->im has it */
-}
-
-/* ---- the prep thread ------------------------------------------------- */
-
-static void
-prepare_job(struct daemon_worker *w, struct daemon_job *job)
-{
-	for (size_t i = 0; i < job->n; i++)
-		prepare_parsed(w, &job->v[i]);
-}
-
-/*
- * Each mailbox's batches are parsed and classified on a thread of their
- * own, in the order handed on, then queued for the committer: the
- * worker fetches batch N+2 while N+1 is parsed and N stored.
- */
-static void *
-prep_main(void *arg)
-{
-	struct daemon_worker *w = arg;
-	struct daemon_job *job;
-
-	while ((job = daemon_queue_take(w->d, &w->prep_q)) != NULL) {
-		prepare_job(w, job);
-		daemon_commit_submit(w->d, job);
-	}
-	return NULL;
-}
-
-/* Queue a batch for the prep thread (or, without one, prepare it here). */
-static void
-prep_submit(struct daemon_worker *w, struct daemon_job *job)
-{
-	if (!w->prep_started) {
-		prepare_job(w, job);
-		daemon_commit_submit(w->d, job);
-		return;
-	}
-	daemon_queue_put(w->d, &w->prep_q, job);
-}
-
-static void
-prep_start(struct daemon_worker *w)
-{
-	w->prep_q.quit = 0;
-	w->prep_started = pthread_create(&w->prep, NULL, prep_main, w) == 0;
-	if (!w->prep_started)
-		daemon_log(w->d, LOG_LVL_WARN, w->mb->name,
-		    "no prep thread: "
-		    "parsing on the mailbox's own thread");
-}
-
-/* Nothing may be in flight: every batch handed on is done. */
-static void
-prep_stop(struct daemon_worker *w)
-{
-	if (!w->prep_started)
-		return;
-	daemon_queue_quit(w->d, &w->prep_q);
-	pthread_join(w->prep, NULL);
-	w->prep_started = 0;
 }
 
 static void
@@ -459,7 +392,7 @@ hand_over(struct daemon_worker *w, struct daemon_job **jobp, struct error *err)
 		return r;
 	}
 	w->inflight[w->n_inflight++] = *jobp;
-	prep_submit(w, *jobp);
+	daemon_prep_submit(w, *jobp);
 	*jobp = NULL;
 	return 0;
 }
@@ -515,7 +448,9 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 	struct imap_fetch_opts fo = {
 		.max_size = d->conf->max_message_size,
 		.batch_count = d->opts.batch_count,
-		.batch_bytes = d->opts.batch_bytes,
+		.batch_bytes = d->opts.batch_bytes < FETCH_BYTES ?
+				   d->opts.batch_bytes :
+				   FETCH_BYTES,
 		.before_fetch = make_room,
 		.arg = w,
 	};
@@ -764,7 +699,7 @@ daemon_worker_main(void *arg)
 	int64_t delay;
 	int r;
 
-	prep_start(w);
+	daemon_prep_start(w);
 	for (;;) {
 		error_clear(&err);
 		r = session(w, &err);
@@ -785,7 +720,7 @@ daemon_worker_main(void *arg)
 		if (wait_stop(d, delay))
 			break;
 	}
-	prep_stop(w);
+	daemon_prep_stop(w);
 	pthread_mutex_lock(&d->lock);
 	d->status[w->index].state = MBOX_STOPPED;
 	d->status[w->index].connected = 0;

@@ -22,6 +22,10 @@ once || fail "--once exited $?"
 	fail "UIDs stored twice"
 [ "$(sql "SELECT last_uid FROM mailboxes WHERE name = 'sales'")" = $N ] ||
 	fail "checkpoint is not at UID $N"
+# Stored in UID order, though a batch's messages are parsed on several
+# threads at once (a reply must find the message it answers stored).
+[ "$(sql "SELECT count(*) FROM messages a JOIN messages b ON a.id < b.id AND a.uid > b.uid WHERE a.mailbox = 'sales' AND b.mailbox = 'sales'")" = 0 ] ||
+	fail "messages stored out of UID order"
 grep -q "mailbox=sales poll: $N past checkpoint: $N stored" "$DAEMON_LOG" ||
 	fail "no accounting line for the drain"
 # Messages that parsed are in tickets; none are lost in between.
