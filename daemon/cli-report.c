@@ -212,7 +212,7 @@ queue_mail(struct store *st, const struct report *rep, const char *to)
 	int64_t id = 0;
 	int r;
 
-	r = report_mail_render(rep, &note, &html, &err);
+	r = report_mail_render(rep, "triage report", &note, &html, &err);
 	if (r == 0)
 		r = store_weekly_queue(st, to, note, html, &id, &err);
 	free(note);

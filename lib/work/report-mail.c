@@ -81,8 +81,8 @@ report_mail_fill(struct store *st, int64_t from, int64_t to,
 }
 
 int
-report_mail_render(const struct report *rep, char **note_r, char **html_r,
-    struct error *err)
+report_mail_render(const struct report *rep, const char *title, char **note_r,
+    char **html_r, struct error *err)
 {
 	char from[64], to[64];
 	struct buf note, html;
@@ -95,8 +95,7 @@ report_mail_render(const struct report *rep, char **note_r, char **html_r,
 	report_fmt_local(rep, rep->to, to, sizeof(to));
 	from[strcspn(from, " T")] = '\0';
 	to[strcspn(to, " T")] = '\0';
-	r = buf_printf(&note,
-	    "triage weekly report %s to %s: %lld ticket%s\n\n", from, to,
+	r = buf_printf(&note, "%s %s to %s: %lld ticket%s\n\n", title, from, to,
 	    (long long)rep->tickets, rep->tickets == 1 ? "" : "s");
 	if (r < 0)
 		r = error_set(err, ERR_INTERNAL, "report mail: subject");
@@ -159,7 +158,8 @@ make_week(struct store *st, const struct conf *c, const struct accounts *a,
 	r = report_mail_fill(st, from, to, NULL, hours, zone, a, c->ticket_url,
 	    NULL, &rep, err);
 	if (r == 0)
-		r = report_mail_render(&rep, note_r, html_r, err);
+		r = report_mail_render(&rep, "triage weekly report", note_r,
+		    html_r, err);
 	report_clear(&rep);
 	return r;
 }

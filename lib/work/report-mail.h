@@ -43,12 +43,13 @@ int report_mail_fill(struct store *st, int64_t from, int64_t to,
     struct error *err);
 
 /*
- * The mail of a finished report: *note_r its subject line, a blank line
- * and the text part (report_render's text), *html_r the HTML part (its
+ * The mail of a finished report: *note_r its subject line ("TITLE
+ * 2026-11-30 to 2026-12-07: 387 tickets", local dates), a blank line and
+ * the text part (report_render's text), *html_r the HTML part (its
  * self-contained page).  Both owned.  Returns 0, or -1 with err.
  */
-int report_mail_render(const struct report *rep, char **note_r, char **html_r,
-    struct error *err);
+int report_mail_render(const struct report *rep, const char *title,
+    char **note_r, char **html_r, struct error *err);
 
 /*
  * When the weekly report falls due: the latest instant <= t at which the
