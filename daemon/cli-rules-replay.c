@@ -1,6 +1,6 @@
 /*
  * triage rules replay [--since 30d] [--rules DIR] [--baseline DIR] [--json]
- *                     [--db FILE]
+ *                     [--jobs N] [--db FILE]
  *
  * A dry run before a rule change goes live: classify the stored mail of
  * every ticket opened in the window with the rules in force (the
@@ -10,7 +10,8 @@
  *
  * Each message is parsed and classified by the ingest pipeline
  * (lib/work/ingest.h) exactly as the daemon and `triage ingest` did when
- * they stored it, only nothing is stored.  A ticket's verdict is folded
+ * they stored it, only nothing is stored, on every core (--jobs: how
+ * many threads parse; the verdicts are the same with one).  A ticket's verdict is folded
  * from its messages the way ingestion folds it: queue, priority and
  * ignore reason from the message that opened it, tags from every
  * message.
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "progress.h"
@@ -295,47 +297,115 @@ report(const struct store_ticket *t, const struct fold *a, const struct fold *b,
 }
 
 /*
- * Classify every message of ticket t with both sets: each message is
- * prepared once by the pipeline with the baseline (as it was stored) and
- * classified again with the candidate.
+ * A batch of tickets replayed together: their messages' ids, in ticket
+ * order, are parsed on every core at once (ingest_replay), then folded
+ * ticket by ticket, in order.
+ */
+#define BATCH_MESSAGES 256
+
+struct batch {
+	const struct store_ticket *t; /* foreign: the batch's tickets */
+	size_t n_t;
+	size_t *first; /* owned: ticket k's messages are m[first[k]] ... */
+	size_t *n_m;   /* owned: ... n_m[k] of them; SIZE_MAX: not listed */
+	struct error *list_err;	 /* owned: why not, per ticket */
+	struct ingest_replay *m; /* owned */
+	size_t n;
+};
+
+/*
+ * Fold ticket k of the batch: each message was prepared once with the
+ * baseline (as it was stored) and classified again with the candidate.
+ * Returns -1 with err set when one of them could not be read.
  */
 static int
-replay_ticket(struct store *st, const struct store_ticket *t,
-    const struct sets *sets, struct totals *tot, struct error *err)
+fold_ticket(const struct batch *b, size_t k, const struct sets *sets,
+    struct totals *tot, struct error *err)
 {
-	struct fold a = { .prio = PRIO_UNSET }, b = { .prio = PRIO_UNSET };
-	int64_t *ids = NULL;
-	size_t n = 0;
-	int r;
+	struct fold fa = { .prio = PRIO_UNSET }, fb = { .prio = PRIO_UNSET };
+	int r = 0;
 
-	r = store_messages_for_ticket(st, t->id, &ids, &n, err);
-	if (r < 0)
+	if (b->n_m[k] == SIZE_MAX) {
+		*err = b->list_err[k];
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct ingest_msg *im = NULL;
-		struct verdict vb;
+	}
+	for (size_t i = b->first[k]; i < b->first[k] + b->n_m[k]; i++) {
+		const struct ingest_replay *m = &b->m[i];
 
-		r = ingest_load(sets->base_ingest, st, ids[i], &im, err);
-		if (r < 0)
+		if (m->r < 0) {
+			*err = m->err;
+			r = -1;
 			break;
-		if (ingest_msg_parsed(im) == NULL) {
+		}
+		if (ingest_msg_parsed(m->im) == NULL) {
 			tot->failed++;
-			ingest_msg_free(&im);
 			continue;
 		}
-		verdict_init(&vb);
-		ingest_classify(sets->cand_ingest, im, &vb);
-		fold_add(&a, ingest_msg_verdict(im));
-		fold_add(&b, &vb);
-		verdict_clear(&vb);
-		ingest_msg_free(&im);
+		fold_add(&fa, ingest_msg_verdict(m->im));
+		fold_add(&fb, m->cand);
 	}
-	free(ids);
 	if (r == 0)
-		(void)report(t, &a, &b, sets, tot);
-	fold_clear(&a);
-	fold_clear(&b);
+		(void)report(&b->t[k], &fa, &fb, sets, tot);
+	fold_clear(&fa);
+	fold_clear(&fb);
 	return r;
+}
+
+/* Replay tickets t[0 .. n-1], BATCH_MESSAGES messages at a time. */
+static void
+replay_tickets(struct store *st, const struct store_ticket *t, size_t n,
+    struct sets *sets, unsigned jobs, struct totals *tot)
+{
+	struct batch b = { 0 };
+	struct error err = { 0 };
+	int64_t *ids;
+	size_t n_ids, done = 0;
+
+	b.first = xcalloc(n + 1, sizeof(*b.first));
+	b.n_m = xcalloc(n + 1, sizeof(*b.n_m));
+	b.list_err = xcalloc(n + 1, sizeof(*b.list_err));
+	while (done < n) {
+		b.t = t + done;
+		b.n_t = 0;
+		b.n = 0;
+		while (done + b.n_t < n && b.n < BATCH_MESSAGES) {
+			size_t k = b.n_t++;
+
+			ids = NULL;
+			n_ids = 0;
+			b.first[k] = b.n;
+			if (store_messages_for_ticket(st, b.t[k].id, &ids,
+				&n_ids, &b.list_err[k]) < 0) {
+				b.n_m[k] = SIZE_MAX;
+				continue;
+			}
+			b.m = xreallocarray(b.m, b.n + n_ids + 1, sizeof(*b.m));
+			for (size_t i = 0; i < n_ids; i++) {
+				memset(&b.m[b.n], 0, sizeof(b.m[b.n]));
+				b.m[b.n++].message_id = ids[i];
+			}
+			b.n_m[k] = n_ids;
+			free(ids);
+		}
+		ingest_replay(sets->base_ingest, sets->cand_ingest, st, b.m,
+		    b.n, jobs);
+		for (size_t k = 0; k < b.n_t; k++) {
+			tot->tickets++;
+			if (fold_ticket(&b, k, sets, tot, &err) < 0) {
+				progress_clear(sets->progress);
+				fprintf(stderr,
+				    "triage: ticket %lld: %s, skipping\n",
+				    (long long)b.t[k].id, err.msg);
+			}
+			progress_set(sets->progress, done + k + 1);
+		}
+		ingest_replay_clear(b.m, b.n);
+		done += b.n_t;
+	}
+	free(b.m);
+	free(b.first);
+	free(b.n_m);
+	free(b.list_err);
 }
 
 static int
@@ -429,6 +499,7 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "jobs", required_argument, NULL, 'J' },
 		CLI_STORE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -442,6 +513,9 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 	int64_t secs;
 	size_t n = 0;
 	int ch, json = 0, rc = CLI_USAGE;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned jobs = cores > 0 ? (unsigned)cores : 1;
+	char *end;
 
 	/* 0, not 1: glibc then forgets triage.c's "+" (stop at the first
 	   operand), so options may follow FILE.eml. */
@@ -463,6 +537,11 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'J':
+			jobs = (unsigned)strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || jobs == 0)
+				return cli_usage(cli_find("rules"));
 			break;
 		default:
 			return cli_usage(cli_find("rules"));
@@ -498,15 +577,7 @@ cli_rules_replay(struct cli *cli, int argc, char **argv)
 		    cand_dir, base_dir, since_s);
 	fflush(stdout);
 	sets.progress = progress_new(stderr, "replay", n, 0);
-	for (size_t i = 0; i < n; i++) {
-		tot.tickets++;
-		if (replay_ticket(cx.st, &v[i], &sets, &tot, &err) < 0) {
-			progress_clear(sets.progress);
-			fprintf(stderr, "triage: ticket %lld: %s, skipping\n",
-			    (long long)v[i].id, err.msg);
-		}
-		progress_set(sets.progress, i + 1);
-	}
+	replay_tickets(cx.st, v, n, &sets, jobs, &tot);
 	progress_end(&sets.progress);
 	if (json) {
 		print_json(&sets, &tot, cand_dir, base_dir, since_s);

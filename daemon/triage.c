@@ -63,7 +63,7 @@ static const struct cli_cmd commands[] = {
 	    "Parse and classify stored mail again", CLI_F_STORE },
 	{ "rules", cli_rules,
 	    "check [DIR] [--json] | test FILE.eml [--rules DIR] [--mailbox NAME] [--json] | "
-	    "replay [--since 30d] [--rules DIR] [--baseline DIR] [--json] [--db FILE]",
+	    "replay [--since 30d] [--rules DIR] [--baseline DIR] [--json] [--jobs N] [--db FILE]",
 	    "Check rule files, test them on a message, or replay stored mail "
 	    "through them",
 	    0 },

@@ -13,11 +13,11 @@
 #include <strings.h>
 
 #include "rules-private.h"
-#include "buf.h"
 #include "xalloc.h"
 
 #define LIT_MIN 3      /* shortest literal worth a caseless scan */
 #define LIT_MIN_CASE 2 /* ... a case-sensitive capital one ("PO") */
+#define LIT_BOUNDED 16 /* score of a set PCRE2 can try in windows */
 #define LIT_MAX_SET 64 /* literals one pattern may need */
 
 #define WIDTH_INF RULES_WIDTH_INF
@@ -209,6 +209,162 @@ quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 static int extract_alts(const char *s, size_t len, unsigned flags,
     struct rules_lits *out);
 
+/*
+ * Under u+i a letter matches its case partners, some of which are not
+ * ASCII (k: the Kelvin sign; s: the long s; é: É), and vectorscan folds
+ * ASCII only: a literal spells out the others.
+ */
+static int
+folds_wide(unsigned flags)
+{
+	return (flags & (RF_U | RF_I)) == (RF_U | RF_I);
+}
+
+/*
+ * The spellings one character (or class) of a pattern may take in the
+ * text, as far as vectorscan's caseless scan does not cover them.
+ */
+#define SPELL_MAX 8
+
+struct spell {
+	char v[SPELL_MAX][4];
+	size_t len[SPELL_MAX];
+	size_t n;
+};
+
+static int
+spell_add(struct spell *sp, const char *c, size_t n)
+{
+	if (sp->n == SPELL_MAX || n > sizeof(sp->v[0]))
+		return -1;
+	memcpy(sp->v[sp->n], c, n);
+	sp->len[sp->n++] = n;
+	return 0;
+}
+
+/*
+ * Is the UTF-8 character c (n bytes) one of no case: punctuation (the
+ * quote of "don’t"), CJK, kana, Hangul?  Only those ranges are sure.
+ */
+static int
+caseless_wide(const unsigned char *c, size_t n)
+{
+	uint32_t cp;
+
+	if (n != 3 || (c[0] & 0xf0) != 0xe0)
+		return 0;
+	cp = (uint32_t)(c[0] & 0x0f) << 12 | (uint32_t)(c[1] & 0x3f) << 6 |
+	     (uint32_t)(c[2] & 0x3f);
+	return (cp >= 0x2010 && cp <= 0x205e) ||
+	       (cp >= 0x3000 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7a3);
+}
+
+/*
+ * A Latin-1 letter whose only case partner is the one 0x20 away (U+00C0
+ * to U+00FE but for the signs, Å and å (the Angstrom sign) and ß (ẞ)).
+ */
+static int
+latin1_pair(const unsigned char *c, size_t n)
+{
+	unsigned lo;
+
+	if (n != 2 || c[0] != 0xc3)
+		return 0;
+	lo = c[1] & ~0x20u;
+	return lo >= 0x80 && lo <= 0x9e && lo != 0x97 && lo != 0x85 &&
+	       lo != 0x9f;
+}
+
+/*
+ * Add the spellings of character c (n bytes, one UTF-8 character under
+ * u, else bytes taken together); -1 when it has a case partner this
+ * does not know (the pattern then has no literal through it).
+ */
+static int
+spell_char(struct spell *sp, const char *c, size_t n, unsigned flags)
+{
+	static const char kelvin[] = "\xe2\x84\xaa", long_s[] = "\xc5\xbf";
+	const unsigned char *u = (const unsigned char *)c;
+	char partner[2];
+
+	if (spell_add(sp, c, n) < 0)
+		return -1;
+	if (!folds_wide(flags))
+		return 0;
+	if (n == 1 && (c[0] == 'k' || c[0] == 'K'))
+		return spell_add(sp, kelvin, 3);
+	if (n == 1 && (c[0] == 's' || c[0] == 'S'))
+		return spell_add(sp, long_s, 2);
+	if (n == 1 || caseless_wide(u, n))
+		return 0;
+	if (!latin1_pair(u, n))
+		return -1;
+	partner[0] = c[0];
+	partner[1] = (char)(u[1] ^ 0x20);
+	return spell_add(sp, partner, 2);
+}
+
+/* Bytes of the character at s under `flags` (1 outside u). */
+static size_t
+char_len(const char *s, size_t len, unsigned flags)
+{
+	size_t n = 1;
+
+	while (
+	    (flags & RF_U) && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n++;
+	return n;
+}
+
+/*
+ * The spellings of the class at s ([...], n bytes): only a short list of
+ * plain characters ("[’']", "[uû]"), no ranges, escapes or negation.
+ */
+static int
+spell_class(struct spell *sp, const char *s, size_t n, unsigned flags)
+{
+	size_t i = 1, cl;
+
+	sp->n = 0;
+	if (n < 3 || s[1] == '^')
+		return -1;
+	while (i < n - 1) {
+		if (strchr("\\[]-", s[i]) != NULL)
+			return -1;
+		cl = char_len(s + i, n - 1 - i, flags);
+		if (spell_char(sp, s + i, cl, flags) < 0)
+			return -1;
+		i += cl;
+	}
+	return 0;
+}
+
+/*
+ * Every spelling of `run` followed by one of `sp`; -1 (run unchanged)
+ * when that would make more than LIT_MAX_SET.
+ */
+static int
+run_extend(struct rules_lits *run, const struct spell *sp)
+{
+	struct rules_lits next = { 0 };
+	char *w;
+
+	if (run->n * sp->n > LIT_MAX_SET)
+		return -1;
+	for (size_t i = 0; i < run->n; i++) {
+		for (size_t k = 0; k < sp->n; k++) {
+			w = xmalloc(run->len[i] + sp->len[k] + 1);
+			memcpy(w, run->v[i], run->len[i]);
+			memcpy(w + run->len[i], sp->v[k], sp->len[k]);
+			lits_add(&next, w, run->len[i] + sp->len[k], 0);
+			free(w);
+		}
+	}
+	rules_lits_clear(run);
+	*run = next;
+	return 0;
+}
+
 /* (?= (?! (?<= (?<! at s */
 static int
 is_lookaround(const char *s)
@@ -353,15 +509,25 @@ is_stopword(const char *s, size_t len)
 	return 0;
 }
 
-/* How well a set filters: its shortest literal, 0 if any is common. */
+/*
+ * How well a set filters: 0 if any literal is common; else its shortest
+ * literal, first among sets whose every literal lies a bounded distance
+ * into a match and is long enough for the prefilter.  An occurrence of such a literal costs PCRE2 a short
+ * window ("per" in "developers": one start to try); one of a literal
+ * after \s+ costs it every start before the occurrence.
+ */
 static size_t
 lits_score(const struct rules_lits *l)
 {
+	size_t bounded = LIT_BOUNDED;
+
 	for (size_t i = 0; i < l->n; i++) {
 		if (is_stopword(l->v[i], l->len[i]))
 			return 0;
+		if (l->pre[i] == WIDTH_INF)
+			bounded = 0;
 	}
-	return lits_min(l);
+	return lits_min(l) >= LIT_MIN ? lits_min(l) + bounded : lits_min(l);
 }
 
 /* Keep `cand` as the best so far if it beats *best. */
@@ -386,13 +552,12 @@ offer(struct rules_lits *best, struct rules_lits *cand)
 static int
 extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 {
-	struct rules_lits best = { 0 }, cand = { 0 }, sub = { 0 };
-	struct buf run;
+	struct rules_lits best = { 0 }, cand = { 0 }, sub = { 0 }, run = { 0 };
+	struct spell sp;
 	size_t i = 0, n, ql, off, run_at;
 	unsigned min;
 	int r = -1;
 
-	buf_init(&run, len + 1);
 	while (i < len) {
 		const char *p = s + i;
 
@@ -423,11 +588,12 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			n = class_len(p, len - i);
 			if (n == 0 || quant(p + n, len - i - n, &ql, &min) < 0)
 				goto out;
-			i += n + ql;
-			continue;
-		}
-		if (p[0] == '\\' && i + 1 < len &&
-		    (isalnum((unsigned char)p[1]) || p[1] == '\\')) {
+			if (ql > 0 || spell_class(&sp, p, n, flags) < 0) {
+				i += n + ql;
+				continue;
+			} /* else a run starts with it */
+		} else if (p[0] == '\\' && i + 1 < len &&
+			   (isalnum((unsigned char)p[1]) || p[1] == '\\')) {
 			/* rare and not worth following */
 			if (strchr("QExpPgkNoc\\", p[1]) != NULL)
 				goto out;
@@ -436,49 +602,70 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 				goto out;
 			i += n + ql;
 			continue;
-		}
-		if (strchr(".^$", s[i]) != NULL) {
+		} else if (strchr(".^$", s[i]) != NULL) {
 			if (quant(s + i + 1, len - i - 1, &ql, &min) < 0)
 				goto out;
 			i += 1 + ql;
 			continue;
-		}
-		if (strchr("|)*+?{}]", s[i]) != NULL)
+		} else if (strchr("|)*+?{}]", s[i]) != NULL) {
 			goto out;
-		/* a run of literal characters */
-		buf_reset(&run);
+		}
+		/* a run of literal characters, in each of its spellings */
+		rules_lits_clear(&run);
+		lits_add(&run, "", 0, 0);
 		run_at = i;
 		while (i < len) {
 			const char *c = s + i;
-			size_t cl = 1;
+			size_t cl;
 
-			if (c[0] == '\\') {
-				if (i + 1 >= len || c[1] == '\\' ||
-				    isalnum((unsigned char)c[1]))
+			sp.n = 0;
+			if (c[0] == '[') {
+				cl = class_len(c, len - i);
+				if (cl == 0 ||
+				    spell_class(&sp, c, cl, flags) < 0)
 					break;
-				c++;
-				cl = 2;
-			} else if (strchr(".^$|()[]{}*+?", c[0]) != NULL) {
-				break;
+			} else {
+				if (c[0] == '\\') {
+					if (i + 1 >= len || c[1] == '\\' ||
+					    isalnum((unsigned char)c[1]))
+						break;
+					c++;
+				} else if (strchr(".^$|()[]{}*+?", c[0]) !=
+					   NULL) {
+					break;
+				}
+				/* a UTF-8 character is one unit */
+				n = char_len(c, len - (size_t)(c - s),
+				    flags | RF_U);
+				cl = (size_t)(c - (s + i)) + n;
+				if (spell_char(&sp, c, n, flags) < 0)
+					break;
 			}
-			/* a UTF-8 character is one unit for a quantifier */
-			while (i + cl < len &&
-			       ((unsigned char)s[i + cl] & 0xc0) == 0x80)
-				cl++;
 			if (quant(s + i + cl, len - i - cl, &ql, &min) < 0)
 				goto out;
 			if (min == 0) {
 				i += cl + ql;
 				break; /* optional: the run ends before it */
 			}
-			(void)buf_add(&run, c, c == s + i ? cl : cl - 1);
+			if (run_extend(&run, &sp) < 0)
+				break;
 			i += cl + ql;
 			if (ql > 0)
 				break; /* repeated: the run ends after it */
 		}
-		if (run.len > 0) {
-			lits_add(&cand, run.data, run.len,
-			    seq_width(s, run_at, flags));
+		if (i == run_at) {
+			/* a character with case partners not spelled out */
+			n = char_len(s + i + (s[i] == '\\'), len - i, RF_U);
+			n += s[i] == '\\';
+			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
+				goto out;
+			i += n + ql;
+			continue;
+		}
+		if (run.n > 0 && run.len[0] > 0) {
+			for (size_t k = 0; k < run.n; k++)
+				lits_add(&cand, run.v[k], run.len[k],
+				    seq_width(s, run_at, flags));
 			offer(&best, &cand);
 		}
 	}
@@ -490,7 +677,7 @@ out:
 	rules_lits_clear(&best);
 	rules_lits_clear(&cand);
 	rules_lits_clear(&sub);
-	buf_free(&run);
+	rules_lits_clear(&run);
 	return r;
 }
 
@@ -560,12 +747,6 @@ rules_literals(const struct rules_cond *c, struct rules_lits *out)
 		    (caseless || out->len[i] < LIT_MIN_CASE ||
 			!all_upper(out->v[i])))
 			goto bad; /* "PO" and "VP" may stay, "at" not */
-		for (size_t k = 0;
-		     caseless && (c->flags & RF_U) && k < out->len[i]; k++) {
-			if ((unsigned char)out->v[i][k] >= 0x80 ||
-			    strchr("kKsS", out->v[i][k]) != NULL)
-				goto bad;
-		}
 	}
 	return 0;
 bad:

@@ -250,11 +250,36 @@ win_cmp(const void *a, const void *b)
 }
 
 /*
+ * Sort windows by start.  vectorscan reports occurrences by end, so
+ * they come nearly sorted (starts differ by the literals' bounds):
+ * insertion sort, unless that moves windows too far.
+ */
+static void
+win_sort(struct rules_window *w, size_t n)
+{
+	struct rules_window t;
+	size_t moves = 0, k;
+
+	for (size_t i = 1; i < n; i++) {
+		t = w[i];
+		for (k = i; k > 0 && w[k - 1].lo > t.lo; k--)
+			w[k] = w[k - 1];
+		w[k] = t;
+		moves += i - k;
+		if (moves > 8 * n) {
+			qsort(w, n, sizeof(*w), win_cmp);
+			return;
+		}
+	}
+}
+
+/*
  * Group the occurrences by leaf, sort each leaf's windows and merge the
  * ones that overlap or touch (an occurrence of a literal an unbounded
  * distance into the match gives [0, o], which swallows every window
- * before it).  A leaf with more than RULES_WIN_EACH windows, or one that
- * lost an occurrence past RULES_WIN_ALL, keeps only its hull.
+ * before it).  A leaf with more than RULES_WIN_EACH windows, unless they
+ * are on average RULES_WIN_SPAN bytes apart or more, or one that lost an
+ * occurrence past RULES_WIN_ALL, keeps only its hull.
  */
 static void
 windows_build(struct rules_scan *sc, size_t n_leaves)
@@ -284,7 +309,7 @@ windows_build(struct rules_scan *sc, size_t n_leaves)
 			sc->n_win[i] = 0;
 			continue;
 		}
-		qsort(w, sc->n_win[i], sizeof(*w), win_cmp);
+		win_sort(w, sc->n_win[i]);
 		n = 1;
 		for (k = 1; k < sc->n_win[i]; k++) {
 			if (w[k].lo <= w[n - 1].hi + 1) {
@@ -294,7 +319,13 @@ windows_build(struct rules_scan *sc, size_t n_leaves)
 				w[n++] = w[k];
 			}
 		}
-		sc->n_win[i] = n <= RULES_WIN_EACH ? n : 0;
+		/* each window costs a PCRE2 call: worth it while they are
+		   few, or far apart (a common short word) */
+		sc->n_win[i] =
+		    n <= RULES_WIN_EACH ||
+			    n <= (w[n - 1].hi - w[0].lo) / RULES_WIN_SPAN ?
+			n :
+			0;
 	}
 }
 

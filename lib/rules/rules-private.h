@@ -172,9 +172,11 @@ struct rules_lits {
 /*
  * The literals of condition c into *out (empty on entry), or -1 when it
  * has no usable set (out left empty): every literal at least 3 bytes (2
- * for a capitalised one when case matters), and under u+i none with a
- * letter whose case partners leave ASCII (non-ASCII bytes; k and s,
- * which match the Kelvin sign and long s): vectorscan folds ASCII only.
+ * for a capitalised one when case matters).  Under u+i, where a letter
+ * also matches case partners outside ASCII and vectorscan folds ASCII
+ * only, each literal comes in every spelling of those partners (k: the
+ * Kelvin sign, s: the long s, é: É); letters whose partners are not
+ * known end a literal.
  */
 int rules_literals(const struct rules_cond *c, struct rules_lits *out);
 /* Move every literal of `from` into `to`, `shift` further into a match. */
@@ -204,8 +206,9 @@ struct rules {
 void rules_prefilter_build(struct rules *rs);
 void rules_prefilter_free(struct rules_prefilter **pfp);
 
-#define RULES_WIN_EACH 64  /* windows a leaf may have ... */
-#define RULES_WIN_ALL 4096 /* ... and all leaves together */
+#define RULES_WIN_EACH 64   /* windows a leaf may have ... */
+#define RULES_WIN_SPAN 16   /* ... or more, this far apart on average */
+#define RULES_WIN_ALL 16384 /* ... and all leaves together */
 
 /* Offsets at which a match may start: [lo, hi]. */
 struct rules_window {

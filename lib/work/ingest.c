@@ -6,6 +6,8 @@
 #include "ingest.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +21,9 @@
 #include "rules.h"
 #include "verdict.h"
 #include "xalloc.h"
+
+/* Threads ingest_replay parses on, at most. */
+#define INGEST_REPLAY_JOBS 16
 
 /* How a stand-in for mail not fetched starts (daemon-worker.c's too). */
 #define NOT_FETCHED "X-Triage-Not-Fetched:"
@@ -342,6 +347,83 @@ ingest_load(const struct ingest *ctx, struct store *st, int64_t message_id,
 	*im_r = prepare(ctx, raw, len, mailbox, 0);
 	free(mailbox);
 	return 0;
+}
+
+/* The parse-and-classify half of ingest_replay, shared by its threads. */
+struct replay_pool {
+	const struct ingest *base, *cand;
+	struct ingest_replay *v;
+	char **raw, **mailbox;
+	size_t *len;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *
+replay_worker(void *arg)
+{
+	struct replay_pool *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+		struct ingest_replay *r = &p->v[i];
+
+		if (r->r < 0)
+			continue;
+		r->im =
+		    prepare(p->base, p->raw[i], p->len[i], p->mailbox[i], 0);
+		p->raw[i] = NULL; /* the message's now */
+		r->cand = xmalloc(sizeof(*r->cand));
+		verdict_init(r->cand);
+		ingest_classify(p->cand, r->im, r->cand);
+	}
+	return NULL;
+}
+
+void
+ingest_replay(const struct ingest *base, const struct ingest *cand,
+    struct store *st, struct ingest_replay *v, size_t n, unsigned jobs)
+{
+	struct replay_pool p = { base, cand, v, NULL, NULL, NULL, n, 0 };
+	pthread_t th[INGEST_REPLAY_JOBS];
+	unsigned started = 0;
+
+	p.raw = xcalloc(n + 1, sizeof(*p.raw));
+	p.mailbox = xcalloc(n + 1, sizeof(*p.mailbox));
+	p.len = xcalloc(n + 1, sizeof(*p.len));
+	for (size_t i = 0; i < n; i++) {
+		v[i].im = NULL;
+		v[i].cand = NULL;
+		v[i].r = store_message_raw(st, v[i].message_id, &p.raw[i],
+		    &p.len[i], &p.mailbox[i], &v[i].err);
+	}
+	if (jobs > INGEST_REPLAY_JOBS)
+		jobs = INGEST_REPLAY_JOBS;
+	for (; started + 1 < jobs && started + 1 < n; started++) {
+		if (pthread_create(&th[started], NULL, replay_worker, &p) != 0)
+			break; /* fewer threads, same results */
+	}
+	(void)replay_worker(&p);
+	for (unsigned k = 0; k < started; k++)
+		(void)pthread_join(th[k], NULL);
+	for (size_t i = 0; i < n; i++) {
+		free(p.raw[i]);
+		free(p.mailbox[i]);
+	}
+	free(p.raw);
+	free(p.mailbox);
+	free(p.len);
+}
+
+void
+ingest_replay_clear(struct ingest_replay *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		ingest_msg_free(&v[i].im);
+		if (v[i].cand != NULL)
+			verdict_clear(v[i].cand);
+		xfree(&v[i].cand);
+	}
 }
 
 int

@@ -172,6 +172,26 @@ int ingest_store(const struct ingest *ctx, struct store *st,
 int ingest_load(const struct ingest *ctx, struct store *st, int64_t message_id,
     struct ingest_msg **im_r, struct error *err);
 
+/* One stored message for ingest_replay. */
+struct ingest_replay {
+	int64_t message_id;    /* in */
+	struct ingest_msg *im; /* out: prepared again with the baseline */
+	struct verdict *cand;  /* out, owned: the candidate's verdict */
+	int r;		       /* out: 0, or -1 (not read: err) */
+	struct error err;
+};
+
+/*
+ * ingest_load for each of v[0 .. n-1] with `base`, and each parsed one
+ * classified with `cand` too (into v[i].cand): the bytes are read here,
+ * in order, and parsed and classified on up to `jobs` threads (the
+ * machine's cores: replay is parse-bound).  Results are those of one
+ * thread, message by message.  Free with ingest_replay_clear.
+ */
+void ingest_replay(const struct ingest *base, const struct ingest *cand,
+    struct store *st, struct ingest_replay *v, size_t n, unsigned jobs);
+void ingest_replay_clear(struct ingest_replay *v, size_t n);
+
 /*
  * Reprocess stored message `message_id`: prepare it again (ingest_load)
  * and replace its parsed fields, verdict and hits in one transaction of

@@ -113,4 +113,30 @@ grep -q 'because:.*~sales-pricing (40-sales.rules:[0-9]*) ~sales-licensing' "$tm
 	fail "replay: changed rules not named: $(cat "$tmp/out")"
 grep -q 'because:.*~mailing-list (10-ignore.rules:' "$tmp/out" ||
 	fail "replay: responsible rule not named: $(cat "$tmp/out")"
+
+# --- replay on several threads: the verdicts of one, message by message,
+# over every labelled message and the parser's hard cases (charsets,
+# broken MIME, NUL bytes, forwards): 310 messages, past one batch of 256
+"$seed" "$tmp/many.db" "$rules" sales "$labelled"/*.eml \
+	"$TRIAGE_FIXTURES"/mime/*.eml >/dev/null || fail "seeding many"
+for box in support community; do
+	"$seed" "$tmp/many.db" "$rules" $box "$labelled"/*.eml >/dev/null ||
+		fail "seeding $box"
+done
+for jobs in 1 2 3; do
+	"$TRIAGE" -c "$tmp/triage.conf" rules replay --db "$tmp/many.db" \
+		--since 30d --rules "$tmp/cand" --json --jobs $jobs \
+		>"$tmp/replay-$jobs.json" 2>"$tmp/err" ||
+		fail "replay --jobs $jobs: $(cat "$tmp/err")"
+done
+python3 - "$tmp/replay-1.json" <<'PY' || fail "replay --jobs 1: $(head -c 400 "$tmp/replay-1.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["tickets"] > 100 and len(j["changes"]) > 5, (j["tickets"], len(j["changes"]))
+PY
+cmp -s "$tmp/replay-1.json" "$tmp/replay-2.json" ||
+	fail "replay --jobs 2 differs from --jobs 1"
+cmp -s "$tmp/replay-1.json" "$tmp/replay-3.json" ||
+	fail "replay --jobs 3 differs from --jobs 1"
+"$TRIAGE" rules replay --jobs 0 >/dev/null 2>&1 && fail "replay --jobs 0 accepted"
 echo "ok"

@@ -43,8 +43,10 @@ static const char *const words[] = { "price", "pricing", "quote", "demo", "mug",
 	"exception", "Traceback", "vulnerability", "XSS", "unsubscribe",
 	"browser", "auto", "größe", "café", "Straße", "日本", "ÉCOLE", "école",
 	"kelvin", "abab", "ab", "xyz", "xyzzy", "foo", "bar", "foobar",
-	"barfoo", "1,200", "350", "developers", "out", "office",
-	"Re:", "Fwd:" };
+	"barfoo", "1,200", "350", "developers", "out", "office", "Re:", "Fwd:",
+	/* u+i: the Kelvin sign (U+212A), the long s, Latin-1 capitals */
+	"Kelvin", "ſeats", "CAFÉ", "Café", "don’t", "don't", "stuck", "STUCK",
+	"ſtuck", "Größe", "日本語" };
 
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
@@ -66,7 +68,7 @@ gen_cond(struct buf *b, int *groups_r)
 	const char *w1 = word(), *w2 = word(), *w3 = word();
 
 	*groups_r = 0;
-	switch (rnd(21)) {
+	switch (rnd(24)) {
 	case 0:
 		buf_printf(b, "body /\\b(?:%s|%s|%s)\\b/i\n", w1, w2, w3);
 		break;
@@ -134,6 +136,20 @@ gen_cond(struct buf *b, int *groups_r)
 		break;
 	case 19:
 		buf_printf(b, "body /(?<=\\s)%s[ \\t]{1,2}%s/\n", w1, w2);
+		break;
+	/* u+i: literals spelled with k, s and é's case partners */
+	case 21:
+		buf_printf(b, "body /\\b(?:%s|%s|%s)\\b/iu\n", w1, w2, w3);
+		break;
+	case 22:
+		buf_printf(b,
+		    "body /\\b%s\\s+(?:k[eé]lvin|caf[eé]|do(?:es)?n[’']?t|"
+		    "st[uü]ck)\\b/iu\n",
+		    w1);
+		break;
+	case 23:
+		buf_printf(b,
+		    "body /(?:%s|日本)\\s{1,3}(?:seats|gr[öo]ße)/iu\n", w1);
 		break;
 	default:
 		buf_printf(b, "subject /\\b(%s)\\b/i\n", w1);
@@ -402,10 +418,51 @@ test_equivalence(void **state)
 	free(text);
 }
 
+/*
+ * Under u+i a literal's k, s and Latin-1 letters have case partners
+ * vectorscan does not fold: the prefilter takes such patterns by
+ * spelling them out, and must still find each partner.
+ */
+static const char wide_rules[] =
+    "rule k\n  body /\\bkelvin\\b/iu\n  tag k\n"
+    "rule s\n  body /\\b\\d+\\s{1,3}seats\\b/iu\n  tag s\n"
+    "rule e\n  body /\\bcaf[eé]\\b/iu\n  tag e\n"
+    "rule q\n  body /\\bdon[’']t\\s+work/iu\n  tag q\n";
+
+static void
+test_wide_letters(void **state)
+{
+	static const char *const texts[] = { "the KELVIN scale", "for 20 ſEATS",
+		"le CAFÉ", "it DON’T WORK", "café", "kelvin 3 seats" };
+	static const size_t want[] = { 1, 1, 1, 1, 1, 2 };
+	struct rules *fast = load_text(wide_rules, 0);
+	struct rules *exact = load_text(wide_rules, 1);
+
+	(void)state;
+	assert_int_equal(rules_unfiltered(fast), 0);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct msg *m = tm_new("pat@buyer.example", "hi", texts[i]);
+		struct verdict a, b;
+
+		verdict_init(&a);
+		verdict_init(&b);
+		rules_classify(fast, m, NULL, &a);
+		rules_classify(exact, m, NULL, &b);
+		assert_int_equal(a.n_tags, want[i]);
+		assert_int_equal(b.n_tags, want[i]);
+		verdict_clear(&a);
+		verdict_clear(&b);
+		tm_free(&m);
+	}
+	rules_free(&fast);
+	rules_free(&exact);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wide_letters),
 		cmocka_unit_test(test_equivalence),
 	};
 
