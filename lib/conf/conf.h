@@ -88,6 +88,20 @@ struct conf_sla {
 	int check_interval; /* seconds between looks at the clocks */
 };
 
+/* assign = { queues; mode; members; }: fair auto-assignment at ingest. */
+enum conf_assign_mode {
+	CONF_ASSIGN_ROUND_ROBIN,
+	CONF_ASSIGN_LEAST_OPEN
+};
+struct conf_assign {
+	char **queues; /* owned; n_queues 0: assignment is off */
+	size_t n_queues;
+	enum conf_assign_mode mode;
+	char **members; /* owned: team members' names, each a bdr/manager */
+	size_t n_members;
+	int line;
+};
+
 struct conf {
 	char *path; /* the file this came from */
 	char *database;
@@ -113,6 +127,7 @@ struct conf {
 	char *ticket_url; /* "https://crm.example.com/t/{id}"; NULL: none */
 	char *timezone;	  /* the report's zone, "Europe/Berlin"; NULL: the
 			     hours' zone, else the system's */
+	struct conf_assign assign;
 };
 
 /*
