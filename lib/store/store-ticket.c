@@ -741,3 +741,40 @@ store_waiting_due(struct store *st, size_t limit, int64_t **ids_r, size_t *n_r,
 	store_release(st, &s);
 	return r;
 }
+
+int
+store_ticket_brief(struct store *st, int64_t id, struct store_brief *b_r,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_brief b = { 0 };
+	int r;
+
+	r = store_prepare(st, &s,
+	    "SELECT state, coalesce(owner, ''), queue,"
+	    " coalesce(wait_since, 0), customer IS NOT NULL"
+	    " FROM tickets WHERE id = ?",
+	    err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	r = store_step_row(st, s, "ticket", err);
+	if (r == 0)
+		r = error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
+	if (r > 0 && store_state_parse((const char *)sqlite3_column_text(s, 0),
+			 &b.state) < 0)
+		r = error_set(err, ERR_INTERNAL,
+		    "ticket #%" PRId64 ": unknown state", id);
+	if (r > 0) {
+		snprintf(b.owner, sizeof(b.owner), "%s",
+		    sqlite3_column_text(s, 1));
+		snprintf(b.queue, sizeof(b.queue), "%s",
+		    sqlite3_column_text(s, 2));
+		b.wait_since = sqlite3_column_int64(s, 3);
+		b.has_customer = sqlite3_column_int(s, 4);
+		*b_r = b;
+		r = 0;
+	}
+	store_release(st, &s);
+	return r;
+}

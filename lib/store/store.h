@@ -320,6 +320,16 @@ int store_wait(struct store *st, int64_t id, int64_t until,
 int store_wait_end(struct store *st, int64_t id, const char *why,
     const char *rcpt, const char *text, const struct store_actor *a,
     struct error *err);
+/* What the day's decisions need of a ticket, without its thread. */
+struct store_brief {
+	enum store_state state;
+	char owner[256]; /* "" when none */
+	char queue[256];
+	int64_t wait_since; /* state waiting: since when */
+	int has_customer;   /* 0: only our side wrote so far */
+};
+int store_ticket_brief(struct store *st, int64_t id, struct store_brief *b_r,
+    struct error *err);
 /*
  * Waiting tickets whose wait_until has come by the store's clock,
  * oldest first, at most `limit`; *ids_r owned by the caller.

@@ -15,6 +15,7 @@
 #include "accounts.h"
 #include "buf.h"
 #include "conf.h"
+#include "desk.h"
 #include "forward.h"
 #include "mime.h"
 #include "report-fill.h"
@@ -131,14 +132,19 @@ outside(const struct conf *c, const char *to)
  * there would only come back.
  */
 static const char *
-recipient(const struct conf *c, const struct accounts *a,
+recipient(struct store *st, const struct conf *c, const struct accounts *a,
     const struct store_sla_ticket *t)
 {
 	const struct conf_route *route;
 	const struct account *acct;
+	struct error err = { 0 };
 	const char *to;
 
-	to = outside(c, accounts_owner_address(t->owner, c));
+	/* a member away: their manager (desk.h), else as if no owner */
+	to = t->owner != NULL && conf_member_by_name(c, t->owner) != NULL &&
+		     store_schema_version(st) >= 12 ?
+		 outside(c, desk_stand_in(st, c, t->owner, &err)) :
+		 outside(c, accounts_owner_address(t->owner, c));
 	if (to != NULL)
 		return to;
 	route = t->route != NULL ? conf_route(c, t->route) : NULL;
@@ -196,7 +202,7 @@ remind_one(struct store *st, const struct conf *c, const struct accounts *a,
     const struct store_sla_ticket *t, const struct sla_result *res,
     const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
 {
-	const char *to = recipient(c, a, t);
+	const char *to = recipient(st, c, a, t);
 	struct error rerr = { 0 };
 	struct buf text;
 	int sent = 0, r;
