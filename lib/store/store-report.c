@@ -19,7 +19,8 @@
  * version 3), so this reads one row per ticket.
  */
 #define PERIOD_WHERE \
-	" t.created >= ?1 AND t.created < ?2 AND t.state <> 'ignored'" \
+	" t.created >= ?1 AND t.created < ?2" \
+	" AND t.state NOT IN ('ignored', 'merged')" \
 	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ticket_mailboxes x" \
 	"  WHERE x.ticket_id = t.id AND x.mailbox = ?3))"
 
@@ -28,6 +29,13 @@ static const char sql_tickets[] =
     " t.qualified, t.claimed_by, t.routed_by, t.qualified_by,"
     " t.first_response_at"
     " FROM tickets t WHERE" PERIOD_WHERE;
+
+/* Time waited on the customer, per ticket that waited (schema 12). */
+static const char sql_waits[] =
+    "SELECT t.waited + CASE WHEN t.state = 'waiting'"
+    " THEN max(?4 - t.wait_since, 0) ELSE 0 END"
+    " FROM tickets t WHERE" PERIOD_WHERE
+    " AND (t.waited > 0 OR t.state = 'waiting')";
 
 static const char sql_mailboxes[] =
     "SELECT b.mailbox, count(*) FROM tickets t"
@@ -67,6 +75,7 @@ enum list {
 	LIST_TAGS,
 	LIST_STORIES,
 	LIST_BREACHES,
+	LIST_WAITS,
 };
 
 struct store_report {
@@ -163,7 +172,7 @@ static int
 list_step(struct store_report *q, enum list list, struct error *err)
 {
 	static const char *const sql[] = { NULL, sql_tickets, sql_mailboxes,
-		sql_tags, sql_events, sql_events };
+		sql_tags, sql_events, sql_events, sql_waits };
 	int rc;
 
 	if (q->list != list) {
@@ -179,6 +188,8 @@ list_step(struct store_report *q, enum list list, struct error *err)
 			store_bind_text(q->s, 4, "story");
 		else if (list == LIST_BREACHES)
 			store_bind_text(q->s, 4, "sla-breach");
+		else if (list == LIST_WAITS)
+			sqlite3_bind_int64(q->s, 4, store_now(q->st));
 	}
 	rc = sqlite3_step(q->s);
 	if (rc == SQLITE_ROW)
@@ -226,6 +237,20 @@ store_report_ticket_next(struct store_report *q,
 	row_r->routed_by = col_str(s, TC_ROUTER);
 	row_r->qualified_by = col_str(s, TC_QUALIFIER);
 	return 1;
+}
+
+int
+store_report_wait_next(struct store_report *q, int64_t *secs_r,
+    struct error *err)
+{
+	int rc;
+
+	if (store_schema_version(q->st) < 12)
+		return 0; /* nobody could wait before */
+	rc = list_step(q, LIST_WAITS, err);
+	if (rc > 0)
+		*secs_r = sqlite3_column_int64(q->s, 0);
+	return rc;
 }
 
 int

@@ -23,6 +23,8 @@
 #include "desk.h"
 #include "ingest.h"
 #include "mime.h"
+#include "report-fill.h"
+#include "report.h"
 #include "store.h"
 #include "test-common.h"
 #include "xalloc.h"
@@ -196,6 +198,20 @@ test_wait_customer_reply(void **state)
 	store_detail_free(&d);
 	assert_int_equal(outbox_rows("wait", "reminder", "alice@example.com"),
 	    1);
+	/* the report counts the wait apart: one ticket, two hours */
+	{
+		struct report r;
+		struct error err = { 0 };
+
+		assert_int_equal(report_fill(st, fake_now - 86400, fake_now + 1,
+				     NULL, NULL, &r, &err),
+		    0);
+		report_finish(&r);
+		assert_int_equal(r.times[REPORT_WAITING].n, 1);
+		assert_int_equal(r.times[REPORT_WAITING].clock_stat.median,
+		    7200);
+		report_clear(&r);
+	}
 	store_close(&st);
 }
 
