@@ -15,6 +15,16 @@ cat >>"$CONF" <<'EOF'
 assign = { queues = ("sales"); mode = "round-robin"; members = ("alice", "bob"); };
 EOF
 "$TRIAGED" -c "$CONF" --check >/dev/null 2>&1 || fail "--check refuses the assign block"
+# never someone outside the team, never an unknown queue
+sed 's/members = ("alice", "bob")/members = ("alice", "zed")/; s/queues = ("sales")/queues = ("sails")/' \
+    "$CONF" >"$HARNESS_DIR/bad.conf"
+if "$TRIAGED" -c "$HARNESS_DIR/bad.conf" --check >"$HARNESS_DIR/bad.out" 2>&1; then
+	fail "--check took an assign member outside team"
+fi
+grep -q "assign: member 'zed' is not in team" "$HARNESS_DIR/bad.out" ||
+	fail "no reason given: $(cat "$HARNESS_DIR/bad.out")"
+grep -q "assign: unknown queue 'sails'" "$HARNESS_DIR/bad.out" ||
+	fail "unknown queue not named: $(cat "$HARNESS_DIR/bad.out")"
 
 n=0
 # m FROM SUBJECT MESSAGE-ID IN-REPLY-TO BODY [HEADERS]
