@@ -112,6 +112,11 @@ refuse_state(const struct tstate *ts, int64_t id, const char *what,
 		    "ticket #%" PRId64
 		    " was ignored by a rule (%s): reopen it before you %s it",
 		    id, ts->ignore, what);
+	case STATE_MERGED:
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " was merged into another (triage "
+		    "show %" PRId64 " names it): %s that one",
+		    id, id, what);
 	case STATE_ROUTED:
 	case STATE_ACKNOWLEDGED:
 		return error_set(err, ERR_REFUSED,
@@ -128,12 +133,13 @@ refuse_state(const struct tstate *ts, int64_t id, const char *what,
 static int
 is_open(enum store_state s)
 {
-	return s != STATE_CLOSED && s != STATE_IGNORED;
+	return s != STATE_CLOSED && s != STATE_IGNORED && s != STATE_MERGED;
 }
 
 /* The body of one workflow step, run inside its own unit of work. */
 typedef int step_fn(struct store *st, int64_t id, const struct tstate *ts,
     const struct store_actor *a, const void *arg, struct error *err);
+static step_fn event_step;
 
 static int
 run_step(struct store *st, int64_t id, const struct store_actor *a, step_fn *fn,
@@ -148,6 +154,9 @@ run_step(struct store *st, int64_t id, const struct store_actor *a, step_fn *fn,
 	if (r < 0)
 		return -1;
 	r = ticket_load(st, id, &ts, err);
+	/* a merged stub only keeps its record: the thread lives on */
+	if (r == 0 && ts.state == STATE_MERGED && fn != event_step)
+		r = refuse_state(&ts, id, "change", err);
 	if (r == 0)
 		r = fn(st, id, &ts, a, arg, err);
 	if (store_tx_leave(st, r == 0, err) < 0)

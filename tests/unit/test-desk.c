@@ -303,6 +303,10 @@ test_merge_by_mail(void **state)
 	assert_int_equal(err.code, ERR_REFUSED);
 	assert_int_equal(store_merge(st, c, a, 1, &alice, &err), 0);
 	assert_int_equal(store_merge(st, b, a, 1, &alice, &err), -1);
+	/* the stub takes no changes: it points at the ticket that does */
+	assert_int_equal(store_tag(st, b, "late", &alice, &err), -1);
+	assert_non_null(strstr(err.msg, "merged into another"));
+	assert_int_equal(store_reopen(st, b, &alice, &err), -1);
 	store_close(&st);
 }
 
