@@ -21,29 +21,32 @@ const struct store_actor desk_daemon = { "triaged", STORE_SRC_DAEMON };
 /* Round-robin keeps one cursor for the one assign block. */
 #define ASSIGN_CURSOR "assign"
 
-const char *
+int
 desk_stand_in(struct store *st, const struct conf *c, const char *name,
-    struct error *err)
+    const char **to_r, struct error *err)
 {
 	const struct conf_member *m = conf_member_by_name(c, name);
 	int r;
 
+	*to_r = NULL;
 	if (m == NULL)
-		return NULL;
+		return 0;
 	r = store_is_away(st, m->name, err);
-	if (r <= 0)
-		return r < 0 ? NULL : m->address;
-	for (size_t i = 0; i < c->n_team; i++) {
+	if (r <= 0) {
+		*to_r = m->address;
+		return r;
+	}
+	for (size_t i = 0; i < c->n_team && *to_r == NULL; i++) {
 		if (strcmp(c->team[i].role, "manager") != 0 ||
 		    strcmp(c->team[i].name, name) == 0)
 			continue;
 		r = store_is_away(st, c->team[i].name, err);
 		if (r < 0)
-			return NULL;
+			return -1;
 		if (r == 0)
-			return c->team[i].address;
+			*to_r = c->team[i].address;
 	}
-	return NULL;
+	return 0;
 }
 
 /* "Subject\n\nbody" telling the owner their ticket is theirs again. */
@@ -67,11 +70,11 @@ static int
 resume(struct store *st, const struct conf *c, int64_t id, const char *owner,
     const char *why, struct error *err)
 {
-	const char *to = desk_stand_in(st, c, owner, err);
+	const char *to = NULL;
 	struct buf text;
 	int r;
 
-	if (to == NULL && err->code != ERR_NONE)
+	if (desk_stand_in(st, c, owner, &to, err) < 0)
 		return -1;
 	buf_init(&text, 8192);
 	resume_text(c, id, why, &text);
@@ -110,7 +113,7 @@ member_wrote(struct store *st, const struct conf *c, const struct msg *m,
     const struct verdict *v, struct error *err)
 {
 	const struct conf_member *mem = conf_member_by_address(c, m->from.addr);
-	int is_auto, was = 0;
+	int is_auto, was = 0, r;
 	char why[320];
 
 	if (mem == NULL)
@@ -121,8 +124,10 @@ member_wrote(struct store *st, const struct conf *c, const struct msg *m,
 		      !(m->flags & (MSG_LIST | MSG_BOUNCE | MSG_OWN_LOOP)));
 	if (!is_auto)
 		return store_back(st, mem->name, 1, &desk_daemon, &was, err);
-	if (store_is_away(st, mem->name, err) != 0)
-		return err->code != ERR_NONE ? -1 : 0;
+	r = store_is_away(st, mem->name, err);
+	if (r != 0)
+		return r < 0 ? -1 :
+			       0; /* away already: the first reason stays */
 	snprintf(why, sizeof(why), "auto-reply: %.280s", m->subject);
 	return store_away(st, mem->name, 0, 1, why, &desk_daemon, err);
 }
@@ -138,106 +143,103 @@ in_list(char *const *v, size_t n, const char *s)
 }
 
 /* The key account's owner, when they are a member who may be assigned. */
-static const char *
+static int
 account_owner(struct store *st, const struct conf *c, int64_t id,
-    struct error *err)
+    const char **who_r, struct error *err)
 {
 	const struct conf_member *m;
+	struct error e = { 0 };
 	char *addr = NULL;
 
-	if (store_owner_address(st, id, c, &addr, err) < 0) {
-		if (err->code != ERR_REFUSED && err->code != ERR_NOTFOUND)
-			return NULL;
-		error_clear(err);
-		return NULL;
+	if (store_owner_address(st, id, c, &addr, &e) < 0) {
+		if (e.code == ERR_REFUSED || e.code == ERR_NOTFOUND)
+			return 0; /* no key account, or no owner to mail */
+		*err = e;
+		return -1;
 	}
 	m = conf_member_by_address(c, addr);
 	free(addr);
-	if (m == NULL ||
-	    (strcmp(m->role, "bdr") != 0 && strcmp(m->role, "manager") != 0))
-		return NULL;
-	return m->name;
+	if (m != NULL &&
+	    (strcmp(m->role, "bdr") == 0 || strcmp(m->role, "manager") == 0))
+		*who_r = m->name;
+	return 0;
 }
 
 /* The present member after the cursor, in members order. */
-static const char *
+static int
 pick_round_robin(struct store *st, const struct conf_assign *as,
-    struct error *err)
+    const char **who_r, struct error *err)
 {
 	char last[256];
 	size_t start = 0;
 	int r;
 
 	if (store_assign_last(st, ASSIGN_CURSOR, last, sizeof(last), err) < 0)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i < as->n_members; i++) {
 		if (strcmp(as->members[i], last) == 0)
 			start = i + 1;
 	}
-	for (size_t k = 0; k < as->n_members; k++) {
+	for (size_t k = 0; k < as->n_members && *who_r == NULL; k++) {
 		const char *m = as->members[(start + k) % as->n_members];
 
 		r = store_is_away(st, m, err);
 		if (r < 0)
-			return NULL;
+			return -1;
 		if (r == 0)
-			return m;
+			*who_r = m;
 	}
-	return NULL;
+	return 0;
 }
 
 /* The present member holding the fewest open tickets (first on a tie). */
-static const char *
+static int
 pick_least_open(struct store *st, const struct conf_assign *as,
-    struct error *err)
+    const char **who_r, struct error *err)
 {
-	const char *best = NULL;
 	int64_t best_n = 0, n;
 	int r;
 
 	for (size_t i = 0; i < as->n_members; i++) {
 		r = store_is_away(st, as->members[i], err);
 		if (r < 0)
-			return NULL;
+			return -1;
 		if (r > 0)
 			continue;
 		if (store_open_count(st, as->members[i], &n, err) < 0)
-			return NULL;
-		if (best == NULL || n < best_n) {
-			best = as->members[i];
+			return -1;
+		if (*who_r == NULL || n < best_n) {
+			*who_r = as->members[i];
 			best_n = n;
 		}
 	}
-	return best;
+	return 0;
 }
 
 /*
- * The member a new ticket `id` in `queue` goes to under c->assign, or
- * NULL (not an assign queue, or everyone away); *why_r says why.  A key
- * account's owner in the team gets their account's tickets.
+ * The member a new ticket `id` in `queue` goes to under c->assign, in
+ * *who_r, or NULL (not an assign queue, or everyone away); *why_r says
+ * why.  A key account's owner in the team gets their account's tickets.
  */
-static const char *
+static int
 assign_pick(struct store *st, const struct conf *c, int64_t id,
-    const char *queue, const char **why_r, struct error *err)
+    const char *queue, const char **who_r, const char **why_r,
+    struct error *err)
 {
 	const struct conf_assign *as = &c->assign;
-	const char *who;
 
+	*who_r = NULL;
 	if (as->n_queues == 0 || !in_list(as->queues, as->n_queues, queue))
-		return NULL;
-	who = account_owner(st, c, id, err);
-	if (who != NULL) {
-		*why_r = "key account owner";
-		return who;
-	}
-	if (err->code != ERR_NONE)
-		return NULL;
+		return 0;
+	*why_r = "key account owner";
+	if (account_owner(st, c, id, who_r, err) < 0 || *who_r != NULL)
+		return *who_r != NULL ? 0 : -1;
 	if (as->mode == CONF_ASSIGN_LEAST_OPEN) {
 		*why_r = "least-open";
-		return pick_least_open(st, as, err);
+		return pick_least_open(st, as, who_r, err);
 	}
 	*why_r = "round-robin";
-	return pick_round_robin(st, as, err);
+	return pick_round_robin(st, as, who_r, err);
 }
 
 static int
@@ -245,7 +247,7 @@ assign_new(struct store *st, const struct conf *c,
     const struct store_ingest_result *ing, struct error *err)
 {
 	struct store_brief b;
-	const char *who, *why = NULL;
+	const char *who = NULL, *why = NULL;
 	char detail[512];
 
 	if (!ing->new_ticket || ing->ignored || c->assign.n_queues == 0)
@@ -255,9 +257,10 @@ assign_new(struct store *st, const struct conf *c,
 	/* a rule routed it, a command took it, or it is our own side's */
 	if (b.state != STATE_NEW || !b.has_customer)
 		return 0;
-	who = assign_pick(st, c, ing->ticket_id, b.queue, &why, err);
+	if (assign_pick(st, c, ing->ticket_id, b.queue, &who, &why, err) < 0)
+		return -1;
 	if (who == NULL)
-		return err->code != ERR_NONE ? -1 : 0;
+		return 0; /* not an assign queue, or everyone is away */
 	snprintf(detail, sizeof(detail), "to %s (%s, queue %s)", who, why,
 	    b.queue);
 	return store_assign(st, ing->ticket_id, who,

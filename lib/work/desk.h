@@ -40,12 +40,12 @@ int desk_wait_due(struct store *st, const struct conf *c, size_t *n_r,
     struct error *err);
 
 /*
- * The address a reminder meant for team member `name` goes to: theirs,
- * or while they are away the first manager in `team` who is not away;
- * NULL when `name` is no member (the caller decides then) or nobody is
- * there.  Points into `c`.
+ * The address a reminder meant for team member `name` goes to, in
+ * *to_r: theirs, or while they are away the first manager in `team` who
+ * is not away; NULL when `name` is no member (the caller decides then)
+ * or nobody is there.  Points into `c`.
  */
-const char *desk_stand_in(struct store *st, const struct conf *c,
-    const char *name, struct error *err);
+int desk_stand_in(struct store *st, const struct conf *c, const char *name,
+    const char **to_r, struct error *err);
 
 #endif

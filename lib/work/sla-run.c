@@ -138,13 +138,15 @@ recipient(struct store *st, const struct conf *c, const struct accounts *a,
 	const struct conf_route *route;
 	const struct account *acct;
 	struct error err = { 0 };
-	const char *to;
+	const char *to = NULL;
 
-	/* a member away: their manager (desk.h), else as if no owner */
-	to = t->owner != NULL && conf_member_by_name(c, t->owner) != NULL &&
-		     store_schema_version(st) >= 12 ?
-		 outside(c, desk_stand_in(st, c, t->owner, &err)) :
-		 outside(c, accounts_owner_address(t->owner, c));
+	/* a member away: a manager (desk.h); failing that, as if no owner */
+	if (t->owner != NULL && conf_member_by_name(c, t->owner) != NULL &&
+	    store_schema_version(st) >= 12)
+		(void)desk_stand_in(st, c, t->owner, &to, &err);
+	else
+		to = accounts_owner_address(t->owner, c);
+	to = outside(c, to);
 	if (to != NULL)
 		return to;
 	route = t->route != NULL ? conf_route(c, t->route) : NULL;

@@ -459,6 +459,35 @@ test_least_open(void **state)
 	store_close(&st);
 }
 
+/* Reminders for someone away go to a manager who is not. */
+static void
+test_stand_in(void **state)
+{
+	struct store *st = open_fresh("standin");
+	struct store_actor maria = { "maria", STORE_SRC_CLI };
+	struct error err = { 0 };
+	const char *to = NULL;
+	int was = 0;
+
+	(void)state;
+	assert_int_equal(desk_stand_in(st, &conf, "alice", &to, &err), 0);
+	assert_string_equal(to, "alice@example.com");
+	assert_int_equal(store_away(st, "alice", 0, 0, "", &maria, &err), 0);
+	assert_int_equal(desk_stand_in(st, &conf, "alice", &to, &err), 0);
+	assert_string_equal(to, "maria@example.com");
+	assert_int_equal(store_away(st, "maria", 0, 0, "", &maria, &err), 0);
+	assert_int_equal(desk_stand_in(st, &conf, "alice", &to, &err), 0);
+	assert_null(to);
+	assert_int_equal(store_back(st, "alice", 0, &maria, &was, &err), 0);
+	assert_int_equal(was, 1);
+	assert_int_equal(desk_stand_in(st, &conf, "alice", &to, &err), 0);
+	assert_string_equal(to, "alice@example.com");
+	/* nobody on the team: the caller decides */
+	assert_int_equal(desk_stand_in(st, &conf, "zed", &to, &err), 0);
+	assert_null(to);
+	store_close(&st);
+}
+
 static void
 test_command_words(void **state)
 {
@@ -537,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_away_auto_reply),
 		cmocka_unit_test(test_round_robin_even),
 		cmocka_unit_test(test_least_open),
+		cmocka_unit_test(test_stand_in),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
