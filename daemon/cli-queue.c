@@ -31,6 +31,40 @@ iso_time(int64_t t, char *out, size_t len)
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Waiting and merged (schema 15): "merged_into", "wait_until", "waited". */
+static void
+desk_json(const struct store_detail *d, struct json_object *o)
+{
+	char when[32];
+
+	json_object_object_add(o, "merged_into",
+	    d->merged_into == 0 ? NULL : json_object_new_int64(d->merged_into));
+	iso_time(d->wait_until, when, sizeof(when));
+	json_object_object_add(o, "wait_until",
+	    d->wait_until == 0 ? NULL : json_object_new_string(when));
+	json_object_object_add(o, "waited", json_object_new_int64(d->waited));
+}
+
+static void
+desk_text(const struct store_detail *d)
+{
+	char when[32];
+
+	if (d->merged_into != 0)
+		printf("\n  merged into #%lld", (long long)d->merged_into);
+	if (d->t.state == STATE_WAITING) {
+		iso_time(d->wait_since, when, sizeof(when));
+		printf("\n  waiting on the customer since %s", when);
+		iso_time(d->wait_until, when, sizeof(when));
+		if (d->wait_until != 0)
+			printf(" until %s", when);
+	}
+	if (d->waited > 0)
+		printf("\n  waited %lldh%02lldm in all",
+		    (long long)(d->waited / 3600),
+		    (long long)(d->waited % 3600 / 60));
+}
+
 static struct json_object *
 jtime(int64_t t)
 {
@@ -332,6 +366,7 @@ detail_json(const struct store_detail *d)
 	json_object_object_add(o, "related_to",
 	    d->t.related_to == 0 ? NULL :
 				   json_object_new_int64(d->t.related_to));
+	desk_json(d, o);
 	a = json_object_new_array();
 	for (size_t i = 0; i < d->n_messages; i++) {
 		const struct store_message *m = &d->messages[i];
@@ -411,6 +446,7 @@ print_detail_text(const struct store_detail *d)
 		printf("\n  related to #%lld", (long long)t->related_to);
 	if (t->ignore_reason != NULL)
 		printf("\n  ignored: %s", t->ignore_reason);
+	desk_text(d);
 	printf("\n\nThread:\n");
 	for (size_t i = 0; i < d->n_messages; i++) {
 		const struct store_message *m = &d->messages[i];

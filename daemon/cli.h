@@ -165,6 +165,12 @@ int cli_priority(struct cli *cli, int argc, char **argv);
 int cli_story(struct cli *cli, int argc, char **argv);
 int cli_close(struct cli *cli, int argc, char **argv);
 int cli_reopen(struct cli *cli, int argc, char **argv);
+/* cli-desk.c: a BDR's day */
+int cli_wait(struct cli *cli, int argc, char **argv);
+int cli_merge(struct cli *cli, int argc, char **argv);
+int cli_unclaim(struct cli *cli, int argc, char **argv);
+int cli_away(struct cli *cli, int argc, char **argv);
+int cli_back(struct cli *cli, int argc, char **argv);
 int cli_ingest(struct cli *cli, int argc, char **argv);
 int cli_reprocess(struct cli *cli, int argc, char **argv);
 

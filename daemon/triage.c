@@ -55,6 +55,21 @@ static const struct cli_cmd commands[] = {
 	{ "close", cli_close, "ID [--json]", "Close a ticket", CLI_F_STORE },
 	{ "reopen", cli_reopen, "ID [--json]", "Reopen a closed ticket",
 	    CLI_F_STORE },
+	{ "wait", cli_wait, "ID [--until DATE|DURATION] [--json]",
+	    "Wait on the customer: no SLA clock runs until they write",
+	    CLI_F_STORE },
+	{ "merge", cli_merge, "ID INTO [--force] [--json]",
+	    "Merge a ticket's thread into another (--force: across "
+	    "customers)",
+	    CLI_F_STORE },
+	{ "unclaim", cli_unclaim, "ID [--json]",
+	    "Give a claimed ticket back to the queue", CLI_F_STORE },
+	{ "away", cli_away, "[NAME [--until DATE|DURATION]] [--json]",
+	    "Mark a team member away (no assignments, reminders to a "
+	    "manager), or list who is away",
+	    CLI_F_STORE },
+	{ "back", cli_back, "NAME [--json]", "Mark a team member back",
+	    CLI_F_STORE },
 	{ "ingest", cli_ingest, "[--mailbox NAME] [--json] [FILE.eml ... | -]",
 	    "Store mail from files or standard input (an MTA's pipe); "
 	    "creates the database",

@@ -58,6 +58,8 @@ echo "seeded $((n_sales + n_community)) messages: $n_sales to sales@, $n_communi
 CONF=$HARNESS_DIR/triage.conf
 DB=$HARNESS_DIR/triage.db
 harness_write_conf "$CONF" "$DB"
+# fair auto-assignment for community@ (README "A BDR's day")
+echo 'assign = { queues = ("community"); mode = "round-robin"; members = ("alice", "bob"); };' >>"$CONF"
 
 say "triaged --once"
 missing=""
@@ -103,6 +105,17 @@ if [ -z "$missing" ]; then
 		cat "$HARNESS_DIR/queue.err" >&2
 		[ "$rc" -eq 0 ] || { echo "demo: triage queue failed (exit $rc)" >&2; exit 1; }
 	fi
+fi
+
+say "auto-assigned at ingest (the assign block: community, round-robin)"
+first=$(sqlite3 "$DB" "SELECT ticket_id FROM events WHERE kind = 'assign' ORDER BY id LIMIT 1")
+if [ -n "$first" ]; then
+	sqlite3 "$DB" "SELECT '  #' || ticket_id || ' ' || detail FROM events WHERE kind = 'assign' ORDER BY id"
+	echo "  the first of them, as 'triage show $first' has it:"
+	TRIAGE_DB=$DB "$TRIAGE" -c "$CONF" show "$first" | sed -n '1,2s/^/  /p'
+else
+	echo "  no ticket was assigned" >&2
+	exit 1
 fi
 
 say "what the rules say (triage rules test, rules/)"

@@ -583,6 +583,106 @@ load_report(struct loader *l, const struct key *k, const config_setting_t *s,
 		conf_load_group(l, &report_table, s, &c->report);
 }
 
+/* assign ---------------------------------------------------------------- */
+
+/* A list or array of strings into a new vector; 0 and a message if not. */
+static int
+load_names(struct loader *l, const config_setting_t *g, const char *name,
+    char ***v_r, size_t *n_r)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	const char *text;
+	size_t n;
+
+	if (s == NULL ||
+	    (!config_setting_is_array(s) && !config_setting_is_list(s))) {
+		conf_lerr(l, s != NULL ? s : g,
+		    "'%s' in assign must be a list of names: (\"a\", \"b\")",
+		    name);
+		return 0;
+	}
+	n = (size_t)config_setting_length(s);
+	*v_r = xcalloc(n + 1, sizeof(**v_r));
+	*n_r = n;
+	for (size_t i = 0; i < n; i++) {
+		text = config_setting_get_string_elem(s, (int)i);
+		if (text == NULL || !conf_valid_name(text)) {
+			conf_lerr(l, s,
+			    "'%s' in assign: element %zu is not a name", name,
+			    i + 1);
+			text = "?";
+		}
+		(*v_r)[i] = xstrdup(text);
+	}
+	if (n == 0)
+		conf_lerr(l, s, "'%s' in assign is empty", name);
+	return n > 0;
+}
+
+static void
+load_assign(struct loader *l, const struct key *k, const config_setting_t *s,
+    const char *text, void *base)
+{
+	struct conf *c = base;
+	const char *mode = "round-robin";
+
+	(void)k;
+	(void)text;
+	if (!conf_want_group(l, s, "'assign'"))
+		return;
+	c->assign.line = config_setting_source_line(s);
+	config_setting_lookup_string(s, "mode", &mode);
+	if (strcmp(mode, "least-open") == 0)
+		c->assign.mode = CONF_ASSIGN_LEAST_OPEN;
+	else if (strcmp(mode, "round-robin") == 0)
+		c->assign.mode = CONF_ASSIGN_ROUND_ROBIN;
+	else
+		conf_lerr(l, conf_child(s, "mode"),
+		    "'mode' in assign must be \"round-robin\" or "
+		    "\"least-open\", not \"%s\"",
+		    mode);
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *n = config_setting_name(e);
+
+		if (n != NULL && strcmp(n, "queues") != 0 &&
+		    strcmp(n, "mode") != 0 && strcmp(n, "members") != 0)
+			conf_lerr(l, e,
+			    "unknown setting '%s' in assign (queues, mode, "
+			    "members)",
+			    n);
+	}
+	load_names(l, s, "queues", &c->assign.queues, &c->assign.n_queues);
+	load_names(l, s, "members", &c->assign.members, &c->assign.n_members);
+}
+
+/* Assignment never hands a ticket to someone outside `team`. */
+static void
+check_assign(struct loader *l, const struct conf *c)
+{
+	const config_setting_t *g =
+	    config_setting_get_member(l->root, "assign");
+	const struct conf_member *m;
+
+	for (size_t i = 0; g != NULL && i < c->assign.n_members; i++) {
+		m = conf_member_by_name(c, c->assign.members[i]);
+		if (m == NULL)
+			conf_lerr(l, conf_child(g, "members"),
+			    "assign: member '%s' is not in team",
+			    c->assign.members[i]);
+		else if (strcmp(m->role, "bdr") != 0 &&
+			 strcmp(m->role, "manager") != 0)
+			conf_lerr(l, conf_child(g, "members"),
+			    "assign: member '%s' is %s, not a bdr or manager",
+			    m->name, m->role);
+	}
+	for (size_t i = 0; g != NULL && i < c->assign.n_queues; i++) {
+		if (!conf_has_queue(c, c->assign.queues[i]))
+			conf_lerr(l, conf_child(g, "queues"),
+			    "assign: unknown queue '%s'", c->assign.queues[i]);
+	}
+}
+
 /* The top level ------------------------------------------------------- */
 
 /* timezone: a zone of the tz database, as the hours' ZONE is checked. */
@@ -694,6 +794,7 @@ post_top(struct loader *l, const config_setting_t *root, void *base)
 	if (config_setting_get_member(root, "report") == NULL)
 		conf_apply_defaults(l, &report_table, &c->report);
 	check_route_refs(l, c);
+	check_assign(l, c);
 }
 
 static const struct key top_keys[] = {
@@ -721,6 +822,7 @@ static const struct key top_keys[] = {
 	    .fn = check_timezone },
 	{ "report", V_BLOCK, .fn = load_report },
 	{ "webhooks", V_BLOCK, .fn = conf_load_webhooks },
+	{ "assign", V_BLOCK, .fn = load_assign },
 };
 const struct table conf_top_table = TABLE("", top_keys, post_top);
 

@@ -589,6 +589,12 @@ conf_free(struct conf **confp)
 	free(c->sla.digest_to);
 	free(c->sla.digest_at);
 	free(c->sla.hours);
+	for (size_t i = 0; i < c->assign.n_queues; i++)
+		free(c->assign.queues[i]);
+	free(c->assign.queues);
+	for (size_t i = 0; i < c->assign.n_members; i++)
+		free(c->assign.members[i]);
+	free(c->assign.members);
 	free(c->trust_authentication_results);
 	free(c->ticket_url);
 	free(c->timezone);

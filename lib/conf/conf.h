@@ -110,6 +110,20 @@ struct conf_webhook {
 	int line;
 };
 
+/* assign = { queues; mode; members; }: fair auto-assignment at ingest. */
+enum conf_assign_mode {
+	CONF_ASSIGN_ROUND_ROBIN,
+	CONF_ASSIGN_LEAST_OPEN
+};
+struct conf_assign {
+	char **queues; /* owned; n_queues 0: assignment is off */
+	size_t n_queues;
+	enum conf_assign_mode mode;
+	char **members; /* owned: team members' names, each a bdr/manager */
+	size_t n_members;
+	int line;
+};
+
 struct conf {
 	char *path; /* the file this came from */
 	char *database;
@@ -138,6 +152,7 @@ struct conf {
 	struct conf_report report;
 	struct conf_webhook *webhooks;
 	size_t n_webhooks;
+	struct conf_assign assign;
 };
 
 /*

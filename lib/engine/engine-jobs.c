@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "cron.h"
+#include "desk.h"
 #include "mailcmd.h"
 #include "outbox-run.h"
 #include "report-mail.h"
@@ -140,6 +141,24 @@ outbox_turn(struct ticker *t, void *arg)
 	return outbox_run_wait(j->st, &j->outbox, &res);
 }
 
+/* Waits whose --until has come go back to their owners (desk.h). */
+static void
+waits_over(struct store *st, const struct conf *c, const struct log_sink *log)
+{
+	struct error err = { 0 };
+	size_t n = 0;
+
+	if (store_schema_version(st) < 15)
+		return;
+	/* a failure here leaves the clocks their look */
+	if (desk_wait_due(st, c, &n, &err) < 0)
+		log_sink_say(log, LOG_LVL_WARN, &sla_where,
+		    "waits: %s; trying again", err.msg);
+	else if (n > 0)
+		log_sink_say(log, LOG_LVL_NOTICE, &sla_where,
+		    "%zu wait%s over: claimed again", n, n == 1 ? "" : "s");
+}
+
 /* One look at the SLA clocks; returns the seconds until the next. */
 static int64_t
 sla_turn(struct ticker *t, void *arg)
@@ -152,6 +171,7 @@ sla_turn(struct ticker *t, void *arg)
 	j->sla.cut = ticker_cut(t); /* SMTP publishes its socket there */
 	if (jobs_store(j, &sla_where) < 0)
 		return sla_run_wait(&j->sla, &res, 0);
+	waits_over(j->st, j->c, &j->log);
 	r = sla_run_remind(j->st, j->c, j->a, &j->sc, &j->sla, &res, &err);
 	if (r == 0)
 		r = sla_run_digest(j->st, j->c, &j->sc, j->started, &j->sla,
@@ -275,6 +295,7 @@ once_sla(struct store *st, const struct conf *c, const struct accounts *a,
 	int r;
 
 	sla_opts(c, log, &o);
+	waits_over(st, c, log);
 	r = sla_run_conf(c, &sc, &err);
 	if (r == 0) {
 		r = sla_run_remind(st, c, a, &sc, &o, &res, &err);

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "html.h"
 #include "mime.h"
 #include "reply.h"
@@ -26,6 +28,8 @@ enum args {
 	ARGS_TEXT,  /* free text, required */
 	ARGS_DIMS,  /* zero or more BANT dimensions */
 	ARGS_LEVEL, /* one priority level */
+	ARGS_UNTIL, /* an optional time: a duration or a date */
+	ARGS_ID,    /* one ticket number, "123" or "#123" */
 };
 
 /* clang-format off */
@@ -45,6 +49,11 @@ static const struct {
 	{ "reopen", CMD_REOPEN, ARGS_NONE },
 	{ "story", CMD_STORY, ARGS_NONE },
 	{ "ack", CMD_ACK, ARGS_NONE },
+	{ "wait", CMD_WAIT, ARGS_UNTIL },
+	{ "merge", CMD_MERGE, ARGS_ID },
+	{ "unclaim", CMD_UNCLAIM, ARGS_NONE },
+	{ "away", CMD_AWAY, ARGS_UNTIL },
+	{ "back", CMD_BACK, ARGS_NONE },
 };
 /* clang-format on */
 
@@ -269,6 +278,67 @@ parse_level(struct span a, enum priority *p_r)
 	return NULL;
 }
 
+#define UNTIL_ERROR \
+	"takes nothing, a duration (3d, 4h) or a date (2026-12-24, " \
+	"2026-12-24T09:00)"
+
+/* "#wait 3d", "#away 2026-12-24": nothing, or one time (command_until). */
+static const char *
+parse_until(struct span a, const char *name, char **arg_r)
+{
+	int64_t at;
+	char *t;
+
+	if (a.len == 0)
+		return NULL;
+	t = xstrndup(a.s, a.len);
+	if (a.len > 32 || command_until(t, 0, &at) < 0) {
+		free(t);
+		return strcmp(name, "wait") == 0 ? "#wait " UNTIL_ERROR :
+						   "#away " UNTIL_ERROR;
+	}
+	*arg_r = t;
+	return NULL;
+}
+
+/* "#merge 123" or "#merge #123": the ticket number, as digits. */
+static const char *
+parse_id(struct span a, char **arg_r)
+{
+	int64_t id;
+
+	if (a.len > 0 && a.s[0] == '#') {
+		a.s++;
+		a.len--;
+	}
+	if (command_ticket_id(a.s, a.len, &id) < 0)
+		return "#merge needs the number of the ticket to merge into";
+	*arg_r = xstrndup(a.s, a.len);
+	return NULL;
+}
+
+int
+command_until(const char *s, int64_t now, int64_t *at_r)
+{
+	struct tm tm = { 0 };
+	int64_t secs;
+	const char *end;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (conf_duration(s, &secs) == 0 && secs > 0) {
+		*at_r = now + secs;
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end != NULL && *end == 'T')
+		end = strptime(end + 1, "%H:%M", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	*at_r = (int64_t)timegm(&tm);
+	return 0;
+}
+
 /*
  * Check the arguments of commands[ci] and append the command, or an
  * error.  Shared by text lines and address tags.
@@ -316,6 +386,12 @@ add_checked(struct command_list *list, size_t ci, struct span args,
 		break;
 	case ARGS_LEVEL:
 		why = parse_level(args, &prio);
+		break;
+	case ARGS_UNTIL:
+		why = parse_until(args, commands[ci].name, &arg);
+		break;
+	case ARGS_ID:
+		why = parse_id(args, &arg);
 		break;
 	}
 	if (why != NULL) {

@@ -20,6 +20,9 @@
  * with any error must not be applied at all.
  *
  *	#claim  #close  #reopen  #story  #ack        no arguments
+ *	#unclaim  #back                              no arguments
+ *	#wait [UNTIL]  #away [UNTIL]                 UNTIL = 3d | 2026-12-24
+ *	#merge ID                                    ID = 123 | #123
  *	#route NAME                                  NAME = [a-z0-9][a-z0-9_-]*
  *	#qualify [budget authority need timeline]    each at most once
  *	#disqualify REASON                           free text, required
@@ -65,6 +68,11 @@ enum command_kind {
 	CMD_REOPEN,
 	CMD_STORY,
 	CMD_ACK,
+	CMD_WAIT,  /* arg: NULL or a time (command_until) */
+	CMD_MERGE, /* arg: the target ticket's number, digits */
+	CMD_UNCLAIM,
+	CMD_AWAY, /* arg: NULL or a time (command_until) */
+	CMD_BACK,
 };
 
 struct command {
@@ -168,6 +176,14 @@ void command_list_free(struct command_list **listp);
  * COMMAND_TAG_ERROR).
  */
 int command_tag_check(const char *tag, struct error *err);
+
+/*
+ * "#wait UNTIL", "#away UNTIL", `triage wait --until`: a duration from
+ * `now` ("3d", "4h30m": conf_duration) or a date in UTC ("2026-12-24"
+ * at 00:00, "2026-12-24T09:00").  Returns 0 and sets *at_r (seconds
+ * since the epoch), or -1 when `s` is neither.
+ */
+int command_until(const char *s, int64_t now, int64_t *at_r);
 
 /* A ticket number has at most this many digits, so it fits an int64_t. */
 #define COMMAND_TICKET_DIGITS 18

@@ -501,6 +501,9 @@ store_place(struct store *st, struct placing *p,
 		r = store_thread_by_headers(st, p, &id, err);
 	if (r == 0 && id == 0)
 		r = store_thread_by_token(st, p, &id, &related, err);
+	/* a merged stub's mail goes where its thread went */
+	if (r == 0 && id != 0)
+		r = store_follow_merge(st, &id, err);
 	if (r == 0 && id == 0) {
 		r = create_ticket(st, p, related, &id, err);
 		res->new_ticket = 1;

@@ -87,7 +87,10 @@ int store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* A column as an owned string; NULL for SQL NULL. */
 char *store_col_text(sqlite3_stmt *s, int i);
 
-/* Append an event for ticket `id`. */
+/* `prefix` then `t` as "2026-11-09T10:00:00Z" (UTC) into buf, cut to len. */
+void store_format_time(int64_t t, const char *prefix, char *buf, size_t len);
+
+/* Append an event for ticket `id` (0: about no ticket, e.g. away). */
 int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err);
 
@@ -120,6 +123,11 @@ int store_is_team(struct store *st, const char *addr);
  * ticket, or one that is gone) and the detail for its event in `why`,
  * 0 when it is not ours (a forged or expired token is not), -1 with err.
  */
+/*
+ * A merged stub's target, followed to the ticket that holds the thread
+ * now (store-merge.c); *id unchanged when it is no stub.
+ */
+int store_follow_merge(struct store *st, int64_t *id, struct error *err);
 /* Is there a ticket `id`?  1 yes, 0 no, -1 with err (store-thread.c). */
 int store_ticket_exists(struct store *st, int64_t id, struct error *err);
 int store_own_check(struct store *st, const struct msg *m, int64_t *ticket_r,

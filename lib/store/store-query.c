@@ -326,9 +326,14 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 	sqlite3_stmt *s = NULL;
 	int r, rc;
 
+	/* with the events of tickets merged into this one (schema 15) */
 	r = store_prepare(st, &s,
-	    "SELECT at, actor, source, kind, detail, unix_user"
-	    " FROM events WHERE ticket_id = ? ORDER BY id",
+	    st->version >= 15 ?
+		"SELECT at, actor, source, kind, detail, unix_user"
+		" FROM events WHERE ticket_id = ?1 OR ticket_id IN"
+		" (SELECT id FROM tickets WHERE merged_into = ?1) ORDER BY id" :
+		"SELECT at, actor, source, kind, detail, unix_user"
+		" FROM events WHERE ticket_id = ?1 ORDER BY id",
 	    err);
 	if (r < 0)
 		return -1;
@@ -348,6 +353,34 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 	}
 	if (rc != SQLITE_DONE)
 		r = store_sqlerr(st, err, "events");
+	store_release(st, &s);
+	return r;
+}
+
+/* Waiting and merging (schema 15): what the stub and a wait say. */
+static int
+load_desk(struct store *st, struct store_detail *d, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if (st->version < 15)
+		return 0;
+	r = store_prepare(st, &s,
+	    "SELECT coalesce(merged_into, 0), coalesce(wait_since, 0),"
+	    " coalesce(wait_until, 0), waited FROM tickets WHERE id = ?",
+	    err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, d->t.id);
+	r = store_step_row(st, s, "ticket", err);
+	if (r > 0) {
+		d->merged_into = sqlite3_column_int64(s, 0);
+		d->wait_since = sqlite3_column_int64(s, 1);
+		d->wait_until = sqlite3_column_int64(s, 2);
+		d->waited = sqlite3_column_int64(s, 3);
+		r = 0;
+	}
 	store_release(st, &s);
 	return r;
 }
@@ -378,6 +411,8 @@ store_show(struct store *st, int64_t id, struct store_detail **d_r,
 		r = load_hits(st, d, err);
 	if (r == 0)
 		r = load_events(st, d, err);
+	if (r == 0)
+		r = load_desk(st, d, err);
 	if (r < 0) {
 		store_detail_free(&d);
 		return -1;

@@ -1,19 +1,4 @@
 /*
- * A report's rows from the database: a few indexed queries over the
- * tickets created in the period (tickets_created), and the period's
- * story and sla-breach events (events_kind_at), read in one read
- * transaction.  Nothing is computed here: lib/work/report-fill.c makes
- * the figures; see store-report.h for what each row holds.
- */
-#include "store-private.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-#include "store-report.h"
-#include "xalloc.h"
-
-/*
  * A report's rows from the database, read from indexes in one pass each
  * (schema 14): the tickets created in the period from tickets_created;
  * the counts per mailbox and per tag from ticket_mailboxes_mailbox and
@@ -42,7 +27,18 @@ static const char sql_tickets[] =
     " t.qualified, t.claimed_by, t.routed_by, t.qualified_by,"
     " t.first_response_at, t.id"
     " FROM tickets t WHERE t.created >= ?1 AND t.created < ?2"
-    " AND t.state <> 'ignored'";
+    " AND t.state NOT IN ('ignored', 'merged')";
+
+/*
+ * Time waited on the customer by the period's tickets that waited
+ * (schema 15), a wait still running counted up to ?3, now.
+ */
+static const char sql_waits[] =
+    "SELECT t.waited + CASE WHEN t.state = 'waiting'"
+    " THEN max(?3 - t.wait_since, 0) ELSE 0 END, t.id"
+    " FROM tickets t WHERE t.created >= ?1 AND t.created < ?2"
+    " AND t.state NOT IN ('ignored', 'merged')"
+    " AND (t.waited > 0 OR t.state = 'waiting')";
 
 /* The tickets of mailbox ?1. */
 static const char sql_in_mailbox[] =
@@ -83,6 +79,7 @@ enum list {
 	LIST_TAGS,
 	LIST_STORIES,
 	LIST_BREACHES,
+	LIST_WAITS,
 };
 
 /* A set of ticket ids (rowids, so positive), one bit each. */
@@ -367,6 +364,35 @@ store_report_ticket_next(struct store_report *q,
 	row_r->routed_by = col_str(s, TC_ROUTER);
 	row_r->qualified_by = col_str(s, TC_QUALIFIER);
 	return 1;
+}
+
+int
+store_report_wait_next(struct store_report *q, int64_t *secs_r,
+    struct error *err)
+{
+	int rc;
+
+	if (store_schema_version(q->st) < 15)
+		return 0; /* nobody could wait before */
+	if (q->list != LIST_WAITS) {
+		list_end(q);
+		if (store_prepare(q->st, &q->s, sql_waits, err) < 0)
+			return -1;
+		q->list = LIST_WAITS;
+		sqlite3_bind_int64(q->s, 1, q->from);
+		sqlite3_bind_int64(q->s, 2, q->to);
+		sqlite3_bind_int64(q->s, 3, store_now(q->st));
+	}
+	while ((rc = sqlite3_step(q->s)) == SQLITE_ROW) {
+		if (!in_mailbox(q, sqlite3_column_int64(q->s, 1)))
+			continue;
+		*secs_r = sqlite3_column_int64(q->s, 0);
+		return 1;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(q->st, err, "report");
+	list_end(q);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*

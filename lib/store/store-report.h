@@ -82,6 +82,14 @@ int store_report_ticket_next(struct store_report *q,
     struct store_report_ticket *row_r, struct error *err);
 
 /*
+ * The seconds each of the period's tickets that waited on the customer
+ * spent waiting (a wait still running counts up to now).  Returns 1
+ * with *secs_r, 0 when done, -1 with err set.
+ */
+int store_report_wait_next(struct store_report *q, int64_t *secs_r,
+    struct error *err);
+
+/*
  * The period's tickets counted per mailbox (a ticket in two counts in
  * both) or per tag.
  */

@@ -22,7 +22,7 @@
 	" (SELECT min(b.mailbox) FROM ticket_mailboxes b" \
 	"  WHERE b.ticket_id = t.id)," \
 	" (SELECT max(e.at) FROM events e WHERE e.ticket_id = t.id" \
-	"  AND e.kind = 'reopen')," \
+	"  AND e.kind IN ('reopen', 'unclaim'))," \
 	" r.sla_clock, r.sla_since" \
 	" FROM tickets t LEFT JOIN events r ON r.id = (SELECT e.id" \
 	"  FROM events e WHERE e.ticket_id = t.id AND e.kind = 'sla-breach'" \

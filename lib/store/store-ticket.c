@@ -112,6 +112,11 @@ refuse_state(const struct tstate *ts, int64_t id, const char *what,
 		    "ticket #%" PRId64
 		    " was ignored by a rule (%s): reopen it before you %s it",
 		    id, ts->ignore, what);
+	case STATE_MERGED:
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " was merged into another (triage "
+		    "show %" PRId64 " names it): %s that one",
+		    id, id, what);
 	case STATE_ROUTED:
 	case STATE_ACKNOWLEDGED:
 		return error_set(err, ERR_REFUSED,
@@ -128,12 +133,13 @@ refuse_state(const struct tstate *ts, int64_t id, const char *what,
 static int
 is_open(enum store_state s)
 {
-	return s != STATE_CLOSED && s != STATE_IGNORED;
+	return s != STATE_CLOSED && s != STATE_IGNORED && s != STATE_MERGED;
 }
 
 /* The body of one workflow step, run inside its own unit of work. */
 typedef int step_fn(struct store *st, int64_t id, const struct tstate *ts,
     const struct store_actor *a, const void *arg, struct error *err);
+static step_fn event_step;
 
 static int
 run_step(struct store *st, int64_t id, const struct store_actor *a, step_fn *fn,
@@ -148,6 +154,9 @@ run_step(struct store *st, int64_t id, const struct store_actor *a, step_fn *fn,
 	if (r < 0)
 		return -1;
 	r = ticket_load(st, id, &ts, err);
+	/* a merged stub only keeps its record: the thread lives on */
+	if (r == 0 && ts.state == STATE_MERGED && fn != event_step)
+		r = refuse_state(&ts, id, "change", err);
 	if (r == 0)
 		r = fn(st, id, &ts, a, arg, err);
 	if (store_tx_leave(st, r == 0, err) < 0)
@@ -591,4 +600,190 @@ store_event(struct store *st, int64_t id, const struct store_actor *a,
 	if (kind == NULL || *kind == '\0')
 		return error_set(err, ERR_USAGE, "an event needs a kind");
 	return run_step(st, id, a, event_step, &e, err);
+}
+
+static int
+unclaim_step(struct store *st, int64_t id, const struct tstate *ts,
+    const struct store_actor *a, const void *arg, struct error *err)
+{
+	char detail[300];
+	int r;
+
+	(void)arg;
+	if (ts->state != STATE_CLAIMED && ts->state != STATE_WAITING)
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is %s: only a claimed ticket can be "
+		    "given back",
+		    id, store_state_name(ts->state));
+	/* the claim clock runs again from now (store-sla.c reads the event) */
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'new', owner = NULL,"
+	    " claimed_at = NULL, waited = waited + CASE WHEN wait_since"
+	    " IS NULL THEN 0 ELSE max(?1 - wait_since, 0) END,"
+	    " wait_since = NULL, wait_until = NULL, updated = ?1"
+	    " WHERE id = ?2",
+	    id, NULL, NULL, 0, err);
+	if (r < 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "from %s", ts->owner);
+	return store_add_event(st, id, a, "unclaim", detail, err);
+}
+
+int
+store_unclaim(struct store *st, int64_t id, const struct store_actor *a,
+    struct error *err)
+{
+	return run_step(st, id, a, unclaim_step, NULL, err);
+}
+
+static int
+wait_step(struct store *st, int64_t id, const struct tstate *ts,
+    const struct store_actor *a, const void *arg, struct error *err)
+{
+	int64_t until = *(const int64_t *)arg;
+	char detail[64] = "";
+	int r;
+
+	if (ts->state == STATE_WAITING)
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is already waiting on the customer",
+		    id);
+	if (ts->state != STATE_CLAIMED && ts->state != STATE_NEW)
+		return refuse_state(ts, id, "wait on", err);
+	r = claim_implied(st, id, ts, a, "wait", err);
+	if (r == 0)
+		r = ticket_update(st,
+		    "UPDATE tickets SET state = 'waiting', wait_since = ?1,"
+		    " wait_until = nullif(?5, 0), updated = ?1 WHERE id = ?2",
+		    id, NULL, NULL, until, err);
+	if (r < 0)
+		return -1;
+	if (until > 0)
+		store_format_time(until, "until ", detail, sizeof(detail));
+	return store_add_event(st, id, a, "wait", detail, err);
+}
+
+int
+store_wait(struct store *st, int64_t id, int64_t until,
+    const struct store_actor *a, struct error *err)
+{
+	if (until < 0)
+		return error_set(err, ERR_USAGE, "wait: a time before 1970");
+	return run_step(st, id, a, wait_step, &until, err);
+}
+
+struct resume_arg {
+	const char *why;
+	const char *rcpt; /* the owner's address, or NULL: tell nobody */
+	const char *text;
+};
+
+static int
+resume_step(struct store *st, int64_t id, const struct tstate *ts,
+    const struct store_actor *a, const void *arg, struct error *err)
+{
+	const struct resume_arg *ra = arg;
+	int r;
+
+	if (ts->state != STATE_WAITING)
+		return error_set(err, ERR_REFUSED,
+		    "ticket #%" PRId64 " is %s, not waiting", id,
+		    store_state_name(ts->state));
+	r = ticket_update(st,
+	    "UPDATE tickets SET state = 'claimed',"
+	    " waited = waited + max(?1 - coalesce(wait_since, ?1), 0),"
+	    " wait_since = NULL, wait_until = NULL, updated = ?1"
+	    " WHERE id = ?2",
+	    id, NULL, NULL, 0, err);
+	if (r == 0 && ra->rcpt != NULL)
+		r = store_outbox_add(st,
+		    &(struct store_outbox_new){ .ticket_id = id,
+			.kind = "reminder",
+			.rcpt = ra->rcpt,
+			.note = ra->text },
+		    NULL, err);
+	if (r < 0)
+		return -1;
+	return store_add_event(st, id, a, "resume", ra->why, err);
+}
+
+int
+store_wait_end(struct store *st, int64_t id, const char *why, const char *rcpt,
+    const char *text, const struct store_actor *a, struct error *err)
+{
+	struct resume_arg ra = { why, rcpt, text };
+
+	if (rcpt != NULL && text == NULL)
+		return error_set(err, ERR_USAGE,
+		    "resume: a recipient, no text");
+	return run_step(st, id, a, resume_step, &ra, err);
+}
+
+int
+store_waiting_due(struct store *st, size_t limit, int64_t **ids_r, size_t *n_r,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int r, rc;
+
+	r = store_prepare(st, &s,
+	    "SELECT id FROM tickets WHERE state = 'waiting'"
+	    " AND wait_until <= ?1 ORDER BY wait_until, id LIMIT ?2",
+	    err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, store_now(st));
+	sqlite3_bind_int64(s, 2, limit > 0 ? (int64_t)limit : 100);
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		r = store_sqlerr(st, err, "waiting tickets");
+		free(ids);
+	} else {
+		*ids_r = ids;
+		*n_r = n;
+	}
+	store_release(st, &s);
+	return r;
+}
+
+int
+store_ticket_brief(struct store *st, int64_t id, struct store_brief *b_r,
+    struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_brief b = { 0 };
+	int r;
+
+	r = store_prepare(st, &s,
+	    "SELECT state, coalesce(owner, ''), queue,"
+	    " coalesce(wait_since, 0), customer IS NOT NULL"
+	    " FROM tickets WHERE id = ?",
+	    err);
+	if (r < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	r = store_step_row(st, s, "ticket", err);
+	if (r == 0)
+		r = error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
+	if (r > 0 && store_state_parse((const char *)sqlite3_column_text(s, 0),
+			 &b.state) < 0)
+		r = error_set(err, ERR_INTERNAL,
+		    "ticket #%" PRId64 ": unknown state", id);
+	if (r > 0) {
+		snprintf(b.owner, sizeof(b.owner), "%s",
+		    sqlite3_column_text(s, 1));
+		snprintf(b.queue, sizeof(b.queue), "%s",
+		    sqlite3_column_text(s, 2));
+		b.wait_since = sqlite3_column_int64(s, 3);
+		b.has_customer = sqlite3_column_int(s, 4);
+		*b_r = b;
+		r = 0;
+	}
+	store_release(st, &s);
+	return r;
 }

@@ -497,6 +497,47 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_ticket ON events(ticket_id, id, kind, at);"
 	"CREATE INDEX ticket_mailboxes_mailbox"
 	"  ON ticket_mailboxes(mailbox, ticket_id);",
+	/*
+	 * 15: a BDR's day.  States gain 'waiting' (open: on the customer,
+	 * no SLA clock runs) and 'merged' (a closed stub; merged_into names
+	 * the ticket that took its messages).  A CHECK and a VIRTUAL
+	 * column's expression are not stored in the rows, so the table's
+	 * text is edited in place (SQLite's "ALTER TABLE" page, the
+	 * procedure for schema changes that keep the on-disk format): no
+	 * row has either state yet, so every index on is_open stays true;
+	 * rebuilding `tickets` instead would trip every foreign key that
+	 * names it.  wait_since/wait_until: the wait in progress; waited:
+	 * seconds spent waiting, all waits summed.  away: who is away
+	 * (until NULL: until they next act or say #back), the reason, and
+	 * whether an auto-reply said so.  assign_cursor: round-robin's
+	 * last pick per assign block.
+	 */
+	"PRAGMA writable_schema = ON;"
+	"UPDATE sqlite_schema SET sql = replace(replace(sql,"
+	"  '''acknowledged'',''closed'',''ignored'')',"
+	"  '''acknowledged'',''closed'',''ignored'',''waiting'',''merged'')'),"
+	"  'NOT IN (''closed'',''ignored'')',"
+	"  'NOT IN (''closed'',''ignored'',''merged'')')"
+	"  WHERE type = 'table' AND name = 'tickets';"
+	"PRAGMA writable_schema = RESET;"
+	"ALTER TABLE tickets ADD COLUMN wait_since INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN wait_until INTEGER;"
+	"ALTER TABLE tickets ADD COLUMN waited INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tickets ADD COLUMN merged_into INTEGER"
+	"  REFERENCES tickets(id);"
+	"CREATE INDEX tickets_waiting ON tickets(wait_until)"
+	"  WHERE state = 'waiting';"
+	"CREATE INDEX tickets_merged ON tickets(merged_into)"
+	"  WHERE merged_into IS NOT NULL;"
+	"CREATE TABLE away ("
+	"  name TEXT PRIMARY KEY,"
+	"  since INTEGER NOT NULL,"
+	"  until INTEGER,"
+	"  auto INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+	"CREATE TABLE assign_cursor ("
+	"  name TEXT PRIMARY KEY,"
+	"  last TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -506,7 +547,7 @@ _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION,
 
 static const char *const source_names[] = { "cli", "mail", "rule", "daemon" };
 static const char *const state_names[] = { "new", "claimed", "routed",
-	"acknowledged", "closed", "ignored" };
+	"acknowledged", "closed", "ignored", "waiting", "merged" };
 
 static const char *
 store_source_name(enum store_source s)
@@ -519,7 +560,7 @@ store_source_name(enum store_source s)
 const char *
 store_state_name(enum store_state s)
 {
-	if (s < STATE_NEW || s > STATE_IGNORED)
+	if (s < STATE_NEW || s > STATE_MERGED)
 		return "?";
 	return state_names[s];
 }
@@ -527,7 +568,7 @@ store_state_name(enum store_state s)
 int
 store_state_parse(const char *s, enum store_state *state_r)
 {
-	for (int i = STATE_NEW; i <= STATE_IGNORED; i++) {
+	for (int i = STATE_NEW; i <= STATE_MERGED; i++) {
 		if (strcmp(s, state_names[i]) == 0) {
 			*state_r = (enum store_state)i;
 			return 0;
@@ -1468,4 +1509,16 @@ store_check(struct store *st, struct error *err)
 		    (long long)sqlite3_column_int64(s, 1));
 	store_release(st, &s);
 	return r;
+}
+
+void
+store_format_time(int64_t t, const char *prefix, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char when[32] = "?";
+
+	if (gmtime_r(&tt, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(buf, len, "%s%s", prefix, when);
 }

@@ -39,7 +39,7 @@
 struct store;
 
 /* Newest schema version this code knows (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /* Where a change came from; stored in events.source. */
 enum store_source {
@@ -62,9 +62,12 @@ enum store_state {
 	STATE_ACKNOWLEDGED,
 	STATE_CLOSED,
 	STATE_IGNORED,
+	STATE_WAITING, /* claimed, on the customer: no SLA clock runs */
+	STATE_MERGED,  /* a stub: its thread moved to another ticket */
 };
 
-/* "new" "claimed" "routed" "acknowledged" "closed" "ignored". */
+/* "new" "claimed" "routed" "acknowledged" "closed" "ignored" "waiting"
+ * "merged". */
 const char *store_state_name(enum store_state s);
 /* Returns 0 and sets *state_r, or -1 when `s` names no state. */
 int store_state_parse(const char *s, enum store_state *state_r);
@@ -303,6 +306,98 @@ int store_reopen(struct store *st, int64_t id, const struct store_actor *a,
 /* Mark a customer-story candidate. */
 int store_story(struct store *st, int64_t id, const struct store_actor *a,
     struct error *err);
+/*
+ * claimed (or waiting) -> new: owner cleared, the claim clock runs
+ * again from now (an "unclaim" event, which store-sla.c reads).
+ */
+int store_unclaim(struct store *st, int64_t id, const struct store_actor *a,
+    struct error *err);
+/*
+ * claimed -> waiting (a new ticket is claimed first): on the customer,
+ * no SLA clock runs.  `until` > 0: the periodic job ends the wait then
+ * (store_waiting_due); 0: only the customer's next message does.
+ */
+int store_wait(struct store *st, int64_t id, int64_t until,
+    const struct store_actor *a, struct error *err);
+/*
+ * waiting -> claimed, the wait's time added to tickets.waited, a
+ * "resume" event saying `why`; `rcpt` not NULL: a "reminder" outbox row
+ * to it with `text` (subject line, blank line, body), in the same unit.
+ * ERR_REFUSED when the ticket is not waiting.
+ */
+int store_wait_end(struct store *st, int64_t id, const char *why,
+    const char *rcpt, const char *text, const struct store_actor *a,
+    struct error *err);
+/* What the day's decisions need of a ticket, without its thread. */
+struct store_brief {
+	enum store_state state;
+	char owner[256]; /* "" when none */
+	char queue[256];
+	int64_t wait_since; /* state waiting: since when */
+	int has_customer;   /* 0: only our side wrote so far */
+};
+int store_ticket_brief(struct store *st, int64_t id, struct store_brief *b_r,
+    struct error *err);
+/*
+ * Waiting tickets whose wait_until has come by the store's clock,
+ * oldest first, at most `limit`; *ids_r owned by the caller.
+ */
+int store_waiting_due(struct store *st, size_t limit, int64_t **ids_r,
+    size_t *n_r, struct error *err);
+/*
+ * Merge ticket `id` into `into`: messages, hits, tags, participants,
+ * mailboxes and scores move; `id` becomes a 'merged' stub pointing at
+ * `into`, its events shown with into's by store_show; later mail that
+ * threads into the stub joins `into`.  Refused (ERR_REFUSED) when
+ * either is merged already, `into` is closed, or the customers differ
+ * and `force` is 0.
+ */
+int store_merge(struct store *st, int64_t id, int64_t into, int force,
+    const struct store_actor *a, struct error *err);
+
+/* ---- away and auto-assignment (store-away.c) ---- */
+
+/*
+ * `name` is away from now until `until` (0: until they act again or
+ * are back).  `is_auto`: an auto-reply of theirs said so (any act of
+ * theirs ends it).  An "away" event about no ticket.
+ */
+int store_away(struct store *st, const char *name, int64_t until, int is_auto,
+    const char *reason, const struct store_actor *a, struct error *err);
+/*
+ * `name` is back: a "back" event when they were away (*was_r 1), else
+ * nothing (*was_r 0).  `only_auto`: only an auto-reply's away ends.
+ */
+int store_back(struct store *st, const char *name, int only_auto,
+    const struct store_actor *a, int *was_r, struct error *err);
+/* Is `name` away now (an until in the past is over)?  1, 0, -1. */
+int store_is_away(struct store *st, const char *name, struct error *err);
+/* Someone away: for `triage away` without a name and status. */
+struct store_away_rec {
+	char *name; /* owned */
+	int64_t since;
+	int64_t until; /* 0: until they act */
+	int is_auto;
+	char *reason; /* owned */
+};
+int store_away_list(struct store *st, struct store_away_rec **v_r, size_t *n_r,
+    struct error *err);
+void store_away_free(struct store_away_rec **vp, size_t n);
+/* How many tickets `name` holds open (claimed or waiting). */
+int store_open_count(struct store *st, const char *name, int64_t *n_r,
+    struct error *err);
+/* Round-robin's last pick for assign block `cursor` ("" if none yet). */
+int store_assign_last(struct store *st, const char *cursor, char *last,
+    size_t len, struct error *err);
+/*
+ * new -> claimed by `owner` for the daemon (an "assign" event saying
+ * `why`), and the cursor's last pick is `owner` (cursor NULL: left
+ * alone).  ERR_REFUSED when the ticket is not new.
+ */
+int store_assign(struct store *st, int64_t id, const char *owner,
+    const char *cursor, const char *why, const struct store_actor *a,
+    struct error *err);
+
 /* Free-form event (e.g. "reminder" from the SLA clock). */
 int store_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err);
@@ -425,8 +520,13 @@ struct store_detail {
 	size_t n_messages;
 	struct store_hit *hits;
 	size_t n_hits;
-	struct store_event_rec *events; /* oldest first */
+	struct store_event_rec *events; /* oldest first; a ticket's own and
+					   those of tickets merged into it */
 	size_t n_events;
+	int64_t merged_into; /* state merged: the ticket it went into */
+	int64_t wait_since;  /* state waiting: since when, and until when */
+	int64_t wait_until;  /* (0: until the customer writes) */
+	int64_t waited;	     /* seconds waited before, all waits summed */
 };
 
 struct store_filter {

@@ -15,6 +15,7 @@
 #include "accounts.h"
 #include "command.h"
 #include "conf.h"
+#include "desk.h"
 #include "forward.h"
 #include "mime.h"
 #include "roles.h"
@@ -302,6 +303,10 @@ ingest_commit(const struct ingest *ctx, struct store *st,
 	if (ctx->conf != NULL)
 		r = mailcmd_apply(st, ctx->conf, im->msg, im->cmds, &res.stored,
 		    0, &res.commands, err);
+	/* waits, away and assignment, after the commands it carried */
+	if (r == 0 && ctx->conf != NULL)
+		r = desk_after_ingest(st, ctx->conf, im->msg, &im->verdict,
+		    &res.stored, err);
 	if (r < 0)
 		return -1;
 	*res_r = res;

@@ -163,6 +163,71 @@ known_routes(const struct conf *c, struct buf *b)
 		buf_addstr(b, "none configured");
 }
 
+/* A time a command names ("#wait 3d"), from now; 0 for none. */
+static int
+command_time(struct apply *a, const struct command *cmd, int64_t *at_r,
+    struct error *err)
+{
+	*at_r = 0;
+	if (cmd->arg == NULL)
+		return 0;
+	if (command_until(cmd->arg, store_now(a->st), at_r) < 0 ||
+	    *at_r <= store_now(a->st))
+		return error_set(err, ERR_USAGE, "#%s %s: not a time to come",
+		    command_name(cmd->kind), cmd->arg);
+	return 0;
+}
+
+/* The BDR's day: waiting, merging, giving back, away and back. */
+static int
+apply_desk(struct apply *a, int64_t id, const struct command *cmd,
+    struct error *err)
+{
+	const struct store_actor *who = &a->actor;
+	int64_t at = 0, into = 0;
+	int was = 0;
+
+	switch (cmd->kind) {
+	case CMD_WAIT:
+		if (command_time(a, cmd, &at, err) < 0)
+			return -1;
+		return store_wait(a->st, id, at, who, err);
+	case CMD_MERGE:
+		if (command_ticket_id(cmd->arg, strlen(cmd->arg), &into) < 0)
+			return error_set(err, ERR_USAGE, "#merge: no ticket");
+		/* across customers only on the CLI, with --force */
+		return store_merge(a->st, id, into, 0, who, err);
+	case CMD_UNCLAIM:
+		return store_unclaim(a->st, id, who, err);
+	case CMD_AWAY:
+		if (command_time(a, cmd, &at, err) < 0)
+			return -1;
+		return store_away(a->st, who->name, at, 0, "by mail", who, err);
+	case CMD_BACK:
+		if (store_back(a->st, who->name, 0, who, &was, err) < 0)
+			return -1;
+		if (!was)
+			return error_set(err, ERR_REFUSED, "you are not away");
+		return 0;
+	default:
+		return error_set(err, ERR_USAGE, "unknown command");
+	}
+}
+
+/*
+ * #away and #back are about the sender, not a ticket: a mail with only
+ * these needs no thread.
+ */
+static int
+presence_only(const struct command_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		if (list->v[i].kind != CMD_AWAY && list->v[i].kind != CMD_BACK)
+			return 0;
+	}
+	return list->n > 0;
+}
+
 /* Apply one command; -1 with err set when it was refused or failed. */
 static int
 apply_one(struct apply *a, int64_t id, const struct command *cmd,
@@ -210,6 +275,12 @@ apply_one(struct apply *a, int64_t id, const struct command *cmd,
 		return store_story(a->st, id, who, err);
 	case CMD_ACK:
 		return store_ack(a->st, id, who, err);
+	case CMD_WAIT:
+	case CMD_MERGE:
+	case CMD_UNCLAIM:
+	case CMD_AWAY:
+	case CMD_BACK:
+		return apply_desk(a, id, cmd, err);
 	}
 	return error_set(err, ERR_USAGE, "unknown command");
 }
@@ -268,7 +339,7 @@ named_ticket(struct apply *a)
 	char msg[256];
 	int64_t tok;
 
-	if (!a->ing->new_ticket)
+	if (!a->ing->new_ticket || presence_only(a->list))
 		return a->ing->ticket_id;
 	if (command_subject_ticket(a->m->subject, &tok))
 		snprintf(msg, sizeof(msg),
@@ -425,6 +496,9 @@ command(struct apply *a, struct error *err)
 			r = close_stray(a, err);
 	} else {
 		a->res.outcome = MAILCMD_APPLIED;
+		/* "#away 2w" to the shared address opened a ticket: tidy */
+		if (a->ing->new_ticket && presence_only(a->list))
+			r = close_stray(a, err);
 	}
 	if (r == 0)
 		r = answer(a, id, err);

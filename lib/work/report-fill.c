@@ -204,6 +204,18 @@ fill_tickets(struct store_report *q, struct report *r,
 	return rc;
 }
 
+/* Waiting on the customer counts apart from the clocks it paused. */
+static int
+fill_waits(struct store_report *q, struct report *r, struct error *err)
+{
+	int64_t secs = 0;
+	int rc;
+
+	while ((rc = store_report_wait_next(q, &secs, err)) > 0)
+		report_durations_add(&r->times[REPORT_WAITING], secs, secs);
+	return rc;
+}
+
 static int
 fill_counts(struct store_report *q, struct report *r,
     enum store_report_count by, struct error *err)
@@ -366,6 +378,8 @@ report_fill_in(struct store *st, int64_t from, int64_t to, const char *mailbox,
 	r.hours = hours != NULL ? xstrdup(sla_hours_spec(hours)) : NULL;
 	r.zone = zone;
 	rc = fill_tickets(q, &r, hours, day_zone, progress, err);
+	if (rc == 0)
+		rc = fill_waits(q, &r, err);
 	if (rc == 0)
 		rc = fill_counts(q, &r, STORE_COUNT_MAILBOX, err);
 	if (rc == 0)

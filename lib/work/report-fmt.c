@@ -22,9 +22,10 @@ static const int64_t hist_upper[REPORT_HIST_BUCKETS] = { 15 * 60, 30 * 60, 3600,
 static const char *const hist_labels[REPORT_HIST_BUCKETS] = { "<15m", "15-30m",
 	"30m-1h", "1-2h", "2-4h", "4-8h", "8-24h", "1-3d", ">3d" };
 static const char *const time_names[REPORT_TIME_COUNT] = { "claim", "route",
-	"acknowledge", "first_response" };
+	"acknowledge", "first_response", "waiting" };
 static const char *const time_titles[REPORT_TIME_COUNT] = { "to claim",
-	"to route", "to acknowledge", "to first response" };
+	"to route", "to acknowledge", "to first response",
+	"waiting on the customer" };
 
 int64_t
 report_hist_upper(size_t i)

@@ -57,6 +57,8 @@ enum report_time {
 	REPORT_TO_ROUTE,     /* created -> first route */
 	REPORT_TO_ACK,	     /* routed -> acknowledged */
 	REPORT_TO_RESPONSE,  /* created -> first reply to the customer */
+	REPORT_WAITING,	     /* time waiting on the customer (all waits
+				of a ticket that waited; no SLA runs) */
 	REPORT_TIME_COUNT,
 };
 

@@ -15,6 +15,7 @@
 #include "accounts.h"
 #include "buf.h"
 #include "conf.h"
+#include "desk.h"
 #include "forward.h"
 #include "mime.h"
 #include "report-fill.h"
@@ -93,14 +94,21 @@ outside(const struct conf *c, const char *to)
  * there would only come back.
  */
 static const char *
-recipient(const struct conf *c, const struct accounts *a,
+recipient(struct store *st, const struct conf *c, const struct accounts *a,
     const struct store_sla_ticket *t)
 {
 	const struct conf_route *route;
 	const struct account *acct;
-	const char *to;
+	struct error err = { 0 };
+	const char *to = NULL;
 
-	to = outside(c, accounts_owner_address(t->owner, c));
+	/* a member away: a manager (desk.h); failing that, as if no owner */
+	if (t->owner != NULL && conf_member_by_name(c, t->owner) != NULL &&
+	    store_schema_version(st) >= 12)
+		(void)desk_stand_in(st, c, t->owner, &to, &err);
+	else
+		to = accounts_owner_address(t->owner, c);
+	to = outside(c, to);
 	if (to != NULL)
 		return to;
 	route = t->route != NULL ? conf_route(c, t->route) : NULL;
@@ -158,7 +166,7 @@ remind_one(struct store *st, const struct conf *c, const struct accounts *a,
     const struct store_sla_ticket *t, const struct sla_result *res,
     const struct sla_run_opts *o, struct sla_tick *tick, struct error *err)
 {
-	const char *to = recipient(c, a, t);
+	const char *to = recipient(st, c, a, t);
 	struct error rerr = { 0 };
 	struct buf text;
 	int sent = 0, r;

@@ -8,6 +8,7 @@ state_of(enum store_state s)
 	case STATE_NEW:
 		return SLA_STATE_NEW;
 	case STATE_CLAIMED:
+	case STATE_WAITING: /* on the customer: paused, as a claim is */
 		return SLA_STATE_CLAIMED;
 	case STATE_ROUTED:
 		return SLA_STATE_ROUTED;
@@ -15,6 +16,7 @@ state_of(enum store_state s)
 		return SLA_STATE_ACKED;
 	case STATE_CLOSED:
 	case STATE_IGNORED:
+	case STATE_MERGED:
 		break;
 	}
 	return SLA_STATE_CLOSED;
