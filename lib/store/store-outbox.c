@@ -97,28 +97,25 @@ store_outbox_add(struct store *st, const struct store_outbox_new *o,
 }
 
 /* Step a prepared select to the end, collecting rows. */
+static void
+read_any(sqlite3_stmt *s, void *row)
+{
+	read_row(s, row);
+}
+
 static int
 collect(struct store *st, sqlite3_stmt *s, struct store_outbox **rows_r,
     size_t *n_r, struct error *err)
 {
-	struct store_outbox *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	void *v;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap != 0 ? cap * 2 : 8;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		memset(&v[n], 0, sizeof(v[n]));
-		read_row(s, &v[n++]);
-	}
-	if (rc != SQLITE_DONE) {
-		store_outbox_free(&v, n);
-		return store_sqlerr(st, err, "outbox");
+	if (store_collect(st, s, sizeof(**rows_r), read_any, &v, n_r, "outbox",
+		err) < 0) {
+		*rows_r = v;
+		store_outbox_free(rows_r, *n_r);
+		return -1;
 	}
 	*rows_r = v;
-	*n_r = n;
 	return 0;
 }
 

@@ -56,6 +56,15 @@ void store_release(struct store *st, sqlite3_stmt **sp);
 /* Turn the last SQLite error into err (ERR_TEMP for busy/locked). */
 int store_sqlerr(struct store *st, struct error *err, const char *what);
 /*
+ * Step `s` to its end, each row read by `read` into a new zeroed
+ * element of `size` bytes appended to *v_r (*n_r counting them).  On
+ * -1 (err set, "what" naming the list) the rows read so far stay in
+ * *v_r for the caller to free with its own free function.
+ */
+int store_collect(struct store *st, sqlite3_stmt *s, size_t size,
+    void (*read)(sqlite3_stmt *s, void *row), void **v_r, size_t *n_r,
+    const char *what, struct error *err);
+/*
  * Step a lookup: 1 with a row to read, 0 when there is none, -1 with
  * err set when the database failed (never read as "none").
  */

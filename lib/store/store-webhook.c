@@ -45,28 +45,25 @@ read_row(sqlite3_stmt *s, struct store_webhook *w)
 	w->detail = store_col_text(s, 16);
 }
 
+static void
+read_any(sqlite3_stmt *s, void *row)
+{
+	read_row(s, row);
+}
+
 static int
 collect(struct store *st, sqlite3_stmt *s, struct store_webhook **rows_r,
     size_t *n_r, struct error *err)
 {
-	struct store_webhook *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	void *v;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap != 0 ? cap * 2 : 8;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		memset(&v[n], 0, sizeof(v[n]));
-		read_row(s, &v[n++]);
-	}
-	if (rc != SQLITE_DONE) {
-		store_webhook_free(&v, n);
-		return store_sqlerr(st, err, "webhooks");
+	if (store_collect(st, s, sizeof(**rows_r), read_any, &v, n_r,
+		"webhooks", err) < 0) {
+		*rows_r = v;
+		store_webhook_free(rows_r, *n_r);
+		return -1;
 	}
 	*rows_r = v;
-	*n_r = n;
 	return 0;
 }
 

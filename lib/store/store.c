@@ -600,6 +600,28 @@ store_sqlerr(struct store *st, struct error *err, const char *what)
 }
 
 int
+store_collect(struct store *st, sqlite3_stmt *s, size_t size,
+    void (*read)(sqlite3_stmt *s, void *row), void **v_r, size_t *n_r,
+    const char *what, struct error *err)
+{
+	char *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap != 0 ? cap * 2 : 8;
+			v = xreallocarray(v, cap, size);
+		}
+		memset(v + n * size, 0, size);
+		read(s, v + n++ * size);
+	}
+	*v_r = v;
+	*n_r = n;
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(st, err, what);
+}
+
+int
 store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
     struct error *err)
 {
