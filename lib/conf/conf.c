@@ -633,10 +633,12 @@ same_mailbox(const char *a, size_t n, const char *mb)
 	       strncasecmp(strchr(plus, '@'), mb + at, strlen(mb + at)) == 0;
 }
 
-const struct conf_mailbox *
-conf_reads(const struct conf *c, const char *list)
+const char *
+conf_list_next(const char **cursor, size_t *n_r)
 {
-	for (const char *p = list; p != NULL && *p != '\0';) {
+	const char *p = *cursor;
+
+	while (p != NULL && *p != '\0') {
 		const char *end = p + strcspn(p, ",");
 		const char *lt = memchr(p, '<', (size_t)(end - p));
 		const char *a = lt != NULL ? lt + 1 : p;
@@ -646,13 +648,30 @@ conf_reads(const struct conf *c, const char *list)
 		n = strcspn(a, ">, \t");
 		if (a + n > end)
 			n = (size_t)(end - a);
+		p = *end == ',' ? end + 1 : end;
+		if (n > 0) {
+			*cursor = p;
+			*n_r = n;
+			return a;
+		}
+	}
+	*cursor = p;
+	return NULL;
+}
+
+const struct conf_mailbox *
+conf_reads(const struct conf *c, const char *list)
+{
+	const char *a;
+	size_t n;
+
+	while ((a = conf_list_next(&list, &n)) != NULL) {
 		for (size_t i = 0; i < c->n_mailboxes; i++) {
 			const char *mb = c->mailboxes[i].address;
 
 			if (mb != NULL && same_mailbox(a, n, mb))
 				return &c->mailboxes[i];
 		}
-		p = *end == ',' ? end + 1 : end;
 	}
 	return NULL;
 }

@@ -211,6 +211,12 @@ const char *conf_route_closest(const struct conf *c, const char *name);
  * would come back.  Returns that mailbox, or NULL.
  */
 const struct conf_mailbox *conf_reads(const struct conf *c, const char *list);
+/*
+ * The next address of a list as the config writes it ("a@x, Name <b@y>"):
+ * its start and *n_r bytes (the angle brackets and name left out), the
+ * cursor moved past it; NULL at the end.
+ */
+const char *conf_list_next(const char **cursor, size_t *n_r);
 
 /*
  * The effective configuration (`triage config show`): every setting of

@@ -57,21 +57,12 @@ static int
 route_lists(const struct conf_route *r, const char *address)
 {
 	size_t alen = strlen(address);
-	const char *p = r->to;
+	const char *p = r->to, *a;
+	size_t n;
 
-	while (p != NULL && *p != '\0') {
-		const char *end = p + strcspn(p, ",");
-		const char *lt = memchr(p, '<', (size_t)(end - p));
-		const char *a = lt != NULL ? lt + 1 : p;
-		size_t n;
-
-		a += strspn(a, " \t");
-		n = strcspn(a, ">, \t");
-		if (a + n > end)
-			n = (size_t)(end - a);
+	while ((a = conf_list_next(&p, &n)) != NULL) {
 		if (n == alen && strncasecmp(a, address, n) == 0)
 			return 1;
-		p = *end == ',' ? end + 1 : end;
 	}
 	return 0;
 }
