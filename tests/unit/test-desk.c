@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "accounts.h"
 #include "command.h"
 #include "conf.h"
 #include "desk.h"
@@ -459,6 +460,51 @@ test_least_open(void **state)
 	store_close(&st);
 }
 
+/*
+ * A key account's owner gets every ticket of their account, whatever
+ * round-robin's turn; the rest go round among all members as before.
+ */
+static void
+test_key_account_owner(void **state)
+{
+	static const char csv[] = "domain,account,tier,owner\n"
+				  "bigco.example,BigCo,key,carol\n";
+	struct accounts *accts = NULL;
+	struct accounts_errors aerrs = { NULL, 0 };
+	struct store *st = open_fresh("keyacct");
+	struct store_detail *d;
+	int64_t id, n[3];
+
+	(void)state;
+	assert_int_equal(
+	    accounts_parse("accounts.csv", csv, strlen(csv), &accts, &aerrs),
+	    0);
+	ingest_store_setup(st, &conf, accts);
+	assign_on(CONF_ASSIGN_ROUND_ROBIN);
+	for (int k = 0; k < 4; k++) {
+		char from[64];
+
+		snprintf(from, sizeof(from), "buyer%d@bigco.example", k);
+		id = customer(st, from, 400 + k, NULL);
+		d = show(st, id);
+		assert_non_null(d->t.owner);
+		assert_string_equal(d->t.owner, "carol");
+		store_detail_free(&d);
+		id = customer(st, "kim@other.example", 500 + k, NULL);
+		d = show(st, id);
+		assert_non_null(d->t.owner); /* round-robin's pick */
+		store_detail_free(&d);
+	}
+	owners(st, n);
+	assert_int_equal(n[0] + n[1] + n[2], 8);
+	assert_true(n[2] >= 4);
+	assert_true(n[0] >= 1 && n[1] >= 1); /* the others still go round */
+	assign_off();
+	ingest_store_setup(st, &conf, NULL);
+	store_close(&st);
+	accounts_free(&accts);
+}
+
 /* Reminders for someone away go to a manager who is not. */
 static void
 test_stand_in(void **state)
@@ -566,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_away_auto_reply),
 		cmocka_unit_test(test_round_robin_even),
 		cmocka_unit_test(test_least_open),
+		cmocka_unit_test(test_key_account_owner),
 		cmocka_unit_test(test_stand_in),
 	};
 
