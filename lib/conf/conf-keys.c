@@ -591,9 +591,28 @@ load_names(struct loader *l, const config_setting_t *g, const char *name,
     char ***v_r, size_t *n_r)
 {
 	const config_setting_t *s = config_setting_get_member(g, name);
-	const char *text;
-	size_t n;
+	const char *text, *cur, *a;
+	size_t n, len;
 
+	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING) {
+		/* "a, b" too: what `triage config show` prints */
+		cur = config_setting_get_string(s);
+		*v_r = NULL;
+		for (n = 0; (a = conf_list_next(&cur, &len)) != NULL; n++) {
+			*v_r = xreallocarray(*v_r, n + 2, sizeof(**v_r));
+			(*v_r)[n] = xstrndup(a, len);
+			(*v_r)[n + 1] = NULL;
+			if (!conf_valid_name((*v_r)[n]))
+				conf_lerr(l, s,
+				    "'%s' in assign: element %zu is not a "
+				    "name",
+				    name, n + 1);
+		}
+		*n_r = n;
+		if (n == 0)
+			conf_lerr(l, s, "'%s' in assign is empty", name);
+		return n > 0;
+	}
 	if (s == NULL ||
 	    (!config_setting_is_array(s) && !config_setting_is_list(s))) {
 		conf_lerr(l, s != NULL ? s : g,

@@ -98,19 +98,45 @@ format_custom(const struct key *k, const void *base, char *buf, size_t len)
 
 static void walk_table(struct walk *w, const struct table *t, const void *base);
 
-/* events as one string, "qualify, route": conf-webhook.c reads it back. */
+/*
+ * A list of names as one string, "qualify, route": the loaders of
+ * webhooks' events and of assign's queues and members read it back.
+ */
 static void
-walk_events(struct walk *w, const void *base)
+walk_names(struct walk *w, const char *key, char *const *v, size_t n_v)
 {
-	const struct conf_webhook *h = base;
 	char buf[1024];
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < h->n_events && n < sizeof(buf); i++)
+	for (size_t i = 0; i < n_v && n < sizeof(buf); i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
-		    i > 0 ? ", " : "", h->events[i]);
-	w->ops->value(w->arg, "events", buf, 0);
+		    i > 0 ? ", " : "", v[i]);
+	w->ops->value(w->arg, key, buf, 0);
+}
+
+static void
+walk_events(struct walk *w, const void *base)
+{
+	const struct conf_webhook *h = base;
+
+	walk_names(w, "events", h->events, h->n_events);
+}
+
+static void
+walk_assign(struct walk *w, const struct conf *c)
+{
+	const struct conf_assign *a = &c->assign;
+
+	if (a->n_queues == 0)
+		return;
+	w->ops->open(w->arg, "assign", 0);
+	walk_names(w, "queues", a->queues, a->n_queues);
+	w->ops->value(w->arg, "mode",
+	    a->mode == CONF_ASSIGN_LEAST_OPEN ? "least-open" : "round-robin",
+	    0);
+	walk_names(w, "members", a->members, a->n_members);
+	w->ops->close(w->arg, 0);
 }
 
 static void
@@ -180,6 +206,9 @@ walk_block(struct walk *w, const struct key *k, const void *base)
 		return;
 	} else if (strcmp(k->name, "events") == 0) {
 		walk_events(w, base);
+		return;
+	} else if (strcmp(k->name, "assign") == 0) {
+		walk_assign(w, c);
 		return;
 	} else {
 		return; /* a block this walker does not know: not shown */

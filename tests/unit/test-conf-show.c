@@ -161,6 +161,40 @@ test_round_trip(void **state)
 	conf_free(&c);
 }
 
+/* assign is shown, and what is shown loads back the same. */
+static void
+test_assign_round_trip(void **state)
+{
+	char *path, *first, *again;
+	struct conf *c, *d;
+
+	(void)state;
+	path = write_conf("assign.conf",
+	    MAILBOX "team = ( { name = \"alice\"; address = \"a@example.com\";"
+		    " role = \"bdr\"; }, { name = \"bob\";"
+		    " address = \"b@example.com\"; role = \"bdr\"; } );\n"
+		    "assign = { queues = (\"sales\"); mode = \"least-open\";"
+		    " members = (\"alice\", \"bob\"); };\n");
+	c = load(path);
+	first = printed(c);
+	assert_non_null(strstr(first, "assign = {\n"));
+	assert_non_null(strstr(first, "members = \"alice, bob\""));
+	assert_non_null(strstr(first, "mode = \"least-open\""));
+	free(path);
+	path = write_conf("assign-again.conf", first);
+	d = load(path);
+	assert_int_equal(d->assign.n_members, 2);
+	assert_string_equal(d->assign.members[1], "bob");
+	assert_int_equal(d->assign.mode, CONF_ASSIGN_LEAST_OPEN);
+	again = printed(d);
+	assert_string_equal(first, again);
+	free(again);
+	free(first);
+	free(path);
+	conf_free(&d);
+	conf_free(&c);
+}
+
 static int
 setup(void **state)
 {
@@ -186,6 +220,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_assign_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
