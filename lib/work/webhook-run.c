@@ -60,8 +60,12 @@ mark_down(struct pass *p, const char *url, const char *why)
 {
 	if (p->n_down == sizeof(p->down) / sizeof(p->down[0]))
 		return;
+	/* cut at the bound by hand: gcc -O2 warns of snprintf's cut */
+	size_t n = strnlen(why, sizeof(p->down_why[0]) - 1);
+
 	p->down[p->n_down] = url;
-	snprintf(p->down_why[p->n_down], sizeof(p->down_why[0]), "%s", why);
+	memcpy(p->down_why[p->n_down], why, n);
+	p->down_why[p->n_down][n] = '\0';
 	p->n_down++;
 }
 
