@@ -53,8 +53,8 @@ enum db_errclass {
 
 /* db_open's flags. */
 #define DB_OPEN_READONLY 0x1 /* SQLite: SQLITE_OPEN_READONLY */
-#define DB_OPEN_CREATE	 0x2 /* SQLite: create the file if missing */
-#define DB_OPEN_URI	 0x4 /* SQLite: target is a file: URI */
+#define DB_OPEN_CREATE 0x2   /* SQLite: create the file if missing */
+#define DB_OPEN_URI 0x4	     /* SQLite: target is a file: URI */
 
 /* db_begin's modes. */
 enum db_tx {
@@ -81,6 +81,11 @@ int db_target_is_pg(const char *target);
  */
 int db_open(const char *target, int flags, const char *password_file,
     struct db **db_r);
+/*
+ * Was this triage built with the PostgreSQL driver?  When it was not,
+ * db_open of a PostgreSQL target fails with no handle.
+ */
+int db_have_pg(void);
 /* Close the connection; NULL is ignored. */
 void db_close(struct db *db);
 enum db_backend db_backend(const struct db *db);
@@ -130,7 +135,11 @@ int db_col_is_null(struct db_stmt *s, int i);
  */
 int db_exec(struct db *db, const char *sql);
 
-/* Transactions and savepoints (names are plain identifiers). */
+/*
+ * Transactions and savepoints (names are plain identifiers of at most
+ * 63 characters; another name is DB_ERROR without touching the
+ * database).
+ */
 int db_begin(struct db *db, enum db_tx mode);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
