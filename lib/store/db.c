@@ -17,12 +17,19 @@
 #define DISPATCH(obj, fn, ...) db_sqlite_##fn(__VA_ARGS__)
 #endif
 
+/*
+ * A conninfo begins with a keyword and '=' ("host=db dbname=triage");
+ * a path or a file: URI may hold '=' further on ("/srv/a=b/triage.db",
+ * "file:/x.db?mode=ro") and is not one.
+ */
 int
 db_target_is_pg(const char *target)
 {
+	size_t key = strspn(target, "abcdefghijklmnopqrstuvwxyz_");
+
 	return strncmp(target, "postgresql://", 13) == 0 ||
 	       strncmp(target, "postgres://", 11) == 0 ||
-	       strchr(target, '=') != NULL;
+	       (key > 0 && target[key + strspn(target + key, " \t")] == '=');
 }
 
 int
@@ -30,7 +37,7 @@ db_open(const char *target, int flags, const char *password_file,
     struct db **db_r)
 {
 	*db_r = NULL;
-	if (db_target_is_pg(target)) {
+	if (!(flags & DB_OPEN_URI) && db_target_is_pg(target)) {
 #ifdef TRIAGE_HAVE_PG
 		return db_pg_open(target, password_file, db_r);
 #else
