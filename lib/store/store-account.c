@@ -19,7 +19,7 @@ store_owner_address(struct store *st, int64_t id, const struct conf *c,
 {
 	const struct account *acct = NULL;
 	const char *addr;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char *customer = NULL;
 	int r;
 
@@ -27,16 +27,16 @@ store_owner_address(struct store *st, int64_t id, const struct conf *c,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW)
+	db_bind_int64(s, 1, id);
+	r = db_step(s);
+	if (r == DB_ROW)
 		customer = store_col_text(s, 0);
-	else if (r == SQLITE_DONE)
+	else if (r == DB_DONE)
 		error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
 	else
 		store_sqlerr(st, err, "ticket customer");
 	store_release(st, &s);
-	if (r != SQLITE_ROW)
+	if (r != DB_ROW)
 		return -1;
 	if (customer != NULL && st->accounts != NULL)
 		acct = accounts_lookup_address(st->accounts, customer);
@@ -60,7 +60,7 @@ store_owner_address(struct store *st, int64_t id, const struct conf *c,
 	else
 		*addr_r = xstrdup(addr);
 	free(customer);
-	return r == SQLITE_ROW ? 0 : r;
+	return r == DB_ROW ? 0 : r;
 }
 
 int

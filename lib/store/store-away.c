@@ -17,18 +17,18 @@ static int
 away_exec(struct store *st, const char *sql, const char *t2, const char *t3,
     int64_t i4, int64_t i5, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, sql, err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
+	db_bind_int64(s, 1, store_now(st));
 	store_bind_text(s, 2, t2);
 	store_bind_text(s, 3, t3);
-	sqlite3_bind_int64(s, 4, i4);
-	sqlite3_bind_int64(s, 5, i5);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int64(s, 4, i4);
+	db_bind_int64(s, 5, i5);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "away");
 	store_release(st, &s);
 	return r;
@@ -76,7 +76,7 @@ store_back(struct store *st, const char *name, int only_auto,
 	r = away_exec(st,
 	    "DELETE FROM away WHERE name = ?2 AND (?4 = 0 OR auto = 1)", name,
 	    NULL, only_auto, 0, err);
-	was = r == 0 && sqlite3_changes(st->db) > 0;
+	was = r == 0 && db_changes(st->db) > 0;
 	if (r == 0 && was)
 		r = store_add_event(st, 0, a, "back", name, err);
 	if (store_tx_leave(st, r == 0, err) < 0)
@@ -89,7 +89,7 @@ store_back(struct store *st, const char *name, int only_auto,
 int
 store_is_away(struct store *st, const char *name, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -99,7 +99,7 @@ store_is_away(struct store *st, const char *name, struct error *err)
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, name);
-	sqlite3_bind_int64(s, 2, store_now(st));
+	db_bind_int64(s, 2, store_now(st));
 	r = store_step_row(st, s, "away", err);
 	store_release(st, &s);
 	return r;
@@ -109,7 +109,7 @@ int
 store_away_list(struct store *st, struct store_away_rec **v_r, size_t *n_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	struct store_away_rec *v = NULL;
 	size_t n = 0;
 	int r, rc;
@@ -120,18 +120,18 @@ store_away_list(struct store *st, struct store_away_rec **v_r, size_t *n_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	db_bind_int64(s, 1, store_now(st));
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n].name = store_col_text(s, 0);
-		v[n].since = sqlite3_column_int64(s, 1);
-		v[n].until = sqlite3_column_int64(s, 2);
-		v[n].is_auto = sqlite3_column_int(s, 3);
+		v[n].since = db_col_int64(s, 1);
+		v[n].until = db_col_int64(s, 2);
+		v[n].is_auto = db_col_int(s, 3);
 		v[n].reason = store_col_text(s, 4);
 		n++;
 	}
 	store_release(st, &s);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_away_free(&v, n);
 		return store_sqlerr(st, err, "away list");
 	}
@@ -157,7 +157,7 @@ int
 store_open_count(struct store *st, const char *name, int64_t *n_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -169,7 +169,7 @@ store_open_count(struct store *st, const char *name, int64_t *n_r,
 	store_bind_text(s, 1, name);
 	r = store_step_row(st, s, "open tickets", err);
 	if (r > 0) {
-		*n_r = sqlite3_column_int64(s, 0);
+		*n_r = db_col_int64(s, 0);
 		r = 0;
 	}
 	store_release(st, &s);
@@ -180,7 +180,7 @@ int
 store_assign_last(struct store *st, const char *cursor, char *last, size_t len,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -190,8 +190,7 @@ store_assign_last(struct store *st, const char *cursor, char *last, size_t len,
 	store_bind_text(s, 1, cursor);
 	r = store_step_row(st, s, "assign cursor", err);
 	if (r >= 0)
-		snprintf(last, len, "%s",
-		    r > 0 ? (const char *)sqlite3_column_text(s, 0) : "");
+		snprintf(last, len, "%s", r > 0 ? db_col_text(s, 0) : "");
 	store_release(st, &s);
 	return r < 0 ? -1 : 0;
 }
@@ -208,7 +207,7 @@ assign_in_tx(struct store *st, int64_t id, const char *owner,
 	    " claimed_at = coalesce(claimed_at, ?1), updated = ?1"
 	    " WHERE id = ?4 AND state = 'new'",
 	    owner, NULL, id, 0, err);
-	if (r == 0 && sqlite3_changes(st->db) == 0)
+	if (r == 0 && db_changes(st->db) == 0)
 		return error_set(err, ERR_REFUSED,
 		    "ticket #%" PRId64 " is not new: not assigned", id);
 	if (r == 0 && cursor != NULL)

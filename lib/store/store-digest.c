@@ -21,7 +21,7 @@ int
 store_digest_last(struct store *st, int64_t *day_r, int64_t *created_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -30,12 +30,12 @@ store_digest_last(struct store *st, int64_t *day_r, int64_t *created_r,
 	    err);
 	if (r < 0)
 		return -1;
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		*day_r = sqlite3_column_int64(s, 0);
-		*created_r = sqlite3_column_int64(s, 1);
+	r = db_step(s);
+	if (r == DB_ROW) {
+		*day_r = db_col_int64(s, 0);
+		*created_r = db_col_int64(s, 1);
 		r = 0;
-	} else if (r == SQLITE_DONE) {
+	} else if (r == DB_DONE) {
 		*day_r = 0;
 		*created_r = 0;
 		r = 0;
@@ -50,7 +50,7 @@ int
 store_digest_add(struct store *st, int64_t day, const char *rcpt,
     const char *text, int *added_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -59,14 +59,14 @@ store_digest_add(struct store *st, int64_t day, const char *rcpt,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, day);
-	sqlite3_bind_int64(s, 2, store_now(st));
+	db_bind_int64(s, 1, day);
+	db_bind_int64(s, 2, store_now(st));
 	store_bind_text(s, 3, rcpt);
 	store_bind_text(s, 4, text);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	if (db_step(s) != DB_DONE) {
 		r = store_sqlerr(st, err, "add digest");
 	} else {
-		*added_r = sqlite3_changes(st->db) > 0;
+		*added_r = db_changes(st->db) > 0;
 		r = 0;
 	}
 	store_release(st, &s);
@@ -77,7 +77,7 @@ int
 store_digest_pending(struct store *st, struct store_digest_row *row_r,
     int *found_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -87,15 +87,15 @@ store_digest_pending(struct store *st, struct store_digest_row *row_r,
 	    err);
 	if (r < 0)
 		return -1;
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		row_r->day = sqlite3_column_int64(s, 0);
+	r = db_step(s);
+	if (r == DB_ROW) {
+		row_r->day = db_col_int64(s, 0);
 		row_r->rcpt = store_col_text(s, 1);
 		row_r->text = store_col_text(s, 2);
-		row_r->attempts = sqlite3_column_int(s, 3);
+		row_r->attempts = db_col_int(s, 3);
 		*found_r = 1;
 		r = 0;
-	} else if (r == SQLITE_DONE) {
+	} else if (r == DB_DONE) {
 		*found_r = 0;
 		r = 0;
 	} else {
@@ -117,7 +117,7 @@ int
 store_digest_done(struct store *st, int64_t day, const char *error,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	if (error == NULL)
@@ -132,10 +132,10 @@ store_digest_done(struct store *st, int64_t day, const char *error,
 		    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, day);
-	sqlite3_bind_int64(s, 2, store_now(st));
+	db_bind_int64(s, 1, day);
+	db_bind_int64(s, 2, store_now(st));
 	store_bind_text(s, 3, error);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "record digest");
 	store_release(st, &s);
 	return r;

@@ -30,7 +30,7 @@
 static int
 is_shared_address(struct store *st, const char *addr, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	const char *at = strrchr(addr, '@');
 	int r, found = 0;
 
@@ -40,8 +40,8 @@ is_shared_address(struct store *st, const char *addr, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	while (!found && sqlite3_step(s) == SQLITE_ROW) {
-		const char *sh = (const char *)sqlite3_column_text(s, 0);
+	while (!found && db_step(s) == DB_ROW) {
+		const char *sh = db_col_text(s, 0);
 		const char *sat = strrchr(sh, '@');
 		size_t local;
 
@@ -147,7 +147,7 @@ static int
 ensure_mailbox(struct store *st, const struct store_ingest_in *in,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -162,7 +162,7 @@ ensure_mailbox(struct store *st, const struct store_ingest_in *in,
 	store_bind_text(s, 1, in->mailbox);
 	store_bind_text(s, 2, in->mailbox_address);
 	store_bind_text(s, 3, in->queue);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "mailbox");
 	store_release(st, &s);
 	return r;
@@ -174,7 +174,7 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
     const char *message_id, int64_t *row_r, int64_t *ticket_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	*row_r = 0;
@@ -187,12 +187,12 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
 		if (r < 0)
 			return -1;
 		store_bind_text(s, 1, in->mailbox);
-		sqlite3_bind_int64(s, 2, in->uidvalidity);
-		sqlite3_bind_int64(s, 3, in->uid);
+		db_bind_int64(s, 2, in->uidvalidity);
+		db_bind_int64(s, 3, in->uid);
 		r = store_step_row(st, s, "duplicate by UID", err);
 		if (r > 0) {
-			*row_r = sqlite3_column_int64(s, 0);
-			*ticket_r = sqlite3_column_int64(s, 1);
+			*row_r = db_col_int64(s, 0);
+			*ticket_r = db_col_int64(s, 1);
 		}
 		store_release(st, &s);
 		if (r < 0)
@@ -210,8 +210,8 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
 	store_bind_text(s, 2, message_id);
 	r = store_step_row(st, s, "duplicate by Message-ID", err);
 	if (r > 0) {
-		*row_r = sqlite3_column_int64(s, 0);
-		*ticket_r = sqlite3_column_int64(s, 1);
+		*row_r = db_col_int64(s, 0);
+		*ticket_r = db_col_int64(s, 1);
 	}
 	store_release(st, &s);
 	return r < 0 ? -1 : 0;
@@ -219,7 +219,7 @@ find_duplicate(struct store *st, const struct store_ingest_in *in,
 
 /* Bind the parsed fields shared by insert and reprocess (?2 .. ?18). */
 void
-store_bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
+store_bind_parsed(struct db_stmt *s, const struct msg *m, const char *direction)
 {
 	struct buf b;
 
@@ -230,32 +230,27 @@ store_bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 			buf_addstr(&b, " ");
 		buf_addstr(&b, m->references[i]);
 	}
-	sqlite3_bind_text(s, 3, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, 3, b.data != NULL ? b.data : "", -1);
 	buf_reset(&b);
-	sqlite3_bind_int64(s, 4, m->date);
+	db_bind_int64(s, 4, m->date);
 	store_bind_text(s, 5, m->subject);
 	store_bind_text(s, 6, m->from.name);
 	store_bind_text(s, 7, m->from.addr);
 	store_bind_text(s, 8, m->from_domain);
 	join_addrs(&b, &m->to);
-	sqlite3_bind_text(s, 9, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, 9, b.data != NULL ? b.data : "", -1);
 	buf_reset(&b);
 	join_addrs(&b, &m->cc);
-	sqlite3_bind_text(s, 10, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, 10, b.data != NULL ? b.data : "", -1);
 	buf_reset(&b);
 	join_addrs(&b, &m->reply_to);
-	sqlite3_bind_text(s, 11, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, 11, b.data != NULL ? b.data : "", -1);
 	buf_reset(&b);
 	for (size_t i = 0; i < m->n_headers; i++) {
 		buf_printf(&b, "%s: %s\n", m->headers[i].name,
 		    m->headers[i].value);
 	}
-	sqlite3_bind_text(s, 12, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, 12, b.data != NULL ? b.data : "", -1);
 	buf_reset(&b);
 	store_bind_text(s, 13, m->text);
 	store_bind_text(s, 14, m->forwarded);
@@ -263,14 +258,12 @@ store_bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
 		buf_printf(&b, "%s\t%s\t%zu\n", m->attachments[i].filename,
 		    m->attachments[i].content_type, m->attachments[i].size);
 	}
-	sqlite3_bind_text(s, 15, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, 15, b.data != NULL ? b.data : "", -1);
 	buf_reset(&b);
-	sqlite3_bind_int(s, 16, (int)m->flags);
+	db_bind_int(s, 16, (int)m->flags);
 	for (size_t i = 0; i < m->n_problems; i++)
 		buf_printf(&b, "%s\n", m->problems[i]);
-	sqlite3_bind_text(s, 17, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, 17, b.data != NULL ? b.data : "", -1);
 	store_bind_text(s, 18, direction);
 	buf_free(&b);
 }
@@ -280,7 +273,7 @@ store_bind_parsed(sqlite3_stmt *s, const struct msg *m, const char *direction)
  * the outbox's loop protection reads them from the row (schema 8).
  */
 static void
-bind_x_loop(sqlite3_stmt *s, int i, const struct msg *m)
+bind_x_loop(struct db_stmt *s, int i, const struct msg *m)
 {
 	struct buf b;
 
@@ -290,8 +283,7 @@ bind_x_loop(sqlite3_stmt *s, int i, const struct msg *m)
 			buf_printf(&b, "%s%s", b.len > 0 ? "\n" : "",
 			    m->headers[h].value);
 	}
-	sqlite3_bind_text(s, i, b.data != NULL ? b.data : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(s, i, b.data != NULL ? b.data : "", -1);
 	buf_free(&b);
 }
 
@@ -300,7 +292,7 @@ insert_message(struct store *st, const struct store_ingest_in *in,
     const char *message_id, int64_t ticket_id, const char *direction,
     const char *status, const char *error, int64_t *row_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	/* an older schema (a test of its upgrade) has no x_loop */
@@ -331,26 +323,26 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 		store_bind_parsed(s, in->msg, direction);
 	} else {
 		for (int i = 2; i <= 17; i++)
-			sqlite3_bind_text(s, i, "", 0, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, store_now(st));
-		sqlite3_bind_int(s, 16, 0);
+			db_bind_text(s, i, "", 0);
+		db_bind_int64(s, 4, store_now(st));
+		db_bind_int(s, 16, 0);
 		store_bind_text(s, 18, "in");
 	}
 	store_bind_text(s, 19, in->mailbox);
-	sqlite3_bind_int64(s, 20, in->uid > 0 ? in->uidvalidity : 0);
-	sqlite3_bind_int64(s, 21, in->uid > 0 ? in->uid : 0);
-	sqlite3_bind_int64(s, 22, store_now(st));
+	db_bind_int64(s, 20, in->uid > 0 ? in->uidvalidity : 0);
+	db_bind_int64(s, 21, in->uid > 0 ? in->uid : 0);
+	db_bind_int64(s, 22, store_now(st));
 	store_bind_text(s, 23, status);
 	store_bind_text(s, 24, error);
-	sqlite3_bind_blob(s, 25, in->raw, (int)in->raw_len, SQLITE_STATIC);
+	db_bind_blob(s, 25, in->raw, (int)in->raw_len);
 	if (ticket_id > 0)
-		sqlite3_bind_int64(s, 26, ticket_id);
+		db_bind_int64(s, 26, ticket_id);
 	if (st->version >= 9)
 		bind_x_loop(s, 27, in->msg);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	if (db_step(s) != DB_DONE) {
 		r = store_sqlerr(st, err, "insert message");
 	} else {
-		*row_r = sqlite3_last_insert_rowid(st->db);
+		*row_r = db_last_insert_id(st->db);
 		store_fts_pending(st, *row_r);
 	}
 	store_release(st, &s);
@@ -361,7 +353,7 @@ static int
 add_mailbox(struct store *st, int64_t id, const char *mailbox,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -370,9 +362,9 @@ add_mailbox(struct store *st, int64_t id, const char *mailbox,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	store_bind_text(s, 2, mailbox);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "ticket mailbox");
 	store_release(st, &s);
 	return r;
@@ -383,7 +375,7 @@ static int
 set_account(struct store *st, int64_t id, const struct account *acct,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -392,8 +384,8 @@ set_account(struct store *st, int64_t id, const struct account *acct,
 		return -1;
 	store_bind_text(s, 1, acct->name);
 	store_bind_text(s, 2, account_tier_name(acct->tier));
-	sqlite3_bind_int64(s, 3, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int64(s, 3, id);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "ticket account");
 	store_release(st, &s);
 	return r;
@@ -407,7 +399,7 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	const char *customer = NULL, *queue = p->queue;
 	const struct account *acct = NULL;
 	enum priority prio;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char detail[512];
 	int r;
 
@@ -431,20 +423,20 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	store_bind_text(s, 1, p->msg->subject);
 	store_bind_text(s, 2, p->ignored ? "ignored" : "new");
 	store_bind_text(s, 3, queue);
-	sqlite3_bind_int(s, 4, (int)prio);
+	db_bind_int(s, 4, (int)prio);
 	store_bind_text(s, 5, customer);
 	store_bind_text(s, 6, p->ignored ? v->ignore : NULL);
 	if (related > 0)
-		sqlite3_bind_int64(s, 7, related);
-	sqlite3_bind_int64(s, 8, store_now(st));
-	sqlite3_bind_int64(s, 9, store_now(st));
-	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_bind_int64(s, 7, related);
+	db_bind_int64(s, 8, store_now(st));
+	db_bind_int64(s, 9, store_now(st));
+	if (db_step(s) != DB_DONE) {
 		r = store_sqlerr(st, err, "insert ticket");
 		store_release(st, &s);
 		return -1;
 	}
 	store_release(st, &s);
-	*id_r = sqlite3_last_insert_rowid(st->db);
+	*id_r = db_last_insert_id(st->db);
 	if (acct != NULL && set_account(st, *id_r, acct, err) < 0)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s from %s in %s, queue %s%s%s",
@@ -464,7 +456,7 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 static int
 set_message_ticket(struct store *st, int64_t row, int64_t id, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -473,9 +465,9 @@ set_message_ticket(struct store *st, int64_t row, int64_t id, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, row);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, row);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "message ticket");
 	store_release(st, &s);
 	return r;
@@ -660,7 +652,7 @@ int
 store_mailbox_checkpoint(struct store *st, const char *mailbox,
     int64_t uidvalidity, int64_t last_uid, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	/* A new UIDVALIDITY resets the checkpoint; else it only advances. */
@@ -675,10 +667,10 @@ store_mailbox_checkpoint(struct store *st, const char *mailbox,
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, mailbox);
-	sqlite3_bind_int64(s, 2, uidvalidity);
-	sqlite3_bind_int64(s, 3, last_uid);
-	sqlite3_bind_int64(s, 4, store_now(st));
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int64(s, 2, uidvalidity);
+	db_bind_int64(s, 3, last_uid);
+	db_bind_int64(s, 4, store_now(st));
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "checkpoint");
 	store_release(st, &s);
 	return r;
@@ -688,7 +680,7 @@ int
 store_mailbox_get(struct store *st, const char *mailbox, int64_t *uidvalidity_r,
     int64_t *last_uid_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t v = 0, u = 0;
 	int r;
 
@@ -701,8 +693,8 @@ store_mailbox_get(struct store *st, const char *mailbox, int64_t *uidvalidity_r,
 	store_bind_text(s, 1, mailbox);
 	r = store_step_row(st, s, "checkpoint", err);
 	if (r > 0) {
-		v = sqlite3_column_int64(s, 0);
-		u = sqlite3_column_int64(s, 1);
+		v = db_col_int64(s, 0);
+		u = db_col_int64(s, 1);
 	}
 	store_release(st, &s);
 	if (r < 0)

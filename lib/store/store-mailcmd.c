@@ -45,7 +45,7 @@ int
 store_answers_since(struct store *st, const char *rcpt, int64_t since,
     int64_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -55,11 +55,11 @@ store_answers_since(struct store *st, const char *rcpt, int64_t since,
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, rcpt);
-	sqlite3_bind_int64(s, 2, since);
-	if (sqlite3_step(s) != SQLITE_ROW)
+	db_bind_int64(s, 2, since);
+	if (db_step(s) != DB_ROW)
 		r = store_sqlerr(st, err, "count answers");
 	else
-		*n_r = sqlite3_column_int64(s, 0);
+		*n_r = db_col_int64(s, 0);
 	store_release(st, &s);
 	return r;
 }
@@ -68,7 +68,7 @@ int
 store_message_copies(struct store *st, int64_t message_row, int64_t *n_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -78,11 +78,11 @@ store_message_copies(struct store *st, int64_t message_row, int64_t *n_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, message_row);
-	if (sqlite3_step(s) != SQLITE_ROW)
+	db_bind_int64(s, 1, message_row);
+	if (db_step(s) != DB_ROW)
 		r = store_sqlerr(st, err, "count copies");
 	else
-		*n_r = sqlite3_column_int64(s, 0);
+		*n_r = db_col_int64(s, 0);
 	store_release(st, &s);
 	return r;
 }
@@ -92,7 +92,7 @@ store_answer_get(struct store *st, int64_t outbox_id, struct store_answer *a_r,
     struct error *err)
 {
 	struct store_answer a = { 0 };
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -104,13 +104,13 @@ store_answer_get(struct store *st, int64_t outbox_id, struct store_answer *a_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, outbox_id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	db_bind_int64(s, 1, outbox_id);
+	if (db_step(s) != DB_ROW) {
 		r = error_set(err, ERR_NOTFOUND, "no answer in outbox row %lld",
 		    (long long)outbox_id);
 	} else {
-		a.id = sqlite3_column_int64(s, 0);
-		a.ticket_id = sqlite3_column_int64(s, 1);
+		a.id = db_col_int64(s, 0);
+		a.ticket_id = db_col_int64(s, 1);
 		a.rcpt = store_col_text(s, 2);
 		a.text = store_col_text(s, 3);
 		a.in_reply_to = store_col_text(s, 4);

@@ -60,7 +60,7 @@ struct side {
 static int
 load_side(struct store *st, int64_t id, struct side *sd, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -70,17 +70,16 @@ load_side(struct store *st, int64_t id, struct side *sd, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	r = store_step_row(st, s, "ticket", err);
 	if (r == 0)
 		r = error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
 	if (r > 0) {
-		snprintf(sd->state, sizeof(sd->state), "%s",
-		    sqlite3_column_text(s, 0));
+		snprintf(sd->state, sizeof(sd->state), "%s", db_col_text(s, 0));
 		snprintf(sd->customer, sizeof(sd->customer), "%s",
-		    sqlite3_column_text(s, 1));
-		sd->merged_into = sqlite3_column_int64(s, 2);
-		sd->n_messages = sqlite3_column_int64(s, 3);
+		    db_col_text(s, 1));
+		sd->merged_into = db_col_int64(s, 2);
+		sd->n_messages = db_col_int64(s, 3);
 		r = 0;
 	}
 	store_release(st, &s);
@@ -119,7 +118,7 @@ check_merge(int64_t id, int64_t into, const struct side *from,
 static int
 merge_rows(struct store *st, int64_t id, int64_t into, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r = 0;
 
 	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]) && r == 0;
@@ -127,10 +126,10 @@ merge_rows(struct store *st, int64_t id, int64_t into, struct error *err)
 		r = store_prepare(st, &s, moves[i], err);
 		if (r < 0)
 			break;
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, into);
-		sqlite3_bind_int64(s, 3, store_now(st));
-		if (sqlite3_step(s) != SQLITE_DONE)
+		db_bind_int64(s, 1, id);
+		db_bind_int64(s, 2, into);
+		db_bind_int64(s, 3, store_now(st));
+		if (db_step(s) != DB_DONE)
 			r = store_sqlerr(st, err, "merge");
 		store_release(st, &s);
 	}
@@ -188,7 +187,7 @@ store_merge(struct store *st, int64_t id, int64_t into, int force,
 int
 store_follow_merge(struct store *st, int64_t *id, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t next;
 	int r = 0;
 
@@ -201,9 +200,9 @@ store_follow_merge(struct store *st, int64_t *id, struct error *err)
 		    err);
 		if (r < 0)
 			break;
-		sqlite3_bind_int64(s, 1, *id);
+		db_bind_int64(s, 1, *id);
 		r = store_step_row(st, s, "merged ticket", err);
-		next = r > 0 ? sqlite3_column_int64(s, 0) : 0;
+		next = r > 0 ? db_col_int64(s, 0) : 0;
 		store_release(st, &s);
 		if (r < 0)
 			break;

@@ -25,24 +25,24 @@
 static const struct store_actor daemon_actor = { "triaged", STORE_SRC_DAEMON };
 
 static void
-read_row(sqlite3_stmt *s, struct store_outbox *o)
+read_row(struct db_stmt *s, struct store_outbox *o)
 {
-	o->id = sqlite3_column_int64(s, 0);
-	o->ticket_id = sqlite3_column_int64(s, 1);
-	o->message_row = sqlite3_column_int64(s, 2);
+	o->id = db_col_int64(s, 0);
+	o->ticket_id = db_col_int64(s, 1);
+	o->message_row = db_col_int64(s, 2);
 	o->kind = store_col_text(s, 3);
 	o->route = store_col_text(s, 4);
 	o->rcpt = store_col_text(s, 5);
 	o->state = store_col_text(s, 6);
-	o->attempts = sqlite3_column_int(s, 7);
-	o->parts_sent = sqlite3_column_int(s, 8);
-	o->created = sqlite3_column_int64(s, 9);
-	o->next_attempt = sqlite3_column_int64(s, 10);
-	o->sent_at = sqlite3_column_int64(s, 11);
+	o->attempts = db_col_int(s, 7);
+	o->parts_sent = db_col_int(s, 8);
+	o->created = db_col_int64(s, 9);
+	o->next_attempt = db_col_int64(s, 10);
+	o->sent_at = db_col_int64(s, 11);
 	o->last_error = store_col_text(s, 12);
 	o->note = store_col_text(s, 13);
-	o->upto_message = sqlite3_column_int64(s, 14);
-	o->msg_flags = (unsigned)sqlite3_column_int(s, 15);
+	o->upto_message = db_col_int64(s, 14);
+	o->msg_flags = (unsigned)db_col_int(s, 15);
 	o->msg_from = store_col_text(s, 16);
 	o->msg_x_loop = store_col_text(s, 17);
 	o->html = store_col_text(s, 18);
@@ -52,7 +52,7 @@ int
 store_outbox_add(struct store *st, const struct store_outbox_new *o,
     int64_t *id_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	/* A forward of the whole thread is pinned to the thread as it is
@@ -78,33 +78,33 @@ store_outbox_add(struct store *st, const struct store_outbox_new *o,
 	if (r < 0)
 		return -1;
 	if (o->ticket_id > 0)
-		sqlite3_bind_int64(s, 1, o->ticket_id);
+		db_bind_int64(s, 1, o->ticket_id);
 	if (o->message_row > 0)
-		sqlite3_bind_int64(s, 2, o->message_row);
+		db_bind_int64(s, 2, o->message_row);
 	store_bind_text(s, 3, o->kind);
 	store_bind_text(s, 4, o->route);
 	store_bind_text(s, 5, o->rcpt);
 	store_bind_text(s, 6, o->note);
-	sqlite3_bind_int64(s, 7, store_now(st));
+	db_bind_int64(s, 7, store_now(st));
 	if (st->version >= 12)
 		store_bind_text(s, 8, o->html);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "outbox");
 	else if (id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(st->db);
+		*id_r = db_last_insert_id(st->db);
 	store_release(st, &s);
 	return r;
 }
 
 /* Step a prepared select to the end, collecting rows. */
 static void
-read_any(sqlite3_stmt *s, void *row)
+read_any(struct db_stmt *s, void *row)
 {
 	read_row(s, row);
 }
 
 static int
-collect(struct store *st, sqlite3_stmt *s, struct store_outbox **rows_r,
+collect(struct store *st, struct db_stmt *s, struct store_outbox **rows_r,
     size_t *n_r, struct error *err)
 {
 	void *v;
@@ -123,7 +123,7 @@ int
 store_outbox_due(struct store *st, size_t limit, struct store_outbox **rows_r,
     size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -133,8 +133,8 @@ store_outbox_due(struct store *st, size_t limit, struct store_outbox **rows_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
-	sqlite3_bind_int64(s, 2, limit != 0 ? (int64_t)limit : DUE_DEFAULT);
+	db_bind_int64(s, 1, store_now(st));
+	db_bind_int64(s, 2, limit != 0 ? (int64_t)limit : DUE_DEFAULT);
 	r = collect(st, s, rows_r, n_r, err);
 	store_release(st, &s);
 	return r;
@@ -144,7 +144,7 @@ int
 store_outbox_list(struct store *st, const char *state, size_t limit,
     struct store_outbox **rows_r, size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -155,7 +155,7 @@ store_outbox_list(struct store *st, const char *state, size_t limit,
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);
-	sqlite3_bind_int64(s, 2, limit != 0 ? (int64_t)limit : -1);
+	db_bind_int64(s, 2, limit != 0 ? (int64_t)limit : -1);
 	r = collect(st, s, rows_r, n_r, err);
 	store_release(st, &s);
 	return r;
@@ -166,14 +166,14 @@ store_outbox_get(struct store *st, int64_t id, struct store_outbox *row_r,
     struct error *err)
 {
 	struct store_outbox *v = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t n = 0;
 	int r;
 
 	r = store_prepare(st, &s, SELECT_ROWS " WHERE o.id = ?", err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	r = collect(st, s, &v, &n, err);
 	store_release(st, &s);
 	if (r < 0)
@@ -197,7 +197,7 @@ update_row(struct store *st, int64_t id, const char *sql, const char *text,
     int64_t value, const char *kind, const char *detail,
     const struct store_actor *a, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t ticket = 0;
 	int r, rc, ok = 0;
 
@@ -207,13 +207,13 @@ update_row(struct store *st, int64_t id, const char *sql, const char *text,
 	r = store_prepare(st, &s, sql, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, store_now(st));
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, store_now(st));
 	store_bind_text(s, 3, text);
-	sqlite3_bind_int64(s, 4, value);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
+	db_bind_int64(s, 4, value);
+	rc = db_step(s);
+	if (rc != DB_ROW) {
+		if (rc == DB_DONE)
 			r = error_set(err, ERR_NOTFOUND,
 			    "outbox row %" PRId64 " is not in a state for that",
 			    id);
@@ -221,7 +221,7 @@ update_row(struct store *st, int64_t id, const char *sql, const char *text,
 			r = store_sqlerr(st, err, "outbox update");
 		goto out;
 	}
-	ticket = sqlite3_column_int64(s, 0);
+	ticket = db_col_int64(s, 0);
 	store_release(st, &s);
 	/* a report is about no ticket: its row is its whole record */
 	if (kind != NULL && ticket > 0)
@@ -361,7 +361,7 @@ static int
 count_query(struct store *st, const char *sql, const char *text, int64_t *n_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, sql, err);
@@ -369,8 +369,8 @@ count_query(struct store *st, const char *sql, const char *text, int64_t *n_r,
 		return -1;
 	if (text != NULL)
 		store_bind_text(s, 1, text);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n_r = sqlite3_column_int64(s, 0);
+	if (db_step(s) == DB_ROW)
+		*n_r = db_col_int64(s, 0);
 	else
 		r = store_sqlerr(st, err, "outbox count");
 	store_release(st, &s);
@@ -381,7 +381,7 @@ int
 store_outbox_sent_since(struct store *st, int64_t ticket_id, int64_t since,
     int64_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -391,10 +391,10 @@ store_outbox_sent_since(struct store *st, int64_t ticket_id, int64_t since,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, ticket_id);
-	sqlite3_bind_int64(s, 2, since);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n_r = sqlite3_column_int64(s, 0);
+	db_bind_int64(s, 1, ticket_id);
+	db_bind_int64(s, 2, since);
+	if (db_step(s) == DB_ROW)
+		*n_r = db_col_int64(s, 0);
 	else
 		r = store_sqlerr(st, err, "outbox count");
 	store_release(st, &s);

@@ -5,7 +5,7 @@
 #ifndef TRIAGE_STORE_PRIVATE_H
 #define TRIAGE_STORE_PRIVATE_H
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include "msgid.h"
 #include "store.h"
@@ -14,8 +14,8 @@
 #define STORE_STMT_CACHE 96
 
 struct store_stmt {
-	const char *sql;    /* foreign: a string literal, the cache key */
-	sqlite3_stmt *stmt; /* owned */
+	const char *sql;      /* foreign: a string literal, the cache key */
+	struct db_stmt *stmt; /* owned */
 	int busy;
 };
 
@@ -23,7 +23,7 @@ struct store_stmt {
 #define STORE_MAX_DEPTH 16
 
 struct store {
-	sqlite3 *db;	  /* owned */
+	struct db *db;	  /* owned */
 	char *path;	  /* owned */
 	int depth;	  /* 0: no transaction; 1: BEGIN; >1 savepoints */
 	int64_t fts_from; /* first message row not full-text indexed, or 0 */
@@ -50,9 +50,9 @@ struct store {
  * the cache key).  Give it back with store_release, which resets it and
  * clears its bindings (or finalizes an uncached one) and sets *sp NULL.
  */
-int store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
+int store_prepare(struct store *st, struct db_stmt **stmt_r, const char *sql,
     struct error *err);
-void store_release(struct store *st, sqlite3_stmt **sp);
+void store_release(struct store *st, struct db_stmt **sp);
 /* Turn the last SQLite error into err (ERR_TEMP for busy/locked). */
 int store_sqlerr(struct store *st, struct error *err, const char *what);
 /*
@@ -61,14 +61,14 @@ int store_sqlerr(struct store *st, struct error *err, const char *what);
  * -1 (err set, "what" naming the list) the rows read so far stay in
  * *v_r for the caller to free with its own free function.
  */
-int store_collect(struct store *st, sqlite3_stmt *s, size_t size,
-    void (*read)(sqlite3_stmt *s, void *row), void **v_r, size_t *n_r,
+int store_collect(struct store *st, struct db_stmt *s, size_t size,
+    void (*read)(struct db_stmt *s, void *row), void **v_r, size_t *n_r,
     const char *what, struct error *err);
 /*
  * Step a lookup: 1 with a row to read, 0 when there is none, -1 with
  * err set when the database failed (never read as "none").
  */
-int store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
+int store_step_row(struct store *st, struct db_stmt *s, const char *what,
     struct error *err);
 /* Run SQL without parameters or results. */
 int store_exec(struct store *st, const char *sql, struct error *err);
@@ -92,9 +92,9 @@ int store_tx_enter(struct store *st, struct error *err);
 int store_tx_leave(struct store *st, int ok, struct error *err);
 
 /* Bind a C string, or NULL when s is NULL. */
-int store_bind_text(sqlite3_stmt *s, int i, const char *v);
+int store_bind_text(struct db_stmt *s, int i, const char *v);
 /* A column as an owned string; NULL for SQL NULL. */
-char *store_col_text(sqlite3_stmt *s, int i);
+char *store_col_text(struct db_stmt *s, int i);
 
 /* `prefix` then `t` as "2026-11-09T10:00:00Z" (UTC) into buf, cut to len. */
 void store_format_time(int64_t t, const char *prefix, char *buf, size_t len);
@@ -167,7 +167,7 @@ struct placing {
 int store_direction(struct store *st, const struct msg *m, const char **dir_r,
     struct error *err);
 /* Bind the parsed fields shared by insert and reprocess (?2 .. ?18). */
-void store_bind_parsed(sqlite3_stmt *s, const struct msg *m,
+void store_bind_parsed(struct db_stmt *s, const struct msg *m,
     const char *direction);
 /*
  * Thread a message into a ticket and apply its verdict; a new message

@@ -60,29 +60,29 @@ ticket_clear(struct store_ticket *t)
 }
 
 static void
-fill_ticket(sqlite3_stmt *s, struct store_ticket *t)
+fill_ticket(struct db_stmt *s, struct store_ticket *t)
 {
 	enum store_state state = STATE_NEW;
 
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(s, 0);
+	t->id = db_col_int64(s, 0);
 	t->subject = store_col_text(s, 1);
-	store_state_parse((const char *)sqlite3_column_text(s, 2), &state);
+	store_state_parse(db_col_text(s, 2), &state);
 	t->state = state;
 	t->queue = store_col_text(s, 3);
-	t->priority = (enum priority)sqlite3_column_int(s, 4);
+	t->priority = (enum priority)db_col_int(s, 4);
 	t->owner = store_col_text(s, 5);
 	t->route = store_col_text(s, 6);
 	t->customer = store_col_text(s, 7);
-	t->qualified = sqlite3_column_int(s, 8);
+	t->qualified = db_col_int(s, 8);
 	t->qualify_reason = store_col_text(s, 9);
-	t->story = sqlite3_column_int(s, 10);
+	t->story = db_col_int(s, 10);
 	t->ignore_reason = store_col_text(s, 11);
-	t->related_to = sqlite3_column_int64(s, 12);
-	t->created = sqlite3_column_int64(s, 13);
-	t->updated = sqlite3_column_int64(s, 14);
+	t->related_to = db_col_int64(s, 12);
+	t->created = db_col_int64(s, 13);
+	t->updated = db_col_int64(s, 14);
 	for (int i = 0; i < DIM_COUNT; i++)
-		t->scores[i] = sqlite3_column_int(s, 15 + i);
+		t->scores[i] = db_col_int(s, 15 + i);
 	t->account = store_col_text(s, 20);
 	t->tier = store_col_text(s, 21);
 }
@@ -92,7 +92,7 @@ static int
 load_list(struct store *st, const char *sql, int64_t id, char ***v_r,
     size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char **v = NULL;
 	size_t n = 0;
 	int r, rc;
@@ -100,12 +100,12 @@ load_list(struct store *st, const char *sql, int64_t id, char ***v_r,
 	r = store_prepare(st, &s, sql, err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	db_bind_int64(s, 1, id);
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n++] = store_col_text(s, 0);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = store_sqlerr(st, err, "list");
 	store_release(st, &s);
 	*v_r = v;
@@ -132,18 +132,18 @@ load_lists(struct store *st, struct store_ticket *t, struct error *err)
 
 /* Step `s` to the end, appending each row as a ticket. */
 static int
-collect(struct store *st, sqlite3_stmt *s, struct store_ticket **v_r,
+collect(struct store *st, struct db_stmt *s, struct store_ticket **v_r,
     size_t *n_r, struct error *err)
 {
 	struct store_ticket *v = NULL;
 	size_t n = 0;
 	int r = 0, rc;
 
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		fill_ticket(s, &v[n++]);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = store_sqlerr(st, err, "query");
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = load_lists(st, &v[i], err);
@@ -160,7 +160,7 @@ int
 store_queue(struct store *st, const struct store_filter *f,
     struct store_ticket **v_r, size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r, has_state = f->state >= 0;
 
 	r = store_prepare(st, &s,
@@ -172,7 +172,7 @@ store_queue(struct store *st, const struct store_filter *f,
 	if (has_state)
 		store_bind_text(s, 3,
 		    store_state_name((enum store_state)f->state));
-	sqlite3_bind_int64(s, 4, f->limit > 0 ? (int64_t)f->limit : -1);
+	db_bind_int64(s, 4, f->limit > 0 ? (int64_t)f->limit : -1);
 	r = collect(st, s, v_r, n_r, err);
 	store_release(st, &s);
 	return r;
@@ -209,7 +209,7 @@ int
 store_search(struct store *st, const char *query, size_t limit,
     struct store_ticket **v_r, size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char *q;
 	int r;
 
@@ -227,7 +227,7 @@ store_search(struct store *st, const char *query, size_t limit,
 	    err);
 	if (r == 0) {
 		store_bind_text(s, 1, q);
-		sqlite3_bind_int64(s, 2, limit > 0 ? (int64_t)limit : -1);
+		db_bind_int64(s, 2, limit > 0 ? (int64_t)limit : -1);
 		r = collect(st, s, v_r, n_r, err);
 	}
 	store_release(st, &s);
@@ -249,7 +249,7 @@ store_tickets_free(struct store_ticket **vp, size_t n)
 static int
 load_messages(struct store *st, struct store_detail *d, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r, rc;
 
 	/* A message copied to two mailboxes is shown once. */
@@ -262,20 +262,20 @@ load_messages(struct store *st, struct store_detail *d, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, d->t.id);
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	db_bind_int64(s, 1, d->t.id);
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		struct store_message *m;
 
 		d->messages = xreallocarray(d->messages, d->n_messages + 1,
 		    sizeof(*d->messages));
 		m = &d->messages[d->n_messages++];
-		m->id = sqlite3_column_int64(s, 0);
+		m->id = db_col_int64(s, 0);
 		m->message_id = store_col_text(s, 1);
 		m->from = store_col_text(s, 2);
 		m->from_name = store_col_text(s, 3);
 		m->to = store_col_text(s, 4);
 		m->cc = store_col_text(s, 5);
-		m->date = sqlite3_column_int64(s, 6);
+		m->date = db_col_int64(s, 6);
 		m->direction = store_col_text(s, 7);
 		m->subject = store_col_text(s, 8);
 		m->text = store_col_text(s, 9);
@@ -283,7 +283,7 @@ load_messages(struct store *st, struct store_detail *d, struct error *err)
 		m->status = store_col_text(s, 11);
 		m->error = store_col_text(s, 12);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = store_sqlerr(st, err, "messages");
 	store_release(st, &s);
 	return r;
@@ -292,7 +292,7 @@ load_messages(struct store *st, struct store_detail *d, struct error *err)
 static int
 load_hits(struct store *st, struct store_detail *d, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r, rc;
 
 	r = store_prepare(st, &s,
@@ -301,8 +301,8 @@ load_hits(struct store *st, struct store_detail *d, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, d->t.id);
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	db_bind_int64(s, 1, d->t.id);
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		struct store_hit *h;
 
 		d->hits =
@@ -310,11 +310,11 @@ load_hits(struct store *st, struct store_detail *d, struct error *err)
 		h = &d->hits[d->n_hits++];
 		h->rule = store_col_text(s, 0);
 		h->file = store_col_text(s, 1);
-		h->line = sqlite3_column_int(s, 2);
+		h->line = db_col_int(s, 2);
 		h->target = store_col_text(s, 3);
 		h->match = store_col_text(s, 4);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = store_sqlerr(st, err, "hits");
 	store_release(st, &s);
 	return r;
@@ -323,7 +323,7 @@ load_hits(struct store *st, struct store_detail *d, struct error *err)
 static int
 load_events(struct store *st, struct store_detail *d, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r, rc;
 
 	/* with the events of tickets merged into this one (schema 15) */
@@ -337,21 +337,21 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, d->t.id);
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	db_bind_int64(s, 1, d->t.id);
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		struct store_event_rec *e;
 
 		d->events = xreallocarray(d->events, d->n_events + 1,
 		    sizeof(*d->events));
 		e = &d->events[d->n_events++];
-		e->at = sqlite3_column_int64(s, 0);
+		e->at = db_col_int64(s, 0);
 		e->actor = store_col_text(s, 1);
 		e->source = store_col_text(s, 2);
 		e->kind = store_col_text(s, 3);
 		e->detail = store_col_text(s, 4);
 		e->unix_user = store_col_text(s, 5);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = store_sqlerr(st, err, "events");
 	store_release(st, &s);
 	return r;
@@ -361,7 +361,7 @@ load_events(struct store *st, struct store_detail *d, struct error *err)
 static int
 load_desk(struct store *st, struct store_detail *d, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	if (st->version < 15)
@@ -372,13 +372,13 @@ load_desk(struct store *st, struct store_detail *d, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, d->t.id);
+	db_bind_int64(s, 1, d->t.id);
 	r = store_step_row(st, s, "ticket", err);
 	if (r > 0) {
-		d->merged_into = sqlite3_column_int64(s, 0);
-		d->wait_since = sqlite3_column_int64(s, 1);
-		d->wait_until = sqlite3_column_int64(s, 2);
-		d->waited = sqlite3_column_int64(s, 3);
+		d->merged_into = db_col_int64(s, 0);
+		d->wait_since = db_col_int64(s, 1);
+		d->wait_until = db_col_int64(s, 2);
+		d->waited = db_col_int64(s, 3);
 		r = 0;
 	}
 	store_release(st, &s);
@@ -390,14 +390,14 @@ store_show(struct store *st, int64_t id, struct store_detail **d_r,
     struct error *err)
 {
 	struct store_detail *d;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, T_COLS "WHERE id = ?1", err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	if (db_step(s) != DB_ROW) {
 		store_release(st, &s);
 		return error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
 	}
@@ -468,7 +468,7 @@ static int
 load_ids(struct store *st, const char *sql, int64_t arg, int64_t **ids_r,
     size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t *v = NULL;
 	size_t n = 0;
 	int r, rc;
@@ -476,12 +476,12 @@ load_ids(struct store *st, const char *sql, int64_t arg, int64_t **ids_r,
 	r = store_prepare(st, &s, sql, err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, arg);
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	db_bind_int64(s, 1, arg);
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		v = xreallocarray(v, n + 1, sizeof(*v));
-		v[n++] = sqlite3_column_int64(s, 0);
+		v[n++] = db_col_int64(s, 0);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		r = store_sqlerr(st, err, "ids");
 		free(v);
 	} else {
@@ -530,7 +530,7 @@ int
 store_message_raw(struct store *st, int64_t message_id, char **raw_r,
     size_t *len_r, char **mailbox_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	const void *blob;
 	size_t len;
 	char *raw;
@@ -542,14 +542,14 @@ store_message_raw(struct store *st, int64_t message_id, char **raw_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, message_id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	db_bind_int64(s, 1, message_id);
+	if (db_step(s) != DB_ROW) {
 		store_release(st, &s);
 		return error_set(err, ERR_NOTFOUND, "no message %" PRId64,
 		    message_id);
 	}
-	blob = sqlite3_column_blob(s, 0);
-	len = (size_t)sqlite3_column_bytes(s, 0);
+	blob = db_col_blob(s, 0);
+	len = (size_t)db_col_bytes(s, 0);
 	raw = xmalloc(len + 1);
 	if (len > 0)
 		memcpy(raw, blob, len);

@@ -109,7 +109,7 @@ struct store_report {
 	int period_ok;	     /* 1: `period` is complete */
 	int own_tx;	     /* 1: we opened the read transaction */
 	enum list list;
-	sqlite3_stmt *s;      /* the ticket list's statement, or NULL */
+	struct db_stmt *s;    /* the ticket list's statement, or NULL */
 	struct count *counts; /* a count list, read from `next` on */
 	struct event *events; /* an event list, read from `next` on */
 	size_t n, next;
@@ -157,31 +157,31 @@ in_mailbox(const struct store_report *q, int64_t id)
 }
 
 static const char *
-col_str(sqlite3_stmt *s, int i)
+col_str(struct db_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return db_col_text(s, i);
 }
 
 static int64_t
-col_time(sqlite3_stmt *s, int i)
+col_time(struct db_stmt *s, int i)
 {
-	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+	if (db_col_is_null(s, i))
 		return STORE_NO_TIME;
-	return sqlite3_column_int64(s, i);
+	return db_col_int64(s, i);
 }
 
 int
 store_report_first(struct store *st, int64_t *first_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	/* min() over the tickets_created index: one step, not a scan */
 	r = store_prepare(st, &s, "SELECT min(created) FROM tickets", err);
 	if (r < 0)
 		return -1;
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
+	r = db_step(s);
+	if (r == DB_ROW) {
 		*first_r = col_time(s, 0);
 		r = 0;
 	} else {
@@ -195,18 +195,18 @@ store_report_first(struct store *st, int64_t *first_r, struct error *err)
 static int
 load_mailbox(struct store_report *q, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	if (store_prepare(q->st, &s, sql_in_mailbox, err) < 0)
 		return -1;
 	store_bind_text(s, 1, q->mailbox);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		idset_add(&q->in_box, sqlite3_column_int64(s, 0));
-	if (rc != SQLITE_DONE)
+	while ((rc = db_step(s)) == DB_ROW)
+		idset_add(&q->in_box, db_col_int64(s, 0));
+	if (rc != DB_DONE)
 		store_sqlerr(q->st, err, "report mailbox");
 	store_release(q->st, &s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -227,7 +227,8 @@ store_report_open(struct store *st, int64_t from, int64_t to,
 	 * (unless the caller has one open already).
 	 */
 	q->own_tx = st->depth == 0;
-	if (q->own_tx && store_exec(st, "BEGIN", err) < 0) {
+	if (q->own_tx && db_begin(st->db, DB_TX_READ) != DB_OK) {
+		store_sqlerr(st, err, "exec");
 		q->own_tx = 0;
 		store_report_close(&q);
 		return -1;
@@ -271,7 +272,7 @@ store_report_close(struct store_report **qp)
 		return;
 	list_end(q);
 	if (q->own_tx)
-		sqlite3_exec(q->st->db, "COMMIT", NULL, NULL, NULL);
+		db_commit(q->st->db);
 	free(q->in_box.w);
 	free(q->period.w);
 	free(q->mailbox);
@@ -311,22 +312,22 @@ tickets_step(struct store_report *q, struct error *err)
 		if (store_prepare(q->st, &q->s, sql_tickets, err) < 0)
 			return -1;
 		q->list = LIST_TICKETS;
-		sqlite3_bind_int64(q->s, 1, q->from);
-		sqlite3_bind_int64(q->s, 2, q->to);
+		db_bind_int64(q->s, 1, q->from);
+		db_bind_int64(q->s, 2, q->to);
 	}
-	while ((rc = sqlite3_step(q->s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q->s, TC_ID);
+	while ((rc = db_step(q->s)) == DB_ROW) {
+		int64_t id = db_col_int64(q->s, TC_ID);
 
 		if (!in_mailbox(q, id))
 			continue;
 		idset_add(&q->period, id);
 		return 1;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_sqlerr(q->st, err, "report");
 	list_end(q);
-	q->period_ok = rc == SQLITE_DONE;
-	return rc == SQLITE_DONE ? 0 : -1;
+	q->period_ok = rc == DB_DONE;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* q->period complete, reading the ticket list through if need be. */
@@ -346,20 +347,20 @@ int
 store_report_ticket_next(struct store_report *q,
     struct store_report_ticket *row_r, struct error *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	rc = tickets_step(q, err);
 	if (rc <= 0)
 		return rc;
 	s = q->s;
-	row_r->created = sqlite3_column_int64(s, TC_CREATED);
+	row_r->created = db_col_int64(s, TC_CREATED);
 	row_r->claimed_at = col_time(s, TC_CLAIMED);
 	row_r->routed_at = col_time(s, TC_ROUTED);
 	row_r->acked_at = col_time(s, TC_ACKED);
 	row_r->response_at = col_time(s, TC_RESPONSE);
 	row_r->queue = col_str(s, TC_QUEUE);
-	row_r->qualified = sqlite3_column_int(s, TC_QUALIFIED);
+	row_r->qualified = db_col_int(s, TC_QUALIFIED);
 	row_r->claimed_by = col_str(s, TC_CLAIMER);
 	row_r->routed_by = col_str(s, TC_ROUTER);
 	row_r->qualified_by = col_str(s, TC_QUALIFIER);
@@ -379,20 +380,20 @@ store_report_wait_next(struct store_report *q, int64_t *secs_r,
 		if (store_prepare(q->st, &q->s, sql_waits, err) < 0)
 			return -1;
 		q->list = LIST_WAITS;
-		sqlite3_bind_int64(q->s, 1, q->from);
-		sqlite3_bind_int64(q->s, 2, q->to);
-		sqlite3_bind_int64(q->s, 3, store_now(q->st));
+		db_bind_int64(q->s, 1, q->from);
+		db_bind_int64(q->s, 2, q->to);
+		db_bind_int64(q->s, 3, store_now(q->st));
 	}
-	while ((rc = sqlite3_step(q->s)) == SQLITE_ROW) {
-		if (!in_mailbox(q, sqlite3_column_int64(q->s, 1)))
+	while ((rc = db_step(q->s)) == DB_ROW) {
+		if (!in_mailbox(q, db_col_int64(q->s, 1)))
 			continue;
-		*secs_r = sqlite3_column_int64(q->s, 0);
+		*secs_r = db_col_int64(q->s, 0);
 		return 1;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_sqlerr(q->st, err, "report");
 	list_end(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /*
@@ -402,17 +403,16 @@ store_report_wait_next(struct store_report *q, int64_t *secs_r,
 static int
 counts_load(struct store_report *q, const char *sql, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t alloc = 0;
 	int rc;
 
 	if (store_prepare(q->st, &s, sql, err) < 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		const char *key = col_str(s, 0);
 
-		if (key == NULL ||
-		    !idset_has(&q->period, sqlite3_column_int64(s, 1)))
+		if (key == NULL || !idset_has(&q->period, db_col_int64(s, 1)))
 			continue;
 		if (q->n == 0 || strcmp(q->counts[q->n - 1].key, key) != 0) {
 			if (q->n == alloc) {
@@ -425,10 +425,10 @@ counts_load(struct store_report *q, const char *sql, struct error *err)
 		}
 		q->counts[q->n - 1].n++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_sqlerr(q->st, err, "report counts");
 	store_release(q->st, &s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -492,19 +492,19 @@ event_by_id(const void *a, const void *b)
 static int
 events_scan(struct store_report *q, const char *kind, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t alloc = 0;
 	int rc;
 
 	if (store_prepare(q->st, &s, sql_events, err) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, q->from);
-	sqlite3_bind_int64(s, 2, q->to);
+	db_bind_int64(s, 1, q->from);
+	db_bind_int64(s, 2, q->to);
 	store_bind_text(s, 3, kind);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct event *e;
 
-		if (!in_mailbox(q, sqlite3_column_int64(s, EC_TICKET)))
+		if (!in_mailbox(q, db_col_int64(s, EC_TICKET)))
 			continue;
 		if (q->n == alloc) {
 			alloc = alloc > 0 ? alloc * 2 : 64;
@@ -513,9 +513,9 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 		}
 		e = &q->events[q->n++];
 		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, EC_ID);
-		e->ticket_id = sqlite3_column_int64(s, EC_TICKET);
-		e->at = sqlite3_column_int64(s, EC_AT);
+		e->id = db_col_int64(s, EC_ID);
+		e->ticket_id = db_col_int64(s, EC_TICKET);
+		e->at = db_col_int64(s, EC_AT);
 		e->actor = store_col_text(s, EC_ACTOR);
 		e->clock = store_sla_clock_parse(col_str(s, EC_CLOCK));
 		e->since = col_time(s, EC_SINCE);
@@ -523,10 +523,10 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 		e->rcpt = store_col_text(s, EC_RCPT);
 		e->met = STORE_NO_TIME;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_sqlerr(q->st, err, "report events");
 	store_release(q->st, &s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /*
@@ -538,7 +538,7 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 static int
 events_complete(struct store_report *q, int breaches, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t kept = 0;
 	int r;
 
@@ -549,10 +549,10 @@ events_complete(struct store_report *q, int breaches, struct error *err)
 	for (size_t i = 0; r == 0 && i < q->n; i++) {
 		struct event *e = &q->events[i];
 
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, e->ticket_id);
-		sqlite3_bind_int64(s, 2, e->id);
-		sqlite3_bind_int(s, 3, breaches);
+		db_reset(s);
+		db_bind_int64(s, 1, e->ticket_id);
+		db_bind_int64(s, 2, e->id);
+		db_bind_int(s, 3, breaches);
 		r = store_step_row(q->st, s, "report event", err);
 		if (r < 0)
 			break;

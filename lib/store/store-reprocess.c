@@ -22,7 +22,7 @@ update_parsed(struct store *st, int64_t row, const struct msg *m,
     const char *direction, const char *status, const char *why,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	/* The update trigger takes the old row out of the index. */
@@ -41,11 +41,11 @@ update_parsed(struct store *st, int64_t row, const struct msg *m,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, row);
+	db_bind_int64(s, 1, row);
 	store_bind_parsed(s, m, direction);
 	store_bind_text(s, 19, status);
 	store_bind_text(s, 20, why);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "reprocess message");
 	store_release(st, &s);
 	return r;
@@ -64,7 +64,7 @@ struct stored {
 static int
 load_stored(struct store *st, int64_t row, struct stored *sm, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -79,14 +79,14 @@ load_stored(struct store *st, int64_t row, struct stored *sm, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, row);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		sm->ticket_id = sqlite3_column_int64(s, 0);
+	db_bind_int64(s, 1, row);
+	if (db_step(s) == DB_ROW) {
+		sm->ticket_id = db_col_int64(s, 0);
 		sm->message_id = store_col_text(s, 1);
 		sm->mailbox = store_col_text(s, 2);
 		sm->queue = store_col_text(s, 3);
-		sm->first = sqlite3_column_int(s, 4);
-		sm->copy = sqlite3_column_int(s, 5);
+		sm->first = db_col_int(s, 4);
+		sm->copy = db_col_int(s, 5);
 		sm->tier = store_col_text(s, 6);
 	} else {
 		r = error_set(err, ERR_NOTFOUND, "no message %" PRId64, row);
@@ -111,7 +111,7 @@ static int
 reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
     const struct verdict *v, const struct store_actor *a, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	const char *queue = v->queue != NULL ? v->queue : sm->queue;
 	int prio = opening_priority(sm, v);
 	char detail[256];
@@ -124,10 +124,10 @@ reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	if (db_step(s) == DB_ROW) {
 		oldq = store_col_text(s, 0);
-		oldp = sqlite3_column_int(s, 1);
+		oldp = db_col_int(s, 1);
 	}
 	store_release(st, &s);
 	if (oldq == NULL || (strcmp(oldq, queue) == 0 && oldp == prio)) {
@@ -145,9 +145,9 @@ reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, queue);
-	sqlite3_bind_int(s, 2, prio);
-	sqlite3_bind_int64(s, 3, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int(s, 2, prio);
+	db_bind_int64(s, 3, id);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "reclassify");
 	store_release(st, &s);
 	if (r == 0)
@@ -158,14 +158,14 @@ reclassify_ticket(struct store *st, int64_t id, const struct stored *sm,
 static int
 delete_hits(struct store *st, int64_t row, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, "DELETE FROM hits WHERE message_id = ?", err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, row);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int64(s, 1, row);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "hits");
 	store_release(st, &s);
 	return r;

@@ -69,33 +69,33 @@ store_sla_clock_parse(const char *s)
 
 /* One row of SLA_COLUMNS into *t (strings owned by *t). */
 static void
-sla_row(sqlite3_stmt *s, struct store_sla_ticket *t)
+sla_row(struct db_stmt *s, struct store_sla_ticket *t)
 {
-	const char *state = (const char *)sqlite3_column_text(s, SC_STATE);
+	const char *state = db_col_text(s, SC_STATE);
 
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(s, SC_ID);
+	t->id = db_col_int64(s, SC_ID);
 	t->subject = store_col_text(s, SC_SUBJECT);
 	t->queue = store_col_text(s, SC_QUEUE);
 	t->owner = store_col_text(s, SC_OWNER);
 	t->route = store_col_text(s, SC_ROUTE);
 	t->customer = store_col_text(s, SC_CUSTOMER);
 	t->mailbox = store_col_text(s, SC_MAILBOX);
-	t->since = sqlite3_column_int64(s, SC_CREATED);
+	t->since = db_col_int64(s, SC_CREATED);
 	if (state == NULL || store_state_parse(state, &t->state) < 0)
 		t->state = STATE_CLOSED;
 	if (t->state == STATE_ROUTED) {
-		if (sqlite3_column_type(s, SC_ROUTED) != SQLITE_NULL)
-			t->since = sqlite3_column_int64(s, SC_ROUTED);
+		if (!db_col_is_null(s, SC_ROUTED))
+			t->since = db_col_int64(s, SC_ROUTED);
 	} else if (t->state == STATE_NEW) {
-		if (sqlite3_column_int64(s, SC_REOPENED) > t->since)
-			t->since = sqlite3_column_int64(s, SC_REOPENED);
+		if (db_col_int64(s, SC_REOPENED) > t->since)
+			t->since = db_col_int64(s, SC_REOPENED);
 	}
 	/* No reminder yet, or one whose clock is unknown: none recorded. */
-	t->reminded_clock = store_sla_clock_parse(
-	    (const char *)sqlite3_column_text(s, SC_REMINDED_CLOCK));
+	t->reminded_clock =
+	    store_sla_clock_parse(db_col_text(s, SC_REMINDED_CLOCK));
 	if (t->reminded_clock != STORE_SLA_NONE)
-		t->reminded_since = sqlite3_column_int64(s, SC_REMINDED_SINCE);
+		t->reminded_since = db_col_int64(s, SC_REMINDED_SINCE);
 }
 
 static void
@@ -133,7 +133,7 @@ store_sla_due(struct store *st, int64_t after, size_t limit,
     struct store_sla_ticket **v_r, size_t *n_r, struct error *err)
 {
 	struct store_sla_ticket *v = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t n = 0, alloc = 0;
 	int r, rc;
 
@@ -143,12 +143,12 @@ store_sla_due(struct store *st, int64_t after, size_t limit,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int64(s, 2,
+	db_bind_int64(s, 1, after);
+	db_bind_int64(s, 2,
 	    limit > 0 && limit <= INT64_MAX ? (int64_t)limit : -1);
 	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW)
+		rc = db_step(s);
+		if (rc != DB_ROW)
 			break;
 		if (n == alloc) {
 			alloc = alloc != 0 ? alloc * 2 : 16;
@@ -157,7 +157,7 @@ store_sla_due(struct store *st, int64_t after, size_t limit,
 		sla_row(s, &v[n++]);
 	}
 	store_release(st, &s);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_sla_tickets_free(&v, n);
 		return store_sqlerr(st, err, "sla tickets");
 	}
@@ -171,17 +171,17 @@ static int
 sla_load(struct store *st, int64_t id, struct store_sla_ticket *t,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r, rc;
 
 	r = store_prepare(st, &s, SLA_COLUMNS " WHERE t.id = ?", err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		sla_row(s, t);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		r = error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
 	else
 		r = store_sqlerr(st, err, "sla ticket");
@@ -194,7 +194,7 @@ static int
 breach_event(struct store *st, int64_t id, enum store_sla_clock clock,
     int64_t since, int64_t deadline, const char *to, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -205,13 +205,13 @@ breach_event(struct store *st, int64_t id, enum store_sla_clock clock,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, store_now(st));
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, store_now(st));
 	store_bind_text(s, 3, store_sla_clock_name(clock));
-	sqlite3_bind_int64(s, 4, since);
-	sqlite3_bind_int64(s, 5, deadline);
+	db_bind_int64(s, 4, since);
+	db_bind_int64(s, 5, deadline);
 	store_bind_text(s, 6, to);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "sla-breach event");
 	store_release(st, &s);
 	return r;

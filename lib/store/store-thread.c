@@ -33,7 +33,7 @@ int
 store_ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	*ticket_r = 0;
@@ -48,7 +48,7 @@ store_ticket_of_msgid(struct store *st, const char *mid, int64_t *ticket_r,
 	store_bind_text(s, 1, mid);
 	r = store_step_row(st, s, "thread by Message-ID", err);
 	if (r > 0)
-		*ticket_r = sqlite3_column_int64(s, 0);
+		*ticket_r = db_col_int64(s, 0);
 	store_release(st, &s);
 	return r < 0 ? -1 : 0;
 }
@@ -57,7 +57,7 @@ static int
 awaited_ticket(struct store *st, const char *mid, int64_t *ticket_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	*ticket_r = 0;
@@ -70,7 +70,7 @@ awaited_ticket(struct store *st, const char *mid, int64_t *ticket_r,
 	store_bind_text(s, 1, mid);
 	r = store_step_row(st, s, "awaited parent", err);
 	if (r > 0)
-		*ticket_r = sqlite3_column_int64(s, 0);
+		*ticket_r = db_col_int64(s, 0);
 	store_release(st, &s);
 	return r < 0 ? -1 : 0;
 }
@@ -78,13 +78,13 @@ awaited_ticket(struct store *st, const char *mid, int64_t *ticket_r,
 int
 store_ticket_exists(struct store *st, int64_t id, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, "SELECT 1 FROM tickets WHERE id = ?", err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	r = store_step_row(st, s, "ticket", err);
 	store_release(st, &s);
 	return r;
@@ -94,7 +94,7 @@ static int
 is_participant(struct store *st, int64_t id, const char *addr,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -103,7 +103,7 @@ is_participant(struct store *st, int64_t id, const char *addr,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	store_bind_text(s, 2, addr);
 	r = store_step_row(st, s, "participant", err);
 	store_release(st, &s);
@@ -222,7 +222,7 @@ store_add_participants(struct store *st, int64_t id, const struct msg *m,
     struct error *err)
 {
 	const struct msg_addrs *lists[] = { &m->to, &m->cc };
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -231,21 +231,22 @@ store_add_participants(struct store *st, int64_t id, const struct msg *m,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
 	if (*m->from.addr != '\0') {
+		db_bind_int64(s, 1, id);
 		store_bind_text(s, 2, m->from.addr);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		if (db_step(s) != DB_DONE)
 			r = store_sqlerr(st, err, "participant");
-		sqlite3_reset(s);
+		db_reset(s);
 	}
 	for (size_t l = 0; l < 2 && r == 0; l++) {
 		for (size_t i = 0; i < lists[l]->n && r == 0; i++) {
 			if (*lists[l]->v[i].addr == '\0')
 				continue;
+			db_bind_int64(s, 1, id);
 			store_bind_text(s, 2, lists[l]->v[i].addr);
-			if (sqlite3_step(s) != SQLITE_DONE)
+			if (db_step(s) != DB_DONE)
 				r = store_sqlerr(st, err, "participant");
-			sqlite3_reset(s);
+			db_reset(s);
 		}
 	}
 	store_release(st, &s);
@@ -256,7 +257,7 @@ store_add_participants(struct store *st, int64_t id, const struct msg *m,
 static int
 forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char *route = NULL;
 	int r;
 
@@ -266,7 +267,7 @@ forward_later(struct store *st, int64_t id, int64_t row, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	r = store_step_row(st, s, "ticket route", err);
 	if (r > 0)
 		route = store_col_text(s, 0);
@@ -286,7 +287,7 @@ int
 store_join_ticket(struct store *st, const struct placing *p, int64_t id,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char detail[512];
 	int r, reopen = 0, inbound = strcmp(p->direction, "in") == 0;
 
@@ -309,10 +310,10 @@ store_join_ticket(struct store *st, const struct placing *p, int64_t id,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	r = store_step_row(st, s, "ticket state", err);
 	if (r > 0)
-		reopen = inbound && sqlite3_column_int(s, 0);
+		reopen = inbound && db_col_int(s, 0);
 	store_release(st, &s);
 	if (r < 0)
 		return -1;
@@ -328,11 +329,11 @@ store_join_ticket(struct store *st, const struct placing *p, int64_t id,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
+	db_bind_int64(s, 1, store_now(st));
 	store_bind_text(s, 2, inbound ? p->msg->from.addr : NULL);
-	sqlite3_bind_int(s, 3, reopen);
-	sqlite3_bind_int64(s, 4, id);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int(s, 3, reopen);
+	db_bind_int64(s, 4, id);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "join ticket");
 	store_release(st, &s);
 	if (r == 0 && reopen)
@@ -351,7 +352,7 @@ store_await_missing(struct store *st, const struct placing *p, int64_t id,
     struct error *err)
 {
 	const struct msg *m = p->msg;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t t;
 	int r = 0;
 
@@ -371,8 +372,8 @@ store_await_missing(struct store *st, const struct placing *p, int64_t id,
 		if (r < 0)
 			break;
 		store_bind_text(s, 1, mid);
-		sqlite3_bind_int64(s, 2, id);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		db_bind_int64(s, 2, id);
+		if (db_step(s) != DB_DONE)
 			r = store_sqlerr(st, err, "awaited");
 		store_release(st, &s);
 	}

@@ -38,7 +38,7 @@ struct tstate {
 static int
 ticket_load(struct store *st, int64_t id, struct tstate *ts, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	const char *state;
 	int r;
 
@@ -49,24 +49,23 @@ ticket_load(struct store *st, int64_t id, struct tstate *ts, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	if (db_step(s) != DB_ROW) {
 		r = error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
 		goto out;
 	}
-	state = (const char *)sqlite3_column_text(s, 0);
+	state = db_col_text(s, 0);
 	if (store_state_parse(state, &ts->state) < 0) {
 		r = error_set(err, ERR_INTERNAL,
 		    "ticket #%" PRId64 ": unknown state '%s'", id, state);
 		goto out;
 	}
-	snprintf(ts->owner, sizeof(ts->owner), "%s", sqlite3_column_text(s, 1));
-	snprintf(ts->route, sizeof(ts->route), "%s", sqlite3_column_text(s, 2));
-	snprintf(ts->ignore, sizeof(ts->ignore), "%s",
-	    sqlite3_column_text(s, 3));
-	ts->qualified = sqlite3_column_int(s, 4);
-	ts->story = sqlite3_column_int(s, 5);
-	ts->priority = sqlite3_column_int(s, 6);
+	snprintf(ts->owner, sizeof(ts->owner), "%s", db_col_text(s, 1));
+	snprintf(ts->route, sizeof(ts->route), "%s", db_col_text(s, 2));
+	snprintf(ts->ignore, sizeof(ts->ignore), "%s", db_col_text(s, 3));
+	ts->qualified = db_col_int(s, 4);
+	ts->story = db_col_int(s, 5);
+	ts->priority = db_col_int(s, 6);
 out:
 	store_release(st, &s);
 	return r;
@@ -80,18 +79,18 @@ static int
 ticket_update(struct store *st, const char *sql, int64_t id, const char *a3,
     const char *a4, int64_t a5, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, sql, err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, store_now(st));
+	db_bind_int64(s, 2, id);
 	store_bind_text(s, 3, a3);
 	store_bind_text(s, 4, a4);
-	sqlite3_bind_int64(s, 5, a5);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int64(s, 5, a5);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "update ticket");
 	store_release(st, &s);
 	return r;
@@ -723,7 +722,7 @@ int
 store_waiting_due(struct store *st, size_t limit, int64_t **ids_r, size_t *n_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t *ids = NULL;
 	size_t n = 0;
 	int r, rc;
@@ -734,13 +733,13 @@ store_waiting_due(struct store *st, size_t limit, int64_t **ids_r, size_t *n_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
-	sqlite3_bind_int64(s, 2, limit > 0 ? (int64_t)limit : 100);
-	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+	db_bind_int64(s, 1, store_now(st));
+	db_bind_int64(s, 2, limit > 0 ? (int64_t)limit : 100);
+	for (rc = db_step(s); rc == DB_ROW; rc = db_step(s)) {
 		ids = xreallocarray(ids, n + 1, sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(s, 0);
+		ids[n++] = db_col_int64(s, 0);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		r = store_sqlerr(st, err, "waiting tickets");
 		free(ids);
 	} else {
@@ -755,7 +754,7 @@ int
 store_ticket_brief(struct store *st, int64_t id, struct store_brief *b_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	struct store_brief b = { 0 };
 	int r;
 
@@ -766,21 +765,18 @@ store_ticket_brief(struct store *st, int64_t id, struct store_brief *b_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	r = store_step_row(st, s, "ticket", err);
 	if (r == 0)
 		r = error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
-	if (r > 0 && store_state_parse((const char *)sqlite3_column_text(s, 0),
-			 &b.state) < 0)
+	if (r > 0 && store_state_parse(db_col_text(s, 0), &b.state) < 0)
 		r = error_set(err, ERR_INTERNAL,
 		    "ticket #%" PRId64 ": unknown state", id);
 	if (r > 0) {
-		snprintf(b.owner, sizeof(b.owner), "%s",
-		    sqlite3_column_text(s, 1));
-		snprintf(b.queue, sizeof(b.queue), "%s",
-		    sqlite3_column_text(s, 2));
-		b.wait_since = sqlite3_column_int64(s, 3);
-		b.has_customer = sqlite3_column_int(s, 4);
+		snprintf(b.owner, sizeof(b.owner), "%s", db_col_text(s, 1));
+		snprintf(b.queue, sizeof(b.queue), "%s", db_col_text(s, 2));
+		b.wait_since = db_col_int64(s, 3);
+		b.has_customer = db_col_int(s, 4);
 		*b_r = b;
 		r = 0;
 	}

@@ -16,7 +16,7 @@ int
 store_add_tag_row(struct store *st, int64_t id, const char *tag, int *added_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -25,12 +25,12 @@ store_add_tag_row(struct store *st, int64_t id, const char *tag, int *added_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	store_bind_text(s, 2, tag);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "tag");
 	else
-		*added_r = sqlite3_changes(st->db) > 0;
+		*added_r = db_changes(st->db) > 0;
 	store_release(st, &s);
 	return r;
 }
@@ -39,7 +39,7 @@ static int
 add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	if (v->n_hits == 0)
@@ -54,17 +54,17 @@ add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
 	for (size_t i = 0; i < v->n_hits && r == 0; i++) {
 		const struct verdict_hit *h = &v->hits[i];
 
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, row);
+		db_bind_int64(s, 1, id);
+		db_bind_int64(s, 2, row);
 		store_bind_text(s, 3, h->rule);
 		store_bind_text(s, 4, h->file);
-		sqlite3_bind_int(s, 5, h->line);
+		db_bind_int(s, 5, h->line);
 		store_bind_text(s, 6, h->target);
 		store_bind_text(s, 7, h->match);
-		sqlite3_bind_int(s, 8, h->limit_hit);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		db_bind_int(s, 8, h->limit_hit);
+		if (db_step(s) != DB_DONE)
 			r = store_sqlerr(st, err, "hit");
-		sqlite3_reset(s);
+		db_reset(s);
 	}
 	store_release(st, &s);
 	return r;
@@ -78,7 +78,7 @@ static int
 signal_new(struct store *st, int64_t id, const struct verdict_score *sc,
     int *new_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -87,13 +87,13 @@ signal_new(struct store *st, int64_t id, const struct verdict_score *sc,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	store_bind_text(s, 2, sc->rule);
 	store_bind_text(s, 3, dim_name(sc->dim));
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "score signal");
 	else
-		*new_r = sqlite3_changes(st->db) > 0;
+		*new_r = db_changes(st->db) > 0;
 	store_release(st, &s);
 	return r;
 }
@@ -141,7 +141,7 @@ store_apply_verdict(struct store *st, int64_t id, int64_t row,
     const struct verdict *v, int opening, struct error *err)
 {
 	static const struct store_actor rule = { "rules", STORE_SRC_RULE };
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int add[DIM_COUNT];
 	struct buf d;
 	int r = 0, added;
@@ -167,13 +167,13 @@ store_apply_verdict(struct store *st, int64_t id, int64_t row,
 		    err);
 	if (r == 0) {
 		for (int i = 0; i < DIM_COUNT; i++) {
-			sqlite3_bind_int(s, i + 1, add[i]);
+			db_bind_int(s, i + 1, add[i]);
 			if (add[i] != 0)
 				buf_printf(&d, "%s%s %+d", d.len ? ", " : "",
 				    dim_name((enum dim)i), add[i]);
 		}
-		sqlite3_bind_int64(s, 6, id);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		db_bind_int64(s, 6, id);
+		if (db_step(s) != DB_DONE)
 			r = store_sqlerr(st, err, "scores");
 		store_release(st, &s);
 	}

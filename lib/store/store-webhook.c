@@ -24,35 +24,35 @@
 	" OR (w.state = 'sending' AND w.lease_until <= ?1))"
 
 static void
-read_row(sqlite3_stmt *s, struct store_webhook *w)
+read_row(struct db_stmt *s, struct store_webhook *w)
 {
-	w->id = sqlite3_column_int64(s, 0);
-	w->event_id = sqlite3_column_int64(s, 1);
-	w->ticket_id = sqlite3_column_int64(s, 2);
+	w->id = db_col_int64(s, 0);
+	w->event_id = db_col_int64(s, 1);
+	w->ticket_id = db_col_int64(s, 2);
 	w->url = store_col_text(s, 3);
 	w->kind = store_col_text(s, 4);
 	w->state = store_col_text(s, 5);
-	w->attempts = sqlite3_column_int(s, 6);
-	w->http_status = sqlite3_column_int(s, 7);
-	w->created = sqlite3_column_int64(s, 8);
-	w->next_attempt = sqlite3_column_int64(s, 9);
-	w->lease_until = sqlite3_column_int64(s, 10);
-	w->delivered_at = sqlite3_column_int64(s, 11);
+	w->attempts = db_col_int(s, 6);
+	w->http_status = db_col_int(s, 7);
+	w->created = db_col_int64(s, 8);
+	w->next_attempt = db_col_int64(s, 9);
+	w->lease_until = db_col_int64(s, 10);
+	w->delivered_at = db_col_int64(s, 11);
 	w->last_error = store_col_text(s, 12);
-	w->event_at = sqlite3_column_int64(s, 13);
+	w->event_at = db_col_int64(s, 13);
 	w->actor = store_col_text(s, 14);
 	w->source = store_col_text(s, 15);
 	w->detail = store_col_text(s, 16);
 }
 
 static void
-read_any(sqlite3_stmt *s, void *row)
+read_any(struct db_stmt *s, void *row)
 {
 	read_row(s, row);
 }
 
 static int
-collect(struct store *st, sqlite3_stmt *s, struct store_webhook **rows_r,
+collect(struct store *st, struct db_stmt *s, struct store_webhook **rows_r,
     size_t *n_r, struct error *err)
 {
 	void *v;
@@ -71,15 +71,15 @@ int
 store_webhook_due(struct store *st, size_t limit, struct store_webhook **rows_r,
     size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
 	    SELECT_ROWS " WHERE " DUE " ORDER BY w.id LIMIT ?2", err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, store_now(st));
-	sqlite3_bind_int64(s, 2, limit != 0 ? (int64_t)limit : DUE_DEFAULT);
+	db_bind_int64(s, 1, store_now(st));
+	db_bind_int64(s, 2, limit != 0 ? (int64_t)limit : DUE_DEFAULT);
 	r = collect(st, s, rows_r, n_r, err);
 	store_release(st, &s);
 	return r;
@@ -89,7 +89,7 @@ int
 store_webhook_list(struct store *st, const char *state, size_t limit,
     struct store_webhook **rows_r, size_t *n_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -100,7 +100,7 @@ store_webhook_list(struct store *st, const char *state, size_t limit,
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);
-	sqlite3_bind_int64(s, 2, limit != 0 ? (int64_t)limit : -1);
+	db_bind_int64(s, 2, limit != 0 ? (int64_t)limit : -1);
 	r = collect(st, s, rows_r, n_r, err);
 	store_release(st, &s);
 	return r;
@@ -115,7 +115,7 @@ static int
 update_row(struct store *st, int64_t id, const char *sql, int64_t a, int64_t b,
     const char *text, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r, ok = 0;
 
 	r = store_tx_enter(st, err);
@@ -124,14 +124,14 @@ update_row(struct store *st, int64_t id, const char *sql, int64_t a, int64_t b,
 	r = store_prepare(st, &s, sql, err);
 	if (r < 0)
 		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, store_now(st));
-	sqlite3_bind_int64(s, 3, a);
-	sqlite3_bind_int64(s, 4, b);
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, store_now(st));
+	db_bind_int64(s, 3, a);
+	db_bind_int64(s, 4, b);
 	store_bind_text(s, 5, text);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "webhook update");
-	else if (sqlite3_changes(st->db) == 0)
+	else if (db_changes(st->db) == 0)
 		r = error_set(err, ERR_NOTFOUND,
 		    "webhook row %" PRId64 " is not in a state for that", id);
 	ok = r == 0;
@@ -192,14 +192,14 @@ int
 store_webhook_requeue(struct store *st, int64_t id, struct error *err)
 {
 	struct store_webhook *v = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t n = 0;
 	int r;
 
 	r = store_prepare(st, &s, SELECT_ROWS " WHERE w.id = ?1", err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	r = collect(st, s, &v, &n, err);
 	store_release(st, &s);
 	if (r < 0)
@@ -227,7 +227,7 @@ static int
 one_number(struct store *st, const char *sql, const char *text, int64_t *n_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, sql, err);
@@ -235,8 +235,8 @@ one_number(struct store *st, const char *sql, const char *text, int64_t *n_r,
 		return -1;
 	if (text != NULL)
 		store_bind_text(s, 1, text);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*n_r = sqlite3_column_int64(s, 0);
+	if (db_step(s) == DB_ROW)
+		*n_r = db_col_int64(s, 0);
 	else
 		r = store_sqlerr(st, err, "webhooks count");
 	store_release(st, &s);

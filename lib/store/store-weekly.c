@@ -11,7 +11,7 @@
 int
 store_weekly_last(struct store *st, int64_t *due_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -20,8 +20,8 @@ store_weekly_last(struct store *st, int64_t *due_r, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*due_r = sqlite3_column_int64(s, 0);
+	if (db_step(s) == DB_ROW)
+		*due_r = db_col_int64(s, 0);
 	else
 		r = store_sqlerr(st, err, "last weekly report");
 	store_release(st, &s);
@@ -33,7 +33,7 @@ static int
 record_week(struct store *st, int64_t due, int64_t outbox_id, int *added_r,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s,
@@ -42,14 +42,14 @@ record_week(struct store *st, int64_t due, int64_t outbox_id, int *added_r,
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, due);
+	db_bind_int64(s, 1, due);
 	if (outbox_id > 0)
-		sqlite3_bind_int64(s, 2, outbox_id);
-	sqlite3_bind_int64(s, 3, store_now(st));
-	if (sqlite3_step(s) != SQLITE_DONE)
+		db_bind_int64(s, 2, outbox_id);
+	db_bind_int64(s, 3, store_now(st));
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "record weekly report");
 	else
-		*added_r = sqlite3_changes(st->db) > 0;
+		*added_r = db_changes(st->db) > 0;
 	store_release(st, &s);
 	return r;
 }

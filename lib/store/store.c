@@ -580,35 +580,30 @@ store_state_parse(const char *s, enum store_state *state_r)
 int
 store_sqlerr(struct store *st, struct error *err, const char *what)
 {
-	int code = sqlite3_extended_errcode(st->db);
-	int primary = code & 0xff;
 	enum err_code ec = ERR_INTERNAL;
+	/* the system's errno of an I/O, disk-full or open failure, or 0 */
+	int sys = db_errno(st->db);
 
-	int sys = sqlite3_system_errno(st->db);
-
-	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
-	    primary == SQLITE_FULL || primary == SQLITE_IOERR)
+	if (db_errclass(st->db) == DB_ERR_TEMP)
 		ec = ERR_TEMP;
 	/* "disk I/O error" says more with the system's words */
-	if ((primary == SQLITE_IOERR || primary == SQLITE_FULL ||
-		primary == SQLITE_CANTOPEN) &&
-	    sys != 0)
+	if (sys != 0)
 		return error_set(err, ec, "%s: %s: %s (%s)", st->path, what,
-		    sqlite3_errmsg(st->db), strerror(sys));
+		    db_errmsg(st->db), strerror(sys));
 	return error_set(err, ec, "%s: %s: %s", st->path, what,
-	    sqlite3_errmsg(st->db));
+	    db_errmsg(st->db));
 }
 
 int
-store_collect(struct store *st, sqlite3_stmt *s, size_t size,
-    void (*read)(sqlite3_stmt *s, void *row), void **v_r, size_t *n_r,
+store_collect(struct store *st, struct db_stmt *s, size_t size,
+    void (*read)(struct db_stmt *s, void *row), void **v_r, size_t *n_r,
     const char *what, struct error *err)
 {
 	char *v = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap != 0 ? cap * 2 : 8;
 			v = xreallocarray(v, cap, size);
@@ -618,18 +613,18 @@ store_collect(struct store *st, sqlite3_stmt *s, size_t size,
 	}
 	*v_r = v;
 	*n_r = n;
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(st, err, what);
+	return rc == DB_DONE ? 0 : store_sqlerr(st, err, what);
 }
 
 int
-store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
+store_step_row(struct store *st, struct db_stmt *s, const char *what,
     struct error *err)
 {
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	return store_sqlerr(st, err, what);
 }
@@ -641,7 +636,7 @@ store_step_row(struct store *st, sqlite3_stmt *s, const char *what,
  * call) gets a fresh, uncached one.
  */
 int
-store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
+store_prepare(struct store *st, struct db_stmt **stmt_r, const char *sql,
     struct error *err)
 {
 	struct store_stmt *free_slot = NULL;
@@ -658,9 +653,8 @@ store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
 		if (c->sql == NULL && free_slot == NULL)
 			free_slot = c;
 	}
-	r = sqlite3_prepare_v3(st->db, sql, -1,
-	    free_slot != NULL ? SQLITE_PREPARE_PERSISTENT : 0, stmt_r, NULL);
-	if (r != SQLITE_OK)
+	r = db_prepare(st->db, sql, free_slot != NULL, stmt_r);
+	if (r != DB_OK)
 		return store_sqlerr(st, err, "prepare");
 	if (free_slot != NULL) {
 		free_slot->sql = sql;
@@ -671,22 +665,21 @@ store_prepare(struct store *st, sqlite3_stmt **stmt_r, const char *sql,
 }
 
 void
-store_release(struct store *st, sqlite3_stmt **sp)
+store_release(struct store *st, struct db_stmt **sp)
 {
-	sqlite3_stmt *s = *sp;
+	struct db_stmt *s = *sp;
 
 	if (s == NULL)
 		return;
 	*sp = NULL;
 	for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
 		if (st->cache[i].stmt == s) {
-			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
+			db_reset(s);
 			st->cache[i].busy = 0;
 			return;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 }
 
 int
@@ -694,26 +687,24 @@ store_exec(struct store *st, const char *sql, struct error *err)
 {
 	int r;
 
-	r = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-	if (r != SQLITE_OK)
+	r = db_exec(st->db, sql);
+	if (r != DB_OK)
 		return store_sqlerr(st, err, "exec");
 	return 0;
 }
 
 int
-store_bind_text(sqlite3_stmt *s, int i, const char *v)
+store_bind_text(struct db_stmt *s, int i, const char *v)
 {
-	if (v == NULL)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	return db_bind_text(s, i, v, -1);
 }
 
 char *
-store_col_text(sqlite3_stmt *s, int i)
+store_col_text(struct db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 
-	return t != NULL ? xstrdup((const char *)t) : NULL;
+	return t != NULL ? xstrdup(t) : NULL;
 }
 
 static int64_t
@@ -792,11 +783,11 @@ store_tx_enter(struct store *st, struct error *err)
 		    "deeper than %d",
 		    STORE_MAX_DEPTH);
 	if (st->depth == 0)
-		r = store_exec(st, "BEGIN IMMEDIATE", err);
+		r = db_begin(st->db, DB_TX_WRITE);
 	else
-		r = store_exec(st, "SAVEPOINT unit", err);
-	if (r < 0)
-		return -1;
+		r = db_savepoint(st->db, "unit");
+	if (r != DB_OK)
+		return store_sqlerr(st, err, "exec");
 	st->fts_saved[st->depth] = st->fts_from;
 	st->depth++;
 	return 0;
@@ -815,7 +806,7 @@ store_fts_pending(struct store *st, int64_t id)
 int
 store_fts_flush(struct store *st, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	if (st->fts_from == 0)
@@ -831,8 +822,8 @@ store_fts_flush(struct store *st, struct error *err)
 	    err);
 	if (r < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, st->fts_from);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	db_bind_int64(s, 1, st->fts_from);
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "full-text index");
 	else
 		st->fts_from = 0;
@@ -851,22 +842,21 @@ store_tx_leave(struct store *st, int ok, struct error *err)
 			r = store_fts_flush(st, err);
 		st->fts_from = 0;
 		if (ok && r == 0) {
-			r = store_exec(st, "COMMIT", err);
-			if (r < 0) {
-				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL,
-				    NULL);
+			if (db_commit(st->db) != DB_OK) {
+				r = store_sqlerr(st, err, "exec");
+				db_rollback(st->db);
 			}
 		} else {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			db_rollback(st->db);
 		}
 		return r;
 	}
 	if (!ok) {
-		sqlite3_exec(st->db, "ROLLBACK TO unit", NULL, NULL, NULL);
+		db_rollback_to(st->db, "unit");
 		/* an index flush inside it is undone too: pending again */
 		st->fts_from = st->fts_saved[st->depth];
 	}
-	sqlite3_exec(st->db, "RELEASE unit", NULL, NULL, NULL);
+	db_release(st->db, "unit");
 	return 0;
 }
 
@@ -891,7 +881,7 @@ store_rollback(struct store *st)
 {
 	if (st->depth == 0)
 		return;
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(st->db);
 	st->depth = 0;
 	st->fts_from = 0;
 }
@@ -911,7 +901,7 @@ static int
 queue_webhooks(struct store *st, int64_t event_id, int64_t id, const char *kind,
     struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r = 0;
 
 	if (st->hooks == NULL || st->version < 13)
@@ -927,12 +917,12 @@ queue_webhooks(struct store *st, int64_t event_id, int64_t id, const char *kind,
 		    err);
 		if (r < 0)
 			break;
-		sqlite3_bind_int64(s, 1, event_id);
-		sqlite3_bind_int64(s, 2, id);
+		db_bind_int64(s, 1, event_id);
+		db_bind_int64(s, 2, id);
 		store_bind_text(s, 3, w->url);
 		store_bind_text(s, 4, kind);
-		sqlite3_bind_int64(s, 5, store_now(st));
-		if (sqlite3_step(s) != SQLITE_DONE)
+		db_bind_int64(s, 5, store_now(st));
+		if (db_step(s) != DB_DONE)
 			r = store_sqlerr(st, err, "queue webhook");
 		store_release(st, &s);
 	}
@@ -943,7 +933,7 @@ int
 store_add_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	/* unix_user (schema 10) only when set: the daemon has none */
@@ -957,20 +947,20 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 	if (r < 0)
 		goto out;
 	if (id > 0)
-		sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, store_now(st));
+		db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, store_now(st));
 	store_bind_text(s, 3, a->name != NULL ? a->name : "?");
 	store_bind_text(s, 4, store_source_name(a->source));
 	store_bind_text(s, 5, kind);
 	store_bind_text(s, 6, detail != NULL ? detail : "");
 	if (st->unix_user != NULL)
 		store_bind_text(s, 7, st->unix_user);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (db_step(s) != DB_DONE)
 		r = store_sqlerr(st, err, "insert event");
 	store_release(st, &s);
 	if (r == 0 && id > 0)
-		r = queue_webhooks(st, sqlite3_last_insert_rowid(st->db), id,
-		    kind, err);
+		r = queue_webhooks(st, db_last_insert_id(st->db), id, kind,
+		    err);
 out:
 	store_release(st, &s);
 	return r;
@@ -979,24 +969,24 @@ out:
 static int
 read_version(struct store *st, int *version_r, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	r = store_prepare(st, &s, "PRAGMA user_version", err);
 	if (r < 0)
 		goto out;
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	if (db_step(s) != DB_ROW) {
 		r = store_sqlerr(st, err, "read schema version");
 		goto out;
 	}
 	/* never set so by triage: no migration starts there */
-	if (sqlite3_column_int(s, 0) < 0) {
+	if (db_col_int(s, 0) < 0) {
 		r = error_set(err, ERR_INTERNAL,
 		    "%s: database schema version %d is invalid", st->path,
-		    sqlite3_column_int(s, 0));
+		    db_col_int(s, 0));
 		goto out;
 	}
-	*version_r = sqlite3_column_int(s, 0);
+	*version_r = db_col_int(s, 0);
 out:
 	store_release(st, &s);
 	return r;
@@ -1060,7 +1050,7 @@ migrate_next(struct store *st, int target, struct error *err)
 static int
 store_own_load(struct store *st, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	const void *secret;
 	const char *part;
 	int r;
@@ -1081,11 +1071,10 @@ store_own_load(struct store *st, struct error *err)
 		r = error_set(err, ERR_INTERNAL,
 		    "%s: the instance row (schema 11) is missing", st->path);
 	if (r > 0) {
-		part = (const char *)sqlite3_column_text(s, 0);
-		secret = sqlite3_column_blob(s, 1);
+		part = db_col_text(s, 0);
+		secret = db_col_blob(s, 1);
 		if (part == NULL || strlen(part) != MSGID_PART_LEN ||
-		    secret == NULL ||
-		    sqlite3_column_bytes(s, 1) != MSGID_SECRET_LEN) {
+		    secret == NULL || db_col_bytes(s, 1) != MSGID_SECRET_LEN) {
 			r = error_set(err, ERR_INTERNAL,
 			    "%s: the instance row (schema 11) is damaged",
 			    st->path);
@@ -1093,7 +1082,7 @@ store_own_load(struct store *st, struct error *err)
 			memcpy(st->key.part, part, MSGID_PART_LEN + 1);
 			memcpy(st->key.secret, secret, MSGID_SECRET_LEN);
 			st->has_key = 1;
-			st->legacy_ids = sqlite3_column_int(s, 2);
+			st->legacy_ids = db_col_int(s, 2);
 			r = 0;
 		}
 	}
@@ -1142,35 +1131,35 @@ monotonic_ms(void)
 /*
  * "PRAGMA journal_mode = WAL" once: 1 done, 0 busy (try again), -1
  * failed.  Switching a new database to WAL needs it alone for a moment,
- * and SQLite reports a lost race there at once, SQLITE_BUSY, without
+ * and SQLite reports a lost race there at once (busy) without
  * calling the busy handler.
  */
 static int
 try_wal(struct store *st, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
-	const unsigned char *mode;
+	struct db_stmt *s = NULL;
+	const char *mode;
 	int rc, r = 0;
 
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
-	    NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		mode = sqlite3_column_text(s, 0);
+	rc = db_prepare(st->db, "PRAGMA journal_mode = WAL", 0, &s);
+	if (rc == DB_OK)
+		rc = db_step(s);
+	if (rc == DB_ROW) {
+		mode = db_col_text(s, 0);
 		if (mode == NULL)
-			mode = (const unsigned char *)"?";
+			mode = "?";
 		/* an in-memory database has no WAL and needs none */
-		r = strcmp((const char *)mode, "wal") == 0 ||
-		    strcmp((const char *)mode, "memory") == 0;
+		r = strcmp(mode, "wal") == 0 || strcmp(mode, "memory") == 0;
 		if (!r)
 			r = error_set(err, ERR_INTERNAL,
 			    "%s: cannot switch to WAL: journal mode stays %s",
-			    st->path, (const char *)mode);
-	} else if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+			    st->path, mode);
+	} else if (db_errclass(st->db) != DB_ERR_TEMP ||
+		   db_errno(st->db) != 0) {
+		/* not busy or locked (an I/O failure has the system's errno) */
 		r = store_sqlerr(st, err, "journal_mode");
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r;
 }
 
@@ -1219,14 +1208,16 @@ connect_db(struct store *st, const char *name, int flags, struct error *err)
 {
 	int r;
 
-	r = sqlite3_open_v2(name, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (r != SQLITE_OK)
+	r = db_open(name, flags, NULL, &st->db);
+	if (r != DB_OK)
 		return error_set(err, ERR_INTERNAL, "%s: cannot open: %s",
 		    st->path,
-		    st->db != NULL ? sqlite3_errmsg(st->db) :
-				     sqlite3_errstr(r));
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(st->db, 1);
+		    st->db != NULL ?
+			db_errmsg(st->db) :
+		    db_target_is_pg(name) && !db_have_pg() ?
+			"this triage was built without PostgreSQL support" :
+			"out of memory");
+	db_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	return 0;
 }
 
@@ -1247,8 +1238,7 @@ store_open_raw(const char *path, struct store **st_r, struct error *err)
 	int r, created;
 
 	created = access(path, F_OK) < 0 && errno == ENOENT;
-	r = connect_db(st, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    err);
+	r = connect_db(st, path, DB_OPEN_CREATE, err);
 	if (r < 0)
 		goto fail;
 	r = share_created(path, created, err);
@@ -1356,7 +1346,7 @@ connect_ro(const char *path, const char *query, struct store **st_r,
 	char *uri = ro_uri(path, query);
 	int r;
 
-	r = connect_db(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
+	r = connect_db(st, uri, DB_OPEN_READONLY | DB_OPEN_URI, err);
 	free(uri);
 	if (r == 0)
 		r = read_version(st, version_r, err);
@@ -1377,12 +1367,13 @@ open_read_only(const char *path, struct store **st_r, struct error *err)
 	struct store *st = NULL;
 	char *wal;
 	off_t wal_size = 0;
-	int r, v = 0, code;
+	enum db_errclass code;
+	int r, v = 0;
 
 	r = connect_ro(path, "mode=ro", &st, &v, err);
-	code = st->db != NULL ? sqlite3_extended_errcode(st->db) & 0xff : 0;
-	/* no -shm and none can be made: SQLITE_CANTOPEN or _READONLY_* */
-	if (r < 0 && (code == SQLITE_CANTOPEN || code == SQLITE_READONLY)) {
+	code = st->db != NULL ? db_errclass(st->db) : DB_ERR_NONE;
+	/* no -shm and none can be made: SQLite's CANTOPEN or READONLY_* */
+	if (r < 0 && (code == DB_ERR_CANTOPEN || code == DB_ERR_READONLY)) {
 		store_close(&st);
 		xasprintf(&wal, "%s-wal", path);
 		if (file_size(wal, &wal_size) == 0 && wal_size > 0) {
@@ -1456,8 +1447,8 @@ store_close(struct store **stp)
 		return;
 	store_rollback(st);
 	for (size_t i = 0; i < STORE_STMT_CACHE; i++)
-		sqlite3_finalize(st->cache[i].stmt);
-	sqlite3_close_v2(st->db);
+		db_finalize(st->cache[i].stmt);
+	db_close(st->db);
 	free(st->own_domain);
 	free(st->unix_user);
 	free(st->path);
@@ -1479,7 +1470,7 @@ store_count(struct store *st, const char *what, int64_t *n_r, struct error *err)
 		{ "failed", "SELECT count(*) FROM messages"
 			    " WHERE status = 'failed'" },
 	};
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int r;
 
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -1488,8 +1479,8 @@ store_count(struct store *st, const char *what, int64_t *n_r, struct error *err)
 		r = store_prepare(st, &s, counts[i].sql, err);
 		if (r < 0)
 			return -1;
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			*n_r = sqlite3_column_int64(s, 0);
+		if (db_step(s) == DB_ROW) {
+			*n_r = db_col_int64(s, 0);
 		} else {
 			r = store_sqlerr(st, err, "count");
 		}
@@ -1502,17 +1493,17 @@ store_count(struct store *st, const char *what, int64_t *n_r, struct error *err)
 int
 store_check(struct store *st, struct error *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	const char *res;
 	int r;
 
 	r = store_prepare(st, &s, "PRAGMA integrity_check", err);
 	if (r < 0)
 		return -1;
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	if (db_step(s) != DB_ROW) {
 		r = store_sqlerr(st, err, "integrity_check");
 	} else {
-		res = (const char *)sqlite3_column_text(s, 0);
+		res = db_col_text(s, 0);
 		if (res == NULL || strcmp(res, "ok") != 0)
 			r = error_set(err, ERR_INTERNAL, "%s: integrity: %s",
 			    st->path, res != NULL ? res : "?");
@@ -1523,12 +1514,11 @@ store_check(struct store *st, struct error *err)
 	r = store_prepare(st, &s, "PRAGMA foreign_key_check", err);
 	if (r < 0)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (db_step(s) == DB_ROW)
 		r = error_set(err, ERR_INTERNAL,
 		    "%s: foreign key violation in"
 		    " %s row %lld",
-		    st->path, sqlite3_column_text(s, 0),
-		    (long long)sqlite3_column_int64(s, 1));
+		    st->path, db_col_text(s, 0), (long long)db_col_int64(s, 1));
 	store_release(st, &s);
 	return r;
 }

@@ -78,8 +78,7 @@ exec(struct store *st, const char *sql, ...)
 	va_start(ap, sql);
 	vsnprintf(buf, sizeof(buf), sql, ap);
 	va_end(ap);
-	assert_int_equal(sqlite3_exec(st->db, buf, NULL, NULL, NULL),
-	    SQLITE_OK);
+	assert_int_equal(db_exec(st->db, buf), DB_OK);
 }
 
 /* A time or NULL, as SQL. */
@@ -184,29 +183,28 @@ assert_same_str(const char *a, const char *b)
 }
 
 static int64_t
-ref_time(sqlite3_stmt *s, int i)
+ref_time(struct db_stmt *s, int i)
 {
-	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+	if (db_col_is_null(s, i))
 		return STORE_NO_TIME;
-	return sqlite3_column_int64(s, i);
+	return db_col_int64(s, i);
 }
 
 static const char *
-ref_str(sqlite3_stmt *s, int i)
+ref_str(struct db_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return db_col_text(s, i);
 }
 
-static sqlite3_stmt *
+static struct db_stmt *
 ref_open(struct store *st, const char *sql, int64_t from, int64_t to,
     const char *mailbox, const char *kind)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 
-	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_int64(s, 1, from);
-	sqlite3_bind_int64(s, 2, to);
+	assert_int_equal(db_prepare(st->db, sql, 0, &s), DB_OK);
+	db_bind_int64(s, 1, from);
+	db_bind_int64(s, 2, to);
 	store_bind_text(s, 3, mailbox);
 	if (kind != NULL)
 		store_bind_text(s, 4, kind);
@@ -218,19 +216,19 @@ static int
 check_tickets(struct store *st, struct store_report *q, int64_t from,
     int64_t to, const char *mailbox)
 {
-	sqlite3_stmt *s = ref_open(st, ref_tickets, from, to, mailbox, NULL);
+	struct db_stmt *s = ref_open(st, ref_tickets, from, to, mailbox, NULL);
 	struct store_report_ticket t;
 	struct error err = { 0 };
 	int n = 0;
 
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (db_step(s) == DB_ROW) {
 		assert_int_equal(store_report_ticket_next(q, &t, &err), 1);
-		assert_int_equal(t.created, sqlite3_column_int64(s, 0));
+		assert_int_equal(t.created, db_col_int64(s, 0));
 		assert_int_equal(t.claimed_at, ref_time(s, 1));
 		assert_int_equal(t.routed_at, ref_time(s, 2));
 		assert_int_equal(t.acked_at, ref_time(s, 3));
 		assert_same_str(t.queue, ref_str(s, 4));
-		assert_int_equal(t.qualified, sqlite3_column_int(s, 5));
+		assert_int_equal(t.qualified, db_col_int(s, 5));
 		assert_same_str(t.claimed_by, ref_str(s, 6));
 		assert_same_str(t.routed_by, ref_str(s, 7));
 		assert_same_str(t.qualified_by, ref_str(s, 8));
@@ -238,7 +236,7 @@ check_tickets(struct store *st, struct store_report *q, int64_t from,
 		n++;
 	}
 	assert_int_equal(store_report_ticket_next(q, &t, &err), 0);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return n;
 }
 
@@ -246,19 +244,19 @@ static void
 check_counts(struct store *st, struct store_report *q, int64_t from, int64_t to,
     const char *mailbox, enum store_report_count by)
 {
-	sqlite3_stmt *s =
+	struct db_stmt *s =
 	    ref_open(st, by == STORE_COUNT_TAG ? ref_tags : ref_mailboxes, from,
 		to, mailbox, NULL);
 	struct store_report_count_row c;
 	struct error err = { 0 };
 
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (db_step(s) == DB_ROW) {
 		assert_int_equal(store_report_count_next(q, by, &c, &err), 1);
 		assert_string_equal(c.key, ref_str(s, 0));
-		assert_int_equal(c.n, sqlite3_column_int64(s, 1));
+		assert_int_equal(c.n, db_col_int64(s, 1));
 	}
 	assert_int_equal(store_report_count_next(q, by, &c, &err), 0);
-	sqlite3_finalize(s);
+	db_finalize(s);
 }
 
 /* The event list of q against ref_events; returns the rows seen. */
@@ -267,16 +265,16 @@ check_events(struct store *st, struct store_report *q, int64_t from, int64_t to,
     const char *mailbox, enum store_report_event kind)
 {
 	int breach = kind == STORE_EVENT_BREACH;
-	sqlite3_stmt *s = ref_open(st, ref_events, from, to, mailbox,
+	struct db_stmt *s = ref_open(st, ref_events, from, to, mailbox,
 	    breach ? "sla-breach" : "story");
 	struct store_report_event_row e;
 	struct error err = { 0 };
 	int n = 0;
 
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (db_step(s) == DB_ROW) {
 		assert_int_equal(store_report_event_next(q, kind, &e, &err), 1);
-		assert_int_equal(e.ticket_id, sqlite3_column_int64(s, 0));
-		assert_int_equal(e.at, sqlite3_column_int64(s, 1));
+		assert_int_equal(e.ticket_id, db_col_int64(s, 0));
+		assert_int_equal(e.at, db_col_int64(s, 1));
 		assert_same_str(e.actor, ref_str(s, 2));
 		assert_same_str(e.subject, ref_str(s, 3));
 		assert_same_str(e.customer, ref_str(s, 4));
@@ -292,7 +290,7 @@ check_events(struct store *st, struct store_report *q, int64_t from, int64_t to,
 		n++;
 	}
 	assert_int_equal(store_report_event_next(q, kind, &e, &err), 0);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return n;
 }
 

@@ -291,7 +291,7 @@ legacy_remind(struct store *st, const struct step *step)
 	char since[32], due[32], detail[256];
 	time_t t;
 	struct tm tm;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 
 	t = (time_t)step->since;
 	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
@@ -301,17 +301,17 @@ legacy_remind(struct store *st, const struct step *step)
 	    step->clock == STORE_SLA_ACK ? "acknowledge" : "claim", since, due,
 	    step->arg);
 	assert_int_equal(
-	    sqlite3_prepare_v2(st->db,
+	    db_prepare(st->db,
 		"INSERT INTO events"
 		" (ticket_id, at, actor, source, kind, detail) VALUES (?, ?,"
 		" 'triaged', 'daemon', 'sla-breach', ?)",
-		-1, &s, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_int64(s, 1, ids[step->t]);
-	sqlite3_bind_int64(s, 2, step->at);
-	sqlite3_bind_text(s, 3, detail, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
+		0, &s),
+	    DB_OK);
+	db_bind_int64(s, 1, ids[step->t]);
+	db_bind_int64(s, 2, step->at);
+	db_bind_text(s, 3, detail, -1);
+	assert_int_equal(db_step(s), DB_DONE);
+	db_finalize(s);
 }
 
 /*
@@ -411,59 +411,58 @@ test_detail(void **state)
 	};
 	struct error err = { 0 };
 	struct store *st = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/detail.db", dbdir);
 	unlink(path);
 	assert_int_equal(store_open_raw(path, &st, &err), 0);
 	assert_int_equal(store_migrate(st, 7, &err), 0);
-	assert_int_equal(sqlite3_exec(st->db,
+	assert_int_equal(db_exec(st->db,
 			     "INSERT INTO tickets (id, queue,"
-			     " created, updated) VALUES (1, 'sales', 0, 0)",
-			     NULL, NULL, NULL),
-	    SQLITE_OK);
+			     " created, updated) VALUES (1, 'sales', 0, 0)"),
+	    DB_OK);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(
-		    sqlite3_prepare_v2(st->db,
+		    db_prepare(st->db,
 			"INSERT INTO events"
 			" (ticket_id, at, actor, source, kind, detail) VALUES (1,"
 			" 0, 'triaged', 'daemon', 'sla-breach', ?)",
-			-1, &s, NULL),
-		    SQLITE_OK);
-		sqlite3_bind_text(s, 1, cases[i].detail, -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-		sqlite3_finalize(s);
+			0, &s),
+		    DB_OK);
+		db_bind_text(s, 1, cases[i].detail, -1);
+		assert_int_equal(db_step(s), DB_DONE);
+		db_finalize(s);
 	}
 	assert_int_equal(store_migrate(st, STORE_SCHEMA_VERSION, &err), 0);
 	assert_int_equal(
-	    sqlite3_prepare_v2(st->db,
+	    db_prepare(st->db,
 		"SELECT sla_clock,"
 		" sla_since, sla_deadline, sla_rcpt FROM events ORDER BY id",
-		-1, &s, NULL),
-	    SQLITE_OK);
+		0, &s),
+	    DB_OK);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *to;
 
-		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(db_step(s), DB_ROW);
 		if (!cases[i].ok) {
-			if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			if (!db_col_is_null(s, 0))
 				fail_msg("case %zu accepted", i);
 			continue;
 		}
-		if (store_sla_clock_parse((const char *)sqlite3_column_text(s,
-			0)) != cases[i].clock ||
-		    sqlite3_column_int64(s, 1) != cases[i].since ||
-		    sqlite3_column_int64(s, 2) != cases[i].due)
+		if (store_sla_clock_parse(db_col_text(s, 0)) !=
+			cases[i].clock ||
+		    db_col_int64(s, 1) != cases[i].since ||
+		    db_col_int64(s, 2) != cases[i].due)
 			fail_msg("case %zu misread", i);
-		to = (const char *)sqlite3_column_text(s, 3);
+		to = db_col_text(s, 3);
 		if (cases[i].to == NULL)
 			assert_null(to);
 		else
 			assert_string_equal(to, cases[i].to);
 	}
-	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
+	assert_int_equal(db_step(s), DB_DONE);
+	db_finalize(s);
 	store_close(&st);
 }
 
@@ -471,14 +470,13 @@ test_detail(void **state)
 static int64_t
 count_sql(struct store *st, const char *sql)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int64_t n;
 
-	assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	assert_int_equal(db_prepare(st->db, sql, 0, &s), DB_OK);
+	assert_int_equal(db_step(s), DB_ROW);
+	n = db_col_int64(s, 0);
+	db_finalize(s);
 	return n;
 }
 
