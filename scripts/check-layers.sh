@@ -3,7 +3,8 @@
 #   1. every .c of lib/ is in a layer folder, and no file includes a header
 #      of a layer above its own (the folder include graph has no cycle);
 #   2. no two object files call each other (from the built objects' symbols);
-#   3. SQLite, GMime, libetpan and libcurl are named in their own folder only;
+#   3. GMime, libetpan and libcurl are named in their own folder only, and
+#      SQLite and libpq in their database driver only (lib/store/db-*.c);
 #   4. exactly one file writes outbox rows;
 #   5. daemon/triaged.c stays a table of contents (at most 350 lines).
 # Usage: check-layers.sh SOURCE_DIR BUILD_DIR.  Prints every violation and
@@ -73,29 +74,36 @@ while read -r a b; do
 done < "$tmp/cycles"
 [ -s "$tmp/defs" ] || bad "no objects under $BUILD/lib: build first"
 
-# 3. Outside libraries confined to their folder.
-confine() {	# package-header-pattern folder
+# 3. Outside libraries confined to their folder (or to one file of it).
+confine() {	# package-header-pattern folder-or-file
 	grep -rlE "#include <$1" "$SRC/lib" "$SRC/daemon" | while read -r f; do
 		case "$f" in
-		"$SRC/lib/$2/"*) ;;
+		"$SRC/lib/$2/"* | "$SRC/lib/$2") ;;
 		*) echo "check-layers: ${f#$SRC/} includes <$1…>, which belongs to lib/$2" >&2; echo x ;;
 		esac
 	done | grep -q x && fail=1 || true
 }
-confine 'sqlite3\.h' store
+confine 'sqlite3\.h' store/db-sqlite.c
+confine 'libpq-fe\.h' store/db-pg.c
 confine 'gmime/' mail
 confine 'libetpan/' proto
 confine 'curl/' proto
 # ... and called from there only, whatever a header hid.
-symconfine() {	# symbol-pattern folder
-	awk -v pat="^($1)" -v own="/triage_$2.dir/" \
-	    '$1 ~ pat && index($3, own) == 0 { print $2 }' "$tmp/uses-all" |
+symconfine() {	# symbol-pattern folder [object-of-the-folder]
+	awk -v pat="^($1)" -v own="/triage_$2.dir/" -v obj="${3:-}" '
+	    function owner(p) {
+		if (index(p, own) == 0)
+			return 0
+		return obj == "" || substr(p, length(p) - length(obj)) == "/" obj
+	    }
+	    $1 ~ pat && !owner($3) { print $2 }' "$tmp/uses-all" |
 	    sort -u > "$tmp/sym"
 	while read -r o; do
-		bad "$o.o calls $1…, which belongs to lib/$2"
+		bad "$o.o calls $1…, which belongs to lib/$2${3:+/$3.c}"
 	done < "$tmp/sym"
 }
-symconfine 'sqlite3_' store
+symconfine 'sqlite3_' store db-sqlite
+symconfine 'PQ' store db-pg
 symconfine 'g_mime_|internet_address_' mail
 symconfine 'mailimap_|mailsmtp_|mailstream_|mailesmtp_' proto
 symconfine 'curl_' proto
