@@ -35,6 +35,8 @@ int db_sqlite_bind_double(struct db_stmt *s, int i, double v);
 int db_sqlite_bind_text(struct db_stmt *s, int i, const char *v, int len);
 int db_sqlite_bind_blob(struct db_stmt *s, int i, const void *v, int len);
 int db_sqlite_bind_null(struct db_stmt *s, int i);
+int db_sqlite_bind_blob_static(struct db_stmt *s, int i, const void *v,
+    int len);
 int db_sqlite_step(struct db_stmt *s);
 int64_t db_sqlite_col_int64(struct db_stmt *s, int i);
 int db_sqlite_col_int(struct db_stmt *s, int i);

@@ -146,6 +146,14 @@ db_sqlite_bind_blob(struct db_stmt *s, int i, const void *v, int len)
 }
 
 int
+db_sqlite_bind_blob_static(struct db_stmt *s, int i, const void *v, int len)
+{
+	if (v == NULL)
+		return rc(sqlite3_bind_null(stmt(s), i));
+	return rc(sqlite3_bind_blob(stmt(s), i, v, len, SQLITE_STATIC));
+}
+
+int
 db_sqlite_bind_null(struct db_stmt *s, int i)
 {
 	return rc(sqlite3_bind_null(stmt(s), i));

@@ -84,19 +84,28 @@ db_have_pg(void)
 #endif
 }
 
-/* "WORD name" into buf; -1 unless name is a plain identifier that fits. */
+/*
+ * "WORD name" into buf; -1 unless name is a plain identifier that fits.
+ * By hand, not strspn and snprintf: ingest takes a savepoint a message.
+ */
 static int
 savepoint_sql(char *buf, size_t len, const char *word, const char *name)
 {
-	size_t n = strlen(name);
+	size_t w = strlen(word), n;
 
-	if (n == 0 || n > 63 ||
-	    strspn(name,
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
-		n)
+	for (n = 0; name[n] != '\0'; n++) {
+		char c = name[n];
+
+		if (n == 63 ||
+		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '_'))
+			return -1;
+	}
+	if (n == 0 || w + 1 + n + 1 > len)
 		return -1;
-	if ((size_t)snprintf(buf, len, "%s %s", word, name) >= len)
-		return -1;
+	memcpy(buf, word, w);
+	buf[w] = ' ';
+	memcpy(buf + w + 1, name, n + 1);
 	return 0;
 }
 
@@ -184,6 +193,17 @@ int
 db_bind_blob(struct db_stmt *s, int i, const void *v, int len)
 {
 	return DISPATCH(s, bind_blob, s, i, v, len);
+}
+
+/* PostgreSQL's driver copies every parameter: its db_bind_blob. */
+int
+db_bind_blob_static(struct db_stmt *s, int i, const void *v, int len)
+{
+#ifdef TRIAGE_HAVE_PG
+	if (s->backend == DB_PG)
+		return db_pg_bind_blob(s, i, v, len);
+#endif
+	return db_sqlite_bind_blob_static(s, i, v, len);
 }
 
 int

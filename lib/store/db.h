@@ -112,6 +112,12 @@ int db_bind_double(struct db_stmt *s, int i, double v);
 int db_bind_text(struct db_stmt *s, int i, const char *v, int len);
 int db_bind_blob(struct db_stmt *s, int i, const void *v, int len);
 int db_bind_null(struct db_stmt *s, int i);
+/*
+ * A blob the driver need not copy (SQLite's SQLITE_STATIC): v must stay
+ * valid and unchanged until the statement is reset or finalized.  For
+ * large values on a hot path (a raw message); a driver may copy anyway.
+ */
+int db_bind_blob_static(struct db_stmt *s, int i, const void *v, int len);
 
 /* Run to the next row: DB_ROW, DB_DONE when there is none, or DB_ERROR. */
 int db_step(struct db_stmt *s);

@@ -334,7 +334,7 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 	db_bind_int64(s, 22, store_now(st));
 	store_bind_text(s, 23, status);
 	store_bind_text(s, 24, error);
-	db_bind_blob(s, 25, in->raw, (int)in->raw_len);
+	db_bind_blob_static(s, 25, in->raw, (int)in->raw_len);
 	if (ticket_id > 0)
 		db_bind_int64(s, 26, ticket_id);
 	if (st->version >= 9)

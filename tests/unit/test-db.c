@@ -125,6 +125,10 @@ test_values(void **state)
 	assert_int_equal(db_bind_blob(s, 4, NULL, 0), DB_OK);
 	assert_int_equal(db_bind_null(s, 5), DB_OK);
 	assert_int_equal(db_step(s), DB_DONE);
+	/* an uncopied blob: read while the statement runs */
+	db_reset(s);
+	assert_int_equal(db_bind_blob_static(s, 4, blob, sizeof(blob)), DB_OK);
+	assert_int_equal(db_step(s), DB_DONE);
 	db_finalize(s);
 
 	assert_int_equal(db_prepare(fx->db,
@@ -139,13 +143,18 @@ test_values(void **state)
 	    ((unsigned char[]){ 0, 1, 0xfe, 0xff }), 4);
 	assert_int_equal(db_col_int(s, 4), 7);
 	assert_false(db_col_is_null(s, 4));
-	for (int row = 0; row < 2; row++) {
+	for (int row = 0; row < 3; row++) {
 		assert_int_equal(db_step(s), DB_ROW);
 		assert_null(db_col_text(s, 0));
 		assert_true(db_col_is_null(s, 0));
 		assert_int_equal(db_col_int64(s, 1), 0);
-		assert_null(db_col_blob(s, 3));
 		assert_true(db_col_is_null(s, 4));
+		if (row < 2) {
+			assert_null(db_col_blob(s, 3));
+			continue;
+		}
+		assert_int_equal(db_col_bytes(s, 3), 4);
+		assert_memory_equal(db_col_blob(s, 3), blob, 4);
 	}
 	assert_int_equal(db_step(s), DB_DONE);
 	db_finalize(s);
@@ -157,6 +166,10 @@ static void
 test_transactions(void **state)
 {
 	struct fixture *fx = *state;
+	char name[65];
+
+	memset(name, 'n', 63);
+	name[63] = '\0';
 
 	assert_int_equal(db_begin(fx->db, DB_TX_WRITE), DB_OK);
 	assert_int_equal(insert(fx->db, "a", 1), DB_DONE);
@@ -169,6 +182,11 @@ test_transactions(void **state)
 	assert_int_equal(db_release(fx->db, "kept_1"), DB_OK);
 	assert_int_equal(db_savepoint(fx->db, "x; DROP TABLE t"), DB_ERROR);
 	assert_int_equal(db_savepoint(fx->db, ""), DB_ERROR);
+	/* 63 characters is the longest name */
+	assert_int_equal(db_savepoint(fx->db, name), DB_OK);
+	assert_int_equal(db_release(fx->db, name), DB_OK);
+	strcat(name, "x");
+	assert_int_equal(db_savepoint(fx->db, name), DB_ERROR);
 	assert_int_equal(db_commit(fx->db), DB_OK);
 	assert_int_equal(count(fx->db), 2);
 
