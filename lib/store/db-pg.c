@@ -68,6 +68,7 @@ struct pg_stmt {
 	char *sql;	  /* owned: the text with $N */
 	char *name;	  /* owned: the server's name, NULL until prepared */
 	Oid *types;	  /* owned: the types it was prepared with */
+	Oid *null_types;  /* owned: what a NULL is prepared as (0: none) */
 	struct pg_param *params; /* owned, nparams */
 	int nparams;
 	PGresult *res; /* owned: the current result */
@@ -477,6 +478,7 @@ db_pg_prepare(struct db *db, const char *sql, int persistent,
 	s->sql = text;
 	s->nparams = n;
 	s->params = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*s->params));
+	s->null_types = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*s->null_types));
 	s->row = -1;
 	*s_r = &s->base;
 	pg_ok(d);
@@ -567,6 +569,7 @@ db_pg_finalize(struct db_stmt *stmt)
 	db_pg_reset(stmt);
 	pg_forget_name(s);
 	free(s->params);
+	free(s->null_types);
 	free(s->sql);
 	free(s);
 }
@@ -672,30 +675,93 @@ pg_types_fit(const struct pg_stmt *s)
 	return 1;
 }
 
-/* Prepare on the server under a new name with the bindings' types. */
+/* Savepoint words around a prepare that may need another try. */
+static void
+pg_guard(struct pg_db *d, int on, const char *sql)
+{
+	if (on)
+		PQclear(PQexec(d->conn, sql));
+}
+
+/*
+ * After a failed prepare: a type for a NULL-bound parameter the server
+ * could not type ("could not determine data type of parameter $N",
+ * 42P08 or 42P18: `?1 IS NULL` read first) — text first, then bigint when text
+ * met an operator or column it does not fit (42883, 42804).  1 to try
+ * again, 0 to give up.
+ */
+static int
+pg_retype(struct pg_stmt *s, const PGresult *res, int *last)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *dollar;
+	long k;
+
+	if (state == NULL)
+		return 0;
+	if ((strcmp(state, "42P08") == 0 || strcmp(state, "42P18") == 0) &&
+	    msg != NULL && (dollar = strchr(msg, '$')) != NULL) {
+		k = strtol(dollar + 1, NULL, 10) - 1;
+		if (k < 0 || k >= s->nparams || s->types[k] != 0)
+			return 0;
+		s->types[k] = s->null_types[k] = OID_TEXT;
+		*last = (int)k;
+		return 1;
+	}
+	if ((strcmp(state, "42883") == 0 || strcmp(state, "42804") == 0) &&
+	    *last >= 0 && s->types[*last] == OID_TEXT) {
+		s->types[*last] = s->null_types[*last] = OID_INT8;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Prepare on the server under a new name with the bindings' types (a
+ * NULL: the type an earlier prepare found for it, else none).  Inside a
+ * transaction a savepoint keeps a failed try from aborting it, as a
+ * failed sqlite3_prepare does not.
+ */
 static int
 pg_prepare_server(struct pg_stmt *s)
 {
 	struct pg_db *d = s->db;
-	PGresult *res;
+	PGresult *res = NULL;
 	char name[32];
-	int i, r = DB_OK;
+	int i, guard, untyped = 0, last = -1, tries, r = DB_ERROR;
 
 	pg_forget_name(s);
 	pg_flush_stale(d);
 	snprintf(name, sizeof(name), "p%" PRIu64, ++d->next_name);
 	s->types =
 	    xcalloc(s->nparams > 0 ? (size_t)s->nparams : 1, sizeof(*s->types));
-	for (i = 0; i < s->nparams; i++)
-		s->types[i] = s->params[i].type;
-	res = PQprepare(d->conn, name, s->sql, s->nparams, s->types);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	for (i = 0; i < s->nparams; i++) {
+		s->types[i] = s->params[i].val != NULL ? s->params[i].type :
+							 s->null_types[i];
+		untyped |= s->types[i] == 0;
+	}
+	guard = untyped && PQtransactionStatus(d->conn) == PQTRANS_INTRANS;
+	pg_guard(d, guard, "SAVEPOINT triage_prepare");
+	for (tries = 0; tries <= 2 * s->nparams; tries++) {
+		PQclear(res);
+		res = PQprepare(d->conn, name, s->sql, s->nparams, s->types);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			r = DB_OK;
+			break;
+		}
+		if (!untyped || !pg_retype(s, res, &last))
+			break;
+		pg_guard(d, guard, "ROLLBACK TO SAVEPOINT triage_prepare");
+	}
+	if (r != DB_OK) {
 		pg_fail_res(d, res);
+		pg_guard(d, guard, "ROLLBACK TO SAVEPOINT triage_prepare");
 		xfree(&s->types);
-		r = DB_ERROR;
 	} else {
 		s->name = xstrdup(name);
 	}
+	pg_guard(d, guard, "RELEASE SAVEPOINT triage_prepare");
 	PQclear(res);
 	return r;
 }
