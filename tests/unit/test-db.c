@@ -459,6 +459,58 @@ t_reuse(void **state)
 	ok(f->db, db_commit(f->db));
 }
 
+/* Doubles both ways, and a transaction rolled back leaves nothing. */
+static void
+t_double_rollback(void **state)
+{
+	static const double values[] = { 0.1, -2.5e-300, 1e300, 3.0 };
+	struct fx *f = *state;
+	struct db_stmt *ins, *sel;
+	size_t i;
+
+	db_busy_timeout(f->db, 1000);
+	ins = prep(f->db, "INSERT INTO t (n, d) VALUES (?1, ?2)");
+	sel = prep(f->db, "SELECT d, n FROM t WHERE d = ?1");
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		ok(f->db, db_bind_int64(ins, 1, (int64_t)i));
+		ok(f->db, db_bind_double(ins, 2, values[i]));
+		run(f->db, ins);
+		ok(f->db, db_bind_double(sel, 1, values[i]));
+		row(f->db, sel);
+		assert_true(db_col_double(sel, 0) == values[i]);
+		assert_true(db_col_double(sel, 1) == (double)i);
+		db_reset(sel);
+	}
+	db_finalize(sel);
+	ok(f->db, db_begin(f->db, DB_TX_WRITE));
+	run(f->db, ins); /* unbound: NULL, NULL */
+	ok(f->db, db_rollback(f->db));
+	db_finalize(ins);
+	assert_int_equal(one_int(f->db, "SELECT count(*) FROM t"), 4);
+	assert_int_equal(db_errno(f->db), 0);
+}
+
+/* Which targets name PostgreSQL (db_target_is_pg). */
+static void
+t_target(void **state)
+{
+	static const struct {
+		const char *target;
+		int pg;
+	} cases[] = {
+		{ "postgresql://db.example/triage", 1 },
+		{ "postgres:///triage?host=/run/postgresql", 1 },
+		{ "host=a,b dbname=triage target_session_attrs=read-write", 1 },
+		{ "/var/lib/triage/triage.db", 0 },
+		{ "triage.db", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(db_target_is_pg(cases[i].target), cases[i].pg);
+}
+
 /* Several statements in one db_exec; a syntax error is an error. */
 static void
 t_exec(void **state)
@@ -634,11 +686,14 @@ t_pg_failover(void **state)
 	    CASE(t_blob, be), CASE(t_int64, be), CASE(t_utf8, be), \
 	    CASE(t_changes, be), CASE(t_returning, be), \
 	    CASE(t_constraints, be), CASE(t_savepoint, be), CASE(t_reuse, be), \
-	    CASE(t_exec, be)
+	    CASE(t_double_rollback, be), CASE(t_exec, be)
 
 int
 main(int argc, char **argv)
 {
+	const struct CMUnitTest target_tests[] = {
+		cmocka_unit_test(t_target),
+	};
 	const struct CMUnitTest sqlite_tests[] = { CASES(sqlite_be) };
 	const struct CMUnitTest pg_tests[] = {
 		CASES(pg_be),
@@ -653,7 +708,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(t_pg_failover),
 	};
 	const char *target = getenv("TRIAGE_PG_TARGET");
-	int r = 0;
+	int r;
 
 	if (argc > 1 && strcmp(argv[1], "stop") == 0)
 		return cmocka_run_group_tests_name("db-pg-stop", stop_tests,
@@ -661,6 +716,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "failover") == 0)
 		return cmocka_run_group_tests_name("db-pg-failover",
 		    failover_tests, NULL, NULL);
+	r = cmocka_run_group_tests_name("db", target_tests, NULL, NULL);
 #ifdef TEST_DB_NO_SQLITE
 	/* This tree has no lib/store/db-sqlite.c yet (tests/CMakeLists.txt). */
 	fprintf(stderr, "test-db: no SQLite driver in this tree, skipping"
