@@ -41,8 +41,8 @@
 #define OID_TEXT 25
 #define OID_FLOAT8 701
 
-/* Prepared statements released in one DEALLOCATE round trip. */
-#define PG_STALE_MAX 16
+/* Stale statement names that make a DEALLOCATE round trip worth it. */
+#define PG_STALE_BATCH 16
 
 struct pg_db {
 	struct db base;
@@ -50,9 +50,9 @@ struct pg_db {
 	char *errmsg; /* owned: the last failure's words, or NULL */
 	enum db_errclass errclass;
 	int64_t changes;
-	uint64_t next_name;	   /* statement names p1, p2 ... */
-	char *stale[PG_STALE_MAX]; /* owned: names to DEALLOCATE */
-	int nstale;
+	uint64_t next_name; /* statement names p1, p2 ... */
+	char **stale;	    /* owned: names to DEALLOCATE, nstale of them */
+	size_t nstale;
 };
 
 struct pg_param {
@@ -334,10 +334,11 @@ void
 db_pg_close(struct db *db)
 {
 	struct pg_db *d = pg_db(db);
-	int i;
+	size_t i;
 
 	for (i = 0; i < d->nstale; i++)
 		free(d->stale[i]);
+	free(d->stale);
 	PQfinish(d->conn);
 	free(d->errmsg);
 	free(d);
@@ -524,24 +525,31 @@ db_pg_reset(struct db_stmt *stmt)
 	}
 }
 
-/* Release the statement names finalize and re-prepare left behind. */
+/*
+ * Release the statement names finalize and re-prepare left behind, in one
+ * round trip.  Not in a failed transaction, which refuses it: they wait.
+ * Our names exist (prepared statements outlive a rollback), so this
+ * cannot fail but with the connection.
+ */
 static void
 pg_flush_stale(struct pg_db *d)
 {
-	char sql[PG_STALE_MAX * 40], *p = sql;
-	PGresult *res;
-	int i;
+	char *sql, *p;
+	size_t i, len;
 
 	if (d->nstale == 0 || PQtransactionStatus(d->conn) == PQTRANS_INERROR)
 		return;
+	len = d->nstale * 40 + 1; /* "DEALLOCATE p<uint64>;" fits 40 */
+	sql = p = xmalloc(len);
+	*p = '\0';
 	for (i = 0; i < d->nstale; i++) {
-		p += snprintf(p, sizeof(sql) - (size_t)(p - sql),
-		    "DEALLOCATE %s;", d->stale[i]);
+		p += snprintf(p, len - (size_t)(p - sql), "DEALLOCATE %s;",
+		    d->stale[i]);
 		xfree(&d->stale[i]);
 	}
 	d->nstale = 0;
-	res = PQexec(d->conn, sql);
-	PQclear(res); /* a failure here loses nothing but server memory */
+	PQclear(PQexec(d->conn, sql));
+	free(sql);
 }
 
 static void
@@ -551,14 +559,12 @@ pg_forget_name(struct pg_stmt *s)
 
 	if (s->name == NULL)
 		return;
-	if (d->nstale == PG_STALE_MAX)
-		pg_flush_stale(d);
-	if (d->nstale < PG_STALE_MAX)
-		d->stale[d->nstale++] = s->name;
-	else
-		free(s->name);
+	d->stale = xreallocarray(d->stale, d->nstale + 1, sizeof(*d->stale));
+	d->stale[d->nstale++] = s->name;
 	s->name = NULL;
 	xfree(&s->types);
+	if (d->nstale >= PG_STALE_BATCH)
+		pg_flush_stale(d);
 }
 
 void

@@ -459,6 +459,34 @@ t_reuse(void **state)
 	ok(f->db, db_commit(f->db));
 }
 
+/*
+ * Statements prepared and finalized again and again, in and out of a
+ * transaction: the server does not keep them all (PostgreSQL).
+ */
+static void
+t_finalize(void **state)
+{
+	struct fx *f = *state;
+	struct db_stmt *s;
+	int i;
+
+	if (f->be->tag != DB_PG)
+		skip();
+	for (i = 0; i < 200; i++) {
+		if (i == 100)
+			ok(f->db, db_begin(f->db, DB_TX_WRITE));
+		s = prep(f->db, "INSERT INTO t (n) VALUES (?1)");
+		ok(f->db, db_bind_int(s, 1, i));
+		run(f->db, s);
+		db_finalize(s);
+	}
+	ok(f->db, db_commit(f->db));
+	assert_int_equal(one_int(f->db, "SELECT count(*) FROM t"), 200);
+	assert_in_range(
+	    one_int(f->db, "SELECT count(*) FROM pg_prepared_statements"), 1,
+	    20);
+}
+
 /* Doubles both ways, and a transaction rolled back leaves nothing. */
 static void
 t_double_rollback(void **state)
@@ -686,7 +714,8 @@ t_pg_failover(void **state)
 	    CASE(t_blob, be), CASE(t_int64, be), CASE(t_utf8, be), \
 	    CASE(t_changes, be), CASE(t_returning, be), \
 	    CASE(t_constraints, be), CASE(t_savepoint, be), CASE(t_reuse, be), \
-	    CASE(t_double_rollback, be), CASE(t_exec, be)
+	    CASE(t_double_rollback, be), CASE(t_finalize, be), \
+	    CASE(t_exec, be)
 
 int
 main(int argc, char **argv)
