@@ -660,6 +660,40 @@ t_pg_unreachable(void **state)
 	db_close(db);
 }
 
+/* A row another session holds, asked for NOWAIT: temporary (55P03). */
+static void
+t_pg_locked(void **state)
+{
+	struct fx *f = *state;
+	struct db *other = NULL;
+
+	if (f->be->tag != DB_PG)
+		skip();
+	ok(f->db, db_exec(f->db, "INSERT INTO t (n) VALUES (1)"));
+	ok(f->db, db_begin(f->db, DB_TX_WRITE));
+	assert_int_equal(one_int(f->db, "SELECT n FROM t FOR UPDATE"), 1);
+	ok(other, db_open(env("TRIAGE_PG_TARGET"), 0, NULL, &other));
+	assert_int_equal(db_exec(other, "SELECT n FROM t FOR UPDATE NOWAIT"),
+	    DB_ERROR);
+	assert_int_equal(db_errclass(other), DB_ERR_TEMP);
+	db_close(other);
+	ok(f->db, db_commit(f->db));
+}
+
+/* A write on the standby: read-only (25006). */
+static void
+t_pg_standby(void **state)
+{
+	struct db *db = NULL;
+
+	(void)state;
+	ok(db, db_open(env("TRIAGE_PG_STANDBY_TARGET"), 0, NULL, &db));
+	assert_int_equal(one_int(db, "SELECT pg_is_in_recovery()"), 1);
+	assert_int_equal(db_exec(db, "CREATE TABLE nope (x int)"), DB_ERROR);
+	assert_int_equal(db_errclass(db), DB_ERR_READONLY);
+	db_close(db);
+}
+
 /* test-db stop: the server stops under an open connection. */
 static void
 t_pg_stop(void **state)
@@ -726,6 +760,8 @@ main(int argc, char **argv)
 	const struct CMUnitTest sqlite_tests[] = { CASES(sqlite_be) };
 	const struct CMUnitTest pg_tests[] = {
 		CASES(pg_be),
+		CASE(t_pg_locked, pg_be),
+		cmocka_unit_test(t_pg_standby),
 		cmocka_unit_test(t_pg_password),
 		cmocka_unit_test(t_pg_password_in_target),
 		cmocka_unit_test(t_pg_unreachable),
