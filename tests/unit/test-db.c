@@ -628,6 +628,25 @@ t_pg_password(void **state)
 	assert_null(strstr(msg, pw));
 }
 
+/* No password_file: libpq's own PGPASSFILE still serves. */
+static void
+t_pg_pgpassfile(void **state)
+{
+	char dir[256], path[300], line[512];
+	struct db *db = NULL;
+
+	(void)state;
+	snprintf(line, sizeof(line), "*:*:*:triage_pw:%s",
+	    env("TRIAGE_PG_PASSWORD"));
+	write_file(dir, sizeof(dir), path, sizeof(path), line, 0600);
+	assert_int_equal(setenv("PGPASSFILE", path, 1), 0);
+	ok(db, db_open(env("TRIAGE_PG_PW_TARGET"), 0, NULL, &db));
+	assert_int_equal(one_int(db, "SELECT 1"), 1);
+	db_close(db);
+	unsetenv("PGPASSFILE");
+	test_rmtree(dir);
+}
+
 /* A password in the target itself stays out of the message too. */
 static void
 t_pg_password_in_target(void **state)
@@ -763,6 +782,7 @@ main(int argc, char **argv)
 		CASE(t_pg_locked, pg_be),
 		cmocka_unit_test(t_pg_standby),
 		cmocka_unit_test(t_pg_password),
+		cmocka_unit_test(t_pg_pgpassfile),
 		cmocka_unit_test(t_pg_password_in_target),
 		cmocka_unit_test(t_pg_unreachable),
 	};
