@@ -357,8 +357,8 @@ add_mailbox(struct store *st, int64_t id, const char *mailbox,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO ticket_mailboxes"
-	    " (ticket_id, mailbox) VALUES (?, ?)",
+	    "INSERT INTO ticket_mailboxes (ticket_id, mailbox)"
+	    " VALUES (?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;
@@ -661,7 +661,7 @@ store_mailbox_checkpoint(struct store *st, const char *mailbox,
 	    " last_uid, updated) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (name) DO UPDATE SET updated = ?4,"
 	    " last_uid = CASE WHEN uidvalidity = ?2"
-	    "   THEN max(last_uid, ?3) ELSE ?3 END,"
+	    "   AND last_uid > ?3 THEN last_uid ELSE ?3 END,"
 	    " uidvalidity = ?2",
 	    err);
 	if (r < 0)

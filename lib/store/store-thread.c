@@ -226,8 +226,8 @@ store_add_participants(struct store *st, int64_t id, const struct msg *m,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO participants"
-	    " (ticket_id, address) VALUES (?, ?)",
+	    "INSERT INTO participants (ticket_id, address)"
+	    " VALUES (?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;
@@ -366,8 +366,8 @@ store_await_missing(struct store *st, const struct placing *p, int64_t id,
 		if (r < 0 || t != 0)
 			continue;
 		r = store_prepare(st, &s,
-		    "INSERT OR IGNORE INTO awaited"
-		    " (message_id, ticket_id) VALUES (?, ?)",
+		    "INSERT INTO awaited (message_id, ticket_id)"
+		    " VALUES (?, ?) ON CONFLICT DO NOTHING",
 		    err);
 		if (r < 0)
 			break;

@@ -618,7 +618,7 @@ unclaim_step(struct store *st, int64_t id, const struct tstate *ts,
 	r = ticket_update(st,
 	    "UPDATE tickets SET state = 'new', owner = NULL,"
 	    " claimed_at = NULL, waited = waited + CASE WHEN wait_since"
-	    " IS NULL THEN 0 ELSE max(?1 - wait_since, 0) END,"
+	    " IS NULL OR ?1 < wait_since THEN 0 ELSE ?1 - wait_since END,"
 	    " wait_since = NULL, wait_until = NULL, updated = ?1"
 	    " WHERE id = ?2",
 	    id, NULL, NULL, 0, err);
@@ -690,7 +690,8 @@ resume_step(struct store *st, int64_t id, const struct tstate *ts,
 		    store_state_name(ts->state));
 	r = ticket_update(st,
 	    "UPDATE tickets SET state = 'claimed',"
-	    " waited = waited + max(?1 - coalesce(wait_since, ?1), 0),"
+	    " waited = waited + CASE WHEN ?1 < coalesce(wait_since, ?1)"
+	    " THEN 0 ELSE ?1 - coalesce(wait_since, ?1) END,"
 	    " wait_since = NULL, wait_until = NULL, updated = ?1"
 	    " WHERE id = ?2",
 	    id, NULL, NULL, 0, err);
