@@ -405,55 +405,68 @@ skip_comment(const char *s)
 }
 
 /*
- * Rewrite ?N to $N in place (same length) outside literals, quoted
- * identifiers, dollar quotes and comments; *nparams_r is the highest N.
- * -1 for a ? without a number.
+ * SQL with ?N and ? rewritten to $N outside literals, quoted
+ * identifiers, dollar quotes and comments, as a new string; a bare ?
+ * is numbered as SQLite numbers it (one past the highest so far).
+ * *nparams_r is the highest N.  NULL for a number out of range or a
+ * dollar-quote tag too long.
  */
-static int
-pg_rewrite(char *sql, int *nparams_r)
+static char *
+pg_rewrite(const char *sql, int *nparams_r)
 {
-	char *s = sql, *end;
-	const char *close;
+	/* a bare ? (1 byte) becomes at most $65535 (6 bytes) */
+	char *out = xmalloc(strlen(sql) * 6 + 1), *o = out, *end;
+	const char *s = sql, *from, *close;
 	size_t tag;
 	long n;
 	int max = 0;
 
 	while (*s != '\0') {
+		from = s;
 		if (*s == '\'') {
 			int esc = s > sql && (s[-1] == 'E' || s[-1] == 'e') &&
 				  (s - 1 == sql || !ident_char(s[-2]));
-			s = (char *)skip_quoted(s, '\'', esc);
+			s = skip_quoted(s, '\'', esc);
 		} else if (*s == '"') {
-			s = (char *)skip_quoted(s, '"', 0);
+			s = skip_quoted(s, '"', 0);
 		} else if ((s[0] == '-' && s[1] == '-') ||
 			   (s[0] == '/' && s[1] == '*')) {
-			s = (char *)skip_comment(s);
+			s = skip_comment(s);
 		} else if (*s == '$' && (s == sql || !ident_char(s[-1])) &&
 			   (tag = dollar_tag(s)) > 0) {
 			char t[64];
 
 			if (tag >= sizeof(t))
-				return -1;
+				goto bad;
 			memcpy(t, s, tag);
 			t[tag] = '\0';
 			close = strstr(s + tag, t);
-			s = close != NULL ? (char *)close + tag : s + strlen(s);
+			s = close != NULL ? close + tag : s + strlen(s);
 		} else if (*s == '?') {
+			n = isdigit((unsigned char)s[1]) ?
+				strtol(s + 1, &end, 10) :
+				max + 1;
 			if (!isdigit((unsigned char)s[1]))
-				return -1;
-			n = strtol(s + 1, &end, 10);
+				end = (char *)s + 1;
 			if (n < 1 || n > 65535)
-				return -1;
-			*s = '$';
+				goto bad;
+			o += sprintf(o, "$%ld", n);
 			if (n > max)
 				max = (int)n;
 			s = end;
+			continue;
 		} else {
 			s++;
 		}
+		memcpy(o, from, (size_t)(s - from));
+		o += s - from;
 	}
+	*o = '\0';
 	*nparams_r = max;
-	return 0;
+	return out;
+bad:
+	free(out);
+	return NULL;
 }
 
 int
@@ -466,11 +479,10 @@ db_pg_prepare(struct db *db, const char *sql, int persistent,
 	int n;
 
 	(void)persistent; /* prepared on the server either way */
-	text = xstrdup(sql);
-	if (pg_rewrite(text, &n) < 0) {
-		free(text);
+	text = pg_rewrite(sql, &n);
+	if (text == NULL) {
 		pg_fail(d, DB_ERR_OTHER,
-		    "a parameter is ? without its number (write ?1, ?2 ...)");
+		    "a parameter number is out of range (?1 .. ?65535)");
 		return DB_ERROR;
 	}
 	s = xcalloc(1, sizeof(*s));

@@ -153,9 +153,12 @@ ensure_mailbox(struct store *st, const struct store_ingest_in *in,
 	r = store_prepare(st, &s,
 	    "INSERT INTO mailboxes (name, address,"
 	    " queue) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET"
-	    " address = coalesce(?2, address), queue = coalesce(?3, queue)"
-	    " WHERE address IS NOT coalesce(?2, address)"
-	    " OR queue IS NOT coalesce(?3, queue)",
+	    " address = coalesce(?2, mailboxes.address),"
+	    " queue = coalesce(?3, mailboxes.queue)"
+	    " WHERE mailboxes.address IS DISTINCT FROM"
+	    " coalesce(?2, mailboxes.address)"
+	    " OR mailboxes.queue IS DISTINCT FROM"
+	    " coalesce(?3, mailboxes.queue)",
 	    err);
 	if (r < 0)
 		return -1;
@@ -660,8 +663,9 @@ store_mailbox_checkpoint(struct store *st, const char *mailbox,
 	    "INSERT INTO mailboxes (name, uidvalidity,"
 	    " last_uid, updated) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (name) DO UPDATE SET updated = ?4,"
-	    " last_uid = CASE WHEN uidvalidity = ?2"
-	    "   AND last_uid > ?3 THEN last_uid ELSE ?3 END,"
+	    " last_uid = CASE WHEN mailboxes.uidvalidity = ?2"
+	    "   AND mailboxes.last_uid > ?3 THEN mailboxes.last_uid ELSE ?3"
+	    " END,"
 	    " uidvalidity = ?2",
 	    err);
 	if (r < 0)

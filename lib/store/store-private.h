@@ -19,6 +19,12 @@ struct store_stmt {
 	int busy;
 };
 
+/*
+ * LIMIT's bound for "all rows": SQLite reads a negative LIMIT so, but
+ * PostgreSQL refuses one.
+ */
+#define STORE_NO_LIMIT INT64_MAX
+
 /* Savepoints nest this deep at most (the daemon uses three). */
 #define STORE_MAX_DEPTH 16
 
@@ -243,6 +249,12 @@ int store_verdict_counts(int ignored, int copy, int opening,
  * down.  A database locked past the busy timeout is ERR_TEMP.
  */
 int store_migrate(struct store *st, int target, struct error *err);
+/*
+ * PostgreSQL's schema (store-schema-pg.c): created at today's version on
+ * an empty database, else its version checked; serialised across
+ * instances by an advisory lock.  0, or -1 with err set.
+ */
+int store_pg_migrate(struct store *st, struct error *err);
 /* Open without migrating (tests).  */
 int store_open_raw(const char *path, struct store **st_r, struct error *err);
 

@@ -67,7 +67,7 @@ static const char sql_events[] =
  * other one can follow while the clock runs.
  */
 static const char sql_event_ticket[] =
-    "SELECT subject, customer, queue, CASE WHEN ?3 THEN"
+    "SELECT subject, customer, queue, CASE WHEN ?3 <> 0 THEN"
     " (SELECT min(at) FROM events WHERE ticket_id = ?1 AND id > ?2"
     "  AND kind IN ('claim', 'route', 'ack', 'reopen', 'close')) END"
     " FROM tickets WHERE id = ?1";

@@ -321,10 +321,10 @@ store_join_ticket(struct store *st, const struct placing *p, int64_t id,
 	r = store_prepare(st, &s,
 	    "UPDATE tickets SET updated = ?1,"
 	    " customer = coalesce(customer, ?2),"
-	    " state = CASE WHEN ?3 THEN 'new' ELSE state END,"
-	    " owner = CASE WHEN ?3 THEN NULL ELSE owner END,"
-	    " route = CASE WHEN ?3 THEN NULL ELSE route END,"
-	    " closed_at = CASE WHEN ?3 THEN NULL ELSE closed_at END"
+	    " state = CASE WHEN ?3 <> 0 THEN 'new' ELSE state END,"
+	    " owner = CASE WHEN ?3 <> 0 THEN NULL ELSE owner END,"
+	    " route = CASE WHEN ?3 <> 0 THEN NULL ELSE route END,"
+	    " closed_at = CASE WHEN ?3 <> 0 THEN NULL ELSE closed_at END"
 	    " WHERE id = ?4",
 	    err);
 	if (r < 0)

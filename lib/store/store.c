@@ -796,8 +796,11 @@ store_tx_enter(struct store *st, struct error *err)
 void
 store_fts_pending(struct store *st, int64_t id)
 {
-	/* before schema 7 a trigger indexed each row (none before 2) */
-	if (st->version < 7)
+	/*
+	 * before schema 7 a trigger indexed each row (none before 2);
+	 * PostgreSQL's index is a generated column
+	 */
+	if (st->version < 7 || db_backend(st->db) == DB_PG)
 		return;
 	if (st->fts_from == 0 || id < st->fts_from)
 		st->fts_from = id;
@@ -1405,12 +1408,49 @@ open_read_only(const char *path, struct store **st_r, struct error *err)
 	return 0;
 }
 
+/*
+ * A PostgreSQL database: the schema is created or checked under the
+ * advisory lock (store-schema-pg.c).  The password never comes from the
+ * database string, which is shown in messages: it comes from libpq's
+ * password file.
+ */
+static int
+open_pg(const char *target, struct store **st_r, struct error *err)
+{
+	struct store *st = NULL;
+	const char *at = strchr(target, '@');
+	const char *colon = strstr(target, "://");
+
+	if (strstr(target, "password=") != NULL ||
+	    (colon != NULL && at != NULL &&
+		memchr(colon + 3, ':', (size_t)(at - colon - 3)) != NULL))
+		return error_set(err, ERR_CONF,
+		    "the database string holds a password: put it in a"
+		    " password file (PGPASSFILE), not in the configuration");
+	st = store_new(target);
+	if (connect_db(st, target, 0, err) < 0 ||
+	    store_pg_migrate(st, err) < 0 || store_own_load(st, err) < 0) {
+		store_close(&st);
+		return -1;
+	}
+	*st_r = st;
+	return 0;
+}
+
+int
+store_target_is_server(const char *target)
+{
+	return db_target_is_pg(target);
+}
+
 int
 store_open(const char *path, struct store **st_r, struct error *err)
 {
 	struct store *st = NULL;
 	int r;
 
+	if (db_target_is_pg(path))
+		return open_pg(path, st_r, err);
 	r = store_check_writable(path, err);
 	if (r < 0)
 		return -1;
@@ -1433,7 +1473,7 @@ store_open_read(const char *path, struct store **st_r, struct error *err)
 {
 	struct error werr = { 0 };
 
-	if (store_check_writable(path, &werr) == 0)
+	if (db_target_is_pg(path) || store_check_writable(path, &werr) == 0)
 		return store_open(path, st_r, err);
 	return open_read_only(path, st_r, err);
 }

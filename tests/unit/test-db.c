@@ -160,7 +160,7 @@ t_params(void **state)
 	db_finalize(s);
 }
 
-/* PostgreSQL's own quotes: E'...' with \', $tag$...$tag$; ? unnumbered. */
+/* PostgreSQL's own quotes: E'...' with \', $tag$...$tag$; ? numbered. */
 static void
 t_params_pg(void **state)
 {
@@ -177,8 +177,20 @@ t_params_pg(void **state)
 	assert_string_equal(db_col_text(s, 2), "?");
 	assert_int_equal(db_col_int(s, 3), 2);
 	db_finalize(s);
+	/* a bare ? is numbered as SQLite numbers it: past the highest */
+	s = prep(f->db, "SELECT ?::int, ?3::int, ?::int, ?1::int");
+	ok(f->db, db_bind_int(s, 1, 10));
+	ok(f->db, db_bind_int(s, 2, 20));
+	ok(f->db, db_bind_int(s, 3, 30));
+	ok(f->db, db_bind_int(s, 4, 40));
+	row(f->db, s);
+	assert_int_equal(db_col_int(s, 0), 10);
+	assert_int_equal(db_col_int(s, 1), 30);
+	assert_int_equal(db_col_int(s, 2), 40);
+	assert_int_equal(db_col_int(s, 3), 10);
+	db_finalize(s);
 	s = NULL;
-	assert_int_equal(db_prepare(f->db, "SELECT ? + 1", 0, &s), DB_ERROR);
+	assert_int_equal(db_prepare(f->db, "SELECT ?70000", 0, &s), DB_ERROR);
 	assert_null(s);
 	assert_non_null(strstr(db_errmsg(f->db), "?1"));
 }
