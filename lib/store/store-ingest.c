@@ -489,8 +489,16 @@ store_place(struct store *st, struct placing *p,
 	int64_t id = 0, related = 0;
 	int r;
 
+	/*
+	 * On PostgreSQL, placements are serialised across hosts for the
+	 * rest of the transaction, so a copy stored by two hosts at once
+	 * (a Cc to two watched mailboxes) finds one ticket; SQLite's write
+	 * lock does this already.
+	 */
+	r = store_ingest_lock(st, err);
 	/* Step 1: a copy of a message stored from another mailbox. */
-	r = store_ticket_of_msgid(st, p->message_id, &id, err);
+	if (r == 0)
+		r = store_ticket_of_msgid(st, p->message_id, &id, err);
 	p->copy = id != 0;
 	if (r == 0 && id == 0)
 		r = store_thread_by_headers(st, p, &id, err);

@@ -250,6 +250,12 @@ int store_verdict_counts(int ignored, int copy, int opening,
  */
 int store_migrate(struct store *st, int target, struct error *err);
 /*
+ * Take the ingest lock for the rest of the open transaction: a
+ * PostgreSQL transaction advisory lock (taking it again is free of
+ * waits); nothing on SQLite.  0, or -1 with err set.
+ */
+int store_ingest_lock(struct store *st, struct error *err);
+/*
  * PostgreSQL's schema (store-schema-pg.c): created at today's version on
  * an empty database, else its version checked; serialised across
  * instances by an advisory lock.  0, or -1 with err set.

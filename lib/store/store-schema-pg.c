@@ -27,8 +27,9 @@
 #include "db.h"
 #include "store-private.h"
 
-/* pg_advisory_xact_lock key for schema changes: "triage" 0001 */
+/* pg_advisory_xact_lock keys: "triage" then 0001 (schema), 0002 (ingest) */
 #define SCHEMA_LOCK "8390876182755917825"
+#define INGEST_LOCK "8390876182755917826"
 
 static const char pg_schema[] =
     "CREATE TABLE triage_schema ("
@@ -407,4 +408,13 @@ store_pg_migrate(struct store *st, struct error *err)
 		return error_prefix(err, "schema %d", STORE_SCHEMA_VERSION);
 	st->version = STORE_SCHEMA_VERSION;
 	return 0;
+}
+
+int
+store_ingest_lock(struct store *st, struct error *err)
+{
+	if (db_backend(st->db) != DB_PG)
+		return 0;
+	return store_exec(st, "SELECT pg_advisory_xact_lock(" INGEST_LOCK ")",
+	    err);
 }

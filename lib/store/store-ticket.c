@@ -35,17 +35,26 @@ struct tstate {
 	int priority;
 };
 
+#define LOAD_SQL \
+	"SELECT state, coalesce(owner, ''), coalesce(route, '')," \
+	" coalesce(ignore_reason, ''), qualified, story, priority" \
+	" FROM tickets WHERE id = ?1"
+
+/*
+ * The ticket a workflow change starts from, read inside its unit of
+ * work.  On SQLite the unit holds the write lock already; on PostgreSQL
+ * the row is locked (FOR UPDATE), so of two hosts claiming one ticket
+ * the second waits and then reads the first's claim: one winner.
+ */
 static int
 ticket_load(struct store *st, int64_t id, struct tstate *ts, struct error *err)
 {
+	static const char sql[] = LOAD_SQL, sql_pg[] = LOAD_SQL " FOR UPDATE";
 	struct db_stmt *s = NULL;
 	const char *state;
 	int r;
 
-	r = store_prepare(st, &s,
-	    "SELECT state, coalesce(owner, ''),"
-	    " coalesce(route, ''), coalesce(ignore_reason, ''), qualified,"
-	    " story, priority FROM tickets WHERE id = ?",
+	r = store_prepare(st, &s, db_backend(st->db) == DB_PG ? sql_pg : sql,
 	    err);
 	if (r < 0)
 		return -1;

@@ -43,4 +43,35 @@ if "$T" queue --db "postgresql://triage:secret@/triage?host=$PG_DIR/run" \
 	exit 1
 fi
 grep -q 'password file' "$dir/err"
+
+# Claims from two hosts at once, one winner (FOR UPDATE on the ticket).
+psql -q "$PG_TARGET" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' \
+    2>/dev/null
+CLAIM_DB=$PG_TARGET ROUNDS=40 bash "$TRIAGE_SOURCE_DIR/tests/integration/test-store-claim.sh"
+
+# One message piped by three MX hosts at once into two watched mailboxes
+# (a Cc to sales@ and support@): stored once per mailbox, one ticket.
+psql -q "$PG_TARGET" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' \
+    2>/dev/null
+"$T" db init >/dev/null
+for i in $(seq 20); do
+	sed "s/pg-cli-1@/pg-race-$i@/" "$dir/m.eml" >"$dir/r$i.eml"
+	pids=
+	for mb in sales support sales support sales support; do
+		"$T" ingest --mailbox "$mb" "$dir/r$i.eml" >/dev/null 2>>"$dir/race.err" &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		rc=0; wait "$p" || rc=$?
+		# a lost race on the unique message key is a retry (75), never a loss
+		[ $rc = 0 ] || [ $rc = 75 ] || { cat "$dir/race.err" >&2; exit 1; }
+	done
+	# the MTA retries a 75: once more from each mailbox, as it would
+	"$T" ingest --mailbox sales "$dir/r$i.eml" >/dev/null
+	"$T" ingest --mailbox support "$dir/r$i.eml" >/dev/null
+done
+n=$(psql -tA "$PG_TARGET" -c "SELECT count(*) FROM messages WHERE message_id LIKE 'pg-race-%'")
+t=$(psql -tA "$PG_TARGET" -c "SELECT count(DISTINCT ticket_id) FROM messages WHERE message_id LIKE 'pg-race-%'")
+[ "$n" = 40 ] || { echo "stored $n messages, want 40 (20 in each mailbox)" >&2; exit 1; }
+[ "$t" = 20 ] || { echo "$t tickets, want 20 (one per message)" >&2; exit 1; }
 echo "test-store-pg: ok"
