@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "db-pg-private.h"
 #include "db.h"
 #include "test-common.h"
 
@@ -518,6 +519,91 @@ t_double_rollback(void **state)
 	assert_int_equal(db_errno(f->db), 0);
 }
 
+/* ?N to $N, and only where it is a parameter (db-pg-sql.c). */
+static void
+t_rewrite(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		int n; /* highest N; -1: refused */
+	} cases[] = {
+		{ "SELECT 1", "SELECT 1", 0 },
+		{ "SELECT ?1, ?2", "SELECT $1, $2", 2 },
+		{ "WHERE a = ?1 OR b = ?1", "WHERE a = $1 OR b = $1", 1 },
+		{ "VALUES (?3, ?12)", "VALUES ($3, $12)", 12 },
+		{ "SELECT '?1', ?2", "SELECT '?1', $2", 2 },
+		{ "SELECT 'it''s ?1', ?1", "SELECT 'it''s ?1', $1", 1 },
+		{ "SELECT E'\\'?1', ?1", "SELECT E'\\'?1', $1", 1 },
+		{ "SELECT '\\', ?1", "SELECT '\\', $1", 1 },
+		{ "SELECT \"a?1\"\"?\", ?1", "SELECT \"a?1\"\"?\", $1", 1 },
+		{ "SELECT $$?1$$, $t$ ? $t$, ?2",
+		    "SELECT $$?1$$, $t$ ? $t$, $2", 2 },
+		{ "SELECT 1 -- ?\n, ?1", "SELECT 1 -- ?\n, $1", 1 },
+		{ "SELECT /* ? /* ?1 */ ? */ ?1",
+		    "SELECT /* ? /* ?1 */ ? */ $1", 1 },
+		{ "SELECT ?", NULL, -1 },
+		{ "SELECT ?a", NULL, -1 },
+		{ "SELECT ?0", NULL, -1 },
+		{ "SELECT ?65536", NULL, -1 },
+		{ "SELECT '?1' ? ?1", NULL, -1 },
+	};
+	char buf[128];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		n = 99;
+		if (cases[i].n < 0) {
+			assert_int_equal(db_pg_sql_rewrite(buf, &n), -1);
+			assert_int_equal(n, 99);
+			continue;
+		}
+		assert_int_equal(db_pg_sql_rewrite(buf, &n), 0);
+		assert_string_equal(buf, cases[i].out);
+		assert_int_equal(n, cases[i].n);
+	}
+}
+
+static void
+t_sqlstate(void **state)
+{
+	static const struct {
+		const char *state;
+		enum db_errclass class;
+	} cases[] = {
+		{ "40001", DB_ERR_TEMP },
+		{ "40P01", DB_ERR_TEMP },
+		{ "55P03", DB_ERR_TEMP },
+		{ "57P01", DB_ERR_TEMP },
+		{ "57P02", DB_ERR_TEMP },
+		{ "57P03", DB_ERR_TEMP },
+		{ "08006", DB_ERR_TEMP },
+		{ "08001", DB_ERR_TEMP },
+		{ "53100", DB_ERR_TEMP },
+		{ "53200", DB_ERR_TEMP },
+		{ "53300", DB_ERR_TEMP },
+		{ "23505", DB_ERR_UNIQUE },
+		{ "23502", DB_ERR_CONSTRAINT },
+		{ "23503", DB_ERR_CONSTRAINT },
+		{ "23514", DB_ERR_CONSTRAINT },
+		{ "25006", DB_ERR_READONLY },
+		{ "28P01", DB_ERR_AUTH },
+		{ "28000", DB_ERR_AUTH },
+		{ "42601", DB_ERR_OTHER },
+		{ "57014", DB_ERR_OTHER }, /* query canceled */
+		{ "2350", DB_ERR_OTHER },
+		{ NULL, DB_ERR_OTHER },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(db_pg_sql_class(cases[i].state),
+		    cases[i].class);
+}
+
 /* Which targets name PostgreSQL (db_target_is_pg). */
 static void
 t_target(void **state)
@@ -775,6 +861,8 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest target_tests[] = {
 		cmocka_unit_test(t_target),
+		cmocka_unit_test(t_rewrite),
+		cmocka_unit_test(t_sqlstate),
 	};
 	const struct CMUnitTest sqlite_tests[] = { CASES(sqlite_be) };
 	const struct CMUnitTest pg_tests[] = {
