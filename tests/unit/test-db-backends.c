@@ -5,10 +5,12 @@
  * throwaway cluster (tests/harness/pg.sh) and runs this program with the
  * target set, then again for what only a server can do:
  *
- *	test-db stop      TRIAGE_PG_POSTMASTER_PID: the server stopped under
- *	                  an open connection; TRIAGE_PG_MULTI_TARGET refused
- *	                  while only the read-only standby is left
- *	test-db failover  TRIAGE_PG_MULTI_TARGET reaches the promoted standby
+ *	test-db-backends stop
+ *		TRIAGE_PG_POSTMASTER_PID: the server stopped under an open
+ *		connection; TRIAGE_PG_MULTI_TARGET refused while only the
+ *		read-only standby is left
+ *	test-db-backends failover
+ *		TRIAGE_PG_MULTI_TARGET reaches the promoted standby
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -799,7 +801,7 @@ t_pg_standby(void **state)
 	db_close(db);
 }
 
-/* test-db stop: the server stops under an open connection. */
+/* test-db-backends stop: the server stops under an open connection. */
 static void
 t_pg_stop(void **state)
 {
@@ -830,7 +832,7 @@ t_pg_stop(void **state)
 	db_close(multi);
 }
 
-/* test-db failover: the multi-host target finds the promoted standby. */
+/* test-db-backends failover: the multi-host target finds the promoted standby. */
 static void
 t_pg_failover(void **state)
 {
@@ -892,8 +894,9 @@ main(int argc, char **argv)
 	r = cmocka_run_group_tests_name("db", target_tests, NULL, NULL);
 #ifdef TEST_DB_NO_SQLITE
 	/* This tree has no lib/store/db-sqlite.c yet (tests/CMakeLists.txt). */
-	fprintf(stderr, "test-db: no SQLite driver in this tree, skipping"
-			" its cases\n");
+	fprintf(stderr,
+	    "test-db-backends: no SQLite driver in this tree, skipping"
+	    " its cases\n");
 #else
 	r |= cmocka_run_group_tests_name("db-sqlite", sqlite_tests, NULL, NULL);
 #endif
@@ -901,7 +904,7 @@ main(int argc, char **argv)
 	if (target != NULL && *target != '\0') {
 		if (!db_have_pg()) {
 			fprintf(stderr,
-			    "test-db: TRIAGE_PG_TARGET is set but"
+			    "test-db-backends: TRIAGE_PG_TARGET is set but"
 			    " this build has no PostgreSQL driver\n");
 			return 1;
 		}
