@@ -1,7 +1,7 @@
 /*
  * What the PostgreSQL driver knows of SQL text and needs no connection
- * for (db-pg-sql.c), used by db-pg.c and tested by tests/unit/test-db-backends.c.
- * Nothing but those includes this.
+ * for (db-pg-sql.c), used by db-pg.c and tested by
+ * tests/unit/test-db-backends.c.  Nothing but those includes this.
  */
 #ifndef TRIAGE_DB_PG_PRIVATE_H
 #define TRIAGE_DB_PG_PRIVATE_H
