@@ -711,7 +711,10 @@ db_pg_col_is_null(struct db_stmt *stmt, int i)
 	return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
 }
 
-/* The column's bytes: bytea decoded (and NUL-terminated), else its text. */
+/*
+ * The column's bytes: bytea decoded (and NUL-terminated), a boolean as
+ * "1" or "0", else its text.
+ */
 static const char *
 pg_value(struct pg_stmt *s, int i, size_t *len_r)
 {
@@ -721,6 +724,10 @@ pg_value(struct pg_stmt *s, int i, size_t *len_r)
 	if (db_pg_col_is_null(&s->base, i)) {
 		*len_r = 0;
 		return NULL;
+	}
+	if (PQftype(s->res, i) == OID_BOOL) { /* SQLite's truth is 1 or 0 */
+		*len_r = 1;
+		return *PQgetvalue(s->res, s->row, i) == 't' ? "1" : "0";
 	}
 	if (PQftype(s->res, i) != OID_BYTEA) {
 		*len_r = (size_t)PQgetlength(s->res, s->row, i);
@@ -749,14 +756,25 @@ db_pg_col_int64(struct db_stmt *stmt, int i)
 	const char *v;
 	size_t n;
 
+	char *end;
+	int64_t r;
+	double d;
+
 	v = pg_value(s, i, &n);
 	if (v == NULL)
 		return 0;
-	if (PQftype(s->res, i) == OID_BOOL)
-		return *v == 't';
-	if (PQftype(s->res, i) == OID_FLOAT8)
-		return (int64_t)strtod(v, NULL);
-	return strtoll(v, NULL, 10);
+	r = strtoll(v, &end, 10);
+	if (*end == '\0')
+		return r;
+	/* "2.5", "1e+20", "NaN": truncated and clamped, as SQLite does. */
+	d = strtod(v, NULL);
+	if (isnan(d))
+		return 0;
+	if (d >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (d <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)d;
 }
 
 int
@@ -775,8 +793,6 @@ db_pg_col_double(struct db_stmt *stmt, int i)
 	v = pg_value(s, i, &n);
 	if (v == NULL)
 		return 0;
-	if (PQftype(s->res, i) == OID_BOOL)
-		return *v == 't';
 	return strtod(v, NULL);
 }
 

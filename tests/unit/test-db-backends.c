@@ -490,6 +490,27 @@ t_finalize(void **state)
 	    20);
 }
 
+/* Truth reads 1 or 0; a real read as an integer is truncated. */
+static void
+t_conversions(void **state)
+{
+	struct fx *f = *state;
+	struct db_stmt *s;
+
+	s = prep(f->db, "SELECT 1 = 1, 1 = 2, 2.75, -2.75, 1e300, 42");
+	row(f->db, s);
+	assert_string_equal(db_col_text(s, 0), "1");
+	assert_int_equal(db_col_int(s, 0), 1);
+	assert_string_equal(db_col_text(s, 1), "0");
+	assert_int_equal(db_col_int64(s, 1), 0);
+	assert_int_equal(db_col_int64(s, 2), 2);
+	assert_int_equal(db_col_int64(s, 3), -2);
+	assert_true(db_col_int64(s, 4) == INT64_MAX);
+	assert_true(db_col_double(s, 5) == 42.0);
+	assert_string_equal(db_col_text(s, 5), "42");
+	db_finalize(s);
+}
+
 /* Doubles both ways, and a transaction rolled back leaves nothing. */
 static void
 t_double_rollback(void **state)
@@ -855,8 +876,8 @@ t_pg_failover(void **state)
 	    CASE(t_blob, be), CASE(t_int64, be), CASE(t_utf8, be), \
 	    CASE(t_changes, be), CASE(t_returning, be), \
 	    CASE(t_constraints, be), CASE(t_savepoint, be), CASE(t_reuse, be), \
-	    CASE(t_double_rollback, be), CASE(t_finalize, be), \
-	    CASE(t_exec, be)
+	    CASE(t_conversions, be), CASE(t_double_rollback, be), \
+	    CASE(t_finalize, be), CASE(t_exec, be)
 
 int
 main(int argc, char **argv)
