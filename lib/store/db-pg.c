@@ -6,7 +6,9 @@
  * on the connection) with the types of that step's bindings, so that the
  * server knows a parameter it cannot infer (`?1 IS NULL`).  A later step
  * whose bindings need other types prepares again under a new name; a
- * NULL fits whatever type was prepared.  Results come as text, which
+ * NULL fits whatever type was prepared.  A NULL where the server can
+ * infer nothing (`?1 IS NULL OR n = ?1`, bound NULL first) is tried as
+ * text, then bigint (pg_retype).  Results come as text, which
  * reads the way SQLite's conversions do (an integer read as text gives
  * its digits); bytea columns are decoded for db_col_blob.
  *
@@ -27,6 +29,7 @@
 
 #include <libpq-fe.h>
 
+#include "db-pg-private.h"
 #include "db-private.h"
 #include "xalloc.h"
 
@@ -93,32 +96,6 @@ pg_stmt(struct db_stmt *s)
 
 /* ---- errors ---- */
 
-/* SQLSTATE to class (the table of ../shared/SCALE.md). */
-static enum db_errclass
-pg_class(const char *state)
-{
-	static const char *const temp[] = { "40001", "40P01", "55P03", "57P01",
-		"57P02", "57P03", "53100", "53200", "53300" };
-	size_t i;
-
-	if (state == NULL || strlen(state) != 5)
-		return DB_ERR_OTHER;
-	for (i = 0; i < sizeof(temp) / sizeof(temp[0]); i++)
-		if (strcmp(state, temp[i]) == 0)
-			return DB_ERR_TEMP;
-	if (strncmp(state, "08", 2) == 0)
-		return DB_ERR_TEMP;
-	if (strcmp(state, "23505") == 0)
-		return DB_ERR_UNIQUE;
-	if (strncmp(state, "23", 2) == 0)
-		return DB_ERR_CONSTRAINT;
-	if (strcmp(state, "25006") == 0)
-		return DB_ERR_READONLY;
-	if (strcmp(state, "28P01") == 0 || strcmp(state, "28000") == 0)
-		return DB_ERR_AUTH;
-	return DB_ERR_OTHER;
-}
-
 /* Replace every occurrence of `secret` in msg with "***". */
 static void
 pg_scrub(char **msg, const char *secret)
@@ -174,7 +151,8 @@ pg_fail_res(struct pg_db *d, const PGresult *res)
 
 	if (res != NULL) {
 		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		class = pg_class(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+		class =
+		    db_pg_sql_class(PQresultErrorField(res, PG_DIAG_SQLSTATE));
 	}
 	if (msg == NULL)
 		msg = PQerrorMessage(d->conn);
@@ -346,129 +324,6 @@ db_pg_close(struct db *db)
 
 /* ---- statements ---- */
 
-/* Skip a quoted run from its opening `q` at s; backslash escapes if esc. */
-static const char *
-skip_quoted(const char *s, char q, int esc)
-{
-	for (s++; *s != '\0'; s++) {
-		if (esc && *s == '\\' && s[1] != '\0')
-			s++;
-		else if (*s == q && s[1] == q)
-			s++;
-		else if (*s == q)
-			return s + 1;
-	}
-	return s;
-}
-
-static int
-ident_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '$' ||
-	       (unsigned char)c >= 0x80;
-}
-
-/* At s a dollar quote ($$ or $tag$)?  Its length, else 0. */
-static size_t
-dollar_tag(const char *s)
-{
-	size_t n = 1;
-
-	if (isdigit((unsigned char)s[1]))
-		return 0;
-	while (isalnum((unsigned char)s[n]) || s[n] == '_' ||
-	       (unsigned char)s[n] >= 0x80)
-		n++;
-	return s[n] == '$' ? n + 1 : 0;
-}
-
-/* Skip a comment at s (-- or nested slash-star). */
-static const char *
-skip_comment(const char *s)
-{
-	int depth = 0;
-
-	if (s[0] == '-')
-		return s + strcspn(s, "\n");
-	do {
-		if (s[0] == '/' && s[1] == '*') {
-			depth++;
-			s += 2;
-		} else if (s[0] == '*' && s[1] == '/') {
-			depth--;
-			s += 2;
-		} else if (*s != '\0') {
-			s++;
-		}
-	} while (depth > 0 && *s != '\0');
-	return s;
-}
-
-/*
- * SQL with ?N and ? rewritten to $N outside literals, quoted
- * identifiers, dollar quotes and comments, as a new string; a bare ?
- * is numbered as SQLite numbers it (one past the highest so far).
- * *nparams_r is the highest N.  NULL for a number out of range or a
- * dollar-quote tag too long.
- */
-static char *
-pg_rewrite(const char *sql, int *nparams_r)
-{
-	/* a bare ? (1 byte) becomes at most $65535 (6 bytes) */
-	char *out = xmalloc(strlen(sql) * 6 + 1), *o = out, *end;
-	const char *s = sql, *from, *close;
-	size_t tag;
-	long n;
-	int max = 0;
-
-	while (*s != '\0') {
-		from = s;
-		if (*s == '\'') {
-			int esc = s > sql && (s[-1] == 'E' || s[-1] == 'e') &&
-				  (s - 1 == sql || !ident_char(s[-2]));
-			s = skip_quoted(s, '\'', esc);
-		} else if (*s == '"') {
-			s = skip_quoted(s, '"', 0);
-		} else if ((s[0] == '-' && s[1] == '-') ||
-			   (s[0] == '/' && s[1] == '*')) {
-			s = skip_comment(s);
-		} else if (*s == '$' && (s == sql || !ident_char(s[-1])) &&
-			   (tag = dollar_tag(s)) > 0) {
-			char t[64];
-
-			if (tag >= sizeof(t))
-				goto bad;
-			memcpy(t, s, tag);
-			t[tag] = '\0';
-			close = strstr(s + tag, t);
-			s = close != NULL ? close + tag : s + strlen(s);
-		} else if (*s == '?') {
-			n = isdigit((unsigned char)s[1]) ?
-				strtol(s + 1, &end, 10) :
-				max + 1;
-			if (!isdigit((unsigned char)s[1]))
-				end = (char *)s + 1;
-			if (n < 1 || n > 65535)
-				goto bad;
-			o += sprintf(o, "$%ld", n);
-			if (n > max)
-				max = (int)n;
-			s = end;
-			continue;
-		} else {
-			s++;
-		}
-		memcpy(o, from, (size_t)(s - from));
-		o += s - from;
-	}
-	*o = '\0';
-	*nparams_r = max;
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
 int
 db_pg_prepare(struct db *db, const char *sql, int persistent,
     struct db_stmt **s_r)
@@ -479,10 +334,10 @@ db_pg_prepare(struct db *db, const char *sql, int persistent,
 	int n;
 
 	(void)persistent; /* prepared on the server either way */
-	text = pg_rewrite(sql, &n);
+	text = db_pg_sql_rewrite(sql, &n);
 	if (text == NULL) {
 		pg_fail(d, DB_ERR_OTHER,
-		    "a parameter number is out of range (?1 .. ?65535)");
+		    "a parameter is neither ? nor ?1 .. ?65535");
 		return DB_ERROR;
 	}
 	s = xcalloc(1, sizeof(*s));
@@ -855,7 +710,10 @@ db_pg_col_is_null(struct db_stmt *stmt, int i)
 	return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
 }
 
-/* The column's bytes: bytea decoded (and NUL-terminated), else its text. */
+/*
+ * The column's bytes: bytea decoded (and NUL-terminated), a boolean as
+ * "1" or "0", else its text.
+ */
 static const char *
 pg_value(struct pg_stmt *s, int i, size_t *len_r)
 {
@@ -865,6 +723,10 @@ pg_value(struct pg_stmt *s, int i, size_t *len_r)
 	if (db_pg_col_is_null(&s->base, i)) {
 		*len_r = 0;
 		return NULL;
+	}
+	if (PQftype(s->res, i) == OID_BOOL) { /* SQLite's truth is 1 or 0 */
+		*len_r = 1;
+		return *PQgetvalue(s->res, s->row, i) == 't' ? "1" : "0";
 	}
 	if (PQftype(s->res, i) != OID_BYTEA) {
 		*len_r = (size_t)PQgetlength(s->res, s->row, i);
@@ -893,14 +755,25 @@ db_pg_col_int64(struct db_stmt *stmt, int i)
 	const char *v;
 	size_t n;
 
+	char *end;
+	int64_t r;
+	double d;
+
 	v = pg_value(s, i, &n);
 	if (v == NULL)
 		return 0;
-	if (PQftype(s->res, i) == OID_BOOL)
-		return *v == 't';
-	if (PQftype(s->res, i) == OID_FLOAT8)
-		return (int64_t)strtod(v, NULL);
-	return strtoll(v, NULL, 10);
+	r = strtoll(v, &end, 10);
+	if (*end == '\0')
+		return r;
+	/* "2.5", "1e+20", "NaN": truncated and clamped, as SQLite does. */
+	d = strtod(v, NULL);
+	if (isnan(d))
+		return 0;
+	if (d >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (d <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)d;
 }
 
 int
@@ -919,8 +792,6 @@ db_pg_col_double(struct db_stmt *stmt, int i)
 	v = pg_value(s, i, &n);
 	if (v == NULL)
 		return 0;
-	if (PQftype(s->res, i) == OID_BOOL)
-		return *v == 't';
 	return strtod(v, NULL);
 }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The database driver's cases (tests/unit/test-db.c) against a real
+# The database driver's cases (tests/unit/test-db-backends.c) against a real
 # PostgreSQL: a throwaway primary with a synchronous standby
 # (tests/harness/pg.sh).  Then the server stopped under an open
 # connection (a temporary error, and the multi-host target refused while
@@ -9,7 +9,7 @@
 set -eu
 . "$TRIAGE_SOURCE_DIR/tests/harness/pg.sh"
 
-bin=$TRIAGE_BUILD_DIR/tests/test-db
+bin=$TRIAGE_BUILD_DIR/tests/test-db-backends
 pg_start
 pg_standby_start
 

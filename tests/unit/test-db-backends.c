@@ -5,10 +5,12 @@
  * throwaway cluster (tests/harness/pg.sh) and runs this program with the
  * target set, then again for what only a server can do:
  *
- *	test-db stop      TRIAGE_PG_POSTMASTER_PID: the server stopped under
- *	                  an open connection; TRIAGE_PG_MULTI_TARGET refused
- *	                  while only the read-only standby is left
- *	test-db failover  TRIAGE_PG_MULTI_TARGET reaches the promoted standby
+ *	test-db-backends stop
+ *		TRIAGE_PG_POSTMASTER_PID: the server stopped under an open
+ *		connection; TRIAGE_PG_MULTI_TARGET refused while only the
+ *		read-only standby is left
+ *	test-db-backends failover
+ *		TRIAGE_PG_MULTI_TARGET reaches the promoted standby
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "db-pg-private.h"
 #include "db.h"
 #include "test-common.h"
 
@@ -499,6 +502,27 @@ t_finalize(void **state)
 	    20);
 }
 
+/* Truth reads 1 or 0; a real read as an integer is truncated. */
+static void
+t_conversions(void **state)
+{
+	struct fx *f = *state;
+	struct db_stmt *s;
+
+	s = prep(f->db, "SELECT 1 = 1, 1 = 2, 2.75, -2.75, 1e300, 42");
+	row(f->db, s);
+	assert_string_equal(db_col_text(s, 0), "1");
+	assert_int_equal(db_col_int(s, 0), 1);
+	assert_string_equal(db_col_text(s, 1), "0");
+	assert_int_equal(db_col_int64(s, 1), 0);
+	assert_int_equal(db_col_int64(s, 2), 2);
+	assert_int_equal(db_col_int64(s, 3), -2);
+	assert_true(db_col_int64(s, 4) == INT64_MAX);
+	assert_true(db_col_double(s, 5) == 42.0);
+	assert_string_equal(db_col_text(s, 5), "42");
+	db_finalize(s);
+}
+
 /* Doubles both ways, and a transaction rolled back leaves nothing. */
 static void
 t_double_rollback(void **state)
@@ -528,6 +552,93 @@ t_double_rollback(void **state)
 	db_finalize(ins);
 	assert_int_equal(one_int(f->db, "SELECT count(*) FROM t"), 4);
 	assert_int_equal(db_errno(f->db), 0);
+}
+
+/* ?N to $N, and only where it is a parameter (db-pg-sql.c). */
+static void
+t_rewrite(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		int n; /* highest N; -1: refused */
+	} cases[] = {
+		{ "SELECT 1", "SELECT 1", 0 },
+		{ "SELECT ?1, ?2", "SELECT $1, $2", 2 },
+		{ "WHERE a = ?1 OR b = ?1", "WHERE a = $1 OR b = $1", 1 },
+		{ "VALUES (?3, ?12)", "VALUES ($3, $12)", 12 },
+		{ "SELECT '?1', ?2", "SELECT '?1', $2", 2 },
+		{ "SELECT 'it''s ?1', ?1", "SELECT 'it''s ?1', $1", 1 },
+		{ "SELECT E'\\'?1', ?1", "SELECT E'\\'?1', $1", 1 },
+		{ "SELECT '\\', ?1", "SELECT '\\', $1", 1 },
+		{ "SELECT \"a?1\"\"?\", ?1", "SELECT \"a?1\"\"?\", $1", 1 },
+		{ "SELECT $$?1$$, $t$ ? $t$, ?2",
+		    "SELECT $$?1$$, $t$ ? $t$, $2", 2 },
+		{ "SELECT 1 -- ?\n, ?1", "SELECT 1 -- ?\n, $1", 1 },
+		{ "SELECT /* ? /* ?1 */ ? */ ?1",
+		    "SELECT /* ? /* ?1 */ ? */ $1", 1 },
+		{ "SELECT ?", "SELECT $1", 1 },
+		{ "SELECT ?, ?3, ?, ?1", "SELECT $1, $3, $4, $1", 4 },
+		{ "SELECT ?a", NULL, -1 },
+		{ "SELECT ?0", NULL, -1 },
+		{ "SELECT ?65536", NULL, -1 },
+	};
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out;
+
+		n = 99;
+		out = db_pg_sql_rewrite(cases[i].in, &n);
+		if (cases[i].n < 0) {
+			assert_null(out);
+			assert_int_equal(n, 99);
+			continue;
+		}
+		assert_non_null(out);
+		assert_string_equal(out, cases[i].out);
+		assert_int_equal(n, cases[i].n);
+		free(out);
+	}
+}
+
+static void
+t_sqlstate(void **state)
+{
+	static const struct {
+		const char *state;
+		enum db_errclass class;
+	} cases[] = {
+		{ "40001", DB_ERR_TEMP },
+		{ "40P01", DB_ERR_TEMP },
+		{ "55P03", DB_ERR_TEMP },
+		{ "57P01", DB_ERR_TEMP },
+		{ "57P02", DB_ERR_TEMP },
+		{ "57P03", DB_ERR_TEMP },
+		{ "08006", DB_ERR_TEMP },
+		{ "08001", DB_ERR_TEMP },
+		{ "53100", DB_ERR_TEMP },
+		{ "53200", DB_ERR_TEMP },
+		{ "53300", DB_ERR_TEMP },
+		{ "23505", DB_ERR_UNIQUE },
+		{ "23502", DB_ERR_CONSTRAINT },
+		{ "23503", DB_ERR_CONSTRAINT },
+		{ "23514", DB_ERR_CONSTRAINT },
+		{ "25006", DB_ERR_READONLY },
+		{ "28P01", DB_ERR_AUTH },
+		{ "28000", DB_ERR_AUTH },
+		{ "42601", DB_ERR_OTHER },
+		{ "57014", DB_ERR_OTHER }, /* query canceled */
+		{ "2350", DB_ERR_OTHER },
+		{ NULL, DB_ERR_OTHER },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(db_pg_sql_class(cases[i].state),
+		    cases[i].class);
 }
 
 /* Which targets name PostgreSQL (db_target_is_pg). */
@@ -725,7 +836,7 @@ t_pg_standby(void **state)
 	db_close(db);
 }
 
-/* test-db stop: the server stops under an open connection. */
+/* test-db-backends stop: the server stops under an open connection. */
 static void
 t_pg_stop(void **state)
 {
@@ -756,7 +867,7 @@ t_pg_stop(void **state)
 	db_close(multi);
 }
 
-/* test-db failover: the multi-host target finds the promoted standby. */
+/* test-db-backends failover: the multi-host target finds the promoted standby. */
 static void
 t_pg_failover(void **state)
 {
@@ -779,14 +890,16 @@ t_pg_failover(void **state)
 	    CASE(t_blob, be), CASE(t_int64, be), CASE(t_utf8, be), \
 	    CASE(t_changes, be), CASE(t_returning, be), \
 	    CASE(t_constraints, be), CASE(t_savepoint, be), CASE(t_reuse, be), \
-	    CASE(t_double_rollback, be), CASE(t_finalize, be), \
-	    CASE(t_exec, be)
+	    CASE(t_conversions, be), CASE(t_double_rollback, be), \
+	    CASE(t_finalize, be), CASE(t_exec, be)
 
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest target_tests[] = {
 		cmocka_unit_test(t_target),
+		cmocka_unit_test(t_rewrite),
+		cmocka_unit_test(t_sqlstate),
 	};
 	const struct CMUnitTest sqlite_tests[] = { CASES(sqlite_be) };
 	const struct CMUnitTest pg_tests[] = {
@@ -816,8 +929,9 @@ main(int argc, char **argv)
 	r = cmocka_run_group_tests_name("db", target_tests, NULL, NULL);
 #ifdef TEST_DB_NO_SQLITE
 	/* This tree has no lib/store/db-sqlite.c yet (tests/CMakeLists.txt). */
-	fprintf(stderr, "test-db: no SQLite driver in this tree, skipping"
-			" its cases\n");
+	fprintf(stderr,
+	    "test-db-backends: no SQLite driver in this tree, skipping"
+	    " its cases\n");
 #else
 	r |= cmocka_run_group_tests_name("db-sqlite", sqlite_tests, NULL, NULL);
 #endif
@@ -825,7 +939,7 @@ main(int argc, char **argv)
 	if (target != NULL && *target != '\0') {
 		if (!db_have_pg()) {
 			fprintf(stderr,
-			    "test-db: TRIAGE_PG_TARGET is set but"
+			    "test-db-backends: TRIAGE_PG_TARGET is set but"
 			    " this build has no PostgreSQL driver\n");
 			return 1;
 		}
