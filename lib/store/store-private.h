@@ -256,11 +256,10 @@ int store_migrate(struct store *st, int target, struct error *err);
  */
 int store_ingest_lock(struct store *st, struct error *err);
 /*
- * PostgreSQL's schema (store-schema-pg.c): created at today's version on
- * an empty database, else its version checked; serialised across
- * instances by an advisory lock.  0, or -1 with err set.
+ * PostgreSQL's schema at STORE_SCHEMA_VERSION (store-schema-pg.c): the
+ * statements store.c runs on an empty database under its advisory lock.
  */
-int store_pg_migrate(struct store *st, struct error *err);
+extern const char store_pg_schema[];
 /* Open without migrating (tests).  */
 int store_open_raw(const char *path, struct store **st_r, struct error *err);
 
