@@ -201,7 +201,8 @@ resolve_actor(const struct conf *c, const struct cli_store_opts *o,
 static int
 want_db(const char *db, const struct cli_store_opts *o)
 {
-	if (o->may_create || access(db, F_OK) == 0)
+	if (o->may_create || store_target_is_server(db) ||
+	    access(db, F_OK) == 0)
 		return CLI_OK;
 	if (errno == ENOENT)
 		fprintf(stderr,

@@ -285,7 +285,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 	}
 	db = o.db != NULL ? o.db : e.conf->database;
 	/* A report reads: a mistyped path must not create a database. */
-	if (access(db, F_OK) < 0) {
+	if (!store_target_is_server(db) && access(db, F_OK) < 0) {
 		fprintf(stderr, "triage: report: %s: %m\n", db);
 		rc = CLI_REFUSED;
 		goto out;

@@ -12,7 +12,7 @@ PKGS="build-essential cmake pkg-config ca-certificates
       libconfig-dev libsystemd-dev libgnutls28-dev libcmocka-dev
       libjson-c-dev libxml2-dev libvectorscan-dev libcurl4-gnutls-dev
       libsasl2-modules dovecot-imapd python3 python3-aiosmtpd gnutls-bin
-      sqlite3
+      sqlite3 postgresql-15 libpq-dev
       valgrind procps chromium clang-format
       clang libclang-rt-14-dev
       dpkg-dev debhelper lintian devscripts git"
@@ -37,10 +37,22 @@ fi
 
 echo "setup: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start their own throwaway PostgreSQL clusters
+# (tests/harness/pg.sh): keep Debian from creating and starting a system
+# "main" cluster.  A drop-in, not createcluster.conf itself: that is a
+# conffile, and one present before the package is would make dpkg ask.
+mkdir -p /etc/postgresql-common/createcluster.d
+echo "create_main_cluster = false" \
+    >/etc/postgresql-common/createcluster.d/triage-no-main.conf
 apt-get update -q
 # Dovecot's postinst starts the system service; we never use it.
 apt-get install -y -q --no-install-recommends $missing
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q dovecot 2>/dev/null; then
 	systemctl stop dovecot || true
 	systemctl disable dovecot >/dev/null 2>&1 || true
+fi
+# A system cluster made before the drop-in above: stopped, never used.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q postgresql 2>/dev/null; then
+	systemctl stop postgresql || true
+	systemctl disable postgresql >/dev/null 2>&1 || true
 fi

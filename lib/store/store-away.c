@@ -51,8 +51,11 @@ store_away(struct store *st, const char *name, int64_t until, int is_auto,
 	if (r < 0)
 		return -1;
 	r = away_exec(st,
-	    "INSERT OR REPLACE INTO away (name, since, until, auto, reason)"
-	    " VALUES (?2, ?1, nullif(?4, 0), ?5, coalesce(?3, ''))",
+	    "INSERT INTO away (name, since, until, auto, reason)"
+	    " VALUES (?2, ?1, nullif(?4, 0), ?5, coalesce(?3, ''))"
+	    " ON CONFLICT (name) DO UPDATE SET since = excluded.since,"
+	    " until = excluded.until, auto = excluded.auto,"
+	    " reason = excluded.reason",
 	    name, reason, until, is_auto != 0, err);
 	snprintf(detail, sizeof(detail), "%s %s%s%.300s", name, when,
 	    reason != NULL && *reason != '\0' ? ": " : "",
@@ -212,8 +215,8 @@ assign_in_tx(struct store *st, int64_t id, const char *owner,
 		    "ticket #%" PRId64 " is not new: not assigned", id);
 	if (r == 0 && cursor != NULL)
 		r = away_exec(st,
-		    "INSERT OR REPLACE INTO assign_cursor (name, last)"
-		    " VALUES (?2, ?3)",
+		    "INSERT INTO assign_cursor (name, last) VALUES (?2, ?3)"
+		    " ON CONFLICT (name) DO UPDATE SET last = excluded.last",
 		    cursor, owner, 0, 0, err);
 	if (r < 0)
 		return -1;

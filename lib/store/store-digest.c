@@ -54,8 +54,8 @@ store_digest_add(struct store *st, int64_t day, const char *rcpt,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO sla_digests"
-	    " (day, created, rcpt, text) VALUES (?, ?, ?, ?)",
+	    "INSERT INTO sla_digests (day, created, rcpt, text)"
+	    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;

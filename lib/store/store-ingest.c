@@ -153,9 +153,12 @@ ensure_mailbox(struct store *st, const struct store_ingest_in *in,
 	r = store_prepare(st, &s,
 	    "INSERT INTO mailboxes (name, address,"
 	    " queue) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET"
-	    " address = coalesce(?2, address), queue = coalesce(?3, queue)"
-	    " WHERE address IS NOT coalesce(?2, address)"
-	    " OR queue IS NOT coalesce(?3, queue)",
+	    " address = coalesce(?2, mailboxes.address),"
+	    " queue = coalesce(?3, mailboxes.queue)"
+	    " WHERE mailboxes.address IS DISTINCT FROM"
+	    " coalesce(?2, mailboxes.address)"
+	    " OR mailboxes.queue IS DISTINCT FROM"
+	    " coalesce(?3, mailboxes.queue)",
 	    err);
 	if (r < 0)
 		return -1;
@@ -357,8 +360,8 @@ add_mailbox(struct store *st, int64_t id, const char *mailbox,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO ticket_mailboxes"
-	    " (ticket_id, mailbox) VALUES (?, ?)",
+	    "INSERT INTO ticket_mailboxes (ticket_id, mailbox)"
+	    " VALUES (?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;
@@ -486,8 +489,16 @@ store_place(struct store *st, struct placing *p,
 	int64_t id = 0, related = 0;
 	int r;
 
+	/*
+	 * On PostgreSQL, placements are serialised across hosts for the
+	 * rest of the transaction, so a copy stored by two hosts at once
+	 * (a Cc to two watched mailboxes) finds one ticket; SQLite's write
+	 * lock does this already.
+	 */
+	r = store_ingest_lock(st, err);
 	/* Step 1: a copy of a message stored from another mailbox. */
-	r = store_ticket_of_msgid(st, p->message_id, &id, err);
+	if (r == 0)
+		r = store_ticket_of_msgid(st, p->message_id, &id, err);
 	p->copy = id != 0;
 	if (r == 0 && id == 0)
 		r = store_thread_by_headers(st, p, &id, err);
@@ -660,8 +671,9 @@ store_mailbox_checkpoint(struct store *st, const char *mailbox,
 	    "INSERT INTO mailboxes (name, uidvalidity,"
 	    " last_uid, updated) VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT (name) DO UPDATE SET updated = ?4,"
-	    " last_uid = CASE WHEN uidvalidity = ?2"
-	    "   THEN max(last_uid, ?3) ELSE ?3 END,"
+	    " last_uid = CASE WHEN mailboxes.uidvalidity = ?2"
+	    "   AND mailboxes.last_uid > ?3 THEN mailboxes.last_uid ELSE ?3"
+	    " END,"
 	    " uidvalidity = ?2",
 	    err);
 	if (r < 0)

@@ -17,18 +17,23 @@
 static const char *const moves[] = {
 	"UPDATE messages SET ticket_id = ?2 WHERE ticket_id = ?1",
 	"UPDATE hits SET ticket_id = ?2 WHERE ticket_id = ?1",
-	"INSERT OR IGNORE INTO tags (ticket_id, tag)"
-	" SELECT ?2, tag FROM tags WHERE ticket_id = ?1",
+	"INSERT INTO tags (ticket_id, tag)"
+	" SELECT ?2, tag FROM tags WHERE ticket_id = ?1"
+	" ON CONFLICT DO NOTHING",
 	"DELETE FROM tags WHERE ticket_id = ?1",
-	"INSERT OR IGNORE INTO participants (ticket_id, address)"
-	" SELECT ?2, address FROM participants WHERE ticket_id = ?1",
-	"INSERT OR IGNORE INTO ticket_mailboxes (ticket_id, mailbox)"
-	" SELECT ?2, mailbox FROM ticket_mailboxes WHERE ticket_id = ?1",
-	"INSERT OR IGNORE INTO awaited (message_id, ticket_id)"
-	" SELECT message_id, ?2 FROM awaited WHERE ticket_id = ?1",
+	"INSERT INTO participants (ticket_id, address)"
+	" SELECT ?2, address FROM participants WHERE ticket_id = ?1"
+	" ON CONFLICT DO NOTHING",
+	"INSERT INTO ticket_mailboxes (ticket_id, mailbox)"
+	" SELECT ?2, mailbox FROM ticket_mailboxes WHERE ticket_id = ?1"
+	" ON CONFLICT DO NOTHING",
+	"INSERT INTO awaited (message_id, ticket_id)"
+	" SELECT message_id, ?2 FROM awaited WHERE ticket_id = ?1"
+	" ON CONFLICT DO NOTHING",
 	"DELETE FROM awaited WHERE ticket_id = ?1",
-	"INSERT OR IGNORE INTO score_signals (ticket_id, rule, dim)"
-	" SELECT ?2, rule, dim FROM score_signals WHERE ticket_id = ?1",
+	"INSERT INTO score_signals (ticket_id, rule, dim)"
+	" SELECT ?2, rule, dim FROM score_signals WHERE ticket_id = ?1"
+	" ON CONFLICT DO NOTHING",
 	/* the scores of both; the stub keeps its own for the record */
 	"UPDATE tickets SET"
 	" score_budget = score_budget + (SELECT score_budget FROM tickets"
@@ -41,7 +46,9 @@ static const char *const moves[] = {
 	"  FROM tickets WHERE id = ?1),"
 	" score_fit = score_fit + (SELECT score_fit FROM tickets"
 	"  WHERE id = ?1),"
-	" created = min(created, (SELECT created FROM tickets WHERE id = ?1)),"
+	" created = (SELECT CASE WHEN o.created < tickets.created"
+	"  THEN o.created ELSE tickets.created END FROM tickets o"
+	"  WHERE o.id = ?1),"
 	" customer = coalesce(customer, (SELECT customer FROM tickets"
 	"  WHERE id = ?1)),"
 	" updated = ?3 WHERE id = ?2",

@@ -19,6 +19,12 @@ struct store_stmt {
 	int busy;
 };
 
+/*
+ * LIMIT's bound for "all rows": SQLite reads a negative LIMIT so, but
+ * PostgreSQL refuses one.
+ */
+#define STORE_NO_LIMIT INT64_MAX
+
 /* Savepoints nest this deep at most (the daemon uses three). */
 #define STORE_MAX_DEPTH 16
 
@@ -243,6 +249,17 @@ int store_verdict_counts(int ignored, int copy, int opening,
  * down.  A database locked past the busy timeout is ERR_TEMP.
  */
 int store_migrate(struct store *st, int target, struct error *err);
+/*
+ * Take the ingest lock for the rest of the open transaction: a
+ * PostgreSQL transaction advisory lock (taking it again is free of
+ * waits); nothing on SQLite.  0, or -1 with err set.
+ */
+int store_ingest_lock(struct store *st, struct error *err);
+/*
+ * PostgreSQL's schema at STORE_SCHEMA_VERSION (store-schema-pg.c): the
+ * statements store.c runs on an empty database under its advisory lock.
+ */
+extern const char store_pg_schema[];
 /* Open without migrating (tests).  */
 int store_open_raw(const char *path, struct store **st_r, struct error *err);
 

@@ -172,7 +172,7 @@ store_queue(struct store *st, const struct store_filter *f,
 	if (has_state)
 		store_bind_text(s, 3,
 		    store_state_name((enum store_state)f->state));
-	db_bind_int64(s, 4, f->limit > 0 ? (int64_t)f->limit : -1);
+	db_bind_int64(s, 4, f->limit > 0 ? (int64_t)f->limit : STORE_NO_LIMIT);
 	r = collect(st, s, v_r, n_r, err);
 	store_release(st, &s);
 	return r;
@@ -218,16 +218,28 @@ store_search(struct store *st, const char *query, size_t limit,
 		free(q);
 		return error_set(err, ERR_USAGE, "search: no words given");
 	}
-	r = store_prepare(st, &s,
-	    T_COLS
-	    "WHERE id IN (SELECT m.ticket_id"
-	    " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-	    " WHERE messages_fts MATCH ?1 AND m.ticket_id IS NOT NULL)"
-	    " ORDER BY updated DESC, id DESC LIMIT ?2",
-	    err);
+	if (db_backend(st->db) == DB_PG)
+		/* words split at '@' and '.' as the indexed addresses are */
+		r = store_prepare(st, &s,
+		    T_COLS "WHERE id IN (SELECT m.ticket_id FROM messages m"
+			   " WHERE m.fts @@ plainto_tsquery('simple',"
+			   " translate(?1, '@.', '  '))"
+			   " AND m.ticket_id IS NOT NULL)"
+			   " ORDER BY updated DESC, id DESC LIMIT ?2",
+		    err);
+	else
+		r = store_prepare(st, &s,
+		    T_COLS "WHERE id IN (SELECT m.ticket_id"
+			   " FROM messages_fts JOIN messages m"
+			   " ON m.id = messages_fts.rowid"
+			   " WHERE messages_fts MATCH ?1"
+			   " AND m.ticket_id IS NOT NULL)"
+			   " ORDER BY updated DESC, id DESC LIMIT ?2",
+		    err);
 	if (r == 0) {
-		store_bind_text(s, 1, q);
-		db_bind_int64(s, 2, limit > 0 ? (int64_t)limit : -1);
+		store_bind_text(s, 1, db_backend(st->db) == DB_PG ? query : q);
+		db_bind_int64(s, 2,
+		    limit > 0 ? (int64_t)limit : STORE_NO_LIMIT);
 		r = collect(st, s, v_r, n_r, err);
 	}
 	store_release(st, &s);

@@ -35,7 +35,8 @@ static const char sql_tickets[] =
  */
 static const char sql_waits[] =
     "SELECT t.waited + CASE WHEN t.state = 'waiting'"
-    " THEN max(?3 - t.wait_since, 0) ELSE 0 END, t.id"
+    " THEN CASE WHEN ?3 - t.wait_since < 0 THEN 0"
+    "  ELSE ?3 - t.wait_since END ELSE 0 END, t.id"
     " FROM tickets t WHERE t.created >= ?1 AND t.created < ?2"
     " AND t.state NOT IN ('ignored', 'merged')"
     " AND (t.waited > 0 OR t.state = 'waiting')";
@@ -66,7 +67,7 @@ static const char sql_events[] =
  * other one can follow while the clock runs.
  */
 static const char sql_event_ticket[] =
-    "SELECT subject, customer, queue, CASE WHEN ?3 THEN"
+    "SELECT subject, customer, queue, CASE WHEN ?3 <> 0 THEN"
     " (SELECT min(at) FROM events WHERE ticket_id = ?1 AND id > ?2"
     "  AND kind IN ('claim', 'route', 'ack', 'reopen', 'close')) END"
     " FROM tickets WHERE id = ?1";

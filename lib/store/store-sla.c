@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store-report.h"
@@ -145,7 +146,7 @@ store_sla_due(struct store *st, int64_t after, size_t limit,
 		return -1;
 	db_bind_int64(s, 1, after);
 	db_bind_int64(s, 2,
-	    limit > 0 && limit <= INT64_MAX ? (int64_t)limit : -1);
+	    limit > 0 && limit <= INT64_MAX ? (int64_t)limit : STORE_NO_LIMIT);
 	for (;;) {
 		rc = db_step(s);
 		if (rc != DB_ROW)
@@ -195,16 +196,24 @@ breach_event(struct store *st, int64_t id, enum store_sla_clock clock,
     int64_t since, int64_t deadline, const char *to, struct error *err)
 {
 	struct db_stmt *s = NULL;
+	char since_s[32], due_s[32], detail[1024];
 	int r;
 
+	/* the words STORE_SLA_DETAIL gives, made here for both backends */
+	store_format_time(since, "", since_s, sizeof(since_s));
+	store_format_time(deadline, "", due_s, sizeof(due_s));
+	snprintf(detail, sizeof(detail), "%s since %s due %s%s%.900s",
+	    store_sla_clock_name(clock), since_s, due_s,
+	    to != NULL ? " to " : "", to != NULL ? to : "");
 	r = store_prepare(st, &s,
 	    "INSERT INTO events (ticket_id, at, actor,"
 	    " source, kind, detail, sla_clock, sla_since, sla_deadline,"
-	    " sla_rcpt) VALUES (?1, ?2, 'triaged', 'daemon', 'sla-breach', " STORE_SLA_DETAIL(
-		"?3", "?4", "?5", "?6") ", ?3, ?4, ?5, ?6)",
+	    " sla_rcpt) VALUES (?1, ?2, 'triaged', 'daemon', 'sla-breach',"
+	    " ?7, ?3, ?4, ?5, ?6)",
 	    err);
 	if (r < 0)
 		return -1;
+	store_bind_text(s, 7, detail);
 	db_bind_int64(s, 1, id);
 	db_bind_int64(s, 2, store_now(st));
 	store_bind_text(s, 3, store_sla_clock_name(clock));

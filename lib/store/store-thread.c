@@ -226,8 +226,8 @@ store_add_participants(struct store *st, int64_t id, const struct msg *m,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO participants"
-	    " (ticket_id, address) VALUES (?, ?)",
+	    "INSERT INTO participants (ticket_id, address)"
+	    " VALUES (?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;
@@ -321,10 +321,10 @@ store_join_ticket(struct store *st, const struct placing *p, int64_t id,
 	r = store_prepare(st, &s,
 	    "UPDATE tickets SET updated = ?1,"
 	    " customer = coalesce(customer, ?2),"
-	    " state = CASE WHEN ?3 THEN 'new' ELSE state END,"
-	    " owner = CASE WHEN ?3 THEN NULL ELSE owner END,"
-	    " route = CASE WHEN ?3 THEN NULL ELSE route END,"
-	    " closed_at = CASE WHEN ?3 THEN NULL ELSE closed_at END"
+	    " state = CASE WHEN ?3 <> 0 THEN 'new' ELSE state END,"
+	    " owner = CASE WHEN ?3 <> 0 THEN NULL ELSE owner END,"
+	    " route = CASE WHEN ?3 <> 0 THEN NULL ELSE route END,"
+	    " closed_at = CASE WHEN ?3 <> 0 THEN NULL ELSE closed_at END"
 	    " WHERE id = ?4",
 	    err);
 	if (r < 0)
@@ -366,8 +366,8 @@ store_await_missing(struct store *st, const struct placing *p, int64_t id,
 		if (r < 0 || t != 0)
 			continue;
 		r = store_prepare(st, &s,
-		    "INSERT OR IGNORE INTO awaited"
-		    " (message_id, ticket_id) VALUES (?, ?)",
+		    "INSERT INTO awaited (message_id, ticket_id)"
+		    " VALUES (?, ?) ON CONFLICT DO NOTHING",
 		    err);
 		if (r < 0)
 			break;

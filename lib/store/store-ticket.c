@@ -35,17 +35,26 @@ struct tstate {
 	int priority;
 };
 
+#define LOAD_SQL \
+	"SELECT state, coalesce(owner, ''), coalesce(route, '')," \
+	" coalesce(ignore_reason, ''), qualified, story, priority" \
+	" FROM tickets WHERE id = ?1"
+
+/*
+ * The ticket a workflow change starts from, read inside its unit of
+ * work.  On SQLite the unit holds the write lock already; on PostgreSQL
+ * the row is locked (FOR UPDATE), so of two hosts claiming one ticket
+ * the second waits and then reads the first's claim: one winner.
+ */
 static int
 ticket_load(struct store *st, int64_t id, struct tstate *ts, struct error *err)
 {
+	static const char sql[] = LOAD_SQL, sql_pg[] = LOAD_SQL " FOR UPDATE";
 	struct db_stmt *s = NULL;
 	const char *state;
 	int r;
 
-	r = store_prepare(st, &s,
-	    "SELECT state, coalesce(owner, ''),"
-	    " coalesce(route, ''), coalesce(ignore_reason, ''), qualified,"
-	    " story, priority FROM tickets WHERE id = ?",
+	r = store_prepare(st, &s, db_backend(st->db) == DB_PG ? sql_pg : sql,
 	    err);
 	if (r < 0)
 		return -1;
@@ -618,7 +627,7 @@ unclaim_step(struct store *st, int64_t id, const struct tstate *ts,
 	r = ticket_update(st,
 	    "UPDATE tickets SET state = 'new', owner = NULL,"
 	    " claimed_at = NULL, waited = waited + CASE WHEN wait_since"
-	    " IS NULL THEN 0 ELSE max(?1 - wait_since, 0) END,"
+	    " IS NULL OR ?1 < wait_since THEN 0 ELSE ?1 - wait_since END,"
 	    " wait_since = NULL, wait_until = NULL, updated = ?1"
 	    " WHERE id = ?2",
 	    id, NULL, NULL, 0, err);
@@ -690,7 +699,8 @@ resume_step(struct store *st, int64_t id, const struct tstate *ts,
 		    store_state_name(ts->state));
 	r = ticket_update(st,
 	    "UPDATE tickets SET state = 'claimed',"
-	    " waited = waited + max(?1 - coalesce(wait_since, ?1), 0),"
+	    " waited = waited + CASE WHEN ?1 < coalesce(wait_since, ?1)"
+	    " THEN 0 ELSE ?1 - coalesce(wait_since, ?1) END,"
 	    " wait_since = NULL, wait_until = NULL, updated = ?1"
 	    " WHERE id = ?2",
 	    id, NULL, NULL, 0, err);

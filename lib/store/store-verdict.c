@@ -20,8 +20,8 @@ store_add_tag_row(struct store *st, int64_t id, const char *tag, int *added_r,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO tags (ticket_id, tag)"
-	    " VALUES (?, ?)",
+	    "INSERT INTO tags (ticket_id, tag)"
+	    " VALUES (?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;
@@ -82,8 +82,8 @@ signal_new(struct store *st, int64_t id, const struct verdict_score *sc,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO score_signals (ticket_id, rule, dim)"
-	    " VALUES (?, ?, ?)",
+	    "INSERT INTO score_signals (ticket_id, rule, dim)"
+	    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;

@@ -100,7 +100,7 @@ store_webhook_list(struct store *st, const char *state, size_t limit,
 	if (r < 0)
 		return -1;
 	store_bind_text(s, 1, state);
-	db_bind_int64(s, 2, limit != 0 ? (int64_t)limit : -1);
+	db_bind_int64(s, 2, limit != 0 ? (int64_t)limit : STORE_NO_LIMIT);
 	r = collect(st, s, rows_r, n_r, err);
 	store_release(st, &s);
 	return r;

@@ -37,8 +37,8 @@ record_week(struct store *st, int64_t due, int64_t outbox_id, int *added_r,
 	int r;
 
 	r = store_prepare(st, &s,
-	    "INSERT OR IGNORE INTO weekly_reports (due, outbox_id, created)"
-	    " VALUES (?, ?, ?)",
+	    "INSERT INTO weekly_reports (due, outbox_id, created)"
+	    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 	    err);
 	if (r < 0)
 		return -1;

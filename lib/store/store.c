@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -796,8 +797,11 @@ store_tx_enter(struct store *st, struct error *err)
 void
 store_fts_pending(struct store *st, int64_t id)
 {
-	/* before schema 7 a trigger indexed each row (none before 2) */
-	if (st->version < 7)
+	/*
+	 * before schema 7 a trigger indexed each row (none before 2);
+	 * PostgreSQL's index is a generated column
+	 */
+	if (st->version < 7 || db_backend(st->db) == DB_PG)
 		return;
 	if (st->fts_from == 0 || id < st->fts_from)
 		st->fts_from = id;
@@ -1044,6 +1048,143 @@ migrate_next(struct store *st, int target, struct error *err)
 		return error_prefix(err, "migration to schema %d", v + 1);
 	st->version = v + 1;
 	return 1;
+}
+
+/* ---- PostgreSQL: the schema of store-schema-pg.c, and the ingest lock ---- */
+
+/* pg_advisory_xact_lock keys: "triage" then 0001 (schema), 0002 (ingest) */
+#define SCHEMA_LOCK "8390876182755917825"
+#define INGEST_LOCK "8390876182755917826"
+
+/*
+ * The version under the advisory lock: *v_r 0 when there is no schema.
+ * A statement naming a missing table would abort the transaction on
+ * PostgreSQL, so the table is looked up first.
+ */
+static int
+read_pg_version(struct store *st, int *v_r, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	int r;
+
+	*v_r = 0;
+	r = store_prepare(st, &s,
+	    "SELECT CASE WHEN to_regclass('triage_schema') IS NULL"
+	    " THEN 0 ELSE 1 END",
+	    err);
+	if (r == 0)
+		r = store_step_row(st, s, "look for the schema", err);
+	if (r > 0 && db_col_int(s, 0) == 1) {
+		store_release(st, &s);
+		r = store_prepare(st, &s,
+		    "SELECT version FROM triage_schema WHERE id = 1", err);
+		if (r == 0)
+			r = store_step_row(st, s, "read schema version", err);
+		if (r == 0)
+			r = error_set(err, ERR_INTERNAL,
+			    "%s: triage_schema holds no version", st->path);
+		if (r > 0)
+			*v_r = db_col_int(s, 0);
+	}
+	store_release(st, &s);
+	return r < 0 ? -1 : 0;
+}
+
+/* The instance row: 12 hex digits and a 32-byte secret, made here. */
+static int
+insert_instance(struct store *st, struct error *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[6 + 32];
+	char part[13];
+	struct db_stmt *s = NULL;
+	int r;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return error_set(err, ERR_INTERNAL,
+		    "no random bytes for the instance key");
+	for (int i = 0; i < 6; i++) {
+		part[2 * i] = hex[rnd[i] >> 4];
+		part[2 * i + 1] = hex[rnd[i] & 0xf];
+	}
+	part[12] = '\0';
+	r = store_prepare(st, &s,
+	    "INSERT INTO instance (id, msgid_part, secret, created)"
+	    " VALUES (1, ?1, ?2, ?3)",
+	    err);
+	if (r == 0) {
+		db_bind_text(s, 1, part, -1);
+		db_bind_blob(s, 2, rnd + 6, 32);
+		db_bind_int64(s, 3, store_now(st));
+		r = store_step_row(st, s, "instance", err);
+		r = r < 0 ? -1 : 0;
+	}
+	store_release(st, &s);
+	explicit_bzero(rnd, sizeof(rnd));
+	return r;
+}
+
+static int
+create_schema(struct store *st, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	int r;
+
+	if (store_exec(st, store_pg_schema, err) < 0 ||
+	    insert_instance(st, err) < 0)
+		return -1;
+	r = store_prepare(st, &s,
+	    "INSERT INTO triage_schema (id, version) VALUES (1, ?1)", err);
+	if (r == 0) {
+		db_bind_int(s, 1, STORE_SCHEMA_VERSION);
+		r = store_step_row(st, s, "schema version", err) < 0 ? -1 : 0;
+	}
+	store_release(st, &s);
+	return r;
+}
+
+/*
+ * PostgreSQL's schema: created at today's version on an empty database,
+ * else its version checked; serialised across instances by a
+ * transaction advisory lock, the version read again under it.
+ */
+static int
+store_pg_migrate(struct store *st, struct error *err)
+{
+	int r, v = 0;
+
+	r = store_tx_enter(st, err);
+	if (r < 0)
+		return error_prefix(err, "schema");
+	r = store_exec(st, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK ")",
+	    err);
+	if (r == 0)
+		r = read_pg_version(st, &v, err);
+	if (r == 0 && v > STORE_SCHEMA_VERSION)
+		r = error_set(err, ERR_INTERNAL,
+		    "%s: database schema version %d is newer than this triage"
+		    " knows (%d); upgrade triage",
+		    st->path, v, STORE_SCHEMA_VERSION);
+	if (r == 0 && v == 0)
+		r = create_schema(st, err);
+	/* versions between 1 and today's: none exist on PostgreSQL yet */
+	if (r < 0) {
+		store_tx_leave(st, 0, err);
+		return error_prefix(err, "schema %d", STORE_SCHEMA_VERSION);
+	}
+	if (store_tx_leave(st, 1, err) < 0)
+		return error_prefix(err, "schema %d", STORE_SCHEMA_VERSION);
+	st->version = STORE_SCHEMA_VERSION;
+	return 0;
+}
+
+int
+store_ingest_lock(struct store *st, struct error *err)
+{
+	if (db_backend(st->db) != DB_PG)
+		return 0;
+	return store_exec(st, "SELECT pg_advisory_xact_lock(" INGEST_LOCK ")",
+	    err);
 }
 
 /* The instance row (schema 11) into st->key; nothing on older ones. */
@@ -1405,12 +1546,49 @@ open_read_only(const char *path, struct store **st_r, struct error *err)
 	return 0;
 }
 
+/*
+ * A PostgreSQL database: the schema is created or checked under the
+ * advisory lock (store-schema-pg.c).  The password never comes from the
+ * database string, which is shown in messages: it comes from libpq's
+ * password file.
+ */
+static int
+open_pg(const char *target, struct store **st_r, struct error *err)
+{
+	struct store *st = NULL;
+	const char *at = strchr(target, '@');
+	const char *colon = strstr(target, "://");
+
+	if (strstr(target, "password=") != NULL ||
+	    (colon != NULL && at != NULL &&
+		memchr(colon + 3, ':', (size_t)(at - colon - 3)) != NULL))
+		return error_set(err, ERR_CONF,
+		    "the database string holds a password: put it in a"
+		    " password file (PGPASSFILE), not in the configuration");
+	st = store_new(target);
+	if (connect_db(st, target, 0, err) < 0 ||
+	    store_pg_migrate(st, err) < 0 || store_own_load(st, err) < 0) {
+		store_close(&st);
+		return -1;
+	}
+	*st_r = st;
+	return 0;
+}
+
+int
+store_target_is_server(const char *target)
+{
+	return db_target_is_pg(target);
+}
+
 int
 store_open(const char *path, struct store **st_r, struct error *err)
 {
 	struct store *st = NULL;
 	int r;
 
+	if (db_target_is_pg(path))
+		return open_pg(path, st_r, err);
 	r = store_check_writable(path, err);
 	if (r < 0)
 		return -1;
@@ -1433,7 +1611,7 @@ store_open_read(const char *path, struct store **st_r, struct error *err)
 {
 	struct error werr = { 0 };
 
-	if (store_check_writable(path, &werr) == 0)
+	if (db_target_is_pg(path) || store_check_writable(path, &werr) == 0)
 		return store_open(path, st_r, err);
 	return open_read_only(path, st_r, err);
 }

@@ -78,6 +78,12 @@ typedef int64_t store_clock_fn(void *arg);
 typedef int store_team_fn(void *arg, const char *address);
 
 /*
+ * Is `target` a database server's address (a PostgreSQL URI or
+ * conninfo) rather than a file's path?  Then nothing about it is a file:
+ * no lock beside it, no mode, no "is it there" before opening.
+ */
+int store_target_is_server(const char *target);
+/*
  * Open (creating if needed) the database at `path` and bring its schema
  * up to STORE_SCHEMA_VERSION, each migration in its own transaction.
  * A database written by a newer triage is refused (ERR_INTERNAL, the

@@ -7,7 +7,8 @@ set -eu
 ROUNDS=${ROUNDS:-150}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-db=$work/t.db
+# CLAIM_DB: another database to race on (test-store-pg: PostgreSQL)
+db=${CLAIM_DB:-$work/t.db}
 "$ITEST_DIR/itest-store" seed "$db" "$ROUNDS"
 
 fail=0

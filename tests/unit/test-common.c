@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "db.h"
 #include "mime.h"
 #include "store.h"
 #include "test-common.h"
@@ -191,4 +192,46 @@ test_wait_count(const int *counter, int n)
 	for (int i = 0; i < 500 && test_count(counter) < n; i++)
 		usleep(10000);
 	return test_count(counter);
+}
+
+int
+test_on_pg(void)
+{
+	const char *t = getenv("TRIAGE_PG_TARGET");
+
+	return t != NULL && *t != '\0';
+}
+
+/* Drop everything in the PostgreSQL database the tests run on. */
+static void
+empty_pg(const char *target)
+{
+	struct db *db = NULL;
+
+	if (db_open(target, 0, NULL, &db) != DB_OK)
+		fail_msg("%s: %s", target, db ? db_errmsg(db) : "no handle");
+	if (db_exec(db,
+		"SET client_min_messages = warning;"
+		"DROP SCHEMA public CASCADE; CREATE SCHEMA public;") != DB_OK)
+		fail_msg("%s: %s", target, db_errmsg(db));
+	db_close(db);
+}
+
+struct store *
+test_store_fresh(const char *dir, const char *name)
+{
+	struct error err = { 0 };
+	struct store *st = NULL;
+	char path[512];
+
+	if (test_on_pg()) {
+		empty_pg(getenv("TRIAGE_PG_TARGET"));
+		snprintf(path, sizeof(path), "%s", getenv("TRIAGE_PG_TARGET"));
+	} else {
+		snprintf(path, sizeof(path), "%s/%s.db", dir, name);
+		unlink(path);
+	}
+	if (store_open(path, &st, &err) < 0)
+		fail_msg("store_open %s: %s", path, err.msg);
+	return st;
 }

@@ -85,6 +85,15 @@ int test_rmtree(const char *dir);
  * (ENAMETOOLONG when the path does not fit).
  */
 int test_tmpdir(char *dir, size_t size, const char *name);
+/*
+ * A fresh, empty store for a test: the SQLite file dir/name.db (removed
+ * first), or, when TRIAGE_PG_TARGET names a PostgreSQL database
+ * (tests/integration/test-store-pg.sh), that database emptied.  Fails
+ * the test on error.
+ */
+struct store *test_store_fresh(const char *dir, const char *name);
+/* Is this run on PostgreSQL (TRIAGE_PG_TARGET set)? */
+int test_on_pg(void);
 
 /* Seconds on CLOCK_MONOTONIC, for timing what a thread does. */
 double test_now_s(void);

@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "accounts.h"
 #include "command.h"
 #include "conf.h"
+#include "db.h"
 #include "desk.h"
 #include "ingest.h"
 #include "mime.h"
@@ -57,14 +57,8 @@ static struct ingest *ctx;
 static struct store *
 open_fresh(const char *name)
 {
-	struct error err = { 0 };
-	struct store *st = NULL;
-	char path[256];
+	struct store *st = test_store_fresh(dbdir, name);
 
-	snprintf(path, sizeof(path), "%s/%s.db", dbdir, name);
-	unlink(path);
-	if (store_open(path, &st, &err) < 0)
-		fail_msg("store_open: %s", err.msg);
 	store_set_clock(st, test_clock, &fake_now);
 	ingest_store_setup(st, &conf, NULL);
 	return st;
@@ -148,24 +142,26 @@ static int
 outbox_rows(const char *name, const char *kind, const char *rcpt)
 {
 	char path[256];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db *db = NULL;
+	struct db_stmt *s = NULL;
 	int n = -1;
 
 	snprintf(path, sizeof(path), "%s/%s.db", dbdir, name);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
+	assert_int_equal(
+	    db_open(test_on_pg() ? getenv("TRIAGE_PG_TARGET") : path,
+		test_on_pg() ? 0 : DB_OPEN_READONLY, NULL, &db),
+	    DB_OK);
+	assert_int_equal(db_prepare(db,
 			     "SELECT count(*) FROM outbox WHERE kind = ?1"
 			     " AND rcpt = ?2",
-			     -1, &s, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, rcpt, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+			     0, &s),
+	    DB_OK);
+	db_bind_text(s, 1, kind, -1);
+	db_bind_text(s, 2, rcpt, -1);
+	if (db_step(s) == DB_ROW)
+		n = db_col_int(s, 0);
+	db_finalize(s);
+	db_close(db);
 	return n;
 }
 

@@ -39,13 +39,8 @@ static char dbdir[128];
 static struct store *
 open_fresh(const char *name)
 {
-	struct error err = { 0 };
-	struct store *st = NULL;
-	char path[256];
+	struct store *st = test_store_fresh(dbdir, name);
 
-	snprintf(path, sizeof(path), "%s/%s.db", dbdir, name);
-	unlink(path);
-	assert_int_equal(store_open(path, &st, &err), 0);
 	store_set_clock(st, test_clock, &fake_now);
 	store_set_team(st, test_team_example, NULL);
 	return st;

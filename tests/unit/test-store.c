@@ -29,13 +29,8 @@ static int64_t fake_now = 1762682400; /* 2025-11-09T10:00:00Z */
 static struct store *
 open_fresh(const char *name)
 {
-	struct error err = { 0 };
-	struct store *st = NULL;
-	char path[256];
+	struct store *st = test_store_fresh(dbdir, name);
 
-	snprintf(path, sizeof(path), "%s/%s.db", dbdir, name);
-	unlink(path);
-	assert_int_equal(store_open(path, &st, &err), 0);
 	store_set_clock(st, test_clock, &fake_now);
 	store_set_team(st, test_team_example, NULL);
 	return st;
@@ -899,6 +894,9 @@ assert_fts_sound(struct store *st)
 {
 	struct error err = { 0 };
 
+	/* FTS5's own check; PostgreSQL's index is a generated column */
+	if (test_on_pg())
+		return;
 	if (store_exec(st,
 		"INSERT INTO messages_fts (messages_fts, rank)"
 		" VALUES ('integrity-check', 1)",
