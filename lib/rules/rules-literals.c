@@ -48,17 +48,33 @@ rules_lits_clear(struct rules_lits *l)
 	free(l->v);
 	free(l->len);
 	free(l->pre);
+	free(l->ctx);
 	memset(l, 0, sizeof(*l));
 }
 
-static void
-lits_add(struct rules_lits *l, const char *s, size_t n, size_t pre)
+/* A word character in every mode (ASCII, and u's Unicode classes). */
+static int
+ascii_word(unsigned char c)
 {
+	return c < 0x80 && (isalnum(c) || c == '_');
+}
+
+/* ctx keeps a word boundary only beside a literal's word character. */
+static void
+lits_add(struct rules_lits *l, const char *s, size_t n, size_t pre,
+    unsigned ctx)
+{
+	if (n == 0 || !ascii_word((unsigned char)s[0]))
+		ctx &= ~(unsigned)RULES_LIT_WORD_BEFORE;
+	if (n == 0 || !ascii_word((unsigned char)s[n - 1]))
+		ctx &= ~(unsigned)RULES_LIT_WORD_AFTER;
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->len = xreallocarray(l->len, l->n + 1, sizeof(*l->len));
 	l->pre = xreallocarray(l->pre, l->n + 1, sizeof(*l->pre));
+	l->ctx = xreallocarray(l->ctx, l->n + 1, sizeof(*l->ctx));
 	l->v[l->n] = xstrndup(s, n);
 	l->pre[l->n] = pre;
+	l->ctx[l->n] = (unsigned char)ctx;
 	l->len[l->n++] = n;
 }
 
@@ -67,8 +83,34 @@ rules_lits_take(struct rules_lits *to, struct rules_lits *from, size_t shift)
 {
 	for (size_t i = 0; i < from->n; i++)
 		lits_add(to, from->v[i], from->len[i],
-		    wadd(from->pre[i], shift));
+		    wadd(from->pre[i], shift), from->ctx[i]);
 	rules_lits_clear(from);
+}
+
+/* A byte that may end a \s: an ASCII blank, or any byte of UTF-8. */
+static int
+maybe_space(unsigned char c)
+{
+	return c >= 0x80 || strchr(" \t\n\v\f\r", c) != NULL;
+}
+
+/* Contract in rules-private.h. */
+int
+rules_lit_fits(unsigned ctx, size_t n, const char *text, size_t len, size_t o)
+{
+	const unsigned char *t = (const unsigned char *)text;
+
+	if ((ctx & RULES_LIT_WORD_BEFORE) && o > 0 && ascii_word(t[o - 1]))
+		return 0;
+	if ((ctx & RULES_LIT_SPACE_BEFORE) &&
+	    (o == 0 || !maybe_space(t[o - 1])))
+		return 0;
+	if ((ctx & RULES_LIT_WORD_AFTER) && o + n < len && ascii_word(t[o + n]))
+		return 0;
+	if ((ctx & RULES_LIT_SPACE_AFTER) &&
+	    (o + n >= len || !maybe_space(t[o + n])))
+		return 0;
+	return 1;
 }
 
 static size_t
@@ -207,7 +249,7 @@ quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 }
 
 static int extract_alts(const char *s, size_t len, unsigned flags,
-    struct rules_lits *out);
+    unsigned before, struct rules_lits *out);
 
 /*
  * Under u+i a letter matches its case partners, some of which are not
@@ -356,7 +398,7 @@ run_extend(struct rules_lits *run, const struct spell *sp)
 			w = xmalloc(run->len[i] + sp->len[k] + 1);
 			memcpy(w, run->v[i], run->len[i]);
 			memcpy(w + run->len[i], sp->v[k], sp->len[k]);
-			lits_add(&next, w, run->len[i] + sp->len[k], 0);
+			lits_add(&next, w, run->len[i] + sp->len[k], 0, 0);
 			free(w);
 		}
 	}
@@ -545,19 +587,39 @@ offer(struct rules_lits *best, struct rules_lits *cand)
 }
 
 /*
+ * RULES_LIT_*_AFTER for a run ended by the item at s (an escape): \b,
+ * or \s at least once.
+ */
+static unsigned
+after_ctx(const char *s, size_t len)
+{
+	size_t ql;
+	unsigned min;
+
+	if (len < 2 || quant(s + 2, len - 2, &ql, &min) < 0)
+		return 0;
+	if (s[1] == 'b' && ql == 0)
+		return RULES_LIT_WORD_AFTER;
+	return s[1] == 's' && min >= 1 ? RULES_LIT_SPACE_AFTER : 0;
+}
+
+/*
  * The best literal set of one alternative (a sequence of items): the
  * longest run of literal characters that must occur, or the literals of
- * a group that must match.  Returns -1 when there is none.
+ * a group that must match.  `before`: RULES_LIT_*_BEFORE of what comes
+ * before the sequence.  Returns -1 when there is none.
  */
 static int
-extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
+extract_seq(const char *s, size_t len, unsigned flags, unsigned before,
+    struct rules_lits *out)
 {
 	struct rules_lits best = { 0 }, cand = { 0 }, sub = { 0 }, run = { 0 };
 	struct spell sp;
 	size_t i = 0, n, ql, off, run_at;
-	unsigned min;
+	unsigned min, after;
 	int r = -1;
 
+	/* `before` follows the items: what the next one finds before it */
 	while (i < len) {
 		const char *p = s + i;
 
@@ -575,13 +637,16 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 				off = 1;
 			else
 				goto out; /* options, names, conditions */
-			if (min >= 1 && extract_alts(s + i + off, n - off - 1,
-					    flags, &sub) == 0) {
+			/* repeated, it follows itself, not `before` */
+			if (min >= 1 &&
+			    extract_alts(s + i + off, n - off - 1, flags,
+				ql == 0 ? before : 0, &sub) == 0) {
 				rules_lits_take(&cand, &sub,
 				    seq_width(s, i, flags));
 				offer(&best, &cand);
 			}
 			i += n + ql;
+			before = 0;
 			continue;
 		}
 		if (p[0] == '[') {
@@ -590,6 +655,7 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 				goto out;
 			if (ql > 0 || spell_class(&sp, p, n, flags) < 0) {
 				i += n + ql;
+				before = 0;
 				continue;
 			} /* else a run starts with it */
 		} else if (p[0] == '\\' && i + 1 < len &&
@@ -600,20 +666,26 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			n = 2;
 			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
 				goto out;
+			before =
+			    p[1] == 'b' && ql == 0  ? RULES_LIT_WORD_BEFORE :
+			    p[1] == 's' && min >= 1 ? RULES_LIT_SPACE_BEFORE :
+						      0;
 			i += n + ql;
 			continue;
 		} else if (strchr(".^$", s[i]) != NULL) {
 			if (quant(s + i + 1, len - i - 1, &ql, &min) < 0)
 				goto out;
 			i += 1 + ql;
+			before = 0;
 			continue;
 		} else if (strchr("|)*+?{}]", s[i]) != NULL) {
 			goto out;
 		}
 		/* a run of literal characters, in each of its spellings */
 		rules_lits_clear(&run);
-		lits_add(&run, "", 0, 0);
+		lits_add(&run, "", 0, 0, 0);
 		run_at = i;
+		after = 0;
 		while (i < len) {
 			const char *c = s + i;
 			size_t cl;
@@ -626,6 +698,10 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 					break;
 			} else {
 				if (c[0] == '\\') {
+					if (i + 1 < len &&
+					    (c[1] == 'b' || c[1] == 's'))
+						after =
+						    after_ctx(s + i, len - i);
 					if (i + 1 >= len || c[1] == '\\' ||
 					    isalnum((unsigned char)c[1]))
 						break;
@@ -660,14 +736,17 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
 				goto out;
 			i += n + ql;
+			before = 0;
 			continue;
 		}
 		if (run.n > 0 && run.len[0] > 0) {
 			for (size_t k = 0; k < run.n; k++)
 				lits_add(&cand, run.v[k], run.len[k],
-				    seq_width(s, run_at, flags));
+				    seq_width(s, run_at, flags),
+				    before | after);
 			offer(&best, &cand);
 		}
+		before = 0;
 	}
 	if (best.n == 0)
 		goto out;
@@ -683,15 +762,16 @@ out:
 
 /* Every alternative of s must give a literal set; their union. */
 static int
-extract_alts(const char *s, size_t len, unsigned flags, struct rules_lits *out)
+extract_alts(const char *s, size_t len, unsigned flags, unsigned before,
+    struct rules_lits *out)
 {
 	struct rules_lits all = { 0 };
 	size_t i, start = 0, n;
 
 	for (i = 0; i <= len; i++) {
 		if (i == len || s[i] == '|') {
-			if (extract_seq(s + start, i - start, flags, &all) <
-			    0) {
+			if (extract_seq(s + start, i - start, flags, before,
+				&all) < 0) {
 				rules_lits_clear(&all);
 				return -1;
 			}
@@ -738,7 +818,7 @@ rules_literals(const struct rules_cond *c, struct rules_lits *out)
 
 	if (c->flags & RF_X)
 		return -1;
-	if (extract_alts(c->pattern, strlen(c->pattern), c->flags, out) < 0)
+	if (extract_alts(c->pattern, strlen(c->pattern), c->flags, 0, out) < 0)
 		return -1;
 	if (out->n == 0)
 		goto bad;

@@ -38,9 +38,10 @@ struct rules_prefilter {
 	hs_scratch_t *scratch;	     /* owned: prototype, cloned per scan */
 	const char **headers;	     /* foreign: names header leaves test */
 	size_t n_headers;
-	size_t *lit_leaf; /* owned: literal id -> leaf id */
-	size_t *lit_len;  /* owned: its length */
-	size_t *lit_pre;  /* owned: how far into a match */
+	size_t *lit_leaf;	/* owned: literal id -> leaf id */
+	size_t *lit_len;	/* owned: its length */
+	size_t *lit_pre;	/* owned: how far into a match */
+	unsigned char *lit_ctx; /* owned: RULES_LIT_* */
 	size_t n_lits;
 };
 
@@ -77,9 +78,11 @@ lits_record(struct rules_prefilter *pf, const struct rules_lits *l, size_t leaf)
 	pf->lit_leaf = xreallocarray(pf->lit_leaf, n, sizeof(*pf->lit_leaf));
 	pf->lit_len = xreallocarray(pf->lit_len, n, sizeof(*pf->lit_len));
 	pf->lit_pre = xreallocarray(pf->lit_pre, n, sizeof(*pf->lit_pre));
+	pf->lit_ctx = xreallocarray(pf->lit_ctx, n, sizeof(*pf->lit_ctx));
 	for (size_t i = 0; i < l->n; i++) {
 		pf->lit_leaf[pf->n_lits] = leaf;
 		pf->lit_len[pf->n_lits] = l->len[i];
+		pf->lit_ctx[pf->n_lits] = l->ctx[i];
 		pf->lit_pre[pf->n_lits++] = l->pre[i];
 	}
 }
@@ -177,6 +180,7 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 	free(pf->lit_leaf);
 	free(pf->lit_len);
 	free(pf->lit_pre);
+	free(pf->lit_ctx);
 	free(pf);
 	*pfp = NULL;
 }
@@ -184,8 +188,10 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 struct scan_state {
 	const struct rules_prefilter *pf;
 	struct rules_scan *sc;
-	size_t cap;    /* of sc->win and sc->occ_leaf */
-	int one_value; /* the target has a single value */
+	size_t cap;	 /* of sc->win and sc->occ_leaf */
+	int one_value;	 /* the target has a single value */
+	const char *val; /* the value scanned */
+	size_t len;
 };
 
 /* Remember [a, b] as a window of leaf; past RULES_WIN_ALL, the hulls. */
@@ -223,12 +229,17 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	struct scan_state *st = arg;
 	struct rules_scan *sc = st->sc;
 	size_t leaf = st->pf->lit_leaf[id], o, pre = st->pf->lit_pre[id];
+	size_t n = st->pf->lit_len[id];
 
 	(void)from, (void)flags;
+	o = (size_t)to - n;
+	/* beside a byte the pattern cannot have there: no match's */
+	if (st->pf->lit_ctx[id] != 0 &&
+	    !rules_lit_fits(st->pf->lit_ctx[id], n, st->val, st->len, o))
+		return 0;
 	sc->seen[leaf] = 1;
 	if (!st->one_value)
 		return 0;
-	o = (size_t)to - st->pf->lit_len[id];
 	if (pre == WIDTH_INF || pre > o)
 		sc->lo[leaf] = 0;
 	else if (o - pre < sc->lo[leaf])
@@ -334,7 +345,7 @@ rules_prefilter_scan(const struct rules *rs, const struct msg *m,
     const struct rules_ctx *ctx, struct rules_scan *sc)
 {
 	const struct rules_prefilter *pf = rs->pf;
-	struct scan_state st = { pf, sc, 0, 0 };
+	struct scan_state st = { .pf = pf, .sc = sc };
 	hs_scratch_t *scratch = NULL;
 	const char *val;
 	size_t pos, n = rs->n_leaves;
@@ -367,7 +378,9 @@ rules_prefilter_scan(const struct rules *rs, const struct msg *m,
 			if (t == RT_HEADER &&
 			    !header_wanted(pf, m->headers[pos - 1].name))
 				continue;
-			if (hs_scan(pf->db[t], val, (unsigned)strlen(val), 0,
+			st.val = val;
+			st.len = strlen(val);
+			if (hs_scan(pf->db[t], val, (unsigned)st.len, 0,
 				scratch, on_match, &st) != HS_SUCCESS)
 				goto out;
 		}

@@ -164,8 +164,22 @@ struct rules_lits {
 	char **v;
 	size_t *len;
 	size_t *pre;
+	unsigned char *ctx; /* RULES_LIT_*: what the pattern puts around it */
 	size_t n;
 };
+
+/*
+ * The pattern item right before (after) a literal is \b (kept only when
+ * the literal starts (ends) with an ASCII letter, digit or _), or \s at
+ * least once.  An occurrence whose neighbouring byte cannot be that is
+ * no match's literal: an ASCII word character beside it is no word
+ * boundary, and no ASCII byte but a blank is \s (under u a Unicode space
+ * ends in a byte >= 0x80).
+ */
+#define RULES_LIT_WORD_BEFORE 0x01
+#define RULES_LIT_SPACE_BEFORE 0x02
+#define RULES_LIT_WORD_AFTER 0x04
+#define RULES_LIT_SPACE_AFTER 0x08
 
 #define RULES_WIDTH_INF SIZE_MAX
 
@@ -183,6 +197,12 @@ int rules_literals(const struct rules_cond *c, struct rules_lits *out);
 void rules_lits_take(struct rules_lits *to, struct rules_lits *from,
     size_t shift);
 void rules_lits_clear(struct rules_lits *l);
+/*
+ * Can an occurrence of a literal (context ctx, n bytes) at [o, o + n) of
+ * text (len bytes) be one a match contains?  0: certainly not.
+ */
+int rules_lit_fits(unsigned ctx, size_t n, const char *text, size_t len,
+    size_t o);
 
 struct rules_prefilter;
 

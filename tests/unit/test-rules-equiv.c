@@ -46,7 +46,9 @@ static const char *const words[] = { "price", "pricing", "quote", "demo", "mug",
 	"barfoo", "1,200", "350", "developers", "out", "office", "Re:", "Fwd:",
 	/* u+i: the Kelvin sign (U+212A), the long s, Latin-1 capitals */
 	"Kelvin", "ſeats", "CAFÉ", "Café", "don’t", "don't", "stuck", "STUCK",
-	"ſtuck", "Größe", "日本語" };
+	"ſtuck", "Größe", "日本語",
+	/* literals inside words, beside _ and digits: \b and \s decide */
+	"bone", "blog", "xusers", "users_", "_demo", "demo2", "per-user" };
 
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
@@ -57,7 +59,9 @@ word(void)
 }
 
 static const char *const seps[] = { " ", " ", " ", " ", "  ", "\n", "\n\n",
-	"\t", " \n  ", ", ", ". ", "-", "" };
+	"\t", " \n  ", ", ", ". ", "-", "", "_", "7",
+	/* Unicode spaces: \s under u only (a byte >= 0x80 before a literal) */
+	"\xc2\xa0", "\xe2\x80\x83" };
 
 #define NSEPS (sizeof(seps) / sizeof(seps[0]))
 
@@ -68,7 +72,7 @@ gen_cond(struct buf *b, int *groups_r)
 	const char *w1 = word(), *w2 = word(), *w3 = word();
 
 	*groups_r = 0;
-	switch (rnd(24)) {
+	switch (rnd(27)) {
 	case 0:
 		buf_printf(b, "body /\\b(?:%s|%s|%s)\\b/i\n", w1, w2, w3);
 		break;
@@ -150,6 +154,16 @@ gen_cond(struct buf *b, int *groups_r)
 	case 23:
 		buf_printf(b,
 		    "body /(?:%s|日本)\\s{1,3}(?:seats|gr[öo]ße)/iu\n", w1);
+		break;
+	/* \b and \s beside a literal, repeated groups, Unicode spaces */
+	case 24:
+		buf_printf(b, "body /\\b(?:%s\\s+)+%s\\b/i\n", w1, w2);
+		break;
+	case 25:
+		buf_printf(b, "body /%s\\s%s\\s+%s/u\n", w1, w2, w3);
+		break;
+	case 26:
+		buf_printf(b, "body /(?:\\d|_)%s\\b|%s\\s/i\n", w1, w2);
 		break;
 	default:
 		buf_printf(b, "subject /\\b(%s)\\b/i\n", w1);
