@@ -52,21 +52,14 @@ rules_lits_clear(struct rules_lits *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* A word character in every mode (ASCII, and u's Unicode classes). */
-static int
-ascii_word(unsigned char c)
-{
-	return c < 0x80 && (isalnum(c) || c == '_');
-}
-
 /* ctx keeps a word boundary only beside a literal's word character. */
 static void
 lits_add(struct rules_lits *l, const char *s, size_t n, size_t pre,
     unsigned ctx)
 {
-	if (n == 0 || !ascii_word((unsigned char)s[0]))
+	if (n == 0 || !rules_ascii_word((unsigned char)s[0]))
 		ctx &= ~(unsigned)RULES_LIT_WORD_BEFORE;
-	if (n == 0 || !ascii_word((unsigned char)s[n - 1]))
+	if (n == 0 || !rules_ascii_word((unsigned char)s[n - 1]))
 		ctx &= ~(unsigned)RULES_LIT_WORD_AFTER;
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->len = xreallocarray(l->len, l->n + 1, sizeof(*l->len));
@@ -85,32 +78,6 @@ rules_lits_take(struct rules_lits *to, struct rules_lits *from, size_t shift)
 		lits_add(to, from->v[i], from->len[i],
 		    wadd(from->pre[i], shift), from->ctx[i]);
 	rules_lits_clear(from);
-}
-
-/* A byte that may end a \s: an ASCII blank, or any byte of UTF-8. */
-static int
-maybe_space(unsigned char c)
-{
-	return c >= 0x80 || strchr(" \t\n\v\f\r", c) != NULL;
-}
-
-/* Contract in rules-private.h. */
-int
-rules_lit_fits(unsigned ctx, size_t n, const char *text, size_t len, size_t o)
-{
-	const unsigned char *t = (const unsigned char *)text;
-
-	if ((ctx & RULES_LIT_WORD_BEFORE) && o > 0 && ascii_word(t[o - 1]))
-		return 0;
-	if ((ctx & RULES_LIT_SPACE_BEFORE) &&
-	    (o == 0 || !maybe_space(t[o - 1])))
-		return 0;
-	if ((ctx & RULES_LIT_WORD_AFTER) && o + n < len && ascii_word(t[o + n]))
-		return 0;
-	if ((ctx & RULES_LIT_SPACE_AFTER) &&
-	    (o + n >= len || !maybe_space(t[o + n])))
-		return 0;
-	return 1;
 }
 
 static size_t
@@ -418,15 +385,15 @@ is_lookaround(const char *s)
 static size_t alts_width(const char *s, size_t len, unsigned flags);
 
 /*
- * The most bytes a sequence of items can match (WIDTH_INF: unbounded or
- * not understood).  Under u a character may take 4 bytes, and under u+i
- * a letter may match a longer one (k, the Kelvin sign), so every
- * character counts 4.
+ * The most characters a sequence of items can match (WIDTH_INF:
+ * unbounded or not understood): bytes without u; under u the scan counts
+ * them back over the text (a character takes 1 to 4 bytes, and under
+ * u+i a letter may match a longer one: k, the Kelvin sign).
  */
 static size_t
 seq_width(const char *s, size_t len, unsigned flags)
 {
-	size_t i = 0, w = 0, n, ql, one = (flags & RF_U) ? 4 : 1, item;
+	size_t i = 0, w = 0, n, ql, one = 1, item;
 	unsigned min;
 
 	while (i < len) {

@@ -71,7 +71,8 @@ headers_collect(struct rules_prefilter *pf, const struct rules *rs)
 
 /* Literal k of the prefilter belongs to leaf lit_leaf[k]. */
 static void
-lits_record(struct rules_prefilter *pf, const struct rules_lits *l, size_t leaf)
+lits_record(struct rules_prefilter *pf, const struct rules_lits *l, size_t leaf,
+    int utf)
 {
 	size_t n = pf->n_lits + l->n;
 
@@ -82,7 +83,7 @@ lits_record(struct rules_prefilter *pf, const struct rules_lits *l, size_t leaf)
 	for (size_t i = 0; i < l->n; i++) {
 		pf->lit_leaf[pf->n_lits] = leaf;
 		pf->lit_len[pf->n_lits] = l->len[i];
-		pf->lit_ctx[pf->n_lits] = l->ctx[i];
+		pf->lit_ctx[pf->n_lits] = l->ctx[i] | (utf ? RULES_LIT_UTF : 0);
 		pf->lit_pre[pf->n_lits++] = l->pre[i];
 	}
 }
@@ -103,7 +104,7 @@ build_one(struct rules_prefilter *pf, struct rules_cond **v, size_t n,
 
 		if (rules_literals(v[i], &l) < 0)
 			continue;
-		lits_record(pf, &l, v[i]->id);
+		lits_record(pf, &l, v[i]->id, (v[i]->flags & RF_U) != 0);
 		rules_lits_take(&all, &l, 0);
 		ids = xreallocarray(ids, all.n, sizeof(*ids));
 		flags = xreallocarray(flags, all.n, sizeof(*flags));
@@ -185,6 +186,37 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 	*pfp = NULL;
 }
 
+/* A byte that may end a \s: an ASCII blank, or any byte of UTF-8. */
+static int
+maybe_space(unsigned char c)
+{
+	return c >= 0x80 || c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * Can an occurrence of a literal (context ctx, n bytes) at [o, o + n) of
+ * text (len bytes) be one a match contains?  0: certainly not.
+ */
+static int
+lit_fits(unsigned ctx, size_t n, const char *text, size_t len, size_t o)
+{
+	const unsigned char *t = (const unsigned char *)text;
+
+	if ((ctx & RULES_LIT_WORD_BEFORE) && o > 0 &&
+	    rules_ascii_word(t[o - 1]))
+		return 0;
+	if ((ctx & RULES_LIT_SPACE_BEFORE) &&
+	    (o == 0 || !maybe_space(t[o - 1])))
+		return 0;
+	if ((ctx & RULES_LIT_WORD_AFTER) && o + n < len &&
+	    rules_ascii_word(t[o + n]))
+		return 0;
+	if ((ctx & RULES_LIT_SPACE_AFTER) &&
+	    (o + n >= len || !maybe_space(t[o + n])))
+		return 0;
+	return 1;
+}
+
 struct scan_state {
 	const struct rules_prefilter *pf;
 	struct rules_scan *sc;
@@ -216,9 +248,32 @@ occ_add(struct scan_state *st, size_t leaf, size_t a, size_t b)
 }
 
 /*
+ * The earliest start of a match whose literal starts at o, at most pre
+ * characters into it: under u, where a character takes 1 to 4 bytes,
+ * pre lead bytes back (a match holds valid UTF-8 only, so any stray byte
+ * only moves the bound further back).
+ */
+static size_t
+start_bound(const char *val, size_t o, size_t pre, int utf)
+{
+	size_t p = o;
+
+	if (pre == WIDTH_INF || pre >= o)
+		return 0;
+	if (!utf)
+		return o - pre;
+	while (pre > 0 && p > 0) {
+		p--;
+		if (((unsigned char)val[p] & 0xc0) != 0x80)
+			pre--;
+	}
+	return p;
+}
+
+/*
  * Literal id at `to`: its leaf may match.  A match of the leaf contains
- * one of its literals, starting at o, at most lit_pre bytes into the
- * match: so the match starts in [o - lit_pre, o].  Over all occurrences
+ * one of its literals, starting at o, at most lit_pre characters into
+ * the match: so the match starts in [a, o] (start_bound).  Over all occurrences
  * (reported in any order) that gives the window PCRE2 must try, and,
  * when every lit_pre is bounded, one small window per occurrence.
  */
@@ -228,27 +283,28 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 {
 	struct scan_state *st = arg;
 	struct rules_scan *sc = st->sc;
-	size_t leaf = st->pf->lit_leaf[id], o, pre = st->pf->lit_pre[id];
+	size_t leaf = st->pf->lit_leaf[id], o, a;
 	size_t n = st->pf->lit_len[id];
+	unsigned ctx = st->pf->lit_ctx[id];
 
 	(void)from, (void)flags;
 	o = (size_t)to - n;
 	/* beside a byte the pattern cannot have there: no match's */
-	if (st->pf->lit_ctx[id] != 0 &&
-	    !rules_lit_fits(st->pf->lit_ctx[id], n, st->val, st->len, o))
+	if ((ctx & RULES_LIT_AROUND) != 0 &&
+	    !lit_fits(ctx, n, st->val, st->len, o))
 		return 0;
 	sc->seen[leaf] = 1;
 	if (!st->one_value)
 		return 0;
-	if (pre == WIDTH_INF || pre > o)
-		sc->lo[leaf] = 0;
-	else if (o - pre < sc->lo[leaf])
-		sc->lo[leaf] = o - pre;
+	/* unbounded: the match may start anywhere up to o */
+	a = start_bound(st->val, o, st->pf->lit_pre[id],
+	    (ctx & RULES_LIT_UTF) != 0);
+	if (a < sc->lo[leaf])
+		sc->lo[leaf] = a;
 	if (sc->hi[leaf] == SIZE_MAX || o > sc->hi[leaf])
 		sc->hi[leaf] = o;
-	/* unbounded: the match may start anywhere up to o */
 	if (!sc->loose[leaf])
-		occ_add(st, leaf, pre > o ? 0 : o - pre, o);
+		occ_add(st, leaf, a, o);
 	return 0;
 }
 

@@ -157,8 +157,8 @@ void rules_cond_clear(struct rules_cond *c);
 
 /*
  * A set of literals (raw bytes, not pattern syntax), owned, each with a
- * bound on how far into a match it can start (pre; RULES_WIDTH_INF: no
- * bound).
+ * bound on how far into a match it can start (pre, in characters: bytes
+ * without u; RULES_WIDTH_INF: no bound).
  */
 struct rules_lits {
 	char **v;
@@ -180,6 +180,8 @@ struct rules_lits {
 #define RULES_LIT_SPACE_BEFORE 0x02
 #define RULES_LIT_WORD_AFTER 0x04
 #define RULES_LIT_SPACE_AFTER 0x08
+#define RULES_LIT_AROUND 0x0f
+#define RULES_LIT_UTF 0x10 /* the pattern's characters are UTF-8 (u) */
 
 #define RULES_WIDTH_INF SIZE_MAX
 
@@ -197,12 +199,13 @@ int rules_literals(const struct rules_cond *c, struct rules_lits *out);
 void rules_lits_take(struct rules_lits *to, struct rules_lits *from,
     size_t shift);
 void rules_lits_clear(struct rules_lits *l);
-/*
- * Can an occurrence of a literal (context ctx, n bytes) at [o, o + n) of
- * text (len bytes) be one a match contains?  0: certainly not.
- */
-int rules_lit_fits(unsigned ctx, size_t n, const char *text, size_t len,
-    size_t o);
+/* A word character in every mode (ASCII, and u's Unicode classes). */
+static inline int
+rules_ascii_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
 
 struct rules_prefilter;
 
