@@ -571,6 +571,35 @@ after_ctx(const char *s, size_t len)
 }
 
 /*
+ * Move the literals of `from`, found at s[at] (pre: how far into that),
+ * into `to`, further into a match by the width of s[0 .. at).  When that
+ * is unbounded only through a \s+ (or \s*) at s[sp_at .. sp_end) right
+ * before s[at], a literal at s[at] itself takes the width before the
+ * \s+ and RULES_LIT_SPACE_RUN: the scan steps back over the blanks
+ * first.
+ */
+static void
+space_take(struct rules_lits *to, struct rules_lits *from, const char *s,
+    size_t at, size_t sp_at, size_t sp_end, unsigned flags)
+{
+	size_t w = seq_width(s, at, flags), w_sp;
+
+	if (w != WIDTH_INF || sp_end != at ||
+	    (w_sp = seq_width(s, sp_at, flags)) == WIDTH_INF) {
+		rules_lits_take(to, from, w);
+		return;
+	}
+	for (size_t i = 0; i < from->n; i++) {
+		int here =
+		    from->pre[i] == 0 && !(from->ctx[i] & RULES_LIT_SPACE_RUN);
+
+		lits_add(to, from->v[i], from->len[i], here ? w_sp : WIDTH_INF,
+		    from->ctx[i] | (here ? RULES_LIT_SPACE_RUN : 0));
+	}
+	rules_lits_clear(from);
+}
+
+/*
  * The best literal set of one alternative (a sequence of items): the
  * longest run of literal characters that must occur, or the literals of
  * a group that must match.  `before`: RULES_LIT_*_BEFORE of what comes
@@ -582,7 +611,7 @@ extract_seq(const char *s, size_t len, unsigned flags, unsigned before,
 {
 	struct rules_lits best = { 0 }, cand = { 0 }, sub = { 0 }, run = { 0 };
 	struct spell sp;
-	size_t i = 0, n, ql, off, run_at;
+	size_t i = 0, n, ql, off, run_at, sp_at = SIZE_MAX, sp_end = SIZE_MAX;
 	unsigned min, after;
 	int r = -1;
 
@@ -608,8 +637,8 @@ extract_seq(const char *s, size_t len, unsigned flags, unsigned before,
 			if (min >= 1 &&
 			    extract_alts(s + i + off, n - off - 1, flags,
 				ql == 0 ? before : 0, &sub) == 0) {
-				rules_lits_take(&cand, &sub,
-				    seq_width(s, i, flags));
+				space_take(&cand, &sub, s, i, sp_at, sp_end,
+				    flags);
 				offer(&best, &cand);
 			}
 			i += n + ql;
@@ -637,6 +666,11 @@ extract_seq(const char *s, size_t len, unsigned flags, unsigned before,
 			    p[1] == 'b' && ql == 0  ? RULES_LIT_WORD_BEFORE :
 			    p[1] == 's' && min >= 1 ? RULES_LIT_SPACE_BEFORE :
 						      0;
+			if (p[1] == 's' &&
+			    seq_width(p, n + ql, flags) == WIDTH_INF) {
+				sp_at = i; /* \s+ or \s*: see space_pre */
+				sp_end = i + n + ql;
+			}
 			i += n + ql;
 			continue;
 		} else if (strchr(".^$", s[i]) != NULL) {
@@ -708,9 +742,10 @@ extract_seq(const char *s, size_t len, unsigned flags, unsigned before,
 		}
 		if (run.n > 0 && run.len[0] > 0) {
 			for (size_t k = 0; k < run.n; k++)
-				lits_add(&cand, run.v[k], run.len[k],
-				    seq_width(s, run_at, flags),
+				lits_add(&sub, run.v[k], run.len[k], 0,
 				    before | after);
+			space_take(&cand, &sub, s, run_at, sp_at, sp_end,
+			    flags);
 			offer(&best, &cand);
 		}
 		before = 0;

@@ -249,15 +249,23 @@ occ_add(struct scan_state *st, size_t leaf, size_t a, size_t b)
 
 /*
  * The earliest start of a match whose literal starts at o, at most pre
- * characters into it: under u, where a character takes 1 to 4 bytes,
+ * characters into it (RULES_LIT_SPACE_RUN: pre before the blanks that
+ * end at o; every byte of a Unicode space is >= 0x80): under u, where a character takes 1 to 4 bytes,
  * pre lead bytes back (a match holds valid UTF-8 only, so any stray byte
  * only moves the bound further back).
  */
 static size_t
-start_bound(const char *val, size_t o, size_t pre, int utf)
+start_bound(const char *val, size_t o, size_t pre, unsigned ctx)
 {
 	size_t p = o;
+	int utf = (ctx & RULES_LIT_UTF) != 0;
 
+	/* \s+ before it: the blanks first, however many */
+	if (ctx & RULES_LIT_SPACE_RUN) {
+		while (o > 0 && maybe_space((unsigned char)val[o - 1]))
+			o--;
+		p = o;
+	}
 	if (pre == WIDTH_INF || pre >= o)
 		return 0;
 	if (!utf)
@@ -297,8 +305,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	if (!st->one_value)
 		return 0;
 	/* unbounded: the match may start anywhere up to o */
-	a = start_bound(st->val, o, st->pf->lit_pre[id],
-	    (ctx & RULES_LIT_UTF) != 0);
+	a = start_bound(st->val, o, st->pf->lit_pre[id], ctx);
 	if (a < sc->lo[leaf])
 		sc->lo[leaf] = a;
 	if (sc->hi[leaf] == SIZE_MAX || o > sc->hi[leaf])

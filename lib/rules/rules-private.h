@@ -182,6 +182,8 @@ struct rules_lits {
 #define RULES_LIT_SPACE_AFTER 0x08
 #define RULES_LIT_AROUND 0x0f
 #define RULES_LIT_UTF 0x10 /* the pattern's characters are UTF-8 (u) */
+/* pre counts from the start of the blanks before it (\s+ there) */
+#define RULES_LIT_SPACE_RUN 0x20
 
 #define RULES_WIDTH_INF SIZE_MAX
 
