@@ -48,17 +48,26 @@ rules_lits_clear(struct rules_lits *l)
 	free(l->v);
 	free(l->len);
 	free(l->pre);
+	free(l->ctx);
 	memset(l, 0, sizeof(*l));
 }
 
+/* ctx keeps a word boundary only beside a literal's word character. */
 static void
-lits_add(struct rules_lits *l, const char *s, size_t n, size_t pre)
+lits_add(struct rules_lits *l, const char *s, size_t n, size_t pre,
+    unsigned ctx)
 {
+	if (n == 0 || !rules_ascii_word((unsigned char)s[0]))
+		ctx &= ~(unsigned)RULES_LIT_WORD_BEFORE;
+	if (n == 0 || !rules_ascii_word((unsigned char)s[n - 1]))
+		ctx &= ~(unsigned)RULES_LIT_WORD_AFTER;
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->len = xreallocarray(l->len, l->n + 1, sizeof(*l->len));
 	l->pre = xreallocarray(l->pre, l->n + 1, sizeof(*l->pre));
+	l->ctx = xreallocarray(l->ctx, l->n + 1, sizeof(*l->ctx));
 	l->v[l->n] = xstrndup(s, n);
 	l->pre[l->n] = pre;
+	l->ctx[l->n] = (unsigned char)ctx;
 	l->len[l->n++] = n;
 }
 
@@ -67,7 +76,7 @@ rules_lits_take(struct rules_lits *to, struct rules_lits *from, size_t shift)
 {
 	for (size_t i = 0; i < from->n; i++)
 		lits_add(to, from->v[i], from->len[i],
-		    wadd(from->pre[i], shift));
+		    wadd(from->pre[i], shift), from->ctx[i]);
 	rules_lits_clear(from);
 }
 
@@ -207,7 +216,7 @@ quant(const char *s, size_t len, size_t *qlen_r, unsigned *min_r)
 }
 
 static int extract_alts(const char *s, size_t len, unsigned flags,
-    struct rules_lits *out);
+    unsigned before, struct rules_lits *out);
 
 /*
  * Under u+i a letter matches its case partners, some of which are not
@@ -356,7 +365,7 @@ run_extend(struct rules_lits *run, const struct spell *sp)
 			w = xmalloc(run->len[i] + sp->len[k] + 1);
 			memcpy(w, run->v[i], run->len[i]);
 			memcpy(w + run->len[i], sp->v[k], sp->len[k]);
-			lits_add(&next, w, run->len[i] + sp->len[k], 0);
+			lits_add(&next, w, run->len[i] + sp->len[k], 0, 0);
 			free(w);
 		}
 	}
@@ -376,15 +385,15 @@ is_lookaround(const char *s)
 static size_t alts_width(const char *s, size_t len, unsigned flags);
 
 /*
- * The most bytes a sequence of items can match (WIDTH_INF: unbounded or
- * not understood).  Under u a character may take 4 bytes, and under u+i
- * a letter may match a longer one (k, the Kelvin sign), so every
- * character counts 4.
+ * The most characters a sequence of items can match (WIDTH_INF:
+ * unbounded or not understood): bytes without u; under u the scan counts
+ * them back over the text (a character takes 1 to 4 bytes, and under
+ * u+i a letter may match a longer one: k, the Kelvin sign).
  */
 static size_t
 seq_width(const char *s, size_t len, unsigned flags)
 {
-	size_t i = 0, w = 0, n, ql, one = (flags & RF_U) ? 4 : 1, item;
+	size_t i = 0, w = 0, n, ql, one = 1, item;
 	unsigned min;
 
 	while (i < len) {
@@ -545,19 +554,68 @@ offer(struct rules_lits *best, struct rules_lits *cand)
 }
 
 /*
+ * RULES_LIT_*_AFTER for a run ended by the item at s (an escape): \b,
+ * or \s at least once.
+ */
+static unsigned
+after_ctx(const char *s, size_t len)
+{
+	size_t ql;
+	unsigned min;
+
+	if (len < 2 || quant(s + 2, len - 2, &ql, &min) < 0)
+		return 0;
+	if (s[1] == 'b' && ql == 0)
+		return RULES_LIT_WORD_AFTER;
+	return s[1] == 's' && min >= 1 ? RULES_LIT_SPACE_AFTER : 0;
+}
+
+/*
+ * Move the literals of `from`, found at s[at] (pre: how far into that),
+ * into `to`, further into a match by the width of s[0 .. at).  When that
+ * is unbounded only through a \s+ (or \s*) at s[sp_at .. sp_end) right
+ * before s[at], a literal at s[at] itself takes the width before the
+ * \s+ and RULES_LIT_SPACE_RUN: the scan steps back over the blanks
+ * first.
+ */
+static void
+space_take(struct rules_lits *to, struct rules_lits *from, const char *s,
+    size_t at, size_t sp_at, size_t sp_end, unsigned flags)
+{
+	size_t w = seq_width(s, at, flags), w_sp;
+
+	if (w != WIDTH_INF || sp_end != at ||
+	    (w_sp = seq_width(s, sp_at, flags)) == WIDTH_INF) {
+		rules_lits_take(to, from, w);
+		return;
+	}
+	for (size_t i = 0; i < from->n; i++) {
+		int here =
+		    from->pre[i] == 0 && !(from->ctx[i] & RULES_LIT_SPACE_RUN);
+
+		lits_add(to, from->v[i], from->len[i], here ? w_sp : WIDTH_INF,
+		    from->ctx[i] | (here ? RULES_LIT_SPACE_RUN : 0));
+	}
+	rules_lits_clear(from);
+}
+
+/*
  * The best literal set of one alternative (a sequence of items): the
  * longest run of literal characters that must occur, or the literals of
- * a group that must match.  Returns -1 when there is none.
+ * a group that must match.  `before`: RULES_LIT_*_BEFORE of what comes
+ * before the sequence.  Returns -1 when there is none.
  */
 static int
-extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
+extract_seq(const char *s, size_t len, unsigned flags, unsigned before,
+    struct rules_lits *out)
 {
 	struct rules_lits best = { 0 }, cand = { 0 }, sub = { 0 }, run = { 0 };
 	struct spell sp;
-	size_t i = 0, n, ql, off, run_at;
-	unsigned min;
+	size_t i = 0, n, ql, off, run_at, sp_at = SIZE_MAX, sp_end = SIZE_MAX;
+	unsigned min, after;
 	int r = -1;
 
+	/* `before` follows the items: what the next one finds before it */
 	while (i < len) {
 		const char *p = s + i;
 
@@ -575,13 +633,16 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 				off = 1;
 			else
 				goto out; /* options, names, conditions */
-			if (min >= 1 && extract_alts(s + i + off, n - off - 1,
-					    flags, &sub) == 0) {
-				rules_lits_take(&cand, &sub,
-				    seq_width(s, i, flags));
+			/* repeated, it follows itself, not `before` */
+			if (min >= 1 &&
+			    extract_alts(s + i + off, n - off - 1, flags,
+				ql == 0 ? before : 0, &sub) == 0) {
+				space_take(&cand, &sub, s, i, sp_at, sp_end,
+				    flags);
 				offer(&best, &cand);
 			}
 			i += n + ql;
+			before = 0;
 			continue;
 		}
 		if (p[0] == '[') {
@@ -590,6 +651,7 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 				goto out;
 			if (ql > 0 || spell_class(&sp, p, n, flags) < 0) {
 				i += n + ql;
+				before = 0;
 				continue;
 			} /* else a run starts with it */
 		} else if (p[0] == '\\' && i + 1 < len &&
@@ -600,20 +662,31 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			n = 2;
 			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
 				goto out;
+			before =
+			    p[1] == 'b' && ql == 0  ? RULES_LIT_WORD_BEFORE :
+			    p[1] == 's' && min >= 1 ? RULES_LIT_SPACE_BEFORE :
+						      0;
+			if (p[1] == 's' &&
+			    seq_width(p, n + ql, flags) == WIDTH_INF) {
+				sp_at = i; /* \s+ or \s*: see space_pre */
+				sp_end = i + n + ql;
+			}
 			i += n + ql;
 			continue;
 		} else if (strchr(".^$", s[i]) != NULL) {
 			if (quant(s + i + 1, len - i - 1, &ql, &min) < 0)
 				goto out;
 			i += 1 + ql;
+			before = 0;
 			continue;
 		} else if (strchr("|)*+?{}]", s[i]) != NULL) {
 			goto out;
 		}
 		/* a run of literal characters, in each of its spellings */
 		rules_lits_clear(&run);
-		lits_add(&run, "", 0, 0);
+		lits_add(&run, "", 0, 0, 0);
 		run_at = i;
+		after = 0;
 		while (i < len) {
 			const char *c = s + i;
 			size_t cl;
@@ -626,6 +699,10 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 					break;
 			} else {
 				if (c[0] == '\\') {
+					if (i + 1 < len &&
+					    (c[1] == 'b' || c[1] == 's'))
+						after =
+						    after_ctx(s + i, len - i);
 					if (i + 1 >= len || c[1] == '\\' ||
 					    isalnum((unsigned char)c[1]))
 						break;
@@ -660,14 +737,18 @@ extract_seq(const char *s, size_t len, unsigned flags, struct rules_lits *out)
 			if (quant(s + i + n, len - i - n, &ql, &min) < 0)
 				goto out;
 			i += n + ql;
+			before = 0;
 			continue;
 		}
 		if (run.n > 0 && run.len[0] > 0) {
 			for (size_t k = 0; k < run.n; k++)
-				lits_add(&cand, run.v[k], run.len[k],
-				    seq_width(s, run_at, flags));
+				lits_add(&sub, run.v[k], run.len[k], 0,
+				    before | after);
+			space_take(&cand, &sub, s, run_at, sp_at, sp_end,
+			    flags);
 			offer(&best, &cand);
 		}
+		before = 0;
 	}
 	if (best.n == 0)
 		goto out;
@@ -683,15 +764,16 @@ out:
 
 /* Every alternative of s must give a literal set; their union. */
 static int
-extract_alts(const char *s, size_t len, unsigned flags, struct rules_lits *out)
+extract_alts(const char *s, size_t len, unsigned flags, unsigned before,
+    struct rules_lits *out)
 {
 	struct rules_lits all = { 0 };
 	size_t i, start = 0, n;
 
 	for (i = 0; i <= len; i++) {
 		if (i == len || s[i] == '|') {
-			if (extract_seq(s + start, i - start, flags, &all) <
-			    0) {
+			if (extract_seq(s + start, i - start, flags, before,
+				&all) < 0) {
 				rules_lits_clear(&all);
 				return -1;
 			}
@@ -738,7 +820,7 @@ rules_literals(const struct rules_cond *c, struct rules_lits *out)
 
 	if (c->flags & RF_X)
 		return -1;
-	if (extract_alts(c->pattern, strlen(c->pattern), c->flags, out) < 0)
+	if (extract_alts(c->pattern, strlen(c->pattern), c->flags, 0, out) < 0)
 		return -1;
 	if (out->n == 0)
 		goto bad;

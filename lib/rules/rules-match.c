@@ -15,6 +15,8 @@
 #include "rules-private.h"
 #include "xalloc.h"
 
+#define RULES_LEN_CACHE 4 /* values whose length a message remembers */
+
 /* ---- evaluation ---- */
 
 struct pending {
@@ -37,7 +39,27 @@ struct eval {
 	/* $N of the rule, owned: one set per distinct match */
 	char *caps[RULES_TAG_EACH][RULES_MAX_GROUPS + 1];
 	size_t n_caps;
+	/* lengths of the values matched last (a body is measured once) */
+	const char *len_of[RULES_LEN_CACHE];
+	size_t len[RULES_LEN_CACHE];
+	size_t len_next;
 };
+
+/* strlen(val), remembered: hundreds of conditions read one body. */
+static size_t
+value_len(struct eval *e, const char *val)
+{
+	size_t k = e->len_next % RULES_LEN_CACHE;
+
+	for (size_t i = 0; i < RULES_LEN_CACHE; i++) {
+		if (e->len_of[i] == val)
+			return e->len[i];
+	}
+	e->len_of[k] = val;
+	e->len[k] = strlen(val);
+	e->len_next++;
+	return e->len[k];
+}
 
 /* Copy at most `max` bytes of s, cut at a UTF-8 character boundary. */
 static char *
@@ -114,7 +136,7 @@ caps_more(struct eval *e, const struct rules_cond *c, const char *val,
 {
 	const struct rules_target_def *t = &rules_targets[c->target];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(e->md);
-	size_t len = strlen(val), start = end, scanned = 0;
+	size_t len = value_len(e, val), start = end, scanned = 0;
 	int rc;
 
 	while (val != NULL && scanned < RULES_TAG_SCAN &&
@@ -130,7 +152,7 @@ caps_more(struct eval *e, const struct rules_cond *c, const char *val,
 			return;
 		if (rc == PCRE2_ERROR_NOMATCH) {
 			val = t->next(e->m, e->ctx, c->arg, &pos);
-			len = val != NULL ? strlen(val) : 0;
+			len = val != NULL ? value_len(e, val) : 0;
 			start = 0;
 			continue;
 		}
@@ -212,7 +234,7 @@ leaf_match(struct eval *e, const struct rules_cond *c, char **match_r)
 	}
 	for (val = t->next(e->m, e->ctx, c->arg, &pos); val != NULL;
 	     val = t->next(e->m, e->ctx, c->arg, &pos)) {
-		len = strlen(val);
+		len = value_len(e, val);
 		if (sc != NULL && sc->n_win[c->id] > 0)
 			rc = windows_match(e, c, val, len);
 		else

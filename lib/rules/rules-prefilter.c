@@ -38,9 +38,10 @@ struct rules_prefilter {
 	hs_scratch_t *scratch;	     /* owned: prototype, cloned per scan */
 	const char **headers;	     /* foreign: names header leaves test */
 	size_t n_headers;
-	size_t *lit_leaf; /* owned: literal id -> leaf id */
-	size_t *lit_len;  /* owned: its length */
-	size_t *lit_pre;  /* owned: how far into a match */
+	size_t *lit_leaf;	/* owned: literal id -> leaf id */
+	size_t *lit_len;	/* owned: its length */
+	size_t *lit_pre;	/* owned: how far into a match */
+	unsigned char *lit_ctx; /* owned: RULES_LIT_* */
 	size_t n_lits;
 };
 
@@ -70,16 +71,19 @@ headers_collect(struct rules_prefilter *pf, const struct rules *rs)
 
 /* Literal k of the prefilter belongs to leaf lit_leaf[k]. */
 static void
-lits_record(struct rules_prefilter *pf, const struct rules_lits *l, size_t leaf)
+lits_record(struct rules_prefilter *pf, const struct rules_lits *l, size_t leaf,
+    int utf)
 {
 	size_t n = pf->n_lits + l->n;
 
 	pf->lit_leaf = xreallocarray(pf->lit_leaf, n, sizeof(*pf->lit_leaf));
 	pf->lit_len = xreallocarray(pf->lit_len, n, sizeof(*pf->lit_len));
 	pf->lit_pre = xreallocarray(pf->lit_pre, n, sizeof(*pf->lit_pre));
+	pf->lit_ctx = xreallocarray(pf->lit_ctx, n, sizeof(*pf->lit_ctx));
 	for (size_t i = 0; i < l->n; i++) {
 		pf->lit_leaf[pf->n_lits] = leaf;
 		pf->lit_len[pf->n_lits] = l->len[i];
+		pf->lit_ctx[pf->n_lits] = l->ctx[i] | (utf ? RULES_LIT_UTF : 0);
 		pf->lit_pre[pf->n_lits++] = l->pre[i];
 	}
 }
@@ -100,7 +104,7 @@ build_one(struct rules_prefilter *pf, struct rules_cond **v, size_t n,
 
 		if (rules_literals(v[i], &l) < 0)
 			continue;
-		lits_record(pf, &l, v[i]->id);
+		lits_record(pf, &l, v[i]->id, (v[i]->flags & RF_U) != 0);
 		rules_lits_take(&all, &l, 0);
 		ids = xreallocarray(ids, all.n, sizeof(*ids));
 		flags = xreallocarray(flags, all.n, sizeof(*flags));
@@ -177,15 +181,49 @@ rules_prefilter_free(struct rules_prefilter **pfp)
 	free(pf->lit_leaf);
 	free(pf->lit_len);
 	free(pf->lit_pre);
+	free(pf->lit_ctx);
 	free(pf);
 	*pfp = NULL;
+}
+
+/* A byte that may end a \s: an ASCII blank, or any byte of UTF-8. */
+static int
+maybe_space(unsigned char c)
+{
+	return c >= 0x80 || c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * Can an occurrence of a literal (context ctx, n bytes) at [o, o + n) of
+ * text (len bytes) be one a match contains?  0: certainly not.
+ */
+static int
+lit_fits(unsigned ctx, size_t n, const char *text, size_t len, size_t o)
+{
+	const unsigned char *t = (const unsigned char *)text;
+
+	if ((ctx & RULES_LIT_WORD_BEFORE) && o > 0 &&
+	    rules_ascii_word(t[o - 1]))
+		return 0;
+	if ((ctx & RULES_LIT_SPACE_BEFORE) &&
+	    (o == 0 || !maybe_space(t[o - 1])))
+		return 0;
+	if ((ctx & RULES_LIT_WORD_AFTER) && o + n < len &&
+	    rules_ascii_word(t[o + n]))
+		return 0;
+	if ((ctx & RULES_LIT_SPACE_AFTER) &&
+	    (o + n >= len || !maybe_space(t[o + n])))
+		return 0;
+	return 1;
 }
 
 struct scan_state {
 	const struct rules_prefilter *pf;
 	struct rules_scan *sc;
-	size_t cap;    /* of sc->win and sc->occ_leaf */
-	int one_value; /* the target has a single value */
+	size_t cap;	 /* of sc->win and sc->occ_leaf */
+	int one_value;	 /* the target has a single value */
+	const char *val; /* the value scanned */
+	size_t len;
 };
 
 /* Remember [a, b] as a window of leaf; past RULES_WIN_ALL, the hulls. */
@@ -210,9 +248,40 @@ occ_add(struct scan_state *st, size_t leaf, size_t a, size_t b)
 }
 
 /*
+ * The earliest start of a match whose literal starts at o, at most pre
+ * characters into it (RULES_LIT_SPACE_RUN: pre before the blanks that
+ * end at o; every byte of a Unicode space is >= 0x80): under u, where a character takes 1 to 4 bytes,
+ * pre lead bytes back (a match holds valid UTF-8 only, so any stray byte
+ * only moves the bound further back).
+ */
+static size_t
+start_bound(const char *val, size_t o, size_t pre, unsigned ctx)
+{
+	size_t p = o;
+	int utf = (ctx & RULES_LIT_UTF) != 0;
+
+	/* \s+ before it: the blanks first, however many */
+	if (ctx & RULES_LIT_SPACE_RUN) {
+		while (o > 0 && maybe_space((unsigned char)val[o - 1]))
+			o--;
+		p = o;
+	}
+	if (pre == WIDTH_INF || pre >= o)
+		return 0;
+	if (!utf)
+		return o - pre;
+	while (pre > 0 && p > 0) {
+		p--;
+		if (((unsigned char)val[p] & 0xc0) != 0x80)
+			pre--;
+	}
+	return p;
+}
+
+/*
  * Literal id at `to`: its leaf may match.  A match of the leaf contains
- * one of its literals, starting at o, at most lit_pre bytes into the
- * match: so the match starts in [o - lit_pre, o].  Over all occurrences
+ * one of its literals, starting at o, at most lit_pre characters into
+ * the match: so the match starts in [a, o] (start_bound).  Over all occurrences
  * (reported in any order) that gives the window PCRE2 must try, and,
  * when every lit_pre is bounded, one small window per occurrence.
  */
@@ -222,22 +291,27 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 {
 	struct scan_state *st = arg;
 	struct rules_scan *sc = st->sc;
-	size_t leaf = st->pf->lit_leaf[id], o, pre = st->pf->lit_pre[id];
+	size_t leaf = st->pf->lit_leaf[id], o, a;
+	size_t n = st->pf->lit_len[id];
+	unsigned ctx = st->pf->lit_ctx[id];
 
 	(void)from, (void)flags;
+	o = (size_t)to - n;
+	/* beside a byte the pattern cannot have there: no match's */
+	if ((ctx & RULES_LIT_AROUND) != 0 &&
+	    !lit_fits(ctx, n, st->val, st->len, o))
+		return 0;
 	sc->seen[leaf] = 1;
 	if (!st->one_value)
 		return 0;
-	o = (size_t)to - st->pf->lit_len[id];
-	if (pre == WIDTH_INF || pre > o)
-		sc->lo[leaf] = 0;
-	else if (o - pre < sc->lo[leaf])
-		sc->lo[leaf] = o - pre;
+	/* unbounded: the match may start anywhere up to o */
+	a = start_bound(st->val, o, st->pf->lit_pre[id], ctx);
+	if (a < sc->lo[leaf])
+		sc->lo[leaf] = a;
 	if (sc->hi[leaf] == SIZE_MAX || o > sc->hi[leaf])
 		sc->hi[leaf] = o;
-	/* unbounded: the match may start anywhere up to o */
 	if (!sc->loose[leaf])
-		occ_add(st, leaf, pre > o ? 0 : o - pre, o);
+		occ_add(st, leaf, a, o);
 	return 0;
 }
 
@@ -334,7 +408,7 @@ rules_prefilter_scan(const struct rules *rs, const struct msg *m,
     const struct rules_ctx *ctx, struct rules_scan *sc)
 {
 	const struct rules_prefilter *pf = rs->pf;
-	struct scan_state st = { pf, sc, 0, 0 };
+	struct scan_state st = { .pf = pf, .sc = sc };
 	hs_scratch_t *scratch = NULL;
 	const char *val;
 	size_t pos, n = rs->n_leaves;
@@ -367,7 +441,9 @@ rules_prefilter_scan(const struct rules *rs, const struct msg *m,
 			if (t == RT_HEADER &&
 			    !header_wanted(pf, m->headers[pos - 1].name))
 				continue;
-			if (hs_scan(pf->db[t], val, (unsigned)strlen(val), 0,
+			st.val = val;
+			st.len = strlen(val);
+			if (hs_scan(pf->db[t], val, (unsigned)st.len, 0,
 				scratch, on_match, &st) != HS_SUCCESS)
 				goto out;
 		}

@@ -157,15 +157,33 @@ void rules_cond_clear(struct rules_cond *c);
 
 /*
  * A set of literals (raw bytes, not pattern syntax), owned, each with a
- * bound on how far into a match it can start (pre; RULES_WIDTH_INF: no
- * bound).
+ * bound on how far into a match it can start (pre, in characters: bytes
+ * without u; RULES_WIDTH_INF: no bound).
  */
 struct rules_lits {
 	char **v;
 	size_t *len;
 	size_t *pre;
+	unsigned char *ctx; /* RULES_LIT_*: what the pattern puts around it */
 	size_t n;
 };
+
+/*
+ * The pattern item right before (after) a literal is \b (kept only when
+ * the literal starts (ends) with an ASCII letter, digit or _), or \s at
+ * least once.  An occurrence whose neighbouring byte cannot be that is
+ * no match's literal: an ASCII word character beside it is no word
+ * boundary, and no ASCII byte but a blank is \s (under u a Unicode space
+ * ends in a byte >= 0x80).
+ */
+#define RULES_LIT_WORD_BEFORE 0x01
+#define RULES_LIT_SPACE_BEFORE 0x02
+#define RULES_LIT_WORD_AFTER 0x04
+#define RULES_LIT_SPACE_AFTER 0x08
+#define RULES_LIT_AROUND 0x0f
+#define RULES_LIT_UTF 0x10 /* the pattern's characters are UTF-8 (u) */
+/* pre counts from the start of the blanks before it (\s+ there) */
+#define RULES_LIT_SPACE_RUN 0x20
 
 #define RULES_WIDTH_INF SIZE_MAX
 
@@ -183,6 +201,13 @@ int rules_literals(const struct rules_cond *c, struct rules_lits *out);
 void rules_lits_take(struct rules_lits *to, struct rules_lits *from,
     size_t shift);
 void rules_lits_clear(struct rules_lits *l);
+/* A word character in every mode (ASCII, and u's Unicode classes). */
+static inline int
+rules_ascii_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
 
 struct rules_prefilter;
 

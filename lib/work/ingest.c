@@ -354,7 +354,13 @@ ingest_load(const struct ingest *ctx, struct store *st, int64_t message_id,
 	return 0;
 }
 
-/* The parse-and-classify half of ingest_replay, shared by its threads. */
+/*
+ * The parse-and-classify half of ingest_replay, shared by its threads.
+ * The caller's thread reads the messages, in order, while the others
+ * already parse the ones read (n_read, under `lock`), then parses too:
+ * reading is the only part that needs the store, so it is the only part
+ * done in order, and it overlaps the rest.
+ */
 struct replay_pool {
 	const struct ingest *base, *cand;
 	struct ingest_replay *v;
@@ -362,7 +368,24 @@ struct replay_pool {
 	size_t *len;
 	size_t n;
 	atomic_size_t next;
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	size_t n_read; /* under lock: v[0 .. n_read-1] are read */
 };
+
+static void
+replay_one(struct replay_pool *p, size_t i)
+{
+	struct ingest_replay *r = &p->v[i];
+
+	if (r->r < 0)
+		return;
+	r->im = prepare(p->base, p->raw[i], p->len[i], p->mailbox[i], 0);
+	p->raw[i] = NULL; /* the message's now */
+	r->cand = xmalloc(sizeof(*r->cand));
+	verdict_init(r->cand);
+	ingest_classify(p->cand, r->im, r->cand);
+}
 
 static void *
 replay_worker(void *arg)
@@ -371,43 +394,53 @@ replay_worker(void *arg)
 	size_t i;
 
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
-		struct ingest_replay *r = &p->v[i];
-
-		if (r->r < 0)
-			continue;
-		r->im =
-		    prepare(p->base, p->raw[i], p->len[i], p->mailbox[i], 0);
-		p->raw[i] = NULL; /* the message's now */
-		r->cand = xmalloc(sizeof(*r->cand));
-		verdict_init(r->cand);
-		ingest_classify(p->cand, r->im, r->cand);
+		pthread_mutex_lock(&p->lock);
+		while (p->n_read <= i)
+			pthread_cond_wait(&p->more, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		replay_one(p, i);
 	}
 	return NULL;
+}
+
+/* Read v[i]'s bytes (the caller's thread: the store is not shared). */
+static void
+replay_read(struct replay_pool *p, struct store *st, size_t i)
+{
+	struct ingest_replay *r = &p->v[i];
+
+	r->im = NULL;
+	r->cand = NULL;
+	r->r = store_message_raw(st, r->message_id, &p->raw[i], &p->len[i],
+	    &p->mailbox[i], &r->err);
+	pthread_mutex_lock(&p->lock);
+	p->n_read = i + 1;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void
 ingest_replay(const struct ingest *base, const struct ingest *cand,
     struct store *st, struct ingest_replay *v, size_t n, unsigned jobs)
 {
-	struct replay_pool p = { base, cand, v, NULL, NULL, NULL, n, 0 };
+	struct replay_pool p = { .base = base, .cand = cand, .v = v, .n = n };
 	pthread_t th[INGEST_REPLAY_JOBS];
 	unsigned started = 0;
 
+	atomic_init(&p.next, 0);
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.more, NULL);
 	p.raw = xcalloc(n + 1, sizeof(*p.raw));
 	p.mailbox = xcalloc(n + 1, sizeof(*p.mailbox));
 	p.len = xcalloc(n + 1, sizeof(*p.len));
-	for (size_t i = 0; i < n; i++) {
-		v[i].im = NULL;
-		v[i].cand = NULL;
-		v[i].r = store_message_raw(st, v[i].message_id, &p.raw[i],
-		    &p.len[i], &p.mailbox[i], &v[i].err);
-	}
 	if (jobs > INGEST_REPLAY_JOBS)
 		jobs = INGEST_REPLAY_JOBS;
 	for (; started + 1 < jobs && started + 1 < n; started++) {
 		if (pthread_create(&th[started], NULL, replay_worker, &p) != 0)
 			break; /* fewer threads, same results */
 	}
+	for (size_t i = 0; i < n; i++)
+		replay_read(&p, st, i);
 	(void)replay_worker(&p);
 	for (unsigned k = 0; k < started; k++)
 		(void)pthread_join(th[k], NULL);
@@ -418,6 +451,8 @@ ingest_replay(const struct ingest *base, const struct ingest *cand,
 	free(p.raw);
 	free(p.mailbox);
 	free(p.len);
+	pthread_cond_destroy(&p.more);
+	pthread_mutex_destroy(&p.lock);
 }
 
 void

@@ -184,9 +184,10 @@ struct ingest_replay {
 /*
  * ingest_load for each of v[0 .. n-1] with `base`, and each parsed one
  * classified with `cand` too (into v[i].cand): the bytes are read here,
- * in order, and parsed and classified on up to `jobs` threads (the
- * machine's cores: replay is parse-bound).  Results are those of one
- * thread, message by message.  Free with ingest_replay_clear.
+ * in order, on the caller's thread, while up to `jobs` - 1 others
+ * already parse and classify the ones read; then the caller's thread
+ * joins them.  Results are those of one thread, message by message.
+ * Free with ingest_replay_clear.
  */
 void ingest_replay(const struct ingest *base, const struct ingest *cand,
     struct store *st, struct ingest_replay *v, size_t n, unsigned jobs);

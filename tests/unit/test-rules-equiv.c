@@ -46,7 +46,9 @@ static const char *const words[] = { "price", "pricing", "quote", "demo", "mug",
 	"barfoo", "1,200", "350", "developers", "out", "office", "Re:", "Fwd:",
 	/* u+i: the Kelvin sign (U+212A), the long s, Latin-1 capitals */
 	"Kelvin", "ſeats", "CAFÉ", "Café", "don’t", "don't", "stuck", "STUCK",
-	"ſtuck", "Größe", "日本語" };
+	"ſtuck", "Größe", "日本語",
+	/* literals inside words, beside _ and digits: \b and \s decide */
+	"bone", "blog", "xusers", "users_", "_demo", "demo2", "per-user" };
 
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
@@ -57,7 +59,9 @@ word(void)
 }
 
 static const char *const seps[] = { " ", " ", " ", " ", "  ", "\n", "\n\n",
-	"\t", " \n  ", ", ", ". ", "-", "" };
+	"\t", " \n  ", ", ", ". ", "-", "", "_", "7",
+	/* Unicode spaces: \s under u only (a byte >= 0x80 before a literal) */
+	"\xc2\xa0", "\xe2\x80\x83" };
 
 #define NSEPS (sizeof(seps) / sizeof(seps[0]))
 
@@ -68,7 +72,7 @@ gen_cond(struct buf *b, int *groups_r)
 	const char *w1 = word(), *w2 = word(), *w3 = word();
 
 	*groups_r = 0;
-	switch (rnd(24)) {
+	switch (rnd(28)) {
 	case 0:
 		buf_printf(b, "body /\\b(?:%s|%s|%s)\\b/i\n", w1, w2, w3);
 		break;
@@ -150,6 +154,20 @@ gen_cond(struct buf *b, int *groups_r)
 	case 23:
 		buf_printf(b,
 		    "body /(?:%s|日本)\\s{1,3}(?:seats|gr[öo]ße)/iu\n", w1);
+		break;
+	/* \b and \s beside a literal, repeated groups, Unicode spaces */
+	case 24:
+		buf_printf(b, "body /\\b(?:%s\\s+)+%s\\b/i\n", w1, w2);
+		break;
+	case 25:
+		buf_printf(b, "body /%s\\s%s\\s+%s/u\n", w1, w2, w3);
+		break;
+	case 26:
+		buf_printf(b, "body /(?:\\d|_)%s\\b|%s\\s/i\n", w1, w2);
+		break;
+	/* u: a literal characters, not bytes, after wide ones */
+	case 27:
+		buf_printf(b, "body /(?:日本語|é)\\s{1,3}%s/iu\n", w1);
 		break;
 	default:
 		buf_printf(b, "subject /\\b(%s)\\b/i\n", w1);
@@ -427,14 +445,17 @@ static const char wide_rules[] =
     "rule k\n  body /\\bkelvin\\b/iu\n  tag k\n"
     "rule s\n  body /\\b\\d+\\s{1,3}seats\\b/iu\n  tag s\n"
     "rule e\n  body /\\bcaf[eé]\\b/iu\n  tag e\n"
-    "rule q\n  body /\\bdon[’']t\\s+work/iu\n  tag q\n";
+    "rule q\n  body /\\bdon[’']t\\s+work/iu\n  tag q\n"
+    /* the literal 6 characters, 13 bytes, after the match's start */
+    "rule w\n  body /(?:日本語|é)\\s{1,3}seats/iu\n  tag w\n";
 
 static void
 test_wide_letters(void **state)
 {
 	static const char *const texts[] = { "the KELVIN scale", "for 20 ſEATS",
-		"le CAFÉ", "it DON’T WORK", "café", "kelvin 3 seats" };
-	static const size_t want[] = { 1, 1, 1, 1, 1, 2 };
+		"le CAFÉ", "it DON’T WORK", "café", "kelvin 3 seats",
+		"説明 日本語\xc2\xa0\xc2\xa0SEATS" };
+	static const size_t want[] = { 1, 1, 1, 1, 1, 2, 1 };
 	struct rules *fast = load_text(wide_rules, 0);
 	struct rules *exact = load_text(wide_rules, 1);
 
