@@ -4,8 +4,9 @@
  * the counts per mailbox and per tag from ticket_mailboxes_mailbox and
  * tags_tag in key order, each ticket looked up in a bitmap of the
  * period's tickets instead of joining a million rows; the period's
- * story and sla-breach events from events_kind_at, with their tickets
- * and the events that meet a breach looked up in ticket order.  Nothing
+ * story and sla-breach events from events_kind_at with when a breach
+ * was met (sla_met, schema 16), their tickets looked up in ticket
+ * order.  Nothing
  * is computed here: lib/work/report-fill.c makes the figures; see
  * store-report.h for what each row holds.
  */
@@ -50,26 +51,25 @@ static const char sql_mailboxes[] =
 static const char sql_tags[] = "SELECT tag, ticket_id FROM tags ORDER BY tag";
 
 /*
- * The period's events of one kind (?3).  A breach without a clock
- * (schema 8 could not read its old detail) is no breach we can show.
+ * The period's events of one kind (?3), with when each was met (schema
+ * 16: sla_met, kept by a trigger; breaches only).  A breach without a
+ * clock (schema 8 could not read its old detail) is no breach we can
+ * show.
  */
 static const char sql_events[] =
-    "SELECT id, ticket_id, at, actor, sla_clock, sla_since, sla_deadline,"
-    " sla_rcpt FROM events WHERE kind = ?3 AND at >= ?1 AND at < ?2"
-    " AND ticket_id IS NOT NULL"
-    " AND (?3 <> 'sla-breach' OR sla_clock IS NOT NULL)";
+    "SELECT e.id, e.ticket_id, e.at, e.actor, e.sla_clock, e.sla_since,"
+    " e.sla_deadline, e.sla_rcpt, m.at"
+    " FROM events e LEFT JOIN sla_met m ON m.event_id = e.id"
+    " WHERE e.kind = ?3 AND e.at >= ?1 AND e.at < ?2"
+    " AND e.ticket_id IS NOT NULL"
+    " AND (?3 <> 'sla-breach' OR e.sla_clock IS NOT NULL)";
 
-/*
- * Event ?2's ticket ?1 and, for a breach (?3 = 1), the first later
- * event that ends its clock: a claim or a (rule's) route ends the claim
- * clock, an ack or a reopen the acknowledge clock, a close either; no
- * other one can follow while the clock runs.
- */
+/* Event's ticket ?1. */
 static const char sql_event_ticket[] =
-    "SELECT subject, customer, queue, CASE WHEN ?3 THEN"
-    " (SELECT min(at) FROM events WHERE ticket_id = ?1 AND id > ?2"
-    "  AND kind IN ('claim', 'route', 'ack', 'reopen', 'close')) END"
-    " FROM tickets WHERE id = ?1";
+    "SELECT subject, customer, queue FROM tickets WHERE id = ?1";
+
+/* At most 2 GiB mapped (SQLite's own cap on 64-bit Linux). */
+static const char sql_map[] = "PRAGMA mmap_size = 2147418112";
 
 /* The list a report reads now. */
 enum list {
@@ -227,6 +227,17 @@ store_report_open(struct store *st, int64_t from, int64_t to,
 	 * (unless the caller has one open already).
 	 */
 	q->own_tx = st->depth == 0;
+	/*
+	 * Pages read through a memory map, not a pread each into the page
+	 * cache: a year's report reads most of a million tickets' indexes
+	 * (from the next read transaction on; undone at close, so that a
+	 * long-lived process maps nothing between reports).
+	 */
+	if (q->own_tx && store_exec(st, sql_map, err) < 0) {
+		q->own_tx = 0;
+		store_report_close(&q);
+		return -1;
+	}
 	if (q->own_tx && store_exec(st, "BEGIN", err) < 0) {
 		q->own_tx = 0;
 		store_report_close(&q);
@@ -270,8 +281,11 @@ store_report_close(struct store_report **qp)
 	if (q == NULL)
 		return;
 	list_end(q);
-	if (q->own_tx)
+	if (q->own_tx) {
 		sqlite3_exec(q->st->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(q->st->db, "PRAGMA mmap_size = 0", NULL, NULL,
+		    NULL);
+	}
 	free(q->in_box.w);
 	free(q->period.w);
 	free(q->mailbox);
@@ -467,6 +481,7 @@ enum {
 	EC_SINCE,
 	EC_DEADLINE,
 	EC_RCPT,
+	EC_MET,
 };
 
 static int
@@ -521,7 +536,7 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 		e->since = col_time(s, EC_SINCE);
 		e->deadline = col_time(s, EC_DEADLINE);
 		e->rcpt = store_col_text(s, EC_RCPT);
-		e->met = STORE_NO_TIME;
+		e->met = col_time(s, EC_MET);
 	}
 	if (rc != SQLITE_DONE)
 		store_sqlerr(q->st, err, "report events");
@@ -530,13 +545,12 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 }
 
 /*
- * The ticket of each event, and for breaches the event that met it,
- * looked up in ticket order (neighbouring pages, whatever order the
- * events came in); events of a ticket gone are dropped.  Then by event
- * id.
+ * The ticket of each event looked up in ticket order (neighbouring
+ * pages, whatever order the events came in); events of a ticket gone
+ * are dropped.  Then by event id.
  */
 static int
-events_complete(struct store_report *q, int breaches, struct error *err)
+events_complete(struct store_report *q, struct error *err)
 {
 	sqlite3_stmt *s = NULL;
 	size_t kept = 0;
@@ -551,8 +565,6 @@ events_complete(struct store_report *q, int breaches, struct error *err)
 
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, e->ticket_id);
-		sqlite3_bind_int64(s, 2, e->id);
-		sqlite3_bind_int(s, 3, breaches);
 		r = store_step_row(q->st, s, "report event", err);
 		if (r < 0)
 			break;
@@ -566,7 +578,6 @@ events_complete(struct store_report *q, int breaches, struct error *err)
 		e->subject = store_col_text(s, 0);
 		e->customer = store_col_text(s, 1);
 		e->queue = store_col_text(s, 2);
-		e->met = col_time(s, 3);
 		if (kept++ != i) {
 			q->events[kept - 1] = *e;
 			memset(e, 0, sizeof(*e)); /* nothing owned twice */
@@ -593,7 +604,7 @@ store_report_event_next(struct store_report *q, enum store_report_event kind,
 		list_end(q);
 		q->list = list;
 		if (events_scan(q, breach ? "sla-breach" : "story", err) < 0 ||
-		    events_complete(q, breach, err) < 0) {
+		    events_complete(q, err) < 0) {
 			list_end(q);
 			return -1;
 		}
