@@ -4,9 +4,9 @@
  * the counts per mailbox and per tag from ticket_mailboxes_mailbox and
  * tags_tag in key order, each ticket looked up in a bitmap of the
  * period's tickets instead of joining a million rows; the period's
- * story and sla-breach events from events_kind_at with when a breach
- * was met (sla_met, schema 16), their tickets looked up in ticket
- * order.  Nothing
+ * story and sla-breach events from events_kind_at, their tickets
+ * looked up in ticket order, and when each breach was met from sla_met
+ * (schema 16) in event order.  Nothing
  * is computed here: lib/work/report-fill.c makes the figures; see
  * store-report.h for what each row holds.
  */
@@ -51,18 +51,21 @@ static const char sql_mailboxes[] =
 static const char sql_tags[] = "SELECT tag, ticket_id FROM tags ORDER BY tag";
 
 /*
- * The period's events of one kind (?3), with when each was met (schema
- * 16: sla_met, kept by a trigger; breaches only).  A breach without a
- * clock (schema 8 could not read its old detail) is no breach we can
- * show.
+ * The period's events of one kind (?3).  A breach without a clock
+ * (schema 8 could not read its old detail) is no breach we can show.
  */
 static const char sql_events[] =
-    "SELECT e.id, e.ticket_id, e.at, e.actor, e.sla_clock, e.sla_since,"
-    " e.sla_deadline, e.sla_rcpt, m.at"
-    " FROM events e LEFT JOIN sla_met m ON m.event_id = e.id"
-    " WHERE e.kind = ?3 AND e.at >= ?1 AND e.at < ?2"
-    " AND e.ticket_id IS NOT NULL"
-    " AND (?3 <> 'sla-breach' OR e.sla_clock IS NOT NULL)";
+    "SELECT id, ticket_id, at, actor, sla_clock, sla_since, sla_deadline,"
+    " sla_rcpt FROM events WHERE kind = ?3 AND at >= ?1 AND at < ?2"
+    " AND ticket_id IS NOT NULL"
+    " AND (?3 <> 'sla-breach' OR sla_clock IS NOT NULL)";
+
+/*
+ * When the breaches of events ?1 to ?2 were met (schema 16, kept by a
+ * trigger), by event id.
+ */
+static const char sql_met[] = "SELECT event_id, at FROM sla_met"
+			      " WHERE event_id BETWEEN ?1 AND ?2";
 
 /* Event's ticket ?1. */
 static const char sql_event_ticket[] =
@@ -88,7 +91,54 @@ struct idset {
 	size_t n;    /* words */
 };
 
-/* A count list's row, or an event list's; strings owned. */
+/*
+ * The strings of an event list, copied into blocks freed together (a
+ * year's breaches are 100,000s of rows of five strings each).
+ */
+#define ARENA_BLOCK (64 * 1024)
+
+struct arena {
+	char **blocks; /* owned, each owned */
+	size_t n;
+	size_t used; /* in the last block */
+	size_t size; /* of the last block */
+};
+
+/* A copy of column i of s in a, or NULL for NULL. */
+static char *
+arena_col(struct arena *a, sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+	size_t len;
+	char *p;
+
+	if (v == NULL)
+		return NULL;
+	len = (size_t)sqlite3_column_bytes(s, i) + 1;
+	if (a->n == 0 || a->size - a->used < len) {
+		a->size = len > ARENA_BLOCK ? len : ARENA_BLOCK;
+		a->blocks =
+		    xreallocarray(a->blocks, a->n + 1, sizeof(*a->blocks));
+		a->blocks[a->n++] = xmalloc(a->size);
+		a->used = 0;
+	}
+	p = a->blocks[a->n - 1] + a->used;
+	memcpy(p, v, len);
+	a->used += len;
+	return p;
+}
+
+static void
+arena_clear(struct arena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->blocks[i]);
+	free(a->blocks);
+	memset(a, 0, sizeof(*a));
+}
+
+/* A count list's row, or an event list's; an event's strings are in the
+ * list's arena. */
 struct count {
 	char *key;
 	int64_t n;
@@ -112,6 +162,7 @@ struct store_report {
 	sqlite3_stmt *s;      /* the ticket list's statement, or NULL */
 	struct count *counts; /* a count list, read from `next` on */
 	struct event *events; /* an event list, read from `next` on */
+	struct arena strings; /* the event list's */
 	size_t n, next;
 };
 
@@ -258,13 +309,7 @@ list_end(struct store_report *q)
 	store_release(q->st, &q->s);
 	for (size_t i = 0; q->counts != NULL && i < q->n; i++)
 		free(q->counts[i].key);
-	for (size_t i = 0; q->events != NULL && i < q->n; i++) {
-		free(q->events[i].actor);
-		free(q->events[i].rcpt);
-		free(q->events[i].subject);
-		free(q->events[i].customer);
-		free(q->events[i].queue);
-	}
+	arena_clear(&q->strings);
 	free(q->counts);
 	free(q->events);
 	q->counts = NULL;
@@ -481,7 +526,6 @@ enum {
 	EC_SINCE,
 	EC_DEADLINE,
 	EC_RCPT,
-	EC_MET,
 };
 
 static int
@@ -531,12 +575,12 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 		e->id = sqlite3_column_int64(s, EC_ID);
 		e->ticket_id = sqlite3_column_int64(s, EC_TICKET);
 		e->at = sqlite3_column_int64(s, EC_AT);
-		e->actor = store_col_text(s, EC_ACTOR);
+		e->actor = arena_col(&q->strings, s, EC_ACTOR);
 		e->clock = store_sla_clock_parse(col_str(s, EC_CLOCK));
 		e->since = col_time(s, EC_SINCE);
 		e->deadline = col_time(s, EC_DEADLINE);
-		e->rcpt = store_col_text(s, EC_RCPT);
-		e->met = col_time(s, EC_MET);
+		e->rcpt = arena_col(&q->strings, s, EC_RCPT);
+		e->met = STORE_NO_TIME;
 	}
 	if (rc != SQLITE_DONE)
 		store_sqlerr(q->st, err, "report events");
@@ -568,20 +612,13 @@ events_complete(struct store_report *q, struct error *err)
 		r = store_step_row(q->st, s, "report event", err);
 		if (r < 0)
 			break;
-		if (r == 0) {
-			free(e->actor);
-			free(e->rcpt);
-			memset(e, 0, sizeof(*e));
+		if (r == 0)
 			continue;
-		}
 		r = 0;
-		e->subject = store_col_text(s, 0);
-		e->customer = store_col_text(s, 1);
-		e->queue = store_col_text(s, 2);
-		if (kept++ != i) {
-			q->events[kept - 1] = *e;
-			memset(e, 0, sizeof(*e)); /* nothing owned twice */
-		}
+		e->subject = arena_col(&q->strings, s, 0);
+		e->customer = arena_col(&q->strings, s, 1);
+		e->queue = arena_col(&q->strings, s, 2);
+		q->events[kept++] = *e;
 	}
 	store_release(q->st, &s);
 	if (r < 0)
@@ -589,6 +626,37 @@ events_complete(struct store_report *q, struct error *err)
 	q->n = kept;
 	qsort(q->events, q->n, sizeof(*q->events), event_by_id);
 	return 0;
+}
+
+/*
+ * When each of the breaches in q->events (by id) was met: the rows of
+ * sla_met over their ids, merged in id order.
+ */
+static int
+events_met(struct store_report *q, struct error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i = 0;
+	int rc;
+
+	if (q->n == 0)
+		return 0;
+	if (store_prepare(q->st, &s, sql_met, err) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, q->events[0].id);
+	sqlite3_bind_int64(s, 2, q->events[q->n - 1].id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+
+		while (i < q->n && q->events[i].id < id)
+			i++;
+		if (i < q->n && q->events[i].id == id)
+			q->events[i].met = sqlite3_column_int64(s, 1);
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(q->st, err, "report breaches");
+	store_release(q->st, &s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -604,7 +672,8 @@ store_report_event_next(struct store_report *q, enum store_report_event kind,
 		list_end(q);
 		q->list = list;
 		if (events_scan(q, breach ? "sla-breach" : "story", err) < 0 ||
-		    events_complete(q, err) < 0) {
+		    events_complete(q, err) < 0 ||
+		    (breach && events_met(q, err) < 0)) {
 			list_end(q);
 			return -1;
 		}

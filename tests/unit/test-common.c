@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "mime.h"
+#include "store-private.h"
 #include "store.h"
 #include "test-common.h"
 #include "xalloc.h"
@@ -191,4 +192,27 @@ test_wait_count(const int *counter, int n)
 	for (int i = 0; i < 500 && test_count(counter) < n; i++)
 		usleep(10000);
 	return test_count(counter);
+}
+
+unsigned
+test_dice(uint64_t *seed, unsigned n)
+{
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(*seed >> 33) % n;
+}
+
+void
+test_sql(struct store *st, const char *fmt, ...)
+{
+	struct error err = { 0 };
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	assert_in_range(n, 0, sizeof(buf) - 1);
+	if (store_exec(st, buf, &err) < 0)
+		fail_msg("%s: %s", buf, err.msg);
 }
