@@ -16,7 +16,8 @@
 #
 # Each line: wall seconds of BASE and BUILD and their ratio, then the
 # same for CPU seconds (user + system), which other load on the machine
-# changes less.
+# changes less.  Last, `triage search` must list the same tickets in
+# the same order from both builds.
 #
 #   bench/report-db.sh BUILD BASE [N] [DIR]
 #
@@ -103,7 +104,7 @@ both "queue --queue sales --state new" queue --queue sales --state new
 both "search customer4242 (1 in 5000)" search customer4242
 both "search seats (every message)" search seats
 
-# the same figures from both builds
+# the same figures from both builds (the report JSON, then search)
 # (--to names the last day included: yesterday, so that "now" is after
 # the period and no breach's lateness depends on when the run was)
 today=$(date +%Y-%m-%d)
@@ -125,3 +126,18 @@ same() {
 }
 same --from "$year_ago" --to "$yesterday" --mailbox community
 same --from "$month_ago" --to "$yesterday"
+# and the same tickets found, in the same order
+same_search() {
+	"$BASE_T" search --db "$BASE_DB" --json "$@" >"$out.BASE.search"
+	"$NEW_T" search --db "$NEW_DB" --json "$@" >"$out.NEW.search"
+	if cmp -s "$out.BASE.search" "$out.NEW.search"; then
+		echo "same search results from both builds: $*"
+	else
+		echo "DIFFERENT search results: $* (diff $out.BASE.search" \
+		    "$out.NEW.search)"
+		exit 1
+	fi
+}
+same_search customer4242
+same_search seats
+same_search seats --limit 500

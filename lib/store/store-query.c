@@ -205,6 +205,122 @@ fts_query(const char *text)
 	return buf_steal(&b);
 }
 
+/*
+ * A search's tickets by (updated, id), newest first: every ticket with a
+ * message that matches ?1, sorted whole (a temporary b-tree of every
+ * match); or, when a word is common, the newest tickets walked in the
+ * order tickets_updated gives (schema 16), each probed for a matching
+ * message, stopping at the limit.  The walk gives the same first `limit`
+ * tickets as the sort, and costs a probe per ticket walked: it is tried
+ * only when at least SEARCH_COMMON(limit) messages match, and over the
+ * SEARCH_WALK(limit) newest tickets at most (the sort does the rest).
+ */
+#define SEARCH_COMMON(limit) ((limit)*400)
+#define SEARCH_WALK(limit) ((limit)*100)
+
+static const char sql_search_all[] =
+    T_COLS "WHERE id IN (SELECT m.ticket_id"
+	   " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+	   " WHERE messages_fts MATCH ?1 AND m.ticket_id IS NOT NULL)"
+	   " ORDER BY updated DESC, id DESC LIMIT ?2";
+
+/* PostgreSQL's: words split at '@' and '.' as the indexed addresses are */
+static const char sql_search_all_pg[] = T_COLS
+    "WHERE id IN (SELECT m.ticket_id FROM messages m"
+    " WHERE m.fts @@ plainto_tsquery('simple', translate(?1, '@.', '  '))"
+    " AND m.ticket_id IS NOT NULL)"
+    " ORDER BY updated DESC, id DESC LIMIT ?2";
+
+/* How many messages match ?1, counting up to ?2. */
+static const char sql_search_count[] =
+    "SELECT count(*) FROM (SELECT rowid FROM messages_fts"
+    " WHERE messages_fts MATCH ?1 LIMIT ?2)";
+
+/* The ?1th newest ticket (0: the newest), where a walk stops. */
+static const char sql_search_edge[] = "SELECT updated, id FROM tickets"
+				      " ORDER BY updated DESC, id DESC"
+				      " LIMIT 1 OFFSET ?1";
+
+/* The walk: tickets from the newest down to (?3, ?4). */
+static const char sql_search_walk[] =
+    T_COLS "t WHERE (t.updated, t.id) >= (?3, ?4) AND EXISTS (SELECT 1"
+	   " FROM messages m JOIN messages_fts ON messages_fts.rowid = m.id"
+	   " WHERE m.ticket_id = t.id AND messages_fts MATCH ?1)"
+	   " ORDER BY t.updated DESC, t.id DESC LIMIT ?2";
+
+/*
+ * The first two columns of the one row of `sql`, bound to `q` and `n`
+ * (?1 and ?2), or to `n` alone (?1) without `q`: 1, or 0 without a row.
+ */
+static int
+search_row(struct store *st, const char *sql, const char *q, int64_t n,
+    int64_t *a_r, int64_t *b_r, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	int r;
+
+	if (store_prepare(st, &s, sql, err) < 0)
+		return -1;
+	if (q != NULL) {
+		store_bind_text(s, 1, q);
+		db_bind_int64(s, 2, n);
+	} else {
+		db_bind_int64(s, 1, n);
+	}
+	r = store_step_row(st, s, "search", err);
+	if (r > 0) {
+		*a_r = db_col_int64(s, 0);
+		*b_r = db_col_int64(s, 1);
+	}
+	store_release(st, &s);
+	return r;
+}
+
+/*
+ * The walk when `q` is common: 1 with the first `limit` tickets in
+ * *v_r, 0 when it cannot tell (too few matches, or not enough of them
+ * among the newest tickets), -1 failed.
+ */
+static int
+search_walk(struct store *st, const char *q, size_t limit,
+    struct store_ticket **v_r, size_t *n_r, struct error *err)
+{
+	int64_t matches = 0, updated = 0, id = 0, unused = 0;
+	struct db_stmt *s = NULL;
+	int r;
+
+	/* the walk reads FTS5's table: SQLite only */
+	if (limit == 0 || st->version < 16 || db_backend(st->db) == DB_PG)
+		return 0;
+	r = search_row(st, sql_search_count, q, (int64_t)SEARCH_COMMON(limit),
+	    &matches, &unused, err);
+	if (r < 0)
+		return -1;
+	if (matches < (int64_t)SEARCH_COMMON(limit))
+		return 0;
+	r = search_row(st, sql_search_edge, NULL,
+	    (int64_t)SEARCH_WALK(limit) - 1, &updated, &id, err);
+	if (r == 0) /* fewer tickets than that: walk them all */
+		updated = id = INT64_MIN;
+	else if (r < 0)
+		return -1;
+	if (store_prepare(st, &s, sql_search_walk, err) < 0)
+		return -1;
+	store_bind_text(s, 1, q);
+	db_bind_int64(s, 2, (int64_t)limit);
+	db_bind_int64(s, 3, updated);
+	db_bind_int64(s, 4, id);
+	r = collect(st, s, v_r, n_r, err);
+	store_release(st, &s);
+	if (r < 0)
+		return -1;
+	if (*n_r == limit)
+		return 1;
+	store_tickets_free(v_r, *n_r);
+	*n_r = 0;
+	return 0;
+}
+
 int
 store_search(struct store *st, const char *query, size_t limit,
     struct store_ticket **v_r, size_t *n_r, struct error *err)
@@ -218,24 +334,14 @@ store_search(struct store *st, const char *query, size_t limit,
 		free(q);
 		return error_set(err, ERR_USAGE, "search: no words given");
 	}
-	if (db_backend(st->db) == DB_PG)
-		/* words split at '@' and '.' as the indexed addresses are */
+	r = search_walk(st, q, limit, v_r, n_r, err);
+	if (r == 0)
 		r = store_prepare(st, &s,
-		    T_COLS "WHERE id IN (SELECT m.ticket_id FROM messages m"
-			   " WHERE m.fts @@ plainto_tsquery('simple',"
-			   " translate(?1, '@.', '  '))"
-			   " AND m.ticket_id IS NOT NULL)"
-			   " ORDER BY updated DESC, id DESC LIMIT ?2",
+		    db_backend(st->db) == DB_PG ? sql_search_all_pg :
+						  sql_search_all,
 		    err);
 	else
-		r = store_prepare(st, &s,
-		    T_COLS "WHERE id IN (SELECT m.ticket_id"
-			   " FROM messages_fts JOIN messages m"
-			   " ON m.id = messages_fts.rowid"
-			   " WHERE messages_fts MATCH ?1"
-			   " AND m.ticket_id IS NOT NULL)"
-			   " ORDER BY updated DESC, id DESC LIMIT ?2",
-		    err);
+		r = r > 0 ? 1 : -1;
 	if (r == 0) {
 		store_bind_text(s, 1, db_backend(st->db) == DB_PG ? query : q);
 		db_bind_int64(s, 2,
@@ -244,7 +350,7 @@ store_search(struct store *st, const char *query, size_t limit,
 	}
 	store_release(st, &s);
 	free(q);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 void

@@ -4,8 +4,9 @@
  * the counts per mailbox and per tag from ticket_mailboxes_mailbox and
  * tags_tag in key order, each ticket looked up in a bitmap of the
  * period's tickets instead of joining a million rows; the period's
- * story and sla-breach events from events_kind_at, with their tickets
- * and the events that meet a breach looked up in ticket order.  Nothing
+ * story and sla-breach events from events_kind_at, their tickets
+ * looked up in ticket order, and when each breach was met from sla_met
+ * (schema 16) in event order.  Nothing
  * is computed here: lib/work/report-fill.c makes the figures; see
  * store-report.h for what each row holds.
  */
@@ -61,16 +62,18 @@ static const char sql_events[] =
     " AND (?3 <> 'sla-breach' OR sla_clock IS NOT NULL)";
 
 /*
- * Event ?2's ticket ?1 and, for a breach (?3 = 1), the first later
- * event that ends its clock: a claim or a (rule's) route ends the claim
- * clock, an ack or a reopen the acknowledge clock, a close either; no
- * other one can follow while the clock runs.
+ * When the breaches of events ?1 to ?2 were met (schema 16, kept by a
+ * trigger), by event id.
  */
+static const char sql_met[] = "SELECT event_id, at FROM sla_met"
+			      " WHERE event_id BETWEEN ?1 AND ?2";
+
+/* Event's ticket ?1. */
 static const char sql_event_ticket[] =
-    "SELECT subject, customer, queue, CASE WHEN ?3 <> 0 THEN"
-    " (SELECT min(at) FROM events WHERE ticket_id = ?1 AND id > ?2"
-    "  AND kind IN ('claim', 'route', 'ack', 'reopen', 'close')) END"
-    " FROM tickets WHERE id = ?1";
+    "SELECT subject, customer, queue FROM tickets WHERE id = ?1";
+
+/* At most 2 GiB mapped (SQLite's own cap on 64-bit Linux). */
+static const char sql_map[] = "PRAGMA mmap_size = 2147418112";
 
 /* The list a report reads now. */
 enum list {
@@ -89,7 +92,54 @@ struct idset {
 	size_t n;    /* words */
 };
 
-/* A count list's row, or an event list's; strings owned. */
+/*
+ * The strings of an event list, copied into blocks freed together (a
+ * year's breaches are 100,000s of rows of five strings each).
+ */
+#define ARENA_BLOCK (64 * 1024)
+
+struct arena {
+	char **blocks; /* owned, each owned */
+	size_t n;
+	size_t used; /* in the last block */
+	size_t size; /* of the last block */
+};
+
+/* A copy of column i of s in a, or NULL for NULL. */
+static char *
+arena_col(struct arena *a, struct db_stmt *s, int i)
+{
+	const char *v = db_col_text(s, i);
+	size_t len;
+	char *p;
+
+	if (v == NULL)
+		return NULL;
+	len = (size_t)db_col_bytes(s, i) + 1;
+	if (a->n == 0 || a->size - a->used < len) {
+		a->size = len > ARENA_BLOCK ? len : ARENA_BLOCK;
+		a->blocks =
+		    xreallocarray(a->blocks, a->n + 1, sizeof(*a->blocks));
+		a->blocks[a->n++] = xmalloc(a->size);
+		a->used = 0;
+	}
+	p = a->blocks[a->n - 1] + a->used;
+	memcpy(p, v, len);
+	a->used += len;
+	return p;
+}
+
+static void
+arena_clear(struct arena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->blocks[i]);
+	free(a->blocks);
+	memset(a, 0, sizeof(*a));
+}
+
+/* A count list's row, or an event list's; an event's strings are in the
+ * list's arena. */
 struct count {
 	char *key;
 	int64_t n;
@@ -113,6 +163,7 @@ struct store_report {
 	struct db_stmt *s;    /* the ticket list's statement, or NULL */
 	struct count *counts; /* a count list, read from `next` on */
 	struct event *events; /* an event list, read from `next` on */
+	struct arena strings; /* the event list's */
 	size_t n, next;
 };
 
@@ -228,6 +279,18 @@ store_report_open(struct store *st, int64_t from, int64_t to,
 	 * (unless the caller has one open already).
 	 */
 	q->own_tx = st->depth == 0;
+	/*
+	 * Pages read through a memory map, not a pread each into the page
+	 * cache: a year's report reads most of a million tickets' indexes
+	 * (from the next read transaction on; undone at close, so that a
+	 * long-lived process maps nothing between reports).
+	 */
+	if (q->own_tx && db_backend(st->db) == DB_SQLITE &&
+	    store_exec(st, sql_map, err) < 0) {
+		q->own_tx = 0;
+		store_report_close(&q);
+		return -1;
+	}
 	if (q->own_tx && db_begin(st->db, DB_TX_READ) != DB_OK) {
 		store_sqlerr(st, err, "exec");
 		q->own_tx = 0;
@@ -249,13 +312,7 @@ list_end(struct store_report *q)
 	store_release(q->st, &q->s);
 	for (size_t i = 0; q->counts != NULL && i < q->n; i++)
 		free(q->counts[i].key);
-	for (size_t i = 0; q->events != NULL && i < q->n; i++) {
-		free(q->events[i].actor);
-		free(q->events[i].rcpt);
-		free(q->events[i].subject);
-		free(q->events[i].customer);
-		free(q->events[i].queue);
-	}
+	arena_clear(&q->strings);
 	free(q->counts);
 	free(q->events);
 	q->counts = NULL;
@@ -272,8 +329,11 @@ store_report_close(struct store_report **qp)
 	if (q == NULL)
 		return;
 	list_end(q);
-	if (q->own_tx)
+	if (q->own_tx) {
 		db_commit(q->st->db);
+		if (db_backend(q->st->db) == DB_SQLITE)
+			db_exec(q->st->db, "PRAGMA mmap_size = 0");
+	}
 	free(q->in_box.w);
 	free(q->period.w);
 	free(q->mailbox);
@@ -517,11 +577,11 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 		e->id = db_col_int64(s, EC_ID);
 		e->ticket_id = db_col_int64(s, EC_TICKET);
 		e->at = db_col_int64(s, EC_AT);
-		e->actor = store_col_text(s, EC_ACTOR);
+		e->actor = arena_col(&q->strings, s, EC_ACTOR);
 		e->clock = store_sla_clock_parse(col_str(s, EC_CLOCK));
 		e->since = col_time(s, EC_SINCE);
 		e->deadline = col_time(s, EC_DEADLINE);
-		e->rcpt = store_col_text(s, EC_RCPT);
+		e->rcpt = arena_col(&q->strings, s, EC_RCPT);
 		e->met = STORE_NO_TIME;
 	}
 	if (rc != DB_DONE)
@@ -531,13 +591,12 @@ events_scan(struct store_report *q, const char *kind, struct error *err)
 }
 
 /*
- * The ticket of each event, and for breaches the event that met it,
- * looked up in ticket order (neighbouring pages, whatever order the
- * events came in); events of a ticket gone are dropped.  Then by event
- * id.
+ * The ticket of each event looked up in ticket order (neighbouring
+ * pages, whatever order the events came in); events of a ticket gone
+ * are dropped.  Then by event id.
  */
 static int
-events_complete(struct store_report *q, int breaches, struct error *err)
+events_complete(struct store_report *q, struct error *err)
 {
 	struct db_stmt *s = NULL;
 	size_t kept = 0;
@@ -552,26 +611,16 @@ events_complete(struct store_report *q, int breaches, struct error *err)
 
 		db_reset(s);
 		db_bind_int64(s, 1, e->ticket_id);
-		db_bind_int64(s, 2, e->id);
-		db_bind_int(s, 3, breaches);
 		r = store_step_row(q->st, s, "report event", err);
 		if (r < 0)
 			break;
-		if (r == 0) {
-			free(e->actor);
-			free(e->rcpt);
-			memset(e, 0, sizeof(*e));
+		if (r == 0)
 			continue;
-		}
 		r = 0;
-		e->subject = store_col_text(s, 0);
-		e->customer = store_col_text(s, 1);
-		e->queue = store_col_text(s, 2);
-		e->met = col_time(s, 3);
-		if (kept++ != i) {
-			q->events[kept - 1] = *e;
-			memset(e, 0, sizeof(*e)); /* nothing owned twice */
-		}
+		e->subject = arena_col(&q->strings, s, 0);
+		e->customer = arena_col(&q->strings, s, 1);
+		e->queue = arena_col(&q->strings, s, 2);
+		q->events[kept++] = *e;
 	}
 	store_release(q->st, &s);
 	if (r < 0)
@@ -579,6 +628,37 @@ events_complete(struct store_report *q, int breaches, struct error *err)
 	q->n = kept;
 	qsort(q->events, q->n, sizeof(*q->events), event_by_id);
 	return 0;
+}
+
+/*
+ * When each of the breaches in q->events (by id) was met: the rows of
+ * sla_met over their ids, merged in id order.
+ */
+static int
+events_met(struct store_report *q, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	size_t i = 0;
+	int rc;
+
+	if (q->n == 0)
+		return 0;
+	if (store_prepare(q->st, &s, sql_met, err) < 0)
+		return -1;
+	db_bind_int64(s, 1, q->events[0].id);
+	db_bind_int64(s, 2, q->events[q->n - 1].id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		int64_t id = db_col_int64(s, 0);
+
+		while (i < q->n && q->events[i].id < id)
+			i++;
+		if (i < q->n && q->events[i].id == id)
+			q->events[i].met = db_col_int64(s, 1);
+	}
+	if (rc != DB_DONE)
+		store_sqlerr(q->st, err, "report breaches");
+	store_release(q->st, &s);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -594,7 +674,8 @@ store_report_event_next(struct store_report *q, enum store_report_event kind,
 		list_end(q);
 		q->list = list;
 		if (events_scan(q, breach ? "sla-breach" : "story", err) < 0 ||
-		    events_complete(q, breach, err) < 0) {
+		    events_complete(q, err) < 0 ||
+		    (breach && events_met(q, err) < 0)) {
 			list_end(q);
 			return -1;
 		}

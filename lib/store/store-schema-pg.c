@@ -1,5 +1,5 @@
 /*
- * The schema on PostgreSQL: the tables SQLite reached through fifteen
+ * The schema on PostgreSQL: the tables SQLite reached through sixteen
  * migrations, created at once at STORE_SCHEMA_VERSION on an empty
  * database (a PostgreSQL database starts at today's schema; later
  * versions add migrations here as SQLite's do in store.c).
@@ -77,6 +77,9 @@ const char store_pg_schema[] =
     "  WHERE state = 'waiting';"
     "CREATE INDEX tickets_merged ON tickets(merged_into)"
     "  WHERE merged_into IS NOT NULL;"
+    "CREATE INDEX tickets_waited ON tickets(created, state, waited,"
+    "  wait_since) WHERE waited > 0 OR state = 'waiting';"
+    "CREATE INDEX tickets_updated ON tickets(updated);"
     "CREATE TABLE ticket_mailboxes ("
     "  ticket_id BIGINT NOT NULL REFERENCES tickets(id),"
     "  mailbox TEXT NOT NULL REFERENCES mailboxes(name),"
@@ -161,6 +164,9 @@ const char store_pg_schema[] =
     "CREATE INDEX events_kind_at ON events(kind, at, ticket_id,"
     "  sla_clock, sla_since, sla_deadline, sla_rcpt, actor);"
     "CREATE INDEX events_ticket ON events(ticket_id, id, kind, at);"
+    "CREATE TABLE sla_met ("
+    "  event_id BIGINT PRIMARY KEY REFERENCES events(id),"
+    "  at BIGINT NOT NULL);"
     "CREATE TABLE sla_digests ("
     "  day BIGINT PRIMARY KEY,"
     "  created BIGINT NOT NULL,"
@@ -256,6 +262,18 @@ const char store_pg_schema[] =
     "CREATE TRIGGER tickets_actors AFTER INSERT ON events FOR EACH ROW"
     "  WHEN (NEW.kind IN ('claim', 'route', 'qualify', 'disqualify'))"
     "  EXECUTE FUNCTION triage_tickets_actors();"
+    "CREATE FUNCTION triage_sla_met() RETURNS trigger"
+    "  LANGUAGE plpgsql AS $$BEGIN"
+    "  INSERT INTO sla_met (event_id, at) SELECT id, NEW.at FROM events"
+    "    WHERE ticket_id = NEW.ticket_id AND id < NEW.id"
+    "    AND kind = 'sla-breach'"
+    "    ON CONFLICT (event_id) DO UPDATE SET at = excluded.at"
+    "    WHERE excluded.at < sla_met.at;"
+    "  RETURN NULL; END$$;"
+    "CREATE TRIGGER events_sla_met AFTER INSERT ON events FOR EACH ROW"
+    "  WHEN (NEW.kind IN ('claim', 'route', 'ack', 'reopen', 'close')"
+    "  AND NEW.ticket_id IS NOT NULL)"
+    "  EXECUTE FUNCTION triage_sla_met();"
     "CREATE FUNCTION triage_tickets_response() RETURNS trigger"
     "  LANGUAGE plpgsql AS $$BEGIN"
     "  UPDATE tickets SET first_response_at = NEW.received"

@@ -118,6 +118,15 @@ report_counts_get(const struct report_counts *c, const char *key)
 	return 0;
 }
 
+/* A sample as kept: seconds, cut at the bounds of 32 bits. */
+static int32_t
+sample(int64_t secs)
+{
+	if (secs > INT32_MAX)
+		return INT32_MAX;
+	return secs < INT32_MIN ? INT32_MIN : (int32_t)secs;
+}
+
 void
 report_durations_add(struct report_durations *d, int64_t clock_secs,
     int64_t business_secs)
@@ -128,8 +137,8 @@ report_durations_add(struct report_durations *d, int64_t clock_secs,
 		d->business =
 		    xreallocarray(d->business, d->alloc, sizeof(*d->business));
 	}
-	d->clock[d->n] = clock_secs;
-	d->business[d->n] = business_secs;
+	d->clock[d->n] = sample(clock_secs);
+	d->business[d->n] = sample(business_secs);
 	d->n++;
 }
 
@@ -187,9 +196,9 @@ report_percentile(const int64_t *sorted, size_t n, int pct)
 }
 
 static void
-swap64(int64_t *a, int64_t *b)
+swap32(int32_t *a, int32_t *b)
 {
-	int64_t t = *a;
+	int32_t t = *a;
 
 	*a = *b;
 	*b = t;
@@ -201,21 +210,21 @@ swap64(int64_t *a, int64_t *b)
  * it.  O(n) on average, which keeps a million-ticket report well under
  * a sort's cost.
  */
-static int64_t
-select_kth(int64_t *v, size_t n, size_t k)
+static int32_t
+select_kth(int32_t *v, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
-		int64_t pivot;
+		int32_t pivot;
 
 		if (v[mid] < v[lo])
-			swap64(&v[mid], &v[lo]);
+			swap32(&v[mid], &v[lo]);
 		if (v[hi] < v[lo])
-			swap64(&v[hi], &v[lo]);
+			swap32(&v[hi], &v[lo]);
 		if (v[hi] < v[mid])
-			swap64(&v[hi], &v[mid]);
+			swap32(&v[hi], &v[mid]);
 		pivot = v[mid];
 		for (;;) {
 			while (v[i] < pivot)
@@ -224,7 +233,7 @@ select_kth(int64_t *v, size_t n, size_t k)
 				j--;
 			if (i >= j)
 				break;
-			swap64(&v[i], &v[j]);
+			swap32(&v[i], &v[j]);
 			i++;
 			j--;
 		}
@@ -239,7 +248,7 @@ select_kth(int64_t *v, size_t n, size_t k)
 
 /* The same nearest rank as report_percentile, by selection. */
 static void
-stat_of(int64_t *v, size_t n, struct report_stat *s)
+stat_of(int32_t *v, size_t n, struct report_stat *s)
 {
 	size_t k90, k50;
 

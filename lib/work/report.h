@@ -45,8 +45,10 @@ struct report_stat {
  * business time.  The samples are kept for the histogram and percentiles.
  */
 struct report_durations {
-	int64_t *clock;	   /* owned, n samples, seconds */
-	int64_t *business; /* owned, n samples, seconds */
+	/* 32 bits: a million tickets' samples, half the memory (a
+	   duration is cut at 68 years) */
+	int32_t *clock;	   /* owned, n samples, seconds */
+	int32_t *business; /* owned, n samples, seconds */
 	size_t n, alloc;
 	struct report_stat clock_stat; /* by report_finish */
 	struct report_stat business_stat;

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "db.h"
 #include "mime.h"
+#include "store-private.h"
 #include "store.h"
 #include "test-common.h"
 #include "xalloc.h"
@@ -234,4 +235,27 @@ test_store_fresh(const char *dir, const char *name)
 	if (store_open(path, &st, &err) < 0)
 		fail_msg("store_open %s: %s", path, err.msg);
 	return st;
+}
+
+unsigned
+test_dice(uint64_t *seed, unsigned n)
+{
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(*seed >> 33) % n;
+}
+
+void
+test_sql(struct store *st, const char *fmt, ...)
+{
+	struct error err = { 0 };
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	assert_in_range(n, 0, sizeof(buf) - 1);
+	if (store_exec(st, buf, &err) < 0)
+		fail_msg("%s: %s", buf, err.msg);
 }

@@ -107,4 +107,14 @@ int test_count(const int *counter);
  */
 int test_wait_count(const int *counter, int n);
 
+/*
+ * A number in [0, n) from the generator state *seed (an LCG: the same
+ * seed, the same history, run after run).
+ */
+unsigned test_dice(uint64_t *seed, unsigned n);
+
+/* Run the SQL printf() makes of fmt (at most 1 KB) or fail the test. */
+void test_sql(struct store *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif

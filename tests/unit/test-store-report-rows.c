@@ -8,7 +8,9 @@
  * row of the joins written out below: the tickets of the period with an
  * EXISTS for the mailbox, the counts by GROUP BY over the joins, the
  * events joined to their tickets with a correlated subquery for the
- * event that met a breach, by event id.
+ * event that met a breach, by event id; the waits of the period's
+ * tickets that waited.  Once on a history written at the current
+ * schema, once on one written at schema 15 and migrated.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +27,8 @@
 #include "test-common.h"
 
 #define PERIOD_WHERE \
-	" t.created >= ?1 AND t.created < ?2 AND t.state <> 'ignored'" \
+	" t.created >= ?1 AND t.created < ?2" \
+	" AND t.state NOT IN ('ignored', 'merged')" \
 	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM ticket_mailboxes x" \
 	"  WHERE x.ticket_id = t.id AND x.mailbox = ?3))"
 
@@ -33,6 +36,12 @@ static const char ref_tickets[] =
     "SELECT t.created, t.claimed_at, t.routed_at, t.acked_at, t.queue,"
     " t.qualified, t.claimed_by, t.routed_by, t.qualified_by,"
     " t.first_response_at FROM tickets t WHERE" PERIOD_WHERE;
+
+/* ?4: now, where a wait still running ends */
+static const char ref_waits[] =
+    "SELECT t.waited + CASE WHEN t.state = 'waiting'"
+    " THEN max(?4 - t.wait_since, 0) ELSE 0 END FROM tickets t WHERE" PERIOD_WHERE
+    " AND (t.waited > 0 OR t.state = 'waiting')";
 
 static const char ref_mailboxes[] =
     "SELECT b.mailbox, count(*) FROM tickets t"
@@ -65,20 +74,7 @@ static uint64_t seed = 12345;
 static unsigned
 dice(unsigned n)
 {
-	seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (unsigned)(seed >> 33) % n;
-}
-
-static void
-exec(struct store *st, const char *sql, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, sql);
-	vsnprintf(buf, sizeof(buf), sql, ap);
-	va_end(ap);
-	assert_int_equal(db_exec(st->db, buf), DB_OK);
+	return test_dice(&seed, n);
 }
 
 /* A time or NULL, as SQL. */
@@ -95,7 +91,7 @@ static void
 one_ticket(struct store *st, int id)
 {
 	static const char *const states[] = { "new", "claimed", "routed",
-		"acknowledged", "closed", "ignored" };
+		"acknowledged", "closed", "ignored", "waiting", "merged" };
 	static const char *const boxes[] = { "a", "b", "c" };
 	static const char *const tags[] = { "pricing", "ee-lead",
 		"competitor:x", "competitor:y" };
@@ -106,32 +102,34 @@ one_ticket(struct store *st, int id)
 	char c[32], r[32], a[32], f[32];
 	int box = (int)dice(3);
 
-	exec(st,
+	test_sql(st,
 	    "INSERT INTO tickets (id, subject, state, queue, customer,"
 	    " qualified, created, updated, claimed_at, routed_at, acked_at,"
-	    " first_response_at) VALUES (%d, 'subject %d', '%s', '%s',"
-	    " %s, %d, %lld, %lld, %s, %s, %s, %s)",
-	    id, id, states[dice(6)], dice(2) ? "sales" : "support",
+	    " first_response_at, waited, wait_since) VALUES (%d,"
+	    " 'subject %d', '%s', '%s', %s, %d, %lld, %lld, %s, %s, %s, %s,"
+	    " %u, %lld)",
+	    id, id, states[dice(8)], dice(2) ? "sales" : "support",
 	    dice(4) ? "'who@example.com'" : "NULL", (int)dice(3) - 1,
 	    (long long)created, (long long)created,
 	    maybe(c, sizeof(c), created + dice(5000), 3),
 	    maybe(r, sizeof(r), created + dice(9000), 3),
 	    maybe(a, sizeof(a), created + dice(20000), 2),
-	    maybe(f, sizeof(f), created + dice(7000), 2));
-	exec(st, "INSERT INTO ticket_mailboxes VALUES (%d, '%s')", id,
+	    maybe(f, sizeof(f), created + dice(7000), 2),
+	    dice(3) == 0 ? dice(90000) : 0, (long long)created + dice(9000));
+	test_sql(st, "INSERT INTO ticket_mailboxes VALUES (%d, '%s')", id,
 	    boxes[box]);
 	if (dice(4) == 0)
-		exec(st, "INSERT INTO ticket_mailboxes VALUES (%d, '%s')", id,
-		    boxes[(box + 1) % 3]);
+		test_sql(st, "INSERT INTO ticket_mailboxes VALUES (%d, '%s')",
+		    id, boxes[(box + 1) % 3]);
 	for (unsigned i = dice(3); i > 0; i--)
-		exec(st, "INSERT OR IGNORE INTO tags VALUES (%d, '%s')", id,
+		test_sql(st, "INSERT OR IGNORE INTO tags VALUES (%d, '%s')", id,
 		    tags[dice(4)]);
 	for (unsigned i = dice(7); i > 0; i--) {
 		const char *kind = kinds[dice(10)];
 		int64_t at = created + (int64_t)dice(10 * 24) * 3600;
 		int clock = strcmp(kind, "sla-breach") == 0 && dice(5) > 0;
 
-		exec(st,
+		test_sql(st,
 		    "INSERT INTO events (ticket_id, at, actor, source, kind,"
 		    " sla_clock, sla_since, sla_deadline, sla_rcpt) VALUES"
 		    " (%d, %lld, 'bdr%u', 'cli', '%s', %s, %s, %s, %s)",
@@ -142,25 +140,31 @@ one_ticket(struct store *st, int id)
 	}
 }
 
-/* A history of n tickets; some events of a ticket that is gone. */
+/*
+ * A history of n tickets; some events of a ticket that is gone.  Written
+ * at schema `version`, then migrated to the current one: before 16, when
+ * each breach was met is filled by the migration; from 16 on, by the
+ * trigger as each event is written.
+ */
 static struct store *
-history(int n)
+history(int n, int version)
 {
 	struct error err = { 0 };
 	struct store *st = NULL;
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/rows.db", dbdir);
-	assert_int_equal(store_open(path, &st, &err), 0);
-	exec(st, "INSERT INTO mailboxes (name, address, queue) VALUES"
-		 " ('a', 'a@example.com', 'sales'),"
-		 " ('b', 'b@example.com', 'sales'),"
-		 " ('c', 'c@example.com', 'support')");
-	exec(st, "PRAGMA foreign_keys = OFF"); /* not in a transaction */
-	exec(st, "BEGIN");
+	snprintf(path, sizeof(path), "%s/rows-%d.db", dbdir, version);
+	assert_int_equal(store_open_raw(path, &st, &err), 0);
+	assert_int_equal(store_migrate(st, version, &err), 0);
+	test_sql(st, "INSERT INTO mailboxes (name, address, queue) VALUES"
+		     " ('a', 'a@example.com', 'sales'),"
+		     " ('b', 'b@example.com', 'sales'),"
+		     " ('c', 'c@example.com', 'support')");
+	test_sql(st, "PRAGMA foreign_keys = OFF"); /* not in a transaction */
+	test_sql(st, "BEGIN");
 	for (int id = 1; id <= n; id++)
 		one_ticket(st, id);
-	exec(st,
+	test_sql(st,
 	    "INSERT INTO events (ticket_id, at, actor, source, kind,"
 	    " sla_clock, sla_since, sla_deadline) VALUES"
 	    " (%d, %lld, 'x', 'cli', 'story', NULL, NULL, NULL),"
@@ -168,8 +172,9 @@ history(int n)
 	    " (%d, %lld, 'x', 'daemon', 'sla-breach', 'claim', 1, 2)",
 	    n + 7, (long long)(T0 + DAY), (long long)(T0 + DAY), n + 7,
 	    (long long)(T0 + 2 * DAY));
-	exec(st, "COMMIT");
-	exec(st, "PRAGMA foreign_keys = ON");
+	test_sql(st, "COMMIT");
+	test_sql(st, "PRAGMA foreign_keys = ON");
+	assert_int_equal(store_migrate(st, STORE_SCHEMA_VERSION, &err), 0);
 	return st;
 }
 
@@ -240,6 +245,47 @@ check_tickets(struct store *st, struct store_report *q, int64_t from,
 	return n;
 }
 
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The wait list of q against ref_waits, in any order (the samples of a
+ * median); returns the rows seen.
+ */
+static int
+check_waits(struct store *st, struct store_report *q, int64_t from, int64_t to,
+    const char *mailbox)
+{
+	struct db_stmt *s = ref_open(st, ref_waits, from, to, mailbox, NULL);
+	int64_t want[1000], got[1000], secs = 0;
+	struct error err = { 0 };
+	size_t n = 0, m = 0;
+	int rc;
+
+	db_bind_int64(s, 4, store_now(st));
+	while (db_step(s) == DB_ROW) {
+		assert_true(n < sizeof(want) / sizeof(want[0]));
+		want[n++] = db_col_int64(s, 0);
+	}
+	db_finalize(s);
+	while ((rc = store_report_wait_next(q, &secs, &err)) == 1) {
+		assert_true(m < n);
+		got[m++] = secs;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(m, n);
+	qsort(want, n, sizeof(*want), cmp64);
+	qsort(got, m, sizeof(*got), cmp64);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(got[i], want[i]);
+	return (int)n;
+}
+
 static void
 check_counts(struct store *st, struct store_report *q, int64_t from, int64_t to,
     const char *mailbox, enum store_report_count by)
@@ -295,13 +341,12 @@ check_events(struct store *st, struct store_report *q, int64_t from, int64_t to,
 }
 
 static void
-test_rows_match_sql(void **state)
+rows_match_sql(int version)
 {
 	static const char *const mailboxes[] = { NULL, "a", "b", "c", "none" };
-	struct store *st = history(600);
-	int tickets = 0, breaches = 0, stories = 0;
+	struct store *st = history(600, version);
+	int tickets = 0, breaches = 0, stories = 0, waits = 0;
 
-	(void)state;
 	for (int i = 0; i < 40; i++) {
 		int64_t from =
 		    T0 - DAY + (int64_t)dice(45) * DAY + (int64_t)dice(86400);
@@ -316,6 +361,7 @@ test_rows_match_sql(void **state)
 			tickets += check_tickets(st, q, from, to, mailbox);
 		check_counts(st, q, from, to, mailbox, STORE_COUNT_MAILBOX);
 		check_counts(st, q, from, to, mailbox, STORE_COUNT_TAG);
+		waits += check_waits(st, q, from, to, mailbox);
 		stories +=
 		    check_events(st, q, from, to, mailbox, STORE_EVENT_STORY);
 		breaches +=
@@ -329,7 +375,24 @@ test_rows_match_sql(void **state)
 	assert_true(tickets > 1000);
 	assert_true(breaches > 100);
 	assert_true(stories > 50);
+	assert_true(waits > 100);
 	store_close(&st);
+}
+
+/* Breaches met as the events came (the trigger of schema 16). */
+static void
+test_rows_match_sql(void **state)
+{
+	(void)state;
+	rows_match_sql(STORE_SCHEMA_VERSION);
+}
+
+/* Breaches of a database written before 16 (its migration's fill). */
+static void
+test_rows_match_sql_migrated(void **state)
+{
+	(void)state;
+	rows_match_sql(15);
 }
 
 static int
@@ -351,6 +414,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_match_sql),
+		cmocka_unit_test(test_rows_match_sql_migrated),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
