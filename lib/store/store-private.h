@@ -113,9 +113,11 @@ int store_add_event(struct store *st, int64_t id, const struct store_actor *a,
  * An sla-breach event's detail for people, as an SQL expression of the
  * SQL expressions for its columns (events.sla_clock, sla_since,
  * sla_deadline, sla_rcpt): "claim since 2026-11-09T10:00:00Z due
- * 2026-11-09T14:00:00Z to alice@example.com".  The reminder writes it
- * (store-sla.c); schema 8 reads old details back into the columns only
- * where the columns render the detail again exactly (store.c).
+ * 2026-11-09T14:00:00Z to alice@example.com".  Schema 8 reads old
+ * details back into the columns only where the columns render the
+ * detail again exactly (store.c).  The reminder writes the same words
+ * from C (store-sla.c), since PostgreSQL has no strftime: keep the two
+ * alike.
  */
 #define STORE_SLA_DETAIL(clock, since, deadline, rcpt) \
 	"(" clock " || ' since ' || strftime('%Y-%m-%dT%H:%M:%SZ', " since \

@@ -652,8 +652,11 @@ t_target(void **state)
 		{ "postgresql://db.example/triage", 1 },
 		{ "postgres:///triage?host=/run/postgresql", 1 },
 		{ "host=a,b dbname=triage target_session_attrs=read-write", 1 },
-		{ "/var/lib/triage/triage.db", 0 },
-		{ "triage.db", 0 },
+		{ "postgresql://triage@db/triage", 1 },
+		{ "host=db dbname=triage", 1 },
+		{ "/var/lib/triage/triage.db", 0 }, { "triage.db", 0 },
+		{ "file:/x.db?mode=ro", 0 }, /* the store's read-only URI */
+		{ "/srv/a=b/triage.db", 0 }, /* a path holding '=' */
 	};
 	size_t i;
 
