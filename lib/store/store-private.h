@@ -48,6 +48,7 @@ struct store {
 	int legacy_ids; /* unsigned ids of ours count: mail was sent with
 			   them before the key existed (or there is none) */
 	int version;
+	char *owner_id; /* owned: store_owner_id's answer, made once */
 	struct store_stmt cache[STORE_STMT_CACHE];
 };
 
@@ -262,6 +263,10 @@ int store_ingest_lock(struct store *st, struct error *err);
  * statements store.c runs on an empty database under its advisory lock.
  */
 extern const char store_pg_schema[];
+/* The first schema store_pg_schema creates; then each upgrade, in order. */
+#define STORE_PG_BASE_VERSION 16
+extern const char *const store_pg_upgrades[];
+extern const size_t store_pg_n_upgrades;
 /* Open without migrating (tests).  */
 int store_open_raw(const char *path, struct store **st_r, struct error *err);
 

@@ -1,8 +1,8 @@
 /*
  * The schema on PostgreSQL: the tables SQLite reached through sixteen
- * migrations, created at once at STORE_SCHEMA_VERSION on an empty
- * database (a PostgreSQL database starts at today's schema; later
- * versions add migrations here as SQLite's do in store.c).
+ * migrations, created at once at version 16 on an empty database, then
+ * the upgrades past 16 (store_pg_upgrades), which SQLite has as its
+ * migrations 17 on in store.c.  Never edit a shipped one; append.
  *
  * The version lives in triage_schema (SQLite keeps it in user_version).
  * Instances creating or upgrading one database at the same moment are
@@ -302,3 +302,28 @@ const char store_pg_schema[] =
     "  RETURN NEW; END$$;"
     "CREATE TRIGGER messages_x_loop_bu BEFORE UPDATE OF headers ON messages"
     "  FOR EACH ROW EXECUTE FUNCTION triage_messages_x_loop();";
+
+/* store_pg_upgrades[i] takes a database from version 16 + i to 17 + i. */
+const char *const store_pg_upgrades[] = {
+	/* 17: leases, instances, flag/move progress, send leases */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  owner TEXT NOT NULL DEFAULT '',"
+	"  epoch BIGINT NOT NULL DEFAULT 0,"
+	"  expires BIGINT NOT NULL DEFAULT 0);"
+	"CREATE TABLE instances ("
+	"  id TEXT PRIMARY KEY,"
+	"  host TEXT NOT NULL,"
+	"  pid BIGINT NOT NULL,"
+	"  started BIGINT NOT NULL,"
+	"  heartbeat BIGINT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT '');"
+	"ALTER TABLE mailboxes ADD COLUMN acted_uidvalidity BIGINT NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailboxes ADD COLUMN acted_uid BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN locked_by TEXT;"
+	"ALTER TABLE outbox ADD COLUMN locked_until BIGINT NOT NULL DEFAULT 0;",
+};
+
+const size_t store_pg_n_upgrades =
+    sizeof(store_pg_upgrades) / sizeof(store_pg_upgrades[0]);

@@ -573,6 +573,33 @@ static const char *const migrations[] = {
 	"    ON CONFLICT (event_id) DO UPDATE SET at = excluded.at"
 	"    WHERE excluded.at < at;"
 	"  END;",
+	/*
+	 * 17: several triaged on one database (../shared/SCALE.md,
+	 * store-lease.c).  leases: who fetches each mailbox ("mailbox:NAME")
+	 * and who runs the SLA pass ("sla"), with an epoch raised on every
+	 * change of owner and an expiry in milliseconds of the database's
+	 * clock.  instances: each running triaged's heartbeat and status.
+	 * mailboxes.acted_*: how far its mail was flagged or moved, so a
+	 * new owner repairs the old owner's gap.  outbox.locked_*: the send
+	 * lease of a row being sent (store-outbox.c).
+	 */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  owner TEXT NOT NULL DEFAULT '',"
+	"  epoch INTEGER NOT NULL DEFAULT 0,"
+	"  expires INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE instances ("
+	"  id TEXT PRIMARY KEY,"
+	"  host TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL,"
+	"  heartbeat INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT '');"
+	"ALTER TABLE mailboxes ADD COLUMN acted_uidvalidity INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE mailboxes ADD COLUMN acted_uid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN locked_by TEXT;"
+	"ALTER TABLE outbox ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -1170,17 +1197,37 @@ create_schema(struct store *st, struct error *err)
 	r = store_prepare(st, &s,
 	    "INSERT INTO triage_schema (id, version) VALUES (1, ?1)", err);
 	if (r == 0) {
-		db_bind_int(s, 1, STORE_SCHEMA_VERSION);
+		db_bind_int(s, 1, STORE_PG_BASE_VERSION);
 		r = store_step_row(st, s, "schema version", err) < 0 ? -1 : 0;
 	}
 	store_release(st, &s);
 	return r;
 }
 
+/* One upgrade past PostgreSQL's base schema: from version v to v + 1. */
+static int
+pg_upgrade(struct store *st, int v, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	int r;
+
+	r = store_exec(st, store_pg_upgrades[v - STORE_PG_BASE_VERSION], err);
+	if (r == 0)
+		r = store_prepare(st, &s,
+		    "UPDATE triage_schema SET version = ?1 WHERE id = 1", err);
+	if (r == 0) {
+		db_bind_int(s, 1, v + 1);
+		r = store_step_row(st, s, "schema version", err) < 0 ? -1 : 0;
+	}
+	store_release(st, &s);
+	return r < 0 ? error_prefix(err, "schema %d", v + 1) : 0;
+}
+
 /*
- * PostgreSQL's schema: created at today's version on an empty database,
- * else its version checked; serialised across instances by a
- * transaction advisory lock, the version read again under it.
+ * PostgreSQL's schema: created at the base version on an empty database
+ * and upgraded to today's, else its version checked; serialised across
+ * instances by a transaction advisory lock, the version read again
+ * under it.
  */
 static int
 store_pg_migrate(struct store *st, struct error *err)
@@ -1199,9 +1246,16 @@ store_pg_migrate(struct store *st, struct error *err)
 		    "%s: database schema version %d is newer than this triage"
 		    " knows (%d); upgrade triage",
 		    st->path, v, STORE_SCHEMA_VERSION);
-	if (r == 0 && v == 0)
+	if (r == 0 && v == 0) {
 		r = create_schema(st, err);
-	/* versions between 1 and today's: none exist on PostgreSQL yet */
+		v = STORE_PG_BASE_VERSION;
+	}
+	if (r == 0 && v < STORE_PG_BASE_VERSION)
+		r = error_set(err, ERR_INTERNAL,
+		    "%s: database schema version %d was never made by triage",
+		    st->path, v);
+	for (; r == 0 && v < STORE_SCHEMA_VERSION; v++)
+		r = pg_upgrade(st, v, err);
 	if (r < 0) {
 		store_tx_leave(st, 0, err);
 		return error_prefix(err, "schema %d", STORE_SCHEMA_VERSION);
@@ -1663,6 +1717,7 @@ store_close(struct store **stp)
 	db_close(st->db);
 	free(st->own_domain);
 	free(st->unix_user);
+	free(st->owner_id);
 	free(st->path);
 	free(st);
 	*stp = NULL;
