@@ -2,17 +2,29 @@
  * The SQLite driver: db.h on sqlite3.h, one thin function each.  The
  * connection and statement structs wrap SQLite's handles; nothing is
  * allocated per bind, step or column read (ingest's hot path), only one
- * wrapper per prepared statement, which the store caches.
+ * wrapper per prepared statement, which the store caches.  Short
+ * statements run by db_exec (BEGIN, COMMIT, SAVEPOINT unit...: several
+ * per stored message) are kept compiled here, not compiled anew by
+ * sqlite3_exec each time.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db-private.h"
 #include "xalloc.h"
 
+#define WORDS 8	    /* short statements kept compiled */
+#define WORD_MAX 40 /* bytes of their text, with the NUL */
+
 struct db_sqlite {
 	struct db base;
 	sqlite3 *h; /* owned */
+	struct {
+		char sql[WORD_MAX];
+		sqlite3_stmt *h; /* owned; NULL: a free slot */
+	} words[WORDS];
+	unsigned next_word; /* the slot the next new word takes */
 };
 
 struct db_sqlite_stmt {
@@ -75,6 +87,10 @@ db_sqlite_open(const char *target, int flags, struct db **db_r)
 void
 db_sqlite_close(struct db *db)
 {
+	struct db_sqlite *d = (struct db_sqlite *)db;
+
+	for (size_t i = 0; i < WORDS; i++)
+		sqlite3_finalize(d->words[i].h);
 	sqlite3_close_v2(conn(db));
 	free(db);
 }
@@ -207,10 +223,51 @@ db_sqlite_col_is_null(struct db_stmt *s, int i)
 	return sqlite3_column_type(stmt(s), i) == SQLITE_NULL;
 }
 
+/*
+ * The compiled form of a short one-statement text, compiled now if it
+ * is new (taking the oldest slot); NULL for any other text, or when it
+ * does not compile (sqlite3_exec then reports why).
+ */
+static sqlite3_stmt *
+word(struct db_sqlite *d, const char *sql)
+{
+	size_t len = strnlen(sql, WORD_MAX);
+	sqlite3_stmt *h = NULL;
+	const char *tail = NULL;
+	unsigned i;
+
+	if (len == WORD_MAX || memchr(sql, ';', len) != NULL)
+		return NULL;
+	for (i = 0; i < WORDS; i++) {
+		if (d->words[i].h != NULL && strcmp(d->words[i].sql, sql) == 0)
+			return d->words[i].h;
+	}
+	if (sqlite3_prepare_v3(d->h, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
+		&h, &tail) != SQLITE_OK ||
+	    h == NULL || *tail != '\0') {
+		sqlite3_finalize(h);
+		return NULL;
+	}
+	i = d->next_word++ % WORDS;
+	sqlite3_finalize(d->words[i].h);
+	memcpy(d->words[i].sql, sql, len + 1);
+	d->words[i].h = h;
+	return h;
+}
+
 int
 db_sqlite_exec(struct db *db, const char *sql)
 {
-	return rc(sqlite3_exec(conn(db), sql, NULL, NULL, NULL));
+	sqlite3_stmt *h = word((struct db_sqlite *)db, sql);
+	int r;
+
+	if (h == NULL)
+		return rc(sqlite3_exec(conn(db), sql, NULL, NULL, NULL));
+	/* as sqlite3_exec: rows are stepped over */
+	while ((r = sqlite3_step(h)) == SQLITE_ROW)
+		;
+	sqlite3_reset(h);
+	return r == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
 int64_t
