@@ -81,14 +81,18 @@ store_db_now_ms(struct store *st, int64_t *ms_r, struct error *err)
 
 /*
  * One conditional upsert: a row that is free, expired or ours becomes
- * ours until now + ttl; the epoch rises when the owner changes (a
- * first row starts at 1).  RETURNING answers only when it was taken.
+ * ours until now + ttl.  The epoch stays only when the lease was ours
+ * and unexpired (a renewal); any other take starts a new tenure, epoch
+ * + 1 (a first row starts at 1), so work begun under the old one, even
+ * our own from before the expiry, fails its check.  RETURNING answers
+ * only when it was taken.
  */
 #define TAKE_SQL(now) \
 	"INSERT INTO leases (name, owner, epoch, expires)" \
 	" VALUES (?1, ?2, 1, " now " + ?3)" \
 	" ON CONFLICT (name) DO UPDATE SET" \
 	" epoch = CASE WHEN leases.owner = excluded.owner" \
+	"   AND leases.expires > " now \
 	"   THEN leases.epoch ELSE leases.epoch + 1 END," \
 	" owner = excluded.owner, expires = excluded.expires" \
 	" WHERE leases.owner = '' OR leases.owner = excluded.owner" \

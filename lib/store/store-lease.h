@@ -57,7 +57,9 @@ struct store_lease {
 /*
  * Take `name` for `owner` for ttl_ms: when it is free, expired, or
  * already ours (then renewed, epoch kept).  A change of owner raises
- * the epoch.  Own transaction (or a savepoint of the caller's).
+ * the epoch, and so does taking back our own lease once it expired
+ * (work begun before the expiry must fail its check).  Own transaction
+ * (or a savepoint of the caller's).
  * Returns 1 taken (*epoch_r set), 0 held by another (*holder_r, when
  * not NULL, gets an owned copy of its owner), -1 with err (ERR_TEMP
  * for an outage).
@@ -79,7 +81,11 @@ int store_lease_release(struct store *st, const char *name, const char *owner,
  * `epoch` unexpired, and the row is locked against a takeover until the
  * transaction ends (FOR SHARE on PostgreSQL; SQLite's writer lock does
  * it there); 0 when not (the caller rolls back: a stale owner commits
- * nothing); -1 with err.
+ * nothing); -1 with err.  A lease that expires after the check is still
+ * the caller's until its commit: a take waits for it, then sees the
+ * lease as the commit left it.  So does a renew or release of the same
+ * lease from another connection (a keeper thread): on PostgreSQL it
+ * waits for the transaction that checked.
  */
 int store_lease_check(struct store *st, const char *name, const char *owner,
     int64_t epoch, struct error *err);

@@ -136,7 +136,8 @@ test_take_free_and_refused(void **state)
 	assert_int_equal(take(a, BOX, 10000, &ea2, NULL), 1);
 	assert_int_equal(ea2, ea);
 	assert_int_equal(check(a, BOX, ea), 1);
-	assert_int_equal(check(b, BOX, ea), 0);
+	assert_int_equal(check(a, BOX, ea + 1), 0); /* another epoch */
+	assert_int_equal(check(b, BOX, ea), 0);	    /* another owner */
 	close_pair(&a, &b);
 }
 
@@ -164,6 +165,27 @@ test_expiry(void **state)
 	assert_string_equal(holder, B);
 	free(holder);
 	assert_int_equal(check(b, BOX, eb), 1);
+	close_pair(&a, &b);
+}
+
+/*
+ * Our own lease taken back after it expired is a new tenure: the epoch
+ * rises, and the check of the old one fails.
+ */
+static void
+test_retake_expired(void **state)
+{
+	struct store *a, *b;
+	int64_t e1 = 0, e2 = 0;
+
+	(void)state;
+	open_pair("retake", &a, &b);
+	assert_int_equal(take(a, BOX, 150, &e1, NULL), 1);
+	usleep(300 * 1000);
+	assert_int_equal(take(a, BOX, 60000, &e2, NULL), 1);
+	assert_int_equal(e2, e1 + 1);
+	assert_int_equal(check(a, BOX, e1), 0);
+	assert_int_equal(check(a, BOX, e2), 1);
 	close_pair(&a, &b);
 }
 
@@ -468,6 +490,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_take_free_and_refused),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_retake_expired),
 		cmocka_unit_test(test_renew),
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_database_clock),
