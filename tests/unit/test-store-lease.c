@@ -327,6 +327,88 @@ test_check_blocks_take(void **state)
 	close_pair(&a, &b);
 }
 
+#define RACERS 4
+#define ROUNDS 10
+
+struct racer {
+	struct store *st;
+	pthread_barrier_t *go;
+	const char *name;
+	int r;
+	char *holder; /* owned */
+};
+
+static void *
+race_thread(void *arg)
+{
+	struct racer *t = arg;
+	struct error err = { 0 };
+	int64_t epoch = 0;
+
+	pthread_barrier_wait(t->go);
+	t->r = store_lease_take(t->st, t->name, store_owner_id(t->st), 60000,
+	    &epoch, &t->holder, &err);
+	return NULL;
+}
+
+/*
+ * Instances on their own connections take one free lease at once,
+ * round after round: exactly one wins, and every loser is told the
+ * winner's name.
+ */
+static void
+test_take_race(void **state)
+{
+	struct error err = { 0 };
+	struct racer t[RACERS] = { 0 };
+	pthread_t th[RACERS];
+	pthread_barrier_t go;
+	struct store *a, *b;
+	char id[64], name[64];
+
+	(void)state;
+	open_pair("race", &a, &b);
+	for (int i = 0; i < RACERS; i++) {
+		if (store_open(a->path, &t[i].st, &err) < 0)
+			fail_msg("store_open: %s", err.msg);
+		snprintf(id, sizeof(id), "host%d:%d:1765000000", i, 300 + i);
+		store_set_owner_id(t[i].st, id);
+	}
+	for (int round = 0; round < ROUNDS; round++) {
+		int winners = 0, w = -1;
+
+		snprintf(name, sizeof(name), STORE_LEASE_MAILBOX "race%d",
+		    round);
+		assert_int_equal(pthread_barrier_init(&go, NULL, RACERS), 0);
+		for (int i = 0; i < RACERS; i++) {
+			t[i].go = &go;
+			t[i].name = name;
+			assert_int_equal(
+			    pthread_create(&th[i], NULL, race_thread, &t[i]),
+			    0);
+		}
+		for (int i = 0; i < RACERS; i++)
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+		pthread_barrier_destroy(&go);
+		for (int i = 0; i < RACERS; i++) {
+			assert_in_range(t[i].r, 0, 1);
+			winners += t[i].r;
+			w = t[i].r == 1 ? i : w;
+		}
+		assert_int_equal(winners, 1);
+		for (int i = 0; i < RACERS; i++) {
+			if (i != w)
+				assert_string_equal(t[i].holder,
+				    store_owner_id(t[w].st));
+			free(t[i].holder);
+			t[i].holder = NULL;
+		}
+	}
+	for (int i = 0; i < RACERS; i++)
+		store_close(&t[i].st);
+	close_pair(&a, &b);
+}
+
 /* Progress: a new UIDVALIDITY resets, else it only advances. */
 static void
 test_acted(void **state)
@@ -495,6 +577,7 @@ main(void)
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_database_clock),
 		cmocka_unit_test(test_check_blocks_take),
+		cmocka_unit_test(test_take_race),
 		cmocka_unit_test(test_acted),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_instances),
