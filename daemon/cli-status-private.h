@@ -27,13 +27,14 @@ json_object *status_json_mailbox(const struct mailbox_status *s);
 
 /*
  * The shared database's instances (each with its status text parsed)
- * and leases, read through `st`.  0 with *sh_r owned by the caller, or
- * -1 with err.
+ * and leases, read through `st`; an instance whose heartbeat is at most
+ * live_ms old (the lease time) counts as running.  0 with *sh_r owned
+ * by the caller, or -1 with err.
  */
-int status_shared_read(struct store *st, struct status_shared **sh_r,
-    struct error *err);
+int status_shared_read(struct store *st, int64_t live_ms,
+    struct status_shared **sh_r, struct error *err);
 void status_shared_free(struct status_shared **shp);
-/* Is an instance alive (a heartbeat within the lease time)? */
+/* Does an instance run (a heartbeat within live_ms)? */
 int status_shared_running(const struct status_shared *sh);
 /* The text: each instance and its mailboxes, then each lease. */
 void status_shared_print(const struct status_shared *sh);

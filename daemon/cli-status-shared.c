@@ -17,12 +17,6 @@
 #include "store-lease.h"
 #include "xalloc.h"
 
-/*
- * An instance is alive while its heartbeat is this recent: the daemon's
- * default lease time, after which its leases are anyone's too.
- */
-#define LIVE_MS (15 * 1000)
-
 /* One instance's status text, parsed. */
 struct shared_view {
 	struct mailbox_status *v; /* owned */
@@ -31,6 +25,7 @@ struct shared_view {
 };
 
 struct status_shared {
+	int64_t live_ms;	     /* a heartbeat this recent is alive */
 	struct store_instance *inst; /* owned: newest heartbeat first */
 	size_t n_inst;
 	struct shared_view *views;  /* owned: one per instance */
@@ -45,9 +40,9 @@ heartbeat_age(const struct store_instance *in)
 }
 
 static int
-instance_live(const struct store_instance *in)
+instance_live(const struct status_shared *sh, const struct store_instance *in)
 {
-	return heartbeat_age(in) <= LIVE_MS;
+	return heartbeat_age(in) <= sh->live_ms;
 }
 
 static void
@@ -64,11 +59,12 @@ parse_view(const struct store_instance *in, struct shared_view *view)
 }
 
 int
-status_shared_read(struct store *st, struct status_shared **sh_r,
-    struct error *err)
+status_shared_read(struct store *st, int64_t live_ms,
+    struct status_shared **sh_r, struct error *err)
 {
 	struct status_shared *sh = xcalloc(1, sizeof(*sh));
 
+	sh->live_ms = live_ms;
 	if (store_instances(st, &sh->inst, &sh->n_inst, err) < 0 ||
 	    store_leases(st, "", &sh->leases, &sh->n_leases, err) < 0) {
 		status_shared_free(&sh);
@@ -103,7 +99,7 @@ count_live(const struct status_shared *sh)
 	size_t n = 0;
 
 	for (size_t i = 0; i < sh->n_inst; i++)
-		n += instance_live(&sh->inst[i]);
+		n += instance_live(sh, &sh->inst[i]);
 	return n;
 }
 
@@ -133,11 +129,13 @@ lease_state(const struct store_lease *l)
 }
 
 static void
-print_instance(const struct store_instance *in, const struct shared_view *view)
+print_instance(const struct status_shared *sh, size_t k)
 {
+	const struct store_instance *in = &sh->inst[k];
+	const struct shared_view *view = &sh->views[k];
 	char line[1024];
 
-	if (!instance_live(in)) {
+	if (!instance_live(sh, in)) {
 		printf("  %s: no heartbeat for %" PRId64 " s (stopped?)\n",
 		    in->id, heartbeat_age(in) / 1000);
 		return;
@@ -181,7 +179,7 @@ status_shared_print(const struct status_shared *sh)
 		printf("triaged: %zu instance%s running on this database\n",
 		    live, live == 1 ? "" : "s");
 	for (size_t i = 0; i < sh->n_inst; i++)
-		print_instance(&sh->inst[i], &sh->views[i]);
+		print_instance(sh, i);
 	if (sh->n_leases == 0) {
 		printf("leases: none taken yet\n");
 		return;
@@ -192,8 +190,10 @@ status_shared_print(const struct status_shared *sh)
 }
 
 static json_object *
-json_instance(const struct store_instance *in, const struct shared_view *view)
+json_instance(const struct status_shared *sh, size_t k)
 {
+	const struct store_instance *in = &sh->inst[k];
+	const struct shared_view *view = &sh->views[k];
 	json_object *o = json_object_new_object(), *a;
 
 	json_object_object_add(o, "id", json_object_new_string(in->id));
@@ -205,7 +205,7 @@ json_instance(const struct store_instance *in, const struct shared_view *view)
 	json_object_object_add(o, "heartbeat_age_ms",
 	    json_object_new_int64(heartbeat_age(in)));
 	json_object_object_add(o, "running",
-	    json_object_new_boolean(instance_live(in)));
+	    json_object_new_boolean(instance_live(sh, in)));
 	json_object_object_add(o, "status_error",
 	    view->err.code != ERR_NONE ? json_object_new_string(view->err.msg) :
 					 NULL);
@@ -249,7 +249,7 @@ holder_record(const struct status_shared *sh, const struct store_lease *l,
 		const struct shared_view *view = &sh->views[i];
 
 		if (strcmp(sh->inst[i].id, l->owner) != 0 ||
-		    !instance_live(&sh->inst[i]))
+		    !instance_live(sh, &sh->inst[i]))
 			continue;
 		for (size_t j = 0; j < view->n; j++) {
 			if (strcmp(view->v[j].name, mailbox) == 0)
@@ -302,8 +302,7 @@ status_shared_json(const struct status_shared *sh, json_object *root)
 	json_object_object_add(root, "mailboxes", json_held_mailboxes(sh));
 	a = json_object_new_array();
 	for (size_t i = 0; i < sh->n_inst; i++)
-		json_object_array_add(a,
-		    json_instance(&sh->inst[i], &sh->views[i]));
+		json_object_array_add(a, json_instance(sh, i));
 	json_object_object_add(root, "instances", a);
 	a = json_object_new_array();
 	for (size_t i = 0; i < sh->n_leases; i++)

@@ -49,6 +49,12 @@ struct status_view {
 };
 
 #define FAILED_SHOWN 10
+/*
+ * On a shared database, an instance whose last heartbeat is this recent
+ * runs: the daemon's default lease time, past which its leases are
+ * anyone's.
+ */
+#define STATUS_LIVE_MS (15 * 1000)
 
 static const char *const count_names[] = { "messages", "failed", "tickets",
 	"outbox" };
@@ -163,7 +169,8 @@ read_counts(const struct conf *conf, const char *db, struct status_view *sv)
 		    &sv->n_hooks, &err) < 0))
 		sv->have_counts = 0;
 	read_breaches(conf, st, sv);
-	if (sv->is_shared && status_shared_read(st, &sv->shared, &err) < 0)
+	if (sv->is_shared &&
+	    status_shared_read(st, STATUS_LIVE_MS, &sv->shared, &err) < 0)
 		fprintf(stderr, "triage: instances and leases: %s\n", err.msg);
 	store_close(&st);
 }
