@@ -73,6 +73,8 @@ store_db_now_ms(struct store *st, int64_t *ms_r, struct error *err)
 	r = store_step_row(st, s, "database clock", err);
 	if (r > 0)
 		*ms_r = db_col_int64(s, 0);
+	else if (r == 0)
+		error_set(err, ERR_INTERNAL, "database clock: no answer");
 	store_release(st, &s);
 	return r > 0 ? 0 : -1;
 }
