@@ -57,7 +57,9 @@ struct store_lease {
 /*
  * Take `name` for `owner` for ttl_ms: when it is free, expired, or
  * already ours (then renewed, epoch kept).  A change of owner raises
- * the epoch.  Own transaction (or a savepoint of the caller's).
+ * the epoch, and so does taking back our own lease once it expired
+ * (work begun before the expiry must fail its check).  Own transaction
+ * (or a savepoint of the caller's).
  * Returns 1 taken (*epoch_r set), 0 held by another (*holder_r, when
  * not NULL, gets an owned copy of its owner), -1 with err (ERR_TEMP
  * for an outage).
@@ -72,20 +74,24 @@ int store_lease_take(struct store *st, const char *name, const char *owner,
 int store_lease_renew(struct store *st, const char *name, const char *owner,
     int64_t epoch, int ttl_ms, struct error *err);
 /* Give our lease back at once (owner "", expired); 0 or -1 with err. */
-int store_lease_release(struct store *st, const char *name,
-    const char *owner, int64_t epoch, struct error *err);
+int store_lease_release(struct store *st, const char *name, const char *owner,
+    int64_t epoch, struct error *err);
 /*
  * Inside the caller's transaction: 1 when `owner` holds `name` at
  * `epoch` unexpired, and the row is locked against a takeover until the
  * transaction ends (FOR SHARE on PostgreSQL; SQLite's writer lock does
  * it there); 0 when not (the caller rolls back: a stale owner commits
- * nothing); -1 with err.
+ * nothing); -1 with err.  A lease that expires after the check is still
+ * the caller's until its commit: a take waits for it, then sees the
+ * lease as the commit left it.  So does a renew or release of the same
+ * lease from another connection (a keeper thread): on PostgreSQL it
+ * waits for the transaction that checked.
  */
 int store_lease_check(struct store *st, const char *name, const char *owner,
     int64_t epoch, struct error *err);
 /* Every lease whose name starts with `prefix` ("" for all), by name. */
-int store_leases(struct store *st, const char *prefix,
-    struct store_lease **v_r, size_t *n_r, struct error *err);
+int store_leases(struct store *st, const char *prefix, struct store_lease **v_r,
+    size_t *n_r, struct error *err);
 void store_leases_free(struct store_lease **vp, size_t n);
 
 /* ---- flag/move progress of a mailbox ---- */
@@ -100,8 +106,8 @@ int store_mailbox_acted(struct store *st, const char *mailbox,
 /* ---- instances ---- */
 
 struct store_instance {
-	char *id;	   /* owned: "host:pid:start" */
-	char *host;	   /* owned */
+	char *id;   /* owned: "host:pid:start" */
+	char *host; /* owned */
 	int64_t pid;
 	int64_t started;   /* s since 1970 */
 	int64_t heartbeat; /* ms, database clock */
@@ -113,11 +119,10 @@ struct store_instance {
 int store_instance_beat(struct store *st, const struct store_instance *me,
     struct error *err);
 /* Remove our row (a clean stop); 0 or -1 with err. */
-int store_instance_remove(struct store *st, const char *id,
-    struct error *err);
+int store_instance_remove(struct store *st, const char *id, struct error *err);
 /* Every instance, newest heartbeat first. */
-int store_instances(struct store *st, struct store_instance **v_r,
-    size_t *n_r, struct error *err);
+int store_instances(struct store *st, struct store_instance **v_r, size_t *n_r,
+    struct error *err);
 void store_instances_free(struct store_instance **vp, size_t n);
 
 #endif
