@@ -161,3 +161,26 @@ rc=0
 grep -q "^<3>.*nopg.*cannot open" "$DAEMON_LOG" ||
 	fail "the error does not say which database cannot be opened"
 pass "unreachable database: exit 1, one error line"
+
+# ---- a wrong password: one clear error, the password never logged ----
+harness_write_conf "$CONF" "$PG_PW_TARGET"
+(umask 077 && echo "not-$PG_PASSWORD" >"$HARNESS_DIR/wrong.pw")
+echo "password_file = \"$HARNESS_DIR/wrong.pw\";" >>"$CONF"
+DAEMON_LOG=$HARNESS_DIR/wrongpw.log
+rc=0
+"$TRIAGED" -c "$CONF" --once 2>"$DAEMON_LOG" || rc=$?
+[ "$rc" = 1 ] || fail "wrong password: exit $rc, not 1"
+[ "$(grep -c '^<3>' "$DAEMON_LOG")" = 1 ] || fail "not one error line"
+grep -q "^<3>.*password" "$DAEMON_LOG" || fail "the error does not say password"
+! grep -q -- "$PG_PASSWORD" "$DAEMON_LOG" || fail "the password was logged"
+# The right one: the committer and the lease keeper both connect with it.
+q "GRANT ALL ON ALL TABLES IN SCHEMA public TO triage_pw;
+   GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO triage_pw"
+harness_write_conf "$CONF" "$PG_PW_TARGET"
+echo "password_file = \"$PG_PASSWORD_FILE\";" >>"$CONF"
+deliver sales INBOX "$HARNESS_DIR"/mail-s/000001.eml
+once || fail "--once with the right password_file exited $?"
+grep -q "lease on sales taken" "$DAEMON_LOG" || fail "no lease taken"
+[ "$(q "SELECT count(*) FROM leases WHERE owner <> ''")" = 0 ] ||
+	fail "leases held after --once"
+pass "wrong password: exit 1, one error line without it; the right one drains"
