@@ -803,6 +803,24 @@ load_log_level(struct loader *l, const struct key *k, const config_setting_t *s,
 		    text);
 }
 
+/*
+ * The database's password_file is checked now, as a server's is
+ * (load_secrets), so `triaged --check` finds a loose or missing one; the
+ * store reads it again at each connection.
+ */
+static void
+check_db_password_file(struct loader *l, const config_setting_t *root,
+    const struct conf *c)
+{
+	char why[256];
+
+	if (c->db_password_file == NULL || (l->flags & CONF_LOAD_NO_SECRETS))
+		return;
+	if (conf_secret_file(c->db_password_file, NULL, why, sizeof(why)) < 0)
+		conf_lerr(l, conf_child(root, "password_file"),
+		    "password_file '%s'%s", c->db_password_file, why);
+}
+
 static void
 post_top(struct loader *l, const config_setting_t *root, void *base)
 {
@@ -814,11 +832,14 @@ post_top(struct loader *l, const config_setting_t *root, void *base)
 		conf_apply_defaults(l, &report_table, &c->report);
 	check_route_refs(l, c);
 	check_assign(l, c);
+	check_db_password_file(l, root, c);
 }
 
 static const struct key top_keys[] = {
-	{ "database", V_PATH, F(struct conf, database),
+	{ "database", V_PATH, F(struct conf, database), K_DATABASE,
 	    .def = TRIAGE_LOCALSTATEDIR "/lib/triage/triage.db" },
+	{ "password_file", V_PATH, F(struct conf, db_password_file),
+	    K_EMPTY_NULL },
 	{ "rules", V_PATH, F(struct conf, rules),
 	    .def = TRIAGE_SYSCONFDIR "/triage/rules.d" },
 	{ "accounts", V_PATH, F(struct conf, accounts), K_EMPTY_NULL },
@@ -826,6 +847,8 @@ static const struct key top_keys[] = {
 	    .def = "60", .min = 1, .max = 86400 },
 	{ "max_message_size", V_SIZE, F(struct conf, max_message_size),
 	    .def = "50M", .min = 1024, .max = 1024LL * 1024 * 1024 },
+	{ "lease_seconds", V_DURATION, F(struct conf, lease_seconds),
+	    .def = "15", .min = 2, .max = 3600 },
 	{ "mailboxes", V_BLOCK, .flags = K_REQUIRED, .fn = load_mailboxes },
 	{ "smtp", V_BLOCK, .fn = load_smtp },
 	{ "routes", V_BLOCK, .fn = load_routes },
