@@ -1667,7 +1667,8 @@ open_pg(const char *target, const char *password_file, struct store **st_r,
 		memchr(colon + 3, ':', (size_t)(at - colon - 3)) != NULL))
 		return error_set(err, ERR_CONF,
 		    "the database string holds a password: put it in a"
-		    " password_file or PGPASSFILE, not in the configuration");
+		    " password file (password_file or PGPASSFILE), not in the"
+		    " configuration");
 	st = store_new(target);
 	if (connect_db(st, target, 0, password_file, err) < 0 ||
 	    store_pg_migrate(st, err) < 0 || store_own_load(st, err) < 0) {
