@@ -38,6 +38,7 @@ int db_sqlite_bind_null(struct db_stmt *s, int i);
 int db_sqlite_bind_blob_static(struct db_stmt *s, int i, const void *v,
     int len);
 int db_sqlite_step(struct db_stmt *s);
+int db_sqlite_step_nowait(struct db_stmt *s);
 int64_t db_sqlite_col_int64(struct db_stmt *s, int i);
 int db_sqlite_col_int(struct db_stmt *s, int i);
 double db_sqlite_col_double(struct db_stmt *s, int i);
@@ -69,6 +70,7 @@ int db_pg_bind_text(struct db_stmt *s, int i, const char *v, int len);
 int db_pg_bind_blob(struct db_stmt *s, int i, const void *v, int len);
 int db_pg_bind_null(struct db_stmt *s, int i);
 int db_pg_step(struct db_stmt *s);
+int db_pg_step_nowait(struct db_stmt *s);
 int64_t db_pg_col_int64(struct db_stmt *s, int i);
 int db_pg_col_int(struct db_stmt *s, int i);
 double db_pg_col_double(struct db_stmt *s, int i);

@@ -165,6 +165,13 @@ db_sqlite_step(struct db_stmt *s)
 	return rc(sqlite3_step(stmt(s)));
 }
 
+/* SQLite answers in-process: nothing to save by not waiting. */
+int
+db_sqlite_step_nowait(struct db_stmt *s)
+{
+	return db_sqlite_step(s);
+}
+
 int64_t
 db_sqlite_col_int64(struct db_stmt *s, int i)
 {

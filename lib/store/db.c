@@ -211,6 +211,12 @@ db_step(struct db_stmt *s)
 	return DISPATCH(s, step, s);
 }
 
+int
+db_step_nowait(struct db_stmt *s)
+{
+	return DISPATCH(s, step_nowait, s);
+}
+
 int64_t
 db_col_int64(struct db_stmt *s, int i)
 {
