@@ -244,6 +244,21 @@ pg_pipe_sync(struct pg_db *d)
 	return r;
 }
 
+/*
+ * Into pipeline mode (a no-op when in it): DB_OK, or DB_ERROR when the
+ * statement is to wait for its answer after all: outside a transaction
+ * block, where only a sync would commit it.
+ */
+static int
+pg_pipe_enter(struct pg_db *d)
+{
+	if (PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF)
+		return DB_OK;
+	if (PQtransactionStatus(d->conn) != PQTRANS_INTRANS)
+		return DB_ERROR;
+	return PQenterPipelineMode(d->conn) == 1 ? DB_OK : DB_ERROR;
+}
+
 /* ---- open and close ---- */
 
 /*
@@ -381,6 +396,7 @@ db_pg_close(struct db *db)
 	struct pg_db *d = pg_db(db);
 	size_t i;
 
+	(void)pg_pipe_sync(d);
 	for (i = 0; i < d->nstale; i++)
 		free(d->stale[i]);
 	free(d->stale);
@@ -806,8 +822,7 @@ db_pg_step_nowait(struct db_stmt *stmt)
 
 	if (pg_ready(s, 1) != DB_OK)
 		return DB_ERROR;
-	if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF &&
-	    PQenterPipelineMode(d->conn) != 1)
+	if (pg_pipe_enter(d) != DB_OK)
 		return db_pg_step(stmt) == DB_ERROR ? DB_ERROR : DB_DONE;
 	pg_args_new(s, &a);
 	sent = PQsendQueryPrepared(d->conn, s->name, s->nparams, a.vals, a.lens,
@@ -999,6 +1014,26 @@ db_pg_exec(struct db *db, const char *sql)
 	}
 	PQclear(res);
 	return r;
+}
+
+int
+db_pg_exec_nowait(struct db *db, const char *sql)
+{
+	struct pg_db *d = pg_db(db);
+
+	if (d->piped >= PG_PIPE_MAX && pg_pipe_sync(d) != DB_OK)
+		return DB_ERROR;
+	if (pg_pipe_enter(d) != DB_OK)
+		return db_pg_exec(db, sql);
+	/* the extended protocol: pipeline mode has no simple query */
+	if (PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL, NULL, 0) !=
+	    1) {
+		pg_fail(d, DB_ERR_TEMP, PQerrorMessage(d->conn));
+		return DB_ERROR;
+	}
+	d->piped++;
+	pg_ok(d);
+	return DB_OK;
 }
 
 int64_t

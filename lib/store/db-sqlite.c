@@ -169,7 +169,9 @@ db_sqlite_step(struct db_stmt *s)
 int
 db_sqlite_step_nowait(struct db_stmt *s)
 {
-	return db_sqlite_step(s);
+	int r = db_sqlite_step(s);
+
+	return r == DB_ROW ? DB_DONE : r;
 }
 
 int64_t
@@ -235,6 +237,12 @@ int
 db_sqlite_exec(struct db *db, const char *sql)
 {
 	return rc(sqlite3_exec(conn(db), sql, NULL, NULL, NULL));
+}
+
+int
+db_sqlite_exec_nowait(struct db *db, const char *sql)
+{
+	return db_sqlite_exec(db, sql);
 }
 
 int64_t

@@ -128,8 +128,9 @@ int db_step(struct db_stmt *s);
  * mode) and read its answer at the connection's next call that waits for
  * one (a statement, db_exec, a transaction or savepoint): a failure is
  * then that call's DB_ERROR with the words of the statement that failed,
- * and the transaction is aborted as it would have been.  Saves a round
- * trip each on a hot path (ingest's participants and rule hits).
+ * and the transaction is aborted as it would have been.  Rows it returns
+ * are dropped.  Saves a round trip each on a hot path (ingest's
+ * participants and rule hits).
  */
 int db_step_nowait(struct db_stmt *s);
 
@@ -169,7 +170,9 @@ int db_exec(struct db *db, const char *sql);
 /*
  * Transactions and savepoints (names are plain identifiers of at most
  * 63 characters; another name is DB_ERROR without touching the
- * database).
+ * database).  db_savepoint is sent as db_step_nowait sends: the unit's
+ * next statement reads its answer.  A RELEASE waits, so that a failure
+ * sent in a unit shows before the unit ends.
  */
 int db_begin(struct db *db, enum db_tx mode);
 int db_commit(struct db *db);
