@@ -12,10 +12,11 @@
  * reads the way SQLite's conversions do (an integer read as text gives
  * its digits); bytea columns are decoded for db_col_blob.
  *
- * Where pipeline mode (libpq 14+) fits: pg_run's PQexecPrepared is one
- * round trip per statement; an INSERT whose answer nobody reads could be
- * sent with PQsendQueryPrepared and its result collected at the next
- * statement that needs one (db.h would need a "no answer" hint).
+ * pg_run's PQexecPrepared is one round trip per statement.  An INSERT
+ * whose answer nobody reads (db_step_nowait) is sent in libpq's pipeline
+ * mode (libpq 14+) instead, and the answers of all such are read at the
+ * next call that waits for the server (pg_pipe_sync): a statement, an
+ * exec (BEGIN, COMMIT, SAVEPOINT ...), a prepare.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -50,6 +51,12 @@
 /* Stale statement names that make a DEALLOCATE round trip worth it. */
 #define PG_STALE_BATCH 16
 
+/*
+ * Statements sent without waiting before their answers are read anyway:
+ * the server's answers must not fill the socket while we only write.
+ */
+#define PG_PIPE_MAX 64
+
 struct pg_db {
 	struct db base;
 	PGconn *conn; /* owned */
@@ -59,6 +66,7 @@ struct pg_db {
 	uint64_t next_name; /* statement names p1, p2 ... */
 	char **stale;	    /* owned: names to DEALLOCATE, nstale of them */
 	size_t nstale;
+	int piped; /* statements sent in pipeline mode, answers not read */
 };
 
 struct pg_param {
@@ -184,6 +192,71 @@ pg_note_changes(struct pg_db *d, PGresult *res)
 			d->changes = strtoll(PQcmdTuples(res), NULL, 10);
 			return;
 		}
+}
+
+/* ---- the pipeline ---- */
+
+/*
+ * Read the answers of every statement sent without waiting, and leave
+ * pipeline mode.  DB_OK, or DB_ERROR with the first failure's words (the
+ * statements after it were skipped, and its transaction is aborted).
+ */
+static int
+pg_pipe_sync(struct pg_db *d)
+{
+	PGresult *res;
+	ExecStatusType st;
+	int r = DB_OK, nulls = 0;
+
+	if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF)
+		return DB_OK;
+	if (PQpipelineSync(d->conn) != 1) {
+		pg_fail(d, DB_ERR_TEMP, PQerrorMessage(d->conn));
+		nulls = d->piped + 1; /* nothing more will come */
+	}
+	/* a NULL ends each statement's answers; the sync's ends them all */
+	while (nulls <= d->piped) {
+		res = PQgetResult(d->conn);
+		if (res == NULL) {
+			if (++nulls > d->piped ||
+			    PQstatus(d->conn) == CONNECTION_BAD) {
+				if (r == DB_OK)
+					pg_fail(d, DB_ERR_TEMP,
+					    PQerrorMessage(d->conn));
+				r = DB_ERROR;
+				break;
+			}
+			continue;
+		}
+		st = PQresultStatus(res);
+		if (st == PGRES_FATAL_ERROR && r == DB_OK) {
+			pg_fail_res(d, res);
+			r = DB_ERROR;
+		}
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (nulls > d->piped)
+		r = DB_ERROR;
+	PQexitPipelineMode(d->conn);
+	d->piped = 0;
+	return r;
+}
+
+/*
+ * Into pipeline mode (a no-op when in it): DB_OK, or DB_ERROR when the
+ * statement is to wait for its answer after all: outside a transaction
+ * block, where only a sync would commit it.
+ */
+static int
+pg_pipe_enter(struct pg_db *d)
+{
+	if (PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF)
+		return DB_OK;
+	if (PQtransactionStatus(d->conn) != PQTRANS_INTRANS)
+		return DB_ERROR;
+	return PQenterPipelineMode(d->conn) == 1 ? DB_OK : DB_ERROR;
 }
 
 /* ---- open and close ---- */
@@ -323,6 +396,7 @@ db_pg_close(struct db *db)
 	struct pg_db *d = pg_db(db);
 	size_t i;
 
+	(void)pg_pipe_sync(d);
 	for (i = 0; i < d->nstale; i++)
 		free(d->stale[i]);
 	free(d->stale);
@@ -413,7 +487,8 @@ pg_flush_stale(struct pg_db *d)
 	char *sql, *p;
 	size_t i, len;
 
-	if (d->nstale == 0 || PQtransactionStatus(d->conn) == PQTRANS_INERROR)
+	if (d->nstale == 0 || PQtransactionStatus(d->conn) == PQTRANS_INERROR ||
+	    PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF)
 		return;
 	len = d->nstale * 40 + 1; /* "DEALLOCATE p<uint64>;" fits 40 */
 	sql = p = xmalloc(len);
@@ -648,30 +723,65 @@ pg_prepare_server(struct pg_stmt *s)
 	return r;
 }
 
+/* The bindings as libpq takes them: values, lengths, formats. */
+struct pg_args {
+	const char **vals; /* owned array of foreign values */
+	int *lens;	   /* owned */
+	int *fmts;	   /* owned */
+};
+
+static void
+pg_args_new(const struct pg_stmt *s, struct pg_args *a)
+{
+	a->vals = xcalloc((size_t)s->nparams + 1, sizeof(*a->vals));
+	a->lens = xcalloc((size_t)s->nparams + 1, sizeof(*a->lens));
+	a->fmts = xcalloc((size_t)s->nparams + 1, sizeof(*a->fmts));
+	for (int i = 0; i < s->nparams; i++) {
+		a->vals[i] = s->params[i].val;
+		a->lens[i] = s->params[i].len;
+		a->fmts[i] = s->params[i].binary;
+	}
+}
+
+static void
+pg_args_free(struct pg_args *a)
+{
+	free(a->vals);
+	free(a->lens);
+	free(a->fmts);
+}
+
+/*
+ * Ready to send s: the pipeline's answers read when s must be prepared
+ * first (a prepare waits for its answer), or when it is full.
+ */
+static int
+pg_ready(struct pg_stmt *s, int piped)
+{
+	struct pg_db *d = s->db;
+
+	if ((!piped || !pg_types_fit(s) || d->piped >= PG_PIPE_MAX) &&
+	    pg_pipe_sync(d) != DB_OK)
+		return DB_ERROR;
+	if (!pg_types_fit(s) && pg_prepare_server(s) != DB_OK)
+		return DB_ERROR;
+	return DB_OK;
+}
+
 /* Run the statement once and keep its rows. */
 static int
 pg_run(struct pg_stmt *s)
 {
 	struct pg_db *d = s->db;
-	const char **vals;
-	int *lens, *fmts, i;
+	struct pg_args a;
 	ExecStatusType st;
 
-	if (!pg_types_fit(s) && pg_prepare_server(s) != DB_OK)
+	if (pg_ready(s, 0) != DB_OK)
 		return DB_ERROR;
-	vals = xcalloc((size_t)s->nparams + 1, sizeof(*vals));
-	lens = xcalloc((size_t)s->nparams + 1, sizeof(*lens));
-	fmts = xcalloc((size_t)s->nparams + 1, sizeof(*fmts));
-	for (i = 0; i < s->nparams; i++) {
-		vals[i] = s->params[i].val;
-		lens[i] = s->params[i].len;
-		fmts[i] = s->params[i].binary;
-	}
-	s->res =
-	    PQexecPrepared(d->conn, s->name, s->nparams, vals, lens, fmts, 0);
-	free(vals);
-	free(lens);
-	free(fmts);
+	pg_args_new(s, &a);
+	s->res = PQexecPrepared(d->conn, s->name, s->nparams, a.vals, a.lens,
+	    a.fmts, 0);
+	pg_args_free(&a);
 	st = PQresultStatus(s->res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		pg_fail_res(d, s->res);
@@ -700,6 +810,31 @@ db_pg_step(struct db_stmt *stmt)
 	if (s->row < s->nrows)
 		s->row++;
 	return s->row < s->nrows ? DB_ROW : DB_DONE;
+}
+
+int
+db_pg_step_nowait(struct db_stmt *stmt)
+{
+	struct pg_stmt *s = pg_stmt(stmt);
+	struct pg_db *d = s->db;
+	struct pg_args a;
+	int sent;
+
+	if (pg_ready(s, 1) != DB_OK)
+		return DB_ERROR;
+	if (pg_pipe_enter(d) != DB_OK)
+		return db_pg_step(stmt) == DB_ERROR ? DB_ERROR : DB_DONE;
+	pg_args_new(s, &a);
+	sent = PQsendQueryPrepared(d->conn, s->name, s->nparams, a.vals, a.lens,
+	    a.fmts, 0);
+	pg_args_free(&a);
+	if (sent != 1) {
+		pg_fail(d, DB_ERR_TEMP, PQerrorMessage(d->conn));
+		return DB_ERROR;
+	}
+	d->piped++;
+	pg_ok(d);
+	return DB_DONE;
 }
 
 /* ---- columns ---- */
@@ -864,6 +999,9 @@ db_pg_exec(struct db *db, const char *sql)
 	ExecStatusType st;
 	int r = DB_OK;
 
+	/* a failure sent before: no COMMIT (it would roll back unsaid) */
+	if (pg_pipe_sync(d) != DB_OK && strncmp(sql, "ROLLBACK", 8) != 0)
+		return DB_ERROR;
 	res = PQexec(d->conn, sql);
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
@@ -876,6 +1014,26 @@ db_pg_exec(struct db *db, const char *sql)
 	}
 	PQclear(res);
 	return r;
+}
+
+int
+db_pg_exec_nowait(struct db *db, const char *sql)
+{
+	struct pg_db *d = pg_db(db);
+
+	if (d->piped >= PG_PIPE_MAX && pg_pipe_sync(d) != DB_OK)
+		return DB_ERROR;
+	if (pg_pipe_enter(d) != DB_OK)
+		return db_pg_exec(db, sql);
+	/* the extended protocol: pipeline mode has no simple query */
+	if (PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL, NULL, 0) !=
+	    1) {
+		pg_fail(d, DB_ERR_TEMP, PQerrorMessage(d->conn));
+		return DB_ERROR;
+	}
+	d->piped++;
+	pg_ok(d);
+	return DB_OK;
 }
 
 int64_t
@@ -892,9 +1050,13 @@ int64_t
 db_pg_last_insert_id(struct db *db)
 {
 	struct pg_db *d = pg_db(db);
-	int in_tx = PQtransactionStatus(d->conn) == PQTRANS_INTRANS;
 	PGresult *res;
 	int64_t id = 0;
+	int in_tx;
+
+	if (pg_pipe_sync(d) != DB_OK)
+		return 0;
+	in_tx = PQtransactionStatus(d->conn) == PQTRANS_INTRANS;
 
 	if (in_tx)
 		PQclear(PQexec(d->conn, "SAVEPOINT triage_lastval"));

@@ -181,6 +181,15 @@ db_sqlite_step(struct db_stmt *s)
 	return rc(sqlite3_step(stmt(s)));
 }
 
+/* SQLite answers in-process: nothing to save by not waiting. */
+int
+db_sqlite_step_nowait(struct db_stmt *s)
+{
+	int r = db_sqlite_step(s);
+
+	return r == DB_ROW ? DB_DONE : r;
+}
+
 int64_t
 db_sqlite_col_int64(struct db_stmt *s, int i)
 {
@@ -285,6 +294,12 @@ db_sqlite_exec(struct db *db, const char *sql)
 		;
 	sqlite3_reset(h);
 	return r == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+int
+db_sqlite_exec_nowait(struct db *db, const char *sql)
+{
+	return db_sqlite_exec(db, sql);
 }
 
 int64_t

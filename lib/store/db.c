@@ -103,31 +103,31 @@ savepoint_sql(char *buf, size_t len, const char *word, const char *name)
 }
 
 static int
-savepoint_exec(struct db *db, const char *word, const char *name)
+savepoint_exec(struct db *db, const char *word, const char *name, int nowait)
 {
 	char sql[96];
 
 	if (savepoint_sql(sql, sizeof(sql), word, name) < 0)
 		return DB_ERROR;
-	return db_exec(db, sql);
+	return nowait ? DISPATCH(db, exec_nowait, db, sql) : db_exec(db, sql);
 }
 
 int
 db_savepoint(struct db *db, const char *name)
 {
-	return savepoint_exec(db, "SAVEPOINT", name);
+	return savepoint_exec(db, "SAVEPOINT", name, 1);
 }
 
 int
 db_release(struct db *db, const char *name)
 {
-	return savepoint_exec(db, "RELEASE SAVEPOINT", name);
+	return savepoint_exec(db, "RELEASE SAVEPOINT", name, 0);
 }
 
 int
 db_rollback_to(struct db *db, const char *name)
 {
-	return savepoint_exec(db, "ROLLBACK TO SAVEPOINT", name);
+	return savepoint_exec(db, "ROLLBACK TO SAVEPOINT", name, 0);
 }
 
 void
@@ -209,6 +209,12 @@ int
 db_step(struct db_stmt *s)
 {
 	return DISPATCH(s, step, s);
+}
+
+int
+db_step_nowait(struct db_stmt *s)
+{
+	return DISPATCH(s, step_nowait, s);
 }
 
 int64_t

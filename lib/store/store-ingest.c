@@ -364,7 +364,7 @@ add_mailbox(struct store *st, int64_t id, const char *mailbox,
 		return -1;
 	db_bind_int64(s, 1, id);
 	store_bind_text(s, 2, mailbox);
-	if (db_step(s) != DB_DONE)
+	if (db_step_nowait(s) != DB_DONE)
 		r = store_sqlerr(st, err, "ticket mailbox");
 	store_release(st, &s);
 	return r;

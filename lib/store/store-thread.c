@@ -234,7 +234,7 @@ store_add_participants(struct store *st, int64_t id, const struct msg *m,
 	if (*m->from.addr != '\0') {
 		db_bind_int64(s, 1, id);
 		store_bind_text(s, 2, m->from.addr);
-		if (db_step(s) != DB_DONE)
+		if (db_step_nowait(s) != DB_DONE)
 			r = store_sqlerr(st, err, "participant");
 		db_reset(s);
 	}
@@ -244,7 +244,7 @@ store_add_participants(struct store *st, int64_t id, const struct msg *m,
 				continue;
 			db_bind_int64(s, 1, id);
 			store_bind_text(s, 2, lists[l]->v[i].addr);
-			if (db_step(s) != DB_DONE)
+			if (db_step_nowait(s) != DB_DONE)
 				r = store_sqlerr(st, err, "participant");
 			db_reset(s);
 		}

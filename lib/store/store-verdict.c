@@ -62,7 +62,7 @@ add_hits(struct store *st, int64_t id, int64_t row, const struct verdict *v,
 		store_bind_text(s, 6, h->target);
 		store_bind_text(s, 7, h->match);
 		db_bind_int(s, 8, h->limit_hit);
-		if (db_step(s) != DB_DONE)
+		if (db_step_nowait(s) != DB_DONE)
 			r = store_sqlerr(st, err, "hit");
 		db_reset(s);
 	}

@@ -970,6 +970,18 @@ store_set_webhooks(struct store *st, const struct conf *c)
 	st->hooks = c;
 }
 
+/* Does a webhook want events of `kind` (so their ids)? */
+static int
+hooks_want(const struct store *st, const char *kind)
+{
+	if (st->hooks == NULL || st->version < 13)
+		return 0;
+	for (size_t i = 0; i < st->hooks->n_webhooks; i++)
+		if (conf_webhook_wants(&st->hooks->webhooks[i], kind))
+			return 1;
+	return 0;
+}
+
 /*
  * The webhooks that want event `event_id` (of `kind`, on ticket `id`)
  * queued beside it, in its transaction (schema 13): every event kind
@@ -1035,9 +1047,12 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 	store_bind_text(s, 6, detail != NULL ? detail : "");
 	if (st->unix_user != NULL)
 		store_bind_text(s, 7, st->unix_user);
-	r = store_step_id(st, s, "insert event", &event_id, err);
+	if (id > 0 && hooks_want(st, kind))
+		r = store_step_id(st, s, "insert event", &event_id, err);
+	else if (db_step_nowait(s) != DB_DONE) /* no id wanted */
+		r = store_sqlerr(st, err, "insert event");
 	store_release(st, &s);
-	if (r == 0 && id > 0)
+	if (r == 0 && event_id > 0)
 		r = queue_webhooks(st, event_id, id, kind, err);
 out:
 	store_release(st, &s);
@@ -1667,7 +1682,8 @@ open_pg(const char *target, const char *password_file, struct store **st_r,
 		memchr(colon + 3, ':', (size_t)(at - colon - 3)) != NULL))
 		return error_set(err, ERR_CONF,
 		    "the database string holds a password: put it in a"
-		    " password_file or PGPASSFILE, not in the configuration");
+		    " password file (password_file or PGPASSFILE), not in the"
+		    " configuration");
 	st = store_new(target);
 	if (connect_db(st, target, 0, password_file, err) < 0 ||
 	    store_pg_migrate(st, err) < 0 || store_own_load(st, err) < 0) {

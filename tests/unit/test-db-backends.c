@@ -389,6 +389,48 @@ t_constraints(void **state)
 	assert_int_equal(db_errclass(f->db), DB_ERR_NONE);
 }
 
+/*
+ * Statements sent without waiting (PostgreSQL's pipeline): their rows
+ * are there for the next statement; a failure among them is the next
+ * waiting call's, with its words and class; a COMMIT after it fails
+ * rather than roll back unsaid, and the rollback works.
+ */
+static void
+t_nowait(void **state)
+{
+	struct fx *f = *state;
+	struct db_stmt *s;
+	char u[16];
+
+	ok(f->db, db_begin(f->db, DB_TX_WRITE));
+	s = prep(f->db, "INSERT INTO t (n, u) VALUES (?1, ?2)");
+	for (int i = 0; i < 150; i++) { /* past the pipeline's cap */
+		snprintf(u, sizeof(u), "u%d", i);
+		ok(f->db, db_bind_int(s, 1, i));
+		ok(f->db, db_bind_text(s, 2, u, -1));
+		assert_int_equal(db_step_nowait(s), DB_DONE);
+		db_reset(s);
+	}
+	assert_int_equal(one_int(f->db, "SELECT sum(n) FROM t"), 149 * 150 / 2);
+	ok(f->db, db_commit(f->db));
+
+	ok(f->db, db_begin(f->db, DB_TX_WRITE));
+	ok(f->db, db_bind_int(s, 1, 1000));
+	ok(f->db, db_bind_text(s, 2, "u7", -1)); /* taken */
+	if (db_step_nowait(s) == DB_DONE) {	 /* PostgreSQL: not yet known */
+		db_reset(s);
+		ok(f->db, db_bind_int(s, 1, 1001));
+		ok(f->db, db_bind_text(s, 2, "fresh", -1));
+		assert_int_equal(db_step_nowait(s), DB_DONE);
+		assert_int_equal(db_commit(f->db), DB_ERROR);
+	}
+	assert_int_equal(db_errclass(f->db), DB_ERR_UNIQUE);
+	db_reset(s);
+	ok(f->db, db_rollback(f->db));
+	db_finalize(s);
+	assert_int_equal(one_int(f->db, "SELECT count(*) FROM t"), 150);
+}
+
 /* A failure rolled back to its savepoint keeps the outer transaction. */
 static void
 t_savepoint(void **state)
@@ -893,8 +935,9 @@ t_pg_failover(void **state)
 	    CASE(t_blob, be), CASE(t_int64, be), CASE(t_utf8, be), \
 	    CASE(t_changes, be), CASE(t_returning, be), \
 	    CASE(t_constraints, be), CASE(t_savepoint, be), CASE(t_reuse, be), \
-	    CASE(t_conversions, be), CASE(t_double_rollback, be), \
-	    CASE(t_finalize, be), CASE(t_exec, be)
+	    CASE(t_nowait, be), CASE(t_conversions, be), \
+	    CASE(t_double_rollback, be), CASE(t_finalize, be), \
+	    CASE(t_exec, be)
 
 int
 main(int argc, char **argv)
