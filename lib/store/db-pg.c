@@ -14,9 +14,11 @@
  *
  * pg_run's PQexecPrepared is one round trip per statement.  An INSERT
  * whose answer nobody reads (db_step_nowait) is sent in libpq's pipeline
- * mode (libpq 14+) instead, and the answers of all such are read at the
- * next call that waits for the server (pg_pipe_sync): a statement, an
- * exec (BEGIN, COMMIT, SAVEPOINT ...), a prepare.
+ * mode (libpq 14+) instead; the next statement that waits (a step, a
+ * one-statement exec: COMMIT, RELEASE ...) is sent at the end of the same
+ * pipeline and its answer kept (pg_pipe_last), so all of them cost one
+ * round trip.  A prepare, a ROLLBACK and a text of several statements
+ * read the pipeline's answers first (pg_pipe_sync) and run alone.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -200,9 +202,11 @@ pg_note_changes(struct pg_db *d, PGresult *res)
  * Read the answers of every statement sent without waiting, and leave
  * pipeline mode.  DB_OK, or DB_ERROR with the first failure's words (the
  * statements after it were skipped, and its transaction is aborted).
+ * With last_r, the last statement's answer is the caller's (*last_r, to
+ * PQclear; NULL when it failed): the one that waits, sent last.
  */
 static int
-pg_pipe_sync(struct pg_db *d)
+pg_pipe_sync(struct pg_db *d, PGresult **last_r)
 {
 	PGresult *res;
 	ExecStatusType st;
@@ -233,6 +237,11 @@ pg_pipe_sync(struct pg_db *d)
 			pg_fail_res(d, res);
 			r = DB_ERROR;
 		}
+		if (last_r != NULL && *last_r == NULL && r == DB_OK &&
+		    nulls == d->piped - 1 && st != PGRES_PIPELINE_SYNC) {
+			*last_r = res;
+			continue;
+		}
 		PQclear(res);
 		if (st == PGRES_PIPELINE_SYNC)
 			break;
@@ -257,6 +266,29 @@ pg_pipe_enter(struct pg_db *d)
 	if (PQtransactionStatus(d->conn) != PQTRANS_INTRANS)
 		return DB_ERROR;
 	return PQenterPipelineMode(d->conn) == 1 ? DB_OK : DB_ERROR;
+}
+
+/*
+ * A statement that waits, sent (`sent`: the PQsend* call's answer) at the
+ * end of the pipeline: one round trip for it and all before it.  DB_OK
+ * with *res_r its answer, or DB_ERROR.
+ */
+static int
+pg_pipe_last(struct pg_db *d, int sent, PGresult **res_r)
+{
+	*res_r = NULL;
+	if (sent != 1) {
+		pg_fail(d, DB_ERR_TEMP, PQerrorMessage(d->conn));
+		(void)pg_pipe_sync(d, NULL);
+		return DB_ERROR;
+	}
+	d->piped++;
+	if (pg_pipe_sync(d, res_r) != DB_OK) {
+		PQclear(*res_r);
+		*res_r = NULL;
+		return DB_ERROR;
+	}
+	return DB_OK;
 }
 
 /* ---- open and close ---- */
@@ -396,7 +428,7 @@ db_pg_close(struct db *db)
 	struct pg_db *d = pg_db(db);
 	size_t i;
 
-	(void)pg_pipe_sync(d);
+	(void)pg_pipe_sync(d, NULL);
 	for (i = 0; i < d->nstale; i++)
 		free(d->stale[i]);
 	free(d->stale);
@@ -756,12 +788,12 @@ pg_args_free(struct pg_args *a)
  * first (a prepare waits for its answer), or when it is full.
  */
 static int
-pg_ready(struct pg_stmt *s, int piped)
+pg_ready(struct pg_stmt *s)
 {
 	struct pg_db *d = s->db;
 
-	if ((!piped || !pg_types_fit(s) || d->piped >= PG_PIPE_MAX) &&
-	    pg_pipe_sync(d) != DB_OK)
+	if ((!pg_types_fit(s) || d->piped >= PG_PIPE_MAX) &&
+	    pg_pipe_sync(d, NULL) != DB_OK)
 		return DB_ERROR;
 	if (!pg_types_fit(s) && pg_prepare_server(s) != DB_OK)
 		return DB_ERROR;
@@ -776,11 +808,20 @@ pg_run(struct pg_stmt *s)
 	struct pg_args a;
 	ExecStatusType st;
 
-	if (pg_ready(s, 0) != DB_OK)
+	if (pg_ready(s) != DB_OK)
 		return DB_ERROR;
 	pg_args_new(s, &a);
-	s->res = PQexecPrepared(d->conn, s->name, s->nparams, a.vals, a.lens,
-	    a.fmts, 0);
+	if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF) {
+		s->res = PQexecPrepared(d->conn, s->name, s->nparams, a.vals,
+		    a.lens, a.fmts, 0);
+	} else if (pg_pipe_last(d,
+		       PQsendQueryPrepared(d->conn, s->name, s->nparams, a.vals,
+			   a.lens, a.fmts, 0),
+		       &s->res) != DB_OK) {
+		pg_args_free(&a);
+		pg_clear_result(s);
+		return DB_ERROR;
+	}
 	pg_args_free(&a);
 	st = PQresultStatus(s->res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -820,7 +861,7 @@ db_pg_step_nowait(struct db_stmt *stmt)
 	struct pg_args a;
 	int sent;
 
-	if (pg_ready(s, 1) != DB_OK)
+	if (pg_ready(s) != DB_OK)
 		return DB_ERROR;
 	if (pg_pipe_enter(d) != DB_OK)
 		return db_pg_step(stmt) == DB_ERROR ? DB_ERROR : DB_DONE;
@@ -999,10 +1040,26 @@ db_pg_exec(struct db *db, const char *sql)
 	ExecStatusType st;
 	int r = DB_OK;
 
-	/* a failure sent before: no COMMIT (it would roll back unsaid) */
-	if (pg_pipe_sync(d) != DB_OK && strncmp(sql, "ROLLBACK", 8) != 0)
+	/*
+	 * One statement ends the pipeline, and its round trip.  A ROLLBACK
+	 * would be skipped after a failure in it: it waits its turn, as a
+	 * text of several statements does (the extended protocol takes
+	 * one).  A failure sent before stops anything else: a COMMIT would
+	 * roll back unsaid.
+	 */
+	if (PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF &&
+	    strncmp(sql, "ROLLBACK", 8) != 0 && strchr(sql, ';') == NULL) {
+		if (pg_pipe_last(d,
+			PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
+			    NULL, 0),
+			&res) != DB_OK)
+			return DB_ERROR;
+	} else if (pg_pipe_sync(d, NULL) != DB_OK &&
+		   strncmp(sql, "ROLLBACK", 8) != 0) {
 		return DB_ERROR;
-	res = PQexec(d->conn, sql);
+	} else {
+		res = PQexec(d->conn, sql);
+	}
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 	    st != PGRES_EMPTY_QUERY) {
@@ -1021,7 +1078,7 @@ db_pg_exec_nowait(struct db *db, const char *sql)
 {
 	struct pg_db *d = pg_db(db);
 
-	if (d->piped >= PG_PIPE_MAX && pg_pipe_sync(d) != DB_OK)
+	if (d->piped >= PG_PIPE_MAX && pg_pipe_sync(d, NULL) != DB_OK)
 		return DB_ERROR;
 	if (pg_pipe_enter(d) != DB_OK)
 		return db_pg_exec(db, sql);
@@ -1054,7 +1111,7 @@ db_pg_last_insert_id(struct db *db)
 	int64_t id = 0;
 	int in_tx;
 
-	if (pg_pipe_sync(d) != DB_OK)
+	if (pg_pipe_sync(d, NULL) != DB_OK)
 		return 0;
 	in_tx = PQtransactionStatus(d->conn) == PQTRANS_INTRANS;
 
