@@ -301,3 +301,33 @@ db_busy_timeout(struct db *db, int ms)
 {
 	DISPATCH(db, busy_timeout, db, ms);
 }
+
+int
+db_listen(struct db *db, const char *channel)
+{
+	if (db->backend != DB_PG)
+		return DB_OK;
+	return savepoint_exec(db, "LISTEN", channel);
+}
+
+int
+db_wait_fd(struct db *db)
+{
+#ifdef TRIAGE_HAVE_PG
+	if (db->backend == DB_PG)
+		return db_pg_wait_fd(db);
+#endif
+	(void)db;
+	return -1;
+}
+
+int
+db_notified(struct db *db)
+{
+#ifdef TRIAGE_HAVE_PG
+	if (db->backend == DB_PG)
+		return db_pg_notified(db);
+#endif
+	(void)db;
+	return 0;
+}
