@@ -6,6 +6,8 @@
  * with webhooks configured, their sender, like the outbox's.
  * They share a database connection of their own, so neither holds up
  * the committer; a hung SMTP exchange of either is cut by cron_free().
+ * On PostgreSQL a listener thread on a third connection wakes the
+ * outbox job when any instance queued mail.
  */
 #include "engine-private.h"
 
@@ -20,6 +22,7 @@
 #include "outbox-run.h"
 #include "report-mail.h"
 #include "sla-run.h"
+#include "store-outbox.h"
 #include "store.h"
 #include "webhook-run.h"
 #include "xalloc.h"
@@ -44,6 +47,11 @@ struct engine_jobs {
 	struct sla_hours *report_zone;	/* owned */
 	struct webhook_run_opts hooks;
 	int webhook_job; /* in cron; -1: no webhooks */
+	/* PostgreSQL: the listener's thread and its connection, which
+	   LISTENs for queued rows and wakes the outbox job */
+	struct ticker *listener; /* owned; NULL: none */
+	struct store *listen_st; /* owned; the listener's alone */
+	int listen_failed;	 /* the last attempt was logged */
 };
 
 static const struct log_where outbox_where = { .component = "outbox" };
@@ -139,6 +147,50 @@ outbox_turn(struct ticker *t, void *arg)
 		log_sink_say(&j->log, LOG_LVL_WARN, &outbox_where,
 		    "database: %s; trying again", err.msg);
 	return outbox_run_wait(j->st, &j->outbox, &res);
+}
+
+/*
+ * The listener: a connection of its own LISTENs for the notification a
+ * transaction that queued outbox rows sends (store-outbox.h), here or on
+ * another host, and wakes the outbox job; the job's timer stays the
+ * fallback.  It polls in slices of LISTEN_SLICE_MS so that a stop is
+ * seen within the ticker's grace.
+ */
+#define LISTEN_SLICE_MS 1000
+#define LISTEN_RETRY_S 5
+
+static int64_t
+listen_turn(struct ticker *t, void *arg)
+{
+	struct engine_jobs *j = arg;
+	struct error err = { 0 };
+	int n;
+
+	(void)t;
+	if (j->listen_st == NULL) {
+		if (store_open(j->c->database, &j->listen_st, &err) < 0 ||
+		    store_outbox_listen(j->listen_st, &err) < 0) {
+			if (!j->listen_failed)
+				log_sink_say(&j->log, LOG_LVL_WARN,
+				    &outbox_where, "listen: %s; trying again",
+				    err.msg);
+			j->listen_failed = 1;
+			store_close(&j->listen_st);
+			return LISTEN_RETRY_S;
+		}
+		j->listen_failed = 0;
+		/* rows queued while nobody listened */
+		cron_wake(j->cron, j->outbox_job);
+	}
+	n = store_outbox_wait(j->listen_st, LISTEN_SLICE_MS, &err);
+	if (n > 0)
+		cron_wake(j->cron, j->outbox_job);
+	if (n >= 0)
+		return 0;
+	log_sink_say(&j->log, LOG_LVL_WARN, &outbox_where,
+	    "listen: %s; listening again", err.msg);
+	store_close(&j->listen_st);
+	return LISTEN_RETRY_S;
 }
 
 /* Waits whose --until has come go back to their owners (desk.h). */
@@ -248,7 +300,9 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 		(void)cron_add(j->cron, report_turn, j);
 	if (c->n_webhooks > 0)
 		j->webhook_job = cron_add(j->cron, webhook_turn, j);
-	if (cron_start(j->cron, &terr) < 0) {
+	if (cron_start(j->cron, &terr) < 0 ||
+	    (c->has_smtp && store_target_is_server(c->database) &&
+		ticker_start(listen_turn, j, &j->listener, &terr) < 0)) {
 		engine_jobs_free(&j);
 		return error_set(err, ERR_INTERNAL, "outbox and sla %s",
 		    terr.msg);
@@ -273,6 +327,9 @@ engine_jobs_free(struct engine_jobs **jp)
 
 	if (j == NULL)
 		return;
+	/* the listener first: it wakes the cron */
+	ticker_free(&j->listener, 0);
+	store_close(&j->listen_st);
 	/* the job in hand ends first; a hung SMTP exchange is cut */
 	cron_free(&j->cron);
 	store_close(&j->st);
