@@ -3,6 +3,8 @@
  * backing off until T and why, what the last poll found), from the
  * status file the daemon keeps beside the database, plus the database's
  * own counts.  The CLI needs neither the daemon's secrets nor a socket.
+ * On a database several triaged share (PostgreSQL) there is no file:
+ * cli-status-shared.c reads the instances and leases tables instead.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "cli-status-private.h"
 #include "cli.h"
 #include "conf.h"
 #include "mailbox.h"
@@ -25,8 +28,10 @@
 #include "xalloc.h"
 
 struct status_view {
-	int have;    /* a status file was read */
-	int running; /* its pid is alive */
+	int is_shared;		      /* the database is a server's */
+	struct status_shared *shared; /* owned: its instances and leases */
+	int have;		      /* a status file was read */
+	int running;		      /* its pid is alive */
 	pid_t pid;
 	int64_t updated;
 	struct mailbox_status *v; /* owned */
@@ -57,8 +62,8 @@ pid_alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-static void
-iso_time(int64_t t, char *buf, size_t len)
+void
+status_iso_time(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -104,22 +109,39 @@ print_breaches(const struct status_view *sv)
 		    b->v[i].n);
 	printf("%s\n", b->n > 0 ? ")" : "");
 	if (b->total > 0) {
-		iso_time(b->oldest_deadline, when, sizeof(when));
+		status_iso_time(b->oldest_deadline, when, sizeof(when));
 		printf("  oldest: ticket #%" PRId64 ", %s clock, due %s\n",
 		    b->oldest_id, b->oldest_clock, when);
 	}
 }
 
+/* The status file beside an SQLite database (the one triaged's). */
 static void
-read_counts(const struct conf *conf, struct status_view *sv)
+read_status_file(const char *db, struct status_view *sv)
+{
+	struct error err = { 0 };
+	char *path = mailbox_status_path(db);
+	int r;
+
+	r = mailbox_status_read(path, &sv->pid, &sv->updated, &sv->v, &sv->n,
+	    &err);
+	if (r < 0 && err.code != ERR_NOTFOUND)
+		fprintf(stderr, "triage: %s\n", err.msg);
+	sv->have = r == 0;
+	sv->running = sv->have && pid_alive(sv->pid);
+	free(path);
+}
+
+static void
+read_counts(const struct conf *conf, const char *db, struct status_view *sv)
 {
 	struct error err = { 0 };
 	struct store *st = NULL;
 
 	/* no database yet is said by the status; do not create one */
-	if (access(conf->database, F_OK) != 0)
+	if (!sv->is_shared && access(db, F_OK) != 0)
 		return;
-	if (store_open_read(conf->database, &st, &err) < 0) {
+	if (store_open_read(db, &st, &err) < 0) {
 		fprintf(stderr, "triage: %s\n", err.msg);
 		return;
 	}
@@ -141,6 +163,8 @@ read_counts(const struct conf *conf, struct status_view *sv)
 		    &sv->n_hooks, &err) < 0))
 		sv->have_counts = 0;
 	read_breaches(conf, st, sv);
+	if (sv->is_shared && status_shared_read(st, &sv->shared, &err) < 0)
+		fprintf(stderr, "triage: instances and leases: %s\n", err.msg);
 	store_close(&st);
 }
 
@@ -170,11 +194,15 @@ print_text(const struct status_view *sv)
 {
 	char when[32], line[1024];
 
-	if (!sv->have) {
+	if (sv->shared != NULL) {
+		status_shared_print(sv->shared);
+	} else if (sv->is_shared) {
+		printf("triaged: unknown (the database could not be read)\n");
+	} else if (!sv->have) {
 		printf("triaged: no status yet (has it run with this "
 		       "database?)\n");
 	} else {
-		iso_time(sv->updated, when, sizeof(when));
+		status_iso_time(sv->updated, when, sizeof(when));
 		printf("triaged: %s (pid %ld), state as of %s\n",
 		    sv->running ? "running" : "not running", (long)sv->pid,
 		    when);
@@ -234,19 +262,19 @@ json_counts(const struct mailbox_counts *c)
 	return o;
 }
 
-static json_object *
-json_time(int64_t t)
+json_object *
+status_json_time(int64_t t)
 {
 	char buf[32];
 
 	if (t == 0)
 		return NULL;
-	iso_time(t, buf, sizeof(buf));
+	status_iso_time(t, buf, sizeof(buf));
 	return json_object_new_string(buf);
 }
 
-static json_object *
-json_mailbox(const struct mailbox_status *s)
+json_object *
+status_json_mailbox(const struct mailbox_status *s)
 {
 	json_object *o = json_object_new_object();
 
@@ -256,13 +284,13 @@ json_mailbox(const struct mailbox_status *s)
 	json_object_object_add(o, "connected",
 	    json_object_new_boolean(s->connected));
 	json_object_object_add(o, "idle", json_object_new_boolean(s->idle));
-	json_object_object_add(o, "until", json_time(s->until));
+	json_object_object_add(o, "until", status_json_time(s->until));
 	json_object_object_add(o, "failures",
 	    json_object_new_int((int)s->failures));
 	json_object_object_add(o, "last_error",
 	    s->last_error[0] != '\0' ? json_object_new_string(s->last_error) :
 				       NULL);
-	json_object_object_add(o, "last_poll", json_time(s->last_sync));
+	json_object_object_add(o, "last_poll", status_json_time(s->last_sync));
 	json_object_object_add(o, "uidvalidity",
 	    json_object_new_int64(s->uidvalidity));
 	json_object_object_add(o, "last_uid",
@@ -348,28 +376,39 @@ json_breaches(json_object *root, const struct status_view *sv)
 		json_object_object_add(old, "clock",
 		    json_object_new_string(b->oldest_clock));
 		json_object_object_add(old, "deadline",
-		    json_time(b->oldest_deadline));
+		    status_json_time(b->oldest_deadline));
 	}
 	json_object_object_add(o, "oldest", old);
 	json_object_object_add(root, "sla_breaches", o);
 }
 
+/* "daemon" and "mailboxes" from the status file. */
 static void
-print_json(const struct status_view *sv)
+json_file_status(json_object *root, const struct status_view *sv)
 {
-	json_object *root = json_object_new_object(), *d, *a;
+	json_object *d = json_object_new_object(), *a;
 
-	d = json_object_new_object();
 	json_object_object_add(d, "running",
 	    json_object_new_boolean(sv->running));
 	json_object_object_add(d, "pid",
 	    sv->have ? json_object_new_int64(sv->pid) : NULL);
-	json_object_object_add(d, "updated", json_time(sv->updated));
+	json_object_object_add(d, "updated", status_json_time(sv->updated));
 	json_object_object_add(root, "daemon", d);
 	a = json_object_new_array();
 	for (size_t i = 0; i < sv->n; i++)
-		json_object_array_add(a, json_mailbox(&sv->v[i]));
+		json_object_array_add(a, status_json_mailbox(&sv->v[i]));
 	json_object_object_add(root, "mailboxes", a);
+}
+
+static void
+print_json(const struct status_view *sv)
+{
+	json_object *root = json_object_new_object();
+
+	if (sv->shared != NULL)
+		status_shared_json(sv->shared, root);
+	else
+		json_file_status(root, sv);
 	for (size_t i = 0; sv->have_counts && i < 4; i++)
 		json_object_object_add(root, count_names[i],
 		    json_object_new_int64(sv->counts[i]));
@@ -388,18 +427,21 @@ cli_status(struct cli *cli, int argc, char **argv)
 	struct conf_errors errs = { 0 };
 	struct status_view sv = { 0 };
 	struct conf *conf = NULL;
-	struct error err = { 0 };
-	char *path = NULL;
+	const char *db = getenv("TRIAGE_DB");
 	int json = 0, ch, r;
 
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "db", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
+		if (ch == 'j')
+			json = 1;
+		else if (ch == 'd')
+			db = optarg;
+		else
 			return cli_usage(cli_find("status"));
-		json = 1;
 	}
 	if (optind != argc)
 		return cli_usage(cli_find("status"));
@@ -410,13 +452,12 @@ cli_status(struct cli *cli, int argc, char **argv)
 		conf_errors_clear(&errs);
 		return CLI_USAGE;
 	}
-	path = mailbox_status_path(conf->database);
-	r = mailbox_status_read(path, &sv.pid, &sv.updated, &sv.v, &sv.n, &err);
-	if (r < 0 && err.code != ERR_NOTFOUND)
-		fprintf(stderr, "triage: %s\n", err.msg);
-	sv.have = r == 0;
-	sv.running = sv.have && pid_alive(sv.pid);
-	read_counts(conf, &sv);
+	if (db == NULL || *db == '\0')
+		db = conf->database;
+	sv.is_shared = store_target_is_server(db);
+	if (!sv.is_shared)
+		read_status_file(db, &sv);
+	read_counts(conf, db, &sv);
 	if (json)
 		print_json(&sv);
 	else
@@ -425,7 +466,9 @@ cli_status(struct cli *cli, int argc, char **argv)
 	store_outbox_free(&sv.failed, sv.n_failed);
 	store_webhook_free(&sv.hooks, sv.n_hooks);
 	sla_breaches_clear(&sv.breaches);
-	free(path);
+	/* a shared database that could not be read: status unknown */
+	r = sv.is_shared && sv.shared == NULL ? CLI_TEMPFAIL : CLI_OK;
+	status_shared_free(&sv.shared);
 	conf_free(&conf);
-	return CLI_OK;
+	return r;
 }

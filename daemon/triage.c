@@ -82,7 +82,7 @@ static const struct cli_cmd commands[] = {
 	    "Check rule files, test them on a message, or replay stored mail "
 	    "through them",
 	    0 },
-	{ "status", cli_status, "[--json]",
+	{ "status", cli_status, "[--json] [--db FILE]",
 	    "The daemon's mailboxes and the database's counts", 0 },
 	{ "report", cli_report,
 	    "[--since 7d | --from DATE [--to DATE]] "

@@ -354,22 +354,17 @@ parse_status(char *line, struct mailbox_status *s)
 	return 0;
 }
 
-int
-mailbox_status_read(const char *path, pid_t *pid_r, int64_t *updated_r,
+/* The status text from `fp`; `what` names it in an error. */
+static int
+status_read_stream(FILE *fp, const char *what, pid_t *pid_r, int64_t *updated_r,
     struct mailbox_status **v_r, size_t *n_r, struct error *err)
 {
 	struct mailbox_status *v = NULL;
 	char line[STATUS_LINE_MAX], *f[3];
 	size_t n = 0;
 	uint64_t pid, updated;
-	FILE *fp;
 	int r = -1;
 
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		return error_set(err,
-		    errno == ENOENT ? ERR_NOTFOUND : ERR_INTERNAL, "%s: %s",
-		    path, strerror(errno));
 	if (fgets(line, sizeof(line), fp) == NULL)
 		goto bad;
 	line[strcspn(line, "\n")] = '\0';
@@ -391,9 +386,44 @@ mailbox_status_read(const char *path, pid_t *pid_r, int64_t *updated_r,
 	r = 0;
 	goto out;
 bad:
-	error_set(err, ERR_INTERNAL, "%s: not a triaged status file", path);
+	error_set(err, ERR_INTERNAL, "%s: not a triaged status", what);
 out:
 	free(v);
+	return r;
+}
+
+int
+mailbox_status_read(const char *path, pid_t *pid_r, int64_t *updated_r,
+    struct mailbox_status **v_r, size_t *n_r, struct error *err)
+{
+	FILE *fp;
+	int r;
+
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return error_set(err,
+		    errno == ENOENT ? ERR_NOTFOUND : ERR_INTERNAL, "%s: %s",
+		    path, strerror(errno));
+	r = status_read_stream(fp, path, pid_r, updated_r, v_r, n_r, err);
+	fclose(fp);
+	return r;
+}
+
+int
+mailbox_status_parse(const char *text, const char *what, pid_t *pid_r,
+    int64_t *updated_r, struct mailbox_status **v_r, size_t *n_r,
+    struct error *err)
+{
+	FILE *fp;
+	int r;
+
+	if (*text == '\0') /* a size of 0 is fmemopen's EINVAL */
+		return error_set(err, ERR_INTERNAL, "%s: no status", what);
+	fp = fmemopen((void *)text, strlen(text), "r");
+	if (fp == NULL)
+		return error_set(err, ERR_INTERNAL, "%s: %s", what,
+		    strerror(errno));
+	r = status_read_stream(fp, what, pid_r, updated_r, v_r, n_r, err);
 	fclose(fp);
 	return r;
 }

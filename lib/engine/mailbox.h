@@ -118,5 +118,13 @@ int mailbox_status_write(const char *path, pid_t pid, int64_t now,
  */
 int mailbox_status_read(const char *path, pid_t *pid_r, int64_t *updated_r,
     struct mailbox_status **v_r, size_t *n_r, struct error *err);
+/*
+ * The same from the file's text in a string (a triaged on a PostgreSQL
+ * database keeps it in its instances row); `what` names it in an
+ * error.  An empty or malformed text is ERR_INTERNAL.
+ */
+int mailbox_status_parse(const char *text, const char *what, pid_t *pid_r,
+    int64_t *updated_r, struct mailbox_status **v_r, size_t *n_r,
+    struct error *err);
 
 #endif

@@ -72,8 +72,8 @@ int store_lease_take(struct store *st, const char *name, const char *owner,
 int store_lease_renew(struct store *st, const char *name, const char *owner,
     int64_t epoch, int ttl_ms, struct error *err);
 /* Give our lease back at once (owner "", expired); 0 or -1 with err. */
-int store_lease_release(struct store *st, const char *name,
-    const char *owner, int64_t epoch, struct error *err);
+int store_lease_release(struct store *st, const char *name, const char *owner,
+    int64_t epoch, struct error *err);
 /*
  * Inside the caller's transaction: 1 when `owner` holds `name` at
  * `epoch` unexpired, and the row is locked against a takeover until the
@@ -84,8 +84,8 @@ int store_lease_release(struct store *st, const char *name,
 int store_lease_check(struct store *st, const char *name, const char *owner,
     int64_t epoch, struct error *err);
 /* Every lease whose name starts with `prefix` ("" for all), by name. */
-int store_leases(struct store *st, const char *prefix,
-    struct store_lease **v_r, size_t *n_r, struct error *err);
+int store_leases(struct store *st, const char *prefix, struct store_lease **v_r,
+    size_t *n_r, struct error *err);
 void store_leases_free(struct store_lease **vp, size_t n);
 
 /* ---- flag/move progress of a mailbox ---- */
@@ -100,8 +100,8 @@ int store_mailbox_acted(struct store *st, const char *mailbox,
 /* ---- instances ---- */
 
 struct store_instance {
-	char *id;	   /* owned: "host:pid:start" */
-	char *host;	   /* owned */
+	char *id;   /* owned: "host:pid:start" */
+	char *host; /* owned */
 	int64_t pid;
 	int64_t started;   /* s since 1970 */
 	int64_t heartbeat; /* ms, database clock */
@@ -113,11 +113,10 @@ struct store_instance {
 int store_instance_beat(struct store *st, const struct store_instance *me,
     struct error *err);
 /* Remove our row (a clean stop); 0 or -1 with err. */
-int store_instance_remove(struct store *st, const char *id,
-    struct error *err);
+int store_instance_remove(struct store *st, const char *id, struct error *err);
 /* Every instance, newest heartbeat first. */
-int store_instances(struct store *st, struct store_instance **v_r,
-    size_t *n_r, struct error *err);
+int store_instances(struct store *st, struct store_instance **v_r, size_t *n_r,
+    struct error *err);
 void store_instances_free(struct store_instance **vp, size_t n);
 
 #endif

@@ -1,8 +1,8 @@
 #!/bin/bash
-# The store's own unit suites on PostgreSQL: test-store, test-store-report
-# and test-desk open every fresh store through test_store_fresh(), which
-# empties the database TRIAGE_PG_TARGET names instead of making a new
-# SQLite file.  Then the CLI on the same database: a piped message
+# The store's own unit suites on PostgreSQL: test-store, test-store-report,
+# test-desk and test-store-lease open every fresh store through
+# test_store_fresh(), which empties the database TRIAGE_PG_TARGET names
+# instead of making a new SQLite file.  Then the CLI on the same database: a piped message
 # becomes a ticket, the queue lists it, a claim takes it, a search finds
 # it, a database string holding a password is refused.
 set -eu
@@ -10,7 +10,7 @@ set -eu
 
 pg_start
 export TRIAGE_PG_TARGET=$PG_TARGET
-for t in test-store test-store-report test-desk; do
+for t in test-store test-store-report test-desk test-store-lease; do
 	"$TRIAGE_BUILD_DIR/tests/$t"
 done
 

@@ -175,6 +175,61 @@ test_file_roundtrip(void **state)
 	rmdir(dir);
 }
 
+/*
+ * The file's text held in a string (an instances row on PostgreSQL)
+ * parses to the same records; an empty or foreign text is refused.
+ */
+static void
+test_text_parse(void **state)
+{
+	static const char *const bad[] = { "", "hello\n",
+		"triaged-status 1\t12\n", "triaged-status 1\t12\t7\nsales\n" };
+	char dir[128], *path, *db, *text;
+	struct mailbox_status in[3], *out = NULL;
+	size_t n = 0, len = 0;
+	pid_t pid = 0;
+	int64_t updated = 0;
+	struct error err = { 0 };
+
+	(void)state;
+	assert_int_equal(test_tmpdir(dir, sizeof(dir), "mailbox"), 0);
+	assert_true(asprintf(&db, "%s/triage.db", dir) > 0);
+	path = mailbox_status_path(db);
+	for (size_t i = 0; i < 3; i++)
+		make_status(&fmt_cases[i], &in[i]);
+	assert_int_equal(mailbox_status_write(path, 77, T0 + 9, in, 3, &err),
+	    0);
+	text = test_read(path, &len);
+	assert_int_equal(
+	    mailbox_status_parse(text, "row", &pid, &updated, &out, &n, &err),
+	    0);
+	assert_int_equal(pid, 77);
+	assert_int_equal(updated, T0 + 9);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		char a[1024], b[1024];
+
+		mailbox_status_format(&in[i], a, sizeof(a));
+		mailbox_status_format(&out[i], b, sizeof(b));
+		assert_string_equal(a, b);
+	}
+	free(out);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		out = NULL;
+		assert_int_equal(mailbox_status_parse(bad[i], "row", &pid,
+				     &updated, &out, &n, &err),
+		    -1);
+		assert_int_equal(err.code, ERR_INTERNAL);
+		assert_non_null(strstr(err.msg, "row"));
+		assert_null(out);
+	}
+	free(text);
+	unlink(path);
+	free(path);
+	free(db);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -183,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_line_several_and_truncated),
 		cmocka_unit_test(test_success_clears_error),
 		cmocka_unit_test(test_file_roundtrip),
+		cmocka_unit_test(test_text_parse),
 	};
 
 	setenv("TZ", "UTC", 1);
