@@ -23,7 +23,6 @@
 #include "outbox-run.h"
 #include "report-mail.h"
 #include "sla-run.h"
-#include "store-lease.h"
 #include "store-outbox.h"
 #include "store.h"
 #include "webhook-run.h"
@@ -51,9 +50,7 @@ struct engine_jobs {
 	int webhook_job; /* in cron; -1: no webhooks */
 	/* PostgreSQL: the listener's thread and its connection, which
 	   LISTENs for queued rows and wakes the outbox job */
-	int64_t sla_epoch;	 /* ours while sla_lead is 1 */
-	int sla_lead;		 /* 1: we hold the sla lease; 0: another
-				    instance does; -1: not asked yet */
+	struct sla_lead lead;	 /* the sla lease: who runs the SLA jobs */
 	struct ticker *listener; /* owned; NULL: none */
 	struct store *listen_st; /* owned; the listener's alone */
 	int listen_failed;	 /* the last attempt was logged */
@@ -116,6 +113,13 @@ jobs_store(struct engine_jobs *j, const struct log_where *where)
 	}
 	/* events it writes ("forwarded", "reminded") reach webhooks too */
 	store_set_webhooks(j->st, j->c);
+	/*
+	 * On SQLite this is the one triaged (engine-lock.c): leases
+	 * another holds are a killed triaged's, given back at once.
+	 */
+	j->lead.sole = !store_target_is_server(j->c->database);
+	if (j->lead.sole && store_outbox_release_others(j->st, &err) < 0)
+		log_sink_say(&j->log, LOG_LVL_WARN, where, "%s", err.msg);
 	return 0;
 }
 
@@ -216,46 +220,6 @@ waits_over(struct store *st, const struct conf *c, const struct log_sink *log)
 		    "%zu wait%s over: claimed again", n, n == 1 ? "" : "s");
 }
 
-/*
- * The SLA pass and the digest run on one instance of those sharing the
- * database: the holder of the sla lease (store-lease.h), taken or
- * renewed at each turn.  It outlives two turns and a slow one (the
- * digest's SMTP exchange); when its holder dies, another instance takes
- * it over at its next turn after the expiry.
- */
-#define SLA_LEASE_SLACK_S 300
-
-static int
-sla_leader(struct engine_jobs *j)
-{
-	int64_t interval = j->sla.interval_s > 0 ? j->sla.interval_s : 60;
-	int64_t ttl_s = 2 * interval + SLA_LEASE_SLACK_S;
-	struct error err = { 0 };
-	char *holder = NULL;
-	int r, was = j->sla_lead;
-
-	r = store_lease_take(j->st, STORE_LEASE_SLA, store_owner_id(j->st),
-	    ttl_s > INT32_MAX / 1000 ? INT32_MAX : (int)(ttl_s * 1000),
-	    &j->sla_epoch, &holder, &err);
-	if (r < 0) {
-		log_sink_say(&j->log, LOG_LVL_WARN, &sla_where,
-		    "sla lease: %s; trying again", err.msg);
-		return 0;
-	}
-	j->sla_lead = r;
-	if (r == 1 && was != 1)
-		log_sink_say(&j->log, LOG_LVL_NOTICE, &sla_where,
-		    "this instance runs the SLA pass and digest (lease epoch"
-		    " %lld)",
-		    (long long)j->sla_epoch);
-	else if (r == 0 && was != 0)
-		log_sink_say(&j->log, LOG_LVL_NOTICE, &sla_where,
-		    "the SLA pass and digest run on %s",
-		    holder != NULL ? holder : "another instance");
-	free(holder);
-	return r;
-}
-
 /* One look at the SLA clocks; returns the seconds until the next. */
 static int64_t
 sla_turn(struct ticker *t, void *arg)
@@ -268,7 +232,7 @@ sla_turn(struct ticker *t, void *arg)
 	j->sla.cut = ticker_cut(t); /* SMTP publishes its socket there */
 	if (jobs_store(j, &sla_where) < 0)
 		return sla_run_wait(&j->sla, &res, 0);
-	if (!sla_leader(j))
+	if (!sla_run_lead(j->st, &j->sla, &j->lead))
 		return sla_run_wait(&j->sla, &res, store_now(j->st));
 	waits_over(j->st, j->c, &j->log);
 	r = sla_run_remind(j->st, j->c, j->a, &j->sc, &j->sla, &res, &err);
@@ -325,7 +289,7 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 	j->log = *log;
 	j->outbox_job = -1;
 	j->webhook_job = -1;
-	j->sla_lead = -1;
+	j->lead = (struct sla_lead)SLA_LEAD_INIT;
 	outbox_opts(c, log, &j->outbox);
 	webhook_opts(c, log, &j->hooks);
 	sla_opts(c, log, &j->sla);
@@ -372,7 +336,6 @@ void
 engine_jobs_free(struct engine_jobs **jp)
 {
 	struct engine_jobs *j = *jp;
-	struct error err = { 0 };
 
 	if (j == NULL)
 		return;
@@ -382,11 +345,7 @@ engine_jobs_free(struct engine_jobs **jp)
 	/* the job in hand ends first; a hung SMTP exchange is cut */
 	cron_free(&j->cron);
 	/* another instance takes the SLA pass over at once */
-	if (j->sla_lead == 1 &&
-	    store_lease_release(j->st, STORE_LEASE_SLA, store_owner_id(j->st),
-		j->sla_epoch, &err) < 0)
-		log_sink_say(&j->log, LOG_LVL_WARN, &sla_where, "sla lease: %s",
-		    err.msg);
+	sla_run_resign(j->st, &j->sla, &j->lead);
 	store_close(&j->st);
 	sla_run_conf_clear(&j->sc);
 	sla_hours_free(&j->report_hours);

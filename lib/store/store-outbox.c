@@ -605,6 +605,25 @@ store_outbox_next(struct store *st, int64_t *at_r, struct error *err)
 }
 
 int
+store_outbox_release_others(struct store *st, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	int r;
+
+	r = store_prepare(st, &s,
+	    "UPDATE outbox SET locked_until = 0 WHERE state = 'pending'"
+	    " AND locked_until > 0 AND locked_by <> ?1",
+	    err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, store_owner_id(st));
+	if (db_step(s) != DB_DONE)
+		r = store_sqlerr(st, err, "outbox leases");
+	store_release(st, &s);
+	return r;
+}
+
+int
 store_outbox_listen(struct store *st, struct error *err)
 {
 	if (db_backend(st->db) != DB_PG)

@@ -91,6 +91,14 @@ int store_outbox_claim(struct store *st, int lease_ms,
     struct store_outbox *row_r, struct error *err);
 
 /*
+ * Give back every send lease but ours (locked_by kept: their holders
+ * stay fenced off), for a sender that knows it is the only one on its
+ * database: triaged on SQLite, under its lock, where any other holder
+ * is a triaged that died (SIGKILL) with rows in hand.  0 or -1 with err.
+ */
+int store_outbox_release_others(struct store *st, struct error *err);
+
+/*
  * Waking the senders.  Each transaction that queues rows (store_outbox_
  * add, store_outbox_requeue) notifies once, just before its COMMIT, on
  * PostgreSQL (pg_notify; never one per row).  store_outbox_listen: this

@@ -163,6 +163,31 @@ test_stale_sender(void **state)
 	store_close(&b);
 }
 
+/*
+ * A sole sender (triaged on SQLite after a SIGKILL) gives back the dead
+ * one's leases at once; the dead one stays fenced off.
+ */
+static void
+test_release_others(void **state)
+{
+	struct store *a, *b;
+	struct error err = { 0 };
+	int64_t id;
+
+	(void)state;
+	open_pair("others", &a, &b);
+	id = queue(a);
+	assert_int_equal(claim(a, LONG_LEASE_MS), id);
+	assert_int_equal(claim(b, LONG_LEASE_MS), 0);
+	assert_int_equal(store_outbox_release_others(b, &err), 0);
+	assert_int_equal(claim(b, LONG_LEASE_MS), id);
+	assert_int_equal(store_outbox_retry(a, id, 0, "451", &err), -1);
+	assert_int_equal(err.code, ERR_REFUSED);
+	assert_int_equal(store_outbox_progress(b, id, 1, 1, NULL, &err), 0);
+	store_close(&a);
+	store_close(&b);
+}
+
 /* Every notification that arrives within `ms` of quiet. */
 static int
 notifications(struct store *st, int first_ms)
@@ -242,6 +267,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_claims_share),
 		cmocka_unit_test(test_stale_sender),
+		cmocka_unit_test(test_release_others),
 		cmocka_unit_test(test_notify_once),
 	};
 
