@@ -388,6 +388,12 @@ once_outbox(struct store *st, const struct conf *c, const struct log_sink *log)
 	if (!c->has_smtp)
 		return 0;
 	outbox_opts(c, log, &o);
+	/* the one triaged on SQLite: a killed one's rows are ours now */
+	if (!store_target_is_server(c->database) &&
+	    store_outbox_release_others(st, &err) < 0) {
+		log_sink_say(log, LOG_LVL_WARN, &outbox_where, "%s", err.msg);
+		error_clear(&err);
+	}
 	if (outbox_run_drain(st, c, NULL, &o, &res, &err) < 0) {
 		log_sink_say(log, LOG_LVL_WARN, &outbox_where, "%s", err.msg);
 		return -1;

@@ -9,6 +9,9 @@
 #     job of triaged) started at once: every mail reaches the server
 #     exactly once (counted by Message-ID at the sink), every row is
 #     sent, the senders' counts add up to 200 and more than one sent.
+#  3. triaged's jobs (itest-outbox-wake): a row queued by another
+#     connection after their first pass is sent well before the timer's
+#     next pass (3.5 s later): the listener heard the transaction's pg_notify.
 # OUTBOX_PG_ONE_OWNER=1 gives the senders one owner id, so that their
 # leases do not keep them apart: then this test must fail (a check that
 # it can).
@@ -67,5 +70,21 @@ busy=$(awk '$2 > 0' "$HARNESS_DIR"/send.[0-9] | wc -l)
 if grep -q Sanitizer "$HARNESS_DIR"/send.*.err; then
 	cat "$HARNESS_DIR"/send.*.err >&2
 	fail "a sender reported memory errors"
+fi
+
+# 3. The timer at its longest: a pass every 5 s.
+sed 's/^poll_interval = 1;/poll_interval = 30;/' "$HARNESS_DIR/triage.conf" \
+    >"$HARNESS_DIR/wake.conf"
+grep -q '^poll_interval = 30;' "$HARNESS_DIR/wake.conf" || fail "poll_interval"
+out=$("$ITEST_DIR/itest-outbox-wake" -c "$HARNESS_DIR/wake.conf" \
+    -d "$PG_TARGET" 2>"$HARNESS_DIR/wake.err") ||
+	{ cat "$HARNESS_DIR/wake.err" >&2; fail "the queued row was not sent"; }
+echo "$out"
+ms=$(sed -n 's/^sent after \([0-9]*\) ms$/\1/p' <<<"$out")
+[ -n "$ms" ] && [ "$ms" -lt 2500 ] ||
+	fail "sent $ms ms after queueing: not woken by the notification"
+if grep -q Sanitizer "$HARNESS_DIR/wake.err"; then
+	cat "$HARNESS_DIR/wake.err" >&2
+	fail "the jobs reported memory errors"
 fi
 echo "test-outbox-pg: ok"
