@@ -194,6 +194,20 @@ claim_id(struct store *st, int lease_ms, int64_t *id_r, struct error *err)
 	int r;
 
 	*id_r = 0;
+	/* nothing due (the usual answer): no write lock taken, on SQLite
+	   none waited for behind the committer's batch */
+	r = store_db_now_ms(st, &now_ms, err);
+	if (r == 0)
+		r = store_prepare(st, &s, sql, err);
+	if (r < 0)
+		return -1;
+	db_bind_int64(s, 1, store_now(st));
+	db_bind_int64(s, 2, now_ms);
+	store_bind_text(s, 3, store_owner_id(st));
+	r = store_step_row(st, s, "outbox claim", err);
+	store_release(st, &s);
+	if (r <= 0)
+		return r;
 	if (store_tx_enter(st, err) < 0)
 		return -1;
 	r = store_db_now_ms(st, &now_ms, err);

@@ -461,27 +461,6 @@ sla_run_digest(struct store *st, const struct conf *c,
 	return send_pending(st, c, o, res_r, err);
 }
 
-/* A sole instance: give back the sla lease a dead triaged left. */
-static void
-take_dead_lease(struct store *st, const struct sla_run_opts *o)
-{
-	struct store_lease *v = NULL;
-	struct error err = { 0 };
-	size_t n = 0;
-
-	if (store_leases(st, STORE_LEASE_SLA, &v, &n, &err) < 0) {
-		say(o, LOG_LVL_WARN, "sla lease: %s", err.msg);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].name, STORE_LEASE_SLA) == 0 &&
-		    *v[i].owner != '\0' &&
-		    store_lease_release(st, v[i].name, v[i].owner, v[i].epoch,
-			&err) < 0)
-			say(o, LOG_LVL_WARN, "sla lease: %s", err.msg);
-	store_leases_free(&v, n);
-}
-
 int
 sla_run_lead(struct store *st, const struct sla_run_opts *o, struct sla_lead *l)
 {
@@ -492,8 +471,8 @@ sla_run_lead(struct store *st, const struct sla_run_opts *o, struct sla_lead *l)
 	char *holder = NULL;
 	int r, was = l->held;
 
-	if (l->sole && was == -1)
-		take_dead_lease(st, o);
+	if (l->sole) /* no write, no lock wait: nobody else to tell */
+		return l->held = 1;
 	r = store_lease_take(st, STORE_LEASE_SLA, store_owner_id(st),
 	    ttl_s > INT32_MAX / 1000 ? INT32_MAX : (int)(ttl_s * 1000),
 	    &l->epoch, &holder, &err);
@@ -520,7 +499,7 @@ sla_run_resign(struct store *st, const struct sla_run_opts *o,
 {
 	struct error err = { 0 };
 
-	if (st == NULL || l->held != 1)
+	if (st == NULL || l->held != 1 || l->sole)
 		return;
 	if (store_lease_release(st, STORE_LEASE_SLA, store_owner_id(st),
 		l->epoch, &err) < 0)

@@ -116,9 +116,9 @@ struct sla_lead {
 	int64_t epoch; /* the lease's, while held is 1 */
 	int held;      /* 1 ours, 0 another's, -1 not asked yet */
 	int sole;      /* set by the caller: the only instance on its
-			  database (triaged on SQLite, under its lock), so
-			  a lease another holds is a dead triaged's, taken
-			  over at the first turn */
+			  database (triaged on SQLite, under its lock):
+			  it always leads, without the lease's writes (a
+			  lease another holds is a dead triaged's) */
 };
 #define SLA_LEAD_INIT \
 	{ \

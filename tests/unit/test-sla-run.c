@@ -479,13 +479,12 @@ test_one_leader(void **state)
 	assert_int_equal(sla_run_lead(st[1], &o, &lead[1]), 1);
 	assert_int_equal(sla_run_lead(st[0], &o, &lead[0]), 0);
 	assert_true(lead[1].epoch > 0);
-	/* a sole instance (SQLite) restarted after a SIGKILL of the
-	   holder takes the dead one's lease at once */
+	/* a sole instance (SQLite, under triaged's lock) restarted after
+	   a SIGKILL of the holder leads at once */
 	store_set_owner_id(st[0], "host-a:9:9");
 	lead[0] = (struct sla_lead)SLA_LEAD_INIT;
 	lead[0].sole = 1;
 	assert_int_equal(sla_run_lead(st[0], &o, &lead[0]), 1);
-	assert_int_equal(sla_run_lead(st[1], &o, &lead[1]), 0);
 	sla_run_conf_clear(&sc);
 	store_close(&st[0]);
 	store_close(&st[1]);
