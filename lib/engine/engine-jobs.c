@@ -6,6 +6,9 @@
  * with webhooks configured, their sender, like the outbox's.
  * They share a database connection of their own, so neither holds up
  * the committer; a hung SMTP exchange of either is cut by cron_free().
+ * On PostgreSQL a listener thread on a third connection wakes the
+ * outbox job when any instance queued mail.  Of several instances on
+ * one database only the holder of the sla lease runs the SLA jobs.
  */
 #include "engine-private.h"
 
@@ -20,6 +23,7 @@
 #include "outbox-run.h"
 #include "report-mail.h"
 #include "sla-run.h"
+#include "store-outbox.h"
 #include "store.h"
 #include "webhook-run.h"
 #include "xalloc.h"
@@ -44,6 +48,12 @@ struct engine_jobs {
 	struct sla_hours *report_zone;	/* owned */
 	struct webhook_run_opts hooks;
 	int webhook_job; /* in cron; -1: no webhooks */
+	/* PostgreSQL: the listener's thread and its connection, which
+	   LISTENs for queued rows and wakes the outbox job */
+	struct sla_lead lead;	 /* the sla lease: who runs the SLA jobs */
+	struct ticker *listener; /* owned; NULL: none */
+	struct store *listen_st; /* owned; the listener's alone */
+	int listen_failed;	 /* the last attempt was logged */
 };
 
 static const struct log_where outbox_where = { .component = "outbox" };
@@ -104,6 +114,13 @@ jobs_store(struct engine_jobs *j, const struct log_where *where)
 	}
 	/* events it writes ("forwarded", "reminded") reach webhooks too */
 	store_set_webhooks(j->st, j->c);
+	/*
+	 * On SQLite this is the one triaged (engine-lock.c): leases
+	 * another holds are a killed triaged's, given back at once.
+	 */
+	j->lead.sole = !store_target_is_server(j->c->database);
+	if (j->lead.sole && store_outbox_release_others(j->st, &err) < 0)
+		log_sink_say(&j->log, LOG_LVL_WARN, where, "%s", err.msg);
 	return 0;
 }
 
@@ -142,6 +159,50 @@ outbox_turn(struct ticker *t, void *arg)
 	return outbox_run_wait(j->st, &j->outbox, &res);
 }
 
+/*
+ * The listener: a connection of its own LISTENs for the notification a
+ * transaction that queued outbox rows sends (store-outbox.h), here or on
+ * another host, and wakes the outbox job; the job's timer stays the
+ * fallback.  It polls in slices of LISTEN_SLICE_MS so that a stop is
+ * seen within the ticker's grace.
+ */
+#define LISTEN_SLICE_MS 1000
+#define LISTEN_RETRY_S 5
+
+static int64_t
+listen_turn(struct ticker *t, void *arg)
+{
+	struct engine_jobs *j = arg;
+	struct error err = { 0 };
+	int n;
+
+	(void)t;
+	if (j->listen_st == NULL) {
+		if (store_open(j->c->database, &j->listen_st, &err) < 0 ||
+		    store_outbox_listen(j->listen_st, &err) < 0) {
+			if (!j->listen_failed)
+				log_sink_say(&j->log, LOG_LVL_WARN,
+				    &outbox_where, "listen: %s; trying again",
+				    err.msg);
+			j->listen_failed = 1;
+			store_close(&j->listen_st);
+			return LISTEN_RETRY_S;
+		}
+		j->listen_failed = 0;
+		/* rows queued while nobody listened */
+		cron_wake(j->cron, j->outbox_job);
+	}
+	n = store_outbox_wait(j->listen_st, LISTEN_SLICE_MS, &err);
+	if (n > 0)
+		cron_wake(j->cron, j->outbox_job);
+	if (n >= 0)
+		return 0;
+	log_sink_say(&j->log, LOG_LVL_WARN, &outbox_where,
+	    "listen: %s; listening again", err.msg);
+	store_close(&j->listen_st);
+	return LISTEN_RETRY_S;
+}
+
 /* Waits whose --until has come go back to their owners (desk.h). */
 static void
 waits_over(struct store *st, const struct conf *c, const struct log_sink *log)
@@ -172,6 +233,8 @@ sla_turn(struct ticker *t, void *arg)
 	j->sla.cut = ticker_cut(t); /* SMTP publishes its socket there */
 	if (jobs_store(j, &sla_where) < 0)
 		return sla_run_wait(&j->sla, &res, 0);
+	if (!sla_run_lead(j->st, &j->sla, &j->lead))
+		return sla_run_wait(&j->sla, &res, store_now(j->st));
 	waits_over(j->st, j->c, &j->log);
 	r = sla_run_remind(j->st, j->c, j->a, &j->sc, &j->sla, &res, &err);
 	if (r == 0)
@@ -227,6 +290,7 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 	j->log = *log;
 	j->outbox_job = -1;
 	j->webhook_job = -1;
+	j->lead = (struct sla_lead)SLA_LEAD_INIT;
 	outbox_opts(c, log, &j->outbox);
 	webhook_opts(c, log, &j->hooks);
 	sla_opts(c, log, &j->sla);
@@ -249,7 +313,9 @@ engine_jobs_start(const struct conf *c, const struct accounts *a,
 		(void)cron_add(j->cron, report_turn, j);
 	if (c->n_webhooks > 0)
 		j->webhook_job = cron_add(j->cron, webhook_turn, j);
-	if (cron_start(j->cron, &terr) < 0) {
+	if (cron_start(j->cron, &terr) < 0 ||
+	    (c->has_smtp && store_target_is_server(c->database) &&
+		ticker_start(listen_turn, j, &j->listener, &terr) < 0)) {
 		engine_jobs_free(&j);
 		return error_set(err, ERR_INTERNAL, "outbox and sla %s",
 		    terr.msg);
@@ -274,8 +340,13 @@ engine_jobs_free(struct engine_jobs **jp)
 
 	if (j == NULL)
 		return;
+	/* the listener first: it wakes the cron */
+	ticker_free(&j->listener, 0);
+	store_close(&j->listen_st);
 	/* the job in hand ends first; a hung SMTP exchange is cut */
 	cron_free(&j->cron);
+	/* another instance takes the SLA pass over at once */
+	sla_run_resign(j->st, &j->sla, &j->lead);
 	store_close(&j->st);
 	sla_run_conf_clear(&j->sc);
 	sla_hours_free(&j->report_hours);
@@ -318,6 +389,12 @@ once_outbox(struct store *st, const struct conf *c, const struct log_sink *log)
 	if (!c->has_smtp)
 		return 0;
 	outbox_opts(c, log, &o);
+	/* the one triaged on SQLite: a killed one's rows are ours now */
+	if (!store_target_is_server(c->database) &&
+	    store_outbox_release_others(st, &err) < 0) {
+		log_sink_say(log, LOG_LVL_WARN, &outbox_where, "%s", err.msg);
+		error_clear(&err);
+	}
 	if (outbox_run_drain(st, c, NULL, &o, &res, &err) < 0) {
 		log_sink_say(log, LOG_LVL_WARN, &outbox_where, "%s", err.msg);
 		return -1;

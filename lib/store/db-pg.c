@@ -1156,3 +1156,29 @@ db_pg_busy_timeout(struct db *db, int ms)
 	(void)db;
 	(void)ms;
 }
+
+/* ---- notifications ---- */
+
+int
+db_pg_wait_fd(struct db *db)
+{
+	return PQsocket(pg_db(db)->conn);
+}
+
+int
+db_pg_notified(struct db *db)
+{
+	struct pg_db *d = pg_db(db);
+	PGnotify *n;
+	int count = 0;
+
+	if (!PQconsumeInput(d->conn)) {
+		pg_fail_res(d, NULL); /* a lost connection is temporary */
+		return -1;
+	}
+	while ((n = PQnotifies(d->conn)) != NULL) {
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}

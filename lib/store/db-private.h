@@ -88,6 +88,8 @@ const char *db_pg_errmsg(struct db *db);
 enum db_errclass db_pg_errclass(struct db *db);
 int db_pg_errno(struct db *db);
 void db_pg_busy_timeout(struct db *db, int ms);
+int db_pg_wait_fd(struct db *db);
+int db_pg_notified(struct db *db);
 #endif
 
 #endif

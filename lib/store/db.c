@@ -82,7 +82,7 @@ db_have_pg(void)
  * By hand, not strspn and snprintf: ingest takes a savepoint a message.
  */
 static int
-savepoint_sql(char *buf, size_t len, const char *word, const char *name)
+named_sql(char *buf, size_t len, const char *word, const char *name)
 {
 	size_t w = strlen(word), n;
 
@@ -103,11 +103,11 @@ savepoint_sql(char *buf, size_t len, const char *word, const char *name)
 }
 
 static int
-savepoint_exec(struct db *db, const char *word, const char *name, int nowait)
+named_exec(struct db *db, const char *word, const char *name, int nowait)
 {
 	char sql[96];
 
-	if (savepoint_sql(sql, sizeof(sql), word, name) < 0)
+	if (named_sql(sql, sizeof(sql), word, name) < 0)
 		return DB_ERROR;
 	return nowait ? DISPATCH(db, exec_nowait, db, sql) : db_exec(db, sql);
 }
@@ -115,19 +115,19 @@ savepoint_exec(struct db *db, const char *word, const char *name, int nowait)
 int
 db_savepoint(struct db *db, const char *name)
 {
-	return savepoint_exec(db, "SAVEPOINT", name, 1);
+	return named_exec(db, "SAVEPOINT", name, 1);
 }
 
 int
 db_release(struct db *db, const char *name)
 {
-	return savepoint_exec(db, "RELEASE SAVEPOINT", name, 0);
+	return named_exec(db, "RELEASE SAVEPOINT", name, 0);
 }
 
 int
 db_rollback_to(struct db *db, const char *name)
 {
-	return savepoint_exec(db, "ROLLBACK TO SAVEPOINT", name, 0);
+	return named_exec(db, "ROLLBACK TO SAVEPOINT", name, 0);
 }
 
 void
@@ -305,4 +305,34 @@ void
 db_busy_timeout(struct db *db, int ms)
 {
 	DISPATCH(db, busy_timeout, db, ms);
+}
+
+int
+db_listen(struct db *db, const char *channel)
+{
+	if (db->backend != DB_PG)
+		return DB_OK;
+	return named_exec(db, "LISTEN", channel, 0);
+}
+
+int
+db_wait_fd(struct db *db)
+{
+#ifdef TRIAGE_HAVE_PG
+	if (db->backend == DB_PG)
+		return db_pg_wait_fd(db);
+#endif
+	(void)db;
+	return -1;
+}
+
+int
+db_notified(struct db *db)
+{
+#ifdef TRIAGE_HAVE_PG
+	if (db->backend == DB_PG)
+		return db_pg_notified(db);
+#endif
+	(void)db;
+	return 0;
 }

@@ -197,4 +197,18 @@ int db_errno(struct db *db);
 /* SQLite only (no-ops on PostgreSQL): wait this long for a lock. */
 void db_busy_timeout(struct db *db, int ms);
 
+/*
+ * Notifications (PostgreSQL's LISTEN/NOTIFY; SQLite has none: no-ops).
+ * db_listen: receive `channel` (a plain identifier, as for savepoints)
+ * on this connection from now on; DB_OK or DB_ERROR.
+ * db_wait_fd: the socket to poll for readable while waiting for one;
+ * -1 when there is none (SQLite, or the connection is gone).
+ * db_notified: read what the socket holds without blocking and consume
+ * every notification received so far: their number (0: none), or -1
+ * when the connection failed (db_errclass says how).
+ */
+int db_listen(struct db *db, const char *channel);
+int db_wait_fd(struct db *db);
+int db_notified(struct db *db);
+
 #endif

@@ -59,12 +59,57 @@ struct store_outbox {
 };
 
 /*
- * Pending rows whose next_attempt has come (by the store's clock), oldest
- * id first, at most `limit` (0: 100).  *rows_r is owned by the caller
+ * Pending rows whose next_attempt has come (by the store's clock) and
+ * that no other sender's send lease holds, oldest id first, at most
+ * `limit` (0: 100).  *rows_r is owned by the caller
  * (store_outbox_free); may be empty.
  */
 int store_outbox_due(struct store *st, size_t limit,
     struct store_outbox **rows_r, size_t *n_r, struct error *err);
+
+/*
+ * The sender's claim, for several senders on one outbox (several
+ * triaged on one PostgreSQL database, ../shared/SCALE.md): the oldest
+ * due row, given a send lease (outbox.locked_by = store_owner_id(st),
+ * locked_until = the database's clock + lease_ms) in one short
+ * transaction committed before anything is sent.  A row another
+ * sender's live lease holds is not due, and two senders claiming at
+ * once take different rows (PostgreSQL: FOR UPDATE SKIP LOCKED).  The
+ * lease must outlive the worst-case send of one mail of the row: each
+ * mail accepted renews it (store_outbox_progress).
+ *
+ * Every settle below (progress, retry, defer, fail, skip) is fenced on
+ * the lease: when another sender took the row over after ours expired
+ * it changes nothing and fails with ERR_REFUSED (the mail must not be
+ * counted as sent by us).  A row never claimed (a test, an older
+ * triaged's) may be settled by anyone.  Settling gives the lease back.
+ *
+ * Returns 1 with *row_r filled (store_outbox_clear), 0 when nothing is
+ * due, -1 with err.
+ */
+int store_outbox_claim(struct store *st, int lease_ms,
+    struct store_outbox *row_r, struct error *err);
+
+/*
+ * Give back every send lease but ours (locked_by kept: their holders
+ * stay fenced off), for a sender that knows it is the only one on its
+ * database: triaged on SQLite, under its lock, where any other holder
+ * is a triaged that died (SIGKILL) with rows in hand.  0 or -1 with err.
+ */
+int store_outbox_release_others(struct store *st, struct error *err);
+
+/*
+ * Waking the senders.  Each transaction that queues rows (store_outbox_
+ * add, store_outbox_requeue) notifies once, just before its COMMIT, on
+ * PostgreSQL (pg_notify; never one per row).  store_outbox_listen: this
+ * connection receives them from now on; 1, or 0 on SQLite, which has
+ * none (the sender's timer is the only wake-up there, and in-process
+ * wake-ups), or -1 with err.  store_outbox_wait: wait up to timeout_ms
+ * for one on a listening connection: the number received (0: none came
+ * in time), or -1 with err (ERR_TEMP: the connection is gone).
+ */
+int store_outbox_listen(struct store *st, struct error *err);
+int store_outbox_wait(struct store *st, int timeout_ms, struct error *err);
 
 /*
  * Rows for `triage outbox`: state `state` ("pending" "sent" "failed"

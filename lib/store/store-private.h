@@ -49,6 +49,11 @@ struct store {
 			   them before the key existed (or there is none) */
 	int version;
 	char *owner_id; /* owned: store_owner_id's answer, made once */
+	/* the open transaction queued outbox rows: PostgreSQL notifies
+	   STORE_OUTBOX_CHANNEL once, just before its COMMIT */
+	int outbox_queued;
+	int outbox_lease_ms; /* the last claim's send lease, renewed by
+				store_outbox_progress; 0: no claim */
 	struct store_stmt cache[STORE_STMT_CACHE];
 };
 
@@ -104,6 +109,12 @@ int store_fts_flush(struct store *st, struct error *err);
  */
 int store_tx_enter(struct store *st, struct error *err);
 int store_tx_leave(struct store *st, int ok, struct error *err);
+
+/*
+ * The channel a transaction that queued outbox rows notifies (once) on
+ * PostgreSQL, and senders LISTEN on (store-outbox.c).
+ */
+#define STORE_OUTBOX_CHANNEL "triage_outbox"
 
 /* Bind a C string, or NULL when s is NULL. */
 int store_bind_text(struct db_stmt *s, int i, const char *v);

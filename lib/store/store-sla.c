@@ -226,6 +226,30 @@ breach_event(struct store *st, int64_t id, enum store_sla_clock clock,
 	return r;
 }
 
+/*
+ * On PostgreSQL, lock ticket `id`'s row until the transaction ends
+ * (SQLite's one writer does it there).
+ */
+static int
+lock_ticket(struct store *st, int64_t id, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	int r;
+
+	if (db_backend(st->db) != DB_PG)
+		return 0;
+	r = store_prepare(st, &s,
+	    "SELECT id FROM tickets WHERE id = ?1 FOR UPDATE", err);
+	if (r < 0)
+		return -1;
+	db_bind_int64(s, 1, id);
+	r = store_step_row(st, s, "sla ticket lock", err);
+	store_release(st, &s);
+	if (r == 0)
+		return error_set(err, ERR_NOTFOUND, "no ticket #%" PRId64, id);
+	return r < 0 ? -1 : 0;
+}
+
 /* Inside the unit of work: check the clock, then write both rows. */
 static int
 remind_step(struct store *st, int64_t id, enum store_sla_clock clock,
@@ -236,7 +260,11 @@ remind_step(struct store *st, int64_t id, enum store_sla_clock clock,
 	enum store_sla_clock running;
 	int r;
 
-	r = sla_load(st, id, &t, err);
+	/* two SLA passes at once (a leader whose lease ran out, and the
+	   next): the second waits here and then sees the reminder */
+	r = lock_ticket(st, id, err);
+	if (r == 0)
+		r = sla_load(st, id, &t, err);
 	if (r < 0)
 		return -1;
 	running = t.state == STATE_NEW	  ? STORE_SLA_CLAIM :

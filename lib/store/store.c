@@ -919,6 +919,13 @@ store_tx_leave(struct store *st, int ok, struct error *err)
 		if (ok)
 			r = store_fts_flush(st, err);
 		st->fts_from = 0;
+		/* one wake-up for the senders, however many rows it queued */
+		if (ok && r == 0 && st->outbox_queued &&
+		    db_backend(st->db) == DB_PG &&
+		    db_exec(st->db, "SELECT pg_notify('" STORE_OUTBOX_CHANNEL
+				    "', '')") != DB_OK)
+			r = store_sqlerr(st, err, "notify");
+		st->outbox_queued = 0;
 		if (ok && r == 0) {
 			if (db_commit(st->db) != DB_OK) {
 				r = store_sqlerr(st, err, "exec");
@@ -961,6 +968,7 @@ store_rollback(struct store *st)
 		return;
 	db_rollback(st->db);
 	st->depth = 0;
+	st->outbox_queued = 0;
 	st->fts_from = 0;
 }
 

@@ -438,41 +438,64 @@ one_row(struct pass *p, const struct store_outbox *row, struct error *err)
 		smtp_close(&p->smtp);
 out:
 	forward_mails_clear(&mails);
+	if (r < 0 && err->code == ERR_REFUSED) {
+		/* the fence: another sender holds the row now */
+		say(p, LOG_LVL_WARN, "%s: not recorded: %s", name, err->msg);
+		p->res.lost++;
+		error_clear(err);
+		r = 0;
+	}
 	return r;
 }
 
+/* The send lease of a claimed row, in ms (outbox-run.h). */
+static int
+lease_ms(const struct outbox_run_opts *o)
+{
+	int64_t s = o->lease_s > 0 ?
+			o->lease_s :
+			(int64_t)(o->timeout_s > 0 ? o->timeout_s : 60) *
+			    OUTBOX_LEASE_STEPS;
+
+	return s > INT32_MAX / 1000 ? INT32_MAX : (int)(s * 1000);
+}
+
+/*
+ * Claim, decide, build, send and record one row after another, each
+ * claim its own short transaction: several senders on one outbox share
+ * its rows, and a row's lease covers the sending of that row only.
+ */
 static int
 pass_run(struct store *st, const struct conf *c,
     const struct accounts *accounts, const struct outbox_run_opts *o,
     const int *stop, struct outbox_pass *res_r, struct error *err)
 {
 	struct pass p = { .st = st, .c = c, .accounts = accounts, .o = o };
-	struct store_outbox *rows = NULL;
-	size_t n = 0, i;
-	int r;
+	struct store_outbox row = { 0 };
+	size_t batch = o->batch > 0 ? o->batch : DEFAULT_BATCH;
+	int r = 0;
 
 	/* "route owner" rows look the owner up through the store. */
 	if (accounts != NULL)
 		store_set_accounts(st, accounts);
-	r = store_outbox_due(st, o->batch > 0 ? o->batch : DEFAULT_BATCH, &rows,
-	    &n, err);
-	if (r < 0 || n == 0)
-		goto out;
-	p.res.rows = n;
-	r = forward_sender_parse(c->smtp_from, &p.sender, err);
-	p.sender.ticket_url = c->ticket_url;
-	if (r < 0)
-		goto out;
-	p.sender.key = store_msgid_key(st);
-	for (i = 0; i < n && r == 0; i++) {
+	while (r == 0 && p.res.rows < batch) {
 		if (stop != NULL && __atomic_load_n(stop, __ATOMIC_RELAXED))
 			break;
-		r = one_row(&p, &rows[i], err);
+		r = store_outbox_claim(st, lease_ms(o), &row, err);
+		if (r <= 0)
+			break;
+		r = 0;
+		if (p.res.rows++ == 0) {
+			r = forward_sender_parse(c->smtp_from, &p.sender, err);
+			p.sender.ticket_url = c->ticket_url;
+			p.sender.key = store_msgid_key(st);
+		}
+		if (r == 0)
+			r = one_row(&p, &row, err);
+		store_outbox_clear(&row);
 	}
-out:
 	smtp_close(&p.smtp);
 	forward_sender_clear(&p.sender);
-	store_outbox_free(&rows, n);
 	if (res_r != NULL)
 		*res_r = p.res;
 	return r;
@@ -495,6 +518,7 @@ pass_add(struct outbox_pass *sum, const struct outbox_pass *p)
 	sum->failed += p->failed;
 	sum->skipped += p->skipped;
 	sum->deferred += p->deferred;
+	sum->lost += p->lost;
 }
 
 int
@@ -506,7 +530,7 @@ outbox_run_drain(struct store *st, const struct conf *c,
 	int r;
 
 	/* Every row a pass takes leaves the due set (sent, failed, skipped,
-	   or next_attempt moved on), so this ends. */
+	   next_attempt moved on, or another sender's), so this ends. */
 	do {
 		memset(&one, 0, sizeof(one));
 		r = outbox_run_pass(st, c, accounts, o, &one, err);

@@ -4,8 +4,11 @@
  * ticker (lib/engine/engine-jobs.c) runs them in triaged, on a SQLite
  * connection of its own, so sending never holds up the committer.
  *
- * One pass (outbox_run_pass): take up to `batch` due rows, oldest first;
- * for each, decide, build, send, record:
+ * One pass (outbox_run_pass): claim up to `batch` due rows, oldest
+ * first, one at a time (store_outbox_claim: a send lease, so that
+ * several triaged on one database send each row once); for each,
+ * decide, build, send, record (each record fenced on the lease: a row
+ * taken over by another sender is logged "not recorded", counted lost):
  *   forward, unknown route            failed
  *   follow-up that loop protection    skipped (never sent): carries our
  *     refuses                         X-Loop, auto-submitted, a bounce,
@@ -58,6 +61,8 @@ struct outbox_run_opts {
 	int forwards_per_hour; /* per ticket; 0: OUTBOX_FORWARDS_PER_HOUR */
 	int backoff_first_s;   /* first retry after; doubles like
 				  outbox_backoff(); 0: OUTBOX_BACKOFF_FIRST */
+	int lease_s;	       /* a claimed row's send lease; 0: timeout_s *
+			OUTBOX_LEASE_STEPS */
 	outbox_answer_fn *build_answer; /* NULL: answer rows wait */
 	struct net_cut *cut;		/* a ticker's: SMTP publishes its socket
 				  there, to be cut on stop; NULL: none */
@@ -67,10 +72,20 @@ struct outbox_run_opts {
 	struct log_sink log;
 };
 
+/*
+ * SMTP steps one mail of a row may take, each up to timeout_s: connect,
+ * greeting, EHLO, STARTTLS, EHLO, AUTH, MAIL, a few RCPT, DATA, the
+ * data, QUIT.  The send lease of a claimed row (store_outbox_claim) is
+ * that many timeouts, so it outlives the worst-case send of a mail.
+ */
+#define OUTBOX_LEASE_STEPS 16
+
 /* What one pass did with its rows. */
 struct outbox_pass {
-	size_t rows; /* due rows taken */
+	size_t rows; /* due rows claimed */
 	size_t sent, retried, failed, skipped, deferred;
+	size_t lost; /* rows whose send lease another sender took over:
+			their outcome not recorded by us */
 };
 
 /*

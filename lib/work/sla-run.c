@@ -22,6 +22,7 @@
 #include "report.h"
 #include "sla-store.h"
 #include "smtp.h"
+#include "store-lease.h"
 #include "store-report.h"
 #include "store.h"
 #include "xalloc.h"
@@ -458,6 +459,52 @@ sla_run_digest(struct store *st, const struct conf *c,
 	if (!c->has_smtp)
 		return 0;
 	return send_pending(st, c, o, res_r, err);
+}
+
+int
+sla_run_lead(struct store *st, const struct sla_run_opts *o, struct sla_lead *l)
+{
+	int64_t interval =
+	    o->interval_s > 0 ? o->interval_s : DEFAULT_INTERVAL_S;
+	int64_t ttl_s = 2 * interval + SLA_LEASE_SLACK_S;
+	struct error err = { 0 };
+	char *holder = NULL;
+	int r, was = l->held;
+
+	if (l->sole) /* no write, no lock wait: nobody else to tell */
+		return l->held = 1;
+	r = store_lease_take(st, STORE_LEASE_SLA, store_owner_id(st),
+	    ttl_s > INT32_MAX / 1000 ? INT32_MAX : (int)(ttl_s * 1000),
+	    &l->epoch, &holder, &err);
+	if (r < 0) {
+		say(o, LOG_LVL_WARN, "sla lease: %s; trying again", err.msg);
+		return 0;
+	}
+	l->held = r;
+	if (r == 1 && was != 1)
+		say(o, LOG_LVL_NOTICE,
+		    "this instance runs the SLA pass and digest (sla lease"
+		    " epoch %lld)",
+		    (long long)l->epoch);
+	else if (r == 0 && was != 0)
+		say(o, LOG_LVL_NOTICE, "the SLA pass and digest run on %s",
+		    holder != NULL ? holder : "another instance");
+	free(holder);
+	return r;
+}
+
+void
+sla_run_resign(struct store *st, const struct sla_run_opts *o,
+    struct sla_lead *l)
+{
+	struct error err = { 0 };
+
+	if (st == NULL || l->held != 1 || l->sole)
+		return;
+	if (store_lease_release(st, STORE_LEASE_SLA, store_owner_id(st),
+		l->epoch, &err) < 0)
+		say(o, LOG_LVL_WARN, "sla lease: %s", err.msg);
+	l->held = -1;
 }
 
 int64_t

@@ -101,6 +101,36 @@ int sla_run_digest(struct store *st, const struct conf *c,
     struct sla_tick *res_r, struct error *err);
 
 /*
+ * Of several triaged on one database, only the holder of the sla lease
+ * (store-lease.h, STORE_LEASE_SLA) runs the SLA pass and the digest.
+ * sla_run_lead takes or renews it for two interval_s plus
+ * SLA_LEASE_SLACK_S (a turn may be slow: the digest's SMTP exchange):
+ * 1 when we hold it, 0 when another instance does or the database
+ * failed (logged: which instance runs them, once per change).  When its
+ * holder dies another takes it over at its first turn after the expiry;
+ * sla_run_resign gives it back at once (a clean stop).
+ */
+#define SLA_LEASE_SLACK_S 300
+
+struct sla_lead {
+	int64_t epoch; /* the lease's, while held is 1 */
+	int held;      /* 1 ours, 0 another's, -1 not asked yet */
+	int sole;      /* set by the caller: the only instance on its
+			  database (triaged on SQLite, under its lock):
+			  it always leads, without the lease's writes (a
+			  lease another holds is a dead triaged's) */
+};
+#define SLA_LEAD_INIT \
+	{ \
+		0, -1, 0 \
+	}
+
+int sla_run_lead(struct store *st, const struct sla_run_opts *o,
+    struct sla_lead *l);
+void sla_run_resign(struct store *st, const struct sla_run_opts *o,
+    struct sla_lead *l);
+
+/*
  * Seconds to wait after a pass that found `res` at time `now`:
  * interval_s (0: 60), or less when a clock changes sooner (at least 1).
  */

@@ -7,7 +7,8 @@
  *     a claim, a route, a reopen), each with how many reminders the tick
  *     records and to whom; the reminder row the outbox sends;
  *   - the digest: due at digest_at, one row per day whatever the number
- *     of ticks or restarts, an SMTP failure kept on the row.
+ *     of ticks or restarts, an SMTP failure kept on the row;
+ *   - two instances on one database: only the sla lease's holder runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include "conf.h"
 #include "mime.h"
 #include "sla-run.h"
+#include "store-lease.h"
 #include "store-outbox.h"
 #include "store-report.h"
 #include "store.h"
@@ -427,6 +429,67 @@ test_digest(void **state)
 	store_close(&st);
 }
 
+/*
+ * Two triaged on one database (two stores, two owner ids): only the
+ * holder of the sla lease runs the pass, turn after turn, and the one
+ * reminder due is written once; when it resigns (a clean stop) the
+ * other leads at its next turn.
+ */
+static void
+test_one_leader(void **state)
+{
+	struct sla_run_opts o = { 0 };
+	struct sla_lead lead[2] = { SLA_LEAD_INIT, SLA_LEAD_INIT };
+	struct sla_conf sc;
+	struct conf c;
+	struct store *st[2];
+	struct error err = { 0 };
+	int runs[2] = { 0, 0 };
+	size_t reminded = 0;
+
+	(void)state;
+	conf_init(&c);
+	c.sla.digest_to = (char *)"bdr-managers@example.com";
+	now = NOW;
+	st[0] = open_store("lead.db", &c, NULL);
+	st[1] = open_store("lead.db", &c, NULL);
+	store_set_owner_id(st[0], "host-a:1:1");
+	store_set_owner_id(st[1], "host-b:2:2");
+	assert_int_equal(sla_run_conf(&c, &sc, &err), 0);
+	(void)ingest(st[0], "zoe@other.example", PRIO_UNSET);
+	now += 5 * H;
+	for (int turn = 0; turn < 3; turn++) {
+		for (int i = 0; i < 2; i++) {
+			struct sla_tick res = { 0 };
+
+			if (sla_run_lead(st[i], &o, &lead[i]) != 1)
+				continue;
+			runs[i]++;
+			assert_int_equal(sla_run_remind(st[i], &c, NULL, &sc,
+					     &o, &res, &err),
+			    0);
+			reminded += res.reminded;
+		}
+	}
+	assert_int_equal(runs[0], 3);
+	assert_int_equal(runs[1], 0);
+	assert_int_equal(lead[1].held, 0);
+	assert_int_equal(reminded, 1);
+	sla_run_resign(st[0], &o, &lead[0]);
+	assert_int_equal(sla_run_lead(st[1], &o, &lead[1]), 1);
+	assert_int_equal(sla_run_lead(st[0], &o, &lead[0]), 0);
+	assert_true(lead[1].epoch > 0);
+	/* a sole instance (SQLite, under triaged's lock) restarted after
+	   a SIGKILL of the holder leads at once */
+	store_set_owner_id(st[0], "host-a:9:9");
+	lead[0] = (struct sla_lead)SLA_LEAD_INIT;
+	lead[0].sole = 1;
+	assert_int_equal(sla_run_lead(st[0], &o, &lead[0]), 1);
+	sla_run_conf_clear(&sc);
+	store_close(&st[0]);
+	store_close(&st[1]);
+}
+
 static int
 setup(void **state)
 {
@@ -451,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_reminders),
 		cmocka_unit_test(test_reminder_row),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_one_leader),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
