@@ -826,6 +826,8 @@ static const struct key top_keys[] = {
 	    .def = "60", .min = 1, .max = 86400 },
 	{ "max_message_size", V_SIZE, F(struct conf, max_message_size),
 	    .def = "50M", .min = 1024, .max = 1024LL * 1024 * 1024 },
+	{ "lease_seconds", V_DURATION, F(struct conf, lease_seconds),
+	    .def = "15", .min = 2, .max = 3600 },
 	{ "mailboxes", V_BLOCK, .flags = K_REQUIRED, .fn = load_mailboxes },
 	{ "smtp", V_BLOCK, .fn = load_smtp },
 	{ "routes", V_BLOCK, .fn = load_routes },

@@ -131,6 +131,7 @@ struct conf {
 	char *accounts;		 /* NULL when not configured */
 	int poll_interval;	 /* seconds */
 	size_t max_message_size; /* bytes; default 50 MB */
+	int lease_seconds;	 /* PostgreSQL: a mailbox lease's ttl */
 
 	struct conf_mailbox *mailboxes;
 	size_t n_mailboxes;

@@ -3,6 +3,15 @@
  * jobs; each batch becomes one transaction holding its messages and the
  * mailbox's new checkpoint, so a crash anywhere loses nothing and stores
  * nothing twice (the store skips what it already has).
+ *
+ * On a shared database (PostgreSQL, several triaged) the transaction
+ * also checks, before it moves the checkpoint, that we still hold the
+ * mailbox's lease at the batch's epoch (the row stays locked against a
+ * takeover until the commit): a stale owner commits nothing, and since
+ * post-actions follow only a commit, flags and moves nothing.  It
+ * records the flag/move progress the worker had when it handed the batch
+ * on.  A failed job whose error is temporary (a lost connection, a
+ * failover) has the committer open a fresh connection before the next.
  */
 #include "daemon-private.h"
 
@@ -11,6 +20,7 @@
 
 #include "ingest.h"
 #include "mime.h"
+#include "store-lease.h"
 
 void
 daemon_queue_put(struct daemon *d, struct daemon_queue *q,
@@ -167,6 +177,31 @@ commit_entry(struct daemon *d, struct daemon_job *job, struct daemon_entry *e,
 	return 0;
 }
 
+/*
+ * Shared: do we still hold the batch's lease?  Then it stays ours until
+ * the commit.  If not, the batch is not stored and the worker stops.
+ */
+static int
+fence(struct daemon *d, struct daemon_job *job, struct error *err)
+{
+	struct daemon_worker *w = job->w;
+	char *holder;
+	int r;
+
+	r = store_lease_check(d->st, w->lease, d->owner, job->epoch, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	/* still in the transaction: who took it (then rolled back) */
+	holder = daemon_lease_holder(d->st, w->lease);
+	daemon_lease_lost(w, job->epoch, holder);
+	error_set(err, ERR_REFUSED,
+	    "lease on %s lost to %s: UIDs up to %u not stored here",
+	    w->mb->name, holder != NULL ? holder : "nobody (expired)",
+	    job->last_uid);
+	free(holder);
+	return -1;
+}
+
 static int
 commit_batch(struct daemon *d, struct daemon_job *job, struct error *err)
 {
@@ -181,10 +216,21 @@ commit_batch(struct daemon *d, struct daemon_job *job, struct error *err)
 		if (r < 0)
 			goto fail;
 	}
+	if (d->opts.shared) {
+		r = fence(d, job, err);
+		if (r < 0)
+			goto fail;
+	}
 	r = store_mailbox_checkpoint(d->st, job->w->mb->name, job->uidvalidity,
 	    job->last_uid, err);
 	if (r < 0)
 		goto fail;
+	if (d->opts.shared && job->acted_uidvalidity != 0) {
+		r = store_mailbox_acted(d->st, job->w->mb->name,
+		    job->acted_uidvalidity, job->acted_uid, err);
+		if (r < 0)
+			goto fail;
+	}
 	r = store_commit(d->st, err);
 	if (r < 0)
 		goto fail;
@@ -195,16 +241,62 @@ fail:
 	return -1;
 }
 
+/*
+ * Shared: a connection that failed is replaced before the next job (a
+ * failover: libpq finds the new primary of a multi-host target).  Until
+ * it can be, every job fails as temporary: the workers back off.
+ */
+static int
+reopen(struct daemon *d, struct error *err)
+{
+	if (d->opts.reopen(d->opts.reopen_arg, &d->st, err) < 0) {
+		err->code = ERR_TEMP;
+		return -1;
+	}
+	d->store_broken = 0;
+	daemon_log(d, LOG_LVL_NOTICE, NULL,
+	    "database: connected again; retrying what failed");
+	return 0;
+}
+
+/* Shared: a temporary failure may be a lost connection: reopen. */
+static void
+note_temp(struct daemon *d, const struct daemon_job *job)
+{
+	if (job->failed && d->opts.shared && job->err.code == ERR_TEMP)
+		d->store_broken = 1;
+}
+
 static void
 run_job(struct daemon *d, struct daemon_job *job)
 {
 	int r, earlier_failed;
 
 	error_clear(&job->err);
+	if (d->store_broken && reopen(d, &job->err) < 0) {
+		pthread_mutex_lock(&d->lock);
+		if (job->kind == JOB_BATCH)
+			job->w->commit_failed = 1;
+		pthread_mutex_unlock(&d->lock);
+		job->failed = 1;
+		return;
+	}
 	if (job->kind == JOB_CHECKPOINT) {
 		r = store_mailbox_get(d->st, job->w->mb->name,
 		    &job->cp_uidvalidity, &job->cp_last_uid, &job->err);
+		if (r == 0 && d->opts.shared)
+			r = store_mailbox_acted_get(d->st, job->w->mb->name,
+			    &job->cp_acted_uidvalidity, &job->cp_acted_uid,
+			    &job->err);
 		job->failed = r < 0;
+		note_temp(d, job);
+		return;
+	}
+	if (job->kind == JOB_ACTED) {
+		r = store_mailbox_acted(d->st, job->w->mb->name,
+		    job->acted_uidvalidity, job->acted_uid, &job->err);
+		job->failed = r < 0;
+		note_temp(d, job);
 		return;
 	}
 	/*
@@ -226,6 +318,8 @@ run_job(struct daemon *d, struct daemon_job *job)
 		pthread_mutex_unlock(&d->lock);
 	}
 	job->failed = r < 0;
+	if (!earlier_failed)
+		note_temp(d, job);
 }
 
 void *

@@ -13,9 +13,11 @@
 
 #include "backoff.h"
 #include "daemon.h"
+#include "store-lease.h"
 
 struct imap;
 struct ingest_msg;
+struct ticker;
 
 /*
  * One message of a batch: fetched by the worker (raw), then prepared on
@@ -33,6 +35,7 @@ struct daemon_entry {
 enum daemon_job_kind {
 	JOB_BATCH,	/* store entries, move the checkpoint */
 	JOB_CHECKPOINT, /* read the mailbox's checkpoint */
+	JOB_ACTED,	/* shared: record the flag/move progress */
 };
 
 /*
@@ -45,6 +48,10 @@ struct daemon_job {
 	struct daemon_worker *w; /* foreign */
 	uint32_t uidvalidity;	 /* BATCH: checkpoint to record */
 	uint32_t last_uid;
+	int64_t epoch; /* BATCH, shared: the lease it is fenced on */
+	/* BATCH, ACTED, shared: post-actions done (0/0: nothing to say) */
+	uint32_t acted_uidvalidity;
+	uint32_t acted_uid;
 	struct daemon_entry *v; /* owned */
 	size_t n, cap;
 	size_t bytes; /* raw bytes held */
@@ -55,6 +62,8 @@ struct daemon_job {
 	struct mailbox_counts counts; /* BATCH: what storing found */
 	int64_t cp_uidvalidity;	      /* CHECKPOINT: what is stored */
 	int64_t cp_last_uid;
+	int64_t cp_acted_uidvalidity; /* CHECKPOINT, shared: progress */
+	int64_t cp_acted_uid;
 	struct daemon_job *next; /* queue link (prep, then commit) */
 	/* preparing, under d->pool_lock (daemon-prep.c) */
 	size_t prep_next;	      /* the next entry to claim */
@@ -98,6 +107,15 @@ struct daemon_worker {
 					   this drain are not stored */
 	struct mailbox_counts poll; /* this poll so far */
 	int failed;		    /* the last attempt failed */
+	/* shared (daemon-lease.c) */
+	char lease[STORE_LEASE_NAME_MAX]; /* its name */
+	int lease_fd;	      /* eventfd: the lease changed, or stop */
+	uint32_t acted_saved; /* acted_uid the database has */
+	/* under d->lock */
+	int64_t epoch;	 /* of the lease we hold; 0: not held */
+	int64_t renewed; /* monotonic ms of the last renewal */
+	int give_back;	 /* surplus: stop at a batch boundary */
+	int lease_idle;	 /* the worker fetches nothing now */
 };
 
 struct daemon {
@@ -124,6 +142,14 @@ struct daemon {
 	int pool_quit;
 	pthread_t *helpers; /* owned */
 	size_t n_helpers;
+	/* shared: the lease keeper (daemon-lease.c) */
+	char *owner;		 /* owned: our owner id */
+	struct store *keeper_st; /* owned: the keeper's connection */
+	struct ticker *keeper;	 /* owned */
+	int keeper_turns;	 /* under lock: turns done */
+	int keeper_failing;	 /* keeper: its last statement failed */
+	int64_t started;	 /* s since 1970, for the instance row */
+	int store_broken;	 /* committer: reopen before the next job */
 };
 
 /* ---- daemon-event.c: what every thread reports ---- */
@@ -178,6 +204,36 @@ void daemon_prep_start(struct daemon_worker *w);
 void daemon_prep_submit(struct daemon_worker *w, struct daemon_job *job);
 /* Nothing may be in flight: every batch handed on is done. */
 void daemon_prep_stop(struct daemon_worker *w);
+
+/* ---- daemon-lease.c: shared database, the mailbox leases ---- */
+
+/*
+ * Start the keeper (opts.shared only): its first turn beats, takes this
+ * instance's share of the leases and wakes the workers it gave one.
+ * 0, or -1 with err (no thread).
+ */
+int daemon_lease_start(struct daemon *d, struct error *err);
+/*
+ * After every worker stopped: end the keeper, give back every lease at
+ * once and remove our instance row.  Accepts a daemon never started.
+ */
+void daemon_lease_stop(struct daemon *d);
+/* The worker may fetch: its lease is held and not to be given back. */
+int daemon_lease_ok(struct daemon_worker *w);
+/* Who holds lease `name` now (owned), or NULL: free or unknown. */
+char *daemon_lease_holder(struct store *st, const char *name);
+/* The lease of job's batch was lost: say to whom, stop the worker. */
+void daemon_lease_lost(struct daemon_worker *w, int64_t epoch,
+    const char *holder);
+/*
+ * The worker is about to fetch: 1 (and no longer idle) when its lease
+ * is held and not to be given back, else 0.
+ */
+int daemon_lease_busy(struct daemon_worker *w);
+/* The worker fetches nothing now: the keeper may give its lease back. */
+void daemon_lease_idle(struct daemon_worker *w);
+/* Wake w (stop or a lease change): write its lease_fd. */
+void daemon_lease_wake(struct daemon_worker *w);
 
 /* ---- daemon-worker.c ---- */
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "imap.h"
 #include "ingest.h"
@@ -25,6 +26,10 @@
  */
 #define FETCH_BYTES (1024 * 1024)
 
+/* session() and poll_once(): a shared database's lease is gone or goes
+ * back; the worker waits for it again (no failure, no backoff). */
+#define LEASE_GONE 1
+
 static int
 is_stopping(struct daemon *d)
 {
@@ -36,17 +41,52 @@ is_stopping(struct daemon *d)
 	return s;
 }
 
-/* Sleep up to ms, or until the daemon stops: 1 when it stops. */
+/*
+ * What a worker's waits poll: on a shared database its lease_fd, which
+ * the keeper writes when the lease changes and daemon_stop writes too;
+ * else the daemon's stop_fd.
+ */
 static int
-wait_stop(struct daemon *d, int64_t ms)
+wake_fd(const struct daemon_worker *w)
 {
-	struct pollfd pfd = { .fd = d->stop_fd, .events = POLLIN };
+	return w->lease_fd >= 0 ? w->lease_fd : w->d->stop_fd;
+}
+
+/* Take the wake-ups so far: the caller looks at what changed next. */
+static void
+wake_ack(struct daemon_worker *w)
+{
+	uint64_t v;
+
+	/* EAGAIN: nothing to take */
+	if (w->lease_fd >= 0 && read(w->lease_fd, &v, sizeof(v)) < 0)
+		return;
+}
+
+/* Sleep up to ms, or until woken: 1 when the daemon stops. */
+static int
+wait_stop(struct daemon_worker *w, int64_t ms)
+{
+	struct pollfd pfd = { .fd = wake_fd(w), .events = POLLIN };
 
 	if (ms > INT32_MAX)
 		ms = INT32_MAX;
 	if (ms > 0)
 		(void)poll(&pfd, 1, (int)ms);
-	return is_stopping(d);
+	wake_ack(w);
+	return is_stopping(w->d);
+}
+
+/* Shared: w's lease is no longer the one `epoch` names. */
+static int
+lease_changed(struct daemon_worker *w, int64_t epoch)
+{
+	int changed;
+
+	pthread_mutex_lock(&w->d->lock);
+	changed = w->epoch != epoch;
+	pthread_mutex_unlock(&w->d->lock);
+	return changed;
 }
 
 static struct daemon_job *
@@ -56,6 +96,9 @@ job_new(struct daemon_worker *w, enum daemon_job_kind kind)
 
 	job->kind = kind;
 	job->w = w;
+	pthread_mutex_lock(&w->d->lock);
+	job->epoch = w->epoch; /* shared: the lease it is fenced on */
+	pthread_mutex_unlock(&w->d->lock);
 	return job;
 }
 
@@ -340,6 +383,9 @@ finish_oldest(struct daemon_worker *w, struct error *err)
 		return -1;
 	}
 	mailbox_counts_add(&w->poll, &job->counts);
+	if (job->acted_uidvalidity == w->acted_uidvalidity &&
+	    job->acted_uid > w->acted_saved)
+		w->acted_saved = job->acted_uid; /* recorded with the batch */
 	r = post_actions(w, job, err);
 	status_checkpoint(w, job->uidvalidity, job->last_uid);
 	daemon_job_free(&job);
@@ -391,6 +437,11 @@ hand_over(struct daemon_worker *w, struct daemon_job **jobp, struct error *err)
 		daemon_job_free(jobp);
 		return r;
 	}
+	if (w->d->opts.shared) {
+		/* the progress so far commits with the batch */
+		(*jobp)->acted_uid = w->acted_uid;
+		(*jobp)->acted_uidvalidity = w->acted_uidvalidity;
+	}
 	w->inflight[w->n_inflight++] = *jobp;
 	daemon_prep_submit(w, *jobp);
 	*jobp = NULL;
@@ -398,6 +449,18 @@ hand_over(struct daemon_worker *w, struct daemon_job **jobp, struct error *err)
 }
 
 /* ---- one poll -------------------------------------------------------- */
+
+/*
+ * Shared: the flag/move progress is the database's (the previous owner
+ * may have gone further than we did, or not as far as we think).
+ */
+static void
+adopt_acted(struct daemon_worker *w, const struct daemon_job *job)
+{
+	w->acted_uidvalidity = (uint32_t)job->cp_acted_uidvalidity;
+	w->acted_uid = (uint32_t)job->cp_acted_uid;
+	w->acted_saved = w->acted_uid;
+}
 
 static int
 read_checkpoint(struct daemon_worker *w, int64_t *uidvalidity_r,
@@ -413,6 +476,36 @@ read_checkpoint(struct daemon_worker *w, int64_t *uidvalidity_r,
 		    job->err.msg);
 	*uidvalidity_r = job->cp_uidvalidity;
 	*last_uid_r = job->cp_last_uid;
+	if (r == 0 && w->d->opts.shared)
+		adopt_acted(w, job);
+	daemon_job_free(&job);
+	return r;
+}
+
+/*
+ * Shared: record the flag/move progress past what the batches carried
+ * (the last batch's own post-actions, a repair), so the next owner
+ * starts from there.  Nothing is in flight.
+ */
+static int
+save_acted(struct daemon_worker *w, struct error *err)
+{
+	struct daemon_job *job;
+	int r = 0;
+
+	if (!w->d->opts.shared || w->acted_uidvalidity == 0 ||
+	    w->acted_uid == w->acted_saved)
+		return 0;
+	job = job_new(w, JOB_ACTED);
+	job->acted_uid = w->acted_uid;
+	job->acted_uidvalidity = w->acted_uidvalidity;
+	daemon_commit_submit(w->d, job);
+	daemon_commit_wait(w->d, job);
+	if (job->failed)
+		r = error_set(err, job->err.code,
+		    "recording the flag/move progress: %s", job->err.msg);
+	else
+		w->acted_saved = job->acted_uid;
 	daemon_job_free(&job);
 	return r;
 }
@@ -495,9 +588,18 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 		}
 		if (is_stopping(d))
 			break;
+		/* shared: lost, or a surplus to give back: a batch boundary */
+		if (d->opts.shared && !daemon_lease_ok(w))
+			break;
 	}
 	imap_fetch_end(&it);
 	progress_end(&p);
+	if (d->opts.shared && lease_changed(w, job->epoch)) {
+		/* lost: nothing more is stored or acted on */
+		daemon_job_free(&job);
+		drop_inflight(w);
+		return LEASE_GONE;
+	}
 	if (r > 0)
 		r = 0; /* stopped early: the batch in hand still commits */
 	if (r < 0 && job != NULL && job->n > 0) {
@@ -576,6 +678,8 @@ poll_once(struct daemon_worker *w, struct error *err)
 		reset = 1; /* first contact: record UIDVALIDITY */
 	}
 	r = drain(w, uidvalidity, from, reset, err);
+	if (r == 0)
+		r = save_acted(w, err);
 	if (r == 0 && w->action_refused)
 		r = error_set(err, ERR_BOX,
 		    "post-action refused (UIDs past "
@@ -585,7 +689,10 @@ poll_once(struct daemon_worker *w, struct error *err)
 		    w->action_error);
 	mailbox_counts_format(&w->poll, counts, sizeof(counts));
 	daemon_log(w->d, poll_level(r, &w->poll), mb->name, "poll%s: %s",
-	    r < 0 ? " (interrupted)" : "", counts);
+	    r < 0	    ? " (interrupted)" :
+	    r == LEASE_GONE ? " (lease lost)" :
+			      "",
+	    counts);
 	if (w->poll.too_big > 0)
 		daemon_log(w->d, LOG_LVL_WARN, mb->name,
 		    "%" PRIu64 " message%s"
@@ -613,7 +720,7 @@ wait_idle(struct daemon_worker *w, struct error *err)
 		return r;
 	status_update(w, MBOX_IDLING, 0);
 	if (r == 0)
-		r = imap_idle_wait(w->imap, d->stop_fd,
+		r = imap_idle_wait(w->imap, wake_fd(w),
 		    d->opts.idle_renew_s * 1000, err);
 	if (r < 0)
 		return r;
@@ -638,16 +745,23 @@ wait_for_mail(struct daemon_worker *w, struct error *err)
 	pthread_mutex_lock(&d->lock);
 	d->status[w->index].idle = idle;
 	pthread_mutex_unlock(&d->lock);
+	/* a lease change from now on ends the wait (session() looks) */
+	wake_ack(w);
+	if (d->opts.shared && !daemon_lease_ok(w))
+		return 0;
 	if (idle)
 		return wait_idle(w, err);
 	status_update(w, MBOX_WAITING,
 	    (int64_t)time(NULL) + d->conf->poll_interval);
-	return wait_stop(d, ms);
+	return wait_stop(w, ms);
 }
 
 /* ---- the thread ------------------------------------------------------ */
 
-/* Returns 0 when asked to stop (or --once is done), -1 on a failure. */
+/*
+ * Returns 0 when asked to stop (or --once is done), LEASE_GONE when a
+ * shared database's lease went (lost, or given back), -1 on a failure.
+ */
 static int
 session(struct daemon_worker *w, struct error *err)
 {
@@ -659,8 +773,10 @@ session(struct daemon_worker *w, struct error *err)
 	if (r < 0)
 		return r;
 	for (;;) {
+		if (d->opts.shared && !daemon_lease_ok(w))
+			return LEASE_GONE;
 		r = poll_once(w, err);
-		if (r < 0)
+		if (r != 0)
 			return r;
 		backoff_reset(&w->backoff);
 		pthread_mutex_lock(&d->lock);
@@ -690,6 +806,46 @@ record_failure(struct daemon_worker *w, const struct error *err,
 	daemon_wake(d);
 }
 
+/*
+ * Shared: wait until the keeper holds w's lease (no connection to the
+ * server meanwhile).  1 to stop: the daemon stops, or --once and
+ * another instance holds it.
+ */
+static int
+wait_lease(struct daemon_worker *w)
+{
+	struct daemon *d = w->d;
+	int turns;
+
+	daemon_lease_idle(w);
+	while (!is_stopping(d)) {
+		if (daemon_lease_busy(w))
+			return 0;
+		pthread_mutex_lock(&d->lock);
+		turns = d->keeper_turns;
+		pthread_mutex_unlock(&d->lock);
+		if (d->opts.once && turns > 0) {
+			daemon_log(d, LOG_LVL_NOTICE, w->mb->name,
+			    "another triaged holds the lease on %s: not "
+			    "polled",
+			    w->mb->name);
+			return 1;
+		}
+		status_update(w, MBOX_STANDBY, 0);
+		(void)wait_stop(w, 60 * 1000);
+	}
+	return 1;
+}
+
+/* A failure while the lease went: the lease's loss is what to say. */
+static int
+session_lease(struct daemon_worker *w, int r)
+{
+	if (r < 0 && w->d->opts.shared && !daemon_lease_ok(w))
+		return LEASE_GONE;
+	return r;
+}
+
 void *
 daemon_worker_main(void *arg)
 {
@@ -701,10 +857,14 @@ daemon_worker_main(void *arg)
 
 	daemon_prep_start(w);
 	for (;;) {
+		if (d->opts.shared && wait_lease(w))
+			break;
 		error_clear(&err);
-		r = session(w, &err);
+		r = session_lease(w, session(w, &err));
 		drop_inflight(w);
-		disconnect(w, r == 0);
+		disconnect(w, r >= 0);
+		if (r == LEASE_GONE)
+			continue;
 		if (r == 0)
 			break;
 		delay = backoff_next(&w->backoff);
@@ -717,7 +877,7 @@ daemon_worker_main(void *arg)
 		    "%s; retrying in "
 		    "%" PRId64 ".%01" PRId64 " s",
 		    err.msg, delay / 1000, delay % 1000 / 100);
-		if (wait_stop(d, delay))
+		if (wait_stop(w, delay))
 			break;
 	}
 	daemon_prep_stop(w);

@@ -88,6 +88,7 @@ daemon_new(const struct conf *conf, struct store *st,
 		w->mb = &conf->mailboxes[i];
 		w->index = i;
 		w->sock = -1;
+		w->lease_fd = -1;
 		backoff_init(&w->backoff, d->opts.backoff_base_ms,
 		    d->opts.backoff_cap_ms, NULL, NULL);
 		seed_from_previous(d, w);
@@ -118,6 +119,8 @@ daemon_start(const struct conf *conf, struct store *st,
 		error_set(err, ERR_INTERNAL, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	if (daemon_lease_start(d, err) < 0)
+		goto fail;
 	r = pthread_create(&d->committer, NULL, daemon_commit_main, d);
 	if (r != 0) {
 		error_set(err, ERR_INTERNAL, "committer thread: %s",
@@ -214,6 +217,9 @@ daemon_stop(struct daemon *d)
 	d->stopping = 1;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
+	/* shared: workers wait on their lease_fd */
+	for (size_t i = 0; i < d->n; i++)
+		daemon_lease_wake(&d->workers[i]);
 	/* a full counter (EAGAIN) is a wake-up already */
 	if (d->stop_fd >= 0 && write(d->stop_fd, &one, sizeof(one)) < 0)
 		return;
@@ -270,6 +276,8 @@ daemon_free(struct daemon **dp, int grace_ms)
 		daemon_queue_quit(d, &d->commit_q);
 		pthread_join(d->committer, NULL);
 	}
+	/* every worker stopped: our leases go back at once */
+	daemon_lease_stop(d);
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);
 	if (d->wake_fd >= 0)

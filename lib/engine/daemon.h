@@ -69,6 +69,25 @@ struct daemon_opts {
 	 * whole).  Called from any thread, never concurrently.
 	 */
 	struct log_sink log;
+	/*
+	 * A database several triaged share (PostgreSQL): a worker fetches
+	 * only while this instance holds its mailbox's lease (daemon-lease.c
+	 * keeps them, lease_ms long, on a connection of its own), every
+	 * batch commits fenced on the lease's epoch, flag/move progress and
+	 * the status live in the database (`previous` is not used), and
+	 * the committer reopens its store after a lost connection
+	 * (`reopen`).  0: one triaged per database, as on SQLite.
+	 */
+	int shared;
+	int lease_ms;	   /* 0: 15 s */
+	const char *owner; /* foreign: our owner id (store_owner_id) */
+	/*
+	 * Replace *stp (the committer's store, closed) by a fresh
+	 * connection set up as the first was; 0 or -1 with err.  Called on
+	 * the committer thread.  Required when shared.
+	 */
+	int (*reopen)(void *arg, struct store **stp, struct error *err);
+	void *reopen_arg;
 };
 
 /*

@@ -17,7 +17,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "store.h"
 #include "xalloc.h"
 
 /* The pid the holder wrote, or 0 when the file names none (yet). */
@@ -72,15 +71,6 @@ engine_lock_take(const char *database, int *fd_r, struct error *err)
 	char *path;
 	int fd, r;
 
-	/*
-	 * Several triaged on one PostgreSQL database need mailbox leases
-	 * (../shared/SCALE.md), which this version does not have yet.
-	 */
-	if (store_target_is_server(database))
-		return error_set(err, ERR_CONF,
-		    "triaged does not run on a PostgreSQL database yet "
-		    "(mailbox leases are not built); the CLI and "
-		    "'triage ingest' do");
 	xasprintf(&path, "%s.lock", database);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0) {

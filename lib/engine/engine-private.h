@@ -28,6 +28,10 @@ struct engine {
 	struct rules *rules;	   /* owned; immutable, shared by workers */
 	struct accounts *accounts; /* owned: accounts.csv, or NULL */
 	int lock_fd;		   /* owned: flock on <database>.lock; -1 */
+	char *owner;		   /* owned, shared: our lease owner id */
+	int shared;		   /* a database several triaged share
+					   (PostgreSQL): leases, no flock, no
+					   status file (daemon.h) */
 	struct store *st;	   /* owned; the committer's while d runs */
 	char *status_path;	   /* owned */
 	int status_failing;	   /* the status file's last write failed */
@@ -89,6 +93,7 @@ int engine_jobs_once(struct store *st, const struct conf *c,
 /* ---- engine-lock.c: one triaged per database ---- */
 
 /*
+ * (SQLite; on a shared database leases do this, daemon.h.)
  * Take the exclusive lock on "<database>.lock" (created if missing) and
  * write our pid into it.  Returns 0 and sets *fd_r (the lock lives as
  * long as the descriptor); or -1 with err: ERR_REFUSED when another

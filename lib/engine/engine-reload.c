@@ -68,7 +68,8 @@ engine_reload(struct engine *e)
 		    "\"%s\"",
 		    conf->database, e->conf->database);
 	engine_run_stop(e);
-	ingest_store_setup(e->st, conf, accounts);
+	if (e->st != NULL) /* shared: NULL until the committer reopens */
+		ingest_store_setup(e->st, conf, accounts);
 	conf_free(&e->conf);
 	rules_free(&e->rules);
 	accounts_free(&e->accounts);

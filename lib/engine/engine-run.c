@@ -12,6 +12,27 @@
 #include "conf.h"
 #include "daemon.h"
 #include "ingest.h"
+#include "store-lease.h"
+#include "store.h"
+
+/*
+ * daemon_opts.reopen: close e->st and open it again as engine_open did
+ * (on the committer's thread, which owns it while the daemon runs).
+ */
+static int
+reopen_store(void *arg, struct store **st_r, struct error *err)
+{
+	struct engine *e = arg;
+
+	store_close(&e->st);
+	*st_r = NULL;
+	if (store_open(e->conf->database, &e->st, err) < 0)
+		return -1;
+	store_set_owner_id(e->st, e->owner);
+	ingest_store_setup(e->st, e->conf, e->accounts);
+	*st_r = e->st;
+	return 0;
+}
 
 static int
 start_mailboxes(struct engine *e)
@@ -24,9 +45,16 @@ start_mailboxes(struct engine *e)
 	size_t n_prev = 0;
 	int r;
 
-	/* How far post-actions got last time (crash repair). */
-	(void)mailbox_status_read(e->status_path, &pid, &updated, &prev,
-	    &n_prev, &err);
+	/* How far post-actions got last time (crash repair; shared: the
+	 * database says, daemon.h). */
+	if (!e->shared)
+		(void)mailbox_status_read(e->status_path, &pid, &updated, &prev,
+		    &n_prev, &err);
+	opts.shared = e->shared;
+	opts.lease_ms = e->conf->lease_seconds * 1000;
+	opts.owner = e->owner;
+	opts.reopen = reopen_store;
+	opts.reopen_arg = e;
 	opts.once = e->opts.once;
 	opts.no_idle = e->opts.no_idle;
 	opts.batch_count = e->opts.batch;

@@ -15,6 +15,7 @@
 #include "mailbox.h"
 #include "mime.h"
 #include "rules.h"
+#include "store-lease.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -28,7 +29,7 @@ open_store(struct engine *e, struct error *err)
 	int r;
 
 	r = store_open(e->conf->database, &e->st, err);
-	if (r == 0)
+	if (r == 0 && !e->shared)
 		r = store_set_cache_size(e->st, DB_CACHE_KIB, err);
 	if (r < 0) {
 		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err->msg);
@@ -75,9 +76,12 @@ engine_open(const struct engine_opts *opts, struct engine **e_r,
 	if (load(e, err) < 0)
 		goto fail;
 	/* Before the database is touched: one triaged per database, and
-	 * one that can write it (not a lock file that cannot be made). */
-	if (store_check_writable(e->conf->database, err) < 0 ||
-	    engine_lock_take(e->conf->database, &e->lock_fd, err) < 0) {
+	 * one that can write it (not a lock file that cannot be made).
+	 * Several share a PostgreSQL one: leases instead (daemon.h). */
+	e->shared = store_target_is_server(e->conf->database);
+	if (!e->shared &&
+	    (store_check_writable(e->conf->database, err) < 0 ||
+		engine_lock_take(e->conf->database, &e->lock_fd, err) < 0)) {
 		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err->msg);
 		goto fail;
 	}
@@ -86,7 +90,12 @@ engine_open(const struct engine_opts *opts, struct engine **e_r,
 	if (open_store(e, err) < 0)
 		goto fail;
 	ingest_store_setup(e->st, e->conf, e->accounts);
-	e->status_path = mailbox_status_path(e->conf->database);
+	/* shared: our lease owner id, "host:pid:start", the same across
+	 * reopens; the status is in the instances table, not a file */
+	if (e->shared)
+		e->owner = xstrdup(store_owner_id(e->st));
+	else
+		e->status_path = mailbox_status_path(e->conf->database);
 	*e_r = e;
 	return 0;
 fail:
@@ -132,9 +141,11 @@ engine_finish(struct engine *e)
 	if (e->opts.once && e->d != NULL && daemon_failed(e->d) > 0)
 		r = -1;
 	engine_run_stop(e);
-	/* --once: the committer is done with the store: it is ours again */
+	/* --once: the committer is done with the store: it is ours again
+	 * (shared: NULL when the committer lost it and could not reopen) */
 	if (e->opts.once &&
-	    engine_jobs_once(e->st, e->conf, e->accounts, &e->opts.log) < 0)
+	    (e->st == NULL || engine_jobs_once(e->st, e->conf, e->accounts,
+				  &e->opts.log) < 0))
 		r = -1;
 	return r;
 }
@@ -148,6 +159,7 @@ engine_free(struct engine **ep)
 		return;
 	engine_run_stop(e);
 	free(e->status_path);
+	free(e->owner);
 	store_close(&e->st);
 	if (e->mime_up)
 		mime_shutdown();

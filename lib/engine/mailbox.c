@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "xalloc.h"
 
 #define STATUS_MAGIC "triaged-status 1"
@@ -25,6 +26,7 @@ static const char *const state_names[MBOX_STATE_COUNT] = {
 	[MBOX_WAITING] = "waiting",
 	[MBOX_BACKOFF] = "backoff",
 	[MBOX_STOPPED] = "stopped",
+	[MBOX_STANDBY] = "standby",
 };
 
 const char *
@@ -150,6 +152,11 @@ mailbox_status_format(const struct mailbox_status *s, char *buf, size_t len)
 		    "%s: waiting, next poll %s; last "
 		    "poll %s: %s",
 		    s->name, when, sync, counts);
+	case MBOX_STANDBY:
+		return snprintf(buf, len,
+		    "%s: standby (another triaged holds its lease); last "
+		    "poll %s: %s",
+		    s->name, sync, counts);
 	case MBOX_STOPPED:
 		/* --once: its last attempt failed, say why */
 		if (s->last_error[0] != '\0')
@@ -236,6 +243,32 @@ status_print(FILE *f, const struct mailbox_status *s)
 	fprintf(f, "\t%s\n", s->last_error);
 }
 
+/* The status file's text: the magic line, then one line a mailbox. */
+static void
+status_dump(FILE *f, pid_t pid, int64_t now, const struct mailbox_status *v,
+    size_t n)
+{
+	fprintf(f, "%s\t%ld\t%" PRId64 "\n", STATUS_MAGIC, (long)pid, now);
+	for (size_t i = 0; i < n; i++)
+		status_print(f, &v[i]);
+}
+
+char *
+mailbox_status_text(pid_t pid, int64_t now, const struct mailbox_status *v,
+    size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		fatal("open_memstream");
+	status_dump(f, pid, now, v, n);
+	if (fclose(f) != 0)
+		fatal("open_memstream");
+	return text;
+}
+
 int
 mailbox_status_write(const char *path, pid_t pid, int64_t now,
     const struct mailbox_status *v, size_t n, struct error *err)
@@ -258,9 +291,7 @@ mailbox_status_write(const char *path, pid_t pid, int64_t now,
 		error_set(err, ERR_TEMP, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	fprintf(f, "%s\t%ld\t%" PRId64 "\n", STATUS_MAGIC, (long)pid, now);
-	for (size_t i = 0; i < n; i++)
-		status_print(f, &v[i]);
+	status_dump(f, pid, now, v, n);
 	if (fclose(f) != 0) {
 		f = NULL;
 		error_set(err, ERR_TEMP, "%s: %s", tmp, strerror(errno));

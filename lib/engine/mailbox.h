@@ -27,6 +27,7 @@ enum mailbox_state {
 	MBOX_WAITING,	   /* no IDLE: next poll at `until` */
 	MBOX_BACKOFF,	   /* failed: next attempt at `until` */
 	MBOX_STOPPED,	   /* done (--once, shutdown) */
+	MBOX_STANDBY,	   /* shared database: another holds its lease */
 	MBOX_STATE_COUNT,
 };
 
@@ -110,6 +111,14 @@ char *mailbox_status_path(const char *database);
  */
 int mailbox_status_write(const char *path, pid_t pid, int64_t now,
     const struct mailbox_status *v, size_t n, struct error *err);
+
+/*
+ * The same text as a string (caller frees): what a triaged on a shared
+ * database (PostgreSQL) keeps in its row of the instances table instead
+ * of the file.
+ */
+char *mailbox_status_text(pid_t pid, int64_t now,
+    const struct mailbox_status *v, size_t n);
 
 /*
  * Read a status file.  Sets *pid_r, *updated_r and *v_r (an owned array
