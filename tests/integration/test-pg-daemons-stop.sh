@@ -63,8 +63,17 @@ for round in $(seq "$ROUNDS"); do
 	pgq "DELETE FROM test_dead;
 	    INSERT INTO test_dead VALUES ('$lease', '$owner', $epoch)"
 	took=$(pgd_takeover_wait "$victim" "$t0" "$LIMIT")
-	# Give the sleeper's in-flight batch time to look committable.
-	sleep 1
+	# The new owner drains community while the old one still sleeps: a
+	# transaction the sleeper left open (its row locks, the ingest
+	# lock) must not hold everyone else up.
+	if [ $((N - stored)) -gt $((2 * PGD_BATCH)) ]; then
+		pgd_wait "$LIMIT" "SELECT count(*) > 0 FROM test_writes
+		    WHERE mailbox = 'community' AND owner <> '$owner'
+		    AND epoch > $epoch" t ||
+			fail "round $round: community's new owner stored nothing while triaged $victim slept:
+$(pgq "SELECT pid, state, wait_event_type, wait_event, left(query, 60)
+    FROM pg_stat_activity WHERE datname = 'triage'")"
+	fi
 	before=$(pgq "SELECT count(*) FROM test_writes
 	    WHERE app = 'triaged-$victim' AND mailbox = 'community'")
 	seq=$(pgq "SELECT coalesce(max(seq), 0) FROM test_writes")
