@@ -144,7 +144,13 @@ pgd_check_alive()
 	local pid
 	for pid in "${PGD_PIDS[@]}"; do
 		[[ $PGD_KILLED = *" $pid "* ]] && continue
-		pgd_alive "$pid" || fail "triaged $pid exited:
+		pgd_alive "$pid" && continue
+		# a sanitizer's report whole, else how it ended
+		if grep -Eq 'Sanitizer|runtime error' "$(pgd_log "$pid")"; then
+			fail "triaged $pid crashed:
+$(sed -En '/Sanitizer|runtime error/,$p' "$(pgd_log "$pid")" | head -n 40)"
+		fi
+		fail "triaged $pid exited:
 $(tail -n 5 "$(pgd_log "$pid")")"
 	done
 }
