@@ -71,8 +71,9 @@ for round in $(seq "$ROUNDS"); do
 		    WHERE mailbox = 'community' AND owner <> '$owner'
 		    AND epoch > $epoch" t ||
 			fail "round $round: community's new owner stored nothing while triaged $victim slept:
-$(pgq "SELECT pid, state, wait_event_type, wait_event, left(query, 60)
-    FROM pg_stat_activity WHERE datname = 'triage'")"
+$(pgq "SELECT application_name, pid, state, wait_event_type, wait_event,
+    round(extract(epoch FROM clock_timestamp() - state_change)) AS secs,
+    left(query, 50) FROM pg_stat_activity WHERE datname = 'triage'")"
 	fi
 	before=$(pgq "SELECT count(*) FROM test_writes
 	    WHERE app = 'triaged-$victim' AND mailbox = 'community'")
