@@ -40,6 +40,7 @@ pgd_on_exit()
 	if [ "$status" -ne 0 ]; then
 		pgq "SELECT name, owner, epoch, expires - $PGD_NOW AS ms_left
 		    FROM leases ORDER BY name" >&2 2>/dev/null
+		pgd_sessions >&2 2>/dev/null
 		for log in "$HARNESS_DIR"/triaged-*.log; do
 			[ -f "$log" ] || continue
 			echo "--- last lines of ${log##*/}:" >&2
@@ -49,6 +50,20 @@ pgd_on_exit()
 	(exit "$status")
 	eval "$PGD_PREV_EXIT"
 	exit "$status"
+}
+
+# The database's sessions: who (application_name), what state, waiting
+# on what, for how many seconds, blocked by which backends, doing what.
+pgd_sessions()
+{
+	echo "--- sessions (app|pid|state|wait|secs|blocked by|query):"
+	pgq "SELECT application_name, pid, state,
+		wait_event_type || ':' || wait_event,
+		round(extract(epoch FROM clock_timestamp() - state_change)),
+		pg_blocking_pids(pid), left(query, 50)
+	    FROM pg_stat_activity
+	    WHERE datname = current_database() AND pid <> pg_backend_pid()
+	    ORDER BY application_name, pid"
 }
 
 # pgd_setup TARGET: the schema, the writer trigger, the configuration

@@ -70,10 +70,7 @@ for round in $(seq "$ROUNDS"); do
 		pgd_wait "$LIMIT" "SELECT count(*) > 0 FROM test_writes
 		    WHERE mailbox = 'community' AND owner <> '$owner'
 		    AND epoch > $epoch" t ||
-			fail "round $round: community's new owner stored nothing while triaged $victim slept:
-$(pgq "SELECT application_name, pid, state, wait_event_type, wait_event,
-    round(extract(epoch FROM clock_timestamp() - state_change)) AS secs,
-    left(query, 50) FROM pg_stat_activity WHERE datname = 'triage'")"
+			fail "round $round: community's new owner stored nothing while triaged $victim slept"
 	fi
 	before=$(pgq "SELECT count(*) FROM test_writes
 	    WHERE app = 'triaged-$victim' AND mailbox = 'community'")
