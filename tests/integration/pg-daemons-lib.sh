@@ -32,15 +32,17 @@ pgd_on_exit()
 	local status=$? pid log
 	trap '' PIPE HUP INT TERM
 	set +e
+	if [ "$status" -ne 0 ]; then # as they were, before the kills
+		pgq "SELECT name, owner, epoch, expires - $PGD_NOW AS ms_left
+		    FROM leases ORDER BY name" >&2 2>/dev/null
+		pgd_sessions >&2 2>/dev/null
+	fi
 	for pid in "${PGD_PIDS[@]}"; do
 		kill -KILL "$pid" 2>/dev/null || true
 		kill -CONT "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	if [ "$status" -ne 0 ]; then
-		pgq "SELECT name, owner, epoch, expires - $PGD_NOW AS ms_left
-		    FROM leases ORDER BY name" >&2 2>/dev/null
-		pgd_sessions >&2 2>/dev/null
 		for log in "$HARNESS_DIR"/triaged-*.log; do
 			[ -f "$log" ] || continue
 			echo "--- last lines of ${log##*/}:" >&2
