@@ -52,7 +52,15 @@ for round in $(seq "$ROUNDS"); do
 			sleep 0.05
 		fi
 	done
-	sleep "0.$((RANDOM % 5))"
+	# Mid-batch: its committer inside a transaction storing mail, so
+	# that it wakes with a batch in hand (what the fence is for).
+	end=$((SECONDS + 5))
+	until [ "$(pgq "SELECT count(*) FROM pg_stat_activity
+	    WHERE application_name = 'triaged-$victim'
+	    AND state IN ('active', 'idle in transaction')
+	    AND query LIKE 'INSERT%'")" != 0 ] || [ "$SECONDS" -ge "$end" ]; do
+		:
+	done
 	kill -STOP "$victim"
 	t0=$EPOCHREALTIME
 	stored=$(pgd_stored community)
@@ -67,7 +75,7 @@ for round in $(seq "$ROUNDS"); do
 	# transaction the sleeper left open (its row locks, the ingest
 	# lock) must not hold everyone else up.
 	if [ $((N - stored)) -gt $((2 * PGD_BATCH)) ]; then
-		pgd_wait "$LIMIT" "SELECT count(*) > 0 FROM test_writes
+		pgd_wait 30 "SELECT count(*) > 0 FROM test_writes
 		    WHERE mailbox = 'community' AND owner <> '$owner'
 		    AND epoch > $epoch" t ||
 			fail "round $round: community's new owner stored nothing while triaged $victim slept"
