@@ -217,12 +217,21 @@ want_db(const char *db, const struct cli_store_opts *o)
 	return CLI_USAGE;
 }
 
+const char *
+cli_db_password_file(const struct conf *c)
+{
+	if (c == NULL || c->db_password_file == NULL ||
+	    access(c->db_password_file, R_OK) < 0)
+		return NULL;
+	return c->db_password_file;
+}
+
 int
 cli_store_open(struct cli *cli, const struct cli_store_opts *o,
     struct cli_ctx *ctx)
 {
 	struct error err = { 0 };
-	const char *db = o->db;
+	const char *db = o->db, *pw;
 	int rc;
 
 	memset(ctx, 0, sizeof(*ctx));
@@ -244,8 +253,9 @@ cli_store_open(struct cli *cli, const struct cli_store_opts *o,
 		cli_store_close(ctx);
 		return rc;
 	}
-	if ((o->read_only ? store_open_read(db, &ctx->st, &err) :
-			    store_open(db, &ctx->st, &err)) < 0) {
+	pw = cli_db_password_file(ctx->conf);
+	if ((o->read_only ? store_open_read_pw(db, pw, &ctx->st, &err) :
+			    store_open_pw(db, pw, &ctx->st, &err)) < 0) {
 		cli_store_close(ctx);
 		return cli_fail(&err);
 	}

@@ -90,6 +90,12 @@ struct cli_ctx {
  */
 int cli_store_open(struct cli *cli, const struct cli_store_opts *o,
     struct cli_ctx *ctx);
+/*
+ * The config's PostgreSQL password_file when this user can read it, else
+ * NULL: a person who may not read the daemon's file connects with their
+ * own PGPASSFILE or ~/.pgpass (triage.conf(5)).
+ */
+const char *cli_db_password_file(const struct conf *c);
 void cli_store_close(struct cli_ctx *ctx);
 /*
  * The ingest pipeline (ingest.h) over ctx's config, key accounts and the

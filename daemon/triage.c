@@ -95,8 +95,9 @@ static const struct cli_cmd commands[] = {
 	{ "webhooks", cli_webhooks,
 	    "[--failed | --all] [--limit N] [--json] | retry ID",
 	    "List the webhook deliveries, or retry a failed one", CLI_F_STORE },
-	{ "db", cli_db, "init [--json]",
-	    "Create the database, or bring its schema up to date",
+	{ "db", cli_db, "init [--json] | copy [--from FILE] --to URL [--json]",
+	    "Create the database, or bring its schema up to date; copy an "
+	    "SQLite database into PostgreSQL",
 	    CLI_F_STORE },
 	{ "config", cli_config, "show [--json]",
 	    "Print the effective configuration, defaults filled in, secrets "

@@ -803,6 +803,24 @@ load_log_level(struct loader *l, const struct key *k, const config_setting_t *s,
 		    text);
 }
 
+/*
+ * The database's password_file is checked now, as a server's is
+ * (load_secrets), so `triaged --check` finds a loose or missing one; the
+ * store reads it again at each connection.
+ */
+static void
+check_db_password_file(struct loader *l, const config_setting_t *root,
+    const struct conf *c)
+{
+	char why[256];
+
+	if (c->db_password_file == NULL || (l->flags & CONF_LOAD_NO_SECRETS))
+		return;
+	if (conf_secret_file(c->db_password_file, NULL, why, sizeof(why)) < 0)
+		conf_lerr(l, conf_child(root, "password_file"),
+		    "password_file '%s'%s", c->db_password_file, why);
+}
+
 static void
 post_top(struct loader *l, const config_setting_t *root, void *base)
 {
@@ -814,11 +832,14 @@ post_top(struct loader *l, const config_setting_t *root, void *base)
 		conf_apply_defaults(l, &report_table, &c->report);
 	check_route_refs(l, c);
 	check_assign(l, c);
+	check_db_password_file(l, root, c);
 }
 
 static const struct key top_keys[] = {
-	{ "database", V_PATH, F(struct conf, database),
+	{ "database", V_PATH, F(struct conf, database), K_DATABASE,
 	    .def = TRIAGE_LOCALSTATEDIR "/lib/triage/triage.db" },
+	{ "password_file", V_PATH, F(struct conf, db_password_file),
+	    K_EMPTY_NULL },
 	{ "rules", V_PATH, F(struct conf, rules),
 	    .def = TRIAGE_SYSCONFDIR "/triage/rules.d" },
 	{ "accounts", V_PATH, F(struct conf, accounts), K_EMPTY_NULL },

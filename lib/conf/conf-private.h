@@ -40,6 +40,7 @@ enum vtype {
 #define K_REQUIRED 0x01
 #define K_EMPTY_NULL 0x02 /* "" means unset (NULL) */
 #define K_SECRET 0x04	  /* may hold a secret: conf_show masks it */
+#define K_DATABASE 0x08	  /* V_PATH, or a database server's address */
 
 struct key;
 /*

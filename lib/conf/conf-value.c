@@ -157,6 +157,21 @@ valid_address_n(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * A conninfo begins with a keyword and '=' ("host=db dbname=triage");
+ * a path or a file: URI may hold '=' further on ("/srv/a=b/triage.db",
+ * "file:/x.db?mode=ro") and is not one.
+ */
+int
+conf_database_is_server(const char *s)
+{
+	size_t key = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+
+	return strncmp(s, "postgresql://", 13) == 0 ||
+	       strncmp(s, "postgres://", 11) == 0 ||
+	       (key > 0 && s[key + strspn(s + key, " \t")] == '=');
+}
+
 int
 conf_valid_address(const char *s)
 {

@@ -310,7 +310,10 @@ conf_load_text(struct loader *l, const struct key *k, const config_setting_t *s,
 			*p = (char)tolower((unsigned char)*p);
 		break;
 	case V_PATH:
-		set_str(k, base, resolve_path(l, text));
+		if (k->flags & K_DATABASE && conf_database_is_server(text))
+			set_str(k, base, xstrdup(text));
+		else
+			set_str(k, base, resolve_path(l, text));
 		break;
 	case V_DURATION:
 		if (conf_duration(text, &secs) < 0) {
@@ -602,6 +605,7 @@ conf_free(struct conf **confp)
 	free(c->report.at);
 	free(c->path);
 	free(c->database);
+	free(c->db_password_file);
 	free(c->rules);
 	free(c->accounts);
 	free(c);

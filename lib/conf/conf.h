@@ -127,6 +127,7 @@ struct conf_assign {
 struct conf {
 	char *path; /* the file this came from */
 	char *database;
+	char *db_password_file;	 /* password_file: PostgreSQL's, or NULL */
 	char *rules;		 /* directory of *.rules */
 	char *accounts;		 /* NULL when not configured */
 	int poll_interval;	 /* seconds */
@@ -251,6 +252,12 @@ char *conf_ticket_url(const char *tmpl, int64_t id);
 int conf_duration(const char *s, int64_t *seconds_r);
 /* Parse "1048576", "512K", "50M", "1G" (K = 1024) into bytes; -1 if bad. */
 int conf_size(const char *s, size_t *bytes_r);
+/*
+ * Does the database setting `s` name a PostgreSQL server (a
+ * postgresql:// or postgres:// URI, or a key=value conninfo) rather than
+ * an SQLite file?  Such a string is kept as written, not made absolute.
+ */
+int conf_database_is_server(const char *s);
 
 /*
  * The secrets of a server block, fetched when connecting: the password

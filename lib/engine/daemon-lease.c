@@ -58,7 +58,8 @@ keeper_store(struct daemon *d)
 
 	if (d->keeper_st != NULL)
 		return 0;
-	if (store_open(d->conf->database, &d->keeper_st, &err) < 0) {
+	if (store_open_pw(d->conf->database, d->conf->db_password_file,
+		&d->keeper_st, &err) < 0) {
 		if (!d->keeper_failing)
 			daemon_log(d, LOG_LVL_WARN, NULL,
 			    "leases: %s (retrying; not repeated)", err.msg);

@@ -553,6 +553,7 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 	struct daemon_entry e;
 	struct imap_msg m;
 	uint64_t seen = 0;
+	int64_t epoch;
 	int r;
 
 	pthread_mutex_lock(&d->lock);
@@ -567,6 +568,8 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 	job = job_new(w, JOB_BATCH);
 	job->uidvalidity = uidvalidity;
 	job->last_uid = from - 1;
+	epoch =
+	    job->epoch; /* shared: every batch of the drain is fenced on it */
 	while ((r = imap_fetch_next(it, &m, err)) == 1) {
 		progress_set(p, ++seen);
 		if (m.uid > job->last_uid)
@@ -583,6 +586,7 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 				break;
 			job = job_new(w, JOB_BATCH);
 			job->uidvalidity = uidvalidity;
+			job->epoch = epoch;
 			job->last_uid =
 			    w->inflight[w->n_inflight - 1]->last_uid;
 		}
@@ -594,7 +598,7 @@ drain(struct daemon_worker *w, uint32_t uidvalidity, uint32_t from, int reset,
 	}
 	imap_fetch_end(&it);
 	progress_end(&p);
-	if (d->opts.shared && lease_changed(w, job->epoch)) {
+	if (d->opts.shared && lease_changed(w, epoch)) {
 		/* lost: nothing more is stored or acted on */
 		daemon_job_free(&job);
 		drop_inflight(w);

@@ -97,7 +97,8 @@ jobs_store(struct engine_jobs *j, const struct log_where *where)
 
 	if (j->st != NULL)
 		return 0;
-	if (store_open(j->c->database, &j->st, &err) < 0) {
+	if (store_open_pw(j->c->database, j->c->db_password_file, &j->st,
+		&err) < 0) {
 		log_sink_say(&j->log, LOG_LVL_WARN, where, "%s", err.msg);
 		return -1;
 	}

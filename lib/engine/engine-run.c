@@ -26,7 +26,8 @@ reopen_store(void *arg, struct store **st_r, struct error *err)
 
 	store_close(&e->st);
 	*st_r = NULL;
-	if (store_open(e->conf->database, &e->st, err) < 0)
+	if (store_open_pw(e->conf->database, e->conf->db_password_file, &e->st,
+		err) < 0)
 		return -1;
 	store_set_owner_id(e->st, e->owner);
 	ingest_store_setup(e->st, e->conf, e->accounts);

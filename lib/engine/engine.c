@@ -28,7 +28,8 @@ open_store(struct engine *e, struct error *err)
 {
 	int r;
 
-	r = store_open(e->conf->database, &e->st, err);
+	r = store_open_pw(e->conf->database, e->conf->db_password_file, &e->st,
+	    err);
 	if (r == 0 && !e->shared)
 		r = store_set_cache_size(e->st, DB_CACHE_KIB, err);
 	if (r < 0) {

@@ -40,9 +40,12 @@
 #define OID_BOOL 16
 #define OID_BYTEA 17
 #define OID_INT8 20
+#define OID_INT2 21
 #define OID_INT4 23
 #define OID_TEXT 25
+#define OID_FLOAT4 700
 #define OID_FLOAT8 701
+#define OID_NUMERIC 1700
 
 /* Stale statement names that make a DEALLOCATE round trip worth it. */
 #define PG_STALE_BATCH 16
@@ -186,8 +189,9 @@ pg_note_changes(struct pg_db *d, PGresult *res)
 /* ---- open and close ---- */
 
 /*
- * The password in `path`: its first line.  Refused, like libpq refuses a
- * loose .pgpass, when others may read the file.
+ * The password in `path`: its first line, without its line end.  Refused,
+ * like libpq refuses a loose .pgpass, when group or others may read the
+ * file (the test triage.conf's loader makes of every password_file).
  */
 static int
 pg_read_password(struct pg_db *d, const char *path, char *buf, size_t len)
@@ -202,11 +206,16 @@ pg_read_password(struct pg_db *d, const char *path, char *buf, size_t len)
 		xasprintf(&msg, "password file %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (fstat(fileno(f), &sb) < 0 || (sb.st_mode & (S_IRWXG | S_IRWXO))) {
+	if (fstat(fileno(f), &sb) < 0) {
+		xasprintf(&msg, "password file %s: %s", path, strerror(errno));
+		fclose(f);
+		goto fail;
+	}
+	if (sb.st_mode & (S_IRGRP | S_IROTH)) {
 		xasprintf(&msg,
-		    "password file %s has group or world access; "
-		    "permissions should be u=rw (0600) or less",
-		    path);
+		    "password file %s is readable by group or others "
+		    "(mode %04o); permissions should be u=rw (0600) or less",
+		    path, (unsigned)(sb.st_mode & 07777));
 		fclose(f);
 		goto fail;
 	}
@@ -708,6 +717,30 @@ db_pg_col_is_null(struct db_stmt *stmt, int i)
 	struct pg_stmt *s = pg_stmt(stmt);
 
 	return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
+}
+
+enum db_type
+db_pg_col_type(struct db_stmt *stmt, int i)
+{
+	struct pg_stmt *s = pg_stmt(stmt);
+
+	if (db_pg_col_is_null(stmt, i))
+		return DB_TYPE_NULL;
+	switch (PQftype(s->res, i)) {
+	case OID_BOOL:
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+		return DB_TYPE_INT;
+	case OID_FLOAT4:
+	case OID_FLOAT8:
+	case OID_NUMERIC:
+		return DB_TYPE_REAL;
+	case OID_BYTEA:
+		return DB_TYPE_BLOB;
+	default:
+		return DB_TYPE_TEXT;
+	}
 }
 
 /*

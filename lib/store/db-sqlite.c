@@ -207,6 +207,23 @@ db_sqlite_col_is_null(struct db_stmt *s, int i)
 	return sqlite3_column_type(stmt(s), i) == SQLITE_NULL;
 }
 
+enum db_type
+db_sqlite_col_type(struct db_stmt *s, int i)
+{
+	switch (sqlite3_column_type(stmt(s), i)) {
+	case SQLITE_INTEGER:
+		return DB_TYPE_INT;
+	case SQLITE_FLOAT:
+		return DB_TYPE_REAL;
+	case SQLITE_TEXT:
+		return DB_TYPE_TEXT;
+	case SQLITE_BLOB:
+		return DB_TYPE_BLOB;
+	default:
+		return DB_TYPE_NULL;
+	}
+}
+
 int
 db_sqlite_exec(struct db *db, const char *sql)
 {

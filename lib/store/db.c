@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf.h"
 #include "db-private.h"
 
 #ifdef TRIAGE_HAVE_PG
@@ -17,19 +18,11 @@
 #define DISPATCH(obj, fn, ...) db_sqlite_##fn(__VA_ARGS__)
 #endif
 
-/*
- * A conninfo begins with a keyword and '=' ("host=db dbname=triage");
- * a path or a file: URI may hold '=' further on ("/srv/a=b/triage.db",
- * "file:/x.db?mode=ro") and is not one.
- */
+/* The rule is the config's, which keeps such a string as written. */
 int
 db_target_is_pg(const char *target)
 {
-	size_t key = strspn(target, "abcdefghijklmnopqrstuvwxyz_");
-
-	return strncmp(target, "postgresql://", 13) == 0 ||
-	       strncmp(target, "postgres://", 11) == 0 ||
-	       (key > 0 && target[key + strspn(target + key, " \t")] == '=');
+	return conf_database_is_server(target);
 }
 
 int
@@ -258,6 +251,12 @@ int
 db_col_is_null(struct db_stmt *s, int i)
 {
 	return DISPATCH(s, col_is_null, s, i);
+}
+
+enum db_type
+db_col_type(struct db_stmt *s, int i)
+{
+	return DISPATCH(s, col_type, s, i);
 }
 
 int

@@ -135,6 +135,20 @@ const void *db_col_blob(struct db_stmt *s, int i);
 int db_col_bytes(struct db_stmt *s, int i);
 int db_col_is_null(struct db_stmt *s, int i);
 
+/* What a column of the current row holds (SQLite's storage classes). */
+enum db_type {
+	DB_TYPE_NULL,
+	DB_TYPE_INT, /* PostgreSQL: any integer, boolean */
+	DB_TYPE_REAL,
+	DB_TYPE_TEXT, /* PostgreSQL: every other type, as text */
+	DB_TYPE_BLOB,
+};
+/*
+ * Column i's type in this row (SQLite keeps one per value), for code
+ * that copies values it does not know, binding each by its kind.
+ */
+enum db_type db_col_type(struct db_stmt *s, int i);
+
 /*
  * Run SQL without parameters or results (several statements separated
  * by semicolons are allowed).  DB_OK or DB_ERROR.

@@ -309,7 +309,7 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 		" x_loop)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		" ?26, ?27)" :
+		" ?26, ?27) RETURNING id" :
 		"INSERT INTO messages (message_id,"
 		" in_reply_to, refs, date, subject, from_name, from_addr,"
 		" from_domain, to_addrs, cc_addrs, reply_to, headers, text,"
@@ -317,7 +317,7 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 		" uidvalidity, uid, received, status, error, raw, ticket_id)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		" ?26)",
+		" ?26) RETURNING id",
 	    err);
 	if (r < 0)
 		return -1;
@@ -342,12 +342,9 @@ insert_message(struct store *st, const struct store_ingest_in *in,
 		db_bind_int64(s, 26, ticket_id);
 	if (st->version >= 9)
 		bind_x_loop(s, 27, in->msg);
-	if (db_step(s) != DB_DONE) {
-		r = store_sqlerr(st, err, "insert message");
-	} else {
-		*row_r = db_last_insert_id(st->db);
+	r = store_step_id(st, s, "insert message", row_r, err);
+	if (r == 0)
 		store_fts_pending(st, *row_r);
-	}
 	store_release(st, &s);
 	return r;
 }
@@ -419,7 +416,7 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 	r = store_prepare(st, &s,
 	    "INSERT INTO tickets (subject, state, queue,"
 	    " priority, customer, ignore_reason, related_to, created, updated)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
 	    err);
 	if (r < 0)
 		return -1;
@@ -433,13 +430,10 @@ create_ticket(struct store *st, const struct placing *p, int64_t related,
 		db_bind_int64(s, 7, related);
 	db_bind_int64(s, 8, store_now(st));
 	db_bind_int64(s, 9, store_now(st));
-	if (db_step(s) != DB_DONE) {
-		r = store_sqlerr(st, err, "insert ticket");
-		store_release(st, &s);
-		return -1;
-	}
+	r = store_step_id(st, s, "insert ticket", id_r, err);
 	store_release(st, &s);
-	*id_r = db_last_insert_id(st->db);
+	if (r < 0)
+		return -1;
 	if (acct != NULL && set_account(st, *id_r, acct, err) < 0)
 		return -1;
 	snprintf(detail, sizeof(detail), "%s from %s in %s, queue %s%s%s",

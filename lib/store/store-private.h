@@ -77,6 +77,13 @@ int store_collect(struct store *st, struct db_stmt *s, size_t size,
  */
 int store_step_row(struct store *st, struct db_stmt *s, const char *what,
     struct error *err);
+/*
+ * Step an `INSERT ... RETURNING id` (one statement, where a separate
+ * lastval() would cost PostgreSQL a round trip): 0 with *id_r set, or -1
+ * with err set ("what" naming the row), also when no row came back.
+ */
+int store_step_id(struct store *st, struct db_stmt *s, const char *what,
+    int64_t *id_r, struct error *err);
 /* Run SQL without parameters or results. */
 int store_exec(struct store *st, const char *sql, struct error *err);
 

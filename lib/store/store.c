@@ -691,6 +691,19 @@ store_step_row(struct store *st, struct db_stmt *s, const char *what,
 	return store_sqlerr(st, err, what);
 }
 
+int
+store_step_id(struct store *st, struct db_stmt *s, const char *what,
+    int64_t *id_r, struct error *err)
+{
+	int r = store_step_row(st, s, what, err);
+
+	if (r == 0)
+		return error_set(err, ERR_INTERNAL, "%s: no id returned", what);
+	if (r > 0)
+		*id_r = db_col_int64(s, 0);
+	return r > 0 ? 0 : -1;
+}
+
 /*
  * Statements are cached by the address of their SQL text (every caller
  * passes a string literal), so a hot path such as ingest prepares each
@@ -999,15 +1012,17 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
     const char *kind, const char *detail, struct error *err)
 {
 	struct db_stmt *s = NULL;
+	int64_t event_id = 0;
 	int r;
 
 	/* unix_user (schema 10) only when set: the daemon has none */
 	r = store_prepare(st, &s,
 	    st->unix_user != NULL ?
 		"INSERT INTO events (ticket_id, at, actor, source, kind,"
-		" detail, unix_user) VALUES (?, ?, ?, ?, ?, ?, ?)" :
+		" detail, unix_user) VALUES (?, ?, ?, ?, ?, ?, ?)"
+		" RETURNING id" :
 		"INSERT INTO events (ticket_id, at, actor, source, kind,"
-		" detail) VALUES (?, ?, ?, ?, ?, ?)",
+		" detail) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 	    err);
 	if (r < 0)
 		goto out;
@@ -1020,12 +1035,10 @@ store_add_event(struct store *st, int64_t id, const struct store_actor *a,
 	store_bind_text(s, 6, detail != NULL ? detail : "");
 	if (st->unix_user != NULL)
 		store_bind_text(s, 7, st->unix_user);
-	if (db_step(s) != DB_DONE)
-		r = store_sqlerr(st, err, "insert event");
+	r = store_step_id(st, s, "insert event", &event_id, err);
 	store_release(st, &s);
 	if (r == 0 && id > 0)
-		r = queue_webhooks(st, db_last_insert_id(st->db), id, kind,
-		    err);
+		r = queue_webhooks(st, event_id, id, kind, err);
 out:
 	store_release(st, &s);
 	return r;
@@ -1433,11 +1446,12 @@ share_created(const char *path, int created, struct error *err)
 
 /* Open the connection of st to `name` with `flags`; -1 with err set. */
 static int
-connect_db(struct store *st, const char *name, int flags, struct error *err)
+connect_db(struct store *st, const char *name, int flags,
+    const char *password_file, struct error *err)
 {
 	int r;
 
-	r = db_open(name, flags, NULL, &st->db);
+	r = db_open(name, flags, password_file, &st->db);
 	if (r != DB_OK)
 		return error_set(err, ERR_INTERNAL, "%s: cannot open: %s",
 		    st->path,
@@ -1467,7 +1481,7 @@ store_open_raw(const char *path, struct store **st_r, struct error *err)
 	int r, created;
 
 	created = access(path, F_OK) < 0 && errno == ENOENT;
-	r = connect_db(st, path, DB_OPEN_CREATE, err);
+	r = connect_db(st, path, DB_OPEN_CREATE, NULL, err);
 	if (r < 0)
 		goto fail;
 	r = share_created(path, created, err);
@@ -1575,7 +1589,7 @@ connect_ro(const char *path, const char *query, struct store **st_r,
 	char *uri = ro_uri(path, query);
 	int r;
 
-	r = connect_db(st, uri, DB_OPEN_READONLY | DB_OPEN_URI, err);
+	r = connect_db(st, uri, DB_OPEN_READONLY | DB_OPEN_URI, NULL, err);
 	free(uri);
 	if (r == 0)
 		r = read_version(st, version_r, err);
@@ -1641,7 +1655,8 @@ open_read_only(const char *path, struct store **st_r, struct error *err)
  * password file.
  */
 static int
-open_pg(const char *target, struct store **st_r, struct error *err)
+open_pg(const char *target, const char *password_file, struct store **st_r,
+    struct error *err)
 {
 	struct store *st = NULL;
 	const char *at = strchr(target, '@');
@@ -1652,9 +1667,9 @@ open_pg(const char *target, struct store **st_r, struct error *err)
 		memchr(colon + 3, ':', (size_t)(at - colon - 3)) != NULL))
 		return error_set(err, ERR_CONF,
 		    "the database string holds a password: put it in a"
-		    " password file (PGPASSFILE), not in the configuration");
+		    " password_file or PGPASSFILE, not in the configuration");
 	st = store_new(target);
-	if (connect_db(st, target, 0, err) < 0 ||
+	if (connect_db(st, target, 0, password_file, err) < 0 ||
 	    store_pg_migrate(st, err) < 0 || store_own_load(st, err) < 0) {
 		store_close(&st);
 		return -1;
@@ -1672,11 +1687,18 @@ store_target_is_server(const char *target)
 int
 store_open(const char *path, struct store **st_r, struct error *err)
 {
+	return store_open_pw(path, NULL, st_r, err);
+}
+
+int
+store_open_pw(const char *path, const char *password_file, struct store **st_r,
+    struct error *err)
+{
 	struct store *st = NULL;
 	int r;
 
 	if (db_target_is_pg(path))
-		return open_pg(path, st_r, err);
+		return open_pg(path, password_file, st_r, err);
 	r = store_check_writable(path, err);
 	if (r < 0)
 		return -1;
@@ -1697,10 +1719,17 @@ store_open(const char *path, struct store **st_r, struct error *err)
 int
 store_open_read(const char *path, struct store **st_r, struct error *err)
 {
+	return store_open_read_pw(path, NULL, st_r, err);
+}
+
+int
+store_open_read_pw(const char *path, const char *password_file,
+    struct store **st_r, struct error *err)
+{
 	struct error werr = { 0 };
 
 	if (db_target_is_pg(path) || store_check_writable(path, &werr) == 0)
-		return store_open(path, st_r, err);
+		return store_open_pw(path, password_file, st_r, err);
 	return open_read_only(path, st_r, err);
 }
 

@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "mime.h"
@@ -101,6 +102,17 @@ int store_open(const char *path, struct store **st_r, struct error *err);
  */
 int store_open_read(const char *path, struct store **st_r, struct error *err);
 /*
+ * store_open() and store_open_read() on a PostgreSQL database whose
+ * password is the first line of `password_file` (triage.conf's
+ * password_file; refused when group or others may read it).  NULL:
+ * libpq's own PGPASSFILE or ~/.pgpass, or no password.  SQLite ignores
+ * it.  The password is never kept nor put in err.
+ */
+int store_open_pw(const char *path, const char *password_file,
+    struct store **st_r, struct error *err);
+int store_open_read_pw(const char *path, const char *password_file,
+    struct store **st_r, struct error *err);
+/*
  * Can this user write the database at `path` (the file, and its
  * directory for the WAL's -wal and -shm, unless they exist writable)?
  * Returns 0, or -1 with err set (ERR_TEMP) saying which and why.
@@ -108,6 +120,21 @@ int store_open_read(const char *path, struct store **st_r, struct error *err);
  * fails at once with that reason.
  */
 int store_check_writable(const char *path, struct error *err);
+/* What store_copy moved. */
+struct store_copy_stats {
+	size_t tables;
+	uint64_t rows;
+};
+/*
+ * Copy every row of every table of `from` (SQLite) into `to`
+ * (PostgreSQL), both opened with store_open (so at this schema), ids
+ * kept, in one transaction on `to`: all or nothing.  `to` must hold no
+ * ticket (ERR_USAGE says so); what store_open put in it is replaced.
+ * Progress goes to `tty` when it is a terminal (NULL: none).  Returns 0
+ * with *stats_r filled (may be NULL), or -1 with err set.
+ */
+int store_copy(struct store *from, struct store *to, FILE *tty,
+    struct store_copy_stats *stats_r, struct error *err);
 /* Roll back any open transaction, close, set *stp to NULL; accepts NULL. */
 void store_close(struct store **stp);
 

@@ -52,6 +52,11 @@ static const struct fmt_case fmt_cases[] = {
 	    "checkpoint: 2 stored (1 with parse problems), 0 ignored, 0 "
 	    "failed, 1 too large, 0 already stored, 0 gone",
 	    "sales: syncing" },
+	{ MBOX_STANDBY, 0, 0, 0, "",
+	    "sales: standby (another triaged holds its lease); last poll "
+	    "06:00:00: 3 past checkpoint: 2 stored (1 with parse problems), "
+	    "0 ignored, 0 failed, 1 too large, 0 already stored, 0 gone",
+	    "sales: standby" },
 };
 
 static void
@@ -175,6 +180,38 @@ test_file_roundtrip(void **state)
 	rmdir(dir);
 }
 
+/* The text a shared database's instance row holds is the file's. */
+static void
+test_text_is_the_file(void **state)
+{
+	char dir[128], *path, *db, *text, file[8192];
+	struct mailbox_status in[2];
+	struct error err = { 0 };
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(test_tmpdir(dir, sizeof(dir), "mailbox"), 0);
+	assert_true(asprintf(&db, "%s/triage.db", dir) > 0);
+	path = mailbox_status_path(db);
+	make_status(&fmt_cases[1], &in[0]);
+	make_status(&fmt_cases[4], &in[1]);
+	assert_int_equal(mailbox_status_write(path, 4242, T0, in, 2, &err), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	len = fread(file, 1, sizeof(file) - 1, f);
+	file[len] = '\0';
+	fclose(f);
+	text = mailbox_status_text(4242, T0, in, 2);
+	assert_string_equal(text, file);
+	assert_non_null(strstr(text, "\tstandby\t"));
+	free(text);
+	unlink(path);
+	free(path);
+	free(db);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -183,6 +220,7 @@ main(void)
 		cmocka_unit_test(test_line_several_and_truncated),
 		cmocka_unit_test(test_success_clears_error),
 		cmocka_unit_test(test_file_roundtrip),
+		cmocka_unit_test(test_text_is_the_file),
 	};
 
 	setenv("TZ", "UTC", 1);
