@@ -197,6 +197,25 @@ pgd_wait()
 	return 1
 }
 
+# pgd_wait_stored COUNT STALL: until COUNT messages are stored; fails
+# when the count does not move for STALL seconds (a stall, not a slow
+# machine: ctest's TIMEOUT bounds the whole).
+pgd_wait_stored()
+{
+	local want=$1 stall=$2 got last=-1 since=$SECONDS
+	while :; do
+		got=$(pgd_stored 2>/dev/null) || got=$last
+		[ "$got" -ge "$want" ] && return 0
+		if [ "$got" != "$last" ]; then
+			last=$got since=$SECONDS
+		elif [ $((SECONDS - since)) -ge "$stall" ]; then
+			fail "the drain stalled at $got of $want for $stall s"
+		fi
+		pgd_check_alive
+		sleep 0.2
+	done
+}
+
 # pgd_stop_all: SIGTERM every live instance; each must exit 0 and give
 # its leases back (SCALE.md: SIGTERM releases at once).
 pgd_stop_all()
@@ -221,9 +240,9 @@ $(pgq "SELECT name, owner, epoch FROM leases")"
 # all of it in community/Triaged.
 pgd_wait_drained()
 {
-	local total=$1 end=$((SECONDS + $2)) m ok
-	pgd_wait "$2" "SELECT count(*) FROM messages" "$total" ||
-		fail "stored $(pgd_stored) of $total"
+	local total=$1 end m ok
+	pgd_wait_stored "$total" 60
+	end=$((SECONDS + $2))
 	while :; do
 		ok=1
 		for m in $PGD_FLAG; do

@@ -28,8 +28,7 @@ total=$((3 * N))
 pgd_start
 pgd_start
 
-pgd_wait 60 "SELECT count(*) > $((total / 5)) FROM messages" t ||
-	fail "the drain did not start"
+pgd_wait_stored $((total / 5)) 60
 primary=$(pg_postmaster_pid primary)
 children=$(pgrep -P "$primary" | tr '\n' ' ')
 stored=$(pgd_stored)

@@ -33,8 +33,7 @@ done
 kills=0 middrain=0
 while [ "$kills" -lt "$KILLS" ]; do
 	# Kills spread over the drain: the next once this much is stored.
-	pgd_wait 120 "SELECT count(*) >= $(((kills + 1) * total / (KILLS + 2)))
-	    FROM messages" t || fail "the drain stalled at $(pgd_stored) of $total"
+	pgd_wait_stored $(((kills + 1) * total / (KILLS + 2))) 60
 	# The busiest live owner.
 	victim="" end=$((SECONDS + 60))
 	while [ -z "$victim" ]; do
