@@ -16,36 +16,9 @@ BUILD=${2:-$SRC/build}
 export TRIAGE_SOURCE_DIR=$SRC
 export TRIAGED=${TRIAGED:-$BUILD/daemon/triaged}
 [ -x "$TRIAGED" ] || { echo "no $TRIAGED: build first" >&2; exit 1; }
-. "$SRC/tests/harness/harness.sh"
-. "$SRC/tests/integration/daemon-lib.sh"
+. "$SRC/bench/drain-lib.sh"
 
-harness_start
-# BENCH_MAIL=DIR keeps the generated mail there for the next run.
-if [ -n "${BENCH_MAIL:-}" ] && [ -f "$BENCH_MAIL/$(printf %06d "$COUNT").eml" ]; then
-	ln -s "$BENCH_MAIL" "$HARNESS_DIR/mail"
-else
-	echo "generating $COUNT messages..."
-	gen "$COUNT" "${BENCH_MAIL:-$HARNESS_DIR/mail}" 1000
-	[ -z "${BENCH_MAIL:-}" ] || ln -s "$BENCH_MAIL" "$HARNESS_DIR/mail"
-fi
-# Straight into the Maildir in one process, as an MDA does (deliver's
-# two processes a message take minutes on a busy machine).
-md=$HARNESS_DIR/home/sales/Maildir
-mkdir -p "$md/tmp" "$md/cur" "$md/new"
-/usr/bin/python3 - "$md" "$HARNESS_DIR"/mail/*.eml <<'EOF'
-import os, shutil, sys
-md = sys.argv[1]
-for i, f in enumerate(sys.argv[2:], 1):
-    name = "%d.M%dP%d.bench" % (i, i, os.getpid())
-    shutil.copyfile(f, os.path.join(md, "tmp", name))
-    os.rename(os.path.join(md, "tmp", name), os.path.join(md, "new", name))
-EOF
-[ "$(id -u)" -ne 0 ] || chown -R "$HARNESS_RUN_USER:" "$HARNESS_DIR/home"
-bytes=$(cat "$HARNESS_DIR"/mail/*.eml | wc -c)
-echo "mailbox: $COUNT messages, $((bytes / 1024 / 1024)) MB on disk" \
-    "(mean $((bytes / COUNT / 1024)) KB)"
-# Let Dovecot index the folder once, outside any timing.
-harness_count sales INBOX >/dev/null
+bench_mailbox
 
 # fetch TLS: the bare client once over implicit TLS ("implicit") or
 # plaintext loopback ("none"); prints messages bytes seconds.
@@ -56,12 +29,6 @@ fetch()
 	/usr/bin/python3 "$SRC/bench/drain-fetch.py" 127.0.0.1 "$port" \
 	    "$ca" sales "$(harness_password sales)"
 }
-
-if [ ! -d "$SRC/rules" ]; then
-	echo "note: no rules/ directory in this tree: classifying with none"
-	mkdir -p "$HARNESS_DIR/rules.d"
-	export HARNESS_RULES=$HARNESS_DIR/rules.d
-fi
 
 # drain TLS: the bare fetch, then triaged --once into a fresh database,
 # over the same transport, one after the other (after = "flag" sets
