@@ -178,7 +178,8 @@ listen_turn(struct ticker *t, void *arg)
 
 	(void)t;
 	if (j->listen_st == NULL) {
-		if (store_open(j->c->database, &j->listen_st, &err) < 0 ||
+		if (store_open_pw(j->c->database, j->c->db_password_file,
+			&j->listen_st, &err) < 0 ||
 		    store_outbox_listen(j->listen_st, &err) < 0) {
 			if (!j->listen_failed)
 				log_sink_say(&j->log, LOG_LVL_WARN,

@@ -46,6 +46,13 @@ struct engine {
 /* ---- engine-run.c: the threads of the current configuration ---- */
 
 /*
+ * Open e->st on the configured database as the committer uses it (the
+ * page cache on SQLite; on a shared database, the idle-in-transaction
+ * limit of one lease).  Returns 0, or -1 with err, e->st NULL.
+ */
+int engine_store_open(struct engine *e, struct error *err);
+
+/*
  * Start the mailbox workers and (without --once) the cron of outbox and
  * SLA jobs.  Returns 0, or -1 (logged; what started is left for
  * engine_run_stop).

@@ -19,23 +19,13 @@
 #include "store.h"
 #include "xalloc.h"
 
-/* SQLite page cache of the writer: ingest's index lookups stay in it,
- * the pages of bodies just written need not (peak RSS < 48 MB). */
-#define DB_CACHE_KIB (8 * 1024)
-
 static int
 open_store(struct engine *e, struct error *err)
 {
-	int r;
+	int r = engine_store_open(e, err);
 
-	r = store_open_pw(e->conf->database, e->conf->db_password_file, &e->st,
-	    err);
-	if (r == 0 && !e->shared)
-		r = store_set_cache_size(e->st, DB_CACHE_KIB, err);
-	if (r < 0) {
+	if (r < 0)
 		log_sink_say(&e->opts.log, LOG_LVL_ERR, NULL, "%s", err->msg);
-		store_close(&e->st);
-	}
 	return r;
 }
 

@@ -474,3 +474,25 @@ store_instances_free(struct store_instance **vp, size_t n)
 	free(v);
 	*vp = NULL;
 }
+
+int
+store_set_idle_limit(struct store *st, int ms, struct error *err)
+{
+	struct db_stmt *s = NULL;
+	char v[32];
+	int r;
+
+	if (db_backend(st->db) != DB_PG)
+		return 0;
+	snprintf(v, sizeof(v), "%d", ms);
+	r = store_prepare(st, &s,
+	    "SELECT set_config('idle_in_transaction_session_timeout', ?1,"
+	    " false)",
+	    err);
+	if (r < 0)
+		return -1;
+	store_bind_text(s, 1, v);
+	r = store_step_row(st, s, "idle limit", err);
+	store_release(st, &s);
+	return r < 0 ? -1 : 0;
+}

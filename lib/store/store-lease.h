@@ -39,6 +39,15 @@ struct store;
 const char *store_owner_id(struct store *st);
 void store_set_owner_id(struct store *st, const char *id);
 
+/*
+ * A session that sits idle inside a transaction for longer than `ms` is
+ * ended by the server (PostgreSQL's idle_in_transaction_session_timeout;
+ * nothing on SQLite): a daemon stopped or cut off in the middle of a
+ * batch then no longer holds the ingest lock and the rows it locked
+ * until it wakes, stalling every other instance.  0 or -1 with err.
+ */
+int store_set_idle_limit(struct store *st, int ms, struct error *err);
+
 /* ---- the database's clock ---- */
 
 /* Milliseconds since 1970 by the database's clock. */
