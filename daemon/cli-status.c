@@ -49,12 +49,6 @@ struct status_view {
 };
 
 #define FAILED_SHOWN 10
-/*
- * On a shared database, an instance whose last heartbeat is this recent
- * runs: the daemon's default lease time, past which its leases are
- * anyone's.
- */
-#define STATUS_LIVE_MS (15 * 1000)
 
 static const char *const count_names[] = { "messages", "failed", "tickets",
 	"outbox" };
@@ -147,7 +141,7 @@ read_counts(const struct conf *conf, const char *db, struct status_view *sv)
 	/* no database yet is said by the status; do not create one */
 	if (!sv->is_shared && access(db, F_OK) != 0)
 		return;
-	if (store_open_read(db, &st, &err) < 0) {
+	if (store_open_read_pw(db, cli_db_password_file(conf), &st, &err) < 0) {
 		fprintf(stderr, "triage: %s\n", err.msg);
 		return;
 	}
@@ -169,8 +163,13 @@ read_counts(const struct conf *conf, const char *db, struct status_view *sv)
 		    &sv->n_hooks, &err) < 0))
 		sv->have_counts = 0;
 	read_breaches(conf, st, sv);
+	/*
+	 * An instance whose last heartbeat is within the configured lease
+	 * time runs; past it, its leases are anyone's.
+	 */
 	if (sv->is_shared &&
-	    status_shared_read(st, STATUS_LIVE_MS, &sv->shared, &err) < 0)
+	    status_shared_read(st, (int64_t)conf->lease_seconds * 1000,
+		&sv->shared, &err) < 0)
 		fprintf(stderr, "triage: instances and leases: %s\n", err.msg);
 	store_close(&st);
 }

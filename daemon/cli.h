@@ -54,7 +54,7 @@ struct cli_store_opts {
 	const char *as; /* --as, else the Unix user via `team` */
 	int intent;	/* ACTOR_READS (0) or ACTOR_CHANGES (actor.h) */
 	int may_create; /* a missing database is created (ingest) */
-	int read_only;	/* the command only reads: store_open_read() */
+	int read_only;	/* the command only reads: store_open_read_pw() */
 };
 
 struct conf;

@@ -1741,12 +1741,6 @@ store_open_pw(const char *path, const char *password_file, struct store **st_r,
 }
 
 int
-store_open_read(const char *path, struct store **st_r, struct error *err)
-{
-	return store_open_read_pw(path, NULL, st_r, err);
-}
-
-int
 store_open_read_pw(const char *path, const char *password_file,
     struct store **st_r, struct error *err)
 {

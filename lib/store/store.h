@@ -99,10 +99,9 @@ int store_open(const char *path, struct store **st_r, struct error *err);
  * when the WAL's -shm file cannot be created and the -wal file holds
  * nothing.  A read-only database whose schema is not current is refused
  * (ERR_TEMP).  Anything that writes through a read-only store fails.
- */
-int store_open_read(const char *path, struct store **st_r, struct error *err);
-/*
- * store_open() and store_open_read() on a PostgreSQL database whose
+ * That is store_open_read_pw, below, with the password file.
+ *
+ * store_open() and store_open_read_pw() on a PostgreSQL database whose
  * password is the first line of `password_file` (triage.conf's
  * password_file; refused when group or others may read it).  NULL:
  * libpq's own PGPASSFILE or ~/.pgpass, or no password.  SQLite ignores
