@@ -1244,10 +1244,15 @@ create_schema(struct store *st, struct error *err)
 static int
 pg_upgrade(struct store *st, int v, struct error *err)
 {
+	size_t i = (size_t)(v - STORE_PG_BASE_VERSION);
 	struct db_stmt *s = NULL;
 	int r;
 
-	r = store_exec(st, store_pg_upgrades[v - STORE_PG_BASE_VERSION], err);
+	/* a schema version SQLite has and PostgreSQL was not given */
+	if (i >= store_pg_n_upgrades)
+		return error_set(err, ERR_INTERNAL,
+		    "schema %d: no PostgreSQL upgrade in this build", v + 1);
+	r = store_exec(st, store_pg_upgrades[i], err);
 	if (r == 0)
 		r = store_prepare(st, &s,
 		    "UPDATE triage_schema SET version = ?1 WHERE id = 1", err);
